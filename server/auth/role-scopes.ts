@@ -1,0 +1,30 @@
+/**
+ * What each NileCare role (auth_roles) may ever be granted, as SMART scopes. A token gets the intersection of
+ * what the app requested, what the client is registered for, what the user consented to, and this ceiling.
+ */
+import { narrowScopes, parseScopes, type ResourceScope } from './scopes.js';
+
+export const ROLES = ['admin', 'doctor', 'nurse', 'receptionist', 'patient'] as const;
+export type Role = (typeof ROLES)[number];
+
+const FRONT_DESK = ['Patient', 'Appointment', 'Schedule', 'Slot', 'Encounter', 'Coverage', 'Account', 'RelatedPerson', 'Practitioner', 'PractitionerRole', 'Organization', 'Location'];
+const NURSE_WRITES = ['Observation', 'Encounter', 'MedicationAdministration', 'Procedure', 'Task', 'Communication', 'CarePlan', 'Flag', 'DocumentReference'];
+
+export const ROLE_CEILING: Record<Role, string> = {
+  admin: 'patient/*.cruds user/*.cruds',
+  doctor: 'patient/*.cruds user/*.cruds',
+  nurse: ['patient/*.rs user/*.rs', ...NURSE_WRITES.flatMap((t) => [`patient/${t}.cu`, `user/${t}.cu`])].join(' '),
+  receptionist: FRONT_DESK.flatMap((t) => [`patient/${t}.cruds`, `user/${t}.cruds`]).join(' '),
+  // A patient reads their own record (patient/ scopes only, their own Patient as context) and may not change it.
+  patient: 'patient/*.rs',
+};
+
+export function isRole(r: string): r is Role {
+  return (ROLES as readonly string[]).includes(r);
+}
+
+/** The resource scopes of `requested` that `role` may hold (unknown roles get nothing). */
+export function applyRoleCeiling(role: string, requested: readonly ResourceScope[]): ResourceScope[] {
+  if (!isRole(role)) return [];
+  return narrowScopes(requested, parseScopes(ROLE_CEILING[role]).resource);
+}
