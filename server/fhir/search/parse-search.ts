@@ -1,0 +1,200 @@
+/**
+ * A FHIR search request (decoded query or form pairs, in order) → a store-neutral SearchQuery plus the
+ * result parameters (includes, summary, elements) and the parameters that were ignored. Used by the
+ * search interaction, by conditional create/update/delete (`Patient?identifier=sys|val`) and for SMART
+ * constraints.
+ */
+import { badRequest, forbidden } from '../errors.js';
+import { isResourceType, loadDefinitions } from '../definitions.js';
+import type { AccessPolicy } from '../access-policy.js';
+import type { Condition, SearchQuery } from './search-query.js';
+import { CURSOR_PARAM, DEFAULT_COUNT } from './search-constants.js';
+import { UnsupportedSearchError } from './parse-value.js';
+import { UnknownParameterError } from './parse-condition.js';
+import { compartmentCondition, constraintConditions, parseCondition, type ConditionContext } from './parse-condition.js';
+import {
+  parseCount,
+  parseElements,
+  parseInclude,
+  parseSort,
+  parseSummary,
+  parseTotal,
+  type IncludeSpec,
+  type SummaryMode,
+} from './parse-result-params.js';
+
+export type SearchHandling = 'strict' | 'lenient';
+
+export type ParseSearchOptions = {
+  handling?: SearchHandling;
+  /** Absolute base URL of this server; references to it are read as local. */
+  baseUrl?: string;
+  /** Compartment search `Patient/123/Observation`. */
+  compartment?: { resourceType: string; id: string };
+  /** When given: types are checked with allows('search'), the caller's compartment and constraints are ANDed in. */
+  access?: AccessPolicy;
+  /** Epoch ms for `ap` on dates (defaults to Date.now()). */
+  now?: number;
+};
+
+export type IgnoredParam = { name: string; reason: string };
+
+export type ParsedSearch = {
+  query: SearchQuery;
+  includes: IncludeSpec[];
+  revincludes: IncludeSpec[];
+  summary?: SummaryMode;
+  elements?: string[];
+  /** Parameters left out under lenient handling, with the reason. */
+  ignored: IgnoredParam[];
+  /** True when `_total` was given explicitly. */
+  totalRequested: boolean;
+};
+
+/** Accepted and handled elsewhere (HTTP layer). */
+const RESOURCE_LEVEL = new Set(['_id', '_lastUpdated', '_tag', '_profile', '_security', '_source']);
+const PASSTHROUGH = new Set(['_format', '_pretty', CURSOR_PARAM]);
+const UNSUPPORTED = new Map([
+  ['_content', 'full-text search is not supported'],
+  ['_text', 'full-text search on the narrative is not supported'],
+  ['_filter', '_filter is not supported'],
+  ['_query', 'named queries are not supported'],
+  ['_list', '_list is not supported'],
+  ['_contained', 'searching contained resources is not supported'],
+  ['_containedType', 'searching contained resources is not supported'],
+  ['_score', 'relevance scores are not supported'],
+  ['_graph', '_graph is not supported'],
+]);
+
+export function parseSearch(resourceTypes: string[], params: Array<[string, string]>, options: ParseSearchOptions = {}): ParsedSearch {
+  const handling = options.handling ?? 'strict';
+  const definitions = loadDefinitions();
+  const types = resolveTypes(resourceTypes, params);
+  const ctx: ConditionContext = {
+    baseUrl: options.baseUrl ?? '',
+    now: options.now ?? Date.now(),
+    isResourceType,
+    access: options.access,
+    allResourceTypes: definitions.resourceTypes,
+  };
+  const parsed: ParsedSearch = {
+    query: { resourceTypes: types, conditions: [], sort: [], count: DEFAULT_COUNT, total: 'none' },
+    includes: [],
+    revincludes: [],
+    ignored: [],
+    totalRequested: false,
+  };
+
+  for (const [name, value] of params) {
+    try {
+      applyParam(parsed, types, name, value, ctx);
+    } catch (err) {
+      if (!(err instanceof UnsupportedSearchError)) throw err;
+      if (handling === 'strict') throw badRequest(err.message, [name]);
+      parsed.ignored.push({ name, reason: err.message });
+    }
+  }
+
+  if (parsed.summary === 'count') parsed.query.count = 0;
+  if (parsed.query.count === 0 && parsed.query.total === 'none') parsed.query.total = 'accurate';
+  addAccessConditions(parsed, types, options, ctx);
+  return parsed;
+}
+
+function resolveTypes(resourceTypes: string[], params: Array<[string, string]>): string[] {
+  for (const t of resourceTypes) if (!isResourceType(t)) throw badRequest(`'${t}' is not a resource type`);
+  const typeParams = params.filter(([n]) => n === '_type');
+  if (typeParams.length === 0) return [...resourceTypes];
+  if (resourceTypes.length > 0) throw badRequest('_type is only allowed in a search across all types ([base]?_type=…)');
+  const wanted = new Set<string>();
+  for (const [, value] of typeParams) {
+    for (const t of value.split(',').map((s) => s.trim()).filter(Boolean)) {
+      if (!isResourceType(t)) throw badRequest(`_type: '${t}' is not a resource type`);
+      wanted.add(t);
+    }
+  }
+  return [...wanted];
+}
+
+function applyParam(parsed: ParsedSearch, types: string[], name: string, value: string, ctx: ConditionContext): void {
+  const base = name.split(':')[0]!;
+  switch (base) {
+    case '_type':
+      return;
+    case '_count':
+      parsed.query.count = parseCount(value);
+      return;
+    case '_sort':
+      parsed.query.sort.push(...parseSort(value, types));
+      return;
+    case '_total':
+      parsed.query.total = parseTotal(value);
+      parsed.totalRequested = true;
+      return;
+    case '_summary':
+      parsed.summary = parseSummary(value);
+      return;
+    case '_elements':
+      parsed.elements = [...(parsed.elements ?? []), ...parseElements(value)];
+      return;
+    case '_include':
+      parsed.includes.push(parseInclude(name, value, isResourceType));
+      return;
+    case '_revinclude':
+      parsed.revincludes.push(parseInclude(name, value, isResourceType));
+      return;
+  }
+  if (base === CURSOR_PARAM) {
+    parsed.query.cursor = value;
+    return;
+  }
+  if (PASSTHROUGH.has(base)) return;
+  const unsupported = UNSUPPORTED.get(base);
+  if (unsupported) throw new UnsupportedSearchError(`${name}: ${unsupported}`);
+  parsed.query.conditions.push(conditionForTypes(types, name, value, ctx));
+}
+
+/** One condition valid for every searched type (system search: the parameter must mean the same on each). */
+function conditionForTypes(types: string[], name: string, value: string, ctx: ConditionContext): Condition {
+  if (types.length === 0) {
+    // all types: only the parameters every resource has
+    const code = name.split(/[:.]/)[0]!;
+    if (!RESOURCE_LEVEL.has(code) || name.includes('.')) {
+      throw new UnknownParameterError(`'${name}' cannot be used in a search across all types (only ${[...RESOURCE_LEVEL].join(', ')})`);
+    }
+    return parseCondition('Basic', name, value, ctx);
+  }
+  const conditions = types.map((t) => parseCondition(t, name, value, ctx));
+  const first = JSON.stringify(conditions[0]);
+  if (conditions.some((c) => JSON.stringify(c) !== first)) {
+    throw new UnsupportedSearchError(`'${name}' means different things on ${types.join(', ')}: search each type on its own`);
+  }
+  return conditions[0]!;
+}
+
+function addAccessConditions(parsed: ParsedSearch, types: string[], options: ParseSearchOptions, ctx: ConditionContext): void {
+  const conditions = parsed.query.conditions;
+  if (options.compartment) {
+    const { resourceType, id } = options.compartment;
+    if (!isResourceType(resourceType)) throw badRequest(`'${resourceType}' is not a compartment type`);
+    conditions.push({ kind: 'compartment', ref: `${resourceType}/${id}` });
+  }
+  const access = options.access;
+  if (!access) return;
+  for (const t of types) if (!access.allows('search', t)) throw forbidden(`Searching ${t} is not permitted`);
+  let searched = types;
+  if (types.length === 0) {
+    searched = ctx.allResourceTypes.filter((t) => access.allows('search', t));
+    if (searched.length === 0) throw forbidden('Searching is not permitted');
+    if (searched.length < ctx.allResourceTypes.length) parsed.query.resourceTypes = searched;
+  }
+  if (access.compartment) {
+    conditions.push(types.length === 1 ? compartmentCondition(types[0]!, access.compartment) : { kind: 'compartment', ref: access.compartment });
+  }
+  const constrained = searched.filter((t) => access.constraints(t) !== undefined);
+  if (constrained.length > 0 && types.length !== 1) {
+    throw forbidden(`Your access to ${constrained.join(', ')} is limited to some categories: search that type on its own`);
+  }
+  if (types.length === 1) conditions.push(...constraintConditions(types[0]!, ctx));
+}
+
