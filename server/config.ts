@@ -1,0 +1,87 @@
+/**
+ * Configuration from environment variables, validated at start: a bad value stops the server with a
+ * message that names the variable, never a half-configured start.
+ */
+import { z } from 'zod';
+
+const storeKinds = ['pglite', 'postgres', 'mongo'] as const;
+
+const schema = z
+  .object({
+    NILECARE_STORE: z.enum(storeKinds).default('pglite'),
+    PGLITE_DATA_DIR: z.string().min(1).default('./data/pglite'),
+    DATABASE_URL: z.string().url().optional(),
+    PG_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+    MONGODB_URL: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://').optional(),
+    MONGODB_DB: z.string().min(1).default('fhir_resources'),
+    HOST: z.string().min(1).default('127.0.0.1'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+    BASE_URL: z.string().url().optional(),
+    MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(20 * 1024 * 1024),
+    DEFAULT_PAGE_SIZE: z.coerce.number().int().min(1).max(1000).default(20),
+    MAX_PAGE_SIZE: z.coerce.number().int().min(1).max(10000).default(1000),
+    MAX_BUNDLE_ENTRIES: z.coerce.number().int().min(1).default(10000),
+    /** `smart` (default) or `disabled` — the explicit development setting; the server warns at start. */
+    NILECARE_AUTH: z.enum(['smart', 'disabled']).default('smart'),
+    AUTH_MYSQL_URL: z.string().url().default('mysql://root@127.0.0.1:3306/nilecare_auth'),
+    REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NILECARE_STORE === 'postgres' && !env.DATABASE_URL) {
+      ctx.addIssue({ code: 'custom', path: ['DATABASE_URL'], message: 'is required when NILECARE_STORE=postgres (e.g. postgres://user@host:5432/fhir)' });
+    }
+    if (env.NILECARE_STORE === 'mongo' && !env.MONGODB_URL) {
+      ctx.addIssue({ code: 'custom', path: ['MONGODB_URL'], message: 'is required when NILECARE_STORE=mongo (a replica set, e.g. mongodb://host:27017/?replicaSet=rs0)' });
+    }
+    if (env.DEFAULT_PAGE_SIZE > env.MAX_PAGE_SIZE) {
+      ctx.addIssue({ code: 'custom', path: ['DEFAULT_PAGE_SIZE'], message: 'must not exceed MAX_PAGE_SIZE' });
+    }
+  });
+
+export type Config = {
+  store:
+    | { kind: 'pglite'; dataDir: string }
+    | { kind: 'postgres'; url: string; poolSize: number }
+    | { kind: 'mongo'; url: string; dbName: string };
+  host: string;
+  port: number;
+  /** Absolute FHIR base without trailing slash. */
+  baseUrl: string;
+  maxBodyBytes: number;
+  limits: { defaultPageSize: number; maxPageSize: number; maxBundleEntries: number };
+  auth: { mode: 'smart' | 'disabled'; mysqlUrl: string; redisUrl: string };
+  logLevel: z.infer<typeof schema>['LOG_LEVEL'];
+};
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(environment)'}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const store: Config['store'] =
+    e.NILECARE_STORE === 'postgres'
+      ? { kind: 'postgres', url: e.DATABASE_URL as string, poolSize: e.PG_POOL_SIZE }
+      : e.NILECARE_STORE === 'mongo'
+        ? { kind: 'mongo', url: e.MONGODB_URL as string, dbName: e.MONGODB_DB }
+        : { kind: 'pglite', dataDir: e.PGLITE_DATA_DIR };
+  const baseUrl = (e.BASE_URL ?? `http://${e.HOST === '0.0.0.0' ? 'localhost' : e.HOST}:${e.PORT}/fhir`).replace(/\/+$/, '');
+  return {
+    store,
+    host: e.HOST,
+    port: e.PORT,
+    baseUrl,
+    maxBodyBytes: e.MAX_BODY_BYTES,
+    limits: { defaultPageSize: e.DEFAULT_PAGE_SIZE, maxPageSize: e.MAX_PAGE_SIZE, maxBundleEntries: e.MAX_BUNDLE_ENTRIES },
+    auth: { mode: e.NILECARE_AUTH, mysqlUrl: e.AUTH_MYSQL_URL, redisUrl: e.REDIS_URL },
+    logLevel: e.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,55 @@
+/**
+ * What an interaction needs, passed in by the composition root (server/app.ts): the store port and the
+ * FHIR services (validation, index extraction, search), never a driver or express.
+ */
+import type { Bundle, OperationOutcomeIssue, Parameters, Resource } from '@medplum/fhirtypes';
+import type { ResourceStore } from '../store/resource-store.js';
+import type { ResourceIndex } from './indexing/index-entry.js';
+import type { AccessPolicy, Interaction } from './access-policy.js';
+import type { Preferences } from './fhir-request.js';
+import { forbidden } from './errors.js';
+
+export type SearchArgs = {
+  store: ResourceStore;
+  resourceTypes: string[];
+  params: Array<[string, string]>;
+  baseUrl: string;
+  compartment?: { resourceType: string; id: string };
+  access: AccessPolicy;
+  handling: 'strict' | 'lenient';
+};
+
+export type FhirServices = {
+  store: ResourceStore;
+  /** Absolute base URL of the FHIR endpoint, without trailing slash: http://host:8080/fhir */
+  baseUrl: string;
+  resourceTypes: ReadonlySet<string>;
+  validate: (resource: Resource, options?: { profiles?: string[] }) => OperationOutcomeIssue[];
+  extractIndex: (resource: Resource) => ResourceIndex;
+  compartmentsOf: (resource: Resource) => string[];
+  search: (args: SearchArgs) => Promise<Bundle>;
+  /** FHIRPath Patch (a Parameters resource) applied to a copy of the resource. */
+  applyFhirPathPatch: (resource: Resource, patch: Parameters) => Resource;
+  limits: { defaultPageSize: number; maxPageSize: number; maxBundleEntries: number };
+  now: () => Date;
+  newId: () => string;
+};
+
+export type FhirContext = FhirServices & {
+  access: AccessPolicy;
+  prefer: Preferences;
+  requestId: string;
+};
+
+export function requireAccess(ctx: FhirContext, interaction: Interaction, resourceType: string): void {
+  if (!ctx.access.allows(interaction, resourceType)) {
+    throw forbidden(`The access token does not permit ${interaction} on ${resourceType}`);
+  }
+}
+
+/** With a patient-context token, a resource is reachable only when it is in that patient's compartment. */
+export function inCallerCompartment(ctx: FhirContext, resource: Resource): boolean {
+  const compartment = ctx.access.compartment;
+  if (!compartment) return true;
+  return ctx.compartmentsOf(resource).includes(compartment);
+}

@@ -1,0 +1,53 @@
+/**
+ * The one write path of the REST interactions: stamp server meta on a validated resource, extract its
+ * index, and ask the store to commit it as version current+1 (compare-and-set).
+ */
+import type { Resource } from '@medplum/fhirtypes';
+import type { StoredVersion, VersionWrite } from '../../store/resource-store.js';
+import type { FhirContext } from '../fhir-context.js';
+import { stampMeta } from '../resource-meta.js';
+
+/** Builds the VersionWrite for `resource` (null = delete) as version `previousVersion + 1`. */
+export function prepareVersion(
+  ctx: Pick<FhirContext, 'extractIndex' | 'now'>,
+  resourceType: string,
+  id: string,
+  resource: Resource | null,
+  previousVersion: number,
+  lastUpdated = ctx.now().toISOString(),
+): VersionWrite {
+  const versionId = previousVersion + 1;
+  const stamped = resource ? stampMeta(resource, id, versionId, lastUpdated) : null;
+  return {
+    resourceType,
+    id,
+    versionId,
+    lastUpdated,
+    resource: stamped,
+    index: stamped ? ctx.extractIndex(stamped) : { entries: [], compartments: [] },
+  };
+}
+
+export function asStored(write: VersionWrite): StoredVersion {
+  return {
+    resourceType: write.resourceType,
+    id: write.id,
+    versionId: write.versionId,
+    lastUpdated: write.lastUpdated,
+    deleted: write.resource === null,
+    resource: write.resource,
+  };
+}
+
+/** Writes one version and returns it as stored. Throws VersionConflictError when someone wrote first. */
+export async function commitVersion(
+  ctx: FhirContext,
+  resourceType: string,
+  id: string,
+  resource: Resource | null,
+  previousVersion: number,
+): Promise<StoredVersion> {
+  const write = prepareVersion(ctx, resourceType, id, resource, previousVersion);
+  await ctx.store.write([write]);
+  return asStored(write);
+}

@@ -1,0 +1,50 @@
+/** create (POST [type]) with server-assigned ids, and conditional create (If-None-Exist). */
+import type { Resource } from '@medplum/fhirtypes';
+import type { FhirRequest, FhirResponse } from '../fhir-request.js';
+import { inCallerCompartment, requireAccess, type FhirContext } from '../fhir-context.js';
+import { forbidden, preconditionFailed } from '../errors.js';
+import { checkResourceBody } from '../check-resource-body.js';
+import { assertValid } from './assert-valid.js';
+import { commitVersion } from './commit-version.js';
+import { findMatches, parseCriteria } from './find-matches.js';
+import { writeResponse } from './respond.js';
+import { versionHeaders } from '../resource-meta.js';
+
+export async function createInteraction(ctx: FhirContext, request: FhirRequest, resourceType: string): Promise<FhirResponse> {
+  requireAccess(ctx, 'create', resourceType);
+  const resource = checkResourceBody(request.body, ctx.resourceTypes, { resourceType });
+  const ifNoneExist = request.headers['if-none-exist'];
+  if (ifNoneExist) {
+    const existing = await findMatches(ctx, resourceType, parseCriteria(ifNoneExist));
+    if (existing.length > 1) {
+      throw preconditionFailed(`If-None-Exist "${ifNoneExist}" matches more than one ${resourceType}`);
+    }
+    const [match] = existing;
+    if (match) return existingMatchResponse(ctx, match);
+  }
+  const created = await createResource(ctx, resource);
+  return writeResponse(ctx, 201, created, `Created ${created.resourceType}/${created.id}`);
+}
+
+/** Validates and writes a new resource with a fresh server id (any id in the body is ignored, as the spec says). */
+export async function createResource(ctx: FhirContext, resource: Resource) {
+  assertValid(ctx, resource);
+  if (!inCallerCompartment(ctx, resource)) {
+    throw forbidden(`The new ${resource.resourceType} would be outside the compartment of the access token`);
+  }
+  return commitVersion(ctx, resource.resourceType, ctx.newId(), resource, 0);
+}
+
+function existingMatchResponse(ctx: FhirContext, match: Resource): FhirResponse {
+  const versionId = Number(match.meta?.versionId ?? 1);
+  const stored = {
+    resourceType: match.resourceType,
+    id: match.id as string,
+    versionId,
+    lastUpdated: match.meta?.lastUpdated ?? ctx.now().toISOString(),
+    deleted: false,
+    resource: match,
+  };
+  const response = writeResponse(ctx, 200, stored, `${match.resourceType}/${match.id} already matches If-None-Exist; nothing created`);
+  return { ...response, headers: { ...versionHeaders(ctx.baseUrl, stored, true), ...response.headers } };
+}

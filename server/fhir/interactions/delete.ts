@@ -1,0 +1,50 @@
+/**
+ * delete (DELETE [type]/[id]) and conditional delete (DELETE [type]?criteria, single match).
+ * Deleting what does not exist or is already deleted answers 204 (idempotent, as HAPI does);
+ * a later read answers 410 Gone and the history keeps every version.
+ */
+import type { FhirRequest, FhirResponse } from '../fhir-request.js';
+import { inCallerCompartment, requireAccess, type FhirContext } from '../fhir-context.js';
+import { conflict, forbidden, preconditionFailed } from '../errors.js';
+import { assertValidId } from '../check-resource-body.js';
+import { VersionConflictError } from '../../store/resource-store.js';
+import { commitVersion } from './commit-version.js';
+import { findMatches } from './find-matches.js';
+import { readIfMatch } from './update.js';
+import { etagOf } from '../resource-meta.js';
+
+export async function deleteInteraction(ctx: FhirContext, request: FhirRequest, resourceType: string, id: string): Promise<FhirResponse> {
+  requireAccess(ctx, 'delete', resourceType);
+  assertValidId(id);
+  return deleteResource(ctx, resourceType, id, readIfMatch(request));
+}
+
+export async function conditionalDeleteInteraction(ctx: FhirContext, request: FhirRequest, resourceType: string): Promise<FhirResponse> {
+  requireAccess(ctx, 'delete', resourceType);
+  const matches = await findMatches(ctx, resourceType, request.params);
+  if (matches.length > 1) throw preconditionFailed(`The criteria match more than one ${resourceType}; nothing was deleted`);
+  const [match] = matches;
+  if (!match) return { status: 204 };
+  return deleteResource(ctx, resourceType, match.id as string, readIfMatch(request));
+}
+
+export async function deleteResource(ctx: FhirContext, resourceType: string, id: string, ifMatch?: number): Promise<FhirResponse> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const current = await ctx.store.read(resourceType, id);
+    if (ifMatch !== undefined && current?.versionId !== ifMatch) {
+      throw preconditionFailed(`If-Match W/"${ifMatch}" does not match ${resourceType}/${id}`);
+    }
+    if (!current || current.deleted) return { status: 204 };
+    if (current.resource && !inCallerCompartment(ctx, current.resource)) {
+      throw forbidden(`${resourceType}/${id} is outside the compartment of the access token`);
+    }
+    try {
+      const stored = await commitVersion(ctx, resourceType, id, null, current.versionId);
+      return { status: 204, headers: { ETag: etagOf(stored.versionId) } };
+    } catch (error) {
+      if (!(error instanceof VersionConflictError)) throw error;
+      if (ifMatch !== undefined) throw preconditionFailed(`${resourceType}/${id} was changed by someone else`);
+    }
+  }
+  throw conflict(`${resourceType}/${id} is being changed concurrently; try again`);
+}

@@ -1,0 +1,42 @@
+/**
+ * The one place where errors become HTTP answers: FhirError keeps its status and OperationOutcome;
+ * body-parser failures become 400/413/415; store query limits become 400; anything else is a 500
+ * with an OperationOutcome that names the request id (logged with the stack; never sent to the client).
+ */
+import type { Logger } from 'pino';
+import { FhirError, issue, operationOutcome } from '../fhir/errors.js';
+import type { FhirResponse } from '../fhir/fhir-request.js';
+import { UnsupportedQueryError, VersionConflictError } from '../store/resource-store.js';
+
+type HttpishError = Error & { type?: string; status?: number; statusCode?: number; limit?: number };
+
+export function errorResponse(error: unknown, requestId: string, logger: Logger): FhirResponse {
+  if (error instanceof FhirError) {
+    return { status: error.status, resource: error.outcome, headers: error.status === 401 ? { 'WWW-Authenticate': 'Bearer' } : undefined };
+  }
+  if (error instanceof UnsupportedQueryError) {
+    return outcome(400, 'not-supported', error.message);
+  }
+  if (error instanceof VersionConflictError) {
+    return outcome(409, 'conflict', `${error.resourceType}/${error.id} was changed concurrently; try again`);
+  }
+  const e = error as HttpishError;
+  switch (e?.type) {
+    case 'entity.parse.failed':
+      return outcome(400, 'structure', `The body is not valid JSON: ${String(e.message).slice(0, 200)}`);
+    case 'entity.too.large':
+      return outcome(413, 'too-costly', `The body is larger than the limit of ${e.limit ?? '?'} bytes`);
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return outcome(415, 'not-supported', String(e.message).slice(0, 200));
+    case 'request.aborted':
+      return outcome(400, 'incomplete', 'The request body was not received completely');
+  }
+  if (e?.status === 405) return outcome(405, 'not-supported', 'Method not allowed');
+  logger.error({ err: error, requestId }, 'unexpected error');
+  return outcome(500, 'exception', `Internal server error; quote request id ${requestId} to the administrator`);
+}
+
+function outcome(status: number, code: Parameters<typeof issue>[0], diagnostics: string): FhirResponse {
+  return { status, resource: operationOutcome([issue(code, diagnostics)]) };
+}

@@ -1,0 +1,118 @@
+/**
+ * The FHIR endpoint on express: body parsing and limits, content negotiation, the caller's AccessPolicy,
+ * then server/fhir/router does the rest. Responses are FHIR JSON with ETag / Location / Last-Modified.
+ */
+import express, { type Request, type Response, type NextFunction } from 'express';
+import { randomUUID } from 'node:crypto';
+import type { AccessPolicy } from '../fhir/access-policy.js';
+import type { FhirContext, FhirServices } from '../fhir/fhir-context.js';
+import { readPreferences, type FhirRequest, type FhirResponse } from '../fhir/fhir-request.js';
+import { routeFhirRequest, type RouterOptions } from '../fhir/router.js';
+import { assertAcceptableFormat, assertBodyType, FHIR_JSON } from './content-negotiation.js';
+import { errorResponse } from './error-response.js';
+import type { Logger } from 'pino';
+
+export type FhirHttpOptions = {
+  services: FhirServices;
+  routerOptions: RouterOptions;
+  /** Resolves the caller (SMART token or the development setting) into an AccessPolicy; throws FhirError 401/403. */
+  resolveAccess: (req: Request) => Promise<AccessPolicy>;
+  maxBodyBytes: number;
+  logger: Logger;
+  /** Called after each response, for metrics and audit. */
+  onResponse?: (event: { req: Request; interaction: FhirRequest; status: number; durationMs: number; access?: AccessPolicy }) => void;
+};
+
+const JSON_TYPES = ['application/fhir+json', 'application/json', 'application/json+fhir', 'application/json-patch+json'];
+const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']);
+
+export function fhirExpressRouter(options: FhirHttpOptions): express.Router {
+  const router = express.Router();
+  router.use((req, _res, next) => {
+    try {
+      const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+      assertBodyType(req.headers['content-type'], hasBody && req.method !== 'GET' && req.method !== 'HEAD');
+      next();
+    } catch (error) {
+      next(error);
+    }
+  });
+  router.use(express.json({ type: JSON_TYPES, limit: options.maxBodyBytes, strict: true }));
+  router.use(express.text({ type: 'application/x-www-form-urlencoded', limit: options.maxBodyBytes }));
+
+  router.use(async (req: Request, res: Response, next: NextFunction) => {
+    const started = performance.now();
+    const requestId = (res.locals['requestId'] as string | undefined) ?? randomUUID();
+    let interaction: FhirRequest | undefined;
+    let access: AccessPolicy | undefined;
+    try {
+      interaction = toFhirRequest(req);
+      assertAcceptableFormat(paramOf(interaction, '_format'), req.headers.accept);
+      access = await options.resolveAccess(req);
+      const ctx: FhirContext = { ...options.services, access, prefer: readPreferences(interaction.headers), requestId };
+      const response = await routeFhirRequest(ctx, interaction, options.routerOptions);
+      send(req, res, response, paramOf(interaction, '_pretty') === 'true');
+    } catch (error) {
+      send(req, res, errorResponse(error, requestId, options.logger), false);
+    }
+    options.onResponse?.({ req, interaction: interaction ?? emptyRequest(req), status: res.statusCode, durationMs: performance.now() - started, access });
+    void next;
+  });
+  router.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const requestId = (res.locals['requestId'] as string | undefined) ?? randomUUID();
+    send(req, res, errorResponse(error, requestId, options.logger), false);
+  });
+  return router;
+}
+
+function toFhirRequest(req: Request): FhirRequest {
+  const method = req.method.toUpperCase();
+  if (!METHODS.has(method)) throw Object.assign(new Error('method'), { status: 405 });
+  const segments = req.path
+    .split('/')
+    .filter((s) => s.length > 0)
+    .map((s) => decodeURIComponent(s));
+  const query = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?') + 1) : '';
+  const params: Array<[string, string]> = [...new URLSearchParams(query).entries()];
+  const contentType = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase() || undefined;
+  let body: unknown = req.body;
+  if (contentType === 'application/x-www-form-urlencoded') {
+    params.push(...new URLSearchParams(typeof req.body === 'string' ? req.body : '').entries());
+    body = undefined;
+  } else if (body !== undefined && typeof body === 'object' && body !== null && Object.keys(body).length === 0 && !hasContent(req)) {
+    body = undefined;
+  }
+  const headers: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(req.headers)) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+  return { method: method as FhirRequest['method'], segments, params, headers, body, contentType };
+}
+
+function hasContent(req: Request): boolean {
+  return Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+}
+
+function paramOf(request: FhirRequest, name: string): string | undefined {
+  return request.params.find(([k]) => k === name)?.[1];
+}
+
+function emptyRequest(req: Request): FhirRequest {
+  return { method: 'GET', segments: req.path.split('/').filter(Boolean), params: [], headers: {} };
+}
+
+function send(req: Request, res: Response, response: FhirResponse, pretty: boolean): void {
+  if (res.headersSent) return;
+  res.status(response.status);
+  for (const [k, v] of Object.entries(response.headers ?? {})) res.setHeader(k, v);
+  if (response.resource === undefined || response.status === 304 || response.status === 204) {
+    res.end();
+    return;
+  }
+  res.setHeader('Content-Type', FHIR_JSON);
+  const text = pretty ? JSON.stringify(response.resource, null, 2) : JSON.stringify(response.resource);
+  if (req.method === 'HEAD') {
+    res.setHeader('Content-Length', Buffer.byteLength(text));
+    res.end();
+    return;
+  }
+  res.end(text);
+}
