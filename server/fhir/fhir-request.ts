@@ -28,6 +28,8 @@ export type FhirResponse = {
 /** `Prefer: return=…` and `Prefer: handling=…`, read once from the headers. */
 export type Preferences = {
   return: 'minimal' | 'representation' | 'OperationOutcome';
+  /** Whether `return=` was given at all (bundles answer minimally unless asked). */
+  explicitReturn: boolean;
   handling: 'strict' | 'lenient';
   respondAsync: boolean;
 };
@@ -38,6 +40,7 @@ export function readPreferences(headers: Record<string, string | undefined>): Pr
   const ret = value('return');
   return {
     return: ret === 'minimal' || ret === 'OperationOutcome' ? ret : 'representation',
+    explicitReturn: ret !== undefined,
     handling: value('handling') === 'strict' ? 'strict' : 'lenient',
     respondAsync: prefer.includes('respond-async'),
   };

@@ -18,7 +18,7 @@ export type RouterOptions = {
   operations: OperationRegistry;
   capabilities: Omit<CapabilityOptions, 'operations'>;
   /** POST [base] with a Bundle (transaction / batch); undefined = not supported. */
-  bundle?: (ctx: FhirContext, request: FhirRequest) => Promise<FhirResponse>;
+  bundle?: (ctx: FhirContext, request: FhirRequest, router: RouterOptions) => Promise<FhirResponse>;
 };
 
 export async function routeFhirRequest(ctx: FhirContext, request: FhirRequest, options: RouterOptions): Promise<FhirResponse> {
@@ -27,7 +27,7 @@ export async function routeFhirRequest(ctx: FhirContext, request: FhirRequest, o
   if (rest.length > 0) throw notFound(`No FHIR interaction at /${request.segments.join('/').slice(0, 200)}`);
 
   if (first === undefined) {
-    if (m === 'POST' && options.bundle) return options.bundle(ctx, request);
+    if (m === 'POST' && options.bundle) return options.bundle(ctx, request, options);
     if (m === 'GET') return systemSearchInteraction(ctx, request);
     throw methodNotAllowed(m, 'the base URL');
   }

@@ -35,7 +35,7 @@ export async function patchInteraction(ctx: FhirContext, request: FhirRequest, r
   throw conflict(`${resourceType}/${id} is being changed concurrently; try again`);
 }
 
-function patchFunction(ctx: FhirContext, request: FhirRequest): (resource: Resource) => unknown {
+export function patchFunction(ctx: FhirContext, request: FhirRequest): (resource: Resource) => unknown {
   const body = request.body;
   if (request.contentType === 'application/json-patch+json' || Array.isArray(body)) {
     if (!Array.isArray(body)) throw badRequest('A JSON Patch body must be an array of operations');

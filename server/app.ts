@@ -1,0 +1,132 @@
+/**
+ * The composition root: picks the store, wires the FHIR services (validation, indexing, search, patch)
+ * into the interactions, and mounts the HTTP endpoints. Nothing else knows which implementations run.
+ */
+import express from 'express';
+import { randomUUID } from 'node:crypto';
+import { pino, type Logger } from 'pino';
+import type { Config } from './config.js';
+import type { ResourceStore } from './store/resource-store.js';
+import type { AccessPolicy } from './fhir/access-policy.js';
+import { FULL_ACCESS } from './fhir/access-policy.js';
+import type { FhirServices } from './fhir/fhir-context.js';
+import { loadDefinitions } from './fhir/definitions.js';
+import { validateResource } from './fhir/validation/validate-resource.js';
+import { applyFhirPathPatch } from './fhir/patch/fhirpath-patch.js';
+import { extractIndex } from './fhir/indexing/extract-index.js';
+import { compartmentsOf } from './fhir/indexing/compartments.js';
+import { searchInteraction } from './fhir/search/search-interaction.js';
+import { OperationRegistry } from './fhir/operations/operation-registry.js';
+import { validateOperation } from './fhir/operations/validate-operation.js';
+import { fhirExpressRouter } from './http/fhir-express-router.js';
+import { processBundle } from './fhir/bundle/process-bundle.js';
+import { openConfiguredStore } from './open-store.js';
+
+export type App = {
+  express: express.Express;
+  services: FhirServices;
+  store: ResourceStore;
+  logger: Logger;
+  close(): Promise<void>;
+};
+
+export type AppOptions = {
+  /** Use this store instead of opening the configured one (tests). The app does not close it. */
+  store?: ResourceStore;
+  /** Resolve callers differently (tests, or the SMART layer when auth is on). */
+  resolveAccess?: (req: express.Request) => Promise<AccessPolicy>;
+  logger?: Logger;
+};
+
+export const SOFTWARE = { name: 'NileCare FHIR', version: '0.1.0' } as const;
+
+export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
+  const logger = options.logger ?? pino({ level: config.logLevel });
+  const definitions = loadDefinitions();
+  const store = options.store ?? (await openConfiguredStore(config.store));
+  await store.init();
+
+  const services: FhirServices = {
+    store,
+    baseUrl: config.baseUrl,
+    resourceTypes: new Set(definitions.resourceTypes),
+    validate: (resource, opts) => validateResource(resource, opts),
+    extractIndex,
+    compartmentsOf,
+    search: searchInteraction,
+    applyFhirPathPatch,
+    limits: config.limits,
+    now: () => new Date(),
+    newId: () => randomUUID(),
+  };
+
+  const operations = new OperationRegistry().register({
+    name: 'validate',
+    definition: 'http://hl7.org/fhir/OperationDefinition/Resource-validate',
+    levels: ['type', 'instance'],
+    methods: ['POST', 'GET'],
+    handle: (ctx, request, target) =>
+      validateOperation(ctx, request, target.level === 'system' ? '' : target.resourceType, target.level === 'instance' ? target.id : undefined),
+  });
+
+  if (config.auth.mode === 'disabled') {
+    logger.warn('AUTHORISATION IS DISABLED (NILECARE_AUTH=disabled): every caller has full access. Development only.');
+  }
+  const resolveAccess = options.resolveAccess ?? (async () => FULL_ACCESS);
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use((req, res, next) => {
+    const incoming = req.headers['x-request-id'];
+    const requestId = typeof incoming === 'string' && /^[\w.-]{1,100}$/.test(incoming) ? incoming : randomUUID();
+    res.locals['requestId'] = requestId;
+    res.setHeader('X-Request-Id', requestId);
+    next();
+  });
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    try {
+      await store.ping();
+      res.json({ status: 'ready', store: store.description });
+    } catch (error) {
+      res.status(503).json({ status: 'not ready', store: store.description, error: (error as Error).message });
+    }
+  });
+  app.use(
+    '/fhir',
+    fhirExpressRouter({
+      services,
+      routerOptions: {
+        operations,
+        bundle: processBundle,
+        capabilities: {
+          software: SOFTWARE,
+          systemInteractions: ['transaction', 'batch', 'search-system', 'history-system'],
+          patchFormats: ['application/json-patch+json', 'application/fhir+json'],
+        },
+      },
+      resolveAccess,
+      maxBodyBytes: config.maxBodyBytes,
+      logger,
+      onResponse: ({ interaction, status, durationMs, req }) => {
+        logger.info(
+          { requestId: req.res?.locals['requestId'], method: interaction.method, path: `/${interaction.segments.slice(0, 1).join('/')}`, status, ms: Math.round(durationMs * 10) / 10 },
+          'request',
+        );
+      },
+    }),
+  );
+
+  return {
+    express: app,
+    services,
+    store,
+    logger,
+    async close() {
+      if (!options.store) await store.close();
+    },
+  };
+}

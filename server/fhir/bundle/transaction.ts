@@ -1,0 +1,259 @@
+/**
+ * transaction Bundles: all or nothing. Entries are planned in the spec's order (DELETE, POST, PUT/PATCH,
+ * then GET), every id is decided before any reference is rewritten (`urn:uuid:` and fullUrls of entries,
+ * conditional references resolved by search), each resulting resource is validated, and all versions are
+ * committed in ONE store write — so a failing entry, or a crash half-way, leaves nothing behind.
+ */
+import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
+import type { FhirContext } from '../fhir-context.js';
+import { inCallerCompartment, requireAccess } from '../fhir-context.js';
+import type { FhirResponse } from '../fhir-request.js';
+import { badRequest, conflict, forbidden, FhirError, preconditionFailed } from '../errors.js';
+import { assertValidId, checkResourceBody } from '../check-resource-body.js';
+import { VersionConflictError, type StoredVersion, type VersionWrite } from '../../store/resource-store.js';
+import { assertValid } from '../interactions/assert-valid.js';
+import { asStored, prepareVersion } from '../interactions/commit-version.js';
+import { findMatches, parseCriteria } from '../interactions/find-matches.js';
+import { readIfMatch } from '../interactions/update.js';
+import { routeFhirRequest, type RouterOptions } from '../router.js';
+import { versionUrl } from '../resource-meta.js';
+import { toEntryRequest, type EntryRequest } from './entry-request.js';
+import { atEntry, statusLine } from './entry-errors.js';
+import { isConditionalReference, rewriteReferences } from './rewrite-references.js';
+import { patchFunction } from '../interactions/patch.js';
+
+type Planned =
+  | { kind: 'write'; request: EntryRequest; resourceType: string; id: string; resource: Resource | null; previous?: StoredVersion; status: 200 | 201 | 204 }
+  | { kind: 'existing'; request: EntryRequest; resource: Resource }
+  | { kind: 'noop-delete'; request: EntryRequest }
+  | { kind: 'read'; request: EntryRequest };
+
+const ORDER: Record<string, number> = { DELETE: 0, POST: 1, PUT: 2, PATCH: 2, GET: 3, HEAD: 3 };
+const MAX_ATTEMPTS = 3;
+
+export async function processTransaction(ctx: FhirContext, bundle: Bundle, router: RouterOptions): Promise<FhirResponse> {
+  const entries = bundle.entry ?? [];
+  const requests = entries.map((entry, i) => toEntryRequest(entry, i, ctx.baseUrl));
+  for (const request of requests) await atEntry(request, () => checkEntryAccess(ctx, request));
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await attemptTransaction(ctx, entries, requests, router);
+    } catch (error) {
+      if (!(error instanceof VersionConflictError)) throw error;
+      if (attempt >= MAX_ATTEMPTS) throw conflict(`The transaction collided with concurrent changes to ${error.resourceType}/${error.id}; nothing was written`);
+    }
+  }
+}
+
+function checkEntryAccess(ctx: FhirContext, request: EntryRequest): void {
+  if (!request.resourceType) throw badRequest('Transactions cannot contain system-level requests');
+  if (!ctx.resourceTypes.has(request.resourceType)) throw badRequest(`Unknown resource type "${request.resourceType.slice(0, 60)}"`);
+  const interaction = { DELETE: 'delete', POST: 'create', PUT: 'update', PATCH: 'patch', GET: 'read', HEAD: 'read' } as const;
+  requireAccess(ctx, interaction[request.method], request.resourceType);
+  if (request.id !== undefined && !request.id.startsWith('$')) assertValidId(request.id);
+}
+
+async function attemptTransaction(ctx: FhirContext, entries: BundleEntry[], requests: EntryRequest[], router: RouterOptions): Promise<FhirResponse> {
+  const ordered = [...requests].sort((a, b) => (ORDER[a.method] ?? 9) - (ORDER[b.method] ?? 9) || a.index - b.index);
+  const identities = new Map<string, string>(); // fullUrl → Type/id
+  const targets = new Map<number, { id: string; existing?: Resource; isNew: boolean }>();
+
+  // 1. Decide the id of every entry that writes, before touching any reference.
+  for (const request of ordered) {
+    await atEntry(request, async () => {
+      const target = await decideTarget(ctx, request, entries[request.index]!);
+      if (!target) return;
+      targets.set(request.index, target);
+      if (request.fullUrl && request.method !== 'DELETE') identities.set(request.fullUrl, `${request.resourceType}/${target.id}`);
+    });
+  }
+
+  // 2. Rewrite references, then read the current versions and prepare the new ones.
+  const conditionalCache = new Map<string, Promise<string>>();
+  const resolve = async (reference: string): Promise<string | undefined> => {
+    const known = identities.get(reference);
+    if (known) return known;
+    if (reference.startsWith('urn:uuid:') || reference.startsWith('urn:oid:')) {
+      throw badRequest(`Reference ${reference} matches no entry's fullUrl in this transaction`);
+    }
+    if (isConditionalReference(reference)) {
+      let pending = conditionalCache.get(reference);
+      if (!pending) {
+        pending = resolveConditionalReference(ctx, reference);
+        conditionalCache.set(reference, pending);
+      }
+      return pending;
+    }
+    if (reference.startsWith(ctx.baseUrl + '/')) return reference.slice(ctx.baseUrl.length + 1);
+    return undefined;
+  };
+
+  const planned: Planned[] = [];
+  const seen = new Set<string>();
+  for (const request of ordered) {
+    const step = await atEntry(request, () => planEntry(ctx, request, targets.get(request.index), resolve));
+    if (step.kind === 'write') {
+      const key = `${step.resourceType}/${step.id}`;
+      if (seen.has(key)) throw await atEntry(request, () => badRequest(`${key} is written by more than one entry of the transaction`));
+      seen.add(key);
+    }
+    planned.push(step);
+  }
+
+  // 3. One atomic write of every version.
+  const lastUpdated = ctx.now().toISOString();
+  const writes: Array<{ step: Extract<Planned, { kind: 'write' }>; write: VersionWrite }> = planned
+    .filter((p): p is Extract<Planned, { kind: 'write' }> => p.kind === 'write')
+    .map((step) => ({
+      step,
+      write: prepareVersion(ctx, step.resourceType, step.id, step.resource, step.previous?.versionId ?? 0, lastUpdated),
+    }));
+  await ctx.store.write(writes.map((w) => w.write));
+
+  // 4. Responses in the submitted order; GETs run after the commit.
+  const responses = new Map<number, BundleEntry>();
+  const representation = wantsRepresentation(ctx);
+  for (const { step, write } of writes) {
+    const stored = asStored(write);
+    responses.set(step.request.index, {
+      ...(stored.resource ? { fullUrl: `${ctx.baseUrl}/${stored.resourceType}/${stored.id}` } : {}),
+      ...(representation && stored.resource ? { resource: stored.resource } : {}),
+      response: {
+        status: statusLine(step.status),
+        ...(stored.resource ? { location: versionUrl(ctx.baseUrl, stored).slice(ctx.baseUrl.length + 1) } : {}),
+        etag: `W/"${stored.versionId}"`,
+        lastModified: stored.lastUpdated,
+      },
+    });
+  }
+  for (const step of planned) {
+    if (step.kind === 'existing') {
+      responses.set(step.request.index, {
+        fullUrl: `${ctx.baseUrl}/${step.resource.resourceType}/${step.resource.id}`,
+        ...(representation ? { resource: step.resource } : {}),
+        response: {
+          status: statusLine(200),
+          location: `${step.resource.resourceType}/${step.resource.id}/_history/${step.resource.meta?.versionId ?? '1'}`,
+          etag: `W/"${step.resource.meta?.versionId ?? '1'}"`,
+          lastModified: step.resource.meta?.lastUpdated,
+        },
+      });
+    } else if (step.kind === 'noop-delete') {
+      responses.set(step.request.index, { response: { status: statusLine(204) } });
+    } else if (step.kind === 'read') {
+      const result = await atEntry(step.request, () => routeFhirRequest(ctx, step.request, router));
+      responses.set(step.request.index, {
+        ...(result.resource ? { resource: result.resource } : {}),
+        response: { status: statusLine(result.status), etag: result.headers?.['ETag'] },
+      });
+    }
+  }
+  const response: Bundle = {
+    resourceType: 'Bundle',
+    type: 'transaction-response',
+    entry: requests.map((r) => responses.get(r.index) ?? { response: { status: statusLine(200) } }),
+  };
+  return { status: 200, resource: response };
+}
+
+/** The id an entry writes to (undefined for reads). */
+async function decideTarget(
+  ctx: FhirContext,
+  request: EntryRequest,
+  entry: BundleEntry,
+): Promise<{ id: string; existing?: Resource; isNew: boolean } | undefined> {
+  const type = request.resourceType as string;
+  switch (request.method) {
+    case 'GET':
+    case 'HEAD':
+      return undefined;
+    case 'POST': {
+      if (request.segments.length !== 1) throw badRequest('A POST entry must name only a resource type');
+      const ifNoneExist = request.headers['if-none-exist'];
+      if (ifNoneExist) {
+        const matches = await findMatches(ctx, type, parseCriteria(ifNoneExist));
+        if (matches.length > 1) throw preconditionFailed(`ifNoneExist "${ifNoneExist}" matches more than one ${type}`);
+        if (matches[0]) return { id: matches[0].id as string, existing: matches[0], isNew: false };
+      }
+      return { id: ctx.newId(), isNew: true };
+    }
+    case 'PUT':
+    case 'PATCH':
+    case 'DELETE': {
+      if (request.conditional) {
+        const matches = await findMatches(ctx, type, request.params);
+        if (matches.length > 1) throw preconditionFailed(`The criteria match more than one ${type}`);
+        if (matches[0]) return { id: matches[0].id as string, isNew: false };
+        if (request.method === 'PUT') return { id: (entry.resource?.id as string | undefined) ?? ctx.newId(), isNew: true };
+        if (request.method === 'DELETE') return { id: '', isNew: false };
+        throw preconditionFailed(`No ${type} matches the PATCH criteria`);
+      }
+      if (!request.id || request.segments.length !== 2) throw badRequest(`A ${request.method} entry needs a URL of the form Type/id or Type?criteria`);
+      return { id: request.id, isNew: false };
+    }
+  }
+}
+
+async function planEntry(
+  ctx: FhirContext,
+  request: EntryRequest,
+  target: { id: string; existing?: Resource; isNew: boolean } | undefined,
+  resolve: (reference: string) => Promise<string | undefined>,
+): Promise<Planned> {
+  const type = request.resourceType as string;
+  if (!target) return { kind: 'read', request };
+  if (target.existing) return { kind: 'existing', request, resource: target.existing };
+  if (request.method === 'DELETE') {
+    if (!target.id) return { kind: 'noop-delete', request };
+    const previous = await ctx.store.read(type, target.id);
+    checkIfMatch(request, previous);
+    if (!previous || previous.deleted) return { kind: 'noop-delete', request };
+    if (previous.resource && !inCallerCompartment(ctx, previous.resource)) throw forbidden(`${type}/${target.id} is outside the compartment of the access token`);
+    return { kind: 'write', request, resourceType: type, id: target.id, resource: null, previous, status: 204 };
+  }
+  const previous = request.method === 'POST' ? undefined : await ctx.store.read(type, target.id);
+  checkIfMatch(request, previous);
+  let body: unknown;
+  if (request.method === 'PATCH') {
+    if (!previous?.resource) throw preconditionFailed(`${type}/${target.id} does not exist or is deleted; it cannot be patched`);
+    body = patchFunction(ctx, request)(structuredClone(previous.resource));
+  } else {
+    body = structuredClone(request.body);
+  }
+  const resource = checkResourceBody(body, ctx.resourceTypes, {
+    resourceType: type,
+    id: request.method === 'POST' ? undefined : target.id,
+  });
+  const withIds = { ...(await rewriteReferences(resource, resolve)), id: target.id } as Resource;
+  assertValid(ctx, withIds);
+  if (!inCallerCompartment(ctx, withIds)) throw forbidden(`The ${type} would be outside the compartment of the access token`);
+  if (previous?.resource && !inCallerCompartment(ctx, previous.resource)) throw forbidden(`${type}/${target.id} is outside the compartment of the access token`);
+  const created = !previous || previous.deleted;
+  return { kind: 'write', request, resourceType: type, id: target.id, resource: withIds, previous, status: created ? 201 : 200 };
+}
+
+function checkIfMatch(request: EntryRequest, previous: StoredVersion | undefined): void {
+  const ifMatch = readIfMatch(request);
+  if (ifMatch !== undefined && previous?.versionId !== ifMatch) {
+    throw preconditionFailed(`ifMatch W/"${ifMatch}" does not match the current version (${previous?.versionId ?? 'none'})`);
+  }
+}
+
+async function resolveConditionalReference(ctx: FhirContext, reference: string): Promise<string> {
+  const type = reference.slice(0, reference.indexOf('?'));
+  if (!ctx.resourceTypes.has(type)) throw badRequest(`Conditional reference ${reference.slice(0, 120)} names an unknown type`);
+  const matches = await findMatches(ctx, type, parseCriteria(reference));
+  if (matches.length === 0) throw fhirErrorFor(404, `Conditional reference ${reference.slice(0, 200)} matches no ${type}`);
+  if (matches.length > 1) throw preconditionFailed(`Conditional reference ${reference.slice(0, 200)} matches more than one ${type}`);
+  return `${type}/${matches[0]!.id}`;
+}
+
+function fhirErrorFor(status: number, message: string): FhirError {
+  return new FhirError(status, { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'not-found', diagnostics: message }] });
+}
+
+/** Transaction and batch responses carry resources only when the client asks (`Prefer: return=representation`). */
+export function wantsRepresentation(ctx: FhirContext): boolean {
+  return ctx.prefer.return === 'representation' && ctx.prefer.explicitReturn === true;
+}
+
