@@ -26,11 +26,12 @@ export class UnknownParameterError extends UnsupportedSearchError {
   }
 }
 
-/** The compartment condition for resources of `type` (a Patient is in its own compartment). */
-export function compartmentCondition(type: string, ref: string): Condition {
-  const [compartmentType, compartmentId] = ref.split('/') as [string, string];
-  const inCompartment: Condition = { kind: 'compartment', ref };
-  return type === compartmentType ? { kind: 'or', any: [inCompartment, { kind: 'id', values: [compartmentId] }] } : inCompartment;
+/**
+ * The compartment condition for resources of `type`. A compartment resource is listed in its own
+ * compartment by extractIndex, so `Patient/123` itself is found too.
+ */
+export function compartmentCondition(_type: string, ref: string): Condition {
+  return { kind: 'compartment', ref };
 }
 
 export function parseCondition(resourceType: string, name: string, value: string, ctx: ConditionContext, depth = 0): Condition {

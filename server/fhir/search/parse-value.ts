@@ -4,6 +4,7 @@
  */
 import { badRequest } from '../errors.js';
 import type { SearchParameterInfo } from '../indexing/search-parameter-registry.js';
+import { UCUM_SYSTEM, ucumCanonical } from '../indexing/ucum.js';
 import { dateRange, normalizeString, numberRange } from '../indexing/normalize.js';
 import type { Condition, ParamKind, QuantityValue, RangeMatch, ReferenceValue, TokenValue } from './search-query.js';
 import { dateApproxWidth, onInstant, rangePrefixMatch, splitPrefix, valuePrefixMatch } from './prefix-range.js';
@@ -155,6 +156,16 @@ export function quantityValue(raw: string, label: string): QuantityValue {
   const { prefix, rest } = splitPrefix(parts[0]!);
   const range = numberRange(rest);
   if (!range) throw badRequest(`${label}: '${parts[0]}' is not a number`);
+  const system = parts[1];
+  const code = parts[2];
+  if (parts.length === 3 && system === UCUM_SYSTEM && code) {
+    const canonical = ucumCanonical(range.value, code);
+    if (canonical) {
+      const convert = (n: number) => ucumCanonical(n, code)!.value;
+      const canonicalRange = { value: canonical.value, low: convert(range.low), high: convert(range.high) };
+      return { match: valuePrefixMatch(prefix, canonicalRange), system, code: canonical.code, canonical: true };
+    }
+  }
   const out: QuantityValue = { match: valuePrefixMatch(prefix, range) };
   if (parts.length === 3) {
     if (parts[1]) out.system = parts[1];
