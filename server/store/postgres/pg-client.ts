@@ -1,0 +1,46 @@
+import pg from 'pg';
+import type { SqlClient, SqlExecutor, SqlResult, SqlRow, SqlStatement } from './sql-client.js';
+
+// int8 (bigint) as JS numbers: the store keeps epoch milliseconds and outbox seqs there, far below 2^53.
+pg.types.setTypeParser(pg.types.builtins.INT8, (text) => Number(text));
+
+function executor(target: pg.Pool | pg.PoolClient): SqlExecutor {
+  return {
+    async query<R extends SqlRow>(statement: SqlStatement): Promise<SqlResult<R>> {
+      const result = await target.query<R>(
+        statement.name ? { name: statement.name, text: statement.text, values: statement.values } : { text: statement.text, values: statement.values },
+      );
+      return { rows: result.rows, rowCount: result.rowCount ?? 0 };
+    },
+  };
+}
+
+/** A SqlClient over a pg.Pool (PostgreSQL server). */
+export function pgClient(pool: pg.Pool, description: string): SqlClient {
+  const direct = executor(pool);
+  return {
+    description,
+    isServer: true,
+    query: direct.query,
+    async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+      const connection = await pool.connect();
+      try {
+        await connection.query('BEGIN');
+        const result = await fn(executor(connection));
+        await connection.query('COMMIT');
+        return result;
+      } catch (error) {
+        await connection.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      } finally {
+        connection.release();
+      }
+    },
+    async exec(sql: string): Promise<void> {
+      await pool.query(sql);
+    },
+    async close(): Promise<void> {
+      await pool.end();
+    },
+  };
+}

@@ -1,0 +1,74 @@
+/** read, vread, readMany and the change feed: fixed, prepared statements. */
+import type { Resource } from '@medplum/fhirtypes';
+import type { ChangeRecord, ResourceKey, StoredVersion } from '../resource-store.js';
+import type { SqlExecutor } from './sql-client.js';
+
+export const VERSION_COLUMNS = 'resource_type, id, version_id, last_updated, deleted, content';
+
+export type VersionRow = {
+  resource_type: string;
+  id: string;
+  version_id: number;
+  last_updated: string;
+  deleted: boolean;
+  content: Resource | string | null;
+};
+
+export function toStoredVersion(row: VersionRow): StoredVersion {
+  const content = typeof row.content === 'string' ? (JSON.parse(row.content) as Resource) : row.content;
+  return {
+    resourceType: row.resource_type,
+    id: row.id,
+    versionId: Number(row.version_id),
+    lastUpdated: row.last_updated,
+    deleted: row.deleted,
+    resource: row.deleted ? null : content,
+  };
+}
+
+export async function readCurrent(db: SqlExecutor, resourceType: string, id: string): Promise<StoredVersion | undefined> {
+  const { rows } = await db.query<VersionRow>({
+    name: 'fhir_read',
+    text: `SELECT ${VERSION_COLUMNS} FROM fhir_resource WHERE resource_type = $1 AND id = $2`,
+    values: [resourceType, id],
+  });
+  return rows[0] ? toStoredVersion(rows[0]) : undefined;
+}
+
+export async function readVersion(db: SqlExecutor, resourceType: string, id: string, versionId: number): Promise<StoredVersion | undefined> {
+  if (!Number.isInteger(versionId) || versionId < 1 || versionId > 2_147_483_647) return undefined;
+  const { rows } = await db.query<VersionRow>({
+    name: 'fhir_vread',
+    text: `SELECT ${VERSION_COLUMNS} FROM fhir_history WHERE resource_type = $1 AND id = $2 AND version_id = $3`,
+    values: [resourceType, id, versionId],
+  });
+  return rows[0] ? toStoredVersion(rows[0]) : undefined;
+}
+
+export async function readMany(db: SqlExecutor, keys: ResourceKey[]): Promise<StoredVersion[]> {
+  if (keys.length === 0) return [];
+  const { rows } = await db.query<VersionRow>({
+    name: 'fhir_read_many',
+    text: `SELECT ${VERSION_COLUMNS} FROM fhir_resource
+           WHERE (resource_type, id) IN (SELECT * FROM unnest($1::text[], $2::text[])) AND NOT deleted`,
+    values: [keys.map((k) => k.resourceType), keys.map((k) => k.id)],
+  });
+  return rows.map(toStoredVersion);
+}
+
+export async function changesAfter(db: SqlExecutor, afterSeq: number, limit: number): Promise<ChangeRecord[]> {
+  if (limit <= 0) return [];
+  const { rows } = await db.query<{ seq: number; resource_type: string; id: string; version_id: number; deleted: boolean; last_updated: string }>({
+    name: 'fhir_changes_after',
+    text: `SELECT seq, resource_type, id, version_id, deleted, last_updated FROM fhir_change WHERE seq > $1 ORDER BY seq LIMIT $2`,
+    values: [Math.max(0, Math.floor(afterSeq)), Math.floor(limit)],
+  });
+  return rows.map((r) => ({
+    seq: Number(r.seq),
+    resourceType: r.resource_type,
+    id: r.id,
+    versionId: Number(r.version_id),
+    deleted: r.deleted,
+    lastUpdated: r.last_updated,
+  }));
+}

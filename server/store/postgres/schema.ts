@@ -1,0 +1,135 @@
+/**
+ * The PostgreSQL schema of the FHIR store: shared tables keyed by resource_type (resource_type leads
+ * every index), so that start-up creates a fixed, small set of tables whatever the number of types.
+ *
+ * - fhir_resource: the current version of each resource (a delete is kept as a version, content null).
+ * - fhir_history: every version, unique on (resource_type, id, version_id).
+ * - fhir_change: the transactional outbox, one row per committed version, seq in commit order.
+ * - fhir_idx_*: one typed side table per IndexEntry kind; composite tuples store their parts in the
+ *   typed tables under the param `<composite>|<i>` with a shared `tuple` number, plus one row in
+ *   fhir_idx_composite per tuple (for :missing).
+ * - fhir_compartment: the compartments of each current resource.
+ */
+import type { SqlClient } from './sql-client.js';
+
+/** Lock key held (transaction-scoped) while assigning outbox seqs and while creating the schema. */
+export const CHANGE_LOCK_KEY = 7_340_001;
+const SCHEMA_LOCK_KEY = 7_340_002;
+
+const KEY_COLUMNS = `resource_type text NOT NULL, resource_id text NOT NULL, param text NOT NULL, tuple integer`;
+
+const TABLES = `
+CREATE TABLE IF NOT EXISTS fhir_resource (
+  resource_type text NOT NULL,
+  id text NOT NULL,
+  version_id integer NOT NULL,
+  last_updated text NOT NULL,
+  last_updated_ms bigint NOT NULL,
+  deleted boolean NOT NULL,
+  content jsonb,
+  PRIMARY KEY (resource_type, id)
+);
+CREATE INDEX IF NOT EXISTS fhir_resource_updated ON fhir_resource (resource_type, last_updated_ms, id) WHERE NOT deleted;
+
+CREATE TABLE IF NOT EXISTS fhir_history (
+  resource_type text NOT NULL,
+  id text NOT NULL,
+  version_id integer NOT NULL,
+  last_updated text NOT NULL,
+  last_updated_ms bigint NOT NULL,
+  deleted boolean NOT NULL,
+  content jsonb,
+  PRIMARY KEY (resource_type, id, version_id)
+);
+CREATE INDEX IF NOT EXISTS fhir_history_type ON fhir_history (resource_type, last_updated_ms, id, version_id);
+CREATE INDEX IF NOT EXISTS fhir_history_system ON fhir_history (last_updated_ms, resource_type, id, version_id);
+
+CREATE SEQUENCE IF NOT EXISTS fhir_change_seq;
+CREATE TABLE IF NOT EXISTS fhir_change (
+  seq bigint PRIMARY KEY,
+  resource_type text NOT NULL,
+  id text NOT NULL,
+  version_id integer NOT NULL,
+  deleted boolean NOT NULL,
+  last_updated text NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS fhir_idx_string (${KEY_COLUMNS}, value text COLLATE "C" NOT NULL, exact text NOT NULL);
+CREATE INDEX IF NOT EXISTS fhir_idx_string_value ON fhir_idx_string (resource_type, param, value);
+CREATE INDEX IF NOT EXISTS fhir_idx_string_exact ON fhir_idx_string (resource_type, param, exact);
+CREATE INDEX IF NOT EXISTS fhir_idx_string_res ON fhir_idx_string (resource_type, resource_id, param);
+
+CREATE TABLE IF NOT EXISTS fhir_idx_token (${KEY_COLUMNS}, system text, code text, text text COLLATE "C", type_system text, type_code text);
+CREATE INDEX IF NOT EXISTS fhir_idx_token_code ON fhir_idx_token (resource_type, param, code, system);
+CREATE INDEX IF NOT EXISTS fhir_idx_token_text ON fhir_idx_token (resource_type, param, text) WHERE text IS NOT NULL;
+CREATE INDEX IF NOT EXISTS fhir_idx_token_res ON fhir_idx_token (resource_type, resource_id, param);
+
+CREATE TABLE IF NOT EXISTS fhir_idx_date (${KEY_COLUMNS}, low bigint NOT NULL, high bigint NOT NULL);
+CREATE INDEX IF NOT EXISTS fhir_idx_date_low ON fhir_idx_date (resource_type, param, low);
+CREATE INDEX IF NOT EXISTS fhir_idx_date_high ON fhir_idx_date (resource_type, param, high);
+CREATE INDEX IF NOT EXISTS fhir_idx_date_res ON fhir_idx_date (resource_type, resource_id, param);
+
+CREATE TABLE IF NOT EXISTS fhir_idx_number (${KEY_COLUMNS}, value double precision NOT NULL, low double precision NOT NULL, high double precision NOT NULL);
+CREATE INDEX IF NOT EXISTS fhir_idx_number_value ON fhir_idx_number (resource_type, param, value);
+CREATE INDEX IF NOT EXISTS fhir_idx_number_res ON fhir_idx_number (resource_type, resource_id, param);
+
+CREATE TABLE IF NOT EXISTS fhir_idx_quantity (${KEY_COLUMNS},
+  value double precision NOT NULL, low double precision NOT NULL, high double precision NOT NULL,
+  system text, code text, unit text,
+  canonical_value double precision, canonical_low double precision, canonical_high double precision, canonical_code text);
+CREATE INDEX IF NOT EXISTS fhir_idx_quantity_value ON fhir_idx_quantity (resource_type, param, value);
+CREATE INDEX IF NOT EXISTS fhir_idx_quantity_canonical ON fhir_idx_quantity (resource_type, param, canonical_code, canonical_value) WHERE canonical_value IS NOT NULL;
+CREATE INDEX IF NOT EXISTS fhir_idx_quantity_res ON fhir_idx_quantity (resource_type, resource_id, param);
+
+CREATE TABLE IF NOT EXISTS fhir_idx_reference (${KEY_COLUMNS},
+  target_type text, target_id text, url text, identifier_system text, identifier_value text);
+CREATE INDEX IF NOT EXISTS fhir_idx_reference_target ON fhir_idx_reference (resource_type, param, target_id, target_type);
+CREATE INDEX IF NOT EXISTS fhir_idx_reference_url ON fhir_idx_reference (resource_type, param, url) WHERE url IS NOT NULL;
+CREATE INDEX IF NOT EXISTS fhir_idx_reference_identifier ON fhir_idx_reference (resource_type, param, identifier_value) WHERE identifier_value IS NOT NULL;
+CREATE INDEX IF NOT EXISTS fhir_idx_reference_res ON fhir_idx_reference (resource_type, resource_id, param);
+
+CREATE TABLE IF NOT EXISTS fhir_idx_uri (${KEY_COLUMNS}, value text COLLATE "C" NOT NULL);
+CREATE INDEX IF NOT EXISTS fhir_idx_uri_value ON fhir_idx_uri (resource_type, param, value);
+CREATE INDEX IF NOT EXISTS fhir_idx_uri_res ON fhir_idx_uri (resource_type, resource_id, param);
+
+CREATE TABLE IF NOT EXISTS fhir_idx_composite (${KEY_COLUMNS});
+CREATE INDEX IF NOT EXISTS fhir_idx_composite_param ON fhir_idx_composite (resource_type, param);
+CREATE INDEX IF NOT EXISTS fhir_idx_composite_res ON fhir_idx_composite (resource_type, resource_id, param);
+
+CREATE TABLE IF NOT EXISTS fhir_compartment (resource_type text NOT NULL, resource_id text NOT NULL, ref text NOT NULL);
+CREATE INDEX IF NOT EXISTS fhir_compartment_ref ON fhir_compartment (resource_type, ref, resource_id);
+CREATE INDEX IF NOT EXISTS fhir_compartment_res ON fhir_compartment (resource_type, resource_id);
+`;
+
+/** Trigram index for `:contains` (only when pg_trgm could be created). */
+const TRIGRAM = `CREATE INDEX IF NOT EXISTS fhir_idx_string_trgm ON fhir_idx_string USING gin (value gin_trgm_ops);`;
+
+/** Every table that holds index rows of a resource (deleted and rewritten on each version). */
+export const INDEX_TABLES = [
+  'fhir_idx_string',
+  'fhir_idx_token',
+  'fhir_idx_date',
+  'fhir_idx_number',
+  'fhir_idx_quantity',
+  'fhir_idx_reference',
+  'fhir_idx_uri',
+  'fhir_idx_composite',
+  'fhir_compartment',
+] as const;
+
+/** Creates the schema if missing (idempotent, safe when several processes start at once). */
+export async function createSchema(client: SqlClient): Promise<void> {
+  let trigram = true;
+  try {
+    await client.exec('CREATE EXTENSION IF NOT EXISTS pg_trgm');
+  } catch {
+    trigram = false; // :contains still works, by scanning the param's string entries
+  }
+  await client.transaction(async (tx) => {
+    await tx.query({ text: 'SELECT pg_advisory_xact_lock($1)', values: [SCHEMA_LOCK_KEY] });
+    for (const statement of TABLES.split(';').map((s) => s.trim()).filter(Boolean)) {
+      await tx.query({ text: statement });
+    }
+    if (trigram) await tx.query({ text: TRIGRAM });
+  });
+}

@@ -1,0 +1,108 @@
+/**
+ * Compiles every Condition of the store-neutral SearchQuery to a SQL boolean about one resource row
+ * (`row`: expressions for its type, id and lastUpdated). Index entries are reached through EXISTS
+ * subqueries on the typed side tables, always led by (resource_type, param) or (resource_type, resource_id).
+ */
+import type { Condition } from '../../../fhir/search/search-query.js';
+import { UnsupportedQueryError } from '../../resource-store.js';
+import { compositePartParam, TABLE_OF_KIND } from '../index-rows.js';
+import { entryPredicate, isEntryCondition, tableOf, type EntryCondition } from './entry-predicates.js';
+import { compileRange } from './range-match.js';
+import { allOf, anyOf, FALSE, type RowRef, type SqlParams } from './sql-params.js';
+
+/** Nesting limit for chains and _has (each level is one more correlated EXISTS). */
+const MAX_DEPTH = 6;
+
+export function compileConditions(conditions: Condition[], row: RowRef, params: SqlParams, depth = 0): string {
+  return allOf(conditions.map((c) => compileCondition(c, row, params, depth)));
+}
+
+export function compileCondition(condition: Condition, row: RowRef, params: SqlParams, depth = 0): string {
+  switch (condition.kind) {
+    case 'string':
+    case 'token':
+    case 'date':
+    case 'number':
+    case 'quantity':
+    case 'reference':
+    case 'uri': {
+      const exists = entryExists(condition, condition.param, row, params);
+      return condition.kind === 'token' && condition.negate ? `NOT ${exists}` : exists;
+    }
+    case 'missing': {
+      const a = params.alias('m');
+      const exists = `EXISTS (SELECT 1 FROM ${TABLE_OF_KIND[condition.paramKind]} ${a} WHERE ${owned(a, row)} AND ${a}.param = ${params.bind(condition.param, 'text')})`;
+      return condition.missing ? `NOT ${exists}` : exists;
+    }
+    case 'chain':
+      return chain(condition, row, params, depth);
+    case 'has':
+      return has(condition, row, params, depth);
+    case 'id':
+      return condition.values.length === 0 ? FALSE : `${row.id} = ANY(${params.bind(condition.values, 'text[]')})`;
+    case 'lastUpdated':
+      return compileRange(condition.match, { low: row.lastUpdatedMs, high: row.lastUpdatedMs, value: row.lastUpdatedMs }, true, params);
+    case 'composite':
+      return anyOf(condition.values.map((parts) => compositeTuple(condition.param, parts, row, params)));
+    case 'compartment': {
+      const c = params.alias('c');
+      return `EXISTS (SELECT 1 FROM fhir_compartment ${c} WHERE ${owned(c, row)} AND ${c}.ref = ${params.bind(condition.ref, 'text')})`;
+    }
+    case 'or':
+      return anyOf(condition.any.map((c) => compileCondition(c, row, params, depth)));
+  }
+}
+
+function owned(alias: string, row: RowRef): string {
+  return `${alias}.resource_type = ${row.type} AND ${alias}.resource_id = ${row.id}`;
+}
+
+function entryExists(condition: EntryCondition, param: string, row: RowRef, params: SqlParams): string {
+  const a = params.alias('e');
+  const predicate = entryPredicate(condition, a, params);
+  return `EXISTS (SELECT 1 FROM ${tableOf(condition)} ${a} WHERE ${owned(a, row)} AND ${a}.param = ${params.bind(param, 'text')} AND ${predicate})`;
+}
+
+/** `subject:Patient.name=x`: a reference of `param` points at a current resource matching `where`. */
+function chain(condition: Extract<Condition, { kind: 'chain' }>, row: RowRef, params: SqlParams, depth: number): string {
+  checkDepth(depth);
+  const a = params.alias('r');
+  const t = params.alias('t');
+  const filters = [owned(a, row), `${a}.param = ${params.bind(condition.param, 'text')}`];
+  if (condition.targetTypes.length > 0) filters.push(`${a}.target_type = ANY(${params.bind(condition.targetTypes, 'text[]')})`);
+  const target: RowRef = { type: `${t}.resource_type`, id: `${t}.id`, lastUpdatedMs: `${t}.last_updated_ms` };
+  filters.push(compileConditions(condition.where, target, params, depth + 1));
+  return `EXISTS (SELECT 1 FROM fhir_idx_reference ${a} JOIN fhir_resource ${t} ON ${t}.resource_type = ${a}.target_type AND ${t}.id = ${a}.target_id AND NOT ${t}.deleted WHERE ${filters.join(' AND ')})`;
+}
+
+/** `_has:Observation:subject:code=x`: a current `sourceType` resource references this one through `sourceParam` and matches `where`. */
+function has(condition: Extract<Condition, { kind: 'has' }>, row: RowRef, params: SqlParams, depth: number): string {
+  checkDepth(depth);
+  const a = params.alias('r');
+  const s = params.alias('s');
+  const source: RowRef = { type: `${s}.resource_type`, id: `${s}.id`, lastUpdatedMs: `${s}.last_updated_ms` };
+  const filters = [
+    `${a}.resource_type = ${params.bind(condition.sourceType, 'text')}`,
+    `${a}.param = ${params.bind(condition.sourceParam, 'text')}`,
+    `${a}.target_id = ${row.id}`,
+    `${a}.target_type = ${row.type}`,
+    compileConditions(condition.where, source, params, depth + 1),
+  ];
+  return `EXISTS (SELECT 1 FROM fhir_idx_reference ${a} JOIN fhir_resource ${s} ON ${s}.resource_type = ${a}.resource_type AND ${s}.id = ${a}.resource_id AND NOT ${s}.deleted WHERE ${filters.join(' AND ')})`;
+}
+
+/** One composite value: a single tuple of `param` whose i-th part matches parts[i]. */
+function compositeTuple(param: string, parts: Condition[], row: RowRef, params: SqlParams): string {
+  const k = params.alias('k');
+  const partFilters = parts.map((part, i) => {
+    if (!isEntryCondition(part)) throw new UnsupportedQueryError(`A composite component cannot be a ${part.kind} condition`);
+    const a = params.alias('p');
+    const exists = `EXISTS (SELECT 1 FROM ${tableOf(part)} ${a} WHERE ${a}.resource_type = ${k}.resource_type AND ${a}.resource_id = ${k}.resource_id AND ${a}.param = ${params.bind(compositePartParam(param, i), 'text')} AND ${a}.tuple = ${k}.tuple AND ${entryPredicate(part, a, params)})`;
+    return part.kind === 'token' && part.negate ? `NOT ${exists}` : exists;
+  });
+  return `EXISTS (SELECT 1 FROM fhir_idx_composite ${k} WHERE ${owned(k, row)} AND ${k}.param = ${params.bind(param, 'text')} AND ${allOf(partFilters)})`;
+}
+
+function checkDepth(depth: number): void {
+  if (depth >= MAX_DEPTH) throw new UnsupportedQueryError(`Chained and _has searches are limited to ${MAX_DEPTH} levels`);
+}

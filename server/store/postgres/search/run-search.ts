@@ -1,0 +1,125 @@
+/**
+ * search(): compiles the SearchQuery, runs the page query (keyset, one row more than the page to know
+ * whether another page follows) and, when asked, the total.
+ */
+import type { SearchPage, SearchQuery, SortKey } from '../../../fhir/search/search-query.js';
+import type { StoredVersion } from '../../resource-store.js';
+import { decodeCursor, encodeCursor } from '../cursor.js';
+import { toStoredVersion, type VersionRow } from '../read-versions.js';
+import type { SqlClient } from '../sql-client.js';
+import { compileConditions } from './compile-condition.js';
+import { keysetPredicate, orderBy, sortColumns } from './sort-keys.js';
+import { SqlParams, type RowRef } from './sql-params.js';
+
+const ROW: RowRef = { type: 'r.resource_type', id: 'r.id', lastUpdatedMs: 'r.last_updated_ms' };
+const OUTER = { type: 'q.resource_type', id: 'q.id' };
+
+/** Above this planner estimate, `_total=estimate` returns the estimate instead of counting. */
+const ESTIMATE_THRESHOLD = 10_000;
+
+type SearchCursor = {
+  /** The sort the cursor belongs to. */
+  k: string;
+  /** 'n': the page after the boundary row; 'p': the page before it. */
+  d: 'n' | 'p';
+  /** Include the boundary row itself. */
+  x: boolean;
+  v: unknown[];
+  t: string;
+  i: string;
+};
+
+function sortSignature(sort: SortKey[]): string {
+  return sort.map((k) => `${k.kind}:${'param' in k ? k.param : ''}:${k.descending ? 'd' : 'a'}`).join(',');
+}
+
+export async function runSearch(client: SqlClient, query: SearchQuery): Promise<SearchPage<StoredVersion>> {
+  const signature = sortSignature(query.sort);
+  const cursor = query.cursor === undefined ? undefined : decodeCursor(query.cursor, isCursor(signature, query.sort.length));
+  const count = Math.max(0, Math.floor(query.count));
+  const [rows, total] = await Promise.all([
+    count === 0 ? Promise.resolve(undefined) : pageRows(client, query, count, cursor),
+    query.total === 'none' && count > 0 ? Promise.resolve(undefined) : countMatches(client, query),
+  ]);
+  const page: SearchPage<StoredVersion> = { entries: [] };
+  if (total !== undefined) page.total = total;
+  if (rows === undefined) return page;
+
+  const forward = cursor?.d !== 'p';
+  const more = rows.length > count;
+  const pageRowsInOrder = forward ? rows.slice(0, count) : rows.slice(0, count).reverse();
+  page.entries = pageRowsInOrder.map((r) => toStoredVersion(r));
+  const first = pageRowsInOrder[0];
+  const last = pageRowsInOrder.at(-1);
+  const make = (d: 'n' | 'p', row: PageRow | undefined, inclusive = false): string | undefined => {
+    if (row) return encodeCursor({ k: signature, d, x: false, v: sortValues(row, query.sort.length), t: row.resource_type, i: row.id } satisfies SearchCursor);
+    // an empty page after/before a cursor: turn back from the same boundary, including it
+    if (cursor) return encodeCursor({ ...cursor, d, x: inclusive } satisfies SearchCursor);
+    return undefined;
+  };
+  if (forward) {
+    if (more) page.nextCursor = make('n', last);
+    if (cursor) page.previousCursor = make('p', first, !cursor.x);
+  } else {
+    if (more) page.previousCursor = make('p', first);
+    page.nextCursor = make('n', last, !cursor!.x);
+  }
+  return page;
+}
+
+type PageRow = VersionRow & Record<`s${number}`, unknown>;
+
+function sortValues(row: PageRow, n: number): unknown[] {
+  return Array.from({ length: n }, (_, i) => row[`s${i}`] ?? null);
+}
+
+function baseWhere(query: SearchQuery, params: SqlParams): string {
+  const filters = ['NOT r.deleted'];
+  if (query.resourceTypes.length === 1) filters.push(`r.resource_type = ${params.bind(query.resourceTypes[0], 'text')}`);
+  else if (query.resourceTypes.length > 1) filters.push(`r.resource_type = ANY(${params.bind(query.resourceTypes, 'text[]')})`);
+  filters.push(compileConditions(query.conditions, ROW, params));
+  return filters.filter((f) => f !== 'TRUE').join(' AND ');
+}
+
+async function pageRows(client: SqlClient, query: SearchQuery, count: number, cursor: SearchCursor | undefined): Promise<PageRow[]> {
+  const params = new SqlParams();
+  const columns = sortColumns(query.sort, ROW, params);
+  const where = baseWhere(query, params);
+  const forward = cursor?.d !== 'p';
+  const select = ['r.resource_type', 'r.id', 'r.version_id', 'r.last_updated', 'r.deleted', 'r.content', ...columns.map((c, i) => `${c.expression} AS s${i}`)];
+  const outerWhere = cursor
+    ? `WHERE ${keysetPredicate(columns, { values: cursor.v, type: cursor.t, id: cursor.i }, OUTER, forward, cursor.x, params)}`
+    : '';
+  const text = `SELECT * FROM (SELECT ${select.join(', ')} FROM fhir_resource r WHERE ${where}) q ${outerWhere}
+    ORDER BY ${orderBy(columns, OUTER, !forward)} LIMIT ${params.bind(count + 1, 'int')}`;
+  const { rows } = await client.query<PageRow>({ text, values: params.values });
+  return rows;
+}
+
+async function countMatches(client: SqlClient, query: SearchQuery): Promise<number> {
+  const params = new SqlParams();
+  const text = `SELECT count(*)::bigint AS n FROM fhir_resource r WHERE ${baseWhere(query, params)}`;
+  if (query.total === 'estimate' && client.isServer) {
+    const plan = await client.query<{ 'QUERY PLAN': unknown }>({ text: `EXPLAIN (FORMAT JSON) ${text.replace('count(*)::bigint AS n', '1')}`, values: params.values });
+    const estimate = planRows(plan.rows[0]?.['QUERY PLAN']);
+    if (estimate !== undefined && estimate > ESTIMATE_THRESHOLD) return estimate;
+  }
+  const { rows } = await client.query<{ n: number }>({ text, values: params.values });
+  return Number(rows[0]?.n ?? 0);
+}
+
+function planRows(plan: unknown): number | undefined {
+  const parsed = typeof plan === 'string' ? (JSON.parse(plan) as unknown) : plan;
+  const rows = (parsed as [{ Plan?: { 'Plan Rows'?: number } }] | undefined)?.[0]?.Plan?.['Plan Rows'];
+  return typeof rows === 'number' ? rows : undefined;
+}
+
+function isCursor(signature: string, keys: number) {
+  return (v: unknown): v is SearchCursor => {
+    const c = v as Partial<SearchCursor> | null;
+    return (
+      typeof c === 'object' && c !== null && c.k === signature && (c.d === 'n' || c.d === 'p') && typeof c.x === 'boolean' &&
+      Array.isArray(c.v) && c.v.length === keys && typeof c.t === 'string' && typeof c.i === 'string'
+    );
+  };
+}

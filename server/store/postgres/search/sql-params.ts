@@ -1,0 +1,47 @@
+/** Bind parameters and unique table aliases of one SQL statement under construction. */
+export class SqlParams {
+  readonly values: unknown[] = [];
+  #aliases = 0;
+
+  /** Adds a bind parameter and returns its placeholder with an explicit cast (`$3::text`). */
+  bind(value: unknown, type: SqlType): string {
+    this.values.push(value);
+    return `$${this.values.length}::${type}`;
+  }
+
+  alias(prefix: string): string {
+    this.#aliases += 1;
+    return `${prefix}${this.#aliases}`;
+  }
+}
+
+export type SqlType = 'text' | 'text[]' | 'bigint' | 'float8' | 'int' | 'boolean';
+
+/** The resource row a condition is about: SQL expressions for its type, id and lastUpdated. */
+export type RowRef = { type: string; id: string; lastUpdatedMs: string };
+
+export const FALSE = 'FALSE';
+export const TRUE = 'TRUE';
+
+export function anyOf(parts: string[]): string {
+  if (parts.length === 0) return FALSE;
+  return parts.length === 1 ? parts[0]! : `(${parts.join(' OR ')})`;
+}
+
+export function allOf(parts: string[]): string {
+  if (parts.length === 0) return TRUE;
+  return parts.length === 1 ? parts[0]! : `(${parts.join(' AND ')})`;
+}
+
+/** Highest code point: `v <= x < v + MAX_CHAR` is "x starts with v" in the C collation. */
+export const MAX_CHAR = '\u{10FFFF}';
+
+/** `column` starts with `prefix`, as a btree range (index-friendly, no LIKE pattern). */
+export function startsWith(column: string, prefix: string, params: SqlParams): string {
+  return `(${column} >= ${params.bind(prefix, 'text')} AND ${column} < ${params.bind(prefix + MAX_CHAR, 'text')})`;
+}
+
+/** Escapes LIKE wildcards so that user text matches literally. */
+export function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (ch) => `\\${ch}`);
+}

@@ -1,0 +1,41 @@
+/**
+ * The little SQL surface the PostgreSQL store needs, implemented twice: over a `pg.Pool`
+ * (pg-client.ts) and over an embedded PGlite (pglite-client.ts). All SQL in this folder is
+ * written once and runs on both.
+ */
+
+export type SqlRow = Record<string, unknown>;
+
+export type SqlResult<R extends SqlRow = SqlRow> = { rows: R[]; rowCount: number };
+
+/** One statement with bind parameters. `name` lets the pg driver keep it prepared per connection. */
+export type SqlStatement = { text: string; values?: unknown[]; name?: string };
+
+export interface SqlExecutor {
+  query<R extends SqlRow = SqlRow>(statement: SqlStatement): Promise<SqlResult<R>>;
+}
+
+export interface SqlClient extends SqlExecutor {
+  readonly description: string;
+  /** Runs `fn` inside BEGIN … COMMIT on one connection; ROLLBACK when it throws. */
+  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  /** Several statements without parameters (DDL). */
+  exec(sql: string): Promise<void>;
+  /** True when the client runs a real PostgreSQL server (EXPLAIN estimates, pool concurrency). */
+  readonly isServer: boolean;
+  close(): Promise<void>;
+}
+
+/** A FIFO mutex: one holder at a time, in arrival order. */
+export class Mutex {
+  #tail: Promise<void> = Promise.resolve();
+
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    const result = this.#tail.then(fn);
+    this.#tail = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * Store factories for tests (the shared contract and search suites): each opens a fresh, empty store.
+ * The server factory creates a uniquely named database on 127.0.0.1:5432 and drops it in dispose.
+ */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import type { StoreFactory } from '../store-contract.js';
+import { openPgliteStore, openPostgresStore } from './open-postgres-store.js';
+
+export const POSTGRES_ADMIN_URL = process.env.NILECARE_TEST_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
+
+export const pgliteTestStore: StoreFactory = async () => {
+  const store = await openPgliteStore({});
+  return { store, dispose: async () => undefined };
+};
+
+export const postgresTestStore: StoreFactory = async () => {
+  const name = `fhir_test_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
+  await adminQuery(`CREATE DATABASE ${name}`);
+  const url = new URL(POSTGRES_ADMIN_URL);
+  url.pathname = `/${name}`;
+  const store = await openPostgresStore({ url: url.toString(), poolSize: 16 });
+  return {
+    store,
+    dispose: async () => {
+      await store.close().catch(() => undefined); // closing twice is harmless
+      await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    },
+  };
+};
+
+async function adminQuery(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
