@@ -1,0 +1,43 @@
+/**
+ * Write-time index extraction: every applicable search parameter of the resource's type is evaluated
+ * (with its per-type parsed FHIRPath, see extraction-plan.ts) and turned into typed entries by the
+ * extractor of its kind; entries are deduplicated and the compartments are derived from them.
+ * Pure and total: odd data is skipped, never thrown on.
+ */
+import { evalFhirPathTyped, toTypedValue } from '@medplum/core';
+import type { TypedValue } from '@medplum/core';
+import type { Resource } from '@medplum/fhirtypes';
+import type { IndexEntry, ResourceIndex } from './index-entry.js';
+import { compartmentsFromEntries } from './compartments.js';
+import { dedupeEntries } from './dedupe.js';
+import { extractionPlan } from './extraction-plan.js';
+import { EXTRACTORS } from './extractors/by-kind.js';
+import { extractComposite } from './extractors/composite-extractor.js';
+
+export function extractIndex(resource: Resource): ResourceIndex {
+  const type = resource?.resourceType;
+  if (typeof type !== 'string') return { entries: [], compartments: [] };
+  const plan = extractionPlan(type);
+  const root = toTypedValue(resource);
+  const variables: Record<string, TypedValue> = { '%resource': root, '%rootResource': root };
+  const entries: IndexEntry[] = [];
+  for (const param of plan) {
+    let values: TypedValue[];
+    try {
+      values = evalFhirPathTyped(param.atom, [root], variables);
+    } catch {
+      continue; // an expression that cannot be evaluated on odd data indexes nothing
+    }
+    for (const value of values) {
+      const mark = entries.length;
+      try {
+        if (param.kind === 'composite') extractComposite(param.code, value, param.components, variables, entries);
+        else EXTRACTORS[param.kind](param.code, value, entries);
+      } catch {
+        entries.length = mark; // drop whatever this value half-produced
+      }
+    }
+  }
+  const unique = dedupeEntries(entries);
+  return { entries: unique, compartments: compartmentsFromEntries(type, resource.id, unique) };
+}

@@ -1,0 +1,34 @@
+import { numberRange } from '../normalize.js';
+import { asObject, type Extractor } from './extractor.js';
+
+/** Largest magnitude an open end of a Range reaches (±Infinity is not storable). */
+export const MAX_NUMBER = Number.MAX_VALUE;
+
+/** decimal/integer values (with their implicit precision range); a Range gives [low, high]. */
+export const extractNumber: Extractor = (param, { type, value }, out) => {
+  if (type === 'Range') {
+    const range = rangeBounds(asObject(value));
+    if (range) out.push({ kind: 'number', param, value: range.value, low: range.low, high: range.high });
+    return;
+  }
+  if (typeof value !== 'number' && typeof value !== 'string') return;
+  const n = numberRange(value);
+  if (n) out.push({ kind: 'number', param, value: n.value, low: n.low, high: n.high });
+};
+
+/**
+ * The bounds of a FHIR Range (Quantity low/high, each with its precision); an open end reaches
+ * ±MAX_NUMBER. `value` is the low value (or the high one when there is no low). Undefined when empty.
+ */
+export function rangeBounds(range: Record<string, unknown> | undefined): { value: number; low: number; high: number } | undefined {
+  if (!range) return undefined;
+  const lowValue = asObject(range.low)?.value;
+  const highValue = asObject(range.high)?.value;
+  const low = typeof lowValue === 'number' ? numberRange(lowValue) : undefined;
+  const high = typeof highValue === 'number' ? numberRange(highValue) : undefined;
+  if (!low && !high) return undefined;
+  const lowBound = low?.low ?? -MAX_NUMBER;
+  const highBound = high?.high ?? MAX_NUMBER;
+  if (lowBound > highBound) return undefined;
+  return { value: (low ?? high)!.value, low: lowBound, high: highBound };
+}
