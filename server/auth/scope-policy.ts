@@ -28,6 +28,8 @@ export interface TokenContext {
 export interface SmartAccessPolicy extends AccessPolicy {
   readonly scopes: readonly ResourceScope[];
   readonly clientId?: string;
+  /** auth_users.id when a person is behind the token (absent for backend services). */
+  readonly userId?: string;
   readonly fhirUser?: string;
   readonly encounter?: string;
 }
@@ -51,6 +53,7 @@ export function policyFromScopes(ctx: TokenContext): SmartAccessPolicy {
     ...(compartment ? { compartment } : {}),
     scopes: usable,
     ...(ctx.clientId ? { clientId: ctx.clientId } : {}),
+    ...(ctx.sub && ctx.sub !== ctx.clientId ? { userId: ctx.sub } : {}),
     ...(ctx.fhirUser ? { fhirUser: ctx.fhirUser } : {}),
     ...(ctx.encounter ? { encounter: ctx.encounter } : {}),
     allows(interaction: Interaction, resourceType: string): boolean {

@@ -1,0 +1,58 @@
+/**
+ * Verifying our own JWT access tokens (signature with the current JWKS, issuer, audience = FHIR base, expiry,
+ * type at+jwt) and reading the SMART claims out of them.
+ */
+import { createLocalJWKSet, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
+
+export interface AccessTokenClaims extends JWTPayload {
+  readonly scope?: string;
+  readonly client_id?: string;
+  readonly patient?: string;
+  readonly encounter?: string;
+  readonly fhirUser?: string;
+  readonly grant_id?: string;
+}
+
+export type TokenCheck = { ok: true; claims: AccessTokenClaims } | { ok: false; reason: string };
+
+export interface AccessTokenVerifier {
+  verify(token: string): Promise<TokenCheck>;
+  /** Call after key rotation. */
+  setJwks(jwks: JSONWebKeySet): void;
+}
+
+export function accessTokenVerifier(o: { issuer: string; audience: string; jwks: JSONWebKeySet; clockToleranceSeconds?: number }): AccessTokenVerifier {
+  let keySet = createLocalJWKSet(o.jwks);
+  return {
+    setJwks(jwks) {
+      keySet = createLocalJWKSet(jwks);
+    },
+    async verify(token) {
+      if (!/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(token) || token.length > 16_384) {
+        return { ok: false, reason: 'the access token is not a JWT issued by this server' };
+      }
+      try {
+        const { payload } = await jwtVerify<AccessTokenClaims>(token, keySet, {
+          issuer: o.issuer,
+          audience: o.audience,
+          typ: 'at+jwt',
+          algorithms: ['RS256', 'ES384'],
+          clockTolerance: o.clockToleranceSeconds ?? 5,
+          requiredClaims: ['exp', 'jti', 'client_id'],
+        });
+        return { ok: true, claims: payload };
+      } catch (e) {
+        const code = (e as { code?: string }).code;
+        const reason =
+          code === 'ERR_JWT_EXPIRED'
+            ? 'the access token has expired'
+            : code === 'ERR_JWT_CLAIM_VALIDATION_FAILED'
+              ? `the access token is not valid here (${(e as Error).message})`
+              : code === 'ERR_JWKS_NO_MATCHING_KEY' || code === 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED'
+                ? 'the access token signature does not verify'
+                : 'the access token is malformed';
+        return { ok: false, reason };
+      }
+    },
+  };
+}

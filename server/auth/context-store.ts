@@ -1,0 +1,75 @@
+/**
+ * Small shared state in Redis: EHR launch contexts, the SMART context bound to each grant, and the
+ * deny-list of revoked access tokens (by jti, until they would expire anyway).
+ */
+import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { grantModelKey } from './redis-adapter.js';
+
+export interface LaunchContext {
+  readonly patient?: string;
+  readonly encounter?: string;
+  /** SMART fhirContext entries, e.g. [{ reference: 'ServiceRequest/1' }]. */
+  readonly fhirContext?: ReadonlyArray<{ reference?: string; canonical?: string; type?: string; role?: string }>;
+  /** Who created the launch (EHR user). */
+  readonly createdBy?: string;
+}
+
+export interface GrantContext {
+  readonly patient?: string;
+  readonly encounter?: string;
+  readonly fhirUser?: string;
+  readonly fhirContext?: LaunchContext['fhirContext'];
+  readonly needPatientBanner: boolean;
+  /** Every scope granted (OIDC + launch + resource), space-separated, as reported in the token response. */
+  readonly scope: string;
+}
+
+export const LAUNCH_TTL_SECONDS = 10 * 60;
+
+export interface ContextStore {
+  createLaunch(ctx: LaunchContext, ttlSeconds?: number): Promise<string>;
+  findLaunch(id: string): Promise<LaunchContext | undefined>;
+  saveGrantContext(grantId: string, ctx: GrantContext, ttlSeconds: number): Promise<void>;
+  findGrantContext(grantId: string): Promise<GrantContext | undefined>;
+  revokeJti(jti: string, untilEpochSeconds: number): Promise<void>;
+  /** One round trip: is the jti revoked, and does the grant (if any) still exist? */
+  tokenStillValid(jti: string, grantId: string | undefined): Promise<boolean>;
+}
+
+export function contextStore(redis: Redis, prefix: string): ContextStore {
+  const k = (kind: string, id: string) => `${prefix}${kind}:${id}`;
+  const safeId = (id: string) => /^[A-Za-z0-9_\-]{1,128}$/.test(id);
+  return {
+    async createLaunch(ctx, ttlSeconds = LAUNCH_TTL_SECONDS) {
+      const id = randomBytes(18).toString('base64url');
+      await redis.set(k('launch', id), JSON.stringify(ctx), 'EX', ttlSeconds);
+      return id;
+    },
+    async findLaunch(id) {
+      if (!safeId(id)) return undefined;
+      const v = await redis.get(k('launch', id));
+      return v ? (JSON.parse(v) as LaunchContext) : undefined;
+    },
+    async saveGrantContext(grantId, ctx, ttlSeconds) {
+      await redis.set(k('ctx', grantId), JSON.stringify(ctx), 'EX', Math.max(1, Math.ceil(ttlSeconds)));
+    },
+    async findGrantContext(grantId) {
+      if (!safeId(grantId)) return undefined;
+      const v = await redis.get(k('ctx', grantId));
+      return v ? (JSON.parse(v) as GrantContext) : undefined;
+    },
+    async revokeJti(jti, until) {
+      const ttl = Math.max(1, until - Math.floor(Date.now() / 1000) + 60);
+      await redis.set(k('revoked', jti), '1', 'EX', ttl);
+    },
+    async tokenStillValid(jti, grantId) {
+      const multi = redis.multi().exists(k('revoked', jti));
+      if (grantId) multi.exists(grantModelKey(prefix, grantId));
+      const res = (await multi.exec()) ?? [];
+      const revoked = Number(res[0]?.[1] ?? 1) === 1;
+      const grantAlive = grantId ? Number(res[1]?.[1] ?? 0) === 1 : true;
+      return !revoked && grantAlive;
+    },
+  };
+}

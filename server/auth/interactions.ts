@@ -1,0 +1,166 @@
+/**
+ * The login and consent steps of an authorisation (oidc-provider "interactions"), as plain HTML forms.
+ */
+import express, { type Request, type Response, type Router } from 'express';
+import type Provider from 'oidc-provider';
+import type { AccessAuditEvent } from './audit-event.js';
+import type { ContextStore } from './context-store.js';
+import { planConsent, PATIENT_ID, type ConsentPlan } from './consent-plan.js';
+import { consentPage, errorPage, loginPage } from './html.js';
+import { fhirUserOf, login, loginMessage } from './login.js';
+import { isNonResourceScope } from './scopes.js';
+import type { UserRows } from './user-rows.js';
+
+export interface InteractionDeps {
+  readonly provider: () => Provider;
+  readonly fhirBaseUrl: string;
+  readonly users: UserRows;
+  readonly contexts: ContextStore;
+  readonly grantTtlSeconds: number;
+  readonly audit: (e: AccessAuditEvent) => Promise<void>;
+  /** Checks that a patient picked on the consent page exists (the FHIR store); absent = any well-formed id. */
+  readonly patientExists?: (id: string) => Promise<boolean>;
+}
+
+type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
+
+export function interactionRouter(d: InteractionDeps): Router {
+  const r = express.Router();
+  const form = express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 200 });
+  const send = (res: Response, status: number, html: string) => {
+    res.status(status).set({ 'Cache-Control': 'no-store', 'X-Frame-Options': 'DENY', 'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'" }).type('html').send(html);
+  };
+  const details = async (req: Request, res: Response): Promise<Details | undefined> => {
+    try {
+      return await d.provider().interactionDetails(req, res);
+    } catch {
+      send(res, 400, errorPage('Sign-in expired', 'This sign-in page has expired or was opened in another browser. Go back to the app and start again.'));
+      return undefined;
+    }
+  };
+  const clientName = async (clientId: unknown) => {
+    const c = await d.provider().Client.find(String(clientId));
+    return c ? String(c.clientName ?? c.clientId) : String(clientId);
+  };
+
+  r.get('/auth/interaction/:uid', async (req, res) => {
+    const det = await details(req, res);
+    if (!det) return;
+    const name = await clientName(det.params.client_id);
+    if (det.prompt.name === 'login') return send(res, 200, loginPage({ action: `/auth/interaction/${det.uid}/login`, clientName: name }));
+    if (det.prompt.name === 'consent') return renderConsent(res, det, name);
+    send(res, 400, errorPage('Authorisation error', `Unsupported step: ${det.prompt.name}`));
+  });
+
+  r.post('/auth/interaction/:uid/login', form, async (req, res) => {
+    const det = await details(req, res);
+    if (!det) return;
+    if (det.prompt.name !== 'login') return send(res, 400, errorPage('Authorisation error', 'Not expecting a sign-in now.'));
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const loginName = typeof body.login === 'string' ? body.login : '';
+    const result = await login(d.users, {
+      login: loginName,
+      password: typeof body.password === 'string' ? body.password : '',
+      ...(typeof body.otp === 'string' ? { otp: body.otp } : {}),
+      ...(req.ip ? { ipAddress: req.ip } : {}),
+    });
+    await d.audit({
+      action: 'login',
+      outcome: result.ok ? 'success' : 'denied',
+      who: result.ok ? fhirUserOf(result.user) : loginName.slice(0, 100),
+      ...(result.ok ? { userId: result.user.id } : {}),
+      ...(result.ok ? {} : { detail: result.reason }),
+      ...(req.ip ? { ip: req.ip } : {}),
+      ...(req.get('user-agent') ? { userAgent: req.get('user-agent')! } : {}),
+    });
+    if (!result.ok) {
+      const name = await clientName(det.params.client_id);
+      return send(res, result.reason === 'mfa_required' ? 200 : 401, loginPage({
+        action: `/auth/interaction/${det.uid}/login`,
+        clientName: name,
+        message: loginMessage(result.reason),
+        login: loginName,
+        askOtp: result.reason === 'mfa_required' || result.reason === 'bad_mfa_code',
+      }));
+    }
+    await d.provider().interactionFinished(req, res, { login: { accountId: result.user.id } }, { mergeWithLastSubmission: false });
+  });
+
+  async function plan(det: Details): Promise<{ ok: true; plan: ConsentPlan; display: string; fhirUser: string } | { ok: false; error: string }> {
+    const accountId = det.session?.accountId;
+    const user = accountId ? await d.users.findById(accountId) : undefined;
+    if (!user) return { ok: false, error: 'Your account is not available.' };
+    const client = await d.provider().Client.find(String(det.params.client_id));
+    const launchParam = typeof det.params.launch === 'string' ? det.params.launch : undefined;
+    const launch = launchParam ? await d.contexts.findLaunch(launchParam) : undefined;
+    const fhirUser = fhirUserOf(user);
+    const p = planConsent({
+      requestedScope: String(det.params.scope ?? ''),
+      clientScope: client?.scope,
+      role: user.role,
+      fhirUser,
+      ...(launchParam !== undefined ? { launchParam } : {}),
+      ...(launch ? { launch } : {}),
+    });
+    if (!p.ok) return p;
+    const display = [user.firstName, user.lastName].filter(Boolean).join(' ') || user.username;
+    return { ok: true, plan: p.plan, display: `${display} (${user.role})`, fhirUser };
+  }
+
+  async function renderConsent(res: Response, det: Details, name: string, message?: string) {
+    const p = await plan(det);
+    if (!p.ok) return send(res, 403, errorPage('Access not possible', p.error));
+    send(res, 200, consentPage({
+      action: `/auth/interaction/${det.uid}/consent`,
+      clientName: name,
+      userDisplay: p.display,
+      scopes: p.plan.offered,
+      askPatient: p.plan.askPatient,
+      ...(p.plan.patient ? { patient: `Patient/${p.plan.patient}` } : {}),
+      ...(p.plan.encounter ? { encounter: `Encounter/${p.plan.encounter}` } : {}),
+      ...(message ? { message } : {}),
+    }));
+  }
+
+  r.post('/auth/interaction/:uid/consent', form, async (req, res) => {
+    const det = await details(req, res);
+    if (!det) return;
+    if (det.prompt.name !== 'consent') return send(res, 400, errorPage('Authorisation error', 'Not expecting a consent now.'));
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const clientId = String(det.params.client_id);
+    const userId = det.session?.accountId;
+    const p = await plan(det);
+    if (!p.ok || body.decision !== 'allow') {
+      await d.audit({ action: 'authorize', outcome: 'denied', who: userId ? `user:${userId}` : 'anonymous', ...(userId ? { userId } : {}), detail: p.ok ? `consent denied for client ${clientId}` : p.error, ...(req.ip ? { ip: req.ip } : {}) });
+      return d.provider().interactionFinished(req, res, { error: 'access_denied', error_description: p.ok ? 'The user denied access' : p.error }, { mergeWithLastSubmission: false });
+    }
+    let patient = p.plan.patient;
+    if (p.plan.askPatient) {
+      const picked = typeof body.patient === 'string' ? body.patient.trim() : '';
+      const exists = PATIENT_ID.test(picked) && (!d.patientExists || (await d.patientExists(picked)));
+      if (!exists) return renderConsent(res, det, await clientName(clientId), `No patient with id "${picked}".`);
+      patient = picked;
+    }
+    const chosen = new Set(([] as unknown[]).concat(body.scope ?? []).map(String));
+    const granted = p.plan.offered.filter((s) => chosen.has(s));
+    const oidc = granted.filter((s) => isNonResourceScope(s));
+    const resource = granted.filter((s) => !isNonResourceScope(s));
+    const provider = d.provider();
+    const grant = new provider.Grant({ accountId: userId!, clientId });
+    if (oidc.length) grant.addOIDCScope(oidc.join(' '));
+    if (resource.length) grant.addResourceScope(d.fhirBaseUrl, resource.join(' '));
+    const grantId = await grant.save();
+    await d.contexts.saveGrantContext(grantId, {
+      ...(patient ? { patient } : {}),
+      ...(p.plan.encounter ? { encounter: p.plan.encounter } : {}),
+      ...(p.plan.fhirContext ? { fhirContext: p.plan.fhirContext } : {}),
+      fhirUser: p.fhirUser,
+      needPatientBanner: p.plan.needPatientBanner,
+      scope: granted.join(' '),
+    }, d.grantTtlSeconds);
+    await d.audit({ action: 'authorize', outcome: 'success', who: p.fhirUser, ...(userId ? { userId } : {}), detail: `client ${clientId} granted: ${granted.join(' ')}${patient ? ` patient=${patient}` : ''}`, ...(req.ip ? { ip: req.ip } : {}) });
+    await provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
+  });
+
+  return r;
+}

@@ -1,0 +1,123 @@
+/**
+ * oidc-provider persistence adapter on Redis (sessions, interactions, codes, grants, tokens, clients), so any
+ * API node can continue a flow another node started. Refresh tokens are also mirrored into
+ * nilecare_auth.auth_refresh_tokens, which is authoritative for revocation: a refresh token whose row is
+ * missing or has is_revoked = 1 is not found.
+ */
+import type { Redis } from 'ioredis';
+import type { Adapter, AdapterPayload } from 'oidc-provider';
+import type { RefreshTokenRows } from './refresh-token-rows.js';
+
+const GRANTABLE = new Set(['AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest']);
+const CONSUMABLE = new Set(['AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest']);
+
+export interface RedisAdapterOptions {
+  redis: Redis;
+  /** Key prefix, e.g. `nilecare:auth:`. */
+  prefix: string;
+  refreshTokens: RefreshTokenRows;
+}
+
+export function redisAdapterFactory(opts: RedisAdapterOptions): (name: string) => Adapter {
+  return (name: string) => new RedisAdapter(name, opts);
+}
+
+export function grantModelKey(prefix: string, grantId: string): string {
+  return `${prefix}Grant:${grantId}`;
+}
+
+class RedisAdapter implements Adapter {
+  constructor(
+    private readonly name: string,
+    private readonly o: RedisAdapterOptions,
+  ) {}
+
+  private key(id: string): string {
+    return `${this.o.prefix}${this.name}:${id}`;
+  }
+  private grantListKey(grantId: string): string {
+    return `${this.o.prefix}grant:${grantId}`;
+  }
+
+  async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
+    const { redis } = this.o;
+    const key = this.key(id);
+    const multi = redis.multi();
+    if (CONSUMABLE.has(this.name)) multi.hset(key, { payload: JSON.stringify(payload) });
+    else multi.set(key, JSON.stringify(payload));
+    if (expiresIn) multi.expire(key, expiresIn);
+    if (GRANTABLE.has(this.name) && payload.grantId) {
+      const gk = this.grantListKey(payload.grantId);
+      multi.rpush(gk, key);
+      const ttl = await redis.ttl(gk);
+      if (expiresIn && expiresIn > ttl) multi.expire(gk, expiresIn);
+    }
+    if (payload.userCode) {
+      multi.set(`${this.o.prefix}userCode:${payload.userCode}`, id);
+      if (expiresIn) multi.expire(`${this.o.prefix}userCode:${payload.userCode}`, expiresIn);
+    }
+    if (payload.uid) {
+      multi.set(`${this.o.prefix}uid:${payload.uid}`, id);
+      if (expiresIn) multi.expire(`${this.o.prefix}uid:${payload.uid}`, expiresIn);
+    }
+    if (this.name === 'RefreshToken') {
+      await this.o.refreshTokens.insert({
+        token: id,
+        userId: payload.accountId,
+        expiresAt: new Date(Date.now() + (expiresIn || 0) * 1000),
+      });
+    }
+    await multi.exec();
+  }
+
+  async find(id: string): Promise<AdapterPayload | undefined> {
+    const { redis } = this.o;
+    const key = this.key(id);
+    let payload: AdapterPayload | undefined;
+    if (CONSUMABLE.has(this.name)) {
+      const data = await redis.hgetall(key);
+      if (!data || !data.payload) return undefined;
+      const { payload: json, consumed } = data;
+      payload = { ...JSON.parse(json), ...(consumed ? { consumed: Number(consumed) } : {}) };
+    } else {
+      const data = await redis.get(key);
+      if (!data) return undefined;
+      payload = JSON.parse(data) as AdapterPayload;
+    }
+    if (this.name === 'RefreshToken' && !(await this.o.refreshTokens.isActive(id))) return undefined;
+    return payload;
+  }
+
+  async findByUid(uid: string): Promise<AdapterPayload | undefined> {
+    const id = await this.o.redis.get(`${this.o.prefix}uid:${uid}`);
+    return id ? this.find(id) : undefined;
+  }
+
+  async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
+    const id = await this.o.redis.get(`${this.o.prefix}userCode:${userCode}`);
+    return id ? this.find(id) : undefined;
+  }
+
+  async consume(id: string): Promise<void> {
+    await this.o.redis.hset(this.key(id), 'consumed', Math.floor(Date.now() / 1000));
+    if (this.name === 'RefreshToken') await this.o.refreshTokens.revoke(id);
+  }
+
+  async destroy(id: string): Promise<void> {
+    await this.o.redis.del(this.key(id));
+    if (this.name === 'RefreshToken') await this.o.refreshTokens.revoke(id);
+  }
+
+  async revokeByGrantId(grantId: string): Promise<void> {
+    const { redis, prefix } = this.o;
+    const gk = this.grantListKey(grantId);
+    const keys = await redis.lrange(gk, 0, -1);
+    const multi = redis.multi();
+    for (const k of keys) multi.del(k);
+    multi.del(gk);
+    multi.del(grantModelKey(prefix, grantId));
+    await multi.exec();
+    const rt = `${prefix}RefreshToken:`;
+    for (const k of keys) if (k.startsWith(rt)) await this.o.refreshTokens.revoke(k.slice(rt.length));
+  }
+}

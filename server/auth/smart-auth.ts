@@ -1,0 +1,230 @@
+/**
+ * The SMART on FHIR authorisation server, assembled: oidc-provider + the SMART layer, users in nilecare_auth
+ * (MySQL), shared state in Redis. Mount `router` at the application root, BEFORE any body parser.
+ */
+import express, { type Router } from 'express';
+import { Redis } from 'ioredis';
+import mysql from 'mysql2/promise';
+import type Provider from 'oidc-provider';
+import type { AuditEvent } from '@medplum/fhirtypes';
+import type { AccessPolicy } from '../fhir/access-policy.js';
+import { accessTokenVerifier } from './access-token.js';
+import { auditSink } from './audit-sink.js';
+import type { AccessAuditEvent } from './audit-event.js';
+import { unauthorized } from './auth-errors.js';
+import { registerClient, ClientRegistrationError, type ClientRegistration, type RegisteredClient } from './clients.js';
+import { contextStore, type LaunchContext } from './context-store.js';
+import { interactionRouter } from './interactions.js';
+import { buildProvider, DEFAULT_LIFETIMES, type TokenLifetimes } from './oidc-config.js';
+import { redisAdapterFactory } from './redis-adapter.js';
+import { refreshTokenRows } from './refresh-token-rows.js';
+import { policyFromScopes, type SmartAccessPolicy } from './scope-policy.js';
+import { smartConfiguration } from './smart-configuration.js';
+import { installSmartMiddleware } from './smart-middleware.js';
+import { loadOrCreateKeys, publicJwks, rotate } from './signing-keys.js';
+import { userRows } from './user-rows.js';
+
+export interface SmartAuthOptions {
+  /** Where the server is reached, e.g. http://127.0.0.1:8080 (the authorisation endpoints live under /auth). */
+  issuer: string;
+  /** The FHIR base URL: the audience of every access token, e.g. http://127.0.0.1:8080/fhir. */
+  fhirBaseUrl: string;
+  /** The nilecare_auth database, e.g. mysql://root@127.0.0.1:3306/nilecare_auth. */
+  mysqlUrl: string;
+  /** Where signing and cookie keys are kept (shared by every node). Without it keys live in memory only. */
+  keysDir?: string;
+  /** Development only: every request gets full access. Refused when NODE_ENV=production. */
+  devDisableAuth?: boolean;
+  /** Default redis://127.0.0.1:6379. */
+  redisUrl?: string;
+  /** Key prefix in Redis (default `nilecare:auth:`); tests use their own. */
+  redisPrefix?: string;
+  /** Token lifetimes in seconds. */
+  lifetimes?: Partial<TokenLifetimes>;
+  /** Trust X-Forwarded-* (behind a reverse proxy). Default false. */
+  trustProxy?: boolean;
+  /** Receives an AuditEvent for every audited access or denial (the lead wires it to the store). */
+  onAuditEvent?: (e: AuditEvent) => Promise<void>;
+  /** Lets the consent page check a picked patient exists. */
+  patientExists?: (id: string) => Promise<boolean>;
+  /** Where to report problems that must not fail a request (audit write errors). Default console.error. */
+  onError?: (message: string, error: unknown) => void;
+}
+
+export interface SmartAuth {
+  readonly router: Router;
+  /** Bearer token → AccessPolicy; throws AuthError (a FhirError 401, with `wwwAuthenticate`) when missing/invalid. */
+  authenticate(authorizationHeader: string | undefined, from?: { ip?: string; userAgent?: string }): Promise<AccessPolicy>;
+  audit(event: AccessAuditEvent): Promise<void>;
+  /** EHR launch: stores the context and returns the opaque `launch` value to put in the app's launch URL. */
+  createLaunch(context: LaunchContext, ttlSeconds?: number): Promise<string>;
+  registerClient(registration: ClientRegistration): Promise<RegisteredClient>;
+  /** New signing keys sign from now on; the previous ones stay in the JWKS so issued tokens keep verifying. */
+  rotateKeys(): Promise<void>;
+  readonly devDisableAuth: boolean;
+  close(): Promise<void>;
+}
+
+export async function createSmartAuth(options: SmartAuthOptions): Promise<SmartAuth> {
+  const devDisableAuth = options.devDisableAuth === true;
+  if (devDisableAuth) {
+    if (process.env.NODE_ENV === 'production') throw new Error('devDisableAuth is refused when NODE_ENV=production');
+    console.warn('WARNING: SMART authorisation is DISABLED (devDisableAuth): every request has full access to every record. Never use this with real data.');
+  }
+  const issuer = options.issuer.replace(/\/+$/, '');
+  const fhirBaseUrl = options.fhirBaseUrl.replace(/\/+$/, '');
+  const lifetimes: TokenLifetimes = { ...DEFAULT_LIFETIMES, ...options.lifetimes };
+  const prefix = options.redisPrefix ?? 'nilecare:auth:';
+  const onError = options.onError ?? ((m: string, e: unknown) => console.error(m, e));
+
+  const pool = mysql.createPool({ uri: options.mysqlUrl, connectionLimit: 10, timezone: 'Z', dateStrings: false });
+  pool.on('connection', (c) => {
+    c.query("SET time_zone = '+00:00'");
+  });
+  const redis = new Redis(options.redisUrl ?? 'redis://127.0.0.1:6379', { lazyConnect: false, maxRetriesPerRequest: 2 });
+  const users = userRows(pool);
+  const contexts = contextStore(redis, prefix);
+  const adapterFactory = redisAdapterFactory({ redis, prefix, refreshTokens: refreshTokenRows(pool) });
+  if (!options.keysDir) console.warn('auth: no keysDir given, signing keys are kept in memory (tokens die with the process; not for several nodes)');
+  let keys = await loadOrCreateKeys(options.keysDir);
+  const verifier = accessTokenVerifier({ issuer, audience: fhirBaseUrl, jwks: publicJwks(keys) });
+  const sink = auditSink({ pool, onError, ...(options.onAuditEvent ? { onAuditEvent: options.onAuditEvent } : {}) });
+
+  const makeProvider = (): Provider => {
+    const p = buildProvider({ issuer, fhirBaseUrl, keys, adapter: adapterFactory, users, contexts, lifetimes });
+    p.proxy = options.trustProxy === true;
+    installSmartMiddleware(p, {
+      fhirBaseUrl,
+      issuer,
+      contexts,
+      verifier,
+      onEvent: (e) => {
+        void sink.audit({
+          action: e.action,
+          outcome: e.ok ? 'success' : 'denied',
+          who: e.clientId ? `client:${e.clientId}` : 'anonymous',
+          ...(e.userId ? { userId: e.userId } : {}),
+          ...(e.detail ? { detail: e.detail } : {}),
+          ...(e.ip ? { ip: e.ip } : {}),
+        });
+      },
+    });
+    p.on('server_error', (_ctx, err) => onError('auth: oidc-provider server error', err));
+    return p;
+  };
+  let provider = makeProvider();
+  let callback = provider.callback();
+
+  const authenticate = async (header: string | undefined, from?: { ip?: string; userAgent?: string }): Promise<AccessPolicy> => {
+    if (devDisableAuth) return { who: 'anonymous (authorisation disabled)', allows: () => true, constraints: () => undefined };
+    const deny = async (description: string, bad: boolean) => {
+      await sink.audit({ action: 'authenticate', outcome: 'denied', who: 'anonymous', detail: description, ...(from?.ip ? { ip: from.ip } : {}), ...(from?.userAgent ? { userAgent: from.userAgent } : {}), status: 401 });
+      return unauthorized(fhirBaseUrl, description, bad ? 'invalid_token' : undefined);
+    };
+    if (!header || !header.trim()) throw await deny('An access token is required (Authorization: Bearer <token>)', false);
+    const m = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(header);
+    if (!m) throw await deny('The Authorization header must be "Bearer <access token>"', true);
+    const check = await verifier.verify(m[1]!);
+    if (!check.ok) throw await deny(check.reason, true);
+    const c = check.claims;
+    if (!(await contexts.tokenStillValid(String(c.jti), c.grant_id))) throw await deny('the access token has been revoked', true);
+    return policyFromScopes({
+      scope: c.scope ?? '',
+      ...(c.patient ? { patient: c.patient } : {}),
+      ...(c.encounter ? { encounter: c.encounter } : {}),
+      ...(c.fhirUser ? { fhirUser: c.fhirUser } : {}),
+      ...(c.client_id ? { clientId: c.client_id } : {}),
+      ...(c.sub ? { sub: c.sub } : {}),
+    });
+  };
+
+  const router = express.Router();
+  const discovery = smartConfiguration(issuer);
+  const fhirPath = new URL(fhirBaseUrl).pathname.replace(/\/+$/, '');
+  for (const path of ['/.well-known/smart-configuration', `${fhirPath}/.well-known/smart-configuration`]) {
+    router.get(path, (_req, res) => {
+      res.set({ 'Access-Control-Allow-Origin': '*', 'Cache-Control': 'public, max-age=300' }).json(discovery);
+    });
+  }
+  router.use(
+    interactionRouter({
+      provider: () => provider,
+      fhirBaseUrl,
+      users,
+      contexts,
+      grantTtlSeconds: lifetimes.refreshToken,
+      audit: (e) => sink.audit(e),
+      ...(options.patientExists ? { patientExists: options.patientExists } : {}),
+    }),
+  );
+  const json = express.json({ limit: '64kb' });
+  const bearerPolicy = async (req: express.Request) =>
+    (await authenticate(req.get('authorization'), { ...(req.ip ? { ip: req.ip } : {}) })) as SmartAccessPolicy;
+  const oauthError = (res: express.Response, e: unknown) => {
+    const err = e as { status?: number; wwwAuthenticate?: string; message?: string };
+    if (err.wwwAuthenticate) res.set('WWW-Authenticate', err.wwwAuthenticate);
+    res.status(err.status ?? 500).json({ error: err.status === 403 ? 'insufficient_scope' : err.status === 401 ? 'invalid_token' : 'server_error', error_description: err.message });
+  };
+
+  router.post('/auth/launch', json, async (req, res) => {
+    try {
+      const policy = await bearerPolicy(req);
+      if (!policy.userId || policy.compartment || !policy.allows('read', 'Patient')) {
+        throw Object.assign(new Error('an EHR launch needs a user token (user/ scopes) that may read Patient'), { status: 403 });
+      }
+      const body = (req.body ?? {}) as Record<string, unknown>;
+      const id = /^[A-Za-z0-9\-.]{1,64}$/;
+      if ((body.patient !== undefined && (typeof body.patient !== 'string' || !id.test(body.patient))) || (body.encounter !== undefined && (typeof body.encounter !== 'string' || !id.test(body.encounter)))) {
+        return res.status(400).json({ error: 'invalid_request', error_description: 'patient and encounter must be resource ids' });
+      }
+      const launch = await contexts.createLaunch({
+        ...(typeof body.patient === 'string' ? { patient: body.patient } : {}),
+        ...(typeof body.encounter === 'string' ? { encounter: body.encounter } : {}),
+        createdBy: policy.who,
+      });
+      await sink.audit({ action: 'launch', outcome: 'success', policy, ...(req.ip ? { ip: req.ip } : {}), detail: `patient=${String(body.patient ?? '')}` });
+      res.status(201).json({ launch });
+    } catch (e) {
+      oauthError(res, e);
+    }
+  });
+
+  router.post('/auth/register', json, async (req, res) => {
+    try {
+      const policy = await bearerPolicy(req);
+      const user = policy.userId ? await users.findById(policy.userId) : undefined;
+      if (!user || user.role !== 'admin') throw Object.assign(new Error('only an administrator may register clients'), { status: 403 });
+      const registered = await registerClient(provider, adapterFactory('Client'), req.body as ClientRegistration);
+      await sink.audit({ action: 'register-client', outcome: 'success', policy, detail: registered.client_id, ...(req.ip ? { ip: req.ip } : {}) });
+      res.status(201).json({ client_id: registered.client_id, ...(registered.client_secret ? { client_secret: registered.client_secret } : {}), ...registered.metadata });
+    } catch (e) {
+      if (e instanceof ClientRegistrationError) return res.status(400).json({ error: 'invalid_client_metadata', error_description: e.message });
+      oauthError(res, e);
+    }
+  });
+
+  router.use((req, res, next) => {
+    if (req.path.startsWith('/auth/') || req.path === '/.well-known/openid-configuration') return callback(req, res);
+    next();
+  });
+
+  return {
+    router,
+    authenticate,
+    audit: (e) => sink.audit(e),
+    createLaunch: (ctx, ttl) => contexts.createLaunch(ctx, ttl),
+    registerClient: (reg) => registerClient(provider, adapterFactory('Client'), reg),
+    async rotateKeys() {
+      keys = await rotate(keys, options.keysDir);
+      verifier.setJwks(publicJwks(keys));
+      provider = makeProvider();
+      callback = provider.callback();
+    },
+    devDisableAuth,
+    async close() {
+      await sink.flush();
+      redis.disconnect();
+      await pool.end();
+    },
+  };
+}

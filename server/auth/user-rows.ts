@@ -1,0 +1,95 @@
+/**
+ * nilecare_auth users and login attempts: auth_users, auth_login_attempts. SQL only; the rules live in login.ts.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Pool, RowDataPacket } from 'mysql2/promise';
+
+export interface AuthUser {
+  readonly id: string;
+  readonly username: string;
+  readonly email: string;
+  readonly passwordHash: string;
+  readonly firstName?: string;
+  readonly lastName?: string;
+  readonly role: string;
+  readonly status: string;
+  readonly mfaEnabled: boolean;
+  readonly mfaSecret?: string;
+  readonly failedLoginAttempts: number;
+  /** Seconds the account stays locked (0 when not locked). */
+  readonly lockedForSeconds: number;
+  readonly permissions: unknown;
+}
+
+export interface UserRows {
+  findByLogin(login: string): Promise<AuthUser | undefined>;
+  findById(id: string): Promise<AuthUser | undefined>;
+  recordAttempt(a: { email: string; ipAddress?: string; success: boolean; reason?: string }): Promise<void>;
+  /** Counts a failure; locks the account for `lockSeconds` when the count reaches `maxFailures`. */
+  registerFailure(userId: string, maxFailures: number, lockSeconds: number): Promise<void>;
+  registerSuccess(userId: string): Promise<void>;
+}
+
+function toUser(r: RowDataPacket): AuthUser {
+  let permissions: unknown = r.permissions;
+  if (typeof permissions === 'string') {
+    try {
+      permissions = JSON.parse(permissions);
+    } catch {
+      permissions = undefined;
+    }
+  }
+  return {
+    id: String(r.id),
+    username: String(r.username ?? ''),
+    email: String(r.email ?? ''),
+    passwordHash: String(r.password_hash ?? ''),
+    ...(r.first_name ? { firstName: String(r.first_name) } : {}),
+    ...(r.last_name ? { lastName: String(r.last_name) } : {}),
+    role: String(r.role ?? ''),
+    status: String(r.status ?? ''),
+    mfaEnabled: Boolean(r.mfa_enabled),
+    ...(r.mfa_secret ? { mfaSecret: String(r.mfa_secret) } : {}),
+    failedLoginAttempts: Number(r.failed_login_attempts ?? 0),
+    lockedForSeconds: Math.max(0, Number(r.locked_for ?? 0)),
+    permissions,
+  };
+}
+
+const COLUMNS = `id, username, email, password_hash, first_name, last_name, role, status, mfa_enabled, mfa_secret,
+  failed_login_attempts, permissions,
+  CASE WHEN locked_until > UTC_TIMESTAMP() THEN TIMESTAMPDIFF(SECOND, UTC_TIMESTAMP(), locked_until) ELSE 0 END AS locked_for`;
+
+export function userRows(pool: Pool): UserRows {
+  return {
+    async findByLogin(login) {
+      const [rows] = await pool.execute<RowDataPacket[]>(
+        `SELECT ${COLUMNS} FROM auth_users WHERE (username = ? OR email = ?) AND deleted_at IS NULL LIMIT 2`,
+        [login, login],
+      );
+      // A login that names two different accounts (one's username is another's email) is refused.
+      return rows.length === 1 ? toUser(rows[0]!) : undefined;
+    },
+    async findById(id) {
+      const [rows] = await pool.execute<RowDataPacket[]>(`SELECT ${COLUMNS} FROM auth_users WHERE id = ? AND deleted_at IS NULL`, [id]);
+      return rows[0] ? toUser(rows[0]) : undefined;
+    },
+    async recordAttempt({ email, ipAddress, success, reason }) {
+      await pool.execute(
+        `INSERT INTO auth_login_attempts (id, email, ip_address, success, reason, timestamp) VALUES (?, ?, ?, ?, ?, UTC_TIMESTAMP())`,
+        [randomUUID(), email.slice(0, 255), ipAddress?.slice(0, 45) ?? null, success ? 1 : 0, reason?.slice(0, 255) ?? null],
+      );
+    },
+    async registerFailure(userId, maxFailures, lockSeconds) {
+      await pool.execute(
+        `UPDATE auth_users SET failed_login_attempts = failed_login_attempts + 1,
+           locked_until = IF(failed_login_attempts >= ?, UTC_TIMESTAMP() + INTERVAL ? SECOND, locked_until)
+         WHERE id = ?`,
+        [maxFailures, lockSeconds, userId],
+      );
+    },
+    async registerSuccess(userId) {
+      await pool.execute(`UPDATE auth_users SET failed_login_attempts = 0, locked_until = NULL, last_login = UTC_TIMESTAMP() WHERE id = ?`, [userId]);
+    },
+  };
+}
