@@ -1,0 +1,5 @@
+import { describeResourceStoreContract } from '../store-contract.js';
+import { mongoTestStore } from './test-stores.js';
+
+const label = process.env['MONGODB_URL'] ? 'mongo (server at MONGODB_URL)' : 'mongo (mingo in-process; no MONGODB_URL)';
+describeResourceStoreContract(label, mongoTestStore);

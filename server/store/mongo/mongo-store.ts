@@ -1,0 +1,121 @@
+/**
+ * The MongoDB ResourceStore. Everything here and below (documents, compiler, keyset, history, write)
+ * is shared by the official driver and the in-process mingo path; only the DocDatabaseHandle differs.
+ */
+import type { SearchPage, SearchQuery } from '../../fhir/search/search-query.js';
+import type { ChangeRecord, HistoryPage, HistoryQuery, ResourceKey, ResourceStore, StoredVersion, VersionWrite } from '../resource-store.js';
+import { CHANGES_COLLECTION, collectionNameFor, COUNTERS_COLLECTION, HISTORY_COLLECTION, isResourceCollection } from './collection-names.js';
+import type { DocDatabaseHandle } from './doc-db.js';
+import { checkWrite, storedVersionOf, VERSION_PROJECTION } from './documents.js';
+import { HISTORY_INDEXES, RESOURCE_INDEXES } from './indexes.js';
+import { runHistory } from './history.js';
+import { runSearch, type SearchOptions } from './search.js';
+import { writeVersions } from './write-versions.js';
+
+/** Types whose collections the schema reference names; their indexes exist from init() on. */
+const SEED_TYPES = ['Patient', 'Observation', 'Encounter', 'Condition', 'MedicationStatement'] as const;
+
+export class MongoStore implements ResourceStore {
+  /** Collections whose indexes were ensured by this process. */
+  private readonly ready = new Set<string>();
+  /** Collection name → resource type, learned from the documents (for searches over all types). */
+  private readonly typeOfCollection = new Map<string, string>();
+
+  constructor(
+    private readonly db: DocDatabaseHandle,
+    private readonly options: SearchOptions = {},
+  ) {}
+
+  get description(): string {
+    return this.db.description;
+  }
+
+  async init(): Promise<void> {
+    await this.db.checkReady();
+    for (const spec of HISTORY_INDEXES) await this.db.collection(HISTORY_COLLECTION).createIndex(spec);
+    await this.db.collection(CHANGES_COLLECTION).createIndex({ name: 'lastUpdated', keys: { lastUpdated: 1 } });
+    await this.db.collection(COUNTERS_COLLECTION).updateOne({ _id: 'changes' }, { $inc: { seq: 0 } }, { upsert: true });
+    const existing = (await this.db.listCollectionNames()).filter(isResourceCollection);
+    for (const name of new Set([...SEED_TYPES.map(collectionNameFor), ...existing])) await this.ensureCollection(name, true);
+  }
+
+  async close(): Promise<void> {
+    await this.db.close();
+  }
+
+  async ping(): Promise<void> {
+    await this.db.ping();
+  }
+
+  async read(resourceType: string, id: string): Promise<StoredVersion | undefined> {
+    const doc = await this.db.collection(collectionNameFor(resourceType)).findOne({ _id: id }, { projection: VERSION_PROJECTION });
+    return doc ? storedVersionOf(doc) : undefined;
+  }
+
+  async vread(resourceType: string, id: string, versionId: number): Promise<StoredVersion | undefined> {
+    const doc = await this.db.collection(HISTORY_COLLECTION).findOne({ resourceType, id, versionId }, { projection: VERSION_PROJECTION });
+    return doc ? storedVersionOf(doc) : undefined;
+  }
+
+  async readMany(keys: ResourceKey[]): Promise<StoredVersion[]> {
+    const byType = new Map<string, Set<string>>();
+    for (const k of keys) (byType.get(k.resourceType) ?? byType.set(k.resourceType, new Set()).get(k.resourceType)!).add(k.id);
+    const out: StoredVersion[] = [];
+    for (const [type, ids] of byType) {
+      const docs = await this.db.collection(collectionNameFor(type)).find({ _id: { $in: [...ids] }, deleted: false }, { projection: VERSION_PROJECTION });
+      out.push(...docs.map(storedVersionOf));
+    }
+    return out;
+  }
+
+  async write(writes: VersionWrite[]): Promise<void> {
+    writes.forEach(checkWrite);
+    // collections and indexes cannot be created inside a transaction on every server version
+    for (const w of writes) await this.ensureCollection(collectionNameFor(w.resourceType), false);
+    await writeVersions(this.db, writes);
+  }
+
+  history(query: HistoryQuery): Promise<HistoryPage> {
+    return runHistory(this.db, query);
+  }
+
+  async search(query: SearchQuery): Promise<SearchPage<StoredVersion>> {
+    const types = query.resourceTypes.length > 0 ? [...new Set(query.resourceTypes)] : await this.allTypes();
+    return runSearch(this.db, query, types, this.options);
+  }
+
+  async changesAfter(afterSeq: number, limit: number): Promise<ChangeRecord[]> {
+    const docs = await this.db.collection(CHANGES_COLLECTION).find({ _id: { $gt: afterSeq } }, { sort: { _id: 1 }, limit: Math.max(1, limit) });
+    return docs.slice(0, Math.max(0, limit)).map((d) => ({
+      seq: d._id as number,
+      resourceType: d['resourceType'] as string,
+      id: d['id'] as string,
+      versionId: d['versionId'] as number,
+      deleted: d['deleted'] as boolean,
+      lastUpdated: d['lastUpdated'] as string,
+    }));
+  }
+
+  private async ensureCollection(name: string, force: boolean): Promise<void> {
+    if (this.ready.has(name) && !force) return;
+    const collection = this.db.collection(name);
+    for (const spec of RESOURCE_INDEXES) await collection.createIndex(spec);
+    this.ready.add(name);
+  }
+
+  /** Every type that has a collection with at least one document. */
+  private async allTypes(): Promise<string[]> {
+    const types: string[] = [];
+    for (const name of (await this.db.listCollectionNames()).filter(isResourceCollection)) {
+      let type = this.typeOfCollection.get(name);
+      if (!type) {
+        const doc = await this.db.collection(name).findOne({}, { projection: { resourceType: 1 } });
+        if (typeof doc?.['resourceType'] !== 'string') continue;
+        type = doc['resourceType'];
+        this.typeOfCollection.set(name, type);
+      }
+      types.push(type);
+    }
+    return types.sort();
+  }
+}

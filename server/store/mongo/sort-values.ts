@@ -1,0 +1,120 @@
+/**
+ * Precomputed per-parameter sort fields, so that `_sort` is a plain index-friendly sort on one field
+ * with "resources without a value sort last" in both directions.
+ *
+ * Every parameter sort runs *descending* on a stored key (a missing field sorts lowest in MongoDB, so
+ * last when descending):
+ * - `sort.<param>.d` (for `-param`): the largest value (dates: the largest high bound);
+ * - `sort.<param>.a` (for `param`): an order-reversed form of the smallest value (dates: smallest low):
+ *   numbers negated, strings complemented code point by code point.
+ * Strings are encoded as BMP characters below the surrogate range so that MongoDB's byte order and
+ * JavaScript's code-unit order (mingo, and the merge of several collections) agree.
+ */
+import type { IndexEntry } from '../../fhir/indexing/index-entry.js';
+import { UnsupportedQueryError } from '../resource-store.js';
+import type { SortKey } from '../../fhir/search/search-query.js';
+
+export type SortValue = number | string;
+export type SortFields = Record<string, { a: SortValue; d: SortValue }>;
+
+/** Sort strings are compared on their first code points only. */
+const MAX_SORT_CHARS = 100;
+const DIGIT_BASE = 0x1000;
+const DIGIT_OFFSET = 0x1000;
+/** Greater than every digit: a string sorts after its own extensions once complemented. */
+const COMPLEMENT_END = String.fromCharCode(0x2000);
+const MAX_CODE_POINT = 0x10ffff;
+
+function digits(n: number): string {
+  return String.fromCharCode(DIGIT_OFFSET + Math.floor(n / DIGIT_BASE), DIGIT_OFFSET + (n % DIGIT_BASE));
+}
+
+/** Order-preserving encoding of a string. */
+export function forwardKey(value: string): string {
+  return [...value].slice(0, MAX_SORT_CHARS).map((ch) => digits(ch.codePointAt(0)!)).join('');
+}
+
+/** Order-reversing encoding of a string: a < b ⇔ complementKey(a) > complementKey(b). */
+export function complementKey(value: string): string {
+  return [...value].slice(0, MAX_SORT_CHARS).map((ch) => digits(MAX_CODE_POINT - ch.codePointAt(0)!)).join('') + COMPLEMENT_END;
+}
+
+/** Field-name-safe form of a parameter code (MongoDB field names cannot contain `.` or start with `$`). */
+export function paramField(param: string): string {
+  return param.replace(/[^A-Za-z0-9_-]/g, (ch) => `~${ch.codePointAt(0)!.toString(16)}~`);
+}
+
+type Extent = { kind: 'number'; min: number; max: number } | { kind: 'string'; min: string; max: string };
+
+function extentOf(entry: IndexEntry): Extent | undefined {
+  const text = (v: string | null | undefined): Extent | undefined => (v == null ? undefined : { kind: 'string', min: v, max: v });
+  switch (entry.kind) {
+    case 'string':
+      return text(entry.value);
+    case 'token':
+      return text(entry.code);
+    case 'reference':
+      return text(entry.targetType && entry.targetId ? `${entry.targetType}/${entry.targetId}` : entry.url);
+    case 'uri':
+      return text(entry.value);
+    case 'date':
+      return { kind: 'number', min: entry.low, max: entry.high };
+    case 'number':
+      return { kind: 'number', min: entry.value, max: entry.value };
+    case 'quantity': {
+      const v = entry.canonicalValue ?? entry.value;
+      return { kind: 'number', min: v, max: v };
+    }
+    case 'composite':
+      return undefined;
+    default:
+      return assertNever(entry);
+  }
+}
+
+/** The sort fields of a resource from its index entries. */
+export function sortFieldsOf(entries: IndexEntry[]): SortFields {
+  const extents = new Map<string, Extent>();
+  for (const entry of entries) {
+    const extent = extentOf(entry);
+    if (!extent) continue;
+    const seen = extents.get(entry.param);
+    if (!seen) extents.set(entry.param, extent);
+    else if (seen.kind === 'number' && extent.kind === 'number') extents.set(entry.param, { kind: 'number', min: Math.min(seen.min, extent.min), max: Math.max(seen.max, extent.max) });
+    else if (seen.kind === 'string' && extent.kind === 'string') extents.set(entry.param, { kind: 'string', min: seen.min < extent.min ? seen.min : extent.min, max: seen.max > extent.max ? seen.max : extent.max });
+  }
+  const fields: SortFields = {};
+  for (const [param, e] of extents) {
+    fields[paramField(param)] = e.kind === 'number' ? { a: -e.min, d: e.max } : { a: complementKey(e.min), d: forwardKey(e.max) };
+  }
+  return fields;
+}
+
+/** A physical sort key: a document field and its direction (1 ascending, -1 descending). */
+export type FieldSort = { field: string; dir: 1 | -1 };
+
+/** The stored field and direction that realise a SortKey. */
+export function fieldSortFor(key: SortKey): FieldSort {
+  switch (key.kind) {
+    case 'lastUpdated':
+      return { field: 'lu', dir: key.descending ? -1 : 1 };
+    case 'id':
+      return { field: '_id', dir: key.descending ? -1 : 1 };
+    case 'composite':
+      throw new UnsupportedQueryError(`_sort on the composite parameter ${key.param} is not supported`);
+    case 'string':
+    case 'token':
+    case 'date':
+    case 'number':
+    case 'quantity':
+    case 'reference':
+    case 'uri':
+      return { field: `sort.${paramField(key.param)}.${key.descending ? 'd' : 'a'}`, dir: -1 };
+    default:
+      return assertNever(key);
+  }
+}
+
+function assertNever(value: never): never {
+  throw new Error(`unexpected ${JSON.stringify(value)}`);
+}

@@ -1,0 +1,53 @@
+/**
+ * write(): one transaction per batch. Per version: compare-and-set on the current document (insert for
+ * version 1, update guarded by versionId = N-1 otherwise), insert into history (unique on type, id,
+ * version), then one counter increment and the change records. Any failure aborts everything.
+ */
+import { VersionConflictError, type VersionWrite } from '../resource-store.js';
+import { CHANGES_COLLECTION, collectionNameFor, COUNTERS_COLLECTION, HISTORY_COLLECTION } from './collection-names.js';
+import { DuplicateKeyError, type DocDatabase, type DocDatabaseHandle, type Doc } from './doc-db.js';
+import { currentDocOf, historyDocOf } from './documents.js';
+
+const conflictOf = (w: VersionWrite) => new VersionConflictError(w.resourceType, w.id, w.versionId);
+
+async function orConflict<T>(w: VersionWrite, op: () => Promise<T>): Promise<T> {
+  try {
+    return await op();
+  } catch (error) {
+    if (error instanceof DuplicateKeyError) throw conflictOf(w);
+    throw error;
+  }
+}
+
+async function writeOne(tx: DocDatabase, w: VersionWrite): Promise<void> {
+  const current = tx.collection(collectionNameFor(w.resourceType));
+  const doc = currentDocOf(w);
+  if (w.versionId === 1) {
+    await orConflict(w, () => current.insertOne(doc));
+  } else {
+    const { _id, ...fields } = doc;
+    const { matched } = await current.updateOne({ _id, versionId: w.versionId - 1 }, { $set: fields });
+    if (matched === 0) throw conflictOf(w);
+  }
+  await orConflict(w, () => tx.collection(HISTORY_COLLECTION).insertOne(historyDocOf(w)));
+}
+
+export async function writeVersions(db: DocDatabaseHandle, writes: VersionWrite[]): Promise<void> {
+  if (writes.length === 0) return;
+  await db.withTransaction(async (tx) => {
+    for (const w of writes) await writeOne(tx, w);
+    const counters = tx.collection(COUNTERS_COLLECTION);
+    await counters.updateOne({ _id: 'changes' }, { $inc: { seq: writes.length } }, { upsert: true });
+    const last = (await counters.findOne({ _id: 'changes' }))?.['seq'];
+    if (typeof last !== 'number') throw new Error('the changes counter is missing after its increment');
+    const changes: Doc[] = writes.map((w, i) => ({
+      _id: last - writes.length + 1 + i,
+      resourceType: w.resourceType,
+      id: w.id,
+      versionId: w.versionId,
+      deleted: w.resource === null,
+      lastUpdated: w.lastUpdated,
+    }));
+    await tx.collection(CHANGES_COLLECTION).insertMany(changes);
+  });
+}
