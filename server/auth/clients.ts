@@ -62,7 +62,9 @@ export function clientMetadata(reg: ClientRegistration): { clientId: string; sec
     grant_types: grantTypes,
     response_types: grantTypes.includes('authorization_code') ? ['code'] : [],
     redirect_uris: reg.redirect_uris ? [...reg.redirect_uris] : [],
-    scope: scopes.join(' '),
+    // oidc-provider accepts only its own (OIDC / launch) scopes in `scope`; the SMART ceiling goes in smart_scope.
+    scope: scopes.filter((x) => isNonResourceScope(x)).join(' '),
+    smart_scope: scopes.filter((x) => !isNonResourceScope(x)).join(' '),
     ...(secret ? { client_secret: secret } : {}),
     ...(reg.jwks ? { jwks: reg.jwks } : {}),
     ...(reg.jwks_uri ? { jwks_uri: reg.jwks_uri } : {}),
@@ -79,4 +81,11 @@ export async function registerClient(provider: Provider, adapter: Adapter, reg: 
   }
   await adapter.upsert(clientId, metadata as never, 0);
   return { client_id: clientId, ...(secret ? { client_secret: secret } : {}), metadata };
+}
+
+/** The SMART resource-scope ceiling of a registered client (oidc-provider Client instance or metadata). */
+export function smartScopeOf(client: unknown): string {
+  const c = client as { smartScope?: unknown; smart_scope?: unknown } | undefined;
+  const v = c?.smartScope ?? c?.smart_scope;
+  return typeof v === 'string' ? v : '';
 }

@@ -4,6 +4,7 @@
 import express, { type Request, type Response, type Router } from 'express';
 import type Provider from 'oidc-provider';
 import type { AccessAuditEvent } from './audit-event.js';
+import { smartScopeOf } from './clients.js';
 import type { ContextStore } from './context-store.js';
 import { planConsent, PATIENT_ID, type ConsentPlan } from './consent-plan.js';
 import { consentPage, errorPage, loginPage } from './html.js';
@@ -96,7 +97,7 @@ export function interactionRouter(d: InteractionDeps): Router {
     const fhirUser = fhirUserOf(user);
     const p = planConsent({
       requestedScope: String(det.params.scope ?? ''),
-      clientScope: client?.scope,
+      clientScope: smartScopeOf(client),
       role: user.role,
       fhirUser,
       ...(launchParam !== undefined ? { launchParam } : {}),
@@ -150,6 +151,10 @@ export function interactionRouter(d: InteractionDeps): Router {
     if (oidc.length) grant.addOIDCScope(oidc.join(' '));
     if (resource.length) grant.addResourceScope(d.fhirBaseUrl, resource.join(' '));
     const grantId = await grant.save();
+    // The authorisation resumes with exactly what was granted (narrowed scopes included, refused ones left out),
+    // so oidc-provider neither asks again for what was refused nor drops what the role ceiling narrowed.
+    det.params.scope = granted.join(' ');
+    await det.save(Math.max(1, (det.exp ?? 0) - Math.floor(Date.now() / 1000)));
     await d.contexts.saveGrantContext(grantId, {
       ...(patient ? { patient } : {}),
       ...(p.plan.encounter ? { encounter: p.plan.encounter } : {}),

@@ -4,6 +4,7 @@
  * context, private_key_jwt (RS384/ES384) for backend services, refresh tokens only with offline_access.
  */
 import Provider, { errors, type Adapter, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import { smartScopeOf } from './clients.js';
 import { errorPage } from './html.js';
 import { fhirUserOf } from './login.js';
 import type { ContextStore } from './context-store.js';
@@ -116,7 +117,7 @@ export function buildProvider(d: ProviderDeps): Provider {
           const grantType = (ctx.oidc.params?.grant_type as string | undefined) ?? undefined;
           const scope = resourceServerScope(
             [ctx.oidc.params?.scope as string | undefined, e.AuthorizationCode?.scope, e.RefreshToken?.scope, e.Grant?.resources?.[d.fhirBaseUrl]],
-            client.scope,
+            smartScopeOf(client),
             grantType,
           );
           return {
@@ -130,6 +131,7 @@ export function buildProvider(d: ProviderDeps): Provider {
       },
     },
     extraParams: ['launch', 'aud'],
+    extraClientMetadata: { properties: ['smart_scope'] },
     async extraTokenClaims(_ctx, token) {
       const grantId = (token as { grantId?: string }).grantId;
       if (!grantId) return undefined;
@@ -141,8 +143,12 @@ export function buildProvider(d: ProviderDeps): Provider {
         ...(c?.fhirUser ? { fhirUser: c.fhirUser } : {}),
       };
     },
-    // Every authorisation asks for consent anew: a grant carries one launch context (patient), never reused.
-    loadExistingGrant: async () => undefined,
+    // Every authorisation asks for consent anew: a grant carries one launch context (patient), never reused
+    // across authorisations; only the grant just consented to in this flow is loaded.
+    async loadExistingGrant(ctx) {
+      const grantId = ctx.oidc.result?.consent?.grantId;
+      return grantId ? ctx.oidc.provider.Grant.find(grantId) : undefined;
+    },
     pkce: { required: () => true },
     responseTypes: ['code'],
     routes: AUTH_ROUTES,
