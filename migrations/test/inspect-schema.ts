@@ -33,7 +33,7 @@ async function inspectMysql(url: string): Promise<ActualSchema> {
       const table = tables.get(c.t!);
       if (!table) continue;
       const type = c.ty!.toLowerCase();
-      const enumValues = type.startsWith('enum(') ? [...type.slice(5, -1).matchAll(/'((?:[^']|'')*)'/g)].map((m) => m[1]!.replace(/''/g, "'")) : null;
+      const enumValues = type.startsWith('enum(') ? [...c.ty!.slice(5, -1).matchAll(/'((?:[^']|'')*)'/g)].map((m) => m[1]!.replace(/''/g, "'")) : null;
       table.columns.set(c.c!, { type, nullable: c.nul === 'YES', default: c.def, extra: (c.ex ?? '').toLowerCase(), enumValues });
     }
     const idx = await q<{ t: string; i: string; c: string; nu: number }>(
