@@ -37,7 +37,7 @@ export function accessTokenVerifier(o: { issuer: string; audience: string; jwks:
           audience: o.audience,
           typ: 'at+jwt',
           algorithms: ['RS256', 'ES384'],
-          clockTolerance: o.clockToleranceSeconds ?? 5,
+          clockTolerance: o.clockToleranceSeconds ?? 1,
           requiredClaims: ['exp', 'jti', 'client_id'],
         });
         return { ok: true, claims: payload };
