@@ -1,0 +1,63 @@
+/** Resolves a rule's `from` (SEG-f.c.s) against the current segment: the values to transform, with their location. */
+import { component, fieldReps, type Hl7Message, type Segment, type V2Value } from '../parser/hl7-message.js';
+import { following, related } from './segment-scope.js';
+import type { ConditionSpec } from './mapping-spec.js';
+
+export interface FieldRef {
+  readonly segment: string;
+  readonly field: number;
+  readonly component?: number;
+  readonly sub?: number;
+}
+
+export function parseFieldPath(path: string): FieldRef {
+  const [seg, rest] = path.split('-') as [string, string];
+  const [f, c, s] = rest.split('.').map(Number);
+  return { segment: seg, field: f!, ...(c ? { component: c } : {}), ...(s ? { sub: s } : {}) };
+}
+
+export interface LocatedValue {
+  readonly segment: Segment;
+  readonly value: V2Value;
+}
+
+function narrow(v: V2Value, ref: FieldRef): V2Value {
+  let out = v;
+  if (ref.component) out = component(out, ref.component);
+  if (ref.sub) out = component(out, ref.sub);
+  return out;
+}
+
+function nonEmpty(v: V2Value): boolean {
+  return v.some((c) => c.some((s) => s !== '' && s !== '""'));
+}
+
+/** Values of a field path: every valued repetition (or only the first), from the related or following segments. */
+export function valuesOf(
+  msg: Hl7Message,
+  current: Segment,
+  path: string,
+  opts: { repeat?: boolean; following?: string } = {},
+): LocatedValue[] {
+  const ref = parseFieldPath(path);
+  const segments = opts.following ? following(msg, current, opts.following) : [related(msg, current, ref.segment)].filter((s): s is Segment => !!s);
+  const out: LocatedValue[] = [];
+  for (const segment of segments) {
+    const reps = fieldReps(segment, ref.field).map((r) => narrow(r, ref)).filter(nonEmpty);
+    for (const value of opts.repeat ? reps : reps.slice(0, 1)) out.push({ segment, value });
+  }
+  return out;
+}
+
+export function firstText(msg: Hl7Message, current: Segment, path: string): string {
+  const v = valuesOf(msg, current, path)[0];
+  return v ? msg.text(v.value, 1).trim() : '';
+}
+
+export function holds(msg: Hl7Message, current: Segment, cond: ConditionSpec | undefined): boolean {
+  if (!cond) return true;
+  if ('present' in cond) return firstText(msg, current, cond.present) !== '';
+  if ('absent' in cond) return firstText(msg, current, cond.absent) === '';
+  if ('in' in cond) return cond.in.includes(firstText(msg, current, cond.field));
+  return !cond.notIn.includes(firstText(msg, current, cond.field));
+}
