@@ -1,16 +1,23 @@
-/** Picks the ResourceStore implementation named by the configuration. */
+/**
+ * Picks the ResourceStore implementation named by the configuration. Drivers are imported only when
+ * chosen, so the embedded default does not load the MongoDB driver and vice versa.
+ */
 import type { Config } from './config.js';
 import type { ResourceStore } from './store/resource-store.js';
-import { openPgliteStore, openPostgresStore } from './store/postgres/open-postgres-store.js';
-import { openMongoStore } from './store/mongo/open-mongo-store.js';
 
 export async function openConfiguredStore(store: Config['store']): Promise<ResourceStore> {
   switch (store.kind) {
-    case 'pglite':
+    case 'pglite': {
+      const { openPgliteStore } = await import('./store/postgres/open-postgres-store.js');
       return openPgliteStore({ dataDir: store.dataDir });
-    case 'postgres':
+    }
+    case 'postgres': {
+      const { openPostgresStore } = await import('./store/postgres/open-postgres-store.js');
       return openPostgresStore({ url: store.url, poolSize: store.poolSize });
-    case 'mongo':
+    }
+    case 'mongo': {
+      const { openMongoStore } = await import('./store/mongo/open-mongo-store.js');
       return openMongoStore({ url: store.url, dbName: store.dbName });
+    }
   }
 }

@@ -1,0 +1,63 @@
+/**
+ * Starts the real application (createApp + node:http on an ephemeral loopback port) over a given store,
+ * for HTTP-level tests. Authorisation is off unless the test passes its own resolveAccess.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pino } from 'pino';
+import { createApp, type App, type AppOptions } from '../app.js';
+import { loadConfig, type Config } from '../config.js';
+import type { ResourceStore } from '../store/resource-store.js';
+
+export type TestServer = {
+  app: App;
+  /** http://127.0.0.1:<port>/fhir */
+  baseUrl: string;
+  /** fetch relative to the FHIR base, JSON in and out. */
+  fhir(path: string, init?: { method?: string; body?: unknown; headers?: Record<string, string>; rawBody?: string }): Promise<FhirTestResponse>;
+  close(): Promise<void>;
+};
+
+export type FhirTestResponse = { status: number; headers: Headers; body: any; text: string };
+
+export async function startTestServer(
+  store: ResourceStore,
+  options: { env?: Record<string, string>; resolveAccess?: AppOptions['resolveAccess'] } = {},
+): Promise<TestServer> {
+  const server: Server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  const baseUrl = `http://127.0.0.1:${port}/fhir`;
+  const config: Config = loadConfig({ NILECARE_AUTH: 'disabled', BASE_URL: baseUrl, LOG_LEVEL: 'silent', ...options.env });
+  const app = await createApp(config, { store, resolveAccess: options.resolveAccess, logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) });
+  server.on('request', app.express);
+
+  async function fhir(path: string, init: { method?: string; body?: unknown; headers?: Record<string, string>; rawBody?: string } = {}) {
+    const url = path.startsWith('http') ? path : `${baseUrl}${path.startsWith('/') ? '' : '/'}${path}`;
+    const hasBody = init.body !== undefined || init.rawBody !== undefined;
+    const response = await fetch(url, {
+      method: init.method ?? 'GET',
+      headers: { ...(hasBody ? { 'content-type': 'application/fhir+json' } : {}), accept: 'application/fhir+json', ...init.headers },
+      body: init.rawBody ?? (init.body !== undefined ? JSON.stringify(init.body) : undefined),
+    });
+    const text = await response.text();
+    let body: unknown;
+    try {
+      body = text ? JSON.parse(text) : undefined;
+    } catch {
+      body = undefined;
+    }
+    return { status: response.status, headers: response.headers, body, text };
+  }
+
+  return {
+    app,
+    baseUrl,
+    fhir,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await app.close();
+    },
+  };
+}
