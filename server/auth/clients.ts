@@ -63,7 +63,7 @@ export function clientMetadata(reg: ClientRegistration): { clientId: string; sec
     response_types: grantTypes.includes('authorization_code') ? ['code'] : [],
     redirect_uris: reg.redirect_uris ? [...reg.redirect_uris] : [],
     // oidc-provider accepts only its own (OIDC / launch) scopes in `scope`; the SMART ceiling goes in smart_scope.
-    scope: scopes.filter((x) => isNonResourceScope(x)).join(' '),
+    ...(scopes.some((x) => isNonResourceScope(x)) ? { scope: scopes.filter((x) => isNonResourceScope(x)).join(' ') } : {}),
     smart_scope: scopes.filter((x) => !isNonResourceScope(x)).join(' '),
     ...(secret ? { client_secret: secret } : {}),
     ...(reg.jwks ? { jwks: reg.jwks } : {}),

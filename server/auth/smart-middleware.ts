@@ -61,6 +61,13 @@ async function afterToken(ctx: KoaContextWithOIDC, d: SmartMiddlewareDeps): Prom
     d.onEvent({ action: 'token', ok: false, ...(clientId ? { clientId } : {}), detail: err, ip: ctx.ip });
     return;
   }
+  if (ctx.oidc?.params?.grant_type === 'client_credentials' && !body.scope) {
+    // Nothing asked for is within the client's registration: answer invalid_scope rather than an empty token.
+    ctx.status = 400;
+    ctx.body = { error: 'invalid_scope', error_description: 'none of the requested scopes is allowed for this client' };
+    d.onEvent({ action: 'token', ok: false, ...(clientId ? { clientId } : {}), detail: 'invalid_scope', ip: ctx.ip });
+    return;
+  }
   let claims: Record<string, unknown> = {};
   try {
     claims = decodeJwt(body.access_token);
