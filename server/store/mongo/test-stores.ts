@@ -6,13 +6,16 @@
 import { randomBytes } from 'node:crypto';
 import { MongoClient } from 'mongodb';
 import type { StoreFactory } from '../store-contract.js';
-import { openMongoStore } from './open-mongo-store.js';
+import { openMongoStore, type MongoStoreOptions } from './open-mongo-store.js';
 
-export const mongoTestStore: StoreFactory = async () => {
+export const mongoTestStore: StoreFactory = () => openMongoTestStore();
+
+/** mongoTestStore with store options (e.g. a small maxJoinIds). */
+export async function openMongoTestStore(options: Omit<MongoStoreOptions, 'url' | 'dbName'> = {}): ReturnType<StoreFactory> {
   const url = process.env['MONGODB_URL'] || undefined;
-  if (!url) return { store: await openMongoStore({}), dispose: async () => {} };
+  if (!url) return { store: await openMongoStore(options), dispose: async () => {} };
   const dbName = `nilecare_test_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
-  const store = await openMongoStore({ url, dbName });
+  const store = await openMongoStore({ ...options, url, dbName });
   return {
     store,
     dispose: async () => {
@@ -25,4 +28,4 @@ export const mongoTestStore: StoreFactory = async () => {
       }
     },
   };
-};
+}
