@@ -110,7 +110,7 @@ export async function signInAndConsent(browser: Browser, url: string, redirectUr
   let step = await browser.follow(url, redirectUri);
   if (!step.html) return { redirect: new URL(step.url), offered: [] };
   if (/name="password"/.test(step.html)) {
-    step = await browser.follow(new URL(formAction(step.html), url).toString(), redirectUri, {
+    step = await browser.follow(new URL(formAction(step.html), step.url).toString(), redirectUri, {
       form: { login: who.login, password: who.password, ...(who.otp ? { otp: who.otp } : {}) },
     });
     if (!step.html) return { redirect: new URL(step.url), offered: [] };
@@ -119,7 +119,7 @@ export async function signInAndConsent(browser: Browser, url: string, redirectUr
   const offered = offeredScopes(step.html);
   if (!/name="decision"/.test(step.html)) return { offered, lastHtml: step.html };
   const chosen = offered.filter((s) => !(who.untick ?? []).includes(s));
-  step = await browser.follow(new URL(formAction(step.html), url).toString(), redirectUri, {
+  step = await browser.follow(new URL(formAction(step.html), step.url).toString(), redirectUri, {
     form: { scope: chosen, decision: who.deny ? 'deny' : 'allow', ...(who.patient ? { patient: who.patient } : {}) },
   });
   return step.html ? { offered, lastHtml: step.html } : { redirect: new URL(step.url), offered };
