@@ -1,15 +1,48 @@
 import type { IndexEntry } from './index-entry.js';
 
-/** The entries without repeats (entries are compared by their JSON form; first occurrence kept, order kept). */
+/** The entries without repeats (first occurrence kept, order kept). */
 export function dedupeEntries(entries: IndexEntry[]): IndexEntry[] {
   if (entries.length < 2) return entries;
   const seen = new Set<string>();
   const unique: IndexEntry[] = [];
   for (const entry of entries) {
-    const key = JSON.stringify(entry);
+    const key = entryKey(entry);
     if (seen.has(key)) continue;
     seen.add(key);
     unique.push(entry);
   }
   return unique;
+}
+
+const SEP = '\u0001';
+
+/** null and undefined must not collide with the strings 'null' / 'undefined'. */
+function f(value: string | number | null | undefined): string | number {
+  return value === null ? '\u0000' : value === undefined ? '\u0003' : value;
+}
+
+/** A string that is equal for two entries exactly when they carry the same information. */
+export function entryKey(entry: IndexEntry): string {
+  switch (entry.kind) {
+    case 'string':
+      return `s${SEP}${entry.param}${SEP}${entry.exact}`;
+    case 'token':
+      return `t${SEP}${entry.param}${SEP}${f(entry.system)}${SEP}${f(entry.code)}${SEP}${f(entry.text)}${SEP}${f(entry.typeSystem)}${SEP}${f(entry.typeCode)}`;
+    case 'date':
+      return `d${SEP}${entry.param}${SEP}${entry.low}${SEP}${entry.high}`;
+    case 'number':
+      return `n${SEP}${entry.param}${SEP}${entry.value}${SEP}${entry.low}${SEP}${entry.high}`;
+    case 'quantity':
+      return `q${SEP}${entry.param}${SEP}${entry.value}${SEP}${entry.low}${SEP}${entry.high}${SEP}${f(entry.system)}${SEP}${f(entry.code)}${SEP}${f(entry.unit)}`;
+    case 'reference':
+      return `r${SEP}${entry.param}${SEP}${f(entry.targetType)}${SEP}${f(entry.targetId)}${SEP}${f(entry.url)}${SEP}${f(entry.identifierSystem)}${SEP}${f(entry.identifierValue)}`;
+    case 'uri':
+      return `u${SEP}${entry.param}${SEP}${entry.value}`;
+    case 'composite':
+      return `c${SEP}${entry.param}${SEP}${entry.parts.map(entryKey).join('\u0002')}`;
+    default: {
+      const unknown: never = entry;
+      return JSON.stringify(unknown);
+    }
+  }
 }

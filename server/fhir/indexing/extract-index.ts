@@ -10,9 +10,9 @@ import type { Resource } from '@medplum/fhirtypes';
 import type { IndexEntry, ResourceIndex } from './index-entry.js';
 import { compartmentsFromEntries } from './compartments.js';
 import { dedupeEntries } from './dedupe.js';
-import { extractionPlan } from './extraction-plan.js';
+import { extractionPlan, guardAllows, rootNames } from './extraction-plan.js';
 import { EXTRACTORS } from './extractors/by-kind.js';
-import { extractComposite } from './extractors/composite-extractor.js';
+import { extractComposite, type ComponentMemo } from './extractors/composite-extractor.js';
 
 export function extractIndex(resource: Resource): ResourceIndex {
   const type = resource?.resourceType;
@@ -21,7 +21,10 @@ export function extractIndex(resource: Resource): ResourceIndex {
   const root = toTypedValue(resource);
   const variables: Record<string, TypedValue> = { '%resource': root, '%rootResource': root };
   const entries: IndexEntry[] = [];
+  const memo: ComponentMemo = new Map();
+  const names = rootNames(resource);
   for (const param of plan) {
+    if (!guardAllows(param.guard, names)) continue;
     let values: TypedValue[];
     try {
       values = evalFhirPathTyped(param.atom, [root], variables);
@@ -31,7 +34,7 @@ export function extractIndex(resource: Resource): ResourceIndex {
     for (const value of values) {
       const mark = entries.length;
       try {
-        if (param.kind === 'composite') extractComposite(param.code, value, param.components, variables, entries);
+        if (param.kind === 'composite') extractComposite(param.code, value, param.components, variables, entries, memo);
         else EXTRACTORS[param.kind](param.code, value, entries);
       } catch {
         entries.length = mark; // drop whatever this value half-produced

@@ -19,15 +19,13 @@ export function extractComposite(
   components: readonly ComponentPlan[],
   variables: Record<string, TypedValue>,
   out: IndexEntry[],
+  memo: ComponentMemo = new Map(),
 ): void {
   const perComponent: IndexEntry[][] = [];
   for (const component of components) {
-    const entries: IndexEntry[] = [];
-    for (const value of evalFhirPathTyped(component.atom, [base], variables)) {
-      EXTRACTORS[component.kind](component.code, value, entries);
-    }
+    const entries = componentEntries(base, component, variables, memo);
     if (entries.length === 0) return;
-    perComponent.push(dedupeEntries(entries));
+    perComponent.push(entries);
   }
   let tuples: IndexEntry[][] = [[]];
   for (const entries of perComponent) {
@@ -41,4 +39,33 @@ export function extractComposite(
     tuples = next;
   }
   for (const parts of tuples) out.push({ kind: 'composite', param, parts });
+}
+
+/**
+ * Component entries already computed for a base value during one resource's extraction: several composites
+ * share components (Observation code-value-quantity / code-value-concept / … all evaluate `code`).
+ */
+export type ComponentMemo = Map<unknown, Map<string, IndexEntry[]>>;
+
+function componentEntries(
+  base: TypedValue,
+  component: ComponentPlan,
+  variables: Record<string, TypedValue>,
+  memo: ComponentMemo,
+): IndexEntry[] {
+  const cacheable = base.value !== null && typeof base.value === 'object';
+  let byComponent = cacheable ? memo.get(base.value) : undefined;
+  const cached = byComponent?.get(component.key);
+  if (cached) return cached;
+  const entries: IndexEntry[] = [];
+  for (const value of evalFhirPathTyped(component.atom, [base], variables)) {
+    EXTRACTORS[component.kind](component.code, value, entries);
+  }
+  // a token with neither system nor code (a CodeableConcept's text) cannot be matched as a composite part
+  const usable = dedupeEntries(entries.filter((e) => e.kind !== 'token' || e.code !== null));
+  if (cacheable) {
+    if (!byComponent) memo.set(base.value, (byComponent = new Map()));
+    byComponent.set(component.key, usable);
+  }
+  return usable;
 }
