@@ -6,6 +6,7 @@
 import { indexStructureDefinitionBundle } from '@medplum/core';
 import type { CodeSystem, Resource, StructureDefinition, ValueSet } from '@medplum/fhirtypes';
 import { loadDefinitions } from '../definitions.js';
+import { applyR4Errata } from './r4-errata.js';
 import { registerTerminology } from './value-set-index.js';
 
 const extraProfiles = new Map<string, StructureDefinition>();
@@ -15,6 +16,7 @@ let initialised = false;
 export function ensureDefinitions(): void {
   if (initialised) return;
   const defs = loadDefinitions();
+  applyR4Errata();
   registerTerminology(
     defs.otherProfileResources.filter((r): r is ValueSet | CodeSystem => r.resourceType === 'ValueSet' || r.resourceType === 'CodeSystem'),
   );

@@ -6,12 +6,15 @@
  * 1. @medplum/core against the R4 StructureDefinition (structure, cardinality, formats, invariants);
  * 2. ajv against the R4 JSON schema (required-binding enumerations, empty strings, ids, patterns);
  * 3. required bindings against the offline R4 value sets (codes, Codings, CodeableConcepts);
- * 4. contained-resource rules;
+ * 4. rules no library enforces: empty arrays, Period order, Attachment size, active content in narrative,
+ *    contained resources, Bundle fullUrls / search results / links;
  * 5. every profile named in meta.profile that is loaded, plus the profiles asked for by the caller.
  */
 import type { OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
 import { isResourceType } from '../definitions.js';
+import { checkBundle } from './bundle-rules.js';
 import { checkContained } from './contained-rules.js';
+import { checkJsonRules } from './json-rules.js';
 import { IssueList } from './issue-merge.js';
 import { validateJsonSchema } from './json-schema-validator.js';
 import { ensureDefinitions, findProfile } from './profile-registry.js';
@@ -42,7 +45,11 @@ export function validateResource(resource: unknown, options: ValidateResourceOpt
   list.addResolved(base.issues);
   list.addExact(validateJsonSchema(json));
   list.addResolved(checkRequiredBindings(base.tokens));
-  for (const [nested, path] of withNestedResources(json, resourceType)) list.addExact(checkContained(nested, path));
+  list.addExact(checkJsonRules(json));
+  for (const [nested, path] of withNestedResources(json, resourceType)) {
+    list.addExact(checkContained(nested, path));
+    list.addExact(checkBundle(nested, path));
+  }
   validateProfiles(json as unknown as Resource, options.profiles ?? [], list);
   return list.issues;
 }
