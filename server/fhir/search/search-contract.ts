@@ -1,0 +1,42 @@
+/**
+ * The shared search suite: every store runs it from its own *.int.test.ts with a factory that opens a
+ * fresh, empty store. A few Synthea bundles of both corpus sets (plus hand-written extras) are loaded,
+ * and every result set is compared with an independent FHIRPath oracle (testing/oracle/).
+ * Skipped with a message when /work/shared/corpus/synthea is absent.
+ */
+import { describe, it, before, after } from 'node:test';
+import type { StoreFactory } from '../../store/store-contract.js';
+import type { ResourceStore } from '../../store/resource-store.js';
+import { SearchHarness } from './testing/search-harness.js';
+import { SYNTHEA_DIR, syntheaAvailable } from './testing/synthea-loader.js';
+import { filterTests } from './testing/contract-filters.js';
+import { chainTests } from './testing/contract-chains.js';
+import { resultTests } from './testing/contract-results.js';
+import { accessTests } from './testing/contract-access.js';
+
+export function describeSearchContract(label: string, factory: StoreFactory): void {
+  describe(`Search contract: ${label}`, () => {
+    if (!syntheaAvailable()) {
+      it(`skipped: the Synthea corpus is absent (${SYNTHEA_DIR})`, { skip: true }, () => {});
+      return;
+    }
+    let store: ResourceStore;
+    let dispose: () => Promise<void>;
+    let harness: SearchHarness;
+    before(async () => {
+      ({ store, dispose } = await factory());
+      await store.init();
+      console.log(`# store under test: ${store.description}`);
+      harness = await SearchHarness.open(store);
+    });
+    after(async () => {
+      await store?.close();
+      await dispose?.();
+    });
+    const h = () => harness;
+    describe('parameter types and modifiers', () => filterTests(h));
+    describe('chains and _has', () => chainTests(h));
+    describe('sorting, paging, totals, summaries and includes', () => resultTests(h));
+    describe('system and compartment search, access policy, errors', () => accessTests(h));
+  });
+}
