@@ -48,15 +48,7 @@ export class DriverDatabase implements DocDatabaseHandle {
   }
 
   async checkReady(): Promise<void> {
-    const hello = await this.db.admin().command({ hello: 1 });
-    const replicated = typeof hello['setName'] === 'string' || hello['msg'] === 'isdbgrid';
-    if (!replicated) {
-      throw new Error(
-        `MongoDB at ${this.description} is a standalone server: the FHIR store needs multi-document transactions, ` +
-          'which MongoDB only offers on a replica set or a sharded cluster. Start mongod with --replSet (a one-member ' +
-          'replica set is enough; see docker-compose.yml) and connect with ?replicaSet=<name>.',
-      );
-    }
+    assertTransactional(await this.db.admin().command({ hello: 1 }), this.description);
   }
 
   async ping(): Promise<void> {
@@ -109,6 +101,18 @@ async function mapDuplicate<T>(collection: string, op: () => Promise<T>): Promis
       throw new DuplicateKeyError(collection, JSON.stringify(error.keyValue ?? error.message));
     }
     throw error;
+  }
+}
+
+/** Throws unless the `hello` reply is from a replica set member or mongos (multi-document transactions). */
+export function assertTransactional(hello: Document, where: string): void {
+  const replicated = typeof hello['setName'] === 'string' || hello['msg'] === 'isdbgrid';
+  if (!replicated) {
+    throw new Error(
+      `${where} is a standalone MongoDB server: the FHIR store needs multi-document transactions, ` +
+        'which MongoDB only offers on a replica set or a sharded cluster. Start mongod with --replSet (a one-member ' +
+        'replica set is enough; see docker-compose.yml), run rs.initiate(), and connect with ?replicaSet=<name>.',
+    );
   }
 }
 
