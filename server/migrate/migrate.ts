@@ -129,6 +129,8 @@ export async function undoDatabase(o: MigrateOptions): Promise<MigrateResult> {
       const state = await loadState(c);
       const errors = validationErrors(state);
       if (errors.length) throw new MigrationError(`Validate failed for ${c.label}; nothing was undone`, errors);
+      const future = state.rows.filter((r) => r.state === MigrationState.future);
+      if (future.length) throw new MigrationError(`cannot undo: applied versions are newer than the local migrations`, future.map((r) => `version ${r.version} (${r.script})`));
       const appliedRows = state.rows.filter((r) => r.category === 'Versioned' && r.state === MigrationState.success).reverse();
       const target = o.target && o.target !== 'latest' ? normalizeVersion(o.target) : null;
       const todo = target === null ? appliedRows.slice(0, 1) : appliedRows.filter((r) => compareVersions(r.version!, target) > 0);

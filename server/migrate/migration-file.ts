@@ -89,7 +89,7 @@ export function loadMigrationFolder(dir: string): MigrationFile[] {
     repeatables.add(f.description);
   }
   return files.sort((a, b) => {
-    if (a.version && b.version) return compareVersions(a.version, b.version);
+    if (a.version && b.version) return compareVersions(a.version, b.version) || (a.kind === b.kind ? 0 : a.kind === 'versioned' ? -1 : 1);
     if (a.version) return -1;
     if (b.version) return 1;
     return a.description.localeCompare(b.description);

@@ -19,7 +19,8 @@ export function splitMysqlScript(script: string): SqlStatement[] {
 
   const flush = () => {
     const sql = current.trim();
-    if (!onlyComments(sql)) out.push({ sql, line: startLine });
+    const lead = /^(?:\s|--[^\n]*|#[^\n]*|\/\*(?!!)[\s\S]*?\*\/)*/.exec(current)![0];
+    if (!onlyComments(sql)) out.push({ sql, line: startLine + countNewlines(lead) });
     current = '';
     startLine = 0;
   };
@@ -38,7 +39,7 @@ export function splitMysqlScript(script: string): SqlStatement[] {
       line++;
       continue;
     }
-    if (startLine === 0 && !/\s/.test(c)) startLine = line;
+    if (current === '') startLine = line;
     if (script.startsWith(delimiter, i)) {
       i += delimiter.length;
       flush();
