@@ -84,3 +84,11 @@ export function patientCompartmentParams(resourceType: string): string[] {
   const def = readJson('fhir/r4/compartmentdefinition-patient.json') as { resource?: Array<{ code: string; param?: string[] }> };
   return def.resource?.find((r) => r.code === resourceType)?.param ?? [];
 }
+
+/** Reference parameter codes of a type in the raw R4 definitions (for `_include=T:*`). */
+export function referenceParamCodes(resourceType: string): string[] {
+  load();
+  const codes = new Set<string>();
+  for (const [key, sp] of byBase!) if (key.startsWith(`${resourceType}.`) && sp.type === 'reference') codes.add(sp.code!);
+  return [...codes];
+}
