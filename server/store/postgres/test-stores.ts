@@ -15,19 +15,25 @@ export const pgliteTestStore: StoreFactory = async () => {
 };
 
 export const postgresTestStore: StoreFactory = async () => {
-  const name = `fhir_test_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
-  await adminQuery(`CREATE DATABASE ${name}`);
-  const url = new URL(POSTGRES_ADMIN_URL);
-  url.pathname = `/${name}`;
-  const store = await openPostgresStore({ url: url.toString(), poolSize: 16 });
+  const database = await createTestDatabase();
+  const store = await openPostgresStore({ url: database.url, poolSize: 16 });
   return {
     store,
     dispose: async () => {
       await store.close().catch(() => undefined); // closing twice is harmless
-      await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await database.drop();
     },
   };
 };
+
+/** A new, uniquely named, empty database on the test server; `drop` removes it (forcing connections off). */
+export async function createTestDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `fhir_test_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
+  await adminQuery(`CREATE DATABASE ${name}`);
+  const url = new URL(POSTGRES_ADMIN_URL);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
 
 async function adminQuery(sql: string): Promise<void> {
   const client = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });

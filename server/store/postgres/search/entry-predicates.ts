@@ -37,9 +37,9 @@ export function entryPredicate(condition: EntryCondition, a: string, params: Sql
     case 'token':
       return anyOf(condition.values.map((v) => tokenMatch(v, a, params)));
     case 'date':
-      return compileRange(condition.match, { low: `${a}.low`, high: `${a}.high`, value: `${a}.low` }, true, params);
+      return compileRange(condition.match, { low: `${a}.low`, high: `${a}.high`, value: `${a}.low` }, true, params, { ordered: true });
     case 'number':
-      return compileRange(condition.match, { low: `${a}.low`, high: `${a}.high`, value: `${a}.value` }, false, params);
+      return compileRange(condition.match, { low: `${a}.low`, high: `${a}.high`, value: `${a}.value` }, false, params, { ordered: true });
     case 'quantity':
       return anyOf(condition.values.map((v) => quantityMatch(v, a, params)));
     case 'reference':
@@ -85,7 +85,7 @@ function quantityMatch(value: QuantityValue, a: string, params: SqlParams): stri
   const columns = canonical
     ? { value: `${a}.canonical_value`, low: `${a}.canonical_low`, high: `${a}.canonical_high` }
     : { value: `${a}.value`, low: `${a}.low`, high: `${a}.high` };
-  const parts = [compileRange(value.match, columns, false, params)];
+  const parts = [compileRange(value.match, columns, false, params, { ordered: true })];
   if (value.system !== undefined) parts.push(`${a}.system = ${params.bind(value.system, 'text')}`);
   if (value.code !== undefined) {
     const code = params.bind(value.code, 'text');

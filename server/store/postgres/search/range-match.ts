@@ -10,8 +10,29 @@ export function compileRange(
   columns: Record<Comparison['field'], string>,
   integer: boolean,
   params: SqlParams,
+  options: { ordered?: boolean } = {},
 ): string {
-  return anyOf(match.map((all) => allOf(all.map((cmp) => compileComparison(cmp, columns[cmp.field], integer, params)))));
+  return anyOf(
+    match.map((all) => {
+      const comparisons = options.ordered ? withImpliedBounds(all) : all;
+      return allOf(comparisons.map((cmp) => compileComparison(cmp, columns[cmp.field], integer, params)));
+    }),
+  );
+}
+
+/**
+ * For entries where low <= high: `high <= B` implies `low <= B`, and `low >= A` implies `high >= A`.
+ * Adding the implied bound turns a one-sided condition into a bounded range on the same column, which
+ * the (resource_type, param, low) and (…, high) indexes answer selectively (e.g. `eq2020`: low in [A, B]).
+ */
+function withImpliedBounds(all: Comparison[]): Comparison[] {
+  const implied: Comparison[] = [];
+  for (const cmp of all) {
+    if (cmp.field === 'high' && (cmp.op === 'le' || cmp.op === 'lt')) implied.push({ field: 'low', op: cmp.op, value: cmp.value });
+    if (cmp.field === 'low' && (cmp.op === 'ge' || cmp.op === 'gt')) implied.push({ field: 'high', op: cmp.op, value: cmp.value });
+  }
+  const has = (c: Comparison) => all.some((x) => x.field === c.field && x.op === c.op && x.value === c.value);
+  return [...all, ...implied.filter((c) => !has(c))];
 }
 
 function compileComparison(cmp: Comparison, column: string, integer: boolean, params: SqlParams): string {

@@ -17,7 +17,7 @@ const OUTER = { type: 'q.resource_type', id: 'q.id' };
 /** Above this planner estimate, `_total=estimate` returns the estimate instead of counting. */
 const ESTIMATE_THRESHOLD = 10_000;
 
-type SearchCursor = {
+export type SearchCursor = {
   /** The sort the cursor belongs to. */
   k: string;
   /** 'n': the page after the boundary row; 'p': the page before it. */
@@ -35,7 +35,7 @@ function sortSignature(sort: SortKey[]): string {
 
 export async function runSearch(client: SqlClient, query: SearchQuery): Promise<SearchPage<StoredVersion>> {
   const signature = sortSignature(query.sort);
-  const cursor = query.cursor === undefined ? undefined : decodeCursor(query.cursor, isCursor(signature, query.sort.length));
+  const cursor = searchCursor(query);
   const count = Math.max(0, Math.floor(query.count));
   const [rows, total] = await Promise.all([
     count === 0 ? Promise.resolve(undefined) : pageRows(client, query, count, cursor),
@@ -82,6 +82,12 @@ function baseWhere(query: SearchQuery, params: SqlParams): string {
 }
 
 async function pageRows(client: SqlClient, query: SearchQuery, count: number, cursor: SearchCursor | undefined): Promise<PageRow[]> {
+  const { rows } = await client.query<PageRow>(pageStatement(query, count, cursor));
+  return rows;
+}
+
+/** The SQL of one page (exported for the EXPLAIN tests). */
+export function pageStatement(query: SearchQuery, count: number, cursor?: SearchCursor): { text: string; values: unknown[] } {
   const params = new SqlParams();
   const columns = sortColumns(query.sort, ROW, params);
   const where = baseWhere(query, params);
@@ -92,19 +98,28 @@ async function pageRows(client: SqlClient, query: SearchQuery, count: number, cu
     : '';
   const text = `SELECT * FROM (SELECT ${select.join(', ')} FROM fhir_resource r WHERE ${where}) q ${outerWhere}
     ORDER BY ${orderBy(columns, OUTER, !forward)} LIMIT ${params.bind(count + 1, 'int')}`;
-  const { rows } = await client.query<PageRow>({ text, values: params.values });
-  return rows;
+  return { text, values: params.values };
+}
+
+/** Decodes a cursor of `query` (exported for the EXPLAIN tests). */
+export function searchCursor(query: SearchQuery): SearchCursor | undefined {
+  return query.cursor === undefined ? undefined : decodeCursor(query.cursor, isCursor(sortSignature(query.sort), query.sort.length));
+}
+
+/** The SQL counting every match (exported for the EXPLAIN tests). */
+export function countStatement(query: SearchQuery): { text: string; values: unknown[] } {
+  const params = new SqlParams();
+  return { text: `SELECT count(*)::bigint AS n FROM fhir_resource r WHERE ${baseWhere(query, params)}`, values: params.values };
 }
 
 async function countMatches(client: SqlClient, query: SearchQuery): Promise<number> {
-  const params = new SqlParams();
-  const text = `SELECT count(*)::bigint AS n FROM fhir_resource r WHERE ${baseWhere(query, params)}`;
+  const { text, values } = countStatement(query);
   if (query.total === 'estimate' && client.isServer) {
-    const plan = await client.query<{ 'QUERY PLAN': unknown }>({ text: `EXPLAIN (FORMAT JSON) ${text.replace('count(*)::bigint AS n', '1')}`, values: params.values });
+    const plan = await client.query<{ 'QUERY PLAN': unknown }>({ text: `EXPLAIN (FORMAT JSON) ${text.replace('count(*)::bigint AS n', '1')}`, values });
     const estimate = planRows(plan.rows[0]?.['QUERY PLAN']);
     if (estimate !== undefined && estimate > ESTIMATE_THRESHOLD) return estimate;
   }
-  const { rows } = await client.query<{ n: number }>({ text, values: params.values });
+  const { rows } = await client.query<{ n: number }>({ text, values });
   return Number(rows[0]?.n ?? 0);
 }
 
