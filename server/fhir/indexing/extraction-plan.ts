@@ -68,6 +68,9 @@ function parsedFor(resourceType: string, info: SearchParameterInfo): FhirPathAto
     registered && registered.expression === info.expression
       ? registered
       : ({ resourceType: 'SearchParameter', code: info.code, type: info.kind, expression: info.expression, base: [resourceType] } as SearchParameter);
+  // Medplum keeps only the branches containing `Type.`: a bare `Observation` branch (combo-* composites) would be lost
+  const bareBranch = splitTopLevelUnion(info.expression).some((b) => b.replace(/^\(+|\)+$/g, '').trim() === resourceType);
+  if (bareBranch) return tryParse(narrowExpression(resourceType, info.expression));
   try {
     return getSearchParameterDetails(resourceType, sp).parsedExpression;
   } catch {
