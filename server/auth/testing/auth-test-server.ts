@@ -35,15 +35,63 @@ export interface AuthTestServer {
   readonly auditEvents: AuditEvent[];
   readonly redisPrefix: string;
   addUser(u: Partial<TestUser> & { username: string; role: string; status?: string }): Promise<TestUser>;
-  /** Restart the auth module with other options (same database, same Redis prefix, same keys dir). */
+  /** Stops the server and the auth module, drops the database and the Redis keys. */
   close(): Promise<void>;
 }
 
-export async function startAuthTestServer(opts: Partial<SmartAuthOptions> = {}): Promise<AuthTestServer> {
+export interface AuthDbFixture {
+  readonly url: string;
+  readonly db: mysql.Pool;
+  readonly redisPrefix: string;
+  addUser(u: Partial<TestUser> & { username: string; role: string; status?: string }): Promise<TestUser>;
+  /** Drops the database and this prefix's Redis keys. */
+  drop(): Promise<void>;
+}
+
+/** A migrated throw-away nilecare_auth database and a Redis key prefix of its own. */
+export async function createAuthDbFixture(): Promise<AuthDbFixture> {
   const testDb: TestDatabase = await createTestDatabase('mysql', 'nilecare_auth');
   await migrateDatabase({ engine: 'mysql', database: 'nilecare_auth', connection: { url: testDb.url } });
   const db = mysql.createPool({ uri: testDb.url, connectionLimit: 3 });
   const redisPrefix = `test:auth:${randomBytes(6).toString('hex')}:`;
+  return {
+    url: testDb.url,
+    db,
+    redisPrefix,
+    async addUser(u) {
+      const user: TestUser = {
+        id: u.id ?? randomUUID(),
+        username: u.username,
+        password: u.password ?? `pw-${randomBytes(6).toString('hex')}`,
+        role: u.role,
+        ...(u.fhirUser ? { fhirUser: u.fhirUser } : {}),
+        ...(u.mfaSecret ? { mfaSecret: u.mfaSecret } : {}),
+      };
+      await db.execute(
+        `INSERT INTO auth_users (id, email, username, password_hash, first_name, last_name, role, status, mfa_enabled, mfa_secret, permissions)
+         VALUES (?, ?, ?, ?, 'Test', ?, ?, ?, ?, ?, ?)`,
+        [user.id, `${u.username}@nilecare.test`, u.username, await bcrypt.hash(user.password, 6), u.username, u.role, u.status ?? 'active', u.mfaSecret ? 1 : 0, u.mfaSecret ?? null, u.fhirUser ? JSON.stringify({ fhirUser: u.fhirUser }) : null],
+      );
+      return user;
+    },
+    async drop() {
+      await db.end();
+      await testDb.drop();
+      const redis = new Redis('redis://127.0.0.1:6379');
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', `${redisPrefix}*`, 'COUNT', 500);
+        cursor = next;
+        if (keys.length) await redis.del(...keys);
+      } while (cursor !== '0');
+      redis.disconnect();
+    },
+  };
+}
+
+export async function startAuthTestServer(opts: Partial<SmartAuthOptions> = {}): Promise<AuthTestServer> {
+  const fx = await createAuthDbFixture();
+  const { db, redisPrefix } = fx;
   const auditEvents: AuditEvent[] = [];
 
   const app = express();
@@ -55,7 +103,7 @@ export async function startAuthTestServer(opts: Partial<SmartAuthOptions> = {}):
   const auth = await createSmartAuth({
     issuer: base,
     fhirBaseUrl: fhirBase,
-    mysqlUrl: testDb.url,
+    mysqlUrl: fx.url,
     redisPrefix,
     onAuditEvent: async (e) => {
       auditEvents.push(e);
@@ -92,36 +140,12 @@ export async function startAuthTestServer(opts: Partial<SmartAuthOptions> = {}):
     db,
     auditEvents,
     redisPrefix,
-    async addUser(u) {
-      const user: TestUser = {
-        id: u.id ?? randomUUID(),
-        username: u.username,
-        password: u.password ?? `pw-${randomBytes(6).toString('hex')}`,
-        role: u.role,
-        ...(u.fhirUser ? { fhirUser: u.fhirUser } : {}),
-        ...(u.mfaSecret ? { mfaSecret: u.mfaSecret } : {}),
-      };
-      await db.execute(
-        `INSERT INTO auth_users (id, email, username, password_hash, first_name, last_name, role, status, mfa_enabled, mfa_secret, permissions)
-         VALUES (?, ?, ?, ?, 'Test', ?, ?, ?, ?, ?, ?)`,
-        [user.id, `${u.username}@nilecare.test`, u.username, await bcrypt.hash(user.password, 6), u.username, u.role, u.status ?? 'active', u.mfaSecret ? 1 : 0, u.mfaSecret ?? null, u.fhirUser ? JSON.stringify({ fhirUser: u.fhirUser }) : null],
-      );
-      return user;
-    },
+    addUser: (u) => fx.addUser(u),
     async close() {
       await auth.close();
       await new Promise<void>((r) => server.close(() => r()));
       server.closeAllConnections?.();
-      await db.end();
-      await testDb.drop();
-      const redis = new Redis('redis://127.0.0.1:6379');
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${redisPrefix}*`, 'COUNT', 500);
-        cursor = next;
-        if (keys.length) await redis.del(...keys);
-      } while (cursor !== '0');
-      redis.disconnect();
+      await fx.drop();
     },
   };
 }
