@@ -43,6 +43,8 @@ export class SearchOracle {
   /** Keys (`Type/id`) of the resources of `types` matching every filter parameter in `params`. */
   search(types: string[], params: Array<[string, string]>): string[] {
     const filters = params.filter(([n]) => !RESULT.has(n.split(':')[0]!));
+    const typeParam = params.find(([n]) => n === '_type');
+    if (types.length === 0 && typeParam) types = typeParam[1].split(',');
     return this.all(types)
       .filter((r) => filters.every(([n, v]) => this.matches(r, n, v)))
       .map((r) => `${r.resourceType}/${r.id}`)

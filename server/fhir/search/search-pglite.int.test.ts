@@ -1,0 +1,5 @@
+/** The shared search suite on the PostgreSQL store over embedded PGlite. */
+import { describeSearchContract } from './search-contract.js';
+import { pgliteTestStore } from '../../store/postgres/test-stores.js';
+
+describeSearchContract('PostgreSQL store on embedded PGlite', pgliteTestStore);
