@@ -105,8 +105,11 @@ export function typeMatches(engine: Engine, refType: string, actual: string): bo
         return a === 'tinyint(1)';
       case 'json':
         return a === 'json' || a === 'longtext'; // MariaDB: JSON is LONGTEXT + CHECK (JSON_VALID)
+      case 'tinyint':
+      case 'smallint':
       case 'int':
-        return /^int(\(\d+\))?$/.test(a);
+      case 'bigint':
+        return new RegExp(`^${ref}(\\(\\d+\\))?$`).test(a); // MariaDB shows display widths: int(11)
       case 'enum':
         return a.startsWith('enum(');
       default:

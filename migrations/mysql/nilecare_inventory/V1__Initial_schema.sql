@@ -139,11 +139,16 @@ DELIMITER //
 -- movement that would make stock negative fails (chk_stock_levels_quantities) and is not recorded.
 CREATE TRIGGER trg_inventory_transactions_ai AFTER INSERT ON inventory_transactions FOR EACH ROW
 BEGIN
-  INSERT INTO stock_levels (item_id, location_id, batch_number, expiry_date, quantity_on_hand)
-  VALUES (NEW.item_id, NEW.location_id, NEW.batch_number, NEW.expiry_date, NEW.quantity)
-  ON DUPLICATE KEY UPDATE
-    quantity_on_hand = quantity_on_hand + NEW.quantity,
-    expiry_date = COALESCE(expiry_date, NEW.expiry_date);
+  -- UPDATE first: MariaDB checks CHECK constraints on the would-be inserted row even when
+  -- INSERT … ON DUPLICATE KEY UPDATE then updates, so an upsert would refuse every issue.
+  UPDATE stock_levels
+     SET quantity_on_hand = quantity_on_hand + NEW.quantity,
+         expiry_date = COALESCE(expiry_date, NEW.expiry_date)
+   WHERE item_id = NEW.item_id AND location_id = NEW.location_id AND batch_number = NEW.batch_number;
+  IF ROW_COUNT() = 0 THEN
+    INSERT INTO stock_levels (item_id, location_id, batch_number, expiry_date, quantity_on_hand)
+    VALUES (NEW.item_id, NEW.location_id, NEW.batch_number, NEW.expiry_date, NEW.quantity);
+  END IF;
 END//
 CREATE TRIGGER trg_inventory_transactions_bu BEFORE UPDATE ON inventory_transactions FOR EACH ROW
 BEGIN
