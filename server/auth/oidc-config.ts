@@ -50,6 +50,8 @@ export interface ProviderDeps {
   readonly users: UserRows;
   readonly contexts: ContextStore;
   readonly lifetimes: TokenLifetimes;
+  /** Let client jwks_uri point at loopback (tests, single-machine development). Off: oidc-provider's SSRF guard applies. */
+  readonly jwksUriAllowLoopback?: boolean;
 }
 
 /** The SMART resource scopes this request may receive from the FHIR resource server, before the grant narrows them. */
@@ -185,6 +187,14 @@ export function buildProvider(d: ProviderDeps): Provider {
       ctx.body = errorPage('Authorisation error', `${out.error}: ${out.error_description ?? ''}`);
     },
   };
+  if (d.jwksUriAllowLoopback) {
+    configuration.fetch = (url, options) => {
+      const host = new URL(String(url)).hostname;
+      const o = options as RequestInit & { dispatcher?: unknown };
+      if (host === '127.0.0.1' || host === 'localhost' || host === '[::1]') delete o.dispatcher;
+      return fetch(url, o);
+    };
+  }
   const provider = new Provider(d.issuer, configuration);
   provider.proxy = true;
   return provider;

@@ -47,6 +47,8 @@ export interface SmartAuthOptions {
   onAuditEvent?: (e: AuditEvent) => Promise<void>;
   /** Lets the consent page check a picked patient exists. */
   patientExists?: (id: string) => Promise<boolean>;
+  /** Allow backend clients' jwks_uri on loopback (tests / one-machine development only; SSRF guard otherwise). */
+  jwksUriAllowLoopback?: boolean;
   /** Where to report problems that must not fail a request (audit write errors). Default console.error. */
   onError?: (message: string, error: unknown) => void;
 }
@@ -91,7 +93,7 @@ export async function createSmartAuth(options: SmartAuthOptions): Promise<SmartA
   const sink = auditSink({ pool, onError, ...(options.onAuditEvent ? { onAuditEvent: options.onAuditEvent } : {}) });
 
   const makeProvider = (): Provider => {
-    const p = buildProvider({ issuer, fhirBaseUrl, keys, adapter: adapterFactory, users, contexts, lifetimes });
+    const p = buildProvider({ issuer, fhirBaseUrl, keys, adapter: adapterFactory, users, contexts, lifetimes, jwksUriAllowLoopback: options.jwksUriAllowLoopback === true });
     p.proxy = options.trustProxy === true;
     installSmartMiddleware(p, {
       fhirBaseUrl,
