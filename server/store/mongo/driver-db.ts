@@ -36,7 +36,8 @@ export class DriverDatabase implements DocDatabaseHandle {
     try {
       const tx: DocDatabase = {
         collection: (name) => bind(this.db, name, session),
-        listCollectionNames: () => listNames(this.db, session),
+        // listCollections is not allowed inside a MongoDB transaction
+        listCollectionNames: () => listNames(this.db, undefined),
       };
       return await session.withTransaction(() => fn(tx), {
         readConcern: { level: 'snapshot' },
@@ -65,7 +66,7 @@ export class DriverDatabase implements DocDatabaseHandle {
 }
 
 async function listNames(db: Db, session: ClientSession | undefined): Promise<string[]> {
-  const infos = await db.listCollections({}, { nameOnly: true, session }).toArray();
+  const infos = await db.listCollections({}, { nameOnly: true, ...(session ? { session } : {}) }).toArray();
   return infos.map((i) => i.name);
 }
 
@@ -89,7 +90,7 @@ function bind(db: Db, name: string, session: ClientSession | undefined): DocColl
       }),
     deleteMany: async (filter: Filter) => (await c.deleteMany(filter, { session })).deletedCount,
     countDocuments: (filter: Filter, options?: { limit?: number }) => c.countDocuments(filter, { session, ...(options?.limit ? { limit: options.limit } : {}) }),
-    createIndex: async (spec: IndexSpec) => void (await c.createIndex(spec.keys, { name: spec.name, unique: spec.unique ?? false })),
+    createIndex: async (spec: IndexSpec) => void (await c.createIndex(spec.keys, { name: spec.name, ...(spec.unique ? { unique: true } : {}) })),
   };
 }
 

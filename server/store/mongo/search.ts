@@ -1,55 +1,38 @@
 /**
- * search(): per collection, resolve joins → compile the filter → one find() with the keyset filter,
- * sort and limit count+1; several collections (system search, `_type`) are merged in JavaScript with
- * the same order (ties broken by resource type). Totals are counted only when asked.
+ * search(): resolve joins per type (I/O) → plan (pure: one find per collection) → run the finds,
+ * merge several collections in JavaScript in the same order (ties broken by resource type), cut the
+ * page, make the cursors. Totals are counted only when asked.
  */
-import type { SearchPage, SearchQuery, SortKey } from '../../fhir/search/search-query.js';
+import type { SearchPage, SearchQuery } from '../../fhir/search/search-query.js';
 import type { StoredVersion } from '../resource-store.js';
-import { collectionNameFor } from './collection-names.js';
-import { compileSearchFilter } from './compile-condition.js';
-import { decodeCursor, encodeCursor, queryHash, type CursorPayload } from './cursor.js';
-import type { DocDatabase, Doc, Filter } from './doc-db.js';
+import { encodeCursor, type CursorPayload } from './cursor.js';
+import type { DocDatabase, Doc } from './doc-db.js';
 import { storedVersionOf } from './documents.js';
-import { and } from './filter-parts.js';
-import { afterFilter, compareRows, compareValues, reverseOrder, rowValues, toSortSpec, type KeyValue } from './keyset.js';
+import { compareRows, compareValues, rowValues, type KeyValue } from './keyset.js';
+import { planSearch, SEARCH_PROJECTION } from './plan-search.js';
 import { resolveJoins } from './resolve-joins.js';
-import { fieldSortFor, type FieldSort } from './sort-values.js';
-
-const PROJECTION = { resourceType: 1, id: 1, versionId: 1, lastUpdated: 1, deleted: 1, resource: 1, lu: 1, sort: 1 } as const;
 
 export type SearchOptions = { maxJoinIds?: number };
 
 type Row = { doc: Doc; type: string; values: KeyValue[] };
 
-/** The physical order of a search: the sort keys, then _id (unless already sorted by id). */
-export function searchOrder(sort: SortKey[]): FieldSort[] {
-  const order = sort.map(fieldSortFor);
-  if (!order.some((k) => k.field === '_id')) order.push({ field: '_id', dir: 1 });
-  return order;
-}
-
 export async function runSearch(db: DocDatabase, query: SearchQuery, types: string[], options: SearchOptions = {}): Promise<SearchPage<StoredVersion>> {
-  const order = searchOrder(query.sort);
-  const hash = queryHash([types, query.conditions, query.sort]);
-  const cursor = query.cursor ? decodeCursor(query.cursor, hash) : undefined;
-  const filters = new Map<string, Filter>();
-  for (const type of types) filters.set(type, compileSearchFilter(await resolveJoins(db, query.conditions, type, options.maxJoinIds)));
-
+  const resolved = [];
+  for (const type of types) resolved.push({ type, conditions: await resolveJoins(db, query.conditions, type, options.maxJoinIds) });
+  const plan = planSearch(query, resolved);
   const count = async () => {
     let n = 0;
-    for (const [type, filter] of filters) n += await db.collection(collectionNameFor(type)).countDocuments(filter);
+    for (const f of plan.finds) n += await db.collection(f.collection).countDocuments(f.countFilter);
     return n;
   };
   if (query.count <= 0) return { entries: [], total: await count() };
 
-  const backwards = cursor?.d === 'prev';
-  const walk = backwards ? reverseOrder(order) : order;
+  const { cursor, backwards, walk, order, hash } = plan;
   const typeDir = backwards ? -1 : 1;
   const rows: Row[] = [];
-  for (const [type, filter] of filters) {
-    const keyset = cursor ? afterFilter(walk, cursor.k, typeDir * compareValues(type, cursor.t) > 0 || (type === cursor.t && cursor.i === true)) : {};
-    const docs = await db.collection(collectionNameFor(type)).find(and([filter, keyset]), { sort: toSortSpec(walk), limit: query.count + 1, projection: PROJECTION });
-    for (const doc of docs) rows.push({ doc, type, values: rowValues(doc, order) });
+  for (const f of plan.finds) {
+    const docs = await db.collection(f.collection).find(f.filter, { sort: f.sort, limit: f.limit, projection: SEARCH_PROJECTION });
+    for (const doc of docs) rows.push({ doc, type: f.type, values: rowValues(doc, order) });
   }
   rows.sort((a, b) => compareRows(walk, a.values, b.values) || typeDir * compareValues(a.type, b.type));
   const more = rows.length > query.count;
@@ -61,11 +44,13 @@ export async function runSearch(db: DocDatabase, query: SearchQuery, types: stri
   const last = page.at(-1);
   const result: SearchPage<StoredVersion> = { entries: page.map((r) => storedVersionOf(r.doc)) };
   if (backwards) {
+    // there is always the page we came from after this one
     if (last) result.nextCursor = at('next', last);
     else if (cursor) result.nextCursor = encodeCursor({ ...cursor, d: 'next', i: true });
     if (more && first) result.previousCursor = at('prev', first);
   } else {
     if (more && last) result.nextCursor = at('next', last);
+    // an empty later page leads back to the rows up to and including the cursor row
     if (cursor && first) result.previousCursor = at('prev', first);
     else if (cursor) result.previousCursor = encodeCursor({ ...cursor, d: 'prev', i: true });
   }
