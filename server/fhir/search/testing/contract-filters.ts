@@ -60,6 +60,12 @@ export function filterTests(h: () => SearchHarness): void {
     const enc = h().sample('Encounter')[0] as { period?: { start?: string } };
     const day = enc.period!.start!.slice(0, 10);
     for (const prefix of ['eq', 'ne', 'lt', 'gt', 'le', 'ge', 'sa', 'eb']) await h().expectOracle(['Encounter'], [['date', `${prefix}${day}`]], 1);
+    // ranges that straddle the search range tell the prefixes apart (overnight stay, open-ended period)
+    for (const prefix of ['eq', 'ne', 'lt', 'gt', 'le', 'ge', 'sa', 'eb', 'ap']) {
+      for (const when of ['2024-03-09', '2024-03-10', '2024-03', '2024-03-10T07:00:00Z']) {
+        await h().expectOracle(['Encounter'], [['date', `${prefix}${when}`], ['class', 'IMP']], 0);
+      }
+    }
     await h().expectOracle(['Observation'], [['date', 'eq2025-02-03']], 2);
     await h().expectOracle(['Observation'], [['date', 'ge2025-02-03T05:30:00Z']], 1);
     await h().expectOracle(['Observation'], [['date', 'lt2025-02-03T05:30:00Z'], ['code', '2339-0']], 1);

@@ -54,6 +54,14 @@ export function extraResources(patientIds: string[]): Resource[] {
       subject: { identifier: { system: 'http://nilecare.sd/mrn', value: 'MRN-77' } },
       valueQuantity: { value: 3, unit: 'parasites' },
     },
+    {
+      resourceType: 'Encounter', id: 'x-enc-night', status: 'finished', class: { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'IMP' },
+      subject: { reference: `Patient/${p1}` }, period: { start: '2024-03-09T20:00:00Z', end: '2024-03-10T06:00:00Z' },
+    },
+    {
+      resourceType: 'Encounter', id: 'x-enc-open', status: 'in-progress', class: { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'IMP' },
+      subject: { reference: `Patient/${p2}` }, period: { start: '2024-03-10T09:15:00+02:00' },
+    },
     { resourceType: 'ValueSet', id: 'x-vs-lab', status: 'active', url: 'http://nilecare.sd/fhir/ValueSet/lab' },
     { resourceType: 'ValueSet', id: 'x-vs-cbc', status: 'active', url: 'http://nilecare.sd/fhir/ValueSet/lab/cbc' },
     { resourceType: 'ValueSet', id: 'x-vs-other', status: 'draft', url: 'http://example.org/fhir/ValueSet/other' },
