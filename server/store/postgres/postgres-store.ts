@@ -2,7 +2,8 @@
 import type { SearchPage, SearchQuery } from '../../fhir/search/search-query.js';
 import type { ChangeRecord, HistoryPage, HistoryQuery, ResourceKey, ResourceStore, StoredVersion, VersionWrite } from '../resource-store.js';
 import { readHistory } from './history.js';
-import { changesAfter, readCurrent, readMany, readVersion } from './read-versions.js';
+import { changesAfter } from './changes.js';
+import { readCurrent, readMany, readVersion } from './read-versions.js';
 import { createSchema } from './schema.js';
 import { runSearch } from './search/run-search.js';
 import type { SqlClient } from './sql-client.js';

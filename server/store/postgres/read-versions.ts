@@ -1,6 +1,6 @@
-/** read, vread, readMany and the change feed: fixed, prepared statements. */
+/** read, vread and readMany: fixed, prepared statements. */
 import type { Resource } from '@medplum/fhirtypes';
-import type { ChangeRecord, ResourceKey, StoredVersion } from '../resource-store.js';
+import type { ResourceKey, StoredVersion } from '../resource-store.js';
 import type { SqlExecutor } from './sql-client.js';
 
 export const VERSION_COLUMNS = 'resource_type, id, version_id, last_updated, deleted, content';
@@ -54,21 +54,4 @@ export async function readMany(db: SqlExecutor, keys: ResourceKey[]): Promise<St
     values: [keys.map((k) => k.resourceType), keys.map((k) => k.id)],
   });
   return rows.map(toStoredVersion);
-}
-
-export async function changesAfter(db: SqlExecutor, afterSeq: number, limit: number): Promise<ChangeRecord[]> {
-  if (limit <= 0) return [];
-  const { rows } = await db.query<{ seq: number; resource_type: string; id: string; version_id: number; deleted: boolean; last_updated: string }>({
-    name: 'fhir_changes_after',
-    text: `SELECT seq, resource_type, id, version_id, deleted, last_updated FROM fhir_change WHERE seq > $1 ORDER BY seq LIMIT $2`,
-    values: [Math.max(0, Math.floor(afterSeq)), Math.floor(limit)],
-  });
-  return rows.map((r) => ({
-    seq: Number(r.seq),
-    resourceType: r.resource_type,
-    id: r.id,
-    versionId: Number(r.version_id),
-    deleted: r.deleted,
-    lastUpdated: r.last_updated,
-  }));
 }

@@ -4,7 +4,8 @@
  *
  * - fhir_resource: the current version of each resource (a delete is kept as a version, content null).
  * - fhir_history: every version, unique on (resource_type, id, version_id).
- * - fhir_change: the transactional outbox, one row per committed version, seq in commit order.
+ * - fhir_change: the transactional outbox, one row per committed version, written by the version's
+ *   transaction without a seq; seqs are assigned afterwards, to committed rows only (see changes.ts).
  * - fhir_idx_*: one typed side table per IndexEntry kind; composite tuples store their parts in the
  *   typed tables under the param `<composite>|<i>` with a shared `tuple` number, plus one row in
  *   fhir_idx_composite per tuple (for :missing).
@@ -12,7 +13,7 @@
  */
 import type { SqlClient } from './sql-client.js';
 
-/** Lock key held (transaction-scoped) while assigning outbox seqs and while creating the schema. */
+/** Lock key held (transaction-scoped) while assigning outbox seqs. */
 export const CHANGE_LOCK_KEY = 7_340_001;
 const SCHEMA_LOCK_KEY = 7_340_002;
 
@@ -46,13 +47,15 @@ CREATE INDEX IF NOT EXISTS fhir_history_system ON fhir_history (last_updated_ms,
 
 CREATE SEQUENCE IF NOT EXISTS fhir_change_seq;
 CREATE TABLE IF NOT EXISTS fhir_change (
-  seq bigint PRIMARY KEY,
+  change_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  seq bigint UNIQUE,
   resource_type text NOT NULL,
-  id text NOT NULL,
+  resource_id text NOT NULL,
   version_id integer NOT NULL,
   deleted boolean NOT NULL,
   last_updated text NOT NULL
 );
+CREATE INDEX IF NOT EXISTS fhir_change_unsequenced ON fhir_change (change_id) WHERE seq IS NULL;
 
 CREATE TABLE IF NOT EXISTS fhir_idx_string (${KEY_COLUMNS}, value text COLLATE "C" NOT NULL, exact text NOT NULL);
 CREATE INDEX IF NOT EXISTS fhir_idx_string_value ON fhir_idx_string (resource_type, param, value);

@@ -1,10 +1,10 @@
 /**
  * write(): one transaction per batch. Compare-and-set on fhir_resource (insert for version 1,
- * update guarded by `version_id = N - 1` otherwise), then history, index rows and the outbox.
+ * update guarded by `version_id = N - 1` otherwise), then history, index rows and the outbox row.
  */
 import { VersionConflictError, type VersionWrite } from '../resource-store.js';
 import { batchRows, SIDE_COLUMNS, type SideTable } from './index-rows.js';
-import { CHANGE_LOCK_KEY, INDEX_TABLES } from './schema.js';
+import { INDEX_TABLES } from './schema.js';
 import type { SqlClient, SqlExecutor } from './sql-client.js';
 
 const VERSION_ARRAYS = `unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::bigint[], $6::bool[], $7::jsonb[])`;
@@ -22,14 +22,12 @@ const UPDATE_CURRENT = {
          WHERE r.resource_type = u.rt AND r.id = u.id AND r.version_id = u.v - 1 RETURNING r.resource_type, r.id`,
 };
 
-const RECORD_CHANGES = {
-  name: 'fhir_record_changes',
-  text: `WITH l AS MATERIALIZED (SELECT pg_advisory_xact_lock(${CHANGE_LOCK_KEY}))
-         INSERT INTO fhir_change (seq, resource_type, id, version_id, deleted, last_updated)
-         SELECT nextval('fhir_change_seq'), u.rt, u.id, u.v, u.d, u.lu
-         FROM l, unnest($1::text[], $2::text[], $3::int[], $4::bool[], $5::text[]) WITH ORDINALITY AS u(rt, id, v, d, lu, n)
-         ORDER BY u.n`,
-};
+/**
+ * Outbox rows, unsequenced (changes.ts gives them their seq after commit): no lock on the write path,
+ * so that concurrent commits share their WAL flushes (group commit). Same arrays as the history rows.
+ */
+const CHANGE_ROWS = `c AS (INSERT INTO fhir_change (resource_type, resource_id, version_id, deleted, last_updated)
+  SELECT u.rt, u.id, u.v, u.d, u.lu FROM ${VERSION_ARRAYS} WITH ORDINALITY AS u(rt, id, v, lu, ms, d, c, n) ORDER BY u.n)`;
 
 export async function writeVersions(client: SqlClient, writes: VersionWrite[]): Promise<void> {
   if (writes.length === 0) return;
@@ -41,16 +39,6 @@ export async function writeVersions(client: SqlClient, writes: VersionWrite[]): 
   await client.transaction(async (tx) => {
     if (keys.size === writes.length) await applyBatch(tx, writes);
     else for (const w of writes) await applyBatch(tx, [w]); // the same resource twice: in order
-    await tx.query({
-      ...RECORD_CHANGES,
-      values: [
-        writes.map((w) => w.resourceType),
-        writes.map((w) => w.id),
-        writes.map((w) => w.versionId),
-        writes.map((w) => w.resource === null),
-        writes.map((w) => w.lastUpdated),
-      ],
-    });
   });
 }
 
@@ -85,13 +73,16 @@ function versionArrays(writes: VersionWrite[]): unknown[] {
 }
 
 /**
- * One statement: the history rows, the removal of the previous index rows (updates only; the
+ * One statement: the history rows, the outbox rows, the removal of the previous index rows (updates only; the
  * sub-statements of a WITH share one snapshot, so the deletes do not see the new rows) and the new
  * index rows of every side table.
  */
 function rowsStatement(writes: VersionWrite[], updates: VersionWrite[]): { text: string; values: unknown[] } {
   const values: unknown[] = versionArrays(writes);
-  const parts = [`h AS (INSERT INTO fhir_history (resource_type, id, version_id, last_updated, last_updated_ms, deleted, content) SELECT * FROM ${VERSION_ARRAYS})`];
+  const parts = [
+    `h AS (INSERT INTO fhir_history (resource_type, id, version_id, last_updated, last_updated_ms, deleted, content) SELECT * FROM ${VERSION_ARRAYS})`,
+    CHANGE_ROWS,
+  ];
   const bind = (value: unknown, type: string): string => {
     values.push(value);
     return `$${values.length}::${type}[]`;
