@@ -52,7 +52,8 @@ export function eiToIdentifier(ctx: TransformContext, v: V2Value): Identifier | 
 }
 
 function personName(ctx: TransformContext, v: V2Value, familyAt: number): string {
-  return [txt(ctx, v, familyAt + 5), txt(ctx, v, familyAt + 1), txt(ctx, v, familyAt + 2), txt(ctx, v, familyAt), txt(ctx, v, familyAt + 3)]
+  // prefix, given, middle, family, suffix
+  return [txt(ctx, v, familyAt + 4), txt(ctx, v, familyAt + 1), txt(ctx, v, familyAt + 2), txt(ctx, v, familyAt), txt(ctx, v, familyAt + 3)]
     .filter(Boolean)
     .join(' ');
 }

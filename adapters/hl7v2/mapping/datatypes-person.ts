@@ -49,7 +49,10 @@ export function xtnToContactPoint(ctx: TransformContext, v: V2Value): ContactPoi
   const useCode = txt(ctx, v, 2);
   const equipment = txt(ctx, v, 3);
   const email = txt(ctx, v, 4);
-  let system = mapped(ctx, 'TelecommunicationEquipmentType', equipment) as ContactPoint['system'];
+  const equip = equipment ? ctx.tables.lookup('TelecommunicationEquipmentType', equipment) : undefined;
+  // The IG maps CP (cellular phone) to a use (mobile), not to a system.
+  const equipIsUse = equip?.system === 'http://hl7.org/fhir/contact-point-use';
+  let system = (equipIsUse ? 'phone' : equip?.code) as ContactPoint['system'];
   let value: string | undefined;
   if (email && (equipment === 'Internet' || equipment === 'X.400' || useCode === 'NET' || !txt(ctx, v, 1))) {
     value = email;
@@ -58,14 +61,14 @@ export function xtnToContactPoint(ctx: TransformContext, v: V2Value): ContactPoi
     const built = [txt(ctx, v, 5) && `+${txt(ctx, v, 5)}`, txt(ctx, v, 6) && `(${txt(ctx, v, 6)})`, txt(ctx, v, 7), txt(ctx, v, 8) && `ext. ${txt(ctx, v, 8)}`]
       .filter(Boolean)
       .join(' ');
-    value = txt(ctx, v, 12) || txt(ctx, v, 1) || built || undefined;
+    value = txt(ctx, v, 1) || built || txt(ctx, v, 12) || undefined;
     system ??= value ? 'phone' : undefined;
   }
   if (!value) return undefined;
   return compact<ContactPoint>({
     system,
     value,
-    use: (mapped(ctx, 'TelecommunicationUseCode', useCode) ?? (equipment === 'CP' ? 'mobile' : undefined)) as ContactPoint['use'],
+    use: (mapped(ctx, 'TelecommunicationUseCode', useCode) ?? (equipIsUse ? equip?.code : undefined)) as ContactPoint['use'],
     period: period(ctx, v, 13),
   });
 }

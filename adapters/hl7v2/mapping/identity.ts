@@ -40,7 +40,13 @@ export function resolveIdentity(
     if ('identifier' in spec) {
       const ref = parseFieldPath(spec.identifier);
       for (const v of valuesOf(msg, segment, spec.identifier, { repeat: true })) {
-        const id = applyTransform(spec.type, ctxFor(v.segment, ref.field), v.value) as Identifier | undefined;
+        let id: Identifier | undefined;
+        try {
+          id = applyTransform(spec.type, ctxFor(v.segment, ref.field), v.value) as Identifier | undefined;
+        } catch (err) {
+          if (err instanceof MappingError) continue; // e.g. a malformed period: try the next repetition
+          throw err;
+        }
         if (id?.value) return { kind: 'conditional', query: `identifier=${identifierQuery(id)}`, identifier: id };
       }
       if (spec.required) {

@@ -29,6 +29,8 @@ interface Pending {
 export interface MapResult {
   readonly bundle: Bundle;
   readonly template: string;
+  /** Values that were malformed but not essential: dropped, reported as ERR severity W in the AA. */
+  readonly warnings: readonly MappingError[];
 }
 
 export function templateFor(msg: Hl7Message, mappings: MappingSet): string {
@@ -52,6 +54,7 @@ export function mapMessage(msg: Hl7Message, mappings: MappingSet, tables: CodeTa
 
   // 1. One pending resource per (entry, segment occurrence).
   const pending: Pending[] = [];
+  const warnings: MappingError[] = [];
   spec.entries.forEach((entry, entryIndex) => {
     const map = mappings.segments.get(entry.map)!;
     const found = entry.repeat ? msg.all(entry.segment) : msg.all(entry.segment).slice(0, 1);
@@ -96,7 +99,14 @@ export function mapMessage(msg: Hl7Message, mappings: MappingSet, tables: CodeTa
     const values = valuesOf(msg, p.segment, rule.from!, { ...(rule.repeat ? { repeat: true } : {}), ...(rule.following ? { following: rule.following } : {}) });
     let written = false;
     for (const v of values) {
-      const out = applyTransform(rule.type ?? 'string', ctxFor(v.segment, ref.field, ref.component, rule.table), v.value);
+      let out: unknown;
+      try {
+        out = applyTransform(rule.type ?? 'string', ctxFor(v.segment, ref.field, ref.component, rule.table), v.value);
+      } catch (err) {
+        if (!(err instanceof MappingError) || rule.strict || rule.required) throw err;
+        warnings.push(err);
+        continue;
+      }
       written = setPath(p.resource, rule.path, out, rule.orElse) || written;
     }
     if (rule.required && !written && !(rule.orElse && values.length === 0 && hasValue(p.resource, rule.path))) {
@@ -109,7 +119,11 @@ export function mapMessage(msg: Hl7Message, mappings: MappingSet, tables: CodeTa
     }
   }
 
-  // 3. Merges (A40) add a link to the survivor before it is written.
+  // 3. Two segments that name the same resource (an order repeated per OBR, the same diagnosis twice) become
+  //    one entry: the first wins, references to the others are pointed at it.
+  const aliases = dedupe(pending);
+
+  // 4. Merges (A40) add a link to the survivor before it is written.
   const mergeEntries = new Map<Pending, BundleEntry[]>();
   for (const p of pending.filter((x) => x.entry.action === 'merge-patient')) {
     const target = pending.find((q) => q.entry.as === (p.entry.target ?? 'patient'));
@@ -120,9 +134,10 @@ export function mapMessage(msg: Hl7Message, mappings: MappingSet, tables: CodeTa
     mergeEntries.set(p, mergePatientEntry(p.identity, target.resource, target.fullUrl, p.fullUrl));
   }
 
-  // 4. Bundle entries.
+  // 5. Bundle entries.
   const entries: BundleEntry[] = [];
   for (const p of pending) {
+    if (aliases.has(p.fullUrl)) continue;
     const merged = mergeEntries.get(p);
     if (merged) {
       entries.push(...merged);
@@ -147,7 +162,43 @@ export function mapMessage(msg: Hl7Message, mappings: MappingSet, tables: CodeTa
       }
     }
   }
-  return { template, bundle: { resourceType: 'Bundle', type: 'transaction', entry: entries } };
+  const bundle: Bundle = { resourceType: 'Bundle', type: 'transaction', entry: entries };
+  return { template, warnings, bundle: aliases.size ? pointReferences(bundle, aliases) : bundle };
+}
+
+function identityKey(p: Pending): string | undefined {
+  const i = p.identity;
+  if (!i || i.kind === 'create') return undefined;
+  return `${p.map.resource}|${i.kind === 'id' ? i.id : i.query}|${p.entry.action ?? 'upsert'}`;
+}
+
+function dedupe(pending: readonly Pending[]): Map<string, string> {
+  const first = new Map<string, Pending>();
+  const aliases = new Map<string, string>();
+  for (const p of pending) {
+    const key = identityKey(p);
+    if (!key) continue;
+    const winner = first.get(key);
+    if (winner) aliases.set(p.fullUrl, winner.fullUrl);
+    else first.set(key, p);
+  }
+  return aliases;
+}
+
+function pointReferences(bundle: Bundle, aliases: Map<string, string>): Bundle {
+  let json = JSON.stringify(bundle);
+  for (const [from, to] of aliases) json = json.split(`"${from}"`).join(`"${to}"`);
+  const out = JSON.parse(json) as Bundle;
+  // A resource listing the same reference twice after the merge keeps it once.
+  for (const e of out.entry ?? []) {
+    const r = e.resource as Record<string, unknown> | undefined;
+    for (const [k, v] of Object.entries(r ?? {})) {
+      if (Array.isArray(v) && v.every((x) => x && typeof x === 'object' && 'reference' in x)) {
+        r![k] = v.filter((x, i) => v.findIndex((y) => (y as Reference).reference === (x as Reference).reference) === i);
+      }
+    }
+  }
+  return out;
 }
 
 function hasValue(resource: Record<string, unknown>, path: string): boolean {

@@ -40,6 +40,8 @@ export const FieldRuleSpec = z
     orElse: z.boolean().optional(),
     /** The field must be valued: absent → error 101 (required field missing). */
     required: z.boolean().optional(),
+    /** A malformed value rejects the message (AE). Otherwise it is dropped with a warning (ERR severity W). */
+    strict: z.boolean().optional(),
     when: ConditionSpec.optional(),
   })
   .strict()

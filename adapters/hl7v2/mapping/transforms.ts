@@ -8,6 +8,7 @@ import { drToPeriod, dtmToDate, dtmToDateTime, dtmToInstant, tmToTime } from './
 import { cweToCodeableConcept, cweToCoding, toCode } from './datatypes-coded.js';
 import { cweToIdentifier, cxToIdentifier, eiToIdentifier, plToReference, xcnToReference, xonToReference } from './datatypes-identity.js';
 import { xadToAddress, xpnToHumanName, xpnToString, xtnToContactPoint } from './datatypes-person.js';
+import { schEnd, schStart } from './sch-end.js';
 import { cqToQuantity, edToAttachment, obxValue, parseNumber, referenceRange } from './obx-value.js';
 
 export const TRANSFORM_NAMES = [
@@ -15,7 +16,7 @@ export const TRANSFORM_NAMES = [
   'DTM', 'DTM.date', 'DTM.instant', 'TM', 'DR.Period',
   'CWE', 'CWE.Coding', 'CWE.Identifier', 'CX', 'EI', 'XPN', 'XPN.string', 'XAD', 'XTN',
   'XCN.Reference', 'XON.Reference', 'PL.Reference',
-  'OBX.value', 'OBX.referenceRange', 'ED.Attachment', 'CQ.Quantity', 'MO.Money', 'NM.Quantity', 'FT.Annotation',
+  'SCH.start', 'SCH.end', 'OBX.value', 'OBX.referenceRange', 'OBX.attachment', 'ED.Attachment', 'CQ.Quantity', 'MO.Money', 'NM.Quantity', 'FT.Annotation',
 ] as const;
 export type TransformName = (typeof TRANSFORM_NAMES)[number];
 
@@ -77,10 +78,21 @@ export function applyTransform(name: TransformName, ctx: TransformContext, v: V2
       return xonToReference(ctx, v);
     case 'PL.Reference':
       return plToReference(ctx, v);
+    case 'SCH.start':
+      return schStart(ctx, v);
+    case 'SCH.end':
+      return schEnd(ctx, v);
     case 'OBX.value':
       return obxValue(ctx);
     case 'OBX.referenceRange':
       return referenceRange(ctx, v);
+    case 'OBX.attachment': {
+      // Document content: an ED value as is, any text value as text/plain.
+      const type = txt(ctx, ctx.segment.fields[2]?.[0]).toUpperCase();
+      if (type === 'ED') return edToAttachment(ctx, v);
+      const text = ctx.msg.text(v, 1);
+      return text ? { contentType: 'text/plain; charset=utf-8', data: Buffer.from(text, 'utf8').toString('base64') } : undefined;
+    }
     case 'ED.Attachment':
       return edToAttachment(ctx, v);
     case 'CQ.Quantity':

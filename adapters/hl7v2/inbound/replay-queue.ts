@@ -1,0 +1,28 @@
+/** Replays due messages of the queue through the inbound pipeline (after a fix of data, mappings or the server). */
+import type { InboundDeps } from './process-message.js';
+import { processMessage } from './process-message.js';
+
+export interface ReplaySummary {
+  readonly attempted: number;
+  readonly completed: number;
+  readonly failed: number;
+}
+
+export async function replayQueue(deps: InboundDeps, options: { limit?: number; onProgress?: (done: number, total: number) => void } = {}): Promise<ReplaySummary> {
+  const items = await deps.log.due(options.limit ?? 1000);
+  let completed = 0;
+  let failed = 0;
+  for (const [i, item] of items.entries()) {
+    const result = await processMessage(item.raw, deps, { replayOf: item.messageId });
+    await deps.log.log(item.messageId, result.code === 'AA' ? 'info' : 'error', 'retry', `replay ${item.attempts + 1}: ${result.code}`);
+    if (result.code === 'AA') {
+      completed++;
+      await deps.log.settle(item.id, 'completed');
+    } else {
+      failed++;
+      await deps.log.settle(item.id, 'failed', result.ack.split('\r').find((s) => s.startsWith('ERR')) ?? result.code);
+    }
+    options.onProgress?.(i + 1, items.length);
+  }
+  return { attempted: items.length, completed, failed };
+}
