@@ -7,9 +7,18 @@ import { indexStructureDefinitionBundle } from '@medplum/core';
 import type { CodeSystem, Resource, StructureDefinition, ValueSet } from '@medplum/fhirtypes';
 import { loadDefinitions } from '../definitions.js';
 import { applyR4Errata } from './r4-errata.js';
-import { registerTerminology } from './value-set-index.js';
+import { coreDefinition, withSnapshot } from './snapshot.js';
+import { clearRegisteredTerminology, registerTerminology } from './value-set-index.js';
 
 const extraProfiles = new Map<string, StructureDefinition>();
+const snapshots = new Map<string, StructureDefinition>();
+/** ImplementationGuide.global: profiles every resource of a type must conform to. */
+const globalProfiles = new Map<string, string[]>();
+
+/** The profiles that registered ImplementationGuides declare global for this resource type. */
+export function globalProfilesFor(resourceType: string): readonly string[] {
+  return globalProfiles.get(resourceType) ?? [];
+}
 let initialised = false;
 
 /** Loads the R4 definitions and profiles/ once (idempotent). */
@@ -24,26 +33,77 @@ export function ensureDefinitions(): void {
 }
 
 /**
- * Makes StructureDefinitions, ValueSets and CodeSystems available to validation (and StructureDefinitions to
+ * Makes StructureDefinitions, ValueSets, CodeSystems and ImplementationGuides (their `global` profiles)
+ * available to validation (and StructureDefinitions to
  * @medplum/core's registry, so that element types and extensions they name resolve).
  */
 export function registerConformanceResources(resources: readonly Resource[]): void {
   ensureDefinitions();
   const sds = resources.filter((r): r is StructureDefinition => r.resourceType === 'StructureDefinition' && !!r.url);
-  for (const sd of sds) extraProfiles.set(canonical(sd.url!), sd);
+  for (const sd of sds) {
+    extraProfiles.set(canonical(sd.url!), sd);
+    snapshots.delete(canonical(sd.url!));
+  }
   const withSnapshot = sds.filter((sd) => sd.snapshot?.element?.length);
-  if (withSnapshot.length > 0) indexStructureDefinitionBundle(withSnapshot);
+  if (withSnapshot.length > 0) safeIndex(withSnapshot);
+  for (const r of resources) {
+    if (r.resourceType !== 'ImplementationGuide') continue;
+    for (const g of r.global ?? []) if (g.type && g.profile) globalProfiles.set(g.type, [...(globalProfiles.get(g.type) ?? []), g.profile]);
+  }
   registerTerminology(resources.filter((r): r is ValueSet | CodeSystem => r.resourceType === 'ValueSet' || r.resourceType === 'CodeSystem'));
 }
 
-/** The StructureDefinition of a profile canonical (a `|version` suffix is ignored), if loaded. */
+/** Forgets everything registered with registerConformanceResources() (profiles/ stays loaded). */
+export function clearRegisteredConformance(): void {
+  extraProfiles.clear();
+  snapshots.clear();
+  globalProfiles.clear();
+  clearRegisteredTerminology();
+  initialised = false;
+  ensureDefinitions(); // re-registers the ValueSets / CodeSystems of profiles/
+}
+
+/**
+ * The StructureDefinition of a profile canonical (a `|version` suffix is ignored) with a snapshot: from
+ * profiles/, from those registered, or a core R4 profile (vitalsigns, bodytemp …). A differential-only profile
+ * gets a generated snapshot (snapshot.ts), cached.
+ */
 export function findProfile(url: string): StructureDefinition | undefined {
   ensureDefinitions();
   const key = canonical(url);
+  const cached = snapshots.get(key);
+  if (cached) return cached;
+  const raw = findRaw(key) ?? coreProfile(key);
+  if (!raw) return undefined;
+  const complete = withSnapshot(raw, findRaw) ?? raw;
+  if (complete !== raw) safeIndex([complete]);
+  snapshots.set(key, complete);
+  return complete;
+}
+
+function findRaw(url: string): StructureDefinition | undefined {
+  const key = canonical(url);
   return extraProfiles.get(key) ?? loadDefinitions().profiles.get(key);
+}
+
+/** Core profiles only (derivation constraint), not the base resource definitions themselves. */
+function coreProfile(url: string): StructureDefinition | undefined {
+  const sd = coreDefinition(url);
+  return sd?.derivation === 'constraint' ? sd : undefined;
 }
 
 function canonical(url: string): string {
   const bar = url.indexOf('|');
   return bar < 0 ? url : url.slice(0, bar);
+}
+
+/** Registers with @medplum/core one by one; a definition the library cannot parse is skipped (validation reports it). */
+function safeIndex(sds: StructureDefinition[]): void {
+  for (const sd of sds) {
+    try {
+      indexStructureDefinitionBundle([sd]);
+    } catch {
+      // not usable by @medplum/core; validating against it yields a warning in structure-check.ts
+    }
+  }
 }

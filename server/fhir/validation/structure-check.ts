@@ -23,7 +23,8 @@ export function checkStructure(resource: Resource, profile?: StructureDefinition
     return {
       issues: [
         {
-          severity: 'error',
+          // A profile using features the library does not support is reported, not held against the resource.
+          severity: profile ? 'warning' : 'error',
           code: 'processing',
           details: { text: `Could not validate against ${where}: ${(err as Error).message}` },
           expression: [resource.resourceType],

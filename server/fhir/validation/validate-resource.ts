@@ -15,9 +15,11 @@ import { isResourceType } from '../definitions.js';
 import { checkBundle } from './bundle-rules.js';
 import { checkContained } from './contained-rules.js';
 import { checkJsonRules } from './json-rules.js';
+import { resolveExpression } from './expression-path.js';
+import { withoutRefutedInvariants } from './invariant-recheck.js';
 import { IssueList } from './issue-merge.js';
 import { validateJsonSchema } from './json-schema-validator.js';
-import { ensureDefinitions, findProfile } from './profile-registry.js';
+import { ensureDefinitions, findProfile, globalProfilesFor } from './profile-registry.js';
 import { checkRequiredBindings } from './required-bindings.js';
 import { checkStructure } from './structure-check.js';
 
@@ -42,7 +44,7 @@ export function validateResource(resource: unknown, options: ValidateResourceOpt
 
   const list = new IssueList(json);
   const base = checkStructure(json as unknown as Resource);
-  list.addResolved(base.issues);
+  list.addResolved(withoutRefutedInvariants(json, resolvedIn(json, base.issues)));
   list.addExact(validateJsonSchema(json));
   list.addResolved(checkRequiredBindings(base.tokens));
   list.addExact(checkJsonRules(json));
@@ -60,7 +62,10 @@ export function hasErrors(issues: readonly OperationOutcomeIssue[]): boolean {
 }
 
 function validateProfiles(resource: Resource, requested: string[], list: IssueList): void {
-  const declared = (resource.meta?.profile ?? []).filter((p): p is string => typeof p === 'string');
+  const declared = [
+    ...(resource.meta?.profile ?? []).filter((p): p is string => typeof p === 'string'),
+    ...globalProfilesFor(resource.resourceType),
+  ];
   const explicit = new Set(requested);
   for (const url of new Set([...declared, ...requested])) {
     const profile = findProfile(url);
@@ -85,7 +90,7 @@ function validateProfiles(resource: Resource, requested: string[], list: IssueLi
     const result = checkStructure(resource, profile);
     const tagged = (issues: OperationOutcomeIssue[]) =>
       issues.map((i) => ({ ...i, details: { ...i.details, text: `${i.details?.text ?? i.diagnostics ?? ''} (profile ${url})` } }));
-    list.addResolved(tagged(result.issues));
+    list.addResolved(tagged(withoutRefutedInvariants(resource, resolvedIn(resource, result.issues))));
     list.addResolved(tagged(checkRequiredBindings(result.tokens)));
   }
 }
@@ -106,6 +111,10 @@ function* withNestedResources(resource: Record<string, unknown>, path: string): 
   };
   if (resource.resourceType === 'Bundle') yield* visit(resource.entry, `${path}.entry`, 'resource');
   if (resource.resourceType === 'Parameters') yield* visit(resource.parameter, `${path}.parameter`, 'resource');
+}
+
+function resolvedIn(root: unknown, issues: OperationOutcomeIssue[]): OperationOutcomeIssue[] {
+  return issues.map((i) => (i.expression?.length ? { ...i, expression: i.expression.map((e) => resolveExpression(root, e)) } : i));
 }
 
 function issue(

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
-import { registerConformanceResources } from './profile-registry.js';
+import { clearRegisteredConformance, registerConformanceResources } from './profile-registry.js';
 import { hasErrors, validateResource } from './validate-resource.js';
 
 export const VALIDATOR_R4_DIR = '/work/shared/corpus/fhir-test-cases/validator-r4';
@@ -42,6 +42,8 @@ export function runValidatorCorpus(dir = VALIDATOR_R4_DIR): CorpusRun {
   const run: CorpusRun = { base: [], profile: [], skippedProfileSteps: [] };
   for (const row of readSummary(join(dir, 'expected-summary.csv'))) {
     const entry = cases.get(row.name);
+    // Each case sees only its own supporting definitions, as each Java validator run does.
+    clearRegisteredConformance();
     const supporting = [...(entry?.supporting ?? []), ...(entry?.profiles ?? [])];
     loadSupporting(dir, supporting);
     const content = readCaseFile(dir, row.file);
@@ -100,9 +102,9 @@ function loadSupporting(dir: string, files: string[]): Resource[] {
     if (!resources) {
       const json = JSON.parse(readFileSync(join(dir, file), 'utf8')) as Resource & { entry?: { resource?: Resource }[] };
       resources = json.resourceType === 'Bundle' ? (json.entry ?? []).flatMap((e) => (e.resource ? [e.resource] : [])) : [json];
-      registerConformanceResources(resources);
       loadedFiles.set(file, resources);
     }
+    registerConformanceResources(resources);
     out.push(...resources);
   }
   return out;

@@ -15,6 +15,9 @@ const SOURCE_FILES = ['fhir/r4/valuesets.json', 'fhir/r4/v3-codesystems.json', '
 
 let codeSystems: Map<string, CodeSystem> | undefined;
 let valueSets: Map<string, ValueSet> | undefined;
+/** Registered at run time, looked up before the R4 ones; cleared by clearRegisteredTerminology(). */
+const extraCodeSystems = new Map<string, CodeSystem>();
+const extraValueSets = new Map<string, ValueSet>();
 const expansions = new Map<string, Expansion | null>();
 
 /** The expansion of a value set (version suffix `|4.0.1` ignored), or undefined when it cannot be expanded offline. */
@@ -30,12 +33,28 @@ export function expandValueSet(url: string): Expansion | undefined {
 
 /** Adds CodeSystems / ValueSets (e.g. from profiles/ or from a test fixture); later ones win. */
 export function registerTerminology(resources: readonly (CodeSystem | ValueSet | { resourceType: string })[]): void {
-  load();
   for (const r of resources) {
-    if (r.resourceType === 'CodeSystem' && (r as CodeSystem).url) codeSystems!.set(stripVersion((r as CodeSystem).url!), r as CodeSystem);
-    if (r.resourceType === 'ValueSet' && (r as ValueSet).url) valueSets!.set(stripVersion((r as ValueSet).url!), r as ValueSet);
+    if (r.resourceType === 'CodeSystem' && (r as CodeSystem).url) extraCodeSystems.set(stripVersion((r as CodeSystem).url!), r as CodeSystem);
+    if (r.resourceType === 'ValueSet' && (r as ValueSet).url) extraValueSets.set(stripVersion((r as ValueSet).url!), r as ValueSet);
   }
   expansions.clear();
+}
+
+/** Forgets the CodeSystems / ValueSets registered with registerTerminology(). */
+export function clearRegisteredTerminology(): void {
+  extraCodeSystems.clear();
+  extraValueSets.clear();
+  expansions.clear();
+}
+
+function findValueSet(url: string): ValueSet | undefined {
+  load();
+  return extraValueSets.get(url) ?? valueSets!.get(url);
+}
+
+function findCodeSystem(url: string): CodeSystem | undefined {
+  load();
+  return extraCodeSystems.get(url) ?? codeSystems!.get(url);
 }
 
 function load(): void {
@@ -52,8 +71,7 @@ function load(): void {
 }
 
 function computeExpansion(url: string, seen: Set<string>): Expansion | undefined {
-  load();
-  const vs = valueSets!.get(url);
+  const vs = findValueSet(url);
   if (!vs) return undefined;
   if (vs.expansion?.contains && !vs.compose) return fromContains(vs.expansion.contains);
   if (!vs.compose?.include?.length) return undefined;
@@ -76,7 +94,7 @@ function computeExpansion(url: string, seen: Set<string>): Expansion | undefined
       for (const c of include.concept) add(result, include.system, c.code);
       continue;
     }
-    const cs = codeSystems!.get(stripVersion(include.system));
+    const cs = findCodeSystem(stripVersion(include.system));
     if (!cs?.concept || (cs.content && cs.content !== 'complete')) return undefined;
     for (const code of flatten(cs.concept)) add(result, include.system, code);
   }
