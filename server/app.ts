@@ -18,6 +18,8 @@ import { compartmentsOf } from './fhir/indexing/compartments.js';
 import { searchInteraction } from './fhir/search/search-interaction.js';
 import { OperationRegistry } from './fhir/operations/operation-registry.js';
 import { validateOperation } from './fhir/operations/validate-operation.js';
+import { everythingOperation } from './fhir/operations/everything-operation.js';
+import { exportOperations } from './fhir/operations/export/export-operations.js';
 import { fhirExpressRouter } from './http/fhir-express-router.js';
 import { processBundle } from './fhir/bundle/process-bundle.js';
 import { openConfiguredStore } from './open-store.js';
@@ -68,6 +70,11 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     handle: (ctx, request, target) =>
       validateOperation(ctx, request, target.level === 'system' ? '' : target.resourceType, target.level === 'instance' ? target.id : undefined),
   });
+  operations.register(everythingOperation);
+  const bulk = exportOperations(config.exportDir);
+  for (const handler of bulk.handlers) operations.register(handler);
+  const interrupted = await bulk.jobs.failInterrupted();
+  if (interrupted > 0) logger.warn({ interrupted }, 'bulk export jobs interrupted by the last stop were marked failed');
 
   if (config.auth.mode === 'disabled') {
     logger.warn('AUTHORISATION IS DISABLED (NILECARE_AUTH=disabled): every caller has full access. Development only.');
@@ -126,6 +133,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     store,
     logger,
     async close() {
+      for (const abort of bulk.running.values()) abort.abort();
       if (!options.store) await store.close();
     },
   };

@@ -10,6 +10,7 @@ const schema = z
   .object({
     NILECARE_STORE: z.enum(storeKinds).default('pglite'),
     PGLITE_DATA_DIR: z.string().min(1).default('./data/pglite'),
+    EXPORT_DIR: z.string().min(1).default('./data/exports'),
     DATABASE_URL: z.string().url().optional(),
     PG_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
     MONGODB_URL: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://').optional(),
@@ -49,6 +50,8 @@ export type Config = {
   /** Absolute FHIR base without trailing slash. */
   baseUrl: string;
   maxBodyBytes: number;
+  /** Where bulk export jobs keep their ndjson files. */
+  exportDir: string;
   limits: { defaultPageSize: number; maxPageSize: number; maxBundleEntries: number };
   auth: { mode: 'smart' | 'disabled'; mysqlUrl: string; redisUrl: string };
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
@@ -80,6 +83,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: e.PORT,
     baseUrl,
     maxBodyBytes: e.MAX_BODY_BYTES,
+    exportDir: e.EXPORT_DIR,
     limits: { defaultPageSize: e.DEFAULT_PAGE_SIZE, maxPageSize: e.MAX_PAGE_SIZE, maxBundleEntries: e.MAX_BUNDLE_ENTRIES },
     auth: { mode: e.NILECARE_AUTH, mysqlUrl: e.AUTH_MYSQL_URL, redisUrl: e.REDIS_URL },
     logLevel: e.LOG_LEVEL,

@@ -22,6 +22,8 @@ export type FhirResponse = {
   status: number;
   /** Body; absent for 204/304 and for Prefer: return=minimal. */
   resource?: Resource;
+  /** A body that is not a FHIR resource (bulk-data manifests, ndjson files), sent as is. */
+  raw?: { contentType: string; body: string | NodeJS.ReadableStream };
   headers?: Record<string, string>;
 };
 

@@ -103,6 +103,14 @@ function send(req: Request, res: Response, response: FhirResponse, pretty: boole
   if (res.headersSent) return;
   res.status(response.status);
   for (const [k, v] of Object.entries(response.headers ?? {})) res.setHeader(k, v);
+  if (response.raw) {
+    res.setHeader('Content-Type', response.raw.contentType);
+    const body = response.raw.body;
+    if (req.method === 'HEAD') res.end();
+    else if (typeof body === 'string') res.end(body);
+    else body.pipe(res);
+    return;
+  }
   if (response.resource === undefined || response.status === 304 || response.status === 204) {
     res.end();
     return;

@@ -1,0 +1,123 @@
+/**
+ * Runs one export job: page through the store with the caller's AccessPolicy and write one ndjson file per
+ * type, a page at a time with back-pressure — memory stays flat whatever the size of the export.
+ */
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { join } from 'node:path';
+import { once } from 'node:events';
+import type { Resource } from '@medplum/fhirtypes';
+import type { FhirContext } from '../../fhir-context.js';
+import type { ExportJob, ExportJobStore } from './export-jobs.js';
+
+const PAGE_SIZE = 1000;
+
+export type ExportRun = { job: ExportJob; abort: AbortController };
+
+export async function runExport(ctx: FhirContext, jobs: ExportJobStore, job: ExportJob, signal: AbortSignal): Promise<void> {
+  const writers = new Map<string, { stream: WriteStream; file: string; count: number }>();
+  const write = async (resource: Resource) => {
+    let w = writers.get(resource.resourceType);
+    if (!w) {
+      const file = `${resource.resourceType}.ndjson`;
+      w = { stream: createWriteStream(join(jobs.folder(job.id), file)), file, count: 0 };
+      writers.set(resource.resourceType, w);
+    }
+    w.count++;
+    if (!w.stream.write(JSON.stringify(resource) + '\n')) await once(w.stream, 'drain');
+  };
+  try {
+    if (job.level === 'system') {
+      for (const type of job.types) {
+        if (signal.aborted) break;
+        await exportType(ctx, job, type, undefined, write, signal);
+        await jobs.save({ ...job, progress: `exported ${type}` });
+      }
+    } else {
+      const patientIds = job.level === 'group' ? await groupMembers(ctx, job.groupId as string) : undefined;
+      for await (const patientId of patientIds ? iterate(patientIds) : allPatientIds(ctx, signal)) {
+        if (signal.aborted) break;
+        await exportType(ctx, job, '', patientId, write, signal);
+      }
+    }
+    await Promise.all([...writers.values()].map(async (w) => {
+      w.stream.end();
+      await once(w.stream, 'finish');
+    }));
+    if (signal.aborted) return;
+    const output = [...writers.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([type, w]) => ({ type, file: w.file, count: w.count }));
+    await jobs.save({ ...job, status: 'completed', output, progress: 'completed' });
+  } catch (error) {
+    for (const w of writers.values()) w.stream.destroy();
+    await jobs.save({ ...job, status: 'failed', error: [{ type: 'OperationOutcome', message: (error as Error).message }], progress: 'failed' });
+  }
+}
+
+/** One type (system level) or one patient's compartment (patient/group level, all job types). */
+async function exportType(
+  ctx: FhirContext,
+  job: ExportJob,
+  type: string,
+  patientId: string | undefined,
+  write: (r: Resource) => Promise<void>,
+  signal: AbortSignal,
+): Promise<void> {
+  const filters = patientId ? [[] as Array<[string, string]>] : filtersFor(job, type);
+  const seen = filters.length > 1 ? new Set<string>() : undefined;
+  for (const filter of filters) {
+    let cursor: string | undefined;
+    do {
+      if (signal.aborted) return;
+      const params: Array<[string, string]> = [['_count', String(PAGE_SIZE)], ['_total', 'none'], ...filter];
+      if (job.since) params.push(['_lastUpdated', `ge${job.since}`]);
+      if (cursor) params.push(['_cursor', cursor]);
+      const page = await ctx.search({
+        store: ctx.store,
+        resourceTypes: patientId ? job.types : [type],
+        params,
+        baseUrl: ctx.baseUrl,
+        compartment: patientId ? { resourceType: 'Patient', id: patientId } : undefined,
+        access: ctx.access,
+        handling: 'strict',
+      });
+      for (const entry of page.entry ?? []) {
+        if (entry.search?.mode !== 'match' || !entry.resource) continue;
+        const key = `${entry.resource.resourceType}/${entry.resource.id}`;
+        if (seen?.has(key)) continue;
+        seen?.add(key);
+        await write(entry.resource);
+      }
+      const next = page.link?.find((l) => l.relation === 'next')?.url;
+      cursor = next ? (new URL(next).searchParams.get('_cursor') ?? undefined) : undefined;
+    } while (cursor);
+  }
+}
+
+/** `_typeFilter=Observation?category=laboratory` entries for this type (OR-ed); none = everything. */
+function filtersFor(job: ExportJob, type: string): Array<Array<[string, string]>> {
+  const own = job.typeFilters.filter((f) => f.startsWith(`${type}?`));
+  if (own.length === 0) return [[]];
+  return own.map((f) => [...new URLSearchParams(f.slice(type.length + 1)).entries()]);
+}
+
+async function* allPatientIds(ctx: FhirContext, signal: AbortSignal): AsyncGenerator<string> {
+  let cursor: string | undefined;
+  do {
+    if (signal.aborted) return;
+    const params: Array<[string, string]> = [['_count', String(PAGE_SIZE)], ['_total', 'none'], ['_elements', 'id']];
+    if (cursor) params.push(['_cursor', cursor]);
+    const page = await ctx.search({ store: ctx.store, resourceTypes: ['Patient'], params, baseUrl: ctx.baseUrl, access: ctx.access, handling: 'strict' });
+    for (const entry of page.entry ?? []) if (entry.search?.mode === 'match' && entry.resource?.id) yield entry.resource.id;
+    const next = page.link?.find((l) => l.relation === 'next')?.url;
+    cursor = next ? (new URL(next).searchParams.get('_cursor') ?? undefined) : undefined;
+  } while (cursor);
+}
+
+async function groupMembers(ctx: FhirContext, groupId: string): Promise<string[]> {
+  const group = await ctx.store.read('Group', groupId);
+  const members = (group?.resource as { member?: Array<{ entity?: { reference?: string } }> } | null)?.member ?? [];
+  return members.map((m) => m.entity?.reference ?? '').filter((r) => r.startsWith('Patient/')).map((r) => r.slice('Patient/'.length));
+}
+
+async function* iterate<T>(items: T[]): AsyncGenerator<T> {
+  yield* items;
+}
