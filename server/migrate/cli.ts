@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Engines, redactUrl, type Engine } from './connection.js';
 import { HELP, parseCliArgs, UsageError, type CliOptions } from './cli-args.js';
 import { createDatabaseIfMissing } from './create-database.js';
@@ -42,11 +43,13 @@ function targetUrl(o: CliOptions, engine: Engine, database: string): string {
   return databaseUrl(engine, physical, u.toString());
 }
 
-async function run(o: CliOptions): Promise<number> {
+export type CliIo = { out: (line: string) => void; err: (line: string) => void };
+
+async function run(o: CliOptions, io: CliIo): Promise<number> {
   const jobs = listJobs(o);
   let failures = 0;
   for (const job of jobs) {
-    const log = (line: string) => console.log(`[${job.engine}/${job.database}] ${line}`);
+    const log = (line: string) => io.out(`[${job.engine}/${job.database}] ${line}`);
     const options: MigrateOptions = { engine: job.engine, database: job.database, connection: { url: job.url }, target: o.target, log, migrationsRoot: o.migrationsRoot };
     try {
       if (o.create && (await createDatabaseIfMissing(job.engine, job.url))) log(`Created database ${redactUrl(job.url)}`);
@@ -66,12 +69,12 @@ async function run(o: CliOptions): Promise<number> {
           break;
         case 'info': {
           const info = await infoDatabase(options);
-          console.log(o.json ? JSON.stringify({ engine: job.engine, database: job.database, currentVersion: info.currentVersion, migrations: info.rows.map(({ file: _f, undoFile: u, applied: a, ...r }) => ({ ...r, undo: u?.script ?? null, installedOn: a?.installedOn ?? null })) }) : formatInfo(info));
+          io.out(o.json ? JSON.stringify({ engine: job.engine, database: job.database, currentVersion: info.currentVersion, migrations: info.rows.map(({ file: _f, undoFile: u, applied: a, ...r }) => ({ ...r, undo: u?.script ?? null, installedOn: a?.installedOn ?? null })) }) : formatInfo(info));
           break;
         }
         case 'validate': {
           const v = await validateDatabase(options);
-          if (o.json) console.log(JSON.stringify({ engine: job.engine, database: job.database, ...v }));
+          if (o.json) io.out(JSON.stringify({ engine: job.engine, database: job.database, ...v }));
           else if (v.valid) log(`Successfully validated (${v.pending} pending)`);
           else for (const e of v.errors) log(`ERROR: ${e}`);
           if (!v.valid) failures++;
@@ -92,26 +95,28 @@ async function run(o: CliOptions): Promise<number> {
   return failures === 0 ? 0 : 1;
 }
 
-async function main(): Promise<void> {
+/** Runs the CLI with `argv` (without node and script); returns the exit status. */
+export async function runCli(argv: string[], io: CliIo = { out: (l) => console.log(l), err: (l) => console.error(l) }, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   let options;
   try {
-    options = parseCliArgs(process.argv.slice(2));
+    options = parseCliArgs(argv, env);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
-    console.error(`error: ${e.message}\n\n${HELP}`);
-    process.exitCode = 2;
-    return;
+    io.err(`error: ${e.message}\n\n${HELP}`);
+    return 2;
   }
   if (options === 'help') {
-    console.log(HELP);
-    return;
+    io.out(HELP);
+    return 0;
   }
   try {
-    process.exitCode = await run(options);
+    return await run(options, io);
   } catch (e) {
-    console.error(`error: ${(e as Error).message}`);
-    process.exitCode = e instanceof UsageError ? 2 : 1;
+    io.err(`error: ${(e as Error).message}`);
+    return e instanceof UsageError ? 2 : 1;
   }
 }
 
-await main();
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  process.exitCode = await runCli(process.argv.slice(2));
+}
