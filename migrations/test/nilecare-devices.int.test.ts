@@ -50,17 +50,19 @@ describe('migrations/postgres/nilecare_devices', { skip: await serverMissing('po
 
   it('maintenance moves default-partition rows into new months and drops readings older than one year', async (t) => {
     if (timescale) return t.skip('TimescaleDB policies do this');
-    await read('2031-03-10T10:00:00Z'); // far future: default partition
-    await read('2030-01-05T10:00:00Z'); // will be older than a year on 2031-03-15
-    assert.deepEqual(await where('2031-03-10T10:00:00.000Z'), ['device_readings_default']);
+    const y = new Date().getUTCFullYear() + 5; // years ahead of whatever the migration created
+    await read(`${y}-03-10T10:00:00Z`); // far future: default partition
+    await read(`${y - 1}-01-05T10:00:00Z`); // older than a year on ${y}-03-15
+    assert.deepEqual(await where(`${y}-03-10T10:00:00.000Z`), ['device_readings_default']);
     const lines: string[] = [];
-    const actions = await maintainDatabase({ engine: 'postgres', database: 'nilecare_devices', connection: { url: db.url }, now: new Date('2031-03-15T00:00:00Z'), log: (l) => lines.push(l) });
-    assert.ok(actions.includes('created partition device_readings_y2031m03 (moved 1 rows from the default partition)'), actions.join('\n'));
-    assert.deepEqual(await where('2031-03-10T10:00:00.000Z'), ['device_readings_y2031m03']);
-    assert.deepEqual(await where('2030-01-05T10:00:00.000Z'), [], 'retention deleted the 2030-01 reading');
-    assert.ok(actions.some((a) => /^dropped partition device_readings_y20\d\dm\d\d/.test(a)), 'partitions of the current year are older than a year in 2031');
+    const now = new Date(`${y}-03-15T00:00:00Z`);
+    const actions = await maintainDatabase({ engine: 'postgres', database: 'nilecare_devices', connection: { url: db.url }, now, log: (l) => lines.push(l) });
+    assert.ok(actions.includes(`created partition device_readings_y${y}m03 (moved 1 rows from the default partition)`), actions.join('\n'));
+    assert.deepEqual(await where(`${y}-03-10T10:00:00.000Z`), [`device_readings_y${y}m03`]);
+    assert.deepEqual(await where(`${y - 1}-01-05T10:00:00.000Z`), [], 'retention deleted the reading older than a year');
+    assert.ok(actions.some((a) => /^dropped partition device_readings_y\d{4}m\d\d/.test(a)), 'the months created at migration time are older than a year by then');
     assert.ok(lines.every((l) => l.startsWith('Maintenance: ')));
-    const again = await maintainDatabase({ engine: 'postgres', database: 'nilecare_devices', connection: { url: db.url }, now: new Date('2031-03-15T00:00:00Z') });
+    const again = await maintainDatabase({ engine: 'postgres', database: 'nilecare_devices', connection: { url: db.url }, now });
     assert.deepEqual(again, [], 'idempotent');
   });
 

@@ -4,8 +4,8 @@
 --    "timestamp" with compression after 7 days (segment by device_id, patient_id) and a 1-year
 --    retention policy, both run by TimescaleDB's job scheduler;
 --  * without it: device_readings is natively RANGE-partitioned by month, with a DEFAULT partition
---    so no insert ever fails; nilecare_maintain() (run by `npm run migrate` and `migrate -- maintain`,
---    e.g. daily from cron) creates the coming months' partitions and applies the same 1-year retention.
+--    so no insert ever fails; nilecare_maintain() (run after every `npm run migrate`, and daily from cron with
+--    `tsx server/migrate/cli.ts maintain -d nilecare_devices`) creates the coming months' partitions and applies the same 1-year retention.
 -- UUIDs come from gen_random_uuid() (core since PostgreSQL 13), so no uuid-ossp is needed.
 
 CREATE OR REPLACE FUNCTION nilecare_set_updated_at() RETURNS trigger LANGUAGE plpgsql AS $$
