@@ -6,6 +6,7 @@
 import { indexStructureDefinitionBundle } from '@medplum/core';
 import type { CodeSystem, Resource, StructureDefinition, ValueSet } from '@medplum/fhirtypes';
 import { loadDefinitions } from '../definitions.js';
+import { clearRegisteredExtensions, registerExtensionDefinitions } from './extension-rules.js';
 import { applyR4Errata } from './r4-errata.js';
 import { coreDefinition, withSnapshot } from './snapshot.js';
 import { clearRegisteredTerminology, registerTerminology } from './value-set-index.js';
@@ -45,6 +46,7 @@ export function registerConformanceResources(resources: readonly Resource[]): vo
     snapshots.delete(canonical(sd.url!));
   }
   const withSnapshot = sds.filter((sd) => sd.snapshot?.element?.length);
+  registerExtensionDefinitions(withSnapshot);
   if (withSnapshot.length > 0) safeIndex(withSnapshot);
   for (const r of resources) {
     if (r.resourceType !== 'ImplementationGuide') continue;
@@ -59,6 +61,7 @@ export function clearRegisteredConformance(): void {
   snapshots.clear();
   globalProfiles.clear();
   clearRegisteredTerminology();
+  clearRegisteredExtensions();
   initialised = false;
   ensureDefinitions(); // re-registers the ValueSets / CodeSystems of profiles/
 }

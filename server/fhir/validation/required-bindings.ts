@@ -53,8 +53,12 @@ function checkToken(token: CollectedToken, expansion: Expansion): Problem | unde
       const shown = codings.map((c) => `${c.system ?? ''}|${c.code}`).join(', ');
       return { severity: 'error', text: `None of the codings (${shown}) is in the value set` };
     }
+    case 'Quantity': {
+      const q = value as { system?: string; code?: string } | undefined;
+      return q?.code === undefined ? undefined : checkCoding({ system: q.system, code: q.code }, expansion);
+    }
     default:
-      return undefined; // Quantity units and other types: not checked offline
+      return undefined; // other types carry no code
   }
 }
 

@@ -7,13 +7,14 @@
  * 2. ajv against the R4 JSON schema (required-binding enumerations, empty strings, ids, patterns);
  * 3. required bindings against the offline R4 value sets (codes, Codings, CodeableConcepts);
  * 4. rules no library enforces: empty arrays, Period order, Attachment size, active content in narrative,
- *    contained resources, Bundle fullUrls / search results / links;
+ *    contained resources, Bundle fullUrls / search results / links, context and value type of known extensions;
  * 5. every profile named in meta.profile that is loaded, plus the profiles asked for by the caller.
  */
 import type { OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
 import { isResourceType } from '../definitions.js';
 import { checkBundle } from './bundle-rules.js';
 import { checkContained } from './contained-rules.js';
+import { checkExtensions } from './extension-rules.js';
 import { checkJsonRules } from './json-rules.js';
 import { resolveExpression } from './expression-path.js';
 import { withoutRefutedInvariants } from './invariant-recheck.js';
@@ -48,6 +49,7 @@ export function validateResource(resource: unknown, options: ValidateResourceOpt
   list.addExact(validateJsonSchema(json));
   list.addResolved(checkRequiredBindings(base.tokens));
   list.addExact(checkJsonRules(json));
+  list.addExact(checkExtensions(json));
   for (const [nested, path] of withNestedResources(json, resourceType)) {
     list.addExact(checkContained(nested, path));
     list.addExact(checkBundle(nested, path));
