@@ -1,12 +1,13 @@
 /**
- * The real FHIR application (createApp over an in-memory PGlite store) behind SMART tokens: a patient-context
+ * The real FHIR application (createApp over the PostgreSQL store, on a throw-away database of the local server) behind SMART tokens: a patient-context
  * token tries every way round its compartment and is refused or sees only its own patient's data.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Bundle, Resource } from '@medplum/fhirtypes';
 import { FULL_ACCESS, type AccessPolicy } from '../fhir/access-policy.js';
-import { openPgliteStore } from '../store/postgres/open-postgres-store.js';
+import { createTestDatabase, type TestDatabase } from '../migrate/test-databases.js';
+import { openPostgresStore } from '../store/postgres/open-postgres-store.js';
 import type { ResourceStore } from '../store/resource-store.js';
 import { startTestServer, type TestServer } from '../testing/test-server.js';
 import { createSmartAuth, type SmartAuth } from './smart-auth.js';
@@ -21,6 +22,7 @@ const obs = (id: string, subject: string, extra: Record<string, unknown> = {}) =
 describe('compartment enforcement through the real FHIR API', () => {
   let fx: AuthDbFixture;
   let store: ResourceStore;
+  let pgDb: TestDatabase;
   let srv: TestServer;
   let auth: SmartAuth;
   let seeding = true;
@@ -30,7 +32,8 @@ describe('compartment enforcement through the real FHIR API', () => {
 
   before(async () => {
     fx = await createAuthDbFixture();
-    store = await openPgliteStore({});
+    pgDb = await createTestDatabase('postgres', 'fhir');
+    store = await openPostgresStore({ url: pgDb.url, poolSize: 4 });
     srv = await startTestServer(store, {
       env: { NILECARE_AUTH: 'smart' },
       resolveAccess: async (req): Promise<AccessPolicy> => (seeding ? FULL_ACCESS : auth.authenticate(req.get('authorization'), { ...(req.ip ? { ip: req.ip } : {}) })),
@@ -57,6 +60,7 @@ describe('compartment enforcement through the real FHIR API', () => {
     await srv?.close();
     await auth?.close();
     await store?.close();
+    await pgDb?.drop();
     await fx?.drop();
   });
 

@@ -29,7 +29,7 @@ export function interactionRouter(d: InteractionDeps): Router {
   const r = express.Router();
   const form = express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 200 });
   const send = (res: Response, status: number, html: string) => {
-    res.status(status).set({ 'Cache-Control': 'no-store', 'X-Frame-Options': 'DENY', 'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'" }).type('html').send(html);
+    res.status(status).set({ 'Cache-Control': 'no-store', 'X-Frame-Options': 'DENY', 'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'" }).type('html').send(html);
   };
   const details = async (req: Request, res: Response): Promise<Details | undefined> => {
     try {

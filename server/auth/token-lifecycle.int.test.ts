@@ -80,6 +80,17 @@ describe('tokens: expiry, refresh, rotation, revocation, introspection, key rota
     assert.equal(r.body.error, 'invalid_grant');
   });
 
+  it('a user who is no longer active cannot refresh', async () => {
+    const u = await t.addUser({ username: 'leaver', role: 'patient', fhirUser: 'Patient/p6' });
+    const { verifier, challenge } = pkce();
+    const r = await signInAndConsent(new Browser(), authorizeUrl({ base: t.base, fhirBase: t.fhirBase, clientId: 'app', redirectUri: REDIRECT, scope: SCOPE, challenge }), REDIRECT, { login: u.username, password: u.password });
+    const b = (await exchangeCode(t.base, { grant_type: 'authorization_code', code: r.redirect!.searchParams.get('code')!, redirect_uri: REDIRECT, client_id: 'app', code_verifier: verifier })).body;
+    await t.db.execute("UPDATE auth_users SET status = 'suspended' WHERE id = ?", [u.id]);
+    const res = await refresh(String(b.refresh_token));
+    assert.equal(res.status, 400);
+    assert.equal(res.body.error, 'invalid_grant');
+  });
+
   it('introspection reports an active token with its SMART context, and inactive after the access token is revoked', async () => {
     const b = await tokens();
     const at = String(b.access_token);
