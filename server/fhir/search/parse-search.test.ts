@@ -136,4 +136,20 @@ describe('parseSearch', () => {
     const chain = parseSearch(['Observation'], [['encounter.status', 'x']], { access }).query.conditions[0] as { targetTypes: string[] };
     assert.ok(!chain.targetTypes.includes('Encounter'));
   });
+
+  it('answers odd input with a 400 FhirError, never another exception', () => {
+    const odd: Array<[string, string]> = [
+      ['name:', 'x'], ['subject..name', 'x'], ['_has:', 'x'], ['_has:Observation:subject', 'x'], ['_has:Nope:subject:code', 'x'],
+      ['_include', 'Observation'], ['_include', ':::'], ['_include:weird', 'Observation:subject'], ['_revinclude', 'Nope:x'],
+      ['_count', '1e3'], ['_elements', '<script>'], ['birthdate', ''], ['birthdate', 'ge'], ['value-quantity', '|||'], ['code', '|'],
+      ['code', 'a|b|c'], ['subject:identifier', '|'], ['_id', 'a b'], ['_lastUpdated', 'never'],
+      ['_type', 'Nope'], ['_tag:missing', 'yes'], ['code-value-quantity', 'a$b$c'], ['probability', 'gtNaN'], ['probability', 'Infinity'],
+      ['subject:Patient.organization.partof.partof.partof.partof.name', 'x'],
+    ];
+    for (const pair of odd) {
+      for (const types of [['Observation'], ['Patient'], []]) {
+        assert.throws(() => parseSearch(types, [pair]), (e: unknown) => e instanceof FhirError && e.status === 400, `${types[0] ?? '*'}?${pair.join('=')}`);
+      }
+    }
+  });
 });
