@@ -148,6 +148,16 @@ describe('mongo store search: sort, paging, totals', () => {
     assert.deepEqual((await pagesForward(store, q)).flat(), ['Basic/same', 'Device/same', 'Group/same']);
   });
 
+  it('a search over all types keeps paging when a new type appears between pages', async () => {
+    const q = query([], [{ kind: 'token', param: 'wave', negate: false, values: [{ match: 'code', code: 'w' }] }], { sort: [{ kind: 'id', descending: false }], count: 2 });
+    for (const id of ['w1', 'w2', 'w3']) await put(store, 'Patient', id, [tok('wave', null, 'w')]);
+    const page1 = await store.search(q);
+    assert.deepEqual(page1.entries.map((e) => e.id), ['w1', 'w2']);
+    await put(store, 'Substance', 'w4', [tok('wave', null, 'w')]); // a collection that did not exist
+    const page2 = await store.search({ ...q, cursor: page1.nextCursor });
+    assert.deepEqual(page2.entries.map((e) => `${e.resourceType}/${e.id}`), ['Patient/w3', 'Substance/w4']);
+  });
+
   it('refuses a cursor from another search, and a forged one', async () => {
     const a = await store.search(query(['Patient'], [], { count: 1 }));
     await assert.rejects(store.search(query(['Patient'], [{ kind: 'id', values: ['sA'] }], { count: 1, cursor: a.nextCursor })), /different search/);

@@ -70,3 +70,14 @@ describe('planSearch (SearchQuery → finds, pure)', () => {
     assert.throws(() => planSearch(q({ cursor }), [{ type: 'Patient', conditions: [male] }]), UnsupportedQueryError);
   });
 });
+
+describe('searchOrder', () => {
+  it('appends _id as the tie-break and drops repeated keys', async () => {
+    const { searchOrder } = await import('./plan-search.js');
+    assert.deepEqual(searchOrder([{ kind: 'lastUpdated', descending: true }, { kind: 'lastUpdated', descending: false }]), [
+      { field: 'lu', dir: -1 },
+      { field: '_id', dir: 1 },
+    ]);
+    assert.deepEqual(searchOrder([{ kind: 'id', descending: true }]), [{ field: '_id', dir: -1 }]);
+  });
+});

@@ -28,7 +28,9 @@ export type SearchPlan = {
 
 /** The physical order of a search: the sort keys, then _id (unless already sorted by id). */
 export function searchOrder(sort: SortKey[]): FieldSort[] {
-  const order = sort.map(fieldSortFor);
+  const order: FieldSort[] = [];
+  // a repeated key adds nothing (and one field cannot sort twice)
+  for (const k of sort.map(fieldSortFor)) if (!order.some((o) => o.field === k.field)) order.push(k);
   if (!order.some((k) => k.field === '_id')) order.push({ field: '_id', dir: 1 });
   return order;
 }
@@ -36,7 +38,8 @@ export function searchOrder(sort: SortKey[]): FieldSort[] {
 /** `resolved`: per resource type, the query's conditions with chain/_has rewritten (resolve-joins.ts). */
 export function planSearch(query: SearchQuery, resolved: Array<{ type: string; conditions: Condition[] }>): SearchPlan {
   const order = searchOrder(query.sort);
-  const hash = queryHash([resolved.map((r) => r.type), query.conditions, query.sort]);
+  // the types as asked (not as found: a system search stays pageable when a new type appears meanwhile)
+  const hash = queryHash([query.resourceTypes, query.conditions, query.sort]);
   const cursor = query.cursor ? decodeCursor(query.cursor, hash) : undefined;
   const backwards = cursor?.d === 'prev';
   const walk = backwards ? reverseOrder(order) : order;
