@@ -1,12 +1,12 @@
 /**
  * Index extraction speed: µs per resource for extractIndex() (and compartmentsOf()) on real Synthea
  * resources (Patient, Observation, Encounter, Claim), with urn:uuid references rewritten to Type/id as a
- * transaction would. Prints JSON. Usage: npx tsx bench/index-extraction.ts [iterations]
+ * transaction would; also without the compiled fast paths (Medplum's engine for every expression). Prints JSON. Usage: npx tsx bench/index-extraction.ts [iterations]
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Bundle, Resource } from '@medplum/fhirtypes';
-import { extractIndex } from '../server/fhir/indexing/extract-index.js';
+import { extractIndex, extractIndexWithoutFastPaths } from '../server/fhir/indexing/extract-index.js';
 import { compartmentsOf } from '../server/fhir/indexing/compartments.js';
 
 const CORPUS = '/work/shared/corpus/synthea/smart-r4-2019';
@@ -52,12 +52,14 @@ for (const [type, resources] of loadResources()) {
   if (resources.length === 0) continue;
   const entries = resources.reduce((s, r) => s + extractIndex(r).entries.length, 0) / resources.length;
   const extractUs = measure(resources, extractIndex);
+  const medplumOnlyUs = measure(resources, extractIndexWithoutFastPaths, 1000);
   const compartmentsUs = measure(resources, compartmentsOf, 500);
   result[type] = {
     resources: resources.length,
     entriesPerResource: Number(entries.toFixed(1)),
     extractIndexCpuMicros: Number(extractUs.toFixed(1)),
     perSecond: Math.round(1e6 / extractUs),
+    withoutFastPathsCpuMicros: Number(medplumOnlyUs.toFixed(1)),
     compartmentsOfCpuMicros: Number(compartmentsUs.toFixed(1)),
   };
 }

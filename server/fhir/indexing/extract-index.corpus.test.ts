@@ -9,7 +9,8 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Bundle, Resource } from '@medplum/fhirtypes';
-import { extractIndex } from './extract-index.js';
+import { extractIndex, extractIndexWithoutFastPaths } from './extract-index.js';
+import { entryKey } from './dedupe.js';
 import type { IndexEntry } from './index-entry.js';
 import { listSearchParameters } from './search-parameter-registry.js';
 import { entrySignatures, evaluateRelative, evaluateWithFhirpathJs, nodeSignatures } from './corpus-oracle.js';
@@ -19,6 +20,19 @@ const SYNTHEA = join(CORPUS, 'synthea');
 const EXTRAS = join(CORPUS, 'extras');
 const absent = !existsSync(SYNTHEA) || !existsSync(EXTRAS);
 const skip = absent ? `test corpus absent (${SYNTHEA}, ${EXTRAS})` : false;
+
+/**
+ * Known, explained differences. FHIRPath's union (`a | b`) removes "equal" items, and both Medplum and
+ * fhirpath.js compare decimals loosely enough that the spec example's 1e-245 disappears next to other tiny
+ * values; the compiled fast path keeps every value, which is what a search on it needs.
+ */
+const KNOWN_DIFFERENCES: Record<string, string[]> = {
+  'Observation/decimal': ['combo-value-quantity', 'component-value-quantity'],
+};
+
+function known(resource: Resource, param: string): boolean {
+  return KNOWN_DIFFERENCES[`${resource.resourceType}/${resource.id}`]?.includes(param) ?? false;
+}
 
 function jsonFiles(dir: string): string[] {
   if (!existsSync(dir)) return [];
@@ -108,6 +122,24 @@ describe('extractIndex over the Synthea and example corpora', { skip }, () => {
     t.diagnostic(`${synthea.length} Synthea + ${extras.length} example resources → ${entries} entries`);
   });
 
+  it('gives the same entries with the compiled fast paths as with Medplum’s engine alone', (t) => {
+    const differences: string[] = [];
+    for (const resource of [...synthea, ...extras]) {
+      const fast = extractIndex(resource);
+      const slow = extractIndexWithoutFastPaths(resource);
+      const fastKeys = new Set(fast.entries.map(entryKey));
+      const slowKeys = new Set(slow.entries.map(entryKey));
+      const onlyFast = fast.entries.filter((e) => !slowKeys.has(entryKey(e)) && !known(resource, e.param));
+      const onlySlow = slow.entries.filter((e) => !fastKeys.has(entryKey(e)) && !known(resource, e.param));
+      if (onlyFast.length || onlySlow.length) {
+        differences.push(`${resource.resourceType}/${resource.id}: fast only ${JSON.stringify(onlyFast)} medplum only ${JSON.stringify(onlySlow)}`);
+      }
+      assert.deepEqual(fast.compartments, slow.compartments);
+    }
+    t.diagnostic(`${synthea.length + extras.length} resources compared`);
+    assert.deepEqual(differences.slice(0, 10), [], `${differences.length} resources differ`);
+  });
+
   it('agrees with fhirpath.js on a sample, parameter by parameter', (t) => {
     const sample = [...extras, ...synthea.filter((_, i) => i % 10 === 0)];
     let compared = 0;
@@ -116,7 +148,7 @@ describe('extractIndex over the Synthea and example corpora', { skip }, () => {
     for (const resource of sample) {
       const ours = extractIndex(resource).entries;
       for (const info of listSearchParameters(resource.resourceType)) {
-        if (info.kind === 'special' || !info.expression || info.code === '_text') continue;
+        if (info.kind === 'special' || !info.expression || info.code === '_text' || known(resource, info.code)) continue;
         const oracle = expected(resource, info);
         if (!oracle) continue;
         const mine = new Set(ours.filter((e) => e.param === info.code).flatMap(entrySignatures));

@@ -15,9 +15,18 @@ import { EXTRACTORS } from './extractors/by-kind.js';
 import { extractComposite, type ComponentMemo } from './extractors/composite-extractor.js';
 
 export function extractIndex(resource: Resource): ResourceIndex {
+  return extractWith(resource, true);
+}
+
+/** The same extraction with every expression evaluated by Medplum's engine (reference for tests and the bench). */
+export function extractIndexWithoutFastPaths(resource: Resource): ResourceIndex {
+  return extractWith(resource, false);
+}
+
+function extractWith(resource: Resource, fastPaths: boolean): ResourceIndex {
   const type = resource?.resourceType;
   if (typeof type !== 'string') return { entries: [], compartments: [] };
-  const plan = extractionPlan(type);
+  const plan = extractionPlan(type, fastPaths);
   const root = toTypedValue(resource);
   const variables: Record<string, TypedValue> = { '%resource': root, '%rootResource': root };
   const entries: IndexEntry[] = [];
@@ -27,7 +36,7 @@ export function extractIndex(resource: Resource): ResourceIndex {
     if (!guardAllows(param.guard, names)) continue;
     let values: TypedValue[];
     try {
-      values = evalFhirPathTyped(param.atom, [root], variables);
+      values = param.fast ? param.fast(resource) : evalFhirPathTyped(param.atom, [root], variables);
     } catch {
       continue; // an expression that cannot be evaluated on odd data indexes nothing
     }

@@ -8,10 +8,22 @@ import type { FhirPathAtom } from '@medplum/core';
 import type { SearchParameter } from '@medplum/fhirtypes';
 import type { ParamKind } from '../search/search-query.js';
 import { listSearchParameters } from './search-parameter-registry.js';
+import { narrowExpression, splitTopLevelUnion, unwrap } from './expression-text.js';
+import { compileFastPath, type FastPath } from './fast-path.js';
+
+export { narrowExpression, splitTopLevelUnion } from './expression-text.js';
 import type { SearchParameterInfo } from './search-parameter-registry.js';
 
 /** `key` identifies the component's code + expression, for sharing results between composites. */
-export type ComponentPlan = { code: string; kind: Exclude<ParamKind, 'composite'>; atom: FhirPathAtom; key: string };
+export type ComponentPlan = {
+  code: string;
+  kind: Exclude<ParamKind, 'composite'>;
+  atom: FhirPathAtom;
+  key: string;
+  expression: string;
+  /** Fast paths by the base value's type, compiled on first use (null: not a plain path); absent: disabled. */
+  fastByBaseType?: Map<string, FastPath | null>;
+};
 
 /**
  * A cheap pre-check: the expression can only produce values when the resource has one of `any` (or all of
@@ -20,22 +32,26 @@ export type ComponentPlan = { code: string; kind: Exclude<ParamKind, 'composite'
 export type RootGuard = { any: string[] } | { all: string[] };
 
 export type ParamPlan =
-  | { code: string; kind: Exclude<ParamKind, 'composite'>; atom: FhirPathAtom; guard?: RootGuard }
-  | { code: string; kind: 'composite'; atom: FhirPathAtom; components: ComponentPlan[]; guard?: RootGuard };
+  | { code: string; kind: Exclude<ParamKind, 'composite'>; atom: FhirPathAtom; guard?: RootGuard; fast?: FastPath }
+  | { code: string; kind: 'composite'; atom: FhirPathAtom; components: ComponentPlan[]; guard?: RootGuard; fast?: FastPath };
 
 const plans = new Map<string, ParamPlan[]>();
 
-/** The evaluation plan of `resourceType` (empty for an unknown type). */
-export function extractionPlan(resourceType: string): ParamPlan[] {
-  let plan = plans.get(resourceType);
+/**
+ * The evaluation plan of `resourceType` (empty for an unknown type). With `fastPaths` false every
+ * expression goes through Medplum's engine (used to check the fast paths against it).
+ */
+export function extractionPlan(resourceType: string, fastPaths = true): ParamPlan[] {
+  const key = fastPaths ? resourceType : `${resourceType}\u0001slow`;
+  let plan = plans.get(key);
   if (!plan) {
-    plan = buildPlan(resourceType);
-    plans.set(resourceType, plan);
+    plan = buildPlan(resourceType, fastPaths && !FAST_PATHS_DISABLED);
+    plans.set(key, plan);
   }
   return plan;
 }
 
-function buildPlan(resourceType: string): ParamPlan[] {
+function buildPlan(resourceType: string, fastPaths: boolean): ParamPlan[] {
   const plan: ParamPlan[] = [];
   for (const info of listSearchParameters(resourceType)) {
     if (info.kind === 'special' || !info.expression) continue;
@@ -46,13 +62,13 @@ function buildPlan(resourceType: string): ParamPlan[] {
       for (const c of info.components ?? []) {
         const componentAtom = tryParse(c.expression);
         if (!componentAtom || c.kind === 'composite') break;
-        components.push({ code: c.code, kind: c.kind, atom: componentAtom, key: `${c.code}\u0001${c.expression}` });
+        components.push({ code: c.code, kind: c.kind, atom: componentAtom, key: `${c.code}\u0001${c.expression}`, expression: c.expression, ...(fastPaths ? { fastByBaseType: new Map() } : {}) });
       }
       if (components.length === (info.components ?? []).length && components.length > 0) {
-        plan.push(withGuard({ code: info.code, kind: 'composite', atom, components }, compositeGuard(resourceType, info)));
+        plan.push(withGuard({ code: info.code, kind: 'composite', atom, components, ...(fastPaths ? fast(resourceType, info.expression) : {}) }, compositeGuard(resourceType, info)));
       }
     } else {
-      plan.push(withGuard({ code: info.code, kind: info.kind, atom }, pathGuard(resourceType, info.expression)));
+      plan.push(withGuard({ code: info.code, kind: info.kind, atom, ...(fastPaths ? fast(resourceType, info.expression) : {}) }, pathGuard(resourceType, info.expression)));
     }
   }
   return plan;
@@ -86,35 +102,29 @@ function tryParse(expression: string): FhirPathAtom | undefined {
   }
 }
 
-/** Keeps the top-level `|` branches of a multi-type expression that belong to `resourceType`. */
-export function narrowExpression(resourceType: string, expression: string): string {
-  const branches = splitTopLevelUnion(expression);
-  const mine = branches.filter((b) => {
-    const t = b.trim().replace(/^\(+/, '');
-    return t === resourceType || t.startsWith(resourceType + '.') || t.startsWith(resourceType + ')');
-  });
-  return mine.length > 0 ? mine.join(' | ') : expression;
+/** `{ fast }` when the expression (narrowed to the type) is a plain path; Medplum's engine otherwise. */
+function fast(resourceType: string, expression: string): { fast?: FastPath } {
+  const compiled = compileFastPath(resourceType, narrowExpression(resourceType, expression));
+  return compiled ? { fast: compiled } : {};
 }
 
-export function splitTopLevelUnion(expression: string): string[] {
-  const parts: string[] = [];
-  let depth = 0;
-  let quoted = false;
-  let start = 0;
-  for (let i = 0; i < expression.length; i++) {
-    const ch = expression[i];
-    if (ch === "'" && expression[i - 1] !== '\\') quoted = !quoted;
-    if (quoted) continue;
-    if (ch === '(') depth++;
-    else if (ch === ')') depth--;
-    else if (ch === '|' && depth === 0) {
-      parts.push(expression.slice(start, i).trim());
-      start = i + 1;
+/** Fast path of a composite component relative to a base value of `baseType` (cached on the component). */
+export function componentFastPath(component: ComponentPlan, baseType: string): FastPath | undefined {
+  if (!component.fastByBaseType) return undefined;
+  let compiled = component.fastByBaseType.get(baseType);
+  if (compiled === undefined) {
+    compiled = null;
+    if (/^[A-Z]/.test(baseType)) {
+      const branches = splitTopLevelUnion(component.expression).map((b) => `${baseType}.${unwrap(b)}`);
+      compiled = compileFastPath(baseType, branches.join(' | ')) ?? null;
     }
+    component.fastByBaseType.set(baseType, compiled);
   }
-  parts.push(expression.slice(start).trim());
-  return parts.filter((p) => p.length > 0);
+  return compiled ?? undefined;
 }
+
+/** NILECARE_INDEX_FAST_PATHS=off evaluates everything with Medplum's engine (for comparison and benchmarks). */
+const FAST_PATHS_DISABLED = process.env.NILECARE_INDEX_FAST_PATHS === 'off';
 
 function withGuard<T extends ParamPlan>(plan: T, guard: RootGuard | undefined): T {
   if (guard) plan.guard = guard;
@@ -130,7 +140,7 @@ function pathGuard(resourceType: string, expression: string): RootGuard | undefi
   const narrowed = narrowExpression(resourceType, expression);
   if (NOT_PURE_PATH.test(narrowed)) return undefined;
   const roots = new Set<string>();
-  for (const branch of splitTopLevelUnion(stripOuterParens(narrowed))) {
+  for (const branch of splitTopLevelUnion(unwrap(narrowed))) {
     const m = BRANCH_ROOT.exec(branch);
     if (!m || m[1] !== resourceType) return undefined;
     roots.add(m[2]!);
@@ -144,28 +154,11 @@ function compositeGuard(resourceType: string, info: SearchParameterInfo): RootGu
   const all: string[] = [];
   for (const c of info.components ?? []) {
     if (NOT_PURE_PATH.test(c.expression)) return undefined;
-    const branches = splitTopLevelUnion(stripOuterParens(c.expression)).map((b) => /^\(*([a-z][A-Za-z0-9]*)/.exec(b)?.[1]);
+    const branches = splitTopLevelUnion(unwrap(c.expression)).map((b) => /^\(*([a-z][A-Za-z0-9]*)/.exec(b)?.[1]);
     if (branches.some((b) => !b) || new Set(branches).size !== 1) return undefined;
     all.push(branches[0]!);
   }
   return all.length > 0 ? { all } : undefined;
-}
-
-function stripOuterParens(expression: string): string {
-  let e = expression.trim();
-  while (e.startsWith('(') && e.endsWith(')') && splitTopLevelUnion(e.slice(1, -1)).join(' | ') === e.slice(1, -1).trim() && balanced(e.slice(1, -1))) {
-    e = e.slice(1, -1).trim();
-  }
-  return e;
-}
-
-function balanced(text: string): boolean {
-  let depth = 0;
-  for (const ch of text) {
-    if (ch === '(') depth++;
-    else if (ch === ')' && --depth < 0) return false;
-  }
-  return depth === 0;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { evalFhirPathTyped } from '@medplum/core';
 import type { TypedValue } from '@medplum/core';
 import type { IndexEntry } from '../index-entry.js';
-import type { ComponentPlan } from '../extraction-plan.js';
+import { componentFastPath, type ComponentPlan } from '../extraction-plan.js';
 import { EXTRACTORS } from './by-kind.js';
 import { dedupeEntries } from '../dedupe.js';
 
@@ -58,7 +58,9 @@ function componentEntries(
   const cached = byComponent?.get(component.key);
   if (cached) return cached;
   const entries: IndexEntry[] = [];
-  for (const value of evalFhirPathTyped(component.atom, [base], variables)) {
+  const fast = componentFastPath(component, base.type);
+  const values = fast && cacheable ? fast(base.value as object) : evalFhirPathTyped(component.atom, [base], variables);
+  for (const value of values) {
     EXTRACTORS[component.kind](component.code, value, entries);
   }
   // a token with neither system nor code (a CodeableConcept's text) cannot be matched as a composite part
