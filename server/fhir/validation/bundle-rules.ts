@@ -1,7 +1,7 @@
 /**
  * Bundle rules beyond the StructureDefinition: fullUrl is an absolute URL, unique unless versions differ
- * (bdl-7), search results carry ids, search-mode "outcome" entries are OperationOutcomes, and paging links
- * (self, first, previous, next, last) occur at most once.
+ * (bdl-7), search results carry ids, search-mode "outcome" entries are OperationOutcomes, paging links
+ * (self, first, previous, next, last) occur at most once, and a document's section entries resolve in the bundle.
  */
 import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
 
@@ -45,6 +45,36 @@ export function checkBundle(bundle: Record<string, unknown>, path = 'Bundle'): O
       }
     }
   });
+  if (bundle.type === 'document') issues.push(...checkSectionEntries(entries, path));
+  return issues;
+}
+
+/** In a document, each Composition.section.entry resolves to exactly one entry of the bundle (versions respected). */
+function checkSectionEntries(entries: Record<string, unknown>[], path: string): OperationOutcomeIssue[] {
+  const issues: OperationOutcomeIssue[] = [];
+  const composition = entries[0]?.resource as { resourceType?: string; section?: unknown } | undefined;
+  if (composition?.resourceType !== 'Composition') return issues;
+  const targets = entries.map((e) => ({
+    fullUrl: typeof e?.fullUrl === 'string' ? e.fullUrl : '',
+    version: (e?.resource as { meta?: { versionId?: string } } | undefined)?.meta?.versionId,
+  }));
+  const visit = (sections: unknown, at: string) => {
+    if (!Array.isArray(sections)) return;
+    sections.forEach((section: { entry?: { reference?: unknown }[]; section?: unknown }, i) => {
+      (Array.isArray(section?.entry) ? section.entry : []).forEach((ref, j) => {
+        if (typeof ref?.reference !== 'string' || ref.reference.startsWith('#')) return;
+        const [target, version] = ref.reference.split('/_history/');
+        const matches = targets.filter(
+          (t) => (t.fullUrl === target || (!/^[a-z]+:/i.test(target) && t.fullUrl.endsWith(`/${target}`))) && (version === undefined || t.version === version),
+        );
+        const where = `${path}.entry[0].resource.section[${i}].entry[${j}]`;
+        if (matches.length === 0) issues.push(error(`Can't find '${ref.reference}' in the bundle (section entry)`, where));
+        if (matches.length > 1) issues.push(error(`Found ${matches.length} matches for '${ref.reference}' in the bundle (section entry)`, where));
+      });
+      visit(section?.section, `${at}[${i}].section`);
+    });
+  };
+  visit(composition.section, `${path}.entry[0].resource.section`);
   return issues;
 }
 

@@ -4,7 +4,7 @@
  * StructureDefinitions, ValueSets and CodeSystems).
  */
 import { indexStructureDefinitionBundle } from '@medplum/core';
-import type { CodeSystem, Resource, StructureDefinition, ValueSet } from '@medplum/fhirtypes';
+import type { CodeSystem, Questionnaire, Resource, StructureDefinition, ValueSet } from '@medplum/fhirtypes';
 import { loadDefinitions } from '../definitions.js';
 import { clearRegisteredExtensions, registerExtensionDefinitions } from './extension-rules.js';
 import { applyR4Errata } from './r4-errata.js';
@@ -13,6 +13,14 @@ import { clearRegisteredTerminology, registerTerminology } from './value-set-ind
 
 const extraProfiles = new Map<string, StructureDefinition>();
 const snapshots = new Map<string, StructureDefinition>();
+/** Questionnaires by canonical URL (for QuestionnaireResponse checks). */
+const questionnaires = new Map<string, Questionnaire>();
+
+export function findQuestionnaire(url: string): Questionnaire | undefined {
+  ensureDefinitions();
+  return questionnaires.get(canonical(url));
+}
+
 /** ImplementationGuide.global: profiles every resource of a type must conform to. */
 const globalProfiles = new Map<string, string[]>();
 
@@ -30,6 +38,7 @@ export function ensureDefinitions(): void {
   registerTerminology(
     defs.otherProfileResources.filter((r): r is ValueSet | CodeSystem => r.resourceType === 'ValueSet' || r.resourceType === 'CodeSystem'),
   );
+  for (const r of defs.otherProfileResources) if (r.resourceType === 'Questionnaire' && r.url) questionnaires.set(canonical(r.url), r);
   initialised = true;
 }
 
@@ -48,6 +57,7 @@ export function registerConformanceResources(resources: readonly Resource[]): vo
   const withSnapshot = sds.filter((sd) => sd.snapshot?.element?.length);
   registerExtensionDefinitions(withSnapshot);
   if (withSnapshot.length > 0) safeIndex(withSnapshot);
+  for (const r of resources) if (r.resourceType === 'Questionnaire' && r.url) questionnaires.set(canonical(r.url), r);
   for (const r of resources) {
     if (r.resourceType !== 'ImplementationGuide') continue;
     for (const g of r.global ?? []) if (g.type && g.profile) globalProfiles.set(g.type, [...(globalProfiles.get(g.type) ?? []), g.profile]);
@@ -60,6 +70,7 @@ export function clearRegisteredConformance(): void {
   extraProfiles.clear();
   snapshots.clear();
   globalProfiles.clear();
+  questionnaires.clear();
   clearRegisteredTerminology();
   clearRegisteredExtensions();
   initialised = false;

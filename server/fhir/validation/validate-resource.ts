@@ -7,7 +7,8 @@
  * 2. ajv against the R4 JSON schema (required-binding enumerations, empty strings, ids, patterns);
  * 3. required bindings against the offline R4 value sets (codes, Codings, CodeableConcepts);
  * 4. rules no library enforces: empty arrays, Period order, Attachment size, active content in narrative,
- *    contained resources, Bundle fullUrls / search results / links, context and value type of known extensions;
+ *    contained resources, Bundle fullUrls / search results / links, context and value type of known extensions,
+ *    QuestionnaireResponse linkIds against a known Questionnaire;
  * 5. every profile named in meta.profile that is loaded, plus the profiles asked for by the caller.
  */
 import type { OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
@@ -20,7 +21,8 @@ import { resolveExpression } from './expression-path.js';
 import { withoutRefutedInvariants } from './invariant-recheck.js';
 import { IssueList } from './issue-merge.js';
 import { validateJsonSchema } from './json-schema-validator.js';
-import { ensureDefinitions, findProfile, globalProfilesFor } from './profile-registry.js';
+import { ensureDefinitions, findProfile, findQuestionnaire, globalProfilesFor } from './profile-registry.js';
+import { checkQuestionnaireResponse } from './questionnaire-rules.js';
 import { checkRequiredBindings } from './required-bindings.js';
 import { checkStructure } from './structure-check.js';
 
@@ -53,6 +55,7 @@ export function validateResource(resource: unknown, options: ValidateResourceOpt
   for (const [nested, path] of withNestedResources(json, resourceType)) {
     list.addExact(checkContained(nested, path));
     list.addExact(checkBundle(nested, path));
+    list.addExact(checkQuestionnaireResponse(nested, findQuestionnaire, path));
   }
   validateProfiles(json as unknown as Resource, options.profiles ?? [], list);
   return list.issues;
