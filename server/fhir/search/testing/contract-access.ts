@@ -112,6 +112,7 @@ export function accessTests(h: () => SearchHarness): void {
     await rejects(h().search(['Observation'], [['code-value-quantity', 'http://loinc.org|8480-6']]), 400, /parts/);
     await rejects(h().search(['Patient'], [['name:missing', 'maybe']]), 400, /missing/);
     await rejects(h().search(['NotAType'], []), 400, /resource type/);
+    await rejects(h().search(['Patient'], [['_cursor', 'not-a-cursor']]), 400, /cursor/);
     const big = await h().search(['Observation'], [['_count', '5000']]);
     assert.ok(matchKeys(big).length <= 1000, '_count is capped at the server maximum');
   });

@@ -132,6 +132,7 @@ export function resultTests(h: () => SearchHarness): void {
     await check('Observation', [weight, ['_include', 'Observation:subject']], (m) => refs(m, 'subject'));
     await check('Observation', [weight, ['_include', 'Observation:subject:Patient']], (m) => refs(m, 'subject').filter((k) => k.startsWith('Patient/')));
     await check('Observation', [weight, ['_include', 'Observation:*']], (m) => referenceParamCodes('Observation').flatMap((c) => refs(m, c)));
+    await check('Observation', [weight, ['_include', '*']], (m) => referenceParamCodes('Observation').flatMap((c) => refs(m, c)));
     const p = h().sample('Patient').find((x) => x.id!.length > 10)!;
     await check('Patient', [['_id', p.id!], ['_revinclude', 'Encounter:patient']], () => h().oracle.search(['Encounter'], [['patient', p.id!]]));
     await check('Observation', [weight, ['_include', 'Observation:encounter'], ['_include:iterate', 'Encounter:service-provider']], (m) => {

@@ -13,7 +13,7 @@ import type {
   StoredVersion,
   VersionWrite,
 } from '../../../store/resource-store.js';
-import { VersionConflictError } from '../../../store/resource-store.js';
+import { UnsupportedQueryError, VersionConflictError } from '../../../store/resource-store.js';
 import type { SearchPage, SearchQuery, SortKey } from '../search-query.js';
 import { evaluateCondition, type Candidate, type CandidateResolver } from '../evaluate-condition.js';
 
@@ -77,7 +77,7 @@ export class MemorySearchStore implements ResourceStore {
     keyed.sort((a, b) => compareKeys(a.key, b.key));
     const total = query.total === 'none' ? undefined : keyed.length;
     if (query.count === 0) return { entries: [], total };
-    const cursor = query.cursor ? (JSON.parse(Buffer.from(query.cursor, 'base64url').toString()) as { dir: 'next' | 'prev'; key: SortValue[] }) : undefined;
+    const cursor = query.cursor ? decodeCursor(query.cursor) : undefined;
     let start = 0;
     let end = keyed.length;
     if (cursor?.dir === 'next') start = keyed.findIndex((k) => compareKeys(k.key, cursor.key) > 0);
@@ -97,6 +97,16 @@ export class MemorySearchStore implements ResourceStore {
       previousCursor: first && startIdx > 0 ? encode('prev', first.key) : undefined,
     };
   }
+}
+
+function decodeCursor(text: string): { dir: 'next' | 'prev'; key: SortValue[] } {
+  try {
+    const c = JSON.parse(Buffer.from(text, 'base64url').toString()) as { dir?: unknown; key?: unknown };
+    if ((c.dir === 'next' || c.dir === 'prev') && Array.isArray(c.key)) return c as { dir: 'next' | 'prev'; key: SortValue[] };
+  } catch {
+    // fall through
+  }
+  throw new UnsupportedQueryError('the paging cursor is not valid');
 }
 
 /** Sort values, then type and id as the final tie-breakers. Missing values sort last (either direction). */
