@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { isEngine, type Engine } from './connection.js';
 
-export const Commands = ['migrate', 'info', 'validate', 'repair', 'undo', 'maintain'] as const;
+export const Commands = ['migrate', 'info', 'validate', 'repair', 'undo', 'baseline', 'maintain'] as const;
 export type Command = (typeof Commands)[number];
 
 export type CliOptions = {
@@ -21,7 +21,7 @@ export type CliOptions = {
 };
 
 export const HELP = `Usage: npm run migrate[:info|:validate|:repair|:undo] -- [options]
-       tsx server/migrate/cli.ts <migrate|info|validate|repair|undo|maintain> [options]
+       tsx server/migrate/cli.ts <migrate|info|validate|repair|undo|baseline|maintain> [options]
 
 Flyway-compatible migrations of the NileCare relational databases (migrations/<engine>/<database>/
 V<n>__*.sql, U<n>__*.sql, R__*.sql; history in flyway_schema_history).
@@ -32,6 +32,7 @@ Commands:
   validate   fail (exit 1) if an applied file changed, is missing, or a migration failed
   repair     remove failed rows and realign recorded checksums with the files
   undo       run U scripts: the latest applied version, or every version above --target (0 = all)
+  baseline   adopt an existing database already at --target (default 1): versions up to it never run
   maintain   run the schema's maintenance (device_readings partitions and 1-year retention)
 
 Options (environment variable in brackets):
@@ -43,7 +44,8 @@ Options (environment variable in brackets):
                                   POSTGRES_URL=postgres://postgres@127.0.0.1:5432) + /<database>
       --host, --port, --user, --password   instead of --url
       --schema <name>             physical database name when it differs from the logical one
-  -t, --target <version>          migrate: highest version (default latest); undo: stay at this version
+  -t, --target <version>          migrate: highest version (default latest); undo: stay at this version;
+                                  baseline: the version the database is at
       --create                    create the target database first if it does not exist
       --dir <path>                migrations root (default: the repository's migrations/)
       --json                      info/validate: print JSON

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Engines, redactUrl, type Engine } from './connection.js';
 import { HELP, parseCliArgs, UsageError, type CliOptions } from './cli-args.js';
 import { createDatabaseIfMissing } from './create-database.js';
-import { DEFAULT_MIGRATIONS_ROOT, infoDatabase, maintainDatabase, migrateDatabase, repairDatabase, undoDatabase, validateDatabase, type MigrateOptions } from './migrate.js';
+import { baselineDatabase, DEFAULT_MIGRATIONS_ROOT, infoDatabase, maintainDatabase, migrateDatabase, repairDatabase, undoDatabase, validateDatabase, type MigrateOptions } from './migrate.js';
 import { formatInfo } from './format-info.js';
 import { databaseUrl, serverUrl } from './server-urls.js';
 
@@ -66,6 +66,9 @@ async function run(o: CliOptions, io: CliIo): Promise<number> {
           break;
         case 'maintain':
           await maintainDatabase(options);
+          break;
+        case 'baseline':
+          await baselineDatabase(options);
           break;
         case 'info': {
           const info = await infoDatabase(options);

@@ -4,7 +4,7 @@ import type { MigrationSession } from './connection.js';
 export const HISTORY_TABLE = 'flyway_schema_history';
 
 /** Row types Flyway writes that this runner uses. */
-export const HistoryType = { sql: 'SQL', undo: 'UNDO_SQL', delete: 'DELETE' } as const;
+export const HistoryType = { sql: 'SQL', undo: 'UNDO_SQL', baseline: 'BASELINE', delete: 'DELETE' } as const;
 
 export type HistoryRow = {
   installedRank: number;

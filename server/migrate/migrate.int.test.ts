@@ -7,7 +7,7 @@ import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { flywayChecksum } from './checksum.js';
 import type { Engine } from './connection.js';
-import { infoDatabase, migrateDatabase, MigrationError, repairDatabase, undoDatabase, validateDatabase, type MigrateOptions } from './migrate.js';
+import { baselineDatabase, infoDatabase, migrateDatabase, MigrationError, repairDatabase, undoDatabase, validateDatabase, type MigrateOptions } from './migrate.js';
 import { createTestDatabase, type TestDatabase } from './test-databases.js';
 import { serverMissing } from '../../migrations/test/harness.js';
 
@@ -138,6 +138,21 @@ for (const engine of ['mysql', 'postgres'] as const) {
       const redo = await migrateDatabase(opts);
       assert.deepEqual(redo.applied.map((a) => a.script), ['V1__Create_patients.sql', 'V2__Add_phone.sql', 'V3__Add_email.sql', 'V4__Broken.sql', 'R__Views.sql']);
       assert.deepEqual(await sql(engine, db.url, 'SELECT id, name FROM v_patients'), [{ id: 1, name: 'Amna' }]);
+    });
+
+    it('baseline adopts an existing database: versions up to it are skipped', async () => {
+      const existing = await createTestDatabase(engine, 'runner_demo');
+      try {
+        const o = { ...opts, connection: { url: existing.url } };
+        await sql(engine, existing.url, 'CREATE TABLE patients (id INT PRIMARY KEY, name VARCHAR(50) NOT NULL)');
+        assert.equal(await baselineDatabase({ ...o, target: '1' }), '1');
+        await assert.rejects(baselineDatabase({ ...o, target: '1' }), /already has 1 row/);
+        const r = await migrateDatabase(o);
+        assert.deepEqual([r.initialVersion, r.applied.map((a) => a.script)[0], r.targetVersion], ['1', 'V2__Add_phone.sql', '4']);
+        assert.equal((await infoDatabase(o)).rows[0]!.state, 'Below Baseline');
+      } finally {
+        await existing.drop();
+      }
     });
 
     it('two concurrent migrate runs apply each version exactly once (database lock)', async () => {

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openSession, type ConnectionOptions, type Engine, type MigrationSession } from './connection.js';
-import { deleteFailedRows, ensureHistoryTable, historyTableExists, readHistory, updateChecksum, HistoryType } from './history-table.js';
+import { deleteFailedRows, ensureHistoryTable, historyTableExists, insertHistory, readHistory, updateChecksum, HistoryType, HISTORY_TABLE } from './history-table.js';
 import { compareVersions, loadMigrationFolder, normalizeVersion, type MigrationFile } from './migration-file.js';
 import { computeState, validationErrors, MigrationState, type InfoRow, type SchemaState } from './migration-state.js';
 import { applyScript } from './apply-script.js';
@@ -186,6 +186,24 @@ export async function repairDatabase(o: MigrateOptions): Promise<RepairResult> {
       }
       c.log(`Repair: removed ${removed} failed row${removed === 1 ? '' : 's'}, realigned ${realigned.length} checksum${realigned.length === 1 ? '' : 's'}${realigned.length ? `: ${realigned.join(', ')}` : ''}`);
       return { removedFailedRows: removed, realignedChecksums: realigned };
+    }),
+  );
+}
+
+/**
+ * Adopts an existing database whose schema already is at `target` (default 1): writes Flyway's
+ * BASELINE row, so versions up to it are never run. Refuses when the history already has rows.
+ */
+export async function baselineDatabase(o: MigrateOptions): Promise<string> {
+  return withSession(o, (c) =>
+    withLock(c, o, async () => {
+      await ensureHistoryTable(c.s);
+      const history = await readHistory(c.s);
+      if (history.length > 0) throw new MigrationError(`cannot baseline: ${HISTORY_TABLE} already has ${history.length} row(s)`);
+      const version = normalizeVersion(o.target && o.target !== 'latest' ? o.target : '1');
+      await insertHistory(c.s, { version, description: '<< Flyway Baseline >>', type: HistoryType.baseline, script: '<< Flyway Baseline >>', checksum: null, installedBy: await c.s.currentUser(), executionTime: 0, success: true });
+      c.log(`Successfully baselined schema with version: ${version}`);
+      return version;
     }),
   );
 }

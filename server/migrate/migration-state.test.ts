@@ -46,4 +46,12 @@ describe('computeState / validationErrors', () => {
     assert.match(validationErrors(computeState([v1, v2], [row(v2)])).join(), /version 1 .* older than the current version 2/);
     assert.deepEqual(states(computeState([v1], [row(v1), row(v2)])), ['V1__A.sql:Success', 'V2__B.sql:Future']);
   });
+
+  it('a Flyway BASELINE row makes older versions "Below Baseline" and sets the current version', () => {
+    const base: HistoryRow = { ...row(v1), version: '1', type: 'BASELINE', script: '<< Flyway Baseline >>', checksum: null };
+    const s = computeState([v1, v2], [base]);
+    assert.deepEqual(states(s), ['V1__A.sql:Below Baseline', 'V2__B.sql:Pending']);
+    assert.equal(s.currentVersion, '1');
+    assert.deepEqual(validationErrors(s), []);
+  });
 });

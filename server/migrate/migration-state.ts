@@ -11,6 +11,7 @@ export const MigrationState = {
   missing: 'Missing',
   ignored: 'Ignored',
   future: 'Future',
+  belowBaseline: 'Below Baseline',
 } as const;
 export type MigrationState = (typeof MigrationState)[keyof typeof MigrationState];
 
@@ -50,13 +51,20 @@ export function computeState(files: readonly MigrationFile[], history: readonly 
   for (const h of history) {
     if (h.version !== null && (h.type === HistoryType.sql || h.type === HistoryType.undo)) lastByVersion.set(h.version, h);
   }
+  // A database adopted with `baseline` (or Flyway's baselineOnMigrate): versions up to it count as there.
+  const baseline = history.filter((h) => h.type === HistoryType.baseline && h.success && h.version !== null).at(-1)?.version ?? null;
   const appliedVersions = [...lastByVersion.values()].filter((h) => h.type === HistoryType.sql && h.success).map((h) => h.version!);
+  if (baseline !== null) appliedVersions.push(baseline);
   const currentVersion = appliedVersions.sort(compareVersions).at(-1) ?? null;
   const maxLocal = versioned.map((f) => f.version!).sort(compareVersions).at(-1) ?? null;
 
   for (const f of versioned) {
     const h = lastByVersion.get(f.version!);
     const base = { category: 'Versioned' as const, version: f.version, description: f.description, script: f.script, file: f, undoFile: undos.get(f.version!) };
+    if (!h && baseline !== null && compareVersions(f.version!, baseline) <= 0) {
+      rows.push({ ...base, state: MigrationState.belowBaseline, checksumMismatch: false });
+      continue;
+    }
     if (!h) {
       const older = currentVersion !== null && compareVersions(f.version!, currentVersion) < 0;
       rows.push({ ...base, state: older ? MigrationState.ignored : MigrationState.pending, checksumMismatch: false });
@@ -117,6 +125,7 @@ export function validationErrors(state: SchemaState): string[] {
       case MigrationState.undone:
       case MigrationState.outdated:
       case MigrationState.future:
+      case MigrationState.belowBaseline:
         break;
       default: {
         const never: never = r.state;
