@@ -106,6 +106,12 @@ describe('parseSearch', () => {
     assert.deepEqual(parsed.query.conditions, [{ kind: 'id', values: ['a'] }, { kind: 'compartment', ref: 'Patient/9' }]);
   });
 
+  it('accepts only compartment types and member types in a compartment search', () => {
+    assert.throws(() => parseSearch(['Patient'], [], { compartment: { resourceType: 'Organization', id: '1' } }), (e: unknown) => e instanceof FhirError && e.status === 400 && /not a compartment/.test(e.message));
+    assert.throws(() => parseSearch(['Organization'], [], { compartment: { resourceType: 'Patient', id: '1' } }), (e: unknown) => e instanceof FhirError && e.status === 400 && /not part of the Patient compartment/.test(e.message));
+    assert.equal(parseSearch(['Encounter'], [], { compartment: { resourceType: 'Encounter', id: '1' } }).query.conditions.length, 1);
+  });
+
   it('rejects what it does not understand under strict handling and lists it under lenient handling', () => {
     assert.throws(() => parseSearch(['Patient'], [['shoe', '1']]), (e: unknown) => e instanceof FhirError && e.status === 400 && /shoe/.test(e.message));
     const lenient = parseSearch(['Patient'], [['shoe', '1'], ['code:in', 'x'], ['gender', 'male']], { handling: 'lenient' });

@@ -6,6 +6,7 @@
  */
 import { badRequest, forbidden } from '../errors.js';
 import { isResourceType, loadDefinitions } from '../definitions.js';
+import { COMPARTMENT_TYPES, compartmentParams } from '../indexing/compartment-definitions.js';
 import type { AccessPolicy } from '../access-policy.js';
 import type { Condition, SearchQuery } from './search-query.js';
 import { CURSOR_PARAM, DEFAULT_COUNT } from './search-constants.js';
@@ -176,7 +177,12 @@ function addAccessConditions(parsed: ParsedSearch, types: string[], options: Par
   const conditions = parsed.query.conditions;
   if (options.compartment) {
     const { resourceType, id } = options.compartment;
-    if (!isResourceType(resourceType)) throw badRequest(`'${resourceType}' is not a compartment type`);
+    const compartment = COMPARTMENT_TYPES.find((c) => c === resourceType);
+    if (!compartment) throw badRequest(`'${resourceType}' is not a compartment (${COMPARTMENT_TYPES.join(', ')})`);
+    if (!/^[A-Za-z0-9\-.]{1,64}$/.test(id)) throw badRequest(`'${id}' is not a valid resource id`);
+    for (const t of types) {
+      if (t !== compartment && compartmentParams(compartment, t).length === 0) throw badRequest(`${t} resources are not part of the ${compartment} compartment`);
+    }
     conditions.push({ kind: 'compartment', ref: `${resourceType}/${id}` });
   }
   const access = options.access;
