@@ -78,6 +78,8 @@ export const nilecareBilling: DatabaseRef = {
       ],
       generated: ['balance_due'],
       enums: { invoice_type: ['standard', 'insurance', 'emergency'], status: ['draft', 'pending', 'paid', 'overdue', 'partially_paid'] },
+      notNull: ['invoice_number', 'patient_id', 'facility_id', 'invoice_type', 'subtotal', 'total_amount', 'invoice_date', 'due_date'],
+      defaults: { tax_amount: '0', discount_amount: '0', paid_amount: '0', status: 'draft', currency: 'SDG', created_at: 'current_timestamp', paid_date: 'null', deleted_at: 'null' },
     },
     invoice_line_items: {
       columns: {

@@ -17,6 +17,10 @@ export type TableRef = {
   generated?: string[];
   /** ENUM column → the values the reference names (the schema may add more; see README). */
   enums?: Record<string, string[]>;
+  /** Columns the reference marks NOT NULL. */
+  notNull?: string[];
+  /** Column → documented default (compared without quotes, case-insensitively). */
+  defaults?: Record<string, string>;
 };
 export type DatabaseRef = {
   engine: Engine;
@@ -69,6 +73,14 @@ function tableProblems(engine: Engine, name: string, ref: TableRef, t: ActualTab
   for (const col of ref.generated ?? []) {
     const c = t.columns.get(col);
     if (!c || !/stored generated|persistent generated/.test(c.extra)) p.push(`${name}.${col}: not a STORED generated column (${c?.extra ?? 'missing'})`);
+  }
+  for (const col of ref.notNull ?? []) {
+    if (t.columns.get(col)?.nullable !== false) p.push(`${name}.${col}: nullable, reference says NOT NULL`);
+  }
+  for (const [col, expected] of Object.entries(ref.defaults ?? {})) {
+    const actual = (t.columns.get(col)?.default ?? 'null').replace(/^'(.*)'(::.*)?$/, '$1').toLowerCase();
+    const norm = (x: string) => x.replace(/\(\)$/, '').replace(/^(\d+)\.0+$/, '$1');
+    if (norm(actual) !== norm(expected.toLowerCase())) p.push(`${name}.${col}: default ${actual}, reference says ${expected}`);
   }
   for (const [col, values] of Object.entries(ref.enums ?? {})) {
     const actual = t.columns.get(col)?.enumValues;
