@@ -40,5 +40,7 @@ export async function runHistory(db: DocDatabase, query: HistoryQuery): Promise<
   const result: HistoryPage = { versions: page.map(storedVersionOf) };
   const last = page.at(-1);
   if (docs.length > count && last) result.nextCursor = encodeCursor({ d: 'next', k: rowValues(last, order), t: '', q: hash });
+  // instance history is small and indexed: its total is cheap (as in the PostgreSQL store)
+  if (query.id !== undefined) result.total = await db.collection(HISTORY_COLLECTION).countDocuments(filter);
   return result;
 }

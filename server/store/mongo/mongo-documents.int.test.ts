@@ -90,6 +90,11 @@ describe('mongo store: documents and collections', () => {
     await store.write([versionWrite('Basic', 'twice', 1, { code: { text: 'a' } }), versionWrite('Basic', 'twice', 2, { code: { text: 'b' } })]);
     assert.equal((await store.read('Basic', 'twice'))?.versionId, 2);
     assert.equal((await store.vread('Basic', 'twice', 1))?.resource?.['code' as never]?.['text'], 'a');
+    const page = await store.history({ resourceType: 'Basic', id: 'twice', count: 1 });
+    assert.deepEqual([page.versions.map((v) => v.versionId), page.total], [[2], 2], 'instance history carries its total');
+    const next = await store.history({ resourceType: 'Basic', id: 'twice', count: 1, cursor: page.nextCursor });
+    assert.deepEqual([next.versions.map((v) => v.versionId), next.total, next.nextCursor], [[1], 2, undefined]);
+    await assert.rejects(store.history({ resourceType: 'Basic', count: 1, cursor: page.nextCursor }), /different search/, 'a cursor is bound to its history query');
   });
 
   it('search over all types finds types whose collection the process never wrote (existing data)', async () => {
