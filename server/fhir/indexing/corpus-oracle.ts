@@ -8,7 +8,7 @@ import r4 from 'fhirpath/fhir-context/r4/index.js';
 import { dateRange, normalizeString } from './normalize.js';
 import type { IndexEntry } from './index-entry.js';
 import type { SearchParameterInfo } from './search-parameter-registry.js';
-import { narrowExpression } from './extraction-plan.js';
+import { narrowExpression } from './expression-text.js';
 
 type Node = { fhirNodeDataType?: string; data?: unknown } | string | number | boolean;
 type Compiled = (resource: unknown) => Node[];

@@ -10,7 +10,8 @@ import type { Resource } from '@medplum/fhirtypes';
 import type { IndexEntry, ResourceIndex } from './index-entry.js';
 import { compartmentsFromEntries } from './compartments.js';
 import { dedupeEntries } from './dedupe.js';
-import { extractionPlan, guardAllows, rootNames } from './extraction-plan.js';
+import { extractionPlan } from './extraction-plan.js';
+import { guardAllows, rootNames } from './root-guard.js';
 import { EXTRACTORS } from './extractors/by-kind.js';
 import { extractComposite, type ComponentMemo } from './extractors/composite-extractor.js';
 

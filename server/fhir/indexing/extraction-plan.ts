@@ -8,11 +8,10 @@ import type { FhirPathAtom } from '@medplum/core';
 import type { SearchParameter } from '@medplum/fhirtypes';
 import type { ParamKind } from '../search/search-query.js';
 import { listSearchParameters } from './search-parameter-registry.js';
+import type { SearchParameterInfo } from './search-parameter-registry.js';
 import { narrowExpression, splitTopLevelUnion, unwrap } from './expression-text.js';
 import { compileFastPath, type FastPath } from './fast-path.js';
-
-export { narrowExpression, splitTopLevelUnion } from './expression-text.js';
-import type { SearchParameterInfo } from './search-parameter-registry.js';
+import { compositeGuard, pathGuard, type RootGuard } from './root-guard.js';
 
 /** `key` identifies the component's code + expression, for sharing results between composites. */
 export type ComponentPlan = {
@@ -24,12 +23,6 @@ export type ComponentPlan = {
   /** Fast paths by the base value's type, compiled on first use (null: not a plain path); absent: disabled. */
   fastByBaseType?: Map<string, FastPath | null>;
 };
-
-/**
- * A cheap pre-check: the expression can only produce values when the resource has one of `any` (or all of
- * `all`) as a top-level element (choice elements count by their base name: valueQuantity → value).
- */
-export type RootGuard = { any: string[] } | { all: string[] };
 
 export type ParamPlan =
   | { code: string; kind: Exclude<ParamKind, 'composite'>; atom: FhirPathAtom; guard?: RootGuard; fast?: FastPath }
@@ -129,56 +122,4 @@ const FAST_PATHS_DISABLED = process.env.NILECARE_INDEX_FAST_PATHS === 'off';
 function withGuard<T extends ParamPlan>(plan: T, guard: RootGuard | undefined): T {
   if (guard) plan.guard = guard;
   return plan;
-}
-
-/** Operators and functions that can produce a value (e.g. `false`) from absent elements: no guard then. */
-const NOT_PURE_PATH = /\s(and|or|xor|implies)\s|exists\(|empty\(|not\(|iif\(|count\(|%/;
-const BRANCH_ROOT = /^\(*([A-Z][A-Za-z]+)\.([a-z][A-Za-z0-9]*)/;
-
-/** The top-level elements any of which the (narrowed) expression needs, when it is plain path navigation. */
-function pathGuard(resourceType: string, expression: string): RootGuard | undefined {
-  const narrowed = narrowExpression(resourceType, expression);
-  if (NOT_PURE_PATH.test(narrowed)) return undefined;
-  const roots = new Set<string>();
-  for (const branch of splitTopLevelUnion(unwrap(narrowed))) {
-    const m = BRANCH_ROOT.exec(branch);
-    if (!m || m[1] !== resourceType) return undefined;
-    roots.add(m[2]!);
-  }
-  return roots.size > 0 ? { any: [...roots] } : undefined;
-}
-
-/** A composite over the whole resource needs the first element of every component; otherwise its base's. */
-function compositeGuard(resourceType: string, info: SearchParameterInfo): RootGuard | undefined {
-  if (narrowExpression(resourceType, info.expression).trim() !== resourceType) return pathGuard(resourceType, info.expression);
-  const all: string[] = [];
-  for (const c of info.components ?? []) {
-    if (NOT_PURE_PATH.test(c.expression)) return undefined;
-    const branches = splitTopLevelUnion(unwrap(c.expression)).map((b) => /^\(*([a-z][A-Za-z0-9]*)/.exec(b)?.[1]);
-    if (branches.some((b) => !b) || new Set(branches).size !== 1) return undefined;
-    all.push(branches[0]!);
-  }
-  return all.length > 0 ? { all } : undefined;
-}
-
-/**
- * The names a guard can match for this resource: every top-level key, plus each prefix of it that ends
- * before an upper-case letter (so `valueQuantity` also answers `value`, `multipleBirthInteger` `multipleBirth`).
- */
-export function rootNames(resource: object): Set<string> {
-  const names = new Set<string>();
-  for (const key of Object.keys(resource)) {
-    names.add(key);
-    for (let i = 1; i < key.length; i++) {
-      const c = key.charCodeAt(i);
-      if (c >= 65 && c <= 90) names.add(key.slice(0, i));
-    }
-  }
-  return names;
-}
-
-export function guardAllows(guard: RootGuard | undefined, names: Set<string>): boolean {
-  if (!guard) return true;
-  if ('any' in guard) return guard.any.some((n) => names.has(n));
-  return guard.all.every((n) => names.has(n));
 }
