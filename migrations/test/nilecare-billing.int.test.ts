@@ -69,6 +69,7 @@ describe('migrations/mysql/nilecare_billing', { skip: await serverMissing('mysql
     await assert.rejects(c.query("INSERT INTO invoices (invoice_number, patient_id, facility_id, billing_account_id, invoice_date, due_date) VALUES ('INV-Y', 'p', 'f', 'nope', '2026-01-01', '2026-01-02')"), /foreign key/);
     await assert.rejects(c.query("INSERT INTO invoices (invoice_number, patient_id, facility_id, invoice_type, invoice_date, due_date) VALUES ('INV-Z', 'p', 'f', 'bogus', '2026-01-01', '2026-01-02')"), /Data truncated|invoice_type/);
     await assert.rejects(c.query("INSERT INTO invoice_line_items (invoice_id, line_number, item_type, item_name, unit_price) VALUES ('no-invoice', 1, 'service', 'x', 1)"), /foreign key/);
+    await assert.rejects(c.query("INSERT INTO invoices (invoice_number, patient_id, facility_id, invoice_date, due_date, currency) VALUES ('INV-C', 'p', 'f', '2026-01-01', '2026-01-02', 'sdg')"), /chk_invoices_currency|CONSTRAINT/);
     const inv = await one<{ currency: string; status: string }>("SELECT currency, status FROM invoices WHERE id = 'a0000000-0000-0000-0000-000000000002'");
     assert.equal(inv.currency, 'SDG');
   });

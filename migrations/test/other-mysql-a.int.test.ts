@@ -79,6 +79,8 @@ suite('nilecare_clinical', nilecareClinical, (c) => {
     await assert.rejects(c().query("INSERT INTO vital_signs (patient_id, recorded_at, temperature_c) VALUES ('p1', NOW(), 55)"), /chk_vital_signs_ranges|CONSTRAINT/);
     await c().query("INSERT INTO diagnoses (encounter_id, patient_id, icd10_code, description) VALUES ('e1', 'p1', 'B54', 'Malaria, unspecified')");
     await assert.rejects(c().query("INSERT INTO diagnoses (encounter_id, patient_id, icd10_code, description) VALUES ('e1', 'p1', 'malaria', 'x')"), /chk_diagnoses_icd10|CONSTRAINT/);
+    await assert.rejects(c().query("INSERT INTO diagnoses (encounter_id, patient_id, icd10_code, description) VALUES ('e1', 'p1', 'b54', 'x')"), /chk_diagnoses_icd10|CONSTRAINT/);
+    await c().query("INSERT INTO diagnoses (encounter_id, patient_id, icd10_code, description) VALUES ('e1', 'p1', 'E11.9', 'Type 2 diabetes')");
     await c().query("INSERT INTO clinical_notes (id, encounter_id, patient_id, author_id, note_type, assessment, status, signed_by, signed_at) VALUES ('n1', 'e1', 'p1', 'd1', 'soap', 'Malaria', 'final', 'd1', NOW())");
     await assert.rejects(c().query("UPDATE clinical_notes SET assessment = 'Typhoid' WHERE id = 'n1'"), /signed note cannot be changed/);
     await c().query("INSERT INTO clinical_notes (id, encounter_id, patient_id, author_id, note_type, assessment, amends_note_id) VALUES ('n2', 'e1', 'p1', 'd1', 'soap', 'Typhoid', 'n1')");

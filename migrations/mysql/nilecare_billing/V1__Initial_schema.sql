@@ -65,7 +65,8 @@ CREATE TABLE invoices (
   CONSTRAINT fk_invoices_billing_account FOREIGN KEY (billing_account_id) REFERENCES billing_accounts (id),
   CONSTRAINT chk_invoices_amounts CHECK (subtotal >= 0 AND tax_amount >= 0 AND discount_amount >= 0 AND paid_amount >= 0),
   CONSTRAINT chk_invoices_dates CHECK (due_date >= invoice_date),
-  CONSTRAINT chk_invoices_currency CHECK (currency REGEXP '^[A-Z]{3}$')
+  -- REGEXP follows the column's case-insensitive collation: compare bytes to require upper case.
+  CONSTRAINT chk_invoices_currency CHECK (currency REGEXP '^[A-Za-z]{3}$' AND CAST(currency AS BINARY) = CAST(UPPER(currency) AS BINARY))
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE invoice_line_items (

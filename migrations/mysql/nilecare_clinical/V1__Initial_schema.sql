@@ -56,7 +56,7 @@ CREATE TABLE diagnoses (
   INDEX idx_diagnoses_patient (patient_id, clinical_status),
   INDEX idx_diagnoses_icd10 (icd10_code),
   CONSTRAINT fk_diagnoses_encounter FOREIGN KEY (encounter_id) REFERENCES encounters (id),
-  CONSTRAINT chk_diagnoses_icd10 CHECK (icd10_code REGEXP '^[A-Z][0-9][0-9A-Z](\\.[0-9A-Z]{1,4})?$'),
+  CONSTRAINT chk_diagnoses_icd10 CHECK (icd10_code REGEXP '^[A-Z][0-9][0-9A-Z](\\.[0-9A-Z]{1,4})?$' AND CAST(icd10_code AS BINARY) = CAST(UPPER(icd10_code) AS BINARY)),
   CONSTRAINT chk_diagnoses_dates CHECK (abatement_date IS NULL OR onset_date IS NULL OR abatement_date >= onset_date)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
