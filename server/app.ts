@@ -21,6 +21,10 @@ import { validateOperation } from './fhir/operations/validate-operation.js';
 import { everythingOperation } from './fhir/operations/everything-operation.js';
 import { exportOperations } from './fhir/operations/export/export-operations.js';
 import { fhirExpressRouter } from './http/fhir-express-router.js';
+import { createMetrics } from './http/metrics.js';
+import { interactionName } from './http/interaction-name.js';
+import { rateLimit } from './http/rate-limit.js';
+import { Redis } from 'ioredis';
 import { processBundle } from './fhir/bundle/process-bundle.js';
 import { openConfiguredStore } from './open-store.js';
 
@@ -91,6 +95,17 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     res.setHeader('X-Request-Id', requestId);
     next();
   });
+  const metrics = createMetrics();
+  app.get('/metrics', async (_req, res) => {
+    res.setHeader('Content-Type', metrics.registry.contentType);
+    res.end(await metrics.registry.metrics());
+  });
+  let redis: Redis | undefined;
+  if (config.rateLimitPerMinute > 0) {
+    redis = new Redis(config.auth.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 1, enableOfflineQueue: false });
+    redis.on('error', () => undefined);
+    app.use('/fhir', rateLimit({ redis, perMinute: config.rateLimitPerMinute, logger }));
+  }
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -119,10 +134,11 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       maxBodyBytes: config.maxBodyBytes,
       logger,
       onResponse: ({ interaction, status, durationMs, req }) => {
-        logger.info(
-          { requestId: req.res?.locals['requestId'], method: interaction.method, path: `/${interaction.segments.slice(0, 1).join('/')}`, status, ms: Math.round(durationMs * 10) / 10 },
-          'request',
-        );
+        const name = interactionName(interaction);
+        const type = services.resourceTypes.has(interaction.segments[0] ?? '') ? (interaction.segments[0] as string) : '-';
+        metrics.observeRequest(name, type, status, durationMs / 1000);
+        // No query strings, ids or bodies: they can carry patient data.
+        logger.info({ requestId: req.res?.locals['requestId'], interaction: name, type, status, ms: Math.round(durationMs * 10) / 10 }, 'request');
       },
     }),
   );
@@ -134,6 +150,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     logger,
     async close() {
       for (const abort of bulk.running.values()) abort.abort();
+      redis?.disconnect();
       if (!options.store) await store.close();
     },
   };

@@ -26,6 +26,7 @@ const schema = z
     NILECARE_AUTH: z.enum(['smart', 'disabled']).default('smart'),
     AUTH_MYSQL_URL: z.string().url().default('mysql://root@127.0.0.1:3306/nilecare_auth'),
     REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+    RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(0),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .superRefine((env, ctx) => {
@@ -54,6 +55,8 @@ export type Config = {
   exportDir: string;
   limits: { defaultPageSize: number; maxPageSize: number; maxBundleEntries: number };
   auth: { mode: 'smart' | 'disabled'; mysqlUrl: string; redisUrl: string };
+  /** Requests per client per minute (Redis); 0 = no limit. */
+  rateLimitPerMinute: number;
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
 };
 
@@ -86,6 +89,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     exportDir: e.EXPORT_DIR,
     limits: { defaultPageSize: e.DEFAULT_PAGE_SIZE, maxPageSize: e.MAX_PAGE_SIZE, maxBundleEntries: e.MAX_BUNDLE_ENTRIES },
     auth: { mode: e.NILECARE_AUTH, mysqlUrl: e.AUTH_MYSQL_URL, redisUrl: e.REDIS_URL },
+    rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -22,14 +22,14 @@ export type FhirTestResponse = { status: number; headers: Headers; body: any; te
 
 export async function startTestServer(
   store: ResourceStore,
-  options: { env?: Record<string, string>; resolveAccess?: AppOptions['resolveAccess'] } = {},
+  options: { env?: Record<string, string>; resolveAccess?: AppOptions['resolveAccess']; logger?: AppOptions['logger'] } = {},
 ): Promise<TestServer> {
   const server: Server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   const baseUrl = `http://127.0.0.1:${port}/fhir`;
   const config: Config = loadConfig({ NILECARE_AUTH: 'disabled', BASE_URL: baseUrl, LOG_LEVEL: 'silent', ...options.env });
-  const app = await createApp(config, { store, resolveAccess: options.resolveAccess, logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) });
+  const app = await createApp(config, { store, resolveAccess: options.resolveAccess, logger: options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) });
   server.on('request', app.express);
 
   async function fhir(path: string, init: { method?: string; body?: unknown; headers?: Record<string, string>; rawBody?: string } = {}) {
