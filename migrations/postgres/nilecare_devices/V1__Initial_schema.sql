@@ -60,7 +60,8 @@ BEGIN
     ALTER TABLE device_readings SET (
       timescaledb.compress,
       timescaledb.compress_segmentby = 'device_id, patient_id',
-      timescaledb.compress_orderby = '"timestamp" DESC'
+      -- every primary-key column must be a segment-by or order-by column of the compression
+      timescaledb.compress_orderby = 'reading_type, "timestamp" DESC'
     );
     PERFORM add_compression_policy('device_readings', INTERVAL '7 days');
     PERFORM add_retention_policy('device_readings', INTERVAL '1 year');
