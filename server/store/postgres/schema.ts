@@ -11,6 +11,7 @@
  *   fhir_idx_composite per tuple (for :missing).
  * - fhir_compartment: the compartments of each current resource.
  */
+import { createHash } from 'node:crypto';
 import type { SqlClient } from './sql-client.js';
 
 /** Lock key held (transaction-scoped) while assigning outbox seqs. */
@@ -119,6 +120,9 @@ export const INDEX_TABLES = [
   'fhir_idx_composite',
   'fhir_compartment',
 ] as const;
+
+/** Changes whenever the DDL changes (keys cached, pre-initialised test databases). */
+export const SCHEMA_FINGERPRINT = createHash('sha256').update(TABLES).update(TRIGRAM).digest('hex').slice(0, 16);
 
 /** Creates the schema if missing (idempotent, safe when several processes start at once). */
 export async function createSchema(client: SqlClient): Promise<void> {

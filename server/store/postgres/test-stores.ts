@@ -1,16 +1,18 @@
 /**
- * Store factories for tests (the shared contract and search suites): each opens a fresh, empty store.
+ * Store factories for tests (the shared contract and search suites): each opens a fresh, empty store
+ * (PGlite: in memory, from a cached initialised template; see pglite-template.ts).
  * The server factory creates a uniquely named database on 127.0.0.1:5432 and drops it in dispose.
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { StoreFactory } from '../store-contract.js';
-import { openPgliteStore, openPostgresStore } from './open-postgres-store.js';
+import { openPostgresStore } from './open-postgres-store.js';
+import { openPgliteTestStore } from './pglite-template.js';
 
 export const POSTGRES_ADMIN_URL = process.env.NILECARE_TEST_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
 
 export const pgliteTestStore: StoreFactory = async () => {
-  const store = await openPgliteStore({});
+  const store = await openPgliteTestStore();
   return { store, dispose: async () => undefined };
 };
 
