@@ -97,6 +97,17 @@ describe('mongo store: documents and collections', () => {
     await assert.rejects(store.history({ resourceType: 'Basic', count: 1, cursor: page.nextCursor }), /different search/, 'a cursor is bound to its history query');
   });
 
+  it('concurrent batches each get their own seq range: one change per version, no duplicates, no gaps between them', async () => {
+    const start = (await store.changesAfter(0, 100000)).at(-1)?.seq ?? 0;
+    await Promise.all(
+      Array.from({ length: 12 }, (_, i) => store.write([versionWrite('Basic', `conc${i}a`, 1, {}), versionWrite('Basic', `conc${i}b`, 1, {})])),
+    );
+    const changes = await store.changesAfter(start, 1000);
+    assert.equal(changes.length, 24);
+    assert.deepEqual(changes.map((c) => c.seq), Array.from({ length: 24 }, (_, i) => start + 1 + i));
+    for (let i = 0; i < 24; i += 2) assert.equal(changes[i]!.id.replace(/a$/, 'b'), changes[i + 1]!.id, 'a batch occupies consecutive seqs');
+  });
+
   it('search over all types finds types whose collection the process never wrote (existing data)', async () => {
     const second = new MongoStore(db); // a second API node over the same database
     const found = await second.search({ resourceTypes: [], conditions: [{ kind: 'id', values: ['al1', 'doc1'] }], sort: [], count: 10, total: 'none' });
