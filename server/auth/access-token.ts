@@ -21,38 +21,59 @@ export interface AccessTokenVerifier {
   setJwks(jwks: JSONWebKeySet): void;
 }
 
-export function accessTokenVerifier(o: { issuer: string; audience: string; jwks: JSONWebKeySet; clockToleranceSeconds?: number }): AccessTokenVerifier {
+export function accessTokenVerifier(o: {
+  issuer: string;
+  audience: string;
+  jwks: JSONWebKeySet;
+  clockToleranceSeconds?: number;
+  /** Called when a token names a key we do not have (another node rotated): may return a newer key set. */
+  onUnknownKey?: () => Promise<JSONWebKeySet | undefined>;
+}): AccessTokenVerifier {
   let keySet = createLocalJWKSet(o.jwks);
-  return {
+  const verifier: AccessTokenVerifier = {
     setJwks(jwks) {
       keySet = createLocalJWKSet(jwks);
     },
     async verify(token) {
-      if (!/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(token) || token.length > 16_384) {
-        return { ok: false, reason: 'the access token is not a JWT issued by this server' };
-      }
-      try {
-        const { payload } = await jwtVerify<AccessTokenClaims>(token, keySet, {
-          issuer: o.issuer,
-          audience: o.audience,
-          typ: 'at+jwt',
-          algorithms: ['RS256', 'ES384'],
-          clockTolerance: o.clockToleranceSeconds ?? 1,
-          requiredClaims: ['exp', 'jti', 'client_id'],
-        });
-        return { ok: true, claims: payload };
-      } catch (e) {
-        const code = (e as { code?: string }).code;
-        const reason =
-          code === 'ERR_JWT_EXPIRED'
-            ? 'the access token has expired'
-            : code === 'ERR_JWT_CLAIM_VALIDATION_FAILED'
-              ? `the access token is not valid here (${(e as Error).message})`
-              : code === 'ERR_JWKS_NO_MATCHING_KEY' || code === 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED'
-                ? 'the access token signature does not verify'
-                : 'the access token is malformed';
-        return { ok: false, reason };
-      }
+      const first = await verifyOnce(token);
+      if (first.ok || first.reason !== NO_KEY || !o.onUnknownKey) return first;
+      const fresh = await o.onUnknownKey();
+      if (!fresh) return first;
+      keySet = createLocalJWKSet(fresh);
+      return verifyOnce(token);
     },
   };
+  return verifier;
+
+  async function verifyOnce(token: string): Promise<TokenCheck> {
+    if (!/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(token) || token.length > 16_384) {
+      return { ok: false, reason: 'the access token is not a JWT issued by this server' };
+    }
+    try {
+      const { payload } = await jwtVerify<AccessTokenClaims>(token, keySet, {
+        issuer: o.issuer,
+        audience: o.audience,
+        typ: 'at+jwt',
+        algorithms: ['RS256', 'ES384'],
+        clockTolerance: o.clockToleranceSeconds ?? 1,
+        requiredClaims: ['exp', 'jti', 'client_id'],
+      });
+      return { ok: true, claims: payload };
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      const reason =
+        code === 'ERR_JWT_EXPIRED'
+          ? 'the access token has expired'
+          : code === 'ERR_JWT_CLAIM_VALIDATION_FAILED'
+            ? `the access token is not valid here (${(e as Error).message})`
+            : code === 'ERR_JWKS_NO_MATCHING_KEY'
+              ? NO_KEY
+              : code === 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED'
+                ? 'the access token signature does not verify'
+                : 'the access token is malformed';
+      return { ok: false, reason };
+    }
+  }
 }
+
+const NO_KEY = 'the access token is signed with a key this server does not know';

@@ -69,6 +69,19 @@ describe('createSmartAuth options: keysDir across restarts, backend client with 
     assert.ok((await current.authenticate(`Bearer ${await backendToken()}`)).allows('read', 'Patient'));
   });
 
+  it('a node picks up keys another node rotated in keysDir when it meets a token signed with them', async () => {
+    current ??= await start();
+    const other = await start();
+    try {
+      await current.rotateKeys();
+      const fresh = await backendToken();
+      const p = await other.authenticate(`Bearer ${fresh}`);
+      assert.equal(p.who, 'client:exporter');
+    } finally {
+      await other.close();
+    }
+  });
+
   it('by default a jwks_uri on loopback is not fetched (SSRF guard)', async () => {
     await current?.close();
     current = await start(false);

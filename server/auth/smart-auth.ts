@@ -89,7 +89,23 @@ export async function createSmartAuth(options: SmartAuthOptions): Promise<SmartA
   const adapterFactory = redisAdapterFactory({ redis, prefix, refreshTokens: refreshTokenRows(pool) });
   if (!options.keysDir) console.warn('auth: no keysDir given, signing keys are kept in memory (tokens die with the process; not for several nodes)');
   let keys = await loadOrCreateKeys(options.keysDir);
-  const verifier = accessTokenVerifier({ issuer, audience: fhirBaseUrl, jwks: publicJwks(keys) });
+  let lastReload = 0;
+  const verifier = accessTokenVerifier({
+    issuer,
+    audience: fhirBaseUrl,
+    jwks: publicJwks(keys),
+    // Another node (or the CLI) rotated the keys in keysDir: pick them up, at most every 10 s, and sign with them too.
+    onUnknownKey: async () => {
+      if (!options.keysDir || Date.now() - lastReload < 10_000) return undefined;
+      lastReload = Date.now();
+      const fresh = await loadOrCreateKeys(options.keysDir);
+      if (fresh.keys[0]?.kid === keys.keys[0]?.kid) return undefined;
+      keys = fresh;
+      provider = makeProvider();
+      callback = provider.callback();
+      return publicJwks(keys);
+    },
+  });
   const sink = auditSink({ pool, onError, ...(options.onAuditEvent ? { onAuditEvent: options.onAuditEvent } : {}) });
 
   const makeProvider = (): Provider => {
