@@ -38,5 +38,6 @@ describe('compartments', () => {
     assert.deepEqual(compartmentsOf(obs), []);
     assert.deepEqual(compartmentsOf(r({ resourceType: 'Organization', id: 'org1', partOf: { reference: 'Organization/o0' } })), []);
     assert.deepEqual(compartmentsOf(r({})), []);
+    assert.deepEqual(compartmentsOf(r({ resourceType: 'Patient', id: 7 })), [], 'an id that is not a string names no compartment');
   });
 });

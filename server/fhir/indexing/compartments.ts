@@ -22,7 +22,8 @@ export function compartmentsOf(resource: Resource): string[] {
     for (const plan of extractionPlan(type)) {
       if (plan.kind !== 'reference' || !wanted.has(plan.code)) continue;
       try {
-        for (const value of evalFhirPathTyped(plan.atom, [root], variables)) extractReference(plan.code, value, entries);
+        const values = plan.fast ? plan.fast(resource) : evalFhirPathTyped(plan.atom, [root], variables);
+        for (const value of values) extractReference(plan.code, value, entries);
       } catch {
         // an expression that cannot be evaluated on odd data adds nothing
       }
@@ -34,9 +35,10 @@ export function compartmentsOf(resource: Resource): string[] {
 /** Compartments from already extracted index entries (what extractIndex uses). */
 export function compartmentsFromEntries(resourceType: string, id: string | undefined, entries: readonly IndexEntry[]): string[] {
   const found = new Set<string>();
+  const ownId = typeof id === 'string' && id.length > 0 ? id : undefined;
   for (const compartment of COMPARTMENT_TYPES) {
     const params = compartmentParams(compartment, resourceType);
-    if (resourceType === compartment && id) found.add(`${compartment}/${id}`);
+    if (resourceType === compartment && ownId) found.add(`${compartment}/${ownId}`);
     if (params.length === 0) continue;
     for (const entry of entries) {
       if (entry.kind !== 'reference' || entry.targetType !== compartment || !entry.targetId) continue;

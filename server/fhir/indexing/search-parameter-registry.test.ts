@@ -8,7 +8,7 @@ describe('search parameter registry', () => {
     assert.equal(byCode.get('birthdate')?.kind, 'date');
     assert.equal(byCode.get('name')?.kind, 'string');
     assert.equal(byCode.get('identifier')?.kind, 'token');
-    assert.deepEqual(byCode.get('general-practitioner')?.targets.sort(), ['Organization', 'Practitioner', 'PractitionerRole']);
+    assert.deepEqual([...(byCode.get('general-practitioner')?.targets ?? [])].sort(), ['Organization', 'Practitioner', 'PractitionerRole']);
     assert.equal(byCode.get('birthdate')?.url, 'http://hl7.org/fhir/SearchParameter/individual-birthdate');
   });
 
