@@ -21,6 +21,8 @@ export interface MigrationSession {
   readonly engine: Engine;
   /** The database (MySQL) or schema (PostgreSQL) the history table and migrations live in. */
   readonly schemaName: string;
+  /** The physical database connected to. */
+  readonly databaseName: string;
   /** PostgreSQL runs DDL in transactions; MySQL/MariaDB commit implicitly on DDL. */
   readonly transactionalDdl: boolean;
   /** Runs one parametrised statement. Placeholders are written `?` and translated per engine. */

@@ -49,7 +49,7 @@ async function withSession<T>(o: MigrateOptions, fn: (c: Context) => Promise<T>)
   const files = loadMigrationFolder(migrationFolder(o.engine, o.database, o.migrationsRoot));
   const s = await openSession(o.engine, o.connection, o.database);
   try {
-    const label = `${o.engine === 'mysql' ? s.schemaName : `${o.database}`} (${o.engine}, migrations/${o.engine}/${o.database})`;
+    const label = `${s.databaseName} (${o.engine}, migrations/${o.engine}/${o.database})`;
     return await fn({ s, files, log: o.log ?? (() => {}), label });
   } finally {
     await s.close().catch(() => {});

@@ -27,6 +27,7 @@ export async function openMysqlSession(options: ConnectionOptions, fallbackDatab
   const session: MigrationSession = {
     engine: 'mysql',
     schemaName: database,
+    databaseName: database,
     transactionalDdl: false,
     async query<T>(sql: string, params: readonly unknown[] = []) {
       const [rows] = await conn.query(sql, params as unknown[]);

@@ -26,6 +26,7 @@ export async function openPostgresSession(options: ConnectionOptions, fallbackDa
   const session: MigrationSession = {
     engine: 'postgres',
     schemaName: 'public',
+    databaseName: client.database ?? options.database ?? fallbackDatabase,
     transactionalDdl: true,
     async query<T>(sql: string, params: readonly unknown[] = []) {
       const res = await client.query(toDollar(sql), params as unknown[]);
