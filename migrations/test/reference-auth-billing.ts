@@ -17,6 +17,7 @@ export const nilecareAuth: DatabaseRef = {
       pk: ['id'],
       unique: [['email'], ['username']],
       indexes: [['status'], ['organization_id'], ['email', 'password_hash', 'status']],
+      namedIndexes: { idx_auth_users_email: ['email'], idx_auth_users_login: ['email', 'password_hash', 'status'] },
     },
     auth_refresh_tokens: {
       columns: {
@@ -76,6 +77,15 @@ export const nilecareBilling: DatabaseRef = {
         ['invoice_number'], ['patient_id'], ['status'], ['patient_id', 'status'], ['status', 'due_date'], ['patient_id', 'status', 'invoice_date'],
         ['invoice_number', 'description', 'patient_notes'],
       ],
+      namedIndexes: {
+        idx_invoice_number: ['invoice_number'],
+        idx_patient_id: ['patient_id'],
+        idx_status: ['status'],
+        idx_patient_status: ['patient_id', 'status'],
+        idx_overdue: ['status', 'due_date'],
+        idx_invoices_patient_status_date: ['patient_id', 'status', 'invoice_date'],
+        idx_invoices_search: ['invoice_number', 'description', 'patient_notes'],
+      },
       generated: ['balance_due'],
       enums: { invoice_type: ['standard', 'insurance', 'emergency'], status: ['draft', 'pending', 'paid', 'overdue', 'partially_paid'] },
       notNull: ['invoice_number', 'patient_id', 'facility_id', 'invoice_type', 'subtotal', 'total_amount', 'invoice_date', 'due_date'],
@@ -154,7 +164,7 @@ export const nilecareBilling: DatabaseRef = {
       },
       pk: ['id'],
       unique: [['item_code']],
-      indexes: [['item_name', 'item_description']],
+      namedIndexes: { idx_charge_master_search: ['item_name', 'item_description'] },
       enums: { item_category: ['consultation', 'procedure', 'lab_test'] },
     },
     billing_audit_log: {

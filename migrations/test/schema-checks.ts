@@ -13,6 +13,8 @@ export type TableRef = {
   fks?: Record<string, string>;
   /** Column lists that must lead some index (named indexes of the reference and other documented ones). */
   indexes?: string[][];
+  /** Indexes the reference names: name → columns, exactly. */
+  namedIndexes?: Record<string, string[]>;
   /** Columns that must be STORED generated columns. */
   generated?: string[];
   /** ENUM column → the values the reference names (the schema may add more; see README). */
@@ -69,6 +71,11 @@ function tableProblems(engine: Engine, name: string, ref: TableRef, t: ActualTab
   }
   for (const cols of ref.indexes ?? []) {
     if (!t.indexes.some((i) => startsWith(i.columns, cols))) p.push(`${name}: no index on (${cols})`);
+  }
+  for (const [index, cols] of Object.entries(ref.namedIndexes ?? {})) {
+    const found = t.indexes.find((i) => i.name === index);
+    if (!found) p.push(`${name}: no index named ${index}`);
+    else if (found.columns.join() !== cols.join()) p.push(`${name}: index ${index} is on (${found.columns}), reference says (${cols})`);
   }
   for (const col of ref.generated ?? []) {
     const c = t.columns.get(col);
