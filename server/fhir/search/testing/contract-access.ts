@@ -79,6 +79,11 @@ export function accessTests(h: () => SearchHarness): void {
     const lab = policy({ constraints: { Observation: [{ category: 'laboratory' }] } });
     const b = await h().search(['Observation'], [['_count', '1000']], { access: lab });
     assert.deepEqual(matchKeys(b).sort(), h().oracle.search(['Observation'], [['category', 'laboratory']]));
+    const p = patientId();
+    const withObs = await h().search(['Patient'], [['_id', p], ['_revinclude', 'Observation:subject']], { access: lab });
+    const labOfPatient = h().oracle.search(['Observation'], [['subject', `Patient/${p}`], ['category', 'laboratory']]);
+    assert.deepEqual(includeKeys(withObs), labOfPatient, 'reverse-included Observations obey the constraint too');
+    assert.ok(labOfPatient.length > 0);
     const either = policy({ constraints: { Observation: [{ category: 'laboratory', status: 'final' }, { code: 'http://loinc.org|29463-7' }] } });
     const e = await h().search(['Observation'], [['_count', '1000']], { access: either });
     const expected = [...new Set([...h().oracle.search(['Observation'], [['category', 'laboratory'], ['status', 'final']]), ...h().oracle.search(['Observation'], [['code', 'http://loinc.org|29463-7']])])].sort();

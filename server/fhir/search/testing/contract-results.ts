@@ -135,6 +135,10 @@ export function resultTests(h: () => SearchHarness): void {
     await check('Observation', [weight, ['_include', '*']], (m) => referenceParamCodes('Observation').flatMap((c) => refs(m, c)));
     const p = h().sample('Patient').find((x) => x.id!.length > 10)!;
     await check('Patient', [['_id', p.id!], ['_revinclude', 'Encounter:patient']], () => h().oracle.search(['Encounter'], [['patient', p.id!]]));
+    await check('Patient', [['_id', p.id!], ['_revinclude', 'Encounter:patient'], ['_revinclude:iterate', 'Observation:encounter']], () => {
+      const encounters = h().oracle.search(['Encounter'], [['patient', p.id!]]);
+      return [...encounters, ...h().oracle.search(['Observation'], [['encounter', encounters.join(',')]])];
+    });
     await check('Observation', [weight, ['_include', 'Observation:encounter'], ['_include:iterate', 'Encounter:service-provider']], (m) => {
       const encounters = refs(m, 'encounter');
       return [...encounters, ...refs(encounters, 'service-provider')];
