@@ -76,7 +76,7 @@ export function interactionRouter(d: InteractionDeps): Router {
     });
     if (!result.ok) {
       const name = await clientName(det.params.client_id);
-      return send(res, result.reason === 'mfa_required' ? 200 : 401, loginPage({
+      return send(res, result.reason === 'mfa_required' ? 200 : result.reason === 'throttled' ? 429 : 401, loginPage({
         action: `/auth/interaction/${det.uid}/login`,
         clientName: name,
         message: loginMessage(result.reason),

@@ -106,4 +106,19 @@ describe('login page: passwords, lockout, TOTP, inactive accounts, audit trail',
     assert.equal(ev.agent[0]!.who?.reference, 'Practitioner/a1');
     assert.ok(t.auditEvents.some((e) => e.outcome === '4' && e.subtype?.[0]?.code === 'authenticate'), 'the 401 is an AuditEvent with outcome 4');
   });
+
+  // Last in this file: it throttles the test client's address.
+  it('slows down guessing across accounts from one address (HTTP 429)', async () => {
+    const [[seen]] = await t.db.query<RowDataPacket[]>('SELECT ip_address FROM auth_login_attempts WHERE ip_address IS NOT NULL LIMIT 1');
+    const ip = String(seen!.ip_address);
+    for (let i = 0; i < 30; i++) {
+      await t.db.execute("INSERT INTO auth_login_attempts (id, email, ip_address, success, reason) VALUES (UUID(), ?, ?, 0, 'bad_password')", [`guess${i}@x`, ip]);
+    }
+    const u = await t.addUser({ username: 'victim', role: 'doctor' });
+    const b = new Browser();
+    const page = await b.follow(url(), REDIRECT);
+    const res = await b.request(new URL(formAction(page.html!), page.url).toString(), { form: { login: u.username, password: u.password } });
+    assert.equal(res.status, 429);
+    assert.match(await res.text(), /Too many failed sign-ins from this address/);
+  });
 });

@@ -5,9 +5,9 @@ import bcrypt from 'bcryptjs';
 import { verify as verifyTotp } from 'otplib';
 import type { AuthUser, UserRows } from './user-rows.js';
 
-export const LOCKOUT = { maxFailures: 5, seconds: 15 * 60 } as const;
+export const LOCKOUT = { maxFailures: 5, seconds: 15 * 60, maxFailuresPerIp: 30 } as const;
 
-export type LoginFailure = 'unknown_user' | 'bad_password' | 'locked' | 'inactive' | 'mfa_required' | 'bad_mfa_code' | 'invalid_request';
+export type LoginFailure = 'unknown_user' | 'bad_password' | 'locked' | 'throttled' | 'inactive' | 'mfa_required' | 'bad_mfa_code' | 'invalid_request';
 export type LoginResult = { ok: true; user: AuthUser } | { ok: false; reason: LoginFailure };
 
 /** What the person at the login page is told (never whether the user exists or which part was wrong). */
@@ -20,6 +20,8 @@ export function loginMessage(reason: LoginFailure): string {
       return 'The user name, password or one-time code is not correct.';
     case 'locked':
       return `Too many failed attempts: this account is locked for ${LOCKOUT.seconds / 60} minutes.`;
+    case 'throttled':
+      return `Too many failed sign-ins from this address: try again in ${LOCKOUT.seconds / 60} minutes.`;
     case 'inactive':
       return 'This account is not active. Please contact the administrator.';
     case 'mfa_required':
@@ -41,6 +43,11 @@ export async function login(
   if (!loginName || !input.password || loginName.length > 255 || input.password.length > 1024) {
     await record(false, 'invalid_request', loginName.slice(0, 255) || '(empty)');
     return { ok: false, reason: 'invalid_request' };
+  }
+  // Guessing across many accounts from one address is slowed down too (not only per account).
+  if (input.ipAddress && (await users.recentFailuresFromIp(input.ipAddress, LOCKOUT.seconds)) >= LOCKOUT.maxFailuresPerIp) {
+    await record(false, 'throttled', loginName);
+    return { ok: false, reason: 'throttled' };
   }
   const user = await users.findByLogin(loginName);
   if (!user) {

@@ -25,6 +25,8 @@ export interface UserRows {
   findByLogin(login: string): Promise<AuthUser | undefined>;
   findById(id: string): Promise<AuthUser | undefined>;
   recordAttempt(a: { email: string; ipAddress?: string; success: boolean; reason?: string }): Promise<void>;
+  /** Failed attempts from this address in the last `seconds` (any account, known or not). */
+  recentFailuresFromIp(ipAddress: string, seconds: number): Promise<number>;
   /** Counts a failure; locks the account for `lockSeconds` when the count reaches `maxFailures`. */
   registerFailure(userId: string, maxFailures: number, lockSeconds: number): Promise<void>;
   registerSuccess(userId: string): Promise<void>;
@@ -79,6 +81,13 @@ export function userRows(pool: Pool): UserRows {
         `INSERT INTO auth_login_attempts (id, email, ip_address, success, reason, timestamp) VALUES (?, ?, ?, ?, ?, UTC_TIMESTAMP())`,
         [randomUUID(), email.slice(0, 255), ipAddress?.slice(0, 45) ?? null, success ? 1 : 0, reason?.slice(0, 255) ?? null],
       );
+    },
+    async recentFailuresFromIp(ipAddress, seconds) {
+      const [rows] = await pool.execute<RowDataPacket[]>(
+        'SELECT COUNT(*) AS n FROM auth_login_attempts WHERE ip_address = ? AND success = 0 AND `timestamp` > UTC_TIMESTAMP() - INTERVAL ? SECOND',
+        [ipAddress.slice(0, 45), seconds],
+      );
+      return Number(rows[0]?.n ?? 0);
     },
     async registerFailure(userId, maxFailures, lockSeconds) {
       await pool.execute(
