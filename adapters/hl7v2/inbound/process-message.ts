@@ -17,6 +17,7 @@ import type { MessageLog, MessageRecord } from '../log/message-log.js';
 import type { SubmitTransaction } from './submit-transaction.js';
 import { validateHeader } from './validate-header.js';
 import { describeFailure } from './describe-failure.js';
+import { resolveMergeTargets } from './merge-preflight.js';
 
 export interface InboundDeps {
   readonly submit: SubmitTransaction;
@@ -65,7 +66,8 @@ export async function processMessage(raw: string, deps: InboundDeps, source: { r
     const errors: AckError[] = [{ code: e.code, text: e.message, ...e.location }];
     return { code: 'AR', ack: buildAck(undefined, { code: 'AR', text: e.message, errors, fallback: salvageHeader(raw) }) };
   }
-  const headerErrors = validateHeader(msg);
+  const header = validateHeader(msg);
+  const headerErrors = header.errors;
   if (headerErrors.length > 0) {
     return { code: 'AR', ack: buildAck(msg, { code: 'AR', text: headerErrors[0]!.text, errors: headerErrors }) };
   }
@@ -75,7 +77,7 @@ export async function processMessage(raw: string, deps: InboundDeps, source: { r
   const fac = msg.get('MSH-4').slice(0, 180);
   let messageId = source.replayOf;
   if (!messageId) {
-    const seen = await deps.log.find('inbound', app, fac, msg.controlId);
+    const seen = msg.controlId ? await deps.log.find('inbound', app, fac, msg.controlId) : undefined;
     if (seen && (seen.status === 'received' || seen.status === 'processing')) {
       const text = 'a message with this control id from this sender is being processed';
       return { code: 'AE', messageId: seen.id, duplicate: true, ack: buildAck(msg, { code: 'AE', text, errors: [{ code: '205', text }] }) };
@@ -93,8 +95,11 @@ export async function processMessage(raw: string, deps: InboundDeps, source: { r
   try {
     const mapped = mapMessage(msg, deps.mappings, await deps.tables(), deps.options);
     bundle = mapped.bundle;
-    const warnings: AckError[] = mapped.warnings.map((w) => ({ code: w.code, text: w.message, severity: 'W', ...w.location }));
+    const warnings: AckError[] = [...header.warnings, ...mapped.warnings.map((w) => ({ code: w.code, text: w.message, severity: 'W' as const, ...w.location }))];
     for (const w of warnings) await deps.log.log(messageId, 'warning', 'map', w.text);
+    const merge = await resolveMergeTargets(bundle, deps.submit);
+    bundle = merge.bundle;
+    for (const u of merge.unknown) warnings.push({ code: '204', text: `prior patient ${u} is not known: linked by identifier, nothing to retire`, severity: 'W', segment: 'MRG', field: 1 });
     const response = await deps.submit(bundle);
     const resources = (response.entry ?? []).map((e) => e.response?.location ?? '').filter(Boolean);
     const ack = buildAck(msg, { code: 'AA', errors: warnings });

@@ -1,6 +1,6 @@
 /** Resolves a rule's `from` (SEG-f.c.s) against the current segment: the values to transform, with their location. */
 import { component, fieldReps, type Hl7Message, type Segment, type V2Value } from '../parser/hl7-message.js';
-import { following, related } from './segment-scope.js';
+import { following, related, within } from './segment-scope.js';
 import type { ConditionSpec } from './mapping-spec.js';
 
 export interface FieldRef {
@@ -37,10 +37,14 @@ export function valuesOf(
   msg: Hl7Message,
   current: Segment,
   path: string,
-  opts: { repeat?: boolean; following?: string } = {},
+  opts: { repeat?: boolean; following?: string; within?: string } = {},
 ): LocatedValue[] {
   const ref = parseFieldPath(path);
-  const segments = opts.following ? following(msg, current, opts.following) : [related(msg, current, ref.segment)].filter((s): s is Segment => !!s);
+  const segments = opts.following
+    ? following(msg, current, opts.following)
+    : opts.within
+      ? within(msg, current, opts.within)
+      : [related(msg, current, ref.segment)].filter((s): s is Segment => !!s);
   const out: LocatedValue[] = [];
   for (const segment of segments) {
     const reps = fieldReps(segment, ref.field).map((r) => narrow(r, ref)).filter(nonEmpty);

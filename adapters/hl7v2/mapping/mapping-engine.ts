@@ -96,7 +96,7 @@ export function mapMessage(msg: Hl7Message, mappings: MappingSet, tables: CodeTa
       return;
     }
     const ref = parseFieldPath(rule.from!);
-    const values = valuesOf(msg, p.segment, rule.from!, { ...(rule.repeat ? { repeat: true } : {}), ...(rule.following ? { following: rule.following } : {}) });
+    const values = valuesOf(msg, p.segment, rule.from!, { ...(rule.repeat ? { repeat: true } : {}), ...(rule.following ? { following: rule.following } : {}), ...(rule.within ? { within: rule.within } : {}) });
     let written = false;
     for (const v of values) {
       let out: unknown;

@@ -28,6 +28,8 @@ export const FieldRuleSpec = z
     repeat: z.boolean().optional(),
     /** Take the values from each segment of this type that directly follows the current one (NTE notes). */
     following: z.string().regex(/^[A-Z][A-Z0-9]{2}$/).optional(),
+    /** Take the values from every segment of this type after the current one, up to the next segment of the current type. */
+    within: z.string().regex(/^[A-Z][A-Z0-9]{2}$/).optional(),
     /** A fixed value. */
     value: z.unknown().optional(),
     /** Reference to the resource of another entry (by its `as` key). */

@@ -14,6 +14,10 @@ export interface TypedValue {
   readonly value: unknown;
 }
 
+/** Value types that cannot have components (a component separator in them is a data type error). */
+const PRIMITIVE = new Set(['NM', 'DT', 'DTM', 'TS', 'TM']);
+const TEXT = new Set(['ST', 'TX', 'FT']);
+
 const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
 
 export function parseNumber(ctx: TransformContext, raw: string): number | undefined {
@@ -63,6 +67,13 @@ export function obxValue(ctx: TransformContext): TypedValue | undefined {
   const reps = fieldReps(seg, 5);
   const first = reps[0];
   if (!first) return undefined;
+  if (PRIMITIVE.has(type) && reps.some((r) => r.length > 1 || r.some((c) => c.length > 1))) {
+    fail(ctx, `OBX-2 declares the primitive type ${type} but OBX-5 has components (${ctx.msg.delimiters.component}) or subcomponents`);
+  }
+  // Text declared but components sent (a coded value as ST): the text is kept, components joined with '^'.
+  if (TEXT.has(type) && reps.some((r) => r.length > 1)) {
+    return { typed: 'String', value: reps.map((r) => r.map((c) => c.map((x) => ctx.msg.text([[x]])).join('&')).join('^')).join('\n') };
+  }
   switch (type) {
     case 'NM': {
       const q = quantity(ctx, txt(ctx, first));

@@ -26,3 +26,12 @@ export function parentOf(msg: Hl7Message, child: Segment, parentName: string): S
   for (let i = child.index - 2; i >= 0; i--) if (msg.segments[i]!.name === parentName) return msg.segments[i];
   return undefined;
 }
+
+/** Every segment of type `name` after the current one, up to the next segment of the current type. */
+export function within(msg: Hl7Message, current: Segment, name: string): Segment[] {
+  const out: Segment[] = [];
+  for (let i = current.index; i < msg.segments.length && msg.segments[i]!.name !== current.name; i++) {
+    if (msg.segments[i]!.name === name) out.push(msg.segments[i]!);
+  }
+  return out;
+}
