@@ -126,12 +126,10 @@ export const SCHEMA_FINGERPRINT = createHash('sha256').update(TABLES).update(TRI
 
 /** Creates the schema if missing (idempotent, safe when several processes start at once). */
 export async function createSchema(client: SqlClient): Promise<void> {
-  let trigram = true;
-  try {
-    await client.exec('CREATE EXTENSION IF NOT EXISTS pg_trgm');
-  } catch {
-    trigram = false; // :contains still works, by scanning the param's string entries
-  }
+  // pg_trgm gives :contains an index; without it (no permission), :contains scans the param's entries
+  await client.exec('CREATE EXTENSION IF NOT EXISTS pg_trgm').catch(() => undefined); // a concurrent creator may win
+  const installed = await client.query({ text: `SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'` });
+  const trigram = installed.rows.length > 0;
   await client.transaction(async (tx) => {
     await tx.query({ text: 'SELECT pg_advisory_xact_lock($1)', values: [SCHEMA_LOCK_KEY] });
     for (const statement of TABLES.split(';').map((s) => s.trim()).filter(Boolean)) {

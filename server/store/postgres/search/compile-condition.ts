@@ -49,8 +49,33 @@ export function compileCondition(condition: Condition, row: RowRef, params: SqlP
       return `EXISTS (SELECT 1 FROM fhir_compartment ${c} WHERE ${owned(c, row)} AND ${c}.ref = ${params.bind(condition.ref, 'text')})`;
     }
     case 'or':
-      return anyOf(condition.any.map((c) => compileCondition(c, row, params, depth)));
+      return compileOr(condition.any, row, params, depth);
   }
+}
+
+/**
+ * OR: positive entry conditions on the same side table share one EXISTS whose predicate ORs
+ * `(param AND match)` pairs, so that the planner can answer it with one semi-join over a BitmapOr
+ * of index scans instead of a scan of the resources probing each branch.
+ */
+function compileOr(any: Condition[], row: RowRef, params: SqlParams, depth: number): string {
+  const byTable = new Map<string, EntryCondition[]>();
+  const others: Condition[] = [];
+  for (const c of any) {
+    if (isEntryCondition(c) && !(c.kind === 'token' && c.negate)) {
+      const group = byTable.get(tableOf(c)) ?? [];
+      group.push(c);
+      byTable.set(tableOf(c), group);
+    } else {
+      others.push(c);
+    }
+  }
+  const parts = [...byTable].map(([table, group]) => {
+    const a = params.alias('e');
+    const matches = group.map((c) => `(${a}.param = ${params.bind(c.param, 'text')} AND ${entryPredicate(c, a, params)})`);
+    return `EXISTS (SELECT 1 FROM ${table} ${a} WHERE ${owned(a, row)} AND ${anyOf(matches)})`;
+  });
+  return anyOf([...parts, ...others.map((c) => compileCondition(c, row, params, depth))]);
 }
 
 function owned(alias: string, row: RowRef): string {

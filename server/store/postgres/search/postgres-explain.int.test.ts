@@ -108,12 +108,21 @@ describe('PostgreSQL search: every predicate is answerable by an index (EXPLAIN,
     ['lastUpdated', 'fhir_resource_updated', 'Patient', [{ kind: 'lastUpdated', match: [[cmp('value', 'ge', Date.UTC(2000, 0, 1) + (N - 10) * 60_000)]] }]],
     ['composite', 'fhir_idx_token_code|fhir_idx_quantity_value', 'Observation', [{ kind: 'composite', param: 'code-value-quantity', values: [[{ kind: 'token', param: 'code', negate: false, values: [{ match: 'code', code: 'c7' }] }, { kind: 'quantity', param: 'value-quantity', values: [{ match: [[cmp('value', 'gt', 200)]] }] }]] }]],
     ['compartment', 'fhir_compartment_ref', 'Observation', [{ kind: 'compartment', ref: 'Patient/p7' }]],
-    ['or (hashed subplans over the resource table)', 'fhir_idx_string_exact', 'Patient', [{ kind: 'or', any: [{ kind: 'id', values: ['p1'] }, { kind: 'string', param: 'name', match: 'exact', values: ['Name9'] }] }]],
+    ['or of entry conditions', 'fhir_idx_string_exact', 'Patient', [{ kind: 'or', any: [{ kind: 'string', param: 'name', match: 'exact', values: ['Name9'] }, { kind: 'string', param: 'name', match: 'prefix', values: ['name1234'] }] }]],
+    ['or of reference shapes', 'fhir_idx_reference_target', 'Observation', [{ kind: 'or', any: [{ kind: 'reference', param: 'subject', values: [{ match: 'literal', targetType: 'Patient', targetId: 'p5' }] }, { kind: 'reference', param: 'subject', values: [{ match: 'url', url: 'http://x.org/Patient/p5' }] }] }]],
+    ['or with _id (hashed subplans over the resource table)', 'fhir_idx_string_exact', 'Patient', [{ kind: 'or', any: [{ kind: 'id', values: ['p1'] }, { kind: 'string', param: 'name', match: 'exact', values: ['Name9'] }] }]],
   ];
 
   for (const [label, index, type, conditions] of cases) {
     it(`${label}: ${index}`, () => assertIndexed(label, query(type, conditions, { count: 20 }), index.split('|')));
   }
+
+  it('_total=estimate: the planner estimate for a large result, near the real count', async () => {
+    const all = await store.search(query('Patient', [], { total: 'estimate', count: 1 }));
+    assert.ok(all.total !== undefined && Math.abs(all.total - N) < N * 0.2, `estimate ${all.total} for ${N}`);
+    const few = await store.search(query('Patient', [{ kind: 'id', values: ['p1', 'p2', 'nope'] }], { total: 'estimate', count: 1 }));
+    assert.equal(few.total, 2, 'small results are counted exactly');
+  });
 
   const sorts: [string, SortKey[]][] = [
     ['sort by string', [{ kind: 'string', param: 'name', descending: false }]],

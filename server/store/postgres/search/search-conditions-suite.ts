@@ -183,6 +183,16 @@ export function describeSearchConditions(label: string, factory: StoreFactory): 
       const either = { kind: 'or' as const, any: [{ kind: 'id' as const, values: ['p1'] }, { kind: 'string' as const, param: 'name', match: 'prefix' as const, values: ['muh'] }] };
       assert.deepEqual(await ids(store, 'Patient', either), ['p1', 'p2']);
       assert.deepEqual(await ids(store, 'Patient', { kind: 'or', any: [] }), []);
+      const grouped = {
+        kind: 'or' as const,
+        any: [
+          { kind: 'string' as const, param: 'name', match: 'prefix' as const, values: ['muh'] },
+          { kind: 'token' as const, param: 'gender', negate: false, values: [{ match: 'code' as const, system: null, code: 'female' }] },
+          { kind: 'string' as const, param: 'family', match: 'exact' as const, values: ['Ahmed'] },
+          { kind: 'token' as const, param: 'gender', negate: true, values: [{ match: 'code' as const, code: 'male' }, { match: 'code' as const, code: 'female' }] },
+        ],
+      };
+      assert.deepEqual(await ids(store, 'Patient', grouped), ['p2', 'p3', 'p4'], 'branches on one table, other params and :not');
       const named = { kind: 'string' as const, param: 'name', match: 'prefix' as const, values: ['ha', 'kh'] };
       assert.deepEqual(await ids(store, ['Practitioner', 'Organization'], named), ['dr1', 'org1']);
       assert.deepEqual(await ids(store, [], named), ['dr1', 'org1']);
