@@ -9,7 +9,8 @@
  * 4. rules no library enforces: empty arrays, Period order, Attachment size, active content in narrative,
  *    contained resources, Bundle fullUrls / search results / links, context and value type of known extensions,
  *    QuestionnaireResponse linkIds against a known Questionnaire;
- * 5. every profile named in meta.profile that is loaded, plus the profiles asked for by the caller.
+ * 5. every profile named in meta.profile that is loaded (or global in a registered ImplementationGuide), plus
+ *    the profiles asked for by the caller: structure, bindings, min/max values.
  */
 import type { OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
 import { isResourceType } from '../definitions.js';
@@ -25,6 +26,7 @@ import { ensureDefinitions, findProfile, findQuestionnaire, globalProfilesFor } 
 import { checkQuestionnaireResponse } from './questionnaire-rules.js';
 import { checkRequiredBindings } from './required-bindings.js';
 import { checkStructure } from './structure-check.js';
+import { checkValueLimits } from './value-limits.js';
 
 export type ValidateResourceOptions = {
   /** Profile canonicals to validate against in addition to meta.profile (`$validate?profile=`). */
@@ -97,6 +99,7 @@ function validateProfiles(resource: Resource, requested: string[], list: IssueLi
       issues.map((i) => ({ ...i, details: { ...i.details, text: `${i.details?.text ?? i.diagnostics ?? ''} (profile ${url})` } }));
     list.addResolved(tagged(withoutRefutedInvariants(resource, resolvedIn(resource, result.issues))));
     list.addResolved(tagged(checkRequiredBindings(result.tokens)));
+    list.addExact(checkValueLimits(resource, profile));
   }
 }
 
