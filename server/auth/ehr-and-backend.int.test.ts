@@ -52,7 +52,7 @@ describe('EHR launch and backend services (client_credentials + private_key_jwt)
 
   it('EHR launch: the launch context becomes patient/encounter of the token; the app then sees only that patient', async () => {
     const ehr = await userToken(doc, 'openid fhirUser user/*.rs');
-    const res = await createLaunch(String(ehr.body.access_token), { patient: 'p42', encounter: 'e7' });
+    const res = await createLaunch(String(ehr.body.access_token), { patient: 'p42', encounter: 'e7', fhirContext: [{ reference: 'ServiceRequest/sr1' }] });
     assert.equal(res.status, 201);
     const { launch } = (await res.json()) as { launch: string };
     const { status, body } = await userToken(doc, 'launch openid fhirUser patient/*.rs', launch);
@@ -60,6 +60,7 @@ describe('EHR launch and backend services (client_credentials + private_key_jwt)
     assert.equal(body.patient, 'p42');
     assert.equal(body.encounter, 'e7');
     assert.equal(body.need_patient_banner, false);
+    assert.deepEqual(body.fhirContext, [{ reference: 'ServiceRequest/sr1' }]);
     assert.equal((await get('/fhir/Patient/p42', String(body.access_token))).status, 200);
     assert.equal((await get('/fhir/Patient/p41', String(body.access_token))).status, 403);
   });
@@ -76,6 +77,7 @@ describe('EHR launch and backend services (client_credentials + private_key_jwt)
     const own = await userToken(pat, 'launch/patient openid patient/*.rs');
     assert.equal((await createLaunch(String(own.body.access_token), { patient: 'p3' })).status, 403);
     assert.equal((await createLaunch(String(ehr.body.access_token), { patient: '../x' })).status, 400);
+    assert.equal((await createLaunch(String(ehr.body.access_token), { patient: 'p1', fhirContext: [{ reference: 'http://evil/x' }] })).status, 400);
   });
 
   it('a receptionist gets front-desk scopes only, whatever the app asks for', async () => {

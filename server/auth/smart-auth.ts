@@ -195,9 +195,15 @@ export async function createSmartAuth(options: SmartAuthOptions): Promise<SmartA
       if ((body.patient !== undefined && (typeof body.patient !== 'string' || !id.test(body.patient))) || (body.encounter !== undefined && (typeof body.encounter !== 'string' || !id.test(body.encounter)))) {
         return res.status(400).json({ error: 'invalid_request', error_description: 'patient and encounter must be resource ids' });
       }
+      const fhirContext = body.fhirContext;
+      const refOk = (x: unknown) => !!x && typeof x === 'object' && typeof (x as { reference?: unknown }).reference === 'string' && /^[A-Z][A-Za-z]{1,63}\/[A-Za-z0-9\-.]{1,64}$/.test((x as { reference: string }).reference);
+      if (fhirContext !== undefined && (!Array.isArray(fhirContext) || fhirContext.length > 10 || !fhirContext.every(refOk))) {
+        return res.status(400).json({ error: 'invalid_request', error_description: 'fhirContext must be an array of at most 10 { "reference": "Type/id" }' });
+      }
       const launch = await contexts.createLaunch({
         ...(typeof body.patient === 'string' ? { patient: body.patient } : {}),
         ...(typeof body.encounter === 'string' ? { encounter: body.encounter } : {}),
+        ...(Array.isArray(fhirContext) ? { fhirContext: fhirContext.map((x: { reference: string }) => ({ reference: x.reference })) } : {}),
         createdBy: policy.who,
       });
       await sink.audit({ action: 'launch', outcome: 'success', policy, ...(req.ip ? { ip: req.ip } : {}), detail: `patient=${String(body.patient ?? '')}` });

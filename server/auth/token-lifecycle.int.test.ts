@@ -111,6 +111,23 @@ describe('tokens: expiry, refresh, rotation, revocation, introspection, key rota
     assert.equal((await post('/auth/introspect', { token: at })).status, 400, 'the caller must identify itself');
   });
 
+  it('a confidential client (client_secret_basic) exchanges its code and introspects with its secret', async () => {
+    const reg = await t.auth.registerClient({ client_id: 'conf', client_name: 'Confidential', redirect_uris: [REDIRECT], token_endpoint_auth_method: 'client_secret_basic', scope: 'openid launch/patient patient/*.rs' });
+    const basic = `Basic ${Buffer.from(`conf:${reg.client_secret}`).toString('base64')}`;
+    const { verifier, challenge } = pkce();
+    const r = await signInAndConsent(new Browser(), authorizeUrl({ base: t.base, fhirBase: t.fhirBase, clientId: 'conf', redirectUri: REDIRECT, scope: 'launch/patient openid patient/*.rs', challenge }), REDIRECT, { login: pat.username, password: pat.password });
+    const form = (f: Record<string, string>) => ({ method: 'POST', headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(f).toString() });
+    const tok = await fetch(`${t.base}/auth/token`, form({ grant_type: 'authorization_code', code: r.redirect!.searchParams.get('code')!, redirect_uri: REDIRECT, code_verifier: verifier }));
+    const body = (await tok.json()) as Record<string, unknown>;
+    assert.equal(tok.status, 200, JSON.stringify(body));
+    const intro = await fetch(`${t.base}/auth/introspect`, form({ token: String(body.access_token) }));
+    const ib = (await intro.json()) as Record<string, unknown>;
+    assert.equal(ib.active, true);
+    assert.equal(ib.client_id, 'conf');
+    const wrong = await fetch(`${t.base}/auth/introspect`, { ...form({ token: String(body.access_token) }), headers: { authorization: `Basic ${Buffer.from('conf:wrong').toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' } });
+    assert.equal(wrong.status, 401);
+  });
+
   it('after key rotation new tokens use the new key and tokens signed before still verify', async () => {
     const before = await tokens('launch/patient openid patient/Patient.rs');
     const oldKid = decodeProtectedHeader(String(before.access_token)).kid;
