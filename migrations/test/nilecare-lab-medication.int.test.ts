@@ -37,6 +37,10 @@ describe('migrations/mysql/nilecare_lab', { skip }, () => {
     assert.deepEqual(r, { is_critical: 1, value_numeric: '6.9000' });
     await assert.rejects(c.query("INSERT INTO lab_results (order_id, patient_id, component_code, component_name, status) VALUES ('o1', 'p1', 'x', 'x', 'final')"), /chk_lab_results_value|CONSTRAINT/);
     await assert.rejects(c.query("DELETE FROM lab_orders WHERE id = 'o1'"), /foreign key/, 'an order with results cannot vanish');
+    // Projection keys: FHIR ids are case-sensitive, and one resource projects to one row.
+    await c.query("UPDATE lab_orders SET fhir_id = 'sr-Abc', fhir_version = 3 WHERE id = 'o1'");
+    await c.query("INSERT INTO lab_orders (order_number, patient_id, test_id, fhir_id, fhir_version) VALUES ('LAB-3', 'p1', 't-k', 'sr-abc', 1)");
+    await assert.rejects(c.query("INSERT INTO lab_orders (order_number, patient_id, test_id, fhir_id) VALUES ('LAB-4', 'p1', 't-k', 'sr-Abc')"), /Duplicate entry/);
   });
 
   it('undoes to zero and migrates again', async () => {

@@ -1,4 +1,4 @@
-import type { DatabaseRef } from './schema-checks.js';
+import { withProjectionKeys, type DatabaseRef } from './schema-checks.js';
 
 /**
  * Transcribed by hand from /work/shared/nilecare-database-schemas.md (§MySQL 1 nilecare_auth and
@@ -59,7 +59,7 @@ export const nilecareAuth: DatabaseRef = {
   triggers: ['before delete auth_roles'],
 };
 
-export const nilecareBilling: DatabaseRef = {
+const nilecareBillingReference: DatabaseRef = {
   engine: 'mysql',
   tables: {
     invoices: {
@@ -209,3 +209,6 @@ export const nilecareBilling: DatabaseRef = {
     'before update invoices',
   ],
 };
+
+/** nilecareBilling as migrated: the reference plus FHIR projection keys (V*__Add_fhir_projection_keys). */
+export const nilecareBilling = withProjectionKeys(nilecareBillingReference, ['billing_accounts', 'invoices', 'invoice_line_items', 'insurance_claims', 'charge_master']);

@@ -1,7 +1,7 @@
-import type { DatabaseRef } from './schema-checks.js';
+import { withProjectionKeys, type DatabaseRef } from './schema-checks.js';
 
 /** Transcribed from /work/shared/nilecare-database-schemas.md §PostgreSQL 1 (nilecare_devices). */
-export const nilecareDevices: DatabaseRef = {
+const nilecareDevicesReference: DatabaseRef = {
   engine: 'postgres',
   tables: {
     devices: {
@@ -37,3 +37,6 @@ export const nilecareDevices: DatabaseRef = {
   },
   triggers: ['before update devices'],
 };
+
+/** nilecareDevices as migrated: the reference plus FHIR projection keys (V*__Add_fhir_projection_keys). */
+export const nilecareDevices = withProjectionKeys(nilecareDevicesReference, ['devices', 'device_alerts', 'device_calibration_logs']);

@@ -1,10 +1,10 @@
-import type { DatabaseRef } from './schema-checks.js';
+import { withProjectionKeys, type DatabaseRef } from './schema-checks.js';
 
 /**
  * nilecare_lab (§MySQL 7) and nilecare_medication (§MySQL 8): the reference names the tables; the
  * columns, keys and ENUM values checked here are the choices recorded in migrations/README.md.
  */
-export const nilecareLab: DatabaseRef = {
+const nilecareLabReference: DatabaseRef = {
   engine: 'mysql',
   tables: {
     lab_tests_catalog: {
@@ -39,7 +39,7 @@ export const nilecareLab: DatabaseRef = {
   triggers: ['before insert lab_results', 'before update lab_results'],
 };
 
-export const nilecareMedication: DatabaseRef = {
+const nilecareMedicationReference: DatabaseRef = {
   engine: 'mysql',
   tables: {
     medications: {
@@ -66,3 +66,9 @@ export const nilecareMedication: DatabaseRef = {
   },
   triggers: ['before insert mar_entries', 'before update mar_entries'],
 };
+
+/** nilecareLab as migrated: the reference plus FHIR projection keys (V*__Add_fhir_projection_keys). */
+export const nilecareLab = withProjectionKeys(nilecareLabReference, ['lab_tests_catalog', 'lab_orders', 'lab_specimens', 'lab_results']);
+
+/** nilecareMedication as migrated: the reference plus FHIR projection keys (V*__Add_fhir_projection_keys). */
+export const nilecareMedication = withProjectionKeys(nilecareMedicationReference, ['medications', 'prescriptions', 'mar_entries']);

@@ -32,6 +32,17 @@ export type DatabaseRef = {
   triggers?: string[];
 };
 
+/** The reference plus the FHIR projection keys (fhir_id unique, fhir_version) that V*__Add_fhir_projection_keys add. */
+export function withProjectionKeys(ref: DatabaseRef, tables: string[]): DatabaseRef {
+  const out: DatabaseRef = { ...ref, tables: { ...ref.tables } };
+  for (const t of tables) {
+    const base = ref.tables[t];
+    if (!base) throw new Error(`withProjectionKeys: no table ${t} in the reference`);
+    out.tables[t] = { ...base, columns: { ...base.columns, fhir_id: 'VARCHAR(64)', fhir_version: 'INT' }, unique: [...(base.unique ?? []), ['fhir_id']] };
+  }
+  return out;
+}
+
 /** Compares a live schema with its reference; returns human-readable problems (empty = conforms). */
 export function schemaProblems(ref: DatabaseRef, actual: ActualSchema): string[] {
   const problems: string[] = [];
