@@ -10,11 +10,12 @@
  *    contained resources, Bundle fullUrls / search results / links, context and value type of known extensions,
  *    QuestionnaireResponse linkIds against a known Questionnaire;
  * 5. every profile named in meta.profile that is loaded (or global in a registered ImplementationGuide), plus
- *    the profiles asked for by the caller: structure, bindings, min/max values.
+ *    the profiles asked for by the caller: structure, bindings, min/max values, narrowed choice types.
  */
 import type { OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
 import { isResourceType } from '../definitions.js';
 import { checkBundle } from './bundle-rules.js';
+import { checkChoiceTypes } from './choice-types.js';
 import { checkContained } from './contained-rules.js';
 import { checkExtensions } from './extension-rules.js';
 import { checkJsonRules } from './json-rules.js';
@@ -100,6 +101,7 @@ function validateProfiles(resource: Resource, requested: string[], list: IssueLi
     list.addResolved(tagged(withoutRefutedInvariants(resource, resolvedIn(resource, result.issues))));
     list.addResolved(tagged(checkRequiredBindings(result.tokens)));
     list.addExact(checkValueLimits(resource, profile));
+    list.addExact(checkChoiceTypes(resource, profile));
   }
 }
 
