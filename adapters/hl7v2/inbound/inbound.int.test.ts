@@ -1,0 +1,182 @@
+/**
+ * HL7 v2 in, end to end over real sockets: MLLP listener → parser → mappings → the FHIR server's transaction
+ * (the real application on an embedded PostgreSQL store) → ACK. Corpus: every message of a supported type,
+ * every malformed file; duplicates, repeats, merge, batches and the replay queue.
+ */
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { pgliteTestStore } from '../../../server/store/postgres/test-stores.js';
+import { startTestServer, type TestServer } from '../../../server/testing/test-server.js';
+import { startMllpServer, type MllpServer } from '../mllp/mllp-server.js';
+import { MllpClient } from '../mllp/mllp-client.js';
+import { parseMessage } from '../parser/parse-message.js';
+import { splitBatch } from '../parser/batch.js';
+import { loadMappings } from '../mapping/load-mappings.js';
+import { CodeTables } from '../mapping/code-tables.js';
+import { mapMessage, templateFor } from '../mapping/mapping-engine.js';
+import { MemoryMessageLog } from '../log/memory-message-log.js';
+import { cachedCodeTables } from './cached-code-tables.js';
+import { httpSubmit } from './http-submit.js';
+import { inboundHandler } from './handle-frame.js';
+import type { InboundDeps } from './process-message.js';
+import { replayQueue } from './replay-queue.js';
+import { ACCEPTED_MALFORMED, corpusFiles, corpusPresent, REJECTED_ON_PURPOSE } from '../testing/corpus.js';
+
+const mappings = loadMappings();
+const tables = CodeTables.loadDefaults();
+
+function supported(text: string): boolean {
+  try {
+    templateFor(parseMessage(text), mappings);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('HL7 v2 inbound over MLLP into the FHIR server', () => {
+  let fhir: TestServer;
+  let dispose: () => Promise<void>;
+  let mllp: MllpServer;
+  let client: MllpClient;
+  let log = new MemoryMessageLog();
+  const deps = (): InboundDeps => ({ submit: httpSubmit(fhir.baseUrl), log, mappings, tables: cachedCodeTables(log, tables, 0) });
+
+  before(async () => {
+    const opened = await pgliteTestStore();
+    dispose = opened.dispose;
+    fhir = await startTestServer(opened.store);
+    // The handler reads `log` at call time so that a test can start from an empty log.
+    mllp = await startMllpServer((text, info) => inboundHandler(deps())(text, info), { port: 0 });
+    client = new MllpClient({ host: '127.0.0.1', port: mllp.port, timeoutMs: 60_000 });
+  });
+  after(async () => {
+    await client?.close();
+    await mllp?.close();
+    await fhir?.close();
+    await fhir?.app.store.close();
+    await dispose?.();
+  });
+
+  const send = async (text: string) => parseMessage(await client.send(text));
+
+  async function exists(url: string): Promise<boolean> {
+    if (url.includes('?')) {
+      const res = await fhir.fhir(`/${url}&_summary=count`);
+      return res.status === 200 && res.body.total === 1;
+    }
+    return (await fhir.fhir(`/${url}`)).status === 200;
+  }
+
+  it('accepts every corpus message of a supported type with AA and writes the resources its segments call for', async (t) => {
+    if (!corpusPresent()) return t.skip('HL7 corpus absent (/work/shared/corpus/hl7v2)');
+    let accepted = 0;
+    let resourcesChecked = 0;
+    const failures: string[] = [];
+    for (const file of corpusFiles('messages')) {
+      for (const text of splitBatch(file.text).messages.filter(supported)) {
+        log = new MemoryMessageLog(); // corpus files reuse control ids across different messages
+        const ack = await send(text);
+        const code = ack.get('MSA-1');
+        if (REJECTED_ON_PURPOSE[file.name]) {
+          assert.equal(code, 'AE', `${file.name}: ${REJECTED_ON_PURPOSE[file.name]}`);
+          assert.ok(ack.first('ERR'), `${file.name}: ERR segment`);
+          continue;
+        }
+        if (code !== 'AA') {
+          failures.push(`${file.name}: ${code} ${ack.get('MSA-3')}`);
+          continue;
+        }
+        accepted++;
+        for (const e of mapMessage(parseMessage(text), mappings, tables).bundle.entry ?? []) {
+          if (e.request?.method !== 'PUT') continue;
+          resourcesChecked++;
+          assert.ok(await exists(e.request.url!), `${file.name}: ${e.request.url} not found after AA`);
+        }
+      }
+    }
+    assert.deepEqual(failures, []);
+    assert.ok(accepted >= 150, `only ${accepted} accepted`);
+    console.log(`# corpus: ${accepted} messages accepted with AA over MLLP, ${resourcesChecked} written resources checked on the server`);
+  });
+
+  it('answers every malformed file with AE/AR (or a documented profile-level AA) and keeps running', async (t) => {
+    if (!corpusPresent()) return t.skip('HL7 corpus absent');
+    const counts: Record<string, number> = {};
+    for (const file of corpusFiles('malformed')) {
+      log = new MemoryMessageLog();
+      const ack = await send(file.text);
+      const code = ack.get('MSA-1');
+      counts[code] = (counts[code] ?? 0) + 1;
+      if (ACCEPTED_MALFORMED[file.name]) assert.equal(code, 'AA', file.name);
+      else {
+        assert.ok(code === 'AE' || code === 'AR', `${file.name}: ${code}`);
+        assert.ok(ack.first('ERR'), `${file.name}: no ERR segment`);
+      }
+    }
+    console.log(`# malformed: ${JSON.stringify(counts)}`);
+    assert.equal((await send('MSH|^~\\&|A|B|||20260101||ADT^A08|ALIVE|P|2.5\rPID|1||ALIVE1^^^X\rPV1|1|O')).get('MSA-1'), 'AA');
+  });
+
+  it('answers a duplicate control id without writing twice; a new control id updates the same Patient', async () => {
+    log = new MemoryMessageLog();
+    const msg = 'MSH|^~\\&|REG|KTH|NILE|NC|20260301||ADT^A04|DUP1|P|2.5\rPID|1||DUPMRN^^^KTH^MR||Osman^Fatima||19900101|F\rPV1|1|O';
+    assert.equal((await send(msg)).get('MSA-1'), 'AA');
+    const again = await send(msg);
+    assert.equal(again.get('MSA-1'), 'AA');
+    assert.equal(again.get('MSA-2'), 'DUP1');
+    const search = await fhir.fhir('/Patient?identifier=DUPMRN');
+    assert.equal(search.body.entry.length, 1);
+    const id = search.body.entry[0].resource.id;
+    assert.equal((await fhir.fhir(`/Patient/${id}/_history`)).body.entry.length, 1, 'the duplicate wrote nothing');
+    await send(msg.replace('DUP1', 'DUP2').replace('Osman^Fatima', 'Osman^Fatma'));
+    const after = await fhir.fhir('/Patient?identifier=DUPMRN');
+    assert.equal(after.body.entry.length, 1, 'matched by PID-3, not duplicated');
+    assert.equal(after.body.entry[0].resource.name[0].given[0], 'Fatma');
+    assert.equal(after.body.entry[0].resource.meta.versionId, '2');
+  });
+
+  it('merges patients on A40: the prior one is retired and linked', async () => {
+    log = new MemoryMessageLog();
+    await send('MSH|^~\\&|REG|KTH|||20260301||ADT^A04|MG1|P|2.5\rPID|1||OLDMRN^^^KTH||Ali^Omar\rPV1|1|O');
+    await send('MSH|^~\\&|REG|KTH|||20260301||ADT^A04|MG2|P|2.5\rPID|1||NEWMRN^^^KTH||Ali^Omar\rPV1|1|O');
+    const ack = await send('MSH|^~\\&|REG|KTH|||20260302||ADT^A40|MG3|P|2.5\rPID|1||NEWMRN^^^KTH||Ali^Omar\rMRG|OLDMRN^^^KTH');
+    assert.equal(ack.get('MSA-1'), 'AA', ack.get('MSA-3'));
+    const prior = (await fhir.fhir('/Patient?identifier=OLDMRN')).body.entry[0].resource;
+    const survivor = (await fhir.fhir('/Patient?identifier=NEWMRN')).body.entry[0].resource;
+    assert.equal(prior.active, false);
+    assert.deepEqual(prior.link, [{ other: { reference: `Patient/${survivor.id}` }, type: 'replaced-by' }]);
+    assert.deepEqual(survivor.link, [{ other: { reference: `Patient/${prior.id}` }, type: 'replaces' }]);
+  });
+
+  it('answers a batch (FHS/BHS) with a batch of ACKs', async () => {
+    log = new MemoryMessageLog();
+    const batch = ['FHS|^~\\&|LAB', 'BHS|^~\\&|LAB',
+      'MSH|^~\\&|LAB|KTH|||20260301||ADT^A08|B1|P|2.5', 'PID|1||B1MRN^^^KTH', 'PV1|1|O',
+      'MSH|^~\\&|LAB|KTH|||20260301||ADT^A99|B2|P|2.5', 'PID|1||B2MRN^^^KTH', 'BTS|2', 'FTS|1'].join('\r');
+    const reply = await client.send(batch);
+    assert.match(reply, /^FHS\|/);
+    const msas = reply.split('\r').filter((s) => s.startsWith('MSA'));
+    assert.deepEqual(msas.map((s) => s.split('|').slice(1, 3).join('|')), ['AA|B1', 'AR|B2']);
+  });
+
+  it('keeps a message that failed in the queue (AE) and replays it once the server is back', async () => {
+    const queueLog = new MemoryMessageLog();
+    const down: InboundDeps = { submit: httpSubmit('http://127.0.0.1:9/fhir'), log: queueLog, mappings, tables: async () => tables };
+    const downServer = await startMllpServer(inboundHandler(down), { port: 0 });
+    const c = new MllpClient({ host: '127.0.0.1', port: downServer.port });
+    const ack = parseMessage(await c.send('MSH|^~\\&|LAB|KTH|||20260301||ADT^A08|Q1|P|2.5\rPID|1||QMRN^^^KTH||Queue^Test\rPV1|1|O'));
+    await c.close();
+    await downServer.close();
+    assert.equal(ack.get('MSA-1'), 'AE');
+    assert.equal(ack.get('ERR-3.1'), '207');
+    assert.equal((await queueLog.due(10)).length, 1);
+    const summary = await replayQueue({ ...down, submit: httpSubmit(fhir.baseUrl) });
+    assert.deepEqual(summary, { attempted: 1, completed: 1, failed: 0 });
+    assert.equal((await fhir.fhir('/Patient?identifier=QMRN')).body.entry.length, 1);
+    assert.equal((await queueLog.due(10)).length, 0);
+    const stored = [...queueLog.messages.values()][0]!;
+    assert.equal(stored.status, 'processed');
+  });
+});
+
