@@ -139,6 +139,15 @@ describe('SMART standalone launch (authorisation code + PKCE) against nilecare_a
     assert.deepEqual(r.offered.sort(), ['launch/patient', 'openid', 'patient/*.rs']);
   });
 
+  it('no offline_access, no refresh token; an unticked offline_access is not granted either', async () => {
+    const a = await tokenFor(pat, 'launch/patient openid patient/Patient.rs');
+    assert.equal(a.status, 200);
+    assert.equal(a.body.refresh_token, undefined);
+    const b = await tokenFor(pat, SCOPE, { untick: ['offline_access'] });
+    assert.equal(b.body.refresh_token, undefined);
+    assert.ok(!String(b.body.scope).split(' ').includes('offline_access'));
+  });
+
   it('denying consent sends the app access_denied', async () => {
     const r = await launch(pat, SCOPE, { deny: true });
     assert.equal(r.redirect?.searchParams.get('error'), 'access_denied');
