@@ -141,6 +141,22 @@ describe('validateResource — profiles', () => {
     differential: { element: [{ id: 'Patient.identifier', path: 'Patient.identifier', min: 1 }] },
   };
 
+  it('checks a core profile (vital signs body weight) named in meta.profile', () => {
+    const weight = {
+      resourceType: 'Observation',
+      meta: { profile: ['http://hl7.org/fhir/StructureDefinition/bodyweight'] },
+      status: 'final',
+      category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'vital-signs' }] }],
+      code: { coding: [{ system: 'http://loinc.org', code: '29463-7' }] },
+      subject: { reference: 'Patient/p1' },
+      effectiveDateTime: '2026-11-25',
+      valueQuantity: { value: 70, unit: 'kg', system: 'http://unitsofmeasure.org', code: 'kg' },
+    };
+    assert.equal(hasErrors(validateResource(weight)), false, JSON.stringify(errors(validateResource(weight))));
+    const { subject: _subject, ...withoutSubject } = weight;
+    assert.ok(errors(validateResource(withoutSubject)).some((i) => /profile http:\/\/hl7.org\/fhir\/StructureDefinition\/bodyweight/.test(i.details?.text ?? '')));
+  });
+
   it('a declared profile that is not loaded is a warning, not an error', () => {
     const issues = validateResource({ resourceType: 'Patient', meta: { profile: ['http://example.org/unknown'] } });
     assert.equal(hasErrors(issues), false);
@@ -156,6 +172,8 @@ describe('validateResource — profiles', () => {
       assert.ok(hasErrors(asked));
       assert.equal(hasErrors(validateResource({ resourceType: 'Patient', identifier: [{ value: '1' }] }, { profiles: [profile.url] })), false);
       assert.ok(hasErrors(validateResource({ resourceType: 'Patient' }, { profiles: ['http://example.org/not-there'] })), 'an explicit unknown profile is an error');
+      const base = validateResource({ resourceType: 'Patient' }, { profiles: ['http://hl7.org/fhir/StructureDefinition/Patient'] });
+      assert.equal(hasErrors(base), false, 'the base definition as a profile is accepted');
     } finally {
       clearRegisteredConformance();
     }

@@ -22,7 +22,7 @@ import { checkJsonRules } from './json-rules.js';
 import { resolveExpression } from './expression-path.js';
 import { withoutRefutedInvariants } from './invariant-recheck.js';
 import { IssueList } from './issue-merge.js';
-import { validateJsonSchema } from './json-schema-validator.js';
+import { validateJsonSchema, warmUpJsonSchema } from './json-schema-validator.js';
 import { ensureDefinitions, findProfile, findQuestionnaire, globalProfilesFor } from './profile-registry.js';
 import { checkQuestionnaireResponse } from './questionnaire-rules.js';
 import { checkRequiredBindings } from './required-bindings.js';
@@ -64,6 +64,16 @@ export function validateResource(resource: unknown, options: ValidateResourceOpt
   return list.issues;
 }
 
+/**
+ * Loads the definitions and compiles the JSON-schema validators now (≈1–2 s), so that the first writes after
+ * start-up are not slow. Optional: everything is also done lazily on first use.
+ */
+export function warmUpValidation(resourceTypes?: string[]): void {
+  ensureDefinitions();
+  warmUpJsonSchema(resourceTypes);
+  validateResource({ resourceType: 'Patient', id: 'warm-up' });
+}
+
 /** True when any issue is an error or fatal (the resource must be rejected). */
 export function hasErrors(issues: readonly OperationOutcomeIssue[]): boolean {
   return issues.some((i) => i.severity === 'error' || i.severity === 'fatal');
@@ -76,6 +86,7 @@ function validateProfiles(resource: Resource, requested: string[], list: IssueLi
   ];
   const explicit = new Set(requested);
   for (const url of new Set([...declared, ...requested])) {
+    if (url.split('|')[0] === `http://hl7.org/fhir/StructureDefinition/${resource.resourceType}`) continue; // the base, already checked
     const profile = findProfile(url);
     if (!profile) {
       // A declared profile that is not loaded is only a warning: the resource is still checked against the
