@@ -5,12 +5,15 @@
  */
 import { Query } from 'mingo';
 import { DuplicateKeyError, type Doc, type Filter, type FindOptions, type IndexSpec, type Projection, type Update } from './doc-db.js';
+import { equalitiesOf, MemoryIndex } from './memory-index.js';
 
 export type Journal = (undo: () => void) => void;
 
 export class MemoryCollection {
   private readonly docs = new Map<string | number, Doc>();
   private readonly indexes = new Map<string, IndexSpec>();
+  /** Equality lookups per index (candidates only; mingo decides). */
+  private readonly lookups = new Map<string, MemoryIndex>();
   /** Per unique index: key → _id of the document holding it. */
   private readonly uniqueKeys = new Map<string, Map<string, string | number>>();
 
@@ -36,6 +39,11 @@ export class MemoryCollection {
       this.uniqueKeys.set(spec.name, keys);
     }
     this.indexes.set(spec.name, structuredClone(spec));
+    const lookup = new MemoryIndex(spec);
+    if (lookup.usable) {
+      for (const doc of this.docs.values()) lookup.add(doc);
+      this.lookups.set(spec.name, lookup);
+    }
   }
 
   insert(doc: Doc, journal?: Journal): void {
@@ -102,6 +110,15 @@ export class MemoryCollection {
     if (id && typeof id === 'object' && Object.keys(id).length === 1 && Array.isArray((id as { $in?: unknown[] }).$in)) {
       return pick([...new Set((id as { $in: unknown[] }).$in)]);
     }
+    if (this.lookups.size > 0) {
+      const eq = equalitiesOf(filter);
+      let best: Set<string | number> | undefined;
+      for (const index of this.lookups.values()) {
+        const ids = index.lookup(eq);
+        if (ids && (!best || ids.size < best.size)) best = ids;
+      }
+      if (best) return pick([...best]);
+    }
     return [...this.docs.values()];
   }
 
@@ -116,6 +133,7 @@ export class MemoryCollection {
 
   private put(doc: Doc): void {
     this.docs.set(doc._id, doc);
+    for (const index of this.lookups.values()) index.add(doc);
     for (const [name, keys] of this.uniqueKeys) keys.set(uniqueKey(this.indexes.get(name)!, doc), doc._id);
   }
 
@@ -123,6 +141,7 @@ export class MemoryCollection {
     const doc = this.docs.get(id);
     if (!doc) return;
     this.docs.delete(id);
+    for (const index of this.lookups.values()) index.remove(doc);
     for (const [name, keys] of this.uniqueKeys) {
       const key = uniqueKey(this.indexes.get(name)!, doc);
       if (keys.get(key) === id) keys.delete(key);
