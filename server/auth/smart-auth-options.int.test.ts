@@ -10,7 +10,7 @@ import express from 'express';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
 import { createSmartAuth, type SmartAuth } from './smart-auth.js';
 import { createAuthDbFixture, type AuthDbFixture } from './testing/auth-test-server.js';
-import { exchangeCode } from './testing/browser.js';
+import { authorizeUrl, Browser, exchangeCode, formAction, offeredScopes, pkce } from './testing/browser.js';
 
 describe('createSmartAuth options: keysDir across restarts, backend client with a JWKS URL, devDisableAuth', () => {
   let fx: AuthDbFixture;
@@ -79,6 +79,48 @@ describe('createSmartAuth options: keysDir across restarts, backend client with 
       assert.equal(p.who, 'client:exporter');
     } finally {
       await other.close();
+    }
+  });
+
+  it('two API nodes share one flow: authorize on A, sign in on B, consent on A, token on B', async () => {
+    current ??= await start();
+    const nodeB = await start();
+    const appB = express().use(nodeB.router);
+    const srvB: Server = await new Promise((r) => {
+      const x = appB.listen(0, '127.0.0.1', () => r(x));
+    });
+    const baseB = `http://127.0.0.1:${(srvB.address() as AddressInfo).port}`;
+    try {
+      const user = await fx.addUser({ username: 'twonodes', role: 'patient', fhirUser: 'Patient/p9' });
+      const redirect = 'http://127.0.0.1:9/cb';
+      await current.registerClient({ client_id: 'lb-app', client_name: 'LB app', redirect_uris: [redirect], token_endpoint_auth_method: 'none', scope: 'openid launch/patient patient/*.rs' });
+      const { verifier, challenge } = pkce();
+      const b = new Browser();
+      const onB = (u: string) => u.replace(base, baseB);
+      const loc = (r: Response, from: string) => new URL(r.headers.get('location')!, from).toString();
+      // A: authorize → interaction; B: login page and POST
+      const start1 = await b.request(authorizeUrl({ base, fhirBase: `${base}/fhir`, clientId: 'lb-app', redirectUri: redirect, scope: 'launch/patient openid patient/*.rs', challenge }));
+      const interaction = onB(loc(start1, base));
+      const loginPage = await (await b.request(interaction)).text();
+      const afterLogin = await b.request(new URL(formAction(loginPage), interaction).toString(), { form: { login: user.username, password: user.password } });
+      assert.equal(afterLogin.status, 303);
+      // A: resume → consent page; consent POST on A
+      const resume = await b.request(loc(afterLogin, base));
+      const consentUrl = loc(resume, base);
+      const consentPage = await (await b.request(consentUrl)).text();
+      const afterConsent = await b.request(new URL(formAction(consentPage), consentUrl).toString(), { form: { scope: offeredScopes(consentPage), decision: 'allow' } });
+      // B: final resume → redirect to the app with a code
+      const final = await b.request(onB(loc(afterConsent, base)));
+      const code = new URL(loc(final, baseB)).searchParams.get('code');
+      assert.ok(code, `no code: ${final.status} ${final.headers.get('location')}`);
+      const tok = await exchangeCode(baseB, { grant_type: 'authorization_code', code, redirect_uri: redirect, client_id: 'lb-app', code_verifier: verifier });
+      assert.equal(tok.status, 200, JSON.stringify(tok.body));
+      assert.equal(tok.body.patient, 'p9');
+      assert.equal((await current.authenticate(`Bearer ${String(tok.body.access_token)}`)).compartment, 'Patient/p9');
+    } finally {
+      await new Promise<void>((r) => srvB.close(() => r()));
+      srvB.closeAllConnections?.();
+      await nodeB.close();
     }
   });
 
