@@ -31,8 +31,8 @@ export function applyTransform(name: TransformName, ctx: TransformContext, v: V2
     case 'boolean': {
       const s = txt(ctx, v).toUpperCase();
       if (!s) return undefined;
-      if (s === 'Y' || s === 'TRUE' || s === '1') return true;
-      if (s === 'N' || s === 'FALSE' || s === '0') return false;
+      if (s === 'Y' || s === 'YES' || s === 'TRUE' || s === '1') return true;
+      if (s === 'N' || s === 'NO' || s === 'FALSE' || s === '0') return false;
       return fail(ctx, `${JSON.stringify(s)} is not Y or N`);
     }
     case 'integer':
