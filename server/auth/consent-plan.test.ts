@@ -31,6 +31,12 @@ describe('planConsent', () => {
     assert.ok(r.plan.offered.includes('launch') && r.plan.offered.includes('launch/encounter'));
   });
 
+  it('a launch bound to one user cannot be completed by another', () => {
+    const launch = { patient: 'p9', userId: 'u1' };
+    assert.equal(planConsent({ requestedScope: 'launch patient/*.rs', clientScope: CLIENT, role: 'doctor', fhirUser: 'Practitioner/d2', userId: 'u2', launchParam: 'L', launch }).ok, false);
+    assert.equal(planConsent({ requestedScope: 'launch patient/*.rs', clientScope: CLIENT, role: 'doctor', fhirUser: 'Practitioner/d1', userId: 'u1', launchParam: 'L', launch }).ok, true);
+  });
+
   it('refuses an unknown launch and a patient launching into someone else', () => {
     assert.deepEqual(planConsent({ requestedScope: 'launch', clientScope: CLIENT, role: 'doctor', fhirUser: 'Practitioner/d1', launchParam: 'nope' }).ok, false);
     const r = planConsent({ requestedScope: 'launch patient/*.rs', clientScope: CLIENT, role: 'patient', fhirUser: 'Patient/p1', launchParam: 'L', launch: { patient: 'p2' } });

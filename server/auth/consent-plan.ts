@@ -27,6 +27,8 @@ export function planConsent(input: {
   clientScope: string | undefined;
   role: string;
   fhirUser: string;
+  /** auth_users.id of the person consenting. */
+  userId?: string;
   /** The `launch` parameter was sent (EHR launch) … */
   launchParam?: string;
   /** … and resolved to this context (undefined: unknown or expired). */
@@ -37,6 +39,7 @@ export function planConsent(input: {
   const ownPatient = input.fhirUser.startsWith('Patient/') ? input.fhirUser.slice('Patient/'.length) : undefined;
 
   if (input.launchParam !== undefined && !input.launch) return { ok: false, error: 'The launch context is unknown or has expired. Launch the app again from NileCare.' };
+  if (input.launch?.userId && input.launch.userId !== input.userId) return { ok: false, error: 'This launch was started by another user.' };
   if (input.launch && input.role === 'patient' && input.launch.patient && input.launch.patient !== ownPatient) {
     return { ok: false, error: 'This launch is for another patient.' };
   }

@@ -11,8 +11,10 @@ export interface LaunchContext {
   readonly encounter?: string;
   /** SMART fhirContext entries, e.g. [{ reference: 'ServiceRequest/1' }]. */
   readonly fhirContext?: ReadonlyArray<{ reference?: string; canonical?: string; type?: string; role?: string }>;
-  /** Who created the launch (EHR user). */
+  /** Who created the launch (EHR user), for the record. */
   readonly createdBy?: string;
+  /** auth_users.id of the EHR user: when set, only this user can complete the launch. */
+  readonly userId?: string;
 }
 
 export interface GrantContext {

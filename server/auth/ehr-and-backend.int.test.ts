@@ -73,7 +73,10 @@ describe('EHR launch and backend services (client_credentials + private_key_jwt)
     const { launch } = (await (await createLaunch(String(ehr.body.access_token), { patient: 'p99' })).json()) as { launch: string };
     const other = await userToken(pat, 'launch openid patient/*.rs', launch);
     assert.equal(other.status, 0);
-    assert.match(String(other.body.html), /another patient/);
+    assert.match(String(other.body.html), /another user|another patient/);
+    const byAdmin = await userToken(admin, 'launch openid patient/*.rs', launch);
+    assert.equal(byAdmin.status, 0);
+    assert.match(String(byAdmin.body.html), /started by another user/, 'a launch is bound to the EHR user who created it');
     const own = await userToken(pat, 'launch/patient openid patient/*.rs');
     assert.equal((await createLaunch(String(own.body.access_token), { patient: 'p3' })).status, 403);
     assert.equal((await createLaunch(String(ehr.body.access_token), { patient: '../x' })).status, 400);

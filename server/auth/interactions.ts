@@ -100,6 +100,7 @@ export function interactionRouter(d: InteractionDeps): Router {
       clientScope: smartScopeOf(client),
       role: user.role,
       fhirUser,
+      userId: user.id,
       ...(launchParam !== undefined ? { launchParam } : {}),
       ...(launch ? { launch } : {}),
     });

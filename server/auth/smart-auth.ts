@@ -205,6 +205,7 @@ export async function createSmartAuth(options: SmartAuthOptions): Promise<SmartA
         ...(typeof body.encounter === 'string' ? { encounter: body.encounter } : {}),
         ...(Array.isArray(fhirContext) ? { fhirContext: fhirContext.map((x: { reference: string }) => ({ reference: x.reference })) } : {}),
         createdBy: policy.who,
+        ...(policy.userId ? { userId: policy.userId } : {}),
       });
       await sink.audit({ action: 'launch', outcome: 'success', policy, ...(req.ip ? { ip: req.ip } : {}), detail: `patient=${String(body.patient ?? '')}` });
       res.status(201).json({ launch });
