@@ -196,6 +196,6 @@ export function buildProvider(d: ProviderDeps): Provider {
     };
   }
   const provider = new Provider(d.issuer, configuration);
-  provider.proxy = true;
+  provider.proxy = false; // smart-auth.ts turns it on only with trustProxy
   return provider;
 }
