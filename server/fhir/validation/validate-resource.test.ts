@@ -157,6 +157,20 @@ describe('validateResource — profiles', () => {
     assert.ok(errors(validateResource(withoutSubject)).some((i) => /profile http:\/\/hl7.org\/fhir\/StructureDefinition\/bodyweight/.test(i.details?.text ?? '')));
   });
 
+  it('checks the NileCare profiles kept in profiles/ (Patient demographics, Claim total in SDG)', () => {
+    const patient = { resourceType: 'Patient', meta: { profile: ['http://nilecare.sd/fhir/StructureDefinition/nilecare-patient'] }, name: [{ family: 'Osman' }] };
+    assert.ok(at(validateResource(patient), 'Patient.identifier').length > 0);
+    const complete = { ...patient, identifier: [{ system: 'urn:nilecare:mrn', value: 'KH-1' }], gender: 'female', birthDate: '1990-01-01' };
+    assert.equal(hasErrors(validateResource(complete)), false);
+    const claim = {
+      resourceType: 'Claim', meta: { profile: ['http://nilecare.sd/fhir/StructureDefinition/nilecare-claim'] }, status: 'active', type: { text: 'institutional' },
+      use: 'claim', patient: { reference: 'Patient/1' }, created: '2026-11-25', provider: { reference: 'Organization/1' }, priority: { text: 'normal' },
+      insurance: [{ sequence: 1, focal: true, coverage: { reference: 'Coverage/1' } }],
+    };
+    assert.equal(hasErrors(validateResource({ ...claim, total: { value: 1200, currency: 'SDG' } })), false);
+    assertErrorAt({ ...claim, total: { value: 1200, currency: 'USD' } }, 'Claim.total.currency');
+  });
+
   it('a declared profile that is not loaded is a warning, not an error', () => {
     const issues = validateResource({ resourceType: 'Patient', meta: { profile: ['http://example.org/unknown'] } });
     assert.equal(hasErrors(issues), false);
