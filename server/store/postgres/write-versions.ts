@@ -1,5 +1,5 @@
 /**
- * write(): one transaction per batch. Compare-and-set on fhir_resource (insert for version 1,
+ * write(): one statement for a single version, one transaction for a batch. Compare-and-set on fhir_resource (insert for version 1,
  * update guarded by `version_id = N - 1` otherwise), then history, index rows and the outbox row.
  */
 import { VersionConflictError, type VersionWrite } from '../resource-store.js';
@@ -26,8 +26,8 @@ const UPDATE_CURRENT = {
  * Outbox rows, unsequenced (changes.ts gives them their seq after commit): no lock on the write path,
  * so that concurrent commits share their WAL flushes (group commit). Same arrays as the history rows.
  */
-const CHANGE_ROWS = `c AS (INSERT INTO fhir_change (resource_type, resource_id, version_id, deleted, last_updated)
-  SELECT u.rt, u.id, u.v, u.d, u.lu FROM ${VERSION_ARRAYS} WITH ORDINALITY AS u(rt, id, v, lu, ms, d, c, n) ORDER BY u.n)`;
+const changeRows = (gate: string) => `c AS (INSERT INTO fhir_change (resource_type, resource_id, version_id, deleted, last_updated)
+  SELECT u.rt, u.id, u.v, u.d, u.lu FROM ${VERSION_ARRAYS} WITH ORDINALITY AS u(rt, id, v, lu, ms, d, c, n) WHERE ${gate} ORDER BY u.n)`;
 
 export async function writeVersions(client: SqlClient, writes: VersionWrite[]): Promise<void> {
   if (writes.length === 0) return;
@@ -35,11 +35,24 @@ export async function writeVersions(client: SqlClient, writes: VersionWrite[]): 
     if (!Number.isInteger(w.versionId) || w.versionId < 1) throw new VersionConflictError(w.resourceType, w.id, w.versionId);
     if (Number.isNaN(Date.parse(w.lastUpdated))) throw new TypeError(`lastUpdated is not an instant: ${w.lastUpdated}`);
   }
+  if (writes.length === 1) return writeOne(client, writes[0]!);
   const keys = new Set(writes.map((w) => `${w.resourceType}/${w.id}`));
   await client.transaction(async (tx) => {
     if (keys.size === writes.length) await applyBatch(tx, writes);
     else for (const w of writes) await applyBatch(tx, [w]); // the same resource twice: in order
   });
+}
+
+/**
+ * The common case, one version: a single autocommit statement (one round trip). Every other
+ * sub-statement is gated on the compare-and-set having succeeded, so a losing writer changes nothing;
+ * the CAS row lock (or the unique index, for creates) orders writers of the same resource.
+ */
+async function writeOne(client: SqlClient, write: VersionWrite): Promise<void> {
+  const cas = write.versionId === 1 ? CREATE_CURRENT : UPDATE_CURRENT;
+  const { text, values } = rowsStatement([write], write.versionId > 1 ? [write] : [], cas.text);
+  const { rows } = await client.query<{ pass: boolean }>({ name: statementName(text), text, values });
+  if (rows[0]?.pass !== true) throw new VersionConflictError(write.resourceType, write.id, write.versionId);
 }
 
 async function applyBatch(tx: SqlExecutor, writes: VersionWrite[]): Promise<void> {
@@ -77,11 +90,13 @@ function versionArrays(writes: VersionWrite[]): unknown[] {
  * sub-statements of a WITH share one snapshot, so the deletes do not see the new rows) and the new
  * index rows of every side table.
  */
-function rowsStatement(writes: VersionWrite[], updates: VersionWrite[]): { text: string; values: unknown[] } {
+function rowsStatement(writes: VersionWrite[], updates: VersionWrite[], casText?: string): { text: string; values: unknown[] } {
   const values: unknown[] = versionArrays(writes);
+  const gate = casText ? '(SELECT pass FROM ok)' : 'TRUE';
   const parts = [
-    `h AS (INSERT INTO fhir_history (resource_type, id, version_id, last_updated, last_updated_ms, deleted, content) SELECT * FROM ${VERSION_ARRAYS})`,
-    CHANGE_ROWS,
+    ...(casText ? [`cas AS (${casText})`, `ok AS MATERIALIZED (SELECT count(*) = ${writes.length} AS pass FROM cas)`] : []),
+    `h AS (INSERT INTO fhir_history (resource_type, id, version_id, last_updated, last_updated_ms, deleted, content) SELECT * FROM ${VERSION_ARRAYS} WHERE ${gate})`,
+    changeRows(gate),
   ];
   const bind = (value: unknown, type: string): string => {
     values.push(value);
@@ -91,7 +106,7 @@ function rowsStatement(writes: VersionWrite[], updates: VersionWrite[]): { text:
     const types = bind(updates.map((w) => w.resourceType), 'text');
     const ids = bind(updates.map((w) => w.id), 'text');
     INDEX_TABLES.forEach((table, i) => {
-      parts.push(`d${i} AS (DELETE FROM ${table} t USING unnest(${types}, ${ids}) AS k(rt, id) WHERE t.resource_type = k.rt AND t.resource_id = k.id)`);
+      parts.push(`d${i} AS (DELETE FROM ${table} t USING unnest(${types}, ${ids}) AS k(rt, id) WHERE t.resource_type = k.rt AND t.resource_id = k.id AND ${gate})`);
     });
   }
   const rows = batchRows(writes);
@@ -99,13 +114,13 @@ function rowsStatement(writes: VersionWrite[], updates: VersionWrite[]): { text:
     const columns = SIDE_COLUMNS[table as SideTable];
     const arrays = [bind(t.types, 'text'), bind(t.ids, 'text'), bind(t.params, 'text'), bind(t.tuples, 'int'), ...columns.map((col, i) => bind(t.columns[i], col.type))];
     const names = ['resource_type', 'resource_id', 'param', 'tuple', ...columns.map((col) => col.name)];
-    parts.push(`i_${table} AS (INSERT INTO ${table} (${names.join(', ')}) SELECT * FROM unnest(${arrays.join(', ')}))`);
+    parts.push(`i_${table} AS (INSERT INTO ${table} (${names.join(', ')}) SELECT * FROM unnest(${arrays.join(', ')}) WHERE ${gate})`);
   }
   if (rows.compartments.refs.length > 0) {
     const { types, ids, refs } = rows.compartments;
-    parts.push(`i_compartment AS (INSERT INTO fhir_compartment (resource_type, resource_id, ref) SELECT * FROM unnest(${bind(types, 'text')}, ${bind(ids, 'text')}, ${bind(refs, 'text')}))`);
+    parts.push(`i_compartment AS (INSERT INTO fhir_compartment (resource_type, resource_id, ref) SELECT * FROM unnest(${bind(types, 'text')}, ${bind(ids, 'text')}, ${bind(refs, 'text')}) WHERE ${gate})`);
   }
-  return { text: `WITH ${parts.join(',\n')} SELECT 1`, values };
+  return { text: `WITH ${parts.join(',\n')} SELECT ${gate} AS pass`, values };
 }
 
 /** The row statement's text depends only on which tables it touches: a small set of prepared names. */
