@@ -30,12 +30,6 @@ const schema = z
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .superRefine((env, ctx) => {
-    if (env.NILECARE_STORE === 'postgres' && !env.DATABASE_URL) {
-      ctx.addIssue({ code: 'custom', path: ['DATABASE_URL'], message: 'is required when NILECARE_STORE=postgres (e.g. postgres://user@host:5432/fhir)' });
-    }
-    if (env.NILECARE_STORE === 'mongo' && !env.MONGODB_URL) {
-      ctx.addIssue({ code: 'custom', path: ['MONGODB_URL'], message: 'is required when NILECARE_STORE=mongo (a replica set, e.g. mongodb://host:27017/?replicaSet=rs0)' });
-    }
     if (env.DEFAULT_PAGE_SIZE > env.MAX_PAGE_SIZE) {
       ctx.addIssue({ code: 'custom', path: ['DEFAULT_PAGE_SIZE'], message: 'must not exceed MAX_PAGE_SIZE' });
     }
@@ -67,11 +61,22 @@ export class ConfigError extends Error {
   }
 }
 
+/** Checked on the raw environment so they are reported together with any other problem. */
+function storeProblems(env: NodeJS.ProcessEnv): string[] {
+  const problems: string[] = [];
+  if (env.NILECARE_STORE === 'postgres' && !env.DATABASE_URL) {
+    problems.push('DATABASE_URL: is required when NILECARE_STORE=postgres (e.g. postgres://user@host:5432/fhir)');
+  }
+  if (env.NILECARE_STORE === 'mongo' && !env.MONGODB_URL) {
+    problems.push('MONGODB_URL: is required when NILECARE_STORE=mongo (a replica set, e.g. mongodb://host:27017/?replicaSet=rs0)');
+  }
+  return problems;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = schema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(environment)'}: ${i.message}`));
-  }
+  const problems = [...(parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.') || '(environment)'}: ${i.message}`)), ...storeProblems(env)];
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
   const store: Config['store'] =
     e.NILECARE_STORE === 'postgres'

@@ -195,7 +195,7 @@ export function describeTransactions(label: string, factory: StoreFactory, optio
       assert.equal(updated.status, 200);
       assert.equal(updated.body.id, first.body.id);
       assert.equal(updated.body.meta.versionId, '2');
-      const createdByUpdate = await server.fhir(`/Patient?identifier=${encodeURIComponent('http://nilecare.sd/mrn|NEW-' + Date.now())}`, { method: 'PUT', body: { ...body, identifier: [] } });
+      const createdByUpdate = await server.fhir(`/Patient?identifier=${encodeURIComponent('http://nilecare.sd/mrn|NEW-' + Date.now())}`, { method: 'PUT', body: { resourceType: 'Patient', name: [{ family: 'CreatedByConditionalUpdate' }] } });
       assert.equal(createdByUpdate.status, 201);
       // two resources now share a family name: criteria matching both are refused
       await server.fhir('/Patient', { method: 'POST', body: { resourceType: 'Patient', name: [{ family: 'Twin' }] } });

@@ -1,0 +1,32 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { ConfigError, loadConfig } from './config.js';
+
+describe('configuration from the environment', () => {
+  it('defaults to the embedded store with a local data folder and SMART on', () => {
+    const config = loadConfig({});
+    assert.deepEqual(config.store, { kind: 'pglite', dataDir: './data/pglite' });
+    assert.equal(config.baseUrl, 'http://127.0.0.1:8080/fhir');
+    assert.equal(config.auth.mode, 'smart');
+    assert.equal(config.limits.maxPageSize, 1000);
+  });
+
+  it('reads the PostgreSQL and Mongo choices with their URLs', () => {
+    assert.deepEqual(loadConfig({ NILECARE_STORE: 'postgres', DATABASE_URL: 'postgres://u@h:5432/f' }).store, { kind: 'postgres', url: 'postgres://u@h:5432/f', poolSize: 10 });
+    assert.equal(loadConfig({ NILECARE_STORE: 'mongo', MONGODB_URL: 'mongodb://m:27017/?replicaSet=rs0' }).store.kind, 'mongo');
+    assert.equal(loadConfig({ BASE_URL: 'https://fhir.nilecare.sd/fhir/' }).baseUrl, 'https://fhir.nilecare.sd/fhir');
+  });
+
+  it('reports every problem at once, naming the variables', () => {
+    try {
+      loadConfig({ NILECARE_STORE: 'mongo', PORT: '99999', NILECARE_AUTH: 'off', MAX_PAGE_SIZE: 'lots' });
+      assert.fail('should have thrown');
+    } catch (error) {
+      assert.ok(error instanceof ConfigError);
+      const text = error.message;
+      for (const name of ['MONGODB_URL', 'PORT', 'NILECARE_AUTH', 'MAX_PAGE_SIZE']) assert.match(text, new RegExp(name));
+    }
+    assert.throws(() => loadConfig({ NILECARE_STORE: 'sqlite' }), /NILECARE_STORE/);
+    assert.throws(() => loadConfig({ DEFAULT_PAGE_SIZE: '500', MAX_PAGE_SIZE: '100' }), /DEFAULT_PAGE_SIZE/);
+  });
+});

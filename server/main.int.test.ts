@@ -1,0 +1,96 @@
+/**
+ * The server as `npm start` runs it: a real process on the embedded PGlite store. Data survives a restart,
+ * SIGTERM lets in-flight requests finish, and bad configuration stops it with a clear message.
+ */
+import { describe, it, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'nilecare-main-'));
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function start(env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+    env: { ...process.env, LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let text = '';
+  child.stdout!.on('data', (d) => (text += d));
+  child.stderr!.on('data', (d) => (text += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, output: () => text, exited };
+}
+
+async function waitReady(base: string, output: () => string): Promise<void> {
+  for (let i = 0; i < 1800; i++) {
+    try {
+      if ((await fetch(`${base}/readyz`)).status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`server did not become ready:\n${output()}`);
+}
+
+describe('npm start: the server process on the embedded store', () => {
+  after(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('keeps data across a restart and finishes in-flight requests on SIGTERM', async () => {
+    const port = await freePort();
+    const env = { PORT: String(port), PGLITE_DATA_DIR: dataDir, NILECARE_AUTH: 'disabled', EXPORT_DIR: join(dataDir, 'exports') };
+    const base = `http://127.0.0.1:${port}`;
+    const first = start(env);
+    await waitReady(base, first.output);
+    assert.match(first.output(), /AUTHORISATION IS DISABLED/, 'the development setting is announced');
+    const created = await fetch(`${base}/fhir/Patient`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/fhir+json' },
+      body: JSON.stringify({ resourceType: 'Patient', name: [{ family: 'Durable' }] }),
+    });
+    assert.equal(created.status, 201);
+    const { id } = (await created.json()) as { id: string };
+
+    const inFlight = fetch(`${base}/fhir/Patient`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/fhir+json' },
+      body: JSON.stringify({ resourceType: 'Patient', name: [{ family: 'InFlight' }] }),
+    });
+    await new Promise((r) => setTimeout(r, 5));
+    first.child.kill('SIGTERM');
+    const answered = await inFlight;
+    assert.equal(answered.status, 201, 'the request that was running when SIGTERM came was answered');
+    const inFlightId = ((await answered.json()) as { id: string }).id;
+    assert.equal(await first.exited, 0);
+    assert.match(first.output(), /stopped/);
+
+    const second = start(env);
+    await waitReady(base, second.output);
+    const read = await fetch(`${base}/fhir/Patient/${id}`);
+    assert.equal(read.status, 200);
+    assert.equal(((await read.json()) as { name: Array<{ family: string }> }).name[0]!.family, 'Durable');
+    assert.equal((await fetch(`${base}/fhir/Patient/${inFlightId}`)).status, 200, 'the in-flight write was durable');
+    second.child.kill('SIGTERM');
+    assert.equal(await second.exited, 0);
+  });
+
+  it('refuses to start on bad configuration, naming the variable', async () => {
+    const bad = start({ NILECARE_STORE: 'postgres', PORT: 'eighty' });
+    const code = await bad.exited;
+    assert.equal(code, 2);
+    assert.match(bad.output(), /DATABASE_URL/);
+    assert.match(bad.output(), /PORT/);
+  });
+});
