@@ -100,6 +100,21 @@ ${items}
   );
 }
 
+/** `form` is oidc-provider's own hidden form (id op.logoutForm), trusted markup. */
+export function logoutPage(form: string, host: string): string {
+  return page(
+    'Sign out',
+    `<h1>Sign out of NileCare at ${escapeHtml(host)}?</h1>
+${form}
+<button autofocus type="submit" form="op.logoutForm" value="yes" name="logout">Yes, sign me out</button>
+<button type="submit" form="op.logoutForm">No, stay signed in</button>`,
+  );
+}
+
+export function loggedOutPage(clientName?: string): string {
+  return page('Signed out', `<h1>You are signed out</h1><p>${clientName ? `You have signed out of ${escapeHtml(clientName)}.` : 'You have signed out.'}</p>`);
+}
+
 export function errorPage(title: string, message: string): string {
   return page(title, `<h1>${escapeHtml(title)}</h1><p class="error" role="alert">${escapeHtml(message)}</p>`);
 }

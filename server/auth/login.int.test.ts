@@ -107,6 +107,17 @@ describe('login page: passwords, lockout, TOTP, inactive accounts, audit trail',
     assert.ok(t.auditEvents.some((e) => e.outcome === '4' && e.subtype?.[0]?.code === 'authenticate'), 'the 401 is an AuditEvent with outcome 4');
   });
 
+  it('offers a sign-out page of its own (no third-party resources)', async () => {
+    const u = await t.addUser({ username: 'leaving', role: 'doctor' });
+    const b = new Browser();
+    await signInAndConsent(b, url(), REDIRECT, { login: u.username, password: u.password });
+    const res = await b.request(`${t.base}/auth/logout`);
+    assert.equal(res.status, 200);
+    const html = await res.text();
+    assert.match(html, /Sign out of NileCare/);
+    assert.ok(!/googleapis|https?:\/\/(?!127\.0\.0\.1)/.test(html.replace(/action="[^"]*"/g, '')), 'no external resources');
+  });
+
   // Last in this file: it throttles the test client's address.
   it('slows down guessing across accounts from one address (HTTP 429)', async () => {
     const [[seen]] = await t.db.query<RowDataPacket[]>('SELECT ip_address FROM auth_login_attempts WHERE ip_address IS NOT NULL LIMIT 1');

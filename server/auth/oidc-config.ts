@@ -5,7 +5,7 @@
  */
 import Provider, { errors, type Adapter, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { smartScopeOf } from './clients.js';
-import { errorPage } from './html.js';
+import { errorPage, loggedOutPage, logoutPage } from './html.js';
 import { fhirUserOf } from './login.js';
 import type { ContextStore } from './context-store.js';
 import type { KeyMaterial } from './signing-keys.js';
@@ -108,7 +108,18 @@ export function buildProvider(d: ProviderDeps): Provider {
       introspection: { enabled: true },
       revocation: { enabled: true },
       userinfo: { enabled: true },
-      rpInitiatedLogout: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        async logoutSource(ctx, form) {
+          ctx.type = 'html';
+          ctx.body = logoutPage(form, ctx.host);
+        },
+        async postLogoutSuccessSource(ctx) {
+          ctx.type = 'html';
+          const client = ctx.oidc.client;
+          ctx.body = loggedOutPage(client ? String(client.clientName ?? client.clientId) : undefined);
+        },
+      },
       resourceIndicators: {
         enabled: true,
         defaultResource: () => d.fhirBaseUrl,
