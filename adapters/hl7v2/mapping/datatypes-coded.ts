@@ -24,7 +24,9 @@ export function cweToCodeableConcept(ctx: TransformContext, v: V2Value): Codeabl
   const alternate = codingAt(ctx, v, 4);
   const mapped = tableCoding(ctx, txt(ctx, v, 1));
   const coding = [mapped, primary, alternate].filter((c): c is Coding => !!c);
-  const text = txt(ctx, v, 9) || txt(ctx, v, 2) || undefined;
+  // IG CWE[CodeableConcept]: CWE.9 (original text) → text; CWE.2 is the coding's display, used as text only
+  // when there is no code at all.
+  const text = txt(ctx, v, 9) || (coding.length === 0 ? txt(ctx, v, 2) : '') || undefined;
   if (coding.length === 0 && !text) return undefined;
   return compact<CodeableConcept>({ coding, text });
 }
