@@ -1,0 +1,83 @@
+/** Request figures over HTTP: create (sequential and concurrent), read by id, and the common searches. */
+import { timed, type LatencySummary } from './stats.js';
+import type { PatientSample } from './load-data.js';
+
+const JSON_HEADERS = { accept: 'application/fhir+json' } as const;
+
+async function expectOk(res: Response, what: string): Promise<any> {
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${what} answered ${res.status}: ${text.slice(0, 300)}`);
+  return JSON.parse(text);
+}
+
+function newPatient(i: number) {
+  return JSON.stringify({
+    resourceType: 'Patient',
+    identifier: [{ system: 'urn:nilecare:bench', value: `B-${process.pid}-${i}-${Date.now()}` }],
+    name: [{ family: `Bench${i % 997}`, given: ['Amna', 'Osman'] }],
+    gender: i % 2 ? 'female' : 'male',
+    birthDate: `19${50 + (i % 50)}-0${1 + (i % 9)}-1${i % 10}`,
+    address: [{ city: 'Khartoum', country: 'SD' }],
+  });
+}
+
+export type CreateFigures = { sequential: LatencySummary; concurrent: LatencySummary; ids: string[] };
+
+export async function measureCreates(baseUrl: string, count: number, concurrency: number): Promise<CreateFigures> {
+  const ids: string[] = [];
+  const create = async (i: number) => {
+    const res = await fetch(`${baseUrl}/fhir/Patient`, { method: 'POST', headers: { ...JSON_HEADERS, 'content-type': 'application/fhir+json' }, body: newPatient(i) });
+    const body = await expectOk(res, 'create Patient');
+    if (res.status !== 201 || typeof body.id !== 'string') throw new Error(`create Patient answered ${res.status} without an id`);
+    ids.push(body.id);
+  };
+  const sequentialCount = Math.max(10, Math.round(count / 3));
+  const sequential = await timed(sequentialCount, 1, create);
+  const concurrent = await timed(count, concurrency, (i) => create(sequentialCount + i));
+  return { sequential, concurrent, ids };
+}
+
+export async function measureReads(baseUrl: string, ids: string[], count: number): Promise<LatencySummary> {
+  // Warm-up pass (connection, plan cache), then the measured sequential reads.
+  for (const id of ids.slice(0, 10)) await expectOk(await fetch(`${baseUrl}/fhir/Patient/${id}`, { headers: JSON_HEADERS }), 'read');
+  return timed(count, 1, async (i) => {
+    const id = ids[(i * 7919) % ids.length]!;
+    const body = await expectOk(await fetch(`${baseUrl}/fhir/Patient/${id}`, { headers: JSON_HEADERS }), 'read Patient');
+    if (body.id !== id) throw new Error(`read Patient/${id} returned ${body.id}`);
+  });
+}
+
+export const SEARCHES = {
+  patientByName: (s: PatientSample) => `Patient?name=${encodeURIComponent(s.family)}`,
+  observationByPatientCodeDate: (s: PatientSample) => {
+    const year = Number(s.observation!.date.slice(0, 4));
+    return `Observation?patient=${s.id}&code=${encodeURIComponent(s.observation!.code)}&date=ge${year - 1}-01-01&date=lt${year + 2}-01-01`;
+  },
+  encounterByPatientSortedByDate: (s: PatientSample) => `Encounter?patient=${s.id}&_sort=-date`,
+  chainedEncounterBySubjectName: (s: PatientSample) => `Encounter?subject:Patient.name=${encodeURIComponent(s.family)}`,
+  includeEncounterParticipants: (s: PatientSample) => `Encounter?patient=${s.id}&_include=Encounter:participant`,
+} as const;
+export type SearchName = keyof typeof SEARCHES;
+
+export type SearchFigure = LatencySummary & { meanMatches: number; example: string };
+
+/** Each search over a rotation of sampled patients: one warm-up pass, then `count` sequential requests. */
+export async function measureSearches(baseUrl: string, samples: PatientSample[], count: number): Promise<Record<SearchName, SearchFigure>> {
+  const out = {} as Record<SearchName, SearchFigure>;
+  const withFamily = samples.filter((s) => s.family);
+  const withObservation = samples.filter((s) => s.observation);
+  for (const name of Object.keys(SEARCHES) as SearchName[]) {
+    const pool = name === 'observationByPatientCodeDate' ? withObservation : name.includes('Name') ? withFamily : samples;
+    if (pool.length === 0) throw new Error(`no sample patients for search ${name}`);
+    const pick = (i: number) => pool[(i * 7919) % pool.length]!;
+    const url = (i: number) => `${baseUrl}/fhir/${SEARCHES[name](pick(i))}`;
+    let matches = 0;
+    for (let i = 0; i < Math.min(5, count); i++) await expectOk(await fetch(url(i + count), { headers: JSON_HEADERS }), name);
+    const summary = await timed(count, 1, async (i) => {
+      const body = await expectOk(await fetch(url(i), { headers: JSON_HEADERS }), `search ${name}`);
+      matches += (body.entry ?? []).filter((e: any) => e.search?.mode !== 'include').length;
+    });
+    out[name] = { ...summary, meanMatches: Math.round((matches / count) * 10) / 10, example: SEARCHES[name](pick(0)) };
+  }
+  return out;
+}

@@ -1,0 +1,118 @@
+/**
+ * `npm run bench`: starts the server (its own process, as `npm start` does) on a fresh database of the chosen store,
+ * loads Synthea, scales the database up, drives it over HTTP and MLLP from this process with bounded concurrency on
+ * 127.0.0.1, and prints one JSON object of figures on stdout (progress goes to stderr). See bench/README.md.
+ * Usage: npm run bench -- [--store pglite|postgres|mongo] [--resources 1000000] [--concurrency 16] [--quick]
+ */
+import { availableParallelism, loadavg } from 'node:os';
+import { OptionError, parseOptions, type BenchOptions } from './options.js';
+import { freshDatabase, startServer, type ServerProcess } from './server-process.js';
+import { syntheaPresent } from './synthea-data.js';
+import { ingestSynthea, scaleUp, type IngestResult, type PatientSample } from './load-data.js';
+import { measureCreates, measureReads, measureSearches, type CreateFigures } from './http-figures.js';
+import { measureHl7 } from './hl7-figure.js';
+import { atLeast, atMost, info, latencyDetail, TARGETS, type Figure } from './figures.js';
+
+const log = (line: string) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`);
+
+type Output = { context: Record<string, unknown>; figures: Record<string, Figure | null>; errors: Record<string, string> };
+
+async function phase<T>(out: Output, name: string, fn: () => Promise<T>): Promise<T | undefined> {
+  log(`${name} …`);
+  const t0 = performance.now();
+  try {
+    const result = await fn();
+    log(`${name} done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    return result;
+  } catch (error) {
+    out.errors[name] = (error as Error)?.message ?? String(error);
+    log(`${name} FAILED: ${out.errors[name]}`);
+    return undefined;
+  }
+}
+
+async function bench(options: BenchOptions, out: Output, server: ServerProcess): Promise<void> {
+  const { baseUrl } = server;
+  let resources = 0;
+  let samples: PatientSample[] = [];
+
+  const ingest: IngestResult | undefined = await phase(out, 'ingest', () => ingestSynthea(baseUrl, options.loadConcurrency, options.quick ? 2 : undefined));
+  out.figures['ingest'] = ingest ? atLeast(ingest.perSecond, TARGETS.ingestPerSecond, 'resources/s', { resources: ingest.resources, seconds: ingest.seconds, bundles: ingest.bundles, concurrency: options.loadConcurrency }) : null;
+  if (ingest) {
+    resources += ingest.resources;
+    samples = ingest.samples;
+  }
+
+  const scale = await phase(out, `scale to ${options.resources.toLocaleString('en')} resources`, () => scaleUp(baseUrl, options.resources - resources, options.loadConcurrency, log));
+  if (scale) {
+    resources += scale.resources;
+    samples = [...samples, ...scale.samples];
+    out.figures['scaleLoad'] = info(scale.perSecond, 'resources/s', { resources: scale.resources, seconds: scale.seconds, transactions: scale.transactions, concurrency: options.loadConcurrency });
+  } else out.figures['scaleLoad'] = null;
+
+  const creates: CreateFigures | undefined = await phase(out, 'creates', () => measureCreates(baseUrl, options.creates, options.concurrency));
+  out.figures['createSequential'] = creates ? info(creates.sequential.perSecond, 'requests/s', latencyDetail(creates.sequential)) : null;
+  out.figures['createConcurrent'] = creates ? atLeast(creates.concurrent.perSecond, TARGETS.concurrentCreatesPerSecond, 'requests/s', { ...latencyDetail(creates.concurrent), clients: options.concurrency }) : null;
+  if (creates) resources += creates.ids.length;
+
+  const reads = creates ? await phase(out, 'reads', () => measureReads(baseUrl, creates.ids, options.samples)) : undefined;
+  out.figures['readById'] = reads ? atMost(reads.p50, TARGETS.readP50Ms, 'ms p50', latencyDetail(reads)) : null;
+
+  const searches = await phase(out, 'searches', () => measureSearches(baseUrl, samples, options.samples));
+  for (const name of ['patientByName', 'observationByPatientCodeDate', 'encounterByPatientSortedByDate', 'chainedEncounterBySubjectName', 'includeEncounterParticipants'] as const) {
+    const s = searches?.[name];
+    out.figures[`search.${name}`] = s ? atMost(s.p50, TARGETS.searchP50Ms, 'ms p50', { ...latencyDetail(s), meanMatches: s.meanMatches, example: s.example }) : null;
+  }
+
+  const hl7 = options.hl7Messages > 0 ? await phase(out, 'hl7', () => measureHl7(`${baseUrl}/fhir`, options.hl7Messages, options.concurrency)) : undefined;
+  if (hl7 && !('skipped' in hl7)) {
+    out.figures['hl7'] = atLeast(hl7.perSecond, TARGETS.hl7PerSecond, 'messages/s', { ...latencyDetail(hl7), connections: options.concurrency, accepted: hl7.messagesAccepted, ...(hl7.firstRejection ? { firstRejection: hl7.firstRejection } : {}), corpusOruR01: hl7.corpusMessages, usableOruR01: hl7.usable, listenerPeakRssMb: hl7.listenerPeakRssMb, listener: 'bench/hl7-listener.ts (adapters/hl7v2 inbound, its own process)' });
+  } else {
+    out.figures['hl7'] = null;
+    out.errors['hl7'] ??= hl7 && 'skipped' in hl7 ? hl7.skipped : 'not run (--hl7-messages 0)';
+  }
+  out.context['resources'] = resources;
+}
+
+async function main(): Promise<void> {
+  let options: BenchOptions;
+  try {
+    options = parseOptions(process.argv.slice(2));
+  } catch (error) {
+    if (error instanceof OptionError) {
+      console.error(error.message);
+      process.exit(2);
+    }
+    throw error;
+  }
+  if (!syntheaPresent()) {
+    console.error('Synthea corpus not found (/work/shared/corpus/synthea or NILECARE_SYNTHEA_CORPUS): the benchmark needs it');
+    process.exit(2);
+  }
+  const started = Date.now();
+  const out: Output = {
+    context: { store: options.store, resources: 0, targetResources: options.resources, cores: availableParallelism(), loadAverageAtStart: loadavg().map((x) => Math.round(x * 100) / 100), node: process.version, quick: options.quick, concurrency: options.concurrency, loadConcurrency: options.loadConcurrency, startedAt: new Date(started).toISOString() },
+    figures: {},
+    errors: {},
+  };
+  const db = await freshDatabase(options);
+  log(`store: ${db.description}`);
+  let server: ServerProcess | undefined;
+  try {
+    server = await startServer(db, options);
+    out.context['serverPid'] = server.pid;
+    await bench(options, out, server);
+    out.figures['peakRss'] = atMost(server.peakRssMb(), TARGETS.peakRssMb, 'MB (server VmHWM)');
+  } catch (error) {
+    out.errors['server'] = (error as Error)?.message ?? String(error);
+  } finally {
+    await server?.stop().catch(() => undefined);
+    await db.drop().catch((e) => log(`could not drop the database: ${(e as Error).message}`));
+  }
+  out.context['loadAverageAtEnd'] = loadavg().map((x) => Math.round(x * 100) / 100);
+  out.context['durationSeconds'] = Math.round((Date.now() - started) / 1000);
+  process.stdout.write(JSON.stringify(out, null, 2) + '\n');
+  process.exitCode = Object.keys(out.errors).length > 0 ? 1 : 0;
+}
+
+await main();

@@ -1,0 +1,136 @@
+/**
+ * The server under test in its own process, started as `npm start` starts it (node --import tsx server/main.ts),
+ * on a fresh database; its peak resident memory from /proc/<pid>/status (VmHWM); a graceful stop.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import type { BenchOptions } from './options.js';
+
+export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+export type FreshDatabase = { env: Record<string, string>; description: string; drop(): Promise<void> };
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export async function freshDatabase(options: BenchOptions): Promise<FreshDatabase> {
+  const name = `nilecare_bench_${Date.now().toString(36)}_${process.pid}`;
+  switch (options.store) {
+    case 'postgres': {
+      const admin = new pg.Client({ connectionString: options.postgresAdminUrl });
+      await admin.connect();
+      await admin.query(`CREATE DATABASE ${name}`);
+      await admin.end();
+      const url = new URL(options.postgresAdminUrl);
+      url.pathname = `/${name}`;
+      return {
+        env: { NILECARE_STORE: 'postgres', DATABASE_URL: url.toString() },
+        description: `postgres database ${name}`,
+        async drop() {
+          if (options.keepDb) return;
+          const c = new pg.Client({ connectionString: options.postgresAdminUrl });
+          await c.connect();
+          await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+          await c.end();
+        },
+      };
+    }
+    case 'pglite': {
+      const dir = mkdtempSync(join(tmpdir(), 'nilecare-bench-'));
+      return {
+        env: { NILECARE_STORE: 'pglite', PGLITE_DATA_DIR: join(dir, 'pglite'), EXPORT_DIR: join(dir, 'exports') },
+        description: `pglite in ${dir}`,
+        async drop() {
+          if (!options.keepDb) rmSync(dir, { recursive: true, force: true });
+        },
+      };
+    }
+    case 'mongo':
+      return { env: { NILECARE_STORE: 'mongo', MONGODB_URL: options.mongoUrl!, MONGODB_DB: name }, description: `mongo database ${name} (not dropped)`, drop: async () => undefined };
+  }
+}
+
+export type ServerProcess = {
+  baseUrl: string;
+  pid: number;
+  /** Peak resident set size so far (VmHWM), in MB. */
+  peakRssMb(): number;
+  stop(): Promise<void>;
+};
+
+export function vmHwmMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmHWM:\s+(\d+)\s+kB/.exec(status)?.[1] ?? NaN);
+  return Math.round((kb / 1024) * 10) / 10;
+}
+
+export async function startServer(db: FreshDatabase, options: BenchOptions): Promise<ServerProcess> {
+  const port = await freePort();
+  const nodeArgs = ['--import', 'tsx'];
+  if (options.cpuProfDir) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`);
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, 'server/main.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, ...db.env, PORT: String(port), HOST: '127.0.0.1', NILECARE_AUTH: 'disabled', LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '0' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (c: Buffer) => {
+    stderr = (stderr + c.toString()).slice(-4000);
+  });
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let peak = 0;
+  const sample = () => {
+    try {
+      peak = Math.max(peak, vmHwmMb(child.pid!));
+    } catch {
+      /* process gone */
+    }
+  };
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const state = await Promise.race([exited.then(() => 'exited' as const), new Promise<'wait'>((r) => setTimeout(() => r('wait'), 200))]);
+    if (state === 'exited') throw new Error(`server exited during start-up: ${stderr.trim()}`);
+    try {
+      const res = await fetch(`${baseUrl}/readyz`);
+      if (res.ok) break;
+    } catch {
+      /* not listening yet */
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`server not ready after 120 s: ${stderr.trim()}`);
+    }
+  }
+  const sampler = setInterval(sample, 500);
+  sampler.unref();
+  return {
+    baseUrl,
+    pid: child.pid!,
+    peakRssMb() {
+      sample();
+      return peak;
+    },
+    async stop() {
+      sample();
+      clearInterval(sampler);
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
