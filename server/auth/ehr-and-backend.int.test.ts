@@ -156,5 +156,10 @@ describe('EHR launch and backend services (client_credentials + private_key_jwt)
     assert.match(((await bad.json()) as { error_description: string }).error_description, /unrecognised scopes/);
     const sys = await reg(String(adminTok.body.access_token), { ...good, scope: 'system/*.rs' });
     assert.equal(sys.status, 400);
+    const broken = await fetch(`${t.base}/auth/register`, { method: 'POST', headers: { authorization: `Bearer ${String(adminTok.body.access_token)}`, 'content-type': 'application/json' }, body: '{"client_name":' });
+    assert.equal(broken.status, 400);
+    assert.equal(((await broken.json()) as { error: string }).error, 'invalid_request');
+    const huge = await fetch(`${t.base}/auth/launch`, { method: 'POST', headers: { authorization: `Bearer ${String(adminTok.body.access_token)}`, 'content-type': 'application/json' }, body: JSON.stringify({ patient: 'x'.repeat(100_000) }) });
+    assert.equal(huge.status, 413);
   });
 });

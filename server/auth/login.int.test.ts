@@ -107,6 +107,17 @@ describe('login page: passwords, lockout, TOTP, inactive accounts, audit trail',
     assert.ok(t.auditEvents.some((e) => e.outcome === '4' && e.subtype?.[0]?.code === 'authenticate'), 'the 401 is an AuditEvent with outcome 4');
   });
 
+  it('an unknown or expired interaction gets a clear page, not a crash', async () => {
+    const get = await fetch(`${t.base}/auth/interaction/not-a-real-uid`);
+    assert.equal(get.status, 400);
+    assert.match(await get.text(), /expired/);
+    const post = await fetch(`${t.base}/auth/interaction/not-a-real-uid/login`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'login=a&password=b' });
+    assert.equal(post.status, 400);
+    const big = await fetch(`${t.base}/auth/interaction/x/login`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `login=${'a'.repeat(50_000)}` });
+    assert.equal(big.status, 413);
+    assert.match(big.headers.get('content-type') ?? '', /html/);
+  });
+
   it('offers a sign-out page of its own (no third-party resources)', async () => {
     const u = await t.addUser({ username: 'leaving', role: 'doctor' });
     const b = new Browser();

@@ -14,6 +14,7 @@ import type { AccessAuditEvent } from './audit-event.js';
 import { unauthorized } from './auth-errors.js';
 import { registerClient, ClientRegistrationError, type ClientRegistration, type RegisteredClient } from './clients.js';
 import { contextStore, type LaunchContext } from './context-store.js';
+import { errorPage } from './html.js';
 import { interactionRouter } from './interactions.js';
 import { buildProvider, DEFAULT_LIFETIMES, type TokenLifetimes } from './oidc-config.js';
 import { redisAdapterFactory } from './redis-adapter.js';
@@ -231,6 +232,15 @@ export async function createSmartAuth(options: SmartAuthOptions): Promise<SmartA
   router.use((req, res, next) => {
     if (req.path.startsWith('/auth/') || req.path === '/.well-known/openid-configuration') return callback(req, res);
     next();
+  });
+  // Bodies our own routes could not parse: a clear 400/413, never express's HTML stack page.
+  router.use((err: unknown, req: express.Request, res: express.Response, next: express.NextFunction) => {
+    const e = err as { type?: string; status?: number; message?: string };
+    if (!e?.type || !req.path.startsWith('/auth/')) return next(err);
+    const status = e.type === 'entity.too.large' ? 413 : 400;
+    const description = e.type === 'entity.parse.failed' ? 'the body is not valid JSON' : e.type === 'entity.too.large' ? 'the body is too large' : String(e.message ?? 'bad request');
+    if (req.path.startsWith('/auth/interaction/')) res.status(status).type('html').send(errorPage('Bad request', description));
+    else res.status(status).json({ error: 'invalid_request', error_description: description });
   });
 
   return {
