@@ -1,0 +1,47 @@
+/**
+ * In-process FHIR calls for server components (the HL7 listener, projections, the console's admin API):
+ * the same router, validation and access checks as HTTP, without HTTP. Errors are FhirErrors.
+ */
+import type { Bundle, Resource } from '@medplum/fhirtypes';
+import type { AccessPolicy } from './access-policy.js';
+import type { FhirContext, FhirServices } from './fhir-context.js';
+import { readPreferences, type FhirRequest, type FhirResponse } from './fhir-request.js';
+import { routeFhirRequest, type RouterOptions } from './router.js';
+import { randomUUID } from 'node:crypto';
+
+export type InternalFhirClient = {
+  request(method: FhirRequest['method'], path: string, body?: unknown, headers?: Record<string, string>): Promise<FhirResponse>;
+  /** POST a transaction or batch Bundle; resolves with the response Bundle. */
+  transaction(bundle: Bundle): Promise<Bundle>;
+  read<T extends Resource = Resource>(resourceType: string, id: string): Promise<T>;
+  search(resourceType: string, query: string): Promise<Bundle>;
+};
+
+export function internalFhirClient(services: FhirServices, router: RouterOptions, access: AccessPolicy): InternalFhirClient {
+  async function request(method: FhirRequest['method'], path: string, body?: unknown, headers: Record<string, string> = {}): Promise<FhirResponse> {
+    const [pathPart, query = ''] = path.split('?', 2) as [string, string?];
+    const lowered = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
+    const fhirRequest: FhirRequest = {
+      method,
+      segments: pathPart.split('/').filter(Boolean),
+      params: [...new URLSearchParams(query).entries()],
+      headers: lowered,
+      body,
+      contentType: 'application/fhir+json',
+    };
+    const ctx: FhirContext = { ...services, access, prefer: readPreferences(lowered), requestId: randomUUID() };
+    return routeFhirRequest(ctx, fhirRequest, router);
+  }
+  return {
+    request,
+    async transaction(bundle) {
+      return (await request('POST', '', bundle, { prefer: 'return=representation' })).resource as Bundle;
+    },
+    async read<T extends Resource = Resource>(resourceType: string, id: string) {
+      return (await request('GET', `${resourceType}/${id}`)).resource as T;
+    },
+    async search(resourceType, query) {
+      return (await request('GET', `${resourceType}?${query}`)).resource as Bundle;
+    },
+  };
+}
