@@ -1,0 +1,114 @@
+/**
+ * The small admin API behind the operations console (/console/api/*). The lead implements it from the HL7
+ * (nilecare_interop: hl7_messages, hl7_message_logs, message_queue) and adapters (projections, outbox) code;
+ * the console only ever sees these shapes, as JSON. Times are ISO 8601 strings in UTC.
+ */
+
+/** hl7_messages.status. */
+export const HL7_MESSAGE_STATUSES = ['received', 'processing', 'processed', 'failed', 'rejected', 'duplicate', 'queued', 'sent', 'acknowledged', 'error'] as const;
+export type Hl7MessageStatus = (typeof HL7_MESSAGE_STATUSES)[number];
+
+/** One row of the message log list: an hl7_messages row without its bodies. */
+export interface Hl7MessageSummary {
+  /** hl7_messages.id (UUID). */
+  id: string;
+  direction: 'inbound' | 'outbound';
+  /** `ADT^A01` (MSH-9.1 ^ MSH-9.2), or just `ADT` when there is no trigger event. */
+  type: string;
+  /** MSH-10. */
+  controlId: string | null;
+  /** `MSH-3|MSH-4`, e.g. `LAB|NILE_HOSP` (what the `sender` filter matches, as a prefix). */
+  sender: string;
+  status: Hl7MessageStatus;
+  /** MSA-1 of the ACK we sent (inbound) or received (outbound): AA, AE, AR, CA, CE, CR. */
+  ackCode: string | null;
+  /** PID-3 first identifier. */
+  patientIdentifier: string | null;
+  receivedAt: string;
+  processedAt: string | null;
+  /** error_message, first line (full text in the detail). */
+  error: string | null;
+}
+
+/** One hl7_message_logs row. */
+export interface Hl7MessageLogEntry {
+  at: string;
+  level: 'debug' | 'info' | 'warning' | 'error';
+  stage: 'receive' | 'parse' | 'validate' | 'map' | 'transaction' | 'ack' | 'send' | 'retry';
+  message: string;
+}
+
+/** Everything about one message: the console splits `raw` into segments and names the fields itself. */
+export interface Hl7MessageDetail extends Hl7MessageSummary {
+  /** raw_message, segments separated by \r (as received). */
+  raw: string;
+  /** ack_message: the ACK text (segments separated by \r), when there is one. */
+  ack: string | null;
+  /** error_message in full. */
+  errorDetail: string | null;
+  /** fhir_resources: versioned references written by the FHIR transaction. */
+  fhirResources: string[];
+  /** hl7_message_logs rows, oldest first. */
+  logs: Hl7MessageLogEntry[];
+  /** message_queue rows for this message (retries of outbound sends, replay requests). */
+  queue: Array<{ id: string; status: 'pending' | 'processing' | 'completed' | 'failed' | 'dead_letter'; attempts: number; maxAttempts: number; nextAttemptAt: string; lastError: string | null }>;
+}
+
+export interface Hl7MessageFilter {
+  /** `ADT` or `ADT^A01`. */
+  type?: string;
+  /** Prefix of `MSH-3|MSH-4`. */
+  sender?: string;
+  status?: string;
+  /** 1..500. */
+  limit: number;
+  /** Keyset paging: only messages received before this ISO time (the last row's receivedAt). */
+  before?: string;
+}
+
+export interface ProjectionStatus {
+  name: string;
+  /** Outbox sequence numbers not yet applied. */
+  lagSeq: number;
+  /** Age of the oldest unapplied outbox record (0 when caught up). */
+  lagSeconds: number;
+  deadLetters: number;
+}
+
+export interface DeadLetter {
+  id: string;
+  /** `Patient/123`. */
+  resource: string;
+  version: number;
+  error: string;
+  attempts: number;
+  lastAttempt: string;
+}
+
+export interface ReplayResult {
+  /** The message's status after the replay (hl7_messages.status). */
+  status: string;
+  ack?: string;
+  error?: string;
+}
+
+export interface HealthCheck {
+  /** `store`, `MySQL`, `PostgreSQL`, `Redis`, `MLLP listener`. */
+  component: string;
+  ok: boolean;
+  detail: string;
+}
+
+export interface AdminApi {
+  health(): Promise<HealthCheck[]>;
+  hl7Messages(filter: Hl7MessageFilter): Promise<Hl7MessageSummary[]>;
+  /** undefined when there is no such message. */
+  hl7Message(id: string): Promise<Hl7MessageDetail | undefined>;
+  /** Reprocesses a stored inbound message; throws FhirError 404 when it does not exist. */
+  replayHl7Message(id: string): Promise<ReplayResult>;
+  projections(): Promise<ProjectionStatus[]>;
+  /** Throws FhirError 404 for an unknown projection. */
+  deadLetters(projection: string): Promise<DeadLetter[]>;
+  /** Throws FhirError 404 for an unknown projection or dead letter. */
+  retryDeadLetter(projection: string, id: string): Promise<void>;
+}

@@ -1,0 +1,148 @@
+/**
+ * The operations console: static files (public/) and the admin API (/console/api/*), mounted by the lead at
+ * /console. The console is a SMART app: it signs in against the server's own authorisation server and calls
+ * FHIR with the user's token; the admin endpoints accept only a bearer token that `authorizeAdmin` accepts.
+ */
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import { fileURLToPath } from 'node:url';
+import { FhirError, badRequest, fhirError, notFound } from '../fhir/errors.js';
+import { HL7_MESSAGE_STATUSES, type AdminApi, type Hl7MessageFilter } from './admin-api.js';
+
+export interface ConsoleRouterOptions {
+  /** Public FHIR base, e.g. https://fhir.nilecare.sd/fhir. */
+  fhirBaseUrl: string;
+  /** The authorisation server's issuer (its /.well-known/smart-configuration is read by the browser). */
+  issuer: string;
+  /** The console's registered public client (redirect URI `<origin>/console/`, scope `openid fhirUser user/*.cruds`). */
+  clientId: string;
+  admin: AdminApi;
+  /** Resolves when the bearer token belongs to an administrator; throws FhirError 401 (bad/missing token) or 403. */
+  authorizeAdmin(authorizationHeader: string | undefined): Promise<void>;
+}
+
+const PUBLIC_DIR = fileURLToPath(new URL('./public/', import.meta.url));
+const ID = /^[A-Za-z0-9\-.]{1,64}$/;
+const PROJECTION = /^[\w.:-]{1,100}$/;
+const MESSAGE_TYPE = /^[A-Z0-9]{1,10}(\^[A-Z0-9]{1,10})?$/i;
+
+const origin = (url: string) => {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return '';
+  }
+};
+
+export function consoleRouter(options: ConsoleRouterOptions): Router {
+  const router = express.Router();
+  const connect = [...new Set(["'self'", origin(options.fhirBaseUrl), origin(options.issuer)].filter(Boolean))].join(' ');
+  router.use((_req, res, next) => {
+    res.setHeader(
+      'Content-Security-Policy',
+      `default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src ${connect}; frame-ancestors 'none'; base-uri 'none'; form-action 'self' ${origin(options.issuer)}`,
+    );
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    next();
+  });
+
+  router.get('/config.json', (_req, res) => {
+    res.setHeader('Cache-Control', 'no-store');
+    res.json({ fhirBaseUrl: options.fhirBaseUrl.replace(/\/+$/, ''), issuer: options.issuer.replace(/\/+$/, ''), clientId: options.clientId });
+  });
+
+  const api = express.Router();
+  api.use(async (req, res, next) => {
+    res.setHeader('Cache-Control', 'no-store');
+    try {
+      await options.authorizeAdmin(req.get('authorization'));
+      next();
+    } catch (e) {
+      next(e);
+    }
+  });
+  const handle = (fn: (req: Request, res: Response) => Promise<unknown>) => async (req: Request, res: Response, next: NextFunction) => {
+    try {
+      const body = await fn(req, res);
+      if (!res.headersSent) res.json(body ?? { ok: true });
+    } catch (e) {
+      next(e);
+    }
+  };
+  api.get('/health', handle(() => options.admin.health()));
+  api.get('/hl7/messages', handle(async (req) => options.admin.hl7Messages(parseFilter(req.query))));
+  api.get(
+    '/hl7/messages/:id',
+    handle(async (req) => {
+      const id = checkId(req.params['id'], ID, 'message id');
+      const message = await options.admin.hl7Message(id);
+      if (!message) throw notFound(`HL7 message ${id} not found`);
+      return message;
+    }),
+  );
+  api.post('/hl7/messages/:id/replay', handle(async (req) => options.admin.replayHl7Message(checkId(req.params['id'], ID, 'message id'))));
+  api.get('/projections', handle(() => options.admin.projections()));
+  api.get('/projections/:name/dead-letters', handle(async (req) => options.admin.deadLetters(checkId(req.params['name'], PROJECTION, 'projection'))));
+  api.post(
+    '/projections/:name/dead-letters/:id/retry',
+    handle(async (req) => {
+      await options.admin.retryDeadLetter(checkId(req.params['name'], PROJECTION, 'projection'), checkId(req.params['id'], ID, 'dead letter id'));
+      return { ok: true };
+    }),
+  );
+  api.use((req, _res, next) => next(notFound(`No console API endpoint ${req.method} ${req.path}`)));
+  api.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    const e = err instanceof FhirError ? err : fhirError(500, 'exception', 'The console API failed; see the server log.');
+    if (!(err instanceof FhirError)) console.error('console api:', err);
+    const challenge = (err as { wwwAuthenticate?: unknown }).wwwAuthenticate;
+    if (typeof challenge === 'string') res.setHeader('WWW-Authenticate', challenge);
+    else if (e.status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="nilecare-console"');
+    res.status(e.status).type('application/fhir+json').send(JSON.stringify(e.outcome));
+  });
+  router.use('/api', api);
+
+  router.use(express.static(PUBLIC_DIR, { index: 'index.html', redirect: true, maxAge: 0, dotfiles: 'ignore' }));
+  return router;
+}
+
+function checkId(value: unknown, pattern: RegExp, what: string): string {
+  if (typeof value !== 'string' || !pattern.test(value)) throw badRequest(`Invalid ${what}`);
+  return value;
+}
+
+function single(query: Request['query'], name: string): string | undefined {
+  const v = query[name];
+  if (v === undefined || v === '') return undefined;
+  if (typeof v !== 'string') throw badRequest(`Parameter ${name} must be given once`);
+  return v;
+}
+
+export function parseFilter(query: Request['query']): Hl7MessageFilter {
+  const filter: Hl7MessageFilter = { limit: 50 };
+  const limit = single(query, 'limit');
+  if (limit !== undefined) {
+    if (!/^\d{1,3}$/.test(limit) || Number(limit) < 1 || Number(limit) > 500) throw badRequest('limit must be an integer from 1 to 500');
+    filter.limit = Number(limit);
+  }
+  const type = single(query, 'type');
+  if (type !== undefined) {
+    if (!MESSAGE_TYPE.test(type)) throw badRequest('type must look like ADT or ADT^A01');
+    filter.type = type.toUpperCase();
+  }
+  const sender = single(query, 'sender');
+  if (sender !== undefined) {
+    if (sender.length > 361) throw badRequest('sender is too long');
+    filter.sender = sender;
+  }
+  const status = single(query, 'status');
+  if (status !== undefined) {
+    if (!(HL7_MESSAGE_STATUSES as readonly string[]).includes(status)) throw badRequest(`status must be one of ${HL7_MESSAGE_STATUSES.join(', ')}`);
+    filter.status = status;
+  }
+  const before = single(query, 'before');
+  if (before !== undefined) {
+    if (!/^\d{4}-\d{2}-\d{2}T/.test(before) || Number.isNaN(Date.parse(before))) throw badRequest('before must be an ISO 8601 date-time');
+    filter.before = before;
+  }
+  return filter;
+}

@@ -1,0 +1,69 @@
+// The console shell: sign-in state and a hash router over the views.
+import { completeSignIn, session, signIn, signOut } from './auth.js';
+import { h, mount, errorBox } from './dom.js';
+import { searchView, resourceView } from './views/resources.js';
+import { patientListView, patientChartView } from './views/patients.js';
+import { hl7ListView, hl7MessageView } from './views/hl7.js';
+import { projectionsView, healthView } from './views/ops.js';
+
+const main = document.getElementById('view');
+const who = document.getElementById('who');
+const signButton = document.getElementById('sign');
+
+function route() {
+  const [path, query = ''] = location.hash.replace(/^#/, '').split('?');
+  const parts = (path || '/patients').split('/').filter(Boolean).map(decodeURIComponent);
+  const params = new URLSearchParams(query);
+  for (const a of document.querySelectorAll('nav a')) a.classList.toggle('active', a.dataset.section === parts[0]);
+  switch (parts[0]) {
+    case 'patients':
+      return patientListView(main, params.get('name') ?? '');
+    case 'patient':
+      return patientChartView(main, parts[1] ?? '');
+    case 'resources':
+      return searchView(main, params.get('q') ?? '');
+    case 'resource':
+      return resourceView(main, parts[1] ?? '', parts.slice(2).join('/'));
+    case 'hl7':
+      return parts[1] ? hl7MessageView(main, parts[1]) : hl7ListView(main, params);
+    case 'projections':
+      return projectionsView(main);
+    case 'health':
+      return healthView(main);
+    default:
+      return mount(main, errorBox(`Unknown page ${path}`));
+  }
+}
+
+function showSignedOut(error) {
+  who.textContent = '';
+  signButton.textContent = 'Sign in';
+  document.body.classList.add('signed-out');
+  mount(main, h('section', { class: 'welcome' }, h('h2', {}, 'NileCare FHIR operations console'),
+    h('p', {}, 'Sign in with an administrator account to browse resources, patient charts, the HL7 message log, projections and server health.'),
+    error ? errorBox(error) : null, h('button', { id: 'sign-in', onclick: () => signIn().catch((e) => mount(main, errorBox(e))) }, 'Sign in')));
+}
+
+async function start() {
+  signButton.addEventListener('click', () => {
+    if (session()) {
+      signOut();
+      showSignedOut();
+    } else signIn().catch((e) => mount(main, errorBox(e)));
+  });
+  window.addEventListener('console:signed-out', () => showSignedOut('Your session has ended; sign in again.'));
+  try {
+    await completeSignIn();
+  } catch (e) {
+    return showSignedOut(e);
+  }
+  const s = session();
+  if (!s) return showSignedOut();
+  document.body.classList.remove('signed-out');
+  who.textContent = s.user;
+  signButton.textContent = 'Sign out';
+  window.addEventListener('hashchange', route);
+  route();
+}
+
+start();

@@ -1,0 +1,51 @@
+// Outbox and projection status (lag, dead letters with their error, retry) and server health.
+import { admin } from '../api.js';
+import { h, mount, table, errorBox, fmtDate } from '../dom.js';
+
+export async function projectionsView(root) {
+  mount(root, h('h2', {}, 'Projections and outbox'), h('p', { class: 'loading' }, 'Loading…'));
+  try {
+    const list = await admin('projections');
+    const detail = h('div', { id: 'dead-letters' });
+    const showDead = async (name) => {
+      mount(detail, h('p', { class: 'loading' }, 'Loading…'));
+      try {
+        const dead = await admin(`projections/${encodeURIComponent(name)}/dead-letters`);
+        const retry = async (d, button) => {
+          button.disabled = true;
+          try {
+            await admin(`projections/${encodeURIComponent(name)}/dead-letters/${encodeURIComponent(d.id)}/retry`, { method: 'POST' });
+            await projectionsView(root);
+          } catch (e) {
+            button.after(errorBox(e));
+          }
+        };
+        mount(detail, h('h3', {}, `Dead letters of ${name}`), dead.length === 0 ? h('p', {}, 'None.') : table(['Resource', 'Version', 'Error', 'Attempts', 'Last attempt', ''],
+          dead.map((d) => {
+            const b = h('button', { class: 'retry' }, 'Retry');
+            b.addEventListener('click', () => retry(d, b));
+            return h('tr', {}, h('td', {}, h('a', { href: `#/resource/${d.resource}` }, d.resource)), h('td', {}, d.version), h('td', { class: 'error-text' }, d.error), h('td', {}, d.attempts), h('td', {}, fmtDate(d.lastAttempt)), h('td', {}, b));
+          })));
+      } catch (e) {
+        mount(detail, errorBox(e));
+      }
+    };
+    mount(root, h('h2', {}, 'Projections and outbox'),
+      table(['Projection', 'Lag (records)', 'Lag (seconds)', 'Dead letters'], list.map((p) => h('tr', { class: p.deadLetters > 0 ? 'warn' : '' },
+        h('td', {}, p.name), h('td', {}, p.lagSeq), h('td', {}, p.lagSeconds), h('td', {}, p.deadLetters > 0 ? h('button', { class: 'link', onclick: () => showDead(p.name) }, String(p.deadLetters)) : '0'))), { id: 'projections' }),
+      detail);
+  } catch (e) {
+    mount(root, errorBox(e));
+  }
+}
+
+export async function healthView(root) {
+  mount(root, h('h2', {}, 'Server health'), h('p', { class: 'loading' }, 'Checking…'));
+  try {
+    const checks = await admin('health');
+    mount(root, h('h2', {}, 'Server health'), table(['Component', 'State', 'Detail'], checks.map((c) =>
+      h('tr', { class: c.ok ? 'ok' : 'down' }, h('td', {}, c.component), h('td', {}, h('span', { class: `badge ${c.ok ? 'processed' : 'failed'}` }, c.ok ? 'up' : 'down')), h('td', {}, c.detail))), { id: 'health' }));
+  } catch (e) {
+    mount(root, errorBox(e));
+  }
+}
