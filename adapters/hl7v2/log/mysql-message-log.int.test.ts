@@ -1,0 +1,111 @@
+/** MysqlMessageLog against a migrated nilecare_interop on the local MariaDB; the inbound pipeline on top of it. */
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import mysql from 'mysql2/promise';
+import { createTestDatabase, type TestDatabase } from '../../../server/migrate/test-databases.js';
+import { migrateDatabase } from '../../../server/migrate/migrate.js';
+import { MysqlMessageLog } from './mysql-message-log.js';
+import { processMessage, type InboundDeps } from '../inbound/process-message.js';
+import { replayQueue } from '../inbound/replay-queue.js';
+import { cachedCodeTables } from '../inbound/cached-code-tables.js';
+import { loadMappings } from '../mapping/load-mappings.js';
+import { CodeTables } from '../mapping/code-tables.js';
+import { FhirError, operationOutcome, issue } from '../../../server/fhir/errors.js';
+import type { Bundle, Patient } from '@medplum/fhirtypes';
+
+async function mysqlMissing(): Promise<string | false> {
+  try {
+    const c = await mysql.createConnection({ host: '127.0.0.1', user: 'root', connectTimeout: 2000 });
+    await c.end();
+    return false;
+  } catch (e) {
+    return `no MySQL/MariaDB at 127.0.0.1:3306 (${(e as Error).message})`;
+  }
+}
+
+const MSG = 'MSH|^~\\&|LAB|KTH|NILE|NC|20260301||ADT^A08|CTL-1|P|2.5.1\rPID|1||M-55^^^KTH^MR||Hassan^Amna||19750505|F\rPV1|1|O';
+
+describe('MysqlMessageLog (nilecare_interop)', { skip: await mysqlMissing() }, () => {
+  let db: TestDatabase;
+  let log: MysqlMessageLog;
+  let sql: mysql.Connection;
+  const written: Bundle[] = [];
+  let failNext = false;
+  // The FHIR side here only records what it is given (the FHIR server itself is covered by inbound.int.test.ts).
+  const submit = async (b: Bundle): Promise<Bundle> => {
+    if (failNext) {
+      failNext = false;
+      throw new FhirError(503, operationOutcome([issue('transient', 'store unavailable')]));
+    }
+    written.push(b);
+    return { resourceType: 'Bundle', type: 'transaction-response', entry: (b.entry ?? []).map((_, i) => ({ response: { status: '200 OK', location: `Patient/p${i}/_history/1` } })) };
+  };
+  let deps: InboundDeps;
+
+  before(async () => {
+    db = await createTestDatabase('mysql', 'nilecare_interop');
+    await migrateDatabase({ engine: 'mysql', database: 'nilecare_interop', connection: { url: db.url } });
+    log = MysqlMessageLog.open(db.url);
+    sql = await mysql.createConnection({ uri: db.url });
+    deps = { submit, log, mappings: loadMappings(), tables: cachedCodeTables(log, CodeTables.loadDefaults(), 0) };
+  });
+  after(async () => {
+    await sql?.end();
+    await log?.close();
+    await db?.drop();
+  });
+
+  it('keeps every message with its outcome, ACK and the resources written, and logs the steps', async () => {
+    const r = await processMessage(MSG, deps, { remoteAddress: '127.0.0.1' });
+    assert.equal(r.code, 'AA');
+    const [rows] = await sql.query<mysql.RowDataPacket[]>('SELECT * FROM hl7_messages WHERE control_id = ?', ['CTL-1']);
+    const row = rows[0]!;
+    assert.equal(row.status, 'processed');
+    assert.equal(row.ack_code, 'AA');
+    assert.equal(row.message_type, 'ADT');
+    assert.equal(row.trigger_event, 'A08');
+    assert.equal(row.sending_application, 'LAB');
+    assert.equal(row.patient_identifier, 'M-55');
+    assert.match(row.ack_message, /MSA\|AA\|CTL-1/);
+    assert.ok(row.processed_at);
+    const [logs] = await sql.query<mysql.RowDataPacket[]>('SELECT stage, level FROM hl7_message_logs WHERE message_id = ?', [row.id]);
+    assert.ok(logs.some((l) => l.stage === 'transaction' && l.level === 'info'));
+  });
+
+  it('detects a duplicate control id from the same sender and answers without writing twice', async () => {
+    const before = written.length;
+    const r = await processMessage(MSG, deps);
+    assert.equal(r.code, 'AA');
+    assert.equal(r.duplicate, true);
+    assert.equal(written.length, before);
+    const other = await processMessage(MSG.replace('|LAB|', '|RAD|'), deps);
+    assert.equal(other.duplicate, undefined);
+    assert.equal(written.length, before + 1);
+  });
+
+  it('queues a failed message (AE) and replays it until it succeeds', async () => {
+    failNext = true;
+    const r = await processMessage(MSG.replace('CTL-1', 'CTL-2'), deps);
+    assert.equal(r.code, 'AE');
+    const [[m]] = (await sql.query('SELECT id, status FROM hl7_messages WHERE control_id = ?', ['CTL-2'])) as unknown as [mysql.RowDataPacket[]];
+    assert.equal(m!.status, 'failed');
+    const [[q]] = (await sql.query('SELECT status, last_error FROM message_queue WHERE message_id = ?', [m!.id])) as unknown as [mysql.RowDataPacket[]];
+    assert.equal(q!.status, 'pending');
+    assert.match(q!.last_error, /store unavailable/);
+    assert.deepEqual(await replayQueue(deps), { attempted: 1, completed: 1, failed: 0 });
+    const [[after]] = (await sql.query('SELECT status FROM hl7_messages WHERE id = ?', [m!.id])) as unknown as [mysql.RowDataPacket[]];
+    assert.equal(after!.status, 'processed');
+    const [[q2]] = (await sql.query('SELECT status, attempts FROM message_queue WHERE message_id = ?', [m!.id])) as unknown as [mysql.RowDataPacket[]];
+    assert.deepEqual([q2!.status, q2!.attempts], ['completed', 1]);
+  });
+
+  it('applies code-table overrides from fhir_mappings without a release', async () => {
+    await sql.query(
+      "INSERT INTO fhir_mappings (name, direction, message_type, code_map) VALUES ('AdministrativeSex', 'hl7_to_fhir', 'ADT', ?)",
+      [JSON.stringify({ F: 'other', X: { code: 'unknown', system: 'http://hl7.org/fhir/administrative-gender' } })],
+    );
+    const r = await processMessage(MSG.replace('CTL-1', 'CTL-3'), deps);
+    assert.equal(r.code, 'AA');
+    assert.equal((r.bundle!.entry![0]!.resource as Patient).gender, 'other');
+  });
+});
