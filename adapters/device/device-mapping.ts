@@ -1,0 +1,123 @@
+/**
+ * Devices (nilecare_devices, PostgreSQL) mapping, pure: Device → devices, an Observation with a device →
+ * device_readings (one row per numeric value, components split; written in batches), DetectedIssue or Flag
+ * raised by a device → device_alerts. Patient ids go into UUID columns: a UUID FHIR id as is, any other id as
+ * the stable UUID of `Patient/<id>`.
+ */
+import type { DetectedIssue, Device, Flag, Observation, Resource } from '@medplum/fhirtypes';
+import { codingOf, MappingError, parseReference, referenceId, row, sqlDateTime, stableUuid, textOf, truncate, type Row, type RowWrite } from '../outbox/rows.js';
+
+const DEVICE_STATUS = { active: 'online', inactive: 'offline', 'entered-in-error': 'decommissioned', unknown: 'offline' } as const;
+const SEVERITY = { high: 'high', moderate: 'medium', low: 'low' } as const;
+
+export function mapDevice(device: Device, version: number): RowWrite[] {
+  const what = `Device/${device.id}`;
+  return [
+    {
+      op: 'upsert',
+      table: 'devices',
+      fhirId: device.id!,
+      version,
+      id: stableUuid(what),
+      values: row({
+        device_type: truncate(textOf(device.type) ?? 'unspecified', 50),
+        manufacturer: truncate(device.manufacturer, 255) ?? null,
+        model: truncate(device.modelNumber ?? device.deviceName?.[0]?.name, 255) ?? null,
+        serial_number: truncate(device.serialNumber ?? device.udiCarrier?.[0]?.deviceIdentifier ?? device.distinctIdentifier ?? `FHIR-${device.id}`, 255),
+        location: truncate(device.location?.display ?? parseReference(device.location?.reference)?.id, 255) ?? null,
+        status: DEVICE_STATUS[device.status as keyof typeof DEVICE_STATUS] ?? 'offline',
+        assigned_patient_id: referenceId(device.patient, 'Patient') ?? null,
+        deleted_at: null,
+      }),
+    },
+  ];
+}
+
+/** The readings of an Observation (value and numeric components), keyed (device, reading type, instant). */
+export function readingsOf(obs: Observation): Row[] {
+  const at = obs.effectiveDateTime ?? obs.effectiveInstant ?? obs.effectivePeriod?.start ?? obs.issued;
+  if (!at) throw new MappingError(`Observation/${obs.id}: a device reading needs an effective time`);
+  const timestamp = new Date(at).toISOString();
+  const quality = obs.status === 'preliminary' ? 'poor' : 'good';
+  const patient = referenceId(obs.subject, 'Patient') ?? null;
+  const one = (code: Parameters<typeof codingOf>[0], q: Observation['valueQuantity']): Row | undefined =>
+    q?.value === undefined
+      ? undefined
+      : row({ device_id: { ref: 'device' }, patient_id: patient, reading_type: truncate(codingOf(code)?.code ?? textOf(code), 50)!, reading_value: q.value, reading_unit: truncate(q.unit ?? q.code, 20) ?? null, timestamp, quality });
+  const rows = [one(obs.code, obs.valueQuantity), ...(obs.component ?? []).map((c) => one(c.code, c.valueQuantity))].filter((r): r is Row => !!r && !!r.reading_type);
+  return rows;
+}
+
+export function mapDeviceObservation(obs: Observation): RowWrite[] {
+  const device = parseReference(obs.device?.reference);
+  if (device?.type !== 'Device') return [];
+  const what = `Observation/${obs.id}`;
+  const rows = readingsOf(obs);
+  const lookup: RowWrite = { op: 'lookup', ref: 'device', table: 'devices', key: { fhir_id: device.id }, missing: `${what}: Device/${device.id} is not in the devices database (yet)` };
+  // Withdrawn: remove its readings (devices rows projected from FHIR have the stable id of `Device/<id>`).
+  if (obs.status === 'entered-in-error' || obs.status === 'cancelled')
+    return rows.map((r) => ({ op: 'deleteWhere', table: 'device_readings', where: { device_id: stableUuid(`Device/${device.id}`), reading_type: r.reading_type!, timestamp: r.timestamp! } }) as RowWrite);
+  if (rows.length === 0) throw new MappingError(`${what}: no numeric value to record as a device reading`);
+  return [lookup, ...rows.map((values) => ({ op: 'bulkUpsert', table: 'device_readings', conflict: ['device_id', 'reading_type', 'timestamp'], values }) as RowWrite)];
+}
+
+export function mapDeviceAlert(alert: DetectedIssue | Flag, version: number): RowWrite[] {
+  const what = `${alert.resourceType}/${alert.id}`;
+  const device =
+    alert.resourceType === 'DetectedIssue'
+      ? [alert.author, ...(alert.implicated ?? [])].map((r) => parseReference(r?.reference)).find((r) => r?.type === 'Device')
+      : [parseReference(alert.author?.reference), parseReference(alert.subject?.reference)].find((r) => r?.type === 'Device');
+  if (!device) return [];
+  const patient = alert.resourceType === 'DetectedIssue' ? referenceId(alert.patient, 'Patient') : referenceId(alert.subject, 'Patient');
+  const message = alert.resourceType === 'DetectedIssue' ? alert.detail ?? textOf(alert.code) : textOf(alert.code);
+  if (!message) throw new MappingError(`${what} has no code or detail (device_alerts.alert_message is required)`);
+  const at = alert.resourceType === 'DetectedIssue' ? alert.identifiedDateTime ?? alert.identifiedPeriod?.start : alert.period?.start;
+  return [
+    { op: 'lookup', ref: 'device', table: 'devices', key: { fhir_id: device.id }, missing: `${what}: Device/${device.id} is not in the devices database (yet)` },
+    {
+      op: 'upsert',
+      table: 'device_alerts',
+      fhirId: alert.id!,
+      version,
+      id: stableUuid(what),
+      values: row({
+        device_id: { ref: 'device' },
+        patient_id: patient ?? null,
+        alert_type: truncate(codingOf(alert.code)?.code ?? textOf(alert.code) ?? alert.resourceType, 50),
+        severity: alert.resourceType === 'DetectedIssue' ? SEVERITY[alert.severity as keyof typeof SEVERITY] ?? 'medium' : 'medium',
+        alert_message: message,
+        timestamp: sqlDateTime(at ?? alert.meta?.lastUpdated),
+      }),
+    },
+  ];
+}
+
+export function mapDeviceResource(resource: Resource, version: number): RowWrite[] {
+  switch (resource.resourceType) {
+    case 'Device':
+      return mapDevice(resource, version);
+    case 'Observation':
+      return mapDeviceObservation(resource);
+    case 'DetectedIssue':
+    case 'Flag':
+      return mapDeviceAlert(resource, version);
+    default:
+      return [];
+  }
+}
+
+export function mapDeviceDelete(resourceType: string, id: string, version: number, previous: Resource | undefined): RowWrite[] {
+  switch (resourceType) {
+    case 'Device':
+      return [{ op: 'delete', table: 'devices', fhirId: id, version, soft: true }];
+    case 'DetectedIssue':
+    case 'Flag':
+      return [{ op: 'delete', table: 'device_alerts', fhirId: id, version, soft: false }];
+    case 'Observation': {
+      if (previous?.resourceType !== 'Observation') return [];
+      return mapDeviceObservation({ ...previous, status: 'entered-in-error' });
+    }
+    default:
+      return [];
+  }
+}

@@ -1,0 +1,43 @@
+/**
+ * Delivering one change to one projection: read that version from the FHIR store (vread), map it (pure),
+ * apply the rows. Used by the dispatcher, the dead-letter retries and the rebuild.
+ */
+import type { ChangeRecord, ResourceStore } from '../../server/store/resource-store.js';
+import type { Projection } from './projection.js';
+import { applyRows, type ApplyResult, type BulkRows } from './row-writer.js';
+import { MappingError } from './rows.js';
+import type { SqlTx } from './sql-client.js';
+
+export type ChangeRef = Pick<ChangeRecord, 'resourceType' | 'id' | 'versionId' | 'deleted'>;
+
+export async function deliverChange(tx: SqlTx, store: ResourceStore, projection: Projection, change: ChangeRef, bulk: BulkRows): Promise<ApplyResult> {
+  const stored = await store.vread(change.resourceType, change.id, change.versionId);
+  if (!stored) throw new MappingError(`${change.resourceType}/${change.id} version ${change.versionId} is not in the FHIR store`);
+  let writes;
+  if (stored.deleted || !stored.resource) {
+    const previous = change.versionId > 1 ? await store.vread(change.resourceType, change.id, change.versionId - 1) : undefined;
+    writes = projection.mapDelete(change.resourceType, change.id, change.versionId, previous?.resource ?? undefined);
+  } else {
+    writes = projection.map(stored.resource, change.versionId);
+  }
+  if (writes.length === 0) return 'applied';
+  return applyRows(tx, writes, bulk);
+}
+
+/** Runs `fn` inside a savepoint: a failure undoes only its own writes and is rethrown. */
+export async function inSavepoint<T>(tx: SqlTx, name: string, fn: () => Promise<T>): Promise<T> {
+  await tx.query(`SAVEPOINT ${name}`);
+  try {
+    const result = await fn();
+    await tx.query(`RELEASE SAVEPOINT ${name}`);
+    return result;
+  } catch (e) {
+    await tx.query(`ROLLBACK TO SAVEPOINT ${name}`).catch(() => undefined);
+    throw e;
+  }
+}
+
+export function errorText(e: unknown): string {
+  const err = e as { name?: string; message?: string; code?: string; sqlMessage?: string };
+  return `${err?.name ?? 'Error'}${err?.code ? ` [${err.code}]` : ''}: ${err?.sqlMessage ?? err?.message ?? String(e)}`.slice(0, 2000);
+}

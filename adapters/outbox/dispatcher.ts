@@ -1,0 +1,214 @@
+/**
+ * Delivers the FHIR store's change log (transactional outbox) to one projection, at least once and in order
+ * per resource. One batch = one target transaction: lock the cursor row (one dispatcher per projection across
+ * nodes), deliver each change in a savepoint, write the batch's high-rate rows, advance the cursor, commit.
+ * A change that fails goes to the dead letters (its later versions are held behind it); a connection-level
+ * failure rolls the whole batch back and is retried with exponential backoff. Dead letters are retried
+ * automatically on a backoff schedule (attempts 1…maxAttempts), then only by retryDeadLetter().
+ */
+import type { Logger } from 'pino';
+import type { ChangeRecord, ResourceStore } from '../../server/store/resource-store.js';
+import { deliverChange, errorText, inSavepoint } from './deliver.js';
+import type { Projection } from './projection.js';
+import { clearDeadLetter, dueDeadLetters, holdBehind, listDeadLetters, lockCursor, readCursor, recordFailure, saveCursor, type DeadLetter } from './projection-state.js';
+import { BulkRows } from './row-writer.js';
+import { isTransient, type SqlClient } from './sql-client.js';
+
+export type DispatcherOptions = {
+  store: ResourceStore;
+  projection: Projection;
+  db: SqlClient;
+  logger?: Logger;
+  batchSize?: number;
+  /** Automatic retries of a dead letter before it waits for retryDeadLetter(). */
+  maxAttempts?: number;
+  /** First retry delay; doubles per attempt. */
+  retryBaseMs?: number;
+  /** Called after each committed batch (tests, metrics). */
+  onBatch?: (delivered: number, cursor: number) => void;
+};
+
+export type ProjectionStatus = {
+  projection: string;
+  cursor: number;
+  delivered: number;
+  /** Changes of the FHIR store after the cursor (capped at 10,000). */
+  lagChanges: number;
+  /** Age of the oldest undelivered change, seconds (0 when caught up). */
+  lagSeconds: number;
+  deadLetters: DeadLetter[];
+  lastError?: string;
+};
+
+const utcNow = () => new Date().toISOString().slice(0, 23);
+
+export class Dispatcher {
+  readonly name: string;
+  private lastError: string | undefined;
+  constructor(private readonly o: DispatcherOptions) {
+    this.name = o.projection.name;
+  }
+
+  private nextAttemptAt = (attempts: number): string | null => {
+    if (attempts >= (this.o.maxAttempts ?? 5)) return null;
+    return new Date(Date.now() + (this.o.retryBaseMs ?? 1000) * 2 ** (attempts - 1)).toISOString().slice(0, 23);
+  };
+
+  /** Delivers one batch; returns the number of changes consumed (0 = caught up). Throws on transient failures. */
+  async runBatch(): Promise<number> {
+    const batchSize = this.o.batchSize ?? 200;
+    try {
+      return await this.batch(batchSize, true);
+    } catch (e) {
+      if (isTransient(e) || !(e instanceof BatchFlushError)) throw e;
+      // A multi-row write failed: run the same batch again flushing after each change, which isolates the culprit.
+      this.o.logger?.warn({ projection: this.name, err: errorText(e.failure) }, 'batched rows failed; delivering one by one');
+      return this.batch(batchSize, false);
+    }
+  }
+
+  private async batch(batchSize: number, batched: boolean): Promise<number> {
+    const { store, projection, db } = this.o;
+    return db.transaction(async (tx) => {
+      const cursor = await lockCursor(tx, projection.name);
+      const changes = await store.changesAfter(cursor, batchSize);
+      if (changes.length === 0) return 0;
+      const blocked = new Set((await listDeadLetters(tx, projection.name)).map((d) => `${d.resourceType}/${d.resourceId}`));
+      const bulk = new BulkRows();
+      let delivered = 0;
+      for (const [i, change] of changes.entries()) {
+        if (!projection.accepts(change.resourceType)) continue;
+        const key = `${change.resourceType}/${change.id}`;
+        if (blocked.has(key)) {
+          await holdBehind(tx, projection.name, change.resourceType, change.id, change.versionId);
+          continue;
+        }
+        try {
+          await inSavepoint(tx, 'delivery', async () => {
+            await deliverChange(tx, store, projection, change, bulk);
+            if (!batched) await bulk.flush(tx);
+          });
+          delivered++;
+        } catch (e) {
+          if (isTransient(e)) throw e;
+          blocked.add(key);
+          await this.fail(tx, change, e);
+        }
+        if (i === changes.length - 1 || bulk.size >= 2000) {
+          try {
+            await bulk.flush(tx);
+          } catch (e) {
+            throw isTransient(e) ? e : new BatchFlushError(e);
+          }
+        }
+      }
+      const last = changes[changes.length - 1]!;
+      await saveCursor(tx, projection.name, last.seq, delivered, last.lastUpdated);
+      this.o.onBatch?.(delivered, last.seq);
+      return changes.length;
+    });
+  }
+
+  private async fail(tx: Parameters<Parameters<SqlClient['transaction']>[0]>[0], change: ChangeRecord, e: unknown): Promise<void> {
+    const error = errorText(e);
+    this.o.logger?.warn({ projection: this.name, resource: `${change.resourceType}/${change.id}`, version: change.versionId, err: error }, 'projection dead letter');
+    await recordFailure(tx, { projection: this.name, resourceType: change.resourceType, resourceId: change.id, version: change.versionId, seq: change.seq, error, now: utcNow(), nextAttemptAt: this.nextAttemptAt });
+  }
+
+  /**
+   * Retries a dead letter: delivers its versions from the failing one to the newest held behind it, in order.
+   * Success removes it; a failure records the attempt (and the next automatic retry). Returns true on success.
+   */
+  async retry(resourceType: string, resourceId: string): Promise<boolean> {
+    const { store, projection, db } = this.o;
+    return db.transaction(async (tx) => {
+      await lockCursor(tx, projection.name);
+      const letter = (await listDeadLetters(tx, projection.name)).find((d) => d.resourceType === resourceType && d.resourceId === resourceId);
+      if (!letter) return false;
+      const bulk = new BulkRows();
+      for (let v = letter.failedVersion; v <= letter.latestVersion; v++) {
+        const stored = await store.vread(resourceType, resourceId, v);
+        const change = { resourceType, id: resourceId, versionId: v, deleted: stored?.deleted ?? false };
+        try {
+          await inSavepoint(tx, 'retry', async () => {
+            await deliverChange(tx, store, projection, change, bulk);
+            await bulk.flush(tx);
+          });
+        } catch (e) {
+          if (isTransient(e)) throw e;
+          await recordFailure(tx, { projection: this.name, resourceType, resourceId, version: v, seq: letter.seq, error: errorText(e), now: utcNow(), nextAttemptAt: this.nextAttemptAt });
+          return false;
+        }
+      }
+      await clearDeadLetter(tx, projection.name, resourceType, resourceId);
+      await tx.query('UPDATE projection_state SET delivered = delivered + ? WHERE projection = ?', [letter.latestVersion - letter.failedVersion + 1, projection.name]);
+      return true;
+    });
+  }
+
+  /** Automatic retries of the dead letters whose time has come. */
+  async retryDue(): Promise<number> {
+    let ok = 0;
+    for (const d of await dueDeadLetters(this.o.db, this.name, utcNow())) if (await this.retry(d.resourceType, d.resourceId)) ok++;
+    return ok;
+  }
+
+  async status(): Promise<ProjectionStatus> {
+    const { cursor, delivered } = await readCursor(this.o.db, this.name);
+    const behind = await this.o.store.changesAfter(cursor, 10_000);
+    const oldest = behind[0] ? Date.parse(behind[0].lastUpdated) : undefined;
+    return {
+      projection: this.name,
+      cursor,
+      delivered,
+      lagChanges: behind.length,
+      lagSeconds: oldest === undefined ? 0 : Math.max(0, (Date.now() - oldest) / 1000),
+      deadLetters: await listDeadLetters(this.o.db, this.name),
+      lastError: this.lastError,
+    };
+  }
+
+  /** Polls until stopped: batches back to back while there is work, then waits pollIntervalMs; transient errors back off. */
+  async loop(signal: AbortSignal, pollIntervalMs: number): Promise<void> {
+    let failures = 0;
+    let lastRetry = 0;
+    while (!signal.aborted) {
+      try {
+        const n = await this.runBatch();
+        if (Date.now() - lastRetry > pollIntervalMs) {
+          lastRetry = Date.now();
+          await this.retryDue();
+        }
+        failures = 0;
+        this.lastError = undefined;
+        if (n > 0) continue;
+      } catch (e) {
+        failures++;
+        this.lastError = errorText(e);
+        this.o.logger?.error({ projection: this.name, err: this.lastError, failures }, 'projection batch failed; backing off');
+      }
+      const wait = failures === 0 ? pollIntervalMs : Math.min(30_000, pollIntervalMs * 2 ** failures);
+      await sleep(wait, signal);
+    }
+  }
+}
+
+class BatchFlushError extends Error {
+  constructor(readonly failure: unknown) {
+    super(errorText(failure));
+    this.name = 'BatchFlushError';
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done);
+  });
+}

@@ -1,0 +1,105 @@
+/**
+ * Composition-root entry: one dispatcher per configured target (billing, lab, medication → MySQL/MariaDB;
+ * devices → PostgreSQL), each polling the FHIR store's change log with its own durable cursor.
+ */
+import type { Logger } from 'pino';
+import type { ResourceStore } from '../../server/store/resource-store.js';
+import { billingProjection } from '../billing/billing-projection.js';
+import { deviceProjection } from '../device/device-projection.js';
+import { labProjection } from '../lab/lab-projection.js';
+import { medicationProjection } from '../medication/medication-projection.js';
+import { Dispatcher, type ProjectionStatus } from './dispatcher.js';
+import type { Projection, ProjectionName } from './projection.js';
+import { ensureStateTables } from './projection-state.js';
+import { openSqlClient, type SqlClient } from './sql-client.js';
+
+export type ProjectionTargets = {
+  billingMysqlUrl?: string;
+  labMysqlUrl?: string;
+  medicationMysqlUrl?: string;
+  devicesPostgresUrl?: string;
+};
+
+export type StartProjectionsOptions = {
+  store: ResourceStore;
+  targets: ProjectionTargets;
+  logger?: Logger;
+  pollIntervalMs?: number;
+  batchSize?: number;
+  maxAttempts?: number;
+  retryBaseMs?: number;
+  onBatch?: (projection: ProjectionName, delivered: number, cursor: number) => void;
+};
+
+export type RunningProjections = {
+  dispatchers: Dispatcher[];
+  stop(): Promise<void>;
+  status(): Promise<ProjectionStatus[]>;
+  /** Retries one dead letter now; true when every held version was delivered. */
+  retryDeadLetter(projection: ProjectionName, resourceType: string, resourceId: string): Promise<boolean>;
+  /** Resolves when every projection has delivered everything committed so far (tests, benchmarks). */
+  caughtUp(timeoutMs?: number): Promise<void>;
+};
+
+export const PROJECTIONS: Record<ProjectionName, { projection: Projection; target: keyof ProjectionTargets }> = {
+  billing: { projection: billingProjection, target: 'billingMysqlUrl' },
+  lab: { projection: labProjection, target: 'labMysqlUrl' },
+  medication: { projection: medicationProjection, target: 'medicationMysqlUrl' },
+  device: { projection: deviceProjection, target: 'devicesPostgresUrl' },
+};
+
+export async function openDispatchers(o: Omit<StartProjectionsOptions, 'pollIntervalMs'>): Promise<{ dispatchers: Dispatcher[]; clients: SqlClient[] }> {
+  const dispatchers: Dispatcher[] = [];
+  const clients: SqlClient[] = [];
+  for (const { projection, target } of Object.values(PROJECTIONS)) {
+    const url = o.targets[target];
+    if (!url) continue;
+    const db = await openSqlClient(url);
+    clients.push(db);
+    await ensureStateTables(db);
+    dispatchers.push(
+      new Dispatcher({
+        store: o.store,
+        projection,
+        db,
+        logger: o.logger,
+        batchSize: o.batchSize,
+        maxAttempts: o.maxAttempts,
+        retryBaseMs: o.retryBaseMs,
+        onBatch: o.onBatch ? (n, c) => o.onBatch!(projection.name, n, c) : undefined,
+      }),
+    );
+  }
+  return { dispatchers, clients };
+}
+
+export async function startProjections(o: StartProjectionsOptions): Promise<RunningProjections> {
+  const { dispatchers, clients } = await openDispatchers(o);
+  const abort = new AbortController();
+  const loops = dispatchers.map((d) => d.loop(abort.signal, o.pollIntervalMs ?? 1000));
+  const byName = new Map(dispatchers.map((d) => [d.name, d]));
+  const status = () => Promise.all(dispatchers.map((d) => d.status()));
+  return {
+    dispatchers,
+    status,
+    async stop() {
+      abort.abort();
+      await Promise.all(loops);
+      await Promise.all(clients.map((c) => c.close()));
+    },
+    async retryDeadLetter(projection, resourceType, resourceId) {
+      const d = byName.get(projection);
+      if (!d) throw new Error(`projection ${projection} is not running`);
+      return d.retry(resourceType, resourceId);
+    },
+    async caughtUp(timeoutMs = 60_000) {
+      const until = Date.now() + timeoutMs;
+      for (;;) {
+        const all = await status();
+        if (all.every((s) => s.lagChanges === 0)) return;
+        if (Date.now() > until) throw new Error(`projections not caught up after ${timeoutMs} ms: ${all.map((s) => `${s.projection} ${s.lagChanges} behind`).join(', ')}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+  };
+}
