@@ -53,7 +53,11 @@ export type ScaleResult = { resources: number; seconds: number; perSecond: numbe
 
 /** Posts generated copies of the patient bundles until `target` more resources exist. */
 export async function scaleUp(baseUrl: string, target: number, concurrency: number, log: (line: string) => void): Promise<ScaleResult> {
-  const templates: Template[] = [...pipesFiles().patients, ...smartPatientFiles()].map(loadTemplate);
+  // Both sets, interleaved: the SMART bundles carry the Observations the searches need, even at a small scale.
+  const pipes = pipesFiles().patients;
+  const smart = smartPatientFiles();
+  const files = Array.from({ length: Math.max(pipes.length, smart.length) }, (_, i) => [smart[i], pipes[i]]).flat().filter((f): f is string => f !== undefined);
+  const templates: Template[] = files.map(loadTemplate);
   const perRound = templates.reduce((s, t) => s + t.entries, 0);
   const samples: PatientSample[] = [];
   let resources = 0;

@@ -9,20 +9,38 @@ import { OptionError, parseOptions, type BenchOptions } from './options.js';
 import { freshDatabase, startServer, type ServerProcess } from './server-process.js';
 import { syntheaPresent } from './synthea-data.js';
 import { ingestSynthea, scaleUp, type IngestResult, type PatientSample } from './load-data.js';
-import { measureCreates, measureReads, measureSearches, type CreateFigures } from './http-figures.js';
+import { measureCreates, measureReads, measureSearches, SEARCHES, type CreateFigures, type SearchName } from './http-figures.js';
+import { CpuMeter } from './cpu-meter.js';
 import { measureHl7 } from './hl7-figure.js';
 import { atLeast, atMost, info, latencyDetail, TARGETS, type Figure } from './figures.js';
 
 const log = (line: string) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`);
 
-type Output = { context: Record<string, unknown>; figures: Record<string, Figure | null>; errors: Record<string, string> };
+type Output = { context: Record<string, unknown>; figures: Record<string, Figure | null>; cpu: Record<string, unknown>; errors: Record<string, string> };
 
-async function phase<T>(out: Output, name: string, fn: () => Promise<T>): Promise<T | undefined> {
+let meter: CpuMeter | undefined;
+
+/** Runs one phase; records its failure instead of stopping the run, and its CPU use per unit of work. */
+async function phase<T>(out: Output, name: string, fn: () => Promise<T>, units?: (result: T) => number): Promise<T | undefined> {
   log(`${name} …`);
   const t0 = performance.now();
+  const cpuStart = await meter?.snapshot();
   try {
     const result = await fn();
     log(`${name} done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    if (meter && cpuStart && units) {
+      const usage = await meter.since(cpuStart);
+      const n = units(result);
+      const cpu = usage.serverCpuSeconds + usage.postgresCpuSeconds;
+      const r = (x: number) => Math.round(x * 100) / 100;
+      out.cpu[name] = {
+        ...usage,
+        units: n,
+        serverCpuMsPerUnit: r((usage.serverCpuSeconds * 1000) / Math.max(1, n)),
+        postgresCpuMsPerUnit: r((usage.postgresCpuSeconds * 1000) / Math.max(1, n)),
+        cpuBoundUnitsPerSecond: cpu > 0 ? Math.round((n * availableParallelism()) / cpu) : null,
+      };
+    }
     return result;
   } catch (error) {
     out.errors[name] = (error as Error)?.message ?? String(error);
@@ -36,35 +54,34 @@ async function bench(options: BenchOptions, out: Output, server: ServerProcess):
   let resources = 0;
   let samples: PatientSample[] = [];
 
-  const ingest: IngestResult | undefined = await phase(out, 'ingest', () => ingestSynthea(baseUrl, options.loadConcurrency, options.quick ? 2 : undefined));
+  const ingest: IngestResult | undefined = await phase(out, 'ingest', () => ingestSynthea(baseUrl, options.loadConcurrency, options.quick ? 1 : undefined), (r) => r.resources);
   out.figures['ingest'] = ingest ? atLeast(ingest.perSecond, TARGETS.ingestPerSecond, 'resources/s', { resources: ingest.resources, seconds: ingest.seconds, bundles: ingest.bundles, concurrency: options.loadConcurrency }) : null;
   if (ingest) {
     resources += ingest.resources;
     samples = ingest.samples;
   }
 
-  const scale = await phase(out, `scale to ${options.resources.toLocaleString('en')} resources`, () => scaleUp(baseUrl, options.resources - resources, options.loadConcurrency, log));
+  const scale = await phase(out, 'scale', () => scaleUp(baseUrl, options.resources - resources, options.loadConcurrency, log), (r) => r.resources);
   if (scale) {
     resources += scale.resources;
     samples = [...samples, ...scale.samples];
     out.figures['scaleLoad'] = info(scale.perSecond, 'resources/s', { resources: scale.resources, seconds: scale.seconds, transactions: scale.transactions, concurrency: options.loadConcurrency });
   } else out.figures['scaleLoad'] = null;
 
-  const creates: CreateFigures | undefined = await phase(out, 'creates', () => measureCreates(baseUrl, options.creates, options.concurrency));
+  const creates: CreateFigures | undefined = await phase(out, 'creates', () => measureCreates(baseUrl, options.creates, options.concurrency), (r) => r.ids.length);
   out.figures['createSequential'] = creates ? info(creates.sequential.perSecond, 'requests/s', latencyDetail(creates.sequential)) : null;
   out.figures['createConcurrent'] = creates ? atLeast(creates.concurrent.perSecond, TARGETS.concurrentCreatesPerSecond, 'requests/s', { ...latencyDetail(creates.concurrent), clients: options.concurrency }) : null;
   if (creates) resources += creates.ids.length;
 
-  const reads = creates ? await phase(out, 'reads', () => measureReads(baseUrl, creates.ids, options.samples)) : undefined;
+  const reads = creates ? await phase(out, 'reads', () => measureReads(baseUrl, creates.ids, options.samples), (r) => r.count) : undefined;
   out.figures['readById'] = reads ? atMost(reads.p50, TARGETS.readP50Ms, 'ms p50', latencyDetail(reads)) : null;
 
-  const searches = await phase(out, 'searches', () => measureSearches(baseUrl, samples, options.samples));
-  for (const name of ['patientByName', 'observationByPatientCodeDate', 'encounterByPatientSortedByDate', 'chainedEncounterBySubjectName', 'includeEncounterParticipants'] as const) {
-    const s = searches?.[name];
+  for (const name of Object.keys(SEARCHES) as SearchName[]) {
+    const s = (await phase(out, `search.${name}`, () => measureSearches(baseUrl, samples, options.samples, [name]), () => options.samples))?.[name];
     out.figures[`search.${name}`] = s ? atMost(s.p50, TARGETS.searchP50Ms, 'ms p50', { ...latencyDetail(s), meanMatches: s.meanMatches, example: s.example }) : null;
   }
 
-  const hl7 = options.hl7Messages > 0 ? await phase(out, 'hl7', () => measureHl7(`${baseUrl}/fhir`, options.hl7Messages, options.concurrency)) : undefined;
+  const hl7 = options.hl7Messages > 0 ? await phase(out, 'hl7', () => measureHl7(`${baseUrl}/fhir`, options.hl7Messages, options.concurrency), (r) => ('skipped' in r ? 0 : r.count + r.usable)) : undefined;
   if (hl7 && !('skipped' in hl7)) {
     out.figures['hl7'] = atLeast(hl7.perSecond, TARGETS.hl7PerSecond, 'messages/s', { ...latencyDetail(hl7), connections: options.concurrency, accepted: hl7.messagesAccepted, ...(hl7.firstRejection ? { firstRejection: hl7.firstRejection } : {}), corpusOruR01: hl7.corpusMessages, usableOruR01: hl7.usable, listenerPeakRssMb: hl7.listenerPeakRssMb, listener: 'bench/hl7-listener.ts (adapters/hl7v2 inbound, its own process)' });
   } else {
@@ -93,6 +110,7 @@ async function main(): Promise<void> {
   const out: Output = {
     context: { store: options.store, resources: 0, targetResources: options.resources, cores: availableParallelism(), loadAverageAtStart: loadavg().map((x) => Math.round(x * 100) / 100), node: process.version, quick: options.quick, concurrency: options.concurrency, loadConcurrency: options.loadConcurrency, startedAt: new Date(started).toISOString() },
     figures: {},
+    cpu: {},
     errors: {},
   };
   const db = await freshDatabase(options);
@@ -101,11 +119,13 @@ async function main(): Promise<void> {
   try {
     server = await startServer(db, options);
     out.context['serverPid'] = server.pid;
+    meter = await CpuMeter.open(server.pid, db.postgresDbName ? { adminUrl: options.postgresAdminUrl, dbName: db.postgresDbName } : undefined);
     await bench(options, out, server);
     out.figures['peakRss'] = atMost(server.peakRssMb(), TARGETS.peakRssMb, 'MB (server VmHWM)');
   } catch (error) {
     out.errors['server'] = (error as Error)?.message ?? String(error);
   } finally {
+    await meter?.close().catch(() => undefined);
     await server?.stop().catch(() => undefined);
     await db.drop().catch((e) => log(`could not drop the database: ${(e as Error).message}`));
   }

@@ -13,7 +13,7 @@ import type { BenchOptions } from './options.js';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-export type FreshDatabase = { env: Record<string, string>; description: string; drop(): Promise<void> };
+export type FreshDatabase = { env: Record<string, string>; description: string; postgresDbName?: string; drop(): Promise<void> };
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -39,6 +39,7 @@ export async function freshDatabase(options: BenchOptions): Promise<FreshDatabas
       return {
         env: { NILECARE_STORE: 'postgres', DATABASE_URL: url.toString() },
         description: `postgres database ${name}`,
+        postgresDbName: name,
         async drop() {
           if (options.keepDb) return;
           const c = new pg.Client({ connectionString: options.postgresAdminUrl });
