@@ -12,6 +12,7 @@ import { loadMappings } from '../mapping/load-mappings.js';
 import { CodeTables } from '../mapping/code-tables.js';
 import { FhirError, operationOutcome, issue } from '../../../server/fhir/errors.js';
 import type { Bundle, Patient } from '@medplum/fhirtypes';
+import { endpointsFor, loadOutboundEndpoints } from './mysql-interface-configs.js';
 
 async function mysqlMissing(): Promise<string | false> {
   try {
@@ -107,5 +108,20 @@ describe('MysqlMessageLog (nilecare_interop)', { skip: await mysqlMissing() }, (
     const r = await processMessage(MSG.replace('CTL-1', 'CTL-3'), deps);
     assert.equal(r.code, 'AA');
     assert.equal((r.bundle!.entry![0]!.resource as Patient).gender, 'other');
+  });
+
+  it('reads the outbound MLLP endpoints from interface_configs', async () => {
+    await sql.query(
+      `INSERT INTO interface_configs (name, direction, protocol, host, port, message_types, receiving_application) VALUES
+        ('lis', 'outbound', 'mllp_tls', 'lis.local', 2575, '["ORU^R01"]', 'LIS'),
+        ('adt-feed', 'bidirectional', 'mllp', '10.0.0.5', 6661, NULL, NULL),
+        ('inbound-only', 'inbound', 'mllp', '0.0.0.0', 2575, NULL, NULL),
+        ('off', 'outbound', 'mllp', 'x', 1, NULL, NULL)`,
+    );
+    await sql.query("UPDATE interface_configs SET is_active = FALSE WHERE name = 'off'");
+    const eps = await loadOutboundEndpoints(db.url);
+    assert.deepEqual(eps.map((e) => [e.name, e.tls]), [['adt-feed', false], ['lis', true]]);
+    assert.deepEqual(endpointsFor(eps, 'ORU^R01').map((e) => e.name), ['adt-feed', 'lis']);
+    assert.deepEqual(endpointsFor(eps, 'ADT^A08').map((e) => e.name), ['adt-feed']);
   });
 });

@@ -1,0 +1,54 @@
+/**
+ * Endpoints from nilecare_interop.interface_configs: the outbound peers (MLLP or MLLP over TLS) with the
+ * message types they take, and the retry settings the MllpSender uses.
+ */
+import mysql from 'mysql2/promise';
+
+export interface OutboundEndpoint {
+  readonly id: string;
+  readonly name: string;
+  readonly host: string;
+  readonly port: number;
+  readonly tls: boolean;
+  /** e.g. ["ADT^A01", "ORU^R01"]; undefined = every type. */
+  readonly messageTypes?: readonly string[];
+  readonly receivingApplication?: string;
+  readonly receivingFacility?: string;
+  readonly version: string;
+  readonly timeoutMs: number;
+  readonly maxRetries: number;
+  readonly retryBackoffMs: number;
+}
+
+function list(v: unknown): string[] | undefined {
+  const parsed = typeof v === 'string' ? (JSON.parse(v) as unknown) : v;
+  return Array.isArray(parsed) ? parsed.map(String) : undefined;
+}
+
+export async function loadOutboundEndpoints(url: string): Promise<OutboundEndpoint[]> {
+  const c = await mysql.createConnection({ uri: url });
+  try {
+    const [rows] = await c.query<mysql.RowDataPacket[]>(
+      `SELECT id, name, protocol, host, port, message_types, receiving_application, receiving_facility, hl7_version, timeout_ms, max_retries, retry_backoff_ms
+       FROM interface_configs WHERE is_active AND deleted_at IS NULL AND direction IN ('outbound', 'bidirectional') AND protocol IN ('mllp', 'mllp_tls')
+       AND host IS NOT NULL AND port IS NOT NULL ORDER BY name`,
+    );
+    return rows.map((r) => {
+      const types = list(r.message_types);
+      return {
+        id: r.id, name: r.name, host: r.host, port: r.port, tls: r.protocol === 'mllp_tls',
+        ...(types ? { messageTypes: types } : {}),
+        ...(r.receiving_application ? { receivingApplication: r.receiving_application } : {}),
+        ...(r.receiving_facility ? { receivingFacility: r.receiving_facility } : {}),
+        version: r.hl7_version, timeoutMs: r.timeout_ms, maxRetries: r.max_retries, retryBackoffMs: r.retry_backoff_ms,
+      };
+    });
+  } finally {
+    await c.end();
+  }
+}
+
+/** The endpoints that take a message type (`ORU^R01`). */
+export function endpointsFor(endpoints: readonly OutboundEndpoint[], type: string): OutboundEndpoint[] {
+  return endpoints.filter((e) => !e.messageTypes || e.messageTypes.includes(type) || e.messageTypes.includes(type.split('^')[0]!));
+}
