@@ -59,6 +59,7 @@ export function loadTemplate(file: string): Template {
 }
 
 const URN = /urn:uuid:[0-9a-fA-F-]{36}/g;
+const IDENTIFIER = /"system":"(https:\/\/github\.com\/synthetichealth\/synthea|http:\/\/hl7\.org\/fhir\/sid\/us-npi)","value":"([^"]+)"/g;
 
 /** Copy `copy` of a template: every urn:uuid replaced consistently by a fresh one, the family name suffixed. */
 export function scaledCopy(template: Template, copy: number): { text: string; family: string } {
@@ -68,6 +69,9 @@ export function scaledCopy(template: Template, copy: number): { text: string; fa
     if (!v) fresh.set(u, (v = `urn:uuid:${randomUUID()}`));
     return v;
   });
+  // Identifiers that conditional references resolve (Synthea organisations/locations, practitioners' NPI) are made
+  // unique per copy: a SMART bundle's embedded Organization must not duplicate a pipes hospital already loaded.
+  text = text.replace(IDENTIFIER, (_m, system: string, value: string) => `"system":"${system}","value":"${value}-b${copy.toString(36)}"`);
   const family = template.family ? `${template.family}B${copy.toString(36)}` : '';
   if (family) text = text.split(`"family":"${template.family}"`).join(`"family":"${family}"`);
   return { text, family };
