@@ -5,32 +5,33 @@
 import type { ChangeRecord, ResourceStore } from '../../server/store/resource-store.js';
 import type { Projection } from './projection.js';
 import { applyRows, type ApplyResult, type BulkRows } from './row-writer.js';
-import { MappingError } from './rows.js';
+import { MappingError, type RowWrite } from './rows.js';
 import type { SqlTx } from './sql-client.js';
 
 export type ChangeRef = Pick<ChangeRecord, 'resourceType' | 'id' | 'versionId' | 'deleted'>;
 
-export async function deliverChange(tx: SqlTx, store: ResourceStore, projection: Projection, change: ChangeRef, bulk: BulkRows): Promise<ApplyResult> {
+/** Reads the version (and, for a delete, the one before) and maps it: no database writes yet. Throws MappingError. */
+export async function rowsForChange(store: ResourceStore, projection: Projection, change: ChangeRef): Promise<RowWrite[]> {
   const stored = await store.vread(change.resourceType, change.id, change.versionId);
   if (!stored) throw new MappingError(`${change.resourceType}/${change.id} version ${change.versionId} is not in the FHIR store`);
-  let writes;
   if (stored.deleted || !stored.resource) {
     const previous = change.versionId > 1 ? await store.vread(change.resourceType, change.id, change.versionId - 1) : undefined;
-    writes = projection.mapDelete(change.resourceType, change.id, change.versionId, previous?.resource ?? undefined);
-  } else {
-    writes = projection.map(stored.resource, change.versionId);
+    return projection.mapDelete(change.resourceType, change.id, change.versionId, previous?.resource ?? undefined);
   }
+  return projection.map(stored.resource, change.versionId);
+}
+
+export async function deliverChange(tx: SqlTx, store: ResourceStore, projection: Projection, change: ChangeRef, bulk: BulkRows): Promise<ApplyResult> {
+  const writes = await rowsForChange(store, projection, change);
   if (writes.length === 0) return 'applied';
   return applyRows(tx, writes, bulk);
 }
 
-/** Runs `fn` inside a savepoint: a failure undoes only its own writes and is rethrown. */
+/** Runs `fn` inside a savepoint: a failure undoes only its own writes and is rethrown (the savepoint is not released: one round trip less; the commit ends it). */
 export async function inSavepoint<T>(tx: SqlTx, name: string, fn: () => Promise<T>): Promise<T> {
   await tx.query(`SAVEPOINT ${name}`);
   try {
-    const result = await fn();
-    await tx.query(`RELEASE SAVEPOINT ${name}`);
-    return result;
+    return await fn();
   } catch (e) {
     await tx.query(`ROLLBACK TO SAVEPOINT ${name}`).catch(() => undefined);
     throw e;

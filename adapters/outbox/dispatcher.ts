@@ -8,11 +8,11 @@
  */
 import type { Logger } from 'pino';
 import type { ChangeRecord, ResourceStore } from '../../server/store/resource-store.js';
-import { deliverChange, errorText, inSavepoint } from './deliver.js';
+import { deliverChange, errorText, inSavepoint, rowsForChange } from './deliver.js';
 import type { Projection } from './projection.js';
 import { clearDeadLetter, dueDeadLetters, holdBehind, listDeadLetters, lockCursor, readCursor, recordFailure, saveCursor, type DeadLetter } from './projection-state.js';
-import { BulkRows } from './row-writer.js';
-import { isTransient, type SqlClient } from './sql-client.js';
+import { applyRows, BulkRows } from './row-writer.js';
+import { isTransient, type SqlClient, type SqlTx } from './sql-client.js';
 
 export type DispatcherOptions = {
   store: ResourceStore;
@@ -74,34 +74,7 @@ export class Dispatcher {
       const changes = await store.changesAfter(cursor, batchSize);
       if (changes.length === 0) return 0;
       const blocked = new Set((await listDeadLetters(tx, projection.name)).map((d) => `${d.resourceType}/${d.resourceId}`));
-      const bulk = new BulkRows();
-      let delivered = 0;
-      for (const [i, change] of changes.entries()) {
-        if (!projection.accepts(change.resourceType)) continue;
-        const key = `${change.resourceType}/${change.id}`;
-        if (blocked.has(key)) {
-          await holdBehind(tx, projection.name, change.resourceType, change.id, change.versionId);
-          continue;
-        }
-        try {
-          await inSavepoint(tx, 'delivery', async () => {
-            await deliverChange(tx, store, projection, change, bulk);
-            if (!batched) await bulk.flush(tx);
-          });
-          delivered++;
-        } catch (e) {
-          if (isTransient(e)) throw e;
-          blocked.add(key);
-          await this.fail(tx, change, e);
-        }
-        if (i === changes.length - 1 || bulk.size >= 2000) {
-          try {
-            await bulk.flush(tx);
-          } catch (e) {
-            throw isTransient(e) ? e : new BatchFlushError(e);
-          }
-        }
-      }
+      const delivered = await this.deliverList(tx, changes, blocked, batched);
       const last = changes[changes.length - 1]!;
       await saveCursor(tx, projection.name, last.seq, delivered, last.lastUpdated);
       this.o.onBatch?.(delivered, last.seq);
@@ -109,7 +82,89 @@ export class Dispatcher {
     });
   }
 
-  private async fail(tx: Parameters<Parameters<SqlClient['transaction']>[0]>[0], change: ChangeRecord, e: unknown): Promise<void> {
+  /** Delivers changes in order inside `tx`: failures become dead letters, later versions of a blocked resource are held. */
+  private async deliverList(tx: SqlTx, changes: ChangeRecord[], blocked: Set<string>, batched: boolean): Promise<number> {
+    const { store, projection } = this.o;
+    const bulk = new BulkRows();
+    let delivered = 0;
+    // Read and map every accepted change first (store reads in parallel; no target writes yet).
+    const mapped = await Promise.all(
+      changes.map(async (change) => {
+        if (!projection.accepts(change.resourceType)) return undefined;
+        try {
+        return { writes: await rowsForChange(store, projection, change) };
+        } catch (error) {
+        if (isTransient(error)) throw error;
+        return { error };
+        }
+      }),
+    );
+    for (const [i, change] of changes.entries()) {
+      const m = mapped[i];
+      if (!m) continue;
+      const key = `${change.resourceType}/${change.id}`;
+      if (blocked.has(key)) {
+        await holdBehind(tx, projection.name, change.resourceType, change.id, change.versionId);
+        continue;
+      }
+      try {
+        if ('error' in m) throw m.error;
+        if (m.writes.length > 0)
+        await inSavepoint(tx, 'delivery', async () => {
+          await applyRows(tx, m.writes, bulk);
+          if (!batched) await bulk.flush(tx);
+        });
+        delivered++;
+      } catch (e) {
+        if (isTransient(e)) throw e;
+        blocked.add(key);
+        await this.fail(tx, change, e);
+      }
+      if (bulk.size >= 2000) await this.flush(tx, bulk);
+    }
+    await this.flush(tx, bulk);
+    return delivered;
+  }
+
+  /**
+   * Rebuilds the projection from the FHIR store in one target transaction (other nodes' dispatchers wait on the
+   * cursor lock): removes the rows projected from FHIR and the dead letters, delivers the newest version of every
+   * resource in commit order, and sets the cursor to the store's last change.
+   */
+  async rebuild(onProgress?: (done: number, total: number) => void): Promise<{ resources: number; deadLetters: number; cursor: number }> {
+    const { store, projection, db } = this.o;
+    return db.transaction(async (tx) => {
+      await lockCursor(tx, projection.name);
+      for (const c of projection.rebuildClears) await tx.query(`DELETE FROM ${c.table} WHERE ${c.where}`);
+      await tx.query('DELETE FROM projection_dead_letters WHERE projection = ?', [projection.name]);
+      const latest = new Map<string, ChangeRecord>();
+      let cursor = 0;
+      for (;;) {
+        const page = await store.changesAfter(cursor, 5000);
+        if (page.length === 0) break;
+        for (const c of page) if (projection.accepts(c.resourceType)) latest.set(`${c.resourceType}/${c.id}`, c);
+        cursor = page[page.length - 1]!.seq;
+      }
+      const todo = [...latest.values()].filter((c) => !c.deleted).sort((a, b) => a.seq - b.seq);
+      const blocked = new Set<string>();
+      for (let i = 0; i < todo.length; i += 200) {
+        await this.deliverList(tx, todo.slice(i, i + 200), blocked, true);
+        onProgress?.(Math.min(i + 200, todo.length), todo.length);
+      }
+      await tx.query('UPDATE projection_state SET cursor_seq = ?, delivered = ? WHERE projection = ?', [cursor, todo.length - blocked.size, projection.name]);
+      return { resources: todo.length, deadLetters: blocked.size, cursor };
+    });
+  }
+
+  private async flush(tx: SqlTx, bulk: BulkRows): Promise<void> {
+    try {
+      await bulk.flush(tx);
+    } catch (e) {
+      throw isTransient(e) ? e : new BatchFlushError(e);
+    }
+  }
+
+  private async fail(tx: SqlTx, change: ChangeRecord, e: unknown): Promise<void> {
     const error = errorText(e);
     this.o.logger?.warn({ projection: this.name, resource: `${change.resourceType}/${change.id}`, version: change.versionId, err: error }, 'projection dead letter');
     await recordFailure(tx, { projection: this.name, resourceType: change.resourceType, resourceId: change.id, version: change.versionId, seq: change.seq, error, now: utcNow(), nextAttemptAt: this.nextAttemptAt });

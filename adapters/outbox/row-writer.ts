@@ -64,6 +64,22 @@ async function insert(tx: SqlTx, table: string, values: Record<string, unknown>,
   await tx.query(`${head} ${ident(d, table)} (${cols.map((c) => ident(d, c)).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})${tail}`, Object.values(values));
 }
 
+function groupByColumns(rows: Record<string, unknown>[]): Record<string, unknown>[][] {
+  const groups = new Map<string, Record<string, unknown>[]>();
+  for (const r of rows) {
+    const k = Object.keys(r).join(',');
+    groups.set(k, [...(groups.get(k) ?? []), r]);
+  }
+  return [...groups.values()];
+}
+
+async function insertRows(tx: SqlTx, table: string, rows: Record<string, unknown>[]): Promise<void> {
+  const d = tx.dialect;
+  const cols = Object.keys(rows[0]!);
+  const tuple = `(${cols.map(() => '?').join(', ')})`;
+  await tx.query(`INSERT INTO ${ident(d, table)} (${cols.map((c) => ident(d, c)).join(', ')}) VALUES ${rows.map(() => tuple).join(', ')}`, rows.flatMap((r) => cols.map((c) => r[c])));
+}
+
 async function currentVersion(tx: SqlTx, table: string, fhirId: string): Promise<number | undefined> {
   const d = tx.dialect;
   const rows = await tx.query<{ fhir_version: number | string | null }>(`SELECT fhir_version FROM ${ident(d, table)} WHERE fhir_id = ? FOR UPDATE`, [fhirId]);
@@ -74,9 +90,10 @@ async function currentVersion(tx: SqlTx, table: string, fhirId: string): Promise
 export async function applyRows(tx: SqlTx, writes: RowWrite[], bulk: BulkRows): Promise<ApplyResult> {
   const d = tx.dialect;
   const primary = writes.find((w) => w.op === 'upsert' || w.op === 'delete') as Extract<RowWrite, { op: 'upsert' | 'delete' }> | undefined;
+  let primaryCurrent: number | undefined;
   if (primary) {
-    const current = await currentVersion(tx, primary.table, primary.fhirId);
-    if (current !== undefined && current >= primary.version) return 'stale';
+    primaryCurrent = await currentVersion(tx, primary.table, primary.fhirId);
+    if (primaryCurrent !== undefined && primaryCurrent >= primary.version) return 'stale';
   }
   const refs = new Map<string, unknown>();
   const resolve = (v: SqlValue): unknown => {
@@ -91,10 +108,12 @@ export async function applyRows(tx: SqlTx, writes: RowWrite[], bulk: BulkRows): 
   for (const w of writes) {
     switch (w.op) {
       case 'upsert': {
-        const current = w === primary ? undefined : await currentVersion(tx, w.table, w.fhirId);
-        if (current !== undefined && current >= w.version) break;
+        // The primary row's version was read above; a row adopted by an earlier 'update' of this delivery is re-read.
+        const adopted = w === primary && writes.indexOf(w) > 0 && writes.slice(0, writes.indexOf(w)).some((x) => x.op === 'update' && x.table === w.table);
+        const current = w === primary && !adopted ? primaryCurrent : await currentVersion(tx, w.table, w.fhirId);
+        if (w !== primary && current !== undefined && current >= w.version) break;
         const values = resolved(w.values);
-        const exists = w === primary ? (await tx.query(`SELECT 1 AS x FROM ${ident(d, w.table)} WHERE fhir_id = ?`, [w.fhirId])).length > 0 : current !== undefined;
+        const exists = current !== undefined;
         if (exists) {
           const cols = Object.keys(values);
           await tx.query(
@@ -125,7 +144,8 @@ export async function applyRows(tx: SqlTx, writes: RowWrite[], bulk: BulkRows): 
       }
       case 'replaceChildren': {
         await tx.query(`DELETE FROM ${ident(d, w.table)} WHERE ${ident(d, w.parentColumn)} = ?`, [resolve(w.parent)]);
-        for (const r of w.rows) await insert(tx, w.table, { [w.parentColumn]: resolve(w.parent), ...resolved(r) });
+        const rows = w.rows.map((r) => ({ [w.parentColumn]: resolve(w.parent), ...resolved(r) }));
+        for (const group of groupByColumns(rows)) await insertRows(tx, w.table, group);
         break;
       }
       case 'delete': {

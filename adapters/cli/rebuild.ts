@@ -1,0 +1,62 @@
+/**
+ * npm run projections:rebuild -- [billing] [lab] [medication] [device] [--no-progress]
+ * Rebuilds projections (all by default) from the FHIR store configured as for the server (NILECARE_STORE, …),
+ * into the targets of projection-targets.ts, with a progress bar per projection. Exit 1 on failure; dead
+ * letters left by the rebuild are listed (exit 2).
+ */
+import cliProgress from 'cli-progress';
+import { loadConfig } from '../../server/config.js';
+import { openConfiguredStore } from '../../server/open-store.js';
+import type { ProjectionName } from '../outbox/projection.js';
+import { listDeadLetters } from '../outbox/projection-state.js';
+import { openDispatchers, PROJECTIONS } from '../outbox/start-projections.js';
+import { projectionTargetsFromEnv } from './projection-targets.js';
+
+const names = Object.keys(PROJECTIONS) as ProjectionName[];
+
+export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const args = argv.filter((a) => !a.startsWith('--'));
+  const unknown = args.filter((a) => !names.includes(a as ProjectionName));
+  if (unknown.length || argv.includes('--help')) {
+    console.error(`usage: projections:rebuild [${names.join('] [')}] [--no-progress]${unknown.length ? `\nunknown projection: ${unknown.join(', ')}` : ''}`);
+    return unknown.length ? 1 : 0;
+  }
+  const chosen = args.length ? (args as ProjectionName[]) : names;
+  const all = projectionTargetsFromEnv(env);
+  const targets = Object.fromEntries(chosen.map((n) => [PROJECTIONS[n].target, all[PROJECTIONS[n].target]]));
+  const store = await openConfiguredStore(loadConfig(env).store);
+  await store.init();
+  const { dispatchers, clients } = await openDispatchers({ store, targets });
+  let letters = 0;
+  try {
+    for (const d of dispatchers) {
+      const bar = argv.includes('--no-progress') ? undefined : new cliProgress.SingleBar({ format: `${d.name.padEnd(10)} [{bar}] {value}/{total} resources {percentage}% {eta_formatted}` }, cliProgress.Presets.shades_classic);
+      bar?.start(1, 0);
+      const result = await d.rebuild((done, total) => {
+        bar?.setTotal(total);
+        bar?.update(done);
+      });
+      bar?.stop();
+      console.log(`${d.name}: ${result.resources} resources projected, cursor at change ${result.cursor}, ${result.deadLetters} dead letters`);
+      const client = clients[dispatchers.indexOf(d)]!;
+      for (const l of await listDeadLetters(client, d.name)) {
+        letters++;
+        console.log(`  dead letter ${l.resourceType}/${l.resourceId} v${l.failedVersion}: ${l.error}`);
+      }
+    }
+  } finally {
+    await Promise.all(clients.map((c) => c.close()));
+    await store.close();
+  }
+  return letters ? 2 : 0;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e) => {
+      console.error(`projections:rebuild failed: ${e instanceof Error ? e.message : String(e)}`);
+      process.exit(1);
+    },
+  );
+}

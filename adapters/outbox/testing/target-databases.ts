@@ -1,0 +1,75 @@
+/**
+ * Test targets: fresh, migrated nilecare_billing / nilecare_lab / nilecare_medication (MariaDB) and
+ * nilecare_devices (PostgreSQL) databases, and a snapshot of the projected rows for comparisons.
+ */
+import { migrateDatabase } from '../../../server/migrate/migrate.js';
+import { createTestDatabase, type TestDatabase } from '../../../server/migrate/test-databases.js';
+import type { ProjectionTargets } from '../start-projections.js';
+import { openSqlClient } from '../sql-client.js';
+
+export type TestTargets = { targets: Required<ProjectionTargets>; drop(): Promise<void> };
+
+export async function createTestTargets(): Promise<TestTargets> {
+  const specs = [
+    ['mysql', 'nilecare_billing', 'billingMysqlUrl'],
+    ['mysql', 'nilecare_lab', 'labMysqlUrl'],
+    ['mysql', 'nilecare_medication', 'medicationMysqlUrl'],
+    ['postgres', 'nilecare_devices', 'devicesPostgresUrl'],
+  ] as const;
+  const created: TestDatabase[] = [];
+  const targets = {} as Required<ProjectionTargets>;
+  try {
+    await Promise.all(
+      specs.map(async ([engine, name, key]) => {
+        const db = await createTestDatabase(engine, name);
+        created.push(db);
+        await migrateDatabase({ engine, database: name, connection: { url: db.url }, log: () => undefined });
+        targets[key] = db.url;
+      }),
+    );
+  } catch (e) {
+    await Promise.all(created.map((d) => d.drop()));
+    throw e;
+  }
+  return { targets, drop: async () => void (await Promise.all(created.map((d) => d.drop()))) };
+}
+
+
+export const PROJECTED_TABLES = {
+  billingMysqlUrl: ['billing_accounts', 'invoices', 'invoice_line_items', 'insurance_claims', 'claim_line_items', 'charge_master', 'invoice_payment_allocations'],
+  labMysqlUrl: ['lab_tests_catalog', 'lab_orders', 'lab_specimens', 'lab_results'],
+  medicationMysqlUrl: ['medications', 'prescriptions', 'mar_entries', 'high_alert_medications', 'medication_audit_log'],
+  devicesPostgresUrl: ['devices', 'device_readings', 'device_alerts'],
+} as const;
+
+/** Every projected row (timestamps of bookkeeping left out: created_at, updated_at, allocated_at, audit timestamp; deleted_at as a flag), sorted. */
+export async function snapshotRows(targets: ProjectionTargets): Promise<Record<string, string[]>> {
+  const out: Record<string, string[]> = {};
+  for (const [key, tables] of Object.entries(PROJECTED_TABLES)) {
+    const url = targets[key as keyof ProjectionTargets];
+    if (!url) continue;
+    const db = await openSqlClient(url, 1);
+    try {
+      for (const table of tables) {
+        const rows = await db.query(`SELECT * FROM ${table}`);
+        out[table] = rows
+          .map((r) => {
+            const copy: Record<string, unknown> = { ...r };
+            for (const c of ['created_at', 'updated_at', 'allocated_at', 'timestamp_logged']) delete copy[c];
+            if (table === 'medication_audit_log') delete copy.timestamp;
+            if ('deleted_at' in copy) copy.deleted_at = copy.deleted_at !== null;
+            return JSON.stringify(copy, Object.keys(copy).sort());
+          })
+          .sort();
+      }
+    } finally {
+      await db.close();
+    }
+  }
+  return out;
+}
+
+export async function countRows(targets: ProjectionTargets): Promise<Record<string, number>> {
+  const snap = await snapshotRows(targets);
+  return Object.fromEntries(Object.entries(snap).map(([t, rows]) => [t, rows.length]));
+}
