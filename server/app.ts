@@ -27,12 +27,21 @@ import { rateLimit } from './http/rate-limit.js';
 import { Redis } from 'ioredis';
 import { processBundle } from './fhir/bundle/process-bundle.js';
 import { openConfiguredStore } from './open-store.js';
+import { internalFhirClient, type InternalFhirClient } from './fhir/internal-client.js';
+import type { RouterOptions } from './fhir/router.js';
+import { startSmartAuth } from './auth-wiring.js';
+import { fhirAccessAudit } from './auth/fhir-access-audit.js';
+import type { SmartAuth } from './auth/smart-auth.js';
 
 export type App = {
   express: express.Express;
   services: FhirServices;
   store: ResourceStore;
   logger: Logger;
+  /** In-process FHIR access with full rights, for server components (HL7 listener, projections, console). */
+  systemClient: InternalFhirClient;
+  /** The SMART authorisation server, when authorisation is on. */
+  auth?: SmartAuth;
   close(): Promise<void>;
 };
 
@@ -80,10 +89,31 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const interrupted = await bulk.jobs.failInterrupted();
   if (interrupted > 0) logger.warn({ interrupted }, 'bulk export jobs interrupted by the last stop were marked failed');
 
-  if (config.auth.mode === 'disabled') {
-    logger.warn('AUTHORISATION IS DISABLED (NILECARE_AUTH=disabled): every caller has full access. Development only.');
+  const routerOptions: RouterOptions = {
+    operations,
+    bundle: processBundle,
+    capabilities: {
+      software: SOFTWARE,
+      systemInteractions: ['transaction', 'batch', 'search-system', 'history-system'],
+      patchFormats: ['application/json-patch+json', 'application/fhir+json'],
+      ...(config.auth.mode === 'smart' && !options.resolveAccess ? { security: smartSecurity(config.baseUrl) } : {}),
+    },
+  };
+  const systemClient = internalFhirClient(services, routerOptions, { ...FULL_ACCESS, who: 'system (internal)' });
+
+  let auth: SmartAuth | undefined;
+  let resolveAccess = options.resolveAccess;
+  if (!resolveAccess) {
+    if (config.auth.mode === 'disabled') {
+      if (process.env.NODE_ENV === 'production') throw new Error('NILECARE_AUTH=disabled is refused when NODE_ENV=production');
+      logger.warn('AUTHORISATION IS DISABLED (NILECARE_AUTH=disabled): every caller has full access to every record. Development only.');
+      resolveAccess = async () => FULL_ACCESS;
+    } else {
+      const started = await startSmartAuth({ config, store, logger, fhir: () => systemClient });
+      auth = started;
+      resolveAccess = (req) => started.authenticate(req.get('authorization'), { ip: req.ip, userAgent: req.get('user-agent') });
+    }
   }
-  const resolveAccess = options.resolveAccess ?? (async () => FULL_ACCESS);
 
   const app = express();
   app.disable('x-powered-by');
@@ -117,23 +147,20 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       res.status(503).json({ status: 'not ready', store: store.description, error: (error as Error).message });
     }
   });
+  if (auth) app.use(auth.router);
   app.use(
     '/fhir',
     fhirExpressRouter({
       services,
-      routerOptions: {
-        operations,
-        bundle: processBundle,
-        capabilities: {
-          software: SOFTWARE,
-          systemInteractions: ['transaction', 'batch', 'search-system', 'history-system'],
-          patchFormats: ['application/json-patch+json', 'application/fhir+json'],
-        },
-      },
+      routerOptions,
       resolveAccess,
       maxBodyBytes: config.maxBodyBytes,
       logger,
-      onResponse: ({ interaction, status, durationMs, req }) => {
+      onResponse: ({ interaction, status, durationMs, req, access }) => {
+        if (auth) {
+          const audit = fhirAccessAudit({ interaction, status, access, ip: req.ip, userAgent: req.get('user-agent') });
+          if (audit) void auth.audit(audit).catch((error: unknown) => logger.error({ err: error }, 'audit write failed'));
+        }
         const name = interactionName(interaction);
         const type = services.resourceTypes.has(interaction.segments[0] ?? '') ? (interaction.segments[0] as string) : '-';
         metrics.observeRequest(name, type, status, durationMs / 1000);
@@ -148,10 +175,28 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     services,
     store,
     logger,
+    systemClient,
+    auth,
     async close() {
+      await auth?.close();
       for (const abort of bulk.running.values()) abort.abort();
       redis?.disconnect();
       if (!options.store) await store.close();
     },
+  };
+}
+
+/** CapabilityStatement.rest.security for SMART on FHIR (service code + the OAuth endpoints extension). */
+function smartSecurity(baseUrl: string) {
+  const origin = new URL(baseUrl).origin;
+  return {
+    cors: true,
+    service: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/restful-security-service', code: 'SMART-on-FHIR' }] }],
+    extension: [
+      {
+        url: 'http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris',
+        extension: ['authorize', 'token', 'introspect', 'revoke'].map((name) => ({ url: name, valueUri: `${origin}/auth/${name}` })),
+      },
+    ],
   };
 }

@@ -26,6 +26,8 @@ const schema = z
     NILECARE_AUTH: z.enum(['smart', 'disabled']).default('smart'),
     AUTH_MYSQL_URL: z.string().url().default('mysql://root@127.0.0.1:3306/nilecare_auth'),
     REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+    AUTH_KEYS_DIR: z.string().min(1).default('./data/auth'),
+    NILECARE_ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
     RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(0),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
@@ -48,7 +50,7 @@ export type Config = {
   /** Where bulk export jobs keep their ndjson files. */
   exportDir: string;
   limits: { defaultPageSize: number; maxPageSize: number; maxBundleEntries: number };
-  auth: { mode: 'smart' | 'disabled'; mysqlUrl: string; redisUrl: string };
+  auth: { mode: 'smart' | 'disabled'; mysqlUrl: string; redisUrl: string; keysDir: string; initialAdminPassword?: string };
   /** Requests per client per minute (Redis); 0 = no limit. */
   rateLimitPerMinute: number;
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
@@ -93,7 +95,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxBodyBytes: e.MAX_BODY_BYTES,
     exportDir: e.EXPORT_DIR,
     limits: { defaultPageSize: e.DEFAULT_PAGE_SIZE, maxPageSize: e.MAX_PAGE_SIZE, maxBundleEntries: e.MAX_BUNDLE_ENTRIES },
-    auth: { mode: e.NILECARE_AUTH, mysqlUrl: e.AUTH_MYSQL_URL, redisUrl: e.REDIS_URL },
+    auth: { mode: e.NILECARE_AUTH, mysqlUrl: e.AUTH_MYSQL_URL, redisUrl: e.REDIS_URL, keysDir: e.AUTH_KEYS_DIR, initialAdminPassword: e.NILECARE_ADMIN_PASSWORD },
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     logLevel: e.LOG_LEVEL,
   };

@@ -12,7 +12,14 @@ type HttpishError = Error & { type?: string; status?: number; statusCode?: numbe
 
 export function errorResponse(error: unknown, requestId: string, logger: Logger): FhirResponse {
   if (error instanceof FhirError) {
-    return { status: error.status, resource: error.outcome, headers: error.status === 401 ? { 'WWW-Authenticate': 'Bearer' } : undefined };
+    // Authorisation errors carry their own challenge (RFC 6750); a 403 from a scope check gets insufficient_scope.
+    const challenge = (error as FhirError & { wwwAuthenticate?: string }).wwwAuthenticate;
+    const headers =
+      challenge !== undefined ? { 'WWW-Authenticate': challenge }
+      : error.status === 401 ? { 'WWW-Authenticate': 'Bearer' }
+      : error.status === 403 ? { 'WWW-Authenticate': 'Bearer error="insufficient_scope"' }
+      : undefined;
+    return { status: error.status, resource: error.outcome, headers };
   }
   if (error instanceof UnsupportedQueryError) {
     return outcome(400, 'not-supported', error.message);

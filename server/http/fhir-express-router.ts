@@ -48,7 +48,8 @@ export function fhirExpressRouter(options: FhirHttpOptions): express.Router {
     try {
       interaction = toFhirRequest(req);
       assertAcceptableFormat(paramOf(interaction, '_format'), req.headers.accept);
-      access = await options.resolveAccess(req);
+      // The CapabilityStatement is public (SMART clients read it before they have a token).
+      access = isPublic(interaction) ? ANONYMOUS : await options.resolveAccess(req);
       const ctx: FhirContext = { ...options.services, access, prefer: readPreferences(interaction.headers), requestId };
       const response = await routeFhirRequest(ctx, interaction, options.routerOptions);
       send(req, res, response, paramOf(interaction, '_pretty') === 'true');
@@ -85,6 +86,12 @@ function toFhirRequest(req: Request): FhirRequest {
   const headers: Record<string, string | undefined> = {};
   for (const [k, v] of Object.entries(req.headers)) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
   return { method: method as FhirRequest['method'], segments, params, headers, body, contentType };
+}
+
+const ANONYMOUS: AccessPolicy = { who: 'anonymous', allows: () => false, constraints: () => undefined };
+
+function isPublic(request: FhirRequest): boolean {
+  return (request.method === 'GET' || request.method === 'HEAD') && request.segments.length === 1 && request.segments[0] === 'metadata';
 }
 
 function hasContent(req: Request): boolean {

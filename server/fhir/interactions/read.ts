@@ -1,7 +1,7 @@
 /** read and vread, with conditional read (If-None-Match, If-Modified-Since → 304). */
 import type { StoredVersion } from '../../store/resource-store.js';
 import type { FhirRequest, FhirResponse } from '../fhir-request.js';
-import { inCallerCompartment, requireAccess, type FhirContext } from '../fhir-context.js';
+import { requireAccess, visibleToCaller, type FhirContext } from '../fhir-context.js';
 import { forbidden, gone, notFound } from '../errors.js';
 import { parseEtag, versionHeaders } from '../resource-meta.js';
 import { assertValidId } from '../check-resource-body.js';
@@ -12,7 +12,7 @@ export async function readCurrent(ctx: FhirContext, resourceType: string, id: st
   const current = await ctx.store.read(resourceType, id);
   if (!current) throw notFound(`${resourceType}/${id} is not known`);
   if (current.deleted || !current.resource) throw gone(`${resourceType}/${id} was deleted (version ${current.versionId})`);
-  if (!inCallerCompartment(ctx, current.resource)) throw forbidden(`${resourceType}/${id} is outside the compartment of the access token`);
+  if (!visibleToCaller(ctx, current.resource)) throw forbidden(`${resourceType}/${id} is outside what the access token may read`);
   return current;
 }
 
@@ -35,7 +35,7 @@ export async function vreadInteraction(
   const version = Number.isSafeInteger(versionId) ? await ctx.store.vread(resourceType, id, versionId) : undefined;
   if (!version) throw notFound(`${resourceType}/${id} has no version ${versionText.slice(0, 40)}`);
   if (version.deleted || !version.resource) throw gone(`Version ${versionId} of ${resourceType}/${id} is a deletion`);
-  if (!inCallerCompartment(ctx, version.resource)) throw forbidden(`${resourceType}/${id} is outside the compartment of the access token`);
+  if (!visibleToCaller(ctx, version.resource)) throw forbidden(`${resourceType}/${id} is outside what the access token may read`);
   return conditionalReadResponse(ctx, request, version);
 }
 

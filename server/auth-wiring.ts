@@ -1,0 +1,72 @@
+/**
+ * Brings up SMART authorisation for the app: the nilecare_auth database (created and migrated if missing),
+ * a first admin account on an empty database, the authorisation server, and the hooks the HTTP layer
+ * calls (who is calling; what to audit). AuditEvents are written to the FHIR store.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import bcrypt from 'bcryptjs';
+import mysql from 'mysql2/promise';
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import type { ResourceStore } from './store/resource-store.js';
+import { createSmartAuth, type SmartAuth } from './auth/smart-auth.js';
+import { migrateDatabase } from './migrate/migrate.js';
+import { createDatabaseIfMissing } from './migrate/create-database.js';
+import type { InternalFhirClient } from './fhir/internal-client.js';
+
+export async function startSmartAuth(options: {
+  config: Config;
+  store: ResourceStore;
+  logger: Logger;
+  /** Writes AuditEvents (system access). */
+  fhir: () => InternalFhirClient;
+}): Promise<SmartAuth> {
+  const { config, logger } = options;
+  await createDatabaseIfMissing('mysql', config.auth.mysqlUrl);
+  const migrated = await migrateDatabase({ engine: 'mysql', database: 'nilecare_auth', connection: { url: config.auth.mysqlUrl }, log: (line) => logger.debug(line) });
+  if (migrated.applied.length > 0) logger.info({ applied: migrated.applied.length }, 'nilecare_auth migrated');
+  await ensureFirstAdmin(config, logger);
+  const origin = new URL(config.baseUrl).origin;
+  return createSmartAuth({
+    issuer: origin,
+    fhirBaseUrl: config.baseUrl,
+    mysqlUrl: config.auth.mysqlUrl,
+    redisUrl: config.auth.redisUrl,
+    keysDir: config.auth.keysDir,
+    onAuditEvent: async (event) => {
+      await options.fhir().request('POST', 'AuditEvent', event);
+    },
+    patientExists: async (id) => {
+      const found = await options.store.read('Patient', id);
+      return !!found && !found.deleted;
+    },
+    onError: (message, error) => logger.error({ err: error }, message),
+  });
+}
+
+/** On an empty user table, creates `admin` with a random password written to a file only the owner can read. */
+async function ensureFirstAdmin(config: Config, logger: Logger): Promise<void> {
+  const pool = mysql.createPool({ uri: config.auth.mysqlUrl, connectionLimit: 1 });
+  try {
+    const [rows] = await pool.query<mysql.RowDataPacket[]>('SELECT COUNT(*) AS n FROM auth_users');
+    if (Number(rows[0]?.['n'] ?? 0) > 0) return;
+    const password = config.auth.initialAdminPassword ?? randomBytes(12).toString('base64url');
+    await pool.execute(
+      `INSERT INTO auth_users (id, email, username, password_hash, role, status, mfa_enabled, email_verified, permissions)
+       VALUES (?, 'admin@nilecare.local', 'admin', ?, 'admin', 'active', 0, 1, ?)`,
+      [randomUUID(), await bcrypt.hash(password, 12), JSON.stringify({ fhirUser: 'Practitioner/admin' })],
+    );
+    if (!config.auth.initialAdminPassword) {
+      mkdirSync(config.auth.keysDir, { recursive: true });
+      const file = join(config.auth.keysDir, 'initial-admin-password');
+      if (!existsSync(file)) writeFileSync(file, `${password}\n`, { mode: 0o600 });
+      logger.warn({ file }, 'created the first user "admin"; its password is in this file (readable by the owner only): change it and delete the file');
+    } else {
+      logger.warn('created the first user "admin" with the password from NILECARE_ADMIN_PASSWORD');
+    }
+  } finally {
+    await pool.end();
+  }
+}
