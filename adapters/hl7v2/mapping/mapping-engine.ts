@@ -143,7 +143,9 @@ export function mapMessage(msg: Hl7Message, mappings: MappingSet, tables: CodeTa
       entries.push(...merged);
       continue;
     }
-    const resource = (compact(p.resource) ?? { resourceType: p.map.resource }) as Resource & Record<string, unknown>;
+    const compacted = (compact(p.resource) ?? { resourceType: p.map.resource }) as Resource & Record<string, unknown>;
+    // meta.source names the message a version came from (and lets outbound feeds skip echoes to the sender).
+    const resource = { ...compacted, meta: { ...(compacted.meta as object | undefined), source: messageSource(msg) } } as Resource & Record<string, unknown>;
     const type = p.map.resource;
     const identity = p.identity ?? { kind: 'create' as const };
     switch (identity.kind) {
@@ -164,6 +166,12 @@ export function mapMessage(msg: Hl7Message, mappings: MappingSet, tables: CodeTa
   }
   const bundle: Bundle = { resourceType: 'Bundle', type: 'transaction', entry: entries };
   return { template, warnings, bundle: aliases.size ? pointReferences(bundle, aliases) : bundle };
+}
+
+/** `urn:nilecare:hl7v2:<MSH-3>:<MSH-4>#<MSH-10>` */
+export function messageSource(msg: Hl7Message): string {
+  const part = (s: string) => encodeURIComponent(s).replace(/%20/g, '+');
+  return `urn:nilecare:hl7v2:${part(msg.get('MSH-3'))}:${part(msg.get('MSH-4'))}#${part(msg.controlId)}`;
 }
 
 function identityKey(p: Pending): string | undefined {

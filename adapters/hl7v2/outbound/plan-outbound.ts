@@ -1,0 +1,68 @@
+/**
+ * What a committed FHIR change means for the HL7 feeds (called by the outbox worker): Patient → ADT^A08 (A04 when
+ * new), Encounter → ADT^A01/A03/A04/A08, a final/amended/corrected DiagnosticReport → ORU^R01 with its results.
+ * Messages carry the patient as their ordering key. A change that came from HL7 (meta.source) is not echoed
+ * back to the application that sent it.
+ */
+import type { DiagnosticReport, Encounter, Observation, Patient, Resource } from '@medplum/fhirtypes';
+import type { ChangeRecord } from '../../../server/store/resource-store.js';
+import { adtEventFor, buildAdt } from './adt-builder.js';
+import type { OruBuilder } from './oru-builder.js';
+import type { Endpoints } from './message-header.js';
+
+export type ReadResource = (resourceType: string, id: string) => Promise<Resource | undefined>;
+
+export interface PlannedMessage {
+  /** Ordering key: `Patient/<id>`. */
+  readonly key: string;
+  /** `ADT^A08`, `ORU^R01`, … (to pick the endpoints that take it). */
+  readonly type: string;
+  readonly text: string;
+}
+
+function refId(ref: string | undefined, type: string): string | undefined {
+  const m = new RegExp(`^(?:.*/)?${type}/([^/]+)`).exec(ref ?? '');
+  return m?.[1];
+}
+
+function fromApplication(r: Resource, application: string | undefined): boolean {
+  if (!application) return false;
+  const src = r.meta?.source ?? '';
+  return src.startsWith(`urn:nilecare:hl7v2:${encodeURIComponent(application).replace(/%20/g, '+')}:`);
+}
+
+export async function planOutbound(change: ChangeRecord, read: ReadResource, oru: OruBuilder, endpoint: Endpoints): Promise<PlannedMessage[]> {
+  if (change.deleted) return [];
+  const resource = await read(change.resourceType, change.id);
+  if (!resource || fromApplication(resource, endpoint.receivingApplication)) return [];
+  switch (resource.resourceType) {
+    case 'Patient': {
+      const event = change.versionId === 1 ? 'A04' : 'A08';
+      return [{ key: `Patient/${change.id}`, type: `ADT^${event}`, text: buildAdt(event, { patient: resource }, endpoint) }];
+    }
+    case 'Encounter': {
+      const e = resource as Encounter;
+      const pid = refId(e.subject?.reference, 'Patient');
+      const patient = pid ? ((await read('Patient', pid)) as Patient | undefined) : undefined;
+      if (!patient) return [];
+      const event = adtEventFor({ patient, encounter: e, created: change.versionId === 1 });
+      return [{ key: `Patient/${pid}`, type: `ADT^${event}`, text: buildAdt(event, { patient, encounter: e }, endpoint) }];
+    }
+    case 'DiagnosticReport': {
+      const r = resource as DiagnosticReport;
+      if (!['final', 'amended', 'corrected', 'appended'].includes(r.status)) return [];
+      const pid = refId(r.subject?.reference, 'Patient');
+      const patient = pid ? ((await read('Patient', pid)) as Patient | undefined) : undefined;
+      if (!patient) return [];
+      const observations: Observation[] = [];
+      for (const ref of r.result ?? []) {
+        const oid = refId(ref.reference, 'Observation');
+        const o = oid ? ((await read('Observation', oid)) as Observation | undefined) : undefined;
+        if (o) observations.push(o);
+      }
+      return [{ key: `Patient/${pid}`, type: 'ORU^R01', text: oru.build({ patient, observations, report: r }, endpoint) }];
+    }
+    default:
+      return [];
+  }
+}
