@@ -7,21 +7,28 @@ import { readCurrent, readMany, readVersion } from './read-versions.js';
 import { createSchema } from './schema.js';
 import { runSearch } from './search/run-search.js';
 import type { SqlClient } from './sql-client.js';
+import { StatisticsKeeper } from './statistics.js';
 import { writeVersions } from './write-versions.js';
 
 export class PostgresStore implements ResourceStore {
-  constructor(private readonly client: SqlClient) {}
+  readonly #statistics: StatisticsKeeper;
+
+  constructor(private readonly client: SqlClient) {
+    this.#statistics = new StatisticsKeeper(client);
+  }
 
   get description(): string {
     return this.client.description;
   }
 
-  init(): Promise<void> {
-    return createSchema(this.client);
+  async init(): Promise<void> {
+    await createSchema(this.client);
+    await this.#statistics.analyze();
   }
 
-  close(): Promise<void> {
-    return this.client.close();
+  async close(): Promise<void> {
+    await this.#statistics.settle();
+    await this.client.close();
   }
 
   async ping(): Promise<void> {
@@ -40,8 +47,9 @@ export class PostgresStore implements ResourceStore {
     return readMany(this.client, keys);
   }
 
-  write(writes: VersionWrite[]): Promise<void> {
-    return writeVersions(this.client, writes);
+  async write(writes: VersionWrite[]): Promise<void> {
+    await writeVersions(this.client, writes);
+    this.#statistics.noteWrites(writes.length);
   }
 
   history(query: HistoryQuery): Promise<HistoryPage> {
