@@ -1,7 +1,7 @@
 /** EXPLAIN ANALYZE of the chained search the benchmark times (Encounter?subject:Patient.name=x), on a database kept with --keep-db. Usage: npx tsx bench/explain-chain.ts <database> */
 import pg from 'pg';
-import { pageStatement } from '../server/store/postgres/search/run-search.ts';
-import { normalizeString } from '../server/fhir/indexing/normalize.ts';
+import { pageStatement } from '../server/store/postgres/search/run-search.js';
+import { normalizeString } from '../server/fhir/indexing/normalize.js';
 const db = process.argv[2]!;
 const q = (conditions: any[], type: string, sort: any[] = []) => pageStatement({ resourceTypes: [type], conditions, sort, count: 20, total: 'none' } as any, 20);
 const chain = q([{ kind: 'chain', param: 'subject', targetTypes: ['Patient'], where: [{ kind: 'string', param: 'name', match: 'prefix', values: [normalizeString('Stamm704')] }] }], 'Encounter');
