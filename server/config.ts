@@ -28,6 +28,10 @@ const schema = z
     REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
     AUTH_KEYS_DIR: z.string().min(1).default('./data/auth'),
     NILECARE_ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
+    MLLP_PORT: z.coerce.number().int().min(-1).max(65535).default(2575),
+    MLLP_TLS_CERT: z.string().optional(),
+    MLLP_TLS_KEY: z.string().optional(),
+    INTEROP_MYSQL_URL: z.string().url().default('mysql://root@127.0.0.1:3306/nilecare_interop'),
     RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(0),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
@@ -51,6 +55,8 @@ export type Config = {
   exportDir: string;
   limits: { defaultPageSize: number; maxPageSize: number; maxBundleEntries: number };
   auth: { mode: 'smart' | 'disabled'; mysqlUrl: string; redisUrl: string; keysDir: string; initialAdminPassword?: string };
+  /** HL7 v2 over MLLP: port undefined = listener off (MLLP_PORT=-1). */
+  hl7: { port?: number; mysqlUrl: string; tlsCertFile?: string; tlsKeyFile?: string };
   /** Requests per client per minute (Redis); 0 = no limit. */
   rateLimitPerMinute: number;
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
@@ -96,6 +102,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     exportDir: e.EXPORT_DIR,
     limits: { defaultPageSize: e.DEFAULT_PAGE_SIZE, maxPageSize: e.MAX_PAGE_SIZE, maxBundleEntries: e.MAX_BUNDLE_ENTRIES },
     auth: { mode: e.NILECARE_AUTH, mysqlUrl: e.AUTH_MYSQL_URL, redisUrl: e.REDIS_URL, keysDir: e.AUTH_KEYS_DIR, initialAdminPassword: e.NILECARE_ADMIN_PASSWORD },
+    hl7: { port: e.MLLP_PORT < 0 ? undefined : e.MLLP_PORT, mysqlUrl: e.INTEROP_MYSQL_URL, tlsCertFile: e.MLLP_TLS_CERT, tlsKeyFile: e.MLLP_TLS_KEY },
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     logLevel: e.LOG_LEVEL,
   };

@@ -2,6 +2,7 @@
 import { createServer } from 'node:http';
 import { ConfigError, loadConfig } from './config.js';
 import { createApp } from './app.js';
+import { startHl7 } from './hl7-wiring.js';
 
 async function main(): Promise<void> {
   let config;
@@ -19,12 +20,14 @@ async function main(): Promise<void> {
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
   app.logger.info({ baseUrl: config.baseUrl, store: app.store.description }, `NileCare FHIR listening on ${config.baseUrl}`);
+  const hl7 = await startHl7(config, app, app.logger);
 
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     app.logger.info({ signal }, 'shutting down: finishing in-flight requests');
+    await hl7?.close();
     server.close();
     server.closeIdleConnections();
     const deadline = setTimeout(() => server.closeAllConnections(), 10_000);
