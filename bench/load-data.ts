@@ -49,10 +49,10 @@ export async function ingestSynthea(baseUrl: string, concurrency: number, patien
   return { resources, seconds: round(seconds), perSecond: round(resources / seconds), bundles: bodies.length, samples };
 }
 
-export type ScaleResult = { resources: number; seconds: number; perSecond: number; transactions: number; samples: PatientSample[] };
+export type ScaleResult = { resources: number; seconds: number; perSecond: number; transactions: number; samples: PatientSample[]; stoppedByTimeLimit: boolean };
 
 /** Posts generated copies of the patient bundles until `target` more resources exist. */
-export async function scaleUp(baseUrl: string, target: number, concurrency: number, log: (line: string) => void): Promise<ScaleResult> {
+export async function scaleUp(baseUrl: string, target: number, concurrency: number, log: (line: string) => void, maxMinutes = Infinity): Promise<ScaleResult> {
   // Both sets, interleaved: the SMART bundles carry the Observations the searches need, even at a small scale.
   const pipes = pipesFiles().patients;
   const smart = smartPatientFiles();
@@ -68,7 +68,7 @@ export async function scaleUp(baseUrl: string, target: number, concurrency: numb
   let stopped = false;
   // A pool over an estimated count; it ends early once the target is reached.
   await runPool(target <= 0 ? 0 : estimate + templates.length, concurrency, async (i) => {
-    if (stopped || resources >= target) {
+    if (stopped || resources >= target || performance.now() - start > maxMinutes * 60_000) {
       stopped = true;
       return;
     }
@@ -85,7 +85,7 @@ export async function scaleUp(baseUrl: string, target: number, concurrency: numb
     }
   });
   const seconds = (performance.now() - start) / 1000;
-  return { resources, seconds: round(seconds), perSecond: round(resources / Math.max(seconds, 0.001)), transactions, samples };
+  return { resources, seconds: round(seconds), perSecond: round(resources / Math.max(seconds, 0.001)), transactions, samples, stoppedByTimeLimit: resources < target };
 }
 
 function sampleOf(id: string, template: Template, family = template.family): PatientSample {

@@ -16,6 +16,8 @@ export type BenchOptions = {
   /** Creates per create figure. */
   creates: number;
   hl7Messages: number;
+  /** Stop scaling after this many minutes and measure at the size reached (reported as context.resources). */
+  maxScaleMinutes?: number;
   /** Keep the fresh database after the run (postgres) instead of dropping it. */
   keepDb: boolean;
   /** Write a V8 CPU profile of the server process into this folder. */
@@ -46,7 +48,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     const v = flags.get(key) ?? env[`NILECARE_BENCH_${key.toUpperCase().replace(/-/g, '_')}`];
     return v === true ? 'true' : v;
   };
-  const known = ['store', 'resources', 'concurrency', 'load-concurrency', 'quick', 'samples', 'creates', 'hl7-messages', 'keep-db', 'cpu-prof-dir'];
+  const known = ['store', 'resources', 'concurrency', 'load-concurrency', 'quick', 'samples', 'creates', 'hl7-messages', 'keep-db', 'cpu-prof-dir', 'max-scale-minutes'];
   for (const key of flags.keys()) if (!known.includes(key)) throw new OptionError(`unknown option --${key} (known: ${known.map((k) => `--${k}`).join(', ')})`);
 
   const quick = get('quick') === 'true' || get('quick') === '1';
@@ -65,6 +67,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     keepDb: get('keep-db') === 'true',
     postgresAdminUrl: env['NILECARE_BENCH_POSTGRES'] ?? 'postgres://postgres@127.0.0.1:5432/postgres',
   };
+  if (get('max-scale-minutes') !== undefined) options.maxScaleMinutes = int('max-scale-minutes', get('max-scale-minutes'), 1);
   const prof = get('cpu-prof-dir');
   if (prof) options.cpuProfDir = prof;
   if (env['MONGODB_URL']) options.mongoUrl = env['MONGODB_URL'];

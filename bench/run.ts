@@ -19,6 +19,7 @@ const log = (line: string) => console.error(`[bench ${new Date().toISOString().s
 type Output = { context: Record<string, unknown>; figures: Record<string, Figure | null>; cpu: Record<string, unknown>; errors: Record<string, string> };
 
 let meter: CpuMeter | undefined;
+let serverRef: ServerProcess | undefined;
 
 /** Runs one phase; records its failure instead of stopping the run, and its CPU use per unit of work. */
 async function phase<T>(out: Output, name: string, fn: () => Promise<T>, units?: (result: T) => number): Promise<T | undefined> {
@@ -30,6 +31,7 @@ async function phase<T>(out: Output, name: string, fn: () => Promise<T>, units?:
     log(`${name} done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     if (meter && cpuStart && units) {
       const usage = await meter.since(cpuStart);
+      if (serverRef?.exitInfo()) return result; // CPU of a process that is gone cannot be measured
       const n = units(result);
       const cpu = usage.serverCpuSeconds + usage.postgresCpuSeconds;
       const r = (x: number) => Math.round(x * 100) / 100;
@@ -44,6 +46,8 @@ async function phase<T>(out: Output, name: string, fn: () => Promise<T>, units?:
     return result;
   } catch (error) {
     out.errors[name] = (error as Error)?.message ?? String(error);
+    const died = serverRef?.exitInfo();
+    if (died) out.errors[name] += ` — the server process ended: ${died}`;
     log(`${name} FAILED: ${out.errors[name]}`);
     return undefined;
   }
@@ -61,11 +65,11 @@ async function bench(options: BenchOptions, out: Output, server: ServerProcess):
     samples = ingest.samples;
   }
 
-  const scale = await phase(out, 'scale', () => scaleUp(baseUrl, options.resources - resources, options.loadConcurrency, log), (r) => r.resources);
+  const scale = await phase(out, 'scale', () => scaleUp(baseUrl, options.resources - resources, options.loadConcurrency, log, options.maxScaleMinutes), (r) => r.resources);
   if (scale) {
     resources += scale.resources;
     samples = [...samples, ...scale.samples];
-    out.figures['scaleLoad'] = info(scale.perSecond, 'resources/s', { resources: scale.resources, seconds: scale.seconds, transactions: scale.transactions, concurrency: options.loadConcurrency });
+    out.figures['scaleLoad'] = info(scale.perSecond, 'resources/s', { resources: scale.resources, seconds: scale.seconds, transactions: scale.transactions, concurrency: options.loadConcurrency, stoppedByTimeLimit: scale.stoppedByTimeLimit });
   } else out.figures['scaleLoad'] = null;
 
   const creates: CreateFigures | undefined = await phase(out, 'creates', () => measureCreates(baseUrl, options.creates, options.concurrency), (r) => r.ids.length);
@@ -118,6 +122,7 @@ async function main(): Promise<void> {
   let server: ServerProcess | undefined;
   try {
     server = await startServer(db, options);
+    serverRef = server;
     out.context['serverPid'] = server.pid;
     meter = await CpuMeter.open(server.pid, db.postgresDbName ? { adminUrl: options.postgresAdminUrl, dbName: db.postgresDbName } : undefined);
     await bench(options, out, server);

@@ -69,6 +69,8 @@ export type ServerProcess = {
   pid: number;
   /** Peak resident set size so far (VmHWM), in MB. */
   peakRssMb(): number;
+  /** Undefined while the process runs; how it ended (code/signal, last stderr) once it has. */
+  exitInfo(): string | undefined;
   stop(): Promise<void>;
 };
 
@@ -92,7 +94,13 @@ export async function startServer(db: FreshDatabase, options: BenchOptions): Pro
     stderr = (stderr + c.toString()).slice(-4000);
   });
   const baseUrl = `http://127.0.0.1:${port}`;
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let ended: string | undefined;
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code, signal) => {
+      ended = `exit code ${code ?? '-'}, signal ${signal ?? '-'}${stderr.trim() ? `; stderr: ${stderr.trim().slice(-500)}` : ''}`;
+      resolve(code);
+    }),
+  );
   let peak = 0;
   const sample = () => {
     try {
@@ -125,6 +133,7 @@ export async function startServer(db: FreshDatabase, options: BenchOptions): Pro
       sample();
       return peak;
     },
+    exitInfo: () => ended,
     async stop() {
       sample();
       clearInterval(sampler);
