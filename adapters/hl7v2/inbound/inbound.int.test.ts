@@ -20,6 +20,7 @@ import { httpSubmit } from './http-submit.js';
 import { inboundHandler } from './handle-frame.js';
 import type { InboundDeps } from './process-message.js';
 import { replayQueue } from './replay-queue.js';
+import { OruBuilder } from '../outbound/oru-builder.js';
 import { ACCEPTED_MALFORMED, corpusFiles, corpusPresent, REJECTED_ON_PURPOSE } from '../testing/corpus.js';
 
 const mappings = loadMappings();
@@ -178,5 +179,25 @@ describe('HL7 v2 inbound over MLLP into the FHIR server', () => {
     const stored = [...queueLog.messages.values()][0]!;
     assert.equal(stored.status, 'processed');
   });
-});
 
+  it('round trip FHIR → ORU^R01 → MLLP → FHIR server keeps values, codes and units', async () => {
+    log = new MemoryMessageLog();
+    const patient = { resourceType: 'Patient' as const, identifier: [{ system: 'urn:oid:1.2.3.4', value: 'RT-1' }], name: [{ family: 'Round', given: ['Trip'] }] };
+    const observations = [
+      { resourceType: 'Observation' as const, status: 'final' as const, code: { coding: [{ system: 'http://loinc.org', code: '2345-7', display: 'Glucose' }] },
+        valueQuantity: { value: 6.4, unit: 'mmol/L', system: 'http://unitsofmeasure.org', code: 'mmol/L' }, effectiveDateTime: '2026-03-02T07:00:00+02:00' },
+      { resourceType: 'Observation' as const, status: 'final' as const, code: { coding: [{ system: 'http://loinc.org', code: '5778-6', display: 'Color of Urine' }] },
+        valueCodeableConcept: { coding: [{ system: 'http://snomed.info/sct', code: '371244009', display: 'Yellow' }] }, effectiveDateTime: '2026-03-02T07:00:00+02:00' },
+    ];
+    const text = new OruBuilder().build({ patient, observations, report: { resourceType: 'DiagnosticReport', status: 'final', identifier: [{ value: 'RT-PL' }, { value: 'RT-FL' }], code: { coding: [{ system: 'http://loinc.org', code: '24356-8' }] } } }, { sendingApplication: 'ROUNDTRIP' });
+    assert.equal((await send(text)).get('MSA-1'), 'AA');
+    const pat = (await fhir.fhir('/Patient?identifier=urn:oid:1.2.3.4|RT-1')).body.entry[0].resource;
+    const found = (await fhir.fhir(`/Observation?subject=Patient/${pat.id}`)).body.entry.map((e: { resource: { code: unknown; valueQuantity?: unknown; valueCodeableConcept?: unknown } }) => e.resource);
+    assert.equal(found.length, 2);
+    const glucose = found.find((o: { code: { coding: { code: string }[] } }) => o.code.coding[0]!.code === '2345-7');
+    const colour = found.find((o: { code: { coding: { code: string }[] } }) => o.code.coding[0]!.code === '5778-6');
+    assert.deepEqual(glucose.valueQuantity, observations[0]!.valueQuantity);
+    assert.deepEqual(glucose.code, observations[0]!.code);
+    assert.deepEqual(colour.valueCodeableConcept, observations[1]!.valueCodeableConcept);
+  });
+});
