@@ -84,7 +84,7 @@ export async function startServer(db: FreshDatabase, options: BenchOptions): Pro
   const port = await freePort();
   const nodeArgs = ['--import', 'tsx'];
   if (options.cpuProfDir) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`);
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, 'server/main.ts'], {
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, 'bench/server-entry.ts'], {
     cwd: ROOT,
     env: { ...process.env, ...db.env, PORT: String(port), HOST: '127.0.0.1', NILECARE_AUTH: 'disabled', LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '0' },
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -112,7 +112,7 @@ export async function startServer(db: FreshDatabase, options: BenchOptions): Pro
   const deadline = Date.now() + 120_000;
   for (;;) {
     const state = await Promise.race([exited.then(() => 'exited' as const), new Promise<'wait'>((r) => setTimeout(() => r('wait'), 200))]);
-    if (state === 'exited') throw new Error(`server exited during start-up: ${stderr.trim()}`);
+    if (state === 'exited') throw new Error(`server exited during start-up (${ended})`);
     try {
       const res = await fetch(`${baseUrl}/readyz`);
       if (res.ok) break;

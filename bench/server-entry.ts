@@ -1,0 +1,5 @@
+/**
+ * Starts server/main.ts unchanged (same code, same environment as `npm start`). The benchmark's server process runs
+ * under this name so that a neighbour's broad `pkill -f server/main.ts` on a shared machine does not end a long run.
+ */
+import '../server/main.js';
