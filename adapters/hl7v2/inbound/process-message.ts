@@ -13,7 +13,7 @@ import { MappingError } from '../mapping/mapping-error.js';
 import type { CodeTables } from '../mapping/code-tables.js';
 import type { MappingSet } from '../mapping/load-mappings.js';
 import type { MappingOptions } from '../mapping/transform-context.js';
-import type { MessageLog, MessageRecord } from '../log/message-log.js';
+import type { MessageLog, MessageRecord, StoredMessage } from '../log/message-log.js';
 import type { SubmitTransaction } from './submit-transaction.js';
 import { validateHeader } from './validate-header.js';
 import { describeFailure } from './describe-failure.js';
@@ -78,15 +78,12 @@ export async function processMessage(raw: string, deps: InboundDeps, source: { r
   let messageId = source.replayOf;
   if (!messageId) {
     const seen = msg.controlId ? await deps.log.find('inbound', app, fac, msg.controlId) : undefined;
-    if (seen && (seen.status === 'received' || seen.status === 'processing')) {
-      const text = 'a message with this control id from this sender is being processed';
-      return { code: 'AE', messageId: seen.id, duplicate: true, ack: buildAck(msg, { code: 'AE', text, errors: [{ code: '205', text }] }) };
-    }
-    if (seen && seen.status !== 'failed' && seen.status !== 'error') return duplicate(msg, seen.ack, seen.ackCode, seen.id);
+    if (seen && seen.status !== 'failed' && seen.status !== 'error') return duplicate(msg, seen);
     messageId = seen?.id ?? (await deps.log.record(recordOf(msg, raw, source.remoteAddress)));
     if (!messageId) {
+      // Recorded by a concurrent delivery of the same message between our find and our insert.
       const again = await deps.log.find('inbound', app, fac, msg.controlId);
-      return duplicate(msg, again?.ack, again?.ackCode, again?.id);
+      return duplicate(msg, again);
     }
   }
   await deps.log.outcome(messageId, { status: 'processing' });
@@ -116,8 +113,12 @@ export async function processMessage(raw: string, deps: InboundDeps, source: { r
   }
 }
 
-function duplicate(msg: Hl7Message, ack: string | undefined, code: AckCode | undefined, messageId: string | undefined): InboundResult {
-  // Same outcome as the first time, with a fresh ACK header (unique MSH-10) when the first ACK is not kept.
-  const c = code ?? 'AA';
-  return { code: c, duplicate: true, ...(messageId ? { messageId } : {}), ack: ack ?? buildAck(msg, { code: c, text: 'duplicate of an accepted message' }) };
+function duplicate(msg: Hl7Message, seen: StoredMessage | undefined): InboundResult {
+  if (!seen || seen.status === 'received' || seen.status === 'processing') {
+    const text = 'a message with this control id from this sender is being processed';
+    return { code: 'AE', duplicate: true, ...(seen ? { messageId: seen.id } : {}), ack: buildAck(msg, { code: 'AE', text, errors: [{ code: '205', text }] }) };
+  }
+  // Same outcome as the first time; the stored ACK is replayed (a fresh one when it was not kept).
+  const code = seen.ackCode ?? 'AA';
+  return { code, duplicate: true, messageId: seen.id, ack: seen.ack ?? buildAck(msg, { code, text: 'duplicate of an accepted message' }) };
 }

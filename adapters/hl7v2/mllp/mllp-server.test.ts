@@ -61,9 +61,10 @@ describe('MLLP server over loopback', () => {
     assert.match(half, /MSA\|AA\|SPLIT/);
   });
 
-  it('turns a handler error into an AR NAK and keeps serving', async () => {
+  it('turns a handler error into an AE NAK (the sender retries) and keeps serving', async () => {
     const nak = parseMessage(await sendOnce({ host: '127.0.0.1', port: server.port }, msg('X', 'BOOM')));
-    assert.equal(nak.get('MSA-1'), 'AR');
+    assert.equal(nak.get('MSA-1'), 'AE');
+    assert.equal(nak.get('MSA-2'), 'X');
     assert.equal(nak.get('ERR-3.1'), '207');
     const ok = parseMessage(await sendOnce({ host: '127.0.0.1', port: server.port }, msg('Y')));
     assert.equal(ok.get('MSA-1'), 'AA');

@@ -6,7 +6,7 @@
  */
 import net from 'node:net';
 import tls from 'node:tls';
-import { buildAck } from '../ack/ack-builder.js';
+import { buildAck, salvageHeader } from '../ack/ack-builder.js';
 import { frame, MllpDecoder } from './mllp-framer.js';
 import { decodePayload } from './charset.js';
 
@@ -77,7 +77,8 @@ export async function startMllpServer(handler: MllpHandler, options: MllpServerO
                 reply = await handler(text, info);
               } catch (err) {
                 onError(err, info);
-                reply = buildAck(undefined, { code: 'AR', text: 'internal error', errors: [{ code: '207', text: String((err as Error)?.message ?? err) }] });
+                // Our failure, not the message's: AE so that the sender tries again.
+                reply = buildAck(undefined, { code: 'AE', text: 'internal error', errors: [{ code: '207', text: String((err as Error)?.message ?? err) }], fallback: salvageHeader(text) });
               }
               if (!socket.destroyed) socket.write(frame(reply));
             });
