@@ -18,9 +18,9 @@ export const billingProjection: Projection = {
   },
   rebuildClears: [
     { table: 'invoice_payment_allocations', where: 'invoice_id IN (SELECT id FROM invoices WHERE fhir_id IS NOT NULL)' },
-    { table: 'claim_line_items', where: 'claim_id IN (SELECT id FROM insurance_claims WHERE fhir_id IS NOT NULL)' },
+    // Line items go with their claim / invoice (ON DELETE CASCADE; deleting them one by one would fire the
+    // invoice triggers against the table being read).
     { table: 'insurance_claims', where: 'fhir_id IS NOT NULL' },
-    { table: 'invoice_line_items', where: 'invoice_id IN (SELECT id FROM invoices WHERE fhir_id IS NOT NULL)' },
     { table: 'invoices', where: 'fhir_id IS NOT NULL' },
     { table: 'billing_accounts', where: 'fhir_id IS NOT NULL' },
     { table: 'charge_master', where: 'fhir_id IS NOT NULL' },

@@ -8,8 +8,8 @@ export const medicationProjection: Projection = {
   accepts: (t) => TYPES.has(t),
   map: mapMedicationResource,
   mapDelete: (resourceType, id, version) => mapMedicationDelete(resourceType, id, version),
+  // The audit log is history: kept (a rebuild re-appends nothing: one row per version, stable ids).
   rebuildClears: [
-    { table: 'medication_audit_log', where: "action LIKE 'fhir\\_%'" },
     { table: 'mar_entries', where: 'fhir_id IS NOT NULL' },
     { table: 'prescriptions', where: 'fhir_id IS NOT NULL' },
     { table: 'high_alert_medications', where: "warning_message LIKE 'High-alert medication (%'" },

@@ -137,19 +137,37 @@ export class Dispatcher {
       await lockCursor(tx, projection.name);
       for (const c of projection.rebuildClears) await tx.query(`DELETE FROM ${c.table} WHERE ${c.where}`);
       await tx.query('DELETE FROM projection_dead_letters WHERE projection = ?', [projection.name]);
-      const latest = new Map<string, ChangeRecord>();
+      // Newest version of each resource, in the order the resources were created (references point backwards).
+      const latest = new Map<string, { first: number; change: ChangeRecord }>();
       let cursor = 0;
       for (;;) {
         const page = await store.changesAfter(cursor, 5000);
         if (page.length === 0) break;
-        for (const c of page) if (projection.accepts(c.resourceType)) latest.set(`${c.resourceType}/${c.id}`, c);
+        for (const c of page) {
+          if (!projection.accepts(c.resourceType)) continue;
+          const key = `${c.resourceType}/${c.id}`;
+          latest.set(key, { first: latest.get(key)?.first ?? c.seq, change: c });
+        }
         cursor = page[page.length - 1]!.seq;
       }
-      const todo = [...latest.values()].filter((c) => !c.deleted).sort((a, b) => a.seq - b.seq);
+      // A deleted resource: its last live version, then the delete (soft-deleted rows come back as such).
+      const todo = [...latest.values()]
+        .sort((a, b) => a.first - b.first)
+        .flatMap(({ change: c }) => (c.deleted ? (c.versionId > 1 ? [{ ...c, versionId: c.versionId - 1, deleted: false }, c] : []) : [c]));
       const blocked = new Set<string>();
       for (let i = 0; i < todo.length; i += 200) {
         await this.deliverList(tx, todo.slice(i, i + 200), blocked, true);
         onProgress?.(Math.min(i + 200, todo.length), todo.length);
+      }
+      // Forward references (a resource created before one it points to): retry the failures until no progress.
+      for (let progress = true; progress && blocked.size > 0; ) {
+        progress = false;
+        for (const letter of await listDeadLetters(tx, projection.name)) {
+          if (await this.retryIn(tx, letter)) {
+            blocked.delete(`${letter.resourceType}/${letter.resourceId}`);
+            progress = true;
+          }
+        }
       }
       await tx.query('UPDATE projection_state SET cursor_seq = ?, delivered = ? WHERE projection = ?', [cursor, todo.length - blocked.size, projection.name]);
       return { resources: todo.length, deadLetters: blocked.size, cursor };
@@ -175,30 +193,34 @@ export class Dispatcher {
    * Success removes it; a failure records the attempt (and the next automatic retry). Returns true on success.
    */
   async retry(resourceType: string, resourceId: string): Promise<boolean> {
-    const { store, projection, db } = this.o;
-    return db.transaction(async (tx) => {
-      await lockCursor(tx, projection.name);
-      const letter = (await listDeadLetters(tx, projection.name)).find((d) => d.resourceType === resourceType && d.resourceId === resourceId);
-      if (!letter) return false;
-      const bulk = new BulkRows();
-      for (let v = letter.failedVersion; v <= letter.latestVersion; v++) {
-        const stored = await store.vread(resourceType, resourceId, v);
-        const change = { resourceType, id: resourceId, versionId: v, deleted: stored?.deleted ?? false };
-        try {
-          await inSavepoint(tx, 'retry', async () => {
-            await deliverChange(tx, store, projection, change, bulk);
-            await bulk.flush(tx);
-          });
-        } catch (e) {
-          if (isTransient(e)) throw e;
-          await recordFailure(tx, { projection: this.name, resourceType, resourceId, version: v, seq: letter.seq, error: errorText(e), now: utcNow(), nextAttemptAt: this.nextAttemptAt });
-          return false;
-        }
-      }
-      await clearDeadLetter(tx, projection.name, resourceType, resourceId);
-      await tx.query('UPDATE projection_state SET delivered = delivered + ? WHERE projection = ?', [letter.latestVersion - letter.failedVersion + 1, projection.name]);
-      return true;
+    return this.o.db.transaction(async (tx) => {
+      await lockCursor(tx, this.name);
+      const letter = (await listDeadLetters(tx, this.name)).find((d) => d.resourceType === resourceType && d.resourceId === resourceId);
+      return letter ? this.retryIn(tx, letter) : false;
     });
+  }
+
+  private async retryIn(tx: SqlTx, letter: DeadLetter): Promise<boolean> {
+    const { store, projection } = this.o;
+    const { resourceType, resourceId } = letter;
+    const bulk = new BulkRows();
+    for (let v = letter.failedVersion; v <= letter.latestVersion; v++) {
+      const stored = await store.vread(resourceType, resourceId, v);
+      const change = { resourceType, id: resourceId, versionId: v, deleted: stored?.deleted ?? false };
+      try {
+        await inSavepoint(tx, 'retry', async () => {
+          await deliverChange(tx, store, projection, change, bulk);
+          await bulk.flush(tx);
+        });
+      } catch (e) {
+        if (isTransient(e)) throw e;
+        await recordFailure(tx, { projection: this.name, resourceType, resourceId, version: v, seq: letter.seq, error: errorText(e), now: utcNow(), nextAttemptAt: this.nextAttemptAt });
+        return false;
+      }
+    }
+    await clearDeadLetter(tx, projection.name, resourceType, resourceId);
+    await tx.query('UPDATE projection_state SET delivered = delivered + ? WHERE projection = ?', [letter.latestVersion - letter.failedVersion + 1, projection.name]);
+    return true;
   }
 
   /** Automatic retries of the dead letters whose time has come. */

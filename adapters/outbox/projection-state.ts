@@ -47,9 +47,13 @@ export async function ensureStateTables(db: SqlClient): Promise<void> {
 
 /** Locks the projection's state row (one dispatcher at a time across nodes) and returns its cursor. */
 export async function lockCursor(tx: SqlTx, projection: string): Promise<number> {
-  const ins = tx.dialect === 'mysql' ? 'INSERT IGNORE INTO projection_state (projection) VALUES (?)' : 'INSERT INTO projection_state (projection) VALUES (?) ON CONFLICT DO NOTHING';
-  await tx.query(ins, [projection]);
-  const rows = await tx.query<{ cursor_seq: string | number }>('SELECT cursor_seq FROM projection_state WHERE projection = ? FOR UPDATE', [projection]);
+  const select = () => tx.query<{ cursor_seq: string | number }>('SELECT cursor_seq FROM projection_state WHERE projection = ? FOR UPDATE', [projection]);
+  let rows = await select();
+  if (!rows[0]) {
+    const ins = tx.dialect === 'mysql' ? 'INSERT IGNORE INTO projection_state (projection) VALUES (?)' : 'INSERT INTO projection_state (projection) VALUES (?) ON CONFLICT DO NOTHING';
+    await tx.query(ins, [projection]);
+    rows = await select();
+  }
   return Number(rows[0]!.cursor_seq);
 }
 

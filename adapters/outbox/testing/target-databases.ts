@@ -58,7 +58,7 @@ export async function snapshotRows(targets: ProjectionTargets): Promise<Record<s
             for (const c of ['created_at', 'updated_at', 'allocated_at', 'timestamp_logged']) delete copy[c];
             if (table === 'medication_audit_log') delete copy.timestamp;
             if ('deleted_at' in copy) copy.deleted_at = copy.deleted_at !== null;
-            return JSON.stringify(copy, Object.keys(copy).sort());
+            return JSON.stringify(Object.fromEntries(Object.keys(copy).sort().map((k) => [k, copy[k]])));
           })
           .sort();
       }
