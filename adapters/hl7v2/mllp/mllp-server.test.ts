@@ -80,6 +80,16 @@ describe('MLLP server over loopback', () => {
     assert.equal(big.closed, true);
   });
 
+  it('does not time out a connection while its message is being processed', async () => {
+    const slow = await startMllpServer(async (text) => {
+      await new Promise((r) => setTimeout(r, 400));
+      return buildAck(parseMessage(text), { code: 'AA' });
+    }, { port: 0, idleTimeoutMs: 100 });
+    const reply = await sendOnce({ host: '127.0.0.1', port: slow.port }, msg('LONG'));
+    await slow.close();
+    assert.match(reply, /MSA\|AA\|LONG/);
+  });
+
   it('closes a connection that sent half a frame and went quiet', async () => {
     const r = await rawConversation(server.port, Buffer.concat([Buffer.from([0x0b]), Buffer.from('MSH|^~\\&|half')]), 500);
     assert.equal(r.closed, true);

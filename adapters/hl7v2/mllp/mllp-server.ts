@@ -53,7 +53,9 @@ export async function startMllpServer(handler: MllpHandler, options: MllpServerO
     const decoder = new MllpDecoder(options.maxFrameBytes);
     let chain: Promise<void> = Promise.resolve();
     let closing = false;
-    socket.setTimeout(options.idleTimeoutMs ?? 60_000, () => socket.destroy());
+    const idleMs = options.idleTimeoutMs ?? 60_000;
+    let busy = 0; // the idle timer does not run while a message is being processed (a long transaction)
+    socket.setTimeout(idleMs, () => socket.destroy());
     socket.on('error', (err) => onError(err, info));
     socket.on('close', () => sockets.delete(socket));
 
@@ -71,6 +73,8 @@ export async function startMllpServer(handler: MllpHandler, options: MllpServerO
         switch (ev.kind) {
           case 'frame': {
             const text = decodePayload(ev.payload);
+            busy++;
+            socket.setTimeout(0);
             const work = chain.then(async () => {
               let reply: string;
               try {
@@ -81,6 +85,7 @@ export async function startMllpServer(handler: MllpHandler, options: MllpServerO
                 reply = buildAck(undefined, { code: 'AE', text: 'internal error', errors: [{ code: '207', text: String((err as Error)?.message ?? err) }], fallback: salvageHeader(text) });
               }
               if (!socket.destroyed) socket.write(frame(reply));
+              if (--busy === 0 && !socket.destroyed) socket.setTimeout(idleMs);
             });
             inflight.add(work);
             void work.finally(() => inflight.delete(work));
