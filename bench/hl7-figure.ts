@@ -1,13 +1,11 @@
 /**
- * HL7 ORU^R01 messages per second over MLLP with the ACK after the FHIR commit: the corpus ORU^R01 messages
- * (each sent with a fresh MSH-10 so none is a duplicate) over raw MLLP sockets (0x0B … 0x1C 0x0D), one message
- * in flight per connection, `concurrency` connections.
+ * HL7 ORU^R01 messages per second over MLLP with the ACK after the FHIR commit, to the server's own listener
+ * (MLLP_PORT): the corpus ORU^R01 messages (each copy with a fresh MSH-10 and suffixed identifiers) over raw MLLP
+ * sockets (0x0B … 0x1C 0x0D), one message in flight per connection, `concurrency` connections.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
-import { ROOT, vmHwmMb } from './server-process.js';
 import { timed, type LatencySummary } from './stats.js';
 
 export const HL7_CORPUS = process.env['NILECARE_HL7_CORPUS'] ?? '/work/shared/corpus/hl7v2';
@@ -30,13 +28,29 @@ export function oruMessages(): { name: string; text: string }[] {
   return out;
 }
 
-/** The message with MSH-10 replaced by `controlId`. */
-export function withControlId(text: string, controlId: string): string {
-  const end = text.indexOf('\r');
-  const msh = end < 0 ? text : text.slice(0, end);
-  const fields = msh.split(msh[3]!);
-  fields[9] = controlId;
-  return fields.join(msh[3]!) + (end < 0 ? '' : text.slice(end));
+/**
+ * Copy `suffix` of a message: MSH-10 = controlId, and the identifiers a mapping matches on (PID-3, ORC-2/3, OBR-2/3,
+ * first component of each repetition) suffixed, so that copies are new patients and orders rather than 16 clients
+ * updating the same few resources at once.
+ */
+export function uniqueCopy(text: string, controlId: string, suffix: string): string {
+  const sep = text[3] ?? '|';
+  const comp = text[4] ?? '^';
+  const rep = text[5] ?? '~';
+  const fields: Record<string, number[]> = { PID: [3], ORC: [2, 3], OBR: [2, 3] };
+  return text
+    .split('\r')
+    .map((segment) => {
+      const f = segment.split(sep);
+      const name = f[0] ?? '';
+      if (name === 'MSH') f[9] = controlId;
+      for (const i of fields[name] ?? []) {
+        if (!f[i]) continue;
+        f[i] = f[i]!.split(rep).map((r) => (r ? r.split(comp).map((c, k) => (k === 0 && c ? `${c}${suffix}` : c)).join(comp) : r)).join(rep);
+      }
+      return f.join(sep);
+    })
+    .join('\r');
 }
 
 /** One raw MLLP connection sending a message and waiting for the framed reply. */
@@ -80,52 +94,39 @@ class RawMllp {
 
 const ackCode = (ack: string): string => (ack.split('\r').find((s) => s.startsWith('MSA')) ?? '').split('|')[1] ?? '';
 
-export type Hl7Figure = LatencySummary & { messagesAccepted: number; firstRejection?: string; corpusMessages: number; usable: number; listenerPeakRssMb: number };
+export type Hl7Figure = LatencySummary & { messagesAccepted: number; firstRejection?: string; corpusMessages: number; usable: number };
 
-export async function measureHl7(fhirBaseUrl: string, count: number, concurrency: number): Promise<Hl7Figure | { skipped: string }> {
+export async function measureHl7(mllpPort: number, count: number, concurrency: number): Promise<Hl7Figure | { skipped: string }> {
   const corpus = oruMessages();
   if (corpus.length === 0) return { skipped: `no ORU^R01 messages under ${HL7_CORPUS}/messages` };
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/hl7-listener.ts'], {
-    cwd: ROOT,
-    env: { ...process.env, FHIR_BASE_URL: fhirBaseUrl, MLLP_PORT: '0' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr!.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-3000)));
+  let probe: RawMllp;
   try {
-    const port = await new Promise<number>((resolve, reject) => {
-      child.stdout!.on('data', (c: Buffer) => {
-        const m = /listening (\d+)/.exec(c.toString());
-        if (m) resolve(Number(m[1]));
-      });
-      child.once('exit', (code) => reject(new Error(`HL7 listener exited (${code}): ${stderr}`)));
-    });
-    const run = `${Date.now().toString(36)}`;
-    // Warm-up pass: which corpus messages does the mapping accept (AA)? Only those are timed.
-    const probe = await RawMllp.connect(port);
-    const usable: string[] = [];
-    for (const [i, m] of corpus.entries()) {
-      if (ackCode(await probe.send(withControlId(m.text, `BW${run}${i}`))) === 'AA') usable.push(m.text);
-    }
-    probe.close();
-    if (usable.length === 0) return { skipped: `none of the ${corpus.length} ORU^R01 corpus messages was accepted (AA) by the listener` };
-    const sockets = await Promise.all(Array.from({ length: concurrency }, () => RawMllp.connect(port)));
-    const free = [...sockets];
-    let accepted = 0;
-    let firstRejection: string | undefined;
-    const summary = await timed(count, concurrency, async (i) => {
-      const socket = free.pop()!;
-      try {
-        const code = ackCode(await socket.send(withControlId(usable[i % usable.length]!, `B${run}${i}`)));
-        if (code === 'AA') accepted++;
-        else if (!firstRejection) firstRejection = `ACK ${code || '(none)'} for a message accepted in the warm-up`;
-      } finally {
-        free.push(socket);
-      }
-    });
-    for (const s of sockets) s.close();
-    return { ...summary, messagesAccepted: accepted, ...(firstRejection ? { firstRejection } : {}), corpusMessages: corpus.length, usable: usable.length, listenerPeakRssMb: vmHwmMb(child.pid!) };
-  } finally {
-    child.kill('SIGTERM');
+    probe = await RawMllp.connect(mllpPort);
+  } catch (error) {
+    return { skipped: `the server does not accept MLLP on port ${mllpPort}: ${(error as Error).message}` };
   }
+  const run = Date.now().toString(36);
+  // Warm-up pass: which corpus messages does the mapping accept (AA)? Only those are timed.
+  const usable: string[] = [];
+  for (const [i, m] of corpus.entries()) {
+    if (ackCode(await probe.send(uniqueCopy(m.text, `BW${run}${i}`, `-w${run}${i}`))) === 'AA') usable.push(m.text);
+  }
+  probe.close();
+  if (usable.length === 0) return { skipped: `none of the ${corpus.length} ORU^R01 corpus messages was accepted (AA)` };
+  const sockets = await Promise.all(Array.from({ length: concurrency }, () => RawMllp.connect(mllpPort)));
+  const free = [...sockets];
+  let accepted = 0;
+  let firstRejection: string | undefined;
+  const summary = await timed(count, concurrency, async (i) => {
+    const socket = free.pop()!;
+    try {
+      const ack = await socket.send(uniqueCopy(usable[i % usable.length]!, `B${run}${i}`, `-b${run}${i}`));
+      if (ackCode(ack) === 'AA') accepted++;
+      else firstRejection ??= ack.replace(/\r/g, '\\r').slice(0, 400);
+    } finally {
+      free.push(socket);
+    }
+  });
+  for (const s of sockets) s.close();
+  return { ...summary, messagesAccepted: accepted, ...(firstRejection ? { firstRejection } : {}), corpusMessages: corpus.length, usable: usable.length };
 }

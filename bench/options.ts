@@ -23,6 +23,8 @@ export type BenchOptions = {
   /** Write a V8 CPU profile of the server process into this folder. */
   cpuProfDir?: string;
   postgresAdminUrl: string;
+  /** MySQL server for the HL7 message log; the run uses a fresh database on it. */
+  interopMysqlUrl: string;
   mongoUrl?: string;
 };
 
@@ -66,6 +68,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     hl7Messages: opt('hl7-messages', 40, 2_000, 0),
     keepDb: get('keep-db') === 'true',
     postgresAdminUrl: env['NILECARE_BENCH_POSTGRES'] ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+    interopMysqlUrl: env['NILECARE_BENCH_MYSQL'] ?? 'mysql://root@127.0.0.1:3306/mysql',
   };
   if (get('max-scale-minutes') !== undefined) options.maxScaleMinutes = int('max-scale-minutes', get('max-scale-minutes'), 1);
   const prof = get('cpu-prof-dir');

@@ -31,7 +31,7 @@ try {
       break;
     }
     case 'hl7':
-      result = await measureHl7(`${server.baseUrl}/fhir`, count, 16);
+      result = await measureHl7(server.mllpPort, count, 16);
       break;
     case 'ingest':
       result = await ingestSynthea(server.baseUrl, 4);

@@ -85,9 +85,9 @@ async function bench(options: BenchOptions, out: Output, server: ServerProcess):
     out.figures[`search.${name}`] = s ? atMost(s.p50, TARGETS.searchP50Ms, 'ms p50', { ...latencyDetail(s), meanMatches: s.meanMatches, example: s.example }) : null;
   }
 
-  const hl7 = options.hl7Messages > 0 ? await phase(out, 'hl7', () => measureHl7(`${baseUrl}/fhir`, options.hl7Messages, options.concurrency), (r) => ('skipped' in r ? 0 : r.count + r.usable)) : undefined;
+  const hl7 = options.hl7Messages > 0 ? await phase(out, 'hl7', () => measureHl7(server.mllpPort, options.hl7Messages, options.concurrency), (r) => ('skipped' in r ? 0 : r.count + r.usable)) : undefined;
   if (hl7 && !('skipped' in hl7)) {
-    out.figures['hl7'] = atLeast(hl7.perSecond, TARGETS.hl7PerSecond, 'messages/s', { ...latencyDetail(hl7), connections: options.concurrency, accepted: hl7.messagesAccepted, ...(hl7.firstRejection ? { firstRejection: hl7.firstRejection } : {}), corpusOruR01: hl7.corpusMessages, usableOruR01: hl7.usable, listenerPeakRssMb: hl7.listenerPeakRssMb, listener: 'bench/hl7-listener.ts (adapters/hl7v2 inbound, its own process)' });
+    out.figures['hl7'] = atLeast(hl7.perSecond, TARGETS.hl7PerSecond, 'messages/s', { ...latencyDetail(hl7), connections: options.concurrency, accepted: hl7.messagesAccepted, ...(hl7.firstRejection ? { firstRejection: hl7.firstRejection } : {}), corpusOruR01: hl7.corpusMessages, usableOruR01: hl7.usable, listener: "the server's own (MLLP_PORT, message log in a fresh MySQL database)" });
   } else {
     out.figures['hl7'] = null;
     out.errors['hl7'] ??= hl7 && 'skipped' in hl7 ? hl7.skipped : 'not run (--hl7-messages 0)';

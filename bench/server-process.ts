@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import mysql from 'mysql2/promise';
 import type { BenchOptions } from './options.js';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -28,6 +29,24 @@ export async function freePort(): Promise<number> {
 
 export async function freshDatabase(options: BenchOptions): Promise<FreshDatabase> {
   const name = `nilecare_bench_${Date.now().toString(36)}_${process.pid}`;
+  const store = await freshStoreDatabase(options, name);
+  // The HL7 listener's message log (nilecare_interop, MySQL): a fresh database too, dropped with the store's.
+  const interop = new URL(options.interopMysqlUrl);
+  interop.pathname = `/${name}_interop`;
+  return {
+    ...store,
+    env: { ...store.env, INTEROP_MYSQL_URL: interop.toString() },
+    async drop() {
+      await store.drop();
+      if (options.keepDb) return;
+      const admin = await mysql.createConnection(options.interopMysqlUrl.replace(/\/[^/]*$/, '/'));
+      await admin.query(`DROP DATABASE IF EXISTS \`${name}_interop\``);
+      await admin.end();
+    },
+  };
+}
+
+async function freshStoreDatabase(options: BenchOptions, name: string): Promise<FreshDatabase> {
   switch (options.store) {
     case 'postgres': {
       const admin = new pg.Client({ connectionString: options.postgresAdminUrl });
@@ -66,6 +85,8 @@ export async function freshDatabase(options: BenchOptions): Promise<FreshDatabas
 
 export type ServerProcess = {
   baseUrl: string;
+  /** The server's own HL7 v2 MLLP listener (MLLP_PORT), on a fresh nilecare_interop database. */
+  mllpPort: number;
   pid: number;
   /** Peak resident set size so far (VmHWM), in MB. */
   peakRssMb(): number;
@@ -82,11 +103,12 @@ export function vmHwmMb(pid: number): number {
 
 export async function startServer(db: FreshDatabase, options: BenchOptions): Promise<ServerProcess> {
   const port = await freePort();
+  const mllpPort = await freePort();
   const nodeArgs = ['--import', 'tsx'];
   if (options.cpuProfDir) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`);
   const child: ChildProcess = spawn(process.execPath, [...nodeArgs, 'bench/server-entry.ts'], {
     cwd: ROOT,
-    env: { ...process.env, ...db.env, PORT: String(port), HOST: '127.0.0.1', NILECARE_AUTH: 'disabled', LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '0' },
+    env: { ...process.env, ...db.env, PORT: String(port), MLLP_PORT: String(mllpPort), HOST: '127.0.0.1', NILECARE_AUTH: 'disabled', LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '0' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
@@ -128,6 +150,7 @@ export async function startServer(db: FreshDatabase, options: BenchOptions): Pro
   sampler.unref();
   return {
     baseUrl,
+    mllpPort,
     pid: child.pid!,
     peakRssMb() {
       sample();
