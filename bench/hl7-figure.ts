@@ -99,11 +99,15 @@ export type Hl7Figure = LatencySummary & { messagesAccepted: number; firstReject
 export async function measureHl7(mllpPort: number, count: number, concurrency: number): Promise<Hl7Figure | { skipped: string }> {
   const corpus = oruMessages();
   if (corpus.length === 0) return { skipped: `no ORU^R01 messages under ${HL7_CORPUS}/messages` };
-  let probe: RawMllp;
-  try {
-    probe = await RawMllp.connect(mllpPort);
-  } catch (error) {
-    return { skipped: `the server does not accept MLLP on port ${mllpPort}: ${(error as Error).message}` };
+  // The server opens its MLLP listener after HTTP (it migrates the interop database first): wait up to 60 s.
+  let probe: RawMllp | undefined;
+  for (const deadline = Date.now() + 60_000; !probe; ) {
+    try {
+      probe = await RawMllp.connect(mllpPort);
+    } catch (error) {
+      if (Date.now() > deadline) return { skipped: `the server does not accept MLLP on port ${mllpPort}: ${(error as Error).message}` };
+      await new Promise((r) => setTimeout(r, 250));
+    }
   }
   const run = Date.now().toString(36);
   // Warm-up pass: which corpus messages does the mapping accept (AA)? Only those are timed.
