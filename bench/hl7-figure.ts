@@ -113,6 +113,7 @@ export async function measureHl7(mllpPort: number, count: number, concurrency: n
   // Warm-up pass: which corpus messages does the mapping accept (AA)? Only those are timed.
   const usable: string[] = [];
   for (const [i, m] of corpus.entries()) {
+    if (usable.length >= count) break; // enough distinct messages for the timed run
     if (ackCode(await probe.send(uniqueCopy(m.text, `BW${run}${i}`, `-w${run}${i}`))) === 'AA') usable.push(m.text);
   }
   probe.close();
