@@ -2,7 +2,7 @@
  * Delivering one change to one projection: read that version from the FHIR store (vread), map it (pure),
  * apply the rows. Used by the dispatcher, the dead-letter retries and the rebuild.
  */
-import type { ChangeRecord, ResourceStore } from '../../server/store/resource-store.js';
+import type { ChangeRecord, ResourceStore, StoredVersion } from '../../server/store/resource-store.js';
 import type { Projection } from './projection.js';
 import { applyRows, type ApplyResult, type BulkRows } from './row-writer.js';
 import { MappingError, type RowWrite } from './rows.js';
@@ -11,8 +11,8 @@ import type { SqlTx } from './sql-client.js';
 export type ChangeRef = Pick<ChangeRecord, 'resourceType' | 'id' | 'versionId' | 'deleted'>;
 
 /** Reads the version (and, for a delete, the one before) and maps it: no database writes yet. Throws MappingError. */
-export async function rowsForChange(store: ResourceStore, projection: Projection, change: ChangeRef): Promise<RowWrite[]> {
-  const stored = await store.vread(change.resourceType, change.id, change.versionId);
+export async function rowsForChange(store: ResourceStore, projection: Projection, change: ChangeRef, prefetched?: StoredVersion): Promise<RowWrite[]> {
+  const stored = prefetched?.versionId === change.versionId ? prefetched : await store.vread(change.resourceType, change.id, change.versionId);
   if (!stored) throw new MappingError(`${change.resourceType}/${change.id} version ${change.versionId} is not in the FHIR store`);
   if (stored.deleted || !stored.resource) {
     const previous = change.versionId > 1 ? await store.vread(change.resourceType, change.id, change.versionId - 1) : undefined;

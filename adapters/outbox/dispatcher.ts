@@ -32,7 +32,7 @@ export type ProjectionStatus = {
   projection: string;
   cursor: number;
   delivered: number;
-  /** Changes of the FHIR store after the cursor (capped at 10,000). */
+  /** Changes of the FHIR store after the cursor (capped at 1,000). */
   lagChanges: number;
   /** Age of the oldest undelivered change, seconds (0 when caught up). */
   lagSeconds: number;
@@ -87,12 +87,15 @@ export class Dispatcher {
     const { store, projection } = this.o;
     const bulk = new BulkRows();
     let delivered = 0;
-    // Read and map every accepted change first (store reads in parallel; no target writes yet).
+    // Read and map every accepted change first (no target writes yet). Versions that are still current come
+    // from one readMany; older ones (the resource changed again since) are vread one by one.
+    const accepted = changes.filter((c) => projection.accepts(c.resourceType) && !c.deleted);
+    const current = new Map((await store.readMany(accepted.map((c) => ({ resourceType: c.resourceType, id: c.id })))).map((v) => [`${v.resourceType}/${v.id}`, v]));
     const mapped = await Promise.all(
       changes.map(async (change) => {
         if (!projection.accepts(change.resourceType)) return undefined;
         try {
-        return { writes: await rowsForChange(store, projection, change) };
+          return { writes: await rowsForChange(store, projection, change, current.get(`${change.resourceType}/${change.id}`)) };
         } catch (error) {
         if (isTransient(error)) throw error;
         return { error };
@@ -232,7 +235,7 @@ export class Dispatcher {
 
   async status(): Promise<ProjectionStatus> {
     const { cursor, delivered } = await readCursor(this.o.db, this.name);
-    const behind = await this.o.store.changesAfter(cursor, 10_000);
+    const behind = await this.o.store.changesAfter(cursor, 1000);
     const oldest = behind[0] ? Date.parse(behind[0].lastUpdated) : undefined;
     return {
       projection: this.name,
@@ -243,6 +246,12 @@ export class Dispatcher {
       deadLetters: await listDeadLetters(this.o.db, this.name),
       lastError: this.lastError,
     };
+  }
+
+  /** True when every change committed so far is delivered (one cheap change-log read). */
+  async caughtUp(): Promise<boolean> {
+    const { cursor } = await readCursor(this.o.db, this.name);
+    return (await this.o.store.changesAfter(cursor, 1)).length === 0;
   }
 
   /** Polls until stopped: batches back to back while there is work, then waits pollIntervalMs; transient errors back off. */

@@ -95,10 +95,10 @@ export async function startProjections(o: StartProjectionsOptions): Promise<Runn
     async caughtUp(timeoutMs = 60_000) {
       const until = Date.now() + timeoutMs;
       for (;;) {
+        if ((await Promise.all(dispatchers.map((d) => d.caughtUp()))).every(Boolean)) return;
         const all = await status();
-        if (all.every((s) => s.lagChanges === 0)) return;
         if (Date.now() > until) throw new Error(`projections not caught up after ${timeoutMs} ms: ${all.map((s) => `${s.projection} ${s.lagChanges} behind`).join(', ')}`);
-        await new Promise((r) => setTimeout(r, 50));
+        await new Promise((r) => setTimeout(r, 100));
       }
     },
   };
