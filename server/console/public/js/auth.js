@@ -19,11 +19,12 @@ const random = (n) => b64url(crypto.getRandomValues(new Uint8Array(n)));
 const redirectUri = () => `${location.origin}${location.pathname}`;
 
 async function smartConfiguration(cfg) {
-  const res = await fetch(`${cfg.fhirBaseUrl}/.well-known/smart-configuration`, { headers: { accept: 'application/json' } }).catch(() => undefined);
-  if (res?.ok) return res.json();
-  const root = await fetch(`${cfg.issuer}/.well-known/smart-configuration`, { headers: { accept: 'application/json' } });
-  if (!root.ok) throw new Error(`SMART configuration unavailable (HTTP ${root.status})`);
-  return root.json();
+  // The authorisation server publishes the document at its root (and under the FHIR base, when mounted before it).
+  for (const base of [cfg.issuer, cfg.fhirBaseUrl]) {
+    const res = await fetch(`${base}/.well-known/smart-configuration`, { headers: { accept: 'application/json' } }).catch(() => undefined);
+    if (res?.ok) return res.json();
+  }
+  throw new Error('SMART configuration unavailable: the authorisation server does not answer');
 }
 
 export async function signIn() {
