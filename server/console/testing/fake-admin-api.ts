@@ -117,6 +117,7 @@ export function fakeAdminApi(): FakeAdminApi {
       m.ackCode = 'AA';
       m.ack = ack(m.controlId ?? '', 'AA');
       m.error = null;
+      m.errorDetail = null;
       m.logs.push({ at: new Date().toISOString(), level: 'info', stage: 'retry', message: 'replayed from the console' });
       return { status: m.status, ack: m.ack };
     },
