@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'nilecare-main-'));
+const children: ChildProcess[] = [];
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -30,6 +31,7 @@ function start(env: Record<string, string>): { child: ChildProcess; output: () =
   child.stdout!.on('data', (d) => (text += d));
   child.stderr!.on('data', (d) => (text += d));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  children.push(child);
   return { child, output: () => text, exited };
 }
 
@@ -46,11 +48,15 @@ async function waitReady(base: string, output: () => string): Promise<void> {
 }
 
 describe('npm start: the server process on the embedded store', () => {
-  after(() => rmSync(dataDir, { recursive: true, force: true }));
+  after(() => {
+    // Never leave a server behind, whatever failed.
+    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  });
 
   it('keeps data across a restart and finishes in-flight requests on SIGTERM', async () => {
     const port = await freePort();
-    const env = { PORT: String(port), PGLITE_DATA_DIR: dataDir, NILECARE_AUTH: 'disabled', EXPORT_DIR: join(dataDir, 'exports') };
+    const env = { PORT: String(port), PGLITE_DATA_DIR: dataDir, NILECARE_AUTH: 'disabled', EXPORT_DIR: join(dataDir, 'exports'), MLLP_PORT: '-1' };
     const base = `http://127.0.0.1:${port}`;
     const first = start(env);
     await waitReady(base, first.output);
