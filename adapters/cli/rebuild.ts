@@ -4,6 +4,8 @@
  * into the targets of projection-targets.ts, with a progress bar per projection. Exit 1 on failure; dead
  * letters left by the rebuild are listed (exit 2).
  */
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import cliProgress from 'cli-progress';
 import { loadConfig } from '../../server/config.js';
 import { openConfiguredStore } from '../../server/open-store.js';
@@ -51,7 +53,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   return letters ? 2 : 0;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (e) => {
