@@ -195,7 +195,7 @@ describe('compartment enforcement through the real FHIR API', () => {
     assert.equal(enc.status, 403);
   });
 
-  it('403 answers carry WWW-Authenticate: Bearer error="insufficient_scope" (RFC 6750 §3.1)', { todo: 'server/http/error-response.ts sends WWW-Authenticate only on 401, and without AuthError.wwwAuthenticate (reported to the lead)' }, async () => {
+  it('403 answers carry WWW-Authenticate: Bearer error="insufficient_scope" (RFC 6750 §3.1)', async () => {
     const noWrite = await as(patientToken, '/Observation', { method: 'POST', body: obs('x', 'Patient/p1') });
     assert.match(noWrite.headers.get('www-authenticate') ?? '', /insufficient_scope/);
   });
@@ -232,7 +232,7 @@ describe('compartment enforcement through the real FHIR API', () => {
     assert.deepEqual(ids((await as(lab, '/Observation')).body), ['Observation/o1']);
   });
 
-  it('a v2 scope constraint also limits read', { todo: 'FHIR layer: read/vread do not apply AccessPolicy.constraints yet (reported to the lead)' }, async () => {
+  it('a v2 scope constraint also limits read', async () => {
     const lab = await token(pat, 'launch/patient openid patient/Observation.rs?category=http://terminology.hl7.org/CodeSystem/observation-category|laboratory');
     const o3 = await as(lab, '/Observation/o3');
     assert.ok(refused(o3.status), `read of a vital-signs Observation with a laboratory-only scope → ${o3.status}`);
