@@ -3,6 +3,7 @@ import { createServer } from 'node:http';
 import { ConfigError, loadConfig } from './config.js';
 import { createApp } from './app.js';
 import { startHl7 } from './hl7-wiring.js';
+import { startConfiguredProjections } from './projections-wiring.js';
 
 async function main(): Promise<void> {
   let config;
@@ -21,6 +22,7 @@ async function main(): Promise<void> {
   await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
   app.logger.info({ baseUrl: config.baseUrl, store: app.store.description }, `NileCare FHIR listening on ${config.baseUrl}`);
   const hl7 = await startHl7(config, app, app.logger);
+  const projections = await startConfiguredProjections(app.store, app.logger);
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -28,6 +30,7 @@ async function main(): Promise<void> {
     stopping = true;
     app.logger.info({ signal }, 'shutting down: finishing in-flight requests');
     await hl7?.close();
+    await projections?.stop();
     server.close();
     server.closeIdleConnections();
     const deadline = setTimeout(() => server.closeAllConnections(), 10_000);
