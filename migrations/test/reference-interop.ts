@@ -12,9 +12,11 @@ export const nilecareInterop: DatabaseRef = {
         id: 'CHAR(36)', direction: 'ENUM', message_type: 'VARCHAR(10)', trigger_event: 'VARCHAR(10)', control_id: 'VARCHAR(199)',
         sending_application: 'VARCHAR(180)', sending_facility: 'VARCHAR(180)', raw_message: 'MEDIUMTEXT', status: 'ENUM',
         ack_code: 'VARCHAR(2)', error_message: 'TEXT', fhir_resources: 'JSON', created_at: 'TIMESTAMP', updated_at: 'TIMESTAMP',
+        // V2 (outbound delivery): the FHIR change an outbound message came from, and its ordering key.
+        source_resource: 'VARCHAR(140)', source_version: 'INT', source_seq: 'BIGINT', ordering_key: 'VARCHAR(140)',
       },
       pk: ['id'],
-      unique: [['direction', 'sending_application', 'sending_facility', 'control_id']],
+      unique: [['direction', 'sending_application', 'sending_facility', 'control_id'], ['interface_config_id', 'source_resource', 'source_version', 'source_part']],
       fks: { interface_config_id: 'interface_configs' },
       indexes: [['status', 'received_at'], ['message_type', 'trigger_event']],
       enums: { direction: ['inbound', 'outbound'], status: ['received', 'processed', 'failed', 'rejected', 'duplicate', 'sent', 'acknowledged'] },
@@ -33,5 +35,7 @@ export const nilecareInterop: DatabaseRef = {
       indexes: [['status', 'next_attempt_at', 'priority']],
       enums: { status: ['pending', 'processing', 'completed', 'failed', 'dead_letter'] },
     },
+    // V2: the outbound worker's cursor in the FHIR change log (not in the schema reference; see V2__Outbound_delivery.sql).
+    hl7_outbound_state: { pk: ['name'], columns: { cursor_seq: 'BIGINT' } },
   },
 };
