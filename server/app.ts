@@ -32,6 +32,8 @@ import type { RouterOptions } from './fhir/router.js';
 import { startSmartAuth } from './auth-wiring.js';
 import { fhirAccessAudit } from './auth/fhir-access-audit.js';
 import type { SmartAuth } from './auth/smart-auth.js';
+import { serverAdminApi, type AdminRuntime } from './console/admin/server-admin-api.js';
+import { mountConsole } from './console/mount-console.js';
 
 export type App = {
   express: express.Express;
@@ -42,6 +44,11 @@ export type App = {
   systemClient: InternalFhirClient;
   /** The SMART authorisation server, when authorisation is on. */
   auth?: SmartAuth;
+  /**
+   * Hands the parts that start after the HTTP app (server/main.ts: the HL7 listener, the projections) to the
+   * operations console (/console). Until then its HL7 pages answer 503 and it lists no projections.
+   */
+  attachRuntime(runtime: AdminRuntime): void;
   close(): Promise<void>;
 };
 
@@ -51,6 +58,8 @@ export type AppOptions = {
   /** Resolve callers differently (tests, or the SMART layer when auth is on). */
   resolveAccess?: (req: express.Request) => Promise<AccessPolicy>;
   logger?: Logger;
+  /** Redis key prefix of the SMART authorisation server (tests keep theirs apart). */
+  authRedisPrefix?: string;
 };
 
 export const SOFTWARE = { name: 'NileCare FHIR', version: '0.1.0' } as const;
@@ -109,7 +118,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       logger.warn('AUTHORISATION IS DISABLED (NILECARE_AUTH=disabled): every caller has full access to every record. Development only.');
       resolveAccess = async () => FULL_ACCESS;
     } else {
-      const started = await startSmartAuth({ config, store, logger, fhir: () => systemClient });
+      const started = await startSmartAuth({ config, store, logger, fhir: () => systemClient, ...(options.authRedisPrefix ? { redisPrefix: options.authRedisPrefix } : {}) });
       auth = started;
       resolveAccess = (req) => started.authenticate(req.get('authorization'), { ip: req.ip, userAgent: req.get('user-agent') });
     }
@@ -148,6 +157,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     }
   });
   if (auth) app.use(auth.router);
+  const admin = serverAdminApi({ config, store, submit: (bundle) => systemClient.transaction(bundle) });
+  const consoleMount = await mountConsole(app, { config, admin, ...(auth ? { auth } : {}) });
   app.use(
     '/fhir',
     fhirExpressRouter({
@@ -177,7 +188,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     logger,
     systemClient,
     auth,
+    attachRuntime: (runtime) => admin.attach(runtime),
     async close() {
+      await admin.close();
+      await consoleMount.close();
       await auth?.close();
       for (const abort of bulk.running.values()) abort.abort();
       redis?.disconnect();

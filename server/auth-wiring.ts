@@ -15,6 +15,7 @@ import { createSmartAuth, type SmartAuth } from './auth/smart-auth.js';
 import { migrateDatabase } from './migrate/migrate.js';
 import { createDatabaseIfMissing } from './migrate/create-database.js';
 import type { InternalFhirClient } from './fhir/internal-client.js';
+import { userRows } from './auth/user-rows.js';
 
 export async function startSmartAuth(options: {
   config: Config;
@@ -22,6 +23,8 @@ export async function startSmartAuth(options: {
   logger: Logger;
   /** Writes AuditEvents (system access). */
   fhir: () => InternalFhirClient;
+  /** Redis key prefix (tests keep theirs apart; default `nilecare:auth:`). */
+  redisPrefix?: string;
 }): Promise<SmartAuth> {
   const { config, logger } = options;
   await createDatabaseIfMissing('mysql', config.auth.mysqlUrl);
@@ -35,6 +38,7 @@ export async function startSmartAuth(options: {
     mysqlUrl: config.auth.mysqlUrl,
     redisUrl: config.auth.redisUrl,
     keysDir: config.auth.keysDir,
+    ...(options.redisPrefix ? { redisPrefix: options.redisPrefix } : {}),
     onAuditEvent: async (event) => {
       await options.fhir().request('POST', 'AuditEvent', event);
     },
@@ -44,6 +48,19 @@ export async function startSmartAuth(options: {
     },
     onError: (message, error) => logger.error({ err: error }, message),
   });
+}
+
+/** Role and status of nilecare_auth users, read at each call (the console's admin check). */
+export function authUserDirectory(config: Config): { userOf(id: string): Promise<{ role: string; status: string } | undefined>; close(): Promise<void> } {
+  const pool = mysql.createPool({ uri: config.auth.mysqlUrl, connectionLimit: 2 });
+  const users = userRows(pool);
+  return {
+    async userOf(id) {
+      const user = await users.findById(id);
+      return user ? { role: user.role, status: user.status } : undefined;
+    },
+    close: () => pool.end(),
+  };
 }
 
 /** On an empty user table, creates `admin` with a random password written to a file only the owner can read. */

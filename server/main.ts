@@ -4,6 +4,7 @@ import { ConfigError, loadConfig } from './config.js';
 import { createApp } from './app.js';
 import { startHl7 } from './hl7-wiring.js';
 import { startConfiguredProjections } from './projections-wiring.js';
+import { projectionTargetsFromEnv } from '../adapters/cli/projection-targets.js';
 
 async function main(): Promise<void> {
   let config;
@@ -23,6 +24,8 @@ async function main(): Promise<void> {
   app.logger.info({ baseUrl: config.baseUrl, store: app.store.description }, `NileCare FHIR listening on ${config.baseUrl}`);
   const hl7 = await startHl7(config, app, app.logger);
   const projections = await startConfiguredProjections(app.store, app.logger);
+  app.attachRuntime({ ...(hl7 ? { hl7 } : {}), ...(projections ? { projections, projectionTargets: projectionTargetsFromEnv() } : {}) });
+  app.logger.info(`operations console at ${new URL(config.baseUrl).origin}/console/`);
 
   let stopping = false;
   const stop = async (signal: string) => {

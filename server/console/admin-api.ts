@@ -1,7 +1,7 @@
 /**
- * The small admin API behind the operations console (/console/api/*). The lead implements it from the HL7
- * (nilecare_interop: hl7_messages, hl7_message_logs, message_queue) and adapters (projections, outbox) code;
- * the console only ever sees these shapes, as JSON. Times are ISO 8601 strings in UTC.
+ * The small admin API behind the operations console (/console/api/*), implemented by admin/server-admin-api.ts
+ * from the HL7 (nilecare_interop: hl7_messages, hl7_message_logs, message_queue) and adapters (projections,
+ * outbox) code; the console only ever sees these shapes, as JSON. Times are ISO 8601 strings in UTC.
  */
 
 /** hl7_messages.status. */
@@ -62,8 +62,10 @@ export interface Hl7MessageFilter {
   status?: string;
   /** 1..500. */
   limit: number;
-  /** Keyset paging: only messages received before this ISO time (the last row's receivedAt). */
+  /** Keyset paging: only messages received before this ISO time (the last row's receivedAt)… */
   before?: string;
+  /** …or at that time with a smaller id (the last row's id), so rows received in the same millisecond are not skipped. */
+  beforeId?: string;
 }
 
 export interface ProjectionStatus {
@@ -73,21 +75,31 @@ export interface ProjectionStatus {
   /** Age of the oldest unapplied outbox record (0 when caught up). */
   lagSeconds: number;
   deadLetters: number;
+  /** The dispatcher's last batch failure (connection-level), while it backs off. */
+  lastError?: string;
 }
 
 export interface DeadLetter {
+  /** `ResourceType/id`: one dead letter per blocked resource. */
   id: string;
   /** `Patient/123`. */
   resource: string;
+  /** The version that failed… */
   version: number;
+  /** …and how many later versions wait behind it. */
+  heldVersions?: number;
   error: string;
   attempts: number;
   lastAttempt: string;
+  /** The next automatic retry; null when only a manual retry remains. */
+  nextAttemptAt?: string | null;
 }
 
 export interface ReplayResult {
   /** The message's status after the replay (hl7_messages.status). */
   status: string;
+  /** MSA-1 of the ACK the replay produced. */
+  ackCode?: string;
   ack?: string;
   error?: string;
 }
@@ -109,6 +121,6 @@ export interface AdminApi {
   projections(): Promise<ProjectionStatus[]>;
   /** Throws FhirError 404 for an unknown projection. */
   deadLetters(projection: string): Promise<DeadLetter[]>;
-  /** Throws FhirError 404 for an unknown projection or dead letter. */
-  retryDeadLetter(projection: string, id: string): Promise<void>;
+  /** Throws FhirError 404 for an unknown projection or dead letter; delivered false when it failed again. */
+  retryDeadLetter(projection: string, id: string): Promise<{ delivered: boolean }>;
 }

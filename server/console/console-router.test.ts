@@ -43,7 +43,7 @@ describe('console router', () => {
     assert.equal(js.status, 200);
     assert.match(js.headers['content-type'] as string, /javascript/);
     const config = await request(e).get('/console/config.json');
-    assert.deepEqual(config.body, { fhirBaseUrl: 'http://127.0.0.1:8080/fhir', issuer: 'http://127.0.0.1:8080', clientId: 'nilecare-console' });
+    assert.deepEqual(config.body, { fhirBaseUrl: 'http://127.0.0.1:8080/fhir', issuer: 'http://127.0.0.1:8080', clientId: 'nilecare-console', signIn: 'smart' });
     const fields = await request(e).get('/console/hl7-fields.json');
     assert.equal(fields.body.segments.PID.fields[4], 'Patient Name');
     assert.equal(fields.body.segments.MSH.fields[9], 'Message Control ID');
@@ -58,8 +58,8 @@ describe('console router', () => {
       ['get', '/console/api/hl7/messages/6f1c0a52-0000-4000-8000-000000000002'],
       ['post', '/console/api/hl7/messages/6f1c0a52-0000-4000-8000-000000000002/replay'],
       ['get', '/console/api/projections'],
-      ['get', '/console/api/projections/mysql-billing/dead-letters'],
-      ['post', '/console/api/projections/mysql-billing/dead-letters/dl-1/retry'],
+      ['get', '/console/api/projections/billing/dead-letters'],
+      ['post', '/console/api/projections/billing/dead-letters/Claim%2Fc9/retry'],
       ['get', '/console/api/nothing-here'],
     ] as const) {
       const none = await request(e)[method](path);
@@ -109,6 +109,8 @@ describe('console router', () => {
       ['/console/api/hl7/messages?status=failed&status=processed', 400, /once/],
       ['/console/api/hl7/messages/not%20an%20id', 400, /message id/],
       ['/console/api/hl7/messages/6f1c0a52-0000-4000-8000-00000000000f', 404, /not found/],
+      ['/console/api/hl7/messages?before=2024-01-02T00:00:00Z&beforeId=x', 400, /beforeId must be a message id/],
+      ['/console/api/hl7/messages?beforeId=6f1c0a52-0000-4000-8000-000000000002', 400, /beforeId needs before/],
       ['/console/api/projections/nope/dead-letters', 404, /not found/],
     ] as const) {
       const res = await get(path);
@@ -117,6 +119,8 @@ describe('console router', () => {
       assert.equal(outcome.resourceType, 'OperationOutcome');
       assert.match(outcome.issue[0].diagnostics, text, path);
     }
+    const badLetter = await request(e).post('/console/api/projections/billing/dead-letters/Claim%2F..%2Fx%2Fy/retry').set('authorization', ADMIN);
+    assert.equal(badLetter.status, 400);
     const replayMissing = await request(e).post('/console/api/hl7/messages/6f1c0a52-0000-4000-8000-00000000000f/replay').set('authorization', ADMIN);
     assert.equal(replayMissing.status, 404);
   });
@@ -125,14 +129,15 @@ describe('console router', () => {
     const { e, admin } = app();
     const get = (path: string) => request(e).get(path).set('authorization', ADMIN);
     const before = await get('/console/api/projections');
-    assert.deepEqual(before.body.find((p: { name: string }) => p.name === 'mysql-billing'), { name: 'mysql-billing', lagSeq: 0, lagSeconds: 0, deadLetters: 1 });
-    const dead = await get('/console/api/projections/mysql-billing/dead-letters');
+    assert.deepEqual(before.body.find((p: { name: string }) => p.name === 'billing'), { name: 'billing', lagSeq: 0, lagSeconds: 0, deadLetters: 1 });
+    const dead = await get('/console/api/projections/billing/dead-letters');
     assert.equal(dead.body[0].error, 'Duplicate entry for key fhir_id');
-    const retry = await request(e).post('/console/api/projections/mysql-billing/dead-letters/dl-1/retry').set('authorization', ADMIN);
+    const retry = await request(e).post('/console/api/projections/billing/dead-letters/Claim%2Fc9/retry').set('authorization', ADMIN);
     assert.equal(retry.status, 200);
-    assert.deepEqual(admin.retries, [{ projection: 'mysql-billing', id: 'dl-1' }]);
-    assert.equal((await get('/console/api/projections')).body.find((p: { name: string }) => p.name === 'mysql-billing').deadLetters, 0);
-    assert.equal((await request(e).post('/console/api/projections/mysql-billing/dead-letters/dl-1/retry').set('authorization', ADMIN)).status, 404);
+    assert.deepEqual(retry.body, { delivered: true });
+    assert.deepEqual(admin.retries, [{ projection: 'billing', id: 'Claim/c9' }]);
+    assert.equal((await get('/console/api/projections')).body.find((p: { name: string }) => p.name === 'billing').deadLetters, 0);
+    assert.equal((await request(e).post('/console/api/projections/billing/dead-letters/Claim%2Fc9/retry').set('authorization', ADMIN)).status, 404);
   });
 
   it('turns an unexpected AdminApi failure into a 500 OperationOutcome without its message', async () => {

@@ -15,6 +15,8 @@ export interface ConsoleRouterOptions {
   issuer: string;
   /** The console's registered public client (redirect URI `<origin>/console/`, scope `openid fhirUser user/*.cruds`). */
   clientId: string;
+  /** `none` when the server runs with NILECARE_AUTH=disabled (development): the browser skips sign-in. Default smart. */
+  signIn?: 'smart' | 'none';
   admin: AdminApi;
   /** Resolves when the bearer token belongs to an administrator; throws FhirError 401 (bad/missing token) or 403. */
   authorizeAdmin(authorizationHeader: string | undefined): Promise<void>;
@@ -23,6 +25,9 @@ export interface ConsoleRouterOptions {
 const PUBLIC_DIR = fileURLToPath(new URL('./public/', import.meta.url));
 const ID = /^[A-Za-z0-9\-.]{1,64}$/;
 const PROJECTION = /^[\w.:-]{1,100}$/;
+/** `ResourceType/id` (sent URL-encoded as one path segment). */
+const DEAD_LETTER = /^[A-Za-z]{1,64}\/[A-Za-z0-9\-.]{1,64}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MESSAGE_TYPE = /^[A-Z0-9]{1,10}(\^[A-Z0-9]{1,10})?$/i;
 
 const origin = (url: string) => {
@@ -48,7 +53,7 @@ export function consoleRouter(options: ConsoleRouterOptions): Router {
 
   router.get('/config.json', (_req, res) => {
     res.setHeader('Cache-Control', 'no-store');
-    res.json({ fhirBaseUrl: options.fhirBaseUrl.replace(/\/+$/, ''), issuer: options.issuer.replace(/\/+$/, ''), clientId: options.clientId });
+    res.json({ fhirBaseUrl: options.fhirBaseUrl.replace(/\/+$/, ''), issuer: options.issuer.replace(/\/+$/, ''), clientId: options.clientId, signIn: options.signIn ?? 'smart' });
   });
 
   const api = express.Router();
@@ -85,10 +90,7 @@ export function consoleRouter(options: ConsoleRouterOptions): Router {
   api.get('/projections/:name/dead-letters', handle(async (req) => options.admin.deadLetters(checkId(req.params['name'], PROJECTION, 'projection'))));
   api.post(
     '/projections/:name/dead-letters/:id/retry',
-    handle(async (req) => {
-      await options.admin.retryDeadLetter(checkId(req.params['name'], PROJECTION, 'projection'), checkId(req.params['id'], ID, 'dead letter id'));
-      return { ok: true };
-    }),
+    handle(async (req) => options.admin.retryDeadLetter(checkId(req.params['name'], PROJECTION, 'projection'), checkId(req.params['id'], DEAD_LETTER, 'dead letter id'))),
   );
   api.use((req, _res, next) => next(notFound(`No console API endpoint ${req.method} ${req.path}`)));
   api.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
@@ -143,6 +145,12 @@ export function parseFilter(query: Request['query']): Hl7MessageFilter {
   if (before !== undefined) {
     if (!/^\d{4}-\d{2}-\d{2}T/.test(before) || Number.isNaN(Date.parse(before))) throw badRequest('before must be an ISO 8601 date-time');
     filter.before = before;
+  }
+  const beforeId = single(query, 'beforeId');
+  if (beforeId !== undefined) {
+    if (!filter.before) throw badRequest('beforeId needs before');
+    if (!UUID.test(beforeId)) throw badRequest('beforeId must be a message id');
+    filter.beforeId = beforeId;
   }
   return filter;
 }

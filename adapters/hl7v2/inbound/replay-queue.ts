@@ -1,5 +1,6 @@
 /** Replays due messages of the queue through the inbound pipeline (after a fix of data, mappings or the server). */
-import type { InboundDeps } from './process-message.js';
+import type { InboundDeps, InboundResult } from './process-message.js';
+import type { QueueItem } from '../log/message-log.js';
 import { processMessage } from './process-message.js';
 
 export interface ReplaySummary {
@@ -13,16 +14,18 @@ export async function replayQueue(deps: InboundDeps, options: { limit?: number; 
   let completed = 0;
   let failed = 0;
   for (const [i, item] of items.entries()) {
-    const result = await processMessage(item.raw, deps, { replayOf: item.messageId });
-    await deps.log.log(item.messageId, result.code === 'AA' ? 'info' : 'error', 'retry', `replay ${item.attempts + 1}: ${result.code}`);
-    if (result.code === 'AA') {
-      completed++;
-      await deps.log.settle(item.id, 'completed');
-    } else {
-      failed++;
-      await deps.log.settle(item.id, 'failed', result.ack.split('\r').find((s) => s.startsWith('ERR')) ?? result.code);
-    }
+    if ((await replayItem(deps, item)).code === 'AA') completed++;
+    else failed++;
     options.onProgress?.(i + 1, items.length);
   }
   return { attempted: items.length, completed, failed };
+}
+
+/** Replays one queue item (a stored message) through the inbound pipeline and settles the item. */
+export async function replayItem(deps: InboundDeps, item: QueueItem): Promise<InboundResult> {
+  const result = await processMessage(item.raw, deps, { replayOf: item.messageId });
+  await deps.log.log(item.messageId, result.code === 'AA' ? 'info' : 'error', 'retry', `replay ${item.attempts + 1}: ${result.code}`);
+  if (result.code === 'AA') await deps.log.settle(item.id, 'completed');
+  else await deps.log.settle(item.id, 'failed', result.ack.split('\r').find((s) => s.startsWith('ERR')) ?? result.code);
+  return result;
 }

@@ -69,12 +69,12 @@ export function fakeAdminApi(): FakeAdminApi {
     }),
   ];
   const projections: ProjectionStatus[] = [
-    { name: 'mysql-billing', lagSeq: 0, lagSeconds: 0, deadLetters: 1 },
-    { name: 'postgres-lab', lagSeq: 12, lagSeconds: 3.5, deadLetters: 0 },
+    { name: 'billing', lagSeq: 0, lagSeconds: 0, deadLetters: 1 },
+    { name: 'lab', lagSeq: 12, lagSeconds: 3.5, deadLetters: 0 },
   ];
   const dead = new Map<string, DeadLetter[]>([
-    ['mysql-billing', [{ id: 'dl-1', resource: 'Claim/c9', version: 2, error: 'Duplicate entry for key fhir_id', attempts: 5, lastAttempt: '2024-01-02T09:00:00.000Z' }]],
-    ['postgres-lab', []],
+    ['billing', [{ id: 'Claim/c9', resource: 'Claim/c9', version: 2, error: 'Duplicate entry for key fhir_id', attempts: 5, lastAttempt: '2024-01-02T09:00:00.000Z' }]],
+    ['lab', []],
   ]);
   const replays: string[] = [];
   const retries: Array<{ projection: string; id: string }> = [];
@@ -135,6 +135,7 @@ export function fakeAdminApi(): FakeAdminApi {
       if (!list || i < 0) throw notFound(`Dead letter ${id} of ${name} not found`);
       list.splice(i, 1);
       retries.push({ projection: name, id });
+      return { delivered: true };
     },
   };
 }

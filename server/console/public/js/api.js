@@ -11,7 +11,7 @@ export class ApiError extends Error {
 async function call(url, init = {}) {
   const s = session();
   if (!s) throw new ApiError(401, 'Not signed in');
-  const res = await fetch(url, { ...init, headers: { accept: 'application/fhir+json, application/json', authorization: `Bearer ${s.accessToken}`, ...(init.headers ?? {}) } });
+  const res = await fetch(url, { ...init, headers: { accept: 'application/fhir+json, application/json', ...(s.accessToken ? { authorization: `Bearer ${s.accessToken}` } : {}), ...(init.headers ?? {}) } });
   const text = await res.text();
   let body;
   try {
@@ -19,7 +19,7 @@ async function call(url, init = {}) {
   } catch {
     body = undefined;
   }
-  if (res.status === 401) {
+  if (res.status === 401 && !s.open) {
     signOut();
     window.dispatchEvent(new Event('console:signed-out'));
   }

@@ -1,5 +1,5 @@
 // The console shell: sign-in state and a hash router over the views.
-import { completeSignIn, session, signIn, signOut } from './auth.js';
+import { completeSignIn, loadConfig, session, signIn, signOut, useOpenSession } from './auth.js';
 import { h, mount, errorBox } from './dom.js';
 import { searchView, resourceView } from './views/resources.js';
 import { patientListView, patientChartView } from './views/patients.js';
@@ -53,6 +53,7 @@ async function start() {
   });
   window.addEventListener('console:signed-out', () => showSignedOut('Your session has ended; sign in again.'));
   try {
+    if ((await loadConfig()).signIn === 'none') useOpenSession();
     await completeSignIn();
   } catch (e) {
     return showSignedOut(e);
@@ -62,6 +63,7 @@ async function start() {
   document.body.classList.remove('signed-out');
   who.textContent = s.user;
   signButton.textContent = 'Sign out';
+  signButton.hidden = !!s.open;
   window.addEventListener('hashchange', route);
   route();
 }

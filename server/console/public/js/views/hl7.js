@@ -22,10 +22,14 @@ export async function hl7ListView(root, params) {
     const q = new URLSearchParams(params);
     q.set('limit', '100');
     const list = await admin(`hl7/messages?${q}`);
+    const last = list[list.length - 1];
+    const older = new URLSearchParams(params);
+    if (last) (older.set('before', last.receivedAt), older.set('beforeId', last.id));
+    const more = list.length === 100 ? h('p', {}, h('a', { href: `#/hl7?${older}`, id: 'hl7-older' }, 'Older messages')) : null;
     mount(out, list.length === 0 ? h('p', {}, 'No messages match.') : table(['Received', 'Type', 'Control id', 'Sender', 'Status', 'ACK', 'Error'],
       list.map((m) => h('tr', { class: `status-${m.status}` },
         h('td', {}, h('a', { href: `#/hl7/${encodeURIComponent(m.id)}` }, fmtDate(m.receivedAt))), h('td', {}, m.type), h('td', {}, m.controlId ?? ''),
-        h('td', {}, m.sender), h('td', {}, h('span', { class: `badge ${m.status}` }, m.status)), h('td', {}, m.ackCode ?? ''), h('td', { class: 'error-text' }, m.error ?? '')))));
+        h('td', {}, m.sender), h('td', {}, h('span', { class: `badge ${m.status}` }, m.status)), h('td', {}, m.ackCode ?? ''), h('td', { class: 'error-text' }, m.error ?? '')))), more);
   } catch (e) {
     mount(out, errorBox(e));
   }

@@ -2,7 +2,7 @@
 import { admin } from '../api.js';
 import { h, mount, table, errorBox, fmtDate } from '../dom.js';
 
-export async function projectionsView(root) {
+export async function projectionsView(root, notice) {
   mount(root, h('h2', {}, 'Projections and outbox'), h('p', { class: 'loading' }, 'Loading…'));
   try {
     const list = await admin('projections');
@@ -14,8 +14,8 @@ export async function projectionsView(root) {
         const retry = async (d, button) => {
           button.disabled = true;
           try {
-            await admin(`projections/${encodeURIComponent(name)}/dead-letters/${encodeURIComponent(d.id)}/retry`, { method: 'POST' });
-            await projectionsView(root);
+            const r = await admin(`projections/${encodeURIComponent(name)}/dead-letters/${encodeURIComponent(d.id)}/retry`, { method: 'POST' });
+            await projectionsView(root, h('p', { id: 'retry-outcome', class: r.delivered ? 'ok' : 'error' }, r.delivered ? `${d.resource} delivered to ${name}.` : `${d.resource} failed again; see its error.`));
           } catch (e) {
             button.after(errorBox(e));
           }
@@ -30,9 +30,10 @@ export async function projectionsView(root) {
         mount(detail, errorBox(e));
       }
     };
-    mount(root, h('h2', {}, 'Projections and outbox'),
-      table(['Projection', 'Lag (records)', 'Lag (seconds)', 'Dead letters'], list.map((p) => h('tr', { class: p.deadLetters > 0 ? 'warn' : '' },
-        h('td', {}, p.name), h('td', {}, p.lagSeq), h('td', {}, p.lagSeconds), h('td', {}, p.deadLetters > 0 ? h('button', { class: 'link', onclick: () => showDead(p.name) }, String(p.deadLetters)) : '0'))), { id: 'projections' }),
+    mount(root, h('h2', {}, 'Projections and outbox'), notice ?? null,
+      list.length === 0 ? h('p', { id: 'projections' }, 'No projections run on this server (NILECARE_PROJECTIONS=on starts them).') :
+      table(['Projection', 'Lag (records)', 'Lag (seconds)', 'State', 'Dead letters'], list.map((p) => h('tr', { class: p.deadLetters > 0 || p.lastError ? 'warn' : '' },
+        h('td', {}, p.name), h('td', {}, p.lagSeq), h('td', {}, p.lagSeconds), h('td', { class: p.lastError ? 'error-text' : '' }, p.lastError ?? 'running'), h('td', {}, p.deadLetters > 0 ? h('button', { class: 'link', onclick: () => showDead(p.name) }, String(p.deadLetters)) : '0'))), { id: 'projections' }),
       detail);
   } catch (e) {
     mount(root, errorBox(e));

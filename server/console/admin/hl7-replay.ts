@@ -1,0 +1,56 @@
+/**
+ * Replays one stored inbound message from the console, through the same path as the queue replay
+ * (adapters/hl7v2/inbound/replay-queue.ts → process-message.ts): the message gets a pending replay-queue item
+ * (its existing one, or a new one), which is replayed now and settled (completed, or failed with back-off),
+ * so message_queue records every replay request. Site code-table overrides are re-read for each replay.
+ */
+import { notFound, badRequest } from '../../fhir/errors.js';
+import type { MessageLog } from '../../../adapters/hl7v2/log/message-log.js';
+import type { SubmitTransaction } from '../../../adapters/hl7v2/inbound/submit-transaction.js';
+import type { InboundDeps } from '../../../adapters/hl7v2/inbound/process-message.js';
+import { replayItem } from '../../../adapters/hl7v2/inbound/replay-queue.js';
+import { cachedCodeTables } from '../../../adapters/hl7v2/inbound/cached-code-tables.js';
+import { loadMappings, type MappingSet } from '../../../adapters/hl7v2/mapping/load-mappings.js';
+import { CodeTables } from '../../../adapters/hl7v2/mapping/code-tables.js';
+import { DEFAULT_OPTIONS } from '../../../adapters/hl7v2/mapping/transform-context.js';
+import type { ReplayResult } from '../admin-api.js';
+import type { Hl7MessageRows } from './hl7-message-rows.js';
+
+/** Statuses a console user may replay: the message was kept because it could not be processed. */
+export const REPLAYABLE = ['failed', 'rejected', 'error'] as const;
+
+export interface Hl7Replayer {
+  replay(id: string): Promise<ReplayResult>;
+}
+
+export function hl7Replayer(o: { rows: Hl7MessageRows; log: MessageLog; submit: SubmitTransaction }): Hl7Replayer {
+  let mappings: MappingSet | undefined;
+  let defaults: CodeTables | undefined;
+  const deps = (): InboundDeps => {
+    mappings ??= loadMappings();
+    defaults ??= CodeTables.loadDefaults();
+    return { submit: o.submit, log: o.log, mappings, tables: cachedCodeTables(o.log, defaults, 0), options: DEFAULT_OPTIONS };
+  };
+  return {
+    async replay(id) {
+      const message = await o.rows.detail(id);
+      if (!message) throw notFound(`HL7 message ${id} not found`);
+      if (message.direction !== 'inbound') throw badRequest('Only inbound messages are replayed here (outbound sends are retried by their queue)');
+      if (!(REPLAYABLE as readonly string[]).includes(message.status)) {
+        throw badRequest(`HL7 message ${id} is ${message.status}: only ${REPLAYABLE.join(', ')} messages are replayed`);
+      }
+      const error = message.error ?? 'replay requested from the console';
+      await o.log.enqueue(id, error);
+      const item = await o.rows.pendingQueueItem(id);
+      if (!item) throw new Error(`no pending replay-queue item for HL7 message ${id}`);
+      const result = await replayItem(deps(), { id: item.id, messageId: id, raw: message.raw, attempts: item.attempts });
+      const after = await o.rows.detail(id);
+      return {
+        status: after?.status ?? 'error',
+        ackCode: result.code,
+        ack: result.ack,
+        ...(result.code === 'AA' ? {} : { error: after?.error ?? result.code }),
+      };
+    },
+  };
+}

@@ -1,0 +1,84 @@
+/**
+ * The real AdminApi of the server. The HTTP app is created before the HL7 listener and the projections start
+ * (server/main.ts), so those parts are attached later with `attach()`; until then (or when they are off) the
+ * HL7 endpoints answer 503 with the reason, and the projections list is empty.
+ */
+import { fhirError } from '../../fhir/errors.js';
+import type { Config } from '../../config.js';
+import type { ResourceStore } from '../../store/resource-store.js';
+import type { MessageLog } from '../../../adapters/hl7v2/log/message-log.js';
+import type { SubmitTransaction } from '../../../adapters/hl7v2/inbound/submit-transaction.js';
+import type { ProjectionTargets, RunningProjections } from '../../../adapters/outbox/start-projections.js';
+import type { AdminApi } from '../admin-api.js';
+import { hl7MessageRows, type Hl7MessageRows } from './hl7-message-rows.js';
+import { hl7Replayer, type Hl7Replayer } from './hl7-replay.js';
+import { projectionAdmin } from './projection-admin.js';
+import { mysqlProbe, postgresProbe, redisProbe, runHealthChecks, tcpProbe, where, type HealthProbe } from './health-checks.js';
+
+/** What starts after the HTTP app: the HL7 listener (server/hl7-wiring.ts Hl7Runtime) and the projections. */
+export interface AdminRuntime {
+  hl7?: { server: { port: number }; log: MessageLog };
+  projections?: RunningProjections;
+  /** Where the running projections write (for the health checks). */
+  projectionTargets?: ProjectionTargets;
+}
+
+export interface ServerAdminApi extends AdminApi {
+  attach(runtime: AdminRuntime): void;
+  close(): Promise<void>;
+}
+
+export function serverAdminApi(o: { config: Config; store: ResourceStore; submit: SubmitTransaction }): ServerAdminApi {
+  const { config, store } = o;
+  let runtime: AdminRuntime = {};
+  let hl7: { rows: Hl7MessageRows; replayer: Hl7Replayer } | undefined;
+  const projections = projectionAdmin(() => runtime.projections);
+
+  const needHl7 = () => {
+    if (hl7) return hl7;
+    const why = config.hl7.port === undefined ? 'HL7 v2 is off on this server (MLLP_PORT=-1)' : 'the HL7 v2 listener has not started yet';
+    throw fhirError(503, 'transient', `The HL7 message log is unavailable: ${why}`);
+  };
+
+  const probes = (): HealthProbe[] => {
+    const list: HealthProbe[] = [{ component: 'store', what: store.description, probe: async () => (await store.ping(), 'up') }];
+    if (config.store.kind === 'postgres') list.push(postgresProbe(config.store.url, `FHIR store ${where(config.store.url)}`));
+    if (config.auth.mode === 'smart') list.push(mysqlProbe(config.auth.mysqlUrl));
+    if (config.hl7.port !== undefined) list.push(mysqlProbe(config.hl7.mysqlUrl));
+    const t = runtime.projections ? runtime.projectionTargets : undefined;
+    for (const url of [t?.billingMysqlUrl, t?.labMysqlUrl, t?.medicationMysqlUrl]) if (url) list.push(mysqlProbe(url));
+    if (t?.devicesPostgresUrl) list.push(postgresProbe(t.devicesPostgresUrl));
+    if (config.auth.mode === 'smart' || config.rateLimitPerMinute > 0) {
+      const uses = [config.auth.mode === 'smart' ? 'SMART sessions' : '', config.rateLimitPerMinute > 0 ? 'rate limits' : ''].filter(Boolean).join(', ');
+      list.push(redisProbe(config.auth.redisUrl, `${where(config.auth.redisUrl)} (${uses})`));
+    }
+    if (config.hl7.port !== undefined) {
+      const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+      list.push(tcpProbe('MLLP listener', host, () => runtime.hl7?.server.port, `HL7 v2 over MLLP${config.hl7.tlsCertFile ? ' (TLS)' : ''}`));
+    }
+    return list;
+  };
+
+  return {
+    attach(r) {
+      runtime = { ...runtime, ...r };
+      if (r.hl7 && !hl7) {
+        const rows = hl7MessageRows(config.hl7.mysqlUrl);
+        hl7 = { rows, replayer: hl7Replayer({ rows, log: r.hl7.log, submit: o.submit }) };
+      }
+    },
+    health: () => runHealthChecks(probes()),
+    hl7Messages: (filter) => needHl7().rows.list(filter),
+    hl7Message: (id) => needHl7().rows.detail(id),
+    replayHl7Message: (id) => needHl7().replayer.replay(id),
+    projections: () => projections.projections(),
+    deadLetters: (name) => projections.deadLetters(name),
+    async retryDeadLetter(name, id) {
+      return { delivered: await projections.retryDeadLetter(name, id) };
+    },
+    async close() {
+      await hl7?.rows.close();
+      hl7 = undefined;
+    },
+  };
+}

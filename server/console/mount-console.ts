@@ -1,0 +1,48 @@
+/**
+ * Mounts the operations console at /console (composition root helper for server/app.ts).
+ * - SMART on (the default): the console is the public client `nilecare-console`, registered at each start; its admin
+ *   API accepts only tokens of active `admin` users of nilecare_auth.
+ * - NILECARE_AUTH=disabled (development only; createApp refuses it in production): there is no authorisation server
+ *   to sign in with, so the console skips sign-in and its admin API is open, like the FHIR API is then.
+ * - A test that resolves access itself (no SmartAuth, auth not disabled): the admin API refuses every call.
+ */
+import type express from 'express';
+import type { Config } from '../config.js';
+import type { SmartAuth } from '../auth/smart-auth.js';
+import { authUserDirectory } from '../auth-wiring.js';
+import { forbidden } from '../fhir/errors.js';
+import type { AdminApi } from './admin-api.js';
+import { consoleRouter } from './console-router.js';
+import { CONSOLE_CLIENT_ID, consoleClient } from './console-client.js';
+import { adminAuthorizer, type AuthorizeAdmin } from './admin/admin-authorization.js';
+
+export async function mountConsole(app: express.Express, o: { config: Config; auth?: SmartAuth; admin: AdminApi }): Promise<{ close(): Promise<void> }> {
+  const origin = new URL(o.config.baseUrl).origin;
+  let authorizeAdmin: AuthorizeAdmin;
+  let close = async (): Promise<void> => undefined;
+  if (o.auth) {
+    const auth = o.auth;
+    await auth.registerClient(consoleClient(origin));
+    const users = authUserDirectory(o.config);
+    close = () => users.close();
+    authorizeAdmin = adminAuthorizer({ authenticate: (header) => auth.authenticate(header), userOf: (id) => users.userOf(id) });
+  } else if (o.config.auth.mode === 'disabled') {
+    authorizeAdmin = async () => undefined;
+  } else {
+    authorizeAdmin = async () => {
+      throw forbidden('The console admin API needs the SMART authorisation server');
+    };
+  }
+  app.use(
+    '/console',
+    consoleRouter({
+      fhirBaseUrl: o.config.baseUrl,
+      issuer: origin,
+      clientId: CONSOLE_CLIENT_ID,
+      signIn: o.config.auth.mode === 'disabled' && !o.auth ? 'none' : 'smart',
+      admin: o.admin,
+      authorizeAdmin,
+    }),
+  );
+  return { close };
+}
