@@ -1,0 +1,244 @@
+/**
+ * HL7 v2 outbound delivery driven by the FHIR store's change log (transactional outbox): one planner loop reads
+ * the changes after its cursor (hl7_outbound_state), plans the ADT/ORU messages of each outbound endpoint
+ * (interface_configs) and records them with the cursor in one transaction; one sender loop per endpoint sends,
+ * over one MLLP connection, the first unacknowledged message of each patient, waits for the ACK and records it.
+ * AA/CA = delivered; anything else (AE/AR/CE/CR, timeout, refused connection) is retried with exponential backoff
+ * (message_queue) until the endpoint's max_retries, then dead-lettered. A later message of a patient is never sent
+ * before the earlier ones are acknowledged; other patients go on. All state is in nilecare_interop, so a restart
+ * resumes where it stopped and never re-sends an acknowledged message. One node at a time runs the loops
+ * (a MySQL named lock); the others wait to take over.
+ */
+import type { Logger } from 'pino';
+import type { ResourceStore } from '../../../server/store/resource-store.js';
+import { MysqlOutboundLog } from '../log/mysql-outbound-log.js';
+import { MysqlNamedLock } from '../log/mysql-named-lock.js';
+import { loadOutboundEndpoints, type OutboundEndpoint } from '../log/mysql-interface-configs.js';
+import { DELIVERED_ACK_CODES, type EndpointCounts, type RetryPolicy } from '../log/outbound-log.js';
+import { OruBuilder } from './oru-builder.js';
+import { planChanges } from './plan-changes.js';
+import { EndpointLink } from './endpoint-link.js';
+import { Wakeup } from './wakeup.js';
+import { lastSeq } from './last-seq.js';
+
+export type OutboundWorkerOptions = {
+  store: ResourceStore;
+  /** nilecare_interop (migrated). */
+  mysqlUrl: string;
+  logger?: Logger;
+  /** Name of the cursor row and of the node lock. */
+  name?: string;
+  /** First start: `end` (default) begins after the last change already in the store, `start` sends the whole log. */
+  startAt?: 'end' | 'start';
+  batchSize?: number;
+  pollIntervalMs?: number;
+  /** How often interface_configs is read again (endpoints added, changed or switched off). */
+  reloadEndpointsMs?: number;
+  /** Upper bound of the backoff between two attempts. */
+  maxBackoffMs?: number;
+};
+
+export type EndpointStatus = EndpointCounts & { name: string; host: string; port: number; lastError?: string };
+
+export type OutboundStatus = {
+  /** This node runs the loops (holds the lock); another node may be delivering otherwise. */
+  active: boolean;
+  /** Last change of the FHIR change log planned, and the messages recorded so far. */
+  cursor: number;
+  planned: number;
+  pending: number;
+  retrying: number;
+  dead: number;
+  endpoints: EndpointStatus[];
+  lastError?: string;
+};
+
+type Sender = { endpoint: OutboundEndpoint; link: EndpointLink; wake: Wakeup; done: Promise<void>; stop: AbortController; lastError?: string };
+
+export class OutboundWorker {
+  private readonly log: MysqlOutboundLog;
+  private readonly lock: MysqlNamedLock;
+  private readonly name: string;
+  private readonly oru = new OruBuilder();
+  private readonly abort = new AbortController();
+  private readonly planWake = new Wakeup();
+  private readonly senders = new Map<string, Sender>();
+  private endpoints: OutboundEndpoint[] = [];
+  private endpointsLoadedAt = 0;
+  private active = false;
+  private lastError: string | undefined;
+  private planner?: Promise<void>;
+  /** Loops of senders replaced or removed, still finishing their current message. */
+  private readonly retired: Promise<void>[] = [];
+
+  constructor(private readonly o: OutboundWorkerOptions) {
+    this.name = o.name ?? 'hl7-outbound';
+    this.log = MysqlOutboundLog.open(o.mysqlUrl);
+    this.lock = new MysqlNamedLock(o.mysqlUrl, this.name);
+  }
+
+  /** Starts the loops (returns at once; the cursor is created on the first run). */
+  start(): this {
+    this.planner ??= this.planLoop();
+    return this;
+  }
+
+  /** Stops the loops, closes the connections and releases the lock; an unacknowledged message is sent again later. */
+  async stop(): Promise<void> {
+    this.abort.abort();
+    this.planWake.wake();
+    for (const s of this.senders.values()) s.stop.abort(), s.wake.wake(), void s.link.close();
+    await this.planner;
+    await Promise.all([...this.senders.values()].map((s) => s.done).concat(this.retired));
+    await this.lock.release();
+    await this.log.close();
+  }
+
+  /** Wakes the planner (tests, or after a write when the caller knows there is work). */
+  nudge(): void {
+    this.planWake.wake();
+  }
+
+  async retryDeadLetter(messageId: string): Promise<boolean> {
+    const ok = await this.log.retryDeadLetter(messageId);
+    for (const s of this.senders.values()) s.wake.wake();
+    return ok;
+  }
+
+  async discardDeadLetter(messageId: string): Promise<boolean> {
+    const ok = await this.log.discardDeadLetter(messageId);
+    for (const s of this.senders.values()) s.wake.wake();
+    return ok;
+  }
+
+  async status(): Promise<OutboundStatus> {
+    const [cursor, counts] = await Promise.all([this.log.readCursor(this.name), this.log.counts()]);
+    const byId = new Map(counts.map((c) => [c.endpointId, c]));
+    const endpoints = this.endpoints.map((e) => {
+      const c = byId.get(e.id) ?? { endpointId: e.id, pending: 0, retrying: 0, dead: 0 };
+      const lastError = this.senders.get(e.id)?.lastError;
+      return { ...c, name: e.name, host: e.host, port: e.port, ...(lastError ? { lastError } : {}) };
+    });
+    const sum = (k: 'pending' | 'retrying' | 'dead') => counts.reduce((n, c) => n + c[k], 0);
+    return {
+      active: this.active,
+      cursor: cursor?.cursor ?? 0,
+      planned: cursor?.planned ?? 0,
+      pending: sum('pending'),
+      retrying: sum('retrying'),
+      dead: sum('dead'),
+      endpoints,
+      ...(this.lastError ? { lastError: this.lastError } : {}),
+    };
+  }
+
+  private async planLoop(): Promise<void> {
+    const poll = this.o.pollIntervalMs ?? 1000;
+    let failures = 0;
+    while (!this.abort.signal.aborted) {
+      let consumed = 0;
+      try {
+        this.active = await this.lock.held();
+        if (this.active) {
+          await this.refreshEndpoints();
+          consumed = await this.planOnce();
+        } else {
+          this.syncSenders([]);
+          this.endpointsLoadedAt = 0; // reload when this node takes over
+        }
+        failures = 0;
+        this.lastError = undefined;
+      } catch (e) {
+        failures++;
+        this.lastError = String((e as Error)?.message ?? e);
+        this.o.logger?.error({ err: this.lastError, failures }, 'HL7 outbound planning failed; backing off');
+      }
+      if (consumed > 0) continue;
+      await this.planWake.sleep(failures === 0 ? poll : Math.min(30_000, poll * 2 ** failures), this.abort.signal);
+    }
+    this.syncSenders([]);
+  }
+
+  private async refreshEndpoints(): Promise<void> {
+    const due = Date.now() - this.endpointsLoadedAt >= (this.o.reloadEndpointsMs ?? 30_000);
+    if (!due && this.endpointsLoadedAt > 0) return;
+    this.endpoints = await loadOutboundEndpoints(this.o.mysqlUrl);
+    this.endpointsLoadedAt = Date.now();
+    this.syncSenders(this.endpoints);
+    if ((await this.log.readCursor(this.name)) === undefined) {
+      const seq = this.o.startAt === 'start' ? 0 : await lastSeq(this.o.store);
+      await this.log.initCursor(this.name, seq);
+      this.o.logger?.info({ cursor: seq }, 'HL7 outbound cursor created');
+    }
+  }
+
+  /** Plans one batch; returns the number of changes consumed (0 = caught up). */
+  private async planOnce(): Promise<number> {
+    const batchSize = this.o.batchSize ?? 200;
+    const { consumed, inserted } = await this.log.planBatch(this.name, async (cursor) => {
+      const changes = await this.o.store.changesAfter(cursor, batchSize);
+      const last = changes[changes.length - 1];
+      if (!last) return { records: [], consumed: 0, cursor };
+      return { records: await planChanges(changes, this.endpoints, this.o.store, this.oru), consumed: changes.length, cursor: last.seq, lastChangeAt: last.lastUpdated };
+    });
+    if (inserted > 0) for (const s of this.senders.values()) s.wake.wake();
+    return consumed;
+  }
+
+  /** One sender per active endpoint: new ones start, removed or changed ones stop (their messages wait). */
+  private syncSenders(endpoints: readonly OutboundEndpoint[]): void {
+    const wanted = new Map(endpoints.map((e) => [e.id, e]));
+    for (const [id, s] of this.senders) {
+      const next = wanted.get(id);
+      if (next && JSON.stringify(next) === JSON.stringify(s.endpoint)) continue;
+      s.stop.abort();
+      s.wake.wake();
+      void s.link.close();
+      this.retired.push(s.done);
+      this.senders.delete(id);
+    }
+    if (this.abort.signal.aborted) return;
+    for (const e of endpoints) {
+      if (this.senders.has(e.id)) continue;
+      const s: Sender = { endpoint: e, link: new EndpointLink(e), wake: new Wakeup(), stop: new AbortController(), done: Promise.resolve() };
+      s.done = this.sendLoop(s);
+      this.senders.set(e.id, s);
+    }
+  }
+
+  private policy(e: OutboundEndpoint): RetryPolicy {
+    const base = Math.max(1, e.retryBackoffMs);
+    return { maxAttempts: Math.max(1, e.maxRetries + 1), backoffMs: (attempt) => Math.min(this.o.maxBackoffMs ?? 300_000, base * 2 ** (attempt - 1)) };
+  }
+
+  private async sendLoop(s: Sender): Promise<void> {
+    const poll = this.o.pollIntervalMs ?? 1000;
+    const policy = this.policy(s.endpoint);
+    while (!s.stop.signal.aborted) {
+      let sent = 0;
+      try {
+        if (this.active) {
+          for (const head of await this.log.heads(s.endpoint.id)) {
+            if (s.stop.signal.aborted) break;
+            await this.log.markSent(head, s.link.peer);
+            const result = await s.link.send(head.raw);
+            if (result.ackCode && DELIVERED_ACK_CODES.has(result.ackCode)) {
+              await this.log.delivered(head, result);
+              s.lastError = undefined;
+            } else {
+              const { attempts, dead } = await this.log.failed(head, s.endpoint.id, result, policy);
+              s.lastError = result.error ?? `${result.ackCode} from peer`;
+              this.o.logger?.[dead ? 'error' : 'warn']({ endpoint: s.endpoint.name, message: head.id, attempts, dead, err: s.lastError }, 'HL7 outbound send failed');
+            }
+            sent++;
+          }
+        }
+      } catch (e) {
+        s.lastError = String((e as Error)?.message ?? e);
+        this.o.logger?.error({ endpoint: s.endpoint.name, err: s.lastError }, 'HL7 outbound sender failed; backing off');
+      }
+      if (sent > 0 && !s.stop.signal.aborted) continue;
+      await s.wake.sleep(poll, s.stop.signal);
+    }
+  }
+}
