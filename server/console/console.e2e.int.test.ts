@@ -1,102 +1,130 @@
 /**
- * The console end to end in headless Chromium: the real app (PGlite, the embedded default) with a few Synthea
- * patients, the real SMART authorisation server (nilecare_auth on MySQL, Redis), the console router with an
- * in-memory AdminApi. Signs in through the login and consent pages, searches, opens a patient chart, compares
- * versions, replays a failed HL7 message, retries a dead letter; screenshots go to test-artifacts/console/.
+ * The console end to end in headless Chromium, on the real composition (server/start-server.ts, as `npm start`):
+ * PGlite (the embedded default) with a few Synthea patients, SMART authorisation on (nilecare_auth on MariaDB,
+ * Redis; the first administrator created by the server itself), the HL7 v2 listener on a throw-away
+ * nilecare_interop, real projection dispatchers into throw-away targets, the real AdminApi. Signs in through the
+ * login and consent pages, searches, opens a patient chart, compares versions, replays an HL7 message that the
+ * FHIR store refused (after fixing the cause), retries a dead letter; screenshots go to test-artifacts/console/.
+ * The load time is printed here; the figure with the whole Synthea corpus comes from bench/console-load.ts.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
-import { FULL_ACCESS } from '../fhir/access-policy.js';
-import { forbidden } from '../fhir/errors.js';
+import type { Bundle, Patient } from '@medplum/fhirtypes';
+import { pino } from 'pino';
 import { SYNTHEA, syntheaPipesFiles } from '../fhir/bundle/transaction-contract.js';
-import { pgliteTestStore } from '../store/postgres/test-stores.js';
-import { startTestServer, type TestServer } from '../testing/test-server.js';
-import { createSmartAuth, type SmartAuth } from '../auth/smart-auth.js';
-import type { SmartAccessPolicy } from '../auth/scope-policy.js';
+import { loadConfig } from '../config.js';
+import { startServer, type StartedServer } from '../start-server.js';
 import { createAuthDbFixture, type AuthDbFixture, type TestUser } from '../auth/testing/auth-test-server.js';
-import { consoleRouter } from './console-router.js';
-import { fakeAdminApi, type FakeAdminApi } from './testing/fake-admin-api.js';
+import { createTestDatabase, type TestDatabase } from '../migrate/test-databases.js';
+import { MllpClient } from '../../adapters/hl7v2/mllp/mllp-client.js';
+import { startProjections } from '../../adapters/outbox/start-projections.js';
+import { createTestTargets, type TestTargets } from '../../adapters/outbox/testing/target-databases.js';
 import { CHROMIUM_SKIP, launchChromium, newPage, screenshot } from './testing/chromium.js';
+import { freePort } from './testing/free-port.js';
 
 const PATIENT_BUNDLES = 4;
 const skip = CHROMIUM_SKIP || (existsSync(SYNTHEA) ? false : `Synthea corpus absent at ${SYNTHEA}`);
+const ADMIN_PASSWORD = `console-${randomBytes(9).toString('base64url')}`;
 
-describe('operations console in headless Chromium', { skip, timeout: 120_000 }, () => {
-  let server: TestServer;
-  let dispose: () => Promise<void>;
+const adt = (event: 'A01' | 'A08', controlId: string) =>
+  [`MSH|^~\\&|ADT1|NILE_HOSP|NILECARE|NILECARE|20260301120000||ADT^${event}|${controlId}|P|2.5.1`, 'PID|1||MRN-E2E^^^NILE^MR||Osman^Amira||19850214|F', 'PV1|1|O'].join('\r');
+
+describe('operations console in headless Chromium (real server composition)', { skip, timeout: 300_000 }, () => {
+  let server: StartedServer;
   let fx: AuthDbFixture;
-  let auth: SmartAuth | undefined;
-  let admin: FakeAdminApi;
+  let interop: TestDatabase;
+  let targets: TestTargets;
+  let keysDir: string;
   let browser: Browser;
   let origin: string;
-  let adminUser: TestUser;
   let doctor: TestUser;
-  const loader = `Bearer loader-${randomBytes(12).toString('hex')}`;
+  let twinId: string;
+  let family: string;
+  const fhir = () => server.app.systemClient;
 
   before(async () => {
-    const s = await pgliteTestStore();
-    dispose = s.dispose;
-    server = await startTestServer(s.store, {
-      resolveAccess: async (req) => {
-        if (req.get('authorization') === loader) return FULL_ACCESS;
-        if (!auth) throw forbidden('auth not ready');
-        return auth.authenticate(req.get('authorization'));
-      },
-    });
-    origin = new URL(server.baseUrl).origin;
     fx = await createAuthDbFixture();
-    auth = await createSmartAuth({ issuer: origin, fhirBaseUrl: server.baseUrl, mysqlUrl: fx.url, redisPrefix: fx.redisPrefix, onError: () => undefined });
-    admin = fakeAdminApi();
-    const authorizeAdmin = async (header: string | undefined) => {
-      const policy = (await auth!.authenticate(header)) as SmartAccessPolicy;
-      const [rows] = await fx.db.query('SELECT role FROM auth_users WHERE id = ?', [policy.userId ?? '']);
-      if ((rows as Array<{ role: string }>)[0]?.role !== 'admin') throw forbidden('The operations console needs the admin role');
-    };
-    server.app.express.use(auth.router);
-    server.app.express.use('/console', consoleRouter({ fhirBaseUrl: server.baseUrl, issuer: origin, clientId: 'nilecare-console', admin, authorizeAdmin }));
-    await auth.registerClient({ client_id: 'nilecare-console', client_name: 'NileCare console', redirect_uris: [`${origin}/console/`], token_endpoint_auth_method: 'none', scope: 'openid fhirUser user/*.cruds' });
-    adminUser = await fx.addUser({ username: 'console-admin', role: 'admin', fhirUser: 'Practitioner/admin-1' });
+    interop = await createTestDatabase('mysql', 'nilecare_interop');
+    targets = await createTestTargets();
+    keysDir = mkdtempSync(join(tmpdir(), 'nilecare-console-keys-'));
+    const port = await freePort();
+    const config = loadConfig({
+      PORT: String(port),
+      LOG_LEVEL: 'silent',
+      NILECARE_AUTH: 'smart',
+      AUTH_MYSQL_URL: fx.url,
+      AUTH_KEYS_DIR: keysDir,
+      NILECARE_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      INTEROP_MYSQL_URL: interop.url,
+      MLLP_PORT: '0',
+      EXPORT_DIR: join(keysDir, 'exports'),
+    });
+    const { openPgliteTestStore } = await import('../store/postgres/pglite-template.js');
+    const store = await openPgliteTestStore();
+    server = await startServer(config, {
+      app: { store, logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), authRedisPrefix: fx.redisPrefix },
+      // Real dispatchers; no automatic dead-letter retries, so the console's retry is the one that delivers.
+      projections: async (s, logger) => ({ running: await startProjections({ store: s, targets: targets.targets, logger, pollIntervalMs: 50, maxAttempts: 1 }), targets: targets.targets }),
+    });
+    origin = `http://127.0.0.1:${port}`;
     doctor = await fx.addUser({ username: 'dr-console', role: 'doctor', fhirUser: 'Practitioner/doc-1' });
 
     const { reference, patients } = syntheaPipesFiles();
-    for (const file of [...reference, ...patients.slice(0, PATIENT_BUNDLES)]) {
-      const res = await server.fhir('/', { method: 'POST', body: JSON.parse(readFileSync(file, 'utf8')), headers: { authorization: loader } });
-      assert.equal(res.status, 200, `${file}: ${res.text.slice(0, 300)}`);
-    }
+    for (const file of [...reference, ...patients.slice(0, PATIENT_BUNDLES)]) await fhir().transaction(JSON.parse(readFileSync(file, 'utf8')) as Bundle);
+    // The chart is opened for the loaded patient with the most observations (some Synthea children have none).
+    const loaded = patients.slice(0, PATIENT_BUNDLES).map((f) => JSON.parse(readFileSync(f, 'utf8')) as Bundle);
+    const observations = (b: Bundle) => b.entry!.filter((e) => e.resource?.resourceType === 'Observation').length;
+    const richest = loaded.sort((a, b) => observations(b) - observations(a))[0]!;
+    family = (richest.entry!.find((e) => e.resource?.resourceType === 'Patient')!.resource as Patient).name![0]!.family!;
     // A patient whose name is markup (it must show as text) and who has two versions (for the diff).
-    const created = await server.fhir('/Patient', { method: 'POST', body: { resourceType: 'Patient', name: [{ family: '<img src=x onerror=alert(1)>', given: ['Zz'] }], gender: 'female' }, headers: { authorization: loader } });
-    assert.equal(created.status, 201);
-    const v2 = { ...created.body, birthDate: '1990-05-06' };
-    assert.equal((await server.fhir(`/Patient/${created.body.id}`, { method: 'PUT', body: v2, headers: { authorization: loader } })).status, 200);
+    const created = await fhir().request('POST', 'Patient', { resourceType: 'Patient', name: [{ family: '<img src=x onerror=alert(1)>', given: ['Zz'] }], gender: 'female' });
+    const zz = created.resource as Patient;
+    await fhir().request('PUT', `Patient/${zz.id}`, { ...zz, birthDate: '1990-05-06' });
+
+    // An HL7 message the FHIR store refuses: two patients share the identifier the ADT^A08 updates by (412).
+    const mllp = new MllpClient({ host: '127.0.0.1', port: server.hl7!.server.port, timeoutMs: 60_000 });
+    assert.match(await mllp.send(adt('A01', 'E2E-1')), /MSA\|AA/);
+    const first = ((await fhir().request('GET', 'Patient?identifier=MRN-E2E')).resource as Bundle).entry![0]!.resource as Patient;
+    twinId = ((await fhir().request('POST', 'Patient', { resourceType: 'Patient', identifier: first.identifier, name: [{ family: 'Twin' }] })).resource as Patient).id!;
+    assert.match(await mllp.send(adt('A08', 'E2E-2')), /MSA\|AE/);
+    await mllp.close();
+
+    // A prescription the medication projection cannot place yet (its Medication is missing): a dead letter.
+    await fhir().request('PUT', 'MedicationRequest/mr-e2e', { resourceType: 'MedicationRequest', id: 'mr-e2e', status: 'active', intent: 'order', subject: { reference: `Patient/${zz.id}` }, requester: { reference: 'Practitioner/dr-e2e' }, medicationReference: { reference: 'Medication/med-e2e' }, authoredOn: '2025-06-01' });
+    await server.projections!.caughtUp(120_000);
     browser = await launchChromium();
   });
 
   after(async () => {
     await browser?.close();
-    await server?.close();
-    await dispose?.();
-    await auth?.close();
+    await server?.stop();
+    await server?.app.store.close();
+    await targets?.drop();
+    await interop?.drop();
     await fx?.drop();
+    if (keysDir) rmSync(keysDir, { recursive: true, force: true });
   });
 
-  async function signIn(user: TestUser) {
+  async function signIn(username: string, password: string) {
     const { page, errors } = await newPage(browser);
     await page.goto(`${origin}/console/`);
     await page.click('#sign-in');
     await page.waitForSelector('input[name=password]');
     await screenshot(page, '01-login');
-    await page.fill('#login', user.username);
-    await page.fill('#password', user.password);
+    await page.fill('#login', username);
+    await page.fill('#password', password);
     await page.click('button[type=submit]');
     await page.click('button[value=allow]');
     return { page, errors };
   }
 
-  it('signs an administrator in, loads the patient list fast, searches, opens a patient, diffs versions and replays a failed HL7 message', async () => {
-    const { page, errors } = await signIn(adminUser);
+  it('signs the first administrator in, searches, opens a patient, diffs versions, replays a refused HL7 message and retries a dead letter', async () => {
+    const { page, errors } = await signIn('admin', ADMIN_PASSWORD);
     try {
       await adminJourney(page, errors);
     } catch (e) {
@@ -109,14 +137,14 @@ describe('operations console in headless Chromium', { skip, timeout: 120_000 }, 
   async function adminJourney(page: Page, errors: string[]) {
     await page.waitForSelector('#patient-list[data-ready=true] a.patient-link');
     assert.equal(new URL(page.url()).search, '', 'the code and state are removed from the address bar');
-    assert.match((await page.textContent('#who')) ?? '', /Practitioner\/admin-1/);
+    assert.match((await page.textContent('#who')) ?? '', /Practitioner\/admin/);
     await screenshot(page, '02-patients');
-    const patientCount = await page.locator('#patient-list a.patient-link').count();
-    assert.equal(patientCount, PATIENT_BUNDLES + 1);
+    assert.ok((await page.locator('#patient-list a.patient-link').count()) >= PATIENT_BUNDLES + 1);
     assert.equal(await page.locator('#patient-list img').count(), 0, 'markup in a name is not interpreted');
     assert.equal(await page.getByText('<img src=x onerror=alert(1)>', { exact: false }).count(), 1);
 
-    // Load time: navigation to the first render of the patient list (token already in sessionStorage).
+    // Load time (information; bench/console-load.ts measures it with the whole corpus): navigation to the
+    // first render of the patient list, token already in sessionStorage.
     const times: number[] = [];
     for (let i = 0; i < 3; i++) {
       const started = Date.now();
@@ -125,12 +153,11 @@ describe('operations console in headless Chromium', { skip, timeout: 120_000 }, 
       times.push(Date.now() - started);
     }
     console.log(`# console load (navigation → patient list rendered), ${PATIENT_BUNDLES} Synthea patients on PGlite: ${times.join(', ')} ms`);
-    assert.ok(Math.min(...times) < 1000, `the console loads in under a second (${times.join(', ')} ms)`);
 
     // Resource browser: FHIR search syntax, a resource as JSON, its history and a diff.
     await page.click('nav a[data-section=resources]');
-    const sample = await server.fhir('/Observation?_count=1', { headers: { authorization: loader } });
-    const coding = sample.body.entry[0].resource.code.coding[0] as { system: string; code: string };
+    const sample = (await fhir().request('GET', 'Observation?_count=1')).resource as Bundle;
+    const coding = (sample.entry![0]!.resource as { code: { coding: Array<{ system: string; code: string }> } }).code.coding[0]!;
     await page.fill('#search-query', `Observation?code=${coding.system}|${coding.code}&_count=5`);
     await page.press('#search-query', 'Enter');
     await page.waitForSelector('#search-results table.results tbody tr');
@@ -154,6 +181,11 @@ describe('operations console in headless Chromium', { skip, timeout: 120_000 }, 
 
     // Patient chart: demographics, encounters timeline, conditions, observations with trends.
     await page.click('nav a[data-section=patients]');
+    await page.waitForSelector('#patient-list[data-ready=true]');
+    await page.fill('#patient-name', family);
+    await page.press('#patient-name', 'Enter');
+    await page.waitForURL(/name=/);
+    await page.waitForSelector('#patient-list[data-ready=true] a.patient-link');
     const firstLink = page.locator('#patient-list a.patient-link').filter({ hasNotText: '<img' }).first();
     await firstLink.waitFor();
     const name = (await firstLink.textContent()) ?? '';
@@ -165,48 +197,58 @@ describe('operations console in headless Chromium', { skip, timeout: 120_000 }, 
     assert.ok((await page.locator('#observations svg.sparkline').count()) > 0, 'trend charts');
     await screenshot(page, '05-patient-chart');
 
-    // HL7 log: filter failed messages, open one segment by segment, replay it, see the new ACK.
+    // HL7 log: filter failed messages, open one segment by segment with its AE acknowledgement.
     await page.click('nav a[data-section=hl7]');
+    await page.waitForSelector('#hl7-list table tbody tr');
+    assert.equal(await page.locator('#hl7-list table tbody tr').count(), 2, 'the accepted A01 and the refused A08');
     await page.selectOption('select[name=status]', 'failed');
     await page.click('#view form button[type=submit]');
     await page.waitForURL(/status=failed/);
-    await page.waitForSelector('#hl7-list table tbody tr');
-    assert.equal(await page.locator('#hl7-list table tbody tr').count(), 1);
+    await page.waitForFunction(() => document.querySelectorAll('#hl7-list table tbody tr').length === 1);
     await page.locator('#hl7-list table tbody tr a').first().click();
     await page.waitForSelector('#message-segments');
-    const obx5 = page.locator('#message-segments tr', { hasText: 'OBX-5' });
-    assert.match((await obx5.textContent()) ?? '', /Observation Value.*not-a-number/);
+    assert.match((await page.locator('#message-segments tr', { hasText: 'PID-3' }).textContent()) ?? '', /Patient Identifier List.*MRN-E2E/);
     assert.match((await page.locator('#ack-segments tr', { hasText: 'MSA-1' }).textContent()) ?? '', /Acknowledgment Code\s*AE/);
+    assert.match((await page.textContent('#message-error')) ?? '', /FHIR 412/);
     assert.equal(await page.textContent('#message-status'), 'failed');
     await screenshot(page, '06-hl7-failed');
+    // Fix the cause (remove the duplicate record), then replay from the console: processed, ACK AA.
+    await fhir().request('DELETE', `Patient/${twinId}`);
     await page.click('#replay');
     await page.waitForSelector('#replay-outcome');
-    assert.match((await page.textContent('#replay-outcome')) ?? '', /Replayed: processed/);
+    assert.match((await page.textContent('#replay-outcome')) ?? '', /Replayed: processed \(AA\)/);
     assert.equal(await page.textContent('#message-status'), 'processed');
     assert.match((await page.locator('#ack-segments tr', { hasText: 'MSA-1' }).textContent()) ?? '', /AA/);
     assert.equal(await page.locator('#replay').count(), 0, 'a processed message offers no replay');
-    assert.deepEqual(admin.replays, ['6f1c0a52-0000-4000-8000-000000000002']);
+    assert.match((await page.textContent('#view')) ?? '', /replay 1: AA/);
     await screenshot(page, '07-hl7-replayed');
 
-    // Projections: a dead letter with its error, retried; health.
+    // Projections: the dead letter with its error; fixed (the Medication now exists) and retried from the console.
     await page.click('nav a[data-section=projections]');
     await page.locator('#projections button.link').click();
     await page.waitForSelector('#dead-letters button.retry');
-    assert.match((await page.textContent('#dead-letters')) ?? '', /Duplicate entry for key fhir_id/);
+    assert.match((await page.textContent('#dead-letters')) ?? '', /Medication\/med-e2e is not in the medication database/);
     await screenshot(page, '08-dead-letters');
+    await fhir().request('PUT', 'Medication/med-e2e', { resourceType: 'Medication', id: 'med-e2e', status: 'active', code: { coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', code: '197361', display: 'Amlodipine 5 MG Oral Tablet' }] } });
     await page.click('#dead-letters button.retry');
-    await page.waitForFunction(() => document.querySelector('#projections tbody tr td:last-child')?.textContent === '0');
-    assert.deepEqual(admin.retries, [{ projection: 'mysql-billing', id: 'dl-1' }]);
+    await page.waitForSelector('#retry-outcome');
+    assert.match((await page.textContent('#retry-outcome')) ?? '', /MedicationRequest\/mr-e2e delivered to medication/);
+    assert.equal(await page.locator('#projections tr', { hasText: 'medication' }).locator('td').last().textContent(), '0');
+
+    // Health: every configured component up, the MLLP listener included.
     await page.click('nav a[data-section=health]');
     await page.waitForSelector('#health tbody tr');
-    assert.match((await page.locator('#health tr', { hasText: 'MLLP listener' }).textContent()) ?? '', /down/);
+    for (const component of ['store', 'MySQL', 'PostgreSQL', 'Redis', 'MLLP listener']) {
+      assert.match((await page.locator('#health tr', { hasText: component }).first().textContent()) ?? '', /up/, component);
+    }
+    assert.equal(await page.locator('#health tr.down').count(), 0);
+    assert.match((await page.locator('#health tr', { hasText: 'PostgreSQL' }).textContent()) ?? '', /PostgreSQL \d+/);
     await screenshot(page, '09-health');
     assert.deepEqual(errors, []);
   }
 
   it('a signed-in doctor sees FHIR data but the admin pages are refused (403)', async () => {
-    const replaysBefore = admin.replays.length;
-    const { page, errors } = await signIn(doctor);
+    const { page, errors } = await signIn(doctor.username, doctor.password);
     await page.waitForSelector('#patient-list[data-ready=true] a.patient-link');
     await page.click('nav a[data-section=hl7]');
     await page.waitForSelector('#hl7-list .error');
@@ -214,7 +256,6 @@ describe('operations console in headless Chromium', { skip, timeout: 120_000 }, 
     await screenshot(page, '10-doctor-refused');
     assert.deepEqual(errors.filter((e) => !/^HTTP 403 GET .*\/console\/api\/hl7\/messages/.test(e)), []);
     assert.ok(errors.length > 0, 'the refused admin call is seen');
-    assert.equal(admin.replays.length, replaysBefore, 'nothing was replayed');
     await page.context().close();
   });
 });

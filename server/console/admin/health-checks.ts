@@ -70,7 +70,7 @@ export function postgresProbe(url: string, what = where(url)): HealthProbe {
       const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: CHECK_TIMEOUT_MS });
       await c.connect();
       try {
-        const r = await c.query<{ v: string }>('SHOW server_version');
+        const r = await c.query<{ v: string }>("SELECT current_setting('server_version') AS v");
         return `up (PostgreSQL ${r.rows[0]?.v})`;
       } finally {
         await c.end().catch(() => undefined);

@@ -216,7 +216,7 @@ describe('console admin API on the real server (HL7 log, replay, projections, he
     assert.equal(by('store').length, 1);
     assert.equal(by('MySQL').length, 4, 'nilecare_interop and the three MySQL projection targets');
     assert.ok(by('MySQL').some((c) => c.detail.includes(interop.name)));
-    assert.match(by('PostgreSQL')[0]!.detail, /nilecare_devices.*up \(PostgreSQL/);
+    assert.match(by('PostgreSQL')[0]!.detail, /nilecare_devices.*up \(PostgreSQL \d+/);
     assert.match(by('MLLP listener')[0]!.detail, /accepting connections/);
     assert.equal(by('Redis').length, 0, 'no Redis row: auth is disabled and there is no rate limit');
     assert.ok(checks.every((c) => !/root@|password/.test(c.detail)), 'no credentials in the details');
