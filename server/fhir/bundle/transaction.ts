@@ -218,7 +218,7 @@ async function planEntry(
     if (!previous?.resource) throw preconditionFailed(`${type}/${target.id} does not exist or is deleted; it cannot be patched`);
     body = patchFunction(ctx, request)(structuredClone(previous.resource));
   } else {
-    body = structuredClone(request.body);
+    body = request.body; // rewriteReferences below returns a copy: the entry stays as submitted for a retry
   }
   const resource = checkResourceBody(body, ctx.resourceTypes, {
     resourceType: type,

@@ -23,7 +23,7 @@ export class PostgresStore implements ResourceStore {
 
   async init(): Promise<void> {
     await createSchema(this.client);
-    await this.#statistics.analyze();
+    await this.#statistics.init();
   }
 
   async close(): Promise<void> {

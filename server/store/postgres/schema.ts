@@ -105,6 +105,20 @@ CREATE INDEX IF NOT EXISTS fhir_compartment_ref ON fhir_compartment (resource_ty
 CREATE INDEX IF NOT EXISTS fhir_compartment_res ON fhir_compartment (resource_type, resource_id);
 `;
 
+/** SQLSTATE raised by fhir_expect_versions() when a write's compare-and-set did not set every version. */
+export const VERSION_CONFLICT_STATE = 'FH409';
+
+/** Undoes a write statement whose compare-and-set applied fewer versions than given (see write-versions.ts). */
+const FUNCTIONS = `CREATE OR REPLACE FUNCTION fhir_expect_versions(applied bigint, expected integer) RETURNS boolean
+LANGUAGE plpgsql AS $$
+BEGIN
+  IF applied <> expected THEN
+    RAISE EXCEPTION 'version conflict: % of % versions applied', applied, expected USING ERRCODE = '${VERSION_CONFLICT_STATE}';
+  END IF;
+  RETURN true;
+END
+$$`;
+
 /** Trigram index for `:contains` (only when pg_trgm could be created). */
 const TRIGRAM = `CREATE INDEX IF NOT EXISTS fhir_idx_string_trgm ON fhir_idx_string USING gin (value gin_trgm_ops);`;
 
@@ -122,7 +136,7 @@ export const INDEX_TABLES = [
 ] as const;
 
 /** Changes whenever the DDL changes (keys cached, pre-initialised test databases). */
-export const SCHEMA_FINGERPRINT = createHash('sha256').update(TABLES).update(TRIGRAM).digest('hex').slice(0, 16);
+export const SCHEMA_FINGERPRINT = createHash('sha256').update(TABLES).update(FUNCTIONS).update(TRIGRAM).digest('hex').slice(0, 16);
 
 /** Creates the schema if missing (idempotent, safe when several processes start at once). */
 export async function createSchema(client: SqlClient): Promise<void> {
@@ -135,6 +149,7 @@ export async function createSchema(client: SqlClient): Promise<void> {
     for (const statement of TABLES.split(';').map((s) => s.trim()).filter(Boolean)) {
       await tx.query({ text: statement });
     }
+    await tx.query({ text: FUNCTIONS });
     if (trigram) await tx.query({ text: TRIGRAM });
   });
 }

@@ -1,31 +1,76 @@
 /**
- * Planner statistics for embedded PGlite, which has no autovacuum: without ANALYZE the planner keeps
- * guessing row counts and picks poor plans as the data grows. Runs ANALYZE at start and again after
- * every 20 % growth (at least 1,000 versions) in the background. A PostgreSQL server does this itself.
+ * Planner statistics when nobody else keeps them: embedded PGlite (no autovacuum) and a PostgreSQL server
+ * running with `autovacuum = off`. Without ANALYZE the planner keeps the row counts of an empty database
+ * and picks poor plans as the data grows (measured at 200k resources, server, autovacuum off:
+ * Patient?name 12.7 ms → 0.16 ms and Encounter?subject:Patient.name 292 ms → 0.25 ms once analysed).
+ * Analyses the store's tables after every 20 % growth (at least 1,000 versions), in the background; on a
+ * server also VACUUMs them (visibility map for index-only scans, dead index rows of updates), as
+ * autovacuum would. A server with autovacuum on is left to it.
  */
+import { INDEX_TABLES } from './schema.js';
 import type { SqlClient } from './sql-client.js';
+
+const STORE_TABLES = ['fhir_resource', 'fhir_history', 'fhir_change', ...INDEX_TABLES].join(', ');
+
+/** Versions written since the last analysis that start a new one: 20 % of the data, at least 1,000. */
+export function analyzeDue(writtenSince: number, baseline: number): boolean {
+  return writtenSince >= Math.max(1000, baseline * 0.2);
+}
 
 export class StatisticsKeeper {
   #writtenSince = 0;
   #baseline = 0;
   #running: Promise<void> | undefined;
+  /** undefined until init(): whether this store keeps the statistics itself. */
+  #active: boolean | undefined;
 
   constructor(private readonly client: SqlClient) {}
 
-  /** Analyses now (awaited): at start, so that plans over an existing data folder are sound. */
-  async analyze(): Promise<void> {
-    if (this.client.isServer) return;
-    await this.client.exec('ANALYZE');
-    const { rows } = await this.client.query<{ n: number }>({ text: 'SELECT count(*)::int AS n FROM fhir_history' });
-    this.#baseline = Number(rows[0]?.n ?? 0);
-    this.#writtenSince = 0;
+  /** At start. PGlite: analyses now (awaited), so plans over an existing data folder are sound. Server: decides whether to keep the statistics and, if they are stale, refreshes them in the background. */
+  async init(): Promise<void> {
+    if (!this.client.isServer) {
+      this.#active = true;
+      await this.analyze();
+      this.#writtenSince = 0;
+      return;
+    }
+    const { rows } = await this.client.query<{ on: boolean }>({ text: `SELECT current_setting('autovacuum')::boolean AS on` });
+    this.#active = rows[0]?.on !== true;
+    if (!this.#active) return;
+    const stats = await this.client.query<{ live: number; changed: number }>({
+      text: `SELECT coalesce(sum(n_live_tup), 0)::float8 AS live, coalesce(sum(n_mod_since_analyze), 0)::float8 AS changed
+             FROM pg_stat_user_tables WHERE relname = 'fhir_history'`,
+    });
+    const live = Number(stats.rows[0]?.live ?? 0);
+    const changed = Number(stats.rows[0]?.changed ?? 0);
+    this.#baseline = Math.max(0, live - changed);
+    this.#writtenSince = changed;
+    this.#maybeStart();
   }
 
-  /** Counts written versions; starts a background ANALYZE when enough changed. */
+  /** Refreshes the statistics now (awaited). */
+  async analyze(): Promise<void> {
+    if (this.client.isServer) {
+      await this.client.exec(`VACUUM (ANALYZE) ${STORE_TABLES}`);
+    } else {
+      await this.client.exec('ANALYZE');
+    }
+    const { rows } = await this.client.query<{ n: number }>({
+      text: `SELECT greatest(reltuples, 0)::float8 AS n FROM pg_class WHERE relname = 'fhir_history' AND relkind = 'r'`,
+    });
+    this.#baseline = Number(rows[0]?.n ?? 0);
+  }
+
+  /** Counts written versions; starts a background analysis when enough changed. */
   noteWrites(count: number): void {
-    if (this.client.isServer) return;
+    if (!this.#active) return;
     this.#writtenSince += count;
-    if (this.#running || this.#writtenSince < Math.max(1000, this.#baseline * 0.2)) return;
+    this.#maybeStart();
+  }
+
+  #maybeStart(): void {
+    if (this.#running || !analyzeDue(this.#writtenSince, this.#baseline)) return;
+    this.#writtenSince = 0; // writes during the run count towards the next one
     this.#running = this.analyze()
       .catch(() => undefined) // statistics are an optimisation; a closed store simply stops here
       .finally(() => {
@@ -33,7 +78,7 @@ export class StatisticsKeeper {
       });
   }
 
-  /** Waits for a background ANALYZE (before closing the database under it). */
+  /** Waits for a background analysis (before closing the database under it). */
   async settle(): Promise<void> {
     await this.#running;
   }

@@ -1,33 +1,27 @@
 /**
- * write(): one statement for a single version, one transaction for a batch. Compare-and-set on fhir_resource (insert for version 1,
- * update guarded by `version_id = N - 1` otherwise), then history, index rows and the outbox row.
+ * write(): ONE statement per batch (one round trip, atomic on its own): compare-and-set on fhir_resource
+ * (insert for version 1, update guarded by `version_id = N - 1` otherwise), then history, the outbox rows,
+ * the removal of the previous index rows (updates) and the new index rows. When fewer current rows were
+ * set than versions given, fhir_expect_versions() raises FH409 and the whole statement is undone.
+ *
+ * The resources travel once, as one JSON array (no array-literal escaping in the driver, one jsonb parse
+ * on the server), and fhir_resource and fhir_history are both filled from it.
  */
 import { VersionConflictError, type VersionWrite } from '../resource-store.js';
 import { batchRows, SIDE_COLUMNS, type SideTable } from './index-rows.js';
-import { INDEX_TABLES } from './schema.js';
+import { INDEX_TABLES, VERSION_CONFLICT_STATE } from './schema.js';
 import type { SqlClient, SqlExecutor } from './sql-client.js';
 
-const VERSION_ARRAYS = `unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::bigint[], $6::bool[], $7::jsonb[])`;
+/** The versions, one row each (rt, id, v, lu, ms, d, c, n); content is SQL NULL for a delete. */
+const VERSIONS = `v AS (SELECT u.rt, u.id, u.v, u.lu, u.ms, u.d, CASE WHEN u.d THEN NULL ELSE u.c END AS c, u.n
+  FROM ROWS FROM (unnest($1::text[]), unnest($2::text[]), unnest($3::int[]), unnest($4::text[]), unnest($5::bigint[]), unnest($6::bool[]), jsonb_array_elements($7::jsonb))
+  WITH ORDINALITY AS u(rt, id, v, lu, ms, d, c, n))`;
 
-const CREATE_CURRENT = {
-  name: 'fhir_create_current',
-  text: `INSERT INTO fhir_resource (resource_type, id, version_id, last_updated, last_updated_ms, deleted, content)
-         SELECT * FROM ${VERSION_ARRAYS} ON CONFLICT (resource_type, id) DO NOTHING RETURNING resource_type, id`,
-};
+const CREATE_CURRENT = `cc AS (INSERT INTO fhir_resource (resource_type, id, version_id, last_updated, last_updated_ms, deleted, content)
+  SELECT rt, id, v, lu, ms, d, c FROM v WHERE v = 1 ON CONFLICT (resource_type, id) DO NOTHING RETURNING 1)`;
 
-const UPDATE_CURRENT = {
-  name: 'fhir_update_current',
-  text: `UPDATE fhir_resource r SET version_id = u.v, last_updated = u.lu, last_updated_ms = u.ms, deleted = u.d, content = u.c
-         FROM ${VERSION_ARRAYS} AS u(rt, id, v, lu, ms, d, c)
-         WHERE r.resource_type = u.rt AND r.id = u.id AND r.version_id = u.v - 1 RETURNING r.resource_type, r.id`,
-};
-
-/**
- * Outbox rows, unsequenced (changes.ts gives them their seq after commit): no lock on the write path,
- * so that concurrent commits share their WAL flushes (group commit). Same arrays as the history rows.
- */
-const changeRows = (gate: string) => `c AS (INSERT INTO fhir_change (resource_type, resource_id, version_id, deleted, last_updated)
-  SELECT u.rt, u.id, u.v, u.d, u.lu FROM ${VERSION_ARRAYS} WITH ORDINALITY AS u(rt, id, v, lu, ms, d, c, n) WHERE ${gate} ORDER BY u.n)`;
+const UPDATE_CURRENT = `cu AS (UPDATE fhir_resource r SET version_id = v.v, last_updated = v.lu, last_updated_ms = v.ms, deleted = v.d, content = v.c
+  FROM v WHERE v.v > 1 AND r.resource_type = v.rt AND r.id = v.id AND r.version_id = v.v - 1 RETURNING 1)`;
 
 export async function writeVersions(client: SqlClient, writes: VersionWrite[]): Promise<void> {
   if (writes.length === 0) return;
@@ -35,74 +29,74 @@ export async function writeVersions(client: SqlClient, writes: VersionWrite[]): 
     if (!Number.isInteger(w.versionId) || w.versionId < 1) throw new VersionConflictError(w.resourceType, w.id, w.versionId);
     if (Number.isNaN(Date.parse(w.lastUpdated))) throw new TypeError(`lastUpdated is not an instant: ${w.lastUpdated}`);
   }
-  if (writes.length === 1) return writeOne(client, writes[0]!);
   const keys = new Set(writes.map((w) => `${w.resourceType}/${w.id}`));
+  if (keys.size === writes.length) return applyVersions(client, writes);
+  // the same resource twice: one statement per version, in order, in one transaction
   await client.transaction(async (tx) => {
-    if (keys.size === writes.length) await applyBatch(tx, writes);
-    else for (const w of writes) await applyBatch(tx, [w]); // the same resource twice: in order
+    for (const w of writes) await applyVersions(tx, [w]);
   });
 }
 
-/**
- * The common case, one version: a single autocommit statement (one round trip). Every other
- * sub-statement is gated on the compare-and-set having succeeded, so a losing writer changes nothing;
- * the CAS row lock (or the unique index, for creates) orders writers of the same resource.
- */
-async function writeOne(client: SqlClient, write: VersionWrite): Promise<void> {
-  const cas = write.versionId === 1 ? CREATE_CURRENT : UPDATE_CURRENT;
-  const { text, values } = rowsStatement([write], write.versionId > 1 ? [write] : [], cas.text);
-  const { rows } = await client.query<{ pass: boolean }>({ name: statementName(text), text, values });
-  if (rows[0]?.pass !== true) throw new VersionConflictError(write.resourceType, write.id, write.versionId);
+async function applyVersions(db: SqlExecutor, writes: VersionWrite[]): Promise<void> {
+  const { text, values } = versionsStatement(writes);
+  try {
+    await db.query({ name: statementName(text), text, values });
+  } catch (error) {
+    if (!isVersionConflict(error)) throw error;
+    throw await conflictOf(db, writes);
+  }
 }
 
-async function applyBatch(tx: SqlExecutor, writes: VersionWrite[]): Promise<void> {
-  const creates = writes.filter((w) => w.versionId === 1);
-  const updates = writes.filter((w) => w.versionId > 1);
-  await compareAndSet(tx, CREATE_CURRENT, creates);
-  await compareAndSet(tx, UPDATE_CURRENT, updates);
-  const { text, values } = rowsStatement(writes, updates);
-  await tx.query({ name: statementName(text), text, values });
+function isVersionConflict(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === VERSION_CONFLICT_STATE;
 }
 
-async function compareAndSet(tx: SqlExecutor, statement: { name: string; text: string }, writes: VersionWrite[]): Promise<void> {
-  if (writes.length === 0) return;
-  const result = await tx.query<{ resource_type: string; id: string }>({ ...statement, values: versionArrays(writes) });
-  if (result.rows.length === writes.length) return;
-  const done = new Set(result.rows.map((r) => `${r.resource_type}/${r.id}`));
-  const lost = writes.find((w) => !done.has(`${w.resourceType}/${w.id}`)) ?? writes[0]!;
-  throw new VersionConflictError(lost.resourceType, lost.id, lost.versionId);
+/** Names the version that lost (the statement was undone, so the current rows show who wrote first). */
+async function conflictOf(db: SqlExecutor, writes: VersionWrite[]): Promise<VersionConflictError> {
+  const { rows } = await db
+    .query<{ resource_type: string; id: string; version_id: number }>({
+      name: 'fhir_current_versions',
+      text: `SELECT resource_type, id, version_id FROM fhir_resource WHERE (resource_type, id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
+      values: [writes.map((w) => w.resourceType), writes.map((w) => w.id)],
+    })
+    .catch(() => ({ rows: [] })); // inside an aborted transaction: name the first version
+  const current = new Map(rows.map((r) => [`${r.resource_type}/${r.id}`, Number(r.version_id)]));
+  const lost = writes.find((w) => (current.get(`${w.resourceType}/${w.id}`) ?? 0) !== w.versionId - 1) ?? writes[0]!;
+  return new VersionConflictError(lost.resourceType, lost.id, lost.versionId);
 }
 
-function versionArrays(writes: VersionWrite[]): unknown[] {
-  return [
+/** The statement's text depends only on which tables it touches: a small set of prepared names. */
+function versionsStatement(writes: VersionWrite[]): { text: string; values: unknown[] } {
+  const values: unknown[] = [
     writes.map((w) => w.resourceType),
     writes.map((w) => w.id),
     writes.map((w) => w.versionId),
     writes.map((w) => w.lastUpdated),
     writes.map((w) => Date.parse(w.lastUpdated)),
     writes.map((w) => w.resource === null),
-    writes.map((w) => (w.resource === null ? null : JSON.stringify(w.resource))),
-  ];
-}
-
-/**
- * One statement: the history rows, the outbox rows, the removal of the previous index rows (updates only; the
- * sub-statements of a WITH share one snapshot, so the deletes do not see the new rows) and the new
- * index rows of every side table.
- */
-function rowsStatement(writes: VersionWrite[], updates: VersionWrite[], casText?: string): { text: string; values: unknown[] } {
-  const values: unknown[] = versionArrays(writes);
-  const gate = casText ? '(SELECT pass FROM ok)' : 'TRUE';
-  const parts = [
-    ...(casText ? [`cas AS (${casText})`, `ok AS MATERIALIZED (SELECT count(*) = ${writes.length} AS pass FROM cas)`] : []),
-    `h AS (INSERT INTO fhir_history (resource_type, id, version_id, last_updated, last_updated_ms, deleted, content) SELECT * FROM ${VERSION_ARRAYS} WHERE ${gate})`,
-    changeRows(gate),
+    JSON.stringify(writes.map((w) => w.resource)),
+    writes.length,
   ];
   const bind = (value: unknown, type: string): string => {
     values.push(value);
     return `$${values.length}::${type}[]`;
   };
+  const creates = writes.some((w) => w.versionId === 1);
+  const updates = writes.filter((w) => w.versionId > 1);
+  const applied = [...(creates ? ['(SELECT count(*) FROM cc)'] : []), ...(updates.length > 0 ? ['(SELECT count(*) FROM cu)'] : [])].join(' + ');
+  const parts = [
+    VERSIONS,
+    ...(creates ? [CREATE_CURRENT] : []),
+    ...(updates.length > 0 ? [UPDATE_CURRENT] : []),
+    `ok AS MATERIALIZED (SELECT fhir_expect_versions(${applied}, $8::int) AS pass)`,
+    `h AS (INSERT INTO fhir_history (resource_type, id, version_id, last_updated, last_updated_ms, deleted, content) SELECT rt, id, v, lu, ms, d, c FROM v WHERE (SELECT pass FROM ok))`,
+    // the outbox rows, unsequenced (changes.ts gives them their seq after commit): no lock on the write
+    // path, so that concurrent commits share their WAL flushes (group commit)
+    `c AS (INSERT INTO fhir_change (resource_type, resource_id, version_id, deleted, last_updated) SELECT rt, id, v, d, lu FROM v WHERE (SELECT pass FROM ok) ORDER BY n)`,
+  ];
+  const gate = '(SELECT pass FROM ok)';
   if (updates.length > 0) {
+    // the sub-statements of a WITH share one snapshot: these deletes do not see the new rows
     const types = bind(updates.map((w) => w.resourceType), 'text');
     const ids = bind(updates.map((w) => w.id), 'text');
     INDEX_TABLES.forEach((table, i) => {
@@ -123,12 +117,11 @@ function rowsStatement(writes: VersionWrite[], updates: VersionWrite[], casText?
   return { text: `WITH ${parts.join(',\n')} SELECT ${gate} AS pass`, values };
 }
 
-/** The row statement's text depends only on which tables it touches: a small set of prepared names. */
 const names = new Map<string, string>();
 function statementName(text: string): string {
   let name = names.get(text);
   if (!name) {
-    name = `fhir_rows_${names.size}`;
+    name = `fhir_versions_${names.size}`;
     names.set(text, name);
   }
   return name;
