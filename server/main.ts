@@ -1,6 +1,7 @@
 /** Starts the server: configuration from the environment, the configured store, HTTP; stops gracefully. */
 import { ConfigError, loadConfig } from './config.js';
 import { startServer } from './start-server.js';
+import { warmUpValidation } from './fhir/validation/validate-resource.js';
 
 async function main(): Promise<void> {
   let config;
@@ -13,6 +14,7 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+  warmUpValidation(); // definitions, terminology and JSON-schema validators now, not at the first write
   const server = await startServer(config);
   const { logger } = server.app;
 

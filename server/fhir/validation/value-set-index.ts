@@ -57,6 +57,11 @@ function findCodeSystem(url: string): CodeSystem | undefined {
   return extraCodeSystems.get(url) ?? codeSystems!.get(url);
 }
 
+/**
+ * Reads the R4 terminology once, keeping only what expansion reads (code system content and codes, value set
+ * compose and expansion codes): narratives, definitions, displays and designations are most of those 22 MB of
+ * JSON and are not kept.
+ */
 function load(): void {
   if (codeSystems) return;
   codeSystems = new Map();
@@ -64,10 +69,39 @@ function load(): void {
   for (const file of SOURCE_FILES) {
     for (const entry of (readJson(file) as Bundle).entry ?? []) {
       const r = entry.resource;
-      if (r?.resourceType === 'CodeSystem' && r.url && !codeSystems.has(r.url)) codeSystems.set(r.url, r);
-      if (r?.resourceType === 'ValueSet' && r.url && !valueSets.has(r.url)) valueSets.set(r.url, r);
+      if (r?.resourceType === 'CodeSystem' && r.url && !codeSystems.has(r.url)) codeSystems.set(r.url, slimCodeSystem(r));
+      if (r?.resourceType === 'ValueSet' && r.url && !valueSets.has(r.url)) valueSets.set(r.url, slimValueSet(r));
     }
   }
+}
+
+function slimCodeSystem(cs: CodeSystem): CodeSystem {
+  const slim: CodeSystem = { resourceType: 'CodeSystem', url: cs.url, status: cs.status, content: cs.content };
+  if (cs.concept) slim.concept = slimConcepts(cs.concept);
+  return slim;
+}
+
+function slimConcepts(concepts: CodeSystemConcept[]): CodeSystemConcept[] {
+  return concepts.map((c) => (c.concept ? { code: c.code, concept: slimConcepts(c.concept) } : { code: c.code }));
+}
+
+function slimValueSet(vs: ValueSet): ValueSet {
+  const slim: ValueSet = { resourceType: 'ValueSet', url: vs.url, status: vs.status };
+  if (vs.compose) {
+    const part = (i: NonNullable<ValueSet['compose']>['include'][number]) => ({
+      system: i.system,
+      valueSet: i.valueSet,
+      filter: i.filter,
+      concept: i.concept?.map((c) => ({ code: c.code })),
+    });
+    slim.compose = { include: vs.compose.include.map(part), exclude: vs.compose.exclude?.map(part) };
+  }
+  if (vs.expansion) slim.expansion = { timestamp: vs.expansion.timestamp, contains: vs.expansion.contains && slimContains(vs.expansion.contains) };
+  return slim;
+}
+
+function slimContains(contains: ValueSetExpansionContains[]): ValueSetExpansionContains[] {
+  return contains.map((c) => ({ system: c.system, code: c.code, abstract: c.abstract, contains: c.contains && slimContains(c.contains) }));
 }
 
 function computeExpansion(url: string, seen: Set<string>): Expansion | undefined {
