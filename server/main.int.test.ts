@@ -61,6 +61,11 @@ describe('npm start: the server process on the embedded store', () => {
     const first = start(env);
     await waitReady(base, first.output);
     assert.match(first.output(), /AUTHORISATION IS DISABLED/, 'the development setting is announced');
+    // The operations console is served; without an authorisation server it skips sign-in and its admin API is open.
+    assert.equal((await fetch(`${base}/console/`)).status, 200);
+    assert.equal(((await (await fetch(`${base}/console/config.json`)).json()) as { signIn: string }).signIn, 'none');
+    const health = (await (await fetch(`${base}/console/api/health`)).json()) as Array<{ component: string; ok: boolean }>;
+    assert.deepEqual(health.map((c) => [c.component, c.ok]), [['store', true]], 'only the store is configured here (MLLP off, no auth, no rate limit)');
     const created = await fetch(`${base}/fhir/Patient`, {
       method: 'POST',
       headers: { 'content-type': 'application/fhir+json' },
