@@ -1,7 +1,9 @@
 /**
- * Brings up the HL7 v2 MLLP listener for the app: the nilecare_interop database (created and migrated if
- * missing) holds the message log, queue and site mappings; each message becomes a FHIR transaction through
- * the in-process client, and is ACKed AA only after it committed.
+ * Brings up HL7 v2 for the app: the nilecare_interop database (created and migrated if missing) holds the message
+ * log, queue and site mappings. Inbound: the MLLP listener; each message becomes a FHIR transaction through the
+ * in-process client, and is ACKed AA only after it committed. Outbound: the OutboundWorker turns FHIR changes
+ * (the store's change log) into ADT/ORU messages for the MLLP endpoints of interface_configs. HL7_OUTBOUND=on|off;
+ * unset = on when interface_configs has an active outbound MLLP endpoint at start.
  */
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
@@ -12,10 +14,30 @@ import { createDatabaseIfMissing } from './migrate/create-database.js';
 import { startHl7Listener } from '../adapters/hl7v2/hl7-listener.js';
 import { MysqlMessageLog } from '../adapters/hl7v2/log/mysql-message-log.js';
 import type { MllpServer } from '../adapters/hl7v2/mllp/mllp-server.js';
+import { loadOutboundEndpoints } from '../adapters/hl7v2/log/mysql-interface-configs.js';
+import { OutboundWorker, type OutboundStatus } from '../adapters/hl7v2/outbound/outbound-worker.js';
 
-export type Hl7Runtime = { server: MllpServer; log: MysqlMessageLog; close(): Promise<void> };
+/** Outbound delivery, when running: counts per endpoint, dead letters put back in line or given up. */
+export type Hl7Outbound = {
+  status(): Promise<OutboundStatus>;
+  /** Sends a dead-lettered message again (attempts start over); false when it is not a dead letter. */
+  retryDeadLetter(messageId: string): Promise<boolean>;
+  /** Gives up on a dead letter: the later messages of its patient go on. */
+  discardDeadLetter(messageId: string): Promise<boolean>;
+};
 
-export async function startHl7(config: Config, app: App, logger: Logger): Promise<Hl7Runtime | undefined> {
+export type Hl7Runtime = { server: MllpServer; log: MysqlMessageLog; outbound?: Hl7Outbound; close(): Promise<void> };
+
+/** HL7_OUTBOUND: `on`, `off`, or unset (on when an active outbound endpoint is configured). */
+async function outboundWanted(env: NodeJS.ProcessEnv, mysqlUrl: string): Promise<boolean> {
+  const v = env.HL7_OUTBOUND?.trim().toLowerCase();
+  if (v === 'on') return true;
+  if (v === 'off') return false;
+  if (v) throw new Error(`HL7_OUTBOUND: must be on or off (got ${env.HL7_OUTBOUND})`);
+  return (await loadOutboundEndpoints(mysqlUrl)).length > 0;
+}
+
+export async function startHl7(config: Config, app: App, logger: Logger, env: NodeJS.ProcessEnv = process.env): Promise<Hl7Runtime | undefined> {
   if (config.hl7.port === undefined) return undefined;
   await createDatabaseIfMissing('mysql', config.hl7.mysqlUrl);
   const migrated = await migrateDatabase({ engine: 'mysql', database: 'nilecare_interop', connection: { url: config.hl7.mysqlUrl }, log: (line) => logger.debug(line) });
@@ -31,10 +53,16 @@ export async function startHl7(config: Config, app: App, logger: Logger): Promis
     onError: (error) => logger.error({ err: error }, 'HL7 listener error'),
   });
   logger.info({ port: server.port, tls: !!tls }, `HL7 v2 MLLP listener on ${config.host}:${server.port}`);
+  const worker = (await outboundWanted(env, config.hl7.mysqlUrl)) ? new OutboundWorker({ store: app.store, mysqlUrl: config.hl7.mysqlUrl, logger }).start() : undefined;
+  if (worker) logger.info('HL7 v2 outbound delivery running (endpoints from interface_configs)');
   return {
     server,
     log,
+    ...(worker
+      ? { outbound: { status: () => worker.status(), retryDeadLetter: (id: string) => worker.retryDeadLetter(id), discardDeadLetter: (id: string) => worker.discardDeadLetter(id) } }
+      : {}),
     async close() {
+      await worker?.stop();
       await server.close();
       await (log as unknown as { close?: () => Promise<void> }).close?.();
     },

@@ -1,0 +1,113 @@
+/**
+ * startHl7 on the real app (createApp over a PGlite store, HTTP through node:http): with an outbound endpoint in
+ * interface_configs the worker starts by itself; a Patient created over REST reaches the peer as ADT^A04, a Patient
+ * that came in over MLLP from that same application is not echoed back to it; HL7_OUTBOUND=off keeps it off.
+ */
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import mysql from 'mysql2/promise';
+import { pino } from 'pino';
+import { createTestDatabase, type TestDatabase } from './migrate/test-databases.js';
+import { migrateDatabase } from './migrate/migrate.js';
+import { loadConfig } from './config.js';
+import { startTestServer, type TestServer } from './testing/test-server.js';
+import { openPgliteTestStore } from './store/postgres/pglite-template.js';
+import type { ResourceStore } from './store/resource-store.js';
+import { startHl7, type Hl7Runtime } from './hl7-wiring.js';
+import { FakePeer } from '../adapters/hl7v2/outbound/testing/fake-peer.js';
+import { sendOnce } from '../adapters/hl7v2/mllp/mllp-client.js';
+import { parseMessage } from '../adapters/hl7v2/parser/parse-message.js';
+
+async function mysqlMissing(): Promise<string | false> {
+  try {
+    const c = await mysql.createConnection({ host: '127.0.0.1', user: 'root', connectTimeout: 2000 });
+    await c.end();
+    return false;
+  } catch (e) {
+    return `no MySQL/MariaDB at 127.0.0.1:3306 (${(e as Error).message})`;
+  }
+}
+
+async function waitFor(what: string, probe: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+describe('startHl7: inbound listener and outbound delivery with the real app', { skip: await mysqlMissing() }, () => {
+  let db: TestDatabase;
+  let store: ResourceStore;
+  let server: TestServer;
+  let hl7: Hl7Runtime | undefined;
+  const peer = new FakePeer();
+  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const env = () => ({ MLLP_PORT: '0', INTEROP_MYSQL_URL: db.url, NILECARE_AUTH: 'disabled', LOG_LEVEL: 'silent' });
+
+  before(async () => {
+    db = await createTestDatabase('mysql', 'nilecare_interop');
+    await migrateDatabase({ engine: 'mysql', database: 'nilecare_interop', connection: { url: db.url } });
+    await peer.start(0);
+    const sql = await mysql.createConnection({ uri: db.url });
+    await sql.query(
+      `INSERT INTO interface_configs (name, direction, protocol, host, port, receiving_application, retry_backoff_ms, timeout_ms)
+       VALUES ('lab-system', 'bidirectional', 'mllp', '127.0.0.1', ?, 'LAB', 50, 2000)`,
+      [peer.listeningPort],
+    );
+    await sql.end();
+    store = await openPgliteTestStore();
+    server = await startTestServer(store, { env: env() });
+  });
+  after(async () => {
+    await hl7?.close();
+    await server?.close();
+    await peer.stop();
+    await store?.close();
+    await db?.drop();
+  });
+
+  it('stays off with HL7_OUTBOUND=off, and says why a bad value is refused', async () => {
+    const off = await startHl7(loadConfig(env()), server.app, logger, { HL7_OUTBOUND: 'off' });
+    assert.equal(off?.outbound, undefined);
+    await off?.close();
+    await assert.rejects(startHl7(loadConfig(env()), server.app, logger, { HL7_OUTBOUND: 'yes' }), /HL7_OUTBOUND: must be on or off/);
+  });
+
+  it('starts outbound delivery by itself when interface_configs has an outbound endpoint; REST changes go out, HL7-borne ones are not echoed', async () => {
+    // The worker's first start begins after the changes already in the store.
+    hl7 = await startHl7(loadConfig(env()), server.app, logger, {});
+    assert.ok(hl7?.outbound, 'outbound running');
+    await waitFor('cursor created', async () => {
+      const c = await mysql.createConnection({ uri: db.url });
+      const [rows] = await c.query<mysql.RowDataPacket[]>('SELECT 1 FROM hl7_outbound_state');
+      await c.end();
+      return rows.length === 1;
+    });
+    const ack = parseMessage(await sendOnce({ host: '127.0.0.1', port: hl7.server.port }, 'MSH|^~\\&|LAB|KTH|NILE|NC|20260301||ADT^A04|IN-1|P|2.5.1\rPID|1||LABMRN^^^KTH^MR||Musa^Ali\rPV1|1|O'));
+    assert.equal(ack.get('MSA-1'), 'AA');
+    const created = await server.fhir('/Patient', { method: 'POST', body: { resourceType: 'Patient', identifier: [{ system: 'urn:oid:1.2.3', value: 'RESTMRN' }], name: [{ family: 'Rest' }] } });
+    assert.equal(created.status, 201);
+    await waitFor('A04 for the REST patient', () => peer.accepted('RESTMRN').length === 1);
+    assert.equal(peer.accepted('RESTMRN')[0]!.type, 'ADT^A04');
+    assert.equal(peer.accepted('RESTMRN')[0]!.message.get('MSH-5'), 'LAB');
+    // The inbound patient was committed before the REST one, so it would have been sent first.
+    assert.deepEqual(peer.received.map((r) => r.mrn), ['RESTMRN'], 'the patient LAB sent us is not sent back to LAB');
+    const s = await hl7.outbound!.status();
+    assert.deepEqual([s.pending, s.dead, s.endpoints.map((e) => e.name)], [0, 0, ['lab-system']]);
+  });
+
+  it('close() stops the listener and the worker', async () => {
+    const port = hl7!.server.port;
+    await hl7!.close();
+    hl7 = undefined;
+    await assert.rejects(
+      new Promise((resolve, reject) => {
+        const s = net.connect({ host: '127.0.0.1', port }, () => (s.destroy(), resolve(undefined)));
+        s.once('error', reject);
+      }),
+      /ECONNREFUSED/,
+    );
+  });
+});
