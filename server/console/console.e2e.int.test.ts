@@ -26,6 +26,7 @@ import { startProjections } from '../../adapters/outbox/start-projections.js';
 import { createTestTargets, type TestTargets } from '../../adapters/outbox/testing/target-databases.js';
 import { CHROMIUM_SKIP, launchChromium, newPage, screenshot } from './testing/chromium.js';
 import { freePort } from './testing/free-port.js';
+import { startTestServer } from '../testing/test-server.js';
 
 const PATIENT_BUNDLES = 4;
 const skip = CHROMIUM_SKIP || (existsSync(SYNTHEA) ? false : `Synthea corpus absent at ${SYNTHEA}`);
@@ -257,5 +258,32 @@ describe('operations console in headless Chromium (real server composition)', { 
     assert.deepEqual(errors.filter((e) => !/^HTTP 403 GET .*\/console\/api\/hl7\/messages/.test(e)), []);
     assert.ok(errors.length > 0, 'the refused admin call is seen');
     await page.context().close();
+  });
+
+  it('with NILECARE_AUTH=disabled (development) the console opens without sign-in and its admin API answers', async () => {
+    const { openPgliteTestStore } = await import('../store/postgres/pglite-template.js');
+    const store = await openPgliteTestStore();
+    const dev = await startTestServer(store, { env: { NILECARE_AUTH: 'disabled', MLLP_PORT: '-1' } });
+    try {
+      await dev.fhir('/Patient', { method: 'POST', body: { resourceType: 'Patient', name: [{ family: 'Devmode', given: ['Dana'] }] } });
+      const { page, errors } = await newPage(browser);
+      await page.goto(`${new URL(dev.baseUrl).origin}/console/`);
+      await page.waitForSelector('#patient-list[data-ready=true] a.patient-link');
+      assert.match((await page.textContent('#patient-list')) ?? '', /Dana Devmode/);
+      assert.match((await page.textContent('#who')) ?? '', /authorisation disabled/);
+      assert.equal(await page.isVisible('#sign'), false, 'no sign-in or sign-out button');
+      await page.click('nav a[data-section=health]');
+      await page.waitForSelector('#health tbody tr');
+      assert.match((await page.locator('#health tr', { hasText: 'store' }).textContent()) ?? '', /up/);
+      await page.click('nav a[data-section=hl7]');
+      await page.waitForSelector('#hl7-list .error');
+      assert.match((await page.textContent('#hl7-list .error')) ?? '', /HTTP 503: .*MLLP_PORT=-1/);
+      await screenshot(page, '11-development-mode');
+      assert.deepEqual(errors.filter((e) => !/^HTTP 503 GET .*\/console\/api\/hl7\/messages/.test(e)), []);
+      await page.context().close();
+    } finally {
+      await dev.close();
+      await store.close();
+    }
   });
 });
