@@ -179,7 +179,10 @@ export class OutboundWorker {
       const changes = await this.o.store.changesAfter(cursor, batchSize);
       const last = changes[changes.length - 1];
       if (!last) return { records: [], consumed: 0, cursor };
-      return { records: await planChanges(changes, this.endpoints, this.o.store, this.oru), consumed: changes.length, cursor: last.seq, lastChangeAt: last.lastUpdated };
+      const records = await planChanges(changes, this.endpoints, this.o.store, this.oru, (f) =>
+        this.o.logger?.warn({ resource: `${f.change.resourceType}/${f.change.id}`, version: f.change.versionId, endpoint: f.endpoint, err: f.error }, 'HL7 outbound: change skipped, no message could be built'),
+      );
+      return { records, consumed: changes.length, cursor: last.seq, lastChangeAt: last.lastUpdated };
     });
     if (inserted > 0) for (const s of this.senders.values()) s.wake.wake();
     return consumed;

@@ -3,7 +3,8 @@
  * when the endpoint takes the message type). The changed resource is read at the version of the change (so an
  * Encounter created in progress then finished gives A01/A04 then A03, even when both are planned together);
  * referenced resources (the Patient, the report's Observations) are read as they are now. Reads are shared
- * between the endpoints of a batch.
+ * between the endpoints of a batch. A change that cannot be turned into a message (a builder fails on its content)
+ * is reported and skipped, so it cannot stall the feed; a failing store read is thrown (the batch is tried again).
  */
 import type { Resource } from '@medplum/fhirtypes';
 import type { ChangeRecord, ResourceStore } from '../../../server/store/resource-store.js';
@@ -13,8 +14,14 @@ import { planOutbound } from './plan-outbound.js';
 import type { OruBuilder } from './oru-builder.js';
 import type { Endpoints } from './message-header.js';
 
-/** The resource types planOutbound turns into messages; other changes are skipped without a read. */
-export const OUTBOUND_SOURCE_TYPES: ReadonlySet<string> = new Set(['Patient', 'Encounter', 'DiagnosticReport']);
+/** The message types planOutbound can make of each resource type; other changes are skipped without a read. */
+export const OUTBOUND_SOURCES: Readonly<Record<string, readonly string[]>> = {
+  Patient: ['ADT^A04', 'ADT^A08'],
+  Encounter: ['ADT^A01', 'ADT^A03', 'ADT^A04', 'ADT^A08'],
+  DiagnosticReport: ['ORU^R01'],
+};
+
+const takesAny = (e: OutboundEndpoint, types: readonly string[]) => types.some((t) => endpointsFor([e], t).length > 0);
 
 export function messageHeader(e: OutboundEndpoint): Endpoints {
   return {
@@ -24,21 +31,52 @@ export function messageHeader(e: OutboundEndpoint): Endpoints {
   };
 }
 
-export async function planChanges(changes: readonly ChangeRecord[], endpoints: readonly OutboundEndpoint[], store: ResourceStore, oru: OruBuilder): Promise<OutboundRecord[]> {
+export type PlanFailure = { change: ChangeRecord; endpoint: string; error: string };
+
+/** A store read failed: the whole batch is retried, never skipped. */
+class StoreReadError extends Error {
+  constructor(readonly original: unknown) {
+    super(String((original as Error)?.message ?? original));
+  }
+}
+
+const storeRead = (p: Promise<{ resource: Resource | null } | undefined>) =>
+  p.then(
+    (v) => v?.resource ?? undefined,
+    (e) => Promise.reject(new StoreReadError(e)),
+  );
+
+export async function planChanges(
+  changes: readonly ChangeRecord[],
+  endpoints: readonly OutboundEndpoint[],
+  store: ResourceStore,
+  oru: OruBuilder,
+  onFailure: (f: PlanFailure) => void = () => undefined,
+): Promise<OutboundRecord[]> {
   const current = new Map<string, Promise<Resource | undefined>>();
   const readCurrent = (type: string, id: string) => {
     const key = `${type}/${id}`;
     let hit = current.get(key);
-    if (!hit) current.set(key, (hit = store.read(type, id).then((v) => v?.resource ?? undefined)));
+    if (!hit) current.set(key, (hit = storeRead(store.read(type, id))));
     return hit;
   };
   const out: OutboundRecord[] = [];
   for (const change of changes) {
-    if (change.deleted || !OUTBOUND_SOURCE_TYPES.has(change.resourceType) || endpoints.length === 0) continue;
-    const own = store.vread(change.resourceType, change.id, change.versionId).then((v) => v?.resource ?? undefined);
-    const read = (type: string, id: string) => (type === change.resourceType && id === change.id ? own : readCurrent(type, id));
-    for (const endpoint of endpoints) {
-      const planned = await planOutbound(change, read, oru, messageHeader(endpoint));
+    const types = OUTBOUND_SOURCES[change.resourceType];
+    const targets = types ? endpoints.filter((e) => takesAny(e, types)) : [];
+    if (change.deleted || targets.length === 0) continue;
+    let own: Promise<Resource | undefined> | undefined;
+    const readOwn = () => (own ??= storeRead(store.vread(change.resourceType, change.id, change.versionId)));
+    const read = (type: string, id: string) => (type === change.resourceType && id === change.id ? readOwn() : readCurrent(type, id));
+    for (const endpoint of targets) {
+      let planned;
+      try {
+        planned = await planOutbound(change, read, oru, messageHeader(endpoint));
+      } catch (e) {
+        if (e instanceof StoreReadError) throw e.original;
+        onFailure({ change, endpoint: endpoint.name, error: String((e as Error)?.message ?? e) });
+        continue;
+      }
       planned.forEach((m, part) => {
         if (endpointsFor([endpoint], m.type).length === 0) return;
         out.push({
