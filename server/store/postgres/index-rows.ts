@@ -52,13 +52,21 @@ export function compositePartParam(param: string, index: number): string {
   return `${param}|${index}`;
 }
 
+/**
+ * Entries this store never reads: `_id` and `_lastUpdated` are searched and sorted on the columns of
+ * fhir_resource (Condition kinds 'id' and 'lastUpdated'), so their side-table rows would only cost writes.
+ */
+function isRedundant(entry: IndexEntry): boolean {
+  return (entry.kind === 'token' && entry.param === '_id') || (entry.kind === 'date' && entry.param === '_lastUpdated');
+}
+
 export function batchRows(writes: VersionWrite[]): BatchRows {
   const rows: BatchRows = { tables: new Map(), compartments: { types: [], ids: [], refs: [] } };
   for (const write of writes) {
     if (write.resource === null) continue; // a delete version has no index rows
     write.index.entries.forEach((entry, position) => {
       if (entry.kind === 'composite') addComposite(rows, write, entry, position);
-      else addRow(rows, write, entry.param, null, entry);
+      else if (!isRedundant(entry)) addRow(rows, write, entry.param, null, entry);
     });
     for (const ref of new Set(write.index.compartments)) {
       rows.compartments.types.push(write.resourceType);
