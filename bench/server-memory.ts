@@ -1,0 +1,44 @@
+/**
+ * The server's memory over a run: resident (VmRSS) and peak (VmHWM) of the server process, from /proc, right after
+ * start-up (warm-up included), after the Synthea ingest, after scaling to `--resources`, and after creates — so
+ * that start-up peaks and steady growth can be told apart. Same server and options as bench/run.ts.
+ * Usage: npx tsx bench/server-memory.ts [--store postgres] [--resources 20000]   (prints one JSON object)
+ */
+import { readFileSync } from 'node:fs';
+import { parseOptions } from './options.js';
+import { freshDatabase, startServer } from './server-process.js';
+import { ingestSynthea, scaleUp } from './load-data.js';
+import { measureCreates } from './http-figures.js';
+
+function memoryMb(pid: number): { rssMb: number; peakRssMb: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0);
+  return { rssMb: Math.round(kb('VmRSS') / 1024), peakRssMb: Math.round(kb('VmHWM') / 1024) };
+}
+
+/** The server's own view (prom-client default metrics): V8 heap used / total and external memory. */
+async function heapMb(baseUrl: string): Promise<Record<string, number>> {
+  const text = await (await fetch(new URL('/metrics', baseUrl))).text();
+  const metric = (name: string) => Math.round(Number(new RegExp(`^nilecare_${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? NaN) / 1048576);
+  return { heapUsedMb: metric('nodejs_heap_size_used_bytes'), heapTotalMb: metric('nodejs_heap_size_total_bytes'), externalMb: metric('nodejs_external_memory_bytes') };
+}
+
+const options = parseOptions(process.argv.slice(2));
+const db = await freshDatabase(options);
+const server = await startServer(db, options);
+const log = (m: string) => console.error(`[memory] ${m}`);
+const points: Record<string, unknown> = {};
+try {
+  await new Promise((r) => setTimeout(r, 2000));
+  points.afterStart = { ...memoryMb(server.pid), ...(await heapMb(server.baseUrl)) };
+  const ingest = await ingestSynthea(server.baseUrl, options.loadConcurrency);
+  points.afterIngest = { ...memoryMb(server.pid), ...(await heapMb(server.baseUrl)), resources: ingest.resources };
+  const scale = await scaleUp(server.baseUrl, options.resources - ingest.resources, options.loadConcurrency, log, options.maxScaleMinutes);
+  points.afterScale = { ...memoryMb(server.pid), ...(await heapMb(server.baseUrl)), resources: ingest.resources + scale.resources };
+  await measureCreates(server.baseUrl, options.creates, options.concurrency);
+  points.afterCreates = { ...memoryMb(server.pid), ...(await heapMb(server.baseUrl)) };
+} finally {
+  await server.stop();
+  await db.drop();
+}
+console.log(JSON.stringify({ benchmark: 'server-memory', store: options.store, targetResources: options.resources, points }, null, 2));
