@@ -3,6 +3,7 @@
  * every index), so that start-up creates a fixed, small set of tables whatever the number of types.
  *
  * - fhir_resource: the current version of each resource (a delete is kept as a version, content null).
+ *   fhir_resource_current lets a search pick its page of keys by index-only scans (no visit of the wide rows).
  * - fhir_history: every version, unique on (resource_type, id, version_id).
  * - fhir_change: the transactional outbox, one row per committed version, written by the version's
  *   transaction without a seq; seqs are assigned afterwards, to committed rows only (see changes.ts).
@@ -32,6 +33,7 @@ CREATE TABLE IF NOT EXISTS fhir_resource (
   PRIMARY KEY (resource_type, id)
 );
 CREATE INDEX IF NOT EXISTS fhir_resource_updated ON fhir_resource (resource_type, last_updated_ms, id) WHERE NOT deleted;
+CREATE UNIQUE INDEX IF NOT EXISTS fhir_resource_current ON fhir_resource (resource_type, id) WHERE NOT deleted;
 
 CREATE TABLE IF NOT EXISTS fhir_history (
   resource_type text NOT NULL,

@@ -104,7 +104,7 @@ describe('PostgreSQL search: every predicate is answerable by an index (EXPLAIN,
     ['missing', 'fhir_idx_token_res', 'Observation', [{ kind: 'missing', param: 'code', paramKind: 'token', missing: false }, { kind: 'id', values: ['o1'] }]],
     ['chain', 'fhir_idx_string_exact', 'Observation', [{ kind: 'chain', param: 'subject', targetTypes: ['Patient'], where: [{ kind: 'string', param: 'name', match: 'exact', values: ['Name42'] }] }]],
     ['has', 'fhir_idx_token_code', 'Patient', [{ kind: 'has', sourceType: 'Observation', sourceParam: 'subject', where: [{ kind: 'token', param: 'code', negate: false, values: [{ match: 'code', code: 'c7' }] }] }]],
-    ['id', 'fhir_resource_pkey', 'Patient', [{ kind: 'id', values: ['p1', 'p2'] }]],
+    ['id', 'fhir_resource_pkey|fhir_resource_current', 'Patient', [{ kind: 'id', values: ['p1', 'p2'] }]],
     ['lastUpdated', 'fhir_resource_updated', 'Patient', [{ kind: 'lastUpdated', match: [[cmp('value', 'ge', Date.UTC(2000, 0, 1) + (N - 10) * 60_000)]] }]],
     ['composite', 'fhir_idx_token_code|fhir_idx_quantity_value', 'Observation', [{ kind: 'composite', param: 'code-value-quantity', values: [[{ kind: 'token', param: 'code', negate: false, values: [{ match: 'code', code: 'c7' }] }, { kind: 'quantity', param: 'value-quantity', values: [{ match: [[cmp('value', 'gt', 200)]] }] }]] }]],
     ['compartment', 'fhir_compartment_ref', 'Observation', [{ kind: 'compartment', ref: 'Patient/p7' }]],
@@ -116,6 +116,14 @@ describe('PostgreSQL search: every predicate is answerable by an index (EXPLAIN,
   for (const [label, index, type, conditions] of cases) {
     it(`${label}: ${index}`, () => assertIndexed(label, query(type, conditions, { count: 20 }), index.split('|')));
   }
+
+  it('a page is chosen on keys (fhir_resource_current, index-only) and only its rows are read in full', async () => {
+    const q = query('Observation', [{ kind: 'reference', param: 'subject', values: [{ match: 'literal', targetType: 'Patient', targetId: 'p5' }] }, { kind: 'token', param: 'code', negate: false, values: [{ match: 'code', code: 'c5' }] }], { count: 20 });
+    const all = await plan(pageStatement(q, q.count));
+    const current = all.filter((n) => n['Index Name'] === 'fhir_resource_current');
+    assert.deepEqual(current.map((n) => n['Node Type']), ['Index Only Scan'], JSON.stringify(all[0], null, 1));
+    assert.deepEqual((await store.search(q)).entries.map((e) => e.id), ['o5']);
+  });
 
   it('_total=estimate: the planner estimate for a large result, near the real count', async () => {
     const all = await store.search(query('Patient', [], { total: 'estimate', count: 1 }));

@@ -13,6 +13,7 @@ import { SqlParams, type RowRef } from './sql-params.js';
 
 const ROW: RowRef = { type: 'r.resource_type', id: 'r.id', lastUpdatedMs: 'r.last_updated_ms' };
 const OUTER = { type: 'q.resource_type', id: 'q.id' };
+const PAGE_COLUMNS = ['r.resource_type', 'r.id', 'r.version_id', 'r.last_updated', 'r.deleted', 'r.content'];
 
 /** Above this planner estimate, `_total=estimate` returns the estimate instead of counting. */
 const ESTIMATE_THRESHOLD = 10_000;
@@ -92,12 +93,17 @@ export function pageStatement(query: SearchQuery, count: number, cursor?: Search
   const columns = sortColumns(query.sort, ROW, params);
   const where = baseWhere(query, params);
   const forward = cursor?.d !== 'p';
-  const select = ['r.resource_type', 'r.id', 'r.version_id', 'r.last_updated', 'r.deleted', 'r.content', ...columns.map((c, i) => `${c.expression} AS s${i}`)];
+  const keys = ['r.resource_type', 'r.id', ...columns.map((c, i) => `${c.expression} AS s${i}`)];
   const outerWhere = cursor
     ? `WHERE ${keysetPredicate(columns, { values: cursor.v, type: cursor.t, id: cursor.i }, OUTER, forward, cursor.x, params)}`
     : '';
-  const text = `SELECT * FROM (SELECT ${select.join(', ')} FROM fhir_resource r WHERE ${where}) q ${outerWhere}
-    ORDER BY ${orderBy(columns, OUTER, !forward)} LIMIT ${params.bind(count + 1, 'int')}`;
+  const order = orderBy(columns, OUTER, !forward);
+  // The page is chosen on keys only (the narrow fhir_resource_current index can answer `NOT deleted`);
+  // the wide rows with their JSON are fetched for the page rows alone.
+  const page = `SELECT * FROM (SELECT ${keys.join(', ')} FROM fhir_resource r WHERE ${where}) q ${outerWhere} ORDER BY ${order} LIMIT ${params.bind(count + 1, 'int')}`;
+  const sorted = columns.map((_, i) => `q.s${i}`);
+  const text = `SELECT ${[...PAGE_COLUMNS, ...sorted].join(', ')} FROM (${page}) q
+    JOIN fhir_resource r ON r.resource_type = q.resource_type AND r.id = q.id ORDER BY ${order}`;
   return { text, values: params.values };
 }
 
