@@ -30,6 +30,7 @@ export function clearRegisteredExtensions(): void {
 }
 
 export function checkExtensions(resource: Record<string, unknown>, path = String(resource.resourceType)): OperationOutcomeIssue[] {
+  if (!hasExtension(resource)) return []; // most resources: no paths to build
   const issues: OperationOutcomeIssue[] = [];
   const type = String(resource.resourceType);
   walk(resource, path, { fullPath: type, elementPath: type, typePath: type }, issues);
@@ -64,6 +65,18 @@ function walk(obj: Record<string, unknown>, at: string, place: Place, issues: Op
       }
     });
   }
+}
+
+/** True when an `extension` or `modifierExtension` property occurs anywhere in the value. */
+function hasExtension(value: unknown): boolean {
+  if (Array.isArray(value)) return value.some(hasExtension);
+  if (value === null || typeof value !== 'object') return false;
+  for (const key in value) {
+    if (key === 'extension' || key === 'modifierExtension') return true;
+    const child = (value as Record<string, unknown>)[key];
+    if (child !== null && typeof child === 'object' && hasExtension(child)) return true;
+  }
+  return false;
 }
 
 function checkOne(ext: unknown, at: string, place: Place, issues: OperationOutcomeIssue[]): void {

@@ -77,6 +77,21 @@ const FAULTS: Record<string, (r: Json) => void> = {
     for (const key of ['subject', 'patient']) if (r[key]) r[key] = { reference: 'Medication/123' };
   },
   extension: (r) => (r.extension = [{ url: 'http://example.org/x', valueString: 'v' }, { url: 'http://example.org/y', valueInteger: 1.5 }]),
+  extensionWithValueAndChildren: (r) => (r.extension = [{ url: 'http://x', valueString: 'v', extension: [{ url: 'y', valueString: 'z' }] }]),
+  extensionWithNeither: (r) => (r.extension = [{ url: 'http://example.org/x' }]),
+  modifierExtension: (r) => (r.modifierExtension = [{ url: 'http://example.org/m', valueBoolean: true }]),
+  containedWithVersion: (r) => (r.contained = [{ resourceType: 'Patient', id: 'c2', meta: { versionId: '1' } }]),
+  containedWithSecurity: (r) => (r.contained = [{ resourceType: 'Patient', id: 'c2', meta: { security: [{ code: 'R' }] } }]),
+  nestedContained: (r) => (r.contained = [{ resourceType: 'Patient', id: 'c3', contained: [{ resourceType: 'Patient', id: 'c4' }] }]),
+  valueAndDataAbsentReason: (r) => {
+    r.dataAbsentReason = { text: 'unknown' };
+    if (r.resourceType === 'Observation' && !Object.keys(r).some((k) => k.startsWith('value'))) r.valueString = 'x';
+  },
+  valueAndComponentWithSameCode: (r) => {
+    if (r.resourceType !== 'Observation') return;
+    r.valueString = 'x';
+    r.component = [{ code: r.code, valueString: 'y' }];
+  },
 };
 
 describe('fast structure path equals @medplum/core', () => {
