@@ -8,6 +8,7 @@
  * on the server), and fhir_resource and fhir_history are both filled from it.
  */
 import { VersionConflictError, type VersionWrite } from '../resource-store.js';
+import { pgArray } from './pg-array.js';
 import { batchRows, SIDE_COLUMNS, type SideTable } from './index-rows.js';
 import { INDEX_TABLES, VERSION_CONFLICT_STATE } from './schema.js';
 import type { SqlClient, SqlExecutor } from './sql-client.js';
@@ -68,17 +69,17 @@ async function conflictOf(db: SqlExecutor, writes: VersionWrite[]): Promise<Vers
 /** The statement's text depends only on which tables it touches: a small set of prepared names. */
 function versionsStatement(writes: VersionWrite[]): { text: string; values: unknown[] } {
   const values: unknown[] = [
-    writes.map((w) => w.resourceType),
-    writes.map((w) => w.id),
-    writes.map((w) => w.versionId),
-    writes.map((w) => w.lastUpdated),
-    writes.map((w) => Date.parse(w.lastUpdated)),
-    writes.map((w) => w.resource === null),
+    pgArray(writes.map((w) => w.resourceType)),
+    pgArray(writes.map((w) => w.id)),
+    pgArray(writes.map((w) => w.versionId)),
+    pgArray(writes.map((w) => w.lastUpdated)),
+    pgArray(writes.map((w) => Date.parse(w.lastUpdated))),
+    pgArray(writes.map((w) => w.resource === null)),
     JSON.stringify(writes.map((w) => w.resource)),
     writes.length,
   ];
-  const bind = (value: unknown, type: string): string => {
-    values.push(value);
+  const bind = (value: readonly unknown[], type: string): string => {
+    values.push(pgArray(value));
     return `$${values.length}::${type}[]`;
   };
   const creates = writes.some((w) => w.versionId === 1);
