@@ -21,7 +21,6 @@ import { expectedFromBundles, projectionBundles, syntheaPresent, type Expected }
 
 const present = syntheaPresent();
 const CHILD = fileURLToPath(new URL('./testing/dispatcher-child.ts', import.meta.url));
-const TSX = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
 
 describe('projections of a Synthea load (PostgreSQL FHIR store → MariaDB + PostgreSQL targets)', { skip: present ? false : 'Synthea corpus not found under /work/shared/corpus/synthea' }, () => {
   let store: ResourceStore;
@@ -81,7 +80,9 @@ describe('projections of a Synthea load (PostgreSQL FHIR store → MariaDB + Pos
   });
 
   it('a dispatcher killed (SIGKILL) in the middle of the load and a new one started end with exactly the rows of the uninterrupted run', async () => {
-    const child = spawn(TSX, [CHILD, storeUrl, JSON.stringify(b.targets)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // The dispatcher itself is the child (node --import tsx), so SIGKILL reaches it; the tsx CLI would have
+    // left it running as an orphan, still projecting and holding this process's pipes open.
+    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, storeUrl, JSON.stringify(b.targets)], { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));
