@@ -51,6 +51,8 @@ type Element = {
   referenceAllowed: boolean;
 };
 type Compiled = {
+  /** The schema's backbone types by name (the first of a name, as Medplum's `innerTypes.find`). */
+  inner: Map<string, InternalTypeSchema>;
   /** JSON property name → element and the type its value has. */
   byKey: Map<string, { element: Element; type: string }>;
   required: Element[];
@@ -155,11 +157,13 @@ class Walk {
       if (key === 'resourceType') continue;
       const hit = compiled.byKey.get(key);
       if (!hit) bail(`property ${key}`);
-      for (const p of present) if (p.element === hit.element) bail(`two values for ${hit.element.key}`);
       present.push({ key, element: hit.element, type: hit.type });
     }
+    if (present.length > 1) {
+      present.sort((a, b) => a.element.index - b.element.index);
+      for (let i = 1; i < present.length; i++) if (present[i].element === present[i - 1].element) bail(`two values for ${present[i].element.key}`);
+    }
     for (const r of compiled.required) if (!present.some((p) => p.element === r)) bail(`missing ${r.key}`);
-    if (present.length > 1) present.sort((a, b) => a.element.index - b.element.index);
     if (isResource) resource = obj;
     for (const { key, element, type } of present) {
       const value = obj[key];
@@ -190,7 +194,7 @@ class Walk {
         } else if (type === 'Resource') {
           bail('resource without resourceType');
         }
-        const childSchema = schema.innerTypes?.find((t) => t.name === childType) ?? getDataType(childType);
+        const childSchema = compiled.inner.get(childType) ?? getDataType(childType);
         // Medplum resolves child properties through the global registry: it must be the same schema.
         if (tryGetDataType(childType) !== childSchema) bail(`schema of ${childType} differs from the registry's`);
         this.object(v, childSchema, childPath, resource);
@@ -277,7 +281,10 @@ function compile(schema: InternalTypeSchema): Compiled {
       byKey.set(key, { element, type: resolvedType(types[0]?.code ?? '', def) });
     }
   });
+  const inner = new Map<string, InternalTypeSchema>();
+  for (const t of schema.innerTypes ?? []) if (!inner.has(t.name)) inner.set(t.name, t);
   const compiled: Compiled = {
+    inner,
     byKey,
     required,
     constraints: (schema.constraints ?? []).filter((c) => c.severity === 'error' && !SKIPPED_CONSTRAINTS.has(c.key)),
@@ -305,12 +312,15 @@ function capitalize(word: string): string {
   return word ? word.charAt(0).toUpperCase() + word.substring(1) : '';
 }
 
+/** Medplum's isEmpty (no `Object.keys` array for the common case of a non-empty object). */
 function isEmpty(v: unknown): boolean {
   if (v === null || v === undefined) return true;
   if (typeof v === 'string') return v === '';
   if (typeof v !== 'object') return false;
-  const populated = ('length' in v && (v as { length: number }).length > 0) || Object.keys(v).length > 0;
-  return !populated;
+  if (Array.isArray(v)) return v.length === 0;
+  if ('length' in v && (v as { length: number }).length > 0) return false;
+  for (const key in v) if (Object.hasOwn(v, key)) return false;
+  return true;
 }
 
 function isResourceObject(v: unknown): boolean {
