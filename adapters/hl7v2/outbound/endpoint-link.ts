@@ -24,7 +24,8 @@ export class EndpointLink {
     if (this.closed) return { error: 'worker stopping' };
     const reused = this.used && !!this.client;
     const first = await this.attempt(message);
-    if (first.error && reused && !/no reply within/.test(first.error) && !this.closed) return this.attempt(message);
+    const connectionLost = first.error !== undefined && first.ack === undefined && !/no reply within/.test(first.error);
+    if (connectionLost && reused && !this.closed) return this.attempt(message);
     return first;
   }
 
