@@ -117,71 +117,81 @@ export class MysqlOutboundLog {
   }
 
   async markSent(head: OutboundHead, peer: string): Promise<void> {
-    await this.pool.query("UPDATE hl7_messages SET status = 'sent' WHERE id = ?", [head.id]);
-    await this.log(this.pool, head.id, 'info', 'send', `sent to ${peer} (attempt ${head.attempts + 1})`);
+    await this.tx(async (c) => {
+      await c.query("UPDATE hl7_messages SET status = 'sent' WHERE id = ?", [head.id]);
+      await this.log(c, head.id, 'info', 'send', `sent to ${peer} (attempt ${head.attempts + 1})`);
+    });
   }
 
   /** The peer accepted the message (AA/CA). */
   async delivered(head: OutboundHead, result: SendResult): Promise<void> {
-    await this.pool.query(
-      "UPDATE hl7_messages SET status = 'acknowledged', ack_code = ?, ack_message = ?, error_message = NULL, processed_at = CURRENT_TIMESTAMP(3) WHERE id = ?",
-      [result.ackCode, result.ack ?? null, head.id],
-    );
-    if (head.queueId) {
-      await this.pool.query("UPDATE message_queue SET status = 'completed', attempts = attempts + 1, last_error = NULL, completed_at = CURRENT_TIMESTAMP(3) WHERE id = ?", [head.queueId]);
-    }
-    await this.log(this.pool, head.id, 'info', 'ack', `${result.ackCode} after ${head.attempts + 1} attempt(s)`, { ack: result.ack });
+    await this.tx(async (c) => {
+      await c.query(
+        "UPDATE hl7_messages SET status = 'acknowledged', ack_code = ?, ack_message = ?, error_message = NULL, processed_at = CURRENT_TIMESTAMP(3) WHERE id = ?",
+        [result.ackCode, result.ack ?? null, head.id],
+      );
+      if (head.queueId) {
+        await c.query("UPDATE message_queue SET status = 'completed', attempts = attempts + 1, last_error = NULL, completed_at = CURRENT_TIMESTAMP(3) WHERE id = ?", [head.queueId]);
+      }
+      await this.log(c, head.id, 'info', 'ack', `${result.ackCode} after ${head.attempts + 1} attempt(s)`, { ack: result.ack });
+    });
   }
 
   /** A failed attempt (AE/AR/CE/CR, timeout, connection error): back off in message_queue, or dead-letter. */
   async failed(head: OutboundHead, endpointId: string, result: SendResult, policy: RetryPolicy): Promise<{ attempts: number; dead: boolean }> {
-    const attempts = head.attempts + 1;
-    const dead = attempts >= policy.maxAttempts;
-    const reason = result.error ?? `${result.ackCode || 'no MSA-1'}: ${result.ack ? ackText(result.ack) : ''}`.trim();
-    const delayUs = dead ? 0 : Math.round(policy.backoffMs(attempts) * 1000);
-    const code = result.ackCode && ACK_CODES.has(result.ackCode) ? result.ackCode : null;
-    await this.pool.query(
-      'UPDATE hl7_messages SET status = ?, ack_code = COALESCE(?, ack_code), ack_message = COALESCE(?, ack_message), error_message = ?, processed_at = IF(?, CURRENT_TIMESTAMP(3), NULL) WHERE id = ?',
-      [dead ? 'error' : 'queued', code, result.ack ?? null, reason.slice(0, 60_000), dead, head.id],
-    );
-    const status = dead ? 'dead_letter' : 'pending';
-    if (head.queueId) {
-      await this.pool.query('UPDATE message_queue SET status = ?, attempts = ?, last_error = ?, next_attempt_at = CURRENT_TIMESTAMP(3) + INTERVAL ? MICROSECOND WHERE id = ?', [
-        status, attempts, reason, delayUs, head.queueId,
-      ]);
-    } else {
-      await this.pool.query(
-        `INSERT INTO message_queue (id, message_id, interface_config_id, direction, status, attempts, max_attempts, next_attempt_at, last_error)
-         VALUES (?, ?, ?, 'outbound', ?, ?, ?, CURRENT_TIMESTAMP(3) + INTERVAL ? MICROSECOND, ?)`,
-        [randomUUID(), head.id, endpointId, status, attempts, Math.max(1, policy.maxAttempts), delayUs, reason],
+    return await this.tx(async (c) => {
+      const attempts = head.attempts + 1;
+      const dead = attempts >= policy.maxAttempts;
+      const reason = result.error ?? `${result.ackCode || 'no MSA-1'}: ${result.ack ? ackText(result.ack) : ''}`.trim();
+      const delayUs = dead ? 0 : Math.round(policy.backoffMs(attempts) * 1000);
+      const code = result.ackCode && ACK_CODES.has(result.ackCode) ? result.ackCode : null;
+      await c.query(
+        'UPDATE hl7_messages SET status = ?, ack_code = COALESCE(?, ack_code), ack_message = COALESCE(?, ack_message), error_message = ?, processed_at = IF(?, CURRENT_TIMESTAMP(3), NULL) WHERE id = ?',
+        [dead ? 'error' : 'queued', code, result.ack ?? null, reason.slice(0, 60_000), dead, head.id],
       );
-    }
-    const next = dead ? 'dead letter: attempts exhausted' : `next attempt in ${Math.round(delayUs / 1000)} ms`;
-    await this.log(this.pool, head.id, dead ? 'error' : 'warning', 'retry', `attempt ${attempts} failed (${reason}); ${next}`);
-    return { attempts, dead };
+      const status = dead ? 'dead_letter' : 'pending';
+      if (head.queueId) {
+        await c.query('UPDATE message_queue SET status = ?, attempts = ?, last_error = ?, next_attempt_at = CURRENT_TIMESTAMP(3) + INTERVAL ? MICROSECOND WHERE id = ?', [
+          status, attempts, reason, delayUs, head.queueId,
+        ]);
+      } else {
+        await c.query(
+          `INSERT INTO message_queue (id, message_id, interface_config_id, direction, status, attempts, max_attempts, next_attempt_at, last_error)
+           VALUES (?, ?, ?, 'outbound', ?, ?, ?, CURRENT_TIMESTAMP(3) + INTERVAL ? MICROSECOND, ?)`,
+          [randomUUID(), head.id, endpointId, status, attempts, Math.max(1, policy.maxAttempts), delayUs, reason],
+        );
+      }
+      const next = dead ? 'dead letter: attempts exhausted' : `next attempt in ${Math.round(delayUs / 1000)} ms`;
+      await this.log(c, head.id, dead ? 'error' : 'warning', 'retry', `attempt ${attempts} failed (${reason}); ${next}`);
+      return { attempts, dead };
+    });
   }
 
   /** Puts a dead letter back in line (attempts start again); false when the message is not a dead letter. */
   async retryDeadLetter(messageId: string): Promise<boolean> {
-    const [res] = await this.pool.query<mysql.ResultSetHeader>(
-      "UPDATE message_queue SET status = 'pending', attempts = 0, next_attempt_at = CURRENT_TIMESTAMP(3) WHERE message_id = ? AND direction = 'outbound' AND status = 'dead_letter'",
-      [messageId],
-    );
-    if (res.affectedRows === 0) return false;
-    await this.pool.query("UPDATE hl7_messages SET status = 'queued', processed_at = NULL WHERE id = ?", [messageId]);
-    await this.log(this.pool, messageId, 'info', 'retry', 'dead letter put back in line');
-    return true;
+    return await this.tx(async (c) => {
+      const [res] = await c.query<mysql.ResultSetHeader>(
+        "UPDATE message_queue SET status = 'pending', attempts = 0, next_attempt_at = CURRENT_TIMESTAMP(3) WHERE message_id = ? AND direction = 'outbound' AND status = 'dead_letter'",
+        [messageId],
+      );
+      if (res.affectedRows === 0) return false;
+      await c.query("UPDATE hl7_messages SET status = 'queued', processed_at = NULL WHERE id = ?", [messageId]);
+      await this.log(c, messageId, 'info', 'retry', 'dead letter put back in line');
+      return true;
+    });
   }
 
   /** Gives up on a dead letter for good: it stays in error and no longer holds back its patient's later messages. */
   async discardDeadLetter(messageId: string): Promise<boolean> {
-    const [res] = await this.pool.query<mysql.ResultSetHeader>(
-      "UPDATE message_queue SET status = 'failed', completed_at = CURRENT_TIMESTAMP(3) WHERE message_id = ? AND direction = 'outbound' AND status = 'dead_letter'",
-      [messageId],
-    );
-    if (res.affectedRows === 0) return false;
-    await this.log(this.pool, messageId, 'warning', 'retry', 'dead letter discarded; later messages of the patient go on');
-    return true;
+    return await this.tx(async (c) => {
+      const [res] = await c.query<mysql.ResultSetHeader>(
+        "UPDATE message_queue SET status = 'failed', completed_at = CURRENT_TIMESTAMP(3) WHERE message_id = ? AND direction = 'outbound' AND status = 'dead_letter'",
+        [messageId],
+      );
+      if (res.affectedRows === 0) return false;
+      await this.log(c, messageId, 'warning', 'retry', 'dead letter discarded; later messages of the patient go on');
+      return true;
+    });
   }
 
   /** Pending, retrying and dead-lettered outbound messages per endpoint. */
@@ -196,6 +206,22 @@ export class MysqlOutboundLog {
        ) c GROUP BY endpoint_id`,
     );
     return rows.map((r) => ({ endpointId: r.endpoint_id, pending: Number(r.pending), retrying: Number(r.retrying), dead: Number(r.dead) }));
+  }
+
+  /** Statements that belong together commit together (and cost one log flush). */
+  private async tx<T>(fn: (c: mysql.PoolConnection) => Promise<T>): Promise<T> {
+    const c = await this.pool.getConnection();
+    try {
+      await c.beginTransaction();
+      const result = await fn(c);
+      await c.commit();
+      return result;
+    } catch (e) {
+      await c.rollback().catch(() => undefined);
+      throw e;
+    } finally {
+      c.release();
+    }
   }
 
   private async log(c: Queryable, id: string, level: LogLevel, stage: LogStage, message: string, details?: unknown): Promise<void> {
