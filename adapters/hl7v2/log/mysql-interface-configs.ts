@@ -14,6 +14,9 @@ export interface OutboundEndpoint {
   readonly messageTypes?: readonly string[];
   readonly receivingApplication?: string;
   readonly receivingFacility?: string;
+  /** MSH-3/MSH-4 of the messages sent there (NILECARE and empty when not set). */
+  readonly sendingApplication?: string;
+  readonly sendingFacility?: string;
   readonly version: string;
   readonly timeoutMs: number;
   readonly maxRetries: number;
@@ -29,7 +32,7 @@ export async function loadOutboundEndpoints(url: string): Promise<OutboundEndpoi
   const c = await mysql.createConnection({ uri: url });
   try {
     const [rows] = await c.query<mysql.RowDataPacket[]>(
-      `SELECT id, name, protocol, host, port, message_types, receiving_application, receiving_facility, hl7_version, timeout_ms, max_retries, retry_backoff_ms
+      `SELECT id, name, protocol, host, port, message_types, receiving_application, receiving_facility, sending_application, sending_facility, hl7_version, timeout_ms, max_retries, retry_backoff_ms
        FROM interface_configs WHERE is_active AND deleted_at IS NULL AND direction IN ('outbound', 'bidirectional') AND protocol IN ('mllp', 'mllp_tls')
        AND host IS NOT NULL AND port IS NOT NULL ORDER BY name`,
     );
@@ -40,6 +43,8 @@ export async function loadOutboundEndpoints(url: string): Promise<OutboundEndpoi
         ...(types ? { messageTypes: types } : {}),
         ...(r.receiving_application ? { receivingApplication: r.receiving_application } : {}),
         ...(r.receiving_facility ? { receivingFacility: r.receiving_facility } : {}),
+        ...(r.sending_application ? { sendingApplication: r.sending_application } : {}),
+        ...(r.sending_facility ? { sendingFacility: r.sending_facility } : {}),
         version: r.hl7_version, timeoutMs: r.timeout_ms, maxRetries: r.max_retries, retryBackoffMs: r.retry_backoff_ms,
       };
     });

@@ -65,8 +65,8 @@ describe('HL7 v2 outbound worker (outbox → MLLP, nilecare_interop on MariaDB)'
     fhir = fhirWriter(store);
     await peer.start(0);
     await sql.query(
-      `INSERT INTO interface_configs (id, name, direction, protocol, host, port, receiving_application, receiving_facility, timeout_ms, max_retries, retry_backoff_ms)
-       VALUES ('ep-emr', 'emr', 'outbound', 'mllp', '127.0.0.1', ?, 'EMR', 'KTH', 2000, 30, 40)`,
+      `INSERT INTO interface_configs (id, name, direction, protocol, host, port, sending_application, sending_facility, receiving_application, receiving_facility, timeout_ms, max_retries, retry_backoff_ms)
+       VALUES ('ep-emr', 'emr', 'outbound', 'mllp', '127.0.0.1', ?, 'NILECARE-FHIR', 'KTH-MAIN', 'EMR', 'KTH', 2000, 30, 40)`,
       [peer.listeningPort],
     );
     worker = start();
@@ -92,6 +92,7 @@ describe('HL7 v2 outbound worker (outbox → MLLP, nilecare_interop on MariaDB)'
     assert.equal(oru.get('OBX-6'), 'g/dL');
     assert.equal(oru.get('MSH-5'), 'EMR');
     assert.equal(oru.get('MSH-6'), 'KTH');
+    assert.deepEqual([oru.get('MSH-3'), oru.get('MSH-4')], ['NILECARE-FHIR', 'KTH-MAIN'], 'sending application/facility of the endpoint');
     // Only the Patient, Encounter and DiagnosticReport changes produce messages (the Observations do not).
     await waitFor('all acknowledged', async () => (await rows("SELECT COUNT(*) n FROM hl7_messages WHERE status = 'acknowledged'"))[0]!.n >= 4);
     const logged = await rows("SELECT * FROM hl7_messages WHERE direction = 'outbound' AND ordering_key = 'Patient/p1' ORDER BY source_seq");

@@ -25,6 +25,8 @@ const takesAny = (e: OutboundEndpoint, types: readonly string[]) => types.some((
 
 export function messageHeader(e: OutboundEndpoint): Endpoints {
   return {
+    ...(e.sendingApplication ? { sendingApplication: e.sendingApplication } : {}),
+    ...(e.sendingFacility ? { sendingFacility: e.sendingFacility } : {}),
     ...(e.receivingApplication ? { receivingApplication: e.receivingApplication } : {}),
     ...(e.receivingFacility ? { receivingFacility: e.receivingFacility } : {}),
     version: e.version,
