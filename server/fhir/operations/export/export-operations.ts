@@ -19,9 +19,18 @@ import { runExport } from './run-export.js';
 
 const NDJSON_FORMATS = new Set(['application/fhir+ndjson', 'application/ndjson', 'ndjson']);
 
-export function exportOperations(jobsDir: string): { handlers: OperationHandler[]; jobs: ExportJobStore; running: Map<string, AbortController> } {
+export type ExportOperations = {
+  handlers: OperationHandler[];
+  jobs: ExportJobStore;
+  running: Map<string, AbortController>;
+  /** Cancels the jobs in flight and waits until they have stopped writing (server shutdown). */
+  stop(): Promise<void>;
+};
+
+export function exportOperations(jobsDir: string): ExportOperations {
   const jobs = new ExportJobStore(jobsDir);
   const running = new Map<string, AbortController>();
+  const inFlight = new Set<Promise<void>>();
 
   const kickOff: OperationHandler = {
     name: 'export',
@@ -29,7 +38,7 @@ export function exportOperations(jobsDir: string): { handlers: OperationHandler[
     levels: ['system', 'type', 'instance'],
     types: ['Patient', 'Group'],
     methods: ['GET', 'POST'],
-    handle: (ctx, request, target) => startExport(ctx, request, target, jobs, running),
+    handle: (ctx, request, target) => startExport(ctx, request, target, jobs, running, inFlight),
   };
   const status: OperationHandler = {
     name: 'export-poll-status',
@@ -45,7 +54,15 @@ export function exportOperations(jobsDir: string): { handlers: OperationHandler[
     methods: ['GET'],
     handle: (ctx, request) => downloadFile(ctx, request, jobs),
   };
-  return { handlers: [kickOff, status, file], jobs, running };
+  return {
+    handlers: [kickOff, status, file],
+    jobs,
+    running,
+    async stop() {
+      for (const abort of running.values()) abort.abort();
+      await Promise.allSettled([...inFlight]);
+    },
+  };
 }
 
 async function startExport(
@@ -54,6 +71,7 @@ async function startExport(
   target: OperationTarget,
   jobs: ExportJobStore,
   running: Map<string, AbortController>,
+  inFlight: Set<Promise<void>>,
 ): Promise<FhirResponse> {
   if (!ctx.prefer.respondAsync) throw badRequest('$export is asynchronous: send the header "Prefer: respond-async"');
   const args = readArguments(request);
@@ -86,7 +104,13 @@ async function startExport(
   });
   const abort = new AbortController();
   running.set(job.id, abort);
-  void runExport(ctx, jobs, job, abort.signal).finally(() => running.delete(job.id));
+  const done: Promise<void> = runExport(ctx, jobs, job, abort.signal)
+    .catch(() => undefined) // runExport records its own failures in the job
+    .finally(() => {
+      running.delete(job.id);
+      inFlight.delete(done);
+    });
+  inFlight.add(done);
   return {
     status: 202,
     headers: { 'Content-Location': `${ctx.baseUrl}/$export-poll-status?_jobId=${job.id}` },

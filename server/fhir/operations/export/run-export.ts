@@ -30,7 +30,7 @@ export async function runExport(ctx: FhirContext, jobs: ExportJobStore, job: Exp
       for (const type of job.types) {
         if (signal.aborted) break;
         await exportType(ctx, job, type, undefined, write, signal);
-        await jobs.save({ ...job, progress: `exported ${type}` });
+        if (!signal.aborted) await jobs.save({ ...job, progress: `exported ${type}` });
       }
     } else {
       const patientIds = job.level === 'group' ? await groupMembers(ctx, job.groupId as string) : undefined;
@@ -48,7 +48,9 @@ export async function runExport(ctx: FhirContext, jobs: ExportJobStore, job: Exp
     await jobs.save({ ...job, status: 'completed', output, progress: 'completed' });
   } catch (error) {
     for (const w of writers.values()) w.stream.destroy();
-    await jobs.save({ ...job, status: 'failed', error: [{ type: 'OperationOutcome', message: (error as Error).message }], progress: 'failed' });
+    if (signal.aborted) return; // cancelled or shutting down: the job folder may be gone already
+    // If even the failure cannot be recorded, the job stays in-progress and is marked failed at the next start.
+    await jobs.save({ ...job, status: 'failed', error: [{ type: 'OperationOutcome', message: (error as Error).message }], progress: 'failed' }).catch(() => undefined);
   }
 }
 
