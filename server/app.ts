@@ -193,7 +193,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       await admin.close();
       await consoleMount.close();
       await auth?.close();
-      for (const abort of bulk.running.values()) abort.abort();
+      await bulk.stop();
       redis?.disconnect();
       if (!options.store) await store.close();
     },
