@@ -97,18 +97,18 @@ export class MysqlOutboundLog {
   /** Per ordering key of the endpoint, its first unfinished message when it is due (not dead, not backing off). */
   async heads(endpointId: string, limit = 100): Promise<OutboundHead[]> {
     const [rows] = await this.pool.query<mysql.RowDataPacket[]>(
-      `SELECT t.id, t.ordering_key, t.raw_message, t.control_id, t.queue_id, t.attempts FROM (
-         SELECT b.id, b.ordering_key, b.raw_message, b.control_id, b.source_seq, q.id AS queue_id, q.status AS queue_status,
+      `SELECT t.id, t.ordering_key, msg.raw_message, msg.control_id, t.queue_id, t.attempts FROM (
+         SELECT b.id, b.ordering_key, b.source_seq, q.id AS queue_id, q.status AS queue_status,
                 COALESCE(q.attempts, 0) AS attempts, q.next_attempt_at <= CURRENT_TIMESTAMP(3) AS due,
                 ROW_NUMBER() OVER (PARTITION BY b.ordering_key ORDER BY b.source_seq, b.source_part) AS rn
          FROM (
-           SELECT id, ordering_key, raw_message, control_id, source_seq, source_part FROM hl7_messages
+           SELECT id, ordering_key, source_seq, source_part FROM hl7_messages
             WHERE status IN ('queued', 'sent') AND direction = 'outbound' AND interface_config_id = ?
            UNION
-           SELECT m.id, m.ordering_key, m.raw_message, m.control_id, m.source_seq, m.source_part FROM message_queue mq JOIN hl7_messages m ON m.id = mq.message_id
+           SELECT m.id, m.ordering_key, m.source_seq, m.source_part FROM message_queue mq JOIN hl7_messages m ON m.id = mq.message_id
             WHERE mq.direction = 'outbound' AND mq.status IN ${HOLDING} AND m.interface_config_id = ?
          ) b LEFT JOIN message_queue q ON q.message_id = b.id AND q.status IN ${HOLDING}
-       ) t
+       ) t JOIN hl7_messages msg ON msg.id = t.id
        WHERE t.rn = 1 AND (t.queue_id IS NULL OR (t.queue_status = 'pending' AND t.due))
        ORDER BY t.source_seq LIMIT ?`,
       [endpointId, endpointId, limit],
