@@ -219,6 +219,17 @@ describe('HL7 v2 outbound worker (outbox → MLLP, nilecare_interop on MariaDB)'
     await waitFor('acknowledged again', async () => (await rows('SELECT status FROM hl7_messages WHERE id = ?', [m!.id]))[0]!.status === 'acknowledged');
   });
 
+  it('runs on one node at a time: a second worker waits, and takes over when the first stops', async () => {
+    const second = start();
+    await new Promise((r) => setTimeout(r, 300));
+    assert.deepEqual([(await worker.status()).active, (await second.status()).active], [true, false]);
+    await worker.stop();
+    worker = second;
+    await waitFor('second worker active', async () => (await second.status()).active);
+    await fhir.put(patient('p10', 'MRN-10', 'Taha'));
+    await waitFor('MRN-10 delivered by the second worker', () => peer.accepted('MRN-10').length === 1);
+  });
+
   it('a worker started for the first time begins after the changes already in the store', async () => {
     const other = new OutboundWorker({ store, mysqlUrl: db.url, name: 'fresh', pollIntervalMs: 20 });
     // Two workers in one database: only the lock holder of its own name runs; this one is named differently.
