@@ -93,6 +93,8 @@ export interface DeadLetter {
   lastAttempt: string;
   /** The next automatic retry; null when only a manual retry remains. */
   nextAttemptAt?: string | null;
+  /** hl7_messages id, for a dead letter of HL7 outbound delivery. */
+  hl7Message?: string;
 }
 
 export interface ReplayResult {
@@ -122,5 +124,5 @@ export interface AdminApi {
   /** Throws FhirError 404 for an unknown projection. */
   deadLetters(projection: string): Promise<DeadLetter[]>;
   /** Throws FhirError 404 for an unknown projection or dead letter; delivered false when it failed again. */
-  retryDeadLetter(projection: string, id: string): Promise<{ delivered: boolean }>;
+  retryDeadLetter(projection: string, id: string): Promise<{ delivered: boolean; requeued?: boolean }>;
 }

@@ -25,8 +25,8 @@ export interface ConsoleRouterOptions {
 const PUBLIC_DIR = fileURLToPath(new URL('./public/', import.meta.url));
 const ID = /^[A-Za-z0-9\-.]{1,64}$/;
 const PROJECTION = /^[\w.:-]{1,100}$/;
-/** `ResourceType/id` (sent URL-encoded as one path segment). */
-const DEAD_LETTER = /^[A-Za-z]{1,64}\/[A-Za-z0-9\-.]{1,64}$/;
+/** `ResourceType/id` (sent URL-encoded as one path segment), or an hl7_messages id (HL7 outbound). */
+const DEAD_LETTER = /^([A-Za-z]{1,64}\/[A-Za-z0-9\-.]{1,64}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MESSAGE_TYPE = /^[A-Z0-9]{1,10}(\^[A-Z0-9]{1,10})?$/i;
 

@@ -17,6 +17,8 @@ import { startHl7, type Hl7Runtime } from '../../hl7-wiring.js';
 import { MllpClient } from '../../../adapters/hl7v2/mllp/mllp-client.js';
 import { startProjections, type RunningProjections } from '../../../adapters/outbox/start-projections.js';
 import { createTestTargets, type TestTargets } from '../../../adapters/outbox/testing/target-databases.js';
+import { FakePeer } from '../../../adapters/hl7v2/outbound/testing/fake-peer.js';
+import { migrateDatabase } from '../../migrate/migrate.js';
 import type { Hl7MessageDetail, Hl7MessageSummary } from '../admin-api.js';
 
 async function mysqlMissing(): Promise<string | false> {
@@ -42,6 +44,7 @@ describe('console admin API on the real server (HL7 log, replay, projections, he
   let client: MllpClient;
   let targets: TestTargets;
   let projections: RunningProjections;
+  const lis = new FakePeer();
 
   const api = async (path: string, method = 'GET') => {
     const res = await fetch(`${new URL(server.baseUrl).origin}/console/api/${path}`, { method });
@@ -61,6 +64,18 @@ describe('console admin API on the real server (HL7 log, replay, projections, he
 
   before(async () => {
     interop = await createTestDatabase('mysql', 'nilecare_interop');
+    // An outbound endpoint (ORU^R01 only) that refuses everything at first: HL7 outbound delivery starts with the
+    // listener (an active outbound endpoint exists) and its dead letters show on the projections page.
+    await migrateDatabase({ engine: 'mysql', database: 'nilecare_interop', connection: { url: interop.url } });
+    await lis.start(0);
+    lis.answer = () => 'AR';
+    const setup = await mysql.createConnection(interop.url);
+    await setup.query(
+      `INSERT INTO interface_configs (id, name, direction, protocol, host, port, message_types, max_retries, retry_backoff_ms, timeout_ms)
+       VALUES ('ep-lis', 'lis', 'outbound', 'mllp', '127.0.0.1', ?, '["ORU^R01"]', 1, 20, 2000)`,
+      [lis.listeningPort],
+    );
+    await setup.end();
     const opened = await pgliteTestStore();
     dispose = opened.dispose;
     const env = { INTEROP_MYSQL_URL: interop.url, MLLP_PORT: '0' };
@@ -76,6 +91,7 @@ describe('console admin API on the real server (HL7 log, replay, projections, he
     await client?.close();
     await projections?.stop();
     await hl7?.close();
+    await lis.stop();
     await server?.close();
     await server?.app.store.close();
     await dispose?.();
@@ -178,7 +194,7 @@ describe('console admin API on the real server (HL7 log, replay, projections, he
 
   it('shows projection lag and a dead letter with its error; a retry fails while the cause remains and delivers once fixed', async () => {
     const status = await api('projections');
-    assert.deepEqual(status.body.map((p: { name: string }) => p.name).sort(), ['billing', 'device', 'lab', 'medication']);
+    assert.deepEqual(status.body.map((p: { name: string }) => p.name).sort(), ['billing', 'device', 'hl7-outbound', 'lab', 'medication']);
     const mr = { resourceType: 'MedicationRequest', id: 'mr-console', status: 'active', intent: 'order', subject: { reference: 'Patient/p-console' }, requester: { reference: 'Practitioner/dr-console' }, medicationReference: { reference: 'Medication/med-console' }, authoredOn: '2025-06-01' };
     assert.equal((await server.fhir('/MedicationRequest/mr-console', { method: 'PUT', body: mr })).status, 201);
     await projections.caughtUp(60_000);
@@ -207,6 +223,34 @@ describe('console admin API on the real server (HL7 log, replay, projections, he
     }
     assert.equal((await api(`projections/medication/dead-letters/${encodeURIComponent('MedicationRequest/mr-console')}/retry`, 'POST')).status, 404);
     assert.equal((await api('projections/nope/dead-letters')).status, 404);
+  });
+
+  it('shows HL7 outbound delivery as an outbox: a refused report is a dead letter with its error; retried, it is delivered', async () => {
+    await server.fhir('/Patient/p-out', { method: 'PUT', body: { resourceType: 'Patient', id: 'p-out', identifier: [{ system: 'urn:oid:1.2.3', value: 'MRN-OUT' }], name: [{ family: 'Outbound' }] } });
+    await server.fhir('/Observation/o-out', { method: 'PUT', body: { resourceType: 'Observation', id: 'o-out', status: 'final', subject: { reference: 'Patient/p-out' }, code: { coding: [{ system: 'http://loinc.org', code: '718-7', display: 'Hemoglobin' }] }, valueQuantity: { value: 13.1, unit: 'g/dL', system: 'http://unitsofmeasure.org', code: 'g/dL' } } });
+    await server.fhir('/DiagnosticReport/r-out', { method: 'PUT', body: { resourceType: 'DiagnosticReport', id: 'r-out', status: 'final', subject: { reference: 'Patient/p-out' }, code: { coding: [{ system: 'http://loinc.org', code: '58410-2' }] }, result: [{ reference: 'Observation/o-out' }] } });
+    let row: { deadLetters: number; lagSeq: number } | undefined;
+    for (const until = Date.now() + 30_000; Date.now() < until; await new Promise((r) => setTimeout(r, 100))) {
+      row = (await api('projections')).body.find((p: { name: string }) => p.name === 'hl7-outbound');
+      if (row && row.deadLetters > 0) break;
+    }
+    assert.equal(row?.deadLetters, 1, JSON.stringify(row));
+    const [dead] = (await api('projections/hl7-outbound/dead-letters')).body;
+    assert.deepEqual([dead.resource, dead.attempts, dead.hl7Message], ['DiagnosticReport/r-out', 2, dead.id]);
+    assert.match(dead.error, /AR/);
+    const message = (await api(`hl7/messages/${dead.id}`)).body as Hl7MessageDetail;
+    assert.deepEqual([message.direction, message.type, message.status], ['outbound', 'ORU^R01', 'error']);
+
+    lis.answer = () => 'AA';
+    const retried = await api(`projections/hl7-outbound/dead-letters/${dead.id}/retry`, 'POST');
+    assert.deepEqual(retried.body, { delivered: false, requeued: true });
+    let status = '';
+    for (const until = Date.now() + 30_000; status !== 'acknowledged' && Date.now() < until; await new Promise((r) => setTimeout(r, 100))) {
+      status = ((await api(`hl7/messages/${dead.id}`)).body as Hl7MessageDetail).status;
+    }
+    assert.equal(status, 'acknowledged', 'delivered once put back in line');
+    assert.equal((await api('projections')).body.find((p: { name: string }) => p.name === 'hl7-outbound').deadLetters, 0);
+    assert.equal((await api(`projections/hl7-outbound/dead-letters/${dead.id}/retry`, 'POST')).status, 404);
   });
 
   it('reports the health of each configured component, and an MLLP listener that stopped as down', async () => {

@@ -13,11 +13,12 @@ import type { AdminApi } from '../admin-api.js';
 import { hl7MessageRows, type Hl7MessageRows } from './hl7-message-rows.js';
 import { hl7Replayer, type Hl7Replayer } from './hl7-replay.js';
 import { projectionAdmin } from './projection-admin.js';
+import { HL7_OUTBOUND, hl7OutboundAdmin, type Hl7OutboundControl } from './hl7-outbound-admin.js';
 import { mysqlProbe, postgresProbe, redisProbe, runHealthChecks, tcpProbe, where, type HealthProbe } from './health-checks.js';
 
 /** What starts after the HTTP app: the HL7 listener (server/hl7-wiring.ts Hl7Runtime) and the projections. */
 export interface AdminRuntime {
-  hl7?: { server: { port: number }; log: MessageLog };
+  hl7?: { server: { port: number }; log: MessageLog; outbound?: Hl7OutboundControl };
   projections?: RunningProjections;
   /** Where the running projections write (for the health checks). */
   projectionTargets?: ProjectionTargets;
@@ -32,6 +33,7 @@ export function serverAdminApi(o: { config: Config; store: ResourceStore; submit
   const { config, store } = o;
   let runtime: AdminRuntime = {};
   let hl7: { rows: Hl7MessageRows; replayer: Hl7Replayer } | undefined;
+  let outbound: ReturnType<typeof hl7OutboundAdmin> | undefined;
   const projections = projectionAdmin(() => runtime.projections);
 
   const needHl7 = () => {
@@ -66,17 +68,23 @@ export function serverAdminApi(o: { config: Config; store: ResourceStore; submit
         const rows = hl7MessageRows(config.hl7.mysqlUrl);
         hl7 = { rows, replayer: hl7Replayer({ rows, log: r.hl7.log, submit: o.submit }) };
       }
+      if (r.hl7?.outbound && !outbound) outbound = hl7OutboundAdmin(config.hl7.mysqlUrl, r.hl7.outbound);
     },
     health: () => runHealthChecks(probes()),
     hl7Messages: (filter) => needHl7().rows.list(filter),
     hl7Message: (id) => needHl7().rows.detail(id),
     replayHl7Message: (id) => needHl7().replayer.replay(id),
-    projections: () => projections.projections(),
-    deadLetters: (name) => projections.deadLetters(name),
+    async projections() {
+      return [...(await projections.projections()), ...(outbound ? [await outbound.status()] : [])];
+    },
+    deadLetters: (name) => (name === HL7_OUTBOUND && outbound ? outbound.deadLetters() : projections.deadLetters(name)),
     async retryDeadLetter(name, id) {
+      if (name === HL7_OUTBOUND && outbound) return outbound.retry(id);
       return { delivered: await projections.retryDeadLetter(name, id) };
     },
     async close() {
+      await outbound?.close();
+      outbound = undefined;
       await hl7?.rows.close();
       hl7 = undefined;
     },

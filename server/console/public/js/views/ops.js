@@ -15,7 +15,7 @@ export async function projectionsView(root, notice) {
           button.disabled = true;
           try {
             const r = await admin(`projections/${encodeURIComponent(name)}/dead-letters/${encodeURIComponent(d.id)}/retry`, { method: 'POST' });
-            await projectionsView(root, h('p', { id: 'retry-outcome', class: r.delivered ? 'ok' : 'error' }, r.delivered ? `${d.resource} delivered to ${name}.` : `${d.resource} failed again; see its error.`));
+            await projectionsView(root, h('p', { id: 'retry-outcome', class: r.delivered ? 'ok' : 'error' }, r.delivered ? `${d.resource} delivered to ${name}.` : r.requeued ? `${d.resource} put back in line for ${name}.` : `${d.resource} failed again; see its error.`));
           } catch (e) {
             button.after(errorBox(e));
           }
@@ -24,7 +24,7 @@ export async function projectionsView(root, notice) {
           dead.map((d) => {
             const b = h('button', { class: 'retry' }, 'Retry');
             b.addEventListener('click', () => retry(d, b));
-            return h('tr', {}, h('td', {}, h('a', { href: `#/resource/${d.resource}` }, d.resource)), h('td', {}, d.version), h('td', { class: 'error-text' }, d.error), h('td', {}, d.attempts), h('td', {}, fmtDate(d.lastAttempt)), h('td', {}, b));
+            return h('tr', {}, h('td', {}, h('a', { href: `#/resource/${d.resource}` }, d.resource), d.hl7Message ? [' ', h('a', { href: `#/hl7/${encodeURIComponent(d.hl7Message)}` }, '(message)')] : null), h('td', {}, d.version), h('td', { class: 'error-text' }, d.error), h('td', {}, d.attempts), h('td', {}, fmtDate(d.lastAttempt)), h('td', {}, b));
           })));
       } catch (e) {
         mount(detail, errorBox(e));
