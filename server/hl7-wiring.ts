@@ -28,20 +28,21 @@ export type Hl7Outbound = {
 
 export type Hl7Runtime = { server: MllpServer; log: MysqlMessageLog; outbound?: Hl7Outbound; close(): Promise<void> };
 
-/** HL7_OUTBOUND: `on`, `off`, or unset (on when an active outbound endpoint is configured). */
-async function outboundWanted(env: NodeJS.ProcessEnv, mysqlUrl: string): Promise<boolean> {
+/** HL7_OUTBOUND: `on`, `off`, or unset = `auto` (on when an active outbound endpoint is configured). */
+function outboundMode(env: NodeJS.ProcessEnv): 'on' | 'off' | 'auto' {
   const v = env.HL7_OUTBOUND?.trim().toLowerCase();
-  if (v === 'on') return true;
-  if (v === 'off') return false;
-  if (v) throw new Error(`HL7_OUTBOUND: must be on or off (got ${env.HL7_OUTBOUND})`);
-  return (await loadOutboundEndpoints(mysqlUrl)).length > 0;
+  if (!v) return 'auto';
+  if (v === 'on' || v === 'off') return v;
+  throw new Error(`HL7_OUTBOUND: must be on or off (got ${env.HL7_OUTBOUND})`);
 }
 
 export async function startHl7(config: Config, app: App, logger: Logger, env: NodeJS.ProcessEnv = process.env): Promise<Hl7Runtime | undefined> {
   if (config.hl7.port === undefined) return undefined;
+  const outboundSetting = outboundMode(env);
   await createDatabaseIfMissing('mysql', config.hl7.mysqlUrl);
   const migrated = await migrateDatabase({ engine: 'mysql', database: 'nilecare_interop', connection: { url: config.hl7.mysqlUrl }, log: (line) => logger.debug(line) });
   if (migrated.applied.length > 0) logger.info({ applied: migrated.applied.length }, 'nilecare_interop migrated');
+  const outbound = outboundSetting === 'auto' ? (await loadOutboundEndpoints(config.hl7.mysqlUrl)).length > 0 : outboundSetting === 'on';
   const log = MysqlMessageLog.open(config.hl7.mysqlUrl);
   const tls = config.hl7.tlsCertFile && config.hl7.tlsKeyFile ? { cert: readFileSync(config.hl7.tlsCertFile), key: readFileSync(config.hl7.tlsKeyFile) } : undefined;
   const server = await startHl7Listener({
@@ -53,7 +54,7 @@ export async function startHl7(config: Config, app: App, logger: Logger, env: No
     onError: (error) => logger.error({ err: error }, 'HL7 listener error'),
   });
   logger.info({ port: server.port, tls: !!tls }, `HL7 v2 MLLP listener on ${config.host}:${server.port}`);
-  const worker = (await outboundWanted(env, config.hl7.mysqlUrl)) ? new OutboundWorker({ store: app.store, mysqlUrl: config.hl7.mysqlUrl, logger }).start() : undefined;
+  const worker = outbound ? new OutboundWorker({ store: app.store, mysqlUrl: config.hl7.mysqlUrl, logger }).start() : undefined;
   if (worker) logger.info('HL7 v2 outbound delivery running (endpoints from interface_configs)');
   return {
     server,

@@ -87,7 +87,11 @@ export class OutboundWorker {
   async stop(): Promise<void> {
     this.abort.abort();
     this.planWake.wake();
-    for (const s of this.senders.values()) s.stop.abort(), s.wake.wake(), void s.link.close();
+    for (const s of this.senders.values()) {
+      s.stop.abort();
+      s.wake.wake();
+      void s.link.close();
+    }
     await this.planner;
     await Promise.all([...this.senders.values()].map((s) => s.done).concat(this.retired));
     await this.lock.release();
