@@ -204,12 +204,12 @@ class Walk {
 
   /** Medplum's constraintsCheck: every error-level invariant must evaluate to exactly `true`. */
   constraints(constraints: readonly Constraint[], value: TypedValue & { path: string }, resource: Json): void {
-    if (constraints.length === 0) return;
-    const variables: Record<string, TypedValue> = { '%context': value, '%ucum': toTypedValue(UCUM), '%resource': toTypedValue(resource) };
-    if (this.rootResource) variables['%rootResource'] = this.root;
     for (const c of constraints) {
       const satisfied = typeof value.value === 'object' ? SATISFIED_WHEN.get(c.expression) : undefined;
       if (satisfied?.(value.value as Json) === true) continue;
+      // New variables for each evaluation, as Medplum's isExpressionTrue does.
+      const variables: Record<string, TypedValue> = { '%context': value, '%ucum': toTypedValue(UCUM), '%resource': toTypedValue(resource) };
+      if (this.rootResource) variables['%rootResource'] = this.root;
       const result = evalFhirPathTyped(c.expression, [value], variables, fhirPathCache as never);
       if (result.length !== 1 || result[0].value !== true) bail(`invariant ${c.key}`);
     }
