@@ -72,38 +72,45 @@ export async function processMessage(raw: string, deps: InboundDeps, source: { r
     return { code: 'AR', ack: buildAck(msg, { code: 'AR', text: headerErrors[0]!.text, errors: headerErrors }) };
   }
 
-  // Duplicate control id from the same sender: answer as before, write nothing.
-  const app = msg.get('MSH-3').slice(0, 180);
-  const fac = msg.get('MSH-4').slice(0, 180);
+  // Log writes before the outcome are not waited for one by one: the log applies outcome and log writes in call
+  // order, so once the final outcome is durable, so is everything queued before it (and the ACK goes out only then).
+  const pending: Promise<void>[] = [];
+  const queue = (write: Promise<void>) => {
+    pending.push(write);
+    write.catch(() => undefined); // its failure is seen where `pending` is awaited
+  };
+  // Duplicate control id from the same sender: answer as before, write nothing. The insert is the check (the unique
+  // key on sender + control id decides between concurrent deliveries); a message that failed before is processed
+  // again under its first row.
   let messageId = source.replayOf;
   if (!messageId) {
-    const seen = msg.controlId ? await deps.log.find('inbound', app, fac, msg.controlId) : undefined;
-    if (seen && seen.status !== 'failed' && seen.status !== 'error') return duplicate(msg, seen);
-    messageId = seen?.id ?? (await deps.log.record(recordOf(msg, raw, source.remoteAddress)));
+    messageId = await deps.log.record({ ...recordOf(msg, raw, source.remoteAddress), status: 'processing' });
     if (!messageId) {
-      // Recorded by a concurrent delivery of the same message between our find and our insert.
-      const again = await deps.log.find('inbound', app, fac, msg.controlId);
-      return duplicate(msg, again);
+      const seen = await deps.log.find('inbound', msg.get('MSH-3').slice(0, 180), msg.get('MSH-4').slice(0, 180), msg.controlId);
+      if (!seen || (seen.status !== 'failed' && seen.status !== 'error')) return duplicate(msg, seen);
+      messageId = seen.id;
+      queue(deps.log.outcome(messageId, { status: 'processing' }));
     }
-  }
-  await deps.log.outcome(messageId, { status: 'processing' });
+  } else queue(deps.log.outcome(messageId, { status: 'processing' }));
 
   let bundle: Bundle | undefined;
   try {
     const mapped = mapMessage(msg, deps.mappings, await deps.tables(), deps.options);
     bundle = mapped.bundle;
     const warnings: AckError[] = [...header.warnings, ...mapped.warnings.map((w) => ({ code: w.code, text: w.message, severity: 'W' as const, ...w.location }))];
-    for (const w of warnings) await deps.log.log(messageId, 'warning', 'map', w.text);
+    for (const w of warnings) queue(deps.log.log(messageId, 'warning', 'map', w.text));
     const merge = await resolveMergeTargets(bundle, deps.submit);
     bundle = merge.bundle;
     for (const u of merge.unknown) warnings.push({ code: '204', text: `prior patient ${u} is not known: linked by identifier, nothing to retire`, severity: 'W', segment: 'MRG', field: 1 });
     const response = await deps.submit(bundle);
     const resources = (response.entry ?? []).map((e) => e.response?.location ?? '').filter(Boolean);
     const ack = buildAck(msg, { code: 'AA', errors: warnings });
-    await deps.log.outcome(messageId, { status: 'processed', ackCode: 'AA', ack, resources });
-    await deps.log.log(messageId, 'info', 'transaction', `committed ${resources.length} resources (${mapped.template})`);
+    queue(deps.log.outcome(messageId, { status: 'processed', ackCode: 'AA', ack, resources }));
+    queue(deps.log.log(messageId, 'info', 'transaction', `committed ${resources.length} resources (${mapped.template})`));
+    await Promise.all(pending);
     return { code: 'AA', ack, messageId, bundle, response };
   } catch (err) {
+    await Promise.allSettled(pending);
     const failure = describeFailure(err);
     const ack = buildAck(msg, { code: failure.code, text: failure.errors[0]?.text, errors: failure.errors });
     await deps.log.outcome(messageId, { status: failure.code === 'AR' ? 'rejected' : 'failed', ackCode: failure.code, ack, error: failure.errors.map((e) => e.text).join('; ') });

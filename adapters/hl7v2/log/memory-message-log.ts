@@ -29,7 +29,7 @@ export class MemoryMessageLog implements MessageLog {
     const k = message.controlId ? this.key(message.direction, message.sendingApplication, message.sendingFacility, message.controlId) : undefined;
     if (k && this.byKey.has(k)) return undefined;
     const id = randomUUID();
-    this.messages.set(id, { id, status: 'received', raw: message.raw, record: message });
+    this.messages.set(id, { id, status: message.status ?? 'received', raw: message.raw, record: message });
     if (k) this.byKey.set(k, id);
     return id;
   }

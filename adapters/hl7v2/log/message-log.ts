@@ -28,6 +28,8 @@ export interface MessageRecord {
   readonly patientIdentifier?: string;
   readonly raw: string;
   readonly remoteAddress?: string;
+  /** The status the row starts with: received (the default), or processing when processing starts at once. */
+  readonly status?: 'received' | 'processing';
 }
 
 export interface MessageOutcome {
@@ -54,6 +56,11 @@ export interface QueueItem {
   readonly attempts: number;
 }
 
+/**
+ * A write resolves once it is durable (the ACK depends on it). outcome and log writes are applied in the order they
+ * were called even when the caller does not wait for one before calling the next: once one has resolved, every
+ * outcome and log write called before it is durable too.
+ */
 export interface MessageLog {
   /** The message already stored for this sender and control id (duplicate detection), if any. */
   find(direction: 'inbound' | 'outbound', sendingApplication: string, sendingFacility: string, controlId: string): Promise<StoredMessage | undefined>;

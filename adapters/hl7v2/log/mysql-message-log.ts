@@ -2,11 +2,15 @@
  * MessageLog on MySQL/MariaDB (nilecare_interop, migrations/mysql/nilecare_interop): hl7_messages with its
  * (direction, sending application, sending facility, control id) unique key for duplicates, hl7_message_logs,
  * message_queue for replays, and fhir_mappings rows with a code_map as code-table overrides.
+ * Outcomes and log lines are group-committed (mysql-write-batch.ts): one transaction, one round trip and one redo-log
+ * flush for the writes of all the messages in flight; each call still resolves only once its write is committed.
+ * The insert of a new message (the duplicate check) is a statement of its own.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import mysql from 'mysql2/promise';
 import type { CodeOverride, TableCoding } from '../mapping/code-tables.js';
 import type { AckCode } from '../ack/ack-builder.js';
+import { MysqlWriteBatch } from './mysql-write-batch.js';
 import type { LogLevel, LogStage, MessageLog, MessageOutcome, MessageRecord, MessageStatus, QueueItem, StoredMessage } from './message-log.js';
 
 const FINAL: ReadonlySet<MessageStatus> = new Set(['processed', 'failed', 'rejected', 'error', 'acknowledged']);
@@ -21,14 +25,23 @@ function json(v: unknown): unknown {
 }
 
 export class MysqlMessageLog implements MessageLog {
-  private constructor(private readonly pool: mysql.Pool) {}
+  private readonly batch: MysqlWriteBatch;
+
+  private constructor(private readonly pool: mysql.Pool, private readonly batchPool: mysql.Pool) {
+    this.batch = new MysqlWriteBatch(batchPool);
+  }
 
   static open(url: string, connectionLimit = 5): MysqlMessageLog {
-    return new MysqlMessageLog(mysql.createPool({ uri: url, connectionLimit, dateStrings: true }));
+    // Batches are committed one at a time: their pool needs one connection (a second one if the first broke).
+    return new MysqlMessageLog(
+      mysql.createPool({ uri: url, connectionLimit, dateStrings: true }),
+      mysql.createPool({ uri: url, connectionLimit: 2, dateStrings: true, multipleStatements: true }),
+    );
   }
 
   async close(): Promise<void> {
-    await this.pool.end();
+    await this.batch.drain();
+    await Promise.all([this.pool.end(), this.batchPool.end()]);
   }
 
   async find(direction: 'inbound' | 'outbound', app: string, fac: string, controlId: string): Promise<StoredMessage | undefined> {
@@ -47,10 +60,10 @@ export class MysqlMessageLog implements MessageLog {
       await this.pool.query(
         `INSERT INTO hl7_messages (id, direction, message_type, trigger_event, message_structure, control_id, sending_application, sending_facility,
            receiving_application, receiving_facility, hl7_version, processing_id, patient_identifier, raw_message, message_hash, status, remote_address)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'received', ?)`,
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         [id, m.direction, m.messageType || '?', m.triggerEvent ?? null, m.structure ?? null, m.controlId || null, m.sendingApplication, m.sendingFacility,
           m.receivingApplication ?? null, m.receivingFacility ?? null, m.version ?? null, m.processingId ?? null, m.patientIdentifier ?? null,
-          m.raw, createHash('sha256').update(m.raw).digest('hex'), m.remoteAddress?.slice(0, 100) ?? null],
+          m.raw, createHash('sha256').update(m.raw).digest('hex'), m.status ?? 'received', m.remoteAddress?.slice(0, 100) ?? null],
       );
       return id;
     } catch (err) {
@@ -60,7 +73,7 @@ export class MysqlMessageLog implements MessageLog {
   }
 
   async outcome(id: string, o: MessageOutcome): Promise<void> {
-    await this.pool.query(
+    await this.batch.run(
       `UPDATE hl7_messages SET status = ?, ack_code = COALESCE(?, ack_code), ack_message = COALESCE(?, ack_message), error_message = ?,
          fhir_resources = COALESCE(?, fhir_resources), processed_at = IF(?, CURRENT_TIMESTAMP(3), processed_at) WHERE id = ?`,
       [o.status, o.ackCode ?? null, o.ack ?? null, o.error ?? null, o.resources ? JSON.stringify(o.resources) : null, FINAL.has(o.status), id],
@@ -68,7 +81,7 @@ export class MysqlMessageLog implements MessageLog {
   }
 
   async log(id: string, level: LogLevel, stage: LogStage, message: string, details?: unknown): Promise<void> {
-    await this.pool.query('INSERT INTO hl7_message_logs (id, message_id, level, stage, message, details) VALUES (?, ?, ?, ?, ?, ?)', [
+    await this.batch.insertRow('hl7_message_logs (id, message_id, level, stage, message, details)', [
       randomUUID(), id, level, stage, message.slice(0, 60_000), details === undefined ? null : JSON.stringify(details),
     ]);
   }

@@ -10,10 +10,18 @@ export interface FieldRef {
   readonly sub?: number;
 }
 
+// Paths come from the mapping data (a few hundred distinct ones): each is parsed once.
+const parsedPaths = new Map<string, FieldRef>();
+
 export function parseFieldPath(path: string): FieldRef {
-  const [seg, rest] = path.split('-') as [string, string];
-  const [f, c, s] = rest.split('.').map(Number);
-  return { segment: seg, field: f!, ...(c ? { component: c } : {}), ...(s ? { sub: s } : {}) };
+  let ref = parsedPaths.get(path);
+  if (!ref) {
+    const [seg, rest] = path.split('-') as [string, string];
+    const [f, c, s] = rest.split('.').map(Number);
+    ref = Object.freeze({ segment: seg, field: f!, ...(c ? { component: c } : {}), ...(s ? { sub: s } : {}) });
+    if (parsedPaths.size < 10_000) parsedPaths.set(path, ref);
+  }
+  return ref;
 }
 
 export interface LocatedValue {

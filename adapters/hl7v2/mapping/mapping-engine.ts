@@ -194,9 +194,7 @@ function dedupe(pending: readonly Pending[]): Map<string, string> {
 }
 
 function pointReferences(bundle: Bundle, aliases: Map<string, string>): Bundle {
-  let json = JSON.stringify(bundle);
-  for (const [from, to] of aliases) json = json.split(`"${from}"`).join(`"${to}"`);
-  const out = JSON.parse(json) as Bundle;
+  const out = relink(bundle, aliases) as Bundle;
   // A resource listing the same reference twice after the merge keeps it once.
   for (const e of out.entry ?? []) {
     const r = e.resource as Record<string, unknown> | undefined;
@@ -206,6 +204,16 @@ function pointReferences(bundle: Bundle, aliases: Map<string, string>): Bundle {
       }
     }
   }
+  return out;
+}
+
+/** A JSON copy of `value` (as JSON.parse(JSON.stringify(value)) makes it) with every string that is an alias replaced. */
+function relink(value: unknown, aliases: ReadonlyMap<string, string>): unknown {
+  if (typeof value === 'string') return aliases.get(value) ?? value;
+  if (value === null || typeof value !== 'object') return typeof value === 'number' && !Number.isFinite(value) ? null : value;
+  if (Array.isArray(value)) return value.map((v) => (v === undefined || typeof v === 'function' ? null : relink(v, aliases)));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) if (v !== undefined && typeof v !== 'function') out[k] = relink(v, aliases);
   return out;
 }
 

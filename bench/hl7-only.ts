@@ -1,0 +1,65 @@
+/**
+ * The HL7 figure alone (bench/hl7-figure.ts) against a server on a fresh database, with the CPU of the server, of
+ * its PostgreSQL backends and of mysqld, and MariaDB's counters (statements, fsyncs) per message. Faster than a
+ * full `npm run bench` when working on inbound throughput.
+ * Usage: npx tsx bench/hl7-only.ts [--store postgres] [--hl7-messages 400] [--concurrency 16] [--cpu-prof-dir DIR]
+ */
+import { execFileSync } from 'node:child_process';
+import mysql from 'mysql2/promise';
+import { parseOptions } from './options.js';
+import { freshDatabase, startServer } from './server-process.js';
+import { CpuMeter, cpuTicks } from './cpu-meter.js';
+import { measureHl7 } from './hl7-figure.js';
+
+const COUNTERS = ['Questions', 'Com_select', 'Com_insert', 'Com_update', 'Innodb_data_fsyncs', 'Innodb_os_log_fsyncs'];
+
+async function mariaCounters(url: string): Promise<Record<string, number>> {
+  const c = await mysql.createConnection(url);
+  const [rows] = await c.query<mysql.RowDataPacket[]>(`SHOW GLOBAL STATUS WHERE Variable_name IN (${COUNTERS.map(() => '?').join(',')})`, COUNTERS);
+  await c.end();
+  return Object.fromEntries(rows.map((r) => [r.Variable_name as string, Number(r.Value)]));
+}
+
+function mysqldPid(): number | undefined {
+  try {
+    return Number(execFileSync('pidof', ['mariadbd'], { encoding: 'utf8' }).trim().split(/\s+/)[0]) || Number(execFileSync('pidof', ['mysqld'], { encoding: 'utf8' }).trim().split(/\s+/)[0]);
+  } catch {
+    return undefined;
+  }
+}
+
+const options = parseOptions(process.argv.slice(2), { ...process.env, NILECARE_BENCH_HL7_MESSAGES: process.env['NILECARE_BENCH_HL7_MESSAGES'] ?? '400' });
+const db = await freshDatabase(options);
+const server = await startServer(db, options);
+const meter = await CpuMeter.open(server.pid, db.postgresDbName ? { adminUrl: options.postgresAdminUrl, dbName: db.postgresDbName } : undefined);
+const mysqld = mysqldPid();
+try {
+  const before = await meter.snapshot();
+  const mariaBefore = await mariaCounters(options.interopMysqlUrl);
+  const mysqldBefore = mysqld ? cpuTicks(mysqld) : 0;
+  const figure = await measureHl7(server.mllpPort, options.hl7Messages, options.concurrency);
+  const usage = await meter.since(before);
+  const mysqldSeconds = mysqld ? (cpuTicks(mysqld) - mysqldBefore) / 100 : NaN;
+  const mariaAfter = await mariaCounters(options.interopMysqlUrl);
+  if ('skipped' in figure) throw new Error(figure.skipped);
+  const n = figure.count + figure.usable;
+  const per = (x: number) => Math.round((x * 100_000) / n) / 100;
+  const out = {
+    messagesPerSecond: figure.perSecond,
+    p50Ms: figure.p50,
+    p99Ms: figure.p99,
+    accepted: figure.messagesAccepted,
+    ...(figure.firstRejection ? { firstRejection: figure.firstRejection } : {}),
+    messages: n,
+    wallSeconds: usage.wallSeconds,
+    serverCpuMsPerMessage: per(usage.serverCpuSeconds),
+    postgresCpuMsPerMessage: per(usage.postgresCpuSeconds),
+    mysqldCpuMsPerMessage: per(mysqldSeconds),
+    mariadbPerMessage: Object.fromEntries(COUNTERS.map((k) => [k, Math.round(((mariaAfter[k]! - mariaBefore[k]!) / n) * 100) / 100])),
+  };
+  process.stdout.write(JSON.stringify(out, null, 2) + '\n');
+} finally {
+  await meter.close();
+  await server.stop();
+  await db.drop();
+}

@@ -1,0 +1,111 @@
+/**
+ * Where an inbound HL7 message's time goes, in one process: the app on a fresh PostgreSQL database, the MySQL
+ * message log on a fresh nilecare_interop, and processMessage driven at `concurrency` messages in flight (no MLLP).
+ * Prints wall time per stage (message log calls, the FHIR transaction) and CPU per message; with concurrency 1 the
+ * process CPU per stage is exact too (with more in flight it includes the other messages' work).
+ * Usage: npx tsx bench/hl7-stages.ts [messages=400] [concurrency=16]
+ */
+import type { Bundle } from '@medplum/fhirtypes';
+import pg from 'pg';
+import { createTestDatabase as createPgDatabase } from '../server/store/postgres/test-stores.js';
+import { createTestDatabase } from '../server/migrate/test-databases.js';
+import { migrateDatabase } from '../server/migrate/migrate.js';
+import { loadConfig } from '../server/config.js';
+import { createApp } from '../server/app.js';
+import { MysqlMessageLog } from '../adapters/hl7v2/log/mysql-message-log.js';
+import type { MessageLog } from '../adapters/hl7v2/log/message-log.js';
+import { processMessage, type InboundDeps } from '../adapters/hl7v2/inbound/process-message.js';
+import { cachedCodeTables } from '../adapters/hl7v2/inbound/cached-code-tables.js';
+import { loadMappings } from '../adapters/hl7v2/mapping/load-mappings.js';
+import { CodeTables } from '../adapters/hl7v2/mapping/code-tables.js';
+import { oruMessages, uniqueCopy } from './hl7-figure.js';
+import { runPool } from './stats.js';
+import { CpuMeter, cpuTicks } from './cpu-meter.js';
+import { POSTGRES_ADMIN_URL } from '../server/store/postgres/test-stores.js';
+import { execFileSync } from 'node:child_process';
+
+const [count = 400, concurrency = 16] = process.argv.slice(2).map(Number);
+
+// PostgreSQL statements issued, by prepared-statement name or the statement's first words.
+const statements = new Map<string, number>();
+const query = pg.Client.prototype.query as (...a: unknown[]) => unknown;
+pg.Client.prototype.query = function (this: pg.Client, ...a: unknown[]) {
+  const q = a[0] as string | { name?: string; text?: string };
+  const key = typeof q === 'string' ? q : (q?.name ?? q?.text ?? '?');
+  const short = key.replace(/\s+/g, ' ').slice(0, 60);
+  statements.set(short, (statements.get(short) ?? 0) + 1);
+  return query.apply(this, a);
+} as typeof pg.Client.prototype.query;
+const stages = new Map<string, { n: number; ms: number; cpuMs: number }>();
+function timedFn<A extends unknown[], R>(name: string, fn: (...a: A) => Promise<R>): (...a: A) => Promise<R> {
+  return async (...a: A) => {
+    const t0 = performance.now();
+    const c0 = process.cpuUsage();
+    try {
+      return await fn(...a);
+    } finally {
+      const s = stages.get(name) ?? { n: 0, ms: 0, cpuMs: 0 };
+      const c = process.cpuUsage(c0);
+      s.n++;
+      s.ms += performance.now() - t0;
+      s.cpuMs += (c.user + c.system) / 1000;
+      stages.set(name, s);
+    }
+  };
+}
+
+const pgDb = await createPgDatabase();
+const interop = await createTestDatabase('mysql', 'nilecare_interop');
+await migrateDatabase({ engine: 'mysql', database: 'nilecare_interop', connection: { url: interop.url } });
+const app = await createApp(loadConfig({ ...process.env, NILECARE_STORE: 'postgres', DATABASE_URL: pgDb.url, NILECARE_AUTH: 'disabled', LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '0' }));
+const mysqlLog = MysqlMessageLog.open(interop.url);
+const log = new Proxy(mysqlLog, {
+  get(target, prop, receiver) {
+    const v = Reflect.get(target, prop, receiver);
+    return typeof v === 'function' && prop !== 'close' ? timedFn(`log.${String(prop)}`, v.bind(target)) : v;
+  },
+}) as MessageLog;
+const deps: InboundDeps = {
+  submit: timedFn('fhir transaction', (b: Bundle) => app.systemClient.transaction(b)),
+  log,
+  mappings: loadMappings(),
+  tables: cachedCodeTables(log, CodeTables.loadDefaults()),
+};
+try {
+  const corpus = oruMessages();
+  const run = Date.now().toString(36);
+  const usable: string[] = [];
+  for (const [i, m] of corpus.entries()) if ((await processMessage(uniqueCopy(m.text, `W${run}${i}`, `-w${run}${i}`), deps)).code === 'AA') usable.push(m.text);
+  stages.clear();
+  statements.clear();
+  const meter = await CpuMeter.open(process.pid, { adminUrl: POSTGRES_ADMIN_URL, dbName: new URL(pgDb.url).pathname.slice(1) });
+  const mysqld = Number(execFileSync('pidof', ['mariadbd'], { encoding: 'utf8' }).trim().split(/\s+/)[0]);
+  const mysqld0 = cpuTicks(mysqld);
+  const pg0 = await meter.snapshot();
+  const cpu0 = process.cpuUsage();
+  let accepted = 0;
+  const wall = await runPool(count, concurrency, async (i) => {
+    const r = timedFn('processMessage', processMessage);
+    if ((await r(uniqueCopy(usable[i % usable.length]!, `B${run}${i}`, `-b${run}${i}`), deps)).code === 'AA') accepted++;
+  });
+  const cpu = process.cpuUsage(cpu0);
+  const pgUsage = await meter.since(pg0);
+  const mysqldMs = (cpuTicks(mysqld) - mysqld0) * 10;
+  await meter.close();
+  const round = (x: number) => Math.round(x * 100) / 100;
+  console.log(JSON.stringify({
+    messages: count,
+    accepted,
+    messagesPerSecond: round(count / (wall / 1000)),
+    processCpuMsPerMessage: round((cpu.user + cpu.system) / 1000 / count),
+    postgresCpuMsPerMessage: round((pgUsage.postgresCpuSeconds * 1000) / count),
+    mysqldCpuMsPerMessage: round(mysqldMs / count),
+    postgresStatementsPerMessage: Object.fromEntries([...statements].sort((a, b) => b[1] - a[1]).map(([k, n]) => [k, round(n / count)])),
+    stages: Object.fromEntries([...stages].map(([k, s]) => [k, { calls: round(s.n / count), wallMsPerMessage: round(s.ms / count), cpuMsPerMessage: round(s.cpuMs / count) }])),
+  }, null, 2));
+} finally {
+  await mysqlLog.close();
+  await app.close();
+  await interop.drop();
+  await pgDb.drop();
+}
