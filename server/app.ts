@@ -157,8 +157,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     }
   });
   if (auth) app.use(auth.router);
-  const admin = serverAdminApi({ config, store, submit: (bundle) => systemClient.transaction(bundle) });
-  const consoleMount = await mountConsole(app, { config, admin, ...(auth ? { auth } : {}) });
+  const admin = serverAdminApi({ config, store, logger, submit: (bundle) => systemClient.transaction(bundle) });
+  const consoleMount = await mountConsole(app, { config, admin, logger, ...(auth ? { auth } : {}) });
   app.use(
     '/fhir',
     fhirExpressRouter({

@@ -246,6 +246,17 @@ describe('operations console in headless Chromium (real server composition)', { 
     assert.match((await page.locator('#health tr', { hasText: 'PostgreSQL' }).textContent()) ?? '', /PostgreSQL \d+/);
     await screenshot(page, '09-health');
     assert.deepEqual(errors, []);
+
+    // The admin role is read at each call: the same token loses the admin API once the account is demoted.
+    const token = JSON.parse((await page.evaluate(() => sessionStorage.getItem('nilecare-console:token'))) ?? '{}').accessToken as string;
+    const health = () => fetch(`${origin}/console/api/health`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.status);
+    assert.equal(await health(), 200);
+    await fx.db.query("UPDATE auth_users SET role = 'nurse' WHERE username = 'admin'");
+    try {
+      assert.equal(await health(), 403);
+    } finally {
+      await fx.db.query("UPDATE auth_users SET role = 'admin' WHERE username = 'admin'");
+    }
   }
 
   it('a signed-in doctor sees FHIR data but the admin pages are refused (403)', async () => {

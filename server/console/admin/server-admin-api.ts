@@ -3,6 +3,7 @@
  * (server/main.ts), so those parts are attached later with `attach()`; until then (or when they are off) the
  * HL7 endpoints answer 503 with the reason, and the projections list is empty.
  */
+import type { Logger } from 'pino';
 import { fhirError } from '../../fhir/errors.js';
 import type { Config } from '../../config.js';
 import type { ResourceStore } from '../../store/resource-store.js';
@@ -29,7 +30,7 @@ export interface ServerAdminApi extends AdminApi {
   close(): Promise<void>;
 }
 
-export function serverAdminApi(o: { config: Config; store: ResourceStore; submit: SubmitTransaction }): ServerAdminApi {
+export function serverAdminApi(o: { config: Config; store: ResourceStore; submit: SubmitTransaction; logger?: Logger }): ServerAdminApi {
   const { config, store } = o;
   let runtime: AdminRuntime = {};
   let hl7: { rows: Hl7MessageRows; replayer: Hl7Replayer } | undefined;
@@ -73,14 +74,19 @@ export function serverAdminApi(o: { config: Config; store: ResourceStore; submit
     health: () => runHealthChecks(probes()),
     hl7Messages: (filter) => needHl7().rows.list(filter),
     hl7Message: (id) => needHl7().rows.detail(id),
-    replayHl7Message: (id) => needHl7().replayer.replay(id),
+    async replayHl7Message(id) {
+      const result = await needHl7().replayer.replay(id);
+      o.logger?.info({ hl7Message: id, status: result.status, ack: result.ackCode }, 'HL7 message replayed from the console');
+      return result;
+    },
     async projections() {
       return [...(await projections.projections()), ...(outbound ? [await outbound.status()] : [])];
     },
     deadLetters: (name) => (name === HL7_OUTBOUND && outbound ? outbound.deadLetters() : projections.deadLetters(name)),
     async retryDeadLetter(name, id) {
-      if (name === HL7_OUTBOUND && outbound) return outbound.retry(id);
-      return { delivered: await projections.retryDeadLetter(name, id) };
+      const result = name === HL7_OUTBOUND && outbound ? await outbound.retry(id) : { delivered: await projections.retryDeadLetter(name, id) };
+      o.logger?.info({ projection: name, deadLetter: id, ...result }, 'dead letter retried from the console');
+      return result;
     },
     async close() {
       await outbound?.close();
