@@ -19,7 +19,10 @@ export function checkJsonRules(resource: Record<string, unknown>, path = String(
 function walk(value: unknown, path: string, issues: OperationOutcomeIssue[], resource: Record<string, unknown>): void {
   if (Array.isArray(value)) {
     if (value.length === 0) issues.push(error('structure', 'Array cannot be empty - leave the property out if it has no values', path));
-    value.forEach((item, i) => walk(item, `${path}[${i}]`, issues, resource));
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      if (typeof item === 'object' && item !== null) walk(item, `${path}[${i}]`, issues, resource);
+    }
     return;
   }
   if (typeof value !== 'object' || value === null) return;
@@ -28,7 +31,8 @@ function walk(value: unknown, path: string, issues: OperationOutcomeIssue[], res
   checkPeriod(obj, path, issues);
   checkAttachment(obj, path, issues);
   checkNarrative(obj, path, issues, owner);
-  for (const [key, child] of Object.entries(obj)) {
+  for (const key in obj) {
+    const child = obj[key];
     if (typeof child !== 'object' || child === null) continue;
     const name = key.startsWith('_') ? key.slice(1) : key;
     walk(child, `${path}.${name}`, issues, owner);
