@@ -42,6 +42,7 @@ export class MysqlWriteBatch {
   }
 
   private async flush(): Promise<void> {
+    await Promise.resolve(); // writes queued in the same tick as the first one join its batch
     while (this.queue.length > 0) {
       const ops = this.queue.splice(0, this.maxStatements);
       try {

@@ -1,0 +1,105 @@
+/**
+ * The MySQL message log with many messages in flight (real MariaDB, migrated nilecare_interop): group-committed
+ * writes keep their order and only fail their own caller; concurrent deliveries of one control id are processed once.
+ */
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import mysql from 'mysql2/promise';
+import type { Bundle } from '@medplum/fhirtypes';
+import { createTestDatabase, type TestDatabase } from '../../../server/migrate/test-databases.js';
+import { migrateDatabase } from '../../../server/migrate/migrate.js';
+import { MysqlMessageLog } from './mysql-message-log.js';
+import { MysqlWriteBatch } from './mysql-write-batch.js';
+import { processMessage, type InboundDeps } from '../inbound/process-message.js';
+import { cachedCodeTables } from '../inbound/cached-code-tables.js';
+import { loadMappings } from '../mapping/load-mappings.js';
+import { CodeTables } from '../mapping/code-tables.js';
+
+async function mysqlMissing(): Promise<string | false> {
+  try {
+    const c = await mysql.createConnection({ host: '127.0.0.1', user: 'root', connectTimeout: 2000 });
+    await c.end();
+    return false;
+  } catch (e) {
+    return `no MySQL/MariaDB at 127.0.0.1:3306 (${(e as Error).message})`;
+  }
+}
+
+const msg = (controlId: string, mrn: string) =>
+  `MSH|^~\\&|LAB|KTH|NILE|NC|20260301||ADT^A08|${controlId}|P|2.5.1\rPID|1||${mrn}^^^KTH^MR||Hassan^Amna||19750505|F\rPV1|1|O`;
+
+describe('MySQL message log with messages in flight', { skip: await mysqlMissing() }, () => {
+  let db: TestDatabase;
+  let log: MysqlMessageLog;
+  let sql: mysql.Connection;
+  let submitted = 0;
+  // The FHIR side only counts what it is given (slowly, so that deliveries overlap); the server is covered elsewhere.
+  const submit = async (b: Bundle): Promise<Bundle> => {
+    submitted++;
+    await new Promise((r) => setTimeout(r, 30));
+    return { resourceType: 'Bundle', type: 'transaction-response', entry: (b.entry ?? []).map((_, i) => ({ response: { status: '201 Created', location: `Patient/p${i}/_history/1` } })) };
+  };
+  let deps: InboundDeps;
+
+  before(async () => {
+    db = await createTestDatabase('mysql', 'nilecare_interop');
+    await migrateDatabase({ engine: 'mysql', database: 'nilecare_interop', connection: { url: db.url } });
+    log = MysqlMessageLog.open(db.url);
+    sql = await mysql.createConnection({ uri: db.url });
+    deps = { submit, log, mappings: loadMappings(), tables: cachedCodeTables(log, CodeTables.loadDefaults()) };
+  });
+  after(async () => {
+    await sql?.end();
+    await log?.close();
+    await db?.drop();
+  });
+
+  it('processes 40 messages in flight at once: each is ACKed AA with its final row and log line stored', async () => {
+    const results = await Promise.all(Array.from({ length: 40 }, (_, i) => processMessage(msg(`MANY-${i}`, `M-${i}`), deps)));
+    assert.deepEqual(results.map((r) => r.code), Array(40).fill('AA'));
+    const [rows] = await sql.query<mysql.RowDataPacket[]>("SELECT status, ack_code, processed_at FROM hl7_messages WHERE control_id LIKE 'MANY-%'");
+    assert.equal(rows.length, 40);
+    assert.ok(rows.every((r) => r.status === 'processed' && r.ack_code === 'AA' && r.processed_at));
+    const [logs] = await sql.query<mysql.RowDataPacket[]>(
+      "SELECT COUNT(*) AS n FROM hl7_message_logs l JOIN hl7_messages m ON m.id = l.message_id WHERE m.control_id LIKE 'MANY-%' AND l.stage = 'transaction'",
+    );
+    assert.equal(Number(logs[0]!.n), 40);
+  });
+
+  it('answers concurrent deliveries of one control id once: one transaction, the others are duplicates', async () => {
+    const before = submitted;
+    const results = await Promise.all(Array.from({ length: 8 }, () => processMessage(msg('SAME-1', 'M-SAME'), deps)));
+    assert.equal(submitted - before, 1);
+    assert.equal(results.filter((r) => !r.duplicate).length, 1);
+    assert.ok(results.filter((r) => r.duplicate).every((r) => r.code === 'AE' || r.code === 'AA'));
+    const [rows] = await sql.query<mysql.RowDataPacket[]>("SELECT status FROM hl7_messages WHERE control_id = 'SAME-1'");
+    assert.deepEqual(rows.map((r) => r.status), ['processed']);
+    // Sent again once processed: the stored ACK is replayed, nothing is written.
+    const again = await processMessage(msg('SAME-1', 'M-SAME'), deps);
+    assert.deepEqual([again.code, again.duplicate, submitted - before], ['AA', true, 1]);
+  });
+
+  it('commits queued writes in call order, and a failing statement fails only its own caller', async () => {
+    const pool = mysql.createPool({ uri: db.url, connectionLimit: 2, multipleStatements: true });
+    const batch = new MysqlWriteBatch(pool);
+    try {
+      await sql.query('CREATE TABLE batch_probe (k VARCHAR(10) PRIMARY KEY, v INT NOT NULL)');
+      const writes = [
+        batch.run('INSERT INTO batch_probe (k, v) VALUES (?, ?)', ['a', 1]),
+        batch.run('UPDATE batch_probe SET v = ? WHERE k = ?', [2, 'a']),
+        batch.run('INSERT INTO batch_probe (k, v) VALUES (?, ?)', ['a', 9]), // duplicate key: fails
+        batch.insertRow('batch_probe (k, v)', ['b', 1]),
+        batch.insertRow('batch_probe (k, v)', ['c', 1]),
+        batch.run('UPDATE batch_probe SET v = ? WHERE k = ?', [3, 'a']),
+      ];
+      const settled = await Promise.allSettled(writes);
+      assert.deepEqual(settled.map((s) => s.status), ['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled', 'fulfilled']);
+      assert.match(String((settled[2] as PromiseRejectedResult).reason?.code), /ER_DUP_ENTRY/);
+      const [rows] = await sql.query<mysql.RowDataPacket[]>('SELECT k, v FROM batch_probe ORDER BY k');
+      assert.deepEqual(rows.map((r) => [r.k, r.v]), [['a', 3], ['b', 1], ['c', 1]]);
+    } finally {
+      await batch.drain();
+      await pool.end();
+    }
+  });
+});
