@@ -22,6 +22,7 @@ import { everythingOperation } from './fhir/operations/everything-operation.js';
 import { exportOperations } from './fhir/operations/export/export-operations.js';
 import { fhirExpressRouter } from './http/fhir-express-router.js';
 import { createMetrics } from './http/metrics.js';
+import { registerRuntimeMetrics, type RuntimeMetrics } from './http/runtime-metrics.js';
 import { interactionName } from './http/interaction-name.js';
 import { rateLimit } from './http/rate-limit.js';
 import { Redis } from 'ioredis';
@@ -49,6 +50,8 @@ export type App = {
    * operations console (/console). Until then its HL7 pages answer 503 and it lists no projections.
    */
   attachRuntime(runtime: AdminRuntime): void;
+  /** Gauges and counters of the HL7 listener, HL7 outbound and the projections (GET /metrics). */
+  runtimeMetrics: RuntimeMetrics;
   close(): Promise<void>;
 };
 
@@ -135,6 +138,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     next();
   });
   const metrics = createMetrics();
+  const runtimeMetrics = registerRuntimeMetrics(metrics.registry);
   app.get('/metrics', async (_req, res) => {
     res.setHeader('Content-Type', metrics.registry.contentType);
     res.end(await metrics.registry.metrics());
@@ -188,7 +192,14 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     logger,
     systemClient,
     auth,
-    attachRuntime: (runtime) => admin.attach(runtime),
+    attachRuntime: (runtime) => {
+      admin.attach(runtime);
+      runtimeMetrics.attach({
+        ...(runtime.projections ? { projections: runtime.projections } : {}),
+        ...(runtime.hl7?.outbound ? { hl7Outbound: runtime.hl7.outbound } : {}),
+      });
+    },
+    runtimeMetrics,
     async close() {
       await admin.close();
       await consoleMount.close();

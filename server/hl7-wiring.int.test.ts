@@ -96,6 +96,16 @@ describe('startHl7: inbound listener and outbound delivery with the real app', {
     assert.deepEqual(peer.received.map((r) => r.mrn), ['RESTMRN'], 'the patient LAB sent us is not sent back to LAB');
     const s = await hl7.outbound!.status();
     assert.deepEqual([s.pending, s.dead, s.endpoints.map((e) => e.name)], [0, 0, ['lab-system']]);
+
+    // Prometheus: the inbound message by type and ACK code, and the outbound queue once attached to the app.
+    const bad = parseMessage(await sendOnce({ host: '127.0.0.1', port: hl7.server.port }, 'MSH|^~\\&|LAB|KTH|NILE|NC|20260301||ADT^A04|IN-2|P|2.5.1\rPV1|1|O'));
+    assert.notEqual(bad.get('MSA-1'), 'AA', 'an ADT without PID is not accepted');
+    server.app.attachRuntime({ hl7 });
+    const metrics = await (await fetch(server.baseUrl.replace(/\/fhir$/, '/metrics'))).text();
+    assert.match(metrics, /^nilecare_hl7_inbound_messages_total\{type="ADT\^A04",ack="AA"\} 1$/m);
+    assert.match(metrics, new RegExp(`^nilecare_hl7_inbound_messages_total\\{type="ADT\\^A04",ack="${bad.get('MSA-1')}"\\} 1$`, 'm'));
+    assert.match(metrics, /^nilecare_hl7_inbound_duration_seconds_count 2$/m);
+    assert.match(metrics, /^nilecare_hl7_outbound_messages\{endpoint="lab-system",state="pending"\} 0$/m);
   });
 
   it('close() stops the listener and the worker', async () => {

@@ -12,6 +12,7 @@ import type { App } from './app.js';
 import { migrateDatabase } from './migrate/migrate.js';
 import { createDatabaseIfMissing } from './migrate/create-database.js';
 import { startHl7Listener } from '../adapters/hl7v2/hl7-listener.js';
+import { summariseExchange } from '../adapters/hl7v2/exchange-summary.js';
 import { MysqlMessageLog } from '../adapters/hl7v2/log/mysql-message-log.js';
 import type { MllpServer } from '../adapters/hl7v2/mllp/mllp-server.js';
 import { loadOutboundEndpoints } from '../adapters/hl7v2/log/mysql-interface-configs.js';
@@ -52,6 +53,10 @@ export async function startHl7(config: Config, app: App, logger: Logger, env: No
     host: config.host,
     ...(tls ? { tls } : {}),
     onError: (error) => logger.error({ err: error }, 'HL7 listener error'),
+    onExchange: (request, reply, seconds) => {
+      const { messageType, ackCodes } = summariseExchange(request, reply);
+      for (const ack of ackCodes.length > 0 ? ackCodes : ['none']) app.runtimeMetrics.observeHl7Inbound(messageType, ack, seconds);
+    },
   });
   logger.info({ port: server.port, tls: !!tls }, `HL7 v2 MLLP listener on ${config.host}:${server.port}`);
   const worker = outbound ? new OutboundWorker({ store: app.store, mysqlUrl: config.hl7.mysqlUrl, logger }).start() : undefined;

@@ -70,6 +70,17 @@ describe('projections started with the server', () => {
     assert.equal(await count(dbs[2]!.url, 'prescriptions'), requests);
     const status = await running.status();
     assert.ok(status.every((s) => s.deadLetters.length === 0), JSON.stringify(status));
+
+    // Prometheus: outbox lag and dead letters per projection once the projections are attached to the app.
+    const before = await (await fetch(server.baseUrl.replace(/\/fhir$/, '/metrics'))).text();
+    assert.doesNotMatch(before, /^nilecare_outbox_lag_changes\{/m, 'nothing reported before the projections are attached');
+    server.app.attachRuntime({ projections: running });
+    const metrics = await (await fetch(server.baseUrl.replace(/\/fhir$/, '/metrics'))).text();
+    for (const projection of ['billing', 'lab', 'medication', 'device']) {
+      assert.match(metrics, new RegExp(`^nilecare_outbox_lag_changes\\{projection="${projection}"\\} 0$`, 'm'));
+      assert.match(metrics, new RegExp(`^nilecare_outbox_lag_seconds\\{projection="${projection}"\\} 0$`, 'm'));
+      assert.match(metrics, new RegExp(`^nilecare_outbox_dead_letters\\{projection="${projection}"\\} 0$`, 'm'));
+    }
   });
 
   it('stays off unless NILECARE_PROJECTIONS=on', async () => {

@@ -41,7 +41,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
   http.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve) => http.listen(config.port, config.host, resolve));
   app.logger.info({ baseUrl: config.baseUrl, store: app.store.description }, `NileCare FHIR listening on ${config.baseUrl}`);
-  const hl7 = await startHl7(config, app, app.logger);
+  const hl7 = await startHl7(config, app, app.logger, env);
   const projections = await (options.projections ?? ((s, l) => configuredProjections(env, s, l)))(app.store, app.logger);
   app.attachRuntime({ ...(hl7 ? { hl7 } : {}), ...(projections ? { projections: projections.running, projectionTargets: projections.targets } : {}) });
   app.logger.info(`operations console at ${new URL(config.baseUrl).origin}/console/`);

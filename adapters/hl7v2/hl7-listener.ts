@@ -22,6 +22,8 @@ export interface Hl7ListenerOptions {
   readonly idleTimeoutMs?: number;
   readonly mapping?: Partial<MappingOptions>;
   readonly onError?: (err: unknown) => void;
+  /** Called after each frame was answered (metrics): the request, the reply sent and the seconds it took. */
+  readonly onExchange?: (request: string, reply: string, seconds: number) => void;
 }
 
 export async function startHl7Listener(o: Hl7ListenerOptions): Promise<MllpServer> {
@@ -32,7 +34,16 @@ export async function startHl7Listener(o: Hl7ListenerOptions): Promise<MllpServe
     tables: cachedCodeTables(o.log, CodeTables.loadDefaults()),
     options: { ...DEFAULT_OPTIONS, ...o.mapping },
   };
-  return startMllpServer(inboundHandler(deps), {
+  const handle = inboundHandler(deps);
+  const observed: typeof handle = o.onExchange
+    ? async (text, info) => {
+        const started = process.hrtime.bigint();
+        const reply = await handle(text, info);
+        o.onExchange?.(text, reply, Number(process.hrtime.bigint() - started) / 1e9);
+        return reply;
+      }
+    : handle;
+  return startMllpServer(observed, {
     port: o.port,
     ...(o.host ? { host: o.host } : {}),
     ...(o.tls ? { tls: o.tls } : {}),

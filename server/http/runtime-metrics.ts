@@ -1,0 +1,100 @@
+/**
+ * Prometheus gauges and counters of the parts that start after the HTTP app (server/main.ts): the outbox
+ * projections (lag, dead letters), HL7 v2 outbound delivery (pending, retrying, dead) and the HL7 v2 listener
+ * (messages by type and ACK code, processing time). Gauges are read at scrape time from the running parts;
+ * nothing is reported for a part that is off.
+ */
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+/** The projections' status as adapters/outbox reports it (only what the gauges need). */
+export interface ProjectionsSource {
+  status(): Promise<ReadonlyArray<{ projection: string; lagChanges: number; lagSeconds: number; deadLetters: readonly unknown[] }>>;
+}
+
+/** HL7 outbound delivery's status as adapters/hl7v2/outbound reports it. */
+export interface OutboundSource {
+  status(): Promise<{ pending: number; retrying: number; dead: number; endpoints?: ReadonlyArray<{ name: string; pending: number; retrying: number; dead: number }> }>;
+}
+
+export interface RuntimeSources {
+  projections?: ProjectionsSource;
+  hl7Outbound?: OutboundSource;
+}
+
+export type RuntimeMetrics = {
+  attach(sources: RuntimeSources): void;
+  /** One inbound HL7 message answered: its MSH-9 type (`ORU^R01`), the MSA-1 code of the ACK and the time to answer. */
+  observeHl7Inbound(messageType: string, ackCode: string, seconds: number): void;
+};
+
+export function registerRuntimeMetrics(registry: Registry): RuntimeMetrics {
+  let sources: RuntimeSources = {};
+  const registers = [registry];
+
+  new Gauge({
+    name: 'nilecare_outbox_lag_changes',
+    help: 'FHIR changes committed but not yet applied by each relational projection (capped at 1000)',
+    labelNames: ['projection'] as const,
+    registers,
+    async collect() {
+      this.reset();
+      for (const s of (await sources.projections?.status()) ?? []) this.set({ projection: s.projection }, s.lagChanges);
+    },
+  });
+  new Gauge({
+    name: 'nilecare_outbox_lag_seconds',
+    help: 'Age of the oldest FHIR change not yet applied by each relational projection (0 when caught up)',
+    labelNames: ['projection'] as const,
+    registers,
+    async collect() {
+      this.reset();
+      for (const s of (await sources.projections?.status()) ?? []) this.set({ projection: s.projection }, s.lagSeconds);
+    },
+  });
+  new Gauge({
+    name: 'nilecare_outbox_dead_letters',
+    help: 'Resources a relational projection could not apply and holds aside',
+    labelNames: ['projection'] as const,
+    registers,
+    async collect() {
+      this.reset();
+      for (const s of (await sources.projections?.status()) ?? []) this.set({ projection: s.projection }, s.deadLetters.length);
+    },
+  });
+  new Gauge({
+    name: 'nilecare_hl7_outbound_messages',
+    help: 'HL7 v2 outbound messages not yet acknowledged, by endpoint and state (pending, retrying, dead)',
+    labelNames: ['endpoint', 'state'] as const,
+    registers,
+    async collect() {
+      this.reset();
+      const status = await sources.hl7Outbound?.status();
+      if (!status) return;
+      for (const e of status.endpoints ?? [{ ...status, name: 'all' }]) {
+        for (const state of ['pending', 'retrying', 'dead'] as const) this.set({ endpoint: e.name, state }, e[state]);
+      }
+    },
+  });
+  const inbound = new Counter({
+    name: 'nilecare_hl7_inbound_messages_total',
+    help: 'HL7 v2 messages received over MLLP, by message type and the ACK code answered (AA, AE, AR)',
+    labelNames: ['type', 'ack'] as const,
+    registers,
+  });
+  const inboundSeconds = new Histogram({
+    name: 'nilecare_hl7_inbound_duration_seconds',
+    help: 'Time from a complete MLLP frame to its ACK (parse, map, FHIR transaction committed, log)',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
+    registers,
+  });
+
+  return {
+    attach(s) {
+      sources = { ...sources, ...s };
+    },
+    observeHl7Inbound(messageType, ackCode, seconds) {
+      inbound.inc({ type: messageType, ack: ackCode });
+      inboundSeconds.observe(seconds);
+    },
+  };
+}
