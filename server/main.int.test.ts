@@ -60,6 +60,8 @@ describe('npm start: the server process on the embedded store', () => {
     const base = `http://127.0.0.1:${port}`;
     const first = start(env);
     await waitReady(base, first.output);
+    // The log line travels through a pipe: it may arrive a moment after /readyz answers.
+    for (let i = 0; i < 50 && !/AUTHORISATION IS DISABLED/.test(first.output()); i++) await new Promise((r) => setTimeout(r, 100));
     assert.match(first.output(), /AUTHORISATION IS DISABLED/, 'the development setting is announced');
     // The operations console is served; without an authorisation server it skips sign-in and its admin API is open.
     assert.equal((await fetch(`${base}/console/`)).status, 200);
