@@ -1,7 +1,9 @@
 /**
  * The HL7 figure alone (bench/hl7-figure.ts) against a server on a fresh database, with the CPU of the server, of
  * its PostgreSQL backends and of mysqld, and MariaDB's counters (statements, fsyncs) per message. Faster than a
- * full `npm run bench` when working on inbound throughput.
+ * full `npm run bench` when working on inbound throughput. The server starts cold (the full bench's HL7 phase runs
+ * after the HTTP phases, JIT and caches warm), so CPU per message reads higher here: compare runs of this script
+ * with each other, back to back, not with the full bench.
  * Usage: npx tsx bench/hl7-only.ts [--store postgres] [--hl7-messages 400] [--concurrency 16] [--cpu-prof-dir DIR]
  */
 import { execFileSync } from 'node:child_process';
