@@ -31,36 +31,21 @@ export function registerRuntimeMetrics(registry: Registry): RuntimeMetrics {
   let sources: RuntimeSources = {};
   const registers = [registry];
 
-  new Gauge({
-    name: 'nilecare_outbox_lag_changes',
-    help: 'FHIR changes committed but not yet applied by each relational projection (capped at 1000)',
-    labelNames: ['projection'] as const,
-    registers,
-    async collect() {
-      this.reset();
-      for (const s of (await sources.projections?.status()) ?? []) this.set({ projection: s.projection }, s.lagChanges);
-    },
-  });
-  new Gauge({
-    name: 'nilecare_outbox_lag_seconds',
-    help: 'Age of the oldest FHIR change not yet applied by each relational projection (0 when caught up)',
-    labelNames: ['projection'] as const,
-    registers,
-    async collect() {
-      this.reset();
-      for (const s of (await sources.projections?.status()) ?? []) this.set({ projection: s.projection }, s.lagSeconds);
-    },
-  });
-  new Gauge({
-    name: 'nilecare_outbox_dead_letters',
-    help: 'Resources a relational projection could not apply and holds aside',
-    labelNames: ['projection'] as const,
-    registers,
-    async collect() {
-      this.reset();
-      for (const s of (await sources.projections?.status()) ?? []) this.set({ projection: s.projection }, s.deadLetters.length);
-    },
-  });
+  type ProjectionRow = Awaited<ReturnType<ProjectionsSource['status']>>[number];
+  const projectionGauge = (name: string, help: string, value: (row: ProjectionRow) => number) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['projection'] as const,
+      registers,
+      async collect() {
+        this.reset();
+        for (const row of (await sources.projections?.status()) ?? []) this.set({ projection: row.projection }, value(row));
+      },
+    });
+  projectionGauge('nilecare_outbox_lag_changes', 'FHIR changes committed but not yet applied by each relational projection (capped at 1000)', (r) => r.lagChanges);
+  projectionGauge('nilecare_outbox_lag_seconds', 'Age of the oldest FHIR change not yet applied by each relational projection (0 when caught up)', (r) => r.lagSeconds);
+  projectionGauge('nilecare_outbox_dead_letters', 'Resources a relational projection could not apply and holds aside', (r) => r.deadLetters.length);
   new Gauge({
     name: 'nilecare_hl7_outbound_messages',
     help: 'HL7 v2 outbound messages not yet acknowledged, by endpoint and state (pending, retrying, dead)',
