@@ -18,16 +18,7 @@ import { startHl7, type Hl7Runtime } from './hl7-wiring.js';
 import { FakePeer } from '../adapters/hl7v2/outbound/testing/fake-peer.js';
 import { sendOnce } from '../adapters/hl7v2/mllp/mllp-client.js';
 import { parseMessage } from '../adapters/hl7v2/parser/parse-message.js';
-
-async function mysqlMissing(): Promise<string | false> {
-  try {
-    const c = await mysql.createConnection({ host: '127.0.0.1', user: 'root', connectTimeout: 2000 });
-    await c.end();
-    return false;
-  } catch (e) {
-    return `no MySQL/MariaDB at 127.0.0.1:3306 (${(e as Error).message})`;
-  }
-}
+import { mysqlMissing } from './testing/mysql-missing.js';
 
 async function waitFor(what: string, probe: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
   const until = Date.now() + timeoutMs;

@@ -14,16 +14,7 @@ import { processMessage, type InboundDeps } from '../inbound/process-message.js'
 import { cachedCodeTables } from '../inbound/cached-code-tables.js';
 import { loadMappings } from '../mapping/load-mappings.js';
 import { CodeTables } from '../mapping/code-tables.js';
-
-async function mysqlMissing(): Promise<string | false> {
-  try {
-    const c = await mysql.createConnection({ host: '127.0.0.1', user: 'root', connectTimeout: 2000 });
-    await c.end();
-    return false;
-  } catch (e) {
-    return `no MySQL/MariaDB at 127.0.0.1:3306 (${(e as Error).message})`;
-  }
-}
+import { mysqlMissing } from '../../../server/testing/mysql-missing.js';
 
 const msg = (controlId: string, mrn: string) =>
   `MSH|^~\\&|LAB|KTH|NILE|NC|20260301||ADT^A08|${controlId}|P|2.5.1\rPID|1||${mrn}^^^KTH^MR||Hassan^Amna||19750505|F\rPV1|1|O`;

@@ -13,16 +13,7 @@ import { CodeTables } from '../mapping/code-tables.js';
 import { FhirError, operationOutcome, issue } from '../../../server/fhir/errors.js';
 import type { Bundle, Patient } from '@medplum/fhirtypes';
 import { endpointsFor, loadOutboundEndpoints } from './mysql-interface-configs.js';
-
-async function mysqlMissing(): Promise<string | false> {
-  try {
-    const c = await mysql.createConnection({ host: '127.0.0.1', user: 'root', connectTimeout: 2000 });
-    await c.end();
-    return false;
-  } catch (e) {
-    return `no MySQL/MariaDB at 127.0.0.1:3306 (${(e as Error).message})`;
-  }
-}
+import { mysqlMissing } from '../../../server/testing/mysql-missing.js';
 
 const MSG = 'MSH|^~\\&|LAB|KTH|NILE|NC|20260301||ADT^A08|CTL-1|P|2.5.1\rPID|1||M-55^^^KTH^MR||Hassan^Amna||19750505|F\rPV1|1|O';
 

@@ -13,16 +13,7 @@ import type { ResourceStore } from '../../../server/store/resource-store.js';
 import { fhirWriter } from '../../outbox/testing/fhir-writer.js';
 import { OutboundWorker } from './outbound-worker.js';
 import { FakePeer } from './testing/fake-peer.js';
-
-async function mysqlMissing(): Promise<string | false> {
-  try {
-    const c = await mysql.createConnection({ host: '127.0.0.1', user: 'root', connectTimeout: 2000 });
-    await c.end();
-    return false;
-  } catch (e) {
-    return `no MySQL/MariaDB at 127.0.0.1:3306 (${(e as Error).message})`;
-  }
-}
+import { mysqlMissing } from '../../../server/testing/mysql-missing.js';
 
 async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 20_000): Promise<T> {
   const until = Date.now() + timeoutMs;

@@ -20,16 +20,7 @@ import { createTestTargets, type TestTargets } from '../../../adapters/outbox/te
 import { FakePeer } from '../../../adapters/hl7v2/outbound/testing/fake-peer.js';
 import { migrateDatabase } from '../../migrate/migrate.js';
 import type { Hl7MessageDetail, Hl7MessageSummary } from '../admin-api.js';
-
-async function mysqlMissing(): Promise<string | false> {
-  try {
-    const c = await mysql.createConnection({ host: '127.0.0.1', user: 'root', connectTimeout: 2000 });
-    await c.end();
-    return false;
-  } catch (e) {
-    return `no MySQL/MariaDB at 127.0.0.1:3306 (${(e as Error).message})`;
-  }
-}
+import { mysqlMissing } from '../../testing/mysql-missing.js';
 
 const adt = (event: 'A01' | 'A08', controlId: string, mrn: string, sender = 'ADT1|NILE_HOSP') =>
   [`MSH|^~\\&|${sender}|NILECARE|NILECARE|20260301120000||ADT^${event}|${controlId}|P|2.5.1`, `PID|1||${mrn}^^^NILE^MR||Osman^Amira||19850214|F`, 'PV1|1|O'].join('\r');
