@@ -1,0 +1,93 @@
+/**
+ * Server CPU per request for the two hottest REST interactions, without a profiler attached: a fresh server process
+ * (bench/server-process.ts, same as `npm start`), `POST /fhir/Patient` from 16 clients then `GET /fhir/Patient/{id}`
+ * from 16 clients, each phase measured as server and PostgreSQL CPU (/proc ticks) and PostgreSQL transactions
+ * (pg_stat_database) per request. Prints one JSON object.
+ * Usage: npx tsx bench/request-cpu.ts [creates=3000] [reads=3000] [store=postgres]
+ */
+import { readFileSync } from 'node:fs';
+import pg from 'pg';
+import { parseOptions } from './options.js';
+import { freshDatabase, startServer } from './server-process.js';
+import { CpuMeter } from './cpu-meter.js';
+import { timed } from './stats.js';
+
+const [createsArg = '3000', readsArg = '3000', store = 'postgres'] = process.argv.slice(2);
+const options = { ...parseOptions(['--store', store]), cpuProfDir: undefined };
+const db = await freshDatabase(options);
+const server = await startServer(db, options);
+const meter = await CpuMeter.open(server.pid, db.postgresDbName ? { adminUrl: options.postgresAdminUrl, dbName: db.postgresDbName } : undefined);
+const admin = db.postgresDbName ? new pg.Client({ connectionString: options.postgresAdminUrl }) : undefined;
+await admin?.connect();
+
+async function transactions(): Promise<number> {
+  if (!admin) return 0;
+  await admin.query('SELECT pg_stat_clear_snapshot()');
+  const res = await admin.query<{ n: string }>('SELECT xact_commit + xact_rollback AS n FROM pg_stat_database WHERE datname = $1', [db.postgresDbName]);
+  return Number(res.rows[0]?.n ?? 0);
+}
+
+const patient = (i: number) =>
+  JSON.stringify({
+    resourceType: 'Patient',
+    identifier: [{ system: 'urn:nilecare:bench', value: `C-${process.pid}-${i}` }],
+    name: [{ family: `Cpu${i % 997}`, given: ['Amna', 'Osman'] }],
+    gender: i % 2 ? 'female' : 'male',
+    birthDate: `19${50 + (i % 50)}-0${1 + (i % 9)}-1${i % 10}`,
+    address: [{ city: 'Khartoum', country: 'SD' }],
+  });
+
+const ids: string[] = [];
+async function create(i: number) {
+  const res = await fetch(`${server.baseUrl}/fhir/Patient`, { method: 'POST', headers: { 'content-type': 'application/fhir+json', accept: 'application/fhir+json' }, body: patient(i) });
+  const body = (await res.json()) as { id?: string };
+  if (res.status !== 201 || !body.id) throw new Error(`create answered ${res.status}`);
+  ids.push(body.id);
+}
+async function read(i: number) {
+  const id = ids[(i * 7919) % ids.length]!;
+  const res = await fetch(`${server.baseUrl}/fhir/Patient/${id}`, { headers: { accept: 'application/fhir+json' } });
+  await res.arrayBuffer();
+  if (res.status !== 200) throw new Error(`read answered ${res.status}`);
+}
+
+/** [user, system] CPU ticks (1/100 s) of the server process. */
+function userSystemTicks(): [number, number] {
+  const stat = readFileSync(`/proc/${server.pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return [Number(fields[11]), Number(fields[12])];
+}
+
+async function phase(count: number, run: (i: number) => Promise<void>) {
+  const tx0 = await transactions();
+  const start = await meter.snapshot();
+  const [user0, system0] = userSystemTicks();
+  const latency = await timed(count, 16, run);
+  const cpu = await meter.since(start);
+  const [user1, system1] = userSystemTicks();
+  const tx = (await transactions()) - tx0; // the meters connect to the admin database, not this one
+  return {
+    count,
+    perSecondWall: latency.perSecond,
+    serverCpuUsPerRequest: Math.round((cpu.serverCpuSeconds * 1e6) / count),
+    serverSystemCpuUsPerRequest: Math.round(((system1 - system0) * 1e4) / count),
+    serverUserCpuUsPerRequest: Math.round(((user1 - user0) * 1e4) / count),
+    postgresCpuUsPerRequest: Math.round((cpu.postgresCpuSeconds * 1e6) / count),
+    postgresTransactionsPerRequest: admin ? Math.round((tx / count) * 100) / 100 : null,
+    cpuBoundPerSecondOn2Cores: Math.round((2 * count) / (cpu.serverCpuSeconds + cpu.postgresCpuSeconds)),
+  };
+}
+
+try {
+  // Warm-up: JIT, pool connections, plan caches.
+  await timed(300, 16, (i) => create(1_000_000 + i));
+  await timed(300, 16, read);
+  const creates = await phase(Number(createsArg), create);
+  const reads = await phase(Number(readsArg), read);
+  console.log(JSON.stringify({ store, creates, reads }, null, 2));
+} finally {
+  await admin?.end();
+  await meter.close();
+  await server.stop();
+  await db.drop();
+}
