@@ -86,6 +86,11 @@ export interface ResourceStore {
   vread(resourceType: string, id: string, versionId: number): Promise<StoredVersion | undefined>;
   /** Current, non-deleted versions of the given resources, in no particular order; missing ones are left out. */
   readMany(keys: ResourceKey[]): Promise<StoredVersion[]>;
+  /**
+   * Current versions of the given resources, delete versions included (what `read` answers, for many keys in one
+   * round trip), in no particular order; never-written ones are left out.
+   */
+  readCurrentMany(keys: ResourceKey[]): Promise<StoredVersion[]>;
 
   /** All writes commit together or none does (one database transaction), with their ChangeRecords. */
   write(writes: VersionWrite[]): Promise<void>;

@@ -125,6 +125,31 @@ export function describeResourceStoreContract(label: string, factory: StoreFacto
       assert.deepEqual(got.map((v) => `${v.resourceType}/${v.id}`).sort(), ['Encounter/e1', 'Encounter/e2', 'Patient/p1']);
     });
 
+    it('readCurrentMany returns the current version of each key, delete versions included', async () => {
+      await store.write([versionOf('Location', 'l1', 1, { name: 'Ward 1' }), versionOf('Location', 'l2', 1, { name: 'Ward 2' })]);
+      await store.write([versionOf('Location', 'l2', 2, { name: 'Ward 2b' }), versionOf('Location', 'l3', 1, { name: 'Ward 3' })]);
+      await store.write([versionOf('Location', 'l3', 2, null)]);
+      await store.write([versionOf('Organization', 'l1', 1, { name: 'same id, other type' })]);
+      const keys = [
+        { resourceType: 'Location', id: 'l3' },
+        { resourceType: 'Location', id: 'missing' },
+        { resourceType: 'Location', id: 'l1' },
+        { resourceType: 'Organization', id: 'l1' },
+        { resourceType: 'Location', id: 'l2' },
+        { resourceType: 'Organization', id: 'l2' },
+      ];
+      const summary = (versions: Awaited<ReturnType<ResourceStore['readCurrentMany']>>) =>
+        versions.map((v) => `${v.resourceType}/${v.id}@${v.versionId}${v.deleted ? ' deleted' : ''}:${(v.resource as { name?: string } | null)?.name ?? '-'}`).sort();
+      const expected = ['Location/l1@1:Ward 1', 'Location/l2@2:Ward 2b', 'Location/l3@2 deleted:-', 'Organization/l1@1:same id, other type'];
+      assert.deepEqual(summary(await store.readCurrentMany(keys)), expected);
+      assert.deepEqual(summary(await store.readCurrentMany([...keys].reverse())), expected, 'the order of the keys does not matter');
+      const deleted = (await store.readCurrentMany([{ resourceType: 'Location', id: 'l3' }]))[0];
+      assert.equal(deleted?.resource, null);
+      assert.equal(deleted?.lastUpdated, (await store.read('Location', 'l3'))?.lastUpdated);
+      assert.deepEqual(await store.readCurrentMany([]), []);
+      assert.deepEqual(await store.readCurrentMany([{ resourceType: 'Location', id: 'nope' }]), []);
+    });
+
     it('answers instance, type and system history newest first, with _since and paging', async () => {
       const t0 = new Date(Date.UTC(2030, 0, 1));
       for (let v = 1; v <= 5; v++) {

@@ -209,6 +209,30 @@ export function describeTransactions(label: string, factory: StoreFactory, optio
       assert.equal((await server.fhir(`/Patient/${first.body.id}`)).status, 410);
     });
 
+    it('PUT, PATCH and DELETE entries start from the current versions (deleted ones too), honour ifMatch, survive races', async () => {
+      const [a, b, c] = ['a', 'b', 'c'].map((x) => `v${Date.now()}-${x}`) as [string, string, string];
+      const put = (id: string, extra: Json = {}, request: Json = {}) => ({ resource: { resourceType: 'Patient', id, ...extra }, request: { method: 'PUT', url: `Patient/${id}`, ...request } });
+      const tx = (entry: Json[]) => server.fhir('/', { method: 'POST', body: { resourceType: 'Bundle', type: 'transaction', entry } });
+      const statuses = (res: { body: Json }) => res.body.entry.map((e: Json) => `${e.response.status.slice(0, 3)} ${e.response.etag ?? ''}`.trim());
+      assert.deepEqual(statuses(await tx([a, b, c].map((id) => put(id, { gender: 'female' })))), ['201 W/"1"', '201 W/"1"', '201 W/"1"']);
+      assert.equal((await server.fhir(`/Patient/${c}`, { method: 'DELETE' })).status, 204);
+      const jsonPatch = Buffer.from(JSON.stringify([{ op: 'replace', path: '/gender', value: 'male' }])).toString('base64');
+      const patch = { resource: { resourceType: 'Binary', contentType: 'application/json-patch+json', data: jsonPatch }, request: { method: 'PATCH', url: `Patient/${b}` } };
+      const second = await tx([put(a, { gender: 'other' }, { ifMatch: 'W/"1"' }), patch, put(c, { gender: 'male' }), { request: { method: 'DELETE', url: `Patient/${c}-never` } }]);
+      assert.deepEqual(statuses(second), ['200 W/"2"', '200 W/"2"', '201 W/"3"', '204'], 'a deleted resource is re-created as its next version');
+      assert.equal((await server.fhir(`/Patient/${b}`)).body.gender, 'male');
+      const stale = await tx([put(b, { gender: 'unknown' }), put(a, { gender: 'unknown' }, { ifMatch: 'W/"1"' })]);
+      assert.equal(stale.status, 412);
+      assert.equal((await server.fhir(`/Patient/${b}`)).body.meta.versionId, '2', 'nothing of a failed transaction is written');
+      // concurrent transactions on the same resources: each commits on the then current versions, or answers 409
+      const racers = await Promise.all([0, 1, 2, 3, 4, 5].map((i) => tx([put(a, { birthDate: `200${i}-01-01` }), put(b, { birthDate: `201${i}-01-01` })])));
+      assert.ok(racers.every((r) => r.status === 200 || r.status === 409), racers.map((r) => r.status).join());
+      const won = racers.filter((r) => r.status === 200);
+      assert.ok(won.length >= 1);
+      assert.equal(new Set(won.map((r) => r.body.entry[0].response.etag)).size, won.length, 'no two winners wrote the same version');
+      assert.equal((await server.fhir(`/Patient/${a}/_history?_count=50`)).body.entry.length, 2 + won.length);
+    });
+
     it('a batch answers each entry on its own: successes stand when another entry fails', async () => {
       const res = await server.fhir('/', {
         method: 'POST',

@@ -19,6 +19,7 @@ import { routeFhirRequest, type RouterOptions } from '../router.js';
 import { versionUrl } from '../resource-meta.js';
 import { toEntryRequest, type EntryRequest } from './entry-request.js';
 import { atEntry, statusLine } from './entry-errors.js';
+import { prefetchCurrentVersions, type CurrentVersions } from './current-versions.js';
 import { isConditionalReference, rewriteReferences } from './rewrite-references.js';
 import { patchFunction } from '../interactions/patch.js';
 
@@ -68,7 +69,7 @@ async function attemptTransaction(ctx: FhirContext, entries: BundleEntry[], requ
     });
   }
 
-  // 2. Rewrite references, then read the current versions and prepare the new ones.
+  // 2. Read the current versions of every target at once, rewrite references and prepare the new versions.
   const conditionalCache = new Map<string, Promise<string>>();
   const resolve = async (reference: string): Promise<string | undefined> => {
     const known = identities.get(reference);
@@ -88,10 +89,11 @@ async function attemptTransaction(ctx: FhirContext, entries: BundleEntry[], requ
     return undefined;
   };
 
+  const current = await prefetchCurrentVersions(ctx.store, writeTargets(ordered, targets));
   const planned: Planned[] = [];
   const seen = new Set<string>();
   for (const request of ordered) {
-    const step = await atEntry(request, () => planEntry(ctx, request, targets.get(request.index), resolve));
+    const step = await atEntry(request, () => planEntry(ctx, request, targets.get(request.index), resolve, current));
     if (step.kind === 'write') {
       const key = `${step.resourceType}/${step.id}`;
       if (seen.has(key)) throw await atEntry(request, () => badRequest(`${key} is written by more than one entry of the transaction`));
@@ -194,24 +196,34 @@ async function decideTarget(
   }
 }
 
+/** The resources whose current version planEntry needs: every PUT, PATCH and DELETE target (conditional ones as found). */
+function writeTargets(ordered: EntryRequest[], targets: Map<number, { id: string; existing?: Resource }>): Array<{ resourceType: string; id: string }> {
+  return ordered.flatMap((request) => {
+    const target = targets.get(request.index);
+    if (request.method === 'POST' || !target?.id || target.existing) return [];
+    return [{ resourceType: request.resourceType as string, id: target.id }];
+  });
+}
+
 async function planEntry(
   ctx: FhirContext,
   request: EntryRequest,
   target: { id: string; existing?: Resource; isNew: boolean } | undefined,
   resolve: (reference: string) => Promise<string | undefined>,
+  current: CurrentVersions,
 ): Promise<Planned> {
   const type = request.resourceType as string;
   if (!target) return { kind: 'read', request };
   if (target.existing) return { kind: 'existing', request, resource: target.existing };
   if (request.method === 'DELETE') {
     if (!target.id) return { kind: 'noop-delete', request };
-    const previous = await ctx.store.read(type, target.id);
+    const previous = await current.read(type, target.id);
     checkIfMatch(request, previous);
     if (!previous || previous.deleted) return { kind: 'noop-delete', request };
     if (previous.resource && !inCallerCompartment(ctx, previous.resource)) throw forbidden(`${type}/${target.id} is outside the compartment of the access token`);
     return { kind: 'write', request, resourceType: type, id: target.id, resource: null, previous, status: 204 };
   }
-  const previous = request.method === 'POST' ? undefined : await ctx.store.read(type, target.id);
+  const previous = request.method === 'POST' ? undefined : await current.read(type, target.id);
   checkIfMatch(request, previous);
   let body: unknown;
   if (request.method === 'PATCH') {

@@ -57,12 +57,21 @@ export class MongoStore implements ResourceStore {
     return doc ? storedVersionOf(doc) : undefined;
   }
 
-  async readMany(keys: ResourceKey[]): Promise<StoredVersion[]> {
+  readMany(keys: ResourceKey[]): Promise<StoredVersion[]> {
+    return this.readByType(keys, { deleted: false });
+  }
+
+  /** One $in query per resource type (each type is a collection of its own). */
+  readCurrentMany(keys: ResourceKey[]): Promise<StoredVersion[]> {
+    return this.readByType(keys, {});
+  }
+
+  private async readByType(keys: ResourceKey[], filter: Record<string, unknown>): Promise<StoredVersion[]> {
     const byType = new Map<string, Set<string>>();
     for (const k of keys) (byType.get(k.resourceType) ?? byType.set(k.resourceType, new Set()).get(k.resourceType)!).add(k.id);
     const out: StoredVersion[] = [];
     for (const [type, ids] of byType) {
-      const docs = await this.db.collection(collectionNameFor(type)).find({ _id: { $in: [...ids] }, deleted: false }, { projection: VERSION_PROJECTION });
+      const docs = await this.db.collection(collectionNameFor(type)).find({ _id: { $in: [...ids] }, ...filter }, { projection: VERSION_PROJECTION });
       out.push(...docs.map(storedVersionOf));
     }
     return out;

@@ -3,7 +3,7 @@ import type { SearchPage, SearchQuery } from '../../fhir/search/search-query.js'
 import type { ChangeRecord, HistoryPage, HistoryQuery, ResourceKey, ResourceStore, StoredVersion, VersionWrite } from '../resource-store.js';
 import { readHistory } from './history.js';
 import { changesAfter } from './changes.js';
-import { readCurrent, readMany, readVersion } from './read-versions.js';
+import { readCurrent, readCurrentMany, readMany, readVersion } from './read-versions.js';
 import { createSchema } from './schema.js';
 import { runSearch } from './search/run-search.js';
 import type { SqlClient } from './sql-client.js';
@@ -45,6 +45,10 @@ export class PostgresStore implements ResourceStore {
 
   readMany(keys: ResourceKey[]): Promise<StoredVersion[]> {
     return readMany(this.client, keys);
+  }
+
+  readCurrentMany(keys: ResourceKey[]): Promise<StoredVersion[]> {
+    return readCurrentMany(this.client, keys);
   }
 
   async write(writes: VersionWrite[]): Promise<void> {

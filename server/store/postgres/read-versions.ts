@@ -1,4 +1,4 @@
-/** read, vread and readMany: fixed, prepared statements. */
+/** read, vread, readMany and readCurrentMany: fixed, prepared statements. */
 import type { Resource } from '@medplum/fhirtypes';
 import type { ResourceKey, StoredVersion } from '../resource-store.js';
 import type { SqlExecutor } from './sql-client.js';
@@ -51,6 +51,18 @@ export async function readMany(db: SqlExecutor, keys: ResourceKey[]): Promise<St
     name: 'fhir_read_many',
     text: `SELECT ${VERSION_COLUMNS} FROM fhir_resource
            WHERE (resource_type, id) IN (SELECT * FROM unnest($1::text[], $2::text[])) AND NOT deleted`,
+    values: [keys.map((k) => k.resourceType), keys.map((k) => k.id)],
+  });
+  return rows.map(toStoredVersion);
+}
+
+/** Like readMany, delete versions included: one statement for all keys. */
+export async function readCurrentMany(db: SqlExecutor, keys: ResourceKey[]): Promise<StoredVersion[]> {
+  if (keys.length === 0) return [];
+  const { rows } = await db.query<VersionRow>({
+    name: 'fhir_read_current_many',
+    text: `SELECT ${VERSION_COLUMNS} FROM fhir_resource
+           WHERE (resource_type, id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
     values: [keys.map((k) => k.resourceType), keys.map((k) => k.id)],
   });
   return rows.map(toStoredVersion);

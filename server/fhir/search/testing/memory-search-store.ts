@@ -40,6 +40,10 @@ export class MemorySearchStore implements ResourceStore {
   async readMany(keys: ResourceKey[]): Promise<StoredVersion[]> {
     return keys.map((k) => this.rows.get(`${k.resourceType}/${k.id}`)?.version).filter((v): v is StoredVersion => !!v && !v.deleted);
   }
+  async readCurrentMany(keys: ResourceKey[]): Promise<StoredVersion[]> {
+    const unique = new Set(keys.map((k) => `${k.resourceType}/${k.id}`));
+    return [...unique].map((key) => this.rows.get(key)?.version).filter((v): v is StoredVersion => !!v);
+  }
   async write(writes: VersionWrite[]): Promise<void> {
     for (const w of writes) {
       const current = this.rows.get(`${w.resourceType}/${w.id}`)?.version.versionId ?? 0;
