@@ -78,6 +78,14 @@ describe('startHl7: inbound listener and outbound delivery with the real app', {
     });
     const ack = parseMessage(await sendOnce({ host: '127.0.0.1', port: hl7.server.port }, 'MSH|^~\\&|LAB|KTH|NILE|NC|20260301||ADT^A04|IN-1|P|2.5.1\rPID|1||LABMRN^^^KTH^MR||Musa^Ali\rPV1|1|O'));
     assert.equal(ack.get('MSA-1'), 'AA');
+    // the message log keeps the versioned references the transaction wrote (from each entry's response.location)
+    const sqlLog = await mysql.createConnection({ uri: db.url });
+    const [logged] = await sqlLog.query<mysql.RowDataPacket[]>("SELECT fhir_resources FROM hl7_messages WHERE control_id = 'IN-1'");
+    await sqlLog.end();
+    const written = (typeof logged[0]?.['fhir_resources'] === 'string' ? JSON.parse(logged[0]['fhir_resources']) : logged[0]?.['fhir_resources']) as string[];
+    const patientRef = written.find((r) => r.startsWith('Patient/'));
+    assert.match(patientRef ?? '', /^Patient\/[^/]+\/_history\/1$/, JSON.stringify(written));
+    assert.equal((await server.fhir(`/${patientRef}`)).body.identifier?.[0]?.value, 'LABMRN');
     const created = await server.fhir('/Patient', { method: 'POST', body: { resourceType: 'Patient', identifier: [{ system: 'urn:oid:1.2.3', value: 'RESTMRN' }], name: [{ family: 'Rest' }] } });
     assert.equal(created.status, 201);
     await waitFor('A04 for the REST patient', () => peer.accepted('RESTMRN').length === 1);

@@ -47,7 +47,8 @@ export async function startHl7(config: Config, app: App, logger: Logger, env: No
   const log = MysqlMessageLog.open(config.hl7.mysqlUrl);
   const tls = config.hl7.tlsCertFile && config.hl7.tlsKeyFile ? { cert: readFileSync(config.hl7.tlsCertFile), key: readFileSync(config.hl7.tlsKeyFile) } : undefined;
   const server = await startHl7Listener({
-    submit: (bundle) => app.systemClient.transaction(bundle),
+    // the inbound path keeps only each entry's response.location (hl7_messages.fhir_resources), so no resources back
+    submit: (bundle) => app.systemClient.transaction(bundle, { return: 'minimal' }),
     log,
     port: config.hl7.port,
     host: config.host,

@@ -11,8 +11,11 @@ import { randomUUID } from 'node:crypto';
 
 export type InternalFhirClient = {
   request(method: FhirRequest['method'], path: string, body?: unknown, headers?: Record<string, string>): Promise<FhirResponse>;
-  /** POST a transaction or batch Bundle; resolves with the response Bundle. */
-  transaction(bundle: Bundle): Promise<Bundle>;
+  /**
+   * POST a transaction or batch Bundle; resolves with the response Bundle. Its entries carry the written resources
+   * unless `return: 'minimal'` (then fullUrl, location, etag and lastModified only; GET entries keep their resources).
+   */
+  transaction(bundle: Bundle, options?: { return?: 'minimal' | 'representation' }): Promise<Bundle>;
   read<T extends Resource = Resource>(resourceType: string, id: string): Promise<T>;
   search(resourceType: string, query: string): Promise<Bundle>;
 };
@@ -34,8 +37,8 @@ export function internalFhirClient(services: FhirServices, router: RouterOptions
   }
   return {
     request,
-    async transaction(bundle) {
-      return (await request('POST', '', bundle, { prefer: 'return=representation' })).resource as Bundle;
+    async transaction(bundle, options = {}) {
+      return (await request('POST', '', bundle, { prefer: `return=${options.return ?? 'representation'}` })).resource as Bundle;
     },
     async read<T extends Resource = Resource>(resourceType: string, id: string) {
       return (await request('GET', `${resourceType}/${id}`)).resource as T;
