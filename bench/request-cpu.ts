@@ -5,7 +5,7 @@
  * (pg_stat_database) per request. Prints one JSON object.
  * Usage: npx tsx bench/request-cpu.ts [creates=3000] [reads=3000] [store=postgres]
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import pg from 'pg';
 import { parseOptions } from './options.js';
 import { freshDatabase, startServer } from './server-process.js';
@@ -58,13 +58,31 @@ function userSystemTicks(): [number, number] {
   return [Number(fields[11]), Number(fields[12])];
 }
 
+/** CPU ticks per thread name (main thread = the process name; V8 GC helpers = "V8 Worker"; libuv pool…). */
+function threadTicks(): Map<string, number> {
+  const byName = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${server.pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${server.pid}/task/${tid}/stat`, 'utf8');
+      const name = tid === String(server.pid) ? 'main' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replace(/\d+$/, '').trim();
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      byName.set(name, (byName.get(name) ?? 0) + Number(fields[11]) + Number(fields[12]));
+    } catch {
+      /* thread ended */
+    }
+  }
+  return byName;
+}
+
 async function phase(count: number, run: (i: number) => Promise<void>) {
   const tx0 = await transactions();
   const start = await meter.snapshot();
   const [user0, system0] = userSystemTicks();
+  const threads0 = threadTicks();
   const latency = await timed(count, 16, run);
   const cpu = await meter.since(start);
   const [user1, system1] = userSystemTicks();
+  const threads = Object.fromEntries([...threadTicks()].map(([name, ticks]) => [name, Math.round(((ticks - (threads0.get(name) ?? 0)) * 1e4) / count)]).filter(([, us]) => Number(us) > 0));
   const tx = (await transactions()) - tx0; // the meters connect to the admin database, not this one
   return {
     count,
@@ -72,6 +90,7 @@ async function phase(count: number, run: (i: number) => Promise<void>) {
     serverCpuUsPerRequest: Math.round((cpu.serverCpuSeconds * 1e6) / count),
     serverSystemCpuUsPerRequest: Math.round(((system1 - system0) * 1e4) / count),
     serverUserCpuUsPerRequest: Math.round(((user1 - user0) * 1e4) / count),
+    serverCpuUsPerRequestByThread: threads,
     postgresCpuUsPerRequest: Math.round((cpu.postgresCpuSeconds * 1e6) / count),
     postgresTransactionsPerRequest: admin ? Math.round((tx / count) * 100) / 100 : null,
     cpuBoundPerSecondOn2Cores: Math.round((2 * count) / (cpu.serverCpuSeconds + cpu.postgresCpuSeconds)),
