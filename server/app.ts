@@ -161,7 +161,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     }
   });
   if (auth) app.use(auth.router);
-  const admin = serverAdminApi({ config, store, logger, submit: (bundle) => systemClient.transaction(bundle) });
+  const admin = serverAdminApi({ config, store, logger, submit: (bundle) => systemClient.transaction(bundle, { return: 'minimal' }) });
   const consoleMount = await mountConsole(app, { config, admin, logger, ...(auth ? { auth } : {}) });
   app.use(
     '/fhir',
