@@ -92,12 +92,42 @@ export function mapDeviceAlert(alert: DetectedIssue | Flag, version: number): Ro
   ];
 }
 
-export function mapDeviceResource(resource: Resource, version: number): RowWrite[] {
+/** Removals of the previous version's readings whose key (device, reading type, instant) the new version no longer has. */
+export function staleReadings(obs: Observation, previous: Resource | undefined): RowWrite[] {
+  if (previous?.resourceType !== 'Observation') return [];
+  const oldDevice = parseReference(previous.device?.reference);
+  if (oldDevice?.type !== 'Device') return [];
+  let oldRows: Row[];
+  try {
+    oldRows = readingsOf(previous);
+  } catch {
+    return []; // the previous version had no readings to leave behind
+  }
+  const device = parseReference(obs.device?.reference);
+  const withdrawn = obs.status === 'entered-in-error' || obs.status === 'cancelled';
+  let kept = new Set<string>();
+  if (device?.type === 'Device' && device.id === oldDevice.id && !withdrawn) {
+    try {
+      kept = new Set(readingsOf(obs).map((r) => `${r.reading_type}|${r.timestamp}`));
+    } catch {
+      // the new version has no readable time: everything of the old one goes
+    }
+  }
+  return oldRows
+    .filter((r) => !kept.has(`${r.reading_type}|${r.timestamp}`))
+    .map((r) => ({ op: 'deleteWhere', table: 'device_readings', where: { device_id: stableUuid(`Device/${oldDevice.id}`), reading_type: r.reading_type!, timestamp: r.timestamp! } }) as RowWrite);
+}
+
+export function mapDeviceResource(resource: Resource, version: number, previous?: Resource): RowWrite[] {
   switch (resource.resourceType) {
     case 'Device':
       return mapDevice(resource, version);
-    case 'Observation':
-      return mapDeviceObservation(resource);
+    case 'Observation': {
+      const stale = staleReadings(resource, previous);
+      const current = mapDeviceObservation(resource);
+      // Withdrawn: the current mapping already removes the readings under the version's own keys.
+      return [...stale.filter((s) => !current.some((c) => c.op === 'deleteWhere' && JSON.stringify(c) === JSON.stringify(s))), ...current];
+    }
     case 'DetectedIssue':
     case 'Flag':
       return mapDeviceAlert(resource, version);

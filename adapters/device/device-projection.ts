@@ -7,6 +7,8 @@ export const deviceProjection: Projection = {
   name: 'device',
   accepts: (t) => TYPES.has(t),
   map: mapDeviceResource,
+  // An Observation whose time, codes or device changed leaves readings under its old keys: removed with the previous version.
+  readsPrevious: true,
   mapDelete: mapDeviceDelete,
   rebuildClears: [
     { table: 'device_readings', where: 'device_id IN (SELECT id FROM devices WHERE fhir_id IS NOT NULL)' },

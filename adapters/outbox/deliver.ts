@@ -18,6 +18,10 @@ export async function rowsForChange(store: ResourceStore, projection: Projection
     const previous = change.versionId > 1 ? await store.vread(change.resourceType, change.id, change.versionId - 1) : undefined;
     return projection.mapDelete(change.resourceType, change.id, change.versionId, previous?.resource ?? undefined);
   }
+  if (projection.readsPrevious && change.versionId > 1) {
+    const previous = await store.vread(change.resourceType, change.id, change.versionId - 1);
+    return projection.map(stored.resource, change.versionId, previous?.resource ?? undefined);
+  }
   return projection.map(stored.resource, change.versionId);
 }
 
