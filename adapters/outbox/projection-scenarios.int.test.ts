@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import type { Resource } from '@medplum/fhirtypes';
 import { openPgliteTestStore } from '../../server/store/postgres/pglite-template.js';
 import type { ResourceStore } from '../../server/store/resource-store.js';
+import type { Observation } from '@medplum/fhirtypes';
 import { startProjections, type RunningProjections } from './start-projections.js';
 import { openSqlClient, type SqlClient } from './sql-client.js';
 import { createTestTargets, snapshotRows, type TestTargets } from './testing/target-databases.js';
@@ -149,7 +150,7 @@ describe('projections: scenarios on MariaDB (billing, lab, medication) and Postg
     assert.equal(await running.retryDeadLetter('medication', 'MedicationRequest', 'mr-nobody'), false, 'still unplaceable');
   });
 
-  it('devices: Device, an Observation with components → one reading per value (batched), a device DetectedIssue → alert; deleting the Observation removes its readings', async () => {
+  it('devices: Device, an Observation with components → one reading per value (batched), a device DetectedIssue → alert; a corrected time moves its readings; deleting the Observation removes them', async () => {
     await fhir.put(
       { resourceType: 'Device', id: 'mon-1', status: 'active', serialNumber: 'SN-77', manufacturer: 'Mindray', type: { text: 'patient monitor' }, patient },
       { resourceType: 'Observation', id: 'bp-1', status: 'final', code: loinc('85354-9', 'Blood pressure panel'), subject: patient, device: { reference: 'Device/mon-1' }, effectiveDateTime: '2025-07-01T12:00:00Z',
@@ -163,6 +164,12 @@ describe('projections: scenarios on MariaDB (billing, lab, medication) and Postg
     assert.deepEqual(readings.map((r) => [r.reading_type, Number(r.reading_value)]), [['8462-4', 111], ['8480-6', 182]]);
     const alert = await one(db.device, 'SELECT * FROM device_alerts WHERE fhir_id = $1', ['di-1']);
     assert.deepEqual([alert.severity, alert.alert_message, alert.device_id], ['high', 'BP 182/111', dev.id]);
+    // Corrected time and one component dropped: the readings under the old keys go, the new one is there.
+    const corrected = (await store.read('Observation', 'bp-1'))!.resource as Observation;
+    await fhir.put({ ...corrected, status: 'corrected', effectiveDateTime: '2025-07-01T12:30:00Z', component: corrected.component!.slice(0, 1) });
+    await running.caughtUp();
+    const moved = await db.device.query<Record<string, any>>('SELECT reading_type, "timestamp" FROM device_readings WHERE device_id = $1', [dev.id]);
+    assert.deepEqual(moved.map((r) => [r.reading_type, new Date(r.timestamp).toISOString()]), [['8480-6', '2025-07-01T12:30:00.000Z']]);
     await fhir.remove('Observation', 'bp-1');
     await running.caughtUp();
     assert.equal((await db.device.query('SELECT 1 FROM device_readings WHERE device_id = $1', [dev.id])).length, 0);
