@@ -62,6 +62,7 @@ export async function startHl7(config: Config, app: App, logger: Logger, env: No
   logger.info({ port: server.port, tls: !!tls }, `HL7 v2 MLLP listener on ${config.host}:${server.port}`);
   const worker = outbound ? new OutboundWorker({ store: app.store, mysqlUrl: config.hl7.mysqlUrl, logger }).start() : undefined;
   if (worker) logger.info('HL7 v2 outbound delivery running (endpoints from interface_configs)');
+  else if (outboundSetting === 'auto') logger.info('HL7 v2 outbound delivery off: interface_configs has no active outbound MLLP endpoint (HL7_OUTBOUND=on also picks up endpoints added later)');
   return {
     server,
     log,
