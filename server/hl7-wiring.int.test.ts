@@ -93,6 +93,8 @@ describe('startHl7: inbound listener and outbound delivery with the real app', {
     assert.equal(peer.accepted('RESTMRN')[0]!.message.get('MSH-5'), 'LAB');
     // The inbound patient was committed before the REST one, so it would have been sent first.
     assert.deepEqual(peer.received.map((r) => r.mrn), ['RESTMRN'], 'the patient LAB sent us is not sent back to LAB');
+    // The peer has the message before the worker has recorded its ACK: wait for the acknowledgement to be committed.
+    await waitFor('the A04 acknowledged', async () => (await hl7!.outbound!.status()).pending === 0);
     const s = await hl7.outbound!.status();
     assert.deepEqual([s.pending, s.dead, s.endpoints.map((e) => e.name)], [0, 0, ['lab-system']]);
 
