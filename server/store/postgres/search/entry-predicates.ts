@@ -3,6 +3,7 @@
  * single entry matches the condition. compile-condition.ts wraps them in EXISTS (plain parameters)
  * or in a composite tuple.
  */
+import { normalizeString } from '../../../fhir/indexing/normalize.js';
 import type { Condition, QuantityValue, ReferenceValue, TokenValue } from '../../../fhir/search/search-query.js';
 import { TABLE_OF_KIND, type SideTable } from '../index-rows.js';
 import { compileRange } from './range-match.js';
@@ -54,7 +55,9 @@ function stringMatch(match: 'prefix' | 'exact' | 'contains', value: string, a: s
     case 'prefix':
       return startsWith(`${a}.value`, value, params);
     case 'exact':
-      return `${a}.exact = ${params.bind(value, 'text')}`;
+      // value is normalizeString(exact) on every row, so the value index finds the candidates and exact
+      // filters them: no index on exact to maintain per string row (see schema.ts)
+      return `(${a}.value = ${params.bind(normalizeString(value), 'text')} AND ${a}.exact = ${params.bind(value, 'text')})`;
     case 'contains':
       return `${a}.value LIKE ${params.bind(`%${escapeLike(value)}%`, 'text')}`;
   }

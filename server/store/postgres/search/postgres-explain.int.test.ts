@@ -84,7 +84,7 @@ describe('PostgreSQL search: every predicate is answerable by an index (EXPLAIN,
   /** label, the index the predicate should be answered by (one of, `|`-separated), type, conditions */
   const cases: [string, string, string, Condition[]][] = [
     ['string prefix', 'fhir_idx_string_value', 'Patient', [{ kind: 'string', param: 'name', match: 'prefix', values: ['name12'] }]],
-    ['string exact', 'fhir_idx_string_exact', 'Patient', [{ kind: 'string', param: 'name', match: 'exact', values: ['Name12'] }]],
+    ['string exact', 'fhir_idx_string_value', 'Patient', [{ kind: 'string', param: 'name', match: 'exact', values: ['Name12'] }]],
     ['string contains', 'fhir_idx_string_trgm', 'Patient', [{ kind: 'string', param: 'name', match: 'contains', values: ['e123'] }]],
     ['token code', 'fhir_idx_token_code', 'Observation', [{ kind: 'token', param: 'code', negate: false, values: [{ match: 'code', code: 'c7' }] }]],
     ['token system|code', 'fhir_idx_token_code', 'Observation', [{ kind: 'token', param: 'code', negate: false, values: [{ match: 'code', system: LOINC, code: 'c7' }] }]],
@@ -102,15 +102,15 @@ describe('PostgreSQL search: every predicate is answerable by an index (EXPLAIN,
     ['uri below', 'fhir_idx_uri_value', 'Observation', [{ kind: 'uri', param: 'instantiates', match: 'below', values: ['http://nilecare.sd/q/29'] }]],
     ['uri above', 'fhir_idx_uri_value', 'Observation', [{ kind: 'uri', param: 'instantiates', match: 'above', values: ['http://nilecare.sd/q/5/x'] }]],
     ['missing', 'fhir_idx_token_res', 'Observation', [{ kind: 'missing', param: 'code', paramKind: 'token', missing: false }, { kind: 'id', values: ['o1'] }]],
-    ['chain', 'fhir_idx_string_exact', 'Observation', [{ kind: 'chain', param: 'subject', targetTypes: ['Patient'], where: [{ kind: 'string', param: 'name', match: 'exact', values: ['Name42'] }] }]],
+    ['chain', 'fhir_idx_string_value', 'Observation', [{ kind: 'chain', param: 'subject', targetTypes: ['Patient'], where: [{ kind: 'string', param: 'name', match: 'exact', values: ['Name42'] }] }]],
     ['has', 'fhir_idx_token_code', 'Patient', [{ kind: 'has', sourceType: 'Observation', sourceParam: 'subject', where: [{ kind: 'token', param: 'code', negate: false, values: [{ match: 'code', code: 'c7' }] }] }]],
     ['id', 'fhir_resource_pkey|fhir_resource_current', 'Patient', [{ kind: 'id', values: ['p1', 'p2'] }]],
     ['lastUpdated', 'fhir_resource_updated', 'Patient', [{ kind: 'lastUpdated', match: [[cmp('value', 'ge', Date.UTC(2000, 0, 1) + (N - 10) * 60_000)]] }]],
     ['composite', 'fhir_idx_token_code|fhir_idx_quantity_value', 'Observation', [{ kind: 'composite', param: 'code-value-quantity', values: [[{ kind: 'token', param: 'code', negate: false, values: [{ match: 'code', code: 'c7' }] }, { kind: 'quantity', param: 'value-quantity', values: [{ match: [[cmp('value', 'gt', 200)]] }] }]] }]],
     ['compartment', 'fhir_compartment_ref', 'Observation', [{ kind: 'compartment', ref: 'Patient/p7' }]],
-    ['or of entry conditions', 'fhir_idx_string_exact', 'Patient', [{ kind: 'or', any: [{ kind: 'string', param: 'name', match: 'exact', values: ['Name9'] }, { kind: 'string', param: 'name', match: 'prefix', values: ['name1234'] }] }]],
+    ['or of entry conditions', 'fhir_idx_string_value', 'Patient', [{ kind: 'or', any: [{ kind: 'string', param: 'name', match: 'exact', values: ['Name9'] }, { kind: 'string', param: 'name', match: 'prefix', values: ['name1234'] }] }]],
     ['or of reference shapes', 'fhir_idx_reference_target', 'Observation', [{ kind: 'or', any: [{ kind: 'reference', param: 'subject', values: [{ match: 'literal', targetType: 'Patient', targetId: 'p5' }] }, { kind: 'reference', param: 'subject', values: [{ match: 'url', url: 'http://x.org/Patient/p5' }] }] }]],
-    ['or with _id (hashed subplans over the resource table)', 'fhir_idx_string_exact', 'Patient', [{ kind: 'or', any: [{ kind: 'id', values: ['p1'] }, { kind: 'string', param: 'name', match: 'exact', values: ['Name9'] }] }]],
+    ['or with _id (hashed subplans over the resource table)', 'fhir_idx_string_value|fhir_idx_string_trgm', 'Patient', [{ kind: 'or', any: [{ kind: 'id', values: ['p1'] }, { kind: 'string', param: 'name', match: 'exact', values: ['Name9'] }] }]],
   ];
 
   for (const [label, index, type, conditions] of cases) {
