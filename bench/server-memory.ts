@@ -1,7 +1,8 @@
 /**
  * The server's memory over a run: resident (VmRSS) and peak (VmHWM) of the server process, from /proc, right after
  * start-up (warm-up included), after the Synthea ingest, after scaling to `--resources`, and after creates — so
- * that start-up peaks and steady growth can be told apart. Same server and options as bench/run.ts.
+ * that start-up peaks and steady growth can be told apart; `phasePeakRssMb` is the highest VmRSS sampled (every 100 ms)
+ * during that phase alone (VmHWM is the peak since start). Same server and options as bench/run.ts.
  * Usage: npx tsx bench/server-memory.ts [--store postgres] [--resources 20000]   (prints one JSON object)
  */
 import { readFileSync } from 'node:fs';
@@ -28,16 +29,32 @@ const db = await freshDatabase(options);
 const server = await startServer(db, options);
 const log = (m: string) => console.error(`[memory] ${m}`);
 const points: Record<string, unknown> = {};
+let phasePeakKb = 0;
+const sampler = setInterval(() => {
+  try {
+    const kb = Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${server.pid}/status`, 'utf8'))?.[1] ?? 0);
+    phasePeakKb = Math.max(phasePeakKb, kb);
+  } catch {
+    // the server has exited
+  }
+}, 100);
+/** The highest VmRSS sampled since the last call (the phase that just ended). */
+function phasePeak(): { phasePeakRssMb: number } {
+  const mb = Math.round(phasePeakKb / 1024);
+  phasePeakKb = 0;
+  return { phasePeakRssMb: mb };
+}
 try {
   await new Promise((r) => setTimeout(r, 2000));
-  points.afterStart = { ...memoryMb(server.pid), ...(await heapMb(server.baseUrl)) };
+  points.afterStart = { ...memoryMb(server.pid), ...phasePeak(), ...(await heapMb(server.baseUrl)) };
   const ingest = await ingestSynthea(server.baseUrl, options.loadConcurrency);
-  points.afterIngest = { ...memoryMb(server.pid), ...(await heapMb(server.baseUrl)), resources: ingest.resources };
+  points.afterIngest = { ...memoryMb(server.pid), ...phasePeak(), ...(await heapMb(server.baseUrl)), resources: ingest.resources };
   const scale = await scaleUp(server.baseUrl, options.resources - ingest.resources, options.loadConcurrency, log, options.maxScaleMinutes);
-  points.afterScale = { ...memoryMb(server.pid), ...(await heapMb(server.baseUrl)), resources: ingest.resources + scale.resources };
+  points.afterScale = { ...memoryMb(server.pid), ...phasePeak(), ...(await heapMb(server.baseUrl)), resources: ingest.resources + scale.resources };
   await measureCreates(server.baseUrl, options.creates, options.concurrency);
-  points.afterCreates = { ...memoryMb(server.pid), ...(await heapMb(server.baseUrl)) };
+  points.afterCreates = { ...memoryMb(server.pid), ...phasePeak(), ...(await heapMb(server.baseUrl)) };
 } finally {
+  clearInterval(sampler);
   await server.stop();
   await db.drop();
 }

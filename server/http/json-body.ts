@@ -45,28 +45,44 @@ export function readJsonBody(req: IncomingMessage, limit: number): Promise<unkno
       reject(bodyError('request entity too large', 'entity.too.large', 413, limit));
       return;
     }
-    const chunks: Buffer[] = [];
+    // With a Content-Length the body is copied into one buffer as it arrives, so the socket's chunks are garbage at
+    // once (not all kept until a Buffer.concat that holds the body twice); chunked bodies are gathered and joined.
+    let whole: Buffer | undefined = declared !== undefined && Number.isInteger(declared) && declared > 0 ? Buffer.allocUnsafe(declared) : undefined;
+    let chunks: Buffer[] = [];
     let received = 0;
     let failed = false;
     const onData = (chunk: Buffer) => {
       if (failed) return;
-      received += chunk.length;
-      if (received > limit) {
+      if (received + chunk.length > limit) {
         failed = true;
+        chunks = [];
+        whole = undefined;
         reject(bodyError('request entity too large', 'entity.too.large', 413, limit));
         return;
       }
-      chunks.push(chunk);
+      if (whole !== undefined && received + chunk.length <= whole.length) chunk.copy(whole, received);
+      else {
+        if (whole !== undefined) chunks.push(whole.subarray(0, received)); // more than announced: gather from here on
+        whole = undefined;
+        chunks.push(chunk);
+      }
+      received += chunk.length;
     };
     const onEnd = () => {
       cleanup();
       if (failed) return;
-      const text = (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, received)).toString('utf8');
+      const text = takeText(); // the bytes are unreachable while the text is parsed
       try {
         resolve(parseStrict(text));
       } catch (error) {
         reject(error);
       }
+    };
+    const takeText = (): string => {
+      const bytes = whole !== undefined ? whole.subarray(0, received) : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, received);
+      whole = undefined;
+      chunks = [];
+      return bytes.toString('utf8');
     };
     const onAborted = () => {
       cleanup();

@@ -22,6 +22,14 @@ describe('rewriteReferences', () => {
     assert.equal(out.extension[0].valueReference.reference, 'Patient/p1');
     assert.equal(Object.getPrototypeOf(out), Object.prototype, 'a "__proto__" key stays a plain property');
     assert.equal(JSON.parse(JSON.stringify(out)).__proto__.reference, 'Practitioner/d2');
+    assert.notEqual(out.participant, input.participant, 'the path to a rewritten reference is a copy');
+    assert.equal(out.participant[1], input.participant[1], 'what holds no rewritten reference is shared, not copied');
+    assert.equal(out.note, input.note);
+  });
+
+  it('returns the input itself when no reference changes', async () => {
+    const input = { resourceType: 'Observation', code: { text: 'x' }, subject: { reference: 'Patient/p1' } };
+    assert.equal(await rewriteReferences(input, async () => undefined), input);
   });
 
   it('stops at the first reference the resolver rejects', async () => {

@@ -1,9 +1,9 @@
 /**
  * Rewrites every `reference` in a resource (nested, in extensions, in contained resources) through a
  * resolver: `urn:uuid:…` and fullUrls of other entries become `Type/id`; conditional references
- * (`Practitioner?identifier=…`) are resolved by search. Returns a rewritten deep copy and leaves its input
- * untouched (a transaction retried after a version conflict plans again from the same entries); each
- * distinct reference is resolved once, in document order.
+ * (`Practitioner?identifier=…`) are resolved by search. Returns a rewritten copy (copy-on-write: unchanged
+ * objects are shared with the input) and leaves its input untouched (a transaction retried after a version
+ * conflict plans again from the same entries); each distinct reference is resolved once, in document order.
  */
 export type ReferenceResolver = (reference: string) => Promise<string | undefined>;
 
@@ -36,19 +36,45 @@ function collectReferences(value: unknown, into: Set<string>): void {
   }
 }
 
-/** A deep copy of JSON `value` with the references replaced. */
+/**
+ * `value` with the references replaced, copy-on-write: an object or array is copied only when something under
+ * it changes, everything else is shared with the input (which is never mutated). A transaction of thousands of
+ * entries then holds one copy of its resources, not two (only the paths down to rewritten references are new).
+ */
 function copyWith(value: unknown, replacements: Map<string, string>): unknown {
-  if (Array.isArray(value)) return value.map((item) => copyWith(item, replacements));
+  if (replacements.size === 0) return value;
+  if (Array.isArray(value)) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      const copy = item !== null && typeof item === 'object' ? copyWith(item, replacements) : item;
+      if (copy !== item && out === undefined) out = value.slice(0, i);
+      if (out !== undefined) out.push(copy);
+    }
+    return out ?? value;
+  }
   if (value === null || typeof value !== 'object') return value;
   const record = value as Record<string, unknown>;
-  const out: Record<string, unknown> = {};
+  let out: Record<string, unknown> | undefined;
   for (const key in record) {
     const child = record[key];
     const copy = isRewritable(key, child) ? (replacements.get(child) ?? child) : child !== null && typeof child === 'object' ? copyWith(child, replacements) : child;
-    if (key === '__proto__') Object.defineProperty(out, key, { value: copy, enumerable: true, writable: true, configurable: true });
-    else out[key] = copy;
+    if (out === undefined) {
+      if (copy === child) continue;
+      out = {};
+      for (const earlier in record) {
+        if (earlier === key) break;
+        setOwn(out, earlier, record[earlier]); // unchanged: shared
+      }
+    }
+    setOwn(out, key, copy);
   }
-  return out;
+  return out ?? value;
+}
+
+function setOwn(out: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  else out[key] = value;
 }
 
 /** `Practitioner?identifier=…` (a type followed by search criteria). */
