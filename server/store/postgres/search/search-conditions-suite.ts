@@ -53,6 +53,8 @@ export function describeSearchConditions(label: string, factory: StoreFactory): 
       assert.deepEqual(await ids(store, 'Patient', { kind: 'string', param: 'name', match: 'prefix', values: ['ahmed'] }), ['p1', 'p3']);
       assert.deepEqual(await ids(store, 'Patient', { kind: 'string', param: 'name', match: 'exact', values: ['Ahmed'] }), ['p1']);
       assert.deepEqual(await ids(store, 'Patient', { kind: 'string', param: 'name', match: 'exact', values: ['ahmed'] }), [], 'exact is case-sensitive');
+      assert.deepEqual(await ids(store, 'Patient', { kind: 'string', param: 'name', match: 'exact', values: ['Muhammad Ali'] }), ['p2']);
+      assert.deepEqual(await ids(store, 'Patient', { kind: 'string', param: 'name', match: 'exact', values: ['Muhammad  Ali', 'MUHAMMAD ALI'] }), [], 'exact is as written, not as normalised');
       assert.deepEqual(await ids(store, 'Patient', { kind: 'string', param: 'name', match: 'contains', values: ['hamm'] }), ['p2']);
       assert.deepEqual(await ids(store, 'Patient', { kind: 'string', param: 'name', match: 'contains', values: ['%'] }), ['p4'], '% is literal');
       assert.deepEqual(await ids(store, 'Patient', { kind: 'string', param: 'name', match: 'contains', values: ['n_x'] }), ['p4'], '_ is literal');

@@ -1,6 +1,7 @@
 /** Helpers for the search-compiler suites: write resources with hand-built index entries, then search. */
 import type { Resource } from '@medplum/fhirtypes';
 import type { IndexEntry } from '../../../fhir/indexing/index-entry.js';
+import { normalizeString } from '../../../fhir/indexing/normalize.js';
 import type { Condition, SearchQuery, SortKey } from '../../../fhir/search/search-query.js';
 import type { ResourceStore } from '../../resource-store.js';
 
@@ -62,7 +63,7 @@ export const str = (param: string, exact: string): IndexEntry => ({
   kind: 'string',
   param,
   exact,
-  value: exact.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase(),
+  value: normalizeString(exact), // as the extractor writes it (:exact relies on value = normalizeString(exact))
 });
 export const tok = (param: string, system: string | null, code: string | null, extra: { text?: string; typeSystem?: string; typeCode?: string } = {}): IndexEntry => ({
   kind: 'token',
