@@ -11,10 +11,14 @@ import { freshDatabase, startServer } from './server-process.js';
 import { ingestSynthea, scaleUp } from './load-data.js';
 import { measureCreates } from './http-figures.js';
 
-function memoryMb(pid: number): { rssMb: number; peakRssMb: number } {
+function memoryMb(pid: number): { rssMb: number; peakRssMb: number; cpuSeconds: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0);
-  return { rssMb: Math.round(kb('VmRSS') / 1024), peakRssMb: Math.round(kb('VmHWM') / 1024) };
+  // utime + stime (clock ticks, 100 per second): what a memory setting costs in GC work shows here
+  const statLine = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const stat = statLine.slice(statLine.lastIndexOf(')') + 2).split(' ');
+  const cpuSeconds = Math.round((Number(stat[11]) + Number(stat[12])) / 10) / 10;
+  return { rssMb: Math.round(kb('VmRSS') / 1024), peakRssMb: Math.round(kb('VmHWM') / 1024), cpuSeconds };
 }
 
 /** The server's own view (prom-client default metrics): V8 heap used / total and external memory. */
