@@ -32,6 +32,13 @@ export function registerRuntimeMetrics(registry: Registry): RuntimeMetrics {
   const registers = [registry];
 
   type ProjectionRow = Awaited<ReturnType<ProjectionsSource['status']>>[number];
+  // The three projection gauges are collected together (prom-client collects all metrics at once): one status read
+  // serves them all.
+  let projectionStatus: Promise<readonly ProjectionRow[]> | undefined;
+  const projectionRows = () =>
+    (projectionStatus ??= (sources.projections?.status() ?? Promise.resolve([])).finally(() => {
+      projectionStatus = undefined;
+    }));
   const projectionGauge = (name: string, help: string, value: (row: ProjectionRow) => number) =>
     new Gauge({
       name,
@@ -40,7 +47,7 @@ export function registerRuntimeMetrics(registry: Registry): RuntimeMetrics {
       registers,
       async collect() {
         this.reset();
-        for (const row of (await sources.projections?.status()) ?? []) this.set({ projection: row.projection }, value(row));
+        for (const row of await projectionRows()) this.set({ projection: row.projection }, value(row));
       },
     });
   projectionGauge('nilecare_outbox_lag_changes', 'FHIR changes committed but not yet applied by each relational projection (capped at 1000)', (r) => r.lagChanges);
