@@ -103,10 +103,10 @@ export function staleReadings(obs: Observation, previous: Resource | undefined):
   } catch {
     return []; // the previous version had no readings to leave behind
   }
+  // Keys the new version maps itself (upserted, or removed when it is withdrawn) are left to its own mapping.
   const device = parseReference(obs.device?.reference);
-  const withdrawn = obs.status === 'entered-in-error' || obs.status === 'cancelled';
   let kept = new Set<string>();
-  if (device?.type === 'Device' && device.id === oldDevice.id && !withdrawn) {
+  if (device?.type === 'Device' && device.id === oldDevice.id) {
     try {
       kept = new Set(readingsOf(obs).map((r) => `${r.reading_type}|${r.timestamp}`));
     } catch {
@@ -122,12 +122,8 @@ export function mapDeviceResource(resource: Resource, version: number, previous?
   switch (resource.resourceType) {
     case 'Device':
       return mapDevice(resource, version);
-    case 'Observation': {
-      const stale = staleReadings(resource, previous);
-      const current = mapDeviceObservation(resource);
-      // Withdrawn: the current mapping already removes the readings under the version's own keys.
-      return [...stale.filter((s) => !current.some((c) => c.op === 'deleteWhere' && JSON.stringify(c) === JSON.stringify(s))), ...current];
-    }
+    case 'Observation':
+      return [...staleReadings(resource, previous), ...mapDeviceObservation(resource)];
     case 'DetectedIssue':
     case 'Flag':
       return mapDeviceAlert(resource, version);
