@@ -10,15 +10,18 @@ import type { SqlTx } from './sql-client.js';
 
 export type ChangeRef = Pick<ChangeRecord, 'resourceType' | 'id' | 'versionId' | 'deleted'>;
 
-/** Reads the version (and, for a delete, the one before) and maps it: no database writes yet. Throws MappingError. */
-export async function rowsForChange(store: ResourceStore, projection: Projection, change: ChangeRef, prefetched?: StoredVersion): Promise<RowWrite[]> {
+/**
+ * Reads the version (and, for a delete or a projection that `readsPrevious`, the one before) and maps it: no database
+ * writes yet. Throws MappingError. `rebuilding`: the target tables were cleared, so no previous version's rows remain.
+ */
+export async function rowsForChange(store: ResourceStore, projection: Projection, change: ChangeRef, prefetched?: StoredVersion, rebuilding = false): Promise<RowWrite[]> {
   const stored = prefetched?.versionId === change.versionId ? prefetched : await store.vread(change.resourceType, change.id, change.versionId);
   if (!stored) throw new MappingError(`${change.resourceType}/${change.id} version ${change.versionId} is not in the FHIR store`);
   if (stored.deleted || !stored.resource) {
     const previous = change.versionId > 1 ? await store.vread(change.resourceType, change.id, change.versionId - 1) : undefined;
     return projection.mapDelete(change.resourceType, change.id, change.versionId, previous?.resource ?? undefined);
   }
-  if (projection.readsPrevious && change.versionId > 1) {
+  if (projection.readsPrevious && change.versionId > 1 && !rebuilding) {
     const previous = await store.vread(change.resourceType, change.id, change.versionId - 1);
     return projection.map(stored.resource, change.versionId, previous?.resource ?? undefined);
   }

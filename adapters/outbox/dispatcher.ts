@@ -83,7 +83,7 @@ export class Dispatcher {
   }
 
   /** Delivers changes in order inside `tx`: failures become dead letters, later versions of a blocked resource are held. */
-  private async deliverList(tx: SqlTx, changes: ChangeRecord[], blocked: Set<string>, batched: boolean): Promise<number> {
+  private async deliverList(tx: SqlTx, changes: ChangeRecord[], blocked: Set<string>, batched: boolean, rebuilding = false): Promise<number> {
     const { store, projection } = this.o;
     const bulk = new BulkRows();
     let delivered = 0;
@@ -95,7 +95,7 @@ export class Dispatcher {
       changes.map(async (change) => {
         if (!projection.accepts(change.resourceType)) return undefined;
         try {
-          return { writes: await rowsForChange(store, projection, change, current.get(`${change.resourceType}/${change.id}`)) };
+          return { writes: await rowsForChange(store, projection, change, current.get(`${change.resourceType}/${change.id}`), rebuilding) };
         } catch (error) {
         if (isTransient(error)) throw error;
         return { error };
@@ -159,7 +159,7 @@ export class Dispatcher {
         .flatMap(({ change: c }) => (c.deleted ? (c.versionId > 1 ? [{ ...c, versionId: c.versionId - 1, deleted: false }, c] : []) : [c]));
       const blocked = new Set<string>();
       for (let i = 0; i < todo.length; i += 200) {
-        await this.deliverList(tx, todo.slice(i, i + 200), blocked, true);
+        await this.deliverList(tx, todo.slice(i, i + 200), blocked, true, true);
         onProgress?.(Math.min(i + 200, todo.length), todo.length);
       }
       // Forward references (a resource created before one it points to): retry the failures until no progress.
