@@ -52,17 +52,7 @@ export async function openSqlClient(url: string, poolSize = 4): Promise<SqlClien
       query: (sql, params) => run(pool, sql, params),
       async transaction(fn) {
         const conn = await pool.getConnection();
-        try {
-          await conn.query('START TRANSACTION');
-          const result = await fn({ dialect, query: (sql, params) => run(conn, sql, params) });
-          await conn.query('COMMIT');
-          return result;
-        } catch (e) {
-          await conn.query('ROLLBACK').catch(() => undefined);
-          throw e;
-        } finally {
-          conn.release();
-        }
+        return inTransaction(conn, 'START TRANSACTION', () => fn({ dialect, query: (sql, params) => run(conn, sql, params) }));
       },
       close: () => pool.end(),
     };
@@ -79,20 +69,25 @@ export async function openSqlClient(url: string, poolSize = 4): Promise<SqlClien
     query: (sql, params) => run(pool, sql, params),
     async transaction(fn) {
       const client = await pool.connect();
-      try {
-        await client.query('BEGIN');
-        const result = await fn({ dialect, query: (sql, params) => run(client, sql, params) });
-        await client.query('COMMIT');
-        return result;
-      } catch (e) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw e;
-      } finally {
-        client.release();
-      }
+      return inTransaction(client, 'BEGIN', () => fn({ dialect, query: (sql, params) => run(client, sql, params) }));
     },
     close: () => pool.end(),
   };
+}
+
+/** Runs `fn` between `begin` and COMMIT on one pooled connection (ROLLBACK when it throws), then releases it. */
+async function inTransaction<T>(conn: { query(sql: string): Promise<unknown>; release(): void }, begin: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    await conn.query(begin);
+    const result = await fn();
+    await conn.query('COMMIT');
+    return result;
+  } catch (e) {
+    await conn.query('ROLLBACK').catch(() => undefined);
+    throw e;
+  } finally {
+    conn.release();
+  }
 }
 
 /** Connection-level failures (server down, connection lost, deadlock): retry the batch later, do not dead-letter. */
