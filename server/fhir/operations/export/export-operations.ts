@@ -19,18 +19,19 @@ import { runExport } from './run-export.js';
 
 const NDJSON_FORMATS = new Set(['application/fhir+ndjson', 'application/ndjson', 'ndjson']);
 
+/** Jobs of this process still writing: cancelled by DELETE on their status URL, awaited by stop(). */
+type RunningJobs = Map<string, { abort: AbortController; done: Promise<unknown> }>;
+
 export type ExportOperations = {
   handlers: OperationHandler[];
   jobs: ExportJobStore;
-  running: Map<string, AbortController>;
   /** Cancels the jobs in flight and waits until they have stopped writing (server shutdown). */
   stop(): Promise<void>;
 };
 
 export function exportOperations(jobsDir: string): ExportOperations {
   const jobs = new ExportJobStore(jobsDir);
-  const running = new Map<string, AbortController>();
-  const inFlight = new Set<Promise<void>>();
+  const running: RunningJobs = new Map();
 
   const kickOff: OperationHandler = {
     name: 'export',
@@ -38,7 +39,7 @@ export function exportOperations(jobsDir: string): ExportOperations {
     levels: ['system', 'type', 'instance'],
     types: ['Patient', 'Group'],
     methods: ['GET', 'POST'],
-    handle: (ctx, request, target) => startExport(ctx, request, target, jobs, running, inFlight),
+    handle: (ctx, request, target) => startExport(ctx, request, target, jobs, running),
   };
   const status: OperationHandler = {
     name: 'export-poll-status',
@@ -57,10 +58,10 @@ export function exportOperations(jobsDir: string): ExportOperations {
   return {
     handlers: [kickOff, status, file],
     jobs,
-    running,
     async stop() {
-      for (const abort of running.values()) abort.abort();
-      await Promise.allSettled([...inFlight]);
+      const jobsInFlight = [...running.values()];
+      for (const { abort } of jobsInFlight) abort.abort();
+      await Promise.allSettled(jobsInFlight.map((j) => j.done));
     },
   };
 }
@@ -70,8 +71,7 @@ async function startExport(
   request: FhirRequest,
   target: OperationTarget,
   jobs: ExportJobStore,
-  running: Map<string, AbortController>,
-  inFlight: Set<Promise<void>>,
+  running: RunningJobs,
 ): Promise<FhirResponse> {
   if (!ctx.prefer.respondAsync) throw badRequest('$export is asynchronous: send the header "Prefer: respond-async"');
   const args = readArguments(request);
@@ -103,14 +103,10 @@ async function startExport(
     typeFilters: args.getAll('_typeFilter').flatMap((f) => f.split(',')).filter(Boolean),
   });
   const abort = new AbortController();
-  running.set(job.id, abort);
-  const done: Promise<void> = runExport(ctx, jobs, job, abort.signal)
+  const done = runExport(ctx, jobs, job, abort.signal)
     .catch(() => undefined) // runExport records its own failures in the job
-    .finally(() => {
-      running.delete(job.id);
-      inFlight.delete(done);
-    });
-  inFlight.add(done);
+    .finally(() => running.delete(job.id));
+  running.set(job.id, { abort, done });
   return {
     status: 202,
     headers: { 'Content-Location': `${ctx.baseUrl}/$export-poll-status?_jobId=${job.id}` },
@@ -118,10 +114,10 @@ async function startExport(
   };
 }
 
-async function pollStatus(ctx: FhirContext, request: FhirRequest, jobs: ExportJobStore, running: Map<string, AbortController>): Promise<FhirResponse> {
+async function pollStatus(ctx: FhirContext, request: FhirRequest, jobs: ExportJobStore, running: RunningJobs): Promise<FhirResponse> {
   const job = await ownedJob(ctx, request, jobs);
   if (request.method === 'DELETE') {
-    running.get(job.id)?.abort();
+    running.get(job.id)?.abort.abort();
     await jobs.remove(job.id);
     return { status: 202 };
   }
