@@ -11,16 +11,44 @@ import { syntheaPresent } from './synthea-data.js';
 import { SEARCHES } from './http-figures.js';
 import { parseOptions, OptionError } from './options.js';
 
-const FIGURES = ['ingest', 'scaleLoad', 'createSequential', 'createConcurrent', 'readById', ...Object.keys(SEARCHES).map((s) => `search.${s}`), 'hl7', 'peakRss'];
+const FIGURES = [
+  'ingest',
+  'scaleLoad',
+  'createSequential',
+  'createConcurrent',
+  'readById',
+  ...Object.keys(SEARCHES).map((s) => `search.${s}`),
+  'hl7',
+  'peakRss',
+];
 
 describe('npm run bench --quick', () => {
   it('prints one JSON object with every figure, its target and the run context', { timeout: 240_000 }, (t) => {
     if (!syntheaPresent()) return t.skip('Synthea corpus absent (/work/shared/corpus/synthea)');
-    const run = spawnSync(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--quick', '--resources', '900', '--samples', '5', '--creates', '20', '--concurrency', '4', '--hl7-messages', '8'], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      timeout: 230_000,
-    });
+    const run = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'bench/run.ts',
+        '--quick',
+        '--resources',
+        '900',
+        '--samples',
+        '5',
+        '--creates',
+        '20',
+        '--concurrency',
+        '4',
+        '--hl7-messages',
+        '8',
+      ],
+      {
+        cwd: ROOT,
+        encoding: 'utf8',
+        timeout: 230_000,
+      },
+    );
     assert.ok(run.stdout.trim().startsWith('{'), `stdout is not one JSON object; stderr:\n${run.stderr.slice(-2000)}`);
     const out = JSON.parse(run.stdout);
     assert.deepEqual(out.errors, {}, `phases failed; stderr:\n${run.stderr.slice(-2000)}`);
@@ -38,16 +66,29 @@ describe('npm run bench --quick', () => {
       assert.ok(f.met === true || f.met === false || (f.met === null && f.target === 'none'), `${name}.met`);
     }
     // Searches return what they look for: the sampled patient's data.
-    for (const s of Object.keys(SEARCHES)) assert.ok(out.figures[`search.${s}`].detail.meanMatches >= 1, `search ${s} matched nothing`);
+    for (const s of Object.keys(SEARCHES))
+      assert.ok(out.figures[`search.${s}`].detail.meanMatches >= 1, `search ${s} matched nothing`);
     assert.ok(out.figures.hl7.detail.accepted >= 1, 'no ORU^R01 message was accepted (AA)');
     assert.ok(out.cpu.ingest.serverCpuSeconds > 0, 'server CPU of the ingest phase measured');
   });
 
   it('rejects bad options with a message naming the option', () => {
-    assert.throws(() => parseOptions(['--store', 'oracle'], {}), (e: unknown) => e instanceof OptionError && /--store/.test(e.message));
-    assert.throws(() => parseOptions(['--resources', '-3'], {}), (e: unknown) => e instanceof OptionError && /--resources/.test(e.message));
-    assert.throws(() => parseOptions(['--frobnicate'], {}), (e: unknown) => e instanceof OptionError && /unknown option --frobnicate/.test(e.message));
-    assert.throws(() => parseOptions(['--store', 'mongo'], {}), (e: unknown) => e instanceof OptionError && /MONGODB_URL/.test(e.message));
+    assert.throws(
+      () => parseOptions(['--store', 'oracle'], {}),
+      (e: unknown) => e instanceof OptionError && /--store/.test(e.message),
+    );
+    assert.throws(
+      () => parseOptions(['--resources', '-3'], {}),
+      (e: unknown) => e instanceof OptionError && /--resources/.test(e.message),
+    );
+    assert.throws(
+      () => parseOptions(['--frobnicate'], {}),
+      (e: unknown) => e instanceof OptionError && /unknown option --frobnicate/.test(e.message),
+    );
+    assert.throws(
+      () => parseOptions(['--store', 'mongo'], {}),
+      (e: unknown) => e instanceof OptionError && /MONGODB_URL/.test(e.message),
+    );
     assert.equal(parseOptions([], {}).resources, 1_000_000);
     assert.equal(parseOptions(['--quick'], {}).resources < 10_000, true);
   });

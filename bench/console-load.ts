@@ -29,7 +29,13 @@ const arg = (name: string, fallback: number) => {
 };
 const samples = arg('samples', 10);
 const log = (line: string) => process.stderr.write(`${line}\n`);
-const p50 = (xs: number[]) => Math.round(percentile([...xs].sort((a, b) => a - b), 50));
+const p50 = (xs: number[]) =>
+  Math.round(
+    percentile(
+      [...xs].sort((a, b) => a - b),
+      50,
+    ),
+  );
 
 async function main(): Promise<void> {
   if (CHROMIUM_SKIP) throw new Error(CHROMIUM_SKIP);
@@ -41,7 +47,16 @@ async function main(): Promise<void> {
   const origin = `http://127.0.0.1:${port}`;
   const started = Date.now();
   const server = await startServer(
-    loadConfig({ PORT: String(port), LOG_LEVEL: 'warn', PGLITE_DATA_DIR: join(dir, 'pglite'), EXPORT_DIR: join(dir, 'exports'), AUTH_MYSQL_URL: fx.url, AUTH_KEYS_DIR: join(dir, 'keys'), NILECARE_ADMIN_PASSWORD: password, MLLP_PORT: '-1' }),
+    loadConfig({
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+      PGLITE_DATA_DIR: join(dir, 'pglite'),
+      EXPORT_DIR: join(dir, 'exports'),
+      AUTH_MYSQL_URL: fx.url,
+      AUTH_KEYS_DIR: join(dir, 'keys'),
+      NILECARE_ADMIN_PASSWORD: password,
+      MLLP_PORT: '-1',
+    }),
     { app: { logger: pino({ level: 'warn' }, pino.destination(2)), authRedisPrefix: fx.redisPrefix }, env: {} },
   );
   const browser = await launchChromium();
@@ -49,7 +64,9 @@ async function main(): Promise<void> {
     const fhir = server.app.systemClient;
     const { reference, patients } = pipesFiles();
     const smartDir = join(SYNTHEA, 'smart-r4-2019');
-    const smartReference = ['hospitalInformation1559319163815.json', 'practitionerInformation1559319163815.json'].map((f) => join(smartDir, f));
+    const smartReference = ['hospitalInformation1559319163815.json', 'practitionerInformation1559319163815.json'].map(
+      (f) => join(smartDir, f),
+    );
     const files = [...reference, ...patients, ...smartReference, ...smartPatientFiles()];
     let resources = 0;
     const loadStart = Date.now();
@@ -100,16 +117,37 @@ async function main(): Promise<void> {
       await page.goto(`${origin}/console/?chart=${i}#/patients`);
       await page.waitForSelector(listReady);
       const t = Date.now();
-      await page.locator('#patient-list a.patient-link').nth(i % links).click();
+      await page
+        .locator('#patient-list a.patient-link')
+        .nth(i % links)
+        .click();
       await page.waitForSelector('#patient-name-heading, #view .error');
       chart.push(Date.now() - t);
     }
-    const figure = (values: number[], target?: number) => ({ value: p50(values), unit: 'ms', ...(target ? { target, met: p50(values) < target } : {}), detail: { samples: values } });
+    const figure = (values: number[], target?: number) => ({
+      value: p50(values),
+      unit: 'ms',
+      ...(target ? { target, met: p50(values) < target } : {}),
+      detail: { samples: values },
+    });
     console.log(
       JSON.stringify(
         {
-          context: { store: 'pglite (data folder, the embedded default)', bundles: files.length, resources, patients: patientCount, loadSeconds: Math.round(loadSeconds), cores: cpus().length, loadAverage: loadavg().map((x) => Math.round(x * 100) / 100), durationSeconds: Math.round((Date.now() - started) / 1000) },
-          figures: { consoleLoad: figure(warm, 1000), consoleLoadCold: figure(cold, 1000), patientChart: figure(chart) },
+          context: {
+            store: 'pglite (data folder, the embedded default)',
+            bundles: files.length,
+            resources,
+            patients: patientCount,
+            loadSeconds: Math.round(loadSeconds),
+            cores: cpus().length,
+            loadAverage: loadavg().map((x) => Math.round(x * 100) / 100),
+            durationSeconds: Math.round((Date.now() - started) / 1000),
+          },
+          figures: {
+            consoleLoad: figure(warm, 1000),
+            consoleLoadCold: figure(cold, 1000),
+            patientChart: figure(chart),
+          },
         },
         null,
         1,

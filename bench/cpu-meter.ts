@@ -22,7 +22,11 @@ export type CpuSnapshot = { server: number; backends: Map<number, number>; at: n
 export type CpuUsage = { wallSeconds: number; serverCpuSeconds: number; postgresCpuSeconds: number };
 
 export class CpuMeter {
-  private constructor(private readonly serverPid: number, private readonly admin?: pg.Client, private readonly dbName?: string) {}
+  private constructor(
+    private readonly serverPid: number,
+    private readonly admin?: pg.Client,
+    private readonly dbName?: string,
+  ) {}
 
   static async open(serverPid: number, postgres?: { adminUrl: string; dbName: string }): Promise<CpuMeter> {
     if (!postgres) return new CpuMeter(serverPid);
@@ -33,7 +37,9 @@ export class CpuMeter {
 
   private async backendPids(): Promise<number[]> {
     if (!this.admin) return [];
-    const res = await this.admin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1', [this.dbName]);
+    const res = await this.admin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1', [
+      this.dbName,
+    ]);
     return res.rows.map((r) => r.pid);
   }
 
@@ -48,7 +54,11 @@ export class CpuMeter {
     let pgTicks = 0;
     for (const [pid, ticks] of end.backends) pgTicks += ticks - (start.backends.get(pid) ?? 0);
     const r = (n: number) => Math.round(n * 100) / 100;
-    return { wallSeconds: r((end.at - start.at) / 1000), serverCpuSeconds: r((end.server - start.server) / TICKS_PER_SECOND), postgresCpuSeconds: r(pgTicks / TICKS_PER_SECOND) };
+    return {
+      wallSeconds: r((end.at - start.at) / 1000),
+      serverCpuSeconds: r((end.server - start.server) / TICKS_PER_SECOND),
+      postgresCpuSeconds: r(pgTicks / TICKS_PER_SECOND),
+    };
   }
 
   async close(): Promise<void> {

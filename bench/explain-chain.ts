@@ -13,13 +13,29 @@ if (!db) {
   console.error('usage: npx tsx bench/explain-chain.ts <database> [family]');
   process.exit(2);
 }
-const statement = (type: string, conditions: Condition[], sort: SortKey[] = []) => pageStatement({ resourceTypes: [type], conditions, sort, count: 20, total: 'none' } satisfies SearchQuery, 20);
+const statement = (type: string, conditions: Condition[], sort: SortKey[] = []) =>
+  pageStatement({ resourceTypes: [type], conditions, sort, count: 20, total: 'none' } satisfies SearchQuery, 20);
 const c = new pg.Client({ connectionString: `postgres://postgres@127.0.0.1:5432/${db}` });
 await c.connect();
-const patient = (await c.query(`SELECT target_id FROM fhir_idx_reference WHERE resource_type = 'Encounter' AND param = 'patient' LIMIT 1`)).rows[0]?.target_id as string;
+const patient = (
+  await c.query(
+    `SELECT target_id FROM fhir_idx_reference WHERE resource_type = 'Encounter' AND param = 'patient' LIMIT 1`,
+  )
+).rows[0]?.target_id as string;
 const queries = {
-  chain: statement('Encounter', [{ kind: 'chain', param: 'subject', targetTypes: ['Patient'], where: [{ kind: 'string', param: 'name', match: 'prefix', values: [normalizeString(family)] }] }]),
-  encounterByPatientSorted: statement('Encounter', [{ kind: 'reference', param: 'patient', values: [{ match: 'literal', targetType: 'Patient', targetId: patient }] }], [{ kind: 'date', param: 'date', descending: true }]),
+  chain: statement('Encounter', [
+    {
+      kind: 'chain',
+      param: 'subject',
+      targetTypes: ['Patient'],
+      where: [{ kind: 'string', param: 'name', match: 'prefix', values: [normalizeString(family)] }],
+    },
+  ]),
+  encounterByPatientSorted: statement(
+    'Encounter',
+    [{ kind: 'reference', param: 'patient', values: [{ match: 'literal', targetType: 'Patient', targetId: patient }] }],
+    [{ kind: 'date', param: 'date', descending: true }],
+  ),
 };
 for (const [name, q] of Object.entries(queries)) {
   console.log(`\n== ${name}\n${q.text}\n${JSON.stringify(q.values)}`);

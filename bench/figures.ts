@@ -1,7 +1,13 @@
 /** The printed JSON: one figure per measurement, each with its value, unit, target and whether it was met. */
 import type { LatencySummary } from './stats.js';
 
-export type Figure = { value: number; unit: string; target: string; met: boolean | null; detail?: Record<string, unknown> };
+export type Figure = {
+  value: number;
+  unit: string;
+  target: string;
+  met: boolean | null;
+  detail?: Record<string, unknown>;
+};
 
 export const TARGETS = {
   ingestPerSecond: 2_000,

@@ -46,7 +46,16 @@ export function uniqueCopy(text: string, controlId: string, suffix: string): str
       if (name === 'MSH') f[9] = controlId;
       for (const i of fields[name] ?? []) {
         if (!f[i]) continue;
-        f[i] = f[i]!.split(rep).map((r) => (r ? r.split(comp).map((c, k) => (k === 0 && c ? `${c}${suffix}` : c)).join(comp) : r)).join(rep);
+        f[i] = f[i]!.split(rep)
+          .map((r) =>
+            r
+              ? r
+                  .split(comp)
+                  .map((c, k) => (k === 0 && c ? `${c}${suffix}` : c))
+                  .join(comp)
+              : r,
+          )
+          .join(rep);
       }
       return f.join(sep);
     })
@@ -94,18 +103,28 @@ class RawMllp {
 
 const ackCode = (ack: string): string => (ack.split('\r').find((s) => s.startsWith('MSA')) ?? '').split('|')[1] ?? '';
 
-export type Hl7Figure = LatencySummary & { messagesAccepted: number; firstRejection?: string; corpusMessages: number; usable: number };
+export type Hl7Figure = LatencySummary & {
+  messagesAccepted: number;
+  firstRejection?: string;
+  corpusMessages: number;
+  usable: number;
+};
 
-export async function measureHl7(mllpPort: number, count: number, concurrency: number): Promise<Hl7Figure | { skipped: string }> {
+export async function measureHl7(
+  mllpPort: number,
+  count: number,
+  concurrency: number,
+): Promise<Hl7Figure | { skipped: string }> {
   const corpus = oruMessages();
   if (corpus.length === 0) return { skipped: `no ORU^R01 messages under ${HL7_CORPUS}/messages` };
   // The server opens its MLLP listener after HTTP (it migrates the interop database first): wait up to 60 s.
   let probe: RawMllp | undefined;
-  for (const deadline = Date.now() + 60_000; !probe; ) {
+  for (const deadline = Date.now() + 60_000; !probe;) {
     try {
       probe = await RawMllp.connect(mllpPort);
     } catch (error) {
-      if (Date.now() > deadline) return { skipped: `the server does not accept MLLP on port ${mllpPort}: ${(error as Error).message}` };
+      if (Date.now() > deadline)
+        return { skipped: `the server does not accept MLLP on port ${mllpPort}: ${(error as Error).message}` };
       await new Promise((r) => setTimeout(r, 250));
     }
   }
@@ -133,5 +152,11 @@ export async function measureHl7(mllpPort: number, count: number, concurrency: n
     }
   });
   for (const s of sockets) s.close();
-  return { ...summary, messagesAccepted: accepted, ...(firstRejection ? { firstRejection } : {}), corpusMessages: corpus.length, usable: usable.length };
+  return {
+    ...summary,
+    messagesAccepted: accepted,
+    ...(firstRejection ? { firstRejection } : {}),
+    corpusMessages: corpus.length,
+    usable: usable.length,
+  };
 }

@@ -17,23 +17,35 @@ const COUNTERS = ['Questions', 'Com_select', 'Com_insert', 'Com_update', 'Innodb
 
 async function mariaCounters(url: string): Promise<Record<string, number>> {
   const c = await mysql.createConnection(url);
-  const [rows] = await c.query<mysql.RowDataPacket[]>(`SHOW GLOBAL STATUS WHERE Variable_name IN (${COUNTERS.map(() => '?').join(',')})`, COUNTERS);
+  const [rows] = await c.query<mysql.RowDataPacket[]>(
+    `SHOW GLOBAL STATUS WHERE Variable_name IN (${COUNTERS.map(() => '?').join(',')})`,
+    COUNTERS,
+  );
   await c.end();
   return Object.fromEntries(rows.map((r) => [r.Variable_name as string, Number(r.Value)]));
 }
 
 function mysqldPid(): number | undefined {
   try {
-    return Number(execFileSync('pidof', ['mariadbd'], { encoding: 'utf8' }).trim().split(/\s+/)[0]) || Number(execFileSync('pidof', ['mysqld'], { encoding: 'utf8' }).trim().split(/\s+/)[0]);
+    return (
+      Number(execFileSync('pidof', ['mariadbd'], { encoding: 'utf8' }).trim().split(/\s+/)[0]) ||
+      Number(execFileSync('pidof', ['mysqld'], { encoding: 'utf8' }).trim().split(/\s+/)[0])
+    );
   } catch {
     return undefined;
   }
 }
 
-const options = parseOptions(process.argv.slice(2), { ...process.env, NILECARE_BENCH_HL7_MESSAGES: process.env['NILECARE_BENCH_HL7_MESSAGES'] ?? '400' });
+const options = parseOptions(process.argv.slice(2), {
+  ...process.env,
+  NILECARE_BENCH_HL7_MESSAGES: process.env['NILECARE_BENCH_HL7_MESSAGES'] ?? '400',
+});
 const db = await freshDatabase(options);
 const server = await startServer(db, options);
-const meter = await CpuMeter.open(server.pid, db.postgresDbName ? { adminUrl: options.postgresAdminUrl, dbName: db.postgresDbName } : undefined);
+const meter = await CpuMeter.open(
+  server.pid,
+  db.postgresDbName ? { adminUrl: options.postgresAdminUrl, dbName: db.postgresDbName } : undefined,
+);
 const mysqld = mysqldPid();
 try {
   const before = await meter.snapshot();
@@ -57,7 +69,9 @@ try {
     serverCpuMsPerMessage: per(usage.serverCpuSeconds),
     postgresCpuMsPerMessage: per(usage.postgresCpuSeconds),
     mysqldCpuMsPerMessage: per(mysqldSeconds),
-    mariadbPerMessage: Object.fromEntries(COUNTERS.map((k) => [k, Math.round(((mariaAfter[k]! - mariaBefore[k]!) / n) * 100) / 100])),
+    mariadbPerMessage: Object.fromEntries(
+      COUNTERS.map((k) => [k, Math.round(((mariaAfter[k]! - mariaBefore[k]!) / n) * 100) / 100]),
+    ),
   };
   process.stdout.write(JSON.stringify(out, null, 2) + '\n');
 } finally {

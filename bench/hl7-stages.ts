@@ -57,7 +57,16 @@ function timedFn<A extends unknown[], R>(name: string, fn: (...a: A) => Promise<
 const pgDb = await createPgDatabase();
 const interop = await createTestDatabase('mysql', 'nilecare_interop');
 await migrateDatabase({ engine: 'mysql', database: 'nilecare_interop', connection: { url: interop.url } });
-const app = await createApp(loadConfig({ ...process.env, NILECARE_STORE: 'postgres', DATABASE_URL: pgDb.url, NILECARE_AUTH: 'disabled', LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '0' }));
+const app = await createApp(
+  loadConfig({
+    ...process.env,
+    NILECARE_STORE: 'postgres',
+    DATABASE_URL: pgDb.url,
+    NILECARE_AUTH: 'disabled',
+    LOG_LEVEL: 'warn',
+    RATE_LIMIT_PER_MINUTE: '0',
+  }),
+);
 const mysqlLog = MysqlMessageLog.open(interop.url);
 const log = new Proxy(mysqlLog, {
   get(target, prop, receiver) {
@@ -75,10 +84,15 @@ try {
   const corpus = oruMessages();
   const run = Date.now().toString(36);
   const usable: string[] = [];
-  for (const [i, m] of corpus.entries()) if ((await processMessage(uniqueCopy(m.text, `W${run}${i}`, `-w${run}${i}`), deps)).code === 'AA') usable.push(m.text);
+  for (const [i, m] of corpus.entries())
+    if ((await processMessage(uniqueCopy(m.text, `W${run}${i}`, `-w${run}${i}`), deps)).code === 'AA')
+      usable.push(m.text);
   stages.clear();
   statements.clear();
-  const meter = await CpuMeter.open(process.pid, { adminUrl: POSTGRES_ADMIN_URL, dbName: new URL(pgDb.url).pathname.slice(1) });
+  const meter = await CpuMeter.open(process.pid, {
+    adminUrl: POSTGRES_ADMIN_URL,
+    dbName: new URL(pgDb.url).pathname.slice(1),
+  });
   const mysqld = Number(execFileSync('pidof', ['mariadbd'], { encoding: 'utf8' }).trim().split(/\s+/)[0]);
   const mysqld0 = cpuTicks(mysqld);
   const pg0 = await meter.snapshot();
@@ -86,23 +100,41 @@ try {
   let accepted = 0;
   const wall = await runPool(count, concurrency, async (i) => {
     const r = timedFn('processMessage', processMessage);
-    if ((await r(uniqueCopy(usable[i % usable.length]!, `B${run}${i}`, `-b${run}${i}`), deps)).code === 'AA') accepted++;
+    if ((await r(uniqueCopy(usable[i % usable.length]!, `B${run}${i}`, `-b${run}${i}`), deps)).code === 'AA')
+      accepted++;
   });
   const cpu = process.cpuUsage(cpu0);
   const pgUsage = await meter.since(pg0);
   const mysqldMs = (cpuTicks(mysqld) - mysqld0) * 10;
   await meter.close();
   const round = (x: number) => Math.round(x * 100) / 100;
-  console.log(JSON.stringify({
-    messages: count,
-    accepted,
-    messagesPerSecond: round(count / (wall / 1000)),
-    processCpuMsPerMessage: round((cpu.user + cpu.system) / 1000 / count),
-    postgresCpuMsPerMessage: round((pgUsage.postgresCpuSeconds * 1000) / count),
-    mysqldCpuMsPerMessage: round(mysqldMs / count),
-    postgresStatementsPerMessage: Object.fromEntries([...statements].sort((a, b) => b[1] - a[1]).map(([k, n]) => [k, round(n / count)])),
-    stages: Object.fromEntries([...stages].map(([k, s]) => [k, { calls: round(s.n / count), wallMsPerMessage: round(s.ms / count), cpuMsPerMessage: round(s.cpuMs / count) }])),
-  }, null, 2));
+  console.log(
+    JSON.stringify(
+      {
+        messages: count,
+        accepted,
+        messagesPerSecond: round(count / (wall / 1000)),
+        processCpuMsPerMessage: round((cpu.user + cpu.system) / 1000 / count),
+        postgresCpuMsPerMessage: round((pgUsage.postgresCpuSeconds * 1000) / count),
+        mysqldCpuMsPerMessage: round(mysqldMs / count),
+        postgresStatementsPerMessage: Object.fromEntries(
+          [...statements].sort((a, b) => b[1] - a[1]).map(([k, n]) => [k, round(n / count)]),
+        ),
+        stages: Object.fromEntries(
+          [...stages].map(([k, s]) => [
+            k,
+            {
+              calls: round(s.n / count),
+              wallMsPerMessage: round(s.ms / count),
+              cpuMsPerMessage: round(s.cpuMs / count),
+            },
+          ]),
+        ),
+      },
+      null,
+      2,
+    ),
+  );
 } finally {
   await mysqlLog.close();
   await app.close();

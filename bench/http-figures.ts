@@ -26,9 +26,14 @@ export type CreateFigures = { sequential: LatencySummary; concurrent: LatencySum
 export async function measureCreates(baseUrl: string, count: number, concurrency: number): Promise<CreateFigures> {
   const ids: string[] = [];
   const create = async (i: number) => {
-    const res = await fetch(`${baseUrl}/fhir/Patient`, { method: 'POST', headers: { ...JSON_HEADERS, 'content-type': 'application/fhir+json' }, body: newPatient(i) });
+    const res = await fetch(`${baseUrl}/fhir/Patient`, {
+      method: 'POST',
+      headers: { ...JSON_HEADERS, 'content-type': 'application/fhir+json' },
+      body: newPatient(i),
+    });
     const body = await expectOk(res, 'create Patient');
-    if (res.status !== 201 || typeof body.id !== 'string') throw new Error(`create Patient answered ${res.status} without an id`);
+    if (res.status !== 201 || typeof body.id !== 'string')
+      throw new Error(`create Patient answered ${res.status} without an id`);
     ids.push(body.id);
   };
   const sequentialCount = Math.max(10, Math.round(count / 3));
@@ -39,10 +44,14 @@ export async function measureCreates(baseUrl: string, count: number, concurrency
 
 export async function measureReads(baseUrl: string, ids: string[], count: number): Promise<LatencySummary> {
   // Warm-up pass (connection, plan cache), then the measured sequential reads.
-  for (const id of ids.slice(0, 10)) await expectOk(await fetch(`${baseUrl}/fhir/Patient/${id}`, { headers: JSON_HEADERS }), 'read');
+  for (const id of ids.slice(0, 10))
+    await expectOk(await fetch(`${baseUrl}/fhir/Patient/${id}`, { headers: JSON_HEADERS }), 'read');
   return timed(count, 1, async (i) => {
     const id = ids[(i * 7919) % ids.length]!;
-    const body = await expectOk(await fetch(`${baseUrl}/fhir/Patient/${id}`, { headers: JSON_HEADERS }), 'read Patient');
+    const body = await expectOk(
+      await fetch(`${baseUrl}/fhir/Patient/${id}`, { headers: JSON_HEADERS }),
+      'read Patient',
+    );
     if (body.id !== id) throw new Error(`read Patient/${id} returned ${body.id}`);
   });
 }
@@ -62,17 +71,24 @@ export type SearchName = keyof typeof SEARCHES;
 export type SearchFigure = LatencySummary & { meanMatches: number; example: string };
 
 /** Each search over a rotation of sampled patients: one warm-up pass, then `count` sequential requests. */
-export async function measureSearches(baseUrl: string, samples: PatientSample[], count: number, names = Object.keys(SEARCHES) as SearchName[]): Promise<Partial<Record<SearchName, SearchFigure>>> {
+export async function measureSearches(
+  baseUrl: string,
+  samples: PatientSample[],
+  count: number,
+  names = Object.keys(SEARCHES) as SearchName[],
+): Promise<Partial<Record<SearchName, SearchFigure>>> {
   const out: Partial<Record<SearchName, SearchFigure>> = {};
   const withFamily = samples.filter((s) => s.family);
   const withObservation = samples.filter((s) => s.observation);
   for (const name of names) {
-    const pool = name === 'observationByPatientCodeDate' ? withObservation : name.includes('Name') ? withFamily : samples;
+    const pool =
+      name === 'observationByPatientCodeDate' ? withObservation : name.includes('Name') ? withFamily : samples;
     if (pool.length === 0) throw new Error(`no sample patients for search ${name}`);
     const pick = (i: number) => pool[(i * 7919) % pool.length]!;
     const url = (i: number) => `${baseUrl}/fhir/${SEARCHES[name](pick(i))}`;
     let matches = 0;
-    for (let i = 0; i < Math.min(5, count); i++) await expectOk(await fetch(url(i + count), { headers: JSON_HEADERS }), name);
+    for (let i = 0; i < Math.min(5, count); i++)
+      await expectOk(await fetch(url(i + count), { headers: JSON_HEADERS }), name);
     const summary = await timed(count, 1, async (i) => {
       const body = await expectOk(await fetch(url(i), { headers: JSON_HEADERS }), `search ${name}`);
       matches += (body.entry ?? []).filter((e: any) => e.search?.mode !== 'include').length;

@@ -18,14 +18,22 @@ function loadResources(): Map<string, Resource[]> {
     console.error(`corpus not found at ${CORPUS}`);
     process.exit(1);
   }
-  for (const name of readdirSync(CORPUS).filter((n) => n.endsWith('.json')).slice(0, 8)) {
+  for (const name of readdirSync(CORPUS)
+    .filter((n) => n.endsWith('.json'))
+    .slice(0, 8)) {
     const bundle = JSON.parse(readFileSync(join(CORPUS, name), 'utf8')) as Bundle;
     const ids = new Map<string, string>();
-    for (const e of bundle.entry ?? []) if (e.fullUrl && e.resource) ids.set(e.fullUrl, `${e.resource.resourceType}/${e.resource.id}`);
-    const text = JSON.stringify(bundle).replace(/"reference":"(urn:uuid:[^"]+)"/g, (m, u: string) => (ids.has(u) ? `"reference":"${ids.get(u)}"` : m));
+    for (const e of bundle.entry ?? [])
+      if (e.fullUrl && e.resource) ids.set(e.fullUrl, `${e.resource.resourceType}/${e.resource.id}`);
+    const text = JSON.stringify(bundle).replace(/"reference":"(urn:uuid:[^"]+)"/g, (m, u: string) =>
+      ids.has(u) ? `"reference":"${ids.get(u)}"` : m,
+    );
     for (const e of (JSON.parse(text) as Bundle).entry ?? []) {
       const r = e.resource;
-      if (r && byType.has(r.resourceType)) byType.get(r.resourceType)!.push({ ...r, meta: { ...r.meta, lastUpdated: '2024-05-01T10:00:00Z', versionId: '1' } } as Resource);
+      if (r && byType.has(r.resourceType))
+        byType
+          .get(r.resourceType)!
+          .push({ ...r, meta: { ...r.meta, lastUpdated: '2024-05-01T10:00:00Z', versionId: '1' } } as Resource);
     }
   }
   return byType;
@@ -63,4 +71,15 @@ for (const [type, resources] of loadResources()) {
     compartmentsOfCpuMicros: Number(compartmentsUs.toFixed(1)),
   };
 }
-console.log(JSON.stringify({ bench: 'index-extraction', node: process.version, loadAverage: (await import('node:os')).loadavg()[0], results: result }, null, 2));
+console.log(
+  JSON.stringify(
+    {
+      bench: 'index-extraction',
+      node: process.version,
+      loadAverage: (await import('node:os')).loadavg()[0],
+      results: result,
+    },
+    null,
+    2,
+  ),
+);

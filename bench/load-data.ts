@@ -4,14 +4,25 @@
  */
 import { readFileSync } from 'node:fs';
 import { runPool } from './stats.js';
-import { loadTemplate, pipesFiles, scaledCopy, smartPatientFiles, type ObservationSample, type Template } from './synthea-data.js';
+import {
+  loadTemplate,
+  pipesFiles,
+  scaledCopy,
+  smartPatientFiles,
+  type ObservationSample,
+  type Template,
+} from './synthea-data.js';
 
 export type PatientSample = { id: string; family: string; observation?: ObservationSample };
 
 type Json = Record<string, any>;
 
 export async function postBundle(baseUrl: string, body: string): Promise<Json> {
-  const res = await fetch(`${baseUrl}/fhir`, { method: 'POST', headers: { 'content-type': 'application/fhir+json', accept: 'application/fhir+json' }, body });
+  const res = await fetch(`${baseUrl}/fhir`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/fhir+json', accept: 'application/fhir+json' },
+    body,
+  });
   const text = await res.text();
   if (!res.ok) throw new Error(`bundle POST answered ${res.status}: ${text.slice(0, 500)}`);
   return JSON.parse(text) as Json;
@@ -29,10 +40,20 @@ function created(response: Json): { count: number; patientId?: string } {
   return { count, patientId };
 }
 
-export type IngestResult = { resources: number; seconds: number; perSecond: number; bundles: number; samples: PatientSample[] };
+export type IngestResult = {
+  resources: number;
+  seconds: number;
+  perSecond: number;
+  bundles: number;
+  samples: PatientSample[];
+};
 
 /** The ingest figure: reference bundles first (batch, ifNoneExist), then patient bundles as transactions. */
-export async function ingestSynthea(baseUrl: string, concurrency: number, patientLimit?: number): Promise<IngestResult> {
+export async function ingestSynthea(
+  baseUrl: string,
+  concurrency: number,
+  patientLimit?: number,
+): Promise<IngestResult> {
   const { reference, patients } = pipesFiles();
   const chosen = patientLimit === undefined ? patients : patients.slice(0, patientLimit);
   const bodies = [...reference, ...chosen].map((f) => JSON.stringify(JSON.parse(readFileSync(f, 'utf8'))));
@@ -49,14 +70,29 @@ export async function ingestSynthea(baseUrl: string, concurrency: number, patien
   return { resources, seconds: round(seconds), perSecond: round(resources / seconds), bundles: bodies.length, samples };
 }
 
-export type ScaleResult = { resources: number; seconds: number; perSecond: number; transactions: number; samples: PatientSample[]; stoppedByTimeLimit: boolean };
+export type ScaleResult = {
+  resources: number;
+  seconds: number;
+  perSecond: number;
+  transactions: number;
+  samples: PatientSample[];
+  stoppedByTimeLimit: boolean;
+};
 
 /** Posts generated copies of the patient bundles until `target` more resources exist. */
-export async function scaleUp(baseUrl: string, target: number, concurrency: number, log: (line: string) => void, maxMinutes = Infinity): Promise<ScaleResult> {
+export async function scaleUp(
+  baseUrl: string,
+  target: number,
+  concurrency: number,
+  log: (line: string) => void,
+  maxMinutes = Infinity,
+): Promise<ScaleResult> {
   // Both sets, interleaved: the SMART bundles carry the Observations the searches need, even at a small scale.
   const pipes = pipesFiles().patients;
   const smart = smartPatientFiles();
-  const files = Array.from({ length: Math.max(pipes.length, smart.length) }, (_, i) => [smart[i], pipes[i]]).flat().filter((f): f is string => f !== undefined);
+  const files = Array.from({ length: Math.max(pipes.length, smart.length) }, (_, i) => [smart[i], pipes[i]])
+    .flat()
+    .filter((f): f is string => f !== undefined);
   const templates: Template[] = files.map(loadTemplate);
   const perRound = templates.reduce((s, t) => s + t.entries, 0);
   const samples: PatientSample[] = [];
@@ -81,11 +117,20 @@ export async function scaleUp(baseUrl: string, target: number, concurrency: numb
     if (performance.now() - lastLog > 15_000) {
       lastLog = performance.now();
       const rate = resources / ((lastLog - start) / 1000);
-      log(`scaling: ${resources.toLocaleString('en')} / ${target.toLocaleString('en')} resources, ${Math.round(rate)}/s, ~${Math.round((target - resources) / rate / 60)} min left`);
+      log(
+        `scaling: ${resources.toLocaleString('en')} / ${target.toLocaleString('en')} resources, ${Math.round(rate)}/s, ~${Math.round((target - resources) / rate / 60)} min left`,
+      );
     }
   });
   const seconds = (performance.now() - start) / 1000;
-  return { resources, seconds: round(seconds), perSecond: round(resources / Math.max(seconds, 0.001)), transactions, samples, stoppedByTimeLimit: resources < target };
+  return {
+    resources,
+    seconds: round(seconds),
+    perSecond: round(resources / Math.max(seconds, 0.001)),
+    transactions,
+    samples,
+    stoppedByTimeLimit: resources < target,
+  };
 }
 
 function sampleOf(id: string, template: Template, family = template.family): PatientSample {

@@ -32,7 +32,8 @@ export class OptionError extends Error {}
 
 function int(name: string, value: string | undefined, min: number): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new OptionError(`--${name} must be an integer ≥ ${min} (got ${value ?? 'nothing'})`);
+  if (!Number.isInteger(n) || n < min)
+    throw new OptionError(`--${name} must be an integer ≥ ${min} (got ${value ?? 'nothing'})`);
   return n;
 }
 
@@ -50,13 +51,28 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     const v = flags.get(key) ?? env[`NILECARE_BENCH_${key.toUpperCase().replace(/-/g, '_')}`];
     return v === true ? 'true' : v;
   };
-  const known = ['store', 'resources', 'concurrency', 'load-concurrency', 'quick', 'samples', 'creates', 'hl7-messages', 'keep-db', 'cpu-prof-dir', 'max-scale-minutes'];
-  for (const key of flags.keys()) if (!known.includes(key)) throw new OptionError(`unknown option --${key} (known: ${known.map((k) => `--${k}`).join(', ')})`);
+  const known = [
+    'store',
+    'resources',
+    'concurrency',
+    'load-concurrency',
+    'quick',
+    'samples',
+    'creates',
+    'hl7-messages',
+    'keep-db',
+    'cpu-prof-dir',
+    'max-scale-minutes',
+  ];
+  for (const key of flags.keys())
+    if (!known.includes(key))
+      throw new OptionError(`unknown option --${key} (known: ${known.map((k) => `--${k}`).join(', ')})`);
 
   const quick = get('quick') === 'true' || get('quick') === '1';
   const store = (get('store') ?? 'postgres') as StoreKind;
   if (!STORES.includes(store)) throw new OptionError(`--store must be one of ${STORES.join(', ')} (got ${store})`);
-  const opt = (key: string, quickValue: number, fullValue: number, min = 1) => (get(key) === undefined ? (quick ? quickValue : fullValue) : int(key, get(key), min));
+  const opt = (key: string, quickValue: number, fullValue: number, min = 1) =>
+    get(key) === undefined ? (quick ? quickValue : fullValue) : int(key, get(key), min);
   const options: BenchOptions = {
     store,
     resources: opt('resources', 2_000, 1_000_000, 0),
@@ -70,10 +86,14 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     postgresAdminUrl: env['NILECARE_BENCH_POSTGRES'] ?? 'postgres://postgres@127.0.0.1:5432/postgres',
     interopMysqlUrl: env['NILECARE_BENCH_MYSQL'] ?? 'mysql://root@127.0.0.1:3306/mysql',
   };
-  if (get('max-scale-minutes') !== undefined) options.maxScaleMinutes = int('max-scale-minutes', get('max-scale-minutes'), 1);
+  if (get('max-scale-minutes') !== undefined)
+    options.maxScaleMinutes = int('max-scale-minutes', get('max-scale-minutes'), 1);
   const prof = get('cpu-prof-dir');
   if (prof) options.cpuProfDir = prof;
   if (env['MONGODB_URL']) options.mongoUrl = env['MONGODB_URL'];
-  if (store === 'mongo' && !options.mongoUrl) throw new OptionError('--store mongo needs MONGODB_URL (a replica set, e.g. mongodb://127.0.0.1:27017/?replicaSet=rs0)');
+  if (store === 'mongo' && !options.mongoUrl)
+    throw new OptionError(
+      '--store mongo needs MONGODB_URL (a replica set, e.g. mongodb://127.0.0.1:27017/?replicaSet=rs0)',
+    );
   return options;
 }

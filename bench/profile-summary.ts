@@ -5,7 +5,12 @@
  */
 import { readFileSync } from 'node:fs';
 
-type Node = { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount?: number; children?: number[] };
+type Node = {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  hitCount?: number;
+  children?: number[];
+};
 type Profile = { nodes: Node[]; samples: number[]; timeDeltas: number[]; startTime: number; endTime: number };
 
 const [file, topArg, callersOf] = process.argv.slice(2);
@@ -23,11 +28,20 @@ for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n
 const selfUs = new Map<number, number>();
 profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i + 1] ?? 0)));
 const totalUs = [...selfUs.values()].reduce((s, x) => s + x, 0);
-const idleIds = new Set(profile.nodes.filter((n) => ['(idle)', '(program)', '(garbage collector)'].includes(n.callFrame.functionName)).map((n) => n.id));
+const idleIds = new Set(
+  profile.nodes
+    .filter((n) => ['(idle)', '(program)', '(garbage collector)'].includes(n.callFrame.functionName))
+    .map((n) => n.id),
+);
 const busyUs = [...selfUs.entries()].filter(([id]) => !idleIds.has(id)).reduce((s, [, x]) => s + x, 0);
 
-const short = (url: string) => url.replace(/^file:\/\//, '').replace(/.*\/node_modules\//, 'node_modules/').replace(/.*\/work\/main\//, '');
-const label = (n: Node) => `${n.callFrame.functionName || '(anonymous)'} ${short(n.callFrame.url)}:${n.callFrame.lineNumber + 1}`;
+const short = (url: string) =>
+  url
+    .replace(/^file:\/\//, '')
+    .replace(/.*\/node_modules\//, 'node_modules/')
+    .replace(/.*\/work\/main\//, '');
+const label = (n: Node) =>
+  `${n.callFrame.functionName || '(anonymous)'} ${short(n.callFrame.url)}:${n.callFrame.lineNumber + 1}`;
 const pct = (us: number) => `${((us / totalUs) * 100).toFixed(1)}%`;
 
 const selfByFn = new Map<string, number>();
@@ -50,9 +64,18 @@ for (const [id, us] of selfUs) {
     inclusiveOwn.set(key, (inclusiveOwn.get(key) ?? 0) + us);
   }
 }
-const table = (m: Map<string, number>) => [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, top).map(([k, us]) => `${pct(us).padStart(6)}  ${(us / 1000).toFixed(0).padStart(7)} ms  ${k}`).join('\n');
-console.log(`profile ${file}: ${(totalUs / 1e6).toFixed(1)} s sampled, ${(busyUs / 1e6).toFixed(1)} s busy (not idle/program/GC)`);
-console.log(`GC ${pct(profile.nodes.filter((n) => n.callFrame.functionName === '(garbage collector)').reduce((s, n) => s + (selfUs.get(n.id) ?? 0), 0))}`);
+const table = (m: Map<string, number>) =>
+  [...m.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(([k, us]) => `${pct(us).padStart(6)}  ${(us / 1000).toFixed(0).padStart(7)} ms  ${k}`)
+    .join('\n');
+console.log(
+  `profile ${file}: ${(totalUs / 1e6).toFixed(1)} s sampled, ${(busyUs / 1e6).toFixed(1)} s busy (not idle/program/GC)`,
+);
+console.log(
+  `GC ${pct(profile.nodes.filter((n) => n.callFrame.functionName === '(garbage collector)').reduce((s, n) => s + (selfUs.get(n.id) ?? 0), 0))}`,
+);
 console.log(`\n== self time by function ==\n${table(selfByFn)}`);
 console.log(`\n== self time by file ==\n${table(selfByFile)}`);
 console.log(`\n== inclusive time, project functions ==\n${table(inclusiveOwn)}`);

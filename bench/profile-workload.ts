@@ -17,7 +17,10 @@ mkdirSync(dir, { recursive: true });
 const options = { ...parseOptions([]), cpuProfDir: dir };
 const db = await freshDatabase(options);
 const server = await startServer(db, options);
-const meter = await CpuMeter.open(server.pid, db.postgresDbName ? { adminUrl: options.postgresAdminUrl, dbName: db.postgresDbName } : undefined);
+const meter = await CpuMeter.open(
+  server.pid,
+  db.postgresDbName ? { adminUrl: options.postgresAdminUrl, dbName: db.postgresDbName } : undefined,
+);
 try {
   const start = await meter.snapshot();
   let result: unknown;
@@ -39,7 +42,13 @@ try {
     default:
       throw new Error(`unknown workload ${workload}`);
   }
-  console.log(JSON.stringify({ workload, result: { ...(result as object), samples: undefined }, cpu: await meter.since(start) }, null, 2));
+  console.log(
+    JSON.stringify(
+      { workload, result: { ...(result as object), samples: undefined }, cpu: await meter.since(start) },
+      null,
+      2,
+    ),
+  );
 } finally {
   await meter.close();
   await server.stop();

@@ -16,14 +16,20 @@ const [createsArg = '3000', readsArg = '3000', store = 'postgres'] = process.arg
 const options = { ...parseOptions(['--store', store]), cpuProfDir: undefined };
 const db = await freshDatabase(options);
 const server = await startServer(db, options);
-const meter = await CpuMeter.open(server.pid, db.postgresDbName ? { adminUrl: options.postgresAdminUrl, dbName: db.postgresDbName } : undefined);
+const meter = await CpuMeter.open(
+  server.pid,
+  db.postgresDbName ? { adminUrl: options.postgresAdminUrl, dbName: db.postgresDbName } : undefined,
+);
 const admin = db.postgresDbName ? new pg.Client({ connectionString: options.postgresAdminUrl }) : undefined;
 await admin?.connect();
 
 async function transactions(): Promise<number> {
   if (!admin) return 0;
   await admin.query('SELECT pg_stat_clear_snapshot()');
-  const res = await admin.query<{ n: string }>('SELECT xact_commit + xact_rollback AS n FROM pg_stat_database WHERE datname = $1', [db.postgresDbName]);
+  const res = await admin.query<{ n: string }>(
+    'SELECT xact_commit + xact_rollback AS n FROM pg_stat_database WHERE datname = $1',
+    [db.postgresDbName],
+  );
   return Number(res.rows[0]?.n ?? 0);
 }
 
@@ -39,7 +45,11 @@ const patient = (i: number) =>
 
 const ids: string[] = [];
 async function create(i: number) {
-  const res = await fetch(`${server.baseUrl}/fhir/Patient`, { method: 'POST', headers: { 'content-type': 'application/fhir+json', accept: 'application/fhir+json' }, body: patient(i) });
+  const res = await fetch(`${server.baseUrl}/fhir/Patient`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/fhir+json', accept: 'application/fhir+json' },
+    body: patient(i),
+  });
   const body = (await res.json()) as { id?: string };
   if (res.status !== 201 || !body.id) throw new Error(`create answered ${res.status}`);
   ids.push(body.id);
@@ -64,7 +74,13 @@ function threadTicks(): Map<string, number> {
   for (const tid of readdirSync(`/proc/${server.pid}/task`)) {
     try {
       const stat = readFileSync(`/proc/${server.pid}/task/${tid}/stat`, 'utf8');
-      const name = tid === String(server.pid) ? 'main' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replace(/\d+$/, '').trim();
+      const name =
+        tid === String(server.pid)
+          ? 'main'
+          : stat
+              .slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))
+              .replace(/\d+$/, '')
+              .trim();
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       byName.set(name, (byName.get(name) ?? 0) + Number(fields[11]) + Number(fields[12]));
     } catch {
@@ -82,7 +98,11 @@ async function phase(count: number, run: (i: number) => Promise<void>) {
   const latency = await timed(count, 16, run);
   const cpu = await meter.since(start);
   const [user1, system1] = userSystemTicks();
-  const threads = Object.fromEntries([...threadTicks()].map(([name, ticks]) => [name, Math.round(((ticks - (threads0.get(name) ?? 0)) * 1e4) / count)]).filter(([, us]) => Number(us) > 0));
+  const threads = Object.fromEntries(
+    [...threadTicks()]
+      .map(([name, ticks]) => [name, Math.round(((ticks - (threads0.get(name) ?? 0)) * 1e4) / count)])
+      .filter(([, us]) => Number(us) > 0),
+  );
   const tx = (await transactions()) - tx0; // the meters connect to the admin database, not this one
   return {
     count,

@@ -9,20 +9,37 @@ import { OptionError, parseOptions, type BenchOptions } from './options.js';
 import { freshDatabase, startServer, type ServerProcess } from './server-process.js';
 import { syntheaPresent } from './synthea-data.js';
 import { ingestSynthea, scaleUp, type IngestResult, type PatientSample } from './load-data.js';
-import { measureCreates, measureReads, measureSearches, SEARCHES, type CreateFigures, type SearchName } from './http-figures.js';
+import {
+  measureCreates,
+  measureReads,
+  measureSearches,
+  SEARCHES,
+  type CreateFigures,
+  type SearchName,
+} from './http-figures.js';
 import { CpuMeter } from './cpu-meter.js';
 import { measureHl7 } from './hl7-figure.js';
 import { atLeast, atMost, info, latencyDetail, TARGETS, type Figure } from './figures.js';
 
 const log = (line: string) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`);
 
-type Output = { context: Record<string, unknown>; figures: Record<string, Figure | null>; cpu: Record<string, unknown>; errors: Record<string, string> };
+type Output = {
+  context: Record<string, unknown>;
+  figures: Record<string, Figure | null>;
+  cpu: Record<string, unknown>;
+  errors: Record<string, string>;
+};
 
 let meter: CpuMeter | undefined;
 let serverRef: ServerProcess | undefined;
 
 /** Runs one phase; records its failure instead of stopping the run, and its CPU use per unit of work. */
-async function phase<T>(out: Output, name: string, fn: () => Promise<T>, units?: (result: T) => number): Promise<T | undefined> {
+async function phase<T>(
+  out: Output,
+  name: string,
+  fn: () => Promise<T>,
+  units?: (result: T) => number,
+): Promise<T | undefined> {
   log(`${name} …`);
   const t0 = performance.now();
   const cpuStart = await meter?.snapshot();
@@ -58,36 +75,107 @@ async function bench(options: BenchOptions, out: Output, server: ServerProcess):
   let resources = 0;
   let samples: PatientSample[] = [];
 
-  const ingest: IngestResult | undefined = await phase(out, 'ingest', () => ingestSynthea(baseUrl, options.loadConcurrency, options.quick ? 1 : undefined), (r) => r.resources);
-  out.figures['ingest'] = ingest ? atLeast(ingest.perSecond, TARGETS.ingestPerSecond, 'resources/s', { resources: ingest.resources, seconds: ingest.seconds, bundles: ingest.bundles, concurrency: options.loadConcurrency }) : null;
+  const ingest: IngestResult | undefined = await phase(
+    out,
+    'ingest',
+    () => ingestSynthea(baseUrl, options.loadConcurrency, options.quick ? 1 : undefined),
+    (r) => r.resources,
+  );
+  out.figures['ingest'] = ingest
+    ? atLeast(ingest.perSecond, TARGETS.ingestPerSecond, 'resources/s', {
+        resources: ingest.resources,
+        seconds: ingest.seconds,
+        bundles: ingest.bundles,
+        concurrency: options.loadConcurrency,
+      })
+    : null;
   if (ingest) {
     resources += ingest.resources;
     samples = ingest.samples;
   }
 
-  const scale = await phase(out, 'scale', () => scaleUp(baseUrl, options.resources - resources, options.loadConcurrency, log, options.maxScaleMinutes), (r) => r.resources);
+  const scale = await phase(
+    out,
+    'scale',
+    () => scaleUp(baseUrl, options.resources - resources, options.loadConcurrency, log, options.maxScaleMinutes),
+    (r) => r.resources,
+  );
   if (scale) {
     resources += scale.resources;
     samples = [...samples, ...scale.samples];
-    out.figures['scaleLoad'] = info(scale.perSecond, 'resources/s', { resources: scale.resources, seconds: scale.seconds, transactions: scale.transactions, concurrency: options.loadConcurrency, stoppedByTimeLimit: scale.stoppedByTimeLimit });
+    out.figures['scaleLoad'] = info(scale.perSecond, 'resources/s', {
+      resources: scale.resources,
+      seconds: scale.seconds,
+      transactions: scale.transactions,
+      concurrency: options.loadConcurrency,
+      stoppedByTimeLimit: scale.stoppedByTimeLimit,
+    });
   } else out.figures['scaleLoad'] = null;
 
-  const creates: CreateFigures | undefined = await phase(out, 'creates', () => measureCreates(baseUrl, options.creates, options.concurrency), (r) => r.ids.length);
-  out.figures['createSequential'] = creates ? info(creates.sequential.perSecond, 'requests/s', latencyDetail(creates.sequential)) : null;
-  out.figures['createConcurrent'] = creates ? atLeast(creates.concurrent.perSecond, TARGETS.concurrentCreatesPerSecond, 'requests/s', { ...latencyDetail(creates.concurrent), clients: options.concurrency }) : null;
+  const creates: CreateFigures | undefined = await phase(
+    out,
+    'creates',
+    () => measureCreates(baseUrl, options.creates, options.concurrency),
+    (r) => r.ids.length,
+  );
+  out.figures['createSequential'] = creates
+    ? info(creates.sequential.perSecond, 'requests/s', latencyDetail(creates.sequential))
+    : null;
+  out.figures['createConcurrent'] = creates
+    ? atLeast(creates.concurrent.perSecond, TARGETS.concurrentCreatesPerSecond, 'requests/s', {
+        ...latencyDetail(creates.concurrent),
+        clients: options.concurrency,
+      })
+    : null;
   if (creates) resources += creates.ids.length;
 
-  const reads = creates ? await phase(out, 'reads', () => measureReads(baseUrl, creates.ids, options.samples), (r) => r.count) : undefined;
+  const reads = creates
+    ? await phase(
+        out,
+        'reads',
+        () => measureReads(baseUrl, creates.ids, options.samples),
+        (r) => r.count,
+      )
+    : undefined;
   out.figures['readById'] = reads ? atMost(reads.p50, TARGETS.readP50Ms, 'ms p50', latencyDetail(reads)) : null;
 
   for (const name of Object.keys(SEARCHES) as SearchName[]) {
-    const s = (await phase(out, `search.${name}`, () => measureSearches(baseUrl, samples, options.samples, [name]), () => options.samples))?.[name];
-    out.figures[`search.${name}`] = s ? atMost(s.p50, TARGETS.searchP50Ms, 'ms p50', { ...latencyDetail(s), meanMatches: s.meanMatches, example: s.example }) : null;
+    const s = (
+      await phase(
+        out,
+        `search.${name}`,
+        () => measureSearches(baseUrl, samples, options.samples, [name]),
+        () => options.samples,
+      )
+    )?.[name];
+    out.figures[`search.${name}`] = s
+      ? atMost(s.p50, TARGETS.searchP50Ms, 'ms p50', {
+          ...latencyDetail(s),
+          meanMatches: s.meanMatches,
+          example: s.example,
+        })
+      : null;
   }
 
-  const hl7 = options.hl7Messages > 0 ? await phase(out, 'hl7', () => measureHl7(server.mllpPort, options.hl7Messages, options.concurrency), (r) => ('skipped' in r ? 0 : r.count + r.usable)) : undefined;
+  const hl7 =
+    options.hl7Messages > 0
+      ? await phase(
+          out,
+          'hl7',
+          () => measureHl7(server.mllpPort, options.hl7Messages, options.concurrency),
+          (r) => ('skipped' in r ? 0 : r.count + r.usable),
+        )
+      : undefined;
   if (hl7 && !('skipped' in hl7)) {
-    out.figures['hl7'] = atLeast(hl7.perSecond, TARGETS.hl7PerSecond, 'messages/s', { ...latencyDetail(hl7), connections: options.concurrency, accepted: hl7.messagesAccepted, ...(hl7.firstRejection ? { firstRejection: hl7.firstRejection } : {}), corpusOruR01: hl7.corpusMessages, usableOruR01: hl7.usable, listener: "the server's own (MLLP_PORT, message log in a fresh MySQL database)" });
+    out.figures['hl7'] = atLeast(hl7.perSecond, TARGETS.hl7PerSecond, 'messages/s', {
+      ...latencyDetail(hl7),
+      connections: options.concurrency,
+      accepted: hl7.messagesAccepted,
+      ...(hl7.firstRejection ? { firstRejection: hl7.firstRejection } : {}),
+      corpusOruR01: hl7.corpusMessages,
+      usableOruR01: hl7.usable,
+      listener: "the server's own (MLLP_PORT, message log in a fresh MySQL database)",
+    });
   } else {
     out.figures['hl7'] = null;
     out.errors['hl7'] ??= hl7 && 'skipped' in hl7 ? hl7.skipped : 'not run (--hl7-messages 0)';
@@ -107,12 +195,25 @@ async function main(): Promise<void> {
     throw error;
   }
   if (!syntheaPresent()) {
-    console.error('Synthea corpus not found (/work/shared/corpus/synthea or NILECARE_SYNTHEA_CORPUS): the benchmark needs it');
+    console.error(
+      'Synthea corpus not found (/work/shared/corpus/synthea or NILECARE_SYNTHEA_CORPUS): the benchmark needs it',
+    );
     process.exit(2);
   }
   const started = Date.now();
   const out: Output = {
-    context: { store: options.store, resources: 0, targetResources: options.resources, cores: availableParallelism(), loadAverageAtStart: loadavg().map((x) => Math.round(x * 100) / 100), node: process.version, quick: options.quick, concurrency: options.concurrency, loadConcurrency: options.loadConcurrency, startedAt: new Date(started).toISOString() },
+    context: {
+      store: options.store,
+      resources: 0,
+      targetResources: options.resources,
+      cores: availableParallelism(),
+      loadAverageAtStart: loadavg().map((x) => Math.round(x * 100) / 100),
+      node: process.version,
+      quick: options.quick,
+      concurrency: options.concurrency,
+      loadConcurrency: options.loadConcurrency,
+      startedAt: new Date(started).toISOString(),
+    },
     figures: {},
     cpu: {},
     errors: {},
@@ -124,7 +225,10 @@ async function main(): Promise<void> {
     server = await startServer(db, options);
     serverRef = server;
     out.context['serverPid'] = server.pid;
-    meter = await CpuMeter.open(server.pid, db.postgresDbName ? { adminUrl: options.postgresAdminUrl, dbName: db.postgresDbName } : undefined);
+    meter = await CpuMeter.open(
+      server.pid,
+      db.postgresDbName ? { adminUrl: options.postgresAdminUrl, dbName: db.postgresDbName } : undefined,
+    );
     await bench(options, out, server);
     out.figures['peakRss'] = atMost(server.peakRssMb(), TARGETS.peakRssMb, 'MB (server VmHWM)');
   } catch (error) {

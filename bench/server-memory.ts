@@ -24,8 +24,13 @@ function memoryMb(pid: number): { rssMb: number; peakRssMb: number; cpuSeconds: 
 /** The server's own view (prom-client default metrics): V8 heap used / total and external memory. */
 async function heapMb(baseUrl: string): Promise<Record<string, number>> {
   const text = await (await fetch(new URL('/metrics', baseUrl))).text();
-  const metric = (name: string) => Math.round(Number(new RegExp(`^nilecare_${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? NaN) / 1048576);
-  return { heapUsedMb: metric('nodejs_heap_size_used_bytes'), heapTotalMb: metric('nodejs_heap_size_total_bytes'), externalMb: metric('nodejs_external_memory_bytes') };
+  const metric = (name: string) =>
+    Math.round(Number(new RegExp(`^nilecare_${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? NaN) / 1048576);
+  return {
+    heapUsedMb: metric('nodejs_heap_size_used_bytes'),
+    heapTotalMb: metric('nodejs_heap_size_total_bytes'),
+    externalMb: metric('nodejs_external_memory_bytes'),
+  };
 }
 
 const options = parseOptions(process.argv.slice(2));
@@ -52,9 +57,25 @@ try {
   await new Promise((r) => setTimeout(r, 2000));
   points.afterStart = { ...memoryMb(server.pid), ...phasePeak(), ...(await heapMb(server.baseUrl)) };
   const ingest = await ingestSynthea(server.baseUrl, options.loadConcurrency);
-  points.afterIngest = { ...memoryMb(server.pid), ...phasePeak(), ...(await heapMb(server.baseUrl)), resources: ingest.resources };
-  const scale = await scaleUp(server.baseUrl, options.resources - ingest.resources, options.loadConcurrency, log, options.maxScaleMinutes);
-  points.afterScale = { ...memoryMb(server.pid), ...phasePeak(), ...(await heapMb(server.baseUrl)), resources: ingest.resources + scale.resources };
+  points.afterIngest = {
+    ...memoryMb(server.pid),
+    ...phasePeak(),
+    ...(await heapMb(server.baseUrl)),
+    resources: ingest.resources,
+  };
+  const scale = await scaleUp(
+    server.baseUrl,
+    options.resources - ingest.resources,
+    options.loadConcurrency,
+    log,
+    options.maxScaleMinutes,
+  );
+  points.afterScale = {
+    ...memoryMb(server.pid),
+    ...phasePeak(),
+    ...(await heapMb(server.baseUrl)),
+    resources: ingest.resources + scale.resources,
+  };
   await measureCreates(server.baseUrl, options.creates, options.concurrency);
   points.afterCreates = { ...memoryMb(server.pid), ...phasePeak(), ...(await heapMb(server.baseUrl)) };
 } finally {
@@ -62,4 +83,10 @@ try {
   await server.stop();
   await db.drop();
 }
-console.log(JSON.stringify({ benchmark: 'server-memory', store: options.store, targetResources: options.resources, points }, null, 2));
+console.log(
+  JSON.stringify(
+    { benchmark: 'server-memory', store: options.store, targetResources: options.resources, points },
+    null,
+    2,
+  ),
+);

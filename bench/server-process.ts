@@ -15,7 +15,12 @@ import type { BenchOptions } from './options.js';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-export type FreshDatabase = { env: Record<string, string>; description: string; postgresDbName?: string; drop(): Promise<void> };
+export type FreshDatabase = {
+  env: Record<string, string>;
+  description: string;
+  postgresDbName?: string;
+  drop(): Promise<void>;
+};
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -80,7 +85,11 @@ async function freshStoreDatabase(options: BenchOptions, name: string): Promise<
       };
     }
     case 'mongo':
-      return { env: { NILECARE_STORE: 'mongo', MONGODB_URL: options.mongoUrl!, MONGODB_DB: name }, description: `mongo database ${name} (not dropped)`, drop: async () => undefined };
+      return {
+        env: { NILECARE_STORE: 'mongo', MONGODB_URL: options.mongoUrl!, MONGODB_DB: name },
+        description: `mongo database ${name} (not dropped)`,
+        drop: async () => undefined,
+      };
   }
 }
 
@@ -111,7 +120,16 @@ export async function startServer(db: FreshDatabase, options: BenchOptions): Pro
   if (options.cpuProfDir) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`);
   const child: ChildProcess = spawn(process.execPath, [...nodeArgs, 'bench/server-entry.ts'], {
     cwd: ROOT,
-    env: { ...process.env, ...db.env, PORT: String(port), MLLP_PORT: String(mllpPort), HOST: '127.0.0.1', NILECARE_AUTH: 'disabled', LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '0' },
+    env: {
+      ...process.env,
+      ...db.env,
+      PORT: String(port),
+      MLLP_PORT: String(mllpPort),
+      HOST: '127.0.0.1',
+      NILECARE_AUTH: 'disabled',
+      LOG_LEVEL: 'warn',
+      RATE_LIMIT_PER_MINUTE: '0',
+    },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
@@ -136,7 +154,10 @@ export async function startServer(db: FreshDatabase, options: BenchOptions): Pro
   };
   const deadline = Date.now() + 120_000;
   for (;;) {
-    const state = await Promise.race([exited.then(() => 'exited' as const), new Promise<'wait'>((r) => setTimeout(() => r('wait'), 200))]);
+    const state = await Promise.race([
+      exited.then(() => 'exited' as const),
+      new Promise<'wait'>((r) => setTimeout(() => r('wait'), 200)),
+    ]);
     if (state === 'exited') throw new Error(`server exited during start-up (${ended})`);
     try {
       const res = await fetch(`${baseUrl}/readyz`);

@@ -12,10 +12,15 @@ const count = Number(process.argv[2] ?? 50);
 const seen = new Map<string, number>();
 let counting = false;
 const original = pg.Client.prototype.query as (...args: unknown[]) => unknown;
-(pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown }).query = function (this: unknown, ...args: unknown[]) {
+(pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown }).query = function (
+  this: unknown,
+  ...args: unknown[]
+) {
   if (counting) {
     const config = args[0] as string | { text?: string; name?: string };
-    const text = (typeof config === 'string' ? config : (config?.name ?? config?.text ?? '?')).replace(/\s+/g, ' ').slice(0, 80);
+    const text = (typeof config === 'string' ? config : (config?.name ?? config?.text ?? '?'))
+      .replace(/\s+/g, ' ')
+      .slice(0, 80);
     seen.set(text, (seen.get(text) ?? 0) + 1);
   }
   return original.apply(this, args);
@@ -33,7 +38,12 @@ async function measure(run: (i: number) => Promise<void>) {
 }
 try {
   const ids: string[] = [];
-  const patient = (i: number) => ({ resourceType: 'Patient', name: [{ family: `Trip${i}`, given: ['A'] }], gender: 'female', birthDate: '1980-01-01' });
+  const patient = (i: number) => ({
+    resourceType: 'Patient',
+    name: [{ family: `Trip${i}`, given: ['A'] }],
+    gender: 'female',
+    birthDate: '1980-01-01',
+  });
   await server.fhir('/Patient', { method: 'POST', body: patient(-1) }); // warm-up
   const creates = await measure(async (i) => {
     const res = await server.fhir('/Patient', { method: 'POST', body: patient(i) });

@@ -41,7 +41,11 @@ export async function runPool(count: number, concurrency: number, task: (i: numb
 }
 
 /** Times each call of fn over `count` runs at `concurrency`; returns the summary. */
-export async function timed(count: number, concurrency: number, fn: (i: number) => Promise<void>): Promise<LatencySummary> {
+export async function timed(
+  count: number,
+  concurrency: number,
+  fn: (i: number) => Promise<void>,
+): Promise<LatencySummary> {
   const latencies: number[] = new Array(count);
   const wall = await runPool(count, concurrency, async (i) => {
     const t0 = performance.now();

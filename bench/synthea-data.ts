@@ -15,7 +15,9 @@ export const syntheaPresent = (): boolean => existsSync(PIPES) && existsSync(SMA
 
 /** fhir-data-pipes: reference bundles (batch, ifNoneExist: load first) and patient transactions. */
 export function pipesFiles(): { reference: string[]; patients: string[] } {
-  const files = readdirSync(PIPES).filter((f) => f.endsWith('.json')).sort();
+  const files = readdirSync(PIPES)
+    .filter((f) => f.endsWith('.json'))
+    .sort();
   return {
     reference: files.filter((f) => /^(hospital|practitioner)Information/.test(f)).map((f) => join(PIPES, f)),
     patients: files.filter((f) => !/Information/.test(f) && !f.startsWith('metadata')).map((f) => join(PIPES, f)),
@@ -52,14 +54,21 @@ export function loadTemplate(file: string): Template {
   const entries: Json[] = bundle['entry'] ?? [];
   const patient = entries.find((e) => e['resource']?.resourceType === 'Patient')?.['resource'];
   const family: string = patient?.name?.[0]?.family ?? '';
-  const obs = entries.map((e) => e['resource']).find((r) => r?.resourceType === 'Observation' && r.code?.coding?.[0]?.code && r.effectiveDateTime);
+  const obs = entries
+    .map((e) => e['resource'])
+    .find((r) => r?.resourceType === 'Observation' && r.code?.coding?.[0]?.code && r.effectiveDateTime);
   const template: Template = { file, text, entries: entries.length, family };
-  if (obs) template.observation = { code: `${obs.code.coding[0].system}|${obs.code.coding[0].code}`, date: String(obs.effectiveDateTime).slice(0, 10) };
+  if (obs)
+    template.observation = {
+      code: `${obs.code.coding[0].system}|${obs.code.coding[0].code}`,
+      date: String(obs.effectiveDateTime).slice(0, 10),
+    };
   return template;
 }
 
 const URN = /urn:uuid:[0-9a-fA-F-]{36}/g;
-const IDENTIFIER = /"system":"(https:\/\/github\.com\/synthetichealth\/synthea|http:\/\/hl7\.org\/fhir\/sid\/us-npi)","value":"([^"]+)"/g;
+const IDENTIFIER =
+  /"system":"(https:\/\/github\.com\/synthetichealth\/synthea|http:\/\/hl7\.org\/fhir\/sid\/us-npi)","value":"([^"]+)"/g;
 
 /** Copy `copy` of a template: every urn:uuid replaced consistently by a fresh one, the family name suffixed. */
 export function scaledCopy(template: Template, copy: number): { text: string; family: string } {
@@ -71,7 +80,10 @@ export function scaledCopy(template: Template, copy: number): { text: string; fa
   });
   // Identifiers that conditional references resolve (Synthea organisations/locations, practitioners' NPI) are made
   // unique per copy: a SMART bundle's embedded Organization must not duplicate a pipes hospital already loaded.
-  text = text.replace(IDENTIFIER, (_m, system: string, value: string) => `"system":"${system}","value":"${value}-b${copy.toString(36)}"`);
+  text = text.replace(
+    IDENTIFIER,
+    (_m, system: string, value: string) => `"system":"${system}","value":"${value}-b${copy.toString(36)}"`,
+  );
   const family = template.family ? `${template.family}B${copy.toString(36)}` : '';
   if (family) text = text.split(`"family":"${template.family}"`).join(`"family":"${family}"`);
   return { text, family };

@@ -54,7 +54,9 @@ const afterWarmUp = memory();
 const resources: Json[] = [];
 for (const folder of ['fhir-data-pipes-2021', 'smart-r4-2019']) {
   const dir = join(SYNTHEA, folder);
-  for (const f of readdirSync(dir).filter((name) => name.endsWith('.json')).sort()) {
+  for (const f of readdirSync(dir)
+    .filter((name) => name.endsWith('.json'))
+    .sort()) {
     const bundle = JSON.parse(readFileSync(join(dir, f), 'utf8')) as { entry?: { resource?: Json }[] };
     for (const e of bundle.entry ?? []) if (e.resource) resources.push(e.resource);
   }
@@ -91,7 +93,9 @@ for (const [type, list] of [...byType.entries()].sort((a, b) => b[1].length - a[
   }
   perType[type] = row;
 }
-const overallUs = Object.fromEntries(Object.entries(overall).map(([k, ms]) => [`${k}Us`, Math.round((ms * 1000) / (rounds * resources.length))]));
+const overallUs = Object.fromEntries(
+  Object.entries(overall).map(([k, ms]) => [`${k}Us`, Math.round((ms * 1000) / (rounds * resources.length))]),
+);
 
 const [load1] = (await import('node:os')).loadavg();
 console.log(
@@ -104,7 +108,12 @@ console.log(
       resources: resources.length,
       invalid,
       warmUpCpuMs,
-      memory: { atStart, afterWarmUp, afterCorpus, note: gc ? 'after gc()' : 'run with --expose-gc for settled figures' },
+      memory: {
+        atStart,
+        afterWarmUp,
+        afterCorpus,
+        note: gc ? 'after gc()' : 'run with --expose-gc for settled figures',
+      },
       meanPerResource: { ...overallUs, cpuBoundPerSecondPerCore: Math.round(1e6 / (overallUs.totalUs || 1)) },
       perType,
     },

@@ -16,18 +16,49 @@ type Json = Record<string, unknown>;
 
 function corpusResources(): Json[] {
   if (!existsSync(SYNTHEA)) return [];
-  const files = readdirSync(SYNTHEA).filter((f) => f.endsWith('.json') && !/Information/.test(f)).slice(0, 5);
-  return files.flatMap((f) => ((JSON.parse(readFileSync(join(SYNTHEA, f), 'utf8')) as { entry?: { resource: Json }[] }).entry ?? []).map((e) => e.resource));
+  const files = readdirSync(SYNTHEA)
+    .filter((f) => f.endsWith('.json') && !/Information/.test(f))
+    .slice(0, 5);
+  return files.flatMap((f) =>
+    ((JSON.parse(readFileSync(join(SYNTHEA, f), 'utf8')) as { entry?: { resource: Json }[] }).entry ?? []).map(
+      (e) => e.resource,
+    ),
+  );
 }
 
 const SAMPLES: Record<(typeof TYPES)[number], Json> = {
-  Patient: { resourceType: 'Patient', id: 'p1', identifier: [{ system: 'urn:x', value: '1' }], name: [{ family: 'Osman', given: ['Amna'] }], gender: 'female', birthDate: '1985-03-14' },
-  Observation: { resourceType: 'Observation', status: 'final', code: { coding: [{ system: 'http://loinc.org', code: '8867-4' }] }, subject: { reference: 'Patient/p1' }, valueQuantity: { value: 72, unit: '/min', system: 'http://unitsofmeasure.org', code: '/min' } },
-  Encounter: { resourceType: 'Encounter', status: 'finished', class: { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'AMB' }, subject: { reference: 'Patient/p1' } },
+  Patient: {
+    resourceType: 'Patient',
+    id: 'p1',
+    identifier: [{ system: 'urn:x', value: '1' }],
+    name: [{ family: 'Osman', given: ['Amna'] }],
+    gender: 'female',
+    birthDate: '1985-03-14',
+  },
+  Observation: {
+    resourceType: 'Observation',
+    status: 'final',
+    code: { coding: [{ system: 'http://loinc.org', code: '8867-4' }] },
+    subject: { reference: 'Patient/p1' },
+    valueQuantity: { value: 72, unit: '/min', system: 'http://unitsofmeasure.org', code: '/min' },
+  },
+  Encounter: {
+    resourceType: 'Encounter',
+    status: 'finished',
+    class: { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'AMB' },
+    subject: { reference: 'Patient/p1' },
+  },
   Claim: {
-    resourceType: 'Claim', status: 'active', type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/claim-type', code: 'institutional' }] }, use: 'claim',
-    patient: { reference: 'Patient/p1' }, created: '2026-11-25', provider: { reference: 'Organization/o1' }, priority: { coding: [{ code: 'normal' }] },
-    insurance: [{ sequence: 1, focal: true, coverage: { reference: 'Coverage/c1' } }], total: { value: 1200, currency: 'SDG' },
+    resourceType: 'Claim',
+    status: 'active',
+    type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/claim-type', code: 'institutional' }] },
+    use: 'claim',
+    patient: { reference: 'Patient/p1' },
+    created: '2026-11-25',
+    provider: { reference: 'Organization/o1' },
+    priority: { coding: [{ code: 'normal' }] },
+    insurance: [{ sequence: 1, focal: true, coverage: { reference: 'Coverage/c1' } }],
+    total: { value: 1200, currency: 'SDG' },
   },
 };
 
@@ -78,8 +109,19 @@ if (corpus.length) {
   let invalid = 0;
   for (const r of corpus) if (hasErrors(validateResource(r))) invalid++;
   const ms = performance.now() - start;
-  bundle = { resources: corpus.length, invalid, ms: Math.round(ms), perSecond: Math.round((corpus.length * 1000) / ms) };
+  bundle = {
+    resources: corpus.length,
+    invalid,
+    ms: Math.round(ms),
+    perSecond: Math.round((corpus.length * 1000) / ms),
+  };
 }
 
 const [load1] = (await import('node:os')).loadavg();
-console.log(JSON.stringify({ benchmark: 'validation', node: process.version, loadAverage1m: load1, firstCallMs, perType, synthea: bundle }, null, 2));
+console.log(
+  JSON.stringify(
+    { benchmark: 'validation', node: process.version, loadAverage1m: load1, firstCallMs, perType, synthea: bundle },
+    null,
+    2,
+  ),
+);

@@ -62,7 +62,9 @@ describe('golden files: message → expected FHIR (FHIR-Converter output)', () =
     }
     const rate = matched / total;
     const top = [...missing.entries()].sort((a, b) => b[1] - a[1]).slice(0, 15);
-    console.log(`# golden: ${compared} pairs, ${matched}/${total} expected facts reproduced = ${(rate * 100).toFixed(1)}%`);
+    console.log(
+      `# golden: ${compared} pairs, ${matched}/${total} expected facts reproduced = ${(rate * 100).toFixed(1)}%`,
+    );
     console.log(`# golden: most frequent differences (element: count) ${top.map(([k, n]) => `${k}: ${n}`).join('; ')}`);
     assert.ok(compared >= 60, `only ${compared} pairs compared`);
     assert.ok(rate >= AGREEMENT_FLOOR, `agreement ${rate} below ${AGREEMENT_FLOOR}`);

@@ -10,7 +10,11 @@ const filters = process.argv.slice(2);
 
 function findTests(dir, out = []) {
   let names;
-  try { names = readdirSync(dir); } catch { return out; }
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return out;
+  }
   for (const name of names) {
     if (name === 'node_modules' || name.startsWith('.')) continue;
     const path = join(dir, name);
@@ -20,7 +24,10 @@ function findTests(dir, out = []) {
   return out;
 }
 
-const files = roots.flatMap((r) => findTests(r)).filter((f) => filters.length === 0 || filters.some((x) => f.includes(x))).sort();
+const files = roots
+  .flatMap((r) => findTests(r))
+  .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
+  .sort();
 if (files.length === 0) {
   console.error('no test files found');
   process.exit(1);
@@ -53,13 +60,23 @@ const child = spawn(
   { stdio: 'inherit', env: { ...process.env, NODE_ENV: 'test' }, detached: true },
 );
 const deadline = setTimeout(() => {
-  console.error(`# test run exceeded ${runTimeoutMs / 60_000} minutes: a test file probably left a handle open; killing it`);
-  try { process.kill(-child.pid, 'SIGKILL'); } catch { child.kill('SIGKILL'); }
+  console.error(
+    `# test run exceeded ${runTimeoutMs / 60_000} minutes: a test file probably left a handle open; killing it`,
+  );
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    child.kill('SIGKILL');
+  }
   process.exitCode = 1;
 }, runTimeoutMs);
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, () => {
-    try { process.kill(-child.pid, 'SIGKILL'); } catch { /* already gone */ }
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
     process.exit(1);
   });
 }

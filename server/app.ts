@@ -93,7 +93,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     levels: ['type', 'instance'],
     methods: ['POST', 'GET'],
     handle: (ctx, request, target) =>
-      validateOperation(ctx, request, target.level === 'system' ? '' : target.resourceType, target.level === 'instance' ? target.id : undefined),
+      validateOperation(
+        ctx,
+        request,
+        target.level === 'system' ? '' : target.resourceType,
+        target.level === 'instance' ? target.id : undefined,
+      ),
   });
   operations.register(everythingOperation);
   const bulk = exportOperations(config.exportDir);
@@ -117,13 +122,23 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   let resolveAccess = options.resolveAccess;
   if (!resolveAccess) {
     if (config.auth.mode === 'disabled') {
-      if (process.env.NODE_ENV === 'production') throw new Error('NILECARE_AUTH=disabled is refused when NODE_ENV=production');
-      logger.warn('AUTHORISATION IS DISABLED (NILECARE_AUTH=disabled): every caller has full access to every record. Development only.');
+      if (process.env.NODE_ENV === 'production')
+        throw new Error('NILECARE_AUTH=disabled is refused when NODE_ENV=production');
+      logger.warn(
+        'AUTHORISATION IS DISABLED (NILECARE_AUTH=disabled): every caller has full access to every record. Development only.',
+      );
       resolveAccess = async () => FULL_ACCESS;
     } else {
-      const started = await startSmartAuth({ config, store, logger, fhir: () => systemClient, ...(options.authRedisPrefix ? { redisPrefix: options.authRedisPrefix } : {}) });
+      const started = await startSmartAuth({
+        config,
+        store,
+        logger,
+        fhir: () => systemClient,
+        ...(options.authRedisPrefix ? { redisPrefix: options.authRedisPrefix } : {}),
+      });
       auth = started;
-      resolveAccess = (req) => started.authenticate(req.get('authorization'), { ip: req.ip, userAgent: req.get('user-agent') });
+      resolveAccess = (req) =>
+        started.authenticate(req.get('authorization'), { ip: req.ip, userAgent: req.get('user-agent') });
     }
   }
 
@@ -161,7 +176,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     }
   });
   if (auth) app.use(auth.router);
-  const admin = serverAdminApi({ config, store, logger, submit: (bundle) => systemClient.transaction(bundle, { return: 'minimal' }) });
+  const admin = serverAdminApi({
+    config,
+    store,
+    logger,
+    submit: (bundle) => systemClient.transaction(bundle, { return: 'minimal' }),
+  });
   const consoleMount = await mountConsole(app, { config, admin, logger, ...(auth ? { auth } : {}) });
   app.use(
     '/fhir',
@@ -174,13 +194,25 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       onResponse: ({ interaction, status, durationMs, req, access }) => {
         if (auth) {
           const audit = fhirAccessAudit({ interaction, status, access, ip: req.ip, userAgent: req.get('user-agent') });
-          if (audit) void auth.audit(audit).catch((error: unknown) => logger.error({ err: error }, 'audit write failed'));
+          if (audit)
+            void auth.audit(audit).catch((error: unknown) => logger.error({ err: error }, 'audit write failed'));
         }
         const name = interactionName(interaction);
-        const type = services.resourceTypes.has(interaction.segments[0] ?? '') ? (interaction.segments[0] as string) : '-';
+        const type = services.resourceTypes.has(interaction.segments[0] ?? '')
+          ? (interaction.segments[0] as string)
+          : '-';
         metrics.observeRequest(name, type, status, durationMs / 1000);
         // No query strings, ids or bodies: they can carry patient data.
-        logger.info({ requestId: req.res?.locals['requestId'], interaction: name, type, status, ms: Math.round(durationMs * 10) / 10 }, 'request');
+        logger.info(
+          {
+            requestId: req.res?.locals['requestId'],
+            interaction: name,
+            type,
+            status,
+            ms: Math.round(durationMs * 10) / 10,
+          },
+          'request',
+        );
       },
     }),
   );
@@ -216,11 +248,16 @@ function smartSecurity(baseUrl: string) {
   const origin = new URL(baseUrl).origin;
   return {
     cors: true,
-    service: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/restful-security-service', code: 'SMART-on-FHIR' }] }],
+    service: [
+      { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/restful-security-service', code: 'SMART-on-FHIR' }] },
+    ],
     extension: [
       {
         url: 'http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris',
-        extension: ['authorize', 'token', 'introspect', 'revoke'].map((name) => ({ url: name, valueUri: `${origin}/auth/${name}` })),
+        extension: ['authorize', 'token', 'introspect', 'revoke'].map((name) => ({
+          url: name,
+          valueUri: `${origin}/auth/${name}`,
+        })),
       },
     ],
   };

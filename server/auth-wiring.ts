@@ -28,7 +28,12 @@ export async function startSmartAuth(options: {
 }): Promise<SmartAuth> {
   const { config, logger } = options;
   await createDatabaseIfMissing('mysql', config.auth.mysqlUrl);
-  const migrated = await migrateDatabase({ engine: 'mysql', database: 'nilecare_auth', connection: { url: config.auth.mysqlUrl }, log: (line) => logger.debug(line) });
+  const migrated = await migrateDatabase({
+    engine: 'mysql',
+    database: 'nilecare_auth',
+    connection: { url: config.auth.mysqlUrl },
+    log: (line) => logger.debug(line),
+  });
   if (migrated.applied.length > 0) logger.info({ applied: migrated.applied.length }, 'nilecare_auth migrated');
   await ensureFirstAdmin(config, logger);
   const origin = new URL(config.baseUrl).origin;
@@ -51,7 +56,10 @@ export async function startSmartAuth(options: {
 }
 
 /** Role and status of nilecare_auth users, read at each call (the console's admin check). */
-export function authUserDirectory(config: Config): { userOf(id: string): Promise<{ role: string; status: string } | undefined>; close(): Promise<void> } {
+export function authUserDirectory(config: Config): {
+  userOf(id: string): Promise<{ role: string; status: string } | undefined>;
+  close(): Promise<void>;
+} {
   const pool = mysql.createPool({ uri: config.auth.mysqlUrl, connectionLimit: 2 });
   const users = userRows(pool);
   return {
@@ -79,7 +87,10 @@ async function ensureFirstAdmin(config: Config, logger: Logger): Promise<void> {
       mkdirSync(config.auth.keysDir, { recursive: true });
       const file = join(config.auth.keysDir, 'initial-admin-password');
       if (!existsSync(file)) writeFileSync(file, `${password}\n`, { mode: 0o600 });
-      logger.warn({ file }, 'created the first user "admin"; its password is in this file (readable by the owner only): change it and delete the file');
+      logger.warn(
+        { file },
+        'created the first user "admin"; its password is in this file (readable by the owner only): change it and delete the file',
+      );
     } else {
       logger.warn('created the first user "admin" with the password from NILECARE_ADMIN_PASSWORD');
     }

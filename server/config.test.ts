@@ -12,8 +12,15 @@ describe('configuration from the environment', () => {
   });
 
   it('reads the PostgreSQL and Mongo choices with their URLs', () => {
-    assert.deepEqual(loadConfig({ NILECARE_STORE: 'postgres', DATABASE_URL: 'postgres://u@h:5432/f' }).store, { kind: 'postgres', url: 'postgres://u@h:5432/f', poolSize: 10 });
-    assert.equal(loadConfig({ NILECARE_STORE: 'mongo', MONGODB_URL: 'mongodb://m:27017/?replicaSet=rs0' }).store.kind, 'mongo');
+    assert.deepEqual(loadConfig({ NILECARE_STORE: 'postgres', DATABASE_URL: 'postgres://u@h:5432/f' }).store, {
+      kind: 'postgres',
+      url: 'postgres://u@h:5432/f',
+      poolSize: 10,
+    });
+    assert.equal(
+      loadConfig({ NILECARE_STORE: 'mongo', MONGODB_URL: 'mongodb://m:27017/?replicaSet=rs0' }).store.kind,
+      'mongo',
+    );
     assert.equal(loadConfig({ BASE_URL: 'https://fhir.nilecare.sd/fhir/' }).baseUrl, 'https://fhir.nilecare.sd/fhir');
   });
 
@@ -24,7 +31,8 @@ describe('configuration from the environment', () => {
     } catch (error) {
       assert.ok(error instanceof ConfigError);
       const text = error.message;
-      for (const name of ['MONGODB_URL', 'PORT', 'NILECARE_AUTH', 'MAX_PAGE_SIZE']) assert.match(text, new RegExp(name));
+      for (const name of ['MONGODB_URL', 'PORT', 'NILECARE_AUTH', 'MAX_PAGE_SIZE'])
+        assert.match(text, new RegExp(name));
     }
     assert.throws(() => loadConfig({ NILECARE_STORE: 'sqlite' }), /NILECARE_STORE/);
     assert.throws(() => loadConfig({ DEFAULT_PAGE_SIZE: '500', MAX_PAGE_SIZE: '100' }), /DEFAULT_PAGE_SIZE/);

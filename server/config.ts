@@ -13,12 +13,19 @@ const schema = z
     EXPORT_DIR: z.string().min(1).default('./data/exports'),
     DATABASE_URL: z.string().url().optional(),
     PG_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
-    MONGODB_URL: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://').optional(),
+    MONGODB_URL: z
+      .string()
+      .regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://')
+      .optional(),
     MONGODB_DB: z.string().min(1).default('fhir_resources'),
     HOST: z.string().min(1).default('127.0.0.1'),
     PORT: z.coerce.number().int().min(0).max(65535).default(8080),
     BASE_URL: z.string().url().optional(),
-    MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(20 * 1024 * 1024),
+    MAX_BODY_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .default(20 * 1024 * 1024),
     DEFAULT_PAGE_SIZE: z.coerce.number().int().min(1).max(1000).default(20),
     MAX_PAGE_SIZE: z.coerce.number().int().min(1).max(10000).default(1000),
     MAX_BUNDLE_ENTRIES: z.coerce.number().int().min(1).default(10000),
@@ -54,7 +61,13 @@ export type Config = {
   /** Where bulk export jobs keep their ndjson files. */
   exportDir: string;
   limits: { defaultPageSize: number; maxPageSize: number; maxBundleEntries: number };
-  auth: { mode: 'smart' | 'disabled'; mysqlUrl: string; redisUrl: string; keysDir: string; initialAdminPassword?: string };
+  auth: {
+    mode: 'smart' | 'disabled';
+    mysqlUrl: string;
+    redisUrl: string;
+    keysDir: string;
+    initialAdminPassword?: string;
+  };
   /** HL7 v2 over MLLP: port undefined = listener off (MLLP_PORT=-1). */
   hl7: { port?: number; mysqlUrl: string; tlsCertFile?: string; tlsKeyFile?: string };
   /** Requests per client per minute (Redis); 0 = no limit. */
@@ -76,14 +89,19 @@ function storeProblems(env: NodeJS.ProcessEnv): string[] {
     problems.push('DATABASE_URL: is required when NILECARE_STORE=postgres (e.g. postgres://user@host:5432/fhir)');
   }
   if (env.NILECARE_STORE === 'mongo' && !env.MONGODB_URL) {
-    problems.push('MONGODB_URL: is required when NILECARE_STORE=mongo (a replica set, e.g. mongodb://host:27017/?replicaSet=rs0)');
+    problems.push(
+      'MONGODB_URL: is required when NILECARE_STORE=mongo (a replica set, e.g. mongodb://host:27017/?replicaSet=rs0)',
+    );
   }
   return problems;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = schema.safeParse(env);
-  const problems = [...(parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.') || '(environment)'}: ${i.message}`)), ...storeProblems(env)];
+  const problems = [
+    ...(parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.') || '(environment)'}: ${i.message}`)),
+    ...storeProblems(env),
+  ];
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
   const store: Config['store'] =
@@ -92,7 +110,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       : e.NILECARE_STORE === 'mongo'
         ? { kind: 'mongo', url: e.MONGODB_URL as string, dbName: e.MONGODB_DB }
         : { kind: 'pglite', dataDir: e.PGLITE_DATA_DIR };
-  const baseUrl = (e.BASE_URL ?? `http://${e.HOST === '0.0.0.0' ? 'localhost' : e.HOST}:${e.PORT}/fhir`).replace(/\/+$/, '');
+  const baseUrl = (e.BASE_URL ?? `http://${e.HOST === '0.0.0.0' ? 'localhost' : e.HOST}:${e.PORT}/fhir`).replace(
+    /\/+$/,
+    '',
+  );
   return {
     store,
     host: e.HOST,
@@ -100,9 +121,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     baseUrl,
     maxBodyBytes: e.MAX_BODY_BYTES,
     exportDir: e.EXPORT_DIR,
-    limits: { defaultPageSize: e.DEFAULT_PAGE_SIZE, maxPageSize: e.MAX_PAGE_SIZE, maxBundleEntries: e.MAX_BUNDLE_ENTRIES },
-    auth: { mode: e.NILECARE_AUTH, mysqlUrl: e.AUTH_MYSQL_URL, redisUrl: e.REDIS_URL, keysDir: e.AUTH_KEYS_DIR, initialAdminPassword: e.NILECARE_ADMIN_PASSWORD },
-    hl7: { port: e.MLLP_PORT < 0 ? undefined : e.MLLP_PORT, mysqlUrl: e.INTEROP_MYSQL_URL, tlsCertFile: e.MLLP_TLS_CERT, tlsKeyFile: e.MLLP_TLS_KEY },
+    limits: {
+      defaultPageSize: e.DEFAULT_PAGE_SIZE,
+      maxPageSize: e.MAX_PAGE_SIZE,
+      maxBundleEntries: e.MAX_BUNDLE_ENTRIES,
+    },
+    auth: {
+      mode: e.NILECARE_AUTH,
+      mysqlUrl: e.AUTH_MYSQL_URL,
+      redisUrl: e.REDIS_URL,
+      keysDir: e.AUTH_KEYS_DIR,
+      initialAdminPassword: e.NILECARE_ADMIN_PASSWORD,
+    },
+    hl7: {
+      port: e.MLLP_PORT < 0 ? undefined : e.MLLP_PORT,
+      mysqlUrl: e.INTEROP_MYSQL_URL,
+      tlsCertFile: e.MLLP_TLS_CERT,
+      tlsKeyFile: e.MLLP_TLS_KEY,
+    },
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     logLevel: e.LOG_LEVEL,
   };

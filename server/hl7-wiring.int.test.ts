@@ -63,7 +63,10 @@ describe('startHl7: inbound listener and outbound delivery with the real app', {
     const off = await startHl7(loadConfig(env()), server.app, logger, { HL7_OUTBOUND: 'off' });
     assert.equal(off?.outbound, undefined);
     await off?.close();
-    await assert.rejects(startHl7(loadConfig(env()), server.app, logger, { HL7_OUTBOUND: 'yes' }), /HL7_OUTBOUND: must be on or off/);
+    await assert.rejects(
+      startHl7(loadConfig(env()), server.app, logger, { HL7_OUTBOUND: 'yes' }),
+      /HL7_OUTBOUND: must be on or off/,
+    );
   });
 
   it('starts outbound delivery by itself when interface_configs has an outbound endpoint; REST changes go out, HL7-borne ones are not echoed', async () => {
@@ -76,35 +79,65 @@ describe('startHl7: inbound listener and outbound delivery with the real app', {
       await c.end();
       return rows.length === 1;
     });
-    const ack = parseMessage(await sendOnce({ host: '127.0.0.1', port: hl7.server.port }, 'MSH|^~\\&|LAB|KTH|NILE|NC|20260301||ADT^A04|IN-1|P|2.5.1\rPID|1||LABMRN^^^KTH^MR||Musa^Ali\rPV1|1|O'));
+    const ack = parseMessage(
+      await sendOnce(
+        { host: '127.0.0.1', port: hl7.server.port },
+        'MSH|^~\\&|LAB|KTH|NILE|NC|20260301||ADT^A04|IN-1|P|2.5.1\rPID|1||LABMRN^^^KTH^MR||Musa^Ali\rPV1|1|O',
+      ),
+    );
     assert.equal(ack.get('MSA-1'), 'AA');
     // the message log keeps the versioned references the transaction wrote (from each entry's response.location)
     const sqlLog = await mysql.createConnection({ uri: db.url });
-    const [logged] = await sqlLog.query<mysql.RowDataPacket[]>("SELECT fhir_resources FROM hl7_messages WHERE control_id = 'IN-1'");
+    const [logged] = await sqlLog.query<mysql.RowDataPacket[]>(
+      "SELECT fhir_resources FROM hl7_messages WHERE control_id = 'IN-1'",
+    );
     await sqlLog.end();
-    const written = (typeof logged[0]?.['fhir_resources'] === 'string' ? JSON.parse(logged[0]['fhir_resources']) : logged[0]?.['fhir_resources']) as string[];
+    const written = (
+      typeof logged[0]?.['fhir_resources'] === 'string'
+        ? JSON.parse(logged[0]['fhir_resources'])
+        : logged[0]?.['fhir_resources']
+    ) as string[];
     const patientRef = written.find((r) => r.startsWith('Patient/'));
     assert.match(patientRef ?? '', /^Patient\/[^/]+\/_history\/1$/, JSON.stringify(written));
     assert.equal((await server.fhir(`/${patientRef}`)).body.identifier?.[0]?.value, 'LABMRN');
-    const created = await server.fhir('/Patient', { method: 'POST', body: { resourceType: 'Patient', identifier: [{ system: 'urn:oid:1.2.3', value: 'RESTMRN' }], name: [{ family: 'Rest' }] } });
+    const created = await server.fhir('/Patient', {
+      method: 'POST',
+      body: {
+        resourceType: 'Patient',
+        identifier: [{ system: 'urn:oid:1.2.3', value: 'RESTMRN' }],
+        name: [{ family: 'Rest' }],
+      },
+    });
     assert.equal(created.status, 201);
     await waitFor('A04 for the REST patient', () => peer.accepted('RESTMRN').length === 1);
     assert.equal(peer.accepted('RESTMRN')[0]!.type, 'ADT^A04');
     assert.equal(peer.accepted('RESTMRN')[0]!.message.get('MSH-5'), 'LAB');
     // The inbound patient was committed before the REST one, so it would have been sent first.
-    assert.deepEqual(peer.received.map((r) => r.mrn), ['RESTMRN'], 'the patient LAB sent us is not sent back to LAB');
+    assert.deepEqual(
+      peer.received.map((r) => r.mrn),
+      ['RESTMRN'],
+      'the patient LAB sent us is not sent back to LAB',
+    );
     // The peer has the message before the worker has recorded its ACK: wait for the acknowledgement to be committed.
     await waitFor('the A04 acknowledged', async () => (await hl7!.outbound!.status()).pending === 0);
     const s = await hl7.outbound!.status();
     assert.deepEqual([s.pending, s.dead, s.endpoints.map((e) => e.name)], [0, 0, ['lab-system']]);
 
     // Prometheus: the inbound message by type and ACK code, and the outbound queue once attached to the app.
-    const bad = parseMessage(await sendOnce({ host: '127.0.0.1', port: hl7.server.port }, 'MSH|^~\\&|LAB|KTH|NILE|NC|20260301||ADT^A04|IN-2|P|2.5.1\rPV1|1|O'));
+    const bad = parseMessage(
+      await sendOnce(
+        { host: '127.0.0.1', port: hl7.server.port },
+        'MSH|^~\\&|LAB|KTH|NILE|NC|20260301||ADT^A04|IN-2|P|2.5.1\rPV1|1|O',
+      ),
+    );
     assert.notEqual(bad.get('MSA-1'), 'AA', 'an ADT without PID is not accepted');
     server.app.attachRuntime({ hl7 });
     const metrics = await (await fetch(server.baseUrl.replace(/\/fhir$/, '/metrics'))).text();
     assert.match(metrics, /^nilecare_hl7_inbound_messages_total\{type="ADT\^A04",ack="AA"\} 1$/m);
-    assert.match(metrics, new RegExp(`^nilecare_hl7_inbound_messages_total\\{type="ADT\\^A04",ack="${bad.get('MSA-1')}"\\} 1$`, 'm'));
+    assert.match(
+      metrics,
+      new RegExp(`^nilecare_hl7_inbound_messages_total\\{type="ADT\\^A04",ack="${bad.get('MSA-1')}"\\} 1$`, 'm'),
+    );
     assert.match(metrics, /^nilecare_hl7_inbound_duration_seconds_count 2$/m);
     assert.match(metrics, /^nilecare_hl7_outbound_messages\{endpoint="lab-system",state="pending"\} 0$/m);
   });

@@ -37,15 +37,31 @@ function outboundMode(env: NodeJS.ProcessEnv): 'on' | 'off' | 'auto' {
   throw new Error(`HL7_OUTBOUND: must be on or off (got ${env.HL7_OUTBOUND})`);
 }
 
-export async function startHl7(config: Config, app: App, logger: Logger, env: NodeJS.ProcessEnv = process.env): Promise<Hl7Runtime | undefined> {
+export async function startHl7(
+  config: Config,
+  app: App,
+  logger: Logger,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Hl7Runtime | undefined> {
   if (config.hl7.port === undefined) return undefined;
   const outboundSetting = outboundMode(env);
   await createDatabaseIfMissing('mysql', config.hl7.mysqlUrl);
-  const migrated = await migrateDatabase({ engine: 'mysql', database: 'nilecare_interop', connection: { url: config.hl7.mysqlUrl }, log: (line) => logger.debug(line) });
+  const migrated = await migrateDatabase({
+    engine: 'mysql',
+    database: 'nilecare_interop',
+    connection: { url: config.hl7.mysqlUrl },
+    log: (line) => logger.debug(line),
+  });
   if (migrated.applied.length > 0) logger.info({ applied: migrated.applied.length }, 'nilecare_interop migrated');
-  const outbound = outboundSetting === 'auto' ? (await loadOutboundEndpoints(config.hl7.mysqlUrl)).length > 0 : outboundSetting === 'on';
+  const outbound =
+    outboundSetting === 'auto'
+      ? (await loadOutboundEndpoints(config.hl7.mysqlUrl)).length > 0
+      : outboundSetting === 'on';
   const log = MysqlMessageLog.open(config.hl7.mysqlUrl);
-  const tls = config.hl7.tlsCertFile && config.hl7.tlsKeyFile ? { cert: readFileSync(config.hl7.tlsCertFile), key: readFileSync(config.hl7.tlsKeyFile) } : undefined;
+  const tls =
+    config.hl7.tlsCertFile && config.hl7.tlsKeyFile
+      ? { cert: readFileSync(config.hl7.tlsCertFile), key: readFileSync(config.hl7.tlsKeyFile) }
+      : undefined;
   const server = await startHl7Listener({
     // the inbound path keeps only each entry's response.location (hl7_messages.fhir_resources), so no resources back
     submit: (bundle) => app.systemClient.transaction(bundle, { return: 'minimal' }),
@@ -56,18 +72,30 @@ export async function startHl7(config: Config, app: App, logger: Logger, env: No
     onError: (error) => logger.error({ err: error }, 'HL7 listener error'),
     onExchange: (request, reply, seconds) => {
       const { messageType, ackCodes } = summariseExchange(request, reply);
-      for (const ack of ackCodes.length > 0 ? ackCodes : ['none']) app.runtimeMetrics.observeHl7Inbound(messageType, ack, seconds);
+      for (const ack of ackCodes.length > 0 ? ackCodes : ['none'])
+        app.runtimeMetrics.observeHl7Inbound(messageType, ack, seconds);
     },
   });
   logger.info({ port: server.port, tls: !!tls }, `HL7 v2 MLLP listener on ${config.host}:${server.port}`);
-  const worker = outbound ? new OutboundWorker({ store: app.store, mysqlUrl: config.hl7.mysqlUrl, logger }).start() : undefined;
+  const worker = outbound
+    ? new OutboundWorker({ store: app.store, mysqlUrl: config.hl7.mysqlUrl, logger }).start()
+    : undefined;
   if (worker) logger.info('HL7 v2 outbound delivery running (endpoints from interface_configs)');
-  else if (outboundSetting === 'auto') logger.info('HL7 v2 outbound delivery off: interface_configs has no active outbound MLLP endpoint (HL7_OUTBOUND=on also picks up endpoints added later)');
+  else if (outboundSetting === 'auto')
+    logger.info(
+      'HL7 v2 outbound delivery off: interface_configs has no active outbound MLLP endpoint (HL7_OUTBOUND=on also picks up endpoints added later)',
+    );
   return {
     server,
     log,
     ...(worker
-      ? { outbound: { status: () => worker.status(), retryDeadLetter: (id: string) => worker.retryDeadLetter(id), discardDeadLetter: (id: string) => worker.discardDeadLetter(id) } }
+      ? {
+          outbound: {
+            status: () => worker.status(),
+            retryDeadLetter: (id: string) => worker.retryDeadLetter(id),
+            discardDeadLetter: (id: string) => worker.discardDeadLetter(id),
+          },
+        }
       : {}),
     async close() {
       await worker?.stop();

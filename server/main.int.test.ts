@@ -22,7 +22,11 @@ async function freePort(): Promise<number> {
   });
 }
 
-function start(env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+function start(env: Record<string, string>): {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+} {
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -56,18 +60,32 @@ describe('npm start: the server process on the embedded store', () => {
 
   it('keeps data across a restart and finishes in-flight requests on SIGTERM', async () => {
     const port = await freePort();
-    const env = { PORT: String(port), PGLITE_DATA_DIR: dataDir, NILECARE_AUTH: 'disabled', EXPORT_DIR: join(dataDir, 'exports'), MLLP_PORT: '-1' };
+    const env = {
+      PORT: String(port),
+      PGLITE_DATA_DIR: dataDir,
+      NILECARE_AUTH: 'disabled',
+      EXPORT_DIR: join(dataDir, 'exports'),
+      MLLP_PORT: '-1',
+    };
     const base = `http://127.0.0.1:${port}`;
     const first = start(env);
     await waitReady(base, first.output);
     // The log line travels through a pipe: it may arrive a moment after /readyz answers.
-    for (let i = 0; i < 50 && !/AUTHORISATION IS DISABLED/.test(first.output()); i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 50 && !/AUTHORISATION IS DISABLED/.test(first.output()); i++)
+      await new Promise((r) => setTimeout(r, 100));
     assert.match(first.output(), /AUTHORISATION IS DISABLED/, 'the development setting is announced');
     // The operations console is served; without an authorisation server it skips sign-in and its admin API is open.
     assert.equal((await fetch(`${base}/console/`)).status, 200);
     assert.equal(((await (await fetch(`${base}/console/config.json`)).json()) as { signIn: string }).signIn, 'none');
-    const health = (await (await fetch(`${base}/console/api/health`)).json()) as Array<{ component: string; ok: boolean }>;
-    assert.deepEqual(health.map((c) => [c.component, c.ok]), [['store', true]], 'only the store is configured here (MLLP off, no auth, no rate limit)');
+    const health = (await (await fetch(`${base}/console/api/health`)).json()) as Array<{
+      component: string;
+      ok: boolean;
+    }>;
+    assert.deepEqual(
+      health.map((c) => [c.component, c.ok]),
+      [['store', true]],
+      'only the store is configured here (MLLP off, no auth, no rate limit)',
+    );
     const created = await fetch(`${base}/fhir/Patient`, {
       method: 'POST',
       headers: { 'content-type': 'application/fhir+json' },

@@ -26,7 +26,12 @@ describe('projections started with the server', () => {
     if (!existsSync(SMART)) return t.skip(`Synthea corpus not found at ${SMART}`);
     // Fresh, empty target databases (dropped afterwards); the wiring itself migrates them.
     const dbs: TestDatabase[] = [];
-    for (const [engine, name] of [['mysql', 'nilecare_billing'], ['mysql', 'nilecare_lab'], ['mysql', 'nilecare_medication'], ['postgres', 'nilecare_devices']] as const) {
+    for (const [engine, name] of [
+      ['mysql', 'nilecare_billing'],
+      ['mysql', 'nilecare_lab'],
+      ['mysql', 'nilecare_medication'],
+      ['postgres', 'nilecare_devices'],
+    ] as const) {
       const db = await createTestDatabase(engine, name);
       dbs.push(db);
       cleanup.push(() => db.drop());
@@ -49,14 +54,20 @@ describe('projections started with the server', () => {
     assert.ok(running, 'projections started');
     cleanup.unshift(() => running.stop());
 
-    const smallest = readdirSync(SMART).filter((f) => f.endsWith('.json') && !f.includes('Information')).sort((a, b) => statSync(join(SMART, a)).size - statSync(join(SMART, b)).size)[0]!;
+    const smallest = readdirSync(SMART)
+      .filter((f) => f.endsWith('.json') && !f.includes('Information'))
+      .sort((a, b) => statSync(join(SMART, a)).size - statSync(join(SMART, b)).size)[0]!;
     const bundle = JSON.parse(readFileSync(join(SMART, smallest), 'utf8'));
     const res = await server.fhir('/', { method: 'POST', body: bundle });
     assert.equal(res.status, 200, res.text.slice(0, 300));
     await running.caughtUp(120_000);
 
-    const claims = bundle.entry.filter((e: { resource: { resourceType: string } }) => e.resource.resourceType === 'Claim').length;
-    const requests = bundle.entry.filter((e: { resource: { resourceType: string } }) => e.resource.resourceType === 'MedicationRequest').length;
+    const claims = bundle.entry.filter(
+      (e: { resource: { resourceType: string } }) => e.resource.resourceType === 'Claim',
+    ).length;
+    const requests = bundle.entry.filter(
+      (e: { resource: { resourceType: string } }) => e.resource.resourceType === 'MedicationRequest',
+    ).length;
     const count = async (url: string, table: string) => {
       const c = await mysql.createConnection(url);
       try {
@@ -69,11 +80,18 @@ describe('projections started with the server', () => {
     assert.equal(await count(dbs[0]!.url, 'insurance_claims'), claims);
     assert.equal(await count(dbs[2]!.url, 'prescriptions'), requests);
     const status = await running.status();
-    assert.ok(status.every((s) => s.deadLetters.length === 0), JSON.stringify(status));
+    assert.ok(
+      status.every((s) => s.deadLetters.length === 0),
+      JSON.stringify(status),
+    );
 
     // Prometheus: outbox lag and dead letters per projection once the projections are attached to the app.
     const before = await (await fetch(server.baseUrl.replace(/\/fhir$/, '/metrics'))).text();
-    assert.doesNotMatch(before, /^nilecare_outbox_lag_changes\{/m, 'nothing reported before the projections are attached');
+    assert.doesNotMatch(
+      before,
+      /^nilecare_outbox_lag_changes\{/m,
+      'nothing reported before the projections are attached',
+    );
     server.app.attachRuntime({ projections: running });
     const metrics = await (await fetch(server.baseUrl.replace(/\/fhir$/, '/metrics'))).text();
     for (const projection of ['billing', 'lab', 'medication', 'device']) {

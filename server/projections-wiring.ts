@@ -11,7 +11,11 @@ import { createDatabaseIfMissing } from './migrate/create-database.js';
 import { projectionTargetsFromEnv } from '../adapters/cli/projection-targets.js';
 import { startProjections, type RunningProjections } from '../adapters/outbox/start-projections.js';
 
-export async function startConfiguredProjections(store: ResourceStore, logger: Logger, env: NodeJS.ProcessEnv = process.env): Promise<RunningProjections | undefined> {
+export async function startConfiguredProjections(
+  store: ResourceStore,
+  logger: Logger,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<RunningProjections | undefined> {
   if (env.NILECARE_PROJECTIONS !== 'on') return undefined;
   const targets = projectionTargetsFromEnv(env);
   const databases = [
@@ -22,8 +26,14 @@ export async function startConfiguredProjections(store: ResourceStore, logger: L
   ] as const;
   for (const db of databases) {
     await createDatabaseIfMissing(db.engine, db.url);
-    const result = await migrateDatabase({ engine: db.engine, database: db.database, connection: { url: db.url }, log: (line) => logger.debug(line) });
-    if (result.applied.length > 0) logger.info({ database: db.database, applied: result.applied.length }, 'projection target migrated');
+    const result = await migrateDatabase({
+      engine: db.engine,
+      database: db.database,
+      connection: { url: db.url },
+      log: (line) => logger.debug(line),
+    });
+    if (result.applied.length > 0)
+      logger.info({ database: db.database, applied: result.applied.length }, 'projection target migrated');
   }
   const running = await startProjections({ store, targets, logger });
   logger.info('relational projections running (billing, lab, medication, devices)');

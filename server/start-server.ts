@@ -26,7 +26,10 @@ export type StartServerOptions = {
   app?: AppOptions;
   env?: NodeJS.ProcessEnv;
   /** Starts the projections (default: NILECARE_PROJECTIONS=on with targets from the environment). */
-  projections?: (store: ResourceStore, logger: Logger) => Promise<{ running: RunningProjections; targets: ProjectionTargets } | undefined>;
+  projections?: (
+    store: ResourceStore,
+    logger: Logger,
+  ) => Promise<{ running: RunningProjections; targets: ProjectionTargets } | undefined>;
 };
 
 async function configuredProjections(env: NodeJS.ProcessEnv, store: ResourceStore, logger: Logger) {
@@ -40,10 +43,19 @@ export async function startServer(config: Config, options: StartServerOptions = 
   const http = createServer(app.express);
   http.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve) => http.listen(config.port, config.host, resolve));
-  app.logger.info({ baseUrl: config.baseUrl, store: app.store.description }, `NileCare FHIR listening on ${config.baseUrl}`);
+  app.logger.info(
+    { baseUrl: config.baseUrl, store: app.store.description },
+    `NileCare FHIR listening on ${config.baseUrl}`,
+  );
   const hl7 = await startHl7(config, app, app.logger, env);
-  const projections = await (options.projections ?? ((s, l) => configuredProjections(env, s, l)))(app.store, app.logger);
-  app.attachRuntime({ ...(hl7 ? { hl7 } : {}), ...(projections ? { projections: projections.running, projectionTargets: projections.targets } : {}) });
+  const projections = await (options.projections ?? ((s, l) => configuredProjections(env, s, l)))(
+    app.store,
+    app.logger,
+  );
+  app.attachRuntime({
+    ...(hl7 ? { hl7 } : {}),
+    ...(projections ? { projections: projections.running, projectionTargets: projections.targets } : {}),
+  });
   app.logger.info(`operations console at ${new URL(config.baseUrl).origin}/console/`);
 
   let stopped: Promise<void> | undefined;

@@ -10,7 +10,9 @@ export function projectionTargetsFromEnv(env: NodeJS.ProcessEnv = process.env): 
   return {
     billingMysqlUrl: env.PROJECTION_BILLING_URL || databaseUrl('mysql', 'nilecare_billing', env.MYSQL_URL || undefined),
     labMysqlUrl: env.PROJECTION_LAB_URL || databaseUrl('mysql', 'nilecare_lab', env.MYSQL_URL || undefined),
-    medicationMysqlUrl: env.PROJECTION_MEDICATION_URL || databaseUrl('mysql', 'nilecare_medication', env.MYSQL_URL || undefined),
-    devicesPostgresUrl: env.PROJECTION_DEVICES_URL || databaseUrl('postgres', 'nilecare_devices', env.POSTGRES_URL || undefined),
+    medicationMysqlUrl:
+      env.PROJECTION_MEDICATION_URL || databaseUrl('mysql', 'nilecare_medication', env.MYSQL_URL || undefined),
+    devicesPostgresUrl:
+      env.PROJECTION_DEVICES_URL || databaseUrl('postgres', 'nilecare_devices', env.POSTGRES_URL || undefined),
   };
 }

@@ -20,7 +20,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   const args = argv.filter((a) => !a.startsWith('--'));
   const unknown = args.filter((a) => !names.includes(a as ProjectionName));
   if (unknown.length || argv.includes('--help')) {
-    console.error(`usage: projections:rebuild [${names.join('] [')}] [--no-progress]${unknown.length ? `\nunknown projection: ${unknown.join(', ')}` : ''}`);
+    console.error(
+      `usage: projections:rebuild [${names.join('] [')}] [--no-progress]${unknown.length ? `\nunknown projection: ${unknown.join(', ')}` : ''}`,
+    );
     return unknown.length ? 1 : 0;
   }
   const chosen = args.length ? (args as ProjectionName[]) : names;
@@ -32,14 +34,21 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   let letters = 0;
   try {
     for (const d of dispatchers) {
-      const bar = argv.includes('--no-progress') ? undefined : new cliProgress.SingleBar({ format: `${d.name.padEnd(10)} [{bar}] {value}/{total} resources {percentage}% {eta_formatted}` }, cliProgress.Presets.shades_classic);
+      const bar = argv.includes('--no-progress')
+        ? undefined
+        : new cliProgress.SingleBar(
+            { format: `${d.name.padEnd(10)} [{bar}] {value}/{total} resources {percentage}% {eta_formatted}` },
+            cliProgress.Presets.shades_classic,
+          );
       bar?.start(1, 0);
       const result = await d.rebuild((done, total) => {
         bar?.setTotal(total);
         bar?.update(done);
       });
       bar?.stop();
-      console.log(`${d.name}: ${result.resources} resources projected, cursor at change ${result.cursor}, ${result.deadLetters} dead letters`);
+      console.log(
+        `${d.name}: ${result.resources} resources projected, cursor at change ${result.cursor}, ${result.deadLetters} dead letters`,
+      );
       const client = clients[dispatchers.indexOf(d)]!;
       for (const l of await listDeadLetters(client, d.name)) {
         letters++;

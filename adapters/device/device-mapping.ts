@@ -5,9 +5,26 @@
  * the stable UUID of `Patient/<id>`.
  */
 import type { DetectedIssue, Device, Flag, Observation, Resource } from '@medplum/fhirtypes';
-import { codingOf, MappingError, parseReference, referenceId, row, sqlDateTime, stableUuid, textOf, truncate, type Row, type RowWrite } from '../outbox/rows.js';
+import {
+  codingOf,
+  MappingError,
+  parseReference,
+  referenceId,
+  row,
+  sqlDateTime,
+  stableUuid,
+  textOf,
+  truncate,
+  type Row,
+  type RowWrite,
+} from '../outbox/rows.js';
 
-const DEVICE_STATUS = { active: 'online', inactive: 'offline', 'entered-in-error': 'decommissioned', unknown: 'offline' } as const;
+const DEVICE_STATUS = {
+  active: 'online',
+  inactive: 'offline',
+  'entered-in-error': 'decommissioned',
+  unknown: 'offline',
+} as const;
 const SEVERITY = { high: 'high', moderate: 'medium', low: 'low' } as const;
 
 export function mapDevice(device: Device, version: number): RowWrite[] {
@@ -23,7 +40,13 @@ export function mapDevice(device: Device, version: number): RowWrite[] {
         device_type: truncate(textOf(device.type) ?? 'unspecified', 50),
         manufacturer: truncate(device.manufacturer, 255) ?? null,
         model: truncate(device.modelNumber ?? device.deviceName?.[0]?.name, 255) ?? null,
-        serial_number: truncate(device.serialNumber ?? device.udiCarrier?.[0]?.deviceIdentifier ?? device.distinctIdentifier ?? `FHIR-${device.id}`, 255),
+        serial_number: truncate(
+          device.serialNumber ??
+            device.udiCarrier?.[0]?.deviceIdentifier ??
+            device.distinctIdentifier ??
+            `FHIR-${device.id}`,
+          255,
+        ),
         location: truncate(device.location?.display ?? parseReference(device.location?.reference)?.id, 255) ?? null,
         status: DEVICE_STATUS[device.status as keyof typeof DEVICE_STATUS] ?? 'offline',
         assigned_patient_id: referenceId(device.patient, 'Patient') ?? null,
@@ -43,8 +66,19 @@ export function readingsOf(obs: Observation): Row[] {
   const one = (code: Parameters<typeof codingOf>[0], q: Observation['valueQuantity']): Row | undefined =>
     q?.value === undefined
       ? undefined
-      : row({ device_id: { ref: 'device' }, patient_id: patient, reading_type: truncate(codingOf(code)?.code ?? textOf(code), 50)!, reading_value: q.value, reading_unit: truncate(q.unit ?? q.code, 20) ?? null, timestamp, quality });
-  const rows = [one(obs.code, obs.valueQuantity), ...(obs.component ?? []).map((c) => one(c.code, c.valueQuantity))].filter((r): r is Row => !!r && !!r.reading_type);
+      : row({
+          device_id: { ref: 'device' },
+          patient_id: patient,
+          reading_type: truncate(codingOf(code)?.code ?? textOf(code), 50)!,
+          reading_value: q.value,
+          reading_unit: truncate(q.unit ?? q.code, 20) ?? null,
+          timestamp,
+          quality,
+        });
+  const rows = [
+    one(obs.code, obs.valueQuantity),
+    ...(obs.component ?? []).map((c) => one(c.code, c.valueQuantity)),
+  ].filter((r): r is Row => !!r && !!r.reading_type);
   return rows;
 }
 
@@ -53,27 +87,71 @@ export function mapDeviceObservation(obs: Observation): RowWrite[] {
   if (device?.type !== 'Device') return [];
   const what = `Observation/${obs.id}`;
   const rows = readingsOf(obs);
-  const lookup: RowWrite = { op: 'lookup', ref: 'device', table: 'devices', key: { fhir_id: device.id }, missing: `${what}: Device/${device.id} is not in the devices database (yet)` };
+  const lookup: RowWrite = {
+    op: 'lookup',
+    ref: 'device',
+    table: 'devices',
+    key: { fhir_id: device.id },
+    missing: `${what}: Device/${device.id} is not in the devices database (yet)`,
+  };
   // Withdrawn: remove its readings (devices rows projected from FHIR have the stable id of `Device/<id>`).
   if (obs.status === 'entered-in-error' || obs.status === 'cancelled')
-    return rows.map((r) => ({ op: 'deleteWhere', table: 'device_readings', where: { device_id: stableUuid(`Device/${device.id}`), reading_type: r.reading_type!, timestamp: r.timestamp! } }) as RowWrite);
+    return rows.map(
+      (r) =>
+        ({
+          op: 'deleteWhere',
+          table: 'device_readings',
+          where: {
+            device_id: stableUuid(`Device/${device.id}`),
+            reading_type: r.reading_type!,
+            timestamp: r.timestamp!,
+          },
+        }) as RowWrite,
+    );
   if (rows.length === 0) throw new MappingError(`${what}: no numeric value to record as a device reading`);
-  return [lookup, ...rows.map((values) => ({ op: 'bulkUpsert', table: 'device_readings', conflict: ['device_id', 'reading_type', 'timestamp'], values }) as RowWrite)];
+  return [
+    lookup,
+    ...rows.map(
+      (values) =>
+        ({
+          op: 'bulkUpsert',
+          table: 'device_readings',
+          conflict: ['device_id', 'reading_type', 'timestamp'],
+          values,
+        }) as RowWrite,
+    ),
+  ];
 }
 
 export function mapDeviceAlert(alert: DetectedIssue | Flag, version: number): RowWrite[] {
   const what = `${alert.resourceType}/${alert.id}`;
   const device =
     alert.resourceType === 'DetectedIssue'
-      ? [alert.author, ...(alert.implicated ?? [])].map((r) => parseReference(r?.reference)).find((r) => r?.type === 'Device')
-      : [parseReference(alert.author?.reference), parseReference(alert.subject?.reference)].find((r) => r?.type === 'Device');
+      ? [alert.author, ...(alert.implicated ?? [])]
+          .map((r) => parseReference(r?.reference))
+          .find((r) => r?.type === 'Device')
+      : [parseReference(alert.author?.reference), parseReference(alert.subject?.reference)].find(
+          (r) => r?.type === 'Device',
+        );
   if (!device) return [];
-  const patient = alert.resourceType === 'DetectedIssue' ? referenceId(alert.patient, 'Patient') : referenceId(alert.subject, 'Patient');
-  const message = alert.resourceType === 'DetectedIssue' ? alert.detail ?? textOf(alert.code) : textOf(alert.code);
+  const patient =
+    alert.resourceType === 'DetectedIssue'
+      ? referenceId(alert.patient, 'Patient')
+      : referenceId(alert.subject, 'Patient');
+  const message = alert.resourceType === 'DetectedIssue' ? (alert.detail ?? textOf(alert.code)) : textOf(alert.code);
   if (!message) throw new MappingError(`${what} has no code or detail (device_alerts.alert_message is required)`);
-  const at = alert.resourceType === 'DetectedIssue' ? alert.identifiedDateTime ?? alert.identifiedPeriod?.start : alert.period?.start;
+  const at =
+    alert.resourceType === 'DetectedIssue'
+      ? (alert.identifiedDateTime ?? alert.identifiedPeriod?.start)
+      : alert.period?.start;
   return [
-    { op: 'lookup', ref: 'device', table: 'devices', key: { fhir_id: device.id }, missing: `${what}: Device/${device.id} is not in the devices database (yet)` },
+    {
+      op: 'lookup',
+      ref: 'device',
+      table: 'devices',
+      key: { fhir_id: device.id },
+      missing: `${what}: Device/${device.id} is not in the devices database (yet)`,
+    },
     {
       op: 'upsert',
       table: 'device_alerts',
@@ -84,7 +162,10 @@ export function mapDeviceAlert(alert: DetectedIssue | Flag, version: number): Ro
         device_id: { ref: 'device' },
         patient_id: patient ?? null,
         alert_type: truncate(codingOf(alert.code)?.code ?? textOf(alert.code) ?? alert.resourceType, 50),
-        severity: alert.resourceType === 'DetectedIssue' ? SEVERITY[alert.severity as keyof typeof SEVERITY] ?? 'medium' : 'medium',
+        severity:
+          alert.resourceType === 'DetectedIssue'
+            ? (SEVERITY[alert.severity as keyof typeof SEVERITY] ?? 'medium')
+            : 'medium',
         alert_message: message,
         timestamp: sqlDateTime(at ?? alert.meta?.lastUpdated),
       }),
@@ -115,7 +196,18 @@ export function staleReadings(obs: Observation, previous: Resource | undefined):
   }
   return oldRows
     .filter((r) => !kept.has(`${r.reading_type}|${r.timestamp}`))
-    .map((r) => ({ op: 'deleteWhere', table: 'device_readings', where: { device_id: stableUuid(`Device/${oldDevice.id}`), reading_type: r.reading_type!, timestamp: r.timestamp! } }) as RowWrite);
+    .map(
+      (r) =>
+        ({
+          op: 'deleteWhere',
+          table: 'device_readings',
+          where: {
+            device_id: stableUuid(`Device/${oldDevice.id}`),
+            reading_type: r.reading_type!,
+            timestamp: r.timestamp!,
+          },
+        }) as RowWrite,
+    );
 }
 
 export function mapDeviceResource(resource: Resource, version: number, previous?: Resource): RowWrite[] {
@@ -132,7 +224,12 @@ export function mapDeviceResource(resource: Resource, version: number, previous?
   }
 }
 
-export function mapDeviceDelete(resourceType: string, id: string, version: number, previous: Resource | undefined): RowWrite[] {
+export function mapDeviceDelete(
+  resourceType: string,
+  id: string,
+  version: number,
+  previous: Resource | undefined,
+): RowWrite[] {
   switch (resourceType) {
     case 'Device':
       return [{ op: 'delete', table: 'devices', fhirId: id, version, soft: true }];

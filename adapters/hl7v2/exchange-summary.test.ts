@@ -11,7 +11,8 @@ describe('summariseExchange', () => {
   it('names a message without a trigger event by its code, a batch as batch, and garbage as unknown', () => {
     assert.equal(summariseExchange('MSH|^~\\&|A|B|C|D|20260101||ACK|1|P|2.3', '').messageType, 'ACK');
     const batch = 'BHS|^~\\&|A|B\rMSH|^~\\&|A|B|C|D|20260101||ADT^A01|1|P|2.5\rBTS|1';
-    const replies = 'BHS|^~\\&\rMSH|^~\\&|C|D|A|B|20260101||ACK|2|P|2.5\rMSA|AA|1\rMSH|^~\\&|C|D|A|B|20260101||ACK|3|P|2.5\rMSA|AR|2\rBTS|2';
+    const replies =
+      'BHS|^~\\&\rMSH|^~\\&|C|D|A|B|20260101||ACK|2|P|2.5\rMSA|AA|1\rMSH|^~\\&|C|D|A|B|20260101||ACK|3|P|2.5\rMSA|AR|2\rBTS|2';
     assert.deepEqual(summariseExchange(batch, replies), { messageType: 'batch', ackCodes: ['AA', 'AR'] });
     assert.deepEqual(summariseExchange('hello', 'MSA|XX'), { messageType: 'unknown', ackCodes: [] });
   });

@@ -17,7 +17,8 @@ export function summariseExchange(request: string, reply: string): ExchangeSumma
     const component = msh[4] ?? '^';
     const type = fieldsOf(msh, separator)[8] ?? '';
     const [code, event] = type.split(component);
-    if (code && /^[A-Z0-9]{3}$/.test(code)) messageType = event && /^[A-Z0-9]{3}$/.test(event) ? `${code}^${event}` : code;
+    if (code && /^[A-Z0-9]{3}$/.test(code))
+      messageType = event && /^[A-Z0-9]{3}$/.test(event) ? `${code}^${event}` : code;
   }
   if (segments.some((s) => s.startsWith('BHS') || s.startsWith('FHS'))) messageType = 'batch';
   const replyMsh = reply.split(/\r\n|\r|\n/).find((s) => s.startsWith('MSH'));

@@ -5,12 +5,51 @@
  * catalog yet are added to it (test_code = the code); a result without an order gets an implicit order
  * (order_number OBS-YYYYMMDD-XXXXXX) because lab_results.order_id is required.
  */
-import type { ActivityDefinition, CodeableConcept, DiagnosticReport, Observation, ObservationDefinition, Resource, ServiceRequest, Specimen } from '@medplum/fhirtypes';
-import { businessNumber, codingOf, hasCode, MappingError, parseReference, referenceId, row, sqlDateTime, stableUuid, textOf, truncate, type RowWrite } from '../outbox/rows.js';
+import type {
+  ActivityDefinition,
+  CodeableConcept,
+  DiagnosticReport,
+  Observation,
+  ObservationDefinition,
+  Resource,
+  ServiceRequest,
+  Specimen,
+} from '@medplum/fhirtypes';
+import {
+  businessNumber,
+  codingOf,
+  hasCode,
+  MappingError,
+  parseReference,
+  referenceId,
+  row,
+  sqlDateTime,
+  stableUuid,
+  textOf,
+  truncate,
+  type RowWrite,
+} from '../outbox/rows.js';
 
 const LOINC = 'http://loinc.org';
-const ORDER_STATUS = { draft: 'draft', active: 'ordered', 'on-hold': 'ordered', revoked: 'cancelled', completed: 'completed', 'entered-in-error': 'entered_in_error', unknown: 'ordered' } as const;
-const RESULT_STATUS = { registered: 'registered', preliminary: 'preliminary', final: 'final', amended: 'amended', corrected: 'corrected', cancelled: 'cancelled', 'entered-in-error': 'entered_in_error', unknown: 'preliminary' } as const;
+const ORDER_STATUS = {
+  draft: 'draft',
+  active: 'ordered',
+  'on-hold': 'ordered',
+  revoked: 'cancelled',
+  completed: 'completed',
+  'entered-in-error': 'entered_in_error',
+  unknown: 'ordered',
+} as const;
+const RESULT_STATUS = {
+  registered: 'registered',
+  preliminary: 'preliminary',
+  final: 'final',
+  amended: 'amended',
+  corrected: 'corrected',
+  cancelled: 'cancelled',
+  'entered-in-error': 'entered_in_error',
+  unknown: 'preliminary',
+} as const;
 const FLAGS = new Set(['N', 'L', 'H', 'LL', 'HH', 'A', 'AA']);
 
 export function isLaboratory(category: CodeableConcept[] | undefined): boolean {
@@ -34,7 +73,12 @@ function ensureTest(code: CodeableConcept | undefined, what: string): RowWrite {
     table: 'lab_tests_catalog',
     key: { test_code: testCode },
     id: stableUuid(`lab_tests_catalog/${testCode}`),
-    values: row({ test_name: truncate(textOf(code) ?? testCode, 255), loinc_code: coding.system === LOINC ? truncate(coding.code, 20) : undefined, category: 'other', specimen_type: 'unspecified' }),
+    values: row({
+      test_name: truncate(textOf(code) ?? testCode, 255),
+      loinc_code: coding.system === LOINC ? truncate(coding.code, 20) : undefined,
+      category: 'other',
+      specimen_type: 'unspecified',
+    }),
   };
 }
 
@@ -75,10 +119,26 @@ export function mapServiceRequest(sr: ServiceRequest, version: number): RowWrite
 export function mapSpecimen(sp: Specimen, version: number): RowWrite[] {
   const what = `Specimen/${sp.id}`;
   const order = parseReference(sp.request?.[0]?.reference);
-  if (order?.type !== 'ServiceRequest') throw new MappingError(`${what} has no request ServiceRequest (lab_specimens.order_id is required)`);
-  const status = sp.status === 'unsatisfactory' || sp.status === 'entered-in-error' ? 'rejected' : sp.status === 'unavailable' ? 'disposed' : sp.receivedTime ? 'received' : sp.collection ? 'collected' : 'pending';
+  if (order?.type !== 'ServiceRequest')
+    throw new MappingError(`${what} has no request ServiceRequest (lab_specimens.order_id is required)`);
+  const status =
+    sp.status === 'unsatisfactory' || sp.status === 'entered-in-error'
+      ? 'rejected'
+      : sp.status === 'unavailable'
+        ? 'disposed'
+        : sp.receivedTime
+          ? 'received'
+          : sp.collection
+            ? 'collected'
+            : 'pending';
   return [
-    { op: 'lookup', ref: 'order', table: 'lab_orders', key: { fhir_id: order.id }, missing: `${what}: ServiceRequest/${order.id} is not a lab order in the lab database (yet)` },
+    {
+      op: 'lookup',
+      ref: 'order',
+      table: 'lab_orders',
+      key: { fhir_id: order.id },
+      missing: `${what}: ServiceRequest/${order.id} is not a lab order in the lab database (yet)`,
+    },
     {
       op: 'upsert',
       table: 'lab_specimens',
@@ -86,7 +146,8 @@ export function mapSpecimen(sp: Specimen, version: number): RowWrite[] {
       version,
       id: stableUuid(what),
       values: row({
-        specimen_number: truncate(sp.accessionIdentifier?.value, 50) ?? businessNumber('SPC', sp.collection?.collectedDateTime, what),
+        specimen_number:
+          truncate(sp.accessionIdentifier?.value, 50) ?? businessNumber('SPC', sp.collection?.collectedDateTime, what),
         order_id: { ref: 'order' },
         patient_id: patientOf(sp.subject, what),
         specimen_type: truncate(textOf(sp.type), 50) ?? 'unspecified',
@@ -96,7 +157,8 @@ export function mapSpecimen(sp: Specimen, version: number): RowWrite[] {
         volume_unit: truncate(sp.collection?.quantity?.unit, 10) ?? null,
         container: truncate(textOf(sp.container?.[0]?.type), 50) ?? null,
         status,
-        rejection_reason: status === 'rejected' ? truncate(sp.condition?.map(textOf).join(', ') || sp.status, 255) : null,
+        rejection_reason:
+          status === 'rejected' ? truncate(sp.condition?.map(textOf).join(', ') || sp.status, 255) : null,
         collected_by: referenceId(sp.collection?.collector, 'Practitioner') ?? null,
         collected_at: sqlDateTime(sp.collection?.collectedDateTime ?? sp.collection?.collectedPeriod?.start) ?? null,
         received_at: sqlDateTime(sp.receivedTime) ?? null,
@@ -112,7 +174,14 @@ export function mapLabObservation(obs: Observation, version: number): RowWrite[]
   const effective = obs.effectiveDateTime ?? obs.effectivePeriod?.start ?? obs.effectiveInstant ?? obs.issued;
   const writes: RowWrite[] = [ensureTest(obs.code, what)];
   const order = obs.basedOn?.map((b) => parseReference(b.reference)).find((r) => r?.type === 'ServiceRequest');
-  if (order) writes.push({ op: 'lookup', ref: 'order', table: 'lab_orders', key: { fhir_id: order.id }, missing: `${what}: ServiceRequest/${order.id} is not a lab order in the lab database (yet)` });
+  if (order)
+    writes.push({
+      op: 'lookup',
+      ref: 'order',
+      table: 'lab_orders',
+      key: { fhir_id: order.id },
+      missing: `${what}: ServiceRequest/${order.id} is not a lab order in the lab database (yet)`,
+    });
   else {
     const orderNumber = businessNumber('OBS', effective, what);
     writes.push({
@@ -121,18 +190,47 @@ export function mapLabObservation(obs: Observation, version: number): RowWrite[]
       table: 'lab_orders',
       key: { order_number: orderNumber },
       id: stableUuid(`implicit-order/${what}`),
-      values: row({ patient_id: patient, encounter_id: referenceId(obs.encounter, 'Encounter') ?? null, test_id: { ref: 'test' }, status: 'completed', ordered_at: sqlDateTime(effective ?? obs.meta?.lastUpdated), completed_at: sqlDateTime(effective) ?? null }),
+      values: row({
+        patient_id: patient,
+        encounter_id: referenceId(obs.encounter, 'Encounter') ?? null,
+        test_id: { ref: 'test' },
+        status: 'completed',
+        ordered_at: sqlDateTime(effective ?? obs.meta?.lastUpdated),
+        completed_at: sqlDateTime(effective) ?? null,
+      }),
     });
   }
   const specimen = parseReference(obs.specimen?.reference);
-  if (specimen) writes.push({ op: 'lookup', ref: 'specimen', table: 'lab_specimens', key: { fhir_id: specimen.id }, missing: `${what}: Specimen/${specimen.id} is not in the lab database (yet)` });
+  if (specimen)
+    writes.push({
+      op: 'lookup',
+      ref: 'specimen',
+      table: 'lab_specimens',
+      key: { fhir_id: specimen.id },
+      missing: `${what}: Specimen/${specimen.id} is not in the lab database (yet)`,
+    });
   const coding = codingOf(obs.code, LOINC) ?? codingOf(obs.code);
   const range = obs.referenceRange?.[0];
-  const flag = obs.interpretation?.flatMap((i) => i.coding ?? []).map((c) => c.code).find((c) => c && FLAGS.has(c));
-  const components = (obs.component ?? []).map((c) => `${textOf(c.code)}: ${c.valueQuantity?.value ?? c.valueString ?? textOf(c.valueCodeableConcept) ?? ''}${c.valueQuantity?.unit ? ` ${c.valueQuantity.unit}` : ''}`);
-  const valueText = obs.valueString ?? (obs.valueCodeableConcept ? textOf(obs.valueCodeableConcept) : undefined) ?? (obs.valueBoolean !== undefined ? String(obs.valueBoolean) : undefined) ?? (components.length ? components.join('; ') : undefined) ?? (obs.dataAbsentReason ? `absent: ${textOf(obs.dataAbsentReason)}` : undefined);
+  const flag = obs.interpretation
+    ?.flatMap((i) => i.coding ?? [])
+    .map((c) => c.code)
+    .find((c) => c && FLAGS.has(c));
+  const components = (obs.component ?? []).map(
+    (c) =>
+      `${textOf(c.code)}: ${c.valueQuantity?.value ?? c.valueString ?? textOf(c.valueCodeableConcept) ?? ''}${c.valueQuantity?.unit ? ` ${c.valueQuantity.unit}` : ''}`,
+  );
+  const valueText =
+    obs.valueString ??
+    (obs.valueCodeableConcept ? textOf(obs.valueCodeableConcept) : undefined) ??
+    (obs.valueBoolean !== undefined ? String(obs.valueBoolean) : undefined) ??
+    (components.length ? components.join('; ') : undefined) ??
+    (obs.dataAbsentReason ? `absent: ${textOf(obs.dataAbsentReason)}` : undefined);
   const status = RESULT_STATUS[obs.status as keyof typeof RESULT_STATUS] ?? 'preliminary';
-  if (obs.valueQuantity?.value === undefined && valueText === undefined && !['registered', 'cancelled', 'entered_in_error'].includes(status))
+  if (
+    obs.valueQuantity?.value === undefined &&
+    valueText === undefined &&
+    !['registered', 'cancelled', 'entered_in_error'].includes(status)
+  )
     throw new MappingError(`${what}: a ${status} lab result has no value`);
   writes.push({
     op: 'upsert',
@@ -151,7 +249,12 @@ export function mapLabObservation(obs: Observation, version: number): RowWrite[]
       value_text: valueText ?? null,
       value_coded: truncate(codingOf(obs.valueCodeableConcept)?.code, 100) ?? null,
       unit: truncate(obs.valueQuantity?.unit ?? obs.valueQuantity?.code, 30) ?? null,
-      reference_range: truncate(range?.text ?? (range?.low || range?.high ? `${range?.low?.value ?? ''}-${range?.high?.value ?? ''}` : undefined), 100) ?? null,
+      reference_range:
+        truncate(
+          range?.text ??
+            (range?.low || range?.high ? `${range?.low?.value ?? ''}-${range?.high?.value ?? ''}` : undefined),
+          100,
+        ) ?? null,
       reference_low: range?.low?.value ?? null,
       reference_high: range?.high?.value ?? null,
       abnormal_flag: flag ?? null,
@@ -168,11 +271,22 @@ export function mapLabObservation(obs: Observation, version: number): RowWrite[]
 export function mapDiagnosticReport(dr: DiagnosticReport): RowWrite[] {
   if (!isLaboratory(dr.category) || !['final', 'amended', 'corrected', 'appended'].includes(dr.status)) return [];
   const verifiedAt = sqlDateTime(dr.issued ?? dr.effectiveDateTime) ?? null;
-  const verifiedBy = [...(dr.resultsInterpreter ?? []), ...(dr.performer ?? [])].map((r) => referenceId(r, 'Practitioner')).find(Boolean) ?? null;
+  const verifiedBy =
+    [...(dr.resultsInterpreter ?? []), ...(dr.performer ?? [])]
+      .map((r) => referenceId(r, 'Practitioner'))
+      .find(Boolean) ?? null;
   return (dr.result ?? [])
     .map((r) => parseReference(r.reference))
     .filter((r) => r?.type === 'Observation')
-    .map((r) => ({ op: 'update', table: 'lab_results', where: { fhir_id: r!.id }, values: { verified_at: verifiedAt, verified_by: verifiedBy } }) as RowWrite);
+    .map(
+      (r) =>
+        ({
+          op: 'update',
+          table: 'lab_results',
+          where: { fhir_id: r!.id },
+          values: { verified_at: verifiedAt, verified_by: verifiedBy },
+        }) as RowWrite,
+    );
 }
 
 export function mapCatalog(def: ObservationDefinition | ActivityDefinition, version: number): RowWrite[] {
@@ -184,10 +298,16 @@ export function mapCatalog(def: ObservationDefinition | ActivityDefinition, vers
   const od = def.resourceType === 'ObservationDefinition' ? def : undefined;
   const normal = od?.qualifiedInterval?.find((q) => !q.category || q.category === 'reference')?.range;
   const critical = od?.qualifiedInterval?.find((q) => q.category === 'critical')?.range;
-  const name = (def.resourceType === 'ActivityDefinition' ? def.title ?? def.name : undefined) ?? textOf(def.code) ?? testCode;
+  const name =
+    (def.resourceType === 'ActivityDefinition' ? (def.title ?? def.name) : undefined) ?? textOf(def.code) ?? testCode;
   return [
     // A catalog row this code already has (added for an order or result) becomes this definition's row.
-    { op: 'update', table: 'lab_tests_catalog', where: { test_code: testCode, fhir_id: null }, values: { fhir_id: def.id! } },
+    {
+      op: 'update',
+      table: 'lab_tests_catalog',
+      where: { test_code: testCode, fhir_id: null },
+      values: { fhir_id: def.id! },
+    },
     {
       op: 'upsert',
       table: 'lab_tests_catalog',
@@ -200,7 +320,9 @@ export function mapCatalog(def: ObservationDefinition | ActivityDefinition, vers
         test_name: truncate(name, 255),
         category: 'other',
         specimen_type: 'unspecified',
-        unit: truncate(od?.quantitativeDetails?.unit?.coding?.[0]?.code ?? textOf(od?.quantitativeDetails?.unit), 30) ?? null,
+        unit:
+          truncate(od?.quantitativeDetails?.unit?.coding?.[0]?.code ?? textOf(od?.quantitativeDetails?.unit), 30) ??
+          null,
         reference_range_low: normal?.low?.value ?? null,
         reference_range_high: normal?.high?.value ?? null,
         critical_low: critical?.low?.value ?? null,

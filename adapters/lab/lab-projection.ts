@@ -2,7 +2,14 @@ import type { Projection } from '../outbox/projection.js';
 import { stableUuid, type RowWrite } from '../outbox/rows.js';
 import { mapLab } from './lab-mapping.js';
 
-const TYPES = new Set(['ServiceRequest', 'Specimen', 'Observation', 'DiagnosticReport', 'ObservationDefinition', 'ActivityDefinition']);
+const TYPES = new Set([
+  'ServiceRequest',
+  'Specimen',
+  'Observation',
+  'DiagnosticReport',
+  'ObservationDefinition',
+  'ActivityDefinition',
+]);
 
 export const labProjection: Projection = {
   name: 'lab',
@@ -20,7 +27,12 @@ export const labProjection: Projection = {
       case 'Specimen':
         // lab_specimens has no deleted_at: results keep their row and lose the specimen link.
         return [
-          { op: 'update', table: 'lab_results', where: { specimen_id: stableUuid(`Specimen/${id}`) }, values: { specimen_id: null } },
+          {
+            op: 'update',
+            table: 'lab_results',
+            where: { specimen_id: stableUuid(`Specimen/${id}`) },
+            values: { specimen_id: null },
+          },
           { op: 'delete', table: 'lab_specimens', fhirId: id, version, soft: false },
         ];
       default:
@@ -28,8 +40,8 @@ export const labProjection: Projection = {
     }
   },
   rebuildClears: [
-    { table: 'lab_results', where: "fhir_id IS NOT NULL" },
-    { table: 'lab_specimens', where: "fhir_id IS NOT NULL" },
+    { table: 'lab_results', where: 'fhir_id IS NOT NULL' },
+    { table: 'lab_specimens', where: 'fhir_id IS NOT NULL' },
     { table: 'lab_orders', where: "fhir_id IS NOT NULL OR order_number LIKE 'OBS-%'" },
     { table: 'lab_tests_catalog', where: "fhir_id IS NOT NULL OR specimen_type = 'unspecified'" },
   ],

@@ -4,12 +4,46 @@
  * every projected change appends a medication_audit_log row. A medication named only by a code (Synthea's
  * medicationCodeableConcept) is added to medications by its code, as a non-formulary drug (is_formulary = FALSE).
  */
-import type { CodeableConcept, Medication, MedicationAdministration, MedicationRequest, Reference, Resource } from '@medplum/fhirtypes';
-import { businessNumber, codingOf, MappingError, parseReference, referenceId, row, sqlDate, sqlDateTime, stableUuid, textOf, truncate, type RowWrite } from '../outbox/rows.js';
+import type {
+  CodeableConcept,
+  Medication,
+  MedicationAdministration,
+  MedicationRequest,
+  Reference,
+  Resource,
+} from '@medplum/fhirtypes';
+import {
+  businessNumber,
+  codingOf,
+  MappingError,
+  parseReference,
+  referenceId,
+  row,
+  sqlDate,
+  sqlDateTime,
+  stableUuid,
+  textOf,
+  truncate,
+  type RowWrite,
+} from '../outbox/rows.js';
 
 const RXNORM = 'http://www.nlm.nih.gov/research/umls/rxnorm';
 const ATC = /whocc|atc/i;
-const FORMS = ['tablet', 'capsule', 'syrup', 'suspension', 'injection', 'infusion', 'cream', 'ointment', 'drops', 'inhaler', 'suppository', 'patch', 'powder'] as const;
+const FORMS = [
+  'tablet',
+  'capsule',
+  'syrup',
+  'suspension',
+  'injection',
+  'infusion',
+  'cream',
+  'ointment',
+  'drops',
+  'inhaler',
+  'suppository',
+  'patch',
+  'powder',
+] as const;
 const ROUTES: Array<[RegExp, string]> = [
   [/oral|mouth|swallow|tablet|capsule|syrup/i, 'oral'],
   [/intravenous|\biv\b|infusion/i, 'iv'],
@@ -34,12 +68,32 @@ export const HIGH_ALERT: Array<[RegExp, string]> = [
   [/midazolam|propofol|ketamine/i, 'sedative'],
   [/succinylcholine|rocuronium|vecuronium|atracurium/i, 'neuromuscular_blocker'],
 ];
-const RX_STATUS = { active: 'active', 'on-hold': 'on_hold', cancelled: 'cancelled', completed: 'completed', 'entered-in-error': 'entered_in_error', stopped: 'stopped', draft: 'draft', unknown: 'active' } as const;
-const MAR_STATUS = { completed: 'given', 'not-done': 'not_given', 'on-hold': 'held', 'in-progress': 'scheduled', 'entered-in-error': 'entered_in_error', stopped: 'missed', unknown: 'scheduled' } as const;
+const RX_STATUS = {
+  active: 'active',
+  'on-hold': 'on_hold',
+  cancelled: 'cancelled',
+  completed: 'completed',
+  'entered-in-error': 'entered_in_error',
+  stopped: 'stopped',
+  draft: 'draft',
+  unknown: 'active',
+} as const;
+const MAR_STATUS = {
+  completed: 'given',
+  'not-done': 'not_given',
+  'on-hold': 'held',
+  'in-progress': 'scheduled',
+  'entered-in-error': 'entered_in_error',
+  stopped: 'missed',
+  unknown: 'scheduled',
+} as const;
 
 export function formOf(text: string | undefined): string {
   const t = (text ?? '').toLowerCase();
-  return FORMS.find((f) => t.includes(f)) ?? (/solution|injectable/.test(t) ? 'injection' : /spray|aerosol/.test(t) ? 'inhaler' : 'other');
+  return (
+    FORMS.find((f) => t.includes(f)) ??
+    (/solution|injectable/.test(t) ? 'injection' : /spray|aerosol/.test(t) ? 'inhaler' : 'other')
+  );
 }
 
 export function routeOf(...texts: Array<string | undefined>): string {
@@ -66,27 +120,76 @@ function medicationValues(code: CodeableConcept | undefined, extra: { form?: str
 }
 
 /** The medication of a request/administration: a projected Medication, or one added by its code. Sets ref 'med'. */
-function medicationRef(what: string, concept: CodeableConcept | undefined, reference: Reference | undefined): RowWrite[] {
+function medicationRef(
+  what: string,
+  concept: CodeableConcept | undefined,
+  reference: Reference | undefined,
+): RowWrite[] {
   const ref = parseReference(reference?.reference);
-  if (ref?.type === 'Medication') return [{ op: 'lookup', ref: 'med', table: 'medications', key: { fhir_id: ref.id }, missing: `${what}: Medication/${ref.id} is not in the medication database (yet)` }];
+  if (ref?.type === 'Medication')
+    return [
+      {
+        op: 'lookup',
+        ref: 'med',
+        table: 'medications',
+        key: { fhir_id: ref.id },
+        missing: `${what}: Medication/${ref.id} is not in the medication database (yet)`,
+      },
+    ];
   const code = truncate((codingOf(concept, RXNORM) ?? codingOf(concept))?.code, 50);
   if (!code) throw new MappingError(`${what} names no medication code`);
-  const writes: RowWrite[] = [{ op: 'ensure', ref: 'med', table: 'medications', key: { medication_code: code }, id: stableUuid(`medications/${code}`), values: { ...medicationValues(concept), is_formulary: false } }];
+  const writes: RowWrite[] = [
+    {
+      op: 'ensure',
+      ref: 'med',
+      table: 'medications',
+      key: { medication_code: code },
+      id: stableUuid(`medications/${code}`),
+      values: { ...medicationValues(concept), is_formulary: false },
+    },
+  ];
   return [...writes, ...highAlert(textOf(concept))];
 }
 
 function highAlert(name: string | undefined): RowWrite[] {
   const category = highAlertCategory(name);
   if (!category) return [];
-  return [{ op: 'ensure', ref: 'high_alert', table: 'high_alert_medications', key: { medication_id: { ref: 'med' } }, id: stableUuid(`high_alert/${name}`), values: { alert_category: category, requires_double_check: true, warning_message: `High-alert medication (${category.replace(/_/g, ' ')}): independent double check required` } }];
+  return [
+    {
+      op: 'ensure',
+      ref: 'high_alert',
+      table: 'high_alert_medications',
+      key: { medication_id: { ref: 'med' } },
+      id: stableUuid(`high_alert/${name}`),
+      values: {
+        alert_category: category,
+        requires_double_check: true,
+        warning_message: `High-alert medication (${category.replace(/_/g, ' ')}): independent double check required`,
+      },
+    },
+  ];
 }
 
-function audit(resourceType: string, id: string, version: number, entity: string, patient: string | null, values: Record<string, unknown> | null, deleted = false): RowWrite {
+function audit(
+  resourceType: string,
+  id: string,
+  version: number,
+  entity: string,
+  patient: string | null,
+  values: Record<string, unknown> | null,
+  deleted = false,
+): RowWrite {
   return {
     op: 'append',
     table: 'medication_audit_log',
     id: stableUuid(`audit/${resourceType}/${id}/${version}`),
-    values: row({ action: deleted ? 'fhir_delete' : version === 1 ? 'fhir_create' : 'fhir_update', entity_type: entity, entity_id: stableUuid(`${resourceType}/${id}`), patient_id: patient, new_values: values ? JSON.stringify({ fhir: `${resourceType}/${id}/_history/${version}`, ...values }) : null }),
+    values: row({
+      action: deleted ? 'fhir_delete' : version === 1 ? 'fhir_create' : 'fhir_update',
+      entity_type: entity,
+      entity_id: stableUuid(`${resourceType}/${id}`),
+      patient_id: patient,
+      new_values: values ? JSON.stringify({ fhir: `${resourceType}/${id}/_history/${version}`, ...values }) : null,
+    }),
   };
 }
 
@@ -96,15 +199,26 @@ export function mapMedication(med: Medication, version: number): RowWrite[] {
   if (!code) throw new MappingError(`${what} has no code (medications.medication_code)`);
   const strength = med.ingredient?.[0]?.strength?.numerator;
   const values = row({
-    ...medicationValues(med.code, { form: textOf(med.form), active: med.status !== 'inactive' && med.status !== 'entered-in-error' }),
+    ...medicationValues(med.code, {
+      form: textOf(med.form),
+      active: med.status !== 'inactive' && med.status !== 'entered-in-error',
+    }),
     medication_code: code,
-    strength: strength?.value !== undefined ? truncate(`${strength.value} ${strength.unit ?? strength.code ?? ''}`.trim(), 50) : undefined,
+    strength:
+      strength?.value !== undefined
+        ? truncate(`${strength.value} ${strength.unit ?? strength.code ?? ''}`.trim(), 50)
+        : undefined,
     strength_value: strength?.value,
     strength_unit: truncate(strength?.unit ?? strength?.code, 20),
     deleted_at: null,
   });
   return [
-    { op: 'update', table: 'medications', where: { medication_code: code, fhir_id: null }, values: { fhir_id: med.id! } },
+    {
+      op: 'update',
+      table: 'medications',
+      where: { medication_code: code, fhir_id: null },
+      values: { fhir_id: med.id! },
+    },
     { op: 'upsert', table: 'medications', fhirId: med.id!, version, id: stableUuid(`medications/${code}`), values },
     { op: 'lookup', ref: 'med', table: 'medications', key: { fhir_id: med.id! }, missing: `${what} was not written` },
     ...highAlert(textOf(med.code)),
@@ -117,13 +231,18 @@ export function mapMedicationRequest(mr: MedicationRequest, version: number): Ro
   const patient = referenceId(mr.subject, 'Patient');
   if (!patient) throw new MappingError(`${what} has no patient (a Patient reference is required)`);
   const prescriber = referenceId(mr.requester, 'Practitioner') ?? referenceId(mr.requester, 'PractitionerRole');
-  if (!prescriber) throw new MappingError(`${what} has no requester Practitioner (prescriptions.prescriber_id is required)`);
+  if (!prescriber)
+    throw new MappingError(`${what} has no requester Practitioner (prescriptions.prescriber_id is required)`);
   const dosage = mr.dosageInstruction?.[0];
   const dose = dosage?.doseAndRate?.[0]?.doseQuantity;
   const repeat = dosage?.timing?.repeat;
   const frequency =
     textOf(dosage?.timing?.code) ??
-    (repeat?.frequency !== undefined && repeat.period !== undefined ? `${repeat.frequency}x per ${repeat.period}${repeat.periodUnit ?? ''}` : dosage?.asNeededBoolean ? 'as needed' : dosage?.text ?? 'as directed');
+    (repeat?.frequency !== undefined && repeat.period !== undefined
+      ? `${repeat.frequency}x per ${repeat.period}${repeat.periodUnit ?? ''}`
+      : dosage?.asNeededBoolean
+        ? 'as needed'
+        : (dosage?.text ?? 'as directed'));
   const start = sqlDate(mr.dispenseRequest?.validityPeriod?.start ?? mr.authoredOn ?? mr.meta?.lastUpdated)!;
   const end = sqlDate(mr.dispenseRequest?.validityPeriod?.end);
   const supply = mr.dispenseRequest?.expectedSupplyDuration;
@@ -140,14 +259,15 @@ export function mapMedicationRequest(mr: MedicationRequest, version: number): Ro
     route: routeOf(textOf(dosage?.route), medName),
     frequency: truncate(frequency, 50),
     as_needed: dosage?.asNeededBoolean ?? false,
-    duration_days: supply?.value !== undefined && (supply.code ?? supply.unit) === 'd' ? Math.round(supply.value) : null,
+    duration_days:
+      supply?.value !== undefined && (supply.code ?? supply.unit) === 'd' ? Math.round(supply.value) : null,
     quantity: mr.dispenseRequest?.quantity?.value ?? null,
     refills_allowed: refills,
     refills_remaining: refills,
     instructions: dosage?.patientInstruction ?? dosage?.text ?? null,
     indication: truncate(mr.reasonCode?.map(textOf).filter(Boolean).join(', ') || undefined, 255) ?? null,
     status: RX_STATUS[mr.status as keyof typeof RX_STATUS] ?? 'active',
-    priority: mr.priority === 'asap' ? 'urgent' : mr.priority ?? 'routine',
+    priority: mr.priority === 'asap' ? 'urgent' : (mr.priority ?? 'routine'),
     start_date: start,
     end_date: end && end >= start ? end : null,
     prescribed_at: sqlDateTime(mr.authoredOn ?? mr.meta?.lastUpdated),
@@ -156,7 +276,12 @@ export function mapMedicationRequest(mr: MedicationRequest, version: number): Ro
   return [
     ...medicationRef(what, mr.medicationCodeableConcept, mr.medicationReference),
     { op: 'upsert', table: 'prescriptions', fhirId: mr.id!, version, id: stableUuid(what), values },
-    audit('MedicationRequest', mr.id!, version, 'prescription', patient, { status: values.status, dose: values.dose, dose_unit: values.dose_unit, frequency: values.frequency }),
+    audit('MedicationRequest', mr.id!, version, 'prescription', patient, {
+      status: values.status,
+      dose: values.dose,
+      dose_unit: values.dose_unit,
+      frequency: values.frequency,
+    }),
   ];
 }
 
@@ -165,14 +290,23 @@ export function mapMedicationAdministration(ma: MedicationAdministration, versio
   const patient = referenceId(ma.subject, 'Patient');
   if (!patient) throw new MappingError(`${what} has no patient (a Patient reference is required)`);
   const request = parseReference(ma.request?.reference);
-  if (request?.type !== 'MedicationRequest') throw new MappingError(`${what} has no request MedicationRequest (mar_entries.prescription_id is required)`);
-  const isWitness = (p: NonNullable<MedicationAdministration['performer']>[number]) => /witness|verifier/i.test(codingOf(p.function)?.code ?? textOf(p.function) ?? '');
-  const administeredBy = ma.performer?.filter((p) => !isWitness(p)).map((p) => referenceId(p.actor, 'Practitioner')).find(Boolean);
-  const witnessedBy = ma.performer?.filter(isWitness).map((p) => referenceId(p.actor, 'Practitioner')).find(Boolean);
+  if (request?.type !== 'MedicationRequest')
+    throw new MappingError(`${what} has no request MedicationRequest (mar_entries.prescription_id is required)`);
+  const isWitness = (p: NonNullable<MedicationAdministration['performer']>[number]) =>
+    /witness|verifier/i.test(codingOf(p.function)?.code ?? textOf(p.function) ?? '');
+  const administeredBy = ma.performer
+    ?.filter((p) => !isWitness(p))
+    .map((p) => referenceId(p.actor, 'Practitioner'))
+    .find(Boolean);
+  const witnessedBy = ma.performer
+    ?.filter(isWitness)
+    .map((p) => referenceId(p.actor, 'Practitioner'))
+    .find(Boolean);
   const status = MAR_STATUS[ma.status as keyof typeof MAR_STATUS] ?? 'scheduled';
   const when = ma.effectiveDateTime ?? ma.effectivePeriod?.start;
   if (!when) throw new MappingError(`${what} has no effective time`);
-  if (status === 'given' && (!administeredBy || ma.dosage?.dose?.value === undefined)) throw new MappingError(`${what}: a completed administration needs a performer Practitioner and a dose`);
+  if (status === 'given' && (!administeredBy || ma.dosage?.dose?.value === undefined))
+    throw new MappingError(`${what}: a completed administration needs a performer Practitioner and a dose`);
   const values = row({
     prescription_id: { ref: 'rx' },
     patient_id: patient,
@@ -184,13 +318,21 @@ export function mapMedicationAdministration(ma: MedicationAdministration, versio
     route: textOf(ma.dosage?.route) ? routeOf(textOf(ma.dosage?.route)) : null,
     site: truncate(textOf(ma.dosage?.site), 50) ?? null,
     status,
-    reason_not_given: ['not_given', 'held', 'refused'].includes(status) ? truncate(ma.statusReason?.map(textOf).join(', ') || ma.status, 255) : null,
+    reason_not_given: ['not_given', 'held', 'refused'].includes(status)
+      ? truncate(ma.statusReason?.map(textOf).join(', ') || ma.status, 255)
+      : null,
     administered_by: administeredBy ?? null,
     witnessed_by: witnessedBy ?? null,
     notes: ma.note?.map((n) => n.text).join('\n') || null,
   });
   return [
-    { op: 'lookup', ref: 'rx', table: 'prescriptions', key: { fhir_id: request.id }, missing: `${what}: MedicationRequest/${request.id} is not in the medication database (yet)` },
+    {
+      op: 'lookup',
+      ref: 'rx',
+      table: 'prescriptions',
+      key: { fhir_id: request.id },
+      missing: `${what}: MedicationRequest/${request.id} is not in the medication database (yet)`,
+    },
     ...medicationRef(what, ma.medicationCodeableConcept, ma.medicationReference),
     { op: 'upsert', table: 'mar_entries', fhirId: ma.id!, version, id: stableUuid(what), values },
     audit('MedicationAdministration', ma.id!, version, 'mar_entry', patient, { status, dose_given: values.dose_given }),
@@ -213,11 +355,20 @@ export function mapMedicationResource(resource: Resource, version: number): RowW
 export function mapMedicationDelete(resourceType: string, id: string, version: number): RowWrite[] {
   switch (resourceType) {
     case 'Medication':
-      return [{ op: 'delete', table: 'medications', fhirId: id, version, soft: true }, audit(resourceType, id, version, 'medication', null, null, true)];
+      return [
+        { op: 'delete', table: 'medications', fhirId: id, version, soft: true },
+        audit(resourceType, id, version, 'medication', null, null, true),
+      ];
     case 'MedicationRequest':
-      return [{ op: 'delete', table: 'prescriptions', fhirId: id, version, soft: true }, audit(resourceType, id, version, 'prescription', null, null, true)];
+      return [
+        { op: 'delete', table: 'prescriptions', fhirId: id, version, soft: true },
+        audit(resourceType, id, version, 'prescription', null, null, true),
+      ];
     case 'MedicationAdministration':
-      return [{ op: 'delete', table: 'mar_entries', fhirId: id, version, soft: false }, audit(resourceType, id, version, 'mar_entry', null, null, true)];
+      return [
+        { op: 'delete', table: 'mar_entries', fhirId: id, version, soft: false },
+        audit(resourceType, id, version, 'mar_entry', null, null, true),
+      ];
     default:
       return [];
   }

@@ -14,11 +14,22 @@ export type ChangeRef = Pick<ChangeRecord, 'resourceType' | 'id' | 'versionId' |
  * Reads the version (and, for a delete or a projection that `readsPrevious`, the one before) and maps it: no database
  * writes yet. Throws MappingError. `rebuilding`: the target tables were cleared, so no previous version's rows remain.
  */
-export async function rowsForChange(store: ResourceStore, projection: Projection, change: ChangeRef, prefetched?: StoredVersion, rebuilding = false): Promise<RowWrite[]> {
-  const stored = prefetched?.versionId === change.versionId ? prefetched : await store.vread(change.resourceType, change.id, change.versionId);
-  if (!stored) throw new MappingError(`${change.resourceType}/${change.id} version ${change.versionId} is not in the FHIR store`);
+export async function rowsForChange(
+  store: ResourceStore,
+  projection: Projection,
+  change: ChangeRef,
+  prefetched?: StoredVersion,
+  rebuilding = false,
+): Promise<RowWrite[]> {
+  const stored =
+    prefetched?.versionId === change.versionId
+      ? prefetched
+      : await store.vread(change.resourceType, change.id, change.versionId);
+  if (!stored)
+    throw new MappingError(`${change.resourceType}/${change.id} version ${change.versionId} is not in the FHIR store`);
   if (stored.deleted || !stored.resource) {
-    const previous = change.versionId > 1 ? await store.vread(change.resourceType, change.id, change.versionId - 1) : undefined;
+    const previous =
+      change.versionId > 1 ? await store.vread(change.resourceType, change.id, change.versionId - 1) : undefined;
     return projection.mapDelete(change.resourceType, change.id, change.versionId, previous?.resource ?? undefined);
   }
   if (projection.readsPrevious && change.versionId > 1 && !rebuilding) {
@@ -28,7 +39,13 @@ export async function rowsForChange(store: ResourceStore, projection: Projection
   return projection.map(stored.resource, change.versionId);
 }
 
-export async function deliverChange(tx: SqlTx, store: ResourceStore, projection: Projection, change: ChangeRef, bulk: BulkRows): Promise<ApplyResult> {
+export async function deliverChange(
+  tx: SqlTx,
+  store: ResourceStore,
+  projection: Projection,
+  change: ChangeRef,
+  bulk: BulkRows,
+): Promise<ApplyResult> {
   const writes = await rowsForChange(store, projection, change);
   if (writes.length === 0) return 'applied';
   return applyRows(tx, writes, bulk);
@@ -47,5 +64,8 @@ export async function inSavepoint<T>(tx: SqlTx, name: string, fn: () => Promise<
 
 export function errorText(e: unknown): string {
   const err = e as { name?: string; message?: string; code?: string; sqlMessage?: string };
-  return `${err?.name ?? 'Error'}${err?.code ? ` [${err.code}]` : ''}: ${err?.sqlMessage ?? err?.message ?? String(e)}`.slice(0, 2000);
+  return `${err?.name ?? 'Error'}${err?.code ? ` [${err.code}]` : ''}: ${err?.sqlMessage ?? err?.message ?? String(e)}`.slice(
+    0,
+    2000,
+  );
 }

@@ -10,7 +10,17 @@ import type { Logger } from 'pino';
 import type { ChangeRecord, ResourceStore } from '../../server/store/resource-store.js';
 import { deliverChange, errorText, inSavepoint, rowsForChange } from './deliver.js';
 import type { Projection } from './projection.js';
-import { clearDeadLetter, dueDeadLetters, holdBehind, listDeadLetters, lockCursor, readCursor, recordFailure, saveCursor, type DeadLetter } from './projection-state.js';
+import {
+  clearDeadLetter,
+  dueDeadLetters,
+  holdBehind,
+  listDeadLetters,
+  lockCursor,
+  readCursor,
+  recordFailure,
+  saveCursor,
+  type DeadLetter,
+} from './projection-state.js';
 import { applyRows, BulkRows } from './row-writer.js';
 import { isTransient, type SqlClient, type SqlTx } from './sql-client.js';
 
@@ -62,7 +72,10 @@ export class Dispatcher {
     } catch (e) {
       if (isTransient(e) || !(e instanceof BatchFlushError)) throw e;
       // A multi-row write failed: run the same batch again flushing after each change, which isolates the culprit.
-      this.o.logger?.warn({ projection: this.name, err: errorText(e.failure) }, 'batched rows failed; delivering one by one');
+      this.o.logger?.warn(
+        { projection: this.name, err: errorText(e.failure) },
+        'batched rows failed; delivering one by one',
+      );
       return this.batch(batchSize, false);
     }
   }
@@ -73,7 +86,9 @@ export class Dispatcher {
       const cursor = await lockCursor(tx, projection.name);
       const changes = await store.changesAfter(cursor, batchSize);
       if (changes.length === 0) return 0;
-      const blocked = new Set((await listDeadLetters(tx, projection.name)).map((d) => `${d.resourceType}/${d.resourceId}`));
+      const blocked = new Set(
+        (await listDeadLetters(tx, projection.name)).map((d) => `${d.resourceType}/${d.resourceId}`),
+      );
       const delivered = await this.deliverList(tx, changes, blocked, batched);
       const last = changes[changes.length - 1]!;
       await saveCursor(tx, projection.name, last.seq, delivered, last.lastUpdated);
@@ -83,22 +98,41 @@ export class Dispatcher {
   }
 
   /** Delivers changes in order inside `tx`: failures become dead letters, later versions of a blocked resource are held. */
-  private async deliverList(tx: SqlTx, changes: ChangeRecord[], blocked: Set<string>, batched: boolean, rebuilding = false): Promise<number> {
+  private async deliverList(
+    tx: SqlTx,
+    changes: ChangeRecord[],
+    blocked: Set<string>,
+    batched: boolean,
+    rebuilding = false,
+  ): Promise<number> {
     const { store, projection } = this.o;
     const bulk = new BulkRows();
     let delivered = 0;
     // Read and map every accepted change first (no target writes yet). Versions that are still current come
     // from one readMany; older ones (the resource changed again since) are vread one by one.
     const accepted = changes.filter((c) => projection.accepts(c.resourceType) && !c.deleted);
-    const current = new Map((await store.readMany(accepted.map((c) => ({ resourceType: c.resourceType, id: c.id })))).map((v) => [`${v.resourceType}/${v.id}`, v]));
+    const current = new Map(
+      (await store.readMany(accepted.map((c) => ({ resourceType: c.resourceType, id: c.id })))).map((v) => [
+        `${v.resourceType}/${v.id}`,
+        v,
+      ]),
+    );
     const mapped = await Promise.all(
       changes.map(async (change) => {
         if (!projection.accepts(change.resourceType)) return undefined;
         try {
-          return { writes: await rowsForChange(store, projection, change, current.get(`${change.resourceType}/${change.id}`), rebuilding) };
+          return {
+            writes: await rowsForChange(
+              store,
+              projection,
+              change,
+              current.get(`${change.resourceType}/${change.id}`),
+              rebuilding,
+            ),
+          };
         } catch (error) {
-        if (isTransient(error)) throw error;
-        return { error };
+          if (isTransient(error)) throw error;
+          return { error };
         }
       }),
     );
@@ -113,10 +147,10 @@ export class Dispatcher {
       try {
         if ('error' in m) throw m.error;
         if (m.writes.length > 0)
-        await inSavepoint(tx, 'delivery', async () => {
-          await applyRows(tx, m.writes, bulk);
-          if (!batched) await bulk.flush(tx);
-        });
+          await inSavepoint(tx, 'delivery', async () => {
+            await applyRows(tx, m.writes, bulk);
+            if (!batched) await bulk.flush(tx);
+          });
         delivered++;
       } catch (e) {
         if (isTransient(e)) throw e;
@@ -134,7 +168,9 @@ export class Dispatcher {
    * cursor lock): removes the rows projected from FHIR and the dead letters, delivers the newest version of every
    * resource in commit order, and sets the cursor to the store's last change.
    */
-  async rebuild(onProgress?: (done: number, total: number) => void): Promise<{ resources: number; deadLetters: number; cursor: number }> {
+  async rebuild(
+    onProgress?: (done: number, total: number) => void,
+  ): Promise<{ resources: number; deadLetters: number; cursor: number }> {
     const { store, projection, db } = this.o;
     return db.transaction(async (tx) => {
       await lockCursor(tx, projection.name);
@@ -156,14 +192,16 @@ export class Dispatcher {
       // A deleted resource: its last live version, then the delete (soft-deleted rows come back as such).
       const todo = [...latest.values()]
         .sort((a, b) => a.first - b.first)
-        .flatMap(({ change: c }) => (c.deleted ? (c.versionId > 1 ? [{ ...c, versionId: c.versionId - 1, deleted: false }, c] : []) : [c]));
+        .flatMap(({ change: c }) =>
+          c.deleted ? (c.versionId > 1 ? [{ ...c, versionId: c.versionId - 1, deleted: false }, c] : []) : [c],
+        );
       const blocked = new Set<string>();
       for (let i = 0; i < todo.length; i += 200) {
         await this.deliverList(tx, todo.slice(i, i + 200), blocked, true, true);
         onProgress?.(Math.min(i + 200, todo.length), todo.length);
       }
       // Forward references (a resource created before one it points to): retry the failures until no progress.
-      for (let progress = true; progress && blocked.size > 0; ) {
+      for (let progress = true; progress && blocked.size > 0;) {
         progress = false;
         for (const letter of await listDeadLetters(tx, projection.name)) {
           if (await this.retryIn(tx, letter)) {
@@ -172,7 +210,11 @@ export class Dispatcher {
           }
         }
       }
-      await tx.query('UPDATE projection_state SET cursor_seq = ?, delivered = ? WHERE projection = ?', [cursor, todo.length - blocked.size, projection.name]);
+      await tx.query('UPDATE projection_state SET cursor_seq = ?, delivered = ? WHERE projection = ?', [
+        cursor,
+        todo.length - blocked.size,
+        projection.name,
+      ]);
       return { resources: todo.length, deadLetters: blocked.size, cursor };
     });
   }
@@ -187,8 +229,20 @@ export class Dispatcher {
 
   private async fail(tx: SqlTx, change: ChangeRecord, e: unknown): Promise<void> {
     const error = errorText(e);
-    this.o.logger?.warn({ projection: this.name, resource: `${change.resourceType}/${change.id}`, version: change.versionId, err: error }, 'projection dead letter');
-    await recordFailure(tx, { projection: this.name, resourceType: change.resourceType, resourceId: change.id, version: change.versionId, seq: change.seq, error, now: utcNow(), nextAttemptAt: this.nextAttemptAt });
+    this.o.logger?.warn(
+      { projection: this.name, resource: `${change.resourceType}/${change.id}`, version: change.versionId, err: error },
+      'projection dead letter',
+    );
+    await recordFailure(tx, {
+      projection: this.name,
+      resourceType: change.resourceType,
+      resourceId: change.id,
+      version: change.versionId,
+      seq: change.seq,
+      error,
+      now: utcNow(),
+      nextAttemptAt: this.nextAttemptAt,
+    });
   }
 
   /**
@@ -198,7 +252,9 @@ export class Dispatcher {
   async retry(resourceType: string, resourceId: string): Promise<boolean> {
     return this.o.db.transaction(async (tx) => {
       await lockCursor(tx, this.name);
-      const letter = (await listDeadLetters(tx, this.name)).find((d) => d.resourceType === resourceType && d.resourceId === resourceId);
+      const letter = (await listDeadLetters(tx, this.name)).find(
+        (d) => d.resourceType === resourceType && d.resourceId === resourceId,
+      );
       return letter ? this.retryIn(tx, letter) : false;
     });
   }
@@ -217,19 +273,32 @@ export class Dispatcher {
         });
       } catch (e) {
         if (isTransient(e)) throw e;
-        await recordFailure(tx, { projection: this.name, resourceType, resourceId, version: v, seq: letter.seq, error: errorText(e), now: utcNow(), nextAttemptAt: this.nextAttemptAt });
+        await recordFailure(tx, {
+          projection: this.name,
+          resourceType,
+          resourceId,
+          version: v,
+          seq: letter.seq,
+          error: errorText(e),
+          now: utcNow(),
+          nextAttemptAt: this.nextAttemptAt,
+        });
         return false;
       }
     }
     await clearDeadLetter(tx, projection.name, resourceType, resourceId);
-    await tx.query('UPDATE projection_state SET delivered = delivered + ? WHERE projection = ?', [letter.latestVersion - letter.failedVersion + 1, projection.name]);
+    await tx.query('UPDATE projection_state SET delivered = delivered + ? WHERE projection = ?', [
+      letter.latestVersion - letter.failedVersion + 1,
+      projection.name,
+    ]);
     return true;
   }
 
   /** Automatic retries of the dead letters whose time has come. */
   async retryDue(): Promise<number> {
     let ok = 0;
-    for (const d of await dueDeadLetters(this.o.db, this.name, utcNow())) if (await this.retry(d.resourceType, d.resourceId)) ok++;
+    for (const d of await dueDeadLetters(this.o.db, this.name, utcNow()))
+      if (await this.retry(d.resourceType, d.resourceId)) ok++;
     return ok;
   }
 
@@ -271,7 +340,10 @@ export class Dispatcher {
       } catch (e) {
         failures++;
         this.lastError = errorText(e);
-        this.o.logger?.error({ projection: this.name, err: this.lastError, failures }, 'projection batch failed; backing off');
+        this.o.logger?.error(
+          { projection: this.name, err: this.lastError, failures },
+          'projection batch failed; backing off',
+        );
       }
       const wait = failures === 0 ? pollIntervalMs : Math.min(30_000, pollIntervalMs * 2 ** failures);
       await sleep(wait, signal);

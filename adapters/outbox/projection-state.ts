@@ -47,22 +47,44 @@ export async function ensureStateTables(db: SqlClient): Promise<void> {
 
 /** Locks the projection's state row (one dispatcher at a time across nodes) and returns its cursor. */
 export async function lockCursor(tx: SqlTx, projection: string): Promise<number> {
-  const select = () => tx.query<{ cursor_seq: string | number }>('SELECT cursor_seq FROM projection_state WHERE projection = ? FOR UPDATE', [projection]);
+  const select = () =>
+    tx.query<{ cursor_seq: string | number }>(
+      'SELECT cursor_seq FROM projection_state WHERE projection = ? FOR UPDATE',
+      [projection],
+    );
   let rows = await select();
   if (!rows[0]) {
-    const ins = tx.dialect === 'mysql' ? 'INSERT IGNORE INTO projection_state (projection) VALUES (?)' : 'INSERT INTO projection_state (projection) VALUES (?) ON CONFLICT DO NOTHING';
+    const ins =
+      tx.dialect === 'mysql'
+        ? 'INSERT IGNORE INTO projection_state (projection) VALUES (?)'
+        : 'INSERT INTO projection_state (projection) VALUES (?) ON CONFLICT DO NOTHING';
     await tx.query(ins, [projection]);
     rows = await select();
   }
   return Number(rows[0]!.cursor_seq);
 }
 
-export async function saveCursor(tx: SqlTx, projection: string, seq: number, delivered: number, lastChangeAt: string | undefined): Promise<void> {
-  await tx.query('UPDATE projection_state SET cursor_seq = ?, delivered = delivered + ?, last_change_at = COALESCE(?, last_change_at) WHERE projection = ?', [seq, delivered, lastChangeAt ?? null, projection]);
+export async function saveCursor(
+  tx: SqlTx,
+  projection: string,
+  seq: number,
+  delivered: number,
+  lastChangeAt: string | undefined,
+): Promise<void> {
+  await tx.query(
+    'UPDATE projection_state SET cursor_seq = ?, delivered = delivered + ?, last_change_at = COALESCE(?, last_change_at) WHERE projection = ?',
+    [seq, delivered, lastChangeAt ?? null, projection],
+  );
 }
 
-export async function readCursor(db: SqlClient | SqlTx, projection: string): Promise<{ cursor: number; delivered: number }> {
-  const rows = await db.query<{ cursor_seq: string; delivered: string }>('SELECT cursor_seq, delivered FROM projection_state WHERE projection = ?', [projection]);
+export async function readCursor(
+  db: SqlClient | SqlTx,
+  projection: string,
+): Promise<{ cursor: number; delivered: number }> {
+  const rows = await db.query<{ cursor_seq: string; delivered: string }>(
+    'SELECT cursor_seq, delivered FROM projection_state WHERE projection = ?',
+    [projection],
+  );
   return { cursor: Number(rows[0]?.cursor_seq ?? 0), delivered: Number(rows[0]?.delivered ?? 0) };
 }
 
@@ -88,35 +110,89 @@ export async function listDeadLetters(db: SqlClient | SqlTx, projection: string)
 }
 
 export async function dueDeadLetters(db: SqlClient, projection: string, now: string): Promise<DeadLetter[]> {
-  const rows = await db.query('SELECT * FROM projection_dead_letters WHERE projection = ? AND next_attempt_at IS NOT NULL AND next_attempt_at <= ? ORDER BY seq', [projection, now]);
+  const rows = await db.query(
+    'SELECT * FROM projection_dead_letters WHERE projection = ? AND next_attempt_at IS NOT NULL AND next_attempt_at <= ? ORDER BY seq',
+    [projection, now],
+  );
   return rows.map(toDeadLetter);
 }
 
 /** A new failure of a resource (first or again): upsert its dead-letter row. */
 export async function recordFailure(
   tx: SqlTx,
-  f: { projection: string; resourceType: string; resourceId: string; version: number; seq: number; error: string; now: string; nextAttemptAt: (attempts: number) => string | null },
+  f: {
+    projection: string;
+    resourceType: string;
+    resourceId: string;
+    version: number;
+    seq: number;
+    error: string;
+    now: string;
+    nextAttemptAt: (attempts: number) => string | null;
+  },
 ): Promise<void> {
-  const existing = await tx.query<{ attempts: number }>('SELECT attempts FROM projection_dead_letters WHERE projection = ? AND resource_type = ? AND resource_id = ? FOR UPDATE', [f.projection, f.resourceType, f.resourceId]);
+  const existing = await tx.query<{ attempts: number }>(
+    'SELECT attempts FROM projection_dead_letters WHERE projection = ? AND resource_type = ? AND resource_id = ? FOR UPDATE',
+    [f.projection, f.resourceType, f.resourceId],
+  );
   if (existing[0]) {
     const attempts = Number(existing[0].attempts) + 1;
     await tx.query(
       'UPDATE projection_dead_letters SET failed_version = ?, latest_version = GREATEST(latest_version, ?), error = ?, attempts = ?, next_attempt_at = ?, last_failed_at = ? WHERE projection = ? AND resource_type = ? AND resource_id = ?',
-      [f.version, f.version, f.error, attempts, f.nextAttemptAt(attempts), f.now, f.projection, f.resourceType, f.resourceId],
+      [
+        f.version,
+        f.version,
+        f.error,
+        attempts,
+        f.nextAttemptAt(attempts),
+        f.now,
+        f.projection,
+        f.resourceType,
+        f.resourceId,
+      ],
     );
   } else {
     await tx.query(
       'INSERT INTO projection_dead_letters (projection, resource_type, resource_id, failed_version, latest_version, seq, error, attempts, next_attempt_at, first_failed_at, last_failed_at) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)',
-      [f.projection, f.resourceType, f.resourceId, f.version, f.version, f.seq, f.error, f.nextAttemptAt(1), f.now, f.now],
+      [
+        f.projection,
+        f.resourceType,
+        f.resourceId,
+        f.version,
+        f.version,
+        f.seq,
+        f.error,
+        f.nextAttemptAt(1),
+        f.now,
+        f.now,
+      ],
     );
   }
 }
 
 /** A later version of a blocked resource: held behind the dead letter (never delivered before the failing one). */
-export async function holdBehind(tx: SqlTx, projection: string, resourceType: string, resourceId: string, version: number): Promise<void> {
-  await tx.query('UPDATE projection_dead_letters SET latest_version = GREATEST(latest_version, ?) WHERE projection = ? AND resource_type = ? AND resource_id = ?', [version, projection, resourceType, resourceId]);
+export async function holdBehind(
+  tx: SqlTx,
+  projection: string,
+  resourceType: string,
+  resourceId: string,
+  version: number,
+): Promise<void> {
+  await tx.query(
+    'UPDATE projection_dead_letters SET latest_version = GREATEST(latest_version, ?) WHERE projection = ? AND resource_type = ? AND resource_id = ?',
+    [version, projection, resourceType, resourceId],
+  );
 }
 
-export async function clearDeadLetter(tx: SqlTx, projection: string, resourceType: string, resourceId: string): Promise<void> {
-  await tx.query('DELETE FROM projection_dead_letters WHERE projection = ? AND resource_type = ? AND resource_id = ?', [projection, resourceType, resourceId]);
+export async function clearDeadLetter(
+  tx: SqlTx,
+  projection: string,
+  resourceType: string,
+  resourceId: string,
+): Promise<void> {
+  await tx.query('DELETE FROM projection_dead_letters WHERE projection = ? AND resource_type = ? AND resource_id = ?', [
+    projection,
+    resourceType,
+    resourceId,
+  ]);
 }

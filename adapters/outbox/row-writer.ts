@@ -34,7 +34,12 @@ export class BulkRows {
   }
 }
 
-async function insertMany(tx: SqlTx, table: string, conflict: string[], rows: Record<string, unknown>[]): Promise<void> {
+async function insertMany(
+  tx: SqlTx,
+  table: string,
+  conflict: string[],
+  rows: Record<string, unknown>[],
+): Promise<void> {
   if (rows.length === 0) return;
   const d = tx.dialect;
   const columns = Object.keys(rows[0]!);
@@ -45,7 +50,10 @@ async function insertMany(tx: SqlTx, table: string, conflict: string[], rows: Re
     d === 'mysql'
       ? ` ON DUPLICATE KEY UPDATE ${updates.map((c) => `${ident(d, c)} = VALUES(${ident(d, c)})`).join(', ')}`
       : ` ON CONFLICT (${conflict.map((c) => ident(d, c)).join(', ')}) DO UPDATE SET ${updates.map((c) => `${ident(d, c)} = EXCLUDED.${ident(d, c)}`).join(', ')}`;
-  await tx.query(`INSERT INTO ${ident(d, table)} (${columns.map((c) => ident(d, c)).join(', ')}) VALUES ${rows.map(() => tuple).join(', ')}${upsert}`, params);
+  await tx.query(
+    `INSERT INTO ${ident(d, table)} (${columns.map((c) => ident(d, c)).join(', ')}) VALUES ${rows.map(() => tuple).join(', ')}${upsert}`,
+    params,
+  );
 }
 
 function where(d: Dialect, key: Row, resolve: (v: SqlValue) => unknown): { sql: string; params: unknown[] } {
@@ -56,12 +64,20 @@ function where(d: Dialect, key: Row, resolve: (v: SqlValue) => unknown): { sql: 
   };
 }
 
-async function insert(tx: SqlTx, table: string, values: Record<string, unknown>, ignoreDuplicate = false): Promise<void> {
+async function insert(
+  tx: SqlTx,
+  table: string,
+  values: Record<string, unknown>,
+  ignoreDuplicate = false,
+): Promise<void> {
   const d = tx.dialect;
   const cols = Object.keys(values);
   const head = d === 'mysql' && ignoreDuplicate ? 'INSERT IGNORE INTO' : 'INSERT INTO';
   const tail = d === 'postgres' && ignoreDuplicate ? ' ON CONFLICT DO NOTHING' : '';
-  await tx.query(`${head} ${ident(d, table)} (${cols.map((c) => ident(d, c)).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})${tail}`, Object.values(values));
+  await tx.query(
+    `${head} ${ident(d, table)} (${cols.map((c) => ident(d, c)).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})${tail}`,
+    Object.values(values),
+  );
 }
 
 function groupByColumns(rows: Record<string, unknown>[]): Record<string, unknown>[][] {
@@ -77,19 +93,26 @@ async function insertRows(tx: SqlTx, table: string, rows: Record<string, unknown
   const d = tx.dialect;
   const cols = Object.keys(rows[0]!);
   const tuple = `(${cols.map(() => '?').join(', ')})`;
-  await tx.query(`INSERT INTO ${ident(d, table)} (${cols.map((c) => ident(d, c)).join(', ')}) VALUES ${rows.map(() => tuple).join(', ')}`, rows.flatMap((r) => cols.map((c) => r[c])));
+  await tx.query(
+    `INSERT INTO ${ident(d, table)} (${cols.map((c) => ident(d, c)).join(', ')}) VALUES ${rows.map(() => tuple).join(', ')}`,
+    rows.flatMap((r) => cols.map((c) => r[c])),
+  );
 }
 
 async function currentVersion(tx: SqlTx, table: string, fhirId: string): Promise<number | undefined> {
   const d = tx.dialect;
-  const rows = await tx.query<{ fhir_version: number | string | null }>(`SELECT fhir_version FROM ${ident(d, table)} WHERE fhir_id = ? FOR UPDATE`, [fhirId]);
+  const rows = await tx.query<{ fhir_version: number | string | null }>(
+    `SELECT fhir_version FROM ${ident(d, table)} WHERE fhir_id = ? FOR UPDATE`,
+    [fhirId],
+  );
   return rows[0] ? Number(rows[0].fhir_version ?? 0) : undefined;
 }
 
 /** Applies one delivery's rows. `stale` when the primary row (first upsert/delete) already has this version or a newer one. */
 export async function applyRows(tx: SqlTx, writes: RowWrite[], bulk: BulkRows): Promise<ApplyResult> {
   const d = tx.dialect;
-  const primary = writes.find((w) => w.op === 'upsert' || w.op === 'delete') as Extract<RowWrite, { op: 'upsert' | 'delete' }> | undefined;
+  const primary = writes.find((w) => w.op === 'upsert' || w.op === 'delete') as
+    Extract<RowWrite, { op: 'upsert' | 'delete' }> | undefined;
   let primaryCurrent: number | undefined;
   if (primary) {
     primaryCurrent = await currentVersion(tx, primary.table, primary.fhirId);
@@ -109,7 +132,10 @@ export async function applyRows(tx: SqlTx, writes: RowWrite[], bulk: BulkRows): 
     switch (w.op) {
       case 'upsert': {
         // The primary row's version was read above; a row adopted by an earlier 'update' of this delivery is re-read.
-        const adopted = w === primary && writes.indexOf(w) > 0 && writes.slice(0, writes.indexOf(w)).some((x) => x.op === 'update' && x.table === w.table);
+        const adopted =
+          w === primary &&
+          writes.indexOf(w) > 0 &&
+          writes.slice(0, writes.indexOf(w)).some((x) => x.op === 'update' && x.table === w.table);
         const current = w === primary && !adopted ? primaryCurrent : await currentVersion(tx, w.table, w.fhirId);
         if (w !== primary && current !== undefined && current >= w.version) break;
         const values = resolved(w.values);
@@ -151,7 +177,11 @@ export async function applyRows(tx: SqlTx, writes: RowWrite[], bulk: BulkRows): 
       case 'delete': {
         const current = w === primary ? 0 : await currentVersion(tx, w.table, w.fhirId);
         if (current === undefined || current >= w.version) break;
-        if (w.soft) await tx.query(`UPDATE ${ident(d, w.table)} SET deleted_at = CURRENT_TIMESTAMP, fhir_version = ? WHERE fhir_id = ?`, [w.version, w.fhirId]);
+        if (w.soft)
+          await tx.query(
+            `UPDATE ${ident(d, w.table)} SET deleted_at = CURRENT_TIMESTAMP, fhir_version = ? WHERE fhir_id = ?`,
+            [w.version, w.fhirId],
+          );
         else await tx.query(`DELETE FROM ${ident(d, w.table)} WHERE fhir_id = ?`, [w.fhirId]);
         break;
       }
@@ -165,7 +195,12 @@ export async function applyRows(tx: SqlTx, writes: RowWrite[], bulk: BulkRows): 
           if (found.length === 0) throw new MappingError(w.missing);
         }
         const values = resolved(w.values);
-        await tx.query(`UPDATE ${ident(d, w.table)} SET ${Object.keys(values).map((c) => `${ident(d, c)} = ?`).join(', ')} WHERE ${k.sql}`, [...Object.values(values), ...k.params]);
+        await tx.query(
+          `UPDATE ${ident(d, w.table)} SET ${Object.keys(values)
+            .map((c) => `${ident(d, c)} = ?`)
+            .join(', ')} WHERE ${k.sql}`,
+          [...Object.values(values), ...k.params],
+        );
         break;
       }
       case 'bulkUpsert':

@@ -65,7 +65,11 @@ export function referenceId(ref: { reference?: string } | undefined, type: strin
 /** A readable business number: PREFIX-YYYYMMDD-XXXXXX (six upper-case characters from the resource id). */
 export function businessNumber(prefix: string, date: string | undefined, key: string): string {
   const day = (date ?? '').slice(0, 10).replace(/-/g, '');
-  const suffix = BigInt('0x' + createHash('sha1').update(key).digest('hex').slice(0, 12)).toString(36).toUpperCase().padStart(6, '0').slice(-6);
+  const suffix = BigInt('0x' + createHash('sha1').update(key).digest('hex').slice(0, 12))
+    .toString(36)
+    .toUpperCase()
+    .padStart(6, '0')
+    .slice(-6);
   return `${prefix}-${/^\d{8}$/.test(day) ? day : '00000000'}-${suffix}`;
 }
 
@@ -95,7 +99,11 @@ export function textOf(concept: Concept): string | undefined {
 }
 
 export function hasCode(concepts: Concept[] | undefined, code: string): boolean {
-  return (concepts ?? []).some((c) => (c?.coding ?? []).some((x) => x.code?.toLowerCase() === code.toLowerCase()) || c?.text?.toLowerCase() === code.toLowerCase());
+  return (concepts ?? []).some(
+    (c) =>
+      (c?.coding ?? []).some((x) => x.code?.toLowerCase() === code.toLowerCase()) ||
+      c?.text?.toLowerCase() === code.toLowerCase(),
+  );
 }
 
 export function truncate(s: string | undefined, n: number): string | undefined {

@@ -38,7 +38,14 @@ export function ident(dialect: Dialect, name: string): string {
 export async function openSqlClient(url: string, poolSize = 4): Promise<SqlClient> {
   const dialect = dialectOf(url);
   if (dialect === 'mysql') {
-    const pool = mysql.createPool({ uri: url.replace(/^mariadb/, 'mysql'), connectionLimit: poolSize, timezone: 'Z', dateStrings: true, supportBigNumbers: true, bigNumberStrings: true });
+    const pool = mysql.createPool({
+      uri: url.replace(/^mariadb/, 'mysql'),
+      connectionLimit: poolSize,
+      timezone: 'Z',
+      dateStrings: true,
+      supportBigNumbers: true,
+      bigNumberStrings: true,
+    });
     pool.on('connection', (c) => {
       c.query(`SET time_zone = '+00:00'`);
     });
@@ -52,17 +59,23 @@ export async function openSqlClient(url: string, poolSize = 4): Promise<SqlClien
       query: (sql, params) => run(pool, sql, params),
       async transaction(fn) {
         const conn = await pool.getConnection();
-        return inTransaction(conn, 'START TRANSACTION', () => fn({ dialect, query: (sql, params) => run(conn, sql, params) }));
+        return inTransaction(conn, 'START TRANSACTION', () =>
+          fn({ dialect, query: (sql, params) => run(conn, sql, params) }),
+        );
       },
       close: () => pool.end(),
     };
   }
   // Dates and timestamps as text (rows compare the same on both servers); parsers local to this pool.
   const asText = new Set([1082, 1114, 1184]);
-  const types = { getTypeParser: (oid: number, format?: any) => (asText.has(oid) ? (s: string) => s : pg.types.getTypeParser(oid, format)) };
+  const types = {
+    getTypeParser: (oid: number, format?: any) =>
+      asText.has(oid) ? (s: string) => s : pg.types.getTypeParser(oid, format),
+  };
   const pool = new pg.Pool({ connectionString: url, max: poolSize, types: types as any });
   pool.on('error', () => undefined); // a dropped idle connection is reported by the next query
-  const run = async (c: pg.Pool | pg.PoolClient, sql: string, params: unknown[] = []) => (await c.query(toPg(sql), params as unknown[])).rows;
+  const run = async (c: pg.Pool | pg.PoolClient, sql: string, params: unknown[] = []) =>
+    (await c.query(toPg(sql), params as unknown[])).rows;
   return {
     dialect,
     url,
@@ -76,7 +89,11 @@ export async function openSqlClient(url: string, poolSize = 4): Promise<SqlClien
 }
 
 /** Runs `fn` between `begin` and COMMIT on one pooled connection (ROLLBACK when it throws), then releases it. */
-async function inTransaction<T>(conn: { query(sql: string): Promise<unknown>; release(): void }, begin: string, fn: () => Promise<T>): Promise<T> {
+async function inTransaction<T>(
+  conn: { query(sql: string): Promise<unknown>; release(): void },
+  begin: string,
+  fn: () => Promise<T>,
+): Promise<T> {
   try {
     await conn.query(begin);
     const result = await fn();
@@ -93,6 +110,23 @@ async function inTransaction<T>(conn: { query(sql: string): Promise<unknown>; re
 /** Connection-level failures (server down, connection lost, deadlock): retry the batch later, do not dead-letter. */
 export function isTransient(error: unknown): boolean {
   const e = error as { code?: string; errno?: number; message?: string };
-  const codes = ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'PROTOCOL_CONNECTION_LOST', 'ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT', '40001', '40P01', '57P01', '08006', '08003', '08001'];
-  return codes.includes(e?.code ?? '') || /Connection terminated|connection is in closed state|Pool is closed/i.test(e?.message ?? '');
+  const codes = [
+    'ECONNREFUSED',
+    'ECONNRESET',
+    'ETIMEDOUT',
+    'EPIPE',
+    'PROTOCOL_CONNECTION_LOST',
+    'ER_LOCK_DEADLOCK',
+    'ER_LOCK_WAIT_TIMEOUT',
+    '40001',
+    '40P01',
+    '57P01',
+    '08006',
+    '08003',
+    '08001',
+  ];
+  return (
+    codes.includes(e?.code ?? '') ||
+    /Connection terminated|connection is in closed state|Pool is closed/i.test(e?.message ?? '')
+  );
 }

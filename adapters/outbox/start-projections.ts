@@ -48,7 +48,9 @@ export const PROJECTIONS: Record<ProjectionName, { projection: Projection; targe
   device: { projection: deviceProjection, target: 'devicesPostgresUrl' },
 };
 
-export async function openDispatchers(o: Omit<StartProjectionsOptions, 'pollIntervalMs'>): Promise<{ dispatchers: Dispatcher[]; clients: SqlClient[] }> {
+export async function openDispatchers(
+  o: Omit<StartProjectionsOptions, 'pollIntervalMs'>,
+): Promise<{ dispatchers: Dispatcher[]; clients: SqlClient[] }> {
   const dispatchers: Dispatcher[] = [];
   const clients: SqlClient[] = [];
   for (const { projection, target } of Object.values(PROJECTIONS)) {
@@ -97,7 +99,10 @@ export async function startProjections(o: StartProjectionsOptions): Promise<Runn
       for (;;) {
         if ((await Promise.all(dispatchers.map((d) => d.caughtUp()))).every(Boolean)) return;
         const all = await status();
-        if (Date.now() > until) throw new Error(`projections not caught up after ${timeoutMs} ms: ${all.map((s) => `${s.projection} ${s.lagChanges} behind`).join(', ')}`);
+        if (Date.now() > until)
+          throw new Error(
+            `projections not caught up after ${timeoutMs} ms: ${all.map((s) => `${s.projection} ${s.lagChanges} behind`).join(', ')}`,
+          );
         await new Promise((r) => setTimeout(r, 100));
       }
     },

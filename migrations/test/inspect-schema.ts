@@ -3,10 +3,25 @@ import pg from 'pg';
 import type { Engine } from '../../server/migrate/connection.js';
 
 /** A database's schema as information_schema (and pg_catalog for indexes) reports it. */
-export type ActualColumn = { type: string; nullable: boolean; default: string | null; extra: string; enumValues: string[] | null };
+export type ActualColumn = {
+  type: string;
+  nullable: boolean;
+  default: string | null;
+  extra: string;
+  enumValues: string[] | null;
+};
 export type ActualIndex = { name: string; columns: string[]; unique: boolean; primary: boolean };
-export type ActualForeignKey = { name: string; columns: string[]; referencedTable: string; referencedColumns: string[] };
-export type ActualTable = { columns: Map<string, ActualColumn>; indexes: ActualIndex[]; foreignKeys: ActualForeignKey[] };
+export type ActualForeignKey = {
+  name: string;
+  columns: string[];
+  referencedTable: string;
+  referencedColumns: string[];
+};
+export type ActualTable = {
+  columns: Map<string, ActualColumn>;
+  indexes: ActualIndex[];
+  foreignKeys: ActualForeignKey[];
+};
 export type ActualSchema = {
   tables: Map<string, ActualTable>;
   views: string[];
@@ -23,8 +38,11 @@ async function inspectMysql(url: string): Promise<ActualSchema> {
   const q = async <T>(sql: string): Promise<T[]> => (await conn.query(sql))[0] as T[];
   try {
     const tables = new Map<string, ActualTable>();
-    const tableRows = await q<{ n: string; t: string }>(`SELECT table_name AS n, table_type AS t FROM information_schema.tables WHERE table_schema = DATABASE()`);
-    for (const r of tableRows) if (r.t === 'BASE TABLE') tables.set(r.n, { columns: new Map(), indexes: [], foreignKeys: [] });
+    const tableRows = await q<{ n: string; t: string }>(
+      `SELECT table_name AS n, table_type AS t FROM information_schema.tables WHERE table_schema = DATABASE()`,
+    );
+    for (const r of tableRows)
+      if (r.t === 'BASE TABLE') tables.set(r.n, { columns: new Map(), indexes: [], foreignKeys: [] });
     const cols = await q<Record<string, string | null>>(
       `SELECT table_name AS t, column_name AS c, column_type AS ty, is_nullable AS nul, column_default AS def, extra AS ex
          FROM information_schema.columns WHERE table_schema = DATABASE() ORDER BY table_name, ordinal_position`,
@@ -33,8 +51,16 @@ async function inspectMysql(url: string): Promise<ActualSchema> {
       const table = tables.get(c.t!);
       if (!table) continue;
       const type = c.ty!.toLowerCase();
-      const enumValues = type.startsWith('enum(') ? [...c.ty!.slice(5, -1).matchAll(/'((?:[^']|'')*)'/g)].map((m) => m[1]!.replace(/''/g, "'")) : null;
-      table.columns.set(c.c!, { type, nullable: c.nul === 'YES', default: c.def, extra: (c.ex ?? '').toLowerCase(), enumValues });
+      const enumValues = type.startsWith('enum(')
+        ? [...c.ty!.slice(5, -1).matchAll(/'((?:[^']|'')*)'/g)].map((m) => m[1]!.replace(/''/g, "'"))
+        : null;
+      table.columns.set(c.c!, {
+        type,
+        nullable: c.nul === 'YES',
+        default: c.def,
+        extra: (c.ex ?? '').toLowerCase(),
+        enumValues,
+      });
     }
     const idx = await q<{ t: string; i: string; c: string; nu: number }>(
       `SELECT table_name AS t, index_name AS i, column_name AS c, non_unique AS nu FROM information_schema.statistics
@@ -44,7 +70,10 @@ async function inspectMysql(url: string): Promise<ActualSchema> {
       const table = tables.get(r.t);
       if (!table) continue;
       let index = table.indexes.find((x) => x.name === r.i);
-      if (!index) table.indexes.push((index = { name: r.i, columns: [], unique: Number(r.nu) === 0, primary: r.i === 'PRIMARY' }));
+      if (!index)
+        table.indexes.push(
+          (index = { name: r.i, columns: [], unique: Number(r.nu) === 0, primary: r.i === 'PRIMARY' }),
+        );
       index.columns.push(r.c);
     }
     const fks = await q<{ t: string; n: string; c: string; rt: string; rc: string }>(
@@ -60,7 +89,11 @@ async function inspectMysql(url: string): Promise<ActualSchema> {
       fk.columns.push(r.c);
       fk.referencedColumns.push(r.rc);
     }
-    const views = (await q<{ n: string }>(`SELECT table_name AS n FROM information_schema.views WHERE table_schema = DATABASE()`)).map((r) => r.n).sort();
+    const views = (
+      await q<{ n: string }>(`SELECT table_name AS n FROM information_schema.views WHERE table_schema = DATABASE()`)
+    )
+      .map((r) => r.n)
+      .sort();
     const trg = await q<{ n: string; tm: string; ev: string; t: string }>(
       `SELECT trigger_name AS n, action_timing AS tm, event_manipulation AS ev, event_object_table AS t FROM information_schema.triggers WHERE trigger_schema = DATABASE()`,
     );
@@ -100,7 +133,13 @@ async function inspectPostgres(url: string): Promise<ActualSchema> {
       if (type === 'numeric' && c.p !== null) type += `(${c.p},${c.s})`;
       const enumValues = type === 'USER-DEFINED' ? (enums.get(String(c.udt)) ?? null) : null;
       if (enumValues) type = 'enum';
-      table.columns.set(String(c.c), { type, nullable: c.nul === 'YES', default: c.def === null ? null : String(c.def), extra: c.gen === 'ALWAYS' ? 'stored generated' : '', enumValues });
+      table.columns.set(String(c.c), {
+        type,
+        nullable: c.nul === 'YES',
+        default: c.def === null ? null : String(c.def),
+        extra: c.gen === 'ALWAYS' ? 'stored generated' : '',
+        enumValues,
+      });
     }
     const idx = await q<{ t: string; i: string; cols: string[]; u: boolean; p: boolean }>(
       `SELECT t.relname AS t, i.relname AS i, ix.indisunique AS u, ix.indisprimary AS p,
@@ -117,8 +156,15 @@ async function inspectPostgres(url: string): Promise<ActualSchema> {
          JOIN pg_namespace s ON s.oid = t.relnamespace
         WHERE con.contype = 'f' AND s.nspname = 'public' AND con.conparentid = 0`,
     );
-    for (const r of fks) tables.get(r.t)?.foreignKeys.push({ name: r.n, columns: r.cols, referencedTable: r.rt, referencedColumns: r.rcols });
-    const views = (await q<{ n: string }>(`SELECT table_name AS n FROM information_schema.views WHERE table_schema = 'public'`)).map((r) => r.n).sort();
+    for (const r of fks)
+      tables
+        .get(r.t)
+        ?.foreignKeys.push({ name: r.n, columns: r.cols, referencedTable: r.rt, referencedColumns: r.rcols });
+    const views = (
+      await q<{ n: string }>(`SELECT table_name AS n FROM information_schema.views WHERE table_schema = 'public'`)
+    )
+      .map((r) => r.n)
+      .sort();
     const trg = await q<{ n: string; tm: string; ev: string; t: string }>(
       `SELECT trigger_name AS n, action_timing AS tm, event_manipulation AS ev, event_object_table AS t FROM information_schema.triggers WHERE trigger_schema = 'public'`,
     );

@@ -2,10 +2,17 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Connection } from 'mysql2/promise';
 import type { TestDatabase } from '../../server/migrate/test-databases.js';
-import { assertMatchesReference, assertUndoAndRedo, migratedDatabase, mysqlConnection, serverMissing } from './harness.js';
+import {
+  assertMatchesReference,
+  assertUndoAndRedo,
+  migratedDatabase,
+  mysqlConnection,
+  serverMissing,
+} from './harness.js';
 import { nilecareInterop } from './reference-interop.js';
 
-const RAW = 'MSH|^~\\&|LAB|KHARTOUM|NILECARE|NC|20260101120000||ADT^A01^ADT_A01|MSG0001|P|2.5.1\rPID|1||P123^^^NC^MR||Ahmed^Musa';
+const RAW =
+  'MSH|^~\\&|LAB|KHARTOUM|NILECARE|NC|20260101120000||ADT^A01^ADT_A01|MSG0001|P|2.5.1\rPID|1||P123^^^NC^MR||Ahmed^Musa';
 
 describe('migrations/mysql/nilecare_interop', { skip: await serverMissing('mysql') }, () => {
   let db: TestDatabase;
@@ -36,18 +43,33 @@ describe('migrations/mysql/nilecare_interop', { skip: await serverMissing('mysql
     await insertMessage('MSG0001', 'RADIOLOGY');
     await insertMessage(null);
     await insertMessage(null);
-    const [rows] = await c.query("SELECT status, received_at FROM hl7_messages WHERE control_id = 'MSG0001' AND sending_application = 'LAB'");
+    const [rows] = await c.query(
+      "SELECT status, received_at FROM hl7_messages WHERE control_id = 'MSG0001' AND sending_application = 'LAB'",
+    );
     const row = (rows as { status: string; received_at: string }[])[0]!;
     assert.equal(row.status, 'received');
     assert.match(row.received_at, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}$/);
   });
 
   it('keeps logs and queue entries with their message, rejects bad ack codes and priorities', async () => {
-    const [[m]] = (await c.query("SELECT id FROM hl7_messages WHERE control_id = 'MSG0001' AND sending_application = 'LAB'")) as unknown as [{ id: string }[]];
-    await c.query("INSERT INTO hl7_message_logs (message_id, level, stage, message) VALUES (?, 'error', 'map', 'PID-3 missing')", [m!.id]);
+    const [[m]] = (await c.query(
+      "SELECT id FROM hl7_messages WHERE control_id = 'MSG0001' AND sending_application = 'LAB'",
+    )) as unknown as [{ id: string }[]];
+    await c.query(
+      "INSERT INTO hl7_message_logs (message_id, level, stage, message) VALUES (?, 'error', 'map', 'PID-3 missing')",
+      [m!.id],
+    );
     await c.query("INSERT INTO message_queue (message_id, direction) VALUES (?, 'inbound')", [m!.id]);
-    await assert.rejects(c.query("INSERT INTO message_queue (message_id, direction) VALUES ('00000000-0000-0000-0000-000000000000', 'inbound')"), /foreign key/);
-    await assert.rejects(c.query("INSERT INTO message_queue (direction, priority) VALUES ('outbound', 0)"), /CONSTRAINT|check/i);
+    await assert.rejects(
+      c.query(
+        "INSERT INTO message_queue (message_id, direction) VALUES ('00000000-0000-0000-0000-000000000000', 'inbound')",
+      ),
+      /foreign key/,
+    );
+    await assert.rejects(
+      c.query("INSERT INTO message_queue (direction, priority) VALUES ('outbound', 0)"),
+      /CONSTRAINT|check/i,
+    );
     await assert.rejects(c.query("UPDATE hl7_messages SET ack_code = 'XX' WHERE id = ?", [m!.id]), /CONSTRAINT|check/i);
     await c.query('DELETE FROM hl7_messages WHERE id = ?', [m!.id]);
     const [logs] = await c.query('SELECT id FROM hl7_message_logs WHERE message_id = ?', [m!.id]);

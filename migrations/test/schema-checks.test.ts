@@ -3,7 +3,14 @@ import assert from 'node:assert/strict';
 import type { ActualColumn, ActualSchema, ActualTable } from './inspect-schema.js';
 import { schemaProblems, typeMatches, type DatabaseRef } from './schema-checks.js';
 
-const col = (type: string, over: Partial<ActualColumn> = {}): ActualColumn => ({ type, nullable: true, default: null, extra: '', enumValues: null, ...over });
+const col = (type: string, over: Partial<ActualColumn> = {}): ActualColumn => ({
+  type,
+  nullable: true,
+  default: null,
+  extra: '',
+  enumValues: null,
+  ...over,
+});
 const table = (columns: Record<string, ActualColumn>, over: Partial<ActualTable> = {}): ActualTable => ({
   columns: new Map(Object.entries(columns)),
   indexes: [{ name: 'PRIMARY', columns: ['id'], unique: true, primary: true }],
@@ -34,28 +41,37 @@ describe('schemaProblems (the reference checker itself)', () => {
   it('accepts a conforming schema, with MariaDB spellings', () => {
     const actual: ActualSchema = {
       tables: new Map([
-        ['invoices', table(
-          {
-            id: col('char(36)', { nullable: false }),
-            total: col('decimal(12,2)', { nullable: false }),
-            flags: col('longtext'),
-            paid: col('tinyint(1)'),
-            balance: col('decimal(12,2)', { extra: 'stored generated' }),
-            status: col("enum('draft','paid','void')", { default: "'draft'", enumValues: ['draft', 'paid', 'void'] }),
-            account_id: col('char(36)'),
-            number: col('varchar(50)'),
-            created_at: col('timestamp', { nullable: false, default: 'current_timestamp()' }),
-            updated_at: col('timestamp', { nullable: false, default: 'current_timestamp()', extra: 'on update current_timestamp()' }),
-          },
-          {
-            indexes: [
-              { name: 'PRIMARY', columns: ['id'], unique: true, primary: true },
-              { name: 'u', columns: ['number'], unique: true, primary: false },
-              { name: 'i', columns: ['account_id', 'status'], unique: false, primary: false },
-            ],
-            foreignKeys: [{ name: 'fk', columns: ['account_id'], referencedTable: 'accounts', referencedColumns: ['id'] }],
-          },
-        )],
+        [
+          'invoices',
+          table(
+            {
+              id: col('char(36)', { nullable: false }),
+              total: col('decimal(12,2)', { nullable: false }),
+              flags: col('longtext'),
+              paid: col('tinyint(1)'),
+              balance: col('decimal(12,2)', { extra: 'stored generated' }),
+              status: col("enum('draft','paid','void')", { default: "'draft'", enumValues: ['draft', 'paid', 'void'] }),
+              account_id: col('char(36)'),
+              number: col('varchar(50)'),
+              created_at: col('timestamp', { nullable: false, default: 'current_timestamp()' }),
+              updated_at: col('timestamp', {
+                nullable: false,
+                default: 'current_timestamp()',
+                extra: 'on update current_timestamp()',
+              }),
+            },
+            {
+              indexes: [
+                { name: 'PRIMARY', columns: ['id'], unique: true, primary: true },
+                { name: 'u', columns: ['number'], unique: true, primary: false },
+                { name: 'i', columns: ['account_id', 'status'], unique: false, primary: false },
+              ],
+              foreignKeys: [
+                { name: 'fk', columns: ['account_id'], referencedTable: 'accounts', referencedColumns: ['id'] },
+              ],
+            },
+          ),
+        ],
         ['flyway_schema_history', table({ id: col('int') })],
       ]),
       views: ['v_x'],
@@ -67,20 +83,28 @@ describe('schemaProblems (the reference checker itself)', () => {
   it('reports every kind of deviation', () => {
     const actual: ActualSchema = {
       tables: new Map([
-        ['invoices', table(
-          {
-            id: col('varchar(36)'),
-            total: col('decimal(10,2)'),
-            paid: col('int'),
-            balance: col('decimal(12,2)'),
-            status: col("enum('draft')", { default: "'paid'", enumValues: ['draft'] }),
-            account_id: col('char(36)'),
-            created_at: col('timestamp', { nullable: false, default: null }),
-            updated_at: col('timestamp', { nullable: false, default: 'current_timestamp()' }),
-            expires_at: col('timestamp', { extra: 'on update current_timestamp()' }),
-          },
-          { indexes: [], foreignKeys: [{ name: 'fk', columns: ['account_id'], referencedTable: 'accounts', referencedColumns: ['id'] }] },
-        )],
+        [
+          'invoices',
+          table(
+            {
+              id: col('varchar(36)'),
+              total: col('decimal(10,2)'),
+              paid: col('int'),
+              balance: col('decimal(12,2)'),
+              status: col("enum('draft')", { default: "'paid'", enumValues: ['draft'] }),
+              account_id: col('char(36)'),
+              created_at: col('timestamp', { nullable: false, default: null }),
+              updated_at: col('timestamp', { nullable: false, default: 'current_timestamp()' }),
+              expires_at: col('timestamp', { extra: 'on update current_timestamp()' }),
+            },
+            {
+              indexes: [],
+              foreignKeys: [
+                { name: 'fk', columns: ['account_id'], referencedTable: 'accounts', referencedColumns: ['id'] },
+              ],
+            },
+          ),
+        ],
         ['stray', table({ id: col('int') })],
       ]),
       views: [],
@@ -98,7 +122,7 @@ describe('schemaProblems (the reference checker itself)', () => {
       'invoices: no index named u',
       'invoices.balance: not a STORED generated column ()',
       'invoices.total: nullable, reference says NOT NULL',
-      "invoices.status: default paid, reference says draft",
+      'invoices.status: default paid, reference says draft',
       "invoices.status: ENUM lacks documented value 'paid'",
       'missing view v_x',
       'missing trigger after insert lines',

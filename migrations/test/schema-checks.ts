@@ -38,7 +38,11 @@ export function withProjectionKeys(ref: DatabaseRef, tables: string[]): Database
   for (const t of tables) {
     const base = ref.tables[t];
     if (!base) throw new Error(`withProjectionKeys: no table ${t} in the reference`);
-    out.tables[t] = { ...base, columns: { ...base.columns, fhir_id: 'VARCHAR(64)', fhir_version: 'INT' }, unique: [...(base.unique ?? []), ['fhir_id']] };
+    out.tables[t] = {
+      ...base,
+      columns: { ...base.columns, fhir_id: 'VARCHAR(64)', fhir_version: 'INT' },
+      unique: [...(base.unique ?? []), ['fhir_id']],
+    };
   }
   return out;
 }
@@ -57,7 +61,8 @@ export function schemaProblems(ref: DatabaseRef, actual: ActualSchema): string[]
   for (const v of ref.views ?? []) if (!actual.views.includes(v)) problems.push(`missing view ${v}`);
   const triggers = new Set(actual.triggers.values());
   for (const t of ref.triggers ?? []) if (!triggers.has(t)) problems.push(`missing trigger ${t}`);
-  for (const [name, table] of actual.tables) if (name !== HISTORY_TABLE) problems.push(...timestampProblems(ref.engine, name, table, triggers));
+  for (const [name, table] of actual.tables)
+    if (name !== HISTORY_TABLE) problems.push(...timestampProblems(ref.engine, name, table, triggers));
   return problems;
 }
 
@@ -70,15 +75,18 @@ function tableProblems(engine: Engine, name: string, ref: TableRef, t: ActualTab
   }
   const pk = t.indexes.find((i) => i.primary);
   if (!pk) p.push(`${name}: no primary key`);
-  else if (ref.pk && !sameSet(pk.columns, ref.pk)) p.push(`${name}: primary key (${pk.columns}) instead of (${ref.pk})`);
+  else if (ref.pk && !sameSet(pk.columns, ref.pk))
+    p.push(`${name}: primary key (${pk.columns}) instead of (${ref.pk})`);
   for (const u of ref.unique ?? []) {
     if (!t.indexes.some((i) => i.unique && sameSet(i.columns, u))) p.push(`${name}: no UNIQUE index on (${u})`);
   }
   for (const [col, target] of Object.entries(ref.fks ?? {})) {
-    if (!t.foreignKeys.some((f) => f.columns.length === 1 && f.columns[0] === col && f.referencedTable === target)) p.push(`${name}.${col}: no foreign key to ${target}`);
+    if (!t.foreignKeys.some((f) => f.columns.length === 1 && f.columns[0] === col && f.referencedTable === target))
+      p.push(`${name}.${col}: no foreign key to ${target}`);
   }
   for (const fk of t.foreignKeys) {
-    if (!t.indexes.some((i) => startsWith(i.columns, fk.columns))) p.push(`${name}: foreign key ${fk.name} (${fk.columns}) has no index`);
+    if (!t.indexes.some((i) => startsWith(i.columns, fk.columns)))
+      p.push(`${name}: foreign key ${fk.name} (${fk.columns}) has no index`);
   }
   for (const cols of ref.indexes ?? []) {
     if (!t.indexes.some((i) => startsWith(i.columns, cols))) p.push(`${name}: no index on (${cols})`);
@@ -86,11 +94,13 @@ function tableProblems(engine: Engine, name: string, ref: TableRef, t: ActualTab
   for (const [index, cols] of Object.entries(ref.namedIndexes ?? {})) {
     const found = t.indexes.find((i) => i.name === index);
     if (!found) p.push(`${name}: no index named ${index}`);
-    else if (found.columns.join() !== cols.join()) p.push(`${name}: index ${index} is on (${found.columns}), reference says (${cols})`);
+    else if (found.columns.join() !== cols.join())
+      p.push(`${name}: index ${index} is on (${found.columns}), reference says (${cols})`);
   }
   for (const col of ref.generated ?? []) {
     const c = t.columns.get(col);
-    if (!c || !/stored generated|persistent generated/.test(c.extra)) p.push(`${name}.${col}: not a STORED generated column (${c?.extra ?? 'missing'})`);
+    if (!c || !/stored generated|persistent generated/.test(c.extra))
+      p.push(`${name}.${col}: not a STORED generated column (${c?.extra ?? 'missing'})`);
   }
   for (const col of ref.notNull ?? []) {
     if (t.columns.get(col)?.nullable !== false) p.push(`${name}.${col}: nullable, reference says NOT NULL`);
@@ -98,7 +108,8 @@ function tableProblems(engine: Engine, name: string, ref: TableRef, t: ActualTab
   for (const [col, expected] of Object.entries(ref.defaults ?? {})) {
     const actual = (t.columns.get(col)?.default ?? 'null').replace(/^'(.*)'(::.*)?$/, '$1').toLowerCase();
     const norm = (x: string) => x.replace(/\(\)$/, '').replace(/^(\d+)\.0+$/, '$1');
-    if (norm(actual) !== norm(expected.toLowerCase())) p.push(`${name}.${col}: default ${actual}, reference says ${expected}`);
+    if (norm(actual) !== norm(expected.toLowerCase()))
+      p.push(`${name}.${col}: default ${actual}, reference says ${expected}`);
   }
   for (const [col, values] of Object.entries(ref.enums ?? {})) {
     const actual = t.columns.get(col)?.enumValues;
@@ -115,13 +126,17 @@ function timestampProblems(engine: Engine, name: string, t: ActualTable, trigger
     const c = t.columns.get(col);
     if (!c) continue;
     if (c.nullable) p.push(`${name}.${col}: nullable`);
-    if (!/current_timestamp|now\(\)/i.test(c.default ?? '')) p.push(`${name}.${col}: default ${c.default}, expected the current time`);
+    if (!/current_timestamp|now\(\)/i.test(c.default ?? ''))
+      p.push(`${name}.${col}: default ${c.default}, expected the current time`);
   }
   const u = t.columns.get('updated_at');
-  if (u && engine === 'mysql' && !/on update current_timestamp/.test(u.extra)) p.push(`${name}.updated_at: no ON UPDATE CURRENT_TIMESTAMP`);
-  if (u && engine === 'postgres' && !triggers.has(`before update ${name}`)) p.push(`${name}.updated_at: no BEFORE UPDATE trigger`);
+  if (u && engine === 'mysql' && !/on update current_timestamp/.test(u.extra))
+    p.push(`${name}.updated_at: no ON UPDATE CURRENT_TIMESTAMP`);
+  if (u && engine === 'postgres' && !triggers.has(`before update ${name}`))
+    p.push(`${name}.updated_at: no BEFORE UPDATE trigger`);
   for (const [col, c] of t.columns) {
-    if (col !== 'updated_at' && /on update/.test(c.extra)) p.push(`${name}.${col}: unexpected ON UPDATE (implicit TIMESTAMP default?)`);
+    if (col !== 'updated_at' && /on update/.test(c.extra))
+      p.push(`${name}.${col}: unexpected ON UPDATE (implicit TIMESTAMP default?)`);
   }
   return p;
 }
@@ -147,7 +162,10 @@ export function typeMatches(engine: Engine, refType: string, actual: string): bo
     }
   }
   const m = /^(varchar|char|decimal)\((\d+(?:,\d+)?)\)$/.exec(ref);
-  if (m) return a === `${{ varchar: 'character varying', char: 'character', decimal: 'numeric' }[m[1] as 'varchar']}(${m[2]})`;
+  if (m)
+    return (
+      a === `${{ varchar: 'character varying', char: 'character', decimal: 'numeric' }[m[1] as 'varchar']}(${m[2]})`
+    );
   const map: Record<string, string[]> = {
     timestamp: ['timestamp without time zone'],
     timestamptz: ['timestamp with time zone'],

@@ -7,8 +7,22 @@ const at = new Date('2026-11-25T10:00:00Z');
 
 describe('toAuditEvent / toAuditLogRow', () => {
   it('a successful read by a patient app: who, what, when, from where, outcome', () => {
-    const policy = policyFromScopes({ scope: 'patient/*.rs', patient: 'p1', fhirUser: 'Patient/p1', clientId: 'app', sub: 'u1' });
-    const e = { action: 'read' as const, outcome: 'success' as const, policy, resourceType: 'Observation', resourceId: 'o1', ip: '10.1.2.3', at };
+    const policy = policyFromScopes({
+      scope: 'patient/*.rs',
+      patient: 'p1',
+      fhirUser: 'Patient/p1',
+      clientId: 'app',
+      sub: 'u1',
+    });
+    const e = {
+      action: 'read' as const,
+      outcome: 'success' as const,
+      policy,
+      resourceType: 'Observation',
+      resourceId: 'o1',
+      ip: '10.1.2.3',
+      at,
+    };
     const ev = toAuditEvent(e);
     assert.equal(ev.resourceType, 'AuditEvent');
     assert.equal(ev.type.code, 'rest');
@@ -31,7 +45,16 @@ describe('toAuditEvent / toAuditLogRow', () => {
   });
 
   it('a denial is outcome 4 and result failure with metadata.outcome denied; a search keeps its query', () => {
-    const e = { action: 'search' as const, outcome: 'denied' as const, who: 'client:x', resourceType: 'Patient', query: 'name=smith', status: 403, detail: 'no scope', at };
+    const e = {
+      action: 'search' as const,
+      outcome: 'denied' as const,
+      who: 'client:x',
+      resourceType: 'Patient',
+      query: 'name=smith',
+      status: 403,
+      detail: 'no scope',
+      at,
+    };
     const ev = toAuditEvent(e);
     assert.equal(ev.outcome, '4');
     assert.equal(ev.subtype?.[0]?.code, 'search-type');
@@ -45,7 +68,14 @@ describe('toAuditEvent / toAuditLogRow', () => {
   });
 
   it('login events use the DICOM user-authentication type and fit the column sizes', () => {
-    const e = { action: 'login' as const, outcome: 'failure' as const, who: 'x'.repeat(300), ip: '1'.repeat(80), operation: '$op'.repeat(60), at };
+    const e = {
+      action: 'login' as const,
+      outcome: 'failure' as const,
+      who: 'x'.repeat(300),
+      ip: '1'.repeat(80),
+      operation: '$op'.repeat(60),
+      at,
+    };
     assert.equal(toAuditEvent(e).type.code, '110114');
     assert.equal(toAuditEvent(e).action, 'E');
     const row = toAuditLogRow(e);

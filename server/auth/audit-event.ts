@@ -6,7 +6,8 @@ import type { AuditEvent } from '@medplum/fhirtypes';
 import type { AccessPolicy, Interaction } from '../fhir/access-policy.js';
 
 /** Authentication-side actions audited besides the FHIR interactions. */
-export type AuthAction = 'login' | 'logout' | 'token' | 'authorize' | 'introspect' | 'revoke' | 'register-client' | 'launch' | 'authenticate';
+export type AuthAction =
+  'login' | 'logout' | 'token' | 'authorize' | 'introspect' | 'revoke' | 'register-client' | 'launch' | 'authenticate';
 
 export type AuditOutcome = 'success' | 'denied' | 'failure';
 
@@ -31,8 +32,16 @@ export interface AccessAuditEvent {
   readonly at?: Date;
 }
 
-const REST = { system: 'http://terminology.hl7.org/CodeSystem/audit-event-type', code: 'rest', display: 'RESTful Operation' } as const;
-const USER_AUTH = { system: 'http://dicom.nema.org/resources/ontology/DCM', code: '110114', display: 'User Authentication' } as const;
+const REST = {
+  system: 'http://terminology.hl7.org/CodeSystem/audit-event-type',
+  code: 'rest',
+  display: 'RESTful Operation',
+} as const;
+const USER_AUTH = {
+  system: 'http://dicom.nema.org/resources/ontology/DCM',
+  code: '110114',
+  display: 'User Authentication',
+} as const;
 
 function actionCode(action: AccessAuditEvent['action']): AuditEvent['action'] {
   switch (action) {
@@ -89,7 +98,9 @@ export function targetOf(e: AccessAuditEvent): string | undefined {
 export function toAuditEvent(e: AccessAuditEvent, observer = 'NileCare FHIR'): AuditEvent {
   const who = whoOf(e);
   const p = e.policy as (AccessPolicy & { fhirUser?: string; clientId?: string }) | undefined;
-  const reference = p?.fhirUser ?? (/^(Patient|Practitioner|PractitionerRole|RelatedPerson|Device)\/[^/\s]+$/.test(who) ? who : undefined);
+  const reference =
+    p?.fhirUser ??
+    (/^(Patient|Practitioner|PractitionerRole|RelatedPerson|Device)\/[^/\s]+$/.test(who) ? who : undefined);
   const target = targetOf(e);
   return {
     resourceType: 'AuditEvent',
@@ -102,7 +113,9 @@ export function toAuditEvent(e: AccessAuditEvent, observer = 'NileCare FHIR'): A
     action: actionCode(e.action),
     recorded: (e.at ?? new Date()).toISOString(),
     outcome: outcomeCode(e.outcome),
-    ...(e.detail || e.status ? { outcomeDesc: [e.status ? `HTTP ${e.status}` : '', e.detail ?? ''].filter(Boolean).join(': ') } : {}),
+    ...(e.detail || e.status
+      ? { outcomeDesc: [e.status ? `HTTP ${e.status}` : '', e.detail ?? ''].filter(Boolean).join(': ') }
+      : {}),
     agent: [
       {
         requestor: true,
@@ -111,7 +124,16 @@ export function toAuditEvent(e: AccessAuditEvent, observer = 'NileCare FHIR'): A
         ...(e.ip ? { network: { address: e.ip, type: '2' as const } } : {}),
       },
     ],
-    source: { observer: { display: observer }, type: [{ system: 'http://terminology.hl7.org/CodeSystem/security-source-type', code: '4', display: 'Application Server' }] },
+    source: {
+      observer: { display: observer },
+      type: [
+        {
+          system: 'http://terminology.hl7.org/CodeSystem/security-source-type',
+          code: '4',
+          display: 'Application Server',
+        },
+      ],
+    },
     ...(target || e.query || p?.compartment
       ? {
           entity: [

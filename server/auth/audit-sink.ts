@@ -15,7 +15,11 @@ export interface AuditSink {
 
 const NO_REFERENCED_ROW = 1452;
 
-export function auditSink(o: { pool: Pool; onAuditEvent?: (e: AuditEvent) => Promise<void>; onError: (m: string, e: unknown) => void }): AuditSink {
+export function auditSink(o: {
+  pool: Pool;
+  onAuditEvent?: (e: AuditEvent) => Promise<void>;
+  onError: (m: string, e: unknown) => void;
+}): AuditSink {
   const pending = new Set<Promise<void>>();
   const insert = async (userId: string | null, row: ReturnType<typeof toAuditLogRow>) => {
     await o.pool.execute(
@@ -31,7 +35,9 @@ export function auditSink(o: { pool: Pool; onAuditEvent?: (e: AuditEvent) => Pro
     } catch (err) {
       // A user id that is not (or no longer) in auth_users: keep the row, without the link.
       if ((err as { errno?: number }).errno === NO_REFERENCED_ROW && row.userId) {
-        await insert(null, { ...row, metadata: { ...row.metadata, user_id: row.userId } }).catch((e2) => o.onError('auth: audit row not written', e2));
+        await insert(null, { ...row, metadata: { ...row.metadata, user_id: row.userId } }).catch((e2) =>
+          o.onError('auth: audit row not written', e2),
+        );
       } else o.onError('auth: audit row not written', err);
     }
     if (o.onAuditEvent) {

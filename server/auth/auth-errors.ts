@@ -13,7 +13,10 @@ export class AuthError extends FhirError {
     readonly wwwAuthenticate: string,
     diagnostics: string,
   ) {
-    super(status, operationOutcome([issue(status === 403 ? 'forbidden' : status === 400 ? 'invalid' : 'login', diagnostics)]));
+    super(
+      status,
+      operationOutcome([issue(status === 403 ? 'forbidden' : status === 400 ? 'invalid' : 'login', diagnostics)]),
+    );
     this.name = 'AuthError';
   }
 }
@@ -29,7 +32,11 @@ export function bearerChallenge(realm: string, error?: BearerErrorCode, descript
 }
 
 export function unauthorized(realm: string, description: string, error?: BearerErrorCode): AuthError {
-  return new AuthError(error === 'invalid_request' ? 400 : 401, bearerChallenge(realm, error, description), description);
+  return new AuthError(
+    error === 'invalid_request' ? 400 : 401,
+    bearerChallenge(realm, error, description),
+    description,
+  );
 }
 
 /** 403 for a valid token that does not allow this: to be thrown by the FHIR layer (or use requireAllowed). */
@@ -38,7 +45,12 @@ export function insufficientScope(realm: string, description: string, neededScop
 }
 
 /** Throws 403 (insufficient_scope) unless the policy allows the interaction on the type. */
-export function requireAllowed(policy: AccessPolicy, interaction: Interaction, resourceType: string, realm = 'NileCare FHIR'): void {
+export function requireAllowed(
+  policy: AccessPolicy,
+  interaction: Interaction,
+  resourceType: string,
+  realm = 'NileCare FHIR',
+): void {
   if (policy.allows(interaction, resourceType)) return;
   throw insufficientScope(realm, `The access token does not allow ${interaction} on ${resourceType}`);
 }

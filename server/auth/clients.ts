@@ -33,28 +33,42 @@ export class ClientRegistrationError extends Error {
   override readonly name = 'ClientRegistrationError';
 }
 
-export function clientMetadata(reg: ClientRegistration): { clientId: string; secret?: string; metadata: Record<string, unknown> } {
+export function clientMetadata(reg: ClientRegistration): {
+  clientId: string;
+  secret?: string;
+  metadata: Record<string, unknown>;
+} {
   if (!reg || typeof reg !== 'object') throw new ClientRegistrationError('the registration must be a JSON object');
   if (!(CLIENT_AUTH_METHODS as readonly string[]).includes(reg.token_endpoint_auth_method)) {
     throw new ClientRegistrationError(`token_endpoint_auth_method must be one of ${CLIENT_AUTH_METHODS.join(', ')}`);
   }
-  if (typeof reg.client_name !== 'string' || !reg.client_name.trim()) throw new ClientRegistrationError('client_name is required');
-  if (typeof reg.scope !== 'string' || !reg.scope.trim()) throw new ClientRegistrationError('scope is required (the most this client may be granted)');
+  if (typeof reg.client_name !== 'string' || !reg.client_name.trim())
+    throw new ClientRegistrationError('client_name is required');
+  if (typeof reg.scope !== 'string' || !reg.scope.trim())
+    throw new ClientRegistrationError('scope is required (the most this client may be granted)');
   const scopes = reg.scope.split(/\s+/).filter(Boolean);
   const bad = scopes.filter((s) => !isNonResourceScope(s) && !parseResourceScope(s));
   if (bad.length) throw new ClientRegistrationError(`unrecognised scopes: ${bad.join(' ')}`);
   const backend = reg.grant_types ? reg.grant_types.includes('client_credentials') : !reg.redirect_uris?.length;
-  const grantTypes = reg.grant_types ? [...reg.grant_types] : backend ? ['client_credentials'] : ['authorization_code', 'refresh_token'];
+  const grantTypes = reg.grant_types
+    ? [...reg.grant_types]
+    : backend
+      ? ['client_credentials']
+      : ['authorization_code', 'refresh_token'];
   if (scopes.some((s) => s.startsWith('system/')) && reg.token_endpoint_auth_method === 'none') {
     throw new ClientRegistrationError('system/ scopes need an authenticated client (private_key_jwt or a secret)');
   }
   if (reg.token_endpoint_auth_method === 'private_key_jwt' && !reg.jwks && !reg.jwks_uri) {
     throw new ClientRegistrationError('private_key_jwt needs jwks or jwks_uri');
   }
-  if (grantTypes.includes('authorization_code') && !reg.redirect_uris?.length) throw new ClientRegistrationError('redirect_uris is required');
+  if (grantTypes.includes('authorization_code') && !reg.redirect_uris?.length)
+    throw new ClientRegistrationError('redirect_uris is required');
   const clientId = reg.client_id ?? randomUUID();
-  if (!/^[A-Za-z0-9._~\-]{1,100}$/.test(clientId)) throw new ClientRegistrationError('client_id may contain letters, digits and . _ ~ - only');
-  const secret = reg.token_endpoint_auth_method.startsWith('client_secret') ? randomBytes(32).toString('base64url') : undefined;
+  if (!/^[A-Za-z0-9._~\-]{1,100}$/.test(clientId))
+    throw new ClientRegistrationError('client_id may contain letters, digits and . _ ~ - only');
+  const secret = reg.token_endpoint_auth_method.startsWith('client_secret')
+    ? randomBytes(32).toString('base64url')
+    : undefined;
   const metadata: Record<string, unknown> = {
     client_id: clientId,
     client_name: reg.client_name.trim(),
@@ -63,7 +77,9 @@ export function clientMetadata(reg: ClientRegistration): { clientId: string; sec
     response_types: grantTypes.includes('authorization_code') ? ['code'] : [],
     redirect_uris: reg.redirect_uris ? [...reg.redirect_uris] : [],
     // oidc-provider accepts only its own (OIDC / launch) scopes in `scope`; the SMART ceiling goes in smart_scope.
-    ...(scopes.some((x) => isNonResourceScope(x)) ? { scope: scopes.filter((x) => isNonResourceScope(x)).join(' ') } : {}),
+    ...(scopes.some((x) => isNonResourceScope(x))
+      ? { scope: scopes.filter((x) => isNonResourceScope(x)).join(' ') }
+      : {}),
     smart_scope: scopes.filter((x) => !isNonResourceScope(x)).join(' '),
     ...(secret ? { client_secret: secret } : {}),
     ...(reg.jwks ? { jwks: reg.jwks } : {}),
@@ -72,12 +88,18 @@ export function clientMetadata(reg: ClientRegistration): { clientId: string; sec
   return { clientId, ...(secret ? { secret } : {}), metadata };
 }
 
-export async function registerClient(provider: Provider, adapter: Adapter, reg: ClientRegistration): Promise<RegisteredClient> {
+export async function registerClient(
+  provider: Provider,
+  adapter: Adapter,
+  reg: ClientRegistration,
+): Promise<RegisteredClient> {
   const { clientId, secret, metadata } = clientMetadata(reg);
   try {
     await provider.Client.validate(metadata as never);
   } catch (e) {
-    throw new ClientRegistrationError(`invalid client metadata: ${(e as { error_description?: string }).error_description ?? (e as Error).message}`);
+    throw new ClientRegistrationError(
+      `invalid client metadata: ${(e as { error_description?: string }).error_description ?? (e as Error).message}`,
+    );
   }
   await adapter.upsert(clientId, metadata as never, 0);
   return { client_id: clientId, ...(secret ? { client_secret: secret } : {}), metadata };

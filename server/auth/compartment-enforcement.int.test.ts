@@ -21,8 +21,17 @@ import { authorizeUrl, Browser, exchangeCode, pkce, signInAndConsent } from './t
 
 const REDIRECT = 'http://127.0.0.1:9/cb';
 const LAB = { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'laboratory' }] };
-const VITAL = { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'vital-signs' }] };
-const obs = (id: string, subject: string, extra: Record<string, unknown> = {}) => ({ resourceType: 'Observation', id, status: 'final', code: { text: id }, subject: { reference: subject }, ...extra });
+const VITAL = {
+  coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'vital-signs' }],
+};
+const obs = (id: string, subject: string, extra: Record<string, unknown> = {}) => ({
+  resourceType: 'Observation',
+  id,
+  status: 'final',
+  code: { text: id },
+  subject: { reference: subject },
+  ...extra,
+});
 
 describe('compartment enforcement through the real FHIR API', () => {
   let fx: AuthDbFixture;
@@ -43,10 +52,17 @@ describe('compartment enforcement through the real FHIR API', () => {
     exportDir = await mkdtemp(join(tmpdir(), 'nilecare-auth-export-'));
     srv = await startTestServer(store, {
       env: { NILECARE_AUTH: 'smart', EXPORT_DIR: exportDir },
-      resolveAccess: async (req): Promise<AccessPolicy> => (seeding ? FULL_ACCESS : auth.authenticate(req.get('authorization'), { ...(req.ip ? { ip: req.ip } : {}) })),
+      resolveAccess: async (req): Promise<AccessPolicy> =>
+        seeding ? FULL_ACCESS : auth.authenticate(req.get('authorization'), { ...(req.ip ? { ip: req.ip } : {}) }),
     });
     const issuer = new URL(srv.baseUrl).origin;
-    auth = await createSmartAuth({ issuer, fhirBaseUrl: srv.baseUrl, mysqlUrl: fx.url, redisPrefix: fx.redisPrefix, onError: () => undefined });
+    auth = await createSmartAuth({
+      issuer,
+      fhirBaseUrl: srv.baseUrl,
+      mysqlUrl: fx.url,
+      redisPrefix: fx.redisPrefix,
+      onError: () => undefined,
+    });
     srv.app.express.use(auth.router);
     const seed: Resource[] = [
       { resourceType: 'Patient', id: 'p1', name: [{ family: 'Mine' }] },
@@ -54,13 +70,29 @@ describe('compartment enforcement through the real FHIR API', () => {
       obs('o1', 'Patient/p1', { category: [LAB] }),
       obs('o2', 'Patient/p2', { category: [LAB] }),
       obs('o3', 'Patient/p1', { category: [VITAL], focus: [{ reference: 'Patient/p2' }] }),
-      { resourceType: 'Encounter', id: 'e2', status: 'finished', class: { code: 'AMB' }, subject: { reference: 'Patient/p2' } },
+      {
+        resourceType: 'Encounter',
+        id: 'e2',
+        status: 'finished',
+        class: { code: 'AMB' },
+        subject: { reference: 'Patient/p2' },
+      },
     ] as Resource[];
-    for (const r of seed) assert.ok([200, 201].includes((await srv.fhir(`/${r.resourceType}/${r.id}`, { method: 'PUT', body: r })).status), `seed ${r.resourceType}/${r.id}`);
+    for (const r of seed)
+      assert.ok(
+        [200, 201].includes((await srv.fhir(`/${r.resourceType}/${r.id}`, { method: 'PUT', body: r })).status),
+        `seed ${r.resourceType}/${r.id}`,
+      );
     seeding = false;
     pat = await fx.addUser({ username: 'p1user', role: 'patient', fhirUser: 'Patient/p1' });
     doc = await fx.addUser({ username: 'doc', role: 'doctor', fhirUser: 'Practitioner/d1' });
-    await auth.registerClient({ client_id: 'app', client_name: 'App', redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none', scope: 'openid fhirUser launch/patient patient/*.cruds user/*.cruds' });
+    await auth.registerClient({
+      client_id: 'app',
+      client_name: 'App',
+      redirect_uris: [REDIRECT],
+      token_endpoint_auth_method: 'none',
+      scope: 'openid fhirUser launch/patient patient/*.cruds user/*.cruds',
+    });
     patientToken = await token(pat, 'launch/patient openid patient/*.rs');
   });
   after(async () => {
@@ -74,14 +106,33 @@ describe('compartment enforcement through the real FHIR API', () => {
 
   async function token(user: TestUser, scope: string, patient?: string): Promise<string> {
     const { verifier, challenge } = pkce();
-    const r = await signInAndConsent(new Browser(), authorizeUrl({ base: new URL(srv.baseUrl).origin, fhirBase: srv.baseUrl, clientId: 'app', redirectUri: REDIRECT, scope, challenge }), REDIRECT, { login: user.username, password: user.password, ...(patient ? { patient } : {}) });
+    const r = await signInAndConsent(
+      new Browser(),
+      authorizeUrl({
+        base: new URL(srv.baseUrl).origin,
+        fhirBase: srv.baseUrl,
+        clientId: 'app',
+        redirectUri: REDIRECT,
+        scope,
+        challenge,
+      }),
+      REDIRECT,
+      { login: user.username, password: user.password, ...(patient ? { patient } : {}) },
+    );
     const code = r.redirect?.searchParams.get('code');
     assert.ok(code, r.lastHtml);
-    const res = await exchangeCode(new URL(srv.baseUrl).origin, { grant_type: 'authorization_code', code, redirect_uri: REDIRECT, client_id: 'app', code_verifier: verifier });
+    const res = await exchangeCode(new URL(srv.baseUrl).origin, {
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: REDIRECT,
+      client_id: 'app',
+      code_verifier: verifier,
+    });
     assert.equal(res.status, 200, JSON.stringify(res.body));
     return String(res.body.access_token);
   }
-  const as = (tok: string, path: string, init: { method?: string; body?: unknown } = {}) => srv.fhir(path, { ...init, headers: { authorization: `Bearer ${tok}` } });
+  const as = (tok: string, path: string, init: { method?: string; body?: unknown } = {}) =>
+    srv.fhir(path, { ...init, headers: { authorization: `Bearer ${tok}` } });
   const ids = (b: Bundle) => (b.entry ?? []).map((e) => `${e.resource?.resourceType}/${e.resource?.id}`).sort();
   const refused = (status: number) => status === 403 || status === 404;
 
@@ -94,7 +145,13 @@ describe('compartment enforcement through the real FHIR API', () => {
 
   it('read and vread of another patient, or of their data, are refused', async () => {
     assert.equal((await as(patientToken, '/Patient/p1')).status, 200);
-    for (const path of ['/Patient/p2', '/Observation/o2', '/Encounter/e2', '/Patient/p2/_history/1', '/Observation/o2/_history/1']) {
+    for (const path of [
+      '/Patient/p2',
+      '/Observation/o2',
+      '/Encounter/e2',
+      '/Patient/p2/_history/1',
+      '/Observation/o2/_history/1',
+    ]) {
       const r = await as(patientToken, path);
       assert.ok(refused(r.status), `${path} → ${r.status}`);
       assert.ok(!r.text.includes('Secret'), path);
@@ -121,7 +178,10 @@ describe('compartment enforcement through the real FHIR API', () => {
 
   it('chaining and _has cannot probe another patient', async () => {
     const chain = await as(patientToken, '/Observation?focus:Patient.family=Secret');
-    assert.ok(chain.status !== 200 || ids(chain.body).length === 0, `chain leaked: ${JSON.stringify(ids(chain.body ?? {}))}`);
+    assert.ok(
+      chain.status !== 200 || ids(chain.body).length === 0,
+      `chain leaked: ${JSON.stringify(ids(chain.body ?? {}))}`,
+    );
     const has = await as(patientToken, '/Patient?_has:Observation:subject:_id=o2');
     assert.ok(has.status !== 200 || ids(has.body).length === 0);
     const hasOwn = await as(patientToken, '/Patient?_has:Observation:subject:_id=o1');
@@ -139,7 +199,10 @@ describe('compartment enforcement through the real FHIR API', () => {
     assert.ok(!ids(type.body).includes('Observation/o2'));
     const inst = await as(patientToken, '/Patient/p2/_history');
     // Refused, or an empty history: never a version of the other patient.
-    assert.ok(refused(inst.status) || (inst.status === 200 && ids(inst.body).length === 0), `instance history → ${inst.status}`);
+    assert.ok(
+      refused(inst.status) || (inst.status === 200 && ids(inst.body).length === 0),
+      `instance history → ${inst.status}`,
+    );
     assert.ok(!inst.text.includes('Secret'));
   });
 
@@ -162,7 +225,11 @@ describe('compartment enforcement through the real FHIR API', () => {
       if (st.status === 200) {
         const lines: string[] = [];
         for (const o of (st.body as { output: Array<{ url: string }> }).output) {
-          lines.push(...(await srv.fhir(o.url, { headers: { authorization: `Bearer ${tok}` } })).text.split('\n').filter(Boolean));
+          lines.push(
+            ...(await srv.fhir(o.url, { headers: { authorization: `Bearer ${tok}` } })).text
+              .split('\n')
+              .filter(Boolean),
+          );
         }
         return { status: 200, lines };
       }
@@ -175,21 +242,47 @@ describe('compartment enforcement through the real FHIR API', () => {
   it('$export with a patient token is refused or confined to the patient', async () => {
     for (const path of ['/$export', '/Patient/$export', '/Group/g1/$export']) {
       const r = await runExport(patientToken, path);
-      assert.ok(r.status >= 400 || r.lines.every((l) => !l.includes('Secret') && !l.includes('"o2"') && !l.includes('"e2"')), `${path} → ${r.status}: ${r.lines.join(' ').slice(0, 300)}`);
+      assert.ok(
+        r.status >= 400 || r.lines.every((l) => !l.includes('Secret') && !l.includes('"o2"') && !l.includes('"e2"')),
+        `${path} → ${r.status}: ${r.lines.join(' ').slice(0, 300)}`,
+      );
     }
   });
 
   it('a backend service authenticated with a signed assertion runs $export and gets everything its scopes allow', async () => {
     const { privateKey, publicKey } = await generateKeyPair('ES384', { extractable: true });
-    await auth.registerClient({ client_id: 'bulk', client_name: 'Bulk', token_endpoint_auth_method: 'private_key_jwt', scope: 'system/*.rs', jwks: { keys: [{ ...(await exportJWK(publicKey)), kid: 'b1', alg: 'ES384' }] } });
+    await auth.registerClient({
+      client_id: 'bulk',
+      client_name: 'Bulk',
+      token_endpoint_auth_method: 'private_key_jwt',
+      scope: 'system/*.rs',
+      jwks: { keys: [{ ...(await exportJWK(publicKey)), kid: 'b1', alg: 'ES384' }] },
+    });
     const origin = new URL(srv.baseUrl).origin;
-    const assertion = await new SignJWT({}).setProtectedHeader({ alg: 'ES384', kid: 'b1' }).setIssuer('bulk').setSubject('bulk').setAudience(`${origin}/auth/token`).setJti(randomUUID()).setIssuedAt().setExpirationTime('5m').sign(privateKey);
-    const tok = await exchangeCode(origin, { grant_type: 'client_credentials', scope: 'system/Patient.rs system/Observation.rs', client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: assertion });
+    const assertion = await new SignJWT({})
+      .setProtectedHeader({ alg: 'ES384', kid: 'b1' })
+      .setIssuer('bulk')
+      .setSubject('bulk')
+      .setAudience(`${origin}/auth/token`)
+      .setJti(randomUUID())
+      .setIssuedAt()
+      .setExpirationTime('5m')
+      .sign(privateKey);
+    const tok = await exchangeCode(origin, {
+      grant_type: 'client_credentials',
+      scope: 'system/Patient.rs system/Observation.rs',
+      client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+      client_assertion: assertion,
+    });
     assert.equal(tok.status, 200, JSON.stringify(tok.body));
     const r = await runExport(String(tok.body.access_token), '/$export?_type=Patient,Observation');
     assert.equal(r.status, 200);
-    const exported = r.lines.map((l) => JSON.parse(l) as Resource).map((x) => `${x.resourceType}/${x.id}`).sort();
-    for (const id of ['Patient/p1', 'Patient/p2', 'Observation/o1', 'Observation/o2']) assert.ok(exported.includes(id), `${id} in ${exported.join(',')}`);
+    const exported = r.lines
+      .map((l) => JSON.parse(l) as Resource)
+      .map((x) => `${x.resourceType}/${x.id}`)
+      .sort();
+    for (const id of ['Patient/p1', 'Patient/p2', 'Observation/o1', 'Observation/o2'])
+      assert.ok(exported.includes(id), `${id} in ${exported.join(',')}`);
     assert.ok(!exported.some((x) => x.startsWith('Encounter/')), 'no type beyond the scopes');
     const enc = await runExport(String(tok.body.access_token), '/$export?_type=Encounter');
     assert.equal(enc.status, 403);
@@ -205,35 +298,61 @@ describe('compartment enforcement through the real FHIR API', () => {
     assert.equal(noWrite.status, 403);
     assert.equal(noWrite.body?.resourceType, 'OperationOutcome');
     const writer = await token(doc, 'launch/patient openid patient/*.cruds', 'p1');
-    const own = await as(writer, '/Observation', { method: 'POST', body: { ...obs('x', 'Patient/p1'), id: undefined } });
+    const own = await as(writer, '/Observation', {
+      method: 'POST',
+      body: { ...obs('x', 'Patient/p1'), id: undefined },
+    });
     assert.equal(own.status, 201, own.text);
-    const other = await as(writer, '/Observation', { method: 'POST', body: { ...obs('x', 'Patient/p2'), id: undefined } });
+    const other = await as(writer, '/Observation', {
+      method: 'POST',
+      body: { ...obs('x', 'Patient/p2'), id: undefined },
+    });
     assert.ok(other.status === 403 || other.status === 422 || other.status === 400, `create for p2 → ${other.status}`);
     const del = await as(writer, '/Observation/o2', { method: 'DELETE' });
     assert.ok(refused(del.status), `delete o2 → ${del.status}`);
-    assert.equal((await srv.fhir('/Observation/o2', { headers: { authorization: `Bearer ${await token(doc, 'openid user/*.rs')}` } })).status, 200, 'o2 still there');
+    assert.equal(
+      (
+        await srv.fhir('/Observation/o2', {
+          headers: { authorization: `Bearer ${await token(doc, 'openid user/*.rs')}` },
+        })
+      ).status,
+      200,
+      'o2 still there',
+    );
   });
 
   it('a transaction cannot read or write another patient', async () => {
     const writer = await token(doc, 'launch/patient openid patient/*.cruds', 'p1');
-    const bundle = { resourceType: 'Bundle', type: 'transaction', entry: [
-      { request: { method: 'GET', url: 'Patient/p2' } },
-      { resource: { ...obs('t', 'Patient/p2'), id: undefined }, request: { method: 'POST', url: 'Observation' } },
-    ] };
+    const bundle = {
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [
+        { request: { method: 'GET', url: 'Patient/p2' } },
+        { resource: { ...obs('t', 'Patient/p2'), id: undefined }, request: { method: 'POST', url: 'Observation' } },
+      ],
+    };
     const r = await as(writer, '/', { method: 'POST', body: bundle });
     assert.ok(r.status >= 400, `transaction → ${r.status}`);
     assert.ok(!r.text.includes('Secret'));
     const batch = await as(writer, '/', { method: 'POST', body: { ...bundle, type: 'batch' } });
-    if (batch.status === 200) for (const e of batch.body.entry ?? []) assert.ok(!String(e.response?.status).startsWith('2'), JSON.stringify(e.response));
+    if (batch.status === 200)
+      for (const e of batch.body.entry ?? [])
+        assert.ok(!String(e.response?.status).startsWith('2'), JSON.stringify(e.response));
   });
 
   it('a v2 scope constraint (category=laboratory) limits what a search sees', async () => {
-    const lab = await token(pat, 'launch/patient openid patient/Observation.rs?category=http://terminology.hl7.org/CodeSystem/observation-category|laboratory');
+    const lab = await token(
+      pat,
+      'launch/patient openid patient/Observation.rs?category=http://terminology.hl7.org/CodeSystem/observation-category|laboratory',
+    );
     assert.deepEqual(ids((await as(lab, '/Observation')).body), ['Observation/o1']);
   });
 
   it('a v2 scope constraint also limits read', async () => {
-    const lab = await token(pat, 'launch/patient openid patient/Observation.rs?category=http://terminology.hl7.org/CodeSystem/observation-category|laboratory');
+    const lab = await token(
+      pat,
+      'launch/patient openid patient/Observation.rs?category=http://terminology.hl7.org/CodeSystem/observation-category|laboratory',
+    );
     const o3 = await as(lab, '/Observation/o3');
     assert.ok(refused(o3.status), `read of a vital-signs Observation with a laboratory-only scope → ${o3.status}`);
   });

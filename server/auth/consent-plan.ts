@@ -38,8 +38,10 @@ export function planConsent(input: {
   const clientCeiling = parseScopes(input.clientScope).resource;
   const ownPatient = input.fhirUser.startsWith('Patient/') ? input.fhirUser.slice('Patient/'.length) : undefined;
 
-  if (input.launchParam !== undefined && !input.launch) return { ok: false, error: 'The launch context is unknown or has expired. Launch the app again from NileCare.' };
-  if (input.launch?.userId && input.launch.userId !== input.userId) return { ok: false, error: 'This launch was started by another user.' };
+  if (input.launchParam !== undefined && !input.launch)
+    return { ok: false, error: 'The launch context is unknown or has expired. Launch the app again from NileCare.' };
+  if (input.launch?.userId && input.launch.userId !== input.userId)
+    return { ok: false, error: 'This launch was started by another user.' };
   if (input.launch && input.role === 'patient' && input.launch.patient && input.launch.patient !== ownPatient) {
     return { ok: false, error: 'This launch is for another patient.' };
   }

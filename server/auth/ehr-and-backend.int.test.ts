@@ -21,26 +21,69 @@ describe('EHR launch and backend services (client_credentials + private_key_jwt)
     admin = await t.addUser({ username: 'root', role: 'admin' });
     recep = await t.addUser({ username: 'desk', role: 'receptionist' });
     pat = await t.addUser({ username: 'salma', role: 'patient', fhirUser: 'Patient/p3' });
-    await t.auth.registerClient({ client_id: 'ehr-app', client_name: 'EHR App', redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none', scope: 'openid fhirUser launch launch/patient launch/encounter offline_access patient/*.cruds user/*.cruds' });
+    await t.auth.registerClient({
+      client_id: 'ehr-app',
+      client_name: 'EHR App',
+      redirect_uris: [REDIRECT],
+      token_endpoint_auth_method: 'none',
+      scope: 'openid fhirUser launch launch/patient launch/encounter offline_access patient/*.cruds user/*.cruds',
+    });
     const k1 = await generateKeyPair('ES384', { extractable: true });
     const k2 = await generateKeyPair('RS384', { extractable: true });
     es384 = k1.privateKey;
     rs384 = k2.privateKey;
-    await t.auth.registerClient({ client_id: 'bulk', client_name: 'Bulk exporter', token_endpoint_auth_method: 'private_key_jwt', scope: 'system/*.rs', jwks: { keys: [{ ...(await exportJWK(k1.publicKey)), kid: 'es', alg: 'ES384' }, { ...(await exportJWK(k2.publicKey)), kid: 'rs', alg: 'RS384' }] } });
+    await t.auth.registerClient({
+      client_id: 'bulk',
+      client_name: 'Bulk exporter',
+      token_endpoint_auth_method: 'private_key_jwt',
+      scope: 'system/*.rs',
+      jwks: {
+        keys: [
+          { ...(await exportJWK(k1.publicKey)), kid: 'es', alg: 'ES384' },
+          { ...(await exportJWK(k2.publicKey)), kid: 'rs', alg: 'RS384' },
+        ],
+      },
+    });
   });
   after(async () => t?.close());
 
   async function userToken(user: TestUser, scope: string, launch?: string) {
     const { verifier, challenge } = pkce();
-    const url = authorizeUrl({ base: t.base, fhirBase: t.fhirBase, clientId: 'ehr-app', redirectUri: REDIRECT, scope, challenge, ...(launch ? { launch } : {}) });
+    const url = authorizeUrl({
+      base: t.base,
+      fhirBase: t.fhirBase,
+      clientId: 'ehr-app',
+      redirectUri: REDIRECT,
+      scope,
+      challenge,
+      ...(launch ? { launch } : {}),
+    });
     const r = await signInAndConsent(new Browser(), url, REDIRECT, { login: user.username, password: user.password });
     const code = r.redirect?.searchParams.get('code');
-    if (!code) return { status: 0, body: { error: r.redirect?.searchParams.get('error') ?? 'no code', html: r.lastHtml ?? '' } as Record<string, unknown> };
-    return exchangeCode(t.base, { grant_type: 'authorization_code', code, redirect_uri: REDIRECT, client_id: 'ehr-app', code_verifier: verifier });
+    if (!code)
+      return {
+        status: 0,
+        body: { error: r.redirect?.searchParams.get('error') ?? 'no code', html: r.lastHtml ?? '' } as Record<
+          string,
+          unknown
+        >,
+      };
+    return exchangeCode(t.base, {
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: REDIRECT,
+      client_id: 'ehr-app',
+      code_verifier: verifier,
+    });
   }
-  const get = (path: string, at: string, method = 'GET') => fetch(`${t.base}${path}`, { method, headers: { authorization: `Bearer ${at}` } });
+  const get = (path: string, at: string, method = 'GET') =>
+    fetch(`${t.base}${path}`, { method, headers: { authorization: `Bearer ${at}` } });
   const createLaunch = (at: string, body: unknown) =>
-    fetch(`${t.base}/auth/launch`, { method: 'POST', headers: { authorization: `Bearer ${at}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    fetch(`${t.base}/auth/launch`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${at}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
 
   it('a doctor with user scopes sees every patient (no compartment)', async () => {
     const { status, body } = await userToken(doc, 'openid fhirUser user/*.rs');
@@ -52,7 +95,11 @@ describe('EHR launch and backend services (client_credentials + private_key_jwt)
 
   it('EHR launch: the launch context becomes patient/encounter of the token; the app then sees only that patient', async () => {
     const ehr = await userToken(doc, 'openid fhirUser user/*.rs');
-    const res = await createLaunch(String(ehr.body.access_token), { patient: 'p42', encounter: 'e7', fhirContext: [{ reference: 'ServiceRequest/sr1' }] });
+    const res = await createLaunch(String(ehr.body.access_token), {
+      patient: 'p42',
+      encounter: 'e7',
+      fhirContext: [{ reference: 'ServiceRequest/sr1' }],
+    });
     assert.equal(res.status, 201);
     const { launch } = (await res.json()) as { launch: string };
     const { status, body } = await userToken(doc, 'launch openid fhirUser patient/*.rs', launch);
@@ -70,17 +117,31 @@ describe('EHR launch and backend services (client_credentials + private_key_jwt)
     assert.equal(bad.status, 0);
     assert.match(String(bad.body.html), /unknown or has expired/);
     const ehr = await userToken(doc, 'openid user/*.rs');
-    const { launch } = (await (await createLaunch(String(ehr.body.access_token), { patient: 'p99' })).json()) as { launch: string };
+    const { launch } = (await (await createLaunch(String(ehr.body.access_token), { patient: 'p99' })).json()) as {
+      launch: string;
+    };
     const other = await userToken(pat, 'launch openid patient/*.rs', launch);
     assert.equal(other.status, 0);
     assert.match(String(other.body.html), /another user|another patient/);
     const byAdmin = await userToken(admin, 'launch openid patient/*.rs', launch);
     assert.equal(byAdmin.status, 0);
-    assert.match(String(byAdmin.body.html), /started by another user/, 'a launch is bound to the EHR user who created it');
+    assert.match(
+      String(byAdmin.body.html),
+      /started by another user/,
+      'a launch is bound to the EHR user who created it',
+    );
     const own = await userToken(pat, 'launch/patient openid patient/*.rs');
     assert.equal((await createLaunch(String(own.body.access_token), { patient: 'p3' })).status, 403);
     assert.equal((await createLaunch(String(ehr.body.access_token), { patient: '../x' })).status, 400);
-    assert.equal((await createLaunch(String(ehr.body.access_token), { patient: 'p1', fhirContext: [{ reference: 'http://evil/x' }] })).status, 400);
+    assert.equal(
+      (
+        await createLaunch(String(ehr.body.access_token), {
+          patient: 'p1',
+          fhirContext: [{ reference: 'http://evil/x' }],
+        })
+      ).status,
+      400,
+    );
   });
 
   it('a receptionist gets front-desk scopes only, whatever the app asks for', async () => {
@@ -103,11 +164,23 @@ describe('EHR launch and backend services (client_credentials + private_key_jwt)
       .setIssuedAt()
       .sign(key);
   }
-  const backendToken = (jwt: string, scope = 'system/Patient.rs system/Observation.rs', type = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer') =>
-    exchangeCode(t.base, { grant_type: 'client_credentials', scope, client_assertion_type: type, client_assertion: jwt });
+  const backendToken = (
+    jwt: string,
+    scope = 'system/Patient.rs system/Observation.rs',
+    type = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+  ) =>
+    exchangeCode(t.base, {
+      grant_type: 'client_credentials',
+      scope,
+      client_assertion_type: type,
+      client_assertion: jwt,
+    });
 
   it('backend services: a signed assertion (ES384 or RS384) gets a short-lived system token that reads but cannot write', async () => {
-    for (const [key, alg, kid] of [[es384, 'ES384', 'es'], [rs384, 'RS384', 'rs']] as const) {
+    for (const [key, alg, kid] of [
+      [es384, 'ES384', 'es'],
+      [rs384, 'RS384', 'rs'],
+    ] as const) {
       const { status, body } = await backendToken(await assertion(key, alg, kid));
       assert.equal(status, 200, JSON.stringify(body));
       assert.equal(body.token_type, 'Bearer');
@@ -130,13 +203,20 @@ describe('EHR launch and backend services (client_credentials + private_key_jwt)
     const forged = await backendToken(await assertion(other.privateKey, 'ES384', 'es'));
     assert.equal(forged.body.error, 'invalid_client');
     assert.ok(forged.status === 400 || forged.status === 401);
-    const wrongType = await backendToken(await assertion(es384, 'ES384', 'es'), 'system/Patient.rs', 'urn:example:nope');
+    const wrongType = await backendToken(
+      await assertion(es384, 'ES384', 'es'),
+      'system/Patient.rs',
+      'urn:example:nope',
+    );
     assert.ok(wrongType.status === 400 || wrongType.status === 401, String(wrongType.status));
     const beyond = await backendToken(await assertion(es384, 'ES384', 'es'), 'system/Patient.cruds');
     assert.equal(beyond.status, 400);
     assert.equal(beyond.body.error, 'invalid_scope');
     assert.equal(beyond.body.access_token, undefined);
-    const partly = await backendToken(await assertion(es384, 'ES384', 'es'), 'system/Patient.cruds system/Observation.rs');
+    const partly = await backendToken(
+      await assertion(es384, 'ES384', 'es'),
+      'system/Patient.cruds system/Observation.rs',
+    );
     assert.equal(partly.body.scope, 'system/Observation.rs');
     const userScope = await backendToken(await assertion(es384, 'ES384', 'es'), 'user/Patient.rs');
     assert.equal(userScope.body.error, 'invalid_scope', 'a backend client cannot get user/ scopes');
@@ -145,8 +225,18 @@ describe('EHR launch and backend services (client_credentials + private_key_jwt)
   it('only an administrator registers clients over HTTP, with clear errors for bad metadata', async () => {
     const adminTok = await userToken(admin, 'openid user/*.rs');
     const docTok = await userToken(doc, 'openid user/*.rs');
-    const reg = (at: string, body: unknown) => fetch(`${t.base}/auth/register`, { method: 'POST', headers: { authorization: `Bearer ${at}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    const good = { client_name: 'Chart', redirect_uris: ['https://chart.example/cb'], token_endpoint_auth_method: 'none', scope: 'openid patient/*.rs' };
+    const reg = (at: string, body: unknown) =>
+      fetch(`${t.base}/auth/register`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${at}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const good = {
+      client_name: 'Chart',
+      redirect_uris: ['https://chart.example/cb'],
+      token_endpoint_auth_method: 'none',
+      scope: 'openid patient/*.rs',
+    };
     assert.equal((await reg(String(docTok.body.access_token), good)).status, 403);
     const ok = await reg(String(adminTok.body.access_token), good);
     assert.equal(ok.status, 201);
@@ -156,10 +246,18 @@ describe('EHR launch and backend services (client_credentials + private_key_jwt)
     assert.match(((await bad.json()) as { error_description: string }).error_description, /unrecognised scopes/);
     const sys = await reg(String(adminTok.body.access_token), { ...good, scope: 'system/*.rs' });
     assert.equal(sys.status, 400);
-    const broken = await fetch(`${t.base}/auth/register`, { method: 'POST', headers: { authorization: `Bearer ${String(adminTok.body.access_token)}`, 'content-type': 'application/json' }, body: '{"client_name":' });
+    const broken = await fetch(`${t.base}/auth/register`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${String(adminTok.body.access_token)}`, 'content-type': 'application/json' },
+      body: '{"client_name":',
+    });
     assert.equal(broken.status, 400);
     assert.equal(((await broken.json()) as { error: string }).error, 'invalid_request');
-    const huge = await fetch(`${t.base}/auth/launch`, { method: 'POST', headers: { authorization: `Bearer ${String(adminTok.body.access_token)}`, 'content-type': 'application/json' }, body: JSON.stringify({ patient: 'x'.repeat(100_000) }) });
+    const huge = await fetch(`${t.base}/auth/launch`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${String(adminTok.body.access_token)}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ patient: 'x'.repeat(100_000) }),
+    });
     assert.equal(huge.status, 413);
   });
 });

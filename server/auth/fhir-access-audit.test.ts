@@ -31,14 +31,37 @@ describe('fhirAccessAudit', () => {
 
   it('records who, what, the query, where from and the outcome; leaves 401s to authenticate', () => {
     const policy = policyFromScopes({ scope: 'patient/*.rs', patient: 'p1', clientId: 'app', sub: 'u1' });
-    const a = fhirAccessAudit({ interaction: { method: 'GET', segments: ['Observation'], params: [['code', 'x'], ['_count', '5']] }, status: 200, access: policy, ip: '10.0.0.1' });
+    const a = fhirAccessAudit({
+      interaction: {
+        method: 'GET',
+        segments: ['Observation'],
+        params: [
+          ['code', 'x'],
+          ['_count', '5'],
+        ],
+      },
+      status: 200,
+      access: policy,
+      ip: '10.0.0.1',
+    });
     assert.equal(a?.action, 'search');
     assert.equal(a?.outcome, 'success');
     assert.equal(a?.query, 'code=x&_count=5');
     assert.equal(a?.policy, policy);
     assert.equal(a?.ip, '10.0.0.1');
-    assert.equal(fhirAccessAudit({ interaction: { method: 'GET', segments: ['Patient', 'p2'] }, status: 403, access: policy })?.outcome, 'denied');
-    assert.equal(fhirAccessAudit({ interaction: { method: 'GET', segments: ['Patient', 'p2'] }, status: 404, access: policy })?.outcome, 'failure');
-    assert.equal(fhirAccessAudit({ interaction: { method: 'GET', segments: ['Patient', 'p2'] }, status: 401 }), undefined);
+    assert.equal(
+      fhirAccessAudit({ interaction: { method: 'GET', segments: ['Patient', 'p2'] }, status: 403, access: policy })
+        ?.outcome,
+      'denied',
+    );
+    assert.equal(
+      fhirAccessAudit({ interaction: { method: 'GET', segments: ['Patient', 'p2'] }, status: 404, access: policy })
+        ?.outcome,
+      'failure',
+    );
+    assert.equal(
+      fhirAccessAudit({ interaction: { method: 'GET', segments: ['Patient', 'p2'] }, status: 401 }),
+      undefined,
+    );
   });
 });

@@ -8,7 +8,12 @@ import type { AccessPolicy, Interaction } from '../fhir/access-policy.js';
 import type { AccessAuditEvent, AuditOutcome } from './audit-event.js';
 
 export interface FhirExchange {
-  readonly interaction: { method: string; segments: readonly string[]; params?: ReadonlyArray<readonly [string, string]>; body?: unknown };
+  readonly interaction: {
+    method: string;
+    segments: readonly string[];
+    params?: ReadonlyArray<readonly [string, string]>;
+    body?: unknown;
+  };
   readonly status: number;
   readonly access?: AccessPolicy;
   readonly ip?: string;
@@ -28,7 +33,12 @@ export function classify(method: string, segments: readonly string[], body?: unk
   const [a, b, c, d] = segments;
   const op = segments.find((s) => s.startsWith('$'));
   if (op) {
-    return { interaction: 'operation', operation: op, ...(isType(a) ? { resourceType: a } : {}), ...(isType(a) && b && !b.startsWith('$') ? { id: b } : {}) };
+    return {
+      interaction: 'operation',
+      operation: op,
+      ...(isType(a) ? { resourceType: a } : {}),
+      ...(isType(a) && b && !b.startsWith('$') ? { id: b } : {}),
+    };
   }
   if (segments.length === 0) {
     if (method === 'POST') {
@@ -51,7 +61,10 @@ export function classify(method: string, segments: readonly string[], body?: unk
   }
   if (b === '_history') return { interaction: 'history', resourceType: a };
   if (b === '_search') return { interaction: 'search', resourceType: a };
-  if (c === '_history') return d === undefined ? { interaction: 'history', resourceType: a, id: b } : { interaction: 'vread', resourceType: a, id: b };
+  if (c === '_history')
+    return d === undefined
+      ? { interaction: 'history', resourceType: a, id: b }
+      : { interaction: 'vread', resourceType: a, id: b };
   if (c !== undefined) return { interaction: 'search', resourceType: c, operation: `${a}/${b}/${c}` }; // compartment search
   switch (method) {
     case 'GET':
@@ -77,7 +90,10 @@ export function fhirAccessAudit(e: FhirExchange): AccessAuditEvent | undefined {
   if (e.status === 401) return undefined;
   const t = classify(e.interaction.method.toUpperCase(), e.interaction.segments, e.interaction.body);
   if (!t) return undefined;
-  const query = t.interaction === 'search' && e.interaction.params?.length ? new URLSearchParams(e.interaction.params.map(([k, v]) => [k, v])).toString() : undefined;
+  const query =
+    t.interaction === 'search' && e.interaction.params?.length
+      ? new URLSearchParams(e.interaction.params.map(([k, v]) => [k, v])).toString()
+      : undefined;
   return {
     action: t.interaction,
     outcome: outcomeOf(e.status),

@@ -40,14 +40,22 @@ describe('fhirclient (npm) as the SMART app', () => {
       const s = a.listen(0, '127.0.0.1', () => r(s));
     });
     appBase = `http://127.0.0.1:${(app.address() as AddressInfo).port}`;
-    await t.auth.registerClient({ client_id: 'fhirclient-app', client_name: 'fhirclient demo', redirect_uris: [`${appBase}/cb`], token_endpoint_auth_method: 'none', scope: 'openid fhirUser launch launch/patient offline_access patient/*.rs user/*.rs' });
+    await t.auth.registerClient({
+      client_id: 'fhirclient-app',
+      client_name: 'fhirclient demo',
+      redirect_uris: [`${appBase}/cb`],
+      token_endpoint_auth_method: 'none',
+      scope: 'openid fhirUser launch launch/patient offline_access patient/*.rs user/*.rs',
+    });
     a.get('/launch', (req, res) => {
       const launch = typeof req.query.launch === 'string' ? req.query.launch : undefined;
       void smart(req, res, storage).authorize({
         iss: t.fhirBase,
         clientId: 'fhirclient-app',
         redirectUri: '/cb',
-        scope: launch ? 'launch openid fhirUser patient/*.rs' : 'launch/patient openid fhirUser offline_access patient/*.rs',
+        scope: launch
+          ? 'launch openid fhirUser patient/*.rs'
+          : 'launch/patient openid fhirUser offline_access patient/*.rs',
         pkceMode: 'required',
         ...(launch ? { launch } : {}),
       });
@@ -62,7 +70,14 @@ describe('fhirclient (npm) as the SMART app', () => {
         } catch (e) {
           otherStatus = (e as { status?: number }).status ?? -1;
         }
-        res.json({ patientId: client.patient.id, read: own.id, otherStatus, user: client.user.fhirUser, scope: client.state.tokenResponse?.scope, refresh: !!client.state.tokenResponse?.refresh_token });
+        res.json({
+          patientId: client.patient.id,
+          read: own.id,
+          otherStatus,
+          user: client.user.fhirUser,
+          scope: client.state.tokenResponse?.scope,
+          refresh: !!client.state.tokenResponse?.refresh_token,
+        });
       } catch (e) {
         res.status(500).json({ error: (e as Error).message });
       }
@@ -95,7 +110,10 @@ describe('fhirclient (npm) as the SMART app', () => {
 
   it('EHR launch: fhirclient receives the launched patient', async () => {
     const launch = await t.auth.createLaunch({ patient: 'p77', createdBy: 'Practitioner/d2' });
-    const body = await run(`${appBase}/launch?launch=${encodeURIComponent(launch)}&iss=${encodeURIComponent(t.fhirBase)}`, doc);
+    const body = await run(
+      `${appBase}/launch?launch=${encodeURIComponent(launch)}&iss=${encodeURIComponent(t.fhirBase)}`,
+      doc,
+    );
     assert.equal(body.patientId, 'p77');
     assert.equal(body.read, 'p77');
     assert.equal(body.otherStatus, 403);

@@ -19,7 +19,13 @@ ${body}
 </body></html>`;
 }
 
-export function loginPage(o: { action: string; clientName: string; message?: string; login?: string; askOtp?: boolean }): string {
+export function loginPage(o: {
+  action: string;
+  clientName: string;
+  message?: string;
+  login?: string;
+  askOtp?: boolean;
+}): string {
   return page(
     'Sign in',
     `<h1>Sign in to NileCare</h1>
@@ -59,9 +65,18 @@ export function describeScope(text: string): string {
   const s: ResourceScope | undefined = parseResourceScope(text);
   if (!s) return `Unrecognised permission (${text}): it will not be granted`;
   const what = s.resourceType === '*' ? 'all kinds of records' : `${s.resourceType} records`;
-  const whose = s.context === 'patient' ? "of the selected patient only" : s.context === 'user' ? 'that you can access' : 'of the whole system';
+  const whose =
+    s.context === 'patient'
+      ? 'of the selected patient only'
+      : s.context === 'user'
+        ? 'that you can access'
+        : 'of the whole system';
   const verbs = s.actions.map((a) => ACTION_WORDS[a]).join(', ');
-  const where = s.constraints ? ` (only where ${Object.entries(s.constraints).map(([k, v]) => `${k} = ${v}`).join(' and ')})` : '';
+  const where = s.constraints
+    ? ` (only where ${Object.entries(s.constraints)
+        .map(([k, v]) => `${k} = ${v}`)
+        .join(' and ')})`
+    : '';
   return `${verbs[0]!.toUpperCase()}${verbs.slice(1)} ${what} ${whose}${where}`;
 }
 
@@ -112,7 +127,10 @@ ${form}
 }
 
 export function loggedOutPage(clientName?: string): string {
-  return page('Signed out', `<h1>You are signed out</h1><p>${clientName ? `You have signed out of ${escapeHtml(clientName)}.` : 'You have signed out.'}</p>`);
+  return page(
+    'Signed out',
+    `<h1>You are signed out</h1><p>${clientName ? `You have signed out of ${escapeHtml(clientName)}.` : 'You have signed out.'}</p>`,
+  );
 }
 
 export function errorPage(title: string, message: string): string {

@@ -29,13 +29,28 @@ export function interactionRouter(d: InteractionDeps): Router {
   const r = express.Router();
   const form = express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 200 });
   const send = (res: Response, status: number, html: string) => {
-    res.status(status).set({ 'Cache-Control': 'no-store', 'X-Frame-Options': 'DENY', 'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'" }).type('html').send(html);
+    res
+      .status(status)
+      .set({
+        'Cache-Control': 'no-store',
+        'X-Frame-Options': 'DENY',
+        'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+      })
+      .type('html')
+      .send(html);
   };
   const details = async (req: Request, res: Response): Promise<Details | undefined> => {
     try {
       return await d.provider().interactionDetails(req, res);
     } catch {
-      send(res, 400, errorPage('Sign-in expired', 'This sign-in page has expired or was opened in another browser. Go back to the app and start again.'));
+      send(
+        res,
+        400,
+        errorPage(
+          'Sign-in expired',
+          'This sign-in page has expired or was opened in another browser. Go back to the app and start again.',
+        ),
+      );
       return undefined;
     }
   };
@@ -48,7 +63,8 @@ export function interactionRouter(d: InteractionDeps): Router {
     const det = await details(req, res);
     if (!det) return;
     const name = await clientName(det.params.client_id);
-    if (det.prompt.name === 'login') return send(res, 200, loginPage({ action: `/auth/interaction/${det.uid}/login`, clientName: name }));
+    if (det.prompt.name === 'login')
+      return send(res, 200, loginPage({ action: `/auth/interaction/${det.uid}/login`, clientName: name }));
     if (det.prompt.name === 'consent') return renderConsent(res, det, name);
     send(res, 400, errorPage('Authorisation error', `Unsupported step: ${det.prompt.name}`));
   });
@@ -56,7 +72,8 @@ export function interactionRouter(d: InteractionDeps): Router {
   r.post('/auth/interaction/:uid/login', form, async (req, res) => {
     const det = await details(req, res);
     if (!det) return;
-    if (det.prompt.name !== 'login') return send(res, 400, errorPage('Authorisation error', 'Not expecting a sign-in now.'));
+    if (det.prompt.name !== 'login')
+      return send(res, 400, errorPage('Authorisation error', 'Not expecting a sign-in now.'));
     const body = (req.body ?? {}) as Record<string, unknown>;
     const loginName = typeof body.login === 'string' ? body.login : '';
     const result = await login(d.users, {
@@ -76,18 +93,26 @@ export function interactionRouter(d: InteractionDeps): Router {
     });
     if (!result.ok) {
       const name = await clientName(det.params.client_id);
-      return send(res, result.reason === 'mfa_required' ? 200 : result.reason === 'throttled' ? 429 : 401, loginPage({
-        action: `/auth/interaction/${det.uid}/login`,
-        clientName: name,
-        message: loginMessage(result.reason),
-        login: loginName,
-        askOtp: result.reason === 'mfa_required' || result.reason === 'bad_mfa_code',
-      }));
+      return send(
+        res,
+        result.reason === 'mfa_required' ? 200 : result.reason === 'throttled' ? 429 : 401,
+        loginPage({
+          action: `/auth/interaction/${det.uid}/login`,
+          clientName: name,
+          message: loginMessage(result.reason),
+          login: loginName,
+          askOtp: result.reason === 'mfa_required' || result.reason === 'bad_mfa_code',
+        }),
+      );
     }
-    await d.provider().interactionFinished(req, res, { login: { accountId: result.user.id } }, { mergeWithLastSubmission: false });
+    await d
+      .provider()
+      .interactionFinished(req, res, { login: { accountId: result.user.id } }, { mergeWithLastSubmission: false });
   });
 
-  async function plan(det: Details): Promise<{ ok: true; plan: ConsentPlan; display: string; fhirUser: string } | { ok: false; error: string }> {
+  async function plan(
+    det: Details,
+  ): Promise<{ ok: true; plan: ConsentPlan; display: string; fhirUser: string } | { ok: false; error: string }> {
     const accountId = det.session?.accountId;
     const user = accountId ? await d.users.findById(accountId) : undefined;
     if (!user) return { ok: false, error: 'Your account is not available.' };
@@ -112,29 +137,48 @@ export function interactionRouter(d: InteractionDeps): Router {
   async function renderConsent(res: Response, det: Details, name: string, message?: string) {
     const p = await plan(det);
     if (!p.ok) return send(res, 403, errorPage('Access not possible', p.error));
-    send(res, 200, consentPage({
-      action: `/auth/interaction/${det.uid}/consent`,
-      clientName: name,
-      userDisplay: p.display,
-      scopes: p.plan.offered,
-      askPatient: p.plan.askPatient,
-      ...(p.plan.patient ? { patient: `Patient/${p.plan.patient}` } : {}),
-      ...(p.plan.encounter ? { encounter: `Encounter/${p.plan.encounter}` } : {}),
-      ...(message ? { message } : {}),
-    }));
+    send(
+      res,
+      200,
+      consentPage({
+        action: `/auth/interaction/${det.uid}/consent`,
+        clientName: name,
+        userDisplay: p.display,
+        scopes: p.plan.offered,
+        askPatient: p.plan.askPatient,
+        ...(p.plan.patient ? { patient: `Patient/${p.plan.patient}` } : {}),
+        ...(p.plan.encounter ? { encounter: `Encounter/${p.plan.encounter}` } : {}),
+        ...(message ? { message } : {}),
+      }),
+    );
   }
 
   r.post('/auth/interaction/:uid/consent', form, async (req, res) => {
     const det = await details(req, res);
     if (!det) return;
-    if (det.prompt.name !== 'consent') return send(res, 400, errorPage('Authorisation error', 'Not expecting a consent now.'));
+    if (det.prompt.name !== 'consent')
+      return send(res, 400, errorPage('Authorisation error', 'Not expecting a consent now.'));
     const body = (req.body ?? {}) as Record<string, unknown>;
     const clientId = String(det.params.client_id);
     const userId = det.session?.accountId;
     const p = await plan(det);
     if (!p.ok || body.decision !== 'allow') {
-      await d.audit({ action: 'authorize', outcome: 'denied', who: userId ? `user:${userId}` : 'anonymous', ...(userId ? { userId } : {}), detail: p.ok ? `consent denied for client ${clientId}` : p.error, ...(req.ip ? { ip: req.ip } : {}) });
-      return d.provider().interactionFinished(req, res, { error: 'access_denied', error_description: p.ok ? 'The user denied access' : p.error }, { mergeWithLastSubmission: false });
+      await d.audit({
+        action: 'authorize',
+        outcome: 'denied',
+        who: userId ? `user:${userId}` : 'anonymous',
+        ...(userId ? { userId } : {}),
+        detail: p.ok ? `consent denied for client ${clientId}` : p.error,
+        ...(req.ip ? { ip: req.ip } : {}),
+      });
+      return d
+        .provider()
+        .interactionFinished(
+          req,
+          res,
+          { error: 'access_denied', error_description: p.ok ? 'The user denied access' : p.error },
+          { mergeWithLastSubmission: false },
+        );
     }
     let patient = p.plan.patient;
     if (p.plan.askPatient) {
@@ -156,15 +200,26 @@ export function interactionRouter(d: InteractionDeps): Router {
     // so oidc-provider neither asks again for what was refused nor drops what the role ceiling narrowed.
     det.params.scope = granted.join(' ');
     await det.save(Math.max(1, (det.exp ?? 0) - Math.floor(Date.now() / 1000)));
-    await d.contexts.saveGrantContext(grantId, {
-      ...(patient ? { patient } : {}),
-      ...(p.plan.encounter ? { encounter: p.plan.encounter } : {}),
-      ...(p.plan.fhirContext ? { fhirContext: p.plan.fhirContext } : {}),
-      fhirUser: p.fhirUser,
-      needPatientBanner: p.plan.needPatientBanner,
-      scope: granted.join(' '),
-    }, d.grantTtlSeconds);
-    await d.audit({ action: 'authorize', outcome: 'success', who: p.fhirUser, ...(userId ? { userId } : {}), detail: `client ${clientId} granted: ${granted.join(' ')}${patient ? ` patient=${patient}` : ''}`, ...(req.ip ? { ip: req.ip } : {}) });
+    await d.contexts.saveGrantContext(
+      grantId,
+      {
+        ...(patient ? { patient } : {}),
+        ...(p.plan.encounter ? { encounter: p.plan.encounter } : {}),
+        ...(p.plan.fhirContext ? { fhirContext: p.plan.fhirContext } : {}),
+        fhirUser: p.fhirUser,
+        needPatientBanner: p.plan.needPatientBanner,
+        scope: granted.join(' '),
+      },
+      d.grantTtlSeconds,
+    );
+    await d.audit({
+      action: 'authorize',
+      outcome: 'success',
+      who: p.fhirUser,
+      ...(userId ? { userId } : {}),
+      detail: `client ${clientId} granted: ${granted.join(' ')}${patient ? ` patient=${patient}` : ''}`,
+      ...(req.ip ? { ip: req.ip } : {}),
+    });
     await provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
   });
 

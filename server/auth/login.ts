@@ -7,7 +7,15 @@ import type { AuthUser, UserRows } from './user-rows.js';
 
 export const LOCKOUT = { maxFailures: 5, seconds: 15 * 60, maxFailuresPerIp: 30 } as const;
 
-export type LoginFailure = 'unknown_user' | 'bad_password' | 'locked' | 'throttled' | 'inactive' | 'mfa_required' | 'bad_mfa_code' | 'invalid_request';
+export type LoginFailure =
+  | 'unknown_user'
+  | 'bad_password'
+  | 'locked'
+  | 'throttled'
+  | 'inactive'
+  | 'mfa_required'
+  | 'bad_mfa_code'
+  | 'invalid_request';
 export type LoginResult = { ok: true; user: AuthUser } | { ok: false; reason: LoginFailure };
 
 /** What the person at the login page is told (never whether the user exists or which part was wrong). */
@@ -45,7 +53,10 @@ export async function login(
     return { ok: false, reason: 'invalid_request' };
   }
   // Guessing across many accounts from one address is slowed down too (not only per account).
-  if (input.ipAddress && (await users.recentFailuresFromIp(input.ipAddress, LOCKOUT.seconds)) >= LOCKOUT.maxFailuresPerIp) {
+  if (
+    input.ipAddress &&
+    (await users.recentFailuresFromIp(input.ipAddress, LOCKOUT.seconds)) >= LOCKOUT.maxFailuresPerIp
+  ) {
     await record(false, 'throttled', loginName);
     return { ok: false, reason: 'throttled' };
   }
@@ -79,7 +90,9 @@ export async function login(
     const valid =
       !!user.mfaSecret &&
       /^\d{6}$/.test(otp) &&
-      (await verifyTotp({ secret: user.mfaSecret, token: otp, epochTolerance: 30 }).then((r) => r.valid).catch(() => false));
+      (await verifyTotp({ secret: user.mfaSecret, token: otp, epochTolerance: 30 })
+        .then((r) => r.valid)
+        .catch(() => false));
     if (!valid) {
       await users.registerFailure(user.id, LOCKOUT.maxFailures, LOCKOUT.seconds);
       await record(false, 'bad_mfa_code', email);
@@ -96,7 +109,11 @@ export function fhirUserOf(user: AuthUser): string {
   const p = user.permissions;
   if (p && typeof p === 'object' && !Array.isArray(p)) {
     const f = (p as Record<string, unknown>).fhirUser;
-    if (typeof f === 'string' && /^(Patient|Practitioner|PractitionerRole|RelatedPerson|Person)\/[A-Za-z0-9\-.]{1,64}$/.test(f)) return f;
+    if (
+      typeof f === 'string' &&
+      /^(Patient|Practitioner|PractitionerRole|RelatedPerson|Person)\/[A-Za-z0-9\-.]{1,64}$/.test(f)
+    )
+      return f;
   }
   return user.role === 'patient' ? `Patient/${user.id}` : `Practitioner/${user.id}`;
 }

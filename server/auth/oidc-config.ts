@@ -21,7 +21,11 @@ export interface TokenLifetimes {
   readonly refreshToken: number;
 }
 
-export const DEFAULT_LIFETIMES: TokenLifetimes = { accessToken: 3600, clientCredentials: 300, refreshToken: 14 * 24 * 3600 };
+export const DEFAULT_LIFETIMES: TokenLifetimes = {
+  accessToken: 3600,
+  clientCredentials: 300,
+  refreshToken: 14 * 24 * 3600,
+};
 
 export const AUTH_ROUTES = {
   authorization: '/auth/authorize',
@@ -125,11 +129,20 @@ export function buildProvider(d: ProviderDeps): Provider {
         defaultResource: () => d.fhirBaseUrl,
         useGrantedResource: () => true,
         async getResourceServerInfo(ctx, resourceIndicator, client) {
-          if (resourceIndicator !== d.fhirBaseUrl) throw new errors.InvalidTarget(`the only resource server is ${d.fhirBaseUrl}`);
-          const e = ctx.oidc.entities as Record<string, { scope?: string; resources?: Record<string, string> } | undefined>;
+          if (resourceIndicator !== d.fhirBaseUrl)
+            throw new errors.InvalidTarget(`the only resource server is ${d.fhirBaseUrl}`);
+          const e = ctx.oidc.entities as Record<
+            string,
+            { scope?: string; resources?: Record<string, string> } | undefined
+          >;
           const grantType = (ctx.oidc.params?.grant_type as string | undefined) ?? undefined;
           const scope = resourceServerScope(
-            [ctx.oidc.params?.scope as string | undefined, e.AuthorizationCode?.scope, e.RefreshToken?.scope, e.Grant?.resources?.[d.fhirBaseUrl]],
+            [
+              ctx.oidc.params?.scope as string | undefined,
+              e.AuthorizationCode?.scope,
+              e.RefreshToken?.scope,
+              e.Grant?.resources?.[d.fhirBaseUrl],
+            ],
             smartScopeOf(client),
             grantType,
           );
@@ -137,7 +150,8 @@ export function buildProvider(d: ProviderDeps): Provider {
             scope,
             audience: d.fhirBaseUrl,
             accessTokenFormat: 'jwt',
-            accessTokenTTL: grantType === 'client_credentials' ? d.lifetimes.clientCredentials : d.lifetimes.accessToken,
+            accessTokenTTL:
+              grantType === 'client_credentials' ? d.lifetimes.clientCredentials : d.lifetimes.accessToken,
             jwt: { sign: { alg: 'RS256' } },
           };
         },

@@ -36,7 +36,10 @@ export function refreshTokenRows(pool: Pool): RefreshTokenRows {
       await pool.execute(`UPDATE auth_refresh_tokens SET is_revoked = 1 WHERE token = ?`, [tokenHash(token)]);
     },
     async revokeAllForUser(userId) {
-      const [res] = await pool.execute(`UPDATE auth_refresh_tokens SET is_revoked = 1 WHERE user_id = ? AND is_revoked = 0`, [userId]);
+      const [res] = await pool.execute(
+        `UPDATE auth_refresh_tokens SET is_revoked = 1 WHERE user_id = ? AND is_revoked = 0`,
+        [userId],
+      );
       return (res as { affectedRows: number }).affectedRows;
     },
   };

@@ -7,8 +7,31 @@ import { narrowScopes, parseScopes, type ResourceScope } from './scopes.js';
 export const ROLES = ['admin', 'doctor', 'nurse', 'receptionist', 'patient'] as const;
 export type Role = (typeof ROLES)[number];
 
-const FRONT_DESK = ['Patient', 'Appointment', 'Schedule', 'Slot', 'Encounter', 'Coverage', 'Account', 'RelatedPerson', 'Practitioner', 'PractitionerRole', 'Organization', 'Location'];
-const NURSE_WRITES = ['Observation', 'Encounter', 'MedicationAdministration', 'Procedure', 'Task', 'Communication', 'CarePlan', 'Flag', 'DocumentReference'];
+const FRONT_DESK = [
+  'Patient',
+  'Appointment',
+  'Schedule',
+  'Slot',
+  'Encounter',
+  'Coverage',
+  'Account',
+  'RelatedPerson',
+  'Practitioner',
+  'PractitionerRole',
+  'Organization',
+  'Location',
+];
+const NURSE_WRITES = [
+  'Observation',
+  'Encounter',
+  'MedicationAdministration',
+  'Procedure',
+  'Task',
+  'Communication',
+  'CarePlan',
+  'Flag',
+  'DocumentReference',
+];
 
 export const ROLE_CEILING: Record<Role, string> = {
   admin: 'patient/*.cruds user/*.cruds',

@@ -4,7 +4,11 @@ import { policyFromScopes } from './scope-policy.js';
 
 describe('policyFromScopes', () => {
   it('a patient-context token is confined to its patient and may only do what its scopes say', () => {
-    const pol = policyFromScopes({ scope: 'launch/patient openid patient/Observation.rs patient/Patient.read', patient: 'p1', clientId: 'app' });
+    const pol = policyFromScopes({
+      scope: 'launch/patient openid patient/Observation.rs patient/Patient.read',
+      patient: 'p1',
+      clientId: 'app',
+    });
     assert.equal(pol.compartment, 'Patient/p1');
     assert.ok(pol.allows('read', 'Observation'));
     assert.ok(pol.allows('search', 'Observation'));
@@ -29,7 +33,12 @@ describe('policyFromScopes', () => {
   });
 
   it('user scopes have no compartment unless patient scopes are also present', () => {
-    const u = policyFromScopes({ scope: 'user/*.rs user/Observation.c', fhirUser: 'Practitioner/d1', clientId: 'ehr', sub: 'u1' });
+    const u = policyFromScopes({
+      scope: 'user/*.rs user/Observation.c',
+      fhirUser: 'Practitioner/d1',
+      clientId: 'ehr',
+      sub: 'u1',
+    });
     assert.equal(u.compartment, undefined);
     assert.ok(u.allows('search', 'Encounter'));
     assert.ok(u.allows('create', 'Observation'));
@@ -51,19 +60,33 @@ describe('policyFromScopes', () => {
 
   it('v2 constraints narrow reads of a type; an unconstrained grant lifts them', () => {
     const c = policyFromScopes({
-      scope: 'patient/Observation.rs?category=laboratory patient/Observation.rs?category=vital-signs patient/Patient.rs',
+      scope:
+        'patient/Observation.rs?category=laboratory patient/Observation.rs?category=vital-signs patient/Patient.rs',
       patient: 'p1',
     });
     assert.deepEqual(c.constraints('Observation'), [{ category: 'laboratory' }, { category: 'vital-signs' }]);
     assert.equal(c.constraints('Patient'), undefined);
     assert.ok(c.allows('search', 'Observation'));
-    const lifted = policyFromScopes({ scope: 'patient/Observation.rs?category=laboratory patient/*.rs', patient: 'p1' });
+    const lifted = policyFromScopes({
+      scope: 'patient/Observation.rs?category=laboratory patient/*.rs',
+      patient: 'p1',
+    });
     assert.equal(lifted.constraints('Observation'), undefined);
   });
 
   it('an empty scope grants nothing', () => {
     const pol = policyFromScopes({ scope: '' });
-    for (const i of ['read', 'vread', 'search', 'history', 'create', 'update', 'patch', 'delete', 'operation'] as const) {
+    for (const i of [
+      'read',
+      'vread',
+      'search',
+      'history',
+      'create',
+      'update',
+      'patch',
+      'delete',
+      'operation',
+    ] as const) {
       assert.ok(!pol.allows(i, 'Patient'), i);
     }
   });

@@ -28,19 +28,36 @@ describe('parseResourceScope', () => {
   });
 
   it('rejects letters out of order, repeated, unknown, or empty', () => {
-    for (const bad of ['patient/Observation.sr', 'patient/Observation.rr', 'patient/Observation.rx', 'patient/Observation.', 'patient/Observation.crudsx']) {
+    for (const bad of [
+      'patient/Observation.sr',
+      'patient/Observation.rr',
+      'patient/Observation.rx',
+      'patient/Observation.',
+      'patient/Observation.crudsx',
+    ]) {
       assert.equal(parseResourceScope(bad), undefined, bad);
     }
   });
 
   it('rejects unknown contexts, lower-case or malformed types, and missing parts', () => {
-    for (const bad of ['admin/Patient.r', 'patient/observation.rs', 'patient/Obs-ervation.rs', 'patient.rs', 'patient/', 'Patient.read', '/Patient.r', 'patient/Patient']) {
+    for (const bad of [
+      'admin/Patient.r',
+      'patient/observation.rs',
+      'patient/Obs-ervation.rs',
+      'patient.rs',
+      'patient/',
+      'Patient.read',
+      '/Patient.r',
+      'patient/Patient',
+    ]) {
       assert.equal(parseResourceScope(bad), undefined, bad);
     }
   });
 
   it('parses v2 search constraints, decoding values', () => {
-    const s = p('patient/Observation.rs?category=http://terminology.hl7.org/CodeSystem/observation-category|laboratory&status=final');
+    const s = p(
+      'patient/Observation.rs?category=http://terminology.hl7.org/CodeSystem/observation-category|laboratory&status=final',
+    );
     assert.deepEqual(s.constraints, {
       category: 'http://terminology.hl7.org/CodeSystem/observation-category|laboratory',
       status: 'final',
@@ -49,7 +66,15 @@ describe('parseResourceScope', () => {
   });
 
   it('rejects constraints on v1 scopes and malformed constraint strings', () => {
-    for (const bad of ['patient/Observation.read?category=lab', 'patient/Observation.rs?', 'patient/Observation.rs?=x', 'patient/Observation.rs?category=', 'patient/Observation.rs?category=a&category=b', 'patient/Observation.rs?cat egory=x', 'patient/Observation.rs?c=%E0%A4%A']) {
+    for (const bad of [
+      'patient/Observation.read?category=lab',
+      'patient/Observation.rs?',
+      'patient/Observation.rs?=x',
+      'patient/Observation.rs?category=',
+      'patient/Observation.rs?category=a&category=b',
+      'patient/Observation.rs?cat egory=x',
+      'patient/Observation.rs?c=%E0%A4%A',
+    ]) {
       assert.equal(parseResourceScope(bad), undefined, bad);
     }
   });
@@ -57,9 +82,14 @@ describe('parseResourceScope', () => {
 
 describe('parseScopes', () => {
   it('splits OIDC/launch scopes from resource scopes and keeps unknown ones aside', () => {
-    const r = parseScopes('openid fhirUser launch/patient offline_access patient/Observation.rs  patient/Patient.read weird/Thing.r');
+    const r = parseScopes(
+      'openid fhirUser launch/patient offline_access patient/Observation.rs  patient/Patient.read weird/Thing.r',
+    );
     assert.deepEqual([...r.other].sort(), ['fhirUser', 'launch/patient', 'offline_access', 'openid']);
-    assert.deepEqual(r.resource.map((s) => s.text), ['patient/Observation.rs', 'patient/Patient.read']);
+    assert.deepEqual(
+      r.resource.map((s) => s.text),
+      ['patient/Observation.rs', 'patient/Patient.read'],
+    );
     assert.deepEqual(r.unknown, ['weird/Thing.r']);
   });
 
@@ -86,10 +116,16 @@ describe('scopeCovers / narrowScopes', () => {
   });
 
   it('narrows to the intersection of actions and carries the ceiling constraint', () => {
-    const out = narrowScopes([p('user/Observation.cruds'), p('user/Patient.rs')], [p('user/*.rs'), p('user/Observation.c')]);
+    const out = narrowScopes(
+      [p('user/Observation.cruds'), p('user/Patient.rs')],
+      [p('user/*.rs'), p('user/Observation.c')],
+    );
     assert.deepEqual(out.map((s) => s.text).sort(), ['user/Observation.c', 'user/Observation.rs', 'user/Patient.rs']);
     const c = narrowScopes([p('patient/Observation.rs')], [p('patient/Observation.rs?category=laboratory')]);
-    assert.deepEqual(c.map((s) => s.text), ['patient/Observation.rs?category=laboratory']);
+    assert.deepEqual(
+      c.map((s) => s.text),
+      ['patient/Observation.rs?category=laboratory'],
+    );
   });
 
   it('a wildcard request under a typed ceiling becomes the ceiling types', () => {
@@ -98,20 +134,29 @@ describe('scopeCovers / narrowScopes', () => {
   });
 
   it('drops scopes with contradictory constraints or of another context', () => {
-    assert.deepEqual(narrowScopes([p('patient/Observation.rs?category=a')], [p('patient/Observation.rs?category=b')]), []);
+    assert.deepEqual(
+      narrowScopes([p('patient/Observation.rs?category=a')], [p('patient/Observation.rs?category=b')]),
+      [],
+    );
     assert.deepEqual(narrowScopes([p('system/Patient.r')], [p('user/*.cruds')]), []);
   });
 });
 
 describe('applyRoleCeiling', () => {
   it('gives a patient read/search of patient scopes only', () => {
-    const out = applyRoleCeiling('patient', parseScopes('patient/*.cruds user/*.cruds patient/Observation.rs').resource);
+    const out = applyRoleCeiling(
+      'patient',
+      parseScopes('patient/*.cruds user/*.cruds patient/Observation.rs').resource,
+    );
     assert.deepEqual(out.map((s) => s.text).sort(), ['patient/*.rs', 'patient/Observation.rs']);
   });
 
   it('keeps a receptionist away from clinical data and lets a doctor have everything requested', () => {
     const rec = applyRoleCeiling('receptionist', parseScopes('user/Observation.rs user/Patient.cruds').resource);
-    assert.deepEqual(rec.map((s) => s.text), ['user/Patient.cruds']);
+    assert.deepEqual(
+      rec.map((s) => s.text),
+      ['user/Patient.cruds'],
+    );
     const doc = applyRoleCeiling('doctor', parseScopes('user/Observation.rs user/Patient.cruds').resource);
     assert.equal(doc.length, 2);
   });

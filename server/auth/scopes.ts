@@ -199,7 +199,10 @@ export function makeScope(
 ): ResourceScope {
   const sorted = V2_ORDER.filter((a) => actions.includes(a));
   const q = constraints
-    ? '?' + Object.entries(constraints).map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&')
+    ? '?' +
+      Object.entries(constraints)
+        .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`)
+        .join('&')
     : '';
   return {
     context,

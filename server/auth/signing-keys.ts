@@ -21,7 +21,10 @@ export const KEEP_GENERATIONS = 2;
 async function newGeneration(): Promise<JWK[]> {
   const out: JWK[] = [];
   for (const alg of ALGS) {
-    const { privateKey } = await generateKeyPair(alg, { extractable: true, ...(alg === 'RS256' ? { modulusLength: 2048 } : {}) });
+    const { privateKey } = await generateKeyPair(alg, {
+      extractable: true,
+      ...(alg === 'RS256' ? { modulusLength: 2048 } : {}),
+    });
     const jwk = await exportJWK(privateKey);
     jwk.alg = alg;
     jwk.use = 'sig';

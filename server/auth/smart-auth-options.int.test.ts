@@ -42,10 +42,32 @@ describe('createSmartAuth options: keysDir across restarts, backend client with 
     await rm(keysDir, { recursive: true, force: true });
   });
 
-  const start = (jwksUriAllowLoopback = true) => createSmartAuth({ issuer: base, fhirBaseUrl: `${base}/fhir`, mysqlUrl: fx.url, redisPrefix: fx.redisPrefix, keysDir, jwksUriAllowLoopback, onError: () => undefined });
+  const start = (jwksUriAllowLoopback = true) =>
+    createSmartAuth({
+      issuer: base,
+      fhirBaseUrl: `${base}/fhir`,
+      mysqlUrl: fx.url,
+      redisPrefix: fx.redisPrefix,
+      keysDir,
+      jwksUriAllowLoopback,
+      onError: () => undefined,
+    });
   async function tryBackendToken() {
-    const assertion = await new SignJWT({}).setProtectedHeader({ alg: 'ES384', kid: 'k1' }).setIssuer('exporter').setSubject('exporter').setAudience(`${base}/auth/token`).setJti(randomUUID()).setIssuedAt().setExpirationTime('5m').sign(key);
-    return exchangeCode(base, { grant_type: 'client_credentials', scope: 'system/Patient.rs', client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: assertion });
+    const assertion = await new SignJWT({})
+      .setProtectedHeader({ alg: 'ES384', kid: 'k1' })
+      .setIssuer('exporter')
+      .setSubject('exporter')
+      .setAudience(`${base}/auth/token`)
+      .setJti(randomUUID())
+      .setIssuedAt()
+      .setExpirationTime('5m')
+      .sign(key);
+    return exchangeCode(base, {
+      grant_type: 'client_credentials',
+      scope: 'system/Patient.rs',
+      client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+      client_assertion: assertion,
+    });
   }
   async function backendToken(): Promise<string> {
     const r = await tryBackendToken();
@@ -55,7 +77,13 @@ describe('createSmartAuth options: keysDir across restarts, backend client with 
 
   it('a backend client registered with a JWKS URL gets tokens; keys in keysDir survive a restart (0600)', async () => {
     current = await start();
-    await current.registerClient({ client_id: 'exporter', client_name: 'Exporter', token_endpoint_auth_method: 'private_key_jwt', jwks_uri: `${base}/client-jwks`, scope: 'system/*.rs' });
+    await current.registerClient({
+      client_id: 'exporter',
+      client_name: 'Exporter',
+      token_endpoint_auth_method: 'private_key_jwt',
+      jwks_uri: `${base}/client-jwks`,
+      scope: 'system/*.rs',
+    });
     const before = await backendToken();
     const p1 = await current.authenticate(`Bearer ${before}`);
     assert.equal(p1.who, 'client:exporter');
@@ -93,27 +121,52 @@ describe('createSmartAuth options: keysDir across restarts, backend client with 
     try {
       const user = await fx.addUser({ username: 'twonodes', role: 'patient', fhirUser: 'Patient/p9' });
       const redirect = 'http://127.0.0.1:9/cb';
-      await current.registerClient({ client_id: 'lb-app', client_name: 'LB app', redirect_uris: [redirect], token_endpoint_auth_method: 'none', scope: 'openid launch/patient patient/*.rs' });
+      await current.registerClient({
+        client_id: 'lb-app',
+        client_name: 'LB app',
+        redirect_uris: [redirect],
+        token_endpoint_auth_method: 'none',
+        scope: 'openid launch/patient patient/*.rs',
+      });
       const { verifier, challenge } = pkce();
       const b = new Browser();
       const onB = (u: string) => u.replace(base, baseB);
       const loc = (r: Response, from: string) => new URL(r.headers.get('location')!, from).toString();
       // A: authorize → interaction; B: login page and POST
-      const start1 = await b.request(authorizeUrl({ base, fhirBase: `${base}/fhir`, clientId: 'lb-app', redirectUri: redirect, scope: 'launch/patient openid patient/*.rs', challenge }));
+      const start1 = await b.request(
+        authorizeUrl({
+          base,
+          fhirBase: `${base}/fhir`,
+          clientId: 'lb-app',
+          redirectUri: redirect,
+          scope: 'launch/patient openid patient/*.rs',
+          challenge,
+        }),
+      );
       const interaction = onB(loc(start1, base));
       const loginPage = await (await b.request(interaction)).text();
-      const afterLogin = await b.request(new URL(formAction(loginPage), interaction).toString(), { form: { login: user.username, password: user.password } });
+      const afterLogin = await b.request(new URL(formAction(loginPage), interaction).toString(), {
+        form: { login: user.username, password: user.password },
+      });
       assert.equal(afterLogin.status, 303);
       // A: resume → consent page; consent POST on A
       const resume = await b.request(loc(afterLogin, base));
       const consentUrl = loc(resume, base);
       const consentPage = await (await b.request(consentUrl)).text();
-      const afterConsent = await b.request(new URL(formAction(consentPage), consentUrl).toString(), { form: { scope: offeredScopes(consentPage), decision: 'allow' } });
+      const afterConsent = await b.request(new URL(formAction(consentPage), consentUrl).toString(), {
+        form: { scope: offeredScopes(consentPage), decision: 'allow' },
+      });
       // B: final resume → redirect to the app with a code
       const final = await b.request(onB(loc(afterConsent, base)));
       const code = new URL(loc(final, baseB)).searchParams.get('code');
       assert.ok(code, `no code: ${final.status} ${final.headers.get('location')}`);
-      const tok = await exchangeCode(baseB, { grant_type: 'authorization_code', code, redirect_uri: redirect, client_id: 'lb-app', code_verifier: verifier });
+      const tok = await exchangeCode(baseB, {
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: redirect,
+        client_id: 'lb-app',
+        code_verifier: verifier,
+      });
       assert.equal(tok.status, 200, JSON.stringify(tok.body));
       assert.equal(tok.body.patient, 'p9');
       assert.equal((await current.authenticate(`Bearer ${String(tok.body.access_token)}`)).compartment, 'Patient/p9');
@@ -127,7 +180,13 @@ describe('createSmartAuth options: keysDir across restarts, backend client with 
   it('by default a jwks_uri on loopback is not fetched (SSRF guard)', async () => {
     await current?.close();
     current = await start(false);
-    await current.registerClient({ client_id: 'exporter', client_name: 'Exporter', token_endpoint_auth_method: 'private_key_jwt', jwks_uri: `${base}/client-jwks`, scope: 'system/*.rs' });
+    await current.registerClient({
+      client_id: 'exporter',
+      client_name: 'Exporter',
+      token_endpoint_auth_method: 'private_key_jwt',
+      jwks_uri: `${base}/client-jwks`,
+      scope: 'system/*.rs',
+    });
     const r = await tryBackendToken();
     assert.equal(r.body.error, 'invalid_client');
     await current.close();
@@ -137,10 +196,18 @@ describe('createSmartAuth options: keysDir across restarts, backend client with 
   it('authenticate rejects garbage with 401 and a Bearer challenge', async () => {
     current ??= await start();
     for (const h of [undefined, '', 'Bearer', 'Bearer a.b.c', 'Basic Zm9vOmJhcg==', `Bearer ${'x'.repeat(20000)}`]) {
-      await assert.rejects(current.authenticate(h), (e: unknown) => {
-        const err = e as { status: number; wwwAuthenticate: string; outcome: { resourceType: string } };
-        return err.status === 401 && err.wwwAuthenticate.startsWith('Bearer realm=') && err.outcome.resourceType === 'OperationOutcome';
-      }, String(h).slice(0, 30));
+      await assert.rejects(
+        current.authenticate(h),
+        (e: unknown) => {
+          const err = e as { status: number; wwwAuthenticate: string; outcome: { resourceType: string } };
+          return (
+            err.status === 401 &&
+            err.wwwAuthenticate.startsWith('Bearer realm=') &&
+            err.outcome.resourceType === 'OperationOutcome'
+          );
+        },
+        String(h).slice(0, 30),
+      );
     }
   });
 
@@ -149,17 +216,30 @@ describe('createSmartAuth options: keysDir across restarts, backend client with 
     const warn = console.warn;
     console.warn = (m: unknown) => void warnings.push(String(m));
     try {
-      const dev = await createSmartAuth({ issuer: base, fhirBaseUrl: `${base}/fhir`, mysqlUrl: fx.url, redisPrefix: fx.redisPrefix, keysDir, devDisableAuth: true });
+      const dev = await createSmartAuth({
+        issuer: base,
+        fhirBaseUrl: `${base}/fhir`,
+        mysqlUrl: fx.url,
+        redisPrefix: fx.redisPrefix,
+        keysDir,
+        devDisableAuth: true,
+      });
       const p = await dev.authenticate(undefined);
       assert.ok(p.allows('delete', 'Patient'));
       assert.equal(p.compartment, undefined);
       assert.match(p.who, /disabled/);
       await dev.close();
-      assert.ok(warnings.some((w) => /DISABLED/.test(w)), 'warned at start');
+      assert.ok(
+        warnings.some((w) => /DISABLED/.test(w)),
+        'warned at start',
+      );
       const env = process.env.NODE_ENV;
       process.env.NODE_ENV = 'production';
       try {
-        await assert.rejects(createSmartAuth({ issuer: base, fhirBaseUrl: `${base}/fhir`, mysqlUrl: fx.url, devDisableAuth: true }), /refused/);
+        await assert.rejects(
+          createSmartAuth({ issuer: base, fhirBaseUrl: `${base}/fhir`, mysqlUrl: fx.url, devDisableAuth: true }),
+          /refused/,
+        );
       } finally {
         process.env.NODE_ENV = env;
       }

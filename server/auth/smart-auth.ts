@@ -57,7 +57,10 @@ export interface SmartAuthOptions {
 export interface SmartAuth {
   readonly router: Router;
   /** Bearer token → AccessPolicy; throws AuthError (a FhirError 401, with `wwwAuthenticate`) when missing/invalid. */
-  authenticate(authorizationHeader: string | undefined, from?: { ip?: string; userAgent?: string }): Promise<AccessPolicy>;
+  authenticate(
+    authorizationHeader: string | undefined,
+    from?: { ip?: string; userAgent?: string },
+  ): Promise<AccessPolicy>;
   audit(event: AccessAuditEvent): Promise<void>;
   /** EHR launch: stores the context and returns the opaque `launch` value to put in the app's launch URL. */
   createLaunch(context: LaunchContext, ttlSeconds?: number): Promise<string>;
@@ -72,7 +75,9 @@ export async function createSmartAuth(options: SmartAuthOptions): Promise<SmartA
   const devDisableAuth = options.devDisableAuth === true;
   if (devDisableAuth) {
     if (process.env.NODE_ENV === 'production') throw new Error('devDisableAuth is refused when NODE_ENV=production');
-    console.warn('WARNING: SMART authorisation is DISABLED (devDisableAuth): every request has full access to every record. Never use this with real data.');
+    console.warn(
+      'WARNING: SMART authorisation is DISABLED (devDisableAuth): every request has full access to every record. Never use this with real data.',
+    );
   }
   const issuer = options.issuer.replace(/\/+$/, '');
   const fhirBaseUrl = options.fhirBaseUrl.replace(/\/+$/, '');
@@ -84,11 +89,17 @@ export async function createSmartAuth(options: SmartAuthOptions): Promise<SmartA
   pool.on('connection', (c) => {
     c.query("SET time_zone = '+00:00'");
   });
-  const redis = new Redis(options.redisUrl ?? 'redis://127.0.0.1:6379', { lazyConnect: false, maxRetriesPerRequest: 2 });
+  const redis = new Redis(options.redisUrl ?? 'redis://127.0.0.1:6379', {
+    lazyConnect: false,
+    maxRetriesPerRequest: 2,
+  });
   const users = userRows(pool);
   const contexts = contextStore(redis, prefix);
   const adapterFactory = redisAdapterFactory({ redis, prefix, refreshTokens: refreshTokenRows(pool) });
-  if (!options.keysDir) console.warn('auth: no keysDir given, signing keys are kept in memory (tokens die with the process; not for several nodes)');
+  if (!options.keysDir)
+    console.warn(
+      'auth: no keysDir given, signing keys are kept in memory (tokens die with the process; not for several nodes)',
+    );
   let keys = await loadOrCreateKeys(options.keysDir);
   let lastReload = 0;
   const verifier = accessTokenVerifier({
@@ -110,7 +121,16 @@ export async function createSmartAuth(options: SmartAuthOptions): Promise<SmartA
   const sink = auditSink({ pool, onError, ...(options.onAuditEvent ? { onAuditEvent: options.onAuditEvent } : {}) });
 
   const makeProvider = (): Provider => {
-    const p = buildProvider({ issuer, fhirBaseUrl, keys, adapter: adapterFactory, users, contexts, lifetimes, jwksUriAllowLoopback: options.jwksUriAllowLoopback === true });
+    const p = buildProvider({
+      issuer,
+      fhirBaseUrl,
+      keys,
+      adapter: adapterFactory,
+      users,
+      contexts,
+      lifetimes,
+      jwksUriAllowLoopback: options.jwksUriAllowLoopback === true,
+    });
     p.proxy = options.trustProxy === true;
     installSmartMiddleware(p, {
       fhirBaseUrl,
@@ -134,19 +154,33 @@ export async function createSmartAuth(options: SmartAuthOptions): Promise<SmartA
   let provider = makeProvider();
   let callback = provider.callback();
 
-  const authenticate = async (header: string | undefined, from?: { ip?: string; userAgent?: string }): Promise<AccessPolicy> => {
-    if (devDisableAuth) return { who: 'anonymous (authorisation disabled)', allows: () => true, constraints: () => undefined };
+  const authenticate = async (
+    header: string | undefined,
+    from?: { ip?: string; userAgent?: string },
+  ): Promise<AccessPolicy> => {
+    if (devDisableAuth)
+      return { who: 'anonymous (authorisation disabled)', allows: () => true, constraints: () => undefined };
     const deny = async (description: string, bad: boolean) => {
-      await sink.audit({ action: 'authenticate', outcome: 'denied', who: 'anonymous', detail: description, ...(from?.ip ? { ip: from.ip } : {}), ...(from?.userAgent ? { userAgent: from.userAgent } : {}), status: 401 });
+      await sink.audit({
+        action: 'authenticate',
+        outcome: 'denied',
+        who: 'anonymous',
+        detail: description,
+        ...(from?.ip ? { ip: from.ip } : {}),
+        ...(from?.userAgent ? { userAgent: from.userAgent } : {}),
+        status: 401,
+      });
       return unauthorized(fhirBaseUrl, description, bad ? 'invalid_token' : undefined);
     };
-    if (!header || !header.trim()) throw await deny('An access token is required (Authorization: Bearer <token>)', false);
+    if (!header || !header.trim())
+      throw await deny('An access token is required (Authorization: Bearer <token>)', false);
     const m = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(header);
     if (!m) throw await deny('The Authorization header must be "Bearer <access token>"', true);
     const check = await verifier.verify(m[1]!);
     if (!check.ok) throw await deny(check.reason, true);
     const c = check.claims;
-    if (!(await contexts.tokenStillValid(String(c.jti), c.grant_id))) throw await deny('the access token has been revoked', true);
+    if (!(await contexts.tokenStillValid(String(c.jti), c.grant_id)))
+      throw await deny('the access token has been revoked', true);
     return policyFromScopes({
       scope: c.scope ?? '',
       ...(c.patient ? { patient: c.patient } : {}),
@@ -182,33 +216,61 @@ export async function createSmartAuth(options: SmartAuthOptions): Promise<SmartA
   const oauthError = (res: express.Response, e: unknown) => {
     const err = e as { status?: number; wwwAuthenticate?: string; message?: string };
     if (err.wwwAuthenticate) res.set('WWW-Authenticate', err.wwwAuthenticate);
-    res.status(err.status ?? 500).json({ error: err.status === 403 ? 'insufficient_scope' : err.status === 401 ? 'invalid_token' : 'server_error', error_description: err.message });
+    res.status(err.status ?? 500).json({
+      error: err.status === 403 ? 'insufficient_scope' : err.status === 401 ? 'invalid_token' : 'server_error',
+      error_description: err.message,
+    });
   };
 
   router.post('/auth/launch', json, async (req, res) => {
     try {
       const policy = await bearerPolicy(req);
       if (!policy.userId || policy.compartment || !policy.allows('read', 'Patient')) {
-        throw Object.assign(new Error('an EHR launch needs a user token (user/ scopes) that may read Patient'), { status: 403 });
+        throw Object.assign(new Error('an EHR launch needs a user token (user/ scopes) that may read Patient'), {
+          status: 403,
+        });
       }
       const body = (req.body ?? {}) as Record<string, unknown>;
       const id = /^[A-Za-z0-9\-.]{1,64}$/;
-      if ((body.patient !== undefined && (typeof body.patient !== 'string' || !id.test(body.patient))) || (body.encounter !== undefined && (typeof body.encounter !== 'string' || !id.test(body.encounter)))) {
-        return res.status(400).json({ error: 'invalid_request', error_description: 'patient and encounter must be resource ids' });
+      if (
+        (body.patient !== undefined && (typeof body.patient !== 'string' || !id.test(body.patient))) ||
+        (body.encounter !== undefined && (typeof body.encounter !== 'string' || !id.test(body.encounter)))
+      ) {
+        return res
+          .status(400)
+          .json({ error: 'invalid_request', error_description: 'patient and encounter must be resource ids' });
       }
       const fhirContext = body.fhirContext;
-      const refOk = (x: unknown) => !!x && typeof x === 'object' && typeof (x as { reference?: unknown }).reference === 'string' && /^[A-Z][A-Za-z]{1,63}\/[A-Za-z0-9\-.]{1,64}$/.test((x as { reference: string }).reference);
-      if (fhirContext !== undefined && (!Array.isArray(fhirContext) || fhirContext.length > 10 || !fhirContext.every(refOk))) {
-        return res.status(400).json({ error: 'invalid_request', error_description: 'fhirContext must be an array of at most 10 { "reference": "Type/id" }' });
+      const refOk = (x: unknown) =>
+        !!x &&
+        typeof x === 'object' &&
+        typeof (x as { reference?: unknown }).reference === 'string' &&
+        /^[A-Z][A-Za-z]{1,63}\/[A-Za-z0-9\-.]{1,64}$/.test((x as { reference: string }).reference);
+      if (
+        fhirContext !== undefined &&
+        (!Array.isArray(fhirContext) || fhirContext.length > 10 || !fhirContext.every(refOk))
+      ) {
+        return res.status(400).json({
+          error: 'invalid_request',
+          error_description: 'fhirContext must be an array of at most 10 { "reference": "Type/id" }',
+        });
       }
       const launch = await contexts.createLaunch({
         ...(typeof body.patient === 'string' ? { patient: body.patient } : {}),
         ...(typeof body.encounter === 'string' ? { encounter: body.encounter } : {}),
-        ...(Array.isArray(fhirContext) ? { fhirContext: fhirContext.map((x: { reference: string }) => ({ reference: x.reference })) } : {}),
+        ...(Array.isArray(fhirContext)
+          ? { fhirContext: fhirContext.map((x: { reference: string }) => ({ reference: x.reference })) }
+          : {}),
         createdBy: policy.who,
         ...(policy.userId ? { userId: policy.userId } : {}),
       });
-      await sink.audit({ action: 'launch', outcome: 'success', policy, ...(req.ip ? { ip: req.ip } : {}), detail: `patient=${String(body.patient ?? '')}` });
+      await sink.audit({
+        action: 'launch',
+        outcome: 'success',
+        policy,
+        ...(req.ip ? { ip: req.ip } : {}),
+        detail: `patient=${String(body.patient ?? '')}`,
+      });
       res.status(201).json({ launch });
     } catch (e) {
       oauthError(res, e);
@@ -219,12 +281,24 @@ export async function createSmartAuth(options: SmartAuthOptions): Promise<SmartA
     try {
       const policy = await bearerPolicy(req);
       const user = policy.userId ? await users.findById(policy.userId) : undefined;
-      if (!user || user.role !== 'admin') throw Object.assign(new Error('only an administrator may register clients'), { status: 403 });
+      if (!user || user.role !== 'admin')
+        throw Object.assign(new Error('only an administrator may register clients'), { status: 403 });
       const registered = await registerClient(provider, adapterFactory('Client'), req.body as ClientRegistration);
-      await sink.audit({ action: 'register-client', outcome: 'success', policy, detail: registered.client_id, ...(req.ip ? { ip: req.ip } : {}) });
-      res.status(201).json({ client_id: registered.client_id, ...(registered.client_secret ? { client_secret: registered.client_secret } : {}), ...registered.metadata });
+      await sink.audit({
+        action: 'register-client',
+        outcome: 'success',
+        policy,
+        detail: registered.client_id,
+        ...(req.ip ? { ip: req.ip } : {}),
+      });
+      res.status(201).json({
+        client_id: registered.client_id,
+        ...(registered.client_secret ? { client_secret: registered.client_secret } : {}),
+        ...registered.metadata,
+      });
     } catch (e) {
-      if (e instanceof ClientRegistrationError) return res.status(400).json({ error: 'invalid_client_metadata', error_description: e.message });
+      if (e instanceof ClientRegistrationError)
+        return res.status(400).json({ error: 'invalid_client_metadata', error_description: e.message });
       oauthError(res, e);
     }
   });
@@ -238,8 +312,14 @@ export async function createSmartAuth(options: SmartAuthOptions): Promise<SmartA
     const e = err as { type?: string; status?: number; message?: string };
     if (!e?.type || !req.path.startsWith('/auth/')) return next(err);
     const status = e.type === 'entity.too.large' ? 413 : 400;
-    const description = e.type === 'entity.parse.failed' ? 'the body is not valid JSON' : e.type === 'entity.too.large' ? 'the body is too large' : String(e.message ?? 'bad request');
-    if (req.path.startsWith('/auth/interaction/')) res.status(status).type('html').send(errorPage('Bad request', description));
+    const description =
+      e.type === 'entity.parse.failed'
+        ? 'the body is not valid JSON'
+        : e.type === 'entity.too.large'
+          ? 'the body is too large'
+          : String(e.message ?? 'bad request');
+    if (req.path.startsWith('/auth/interaction/'))
+      res.status(status).type('html').send(errorPage('Bad request', description));
     else res.status(status).json({ error: 'invalid_request', error_description: description });
   });
 

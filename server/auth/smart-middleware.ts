@@ -21,7 +21,14 @@ export interface SmartMiddlewareDeps {
   readonly issuer: string;
   readonly contexts: ContextStore;
   readonly verifier: AccessTokenVerifier;
-  readonly onEvent: (e: { action: 'token' | 'introspect' | 'revoke'; ok: boolean; clientId?: string; userId?: string; detail?: string; ip?: string }) => void;
+  readonly onEvent: (e: {
+    action: 'token' | 'introspect' | 'revoke';
+    ok: boolean;
+    clientId?: string;
+    userId?: string;
+    detail?: string;
+    ip?: string;
+  }) => void;
 }
 
 const trimSlash = (s: string) => s.replace(/\/+$/, '');
@@ -49,7 +56,8 @@ export function installSmartMiddleware(provider: Provider, d: SmartMiddlewareDep
     await next();
     const c = ctx as KoaContextWithOIDC;
     if (path === AUTH_ROUTES.token && ctx.method === 'POST') await afterToken(c, d);
-    else if ((path === AUTH_ROUTES.introspection || path === AUTH_ROUTES.revocation) && ctx.method === 'POST') await afterStructured(c, d);
+    else if ((path === AUTH_ROUTES.introspection || path === AUTH_ROUTES.revocation) && ctx.method === 'POST')
+      await afterStructured(c, d);
   });
 }
 
@@ -57,7 +65,10 @@ async function afterToken(ctx: KoaContextWithOIDC, d: SmartMiddlewareDeps): Prom
   const body = ctx.body as Record<string, unknown> | undefined;
   const clientId = ctx.oidc?.client?.clientId;
   if (ctx.status !== 200 || !body || typeof body.access_token !== 'string') {
-    const err = body && typeof body.error === 'string' ? `${body.error}: ${String(body.error_description ?? '')}` : `HTTP ${ctx.status}`;
+    const err =
+      body && typeof body.error === 'string'
+        ? `${body.error}: ${String(body.error_description ?? '')}`
+        : `HTTP ${ctx.status}`;
     d.onEvent({ action: 'token', ok: false, ...(clientId ? { clientId } : {}), detail: err, ip: ctx.ip });
     return;
   }
@@ -104,7 +115,8 @@ async function afterStructured(ctx: KoaContextWithOIDC, d: SmartMiddlewareDeps):
   const introspect = ctx.path === AUTH_ROUTES.introspection;
   const clientId = ctx.oidc?.client?.clientId;
   if (!(ctx.status === 400 && body?.error === 'unsupported_token_type' && clientId)) {
-    if (ctx.oidc?.route && clientId) d.onEvent({ action: introspect ? 'introspect' : 'revoke', ok: ctx.status === 200, clientId, ip: ctx.ip });
+    if (ctx.oidc?.route && clientId)
+      d.onEvent({ action: introspect ? 'introspect' : 'revoke', ok: ctx.status === 200, clientId, ip: ctx.ip });
     return;
   }
   const token = String(ctx.oidc.params?.token ?? '');
@@ -136,7 +148,13 @@ async function afterStructured(ctx: KoaContextWithOIDC, d: SmartMiddlewareDeps):
         ...(c.fhirUser ? { fhirUser: c.fhirUser } : {}),
       };
     }
-    d.onEvent({ action: 'introspect', ok: true, clientId, ip: ctx.ip, detail: `active=${String((ctx.body as { active: boolean }).active)}` });
+    d.onEvent({
+      action: 'introspect',
+      ok: true,
+      clientId,
+      ip: ctx.ip,
+      detail: `active=${String((ctx.body as { active: boolean }).active)}`,
+    });
     return;
   }
   // Revocation: a token that does not verify, or belongs to another client, is answered 200 and left alone (RFC 7009 §2.2).
@@ -144,7 +162,13 @@ async function afterStructured(ctx: KoaContextWithOIDC, d: SmartMiddlewareDeps):
     await d.contexts.revokeJti(check.claims.jti, check.claims.exp);
     d.onEvent({ action: 'revoke', ok: true, clientId, ip: ctx.ip, detail: 'access token revoked' });
   } else {
-    d.onEvent({ action: 'revoke', ok: false, clientId, ip: ctx.ip, detail: check.ok ? 'token of another client' : check.reason });
+    d.onEvent({
+      action: 'revoke',
+      ok: false,
+      clientId,
+      ip: ctx.ip,
+      detail: check.ok ? 'token of another client' : check.reason,
+    });
   }
   ctx.body = '';
 }

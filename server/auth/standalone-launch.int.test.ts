@@ -15,23 +15,47 @@ describe('SMART standalone launch (authorisation code + PKCE) against nilecare_a
     t = await startAuthTestServer();
     pat = await t.addUser({ username: 'amira', role: 'patient', fhirUser: 'Patient/p1' });
     doc = await t.addUser({ username: 'drosman', role: 'doctor', fhirUser: 'Practitioner/d1' });
-    await t.auth.registerClient({ client_id: 'growth-chart', client_name: 'Growth Chart', redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none', scope: 'openid fhirUser launch launch/patient launch/encounter offline_access patient/*.rs user/*.rs' });
+    await t.auth.registerClient({
+      client_id: 'growth-chart',
+      client_name: 'Growth Chart',
+      redirect_uris: [REDIRECT],
+      token_endpoint_auth_method: 'none',
+      scope: 'openid fhirUser launch launch/patient launch/encounter offline_access patient/*.rs user/*.rs',
+    });
   });
   after(async () => t?.close());
 
   async function launch(user: TestUser, scope = SCOPE, extra: Partial<Parameters<typeof signInAndConsent>[3]> = {}) {
     const { verifier, challenge } = pkce();
-    const url = authorizeUrl({ base: t.base, fhirBase: t.fhirBase, clientId: 'growth-chart', redirectUri: REDIRECT, scope, challenge });
-    const r = await signInAndConsent(new Browser(), url, REDIRECT, { login: user.username, password: user.password, ...extra });
+    const url = authorizeUrl({
+      base: t.base,
+      fhirBase: t.fhirBase,
+      clientId: 'growth-chart',
+      redirectUri: REDIRECT,
+      scope,
+      challenge,
+    });
+    const r = await signInAndConsent(new Browser(), url, REDIRECT, {
+      login: user.username,
+      password: user.password,
+      ...extra,
+    });
     return { ...r, verifier };
   }
   async function tokenFor(user: TestUser, scope = SCOPE, extra: Partial<Parameters<typeof signInAndConsent>[3]> = {}) {
     const r = await launch(user, scope, extra);
     const code = r.redirect?.searchParams.get('code');
     assert.ok(code, `expected a code, got ${r.redirect?.toString() ?? r.lastHtml?.slice(0, 400)}`);
-    return exchangeCode(t.base, { grant_type: 'authorization_code', code, redirect_uri: REDIRECT, client_id: 'growth-chart', code_verifier: r.verifier });
+    return exchangeCode(t.base, {
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: REDIRECT,
+      client_id: 'growth-chart',
+      code_verifier: r.verifier,
+    });
   }
-  const get = (path: string, token?: string) => fetch(`${t.base}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+  const get = (path: string, token?: string) =>
+    fetch(`${t.base}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
 
   it('publishes the SMART configuration at the root and under the FHIR base, with S256 only', async () => {
     for (const path of ['/.well-known/smart-configuration', '/fhir/.well-known/smart-configuration']) {
@@ -44,7 +68,10 @@ describe('SMART standalone launch (authorisation code + PKCE) against nilecare_a
       assert.ok((doc.capabilities as string[]).includes('launch-standalone'));
       const jwks = (await (await get('/auth/jwks')).json()) as { keys: Array<Record<string, unknown>> };
       assert.ok(jwks.keys.some((k) => k.alg === 'RS256'));
-      assert.ok(jwks.keys.every((k) => k.d === undefined), 'no private key material in the JWKS');
+      assert.ok(
+        jwks.keys.every((k) => k.d === undefined),
+        'no private key material in the JWKS',
+      );
     }
   });
 
@@ -57,7 +84,10 @@ describe('SMART standalone launch (authorisation code + PKCE) against nilecare_a
     assert.equal(typeof body.expires_in, 'number');
     assert.equal(typeof body.refresh_token, 'string');
     assert.deepEqual(String(body.scope).split(' ').sort(), SCOPE.split(' ').sort());
-    const idt = await jwtVerify(String(body.id_token), createRemoteJWKSet(new URL(`${t.base}/auth/jwks`)), { issuer: t.base, audience: 'growth-chart' });
+    const idt = await jwtVerify(String(body.id_token), createRemoteJWKSet(new URL(`${t.base}/auth/jwks`)), {
+      issuer: t.base,
+      audience: 'growth-chart',
+    });
     assert.equal(idt.protectedHeader.alg, 'RS256');
     assert.equal(idt.payload.fhirUser, 'Patient/p1');
     const at = String(body.access_token);
@@ -66,7 +96,10 @@ describe('SMART standalone launch (authorisation code + PKCE) against nilecare_a
     const other = await get('/fhir/Patient/p2', at);
     assert.equal(other.status, 403);
     assert.equal(((await other.json()) as { resourceType: string }).resourceType, 'OperationOutcome');
-    const write = await fetch(`${t.fhirBase}/Observation/o1`, { method: 'PUT', headers: { authorization: `Bearer ${at}` } });
+    const write = await fetch(`${t.fhirBase}/Observation/o1`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${at}` },
+    });
     assert.equal(write.status, 403);
     assert.match(write.headers.get('www-authenticate') ?? '', /insufficient_scope/);
     assert.equal((await get('/fhir/Condition/c1', at)).status, 403);
@@ -84,12 +117,25 @@ describe('SMART standalone launch (authorisation code + PKCE) against nilecare_a
     const f = await get('/fhir/Patient/p2', forged);
     assert.equal(f.status, 401);
     assert.match(f.headers.get('www-authenticate') ?? '', /error="invalid_token"/);
-    assert.equal((await get('/fhir/Patient/p1', String(body.id_token))).status, 401, 'an id_token is not an access token');
+    assert.equal(
+      (await get('/fhir/Patient/p1', String(body.id_token))).status,
+      401,
+      'an id_token is not an access token',
+    );
     assert.equal((await fetch(`${t.fhirBase}/Patient/p1`, { headers: { authorization: 'Basic YTpi' } })).status, 401);
   });
 
   it('requires PKCE and the FHIR base as aud', async () => {
-    const noPkce = new URL(authorizeUrl({ base: t.base, fhirBase: t.fhirBase, clientId: 'growth-chart', redirectUri: REDIRECT, scope: SCOPE, challenge: 'x' }));
+    const noPkce = new URL(
+      authorizeUrl({
+        base: t.base,
+        fhirBase: t.fhirBase,
+        clientId: 'growth-chart',
+        redirectUri: REDIRECT,
+        scope: SCOPE,
+        challenge: 'x',
+      }),
+    );
     noPkce.searchParams.delete('code_challenge');
     noPkce.searchParams.delete('code_challenge_method');
     const r1 = await fetch(noPkce, { redirect: 'manual' });
@@ -101,14 +147,29 @@ describe('SMART standalone launch (authorisation code + PKCE) against nilecare_a
     plain.searchParams.set('code_challenge_method', 'plain');
     const r2 = await fetch(plain, { redirect: 'manual' });
     assert.equal(new URL(r2.headers.get('location') ?? 'http://x/').searchParams.get('error'), 'invalid_request');
-    const badAud = new URL(authorizeUrl({ base: t.base, fhirBase: 'https://evil.example/fhir', clientId: 'growth-chart', redirectUri: REDIRECT, scope: SCOPE, challenge: 'x' }));
+    const badAud = new URL(
+      authorizeUrl({
+        base: t.base,
+        fhirBase: 'https://evil.example/fhir',
+        clientId: 'growth-chart',
+        redirectUri: REDIRECT,
+        scope: SCOPE,
+        challenge: 'x',
+      }),
+    );
     assert.equal((await fetch(badAud, { redirect: 'manual' })).status, 400);
   });
 
   it('a wrong code_verifier is refused; a second use of the code is refused and kills the tokens of the first', async () => {
     const r = await launch(pat);
     const code = r.redirect!.searchParams.get('code')!;
-    const form = { grant_type: 'authorization_code', code, redirect_uri: REDIRECT, client_id: 'growth-chart', code_verifier: r.verifier };
+    const form = {
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: REDIRECT,
+      client_id: 'growth-chart',
+      code_verifier: r.verifier,
+    };
     const bad = await exchangeCode(t.base, { ...form, code_verifier: 'x'.repeat(43) });
     assert.equal(bad.status, 400);
     assert.equal(bad.body.error, 'invalid_grant');
@@ -119,11 +180,19 @@ describe('SMART standalone launch (authorisation code + PKCE) against nilecare_a
     const again = await exchangeCode(t.base, form);
     assert.equal(again.status, 400);
     assert.equal(again.body.error, 'invalid_grant');
-    assert.equal((await get('/fhir/Patient/p1', at)).status, 401, 'code replay revokes the grant and its access tokens');
+    assert.equal(
+      (await get('/fhir/Patient/p1', at)).status,
+      401,
+      'code replay revokes the grant and its access tokens',
+    );
   });
 
   it('a doctor picks the patient in a standalone launch; unticked scopes are not granted', async () => {
-    const { status, body } = await tokenFor(doc, 'launch/patient openid fhirUser patient/Observation.rs patient/Patient.rs user/Practitioner.rs', { patient: 'p7', untick: ['user/Practitioner.rs'] });
+    const { status, body } = await tokenFor(
+      doc,
+      'launch/patient openid fhirUser patient/Observation.rs patient/Patient.rs user/Practitioner.rs',
+      { patient: 'p7', untick: ['user/Practitioner.rs'] },
+    );
     assert.equal(status, 200, JSON.stringify(body));
     assert.equal(body.patient, 'p7');
     assert.ok(!String(body.scope).includes('user/Practitioner.rs'));

@@ -73,13 +73,22 @@ export function userRows(pool: Pool): UserRows {
       return rows.length === 1 ? toUser(rows[0]!) : undefined;
     },
     async findById(id) {
-      const [rows] = await pool.execute<RowDataPacket[]>(`SELECT ${COLUMNS} FROM auth_users WHERE id = ? AND deleted_at IS NULL`, [id]);
+      const [rows] = await pool.execute<RowDataPacket[]>(
+        `SELECT ${COLUMNS} FROM auth_users WHERE id = ? AND deleted_at IS NULL`,
+        [id],
+      );
       return rows[0] ? toUser(rows[0]) : undefined;
     },
     async recordAttempt({ email, ipAddress, success, reason }) {
       await pool.execute(
         `INSERT INTO auth_login_attempts (id, email, ip_address, success, reason, timestamp) VALUES (?, ?, ?, ?, ?, UTC_TIMESTAMP())`,
-        [randomUUID(), email.slice(0, 255), ipAddress?.slice(0, 45) ?? null, success ? 1 : 0, reason?.slice(0, 255) ?? null],
+        [
+          randomUUID(),
+          email.slice(0, 255),
+          ipAddress?.slice(0, 45) ?? null,
+          success ? 1 : 0,
+          reason?.slice(0, 255) ?? null,
+        ],
       );
     },
     async recentFailuresFromIp(ipAddress, seconds) {
@@ -98,7 +107,10 @@ export function userRows(pool: Pool): UserRows {
       );
     },
     async registerSuccess(userId) {
-      await pool.execute(`UPDATE auth_users SET failed_login_attempts = 0, locked_until = NULL, last_login = UTC_TIMESTAMP() WHERE id = ?`, [userId]);
+      await pool.execute(
+        `UPDATE auth_users SET failed_login_attempts = 0, locked_until = NULL, last_login = UTC_TIMESTAMP() WHERE id = ?`,
+        [userId],
+      );
     },
   };
 }

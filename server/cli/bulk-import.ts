@@ -18,7 +18,14 @@ export type ImportOptions = {
   onProgress?: (event: { file: string; done: number; total?: number }) => void;
 };
 
-export type ImportSummary = { files: number; resources: number; failed: number; skippedFiles: number; failures: string[]; seconds: number };
+export type ImportSummary = {
+  files: number;
+  resources: number;
+  failed: number;
+  skippedFiles: number;
+  failures: string[];
+  seconds: number;
+};
 
 type ImportState = { files: Record<string, { key: string; linesDone: number; complete: boolean }> };
 
@@ -28,7 +35,13 @@ export function listImportFiles(paths: string[]): string[] {
     const abs = resolve(p);
     if (!existsSync(abs)) throw new Error(`No such file or folder: ${p}`);
     if (statSync(abs).isDirectory()) {
-      out.push(...listImportFiles(readdirSync(abs).sort().map((n) => join(abs, n))).filter((f) => /\.(ndjson|json)$/.test(f)));
+      out.push(
+        ...listImportFiles(
+          readdirSync(abs)
+            .sort()
+            .map((n) => join(abs, n)),
+        ).filter((f) => /\.(ndjson|json)$/.test(f)),
+      );
     } else {
       out.push(abs);
     }
@@ -62,7 +75,14 @@ export async function importPaths(options: ImportOptions): Promise<ImportSummary
   return summary;
 }
 
-async function importNdjson(options: ImportOptions, file: string, key: string, resumeFrom: number, state: ImportState, summary: ImportSummary) {
+async function importNdjson(
+  options: ImportOptions,
+  file: string,
+  key: string,
+  resumeFrom: number,
+  state: ImportState,
+  summary: ImportSummary,
+) {
   const size = options.batchSize ?? 500;
   let lineNo = 0;
   let batch: Array<Record<string, unknown>> = [];
@@ -73,14 +93,19 @@ async function importNdjson(options: ImportOptions, file: string, key: string, r
       type: 'batch',
       entry: batch.map((resource) => ({
         resource,
-        request: resource.id ? { method: 'PUT', url: `${resource.resourceType}/${resource.id}` } : { method: 'POST', url: String(resource.resourceType) },
+        request: resource.id
+          ? { method: 'PUT', url: `${resource.resourceType}/${resource.id}` }
+          : { method: 'POST', url: String(resource.resourceType) },
       })),
     });
     for (const [i, entry] of (results.entry ?? []).entries()) {
       if (/^20[01]/.test(entry.response?.status ?? '')) summary.resources++;
       else {
         summary.failed++;
-        if (summary.failures.length < 50) summary.failures.push(`${file} line ${lineNo - batch.length + i + 1}: ${entry.response?.status} ${entry.response?.outcome?.issue?.[0]?.diagnostics ?? ''}`);
+        if (summary.failures.length < 50)
+          summary.failures.push(
+            `${file} line ${lineNo - batch.length + i + 1}: ${entry.response?.status} ${entry.response?.outcome?.issue?.[0]?.diagnostics ?? ''}`,
+          );
       }
     }
     batch = [];
@@ -124,15 +149,23 @@ async function importBundleFile(options: ImportOptions, file: string, summary: I
   options.onProgress?.({ file, done: bundle.entry?.length ?? 0 });
 }
 
-type ResponseBundle = { entry?: Array<{ response?: { status?: string; outcome?: { issue?: Array<{ diagnostics?: string }> } } }> };
+type ResponseBundle = {
+  entry?: Array<{ response?: { status?: string; outcome?: { issue?: Array<{ diagnostics?: string }> } } }>;
+};
 
 async function send(options: ImportOptions, bundle: unknown): Promise<ResponseBundle> {
   const response = await fetch(options.baseUrl, {
     method: 'POST',
-    headers: { 'content-type': 'application/fhir+json', accept: 'application/fhir+json', ...(options.token ? { authorization: `Bearer ${options.token}` } : {}) },
+    headers: {
+      'content-type': 'application/fhir+json',
+      accept: 'application/fhir+json',
+      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+    },
     body: JSON.stringify(bundle),
   });
-  const body = (await response.json().catch(() => ({}))) as ResponseBundle & { issue?: Array<{ diagnostics?: string }> };
+  const body = (await response.json().catch(() => ({}))) as ResponseBundle & {
+    issue?: Array<{ diagnostics?: string }>;
+  };
   if (!response.ok) throw new Error(`${response.status}: ${body.issue?.[0]?.diagnostics ?? 'request failed'}`);
   return body;
 }

@@ -18,12 +18,17 @@ const { values, positionals } = parseArgs({
 });
 
 if (values.help || positionals.length === 0) {
-  console.log('usage: npm run import -- [--url BASE] [--token TOKEN] [--state FILE] FILE_OR_FOLDER…\n  ndjson files: one resource a line (PUT by id, in batches); .json files: transaction or batch Bundles');
+  console.log(
+    'usage: npm run import -- [--url BASE] [--token TOKEN] [--state FILE] FILE_OR_FOLDER…\n  ndjson files: one resource a line (PUT by id, in batches); .json files: transaction or batch Bundles',
+  );
   process.exit(values.help ? 0 : 2);
 }
 
 const files = listImportFiles(positionals);
-const bar = new cliProgress.SingleBar({ format: 'import [{bar}] {value}/{total} files | {resources} resources | {file}' }, cliProgress.Presets.shades_classic);
+const bar = new cliProgress.SingleBar(
+  { format: 'import [{bar}] {value}/{total} files | {resources} resources | {file}' },
+  cliProgress.Presets.shades_classic,
+);
 bar.start(files.length, 0, { resources: 0, file: '' });
 let lastFile = '';
 let resourcesSeen = 0;

@@ -5,7 +5,18 @@
  */
 
 /** hl7_messages.status. */
-export const HL7_MESSAGE_STATUSES = ['received', 'processing', 'processed', 'failed', 'rejected', 'duplicate', 'queued', 'sent', 'acknowledged', 'error'] as const;
+export const HL7_MESSAGE_STATUSES = [
+  'received',
+  'processing',
+  'processed',
+  'failed',
+  'rejected',
+  'duplicate',
+  'queued',
+  'sent',
+  'acknowledged',
+  'error',
+] as const;
 export type Hl7MessageStatus = (typeof HL7_MESSAGE_STATUSES)[number];
 
 /** One row of the message log list: an hl7_messages row without its bodies. */
@@ -51,7 +62,14 @@ export interface Hl7MessageDetail extends Hl7MessageSummary {
   /** hl7_message_logs rows, oldest first. */
   logs: Hl7MessageLogEntry[];
   /** message_queue rows for this message (retries of outbound sends, replay requests). */
-  queue: Array<{ id: string; status: 'pending' | 'processing' | 'completed' | 'failed' | 'dead_letter'; attempts: number; maxAttempts: number; nextAttemptAt: string; lastError: string | null }>;
+  queue: Array<{
+    id: string;
+    status: 'pending' | 'processing' | 'completed' | 'failed' | 'dead_letter';
+    attempts: number;
+    maxAttempts: number;
+    nextAttemptAt: string;
+    lastError: string | null;
+  }>;
 }
 
 export interface Hl7MessageFilter {

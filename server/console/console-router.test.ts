@@ -22,7 +22,9 @@ function app() {
       async authorizeAdmin(header) {
         if (header === ADMIN) return;
         if (header === NURSE) throw fhirError(403, 'forbidden', 'The console needs the admin role');
-        throw Object.assign(fhirError(401, 'login', 'Missing or invalid bearer token'), { wwwAuthenticate: 'Bearer realm="test", error="invalid_token"' });
+        throw Object.assign(fhirError(401, 'login', 'Missing or invalid bearer token'), {
+          wwwAuthenticate: 'Bearer realm="test", error="invalid_token"',
+        });
       },
     }),
   );
@@ -43,7 +45,12 @@ describe('console router', () => {
     assert.equal(js.status, 200);
     assert.match(js.headers['content-type'] as string, /javascript/);
     const config = await request(e).get('/console/config.json');
-    assert.deepEqual(config.body, { fhirBaseUrl: 'http://127.0.0.1:8080/fhir', issuer: 'http://127.0.0.1:8080', clientId: 'nilecare-console', signIn: 'smart' });
+    assert.deepEqual(config.body, {
+      fhirBaseUrl: 'http://127.0.0.1:8080/fhir',
+      issuer: 'http://127.0.0.1:8080',
+      clientId: 'nilecare-console',
+      signIn: 'smart',
+    });
     const fields = await request(e).get('/console/hl7-fields.json');
     assert.equal(fields.body.segments.PID.fields[4], 'Patient Name');
     assert.equal(fields.body.segments.MSH.fields[9], 'Message Control ID');
@@ -80,21 +87,43 @@ describe('console router', () => {
     const all = await get('/console/api/hl7/messages');
     assert.equal(all.status, 200);
     assert.equal(all.headers['cache-control'], 'no-store');
-    assert.deepEqual(all.body.map((m: { type: string }) => m.type), ['ORU^R01', 'ADT^A01']);
+    assert.deepEqual(
+      all.body.map((m: { type: string }) => m.type),
+      ['ORU^R01', 'ADT^A01'],
+    );
     assert.equal(all.body[0].raw, undefined, 'the list carries no message bodies');
-    assert.deepEqual((await get('/console/api/hl7/messages?status=failed')).body.map((m: { controlId: string }) => m.controlId), ['LAB0042']);
-    assert.deepEqual((await get('/console/api/hl7/messages?type=adt')).body.map((m: { controlId: string }) => m.controlId), ['MSG0001']);
-    assert.deepEqual((await get('/console/api/hl7/messages?sender=LAB')).body.map((m: { controlId: string }) => m.controlId), ['LAB0042']);
-    assert.deepEqual((await get('/console/api/hl7/messages?before=2024-01-02T00:00:00Z&limit=1')).body.map((m: { controlId: string }) => m.controlId), ['MSG0001']);
+    assert.deepEqual(
+      (await get('/console/api/hl7/messages?status=failed')).body.map((m: { controlId: string }) => m.controlId),
+      ['LAB0042'],
+    );
+    assert.deepEqual(
+      (await get('/console/api/hl7/messages?type=adt')).body.map((m: { controlId: string }) => m.controlId),
+      ['MSG0001'],
+    );
+    assert.deepEqual(
+      (await get('/console/api/hl7/messages?sender=LAB')).body.map((m: { controlId: string }) => m.controlId),
+      ['LAB0042'],
+    );
+    assert.deepEqual(
+      (await get('/console/api/hl7/messages?before=2024-01-02T00:00:00Z&limit=1')).body.map(
+        (m: { controlId: string }) => m.controlId,
+      ),
+      ['MSG0001'],
+    );
     const failed = await get('/console/api/hl7/messages/6f1c0a52-0000-4000-8000-000000000002');
     assert.equal(failed.body.status, 'failed');
     assert.match(failed.body.ack, /MSA\|AE\|LAB0042/);
-    const replay = await request(e).post('/console/api/hl7/messages/6f1c0a52-0000-4000-8000-000000000002/replay').set('authorization', ADMIN);
+    const replay = await request(e)
+      .post('/console/api/hl7/messages/6f1c0a52-0000-4000-8000-000000000002/replay')
+      .set('authorization', ADMIN);
     assert.equal(replay.status, 200);
     assert.equal(replay.body.status, 'processed');
     assert.match(replay.body.ack, /MSA\|AA\|LAB0042/);
     assert.deepEqual(admin.replays, ['6f1c0a52-0000-4000-8000-000000000002']);
-    assert.equal((await get('/console/api/hl7/messages/6f1c0a52-0000-4000-8000-000000000002')).body.status, 'processed');
+    assert.equal(
+      (await get('/console/api/hl7/messages/6f1c0a52-0000-4000-8000-000000000002')).body.status,
+      'processed',
+    );
   });
 
   it('answers bad filters and unknown ids with a 400/404 OperationOutcome, never a crash', async () => {
@@ -119,9 +148,13 @@ describe('console router', () => {
       assert.equal(outcome.resourceType, 'OperationOutcome');
       assert.match(outcome.issue[0].diagnostics, text, path);
     }
-    const badLetter = await request(e).post('/console/api/projections/billing/dead-letters/Claim%2F..%2Fx%2Fy/retry').set('authorization', ADMIN);
+    const badLetter = await request(e)
+      .post('/console/api/projections/billing/dead-letters/Claim%2F..%2Fx%2Fy/retry')
+      .set('authorization', ADMIN);
     assert.equal(badLetter.status, 400);
-    const replayMissing = await request(e).post('/console/api/hl7/messages/6f1c0a52-0000-4000-8000-00000000000f/replay').set('authorization', ADMIN);
+    const replayMissing = await request(e)
+      .post('/console/api/hl7/messages/6f1c0a52-0000-4000-8000-00000000000f/replay')
+      .set('authorization', ADMIN);
     assert.equal(replayMissing.status, 404);
   });
 
@@ -129,15 +162,30 @@ describe('console router', () => {
     const { e, admin } = app();
     const get = (path: string) => request(e).get(path).set('authorization', ADMIN);
     const before = await get('/console/api/projections');
-    assert.deepEqual(before.body.find((p: { name: string }) => p.name === 'billing'), { name: 'billing', lagSeq: 0, lagSeconds: 0, deadLetters: 1 });
+    assert.deepEqual(
+      before.body.find((p: { name: string }) => p.name === 'billing'),
+      { name: 'billing', lagSeq: 0, lagSeconds: 0, deadLetters: 1 },
+    );
     const dead = await get('/console/api/projections/billing/dead-letters');
     assert.equal(dead.body[0].error, 'Duplicate entry for key fhir_id');
-    const retry = await request(e).post('/console/api/projections/billing/dead-letters/Claim%2Fc9/retry').set('authorization', ADMIN);
+    const retry = await request(e)
+      .post('/console/api/projections/billing/dead-letters/Claim%2Fc9/retry')
+      .set('authorization', ADMIN);
     assert.equal(retry.status, 200);
     assert.deepEqual(retry.body, { delivered: true });
     assert.deepEqual(admin.retries, [{ projection: 'billing', id: 'Claim/c9' }]);
-    assert.equal((await get('/console/api/projections')).body.find((p: { name: string }) => p.name === 'billing').deadLetters, 0);
-    assert.equal((await request(e).post('/console/api/projections/billing/dead-letters/Claim%2Fc9/retry').set('authorization', ADMIN)).status, 404);
+    assert.equal(
+      (await get('/console/api/projections')).body.find((p: { name: string }) => p.name === 'billing').deadLetters,
+      0,
+    );
+    assert.equal(
+      (
+        await request(e)
+          .post('/console/api/projections/billing/dead-letters/Claim%2Fc9/retry')
+          .set('authorization', ADMIN)
+      ).status,
+      404,
+    );
   });
 
   it('turns an unexpected AdminApi failure into a 500 OperationOutcome without its message', async () => {
@@ -145,7 +193,16 @@ describe('console router', () => {
     admin.health = async () => {
       throw new Error('connect ECONNREFUSED 10.0.0.7:3306 password=secret');
     };
-    const e = express().use('/console', consoleRouter({ fhirBaseUrl: 'http://x/fhir', issuer: 'http://x', clientId: 'c', admin, authorizeAdmin: async () => undefined }));
+    const e = express().use(
+      '/console',
+      consoleRouter({
+        fhirBaseUrl: 'http://x/fhir',
+        issuer: 'http://x',
+        clientId: 'c',
+        admin,
+        authorizeAdmin: async () => undefined,
+      }),
+    );
     const original = console.error;
     console.error = () => undefined;
     try {

@@ -26,7 +26,8 @@ const PUBLIC_DIR = fileURLToPath(new URL('./public/', import.meta.url));
 const ID = /^[A-Za-z0-9\-.]{1,64}$/;
 const PROJECTION = /^[\w.:-]{1,100}$/;
 /** `ResourceType/id` (sent URL-encoded as one path segment), or an hl7_messages id (HL7 outbound). */
-const DEAD_LETTER = /^([A-Za-z]{1,64}\/[A-Za-z0-9\-.]{1,64}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
+const DEAD_LETTER =
+  /^([A-Za-z]{1,64}\/[A-Za-z0-9\-.]{1,64}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MESSAGE_TYPE = /^[A-Z0-9]{1,10}(\^[A-Z0-9]{1,10})?$/i;
 
@@ -40,7 +41,9 @@ const origin = (url: string) => {
 
 export function consoleRouter(options: ConsoleRouterOptions): Router {
   const router = express.Router();
-  const connect = [...new Set(["'self'", origin(options.fhirBaseUrl), origin(options.issuer)].filter(Boolean))].join(' ');
+  const connect = [...new Set(["'self'", origin(options.fhirBaseUrl), origin(options.issuer)].filter(Boolean))].join(
+    ' ',
+  );
   router.use((_req, res, next) => {
     res.setHeader(
       'Content-Security-Policy',
@@ -53,7 +56,12 @@ export function consoleRouter(options: ConsoleRouterOptions): Router {
 
   router.get('/config.json', (_req, res) => {
     res.setHeader('Cache-Control', 'no-store');
-    res.json({ fhirBaseUrl: options.fhirBaseUrl.replace(/\/+$/, ''), issuer: options.issuer.replace(/\/+$/, ''), clientId: options.clientId, signIn: options.signIn ?? 'smart' });
+    res.json({
+      fhirBaseUrl: options.fhirBaseUrl.replace(/\/+$/, ''),
+      issuer: options.issuer.replace(/\/+$/, ''),
+      clientId: options.clientId,
+      signIn: options.signIn ?? 'smart',
+    });
   });
 
   const api = express.Router();
@@ -66,16 +74,24 @@ export function consoleRouter(options: ConsoleRouterOptions): Router {
       next(e);
     }
   });
-  const handle = (fn: (req: Request, res: Response) => Promise<unknown>) => async (req: Request, res: Response, next: NextFunction) => {
-    try {
-      const body = await fn(req, res);
-      if (!res.headersSent) res.json(body ?? { ok: true });
-    } catch (e) {
-      next(e);
-    }
-  };
-  api.get('/health', handle(() => options.admin.health()));
-  api.get('/hl7/messages', handle(async (req) => options.admin.hl7Messages(parseFilter(req.query))));
+  const handle =
+    (fn: (req: Request, res: Response) => Promise<unknown>) =>
+    async (req: Request, res: Response, next: NextFunction) => {
+      try {
+        const body = await fn(req, res);
+        if (!res.headersSent) res.json(body ?? { ok: true });
+      } catch (e) {
+        next(e);
+      }
+    };
+  api.get(
+    '/health',
+    handle(() => options.admin.health()),
+  );
+  api.get(
+    '/hl7/messages',
+    handle(async (req) => options.admin.hl7Messages(parseFilter(req.query))),
+  );
   api.get(
     '/hl7/messages/:id',
     handle(async (req) => {
@@ -85,16 +101,31 @@ export function consoleRouter(options: ConsoleRouterOptions): Router {
       return message;
     }),
   );
-  api.post('/hl7/messages/:id/replay', handle(async (req) => options.admin.replayHl7Message(checkId(req.params['id'], ID, 'message id'))));
-  api.get('/projections', handle(() => options.admin.projections()));
-  api.get('/projections/:name/dead-letters', handle(async (req) => options.admin.deadLetters(checkId(req.params['name'], PROJECTION, 'projection'))));
+  api.post(
+    '/hl7/messages/:id/replay',
+    handle(async (req) => options.admin.replayHl7Message(checkId(req.params['id'], ID, 'message id'))),
+  );
+  api.get(
+    '/projections',
+    handle(() => options.admin.projections()),
+  );
+  api.get(
+    '/projections/:name/dead-letters',
+    handle(async (req) => options.admin.deadLetters(checkId(req.params['name'], PROJECTION, 'projection'))),
+  );
   api.post(
     '/projections/:name/dead-letters/:id/retry',
-    handle(async (req) => options.admin.retryDeadLetter(checkId(req.params['name'], PROJECTION, 'projection'), checkId(req.params['id'], DEAD_LETTER, 'dead letter id'))),
+    handle(async (req) =>
+      options.admin.retryDeadLetter(
+        checkId(req.params['name'], PROJECTION, 'projection'),
+        checkId(req.params['id'], DEAD_LETTER, 'dead letter id'),
+      ),
+    ),
   );
   api.use((req, _res, next) => next(notFound(`No console API endpoint ${req.method} ${req.path}`)));
   api.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    const e = err instanceof FhirError ? err : fhirError(500, 'exception', 'The console API failed; see the server log.');
+    const e =
+      err instanceof FhirError ? err : fhirError(500, 'exception', 'The console API failed; see the server log.');
     if (!(err instanceof FhirError)) console.error('console api:', err);
     const challenge = (err as { wwwAuthenticate?: unknown }).wwwAuthenticate;
     if (typeof challenge === 'string') res.setHeader('WWW-Authenticate', challenge);
@@ -123,7 +154,8 @@ export function parseFilter(query: Request['query']): Hl7MessageFilter {
   const filter: Hl7MessageFilter = { limit: 50 };
   const limit = single(query, 'limit');
   if (limit !== undefined) {
-    if (!/^\d{1,3}$/.test(limit) || Number(limit) < 1 || Number(limit) > 500) throw badRequest('limit must be an integer from 1 to 500');
+    if (!/^\d{1,3}$/.test(limit) || Number(limit) < 1 || Number(limit) > 500)
+      throw badRequest('limit must be an integer from 1 to 500');
     filter.limit = Number(limit);
   }
   const type = single(query, 'type');
@@ -138,12 +170,14 @@ export function parseFilter(query: Request['query']): Hl7MessageFilter {
   }
   const status = single(query, 'status');
   if (status !== undefined) {
-    if (!(HL7_MESSAGE_STATUSES as readonly string[]).includes(status)) throw badRequest(`status must be one of ${HL7_MESSAGE_STATUSES.join(', ')}`);
+    if (!(HL7_MESSAGE_STATUSES as readonly string[]).includes(status))
+      throw badRequest(`status must be one of ${HL7_MESSAGE_STATUSES.join(', ')}`);
     filter.status = status;
   }
   const before = single(query, 'before');
   if (before !== undefined) {
-    if (!/^\d{4}-\d{2}-\d{2}T/.test(before) || Number.isNaN(Date.parse(before))) throw badRequest('before must be an ISO 8601 date-time');
+    if (!/^\d{4}-\d{2}-\d{2}T/.test(before) || Number.isNaN(Date.parse(before)))
+      throw badRequest('before must be an ISO 8601 date-time');
     filter.before = before;
   }
   const beforeId = single(query, 'beforeId');

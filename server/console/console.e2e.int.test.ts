@@ -33,7 +33,11 @@ const skip = CHROMIUM_SKIP || (existsSync(SYNTHEA) ? false : `Synthea corpus abs
 const ADMIN_PASSWORD = `console-${randomBytes(9).toString('base64url')}`;
 
 const adt = (event: 'A01' | 'A08', controlId: string) =>
-  [`MSH|^~\\&|ADT1|NILE_HOSP|NILECARE|NILECARE|20260301120000||ADT^${event}|${controlId}|P|2.5.1`, 'PID|1||MRN-E2E^^^NILE^MR||Osman^Amira||19850214|F', 'PV1|1|O'].join('\r');
+  [
+    `MSH|^~\\&|ADT1|NILE_HOSP|NILECARE|NILECARE|20260301120000||ADT^${event}|${controlId}|P|2.5.1`,
+    'PID|1||MRN-E2E^^^NILE^MR||Osman^Amira||19850214|F',
+    'PV1|1|O',
+  ].join('\r');
 
 describe('operations console in headless Chromium (real server composition)', { skip, timeout: 300_000 }, () => {
   let server: StartedServer;
@@ -70,33 +74,66 @@ describe('operations console in headless Chromium (real server composition)', { 
     server = await startServer(config, {
       app: { store, logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), authRedisPrefix: fx.redisPrefix },
       // Real dispatchers; no automatic dead-letter retries, so the console's retry is the one that delivers.
-      projections: async (s, logger) => ({ running: await startProjections({ store: s, targets: targets.targets, logger, pollIntervalMs: 50, maxAttempts: 1 }), targets: targets.targets }),
+      projections: async (s, logger) => ({
+        running: await startProjections({
+          store: s,
+          targets: targets.targets,
+          logger,
+          pollIntervalMs: 50,
+          maxAttempts: 1,
+        }),
+        targets: targets.targets,
+      }),
     });
     origin = `http://127.0.0.1:${port}`;
     doctor = await fx.addUser({ username: 'dr-console', role: 'doctor', fhirUser: 'Practitioner/doc-1' });
 
     const { reference, patients } = syntheaPipesFiles();
-    for (const file of [...reference, ...patients.slice(0, PATIENT_BUNDLES)]) await fhir().transaction(JSON.parse(readFileSync(file, 'utf8')) as Bundle);
+    for (const file of [...reference, ...patients.slice(0, PATIENT_BUNDLES)])
+      await fhir().transaction(JSON.parse(readFileSync(file, 'utf8')) as Bundle);
     // The chart is opened for the loaded patient with the most observations (some Synthea children have none).
     const loaded = patients.slice(0, PATIENT_BUNDLES).map((f) => JSON.parse(readFileSync(f, 'utf8')) as Bundle);
     const observations = (b: Bundle) => b.entry!.filter((e) => e.resource?.resourceType === 'Observation').length;
     const richest = loaded.sort((a, b) => observations(b) - observations(a))[0]!;
-    family = (richest.entry!.find((e) => e.resource?.resourceType === 'Patient')!.resource as Patient).name![0]!.family!;
+    family = (richest.entry!.find((e) => e.resource?.resourceType === 'Patient')!.resource as Patient).name![0]!
+      .family!;
     // A patient whose name is markup (it must show as text) and who has two versions (for the diff).
-    const created = await fhir().request('POST', 'Patient', { resourceType: 'Patient', name: [{ family: '<img src=x onerror=alert(1)>', given: ['Zz'] }], gender: 'female' });
+    const created = await fhir().request('POST', 'Patient', {
+      resourceType: 'Patient',
+      name: [{ family: '<img src=x onerror=alert(1)>', given: ['Zz'] }],
+      gender: 'female',
+    });
     const zz = created.resource as Patient;
     await fhir().request('PUT', `Patient/${zz.id}`, { ...zz, birthDate: '1990-05-06' });
 
     // An HL7 message the FHIR store refuses: two patients share the identifier the ADT^A08 updates by (412).
     const mllp = new MllpClient({ host: '127.0.0.1', port: server.hl7!.server.port, timeoutMs: 60_000 });
     assert.match(await mllp.send(adt('A01', 'E2E-1')), /MSA\|AA/);
-    const first = ((await fhir().request('GET', 'Patient?identifier=MRN-E2E')).resource as Bundle).entry![0]!.resource as Patient;
-    twinId = ((await fhir().request('POST', 'Patient', { resourceType: 'Patient', identifier: first.identifier, name: [{ family: 'Twin' }] })).resource as Patient).id!;
+    const first = ((await fhir().request('GET', 'Patient?identifier=MRN-E2E')).resource as Bundle).entry![0]!
+      .resource as Patient;
+    twinId = (
+      (
+        await fhir().request('POST', 'Patient', {
+          resourceType: 'Patient',
+          identifier: first.identifier,
+          name: [{ family: 'Twin' }],
+        })
+      ).resource as Patient
+    ).id!;
     assert.match(await mllp.send(adt('A08', 'E2E-2')), /MSA\|AE/);
     await mllp.close();
 
     // A prescription the medication projection cannot place yet (its Medication is missing): a dead letter.
-    await fhir().request('PUT', 'MedicationRequest/mr-e2e', { resourceType: 'MedicationRequest', id: 'mr-e2e', status: 'active', intent: 'order', subject: { reference: `Patient/${zz.id}` }, requester: { reference: 'Practitioner/dr-e2e' }, medicationReference: { reference: 'Medication/med-e2e' }, authoredOn: '2025-06-01' });
+    await fhir().request('PUT', 'MedicationRequest/mr-e2e', {
+      resourceType: 'MedicationRequest',
+      id: 'mr-e2e',
+      status: 'active',
+      intent: 'order',
+      subject: { reference: `Patient/${zz.id}` },
+      requester: { reference: 'Practitioner/dr-e2e' },
+      medicationReference: { reference: 'Medication/med-e2e' },
+      authoredOn: '2025-06-01',
+    });
     await server.projections!.caughtUp(120_000);
     browser = await launchChromium();
   });
@@ -153,12 +190,15 @@ describe('operations console in headless Chromium (real server composition)', { 
       await page.waitForSelector('#patient-list[data-ready=true] a.patient-link');
       times.push(Date.now() - started);
     }
-    console.log(`# console load (navigation → patient list rendered), ${PATIENT_BUNDLES} Synthea patients on PGlite: ${times.join(', ')} ms`);
+    console.log(
+      `# console load (navigation → patient list rendered), ${PATIENT_BUNDLES} Synthea patients on PGlite: ${times.join(', ')} ms`,
+    );
 
     // Resource browser: FHIR search syntax, a resource as JSON, its history and a diff.
     await page.click('nav a[data-section=resources]');
     const sample = (await fhir().request('GET', 'Observation?_count=1')).resource as Bundle;
-    const coding = (sample.entry![0]!.resource as { code: { coding: Array<{ system: string; code: string }> } }).code.coding[0]!;
+    const coding = (sample.entry![0]!.resource as { code: { coding: Array<{ system: string; code: string }> } }).code
+      .coding[0]!;
     await page.fill('#search-query', `Observation?code=${coding.system}|${coding.code}&_count=5`);
     await page.press('#search-query', 'Enter');
     await page.waitForSelector('#search-results table.results tbody tr');
@@ -208,8 +248,14 @@ describe('operations console in headless Chromium (real server composition)', { 
     await page.waitForFunction(() => document.querySelectorAll('#hl7-list table tbody tr').length === 1);
     await page.locator('#hl7-list table tbody tr a').first().click();
     await page.waitForSelector('#message-segments');
-    assert.match((await page.locator('#message-segments tr', { hasText: 'PID-3' }).textContent()) ?? '', /Patient Identifier List.*MRN-E2E/);
-    assert.match((await page.locator('#ack-segments tr', { hasText: 'MSA-1' }).textContent()) ?? '', /Acknowledgment Code\s*AE/);
+    assert.match(
+      (await page.locator('#message-segments tr', { hasText: 'PID-3' }).textContent()) ?? '',
+      /Patient Identifier List.*MRN-E2E/,
+    );
+    assert.match(
+      (await page.locator('#ack-segments tr', { hasText: 'MSA-1' }).textContent()) ?? '',
+      /Acknowledgment Code\s*AE/,
+    );
     assert.match((await page.textContent('#message-error')) ?? '', /FHIR 412/);
     assert.equal(await page.textContent('#message-status'), 'failed');
     await screenshot(page, '06-hl7-failed');
@@ -228,19 +274,42 @@ describe('operations console in headless Chromium (real server composition)', { 
     await page.click('nav a[data-section=projections]');
     await page.locator('#projections button.link').click();
     await page.waitForSelector('#dead-letters button.retry');
-    assert.match((await page.textContent('#dead-letters')) ?? '', /Medication\/med-e2e is not in the medication database/);
+    assert.match(
+      (await page.textContent('#dead-letters')) ?? '',
+      /Medication\/med-e2e is not in the medication database/,
+    );
     await screenshot(page, '08-dead-letters');
-    await fhir().request('PUT', 'Medication/med-e2e', { resourceType: 'Medication', id: 'med-e2e', status: 'active', code: { coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', code: '197361', display: 'Amlodipine 5 MG Oral Tablet' }] } });
+    await fhir().request('PUT', 'Medication/med-e2e', {
+      resourceType: 'Medication',
+      id: 'med-e2e',
+      status: 'active',
+      code: {
+        coding: [
+          {
+            system: 'http://www.nlm.nih.gov/research/umls/rxnorm',
+            code: '197361',
+            display: 'Amlodipine 5 MG Oral Tablet',
+          },
+        ],
+      },
+    });
     await page.click('#dead-letters button.retry');
     await page.waitForSelector('#retry-outcome');
     assert.match((await page.textContent('#retry-outcome')) ?? '', /MedicationRequest\/mr-e2e delivered to medication/);
-    assert.equal(await page.locator('#projections tr', { hasText: 'medication' }).locator('td').last().textContent(), '0');
+    assert.equal(
+      await page.locator('#projections tr', { hasText: 'medication' }).locator('td').last().textContent(),
+      '0',
+    );
 
     // Health: every configured component up, the MLLP listener included.
     await page.click('nav a[data-section=health]');
     await page.waitForSelector('#health tbody tr');
     for (const component of ['store', 'MySQL', 'PostgreSQL', 'Redis', 'MLLP listener']) {
-      assert.match((await page.locator('#health tr', { hasText: component }).first().textContent()) ?? '', /up/, component);
+      assert.match(
+        (await page.locator('#health tr', { hasText: component }).first().textContent()) ?? '',
+        /up/,
+        component,
+      );
     }
     assert.equal(await page.locator('#health tr.down').count(), 0);
     assert.match((await page.locator('#health tr', { hasText: 'PostgreSQL' }).textContent()) ?? '', /PostgreSQL \d+/);
@@ -248,8 +317,10 @@ describe('operations console in headless Chromium (real server composition)', { 
     assert.deepEqual(errors, []);
 
     // The admin role is read at each call: the same token loses the admin API once the account is demoted.
-    const token = JSON.parse((await page.evaluate(() => sessionStorage.getItem('nilecare-console:token'))) ?? '{}').accessToken as string;
-    const health = () => fetch(`${origin}/console/api/health`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.status);
+    const token = JSON.parse((await page.evaluate(() => sessionStorage.getItem('nilecare-console:token'))) ?? '{}')
+      .accessToken as string;
+    const health = () =>
+      fetch(`${origin}/console/api/health`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.status);
     assert.equal(await health(), 200);
     await fx.db.query("UPDATE auth_users SET role = 'nurse' WHERE username = 'admin'");
     try {
@@ -264,9 +335,15 @@ describe('operations console in headless Chromium (real server composition)', { 
     await page.waitForSelector('#patient-list[data-ready=true] a.patient-link');
     await page.click('nav a[data-section=hl7]');
     await page.waitForSelector('#hl7-list .error');
-    assert.match((await page.textContent('#hl7-list .error')) ?? '', /HTTP 403: The operations console needs the admin role/);
+    assert.match(
+      (await page.textContent('#hl7-list .error')) ?? '',
+      /HTTP 403: The operations console needs the admin role/,
+    );
     await screenshot(page, '10-doctor-refused');
-    assert.deepEqual(errors.filter((e) => !/^HTTP 403 GET .*\/console\/api\/hl7\/messages/.test(e)), []);
+    assert.deepEqual(
+      errors.filter((e) => !/^HTTP 403 GET .*\/console\/api\/hl7\/messages/.test(e)),
+      [],
+    );
     assert.ok(errors.length > 0, 'the refused admin call is seen');
     await page.context().close();
   });
@@ -276,7 +353,10 @@ describe('operations console in headless Chromium (real server composition)', { 
     const store = await openPgliteTestStore();
     const dev = await startTestServer(store, { env: { NILECARE_AUTH: 'disabled', MLLP_PORT: '-1' } });
     try {
-      await dev.fhir('/Patient', { method: 'POST', body: { resourceType: 'Patient', name: [{ family: 'Devmode', given: ['Dana'] }] } });
+      await dev.fhir('/Patient', {
+        method: 'POST',
+        body: { resourceType: 'Patient', name: [{ family: 'Devmode', given: ['Dana'] }] },
+      });
       const { page, errors } = await newPage(browser);
       await page.goto(`${new URL(dev.baseUrl).origin}/console/`);
       await page.waitForSelector('#patient-list[data-ready=true] a.patient-link');
@@ -290,7 +370,10 @@ describe('operations console in headless Chromium (real server composition)', { 
       await page.waitForSelector('#hl7-list .error');
       assert.match((await page.textContent('#hl7-list .error')) ?? '', /HTTP 503: .*MLLP_PORT=-1/);
       await screenshot(page, '11-development-mode');
-      assert.deepEqual(errors.filter((e) => !/^HTTP 503 GET .*\/console\/api\/hl7\/messages/.test(e)), []);
+      assert.deepEqual(
+        errors.filter((e) => !/^HTTP 503 GET .*\/console\/api\/hl7\/messages/.test(e)),
+        [],
+      );
       await page.context().close();
     } finally {
       await dev.close();

@@ -17,19 +17,30 @@ import { consoleRouter } from './console-router.js';
 import { CONSOLE_CLIENT_ID, consoleClient } from './console-client.js';
 import { adminAuthorizer, type AuthorizeAdmin } from './admin/admin-authorization.js';
 
-export async function mountConsole(app: express.Express, o: { config: Config; auth?: SmartAuth; admin: AdminApi; logger: Logger }): Promise<{ close(): Promise<void> }> {
+export async function mountConsole(
+  app: express.Express,
+  o: { config: Config; auth?: SmartAuth; admin: AdminApi; logger: Logger },
+): Promise<{ close(): Promise<void> }> {
   const origin = new URL(o.config.baseUrl).origin;
   let authorizeAdmin: AuthorizeAdmin;
   let close = async (): Promise<void> => undefined;
   if (o.auth) {
     const auth = o.auth;
     // The FHIR API does not depend on the console: a failed registration (Redis down) is reported, not fatal.
-    await auth.registerClient(consoleClient(origin)).catch((error: unknown) =>
-      o.logger.error({ err: error }, `the console client ${CONSOLE_CLIENT_ID} could not be registered; console sign-in fails until the next start`),
-    );
+    await auth
+      .registerClient(consoleClient(origin))
+      .catch((error: unknown) =>
+        o.logger.error(
+          { err: error },
+          `the console client ${CONSOLE_CLIENT_ID} could not be registered; console sign-in fails until the next start`,
+        ),
+      );
     const users = authUserDirectory(o.config);
     close = () => users.close();
-    authorizeAdmin = adminAuthorizer({ authenticate: (header) => auth.authenticate(header), userOf: (id) => users.userOf(id) });
+    authorizeAdmin = adminAuthorizer({
+      authenticate: (header) => auth.authenticate(header),
+      userOf: (id) => users.userOf(id),
+    });
   } else if (o.config.auth.mode === 'disabled') {
     authorizeAdmin = async () => undefined;
   } else {

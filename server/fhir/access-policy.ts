@@ -3,15 +3,7 @@
  * every interaction in server/fhir consults it (never the token), so there is one place to check.
  */
 export type Interaction =
-  | 'read'
-  | 'vread'
-  | 'search'
-  | 'history'
-  | 'create'
-  | 'update'
-  | 'patch'
-  | 'delete'
-  | 'operation';
+  'read' | 'vread' | 'search' | 'history' | 'create' | 'update' | 'patch' | 'delete' | 'operation';
 
 /** SMART v2 letters: c = create, r = read (read/vread/history), u = update/patch, d = delete, s = search. */
 export type ScopeAction = 'c' | 'r' | 'u' | 'd' | 's';

@@ -30,7 +30,9 @@ export function checkResourceBody(
     throw badRequest(`Unknown resource type "${resourceType.slice(0, 80)}"`, ['resourceType']);
   }
   if (expected.resourceType && resourceType !== expected.resourceType) {
-    throw badRequest(`The resource type ${resourceType} does not match the URL (${expected.resourceType})`, ['resourceType']);
+    throw badRequest(`The resource type ${resourceType} does not match the URL (${expected.resourceType})`, [
+      'resourceType',
+    ]);
   }
   const id = (body as { id?: unknown }).id;
   if (id !== undefined && (typeof id !== 'string' || !ID_PATTERN.test(id))) {
@@ -40,7 +42,9 @@ export function checkResourceBody(
     throw badRequest('An update must carry the resource id in the body', [`${resourceType}.id`]);
   }
   if (expected.id !== undefined && id !== undefined && id !== expected.id) {
-    throw badRequest(`The id in the body (${String(id)}) does not match the id in the URL (${expected.id})`, [`${resourceType}.id`]);
+    throw badRequest(`The id in the body (${String(id)}) does not match the id in the URL (${expected.id})`, [
+      `${resourceType}.id`,
+    ]);
   }
   rejectOperatorKeys(body, resourceType);
   return body as Resource;

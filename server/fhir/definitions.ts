@@ -34,7 +34,8 @@ export function loadDefinitions(): LoadedDefinitions {
     forEachDefinitionEntry(file, (r) => {
       if (r.resourceType !== 'StructureDefinition') return;
       indexStructureDefinitionBundle([r]);
-      if (file.endsWith('resources.json') && r.kind === 'resource' && !r.abstract && r.derivation !== 'constraint') resourceTypes.push(r.type);
+      if (file.endsWith('resources.json') && r.kind === 'resource' && !r.abstract && r.derivation !== 'constraint')
+        resourceTypes.push(r.type);
     });
   }
   resourceTypes.sort();

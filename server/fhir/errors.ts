@@ -37,7 +37,8 @@ export function fhirError(status: number, code: IssueCode, diagnostics: string, 
   return new FhirError(status, operationOutcome([issue(code, diagnostics, { expression })]));
 }
 
-export const badRequest = (diagnostics: string, expression?: string[]) => fhirError(400, 'invalid', diagnostics, expression);
+export const badRequest = (diagnostics: string, expression?: string[]) =>
+  fhirError(400, 'invalid', diagnostics, expression);
 export const notFound = (diagnostics: string) => fhirError(404, 'not-found', diagnostics);
 export const gone = (diagnostics: string) => fhirError(410, 'deleted', diagnostics);
 export const conflict = (diagnostics: string) => fhirError(409, 'conflict', diagnostics);

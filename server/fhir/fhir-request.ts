@@ -38,7 +38,11 @@ export type Preferences = {
 
 export function readPreferences(headers: Record<string, string | undefined>): Preferences {
   const prefer = (headers['prefer'] ?? '').split(/[,;]/).map((p) => p.trim());
-  const value = (key: string) => prefer.find((p) => p.startsWith(`${key}=`))?.slice(key.length + 1).replace(/"/g, '');
+  const value = (key: string) =>
+    prefer
+      .find((p) => p.startsWith(`${key}=`))
+      ?.slice(key.length + 1)
+      .replace(/"/g, '');
   const ret = value('return');
   return {
     return: ret === 'minimal' || ret === 'OperationOutcome' ? ret : 'representation',

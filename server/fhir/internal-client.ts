@@ -10,7 +10,12 @@ import { routeFhirRequest, type RouterOptions } from './router.js';
 import { randomUUID } from 'node:crypto';
 
 export type InternalFhirClient = {
-  request(method: FhirRequest['method'], path: string, body?: unknown, headers?: Record<string, string>): Promise<FhirResponse>;
+  request(
+    method: FhirRequest['method'],
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<FhirResponse>;
   /**
    * POST a transaction or batch Bundle; resolves with the response Bundle. Its entries carry the written resources
    * unless `return: 'minimal'` (then fullUrl, location, etag and lastModified only; GET entries keep their resources).
@@ -20,8 +25,17 @@ export type InternalFhirClient = {
   search(resourceType: string, query: string): Promise<Bundle>;
 };
 
-export function internalFhirClient(services: FhirServices, router: RouterOptions, access: AccessPolicy): InternalFhirClient {
-  async function request(method: FhirRequest['method'], path: string, body?: unknown, headers: Record<string, string> = {}): Promise<FhirResponse> {
+export function internalFhirClient(
+  services: FhirServices,
+  router: RouterOptions,
+  access: AccessPolicy,
+): InternalFhirClient {
+  async function request(
+    method: FhirRequest['method'],
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<FhirResponse> {
     const [pathPart, query = ''] = path.split('?', 2) as [string, string?];
     const lowered = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
     const fhirRequest: FhirRequest = {
@@ -38,7 +52,8 @@ export function internalFhirClient(services: FhirServices, router: RouterOptions
   return {
     request,
     async transaction(bundle, options = {}) {
-      return (await request('POST', '', bundle, { prefer: `return=${options.return ?? 'representation'}` })).resource as Bundle;
+      return (await request('POST', '', bundle, { prefer: `return=${options.return ?? 'representation'}` }))
+        .resource as Bundle;
     },
     async read<T extends Resource = Resource>(resourceType: string, id: string) {
       return (await request('GET', `${resourceType}/${id}`)).resource as T;

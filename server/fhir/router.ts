@@ -21,7 +21,11 @@ export type RouterOptions = {
   bundle?: (ctx: FhirContext, request: FhirRequest, router: RouterOptions) => Promise<FhirResponse>;
 };
 
-export async function routeFhirRequest(ctx: FhirContext, request: FhirRequest, options: RouterOptions): Promise<FhirResponse> {
+export async function routeFhirRequest(
+  ctx: FhirContext,
+  request: FhirRequest,
+  options: RouterOptions,
+): Promise<FhirResponse> {
   const [first, second, third, fourth, ...rest] = request.segments;
   const m = request.method === 'HEAD' ? 'GET' : request.method;
   if (rest.length > 0) throw notFound(`No FHIR interaction at /${request.segments.join('/').slice(0, 200)}`);
@@ -48,7 +52,8 @@ export async function routeFhirRequest(ctx: FhirContext, request: FhirRequest, o
   }
 
   const type = first;
-  if (!ctx.resourceTypes.has(type)) throw fhirError(404, 'not-supported', `Unknown resource type "${type.slice(0, 80)}"`);
+  if (!ctx.resourceTypes.has(type))
+    throw fhirError(404, 'not-supported', `Unknown resource type "${type.slice(0, 80)}"`);
 
   if (second === undefined) {
     switch (m) {
@@ -94,7 +99,9 @@ export async function routeFhirRequest(ctx: FhirContext, request: FhirRequest, o
   }
   if (third === '_history') {
     if (m !== 'GET') throw methodNotAllowed(m, `${type}/${id}/_history`);
-    return fourth === undefined ? historyInteraction(ctx, request, type, id) : vreadInteraction(ctx, request, type, id, fourth);
+    return fourth === undefined
+      ? historyInteraction(ctx, request, type, id)
+      : vreadInteraction(ctx, request, type, id, fourth);
   }
   if (fourth !== undefined) throw notFound(`No FHIR interaction at /${request.segments.join('/').slice(0, 200)}`);
   if (third.startsWith('$')) {
@@ -104,13 +111,23 @@ export async function routeFhirRequest(ctx: FhirContext, request: FhirRequest, o
   return compartmentSearchInteraction(ctx, request, type, id, third);
 }
 
-function operation(ctx: FhirContext, request: FhirRequest, options: RouterOptions, dollarName: string, target: OperationTarget) {
+function operation(
+  ctx: FhirContext,
+  request: FhirRequest,
+  options: RouterOptions,
+  dollarName: string,
+  target: OperationTarget,
+) {
   const name = dollarName.slice(1);
   const handler = options.operations.find(name);
   const level = target.level;
   const typeOk = target.level === 'system' || !handler?.types || handler.types.includes(target.resourceType);
   if (!handler || !handler.levels.includes(level) || !typeOk) {
-    throw fhirError(404, 'not-supported', `Operation $${name.slice(0, 60)} is not supported at ${level} level${target.level !== 'system' ? ` on ${target.resourceType}` : ''}`);
+    throw fhirError(
+      404,
+      'not-supported',
+      `Operation $${name.slice(0, 60)} is not supported at ${level} level${target.level !== 'system' ? ` on ${target.resourceType}` : ''}`,
+    );
   }
   const method = request.method === 'HEAD' ? 'GET' : request.method;
   if (!handler.methods.includes(method)) throw methodNotAllowed(method, `$${name}`);

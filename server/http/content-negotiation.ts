@@ -14,11 +14,17 @@ export function assertAcceptableFormat(format: string | undefined, accept: strin
   if (format !== undefined) {
     const f = format.split(';')[0]!.trim().toLowerCase();
     if (JSON_FORMATS.has(f)) return;
-    throw fhirError(406, 'not-supported', `_format=${format.slice(0, 40)} is not supported: this server speaks FHIR JSON only`);
+    throw fhirError(
+      406,
+      'not-supported',
+      `_format=${format.slice(0, 40)} is not supported: this server speaks FHIR JSON only`,
+    );
   }
   if (!accept) return;
   const types = accept.split(',').map((t) => t.split(';')[0]!.trim().toLowerCase());
-  const acceptable = types.some((t) => JSON_FORMATS.has(t) || t === '*/*' || t === 'application/*' || t === 'text/html' || t === 'text/plain');
+  const acceptable = types.some(
+    (t) => JSON_FORMATS.has(t) || t === '*/*' || t === 'application/*' || t === 'text/html' || t === 'text/plain',
+  );
   if (!acceptable && types.some((t) => XML_FORMATS.has(t))) {
     throw fhirError(406, 'not-supported', 'FHIR XML is not supported: ask for application/fhir+json');
   }
@@ -37,6 +43,11 @@ export function assertBodyType(contentType: string | undefined, hasBody: boolean
   if (!hasBody) return;
   const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
   if ((ACCEPTED_BODY_TYPES as readonly string[]).includes(type)) return;
-  if (XML_FORMATS.has(type)) throw fhirError(415, 'not-supported', 'FHIR XML bodies are not supported: send application/fhir+json');
-  throw fhirError(415, 'not-supported', `Content-Type "${type.slice(0, 60) || '(none)'}" is not supported: send application/fhir+json`);
+  if (XML_FORMATS.has(type))
+    throw fhirError(415, 'not-supported', 'FHIR XML bodies are not supported: send application/fhir+json');
+  throw fhirError(
+    415,
+    'not-supported',
+    `Content-Type "${type.slice(0, 60) || '(none)'}" is not supported: send application/fhir+json`,
+  );
 }

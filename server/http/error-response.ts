@@ -15,10 +15,13 @@ export function errorResponse(error: unknown, requestId: string, logger: Logger)
     // Authorisation errors carry their own challenge (RFC 6750); a 403 from a scope check gets insufficient_scope.
     const challenge = (error as FhirError & { wwwAuthenticate?: string }).wwwAuthenticate;
     const headers =
-      challenge !== undefined ? { 'WWW-Authenticate': challenge }
-      : error.status === 401 ? { 'WWW-Authenticate': 'Bearer' }
-      : error.status === 403 ? { 'WWW-Authenticate': 'Bearer error="insufficient_scope"' }
-      : undefined;
+      challenge !== undefined
+        ? { 'WWW-Authenticate': challenge }
+        : error.status === 401
+          ? { 'WWW-Authenticate': 'Bearer' }
+          : error.status === 403
+            ? { 'WWW-Authenticate': 'Bearer error="insufficient_scope"' }
+            : undefined;
     return { status: error.status, resource: error.outcome, headers };
   }
   if (error instanceof UnsupportedQueryError) {

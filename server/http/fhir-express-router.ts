@@ -21,10 +21,21 @@ export type FhirHttpOptions = {
   maxBodyBytes: number;
   logger: Logger;
   /** Called after each response, for metrics and audit. */
-  onResponse?: (event: { req: Request; interaction: FhirRequest; status: number; durationMs: number; access?: AccessPolicy }) => void;
+  onResponse?: (event: {
+    req: Request;
+    interaction: FhirRequest;
+    status: number;
+    durationMs: number;
+    access?: AccessPolicy;
+  }) => void;
 };
 
-const JSON_TYPES = ['application/fhir+json', 'application/json', 'application/json+fhir', 'application/json-patch+json'];
+const JSON_TYPES = [
+  'application/fhir+json',
+  'application/json',
+  'application/json+fhir',
+  'application/json-patch+json',
+];
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']);
 
 export function fhirExpressRouter(options: FhirHttpOptions): express.Router {
@@ -58,7 +69,13 @@ export function fhirExpressRouter(options: FhirHttpOptions): express.Router {
     } catch (error) {
       send(req, res, errorResponse(error, requestId, options.logger), false);
     }
-    options.onResponse?.({ req, interaction: interaction ?? emptyRequest(req), status: res.statusCode, durationMs: performance.now() - started, access });
+    options.onResponse?.({
+      req,
+      interaction: interaction ?? emptyRequest(req),
+      status: res.statusCode,
+      durationMs: performance.now() - started,
+      access,
+    });
     void next;
   });
   return router;
@@ -84,7 +101,13 @@ function toFhirRequest(req: Request): FhirRequest {
   if (contentType === 'application/x-www-form-urlencoded') {
     params.push(...new URLSearchParams(typeof req.body === 'string' ? req.body : '').entries());
     body = undefined;
-  } else if (body !== undefined && typeof body === 'object' && body !== null && Object.keys(body).length === 0 && !hasContent(req)) {
+  } else if (
+    body !== undefined &&
+    typeof body === 'object' &&
+    body !== null &&
+    Object.keys(body).length === 0 &&
+    !hasContent(req)
+  ) {
     body = undefined;
   }
   const headers: Record<string, string | undefined> = {};
@@ -99,7 +122,11 @@ function toFhirRequest(req: Request): FhirRequest {
 const ANONYMOUS: AccessPolicy = { who: 'anonymous', allows: () => false, constraints: () => undefined };
 
 function isPublic(request: FhirRequest): boolean {
-  return (request.method === 'GET' || request.method === 'HEAD') && request.segments.length === 1 && request.segments[0] === 'metadata';
+  return (
+    (request.method === 'GET' || request.method === 'HEAD') &&
+    request.segments.length === 1 &&
+    request.segments[0] === 'metadata'
+  );
 }
 
 function hasContent(req: Request): boolean {

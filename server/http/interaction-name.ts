@@ -8,11 +8,17 @@ export function interactionName(request: FhirRequest): string {
   if (a === 'metadata') return 'capabilities';
   if (a === '_history') return 'history-system';
   if (a.startsWith('$')) return a;
-  if (b === undefined) return { GET: 'search-type', POST: 'create', PUT: 'conditional-update', DELETE: 'conditional-delete', PATCH: 'patch' }[m] ?? 'unknown';
+  if (b === undefined)
+    return (
+      { GET: 'search-type', POST: 'create', PUT: 'conditional-update', DELETE: 'conditional-delete', PATCH: 'patch' }[
+        m
+      ] ?? 'unknown'
+    );
   if (b === '_search') return 'search-type';
   if (b === '_history') return 'history-type';
   if (b.startsWith('$')) return b;
-  if (c === undefined) return { GET: 'read', PUT: 'update', PATCH: 'patch', DELETE: 'delete', POST: 'unknown' }[m] ?? 'unknown';
+  if (c === undefined)
+    return { GET: 'read', PUT: 'update', PATCH: 'patch', DELETE: 'delete', POST: 'unknown' }[m] ?? 'unknown';
   if (c === '_history') return d === undefined ? 'history-instance' : 'vread';
   if (c.startsWith('$')) return c;
   return 'search-compartment';

@@ -40,32 +40,57 @@ describe('FHIR request bodies: the fast JSON reader and the body-parser fallback
   it('reads a UTF-8 body sent in several chunks (non-ASCII split across chunks) and stores it unchanged', async () => {
     const bytes = Buffer.from(JSON.stringify(patient), 'utf8');
     const cut = bytes.indexOf(Buffer.from('Ḥ', 'utf8')) + 1; // inside the multi-byte character
-    const res = await post(`${server.baseUrl}/Patient`, { 'content-type': 'application/fhir+json; charset=utf-8' }, [bytes.subarray(0, cut), bytes.subarray(cut)]);
+    const res = await post(`${server.baseUrl}/Patient`, { 'content-type': 'application/fhir+json; charset=utf-8' }, [
+      bytes.subarray(0, cut),
+      bytes.subarray(cut),
+    ]);
     assert.equal(res.status, 201);
     assert.deepEqual(res.body.name, patient.name);
   });
 
   it('accepts a gzip-encoded body through the fallback, and answers 415 for a JSON body in a non-UTF charset', async () => {
-    const gz = await post(`${server.baseUrl}/Patient`, { 'content-type': 'application/fhir+json', 'content-encoding': 'gzip' }, [gzipSync(JSON.stringify(patient))]);
+    const gz = await post(
+      `${server.baseUrl}/Patient`,
+      { 'content-type': 'application/fhir+json', 'content-encoding': 'gzip' },
+      [gzipSync(JSON.stringify(patient))],
+    );
     assert.equal(gz.status, 201);
     assert.equal(gz.body.name[0].family, 'Ḥasan');
     const latin = { resourceType: 'Patient', name: [{ family: 'Müller' }] };
-    const l1 = await post(`${server.baseUrl}/Patient`, { 'content-type': 'application/json; charset=latin1' }, [Buffer.from(JSON.stringify(latin), 'latin1')]);
+    const l1 = await post(`${server.baseUrl}/Patient`, { 'content-type': 'application/json; charset=latin1' }, [
+      Buffer.from(JSON.stringify(latin), 'latin1'),
+    ]);
     assert.equal(l1.status, 415);
     assert.equal(l1.body.issue[0].code, 'not-supported');
   });
 
   it('answers 413 for a body over MAX_BODY_BYTES, announced or chunked, and 400 for a non-object or broken JSON body', async () => {
-    const big = Buffer.from(JSON.stringify({ ...patient, text: { status: 'generated', div: `<div xmlns="http://www.w3.org/1999/xhtml">${'x'.repeat(5000)}</div>` } }));
-    const announced = await post(`${server.baseUrl}/Patient`, { 'content-type': 'application/fhir+json', 'content-length': String(big.length) }, [big]);
+    const big = Buffer.from(
+      JSON.stringify({
+        ...patient,
+        text: { status: 'generated', div: `<div xmlns="http://www.w3.org/1999/xhtml">${'x'.repeat(5000)}</div>` },
+      }),
+    );
+    const announced = await post(
+      `${server.baseUrl}/Patient`,
+      { 'content-type': 'application/fhir+json', 'content-length': String(big.length) },
+      [big],
+    );
     assert.equal(announced.status, 413);
     assert.equal(announced.body.resourceType, 'OperationOutcome');
-    const chunked = await post(`${server.baseUrl}/Patient`, { 'content-type': 'application/fhir+json' }, [big.subarray(0, 3000), big.subarray(3000)]);
+    const chunked = await post(`${server.baseUrl}/Patient`, { 'content-type': 'application/fhir+json' }, [
+      big.subarray(0, 3000),
+      big.subarray(3000),
+    ]);
     assert.equal(chunked.status, 413);
-    const scalar = await post(`${server.baseUrl}/Patient`, { 'content-type': 'application/fhir+json' }, [Buffer.from('"Patient"')]);
+    const scalar = await post(`${server.baseUrl}/Patient`, { 'content-type': 'application/fhir+json' }, [
+      Buffer.from('"Patient"'),
+    ]);
     assert.equal(scalar.status, 400);
     assert.equal(scalar.body.issue[0].code, 'structure');
-    const broken = await post(`${server.baseUrl}/Patient`, { 'content-type': 'application/fhir+json' }, [Buffer.from('{"resourceType": "Patient",')]);
+    const broken = await post(`${server.baseUrl}/Patient`, { 'content-type': 'application/fhir+json' }, [
+      Buffer.from('{"resourceType": "Patient",'),
+    ]);
     assert.equal(broken.status, 400);
     assert.equal(broken.body.issue[0].code, 'structure');
     // The server still answers on after those.

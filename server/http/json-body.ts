@@ -14,7 +14,12 @@ function bodyError(message: string, type: string, status: number, limit?: number
   return Object.assign(new Error(message), { type, status, ...(limit !== undefined ? { limit } : {}) });
 }
 
-const JSON_TYPES = new Set(['application/fhir+json', 'application/json', 'application/json+fhir', 'application/json-patch+json']);
+const JSON_TYPES = new Set([
+  'application/fhir+json',
+  'application/json',
+  'application/json+fhir',
+  'application/json-patch+json',
+]);
 
 /** True when the request has a body this reader takes (JSON type, identity encoding, UTF-8 or no charset). */
 export function handlesJsonBody(req: IncomingMessage): boolean {
@@ -47,7 +52,8 @@ export function readJsonBody(req: IncomingMessage, limit: number): Promise<unkno
     }
     // With a Content-Length the body is copied into one buffer as it arrives, so the socket's chunks are garbage at
     // once (not all kept until a Buffer.concat that holds the body twice); chunked bodies are gathered and joined.
-    let whole: Buffer | undefined = declared !== undefined && Number.isInteger(declared) && declared > 0 ? Buffer.allocUnsafe(declared) : undefined;
+    let whole: Buffer | undefined =
+      declared !== undefined && Number.isInteger(declared) && declared > 0 ? Buffer.allocUnsafe(declared) : undefined;
     let chunks: Buffer[] = [];
     let received = 0;
     let failed = false;
@@ -79,7 +85,12 @@ export function readJsonBody(req: IncomingMessage, limit: number): Promise<unkno
       }
     };
     const takeText = (): string => {
-      const bytes = whole !== undefined ? whole.subarray(0, received) : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, received);
+      const bytes =
+        whole !== undefined
+          ? whole.subarray(0, received)
+          : chunks.length === 1
+            ? chunks[0]!
+            : Buffer.concat(chunks, received);
       whole = undefined;
       chunks = [];
       return bytes.toString('utf8');
@@ -115,7 +126,11 @@ function parseStrict(text: string): unknown {
   while (i < text.length && (text[i] === ' ' || text[i] === '\t' || text[i] === '\n' || text[i] === '\r')) i++;
   const first = text[i];
   if (first !== '{' && first !== '[') {
-    throw bodyError(`Unexpected token ${first === undefined ? 'end of input' : JSON.stringify(first)}: a JSON body must be an object or array`, 'entity.parse.failed', 400);
+    throw bodyError(
+      `Unexpected token ${first === undefined ? 'end of input' : JSON.stringify(first)}: a JSON body must be an object or array`,
+      'entity.parse.failed',
+      400,
+    );
   }
   try {
     return JSON.parse(text);

@@ -12,8 +12,16 @@ describe('operations: health, metrics, logs, rate limiting', () => {
   before(async () => {
     const opened = await pgliteTestStore();
     dispose = opened.dispose;
-    const sink = new Writable({ write(chunk, _enc, cb) { logLines.push(...String(chunk).split('\n').filter(Boolean)); cb(); } });
-    server = await startTestServer(opened.store, { env: { RATE_LIMIT_PER_MINUTE: '5' }, logger: pino({ level: 'info' }, sink) });
+    const sink = new Writable({
+      write(chunk, _enc, cb) {
+        logLines.push(...String(chunk).split('\n').filter(Boolean));
+        cb();
+      },
+    });
+    server = await startTestServer(opened.store, {
+      env: { RATE_LIMIT_PER_MINUTE: '5' },
+      logger: pino({ level: 'info' }, sink),
+    });
   });
   after(async () => {
     await server?.close();
@@ -32,7 +40,11 @@ describe('operations: health, metrics, logs, rate limiting', () => {
 
   it('counts requests by interaction and status in Prometheus format', async () => {
     const token = fakeToken('metrics-client');
-    const created = await server.fhir('/Patient', { method: 'POST', body: { resourceType: 'Patient', name: [{ family: 'Metrics' }] }, headers: { authorization: token } });
+    const created = await server.fhir('/Patient', {
+      method: 'POST',
+      body: { resourceType: 'Patient', name: [{ family: 'Metrics' }] },
+      headers: { authorization: token },
+    });
     await server.fhir(`/Patient/${created.body.id}`, { headers: { authorization: token } });
     await server.fhir('/Patient/nope', { headers: { authorization: token } });
     const text = await (await fetch(server.baseUrl.replace(/\/fhir$/, '/metrics'))).text();
@@ -43,7 +55,9 @@ describe('operations: health, metrics, logs, rate limiting', () => {
   });
 
   it('logs JSON lines with request ids and no patient data', async () => {
-    await server.fhir('/Patient?name=Zainab-Secret-Name', { headers: { 'x-request-id': 'log-check-1', authorization: fakeToken('log-client') } });
+    await server.fhir('/Patient?name=Zainab-Secret-Name', {
+      headers: { 'x-request-id': 'log-check-1', authorization: fakeToken('log-client') },
+    });
     const line = logLines.map((l) => JSON.parse(l)).find((l) => l.requestId === 'log-check-1');
     assert.ok(line, 'the request was logged with its id');
     assert.equal(line.interaction, 'search-type');
@@ -54,7 +68,8 @@ describe('operations: health, metrics, logs, rate limiting', () => {
   it('limits each client to its quota per minute through Redis (429 with an OperationOutcome)', async () => {
     const token = fakeToken(`rate-${Date.now()}-${Math.random()}`);
     const statuses: number[] = [];
-    for (let i = 0; i < 7; i++) statuses.push((await server.fhir('/metadata', { headers: { authorization: token } })).status);
+    for (let i = 0; i < 7; i++)
+      statuses.push((await server.fhir('/metadata', { headers: { authorization: token } })).status);
     assert.deepEqual(statuses.slice(0, 5), [200, 200, 200, 200, 200]);
     const limited = await server.fhir('/metadata', { headers: { authorization: token } });
     assert.equal(limited.status, 429);

@@ -18,7 +18,10 @@ export function clientKey(req: Request): string {
     const payload = token.split('.')[1];
     if (payload) {
       try {
-        const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { client_id?: string; sub?: string };
+        const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as {
+          client_id?: string;
+          sub?: string;
+        };
         if (claims.client_id || claims.sub) return `client:${claims.client_id ?? ''}:${claims.sub ?? ''}`;
       } catch {
         // not a JWT: fall through to the address
@@ -40,13 +43,26 @@ export function rateLimit(options: RateLimitOptions): RequestHandler {
       res.setHeader('RateLimit-Remaining', String(Math.max(0, options.perMinute - count)));
       if (count > options.perMinute) {
         const retryAfter = 60 - Math.floor((Date.now() / 1000) % 60);
-        res.status(429).setHeader('Retry-After', String(retryAfter)).setHeader('Content-Type', 'application/fhir+json; charset=utf-8');
-        res.end(JSON.stringify(operationOutcome([issue('throttled', `More than ${options.perMinute} requests in a minute from this client; retry after ${retryAfter} s`)])));
+        res
+          .status(429)
+          .setHeader('Retry-After', String(retryAfter))
+          .setHeader('Content-Type', 'application/fhir+json; charset=utf-8');
+        res.end(
+          JSON.stringify(
+            operationOutcome([
+              issue(
+                'throttled',
+                `More than ${options.perMinute} requests in a minute from this client; retry after ${retryAfter} s`,
+              ),
+            ]),
+          ),
+        );
         return;
       }
       warned = false;
     } catch (error) {
-      if (!warned) options.logger.warn({ err: (error as Error).message }, 'rate limiting skipped: Redis is unreachable');
+      if (!warned)
+        options.logger.warn({ err: (error as Error).message }, 'rate limiting skipped: Redis is unreachable');
       warned = true;
     }
     next();

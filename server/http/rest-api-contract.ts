@@ -42,12 +42,14 @@ export function describeRestApi(label: string, factory: StoreFactory): void {
       assert.equal(res.body.fhirVersion, '4.0.1');
       const types = res.body.rest[0].resource.map((r: { type: string }) => r.type);
       assert.ok(types.length >= 140, `lists ${types.length} types`);
-      for (const t of ['Patient', 'Observation', 'Encounter', 'Condition', 'Claim', 'Questionnaire']) assert.ok(types.includes(t), t);
+      for (const t of ['Patient', 'Observation', 'Encounter', 'Condition', 'Claim', 'Questionnaire'])
+        assert.ok(types.includes(t), t);
       const patientEntry = res.body.rest[0].resource.find((r: { type: string }) => r.type === 'Patient');
       const params = patientEntry.searchParam.map((p: { name: string }) => p.name);
       for (const p of ['name', 'identifier', 'birthdate', '_id', '_lastUpdated']) assert.ok(params.includes(p), p);
       const codes = patientEntry.interaction.map((i: { code: string }) => i.code);
-      for (const c of ['read', 'vread', 'create', 'update', 'patch', 'delete', 'history-instance', 'search-type']) assert.ok(codes.includes(c), c);
+      for (const c of ['read', 'vread', 'create', 'update', 'patch', 'delete', 'history-instance', 'search-type'])
+        assert.ok(codes.includes(c), c);
       const ops = patientEntry.operation.map((o: { name: string }) => o.name);
       assert.ok(ops.includes('validate'));
     });
@@ -71,11 +73,19 @@ export function describeRestApi(label: string, factory: StoreFactory): void {
     it('update makes a new version; If-Match with the wrong version answers 412 and changes nothing', async () => {
       const created = (await server.fhir('/Patient', { method: 'POST', body: patient('Bashir') })).body;
       const url = `/Patient/${created.id}`;
-      const v2 = await server.fhir(url, { method: 'PUT', body: { ...created, gender: 'male' }, headers: { 'if-match': 'W/"1"' } });
+      const v2 = await server.fhir(url, {
+        method: 'PUT',
+        body: { ...created, gender: 'male' },
+        headers: { 'if-match': 'W/"1"' },
+      });
       assert.equal(v2.status, 200);
       assert.equal(v2.body.meta.versionId, '2');
       assert.equal(v2.headers.get('etag'), 'W/"2"');
-      const stale = await server.fhir(url, { method: 'PUT', body: { ...created, gender: 'other' }, headers: { 'if-match': 'W/"1"' } });
+      const stale = await server.fhir(url, {
+        method: 'PUT',
+        body: { ...created, gender: 'other' },
+        headers: { 'if-match': 'W/"1"' },
+      });
       assert.equal(stale.status, 412);
       assert.equal(stale.body.resourceType, 'OperationOutcome');
       assert.equal((await server.fhir(url)).body.gender, 'male');
@@ -89,7 +99,11 @@ export function describeRestApi(label: string, factory: StoreFactory): void {
       const created = (await server.fhir('/Patient', { method: 'POST', body: patient('Concurrent') })).body;
       const attempts = await Promise.all(
         ['male', 'other', 'unknown', 'female'].map((gender) =>
-          server.fhir(`/Patient/${created.id}`, { method: 'PUT', body: { ...created, gender }, headers: { 'if-match': 'W/"1"' } }),
+          server.fhir(`/Patient/${created.id}`, {
+            method: 'PUT',
+            body: { ...created, gender },
+            headers: { 'if-match': 'W/"1"' },
+          }),
         ),
       );
       const statuses = attempts.map((a) => a.status).sort();
@@ -99,10 +113,16 @@ export function describeRestApi(label: string, factory: StoreFactory): void {
     });
 
     it('update with a client id creates the resource (201), later updates answer 200', async () => {
-      const first = await server.fhir('/Patient/mrn-0001', { method: 'PUT', body: { ...patient('Client'), id: 'mrn-0001' } });
+      const first = await server.fhir('/Patient/mrn-0001', {
+        method: 'PUT',
+        body: { ...patient('Client'), id: 'mrn-0001' },
+      });
       assert.equal(first.status, 201);
       assert.equal(first.body.meta.versionId, '1');
-      const second = await server.fhir('/Patient/mrn-0001', { method: 'PUT', body: { ...patient('Client2'), id: 'mrn-0001' } });
+      const second = await server.fhir('/Patient/mrn-0001', {
+        method: 'PUT',
+        body: { ...patient('Client2'), id: 'mrn-0001' },
+      });
       assert.equal(second.status, 200);
       assert.equal(second.body.meta.versionId, '2');
     });
@@ -116,16 +136,26 @@ export function describeRestApi(label: string, factory: StoreFactory): void {
       assert.equal(read.body.resourceType, 'OperationOutcome');
       const history = await server.fhir(`/Patient/${created.id}/_history`);
       assert.equal(history.status, 200);
-      assert.deepEqual(history.body.entry.map((e: any) => e.request.method), ['DELETE', 'POST']);
+      assert.deepEqual(
+        history.body.entry.map((e: any) => e.request.method),
+        ['DELETE', 'POST'],
+      );
       assert.equal((await server.fhir(`/Patient/${created.id}/_history/1`)).body.name[0].family, 'Deleted');
-      assert.equal((await server.fhir(`/Patient/${created.id}`, { method: 'DELETE' })).status, 204, 'delete is idempotent');
+      assert.equal(
+        (await server.fhir(`/Patient/${created.id}`, { method: 'DELETE' })).status,
+        204,
+        'delete is idempotent',
+      );
     });
 
     it('JSON Patch and FHIRPath Patch change the resource and bump the version', async () => {
       const created = (await server.fhir('/Patient', { method: 'POST', body: patient('Patched') })).body;
       const jsonPatch = await server.fhir(`/Patient/${created.id}`, {
         method: 'PATCH',
-        rawBody: JSON.stringify([{ op: 'replace', path: '/gender', value: 'male' }, { op: 'add', path: '/active', value: true }]),
+        rawBody: JSON.stringify([
+          { op: 'replace', path: '/gender', value: 'male' },
+          { op: 'add', path: '/active', value: true },
+        ]),
         headers: { 'content-type': 'application/json-patch+json' },
       });
       assert.equal(jsonPatch.status, 200);
@@ -136,7 +166,16 @@ export function describeRestApi(label: string, factory: StoreFactory): void {
         method: 'PATCH',
         body: {
           resourceType: 'Parameters',
-          parameter: [{ name: 'operation', part: [{ name: 'type', valueCode: 'replace' }, { name: 'path', valueString: 'Patient.birthDate' }, { name: 'value', valueDate: '1991-01-01' }] }],
+          parameter: [
+            {
+              name: 'operation',
+              part: [
+                { name: 'type', valueCode: 'replace' },
+                { name: 'path', valueString: 'Patient.birthDate' },
+                { name: 'value', valueDate: '1991-01-01' },
+              ],
+            },
+          ],
         },
       });
       assert.equal(fhirPathPatch.status, 200, JSON.stringify(fhirPathPatch.body));
@@ -169,32 +208,58 @@ export function describeRestApi(label: string, factory: StoreFactory): void {
     });
 
     it('Prefer: return=minimal sends no body; return=OperationOutcome sends an outcome', async () => {
-      const minimal = await server.fhir('/Patient', { method: 'POST', body: patient('Minimal'), headers: { prefer: 'return=minimal' } });
+      const minimal = await server.fhir('/Patient', {
+        method: 'POST',
+        body: patient('Minimal'),
+        headers: { prefer: 'return=minimal' },
+      });
       assert.equal(minimal.status, 201);
       assert.equal(minimal.text, '');
       assert.match(minimal.headers.get('location') ?? '', /\/Patient\/[^/]+\/_history\/1$/);
-      const outcome = await server.fhir('/Patient', { method: 'POST', body: patient('Outcome'), headers: { prefer: 'return=OperationOutcome' } });
+      const outcome = await server.fhir('/Patient', {
+        method: 'POST',
+        body: patient('Outcome'),
+        headers: { prefer: 'return=OperationOutcome' },
+      });
       assert.equal(outcome.status, 201);
       assert.equal(outcome.body.resourceType, 'OperationOutcome');
     });
 
     it('history at instance, type and system level with _since, _count and next links', async () => {
-      const created = (await server.fhir('/Condition', { method: 'POST', body: { resourceType: 'Condition', subject: { reference: 'Patient/x' }, code: { text: 'malaria' } } })).body;
+      const created = (
+        await server.fhir('/Condition', {
+          method: 'POST',
+          body: { resourceType: 'Condition', subject: { reference: 'Patient/x' }, code: { text: 'malaria' } },
+        })
+      ).body;
       for (let i = 0; i < 3; i++) {
-        await server.fhir(`/Condition/${created.id}`, { method: 'PUT', body: { ...created, code: { text: `malaria ${i}` } } });
+        await server.fhir(`/Condition/${created.id}`, {
+          method: 'PUT',
+          body: { ...created, code: { text: `malaria ${i}` } },
+        });
       }
       const all = await server.fhir(`/Condition/${created.id}/_history`);
       assert.equal(all.body.type, 'history');
-      assert.deepEqual(all.body.entry.map((e: any) => e.resource.meta.versionId), ['4', '3', '2', '1']);
+      assert.deepEqual(
+        all.body.entry.map((e: any) => e.resource.meta.versionId),
+        ['4', '3', '2', '1'],
+      );
       const paged = await server.fhir(`/Condition/${created.id}/_history?_count=3`);
       assert.equal(paged.body.entry.length, 3);
       const next = paged.body.link.find((l: any) => l.relation === 'next');
       assert.ok(next, 'has a next link');
       const page2 = await server.fhir(next.url);
-      assert.deepEqual(page2.body.entry.map((e: any) => e.resource.meta.versionId), ['1']);
+      assert.deepEqual(
+        page2.body.entry.map((e: any) => e.resource.meta.versionId),
+        ['1'],
+      );
       const v3 = (await server.fhir(`/Condition/${created.id}/_history/3`)).body;
-      const since = await server.fhir(`/Condition/${created.id}/_history?_since=${encodeURIComponent(v3.meta.lastUpdated)}`);
-      assert.ok(since.body.entry.every((e: any) => Date.parse(e.resource.meta.lastUpdated) >= Date.parse(v3.meta.lastUpdated)));
+      const since = await server.fhir(
+        `/Condition/${created.id}/_history?_since=${encodeURIComponent(v3.meta.lastUpdated)}`,
+      );
+      assert.ok(
+        since.body.entry.every((e: any) => Date.parse(e.resource.meta.lastUpdated) >= Date.parse(v3.meta.lastUpdated)),
+      );
       assert.ok(since.body.entry.length >= 2 && since.body.entry.length <= 3);
       const typeHistory = await server.fhir('/Condition/_history');
       assert.ok(typeHistory.body.entry.every((e: any) => e.fullUrl.includes('/Condition/')));
@@ -206,23 +271,109 @@ export function describeRestApi(label: string, factory: StoreFactory): void {
 
     it('rejects bad input with an OperationOutcome and stores nothing', async () => {
       const before = (await server.fhir('/Patient/_history?_count=1000')).body.entry.length;
-      const cases: Array<{ name: string; path: string; method: string; rawBody?: string; body?: unknown; headers?: Record<string, string>; status: number }> = [
-        { name: 'malformed JSON', path: '/Patient', method: 'POST', rawBody: '{"resourceType": "Patient", ', status: 400 },
+      const cases: Array<{
+        name: string;
+        path: string;
+        method: string;
+        rawBody?: string;
+        body?: unknown;
+        headers?: Record<string, string>;
+        status: number;
+      }> = [
+        {
+          name: 'malformed JSON',
+          path: '/Patient',
+          method: 'POST',
+          rawBody: '{"resourceType": "Patient", ',
+          status: 400,
+        },
         { name: 'not an object', path: '/Patient', method: 'POST', rawBody: '"Patient"', status: 400 },
-        { name: 'wrong resourceType', path: '/Patient', method: 'POST', body: { resourceType: 'Observation', status: 'final', code: { text: 'x' } }, status: 400 },
-        { name: 'unknown type in body', path: '/Patient', method: 'POST', body: { resourceType: 'Patinet' }, status: 400 },
-        { name: 'id in body differs from URL', path: '/Patient/abc', method: 'PUT', body: { ...patient('X'), id: 'xyz' }, status: 400 },
+        {
+          name: 'wrong resourceType',
+          path: '/Patient',
+          method: 'POST',
+          body: { resourceType: 'Observation', status: 'final', code: { text: 'x' } },
+          status: 400,
+        },
+        {
+          name: 'unknown type in body',
+          path: '/Patient',
+          method: 'POST',
+          body: { resourceType: 'Patinet' },
+          status: 400,
+        },
+        {
+          name: 'id in body differs from URL',
+          path: '/Patient/abc',
+          method: 'PUT',
+          body: { ...patient('X'), id: 'xyz' },
+          status: 400,
+        },
         { name: 'update without id in body', path: '/Patient/abc', method: 'PUT', body: patient('X'), status: 400 },
-        { name: 'mongo operator key', path: '/Patient', method: 'POST', body: { ...patient('X'), $where: 'sleep(1000)' }, status: 400 },
-        { name: 'nested operator key', path: '/Patient', method: 'POST', body: { ...patient('X'), name: [{ family: 'X', $ne: 1 }] }, status: 400 },
-        { name: 'dotted key', path: '/Patient', method: 'POST', body: { ...patient('X'), 'name.family': 'X' }, status: 400 },
-        { name: 'invalid id', path: '/Patient/has%20space', method: 'PUT', body: { ...patient('X'), id: 'has space' }, status: 400 },
-        { name: 'XML body', path: '/Patient', method: 'POST', rawBody: '<Patient xmlns="http://hl7.org/fhir"/>', headers: { 'content-type': 'application/fhir+xml' }, status: 415 },
-        { name: 'invalid resource', path: '/Patient', method: 'POST', body: { ...patient('X'), gender: 'femal' }, status: 422 },
-        { name: 'oversized body', path: '/Patient', method: 'POST', rawBody: JSON.stringify({ ...patient('X'), text: { status: 'generated', div: `<div xmlns="http://www.w3.org/1999/xhtml">${'x'.repeat(3 * 1024 * 1024)}</div>` } }), status: 413 },
+        {
+          name: 'mongo operator key',
+          path: '/Patient',
+          method: 'POST',
+          body: { ...patient('X'), $where: 'sleep(1000)' },
+          status: 400,
+        },
+        {
+          name: 'nested operator key',
+          path: '/Patient',
+          method: 'POST',
+          body: { ...patient('X'), name: [{ family: 'X', $ne: 1 }] },
+          status: 400,
+        },
+        {
+          name: 'dotted key',
+          path: '/Patient',
+          method: 'POST',
+          body: { ...patient('X'), 'name.family': 'X' },
+          status: 400,
+        },
+        {
+          name: 'invalid id',
+          path: '/Patient/has%20space',
+          method: 'PUT',
+          body: { ...patient('X'), id: 'has space' },
+          status: 400,
+        },
+        {
+          name: 'XML body',
+          path: '/Patient',
+          method: 'POST',
+          rawBody: '<Patient xmlns="http://hl7.org/fhir"/>',
+          headers: { 'content-type': 'application/fhir+xml' },
+          status: 415,
+        },
+        {
+          name: 'invalid resource',
+          path: '/Patient',
+          method: 'POST',
+          body: { ...patient('X'), gender: 'femal' },
+          status: 422,
+        },
+        {
+          name: 'oversized body',
+          path: '/Patient',
+          method: 'POST',
+          rawBody: JSON.stringify({
+            ...patient('X'),
+            text: {
+              status: 'generated',
+              div: `<div xmlns="http://www.w3.org/1999/xhtml">${'x'.repeat(3 * 1024 * 1024)}</div>`,
+            },
+          }),
+          status: 413,
+        },
       ];
       for (const c of cases) {
-        const res = await server.fhir(c.path, { method: c.method, body: c.body, rawBody: c.rawBody, headers: c.headers });
+        const res = await server.fhir(c.path, {
+          method: c.method,
+          body: c.body,
+          rawBody: c.rawBody,
+          headers: c.headers,
+        });
         assert.equal(res.status, c.status, `${c.name}: ${res.text.slice(0, 300)}`);
         assert.equal(res.body?.resourceType, 'OperationOutcome', c.name);
         assert.ok(res.body.issue.length > 0 && res.body.issue[0].severity, c.name);
@@ -237,11 +388,24 @@ export function describeRestApi(label: string, factory: StoreFactory): void {
     it('validation failures carry FHIRPath expressions; $validate answers at type and instance level', async () => {
       const res = await server.fhir('/Patient', { method: 'POST', body: { ...patient('X'), birthDate: '1990-13-45' } });
       assert.equal(res.status, 422);
-      assert.ok(res.body.issue.some((i: any) => (i.expression ?? []).some((e: string) => e.includes('birthDate'))), JSON.stringify(res.body));
-      const typeLevel = await server.fhir('/Observation/$validate', { method: 'POST', body: { resourceType: 'Observation', code: { text: 'hb' } } });
+      assert.ok(
+        res.body.issue.some((i: any) => (i.expression ?? []).some((e: string) => e.includes('birthDate'))),
+        JSON.stringify(res.body),
+      );
+      const typeLevel = await server.fhir('/Observation/$validate', {
+        method: 'POST',
+        body: { resourceType: 'Observation', code: { text: 'hb' } },
+      });
       assert.equal(typeLevel.status, 200);
-      assert.ok(typeLevel.body.issue.some((i: any) => i.severity === 'error' && (i.expression ?? []).some((e: string) => e.includes('status'))));
-      const good = await server.fhir('/Observation/$validate', { method: 'POST', body: { resourceType: 'Observation', status: 'final', code: { text: 'hb' } } });
+      assert.ok(
+        typeLevel.body.issue.some(
+          (i: any) => i.severity === 'error' && (i.expression ?? []).some((e: string) => e.includes('status')),
+        ),
+      );
+      const good = await server.fhir('/Observation/$validate', {
+        method: 'POST',
+        body: { resourceType: 'Observation', status: 'final', code: { text: 'hb' } },
+      });
       assert.ok(good.body.issue.every((i: any) => i.severity !== 'error'));
       const created = (await server.fhir('/Patient', { method: 'POST', body: patient('Valid') })).body;
       const instance = await server.fhir(`/Patient/${created.id}/$validate`, { method: 'POST', body: created });
@@ -276,15 +440,20 @@ export function describeRestApi(label: string, factory: StoreFactory): void {
       const failures: string[] = [];
       let count = 0;
       for (const folder of folders) {
-        for (const file of readdirSync(folder).filter((f) => f.endsWith('.json')).sort()) {
+        for (const file of readdirSync(folder)
+          .filter((f) => f.endsWith('.json'))
+          .sort()) {
           const example = JSON.parse(readFileSync(join(folder, file), 'utf8'));
           count++;
           const created = await server.fhir(`/${example.resourceType}`, { method: 'POST', body: example });
           const invalid = GENUINELY_INVALID[file];
           if (invalid) {
             // Rejected for a real error (the Java reference validator reports the same), with the element named.
-            const named = created.body?.issue?.some((i: any) => i.severity === 'error' && (i.expression ?? []).some((e: string) => e.includes(invalid)));
-            if (created.status !== 422 || !named) failures.push(`${file}: expected 422 naming ${invalid}, got ${created.status}`);
+            const named = created.body?.issue?.some(
+              (i: any) => i.severity === 'error' && (i.expression ?? []).some((e: string) => e.includes(invalid)),
+            );
+            if (created.status !== 422 || !named)
+              failures.push(`${file}: expected 422 naming ${invalid}, got ${created.status}`);
             continue;
           }
           if (created.status !== 201) {
@@ -292,12 +461,17 @@ export function describeRestApi(label: string, factory: StoreFactory): void {
             continue;
           }
           const read = await server.fhir(`/${example.resourceType}/${created.body.id}`);
-          if (JSON.stringify(withoutIdAndMeta(read.body)) !== JSON.stringify(withoutIdAndMeta(example)) || !sameUserMeta(read.body.meta, example.meta)) {
+          if (
+            JSON.stringify(withoutIdAndMeta(read.body)) !== JSON.stringify(withoutIdAndMeta(example)) ||
+            !sameUserMeta(read.body.meta, example.meta)
+          ) {
             failures.push(`${file}: read back differs`);
           }
         }
       }
-      console.log(`# examples accepted and read back equal: ${count - failures.length - Object.keys(GENUINELY_INVALID).length}/${count} (${Object.keys(GENUINELY_INVALID).length} genuinely invalid ones rejected with their error)`);
+      console.log(
+        `# examples accepted and read back equal: ${count - failures.length - Object.keys(GENUINELY_INVALID).length}/${count} (${Object.keys(GENUINELY_INVALID).length} genuinely invalid ones rejected with their error)`,
+      );
       assert.deepEqual(failures, []);
     });
   });
@@ -336,5 +510,9 @@ function sameUserMeta(stored: Record<string, unknown> | undefined, sent: Record<
 function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
   if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(Object.keys(value as object).sort().map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]));
+  return Object.fromEntries(
+    Object.keys(value as object)
+      .sort()
+      .map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]),
+  );
 }

@@ -8,12 +8,19 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 /** The projections' status as adapters/outbox reports it (only what the gauges need). */
 export interface ProjectionsSource {
-  status(): Promise<ReadonlyArray<{ projection: string; lagChanges: number; lagSeconds: number; deadLetters: readonly unknown[] }>>;
+  status(): Promise<
+    ReadonlyArray<{ projection: string; lagChanges: number; lagSeconds: number; deadLetters: readonly unknown[] }>
+  >;
 }
 
 /** HL7 outbound delivery's status as adapters/hl7v2/outbound reports it. */
 export interface OutboundSource {
-  status(): Promise<{ pending: number; retrying: number; dead: number; endpoints?: ReadonlyArray<{ name: string; pending: number; retrying: number; dead: number }> }>;
+  status(): Promise<{
+    pending: number;
+    retrying: number;
+    dead: number;
+    endpoints?: ReadonlyArray<{ name: string; pending: number; retrying: number; dead: number }>;
+  }>;
 }
 
 export interface RuntimeSources {
@@ -50,9 +57,21 @@ export function registerRuntimeMetrics(registry: Registry): RuntimeMetrics {
         for (const row of await projectionRows()) this.set({ projection: row.projection }, value(row));
       },
     });
-  projectionGauge('nilecare_outbox_lag_changes', 'FHIR changes committed but not yet applied by each relational projection (capped at 1000)', (r) => r.lagChanges);
-  projectionGauge('nilecare_outbox_lag_seconds', 'Age of the oldest FHIR change not yet applied by each relational projection (0 when caught up)', (r) => r.lagSeconds);
-  projectionGauge('nilecare_outbox_dead_letters', 'Resources a relational projection could not apply and holds aside', (r) => r.deadLetters.length);
+  projectionGauge(
+    'nilecare_outbox_lag_changes',
+    'FHIR changes committed but not yet applied by each relational projection (capped at 1000)',
+    (r) => r.lagChanges,
+  );
+  projectionGauge(
+    'nilecare_outbox_lag_seconds',
+    'Age of the oldest FHIR change not yet applied by each relational projection (0 when caught up)',
+    (r) => r.lagSeconds,
+  );
+  projectionGauge(
+    'nilecare_outbox_dead_letters',
+    'Resources a relational projection could not apply and holds aside',
+    (r) => r.deadLetters.length,
+  );
   new Gauge({
     name: 'nilecare_hl7_outbound_messages',
     help: 'HL7 v2 outbound messages not yet acknowledged, by endpoint and state (pending, retrying, dead)',

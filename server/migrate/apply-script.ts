@@ -18,7 +18,14 @@ export async function applyScript(
   const installedBy = await s.currentUser();
   const started = Date.now();
   let statements = 0;
-  const row = { version: file.version, description: file.description, type, script: file.script, checksum: file.checksum, installedBy };
+  const row = {
+    version: file.version,
+    description: file.description,
+    type,
+    script: file.script,
+    checksum: file.checksum,
+    installedBy,
+  };
   await s.begin();
   try {
     await s.runScript(file.sql, () => void statements++);
@@ -31,11 +38,20 @@ export async function applyScript(
       await insertHistory(s, { ...row, executionTime: Date.now() - started, success: false }).catch(() => {});
     }
     const where = e instanceof ScriptError ? e.message : (e as Error).message;
-    const hint = s.transactionalDdl ? 'the transaction was rolled back' : 'MySQL commits DDL implicitly: statements before the failing one stay applied; fix by hand, then migrate:repair';
+    const hint = s.transactionalDdl
+      ? 'the transaction was rolled back'
+      : 'MySQL commits DDL implicitly: statements before the failing one stay applied; fix by hand, then migrate:repair';
     throw new MigrationError(`Migration ${file.script} failed (${hint})`, [where], e);
   }
   const executionTimeMs = Date.now() - started;
   const what = s.engine === 'mysql' ? `${statements} statement${statements === 1 ? '' : 's'}, ` : '';
   log(`  ${file.script}: done (${what}${executionTimeMs} ms)`);
-  return { version: file.version, description: file.description, script: file.script, type, executionTimeMs, statements };
+  return {
+    version: file.version,
+    description: file.description,
+    script: file.script,
+    type,
+    executionTimeMs,
+    statements,
+  };
 }

@@ -85,17 +85,28 @@ export function parseCliArgs(argv: string[], env: NodeJS.ProcessEnv = process.en
   if (v.help) return 'help';
   const [command, ...rest] = parsed.positionals;
   if (!command) throw new UsageError('missing command');
-  if (!(Commands as readonly string[]).includes(command)) throw new UsageError(`unknown command "${command}" (one of ${Commands.join(', ')})`);
+  if (!(Commands as readonly string[]).includes(command))
+    throw new UsageError(`unknown command "${command}" (one of ${Commands.join(', ')})`);
   if (rest.length) throw new UsageError(`unexpected argument "${rest[0]}"`);
   const engine = v.engine ?? env.MIGRATE_ENGINE;
-  if (engine !== undefined && !isEngine(engine)) throw new UsageError(`--engine must be mysql or postgres, not "${engine}"`);
-  const databases = v.database ?? (env.MIGRATE_DATABASE ? env.MIGRATE_DATABASE.split(',').map((x) => x.trim()).filter(Boolean) : []);
+  if (engine !== undefined && !isEngine(engine))
+    throw new UsageError(`--engine must be mysql or postgres, not "${engine}"`);
+  const databases =
+    v.database ??
+    (env.MIGRATE_DATABASE
+      ? env.MIGRATE_DATABASE.split(',')
+          .map((x) => x.trim())
+          .filter(Boolean)
+      : []);
   for (const d of databases) if (!/^[a-z][a-z0-9_]*$/.test(d)) throw new UsageError(`invalid database name "${d}"`);
   const url = v.url ?? env.MIGRATE_URL;
-  if ((url || v.schema || v.host) && databases.length !== 1) throw new UsageError('--url, --host and --schema need exactly one --database');
+  if ((url || v.schema || v.host) && databases.length !== 1)
+    throw new UsageError('--url, --host and --schema need exactly one --database');
   const port = v.port === undefined ? undefined : Number(v.port);
-  if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536)) throw new UsageError(`invalid --port "${v.port}"`);
-  if (v.target !== undefined && v.target !== 'latest' && !/^\d+(?:[._]\d+)*$/.test(v.target)) throw new UsageError(`invalid --target "${v.target}" (a version like 2 or 1.1, or latest)`);
+  if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536))
+    throw new UsageError(`invalid --port "${v.port}"`);
+  if (v.target !== undefined && v.target !== 'latest' && !/^\d+(?:[._]\d+)*$/.test(v.target))
+    throw new UsageError(`invalid --target "${v.target}" (a version like 2 or 1.1, or latest)`);
   return {
     command: command as Command,
     engine,

@@ -24,7 +24,9 @@ async function cli(args: string[]): Promise<{ code: number; out: string; err: st
 /** As a separate process, the way `npm run migrate` runs. */
 function run(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { env: { ...process.env, MIGRATE_ENGINE: '', MIGRATE_DATABASE: '', MIGRATE_URL: '' } });
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
+      env: { ...process.env, MIGRATE_ENGINE: '', MIGRATE_DATABASE: '', MIGRATE_URL: '' },
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));
@@ -74,9 +76,17 @@ describe('migrate CLI', () => {
       assert.equal(both.match(/Migrating schema to version "1 - Slow table"/g)?.length, 1, both);
       assert.match(both, /No migration necessary/);
       const c = await mysql.createConnection({ uri: db.url });
-      const [rows] = await c.query('SELECT version, COUNT(*) AS n FROM flyway_schema_history GROUP BY version ORDER BY version');
+      const [rows] = await c.query(
+        'SELECT version, COUNT(*) AS n FROM flyway_schema_history GROUP BY version ORDER BY version',
+      );
       await c.end();
-      assert.deepEqual((rows as { version: string; n: number }[]).map((r) => [r.version, Number(r.n)]), [['1', 1], ['2', 1]]);
+      assert.deepEqual(
+        (rows as { version: string; n: number }[]).map((r) => [r.version, Number(r.n)]),
+        [
+          ['1', 1],
+          ['2', 1],
+        ],
+      );
     });
 
     it('info prints the state table (and JSON); validate exits 1 after an applied file is edited', async () => {
@@ -96,7 +106,17 @@ describe('migrate CLI', () => {
     });
 
     it('says how to fix a missing database', async () => {
-      const missing = await cli(['info', '-e', 'mysql', '-d', 'cli_demo', '--schema', 'cli_demo_does_not_exist', '--dir', root]);
+      const missing = await cli([
+        'info',
+        '-e',
+        'mysql',
+        '-d',
+        'cli_demo',
+        '--schema',
+        'cli_demo_does_not_exist',
+        '--dir',
+        root,
+      ]);
       assert.equal(missing.code, 1);
       assert.match(missing.out, /does not exist: add --create/);
     });

@@ -4,7 +4,17 @@ import { fileURLToPath } from 'node:url';
 import { Engines, redactUrl, type Engine } from './connection.js';
 import { HELP, parseCliArgs, UsageError, type CliOptions } from './cli-args.js';
 import { createDatabaseIfMissing } from './create-database.js';
-import { baselineDatabase, DEFAULT_MIGRATIONS_ROOT, infoDatabase, maintainDatabase, migrateDatabase, repairDatabase, undoDatabase, validateDatabase, type MigrateOptions } from './migrate.js';
+import {
+  baselineDatabase,
+  DEFAULT_MIGRATIONS_ROOT,
+  infoDatabase,
+  maintainDatabase,
+  migrateDatabase,
+  repairDatabase,
+  undoDatabase,
+  validateDatabase,
+  type MigrateOptions,
+} from './migrate.js';
 import { formatInfo } from './format-info.js';
 import { databaseUrl, serverUrl } from './server-urls.js';
 
@@ -16,12 +26,17 @@ function listJobs(o: CliOptions): Job[] {
   const jobs: Job[] = [];
   const foldersOf = (e: Engine) => {
     const dir = join(root, e);
-    return existsSync(dir) ? readdirSync(dir).filter((n) => statSync(join(dir, n)).isDirectory()).sort() : [];
+    return existsSync(dir)
+      ? readdirSync(dir)
+          .filter((n) => statSync(join(dir, n)).isDirectory())
+          .sort()
+      : [];
   };
   const names = o.databases.length ? o.databases : undefined;
   for (const d of names ?? []) {
     const found = engines.filter((e) => foldersOf(e).includes(d));
-    if (found.length === 0) throw new UsageError(`no migrations for database "${d}" under ${root}/{${engines.join(',')}}`);
+    if (found.length === 0)
+      throw new UsageError(`no migrations for database "${d}" under ${root}/{${engines.join(',')}}`);
   }
   for (const e of engines) {
     for (const d of foldersOf(e)) {
@@ -50,9 +65,17 @@ async function run(o: CliOptions, io: CliIo): Promise<number> {
   let failures = 0;
   for (const job of jobs) {
     const log = (line: string) => io.out(`[${job.engine}/${job.database}] ${line}`);
-    const options: MigrateOptions = { engine: job.engine, database: job.database, connection: { url: job.url }, target: o.target, log, migrationsRoot: o.migrationsRoot };
+    const options: MigrateOptions = {
+      engine: job.engine,
+      database: job.database,
+      connection: { url: job.url },
+      target: o.target,
+      log,
+      migrationsRoot: o.migrationsRoot,
+    };
     try {
-      if (o.create && (await createDatabaseIfMissing(job.engine, job.url))) log(`Created database ${redactUrl(job.url)}`);
+      if (o.create && (await createDatabaseIfMissing(job.engine, job.url)))
+        log(`Created database ${redactUrl(job.url)}`);
       log(`${o.command} ${redactUrl(job.url)}`);
       switch (o.command) {
         case 'migrate':
@@ -72,7 +95,20 @@ async function run(o: CliOptions, io: CliIo): Promise<number> {
           break;
         case 'info': {
           const info = await infoDatabase(options);
-          io.out(o.json ? JSON.stringify({ engine: job.engine, database: job.database, currentVersion: info.currentVersion, migrations: info.rows.map(({ file: _f, undoFile: u, applied: a, ...r }) => ({ ...r, undo: u?.script ?? null, installedOn: a?.installedOn ?? null })) }) : formatInfo(info));
+          io.out(
+            o.json
+              ? JSON.stringify({
+                  engine: job.engine,
+                  database: job.database,
+                  currentVersion: info.currentVersion,
+                  migrations: info.rows.map(({ file: _f, undoFile: u, applied: a, ...r }) => ({
+                    ...r,
+                    undo: u?.script ?? null,
+                    installedOn: a?.installedOn ?? null,
+                  })),
+                })
+              : formatInfo(info),
+          );
           break;
         }
         case 'validate': {
@@ -91,7 +127,8 @@ async function run(o: CliOptions, io: CliIo): Promise<number> {
     } catch (e) {
       failures++;
       const err = e as Error & { code?: string };
-      const hint = err.code === 'ER_BAD_DB_ERROR' || err.code === '3D000' ? ' (the database does not exist: add --create)' : '';
+      const hint =
+        err.code === 'ER_BAD_DB_ERROR' || err.code === '3D000' ? ' (the database does not exist: add --create)' : '';
       for (const line of `${err.message}${hint}`.split('\n')) log(`ERROR: ${line}`);
     }
   }
@@ -99,7 +136,11 @@ async function run(o: CliOptions, io: CliIo): Promise<number> {
 }
 
 /** Runs the CLI with `argv` (without node and script); returns the exit status. */
-export async function runCli(argv: string[], io: CliIo = { out: (l) => console.log(l), err: (l) => console.error(l) }, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+export async function runCli(
+  argv: string[],
+  io: CliIo = { out: (l) => console.log(l), err: (l) => console.error(l) },
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
   let options;
   try {
     options = parseCliArgs(argv, env);

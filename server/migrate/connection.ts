@@ -52,7 +52,11 @@ export class ScriptError extends Error {
   }
 }
 
-export async function openSession(engine: Engine, connection: ConnectionOptions, fallbackDatabase: string): Promise<MigrationSession> {
+export async function openSession(
+  engine: Engine,
+  connection: ConnectionOptions,
+  fallbackDatabase: string,
+): Promise<MigrationSession> {
   switch (engine) {
     case 'mysql':
       return (await import('./mysql-session.js')).openMysqlSession(connection, fallbackDatabase);

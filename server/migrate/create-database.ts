@@ -6,7 +6,8 @@ import type { Engine } from './connection.js';
 export async function createDatabaseIfMissing(engine: Engine, url: string): Promise<boolean> {
   const u = new URL(url);
   const name = decodeURIComponent(u.pathname.replace(/^\//, ''));
-  if (!/^[A-Za-z0-9_]+$/.test(name)) throw new Error(`refusing to create database "${name}": use letters, digits and _`);
+  if (!/^[A-Za-z0-9_]+$/.test(name))
+    throw new Error(`refusing to create database "${name}": use letters, digits and _`);
   switch (engine) {
     case 'mysql': {
       u.pathname = '/';

@@ -37,19 +37,26 @@ export async function ensureHistoryTable(s: MigrationSession): Promise<void> {
   )${s.engine === 'mysql' ? ' ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci' : ''}`);
   const exists =
     s.engine === 'mysql'
-      ? await s.query(`SELECT 1 FROM information_schema.statistics WHERE table_schema = DATABASE() AND table_name = ? AND index_name = ?`, [
-          HISTORY_TABLE,
+      ? await s.query(
+          `SELECT 1 FROM information_schema.statistics WHERE table_schema = DATABASE() AND table_name = ? AND index_name = ?`,
+          [HISTORY_TABLE, `${HISTORY_TABLE}_s_idx`],
+        )
+      : await s.query(`SELECT 1 FROM pg_indexes WHERE schemaname = current_schema() AND indexname = ?`, [
           `${HISTORY_TABLE}_s_idx`,
-        ])
-      : await s.query(`SELECT 1 FROM pg_indexes WHERE schemaname = current_schema() AND indexname = ?`, [`${HISTORY_TABLE}_s_idx`]);
+        ]);
   if (exists.length === 0) await s.query(`CREATE INDEX ${HISTORY_TABLE}_s_idx ON ${HISTORY_TABLE} (success)`);
 }
 
 export async function historyTableExists(s: MigrationSession): Promise<boolean> {
   const rows =
     s.engine === 'mysql'
-      ? await s.query(`SELECT 1 FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?`, [HISTORY_TABLE])
-      : await s.query(`SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = ?`, [HISTORY_TABLE]);
+      ? await s.query(`SELECT 1 FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?`, [
+          HISTORY_TABLE,
+        ])
+      : await s.query(
+          `SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = ?`,
+          [HISTORY_TABLE],
+        );
   return rows.length > 0;
 }
 
@@ -81,16 +88,38 @@ export async function insertHistory(s: MigrationSession, row: NewHistoryRow): Pr
   await s.query(
     `INSERT INTO ${HISTORY_TABLE} (installed_rank, version, description, type, script, checksum, installed_by, execution_time, success)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    [rank, row.version, row.description, row.type, row.script, row.checksum, row.installedBy, row.executionTime, s.engine === 'mysql' ? (row.success ? 1 : 0) : row.success],
+    [
+      rank,
+      row.version,
+      row.description,
+      row.type,
+      row.script,
+      row.checksum,
+      row.installedBy,
+      row.executionTime,
+      s.engine === 'mysql' ? (row.success ? 1 : 0) : row.success,
+    ],
   );
 }
 
 export async function deleteFailedRows(s: MigrationSession): Promise<number> {
-  const failed = await s.query(`SELECT installed_rank FROM ${HISTORY_TABLE} WHERE success = ?`, [s.engine === 'mysql' ? 0 : false]);
-  if (failed.length > 0) await s.query(`DELETE FROM ${HISTORY_TABLE} WHERE success = ?`, [s.engine === 'mysql' ? 0 : false]);
+  const failed = await s.query(`SELECT installed_rank FROM ${HISTORY_TABLE} WHERE success = ?`, [
+    s.engine === 'mysql' ? 0 : false,
+  ]);
+  if (failed.length > 0)
+    await s.query(`DELETE FROM ${HISTORY_TABLE} WHERE success = ?`, [s.engine === 'mysql' ? 0 : false]);
   return failed.length;
 }
 
-export async function updateChecksum(s: MigrationSession, installedRank: number, checksum: number, description: string): Promise<void> {
-  await s.query(`UPDATE ${HISTORY_TABLE} SET checksum = ?, description = ? WHERE installed_rank = ?`, [checksum, description, installedRank]);
+export async function updateChecksum(
+  s: MigrationSession,
+  installedRank: number,
+  checksum: number,
+  description: string,
+): Promise<void> {
+  await s.query(`UPDATE ${HISTORY_TABLE} SET checksum = ?, description = ? WHERE installed_rank = ?`, [
+    checksum,
+    description,
+    installedRank,
+  ]);
 }

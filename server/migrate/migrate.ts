@@ -1,7 +1,16 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openSession, type ConnectionOptions, type Engine, type MigrationSession } from './connection.js';
-import { deleteFailedRows, ensureHistoryTable, historyTableExists, insertHistory, readHistory, updateChecksum, HistoryType, HISTORY_TABLE } from './history-table.js';
+import {
+  deleteFailedRows,
+  ensureHistoryTable,
+  historyTableExists,
+  insertHistory,
+  readHistory,
+  updateChecksum,
+  HistoryType,
+  HISTORY_TABLE,
+} from './history-table.js';
 import { compareVersions, loadMigrationFolder, normalizeVersion, type MigrationFile } from './migration-file.js';
 import { computeState, validationErrors, MigrationState, type InfoRow, type SchemaState } from './migration-state.js';
 import { applyScript } from './apply-script.js';
@@ -26,7 +35,14 @@ export type MigrateOptions = {
   lockTimeoutSeconds?: number;
 };
 
-export type AppliedMigration = { version: string | null; description: string; script: string; type: string; executionTimeMs: number; statements: number };
+export type AppliedMigration = {
+  version: string | null;
+  description: string;
+  script: string;
+  type: string;
+  executionTimeMs: number;
+  statements: number;
+};
 
 export type MigrateResult = {
   engine: Engine;
@@ -91,12 +107,23 @@ export async function migrateDatabase(o: MigrateOptions): Promise<MigrateResult>
       c.log(`Current version of schema: ${show(state.currentVersion)}`);
       const target = o.target && o.target !== 'latest' ? normalizeVersion(o.target) : null;
       if (target !== null && state.currentVersion !== null && compareVersions(target, state.currentVersion) < 0) {
-        throw new MigrationError(`target ${target} is below the current version ${state.currentVersion}: use undo to go down`);
+        throw new MigrationError(
+          `target ${target} is below the current version ${state.currentVersion}: use undo to go down`,
+        );
       }
       const versions = state.rows.filter(
-        (r) => r.category === 'Versioned' && r.file && (r.state === MigrationState.pending || r.state === MigrationState.undone) && (target === null || compareVersions(r.version!, target) <= 0),
+        (r) =>
+          r.category === 'Versioned' &&
+          r.file &&
+          (r.state === MigrationState.pending || r.state === MigrationState.undone) &&
+          (target === null || compareVersions(r.version!, target) <= 0),
       );
-      const repeatables = state.rows.filter((r) => r.category === 'Repeatable' && r.file && (r.state === MigrationState.pending || r.state === MigrationState.outdated || versions.length > 0));
+      const repeatables = state.rows.filter(
+        (r) =>
+          r.category === 'Repeatable' &&
+          r.file &&
+          (r.state === MigrationState.pending || r.state === MigrationState.outdated || versions.length > 0),
+      );
       const applied: AppliedMigration[] = [];
       let current = state.currentVersion;
       for (const r of versions) {
@@ -116,7 +143,14 @@ export async function migrateDatabase(o: MigrateOptions): Promise<MigrateResult>
           ? `Schema is up to date (version ${show(current)}). No migration necessary.`
           : `Successfully applied ${applied.length} migration${applied.length === 1 ? '' : 's'}, now at version ${show(current)} (${ms} ms)`,
       );
-      return { engine: o.engine, database: o.database, schema: c.s.schemaName, initialVersion: state.currentVersion, targetVersion: current, applied };
+      return {
+        engine: o.engine,
+        database: o.database,
+        schema: c.s.schemaName,
+        initialVersion: state.currentVersion,
+        targetVersion: current,
+        applied,
+      };
     }),
   );
 }
@@ -130,12 +164,23 @@ export async function undoDatabase(o: MigrateOptions): Promise<MigrateResult> {
       const errors = validationErrors(state);
       if (errors.length) throw new MigrationError(`Validate failed for ${c.label}; nothing was undone`, errors);
       const future = state.rows.filter((r) => r.state === MigrationState.future);
-      if (future.length) throw new MigrationError(`cannot undo: applied versions are newer than the local migrations`, future.map((r) => `version ${r.version} (${r.script})`));
-      const appliedRows = state.rows.filter((r) => r.category === 'Versioned' && r.state === MigrationState.success).reverse();
+      if (future.length)
+        throw new MigrationError(
+          `cannot undo: applied versions are newer than the local migrations`,
+          future.map((r) => `version ${r.version} (${r.script})`),
+        );
+      const appliedRows = state.rows
+        .filter((r) => r.category === 'Versioned' && r.state === MigrationState.success)
+        .reverse();
       const target = o.target && o.target !== 'latest' ? normalizeVersion(o.target) : null;
-      const todo = target === null ? appliedRows.slice(0, 1) : appliedRows.filter((r) => compareVersions(r.version!, target) > 0);
+      const todo =
+        target === null ? appliedRows.slice(0, 1) : appliedRows.filter((r) => compareVersions(r.version!, target) > 0);
       const missing = todo.filter((r) => !r.undoFile);
-      if (missing.length) throw new MigrationError(`cannot undo: no U script for`, missing.map((r) => `version ${r.version} (${r.script})`));
+      if (missing.length)
+        throw new MigrationError(
+          `cannot undo: no U script for`,
+          missing.map((r) => `version ${r.version} (${r.script})`),
+        );
       const applied: AppliedMigration[] = [];
       let current = state.currentVersion;
       for (const r of todo) {
@@ -143,8 +188,19 @@ export async function undoDatabase(o: MigrateOptions): Promise<MigrateResult> {
         applied.push(await applyScript(c.s, r.undoFile!, HistoryType.undo, c.log));
         current = appliedRows.find((x) => compareVersions(x.version!, r.version!) < 0)?.version ?? null;
       }
-      c.log(todo.length === 0 ? `Nothing to undo (version ${show(current)})` : `Successfully undid ${todo.length} migration${todo.length === 1 ? '' : 's'}, now at version ${show(current)}`);
-      return { engine: o.engine, database: o.database, schema: c.s.schemaName, initialVersion: state.currentVersion, targetVersion: current, applied };
+      c.log(
+        todo.length === 0
+          ? `Nothing to undo (version ${show(current)})`
+          : `Successfully undid ${todo.length} migration${todo.length === 1 ? '' : 's'}, now at version ${show(current)}`,
+      );
+      return {
+        engine: o.engine,
+        database: o.database,
+        schema: c.s.schemaName,
+        initialVersion: state.currentVersion,
+        targetVersion: current,
+        applied,
+      };
     }),
   );
 }
@@ -164,7 +220,10 @@ export async function validateDatabase(o: MigrateOptions): Promise<ValidateResul
   return withSession(o, async (c) => {
     const state = await loadState(c);
     const errors = validationErrors(state);
-    const pending = state.rows.filter((r) => r.state === MigrationState.pending || r.state === MigrationState.outdated || r.state === MigrationState.undone).length;
+    const pending = state.rows.filter(
+      (r) =>
+        r.state === MigrationState.pending || r.state === MigrationState.outdated || r.state === MigrationState.undone,
+    ).length;
     return { valid: errors.length === 0, errors, pending };
   });
 }
@@ -180,11 +239,23 @@ export async function repairDatabase(o: MigrateOptions): Promise<RepairResult> {
       const state = await loadState(c);
       const realigned: string[] = [];
       for (const r of state.rows) {
-        if (!r.checksumMismatch && !(r.applied && r.file && r.state === MigrationState.success && r.applied.description !== r.file.description && r.category === 'Versioned')) continue;
+        if (
+          !r.checksumMismatch &&
+          !(
+            r.applied &&
+            r.file &&
+            r.state === MigrationState.success &&
+            r.applied.description !== r.file.description &&
+            r.category === 'Versioned'
+          )
+        )
+          continue;
         await updateChecksum(c.s, r.applied!.installedRank, r.file!.checksum, r.file!.description);
         realigned.push(r.script);
       }
-      c.log(`Repair: removed ${removed} failed row${removed === 1 ? '' : 's'}, realigned ${realigned.length} checksum${realigned.length === 1 ? '' : 's'}${realigned.length ? `: ${realigned.join(', ')}` : ''}`);
+      c.log(
+        `Repair: removed ${removed} failed row${removed === 1 ? '' : 's'}, realigned ${realigned.length} checksum${realigned.length === 1 ? '' : 's'}${realigned.length ? `: ${realigned.join(', ')}` : ''}`,
+      );
       return { removedFailedRows: removed, realignedChecksums: realigned };
     }),
   );
@@ -199,9 +270,19 @@ export async function baselineDatabase(o: MigrateOptions): Promise<string> {
     withLock(c, o, async () => {
       await ensureHistoryTable(c.s);
       const history = await readHistory(c.s);
-      if (history.length > 0) throw new MigrationError(`cannot baseline: ${HISTORY_TABLE} already has ${history.length} row(s)`);
+      if (history.length > 0)
+        throw new MigrationError(`cannot baseline: ${HISTORY_TABLE} already has ${history.length} row(s)`);
       const version = normalizeVersion(o.target && o.target !== 'latest' ? o.target : '1');
-      await insertHistory(c.s, { version, description: '<< Flyway Baseline >>', type: HistoryType.baseline, script: '<< Flyway Baseline >>', checksum: null, installedBy: await c.s.currentUser(), executionTime: 0, success: true });
+      await insertHistory(c.s, {
+        version,
+        description: '<< Flyway Baseline >>',
+        type: HistoryType.baseline,
+        script: '<< Flyway Baseline >>',
+        checksum: null,
+        installedBy: await c.s.currentUser(),
+        executionTime: 0,
+        success: true,
+      });
       c.log(`Successfully baselined schema with version: ${version}`);
       return version;
     }),
@@ -220,8 +301,12 @@ export async function maintainDatabase(o: MigrateOptions & { now?: Date }): Prom
 
 async function runMaintenance(s: MigrationSession, now?: Date): Promise<string[]> {
   if (s.engine !== 'postgres') return [];
-  const fn = await s.query(`SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = current_schema() AND p.proname = 'nilecare_maintain'`);
+  const fn = await s.query(
+    `SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = current_schema() AND p.proname = 'nilecare_maintain'`,
+  );
   if (fn.length === 0) return [];
-  const rows = await s.query<{ line: string }>(`SELECT nilecare_maintain(?::timestamptz) AS line`, [(now ?? new Date()).toISOString()]);
+  const rows = await s.query<{ line: string }>(`SELECT nilecare_maintain(?::timestamptz) AS line`, [
+    (now ?? new Date()).toISOString(),
+  ]);
   return rows.map((r) => r.line);
 }

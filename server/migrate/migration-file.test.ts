@@ -7,10 +7,26 @@ import { compareVersions, loadMigrationFolder, parseMigrationName } from './migr
 
 describe('Flyway migration names', () => {
   it('parses versioned, undo and repeatable names as the reference names them', () => {
-    assert.deepEqual(parseMigrationName('V1__Initial_schema.sql'), { kind: 'versioned', version: '1', description: 'Initial schema' });
-    assert.deepEqual(parseMigrationName('U1__Rollback_initial_schema.sql'), { kind: 'undo', version: '1', description: 'Rollback initial schema' });
-    assert.deepEqual(parseMigrationName('R__Create_views.sql'), { kind: 'repeatable', version: null, description: 'Create views' });
-    assert.deepEqual(parseMigrationName('V1_2__Add_index.sql'), { kind: 'versioned', version: '1.2', description: 'Add index' });
+    assert.deepEqual(parseMigrationName('V1__Initial_schema.sql'), {
+      kind: 'versioned',
+      version: '1',
+      description: 'Initial schema',
+    });
+    assert.deepEqual(parseMigrationName('U1__Rollback_initial_schema.sql'), {
+      kind: 'undo',
+      version: '1',
+      description: 'Rollback initial schema',
+    });
+    assert.deepEqual(parseMigrationName('R__Create_views.sql'), {
+      kind: 'repeatable',
+      version: null,
+      description: 'Create views',
+    });
+    assert.deepEqual(parseMigrationName('V1_2__Add_index.sql'), {
+      kind: 'versioned',
+      version: '1.2',
+      description: 'Add index',
+    });
     assert.equal(parseMigrationName('V1_Initial.sql'), null);
     assert.equal(parseMigrationName('README.md'), null);
   });
@@ -26,7 +42,10 @@ describe('Flyway migration names', () => {
       writeFileSync(join(dir, 'R__Views.sql'), 'SELECT 0;');
       writeFileSync(join(dir, 'U2__Undo_two.sql'), 'SELECT -2;');
       writeFileSync(join(dir, 'notes.txt'), 'ignored');
-      assert.deepEqual(loadMigrationFolder(dir).map((f) => f.script), ['V2__Two.sql', 'U2__Undo_two.sql', 'V10__Ten.sql', 'R__Views.sql']);
+      assert.deepEqual(
+        loadMigrationFolder(dir).map((f) => f.script),
+        ['V2__Two.sql', 'U2__Undo_two.sql', 'V10__Ten.sql', 'R__Views.sql'],
+      );
       writeFileSync(join(dir, 'V002__Again.sql'), 'SELECT 2;');
       assert.throws(() => loadMigrationFolder(dir), /same version 2/);
       rmSync(join(dir, 'V002__Again.sql'));

@@ -65,12 +65,16 @@ export class MigrationFolderError extends Error {
  * which Flyway would also refuse.
  */
 export function loadMigrationFolder(dir: string): MigrationFile[] {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new MigrationFolderError(`migration folder not found: ${dir}`);
+  if (!existsSync(dir) || !statSync(dir).isDirectory())
+    throw new MigrationFolderError(`migration folder not found: ${dir}`);
   const files: MigrationFile[] = [];
   for (const name of readdirSync(dir).sort()) {
     if (!name.endsWith('.sql')) continue;
     const parsed = parseMigrationName(name);
-    if (!parsed) throw new MigrationFolderError(`${join(dir, name)}: not a Flyway name (V<version>__<description>.sql, U<version>__…, R__…)`);
+    if (!parsed)
+      throw new MigrationFolderError(
+        `${join(dir, name)}: not a Flyway name (V<version>__<description>.sql, U<version>__…, R__…)`,
+      );
     const path = join(dir, name);
     const sql = readFileSync(path, 'utf8');
     files.push({ ...parsed, script: name, path, sql, checksum: flywayChecksum(sql) });
@@ -85,11 +89,13 @@ export function loadMigrationFolder(dir: string): MigrationFile[] {
   }
   const repeatables = new Set<string>();
   for (const f of files.filter((x) => x.kind === 'repeatable')) {
-    if (repeatables.has(f.description)) throw new MigrationFolderError(`${dir}: two repeatable migrations named ${f.description}`);
+    if (repeatables.has(f.description))
+      throw new MigrationFolderError(`${dir}: two repeatable migrations named ${f.description}`);
     repeatables.add(f.description);
   }
   return files.sort((a, b) => {
-    if (a.version && b.version) return compareVersions(a.version, b.version) || (a.kind === b.kind ? 0 : a.kind === 'versioned' ? -1 : 1);
+    if (a.version && b.version)
+      return compareVersions(a.version, b.version) || (a.kind === b.kind ? 0 : a.kind === 'versioned' ? -1 : 1);
     if (a.version) return -1;
     if (b.version) return 1;
     return a.description.localeCompare(b.description);

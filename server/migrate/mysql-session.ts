@@ -3,9 +3,13 @@ import { ScriptError, type ConnectionOptions, type MigrationSession } from './co
 import { splitMysqlScript } from './split-sql.js';
 
 /** A MySQL 8 / MariaDB 10.11 session on one mysql2 connection. */
-export async function openMysqlSession(options: ConnectionOptions, fallbackDatabase: string): Promise<MigrationSession> {
+export async function openMysqlSession(
+  options: ConnectionOptions,
+  fallbackDatabase: string,
+): Promise<MigrationSession> {
   const fromUrl = options.url ? new URL(options.url) : undefined;
-  const database = decodeURIComponent(fromUrl?.pathname.replace(/^\//, '') ?? '') || options.database || fallbackDatabase;
+  const database =
+    decodeURIComponent(fromUrl?.pathname.replace(/^\//, '') ?? '') || options.database || fallbackDatabase;
   const conn = await mysql.createConnection({
     host: fromUrl?.hostname || options.host || '127.0.0.1',
     port: Number(fromUrl?.port || options.port || 3306),

@@ -2,7 +2,10 @@ import pg from 'pg';
 import { ScriptError, type ConnectionOptions, type MigrationSession } from './connection.js';
 
 /** A PostgreSQL session on one pg client; migrations live in the `public` schema of the target database. */
-export async function openPostgresSession(options: ConnectionOptions, fallbackDatabase: string): Promise<MigrationSession> {
+export async function openPostgresSession(
+  options: ConnectionOptions,
+  fallbackDatabase: string,
+): Promise<MigrationSession> {
   const client = new pg.Client(
     options.url
       ? { connectionString: options.url }

@@ -54,7 +54,12 @@ export function splitMysqlScript(script: string): SqlStatement[] {
       i = end;
       continue;
     }
-    if ((c === '-' && script.startsWith('-- ', i)) || script.startsWith('--\n', i) || script.startsWith('--\r', i) || c === '#') {
+    if (
+      (c === '-' && script.startsWith('-- ', i)) ||
+      script.startsWith('--\n', i) ||
+      script.startsWith('--\r', i) ||
+      c === '#'
+    ) {
       const end = script.indexOf('\n', i);
       const chunk = script.slice(i, end === -1 ? n : end);
       current += chunk;

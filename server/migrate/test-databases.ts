@@ -16,7 +16,11 @@ export async function createTestDatabase(engine: Engine, logicalName: string): P
   if (!/^[a-z][a-z0-9_]*$/.test(logicalName)) throw new Error(`invalid logical database name: ${logicalName}`);
   const name = `${logicalName}_t${randomBytes(5).toString('hex')}`.slice(0, 63);
   const admin = await adminQuery(engine);
-  await admin(engine === 'mysql' ? `CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci` : `CREATE DATABASE "${name}"`);
+  await admin(
+    engine === 'mysql'
+      ? `CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`
+      : `CREATE DATABASE "${name}"`,
+  );
   let dropped = false;
   return {
     name,
@@ -25,7 +29,9 @@ export async function createTestDatabase(engine: Engine, logicalName: string): P
       if (dropped) return;
       dropped = true;
       const q = await adminQuery(engine);
-      await q(engine === 'mysql' ? `DROP DATABASE IF EXISTS \`${name}\`` : `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await q(
+        engine === 'mysql' ? `DROP DATABASE IF EXISTS \`${name}\`` : `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`,
+      );
     },
   };
 }

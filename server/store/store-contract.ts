@@ -10,7 +10,13 @@ import { VersionConflictError, type ResourceStore, type VersionWrite } from './r
 
 export type StoreFactory = () => Promise<{ store: ResourceStore; dispose: () => Promise<void> }>;
 
-function versionOf(resourceType: string, id: string, versionId: number, body: Record<string, unknown> | null, at = new Date()): VersionWrite {
+function versionOf(
+  resourceType: string,
+  id: string,
+  versionId: number,
+  body: Record<string, unknown> | null,
+  at = new Date(),
+): VersionWrite {
   const lastUpdated = at.toISOString();
   const resource = body
     ? ({ resourceType, id, ...body, meta: { versionId: String(versionId), lastUpdated } } as unknown as Resource)
@@ -73,7 +79,9 @@ export function describeResourceStoreContract(label: string, factory: StoreFacto
     it('lets exactly one of many concurrent writers of the same version win', async () => {
       await store.write([versionOf('Patient', 'race', 1, { gender: 'male' })]);
       const attempts = Array.from({ length: 8 }, (_, i) =>
-        store.write([versionOf('Patient', 'race', 2, { gender: 'female', id: 'race', birthDate: `20${10 + i}-01-01` })]),
+        store.write([
+          versionOf('Patient', 'race', 2, { gender: 'female', id: 'race', birthDate: `20${10 + i}-01-01` }),
+        ]),
       );
       const outcomes = await Promise.allSettled(attempts);
       const won = outcomes.filter((o) => o.status === 'fulfilled');
@@ -81,7 +89,10 @@ export function describeResourceStoreContract(label: string, factory: StoreFacto
       assert.equal(won.length, 1);
       for (const o of lost) assert.ok((o as PromiseRejectedResult).reason instanceof VersionConflictError);
       const history = await store.history({ resourceType: 'Patient', id: 'race', count: 10 });
-      assert.deepEqual(history.versions.map((v) => v.versionId), [2, 1]);
+      assert.deepEqual(
+        history.versions.map((v) => v.versionId),
+        [2, 1],
+      );
     });
 
     it('writes a batch atomically: one conflict leaves nothing of the batch behind', async () => {
@@ -115,19 +126,32 @@ export function describeResourceStoreContract(label: string, factory: StoreFacto
     });
 
     it('readMany returns the current versions that exist', async () => {
-      await store.write([versionOf('Encounter', 'e1', 1, { status: 'finished' }), versionOf('Encounter', 'e2', 1, { status: 'planned' })]);
+      await store.write([
+        versionOf('Encounter', 'e1', 1, { status: 'finished' }),
+        versionOf('Encounter', 'e2', 1, { status: 'planned' }),
+      ]);
       const got = await store.readMany([
         { resourceType: 'Encounter', id: 'e1' },
         { resourceType: 'Encounter', id: 'e2' },
         { resourceType: 'Encounter', id: 'missing' },
         { resourceType: 'Patient', id: 'p1' },
       ]);
-      assert.deepEqual(got.map((v) => `${v.resourceType}/${v.id}`).sort(), ['Encounter/e1', 'Encounter/e2', 'Patient/p1']);
+      assert.deepEqual(got.map((v) => `${v.resourceType}/${v.id}`).sort(), [
+        'Encounter/e1',
+        'Encounter/e2',
+        'Patient/p1',
+      ]);
     });
 
     it('readCurrentMany returns the current version of each key, delete versions included', async () => {
-      await store.write([versionOf('Location', 'l1', 1, { name: 'Ward 1' }), versionOf('Location', 'l2', 1, { name: 'Ward 2' })]);
-      await store.write([versionOf('Location', 'l2', 2, { name: 'Ward 2b' }), versionOf('Location', 'l3', 1, { name: 'Ward 3' })]);
+      await store.write([
+        versionOf('Location', 'l1', 1, { name: 'Ward 1' }),
+        versionOf('Location', 'l2', 1, { name: 'Ward 2' }),
+      ]);
+      await store.write([
+        versionOf('Location', 'l2', 2, { name: 'Ward 2b' }),
+        versionOf('Location', 'l3', 1, { name: 'Ward 3' }),
+      ]);
       await store.write([versionOf('Location', 'l3', 2, null)]);
       await store.write([versionOf('Organization', 'l1', 1, { name: 'same id, other type' })]);
       const keys = [
@@ -139,10 +163,24 @@ export function describeResourceStoreContract(label: string, factory: StoreFacto
         { resourceType: 'Organization', id: 'l2' },
       ];
       const summary = (versions: Awaited<ReturnType<ResourceStore['readCurrentMany']>>) =>
-        versions.map((v) => `${v.resourceType}/${v.id}@${v.versionId}${v.deleted ? ' deleted' : ''}:${(v.resource as { name?: string } | null)?.name ?? '-'}`).sort();
-      const expected = ['Location/l1@1:Ward 1', 'Location/l2@2:Ward 2b', 'Location/l3@2 deleted:-', 'Organization/l1@1:same id, other type'];
+        versions
+          .map(
+            (v) =>
+              `${v.resourceType}/${v.id}@${v.versionId}${v.deleted ? ' deleted' : ''}:${(v.resource as { name?: string } | null)?.name ?? '-'}`,
+          )
+          .sort();
+      const expected = [
+        'Location/l1@1:Ward 1',
+        'Location/l2@2:Ward 2b',
+        'Location/l3@2 deleted:-',
+        'Organization/l1@1:same id, other type',
+      ];
       assert.deepEqual(summary(await store.readCurrentMany(keys)), expected);
-      assert.deepEqual(summary(await store.readCurrentMany([...keys].reverse())), expected, 'the order of the keys does not matter');
+      assert.deepEqual(
+        summary(await store.readCurrentMany([...keys].reverse())),
+        expected,
+        'the order of the keys does not matter',
+      );
       const deleted = (await store.readCurrentMany([{ resourceType: 'Location', id: 'l3' }]))[0];
       assert.equal(deleted?.resource, null);
       assert.equal(deleted?.lastUpdated, (await store.read('Location', 'l3'))?.lastUpdated);
@@ -153,19 +191,41 @@ export function describeResourceStoreContract(label: string, factory: StoreFacto
     it('answers instance, type and system history newest first, with _since and paging', async () => {
       const t0 = new Date(Date.UTC(2030, 0, 1));
       for (let v = 1; v <= 5; v++) {
-        await store.write([versionOf('Device', 'd1', v, { status: 'active', serialNumber: `S${v}` }, new Date(t0.getTime() + v * 1000))]);
+        await store.write([
+          versionOf('Device', 'd1', v, { status: 'active', serialNumber: `S${v}` }, new Date(t0.getTime() + v * 1000)),
+        ]);
       }
       const all = await store.history({ resourceType: 'Device', id: 'd1', count: 100 });
-      assert.deepEqual(all.versions.map((v) => v.versionId), [5, 4, 3, 2, 1]);
-      const since = await store.history({ resourceType: 'Device', id: 'd1', since: new Date(t0.getTime() + 3000).toISOString(), count: 100 });
-      assert.deepEqual(since.versions.map((v) => v.versionId), [5, 4, 3]);
+      assert.deepEqual(
+        all.versions.map((v) => v.versionId),
+        [5, 4, 3, 2, 1],
+      );
+      const since = await store.history({
+        resourceType: 'Device',
+        id: 'd1',
+        since: new Date(t0.getTime() + 3000).toISOString(),
+        count: 100,
+      });
+      assert.deepEqual(
+        since.versions.map((v) => v.versionId),
+        [5, 4, 3],
+      );
       const page1 = await store.history({ resourceType: 'Device', id: 'd1', count: 2 });
-      assert.deepEqual(page1.versions.map((v) => v.versionId), [5, 4]);
+      assert.deepEqual(
+        page1.versions.map((v) => v.versionId),
+        [5, 4],
+      );
       assert.ok(page1.nextCursor);
       const page2 = await store.history({ resourceType: 'Device', id: 'd1', count: 2, cursor: page1.nextCursor });
-      assert.deepEqual(page2.versions.map((v) => v.versionId), [3, 2]);
+      assert.deepEqual(
+        page2.versions.map((v) => v.versionId),
+        [3, 2],
+      );
       const page3 = await store.history({ resourceType: 'Device', id: 'd1', count: 2, cursor: page2.nextCursor });
-      assert.deepEqual(page3.versions.map((v) => v.versionId), [1]);
+      assert.deepEqual(
+        page3.versions.map((v) => v.versionId),
+        [1],
+      );
       assert.equal(page3.nextCursor, undefined);
 
       const typeHistory = await store.history({ resourceType: 'Device', count: 100 });
@@ -173,7 +233,8 @@ export function describeResourceStoreContract(label: string, factory: StoreFacto
       assert.equal(typeHistory.versions.length, 5);
       const systemHistory = await store.history({ count: 1000 });
       const types = new Set(systemHistory.versions.map((v) => v.resourceType));
-      for (const t of ['Patient', 'Device', 'Condition', 'Encounter']) assert.ok(types.has(t), `system history has ${t}`);
+      for (const t of ['Patient', 'Device', 'Condition', 'Encounter'])
+        assert.ok(types.has(t), `system history has ${t}`);
       const stamps = systemHistory.versions.map((v) => v.lastUpdated);
       assert.deepEqual([...stamps].sort().reverse(), stamps, 'system history is newest first');
     });

@@ -14,7 +14,10 @@ export type TestServer = {
   /** http://127.0.0.1:<port>/fhir */
   baseUrl: string;
   /** fetch relative to the FHIR base, JSON in and out. */
-  fhir(path: string, init?: { method?: string; body?: unknown; headers?: Record<string, string>; rawBody?: string }): Promise<FhirTestResponse>;
+  fhir(
+    path: string,
+    init?: { method?: string; body?: unknown; headers?: Record<string, string>; rawBody?: string },
+  ): Promise<FhirTestResponse>;
   close(): Promise<void>;
 };
 
@@ -22,22 +25,42 @@ export type FhirTestResponse = { status: number; headers: Headers; body: any; te
 
 export async function startTestServer(
   store: ResourceStore,
-  options: { env?: Record<string, string>; resolveAccess?: AppOptions['resolveAccess']; logger?: AppOptions['logger'] } = {},
+  options: {
+    env?: Record<string, string>;
+    resolveAccess?: AppOptions['resolveAccess'];
+    logger?: AppOptions['logger'];
+  } = {},
 ): Promise<TestServer> {
   const server: Server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   const baseUrl = `http://127.0.0.1:${port}/fhir`;
-  const config: Config = loadConfig({ NILECARE_AUTH: 'disabled', BASE_URL: baseUrl, LOG_LEVEL: 'silent', ...options.env });
-  const app = await createApp(config, { store, resolveAccess: options.resolveAccess, logger: options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) });
+  const config: Config = loadConfig({
+    NILECARE_AUTH: 'disabled',
+    BASE_URL: baseUrl,
+    LOG_LEVEL: 'silent',
+    ...options.env,
+  });
+  const app = await createApp(config, {
+    store,
+    resolveAccess: options.resolveAccess,
+    logger: options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+  });
   server.on('request', app.express);
 
-  async function fhir(path: string, init: { method?: string; body?: unknown; headers?: Record<string, string>; rawBody?: string } = {}) {
+  async function fhir(
+    path: string,
+    init: { method?: string; body?: unknown; headers?: Record<string, string>; rawBody?: string } = {},
+  ) {
     const url = path.startsWith('http') ? path : `${baseUrl}${path.startsWith('/') ? '' : '/'}${path}`;
     const hasBody = init.body !== undefined || init.rawBody !== undefined;
     const response = await fetch(url, {
       method: init.method ?? 'GET',
-      headers: { ...(hasBody ? { 'content-type': 'application/fhir+json' } : {}), accept: 'application/fhir+json', ...init.headers },
+      headers: {
+        ...(hasBody ? { 'content-type': 'application/fhir+json' } : {}),
+        accept: 'application/fhir+json',
+        ...init.headers,
+      },
       body: init.rawBody ?? (init.body !== undefined ? JSON.stringify(init.body) : undefined),
     });
     const text = await response.text();

@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { buildAck, salvageHeader } from './ack-builder.js';
 import { parseMessage } from '../parser/parse-message.js';
 
-const msg = parseMessage('MSH|^~\\&|LAB|HOSP^1.2.3^ISO|NILE|SUDAN|20260101||ORU^R01^ORU_R01|CTRL42|P|2.5.1\rPID|1||1\r');
+const msg = parseMessage(
+  'MSH|^~\\&|LAB|HOSP^1.2.3^ISO|NILE|SUDAN|20260101||ORU^R01^ORU_R01|CTRL42|P|2.5.1\rPID|1||1\r',
+);
 
 describe('buildAck', () => {
   it('answers AA with sender and receiver swapped and MSA-2 = the original control id', () => {
@@ -24,14 +26,25 @@ describe('buildAck', () => {
   });
 
   it('writes ERR-2 location, ERR-3 code and ERR-4 severity for v2.5+, ERR-1 for older versions', () => {
-    const ack = parseMessage(buildAck(msg, { code: 'AE', text: 'bad', errors: [{ code: '102', text: 'OBX-5 not numeric', segment: 'OBX', sequence: 1, field: 5 }] }));
+    const ack = parseMessage(
+      buildAck(msg, {
+        code: 'AE',
+        text: 'bad',
+        errors: [{ code: '102', text: 'OBX-5 not numeric', segment: 'OBX', sequence: 1, field: 5 }],
+      }),
+    );
     assert.equal(ack.get('ERR-2.1'), 'OBX');
     assert.equal(ack.get('ERR-2.3'), '5');
     assert.equal(ack.get('ERR-3.1'), '102');
     assert.equal(ack.get('ERR-4'), 'E');
     assert.equal(ack.get('ERR-8'), 'OBX-5 not numeric');
     const old = parseMessage('MSH|^~\\&|A|B|C|D|1||ADT^A01|X|P|2.3\r');
-    const ack23 = parseMessage(buildAck(old, { code: 'AR', errors: [{ code: '101', text: 'PID-3 missing', segment: 'PID', sequence: 1, field: 3 }] }));
+    const ack23 = parseMessage(
+      buildAck(old, {
+        code: 'AR',
+        errors: [{ code: '101', text: 'PID-3 missing', segment: 'PID', sequence: 1, field: 3 }],
+      }),
+    );
     assert.equal(ack23.get('ERR-1.1'), 'PID');
     assert.equal(ack23.get('ERR-1.4.1'), '101');
   });

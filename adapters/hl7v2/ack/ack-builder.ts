@@ -75,15 +75,27 @@ export function buildAck(incoming: Hl7Message | undefined, options: AckOptions):
     ],
   };
   const controlId = incoming?.controlId ?? options.fallback?.controlId ?? '';
-  const segments: SegmentIn[] = [msh, { name: 'MSA', fields: [options.code, controlId, truncate(options.text ?? '', 80)] }];
+  const segments: SegmentIn[] = [
+    msh,
+    { name: 'MSA', fields: [options.code, controlId, truncate(options.text ?? '', 80)] },
+  ];
   const modern = versionAtLeast(version, 2, 5);
   for (const e of options.errors ?? []) {
-    const location = [e.segment ?? '', e.sequence?.toString() ?? '', e.field?.toString() ?? '', '', e.component?.toString() ?? ''];
+    const location = [
+      e.segment ?? '',
+      e.sequence?.toString() ?? '',
+      e.field?.toString() ?? '',
+      '',
+      e.component?.toString() ?? '',
+    ];
     const codeCwe = [e.code, ERROR_CODES[e.code], 'HL70357'];
     segments.push(
       modern
         ? { name: 'ERR', fields: ['', location, codeCwe, e.severity ?? 'E', '', '', '', e.text] }
-        : { name: 'ERR', fields: [[e.segment ?? '', e.sequence?.toString() ?? '', e.field?.toString() ?? '', codeCwe]] },
+        : {
+            name: 'ERR',
+            fields: [[e.segment ?? '', e.sequence?.toString() ?? '', e.field?.toString() ?? '', codeCwe]],
+          },
     );
   }
   return encodeMessage(segments, d);

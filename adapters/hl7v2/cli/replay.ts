@@ -16,11 +16,19 @@ async function main(): Promise<void> {
   const mysqlUrl = flags.mysql ?? process.env.NILECARE_INTEROP_URL ?? 'mysql://root@127.0.0.1:3306/nilecare_interop';
   const fhirUrl = flags.fhir ?? process.env.FHIR_BASE_URL ?? 'http://127.0.0.1:8080/fhir';
   const log = MysqlMessageLog.open(mysqlUrl);
-  const bar = new cliProgress.SingleBar({ format: 'replaying [{bar}] {value}/{total} messages' }, cliProgress.Presets.shades_classic);
+  const bar = new cliProgress.SingleBar(
+    { format: 'replaying [{bar}] {value}/{total} messages' },
+    cliProgress.Presets.shades_classic,
+  );
   let started = false;
   try {
     const summary = await replayQueue(
-      { submit: httpSubmit(fhirUrl, flags.token ? { authorization: `Bearer ${flags.token}` } : {}), log, mappings: loadMappings(), tables: cachedCodeTables(log) },
+      {
+        submit: httpSubmit(fhirUrl, flags.token ? { authorization: `Bearer ${flags.token}` } : {}),
+        log,
+        mappings: loadMappings(),
+        tables: cachedCodeTables(log),
+      },
       {
         limit: Number(flags.limit ?? 1000),
         onProgress: (done, total) => {

@@ -12,11 +12,16 @@ import { parseArgs } from './cli-args.js';
 
 export async function sendFile(
   file: string,
-  target: { host: string; port: number; tls?: { ca?: Buffer } ; timeoutMs?: number },
+  target: { host: string; port: number; tls?: { ca?: Buffer }; timeoutMs?: number },
   onProgress?: (done: number, total: number) => void,
 ): Promise<{ counts: Record<string, number>; results: { controlId: string; code: string; text: string }[] }> {
   const { messages } = splitBatch(readFileSync(file, 'utf8'));
-  const client = new MllpClient({ host: target.host, port: target.port, ...(target.tls ? { tls: target.tls } : {}), timeoutMs: target.timeoutMs ?? 30_000 });
+  const client = new MllpClient({
+    host: target.host,
+    port: target.port,
+    ...(target.tls ? { tls: target.tls } : {}),
+    timeoutMs: target.timeoutMs ?? 30_000,
+  });
   const counts: Record<string, number> = {};
   const results: { controlId: string; code: string; text: string }[] = [];
   try {
@@ -40,7 +45,10 @@ async function main(): Promise<void> {
     console.error('usage: hl7:send <file> [--host h] [--port p] [--tls] [--ca file] [--timeout ms] [--verbose]');
     process.exit(2);
   }
-  const bar = new cliProgress.SingleBar({ format: 'sending [{bar}] {value}/{total} messages' }, cliProgress.Presets.shades_classic);
+  const bar = new cliProgress.SingleBar(
+    { format: 'sending [{bar}] {value}/{total} messages' },
+    cliProgress.Presets.shades_classic,
+  );
   let started = false;
   const { counts, results } = await sendFile(
     file,

@@ -2,7 +2,11 @@
 import { CodeTables } from '../mapping/code-tables.js';
 import type { MessageLog } from '../log/message-log.js';
 
-export function cachedCodeTables(log: MessageLog, defaults = CodeTables.loadDefaults(), ttlMs = 30_000): () => Promise<CodeTables> {
+export function cachedCodeTables(
+  log: MessageLog,
+  defaults = CodeTables.loadDefaults(),
+  ttlMs = 30_000,
+): () => Promise<CodeTables> {
   let cached: { at: number; tables: CodeTables } | undefined;
   return async () => {
     if (cached && Date.now() - cached.at < ttlMs) return cached.tables;

@@ -17,5 +17,8 @@ export function describeFailure(err: unknown): { code: AckCode; errors: AckError
     }));
     return { code: 'AE', errors };
   }
-  return { code: 'AE', errors: [{ code: '207', text: `application error: ${String((err as Error)?.message ?? err)}` }] };
+  return {
+    code: 'AE',
+    errors: [{ code: '207', text: `application error: ${String((err as Error)?.message ?? err)}` }],
+  };
 }

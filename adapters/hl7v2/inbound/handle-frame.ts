@@ -20,18 +20,29 @@ export async function handleFrame(text: string, deps: InboundDeps, remoteAddress
     batch = splitBatch(text);
   } catch (err) {
     const reason = String((err as Error).message ?? err);
-    return buildAck(undefined, { code: 'AR', text: reason, errors: [{ code: '100', text: reason }], fallback: salvageHeader(text) });
+    return buildAck(undefined, {
+      code: 'AR',
+      text: reason,
+      errors: [{ code: '100', text: reason }],
+      fallback: salvageHeader(text),
+    });
   }
-  if (!batch.header && batch.messages.length === 1) return (await processMessage(batch.messages[0]!, deps, { remoteAddress })).ack;
+  if (!batch.header && batch.messages.length === 1)
+    return (await processMessage(batch.messages[0]!, deps, { remoteAddress })).ack;
   const acks: string[] = [];
   for (const m of batch.messages) acks.push((await processMessage(m, deps, { remoteAddress })).ack);
   const d = batch.header?.delimiters ?? DEFAULT_DELIMITERS;
   const now = hl7Now();
-  const bhs = encodeSegment({ name: 'BHS', fields: ['NILECARE', '', '', '', now, '', '', '', '', newControlId('BAK')] }, d);
+  const bhs = encodeSegment(
+    { name: 'BHS', fields: ['NILECARE', '', '', '', now, '', '', '', '', newControlId('BAK')] },
+    d,
+  );
   const bts = encodeSegment({ name: 'BTS', fields: [String(acks.length)] }, d);
   const body = [bhs, ...acks.map((a) => a.replace(/\r$/, '')), bts];
   if (batch.header?.fhs) {
-    body.unshift(encodeSegment({ name: 'FHS', fields: ['NILECARE', '', '', '', now, '', '', '', '', newControlId('FAK')] }, d));
+    body.unshift(
+      encodeSegment({ name: 'FHS', fields: ['NILECARE', '', '', '', now, '', '', '', '', newControlId('FAK')] }, d),
+    );
     body.push(encodeSegment({ name: 'FTS', fields: ['1'] }, d));
   }
   return body.join('\r') + '\r';

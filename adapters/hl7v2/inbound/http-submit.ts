@@ -21,9 +21,10 @@ export function httpSubmit(baseUrl: string, headers: Record<string, string> = {}
       body = undefined;
     }
     if (!res.ok) {
-      const outcome = (body as OperationOutcome | undefined)?.resourceType === 'OperationOutcome'
-        ? (body as OperationOutcome)
-        : operationOutcome([issue('exception', `HTTP ${res.status}: ${text.slice(0, 200)}`)]);
+      const outcome =
+        (body as OperationOutcome | undefined)?.resourceType === 'OperationOutcome'
+          ? (body as OperationOutcome)
+          : operationOutcome([issue('exception', `HTTP ${res.status}: ${text.slice(0, 200)}`)]);
       throw new FhirError(res.status, outcome);
     }
     return body as Bundle;

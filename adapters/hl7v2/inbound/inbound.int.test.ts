@@ -41,7 +41,12 @@ describe('HL7 v2 inbound over MLLP into the FHIR server', () => {
   let mllp: MllpServer;
   let client: MllpClient;
   let log = new MemoryMessageLog();
-  const deps = (): InboundDeps => ({ submit: httpSubmit(fhir.baseUrl), log, mappings, tables: cachedCodeTables(log, tables, 0) });
+  const deps = (): InboundDeps => ({
+    submit: httpSubmit(fhir.baseUrl),
+    log,
+    mappings,
+    tables: cachedCodeTables(log, tables, 0),
+  });
 
   before(async () => {
     const opened = await pgliteTestStore();
@@ -98,7 +103,9 @@ describe('HL7 v2 inbound over MLLP into the FHIR server', () => {
     }
     assert.deepEqual(failures, []);
     assert.ok(accepted >= 150, `only ${accepted} accepted`);
-    console.log(`# corpus: ${accepted} messages accepted with AA over MLLP, ${resourcesChecked} written resources checked on the server`);
+    console.log(
+      `# corpus: ${accepted} messages accepted with AA over MLLP, ${resourcesChecked} written resources checked on the server`,
+    );
   });
 
   it('answers every malformed file with AE/AR (or a documented profile-level AA) and keeps running', async (t) => {
@@ -116,12 +123,16 @@ describe('HL7 v2 inbound over MLLP into the FHIR server', () => {
       }
     }
     console.log(`# malformed: ${JSON.stringify(counts)}`);
-    assert.equal((await send('MSH|^~\\&|A|B|||20260101||ADT^A08|ALIVE|P|2.5\rPID|1||ALIVE1^^^X\rPV1|1|O')).get('MSA-1'), 'AA');
+    assert.equal(
+      (await send('MSH|^~\\&|A|B|||20260101||ADT^A08|ALIVE|P|2.5\rPID|1||ALIVE1^^^X\rPV1|1|O')).get('MSA-1'),
+      'AA',
+    );
   });
 
   it('answers a duplicate control id without writing twice; a new control id updates the same Patient', async () => {
     log = new MemoryMessageLog();
-    const msg = 'MSH|^~\\&|REG|KTH|NILE|NC|20260301||ADT^A04|DUP1|P|2.5\rPID|1||DUPMRN^^^KTH^MR||Osman^Fatima||19900101|F\rPV1|1|O';
+    const msg =
+      'MSH|^~\\&|REG|KTH|NILE|NC|20260301||ADT^A04|DUP1|P|2.5\rPID|1||DUPMRN^^^KTH^MR||Osman^Fatima||19900101|F\rPV1|1|O';
     assert.equal((await send(msg)).get('MSA-1'), 'AA');
     const again = await send(msg);
     assert.equal(again.get('MSA-1'), 'AA');
@@ -141,7 +152,9 @@ describe('HL7 v2 inbound over MLLP into the FHIR server', () => {
     log = new MemoryMessageLog();
     await send('MSH|^~\\&|REG|KTH|||20260301||ADT^A04|MG1|P|2.5\rPID|1||OLDMRN^^^KTH||Ali^Omar\rPV1|1|O');
     await send('MSH|^~\\&|REG|KTH|||20260301||ADT^A04|MG2|P|2.5\rPID|1||NEWMRN^^^KTH||Ali^Omar\rPV1|1|O');
-    const ack = await send('MSH|^~\\&|REG|KTH|||20260302||ADT^A40|MG3|P|2.5\rPID|1||NEWMRN^^^KTH||Ali^Omar\rMRG|OLDMRN^^^KTH');
+    const ack = await send(
+      'MSH|^~\\&|REG|KTH|||20260302||ADT^A40|MG3|P|2.5\rPID|1||NEWMRN^^^KTH||Ali^Omar\rMRG|OLDMRN^^^KTH',
+    );
     assert.equal(ack.get('MSA-1'), 'AA', ack.get('MSA-3'));
     const prior = (await fhir.fhir('/Patient?identifier=OLDMRN')).body.entry[0].resource;
     const survivor = (await fhir.fhir('/Patient?identifier=NEWMRN')).body.entry[0].resource;
@@ -152,21 +165,39 @@ describe('HL7 v2 inbound over MLLP into the FHIR server', () => {
 
   it('answers a batch (FHS/BHS) with a batch of ACKs', async () => {
     log = new MemoryMessageLog();
-    const batch = ['FHS|^~\\&|LAB', 'BHS|^~\\&|LAB',
-      'MSH|^~\\&|LAB|KTH|||20260301||ADT^A08|B1|P|2.5', 'PID|1||B1MRN^^^KTH', 'PV1|1|O',
-      'MSH|^~\\&|LAB|KTH|||20260301||ADT^A99|B2|P|2.5', 'PID|1||B2MRN^^^KTH', 'BTS|2', 'FTS|1'].join('\r');
+    const batch = [
+      'FHS|^~\\&|LAB',
+      'BHS|^~\\&|LAB',
+      'MSH|^~\\&|LAB|KTH|||20260301||ADT^A08|B1|P|2.5',
+      'PID|1||B1MRN^^^KTH',
+      'PV1|1|O',
+      'MSH|^~\\&|LAB|KTH|||20260301||ADT^A99|B2|P|2.5',
+      'PID|1||B2MRN^^^KTH',
+      'BTS|2',
+      'FTS|1',
+    ].join('\r');
     const reply = await client.send(batch);
     assert.match(reply, /^FHS\|/);
     const msas = reply.split('\r').filter((s) => s.startsWith('MSA'));
-    assert.deepEqual(msas.map((s) => s.split('|').slice(1, 3).join('|')), ['AA|B1', 'AR|B2']);
+    assert.deepEqual(
+      msas.map((s) => s.split('|').slice(1, 3).join('|')),
+      ['AA|B1', 'AR|B2'],
+    );
   });
 
   it('keeps a message that failed in the queue (AE) and replays it once the server is back', async () => {
     const queueLog = new MemoryMessageLog();
-    const down: InboundDeps = { submit: httpSubmit('http://127.0.0.1:9/fhir'), log: queueLog, mappings, tables: async () => tables };
+    const down: InboundDeps = {
+      submit: httpSubmit('http://127.0.0.1:9/fhir'),
+      log: queueLog,
+      mappings,
+      tables: async () => tables,
+    };
     const downServer = await startMllpServer(inboundHandler(down), { port: 0 });
     const c = new MllpClient({ host: '127.0.0.1', port: downServer.port });
-    const ack = parseMessage(await c.send('MSH|^~\\&|LAB|KTH|||20260301||ADT^A08|Q1|P|2.5\rPID|1||QMRN^^^KTH||Queue^Test\rPV1|1|O'));
+    const ack = parseMessage(
+      await c.send('MSH|^~\\&|LAB|KTH|||20260301||ADT^A08|Q1|P|2.5\rPID|1||QMRN^^^KTH||Queue^Test\rPV1|1|O'),
+    );
     await c.close();
     await downServer.close();
     assert.equal(ack.get('MSA-1'), 'AE');
@@ -182,17 +213,45 @@ describe('HL7 v2 inbound over MLLP into the FHIR server', () => {
 
   it('round trip FHIR → ORU^R01 → MLLP → FHIR server keeps values, codes and units', async () => {
     log = new MemoryMessageLog();
-    const patient = { resourceType: 'Patient' as const, identifier: [{ system: 'urn:oid:1.2.3.4', value: 'RT-1' }], name: [{ family: 'Round', given: ['Trip'] }] };
+    const patient = {
+      resourceType: 'Patient' as const,
+      identifier: [{ system: 'urn:oid:1.2.3.4', value: 'RT-1' }],
+      name: [{ family: 'Round', given: ['Trip'] }],
+    };
     const observations = [
-      { resourceType: 'Observation' as const, status: 'final' as const, code: { coding: [{ system: 'http://loinc.org', code: '2345-7', display: 'Glucose' }] },
-        valueQuantity: { value: 6.4, unit: 'mmol/L', system: 'http://unitsofmeasure.org', code: 'mmol/L' }, effectiveDateTime: '2026-03-02T07:00:00+02:00' },
-      { resourceType: 'Observation' as const, status: 'final' as const, code: { coding: [{ system: 'http://loinc.org', code: '5778-6', display: 'Color of Urine' }] },
-        valueCodeableConcept: { coding: [{ system: 'http://snomed.info/sct', code: '371244009', display: 'Yellow' }] }, effectiveDateTime: '2026-03-02T07:00:00+02:00' },
+      {
+        resourceType: 'Observation' as const,
+        status: 'final' as const,
+        code: { coding: [{ system: 'http://loinc.org', code: '2345-7', display: 'Glucose' }] },
+        valueQuantity: { value: 6.4, unit: 'mmol/L', system: 'http://unitsofmeasure.org', code: 'mmol/L' },
+        effectiveDateTime: '2026-03-02T07:00:00+02:00',
+      },
+      {
+        resourceType: 'Observation' as const,
+        status: 'final' as const,
+        code: { coding: [{ system: 'http://loinc.org', code: '5778-6', display: 'Color of Urine' }] },
+        valueCodeableConcept: { coding: [{ system: 'http://snomed.info/sct', code: '371244009', display: 'Yellow' }] },
+        effectiveDateTime: '2026-03-02T07:00:00+02:00',
+      },
     ];
-    const text = new OruBuilder().build({ patient, observations, report: { resourceType: 'DiagnosticReport', status: 'final', identifier: [{ value: 'RT-PL' }, { value: 'RT-FL' }], code: { coding: [{ system: 'http://loinc.org', code: '24356-8' }] } } }, { sendingApplication: 'ROUNDTRIP' });
+    const text = new OruBuilder().build(
+      {
+        patient,
+        observations,
+        report: {
+          resourceType: 'DiagnosticReport',
+          status: 'final',
+          identifier: [{ value: 'RT-PL' }, { value: 'RT-FL' }],
+          code: { coding: [{ system: 'http://loinc.org', code: '24356-8' }] },
+        },
+      },
+      { sendingApplication: 'ROUNDTRIP' },
+    );
     assert.equal((await send(text)).get('MSA-1'), 'AA');
     const pat = (await fhir.fhir('/Patient?identifier=urn:oid:1.2.3.4|RT-1')).body.entry[0].resource;
-    const found = (await fhir.fhir(`/Observation?subject=Patient/${pat.id}`)).body.entry.map((e: { resource: { code: unknown; valueQuantity?: unknown; valueCodeableConcept?: unknown } }) => e.resource);
+    const found = (await fhir.fhir(`/Observation?subject=Patient/${pat.id}`)).body.entry.map(
+      (e: { resource: { code: unknown; valueQuantity?: unknown; valueCodeableConcept?: unknown } }) => e.resource,
+    );
     assert.equal(found.length, 2);
     const glucose = found.find((o: { code: { coding: { code: string }[] } }) => o.code.coding[0]!.code === '2345-7');
     const colour = found.find((o: { code: { coding: { code: string }[] } }) => o.code.coding[0]!.code === '5778-6');

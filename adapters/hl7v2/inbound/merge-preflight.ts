@@ -13,10 +13,15 @@ function isMergePatch(e: BundleEntry): boolean {
 function identifierOf(query: string): Identifier {
   const raw = query.replace(/^Patient\?identifier=/, '');
   const [a, b] = raw.split('|');
-  return b === undefined ? { value: decodeURIComponent(a!) } : { system: decodeURIComponent(a!), value: decodeURIComponent(b) };
+  return b === undefined
+    ? { value: decodeURIComponent(a!) }
+    : { system: decodeURIComponent(a!), value: decodeURIComponent(b) };
 }
 
-export async function resolveMergeTargets(bundle: Bundle, submit: SubmitTransaction): Promise<{ bundle: Bundle; unknown: string[] }> {
+export async function resolveMergeTargets(
+  bundle: Bundle,
+  submit: SubmitTransaction,
+): Promise<{ bundle: Bundle; unknown: string[] }> {
   const patches = (bundle.entry ?? []).filter(isMergePatch);
   if (patches.length === 0) return { bundle, unknown: [] };
   const lookup: Bundle = {
@@ -34,9 +39,15 @@ export async function resolveMergeTargets(bundle: Bundle, submit: SubmitTransact
   const entry = (bundle.entry ?? [])
     .filter((e) => !(isMergePatch(e) && urls.has(e.request!.url!)))
     .map((e) => {
-      const r = e.resource as { resourceType?: string; link?: { other: { reference?: string; identifier?: Identifier }; type: string }[] } | undefined;
+      const r = e.resource as
+        | { resourceType?: string; link?: { other: { reference?: string; identifier?: Identifier }; type: string }[] }
+        | undefined;
       if (r?.resourceType !== 'Patient' || !r.link) return e;
-      const link = r.link.map((l) => (l.other.reference && urls.has(l.other.reference) ? { ...l, other: { identifier: identifierOf(l.other.reference) } } : l));
+      const link = r.link.map((l) =>
+        l.other.reference && urls.has(l.other.reference)
+          ? { ...l, other: { identifier: identifierOf(l.other.reference) } }
+          : l,
+      );
       return { ...e, resource: { ...r, link } } as BundleEntry;
     });
   return { bundle: { ...bundle, entry }, unknown: [...urls] };

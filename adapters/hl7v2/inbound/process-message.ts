@@ -57,14 +57,21 @@ function recordOf(msg: Hl7Message, raw: string, remoteAddress?: string): Message
   };
 }
 
-export async function processMessage(raw: string, deps: InboundDeps, source: { remoteAddress?: string; replayOf?: string } = {}): Promise<InboundResult> {
+export async function processMessage(
+  raw: string,
+  deps: InboundDeps,
+  source: { remoteAddress?: string; replayOf?: string } = {},
+): Promise<InboundResult> {
   let msg: Hl7Message;
   try {
     msg = parseMessage(raw);
   } catch (err) {
     const e = err instanceof Hl7ParseError ? err : new Hl7ParseError(String((err as Error)?.message ?? err));
     const errors: AckError[] = [{ code: e.code, text: e.message, ...e.location }];
-    return { code: 'AR', ack: buildAck(undefined, { code: 'AR', text: e.message, errors, fallback: salvageHeader(raw) }) };
+    return {
+      code: 'AR',
+      ack: buildAck(undefined, { code: 'AR', text: e.message, errors, fallback: salvageHeader(raw) }),
+    };
   }
   const header = validateHeader(msg);
   const headerErrors = header.errors;
@@ -86,7 +93,12 @@ export async function processMessage(raw: string, deps: InboundDeps, source: { r
   if (!messageId) {
     messageId = await deps.log.record({ ...recordOf(msg, raw, source.remoteAddress), status: 'processing' });
     if (!messageId) {
-      const seen = await deps.log.find('inbound', msg.get('MSH-3').slice(0, 180), msg.get('MSH-4').slice(0, 180), msg.controlId);
+      const seen = await deps.log.find(
+        'inbound',
+        msg.get('MSH-3').slice(0, 180),
+        msg.get('MSH-4').slice(0, 180),
+        msg.controlId,
+      );
       if (!seen || (seen.status !== 'failed' && seen.status !== 'error')) return duplicate(msg, seen);
       messageId = seen.id;
       queue(deps.log.outcome(messageId, { status: 'processing' }));
@@ -97,24 +109,46 @@ export async function processMessage(raw: string, deps: InboundDeps, source: { r
   try {
     const mapped = mapMessage(msg, deps.mappings, await deps.tables(), deps.options);
     bundle = mapped.bundle;
-    const warnings: AckError[] = [...header.warnings, ...mapped.warnings.map((w) => ({ code: w.code, text: w.message, severity: 'W' as const, ...w.location }))];
+    const warnings: AckError[] = [
+      ...header.warnings,
+      ...mapped.warnings.map((w) => ({ code: w.code, text: w.message, severity: 'W' as const, ...w.location })),
+    ];
     for (const w of warnings) queue(deps.log.log(messageId, 'warning', 'map', w.text));
     const merge = await resolveMergeTargets(bundle, deps.submit);
     bundle = merge.bundle;
-    for (const u of merge.unknown) warnings.push({ code: '204', text: `prior patient ${u} is not known: linked by identifier, nothing to retire`, severity: 'W', segment: 'MRG', field: 1 });
+    for (const u of merge.unknown)
+      warnings.push({
+        code: '204',
+        text: `prior patient ${u} is not known: linked by identifier, nothing to retire`,
+        severity: 'W',
+        segment: 'MRG',
+        field: 1,
+      });
     const response = await deps.submit(bundle);
     const resources = (response.entry ?? []).map((e) => e.response?.location ?? '').filter(Boolean);
     const ack = buildAck(msg, { code: 'AA', errors: warnings });
     queue(deps.log.outcome(messageId, { status: 'processed', ackCode: 'AA', ack, resources }));
-    queue(deps.log.log(messageId, 'info', 'transaction', `committed ${resources.length} resources (${mapped.template})`));
+    queue(
+      deps.log.log(messageId, 'info', 'transaction', `committed ${resources.length} resources (${mapped.template})`),
+    );
     await Promise.all(pending);
     return { code: 'AA', ack, messageId, bundle, response };
   } catch (err) {
     await Promise.allSettled(pending);
     const failure = describeFailure(err);
     const ack = buildAck(msg, { code: failure.code, text: failure.errors[0]?.text, errors: failure.errors });
-    await deps.log.outcome(messageId, { status: failure.code === 'AR' ? 'rejected' : 'failed', ackCode: failure.code, ack, error: failure.errors.map((e) => e.text).join('; ') });
-    await deps.log.log(messageId, 'error', err instanceof MappingError ? 'map' : 'transaction', failure.errors[0]?.text ?? 'failed');
+    await deps.log.outcome(messageId, {
+      status: failure.code === 'AR' ? 'rejected' : 'failed',
+      ackCode: failure.code,
+      ack,
+      error: failure.errors.map((e) => e.text).join('; '),
+    });
+    await deps.log.log(
+      messageId,
+      'error',
+      err instanceof MappingError ? 'map' : 'transaction',
+      failure.errors[0]?.text ?? 'failed',
+    );
     if (failure.code === 'AE') await deps.log.enqueue(messageId, failure.errors[0]?.text ?? 'failed');
     return { code: failure.code, ack, messageId, ...(bundle ? { bundle } : {}) };
   }
@@ -123,9 +157,19 @@ export async function processMessage(raw: string, deps: InboundDeps, source: { r
 function duplicate(msg: Hl7Message, seen: StoredMessage | undefined): InboundResult {
   if (!seen || seen.status === 'received' || seen.status === 'processing') {
     const text = 'a message with this control id from this sender is being processed';
-    return { code: 'AE', duplicate: true, ...(seen ? { messageId: seen.id } : {}), ack: buildAck(msg, { code: 'AE', text, errors: [{ code: '205', text }] }) };
+    return {
+      code: 'AE',
+      duplicate: true,
+      ...(seen ? { messageId: seen.id } : {}),
+      ack: buildAck(msg, { code: 'AE', text, errors: [{ code: '205', text }] }),
+    };
   }
   // Same outcome as the first time; the stored ACK is replayed (a fresh one when it was not kept).
   const code = seen.ackCode ?? 'AA';
-  return { code, duplicate: true, messageId: seen.id, ack: seen.ack ?? buildAck(msg, { code, text: 'duplicate of an accepted message' }) };
+  return {
+    code,
+    duplicate: true,
+    messageId: seen.id,
+    ack: seen.ack ?? buildAck(msg, { code, text: 'duplicate of an accepted message' }),
+  };
 }

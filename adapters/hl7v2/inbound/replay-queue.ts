@@ -9,7 +9,10 @@ export interface ReplaySummary {
   readonly failed: number;
 }
 
-export async function replayQueue(deps: InboundDeps, options: { limit?: number; onProgress?: (done: number, total: number) => void } = {}): Promise<ReplaySummary> {
+export async function replayQueue(
+  deps: InboundDeps,
+  options: { limit?: number; onProgress?: (done: number, total: number) => void } = {},
+): Promise<ReplaySummary> {
   const items = await deps.log.due(options.limit ?? 1000);
   let completed = 0;
   let failed = 0;
@@ -24,7 +27,12 @@ export async function replayQueue(deps: InboundDeps, options: { limit?: number; 
 /** Replays one queue item (a stored message) through the inbound pipeline and settles the item. */
 export async function replayItem(deps: InboundDeps, item: QueueItem): Promise<InboundResult> {
   const result = await processMessage(item.raw, deps, { replayOf: item.messageId });
-  await deps.log.log(item.messageId, result.code === 'AA' ? 'info' : 'error', 'retry', `replay ${item.attempts + 1}: ${result.code}`);
+  await deps.log.log(
+    item.messageId,
+    result.code === 'AA' ? 'info' : 'error',
+    'retry',
+    `replay ${item.attempts + 1}: ${result.code}`,
+  );
   if (result.code === 'AA') await deps.log.settle(item.id, 'completed');
   else await deps.log.settle(item.id, 'failed', result.ack.split('\r').find((s) => s.startsWith('ERR')) ?? result.code);
   return result;

@@ -1,7 +1,15 @@
 /** In-process MessageLog (tests, single-node development). Same semantics as the MySQL one. */
 import { randomUUID } from 'node:crypto';
 import type { CodeOverride } from '../mapping/code-tables.js';
-import type { LogLevel, LogStage, MessageLog, MessageOutcome, MessageRecord, QueueItem, StoredMessage } from './message-log.js';
+import type {
+  LogLevel,
+  LogStage,
+  MessageLog,
+  MessageOutcome,
+  MessageRecord,
+  QueueItem,
+  StoredMessage,
+} from './message-log.js';
 
 interface Row extends StoredMessage {
   record: MessageRecord;
@@ -12,7 +20,17 @@ interface Row extends StoredMessage {
 export class MemoryMessageLog implements MessageLog {
   readonly messages = new Map<string, Row>();
   readonly logs: { messageId: string; level: LogLevel; stage: LogStage; message: string }[] = [];
-  readonly queue = new Map<string, { id: string; messageId: string; status: 'pending' | 'completed' | 'failed' | 'dead_letter'; attempts: number; maxAttempts: number; lastError?: string }>();
+  readonly queue = new Map<
+    string,
+    {
+      id: string;
+      messageId: string;
+      status: 'pending' | 'completed' | 'failed' | 'dead_letter';
+      attempts: number;
+      maxAttempts: number;
+      lastError?: string;
+    }
+  >();
   overrides: CodeOverride[] = [];
 
   private key(direction: string, app: string, fac: string, controlId: string): string {
@@ -20,13 +38,20 @@ export class MemoryMessageLog implements MessageLog {
   }
   private readonly byKey = new Map<string, string>();
 
-  async find(direction: 'inbound' | 'outbound', app: string, fac: string, controlId: string): Promise<StoredMessage | undefined> {
+  async find(
+    direction: 'inbound' | 'outbound',
+    app: string,
+    fac: string,
+    controlId: string,
+  ): Promise<StoredMessage | undefined> {
     const id = this.byKey.get(this.key(direction, app, fac, controlId));
     return id ? this.messages.get(id) : undefined;
   }
 
   async record(message: MessageRecord): Promise<string | undefined> {
-    const k = message.controlId ? this.key(message.direction, message.sendingApplication, message.sendingFacility, message.controlId) : undefined;
+    const k = message.controlId
+      ? this.key(message.direction, message.sendingApplication, message.sendingFacility, message.controlId)
+      : undefined;
     if (k && this.byKey.has(k)) return undefined;
     const id = randomUUID();
     this.messages.set(id, { id, status: message.status ?? 'received', raw: message.raw, record: message });
@@ -37,7 +62,14 @@ export class MemoryMessageLog implements MessageLog {
   async outcome(id: string, o: MessageOutcome): Promise<void> {
     const row = this.messages.get(id);
     if (!row) throw new Error(`no message ${id}`);
-    this.messages.set(id, { ...row, status: o.status, ackCode: o.ackCode, ack: o.ack, error: o.error, resources: o.resources });
+    this.messages.set(id, {
+      ...row,
+      status: o.status,
+      ackCode: o.ackCode,
+      ack: o.ack,
+      error: o.error,
+      resources: o.resources,
+    });
   }
 
   async log(messageId: string, level: LogLevel, stage: LogStage, message: string): Promise<void> {
@@ -58,7 +90,12 @@ export class MemoryMessageLog implements MessageLog {
     return [...this.queue.values()]
       .filter((q) => q.status === 'pending')
       .slice(0, limit)
-      .map((q) => ({ id: q.id, messageId: q.messageId, raw: this.messages.get(q.messageId)!.raw, attempts: q.attempts }));
+      .map((q) => ({
+        id: q.id,
+        messageId: q.messageId,
+        raw: this.messages.get(q.messageId)!.raw,
+        attempts: q.attempts,
+      }));
   }
 
   async settle(queueId: string, result: 'completed' | 'failed', error?: string): Promise<void> {

@@ -6,7 +6,18 @@
 import type { AckCode } from '../ack/ack-builder.js';
 import type { CodeOverride } from '../mapping/code-tables.js';
 
-export const MESSAGE_STATUSES = ['received', 'processing', 'processed', 'failed', 'rejected', 'duplicate', 'queued', 'sent', 'acknowledged', 'error'] as const;
+export const MESSAGE_STATUSES = [
+  'received',
+  'processing',
+  'processed',
+  'failed',
+  'rejected',
+  'duplicate',
+  'queued',
+  'sent',
+  'acknowledged',
+  'error',
+] as const;
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 
 export const LOG_STAGES = ['receive', 'parse', 'validate', 'map', 'transaction', 'ack', 'send', 'retry'] as const;
@@ -63,7 +74,12 @@ export interface QueueItem {
  */
 export interface MessageLog {
   /** The message already stored for this sender and control id (duplicate detection), if any. */
-  find(direction: 'inbound' | 'outbound', sendingApplication: string, sendingFacility: string, controlId: string): Promise<StoredMessage | undefined>;
+  find(
+    direction: 'inbound' | 'outbound',
+    sendingApplication: string,
+    sendingFacility: string,
+    controlId: string,
+  ): Promise<StoredMessage | undefined>;
   /** Stores a new message; resolves undefined when the same sender + control id is already stored (a race). */
   record(message: MessageRecord): Promise<string | undefined>;
   outcome(id: string, outcome: MessageOutcome): Promise<void>;

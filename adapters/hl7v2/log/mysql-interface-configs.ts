@@ -39,13 +39,20 @@ export async function loadOutboundEndpoints(url: string): Promise<OutboundEndpoi
     return rows.map((r) => {
       const types = list(r.message_types);
       return {
-        id: r.id, name: r.name, host: r.host, port: r.port, tls: r.protocol === 'mllp_tls',
+        id: r.id,
+        name: r.name,
+        host: r.host,
+        port: r.port,
+        tls: r.protocol === 'mllp_tls',
         ...(types ? { messageTypes: types } : {}),
         ...(r.receiving_application ? { receivingApplication: r.receiving_application } : {}),
         ...(r.receiving_facility ? { receivingFacility: r.receiving_facility } : {}),
         ...(r.sending_application ? { sendingApplication: r.sending_application } : {}),
         ...(r.sending_facility ? { sendingFacility: r.sending_facility } : {}),
-        version: r.hl7_version, timeoutMs: r.timeout_ms, maxRetries: r.max_retries, retryBackoffMs: r.retry_backoff_ms,
+        version: r.hl7_version,
+        timeoutMs: r.timeout_ms,
+        maxRetries: r.max_retries,
+        retryBackoffMs: r.retry_backoff_ms,
       };
     });
   } finally {
@@ -55,5 +62,7 @@ export async function loadOutboundEndpoints(url: string): Promise<OutboundEndpoi
 
 /** The endpoints that take a message type (`ORU^R01`). */
 export function endpointsFor(endpoints: readonly OutboundEndpoint[], type: string): OutboundEndpoint[] {
-  return endpoints.filter((e) => !e.messageTypes || e.messageTypes.includes(type) || e.messageTypes.includes(type.split('^')[0]!));
+  return endpoints.filter(
+    (e) => !e.messageTypes || e.messageTypes.includes(type) || e.messageTypes.includes(type.split('^')[0]!),
+  );
 }

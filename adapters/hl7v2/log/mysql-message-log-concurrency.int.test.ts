@@ -28,7 +28,13 @@ describe('MySQL message log with messages in flight', { skip: await mysqlMissing
   const submit = async (b: Bundle): Promise<Bundle> => {
     submitted++;
     await new Promise((r) => setTimeout(r, 30));
-    return { resourceType: 'Bundle', type: 'transaction-response', entry: (b.entry ?? []).map((_, i) => ({ response: { status: '201 Created', location: `Patient/p${i}/_history/1` } })) };
+    return {
+      resourceType: 'Bundle',
+      type: 'transaction-response',
+      entry: (b.entry ?? []).map((_, i) => ({
+        response: { status: '201 Created', location: `Patient/p${i}/_history/1` },
+      })),
+    };
   };
   let deps: InboundDeps;
 
@@ -46,9 +52,16 @@ describe('MySQL message log with messages in flight', { skip: await mysqlMissing
   });
 
   it('processes 40 messages in flight at once: each is ACKed AA with its final row and log line stored', async () => {
-    const results = await Promise.all(Array.from({ length: 40 }, (_, i) => processMessage(msg(`MANY-${i}`, `M-${i}`), deps)));
-    assert.deepEqual(results.map((r) => r.code), Array(40).fill('AA'));
-    const [rows] = await sql.query<mysql.RowDataPacket[]>("SELECT status, ack_code, processed_at FROM hl7_messages WHERE control_id LIKE 'MANY-%'");
+    const results = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => processMessage(msg(`MANY-${i}`, `M-${i}`), deps)),
+    );
+    assert.deepEqual(
+      results.map((r) => r.code),
+      Array(40).fill('AA'),
+    );
+    const [rows] = await sql.query<mysql.RowDataPacket[]>(
+      "SELECT status, ack_code, processed_at FROM hl7_messages WHERE control_id LIKE 'MANY-%'",
+    );
     assert.equal(rows.length, 40);
     assert.ok(rows.every((r) => r.status === 'processed' && r.ack_code === 'AA' && r.processed_at));
     const [logs] = await sql.query<mysql.RowDataPacket[]>(
@@ -63,8 +76,13 @@ describe('MySQL message log with messages in flight', { skip: await mysqlMissing
     assert.equal(submitted - before, 1);
     assert.equal(results.filter((r) => !r.duplicate).length, 1);
     assert.ok(results.filter((r) => r.duplicate).every((r) => r.code === 'AE' || r.code === 'AA'));
-    const [rows] = await sql.query<mysql.RowDataPacket[]>("SELECT status FROM hl7_messages WHERE control_id = 'SAME-1'");
-    assert.deepEqual(rows.map((r) => r.status), ['processed']);
+    const [rows] = await sql.query<mysql.RowDataPacket[]>(
+      "SELECT status FROM hl7_messages WHERE control_id = 'SAME-1'",
+    );
+    assert.deepEqual(
+      rows.map((r) => r.status),
+      ['processed'],
+    );
     // Sent again once processed: the stored ACK is replayed, nothing is written.
     const again = await processMessage(msg('SAME-1', 'M-SAME'), deps);
     assert.deepEqual([again.code, again.duplicate, submitted - before], ['AA', true, 1]);
@@ -84,10 +102,20 @@ describe('MySQL message log with messages in flight', { skip: await mysqlMissing
         batch.run('UPDATE batch_probe SET v = ? WHERE k = ?', [3, 'a']),
       ];
       const settled = await Promise.allSettled(writes);
-      assert.deepEqual(settled.map((s) => s.status), ['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled', 'fulfilled']);
+      assert.deepEqual(
+        settled.map((s) => s.status),
+        ['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled', 'fulfilled'],
+      );
       assert.match(String((settled[2] as PromiseRejectedResult).reason?.code), /ER_DUP_ENTRY/);
       const [rows] = await sql.query<mysql.RowDataPacket[]>('SELECT k, v FROM batch_probe ORDER BY k');
-      assert.deepEqual(rows.map((r) => [r.k, r.v]), [['a', 3], ['b', 1], ['c', 1]]);
+      assert.deepEqual(
+        rows.map((r) => [r.k, r.v]),
+        [
+          ['a', 3],
+          ['b', 1],
+          ['c', 1],
+        ],
+      );
     } finally {
       await batch.drain();
       await pool.end();

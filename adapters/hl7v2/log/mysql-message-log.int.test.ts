@@ -15,7 +15,8 @@ import type { Bundle, Patient } from '@medplum/fhirtypes';
 import { endpointsFor, loadOutboundEndpoints } from './mysql-interface-configs.js';
 import { mysqlMissing } from '../../../server/testing/mysql-missing.js';
 
-const MSG = 'MSH|^~\\&|LAB|KTH|NILE|NC|20260301||ADT^A08|CTL-1|P|2.5.1\rPID|1||M-55^^^KTH^MR||Hassan^Amna||19750505|F\rPV1|1|O';
+const MSG =
+  'MSH|^~\\&|LAB|KTH|NILE|NC|20260301||ADT^A08|CTL-1|P|2.5.1\rPID|1||M-55^^^KTH^MR||Hassan^Amna||19750505|F\rPV1|1|O';
 
 describe('MysqlMessageLog (nilecare_interop)', { skip: await mysqlMissing() }, () => {
   let db: TestDatabase;
@@ -30,7 +31,11 @@ describe('MysqlMessageLog (nilecare_interop)', { skip: await mysqlMissing() }, (
       throw new FhirError(503, operationOutcome([issue('transient', 'store unavailable')]));
     }
     written.push(b);
-    return { resourceType: 'Bundle', type: 'transaction-response', entry: (b.entry ?? []).map((_, i) => ({ response: { status: '200 OK', location: `Patient/p${i}/_history/1` } })) };
+    return {
+      resourceType: 'Bundle',
+      type: 'transaction-response',
+      entry: (b.entry ?? []).map((_, i) => ({ response: { status: '200 OK', location: `Patient/p${i}/_history/1` } })),
+    };
   };
   let deps: InboundDeps;
 
@@ -60,7 +65,10 @@ describe('MysqlMessageLog (nilecare_interop)', { skip: await mysqlMissing() }, (
     assert.equal(row.patient_identifier, 'M-55');
     assert.match(row.ack_message, /MSA\|AA\|CTL-1/);
     assert.ok(row.processed_at);
-    const [logs] = await sql.query<mysql.RowDataPacket[]>('SELECT stage, level FROM hl7_message_logs WHERE message_id = ?', [row.id]);
+    const [logs] = await sql.query<mysql.RowDataPacket[]>(
+      'SELECT stage, level FROM hl7_message_logs WHERE message_id = ?',
+      [row.id],
+    );
     assert.ok(logs.some((l) => l.stage === 'transaction' && l.level === 'info'));
   });
 
@@ -79,15 +87,23 @@ describe('MysqlMessageLog (nilecare_interop)', { skip: await mysqlMissing() }, (
     failNext = true;
     const r = await processMessage(MSG.replace('CTL-1', 'CTL-2'), deps);
     assert.equal(r.code, 'AE');
-    const [[m]] = (await sql.query('SELECT id, status FROM hl7_messages WHERE control_id = ?', ['CTL-2'])) as unknown as [mysql.RowDataPacket[]];
+    const [[m]] = (await sql.query('SELECT id, status FROM hl7_messages WHERE control_id = ?', [
+      'CTL-2',
+    ])) as unknown as [mysql.RowDataPacket[]];
     assert.equal(m!.status, 'failed');
-    const [[q]] = (await sql.query('SELECT status, last_error FROM message_queue WHERE message_id = ?', [m!.id])) as unknown as [mysql.RowDataPacket[]];
+    const [[q]] = (await sql.query('SELECT status, last_error FROM message_queue WHERE message_id = ?', [
+      m!.id,
+    ])) as unknown as [mysql.RowDataPacket[]];
     assert.equal(q!.status, 'pending');
     assert.match(q!.last_error, /store unavailable/);
     assert.deepEqual(await replayQueue(deps), { attempted: 1, completed: 1, failed: 0 });
-    const [[after]] = (await sql.query('SELECT status FROM hl7_messages WHERE id = ?', [m!.id])) as unknown as [mysql.RowDataPacket[]];
+    const [[after]] = (await sql.query('SELECT status FROM hl7_messages WHERE id = ?', [m!.id])) as unknown as [
+      mysql.RowDataPacket[],
+    ];
     assert.equal(after!.status, 'processed');
-    const [[q2]] = (await sql.query('SELECT status, attempts FROM message_queue WHERE message_id = ?', [m!.id])) as unknown as [mysql.RowDataPacket[]];
+    const [[q2]] = (await sql.query('SELECT status, attempts FROM message_queue WHERE message_id = ?', [
+      m!.id,
+    ])) as unknown as [mysql.RowDataPacket[]];
     assert.deepEqual([q2!.status, q2!.attempts], ['completed', 1]);
   });
 
@@ -111,8 +127,20 @@ describe('MysqlMessageLog (nilecare_interop)', { skip: await mysqlMissing() }, (
     );
     await sql.query("UPDATE interface_configs SET is_active = FALSE WHERE name = 'off'");
     const eps = await loadOutboundEndpoints(db.url);
-    assert.deepEqual(eps.map((e) => [e.name, e.tls]), [['adt-feed', false], ['lis', true]]);
-    assert.deepEqual(endpointsFor(eps, 'ORU^R01').map((e) => e.name), ['adt-feed', 'lis']);
-    assert.deepEqual(endpointsFor(eps, 'ADT^A08').map((e) => e.name), ['adt-feed']);
+    assert.deepEqual(
+      eps.map((e) => [e.name, e.tls]),
+      [
+        ['adt-feed', false],
+        ['lis', true],
+      ],
+    );
+    assert.deepEqual(
+      endpointsFor(eps, 'ORU^R01').map((e) => e.name),
+      ['adt-feed', 'lis'],
+    );
+    assert.deepEqual(
+      endpointsFor(eps, 'ADT^A08').map((e) => e.name),
+      ['adt-feed'],
+    );
   });
 });

@@ -11,7 +11,16 @@ import mysql from 'mysql2/promise';
 import type { CodeOverride, TableCoding } from '../mapping/code-tables.js';
 import type { AckCode } from '../ack/ack-builder.js';
 import { MysqlWriteBatch } from './mysql-write-batch.js';
-import type { LogLevel, LogStage, MessageLog, MessageOutcome, MessageRecord, MessageStatus, QueueItem, StoredMessage } from './message-log.js';
+import type {
+  LogLevel,
+  LogStage,
+  MessageLog,
+  MessageOutcome,
+  MessageRecord,
+  MessageStatus,
+  QueueItem,
+  StoredMessage,
+} from './message-log.js';
 
 const FINAL: ReadonlySet<MessageStatus> = new Set(['processed', 'failed', 'rejected', 'error', 'acknowledged']);
 
@@ -27,7 +36,10 @@ function json(v: unknown): unknown {
 export class MysqlMessageLog implements MessageLog {
   private readonly batch: MysqlWriteBatch;
 
-  private constructor(private readonly pool: mysql.Pool, private readonly batchPool: mysql.Pool) {
+  private constructor(
+    private readonly pool: mysql.Pool,
+    private readonly batchPool: mysql.Pool,
+  ) {
     this.batch = new MysqlWriteBatch(batchPool);
   }
 
@@ -44,14 +56,25 @@ export class MysqlMessageLog implements MessageLog {
     await Promise.all([this.pool.end(), this.batchPool.end()]);
   }
 
-  async find(direction: 'inbound' | 'outbound', app: string, fac: string, controlId: string): Promise<StoredMessage | undefined> {
+  async find(
+    direction: 'inbound' | 'outbound',
+    app: string,
+    fac: string,
+    controlId: string,
+  ): Promise<StoredMessage | undefined> {
     const [rows] = await this.pool.query<mysql.RowDataPacket[]>(
       'SELECT id, status, ack_code, ack_message, raw_message FROM hl7_messages WHERE direction = ? AND sending_application = ? AND sending_facility = ? AND control_id = ?',
       [direction, app, fac, controlId],
     );
     const r = rows[0];
     if (!r) return undefined;
-    return { id: r.id, status: r.status, raw: r.raw_message, ...(r.ack_code ? { ackCode: r.ack_code as AckCode } : {}), ...(r.ack_message ? { ack: r.ack_message } : {}) };
+    return {
+      id: r.id,
+      status: r.status,
+      raw: r.raw_message,
+      ...(r.ack_code ? { ackCode: r.ack_code as AckCode } : {}),
+      ...(r.ack_message ? { ack: r.ack_message } : {}),
+    };
   }
 
   async record(m: MessageRecord): Promise<string | undefined> {
@@ -61,9 +84,25 @@ export class MysqlMessageLog implements MessageLog {
         `INSERT INTO hl7_messages (id, direction, message_type, trigger_event, message_structure, control_id, sending_application, sending_facility,
            receiving_application, receiving_facility, hl7_version, processing_id, patient_identifier, raw_message, message_hash, status, remote_address)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        [id, m.direction, m.messageType || '?', m.triggerEvent ?? null, m.structure ?? null, m.controlId || null, m.sendingApplication, m.sendingFacility,
-          m.receivingApplication ?? null, m.receivingFacility ?? null, m.version ?? null, m.processingId ?? null, m.patientIdentifier ?? null,
-          m.raw, createHash('sha256').update(m.raw).digest('hex'), m.status ?? 'received', m.remoteAddress?.slice(0, 100) ?? null],
+        [
+          id,
+          m.direction,
+          m.messageType || '?',
+          m.triggerEvent ?? null,
+          m.structure ?? null,
+          m.controlId || null,
+          m.sendingApplication,
+          m.sendingFacility,
+          m.receivingApplication ?? null,
+          m.receivingFacility ?? null,
+          m.version ?? null,
+          m.processingId ?? null,
+          m.patientIdentifier ?? null,
+          m.raw,
+          createHash('sha256').update(m.raw).digest('hex'),
+          m.status ?? 'received',
+          m.remoteAddress?.slice(0, 100) ?? null,
+        ],
       );
       return id;
     } catch (err) {
@@ -76,23 +115,42 @@ export class MysqlMessageLog implements MessageLog {
     await this.batch.run(
       `UPDATE hl7_messages SET status = ?, ack_code = COALESCE(?, ack_code), ack_message = COALESCE(?, ack_message), error_message = ?,
          fhir_resources = COALESCE(?, fhir_resources), processed_at = IF(?, CURRENT_TIMESTAMP(3), processed_at) WHERE id = ?`,
-      [o.status, o.ackCode ?? null, o.ack ?? null, o.error ?? null, o.resources ? JSON.stringify(o.resources) : null, FINAL.has(o.status), id],
+      [
+        o.status,
+        o.ackCode ?? null,
+        o.ack ?? null,
+        o.error ?? null,
+        o.resources ? JSON.stringify(o.resources) : null,
+        FINAL.has(o.status),
+        id,
+      ],
     );
   }
 
   async log(id: string, level: LogLevel, stage: LogStage, message: string, details?: unknown): Promise<void> {
     await this.batch.insertRow('hl7_message_logs (id, message_id, level, stage, message, details)', [
-      randomUUID(), id, level, stage, message.slice(0, 60_000), details === undefined ? null : JSON.stringify(details),
+      randomUUID(),
+      id,
+      level,
+      stage,
+      message.slice(0, 60_000),
+      details === undefined ? null : JSON.stringify(details),
     ]);
   }
 
   async enqueue(messageId: string, error: string): Promise<void> {
-    const [open] = await this.pool.query<mysql.RowDataPacket[]>("SELECT id FROM message_queue WHERE message_id = ? AND status = 'pending'", [messageId]);
+    const [open] = await this.pool.query<mysql.RowDataPacket[]>(
+      "SELECT id FROM message_queue WHERE message_id = ? AND status = 'pending'",
+      [messageId],
+    );
     if (open[0]) {
       await this.pool.query('UPDATE message_queue SET last_error = ? WHERE id = ?', [error, open[0].id]);
       return;
     }
-    await this.pool.query("INSERT INTO message_queue (id, message_id, direction, status, last_error) VALUES (?, ?, 'inbound', 'pending', ?)", [randomUUID(), messageId, error]);
+    await this.pool.query(
+      "INSERT INTO message_queue (id, message_id, direction, status, last_error) VALUES (?, ?, 'inbound', 'pending', ?)",
+      [randomUUID(), messageId, error],
+    );
   }
 
   async due(limit: number): Promise<QueueItem[]> {
@@ -107,7 +165,10 @@ export class MysqlMessageLog implements MessageLog {
 
   async settle(queueId: string, result: 'completed' | 'failed', error?: string): Promise<void> {
     if (result === 'completed') {
-      await this.pool.query("UPDATE message_queue SET status = 'completed', attempts = attempts + 1, completed_at = CURRENT_TIMESTAMP(3), last_error = NULL WHERE id = ?", [queueId]);
+      await this.pool.query(
+        "UPDATE message_queue SET status = 'completed', attempts = attempts + 1, completed_at = CURRENT_TIMESTAMP(3), last_error = NULL WHERE id = ?",
+        [queueId],
+      );
       return;
     }
     // Failed: back off (1 min × 2^attempts, at most a day); dead letter after max_attempts.
@@ -131,7 +192,8 @@ export class MysqlMessageLog implements MessageLog {
       if (!map || typeof map !== 'object') continue;
       for (const [source, target] of Object.entries(map as Record<string, unknown>)) {
         if (typeof target === 'string') out.push({ table: r.name, source, target: { code: target } });
-        else if (target && typeof target === 'object' && typeof (target as TableCoding).code === 'string') out.push({ table: r.name, source, target: target as TableCoding });
+        else if (target && typeof target === 'object' && typeof (target as TableCoding).code === 'string')
+          out.push({ table: r.name, source, target: target as TableCoding });
       }
     }
     return out;

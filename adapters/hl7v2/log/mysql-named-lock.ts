@@ -18,13 +18,18 @@ export class MysqlNamedLock {
   async held(): Promise<boolean> {
     try {
       if (this.conn) {
-        const [rows] = await this.conn.query<mysql.RowDataPacket[]>('SELECT IS_USED_LOCK(?) = CONNECTION_ID() AS mine', [await this.lockName()]);
+        const [rows] = await this.conn.query<mysql.RowDataPacket[]>(
+          'SELECT IS_USED_LOCK(?) = CONNECTION_ID() AS mine',
+          [await this.lockName()],
+        );
         if (Number(rows[0]?.mine) === 1) return true;
         await this.drop();
       }
       const conn = await mysql.createConnection({ uri: this.url });
       conn.on('error', () => void this.drop());
-      const [rows] = await conn.query<mysql.RowDataPacket[]>('SELECT GET_LOCK(?, 0) AS got', [await this.lockName(conn)]);
+      const [rows] = await conn.query<mysql.RowDataPacket[]>('SELECT GET_LOCK(?, 0) AS got', [
+        await this.lockName(conn),
+      ]);
       if (Number(rows[0]?.got) === 1) {
         this.conn = conn;
         return true;

@@ -21,7 +21,15 @@ export class MysqlOutboundLog {
   private constructor(private readonly pool: mysql.Pool) {}
 
   static open(url: string, connectionLimit = 4): MysqlOutboundLog {
-    return new MysqlOutboundLog(mysql.createPool({ uri: url, connectionLimit, dateStrings: true, supportBigNumbers: true, bigNumberStrings: true }));
+    return new MysqlOutboundLog(
+      mysql.createPool({
+        uri: url,
+        connectionLimit,
+        dateStrings: true,
+        supportBigNumbers: true,
+        bigNumberStrings: true,
+      }),
+    );
   }
 
   async close(): Promise<void> {
@@ -30,7 +38,10 @@ export class MysqlOutboundLog {
 
   /** The worker's cursor, undefined before its first start. */
   async readCursor(name: string): Promise<{ cursor: number; planned: number } | undefined> {
-    const [rows] = await this.pool.query<mysql.RowDataPacket[]>('SELECT cursor_seq, planned FROM hl7_outbound_state WHERE name = ?', [name]);
+    const [rows] = await this.pool.query<mysql.RowDataPacket[]>(
+      'SELECT cursor_seq, planned FROM hl7_outbound_state WHERE name = ?',
+      [name],
+    );
     return rows[0] ? { cursor: Number(rows[0].cursor_seq), planned: Number(rows[0].planned) } : undefined;
   }
 
@@ -46,20 +57,26 @@ export class MysqlOutboundLog {
    */
   async planBatch(
     name: string,
-    plan: (cursor: number) => Promise<{ records: OutboundRecord[]; consumed: number; cursor: number; lastChangeAt?: string }>,
+    plan: (
+      cursor: number,
+    ) => Promise<{ records: OutboundRecord[]; consumed: number; cursor: number; lastChangeAt?: string }>,
   ): Promise<{ consumed: number; inserted: number }> {
     const c = await this.pool.getConnection();
     try {
       await c.beginTransaction();
-      const [rows] = await c.query<mysql.RowDataPacket[]>('SELECT cursor_seq FROM hl7_outbound_state WHERE name = ? FOR UPDATE', [name]);
+      const [rows] = await c.query<mysql.RowDataPacket[]>(
+        'SELECT cursor_seq FROM hl7_outbound_state WHERE name = ? FOR UPDATE',
+        [name],
+      );
       if (!rows[0]) throw new Error(`no cursor row ${name} in hl7_outbound_state`);
       const batch = await plan(Number(rows[0].cursor_seq));
       let inserted = 0;
       for (const r of batch.records) if (await this.insert(c, r)) inserted++;
       if (batch.consumed > 0) {
-        await c.query('UPDATE hl7_outbound_state SET cursor_seq = ?, planned = planned + ?, last_change_at = COALESCE(?, last_change_at) WHERE name = ?', [
-          batch.cursor, inserted, batch.lastChangeAt ?? null, name,
-        ]);
+        await c.query(
+          'UPDATE hl7_outbound_state SET cursor_seq = ?, planned = planned + ?, last_change_at = COALESCE(?, last_change_at) WHERE name = ?',
+          [batch.cursor, inserted, batch.lastChangeAt ?? null, name],
+        );
       }
       await c.commit();
       return { consumed: batch.consumed, inserted };
@@ -81,16 +98,38 @@ export class MysqlOutboundLog {
            sending_facility, receiving_application, receiving_facility, hl7_version, processing_id, patient_identifier, raw_message, message_hash, status,
            source_resource, source_version, source_seq, source_part, ordering_key)
          VALUES (?, 'outbound', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?)`,
-        [id, r.endpointId, type.code || '?', type.event || null, type.structure || null, m.controlId || null, m.get('MSH-3'), m.get('MSH-4'),
-          m.get('MSH-5') || null, m.get('MSH-6') || null, m.version || null, m.get('MSH-11') || null, m.get('PID-3').slice(0, 100) || null,
-          r.text, createHash('sha256').update(r.text).digest('hex'), r.sourceResource, r.sourceVersion, r.sourceSeq, r.sourcePart, r.orderingKey],
+        [
+          id,
+          r.endpointId,
+          type.code || '?',
+          type.event || null,
+          type.structure || null,
+          m.controlId || null,
+          m.get('MSH-3'),
+          m.get('MSH-4'),
+          m.get('MSH-5') || null,
+          m.get('MSH-6') || null,
+          m.version || null,
+          m.get('MSH-11') || null,
+          m.get('PID-3').slice(0, 100) || null,
+          r.text,
+          createHash('sha256').update(r.text).digest('hex'),
+          r.sourceResource,
+          r.sourceVersion,
+          r.sourceSeq,
+          r.sourcePart,
+          r.orderingKey,
+        ],
       );
     } catch (err) {
       // Already recorded (the batch is re-planned after a crash or a rewound cursor): a statement error only.
       if ((err as { code?: string }).code === 'ER_DUP_ENTRY') return false;
       throw err;
     }
-    await this.log(c, id, 'info', 'map', `planned from ${r.sourceResource}/_history/${r.sourceVersion}`, { seq: r.sourceSeq, orderingKey: r.orderingKey });
+    await this.log(c, id, 'info', 'map', `planned from ${r.sourceResource}/_history/${r.sourceVersion}`, {
+      seq: r.sourceSeq,
+      orderingKey: r.orderingKey,
+    });
     return true;
   }
 
@@ -113,7 +152,14 @@ export class MysqlOutboundLog {
        ORDER BY t.source_seq LIMIT ?`,
       [endpointId, endpointId, limit],
     );
-    return rows.map((r) => ({ id: r.id, orderingKey: r.ordering_key, raw: r.raw_message, controlId: r.control_id ?? '', attempts: Number(r.attempts), ...(r.queue_id ? { queueId: r.queue_id } : {}) }));
+    return rows.map((r) => ({
+      id: r.id,
+      orderingKey: r.ordering_key,
+      raw: r.raw_message,
+      controlId: r.control_id ?? '',
+      attempts: Number(r.attempts),
+      ...(r.queue_id ? { queueId: r.queue_id } : {}),
+    }));
   }
 
   async markSent(head: OutboundHead, peer: string): Promise<void> {
@@ -131,14 +177,24 @@ export class MysqlOutboundLog {
         [result.ackCode, result.ack ?? null, head.id],
       );
       if (head.queueId) {
-        await c.query("UPDATE message_queue SET status = 'completed', attempts = attempts + 1, last_error = NULL, completed_at = CURRENT_TIMESTAMP(3) WHERE id = ?", [head.queueId]);
+        await c.query(
+          "UPDATE message_queue SET status = 'completed', attempts = attempts + 1, last_error = NULL, completed_at = CURRENT_TIMESTAMP(3) WHERE id = ?",
+          [head.queueId],
+        );
       }
-      await this.log(c, head.id, 'info', 'ack', `${result.ackCode} after ${head.attempts + 1} attempt(s)`, { ack: result.ack });
+      await this.log(c, head.id, 'info', 'ack', `${result.ackCode} after ${head.attempts + 1} attempt(s)`, {
+        ack: result.ack,
+      });
     });
   }
 
   /** A failed attempt (AE/AR/CE/CR, timeout, connection error): back off in message_queue, or dead-letter. */
-  async failed(head: OutboundHead, endpointId: string, result: SendResult, policy: RetryPolicy): Promise<{ attempts: number; dead: boolean }> {
+  async failed(
+    head: OutboundHead,
+    endpointId: string,
+    result: SendResult,
+    policy: RetryPolicy,
+  ): Promise<{ attempts: number; dead: boolean }> {
     return await this.tx(async (c) => {
       const attempts = head.attempts + 1;
       const dead = attempts >= policy.maxAttempts;
@@ -151,9 +207,10 @@ export class MysqlOutboundLog {
       );
       const status = dead ? 'dead_letter' : 'pending';
       if (head.queueId) {
-        await c.query('UPDATE message_queue SET status = ?, attempts = ?, last_error = ?, next_attempt_at = CURRENT_TIMESTAMP(3) + INTERVAL ? MICROSECOND WHERE id = ?', [
-          status, attempts, reason, delayUs, head.queueId,
-        ]);
+        await c.query(
+          'UPDATE message_queue SET status = ?, attempts = ?, last_error = ?, next_attempt_at = CURRENT_TIMESTAMP(3) + INTERVAL ? MICROSECOND WHERE id = ?',
+          [status, attempts, reason, delayUs, head.queueId],
+        );
       } else {
         await c.query(
           `INSERT INTO message_queue (id, message_id, interface_config_id, direction, status, attempts, max_attempts, next_attempt_at, last_error)
@@ -162,7 +219,13 @@ export class MysqlOutboundLog {
         );
       }
       const next = dead ? 'dead letter: attempts exhausted' : `next attempt in ${Math.round(delayUs / 1000)} ms`;
-      await this.log(c, head.id, dead ? 'error' : 'warning', 'retry', `attempt ${attempts} failed (${reason}); ${next}`);
+      await this.log(
+        c,
+        head.id,
+        dead ? 'error' : 'warning',
+        'retry',
+        `attempt ${attempts} failed (${reason}); ${next}`,
+      );
       return { attempts, dead };
     });
   }
@@ -205,7 +268,12 @@ export class MysqlOutboundLog {
           WHERE direction = 'outbound' AND status IN ('pending', 'dead_letter') GROUP BY interface_config_id
        ) c GROUP BY endpoint_id`,
     );
-    return rows.map((r) => ({ endpointId: r.endpoint_id, pending: Number(r.pending), retrying: Number(r.retrying), dead: Number(r.dead) }));
+    return rows.map((r) => ({
+      endpointId: r.endpoint_id,
+      pending: Number(r.pending),
+      retrying: Number(r.retrying),
+      dead: Number(r.dead),
+    }));
   }
 
   /** Statements that belong together commit together (and cost one log flush). */
@@ -224,10 +292,25 @@ export class MysqlOutboundLog {
     }
   }
 
-  private async log(c: Queryable, id: string, level: LogLevel, stage: LogStage, message: string, details?: unknown): Promise<void> {
-    await c.query('INSERT INTO hl7_message_logs (id, message_id, level, stage, message, details) VALUES (?, ?, ?, ?, ?, ?)', [
-      randomUUID(), id, level, stage, message.slice(0, 60_000), details === undefined ? null : JSON.stringify(details),
-    ]);
+  private async log(
+    c: Queryable,
+    id: string,
+    level: LogLevel,
+    stage: LogStage,
+    message: string,
+    details?: unknown,
+  ): Promise<void> {
+    await c.query(
+      'INSERT INTO hl7_message_logs (id, message_id, level, stage, message, details) VALUES (?, ?, ?, ?, ?, ?)',
+      [
+        randomUUID(),
+        id,
+        level,
+        stage,
+        message.slice(0, 60_000),
+        details === undefined ? null : JSON.stringify(details),
+      ],
+    );
   }
 }
 

@@ -10,14 +10,22 @@
 import mysql from 'mysql2/promise';
 import type { SqlValue } from 'mysql2';
 
-type Op = { readonly sql: string; readonly rowOf?: string; readonly resolve: () => void; readonly reject: (err: unknown) => void };
+type Op = {
+  readonly sql: string;
+  readonly rowOf?: string;
+  readonly resolve: () => void;
+  readonly reject: (err: unknown) => void;
+};
 
 export class MysqlWriteBatch {
   private queue: Op[] = [];
   private flushing: Promise<void> | undefined;
 
   /** `pool` must have been created with multipleStatements: true (all values are escaped by mysql.format here). */
-  constructor(private readonly pool: mysql.Pool, private readonly maxStatements = 1000) {}
+  constructor(
+    private readonly pool: mysql.Pool,
+    private readonly maxStatements = 1000,
+  ) {}
 
   /** Queues a statement; resolves when it is committed. */
   run(sql: string, values: readonly SqlValue[]): Promise<void> {
@@ -98,5 +106,7 @@ function statements(ops: readonly Op[]): string[] {
     }
     list.push(op.sql);
   }
-  return out.map((s) => (s.startsWith('\u0000') ? `INSERT INTO ${s.slice(1)} VALUES ${rows.get(s.slice(1))!.join(', ')}` : s));
+  return out.map((s) =>
+    s.startsWith('\u0000') ? `INSERT INTO ${s.slice(1)} VALUES ${rows.get(s.slice(1))!.join(', ')}` : s,
+  );
 }

@@ -29,8 +29,12 @@ export class CodeTables {
   /** The default tables shipped in mappings/code-tables. */
   static loadDefaults(dir = join(MAPPINGS_DIR, 'code-tables')): CodeTables {
     const merged: Record<string, Record<string, TableCoding>> = {};
-    for (const f of readdirSync(dir).filter((n) => n.endsWith('.json')).sort()) {
-      const file = JSON.parse(readFileSync(join(dir, f), 'utf8')) as { tables: Record<string, Record<string, TableCoding>> };
+    for (const f of readdirSync(dir)
+      .filter((n) => n.endsWith('.json'))
+      .sort()) {
+      const file = JSON.parse(readFileSync(join(dir, f), 'utf8')) as {
+        tables: Record<string, Record<string, TableCoding>>;
+      };
       for (const [name, rows] of Object.entries(file.tables)) merged[name] = { ...(merged[name] ?? {}), ...rows };
     }
     return CodeTables.fromData(merged);

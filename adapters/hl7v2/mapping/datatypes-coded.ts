@@ -9,7 +9,8 @@ function codingAt(ctx: TransformContext, v: V2Value, first: number): Coding | un
   const sys = txt(ctx, v, first + 2);
   if (!code && !display) return undefined;
   if (!code) return undefined;
-  const system = ctx.tables.system(sys) ?? (sys ? `${ctx.options.identifierSystemBase}${encodeURIComponent(sys)}` : undefined);
+  const system =
+    ctx.tables.system(sys) ?? (sys ? `${ctx.options.identifierSystemBase}${encodeURIComponent(sys)}` : undefined);
   return compact<Coding>({ system, code, display: display || undefined });
 }
 

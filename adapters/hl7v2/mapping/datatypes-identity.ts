@@ -17,7 +17,10 @@ export function hdToSystem(ctx: TransformContext, hd: V2Value): string | undefin
   }
   const name = ns || uid;
   if (!name) return undefined;
-  return ctx.tables.lookup('IdentifierSystem', name)?.code ?? `${ctx.options.identifierSystemBase}${encodeURIComponent(name)}`;
+  return (
+    ctx.tables.lookup('IdentifierSystem', name)?.code ??
+    `${ctx.options.identifierSystemBase}${encodeURIComponent(name)}`
+  );
 }
 
 /** The sending facility's namespace: the default scope of identifiers that name no assigning authority. */
@@ -37,7 +40,9 @@ export function cxToIdentifier(ctx: TransformContext, v: V2Value): Identifier | 
   return compact<Identifier>({
     value,
     system: hdToSystem(ctx, authority) ?? senderSystem(ctx),
-    type: typeCode ? { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0203', code: typeCode }] } : undefined,
+    type: typeCode
+      ? { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0203', code: typeCode }] }
+      : undefined,
     period: start || end ? { start, end } : undefined,
     assigner: txt(ctx, authority, 1) ? { display: txt(ctx, authority, 1) } : undefined,
   });
@@ -53,7 +58,13 @@ export function eiToIdentifier(ctx: TransformContext, v: V2Value): Identifier | 
 
 function personName(ctx: TransformContext, v: V2Value, familyAt: number): string {
   // prefix, given, middle, family, suffix
-  return [txt(ctx, v, familyAt + 4), txt(ctx, v, familyAt + 1), txt(ctx, v, familyAt + 2), txt(ctx, v, familyAt), txt(ctx, v, familyAt + 3)]
+  return [
+    txt(ctx, v, familyAt + 4),
+    txt(ctx, v, familyAt + 1),
+    txt(ctx, v, familyAt + 2),
+    txt(ctx, v, familyAt),
+    txt(ctx, v, familyAt + 3),
+  ]
     .filter(Boolean)
     .join(' ');
 }
@@ -64,7 +75,11 @@ export function xcnToReference(ctx: TransformContext, v: V2Value): Reference | u
   const display = personName(ctx, v, 2);
   if (!id && !display) return undefined;
   const system = hdToSystem(ctx, component(v, 9)) ?? senderSystem(ctx);
-  return compact<Reference>({ type: 'Practitioner', identifier: id ? { value: id, system } : undefined, display: display || undefined });
+  return compact<Reference>({
+    type: 'Practitioner',
+    identifier: id ? { value: id, system } : undefined,
+    display: display || undefined,
+  });
 }
 
 /** XON (name^^^^^assigning authority(6)^^^^id(10)) → Reference to an Organization by display / identifier. */
@@ -72,7 +87,11 @@ export function xonToReference(ctx: TransformContext, v: V2Value): Reference | u
   const name = txt(ctx, v, 1);
   const id = txt(ctx, v, 10) || txt(ctx, v, 3);
   if (!name && !id) return undefined;
-  return compact<Reference>({ type: 'Organization', display: name || undefined, identifier: id ? { value: id, system: hdToSystem(ctx, component(v, 6)) } : undefined });
+  return compact<Reference>({
+    type: 'Organization',
+    display: name || undefined,
+    identifier: id ? { value: id, system: hdToSystem(ctx, component(v, 6)) } : undefined,
+  });
 }
 
 /** PL (point of care^room^bed^facility…) → Reference to a Location by display. */

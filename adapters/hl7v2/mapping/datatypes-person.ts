@@ -58,7 +58,12 @@ export function xtnToContactPoint(ctx: TransformContext, v: V2Value): ContactPoi
     value = email;
     system = 'email';
   } else {
-    const built = [txt(ctx, v, 5) && `+${txt(ctx, v, 5)}`, txt(ctx, v, 6) && `(${txt(ctx, v, 6)})`, txt(ctx, v, 7), txt(ctx, v, 8) && `ext. ${txt(ctx, v, 8)}`]
+    const built = [
+      txt(ctx, v, 5) && `+${txt(ctx, v, 5)}`,
+      txt(ctx, v, 6) && `(${txt(ctx, v, 6)})`,
+      txt(ctx, v, 7),
+      txt(ctx, v, 8) && `ext. ${txt(ctx, v, 8)}`,
+    ]
       .filter(Boolean)
       .join(' ');
     value = txt(ctx, v, 1) || built || txt(ctx, v, 12) || undefined;
@@ -68,7 +73,8 @@ export function xtnToContactPoint(ctx: TransformContext, v: V2Value): ContactPoi
   return compact<ContactPoint>({
     system,
     value,
-    use: (mapped(ctx, 'TelecommunicationUseCode', useCode) ?? (equipIsUse ? equip?.code : undefined)) as ContactPoint['use'],
+    use: (mapped(ctx, 'TelecommunicationUseCode', useCode) ??
+      (equipIsUse ? equip?.code : undefined)) as ContactPoint['use'],
     period: period(ctx, v, 13),
   });
 }

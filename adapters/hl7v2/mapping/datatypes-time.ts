@@ -5,19 +5,32 @@ import { fail, txt, type TransformContext } from './transform-context.js';
 const DTM = /^(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\.\d{1,4})?([+-]\d{4})?$/;
 
 interface Parts {
-  y: string; mo?: string; d?: string; h?: string; mi?: string; s?: string; frac?: string; tz?: string;
+  y: string;
+  mo?: string;
+  d?: string;
+  h?: string;
+  mi?: string;
+  s?: string;
+  frac?: string;
+  tz?: string;
 }
 
 export function parseDtm(ctx: TransformContext, raw: string): Parts | undefined {
   if (!raw) return undefined;
   const m = DTM.exec(raw.trim());
-  if (!m) return fail(ctx, `${JSON.stringify(raw)} is not a valid HL7 date/time (YYYY[MM[DD[HH[MM[SS[.S]]]]]][+/-ZZZZ])`);
+  if (!m)
+    return fail(ctx, `${JSON.stringify(raw)} is not a valid HL7 date/time (YYYY[MM[DD[HH[MM[SS[.S]]]]]][+/-ZZZZ])`);
   const [, y, mo, d, h, mi, s, frac, tz] = m;
   const bad =
-    (mo && (+mo < 1 || +mo > 12)) || (d && (+d < 1 || +d > 31)) || (h && +h > 23) || (mi && +mi > 59) || (s && +s > 60) ||
+    (mo && (+mo < 1 || +mo > 12)) ||
+    (d && (+d < 1 || +d > 31)) ||
+    (h && +h > 23) ||
+    (mi && +mi > 59) ||
+    (s && +s > 60) ||
     (tz && (+tz.slice(1, 3) > 14 || +tz.slice(3) > 59));
   if (bad) return fail(ctx, `${JSON.stringify(raw)} has an out-of-range date/time part`);
-  if (mo && d && new Date(`${y}-${mo}-${d}T00:00:00Z`).getUTCMonth() + 1 !== +mo) return fail(ctx, `${JSON.stringify(raw)} is not a calendar date`);
+  if (mo && d && new Date(`${y}-${mo}-${d}T00:00:00Z`).getUTCMonth() + 1 !== +mo)
+    return fail(ctx, `${JSON.stringify(raw)} is not a calendar date`);
   return { y: y!, mo, d, h, mi, s, frac, tz } as Parts;
 }
 
@@ -51,7 +64,8 @@ export function tmToTime(ctx: TransformContext, v: V2Value): string | undefined 
   const raw = txt(ctx, v);
   if (!raw) return undefined;
   const m = /^(\d{2})(\d{2})?(\d{2})?(\.\d{1,4})?([+-]\d{4})?$/.exec(raw);
-  if (!m || +m[1]! > 23 || +(m[2] ?? 0) > 59 || +(m[3] ?? 0) > 59) return fail(ctx, `${JSON.stringify(raw)} is not a valid HL7 time`);
+  if (!m || +m[1]! > 23 || +(m[2] ?? 0) > 59 || +(m[3] ?? 0) > 59)
+    return fail(ctx, `${JSON.stringify(raw)} is not a valid HL7 time`);
   return `${m[1]}:${m[2] ?? '00'}:${m[3] ?? '00'}`;
 }
 

@@ -55,7 +55,9 @@ export function valuesOf(
       : [related(msg, current, ref.segment)].filter((s): s is Segment => !!s);
   const out: LocatedValue[] = [];
   for (const segment of segments) {
-    const reps = fieldReps(segment, ref.field).map((r) => narrow(r, ref)).filter(nonEmpty);
+    const reps = fieldReps(segment, ref.field)
+      .map((r) => narrow(r, ref))
+      .filter(nonEmpty);
     for (const value of opts.repeat ? reps : reps.slice(0, 1)) out.push({ segment, value });
   }
   return out;

@@ -26,7 +26,9 @@ export function stableUuid(...parts: string[]): string {
 }
 
 export function identifierQuery(id: Identifier): string {
-  return id.system ? `${encodeURIComponent(id.system)}|${encodeURIComponent(id.value!)}` : encodeURIComponent(id.value!);
+  return id.system
+    ? `${encodeURIComponent(id.system)}|${encodeURIComponent(id.value!)}`
+    : encodeURIComponent(id.value!);
 }
 
 export function resolveIdentity(

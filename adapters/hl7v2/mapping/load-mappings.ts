@@ -31,7 +31,8 @@ export function loadMappings(dir = MAPPINGS_DIR): MappingSet {
     for (const e of t.entries) {
       const map = segments.get(e.map);
       if (!map) throw new Error(`template ${name}: no segment map ${e.map}`);
-      if (map.segment !== e.segment) throw new Error(`template ${name}: map ${e.map} is for ${map.segment}, not ${e.segment}`);
+      if (map.segment !== e.segment)
+        throw new Error(`template ${name}: map ${e.map} is for ${map.segment}, not ${e.segment}`);
     }
   }
   for (const [event, template] of Object.entries(messages.events)) {

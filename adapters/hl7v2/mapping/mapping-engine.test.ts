@@ -10,7 +10,8 @@ import { MappingError } from './mapping-error.js';
 const mappings = loadMappings();
 const tables = CodeTables.loadDefaults();
 const map = (text: string) => mapMessage(parseMessage(text), mappings, tables);
-const resources = <T>(b: Bundle, type: string) => (b.entry ?? []).filter((e) => e.resource?.resourceType === type).map((e) => e.resource as T);
+const resources = <T>(b: Bundle, type: string) =>
+  (b.entry ?? []).filter((e) => e.resource?.resourceType === type).map((e) => e.resource as T);
 
 const ORU = [
   'MSH|^~\\&|LAB|KTH^2.16.840.1.1^ISO|NILE|NC|20260301101500+0200||ORU^R01^ORU_R01|R1|P|2.5.1',
@@ -45,17 +46,34 @@ describe('mapMessage', () => {
     assert.equal(report!.status, 'final');
     assert.equal(report!.code.coding?.[0]?.system, 'http://loinc.org');
     const obsUrls = bundle.entry!.filter((e) => e.resource?.resourceType === 'Observation').map((e) => e.fullUrl);
-    assert.deepEqual(report!.result?.map((r) => r.reference), obsUrls);
+    assert.deepEqual(
+      report!.result?.map((r) => r.reference),
+      obsUrls,
+    );
     const [chol, appearance, comment, tg] = obs as [Observation, Observation, Observation, Observation];
-    assert.deepEqual(chol.valueQuantity, { value: 5.9, unit: 'mmol/L', system: 'http://unitsofmeasure.org', code: 'mmol/L' });
+    assert.deepEqual(chol.valueQuantity, {
+      value: 5.9,
+      unit: 'mmol/L',
+      system: 'http://unitsofmeasure.org',
+      code: 'mmol/L',
+    });
     assert.equal(chol.referenceRange?.[0]?.high?.value, 5.2);
     assert.equal(chol.interpretation?.[0]?.coding?.[0]?.code, 'H');
-    assert.equal(chol.interpretation?.[0]?.coding?.[0]?.system, 'http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation');
+    assert.equal(
+      chol.interpretation?.[0]?.coding?.[0]?.system,
+      'http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation',
+    );
     assert.deepEqual(chol.note, [{ text: 'fasting sample' }]);
     assert.equal(chol.effectiveDateTime, '2026-03-01T09:00:00+02:00');
     assert.equal(appearance.valueCodeableConcept?.coding?.[0]?.code, 'LA1-1');
     assert.equal(comment.valueString, 'no lipaemia & no haemolysis');
-    assert.deepEqual(tg.valueQuantity, { value: 10, unit: 'mmol/L', system: 'http://unitsofmeasure.org', code: 'mmol/L', comparator: '>' });
+    assert.deepEqual(tg.valueQuantity, {
+      value: 10,
+      unit: 'mmol/L',
+      system: 'http://unitsofmeasure.org',
+      code: 'mmol/L',
+      comparator: '>',
+    });
     assert.deepEqual([tg.referenceRange?.[0]?.low?.value, tg.referenceRange?.[0]?.high?.value], [0.5, 1.7]);
     assert.ok(chol.subject?.reference?.startsWith('urn:uuid:'));
   });
@@ -66,13 +84,21 @@ describe('mapMessage', () => {
     const urls = (x: Bundle) => x.entry!.map((e) => e.request!.url);
     assert.deepEqual(urls(a), urls(b));
     const c = map(ORU.replace('FL9^LAB', 'FL10^LAB')).bundle;
-    assert.notDeepEqual(urls(a).filter((u) => u?.startsWith('Observation')), urls(c).filter((u) => u?.startsWith('Observation')));
+    assert.notDeepEqual(
+      urls(a).filter((u) => u?.startsWith('Observation')),
+      urls(c).filter((u) => u?.startsWith('Observation')),
+    );
   });
 
   it('rejects a non-numeric NM value with the OBX location (AE material)', () => {
     assert.throws(
       () => map(ORU.replace('||5.9|', '||five|')),
-      (e: unknown) => e instanceof MappingError && e.code === '102' && e.location.segment === 'OBX' && e.location.field === 5 && e.location.sequence === 4,
+      (e: unknown) =>
+        e instanceof MappingError &&
+        e.code === '102' &&
+        e.location.segment === 'OBX' &&
+        e.location.field === 5 &&
+        e.location.sequence === 4,
     );
   });
 
@@ -84,20 +110,31 @@ describe('mapMessage', () => {
   });
 
   it('rejects unsupported message types and events, and messages without the required segments', () => {
-    assert.throws(() => map('MSH|^~\\&|A|B|||||BAR^P01|1|P|2.5\rPID|1||1'), (e: unknown) => e instanceof MappingError && e.code === '200');
-    assert.throws(() => map('MSH|^~\\&|A|B|||||ADT^A99|1|P|2.5\rPID|1||1'), (e: unknown) => e instanceof MappingError && e.code === '201');
+    assert.throws(
+      () => map('MSH|^~\\&|A|B|||||BAR^P01|1|P|2.5\rPID|1||1'),
+      (e: unknown) => e instanceof MappingError && e.code === '200',
+    );
+    assert.throws(
+      () => map('MSH|^~\\&|A|B|||||ADT^A99|1|P|2.5\rPID|1||1'),
+      (e: unknown) => e instanceof MappingError && e.code === '201',
+    );
     assert.throws(() => map('MSH|^~\\&|A|B|||||ADT^A01|1|P|2.5\rPID|1||1'), /requires a PV1/);
     assert.throws(() => map('MSH|^~\\&|A|B|||||ADT^A01|1|P|2.5\rPID|1||\rPV1|1|I'), /PID-4 is required|identify/);
   });
 
   it('maps ADT^A03 to a finished Encounter and an A40 merge to a link plus a FHIRPath Patch of the prior patient', () => {
-    const adt = 'MSH|^~\\&|ADT|KTH|||20260301||ADT^A03|A3|P|2.5\rPID|1||M1^^^KTH||Doe^Jane\rPV1|1|I|W1^R2^B3||||||||||||||||V77^^^KTH|||||||||||||||||||||||||20260201|20260301';
+    const adt =
+      'MSH|^~\\&|ADT|KTH|||20260301||ADT^A03|A3|P|2.5\rPID|1||M1^^^KTH||Doe^Jane\rPV1|1|I|W1^R2^B3||||||||||||||||V77^^^KTH|||||||||||||||||||||||||20260201|20260301';
     const enc = map(adt).bundle.entry!.find((e) => e.resource?.resourceType === 'Encounter')!;
     assert.equal((enc.resource as { status: string }).status, 'finished');
     assert.equal(enc.request!.url, 'Encounter?identifier=urn%3Anilecare%3Av2%3Anamespace%3AKTH|V77');
-    const merge = map('MSH|^~\\&|ADT|KTH|||20260301||ADT^A40|M9|P|2.5\rPID|1||NEW1^^^KTH||Doe^Jane\rMRG|OLD1^^^KTH').bundle;
+    const merge = map(
+      'MSH|^~\\&|ADT|KTH|||20260301||ADT^A40|M9|P|2.5\rPID|1||NEW1^^^KTH||Doe^Jane\rMRG|OLD1^^^KTH',
+    ).bundle;
     const survivor = merge.entry![0]!.resource as Patient;
-    assert.deepEqual(survivor.link, [{ other: { reference: 'Patient?identifier=urn%3Anilecare%3Av2%3Anamespace%3AKTH|OLD1' }, type: 'replaces' }]);
+    assert.deepEqual(survivor.link, [
+      { other: { reference: 'Patient?identifier=urn%3Anilecare%3Av2%3Anamespace%3AKTH|OLD1' }, type: 'replaces' },
+    ]);
     assert.equal(merge.entry![1]!.request!.method, 'PATCH');
     assert.equal(merge.entry![1]!.request!.url, 'Patient?identifier=urn%3Anilecare%3Av2%3Anamespace%3AKTH|OLD1');
   });

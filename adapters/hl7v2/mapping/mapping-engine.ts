@@ -45,11 +45,22 @@ export function templateFor(msg: Hl7Message, mappings: MappingSet): string {
   );
 }
 
-export function mapMessage(msg: Hl7Message, mappings: MappingSet, tables: CodeTables, options: MappingOptions = DEFAULT_OPTIONS): MapResult {
+export function mapMessage(
+  msg: Hl7Message,
+  mappings: MappingSet,
+  tables: CodeTables,
+  options: MappingOptions = DEFAULT_OPTIONS,
+): MapResult {
   const template = templateFor(msg, mappings);
   const spec = mappings.messages.templates[template]!;
   const ctxFor = (segment: Segment, field: number, component?: number, table?: string): TransformContext => ({
-    msg, tables, options, segment, field, ...(component ? { component } : {}), ...(table ? { table } : {}),
+    msg,
+    tables,
+    options,
+    segment,
+    field,
+    ...(component ? { component } : {}),
+    ...(table ? { table } : {}),
   });
 
   // 1. One pending resource per (entry, segment occurrence).
@@ -72,7 +83,9 @@ export function mapMessage(msg: Hl7Message, mappings: MappingSet, tables: CodeTa
   const refTo = (p: Pending): Reference => ({ reference: p.fullUrl });
   for (const p of pending) {
     for (const rule of [...p.map.fields, ...(p.entry.fields ?? [])]) applyRule(p, rule);
-    p.identity = resolveIdentity(p.entry.identity ?? p.map.identity ?? [], p.map.resource, msg, p.segment, (s, f) => ctxFor(s, f));
+    p.identity = resolveIdentity(p.entry.identity ?? p.map.identity ?? [], p.map.resource, msg, p.segment, (s, f) =>
+      ctxFor(s, f),
+    );
   }
 
   function applyRule(p: Pending, rule: FieldRuleSpec): void {
@@ -84,19 +97,26 @@ export function mapMessage(msg: Hl7Message, mappings: MappingSet, tables: CodeTa
     if (rule.ref !== undefined) {
       const candidates = pending.filter((q) => q.entry.as === rule.ref);
       const target =
-        candidates.length <= 1 ? candidates[0] : candidates.find((q) => q.segment === related(msg, p.segment, q.segment.name));
+        candidates.length <= 1
+          ? candidates[0]
+          : candidates.find((q) => q.segment === related(msg, p.segment, q.segment.name));
       if (target && target !== p) setPath(p.resource, rule.path, refTo(target), rule.orElse);
       return;
     }
     if (rule.children !== undefined) {
       for (const q of pending) {
         if (rule.childType && q.map.resource !== rule.childType) continue;
-        if (q.segment.name === rule.children && parentOf(msg, q.segment, p.segment.name) === p.segment) setPath(p.resource, rule.path, refTo(q));
+        if (q.segment.name === rule.children && parentOf(msg, q.segment, p.segment.name) === p.segment)
+          setPath(p.resource, rule.path, refTo(q));
       }
       return;
     }
     const ref = parseFieldPath(rule.from!);
-    const values = valuesOf(msg, p.segment, rule.from!, { ...(rule.repeat ? { repeat: true } : {}), ...(rule.following ? { following: rule.following } : {}), ...(rule.within ? { within: rule.within } : {}) });
+    const values = valuesOf(msg, p.segment, rule.from!, {
+      ...(rule.repeat ? { repeat: true } : {}),
+      ...(rule.following ? { following: rule.following } : {}),
+      ...(rule.within ? { within: rule.within } : {}),
+    });
     let written = false;
     for (const v of values) {
       let out: unknown;
@@ -129,7 +149,11 @@ export function mapMessage(msg: Hl7Message, mappings: MappingSet, tables: CodeTa
     const target = pending.find((q) => q.entry.as === (p.entry.target ?? 'patient'));
     if (!target) throw new MappingError('merge: no surviving patient (PID)', '100', { segment: 'PID' });
     if (p.identity?.kind !== 'conditional') {
-      throw new MappingError('merge: MRG-1 (prior patient identifier) is required', '101', { segment: 'MRG', sequence: p.segment.index, field: 1 });
+      throw new MappingError('merge: MRG-1 (prior patient identifier) is required', '101', {
+        segment: 'MRG',
+        sequence: p.segment.index,
+        field: 1,
+      });
     }
     mergeEntries.set(p, mergePatientEntry(p.identity, target.resource, target.fullUrl, p.fullUrl));
   }
@@ -145,7 +169,10 @@ export function mapMessage(msg: Hl7Message, mappings: MappingSet, tables: CodeTa
     }
     const compacted = (compact(p.resource) ?? { resourceType: p.map.resource }) as Resource & Record<string, unknown>;
     // meta.source names the message a version came from (and lets outbound feeds skip echoes to the sender).
-    const resource = { ...compacted, meta: { ...(compacted.meta as object | undefined), source: messageSource(msg) } } as Resource & Record<string, unknown>;
+    const resource = {
+      ...compacted,
+      meta: { ...(compacted.meta as object | undefined), source: messageSource(msg) },
+    } as Resource & Record<string, unknown>;
     const type = p.map.resource;
     const identity = p.identity ?? { kind: 'create' as const };
     switch (identity.kind) {
@@ -153,7 +180,11 @@ export function mapMessage(msg: Hl7Message, mappings: MappingSet, tables: CodeTa
         entries.push({ fullUrl: p.fullUrl, resource, request: { method: 'PUT', url: `${type}?${identity.query}` } });
         break;
       case 'id':
-        entries.push({ fullUrl: p.fullUrl, resource: { ...resource, id: identity.id } as Resource, request: { method: 'PUT', url: `${type}/${identity.id}` } });
+        entries.push({
+          fullUrl: p.fullUrl,
+          resource: { ...resource, id: identity.id } as Resource,
+          request: { method: 'PUT', url: `${type}/${identity.id}` },
+        });
         break;
       case 'create':
         entries.push({ fullUrl: p.fullUrl, resource, request: { method: 'POST', url: type } });
@@ -210,10 +241,13 @@ function pointReferences(bundle: Bundle, aliases: Map<string, string>): Bundle {
 /** A JSON copy of `value` (as JSON.parse(JSON.stringify(value)) makes it) with every string that is an alias replaced. */
 function relink(value: unknown, aliases: ReadonlyMap<string, string>): unknown {
   if (typeof value === 'string') return aliases.get(value) ?? value;
-  if (value === null || typeof value !== 'object') return typeof value === 'number' && !Number.isFinite(value) ? null : value;
-  if (Array.isArray(value)) return value.map((v) => (v === undefined || typeof v === 'function' ? null : relink(v, aliases)));
+  if (value === null || typeof value !== 'object')
+    return typeof value === 'number' && !Number.isFinite(value) ? null : value;
+  if (Array.isArray(value))
+    return value.map((v) => (v === undefined || typeof v === 'function' ? null : relink(v, aliases)));
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) if (v !== undefined && typeof v !== 'function') out[k] = relink(v, aliases);
+  for (const [k, v] of Object.entries(value))
+    if (v !== undefined && typeof v !== 'function') out[k] = relink(v, aliases);
   return out;
 }
 

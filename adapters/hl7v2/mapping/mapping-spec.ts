@@ -27,15 +27,24 @@ export const FieldRuleSpec = z
     /** One value per repetition of the field. */
     repeat: z.boolean().optional(),
     /** Take the values from each segment of this type that directly follows the current one (NTE notes). */
-    following: z.string().regex(/^[A-Z][A-Z0-9]{2}$/).optional(),
+    following: z
+      .string()
+      .regex(/^[A-Z][A-Z0-9]{2}$/)
+      .optional(),
     /** Take the values from every segment of this type after the current one, up to the next segment of the current type. */
-    within: z.string().regex(/^[A-Z][A-Z0-9]{2}$/).optional(),
+    within: z
+      .string()
+      .regex(/^[A-Z][A-Z0-9]{2}$/)
+      .optional(),
     /** A fixed value. */
     value: z.unknown().optional(),
     /** Reference to the resource of another entry (by its `as` key). */
     ref: z.string().optional(),
     /** References to every resource mapped from segments of this type that belong to the current segment. */
-    children: z.string().regex(/^[A-Z][A-Z0-9]{2}$/).optional(),
+    children: z
+      .string()
+      .regex(/^[A-Z][A-Z0-9]{2}$/)
+      .optional(),
     /** With children: only resources of this type (an OBX may become an Observation or a DocumentReference). */
     childType: z.string().optional(),
     /** Only set when the path has no value yet (fallbacks). */
@@ -54,7 +63,9 @@ export type FieldRuleSpec = z.infer<typeof FieldRuleSpec>;
 
 export const IdentitySpec = z.union([
   /** Conditional update `PUT Type?identifier=system|value` from a CX/EI field (first valued repetition). */
-  z.object({ identifier: z.string().regex(FIELD_PATH), type: z.enum(['CX', 'EI']), required: z.boolean().optional() }).strict(),
+  z
+    .object({ identifier: z.string().regex(FIELD_PATH), type: z.enum(['CX', 'EI']), required: z.boolean().optional() })
+    .strict(),
   /** `PUT Type/<id>` with an id derived from these fields (and the sender): repeated messages update. */
   z.object({ derived: z.array(z.string().regex(FIELD_PATH)).min(1) }).strict(),
 ]);
@@ -79,7 +90,9 @@ export const EntrySpec = z
   .strict();
 export type EntrySpec = z.infer<typeof EntrySpec>;
 
-export const TemplateSpec = z.object({ entries: z.array(EntrySpec).min(1), description: z.string().optional() }).strict();
+export const TemplateSpec = z
+  .object({ entries: z.array(EntrySpec).min(1), description: z.string().optional() })
+  .strict();
 export type TemplateSpec = z.infer<typeof TemplateSpec>;
 
 export const MessagesSpec = z

@@ -18,15 +18,35 @@ export function mergePatientEntry(
   const patch: Parameters = {
     resourceType: 'Parameters',
     parameter: [
-      { name: 'operation', part: [{ name: 'type', valueCode: 'delete' }, { name: 'path', valueString: 'Patient.active' }] },
-      { name: 'operation', part: [{ name: 'type', valueCode: 'add' }, { name: 'path', valueString: 'Patient' }, { name: 'name', valueString: 'active' }, { name: 'value', valueBoolean: false }] },
+      {
+        name: 'operation',
+        part: [
+          { name: 'type', valueCode: 'delete' },
+          { name: 'path', valueString: 'Patient.active' },
+        ],
+      },
+      {
+        name: 'operation',
+        part: [
+          { name: 'type', valueCode: 'add' },
+          { name: 'path', valueString: 'Patient' },
+          { name: 'name', valueString: 'active' },
+          { name: 'value', valueBoolean: false },
+        ],
+      },
       {
         name: 'operation',
         part: [
           { name: 'type', valueCode: 'add' },
           { name: 'path', valueString: 'Patient' },
           { name: 'name', valueString: 'link' },
-          { name: 'value', part: [{ name: 'other', valueReference: { reference: survivorFullUrl } }, { name: 'type', valueCode: 'replaced-by' }] },
+          {
+            name: 'value',
+            part: [
+              { name: 'other', valueReference: { reference: survivorFullUrl } },
+              { name: 'type', valueCode: 'replaced-by' },
+            ],
+          },
         ],
       },
     ],

@@ -52,11 +52,13 @@ function structuredNumeric(ctx: TransformContext, v: V2Value): TypedValue | unde
   if (sep === ':' || sep === '/') {
     return { typed: 'Ratio', value: compact<Ratio>({ numerator: quantity(ctx, n1), denominator: quantity(ctx, n2) }) };
   }
-  if (sep === '-') return { typed: 'Range', value: compact<Range>({ low: quantity(ctx, n1), high: quantity(ctx, n2) }) };
+  if (sep === '-')
+    return { typed: 'Range', value: compact<Range>({ low: quantity(ctx, n1), high: quantity(ctx, n2) }) };
   const q = quantity(ctx, n1);
   if (!q) return undefined;
   const cmp = ['<', '<=', '>', '>='].includes(comparator) ? (comparator as Quantity['comparator']) : undefined;
-  if (comparator && !cmp && comparator !== '=') fail(ctx, `SN comparator ${JSON.stringify(comparator)} is not one of > < >= <= =`);
+  if (comparator && !cmp && comparator !== '=')
+    fail(ctx, `SN comparator ${JSON.stringify(comparator)} is not one of > < >= <= =`);
   return { typed: 'Quantity', value: cmp ? { ...q, comparator: cmp } : q };
 }
 
@@ -68,11 +70,17 @@ export function obxValue(ctx: TransformContext): TypedValue | undefined {
   const first = reps[0];
   if (!first) return undefined;
   if (PRIMITIVE.has(type) && reps.some((r) => r.length > 1 || r.some((c) => c.length > 1))) {
-    fail(ctx, `OBX-2 declares the primitive type ${type} but OBX-5 has components (${ctx.msg.delimiters.component}) or subcomponents`);
+    fail(
+      ctx,
+      `OBX-2 declares the primitive type ${type} but OBX-5 has components (${ctx.msg.delimiters.component}) or subcomponents`,
+    );
   }
   // Text declared but components sent (a coded value as ST): the text is kept, components joined with '^'.
   if (TEXT.has(type) && reps.some((r) => r.length > 1)) {
-    return { typed: 'String', value: reps.map((r) => r.map((c) => c.map((x) => ctx.msg.text([[x]])).join('&')).join('^')).join('\n') };
+    return {
+      typed: 'String',
+      value: reps.map((r) => r.map((c) => c.map((x) => ctx.msg.text([[x]])).join('&')).join('^')).join('\n'),
+    };
   }
   switch (type) {
     case 'NM': {
@@ -105,7 +113,14 @@ export function obxValue(ctx: TransformContext): TypedValue | undefined {
       // Composite types (CX, XAD, XPN, XTN, HD, RP, ED, …): keep the text, components joined with '^'.
       return {
         typed: 'String',
-        value: reps.map((r) => r.map((c) => c.map((s) => ctx.msg.text([[s]])).join('&')).join('^').replace(/[\^&]+$/, '')).join('\n'),
+        value: reps
+          .map((r) =>
+            r
+              .map((c) => c.map((s) => ctx.msg.text([[s]])).join('&'))
+              .join('^')
+              .replace(/[\^&]+$/, ''),
+          )
+          .join('\n'),
       };
   }
 }
@@ -132,8 +147,15 @@ export function edToAttachment(ctx: TransformContext, v: V2Value): Attachment | 
   const encoding = txt(ctx, v, 4).toUpperCase();
   const data = ctx.msg.text(v, 5);
   if (!data) return undefined;
-  const contentType = subtype.includes('/') ? subtype : type && subtype ? `${type.toLowerCase()}/${subtype.toLowerCase()}` : 'application/octet-stream';
-  const base64 = encoding === 'BASE64' || encoding === 'B64' ? data.replace(/\s+/g, '') : Buffer.from(data, 'utf8').toString('base64');
+  const contentType = subtype.includes('/')
+    ? subtype
+    : type && subtype
+      ? `${type.toLowerCase()}/${subtype.toLowerCase()}`
+      : 'application/octet-stream';
+  const base64 =
+    encoding === 'BASE64' || encoding === 'B64'
+      ? data.replace(/\s+/g, '')
+      : Buffer.from(data, 'utf8').toString('base64');
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(base64)) fail(ctx, 'ED data is not valid base64');
   return { contentType, data: base64 };
 }
@@ -144,5 +166,10 @@ export function cqToQuantity(ctx: TransformContext, v: V2Value): Quantity | unde
   if (value === undefined) return undefined;
   const u = component(v, 2);
   const code = txt(ctx, u, 1);
-  return compact<Quantity>({ value, unit: txt(ctx, u, 2) || code || undefined, code: code || undefined, system: code ? ctx.tables.system(txt(ctx, u, 3)) ?? 'http://unitsofmeasure.org' : undefined });
+  return compact<Quantity>({
+    value,
+    unit: txt(ctx, u, 2) || code || undefined,
+    code: code || undefined,
+    system: code ? (ctx.tables.system(txt(ctx, u, 3)) ?? 'http://unitsofmeasure.org') : undefined,
+  });
 }

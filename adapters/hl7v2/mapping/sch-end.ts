@@ -8,7 +8,16 @@ import { txt, type TransformContext } from './transform-context.js';
 import { dtmToInstant } from './datatypes-time.js';
 import { parseNumber } from './obx-value.js';
 
-const UNIT_MS: Record<string, number> = { S: 1000, SEC: 1000, M: 60_000, MIN: 60_000, H: 3_600_000, HR: 3_600_000, HOUR: 3_600_000, D: 86_400_000 };
+const UNIT_MS: Record<string, number> = {
+  S: 1000,
+  SEC: 1000,
+  M: 60_000,
+  MIN: 60_000,
+  H: 3_600_000,
+  HR: 3_600_000,
+  HOUR: 3_600_000,
+  D: 86_400_000,
+};
 
 export function schEnd(ctx: TransformContext, tq: V2Value): string | undefined {
   const end = dtmToInstant(ctx, component(tq, 5));

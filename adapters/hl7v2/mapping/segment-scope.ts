@@ -9,7 +9,8 @@ export function related(msg: Hl7Message, current: Segment, name: string): Segmen
   if (name === current.name) return current;
   const segs = msg.segments;
   const at = current.index - 1;
-  for (let i = at + 1; i < segs.length && segs[i]!.name !== current.name; i++) if (segs[i]!.name === name) return segs[i];
+  for (let i = at + 1; i < segs.length && segs[i]!.name !== current.name; i++)
+    if (segs[i]!.name === name) return segs[i];
   for (let i = at - 1; i >= 0; i--) if (segs[i]!.name === name) return segs[i];
   return undefined;
 }
@@ -17,7 +18,8 @@ export function related(msg: Hl7Message, current: Segment, name: string): Segmen
 /** Segments of type `name` directly following the current one (stops at the first other segment). */
 export function following(msg: Hl7Message, current: Segment, name: string): Segment[] {
   const out: Segment[] = [];
-  for (let i = current.index; i < msg.segments.length && msg.segments[i]!.name === name; i++) out.push(msg.segments[i]!);
+  for (let i = current.index; i < msg.segments.length && msg.segments[i]!.name === name; i++)
+    out.push(msg.segments[i]!);
   return out;
 }
 

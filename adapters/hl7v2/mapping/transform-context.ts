@@ -32,12 +32,16 @@ export function txt(ctx: TransformContext, v: V2Value | undefined, c = 1, s = 1)
 }
 
 export function fail(ctx: TransformContext, message: string, code: '101' | '102' | '103' = '102'): never {
-  throw new MappingError(`${ctx.segment.name}-${ctx.field}${ctx.component ? '.' + ctx.component : ''}: ${message}`, code, {
-    segment: ctx.segment.name,
-    sequence: ctx.segment.index,
-    field: ctx.field,
-    ...(ctx.component ? { component: ctx.component } : {}),
-  });
+  throw new MappingError(
+    `${ctx.segment.name}-${ctx.field}${ctx.component ? '.' + ctx.component : ''}: ${message}`,
+    code,
+    {
+      segment: ctx.segment.name,
+      sequence: ctx.segment.index,
+      field: ctx.field,
+      ...(ctx.component ? { component: ctx.component } : {}),
+    },
+  );
 }
 
 /** Removes undefined, empty strings, empty arrays and empty objects (recursively). */

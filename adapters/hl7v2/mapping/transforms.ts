@@ -6,17 +6,53 @@ import type { V2Value } from '../parser/hl7-message.js';
 import { fail, txt, type TransformContext } from './transform-context.js';
 import { drToPeriod, dtmToDate, dtmToDateTime, dtmToInstant, tmToTime } from './datatypes-time.js';
 import { cweToCodeableConcept, cweToCoding, toCode } from './datatypes-coded.js';
-import { cweToIdentifier, cxToIdentifier, eiToIdentifier, plToReference, xcnToReference, xonToReference } from './datatypes-identity.js';
+import {
+  cweToIdentifier,
+  cxToIdentifier,
+  eiToIdentifier,
+  plToReference,
+  xcnToReference,
+  xonToReference,
+} from './datatypes-identity.js';
 import { xadToAddress, xpnToHumanName, xpnToString, xtnToContactPoint } from './datatypes-person.js';
 import { schEnd, schStart } from './sch-end.js';
 import { cqToQuantity, edToAttachment, obxValue, parseNumber, referenceRange } from './obx-value.js';
 
 export const TRANSFORM_NAMES = [
-  'string', 'text', 'code', 'boolean', 'integer', 'decimal', 'positiveInt',
-  'DTM', 'DTM.date', 'DTM.instant', 'TM', 'DR.Period',
-  'CWE', 'CWE.Coding', 'CWE.Identifier', 'CX', 'EI', 'XPN', 'XPN.string', 'XAD', 'XTN',
-  'XCN.Reference', 'XON.Reference', 'PL.Reference',
-  'SCH.start', 'SCH.end', 'OBX.value', 'OBX.referenceRange', 'OBX.attachment', 'ED.Attachment', 'CQ.Quantity', 'MO.Money', 'NM.Quantity', 'FT.Annotation',
+  'string',
+  'text',
+  'code',
+  'boolean',
+  'integer',
+  'decimal',
+  'positiveInt',
+  'DTM',
+  'DTM.date',
+  'DTM.instant',
+  'TM',
+  'DR.Period',
+  'CWE',
+  'CWE.Coding',
+  'CWE.Identifier',
+  'CX',
+  'EI',
+  'XPN',
+  'XPN.string',
+  'XAD',
+  'XTN',
+  'XCN.Reference',
+  'XON.Reference',
+  'PL.Reference',
+  'SCH.start',
+  'SCH.end',
+  'OBX.value',
+  'OBX.referenceRange',
+  'OBX.attachment',
+  'ED.Attachment',
+  'CQ.Quantity',
+  'MO.Money',
+  'NM.Quantity',
+  'FT.Annotation',
 ] as const;
 export type TransformName = (typeof TRANSFORM_NAMES)[number];
 
@@ -39,7 +75,8 @@ export function applyTransform(name: TransformName, ctx: TransformContext, v: V2
     case 'positiveInt': {
       const n = parseNumber(ctx, txt(ctx, v));
       if (n === undefined) return undefined;
-      if (!Number.isInteger(n) || (name === 'positiveInt' && n < 1)) return fail(ctx, `${n} is not a${name === 'positiveInt' ? ' positive' : 'n'} integer`);
+      if (!Number.isInteger(n) || (name === 'positiveInt' && n < 1))
+        return fail(ctx, `${n} is not a${name === 'positiveInt' ? ' positive' : 'n'} integer`);
       return n;
     }
     case 'decimal':
@@ -91,7 +128,9 @@ export function applyTransform(name: TransformName, ctx: TransformContext, v: V2
       const type = txt(ctx, ctx.segment.fields[2]?.[0]).toUpperCase();
       if (type === 'ED') return edToAttachment(ctx, v);
       const text = ctx.msg.text(v, 1);
-      return text ? { contentType: 'text/plain; charset=utf-8', data: Buffer.from(text, 'utf8').toString('base64') } : undefined;
+      return text
+        ? { contentType: 'text/plain; charset=utf-8', data: Buffer.from(text, 'utf8').toString('base64') }
+        : undefined;
     }
     case 'ED.Attachment':
       return edToAttachment(ctx, v);

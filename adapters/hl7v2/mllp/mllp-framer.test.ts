@@ -2,7 +2,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { frame, MllpDecoder, type FrameEvent } from './mllp-framer.js';
 
-const payloads = (evs: FrameEvent[]) => evs.filter((e) => e.kind === 'frame').map((e) => (e.kind === 'frame' ? e.payload.toString() : ''));
+const payloads = (evs: FrameEvent[]) =>
+  evs.filter((e) => e.kind === 'frame').map((e) => (e.kind === 'frame' ? e.payload.toString() : ''));
 
 describe('MllpDecoder', () => {
   it('yields a frame split over many chunks, byte by byte', () => {
@@ -40,8 +41,14 @@ describe('MllpDecoder', () => {
   it('reports a frame restarted before its end and a frame over the limit', () => {
     const d = new MllpDecoder(10);
     const evs = d.push(Buffer.concat([Buffer.from([0x0b]), Buffer.from('half'), frame('ok')]));
-    assert.deepEqual(evs.map((e) => e.kind), ['garbage', 'frame']);
+    assert.deepEqual(
+      evs.map((e) => e.kind),
+      ['garbage', 'frame'],
+    );
     const big = d.push(frame('x'.repeat(50)));
-    assert.deepEqual(big.map((e) => e.kind), ['oversize']);
+    assert.deepEqual(
+      big.map((e) => e.kind),
+      ['oversize'],
+    );
   });
 });

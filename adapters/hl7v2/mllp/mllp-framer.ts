@@ -69,7 +69,11 @@ export class MllpDecoder {
           start = chunk.length;
         }
       } else if (b === VT) {
-        events.push({ kind: 'garbage', bytes: Buffer.concat(this.parts).subarray(0, 256), reason: 'frame restarted (VT) before its end (FS CR)' });
+        events.push({
+          kind: 'garbage',
+          bytes: Buffer.concat(this.parts).subarray(0, 256),
+          reason: 'frame restarted (VT) before its end (FS CR)',
+        });
         this.reset();
         this.inFrame = true;
         start = i + 1;
@@ -106,7 +110,11 @@ export class MllpDecoder {
 
   private flushGarbage(events: FrameEvent[]): void {
     if (this.garbage.length === 0) return;
-    events.push({ kind: 'garbage', bytes: Buffer.from(this.garbage), reason: 'data outside an MLLP frame (expected 0x0B)' });
+    events.push({
+      kind: 'garbage',
+      bytes: Buffer.from(this.garbage),
+      reason: 'data outside an MLLP frame (expected 0x0B)',
+    });
     this.garbage = [];
   }
 }

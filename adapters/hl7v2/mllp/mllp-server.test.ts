@@ -44,13 +44,19 @@ describe('MLLP server over loopback', () => {
     const c = new MllpClient({ host: '127.0.0.1', port: server.port });
     const replies = await Promise.all([c.send(msg('1', 'SLOW')), c.send(msg('2')), c.send(msg('3'))]);
     await c.close();
-    assert.deepEqual(replies.map((r) => parseMessage(r).get('MSA-2')), ['1', '2', '3']);
+    assert.deepEqual(
+      replies.map((r) => parseMessage(r).get('MSA-2')),
+      ['1', '2', '3'],
+    );
   });
 
   it('handles several frames in one TCP write and a frame split over writes', async () => {
     const both = Buffer.concat([frame(msg('A')), frame(msg('B'))]);
     const r = await rawConversation(server.port, both);
-    assert.deepEqual(r.replies.map((x) => parseMessage(x).get('MSA-2')), ['A', 'B']);
+    assert.deepEqual(
+      r.replies.map((x) => parseMessage(x).get('MSA-2')),
+      ['A', 'B'],
+    );
     const half = await new Promise<string>((resolve) => {
       const s = net.connect(server.port, '127.0.0.1');
       const f = frame(msg('SPLIT'));
@@ -81,17 +87,24 @@ describe('MLLP server over loopback', () => {
   });
 
   it('does not time out a connection while its message is being processed', async () => {
-    const slow = await startMllpServer(async (text) => {
-      await new Promise((r) => setTimeout(r, 400));
-      return buildAck(parseMessage(text), { code: 'AA' });
-    }, { port: 0, idleTimeoutMs: 100 });
+    const slow = await startMllpServer(
+      async (text) => {
+        await new Promise((r) => setTimeout(r, 400));
+        return buildAck(parseMessage(text), { code: 'AA' });
+      },
+      { port: 0, idleTimeoutMs: 100 },
+    );
     const reply = await sendOnce({ host: '127.0.0.1', port: slow.port }, msg('LONG'));
     await slow.close();
     assert.match(reply, /MSA\|AA\|LONG/);
   });
 
   it('closes a connection that sent half a frame and went quiet', async () => {
-    const r = await rawConversation(server.port, Buffer.concat([Buffer.from([0x0b]), Buffer.from('MSH|^~\\&|half')]), 500);
+    const r = await rawConversation(
+      server.port,
+      Buffer.concat([Buffer.from([0x0b]), Buffer.from('MSH|^~\\&|half')]),
+      500,
+    );
     assert.equal(r.closed, true);
     assert.deepEqual(r.replies, []);
     assert.match(await sendOnce({ host: '127.0.0.1', port: server.port }, msg('after')), /MSA\|AA\|after/);
@@ -111,16 +124,41 @@ describe('MLLP over TLS', () => {
 
   it('accepts messages over TLS with a self-signed certificate and rejects an untrusting client', async (t) => {
     try {
-      execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
-        '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], { stdio: 'ignore' });
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'rsa:2048',
+          '-nodes',
+          '-keyout',
+          join(dir, 'key.pem'),
+          '-out',
+          join(dir, 'cert.pem'),
+          '-days',
+          '1',
+          '-subj',
+          '/CN=localhost',
+          '-addext',
+          'subjectAltName=IP:127.0.0.1,DNS:localhost',
+        ],
+        { stdio: 'ignore' },
+      );
     } catch {
       return t.skip('openssl CLI not available to generate a certificate');
     }
     const key = readFileSync(join(dir, 'key.pem'));
     const cert = readFileSync(join(dir, 'cert.pem'));
     server = await startMllpServer(echoAck, { port: 0, tls: { key, cert } });
-    const reply = await sendOnce({ host: '127.0.0.1', port: server.port, tls: { ca: cert, servername: 'localhost' } }, msg('TLS1'));
+    const reply = await sendOnce(
+      { host: '127.0.0.1', port: server.port, tls: { ca: cert, servername: 'localhost' } },
+      msg('TLS1'),
+    );
     assert.equal(parseMessage(reply).get('MSA-2'), 'TLS1');
-    await assert.rejects(sendOnce({ host: '127.0.0.1', port: server.port, tls: {} }, msg('TLS2')), /self.signed|certificate/i);
+    await assert.rejects(
+      sendOnce({ host: '127.0.0.1', port: server.port, tls: {} }, msg('TLS2')),
+      /self.signed|certificate/i,
+    );
   });
 });

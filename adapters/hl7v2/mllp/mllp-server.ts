@@ -83,7 +83,12 @@ export async function startMllpServer(handler: MllpHandler, options: MllpServerO
               } catch (err) {
                 onError(err, info);
                 // Our failure, not the message's: AE so that the sender tries again.
-                reply = buildAck(undefined, { code: 'AE', text: 'internal error', errors: [{ code: '207', text: String((err as Error)?.message ?? err) }], fallback: salvageHeader(text) });
+                reply = buildAck(undefined, {
+                  code: 'AE',
+                  text: 'internal error',
+                  errors: [{ code: '207', text: String((err as Error)?.message ?? err) }],
+                  fallback: salvageHeader(text),
+                });
               }
               if (!socket.destroyed) socket.write(frame(reply));
               if (--busy === 0 && !socket.destroyed) socket.setTimeout(idleMs);

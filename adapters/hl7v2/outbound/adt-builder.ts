@@ -16,7 +16,12 @@ export function adtEventFor(change: { patient: Patient; encounter?: Encounter; c
   return 'A08';
 }
 
-export function buildAdt(event: AdtEvent, input: { patient: Patient; encounter?: Encounter }, endpoints: Endpoints = {}, controlId?: string): string {
+export function buildAdt(
+  event: AdtEvent,
+  input: { patient: Patient; encounter?: Encounter },
+  endpoints: Endpoints = {},
+  controlId?: string,
+): string {
   const structure = event === 'A01' || event === 'A04' || event === 'A08' ? 'ADT_A01' : 'ADT_A03';
   return encodeMessage([
     mshSegment(['ADT', event, structure], endpoints, controlId),

@@ -31,7 +31,12 @@ export class EndpointLink {
 
   private async attempt(message: string): Promise<SendResult> {
     const { host, port, tls, timeoutMs } = this.endpoint;
-    const client = (this.client ??= new MllpClient({ host, port, timeoutMs, ...(tls ? { tls: { servername: host } } : {}) }));
+    const client = (this.client ??= new MllpClient({
+      host,
+      port,
+      timeoutMs,
+      ...(tls ? { tls: { servername: host } } : {}),
+    }));
     try {
       const ack = await client.send(message);
       this.used = true;

@@ -27,7 +27,9 @@ export function reverseSystems(tableRows: Record<string, { code: string }>): Map
 
 export function dtm(value: string | undefined): string {
   if (!value) return '';
-  const m = /^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?(?:T(\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?$/.exec(value);
+  const m = /^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?(?:T(\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?$/.exec(
+    value,
+  );
   if (!m) return '';
   const [, y, mo, d, h, mi, s, frac, tz] = m;
   const zone = tz === 'Z' ? '+0000' : tz ? tz.replace(':', '') : '';
@@ -38,7 +40,9 @@ export function cx(id: Identifier | undefined): ComponentIn[] {
   if (!id?.value) return [];
   const sys = id.system ?? '';
   const oid = sys.startsWith('urn:oid:') ? sys.slice(8) : '';
-  const ns = sys.startsWith('urn:nilecare:v2:namespace:') ? decodeURIComponent(sys.slice('urn:nilecare:v2:namespace:'.length)) : '';
+  const ns = sys.startsWith('urn:nilecare:v2:namespace:')
+    ? decodeURIComponent(sys.slice('urn:nilecare:v2:namespace:'.length))
+    : '';
   const authority: ComponentIn = oid ? [id.assigner?.display ?? '', oid, 'ISO'] : ns ? ns : sys ? ['', sys, 'URI'] : '';
   return [id.value, '', '', authority, id.type?.coding?.[0]?.code ?? ''];
 }
@@ -50,7 +54,15 @@ export function xpn(n: HumanName | undefined): ComponentIn[] {
 
 export function xad(a: Address | undefined): ComponentIn[] {
   if (!a) return [];
-  return [a.line?.[0] ?? '', a.line?.[1] ?? '', a.city ?? '', a.state ?? '', a.postalCode ?? '', a.country ?? '', a.type === 'postal' ? 'M' : a.use === 'home' ? 'H' : ''];
+  return [
+    a.line?.[0] ?? '',
+    a.line?.[1] ?? '',
+    a.city ?? '',
+    a.state ?? '',
+    a.postalCode ?? '',
+    a.country ?? '',
+    a.type === 'postal' ? 'M' : a.use === 'home' ? 'H' : '',
+  ];
 }
 
 export function xtn(c: ContactPoint | undefined): ComponentIn[] {
@@ -66,7 +78,14 @@ export function cwe(cc: CodeableConcept | Coding | undefined, sys: (uri?: string
   const codings: Coding[] = 'coding' in cc || 'text' in cc ? ((cc as CodeableConcept).coding ?? []) : [cc as Coding];
   const [a, b] = codings;
   const text = (cc as CodeableConcept).text;
-  const out: ComponentIn[] = [a?.code ?? '', a?.display ?? (a ? '' : text ?? ''), a ? sys(a.system) : '', b?.code ?? '', b?.display ?? '', b ? sys(b.system) : ''];
+  const out: ComponentIn[] = [
+    a?.code ?? '',
+    a?.display ?? (a ? '' : (text ?? '')),
+    a ? sys(a.system) : '',
+    b?.code ?? '',
+    b?.display ?? '',
+    b ? sys(b.system) : '',
+  ];
   if (text && a) out[8] = text;
   return out;
 }

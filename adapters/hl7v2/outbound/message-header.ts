@@ -12,9 +12,24 @@ export interface Endpoints {
   readonly processingId?: 'P' | 'D' | 'T';
 }
 
-export function mshSegment(type: readonly [string, string, string], ep: Endpoints, controlId = newControlId()): SegmentIn {
+export function mshSegment(
+  type: readonly [string, string, string],
+  ep: Endpoints,
+  controlId = newControlId(),
+): SegmentIn {
   return {
     name: 'MSH',
-    fields: [ep.sendingApplication ?? 'NILECARE', ep.sendingFacility ?? '', ep.receivingApplication ?? '', ep.receivingFacility ?? '', hl7Now(), '', [...type], controlId, ep.processingId ?? 'P', ep.version ?? '2.5.1'],
+    fields: [
+      ep.sendingApplication ?? 'NILECARE',
+      ep.sendingFacility ?? '',
+      ep.receivingApplication ?? '',
+      ep.receivingFacility ?? '',
+      hl7Now(),
+      '',
+      [...type],
+      controlId,
+      ep.processingId ?? 'P',
+      ep.version ?? '2.5.1',
+    ],
   };
 }

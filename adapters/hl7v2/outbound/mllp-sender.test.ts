@@ -19,7 +19,11 @@ async function freePort(): Promise<number> {
 describe('MllpSender', () => {
   it('retries until the peer is up and ACKs, and keeps the order of each patient', async () => {
     const port = await freePort();
-    const sender = new MllpSender({ endpoint: { host: '127.0.0.1', port, timeoutMs: 2000 }, initialBackoffMs: 50, maxBackoffMs: 100 });
+    const sender = new MllpSender({
+      endpoint: { host: '127.0.0.1', port, timeoutMs: 2000 },
+      initialBackoffMs: 50,
+      maxBackoffMs: 100,
+    });
     const received: string[] = [];
     let failFirstAe = true;
     // The peer is down when the first messages are sent.
@@ -27,15 +31,18 @@ describe('MllpSender', () => {
     const p2 = sender.send('patient-1', msg('2', 'P1'));
     const q1 = sender.send('patient-2', msg('3', 'P2'));
     await new Promise((r) => setTimeout(r, 200));
-    const peer = await startMllpServer(async (text) => {
-      const m = parseMessage(text);
-      if (m.controlId === '1' && failFirstAe) {
-        failFirstAe = false;
-        return buildAck(m, { code: 'AE', text: 'busy' });
-      }
-      received.push(m.controlId);
-      return buildAck(m, { code: 'AA' });
-    }, { port });
+    const peer = await startMllpServer(
+      async (text) => {
+        const m = parseMessage(text);
+        if (m.controlId === '1' && failFirstAe) {
+          failFirstAe = false;
+          return buildAck(m, { code: 'AE', text: 'busy' });
+        }
+        received.push(m.controlId);
+        return buildAck(m, { code: 'AA' });
+      },
+      { port },
+    );
     const [r1, r2, r3] = await Promise.all([p1, p2, q1]);
     await sender.close();
     await peer.close();
@@ -47,7 +54,10 @@ describe('MllpSender', () => {
   });
 
   it('stops retrying a message the peer rejects (AR) and reports it', async () => {
-    const peer = await startMllpServer(async (text) => buildAck(parseMessage(text), { code: 'AR', text: 'unknown patient' }), { port: 0 });
+    const peer = await startMllpServer(
+      async (text) => buildAck(parseMessage(text), { code: 'AR', text: 'unknown patient' }),
+      { port: 0 },
+    );
     const sender = new MllpSender({ endpoint: { host: '127.0.0.1', port: peer.port }, initialBackoffMs: 10 });
     const r = await sender.send('p', msg('9', 'X'));
     await sender.close();

@@ -3,7 +3,14 @@
  * per Observation. Values: Quantity → NM (SN with a comparator) + OBX-6 units, CodeableConcept → CWE, string →
  * ST, dateTime → DTM; reference ranges, interpretations, status and effective time are kept.
  */
-import type { DiagnosticReport, Encounter, Observation, ObservationReferenceRange, Patient, Quantity } from '@medplum/fhirtypes';
+import type {
+  DiagnosticReport,
+  Encounter,
+  Observation,
+  ObservationReferenceRange,
+  Patient,
+  Quantity,
+} from '@medplum/fhirtypes';
 import { encodeMessage, type ComponentIn, type FieldIn, type SegmentIn } from '../parser/encode.js';
 import { CodeTables } from '../mapping/code-tables.js';
 import { cwe, dtm, reverseSystems, v2System } from './fhir-to-v2.js';
@@ -17,8 +24,28 @@ export interface OruInput {
   readonly encounter?: Encounter;
 }
 
-const OBS_STATUS: Record<string, string> = { final: 'F', preliminary: 'P', corrected: 'C', amended: 'C', 'entered-in-error': 'W', cancelled: 'X', registered: 'I', unknown: '' };
-const REPORT_STATUS: Record<string, string> = { final: 'F', preliminary: 'P', partial: 'A', corrected: 'C', amended: 'C', registered: 'I', cancelled: 'X', 'entered-in-error': 'X', appended: 'C', unknown: '' };
+const OBS_STATUS: Record<string, string> = {
+  final: 'F',
+  preliminary: 'P',
+  corrected: 'C',
+  amended: 'C',
+  'entered-in-error': 'W',
+  cancelled: 'X',
+  registered: 'I',
+  unknown: '',
+};
+const REPORT_STATUS: Record<string, string> = {
+  final: 'F',
+  preliminary: 'P',
+  partial: 'A',
+  corrected: 'C',
+  amended: 'C',
+  registered: 'I',
+  cancelled: 'X',
+  'entered-in-error': 'X',
+  appended: 'C',
+  unknown: '',
+};
 
 function num(v: number | undefined): string {
   return v === undefined ? '' : String(v);
@@ -106,7 +133,7 @@ export class OruBuilder {
           3: r ? cwe(r.code, this.sys) : cwe(input.observations[0]?.code, this.sys),
           6: dtm(r?.effectiveDateTime ?? input.observations[0]?.effectiveDateTime),
           21: dtm(r?.issued),
-          24: r ? REPORT_STATUS[r.status] ?? '' : 'F',
+          24: r ? (REPORT_STATUS[r.status] ?? '') : 'F',
         }) as FieldIn[],
         (f) => f ?? '',
       ),

@@ -53,7 +53,14 @@ export type OutboundStatus = {
   lastError?: string;
 };
 
-type Sender = { endpoint: OutboundEndpoint; link: EndpointLink; wake: Wakeup; done: Promise<void>; stop: AbortController; lastError?: string };
+type Sender = {
+  endpoint: OutboundEndpoint;
+  link: EndpointLink;
+  wake: Wakeup;
+  done: Promise<void>;
+  stop: AbortController;
+  lastError?: string;
+};
 
 export class OutboundWorker {
   private readonly log: MysqlOutboundLog;
@@ -184,7 +191,15 @@ export class OutboundWorker {
       const last = changes[changes.length - 1];
       if (!last) return { records: [], consumed: 0, cursor };
       const records = await planChanges(changes, this.endpoints, this.o.store, this.oru, (f) =>
-        this.o.logger?.warn({ resource: `${f.change.resourceType}/${f.change.id}`, version: f.change.versionId, endpoint: f.endpoint, err: f.error }, 'HL7 outbound: change skipped, no message could be built'),
+        this.o.logger?.warn(
+          {
+            resource: `${f.change.resourceType}/${f.change.id}`,
+            version: f.change.versionId,
+            endpoint: f.endpoint,
+            err: f.error,
+          },
+          'HL7 outbound: change skipped, no message could be built',
+        ),
       );
       return { records, consumed: changes.length, cursor: last.seq, lastChangeAt: last.lastUpdated };
     });
@@ -207,7 +222,13 @@ export class OutboundWorker {
     if (this.abort.signal.aborted) return;
     for (const e of endpoints) {
       if (this.senders.has(e.id)) continue;
-      const s: Sender = { endpoint: e, link: new EndpointLink(e), wake: new Wakeup(), stop: new AbortController(), done: Promise.resolve() };
+      const s: Sender = {
+        endpoint: e,
+        link: new EndpointLink(e),
+        wake: new Wakeup(),
+        stop: new AbortController(),
+        done: Promise.resolve(),
+      };
       s.done = this.sendLoop(s);
       this.senders.set(e.id, s);
     }
@@ -215,7 +236,10 @@ export class OutboundWorker {
 
   private policy(e: OutboundEndpoint): RetryPolicy {
     const base = Math.max(1, e.retryBackoffMs);
-    return { maxAttempts: Math.max(1, e.maxRetries + 1), backoffMs: (attempt) => Math.min(this.o.maxBackoffMs ?? 300_000, base * 2 ** (attempt - 1)) };
+    return {
+      maxAttempts: Math.max(1, e.maxRetries + 1),
+      backoffMs: (attempt) => Math.min(this.o.maxBackoffMs ?? 300_000, base * 2 ** (attempt - 1)),
+    };
   }
 
   private async sendLoop(s: Sender): Promise<void> {
@@ -235,14 +259,20 @@ export class OutboundWorker {
             } else {
               const { attempts, dead } = await this.log.failed(head, s.endpoint.id, result, policy);
               s.lastError = result.error ?? `${result.ackCode} from peer`;
-              this.o.logger?.[dead ? 'error' : 'warn']({ endpoint: s.endpoint.name, message: head.id, attempts, dead, err: s.lastError }, 'HL7 outbound send failed');
+              this.o.logger?.[dead ? 'error' : 'warn'](
+                { endpoint: s.endpoint.name, message: head.id, attempts, dead, err: s.lastError },
+                'HL7 outbound send failed',
+              );
             }
             sent++;
           }
         }
       } catch (e) {
         s.lastError = String((e as Error)?.message ?? e);
-        this.o.logger?.error({ endpoint: s.endpoint.name, err: s.lastError }, 'HL7 outbound sender failed; backing off');
+        this.o.logger?.error(
+          { endpoint: s.endpoint.name, err: s.lastError },
+          'HL7 outbound sender failed; backing off',
+        );
       }
       if (sent > 0 && !s.stop.signal.aborted) continue;
       await s.wake.sleep(poll, s.stop.signal);

@@ -20,7 +20,16 @@ export function pidSegment(p: Patient): SegmentIn {
   return { name: 'PID', fields: Array.from(fields, (f) => f ?? '') };
 }
 
-const CLASS: Record<string, string> = { IMP: 'I', AMB: 'O', EMER: 'E', PRENC: 'P', OBSENC: 'O', SS: 'O', HH: 'O', VR: 'O' };
+const CLASS: Record<string, string> = {
+  IMP: 'I',
+  AMB: 'O',
+  EMER: 'E',
+  PRENC: 'P',
+  OBSENC: 'O',
+  SS: 'O',
+  HH: 'O',
+  VR: 'O',
+};
 
 export function pv1Segment(e: Encounter | undefined): SegmentIn {
   if (!e) return { name: 'PV1', fields: ['1', 'U'] };

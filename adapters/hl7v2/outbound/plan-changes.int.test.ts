@@ -12,11 +12,33 @@ import { planChanges, type PlanFailure } from './plan-changes.js';
 import type { Endpoints } from './message-header.js';
 
 const endpoint = (id: string, messageTypes?: string[]): OutboundEndpoint => ({
-  id, name: id, host: '127.0.0.1', port: 1, tls: false, version: '2.5.1', timeoutMs: 1000, maxRetries: 1, retryBackoffMs: 10,
-  receivingApplication: id.toUpperCase(), ...(messageTypes ? { messageTypes } : {}),
+  id,
+  name: id,
+  host: '127.0.0.1',
+  port: 1,
+  tls: false,
+  version: '2.5.1',
+  timeoutMs: 1000,
+  maxRetries: 1,
+  retryBackoffMs: 10,
+  receivingApplication: id.toUpperCase(),
+  ...(messageTypes ? { messageTypes } : {}),
 });
-const enc = (status: string): Resource => ({ resourceType: 'Encounter', id: 'e1', status, class: { code: 'AMB' }, subject: { reference: 'Patient/p1' } } as Resource);
-const dr = (id: string): Resource => ({ resourceType: 'DiagnosticReport', id, status: 'final', code: { text: 'CBC' }, subject: { reference: 'Patient/p1' } });
+const enc = (status: string): Resource =>
+  ({
+    resourceType: 'Encounter',
+    id: 'e1',
+    status,
+    class: { code: 'AMB' },
+    subject: { reference: 'Patient/p1' },
+  }) as Resource;
+const dr = (id: string): Resource => ({
+  resourceType: 'DiagnosticReport',
+  id,
+  status: 'final',
+  code: { text: 'CBC' },
+  subject: { reference: 'Patient/p1' },
+});
 
 /** An ORU builder that cannot build one particular report (stands for content a builder chokes on). */
 class PickyOru extends OruBuilder {
@@ -41,7 +63,13 @@ describe('planChanges', () => {
 
   it('reads each changed resource at the version of its change, plans per endpoint and message type, keys by patient', async () => {
     const failures: PlanFailure[] = [];
-    const records = await planChanges(await store.changesAfter(0, 100), [endpoint('adt', ['ADT']), endpoint('all')], store, new PickyOru(), (f) => failures.push(f));
+    const records = await planChanges(
+      await store.changesAfter(0, 100),
+      [endpoint('adt', ['ADT']), endpoint('all')],
+      store,
+      new PickyOru(),
+      (f) => failures.push(f),
+    );
     const line = (r: (typeof records)[number]) => {
       const m = parseMessage(r.text);
       return `${r.endpointId} ${r.sourceResource}/${r.sourceVersion} ${m.messageType.code}^${m.messageType.event} ${m.get('MSH-5')} ${r.orderingKey}`;
@@ -55,9 +83,16 @@ describe('planChanges', () => {
       'all Encounter/e1/2 ADT^A03 ALL Patient/p1',
       'all DiagnosticReport/good/1 ORU^R01 ALL Patient/p1',
     ]);
-    assert.deepEqual(failures.map((f) => `${f.change.resourceType}/${f.change.id} ${f.endpoint} ${f.error}`), ['DiagnosticReport/bad all cannot encode this report']);
+    assert.deepEqual(
+      failures.map((f) => `${f.change.resourceType}/${f.change.id} ${f.endpoint} ${f.error}`),
+      ['DiagnosticReport/bad all cannot encode this report'],
+    );
     const seqs = records.map((r) => r.sourceSeq);
-    assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b), 'in change order');
+    assert.deepEqual(
+      seqs,
+      [...seqs].sort((a, b) => a - b),
+      'in change order',
+    );
   });
 
   it('throws when the store cannot be read (the batch is tried again, nothing is skipped)', async () => {

@@ -69,7 +69,8 @@ export async function planChanges(
     if (change.deleted || targets.length === 0) continue;
     let own: Promise<Resource | undefined> | undefined;
     const readOwn = () => (own ??= storeRead(store.vread(change.resourceType, change.id, change.versionId)));
-    const read = (type: string, id: string) => (type === change.resourceType && id === change.id ? readOwn() : readCurrent(type, id));
+    const read = (type: string, id: string) =>
+      type === change.resourceType && id === change.id ? readOwn() : readCurrent(type, id);
     for (const endpoint of targets) {
       let planned;
       try {

@@ -6,15 +6,67 @@ import { OruBuilder } from './oru-builder.js';
 import { parseMessage } from '../parser/parse-message.js';
 
 const store = new Map<string, Resource>([
-  ['Patient/p1', { resourceType: 'Patient', id: 'p1', identifier: [{ system: 'urn:oid:1.2.3', value: 'M1' }], name: [{ family: 'Nur' }] }],
-  ['Encounter/e1', { resourceType: 'Encounter', id: 'e1', status: 'finished', class: { code: 'IMP' }, subject: { reference: 'Patient/p1' } }],
-  ['Observation/o1', { resourceType: 'Observation', id: 'o1', status: 'final', code: { coding: [{ system: 'http://loinc.org', code: '718-7' }] }, valueQuantity: { value: 13, unit: 'g/dL', system: 'http://unitsofmeasure.org', code: 'g/dL' } }],
-  ['DiagnosticReport/r1', { resourceType: 'DiagnosticReport', id: 'r1', status: 'final', code: { coding: [{ system: 'http://loinc.org', code: '58410-2' }] }, subject: { reference: 'Patient/p1' }, result: [{ reference: 'Observation/o1' }] }],
-  ['DiagnosticReport/r2', { resourceType: 'DiagnosticReport', id: 'r2', status: 'preliminary', code: {}, subject: { reference: 'Patient/p1' } }],
+  [
+    'Patient/p1',
+    {
+      resourceType: 'Patient',
+      id: 'p1',
+      identifier: [{ system: 'urn:oid:1.2.3', value: 'M1' }],
+      name: [{ family: 'Nur' }],
+    },
+  ],
+  [
+    'Encounter/e1',
+    {
+      resourceType: 'Encounter',
+      id: 'e1',
+      status: 'finished',
+      class: { code: 'IMP' },
+      subject: { reference: 'Patient/p1' },
+    },
+  ],
+  [
+    'Observation/o1',
+    {
+      resourceType: 'Observation',
+      id: 'o1',
+      status: 'final',
+      code: { coding: [{ system: 'http://loinc.org', code: '718-7' }] },
+      valueQuantity: { value: 13, unit: 'g/dL', system: 'http://unitsofmeasure.org', code: 'g/dL' },
+    },
+  ],
+  [
+    'DiagnosticReport/r1',
+    {
+      resourceType: 'DiagnosticReport',
+      id: 'r1',
+      status: 'final',
+      code: { coding: [{ system: 'http://loinc.org', code: '58410-2' }] },
+      subject: { reference: 'Patient/p1' },
+      result: [{ reference: 'Observation/o1' }],
+    },
+  ],
+  [
+    'DiagnosticReport/r2',
+    {
+      resourceType: 'DiagnosticReport',
+      id: 'r2',
+      status: 'preliminary',
+      code: {},
+      subject: { reference: 'Patient/p1' },
+    },
+  ],
   ['Patient/p2', { resourceType: 'Patient', id: 'p2', meta: { source: 'urn:nilecare:hl7v2:LIS:KTH#C1' } }],
 ]);
 const read = async (t: string, id: string) => store.get(`${t}/${id}`);
-const change = (resourceType: string, id: string, versionId = 1) => ({ seq: 1, resourceType, id, versionId, deleted: false, lastUpdated: '2026-03-01T00:00:00Z' });
+const change = (resourceType: string, id: string, versionId = 1) => ({
+  seq: 1,
+  resourceType,
+  id,
+  versionId,
+  deleted: false,
+  lastUpdated: '2026-03-01T00:00:00Z',
+});
 const oru = new OruBuilder();
 
 describe('planOutbound', () => {

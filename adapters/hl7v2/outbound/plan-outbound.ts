@@ -31,14 +31,21 @@ function fromApplication(r: Resource, application: string | undefined): boolean 
   return src.startsWith(`urn:nilecare:hl7v2:${encodeURIComponent(application).replace(/%20/g, '+')}:`);
 }
 
-export async function planOutbound(change: ChangeRecord, read: ReadResource, oru: OruBuilder, endpoint: Endpoints): Promise<PlannedMessage[]> {
+export async function planOutbound(
+  change: ChangeRecord,
+  read: ReadResource,
+  oru: OruBuilder,
+  endpoint: Endpoints,
+): Promise<PlannedMessage[]> {
   if (change.deleted) return [];
   const resource = await read(change.resourceType, change.id);
   if (!resource || fromApplication(resource, endpoint.receivingApplication)) return [];
   switch (resource.resourceType) {
     case 'Patient': {
       const event = change.versionId === 1 ? 'A04' : 'A08';
-      return [{ key: `Patient/${change.id}`, type: `ADT^${event}`, text: buildAdt(event, { patient: resource }, endpoint) }];
+      return [
+        { key: `Patient/${change.id}`, type: `ADT^${event}`, text: buildAdt(event, { patient: resource }, endpoint) },
+      ];
     }
     case 'Encounter': {
       const e = resource as Encounter;
@@ -46,7 +53,9 @@ export async function planOutbound(change: ChangeRecord, read: ReadResource, oru
       const patient = pid ? ((await read('Patient', pid)) as Patient | undefined) : undefined;
       if (!patient) return [];
       const event = adtEventFor({ patient, encounter: e, created: change.versionId === 1 });
-      return [{ key: `Patient/${pid}`, type: `ADT^${event}`, text: buildAdt(event, { patient, encounter: e }, endpoint) }];
+      return [
+        { key: `Patient/${pid}`, type: `ADT^${event}`, text: buildAdt(event, { patient, encounter: e }, endpoint) },
+      ];
     }
     case 'DiagnosticReport': {
       const r = resource as DiagnosticReport;
@@ -60,7 +69,9 @@ export async function planOutbound(change: ChangeRecord, read: ReadResource, oru
         const o = oid ? ((await read('Observation', oid)) as Observation | undefined) : undefined;
         if (o) observations.push(o);
       }
-      return [{ key: `Patient/${pid}`, type: 'ORU^R01', text: oru.build({ patient, observations, report: r }, endpoint) }];
+      return [
+        { key: `Patient/${pid}`, type: 'ORU^R01', text: oru.build({ patient, observations, report: r }, endpoint) },
+      ];
     }
     default:
       return [];

@@ -8,7 +8,11 @@ import { parseLines, parseSegment, splitLines } from './parse-message.js';
 
 export interface ParsedBatch {
   /** FHS / BHS header segments when the input was a batch (used to answer with a batch ACK). */
-  readonly header?: { delimiters: Delimiters; fhs?: ReturnType<typeof parseSegment>; bhs?: ReturnType<typeof parseSegment> };
+  readonly header?: {
+    delimiters: Delimiters;
+    fhs?: ReturnType<typeof parseSegment>;
+    bhs?: ReturnType<typeof parseSegment>;
+  };
   /** Each message as its own text (CR-terminated) so that it can be logged and parsed independently. */
   readonly messages: readonly string[];
 }
@@ -28,7 +32,11 @@ export function splitBatch(text: string): ParsedBatch {
       ...(bhsLine ? { bhs: parseSegment(bhsLine, delimiters, 1) } : {}),
     };
   } else if (!first.startsWith('MSH')) {
-    throw new Hl7ParseError(`expected MSH, FHS or BHS at the start, found ${JSON.stringify(first.slice(0, 3))}`, { segment: 'MSH', sequence: 1 }, '100');
+    throw new Hl7ParseError(
+      `expected MSH, FHS or BHS at the start, found ${JSON.stringify(first.slice(0, 3))}`,
+      { segment: 'MSH', sequence: 1 },
+      '100',
+    );
   }
   const messages: string[] = [];
   let current: string[] | undefined;

@@ -37,9 +37,15 @@ const ALNUM = /[A-Za-z0-9\r\n]/;
 /** Reads the delimiters from a header segment line (`MSH|^~\&|…`, `FHS…`, `BHS…`). */
 export function readDelimiters(headerLine: string): Delimiters {
   const name = headerLine.slice(0, 3);
-  if (headerLine.length < 4) throw new Hl7ParseError(`${name} has no field separator (MSH-1)`, { segment: name, sequence: 1, field: 1 }, '101');
+  if (headerLine.length < 4)
+    throw new Hl7ParseError(`${name} has no field separator (MSH-1)`, { segment: name, sequence: 1, field: 1 }, '101');
   const field = headerLine[3]!;
-  if (ALNUM.test(field) || field === ' ') throw new Hl7ParseError(`invalid field separator ${JSON.stringify(field)} in ${name}-1`, { segment: name, sequence: 1, field: 1 }, '102');
+  if (ALNUM.test(field) || field === ' ')
+    throw new Hl7ParseError(
+      `invalid field separator ${JSON.stringify(field)} in ${name}-1`,
+      { segment: name, sequence: 1, field: 1 },
+      '102',
+    );
   const end = headerLine.indexOf(field, 4);
   const declared = headerLine.slice(4, end < 0 ? undefined : end);
   // Some senders double the escape character (`^~\\&`): keep the first occurrence of each character.
@@ -52,7 +58,11 @@ export function readDelimiters(headerLine: string): Delimiters {
     );
   }
   if (chars.some((c) => ALNUM.test(c) || c === ' ')) {
-    throw new Hl7ParseError(`${name}-2 contains an invalid delimiter ${JSON.stringify(declared)}`, { segment: name, sequence: 1, field: 2 }, '102');
+    throw new Hl7ParseError(
+      `${name}-2 contains an invalid delimiter ${JSON.stringify(declared)}`,
+      { segment: name, sequence: 1, field: 2 },
+      '102',
+    );
   }
   // Old senders (v2.1–2.3 era) sometimes declare only 2 or 3 characters: fill in the standard ones left free.
   const fallback = (wanted: string, taken: string[]) => (taken.includes(wanted) ? '\u0000' : wanted);

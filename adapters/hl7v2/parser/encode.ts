@@ -8,7 +8,8 @@ import { escapeText } from './escape.js';
 /** A component: text, or its subcomponents. */
 export type ComponentIn = string | undefined | null | readonly (string | undefined | null)[];
 /** A field: text, its components, or several repetitions. */
-export type FieldIn = string | undefined | null | readonly ComponentIn[] | { readonly reps: readonly (string | readonly ComponentIn[])[] };
+export type FieldIn =
+  string | undefined | null | readonly ComponentIn[] | { readonly reps: readonly (string | readonly ComponentIn[])[] };
 
 export interface SegmentIn {
   readonly name: string;
@@ -25,7 +26,11 @@ function trimEnd(parts: string[]): string[] {
 function encodeComponents(comps: readonly ComponentIn[], d: Delimiters): string {
   return trimEnd(
     comps.map((c) =>
-      c == null ? '' : typeof c === 'string' ? escapeText(c, d) : trimEnd(c.map((s) => (s == null ? '' : escapeText(s, d)))).join(d.subcomponent),
+      c == null
+        ? ''
+        : typeof c === 'string'
+          ? escapeText(c, d)
+          : trimEnd(c.map((s) => (s == null ? '' : escapeText(s, d)))).join(d.subcomponent),
     ),
   ).join(d.component);
 }
@@ -34,7 +39,9 @@ export function encodeField(f: FieldIn, d: Delimiters): string {
   if (f == null) return '';
   if (typeof f === 'string') return escapeText(f, d);
   if ('reps' in f) {
-    return trimEnd(f.reps.map((r) => (typeof r === 'string' ? escapeText(r, d) : encodeComponents(r, d)))).join(d.repetition);
+    return trimEnd(f.reps.map((r) => (typeof r === 'string' ? escapeText(r, d) : encodeComponents(r, d)))).join(
+      d.repetition,
+    );
   }
   return encodeComponents(f as readonly ComponentIn[], d);
 }

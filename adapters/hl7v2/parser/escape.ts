@@ -31,17 +31,27 @@ export function unescapeText(raw: string, d: Delimiters): string {
 
 function decodeSequence(seq: string, d: Delimiters): string | undefined {
   switch (seq) {
-    case 'F': return d.field;
-    case 'S': return d.component;
-    case 'T': return d.subcomponent;
-    case 'R': return d.repetition;
-    case 'E': return d.escape;
-    case 'P': return d.truncation ?? '#';
+    case 'F':
+      return d.field;
+    case 'S':
+      return d.component;
+    case 'T':
+      return d.subcomponent;
+    case 'R':
+      return d.repetition;
+    case 'E':
+      return d.escape;
+    case 'P':
+      return d.truncation ?? '#';
     case 'H':
-    case 'N': return '';
-    case '.br': return '\n';
-    case '.sp': return '\n';
-    default: break;
+    case 'N':
+      return '';
+    case '.br':
+      return '\n';
+    case '.sp':
+      return '\n';
+    default:
+      break;
   }
   if (/^X([0-9A-Fa-f]{2})+$/.test(seq)) return Buffer.from(seq.slice(1), 'hex').toString('utf8');
   if (/^(C[0-9A-Fa-f]{4}|M[0-9A-Fa-f]{4,6})$/.test(seq)) return '';

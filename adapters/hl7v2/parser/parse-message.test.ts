@@ -12,7 +12,9 @@ const CORPUS = '/work/shared/corpus/hl7v2';
 
 describe('parseMessage', () => {
   it('reads fields, repetitions, components and subcomponents with the declared delimiters', () => {
-    const m = parseMessage('MSH|^~\\&|APP|FAC|||20260101||ADT^A01^ADT_A01|C1|P|2.5\rPID|1||111^^^HOSP&1.2.3&ISO^MR~222^^^SSA^SS||DOE^JOHN\r');
+    const m = parseMessage(
+      'MSH|^~\\&|APP|FAC|||20260101||ADT^A01^ADT_A01|C1|P|2.5\rPID|1||111^^^HOSP&1.2.3&ISO^MR~222^^^SSA^SS||DOE^JOHN\r',
+    );
     assert.equal(m.messageType.code, 'ADT');
     assert.equal(m.messageType.event, 'A01');
     assert.equal(m.messageType.structure, 'ADT_A01');
@@ -39,7 +41,9 @@ describe('parseMessage', () => {
   });
 
   it('unescapes \\F\\ \\S\\ \\T\\ \\R\\ \\E\\ \\X..\\ and \\.br\\', () => {
-    const m = parseMessage('MSH|^~\\&|A|B|||||ORU^R01|1|P|2.5\rOBX|1|ST|X||a \\F\\ b \\S\\ c \\T\\ d \\R\\ e \\E\\ f\\X41\\\\.br\\g\r');
+    const m = parseMessage(
+      'MSH|^~\\&|A|B|||||ORU^R01|1|P|2.5\rOBX|1|ST|X||a \\F\\ b \\S\\ c \\T\\ d \\R\\ e \\E\\ f\\X41\\\\.br\\g\r',
+    );
     assert.equal(m.get('OBX-5'), 'a | b ^ c & d ~ e \\ fA\ng');
   });
 
@@ -51,7 +55,10 @@ describe('parseMessage', () => {
 
   it('accepts LF, CRLF and a UTF-8 BOM', () => {
     const m = parseMessage('\uFEFFMSH|^~\\&|A|B|||||ADT^A08|9|P|2.3\r\nPID|1||5\nPV1|1|I\n');
-    assert.deepEqual(m.segments.map((s) => s.name), ['MSH', 'PID', 'PV1']);
+    assert.deepEqual(
+      m.segments.map((s) => s.name),
+      ['MSH', 'PID', 'PV1'],
+    );
     assert.equal(m.version, '2.3');
   });
 
@@ -105,10 +112,15 @@ describe('splitBatch', () => {
   });
 
   it('splits BHS … BTS with two messages and MSH-concatenated files', () => {
-    const b = splitBatch('BHS|^~\\&|A\rMSH|^~\\&|A|B|||||ADT^A01|1|P|2.5\rPID|1\rMSH|^~\\&|A|B|||||ADT^A08|2|P|2.5\rBTS|2\r');
+    const b = splitBatch(
+      'BHS|^~\\&|A\rMSH|^~\\&|A|B|||||ADT^A01|1|P|2.5\rPID|1\rMSH|^~\\&|A|B|||||ADT^A08|2|P|2.5\rBTS|2\r',
+    );
     assert.equal(b.messages.length, 2);
     assert.equal(parseMessage(b.messages[1]!).controlId, '2');
-    assert.equal(splitBatch('MSH|^~\\&|A|B|||||ADT^A01|1|P|2.5\rMSH|^~\\&|A|B|||||ADT^A01|2|P|2.5\r').messages.length, 2);
+    assert.equal(
+      splitBatch('MSH|^~\\&|A|B|||||ADT^A01|1|P|2.5\rMSH|^~\\&|A|B|||||ADT^A01|2|P|2.5\r').messages.length,
+      2,
+    );
     assert.equal(splitBatch('MSH|^~\\&|A|B|||||ADT^A01|1|P|2.5').header, undefined);
   });
 });

@@ -22,7 +22,11 @@ export function parseMessage(text: string): Hl7Message {
 export function parseLines(lines: readonly string[]): Hl7Message {
   const head = lines[0];
   if (!head || !head.startsWith('MSH')) {
-    throw new Hl7ParseError(`message must start with an MSH segment, found ${JSON.stringify((head ?? '').slice(0, 3))}`, { segment: 'MSH', sequence: 1 }, '100');
+    throw new Hl7ParseError(
+      `message must start with an MSH segment, found ${JSON.stringify((head ?? '').slice(0, 3))}`,
+      { segment: 'MSH', sequence: 1 },
+      '100',
+    );
   }
   const d = readDelimiters(head);
   const segments = joinWrappedLines(lines, d).map((line, i) => parseSegment(line, d, i + 1));
@@ -49,7 +53,11 @@ export function parseSegment(line: string, d: Delimiters, index: number): Segmen
   const parts = line.split(d.field);
   const name = parts[0]!;
   if (!SEGMENT_NAME.test(name)) {
-    throw new Hl7ParseError(`segment ${index} has an invalid segment id ${JSON.stringify(name.slice(0, 10))}`, { segment: name.slice(0, 3), sequence: index }, '100');
+    throw new Hl7ParseError(
+      `segment ${index} has an invalid segment id ${JSON.stringify(name.slice(0, 10))}`,
+      { segment: name.slice(0, 3), sequence: index },
+      '100',
+    );
   }
   const isHeader = name === 'MSH' || name === 'FHS' || name === 'BHS';
   const fields: V2Value[][] = [[]];

@@ -33,12 +33,18 @@ describe('parser agrees with node-hl7-client', () => {
         const ours = parseMessage(text);
         if (ours.delimiters.escape !== '\\' || ours.delimiters.field !== '|') continue; // oracle assumes defaults
         for (const [mine, their] of [
-          ['MSH-10', 'MSH.10'], ['MSH-12', 'MSH.12'], ['PID-3.1', 'PID.3.1'], ['PID-5.1', 'PID.5.1'], ['PID-5.2', 'PID.5.2'], ['OBX-3.1', 'OBX.3.1'],
+          ['MSH-10', 'MSH.10'],
+          ['MSH-12', 'MSH.12'],
+          ['PID-3.1', 'PID.3.1'],
+          ['PID-5.1', 'PID.5.1'],
+          ['PID-5.2', 'PID.5.2'],
+          ['OBX-3.1', 'OBX.3.1'],
         ] as const) {
           const a = ours.get(mine);
           const b = theirs(other, their);
           compared++;
-          if (a !== b.trim() && a !== b) disagreements.push(`${file.name} ${mine}: ours ${JSON.stringify(a)} theirs ${JSON.stringify(b)}`);
+          if (a !== b.trim() && a !== b)
+            disagreements.push(`${file.name} ${mine}: ours ${JSON.stringify(a)} theirs ${JSON.stringify(b)}`);
         }
       }
     }
@@ -46,6 +52,9 @@ describe('parser agrees with node-hl7-client', () => {
     assert.ok(compared > 1000);
     for (const d of disagreements) console.log(`# oracle disagreement: ${d}`);
     // The only expected difference: a hard-wrapped MSH line that we re-join and the oracle cuts.
-    assert.deepEqual(disagreements.filter((d) => !d.startsWith('node-hl7-complete/remote-operations-mdm-example.hl7 ')), []);
+    assert.deepEqual(
+      disagreements.filter((d) => !d.startsWith('node-hl7-complete/remote-operations-mdm-example.hl7 ')),
+      [],
+    );
   });
 });

@@ -5,7 +5,9 @@ import { join } from 'node:path';
 export const CORPUS = process.env.NILECARE_HL7_CORPUS ?? '/work/shared/corpus/hl7v2';
 export const corpusPresent = () => existsSync(join(CORPUS, 'messages'));
 
-export function corpusFiles(folder: 'messages' | 'malformed' | 'batch' | 'edge-cases'): { name: string; path: string; text: string }[] {
+export function corpusFiles(
+  folder: 'messages' | 'malformed' | 'batch' | 'edge-cases',
+): { name: string; path: string; text: string }[] {
   const root = join(CORPUS, folder);
   if (!existsSync(root)) return [];
   return readdirSync(root)
@@ -18,7 +20,8 @@ export function corpusFiles(folder: 'messages' | 'malformed' | 'batch' | 'edge-c
  * Messages of supported types that are answered AE on purpose: their content is not valid HL7 v2.
  */
 export const REJECTED_ON_PURPOSE: Record<string, string> = {
-  'node-hl7-complete/healthcare-it-systems-adt-example.hl7': 'segments separated by spaces, not CR: only an MSH segment exists',
+  'node-hl7-complete/healthcare-it-systems-adt-example.hl7':
+    'segments separated by spaces, not CR: only an MSH segment exists',
   'simple-hl7/oru-imm.hl7': 'OBX-5 "01I" declared NM is not a number',
 };
 
@@ -27,9 +30,14 @@ export const REJECTED_ON_PURPOSE: Record<string, string> = {
  * profile (plausibility, required-by-profile fields), not the base standard. They are accepted, some with ERR W.
  */
 export const ACCEPTED_MALFORMED: Record<string, string> = {
-  'cdc-trusted-intermediary/005_AL_ORM_O01_NBS_Incorrect_Units_0_initial_message.hl7': 'implausible but valid UCUM units (kg for a newborn weight)',
-  'cdc-trusted-intermediary/007_AL_ORM_O01_NBS_Missing_Required_Fields_0_initial_message.hl7': 'MSH-3..6 empty: optional in the base standard (answered with an ERR W)',
-  'cdc-trusted-intermediary/008_AL_ORM_O01_NBS_Incorrect_Code_System_0_initial_message.hl7': 'coding system "FAKE": local coding systems are legal (many real messages use them)',
-  'cdc-trusted-intermediary/012_AL_ORM_O01_malformed_XAD_datatype_0_initial_message.hl7': 'an XAD with only its street component is valid',
-  'cdc-trusted-intermediary/013_AL_ORM_O01_invalid_text_as_txt_datatype_0_initial_message.hl7': 'TX with components: kept as text, answered with an ERR W',
+  'cdc-trusted-intermediary/005_AL_ORM_O01_NBS_Incorrect_Units_0_initial_message.hl7':
+    'implausible but valid UCUM units (kg for a newborn weight)',
+  'cdc-trusted-intermediary/007_AL_ORM_O01_NBS_Missing_Required_Fields_0_initial_message.hl7':
+    'MSH-3..6 empty: optional in the base standard (answered with an ERR W)',
+  'cdc-trusted-intermediary/008_AL_ORM_O01_NBS_Incorrect_Code_System_0_initial_message.hl7':
+    'coding system "FAKE": local coding systems are legal (many real messages use them)',
+  'cdc-trusted-intermediary/012_AL_ORM_O01_malformed_XAD_datatype_0_initial_message.hl7':
+    'an XAD with only its street component is valid',
+  'cdc-trusted-intermediary/013_AL_ORM_O01_invalid_text_as_txt_datatype_0_initial_message.hl7':
+    'TX with components: kept as text, answered with an ERR W',
 };

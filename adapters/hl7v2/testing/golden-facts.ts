@@ -34,7 +34,9 @@ function factsOf(r: R): string[] {
       });
       add('gender', r.gender);
       add('birthDate', r.birthDate);
-      (r.address ?? []).forEach((a: R) => (add('address.city', a.city), add('address.postalCode', a.postalCode), add('address.state', a.state)));
+      (r.address ?? []).forEach(
+        (a: R) => (add('address.city', a.city), add('address.postalCode', a.postalCode), add('address.state', a.state)),
+      );
       add('deceasedBoolean', r.deceasedBoolean);
       break;
     case 'Encounter':
@@ -50,7 +52,9 @@ function factsOf(r: R): string[] {
       add('valueString', r.valueString?.replace(/\s+/g, ' '));
       codes(r.valueCodeableConcept).forEach((c) => add('valueCodeableConcept', c));
       (r.interpretation ?? []).forEach((i: R) => codes(i).forEach((c) => add('interpretation', c)));
-      (r.referenceRange ?? []).forEach((rr: R) => (add('referenceRange.low', num(rr.low)), add('referenceRange.high', num(rr.high))));
+      (r.referenceRange ?? []).forEach(
+        (rr: R) => (add('referenceRange.low', num(rr.low)), add('referenceRange.high', num(rr.high))),
+      );
       add('status', r.status);
       add('effectiveDateTime', normTime(r.effectiveDateTime));
       break;
@@ -108,7 +112,10 @@ export function bundleFacts(b: Bundle): string[] {
 }
 
 /** Multiset comparison: how many expected facts we produce, and which differ. */
-export function compareFacts(expected: string[], ours: string[]): { matched: number; total: number; missing: string[]; extra: string[] } {
+export function compareFacts(
+  expected: string[],
+  ours: string[],
+): { matched: number; total: number; missing: string[]; extra: string[] } {
   const pool = new Map<string, number>();
   for (const f of ours) pool.set(f, (pool.get(f) ?? 0) + 1);
   const missing: string[] = [];

@@ -12,14 +12,30 @@ export function fhirWriter(store: ResourceStore) {
         const versionId = (current?.versionId ?? 0) + 1;
         const lastUpdated = new Date().toISOString();
         const resource = { ...r, meta: { ...r.meta, versionId: String(versionId), lastUpdated } } as Resource;
-        writes.push({ resourceType: r.resourceType, id: r.id!, versionId, lastUpdated, resource, index: extractIndex(resource) });
+        writes.push({
+          resourceType: r.resourceType,
+          id: r.id!,
+          versionId,
+          lastUpdated,
+          resource,
+          index: extractIndex(resource),
+        });
       }
       await store.write(writes);
     },
     async remove(resourceType: string, id: string): Promise<void> {
       const current = await store.read(resourceType, id);
       if (!current?.resource) throw new Error(`${resourceType}/${id} is not there to delete`);
-      await store.write([{ resourceType, id, versionId: current.versionId + 1, lastUpdated: new Date().toISOString(), resource: null, index: extractIndex(current.resource) }]);
+      await store.write([
+        {
+          resourceType,
+          id,
+          versionId: current.versionId + 1,
+          lastUpdated: new Date().toISOString(),
+          resource: null,
+          index: extractIndex(current.resource),
+        },
+      ]);
     },
   };
 }

@@ -15,8 +15,14 @@ export function syntheaPresent(): boolean {
 }
 
 export function projectionBundles(smartCount = 3): string[] {
-  const support = readdirSync(PIPES_DIR).filter((f) => /^(hospital|practitioner)Information.*\.json$/.test(f)).sort().map((f) => join(PIPES_DIR, f));
-  const pipes = readdirSync(PIPES_DIR).filter((f) => /^(Elisa944|Joni720)_.*\.json$/.test(f)).sort().map((f) => join(PIPES_DIR, f));
+  const support = readdirSync(PIPES_DIR)
+    .filter((f) => /^(hospital|practitioner)Information.*\.json$/.test(f))
+    .sort()
+    .map((f) => join(PIPES_DIR, f));
+  const pipes = readdirSync(PIPES_DIR)
+    .filter((f) => /^(Elisa944|Joni720)_.*\.json$/.test(f))
+    .sort()
+    .map((f) => join(PIPES_DIR, f));
   const smart = readdirSync(SMART_DIR)
     .filter((f) => f.endsWith('.json') && !/Information/.test(f))
     .map((f) => join(SMART_DIR, f))
@@ -25,7 +31,13 @@ export function projectionBundles(smartCount = 3): string[] {
   return [...support, ...pipes, ...smart];
 }
 
-export type Expected = { claims: number; claimLines: number; labObservations: number; medicationRequests: number; devices: number };
+export type Expected = {
+  claims: number;
+  claimLines: number;
+  labObservations: number;
+  medicationRequests: number;
+  devices: number;
+};
 
 export function expectedFromBundles(files: string[]): Expected {
   const seen = new Set<string>();
@@ -40,7 +52,8 @@ export function expectedFromBundles(files: string[]): Expected {
         e.claims++;
         e.claimLines += r.item?.length ?? 0;
       }
-      if (r.resourceType === 'Observation' && JSON.stringify(r.category ?? []).includes('"laboratory"')) e.labObservations++;
+      if (r.resourceType === 'Observation' && JSON.stringify(r.category ?? []).includes('"laboratory"'))
+        e.labObservations++;
       if (r.resourceType === 'MedicationRequest') e.medicationRequests++;
       if (r.resourceType === 'Device') e.devices++;
     }

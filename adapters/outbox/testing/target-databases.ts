@@ -34,9 +34,16 @@ export async function createTestTargets(): Promise<TestTargets> {
   return { targets, drop: async () => void (await Promise.all(created.map((d) => d.drop()))) };
 }
 
-
 export const PROJECTED_TABLES = {
-  billingMysqlUrl: ['billing_accounts', 'invoices', 'invoice_line_items', 'insurance_claims', 'claim_line_items', 'charge_master', 'invoice_payment_allocations'],
+  billingMysqlUrl: [
+    'billing_accounts',
+    'invoices',
+    'invoice_line_items',
+    'insurance_claims',
+    'claim_line_items',
+    'charge_master',
+    'invoice_payment_allocations',
+  ],
   labMysqlUrl: ['lab_tests_catalog', 'lab_orders', 'lab_specimens', 'lab_results'],
   medicationMysqlUrl: ['medications', 'prescriptions', 'mar_entries', 'high_alert_medications', 'medication_audit_log'],
   devicesPostgresUrl: ['devices', 'device_readings', 'device_alerts'],
@@ -58,7 +65,13 @@ export async function snapshotRows(targets: ProjectionTargets): Promise<Record<s
             for (const c of ['created_at', 'updated_at', 'allocated_at', 'timestamp_logged']) delete copy[c];
             if (table === 'medication_audit_log') delete copy.timestamp;
             if ('deleted_at' in copy) copy.deleted_at = copy.deleted_at !== null;
-            return JSON.stringify(Object.fromEntries(Object.keys(copy).sort().map((k) => [k, copy[k]])));
+            return JSON.stringify(
+              Object.fromEntries(
+                Object.keys(copy)
+                  .sort()
+                  .map((k) => [k, copy[k]]),
+              ),
+            );
           })
           .sort();
       }

@@ -70,7 +70,18 @@ export async function createAuthDbFixture(): Promise<AuthDbFixture> {
       await db.execute(
         `INSERT INTO auth_users (id, email, username, password_hash, first_name, last_name, role, status, mfa_enabled, mfa_secret, permissions)
          VALUES (?, ?, ?, ?, 'Test', ?, ?, ?, ?, ?, ?)`,
-        [user.id, `${u.username}@nilecare.test`, u.username, await bcrypt.hash(user.password, 6), u.username, u.role, u.status ?? 'active', u.mfaSecret ? 1 : 0, u.mfaSecret ?? null, u.fhirUser ? JSON.stringify({ fhirUser: u.fhirUser }) : null],
+        [
+          user.id,
+          `${u.username}@nilecare.test`,
+          u.username,
+          await bcrypt.hash(user.password, 6),
+          u.username,
+          u.role,
+          u.status ?? 'active',
+          u.mfaSecret ? 1 : 0,
+          u.mfaSecret ?? null,
+          u.fhirUser ? JSON.stringify({ fhirUser: u.fhirUser }) : null,
+        ],
       );
       return user;
     },
@@ -123,7 +134,14 @@ export async function startAuthTestServer(opts: Partial<SmartAuthOptions> = {}):
       if (policy.compartment && type === 'Patient' && `Patient/${id}` !== policy.compartment) {
         throw forbidden(`Patient/${id} is outside ${policy.compartment}`);
       }
-      await auth.audit({ action: interaction, outcome: 'success', policy, resourceType: type, resourceId: id, ...(req.ip ? { ip: req.ip } : {}) });
+      await auth.audit({
+        action: interaction,
+        outcome: 'success',
+        policy,
+        resourceType: type,
+        resourceId: id,
+        ...(req.ip ? { ip: req.ip } : {}),
+      });
       res.json({ resourceType: type, id, who: policy.who, compartment: policy.compartment ?? null });
     } catch (e) {
       if (!(e instanceof FhirError)) throw e;

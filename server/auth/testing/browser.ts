@@ -22,7 +22,10 @@ export class Browser {
     }
   }
 
-  async request(url: string, init: { method?: string; form?: Record<string, string | string[]> } = {}): Promise<Response> {
+  async request(
+    url: string,
+    init: { method?: string; form?: Record<string, string | string[]> } = {},
+  ): Promise<Response> {
     let body: string | undefined;
     if (init.form) {
       const p = new URLSearchParams();
@@ -32,7 +35,10 @@ export class Browser {
     const res = await fetch(url, {
       method: init.method ?? (body ? 'POST' : 'GET'),
       redirect: 'manual',
-      headers: { cookie: this.cookieHeader(), ...(body ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
+      headers: {
+        cookie: this.cookieHeader(),
+        ...(body ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+      },
       ...(body ? { body } : {}),
     });
     this.keep(res);
@@ -40,7 +46,11 @@ export class Browser {
   }
 
   /** Follows redirects until a page is shown or the browser leaves for `stopAt`. */
-  async follow(url: string, stopAt: string, init: { method?: string; form?: Record<string, string | string[]> } = {}): Promise<{ url: string; res?: Response; html?: string }> {
+  async follow(
+    url: string,
+    stopAt: string,
+    init: { method?: string; form?: Record<string, string | string[]> } = {},
+  ): Promise<{ url: string; res?: Response; html?: string }> {
     let res = await this.request(url, init);
     let current = url;
     for (let i = 0; i < 10; i++) {
@@ -58,8 +68,10 @@ export function decodeEntities(s: string): string {
   return s.replace(/&#(\d+);/g, (_m, n: string) => String.fromCharCode(Number(n))).replace(/&amp;/g, '&');
 }
 
-export const formAction = (html: string) => decodeEntities(/<form method="post" action="([^"]+)"/.exec(html)?.[1] ?? '');
-export const offeredScopes = (html: string) => [...html.matchAll(/name="scope" value="([^"]+)"/g)].map((m) => decodeEntities(m[1]!));
+export const formAction = (html: string) =>
+  decodeEntities(/<form method="post" action="([^"]+)"/.exec(html)?.[1] ?? '');
+export const offeredScopes = (html: string) =>
+  [...html.matchAll(/name="scope" value="([^"]+)"/g)].map((m) => decodeEntities(m[1]!));
 
 export function pkce(): { verifier: string; challenge: string } {
   const verifier = randomBytes(32).toString('base64url');
@@ -106,7 +118,12 @@ export interface PersonInput {
 }
 
 /** Signs in and consents; returns the final redirect to the app (with code or error) and the pages seen. */
-export async function signInAndConsent(browser: Browser, url: string, redirectUri: string, who: PersonInput): Promise<{ redirect?: URL; offered: string[]; lastHtml?: string }> {
+export async function signInAndConsent(
+  browser: Browser,
+  url: string,
+  redirectUri: string,
+  who: PersonInput,
+): Promise<{ redirect?: URL; offered: string[]; lastHtml?: string }> {
   let step = await browser.follow(url, redirectUri);
   if (!step.html) return { redirect: new URL(step.url), offered: [] };
   if (/name="password"/.test(step.html)) {
@@ -125,7 +142,10 @@ export async function signInAndConsent(browser: Browser, url: string, redirectUr
   return step.html ? { offered, lastHtml: step.html } : { redirect: new URL(step.url), offered };
 }
 
-export async function exchangeCode(base: string, form: Record<string, string>): Promise<{ status: number; body: Record<string, unknown> }> {
+export async function exchangeCode(
+  base: string,
+  form: Record<string, string>,
+): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await fetch(`${base}/auth/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },

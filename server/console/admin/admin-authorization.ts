@@ -17,6 +17,7 @@ export function adminAuthorizer(o: {
   return async (header) => {
     const policy = (await o.authenticate(header)) as AccessPolicy & { userId?: string };
     const user = policy.userId ? await o.userOf(policy.userId) : undefined;
-    if (!user || user.role !== 'admin' || user.status !== 'active') throw forbidden('The operations console needs the admin role');
+    if (!user || user.role !== 'admin' || user.status !== 'active')
+      throw forbidden('The operations console needs the admin role');
   };
 }

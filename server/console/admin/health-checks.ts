@@ -30,10 +30,16 @@ export function where(url: string): string {
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  return Promise.race([p, new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)))]).finally(() => clearTimeout(timer));
+  return Promise.race([
+    p,
+    new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms))),
+  ]).finally(() => clearTimeout(timer));
 }
 
-export async function runHealthChecks(probes: readonly HealthProbe[], timeoutMs = CHECK_TIMEOUT_MS): Promise<HealthCheck[]> {
+export async function runHealthChecks(
+  probes: readonly HealthProbe[],
+  timeoutMs = CHECK_TIMEOUT_MS,
+): Promise<HealthCheck[]> {
   return Promise.all(
     probes.map(async (p) => {
       try {
@@ -84,7 +90,13 @@ export function redisProbe(url: string, what: string): HealthProbe {
     component: 'Redis',
     what,
     async probe() {
-      const r = new Redis(url, { lazyConnect: true, connectTimeout: CHECK_TIMEOUT_MS, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+      const r = new Redis(url, {
+        lazyConnect: true,
+        connectTimeout: CHECK_TIMEOUT_MS,
+        maxRetriesPerRequest: 0,
+        enableOfflineQueue: false,
+        retryStrategy: () => null,
+      });
       r.on('error', () => undefined);
       try {
         await r.connect();

@@ -96,26 +96,41 @@ export function hl7MessageRows(url: string): Hl7MessageRows {
   return {
     async list(f) {
       const { where, params } = filterSql(f);
-      const rows = await query(`SELECT ${SUMMARY_COLUMNS} FROM hl7_messages ${where} ORDER BY received_at DESC, id DESC LIMIT ?`, [...params, f.limit]);
+      const rows = await query(
+        `SELECT ${SUMMARY_COLUMNS} FROM hl7_messages ${where} ORDER BY received_at DESC, id DESC LIMIT ?`,
+        [...params, f.limit],
+      );
       return rows.map(summaryOf);
     },
     async detail(id) {
-      const [row] = await query(`SELECT ${SUMMARY_COLUMNS}, raw_message, ack_message, fhir_resources FROM hl7_messages WHERE id = ?`, [id]);
+      const [row] = await query(
+        `SELECT ${SUMMARY_COLUMNS}, raw_message, ack_message, fhir_resources FROM hl7_messages WHERE id = ?`,
+        [id],
+      );
       if (!row) return undefined;
       // created_at is a TIMESTAMP (seconds): the insertion order breaks ties within a second.
-      const logs = await query('SELECT created_at, level, stage, message FROM hl7_message_logs WHERE message_id = ? ORDER BY created_at, id', [id]);
+      const logs = await query(
+        'SELECT created_at, level, stage, message FROM hl7_message_logs WHERE message_id = ? ORDER BY created_at, id',
+        [id],
+      );
       const queue = await query(
         'SELECT id, status, attempts, max_attempts, next_attempt_at, last_error FROM message_queue WHERE message_id = ? ORDER BY created_at, id',
         [id],
       );
-      const resources = typeof row.fhir_resources === 'string' ? (JSON.parse(row.fhir_resources) as unknown) : row.fhir_resources;
+      const resources =
+        typeof row.fhir_resources === 'string' ? (JSON.parse(row.fhir_resources) as unknown) : row.fhir_resources;
       return {
         ...summaryOf(row),
         raw: row.raw_message,
         ack: row.ack_message ?? null,
         errorDetail: row.error_message ?? null,
         fhirResources: Array.isArray(resources) ? resources.map(String) : [],
-        logs: logs.map((l): Hl7MessageLogEntry => ({ at: isoFromSql(l.created_at)!, level: l.level, stage: l.stage, message: l.message })),
+        logs: logs.map((l): Hl7MessageLogEntry => ({
+          at: isoFromSql(l.created_at)!,
+          level: l.level,
+          stage: l.stage,
+          message: l.message,
+        })),
         queue: queue.map((q) => ({
           id: q.id,
           status: q.status,
@@ -127,7 +142,10 @@ export function hl7MessageRows(url: string): Hl7MessageRows {
       };
     },
     async pendingQueueItem(messageId) {
-      const [q] = await query("SELECT id, attempts FROM message_queue WHERE message_id = ? AND status = 'pending' ORDER BY created_at LIMIT 1", [messageId]);
+      const [q] = await query(
+        "SELECT id, attempts FROM message_queue WHERE message_id = ? AND status = 'pending' ORDER BY created_at LIMIT 1",
+        [messageId],
+      );
       return q ? { id: q.id, attempts: Number(q.attempts) } : undefined;
     },
     async ping() {

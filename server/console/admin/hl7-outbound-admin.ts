@@ -25,7 +25,9 @@ export function hl7OutboundAdmin(url: string, outbound: Hl7OutboundControl) {
   return {
     async status(): Promise<ProjectionStatus> {
       const s = await outbound.status();
-      const [oldest] = await query("SELECT MIN(received_at) AS at FROM hl7_messages WHERE direction = 'outbound' AND status IN ('queued', 'sent')");
+      const [oldest] = await query(
+        "SELECT MIN(received_at) AS at FROM hl7_messages WHERE direction = 'outbound' AND status IN ('queued', 'sent')",
+      );
       const at = isoFromSql(oldest?.at);
       return {
         name: HL7_OUTBOUND,

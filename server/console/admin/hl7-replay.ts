@@ -29,13 +29,20 @@ export function hl7Replayer(o: { rows: Hl7MessageRows; log: MessageLog; submit: 
   const deps = (): InboundDeps => {
     mappings ??= loadMappings();
     defaults ??= CodeTables.loadDefaults();
-    return { submit: o.submit, log: o.log, mappings, tables: cachedCodeTables(o.log, defaults, 0), options: DEFAULT_OPTIONS };
+    return {
+      submit: o.submit,
+      log: o.log,
+      mappings,
+      tables: cachedCodeTables(o.log, defaults, 0),
+      options: DEFAULT_OPTIONS,
+    };
   };
   return {
     async replay(id) {
       const message = await o.rows.detail(id);
       if (!message) throw notFound(`HL7 message ${id} not found`);
-      if (message.direction !== 'inbound') throw badRequest('Only inbound messages are replayed here (outbound sends are retried by their queue)');
+      if (message.direction !== 'inbound')
+        throw badRequest('Only inbound messages are replayed here (outbound sends are retried by their queue)');
       if (!(REPLAYABLE as readonly string[]).includes(message.status)) {
         throw badRequest(`HL7 message ${id} is ${message.status}: only ${REPLAYABLE.join(', ')} messages are replayed`);
       }
@@ -43,7 +50,12 @@ export function hl7Replayer(o: { rows: Hl7MessageRows; log: MessageLog; submit: 
       await o.log.enqueue(id, error);
       const item = await o.rows.pendingQueueItem(id);
       if (!item) throw new Error(`no pending replay-queue item for HL7 message ${id}`);
-      const result = await replayItem(deps(), { id: item.id, messageId: id, raw: message.raw, attempts: item.attempts });
+      const result = await replayItem(deps(), {
+        id: item.id,
+        messageId: id,
+        raw: message.raw,
+        attempts: item.attempts,
+      });
       const after = await o.rows.detail(id);
       return {
         status: after?.status ?? 'error',

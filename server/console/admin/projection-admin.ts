@@ -24,7 +24,13 @@ export function projectionAdmin(running: () => RunningProjections | undefined): 
   return {
     async projections() {
       const all = (await running()?.status()) ?? [];
-      return all.map((s) => ({ name: s.projection, lagSeq: s.lagChanges, lagSeconds: Math.round(s.lagSeconds * 10) / 10, deadLetters: s.deadLetters.length, ...(s.lastError ? { lastError: s.lastError } : {}) }));
+      return all.map((s) => ({
+        name: s.projection,
+        lagSeq: s.lagChanges,
+        lagSeconds: Math.round(s.lagSeconds * 10) / 10,
+        deadLetters: s.deadLetters.length,
+        ...(s.lastError ? { lastError: s.lastError } : {}),
+      }));
     },
     async deadLetters(name) {
       return (await one(name)).deadLetters.map((d) => ({
@@ -35,7 +41,9 @@ export function projectionAdmin(running: () => RunningProjections | undefined): 
         error: d.error,
         attempts: d.attempts,
         lastAttempt: `${d.lastFailedAt.replace(' ', 'T')}${d.lastFailedAt.endsWith('Z') ? '' : 'Z'}`,
-        nextAttemptAt: d.nextAttemptAt ? `${d.nextAttemptAt.replace(' ', 'T')}${d.nextAttemptAt.endsWith('Z') ? '' : 'Z'}` : null,
+        nextAttemptAt: d.nextAttemptAt
+          ? `${d.nextAttemptAt.replace(' ', 'T')}${d.nextAttemptAt.endsWith('Z') ? '' : 'Z'}`
+          : null,
       }));
     },
     async retryDeadLetter(name, id) {

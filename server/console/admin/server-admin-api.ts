@@ -15,7 +15,15 @@ import { hl7MessageRows, type Hl7MessageRows } from './hl7-message-rows.js';
 import { hl7Replayer, type Hl7Replayer } from './hl7-replay.js';
 import { projectionAdmin } from './projection-admin.js';
 import { HL7_OUTBOUND, hl7OutboundAdmin, type Hl7OutboundControl } from './hl7-outbound-admin.js';
-import { mysqlProbe, postgresProbe, redisProbe, runHealthChecks, tcpProbe, where, type HealthProbe } from './health-checks.js';
+import {
+  mysqlProbe,
+  postgresProbe,
+  redisProbe,
+  runHealthChecks,
+  tcpProbe,
+  where,
+  type HealthProbe,
+} from './health-checks.js';
 
 /** What starts after the HTTP app: the HL7 listener (server/hl7-wiring.ts Hl7Runtime) and the projections. */
 export interface AdminRuntime {
@@ -30,7 +38,12 @@ export interface ServerAdminApi extends AdminApi {
   close(): Promise<void>;
 }
 
-export function serverAdminApi(o: { config: Config; store: ResourceStore; submit: SubmitTransaction; logger?: Logger }): ServerAdminApi {
+export function serverAdminApi(o: {
+  config: Config;
+  store: ResourceStore;
+  submit: SubmitTransaction;
+  logger?: Logger;
+}): ServerAdminApi {
   const { config, store } = o;
   let runtime: AdminRuntime = {};
   let hl7: { rows: Hl7MessageRows; replayer: Hl7Replayer } | undefined;
@@ -39,25 +52,43 @@ export function serverAdminApi(o: { config: Config; store: ResourceStore; submit
 
   const needHl7 = () => {
     if (hl7) return hl7;
-    const why = config.hl7.port === undefined ? 'HL7 v2 is off on this server (MLLP_PORT=-1)' : 'the HL7 v2 listener has not started yet';
+    const why =
+      config.hl7.port === undefined
+        ? 'HL7 v2 is off on this server (MLLP_PORT=-1)'
+        : 'the HL7 v2 listener has not started yet';
     throw fhirError(503, 'transient', `The HL7 message log is unavailable: ${why}`);
   };
 
   const probes = (): HealthProbe[] => {
-    const list: HealthProbe[] = [{ component: 'store', what: store.description, probe: async () => (await store.ping(), 'up') }];
-    if (config.store.kind === 'postgres') list.push(postgresProbe(config.store.url, `FHIR store ${where(config.store.url)}`));
+    const list: HealthProbe[] = [
+      { component: 'store', what: store.description, probe: async () => (await store.ping(), 'up') },
+    ];
+    if (config.store.kind === 'postgres')
+      list.push(postgresProbe(config.store.url, `FHIR store ${where(config.store.url)}`));
     if (config.auth.mode === 'smart') list.push(mysqlProbe(config.auth.mysqlUrl));
     if (config.hl7.port !== undefined) list.push(mysqlProbe(config.hl7.mysqlUrl));
     const t = runtime.projections ? runtime.projectionTargets : undefined;
     for (const url of [t?.billingMysqlUrl, t?.labMysqlUrl, t?.medicationMysqlUrl]) if (url) list.push(mysqlProbe(url));
     if (t?.devicesPostgresUrl) list.push(postgresProbe(t.devicesPostgresUrl));
     if (config.auth.mode === 'smart' || config.rateLimitPerMinute > 0) {
-      const uses = [config.auth.mode === 'smart' ? 'SMART sessions' : '', config.rateLimitPerMinute > 0 ? 'rate limits' : ''].filter(Boolean).join(', ');
+      const uses = [
+        config.auth.mode === 'smart' ? 'SMART sessions' : '',
+        config.rateLimitPerMinute > 0 ? 'rate limits' : '',
+      ]
+        .filter(Boolean)
+        .join(', ');
       list.push(redisProbe(config.auth.redisUrl, `${where(config.auth.redisUrl)} (${uses})`));
     }
     if (config.hl7.port !== undefined) {
       const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
-      list.push(tcpProbe('MLLP listener', host, () => runtime.hl7?.server.port, `HL7 v2 over MLLP${config.hl7.tlsCertFile ? ' (TLS)' : ''}`));
+      list.push(
+        tcpProbe(
+          'MLLP listener',
+          host,
+          () => runtime.hl7?.server.port,
+          `HL7 v2 over MLLP${config.hl7.tlsCertFile ? ' (TLS)' : ''}`,
+        ),
+      );
     }
     return list;
   };
@@ -76,7 +107,10 @@ export function serverAdminApi(o: { config: Config; store: ResourceStore; submit
     hl7Message: (id) => needHl7().rows.detail(id),
     async replayHl7Message(id) {
       const result = await needHl7().replayer.replay(id);
-      o.logger?.info({ hl7Message: id, status: result.status, ack: result.ackCode }, 'HL7 message replayed from the console');
+      o.logger?.info(
+        { hl7Message: id, status: result.status, ack: result.ackCode },
+        'HL7 message replayed from the console',
+      );
       return result;
     },
     async projections() {
@@ -84,7 +118,10 @@ export function serverAdminApi(o: { config: Config; store: ResourceStore; submit
     },
     deadLetters: (name) => (name === HL7_OUTBOUND && outbound ? outbound.deadLetters() : projections.deadLetters(name)),
     async retryDeadLetter(name, id) {
-      const result = name === HL7_OUTBOUND && outbound ? await outbound.retry(id) : { delivered: await projections.retryDeadLetter(name, id) };
+      const result =
+        name === HL7_OUTBOUND && outbound
+          ? await outbound.retry(id)
+          : { delivered: await projections.retryDeadLetter(name, id) };
       o.logger?.info({ projection: name, deadLetter: id, ...result }, 'dead letter retried from the console');
       return result;
     },

@@ -7,10 +7,21 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-export const CHROMIUM_SKIP = existsSync(CHROMIUM_PATH) ? false : `${CHROMIUM_PATH} is absent: install it with \`apt-get update && apt-get install -y chromium\` to run the console browser tests`;
+export const CHROMIUM_SKIP = existsSync(CHROMIUM_PATH)
+  ? false
+  : `${CHROMIUM_PATH} is absent: install it with \`apt-get update && apt-get install -y chromium\` to run the console browser tests`;
 export const SCREENSHOTS = fileURLToPath(new URL('../../../test-artifacts/console/', import.meta.url));
 
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 export async function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM_PATH, args: ARGS, headless: true, timeout: 30_000 });

@@ -20,7 +20,10 @@ const ORU = [
 ].join('\r');
 
 const ack = (controlId: string, code: string, text = '') =>
-  [`MSH|^~\\&|NILECARE|NILECARE|X|X|20240102083001||ACK|ACK-${controlId}|P|2.5`, `MSA|${code}|${controlId}${text ? `|${text}` : ''}`].join('\r');
+  [
+    `MSH|^~\\&|NILECARE|NILECARE|X|X|20240102083001||ACK|ACK-${controlId}|P|2.5`,
+    `MSA|${code}|${controlId}${text ? `|${text}` : ''}`,
+  ].join('\r');
 
 function message(id: string, raw: string, over: Partial<Hl7MessageDetail>): Hl7MessageDetail {
   const msh = raw.split('\r')[0]!.split('|');
@@ -54,7 +57,11 @@ export interface FakeAdminApi extends AdminApi {
 
 export function fakeAdminApi(): FakeAdminApi {
   const messages: Hl7MessageDetail[] = [
-    message('6f1c0a52-0000-4000-8000-000000000001', ADT, { receivedAt: '2024-01-01T12:00:00.000Z', processedAt: '2024-01-01T12:00:00.080Z', fhirResources: ['Patient/p1/_history/1', 'Encounter/e1/_history/1'] }),
+    message('6f1c0a52-0000-4000-8000-000000000001', ADT, {
+      receivedAt: '2024-01-01T12:00:00.000Z',
+      processedAt: '2024-01-01T12:00:00.080Z',
+      fhirResources: ['Patient/p1/_history/1', 'Encounter/e1/_history/1'],
+    }),
     message('6f1c0a52-0000-4000-8000-000000000002', ORU, {
       status: 'failed',
       ackCode: 'AE',
@@ -64,7 +71,12 @@ export function fakeAdminApi(): FakeAdminApi {
       errorDetail: 'OBX-5: "not-a-number" is not a valid NM value\nsegment 4 (OBX), field 5',
       logs: [
         { at: '2024-01-02T08:30:00.010Z', level: 'info', stage: 'parse', message: 'parsed 4 segments' },
-        { at: '2024-01-02T08:30:00.190Z', level: 'error', stage: 'map', message: 'OBX-5: "not-a-number" is not a valid NM value' },
+        {
+          at: '2024-01-02T08:30:00.190Z',
+          level: 'error',
+          stage: 'map',
+          message: 'OBX-5: "not-a-number" is not a valid NM value',
+        },
       ],
     }),
   ];
@@ -73,7 +85,19 @@ export function fakeAdminApi(): FakeAdminApi {
     { name: 'lab', lagSeq: 12, lagSeconds: 3.5, deadLetters: 0 },
   ];
   const dead = new Map<string, DeadLetter[]>([
-    ['billing', [{ id: 'Claim/c9', resource: 'Claim/c9', version: 2, error: 'Duplicate entry for key fhir_id', attempts: 5, lastAttempt: '2024-01-02T09:00:00.000Z' }]],
+    [
+      'billing',
+      [
+        {
+          id: 'Claim/c9',
+          resource: 'Claim/c9',
+          version: 2,
+          error: 'Duplicate entry for key fhir_id',
+          attempts: 5,
+          lastAttempt: '2024-01-02T09:00:00.000Z',
+        },
+      ],
+    ],
     ['lab', []],
   ]);
   const replays: string[] = [];
@@ -118,7 +142,12 @@ export function fakeAdminApi(): FakeAdminApi {
       m.ack = ack(m.controlId ?? '', 'AA');
       m.error = null;
       m.errorDetail = null;
-      m.logs.push({ at: new Date().toISOString(), level: 'info', stage: 'retry', message: 'replayed from the console' });
+      m.logs.push({
+        at: new Date().toISOString(),
+        level: 'info',
+        stage: 'retry',
+        message: 'replayed from the console',
+      });
       return { status: m.status, ack: m.ack };
     },
     async projections() {

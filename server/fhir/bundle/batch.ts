@@ -13,21 +13,38 @@ import { wantsRepresentation } from './transaction.js';
 
 export async function processBatch(ctx: FhirContext, bundle: Bundle, router: RouterOptions): Promise<FhirResponse> {
   const representation = wantsRepresentation(ctx);
-  const entryContext: FhirContext = { ...ctx, prefer: { ...ctx.prefer, return: representation ? 'representation' : 'minimal' } };
+  const entryContext: FhirContext = {
+    ...ctx,
+    prefer: { ...ctx.prefer, return: representation ? 'representation' : 'minimal' },
+  };
   const out: BundleEntry[] = [];
   for (const [index, entry] of (bundle.entry ?? []).entries()) {
     try {
       const request = toEntryRequest(entry, index, ctx.baseUrl);
-      if (request.segments.length === 0) throw new FhirError(400, { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'not-supported', diagnostics: 'Nested batches and transactions are not allowed' }] });
+      if (request.segments.length === 0)
+        throw new FhirError(400, {
+          resourceType: 'OperationOutcome',
+          issue: [
+            {
+              severity: 'error',
+              code: 'not-supported',
+              diagnostics: 'Nested batches and transactions are not allowed',
+            },
+          ],
+        });
       const result = await atEntry(request, () => routeFhirRequest(entryContext, request, router));
       const location = result.headers?.['Location'];
       out.push({
         ...(result.resource ? { resource: result.resource } : {}),
         response: {
           status: statusLine(result.status),
-          ...(location ? { location: location.startsWith(ctx.baseUrl + '/') ? location.slice(ctx.baseUrl.length + 1) : location } : {}),
+          ...(location
+            ? { location: location.startsWith(ctx.baseUrl + '/') ? location.slice(ctx.baseUrl.length + 1) : location }
+            : {}),
           ...(result.headers?.['ETag'] ? { etag: result.headers['ETag'] } : {}),
-          ...(result.headers?.['Last-Modified'] ? { lastModified: new Date(result.headers['Last-Modified']).toISOString() } : {}),
+          ...(result.headers?.['Last-Modified']
+            ? { lastModified: new Date(result.headers['Last-Modified']).toISOString() }
+            : {}),
         },
       });
     } catch (error) {

@@ -9,7 +9,10 @@ export function describeEntry(request: Pick<EntryRequest, 'index' | 'method' | '
 }
 
 /** Runs fn; a FhirError coming out of it is re-thrown with the entry named in every issue. */
-export async function atEntry<T>(request: Pick<EntryRequest, 'index' | 'method' | 'segments' | 'params'>, fn: () => Promise<T> | T): Promise<T> {
+export async function atEntry<T>(
+  request: Pick<EntryRequest, 'index' | 'method' | 'segments' | 'params'>,
+  fn: () => Promise<T> | T,
+): Promise<T> {
   try {
     return await fn();
   } catch (error) {
@@ -18,23 +21,44 @@ export async function atEntry<T>(request: Pick<EntryRequest, 'index' | 'method' 
   }
 }
 
-function prefixOutcome(outcome: OperationOutcome, request: Pick<EntryRequest, 'index' | 'method' | 'segments' | 'params'>): OperationOutcome {
+function prefixOutcome(
+  outcome: OperationOutcome,
+  request: Pick<EntryRequest, 'index' | 'method' | 'segments' | 'params'>,
+): OperationOutcome {
   const where = describeEntry(request);
   return {
     ...outcome,
     issue: (outcome.issue ?? []).map((i) => ({
       ...i,
       diagnostics: `${where}: ${i.diagnostics ?? i.details?.text ?? 'failed'}`,
-      expression: [...(i.expression ?? []).map((e) => `Bundle.entry[${request.index}].resource.${e.replace(/^[A-Z][A-Za-z]+\.?/, '')}`.replace(/\.$/, '')), `Bundle.entry[${request.index}]`],
+      expression: [
+        ...(i.expression ?? []).map((e) =>
+          `Bundle.entry[${request.index}].resource.${e.replace(/^[A-Z][A-Za-z]+\.?/, '')}`.replace(/\.$/, ''),
+        ),
+        `Bundle.entry[${request.index}]`,
+      ],
     })),
   };
 }
 
 export function statusLine(status: number): string {
   const text: Record<number, string> = {
-    200: 'OK', 201: 'Created', 204: 'No Content', 304: 'Not Modified', 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden',
-    404: 'Not Found', 405: 'Method Not Allowed', 409: 'Conflict', 410: 'Gone', 412: 'Precondition Failed', 415: 'Unsupported Media Type',
-    422: 'Unprocessable Entity', 500: 'Internal Server Error', 501: 'Not Implemented',
+    200: 'OK',
+    201: 'Created',
+    204: 'No Content',
+    304: 'Not Modified',
+    400: 'Bad Request',
+    401: 'Unauthorized',
+    403: 'Forbidden',
+    404: 'Not Found',
+    405: 'Method Not Allowed',
+    409: 'Conflict',
+    410: 'Gone',
+    412: 'Precondition Failed',
+    415: 'Unsupported Media Type',
+    422: 'Unprocessable Entity',
+    500: 'Internal Server Error',
+    501: 'Not Implemented',
   };
   return `${status} ${text[status] ?? ''}`.trim();
 }

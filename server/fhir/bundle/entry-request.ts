@@ -19,18 +19,29 @@ const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']);
 export function toEntryRequest(entry: BundleEntry, index: number, baseUrl: string): EntryRequest {
   const request = entry.request;
   if (!request?.method || !request.url) {
-    throw badRequest(`Bundle.entry[${index}] has no request.method and request.url`, [`Bundle.entry[${index}].request`]);
+    throw badRequest(`Bundle.entry[${index}] has no request.method and request.url`, [
+      `Bundle.entry[${index}].request`,
+    ]);
   }
   const method = request.method.toUpperCase();
-  if (!METHODS.has(method)) throw badRequest(`Bundle.entry[${index}].request.method ${method} is not supported`, [`Bundle.entry[${index}].request.method`]);
+  if (!METHODS.has(method))
+    throw badRequest(`Bundle.entry[${index}].request.method ${method} is not supported`, [
+      `Bundle.entry[${index}].request.method`,
+    ]);
   let url = request.url.trim();
   if (url.startsWith(baseUrl + '/')) url = url.slice(baseUrl.length + 1);
-  else if (/^https?:\/\//.test(url)) throw badRequest(`Bundle.entry[${index}].request.url must be relative to this server`, [`Bundle.entry[${index}].request.url`]);
+  else if (/^https?:\/\//.test(url))
+    throw badRequest(`Bundle.entry[${index}].request.url must be relative to this server`, [
+      `Bundle.entry[${index}].request.url`,
+    ]);
   url = url.replace(/^\/+/, '');
   const queryStart = url.indexOf('?');
   const path = queryStart >= 0 ? url.slice(0, queryStart) : url;
   const query = queryStart >= 0 ? url.slice(queryStart + 1) : '';
-  const segments = path.split('/').filter(Boolean).map((s) => decodeURIComponent(s));
+  const segments = path
+    .split('/')
+    .filter(Boolean)
+    .map((s) => decodeURIComponent(s));
   const headers: Record<string, string | undefined> = {
     'if-match': request.ifMatch,
     'if-none-match': request.ifNoneMatch,

@@ -58,7 +58,11 @@ function copyWith(value: unknown, replacements: Map<string, string>): unknown {
   let out: Record<string, unknown> | undefined;
   for (const key in record) {
     const child = record[key];
-    const copy = isRewritable(key, child) ? (replacements.get(child) ?? child) : child !== null && typeof child === 'object' ? copyWith(child, replacements) : child;
+    const copy = isRewritable(key, child)
+      ? (replacements.get(child) ?? child)
+      : child !== null && typeof child === 'object'
+        ? copyWith(child, replacements)
+        : child;
     if (out === undefined) {
       if (copy === child) continue;
       out = {};
@@ -73,7 +77,8 @@ function copyWith(value: unknown, replacements: Map<string, string>): unknown {
 }
 
 function setOwn(out: Record<string, unknown>, key: string, value: unknown): void {
-  if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  if (key === '__proto__')
+    Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
   else out[key] = value;
 }
 

@@ -23,7 +23,9 @@ function readBundle(path: string): Json {
 
 /** The fhir-data-pipes set: reference bundles (batch, ifNoneExist) and patient bundles (transaction). */
 export function syntheaPipesFiles(): { reference: string[]; patients: string[] } {
-  const files = readdirSync(PIPES).filter((f) => f.endsWith('.json')).sort();
+  const files = readdirSync(PIPES)
+    .filter((f) => f.endsWith('.json'))
+    .sort();
   const reference = files.filter((f) => /^(hospital|practitioner)Information/.test(f)).map((f) => join(PIPES, f));
   const patients = files.filter((f) => !/Information/.test(f) && !f.startsWith('metadata')).map((f) => join(PIPES, f));
   return { reference, patients };
@@ -31,7 +33,8 @@ export function syntheaPipesFiles(): { reference: string[]; patients: string[] }
 
 function countByType(bundles: Json[]): Map<string, number> {
   const counts = new Map<string, number>();
-  for (const b of bundles) for (const e of b.entry ?? []) counts.set(e.resource.resourceType, (counts.get(e.resource.resourceType) ?? 0) + 1);
+  for (const b of bundles)
+    for (const e of b.entry ?? []) counts.set(e.resource.resourceType, (counts.get(e.resource.resourceType) ?? 0) + 1);
   return counts;
 }
 
@@ -41,7 +44,11 @@ async function total(server: TestServer, type: string): Promise<number> {
   return res.body.total;
 }
 
-export function describeTransactions(label: string, factory: StoreFactory, options: { patientBundles?: number } = {}): void {
+export function describeTransactions(
+  label: string,
+  factory: StoreFactory,
+  options: { patientBundles?: number } = {},
+): void {
   describe(`Transactions, batches and conditional operations: ${label}`, () => {
     let server: TestServer;
     let dispose: () => Promise<void>;
@@ -87,7 +94,9 @@ export function describeTransactions(label: string, factory: StoreFactory, optio
         assert.ok(res.body.entry.every((e: Json) => e.response.status.startsWith('201')));
       }
       const seconds = (Date.now() - started) / 1000;
-      console.log(`# loaded ${chosen.length} patient bundles (${entries} resources) in ${seconds.toFixed(1)} s: ${Math.round(entries / seconds)} resources/s`);
+      console.log(
+        `# loaded ${chosen.length} patient bundles (${entries} resources) in ${seconds.toFixed(1)} s: ${Math.round(entries / seconds)} resources/s`,
+      );
 
       const expected = countByType([...referenceBundles, ...patientBundles]);
       for (const [type, count] of expected) {
@@ -110,7 +119,11 @@ export function describeTransactions(label: string, factory: StoreFactory, optio
         const res = await server.fhir('/', { method: 'POST', body: bundle });
         bundle.entry.forEach((entry: Json, i: number) => {
           const expectedStatus = entry.request.ifNoneExist ? '200' : '201';
-          assert.equal(res.body.entry[i].response.status.slice(0, 3), expectedStatus, `entry ${i} (${entry.request.url})`);
+          assert.equal(
+            res.body.entry[i].response.status.slice(0, 3),
+            expectedStatus,
+            `entry ${i} (${entry.request.url})`,
+          );
         });
       }
       for (const type of ['Organization', 'Location', 'Practitioner']) {
@@ -119,16 +132,28 @@ export function describeTransactions(label: string, factory: StoreFactory, optio
     });
 
     it('a transaction with one invalid entry changes nothing and names the entry', async () => {
-      const newest = async () => { const e = (await server.fhir('/_history?_count=1')).body.entry?.[0]; return `${e?.fullUrl}|${e?.response?.etag}|${e?.response?.lastModified}`; };
+      const newest = async () => {
+        const e = (await server.fhir('/_history?_count=1')).body.entry?.[0];
+        return `${e?.fullUrl}|${e?.response?.etag}|${e?.response?.lastModified}`;
+      };
       const before = await newest();
       const bundle = {
         resourceType: 'Bundle',
         type: 'transaction',
         entry: [
-          { fullUrl: 'urn:uuid:11111111-1111-4111-8111-111111111111', resource: { resourceType: 'Patient', name: [{ family: 'Atomic' }] }, request: { method: 'POST', url: 'Patient' } },
+          {
+            fullUrl: 'urn:uuid:11111111-1111-4111-8111-111111111111',
+            resource: { resourceType: 'Patient', name: [{ family: 'Atomic' }] },
+            request: { method: 'POST', url: 'Patient' },
+          },
           {
             fullUrl: 'urn:uuid:22222222-2222-4222-8222-222222222222',
-            resource: { resourceType: 'Observation', status: 'not-a-status', code: { text: 'hb' }, subject: { reference: 'urn:uuid:11111111-1111-4111-8111-111111111111' } },
+            resource: {
+              resourceType: 'Observation',
+              status: 'not-a-status',
+              code: { text: 'hb' },
+              subject: { reference: 'urn:uuid:11111111-1111-4111-8111-111111111111' },
+            },
             request: { method: 'POST', url: 'Observation' },
           },
         ],
@@ -137,7 +162,10 @@ export function describeTransactions(label: string, factory: StoreFactory, optio
       const res = await server.fhir('/', { method: 'POST', body: bundle });
       assert.ok(res.status === 400 || res.status === 422, `status ${res.status}`);
       assert.equal(res.body.resourceType, 'OperationOutcome');
-      assert.ok(res.body.issue.some((i: Json) => /Bundle\.entry\[1\]/.test(i.diagnostics ?? '')), JSON.stringify(res.body));
+      assert.ok(
+        res.body.issue.some((i: Json) => /Bundle\.entry\[1\]/.test(i.diagnostics ?? '')),
+        JSON.stringify(res.body),
+      );
       assert.equal(await total(server, 'Patient'), patientsBefore);
       const after = await newest();
       assert.equal(after, before);
@@ -162,10 +190,18 @@ export function describeTransactions(label: string, factory: StoreFactory, optio
             },
             request: { method: 'POST', url: 'Observation' },
           },
-          { fullUrl: pid, resource: { resourceType: 'Patient', name: [{ family: 'Nested' }] }, request: { method: 'POST', url: 'Patient' } },
+          {
+            fullUrl: pid,
+            resource: { resourceType: 'Patient', name: [{ family: 'Nested' }] },
+            request: { method: 'POST', url: 'Patient' },
+          },
         ],
       };
-      const res = await server.fhir('/', { method: 'POST', body: bundle, headers: { prefer: 'return=representation' } });
+      const res = await server.fhir('/', {
+        method: 'POST',
+        body: bundle,
+        headers: { prefer: 'return=representation' },
+      });
       assert.equal(res.status, 200, res.text.slice(0, 300));
       const observation = res.body.entry[0].resource;
       const patientRef = `Patient/${res.body.entry[1].resource.id}`;
@@ -177,7 +213,21 @@ export function describeTransactions(label: string, factory: StoreFactory, optio
 
       const dangling = await server.fhir('/', {
         method: 'POST',
-        body: { resourceType: 'Bundle', type: 'transaction', entry: [{ resource: { resourceType: 'Observation', status: 'final', code: { text: 'x' }, subject: { reference: 'urn:uuid:99999999-9999-4999-8999-999999999999' } }, request: { method: 'POST', url: 'Observation' } }] },
+        body: {
+          resourceType: 'Bundle',
+          type: 'transaction',
+          entry: [
+            {
+              resource: {
+                resourceType: 'Observation',
+                status: 'final',
+                code: { text: 'x' },
+                subject: { reference: 'urn:uuid:99999999-9999-4999-8999-999999999999' },
+              },
+              request: { method: 'POST', url: 'Observation' },
+            },
+          ],
+        },
       });
       assert.equal(dangling.status, 400);
     });
@@ -195,15 +245,25 @@ export function describeTransactions(label: string, factory: StoreFactory, optio
       assert.equal(updated.status, 200);
       assert.equal(updated.body.id, first.body.id);
       assert.equal(updated.body.meta.versionId, '2');
-      const createdByUpdate = await server.fhir(`/Patient?identifier=${encodeURIComponent('http://nilecare.sd/mrn|NEW-' + Date.now())}`, { method: 'PUT', body: { resourceType: 'Patient', name: [{ family: 'CreatedByConditionalUpdate' }] } });
+      const createdByUpdate = await server.fhir(
+        `/Patient?identifier=${encodeURIComponent('http://nilecare.sd/mrn|NEW-' + Date.now())}`,
+        { method: 'PUT', body: { resourceType: 'Patient', name: [{ family: 'CreatedByConditionalUpdate' }] } },
+      );
       assert.equal(createdByUpdate.status, 201);
       // two resources now share a family name: criteria matching both are refused
       await server.fhir('/Patient', { method: 'POST', body: { resourceType: 'Patient', name: [{ family: 'Twin' }] } });
       await server.fhir('/Patient', { method: 'POST', body: { resourceType: 'Patient', name: [{ family: 'Twin' }] } });
-      assert.equal((await server.fhir('/Patient', { method: 'POST', body, headers: { 'if-none-exist': 'family=Twin' } })).status, 412);
+      assert.equal(
+        (await server.fhir('/Patient', { method: 'POST', body, headers: { 'if-none-exist': 'family=Twin' } })).status,
+        412,
+      );
       assert.equal((await server.fhir('/Patient?family=Twin', { method: 'PUT', body })).status, 412);
       assert.equal((await server.fhir('/Patient?family=Twin', { method: 'DELETE' })).status, 412);
-      assert.equal((await server.fhir('/Patient?unknownparam=1', { method: 'DELETE' })).status, 400, 'unknown criteria are not ignored');
+      assert.equal(
+        (await server.fhir('/Patient?unknownparam=1', { method: 'DELETE' })).status,
+        400,
+        'unknown criteria are not ignored',
+      );
       const deleted = await server.fhir(`/Patient?${criteria}`, { method: 'DELETE' });
       assert.equal(deleted.status, 204);
       assert.equal((await server.fhir(`/Patient/${first.body.id}`)).status, 410);
@@ -211,25 +271,63 @@ export function describeTransactions(label: string, factory: StoreFactory, optio
 
     it('PUT, PATCH and DELETE entries start from the current versions (deleted ones too), honour ifMatch, survive races', async () => {
       const [a, b, c] = ['a', 'b', 'c'].map((x) => `v${Date.now()}-${x}`) as [string, string, string];
-      const put = (id: string, extra: Json = {}, request: Json = {}) => ({ resource: { resourceType: 'Patient', id, ...extra }, request: { method: 'PUT', url: `Patient/${id}`, ...request } });
-      const tx = (entry: Json[]) => server.fhir('/', { method: 'POST', body: { resourceType: 'Bundle', type: 'transaction', entry } });
-      const statuses = (res: { body: Json }) => res.body.entry.map((e: Json) => `${e.response.status.slice(0, 3)} ${e.response.etag ?? ''}`.trim());
-      assert.deepEqual(statuses(await tx([a, b, c].map((id) => put(id, { gender: 'female' })))), ['201 W/"1"', '201 W/"1"', '201 W/"1"']);
+      const put = (id: string, extra: Json = {}, request: Json = {}) => ({
+        resource: { resourceType: 'Patient', id, ...extra },
+        request: { method: 'PUT', url: `Patient/${id}`, ...request },
+      });
+      const tx = (entry: Json[]) =>
+        server.fhir('/', { method: 'POST', body: { resourceType: 'Bundle', type: 'transaction', entry } });
+      const statuses = (res: { body: Json }) =>
+        res.body.entry.map((e: Json) => `${e.response.status.slice(0, 3)} ${e.response.etag ?? ''}`.trim());
+      assert.deepEqual(statuses(await tx([a, b, c].map((id) => put(id, { gender: 'female' })))), [
+        '201 W/"1"',
+        '201 W/"1"',
+        '201 W/"1"',
+      ]);
       assert.equal((await server.fhir(`/Patient/${c}`, { method: 'DELETE' })).status, 204);
-      const jsonPatch = Buffer.from(JSON.stringify([{ op: 'replace', path: '/gender', value: 'male' }])).toString('base64');
-      const patch = { resource: { resourceType: 'Binary', contentType: 'application/json-patch+json', data: jsonPatch }, request: { method: 'PATCH', url: `Patient/${b}` } };
-      const second = await tx([put(a, { gender: 'other' }, { ifMatch: 'W/"1"' }), patch, put(c, { gender: 'male' }), { request: { method: 'DELETE', url: `Patient/${c}-never` } }]);
-      assert.deepEqual(statuses(second), ['200 W/"2"', '200 W/"2"', '201 W/"3"', '204'], 'a deleted resource is re-created as its next version');
+      const jsonPatch = Buffer.from(JSON.stringify([{ op: 'replace', path: '/gender', value: 'male' }])).toString(
+        'base64',
+      );
+      const patch = {
+        resource: { resourceType: 'Binary', contentType: 'application/json-patch+json', data: jsonPatch },
+        request: { method: 'PATCH', url: `Patient/${b}` },
+      };
+      const second = await tx([
+        put(a, { gender: 'other' }, { ifMatch: 'W/"1"' }),
+        patch,
+        put(c, { gender: 'male' }),
+        { request: { method: 'DELETE', url: `Patient/${c}-never` } },
+      ]);
+      assert.deepEqual(
+        statuses(second),
+        ['200 W/"2"', '200 W/"2"', '201 W/"3"', '204'],
+        'a deleted resource is re-created as its next version',
+      );
       assert.equal((await server.fhir(`/Patient/${b}`)).body.gender, 'male');
       const stale = await tx([put(b, { gender: 'unknown' }), put(a, { gender: 'unknown' }, { ifMatch: 'W/"1"' })]);
       assert.equal(stale.status, 412);
-      assert.equal((await server.fhir(`/Patient/${b}`)).body.meta.versionId, '2', 'nothing of a failed transaction is written');
+      assert.equal(
+        (await server.fhir(`/Patient/${b}`)).body.meta.versionId,
+        '2',
+        'nothing of a failed transaction is written',
+      );
       // concurrent transactions on the same resources: each commits on the then current versions, or answers 409
-      const racers = await Promise.all([0, 1, 2, 3, 4, 5].map((i) => tx([put(a, { birthDate: `200${i}-01-01` }), put(b, { birthDate: `201${i}-01-01` })])));
-      assert.ok(racers.every((r) => r.status === 200 || r.status === 409), racers.map((r) => r.status).join());
+      const racers = await Promise.all(
+        [0, 1, 2, 3, 4, 5].map((i) =>
+          tx([put(a, { birthDate: `200${i}-01-01` }), put(b, { birthDate: `201${i}-01-01` })]),
+        ),
+      );
+      assert.ok(
+        racers.every((r) => r.status === 200 || r.status === 409),
+        racers.map((r) => r.status).join(),
+      );
       const won = racers.filter((r) => r.status === 200);
       assert.ok(won.length >= 1);
-      assert.equal(new Set(won.map((r) => r.body.entry[0].response.etag)).size, won.length, 'no two winners wrote the same version');
+      assert.equal(
+        new Set(won.map((r) => r.body.entry[0].response.etag)).size,
+        won.length,
+        'no two winners wrote the same version',
+      );
       assert.equal((await server.fhir(`/Patient/${a}/_history?_count=50`)).body.entry.length, 2 + won.length);
     });
 
@@ -240,7 +338,10 @@ export function describeTransactions(label: string, factory: StoreFactory, optio
           resourceType: 'Bundle',
           type: 'batch',
           entry: [
-            { resource: { resourceType: 'Patient', name: [{ family: 'BatchOk' }] }, request: { method: 'POST', url: 'Patient' } },
+            {
+              resource: { resourceType: 'Patient', name: [{ family: 'BatchOk' }] },
+              request: { method: 'POST', url: 'Patient' },
+            },
             { resource: { resourceType: 'Patient', gender: 'nope' }, request: { method: 'POST', url: 'Patient' } },
             { request: { method: 'GET', url: 'Patient/does-not-exist' } },
           ],
@@ -256,11 +357,19 @@ export function describeTransactions(label: string, factory: StoreFactory, optio
     });
 
     it('rejects bundles that are not transaction or batch, and PUT entries without an id', async () => {
-      assert.equal((await server.fhir('/', { method: 'POST', body: { resourceType: 'Bundle', type: 'collection', entry: [] } })).status, 400);
+      assert.equal(
+        (await server.fhir('/', { method: 'POST', body: { resourceType: 'Bundle', type: 'collection', entry: [] } }))
+          .status,
+        400,
+      );
       assert.equal((await server.fhir('/', { method: 'POST', body: { resourceType: 'Patient' } })).status, 400);
       const put = await server.fhir('/', {
         method: 'POST',
-        body: { resourceType: 'Bundle', type: 'transaction', entry: [{ resource: { resourceType: 'Patient' }, request: { method: 'PUT', url: 'Patient' } }] },
+        body: {
+          resourceType: 'Bundle',
+          type: 'transaction',
+          entry: [{ resource: { resourceType: 'Patient' }, request: { method: 'PUT', url: 'Patient' } }],
+        },
       });
       assert.equal(put.status, 400);
     });

@@ -1,4 +1,8 @@
 import { describeTransactions } from './transaction-contract.js';
 import { mongoTestStore } from '../../store/mongo/test-stores.js';
 
-describeTransactions(process.env.MONGODB_URL ? 'mongo (live server from MONGODB_URL)' : 'mongo (mingo in-process; no MONGODB_URL)', mongoTestStore, { patientBundles: 8 });
+describeTransactions(
+  process.env.MONGODB_URL ? 'mongo (live server from MONGODB_URL)' : 'mongo (mingo in-process; no MONGODB_URL)',
+  mongoTestStore,
+  { patientBundles: 8 },
+);

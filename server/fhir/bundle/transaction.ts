@@ -24,7 +24,15 @@ import { isConditionalReference, rewriteReferences } from './rewrite-references.
 import { patchFunction } from '../interactions/patch.js';
 
 type Planned =
-  | { kind: 'write'; request: EntryRequest; resourceType: string; id: string; resource: Resource | null; previous?: StoredVersion; status: 200 | 201 | 204 }
+  | {
+      kind: 'write';
+      request: EntryRequest;
+      resourceType: string;
+      id: string;
+      resource: Resource | null;
+      previous?: StoredVersion;
+      status: 200 | 201 | 204;
+    }
   | { kind: 'existing'; request: EntryRequest; resource: Resource }
   | { kind: 'noop-delete'; request: EntryRequest }
   | { kind: 'read'; request: EntryRequest };
@@ -32,7 +40,11 @@ type Planned =
 const ORDER: Record<string, number> = { DELETE: 0, POST: 1, PUT: 2, PATCH: 2, GET: 3, HEAD: 3 };
 const MAX_ATTEMPTS = 3;
 
-export async function processTransaction(ctx: FhirContext, bundle: Bundle, router: RouterOptions): Promise<FhirResponse> {
+export async function processTransaction(
+  ctx: FhirContext,
+  bundle: Bundle,
+  router: RouterOptions,
+): Promise<FhirResponse> {
   const entries = bundle.entry ?? [];
   const requests = entries.map((entry, i) => toEntryRequest(entry, i, ctx.baseUrl));
   for (const request of requests) await atEntry(request, () => checkEntryAccess(ctx, request));
@@ -41,20 +53,36 @@ export async function processTransaction(ctx: FhirContext, bundle: Bundle, route
       return await attemptTransaction(ctx, entries, requests, router);
     } catch (error) {
       if (!(error instanceof VersionConflictError)) throw error;
-      if (attempt >= MAX_ATTEMPTS) throw conflict(`The transaction collided with concurrent changes to ${error.resourceType}/${error.id}; nothing was written`);
+      if (attempt >= MAX_ATTEMPTS)
+        throw conflict(
+          `The transaction collided with concurrent changes to ${error.resourceType}/${error.id}; nothing was written`,
+        );
     }
   }
 }
 
 function checkEntryAccess(ctx: FhirContext, request: EntryRequest): void {
   if (!request.resourceType) throw badRequest('Transactions cannot contain system-level requests');
-  if (!ctx.resourceTypes.has(request.resourceType)) throw badRequest(`Unknown resource type "${request.resourceType.slice(0, 60)}"`);
-  const interaction = { DELETE: 'delete', POST: 'create', PUT: 'update', PATCH: 'patch', GET: 'read', HEAD: 'read' } as const;
+  if (!ctx.resourceTypes.has(request.resourceType))
+    throw badRequest(`Unknown resource type "${request.resourceType.slice(0, 60)}"`);
+  const interaction = {
+    DELETE: 'delete',
+    POST: 'create',
+    PUT: 'update',
+    PATCH: 'patch',
+    GET: 'read',
+    HEAD: 'read',
+  } as const;
   requireAccess(ctx, interaction[request.method], request.resourceType);
   if (request.id !== undefined && !request.id.startsWith('$')) assertValidId(request.id);
 }
 
-async function attemptTransaction(ctx: FhirContext, entries: BundleEntry[], requests: EntryRequest[], router: RouterOptions): Promise<FhirResponse> {
+async function attemptTransaction(
+  ctx: FhirContext,
+  entries: BundleEntry[],
+  requests: EntryRequest[],
+  router: RouterOptions,
+): Promise<FhirResponse> {
   const ordered = [...requests].sort((a, b) => (ORDER[a.method] ?? 9) - (ORDER[b.method] ?? 9) || a.index - b.index);
   const identities = new Map<string, string>(); // fullUrl → Type/id
   const targets = new Map<number, { id: string; existing?: Resource; isNew: boolean }>();
@@ -65,7 +93,8 @@ async function attemptTransaction(ctx: FhirContext, entries: BundleEntry[], requ
       const target = await decideTarget(ctx, request, entries[request.index]!);
       if (!target) return;
       targets.set(request.index, target);
-      if (request.fullUrl && request.method !== 'DELETE') identities.set(request.fullUrl, `${request.resourceType}/${target.id}`);
+      if (request.fullUrl && request.method !== 'DELETE')
+        identities.set(request.fullUrl, `${request.resourceType}/${target.id}`);
     });
   }
 
@@ -96,7 +125,8 @@ async function attemptTransaction(ctx: FhirContext, entries: BundleEntry[], requ
     const step = await atEntry(request, () => planEntry(ctx, request, targets.get(request.index), resolve, current));
     if (step.kind === 'write') {
       const key = `${step.resourceType}/${step.id}`;
-      if (seen.has(key)) throw await atEntry(request, () => badRequest(`${key} is written by more than one entry of the transaction`));
+      if (seen.has(key))
+        throw await atEntry(request, () => badRequest(`${key} is written by more than one entry of the transaction`));
       seen.add(key);
     }
     planned.push(step);
@@ -186,18 +216,23 @@ async function decideTarget(
         const matches = await findMatches(ctx, type, request.params);
         if (matches.length > 1) throw preconditionFailed(`The criteria match more than one ${type}`);
         if (matches[0]) return { id: matches[0].id as string, isNew: false };
-        if (request.method === 'PUT') return { id: (entry.resource?.id as string | undefined) ?? ctx.newId(), isNew: true };
+        if (request.method === 'PUT')
+          return { id: (entry.resource?.id as string | undefined) ?? ctx.newId(), isNew: true };
         if (request.method === 'DELETE') return { id: '', isNew: false };
         throw preconditionFailed(`No ${type} matches the PATCH criteria`);
       }
-      if (!request.id || request.segments.length !== 2) throw badRequest(`A ${request.method} entry needs a URL of the form Type/id or Type?criteria`);
+      if (!request.id || request.segments.length !== 2)
+        throw badRequest(`A ${request.method} entry needs a URL of the form Type/id or Type?criteria`);
       return { id: request.id, isNew: false };
     }
   }
 }
 
 /** The resources whose current version planEntry needs: every PUT, PATCH and DELETE target (conditional ones as found). */
-function writeTargets(ordered: EntryRequest[], targets: Map<number, { id: string; existing?: Resource }>): Array<{ resourceType: string; id: string }> {
+function writeTargets(
+  ordered: EntryRequest[],
+  targets: Map<number, { id: string; existing?: Resource }>,
+): Array<{ resourceType: string; id: string }> {
   return ordered.flatMap((request) => {
     const target = targets.get(request.index);
     if (request.method === 'POST' || !target?.id || target.existing) return [];
@@ -220,14 +255,16 @@ async function planEntry(
     const previous = await current.read(type, target.id);
     checkIfMatch(request, previous);
     if (!previous || previous.deleted) return { kind: 'noop-delete', request };
-    if (previous.resource && !inCallerCompartment(ctx, previous.resource)) throw forbidden(`${type}/${target.id} is outside the compartment of the access token`);
+    if (previous.resource && !inCallerCompartment(ctx, previous.resource))
+      throw forbidden(`${type}/${target.id} is outside the compartment of the access token`);
     return { kind: 'write', request, resourceType: type, id: target.id, resource: null, previous, status: 204 };
   }
   const previous = request.method === 'POST' ? undefined : await current.read(type, target.id);
   checkIfMatch(request, previous);
   let body: unknown;
   if (request.method === 'PATCH') {
-    if (!previous?.resource) throw preconditionFailed(`${type}/${target.id} does not exist or is deleted; it cannot be patched`);
+    if (!previous?.resource)
+      throw preconditionFailed(`${type}/${target.id} does not exist or is deleted; it cannot be patched`);
     body = patchFunction(ctx, request)(structuredClone(previous.resource));
   } else {
     body = request.body; // rewriteReferences below returns a copy: the entry stays as submitted for a retry
@@ -238,34 +275,51 @@ async function planEntry(
   });
   const withIds = { ...(await rewriteReferences(resource, resolve)), id: target.id } as Resource;
   assertValid(ctx, withIds);
-  if (!inCallerCompartment(ctx, withIds)) throw forbidden(`The ${type} would be outside the compartment of the access token`);
-  if (previous?.resource && !inCallerCompartment(ctx, previous.resource)) throw forbidden(`${type}/${target.id} is outside the compartment of the access token`);
+  if (!inCallerCompartment(ctx, withIds))
+    throw forbidden(`The ${type} would be outside the compartment of the access token`);
+  if (previous?.resource && !inCallerCompartment(ctx, previous.resource))
+    throw forbidden(`${type}/${target.id} is outside the compartment of the access token`);
   const created = !previous || previous.deleted;
-  return { kind: 'write', request, resourceType: type, id: target.id, resource: withIds, previous, status: created ? 201 : 200 };
+  return {
+    kind: 'write',
+    request,
+    resourceType: type,
+    id: target.id,
+    resource: withIds,
+    previous,
+    status: created ? 201 : 200,
+  };
 }
 
 function checkIfMatch(request: EntryRequest, previous: StoredVersion | undefined): void {
   const ifMatch = readIfMatch(request);
   if (ifMatch !== undefined && previous?.versionId !== ifMatch) {
-    throw preconditionFailed(`ifMatch W/"${ifMatch}" does not match the current version (${previous?.versionId ?? 'none'})`);
+    throw preconditionFailed(
+      `ifMatch W/"${ifMatch}" does not match the current version (${previous?.versionId ?? 'none'})`,
+    );
   }
 }
 
 async function resolveConditionalReference(ctx: FhirContext, reference: string): Promise<string> {
   const type = reference.slice(0, reference.indexOf('?'));
-  if (!ctx.resourceTypes.has(type)) throw badRequest(`Conditional reference ${reference.slice(0, 120)} names an unknown type`);
+  if (!ctx.resourceTypes.has(type))
+    throw badRequest(`Conditional reference ${reference.slice(0, 120)} names an unknown type`);
   const matches = await findMatches(ctx, type, parseCriteria(reference));
-  if (matches.length === 0) throw fhirErrorFor(404, `Conditional reference ${reference.slice(0, 200)} matches no ${type}`);
-  if (matches.length > 1) throw preconditionFailed(`Conditional reference ${reference.slice(0, 200)} matches more than one ${type}`);
+  if (matches.length === 0)
+    throw fhirErrorFor(404, `Conditional reference ${reference.slice(0, 200)} matches no ${type}`);
+  if (matches.length > 1)
+    throw preconditionFailed(`Conditional reference ${reference.slice(0, 200)} matches more than one ${type}`);
   return `${type}/${matches[0]!.id}`;
 }
 
 function fhirErrorFor(status: number, message: string): FhirError {
-  return new FhirError(status, { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'not-found', diagnostics: message }] });
+  return new FhirError(status, {
+    resourceType: 'OperationOutcome',
+    issue: [{ severity: 'error', code: 'not-found', diagnostics: message }],
+  });
 }
 
 /** Transaction and batch responses carry resources only when the client asks (`Prefer: return=representation`). */
 export function wantsRepresentation(ctx: FhirContext): boolean {
   return ctx.prefer.return === 'representation' && ctx.prefer.explicitReturn === true;
 }
-

@@ -33,7 +33,11 @@ export function compartmentsOf(resource: Resource): string[] {
 }
 
 /** Compartments from already extracted index entries (what extractIndex uses). */
-export function compartmentsFromEntries(resourceType: string, id: string | undefined, entries: readonly IndexEntry[]): string[] {
+export function compartmentsFromEntries(
+  resourceType: string,
+  id: string | undefined,
+  entries: readonly IndexEntry[],
+): string[] {
   const found = new Set<string>();
   const ownId = typeof id === 'string' && id.length > 0 ? id : undefined;
   for (const compartment of COMPARTMENT_TYPES) {

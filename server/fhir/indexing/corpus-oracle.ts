@@ -24,7 +24,10 @@ export function forFhirpathJs(expression: string): string {
 function compile(expression: string): Compiled | null {
   if (!compiled.has(expression)) {
     try {
-      const fn = fhirpath.compile(forFhirpathJs(expression), r4, OPTIONS) as unknown as (r: unknown, env: object) => Node[];
+      const fn = fhirpath.compile(forFhirpathJs(expression), r4, OPTIONS) as unknown as (
+        r: unknown,
+        env: object,
+      ) => Node[];
       compiled.set(expression, (r) => fn(r, {}));
     } catch {
       compiled.set(expression, null);
@@ -33,7 +36,11 @@ function compile(expression: string): Compiled | null {
   return compiled.get(expression)!;
 }
 
-export function evaluateWithFhirpathJs(resourceType: string, info: SearchParameterInfo, resource: unknown): Node[] | undefined {
+export function evaluateWithFhirpathJs(
+  resourceType: string,
+  info: SearchParameterInfo,
+  resource: unknown,
+): Node[] | undefined {
   const fn = compile(narrowExpression(resourceType, info.expression));
   if (!fn) return undefined;
   try {
@@ -54,7 +61,8 @@ export function evaluateRelative(node: Node, expression: string): Node[] | undef
 
 const obj = (v: unknown) => (v && typeof v === 'object' ? (v as Record<string, unknown>) : {});
 const str = (v: unknown) => (typeof v === 'string' && v.length > 0 ? v : undefined);
-const strs = (v: unknown) => (Array.isArray(v) ? v : [v]).filter((x): x is string => typeof x === 'string' && x.length > 0);
+const strs = (v: unknown) =>
+  (Array.isArray(v) ? v : [v]).filter((x): x is string => typeof x === 'string' && x.length > 0);
 
 /**
  * Signatures of one fhirpath.js result for a parameter kind; undefined when the oracle does not model that
@@ -67,23 +75,32 @@ export function nodeSignatures(kind: string, node: Node): string[] | undefined {
   switch (kind) {
     case 'token':
       if (type === 'Coding') return str(d.system) || str(d.code) ? [`${d.system ?? ''}|${d.code ?? ''}`] : [];
-      if (type === 'CodeableConcept') return (Array.isArray(d.coding) ? d.coding : []).flatMap((c) => nodeSignatures('token', { fhirNodeDataType: 'Coding', data: c }) ?? []);
+      if (type === 'CodeableConcept')
+        return (Array.isArray(d.coding) ? d.coding : []).flatMap(
+          (c) => nodeSignatures('token', { fhirNodeDataType: 'Coding', data: c }) ?? [],
+        );
       if (type === 'Identifier' || type === 'ContactPoint') {
         if (type === 'ContactPoint' && !str(d.value)) return [];
         return str(d.system) || str(d.value) ? [`${d.system ?? ''}|${d.value ?? ''}`] : [];
       }
-      return typeof data === 'string' || typeof data === 'boolean' || typeof data === 'number' ? [`|${data}`] : undefined;
+      return typeof data === 'string' || typeof data === 'boolean' || typeof data === 'number'
+        ? [`|${data}`]
+        : undefined;
     case 'string': {
       const parts =
-        type === 'HumanName' ? ['family', 'given', 'prefix', 'suffix', 'text'].flatMap((k) => strs(d[k]))
-        : type === 'Address' ? ['line', 'city', 'district', 'state', 'postalCode', 'country', 'text'].flatMap((k) => strs(d[k]))
-        : typeof data === 'string' && type !== 'xhtml' ? [data]
-        : undefined;
+        type === 'HumanName'
+          ? ['family', 'given', 'prefix', 'suffix', 'text'].flatMap((k) => strs(d[k]))
+          : type === 'Address'
+            ? ['line', 'city', 'district', 'state', 'postalCode', 'country', 'text'].flatMap((k) => strs(d[k]))
+            : typeof data === 'string' && type !== 'xhtml'
+              ? [data]
+              : undefined;
       return parts?.map(normalizeString).filter((s) => s.length > 0);
     }
     case 'reference': {
       if (typeof data === 'string') return data.includes('|') ? [data, data.split('|')[0]!] : [data];
-      if (type !== 'Reference') return typeof d.resourceType === 'string' && str(d.id) ? [`${d.resourceType}/${d.id}`] : undefined;
+      if (type !== 'Reference')
+        return typeof d.resourceType === 'string' && str(d.id) ? [`${d.resourceType}/${d.id}`] : undefined;
       const ref = str(d.reference);
       if (ref && !ref.startsWith('#') && !ref.includes('?')) {
         const literal = /^([A-Z][A-Za-z]+)\/([^/]+)(\/_history\/.+)?$/.exec(ref);
@@ -109,7 +126,8 @@ export function nodeSignatures(kind: string, node: Node): string[] | undefined {
     }
     case 'quantity':
       if (type === 'Range') return undefined;
-      if (type === 'Money') return typeof d.value === 'number' ? [`${d.value}|urn:iso:std:iso:4217|${d.currency ?? ''}`] : [];
+      if (type === 'Money')
+        return typeof d.value === 'number' ? [`${d.value}|urn:iso:std:iso:4217|${d.currency ?? ''}`] : [];
       return typeof d.value === 'number' ? [`${d.value}|${d.system ?? ''}|${d.code ?? ''}`] : [];
     case 'number':
       return typeof data === 'number' ? [String(data)] : undefined;

@@ -8,8 +8,24 @@ const t = (param: string, system: string | null, code: string): IndexEntry => ({
 
 describe('dedupeEntries', () => {
   it('drops repeats of the same param and value, keeps the first occurrence and the order', () => {
-    const entries = [s('name', 'Ali'), t('gender', 'g', 'male'), s('name', 'Ahmed'), s('name', 'Ali'), s('given', 'Ali'), t('code', 'a', 'x'), t('code', null, 'x'), t('code', 'a', 'x')];
-    assert.deepEqual(dedupeEntries(entries), [s('name', 'Ali'), t('gender', 'g', 'male'), s('name', 'Ahmed'), s('given', 'Ali'), t('code', 'a', 'x'), t('code', null, 'x')]);
+    const entries = [
+      s('name', 'Ali'),
+      t('gender', 'g', 'male'),
+      s('name', 'Ahmed'),
+      s('name', 'Ali'),
+      s('given', 'Ali'),
+      t('code', 'a', 'x'),
+      t('code', null, 'x'),
+      t('code', 'a', 'x'),
+    ];
+    assert.deepEqual(dedupeEntries(entries), [
+      s('name', 'Ali'),
+      t('gender', 'g', 'male'),
+      s('name', 'Ahmed'),
+      s('given', 'Ali'),
+      t('code', 'a', 'x'),
+      t('code', null, 'x'),
+    ]);
   });
 
   it('returns the same list when no param repeats', () => {

@@ -30,7 +30,6 @@ export function splitTopLevelUnion(expression: string): string[] {
   return parts.filter((p) => p.length > 0);
 }
 
-
 /** Removes parentheses that wrap the whole text: `((a.b))` → `a.b`, but `(a).b` stays. */
 export function unwrap(text: string): string {
   let t = text.trim();

@@ -132,7 +132,9 @@ describe('extractIndex over the Synthea and example corpora', { skip }, () => {
       const onlyFast = fast.entries.filter((e) => !slowKeys.has(entryKey(e)) && !known(resource, e.param));
       const onlySlow = slow.entries.filter((e) => !fastKeys.has(entryKey(e)) && !known(resource, e.param));
       if (onlyFast.length || onlySlow.length) {
-        differences.push(`${resource.resourceType}/${resource.id}: fast only ${JSON.stringify(onlyFast)} medplum only ${JSON.stringify(onlySlow)}`);
+        differences.push(
+          `${resource.resourceType}/${resource.id}: fast only ${JSON.stringify(onlyFast)} medplum only ${JSON.stringify(onlySlow)}`,
+        );
       }
       assert.deepEqual(fast.compartments, slow.compartments);
     }
@@ -148,7 +150,8 @@ describe('extractIndex over the Synthea and example corpora', { skip }, () => {
     for (const resource of sample) {
       const ours = extractIndex(resource).entries;
       for (const info of listSearchParameters(resource.resourceType)) {
-        if (info.kind === 'special' || !info.expression || info.code === '_text' || known(resource, info.code)) continue;
+        if (info.kind === 'special' || !info.expression || info.code === '_text' || known(resource, info.code))
+          continue;
         const oracle = expected(resource, info);
         if (!oracle) continue;
         const mine = new Set(ours.filter((e) => e.param === info.code).flatMap(entrySignatures));
@@ -157,26 +160,62 @@ describe('extractIndex over the Synthea and example corpora', { skip }, () => {
         const missing = [...oracle].filter((s) => !mine.has(s));
         const extra = [...mine].filter((s) => !oracle.has(s));
         if (missing.length || extra.length) {
-          mismatches.push(`${resource.resourceType}/${resource.id} ${info.code}: missing ${JSON.stringify(missing)} extra ${JSON.stringify(extra)}`);
+          mismatches.push(
+            `${resource.resourceType}/${resource.id} ${info.code}: missing ${JSON.stringify(missing)} extra ${JSON.stringify(extra)}`,
+          );
         }
       }
     }
-    t.diagnostic(`${sample.length} resources, ${compared} (resource, parameter) pairs compared, ${withValues} with values`);
+    t.diagnostic(
+      `${sample.length} resources, ${compared} (resource, parameter) pairs compared, ${withValues} with values`,
+    );
     assert.ok(compared > 20000 && withValues > 5000, `compared ${compared}, with values ${withValues}`);
     const byParam = new Map<string, number>();
-    for (const m of mismatches) byParam.set(m.split(' ').slice(0, 2).map((x, i) => (i === 0 ? x.split('/')[0] : x)).join(' '), (byParam.get(m.split(' ').slice(0, 2).map((x, i) => (i === 0 ? x.split('/')[0] : x)).join(' ')) ?? 0) + 1);
-    assert.deepEqual(mismatches.slice(0, 25), [], `${mismatches.length} mismatches of ${compared}: ${JSON.stringify([...byParam])}`);
+    for (const m of mismatches)
+      byParam.set(
+        m
+          .split(' ')
+          .slice(0, 2)
+          .map((x, i) => (i === 0 ? x.split('/')[0] : x))
+          .join(' '),
+        (byParam.get(
+          m
+            .split(' ')
+            .slice(0, 2)
+            .map((x, i) => (i === 0 ? x.split('/')[0] : x))
+            .join(' '),
+        ) ?? 0) + 1,
+      );
+    assert.deepEqual(
+      mismatches.slice(0, 25),
+      [],
+      `${mismatches.length} mismatches of ${compared}: ${JSON.stringify([...byParam])}`,
+    );
   });
 
   it('puts every clinical resource of a SMART patient bundle in that patient’s compartment', () => {
-    const notInCompartment = new Set(['Patient', 'Organization', 'Practitioner', 'PractitionerRole', 'Location', 'Device', 'Medication']);
+    const notInCompartment = new Set([
+      'Patient',
+      'Organization',
+      'Practitioner',
+      'PractitionerRole',
+      'Location',
+      'Device',
+      'Medication',
+    ]);
     const problems: string[] = [];
     let checked = 0;
     for (const file of jsonFiles(join(SYNTHEA, 'smart-r4-2019')).slice(0, 10)) {
       const bundle = JSON.parse(readFileSync(file, 'utf8')) as Bundle;
       if (bundle.type !== 'transaction') continue;
-      const ids = new Map((bundle.entry ?? []).filter((e) => e.fullUrl && e.resource).map((e) => [e.fullUrl!, `${e.resource!.resourceType}/${e.resource!.id}`]));
-      const text = JSON.stringify(bundle).replace(/"reference":"(urn:uuid:[^"]+)"/g, (m, u: string) => (ids.has(u) ? `"reference":"${ids.get(u)}"` : m));
+      const ids = new Map(
+        (bundle.entry ?? [])
+          .filter((e) => e.fullUrl && e.resource)
+          .map((e) => [e.fullUrl!, `${e.resource!.resourceType}/${e.resource!.id}`]),
+      );
+      const text = JSON.stringify(bundle).replace(/"reference":"(urn:uuid:[^"]+)"/g, (m, u: string) =>
+        ids.has(u) ? `"reference":"${ids.get(u)}"` : m,
+      );
       const resources = ((JSON.parse(text) as Bundle).entry ?? []).map((e) => e.resource!).filter(Boolean);
       const patient = resources.find((r) => r.resourceType === 'Patient');
       if (!patient) continue;
@@ -184,7 +223,8 @@ describe('extractIndex over the Synthea and example corpora', { skip }, () => {
         if (notInCompartment.has(resource.resourceType)) continue;
         checked++;
         const compartments = extractIndex(resource).compartments;
-        if (!compartments.includes(`Patient/${patient.id}`)) problems.push(`${resource.resourceType}/${resource.id}: ${compartments.join(',')}`);
+        if (!compartments.includes(`Patient/${patient.id}`))
+          problems.push(`${resource.resourceType}/${resource.id}: ${compartments.join(',')}`);
       }
     }
     assert.ok(checked > 1000, `checked ${checked}`);

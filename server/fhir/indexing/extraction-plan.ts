@@ -26,7 +26,14 @@ export type ComponentPlan = {
 
 export type ParamPlan =
   | { code: string; kind: Exclude<ParamKind, 'composite'>; atom: FhirPathAtom; guard?: RootGuard; fast?: FastPath }
-  | { code: string; kind: 'composite'; atom: FhirPathAtom; components: ComponentPlan[]; guard?: RootGuard; fast?: FastPath };
+  | {
+      code: string;
+      kind: 'composite';
+      atom: FhirPathAtom;
+      components: ComponentPlan[];
+      guard?: RootGuard;
+      fast?: FastPath;
+    };
 
 const plans = new Map<string, ParamPlan[]>();
 
@@ -55,13 +62,36 @@ function buildPlan(resourceType: string, fastPaths: boolean): ParamPlan[] {
       for (const c of info.components ?? []) {
         const componentAtom = tryParse(c.expression);
         if (!componentAtom || c.kind === 'composite') break;
-        components.push({ code: c.code, kind: c.kind, atom: componentAtom, key: `${c.code}\u0001${c.expression}`, expression: c.expression, ...(fastPaths ? { fastByBaseType: new Map() } : {}) });
+        components.push({
+          code: c.code,
+          kind: c.kind,
+          atom: componentAtom,
+          key: `${c.code}\u0001${c.expression}`,
+          expression: c.expression,
+          ...(fastPaths ? { fastByBaseType: new Map() } : {}),
+        });
       }
       if (components.length === (info.components ?? []).length && components.length > 0) {
-        plan.push(withGuard({ code: info.code, kind: 'composite', atom, components, ...(fastPaths ? fast(resourceType, info.expression) : {}) }, compositeGuard(resourceType, info)));
+        plan.push(
+          withGuard(
+            {
+              code: info.code,
+              kind: 'composite',
+              atom,
+              components,
+              ...(fastPaths ? fast(resourceType, info.expression) : {}),
+            },
+            compositeGuard(resourceType, info),
+          ),
+        );
       }
     } else {
-      plan.push(withGuard({ code: info.code, kind: info.kind, atom, ...(fastPaths ? fast(resourceType, info.expression) : {}) }, pathGuard(resourceType, info.expression)));
+      plan.push(
+        withGuard(
+          { code: info.code, kind: info.kind, atom, ...(fastPaths ? fast(resourceType, info.expression) : {}) },
+          pathGuard(resourceType, info.expression),
+        ),
+      );
     }
   }
   return plan;
@@ -76,9 +106,17 @@ function parsedFor(resourceType: string, info: SearchParameterInfo): FhirPathAto
   const sp: SearchParameter =
     registered && registered.expression === info.expression
       ? registered
-      : ({ resourceType: 'SearchParameter', code: info.code, type: info.kind, expression: info.expression, base: [resourceType] } as SearchParameter);
+      : ({
+          resourceType: 'SearchParameter',
+          code: info.code,
+          type: info.kind,
+          expression: info.expression,
+          base: [resourceType],
+        } as SearchParameter);
   // Medplum keeps only the branches containing `Type.`: a bare `Observation` branch (combo-* composites) would be lost
-  const bareBranch = splitTopLevelUnion(info.expression).some((b) => b.replace(/^\(+|\)+$/g, '').trim() === resourceType);
+  const bareBranch = splitTopLevelUnion(info.expression).some(
+    (b) => b.replace(/^\(+|\)+$/g, '').trim() === resourceType,
+  );
   if (bareBranch) return tryParse(narrowExpression(resourceType, info.expression));
   try {
     return getSearchParameterDetails(resourceType, sp).parsedExpression;

@@ -11,18 +11,31 @@ const observation = {
   status: 'final',
   code: { coding: [{ system: 'http://loinc.org', code: '8867-4' }] },
   subject: { reference: 'Patient/p1' },
-  performer: [{ reference: 'Practitioner/dr1' }, { reference: 'Patient/p1' }, { type: 'Patient', identifier: { value: 'MRN-1' } }],
+  performer: [
+    { reference: 'Practitioner/dr1' },
+    { reference: 'Patient/p1' },
+    { type: 'Patient', identifier: { value: 'MRN-1' } },
+  ],
   effectivePeriod: { start: '2024-01-01' },
   valueQuantity: { value: 72, unit: '/min' },
-  component: [{ code: { text: 'a' }, valueString: 'x' }, { code: { text: 'b' }, valueQuantity: { value: 1 } }],
+  component: [
+    { code: { text: 'a' }, valueString: 'x' },
+    { code: { text: 'b' }, valueQuantity: { value: 1 } },
+  ],
 };
-const patient = { resourceType: 'Patient', telecom: [{ system: 'phone', value: '1' }, { system: 'email', value: 'e' }, { value: '3' }] };
+const patient = {
+  resourceType: 'Patient',
+  telecom: [{ system: 'phone', value: '1' }, { system: 'email', value: 'e' }, { value: '3' }],
+};
 
 /** The fast path must return what Medplum's engine returns for the same expression. */
 function sameAsMedplum(resourceType: string, expression: string, resource: object): void {
   const fast = compileFastPath(resourceType, expression);
   assert.ok(fast, `${expression} compiles`);
-  const expected = evalFhirPathTyped(parseFhirPath(expression), [toTypedValue(resource)]).map(({ type, value }) => ({ type, value }));
+  const expected = evalFhirPathTyped(parseFhirPath(expression), [toTypedValue(resource)]).map(({ type, value }) => ({
+    type,
+    value,
+  }));
   assert.deepEqual(fast(resource), expected, expression);
 }
 
@@ -32,12 +45,18 @@ describe('fast paths', () => {
     sameAsMedplum('Observation', 'Observation.code.coding.code', observation);
     sameAsMedplum('Observation', 'Observation.effective', observation);
     sameAsMedplum('Observation', 'Observation.component.value', observation);
-    assert.deepEqual(compileFastPath('Observation', 'Observation.effective')!(observation), [{ type: 'Period', value: { start: '2024-01-01' } }]);
+    assert.deepEqual(compileFastPath('Observation', 'Observation.effective')!(observation), [
+      { type: 'Period', value: { start: '2024-01-01' } },
+    ]);
   });
 
   it('apply ofType, where(field = literal) and where(resolve() is T) like Medplum', () => {
     sameAsMedplum('Observation', 'Observation.value.ofType(Quantity)', observation);
-    sameAsMedplum('Observation', '(Observation.component.value.ofType(Quantity)) | (Observation.component.value.ofType(string))', observation);
+    sameAsMedplum(
+      'Observation',
+      '(Observation.component.value.ofType(Quantity)) | (Observation.component.value.ofType(string))',
+      observation,
+    );
     sameAsMedplum('Observation', 'Observation.performer.where(resolve() is Patient)', observation);
     sameAsMedplum('Observation', 'Observation.subject.where(resolve() is Group)', observation);
     sameAsMedplum('Patient', "Patient.telecom.where(system='phone')", patient);
@@ -54,6 +73,8 @@ describe('fast paths', () => {
   it('never throws on values of the wrong JSON type', () => {
     const fast = compileFastPath('Patient', 'Patient.name.given')!;
     assert.deepEqual(fast({ resourceType: 'Patient', name: 'x' }), []);
-    assert.deepEqual(fast({ resourceType: 'Patient', name: [null, 5, { given: 'Ali' }] }), [{ type: 'string', value: 'Ali' }]);
+    assert.deepEqual(fast({ resourceType: 'Patient', name: [null, 5, { given: 'Ali' }] }), [
+      { type: 'string', value: 'Ali' },
+    ]);
   });
 });

@@ -53,7 +53,10 @@ function compileBranch(resourceType: string, branchText: string): Step[] | undef
     const element = getElementDefinition(typeName, ident[1]!);
     if (!element || !element.type?.length) return undefined;
     const isChoice = element.path.endsWith('[x]');
-    const choices = element.type.map((t) => ({ key: isChoice ? ident[1]! + capitalize(t.code) : ident[1]!, type: t.code }));
+    const choices = element.type.map((t) => ({
+      key: isChoice ? ident[1]! + capitalize(t.code) : ident[1]!,
+      type: t.code,
+    }));
     const filters: Filter[] = [];
     for (;;) {
       const ofType = OF_TYPE.exec(rest);
@@ -67,7 +70,9 @@ function compileBranch(resourceType: string, branchText: string): Step[] | undef
       else filters.push({ kind: 'equals', field: equals![1]!, literal: equals![2]! });
     }
     steps.push({ name: ident[1]!, choices, filters });
-    const remaining = filters.some((f) => f.kind === 'ofType') ? choices.filter((c) => filters.every((f) => f.kind !== 'ofType' || f.type === c.type.toLowerCase())) : choices;
+    const remaining = filters.some((f) => f.kind === 'ofType')
+      ? choices.filter((c) => filters.every((f) => f.kind !== 'ofType' || f.type === c.type.toLowerCase()))
+      : choices;
     if (rest.length > 0) {
       if (remaining.length !== 1) return undefined; // navigating further needs one known type
       typeName = remaining[0]!.type;
@@ -87,7 +92,9 @@ function walk(resource: object, steps: Step[]): TypedValue[] {
         const raw = object[choice.key];
         if (raw === undefined || raw === null) continue;
         if (Array.isArray(raw)) {
-          for (const item of raw) if (item !== null && item !== undefined && passes(step.filters, choice.type, item)) next.push({ type: choice.type, value: item });
+          for (const item of raw)
+            if (item !== null && item !== undefined && passes(step.filters, choice.type, item))
+              next.push({ type: choice.type, value: item });
         } else if (passes(step.filters, choice.type, raw)) {
           next.push({ type: choice.type, value: raw });
         }
@@ -107,7 +114,12 @@ function passes(filters: readonly Filter[], type: string, value: unknown): boole
         if (type.toLowerCase() !== filter.type) return false;
         break;
       case 'equals':
-        if (value === null || typeof value !== 'object' || (value as Record<string, unknown>)[filter.field] !== filter.literal) return false;
+        if (
+          value === null ||
+          typeof value !== 'object' ||
+          (value as Record<string, unknown>)[filter.field] !== filter.literal
+        )
+          return false;
         break;
       case 'resolveIs':
         if (resolvedType(value) !== filter.type) return false;
@@ -121,7 +133,12 @@ function passes(filters: readonly Filter[], type: string, value: unknown): boole
 function resolvedType(value: unknown): string | undefined {
   if (typeof value === 'string') return typeFromReference(value);
   if (value === null || typeof value !== 'object') return undefined;
-  const ref = value as { reference?: unknown; type?: unknown; identifier?: unknown; resource?: { resourceType?: unknown } };
+  const ref = value as {
+    reference?: unknown;
+    type?: unknown;
+    identifier?: unknown;
+    resource?: { resourceType?: unknown };
+  };
   if (ref.resource && typeof ref.resource.resourceType === 'string') return ref.resource.resourceType;
   if (typeof ref.reference === 'string' && ref.reference) return typeFromReference(ref.reference);
   if (typeof ref.type === 'string' && ref.identifier) return ref.type;

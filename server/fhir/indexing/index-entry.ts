@@ -13,14 +13,7 @@
  * - String `value` is normalised (lower case, accents stripped, white space collapsed); `exact` is as written.
  */
 export type IndexEntry =
-  | StringEntry
-  | TokenEntry
-  | DateEntry
-  | NumberEntry
-  | QuantityEntry
-  | ReferenceEntry
-  | UriEntry
-  | CompositeEntry;
+  StringEntry | TokenEntry | DateEntry | NumberEntry | QuantityEntry | ReferenceEntry | UriEntry | CompositeEntry;
 
 export type StringEntry = { kind: 'string'; param: string; value: string; exact: string };
 

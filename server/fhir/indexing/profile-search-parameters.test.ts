@@ -14,19 +14,37 @@ import { extractIndex } from './extract-index.js';
 const TRIBE = 'http://nilecare.sd/fhir/StructureDefinition/tribe';
 const custom: SearchParameter[] = [
   {
-    resourceType: 'SearchParameter', id: 'patient-national-id', url: 'http://nilecare.sd/fhir/SearchParameter/patient-national-id',
-    name: 'national-id', status: 'active', description: 'Sudanese national id', code: 'national-id', base: ['Patient'], type: 'token',
+    resourceType: 'SearchParameter',
+    id: 'patient-national-id',
+    url: 'http://nilecare.sd/fhir/SearchParameter/patient-national-id',
+    name: 'national-id',
+    status: 'active',
+    description: 'Sudanese national id',
+    code: 'national-id',
+    base: ['Patient'],
+    type: 'token',
     expression: "Patient.identifier.where(system='urn:sd:national-id')",
   },
   {
-    resourceType: 'SearchParameter', id: 'patient-tribe', url: 'http://nilecare.sd/fhir/SearchParameter/patient-tribe',
-    name: 'tribe', status: 'active', description: 'Tribe (extension)', code: 'tribe', base: ['Patient'], type: 'string',
+    resourceType: 'SearchParameter',
+    id: 'patient-tribe',
+    url: 'http://nilecare.sd/fhir/SearchParameter/patient-tribe',
+    name: 'tribe',
+    status: 'active',
+    description: 'Tribe (extension)',
+    code: 'tribe',
+    base: ['Patient'],
+    type: 'string',
     expression: `Patient.extension.where(url='${TRIBE}').value`,
   },
 ];
 
 loadDefinitions();
-indexSearchParameterBundle({ resourceType: 'Bundle', type: 'collection', entry: custom.map((resource) => ({ resource })) });
+indexSearchParameterBundle({
+  resourceType: 'Bundle',
+  type: 'collection',
+  entry: custom.map((resource) => ({ resource })),
+});
 
 describe('profile search parameters', () => {
   it('are listed with their kind and url', () => {
@@ -38,12 +56,25 @@ describe('profile search parameters', () => {
 
   it('are extracted like the R4 ones, including extension values', () => {
     const patient = {
-      resourceType: 'Patient', id: 'p1',
-      identifier: [{ system: 'urn:sd:national-id', value: '1234567' }, { system: 'urn:nilecare:mrn', value: 'MRN-1' }],
-      extension: [{ url: TRIBE, valueString: 'Nubian' }, { url: 'http://other', valueString: 'ignored' }],
+      resourceType: 'Patient',
+      id: 'p1',
+      identifier: [
+        { system: 'urn:sd:national-id', value: '1234567' },
+        { system: 'urn:nilecare:mrn', value: 'MRN-1' },
+      ],
+      extension: [
+        { url: TRIBE, valueString: 'Nubian' },
+        { url: 'http://other', valueString: 'ignored' },
+      ],
     } as unknown as Resource;
     const entries = extractIndex(patient).entries;
-    assert.deepEqual(entries.filter((e) => e.param === 'national-id'), [{ kind: 'token', param: 'national-id', system: 'urn:sd:national-id', code: '1234567' }]);
-    assert.deepEqual(entries.filter((e) => e.param === 'tribe'), [{ kind: 'string', param: 'tribe', value: 'nubian', exact: 'Nubian' }]);
+    assert.deepEqual(
+      entries.filter((e) => e.param === 'national-id'),
+      [{ kind: 'token', param: 'national-id', system: 'urn:sd:national-id', code: '1234567' }],
+    );
+    assert.deepEqual(
+      entries.filter((e) => e.param === 'tribe'),
+      [{ kind: 'string', param: 'tribe', value: 'nubian', exact: 'Nubian' }],
+    );
   });
 });

@@ -4,8 +4,13 @@ import { guardAllows, pathGuard, rootNames } from './root-guard.js';
 
 describe('root guards', () => {
   it('name the top-level elements a plain path expression starts from', () => {
-    assert.deepEqual(pathGuard('Observation', '(Observation.value.ofType(Quantity)) | (Observation.value.ofType(SampledData))'), { any: ['value'] });
-    assert.deepEqual(pathGuard('Observation', 'Observation.code | Observation.component.code'), { any: ['code', 'component'] });
+    assert.deepEqual(
+      pathGuard('Observation', '(Observation.value.ofType(Quantity)) | (Observation.value.ofType(SampledData))'),
+      { any: ['value'] },
+    );
+    assert.deepEqual(pathGuard('Observation', 'Observation.code | Observation.component.code'), {
+      any: ['code', 'component'],
+    });
     assert.deepEqual(pathGuard('Patient', 'Patient.name | Practitioner.name'), { any: ['name'] });
   });
 

@@ -31,7 +31,8 @@ export function pathGuard(resourceType: string, expression: string): RootGuard |
 
 /** A composite over the whole resource needs the first element of every component; otherwise its base's. */
 export function compositeGuard(resourceType: string, info: SearchParameterInfo): RootGuard | undefined {
-  if (narrowExpression(resourceType, info.expression).trim() !== resourceType) return pathGuard(resourceType, info.expression);
+  if (narrowExpression(resourceType, info.expression).trim() !== resourceType)
+    return pathGuard(resourceType, info.expression);
   const all: string[] = [];
   for (const c of info.components ?? []) {
     if (NOT_PURE_PATH.test(c.expression)) return undefined;

@@ -8,7 +8,11 @@ describe('search parameter registry', () => {
     assert.equal(byCode.get('birthdate')?.kind, 'date');
     assert.equal(byCode.get('name')?.kind, 'string');
     assert.equal(byCode.get('identifier')?.kind, 'token');
-    assert.deepEqual([...(byCode.get('general-practitioner')?.targets ?? [])].sort(), ['Organization', 'Practitioner', 'PractitionerRole']);
+    assert.deepEqual([...(byCode.get('general-practitioner')?.targets ?? [])].sort(), [
+      'Organization',
+      'Practitioner',
+      'PractitionerRole',
+    ]);
     assert.equal(byCode.get('birthdate')?.url, 'http://hl7.org/fhir/SearchParameter/individual-birthdate');
   });
 
@@ -29,7 +33,10 @@ describe('search parameter registry', () => {
     assert.equal(cvq?.kind, 'composite');
     assert.deepEqual(
       cvq?.components?.map((c) => [c.code, c.kind]),
-      [['component-code', 'token'], ['component-value-quantity', 'quantity']],
+      [
+        ['component-code', 'token'],
+        ['component-value-quantity', 'quantity'],
+      ],
     );
   });
 

@@ -115,7 +115,13 @@ function toInfo(sp: SearchParameter): SearchParameterInfo | undefined {
     for (const component of sp.component ?? []) {
       const def = component.definition ? byUrl!.get(component.definition) : undefined;
       const componentKind = def ? paramKind(def.type) : undefined;
-      if (!def || !componentKind || componentKind === 'special' || componentKind === 'composite' || !component.expression) {
+      if (
+        !def ||
+        !componentKind ||
+        componentKind === 'special' ||
+        componentKind === 'composite' ||
+        !component.expression
+      ) {
         return undefined; // a composite whose parts cannot be resolved cannot be searched
       }
       components.push({ code: def.code as string, kind: componentKind, expression: component.expression });

@@ -3,7 +3,11 @@
  * their search parameters, the interactions, operations and formats wired in — so it cannot drift from
  * the truth.
  */
-import type { CapabilityStatement, CapabilityStatementRestResource, CapabilityStatementRestSecurity } from '@medplum/fhirtypes';
+import type {
+  CapabilityStatement,
+  CapabilityStatementRestResource,
+  CapabilityStatementRestSecurity,
+} from '@medplum/fhirtypes';
 import { listSearchParameters } from '../indexing/search-parameter-registry.js';
 import type { FhirResponse } from '../fhir-request.js';
 import type { FhirContext } from '../fhir-context.js';
@@ -34,9 +38,19 @@ function buildCapabilityStatement(ctx: FhirContext, options: CapabilityOptions):
     // resourceTypes holds only R4 type names (from the StructureDefinitions).
     type: type as CapabilityStatementRestResource['type'],
     profile: `http://hl7.org/fhir/StructureDefinition/${type}`,
-    interaction: (['read', 'vread', 'update', 'patch', 'delete', 'history-instance', 'history-type', 'create', 'search-type'] as const).map(
-      (code) => ({ code }),
-    ),
+    interaction: (
+      [
+        'read',
+        'vread',
+        'update',
+        'patch',
+        'delete',
+        'history-instance',
+        'history-type',
+        'create',
+        'search-type',
+      ] as const
+    ).map((code) => ({ code })),
     versioning: 'versioned-update',
     readHistory: true,
     updateCreate: true,
@@ -49,7 +63,11 @@ function buildCapabilityStatement(ctx: FhirContext, options: CapabilityOptions):
     searchRevInclude: ['*'],
     searchParam: listSearchParameters(type)
       .filter((p) => p.kind !== 'special' || p.code === '_id' || p.code === '_lastUpdated')
-      .map((p) => ({ name: p.code, definition: p.url, type: p.kind === 'special' ? (p.code === '_id' ? 'token' : 'date') : p.kind })),
+      .map((p) => ({
+        name: p.code,
+        definition: p.url,
+        type: p.kind === 'special' ? (p.code === '_id' ? 'token' : 'date') : p.kind,
+      })),
     operation: options.operations
       .filter((op) => op.level !== 'system' && (!op.types || op.types.includes(type)))
       .map((op) => ({ name: op.name, definition: op.definition })),
@@ -70,7 +88,9 @@ function buildCapabilityStatement(ctx: FhirContext, options: CapabilityOptions):
         ...(options.security ? { security: options.security } : {}),
         resource,
         interaction: options.systemInteractions.map((code) => ({ code })),
-        operation: options.operations.filter((op) => op.level === 'system').map((op) => ({ name: op.name, definition: op.definition })),
+        operation: options.operations
+          .filter((op) => op.level === 'system')
+          .map((op) => ({ name: op.name, definition: op.definition })),
       },
     ],
   };

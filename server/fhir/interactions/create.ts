@@ -10,7 +10,11 @@ import { findMatches, parseCriteria } from './find-matches.js';
 import { writeResponse } from './respond.js';
 import { versionHeaders } from '../resource-meta.js';
 
-export async function createInteraction(ctx: FhirContext, request: FhirRequest, resourceType: string): Promise<FhirResponse> {
+export async function createInteraction(
+  ctx: FhirContext,
+  request: FhirRequest,
+  resourceType: string,
+): Promise<FhirResponse> {
   requireAccess(ctx, 'create', resourceType);
   const resource = checkResourceBody(request.body, ctx.resourceTypes, { resourceType });
   const ifNoneExist = request.headers['if-none-exist'];
@@ -45,6 +49,11 @@ function existingMatchResponse(ctx: FhirContext, match: Resource): FhirResponse 
     deleted: false,
     resource: match,
   };
-  const response = writeResponse(ctx, 200, stored, `${match.resourceType}/${match.id} already matches If-None-Exist; nothing created`);
+  const response = writeResponse(
+    ctx,
+    200,
+    stored,
+    `${match.resourceType}/${match.id} already matches If-None-Exist; nothing created`,
+  );
   return { ...response, headers: { ...versionHeaders(ctx.baseUrl, stored, true), ...response.headers } };
 }

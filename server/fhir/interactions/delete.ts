@@ -13,22 +13,37 @@ import { findMatches } from './find-matches.js';
 import { readIfMatch } from './update.js';
 import { etagOf } from '../resource-meta.js';
 
-export async function deleteInteraction(ctx: FhirContext, request: FhirRequest, resourceType: string, id: string): Promise<FhirResponse> {
+export async function deleteInteraction(
+  ctx: FhirContext,
+  request: FhirRequest,
+  resourceType: string,
+  id: string,
+): Promise<FhirResponse> {
   requireAccess(ctx, 'delete', resourceType);
   assertValidId(id);
   return deleteResource(ctx, resourceType, id, readIfMatch(request));
 }
 
-export async function conditionalDeleteInteraction(ctx: FhirContext, request: FhirRequest, resourceType: string): Promise<FhirResponse> {
+export async function conditionalDeleteInteraction(
+  ctx: FhirContext,
+  request: FhirRequest,
+  resourceType: string,
+): Promise<FhirResponse> {
   requireAccess(ctx, 'delete', resourceType);
   const matches = await findMatches(ctx, resourceType, request.params);
-  if (matches.length > 1) throw preconditionFailed(`The criteria match more than one ${resourceType}; nothing was deleted`);
+  if (matches.length > 1)
+    throw preconditionFailed(`The criteria match more than one ${resourceType}; nothing was deleted`);
   const [match] = matches;
   if (!match) return { status: 204 };
   return deleteResource(ctx, resourceType, match.id as string, readIfMatch(request));
 }
 
-export async function deleteResource(ctx: FhirContext, resourceType: string, id: string, ifMatch?: number): Promise<FhirResponse> {
+export async function deleteResource(
+  ctx: FhirContext,
+  resourceType: string,
+  id: string,
+  ifMatch?: number,
+): Promise<FhirResponse> {
   for (let attempt = 0; attempt < 5; attempt++) {
     const current = await ctx.store.read(resourceType, id);
     if (ifMatch !== undefined && current?.versionId !== ifMatch) {

@@ -7,7 +7,18 @@ import type { Resource } from '@medplum/fhirtypes';
 import type { FhirContext } from '../fhir-context.js';
 import { badRequest } from '../errors.js';
 
-const PAGING_PARAMS = new Set(['_count', '_sort', '_total', '_summary', '_elements', '_include', '_revinclude', '_cursor', '_format', '_pretty']);
+const PAGING_PARAMS = new Set([
+  '_count',
+  '_sort',
+  '_total',
+  '_summary',
+  '_elements',
+  '_include',
+  '_revinclude',
+  '_cursor',
+  '_format',
+  '_pretty',
+]);
 
 /** `identifier=a|b&active=true`, `Patient?identifier=…` or `?identifier=…` → ordered pairs. */
 export function parseCriteria(text: string): Array<[string, string]> {

@@ -16,7 +16,12 @@ import { writeResponse } from './respond.js';
 
 const { applyPatch, validate: validateJsonPatch } = fastJsonPatch;
 
-export async function patchInteraction(ctx: FhirContext, request: FhirRequest, resourceType: string, id: string): Promise<FhirResponse> {
+export async function patchInteraction(
+  ctx: FhirContext,
+  request: FhirRequest,
+  resourceType: string,
+  id: string,
+): Promise<FhirResponse> {
   requireAccess(ctx, 'patch', resourceType);
   const apply = patchFunction(ctx, request);
   const ifMatch = readIfMatch(request);
@@ -45,12 +50,20 @@ export function patchFunction(ctx: FhirContext, request: FhirRequest): (resource
       try {
         return applyPatch(resource, body as fastJsonPatch.Operation[], true, true).newDocument;
       } catch (error) {
-        throw fhirError(422, 'processing', `JSON Patch could not be applied: ${(error as Error).message.split('\n')[0]}`);
+        throw fhirError(
+          422,
+          'processing',
+          `JSON Patch could not be applied: ${(error as Error).message.split('\n')[0]}`,
+        );
       }
     };
   }
   if (body && typeof body === 'object' && (body as Resource).resourceType === 'Parameters') {
     return (resource) => ctx.applyFhirPathPatch(resource, body as Parameters);
   }
-  throw fhirError(415, 'not-supported', 'PATCH takes application/json-patch+json (JSON Patch) or a FHIRPath Patch Parameters resource');
+  throw fhirError(
+    415,
+    'not-supported',
+    'PATCH takes application/json-patch+json (JSON Patch) or a FHIRPath Patch Parameters resource',
+  );
 }

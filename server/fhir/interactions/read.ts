@@ -11,12 +11,19 @@ export async function readCurrent(ctx: FhirContext, resourceType: string, id: st
   assertValidId(id);
   const current = await ctx.store.read(resourceType, id);
   if (!current) throw notFound(`${resourceType}/${id} is not known`);
-  if (current.deleted || !current.resource) throw gone(`${resourceType}/${id} was deleted (version ${current.versionId})`);
-  if (!visibleToCaller(ctx, current.resource)) throw forbidden(`${resourceType}/${id} is outside what the access token may read`);
+  if (current.deleted || !current.resource)
+    throw gone(`${resourceType}/${id} was deleted (version ${current.versionId})`);
+  if (!visibleToCaller(ctx, current.resource))
+    throw forbidden(`${resourceType}/${id} is outside what the access token may read`);
   return current;
 }
 
-export async function readInteraction(ctx: FhirContext, request: FhirRequest, resourceType: string, id: string): Promise<FhirResponse> {
+export async function readInteraction(
+  ctx: FhirContext,
+  request: FhirRequest,
+  resourceType: string,
+  id: string,
+): Promise<FhirResponse> {
   requireAccess(ctx, 'read', resourceType);
   const current = await readCurrent(ctx, resourceType, id);
   return conditionalReadResponse(ctx, request, current);
@@ -35,7 +42,8 @@ export async function vreadInteraction(
   const version = Number.isSafeInteger(versionId) ? await ctx.store.vread(resourceType, id, versionId) : undefined;
   if (!version) throw notFound(`${resourceType}/${id} has no version ${versionText.slice(0, 40)}`);
   if (version.deleted || !version.resource) throw gone(`Version ${versionId} of ${resourceType}/${id} is a deletion`);
-  if (!visibleToCaller(ctx, version.resource)) throw forbidden(`${resourceType}/${id} is outside what the access token may read`);
+  if (!visibleToCaller(ctx, version.resource))
+    throw forbidden(`${resourceType}/${id} is outside what the access token may read`);
   return conditionalReadResponse(ctx, request, version);
 }
 

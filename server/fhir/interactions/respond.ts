@@ -11,7 +11,11 @@ export function writeResponse(ctx: FhirContext, status: number, stored: StoredVe
     case 'minimal':
       return { status, headers };
     case 'OperationOutcome':
-      return { status, headers, resource: operationOutcome([issue('informational', message, { severity: 'information' })]) };
+      return {
+        status,
+        headers,
+        resource: operationOutcome([issue('informational', message, { severity: 'information' })]),
+      };
     case 'representation':
       return { status, headers, resource: stored.resource ?? undefined };
   }

@@ -7,7 +7,11 @@ import { assertValidId } from '../check-resource-body.js';
 /** Compartment types whose compartment search `[type]/[id]/[target]` the server answers. */
 export const COMPARTMENT_TYPES = new Set(['Patient', 'Encounter', 'Practitioner', 'RelatedPerson', 'Device']);
 
-export async function typeSearchInteraction(ctx: FhirContext, request: FhirRequest, resourceType: string): Promise<FhirResponse> {
+export async function typeSearchInteraction(
+  ctx: FhirContext,
+  request: FhirRequest,
+  resourceType: string,
+): Promise<FhirResponse> {
   requireAccess(ctx, 'search', resourceType);
   const bundle = await ctx.search({
     store: ctx.store,
@@ -51,7 +55,8 @@ export async function compartmentSearchInteraction(
   }
   assertValidId(compartmentId);
   const resourceTypes = target === '*' ? [] : [target];
-  if (target !== '*' && !ctx.resourceTypes.has(target)) throw notFound(`Unknown resource type "${target.slice(0, 60)}"`);
+  if (target !== '*' && !ctx.resourceTypes.has(target))
+    throw notFound(`Unknown resource type "${target.slice(0, 60)}"`);
   if (target !== '*') requireAccess(ctx, 'search', target);
   const bundle = await ctx.search({
     store: ctx.store,

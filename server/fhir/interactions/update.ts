@@ -17,7 +17,12 @@ import { writeResponse } from './respond.js';
 
 const MAX_ATTEMPTS = 5;
 
-export async function updateInteraction(ctx: FhirContext, request: FhirRequest, resourceType: string, id: string): Promise<FhirResponse> {
+export async function updateInteraction(
+  ctx: FhirContext,
+  request: FhirRequest,
+  resourceType: string,
+  id: string,
+): Promise<FhirResponse> {
   requireAccess(ctx, 'update', resourceType);
   assertValidId(id);
   const resource = checkResourceBody(request.body, ctx.resourceTypes, { resourceType, id, requireId: true });
@@ -26,11 +31,16 @@ export async function updateInteraction(ctx: FhirContext, request: FhirRequest, 
   return writeResponse(ctx, created ? 201 : 200, stored, `${created ? 'Created' : 'Updated'} ${resourceType}/${id}`);
 }
 
-export async function conditionalUpdateInteraction(ctx: FhirContext, request: FhirRequest, resourceType: string): Promise<FhirResponse> {
+export async function conditionalUpdateInteraction(
+  ctx: FhirContext,
+  request: FhirRequest,
+  resourceType: string,
+): Promise<FhirResponse> {
   requireAccess(ctx, 'update', resourceType);
   const resource = checkResourceBody(request.body, ctx.resourceTypes, { resourceType });
   const matches = await findMatches(ctx, resourceType, request.params);
-  if (matches.length > 1) throw preconditionFailed(`The criteria match more than one ${resourceType}; nothing was updated`);
+  if (matches.length > 1)
+    throw preconditionFailed(`The criteria match more than one ${resourceType}; nothing was updated`);
   const [match] = matches;
   const bodyId = resource.id;
   let id: string;
@@ -76,13 +86,21 @@ export async function updateResource(
       return { stored, created: !current || current.deleted };
     } catch (error) {
       if (!(error instanceof VersionConflictError)) throw error;
-      if (ifMatch !== undefined) throw preconditionFailed(`${resource.resourceType}/${id} was changed by someone else (If-Match W/"${ifMatch}")`);
+      if (ifMatch !== undefined)
+        throw preconditionFailed(
+          `${resource.resourceType}/${id} was changed by someone else (If-Match W/"${ifMatch}")`,
+        );
     }
   }
   throw conflict(`${resource.resourceType}/${id} is being changed concurrently; try again`);
 }
 
-function assertIfMatch(resourceType: string, id: string, current: StoredVersion | undefined, ifMatch: number | undefined): void {
+function assertIfMatch(
+  resourceType: string,
+  id: string,
+  current: StoredVersion | undefined,
+  ifMatch: number | undefined,
+): void {
   if (ifMatch === undefined) return;
   if (!current || current.versionId !== ifMatch) {
     throw preconditionFailed(

@@ -55,7 +55,11 @@ export function describeBulkData(label: string, factory: StoreFactory): void {
       const { reference, patients } = syntheaPipesFiles();
       for (const file of [...reference, ...patients.slice(0, 3)]) {
         const bundle = JSON.parse(readFileSync(file, 'utf8'));
-        const res = await server.fhir('/', { method: 'POST', body: bundle, headers: { prefer: 'return=representation' } });
+        const res = await server.fhir('/', {
+          method: 'POST',
+          body: bundle,
+          headers: { prefer: 'return=representation' },
+        });
         assert.equal(res.status, 200, res.text.slice(0, 300));
         if (bundle.type === 'transaction') loaded.push({ bundle, response: res.body });
       }
@@ -75,21 +79,49 @@ export function describeBulkData(label: string, factory: StoreFactory): void {
       const created: Json[] = response.entry.map((e: Json) => e.resource);
       const patient = created.find((r) => r.resourceType === 'Patient')!;
       const entries = await collectPages(server, `/Patient/${patient.id}/$everything?_count=50`);
-      const matched = new Set(entries.filter((e) => e.search.mode === 'match').map((e) => `${e.resource.resourceType}/${e.resource.id}`));
-      const compartmentTypes = new Set(['Patient', 'Encounter', 'Observation', 'Condition', 'Claim', 'ExplanationOfBenefit', 'Immunization', 'DiagnosticReport', 'DocumentReference', 'MedicationRequest', 'Procedure']);
+      const matched = new Set(
+        entries.filter((e) => e.search.mode === 'match').map((e) => `${e.resource.resourceType}/${e.resource.id}`),
+      );
+      const compartmentTypes = new Set([
+        'Patient',
+        'Encounter',
+        'Observation',
+        'Condition',
+        'Claim',
+        'ExplanationOfBenefit',
+        'Immunization',
+        'DiagnosticReport',
+        'DocumentReference',
+        'MedicationRequest',
+        'Procedure',
+      ]);
       for (const r of created.filter((r) => compartmentTypes.has(r.resourceType))) {
         assert.ok(matched.has(`${r.resourceType}/${r.id}`), `${r.resourceType}/${r.id} is in $everything`);
       }
       const includes = entries.filter((e) => e.search.mode === 'include').map((e) => e.resource.resourceType);
-      assert.ok(includes.includes('Practitioner') || includes.includes('Organization'), `includes referenced resources (${[...new Set(includes)]})`);
-      const otherPatient = loaded[1]!.response.entry.map((e: Json) => e.resource).find((r: Json) => r.resourceType === 'Patient');
+      assert.ok(
+        includes.includes('Practitioner') || includes.includes('Organization'),
+        `includes referenced resources (${[...new Set(includes)]})`,
+      );
+      const otherPatient = loaded[1]!.response.entry
+        .map((e: Json) => e.resource)
+        .find((r: Json) => r.resourceType === 'Patient');
       assert.ok(!matched.has(`Patient/${otherPatient.id}`), 'no other patient');
 
-      const onlyEncounters = await collectPages(server, `/Patient/${patient.id}/$everything?_type=Encounter&_count=100`);
-      const types = new Set(onlyEncounters.filter((e) => e.search.mode === 'match').map((e) => e.resource.resourceType));
+      const onlyEncounters = await collectPages(
+        server,
+        `/Patient/${patient.id}/$everything?_type=Encounter&_count=100`,
+      );
+      const types = new Set(
+        onlyEncounters.filter((e) => e.search.mode === 'match').map((e) => e.resource.resourceType),
+      );
       assert.deepEqual([...types], ['Encounter']);
       assert.equal((await server.fhir('/Patient/unknown-id/$everything')).status, 404);
-      assert.equal((await server.fhir(`/Observation/${patient.id}/$everything`)).status, 404, '$everything is not defined on Observation');
+      assert.equal(
+        (await server.fhir(`/Observation/${patient.id}/$everything`)).status,
+        404,
+        '$everything is not defined on Observation',
+      );
     });
 
     it('Encounter/$everything returns the encounter and what points at it', async (t) => {
@@ -99,8 +131,11 @@ export function describeBulkData(label: string, factory: StoreFactory): void {
       const entries = await collectPages(server, `/Encounter/${encounter.id}/$everything`);
       const ids = new Set(entries.map((e) => `${e.resource.resourceType}/${e.resource.id}`));
       assert.ok(ids.has(`Encounter/${encounter.id}`));
-      const pointing = created.filter((r) => r.encounter?.reference === `Encounter/${encounter.id}` && r.resourceType !== 'Claim');
-      for (const r of pointing) assert.ok(ids.has(`${r.resourceType}/${r.id}`), `${r.resourceType} with this encounter`);
+      const pointing = created.filter(
+        (r) => r.encounter?.reference === `Encounter/${encounter.id}` && r.resourceType !== 'Claim',
+      );
+      for (const r of pointing)
+        assert.ok(ids.has(`${r.resourceType}/${r.id}`), `${r.resourceType} with this encounter`);
     });
 
     it('system $export writes ndjson per type that re-imports into an empty server with the same counts', async (t) => {
@@ -127,7 +162,10 @@ export function describeBulkData(label: string, factory: StoreFactory): void {
         const total = (await server.fhir(`/${output.type}?_summary=count&_total=accurate`)).body.total;
         assert.equal(output.count, total, `${output.type}: export count equals the server's`);
       }
-      assert.ok(manifest.output.some((o: Json) => o.type === 'Patient') && manifest.output.some((o: Json) => o.type === 'Encounter'));
+      assert.ok(
+        manifest.output.some((o: Json) => o.type === 'Patient') &&
+          manifest.output.some((o: Json) => o.type === 'Encounter'),
+      );
 
       // Interrupt the first import after one batch, then run it again: it resumes and ends with the same counts.
       const statePath = join(workDir, 'import-state.json');
@@ -156,28 +194,48 @@ export function describeBulkData(label: string, factory: StoreFactory): void {
 
     it('Patient-level and Group-level $export, _type and _typeFilter, and cancelling a job', async (t) => {
       if (loaded.length === 0) return t.skip('no corpus');
-      const patients = loaded.map((l) => l.response.entry.map((e: Json) => e.resource).find((r: Json) => r.resourceType === 'Patient'));
+      const patients = loaded.map((l) =>
+        l.response.entry.map((e: Json) => e.resource).find((r: Json) => r.resourceType === 'Patient'),
+      );
       const group = await server.fhir('/Group', {
         method: 'POST',
-        body: { resourceType: 'Group', type: 'person', actual: true, member: [{ entity: { reference: `Patient/${patients[0].id}` } }] },
+        body: {
+          resourceType: 'Group',
+          type: 'person',
+          actual: true,
+          member: [{ entity: { reference: `Patient/${patients[0].id}` } }],
+        },
       });
       assert.equal(group.status, 201);
-      const groupKick = await server.fhir(`/Group/${group.body.id}/$export?_type=Patient,Encounter`, { headers: { prefer: 'respond-async' } });
+      const groupKick = await server.fhir(`/Group/${group.body.id}/$export?_type=Patient,Encounter`, {
+        headers: { prefer: 'respond-async' },
+      });
       assert.equal(groupKick.status, 202, groupKick.text);
       const groupManifest = await pollExport(server, groupKick.headers.get('content-location')!);
       const patientOut = groupManifest.output.find((o: Json) => o.type === 'Patient');
       assert.equal(patientOut.count, 1);
-      const patientLines = (await (await fetch(patientOut.url)).text()).trim().split('\n').map((l) => JSON.parse(l));
+      const patientLines = (await (await fetch(patientOut.url)).text())
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
       assert.equal(patientLines[0].id, patients[0].id);
-      const expectedEncounters = loaded[0]!.bundle.entry.filter((e: Json) => e.resource.resourceType === 'Encounter').length;
+      const expectedEncounters = loaded[0]!.bundle.entry.filter(
+        (e: Json) => e.resource.resourceType === 'Encounter',
+      ).length;
       assert.equal(groupManifest.output.find((o: Json) => o.type === 'Encounter').count, expectedEncounters);
       assert.deepEqual(new Set(groupManifest.output.map((o: Json) => o.type)), new Set(['Patient', 'Encounter']));
 
       const patientKick = await server.fhir('/Patient/$export?_type=Patient', { headers: { prefer: 'respond-async' } });
       const patientManifest = await pollExport(server, patientKick.headers.get('content-location')!);
-      assert.equal(patientManifest.output[0].count, (await server.fhir('/Patient?_summary=count&_total=accurate')).body.total);
+      assert.equal(
+        patientManifest.output[0].count,
+        (await server.fhir('/Patient?_summary=count&_total=accurate')).body.total,
+      );
 
-      const filtered = await server.fhir(`/$export?_type=Patient&_typeFilter=${encodeURIComponent(`Patient?_id=${patients[1].id}`)}`, { headers: { prefer: 'respond-async' } });
+      const filtered = await server.fhir(
+        `/$export?_type=Patient&_typeFilter=${encodeURIComponent(`Patient?_id=${patients[1].id}`)}`,
+        { headers: { prefer: 'respond-async' } },
+      );
       const filteredManifest = await pollExport(server, filtered.headers.get('content-location')!);
       assert.equal(filteredManifest.output[0].count, 1);
 
@@ -185,8 +243,14 @@ export function describeBulkData(label: string, factory: StoreFactory): void {
       const where = cancelled.headers.get('content-location')!;
       assert.equal((await server.fhir(where, { method: 'DELETE' })).status, 202);
       assert.equal((await server.fhir(where)).status, 404);
-      assert.equal((await server.fhir('/$export?_type=Nonsense', { headers: { prefer: 'respond-async' } })).status, 400);
-      assert.equal((await server.fhir('/$export?_outputFormat=text/csv', { headers: { prefer: 'respond-async' } })).status, 400);
+      assert.equal(
+        (await server.fhir('/$export?_type=Nonsense', { headers: { prefer: 'respond-async' } })).status,
+        400,
+      );
+      assert.equal(
+        (await server.fhir('/$export?_outputFormat=text/csv', { headers: { prefer: 'respond-async' } })).status,
+        400,
+      );
     });
   });
 }

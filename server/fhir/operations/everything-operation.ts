@@ -27,17 +27,24 @@ export const everythingOperation: OperationHandler = {
   },
 };
 
-async function everything(ctx: FhirContext, request: FhirRequest, focusType: string, id: string): Promise<FhirResponse> {
+async function everything(
+  ctx: FhirContext,
+  request: FhirRequest,
+  focusType: string,
+  id: string,
+): Promise<FhirResponse> {
   requireAccess(ctx, 'read', focusType);
   const focus = await readCurrent(ctx, focusType, id);
   const count = readCount(ctx, param(request, '_count'));
   const since = param(request, '_since');
-  if (since !== undefined && !dateRange(since)) throw badRequest(`_since "${since.slice(0, 40)}" is not a FHIR instant`);
+  if (since !== undefined && !dateRange(since))
+    throw badRequest(`_since "${since.slice(0, 40)}" is not a FHIR instant`);
   const types = (param(request, '_type') ?? '')
     .split(',')
     .map((t) => t.trim())
     .filter(Boolean);
-  for (const t of types) if (!ctx.resourceTypes.has(t)) throw badRequest(`_type names an unknown resource type "${t.slice(0, 60)}"`);
+  for (const t of types)
+    if (!ctx.resourceTypes.has(t)) throw badRequest(`_type names an unknown resource type "${t.slice(0, 60)}"`);
   const cursor = param(request, '_cursor');
 
   const params: Array<[string, string]> = [['_count', String(count)]];
@@ -54,10 +61,17 @@ async function everything(ctx: FhirContext, request: FhirRequest, focusType: str
   });
 
   const matches: BundleEntry[] = (page.entry ?? []).filter((e) => e.search?.mode !== 'outcome');
-  const focusIncluded = !cursor && (types.length === 0 || types.includes(focusType)) && (!since || Date.parse(focus.lastUpdated) >= (dateRange(since)?.low ?? 0));
+  const focusIncluded =
+    !cursor &&
+    (types.length === 0 || types.includes(focusType)) &&
+    (!since || Date.parse(focus.lastUpdated) >= (dateRange(since)?.low ?? 0));
   const present = new Set(matches.map((e) => `${e.resource?.resourceType}/${e.resource?.id}`));
   if (focusIncluded && !present.has(`${focusType}/${id}`)) {
-    matches.unshift({ fullUrl: `${ctx.baseUrl}/${focusType}/${id}`, resource: focus.resource as Resource, search: { mode: 'match' } });
+    matches.unshift({
+      fullUrl: `${ctx.baseUrl}/${focusType}/${id}`,
+      resource: focus.resource as Resource,
+      search: { mode: 'match' },
+    });
     present.add(`${focusType}/${id}`);
   }
   const included = await referencedOutsideCompartment(ctx, matches, present);
@@ -66,14 +80,21 @@ async function everything(ctx: FhirContext, request: FhirRequest, focusType: str
     resourceType: 'Bundle',
     type: 'searchset',
     ...(page.total !== undefined ? { total: page.total } : {}),
-    link: (page.link ?? []).map((l) => ({ relation: l.relation, url: toEverythingUrl(ctx.baseUrl, focusType, id, l.url, request) })),
+    link: (page.link ?? []).map((l) => ({
+      relation: l.relation,
+      url: toEverythingUrl(ctx.baseUrl, focusType, id, l.url, request),
+    })),
     entry: [...matches, ...included],
   };
   return { status: 200, resource: bundle };
 }
 
 /** Practitioners, organisations, locations … referred to by the page, read in one call. */
-async function referencedOutsideCompartment(ctx: FhirContext, entries: BundleEntry[], present: Set<string>): Promise<BundleEntry[]> {
+async function referencedOutsideCompartment(
+  ctx: FhirContext,
+  entries: BundleEntry[],
+  present: Set<string>,
+): Promise<BundleEntry[]> {
   const wanted = new Map<string, { resourceType: string; id: string }>();
   const visit = (value: unknown): void => {
     if (Array.isArray(value)) return value.forEach(visit);
@@ -81,7 +102,8 @@ async function referencedOutsideCompartment(ctx: FhirContext, entries: BundleEnt
     for (const [k, v] of Object.entries(value)) {
       if (k === 'reference' && typeof v === 'string') {
         const m = /^([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})$/.exec(v);
-        if (m && !present.has(v) && ctx.resourceTypes.has(m[1]!) && ctx.access.allows('read', m[1]!)) wanted.set(v, { resourceType: m[1]!, id: m[2]! });
+        if (m && !present.has(v) && ctx.resourceTypes.has(m[1]!) && ctx.access.allows('read', m[1]!))
+          wanted.set(v, { resourceType: m[1]!, id: m[2]! });
       } else if (k !== 'contained') {
         visit(v);
       }
@@ -91,8 +113,18 @@ async function referencedOutsideCompartment(ctx: FhirContext, entries: BundleEnt
   if (wanted.size === 0) return [];
   const found = await ctx.store.readMany([...wanted.values()]);
   return found
-    .filter((v) => v.resource && (!ctx.access.compartment || ctx.compartmentsOf(v.resource).includes(ctx.access.compartment) || !hasPatientCompartment(ctx, v.resource)))
-    .map((v) => ({ fullUrl: `${ctx.baseUrl}/${v.resourceType}/${v.id}`, resource: v.resource as Resource, search: { mode: 'include' as const } }));
+    .filter(
+      (v) =>
+        v.resource &&
+        (!ctx.access.compartment ||
+          ctx.compartmentsOf(v.resource).includes(ctx.access.compartment) ||
+          !hasPatientCompartment(ctx, v.resource)),
+    )
+    .map((v) => ({
+      fullUrl: `${ctx.baseUrl}/${v.resourceType}/${v.id}`,
+      resource: v.resource as Resource,
+      search: { mode: 'include' as const },
+    }));
 }
 
 /** Resources that can belong to a patient compartment must be in the caller's; others (Practitioner, Organization …) are shared. */

@@ -5,7 +5,10 @@
 import type { FhirRequest, FhirResponse } from '../fhir-request.js';
 import type { FhirContext } from '../fhir-context.js';
 
-export type OperationTarget = { level: 'system' } | { level: 'type'; resourceType: string } | { level: 'instance'; resourceType: string; id: string };
+export type OperationTarget =
+  | { level: 'system' }
+  | { level: 'type'; resourceType: string }
+  | { level: 'instance'; resourceType: string; id: string };
 
 export type OperationHandler = {
   /** Without the `$`. */
@@ -37,6 +40,8 @@ export class OperationRegistry {
 
   /** The shape CapabilityStatement building wants: one row per level. */
   describe(): Array<{ name: string; definition: string; level: OperationTarget['level']; types?: string[] }> {
-    return this.list().flatMap((op) => op.levels.map((level) => ({ name: op.name, definition: op.definition, level, types: op.types })));
+    return this.list().flatMap((op) =>
+      op.levels.map((level) => ({ name: op.name, definition: op.definition, level, types: op.types })),
+    );
   }
 }

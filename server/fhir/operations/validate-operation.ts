@@ -12,14 +12,22 @@ import { badRequest, issue, operationOutcome } from '../errors.js';
 import { checkResourceBody } from '../check-resource-body.js';
 import { readCurrent } from '../interactions/read.js';
 
-export async function validateOperation(ctx: FhirContext, request: FhirRequest, resourceType: string, id?: string): Promise<FhirResponse> {
+export async function validateOperation(
+  ctx: FhirContext,
+  request: FhirRequest,
+  resourceType: string,
+  id?: string,
+): Promise<FhirResponse> {
   requireAccess(ctx, 'operation', resourceType);
   const { resource, mode, profiles } = await readInput(ctx, request, resourceType, id);
   if (mode === 'delete') {
     return { status: 200, resource: ok('Deleting this resource raises no validation issue on this server') };
   }
   if (!resource) throw badRequest('$validate needs a resource (in the body, or the stored instance)');
-  const checked = checkResourceBody(resource, ctx.resourceTypes, { resourceType, id: mode === 'update' ? id : undefined });
+  const checked = checkResourceBody(resource, ctx.resourceTypes, {
+    resourceType,
+    id: mode === 'update' ? id : undefined,
+  });
   const issues = ctx.validate(checked, { profiles });
   const outcome: OperationOutcome = issues.length > 0 ? operationOutcome(issues) : ok('No issues found');
   return { status: 200, resource: outcome };
@@ -38,13 +46,20 @@ async function readInput(
     const get = (name: string) => parameters.parameter?.find((p) => p.name === name);
     const profile = get('profile')?.valueUri ?? get('profile')?.valueCanonical;
     return {
-      resource: get('resource')?.resource ?? (id ? (await readCurrent(ctx, resourceType, id)).resource ?? undefined : undefined),
+      resource:
+        get('resource')?.resource ??
+        (id ? ((await readCurrent(ctx, resourceType, id)).resource ?? undefined) : undefined),
       mode: get('mode')?.valueCode ?? get('mode')?.valueString ?? param(request, 'mode'),
       profiles: profile ? [...profiles, profile] : profiles,
     };
   }
   if (body) return { resource: body, mode: param(request, 'mode'), profiles };
-  if (id) return { resource: (await readCurrent(ctx, resourceType, id)).resource ?? undefined, mode: param(request, 'mode'), profiles };
+  if (id)
+    return {
+      resource: (await readCurrent(ctx, resourceType, id)).resource ?? undefined,
+      mode: param(request, 'mode'),
+      profiles,
+    };
   return { profiles };
 }
 

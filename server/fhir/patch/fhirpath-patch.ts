@@ -30,7 +30,9 @@ export function applyFhirPathPatch(resource: Resource, patch: Parameters): Resou
   const result = structuredClone(resource) as unknown as JsonObject;
   for (const op of operations) applyOperation(result, op);
   if (result.resourceType !== resource.resourceType) {
-    throw badRequest(`A patch must not change the resource type (${resource.resourceType} → ${String(result.resourceType)})`);
+    throw badRequest(
+      `A patch must not change the resource type (${resource.resourceType} → ${String(result.resourceType)})`,
+    );
   }
   return result as unknown as Resource;
 }
@@ -56,13 +58,16 @@ function applyOperation(root: JsonObject, op: PatchOperation): void {
 
 function add(root: JsonObject, op: Extract<PatchOperation, { type: 'add' }>): void {
   const target = single(evaluate(root, op.path, op.where), op, 'adding');
-  if (!isObject(target.data)) throw badRequest(`${op.path} is a primitive value; content cannot be added to it`, [op.where]);
+  if (!isObject(target.data))
+    throw badRequest(`${op.path} is a primitive value; content cannot be added to it`, [op.where]);
   const typePath = typePathOf(target.path ?? '', target.fhirNodeDataType);
   const element = findElement(typePath, op.name);
   if (!element) throw badRequest(`${typePath} has no element "${op.name}"`, [op.where]);
   const built = buildValue(op.value.part, element, op.where);
   const key = elementKey(op.name, element, built, op.where);
-  const present = element.choiceTypes ? existingKey(target.data, op.name) : target.data[op.name] ?? target.data[`_${op.name}`];
+  const present = element.choiceTypes
+    ? existingKey(target.data, op.name)
+    : (target.data[op.name] ?? target.data[`_${op.name}`]);
   if (!element.repeating && present !== undefined) {
     throw badRequest(`${op.path}.${op.name} already has a value; use "replace" to change it`, [op.where]);
   }
@@ -111,7 +116,12 @@ function remove(root: JsonObject, op: Extract<PatchOperation, { type: 'delete' }
 /** An element left without content by a delete is removed too (FHIR has no empty elements). */
 function pruneEmpty(node: PathNode | null): void {
   let current = node;
-  while (current?.parentResNode && isObject(current.data) && Object.keys(current.data).length === 0 && current.propName !== null) {
+  while (
+    current?.parentResNode &&
+    isObject(current.data) &&
+    Object.keys(current.data).length === 0 &&
+    current.propName !== null
+  ) {
     const owner = current.parentResNode.data;
     if (!isObject(owner)) return;
     const key = current.propName;
@@ -146,8 +156,12 @@ function replace(root: JsonObject, op: Extract<PatchOperation, { type: 'replace'
 function move(root: JsonObject, op: Extract<PatchOperation, { type: 'move' }>): void {
   const { parent, key } = collection(root, op.path, op.where);
   const list = Array.isArray(parent[key]) ? (parent[key] as unknown[]) : [];
-  for (const [name, index] of [['source', op.source], ['destination', op.destination]] as const) {
-    if (index >= list.length) throw badRequest(`The ${name} index ${index} is outside ${op.path} (${list.length} elements)`, [op.where]);
+  for (const [name, index] of [
+    ['source', op.source],
+    ['destination', op.destination],
+  ] as const) {
+    if (index >= list.length)
+      throw badRequest(`The ${name} index ${index} is outside ${op.path} (${list.length} elements)`, [op.where]);
   }
   list.splice(op.destination, 0, list.splice(op.source, 1)[0]);
   const ext = parent[`_${key}`];
@@ -155,7 +169,11 @@ function move(root: JsonObject, op: Extract<PatchOperation, { type: 'move' }>): 
 }
 
 /** The list a path designates (for insert and move): its owner object, property and element definition. */
-function collection(root: JsonObject, path: string, where: string): { parent: JsonObject; key: string; element: ElementInfo } {
+function collection(
+  root: JsonObject,
+  path: string,
+  where: string,
+): { parent: JsonObject; key: string; element: ElementInfo } {
   const nodes = evaluate(root, path, where);
   if (nodes.length > 0) {
     const first = nodes[0];
@@ -165,10 +183,14 @@ function collection(root: JsonObject, path: string, where: string): { parent: Js
     }
     const key = existingKey(parentNode.data, first.propName) ?? first.propName;
     const list = parentNode.data[key];
-    if (!Array.isArray(list) || nodes.some((n) => n.parentResNode?.data !== parentNode.data || n.propName !== first.propName)) {
+    if (
+      !Array.isArray(list) ||
+      nodes.some((n) => n.parentResNode?.data !== parentNode.data || n.propName !== first.propName)
+    ) {
       throw badRequest(`${path} must designate one whole list`, [where]);
     }
-    if (nodes.length !== list.length) throw badRequest(`${path} selects part of a list; give the path of the whole list`, [where]);
+    if (nodes.length !== list.length)
+      throw badRequest(`${path} selects part of a list; give the path of the whole list`, [where]);
     const element = findElement(typePathOf(parentNode.path ?? '', parentNode.fhirNodeDataType), first.propName);
     if (!element) throw badRequest(`${path} is not a known element`, [where]);
     return { parent: parentNode.data, key, element };
@@ -186,7 +208,10 @@ function collection(root: JsonObject, path: string, where: string): { parent: Js
 function location(node: PathNode, op: PatchOperation): { parent: JsonObject; key: string; parentNode: PathNode } {
   const parentNode = node.parentResNode;
   if (!parentNode || node.propName === null || !isObject(parentNode.data)) {
-    throw badRequest(`${op.path} designates the resource itself, which cannot be ${op.type === 'delete' ? 'deleted' : 'replaced'}`, [op.where]);
+    throw badRequest(
+      `${op.path} designates the resource itself, which cannot be ${op.type === 'delete' ? 'deleted' : 'replaced'}`,
+      [op.where],
+    );
   }
   const key = existingKey(parentNode.data, node.propName);
   if (key === undefined) throw badRequest(`No content found at ${op.path}`, [op.where]);
@@ -195,7 +220,8 @@ function location(node: PathNode, op: PatchOperation): { parent: JsonObject; key
 
 function single(nodes: PathNode[], op: PatchOperation, doing: string): PathNode {
   if (nodes.length === 0) throw badRequest(`No content found at ${op.path} when ${doing}`, [op.where]);
-  if (nodes.length > 1) throw badRequest(`${op.path} matches ${nodes.length} elements; a patch path must select exactly one`, [op.where]);
+  if (nodes.length > 1)
+    throw badRequest(`${op.path} matches ${nodes.length} elements; a patch path must select exactly one`, [op.where]);
   return nodes[0];
 }
 

@@ -29,7 +29,10 @@ export function readPatchOperations(patch: unknown): PatchOperation[] {
 
 function readOperation(parameter: ParametersParameter, where: string): PatchOperation {
   if (parameter?.name !== 'operation') {
-    throw badRequest(`Each parameter of a FHIRPath Patch must be named "operation", found ${JSON.stringify(parameter?.name)}`, [where]);
+    throw badRequest(
+      `Each parameter of a FHIRPath Patch must be named "operation", found ${JSON.stringify(parameter?.name)}`,
+      [where],
+    );
   }
   const parts = Array.isArray(parameter.part) ? parameter.part : [];
   const find = (name: string) => {
@@ -39,10 +42,14 @@ function readOperation(parameter: ParametersParameter, where: string): PatchOper
   };
   const type = find('type')?.valueCode ?? (find('type') as { valueString?: string } | undefined)?.valueString;
   if (!PATCH_OPERATION_TYPES.includes(type as PatchOperationType)) {
-    throw badRequest(`Unknown or missing patch operation type ${JSON.stringify(type)} (expected one of ${PATCH_OPERATION_TYPES.join(', ')})`, [where]);
+    throw badRequest(
+      `Unknown or missing patch operation type ${JSON.stringify(type)} (expected one of ${PATCH_OPERATION_TYPES.join(', ')})`,
+      [where],
+    );
   }
   const path = find('path')?.valueString;
-  if (typeof path !== 'string' || path.trim() === '') throw badRequest('Patch operation has no "path" (a FHIRPath expression)', [where]);
+  if (typeof path !== 'string' || path.trim() === '')
+    throw badRequest('Patch operation has no "path" (a FHIRPath expression)', [where]);
   const integer = (name: string): number => {
     const v = find(name)?.valueInteger;
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) {

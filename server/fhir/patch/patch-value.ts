@@ -19,7 +19,11 @@ export function buildValue(part: ParametersParameter, element: ElementInfo | und
   const valueKey = Object.keys(record).find((k) => k.startsWith('value') && k.length > 5 && /[A-Z]/.test(k[5]));
   if (valueKey) {
     const extension = record[`_${valueKey}`];
-    return { value: structuredClone(record[valueKey]), typeSuffix: valueKey.slice(5), ...(extension ? { extension: structuredClone(extension) } : {}) };
+    return {
+      value: structuredClone(record[valueKey]),
+      typeSuffix: valueKey.slice(5),
+      ...(extension ? { extension: structuredClone(extension) } : {}),
+    };
   }
   if (record.resource !== undefined) return { value: structuredClone(record.resource) };
   const parts = part.part;
@@ -48,7 +52,10 @@ export function elementKey(name: string, element: ElementInfo, built: BuiltValue
   if (!element.choiceTypes) return name;
   const suffix = built.typeSuffix;
   if (!suffix || !element.choiceTypes.some((t) => t.toLowerCase() === suffix.toLowerCase())) {
-    throw badRequest(`${element.path} cannot hold a value of type ${suffix ?? 'unknown'} (allowed: ${element.choiceTypes.join(', ')})`, [where]);
+    throw badRequest(
+      `${element.path} cannot hold a value of type ${suffix ?? 'unknown'} (allowed: ${element.choiceTypes.join(', ')})`,
+      [where],
+    );
   }
   return name + suffix;
 }

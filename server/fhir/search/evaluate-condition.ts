@@ -20,14 +20,23 @@ export function evaluateCondition(condition: Condition, candidate: Candidate, re
   return evaluateOn(condition, candidate.index.entries, candidate, resolver);
 }
 
-function evaluateOn(condition: Condition, entries: IndexEntry[], candidate: Candidate, resolver?: CandidateResolver): boolean {
+function evaluateOn(
+  condition: Condition,
+  entries: IndexEntry[],
+  candidate: Candidate,
+  resolver?: CandidateResolver,
+): boolean {
   const of = <K extends IndexEntry['kind']>(kind: K, param: string) =>
     entries.filter((e): e is Extract<IndexEntry, { kind: K }> => e.kind === kind && e.param === param);
   switch (condition.kind) {
     case 'string':
       return of('string', condition.param).some((e) =>
         condition.values.some((v) =>
-          condition.match === 'exact' ? e.exact === v : condition.match === 'contains' ? e.value.includes(v) : e.value.startsWith(v),
+          condition.match === 'exact'
+            ? e.exact === v
+            : condition.match === 'contains'
+              ? e.value.includes(v)
+              : e.value.startsWith(v),
         ),
       );
     case 'token': {
@@ -44,7 +53,13 @@ function evaluateOn(condition: Condition, entries: IndexEntry[], candidate: Cand
       return of('reference', condition.param).some((e) => condition.values.some((v) => referenceMatches(e, v)));
     case 'uri':
       return of('uri', condition.param).some((e) =>
-        condition.values.some((v) => (condition.match === 'eq' ? e.value === v : condition.match === 'above' ? v.startsWith(e.value) : e.value.startsWith(v))),
+        condition.values.some((v) =>
+          condition.match === 'eq'
+            ? e.value === v
+            : condition.match === 'above'
+              ? v.startsWith(e.value)
+              : e.value.startsWith(v),
+        ),
       );
     case 'missing': {
       const has = entries.some((e) => e.param === condition.param && e.kind === condition.paramKind);
@@ -52,12 +67,18 @@ function evaluateOn(condition: Condition, entries: IndexEntry[], candidate: Cand
     }
     case 'composite':
       return of('composite', condition.param).some((e) =>
-        condition.values.some((parts) => parts.every((part, i) => e.parts[i] !== undefined && evaluateOn(part, [e.parts[i]!], candidate, resolver))),
+        condition.values.some((parts) =>
+          parts.every((part, i) => e.parts[i] !== undefined && evaluateOn(part, [e.parts[i]!], candidate, resolver)),
+        ),
       );
     case 'id':
       return condition.values.includes(candidate.id);
     case 'lastUpdated':
-      return rangeHolds(condition.match, { value: candidate.lastUpdated, low: candidate.lastUpdated, high: candidate.lastUpdated });
+      return rangeHolds(condition.match, {
+        value: candidate.lastUpdated,
+        low: candidate.lastUpdated,
+        high: candidate.lastUpdated,
+      });
     case 'compartment':
       return candidate.index.compartments.includes(condition.ref);
     case 'or':
@@ -74,7 +95,11 @@ function evaluateOn(condition: Condition, entries: IndexEntry[], candidate: Cand
       if (!resolver) throw new NeedsResolverError('_has cannot be evaluated on a single resource');
       for (const source of resolver.all(condition.sourceType)) {
         const points = source.index.entries.some(
-          (e) => e.kind === 'reference' && e.param === condition.sourceParam && e.targetType === candidate.resourceType && e.targetId === candidate.id,
+          (e) =>
+            e.kind === 'reference' &&
+            e.param === condition.sourceParam &&
+            e.targetType === candidate.resourceType &&
+            e.targetId === candidate.id,
         );
         if (points && condition.where.every((w) => evaluateCondition(w, source, resolver))) return true;
       }

@@ -54,7 +54,12 @@ export async function fetchIncludes(args: IncludeArgs): Promise<IncludeResult> {
   return { included, warnings: [...warnings] };
 }
 
-async function forward(spec: IncludeSpec, sources: StoredVersion[], args: IncludeArgs, warnings: Set<string>): Promise<StoredVersion[]> {
+async function forward(
+  spec: IncludeSpec,
+  sources: StoredVersion[],
+  args: IncludeArgs,
+  warnings: Set<string>,
+): Promise<StoredVersion[]> {
   const wanted = new Map<string, ResourceKey>();
   for (const source of sources) {
     if (!source.resource || (spec.sourceType !== '*' && source.resourceType !== spec.sourceType)) continue;
@@ -81,13 +86,20 @@ async function forward(spec: IncludeSpec, sources: StoredVersion[], args: Includ
   return out;
 }
 
-async function reverse(spec: IncludeSpec, sources: StoredVersion[], args: IncludeArgs, warnings: Set<string>): Promise<StoredVersion[]> {
+async function reverse(
+  spec: IncludeSpec,
+  sources: StoredVersion[],
+  args: IncludeArgs,
+  warnings: Set<string>,
+): Promise<StoredVersion[]> {
   if (spec.sourceType === '*') {
     warnings.add('_revinclude=* is not supported: name the source type and parameter');
     return [];
   }
   if (!args.access.allows('search', spec.sourceType)) {
-    warnings.add(`Reverse-included ${spec.sourceType} resources are left out: searching ${spec.sourceType} is not permitted`);
+    warnings.add(
+      `Reverse-included ${spec.sourceType} resources are left out: searching ${spec.sourceType} is not permitted`,
+    );
     return [];
   }
   const params = spec.param === '*' ? referenceParams(spec.sourceType) : [spec.param];
@@ -112,11 +124,23 @@ function guardConditions(type: string, args: IncludeArgs): Condition[] {
   return guard;
 }
 
-async function searchAll(args: IncludeArgs, type: string, conditions: Condition[], warnings: Set<string>): Promise<StoredVersion[]> {
+async function searchAll(
+  args: IncludeArgs,
+  type: string,
+  conditions: Condition[],
+  warnings: Set<string>,
+): Promise<StoredVersion[]> {
   const out: StoredVersion[] = [];
   let cursor: string | undefined;
   do {
-    const page = await args.store.search({ resourceTypes: [type], conditions, sort: [], count: MAX_COUNT, total: 'none', cursor });
+    const page = await args.store.search({
+      resourceTypes: [type],
+      conditions,
+      sort: [],
+      count: MAX_COUNT,
+      total: 'none',
+      cursor,
+    });
     out.push(...page.entries);
     cursor = page.nextCursor;
     if (out.length >= MAX_INCLUDES) {

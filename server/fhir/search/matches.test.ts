@@ -9,7 +9,9 @@ const lab: Observation = {
   id: 'o1',
   meta: { lastUpdated: '2025-01-01T00:00:00Z' },
   status: 'final',
-  category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'laboratory' }] }],
+  category: [
+    { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'laboratory' }] },
+  ],
   code: { coding: [{ system: 'http://loinc.org', code: '2339-0' }] },
   subject: { reference: 'Patient/p1' },
   valueQuantity: { value: 120, unit: 'mg/dL', system: 'http://unitsofmeasure.org', code: 'mg/dL' },
@@ -19,7 +21,13 @@ describe('matchesSearch', () => {
   it('checks a resource against SMART-style constraints', () => {
     assert.equal(matchesSearch(lab, 'Observation', { category: 'laboratory' }), true);
     assert.equal(matchesSearch(lab, 'Observation', { category: 'vital-signs' }), false);
-    assert.equal(matchesSearch(lab, 'Observation', [['category', 'vital-signs,laboratory'], ['status', 'final']]), true);
+    assert.equal(
+      matchesSearch(lab, 'Observation', [
+        ['category', 'vital-signs,laboratory'],
+        ['status', 'final'],
+      ]),
+      true,
+    );
     assert.equal(matchesSearch(lab, 'Observation', [['category:not', 'laboratory']]), false);
   });
 
@@ -34,7 +42,13 @@ describe('matchesSearch', () => {
   });
 
   it('refuses chains and bad values with a 400', () => {
-    assert.throws(() => matchesSearch(lab, 'Observation', { 'subject:Patient.name': 'x' }), (e: unknown) => e instanceof FhirError && e.status === 400);
-    assert.throws(() => matchesSearch(lab, 'Observation', { date: 'yesterday' }), (e: unknown) => e instanceof FhirError && e.status === 400);
+    assert.throws(
+      () => matchesSearch(lab, 'Observation', { 'subject:Patient.name': 'x' }),
+      (e: unknown) => e instanceof FhirError && e.status === 400,
+    );
+    assert.throws(
+      () => matchesSearch(lab, 'Observation', { date: 'yesterday' }),
+      (e: unknown) => e instanceof FhirError && e.status === 400,
+    );
   });
 });

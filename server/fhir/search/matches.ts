@@ -10,7 +10,18 @@ import { extractIndex } from '../indexing/extract-index.js';
 import { evaluateCondition, NeedsResolverError } from './evaluate-condition.js';
 import { parseSearch } from './parse-search.js';
 
-const RESULT_PARAMS = new Set(['_sort', '_count', '_total', '_summary', '_elements', '_include', '_revinclude', '_format', '_pretty', '_cursor']);
+const RESULT_PARAMS = new Set([
+  '_sort',
+  '_count',
+  '_total',
+  '_summary',
+  '_elements',
+  '_include',
+  '_revinclude',
+  '_format',
+  '_pretty',
+  '_cursor',
+]);
 
 export function matchesSearch(
   resource: Resource,
@@ -20,10 +31,14 @@ export function matchesSearch(
 ): boolean {
   if (resource.resourceType !== resourceType) return false;
   const pairs = Array.isArray(params) ? params : Object.entries(params);
-  const parsed = parseSearch([resourceType], pairs.filter(([n]) => !RESULT_PARAMS.has(n.split(':')[0]!)), {
-    handling: 'strict',
-    baseUrl: options.baseUrl,
-  });
+  const parsed = parseSearch(
+    [resourceType],
+    pairs.filter(([n]) => !RESULT_PARAMS.has(n.split(':')[0]!)),
+    {
+      handling: 'strict',
+      baseUrl: options.baseUrl,
+    },
+  );
   const lastUpdated = Date.parse(resource.meta?.lastUpdated ?? '');
   const candidate = {
     resourceType,
@@ -34,7 +49,8 @@ export function matchesSearch(
   try {
     return parsed.query.conditions.every((c) => evaluateCondition(c, candidate));
   } catch (err) {
-    if (err instanceof NeedsResolverError) throw badRequest(`Cannot check a single resource against this search: ${err.message}`);
+    if (err instanceof NeedsResolverError)
+      throw badRequest(`Cannot check a single resource against this search: ${err.message}`);
     throw err;
   }
 }

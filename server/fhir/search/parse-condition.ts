@@ -34,7 +34,13 @@ export function compartmentCondition(_type: string, ref: string): Condition {
   return { kind: 'compartment', ref };
 }
 
-export function parseCondition(resourceType: string, name: string, value: string, ctx: ConditionContext, depth = 0): Condition {
+export function parseCondition(
+  resourceType: string,
+  name: string,
+  value: string,
+  ctx: ConditionContext,
+  depth = 0,
+): Condition {
   if (depth > MAX_CHAIN_DEPTH) throw badRequest(`'${name}' nests chains or _has deeper than ${MAX_CHAIN_DEPTH} levels`);
   if (name.startsWith('_has:')) return parseHas(resourceType, name, value, ctx, depth);
   const dot = name.indexOf('.');
@@ -57,7 +63,8 @@ function lookup(resourceType: string, code: string): SearchParameterInfo {
 }
 
 function parseId(modifier: string | undefined, value: string, name: string): Condition {
-  if (modifier === 'missing') throw new UnsupportedSearchError('_id:missing is not supported (every resource has an id)');
+  if (modifier === 'missing')
+    throw new UnsupportedSearchError('_id:missing is not supported (every resource has an id)');
   if (modifier) throw badRequest(`Unknown modifier :${modifier} on _id`);
   const ids = splitOr(value).map(unescapeValue);
   for (const id of ids) {
@@ -66,11 +73,19 @@ function parseId(modifier: string | undefined, value: string, name: string): Con
   return { kind: 'id', values: ids };
 }
 
-function parseChain(resourceType: string, head: string, rest: string, value: string, ctx: ConditionContext, depth: number): Condition {
+function parseChain(
+  resourceType: string,
+  head: string,
+  rest: string,
+  value: string,
+  ctx: ConditionContext,
+  depth: number,
+): Condition {
   const [code, typeModifier, ...extra] = head.split(':');
   if (!code || extra.length > 0) throw badRequest(`'${head}' is not a reference parameter name`);
   const def = lookup(resourceType, code);
-  if (def.kind !== 'reference') throw badRequest(`Cannot chain on '${code}': it is a ${def.kind} parameter, not a reference`);
+  if (def.kind !== 'reference')
+    throw badRequest(`Cannot chain on '${code}': it is a ${def.kind} parameter, not a reference`);
   let candidates: string[];
   if (typeModifier) {
     if (!ctx.isResourceType(typeModifier)) throw badRequest(`'${typeModifier}' in '${head}' is not a resource type`);
@@ -85,7 +100,9 @@ function parseChain(resourceType: string, head: string, rest: string, value: str
   const isSpecial = innerCode === '_id' || innerCode === '_lastUpdated' || innerCode === '_has';
   const withParam = candidates.filter((t) => isSpecial || getSearchParameterInfo(t, innerCode) !== undefined);
   if (withParam.length === 0) {
-    throw new UnknownParameterError(`None of the target types of '${code}' (${candidates.join(', ')}) has a search parameter '${innerCode}'`);
+    throw new UnknownParameterError(
+      `None of the target types of '${code}' (${candidates.join(', ')}) has a search parameter '${innerCode}'`,
+    );
   }
   const allowed = ctx.access ? withParam.filter((t) => ctx.access!.allows('search', t)) : withParam;
   if (allowed.length === 0) throw forbidden(`Chained search into ${withParam.join(', ')} is not permitted`);
@@ -98,7 +115,12 @@ function parseChain(resourceType: string, head: string, rest: string, value: str
     if (group) group.types.push(target);
     else groups.set(key, { types: [target], where });
   }
-  const chains: Condition[] = [...groups.values()].map((g) => ({ kind: 'chain', param: code, targetTypes: g.types, where: g.where }));
+  const chains: Condition[] = [...groups.values()].map((g) => ({
+    kind: 'chain',
+    param: code,
+    targetTypes: g.types,
+    where: g.where,
+  }));
   return chains.length === 1 ? chains[0]! : { kind: 'or', any: chains };
 }
 
@@ -112,7 +134,8 @@ function parseHas(resourceType: string, name: string, value: string, ctx: Condit
   if (def.targets.length > 0 && !def.targets.includes(resourceType)) {
     throw badRequest(`'${sourceParam}' of ${sourceType} cannot refer to ${resourceType}`);
   }
-  if (ctx.access && !ctx.access.allows('search', sourceType)) throw forbidden(`_has over ${sourceType} is not permitted`);
+  if (ctx.access && !ctx.access.allows('search', sourceType))
+    throw forbidden(`_has over ${sourceType} is not permitted`);
   return { kind: 'has', sourceType, sourceParam, where: innerWhere(sourceType, rest, value, ctx, depth) };
 }
 

@@ -37,7 +37,10 @@ export function parseSummary(value: string): SummaryMode {
 }
 
 export function parseElements(value: string): string[] {
-  const names = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const names = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const n of names) {
     if (!/^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z][A-Za-z0-9]*)?$/.test(n) && !/^[A-Z][A-Za-z]+\.[a-z][A-Za-z0-9]*$/.test(n)) {
       throw badRequest(`_elements: '${n}' is not an element name`);
@@ -59,7 +62,8 @@ export function parseSort(value: string, resourceTypes: string[]): SortKey[] {
     if (code === '_id') keys.push({ kind: 'id', descending });
     else if (code === '_lastUpdated') keys.push({ kind: 'lastUpdated', descending });
     else {
-      if (resourceTypes.length === 0) throw new UnsupportedSearchError(`_sort=${code}: only _id and _lastUpdated sort a search across all types`);
+      if (resourceTypes.length === 0)
+        throw new UnsupportedSearchError(`_sort=${code}: only _id and _lastUpdated sort a search across all types`);
       const kinds = new Set<string>();
       for (const type of resourceTypes) {
         const def = getSearchParameterInfo(type, code);
@@ -70,7 +74,11 @@ export function parseSort(value: string, resourceTypes: string[]): SortKey[] {
       if (kinds.size !== 1 || !SORTABLE.has(kind!)) {
         throw new UnsupportedSearchError(`_sort: parameter '${code}' (${[...kinds].join('/')}) cannot be sorted on`);
       }
-      keys.push({ kind: kind as Exclude<SortKey['kind'], 'id' | 'lastUpdated' | 'composite'>, param: code, descending });
+      keys.push({
+        kind: kind as Exclude<SortKey['kind'], 'id' | 'lastUpdated' | 'composite'>,
+        param: code,
+        descending,
+      });
     }
   }
   return keys;
@@ -78,13 +86,16 @@ export function parseSort(value: string, resourceTypes: string[]): SortKey[] {
 
 export function parseInclude(name: string, value: string, isResourceType: (t: string) => boolean): IncludeSpec {
   const [, modifier] = name.split(':');
-  if (modifier && modifier !== 'iterate' && modifier !== 'recurse') throw badRequest(`Unknown modifier :${modifier} on ${name.split(':')[0]}`);
+  if (modifier && modifier !== 'iterate' && modifier !== 'recurse')
+    throw badRequest(`Unknown modifier :${modifier} on ${name.split(':')[0]}`);
   const iterate = modifier === 'iterate' || modifier === 'recurse';
   if (value === '*') return { sourceType: '*', param: '*', iterate };
   const [sourceType, param, targetType, ...extra] = value.split(':');
-  if (!sourceType || !param || extra.length > 0) throw badRequest(`${name}: '${value}' must be SourceType:parameter[:TargetType]`);
+  if (!sourceType || !param || extra.length > 0)
+    throw badRequest(`${name}: '${value}' must be SourceType:parameter[:TargetType]`);
   if (!isResourceType(sourceType)) throw badRequest(`${name}: '${sourceType}' is not a resource type`);
-  if (targetType !== undefined && !isResourceType(targetType)) throw badRequest(`${name}: '${targetType}' is not a resource type`);
+  if (targetType !== undefined && !isResourceType(targetType))
+    throw badRequest(`${name}: '${targetType}' is not a resource type`);
   if (param !== '*') {
     const def = getSearchParameterInfo(sourceType, param);
     if (!def) throw new UnknownParameterError(`${name}: ${sourceType} has no search parameter '${param}'`);

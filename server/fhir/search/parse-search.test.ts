@@ -7,20 +7,25 @@ import type { Condition } from './search-query.js';
 import type { AccessPolicy } from '../access-policy.js';
 
 const BASE = 'http://h/fhir';
-const conditions = (types: string[], params: Array<[string, string]>): Condition[] => parseSearch(types, params, { baseUrl: BASE }).query.conditions;
+const conditions = (types: string[], params: Array<[string, string]>): Condition[] =>
+  parseSearch(types, params, { baseUrl: BASE }).query.conditions;
 
 describe('parseSearch', () => {
   it('normalises string values and splits OR values on unescaped commas', () => {
     assert.deepEqual(conditions(['Patient'], [['name', 'Müller,Smith\\,Jr']]), [
       { kind: 'string', param: 'name', match: 'prefix', values: ['muller', 'smith,jr'] },
     ]);
-    assert.deepEqual(conditions(['Patient'], [['family:exact', 'Müller']]), [{ kind: 'string', param: 'family', match: 'exact', values: ['Müller'] }]);
+    assert.deepEqual(conditions(['Patient'], [['family:exact', 'Müller']]), [
+      { kind: 'string', param: 'family', match: 'exact', values: ['Müller'] },
+    ]);
   });
 
   it('reads the four token forms and :not / :text / :of-type', () => {
     const [c] = conditions(['Observation'], [['code', 'http://loinc.org|1,2,|3,http://loinc.org|']]);
     assert.deepEqual(c, {
-      kind: 'token', param: 'code', negate: false,
+      kind: 'token',
+      param: 'code',
+      negate: false,
       values: [
         { match: 'code', system: 'http://loinc.org', code: '1' },
         { match: 'code', code: '2' },
@@ -29,15 +34,29 @@ describe('parseSearch', () => {
       ],
     });
     assert.equal((conditions(['Patient'], [['gender:not', 'male']])[0] as { negate: boolean }).negate, true);
-    assert.deepEqual((conditions(['Observation'], [['code:text', 'Blood  Pressure']])[0] as { values: unknown[] }).values, [{ match: 'text', text: 'blood pressure' }]);
-    assert.deepEqual((conditions(['Patient'], [['identifier:of-type', 's|MR|1']])[0] as { values: unknown[] }).values, [{ match: 'of-type', typeSystem: 's', typeCode: 'MR', value: '1' }]);
+    assert.deepEqual(
+      (conditions(['Observation'], [['code:text', 'Blood  Pressure']])[0] as { values: unknown[] }).values,
+      [{ match: 'text', text: 'blood pressure' }],
+    );
+    assert.deepEqual((conditions(['Patient'], [['identifier:of-type', 's|MR|1']])[0] as { values: unknown[] }).values, [
+      { match: 'of-type', typeSystem: 's', typeCode: 'MR', value: '1' },
+    ]);
   });
 
   it('turns date prefixes into range comparisons over the precision of the value', () => {
     const [c] = conditions(['Patient'], [['birthdate', 'eq2020-02']]);
     const low = Date.UTC(2020, 1, 1);
     const high = Date.UTC(2020, 2, 1) - 1;
-    assert.deepEqual(c, { kind: 'date', param: 'birthdate', match: [[{ field: 'low', op: 'ge', value: low }, { field: 'high', op: 'le', value: high }]] });
+    assert.deepEqual(c, {
+      kind: 'date',
+      param: 'birthdate',
+      match: [
+        [
+          { field: 'low', op: 'ge', value: low },
+          { field: 'high', op: 'le', value: high },
+        ],
+      ],
+    });
     const [sa] = conditions(['Patient'], [['birthdate', 'sa2020-02']]);
     assert.deepEqual(sa, { kind: 'date', param: 'birthdate', match: [[{ field: 'low', op: 'gt', value: high }]] });
     const [lu] = conditions(['Patient'], [['_lastUpdated', 'lt2020']]);
@@ -45,55 +64,123 @@ describe('parseSearch', () => {
   });
 
   it('reads references: Type/id, bare id with one target, absolute URLs, :Type and :identifier', () => {
-    const values = (name: string, value: string) => (conditions(['Observation'], [[name, value]])[0] as { values: unknown[] }).values;
+    const values = (name: string, value: string) =>
+      (conditions(['Observation'], [[name, value]])[0] as { values: unknown[] }).values;
     assert.deepEqual(values('subject', 'Patient/1'), [{ match: 'literal', targetType: 'Patient', targetId: '1' }]);
     assert.deepEqual(values('subject', '1'), [{ match: 'literal', targetId: '1' }]);
     assert.deepEqual(values('patient', '1'), [{ match: 'literal', targetType: 'Patient', targetId: '1' }]);
     assert.deepEqual(values('subject:Patient', '1'), [{ match: 'literal', targetType: 'Patient', targetId: '1' }]);
-    assert.deepEqual(values('subject', `${BASE}/Patient/1`), [{ match: 'literal', targetType: 'Patient', targetId: '1' }]);
-    assert.deepEqual(values('subject', 'http://elsewhere/fhir/Patient/1'), [{ match: 'url', url: 'http://elsewhere/fhir/Patient/1' }]);
-    assert.deepEqual(values('subject:identifier', 'http://mrn|7'), [{ match: 'identifier', system: 'http://mrn', value: '7' }]);
+    assert.deepEqual(values('subject', `${BASE}/Patient/1`), [
+      { match: 'literal', targetType: 'Patient', targetId: '1' },
+    ]);
+    assert.deepEqual(values('subject', 'http://elsewhere/fhir/Patient/1'), [
+      { match: 'url', url: 'http://elsewhere/fhir/Patient/1' },
+    ]);
+    assert.deepEqual(values('subject:identifier', 'http://mrn|7'), [
+      { match: 'identifier', system: 'http://mrn', value: '7' },
+    ]);
   });
 
   it('builds chains (typed, untyped, multi-level) and nested _has', () => {
     const [chain] = conditions(['Observation'], [['subject:Patient.organization.name', 'nile']]);
     assert.deepEqual(chain, {
-      kind: 'chain', param: 'subject', targetTypes: ['Patient'],
-      where: [{ kind: 'chain', param: 'organization', targetTypes: ['Organization'], where: [{ kind: 'string', param: 'name', match: 'prefix', values: ['nile'] }] }],
+      kind: 'chain',
+      param: 'subject',
+      targetTypes: ['Patient'],
+      where: [
+        {
+          kind: 'chain',
+          param: 'organization',
+          targetTypes: ['Organization'],
+          where: [{ kind: 'string', param: 'name', match: 'prefix', values: ['nile'] }],
+        },
+      ],
     });
-    const [untyped] = conditions(['Observation'], [['subject.name', 'x']]) as Array<{ kind: string; targetTypes: string[] }>;
+    const [untyped] = conditions(['Observation'], [['subject.name', 'x']]) as Array<{
+      kind: string;
+      targetTypes: string[];
+    }>;
     assert.equal(untyped!.kind, 'chain');
-    assert.deepEqual([...untyped!.targetTypes].sort(), ['Location', 'Patient'], 'only the targets that have a name parameter');
+    assert.deepEqual(
+      [...untyped!.targetTypes].sort(),
+      ['Location', 'Patient'],
+      'only the targets that have a name parameter',
+    );
     const [has] = conditions(['Patient'], [['_has:Encounter:patient:_has:Observation:encounter:code', '1']]);
     assert.deepEqual(has, {
-      kind: 'has', sourceType: 'Encounter', sourceParam: 'patient',
-      where: [{ kind: 'has', sourceType: 'Observation', sourceParam: 'encounter', where: [{ kind: 'token', param: 'code', negate: false, values: [{ match: 'code', code: '1' }] }] }],
+      kind: 'has',
+      sourceType: 'Encounter',
+      sourceParam: 'patient',
+      where: [
+        {
+          kind: 'has',
+          sourceType: 'Observation',
+          sourceParam: 'encounter',
+          where: [{ kind: 'token', param: 'code', negate: false, values: [{ match: 'code', code: '1' }] }],
+        },
+      ],
     });
   });
 
   it('reads composite values part by part and quantity values with UCUM canonical units', () => {
     const [c] = conditions(['Observation'], [['code-value-quantity', 'http://loinc.org|8480-6$gt100']]);
     assert.deepEqual(c, {
-      kind: 'composite', param: 'code-value-quantity',
-      values: [[
-        { kind: 'token', param: 'code', negate: false, values: [{ match: 'code', system: 'http://loinc.org', code: '8480-6' }] },
-        { kind: 'quantity', param: 'value-quantity', values: [{ match: [[{ field: 'value', op: 'gt', value: 100 }]] }] },
-      ]],
+      kind: 'composite',
+      param: 'code-value-quantity',
+      values: [
+        [
+          {
+            kind: 'token',
+            param: 'code',
+            negate: false,
+            values: [{ match: 'code', system: 'http://loinc.org', code: '8480-6' }],
+          },
+          {
+            kind: 'quantity',
+            param: 'value-quantity',
+            values: [{ match: [[{ field: 'value', op: 'gt', value: 100 }]] }],
+          },
+        ],
+      ],
     });
     const [q] = conditions(['Observation'], [['value-quantity', 'lt5|http://unitsofmeasure.org|mg']]);
-    assert.deepEqual(q, { kind: 'quantity', param: 'value-quantity', values: [{ match: [[{ field: 'value', op: 'lt', value: 0.005 }]], system: 'http://unitsofmeasure.org', code: 'g', canonical: true }] });
+    assert.deepEqual(q, {
+      kind: 'quantity',
+      param: 'value-quantity',
+      values: [
+        {
+          match: [[{ field: 'value', op: 'lt', value: 0.005 }]],
+          system: 'http://unitsofmeasure.org',
+          code: 'g',
+          canonical: true,
+        },
+      ],
+    });
   });
 
   it('reads result parameters and caps _count', () => {
-    const parsed = parseSearch(['Observation'], [
-      ['_sort', '-date,_id'], ['_count', '5000'], ['_total', 'accurate'], ['_summary', 'true'],
-      ['_include', 'Observation:subject:Patient'], ['_revinclude:iterate', 'Provenance:target'], ['_elements', 'code,subject'],
+    const parsed = parseSearch(
+      ['Observation'],
+      [
+        ['_sort', '-date,_id'],
+        ['_count', '5000'],
+        ['_total', 'accurate'],
+        ['_summary', 'true'],
+        ['_include', 'Observation:subject:Patient'],
+        ['_revinclude:iterate', 'Provenance:target'],
+        ['_elements', 'code,subject'],
+      ],
+    );
+    assert.deepEqual(parsed.query.sort, [
+      { kind: 'date', param: 'date', descending: true },
+      { kind: 'id', descending: false },
     ]);
-    assert.deepEqual(parsed.query.sort, [{ kind: 'date', param: 'date', descending: true }, { kind: 'id', descending: false }]);
     assert.equal(parsed.query.count, MAX_COUNT);
     assert.equal(parsed.query.total, 'accurate');
     assert.equal(parsed.summary, 'true');
-    assert.deepEqual(parsed.includes, [{ sourceType: 'Observation', param: 'subject', targetType: 'Patient', iterate: false }]);
+    assert.deepEqual(parsed.includes, [
+      { sourceType: 'Observation', param: 'subject', targetType: 'Patient', iterate: false },
+    ]);
     assert.deepEqual(parsed.revincludes, [{ sourceType: 'Provenance', param: 'target', iterate: true }]);
     assert.deepEqual(parsed.elements, ['code', 'subject']);
     assert.equal(parseSearch(['Patient'], []).query.count, DEFAULT_COUNT);
@@ -101,24 +188,61 @@ describe('parseSearch', () => {
   });
 
   it('expands _type for system search and adds the compartment of a compartment search', () => {
-    const parsed = parseSearch([], [['_type', 'Patient,Observation'], ['_id', 'a']], { compartment: { resourceType: 'Patient', id: '9' } });
+    const parsed = parseSearch(
+      [],
+      [
+        ['_type', 'Patient,Observation'],
+        ['_id', 'a'],
+      ],
+      { compartment: { resourceType: 'Patient', id: '9' } },
+    );
     assert.deepEqual(parsed.query.resourceTypes, ['Patient', 'Observation']);
-    assert.deepEqual(parsed.query.conditions, [{ kind: 'id', values: ['a'] }, { kind: 'compartment', ref: 'Patient/9' }]);
+    assert.deepEqual(parsed.query.conditions, [
+      { kind: 'id', values: ['a'] },
+      { kind: 'compartment', ref: 'Patient/9' },
+    ]);
   });
 
   it('accepts only compartment types and member types in a compartment search', () => {
-    assert.throws(() => parseSearch(['Patient'], [], { compartment: { resourceType: 'Organization', id: '1' } }), (e: unknown) => e instanceof FhirError && e.status === 400 && /not a compartment/.test(e.message));
-    assert.throws(() => parseSearch(['Organization'], [], { compartment: { resourceType: 'Patient', id: '1' } }), (e: unknown) => e instanceof FhirError && e.status === 400 && /not part of the Patient compartment/.test(e.message));
-    assert.equal(parseSearch(['Encounter'], [], { compartment: { resourceType: 'Encounter', id: '1' } }).query.conditions.length, 1);
+    assert.throws(
+      () => parseSearch(['Patient'], [], { compartment: { resourceType: 'Organization', id: '1' } }),
+      (e: unknown) => e instanceof FhirError && e.status === 400 && /not a compartment/.test(e.message),
+    );
+    assert.throws(
+      () => parseSearch(['Organization'], [], { compartment: { resourceType: 'Patient', id: '1' } }),
+      (e: unknown) =>
+        e instanceof FhirError && e.status === 400 && /not part of the Patient compartment/.test(e.message),
+    );
+    assert.equal(
+      parseSearch(['Encounter'], [], { compartment: { resourceType: 'Encounter', id: '1' } }).query.conditions.length,
+      1,
+    );
   });
 
   it('rejects what it does not understand under strict handling and lists it under lenient handling', () => {
-    assert.throws(() => parseSearch(['Patient'], [['shoe', '1']]), (e: unknown) => e instanceof FhirError && e.status === 400 && /shoe/.test(e.message));
-    const lenient = parseSearch(['Patient'], [['shoe', '1'], ['code:in', 'x'], ['gender', 'male']], { handling: 'lenient' });
-    assert.deepEqual(lenient.ignored.map((i) => i.name), ['shoe', 'code:in']);
+    assert.throws(
+      () => parseSearch(['Patient'], [['shoe', '1']]),
+      (e: unknown) => e instanceof FhirError && e.status === 400 && /shoe/.test(e.message),
+    );
+    const lenient = parseSearch(
+      ['Patient'],
+      [
+        ['shoe', '1'],
+        ['code:in', 'x'],
+        ['gender', 'male'],
+      ],
+      { handling: 'lenient' },
+    );
+    assert.deepEqual(
+      lenient.ignored.map((i) => i.name),
+      ['shoe', 'code:in'],
+    );
     assert.equal(lenient.query.conditions.length, 1);
     // bad values are errors under both handlings
-    assert.throws(() => parseSearch(['Patient'], [['birthdate', 'soon']], { handling: 'lenient' }), (e: unknown) => e instanceof FhirError && e.status === 400);
+    assert.throws(
+      () => parseSearch(['Patient'], [['birthdate', 'soon']], { handling: 'lenient' }),
+      (e: unknown) => e instanceof FhirError && e.status === 400,
+    );
   });
 
   it('applies an access policy: allowed types, compartment and constraints (OR of ANDs as AND of ORs)', () => {
@@ -130,31 +254,67 @@ describe('parseSearch', () => {
         t === 'Observation' ? [{ category: 'laboratory', status: 'final' }, { category: 'vital-signs' }] : undefined,
     };
     const parsed = parseSearch(['Observation'], [], { access });
-    const token = (param: string, code: string) => ({ kind: 'token', param, negate: false, values: [{ match: 'code', code }] });
+    const token = (param: string, code: string) => ({
+      kind: 'token',
+      param,
+      negate: false,
+      values: [{ match: 'code', code }],
+    });
     assert.deepEqual(parsed.query.conditions, [
       { kind: 'compartment', ref: 'Patient/7' },
       { kind: 'or', any: [token('category', 'laboratory'), token('category', 'vital-signs')] },
       { kind: 'or', any: [token('status', 'final'), token('category', 'vital-signs')] },
     ]);
-    assert.throws(() => parseSearch(['Encounter'], [], { access }), (e: unknown) => e instanceof FhirError && e.status === 403);
-    assert.throws(() => parseSearch(['Observation'], [['encounter:Encounter.status', 'x']], { access }), (e: unknown) => e instanceof FhirError && e.status === 403);
+    assert.throws(
+      () => parseSearch(['Encounter'], [], { access }),
+      (e: unknown) => e instanceof FhirError && e.status === 403,
+    );
+    assert.throws(
+      () => parseSearch(['Observation'], [['encounter:Encounter.status', 'x']], { access }),
+      (e: unknown) => e instanceof FhirError && e.status === 403,
+    );
     // an untyped chain only goes through the target types the caller may search
-    const chain = parseSearch(['Observation'], [['encounter.status', 'x']], { access }).query.conditions[0] as { targetTypes: string[] };
+    const chain = parseSearch(['Observation'], [['encounter.status', 'x']], { access }).query.conditions[0] as {
+      targetTypes: string[];
+    };
     assert.ok(!chain.targetTypes.includes('Encounter'));
   });
 
   it('answers odd input with a 400 FhirError, never another exception', () => {
     const odd: Array<[string, string]> = [
-      ['name:', 'x'], ['subject..name', 'x'], ['_has:', 'x'], ['_has:Observation:subject', 'x'], ['_has:Nope:subject:code', 'x'],
-      ['_include', 'Observation'], ['_include', ':::'], ['_include:weird', 'Observation:subject'], ['_revinclude', 'Nope:x'],
-      ['_count', '1e3'], ['_elements', '<script>'], ['birthdate', ''], ['birthdate', 'ge'], ['value-quantity', '|||'], ['code', '|'],
-      ['code', 'a|b|c'], ['subject:identifier', '|'], ['_id', 'a b'], ['_lastUpdated', 'never'],
-      ['_type', 'Nope'], ['_tag:missing', 'yes'], ['code-value-quantity', 'a$b$c'], ['probability', 'gtNaN'], ['probability', 'Infinity'],
+      ['name:', 'x'],
+      ['subject..name', 'x'],
+      ['_has:', 'x'],
+      ['_has:Observation:subject', 'x'],
+      ['_has:Nope:subject:code', 'x'],
+      ['_include', 'Observation'],
+      ['_include', ':::'],
+      ['_include:weird', 'Observation:subject'],
+      ['_revinclude', 'Nope:x'],
+      ['_count', '1e3'],
+      ['_elements', '<script>'],
+      ['birthdate', ''],
+      ['birthdate', 'ge'],
+      ['value-quantity', '|||'],
+      ['code', '|'],
+      ['code', 'a|b|c'],
+      ['subject:identifier', '|'],
+      ['_id', 'a b'],
+      ['_lastUpdated', 'never'],
+      ['_type', 'Nope'],
+      ['_tag:missing', 'yes'],
+      ['code-value-quantity', 'a$b$c'],
+      ['probability', 'gtNaN'],
+      ['probability', 'Infinity'],
       ['subject:Patient.organization.partof.partof.partof.partof.name', 'x'],
     ];
     for (const pair of odd) {
       for (const types of [['Observation'], ['Patient'], []]) {
-        assert.throws(() => parseSearch(types, [pair]), (e: unknown) => e instanceof FhirError && e.status === 400, `${types[0] ?? '*'}?${pair.join('=')}`);
+        assert.throws(
+          () => parseSearch(types, [pair]),
+          (e: unknown) => e instanceof FhirError && e.status === 400,
+          `${types[0] ?? '*'}?${pair.join('=')}`,
+        );
       }
     }
   });

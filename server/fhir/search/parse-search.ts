@@ -12,7 +12,12 @@ import type { Condition, SearchQuery } from './search-query.js';
 import { CURSOR_PARAM, DEFAULT_COUNT } from './search-constants.js';
 import { UnsupportedSearchError } from './parse-value.js';
 import { UnknownParameterError } from './parse-condition.js';
-import { compartmentCondition, constraintConditions, parseCondition, type ConditionContext } from './parse-condition.js';
+import {
+  compartmentCondition,
+  constraintConditions,
+  parseCondition,
+  type ConditionContext,
+} from './parse-condition.js';
 import {
   parseCount,
   parseElements,
@@ -67,7 +72,11 @@ const UNSUPPORTED = new Map([
   ['_graph', '_graph is not supported'],
 ]);
 
-export function parseSearch(resourceTypes: string[], params: Array<[string, string]>, options: ParseSearchOptions = {}): ParsedSearch {
+export function parseSearch(
+  resourceTypes: string[],
+  params: Array<[string, string]>,
+  options: ParseSearchOptions = {},
+): ParsedSearch {
   const handling = options.handling ?? 'strict';
   const definitions = loadDefinitions();
   const types = resolveTypes(resourceTypes, params);
@@ -109,7 +118,10 @@ function resolveTypes(resourceTypes: string[], params: Array<[string, string]>):
   if (resourceTypes.length > 0) throw badRequest('_type is only allowed in a search across all types ([base]?_type=…)');
   const wanted = new Set<string>();
   for (const [, value] of typeParams) {
-    for (const t of value.split(',').map((s) => s.trim()).filter(Boolean)) {
+    for (const t of value
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)) {
       if (!isResourceType(t)) throw badRequest(`_type: '${t}' is not a resource type`);
       wanted.add(t);
     }
@@ -161,19 +173,28 @@ function conditionForTypes(types: string[], name: string, value: string, ctx: Co
     // all types: only the parameters every resource has
     const code = name.split(/[:.]/)[0]!;
     if (!RESOURCE_LEVEL.has(code) || name.includes('.')) {
-      throw new UnknownParameterError(`'${name}' cannot be used in a search across all types (only ${[...RESOURCE_LEVEL].join(', ')})`);
+      throw new UnknownParameterError(
+        `'${name}' cannot be used in a search across all types (only ${[...RESOURCE_LEVEL].join(', ')})`,
+      );
     }
     return parseCondition('Basic', name, value, ctx);
   }
   const conditions = types.map((t) => parseCondition(t, name, value, ctx));
   const first = JSON.stringify(conditions[0]);
   if (conditions.some((c) => JSON.stringify(c) !== first)) {
-    throw new UnsupportedSearchError(`'${name}' means different things on ${types.join(', ')}: search each type on its own`);
+    throw new UnsupportedSearchError(
+      `'${name}' means different things on ${types.join(', ')}: search each type on its own`,
+    );
   }
   return conditions[0]!;
 }
 
-function addAccessConditions(parsed: ParsedSearch, types: string[], options: ParseSearchOptions, ctx: ConditionContext): void {
+function addAccessConditions(
+  parsed: ParsedSearch,
+  types: string[],
+  options: ParseSearchOptions,
+  ctx: ConditionContext,
+): void {
   const conditions = parsed.query.conditions;
   if (options.compartment) {
     const { resourceType, id } = options.compartment;
@@ -181,7 +202,8 @@ function addAccessConditions(parsed: ParsedSearch, types: string[], options: Par
     if (!compartment) throw badRequest(`'${resourceType}' is not a compartment (${COMPARTMENT_TYPES.join(', ')})`);
     if (!/^[A-Za-z0-9\-.]{1,64}$/.test(id)) throw badRequest(`'${id}' is not a valid resource id`);
     for (const t of types) {
-      if (t !== compartment && compartmentParams(compartment, t).length === 0) throw badRequest(`${t} resources are not part of the ${compartment} compartment`);
+      if (t !== compartment && compartmentParams(compartment, t).length === 0)
+        throw badRequest(`${t} resources are not part of the ${compartment} compartment`);
     }
     conditions.push({ kind: 'compartment', ref: `${resourceType}/${id}` });
   }
@@ -195,12 +217,17 @@ function addAccessConditions(parsed: ParsedSearch, types: string[], options: Par
     if (searched.length < ctx.allResourceTypes.length) parsed.query.resourceTypes = searched;
   }
   if (access.compartment) {
-    conditions.push(types.length === 1 ? compartmentCondition(types[0]!, access.compartment) : { kind: 'compartment', ref: access.compartment });
+    conditions.push(
+      types.length === 1
+        ? compartmentCondition(types[0]!, access.compartment)
+        : { kind: 'compartment', ref: access.compartment },
+    );
   }
   const constrained = searched.filter((t) => access.constraints(t) !== undefined);
   if (constrained.length > 0 && types.length !== 1) {
-    throw forbidden(`Your access to ${constrained.join(', ')} is limited to some categories: search that type on its own`);
+    throw forbidden(
+      `Your access to ${constrained.join(', ')} is limited to some categories: search that type on its own`,
+    );
   }
   if (types.length === 1) conditions.push(...constraintConditions(types[0]!, ctx));
 }
-

@@ -52,13 +52,15 @@ export function parseParamValue(
   const kind = def.kind;
   if (kind === 'special') throw new UnsupportedSearchError(`Search parameter '${def.code}' (special) is not supported`);
   if (modifier === 'missing') {
-    if (value !== 'true' && value !== 'false') throw badRequest(`${label}: :missing takes true or false, not '${value}'`);
+    if (value !== 'true' && value !== 'false')
+      throw badRequest(`${label}: :missing takes true or false, not '${value}'`);
     return { kind: 'missing', param: def.code, paramKind: kind, missing: value === 'true' };
   }
   const values = splitOr(value);
   if (values.some((v) => v === '')) throw badRequest(`${label}: empty value`);
   if (kind === 'composite') {
-    if (modifier) throw new UnsupportedSearchError(`Modifier :${modifier} is not supported on composite parameter '${def.code}'`);
+    if (modifier)
+      throw new UnsupportedSearchError(`Modifier :${modifier} is not supported on composite parameter '${def.code}'`);
     return { kind: 'composite', param: def.code, values: values.map((v) => compositeParts(def, v, ctx, label)) };
   }
   checkModifier(kind, def, modifier, ctx);
@@ -70,12 +72,16 @@ function checkModifier(kind: Plain, def: SearchParameterInfo, modifier: string |
   if (MODIFIERS_BY_KIND[kind].includes(modifier)) return;
   if (kind === 'reference' && ctx.isResourceType(modifier)) {
     if (def.targets.length > 0 && !def.targets.includes(modifier)) {
-      throw badRequest(`Search parameter '${def.code}' cannot refer to ${modifier} (targets: ${def.targets.join(', ')})`);
+      throw badRequest(
+        `Search parameter '${def.code}' cannot refer to ${modifier} (targets: ${def.targets.join(', ')})`,
+      );
     }
     return;
   }
   if (kind === 'token' && TERMINOLOGY_MODIFIERS.has(modifier)) {
-    throw new UnsupportedSearchError(`Modifier :${modifier} on token parameter '${def.code}' needs a terminology service, which this server does not have`);
+    throw new UnsupportedSearchError(
+      `Modifier :${modifier} on token parameter '${def.code}' needs a terminology service, which this server does not have`,
+    );
   }
   throw badRequest(`Unknown modifier :${modifier} for ${kind} parameter '${def.code}'`);
 }
@@ -106,7 +112,12 @@ function plainCondition(
     case 'reference':
       return { kind, param, values: values.map((v) => referenceValue(def, modifier, v, ctx, label)) };
     case 'uri':
-      return { kind, param, match: modifier === 'above' ? 'above' : modifier === 'below' ? 'below' : 'eq', values: values.map(unescapeValue) };
+      return {
+        kind,
+        param,
+        match: modifier === 'above' ? 'above' : modifier === 'below' ? 'below' : 'eq',
+        values: values.map(unescapeValue),
+      };
   }
 }
 
@@ -118,7 +129,8 @@ export function tokenValue(raw: string, modifier: string | undefined, label: str
   if (modifier === 'text') return { match: 'text', text: normalizeString(unescapeValue(raw)) };
   const parts = splitEscaped(raw, '|').map(unescapeValue);
   if (modifier === 'of-type') {
-    if (parts.length !== 3 || parts.some((p) => p === '')) throw badRequest(`${label}: :of-type takes system|code|value, not '${raw}'`);
+    if (parts.length !== 3 || parts.some((p) => p === ''))
+      throw badRequest(`${label}: :of-type takes system|code|value, not '${raw}'`);
     return { match: 'of-type', typeSystem: parts[0]!, typeCode: parts[1]!, value: parts[2]! };
   }
   if (parts.length === 1) return { match: 'code', code: parts[0]! };
@@ -133,7 +145,8 @@ export function tokenValue(raw: string, modifier: string | undefined, label: str
 export function dateMatch(raw: string, ctx: ValueContext, label: string): RangeMatch {
   const { prefix, rest } = splitPrefix(raw);
   const range = dateRange(rest);
-  if (!range) throw badRequest(`${label}: '${raw}' is not a date (expected [prefix]YYYY[-MM[-DD[Thh:mm[:ss[.sss]][zone]]]])`);
+  if (!range)
+    throw badRequest(`${label}: '${raw}' is not a date (expected [prefix]YYYY[-MM[-DD[Thh:mm[:ss[.sss]][zone]]]])`);
   return rangePrefixMatch(prefix, range, dateApproxWidth(range, ctx.now));
 }
 
@@ -152,7 +165,8 @@ export function numberMatch(raw: string, label: string): RangeMatch {
 /** `[prefix]value[|system|code]` or `[prefix]value||unit`. */
 export function quantityValue(raw: string, label: string): QuantityValue {
   const parts = splitEscaped(raw, '|').map(unescapeValue);
-  if (parts.length !== 1 && parts.length !== 3) throw badRequest(`${label}: a quantity is [prefix]value[|system|code], not '${raw}'`);
+  if (parts.length !== 1 && parts.length !== 3)
+    throw badRequest(`${label}: a quantity is [prefix]value[|system|code], not '${raw}'`);
   const { prefix, rest } = splitPrefix(parts[0]!);
   const range = numberRange(rest);
   if (!range) throw badRequest(`${label}: '${parts[0]}' is not a number`);
@@ -186,7 +200,9 @@ export function referenceValue(
     const parts = splitEscaped(raw, '|').map(unescapeValue);
     if (parts.length === 1) return { match: 'identifier', value: parts[0]! };
     if (parts.length !== 2 || !parts[1]) throw badRequest(`${label}: :identifier takes [system|]value, not '${raw}'`);
-    return parts[0] ? { match: 'identifier', system: parts[0], value: parts[1] } : { match: 'identifier', value: parts[1] };
+    return parts[0]
+      ? { match: 'identifier', system: parts[0], value: parts[1] }
+      : { match: 'identifier', value: parts[1] };
   }
   const base = ctx.baseUrl.replace(/\/+$/, '') + '/';
   const local = value.startsWith(base) ? value.slice(base.length) : value;
@@ -200,7 +216,9 @@ export function referenceValue(
   }
   const [type, id, history, _version] = segments;
   const wellFormed =
-    (segments.length === 2 || (segments.length === 4 && history === '_history')) && ctx.isResourceType(type!) && /^[A-Za-z0-9\-.]{1,64}$/.test(id!);
+    (segments.length === 2 || (segments.length === 4 && history === '_history')) &&
+    ctx.isResourceType(type!) &&
+    /^[A-Za-z0-9\-.]{1,64}$/.test(id!);
   if (!wellFormed) {
     // a relative path that is not Type/id: treat as a canonical/URL-like value
     return { match: 'url', url: value };
@@ -216,11 +234,19 @@ function compositeParts(def: SearchParameterInfo, raw: string, ctx: ValueContext
   const components = def.components ?? [];
   const parts = splitEscaped(raw, '$');
   if (parts.length !== components.length) {
-    throw badRequest(`${label}: '${raw}' needs ${components.length} parts separated by '$' (${components.map((c) => c.code).join('$')})`);
+    throw badRequest(
+      `${label}: '${raw}' needs ${components.length} parts separated by '$' (${components.map((c) => c.code).join('$')})`,
+    );
   }
   return components.map((component, i) => {
     if (component.kind === 'composite') throw new UnsupportedSearchError(`Nested composite in '${def.code}'`);
-    const partDef: SearchParameterInfo = { ...def, code: component.code, kind: component.kind, targets: [], components: undefined };
+    const partDef: SearchParameterInfo = {
+      ...def,
+      code: component.code,
+      kind: component.kind,
+      targets: [],
+      components: undefined,
+    };
     // a comma inside a part is literal: split the part as one value only
     return plainCondition(component.kind, partDef, undefined, [parts[i]!], ctx, `${label} (part ${component.code})`);
   });

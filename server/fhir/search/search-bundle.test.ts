@@ -7,20 +7,52 @@ import { splitOr, splitEscaped, unescapeValue } from './split-values.js';
 
 describe('search links and entries', () => {
   it('builds absolute self/next/previous links that carry the cursor and keep the other parameters', () => {
-    const location = { baseUrl: 'http://h/fhir/', resourceTypes: ['Patient'], params: [['name', 'a b'], ['_cursor', 'old'], ['_count', '2']] as Array<[string, string]> };
+    const location = {
+      baseUrl: 'http://h/fhir/',
+      resourceTypes: ['Patient'],
+      params: [
+        ['name', 'a b'],
+        ['_cursor', 'old'],
+        ['_count', '2'],
+      ] as Array<[string, string]>,
+    };
     assert.equal(searchUrl(location), 'http://h/fhir/Patient?name=a+b&_count=2');
-    const b = searchBundle({ location, matches: [{ resourceType: 'Patient', id: '1' }], included: [{ resourceType: 'Organization', id: 'o' }], warnings: ['w'], cursor: 'c1', nextCursor: 'c2', previousCursor: 'c0' });
+    const b = searchBundle({
+      location,
+      matches: [{ resourceType: 'Patient', id: '1' }],
+      included: [{ resourceType: 'Organization', id: 'o' }],
+      warnings: ['w'],
+      cursor: 'c1',
+      nextCursor: 'c2',
+      previousCursor: 'c0',
+    });
     assert.deepEqual(b.link, [
       { relation: 'self', url: 'http://h/fhir/Patient?name=a+b&_count=2&_cursor=c1' },
       { relation: 'next', url: 'http://h/fhir/Patient?name=a+b&_count=2&_cursor=c2' },
       { relation: 'previous', url: 'http://h/fhir/Patient?name=a+b&_count=2&_cursor=c0' },
     ]);
-    assert.deepEqual(b.entry!.map((e) => [e.fullUrl?.replace(/urn:uuid:.*/, 'urn'), e.search?.mode]), [
-      ['http://h/fhir/Patient/1', 'match'], ['http://h/fhir/Organization/o', 'include'], ['urn', 'outcome'],
-    ]);
+    assert.deepEqual(
+      b.entry!.map((e) => [e.fullUrl?.replace(/urn:uuid:.*/, 'urn'), e.search?.mode]),
+      [
+        ['http://h/fhir/Patient/1', 'match'],
+        ['http://h/fhir/Organization/o', 'include'],
+        ['urn', 'outcome'],
+      ],
+    );
     assert.equal(b.type, 'searchset');
-    assert.equal(searchUrl({ baseUrl: 'http://h/fhir', resourceTypes: ['Observation'], compartment: { resourceType: 'Patient', id: '9' }, params: [] }), 'http://h/fhir/Patient/9/Observation');
-    assert.equal(searchUrl({ baseUrl: 'http://h/fhir', resourceTypes: [], params: [['_type', 'Patient']] }), 'http://h/fhir?_type=Patient');
+    assert.equal(
+      searchUrl({
+        baseUrl: 'http://h/fhir',
+        resourceTypes: ['Observation'],
+        compartment: { resourceType: 'Patient', id: '9' },
+        params: [],
+      }),
+      'http://h/fhir/Patient/9/Observation',
+    );
+    assert.equal(
+      searchUrl({ baseUrl: 'http://h/fhir', resourceTypes: [], params: [['_type', 'Patient']] }),
+      'http://h/fhir?_type=Patient',
+    );
   });
 
   it('splits values on unescaped separators only', () => {
@@ -30,13 +62,28 @@ describe('search links and entries', () => {
   });
 
   it('trims resources for _summary and _elements, keeping mandatory elements', () => {
-    const p: Patient = { resourceType: 'Patient', id: '1', meta: { versionId: '1' }, text: { status: 'generated', div: '<div/>' }, gender: 'male', photo: [{ url: 'x' }], link: [{ other: { reference: 'Patient/2' }, type: 'seealso' }] };
+    const p: Patient = {
+      resourceType: 'Patient',
+      id: '1',
+      meta: { versionId: '1' },
+      text: { status: 'generated', div: '<div/>' },
+      gender: 'male',
+      photo: [{ url: 'x' }],
+      link: [{ other: { reference: 'Patient/2' }, type: 'seealso' }],
+    };
     const summary = shapeResource(p, 'true', undefined) as unknown as Record<string, unknown>;
     assert.equal(summary.photo, undefined);
     assert.equal(summary.gender, 'male');
-    assert.deepEqual((summary.meta as { tag: unknown[] }).tag, [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationValue', code: 'SUBSETTED', display: 'subsetted' }]);
+    assert.deepEqual((summary.meta as { tag: unknown[] }).tag, [
+      { system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationValue', code: 'SUBSETTED', display: 'subsetted' },
+    ]);
     assert.equal((shapeResource(p, 'data', undefined) as Patient).text, undefined);
-    assert.deepEqual(Object.keys(shapeResource(p, undefined, ['gender'])).sort(), ['gender', 'id', 'meta', 'resourceType']);
+    assert.deepEqual(Object.keys(shapeResource(p, undefined, ['gender'])).sort(), [
+      'gender',
+      'id',
+      'meta',
+      'resourceType',
+    ]);
     assert.equal(shapeResource(p, undefined, undefined), p, 'untouched without _summary/_elements');
     assert.equal(p.meta!.tag, undefined, 'the original is not modified');
   });

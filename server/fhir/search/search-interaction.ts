@@ -53,7 +53,13 @@ export async function searchInteraction(args: SearchArgs): Promise<Bundle> {
           includes: parsed.includes,
           revincludes: parsed.revincludes,
           access: args.access,
-          ctx: { baseUrl: args.baseUrl, now, isResourceType, access: args.access, allResourceTypes: loadDefinitions().resourceTypes },
+          ctx: {
+            baseUrl: args.baseUrl,
+            now,
+            isResourceType,
+            access: args.access,
+            allResourceTypes: loadDefinitions().resourceTypes,
+          },
         })
       : { included: [], warnings: [] };
 
@@ -61,9 +67,15 @@ export async function searchInteraction(args: SearchArgs): Promise<Bundle> {
   if (total === undefined && !query.cursor && !page.nextCursor && query.count > 0) total = matches.length; // cheap: one page holds all
   if (query.total === 'none' && parsed.totalRequested) total = undefined;
 
-  const shape = (r: Resource, isMatch: boolean) => shapeResource(r, parsed.summary, isMatch ? parsed.elements : undefined);
+  const shape = (r: Resource, isMatch: boolean) =>
+    shapeResource(r, parsed.summary, isMatch ? parsed.elements : undefined);
   return searchBundle({
-    location: { baseUrl: args.baseUrl, resourceTypes: args.resourceTypes.length > 0 ? args.resourceTypes : [], compartment: args.compartment, params: args.params },
+    location: {
+      baseUrl: args.baseUrl,
+      resourceTypes: args.resourceTypes.length > 0 ? args.resourceTypes : [],
+      compartment: args.compartment,
+      params: args.params,
+    },
     matches: matches.map((v) => shape(v.resource!, true)),
     included: included.filter((v) => v.resource).map((v) => shape(v.resource!, false)),
     warnings: [...parsed.ignored.map((i) => `Parameter '${i.name}' was ignored: ${i.reason}`), ...warnings],

@@ -20,8 +20,12 @@ let elementsByType: Map<string, TypeElements> | undefined;
 /** From summary-elements.json (generated from the R4 StructureDefinitions by summary-elements.generate.ts). */
 function typeElements(resourceType: string): TypeElements {
   if (!elementsByType) {
-    const data = JSON.parse(readFileSync(new URL('./summary-elements.json', import.meta.url), 'utf8')) as SummaryElements;
-    elementsByType = new Map(Object.entries(data).map(([type, e]) => [type, { summary: new Set(e.summary), mandatory: new Set(e.mandatory) }]));
+    const data = JSON.parse(
+      readFileSync(new URL('./summary-elements.json', import.meta.url), 'utf8'),
+    ) as SummaryElements;
+    elementsByType = new Map(
+      Object.entries(data).map(([type, e]) => [type, { summary: new Set(e.summary), mandatory: new Set(e.mandatory) }]),
+    );
   }
   return elementsByType.get(resourceType) ?? { summary: new Set(['id', 'meta']), mandatory: new Set() };
 }
@@ -45,12 +49,19 @@ function pick(resource: Resource, keep: Set<string>): Resource {
 
 function tagged(resource: Resource): Resource {
   const meta = { ...(resource.meta ?? {}) };
-  meta.tag = [...(meta.tag ?? []).filter((t) => !(t.system === SUBSETTED_TAG.system && t.code === SUBSETTED_TAG.code)), { ...SUBSETTED_TAG }];
+  meta.tag = [
+    ...(meta.tag ?? []).filter((t) => !(t.system === SUBSETTED_TAG.system && t.code === SUBSETTED_TAG.code)),
+    { ...SUBSETTED_TAG },
+  ];
   return { ...resource, meta } as Resource;
 }
 
 /** Applies `_summary` (true/text/data; false and count leave it whole) and `_elements`. */
-export function shapeResource(resource: Resource, summary: SummaryMode | undefined, elements: string[] | undefined): Resource {
+export function shapeResource(
+  resource: Resource,
+  summary: SummaryMode | undefined,
+  elements: string[] | undefined,
+): Resource {
   const { summary: summaryNames, mandatory } = typeElements(resource.resourceType);
   switch (summary) {
     case 'true':

@@ -16,7 +16,8 @@ export function checkBundle(bundle: Record<string, unknown>, path = 'Bundle'): O
   links.forEach((link, i) => {
     const relation = typeof link?.relation === 'string' ? link.relation : undefined;
     if (!relation || !SINGLE_LINKS.has(relation)) return;
-    if (seenRelations.has(relation)) issues.push(error(`The link relation "${relation}" can only occur once`, `${path}.link[${i}]`));
+    if (seenRelations.has(relation))
+      issues.push(error(`The link relation "${relation}" can only occur once`, `${path}.link[${i}]`));
     seenRelations.add(relation);
   });
 
@@ -25,14 +26,21 @@ export function checkBundle(bundle: Record<string, unknown>, path = 'Bundle'): O
   entries.forEach((entry, i) => {
     if (typeof entry !== 'object' || entry === null) return;
     const at = `${path}.entry[${i}]`;
-    const resource = entry.resource as { resourceType?: string; id?: string; meta?: { versionId?: string } } | undefined;
+    const resource = entry.resource as
+      { resourceType?: string; id?: string; meta?: { versionId?: string } } | undefined;
     const fullUrl = entry.fullUrl;
     if (typeof fullUrl === 'string') {
-      if (!ABSOLUTE_URL.test(fullUrl)) issues.push(error(`The fullUrl must be an absolute URL (not '${fullUrl}')`, `${at}.fullUrl`));
+      if (!ABSOLUTE_URL.test(fullUrl))
+        issues.push(error(`The fullUrl must be an absolute URL (not '${fullUrl}')`, `${at}.fullUrl`));
       const version = resource?.meta?.versionId ?? '';
       const versions = fullUrls.get(fullUrl) ?? new Set<string>();
       if (versions.has(version)) {
-        issues.push(error(`Constraint bdl-7 not met: duplicate fullUrl '${fullUrl}' (entries with the same fullUrl need different meta.versionId)`, `${at}.fullUrl`));
+        issues.push(
+          error(
+            `Constraint bdl-7 not met: duplicate fullUrl '${fullUrl}' (entries with the same fullUrl need different meta.versionId)`,
+            `${at}.fullUrl`,
+          ),
+        );
       }
       versions.add(version);
       fullUrls.set(fullUrl, versions);
@@ -41,7 +49,12 @@ export function checkBundle(bundle: Record<string, unknown>, path = 'Bundle'): O
       const mode = (entry.search as { mode?: string } | undefined)?.mode;
       if (mode === 'match' && !resource.id) issues.push(error('Search results must have ids', `${at}.resource`));
       if (mode === 'outcome' && resource.resourceType !== 'OperationOutcome') {
-        issues.push(error(`An entry with search mode "outcome" must be an OperationOutcome, not ${resource.resourceType}`, `${at}.resource`));
+        issues.push(
+          error(
+            `An entry with search mode "outcome" must be an OperationOutcome, not ${resource.resourceType}`,
+            `${at}.resource`,
+          ),
+        );
       }
     }
   });
@@ -65,11 +78,17 @@ function checkSectionEntries(entries: Record<string, unknown>[], path: string): 
         if (typeof ref?.reference !== 'string' || ref.reference.startsWith('#')) return;
         const [target, version] = ref.reference.split('/_history/');
         const matches = targets.filter(
-          (t) => (t.fullUrl === target || (!/^[a-z]+:/i.test(target) && t.fullUrl.endsWith(`/${target}`))) && (version === undefined || t.version === version),
+          (t) =>
+            (t.fullUrl === target || (!/^[a-z]+:/i.test(target) && t.fullUrl.endsWith(`/${target}`))) &&
+            (version === undefined || t.version === version),
         );
         const where = `${path}.entry[0].resource.section[${i}].entry[${j}]`;
-        if (matches.length === 0) issues.push(error(`Can't find '${ref.reference}' in the bundle (section entry)`, where));
-        if (matches.length > 1) issues.push(error(`Found ${matches.length} matches for '${ref.reference}' in the bundle (section entry)`, where));
+        if (matches.length === 0)
+          issues.push(error(`Can't find '${ref.reference}' in the bundle (section entry)`, where));
+        if (matches.length > 1)
+          issues.push(
+            error(`Found ${matches.length} matches for '${ref.reference}' in the bundle (section entry)`, where),
+          );
       });
       visit(section?.section, `${at}[${i}].section`);
     });

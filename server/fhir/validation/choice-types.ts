@@ -30,7 +30,9 @@ export function checkChoiceTypes(resource: unknown, profile: StructureDefinition
           issues.push({
             severity: 'error',
             code: 'structure',
-            details: { text: `${path} allows ${element.type.map((t) => t.code).join(', ')} but found ${type} (profile ${profile.url})` },
+            details: {
+              text: `${path} allows ${element.type.map((t) => t.code).join(', ')} but found ${type} (profile ${profile.url})`,
+            },
             expression: [`${parentPath}.${key}`],
           });
         }

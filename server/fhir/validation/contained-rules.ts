@@ -5,7 +5,10 @@
  */
 import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
 
-export function checkContained(resource: Record<string, unknown>, path = String(resource.resourceType)): OperationOutcomeIssue[] {
+export function checkContained(
+  resource: Record<string, unknown>,
+  path = String(resource.resourceType),
+): OperationOutcomeIssue[] {
   const contained = resource.contained;
   if (!Array.isArray(contained) || contained.length === 0) return [];
   const issues: OperationOutcomeIssue[] = [];
@@ -20,13 +23,23 @@ export function checkContained(resource: Record<string, unknown>, path = String(
       return;
     }
     if (Array.isArray(c.contained) && c.contained.length > 0) {
-      issues.push(error('invariant', 'Constraint dom-2 not met: a contained resource must not contain other resources', `${at}.contained`));
+      issues.push(
+        error(
+          'invariant',
+          'Constraint dom-2 not met: a contained resource must not contain other resources',
+          `${at}.contained`,
+        ),
+      );
     }
     const own = new Set<string>();
     collectReferences(c, own, false);
     if (!references.has(`#${c.id}`) && !own.has('#') && !referencedByOtherContained(contained, i, `#${c.id}`)) {
       issues.push(
-        error('invariant', `Constraint dom-3 not met: contained resource "${c.id}" is not referenced from elsewhere in the resource`, at),
+        error(
+          'invariant',
+          `Constraint dom-3 not met: contained resource "${c.id}" is not referenced from elsewhere in the resource`,
+          at,
+        ),
       );
     }
   });

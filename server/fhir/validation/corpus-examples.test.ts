@@ -15,7 +15,8 @@ const FOLDERS = ['fhir-r4-core-examples', 'us-core-9.0.0-examples', 'ips-example
 /** Examples that break a rule of R4 itself; each expected error is pinned so that a new false positive still fails. */
 const TRULY_INVALID: Record<string, RegExp> = {
   // Questionnaire.item.linkId is 1..1; the display items of this example have none.
-  'fhir-r4-core-examples/bundle-questionnaire.json': /^Questionnaire\.item\[0\]\.item\[\d+\].*linkId: Missing required property$/,
+  'fhir-r4-core-examples/bundle-questionnaire.json':
+    /^Questionnaire\.item\[0\]\.item\[\d+\].*linkId: Missing required property$/,
   // csd-1: the code "chol-mass" appears twice.
   'fhir-r4-core-examples/codesystem-example.json': /^CodeSystem: Constraint csd-1 not met/,
   // Narrative.div is 1..1: text has a status but no div.
@@ -24,29 +25,33 @@ const TRULY_INVALID: Record<string, RegExp> = {
 
 const available = existsSync(ROOT);
 
-describe('official examples validate with no error', { skip: available ? false : `corpus folder ${ROOT} is absent` }, () => {
-  for (const folder of FOLDERS) {
-    const dir = join(ROOT, folder);
-    it(`${folder}: every example is valid`, { skip: existsSync(dir) ? false : `${dir} is absent` }, () => {
-      const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
-      assert.ok(files.length > 0);
-      const failures: string[] = [];
-      for (const file of files) {
-        const key = `${folder}/${file}`;
-        const errors = validateResource(JSON.parse(readFileSync(join(dir, file), 'utf8')))
-          .filter((i) => i.severity === 'error' || i.severity === 'fatal')
-          .map((i) => `${i.expression?.[0] ?? ''}: ${i.details?.text ?? ''}`);
-        const allowed = TRULY_INVALID[key];
-        if (allowed) {
-          assert.ok(errors.length > 0, `${key} is listed as invalid but validated cleanly`);
-          const unexpected = errors.filter((e) => !allowed.test(e));
-          if (unexpected.length) failures.push(`${key}: ${unexpected.join(' | ')}`);
-        } else if (errors.length) {
-          failures.push(`${key}: ${errors.slice(0, 3).join(' | ')}`);
+describe(
+  'official examples validate with no error',
+  { skip: available ? false : `corpus folder ${ROOT} is absent` },
+  () => {
+    for (const folder of FOLDERS) {
+      const dir = join(ROOT, folder);
+      it(`${folder}: every example is valid`, { skip: existsSync(dir) ? false : `${dir} is absent` }, () => {
+        const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+        assert.ok(files.length > 0);
+        const failures: string[] = [];
+        for (const file of files) {
+          const key = `${folder}/${file}`;
+          const errors = validateResource(JSON.parse(readFileSync(join(dir, file), 'utf8')))
+            .filter((i) => i.severity === 'error' || i.severity === 'fatal')
+            .map((i) => `${i.expression?.[0] ?? ''}: ${i.details?.text ?? ''}`);
+          const allowed = TRULY_INVALID[key];
+          if (allowed) {
+            assert.ok(errors.length > 0, `${key} is listed as invalid but validated cleanly`);
+            const unexpected = errors.filter((e) => !allowed.test(e));
+            if (unexpected.length) failures.push(`${key}: ${unexpected.join(' | ')}`);
+          } else if (errors.length) {
+            failures.push(`${key}: ${errors.slice(0, 3).join(' | ')}`);
+          }
         }
-      }
-      console.log(`# ${folder}: ${files.length} examples, ${failures.length} unexpected failures`);
-      assert.deepEqual(failures, []);
-    });
-  }
-});
+        console.log(`# ${folder}: ${files.length} examples, ${failures.length} unexpected failures`);
+        assert.deepEqual(failures, []);
+      });
+    }
+  },
+);

@@ -4,7 +4,8 @@
  */
 export type DateOrder = 'before' | 'same' | 'after' | 'unknown' | 'invalid';
 
-const DATE_TIME = /^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(Z|[+-]\d{2}:\d{2})?)?)?)?$/;
+const DATE_TIME =
+  /^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(Z|[+-]\d{2}:\d{2})?)?)?)?$/;
 
 export function compareDateTimes(a: string, b: string): DateOrder {
   const x = parts(a);

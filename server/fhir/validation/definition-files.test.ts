@@ -9,7 +9,12 @@ import type { Bundle, Resource } from '@medplum/fhirtypes';
 import { bundleEntries, forEachDefinitionEntry } from './definition-files.js';
 
 describe('definition bundles read entry by entry', () => {
-  for (const file of ['fhir/r4/profiles-types.json', 'fhir/r4/profiles-resources.json', 'fhir/r4/valuesets.json', 'fhir/r4/extension-definitions.json']) {
+  for (const file of [
+    'fhir/r4/profiles-types.json',
+    'fhir/r4/profiles-resources.json',
+    'fhir/r4/valuesets.json',
+    'fhir/r4/extension-definitions.json',
+  ]) {
     it(`${file}: same resources as readJson`, () => {
       const whole = ((readJson(file) as Bundle).entry ?? []).map((e) => e.resource);
       const streamed: Resource[] = [];
@@ -24,9 +29,15 @@ describe('definition bundles read entry by entry', () => {
       resourceType: 'Bundle',
       meta: { tag: [{ code: '[x' }] },
       link: [{ relation: 'self', url: 'http://x/{' }],
-      entry: [{ resource: { resourceType: 'Basic', id: 'a', text: { div: '<div>}]{"\\\\"[</div>' } } }, { resource: { resourceType: 'Basic', id: 'b' } }],
+      entry: [
+        { resource: { resourceType: 'Basic', id: 'a', text: { div: '<div>}]{"\\\\"[</div>' } } },
+        { resource: { resourceType: 'Basic', id: 'b' } },
+      ],
     };
     const entries = [...bundleEntries(JSON.stringify(bundle))].map((t) => JSON.parse(t) as { resource?: Resource });
-    assert.deepEqual(entries.filter((e) => e.resource).map((e) => e.resource), bundle.entry.map((e) => e.resource));
+    assert.deepEqual(
+      entries.filter((e) => e.resource).map((e) => e.resource),
+      bundle.entry.map((e) => e.resource),
+    );
   });
 });

@@ -79,7 +79,8 @@ export function valueAtExpression(root: unknown, expression: string): unknown {
     const match = SEGMENT.exec(segment);
     if (!match || !isObject(current)) return undefined;
     current = current[match[1]];
-    if (match[2] !== undefined && match[2] !== 'x') current = Array.isArray(current) ? current[Number(match[2])] : undefined;
+    if (match[2] !== undefined && match[2] !== 'x')
+      current = Array.isArray(current) ? current[Number(match[2])] : undefined;
   }
   return current;
 }

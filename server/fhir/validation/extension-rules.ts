@@ -22,14 +22,18 @@ let known: Map<string, ExtensionInfo> | undefined;
 const registered = new Map<string, ExtensionInfo>();
 
 export function registerExtensionDefinitions(sds: readonly StructureDefinition[]): void {
-  for (const sd of sds) if (sd.type === 'Extension' && sd.url && sd.snapshot?.element?.length) registered.set(sd.url, describe(sd));
+  for (const sd of sds)
+    if (sd.type === 'Extension' && sd.url && sd.snapshot?.element?.length) registered.set(sd.url, describe(sd));
 }
 
 export function clearRegisteredExtensions(): void {
   registered.clear();
 }
 
-export function checkExtensions(resource: Record<string, unknown>, path = String(resource.resourceType)): OperationOutcomeIssue[] {
+export function checkExtensions(
+  resource: Record<string, unknown>,
+  path = String(resource.resourceType),
+): OperationOutcomeIssue[] {
   if (!hasExtension(resource)) return []; // most resources: no paths to build
   const issues: OperationOutcomeIssue[] = [];
   const type = String(resource.resourceType);
@@ -59,9 +63,19 @@ function walk(obj: Record<string, unknown>, at: string, place: Place, issues: Op
       const record = item as Record<string, unknown>;
       const where = Array.isArray(value) ? `${at}.${key}[${i}]` : `${at}.${key}`;
       if (typeof record.resourceType === 'string') {
-        walk(record, where, { fullPath: record.resourceType, elementPath: record.resourceType, typePath: record.resourceType }, issues);
+        walk(
+          record,
+          where,
+          { fullPath: record.resourceType, elementPath: record.resourceType, typePath: record.resourceType },
+          issues,
+        );
       } else {
-        walk(record, where, { fullPath: `${fullPath}.${child.name}`, elementPath: `${typePath}.${child.name}`, typePath: child.typePath }, issues);
+        walk(
+          record,
+          where,
+          { fullPath: `${fullPath}.${child.name}`, elementPath: `${typePath}.${child.name}`, typePath: child.typePath },
+          issues,
+        );
       }
     });
   }
@@ -94,7 +108,12 @@ function checkOne(ext: unknown, at: string, place: Place, issues: OperationOutco
   if (valueKey && info.valueTypes !== 'none') {
     const type = valueKey.slice(5).toLowerCase();
     if (!info.valueTypes.some((t) => t.toLowerCase() === type)) {
-      issues.push(error(`The extension ${url} allows values of type ${info.valueTypes.join(', ')}, not ${valueKey.slice(5)}`, `${at}.${valueKey}`));
+      issues.push(
+        error(
+          `The extension ${url} allows values of type ${info.valueTypes.join(', ')}, not ${valueKey.slice(5)}`,
+          `${at}.${valueKey}`,
+        ),
+      );
     }
   } else if (valueKey && info.valueTypes === 'none') {
     issues.push(error(`The extension ${url} is complex and takes no value[x]`, `${at}.${valueKey}`));
@@ -105,7 +124,13 @@ function contextAllows(info: ExtensionInfo, { fullPath, elementPath, typePath }:
   if (info.contexts.length === 0) return true;
   const candidates = new Set([fullPath, elementPath, typePath, 'Element', 'Resource', 'DomainResource']);
   if (!typePath.includes('.')) for (let t = model.type2Parent[typePath]; t; t = model.type2Parent[t]) candidates.add(t);
-  return info.contexts.some((c) => c.type !== 'element' || !c.expression || candidates.has(c.expression) || candidates.has(c.expression.replace(/\[x\]$/, '')));
+  return info.contexts.some(
+    (c) =>
+      c.type !== 'element' ||
+      !c.expression ||
+      candidates.has(c.expression) ||
+      candidates.has(c.expression.replace(/\[x\]$/, '')),
+  );
 }
 
 /** The element name and type path of a child property (`valueQuantity` → `value`, type `Quantity`). */
@@ -113,7 +138,11 @@ function childPaths(typePath: string, key: string): { name: string; typePath: st
   const elsewhere = model.pathsDefinedElsewhere[`${typePath}.${key}`];
   if (elsewhere) return { name: key, typePath: elsewhere };
   const direct = model.path2Type[`${typePath}.${key}`];
-  if (direct) return { name: key, typePath: direct === 'BackboneElement' || direct === 'Element' ? `${typePath}.${key}` : direct };
+  if (direct)
+    return {
+      name: key,
+      typePath: direct === 'BackboneElement' || direct === 'Element' ? `${typePath}.${key}` : direct,
+    };
   const match = /^([a-z][A-Za-z0-9]*?)([A-Z][A-Za-z0-9]*)$/.exec(key);
   if (match && model.choiceTypePaths[`${typePath}.${match[1]}`]) return { name: match[1], typePath: match[2] };
   return { name: key, typePath: `${typePath}.${key}` };
@@ -123,7 +152,8 @@ function lookup(url: string): ExtensionInfo | undefined {
   if (!known) {
     known = new Map();
     forEachDefinitionEntry('fhir/r4/extension-definitions.json', (r) => {
-      if (r.resourceType === 'StructureDefinition' && r.url && r.snapshot?.element?.length) known!.set(r.url, describe(r));
+      if (r.resourceType === 'StructureDefinition' && r.url && r.snapshot?.element?.length)
+        known!.set(r.url, describe(r));
     });
   }
   return registered.get(url) ?? known.get(url);

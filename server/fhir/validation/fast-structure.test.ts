@@ -17,15 +17,20 @@ import { ensureDefinitions } from './profile-registry.js';
 type Json = Record<string, unknown>;
 const CORPUS = '/work/shared/corpus';
 const SYNTHEA = [join(CORPUS, 'synthea/fhir-data-pipes-2021'), join(CORPUS, 'synthea/smart-r4-2019')];
-const EXAMPLES = ['fhir-r4-core-examples', 'us-core-9.0.0-examples', 'ips-examples'].map((f) => join(CORPUS, 'extras', f));
+const EXAMPLES = ['fhir-r4-core-examples', 'us-core-9.0.0-examples', 'ips-examples'].map((f) =>
+  join(CORPUS, 'extras', f),
+);
 const VALIDATOR = join(CORPUS, 'fhir-test-cases/validator-r4');
 
 function readJsonFiles(dir: string): Json[] {
   const out: Json[] = [];
-  for (const f of readdirSync(dir).filter((name) => name.endsWith('.json')).sort()) {
+  for (const f of readdirSync(dir)
+    .filter((name) => name.endsWith('.json'))
+    .sort()) {
     try {
       const json = JSON.parse(readFileSync(join(dir, f), 'utf8')) as unknown;
-      if (json && typeof json === 'object' && !Array.isArray(json) && typeof (json as Json).resourceType === 'string') out.push(json as Json);
+      if (json && typeof json === 'object' && !Array.isArray(json) && typeof (json as Json).resourceType === 'string')
+        out.push(json as Json);
     } catch {
       // not JSON (some validator cases are deliberately malformed): nothing to compare
     }
@@ -34,7 +39,9 @@ function readJsonFiles(dir: string): Json[] {
 }
 
 function bundleEntries(bundles: Json[]): Json[] {
-  return bundles.flatMap((b) => ((b.entry as { resource?: Json }[] | undefined) ?? []).map((e) => e.resource).filter((r): r is Json => !!r));
+  return bundles.flatMap((b) =>
+    ((b.entry as { resource?: Json }[] | undefined) ?? []).map((e) => e.resource).filter((r): r is Json => !!r),
+  );
 }
 
 /** Compares both paths on each resource; returns how many took the fast path. */
@@ -76,13 +83,20 @@ const FAULTS: Record<string, (r: Json) => void> = {
   badReference: (r) => {
     for (const key of ['subject', 'patient']) if (r[key]) r[key] = { reference: 'Medication/123' };
   },
-  extension: (r) => (r.extension = [{ url: 'http://example.org/x', valueString: 'v' }, { url: 'http://example.org/y', valueInteger: 1.5 }]),
-  extensionWithValueAndChildren: (r) => (r.extension = [{ url: 'http://x', valueString: 'v', extension: [{ url: 'y', valueString: 'z' }] }]),
+  extension: (r) =>
+    (r.extension = [
+      { url: 'http://example.org/x', valueString: 'v' },
+      { url: 'http://example.org/y', valueInteger: 1.5 },
+    ]),
+  extensionWithValueAndChildren: (r) =>
+    (r.extension = [{ url: 'http://x', valueString: 'v', extension: [{ url: 'y', valueString: 'z' }] }]),
   extensionWithNeither: (r) => (r.extension = [{ url: 'http://example.org/x' }]),
   modifierExtension: (r) => (r.modifierExtension = [{ url: 'http://example.org/m', valueBoolean: true }]),
   containedWithVersion: (r) => (r.contained = [{ resourceType: 'Patient', id: 'c2', meta: { versionId: '1' } }]),
-  containedWithSecurity: (r) => (r.contained = [{ resourceType: 'Patient', id: 'c2', meta: { security: [{ code: 'R' }] } }]),
-  nestedContained: (r) => (r.contained = [{ resourceType: 'Patient', id: 'c3', contained: [{ resourceType: 'Patient', id: 'c4' }] }]),
+  containedWithSecurity: (r) =>
+    (r.contained = [{ resourceType: 'Patient', id: 'c2', meta: { security: [{ code: 'R' }] } }]),
+  nestedContained: (r) =>
+    (r.contained = [{ resourceType: 'Patient', id: 'c3', contained: [{ resourceType: 'Patient', id: 'c4' }] }]),
   valueAndDataAbsentReason: (r) => {
     r.dataAbsentReason = { text: 'unknown' };
     if (r.resourceType === 'Observation' && !Object.keys(r).some((k) => k.startsWith('value'))) r.valueString = 'x';
@@ -97,33 +111,47 @@ const FAULTS: Record<string, (r: Json) => void> = {
 describe('fast structure path equals @medplum/core', () => {
   ensureDefinitions();
 
-  it('Synthea corpus (every resource of both folders)', { skip: SYNTHEA.every(existsSync) ? false : `${SYNTHEA.join(', ')} absent` }, () => {
-    const resources = bundleEntries(SYNTHEA.flatMap(readJsonFiles));
-    assert.ok(resources.length > 9000);
-    const fast = assertSame(resources, 'Synthea');
-    // The fast path is what makes validation cheap: nearly every clean resource must take it.
-    assert.ok(fast / resources.length > 0.95, `only ${fast}/${resources.length} Synthea resources took the fast path`);
-  });
+  it(
+    'Synthea corpus (every resource of both folders)',
+    { skip: SYNTHEA.every(existsSync) ? false : `${SYNTHEA.join(', ')} absent` },
+    () => {
+      const resources = bundleEntries(SYNTHEA.flatMap(readJsonFiles));
+      assert.ok(resources.length > 9000);
+      const fast = assertSame(resources, 'Synthea');
+      // The fast path is what makes validation cheap: nearly every clean resource must take it.
+      assert.ok(
+        fast / resources.length > 0.95,
+        `only ${fast}/${resources.length} Synthea resources took the fast path`,
+      );
+    },
+  );
 
-  it('Synthea resources with injected faults', { skip: SYNTHEA.every(existsSync) ? false : 'Synthea corpus absent' }, () => {
-    const sample = bundleEntries(readJsonFiles(SYNTHEA[0]).slice(0, 3));
-    const byType = new Map<string, Json>();
-    for (const r of sample) if (!byType.has(String(r.resourceType))) byType.set(String(r.resourceType), r);
-    const faulty: Json[] = [];
-    for (const r of byType.values()) {
-      for (const inject of Object.values(FAULTS)) {
-        const copy = structuredClone(r);
-        inject(copy);
-        faulty.push(copy);
+  it(
+    'Synthea resources with injected faults',
+    { skip: SYNTHEA.every(existsSync) ? false : 'Synthea corpus absent' },
+    () => {
+      const sample = bundleEntries(readJsonFiles(SYNTHEA[0]).slice(0, 3));
+      const byType = new Map<string, Json>();
+      for (const r of sample) if (!byType.has(String(r.resourceType))) byType.set(String(r.resourceType), r);
+      const faulty: Json[] = [];
+      for (const r of byType.values()) {
+        for (const inject of Object.values(FAULTS)) {
+          const copy = structuredClone(r);
+          inject(copy);
+          faulty.push(copy);
+        }
       }
-    }
-    assertSame(faulty, 'Synthea with faults');
-  });
+      assertSame(faulty, 'Synthea with faults');
+    },
+  );
 
   for (const dir of EXAMPLES) {
     it(`official examples: ${dir}`, { skip: existsSync(dir) ? false : `${dir} absent` }, () => {
       const resources = readJsonFiles(dir);
-      assertSame([...resources, ...bundleEntries(resources.filter((r) => r.resourceType === 'Bundle'))], dir.split('/').at(-1)!);
+      assertSame(
+        [...resources, ...bundleEntries(resources.filter((r) => r.resourceType === 'Bundle'))],
+        dir.split('/').at(-1)!,
+      );
     });
   }
 

@@ -83,7 +83,7 @@ const SATISFIED_WHEN = new Map<string, (v: Json) => boolean>([
   ['contained.contained.empty()', (r) => !('contained' in r)],
   ['contained.meta.versionId.empty() and contained.meta.lastUpdated.empty()', (r) => !('contained' in r)],
   ['contained.meta.security.empty()', (r) => !('contained' in r)],
-  ['extension.exists() != value.exists()', (e) => ('extension' in e) !== hasKeyStarting(e, 'value')],
+  ['extension.exists() != value.exists()', (e) => 'extension' in e !== hasKeyStarting(e, 'value')],
   ['dataAbsentReason.empty() or value.empty()', (o) => !('dataAbsentReason' in o) || !hasKeyStarting(o, 'value')],
   [
     'value.empty() or component.code.where(coding.intersect(%resource.code.coding).exists()).empty()',
@@ -161,7 +161,8 @@ class Walk {
     }
     if (present.length > 1) {
       present.sort((a, b) => a.element.index - b.element.index);
-      for (let i = 1; i < present.length; i++) if (present[i].element === present[i - 1].element) bail(`two values for ${present[i].element.key}`);
+      for (let i = 1; i < present.length; i++)
+        if (present[i].element === present[i - 1].element) bail(`two values for ${present[i].element.key}`);
     }
     for (const r of compiled.required) if (!present.some((p) => p.element === r)) bail(`missing ${r.key}`);
     if (isResource) resource = obj;
@@ -208,7 +209,11 @@ class Walk {
       const satisfied = typeof value.value === 'object' ? SATISFIED_WHEN.get(c.expression) : undefined;
       if (satisfied?.(value.value as Json) === true) continue;
       // New variables for each evaluation, as Medplum's isExpressionTrue does.
-      const variables: Record<string, TypedValue> = { '%context': value, '%ucum': toTypedValue(UCUM), '%resource': toTypedValue(resource) };
+      const variables: Record<string, TypedValue> = {
+        '%context': value,
+        '%ucum': toTypedValue(UCUM),
+        '%resource': toTypedValue(resource),
+      };
       if (this.rootResource) variables['%rootResource'] = this.root;
       const result = evalFhirPathTyped(c.expression, [value], variables, fhirPathCache as never);
       if (result.length !== 1 || result[0].value !== true) bail(`invariant ${c.key}`);
@@ -358,7 +363,8 @@ function checkPrimitive(value: unknown, type: string): void {
     if (!s.trim() || s.length > 1024 * 1024) bail(`primitive ${type}`);
     const regex = validationRegexes[type];
     if (regex && !regex.exec(s)) bail(`primitive ${type}`);
-    if ((type === 'date' || type === 'dateTime' || type === 'instant') && !isValidCalendarDate(s)) bail(`primitive ${type}`);
+    if ((type === 'date' || type === 'dateTime' || type === 'instant') && !isValidCalendarDate(s))
+      bail(`primitive ${type}`);
   } else if (expected === 'number') {
     const n = value as number;
     if (Number.isNaN(n) || !Number.isFinite(n)) bail(`primitive ${type}`);

@@ -12,7 +12,9 @@ import { withSnapshot } from './snapshot.js';
 /** Long prose and mappings are left out of generated snapshots (validation does not read them). */
 const DROPPED = ['mapping', 'requirements', 'comment', 'alias', 'meaningWhenMissing', 'isModifierReason'] as const;
 
-for (const file of readdirSync(PROFILES_DIR).filter((f) => f.startsWith('StructureDefinition-') && f.endsWith('.json'))) {
+for (const file of readdirSync(PROFILES_DIR).filter(
+  (f) => f.startsWith('StructureDefinition-') && f.endsWith('.json'),
+)) {
   const path = join(PROFILES_DIR, file);
   const sd = JSON.parse(readFileSync(path, 'utf8')) as StructureDefinition;
   if (!sd.differential?.element?.length) continue;
@@ -22,7 +24,8 @@ for (const file of readdirSync(PROFILES_DIR).filter((f) => f.startsWith('Structu
     console.error(`${file}: base ${sd.baseDefinition} not found, left unchanged`);
     continue;
   }
-  for (const element of full.snapshot.element ?? []) for (const key of DROPPED) delete (element as unknown as Record<string, unknown>)[key];
+  for (const element of full.snapshot.element ?? [])
+    for (const key of DROPPED) delete (element as unknown as Record<string, unknown>)[key];
   writeFileSync(path, `${JSON.stringify(full, null, 2)}\n`);
   console.log(`${file}: ${full.snapshot.element?.length} snapshot elements`);
 }

@@ -64,7 +64,13 @@ function init(): void {
   schema.definitions.ResourceList = { fhirResource: true };
   schema.definitions.Resource = { fhirResource: true };
   schema.definitions.integer64 = { type: 'string', pattern: '^[0]|[-+]?[1-9][0-9]*$' };
-  const instance = new Ajv({ allErrors: true, strict: false, validateSchema: false, inlineRefs: false, code: { optimize: false } });
+  const instance = new Ajv({
+    allErrors: true,
+    strict: false,
+    validateSchema: false,
+    inlineRefs: false,
+    code: { optimize: false },
+  });
   instance.addKeyword({ keyword: 'fhirResource', errors: true, validate: nestedResource });
   // One schema per definition, referenced by id: ajv resolves a reference by a map lookup instead of walking
   // the 4 MB document, and compiles each datatype once for all resource types.
@@ -86,14 +92,21 @@ function rewriteRefs<T>(value: T): T {
 }
 
 /** The `fhirResource` keyword: a nested resource is validated by the validator of its own type. */
-function nestedResource(this: unknown, _schema: unknown, data: unknown, _parent?: unknown, cxt?: { instancePath: string }): boolean {
+function nestedResource(
+  this: unknown,
+  _schema: unknown,
+  data: unknown,
+  _parent?: unknown,
+  cxt?: { instancePath: string },
+): boolean {
   const self = nestedResource as typeof nestedResource & { errors?: Partial<ErrorObject>[] };
   const at = cxt?.instancePath ?? '';
   const fail = (message: string, instancePath = at, keyword = 'fhirResource') => {
     self.errors = [{ keyword, instancePath, message, params: {} }];
     return false;
   };
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) return fail('must be a resource (a JSON object)');
+  if (typeof data !== 'object' || data === null || Array.isArray(data))
+    return fail('must be a resource (a JSON object)');
   const resourceType = (data as Record<string, unknown>).resourceType;
   if (typeof resourceType !== 'string') return fail('must have a resourceType', `${at}/resourceType`, 'required');
   const validate = getValidator(resourceType);
@@ -108,7 +121,10 @@ function nestedResource(this: unknown, _schema: unknown, data: unknown, _parent?
  * e.g. `_profile`, `_questionnaire`): those are left to @medplum/core, which knows them.
  */
 function relevant(e: ErrorObject): boolean {
-  return !(e.keyword === 'additionalProperties' && String((e.params as { additionalProperty?: string }).additionalProperty).startsWith('_'));
+  return !(
+    e.keyword === 'additionalProperties' &&
+    String((e.params as { additionalProperty?: string }).additionalProperty).startsWith('_')
+  );
 }
 
 function toIssues(resourceType: string, root: unknown, e: ErrorObject): OperationOutcomeIssue[] {
@@ -144,7 +160,9 @@ function toIssues(resourceType: string, root: unknown, e: ErrorObject): Operatio
     default:
       text = e.message ?? `failed ${e.keyword}`;
   }
-  return [{ severity: 'error', code, details: { text }, expression: [pointerToExpression(resourceType, root, pointer)] }];
+  return [
+    { severity: 'error', code, details: { text }, expression: [pointerToExpression(resourceType, root, pointer)] },
+  ];
 }
 
 function patternMessage(value: unknown, pattern: string): string {

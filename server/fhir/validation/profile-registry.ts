@@ -36,9 +36,12 @@ export function ensureDefinitions(): void {
   const defs = loadDefinitions();
   applyR4Errata();
   registerTerminology(
-    defs.otherProfileResources.filter((r): r is ValueSet | CodeSystem => r.resourceType === 'ValueSet' || r.resourceType === 'CodeSystem'),
+    defs.otherProfileResources.filter(
+      (r): r is ValueSet | CodeSystem => r.resourceType === 'ValueSet' || r.resourceType === 'CodeSystem',
+    ),
   );
-  for (const r of defs.otherProfileResources) if (r.resourceType === 'Questionnaire' && r.url) questionnaires.set(canonical(r.url), r);
+  for (const r of defs.otherProfileResources)
+    if (r.resourceType === 'Questionnaire' && r.url) questionnaires.set(canonical(r.url), r);
   initialised = true;
 }
 
@@ -60,9 +63,14 @@ export function registerConformanceResources(resources: readonly Resource[]): vo
   for (const r of resources) if (r.resourceType === 'Questionnaire' && r.url) questionnaires.set(canonical(r.url), r);
   for (const r of resources) {
     if (r.resourceType !== 'ImplementationGuide') continue;
-    for (const g of r.global ?? []) if (g.type && g.profile) globalProfiles.set(g.type, [...(globalProfiles.get(g.type) ?? []), g.profile]);
+    for (const g of r.global ?? [])
+      if (g.type && g.profile) globalProfiles.set(g.type, [...(globalProfiles.get(g.type) ?? []), g.profile]);
   }
-  registerTerminology(resources.filter((r): r is ValueSet | CodeSystem => r.resourceType === 'ValueSet' || r.resourceType === 'CodeSystem'));
+  registerTerminology(
+    resources.filter(
+      (r): r is ValueSet | CodeSystem => r.resourceType === 'ValueSet' || r.resourceType === 'CodeSystem',
+    ),
+  );
 }
 
 /** Forgets everything registered with registerConformanceResources() (profiles/ stays loaded). */

@@ -36,7 +36,9 @@ export function checkQuestionnaireResponse(
         });
       }
       visit(item?.item, here);
-      (Array.isArray(item?.answer) ? item.answer : []).forEach((answer, j) => visit(answer?.item, `${here}.answer[${j}]`));
+      (Array.isArray(item?.answer) ? item.answer : []).forEach((answer, j) =>
+        visit(answer?.item, `${here}.answer[${j}]`),
+      );
     });
   };
   visit(resource.item, path);

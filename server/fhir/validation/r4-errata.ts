@@ -6,7 +6,11 @@
 import { getDataType } from '@medplum/core';
 
 const CORRECTIONS = [
-  { types: ['Questionnaire', 'QuestionnaireItem'], key: 'que-12', expression: 'enableWhen.count() > 1 implies enableBehavior.exists()' },
+  {
+    types: ['Questionnaire', 'QuestionnaireItem'],
+    key: 'que-12',
+    expression: 'enableWhen.count() > 1 implies enableBehavior.exists()',
+  },
 ] as const;
 
 let applied = false;

@@ -66,7 +66,10 @@ function checkCoding(coding: Coding | undefined, expansion: Expansion): Problem 
   if (!coding || typeof coding.code !== 'string') return undefined;
   return hasCode(expansion, coding.system, coding.code)
     ? undefined
-    : { severity: 'error', text: `Code "${coding.system ? `${coding.system}|` : ''}${coding.code}" is not in the value set` };
+    : {
+        severity: 'error',
+        text: `Code "${coding.system ? `${coding.system}|` : ''}${coding.code}" is not in the value set`,
+      };
 }
 
 function hasCode(expansion: Expansion, system: string | undefined, code: string): boolean {

@@ -9,7 +9,11 @@ import type { ElementDefinition, StructureDefinition } from '@medplum/fhirtypes'
 import { forEachDefinitionEntry } from './definition-files.js';
 
 /** Smallest first: most look-ups (data types, core profiles) never read the 35 MB resources file. */
-const CORE_FILES = ['fhir/r4/profiles-types.json', 'fhir/r4/profiles-others.json', 'fhir/r4/profiles-resources.json'] as const;
+const CORE_FILES = [
+  'fhir/r4/profiles-types.json',
+  'fhir/r4/profiles-others.json',
+  'fhir/r4/profiles-resources.json',
+] as const;
 const CORE_PREFIX = 'http://hl7.org/fhir/StructureDefinition/';
 /** The core definitions looked up so far (null: not a core definition). Only these are kept in memory. */
 const core = new Map<string, StructureDefinition | null>();
@@ -46,7 +50,10 @@ const urlsIn = new Map<string, Set<string>>();
  * The profile with a snapshot (the profile itself when it already has one); undefined when its base cannot be
  * found. `lookup` resolves other profiles (a base that is itself a profile).
  */
-export function withSnapshot(sd: StructureDefinition, lookup: (url: string) => StructureDefinition | undefined): StructureDefinition | undefined {
+export function withSnapshot(
+  sd: StructureDefinition,
+  lookup: (url: string) => StructureDefinition | undefined,
+): StructureDefinition | undefined {
   if (sd.snapshot?.element?.length) return sd;
   if (!sd.baseDefinition || !sd.differential?.element?.length) return undefined;
   const baseSd = lookup(sd.baseDefinition) ?? coreDefinition(sd.baseDefinition);
@@ -67,7 +74,9 @@ function applyDifferential(elements: ElementDefinition[], diff: ElementDefinitio
     return;
   }
   if (diff.sliceName) {
-    const sliced = elements.find((e) => e.id === id.slice(0, id.lastIndexOf(':')) || (e.path === path && !e.id?.includes(':')));
+    const sliced = elements.find(
+      (e) => e.id === id.slice(0, id.lastIndexOf(':')) || (e.path === path && !e.id?.includes(':')),
+    );
     const template = sliced ?? baseElementFor(elements, path);
     if (!template) return;
     const slice: ElementDefinition = { ...structuredClone(template), id, sliceName: diff.sliceName };
@@ -78,7 +87,9 @@ function applyDifferential(elements: ElementDefinition[], diff: ElementDefinitio
     elements.splice(endOfGroup(elements, groupId), 0, slice);
     return;
   }
-  const existing = elements.find((e) => e.id === id) ?? (id.includes(':') ? undefined : elements.find((e) => e.path === path && !e.id?.includes(':')));
+  const existing =
+    elements.find((e) => e.id === id) ??
+    (id.includes(':') ? undefined : elements.find((e) => e.path === path && !e.id?.includes(':')));
   if (existing) {
     merge(existing, diff, choiceType);
     return;
@@ -185,11 +196,13 @@ function choiceTypeOf(originalPath: string, path: string): string | undefined {
   const choice = path.split('.').at(-1) ?? '';
   if (!choice.endsWith('[x]')) return undefined;
   const type = original.slice(choice.length - 3);
-  return type ? type.charAt(0).toLowerCase() === type.charAt(0) ? type : primitiveOrComplex(type) : undefined;
+  return type ? (type.charAt(0).toLowerCase() === type.charAt(0) ? type : primitiveOrComplex(type)) : undefined;
 }
 
 /** `String` → `string`, `Quantity` → `Quantity` (primitive type codes are lower case). */
 function primitiveOrComplex(type: string): string {
   const primitive = type.charAt(0).toLowerCase() + type.slice(1);
-  return coreDefinition(`http://hl7.org/fhir/StructureDefinition/${primitive}`)?.kind === 'primitive-type' ? primitive : type;
+  return coreDefinition(`http://hl7.org/fhir/StructureDefinition/${primitive}`)?.kind === 'primitive-type'
+    ? primitive
+    : type;
 }

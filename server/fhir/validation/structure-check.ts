@@ -26,12 +26,15 @@ export function checkStructure(resource: Resource, profile?: StructureDefinition
 /** The structure pass by @medplum/core's validator alone. */
 export function checkStructureWithMedplum(resource: Resource, profile?: StructureDefinition): StructureResult {
   const tokens: Record<string, CollectedToken[]> = {};
-  const options: ValidatorOptions = { collect: { tokens: tokens as NonNullable<ValidatorOptions['collect']>['tokens'] } };
+  const options: ValidatorOptions = {
+    collect: { tokens: tokens as NonNullable<ValidatorOptions['collect']>['tokens'] },
+  };
   if (profile) options.profile = profile;
   try {
     return { issues: withoutFalsePositives(resource, medplumValidate(resource, options)), tokens };
   } catch (err) {
-    if (err instanceof OperationOutcomeError) return { issues: withoutFalsePositives(resource, err.outcome.issue ?? []), tokens };
+    if (err instanceof OperationOutcomeError)
+      return { issues: withoutFalsePositives(resource, err.outcome.issue ?? []), tokens };
     // The library failed on this input (a bug on its side, or a profile it cannot read): say so, do not crash.
     const where = profile ? `profile ${profile.url}` : 'the base definition';
     return {

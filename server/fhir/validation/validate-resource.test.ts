@@ -7,14 +7,23 @@ import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
 import { hasErrors, validateResource } from './validate-resource.js';
 import { clearRegisteredConformance, registerConformanceResources } from './profile-registry.js';
 
-const errors = (issues: OperationOutcomeIssue[]) => issues.filter((i) => i.severity === 'error' || i.severity === 'fatal');
-const at = (issues: OperationOutcomeIssue[], expression: string) => errors(issues).filter((i) => i.expression?.includes(expression));
+const errors = (issues: OperationOutcomeIssue[]) =>
+  issues.filter((i) => i.severity === 'error' || i.severity === 'fatal');
+const at = (issues: OperationOutcomeIssue[], expression: string) =>
+  errors(issues).filter((i) => i.expression?.includes(expression));
 
 function assertErrorAt(resource: unknown, expression: string, text?: RegExp): void {
   const issues = validateResource(resource);
   const found = at(issues, expression);
-  assert.ok(found.length > 0, `expected an error at ${expression}, got ${JSON.stringify(errors(issues).map((i) => [i.expression, i.details?.text]))}`);
-  if (text) assert.ok(found.some((i) => text.test(i.details?.text ?? '')), `no error at ${expression} matching ${text}: ${JSON.stringify(found)}`);
+  assert.ok(
+    found.length > 0,
+    `expected an error at ${expression}, got ${JSON.stringify(errors(issues).map((i) => [i.expression, i.details?.text]))}`,
+  );
+  if (text)
+    assert.ok(
+      found.some((i) => text.test(i.details?.text ?? '')),
+      `no error at ${expression} matching ${text}: ${JSON.stringify(found)}`,
+    );
 }
 
 describe('validateResource — valid resources', () => {
@@ -40,7 +49,10 @@ describe('validateResource — valid resources', () => {
       subject: { reference: 'Patient/p-1' },
       effectiveDateTime: '2026-11-25T10:00:00+02:00',
       component: [
-        { code: { coding: [{ system: 'http://loinc.org', code: '8480-6' }] }, valueQuantity: { value: 120, unit: 'mmHg', system: 'http://unitsofmeasure.org', code: 'mm[Hg]' } },
+        {
+          code: { coding: [{ system: 'http://loinc.org', code: '8480-6' }] },
+          valueQuantity: { value: 120, unit: 'mmHg', system: 'http://unitsofmeasure.org', code: 'mm[Hg]' },
+        },
       ],
     });
     assert.equal(hasErrors(issues), false, JSON.stringify(issues));
@@ -56,20 +68,40 @@ describe('validateResource — typical failures and their expressions', () => {
     assertErrorAt({ resourceType: 'Observation', status: 'done', code: { text: 'x' } }, 'Observation.status');
   });
   it('reports a missing required element with its index (Observation.component[0].code)', () => {
-    assertErrorAt({ resourceType: 'Observation', status: 'final', code: { text: 'BP' }, component: [{ valueString: 'x' }] }, 'Observation.component[0].code', /required/i);
+    assertErrorAt(
+      { resourceType: 'Observation', status: 'final', code: { text: 'BP' }, component: [{ valueString: 'x' }] },
+      'Observation.component[0].code',
+      /required/i,
+    );
     assertErrorAt({ resourceType: 'Observation', code: { text: 'BP' } }, 'Observation.status');
   });
   it('reports an empty string, a bad id, an unknown property, a non-array where an array is expected', () => {
-    assertErrorAt({ resourceType: 'Patient', telecom: [{ system: 'phone', value: '' }] }, 'Patient.telecom[0].value', /empty/);
+    assertErrorAt(
+      { resourceType: 'Patient', telecom: [{ system: 'phone', value: '' }] },
+      'Patient.telecom[0].value',
+      /empty/,
+    );
     assertErrorAt({ resourceType: 'Patient', id: 'has spaces!' }, 'Patient.id');
     assertErrorAt({ resourceType: 'Patient', shoeSize: 42 }, 'Patient.shoeSize');
     assertErrorAt({ resourceType: 'Patient', name: [{ family: 'A' }, { given: 'Amna' }] }, 'Patient.name[1].given');
   });
   it('reports an invalid CodeableConcept code of a required binding (Coding system and code checked)', () => {
-    const obs = { resourceType: 'Observation', status: 'final', code: { text: 'x' }, category: [{ text: 'c' }], dataAbsentReason: { text: 't' } };
+    const obs = {
+      resourceType: 'Observation',
+      status: 'final',
+      code: { text: 'x' },
+      category: [{ text: 'c' }],
+      dataAbsentReason: { text: 't' },
+    };
     assert.equal(hasErrors(validateResource(obs)), false);
     assertErrorAt(
-      { resourceType: 'AllergyIntolerance', patient: { reference: 'Patient/1' }, clinicalStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical', code: 'gone' }] } },
+      {
+        resourceType: 'AllergyIntolerance',
+        patient: { reference: 'Patient/1' },
+        clinicalStatus: {
+          coding: [{ system: 'http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical', code: 'gone' }],
+        },
+      },
       'AllergyIntolerance.clinicalStatus',
       /None of the codings .*gone.* is in the value set/,
     );
@@ -79,34 +111,88 @@ describe('validateResource — typical failures and their expressions', () => {
     assertErrorAt({ resourceType: 'Patient', identifier: [] }, 'Patient.identifier', /empty/);
   });
   it('reports contained resources without id or never referenced', () => {
-    assertErrorAt({ resourceType: 'Patient', contained: [{ resourceType: 'Organization', name: 'x' }] }, 'Patient.contained[0].id');
-    assertErrorAt({ resourceType: 'Patient', contained: [{ resourceType: 'Organization', id: 'o1', name: 'x' }] }, 'Patient.contained[0]', /dom-3/);
-    const referenced = { resourceType: 'Patient', contained: [{ resourceType: 'Organization', id: 'o1', name: 'x' }], managingOrganization: { reference: '#o1' } };
+    assertErrorAt(
+      { resourceType: 'Patient', contained: [{ resourceType: 'Organization', name: 'x' }] },
+      'Patient.contained[0].id',
+    );
+    assertErrorAt(
+      { resourceType: 'Patient', contained: [{ resourceType: 'Organization', id: 'o1', name: 'x' }] },
+      'Patient.contained[0]',
+      /dom-3/,
+    );
+    const referenced = {
+      resourceType: 'Patient',
+      contained: [{ resourceType: 'Organization', id: 'o1', name: 'x' }],
+      managingOrganization: { reference: '#o1' },
+    };
     assert.equal(hasErrors(validateResource(referenced)), false);
   });
   it('locates errors inside Bundle entries', () => {
     assertErrorAt(
-      { resourceType: 'Bundle', type: 'collection', entry: [{ fullUrl: 'urn:uuid:0c3151bd-1cbf-4d64-b04d-cd9187a4c6e0', resource: { resourceType: 'Patient', gender: 'x' } }] },
+      {
+        resourceType: 'Bundle',
+        type: 'collection',
+        entry: [
+          {
+            fullUrl: 'urn:uuid:0c3151bd-1cbf-4d64-b04d-cd9187a4c6e0',
+            resource: { resourceType: 'Patient', gender: 'x' },
+          },
+        ],
+      },
       'Bundle.entry[0].resource.gender',
     );
-    assertErrorAt({ resourceType: 'Bundle', type: 'collection', entry: [{ fullUrl: 'Patient/1', resource: { resourceType: 'Patient' } }] }, 'Bundle.entry[0].fullUrl', /absolute/);
+    assertErrorAt(
+      {
+        resourceType: 'Bundle',
+        type: 'collection',
+        entry: [{ fullUrl: 'Patient/1', resource: { resourceType: 'Patient' } }],
+      },
+      'Bundle.entry[0].fullUrl',
+      /absolute/,
+    );
   });
   it('reports a Period whose end is before its start, and scripts in the narrative', () => {
-    assertErrorAt({ resourceType: 'Encounter', status: 'finished', class: { code: 'IMP' }, period: { start: '2026-01-02', end: '2026-01-01' } }, 'Encounter.period', /per-1/);
     assertErrorAt(
-      { resourceType: 'Patient', text: { status: 'generated', div: '<div xmlns="http://www.w3.org/1999/xhtml"><script>alert(1)</script></div>' } },
+      {
+        resourceType: 'Encounter',
+        status: 'finished',
+        class: { code: 'IMP' },
+        period: { start: '2026-01-02', end: '2026-01-01' },
+      },
+      'Encounter.period',
+      /per-1/,
+    );
+    assertErrorAt(
+      {
+        resourceType: 'Patient',
+        text: { status: 'generated', div: '<div xmlns="http://www.w3.org/1999/xhtml"><script>alert(1)</script></div>' },
+      },
       'Patient.text.div',
       /script/,
     );
   });
   it('reports a core extension used out of its context or with the wrong value type', () => {
     assertErrorAt(
-      { resourceType: 'Patient', name: [{ family: 'A', extension: [{ url: 'http://hl7.org/fhir/StructureDefinition/humanname-mothers-family', valueString: 'B' }] }] },
+      {
+        resourceType: 'Patient',
+        name: [
+          {
+            family: 'A',
+            extension: [{ url: 'http://hl7.org/fhir/StructureDefinition/humanname-mothers-family', valueString: 'B' }],
+          },
+        ],
+      },
       'Patient.name[0].extension[0]',
       /not allowed/,
     );
     assertErrorAt(
-      { resourceType: 'Patient', birthDate: '1970-01-01', _birthDate: { extension: [{ url: 'http://hl7.org/fhir/StructureDefinition/patient-birthTime', valueString: 'noon' }] } },
+      {
+        resourceType: 'Patient',
+        birthDate: '1970-01-01',
+        _birthDate: {
+          extension: [{ url: 'http://hl7.org/fhir/StructureDefinition/patient-birthTime', valueString: 'noon' }],
+        },
+      },
       'Patient.birthDate.extension[0].valueString',
       /allows values of type dateTime/,
     );
@@ -118,11 +204,20 @@ describe('validateResource — bad input never crashes', () => {
     for (const input of [null, 42, 'Patient', [], {}, { resourceType: 'Nope' }, { resourceType: 7 }]) {
       const issues = validateResource(input);
       assert.ok(hasErrors(issues), `expected an error for ${JSON.stringify(input)}`);
-      assert.ok(issues.every((i) => i.expression?.length), 'every issue has an expression');
+      assert.ok(
+        issues.every((i) => i.expression?.length),
+        'every issue has an expression',
+      );
     }
   });
   it('survives wrong JSON types deep inside', () => {
-    const issues = validateResource({ resourceType: 'Patient', name: 'Amna', address: [{ line: [1, null] }], contact: 'x', meta: [] });
+    const issues = validateResource({
+      resourceType: 'Patient',
+      name: 'Amna',
+      address: [{ line: [1, null] }],
+      contact: 'x',
+      meta: [],
+    });
     assert.ok(hasErrors(issues));
   });
 });
@@ -146,7 +241,9 @@ describe('validateResource — profiles', () => {
       resourceType: 'Observation',
       meta: { profile: ['http://hl7.org/fhir/StructureDefinition/bodyweight'] },
       status: 'final',
-      category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'vital-signs' }] }],
+      category: [
+        { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'vital-signs' }] },
+      ],
       code: { coding: [{ system: 'http://loinc.org', code: '29463-7' }] },
       subject: { reference: 'Patient/p1' },
       effectiveDateTime: '2026-11-25',
@@ -154,17 +251,37 @@ describe('validateResource — profiles', () => {
     };
     assert.equal(hasErrors(validateResource(weight)), false, JSON.stringify(errors(validateResource(weight))));
     const { subject: _subject, ...withoutSubject } = weight;
-    assert.ok(errors(validateResource(withoutSubject)).some((i) => /profile http:\/\/hl7.org\/fhir\/StructureDefinition\/bodyweight/.test(i.details?.text ?? '')));
+    assert.ok(
+      errors(validateResource(withoutSubject)).some((i) =>
+        /profile http:\/\/hl7.org\/fhir\/StructureDefinition\/bodyweight/.test(i.details?.text ?? ''),
+      ),
+    );
   });
 
   it('checks the NileCare profiles kept in profiles/ (Patient demographics, Claim total in SDG)', () => {
-    const patient = { resourceType: 'Patient', meta: { profile: ['http://nilecare.sd/fhir/StructureDefinition/nilecare-patient'] }, name: [{ family: 'Osman' }] };
+    const patient = {
+      resourceType: 'Patient',
+      meta: { profile: ['http://nilecare.sd/fhir/StructureDefinition/nilecare-patient'] },
+      name: [{ family: 'Osman' }],
+    };
     assert.ok(at(validateResource(patient), 'Patient.identifier').length > 0);
-    const complete = { ...patient, identifier: [{ system: 'urn:nilecare:mrn', value: 'KH-1' }], gender: 'female', birthDate: '1990-01-01' };
+    const complete = {
+      ...patient,
+      identifier: [{ system: 'urn:nilecare:mrn', value: 'KH-1' }],
+      gender: 'female',
+      birthDate: '1990-01-01',
+    };
     assert.equal(hasErrors(validateResource(complete)), false);
     const claim = {
-      resourceType: 'Claim', meta: { profile: ['http://nilecare.sd/fhir/StructureDefinition/nilecare-claim'] }, status: 'active', type: { text: 'institutional' },
-      use: 'claim', patient: { reference: 'Patient/1' }, created: '2026-11-25', provider: { reference: 'Organization/1' }, priority: { text: 'normal' },
+      resourceType: 'Claim',
+      meta: { profile: ['http://nilecare.sd/fhir/StructureDefinition/nilecare-claim'] },
+      status: 'active',
+      type: { text: 'institutional' },
+      use: 'claim',
+      patient: { reference: 'Patient/1' },
+      created: '2026-11-25',
+      provider: { reference: 'Organization/1' },
+      priority: { text: 'normal' },
       insurance: [{ sequence: 1, focal: true, coverage: { reference: 'Coverage/1' } }],
     };
     assert.equal(hasErrors(validateResource({ ...claim, total: { value: 1200, currency: 'SDG' } })), false);
@@ -184,9 +301,20 @@ describe('validateResource — profiles', () => {
       assert.ok(at(declared, 'Patient.identifier').length > 0, JSON.stringify(declared));
       const asked = validateResource({ resourceType: 'Patient' }, { profiles: [profile.url] });
       assert.ok(hasErrors(asked));
-      assert.equal(hasErrors(validateResource({ resourceType: 'Patient', identifier: [{ value: '1' }] }, { profiles: [profile.url] })), false);
-      assert.ok(hasErrors(validateResource({ resourceType: 'Patient' }, { profiles: ['http://example.org/not-there'] })), 'an explicit unknown profile is an error');
-      const base = validateResource({ resourceType: 'Patient' }, { profiles: ['http://hl7.org/fhir/StructureDefinition/Patient'] });
+      assert.equal(
+        hasErrors(
+          validateResource({ resourceType: 'Patient', identifier: [{ value: '1' }] }, { profiles: [profile.url] }),
+        ),
+        false,
+      );
+      assert.ok(
+        hasErrors(validateResource({ resourceType: 'Patient' }, { profiles: ['http://example.org/not-there'] })),
+        'an explicit unknown profile is an error',
+      );
+      const base = validateResource(
+        { resourceType: 'Patient' },
+        { profiles: ['http://hl7.org/fhir/StructureDefinition/Patient'] },
+      );
       assert.equal(hasErrors(base), false, 'the base definition as a profile is accepted');
     } finally {
       clearRegisteredConformance();

@@ -80,7 +80,9 @@ const WARM_UP_RESOURCE = {
   resourceType: 'Patient',
   id: 'warm-up',
   gender: 'female',
-  extension: [{ url: 'http://hl7.org/fhir/StructureDefinition/patient-birthPlace', valueAddress: { city: 'Khartoum' } }],
+  extension: [
+    { url: 'http://hl7.org/fhir/StructureDefinition/patient-birthPlace', valueAddress: { city: 'Khartoum' } },
+  ],
   contact: [{ name: { family: 'Osman' } }],
 } as const;
 
@@ -104,21 +106,43 @@ function validateProfiles(resource: Resource, requested: string[], list: IssueLi
       list.addExact([
         explicit.has(url)
           ? issue('error', 'not-found', `Profile ${url} is not known to this server`, `${resource.resourceType}`)
-          : issue('warning', 'not-found', `Profile ${url} is not loaded; validated against the base definition only`, `${resource.resourceType}.meta.profile`),
+          : issue(
+              'warning',
+              'not-found',
+              `Profile ${url} is not loaded; validated against the base definition only`,
+              `${resource.resourceType}.meta.profile`,
+            ),
       ]);
       continue;
     }
     if (profile.type !== resource.resourceType) {
-      list.addExact([issue('error', 'invalid', `Profile ${url} constrains ${profile.type}, not ${resource.resourceType}`, resource.resourceType)]);
+      list.addExact([
+        issue(
+          'error',
+          'invalid',
+          `Profile ${url} constrains ${profile.type}, not ${resource.resourceType}`,
+          resource.resourceType,
+        ),
+      ]);
       continue;
     }
     if (!profile.snapshot?.element?.length) {
-      list.addExact([issue('warning', 'not-supported', `Profile ${url} has no snapshot; it cannot be checked`, resource.resourceType)]);
+      list.addExact([
+        issue(
+          'warning',
+          'not-supported',
+          `Profile ${url} has no snapshot; it cannot be checked`,
+          resource.resourceType,
+        ),
+      ]);
       continue;
     }
     const result = checkStructure(resource, profile);
     const tagged = (issues: OperationOutcomeIssue[]) =>
-      issues.map((i) => ({ ...i, details: { ...i.details, text: `${i.details?.text ?? i.diagnostics ?? ''} (profile ${url})` } }));
+      issues.map((i) => ({
+        ...i,
+        details: { ...i.details, text: `${i.details?.text ?? i.diagnostics ?? ''} (profile ${url})` },
+      }));
     list.addResolved(tagged(withoutRefutedInvariants(resource, resolvedIn(resource, result.issues))));
     list.addResolved(tagged(checkRequiredBindings(result.tokens)));
     list.addExact(checkValueLimits(resource, profile));
@@ -127,9 +151,16 @@ function validateProfiles(resource: Resource, requested: string[], list: IssueLi
 }
 
 /** The resource and the resources nested in it as Bundle entries or Parameters values, with their paths. */
-function* withNestedResources(resource: Record<string, unknown>, path: string): Generator<[Record<string, unknown>, string]> {
+function* withNestedResources(
+  resource: Record<string, unknown>,
+  path: string,
+): Generator<[Record<string, unknown>, string]> {
   yield [resource, path];
-  const visit = function* (items: unknown, prefix: string, key: 'resource'): Generator<[Record<string, unknown>, string]> {
+  const visit = function* (
+    items: unknown,
+    prefix: string,
+    key: 'resource',
+  ): Generator<[Record<string, unknown>, string]> {
     if (!Array.isArray(items)) return;
     for (let i = 0; i < items.length; i++) {
       const item = items[i] as Record<string, unknown> | null;
@@ -145,7 +176,9 @@ function* withNestedResources(resource: Record<string, unknown>, path: string): 
 }
 
 function resolvedIn(root: unknown, issues: OperationOutcomeIssue[]): OperationOutcomeIssue[] {
-  return issues.map((i) => (i.expression?.length ? { ...i, expression: i.expression.map((e) => resolveExpression(root, e)) } : i));
+  return issues.map((i) =>
+    i.expression?.length ? { ...i, expression: i.expression.map((e) => resolveExpression(root, e)) } : i,
+  );
 }
 
 function issue(

@@ -20,7 +20,11 @@ export type CaseResult = {
   /** The first error issues found (for the list of misses). */
   errors: string[];
 };
-export type CorpusRun = { base: CaseResult[]; profile: CaseResult[]; skippedProfileSteps: { name: string; reason: string }[] };
+export type CorpusRun = {
+  base: CaseResult[];
+  profile: CaseResult[];
+  skippedProfileSteps: { name: string; reason: string }[];
+};
 
 type ManifestCase = {
   name: string;
@@ -37,7 +41,9 @@ export function validatorCorpusAvailable(dir = VALIDATOR_R4_DIR): boolean {
 }
 
 export function runValidatorCorpus(dir = VALIDATOR_R4_DIR): CorpusRun {
-  const manifest = JSON.parse(readFileSync(join(dir, 'manifest-subset.json'), 'utf8')) as { 'test-cases': ManifestCase[] };
+  const manifest = JSON.parse(readFileSync(join(dir, 'manifest-subset.json'), 'utf8')) as {
+    'test-cases': ManifestCase[];
+  };
   const cases = new Map(manifest['test-cases'].map((c) => [c.name, c]));
   const run: CorpusRun = { base: [], profile: [], skippedProfileSteps: [] };
   for (const row of readSummary(join(dir, 'expected-summary.csv'))) {
@@ -52,14 +58,20 @@ export function runValidatorCorpus(dir = VALIDATOR_R4_DIR): CorpusRun {
 
     if (!row.profile || !entry?.profile) continue;
     const source = entry.profile.source;
-    const missing = [source, ...(entry.profile.supporting ?? [])].find((f) => !f.endsWith('.json') || !existsSync(join(dir, f)));
+    const missing = [source, ...(entry.profile.supporting ?? [])].find(
+      (f) => !f.endsWith('.json') || !existsSync(join(dir, f)),
+    );
     if (missing) {
-      run.skippedProfileSteps.push({ name: row.name, reason: `${missing} is not JSON or not present (XML profiles are not read)` });
+      run.skippedProfileSteps.push({
+        name: row.name,
+        reason: `${missing} is not JSON or not present (XML profiles are not read)`,
+      });
       continue;
     }
     loadSupporting(dir, entry.profile.supporting ?? []);
     const profile = loadSupporting(dir, [source])[0] as { url?: string } | undefined;
-    const issues = content.ok && profile?.url ? validateResource(content.json, { profiles: [profile.url] }) : baseIssues;
+    const issues =
+      content.ok && profile?.url ? validateResource(content.json, { profiles: [profile.url] }) : baseIssues;
     run.profile.push(result(row.name, 'profile', row.profile, issues));
   }
   return run;
@@ -73,7 +85,12 @@ export function misses(results: CaseResult[]): CaseResult[] {
   return results.filter((r) => r.expected !== r.actual);
 }
 
-function result(name: string, step: CaseResult['step'], expected: Verdict, issues: OperationOutcomeIssue[]): CaseResult {
+function result(
+  name: string,
+  step: CaseResult['step'],
+  expected: Verdict,
+  issues: OperationOutcomeIssue[],
+): CaseResult {
   const errors = issues
     .filter((i) => i.severity === 'error' || i.severity === 'fatal')
     .slice(0, 3)
@@ -88,7 +105,10 @@ function readCaseFile(dir: string, file: string): CaseContent {
   try {
     return { ok: true, json: JSON.parse(readFileSync(join(dir, file), 'utf8')) };
   } catch (err) {
-    return { ok: false, issue: { severity: 'fatal', code: 'structure', details: { text: `Not valid JSON: ${(err as Error).message}` } } };
+    return {
+      ok: false,
+      issue: { severity: 'fatal', code: 'structure', details: { text: `Not valid JSON: ${(err as Error).message}` } },
+    };
   }
 }
 
@@ -100,8 +120,11 @@ function loadSupporting(dir: string, files: string[]): Resource[] {
     if (!file.endsWith('.json') || !existsSync(join(dir, file))) continue;
     let resources = loadedFiles.get(file);
     if (!resources) {
-      const json = JSON.parse(readFileSync(join(dir, file), 'utf8')) as Resource & { entry?: { resource?: Resource }[] };
-      resources = json.resourceType === 'Bundle' ? (json.entry ?? []).flatMap((e) => (e.resource ? [e.resource] : [])) : [json];
+      const json = JSON.parse(readFileSync(join(dir, file), 'utf8')) as Resource & {
+        entry?: { resource?: Resource }[];
+      };
+      resources =
+        json.resourceType === 'Bundle' ? (json.entry ?? []).flatMap((e) => (e.resource ? [e.resource] : [])) : [json];
       loadedFiles.set(file, resources);
     }
     registerConformanceResources(resources);

@@ -10,7 +10,11 @@ import { compareDateTimes } from './date-order.js';
 
 type Bound = { kind: 'min' | 'max'; type: string; limit: unknown };
 
-export function checkValueLimits(resource: unknown, profile: StructureDefinition, now = new Date()): OperationOutcomeIssue[] {
+export function checkValueLimits(
+  resource: unknown,
+  profile: StructureDefinition,
+  now = new Date(),
+): OperationOutcomeIssue[] {
   const issues: OperationOutcomeIssue[] = [];
   for (const element of profile.snapshot?.element ?? []) {
     if (element.id?.includes(':')) continue;
@@ -26,7 +30,13 @@ export function checkValueLimits(resource: unknown, profile: StructureDefinition
     for (const value of values) {
       for (const bound of bounds) {
         const problem = violates(value, bound, now);
-        if (problem) issues.push({ severity: 'error', code: 'value', details: { text: `${problem} (profile ${profile.url})` }, expression: [path] });
+        if (problem)
+          issues.push({
+            severity: 'error',
+            code: 'value',
+            details: { text: `${problem} (profile ${profile.url})` },
+            expression: [path],
+          });
       }
     }
   }
@@ -45,7 +55,9 @@ function boundsOf(element: ElementDefinition): Bound[] {
 function violates(value: unknown, bound: Bound, now: Date): string | undefined {
   const word = bound.kind === 'min' ? 'below the minimum' : 'above the maximum';
   if (typeof value === 'number' && typeof bound.limit === 'number') {
-    return (bound.kind === 'min' ? value < bound.limit : value > bound.limit) ? `Value ${value} is ${word} ${bound.limit}` : undefined;
+    return (bound.kind === 'min' ? value < bound.limit : value > bound.limit)
+      ? `Value ${value} is ${word} ${bound.limit}`
+      : undefined;
   }
   if (typeof value === 'string' && bound.type === 'Duration') return dateAgainstDuration(value, bound, now);
   if (typeof value === 'string' && typeof bound.limit === 'string') {
@@ -69,10 +81,21 @@ function dateAgainstDuration(value: string, bound: Bound, now: Date): string | u
   const limit = new Date(now.getTime() + (bound.kind === 'min' ? -ms : ms)).toISOString().slice(0, 10);
   const order = compareDateTimes(value.slice(0, 10), limit);
   const bad = bound.kind === 'min' ? order === 'before' : order === 'after';
-  return bad ? `Date ${value} is ${bound.kind === 'min' ? 'earlier' : 'later'} than ${show(duration)} ${bound.kind === 'min' ? 'before' : 'after'} now (${limit})` : undefined;
+  return bad
+    ? `Date ${value} is ${bound.kind === 'min' ? 'earlier' : 'later'} than ${show(duration)} ${bound.kind === 'min' ? 'before' : 'after'} now (${limit})`
+    : undefined;
 }
 
-const UNIT_MS: Record<string, number> = { a: 365.25 * 864e5, mo: 30.4375 * 864e5, wk: 7 * 864e5, d: 864e5, h: 36e5, min: 6e4, s: 1e3, ms: 1 };
+const UNIT_MS: Record<string, number> = {
+  a: 365.25 * 864e5,
+  mo: 30.4375 * 864e5,
+  wk: 7 * 864e5,
+  d: 864e5,
+  h: 36e5,
+  min: 6e4,
+  s: 1e3,
+  ms: 1,
+};
 
 function durationMs(q: Quantity): number | undefined {
   const unit = UNIT_MS[q.code ?? q.unit ?? ''];

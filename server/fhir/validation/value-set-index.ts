@@ -34,8 +34,10 @@ export function expandValueSet(url: string): Expansion | undefined {
 /** Adds CodeSystems / ValueSets (e.g. from profiles/ or from a test fixture); later ones win. */
 export function registerTerminology(resources: readonly (CodeSystem | ValueSet | { resourceType: string })[]): void {
   for (const r of resources) {
-    if (r.resourceType === 'CodeSystem' && (r as CodeSystem).url) extraCodeSystems.set(stripVersion((r as CodeSystem).url!), r as CodeSystem);
-    if (r.resourceType === 'ValueSet' && (r as ValueSet).url) extraValueSets.set(stripVersion((r as ValueSet).url!), r as ValueSet);
+    if (r.resourceType === 'CodeSystem' && (r as CodeSystem).url)
+      extraCodeSystems.set(stripVersion((r as CodeSystem).url!), r as CodeSystem);
+    if (r.resourceType === 'ValueSet' && (r as ValueSet).url)
+      extraValueSets.set(stripVersion((r as ValueSet).url!), r as ValueSet);
   }
   expansions.clear();
 }
@@ -68,7 +70,8 @@ function load(): void {
   valueSets = new Map();
   for (const file of SOURCE_FILES) {
     forEachDefinitionEntry(file, (r) => {
-      if (r.resourceType === 'CodeSystem' && r.url && !codeSystems!.has(r.url)) codeSystems!.set(r.url, slimCodeSystem(r));
+      if (r.resourceType === 'CodeSystem' && r.url && !codeSystems!.has(r.url))
+        codeSystems!.set(r.url, slimCodeSystem(r));
       if (r.resourceType === 'ValueSet' && r.url && !valueSets!.has(r.url)) valueSets!.set(r.url, slimValueSet(r));
     });
   }
@@ -95,12 +98,21 @@ function slimValueSet(vs: ValueSet): ValueSet {
     });
     slim.compose = { include: vs.compose.include.map(part), exclude: vs.compose.exclude?.map(part) };
   }
-  if (vs.expansion) slim.expansion = { timestamp: vs.expansion.timestamp, contains: vs.expansion.contains && slimContains(vs.expansion.contains) };
+  if (vs.expansion)
+    slim.expansion = {
+      timestamp: vs.expansion.timestamp,
+      contains: vs.expansion.contains && slimContains(vs.expansion.contains),
+    };
   return slim;
 }
 
 function slimContains(contains: ValueSetExpansionContains[]): ValueSetExpansionContains[] {
-  return contains.map((c) => ({ system: c.system, code: c.code, abstract: c.abstract, contains: c.contains && slimContains(c.contains) }));
+  return contains.map((c) => ({
+    system: c.system,
+    code: c.code,
+    abstract: c.abstract,
+    contains: c.contains && slimContains(c.contains),
+  }));
 }
 
 function computeExpansion(url: string, seen: Set<string>): Expansion | undefined {
@@ -139,7 +151,10 @@ function computeExpansion(url: string, seen: Set<string>): Expansion | undefined
   return result;
 }
 
-function fromContains(contains: ValueSetExpansionContains[], into = new Map<string, Set<string>>()): Map<string, Set<string>> {
+function fromContains(
+  contains: ValueSetExpansionContains[],
+  into = new Map<string, Set<string>>(),
+): Map<string, Set<string>> {
   for (const c of contains) {
     if (c.system && c.code && !c.abstract) add(into, c.system, c.code);
     if (c.contains) fromContains(c.contains, into);

@@ -23,7 +23,8 @@ const EXCEPTIONS: Readonly<Record<string, string>> = {
 
 /** `Patient` → `patients`, `AllergyIntolerance` → `allergyintolerances`, `ImagingStudy` → `imagingstudies`. */
 export function collectionNameFor(resourceType: string): string {
-  if (!/^[A-Z][A-Za-z]{0,63}$/.test(resourceType)) throw new Error(`not a resource type name: ${JSON.stringify(resourceType)}`);
+  if (!/^[A-Z][A-Za-z]{0,63}$/.test(resourceType))
+    throw new Error(`not a resource type name: ${JSON.stringify(resourceType)}`);
   const exception = EXCEPTIONS[resourceType];
   if (exception) return exception;
   const lower = resourceType.toLowerCase();

@@ -9,7 +9,10 @@ import { UnsupportedQueryError } from '../resource-store.js';
 import type { Filter } from './doc-db.js';
 import { and, literalRegExp, NO_ELEMENT, NOTHING, or, prefixFields, rangeFilter } from './filter-parts.js';
 
-type EntryCondition = Extract<Condition, { kind: 'string' | 'token' | 'date' | 'number' | 'quantity' | 'reference' | 'uri' }>;
+type EntryCondition = Extract<
+  Condition,
+  { kind: 'string' | 'token' | 'date' | 'number' | 'quantity' | 'reference' | 'uri' }
+>;
 
 /** The filter for current, non-deleted resources matching every condition. */
 export function compileSearchFilter(conditions: Condition[]): Filter {
@@ -38,12 +41,16 @@ export function compileCondition(c: Condition): Filter {
     case 'compartment':
       return { compartments: c.ref };
     case 'composite':
-      return { 'idx.composite': { $elemMatch: and([{ param: c.param }, or(c.values.map(compositeTuple), NO_ELEMENT)]) } };
+      return {
+        'idx.composite': { $elemMatch: and([{ param: c.param }, or(c.values.map(compositeTuple), NO_ELEMENT)]) },
+      };
     case 'or':
       return or(c.any.map(compileCondition));
     case 'chain':
     case 'has':
-      throw new UnsupportedQueryError(`internal: a ${c.kind} condition must be resolved (resolve-joins) before it is compiled`);
+      throw new UnsupportedQueryError(
+        `internal: a ${c.kind} condition must be resolved (resolve-joins) before it is compiled`,
+      );
     default:
       return assertNever(c);
   }
@@ -58,7 +65,13 @@ function entryFilter(c: EntryCondition, withParam: boolean): Filter {
 function valueFilter(c: EntryCondition): Filter {
   switch (c.kind) {
     case 'string':
-      if (c.match === 'exact') return c.values.length === 1 ? { exact: c.values[0] } : or(c.values.map((v) => ({ exact: v })), NO_ELEMENT);
+      if (c.match === 'exact')
+        return c.values.length === 1
+          ? { exact: c.values[0] }
+          : or(
+              c.values.map((v) => ({ exact: v })),
+              NO_ELEMENT,
+            );
       return { value: { $in: c.values.map((v) => literalRegExp(v, c.match === 'prefix')) } };
     case 'token':
       return or(c.values.map(tokenFilter), NO_ELEMENT);
@@ -140,7 +153,11 @@ function uriFilter(match: 'eq' | 'above' | 'below', values: string[]): Filter {
 export function uriAncestors(uri: string): string[] {
   const authorityEnd = uri.indexOf('://') >= 0 ? uri.indexOf('/', uri.indexOf('://') + 3) : -1;
   const out = [uri];
-  for (let cut = uri.lastIndexOf('/'); cut > 0 && cut >= authorityEnd && authorityEnd >= 0; cut = uri.lastIndexOf('/', cut - 1)) {
+  for (
+    let cut = uri.lastIndexOf('/');
+    cut > 0 && cut >= authorityEnd && authorityEnd >= 0;
+    cut = uri.lastIndexOf('/', cut - 1)
+  ) {
     const prefix = uri.slice(0, cut);
     if (prefix.length > 0 && !out.includes(prefix)) out.push(prefix);
   }
@@ -151,7 +168,8 @@ export function uriAncestors(uri: string): string[] {
 function compositeTuple(parts: Condition[]): Filter {
   return and(
     parts.map((part, i) => {
-      if (!isEntryCondition(part)) throw new UnsupportedQueryError(`a composite component cannot be a ${part.kind} condition`);
+      if (!isEntryCondition(part))
+        throw new UnsupportedQueryError(`a composite component cannot be a ${part.kind} condition`);
       return prefixFields(and([{ kind: part.kind }, valueFilter(part)]), `parts.${i}.`);
     }),
   );

@@ -43,6 +43,7 @@ export function decodeCursor(text: string, expectedHash: string): CursorPayload 
     typeof payload.t === 'string' &&
     typeof payload.q === 'string';
   if (!valid) throw new UnsupportedQueryError('the paging cursor is not valid');
-  if (payload.q !== expectedHash) throw new UnsupportedQueryError('the paging cursor belongs to a different search; start again from the first page');
+  if (payload.q !== expectedHash)
+    throw new UnsupportedQueryError('the paging cursor belongs to a different search; start again from the first page');
   return payload;
 }

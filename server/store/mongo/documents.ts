@@ -21,13 +21,18 @@ export type IndexDoc = Partial<Record<IndexEntryKind, Array<Record<string, unkno
 /** Milliseconds of an ISO instant; throws on anything else. */
 export function instantMs(lastUpdated: string): number {
   const ms = Date.parse(lastUpdated);
-  if (!/^\d{4}-\d{2}-\d{2}T/.test(lastUpdated) || Number.isNaN(ms)) throw new Error(`lastUpdated is not an ISO instant: ${JSON.stringify(lastUpdated)}`);
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(lastUpdated) || Number.isNaN(ms))
+    throw new Error(`lastUpdated is not an ISO instant: ${JSON.stringify(lastUpdated)}`);
   return ms;
 }
 
 /** Drops undefined members (the driver would store them as null). */
 function defined(entry: object): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(entry).filter(([, v]) => v !== undefined).map(([k, v]) => [k, Array.isArray(v) ? v.map((x) => (x && typeof x === 'object' ? defined(x) : x)) : v]));
+  return Object.fromEntries(
+    Object.entries(entry)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => [k, Array.isArray(v) ? v.map((x) => (x && typeof x === 'object' ? defined(x) : x)) : v]),
+  );
 }
 
 export function indexDocOf(entries: IndexEntry[]): IndexDoc {
@@ -41,11 +46,13 @@ export function indexDocOf(entries: IndexEntry[]): IndexDoc {
 
 /** Checks a VersionWrite before anything is written (shape, storable keys). */
 export function checkWrite(w: VersionWrite): void {
-  if (!Number.isInteger(w.versionId) || w.versionId < 1) throw new Error(`versionId must be a positive integer, got ${w.versionId}`);
+  if (!Number.isInteger(w.versionId) || w.versionId < 1)
+    throw new Error(`versionId must be a positive integer, got ${w.versionId}`);
   if (!/^[A-Za-z0-9\-.]{1,64}$/.test(w.id)) throw new Error(`not a FHIR id: ${JSON.stringify(w.id)}`);
   instantMs(w.lastUpdated);
   if (w.resource) {
-    if (w.resource.resourceType !== w.resourceType) throw new Error(`resource is a ${w.resource.resourceType}, written as ${w.resourceType}`);
+    if (w.resource.resourceType !== w.resourceType)
+      throw new Error(`resource is a ${w.resource.resourceType}, written as ${w.resourceType}`);
     assertStorableKeys(w.resource, w.resourceType);
   }
 }
@@ -81,7 +88,14 @@ export function historyDocOf(w: VersionWrite): Doc {
 }
 
 /** The fields of a current or history document that make a StoredVersion. */
-export const VERSION_PROJECTION = { resourceType: 1, id: 1, versionId: 1, lastUpdated: 1, deleted: 1, resource: 1 } as const;
+export const VERSION_PROJECTION = {
+  resourceType: 1,
+  id: 1,
+  versionId: 1,
+  lastUpdated: 1,
+  deleted: 1,
+  resource: 1,
+} as const;
 
 export function storedVersionOf(doc: Doc): StoredVersion {
   return {

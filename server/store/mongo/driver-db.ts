@@ -4,7 +4,18 @@
  * checkReady() refuses a standalone server with an error that says so.
  */
 import { MongoClient, MongoServerError, type ClientSession, type Db, type Document } from 'mongodb';
-import { DuplicateKeyError, type DocCollection, type DocDatabase, type DocDatabaseHandle, type Doc, type Filter, type FindOptions, type IndexSpec, type Projection, type Update } from './doc-db.js';
+import {
+  DuplicateKeyError,
+  type DocCollection,
+  type DocDatabase,
+  type DocDatabaseHandle,
+  type Doc,
+  type Filter,
+  type FindOptions,
+  type IndexSpec,
+  type Projection,
+  type Update,
+} from './doc-db.js';
 
 export class DriverDatabase implements DocDatabaseHandle {
   readonly description: string;
@@ -74,7 +85,11 @@ function bind(db: Db, name: string, session: ClientSession | undefined): DocColl
   const c = db.collection<Document>(name);
   return {
     insertOne: (doc: Doc) => mapDuplicate(name, async () => void (await c.insertOne(doc as Document, { session }))),
-    insertMany: (docs: Doc[]) => mapDuplicate(name, async () => void (docs.length > 0 && (await c.insertMany(docs as Document[], { session, ordered: true })))),
+    insertMany: (docs: Doc[]) =>
+      mapDuplicate(
+        name,
+        async () => void (docs.length > 0 && (await c.insertMany(docs as Document[], { session, ordered: true }))),
+      ),
     findOne: async (filter: Filter, options?: { projection?: Projection }) =>
       (await c.findOne(filter, { session, projection: options?.projection })) as Doc | null,
     find: async (filter: Filter, options: FindOptions = {}) => {
@@ -89,8 +104,10 @@ function bind(db: Db, name: string, session: ClientSession | undefined): DocColl
         return { matched: result.matchedCount };
       }),
     deleteMany: async (filter: Filter) => (await c.deleteMany(filter, { session })).deletedCount,
-    countDocuments: (filter: Filter, options?: { limit?: number }) => c.countDocuments(filter, { session, ...(options?.limit ? { limit: options.limit } : {}) }),
-    createIndex: async (spec: IndexSpec) => void (await c.createIndex(spec.keys, { name: spec.name, ...(spec.unique ? { unique: true } : {}) })),
+    countDocuments: (filter: Filter, options?: { limit?: number }) =>
+      c.countDocuments(filter, { session, ...(options?.limit ? { limit: options.limit } : {}) }),
+    createIndex: async (spec: IndexSpec) =>
+      void (await c.createIndex(spec.keys, { name: spec.name, ...(spec.unique ? { unique: true } : {}) })),
   };
 }
 

@@ -24,13 +24,20 @@ export function or(filters: Filter[], nothing: Filter = NOTHING): Filter {
   return { $or: filters };
 }
 
-const OPERATORS = { lt: '$lt', le: '$lte', gt: '$gt', ge: '$gte', eq: '$eq' } as const satisfies Record<Comparison['op'], string>;
+const OPERATORS = { lt: '$lt', le: '$lte', gt: '$gt', ge: '$gte', eq: '$eq' } as const satisfies Record<
+  Comparison['op'],
+  string
+>;
 
 /**
  * A RangeMatch (OR of ANDs of comparisons) as a filter on the fields that `field` names.
  * An empty disjunction matches nothing; an empty conjunction matches everything.
  */
-export function rangeFilter(match: RangeMatch, field: (f: Comparison['field']) => string, nothing: Filter = NOTHING): Filter {
+export function rangeFilter(
+  match: RangeMatch,
+  field: (f: Comparison['field']) => string,
+  nothing: Filter = NOTHING,
+): Filter {
   return or(
     match.map((conjunction) => and(conjunction.map((c) => ({ [field(c.field)]: { [OPERATORS[c.op]]: c.value } })))),
     nothing,
@@ -41,7 +48,8 @@ export function rangeFilter(match: RangeMatch, field: (f: Comparison['field']) =
 export function prefixFields(filter: Filter, prefix: string): Filter {
   const out: Filter = {};
   for (const [key, value] of Object.entries(filter)) {
-    if (key === '$and' || key === '$or' || key === '$nor') out[key] = (value as Filter[]).map((f) => prefixFields(f, prefix));
+    if (key === '$and' || key === '$or' || key === '$nor')
+      out[key] = (value as Filter[]).map((f) => prefixFields(f, prefix));
     else out[`${prefix}${key}`] = value;
   }
   return out;

@@ -20,9 +20,16 @@ const TIMELINE_ORDER: FieldSort[] = [
 ];
 
 export async function runHistory(db: DocDatabase, query: HistoryQuery): Promise<HistoryPage> {
-  if (query.id !== undefined && query.resourceType === undefined) throw new Error('instance history needs a resourceType');
+  if (query.id !== undefined && query.resourceType === undefined)
+    throw new Error('instance history needs a resourceType');
   const order = query.id !== undefined ? INSTANCE_ORDER : TIMELINE_ORDER;
-  const hash = queryHash(['history', query.resourceType ?? null, query.id ?? null, query.since ?? null, query.before ?? null]);
+  const hash = queryHash([
+    'history',
+    query.resourceType ?? null,
+    query.id ?? null,
+    query.since ?? null,
+    query.before ?? null,
+  ]);
   const cursor = query.cursor ? decodeCursor(query.cursor, hash) : undefined;
   const lu: Record<string, number> = {};
   if (query.since !== undefined) lu['$gte'] = instantMs(query.since);
@@ -35,11 +42,15 @@ export async function runHistory(db: DocDatabase, query: HistoryQuery): Promise<
   const count = Math.max(query.count, 0);
   const docs = await db
     .collection(HISTORY_COLLECTION)
-    .find(and([filter, cursor ? afterFilter(order, cursor.k, false) : {}]), { sort: toSortSpec(order), limit: count + 1 });
+    .find(and([filter, cursor ? afterFilter(order, cursor.k, false) : {}]), {
+      sort: toSortSpec(order),
+      limit: count + 1,
+    });
   const page = docs.slice(0, count);
   const result: HistoryPage = { versions: page.map(storedVersionOf) };
   const last = page.at(-1);
-  if (docs.length > count && last) result.nextCursor = encodeCursor({ d: 'next', k: rowValues(last, order), t: '', q: hash });
+  if (docs.length > count && last)
+    result.nextCursor = encodeCursor({ d: 'next', k: rowValues(last, order), t: '', q: hash });
   // instance history is small and indexed: its total is cheap (as in the PostgreSQL store)
   if (query.id !== undefined) result.total = await db.collection(HISTORY_COLLECTION).countDocuments(filter);
   return result;

@@ -28,13 +28,19 @@ const servable: Condition[] = [
   { kind: 'id', values: ['a', 'b'] },
   { kind: 'lastUpdated', match: range },
   { kind: 'compartment', ref: 'Patient/p' },
-  { kind: 'composite', param: 'cvq', values: [[{ kind: 'token', param: 'code', negate: false, values: [{ match: 'code', code: 'c' }] }]] },
+  {
+    kind: 'composite',
+    param: 'cvq',
+    values: [[{ kind: 'token', param: 'code', negate: false, values: [{ match: 'code', code: 'c' }] }]],
+  },
 ];
 
 const leadingKeys = new Set(['_id', ...RESOURCE_INDEXES.map((s) => Object.keys(s.keys)[0]!)]);
 
 function topPaths(filter: Record<string, unknown>): string[] {
-  return Object.entries(filter).flatMap(([k, v]) => (k === '$or' || k === '$and' ? (v as Array<Record<string, unknown>>).flatMap(topPaths) : [k]));
+  return Object.entries(filter).flatMap(([k, v]) =>
+    k === '$or' || k === '$and' ? (v as Array<Record<string, unknown>>).flatMap(topPaths) : [k],
+  );
 }
 
 describe('indexes and BSON', () => {
@@ -49,11 +55,17 @@ describe('indexes and BSON', () => {
   });
 
   it('compiled filters serialise to BSON (regexes included)', () => {
-    for (const c of [...servable, { kind: 'token', param: 'x', negate: true, values: [{ match: 'code', code: 'y' }] } as Condition]) {
+    for (const c of [
+      ...servable,
+      { kind: 'token', param: 'x', negate: true, values: [{ match: 'code', code: 'y' }] } as Condition,
+    ]) {
       const bytes = BSON.serialize(compileCondition(c));
       assert.ok(bytes.length > 5);
     }
-    const round = BSON.deserialize(BSON.serialize(compileCondition({ kind: 'string', param: 'name', match: 'prefix', values: ['a.b'] })), { bsonRegExp: false });
+    const round = BSON.deserialize(
+      BSON.serialize(compileCondition({ kind: 'string', param: 'name', match: 'prefix', values: ['a.b'] })),
+      { bsonRegExp: false },
+    );
     assert.deepEqual(round, { 'idx.string': { $elemMatch: { param: 'name', value: { $in: [/^a\.b/] } } } });
   });
 
@@ -63,11 +75,32 @@ describe('indexes and BSON', () => {
       id: 'o1',
       versionId: 1,
       lastUpdated: '2024-01-01T00:00:00.000Z',
-      resource: { resourceType: 'Observation', id: 'o1', status: 'final', code: { text: 'x' }, _status: { extension: [{ url: 'u', valueString: 's' }] } } as never,
-      index: { entries: [str('name', 'A'), tok('code', null, 'c'), day('date', '2024-01-01'), qty('q', 1, 'mg'), ref('subject', 'Patient', 'p'), uri('url', 'http://a'), { kind: 'composite', param: 'cvq', parts: [tok('code', 's', 'c')] }], compartments: ['Patient/p'] },
+      resource: {
+        resourceType: 'Observation',
+        id: 'o1',
+        status: 'final',
+        code: { text: 'x' },
+        _status: { extension: [{ url: 'u', valueString: 's' }] },
+      } as never,
+      index: {
+        entries: [
+          str('name', 'A'),
+          tok('code', null, 'c'),
+          day('date', '2024-01-01'),
+          qty('q', 1, 'mg'),
+          ref('subject', 'Patient', 'p'),
+          uri('url', 'http://a'),
+          { kind: 'composite', param: 'cvq', parts: [tok('code', 's', 'c')] },
+        ],
+        compartments: ['Patient/p'],
+      },
     });
     BSON.serialize(doc, { checkKeys: true });
     const round = BSON.deserialize(BSON.serialize(doc, { ignoreUndefined: false }));
-    assert.deepEqual(round, JSON.parse(JSON.stringify(doc)), 'BSON round trip equals the JSON form: nothing undefined, nothing lost');
+    assert.deepEqual(
+      round,
+      JSON.parse(JSON.stringify(doc)),
+      'BSON round trip equals the JSON form: nothing undefined, nothing lost',
+    );
   });
 });

@@ -15,7 +15,10 @@ export const RESOURCE_INDEXES: readonly IndexSpec[] = [
   { name: 'date', keys: { 'idx.date.param': 1, 'idx.date.low': 1, 'idx.date.high': 1 } },
   { name: 'number', keys: { 'idx.number.param': 1, 'idx.number.value': 1 } },
   { name: 'quantity', keys: { 'idx.quantity.param': 1, 'idx.quantity.value': 1 } },
-  { name: 'quantity_canonical', keys: { 'idx.quantity.param': 1, 'idx.quantity.canonicalCode': 1, 'idx.quantity.canonicalValue': 1 } },
+  {
+    name: 'quantity_canonical',
+    keys: { 'idx.quantity.param': 1, 'idx.quantity.canonicalCode': 1, 'idx.quantity.canonicalValue': 1 },
+  },
   { name: 'reference', keys: { 'idx.reference.param': 1, 'idx.reference.targetId': 1, 'idx.reference.targetType': 1 } },
   { name: 'reference_url', keys: { 'idx.reference.param': 1, 'idx.reference.url': 1 } },
   { name: 'reference_identifier', keys: { 'idx.reference.param': 1, 'idx.reference.identifierValue': 1 } },

@@ -20,7 +20,8 @@ export function reverseOrder(order: FieldSort[]): FieldSort[] {
 export function rowValues(doc: Record<string, unknown>, order: FieldSort[]): KeyValue[] {
   return order.map((k) => {
     let value: unknown = doc;
-    for (const part of k.field.split('.')) value = value && typeof value === 'object' ? (value as Record<string, unknown>)[part] : undefined;
+    for (const part of k.field.split('.'))
+      value = value && typeof value === 'object' ? (value as Record<string, unknown>)[part] : undefined;
     return typeof value === 'number' || typeof value === 'string' ? value : null;
   });
 }

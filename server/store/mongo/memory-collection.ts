@@ -4,7 +4,15 @@
  * optional journal that receives an undo action for every mutation (transactions roll back with it).
  */
 import { Query } from 'mingo';
-import { DuplicateKeyError, type Doc, type Filter, type FindOptions, type IndexSpec, type Projection, type Update } from './doc-db.js';
+import {
+  DuplicateKeyError,
+  type Doc,
+  type Filter,
+  type FindOptions,
+  type IndexSpec,
+  type Projection,
+  type Update,
+} from './doc-db.js';
 import { equalitiesOf, MemoryIndex } from './memory-index.js';
 
 export type Journal = (undo: () => void) => void;
@@ -26,7 +34,8 @@ export class MemoryCollection {
   createIndex(spec: IndexSpec): void {
     const existing = this.indexes.get(spec.name);
     if (existing) {
-      if (JSON.stringify(existing) !== JSON.stringify(spec)) throw new Error(`index ${spec.name} on ${this.name} exists with different options`);
+      if (JSON.stringify(existing) !== JSON.stringify(spec))
+        throw new Error(`index ${spec.name} on ${this.name} exists with different options`);
       return;
     }
     if (spec.unique) {
@@ -69,7 +78,9 @@ export class MemoryCollection {
     const current = this.candidates(filter).find((d) => query.test(d));
     if (!current) {
       if (!upsert) return { matched: 0 };
-      const seed = Object.fromEntries(Object.entries(filter).filter(([k, v]) => !k.startsWith('$') && !isOperatorObject(v)));
+      const seed = Object.fromEntries(
+        Object.entries(filter).filter(([k, v]) => !k.startsWith('$') && !isOperatorObject(v)),
+      );
       this.insert(applyUpdate(seed as Doc, update), journal);
       return { matched: 0 };
     }
@@ -105,9 +116,15 @@ export class MemoryCollection {
   /** Documents that may match: a plain `_id` equality or `$in` is looked up directly (like the _id index). */
   private candidates(filter: Filter): Doc[] {
     const id = filter['_id'];
-    const pick = (ids: unknown[]) => ids.flatMap((i) => (typeof i === 'string' || typeof i === 'number' ? (this.docs.get(i) ?? []) : []));
+    const pick = (ids: unknown[]) =>
+      ids.flatMap((i) => (typeof i === 'string' || typeof i === 'number' ? (this.docs.get(i) ?? []) : []));
     if (typeof id === 'string' || typeof id === 'number') return pick([id]);
-    if (id && typeof id === 'object' && Object.keys(id).length === 1 && Array.isArray((id as { $in?: unknown[] }).$in)) {
+    if (
+      id &&
+      typeof id === 'object' &&
+      Object.keys(id).length === 1 &&
+      Array.isArray((id as { $in?: unknown[] }).$in)
+    ) {
       return pick([...new Set((id as { $in: unknown[] }).$in)]);
     }
     if (this.lookups.size > 0) {
@@ -123,7 +140,8 @@ export class MemoryCollection {
   }
 
   private checkUnique(doc: Doc, replacing: string | number | undefined): void {
-    if (replacing === undefined && this.docs.has(doc._id)) throw new DuplicateKeyError(this.name, `_id ${JSON.stringify(doc._id)}`);
+    if (replacing === undefined && this.docs.has(doc._id))
+      throw new DuplicateKeyError(this.name, `_id ${JSON.stringify(doc._id)}`);
     for (const [name, keys] of this.uniqueKeys) {
       const key = uniqueKey(this.indexes.get(name)!, doc);
       const holder = keys.get(key);
@@ -184,5 +202,10 @@ function applyUpdate(doc: Doc, update: Update): Doc {
 }
 
 function isOperatorObject(value: unknown): boolean {
-  return value !== null && typeof value === 'object' && !(value instanceof RegExp) && Object.keys(value).some((k) => k.startsWith('$'));
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    !(value instanceof RegExp) &&
+    Object.keys(value).some((k) => k.startsWith('$'))
+  );
 }

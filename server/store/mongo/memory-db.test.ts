@@ -22,7 +22,10 @@ describe('MemoryDatabase (in-process collection layer evaluated by mingo)', () =
     await c.deleteMany({ _id: 'a' });
     await c.updateOne({ _id: 'b' }, { $set: { v: 1 } }); // the key is free again
     const d = db.collection('d');
-    await d.insertMany([{ _id: 1, k: 'x' }, { _id: 2, k: 'x' }]);
+    await d.insertMany([
+      { _id: 1, k: 'x' },
+      { _id: 2, k: 'x' },
+    ]);
     await assert.rejects(d.createIndex({ name: 'k', keys: { k: 1 }, unique: true }), DuplicateKeyError);
   });
 
@@ -40,7 +43,10 @@ describe('MemoryDatabase (in-process collection layer evaluated by mingo)', () =
       }),
       DuplicateKeyError,
     );
-    assert.deepEqual(await db.collection('a').find({}, { sort: { _id: 1 } }), [{ _id: 'gone', n: 1 }, { _id: 'keep', n: 1 }]);
+    assert.deepEqual(await db.collection('a').find({}, { sort: { _id: 1 } }), [
+      { _id: 'gone', n: 1 },
+      { _id: 'keep', n: 1 },
+    ]);
     assert.equal(await db.collection('b').countDocuments({}), 0);
     assert.equal(await db.collection('c').countDocuments({}), 0);
     const result = await db.withTransaction(async (tx) => {
@@ -78,8 +84,15 @@ describe('MemoryDatabase (in-process collection layer evaluated by mingo)', () =
   it('find applies filter, sort, limit and projection; count honours a limit', async () => {
     const db = new MemoryDatabase();
     const c = db.collection('x');
-    await c.insertMany([{ _id: 1, k: 3, tags: [{ p: 'a' }] }, { _id: 2, k: 1, tags: [{ p: 'b' }] }, { _id: 3, tags: [] }]);
-    assert.deepEqual((await c.find({}, { sort: { k: -1 }, limit: 2 })).map((d) => d._id), [1, 2]);
+    await c.insertMany([
+      { _id: 1, k: 3, tags: [{ p: 'a' }] },
+      { _id: 2, k: 1, tags: [{ p: 'b' }] },
+      { _id: 3, tags: [] },
+    ]);
+    assert.deepEqual(
+      (await c.find({}, { sort: { k: -1 }, limit: 2 })).map((d) => d._id),
+      [1, 2],
+    );
     assert.deepEqual(await c.find({ tags: { $elemMatch: { p: 'b' } } }, { projection: { k: 1 } }), [{ _id: 2, k: 1 }]);
     assert.equal(await c.countDocuments({}, { limit: 2 }), 2);
     assert.deepEqual(await db.listCollectionNames(), ['x']);

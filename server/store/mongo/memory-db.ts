@@ -5,7 +5,17 @@
  * so no reader ever sees a transaction half-applied (serializable, like a single-node database).
  */
 import { AsyncMutex } from './async-mutex.js';
-import type { DocCollection, DocDatabase, DocDatabaseHandle, Doc, Filter, FindOptions, IndexSpec, Projection, Update } from './doc-db.js';
+import type {
+  DocCollection,
+  DocDatabase,
+  DocDatabaseHandle,
+  Doc,
+  Filter,
+  FindOptions,
+  IndexSpec,
+  Projection,
+  Update,
+} from './doc-db.js';
 import { MemoryCollection, type Journal } from './memory-collection.js';
 
 type Runner = <T>(fn: () => T) => Promise<T>;
@@ -93,12 +103,14 @@ function bind(collection: MemoryCollection, run: Runner, journal?: Journal): Doc
         }
         for (const u of local) journal?.(u);
       }),
-    findOne: (filter: Filter, options?: { projection?: Projection }) => run(() => collection.findOne(filter, options?.projection)),
+    findOne: (filter: Filter, options?: { projection?: Projection }) =>
+      run(() => collection.findOne(filter, options?.projection)),
     find: (filter: Filter, options?: FindOptions) => run(() => collection.find(filter, options)),
     updateOne: (filter: Filter, update: Update, options?: { upsert?: boolean }) =>
       run(() => collection.updateOne(filter, update, options?.upsert ?? false, journal)),
     deleteMany: (filter: Filter) => run(() => collection.deleteMany(filter, journal)),
-    countDocuments: (filter: Filter, options?: { limit?: number }) => run(() => collection.count(filter, options?.limit)),
+    countDocuments: (filter: Filter, options?: { limit?: number }) =>
+      run(() => collection.count(filter, options?.limit)),
     createIndex: (spec: IndexSpec) => run(() => collection.createIndex(spec)),
   };
 }

@@ -23,7 +23,9 @@ function rng(seed: number) {
 }
 
 function randomDoc(r: (n: number) => number, i: number, version: number): Doc {
-  const entries = Array.from({ length: r(4) }, () => tok(['code', 'status', 'category'][r(3)]!, r(2) ? 's1' : null, `c${r(5)}`));
+  const entries = Array.from({ length: r(4) }, () =>
+    tok(['code', 'status', 'category'][r(3)]!, r(2) ? 's1' : null, `c${r(5)}`),
+  );
   if (r(2)) entries.push(ref('subject', 'Patient', `p${r(6)}`));
   return currentDocOf({
     resourceType: 'Observation',
@@ -42,31 +44,75 @@ function randomCondition(r: (n: number) => number): Condition {
         kind: 'token',
         param: ['code', 'status'][r(2)]!,
         negate: r(4) === 0,
-        values: [{ match: 'code', ...(r(3) ? { code: `c${r(5)}` } : {}), ...(r(2) ? { system: r(2) ? 's1' : null } : {}) }],
+        values: [
+          { match: 'code', ...(r(3) ? { code: `c${r(5)}` } : {}), ...(r(2) ? { system: r(2) ? 's1' : null } : {}) },
+        ],
       };
     case 1:
-      return { kind: 'reference', param: 'subject', values: [{ match: 'literal', targetType: 'Patient', targetId: `p${r(6)}` }] };
+      return {
+        kind: 'reference',
+        param: 'subject',
+        values: [{ match: 'literal', targetType: 'Patient', targetId: `p${r(6)}` }],
+      };
     case 2:
       return { kind: 'compartment', ref: `Patient/p${r(6)}` };
     case 3:
       return { kind: 'missing', param: 'category', paramKind: 'token', missing: r(2) === 0 };
     case 4:
-      return { kind: 'or', any: [{ kind: 'token', param: 'code', negate: false, values: [{ match: 'code', code: `c${r(5)}` }] }, { kind: 'compartment', ref: `Patient/p${r(6)}` }] };
+      return {
+        kind: 'or',
+        any: [
+          { kind: 'token', param: 'code', negate: false, values: [{ match: 'code', code: `c${r(5)}` }] },
+          { kind: 'compartment', ref: `Patient/p${r(6)}` },
+        ],
+      };
     default:
-      return { kind: 'lastUpdated', match: [[{ field: 'value', op: 'ge', value: Date.UTC(2030, 0, 1) + r(100) * 1000 }]] };
+      return {
+        kind: 'lastUpdated',
+        match: [[{ field: 'value', op: 'ge', value: Date.UTC(2030, 0, 1) + r(100) * 1000 }]],
+      };
   }
 }
 
 describe('in-process secondary indexes', () => {
   it('collects the equalities every match must satisfy, and nothing under $or/$nor', () => {
-    const eq = equalitiesOf({ deleted: false, $and: [{ _id: 'a' }], 'idx.token': { $elemMatch: { param: 'code', code: 'x', system: null } }, $or: [{ z: 1 }], lu: { $gte: 3 } });
-    assert.deepEqual([...eq.top], [['deleted', false], ['_id', 'a']]);
-    assert.deepEqual([...eq.element.get('idx.token')!], [['param', 'code'], ['code', 'x']]);
+    const eq = equalitiesOf({
+      deleted: false,
+      $and: [{ _id: 'a' }],
+      'idx.token': { $elemMatch: { param: 'code', code: 'x', system: null } },
+      $or: [{ z: 1 }],
+      lu: { $gte: 3 },
+    });
+    assert.deepEqual(
+      [...eq.top],
+      [
+        ['deleted', false],
+        ['_id', 'a'],
+      ],
+    );
+    assert.deepEqual(
+      [...eq.element.get('idx.token')!],
+      [
+        ['param', 'code'],
+        ['code', 'x'],
+      ],
+    );
   });
 
   it('looks up equality prefixes of multikey element tuples and of document tuples', () => {
-    const token = new MemoryIndex({ name: 't', keys: { 'idx.token.param': 1, 'idx.token.code': 1, 'idx.token.system': 1 } });
-    token.add({ _id: 'a', idx: { token: [{ param: 'code', code: 'x', system: 's' }, { param: 'status', code: 'final', system: null }] } });
+    const token = new MemoryIndex({
+      name: 't',
+      keys: { 'idx.token.param': 1, 'idx.token.code': 1, 'idx.token.system': 1 },
+    });
+    token.add({
+      _id: 'a',
+      idx: {
+        token: [
+          { param: 'code', code: 'x', system: 's' },
+          { param: 'status', code: 'final', system: null },
+        ],
+      },
+    });
     token.add({ _id: 'b', idx: { token: [{ param: 'code', code: 'y', system: 's' }] } });
     const ids = (f: Filter) => [...(token.lookup(equalitiesOf(f)) ?? ['(scan)'])];
     assert.deepEqual(ids({ 'idx.token': { $elemMatch: { param: 'code', code: 'x' } } }), ['a']);
@@ -110,7 +156,11 @@ describe('in-process secondary indexes', () => {
       for (let q = 0; q < 150; q++) {
         const filter = compileSearchFilter(Array.from({ length: 1 + r(3) }, () => randomCondition(r)));
         const got = collection.find(filter, { sort: { _id: 1 } }).map((d) => d._id);
-        const want = new Query(filter).find([...live.values()]).sort({ _id: 1 }).all().map((d) => (d as Doc)._id);
+        const want = new Query(filter)
+          .find([...live.values()])
+          .sort({ _id: 1 })
+          .all()
+          .map((d) => (d as Doc)._id);
         assert.deepEqual(got, want, JSON.stringify(filter));
       }
     }

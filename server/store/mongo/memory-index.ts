@@ -70,7 +70,11 @@ export class MemoryIndex {
   }
 
   add(doc: Doc): void {
-    for (const key of this.entryKeys(doc)) (this.prefixes[key.length - 1]!.get(key.text) ?? this.prefixes[key.length - 1]!.set(key.text, new Set()).get(key.text)!).add(doc._id);
+    for (const key of this.entryKeys(doc))
+      (
+        this.prefixes[key.length - 1]!.get(key.text) ??
+        this.prefixes[key.length - 1]!.set(key.text, new Set()).get(key.text)!
+      ).add(doc._id);
   }
 
   remove(doc: Doc): void {

@@ -3,8 +3,22 @@
  * is shared by the official driver and the in-process mingo path; only the DocDatabaseHandle differs.
  */
 import type { SearchPage, SearchQuery } from '../../fhir/search/search-query.js';
-import type { ChangeRecord, HistoryPage, HistoryQuery, ResourceKey, ResourceStore, StoredVersion, VersionWrite } from '../resource-store.js';
-import { CHANGES_COLLECTION, collectionNameFor, COUNTERS_COLLECTION, HISTORY_COLLECTION, isResourceCollection } from './collection-names.js';
+import type {
+  ChangeRecord,
+  HistoryPage,
+  HistoryQuery,
+  ResourceKey,
+  ResourceStore,
+  StoredVersion,
+  VersionWrite,
+} from '../resource-store.js';
+import {
+  CHANGES_COLLECTION,
+  collectionNameFor,
+  COUNTERS_COLLECTION,
+  HISTORY_COLLECTION,
+  isResourceCollection,
+} from './collection-names.js';
 import type { DocDatabaseHandle } from './doc-db.js';
 import { checkWrite, storedVersionOf, VERSION_PROJECTION } from './documents.js';
 import { HISTORY_INDEXES, RESOURCE_INDEXES } from './indexes.js';
@@ -36,7 +50,8 @@ export class MongoStore implements ResourceStore {
     await this.db.collection(CHANGES_COLLECTION).createIndex({ name: 'lastUpdated', keys: { lastUpdated: 1 } });
     await this.db.collection(COUNTERS_COLLECTION).updateOne({ _id: 'changes' }, { $inc: { seq: 0 } }, { upsert: true });
     const existing = (await this.db.listCollectionNames()).filter(isResourceCollection);
-    for (const name of new Set([...SEED_TYPES.map(collectionNameFor), ...existing])) await this.ensureCollection(name, true);
+    for (const name of new Set([...SEED_TYPES.map(collectionNameFor), ...existing]))
+      await this.ensureCollection(name, true);
   }
 
   async close(): Promise<void> {
@@ -48,12 +63,16 @@ export class MongoStore implements ResourceStore {
   }
 
   async read(resourceType: string, id: string): Promise<StoredVersion | undefined> {
-    const doc = await this.db.collection(collectionNameFor(resourceType)).findOne({ _id: id }, { projection: VERSION_PROJECTION });
+    const doc = await this.db
+      .collection(collectionNameFor(resourceType))
+      .findOne({ _id: id }, { projection: VERSION_PROJECTION });
     return doc ? storedVersionOf(doc) : undefined;
   }
 
   async vread(resourceType: string, id: string, versionId: number): Promise<StoredVersion | undefined> {
-    const doc = await this.db.collection(HISTORY_COLLECTION).findOne({ resourceType, id, versionId }, { projection: VERSION_PROJECTION });
+    const doc = await this.db
+      .collection(HISTORY_COLLECTION)
+      .findOne({ resourceType, id, versionId }, { projection: VERSION_PROJECTION });
     return doc ? storedVersionOf(doc) : undefined;
   }
 
@@ -68,10 +87,13 @@ export class MongoStore implements ResourceStore {
 
   private async readByType(keys: ResourceKey[], filter: Record<string, unknown>): Promise<StoredVersion[]> {
     const byType = new Map<string, Set<string>>();
-    for (const k of keys) (byType.get(k.resourceType) ?? byType.set(k.resourceType, new Set()).get(k.resourceType)!).add(k.id);
+    for (const k of keys)
+      (byType.get(k.resourceType) ?? byType.set(k.resourceType, new Set()).get(k.resourceType)!).add(k.id);
     const out: StoredVersion[] = [];
     for (const [type, ids] of byType) {
-      const docs = await this.db.collection(collectionNameFor(type)).find({ _id: { $in: [...ids] }, ...filter }, { projection: VERSION_PROJECTION });
+      const docs = await this.db
+        .collection(collectionNameFor(type))
+        .find({ _id: { $in: [...ids] }, ...filter }, { projection: VERSION_PROJECTION });
       out.push(...docs.map(storedVersionOf));
     }
     return out;
@@ -94,7 +116,9 @@ export class MongoStore implements ResourceStore {
   }
 
   async changesAfter(afterSeq: number, limit: number): Promise<ChangeRecord[]> {
-    const docs = await this.db.collection(CHANGES_COLLECTION).find({ _id: { $gt: afterSeq } }, { sort: { _id: 1 }, limit: Math.max(1, limit) });
+    const docs = await this.db
+      .collection(CHANGES_COLLECTION)
+      .find({ _id: { $gt: afterSeq } }, { sort: { _id: 1 }, limit: Math.max(1, limit) });
     return docs.slice(0, Math.max(0, limit)).map((d) => ({
       seq: d._id as number,
       resourceType: d['resourceType'] as string,

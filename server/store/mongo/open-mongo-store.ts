@@ -18,6 +18,8 @@ export type MongoStoreOptions = {
 };
 
 export async function openMongoStore(options: MongoStoreOptions): Promise<ResourceStore> {
-  const db = options.url ? await DriverDatabase.connect(options.url, options.dbName ?? DEFAULT_DB_NAME) : new MemoryDatabase();
+  const db = options.url
+    ? await DriverDatabase.connect(options.url, options.dbName ?? DEFAULT_DB_NAME)
+    : new MemoryDatabase();
   return new MongoStore(db, { maxJoinIds: options.maxJoinIds });
 }

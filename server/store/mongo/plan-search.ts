@@ -11,9 +11,25 @@ import { and } from './filter-parts.js';
 import { afterFilter, compareValues, reverseOrder, toSortSpec } from './keyset.js';
 import { fieldSortFor, type FieldSort } from './sort-values.js';
 
-export const SEARCH_PROJECTION = { resourceType: 1, id: 1, versionId: 1, lastUpdated: 1, deleted: 1, resource: 1, lu: 1, sort: 1 } as const;
+export const SEARCH_PROJECTION = {
+  resourceType: 1,
+  id: 1,
+  versionId: 1,
+  lastUpdated: 1,
+  deleted: 1,
+  resource: 1,
+  lu: 1,
+  sort: 1,
+} as const;
 
-export type FindPlan = { type: string; collection: string; filter: Filter; countFilter: Filter; sort: SortSpec; limit: number };
+export type FindPlan = {
+  type: string;
+  collection: string;
+  filter: Filter;
+  countFilter: Filter;
+  sort: SortSpec;
+  limit: number;
+};
 
 export type SearchPlan = {
   /** The result order (sort keys, then _id). */
@@ -46,9 +62,17 @@ export function planSearch(query: SearchQuery, resolved: Array<{ type: string; c
   const typeDir = backwards ? -1 : 1;
   const finds = resolved.map(({ type, conditions }) => {
     const countFilter = compileSearchFilter(conditions);
-    const tail = cursor !== undefined && (typeDir * compareValues(type, cursor.t) > 0 || (type === cursor.t && cursor.i === true));
+    const tail =
+      cursor !== undefined && (typeDir * compareValues(type, cursor.t) > 0 || (type === cursor.t && cursor.i === true));
     const filter = cursor ? and([countFilter, afterFilter(walk, cursor.k, tail)]) : countFilter;
-    return { type, collection: collectionNameFor(type), filter, countFilter, sort: toSortSpec(walk), limit: Math.max(query.count, 0) + 1 };
+    return {
+      type,
+      collection: collectionNameFor(type),
+      filter,
+      countFilter,
+      sort: toSortSpec(walk),
+      limit: Math.max(query.count, 0) + 1,
+    };
   });
   return { order, walk, backwards, hash, ...(cursor ? { cursor } : {}), finds };
 }

@@ -17,7 +17,12 @@ import { and } from './filter-parts.js';
 
 export const DEFAULT_MAX_JOIN_IDS = 1000;
 
-export async function resolveJoins(db: DocDatabase, conditions: Condition[], searchedType: string, maxIds = DEFAULT_MAX_JOIN_IDS): Promise<Condition[]> {
+export async function resolveJoins(
+  db: DocDatabase,
+  conditions: Condition[],
+  searchedType: string,
+  maxIds = DEFAULT_MAX_JOIN_IDS,
+): Promise<Condition[]> {
   return Promise.all(conditions.map((c) => resolveOne(db, c, searchedType, maxIds)));
 }
 
@@ -27,9 +32,13 @@ async function resolveOne(db: DocDatabase, c: Condition, searchedType: string, m
       const values: ReferenceValue[] = [];
       for (const targetType of c.targetTypes) {
         const where = await resolveJoins(db, c.where, targetType, maxIds);
-        const docs = await db.collection(collectionNameFor(targetType)).find(compileSearchFilter(where), { projection: { _id: 1 }, limit: maxIds + 1 });
+        const docs = await db
+          .collection(collectionNameFor(targetType))
+          .find(compileSearchFilter(where), { projection: { _id: 1 }, limit: maxIds + 1 });
         if (docs.length > maxIds) {
-          throw new UnsupportedQueryError(`the chained search on ${c.param} matches more than ${maxIds} ${targetType} resources; add criteria to narrow it`);
+          throw new UnsupportedQueryError(
+            `the chained search on ${c.param} matches more than ${maxIds} ${targetType} resources; add criteria to narrow it`,
+          );
         }
         for (const doc of docs) values.push({ match: 'literal', targetType, targetId: String(doc._id) });
       }
@@ -42,12 +51,19 @@ async function resolveOne(db: DocDatabase, c: Condition, searchedType: string, m
         .collection(collectionNameFor(c.sourceType))
         .find(and([compileSearchFilter(where), pointsHere]), { projection: { 'idx.reference': 1 }, limit: maxIds + 1 });
       if (docs.length > maxIds) {
-        throw new UnsupportedQueryError(`_has:${c.sourceType}:${c.sourceParam} matches more than ${maxIds} ${c.sourceType} resources; add criteria to narrow it`);
+        throw new UnsupportedQueryError(
+          `_has:${c.sourceType}:${c.sourceParam} matches more than ${maxIds} ${c.sourceType} resources; add criteria to narrow it`,
+        );
       }
       const ids = new Set<string>();
       for (const doc of docs) {
-        const refs = ((doc['idx'] as { reference?: Array<{ param: string; targetType: string | null; targetId: string | null }> } | undefined)?.reference ?? []);
-        for (const r of refs) if (r.param === c.sourceParam && r.targetType === searchedType && r.targetId) ids.add(r.targetId);
+        const refs =
+          (
+            doc['idx'] as
+              { reference?: Array<{ param: string; targetType: string | null; targetId: string | null }> } | undefined
+          )?.reference ?? [];
+        for (const r of refs)
+          if (r.param === c.sourceParam && r.targetType === searchedType && r.targetId) ids.add(r.targetId);
       }
       return { kind: 'id', values: [...ids] };
     }

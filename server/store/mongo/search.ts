@@ -16,9 +16,15 @@ export type SearchOptions = { maxJoinIds?: number };
 
 type Row = { doc: Doc; type: string; values: KeyValue[] };
 
-export async function runSearch(db: DocDatabase, query: SearchQuery, types: string[], options: SearchOptions = {}): Promise<SearchPage<StoredVersion>> {
+export async function runSearch(
+  db: DocDatabase,
+  query: SearchQuery,
+  types: string[],
+  options: SearchOptions = {},
+): Promise<SearchPage<StoredVersion>> {
   const resolved = [];
-  for (const type of types) resolved.push({ type, conditions: await resolveJoins(db, query.conditions, type, options.maxJoinIds) });
+  for (const type of types)
+    resolved.push({ type, conditions: await resolveJoins(db, query.conditions, type, options.maxJoinIds) });
   const plan = planSearch(query, resolved);
   const count = async () => {
     let n = 0;
@@ -31,7 +37,9 @@ export async function runSearch(db: DocDatabase, query: SearchQuery, types: stri
   const typeDir = backwards ? -1 : 1;
   const rows: Row[] = [];
   for (const f of plan.finds) {
-    const docs = await db.collection(f.collection).find(f.filter, { sort: f.sort, limit: f.limit, projection: SEARCH_PROJECTION });
+    const docs = await db
+      .collection(f.collection)
+      .find(f.filter, { sort: f.sort, limit: f.limit, projection: SEARCH_PROJECTION });
     for (const doc of docs) rows.push({ doc, type: f.type, values: rowValues(doc, order) });
   }
   rows.sort((a, b) => compareRows(walk, a.values, b.values) || typeDir * compareValues(a.type, b.type));

@@ -12,7 +12,25 @@ const codePointCompare = (a: string, b: string) => {
 const sign = (n: number) => (n < 0 ? -1 : n > 0 ? 1 : 0);
 
 describe('sort values', () => {
-  const samples = ['', 'a', 'ab', 'abc', 'abd', 'b', 'Z', 'zz', 'ñ', 'عبد', 'عب', '名', '𝄞', '𝄞a', 'a𝄞', '\u00ff', '\uffff'];
+  const samples = [
+    '',
+    'a',
+    'ab',
+    'abc',
+    'abd',
+    'b',
+    'Z',
+    'zz',
+    'ñ',
+    'عبد',
+    'عب',
+    '名',
+    '𝄞',
+    '𝄞a',
+    'a𝄞',
+    '\u00ff',
+    '\uffff',
+  ];
 
   it('forwardKey keeps and complementKey reverses code point order (astral characters included), in code-unit comparison', () => {
     for (const a of samples) {
@@ -36,7 +54,18 @@ describe('sort values', () => {
       { kind: 'string', param: 'name', value: 'adam', exact: 'Adam' },
       { kind: 'date', param: 'date', low: 10, high: 20 },
       { kind: 'date', param: 'date', low: 5, high: 8 },
-      { kind: 'quantity', param: 'v', value: 5, low: 4.5, high: 5.5, system: null, code: 'mg', unit: 'mg', canonicalValue: 0.005, canonicalCode: 'g' },
+      {
+        kind: 'quantity',
+        param: 'v',
+        value: 5,
+        low: 4.5,
+        high: 5.5,
+        system: null,
+        code: 'mg',
+        unit: 'mg',
+        canonicalValue: 0.005,
+        canonicalCode: 'g',
+      },
       { kind: 'composite', param: 'c', parts: [] },
       { kind: 'token', param: 'code', system: 's', code: null },
     ]);
@@ -48,8 +77,14 @@ describe('sort values', () => {
   });
 
   it('maps sort keys to stored fields, every parameter sort descending on its key', () => {
-    assert.deepEqual(fieldSortFor({ kind: 'string', param: 'name', descending: false }), { field: 'sort.name.a', dir: -1 });
-    assert.deepEqual(fieldSortFor({ kind: 'date', param: 'birthdate', descending: true }), { field: 'sort.birthdate.d', dir: -1 });
+    assert.deepEqual(fieldSortFor({ kind: 'string', param: 'name', descending: false }), {
+      field: 'sort.name.a',
+      dir: -1,
+    });
+    assert.deepEqual(fieldSortFor({ kind: 'date', param: 'birthdate', descending: true }), {
+      field: 'sort.birthdate.d',
+      dir: -1,
+    });
     assert.deepEqual(fieldSortFor({ kind: 'lastUpdated', descending: false }), { field: 'lu', dir: 1 });
     assert.deepEqual(fieldSortFor({ kind: 'id', descending: true }), { field: '_id', dir: -1 });
     assert.throws(() => fieldSortFor({ kind: 'composite', param: 'x', descending: false }), UnsupportedQueryError);

@@ -31,12 +31,20 @@ function digits(n: number): string {
 
 /** Order-preserving encoding of a string. */
 export function forwardKey(value: string): string {
-  return [...value].slice(0, MAX_SORT_CHARS).map((ch) => digits(ch.codePointAt(0)!)).join('');
+  return [...value]
+    .slice(0, MAX_SORT_CHARS)
+    .map((ch) => digits(ch.codePointAt(0)!))
+    .join('');
 }
 
 /** Order-reversing encoding of a string: a < b ⇔ complementKey(a) > complementKey(b). */
 export function complementKey(value: string): string {
-  return [...value].slice(0, MAX_SORT_CHARS).map((ch) => digits(MAX_CODE_POINT - ch.codePointAt(0)!)).join('') + COMPLEMENT_END;
+  return (
+    [...value]
+      .slice(0, MAX_SORT_CHARS)
+      .map((ch) => digits(MAX_CODE_POINT - ch.codePointAt(0)!))
+      .join('') + COMPLEMENT_END
+  );
 }
 
 /** Field-name-safe form of a parameter code (MongoDB field names cannot contain `.` or start with `$`). */
@@ -47,7 +55,8 @@ export function paramField(param: string): string {
 type Extent = { kind: 'number'; min: number; max: number } | { kind: 'string'; min: string; max: string };
 
 function extentOf(entry: IndexEntry): Extent | undefined {
-  const text = (v: string | null | undefined): Extent | undefined => (v == null ? undefined : { kind: 'string', min: v, max: v });
+  const text = (v: string | null | undefined): Extent | undefined =>
+    v == null ? undefined : { kind: 'string', min: v, max: v };
   switch (entry.kind) {
     case 'string':
       return text(entry.value);
@@ -80,12 +89,23 @@ export function sortFieldsOf(entries: IndexEntry[]): SortFields {
     if (!extent) continue;
     const seen = extents.get(entry.param);
     if (!seen) extents.set(entry.param, extent);
-    else if (seen.kind === 'number' && extent.kind === 'number') extents.set(entry.param, { kind: 'number', min: Math.min(seen.min, extent.min), max: Math.max(seen.max, extent.max) });
-    else if (seen.kind === 'string' && extent.kind === 'string') extents.set(entry.param, { kind: 'string', min: seen.min < extent.min ? seen.min : extent.min, max: seen.max > extent.max ? seen.max : extent.max });
+    else if (seen.kind === 'number' && extent.kind === 'number')
+      extents.set(entry.param, {
+        kind: 'number',
+        min: Math.min(seen.min, extent.min),
+        max: Math.max(seen.max, extent.max),
+      });
+    else if (seen.kind === 'string' && extent.kind === 'string')
+      extents.set(entry.param, {
+        kind: 'string',
+        min: seen.min < extent.min ? seen.min : extent.min,
+        max: seen.max > extent.max ? seen.max : extent.max,
+      });
   }
   const fields: SortFields = {};
   for (const [param, e] of extents) {
-    fields[paramField(param)] = e.kind === 'number' ? { a: -e.min, d: e.max } : { a: complementKey(e.min), d: forwardKey(e.max) };
+    fields[paramField(param)] =
+      e.kind === 'number' ? { a: -e.min, d: e.max } : { a: complementKey(e.min), d: forwardKey(e.max) };
   }
   return fields;
 }

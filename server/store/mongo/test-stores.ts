@@ -11,7 +11,9 @@ import { openMongoStore, type MongoStoreOptions } from './open-mongo-store.js';
 export const mongoTestStore: StoreFactory = () => openMongoTestStore();
 
 /** mongoTestStore with store options (e.g. a small maxJoinIds). */
-export async function openMongoTestStore(options: Omit<MongoStoreOptions, 'url' | 'dbName'> = {}): ReturnType<StoreFactory> {
+export async function openMongoTestStore(
+  options: Omit<MongoStoreOptions, 'url' | 'dbName'> = {},
+): ReturnType<StoreFactory> {
   const url = process.env['MONGODB_URL'] || undefined;
   if (!url) return { store: await openMongoStore(options), dispose: async () => {} };
   const dbName = `nilecare_test_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;

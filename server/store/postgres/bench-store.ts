@@ -31,7 +31,9 @@ async function timed(times: number, fn: (i: number) => Promise<unknown>): Promis
 }
 
 const database = pglite ? undefined : await createTestDatabase();
-const s: ResourceStore = database ? await openPostgresStore({ url: database.url, poolSize: 16 }) : await openPgliteTestStore();
+const s: ResourceStore = database
+  ? await openPostgresStore({ url: database.url, poolSize: 16 })
+  : await openPgliteTestStore();
 await s.init();
 let next = 0;
 const started = performance.now();
@@ -43,7 +45,14 @@ await Promise.all(
         type: 'Patient',
         id: `p${i}`,
         compartments: [`Patient/p${i}`],
-        entries: [str('name', `Name${i}`), str('name', 'Given'), tok('gender', 'http://hl7.org/fhir/administrative-gender', i % 2 ? 'male' : 'female'), tok('identifier', 'urn:mrn', `M${i}`), day('birthdate', `19${50 + (i % 50)}-01-01`), ref('general-practitioner', `Practitioner/x${i % 20}`)],
+        entries: [
+          str('name', `Name${i}`),
+          str('name', 'Given'),
+          tok('gender', 'http://hl7.org/fhir/administrative-gender', i % 2 ? 'male' : 'female'),
+          tok('identifier', 'urn:mrn', `M${i}`),
+          day('birthdate', `19${50 + (i % 50)}-01-01`),
+          ref('general-practitioner', `Practitioner/x${i % 20}`),
+        ],
       });
     }
   }),
@@ -69,12 +78,14 @@ const searches = await timed(300, (i) =>
     total: 'none',
   }),
 );
-console.log(JSON.stringify({
-  store: s.description,
-  resources: total,
-  createsPerSecondAt16Clients: createsPerSecond,
-  readByIdMs: { p50: percentile(reads, 0.5), p99: percentile(reads, 0.99) },
-  searchTokenAndStringMs: { p50: percentile(searches, 0.5), p99: percentile(searches, 0.99) },
-}));
+console.log(
+  JSON.stringify({
+    store: s.description,
+    resources: total,
+    createsPerSecondAt16Clients: createsPerSecond,
+    readByIdMs: { p50: percentile(reads, 0.5), p99: percentile(reads, 0.99) },
+    searchTokenAndStringMs: { p50: percentile(searches, 0.5), p99: percentile(searches, 0.99) },
+  }),
+);
 await s.close();
 await database?.drop();

@@ -53,11 +53,14 @@ function describeOutbox(label: string, factory: StoreFactory, total: number): vo
         lastSeq = change.seq;
         seen.push(`${change.id}@${change.versionId}`);
       }
-      const expected = Array.from({ length: total }, (_, i) => (i % 3 === 0 ? [`w${i}@1`, `w${i}@2`] : [`w${i}@1`])).flat();
+      const expected = Array.from({ length: total }, (_, i) =>
+        i % 3 === 0 ? [`w${i}@1`, `w${i}@2`] : [`w${i}@1`],
+      ).flat();
       assert.equal(new Set(seen).size, seen.length, 'no change twice');
       assert.deepEqual([...seen].sort(), expected.sort(), 'every committed version once');
       const position = new Map(seen.map((s, i) => [s, i]));
-      for (let i = 0; i < total; i += 3) assert.ok(position.get(`w${i}@1`)! < position.get(`w${i}@2`)!, 'versions of a resource in order');
+      for (let i = 0; i < total; i += 3)
+        assert.ok(position.get(`w${i}@1`)! < position.get(`w${i}@2`)!, 'versions of a resource in order');
     });
   });
 }

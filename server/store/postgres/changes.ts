@@ -23,7 +23,14 @@ const READ_CHANGES = {
   text: `SELECT seq, resource_type, resource_id, version_id, deleted, last_updated FROM fhir_change WHERE seq > $1 ORDER BY seq LIMIT $2`,
 };
 
-type ChangeRow = { seq: number; resource_type: string; resource_id: string; version_id: number; deleted: boolean; last_updated: string };
+type ChangeRow = {
+  seq: number;
+  resource_type: string;
+  resource_id: string;
+  version_id: number;
+  deleted: boolean;
+  last_updated: string;
+};
 
 /** Gives every committed, unsequenced change its seq (in insertion order). */
 export async function sequenceChanges(client: SqlClient): Promise<void> {
@@ -39,7 +46,10 @@ export async function changesAfter(client: SqlClient, afterSeq: number, limit: n
   if (!(limit > 0)) return [];
   await sequenceChanges(client);
   const after = Number.isFinite(afterSeq) ? Math.max(0, Math.floor(afterSeq)) : 0;
-  const { rows } = await client.query<ChangeRow>({ ...READ_CHANGES, values: [after, Math.floor(Math.min(limit, 1_000_000))] });
+  const { rows } = await client.query<ChangeRow>({
+    ...READ_CHANGES,
+    values: [after, Math.floor(Math.min(limit, 1_000_000))],
+  });
   return rows.map((r) => ({
     seq: Number(r.seq),
     resourceType: r.resource_type,

@@ -11,7 +11,9 @@ export function decodeCursor<T>(cursor: string, check: (value: unknown) => value
   try {
     value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
-    throw new UnsupportedQueryError('The paging cursor is not valid (it may come from another search or an older server)');
+    throw new UnsupportedQueryError(
+      'The paging cursor is not valid (it may come from another search or an older server)',
+    );
   }
   if (!check(value)) throw new UnsupportedQueryError('The paging cursor is not valid for this request');
   return value;

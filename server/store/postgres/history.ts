@@ -7,7 +7,12 @@ import type { SqlExecutor } from './sql-client.js';
 type HistoryCursor = [ms: number, resourceType: string, id: string, versionId: number];
 
 const isHistoryCursor = (v: unknown): v is HistoryCursor =>
-  Array.isArray(v) && v.length === 4 && typeof v[0] === 'number' && typeof v[1] === 'string' && typeof v[2] === 'string' && Number.isInteger(v[3]);
+  Array.isArray(v) &&
+  v.length === 4 &&
+  typeof v[0] === 'number' &&
+  typeof v[1] === 'string' &&
+  typeof v[2] === 'string' &&
+  Number.isInteger(v[3]);
 
 export async function readHistory(db: SqlExecutor, query: HistoryQuery): Promise<HistoryPage> {
   const values: unknown[] = [];
@@ -34,8 +39,14 @@ export async function readHistory(db: SqlExecutor, query: HistoryQuery): Promise
   if (query.cursor !== undefined) {
     const [ms, type, id, version] = decodeCursor(query.cursor, isHistoryCursor);
     if (query.id !== undefined) filters.push(`version_id < ${bind(version)}::int`);
-    else if (query.resourceType !== undefined) filters.push(`(last_updated_ms, id, version_id) < (${bind(ms)}::bigint, ${bind(id)}::text, ${bind(version)}::int)`);
-    else filters.push(`(last_updated_ms, resource_type, id, version_id) < (${bind(ms)}::bigint, ${bind(type)}::text, ${bind(id)}::text, ${bind(version)}::int)`);
+    else if (query.resourceType !== undefined)
+      filters.push(
+        `(last_updated_ms, id, version_id) < (${bind(ms)}::bigint, ${bind(id)}::text, ${bind(version)}::int)`,
+      );
+    else
+      filters.push(
+        `(last_updated_ms, resource_type, id, version_id) < (${bind(ms)}::bigint, ${bind(type)}::text, ${bind(id)}::text, ${bind(version)}::int)`,
+      );
   }
   const count = Math.max(0, Math.floor(query.count));
   const { rows } = await db.query<VersionRow & { last_updated_ms: number }>({
@@ -45,10 +56,18 @@ export async function readHistory(db: SqlExecutor, query: HistoryQuery): Promise
   const page: HistoryPage = { versions: rows.slice(0, count).map(toStoredVersion) };
   const last = rows[count - 1];
   if (rows.length > count && last) {
-    page.nextCursor = encodeCursor([Number(last.last_updated_ms), last.resource_type, last.id, Number(last.version_id)] satisfies HistoryCursor);
+    page.nextCursor = encodeCursor([
+      Number(last.last_updated_ms),
+      last.resource_type,
+      last.id,
+      Number(last.version_id),
+    ] satisfies HistoryCursor);
   }
   if (query.id !== undefined) {
-    const total = await db.query<{ n: number }>({ text: `SELECT count(*)::int AS n FROM fhir_history ${whereClause(totalFilters)}`, values: totalValues });
+    const total = await db.query<{ n: number }>({
+      text: `SELECT count(*)::int AS n FROM fhir_history ${whereClause(totalFilters)}`,
+      values: totalValues,
+    });
     page.total = Number(total.rows[0]?.n ?? 0);
   }
   return page;

@@ -10,14 +10,34 @@ type Column = { name: string; type: string };
 /** Column lists (after resource_type, resource_id, param, tuple) of each side table. */
 export const SIDE_COLUMNS = {
   fhir_idx_string: [c('value', 'text'), c('exact', 'text')],
-  fhir_idx_token: [c('system', 'text'), c('code', 'text'), c('text', 'text'), c('type_system', 'text'), c('type_code', 'text')],
+  fhir_idx_token: [
+    c('system', 'text'),
+    c('code', 'text'),
+    c('text', 'text'),
+    c('type_system', 'text'),
+    c('type_code', 'text'),
+  ],
   fhir_idx_date: [c('low', 'bigint'), c('high', 'bigint')],
   fhir_idx_number: [c('value', 'float8'), c('low', 'float8'), c('high', 'float8')],
   fhir_idx_quantity: [
-    c('value', 'float8'), c('low', 'float8'), c('high', 'float8'), c('system', 'text'), c('code', 'text'), c('unit', 'text'),
-    c('canonical_value', 'float8'), c('canonical_low', 'float8'), c('canonical_high', 'float8'), c('canonical_code', 'text'),
+    c('value', 'float8'),
+    c('low', 'float8'),
+    c('high', 'float8'),
+    c('system', 'text'),
+    c('code', 'text'),
+    c('unit', 'text'),
+    c('canonical_value', 'float8'),
+    c('canonical_low', 'float8'),
+    c('canonical_high', 'float8'),
+    c('canonical_code', 'text'),
   ],
-  fhir_idx_reference: [c('target_type', 'text'), c('target_id', 'text'), c('url', 'text'), c('identifier_system', 'text'), c('identifier_value', 'text')],
+  fhir_idx_reference: [
+    c('target_type', 'text'),
+    c('target_id', 'text'),
+    c('url', 'text'),
+    c('identifier_system', 'text'),
+    c('identifier_value', 'text'),
+  ],
   fhir_idx_uri: [c('value', 'text')],
   fhir_idx_composite: [],
 } as const satisfies Record<string, Column[]>;
@@ -40,7 +60,13 @@ export const TABLE_OF_KIND = {
 } as const satisfies Record<IndexEntry['kind'], SideTable>;
 
 /** Rows of one side table, column-major: keys[i] + values[j][i] is row i. */
-export type TableRows = { types: string[]; ids: string[]; params: string[]; tuples: (number | null)[]; columns: unknown[][] };
+export type TableRows = {
+  types: string[];
+  ids: string[];
+  params: string[];
+  tuples: (number | null)[];
+  columns: unknown[][];
+};
 
 export type BatchRows = {
   tables: Map<SideTable, TableRows>;
@@ -111,10 +137,27 @@ function valuesOf(entry: IndexEntry): unknown[] {
       return [entry.value, entry.low, entry.high];
     case 'quantity': {
       const canonical = canonicalBounds(entry.value, entry.low, entry.high, entry.canonicalValue);
-      return [entry.value, entry.low, entry.high, entry.system, entry.code, entry.unit, entry.canonicalValue ?? null, canonical.low, canonical.high, entry.canonicalCode ?? null];
+      return [
+        entry.value,
+        entry.low,
+        entry.high,
+        entry.system,
+        entry.code,
+        entry.unit,
+        entry.canonicalValue ?? null,
+        canonical.low,
+        canonical.high,
+        entry.canonicalCode ?? null,
+      ];
     }
     case 'reference':
-      return [entry.targetType, entry.targetId, entry.url, entry.identifierSystem ?? null, entry.identifierValue ?? null];
+      return [
+        entry.targetType,
+        entry.targetId,
+        entry.url,
+        entry.identifierSystem ?? null,
+        entry.identifierValue ?? null,
+      ];
     case 'uri':
       return [entry.value];
     case 'composite':
@@ -123,7 +166,12 @@ function valuesOf(entry: IndexEntry): unknown[] {
 }
 
 /** The implicit precision range carried over to the canonical unit (a pure factor conversion). */
-function canonicalBounds(value: number, low: number, high: number, canonical: number | undefined): { low: number | null; high: number | null } {
+function canonicalBounds(
+  value: number,
+  low: number,
+  high: number,
+  canonical: number | undefined,
+): { low: number | null; high: number | null } {
   if (canonical === undefined) return { low: null, high: null };
   if (value === 0) return { low: canonical - (value - low), high: canonical + (high - value) };
   const factor = canonical / value;

@@ -10,7 +10,9 @@ import { pgClient } from './pg-client.js';
 import { pgliteClient } from './pglite-client.js';
 import { PostgresStore } from './postgres-store.js';
 
-export async function openPgliteStore(options: { dataDir?: string /* undefined = in memory */ }): Promise<ResourceStore> {
+export async function openPgliteStore(options: {
+  dataDir?: string; /* undefined = in memory */
+}): Promise<ResourceStore> {
   // relaxedDurability false (the default): each statement's changes reach the data folder before it resolves
   const db = await PGlite.create({ dataDir: options.dataDir, relaxedDurability: false, extensions: { pg_trgm } });
   const where = options.dataDir ? options.dataDir : 'in memory';

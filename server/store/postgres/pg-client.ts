@@ -8,7 +8,9 @@ function executor(target: pg.Pool | pg.PoolClient): SqlExecutor {
   return {
     async query<R extends SqlRow>(statement: SqlStatement): Promise<SqlResult<R>> {
       const result = await target.query<R>(
-        statement.name ? { name: statement.name, text: statement.text, values: statement.values } : { text: statement.text, values: statement.values },
+        statement.name
+          ? { name: statement.name, text: statement.text, values: statement.values }
+          : { text: statement.text, values: statement.values },
       );
       return { rows: result.rows, rowCount: result.rowCount ?? 0 };
     },

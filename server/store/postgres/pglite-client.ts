@@ -1,5 +1,12 @@
 import type { PGlite, Transaction } from '@electric-sql/pglite';
-import { Mutex, type SqlClient, type SqlExecutor, type SqlResult, type SqlRow, type SqlStatement } from './sql-client.js';
+import {
+  Mutex,
+  type SqlClient,
+  type SqlExecutor,
+  type SqlResult,
+  type SqlRow,
+  type SqlStatement,
+} from './sql-client.js';
 
 function executor(target: PGlite | Transaction): SqlExecutor {
   return {

@@ -26,8 +26,16 @@ function patient(id: string, versionId: number, family: string) {
     id,
     versionId,
     lastUpdated,
-    resource: { resourceType: 'Patient', id, name: [{ family }], meta: { versionId: String(versionId), lastUpdated } } as Resource,
-    index: { entries: [{ kind: 'string' as const, param: 'family', value: family.toLowerCase(), exact: family }], compartments: [] },
+    resource: {
+      resourceType: 'Patient',
+      id,
+      name: [{ family }],
+      meta: { versionId: String(versionId), lastUpdated },
+    } as Resource,
+    index: {
+      entries: [{ kind: 'string' as const, param: 'family', value: family.toLowerCase(), exact: family }],
+      compartments: [],
+    },
   };
 }
 
@@ -50,17 +58,34 @@ describe('PGlite store on a data folder', () => {
     await second.init();
     assert.equal((await second.read('Patient', 'r1'))?.versionId, 2);
     assert.equal((await second.vread('Patient', 'r1', 1))?.resource?.['name' as never]?.[0]?.['family'], 'Osman');
-    const found = await second.search({ resourceTypes: ['Patient'], conditions: [{ kind: 'string', param: 'family', match: 'exact', values: ['Babiker'] }], sort: [], count: 10, total: 'accurate' });
-    assert.deepEqual(found.entries.map((e) => e.id), ['r1']);
+    const found = await second.search({
+      resourceTypes: ['Patient'],
+      conditions: [{ kind: 'string', param: 'family', match: 'exact', values: ['Babiker'] }],
+      sort: [],
+      count: 10,
+      total: 'accurate',
+    });
+    assert.deepEqual(
+      found.entries.map((e) => e.id),
+      ['r1'],
+    );
     await second.write([patient('r1', 3, 'Elamin')]);
     const changes = await second.changesAfter(seqBefore, 100);
-    assert.deepEqual(changes.map((c) => c.versionId), [3], 'the outbox continues after the restart');
+    assert.deepEqual(
+      changes.map((c) => c.versionId),
+      [3],
+      'the outbox continues after the restart',
+    );
     await second.close();
   });
 
   it('loses no acknowledged write when the process is killed', { timeout: 300_000 }, async () => {
     const dataDir = await folder();
-    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./pglite-crash-child.ts', import.meta.url)), dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', fileURLToPath(new URL('./pglite-crash-child.ts', import.meta.url)), dataDir],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     let acked = -1;
     await new Promise<void>((resolve, reject) => {
       let buffer = '';
@@ -86,7 +111,13 @@ describe('PGlite store on a data folder', () => {
     const ids = Array.from({ length: acked + 1 }, (_, i) => ({ resourceType: 'Patient', id: `crash-${i}` }));
     const found = await store.readMany(ids);
     assert.equal(found.length, acked + 1, `all ${acked + 1} acknowledged writes are there after the crash`);
-    const indexed = await store.search({ resourceTypes: ['Patient'], conditions: [{ kind: 'string', param: 'name', match: 'exact', values: [`N${acked}`] }], sort: [], count: 10, total: 'none' });
+    const indexed = await store.search({
+      resourceTypes: ['Patient'],
+      conditions: [{ kind: 'string', param: 'name', match: 'exact', values: [`N${acked}`] }],
+      sort: [],
+      count: 10,
+      total: 'none',
+    });
     assert.equal(indexed.entries.length, 1, 'with their index rows');
     await store.close();
   });

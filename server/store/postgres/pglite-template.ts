@@ -18,7 +18,8 @@ import { createSchema, SCHEMA_FINGERPRINT } from './schema.js';
 const PGLITE_VERSION = (() => {
   try {
     const entry = fileURLToPath(import.meta.resolve('@electric-sql/pglite'));
-    return (JSON.parse(readFileSync(join(dirname(entry), '..', 'package.json'), 'utf8')) as { version: string }).version;
+    return (JSON.parse(readFileSync(join(dirname(entry), '..', 'package.json'), 'utf8')) as { version: string })
+      .version;
   } catch {
     return 'unknown';
   }

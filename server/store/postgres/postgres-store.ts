@@ -1,6 +1,14 @@
 /** The ResourceStore over PostgreSQL (a server through pg, or embedded PGlite): the same SQL for both. */
 import type { SearchPage, SearchQuery } from '../../fhir/search/search-query.js';
-import type { ChangeRecord, HistoryPage, HistoryQuery, ResourceKey, ResourceStore, StoredVersion, VersionWrite } from '../resource-store.js';
+import type {
+  ChangeRecord,
+  HistoryPage,
+  HistoryQuery,
+  ResourceKey,
+  ResourceStore,
+  StoredVersion,
+  VersionWrite,
+} from '../resource-store.js';
 import { readHistory } from './history.js';
 import { changesAfter } from './changes.js';
 import { readCurrent, readCurrentMany, readMany, readVersion } from './read-versions.js';

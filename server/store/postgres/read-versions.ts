@@ -26,7 +26,11 @@ export function toStoredVersion(row: VersionRow): StoredVersion {
   };
 }
 
-export async function readCurrent(db: SqlExecutor, resourceType: string, id: string): Promise<StoredVersion | undefined> {
+export async function readCurrent(
+  db: SqlExecutor,
+  resourceType: string,
+  id: string,
+): Promise<StoredVersion | undefined> {
   const { rows } = await db.query<VersionRow>({
     name: 'fhir_read',
     text: `SELECT ${VERSION_COLUMNS} FROM fhir_resource WHERE resource_type = $1 AND id = $2`,
@@ -35,7 +39,12 @@ export async function readCurrent(db: SqlExecutor, resourceType: string, id: str
   return rows[0] ? toStoredVersion(rows[0]) : undefined;
 }
 
-export async function readVersion(db: SqlExecutor, resourceType: string, id: string, versionId: number): Promise<StoredVersion | undefined> {
+export async function readVersion(
+  db: SqlExecutor,
+  resourceType: string,
+  id: string,
+  versionId: number,
+): Promise<StoredVersion | undefined> {
   if (!Number.isInteger(versionId) || versionId < 1 || versionId > 2_147_483_647) return undefined;
   const { rows } = await db.query<VersionRow>({
     name: 'fhir_vread',

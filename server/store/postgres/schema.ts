@@ -141,7 +141,12 @@ export const INDEX_TABLES = [
 ] as const;
 
 /** Changes whenever the DDL changes (keys cached, pre-initialised test databases). */
-export const SCHEMA_FINGERPRINT = createHash('sha256').update(TABLES).update(FUNCTIONS).update(TRIGRAM).digest('hex').slice(0, 16);
+export const SCHEMA_FINGERPRINT = createHash('sha256')
+  .update(TABLES)
+  .update(FUNCTIONS)
+  .update(TRIGRAM)
+  .digest('hex')
+  .slice(0, 16);
 
 /** Creates the schema if missing (idempotent, safe when several processes start at once). */
 export async function createSchema(client: SqlClient): Promise<void> {
@@ -151,7 +156,9 @@ export async function createSchema(client: SqlClient): Promise<void> {
   const trigram = installed.rows.length > 0;
   await client.transaction(async (tx) => {
     await tx.query({ text: 'SELECT pg_advisory_xact_lock($1)', values: [SCHEMA_LOCK_KEY] });
-    for (const statement of TABLES.split(';').map((s) => s.trim()).filter(Boolean)) {
+    for (const statement of TABLES.split(';')
+      .map((s) => s.trim())
+      .filter(Boolean)) {
       await tx.query({ text: statement });
     }
     await tx.query({ text: FUNCTIONS });

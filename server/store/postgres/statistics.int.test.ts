@@ -38,16 +38,39 @@ describe('PostgreSQL store statistics (server, autovacuum off)', () => {
   it('analyses the tables after a bulk load, and the name search uses fhir_idx_string_value', async (t) => {
     if (autovacuum) return t.skip('this server runs autovacuum, which keeps the statistics instead of the store');
     for (let start = 0; start < N; start += 500) {
-      await put(store, ...Array.from({ length: 500 }, (_, k) => ({
-        type: 'Patient', id: `p${start + k}`, entries: [str('name', `family${start + k}`), str('name', 'given'), tok('gender', 'urn:g', k % 2 ? 'male' : 'female')],
-      })));
+      await put(
+        store,
+        ...Array.from({ length: 500 }, (_, k) => ({
+          type: 'Patient',
+          id: `p${start + k}`,
+          entries: [
+            str('name', `family${start + k}`),
+            str('name', 'given'),
+            tok('gender', 'urn:g', k % 2 ? 'male' : 'female'),
+          ],
+        })),
+      );
     }
-    const stats = async () => (await client.query(`SELECT reltuples::float8 AS n FROM pg_class WHERE relname = 'fhir_idx_string'`)).rows[0].n as number;
+    const stats = async () =>
+      (await client.query(`SELECT reltuples::float8 AS n FROM pg_class WHERE relname = 'fhir_idx_string'`)).rows[0]
+        .n as number;
     for (let waited = 0; (await stats()) < N && waited < 120; waited++) await new Promise((r) => setTimeout(r, 500)); // background run
     assert.ok((await stats()) >= N, `fhir_idx_string analysed (reltuples ${await stats()})`);
-    const q = pageStatement(query('Patient', [{ kind: 'string', param: 'name', match: 'prefix', values: ['family123'] }], { count: 20 }), 20);
-    const plan = JSON.stringify((await client.query({ text: `EXPLAIN (FORMAT JSON) ${q.text}`, values: q.values })).rows[0]);
+    const q = pageStatement(
+      query('Patient', [{ kind: 'string', param: 'name', match: 'prefix', values: ['family123'] }], { count: 20 }),
+      20,
+    );
+    const plan = JSON.stringify(
+      (await client.query({ text: `EXPLAIN (FORMAT JSON) ${q.text}`, values: q.values })).rows[0],
+    );
     assert.match(plan, /fhir_idx_string_value/, plan);
-    assert.deepEqual((await store.search(query('Patient', [{ kind: 'string', param: 'name', match: 'prefix', values: ['family1234'] }]))).entries.map((e) => e.id), ['p1234']);
+    assert.deepEqual(
+      (
+        await store.search(
+          query('Patient', [{ kind: 'string', param: 'name', match: 'prefix', values: ['family1234'] }]),
+        )
+      ).entries.map((e) => e.id),
+      ['p1234'],
+    );
   });
 });

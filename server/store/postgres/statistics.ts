@@ -34,7 +34,9 @@ export class StatisticsKeeper {
       this.#writtenSince = 0;
       return;
     }
-    const { rows } = await this.client.query<{ on: boolean }>({ text: `SELECT current_setting('autovacuum')::boolean AS on` });
+    const { rows } = await this.client.query<{ on: boolean }>({
+      text: `SELECT current_setting('autovacuum')::boolean AS on`,
+    });
     this.#active = rows[0]?.on !== true;
     if (!this.#active) return;
     const stats = await this.client.query<{ live: number; changed: number }>({

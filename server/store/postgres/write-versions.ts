@@ -27,7 +27,8 @@ const UPDATE_CURRENT = `cu AS (UPDATE fhir_resource r SET version_id = v.v, last
 export async function writeVersions(client: SqlClient, writes: VersionWrite[]): Promise<void> {
   if (writes.length === 0) return;
   for (const w of writes) {
-    if (!Number.isInteger(w.versionId) || w.versionId < 1) throw new VersionConflictError(w.resourceType, w.id, w.versionId);
+    if (!Number.isInteger(w.versionId) || w.versionId < 1)
+      throw new VersionConflictError(w.resourceType, w.id, w.versionId);
     if (Number.isNaN(Date.parse(w.lastUpdated))) throw new TypeError(`lastUpdated is not an instant: ${w.lastUpdated}`);
   }
   const keys = new Set(writes.map((w) => `${w.resourceType}/${w.id}`));
@@ -84,7 +85,10 @@ function versionsStatement(writes: VersionWrite[]): { text: string; values: unkn
   };
   const creates = writes.some((w) => w.versionId === 1);
   const updates = writes.filter((w) => w.versionId > 1);
-  const applied = [...(creates ? ['(SELECT count(*) FROM cc)'] : []), ...(updates.length > 0 ? ['(SELECT count(*) FROM cu)'] : [])].join(' + ');
+  const applied = [
+    ...(creates ? ['(SELECT count(*) FROM cc)'] : []),
+    ...(updates.length > 0 ? ['(SELECT count(*) FROM cu)'] : []),
+  ].join(' + ');
   const parts = [
     VERSIONS,
     ...(creates ? [CREATE_CURRENT] : []),
@@ -98,22 +102,40 @@ function versionsStatement(writes: VersionWrite[]): { text: string; values: unkn
   const gate = '(SELECT pass FROM ok)';
   if (updates.length > 0) {
     // the sub-statements of a WITH share one snapshot: these deletes do not see the new rows
-    const types = bind(updates.map((w) => w.resourceType), 'text');
-    const ids = bind(updates.map((w) => w.id), 'text');
+    const types = bind(
+      updates.map((w) => w.resourceType),
+      'text',
+    );
+    const ids = bind(
+      updates.map((w) => w.id),
+      'text',
+    );
     INDEX_TABLES.forEach((table, i) => {
-      parts.push(`d${i} AS (DELETE FROM ${table} t USING unnest(${types}, ${ids}) AS k(rt, id) WHERE t.resource_type = k.rt AND t.resource_id = k.id AND ${gate})`);
+      parts.push(
+        `d${i} AS (DELETE FROM ${table} t USING unnest(${types}, ${ids}) AS k(rt, id) WHERE t.resource_type = k.rt AND t.resource_id = k.id AND ${gate})`,
+      );
     });
   }
   const rows = batchRows(writes);
   for (const [table, t] of rows.tables) {
     const columns = SIDE_COLUMNS[table as SideTable];
-    const arrays = [bind(t.types, 'text'), bind(t.ids, 'text'), bind(t.params, 'text'), bind(t.tuples, 'int'), ...columns.map((col, i) => bind(t.columns[i], col.type))];
+    const arrays = [
+      bind(t.types, 'text'),
+      bind(t.ids, 'text'),
+      bind(t.params, 'text'),
+      bind(t.tuples, 'int'),
+      ...columns.map((col, i) => bind(t.columns[i], col.type)),
+    ];
     const names = ['resource_type', 'resource_id', 'param', 'tuple', ...columns.map((col) => col.name)];
-    parts.push(`i_${table} AS (INSERT INTO ${table} (${names.join(', ')}) SELECT * FROM unnest(${arrays.join(', ')}) WHERE ${gate})`);
+    parts.push(
+      `i_${table} AS (INSERT INTO ${table} (${names.join(', ')}) SELECT * FROM unnest(${arrays.join(', ')}) WHERE ${gate})`,
+    );
   }
   if (rows.compartments.refs.length > 0) {
     const { types, ids, refs } = rows.compartments;
-    parts.push(`i_compartment AS (INSERT INTO fhir_compartment (resource_type, resource_id, ref) SELECT * FROM unnest(${bind(types, 'text')}, ${bind(ids, 'text')}, ${bind(refs, 'text')}) WHERE ${gate})`);
+    parts.push(
+      `i_compartment AS (INSERT INTO fhir_compartment (resource_type, resource_id, ref) SELECT * FROM unnest(${bind(types, 'text')}, ${bind(ids, 'text')}, ${bind(refs, 'text')}) WHERE ${gate})`,
+    );
   }
   return { text: `WITH ${parts.join(',\n')} SELECT ${gate} AS pass`, values };
 }

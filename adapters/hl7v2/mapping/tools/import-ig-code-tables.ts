@@ -38,17 +38,17 @@ function parseCsv(text: string): string[][] {
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!;
     if (quoted) {
-      if (c === '"' && text[i + 1] === '"') (cell += '"'), i++;
+      if (c === '"' && text[i + 1] === '"') ((cell += '"'), i++);
       else if (c === '"') quoted = false;
       else cell += c;
     } else if (c === '"') quoted = true;
-    else if (c === ',') row.push(cell), (cell = '');
+    else if (c === ',') (row.push(cell), (cell = ''));
     else if (c === '\n' || c === '\r') {
       if (c === '\r' && text[i + 1] === '\n') i++;
-      row.push(cell), rows.push(row), (row = []), (cell = '');
+      (row.push(cell), rows.push(row), (row = []), (cell = ''));
     } else cell += c;
   }
-  if (cell || row.length) row.push(cell), rows.push(row);
+  if (cell || row.length) (row.push(cell), rows.push(row));
   return rows;
 }
 
@@ -68,5 +68,16 @@ for (const name of new Set(TABLES)) {
   out[name] = table;
 }
 const target = new URL('../../../../mappings/code-tables/ig.json', import.meta.url);
-writeFileSync(target, JSON.stringify({ source: 'HL7 v2-to-FHIR IG STU1 v1.0.0 vocabulary maps (CC0), imported by adapters/hl7v2/mapping/tools/import-ig-code-tables.ts', tables: out }, null, 1) + '\n');
+writeFileSync(
+  target,
+  JSON.stringify(
+    {
+      source:
+        'HL7 v2-to-FHIR IG STU1 v1.0.0 vocabulary maps (CC0), imported by adapters/hl7v2/mapping/tools/import-ig-code-tables.ts',
+      tables: out,
+    },
+    null,
+    1,
+  ) + '\n',
+);
 console.log(`wrote ${Object.keys(out).length} tables to ${target.pathname}`);

@@ -8,7 +8,14 @@ import { buildAck, type AckCode } from '../../ack/ack-builder.js';
 import { parseMessage } from '../../parser/parse-message.js';
 import type { Hl7Message } from '../../parser/hl7-message.js';
 
-export type Received = { type: string; controlId: string; mrn: string; answered: string; message: Hl7Message; raw: string };
+export type Received = {
+  type: string;
+  controlId: string;
+  mrn: string;
+  answered: string;
+  message: Hl7Message;
+  raw: string;
+};
 
 export class FakePeer {
   readonly received: Received[] = [];
@@ -23,7 +30,14 @@ export class FakePeer {
         const message = parseMessage(text);
         const code = this.answer(message);
         const { code: c, event } = message.messageType;
-        this.received.push({ type: `${c}^${event}`, controlId: message.controlId, mrn: message.get('PID-3'), answered: code, message, raw: text });
+        this.received.push({
+          type: `${c}^${event}`,
+          controlId: message.controlId,
+          mrn: message.get('PID-3'),
+          answered: code,
+          message,
+          raw: text,
+        });
         return buildAck(message, { code, ...(code === 'AA' ? {} : { text: `scripted ${code}` }) });
       },
       { port, host: '127.0.0.1' },

@@ -11,7 +11,14 @@ export class ApiError extends Error {
 async function call(url, init = {}) {
   const s = session();
   if (!s) throw new ApiError(401, 'Not signed in');
-  const res = await fetch(url, { ...init, headers: { accept: 'application/fhir+json, application/json', ...(s.accessToken ? { authorization: `Bearer ${s.accessToken}` } : {}), ...(init.headers ?? {}) } });
+  const res = await fetch(url, {
+    ...init,
+    headers: {
+      accept: 'application/fhir+json, application/json',
+      ...(s.accessToken ? { authorization: `Bearer ${s.accessToken}` } : {}),
+      ...(init.headers ?? {}),
+    },
+  });
   const text = await res.text();
   let body;
   try {
@@ -24,7 +31,10 @@ async function call(url, init = {}) {
     window.dispatchEvent(new Event('console:signed-out'));
   }
   if (!res.ok) {
-    const diagnostics = body?.resourceType === 'OperationOutcome' ? body.issue?.map((i) => i.diagnostics ?? i.details?.text ?? i.code).join('; ') : '';
+    const diagnostics =
+      body?.resourceType === 'OperationOutcome'
+        ? body.issue?.map((i) => i.diagnostics ?? i.details?.text ?? i.code).join('; ')
+        : '';
     throw new ApiError(res.status, `HTTP ${res.status}${diagnostics ? `: ${diagnostics}` : ''}`);
   }
   return body;

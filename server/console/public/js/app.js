@@ -39,9 +39,21 @@ function showSignedOut(error) {
   who.textContent = '';
   signButton.textContent = 'Sign in';
   document.body.classList.add('signed-out');
-  mount(main, h('section', { class: 'welcome' }, h('h2', {}, 'NileCare FHIR operations console'),
-    h('p', {}, 'Sign in with an administrator account to browse resources, patient charts, the HL7 message log, projections and server health.'),
-    error ? errorBox(error) : null, h('button', { id: 'sign-in', onclick: () => signIn().catch((e) => mount(main, errorBox(e))) }, 'Sign in')));
+  mount(
+    main,
+    h(
+      'section',
+      { class: 'welcome' },
+      h('h2', {}, 'NileCare FHIR operations console'),
+      h(
+        'p',
+        {},
+        'Sign in with an administrator account to browse resources, patient charts, the HL7 message log, projections and server health.',
+      ),
+      error ? errorBox(error) : null,
+      h('button', { id: 'sign-in', onclick: () => signIn().catch((e) => mount(main, errorBox(e))) }, 'Sign in'),
+    ),
+  );
 }
 
 async function start() {

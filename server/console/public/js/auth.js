@@ -20,14 +20,20 @@ export function useOpenSession() {
   open = true;
 }
 
-const b64url = (bytes) => btoa(String.fromCharCode(...new Uint8Array(bytes))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+const b64url = (bytes) =>
+  btoa(String.fromCharCode(...new Uint8Array(bytes)))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '');
 const random = (n) => b64url(crypto.getRandomValues(new Uint8Array(n)));
 const redirectUri = () => `${location.origin}${location.pathname}`;
 
 async function smartConfiguration(cfg) {
   // The authorisation server publishes the document at its root (and under the FHIR base, when mounted before it).
   for (const base of [cfg.issuer, cfg.fhirBaseUrl]) {
-    const res = await fetch(`${base}/.well-known/smart-configuration`, { headers: { accept: 'application/json' } }).catch(() => undefined);
+    const res = await fetch(`${base}/.well-known/smart-configuration`, {
+      headers: { accept: 'application/json' },
+    }).catch(() => undefined);
     if (res?.ok) return res.json();
   }
   throw new Error('SMART configuration unavailable: the authorisation server does not answer');
@@ -39,9 +45,21 @@ export async function signIn() {
   const verifier = random(32);
   const challenge = b64url(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier)));
   const state = random(16);
-  sessionStorage.setItem(PENDING, JSON.stringify({ verifier, state, tokenEndpoint: smart.token_endpoint, back: location.hash }));
+  sessionStorage.setItem(
+    PENDING,
+    JSON.stringify({ verifier, state, tokenEndpoint: smart.token_endpoint, back: location.hash }),
+  );
   const url = new URL(smart.authorization_endpoint);
-  const params = { response_type: 'code', client_id: cfg.clientId, redirect_uri: redirectUri(), scope: SCOPE, state, aud: cfg.fhirBaseUrl, code_challenge: challenge, code_challenge_method: 'S256' };
+  const params = {
+    response_type: 'code',
+    client_id: cfg.clientId,
+    redirect_uri: redirectUri(),
+    scope: SCOPE,
+    state,
+    aud: cfg.fhirBaseUrl,
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+  };
   for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
   location.assign(url.toString());
 }
@@ -54,17 +72,35 @@ export async function completeSignIn() {
   sessionStorage.removeItem(PENDING);
   history.replaceState(null, '', `${location.pathname}${pending?.back ?? ''}`);
   if (q.has('error')) throw new Error(`Sign-in refused: ${q.get('error_description') ?? q.get('error')}`);
-  if (!pending || pending.state !== q.get('state')) throw new Error('Sign-in response does not match this tab (state mismatch); sign in again.');
+  if (!pending || pending.state !== q.get('state'))
+    throw new Error('Sign-in response does not match this tab (state mismatch); sign in again.');
   const cfg = await loadConfig();
   const res = await fetch(pending.tokenEndpoint, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'authorization_code', code: q.get('code'), redirect_uri: redirectUri(), client_id: cfg.clientId, code_verifier: pending.verifier }),
+    body: new URLSearchParams({
+      grant_type: 'authorization_code',
+      code: q.get('code'),
+      redirect_uri: redirectUri(),
+      client_id: cfg.clientId,
+      code_verifier: pending.verifier,
+    }),
   });
   const body = await res.json().catch(() => ({}));
-  if (!res.ok || !body.access_token) throw new Error(`Token exchange failed: ${body.error_description ?? body.error ?? res.status}`);
-  const claims = body.id_token ? JSON.parse(atob(body.id_token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/'))) : {};
-  sessionStorage.setItem(KEY, JSON.stringify({ accessToken: body.access_token, expiresAt: Date.now() + (body.expires_in ?? 3600) * 1000, scope: body.scope, user: claims.fhirUser ?? claims.sub ?? '' }));
+  if (!res.ok || !body.access_token)
+    throw new Error(`Token exchange failed: ${body.error_description ?? body.error ?? res.status}`);
+  const claims = body.id_token
+    ? JSON.parse(atob(body.id_token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/')))
+    : {};
+  sessionStorage.setItem(
+    KEY,
+    JSON.stringify({
+      accessToken: body.access_token,
+      expiresAt: Date.now() + (body.expires_in ?? 3600) * 1000,
+      scope: body.scope,
+      user: claims.fhirUser ?? claims.sub ?? '',
+    }),
+  );
   return true;
 }
 

@@ -9,7 +9,14 @@ const s = (tag, attrs = {}, text) => {
 
 /** points: [{ t: epoch ms, v: number }] oldest first. */
 export function sparkline(points, { width = 140, height = 32, label = '' } = {}) {
-  const svg = s('svg', { width, height, viewBox: `0 0 ${width} ${height}`, class: 'sparkline', role: 'img', 'aria-label': label });
+  const svg = s('svg', {
+    width,
+    height,
+    viewBox: `0 0 ${width} ${height}`,
+    class: 'sparkline',
+    role: 'img',
+    'aria-label': label,
+  });
   if (points.length === 0) return svg;
   const ts = points.map((p) => p.t);
   const vs = points.map((p) => p.v);
@@ -17,7 +24,14 @@ export function sparkline(points, { width = 140, height = 32, label = '' } = {})
   const [v0, v1] = [Math.min(...vs), Math.max(...vs)];
   const x = (t) => (t1 === t0 ? width / 2 : 3 + ((t - t0) / (t1 - t0)) * (width - 6));
   const y = (v) => (v1 === v0 ? height / 2 : height - 3 - ((v - v0) / (v1 - v0)) * (height - 6));
-  if (points.length > 1) svg.append(s('polyline', { points: points.map((p) => `${x(p.t).toFixed(1)},${y(p.v).toFixed(1)}`).join(' '), fill: 'none', class: 'line' }));
+  if (points.length > 1)
+    svg.append(
+      s('polyline', {
+        points: points.map((p) => `${x(p.t).toFixed(1)},${y(p.v).toFixed(1)}`).join(' '),
+        fill: 'none',
+        class: 'line',
+      }),
+    );
   const last = points[points.length - 1];
   svg.append(s('circle', { cx: x(last.t).toFixed(1), cy: y(last.v).toFixed(1), r: 2.5, class: 'dot' }));
   svg.append(s('title', {}, `${label} ${points.length} value${points.length === 1 ? '' : 's'}, ${v0}–${v1}`));
@@ -26,7 +40,15 @@ export function sparkline(points, { width = 140, height = 32, label = '' } = {})
 
 /** events: [{ t: epoch ms, label: string }]; one tick per event on a horizontal axis with year marks. */
 export function timeline(events, { width = 720, height = 56 } = {}) {
-  const svg = s('svg', { width: '100%', height, viewBox: `0 0 ${width} ${height}`, preserveAspectRatio: 'none', class: 'timeline', role: 'img', 'aria-label': `${events.length} encounters` });
+  const svg = s('svg', {
+    width: '100%',
+    height,
+    viewBox: `0 0 ${width} ${height}`,
+    preserveAspectRatio: 'none',
+    class: 'timeline',
+    role: 'img',
+    'aria-label': `${events.length} encounters`,
+  });
   if (events.length === 0) return svg;
   const ts = events.map((e) => e.t);
   const [t0, t1] = [Math.min(...ts), Math.max(...ts)];

@@ -25,11 +25,29 @@ export function mount(el, ...children) {
 }
 
 export function table(headers, rows, attrs = {}) {
-  return h('table', attrs, h('thead', {}, h('tr', {}, headers.map((x) => h('th', {}, x)))), h('tbody', {}, rows));
+  return h(
+    'table',
+    attrs,
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        headers.map((x) => h('th', {}, x)),
+      ),
+    ),
+    h('tbody', {}, rows),
+  );
 }
 
 export function errorBox(error) {
   return h('div', { class: 'error', role: 'alert' }, error instanceof Error ? error.message : String(error));
 }
 
-export const fmtDate = (s) => (s ? String(s).replace('T', ' ').replace(/(\.\d+)?(Z|[+-]\d\d:\d\d)$/, '') : '');
+export const fmtDate = (s) =>
+  s
+    ? String(s)
+        .replace('T', ' ')
+        .replace(/(\.\d+)?(Z|[+-]\d\d:\d\d)$/, '')
+    : '';

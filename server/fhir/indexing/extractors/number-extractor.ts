@@ -20,7 +20,9 @@ export const extractNumber: Extractor = (param, { type, value }, out) => {
  * The bounds of a FHIR Range (Quantity low/high, each with its precision); an open end reaches
  * ±MAX_NUMBER. `value` is the low value (or the high one when there is no low). Undefined when empty.
  */
-export function rangeBounds(range: Record<string, unknown> | undefined): { value: number; low: number; high: number } | undefined {
+export function rangeBounds(
+  range: Record<string, unknown> | undefined,
+): { value: number; low: number; high: number } | undefined {
   if (!range) return undefined;
   const lowValue = asObject(range.low)?.value;
   const highValue = asObject(range.high)?.value;

@@ -4,10 +4,16 @@ import { entriesOf } from './test-helpers.js';
 import { MAX_NUMBER } from './number-extractor.js';
 import { ucumCanonical } from '../ucum.js';
 
-const close = (actual: number | undefined, expected: number) => assert.ok(actual !== undefined && Math.abs(actual - expected) < 1e-9, `${actual} ≈ ${expected}`);
+const close = (actual: number | undefined, expected: number) =>
+  assert.ok(actual !== undefined && Math.abs(actual - expected) < 1e-9, `${actual} ≈ ${expected}`);
 
 describe('number extractor', () => {
-  const risk = (prediction: unknown) => ({ resourceType: 'RiskAssessment', status: 'final', subject: { reference: 'Patient/1' }, prediction: [prediction] });
+  const risk = (prediction: unknown) => ({
+    resourceType: 'RiskAssessment',
+    status: 'final',
+    subject: { reference: 'Patient/1' },
+    prediction: [prediction],
+  });
 
   it('indexes a decimal with its implicit precision range', () => {
     const [entry] = entriesOf(risk({ probabilityDecimal: 0.25 }), 'probability');
@@ -32,18 +38,37 @@ describe('number extractor', () => {
 });
 
 describe('quantity extractor', () => {
-  const obs = (valueQuantity: unknown) => ({ resourceType: 'Observation', status: 'final', code: { text: 'x' }, valueQuantity });
+  const obs = (valueQuantity: unknown) => ({
+    resourceType: 'Observation',
+    status: 'final',
+    code: { text: 'x' },
+    valueQuantity,
+  });
 
   it('indexes value, precision range, system, code and unit, with the UCUM canonical form', () => {
-    const [entry] = entriesOf(obs({ value: 250, unit: 'milligram', system: 'http://unitsofmeasure.org', code: 'mg' }), 'value-quantity');
+    const [entry] = entriesOf(
+      obs({ value: 250, unit: 'milligram', system: 'http://unitsofmeasure.org', code: 'mg' }),
+      'value-quantity',
+    );
     assert.deepEqual(entry, {
-      kind: 'quantity', param: 'value-quantity', value: 250, low: 249.5, high: 250.5,
-      system: 'http://unitsofmeasure.org', code: 'mg', unit: 'milligram', canonicalValue: 0.25, canonicalCode: 'g',
+      kind: 'quantity',
+      param: 'value-quantity',
+      value: 250,
+      low: 249.5,
+      high: 250.5,
+      system: 'http://unitsofmeasure.org',
+      code: 'mg',
+      unit: 'milligram',
+      canonicalValue: 0.25,
+      canonicalCode: 'g',
     });
   });
 
   it('converts ratios such as mg/dL to g/L and leaves unknown units without a canonical form', () => {
-    const [ratio] = entriesOf(obs({ value: 13.5, system: 'http://unitsofmeasure.org', code: 'g/dL' }), 'value-quantity');
+    const [ratio] = entriesOf(
+      obs({ value: 13.5, system: 'http://unitsofmeasure.org', code: 'g/dL' }),
+      'value-quantity',
+    );
     assert.ok(ratio?.kind === 'quantity');
     if (ratio?.kind !== 'quantity') return;
     assert.equal(ratio.canonicalCode, 'g/L');
@@ -51,7 +76,16 @@ describe('quantity extractor', () => {
     const [temp] = entriesOf(obs({ value: 37.2, system: 'http://unitsofmeasure.org', code: 'Cel' }), 'value-quantity');
     assert.ok(temp?.kind === 'quantity' && temp.canonicalValue === undefined && temp.canonicalCode === undefined);
     const [noSystem] = entriesOf(obs({ value: 5, unit: 'mg' }), 'value-quantity');
-    assert.deepEqual(noSystem, { kind: 'quantity', param: 'value-quantity', value: 5, low: 4.5, high: 5.5, system: null, code: null, unit: 'mg' });
+    assert.deepEqual(noSystem, {
+      kind: 'quantity',
+      param: 'value-quantity',
+      value: 5,
+      low: 4.5,
+      high: 5.5,
+      system: null,
+      code: null,
+      unit: 'mg',
+    });
   });
 
   it('covers mass, length and time conversions', () => {
@@ -67,9 +101,24 @@ describe('quantity extractor', () => {
   });
 
   it('indexes Money with the ISO 4217 system (SDG)', () => {
-    const item = { resourceType: 'ChargeItem', status: 'billable', code: { text: 'x' }, subject: { reference: 'Patient/1' }, priceOverride: { value: 1500.5, currency: 'SDG' } };
+    const item = {
+      resourceType: 'ChargeItem',
+      status: 'billable',
+      code: { text: 'x' },
+      subject: { reference: 'Patient/1' },
+      priceOverride: { value: 1500.5, currency: 'SDG' },
+    };
     assert.deepEqual(entriesOf(item, 'price-override'), [
-      { kind: 'quantity', param: 'price-override', value: 1500.5, low: 1500.45, high: 1500.55, system: 'urn:iso:std:iso:4217', code: 'SDG', unit: 'SDG' },
+      {
+        kind: 'quantity',
+        param: 'price-override',
+        value: 1500.5,
+        low: 1500.45,
+        high: 1500.55,
+        system: 'urn:iso:std:iso:4217',
+        code: 'SDG',
+        unit: 'SDG',
+      },
     ]);
   });
 

@@ -18,7 +18,9 @@ export const extractQuantity: Extractor = (param, { type, value }, out) => {
     const bounds = rangeBounds(object);
     if (!bounds) return;
     const unitSource = asObject(object.low) ?? asObject(object.high);
-    out.push(withUnits(param, bounds, asString(unitSource?.system), asString(unitSource?.code), asString(unitSource?.unit)));
+    out.push(
+      withUnits(param, bounds, asString(unitSource?.system), asString(unitSource?.code), asString(unitSource?.unit)),
+    );
     return;
   }
   const written = object.value;

@@ -28,15 +28,23 @@ export const extractReference: Extractor = (param, { type, value }, out) => {
   if (!object) return;
   if (type !== 'Reference' && typeof object.resourceType === 'string') {
     const id = asString(object.id);
-    if (id && isResourceType(object.resourceType)) out.push({ kind: 'reference', param, targetType: object.resourceType, targetId: id, url: null });
+    if (id && isResourceType(object.resourceType))
+      out.push({ kind: 'reference', param, targetType: object.resourceType, targetId: id, url: null });
     return;
   }
   const entry = parseReference(param, asString(object.reference));
   const identifier = asObject(object.identifier);
   const identifierValue = asString(identifier?.value);
   if (identifierValue) {
-    const withIdentifier: ReferenceEntry = entry ?? { kind: 'reference', param, targetType: null, targetId: null, url: null };
-    if (!entry && typeof object.type === 'string' && isResourceType(object.type)) withIdentifier.targetType = object.type;
+    const withIdentifier: ReferenceEntry = entry ?? {
+      kind: 'reference',
+      param,
+      targetType: null,
+      targetId: null,
+      url: null,
+    };
+    if (!entry && typeof object.type === 'string' && isResourceType(object.type))
+      withIdentifier.targetType = object.type;
     const system = asString(identifier?.system);
     if (system) withIdentifier.identifierSystem = system;
     withIdentifier.identifierValue = identifierValue;
@@ -51,14 +59,21 @@ export function parseReference(param: string, reference: string | undefined): Re
   if (!reference || reference.startsWith('#')) return undefined;
   const literal = LITERAL.exec(reference);
   if (literal) {
-    if (isResourceType(literal[1]!)) return { kind: 'reference', param, targetType: literal[1]!, targetId: literal[2]!, url: null };
+    if (isResourceType(literal[1]!))
+      return { kind: 'reference', param, targetType: literal[1]!, targetId: literal[2]!, url: null };
     return undefined;
   }
   if (/^https?:\/\//i.test(reference)) {
     if (reference.includes('?')) return undefined;
     const tail = ABSOLUTE_TAIL.exec(reference);
     const typed = tail && isResourceType(tail[1]!);
-    return { kind: 'reference', param, targetType: typed ? tail[1]! : null, targetId: typed ? tail[2]! : null, url: reference };
+    return {
+      kind: 'reference',
+      param,
+      targetType: typed ? tail[1]! : null,
+      targetId: typed ? tail[2]! : null,
+      url: reference,
+    };
   }
   if (reference.includes('?') || !/^[a-z][a-z0-9+.-]*:/i.test(reference)) return undefined;
   return { kind: 'reference', param, targetType: null, targetId: null, url: reference };

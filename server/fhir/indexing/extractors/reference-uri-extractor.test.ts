@@ -22,7 +22,13 @@ describe('reference extractor', () => {
 
   it('keeps urn:uuid as a url, skips contained and conditional references', () => {
     assert.deepEqual(entriesOf(obs({ reference: 'urn:uuid:8d1c1b5e-0c55-4a6e-9d5c-4b5b2b0c7a11' }), 'subject'), [
-      { kind: 'reference', param: 'subject', targetType: null, targetId: null, url: 'urn:uuid:8d1c1b5e-0c55-4a6e-9d5c-4b5b2b0c7a11' },
+      {
+        kind: 'reference',
+        param: 'subject',
+        targetType: null,
+        targetId: null,
+        url: 'urn:uuid:8d1c1b5e-0c55-4a6e-9d5c-4b5b2b0c7a11',
+      },
     ]);
     assert.deepEqual(entriesOf(obs({ reference: '#p1' }), 'subject'), []);
     assert.deepEqual(entriesOf(obs({ reference: 'Patient?identifier=urn:mrn|1' }), 'subject'), []);
@@ -30,11 +36,29 @@ describe('reference extractor', () => {
   });
 
   it('indexes a logical reference by identifier', () => {
-    assert.deepEqual(entriesOf(obs({ type: 'Patient', identifier: { system: 'urn:nilecare:mrn', value: 'MRN-9' } }), 'subject'), [
-      { kind: 'reference', param: 'subject', targetType: 'Patient', targetId: null, url: null, identifierSystem: 'urn:nilecare:mrn', identifierValue: 'MRN-9' },
-    ]);
+    assert.deepEqual(
+      entriesOf(obs({ type: 'Patient', identifier: { system: 'urn:nilecare:mrn', value: 'MRN-9' } }), 'subject'),
+      [
+        {
+          kind: 'reference',
+          param: 'subject',
+          targetType: 'Patient',
+          targetId: null,
+          url: null,
+          identifierSystem: 'urn:nilecare:mrn',
+          identifierValue: 'MRN-9',
+        },
+      ],
+    );
     assert.deepEqual(entriesOf(obs({ reference: 'Patient/5', identifier: { value: 'MRN-9' } }), 'subject'), [
-      { kind: 'reference', param: 'subject', targetType: 'Patient', targetId: '5', url: null, identifierValue: 'MRN-9' },
+      {
+        kind: 'reference',
+        param: 'subject',
+        targetType: 'Patient',
+        targetId: '5',
+        url: null,
+        identifierValue: 'MRN-9',
+      },
     ]);
   });
 
@@ -44,18 +68,39 @@ describe('reference extractor', () => {
   });
 
   it('indexes canonical references with and without their version', () => {
-    const qr = { resourceType: 'QuestionnaireResponse', status: 'completed', questionnaire: 'http://nilecare.sd/Questionnaire/intake|2.0' };
+    const qr = {
+      resourceType: 'QuestionnaireResponse',
+      status: 'completed',
+      questionnaire: 'http://nilecare.sd/Questionnaire/intake|2.0',
+    };
     assert.deepEqual(entriesOf(qr, 'questionnaire'), [
-      { kind: 'reference', param: 'questionnaire', targetType: null, targetId: null, url: 'http://nilecare.sd/Questionnaire/intake|2.0' },
-      { kind: 'reference', param: 'questionnaire', targetType: 'Questionnaire', targetId: 'intake', url: 'http://nilecare.sd/Questionnaire/intake' },
+      {
+        kind: 'reference',
+        param: 'questionnaire',
+        targetType: null,
+        targetId: null,
+        url: 'http://nilecare.sd/Questionnaire/intake|2.0',
+      },
+      {
+        kind: 'reference',
+        param: 'questionnaire',
+        targetType: 'Questionnaire',
+        targetId: 'intake',
+        url: 'http://nilecare.sd/Questionnaire/intake',
+      },
     ]);
   });
 });
 
 describe('uri extractor', () => {
   it('indexes uris as written', () => {
-    const patient = { resourceType: 'Patient', meta: { profile: ['http://nilecare.sd/StructureDefinition/patient'], source: 'urn:nilecare:hl7:ADT' } };
-    assert.deepEqual(entriesOf(patient, '_profile'), [{ kind: 'uri', param: '_profile', value: 'http://nilecare.sd/StructureDefinition/patient' }]);
+    const patient = {
+      resourceType: 'Patient',
+      meta: { profile: ['http://nilecare.sd/StructureDefinition/patient'], source: 'urn:nilecare:hl7:ADT' },
+    };
+    assert.deepEqual(entriesOf(patient, '_profile'), [
+      { kind: 'uri', param: '_profile', value: 'http://nilecare.sd/StructureDefinition/patient' },
+    ]);
     assert.deepEqual(entriesOf(patient, '_source'), [{ kind: 'uri', param: '_source', value: 'urn:nilecare:hl7:ADT' }]);
     const vs = { resourceType: 'ValueSet', status: 'active', url: 'http://nilecare.sd/ValueSet/wards' };
     assert.deepEqual(entriesOf(vs, 'url'), [{ kind: 'uri', param: 'url', value: 'http://nilecare.sd/ValueSet/wards' }]);

@@ -21,7 +21,8 @@ export const extractString: Extractor = (param, { type, value }, out) => {
     case 'CodeableConcept': {
       const cc = asObject(value);
       push(param, asString(cc?.text), out);
-      for (const coding of Array.isArray(cc?.coding) ? cc.coding : []) push(param, asString(asObject(coding)?.display), out);
+      for (const coding of Array.isArray(cc?.coding) ? cc.coding : [])
+        push(param, asString(asObject(coding)?.display), out);
       return;
     }
     case 'Coding':

@@ -32,7 +32,8 @@ export const extractToken: Extractor = (param, { type, value }, out) => {
       return;
     default:
       if (typeof value === 'string' && value.length > 0) out.push({ kind: 'token', param, system: null, code: value });
-      else if (typeof value === 'number' && Number.isFinite(value)) out.push({ kind: 'token', param, system: null, code: String(value) });
+      else if (typeof value === 'number' && Number.isFinite(value))
+        out.push({ kind: 'token', param, system: null, code: String(value) });
   }
 };
 

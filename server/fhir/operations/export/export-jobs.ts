@@ -31,8 +31,18 @@ export type ExportJob = {
 export class ExportJobStore {
   constructor(readonly dir: string) {}
 
-  async create(job: Omit<ExportJob, 'id' | 'status' | 'output' | 'error' | 'progress' | 'updatedAt'>): Promise<ExportJob> {
-    const full: ExportJob = { ...job, id: randomUUID(), status: 'in-progress', output: [], error: [], progress: 'queued', updatedAt: new Date().toISOString() };
+  async create(
+    job: Omit<ExportJob, 'id' | 'status' | 'output' | 'error' | 'progress' | 'updatedAt'>,
+  ): Promise<ExportJob> {
+    const full: ExportJob = {
+      ...job,
+      id: randomUUID(),
+      status: 'in-progress',
+      output: [],
+      error: [],
+      progress: 'queued',
+      updatedAt: new Date().toISOString(),
+    };
     await mkdir(this.folder(full.id), { recursive: true });
     await this.save(full);
     return full;
@@ -75,7 +85,14 @@ export class ExportJobStore {
     for (const name of names) {
       const job = await this.get(name);
       if (job?.status === 'in-progress') {
-        await this.save({ ...job, status: 'failed', error: [...job.error, { type: 'OperationOutcome', message: 'The server stopped while the export ran; start a new export' }] });
+        await this.save({
+          ...job,
+          status: 'failed',
+          error: [
+            ...job.error,
+            { type: 'OperationOutcome', message: 'The server stopped while the export ran; start a new export' },
+          ],
+        });
         count++;
       }
     }

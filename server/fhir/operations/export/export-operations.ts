@@ -75,19 +75,30 @@ async function startExport(
 ): Promise<FhirResponse> {
   if (!ctx.prefer.respondAsync) throw badRequest('$export is asynchronous: send the header "Prefer: respond-async"');
   const args = readArguments(request);
-  if (target.level === 'type' && target.resourceType !== 'Patient') throw badRequest('Type-level $export is defined for Patient only');
-  if (target.level === 'instance' && target.resourceType !== 'Group') throw badRequest('Instance-level $export is defined for Group only');
+  if (target.level === 'type' && target.resourceType !== 'Patient')
+    throw badRequest('Type-level $export is defined for Patient only');
+  if (target.level === 'instance' && target.resourceType !== 'Group')
+    throw badRequest('Instance-level $export is defined for Group only');
   const format = args.get('_outputFormat');
-  if (format && !NDJSON_FORMATS.has(format)) throw badRequest(`_outputFormat ${format.slice(0, 40)} is not supported; use application/fhir+ndjson`);
+  if (format && !NDJSON_FORMATS.has(format))
+    throw badRequest(`_outputFormat ${format.slice(0, 40)} is not supported; use application/fhir+ndjson`);
   const since = args.get('_since') ?? undefined;
-  if (since !== undefined && !dateRange(since)) throw badRequest(`_since "${since.slice(0, 40)}" is not a FHIR instant`);
-  const types = (args.getAll('_type').join(',') || '').split(',').map((t) => t.trim()).filter(Boolean);
+  if (since !== undefined && !dateRange(since))
+    throw badRequest(`_since "${since.slice(0, 40)}" is not a FHIR instant`);
+  const types = (args.getAll('_type').join(',') || '')
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
   for (const t of types) {
     if (!ctx.resourceTypes.has(t)) throw badRequest(`_type names an unknown resource type "${t.slice(0, 60)}"`);
   }
   const level = target.level === 'system' ? 'system' : target.level === 'type' ? 'patient' : 'group';
-  const exportTypes = level === 'system' && types.length === 0 ? [...ctx.resourceTypes].filter((t) => ctx.access.allows('search', t)) : types;
-  for (const t of exportTypes) if (!ctx.access.allows('search', t)) throw forbidden(`The access token does not permit exporting ${t}`);
+  const exportTypes =
+    level === 'system' && types.length === 0
+      ? [...ctx.resourceTypes].filter((t) => ctx.access.allows('search', t))
+      : types;
+  for (const t of exportTypes)
+    if (!ctx.access.allows('search', t)) throw forbidden(`The access token does not permit exporting ${t}`);
   if (level === 'group') {
     const group = await ctx.store.read('Group', (target as { id: string }).id);
     if (!group || group.deleted) throw notFound(`Group/${(target as { id: string }).id} is not known`);
@@ -100,7 +111,10 @@ async function startExport(
     transactionTime: ctx.now().toISOString(),
     types: exportTypes,
     since,
-    typeFilters: args.getAll('_typeFilter').flatMap((f) => f.split(',')).filter(Boolean),
+    typeFilters: args
+      .getAll('_typeFilter')
+      .flatMap((f) => f.split(','))
+      .filter(Boolean),
   });
   const abort = new AbortController();
   const done = runExport(ctx, jobs, job, abort.signal)
@@ -110,11 +124,19 @@ async function startExport(
   return {
     status: 202,
     headers: { 'Content-Location': `${ctx.baseUrl}/$export-poll-status?_jobId=${job.id}` },
-    resource: { resourceType: 'OperationOutcome', issue: [{ severity: 'information', code: 'informational', diagnostics: `Export ${job.id} started` }] },
+    resource: {
+      resourceType: 'OperationOutcome',
+      issue: [{ severity: 'information', code: 'informational', diagnostics: `Export ${job.id} started` }],
+    },
   };
 }
 
-async function pollStatus(ctx: FhirContext, request: FhirRequest, jobs: ExportJobStore, running: RunningJobs): Promise<FhirResponse> {
+async function pollStatus(
+  ctx: FhirContext,
+  request: FhirRequest,
+  jobs: ExportJobStore,
+  running: RunningJobs,
+): Promise<FhirResponse> {
   const job = await ownedJob(ctx, request, jobs);
   if (request.method === 'DELETE') {
     running.get(job.id)?.abort.abort();
@@ -125,11 +147,25 @@ async function pollStatus(ctx: FhirContext, request: FhirRequest, jobs: ExportJo
     case 'in-progress':
       return { status: 202, headers: { 'X-Progress': job.progress, 'Retry-After': '2' } };
     case 'failed':
-      return { status: 500, resource: { resourceType: 'OperationOutcome', issue: job.error.map((e) => ({ severity: 'error' as const, code: 'exception' as const, diagnostics: e.message })) } };
+      return {
+        status: 500,
+        resource: {
+          resourceType: 'OperationOutcome',
+          issue: job.error.map((e) => ({
+            severity: 'error' as const,
+            code: 'exception' as const,
+            diagnostics: e.message,
+          })),
+        },
+      };
     case 'cancelled':
       throw notFound(`Export ${job.id} was cancelled`);
     case 'completed':
-      return { status: 200, raw: { contentType: 'application/json', body: JSON.stringify(manifest(ctx, job)) }, headers: { Expires: new Date(Date.now() + 24 * 3600_000).toUTCString() } };
+      return {
+        status: 200,
+        raw: { contentType: 'application/json', body: JSON.stringify(manifest(ctx, job)) },
+        headers: { Expires: new Date(Date.now() + 24 * 3600_000).toUTCString() },
+      };
   }
 }
 
@@ -138,7 +174,11 @@ function manifest(ctx: FhirContext, job: ExportJob) {
     transactionTime: job.transactionTime,
     request: job.request,
     requiresAccessToken: true,
-    output: job.output.map((o) => ({ type: o.type, url: `${ctx.baseUrl}/$export-file?_jobId=${job.id}&file=${encodeURIComponent(o.file)}`, count: o.count })),
+    output: job.output.map((o) => ({
+      type: o.type,
+      url: `${ctx.baseUrl}/$export-file?_jobId=${job.id}&file=${encodeURIComponent(o.file)}`,
+      count: o.count,
+    })),
     error: [],
   };
 }

@@ -13,7 +13,12 @@ const PAGE_SIZE = 1000;
 
 export type ExportRun = { job: ExportJob; abort: AbortController };
 
-export async function runExport(ctx: FhirContext, jobs: ExportJobStore, job: ExportJob, signal: AbortSignal): Promise<void> {
+export async function runExport(
+  ctx: FhirContext,
+  jobs: ExportJobStore,
+  job: ExportJob,
+  signal: AbortSignal,
+): Promise<void> {
   const writers = new Map<string, { stream: WriteStream; file: string; count: number }>();
   const write = async (resource: Resource) => {
     let w = writers.get(resource.resourceType);
@@ -39,18 +44,29 @@ export async function runExport(ctx: FhirContext, jobs: ExportJobStore, job: Exp
         await exportType(ctx, job, '', patientId, write, signal);
       }
     }
-    await Promise.all([...writers.values()].map(async (w) => {
-      w.stream.end();
-      await once(w.stream, 'finish');
-    }));
+    await Promise.all(
+      [...writers.values()].map(async (w) => {
+        w.stream.end();
+        await once(w.stream, 'finish');
+      }),
+    );
     if (signal.aborted) return;
-    const output = [...writers.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([type, w]) => ({ type, file: w.file, count: w.count }));
+    const output = [...writers.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([type, w]) => ({ type, file: w.file, count: w.count }));
     await jobs.save({ ...job, status: 'completed', output, progress: 'completed' });
   } catch (error) {
     for (const w of writers.values()) w.stream.destroy();
     if (signal.aborted) return; // cancelled or shutting down: the job folder may be gone already
     // If even the failure cannot be recorded, the job stays in-progress and is marked failed at the next start.
-    await jobs.save({ ...job, status: 'failed', error: [{ type: 'OperationOutcome', message: (error as Error).message }], progress: 'failed' }).catch(() => undefined);
+    await jobs
+      .save({
+        ...job,
+        status: 'failed',
+        error: [{ type: 'OperationOutcome', message: (error as Error).message }],
+        progress: 'failed',
+      })
+      .catch(() => undefined);
   }
 }
 
@@ -105,10 +121,22 @@ async function* allPatientIds(ctx: FhirContext, signal: AbortSignal): AsyncGener
   let cursor: string | undefined;
   do {
     if (signal.aborted) return;
-    const params: Array<[string, string]> = [['_count', String(PAGE_SIZE)], ['_total', 'none'], ['_elements', 'id']];
+    const params: Array<[string, string]> = [
+      ['_count', String(PAGE_SIZE)],
+      ['_total', 'none'],
+      ['_elements', 'id'],
+    ];
     if (cursor) params.push(['_cursor', cursor]);
-    const page = await ctx.search({ store: ctx.store, resourceTypes: ['Patient'], params, baseUrl: ctx.baseUrl, access: ctx.access, handling: 'strict' });
-    for (const entry of page.entry ?? []) if (entry.search?.mode === 'match' && entry.resource?.id) yield entry.resource.id;
+    const page = await ctx.search({
+      store: ctx.store,
+      resourceTypes: ['Patient'],
+      params,
+      baseUrl: ctx.baseUrl,
+      access: ctx.access,
+      handling: 'strict',
+    });
+    for (const entry of page.entry ?? [])
+      if (entry.search?.mode === 'match' && entry.resource?.id) yield entry.resource.id;
     const next = page.link?.find((l) => l.relation === 'next')?.url;
     cursor = next ? (new URL(next).searchParams.get('_cursor') ?? undefined) : undefined;
   } while (cursor);
@@ -117,7 +145,10 @@ async function* allPatientIds(ctx: FhirContext, signal: AbortSignal): AsyncGener
 async function groupMembers(ctx: FhirContext, groupId: string): Promise<string[]> {
   const group = await ctx.store.read('Group', groupId);
   const members = (group?.resource as { member?: Array<{ entity?: { reference?: string } }> } | null)?.member ?? [];
-  return members.map((m) => m.entity?.reference ?? '').filter((r) => r.startsWith('Patient/')).map((r) => r.slice('Patient/'.length));
+  return members
+    .map((m) => m.entity?.reference ?? '')
+    .filter((r) => r.startsWith('Patient/'))
+    .map((r) => r.slice('Patient/'.length));
 }
 
 async function* iterate<T>(items: T[]): AsyncGenerator<T> {

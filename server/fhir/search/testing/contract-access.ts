@@ -6,7 +6,11 @@ import type { AccessPolicy, Interaction } from '../../access-policy.js';
 import { FhirError } from '../../errors.js';
 import { includeKeys, matchKeys, type SearchHarness } from './search-harness.js';
 
-function policy(options: { compartment?: string; deny?: string[]; constraints?: Record<string, Array<Record<string, string>>> }): AccessPolicy {
+function policy(options: {
+  compartment?: string;
+  deny?: string[];
+  constraints?: Record<string, Array<Record<string, string>>>;
+}): AccessPolicy {
   return {
     who: 'test',
     compartment: options.compartment,
@@ -26,11 +30,22 @@ async function rejects(promise: Promise<unknown>, status: number, pattern: RegEx
 }
 
 export function accessTests(h: () => SearchHarness): void {
-  const patientId = () => h().sample('Patient').find((x) => x.id!.length > 10)!.id!;
-  const inCompartment = (keys: string[], id: string) => keys.filter((k) => h().oracle.inPatientCompartment(h().oracle.get(k)!, id));
+  const patientId = () =>
+    h()
+      .sample('Patient')
+      .find((x) => x.id!.length > 10)!.id!;
+  const inCompartment = (keys: string[], id: string) =>
+    keys.filter((k) => h().oracle.inPatientCompartment(h().oracle.get(k)!, id));
 
   it('system search with _type, and across all types with resource-level parameters', async () => {
-    await h().expectOracle([], [['_type', 'Patient,Observation'], ['_lastUpdated', 'ge2025']], 3);
+    await h().expectOracle(
+      [],
+      [
+        ['_type', 'Patient,Observation'],
+        ['_lastUpdated', 'ge2025'],
+      ],
+      3,
+    );
     const b = await h().search([], [['_id', 'x-accent,x-vs-lab,x-risk-1']]);
     assert.deepEqual(matchKeys(b).sort(), h().oracle.search([], [['_id', 'x-accent,x-vs-lab,x-risk-1']]));
     assert.equal(matchKeys(b).length, 3);
@@ -41,7 +56,10 @@ export function accessTests(h: () => SearchHarness): void {
   it('compartment search Patient/id/Type and Patient/id/*', async () => {
     const id = patientId();
     const compartment = { resourceType: 'Patient', id };
-    const params: Array<[string, string]> = [['category', 'vital-signs'], ['_count', '1000']];
+    const params: Array<[string, string]> = [
+      ['category', 'vital-signs'],
+      ['_count', '1000'],
+    ];
     const b = await h().search(['Observation'], params, { compartment });
     const expected = inCompartment(h().oracle.search(['Observation'], params), id);
     assert.deepEqual(matchKeys(b).sort(), expected);
@@ -54,39 +72,116 @@ export function accessTests(h: () => SearchHarness): void {
   it('a patient-context policy confines matches, includes, chains and _has to the compartment', async () => {
     const id = patientId();
     const access = policy({ compartment: `Patient/${id}` });
-    const params: Array<[string, string]> = [['code', 'http://loinc.org|29463-7'], ['_count', '1000']];
-    const b = await h().search(['Observation'], [...params, ['_include', 'Observation:subject'], ['_include', 'Observation:encounter'], ['_include:iterate', 'Encounter:service-provider']], { access });
+    const params: Array<[string, string]> = [
+      ['code', 'http://loinc.org|29463-7'],
+      ['_count', '1000'],
+    ];
+    const b = await h().search(
+      ['Observation'],
+      [
+        ...params,
+        ['_include', 'Observation:subject'],
+        ['_include', 'Observation:encounter'],
+        ['_include:iterate', 'Encounter:service-provider'],
+      ],
+      { access },
+    );
     assert.deepEqual(matchKeys(b).sort(), inCompartment(h().oracle.search(['Observation'], params), id));
     const included = includeKeys(b);
     assert.ok(included.includes(`Patient/${id}`) && included.some((k) => k.startsWith('Encounter/')));
-    assert.deepEqual(included, inCompartment(included, id), 'no included resource lies outside the compartment (organizations are left out)');
-    const chained = await h().search(['Observation'], [['subject:Patient.gender', 'male,female'], ['_count', '1000']], { access });
-    assert.deepEqual(matchKeys(chained).sort(), inCompartment(h().oracle.search(['Observation'], [['subject:Patient.gender', 'male,female']]), id));
+    assert.deepEqual(
+      included,
+      inCompartment(included, id),
+      'no included resource lies outside the compartment (organizations are left out)',
+    );
+    const chained = await h().search(
+      ['Observation'],
+      [
+        ['subject:Patient.gender', 'male,female'],
+        ['_count', '1000'],
+      ],
+      { access },
+    );
+    assert.deepEqual(
+      matchKeys(chained).sort(),
+      inCompartment(h().oracle.search(['Observation'], [['subject:Patient.gender', 'male,female']]), id),
+    );
     const has = await h().search(['Patient'], [['_has:Observation:subject:code', '2339-0']], { access });
-    assert.deepEqual(matchKeys(has), h().oracle.search(['Patient'], [['_has:Observation:subject:code', '2339-0']]).filter((k) => k === `Patient/${id}`));
-    const other = h().sample('Patient').find((x) => x.id !== id)!;
+    assert.deepEqual(
+      matchKeys(has),
+      h()
+        .oracle.search(['Patient'], [['_has:Observation:subject:code', '2339-0']])
+        .filter((k) => k === `Patient/${id}`),
+    );
+    const other = h()
+      .sample('Patient')
+      .find((x) => x.id !== id)!;
     const outside = await h().search(['Observation'], [['subject', `Patient/${other.id}`]], { access });
     assert.equal(matchKeys(outside).length, 0);
   });
 
   it('checks allows() for every type and ANDs SMART constraints into the query', async () => {
     await rejects(h().search(['Observation'], [], { access: policy({ deny: ['Observation'] }) }), 403, /Observation/);
-    await rejects(h().search(['Observation'], [['subject:Patient.name', 'x']], { access: policy({ deny: ['Patient'] }) }), 403, /Patient/);
-    await rejects(h().search(['Patient'], [['_has:Observation:subject:code', 'x']], { access: policy({ deny: ['Observation'] }) }), 403, /Observation/);
-    const noPatients = await h().search(['Observation'], [['code', '2339-0'], ['_include', 'Observation:subject']], { access: policy({ deny: ['Patient'] }) });
+    await rejects(
+      h().search(['Observation'], [['subject:Patient.name', 'x']], { access: policy({ deny: ['Patient'] }) }),
+      403,
+      /Patient/,
+    );
+    await rejects(
+      h().search(['Patient'], [['_has:Observation:subject:code', 'x']], { access: policy({ deny: ['Observation'] }) }),
+      403,
+      /Observation/,
+    );
+    const noPatients = await h().search(
+      ['Observation'],
+      [
+        ['code', '2339-0'],
+        ['_include', 'Observation:subject'],
+      ],
+      { access: policy({ deny: ['Patient'] }) },
+    );
     assert.equal(includeKeys(noPatients).length, 0);
-    assert.ok(noPatients.entry!.some((e) => e.search?.mode === 'outcome'), 'an outcome says why includes were left out');
+    assert.ok(
+      noPatients.entry!.some((e) => e.search?.mode === 'outcome'),
+      'an outcome says why includes were left out',
+    );
     const lab = policy({ constraints: { Observation: [{ category: 'laboratory' }] } });
     const b = await h().search(['Observation'], [['_count', '1000']], { access: lab });
     assert.deepEqual(matchKeys(b).sort(), h().oracle.search(['Observation'], [['category', 'laboratory']]));
     const p = patientId();
-    const withObs = await h().search(['Patient'], [['_id', p], ['_revinclude', 'Observation:subject']], { access: lab });
-    const labOfPatient = h().oracle.search(['Observation'], [['subject', `Patient/${p}`], ['category', 'laboratory']]);
+    const withObs = await h().search(
+      ['Patient'],
+      [
+        ['_id', p],
+        ['_revinclude', 'Observation:subject'],
+      ],
+      { access: lab },
+    );
+    const labOfPatient = h().oracle.search(
+      ['Observation'],
+      [
+        ['subject', `Patient/${p}`],
+        ['category', 'laboratory'],
+      ],
+    );
     assert.deepEqual(includeKeys(withObs), labOfPatient, 'reverse-included Observations obey the constraint too');
     assert.ok(labOfPatient.length > 0);
-    const either = policy({ constraints: { Observation: [{ category: 'laboratory', status: 'final' }, { code: 'http://loinc.org|29463-7' }] } });
+    const either = policy({
+      constraints: { Observation: [{ category: 'laboratory', status: 'final' }, { code: 'http://loinc.org|29463-7' }] },
+    });
     const e = await h().search(['Observation'], [['_count', '1000']], { access: either });
-    const expected = [...new Set([...h().oracle.search(['Observation'], [['category', 'laboratory'], ['status', 'final']]), ...h().oracle.search(['Observation'], [['code', 'http://loinc.org|29463-7']])])].sort();
+    const expected = [
+      ...new Set([
+        ...h().oracle.search(
+          ['Observation'],
+          [
+            ['category', 'laboratory'],
+            ['status', 'final'],
+          ],
+        ),
+        ...h().oracle.search(['Observation'], [['code', 'http://loinc.org|29463-7']]),
+      ]),
+    ].sort();
     assert.deepEqual(matchKeys(e).sort(), expected);
   });
 
@@ -94,7 +189,16 @@ export function accessTests(h: () => SearchHarness): void {
     await rejects(h().search(['Patient'], [['shoe-size', '42']]), 400, /shoe-size/);
     await rejects(h().search(['Observation'], [['code:in', 'http://loinc.org/vs']]), 400, /terminology/);
     await rejects(h().search(['Patient'], [['_content', 'x']]), 400, /full-text/);
-    const b = await h().search(['Patient'], [['shoe-size', '42'], ['gender', 'female'], ['_text', 'x'], ['_count', '1000']], { handling: 'lenient' });
+    const b = await h().search(
+      ['Patient'],
+      [
+        ['shoe-size', '42'],
+        ['gender', 'female'],
+        ['_text', 'x'],
+        ['_count', '1000'],
+      ],
+      { handling: 'lenient' },
+    );
     assert.deepEqual(matchKeys(b).sort(), h().oracle.search(['Patient'], [['gender', 'female']]));
     const outcome = b.entry!.find((e) => e.search?.mode === 'outcome')!.resource as OperationOutcome;
     const text = outcome.issue.map((i) => i.diagnostics).join(' ');

@@ -38,7 +38,9 @@ export class MemorySearchStore implements ResourceStore {
     return v?.versionId === versionId ? v : undefined;
   }
   async readMany(keys: ResourceKey[]): Promise<StoredVersion[]> {
-    return keys.map((k) => this.rows.get(`${k.resourceType}/${k.id}`)?.version).filter((v): v is StoredVersion => !!v && !v.deleted);
+    return keys
+      .map((k) => this.rows.get(`${k.resourceType}/${k.id}`)?.version)
+      .filter((v): v is StoredVersion => !!v && !v.deleted);
   }
   async readCurrentMany(keys: ResourceKey[]): Promise<StoredVersion[]> {
     const unique = new Set(keys.map((k) => `${k.resourceType}/${k.id}`));
@@ -50,10 +52,29 @@ export class MemorySearchStore implements ResourceStore {
       if (w.versionId !== current + 1) throw new VersionConflictError(w.resourceType, w.id, w.versionId);
     }
     for (const w of writes) {
-      const version: StoredVersion = { resourceType: w.resourceType, id: w.id, versionId: w.versionId, lastUpdated: w.lastUpdated, deleted: !w.resource, resource: w.resource };
-      const candidate: Candidate = { resourceType: w.resourceType, id: w.id, lastUpdated: Date.parse(w.lastUpdated), index: w.index };
+      const version: StoredVersion = {
+        resourceType: w.resourceType,
+        id: w.id,
+        versionId: w.versionId,
+        lastUpdated: w.lastUpdated,
+        deleted: !w.resource,
+        resource: w.resource,
+      };
+      const candidate: Candidate = {
+        resourceType: w.resourceType,
+        id: w.id,
+        lastUpdated: Date.parse(w.lastUpdated),
+        index: w.index,
+      };
       this.rows.set(`${w.resourceType}/${w.id}`, { version, candidate });
-      this.changes.push({ seq: ++this.seq, resourceType: w.resourceType, id: w.id, versionId: w.versionId, deleted: !w.resource, lastUpdated: w.lastUpdated });
+      this.changes.push({
+        seq: ++this.seq,
+        resourceType: w.resourceType,
+        id: w.id,
+        versionId: w.versionId,
+        deleted: !w.resource,
+        lastUpdated: w.lastUpdated,
+      });
     }
   }
   async history(_query: HistoryQuery): Promise<HistoryPage> {
@@ -88,12 +109,16 @@ export class MemorySearchStore implements ResourceStore {
     if (cursor?.dir === 'prev') end = keyed.findIndex((k) => compareKeys(k.key, cursor.key) >= 0);
     if (start < 0) start = keyed.length;
     if (end < 0) end = keyed.length;
-    const slice = cursor?.dir === 'prev' ? keyed.slice(Math.max(start, end - query.count), end) : keyed.slice(start, start + query.count);
+    const slice =
+      cursor?.dir === 'prev'
+        ? keyed.slice(Math.max(start, end - query.count), end)
+        : keyed.slice(start, start + query.count);
     const first = slice[0];
     const last = slice.at(-1);
     const startIdx = first ? keyed.indexOf(first) : start;
     const endIdx = last ? keyed.indexOf(last) + 1 : start;
-    const encode = (dir: 'next' | 'prev', key: SortValue[]) => Buffer.from(JSON.stringify({ dir, key })).toString('base64url');
+    const encode = (dir: 'next' | 'prev', key: SortValue[]) =>
+      Buffer.from(JSON.stringify({ dir, key })).toString('base64url');
     return {
       entries: slice.map((k) => k.row.version),
       total,
@@ -106,7 +131,8 @@ export class MemorySearchStore implements ResourceStore {
 function decodeCursor(text: string): { dir: 'next' | 'prev'; key: SortValue[] } {
   try {
     const c = JSON.parse(Buffer.from(text, 'base64url').toString()) as { dir?: unknown; key?: unknown };
-    if ((c.dir === 'next' || c.dir === 'prev') && Array.isArray(c.key)) return c as { dir: 'next' | 'prev'; key: SortValue[] };
+    if ((c.dir === 'next' || c.dir === 'prev') && Array.isArray(c.key))
+      return c as { dir: 'next' | 'prev'; key: SortValue[] };
   } catch {
     // fall through
   }
@@ -120,7 +146,11 @@ function sortKey(c: Candidate, sort: SortKey[]): SortValue[] {
     let v: SortValue;
     if (key.kind === 'id') v = c.id;
     else if (key.kind === 'lastUpdated') v = c.lastUpdated;
-    else if ('param' in key) v = paramSortValue(c.index.entries.filter((e) => e.param === key.param && e.kind === key.kind), key.descending);
+    else if ('param' in key)
+      v = paramSortValue(
+        c.index.entries.filter((e) => e.param === key.param && e.kind === key.kind),
+        key.descending,
+      );
     else v = null;
     values.push(v === null ? null : key.descending ? invert(v) : v);
   }
@@ -132,13 +162,27 @@ function paramSortValue(entries: IndexEntry[], descending: boolean): SortValue {
   const vals: Array<string | number> = [];
   for (const e of entries) {
     switch (e.kind) {
-      case 'string': vals.push(e.value); break;
-      case 'token': if (e.code !== null) vals.push(e.code); break;
-      case 'date': vals.push(descending ? e.high : e.low); break;
-      case 'number': case 'quantity': vals.push(e.value); break;
-      case 'reference': vals.push(e.targetType && e.targetId ? `${e.targetType}/${e.targetId}` : (e.url ?? '')); break;
-      case 'uri': vals.push(e.value); break;
-      case 'composite': break;
+      case 'string':
+        vals.push(e.value);
+        break;
+      case 'token':
+        if (e.code !== null) vals.push(e.code);
+        break;
+      case 'date':
+        vals.push(descending ? e.high : e.low);
+        break;
+      case 'number':
+      case 'quantity':
+        vals.push(e.value);
+        break;
+      case 'reference':
+        vals.push(e.targetType && e.targetId ? `${e.targetType}/${e.targetId}` : (e.url ?? ''));
+        break;
+      case 'uri':
+        vals.push(e.value);
+        break;
+      case 'composite':
+        break;
     }
   }
   if (vals.length === 0) return null;
@@ -148,7 +192,9 @@ function paramSortValue(entries: IndexEntry[], descending: boolean): SortValue {
 
 /** Descending order as ascending order of an inverted value. */
 function invert(v: string | number): SortValue {
-  return typeof v === 'number' ? -v : [...v].map((ch) => String.fromCharCode(0xffff - ch.charCodeAt(0))).join('') + '\uffff';
+  return typeof v === 'number'
+    ? -v
+    : [...v].map((ch) => String.fromCharCode(0xffff - ch.charCodeAt(0))).join('') + '\uffff';
 }
 
 function compareKeys(a: SortValue[], b: SortValue[]): number {

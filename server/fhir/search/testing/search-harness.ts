@@ -47,7 +47,11 @@ export class SearchHarness {
   }
 
   /** Every match over all pages (following `next` links), as `Type/id` in page order. */
-  async collect(types: string[], params: Array<[string, string]>, options: SearchOptions = {}): Promise<{ keys: string[]; pages: Bundle[] }> {
+  async collect(
+    types: string[],
+    params: Array<[string, string]>,
+    options: SearchOptions = {},
+  ): Promise<{ keys: string[]; pages: Bundle[] }> {
     const pages: Bundle[] = [];
     let current = params;
     for (let i = 0; i < 500; i++) {
@@ -61,11 +65,23 @@ export class SearchHarness {
   }
 
   /** Asserts that the search returns exactly what the oracle computes (and at least `min` resources). */
-  async expectOracle(types: string[], params: Array<[string, string]>, min = 1, options: SearchOptions = {}): Promise<string[]> {
+  async expectOracle(
+    types: string[],
+    params: Array<[string, string]>,
+    min = 1,
+    options: SearchOptions = {},
+  ): Promise<string[]> {
     const { keys } = await this.collect(types, [...params, ['_count', '1000']], options);
     const expected = this.oracle.search(types, params);
-    assert.deepEqual([...keys].sort(), expected, `${types.join(',') || '*'}?${params.map((p) => p.join('=')).join('&')}`);
-    assert.ok(expected.length >= min, `oracle found ${expected.length} < ${min} for ${params.map((p) => p.join('=')).join('&')}: choose a better probe`);
+    assert.deepEqual(
+      [...keys].sort(),
+      expected,
+      `${types.join(',') || '*'}?${params.map((p) => p.join('=')).join('&')}`,
+    );
+    assert.ok(
+      expected.length >= min,
+      `oracle found ${expected.length} < ${min} for ${params.map((p) => p.join('=')).join('&')}: choose a better probe`,
+    );
     assert.equal(new Set(keys).size, keys.length, 'no resource is returned twice');
     return keys;
   }
@@ -82,11 +98,16 @@ export class SearchHarness {
 }
 
 export function matchKeys(bundle: Bundle): string[] {
-  return (bundle.entry ?? []).filter((e) => e.search?.mode === 'match').map((e) => `${e.resource!.resourceType}/${e.resource!.id}`);
+  return (bundle.entry ?? [])
+    .filter((e) => e.search?.mode === 'match')
+    .map((e) => `${e.resource!.resourceType}/${e.resource!.id}`);
 }
 
 export function includeKeys(bundle: Bundle): string[] {
-  return (bundle.entry ?? []).filter((e) => e.search?.mode === 'include').map((e) => `${e.resource!.resourceType}/${e.resource!.id}`).sort();
+  return (bundle.entry ?? [])
+    .filter((e) => e.search?.mode === 'include')
+    .map((e) => `${e.resource!.resourceType}/${e.resource!.id}`)
+    .sort();
 }
 
 /** The parameters of a link URL (cursor included), decoded, in order. */

@@ -51,7 +51,8 @@ export async function loadSynthea(store: ResourceStore, files = syntheaFiles()):
       const ref = `${r.resourceType}/${id}`;
       if (entry.fullUrl) urnToRef.set(entry.fullUrl, ref);
       for (const ident of (r as { identifier?: Array<{ system?: string; value?: string }> }).identifier ?? []) {
-        if (ident.system && ident.value) byIdentifier.set(`${r.resourceType}?identifier=${ident.system}|${ident.value}`, ref);
+        if (ident.system && ident.value)
+          byIdentifier.set(`${r.resourceType}?identifier=${ident.system}|${ident.value}`, ref);
       }
       if (seen.has(ref)) continue;
       seen.add(ref);

@@ -41,7 +41,12 @@ export function compileCondition(condition: Condition, row: RowRef, params: SqlP
     case 'id':
       return condition.values.length === 0 ? FALSE : `${row.id} = ANY(${params.bind(condition.values, 'text[]')})`;
     case 'lastUpdated':
-      return compileRange(condition.match, { low: row.lastUpdatedMs, high: row.lastUpdatedMs, value: row.lastUpdatedMs }, true, params);
+      return compileRange(
+        condition.match,
+        { low: row.lastUpdatedMs, high: row.lastUpdatedMs, value: row.lastUpdatedMs },
+        true,
+        params,
+      );
     case 'composite':
       return anyOf(condition.values.map((parts) => compositeTuple(condition.param, parts, row, params)));
     case 'compartment': {
@@ -72,7 +77,9 @@ function compileOr(any: Condition[], row: RowRef, params: SqlParams, depth: numb
   }
   const parts = [...byTable].map(([table, group]) => {
     const a = params.alias('e');
-    const matches = group.map((c) => `(${a}.param = ${params.bind(c.param, 'text')} AND ${entryPredicate(c, a, params)})`);
+    const matches = group.map(
+      (c) => `(${a}.param = ${params.bind(c.param, 'text')} AND ${entryPredicate(c, a, params)})`,
+    );
     return `EXISTS (SELECT 1 FROM ${table} ${a} WHERE ${owned(a, row)} AND ${anyOf(matches)})`;
   });
   return anyOf([...parts, ...others.map((c) => compileCondition(c, row, params, depth))]);
@@ -89,17 +96,27 @@ function entryExists(condition: EntryCondition, param: string, row: RowRef, para
 }
 
 /** `subject:Patient.name=x`: a reference of `param` points at a current resource matching `where`. */
-function chain(condition: Extract<Condition, { kind: 'chain' }>, row: RowRef, params: SqlParams, depth: number): string {
+function chain(
+  condition: Extract<Condition, { kind: 'chain' }>,
+  row: RowRef,
+  params: SqlParams,
+  depth: number,
+): string {
   checkDepth(depth);
   const a = params.alias('r');
   const t = params.alias('t');
   const filters = [owned(a, row), `${a}.param = ${params.bind(condition.param, 'text')}`];
-  if (condition.targetTypes.length > 0) filters.push(`${a}.target_type = ANY(${params.bind(condition.targetTypes, 'text[]')})`);
+  if (condition.targetTypes.length > 0)
+    filters.push(`${a}.target_type = ANY(${params.bind(condition.targetTypes, 'text[]')})`);
   // With one target type the inner conditions get the type as a constant, so they can use the type-leading
   // indexes of the target's entries (measured at 529k resources: 4 s → 0.28 s for subject:Patient.name).
   const singleType = condition.targetTypes.length === 1 ? params.bind(condition.targetTypes[0], 'text') : undefined;
   if (singleType) filters.push(`${t}.resource_type = ${singleType}`);
-  const target: RowRef = { type: singleType ?? `${t}.resource_type`, id: `${t}.id`, lastUpdatedMs: `${t}.last_updated_ms` };
+  const target: RowRef = {
+    type: singleType ?? `${t}.resource_type`,
+    id: `${t}.id`,
+    lastUpdatedMs: `${t}.last_updated_ms`,
+  };
   filters.push(compileConditions(condition.where, target, params, depth + 1));
   return `EXISTS (SELECT 1 FROM fhir_idx_reference ${a} JOIN fhir_resource ${t} ON ${t}.resource_type = ${a}.target_type AND ${t}.id = ${a}.target_id AND NOT ${t}.deleted WHERE ${filters.join(' AND ')})`;
 }
@@ -124,7 +141,8 @@ function has(condition: Extract<Condition, { kind: 'has' }>, row: RowRef, params
 function compositeTuple(param: string, parts: Condition[], row: RowRef, params: SqlParams): string {
   const k = params.alias('k');
   const partFilters = parts.map((part, i) => {
-    if (!isEntryCondition(part)) throw new UnsupportedQueryError(`A composite component cannot be a ${part.kind} condition`);
+    if (!isEntryCondition(part))
+      throw new UnsupportedQueryError(`A composite component cannot be a ${part.kind} condition`);
     const a = params.alias('p');
     const exists = `EXISTS (SELECT 1 FROM ${tableOf(part)} ${a} WHERE ${a}.resource_type = ${k}.resource_type AND ${a}.resource_id = ${k}.resource_id AND ${a}.param = ${params.bind(compositePartParam(param, i), 'text')} AND ${a}.tuple = ${k}.tuple AND ${entryPredicate(part, a, params)})`;
     return part.kind === 'token' && part.negate ? `NOT ${exists}` : exists;
@@ -133,5 +151,6 @@ function compositeTuple(param: string, parts: Condition[], row: RowRef, params: 
 }
 
 function checkDepth(depth: number): void {
-  if (depth >= MAX_DEPTH) throw new UnsupportedQueryError(`Chained and _has searches are limited to ${MAX_DEPTH} levels`);
+  if (depth >= MAX_DEPTH)
+    throw new UnsupportedQueryError(`Chained and _has searches are limited to ${MAX_DEPTH} levels`);
 }

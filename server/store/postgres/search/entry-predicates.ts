@@ -9,7 +9,10 @@ import { TABLE_OF_KIND, type SideTable } from '../index-rows.js';
 import { compileRange } from './range-match.js';
 import { allOf, anyOf, escapeLike, startsWith, TRUE, type SqlParams } from './sql-params.js';
 
-export type EntryCondition = Extract<Condition, { kind: 'string' | 'token' | 'date' | 'number' | 'quantity' | 'reference' | 'uri' }>;
+export type EntryCondition = Extract<
+  Condition,
+  { kind: 'string' | 'token' | 'date' | 'number' | 'quantity' | 'reference' | 'uri' }
+>;
 
 export function isEntryCondition(condition: Condition): condition is EntryCondition {
   switch (condition.kind) {
@@ -38,9 +41,13 @@ export function entryPredicate(condition: EntryCondition, a: string, params: Sql
     case 'token':
       return anyOf(condition.values.map((v) => tokenMatch(v, a, params)));
     case 'date':
-      return compileRange(condition.match, { low: `${a}.low`, high: `${a}.high`, value: `${a}.low` }, true, params, { ordered: true });
+      return compileRange(condition.match, { low: `${a}.low`, high: `${a}.high`, value: `${a}.low` }, true, params, {
+        ordered: true,
+      });
     case 'number':
-      return compileRange(condition.match, { low: `${a}.low`, high: `${a}.high`, value: `${a}.value` }, false, params, { ordered: true });
+      return compileRange(condition.match, { low: `${a}.low`, high: `${a}.high`, value: `${a}.value` }, false, params, {
+        ordered: true,
+      });
     case 'quantity':
       return anyOf(condition.values.map((v) => quantityMatch(v, a, params)));
     case 'reference':

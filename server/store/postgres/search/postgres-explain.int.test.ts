@@ -15,7 +15,11 @@ import { composite, day, num, put, qty, query, ref, str, tok, uri } from './sear
 
 const N = 20_000;
 const LOINC = 'http://loinc.org';
-const cmp = (field: 'low' | 'high' | 'value', op: 'lt' | 'le' | 'gt' | 'ge' | 'eq', value: number) => ({ field, op, value });
+const cmp = (field: 'low' | 'high' | 'value', op: 'lt' | 'le' | 'gt' | 'ge' | 'eq', value: number) => ({
+  field,
+  op,
+  value,
+});
 
 type PlanNode = { 'Node Type': string; 'Relation Name'?: string; 'Index Name'?: string; Plans?: PlanNode[] };
 
@@ -35,16 +39,56 @@ describe('PostgreSQL search: every predicate is answerable by an index (EXPLAIN,
     const started = Date.now();
     for (let start = 0; start < N; start += 1000) {
       const batch = Array.from({ length: 1000 }, (_, k) => start + k);
-      await put(store, ...batch.map((i) => ({
-        type: 'Patient', id: `p${i}`, compartments: [`Patient/p${i}`], lastUpdated: new Date(Date.UTC(2000, 0, 1) + i * 60_000).toISOString(),
-        entries: [str('name', `Name${i}`), tok('gender', 'http://hl7.org/fhir/administrative-gender', i % 2 ? 'male' : 'female'), tok('identifier', 'urn:mrn', `MRN${i}`, { typeSystem: 'v2', typeCode: 'MR', text: `mrn ${i}` }), day('birthdate', `19${50 + (i % 50)}-01-0${1 + (i % 9)}`), ref('general-practitioner', `Practitioner/dr${i % 50}`)],
-      })));
-      await put(store, ...batch.map((i) => ({
-        type: 'Observation', id: `o${i}`, compartments: [`Patient/p${i}`],
-        entries: [ref('subject', `Patient/p${i}`), { kind: 'reference' as const, param: 'performer', targetType: null, targetId: null, url: `http://x.org/Practitioner/${i}`, identifierSystem: 'urn:lic', identifierValue: `L${i}` }, tok('code', LOINC, `c${i % 100}`), qty('value-quantity', i / 10, 'g/dL', { value: i, code: 'g/L' }), num('probability', i / N), uri('instantiates', `http://nilecare.sd/q/${i}`), composite('code-value-quantity', tok('code', LOINC, `c${i % 100}`), qty('value-quantity', i / 10, 'g/dL'))],
-      })));
+      await put(
+        store,
+        ...batch.map((i) => ({
+          type: 'Patient',
+          id: `p${i}`,
+          compartments: [`Patient/p${i}`],
+          lastUpdated: new Date(Date.UTC(2000, 0, 1) + i * 60_000).toISOString(),
+          entries: [
+            str('name', `Name${i}`),
+            tok('gender', 'http://hl7.org/fhir/administrative-gender', i % 2 ? 'male' : 'female'),
+            tok('identifier', 'urn:mrn', `MRN${i}`, { typeSystem: 'v2', typeCode: 'MR', text: `mrn ${i}` }),
+            day('birthdate', `19${50 + (i % 50)}-01-0${1 + (i % 9)}`),
+            ref('general-practitioner', `Practitioner/dr${i % 50}`),
+          ],
+        })),
+      );
+      await put(
+        store,
+        ...batch.map((i) => ({
+          type: 'Observation',
+          id: `o${i}`,
+          compartments: [`Patient/p${i}`],
+          entries: [
+            ref('subject', `Patient/p${i}`),
+            {
+              kind: 'reference' as const,
+              param: 'performer',
+              targetType: null,
+              targetId: null,
+              url: `http://x.org/Practitioner/${i}`,
+              identifierSystem: 'urn:lic',
+              identifierValue: `L${i}`,
+            },
+            tok('code', LOINC, `c${i % 100}`),
+            qty('value-quantity', i / 10, 'g/dL', { value: i, code: 'g/L' }),
+            num('probability', i / N),
+            uri('instantiates', `http://nilecare.sd/q/${i}`),
+            composite('code-value-quantity', tok('code', LOINC, `c${i % 100}`), qty('value-quantity', i / 10, 'g/dL')),
+          ],
+        })),
+      );
     }
-    await put(store, ...Array.from({ length: 50 }, (_, i) => ({ type: 'Practitioner', id: `dr${i}`, entries: [str('name', `Doctor${i}`)] })));
+    await put(
+      store,
+      ...Array.from({ length: 50 }, (_, i) => ({
+        type: 'Practitioner',
+        id: `dr${i}`,
+        entries: [str('name', `Doctor${i}`)],
+      })),
+    );
     console.log(`# wrote ${2 * N} resources in ${Date.now() - started} ms (batches of 1000)`);
     client = new pg.Client({ connectionString: database.url });
     await client.connect();
@@ -67,14 +111,24 @@ describe('PostgreSQL search: every predicate is answerable by an index (EXPLAIN,
    * cannot bet on an early LIMIT) is answered through the index built for the predicate.
    */
   async function assertIndexed(label: string, q: SearchQuery, expected: string[] = []): Promise<void> {
-    for (const [what, statement] of [['page', pageStatement(q, q.count, searchCursor(q))], ['count', countStatement(q)]] as const) {
+    for (const [what, statement] of [
+      ['page', pageStatement(q, q.count, searchCursor(q))],
+      ['count', countStatement(q)],
+    ] as const) {
       const all = await plan(statement);
       const seq = all.filter((n) => n['Node Type'] === 'Seq Scan');
-      assert.deepEqual(seq.map((n) => n['Relation Name']), [], `${label} (${what}): sequential scan in\n${JSON.stringify(all[0], null, 1)}`);
+      assert.deepEqual(
+        seq.map((n) => n['Relation Name']),
+        [],
+        `${label} (${what}): sequential scan in\n${JSON.stringify(all[0], null, 1)}`,
+      );
       const used = [...new Set(all.map((n) => n['Index Name']).filter(Boolean))];
       assert.ok(used.length > 0, `${label} (${what}): uses an index`);
       if (what === 'count' && expected.length > 0) {
-        assert.ok(expected.some((name) => used.includes(name)), `${label}: answered by ${expected.join(' or ')}, not only ${used.join(', ')}`);
+        assert.ok(
+          expected.some((name) => used.includes(name)),
+          `${label}: answered by ${expected.join(' or ')}, not only ${used.join(', ')}`,
+        );
       }
     }
     // the query also runs and finds what it should
@@ -83,34 +137,245 @@ describe('PostgreSQL search: every predicate is answerable by an index (EXPLAIN,
 
   /** label, the index the predicate should be answered by (one of, `|`-separated), type, conditions */
   const cases: [string, string, string, Condition[]][] = [
-    ['string prefix', 'fhir_idx_string_value', 'Patient', [{ kind: 'string', param: 'name', match: 'prefix', values: ['name12'] }]],
-    ['string exact', 'fhir_idx_string_value', 'Patient', [{ kind: 'string', param: 'name', match: 'exact', values: ['Name12'] }]],
-    ['string contains', 'fhir_idx_string_trgm', 'Patient', [{ kind: 'string', param: 'name', match: 'contains', values: ['e123'] }]],
-    ['token code', 'fhir_idx_token_code', 'Observation', [{ kind: 'token', param: 'code', negate: false, values: [{ match: 'code', code: 'c7' }] }]],
-    ['token system|code', 'fhir_idx_token_code', 'Observation', [{ kind: 'token', param: 'code', negate: false, values: [{ match: 'code', system: LOINC, code: 'c7' }] }]],
-    ['token :text', 'fhir_idx_token_text', 'Patient', [{ kind: 'token', param: 'identifier', negate: false, values: [{ match: 'text', text: 'mrn 12' }] }]],
-    ['token :of-type', 'fhir_idx_token_code', 'Patient', [{ kind: 'token', param: 'identifier', negate: false, values: [{ match: 'of-type', typeSystem: 'v2', typeCode: 'MR', value: 'MRN7' }] }]],
-    ['token :not', 'fhir_idx_token_code', 'Patient', [{ kind: 'token', param: 'gender', negate: true, values: [{ match: 'code', code: 'male' }] }]],
-    ['date range', 'fhir_idx_date_low|fhir_idx_date_high', 'Patient', [{ kind: 'date', param: 'birthdate', match: [[cmp('low', 'ge', Date.UTC(1960, 0, 1)), cmp('high', 'le', Date.UTC(1960, 0, 2))]] }]],
-    ['number', 'fhir_idx_number_value', 'Observation', [{ kind: 'number', param: 'probability', match: [[cmp('value', 'gt', 0.999)]] }]],
-    ['quantity', 'fhir_idx_quantity_value', 'Observation', [{ kind: 'quantity', param: 'value-quantity', values: [{ match: [[cmp('value', 'gt', 299)]], system: 'http://unitsofmeasure.org', code: 'g/dL' }] }]],
-    ['quantity canonical', 'fhir_idx_quantity_canonical', 'Observation', [{ kind: 'quantity', param: 'value-quantity', values: [{ match: [[cmp('value', 'gt', 2990)]], code: 'g/L', canonical: true }] }]],
-    ['reference literal', 'fhir_idx_reference_target', 'Observation', [{ kind: 'reference', param: 'subject', values: [{ match: 'literal', targetType: 'Patient', targetId: 'p5' }] }]],
-    ['reference url', 'fhir_idx_reference_url', 'Observation', [{ kind: 'reference', param: 'performer', values: [{ match: 'url', url: 'http://x.org/Practitioner/5' }] }]],
-    ['reference identifier', 'fhir_idx_reference_identifier', 'Observation', [{ kind: 'reference', param: 'performer', values: [{ match: 'identifier', system: 'urn:lic', value: 'L5' }] }]],
-    ['uri eq', 'fhir_idx_uri_value', 'Observation', [{ kind: 'uri', param: 'instantiates', match: 'eq', values: ['http://nilecare.sd/q/5'] }]],
-    ['uri below', 'fhir_idx_uri_value', 'Observation', [{ kind: 'uri', param: 'instantiates', match: 'below', values: ['http://nilecare.sd/q/29'] }]],
-    ['uri above', 'fhir_idx_uri_value', 'Observation', [{ kind: 'uri', param: 'instantiates', match: 'above', values: ['http://nilecare.sd/q/5/x'] }]],
-    ['missing', 'fhir_idx_token_res', 'Observation', [{ kind: 'missing', param: 'code', paramKind: 'token', missing: false }, { kind: 'id', values: ['o1'] }]],
-    ['chain', 'fhir_idx_string_value', 'Observation', [{ kind: 'chain', param: 'subject', targetTypes: ['Patient'], where: [{ kind: 'string', param: 'name', match: 'exact', values: ['Name42'] }] }]],
-    ['has', 'fhir_idx_token_code', 'Patient', [{ kind: 'has', sourceType: 'Observation', sourceParam: 'subject', where: [{ kind: 'token', param: 'code', negate: false, values: [{ match: 'code', code: 'c7' }] }] }]],
+    [
+      'string prefix',
+      'fhir_idx_string_value',
+      'Patient',
+      [{ kind: 'string', param: 'name', match: 'prefix', values: ['name12'] }],
+    ],
+    [
+      'string exact',
+      'fhir_idx_string_value',
+      'Patient',
+      [{ kind: 'string', param: 'name', match: 'exact', values: ['Name12'] }],
+    ],
+    [
+      'string contains',
+      'fhir_idx_string_trgm',
+      'Patient',
+      [{ kind: 'string', param: 'name', match: 'contains', values: ['e123'] }],
+    ],
+    [
+      'token code',
+      'fhir_idx_token_code',
+      'Observation',
+      [{ kind: 'token', param: 'code', negate: false, values: [{ match: 'code', code: 'c7' }] }],
+    ],
+    [
+      'token system|code',
+      'fhir_idx_token_code',
+      'Observation',
+      [{ kind: 'token', param: 'code', negate: false, values: [{ match: 'code', system: LOINC, code: 'c7' }] }],
+    ],
+    [
+      'token :text',
+      'fhir_idx_token_text',
+      'Patient',
+      [{ kind: 'token', param: 'identifier', negate: false, values: [{ match: 'text', text: 'mrn 12' }] }],
+    ],
+    [
+      'token :of-type',
+      'fhir_idx_token_code',
+      'Patient',
+      [
+        {
+          kind: 'token',
+          param: 'identifier',
+          negate: false,
+          values: [{ match: 'of-type', typeSystem: 'v2', typeCode: 'MR', value: 'MRN7' }],
+        },
+      ],
+    ],
+    [
+      'token :not',
+      'fhir_idx_token_code',
+      'Patient',
+      [{ kind: 'token', param: 'gender', negate: true, values: [{ match: 'code', code: 'male' }] }],
+    ],
+    [
+      'date range',
+      'fhir_idx_date_low|fhir_idx_date_high',
+      'Patient',
+      [
+        {
+          kind: 'date',
+          param: 'birthdate',
+          match: [[cmp('low', 'ge', Date.UTC(1960, 0, 1)), cmp('high', 'le', Date.UTC(1960, 0, 2))]],
+        },
+      ],
+    ],
+    [
+      'number',
+      'fhir_idx_number_value',
+      'Observation',
+      [{ kind: 'number', param: 'probability', match: [[cmp('value', 'gt', 0.999)]] }],
+    ],
+    [
+      'quantity',
+      'fhir_idx_quantity_value',
+      'Observation',
+      [
+        {
+          kind: 'quantity',
+          param: 'value-quantity',
+          values: [{ match: [[cmp('value', 'gt', 299)]], system: 'http://unitsofmeasure.org', code: 'g/dL' }],
+        },
+      ],
+    ],
+    [
+      'quantity canonical',
+      'fhir_idx_quantity_canonical',
+      'Observation',
+      [
+        {
+          kind: 'quantity',
+          param: 'value-quantity',
+          values: [{ match: [[cmp('value', 'gt', 2990)]], code: 'g/L', canonical: true }],
+        },
+      ],
+    ],
+    [
+      'reference literal',
+      'fhir_idx_reference_target',
+      'Observation',
+      [{ kind: 'reference', param: 'subject', values: [{ match: 'literal', targetType: 'Patient', targetId: 'p5' }] }],
+    ],
+    [
+      'reference url',
+      'fhir_idx_reference_url',
+      'Observation',
+      [{ kind: 'reference', param: 'performer', values: [{ match: 'url', url: 'http://x.org/Practitioner/5' }] }],
+    ],
+    [
+      'reference identifier',
+      'fhir_idx_reference_identifier',
+      'Observation',
+      [{ kind: 'reference', param: 'performer', values: [{ match: 'identifier', system: 'urn:lic', value: 'L5' }] }],
+    ],
+    [
+      'uri eq',
+      'fhir_idx_uri_value',
+      'Observation',
+      [{ kind: 'uri', param: 'instantiates', match: 'eq', values: ['http://nilecare.sd/q/5'] }],
+    ],
+    [
+      'uri below',
+      'fhir_idx_uri_value',
+      'Observation',
+      [{ kind: 'uri', param: 'instantiates', match: 'below', values: ['http://nilecare.sd/q/29'] }],
+    ],
+    [
+      'uri above',
+      'fhir_idx_uri_value',
+      'Observation',
+      [{ kind: 'uri', param: 'instantiates', match: 'above', values: ['http://nilecare.sd/q/5/x'] }],
+    ],
+    [
+      'missing',
+      'fhir_idx_token_res',
+      'Observation',
+      [
+        { kind: 'missing', param: 'code', paramKind: 'token', missing: false },
+        { kind: 'id', values: ['o1'] },
+      ],
+    ],
+    [
+      'chain',
+      'fhir_idx_string_value',
+      'Observation',
+      [
+        {
+          kind: 'chain',
+          param: 'subject',
+          targetTypes: ['Patient'],
+          where: [{ kind: 'string', param: 'name', match: 'exact', values: ['Name42'] }],
+        },
+      ],
+    ],
+    [
+      'has',
+      'fhir_idx_token_code',
+      'Patient',
+      [
+        {
+          kind: 'has',
+          sourceType: 'Observation',
+          sourceParam: 'subject',
+          where: [{ kind: 'token', param: 'code', negate: false, values: [{ match: 'code', code: 'c7' }] }],
+        },
+      ],
+    ],
     ['id', 'fhir_resource_pkey|fhir_resource_current', 'Patient', [{ kind: 'id', values: ['p1', 'p2'] }]],
-    ['lastUpdated', 'fhir_resource_updated', 'Patient', [{ kind: 'lastUpdated', match: [[cmp('value', 'ge', Date.UTC(2000, 0, 1) + (N - 10) * 60_000)]] }]],
-    ['composite', 'fhir_idx_token_code|fhir_idx_quantity_value', 'Observation', [{ kind: 'composite', param: 'code-value-quantity', values: [[{ kind: 'token', param: 'code', negate: false, values: [{ match: 'code', code: 'c7' }] }, { kind: 'quantity', param: 'value-quantity', values: [{ match: [[cmp('value', 'gt', 200)]] }] }]] }]],
+    [
+      'lastUpdated',
+      'fhir_resource_updated',
+      'Patient',
+      [{ kind: 'lastUpdated', match: [[cmp('value', 'ge', Date.UTC(2000, 0, 1) + (N - 10) * 60_000)]] }],
+    ],
+    [
+      'composite',
+      'fhir_idx_token_code|fhir_idx_quantity_value',
+      'Observation',
+      [
+        {
+          kind: 'composite',
+          param: 'code-value-quantity',
+          values: [
+            [
+              { kind: 'token', param: 'code', negate: false, values: [{ match: 'code', code: 'c7' }] },
+              { kind: 'quantity', param: 'value-quantity', values: [{ match: [[cmp('value', 'gt', 200)]] }] },
+            ],
+          ],
+        },
+      ],
+    ],
     ['compartment', 'fhir_compartment_ref', 'Observation', [{ kind: 'compartment', ref: 'Patient/p7' }]],
-    ['or of entry conditions', 'fhir_idx_string_value', 'Patient', [{ kind: 'or', any: [{ kind: 'string', param: 'name', match: 'exact', values: ['Name9'] }, { kind: 'string', param: 'name', match: 'prefix', values: ['name1234'] }] }]],
-    ['or of reference shapes', 'fhir_idx_reference_target', 'Observation', [{ kind: 'or', any: [{ kind: 'reference', param: 'subject', values: [{ match: 'literal', targetType: 'Patient', targetId: 'p5' }] }, { kind: 'reference', param: 'subject', values: [{ match: 'url', url: 'http://x.org/Patient/p5' }] }] }]],
-    ['or with _id (hashed subplans over the resource table)', 'fhir_idx_string_value|fhir_idx_string_trgm', 'Patient', [{ kind: 'or', any: [{ kind: 'id', values: ['p1'] }, { kind: 'string', param: 'name', match: 'exact', values: ['Name9'] }] }]],
+    [
+      'or of entry conditions',
+      'fhir_idx_string_value',
+      'Patient',
+      [
+        {
+          kind: 'or',
+          any: [
+            { kind: 'string', param: 'name', match: 'exact', values: ['Name9'] },
+            { kind: 'string', param: 'name', match: 'prefix', values: ['name1234'] },
+          ],
+        },
+      ],
+    ],
+    [
+      'or of reference shapes',
+      'fhir_idx_reference_target',
+      'Observation',
+      [
+        {
+          kind: 'or',
+          any: [
+            {
+              kind: 'reference',
+              param: 'subject',
+              values: [{ match: 'literal', targetType: 'Patient', targetId: 'p5' }],
+            },
+            { kind: 'reference', param: 'subject', values: [{ match: 'url', url: 'http://x.org/Patient/p5' }] },
+          ],
+        },
+      ],
+    ],
+    [
+      'or with _id (hashed subplans over the resource table)',
+      'fhir_idx_string_value|fhir_idx_string_trgm',
+      'Patient',
+      [
+        {
+          kind: 'or',
+          any: [
+            { kind: 'id', values: ['p1'] },
+            { kind: 'string', param: 'name', match: 'exact', values: ['Name9'] },
+          ],
+        },
+      ],
+    ],
   ];
 
   for (const [label, index, type, conditions] of cases) {
@@ -118,17 +383,33 @@ describe('PostgreSQL search: every predicate is answerable by an index (EXPLAIN,
   }
 
   it('a page is chosen on keys (fhir_resource_current, index-only) and only its rows are read in full', async () => {
-    const q = query('Observation', [{ kind: 'reference', param: 'subject', values: [{ match: 'literal', targetType: 'Patient', targetId: 'p5' }] }, { kind: 'token', param: 'code', negate: false, values: [{ match: 'code', code: 'c5' }] }], { count: 20 });
+    const q = query(
+      'Observation',
+      [
+        { kind: 'reference', param: 'subject', values: [{ match: 'literal', targetType: 'Patient', targetId: 'p5' }] },
+        { kind: 'token', param: 'code', negate: false, values: [{ match: 'code', code: 'c5' }] },
+      ],
+      { count: 20 },
+    );
     const all = await plan(pageStatement(q, q.count));
     const current = all.filter((n) => n['Index Name'] === 'fhir_resource_current');
-    assert.deepEqual(current.map((n) => n['Node Type']), ['Index Only Scan'], JSON.stringify(all[0], null, 1));
-    assert.deepEqual((await store.search(q)).entries.map((e) => e.id), ['o5']);
+    assert.deepEqual(
+      current.map((n) => n['Node Type']),
+      ['Index Only Scan'],
+      JSON.stringify(all[0], null, 1),
+    );
+    assert.deepEqual(
+      (await store.search(q)).entries.map((e) => e.id),
+      ['o5'],
+    );
   });
 
   it('_total=estimate: the planner estimate for a large result, near the real count', async () => {
     const all = await store.search(query('Patient', [], { total: 'estimate', count: 1 }));
     assert.ok(all.total !== undefined && Math.abs(all.total - N) < N * 0.2, `estimate ${all.total} for ${N}`);
-    const few = await store.search(query('Patient', [{ kind: 'id', values: ['p1', 'p2', 'nope'] }], { total: 'estimate', count: 1 }));
+    const few = await store.search(
+      query('Patient', [{ kind: 'id', values: ['p1', 'p2', 'nope'] }], { total: 'estimate', count: 1 }),
+    );
     assert.equal(few.total, 2, 'small results are counted exactly');
   });
 
@@ -139,7 +420,11 @@ describe('PostgreSQL search: every predicate is answerable by an index (EXPLAIN,
   ];
   for (const [label, sort] of sorts) {
     it(`${label}, first and second keyset page`, async () => {
-      const q = query('Patient', [{ kind: 'token', param: 'gender', negate: false, values: [{ match: 'code', code: 'male' }] }], { sort, count: 10 });
+      const q = query(
+        'Patient',
+        [{ kind: 'token', param: 'gender', negate: false, values: [{ match: 'code', code: 'male' }] }],
+        { sort, count: 10 },
+      );
       await assertIndexed(label, q);
       const page = await store.search(q);
       await assertIndexed(`${label} (page 2)`, { ...q, cursor: page.nextCursor });

@@ -28,8 +28,10 @@ export function compileRange(
 function withImpliedBounds(all: Comparison[]): Comparison[] {
   const implied: Comparison[] = [];
   for (const cmp of all) {
-    if (cmp.field === 'high' && (cmp.op === 'le' || cmp.op === 'lt')) implied.push({ field: 'low', op: cmp.op, value: cmp.value });
-    if (cmp.field === 'low' && (cmp.op === 'ge' || cmp.op === 'gt')) implied.push({ field: 'high', op: cmp.op, value: cmp.value });
+    if (cmp.field === 'high' && (cmp.op === 'le' || cmp.op === 'lt'))
+      implied.push({ field: 'low', op: cmp.op, value: cmp.value });
+    if (cmp.field === 'low' && (cmp.op === 'ge' || cmp.op === 'gt'))
+      implied.push({ field: 'high', op: cmp.op, value: cmp.value });
   }
   const has = (c: Comparison) => all.some((x) => x.field === c.field && x.op === c.op && x.value === c.value);
   return [...all, ...implied.filter((c) => !has(c))];

@@ -53,7 +53,15 @@ export async function runSearch(client: SqlClient, query: SearchQuery): Promise<
   const first = pageRowsInOrder[0];
   const last = pageRowsInOrder.at(-1);
   const make = (d: 'n' | 'p', row: PageRow | undefined, inclusive = false): string | undefined => {
-    if (row) return encodeCursor({ k: signature, d, x: false, v: sortValues(row, query.sort.length), t: row.resource_type, i: row.id } satisfies SearchCursor);
+    if (row)
+      return encodeCursor({
+        k: signature,
+        d,
+        x: false,
+        v: sortValues(row, query.sort.length),
+        t: row.resource_type,
+        i: row.id,
+      } satisfies SearchCursor);
     // an empty page after/before a cursor: turn back from the same boundary, including it
     if (cursor) return encodeCursor({ ...cursor, d, x: inclusive } satisfies SearchCursor);
     return undefined;
@@ -76,19 +84,30 @@ function sortValues(row: PageRow, n: number): unknown[] {
 
 function baseWhere(query: SearchQuery, params: SqlParams): string {
   const filters = ['NOT r.deleted'];
-  if (query.resourceTypes.length === 1) filters.push(`r.resource_type = ${params.bind(query.resourceTypes[0], 'text')}`);
-  else if (query.resourceTypes.length > 1) filters.push(`r.resource_type = ANY(${params.bind(query.resourceTypes, 'text[]')})`);
+  if (query.resourceTypes.length === 1)
+    filters.push(`r.resource_type = ${params.bind(query.resourceTypes[0], 'text')}`);
+  else if (query.resourceTypes.length > 1)
+    filters.push(`r.resource_type = ANY(${params.bind(query.resourceTypes, 'text[]')})`);
   filters.push(compileConditions(query.conditions, ROW, params));
   return filters.filter((f) => f !== 'TRUE').join(' AND ');
 }
 
-async function pageRows(client: SqlClient, query: SearchQuery, count: number, cursor: SearchCursor | undefined): Promise<PageRow[]> {
+async function pageRows(
+  client: SqlClient,
+  query: SearchQuery,
+  count: number,
+  cursor: SearchCursor | undefined,
+): Promise<PageRow[]> {
   const { rows } = await client.query<PageRow>(pageStatement(query, count, cursor));
   return rows;
 }
 
 /** The SQL of one page (exported for the EXPLAIN tests). */
-export function pageStatement(query: SearchQuery, count: number, cursor?: SearchCursor): { text: string; values: unknown[] } {
+export function pageStatement(
+  query: SearchQuery,
+  count: number,
+  cursor?: SearchCursor,
+): { text: string; values: unknown[] } {
   const params = new SqlParams();
   const columns = sortColumns(query.sort, ROW, params);
   const where = baseWhere(query, params);
@@ -109,19 +128,27 @@ export function pageStatement(query: SearchQuery, count: number, cursor?: Search
 
 /** Decodes a cursor of `query` (exported for the EXPLAIN tests). */
 export function searchCursor(query: SearchQuery): SearchCursor | undefined {
-  return query.cursor === undefined ? undefined : decodeCursor(query.cursor, isCursor(sortSignature(query.sort), query.sort.length));
+  return query.cursor === undefined
+    ? undefined
+    : decodeCursor(query.cursor, isCursor(sortSignature(query.sort), query.sort.length));
 }
 
 /** The SQL counting every match (exported for the EXPLAIN tests). */
 export function countStatement(query: SearchQuery): { text: string; values: unknown[] } {
   const params = new SqlParams();
-  return { text: `SELECT count(*)::bigint AS n FROM fhir_resource r WHERE ${baseWhere(query, params)}`, values: params.values };
+  return {
+    text: `SELECT count(*)::bigint AS n FROM fhir_resource r WHERE ${baseWhere(query, params)}`,
+    values: params.values,
+  };
 }
 
 async function countMatches(client: SqlClient, query: SearchQuery): Promise<number> {
   const { text, values } = countStatement(query);
   if (query.total === 'estimate' && client.isServer) {
-    const plan = await client.query<{ 'QUERY PLAN': unknown }>({ text: `EXPLAIN (FORMAT JSON) ${text.replace('count(*)::bigint AS n', '1')}`, values });
+    const plan = await client.query<{ 'QUERY PLAN': unknown }>({
+      text: `EXPLAIN (FORMAT JSON) ${text.replace('count(*)::bigint AS n', '1')}`,
+      values,
+    });
     const estimate = planRows(plan.rows[0]?.['QUERY PLAN']);
     if (estimate !== undefined && estimate > ESTIMATE_THRESHOLD) return estimate;
   }
@@ -139,8 +166,15 @@ function isCursor(signature: string, keys: number) {
   return (v: unknown): v is SearchCursor => {
     const c = v as Partial<SearchCursor> | null;
     return (
-      typeof c === 'object' && c !== null && c.k === signature && (c.d === 'n' || c.d === 'p') && typeof c.x === 'boolean' &&
-      Array.isArray(c.v) && c.v.length === keys && typeof c.t === 'string' && typeof c.i === 'string'
+      typeof c === 'object' &&
+      c !== null &&
+      c.k === signature &&
+      (c.d === 'n' || c.d === 'p') &&
+      typeof c.x === 'boolean' &&
+      Array.isArray(c.v) &&
+      c.v.length === keys &&
+      typeof c.t === 'string' &&
+      typeof c.i === 'string'
     );
   };
 }

@@ -5,7 +5,13 @@ import { normalizeString } from '../../../fhir/indexing/normalize.js';
 import type { Condition, SearchQuery, SortKey } from '../../../fhir/search/search-query.js';
 import type { ResourceStore } from '../../resource-store.js';
 
-export type Fixture = { type: string; id: string; entries: IndexEntry[]; compartments?: string[]; lastUpdated?: string };
+export type Fixture = {
+  type: string;
+  id: string;
+  entries: IndexEntry[];
+  compartments?: string[];
+  lastUpdated?: string;
+};
 
 const versionsByStore = new WeakMap<ResourceStore, Map<string, number>>();
 function versionsOf(store: ResourceStore): Map<string, number> {
@@ -40,21 +46,50 @@ export async function remove(store: ResourceStore, type: string, id: string): Pr
   const key = `${type}/${id}`;
   const versionId = (versions.get(key) ?? 0) + 1;
   versions.set(key, versionId);
-  await store.write([{ resourceType: type, id, versionId, lastUpdated: new Date().toISOString(), resource: null, index: { entries: [], compartments: [] } }]);
+  await store.write([
+    {
+      resourceType: type,
+      id,
+      versionId,
+      lastUpdated: new Date().toISOString(),
+      resource: null,
+      index: { entries: [], compartments: [] },
+    },
+  ]);
 }
 
-export function query(types: string | string[], conditions: Condition[], extra: Partial<SearchQuery> = {}): SearchQuery {
-  return { resourceTypes: typeof types === 'string' ? [types] : types, conditions, sort: [], count: 100, total: 'none', ...extra };
+export function query(
+  types: string | string[],
+  conditions: Condition[],
+  extra: Partial<SearchQuery> = {},
+): SearchQuery {
+  return {
+    resourceTypes: typeof types === 'string' ? [types] : types,
+    conditions,
+    sort: [],
+    count: 100,
+    total: 'none',
+    ...extra,
+  };
 }
 
 /** The ids found, sorted (for order-free comparisons). */
-export async function ids(store: ResourceStore, types: string | string[], ...conditions: Condition[]): Promise<string[]> {
+export async function ids(
+  store: ResourceStore,
+  types: string | string[],
+  ...conditions: Condition[]
+): Promise<string[]> {
   const page = await store.search(query(types, conditions));
   return page.entries.map((e) => e.id).sort();
 }
 
 /** The ids in the order returned. */
-export async function ordered(store: ResourceStore, type: string, sort: SortKey[], conditions: Condition[] = []): Promise<string[]> {
+export async function ordered(
+  store: ResourceStore,
+  type: string,
+  sort: SortKey[],
+  conditions: Condition[] = [],
+): Promise<string[]> {
   const page = await store.search(query(type, conditions, { sort }));
   return page.entries.map((e) => e.id);
 }
@@ -65,7 +100,12 @@ export const str = (param: string, exact: string): IndexEntry => ({
   exact,
   value: normalizeString(exact), // as the extractor writes it (:exact relies on value = normalizeString(exact))
 });
-export const tok = (param: string, system: string | null, code: string | null, extra: { text?: string; typeSystem?: string; typeCode?: string } = {}): IndexEntry => ({
+export const tok = (
+  param: string,
+  system: string | null,
+  code: string | null,
+  extra: { text?: string; typeSystem?: string; typeCode?: string } = {},
+): IndexEntry => ({
   kind: 'token',
   param,
   system,
@@ -76,8 +116,19 @@ export const day = (param: string, iso: string): IndexEntry => {
   const low = Date.parse(`${iso}T00:00:00Z`);
   return { kind: 'date', param, low, high: low + 86_400_000 - 1 };
 };
-export const num = (param: string, value: number, halfStep = 0.5): IndexEntry => ({ kind: 'number', param, value, low: value - halfStep, high: value + halfStep });
-export const qty = (param: string, value: number, code: string, canonical?: { value: number; code: string }): IndexEntry => ({
+export const num = (param: string, value: number, halfStep = 0.5): IndexEntry => ({
+  kind: 'number',
+  param,
+  value,
+  low: value - halfStep,
+  high: value + halfStep,
+});
+export const qty = (
+  param: string,
+  value: number,
+  code: string,
+  canonical?: { value: number; code: string },
+): IndexEntry => ({
   kind: 'quantity',
   param,
   value,

@@ -16,7 +16,11 @@ const SORT_COLUMNS = {
   date: ['low', 'high', 'bigint'],
   number: ['value', 'value', 'float8'],
   quantity: ['value', 'value', 'float8'],
-  reference: [`coalesce(a.target_type || '/' || a.target_id, a.url)`, `coalesce(a.target_type || '/' || a.target_id, a.url)`, 'text'],
+  reference: [
+    `coalesce(a.target_type || '/' || a.target_id, a.url)`,
+    `coalesce(a.target_type || '/' || a.target_id, a.url)`,
+    'text',
+  ],
   uri: ['value', 'value', 'text'],
 } as const;
 
@@ -80,7 +84,12 @@ export function keysetPredicate(
     equalSoFar.push(bound === null ? `${key} IS NULL` : `${key} = ${bound}`);
   });
   const op = forward ? (inclusive ? '>=' : '>') : inclusive ? '<=' : '<';
-  alternatives.push(allOf([...equalSoFar, `(${ref.type}, ${ref.id}) ${op} (${params.bind(boundary.type, 'text')}, ${params.bind(boundary.id, 'text')})`]));
+  alternatives.push(
+    allOf([
+      ...equalSoFar,
+      `(${ref.type}, ${ref.id}) ${op} (${params.bind(boundary.type, 'text')}, ${params.bind(boundary.id, 'text')})`,
+    ]),
+  );
   return anyOf(alternatives.filter((a) => a !== FALSE));
 }
 

@@ -11,17 +11,49 @@ export const nameOf = (p) => {
 const codeText = (c) => c?.text ?? c?.coding?.[0]?.display ?? c?.coding?.[0]?.code ?? '';
 
 export async function patientListView(root, name) {
-  const input = h('input', { id: 'patient-name', type: 'search', value: name ?? '', placeholder: 'Name', 'aria-label': 'Patient name' });
+  const input = h('input', {
+    id: 'patient-name',
+    type: 'search',
+    value: name ?? '',
+    placeholder: 'Name',
+    'aria-label': 'Patient name',
+  });
   const out = h('div', { id: 'patient-list' }, h('p', { class: 'loading' }, 'Loading patients…'));
-  mount(root, h('h2', {}, 'Patients'),
-    h('form', { class: 'toolbar', onsubmit: (e) => { e.preventDefault(); location.hash = `#/patients?name=${encodeURIComponent(input.value.trim())}`; } }, input, h('button', { type: 'submit' }, 'Find')),
-    out);
+  mount(
+    root,
+    h('h2', {}, 'Patients'),
+    h(
+      'form',
+      {
+        class: 'toolbar',
+        onsubmit: (e) => {
+          e.preventDefault();
+          location.hash = `#/patients?name=${encodeURIComponent(input.value.trim())}`;
+        },
+      },
+      input,
+      h('button', { type: 'submit' }, 'Find'),
+    ),
+    out,
+  );
   try {
     const bundle = await fhir(`Patient?_count=25&_sort=family${name ? `&name=${encodeURIComponent(name)}` : ''}`);
-    const rows = entries(bundle).map((p) => h('tr', {},
-      h('td', {}, h('a', { href: `#/patient/${encodeURIComponent(p.id)}`, class: 'patient-link' }, nameOf(p))),
-      h('td', {}, p.gender ?? ''), h('td', {}, p.birthDate ?? ''), h('td', {}, p.identifier?.[0]?.value ?? '')));
-    mount(out, rows.length ? table(['Name', 'Gender', 'Born', 'Identifier'], rows, { class: 'results' }) : h('p', {}, 'No patients found.'));
+    const rows = entries(bundle).map((p) =>
+      h(
+        'tr',
+        {},
+        h('td', {}, h('a', { href: `#/patient/${encodeURIComponent(p.id)}`, class: 'patient-link' }, nameOf(p))),
+        h('td', {}, p.gender ?? ''),
+        h('td', {}, p.birthDate ?? ''),
+        h('td', {}, p.identifier?.[0]?.value ?? ''),
+      ),
+    );
+    mount(
+      out,
+      rows.length
+        ? table(['Name', 'Gender', 'Born', 'Identifier'], rows, { class: 'results' })
+        : h('p', {}, 'No patients found.'),
+    );
     out.dataset.ready = 'true';
   } catch (e) {
     mount(out, errorBox(e));
@@ -38,16 +70,43 @@ export async function patientChartView(root, id) {
       fhir(`Condition?patient=${pid}&_count=200`),
       fhir(`Observation?patient=${pid}&_sort=-date&_count=500`),
     ]);
-    const encs = entries(encounters).map((e) => ({ e, t: Date.parse(e.period?.start ?? '') })).filter((x) => !Number.isNaN(x.t));
-    mount(root,
+    const encs = entries(encounters)
+      .map((e) => ({ e, t: Date.parse(e.period?.start ?? '') }))
+      .filter((x) => !Number.isNaN(x.t));
+    mount(
+      root,
       h('h2', { id: 'patient-name-heading' }, nameOf(patient)),
       demographics(patient),
-      h('section', {}, h('h3', {}, `Encounters (${encs.length})`),
-        timeline(encs.map(({ e, t }) => ({ t, label: `${fmtDate(e.period?.start)} ${codeText(e.type?.[0]) || e.class?.code || ''}` }))),
-        table(['Start', 'Type', 'Class', 'Status'], encs.slice(0, 8).map(({ e }) => h('tr', {}, h('td', {}, fmtDate(e.period?.start)), h('td', {}, codeText(e.type?.[0])), h('td', {}, e.class?.code ?? ''), h('td', {}, e.status ?? ''))))),
+      h(
+        'section',
+        {},
+        h('h3', {}, `Encounters (${encs.length})`),
+        timeline(
+          encs.map(({ e, t }) => ({
+            t,
+            label: `${fmtDate(e.period?.start)} ${codeText(e.type?.[0]) || e.class?.code || ''}`,
+          })),
+        ),
+        table(
+          ['Start', 'Type', 'Class', 'Status'],
+          encs
+            .slice(0, 8)
+            .map(({ e }) =>
+              h(
+                'tr',
+                {},
+                h('td', {}, fmtDate(e.period?.start)),
+                h('td', {}, codeText(e.type?.[0])),
+                h('td', {}, e.class?.code ?? ''),
+                h('td', {}, e.status ?? ''),
+              ),
+            ),
+        ),
+      ),
       h('section', {}, h('h3', {}, 'Conditions'), conditionList(entries(conditions))),
       h('section', {}, h('h3', {}, 'Latest observations'), observationTable(entries(observations))),
-      h('p', {}, h('a', { href: `#/resource/Patient/${pid}` }, 'Patient resource and history')));
+      h('p', {}, h('a', { href: `#/resource/Patient/${pid}` }, 'Patient resource and history')),
+    );
   } catch (e) {
     mount(root, errorBox(e));
   }
@@ -56,19 +115,47 @@ export async function patientChartView(root, id) {
 function demographics(p) {
   const addr = p.address?.[0];
   const rows = [
-    ['Gender', p.gender], ['Born', p.birthDate], ['Deceased', p.deceasedDateTime ?? (p.deceasedBoolean ? 'yes' : undefined)],
-    ['Identifiers', p.identifier?.map((i) => `${i.type?.text ?? i.type?.coding?.[0]?.code ?? ''} ${i.value}`.trim()).join(', ')],
-    ['Address', addr ? [addr.line?.join(' '), addr.city, addr.state, addr.country].filter(Boolean).join(', ') : undefined],
+    ['Gender', p.gender],
+    ['Born', p.birthDate],
+    ['Deceased', p.deceasedDateTime ?? (p.deceasedBoolean ? 'yes' : undefined)],
+    [
+      'Identifiers',
+      p.identifier?.map((i) => `${i.type?.text ?? i.type?.coding?.[0]?.code ?? ''} ${i.value}`.trim()).join(', '),
+    ],
+    [
+      'Address',
+      addr ? [addr.line?.join(' '), addr.city, addr.state, addr.country].filter(Boolean).join(', ') : undefined,
+    ],
     ['Phone', p.telecom?.find((t) => t.system === 'phone')?.value],
   ].filter(([, v]) => v);
-  return h('dl', { class: 'demographics' }, rows.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
+  return h(
+    'dl',
+    { class: 'demographics' },
+    rows.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]),
+  );
 }
 
 function conditionList(list) {
   if (list.length === 0) return h('p', {}, 'None recorded.');
   const active = (c) => c.clinicalStatus?.coding?.[0]?.code ?? '';
-  const sorted = [...list].sort((a, b) => (active(a) === 'active' ? 0 : 1) - (active(b) === 'active' ? 0 : 1) || String(b.onsetDateTime ?? '').localeCompare(String(a.onsetDateTime ?? '')));
-  return table(['Condition', 'Status', 'Onset'], sorted.map((c) => h('tr', { class: active(c) }, h('td', {}, codeText(c.code)), h('td', {}, active(c)), h('td', {}, fmtDate(c.onsetDateTime)))), { id: 'conditions' });
+  const sorted = [...list].sort(
+    (a, b) =>
+      (active(a) === 'active' ? 0 : 1) - (active(b) === 'active' ? 0 : 1) ||
+      String(b.onsetDateTime ?? '').localeCompare(String(a.onsetDateTime ?? '')),
+  );
+  return table(
+    ['Condition', 'Status', 'Onset'],
+    sorted.map((c) =>
+      h(
+        'tr',
+        { class: active(c) },
+        h('td', {}, codeText(c.code)),
+        h('td', {}, active(c)),
+        h('td', {}, fmtDate(c.onsetDateTime)),
+      ),
+    ),
+    { id: 'conditions' },
+  );
 }
 
 function observationTable(list) {
@@ -83,9 +170,26 @@ function observationTable(list) {
   const rows = [...byCode.values()].slice(0, 30).map((obs) => {
     const latest = obs[0];
     const q = latest.valueQuantity;
-    const value = q ? `${round(q.value)} ${q.unit ?? q.code ?? ''}` : (latest.valueCodeableConcept ? codeText(latest.valueCodeableConcept) : latest.valueString ?? (latest.component ? latest.component.map((c) => `${round(c.valueQuantity?.value)}`).join('/') : ''));
-    const points = obs.filter((o) => typeof o.valueQuantity?.value === 'number').slice(0, 20).map((o) => ({ t: Date.parse(o.effectiveDateTime ?? o.issued ?? ''), v: o.valueQuantity.value })).filter((p) => !Number.isNaN(p.t)).reverse();
-    return h('tr', {}, h('td', {}, codeText(latest.code)), h('td', { class: 'value' }, value), h('td', {}, fmtDate(latest.effectiveDateTime)), h('td', {}, points.length > 1 ? sparkline(points, { label: codeText(latest.code) }) : ''));
+    const value = q
+      ? `${round(q.value)} ${q.unit ?? q.code ?? ''}`
+      : latest.valueCodeableConcept
+        ? codeText(latest.valueCodeableConcept)
+        : (latest.valueString ??
+          (latest.component ? latest.component.map((c) => `${round(c.valueQuantity?.value)}`).join('/') : ''));
+    const points = obs
+      .filter((o) => typeof o.valueQuantity?.value === 'number')
+      .slice(0, 20)
+      .map((o) => ({ t: Date.parse(o.effectiveDateTime ?? o.issued ?? ''), v: o.valueQuantity.value }))
+      .filter((p) => !Number.isNaN(p.t))
+      .reverse();
+    return h(
+      'tr',
+      {},
+      h('td', {}, codeText(latest.code)),
+      h('td', { class: 'value' }, value),
+      h('td', {}, fmtDate(latest.effectiveDateTime)),
+      h('td', {}, points.length > 1 ? sparkline(points, { label: codeText(latest.code) }) : ''),
+    );
   });
   return table(['Observation', 'Latest', 'When', 'Trend'], rows, { id: 'observations' });
 }

@@ -13,47 +13,80 @@ export function fold(s: string): string {
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null;
-const strs = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x) => typeof x === 'string') : typeof v === 'string' ? [v] : []);
+const strs = (v: unknown): string[] =>
+  Array.isArray(v) ? v.filter((x) => typeof x === 'string') : typeof v === 'string' ? [v] : [];
 
 /** The strings a string parameter searches in one value. */
 export function stringsOf(v: unknown): string[] {
   if (typeof v === 'string') return [v];
   if (!isObj(v)) return [];
-  if ('family' in v || 'given' in v) return [...strs(v.family), ...strs(v.given), ...strs(v.prefix), ...strs(v.suffix), ...strs(v.text)];
+  if ('family' in v || 'given' in v)
+    return [...strs(v.family), ...strs(v.given), ...strs(v.prefix), ...strs(v.suffix), ...strs(v.text)];
   if ('city' in v || 'line' in v || 'postalCode' in v || 'country' in v) {
-    return [...strs(v.line), ...strs(v.city), ...strs(v.district), ...strs(v.state), ...strs(v.postalCode), ...strs(v.country), ...strs(v.text)];
+    return [
+      ...strs(v.line),
+      ...strs(v.city),
+      ...strs(v.district),
+      ...strs(v.state),
+      ...strs(v.postalCode),
+      ...strs(v.country),
+      ...strs(v.text),
+    ];
   }
   return Object.values(v).flatMap((x) => (typeof x === 'string' ? [x] : []));
 }
 
-export type Token = { system?: string; code?: string; text?: string; typeCodings?: Array<{ system?: string; code?: string }> };
+export type Token = {
+  system?: string;
+  code?: string;
+  text?: string;
+  typeCodings?: Array<{ system?: string; code?: string }>;
+};
 
 export function tokensOf(v: unknown): Token[] {
   if (typeof v === 'string' || typeof v === 'boolean' || typeof v === 'number') return [{ code: String(v) }];
   if (!isObj(v)) return [];
-  if (Array.isArray(v.coding) || 'text' in v && !('value' in v)) {
+  if (Array.isArray(v.coding) || ('text' in v && !('value' in v))) {
     const codings = (Array.isArray(v.coding) ? v.coding : []) as Obj[];
     const text = typeof v.text === 'string' ? v.text : undefined;
-    const out = codings.map((c) => ({ system: c.system as string | undefined, code: c.code as string | undefined, text: (c.display as string | undefined) ?? text }));
+    const out = codings.map((c) => ({
+      system: c.system as string | undefined,
+      code: c.code as string | undefined,
+      text: (c.display as string | undefined) ?? text,
+    }));
     if (text) out.push({ system: undefined, code: undefined, text });
     return out;
   }
   if (typeof v.value === 'string' && !('code' in v)) {
     const type = isObj(v.type) ? v.type : undefined;
-    return [{
-      system: v.system as string | undefined,
-      code: v.value as string | undefined,
-      text: type && typeof type.text === 'string' ? type.text : undefined,
-      typeCodings: type && Array.isArray(type.coding) ? (type.coding as Obj[]).map((c) => ({ system: c.system as string, code: c.code as string })) : [],
-    }];
+    return [
+      {
+        system: v.system as string | undefined,
+        code: v.value as string | undefined,
+        text: type && typeof type.text === 'string' ? type.text : undefined,
+        typeCodings:
+          type && Array.isArray(type.coding)
+            ? (type.coding as Obj[]).map((c) => ({ system: c.system as string, code: c.code as string }))
+            : [],
+      },
+    ];
   }
-  if ('code' in v || 'system' in v) return [{ system: v.system as string | undefined, code: v.code as string | undefined, text: v.display as string | undefined }];
+  if ('code' in v || 'system' in v)
+    return [
+      {
+        system: v.system as string | undefined,
+        code: v.code as string | undefined,
+        text: v.display as string | undefined,
+      },
+    ];
   return [];
 }
 
 /** Inclusive [low, high] in ms of a FHIR date/dateTime/instant at its precision (no zone → UTC). */
 export function dateSpan(text: string): [number, number] | undefined {
-  const m = /^(\d{4})(-(\d{2}))?(-(\d{2}))?(T(\d{2}):(\d{2})(:(\d{2})(\.(\d+))?)?(Z|([+-])(\d{2}):(\d{2}))?)?$/.exec(text);
+  const m = /^(\d{4})(-(\d{2}))?(-(\d{2}))?(T(\d{2}):(\d{2})(:(\d{2})(\.(\d+))?)?(Z|([+-])(\d{2}):(\d{2}))?)?$/.exec(
+    text,
+  );
   if (!m) return undefined;
   const y = +m[1]!;
   const mo = m[3] ? +m[3] - 1 : undefined;
@@ -81,18 +114,33 @@ export function dateSpanOf(v: unknown): [number, number] | undefined {
 }
 
 /** The R4 prefix rules on ranges (target [lo, hi] against search [qlo, qhi]). */
-export function rangePrefix(prefix: string, [lo, hi]: [number, number], [qlo, qhi]: [number, number], approx: number): boolean {
+export function rangePrefix(
+  prefix: string,
+  [lo, hi]: [number, number],
+  [qlo, qhi]: [number, number],
+  approx: number,
+): boolean {
   switch (prefix) {
-    case 'eq': return lo >= qlo && hi <= qhi;
-    case 'ne': return !(lo >= qlo && hi <= qhi);
-    case 'gt': return hi > qhi;
-    case 'lt': return lo < qlo;
-    case 'ge': return hi > qhi || (lo >= qlo && hi <= qhi);
-    case 'le': return lo < qlo || (lo >= qlo && hi <= qhi);
-    case 'sa': return lo > qhi;
-    case 'eb': return hi < qlo;
-    case 'ap': return lo <= qhi + approx && hi >= qlo - approx;
-    default: throw new Error(`oracle: prefix ${prefix}`);
+    case 'eq':
+      return lo >= qlo && hi <= qhi;
+    case 'ne':
+      return !(lo >= qlo && hi <= qhi);
+    case 'gt':
+      return hi > qhi;
+    case 'lt':
+      return lo < qlo;
+    case 'ge':
+      return hi > qhi || (lo >= qlo && hi <= qhi);
+    case 'le':
+      return lo < qlo || (lo >= qlo && hi <= qhi);
+    case 'sa':
+      return lo > qhi;
+    case 'eb':
+      return hi < qlo;
+    case 'ap':
+      return lo <= qhi + approx && hi >= qlo - approx;
+    default:
+      throw new Error(`oracle: prefix ${prefix}`);
   }
 }
 
@@ -103,20 +151,32 @@ export function valuePrefix(prefix: string, value: number, written: string): boo
   const decimals = (mant!.split('.')[1] ?? '').length;
   const half = 0.5 * 10 ** (Number(exp ?? 0) - decimals);
   switch (prefix) {
-    case 'eq': return value >= q - half && value < q + half;
-    case 'ne': return !(value >= q - half && value < q + half);
-    case 'gt': case 'sa': return value > q;
-    case 'lt': case 'eb': return value < q;
-    case 'ge': return value >= q;
-    case 'le': return value <= q;
-    case 'ap': return value >= q - Math.abs(q) * 0.1 && value <= q + Math.abs(q) * 0.1;
-    default: throw new Error(`oracle: prefix ${prefix}`);
+    case 'eq':
+      return value >= q - half && value < q + half;
+    case 'ne':
+      return !(value >= q - half && value < q + half);
+    case 'gt':
+    case 'sa':
+      return value > q;
+    case 'lt':
+    case 'eb':
+      return value < q;
+    case 'ge':
+      return value >= q;
+    case 'le':
+      return value <= q;
+    case 'ap':
+      return value >= q - Math.abs(q) * 0.1 && value <= q + Math.abs(q) * 0.1;
+    default:
+      throw new Error(`oracle: prefix ${prefix}`);
   }
 }
 
 export function splitPrefixOracle(v: string): [string, string] {
   const p = v.slice(0, 2);
-  return ['eq', 'ne', 'gt', 'lt', 'ge', 'le', 'sa', 'eb', 'ap'].includes(p) && /^[a-z]{2}[-+\d.]/.test(v) ? [p, v.slice(2)] : ['eq', v];
+  return ['eq', 'ne', 'gt', 'lt', 'ge', 'le', 'sa', 'eb', 'ap'].includes(p) && /^[a-z]{2}[-+\d.]/.test(v)
+    ? [p, v.slice(2)]
+    : ['eq', v];
 }
 
 export function quantityMatches(v: unknown, search: string): boolean {
@@ -134,9 +194,13 @@ export function quantityMatches(v: unknown, search: string): boolean {
 }
 
 /** `Type/id` of a reference value (relative, or absolute on `base`), or its URL. */
-export function referenceOf(v: unknown, base: string): { type?: string; id?: string; url?: string; identifier?: { system?: string; value?: string } } {
+export function referenceOf(
+  v: unknown,
+  base: string,
+): { type?: string; id?: string; url?: string; identifier?: { system?: string; value?: string } } {
   const ref = typeof v === 'string' ? v : isObj(v) && typeof v.reference === 'string' ? v.reference : undefined;
-  const identifier = isObj(v) && isObj(v.identifier) ? (v.identifier as { system?: string; value?: string }) : undefined;
+  const identifier =
+    isObj(v) && isObj(v.identifier) ? (v.identifier as { system?: string; value?: string }) : undefined;
   if (!ref) return { identifier };
   const local = ref.startsWith(base + '/') ? ref.slice(base.length + 1) : ref;
   const m = /^([A-Z][A-Za-z]+)\/([^/]+)$/.exec(local);

@@ -8,7 +8,13 @@ import type { Bundle, SearchParameter } from '@medplum/fhirtypes';
 import fhirpath from 'fhirpath';
 import r4model from 'fhirpath/fhir-context/r4';
 
-export type OracleParam = { code: string; type: string; expression: string; targets: string[]; components?: Array<{ param: OracleParam; expression: string }> };
+export type OracleParam = {
+  code: string;
+  type: string;
+  expression: string;
+  targets: string[];
+  components?: Array<{ param: OracleParam; expression: string }>;
+};
 
 let byBase: Map<string, SearchParameter> | undefined;
 let byUrl: Map<string, SearchParameter> | undefined;
@@ -51,13 +57,22 @@ function narrow(expression: string, resourceType: string): string {
 
 export function oracleParam(resourceType: string, code: string): OracleParam | undefined {
   load();
-  const sp = byBase!.get(`${resourceType}.${code}`) ?? byBase!.get(`Resource.${code}`) ?? byBase!.get(`DomainResource.${code}`);
+  const sp =
+    byBase!.get(`${resourceType}.${code}`) ?? byBase!.get(`Resource.${code}`) ?? byBase!.get(`DomainResource.${code}`);
   if (!sp?.expression) return undefined;
-  const param: OracleParam = { code, type: sp.type!, expression: narrow(sp.expression, resourceType), targets: sp.target ?? [] };
+  const param: OracleParam = {
+    code,
+    type: sp.type!,
+    expression: narrow(sp.expression, resourceType),
+    targets: sp.target ?? [],
+  };
   if (sp.type === 'composite') {
     param.components = (sp.component ?? []).map((c) => {
       const def = byUrl!.get(c.definition!)!;
-      return { param: { code: def.code!, type: def.type!, expression: '', targets: def.target ?? [] }, expression: c.expression! };
+      return {
+        param: { code: def.code!, type: def.type!, expression: '', targets: def.target ?? [] },
+        expression: c.expression!,
+      };
     });
   }
   return param;
@@ -72,7 +87,12 @@ export function evaluate(input: unknown, expression: string): unknown[] {
 export function convertUcum(value: number, from: string, to: string): number | undefined {
   if (from === to) return value;
   try {
-    const [v] = fhirpath.evaluate({}, `(${value} '${from}').toQuantity('${to}').value`, undefined, r4model) as unknown[];
+    const [v] = fhirpath.evaluate(
+      {},
+      `(${value} '${from}').toQuantity('${to}').value`,
+      undefined,
+      r4model,
+    ) as unknown[];
     return typeof v === 'number' ? v : undefined;
   } catch {
     return undefined;
@@ -81,7 +101,9 @@ export function convertUcum(value: number, from: string, to: string): number | u
 
 /** Patient-compartment parameters per resource type, from the R4 CompartmentDefinition. */
 export function patientCompartmentParams(resourceType: string): string[] {
-  const def = readJson('fhir/r4/compartmentdefinition-patient.json') as { resource?: Array<{ code: string; param?: string[] }> };
+  const def = readJson('fhir/r4/compartmentdefinition-patient.json') as {
+    resource?: Array<{ code: string; param?: string[] }>;
+  };
   return def.resource?.find((r) => r.code === resourceType)?.param ?? [];
 }
 
@@ -89,6 +111,7 @@ export function patientCompartmentParams(resourceType: string): string[] {
 export function referenceParamCodes(resourceType: string): string[] {
   load();
   const codes = new Set<string>();
-  for (const [key, sp] of byBase!) if (key.startsWith(`${resourceType}.`) && sp.type === 'reference') codes.add(sp.code!);
+  for (const [key, sp] of byBase!)
+    if (key.startsWith(`${resourceType}.`) && sp.type === 'reference') codes.add(sp.code!);
   return [...codes];
 }

@@ -7,18 +7,43 @@
 import type { Resource } from '@medplum/fhirtypes';
 import { evaluate, oracleParam, patientCompartmentParams } from './oracle-params.js';
 import {
-  dateSpan, dateSpanOf, fold, quantityMatches, rangePrefix, referenceOf, splitPrefixOracle, stringsOf, tokensOf, valuePrefix,
+  dateSpan,
+  dateSpanOf,
+  fold,
+  quantityMatches,
+  rangePrefix,
+  referenceOf,
+  splitPrefixOracle,
+  stringsOf,
+  tokensOf,
+  valuePrefix,
 } from './oracle-match.js';
 
-const RESULT = new Set(['_sort', '_count', '_total', '_summary', '_elements', '_include', '_revinclude', '_cursor', '_type', '_format', '_pretty']);
+const RESULT = new Set([
+  '_sort',
+  '_count',
+  '_total',
+  '_summary',
+  '_elements',
+  '_include',
+  '_revinclude',
+  '_cursor',
+  '_type',
+  '_format',
+  '_pretty',
+]);
 
 function splitUnescaped(v: string, sep: string): string[] {
   const out: string[] = [];
   let cur = '';
   for (let i = 0; i < v.length; i++) {
-    if (v[i] === '\\' && i + 1 < v.length) { cur += v[i]! + v[i + 1]!; i++; }
-    else if (v[i] === sep) { out.push(cur); cur = ''; }
-    else cur += v[i];
+    if (v[i] === '\\' && i + 1 < v.length) {
+      cur += v[i]! + v[i + 1]!;
+      i++;
+    } else if (v[i] === sep) {
+      out.push(cur);
+      cur = '';
+    } else cur += v[i];
   }
   out.push(cur);
   return out;
@@ -27,7 +52,11 @@ const unescape = (v: string) => v.replace(/\\([,|$\\])/g, '$1');
 
 export class SearchOracle {
   private byKey = new Map<string, Resource>();
-  constructor(resources: Resource[], private readonly base: string, private readonly now = Date.now()) {
+  constructor(
+    resources: Resource[],
+    private readonly base: string,
+    private readonly now = Date.now(),
+  ) {
     for (const r of resources) this.add(r);
   }
   add(r: Resource): void {
@@ -54,14 +83,20 @@ export class SearchOracle {
   matches(r: Resource, name: string, value: string): boolean {
     if (name.startsWith('_has:')) {
       const [, type, param, ...rest] = name.split(':');
-      return this.all([type!]).some((src) => this.refs(src, param!).some((k) => k === `${r.resourceType}/${r.id}`) && this.matches(src, rest.join(':'), value));
+      return this.all([type!]).some(
+        (src) =>
+          this.refs(src, param!).some((k) => k === `${r.resourceType}/${r.id}`) &&
+          this.matches(src, rest.join(':'), value),
+      );
     }
     const dot = name.indexOf('.');
     if (dot > 0) {
       const [code, typeMod] = name.slice(0, dot).split(':');
       return this.refs(r, code!).some((key) => {
         const target = this.byKey.get(key);
-        return !!target && (!typeMod || target.resourceType === typeMod) && this.matches(target, name.slice(dot + 1), value);
+        return (
+          !!target && (!typeMod || target.resourceType === typeMod) && this.matches(target, name.slice(dot + 1), value)
+        );
       });
     }
     const [code, modifier] = name.split(':') as [string, string | undefined];
@@ -76,20 +111,28 @@ export class SearchOracle {
     const values = evaluate(r, param.expression);
     if (modifier === 'missing') {
       // a composite tuple exists when every component has a searchable value (a token needs a code)
-      const searchable = (type: string, vs: unknown[]) => (type === 'token' ? vs.flatMap(tokensOf).some((t) => t.code !== undefined) : vs.length > 0);
+      const searchable = (type: string, vs: unknown[]) =>
+        type === 'token' ? vs.flatMap(tokensOf).some((t) => t.code !== undefined) : vs.length > 0;
       const present =
         param.type === 'composite'
-          ? values.some((item) => param.components!.every((c) => searchable(c.param.type, evaluate(item, c.expression))))
+          ? values.some((item) =>
+              param.components!.every((c) => searchable(c.param.type, evaluate(item, c.expression))),
+            )
           : values.length > 0;
       return present !== (value === 'true');
     }
     if (param.type === 'composite') {
       return ors.some((q) => {
         const parts = splitUnescaped(q, '$');
-        return values.some((item) => param.components!.every((c, i) => this.valueTest(c.param.type, c.param.targets, evaluate(item, c.expression), undefined, parts[i]!)));
+        return values.some((item) =>
+          param.components!.every((c, i) =>
+            this.valueTest(c.param.type, c.param.targets, evaluate(item, c.expression), undefined, parts[i]!),
+          ),
+        );
       });
     }
-    if (param.type === 'token' && modifier === 'not') return !ors.some((q) => this.valueTest('token', [], values, undefined, q));
+    if (param.type === 'token' && modifier === 'not')
+      return !ors.some((q) => this.valueTest('token', [], values, undefined, q));
     return ors.some((q) => this.valueTest(param.type, param.targets, values, modifier, q));
   }
 
@@ -100,7 +143,13 @@ export class SearchOracle {
     return spans.some((s) => rangePrefix(prefix, s, q, approx));
   }
 
-  private valueTest(type: string, targets: string[], values: unknown[], modifier: string | undefined, raw: string): boolean {
+  private valueTest(
+    type: string,
+    targets: string[],
+    values: unknown[],
+    modifier: string | undefined,
+    raw: string,
+  ): boolean {
     switch (type) {
       case 'string': {
         const q = unescape(raw);
@@ -111,10 +160,14 @@ export class SearchOracle {
       }
       case 'token': {
         const tokens = values.flatMap(tokensOf);
-        if (modifier === 'text') return tokens.some((t) => t.text !== undefined && fold(t.text).startsWith(fold(unescape(raw))));
+        if (modifier === 'text')
+          return tokens.some((t) => t.text !== undefined && fold(t.text).startsWith(fold(unescape(raw))));
         const parts = splitUnescaped(raw, '|').map(unescape);
         if (modifier === 'of-type') {
-          return tokens.some((t) => t.code === parts[2] && (t.typeCodings ?? []).some((c) => c.system === parts[0] && c.code === parts[1]));
+          return tokens.some(
+            (t) =>
+              t.code === parts[2] && (t.typeCodings ?? []).some((c) => c.system === parts[0] && c.code === parts[1]),
+          );
         }
         if (parts.length === 1) return tokens.some((t) => t.code === parts[0]);
         const [system, code] = parts as [string, string];
@@ -123,7 +176,10 @@ export class SearchOracle {
         return tokens.some((t) => t.system === system && t.code === code);
       }
       case 'date':
-        return this.dateTest(values.map(dateSpanOf).filter((s): s is [number, number] => !!s), raw);
+        return this.dateTest(
+          values.map(dateSpanOf).filter((s): s is [number, number] => !!s),
+          raw,
+        );
       case 'number': {
         const [prefix, written] = splitPrefixOracle(raw);
         return values.some((v) => typeof v === 'number' && valuePrefix(prefix, v, written));
@@ -186,13 +242,31 @@ export class SearchOracle {
     const values = evaluate(r, param.expression);
     let keys: Array<string | number> = [];
     switch (param.type) {
-      case 'string': keys = values.flatMap(stringsOf).map(fold); break;
-      case 'token': keys = values.flatMap(tokensOf).flatMap((t) => (t.code ? [t.code] : [])); break;
-      case 'date': keys = values.map(dateSpanOf).flatMap((s) => (s ? [descending ? s[1] : s[0]] : [])); break;
-      case 'number': keys = values.filter((v): v is number => typeof v === 'number'); break;
-      case 'quantity': keys = values.flatMap((v) => (typeof (v as { value?: unknown }).value === 'number' ? [(v as { value: number }).value] : [])); break;
-      case 'reference': keys = values.map((v) => referenceOf(v, this.base)).flatMap((x) => (x.type ? [`${x.type}/${x.id}`] : x.url ? [x.url] : [])); break;
-      case 'uri': keys = values.filter((v): v is string => typeof v === 'string'); break;
+      case 'string':
+        keys = values.flatMap(stringsOf).map(fold);
+        break;
+      case 'token':
+        keys = values.flatMap(tokensOf).flatMap((t) => (t.code ? [t.code] : []));
+        break;
+      case 'date':
+        keys = values.map(dateSpanOf).flatMap((s) => (s ? [descending ? s[1] : s[0]] : []));
+        break;
+      case 'number':
+        keys = values.filter((v): v is number => typeof v === 'number');
+        break;
+      case 'quantity':
+        keys = values.flatMap((v) =>
+          typeof (v as { value?: unknown }).value === 'number' ? [(v as { value: number }).value] : [],
+        );
+        break;
+      case 'reference':
+        keys = values
+          .map((v) => referenceOf(v, this.base))
+          .flatMap((x) => (x.type ? [`${x.type}/${x.id}`] : x.url ? [x.url] : []));
+        break;
+      case 'uri':
+        keys = values.filter((v): v is string => typeof v === 'string');
+        break;
     }
     if (keys.length === 0) return null;
     keys.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
