@@ -15,7 +15,7 @@ import { validateResource } from './fhir/validation/validate-resource.js';
 import { applyFhirPathPatch } from './fhir/patch/fhirpath-patch.js';
 import { extractIndex } from './fhir/indexing/extract-index.js';
 import { compartmentsOf } from './fhir/indexing/compartments.js';
-import { searchInteraction } from './fhir/search/search-interaction.js';
+import { storeSearch } from './fhir/search/store-search.js';
 import { OperationRegistry } from './fhir/operations/operation-registry.js';
 import { validateOperation } from './fhir/operations/validate-operation.js';
 import { everythingOperation } from './fhir/operations/everything-operation.js';
@@ -80,7 +80,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     validate: (resource, opts) => validateResource(resource, opts),
     extractIndex,
     compartmentsOf,
-    search: searchInteraction,
+    search: storeSearch,
     applyFhirPathPatch,
     limits: config.limits,
     now: () => new Date(),

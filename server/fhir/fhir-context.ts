@@ -2,23 +2,16 @@
  * What an interaction needs, passed in by the composition root (server/app.ts): the store port and the
  * FHIR services (validation, index extraction, search), never a driver or express.
  */
-import type { Bundle, OperationOutcomeIssue, Parameters, Resource } from '@medplum/fhirtypes';
+import type { OperationOutcomeIssue, Parameters, Resource } from '@medplum/fhirtypes';
 import type { ResourceStore } from '../store/resource-store.js';
 import type { ResourceIndex } from './indexing/index-entry.js';
 import type { AccessPolicy, Interaction } from './access-policy.js';
 import type { Preferences } from './fhir-request.js';
 import { forbidden } from './errors.js';
 import { matchesSearch } from './search/matches.js';
+import type { SearchArgs, SearchResult } from './search/store-search.js';
 
-export type SearchArgs = {
-  store: ResourceStore;
-  resourceTypes: string[];
-  params: Array<[string, string]>;
-  baseUrl: string;
-  compartment?: { resourceType: string; id: string };
-  access: AccessPolicy;
-  handling: 'strict' | 'lenient';
-};
+export type { SearchArgs, SearchResult } from './search/store-search.js';
 
 export type FhirServices = {
   store: ResourceStore;
@@ -28,7 +21,8 @@ export type FhirServices = {
   validate: (resource: Resource, options?: { profiles?: string[] }) => OperationOutcomeIssue[];
   extractIndex: (resource: Resource) => ResourceIndex;
   compartmentsOf: (resource: Resource) => string[];
-  search: (args: SearchArgs) => Promise<Bundle>;
+  /** The store-level search (stored versions + opaque cursors); Bundles are made only by the search interactions. */
+  search: (args: SearchArgs) => Promise<SearchResult>;
   /** FHIRPath Patch (a Parameters resource) applied to a copy of the resource. */
   applyFhirPathPatch: (resource: Resource, patch: Parameters) => Resource;
   limits: { defaultPageSize: number; maxPageSize: number; maxBundleEntries: number };

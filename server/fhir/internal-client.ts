@@ -4,7 +4,7 @@
  */
 import type { Bundle, Resource } from '@medplum/fhirtypes';
 import type { AccessPolicy } from './access-policy.js';
-import type { FhirContext, FhirServices } from './fhir-context.js';
+import type { FhirContext, FhirServices, SearchResult } from './fhir-context.js';
 import { readPreferences, type FhirRequest, type FhirResponse } from './fhir-request.js';
 import { routeFhirRequest, type RouterOptions } from './router.js';
 import { randomUUID } from 'node:crypto';
@@ -22,7 +22,12 @@ export type InternalFhirClient = {
    */
   transaction(bundle: Bundle, options?: { return?: 'minimal' | 'representation' }): Promise<Bundle>;
   read<T extends Resource = Resource>(resourceType: string, id: string): Promise<T>;
-  search(resourceType: string, query: string): Promise<Bundle>;
+  /** The store-level search (stored versions + an opaque `nextCursor`), under this client's AccessPolicy. */
+  search(
+    resourceType: string,
+    params: Array<[string, string]>,
+    page?: { count?: number; cursor?: string },
+  ): Promise<SearchResult>;
 };
 
 export function internalFhirClient(
@@ -58,8 +63,16 @@ export function internalFhirClient(
     async read<T extends Resource = Resource>(resourceType: string, id: string) {
       return (await request('GET', `${resourceType}/${id}`)).resource as T;
     },
-    async search(resourceType, query) {
-      return (await request('GET', `${resourceType}?${query}`)).resource as Bundle;
+    async search(resourceType, params, page = {}) {
+      return services.search({
+        store: services.store,
+        resourceTypes: [resourceType],
+        params,
+        baseUrl: services.baseUrl,
+        access,
+        handling: 'strict',
+        ...page,
+      });
     },
   };
 }

@@ -5,6 +5,7 @@
  */
 import type { Resource } from '@medplum/fhirtypes';
 import type { FhirContext } from '../fhir-context.js';
+import type { StoredVersion } from '../../store/resource-store.js';
 import { badRequest } from '../errors.js';
 
 const PAGING_PARAMS = new Set([
@@ -33,19 +34,28 @@ export async function findMatches(
   criteria: Array<[string, string]>,
   limit = 2,
 ): Promise<Resource[]> {
+  return (await findMatchingVersions(ctx, resourceType, criteria, limit)).map((v) => v.resource as Resource);
+}
+
+/** The current stored versions matching the criteria (store-level search: no Bundle), at most `limit`. */
+export async function findMatchingVersions(
+  ctx: FhirContext,
+  resourceType: string,
+  criteria: Array<[string, string]>,
+  limit = 2,
+): Promise<StoredVersion[]> {
   const filters = criteria.filter(([name]) => !PAGING_PARAMS.has(name));
   if (filters.length === 0) {
     throw badRequest(`A conditional operation on ${resourceType} needs at least one search parameter`);
   }
-  const bundle = await ctx.search({
+  const result = await ctx.search({
     store: ctx.store,
     resourceTypes: [resourceType],
-    params: [...filters, ['_count', String(limit)], ['_total', 'none']],
+    params: [...filters, ['_total', 'none']],
+    count: limit,
     baseUrl: ctx.baseUrl,
     access: ctx.access,
     handling: 'strict',
   });
-  return (bundle.entry ?? [])
-    .filter((e) => (e.search?.mode ?? 'match') === 'match' && e.resource)
-    .map((e) => e.resource as Resource);
+  return result.matches;
 }

@@ -3,6 +3,8 @@ import type { FhirRequest, FhirResponse } from '../fhir-request.js';
 import { requireAccess, type FhirContext } from '../fhir-context.js';
 import { badRequest, notFound } from '../errors.js';
 import { assertValidId } from '../check-resource-body.js';
+import type { SearchArgs } from '../search/store-search.js';
+import { searchResultBundle } from '../search/search-interaction.js';
 
 /** Compartment types whose compartment search `[type]/[id]/[target]` the server answers. */
 export const COMPARTMENT_TYPES = new Set(['Patient', 'Encounter', 'Practitioner', 'RelatedPerson', 'Device']);
@@ -13,7 +15,7 @@ export async function typeSearchInteraction(
   resourceType: string,
 ): Promise<FhirResponse> {
   requireAccess(ctx, 'search', resourceType);
-  const bundle = await ctx.search({
+  return respond(ctx, {
     store: ctx.store,
     resourceTypes: [resourceType],
     params: request.params,
@@ -21,7 +23,6 @@ export async function typeSearchInteraction(
     access: ctx.access,
     handling: ctx.prefer.handling,
   });
-  return { status: 200, resource: bundle };
 }
 
 export async function systemSearchInteraction(ctx: FhirContext, request: FhirRequest): Promise<FhirResponse> {
@@ -32,7 +33,7 @@ export async function systemSearchInteraction(ctx: FhirContext, request: FhirReq
     requireAccess(ctx, 'search', t);
   }
   if (resourceTypes.length === 0) requireAccess(ctx, 'search', '*');
-  const bundle = await ctx.search({
+  return respond(ctx, {
     store: ctx.store,
     resourceTypes,
     params: request.params.filter(([k]) => k !== '_type'),
@@ -40,7 +41,6 @@ export async function systemSearchInteraction(ctx: FhirContext, request: FhirReq
     access: ctx.access,
     handling: ctx.prefer.handling,
   });
-  return { status: 200, resource: bundle };
 }
 
 export async function compartmentSearchInteraction(
@@ -58,7 +58,7 @@ export async function compartmentSearchInteraction(
   if (target !== '*' && !ctx.resourceTypes.has(target))
     throw notFound(`Unknown resource type "${target.slice(0, 60)}"`);
   if (target !== '*') requireAccess(ctx, 'search', target);
-  const bundle = await ctx.search({
+  return respond(ctx, {
     store: ctx.store,
     resourceTypes,
     params: request.params,
@@ -67,5 +67,9 @@ export async function compartmentSearchInteraction(
     access: ctx.access,
     handling: ctx.prefer.handling,
   });
-  return { status: 200, resource: bundle };
+}
+
+/** The response edge: the store-level result becomes the searchset Bundle here. */
+async function respond(ctx: FhirContext, args: SearchArgs): Promise<FhirResponse> {
+  return { status: 200, resource: searchResultBundle(args, await ctx.search(args)) };
 }

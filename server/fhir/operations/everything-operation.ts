@@ -14,6 +14,7 @@ import { readCurrent } from '../interactions/read.js';
 import { readCount } from '../interactions/history.js';
 import { dateRange } from '../indexing/normalize.js';
 import type { OperationHandler } from './operation-registry.js';
+import type { StoredVersion } from '../../store/resource-store.js';
 
 export const everythingOperation: OperationHandler = {
   name: 'everything',
@@ -47,43 +48,45 @@ async function everything(
     if (!ctx.resourceTypes.has(t)) throw badRequest(`_type names an unknown resource type "${t.slice(0, 60)}"`);
   const cursor = param(request, '_cursor');
 
-  const params: Array<[string, string]> = [['_count', String(count)]];
+  const params: Array<[string, string]> = [];
   if (since) params.push(['_lastUpdated', `ge${since}`]);
-  if (cursor) params.push(['_cursor', cursor]);
   const page = await ctx.search({
     store: ctx.store,
     resourceTypes: types,
     params,
+    count,
+    cursor,
     baseUrl: ctx.baseUrl,
     compartment: { resourceType: focusType, id },
     access: ctx.access,
     handling: 'strict',
   });
 
-  const matches: BundleEntry[] = (page.entry ?? []).filter((e) => e.search?.mode !== 'outcome');
+  const entry = (v: StoredVersion, mode: 'match' | 'include'): BundleEntry => ({
+    fullUrl: `${ctx.baseUrl}/${v.resourceType}/${v.id}`,
+    resource: v.resource as Resource,
+    search: { mode },
+  });
+  const matches: BundleEntry[] = page.matches.map((v) => entry(v, 'match'));
   const focusIncluded =
     !cursor &&
     (types.length === 0 || types.includes(focusType)) &&
     (!since || Date.parse(focus.lastUpdated) >= (dateRange(since)?.low ?? 0));
   const present = new Set(matches.map((e) => `${e.resource?.resourceType}/${e.resource?.id}`));
   if (focusIncluded && !present.has(`${focusType}/${id}`)) {
-    matches.unshift({
-      fullUrl: `${ctx.baseUrl}/${focusType}/${id}`,
-      resource: focus.resource as Resource,
-      search: { mode: 'match' },
-    });
+    matches.unshift(entry(focus, 'match'));
     present.add(`${focusType}/${id}`);
   }
   const included = await referencedOutsideCompartment(ctx, matches, present);
 
+  const link = [{ relation: 'self', url: everythingUrl(ctx.baseUrl, focusType, id, request, cursor) }];
+  if (page.nextCursor)
+    link.push({ relation: 'next', url: everythingUrl(ctx.baseUrl, focusType, id, request, page.nextCursor) });
   const bundle: Bundle = {
     resourceType: 'Bundle',
     type: 'searchset',
     ...(page.total !== undefined ? { total: page.total } : {}),
-    link: (page.link ?? []).map((l) => ({
-      relation: l.relation,
-      url: toEverythingUrl(ctx.baseUrl, focusType, id, l.url, request),
-    })),
+    link,
     entry: [...matches, ...included],
   };
   return { status: 200, resource: bundle };
@@ -132,14 +135,12 @@ function hasPatientCompartment(ctx: FhirContext, resource: Resource): boolean {
   return ctx.compartmentsOf(resource).some((c) => c.startsWith('Patient/'));
 }
 
-function toEverythingUrl(baseUrl: string, type: string, id: string, searchUrl: string, request: FhirRequest): string {
-  const query = new URLSearchParams(searchUrl.includes('?') ? searchUrl.slice(searchUrl.indexOf('?') + 1) : '');
+function everythingUrl(baseUrl: string, type: string, id: string, request: FhirRequest, cursor?: string): string {
   const out = new URLSearchParams();
   for (const name of ['_count', '_since', '_type']) {
     const value = param(request, name);
     if (value !== undefined) out.set(name, value);
   }
-  const cursor = query.get('_cursor');
   if (cursor) out.set('_cursor', cursor);
   const q = out.toString();
   return `${baseUrl}/${type}/${id}/$everything${q ? `?${q}` : ''}`;

@@ -8,6 +8,7 @@ import { once } from 'node:events';
 import type { Resource } from '@medplum/fhirtypes';
 import type { FhirContext } from '../../fhir-context.js';
 import type { ExportJob, ExportJobStore } from './export-jobs.js';
+import { searchPages } from '../../search/store-search.js';
 
 const PAGE_SIZE = 1000;
 
@@ -82,31 +83,30 @@ async function exportType(
   const filters = patientId ? [[] as Array<[string, string]>] : filtersFor(job, type);
   const seen = filters.length > 1 ? new Set<string>() : undefined;
   for (const filter of filters) {
-    let cursor: string | undefined;
-    do {
-      if (signal.aborted) return;
-      const params: Array<[string, string]> = [['_count', String(PAGE_SIZE)], ['_total', 'none'], ...filter];
-      if (job.since) params.push(['_lastUpdated', `ge${job.since}`]);
-      if (cursor) params.push(['_cursor', cursor]);
-      const page = await ctx.search({
+    const params: Array<[string, string]> = [['_total', 'none'], ...filter];
+    if (job.since) params.push(['_lastUpdated', `ge${job.since}`]);
+    const pages = searchPages(
+      {
         store: ctx.store,
         resourceTypes: patientId ? job.types : [type],
         params,
+        count: PAGE_SIZE,
         baseUrl: ctx.baseUrl,
         compartment: patientId ? { resourceType: 'Patient', id: patientId } : undefined,
         access: ctx.access,
         handling: 'strict',
-      });
-      for (const entry of page.entry ?? []) {
-        if (entry.search?.mode !== 'match' || !entry.resource) continue;
-        const key = `${entry.resource.resourceType}/${entry.resource.id}`;
+      },
+      ctx.search,
+    );
+    for await (const versions of pages) {
+      if (signal.aborted) return;
+      for (const version of versions) {
+        const key = `${version.resourceType}/${version.id}`;
         if (seen?.has(key)) continue;
         seen?.add(key);
-        await write(entry.resource);
+        await write(version.resource as Resource);
       }
-      const next = page.link?.find((l) => l.relation === 'next')?.url;
-      cursor = next ? (new URL(next).searchParams.get('_cursor') ?? undefined) : undefined;
-    } while (cursor);
+    }
   }
 }
 
@@ -118,28 +118,22 @@ function filtersFor(job: ExportJob, type: string): Array<Array<[string, string]>
 }
 
 async function* allPatientIds(ctx: FhirContext, signal: AbortSignal): AsyncGenerator<string> {
-  let cursor: string | undefined;
-  do {
-    if (signal.aborted) return;
-    const params: Array<[string, string]> = [
-      ['_count', String(PAGE_SIZE)],
-      ['_total', 'none'],
-      ['_elements', 'id'],
-    ];
-    if (cursor) params.push(['_cursor', cursor]);
-    const page = await ctx.search({
+  const pages = searchPages(
+    {
       store: ctx.store,
       resourceTypes: ['Patient'],
-      params,
+      params: [['_total', 'none']],
+      count: PAGE_SIZE,
       baseUrl: ctx.baseUrl,
       access: ctx.access,
       handling: 'strict',
-    });
-    for (const entry of page.entry ?? [])
-      if (entry.search?.mode === 'match' && entry.resource?.id) yield entry.resource.id;
-    const next = page.link?.find((l) => l.relation === 'next')?.url;
-    cursor = next ? (new URL(next).searchParams.get('_cursor') ?? undefined) : undefined;
-  } while (cursor);
+    },
+    ctx.search,
+  );
+  for await (const versions of pages) {
+    if (signal.aborted) return;
+    for (const version of versions) yield version.id;
+  }
 }
 
 async function groupMembers(ctx: FhirContext, groupId: string): Promise<string[]> {

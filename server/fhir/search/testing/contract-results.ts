@@ -2,7 +2,9 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Bundle, Resource } from '@medplum/fhirtypes';
-import { cursorOf, includeKeys, matchKeys, paramsOf, type SearchHarness } from './search-harness.js';
+import { cursorOf, includeKeys, matchKeys, paramsOf, TEST_BASE, type SearchHarness } from './search-harness.js';
+import { searchPages, storeSearch } from '../store-search.js';
+import { FULL_ACCESS } from '../../access-policy.js';
 import { referenceParamCodes } from './oracle/oracle-params.js';
 
 type Key = string | number | null;
@@ -224,5 +226,39 @@ export function resultTests(h: () => SearchHarness): void {
         return [...encounters, ...refs(encounters, 'service-provider')];
       },
     );
+  });
+
+  it('store-level search for internal callers: stored versions, includes and an opaque cursor (no Bundle)', async () => {
+    const params: Array<[string, string]> = [
+      ['category', 'laboratory'],
+      ['_sort', '-date'],
+    ];
+    const args = {
+      store: h().store,
+      resourceTypes: ['Observation'],
+      params: [...params, ['_include', 'Observation:subject']] as Array<[string, string]>,
+      baseUrl: TEST_BASE,
+      access: FULL_ACCESS,
+      handling: 'strict' as const,
+      count: 9,
+    };
+    const first = await storeSearch(args);
+    assert.ok(first.matches.length === 9 && first.nextCursor, 'a full first page and a cursor');
+    for (const v of [...first.matches, ...first.included]) {
+      assert.equal(typeof v.versionId, 'number', 'stored versions, not Bundle entries');
+      assert.equal(v.resource?.id, v.id);
+    }
+    const subjects = new Set(first.matches.flatMap((v) => h().oracle.refs(v.resource!, 'subject')));
+    assert.deepEqual(first.included.map((v) => `${v.resourceType}/${v.id}`).sort(), [...subjects].sort());
+
+    const keys: string[] = [];
+    let pages = 0;
+    for await (const versions of searchPages({ ...args, params })) {
+      keys.push(...versions.map((v) => `${v.resourceType}/${v.id}`));
+      pages++;
+    }
+    assert.ok(pages >= 3, 'several pages through the cursor');
+    assert.equal(new Set(keys).size, keys.length, 'no resource twice');
+    assert.deepEqual([...keys].sort(), h().oracle.search(['Observation'], params));
   });
 }

@@ -1,0 +1,118 @@
+/**
+ * The store-level search every internal caller uses ($export, $everything, conditional matching, the
+ * internal client): FHIR search arguments → the stored versions that match, the included ones, and the
+ * store's opaque cursors. No Bundle here: the search interactions turn a result into a searchset Bundle
+ * at the response edge (search-interaction.ts), so an internal caller never parses a link URL back.
+ */
+import type { AccessPolicy } from '../access-policy.js';
+import { badRequest } from '../errors.js';
+import { isResourceType, loadDefinitions } from '../definitions.js';
+import { UnsupportedQueryError, type ResourceStore, type StoredVersion } from '../../store/resource-store.js';
+import type { SearchPage } from './search-query.js';
+import { parseSearch, type SearchHandling } from './parse-search.js';
+import type { SummaryMode } from './parse-result-params.js';
+import { fetchIncludes } from './fetch-includes.js';
+import { MAX_COUNT } from './search-constants.js';
+
+export type SearchArgs = {
+  store: ResourceStore;
+  /** [] = system search (`[base]?_type=…`); one type for type-level and compartment search. */
+  resourceTypes: string[];
+  /** Decoded query or form pairs, in order. */
+  params: Array<[string, string]>;
+  /** e.g. http://h/fhir */
+  baseUrl: string;
+  compartment?: { resourceType: string; id: string };
+  access: AccessPolicy;
+  handling: SearchHandling;
+  /** Page size for internal callers (capped at MAX_COUNT); overrides `_count`. */
+  count?: number;
+  /** A `nextCursor` of an earlier result for internal callers; overrides `_cursor`. */
+  cursor?: string;
+};
+
+export type SearchResult = {
+  /** Current, non-deleted versions matching the search, in the search's order. */
+  matches: StoredVersion[];
+  /** Versions added by `_include` / `_revinclude`, held to the same AccessPolicy as the matches. */
+  included: StoredVersion[];
+  total?: number;
+  /** The cursor this page was asked for (absent on the first page). */
+  cursor?: string;
+  /** Present when there may be more matches: pass it back as `cursor` for the next page. */
+  nextCursor?: string;
+  previousCursor?: string;
+  /** Ignored parameters and caps reached, for an OperationOutcome entry. */
+  warnings: string[];
+  summary?: SummaryMode;
+  elements?: string[];
+};
+
+export async function storeSearch(args: SearchArgs): Promise<SearchResult> {
+  const now = Date.now();
+  const parsed = parseSearch(args.resourceTypes, args.params, {
+    handling: args.handling,
+    baseUrl: args.baseUrl,
+    compartment: args.compartment,
+    access: args.access,
+    now,
+  });
+  const { query } = parsed;
+  if (args.count !== undefined) query.count = Math.max(0, Math.min(args.count, MAX_COUNT));
+  if (args.cursor !== undefined) query.cursor = args.cursor;
+  let page: SearchPage<StoredVersion>;
+  try {
+    page = await args.store.search(query);
+  } catch (err) {
+    if (err instanceof UnsupportedQueryError) throw badRequest(err.message);
+    throw err;
+  }
+
+  const matches = page.entries.filter((v) => v.resource);
+  const { included, warnings } =
+    parsed.includes.length + parsed.revincludes.length > 0 && matches.length > 0
+      ? await fetchIncludes({
+          store: args.store,
+          matches,
+          includes: parsed.includes,
+          revincludes: parsed.revincludes,
+          access: args.access,
+          ctx: {
+            baseUrl: args.baseUrl,
+            now,
+            isResourceType,
+            access: args.access,
+            allResourceTypes: loadDefinitions().resourceTypes,
+          },
+        })
+      : { included: [], warnings: [] };
+
+  let total = page.total;
+  if (total === undefined && !query.cursor && !page.nextCursor && query.count > 0) total = matches.length; // cheap: one page holds all
+  if (query.total === 'none' && parsed.totalRequested) total = undefined;
+
+  return {
+    matches,
+    included: included.filter((v) => v.resource),
+    total,
+    cursor: query.cursor,
+    nextCursor: page.nextCursor,
+    previousCursor: page.previousCursor,
+    warnings: [...parsed.ignored.map((i) => `Parameter '${i.name}' was ignored: ${i.reason}`), ...warnings],
+    summary: parsed.summary,
+    elements: parsed.elements,
+  };
+}
+
+/** Every match over all pages, a page at a time (memory stays one page whatever the result size). */
+export async function* searchPages(
+  args: SearchArgs,
+  search: (args: SearchArgs) => Promise<SearchResult> = storeSearch,
+): AsyncGenerator<StoredVersion[]> {
+  let cursor = args.cursor;
+  do {
+    const page = await search({ ...args, cursor });
+    yield page.matches;
+    cursor = page.nextCursor;
+  } while (cursor);
+}
