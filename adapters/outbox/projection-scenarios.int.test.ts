@@ -36,8 +36,12 @@ describe('projections: scenarios on MariaDB (billing, lab, medication) and Postg
   let running: RunningProjections;
   let db: Record<'billing' | 'lab' | 'medication' | 'device', SqlClient>;
   let fhir: ReturnType<typeof fhirWriter>;
-  const one = async (client: SqlClient, sql: string, params: unknown[] = []) =>
-    (await client.query<Record<string, any>>(sql, params))[0];
+  /** The first row of a query; a query that finds no row fails the test there, saying which. */
+  const one = async (client: SqlClient, sql: string, params: unknown[] = []) => {
+    const [row] = await client.query<Record<string, any>>(sql, params);
+    assert.ok(row, `no row for ${sql} ${JSON.stringify(params)}`);
+    return row;
+  };
 
   before(async () => {
     store = await openPgliteTestStore();
@@ -300,7 +304,7 @@ describe('projections: scenarios on MariaDB (billing, lab, medication) and Postg
     );
     await fhir.remove('Observation', 'obs-1');
     await running.caughtUp();
-    assert.equal(await one(db.lab, 'SELECT * FROM lab_results WHERE fhir_id = ?', ['obs-1']), undefined);
+    assert.deepEqual(await db.lab.query('SELECT * FROM lab_results WHERE fhir_id = ?', ['obs-1']), []);
   });
 
   it('medication: a request for a Medication not there yet is a dead letter, its next version waits behind it, and both are delivered in order once the Medication exists', async () => {
@@ -373,7 +377,7 @@ describe('projections: scenarios on MariaDB (billing, lab, medication) and Postg
       ['oral', 'tablet', 0],
       'other requests are not blocked',
     );
-    assert.equal(await one(db.medication, 'SELECT * FROM prescriptions WHERE fhir_id = ?', ['mr-late']), undefined);
+    assert.deepEqual(await db.medication.query('SELECT * FROM prescriptions WHERE fhir_id = ?', ['mr-late']), []);
 
     await fhir.put({
       resourceType: 'Medication',

@@ -86,8 +86,8 @@ describe(
       assert.equal(counts.lab_orders, expected.labObservations);
       const lab = await openSqlClient(a.targets.labMysqlUrl, 1);
       try {
-        const [{ n }] = await lab.query<{ n: number }>('SELECT COUNT(DISTINCT component_code) AS n FROM lab_results');
-        assert.equal(counts.lab_tests_catalog, Number(n));
+        const [row] = await lab.query<{ n: number }>('SELECT COUNT(DISTINCT component_code) AS n FROM lab_results');
+        assert.equal(counts.lab_tests_catalog, Number(row?.n));
       } finally {
         await lab.close();
       }
@@ -120,10 +120,11 @@ describe(
         }
         child.kill('SIGKILL');
         assert.equal(await exited, 'SIGKILL');
-        const [{ cursor_seq }] = await billing.query<{ cursor_seq: string }>(
+        const [state] = await billing.query<{ cursor_seq: string }>(
           'SELECT cursor_seq FROM projection_state WHERE projection = ?',
           ['billing'],
         );
+        const cursor_seq = state?.cursor_seq;
         assert.ok(
           Number(cursor_seq) > 0 && Number(cursor_seq) < head,
           `killed mid-load (billing cursor ${cursor_seq} of ${head})`,

@@ -43,18 +43,18 @@ async function inspectMysql(url: string): Promise<ActualSchema> {
     );
     for (const r of tableRows)
       if (r.t === 'BASE TABLE') tables.set(r.n, { columns: new Map(), indexes: [], foreignKeys: [] });
-    const cols = await q<Record<string, string | null>>(
+    const cols = await q<{ t: string; c: string; ty: string; nul: string; def: string | null; ex: string | null }>(
       `SELECT table_name AS t, column_name AS c, column_type AS ty, is_nullable AS nul, column_default AS def, extra AS ex
          FROM information_schema.columns WHERE table_schema = DATABASE() ORDER BY table_name, ordinal_position`,
     );
     for (const c of cols) {
-      const table = tables.get(c.t!);
+      const table = tables.get(c.t);
       if (!table) continue;
-      const type = c.ty!.toLowerCase();
+      const type = c.ty.toLowerCase();
       const enumValues = type.startsWith('enum(')
-        ? [...c.ty!.slice(5, -1).matchAll(/'((?:[^']|'')*)'/g)].map((m) => m[1]!.replace(/''/g, "'"))
+        ? [...c.ty.slice(5, -1).matchAll(/'((?:[^']|'')*)'/g)].map((m) => m[1]!.replace(/''/g, "'"))
         : null;
-      table.columns.set(c.c!, {
+      table.columns.set(c.c, {
         type,
         nullable: c.nul === 'YES',
         default: c.def,

@@ -54,7 +54,10 @@ export function typePathOf(nodePath: string, nodeType: string | null): string {
 
 function canonical(path: string): string {
   let current = path;
-  for (let guard = 0; guard < 10 && model.pathsDefinedElsewhere[current]; guard++)
-    current = model.pathsDefinedElsewhere[current];
+  for (let guard = 0; guard < 10; guard++) {
+    const next = model.pathsDefinedElsewhere[current];
+    if (!next) break;
+    current = next;
+  }
   return current;
 }

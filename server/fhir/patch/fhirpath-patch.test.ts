@@ -289,7 +289,7 @@ describe('FHIRPath Patch — HL7 test cases', () => {
       ),
     ) as Patient;
     assert.equal(out.text?.div, div);
-    assert.equal(out.name?.[0].family, 'Chalmers1');
+    assert.equal(out.name?.[0]?.family, 'Chalmers1');
     assert.deepEqual(out.name?.[1], input.name?.[1]);
   });
 });

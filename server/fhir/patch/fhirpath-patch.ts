@@ -175,8 +175,8 @@ function collection(
   where: string,
 ): { parent: JsonObject; key: string; element: ElementInfo } {
   const nodes = evaluate(root, path, where);
-  if (nodes.length > 0) {
-    const first = nodes[0];
+  const first = nodes[0];
+  if (first) {
     const parentNode = first.parentResNode;
     if (!parentNode || !isObject(parentNode.data) || first.propName === null) {
       throw badRequest(`${path} does not designate a list inside the resource`, [where]);
@@ -197,12 +197,14 @@ function collection(
   }
   // An empty list: find its owner (the path without its last step) and the element by name.
   const match = /^(.*)\.([A-Za-z][A-Za-z0-9]*)$/.exec(path.trim());
-  if (!match) throw badRequest(`No list found at ${path}`, [where]);
-  const owner = evaluate(root, match[1], where);
-  if (owner.length !== 1 || !isObject(owner[0].data)) throw badRequest(`No list found at ${path}`, [where]);
-  const element = findElement(typePathOf(owner[0].path ?? '', owner[0].fhirNodeDataType), match[2]);
+  const [, ownerPath, name] = match ?? [];
+  if (ownerPath === undefined || name === undefined) throw badRequest(`No list found at ${path}`, [where]);
+  const owners = evaluate(root, ownerPath, where);
+  const owner = owners[0];
+  if (owners.length !== 1 || !owner || !isObject(owner.data)) throw badRequest(`No list found at ${path}`, [where]);
+  const element = findElement(typePathOf(owner.path ?? '', owner.fhirNodeDataType), name);
   if (!element?.repeating) throw badRequest(`${path} is not a repeating element`, [where]);
-  return { parent: owner[0].data, key: match[2], element };
+  return { parent: owner.data, key: name, element };
 }
 
 function location(node: PathNode, op: PatchOperation): { parent: JsonObject; key: string; parentNode: PathNode } {
@@ -219,10 +221,11 @@ function location(node: PathNode, op: PatchOperation): { parent: JsonObject; key
 }
 
 function single(nodes: PathNode[], op: PatchOperation, doing: string): PathNode {
-  if (nodes.length === 0) throw badRequest(`No content found at ${op.path} when ${doing}`, [op.where]);
+  const [node] = nodes;
+  if (node === undefined) throw badRequest(`No content found at ${op.path} when ${doing}`, [op.where]);
   if (nodes.length > 1)
     throw badRequest(`${op.path} matches ${nodes.length} elements; a patch path must select exactly one`, [op.where]);
-  return nodes[0];
+  return node;
 }
 
 /** Element names that are FHIRPath keywords (`Narrative.div`, `ValueSet.expansion.contains`) used as a path step. */
@@ -268,7 +271,7 @@ function rootOf(node: PathNode): unknown {
 function existingKey(obj: JsonObject, name: string): string | undefined {
   if (obj[name] !== undefined || obj[`_${name}`] !== undefined) return name;
   for (const key of Object.keys(obj)) {
-    if (key.length > name.length && key.startsWith(name) && /[A-Z]/.test(key[name.length])) return key;
+    if (key.length > name.length && key.startsWith(name) && /[A-Z]/.test(key.charAt(name.length))) return key;
   }
   return undefined;
 }

@@ -16,7 +16,7 @@ export type BuiltValue = {
 
 export function buildValue(part: ParametersParameter, element: ElementInfo | undefined, where: string): BuiltValue {
   const record = part as unknown as Record<string, unknown>;
-  const valueKey = Object.keys(record).find((k) => k.startsWith('value') && k.length > 5 && /[A-Z]/.test(k[5]));
+  const valueKey = Object.keys(record).find((k) => k.startsWith('value') && k.length > 5 && /[A-Z]/.test(k.charAt(5)));
   if (valueKey) {
     const extension = record[`_${valueKey}`];
     return {

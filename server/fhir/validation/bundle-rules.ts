@@ -76,7 +76,8 @@ function checkSectionEntries(entries: Record<string, unknown>[], path: string): 
     sections.forEach((section: { entry?: { reference?: unknown }[]; section?: unknown }, i) => {
       (Array.isArray(section?.entry) ? section.entry : []).forEach((ref, j) => {
         if (typeof ref?.reference !== 'string' || ref.reference.startsWith('#')) return;
-        const [target, version] = ref.reference.split('/_history/');
+        // split always yields at least one part
+        const [target = '', version] = ref.reference.split('/_history/');
         const matches = targets.filter(
           (t) =>
             (t.fullUrl === target || (!/^[a-z]+:/i.test(target) && t.fullUrl.endsWith(`/${target}`))) &&

@@ -24,7 +24,7 @@ export function checkChoiceTypes(resource: unknown, profile: StructureDefinition
     for (const parent of parents) {
       if (typeof parent !== 'object' || parent === null) continue;
       for (const key of Object.keys(parent)) {
-        if (key.length <= name.length || !key.startsWith(name) || !/[A-Z]/.test(key[name.length])) continue;
+        if (key.length <= name.length || !key.startsWith(name) || !/[A-Z]/.test(key.charAt(name.length))) continue;
         const type = key.slice(name.length);
         if (!allowed.has(type.toLowerCase())) {
           issues.push({

@@ -64,7 +64,7 @@ function collectReferences(value: unknown, into: Set<string>, skipContained: boo
       if (skipContained && key === 'contained') continue;
       if (typeof v === 'string') {
         if (v.startsWith('#')) into.add(v);
-        else if (key === 'div') for (const m of v.matchAll(/href="(#[^"]*)"/g)) into.add(m[1]);
+        else if (key === 'div') for (const m of v.matchAll(/href="(#[^"]*)"/g)) into.add(m[1]!); // the group always takes part
       } else {
         collectReferences(v, into, false);
       }

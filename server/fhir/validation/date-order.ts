@@ -18,8 +18,10 @@ export function compareDateTimes(a: string, b: string): DateOrder {
     if (!Number.isNaN(diff)) return diff < 0 ? 'before' : diff > 0 ? 'after' : 'same';
   }
   for (let i = 0; i < common; i++) {
-    if (x[i] < y[i]) return 'before';
-    if (x[i] > y[i]) return 'after';
+    const xi = x[i]!; // i < common: present on both sides
+    const yi = y[i]!;
+    if (xi < yi) return 'before';
+    if (xi > yi) return 'after';
   }
   return x.length === y.length ? 'same' : 'unknown';
 }

@@ -24,29 +24,29 @@ const SEGMENT = /^([A-Za-z_][\w-]*)(?:\[(\d+|x)\])?$/;
  * resolved unambiguously are kept as written.
  */
 export function resolveExpression(root: unknown, expression: string): string {
-  const segments = expression.split('.');
-  if (segments.length < 2 || !isObject(root)) return expression;
-  const out: string[] = [segments[0]];
+  const [head = '', ...steps] = expression.split('.');
+  if (steps.length === 0 || !isObject(root)) return expression;
+  const out: string[] = [head];
   let current: unknown = root;
-  for (let i = 1; i < segments.length; i++) {
-    const match = SEGMENT.exec(segments[i]);
-    if (!match || !isObject(current)) return [...out, ...segments.slice(i)].join('.');
-    let name = match[1];
-    let index: string | undefined = match[2];
+  for (const [i, step] of steps.entries()) {
+    const match = SEGMENT.exec(step);
+    let name = match?.[1];
+    if (name === undefined || !isObject(current)) return [...out, ...steps.slice(i)].join('.');
+    let index: string | undefined = match?.[2];
     if (index === 'x') {
       const key = choiceKey(current, name);
-      if (!key) return [...out, ...segments.slice(i)].join('.');
+      if (!key) return [...out, ...steps.slice(i)].join('.');
       name = key;
       index = undefined;
     }
     let value: unknown = current[name];
     let segment = name;
-    const last = i === segments.length - 1;
+    const last = i === steps.length - 1;
     if (index !== undefined) {
       segment += `[${index}]`;
       value = Array.isArray(value) ? value[Number(index)] : undefined;
     } else if (Array.isArray(value) && !last) {
-      if (value.length !== 1) return [...out, segment, ...segments.slice(i + 1)].join('.');
+      if (value.length !== 1) return [...out, segment, ...steps.slice(i + 1)].join('.');
       segment += '[0]';
       value = value[0];
     }
@@ -63,7 +63,7 @@ export function expressionKey(expression: string): string {
 
 function choiceKey(obj: Record<string, unknown>, base: string): string | undefined {
   for (const key of Object.keys(obj)) {
-    if (key.length > base.length && key.startsWith(base) && /[A-Z]/.test(key[base.length])) return key;
+    if (key.length > base.length && key.startsWith(base) && /[A-Z]/.test(key.charAt(base.length))) return key;
   }
   return undefined;
 }
@@ -76,11 +76,10 @@ function isObject(value: unknown): value is Record<string, unknown> {
 export function valueAtExpression(root: unknown, expression: string): unknown {
   let current: unknown = root;
   for (const segment of expression.split('.').slice(1)) {
-    const match = SEGMENT.exec(segment);
-    if (!match || !isObject(current)) return undefined;
-    current = current[match[1]];
-    if (match[2] !== undefined && match[2] !== 'x')
-      current = Array.isArray(current) ? current[Number(match[2])] : undefined;
+    const [, name, index] = SEGMENT.exec(segment) ?? [];
+    if (name === undefined || !isObject(current)) return undefined;
+    current = current[name];
+    if (index !== undefined && index !== 'x') current = Array.isArray(current) ? current[Number(index)] : undefined;
   }
   return current;
 }

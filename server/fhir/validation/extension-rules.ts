@@ -143,8 +143,8 @@ function childPaths(typePath: string, key: string): { name: string; typePath: st
       name: key,
       typePath: direct === 'BackboneElement' || direct === 'Element' ? `${typePath}.${key}` : direct,
     };
-  const match = /^([a-z][A-Za-z0-9]*?)([A-Z][A-Za-z0-9]*)$/.exec(key);
-  if (match && model.choiceTypePaths[`${typePath}.${match[1]}`]) return { name: match[1], typePath: match[2] };
+  const [, name, type] = /^([a-z][A-Za-z0-9]*?)([A-Z][A-Za-z0-9]*)$/.exec(key) ?? [];
+  if (name && type && model.choiceTypePaths[`${typePath}.${name}`]) return { name, typePath: type };
   return { name: key, typePath: `${typePath}.${key}` };
 }
 

@@ -16,7 +16,7 @@ import { ensureDefinitions } from './profile-registry.js';
 
 type Json = Record<string, unknown>;
 const CORPUS = '/work/shared/corpus';
-const SYNTHEA = [join(CORPUS, 'synthea/fhir-data-pipes-2021'), join(CORPUS, 'synthea/smart-r4-2019')];
+const SYNTHEA = [join(CORPUS, 'synthea/fhir-data-pipes-2021'), join(CORPUS, 'synthea/smart-r4-2019')] as const;
 const EXAMPLES = ['fhir-r4-core-examples', 'us-core-9.0.0-examples', 'ips-examples'].map((f) =>
   join(CORPUS, 'extras', f),
 );

@@ -161,8 +161,9 @@ class Walk {
     }
     if (present.length > 1) {
       present.sort((a, b) => a.element.index - b.element.index);
-      for (let i = 1; i < present.length; i++)
-        if (present[i].element === present[i - 1].element) bail(`two values for ${present[i].element.key}`);
+      present.forEach((p, i) => {
+        if (present[i - 1]?.element === p.element) bail(`two values for ${p.element.key}`);
+      });
     }
     for (const r of compiled.required) if (!present.some((p) => p.element === r)) bail(`missing ${r.key}`);
     if (isResource) resource = obj;
@@ -216,7 +217,7 @@ class Walk {
       };
       if (this.rootResource) variables['%rootResource'] = this.root;
       const result = evalFhirPathTyped(c.expression, [value], variables, fhirPathCache as never);
-      if (result.length !== 1 || result[0].value !== true) bail(`invariant ${c.key}`);
+      if (result.length !== 1 || result[0]?.value !== true) bail(`invariant ${c.key}`);
     }
   }
 
@@ -253,8 +254,7 @@ function compile(schema: InternalTypeSchema): Compiled {
   let unsupported = false;
   const keys = Object.keys(schema.elements);
   const choiceNames = new Set(keys.filter((k) => k.endsWith('[x]')).map((k) => k.slice(0, -3)));
-  keys.forEach((key, index) => {
-    const def = schema.elements[key];
+  Object.entries(schema.elements).forEach(([key, def], index) => {
     const types = def.type ?? [];
     const lastSegment = def.path.slice(def.path.lastIndexOf('.') + 1);
     if (key.includes('.') || lastSegment !== key) unsupported = true;
@@ -300,7 +300,7 @@ function compile(schema: InternalTypeSchema): Compiled {
 }
 
 function resolvedType(code: string, def: InternalSchemaElement): string {
-  return code === 'Element' || code === 'BackboneElement' ? def.type[0].code : code;
+  return code === 'Element' || code === 'BackboneElement' ? (def.type[0]?.code ?? code) : code;
 }
 
 /** Medplum's isChoiceOfType split: the first prefix ending before a capital letter that names a choice element. */

@@ -113,7 +113,7 @@ function checkNarrative(
     issues.push(
       error(
         'invariant',
-        `Constraint txt-1 not met: the narrative contains a forbidden <${tag[1].toLowerCase()}> element`,
+        `Constraint txt-1 not met: the narrative contains a forbidden <${tag[1]!.toLowerCase()}> element`,
         `${path}.div`,
       ),
     );

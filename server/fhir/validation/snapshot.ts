@@ -24,7 +24,7 @@ const core = new Map<string, StructureDefinition | null>();
  * already holds the parsed R4 definitions, and a second full copy of the JSON would cost ~60 MB of heap.
  */
 export function coreDefinition(url: string): StructureDefinition | undefined {
-  const key = url.split('|')[0];
+  const [key = ''] = url.split('|'); // split always yields at least one part
   if (!key.startsWith(CORE_PREFIX)) return undefined;
   const cached = core.get(key);
   if (cached !== undefined) return cached ?? undefined;
@@ -65,12 +65,13 @@ export function withSnapshot(
 }
 
 function applyDifferential(elements: ElementDefinition[], diff: ElementDefinition): void {
-  const rootPath = elements[0].path ?? '';
+  const root = elements[0]!; // withSnapshot only applies a differential to a non-empty snapshot
+  const rootPath = root.path ?? '';
   const path = normalisePath(elements, diff.path ?? '');
   const id = normaliseId(diff.id ?? path, diff.path ?? '', path);
   const choiceType = path !== diff.path ? choiceTypeOf(diff.path ?? '', path) : undefined;
   if (path === rootPath && !diff.sliceName) {
-    merge(elements[0], diff, undefined);
+    merge(root, diff, undefined);
     return;
   }
   if (diff.sliceName) {
@@ -131,7 +132,7 @@ function endOfGroup(elements: ElementDefinition[], groupId: string): number {
   let last = elements.findIndex((e) => e.id === groupId);
   if (last < 0) return elements.length;
   for (let i = last + 1; i < elements.length; i++) {
-    const id = elements[i].id ?? '';
+    const id = elements[i]!.id ?? ''; // i < elements.length
     if (id.startsWith(`${groupId}.`) || id.startsWith(`${groupId}:`)) last = i;
     else break;
   }
@@ -154,9 +155,10 @@ function baseElementFor(elements: ElementDefinition[], path: string): ElementDef
       return found ? { ...found, path } : undefined;
     }
     const types = ancestor.type ?? [];
-    if (types.length !== 1) return undefined;
-    const typeSd = coreDefinition(`http://hl7.org/fhir/StructureDefinition/${types[0].code}`);
-    const typePath = [types[0].code, ...segments.slice(cut)].join('.');
+    const [type] = types;
+    if (types.length !== 1 || !type) return undefined;
+    const typeSd = coreDefinition(`http://hl7.org/fhir/StructureDefinition/${type.code}`);
+    const typePath = [type.code, ...segments.slice(cut)].join('.');
     const found = typeSd?.snapshot?.element?.find((e) => e.path === typePath);
     return found ? { ...found, path } : undefined;
   }
@@ -169,11 +171,12 @@ function normalisePath(elements: ElementDefinition[], path: string): string {
   const segments = path.split('.');
   for (let i = 1; i < segments.length; i++) {
     const prefix = segments.slice(0, i).join('.');
-    for (let cut = segments[i].length - 1; cut > 0; cut--) {
-      if (!/[A-Z]/.test(segments[i][cut])) continue;
-      const candidate = `${prefix}.${segments[i].slice(0, cut)}[x]`;
+    const segment = segments[i]!; // i < segments.length
+    for (let cut = segment.length - 1; cut > 0; cut--) {
+      if (!/[A-Z]/.test(segment.charAt(cut))) continue;
+      const candidate = `${prefix}.${segment.slice(0, cut)}[x]`;
       if (elements.some((e) => e.path === candidate)) {
-        segments[i] = `${segments[i].slice(0, cut)}[x]`;
+        segments[i] = `${segment.slice(0, cut)}[x]`;
         break;
       }
     }

@@ -134,7 +134,7 @@ function loadSupporting(dir: string, files: string[]): Resource[] {
 }
 
 function readSummary(path: string): SummaryRow[] {
-  const [header, ...lines] = readFileSync(path, 'utf8').trim().split(/\r?\n/);
+  const [header = '', ...lines] = readFileSync(path, 'utf8').trim().split(/\r?\n/);
   const columns = header.split(',');
   return lines.map((line) => {
     const cells = line.split(',');

@@ -46,8 +46,8 @@ export function checkValueLimits(
 function boundsOf(element: ElementDefinition): Bound[] {
   const out: Bound[] = [];
   for (const [key, limit] of Object.entries(element)) {
-    const m = /^(min|max)Value([A-Z]\w*)$/.exec(key);
-    if (m && limit !== undefined) out.push({ kind: m[1] as Bound['kind'], type: m[2], limit });
+    const [, kind, type] = /^(min|max)Value([A-Z]\w*)$/.exec(key) ?? [];
+    if (kind && type && limit !== undefined) out.push({ kind: kind as Bound['kind'], type, limit });
   }
   return out;
 }

@@ -124,7 +124,7 @@ function versionsStatement(writes: VersionWrite[]): { text: string; values: unkn
       bind(t.ids, 'text'),
       bind(t.params, 'text'),
       bind(t.tuples, 'int'),
-      ...columns.map((col, i) => bind(t.columns[i], col.type)),
+      ...columns.map((col, i) => bind(t.columns[i]!, col.type)), // index-rows keeps one array per side column
     ];
     const names = ['resource_type', 'resource_id', 'param', 'tuple', ...columns.map((col) => col.name)];
     parts.push(
