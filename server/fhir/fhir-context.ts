@@ -34,6 +34,8 @@ export type FhirContext = FhirServices & {
   access: AccessPolicy;
   prefer: Preferences;
   requestId: string;
+  /** Logs an error nothing expected that was answered inside a response (a batch entry's 500). */
+  reportError?: (error: unknown) => void;
 };
 
 export function requireAccess(ctx: FhirContext, interaction: Interaction, resourceType: string): void {

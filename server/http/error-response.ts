@@ -1,12 +1,14 @@
 /**
  * The one place where errors become HTTP answers: FhirError keeps its status and OperationOutcome;
- * body-parser failures become 400/413/415; store query limits become 400; anything else is a 500
+ * body-parser failures become 400/413/415; JSON the reader refuses, store query limits and version conflicts
+ * answer as server/fhir/known-errors.ts says; anything else is a 500
  * with an OperationOutcome that names the request id (logged with the stack; never sent to the client).
  */
 import type { Logger } from 'pino';
 import { FhirError, issue, operationOutcome } from '../fhir/errors.js';
 import type { FhirResponse } from '../fhir/fhir-request.js';
-import { UnsupportedQueryError, VersionConflictError } from '../store/resource-store.js';
+import { UnsupportedCharsetError } from '../json/decode-json-bytes.js';
+import { asFhirError } from '../fhir/known-errors.js';
 
 type HttpishError = Error & { type?: string; status?: number; statusCode?: number; limit?: number };
 
@@ -24,12 +26,9 @@ export function errorResponse(error: unknown, requestId: string, logger: Logger)
             : undefined;
     return { status: error.status, resource: error.outcome, headers };
   }
-  if (error instanceof UnsupportedQueryError) {
-    return outcome(400, 'not-supported', error.message);
-  }
-  if (error instanceof VersionConflictError) {
-    return outcome(409, 'conflict', `${error.resourceType}/${error.id} was changed concurrently; try again`);
-  }
+  const known = asFhirError(error); // JSON input, store query limits, version conflicts
+  if (known) return { status: known.status, resource: known.outcome };
+  if (error instanceof UnsupportedCharsetError) return outcome(415, 'not-supported', error.message);
   const e = error as HttpishError;
   switch (e?.type) {
     case 'entity.parse.failed':

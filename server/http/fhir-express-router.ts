@@ -10,7 +10,9 @@ import { readPreferences, type FhirRequest, type FhirResponse } from '../fhir/fh
 import { routeFhirRequest, type RouterOptions } from '../fhir/router.js';
 import { assertAcceptableFormat, assertBodyType, FHIR_JSON } from './content-negotiation.js';
 import { errorResponse } from './error-response.js';
-import { announcesBody, handlesJsonBody, readJsonBody } from './json-body.js';
+import { announcesBody, handlesJsonBody, parseBody, readJsonBody } from './json-body.js';
+import { decodeJsonBytes } from '../json/decode-json-bytes.js';
+import { stringifyJson } from '../json/stringify-json.js';
 import type { Logger } from 'pino';
 
 export type FhirHttpOptions = {
@@ -40,8 +42,9 @@ const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']);
 
 export function fhirExpressRouter(options: FhirHttpOptions): express.Router {
   const router = express.Router();
-  // Bodies the fast reader (json-body.ts) does not take: gzip, other charsets, search forms.
-  const fallbackJson = express.json({ type: JSON_TYPES, limit: options.maxBodyBytes, strict: true });
+  // Bodies the fast reader (json-body.ts) does not take: gzip, other charsets, search forms. JSON bytes are
+  // inflated by body-parser, then decoded and read by the same strict, lossless reader as the fast path.
+  const fallbackJson = express.raw({ type: JSON_TYPES, limit: options.maxBodyBytes });
   const formText = express.text({ type: 'application/x-www-form-urlencoded', limit: options.maxBodyBytes });
   // One layer does it all (body, access, route, send): each express layer costs a path match and a next() per request.
   router.use(async (req: Request, res: Response, next: NextFunction) => {
@@ -56,6 +59,7 @@ export function fhirExpressRouter(options: FhirHttpOptions): express.Router {
         if (handlesJsonBody(req)) req.body = await readJsonBody(req, options.maxBodyBytes);
         else {
           await runMiddleware(fallbackJson, req, res);
+          if (Buffer.isBuffer(req.body)) req.body = parseBody(decodeJsonBytes(req.body, charsetOf(req)));
           await runMiddleware(formText, req, res);
         }
       }
@@ -63,7 +67,13 @@ export function fhirExpressRouter(options: FhirHttpOptions): express.Router {
       assertAcceptableFormat(paramOf(interaction, '_format'), req.headers.accept);
       // The CapabilityStatement is public (SMART clients read it before they have a token).
       access = isPublic(interaction) ? ANONYMOUS : await options.resolveAccess(req);
-      const ctx: FhirContext = { ...options.services, access, prefer: readPreferences(interaction.headers), requestId };
+      const ctx: FhirContext = {
+        ...options.services,
+        access,
+        prefer: readPreferences(interaction.headers),
+        requestId,
+        reportError: (err: unknown) => options.logger.error({ err, requestId }, 'unexpected error in a bundle entry'),
+      };
       const response = await routeFhirRequest(ctx, interaction, options.routerOptions);
       send(req, res, response, paramOf(interaction, '_pretty') === 'true');
     } catch (error) {
@@ -79,6 +89,11 @@ export function fhirExpressRouter(options: FhirHttpOptions): express.Router {
     void next;
   });
   return router;
+}
+
+function charsetOf(req: Request): string {
+  const contentType = req.headers['content-type'] ?? '';
+  return /charset\s*=\s*"?([^";\s]+)/i.exec(contentType)?.[1] ?? 'utf-8';
 }
 
 function runMiddleware(handler: express.RequestHandler, req: Request, res: Response): Promise<void> {
@@ -159,7 +174,7 @@ function send(req: Request, res: Response, response: FhirResponse, pretty: boole
     return;
   }
   res.setHeader('Content-Type', FHIR_JSON);
-  const text = pretty ? JSON.stringify(response.resource, null, 2) : JSON.stringify(response.resource);
+  const text = stringifyJson(response.resource, pretty ? 2 : undefined);
   if (req.method === 'HEAD') {
     res.setHeader('Content-Length', Buffer.byteLength(text));
     res.end();

@@ -1,12 +1,15 @@
 /**
  * Reads a JSON request body in the common case (JSON content type, no content encoding, UTF-8 or no charset)
- * straight off the stream: one Buffer.concat and one JSON.parse, with body-parser's error shapes
+ * straight off the stream: strict UTF-8, then the strict and lossless JSON reader (server/json), with body-parser's
+ * error shapes for size and transport
  * (`entity.too.large` 413, `entity.parse.failed` 400, `request.aborted` 400) so error-response.ts maps them alike.
  * Anything else (gzip, another charset, form bodies) is left to the body-parser fallback (`handles` says which).
  * Per request this skips body-parser's type-is / raw-body / iconv / on-finished work, about a tenth of a create's
  * server CPU.
  */
 import type { IncomingMessage } from 'node:http';
+import { decodeJsonBytes } from '../json/decode-json-bytes.js';
+import { parseJson } from '../json/parse-json.js';
 
 type BodyError = Error & { type: string; status: number; limit?: number };
 
@@ -77,14 +80,15 @@ export function readJsonBody(req: IncomingMessage, limit: number): Promise<unkno
     const onEnd = () => {
       cleanup();
       if (failed) return;
-      const text = takeText(); // the bytes are unreachable while the text is parsed
       try {
-        resolve(parseStrict(text));
+        const text = takeText(); // the bytes are unreachable while the text is parsed
+        resolve(parseBody(text));
       } catch (error) {
         reject(error);
       }
     };
     const takeText = (): string => {
+      // strict UTF-8 (no U+FFFD repairs), BOM skipped
       const bytes =
         whole !== undefined
           ? whole.subarray(0, received)
@@ -93,7 +97,7 @@ export function readJsonBody(req: IncomingMessage, limit: number): Promise<unkno
             : Buffer.concat(chunks, received);
       whole = undefined;
       chunks = [];
-      return bytes.toString('utf8');
+      return decodeJsonBytes(bytes);
     };
     const onAborted = () => {
       cleanup();
@@ -120,7 +124,8 @@ export function readJsonBody(req: IncomingMessage, limit: number): Promise<unkno
   });
 }
 
-function parseStrict(text: string): unknown {
+/** The parsed body ({} when empty): an object or array, read strictly and losslessly (server/json/parse-json.ts). */
+export function parseBody(text: string): unknown {
   if (text.length === 0) return {};
   let i = 0;
   while (i < text.length && (text[i] === ' ' || text[i] === '\t' || text[i] === '\n' || text[i] === '\r')) i++;
@@ -132,9 +137,5 @@ function parseStrict(text: string): unknown {
       400,
     );
   }
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw bodyError((error as Error).message, 'entity.parse.failed', 400);
-  }
+  return parseJson(text);
 }

@@ -6,6 +6,7 @@ import type { Bundle, BundleEntry } from '@medplum/fhirtypes';
 import type { FhirContext } from '../fhir-context.js';
 import type { FhirResponse } from '../fhir-request.js';
 import { FhirError } from '../errors.js';
+import { asFhirError, internalError } from '../known-errors.js';
 import { routeFhirRequest, type RouterOptions } from '../router.js';
 import { toEntryRequest } from './entry-request.js';
 import { atEntry, errorEntryResponse, statusLine } from './entry-errors.js';
@@ -48,8 +49,11 @@ export async function processBatch(ctx: FhirContext, bundle: Bundle, router: Rou
         },
       });
     } catch (error) {
-      if (!(error instanceof FhirError)) throw error;
-      out.push({ response: errorEntryResponse(error) });
+      // Every entry gets its answer, whatever went wrong: the earlier entries are committed, and a whole-response
+      // 500 would make a client resend (and duplicate) them.
+      const known = asFhirError(error);
+      if (!known) ctx.reportError?.(error);
+      out.push({ response: errorEntryResponse(known ?? internalError(ctx.requestId)) });
     }
   }
   return { status: 200, resource: { resourceType: 'Bundle', type: 'batch-response', entry: out } };

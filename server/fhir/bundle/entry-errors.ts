@@ -1,6 +1,7 @@
 /** Names the failing entry in every error raised while a bundle entry is processed. */
 import type { BundleEntryResponse, OperationOutcome } from '@medplum/fhirtypes';
 import { FhirError } from '../errors.js';
+import { asFhirError } from '../known-errors.js';
 import type { EntryRequest } from './entry-request.js';
 
 export function describeEntry(request: Pick<EntryRequest, 'index' | 'method' | 'segments' | 'params'>): string {
@@ -8,7 +9,7 @@ export function describeEntry(request: Pick<EntryRequest, 'index' | 'method' | '
   return `Bundle.entry[${request.index}] (${request.method} ${request.segments.join('/')}${query})`;
 }
 
-/** Runs fn; a FhirError coming out of it is re-thrown with the entry named in every issue. */
+/** Runs fn; a FhirError (or an error with a FHIR answer) coming out of it is re-thrown with the entry named in every issue. */
 export async function atEntry<T>(
   request: Pick<EntryRequest, 'index' | 'method' | 'segments' | 'params'>,
   fn: () => Promise<T> | T,
@@ -16,7 +17,8 @@ export async function atEntry<T>(
   try {
     return await fn();
   } catch (error) {
-    if (error instanceof FhirError) throw new FhirError(error.status, prefixOutcome(error.outcome, request));
+    const known = asFhirError(error);
+    if (known) throw new FhirError(known.status, prefixOutcome(known.outcome, request));
     throw error;
   }
 }

@@ -2,6 +2,8 @@
 import type { BundleEntry } from '@medplum/fhirtypes';
 import type { FhirRequest } from '../fhir-request.js';
 import { badRequest } from '../errors.js';
+import { parseJson } from '../../json/parse-json.js';
+import { decodeJsonBytes } from '../../json/decode-json-bytes.js';
 
 export type EntryRequest = FhirRequest & {
   /** Position in the submitted bundle. */
@@ -54,7 +56,7 @@ export function toEntryRequest(entry: BundleEntry, index: number, baseUrl: strin
   if (isPatchBinary) {
     // JSON Patch travels in a Binary (FHIR R4 transaction rules).
     const data = (entry.resource as { data?: string }).data;
-    body = data ? JSON.parse(Buffer.from(data, 'base64').toString('utf8')) : undefined;
+    body = data ? parseJson(decodeJsonBytes(Buffer.from(data, 'base64'))) : undefined; // strict, as a request body
     contentType = 'application/json-patch+json';
   }
   return {

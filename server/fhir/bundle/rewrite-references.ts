@@ -5,6 +5,8 @@
  * objects are shared with the input) and leaves its input untouched (a transaction retried after a version
  * conflict plans again from the same entries); each distinct reference is resolved once, in document order.
  */
+import { copyNumberTexts } from '../../json/number-texts.js';
+
 export type ReferenceResolver = (reference: string) => Promise<string | undefined>;
 
 export async function rewriteReferences<T>(value: T, resolve: ReferenceResolver): Promise<T> {
@@ -48,7 +50,7 @@ function copyWith(value: unknown, replacements: Map<string, string>): unknown {
     for (let i = 0; i < value.length; i++) {
       const item: unknown = value[i];
       const copy = item !== null && typeof item === 'object' ? copyWith(item, replacements) : item;
-      if (copy !== item && out === undefined) out = value.slice(0, i);
+      if (copy !== item && out === undefined) out = copyNumberTexts(value, value.slice(0, i));
       if (out !== undefined) out.push(copy);
     }
     return out ?? value;
@@ -65,7 +67,7 @@ function copyWith(value: unknown, replacements: Map<string, string>): unknown {
         : child;
     if (out === undefined) {
       if (copy === child) continue;
-      out = {};
+      out = copyNumberTexts(record, {}); // a decimal's text as written stays with its copied holder
       for (const earlier in record) {
         if (earlier === key) break;
         setOwn(out, earlier, record[earlier]); // unchanged: shared

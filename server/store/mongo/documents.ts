@@ -6,6 +6,10 @@
  *     compartments: ['Patient/1', …], sort: { <param>: { a, d } } }
  * A history document (collection resource_history): { _id: 'Type/id/version', resourceType, id,
  * versionId, lastUpdated, lu, deleted, resource }.
+ * Both carry `numberTexts` ([[path, text], …]) when the resource has numbers whose JSON text String() would not
+ * give back (1.50, 6.0, 1E-22; server/json/number-texts.ts): BSON keeps a double, so the text is kept beside the
+ * untouched resource (chosen over Decimal128, which would change the stored resource's types for every
+ * reader, cap precision at 34 digits and need a walk on every read).
  * Grouping entries by kind gives arrays whose elements share one shape, so that one multikey index per
  * kind (e.g. idx.token.param + code + system) serves every parameter of that kind.
  */
@@ -15,6 +19,7 @@ import type { StoredVersion, VersionWrite } from '../resource-store.js';
 import type { Doc } from './doc-db.js';
 import { sortFieldsOf } from './sort-values.js';
 import { assertStorableKeys } from './storable-keys.js';
+import { applyNumberTexts, collectNumberTexts } from '../../json/number-texts.js';
 
 export type IndexDoc = Partial<Record<IndexEntryKind, Array<Record<string, unknown>>>>;
 
@@ -68,6 +73,7 @@ export function currentDocOf(w: VersionWrite): Doc {
     lu: instantMs(w.lastUpdated),
     deleted: !live,
     resource: w.resource,
+    numberTexts: collectNumberTexts(w.resource) ?? null,
     idx: live ? indexDocOf(w.index.entries) : {},
     compartments: live ? [...new Set(w.index.compartments)] : [],
     sort: live ? sortFieldsOf(w.index.entries) : {},
@@ -84,7 +90,13 @@ export function historyDocOf(w: VersionWrite): Doc {
     lu: instantMs(w.lastUpdated),
     deleted: w.resource === null,
     resource: w.resource,
+    ...withTexts(w.resource),
   };
+}
+
+function withTexts(resource: Resource | null): { numberTexts?: unknown } {
+  const texts = collectNumberTexts(resource);
+  return texts ? { numberTexts: texts } : {};
 }
 
 /** The fields of a current or history document that make a StoredVersion. */
@@ -95,6 +107,7 @@ export const VERSION_PROJECTION = {
   lastUpdated: 1,
   deleted: 1,
   resource: 1,
+  numberTexts: 1,
 } as const;
 
 export function storedVersionOf(doc: Doc): StoredVersion {
@@ -104,6 +117,11 @@ export function storedVersionOf(doc: Doc): StoredVersion {
     versionId: doc['versionId'] as number,
     lastUpdated: doc['lastUpdated'] as string,
     deleted: doc['deleted'] as boolean,
-    resource: (doc['resource'] as Resource | null) ?? null,
+    resource: withNumberTexts((doc['resource'] as Resource | null) ?? null, doc['numberTexts']),
   };
+}
+
+function withNumberTexts(resource: Resource | null, texts: unknown): Resource | null {
+  if (resource && texts != null) applyNumberTexts(resource, texts);
+  return resource;
 }

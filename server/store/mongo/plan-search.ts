@@ -18,6 +18,7 @@ export const SEARCH_PROJECTION = {
   lastUpdated: 1,
   deleted: 1,
   resource: 1,
+  numberTexts: 1,
   lu: 1,
   sort: 1,
 } as const;

@@ -2,8 +2,9 @@
 import type { Resource } from '@medplum/fhirtypes';
 import type { ResourceKey, StoredVersion } from '../resource-store.js';
 import type { SqlExecutor } from './sql-client.js';
+import { applyNumberTexts } from '../../json/number-texts.js';
 
-export const VERSION_COLUMNS = 'resource_type, id, version_id, last_updated, deleted, content';
+export const VERSION_COLUMNS = 'resource_type, id, version_id, last_updated, deleted, content, number_texts';
 
 export type VersionRow = {
   resource_type: string;
@@ -12,10 +13,15 @@ export type VersionRow = {
   last_updated: string;
   deleted: boolean;
   content: Resource | string | null;
+  /** The texts of numbers that String() would not write as written (server/json/number-texts.ts); usually null. */
+  number_texts?: unknown;
 };
 
 export function toStoredVersion(row: VersionRow): StoredVersion {
   const content = typeof row.content === 'string' ? (JSON.parse(row.content) as Resource) : row.content;
+  if (content && row.number_texts != null) {
+    applyNumberTexts(content, typeof row.number_texts === 'string' ? JSON.parse(row.number_texts) : row.number_texts);
+  }
   return {
     resourceType: row.resource_type,
     id: row.id,

@@ -48,6 +48,9 @@ CREATE TABLE IF NOT EXISTS fhir_history (
   content jsonb,
   PRIMARY KEY (resource_type, id, version_id)
 );
+-- texts of numbers String() would not write as written (1.50, 1E-22): [[path, text], …], NULL for most rows
+ALTER TABLE fhir_resource ADD COLUMN IF NOT EXISTS number_texts jsonb;
+ALTER TABLE fhir_history ADD COLUMN IF NOT EXISTS number_texts jsonb;
 CREATE INDEX IF NOT EXISTS fhir_history_type ON fhir_history (resource_type, last_updated_ms, id, version_id);
 CREATE INDEX IF NOT EXISTS fhir_history_system ON fhir_history (last_updated_ms, resource_type, id, version_id);
 

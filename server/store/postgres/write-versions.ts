@@ -9,19 +9,24 @@
  */
 import { VersionConflictError, type VersionWrite } from '../resource-store.js';
 import { pgArray } from './pg-array.js';
+import { collectNumberTexts } from '../../json/number-texts.js';
+import { stringifyJson } from '../../json/stringify-json.js';
 import { batchRows, SIDE_COLUMNS, type SideTable } from './index-rows.js';
 import { INDEX_TABLES, VERSION_CONFLICT_STATE } from './schema.js';
 import type { SqlClient, SqlExecutor } from './sql-client.js';
 
-/** The versions, one row each (rt, id, v, lu, ms, d, c, n); content is SQL NULL for a delete. */
-const VERSIONS = `v AS (SELECT u.rt, u.id, u.v, u.lu, u.ms, u.d, CASE WHEN u.d THEN NULL ELSE u.c END AS c, u.n
-  FROM ROWS FROM (unnest($1::text[]), unnest($2::text[]), unnest($3::int[]), unnest($4::text[]), unnest($5::bigint[]), unnest($6::bool[]), jsonb_array_elements($7::jsonb))
-  WITH ORDINALITY AS u(rt, id, v, lu, ms, d, c, n))`;
+/**
+ * The versions, one row each (rt, id, v, lu, ms, d, c, t, n); content is SQL NULL for a delete; t (number_texts)
+ * is SQL NULL unless the resource has numbers whose text must be kept (server/json/number-texts.ts).
+ */
+const VERSIONS = `v AS (SELECT u.rt, u.id, u.v, u.lu, u.ms, u.d, CASE WHEN u.d THEN NULL ELSE u.c END AS c, NULLIF(u.t, 'null'::jsonb) AS t, u.n
+  FROM ROWS FROM (unnest($1::text[]), unnest($2::text[]), unnest($3::int[]), unnest($4::text[]), unnest($5::bigint[]), unnest($6::bool[]), jsonb_array_elements($7::jsonb), jsonb_array_elements($9::jsonb))
+  WITH ORDINALITY AS u(rt, id, v, lu, ms, d, c, t, n))`;
 
-const CREATE_CURRENT = `cc AS (INSERT INTO fhir_resource (resource_type, id, version_id, last_updated, last_updated_ms, deleted, content)
-  SELECT rt, id, v, lu, ms, d, c FROM v WHERE v = 1 ON CONFLICT (resource_type, id) DO NOTHING RETURNING 1)`;
+const CREATE_CURRENT = `cc AS (INSERT INTO fhir_resource (resource_type, id, version_id, last_updated, last_updated_ms, deleted, content, number_texts)
+  SELECT rt, id, v, lu, ms, d, c, t FROM v WHERE v = 1 ON CONFLICT (resource_type, id) DO NOTHING RETURNING 1)`;
 
-const UPDATE_CURRENT = `cu AS (UPDATE fhir_resource r SET version_id = v.v, last_updated = v.lu, last_updated_ms = v.ms, deleted = v.d, content = v.c
+const UPDATE_CURRENT = `cu AS (UPDATE fhir_resource r SET version_id = v.v, last_updated = v.lu, last_updated_ms = v.ms, deleted = v.d, content = v.c, number_texts = v.t
   FROM v WHERE v.v > 1 AND r.resource_type = v.rt AND r.id = v.id AND r.version_id = v.v - 1 RETURNING 1)`;
 
 export async function writeVersions(client: SqlClient, writes: VersionWrite[]): Promise<void> {
@@ -69,6 +74,9 @@ async function conflictOf(db: SqlExecutor, writes: VersionWrite[]): Promise<Vers
 
 /** The statement's text depends only on which tables it touches: a small set of prepared names. */
 function versionsStatement(writes: VersionWrite[]): { text: string; values: unknown[] } {
+  const texts = writes.map((w) => collectNumberTexts(w.resource) ?? null);
+  const anyTexts = texts.some((t) => t !== null);
+  const resources = writes.map((w) => w.resource);
   const values: unknown[] = [
     pgArray(writes.map((w) => w.resourceType)),
     pgArray(writes.map((w) => w.id)),
@@ -76,8 +84,10 @@ function versionsStatement(writes: VersionWrite[]): { text: string; values: unkn
     pgArray(writes.map((w) => w.lastUpdated)),
     pgArray(writes.map((w) => Date.parse(w.lastUpdated))),
     pgArray(writes.map((w) => w.resource === null)),
-    JSON.stringify(writes.map((w) => w.resource)),
+    // the content keeps the written number texts too (jsonb keeps 1.50, not 1E-22): readable by SQL as written
+    anyTexts ? stringifyJson(resources) : JSON.stringify(resources),
     writes.length,
+    JSON.stringify(texts),
   ];
   const bind = (value: readonly unknown[], type: string): string => {
     values.push(pgArray(value));
@@ -94,7 +104,7 @@ function versionsStatement(writes: VersionWrite[]): { text: string; values: unkn
     ...(creates ? [CREATE_CURRENT] : []),
     ...(updates.length > 0 ? [UPDATE_CURRENT] : []),
     `ok AS MATERIALIZED (SELECT fhir_expect_versions(${applied}, $8::int) AS pass)`,
-    `h AS (INSERT INTO fhir_history (resource_type, id, version_id, last_updated, last_updated_ms, deleted, content) SELECT rt, id, v, lu, ms, d, c FROM v WHERE (SELECT pass FROM ok))`,
+    `h AS (INSERT INTO fhir_history (resource_type, id, version_id, last_updated, last_updated_ms, deleted, content, number_texts) SELECT rt, id, v, lu, ms, d, c, t FROM v WHERE (SELECT pass FROM ok))`,
     // the outbox rows, unsequenced (changes.ts gives them their seq after commit): no lock on the write
     // path, so that concurrent commits share their WAL flushes (group commit)
     `c AS (INSERT INTO fhir_change (resource_type, resource_id, version_id, deleted, last_updated) SELECT rt, id, v, d, lu FROM v WHERE (SELECT pass FROM ok) ORDER BY n)`,

@@ -1,18 +1,21 @@
 import { numberRange } from '../normalize.js';
+import { writtenNumber } from '../../../json/number-texts.js';
 import { asObject, type Extractor } from './extractor.js';
 
 /** Largest magnitude an open end of a Range reaches (±Infinity is not storable). */
 export const MAX_NUMBER = Number.MAX_VALUE;
 
 /** decimal/integer values (with their implicit precision range); a Range gives [low, high]. */
-export const extractNumber: Extractor = (param, { type, value }, out) => {
+export const extractNumber: Extractor = (param, typed, out) => {
+  const { type, value } = typed;
   if (type === 'Range') {
     const range = rangeBounds(asObject(value));
     if (range) out.push({ kind: 'number', param, value: range.value, low: range.low, high: range.high });
     return;
   }
   if (typeof value !== 'number' && typeof value !== 'string') return;
-  const n = numberRange(value);
+  // the text as written (fast-path.ts passes it along for a decimal read from the JSON): 0.40 is [0.395, 0.405)
+  const n = numberRange((typed as { numberText?: string }).numberText ?? value);
   if (n) out.push({ kind: 'number', param, value: n.value, low: n.low, high: n.high });
 };
 
@@ -26,8 +29,8 @@ export function rangeBounds(
   if (!range) return undefined;
   const lowValue = asObject(range.low)?.value;
   const highValue = asObject(range.high)?.value;
-  const low = typeof lowValue === 'number' ? numberRange(lowValue) : undefined;
-  const high = typeof highValue === 'number' ? numberRange(highValue) : undefined;
+  const low = typeof lowValue === 'number' ? numberRange(writtenNumber(range.low, 'value', lowValue)) : undefined;
+  const high = typeof highValue === 'number' ? numberRange(writtenNumber(range.high, 'value', highValue)) : undefined;
   if (!low && !high) return undefined;
   const lowBound = low?.low ?? -MAX_NUMBER;
   const highBound = high?.high ?? MAX_NUMBER;

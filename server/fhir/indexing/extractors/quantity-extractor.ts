@@ -1,4 +1,5 @@
 import { numberRange } from '../normalize.js';
+import { writtenNumber } from '../../../json/number-texts.js';
 import type { QuantityEntry } from '../index-entry.js';
 import { UCUM_SYSTEM, ucumCanonical } from '../ucum.js';
 import { asObject, asString, type Extractor } from './extractor.js';
@@ -25,7 +26,7 @@ export const extractQuantity: Extractor = (param, { type, value }, out) => {
   }
   const written = object.value;
   if (typeof written !== 'number') return;
-  const n = numberRange(written);
+  const n = numberRange(writtenNumber(object, 'value', written)); // 1.50 means [1.495, 1.505)
   if (!n) return;
   if (type === 'Money') {
     const currency = asString(object.currency);

@@ -13,7 +13,15 @@ import { SqlParams, type RowRef } from './sql-params.js';
 
 const ROW: RowRef = { type: 'r.resource_type', id: 'r.id', lastUpdatedMs: 'r.last_updated_ms' };
 const OUTER = { type: 'q.resource_type', id: 'q.id' };
-const PAGE_COLUMNS = ['r.resource_type', 'r.id', 'r.version_id', 'r.last_updated', 'r.deleted', 'r.content'];
+const PAGE_COLUMNS = [
+  'r.resource_type',
+  'r.id',
+  'r.version_id',
+  'r.last_updated',
+  'r.deleted',
+  'r.content',
+  'r.number_texts',
+];
 
 /** Above this planner estimate, `_total=estimate` returns the estimate instead of counting. */
 const ESTIMATE_THRESHOLD = 10_000;
