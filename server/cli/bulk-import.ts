@@ -8,6 +8,8 @@
 import { createReadStream, existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { parseJson } from '../json/parse-json.js';
+import { stringifyJson } from '../json/stringify-json.js';
 
 export type ImportOptions = {
   baseUrl: string;
@@ -118,7 +120,7 @@ async function importNdjson(
     lineNo++;
     if (lineNo <= resumeFrom || line.trim() === '') continue;
     try {
-      batch.push(JSON.parse(line) as Record<string, unknown>);
+      batch.push(parseJson(line) as Record<string, unknown>); // lossless: 1.50 is sent as 1.50
     } catch {
       summary.failed++;
       summary.failures.push(`${file} line ${lineNo}: not JSON`);
@@ -130,7 +132,7 @@ async function importNdjson(
 }
 
 async function importBundleFile(options: ImportOptions, file: string, summary: ImportSummary) {
-  const bundle = JSON.parse(readFileSync(file, 'utf8')) as { resourceType?: string; type?: string; entry?: unknown[] };
+  const bundle = parseJson(readFileSync(file, 'utf8')) as { resourceType?: string; type?: string; entry?: unknown[] };
   if (bundle.resourceType !== 'Bundle' || (bundle.type !== 'transaction' && bundle.type !== 'batch')) {
     summary.failed++;
     summary.failures.push(`${file}: not a transaction or batch Bundle`);
@@ -161,7 +163,7 @@ async function send(options: ImportOptions, bundle: unknown): Promise<ResponseBu
       accept: 'application/fhir+json',
       ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
     },
-    body: JSON.stringify(bundle),
+    body: stringifyJson(bundle),
   });
   const body = (await response.json().catch(() => ({}))) as ResponseBundle & {
     issue?: Array<{ diagnostics?: string }>;

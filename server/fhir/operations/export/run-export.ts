@@ -9,6 +9,7 @@ import type { Resource } from '@medplum/fhirtypes';
 import type { FhirContext } from '../../fhir-context.js';
 import type { ExportJob, ExportJobStore } from './export-jobs.js';
 import { searchPages } from '../../search/store-search.js';
+import { stringifyJson } from '../../../json/stringify-json.js';
 
 const PAGE_SIZE = 1000;
 
@@ -29,7 +30,7 @@ export async function runExport(
       writers.set(resource.resourceType, w);
     }
     w.count++;
-    if (!w.stream.write(JSON.stringify(resource) + '\n')) await once(w.stream, 'drain');
+    if (!w.stream.write(stringifyJson(resource) + '\n')) await once(w.stream, 'drain'); // decimals as written
   };
   try {
     if (job.level === 'system') {
