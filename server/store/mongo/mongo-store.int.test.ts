@@ -1,5 +1,7 @@
 import { describeResourceStoreContract } from '../store-contract.js';
+import { describeNumberTextsContract } from '../number-texts-contract.js';
 import { mongoTestStore } from './test-stores.js';
 
 const label = process.env['MONGODB_URL'] ? 'mongo (server at MONGODB_URL)' : 'mongo (mingo in-process; no MONGODB_URL)';
 describeResourceStoreContract(label, mongoTestStore);
+describeNumberTextsContract(label, mongoTestStore);
