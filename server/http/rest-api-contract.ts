@@ -9,6 +9,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { StoreFactory } from '../store/store-contract.js';
 import { startTestServer, type TestServer } from '../testing/test-server.js';
+import { alteredByPlainJson, differingNumbers, numbersByPath } from '../json/testing/corpus-json.js';
+
+const isMeta = (path: string) => path === 'meta' || path.startsWith('meta.') || path === 'id';
 
 const patient = (family: string, extra: Record<string, unknown> = {}) => ({
   resourceType: 'Patient',
@@ -439,13 +442,17 @@ export function describeRestApi(label: string, factory: StoreFactory): void {
       }
       const failures: string[] = [];
       let count = 0;
+      let decimals = 0;
+      let altered = 0;
       for (const folder of folders) {
         for (const file of readdirSync(folder)
           .filter((f) => f.endsWith('.json'))
           .sort()) {
-          const example = JSON.parse(readFileSync(join(folder, file), 'utf8'));
+          const text = readFileSync(join(folder, file), 'utf8');
+          const example = JSON.parse(text);
           count++;
-          const created = await server.fhir(`/${example.resourceType}`, { method: 'POST', body: example });
+          // sent as written: the decimals' texts (1.50, 6.0, 1E-22) must come back as written (issue #14 item 3)
+          const created = await server.fhir(`/${example.resourceType}`, { method: 'POST', rawBody: text });
           const invalid = GENUINELY_INVALID[file];
           if (invalid) {
             // Rejected for a real error (the Java reference validator reports the same), with the element named.
@@ -467,10 +474,15 @@ export function describeRestApi(label: string, factory: StoreFactory): void {
           ) {
             failures.push(`${file}: read back differs`);
           }
+          const sent = numbersByPath(text, isMeta);
+          decimals += sent.size;
+          altered += alteredByPlainJson(sent.values());
+          const changed = differingNumbers(sent, numbersByPath(read.text, isMeta));
+          if (changed.length > 0) failures.push(`${file}: numbers not as written: ${changed.slice(0, 3).join('; ')}`);
         }
       }
       console.log(
-        `# examples accepted and read back equal: ${count - failures.length - Object.keys(GENUINELY_INVALID).length}/${count} (${Object.keys(GENUINELY_INVALID).length} genuinely invalid ones rejected with their error)`,
+        `# examples accepted and read back equal: ${count - failures.length - Object.keys(GENUINELY_INVALID).length}/${count} (${Object.keys(GENUINELY_INVALID).length} genuinely invalid ones rejected with their error); ${decimals} numbers as written, ${altered} of them other than String() writes`,
       );
       assert.deepEqual(failures, []);
     });
