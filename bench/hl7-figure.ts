@@ -29,7 +29,7 @@ export function oruMessages(): { name: string; text: string }[] {
 }
 
 /**
- * Copy `suffix` of a message: MSH-10 = controlId, and the identifiers a mapping matches on (PID-3, ORC-2/3, OBR-2/3,
+ * Copy `suffix` of a message: MSH-10 = controlId, MSH-11 = P, and the identifiers a mapping matches on (PID-3, ORC-2/3, OBR-2/3,
  * first component of each repetition) suffixed, so that copies are new patients and orders rather than 16 clients
  * updating the same few resources at once.
  */
@@ -43,7 +43,10 @@ export function uniqueCopy(text: string, controlId: string, suffix: string): str
     .map((segment) => {
       const f = segment.split(sep);
       const name = f[0] ?? '';
-      if (name === 'MSH') f[9] = controlId;
+      if (name === 'MSH') {
+        f[9] = controlId;
+        f[10] = 'P'; // corpus messages are often T or D: a copy is a production message (the server takes P only)
+      }
       for (const i of fields[name] ?? []) {
         if (!f[i]) continue;
         f[i] = f[i]!.split(rep)

@@ -15,9 +15,7 @@ import { createApp } from '../server/app.js';
 import { MysqlMessageLog } from '../adapters/hl7v2/log/mysql-message-log.js';
 import type { MessageLog } from '../adapters/hl7v2/log/message-log.js';
 import { processMessage, type InboundDeps } from '../adapters/hl7v2/inbound/process-message.js';
-import { cachedCodeTables } from '../adapters/hl7v2/inbound/cached-code-tables.js';
-import { loadMappings } from '../adapters/hl7v2/mapping/load-mappings.js';
-import { CodeTables } from '../adapters/hl7v2/mapping/code-tables.js';
+import { siteMappings } from '../adapters/hl7v2/inbound/site-mapping-cache.js';
 import { oruMessages, uniqueCopy } from './hl7-figure.js';
 import { runPool } from './stats.js';
 import { CpuMeter, cpuTicks } from './cpu-meter.js';
@@ -77,8 +75,7 @@ const log = new Proxy(mysqlLog, {
 const deps: InboundDeps = {
   submit: timedFn('fhir transaction', (b: Bundle) => app.systemClient.transaction(b)),
   log,
-  mappings: loadMappings(),
-  tables: cachedCodeTables(log, CodeTables.loadDefaults()),
+  mappings: siteMappings(log),
 };
 try {
   const corpus = oruMessages();

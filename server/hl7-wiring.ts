@@ -14,7 +14,7 @@ import { createDatabaseIfMissing } from './migrate/create-database.js';
 import { startHl7Listener } from '../adapters/hl7v2/hl7-listener.js';
 import { summariseExchange } from '../adapters/hl7v2/exchange-summary.js';
 import { MysqlMessageLog } from '../adapters/hl7v2/log/mysql-message-log.js';
-import type { MllpServer } from '../adapters/hl7v2/mllp/mllp-server.js';
+import type { Hl7Listener } from '../adapters/hl7v2/hl7-listener.js';
 import { loadOutboundEndpoints } from '../adapters/hl7v2/log/mysql-interface-configs.js';
 import { OutboundWorker, type OutboundStatus } from '../adapters/hl7v2/outbound/outbound-worker.js';
 
@@ -27,7 +27,7 @@ export type Hl7Outbound = {
   discardDeadLetter(messageId: string): Promise<boolean>;
 };
 
-export type Hl7Runtime = { server: MllpServer; log: MysqlMessageLog; outbound?: Hl7Outbound; close(): Promise<void> };
+export type Hl7Runtime = { server: Hl7Listener; log: MysqlMessageLog; outbound?: Hl7Outbound; close(): Promise<void> };
 
 /** HL7_OUTBOUND: `on`, `off`, or unset = `auto` (on when an active outbound endpoint is configured). */
 function outboundMode(env: NodeJS.ProcessEnv): 'on' | 'off' | 'auto' {
@@ -35,6 +35,20 @@ function outboundMode(env: NodeJS.ProcessEnv): 'on' | 'off' | 'auto' {
   if (!v) return 'auto';
   if (v === 'on' || v === 'off') return v;
   throw new Error(`HL7_OUTBOUND: must be on or off (got ${env.HL7_OUTBOUND})`);
+}
+
+/**
+ * HL7_PROCESSING_IDS: the MSH-11 processing ids this server takes (comma list of P, T, D; default P). A production
+ * server takes P only: training (T) and debugging (D) messages are refused (AR 202) and never reach its store; a
+ * test or training server is started with e.g. `HL7_PROCESSING_IDS=P,T,D`.
+ */
+export function processingIds(env: NodeJS.ProcessEnv): string[] {
+  const raw = env.HL7_PROCESSING_IDS?.trim();
+  if (!raw) return ['P'];
+  const ids = raw.split(',').map((s) => s.trim().toUpperCase());
+  const bad = ids.filter((id) => !['P', 'T', 'D'].includes(id));
+  if (bad.length) throw new Error(`HL7_PROCESSING_IDS: ${bad.join(', ')} is not P, T or D`);
+  return ids;
 }
 
 export async function startHl7(
@@ -63,6 +77,9 @@ export async function startHl7(
       ? { cert: readFileSync(config.hl7.tlsCertFile), key: readFileSync(config.hl7.tlsKeyFile) }
       : undefined;
   const server = await startHl7Listener({
+    processingIds: processingIds(env),
+    onMappingProblem: (row, reason) =>
+      logger.warn({ mapping: row.id, name: row.name, reason }, 'fhir_mappings row skipped'),
     // the inbound path keeps only each entry's response.location (hl7_messages.fhir_resources), so no resources back
     submit: (bundle) => app.systemClient.transaction(bundle, { return: 'minimal' }),
     log,

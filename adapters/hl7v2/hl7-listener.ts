@@ -1,15 +1,17 @@
 /**
- * Composition for the server (server/main.ts): the MLLP listener wired to the inbound pipeline. The caller
- * passes the transaction processor and the message log (MysqlMessageLog.open(url) in production).
+ * Composition for the server (server/main.ts): the MLLP listener wired to the inbound pipeline, and the recovery
+ * loop (messages left processing by a crash, due replays). The caller passes the transaction processor and the
+ * message log (MysqlMessageLog.open(url) in production). Messages left processing by an earlier run of this node
+ * are finished before the listener accepts connections.
  */
 import type tls from 'node:tls';
 import { startMllpServer, type MllpServer } from './mllp/mllp-server.js';
-import { inboundHandler } from './inbound/handle-frame.js';
-import { cachedCodeTables } from './inbound/cached-code-tables.js';
-import { loadMappings } from './mapping/load-mappings.js';
-import { CodeTables } from './mapping/code-tables.js';
+import { cachedInterfaces, inboundHandler } from './inbound/handle-frame.js';
+import { siteMappings } from './inbound/site-mapping-cache.js';
+import { processOwner, type InboundDeps } from './inbound/inbound-deps.js';
+import { startInboundRecovery } from './inbound/recovery.js';
 import { DEFAULT_OPTIONS, type MappingOptions } from './mapping/transform-context.js';
-import type { MessageLog } from './log/message-log.js';
+import type { LeaseOwner, MessageLog } from './log/message-log.js';
 import type { SubmitTransaction } from './inbound/submit-transaction.js';
 
 export interface Hl7ListenerOptions {
@@ -21,29 +23,56 @@ export interface Hl7ListenerOptions {
   readonly maxFrameBytes?: number;
   readonly idleTimeoutMs?: number;
   readonly mapping?: Partial<MappingOptions>;
+  /** MSH-11 values taken (default P; a test server may take P, T, D). */
+  readonly processingIds?: readonly string[];
+  readonly owner?: LeaseOwner;
+  readonly leaseMs?: number;
+  /** How often messages left processing and due replays are looked for (default 30 s). */
+  readonly recoveryEveryMs?: number;
   readonly onError?: (err: unknown) => void;
+  /** A site mapping row that cannot be used. */
+  readonly onMappingProblem?: (row: { id: string; name: string }, reason: string) => void;
   /** Called after each frame was answered (metrics): the request, the reply sent and the seconds it took. */
   readonly onExchange?: (request: string, reply: string, seconds: number) => void;
 }
 
-export async function startHl7Listener(o: Hl7ListenerOptions): Promise<MllpServer> {
-  const deps = {
+export interface Hl7Listener extends MllpServer {
+  readonly deps: InboundDeps;
+}
+
+export async function startHl7Listener(o: Hl7ListenerOptions): Promise<Hl7Listener> {
+  const deps: InboundDeps = {
     submit: o.submit,
     log: o.log,
-    mappings: loadMappings(),
-    tables: cachedCodeTables(o.log, CodeTables.loadDefaults()),
+    mappings: siteMappings(o.log, { ...(o.onMappingProblem ? { onProblem: o.onMappingProblem } : {}) }),
     options: { ...DEFAULT_OPTIONS, ...o.mapping },
+    owner: o.owner ?? processOwner(),
+    ...(o.leaseMs ? { leaseMs: o.leaseMs } : {}),
+    ...(o.processingIds ? { processingIds: o.processingIds } : {}),
   };
-  const handle = inboundHandler(deps);
+  const recovery = startInboundRecovery(deps, {
+    ...(o.recoveryEveryMs ? { everyMs: o.recoveryEveryMs } : {}),
+    ...(o.onError ? { onError: o.onError } : {}),
+  });
+  try {
+    await recovery.runOnce();
+  } catch (err) {
+    o.onError?.(err); // the store or the log is not there yet: the loop tries again
+  }
+  const handle = inboundHandler(deps, cachedInterfaces(o.log));
   const observed: typeof handle = o.onExchange
-    ? async (text, info) => {
+    ? async (text, info, payload) => {
         const started = process.hrtime.bigint();
-        const reply = await handle(text, info);
-        o.onExchange?.(text, reply, Number(process.hrtime.bigint() - started) / 1e9);
+        const reply = await handle(text, info, payload);
+        o.onExchange?.(
+          text,
+          reply === undefined ? '' : typeof reply === 'string' ? reply : reply.toString('latin1'),
+          Number(process.hrtime.bigint() - started) / 1e9,
+        );
         return reply;
       }
     : handle;
-  return startMllpServer(observed, {
+  const server = await startMllpServer(observed, {
     port: o.port,
     ...(o.host ? { host: o.host } : {}),
     ...(o.tls ? { tls: o.tls } : {}),
@@ -51,4 +80,14 @@ export async function startHl7Listener(o: Hl7ListenerOptions): Promise<MllpServe
     ...(o.idleTimeoutMs ? { idleTimeoutMs: o.idleTimeoutMs } : {}),
     ...(o.onError ? { onError: o.onError } : {}),
   });
+  return {
+    ...server,
+    port: server.port,
+    connections: server.connections,
+    deps,
+    async close() {
+      await recovery.stop();
+      await server.close();
+    },
+  };
 }

@@ -28,15 +28,22 @@ export const nilecareInterop: DatabaseRef = {
         source_version: 'INT',
         source_seq: 'BIGINT',
         ordering_key: 'VARCHAR(140)',
+        // V3 (inbound recovery): leases, refused resends, the dedup key that refused rows do not hold.
+        lease_until: 'DATETIME(3)',
+        locked_by: 'VARCHAR(100)',
+        duplicate_of: 'CHAR(36)',
+        dedup_control_id: 'VARCHAR(199)',
+        message_datetime: 'DATETIME(3)',
       },
       pk: ['id'],
       unique: [
-        ['direction', 'sending_application', 'sending_facility', 'control_id'],
+        ['direction', 'sending_application', 'sending_facility', 'dedup_control_id'],
         ['interface_config_id', 'source_resource', 'source_version', 'source_part'],
       ],
-      fks: { interface_config_id: 'interface_configs' },
+      fks: { interface_config_id: 'interface_configs', duplicate_of: 'hl7_messages' },
       indexes: [
         ['status', 'received_at'],
+        ['status', 'lease_until'],
         ['message_type', 'trigger_event'],
       ],
       enums: {

@@ -8,7 +8,8 @@ import { encodeMessage, hl7Now, type SegmentIn } from '../parser/encode.js';
 import type { Hl7Message } from '../parser/hl7-message.js';
 import { newControlId } from './control-id.js';
 
-export const ACK_CODES = ['AA', 'AE', 'AR'] as const;
+/** Original mode (AA/AE/AR) and enhanced mode accept acknowledgements (CA/CE/CR). */
+export const ACK_CODES = ['AA', 'AE', 'AR', 'CA', 'CE', 'CR'] as const;
 export type AckCode = (typeof ACK_CODES)[number];
 
 /** HL7 table 0357 message error condition codes that we use. */
@@ -72,6 +73,12 @@ export function buildAck(incoming: Hl7Message | undefined, options: AckOptions):
       newControlId('ACK'), // MSH-10
       get('MSH-11.1') || 'P', // MSH-11
       version, // MSH-12
+      '', // MSH-13
+      '', // MSH-14
+      '', // MSH-15
+      '', // MSH-16
+      '', // MSH-17
+      fieldRaw(18) ? hd(18) : undefined, // MSH-18: answered in the sender's character set
     ],
   };
   const controlId = incoming?.controlId ?? options.fallback?.controlId ?? '';

@@ -1,14 +1,14 @@
 /**
  * Replays the inbound queue (nilecare_interop.message_queue) through the mappings into the FHIR server.
  *   npm run hl7:replay -- --mysql mysql://root@127.0.0.1:3306/nilecare_interop --fhir http://127.0.0.1:8080/fhir [--limit 1000]
+ *     [--processing-ids P,T,D]  (as the server's HL7_PROCESSING_IDS; default P)
  * (defaults: NILECARE_INTEROP_URL and FHIR_BASE_URL).
  */
 import cliProgress from 'cli-progress';
 import { MysqlMessageLog } from '../log/mysql-message-log.js';
 import { httpSubmit } from '../inbound/http-submit.js';
 import { replayQueue } from '../inbound/replay-queue.js';
-import { cachedCodeTables } from '../inbound/cached-code-tables.js';
-import { loadMappings } from '../mapping/load-mappings.js';
+import { siteMappings } from '../inbound/site-mapping-cache.js';
 import { parseArgs } from './cli-args.js';
 
 async function main(): Promise<void> {
@@ -26,8 +26,8 @@ async function main(): Promise<void> {
       {
         submit: httpSubmit(fhirUrl, flags.token ? { authorization: `Bearer ${flags.token}` } : {}),
         log,
-        mappings: loadMappings(),
-        tables: cachedCodeTables(log),
+        mappings: siteMappings(log),
+        ...(flags['processing-ids'] ? { processingIds: flags['processing-ids'].split(',') } : {}),
       },
       {
         limit: Number(flags.limit ?? 1000),

@@ -1,83 +1,75 @@
 /**
- * One inbound message, end to end: parse → check MSH → duplicate? → log → map → FHIR transaction → ACK.
- * AA only after the transaction committed; AE (with ERR) when it could not be processed (the message waits in the
- * queue for a replay); AR when the message itself is unacceptable. Never throws for bad input.
+ * One inbound message, end to end: parse → MSH checks → take it (new, duplicate, resend, recovery) → map →
+ * FHIR transaction → ACK. AA only after the transaction committed. Every message is logged, the refused ones too.
+ * Outcomes: AR when the message itself is unacceptable (parse, MSH, type, a resend reusing a control id with other
+ * content); AE permanent when its content cannot be stored (kept, not queued); AE transient when the server could
+ * not do it now (kept in the replay queue, retried). Never throws for bad input.
  */
 import type { Bundle } from '@medplum/fhirtypes';
 import { buildAck, salvageHeader, type AckCode, type AckError } from '../ack/ack-builder.js';
 import { Hl7ParseError } from '../parser/delimiters.js';
 import type { Hl7Message } from '../parser/hl7-message.js';
 import { parseMessage } from '../parser/parse-message.js';
-import { mapMessage } from '../mapping/mapping-engine.js';
 import { MappingError } from '../mapping/mapping-error.js';
-import type { CodeTables } from '../mapping/code-tables.js';
-import type { MappingSet } from '../mapping/load-mappings.js';
-import type { MappingOptions } from '../mapping/transform-context.js';
-import type { MessageLog, MessageRecord, StoredMessage } from '../log/message-log.js';
-import type { SubmitTransaction } from './submit-transaction.js';
-import { validateHeader } from './validate-header.js';
-import { describeFailure } from './describe-failure.js';
-import { resolveMergeTargets } from './merge-preflight.js';
+import type { AckMode } from '../ack/ack-mode.js';
+import type { MessageRecord } from '../log/message-log.js';
+import { checkHeader } from './check-header.js';
+import { describeFailure } from './failure.js';
+import { contentHash, recordOf } from './message-facts.js';
+import { resolved, type InboundDeps, type ResolvedDeps } from './inbound-deps.js';
+import { takeMessage } from './take-message.js';
+import { applyMessage } from './apply-message.js';
+import { appliedTargets } from './applied-marker.js';
+import { answer } from './answer.js';
 
-export interface InboundDeps {
-  readonly submit: SubmitTransaction;
-  readonly log: MessageLog;
-  readonly mappings: MappingSet;
-  /** Code tables with the site's current overrides (see cachedCodeTables). */
-  readonly tables: () => Promise<CodeTables>;
-  readonly options?: MappingOptions;
-}
+export type { InboundDeps } from './inbound-deps.js';
 
 export interface InboundResult {
-  readonly ack: string;
-  readonly code: AckCode;
+  /** The acknowledgement to send; undefined when the sender asked for none (enhanced mode). */
+  readonly ack: string | undefined;
+  /** The application outcome (AA/AE/AR), whatever the acknowledgement mode. */
+  readonly code: 'AA' | 'AE' | 'AR';
   readonly messageId?: string;
   readonly duplicate?: boolean;
+  /** AE that is retried from the replay queue. */
+  readonly transient?: boolean;
+  /** Not processed: another process holds the message (AE 206). */
+  readonly busy?: boolean;
   readonly bundle?: Bundle;
   readonly response?: Bundle;
 }
 
-function recordOf(msg: Hl7Message, raw: string, remoteAddress?: string): MessageRecord {
-  const t = msg.messageType;
-  return {
-    direction: 'inbound',
-    messageType: t.code.slice(0, 10),
-    triggerEvent: t.event.slice(0, 10) || undefined,
-    structure: t.structure.slice(0, 20) || undefined,
-    controlId: msg.controlId,
-    sendingApplication: msg.get('MSH-3').slice(0, 180),
-    sendingFacility: msg.get('MSH-4').slice(0, 180),
-    receivingApplication: msg.get('MSH-5').slice(0, 180) || undefined,
-    receivingFacility: msg.get('MSH-6').slice(0, 180) || undefined,
-    version: msg.version.slice(0, 10) || undefined,
-    processingId: msg.get('MSH-11.1').slice(0, 3) || undefined,
-    patientIdentifier: msg.get('PID-3').slice(0, 100) || undefined,
-    raw,
-    remoteAddress,
-  };
+export interface MessageSource {
+  readonly remoteAddress?: string;
+  /** A stored message being processed again (queue replay, console, recovery): its log row. */
+  readonly replayOf?: string;
+  /** The interface's acknowledgement mode (interface_configs.ack_mode); auto when none is configured. */
+  readonly ackMode?: AckMode;
 }
 
 export async function processMessage(
   raw: string,
-  deps: InboundDeps,
-  source: { remoteAddress?: string; replayOf?: string } = {},
+  input: InboundDeps,
+  source: MessageSource = {},
 ): Promise<InboundResult> {
+  const deps = resolved(input);
   let msg: Hl7Message;
   try {
     msg = parseMessage(raw);
   } catch (err) {
-    const e = err instanceof Hl7ParseError ? err : new Hl7ParseError(String((err as Error)?.message ?? err));
-    const errors: AckError[] = [{ code: e.code, text: e.message, ...e.location }];
-    return {
-      code: 'AR',
-      ack: buildAck(undefined, { code: 'AR', text: e.message, errors, fallback: salvageHeader(raw) }),
-    };
+    return rejectUnparsed(raw, err, deps, source);
   }
-  const header = validateHeader(msg);
-  const headerErrors = header.errors;
-  if (headerErrors.length > 0) {
-    return { code: 'AR', ack: buildAck(msg, { code: 'AR', text: headerErrors[0]!.text, errors: headerErrors }) };
-  }
+  const { mappings, tables } = await deps.mappings(msg);
+  const header = checkHeader(msg, mappings, deps.processingIds);
+  const facts = recordOf(msg, raw, {
+    ...(source.remoteAddress ? { remoteAddress: source.remoteAddress } : {}),
+    defaultOffset: deps.options.defaultTimezone,
+  });
+  if (header.errors.length > 0) return rejectHeader(msg, facts, header.errors, deps, source);
+
+  const taken = await takeMessage(msg, facts, deps, source);
+  if (taken.kind === 'answered') return taken.result;
+  const messageId = taken.id;
 
   // Log writes before the outcome are not waited for one by one: the log applies outcome and log writes in call
   // order, so once the final outcome is durable, so is everything queued before it (and the ACK goes out only then).
@@ -86,90 +78,142 @@ export async function processMessage(
     pending.push(write);
     write.catch(() => undefined); // its failure is seen where `pending` is awaited
   };
-  // Duplicate control id from the same sender: answer as before, write nothing. The insert is the check (the unique
-  // key on sender + control id decides between concurrent deliveries); a message that failed before is processed
-  // again under its first row.
-  let messageId = source.replayOf;
-  if (!messageId) {
-    messageId = await deps.log.record({ ...recordOf(msg, raw, source.remoteAddress), status: 'processing' });
-    if (!messageId) {
-      const seen = await deps.log.find(
-        'inbound',
-        msg.get('MSH-3').slice(0, 180),
-        msg.get('MSH-4').slice(0, 180),
-        msg.controlId,
-      );
-      if (!seen || (seen.status !== 'failed' && seen.status !== 'error')) return duplicate(msg, seen);
-      messageId = seen.id;
-      queue(deps.log.outcome(messageId, { status: 'processing' }));
-    }
-  } else queue(deps.log.outcome(messageId, { status: 'processing' }));
 
   let bundle: Bundle | undefined;
   try {
-    const mapped = mapMessage(msg, deps.mappings, await deps.tables(), deps.options);
-    bundle = mapped.bundle;
-    const warnings: AckError[] = [
-      ...header.warnings,
-      ...mapped.warnings.map((w) => ({ code: w.code, text: w.message, severity: 'W' as const, ...w.location })),
-    ];
+    if (taken.takeover) {
+      // Found processing after a crash (or a resend of such a message): did its transaction commit?
+      const done = await appliedTargets(deps.submit, messageId);
+      if (done) {
+        const ack = answer(msg, { code: 'AA' }, { errors: header.warnings }, source.ackMode);
+        queue(
+          deps.log.log(
+            messageId,
+            'warning',
+            'transaction',
+            'recovered: its transaction had committed before a crash; nothing written again',
+          ),
+        );
+        queue(
+          deps.log.outcome(messageId, { status: 'processed', ackCode: 'AA', ...(ack ? { ack } : {}), resources: done }),
+        );
+        await Promise.all(pending);
+        return { code: 'AA', ack, messageId };
+      }
+      queue(deps.log.log(messageId, 'warning', 'transaction', 'recovered: processing again after an interruption'));
+    }
+    const applied = await applyMessage(msg, { mappings, tables }, deps, messageId);
+    bundle = applied.bundle;
+    const warnings: AckError[] = [...header.warnings, ...applied.warnings];
     for (const w of warnings) queue(deps.log.log(messageId, 'warning', 'map', w.text));
-    const merge = await resolveMergeTargets(bundle, deps.submit);
-    bundle = merge.bundle;
-    for (const u of merge.unknown)
-      warnings.push({
-        code: '204',
-        text: `prior patient ${u} is not known: linked by identifier, nothing to retire`,
-        severity: 'W',
-        segment: 'MRG',
-        field: 1,
-      });
-    const response = await deps.submit(bundle);
-    const resources = (response.entry ?? []).map((e) => e.response?.location ?? '').filter(Boolean);
-    const ack = buildAck(msg, { code: 'AA', errors: warnings });
-    queue(deps.log.outcome(messageId, { status: 'processed', ackCode: 'AA', ack, resources }));
+    const resources = (applied.response.entry ?? []).map((e) => e.response?.location ?? '').filter(Boolean);
+    const ack = answer(msg, { code: 'AA' }, { errors: warnings }, source.ackMode);
+    queue(deps.log.outcome(messageId, { status: 'processed', ackCode: 'AA', ...(ack ? { ack } : {}), resources }));
     queue(
-      deps.log.log(messageId, 'info', 'transaction', `committed ${resources.length} resources (${mapped.template})`),
+      deps.log.log(messageId, 'info', 'transaction', `committed ${resources.length} resources (${applied.template})`),
     );
     await Promise.all(pending);
-    return { code: 'AA', ack, messageId, bundle, response };
+    return { code: 'AA', ack, messageId, bundle, response: applied.response };
   } catch (err) {
     await Promise.allSettled(pending);
     const failure = describeFailure(err);
-    const ack = buildAck(msg, { code: failure.code, text: failure.errors[0]?.text, errors: failure.errors });
+    const text = failure.errors[0]?.text ?? 'failed';
+    const ack = answer(
+      msg,
+      { code: failure.code, transient: failure.transient },
+      { text, errors: [...failure.errors, ...header.warnings] },
+      source.ackMode,
+    );
     await deps.log.outcome(messageId, {
       status: failure.code === 'AR' ? 'rejected' : 'failed',
       ackCode: failure.code,
-      ack,
+      ...(ack ? { ack } : {}),
       error: failure.errors.map((e) => e.text).join('; '),
     });
-    await deps.log.log(
+    const stage = err instanceof MappingError ? 'map' : 'transaction';
+    const kind = failure.code === 'AR' ? 'rejected' : failure.transient ? 'transient, queued for a retry' : 'permanent';
+    await deps.log.log(messageId, 'error', stage, `${kind}: ${text}`);
+    if (failure.code === 'AE' && failure.transient) await deps.log.enqueue(messageId, text);
+    return {
+      code: failure.code,
+      ack,
       messageId,
-      'error',
-      err instanceof MappingError ? 'map' : 'transaction',
-      failure.errors[0]?.text ?? 'failed',
-    );
-    if (failure.code === 'AE') await deps.log.enqueue(messageId, failure.errors[0]?.text ?? 'failed');
-    return { code: failure.code, ack, messageId, ...(bundle ? { bundle } : {}) };
+      ...(failure.transient ? { transient: true } : {}),
+      ...(bundle ? { bundle } : {}),
+    };
   }
 }
 
-function duplicate(msg: Hl7Message, seen: StoredMessage | undefined): InboundResult {
-  if (!seen || seen.status === 'received' || seen.status === 'processing') {
-    const text = 'a message with this control id from this sender is being processed';
-    return {
-      code: 'AE',
-      duplicate: true,
-      ...(seen ? { messageId: seen.id } : {}),
-      ack: buildAck(msg, { code: 'AE', text, errors: [{ code: '205', text }] }),
-    };
+/** Text that is not an HL7 message: refused (AR) and kept in the log with why. */
+export async function rejectUnparsed(
+  raw: string,
+  err: unknown,
+  deps: ResolvedDeps,
+  source: MessageSource,
+): Promise<InboundResult> {
+  const e = err instanceof Hl7ParseError ? err : new Hl7ParseError(String((err as Error)?.message ?? err));
+  const errors: AckError[] = [{ code: e.code, text: e.message, ...e.location }];
+  const fallback = salvageHeader(raw);
+  const ack = buildAck(undefined, { code: 'AR', text: e.message, errors, fallback });
+  const error = `not parsed: ${e.message}${fallback.controlId ? ` (MSH-10 ${fallback.controlId})` : ''}`;
+  const messageId = await keepRejected(
+    {
+      direction: 'inbound',
+      messageType: '?',
+      sendingApplication: '',
+      sendingFacility: '',
+      raw,
+      hash: contentHash(raw),
+      ...(source.remoteAddress ? { remoteAddress: source.remoteAddress } : {}),
+    },
+    { ack, error, stage: 'parse' },
+    deps,
+    source,
+  );
+  return { code: 'AR', ack, ...(messageId ? { messageId } : {}) };
+}
+
+/** A message refused at MSH level (version, processing id, type, event): AR, kept in the log. */
+async function rejectHeader(
+  msg: Hl7Message,
+  facts: Omit<MessageRecord, 'status'>,
+  errors: AckError[],
+  deps: ResolvedDeps,
+  source: MessageSource,
+): Promise<InboundResult> {
+  const text = errors[0]!.text;
+  const ack = answer(msg, { code: 'AR' }, { text, errors }, source.ackMode);
+  const messageId = await keepRejected(
+    facts,
+    { ...(ack ? { ack } : {}), error: errors.map((e) => e.text).join('; '), stage: 'validate' },
+    deps,
+    source,
+  );
+  return { code: 'AR', ack, ...(messageId ? { messageId } : {}) };
+}
+
+async function keepRejected(
+  facts: Omit<MessageRecord, 'status'>,
+  o: { ack?: string; error: string; stage: 'parse' | 'validate' },
+  deps: ResolvedDeps,
+  source: MessageSource,
+): Promise<string | undefined> {
+  const ackCode: AckCode = 'AR';
+  try {
+    let id = source.replayOf;
+    if (id)
+      await deps.log.outcome(id, { status: 'rejected', ackCode, ...(o.ack ? { ack: o.ack } : {}), error: o.error });
+    else
+      id = await deps.log.record({
+        ...facts,
+        status: 'rejected',
+        ackCode,
+        ...(o.ack ? { ack: o.ack } : {}),
+        error: o.error,
+      });
+    if (id) await deps.log.log(id, 'error', o.stage, `rejected: ${o.error}`);
+    return id;
+  } catch {
+    return undefined; // the refusal stands even when the log cannot keep it
   }
-  // Same outcome as the first time; the stored ACK is replayed (a fresh one when it was not kept).
-  const code = seen.ackCode ?? 'AA';
-  return {
-    code,
-    duplicate: true,
-    messageId: seen.id,
-    ack: seen.ack ?? buildAck(msg, { code, text: 'duplicate of an accepted message' }),
-  };
 }

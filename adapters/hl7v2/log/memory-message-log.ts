@@ -1,25 +1,32 @@
 /** In-process MessageLog (tests, single-node development). Same semantics as the MySQL one. */
 import { randomUUID } from 'node:crypto';
-import type { CodeOverride } from '../mapping/code-tables.js';
-import type {
-  LogLevel,
-  LogStage,
-  MessageLog,
-  MessageOutcome,
-  MessageRecord,
-  QueueItem,
-  StoredMessage,
+import type { MappingRow } from '../mapping/site-mappings.js';
+import {
+  ownerId,
+  type InboundInterface,
+  type LeaseOwner,
+  type LogLevel,
+  type LogStage,
+  type MessageLog,
+  type MessageOutcome,
+  type MessageRecord,
+  type QueueItem,
+  type StoredMessage,
 } from './message-log.js';
 
 interface Row extends StoredMessage {
   record: MessageRecord;
   error?: string;
   resources?: readonly string[];
+  lockedBy?: string;
+  leaseUntil?: number;
 }
+
+const holdsControlId = (r: Row) => r.status !== 'rejected' && r.status !== 'duplicate';
 
 export class MemoryMessageLog implements MessageLog {
   readonly messages = new Map<string, Row>();
-  readonly logs: { messageId: string; level: LogLevel; stage: LogStage; message: string }[] = [];
+  readonly logs: { messageId: string; level: LogLevel; stage: LogStage; message: string; details?: unknown }[] = [];
   readonly queue = new Map<
     string,
     {
@@ -31,49 +38,97 @@ export class MemoryMessageLog implements MessageLog {
       lastError?: string;
     }
   >();
-  overrides: CodeOverride[] = [];
+  /** fhir_mappings rows (hl7_to_fhir, active); change `mappingRevision` with them. */
+  rows: MappingRow[] = [];
+  mappingRevision = 0;
+  interfaces: (InboundInterface & { sendingApplication?: string; sendingFacility?: string })[] = [];
 
   private key(direction: string, app: string, fac: string, controlId: string): string {
     return [direction, app, fac, controlId].join('\u0000');
   }
-  private readonly byKey = new Map<string, string>();
+
+  private holder(direction: string, app: string, fac: string, controlId: string): Row | undefined {
+    const k = this.key(direction, app, fac, controlId);
+    for (const r of this.messages.values()) {
+      const m = r.record;
+      if (
+        m.controlId &&
+        holdsControlId(r) &&
+        this.key(m.direction, m.sendingApplication, m.sendingFacility, m.controlId) === k
+      )
+        return r;
+    }
+    return undefined;
+  }
+
+  private isStale(r: Row, owner?: LeaseOwner): boolean {
+    if (r.status !== 'processing') return false;
+    if (r.leaseUntil === undefined || r.leaseUntil < Date.now()) return true;
+    return !!owner && !!r.lockedBy?.startsWith(`${owner.node}:`) && r.lockedBy !== ownerId(owner);
+  }
 
   async find(
     direction: 'inbound' | 'outbound',
     app: string,
     fac: string,
     controlId: string,
+    owner?: LeaseOwner,
   ): Promise<StoredMessage | undefined> {
-    const id = this.byKey.get(this.key(direction, app, fac, controlId));
-    return id ? this.messages.get(id) : undefined;
+    const r = this.holder(direction, app, fac, controlId);
+    return r ? { ...r, ...(this.isStale(r, owner) ? { stale: true } : {}) } : undefined;
   }
 
-  async record(message: MessageRecord): Promise<string | undefined> {
-    const k = message.controlId
-      ? this.key(message.direction, message.sendingApplication, message.sendingFacility, message.controlId)
-      : undefined;
-    if (k && this.byKey.has(k)) return undefined;
+  async record(m: MessageRecord): Promise<string | undefined> {
+    const holds = m.status === 'processing';
+    if (holds && m.controlId && this.holder(m.direction, m.sendingApplication, m.sendingFacility, m.controlId))
+      return undefined;
     const id = randomUUID();
-    this.messages.set(id, { id, status: message.status ?? 'received', raw: message.raw, record: message });
-    if (k) this.byKey.set(k, id);
+    this.messages.set(id, {
+      id,
+      status: m.status,
+      raw: m.raw,
+      hash: m.hash,
+      record: m,
+      ...(m.ackCode ? { ackCode: m.ackCode } : {}),
+      ...(m.ack ? { ack: m.ack } : {}),
+      ...(m.error ? { error: m.error } : {}),
+      ...(holds ? { lockedBy: m.owner, leaseUntil: Date.now() + (m.leaseMs ?? 120_000) } : {}),
+    });
     return id;
+  }
+
+  async claim(id: string, owner: LeaseOwner, leaseMs: number): Promise<boolean> {
+    const r = this.messages.get(id);
+    if (!r || (r.status === 'processing' && !this.isStale(r, owner))) return false;
+    this.messages.set(id, { ...r, status: 'processing', lockedBy: ownerId(owner), leaseUntil: Date.now() + leaseMs });
+    return true;
+  }
+
+  async stale(owner: LeaseOwner, limit: number): Promise<{ id: string; raw: string }[]> {
+    return [...this.messages.values()]
+      .filter((r) => r.record.direction === 'inbound' && this.isStale(r, owner))
+      .slice(0, limit)
+      .map((r) => ({ id: r.id, raw: r.raw }));
   }
 
   async outcome(id: string, o: MessageOutcome): Promise<void> {
     const row = this.messages.get(id);
     if (!row) throw new Error(`no message ${id}`);
+    const keepLease = o.status === 'processing';
     this.messages.set(id, {
       ...row,
       status: o.status,
-      ackCode: o.ackCode,
-      ack: o.ack,
+      ackCode: o.ackCode ?? row.ackCode,
+      ack: o.ack ?? row.ack,
       error: o.error,
-      resources: o.resources,
+      resources: o.resources ?? row.resources,
+      lockedBy: keepLease ? row.lockedBy : undefined,
+      leaseUntil: keepLease ? row.leaseUntil : undefined,
     });
   }
 
-  async log(messageId: string, level: LogLevel, stage: LogStage, message: string): Promise<void> {
-    this.logs.push({ messageId, level, stage, message });
+  async log(messageId: string, level: LogLevel, stage: LogStage, message: string, details?: unknown): Promise<void> {
+    this.logs.push({ messageId, level, stage, message, ...(details === undefined ? {} : { details }) });
   }
 
   async enqueue(messageId: string, error: string): Promise<void> {
@@ -98,15 +153,35 @@ export class MemoryMessageLog implements MessageLog {
       }));
   }
 
-  async settle(queueId: string, result: 'completed' | 'failed', error?: string): Promise<void> {
+  async settle(queueId: string, result: 'completed' | 'failed' | 'permanent', error?: string): Promise<void> {
     const q = this.queue.get(queueId);
     if (!q) throw new Error(`no queue item ${queueId}`);
     q.attempts++;
     q.lastError = error;
-    q.status = result === 'completed' ? 'completed' : q.attempts >= q.maxAttempts ? 'dead_letter' : 'pending';
+    q.status =
+      result === 'completed'
+        ? 'completed'
+        : result === 'permanent'
+          ? 'failed'
+          : q.attempts >= q.maxAttempts
+            ? 'dead_letter'
+            : 'pending';
   }
 
-  async codeOverrides(): Promise<CodeOverride[]> {
-    return this.overrides;
+  async mappingRows(): Promise<MappingRow[]> {
+    return this.rows;
+  }
+
+  async mappingsVersion(): Promise<string> {
+    return String(this.mappingRevision);
+  }
+
+  async inboundInterface(app: string, fac: string): Promise<InboundInterface | undefined> {
+    const ns = (s: string) => s.split('^')[0]!;
+    return this.interfaces.find(
+      (i) =>
+        (!i.sendingApplication || i.sendingApplication === app || i.sendingApplication === ns(app)) &&
+        (!i.sendingFacility || i.sendingFacility === fac || i.sendingFacility === ns(fac)),
+    );
   }
 }

@@ -1,10 +1,14 @@
 /**
  * The message log port: every message and its outcome (hl7_messages, hl7_message_logs), the replay queue
- * (message_queue) and the site's code-table overrides (fhir_mappings) in nilecare_interop. Implementations:
+ * (message_queue) and the site's mapping rows (fhir_mappings) in nilecare_interop. Implementations:
  * memory-message-log.ts (tests, single process) and mysql-message-log.ts.
+ *
+ * A message being processed is leased: `locked_by` (node:boot) holds it until `lease_until`. A row still
+ * `processing` whose lease ran out, or whose holder is an earlier boot of this node (a crash), is stale: it is
+ * claimed again and finished (recovery), so no message stays `processing` forever.
  */
 import type { AckCode } from '../ack/ack-builder.js';
-import type { CodeOverride } from '../mapping/code-tables.js';
+import type { MappingRow } from '../mapping/site-mappings.js';
 
 export const MESSAGE_STATUSES = [
   'received',
@@ -36,11 +40,25 @@ export interface MessageRecord {
   readonly receivingFacility?: string;
   readonly version?: string;
   readonly processingId?: string;
+  /** MSH-7 as an ISO instant (UTC). */
+  readonly messageDatetime?: string;
   readonly patientIdentifier?: string;
   readonly raw: string;
+  /** SHA-256 (hex) of the normalised message (see contentHash). */
+  readonly hash: string;
   readonly remoteAddress?: string;
-  /** The status the row starts with: received (the default), or processing when processing starts at once. */
-  readonly status?: 'received' | 'processing';
+  /**
+   * processing (leased to `owner` for leaseMs), or a row that is final at once: rejected (refused before it
+   * was accepted: parse, MSH, message type) or duplicate (a resend with other content, `duplicateOf`). Rows
+   * rejected or duplicate do not hold their control id.
+   */
+  readonly status: 'processing' | 'rejected' | 'duplicate';
+  readonly owner?: string;
+  readonly leaseMs?: number;
+  readonly duplicateOf?: string;
+  readonly ackCode?: AckCode;
+  readonly ack?: string;
+  readonly error?: string;
 }
 
 export interface MessageOutcome {
@@ -58,6 +76,9 @@ export interface StoredMessage {
   readonly ackCode?: AckCode;
   readonly ack?: string;
   readonly raw: string;
+  readonly hash: string;
+  /** processing and its lease is over, or held by an earlier boot of this node: it may be claimed. */
+  readonly stale?: boolean;
 }
 
 export interface QueueItem {
@@ -67,29 +88,61 @@ export interface QueueItem {
   readonly attempts: number;
 }
 
+/** Who holds a lease: `<node>:<boot>`; a row held by `<node>:<other boot>` was left by a crash of this node. */
+export interface LeaseOwner {
+  readonly node: string;
+  readonly boot: string;
+}
+
+export const ownerId = (o: LeaseOwner) => `${o.node}:${o.boot}`.slice(0, 100);
+
 /**
  * A write resolves once it is durable (the ACK depends on it). outcome and log writes are applied in the order they
  * were called even when the caller does not wait for one before calling the next: once one has resolved, every
  * outcome and log write called before it is durable too.
  */
 export interface MessageLog {
-  /** The message already stored for this sender and control id (duplicate detection), if any. */
+  /** The message that holds this sender and control id (duplicate detection), if any. */
   find(
     direction: 'inbound' | 'outbound',
     sendingApplication: string,
     sendingFacility: string,
     controlId: string,
+    owner?: LeaseOwner,
   ): Promise<StoredMessage | undefined>;
-  /** Stores a new message; resolves undefined when the same sender + control id is already stored (a race). */
+  /** Stores a message; resolves undefined when a processing row and the same sender + control id is held (a race). */
   record(message: MessageRecord): Promise<string | undefined>;
+  /**
+   * Takes a message for processing: status processing, leased to `owner`. Succeeds when the row is not being
+   * processed, or is stale (its lease is over, or an earlier boot of `owner.node` held it). False otherwise.
+   */
+  claim(id: string, owner: LeaseOwner, leaseMs: number): Promise<boolean>;
+  /** Inbound rows left processing and stale (see claim), oldest first. */
+  stale(owner: LeaseOwner, limit: number): Promise<{ id: string; raw: string }[]>;
   outcome(id: string, outcome: MessageOutcome): Promise<void>;
   log(id: string, level: LogLevel, stage: LogStage, message: string, details?: unknown): Promise<void>;
   /** Puts a failed message in the replay queue (once; a second call for the same message is a no-op). */
   enqueue(messageId: string, error: string): Promise<void>;
   /** Pending queue items whose next attempt is due, oldest first. */
   due(limit: number): Promise<QueueItem[]>;
-  /** Records a replay: completed, or failed (attempts + 1; dead_letter when attempts reach max). */
-  settle(queueId: string, result: 'completed' | 'failed', error?: string): Promise<void>;
-  /** Active code-table overrides of the site (fhir_mappings rows with a code_map). */
-  codeOverrides(): Promise<CodeOverride[]>;
+  /**
+   * Records a replay: completed; failed (attempts + 1, retried with back-off; dead_letter when attempts reach max);
+   * permanent (a content error: status failed, no more automatic attempts).
+   */
+  settle(queueId: string, result: 'completed' | 'failed' | 'permanent', error?: string): Promise<void>;
+  /** Active hl7_to_fhir rows of fhir_mappings (code tables, field rules, templates), with their scope. */
+  mappingRows(): Promise<MappingRow[]>;
+  /** A number that changes whenever fhir_mappings changes (cheap to read; the mapping cache compares it). */
+  mappingsVersion(): Promise<string>;
+  /** Inbound settings of the interface whose sender is MSH-3/MSH-4 (character set, …), if configured. */
+  inboundInterface(sendingApplication: string, sendingFacility: string): Promise<InboundInterface | undefined>;
+}
+
+/** An inbound interface_configs row as the pipeline uses it. */
+export interface InboundInterface {
+  readonly id: string;
+  readonly name: string;
+  /** Character set of messages that declare none in MSH-18 (interface_configs.character_encoding). */
+  readonly characterEncoding?: string;
+  readonly ackMode?: 'original' | 'enhanced' | 'none';
 }

@@ -11,9 +11,7 @@ import { migrateDatabase } from '../../../server/migrate/migrate.js';
 import { MysqlMessageLog } from './mysql-message-log.js';
 import { MysqlWriteBatch } from './mysql-write-batch.js';
 import { processMessage, type InboundDeps } from '../inbound/process-message.js';
-import { cachedCodeTables } from '../inbound/cached-code-tables.js';
-import { loadMappings } from '../mapping/load-mappings.js';
-import { CodeTables } from '../mapping/code-tables.js';
+import { siteMappings } from '../inbound/site-mapping-cache.js';
 import { mysqlMissing } from '../../../server/testing/mysql-missing.js';
 
 const msg = (controlId: string, mrn: string) =>
@@ -43,7 +41,7 @@ describe('MySQL message log with messages in flight', { skip: await mysqlMissing
     await migrateDatabase({ engine: 'mysql', database: 'nilecare_interop', connection: { url: db.url } });
     log = MysqlMessageLog.open(db.url);
     sql = await mysql.createConnection({ uri: db.url });
-    deps = { submit, log, mappings: loadMappings(), tables: cachedCodeTables(log, CodeTables.loadDefaults()) };
+    deps = { submit, log, mappings: siteMappings(log) };
   });
   after(async () => {
     await sql?.end();

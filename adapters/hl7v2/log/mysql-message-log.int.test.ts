@@ -7,9 +7,7 @@ import { migrateDatabase } from '../../../server/migrate/migrate.js';
 import { MysqlMessageLog } from './mysql-message-log.js';
 import { processMessage, type InboundDeps } from '../inbound/process-message.js';
 import { replayQueue } from '../inbound/replay-queue.js';
-import { cachedCodeTables } from '../inbound/cached-code-tables.js';
-import { loadMappings } from '../mapping/load-mappings.js';
-import { CodeTables } from '../mapping/code-tables.js';
+import { siteMappings } from '../inbound/site-mapping-cache.js';
 import { FhirError, operationOutcome, issue } from '../../../server/fhir/errors.js';
 import type { Bundle, Patient } from '@medplum/fhirtypes';
 import { endpointsFor, loadOutboundEndpoints } from './mysql-interface-configs.js';
@@ -44,7 +42,7 @@ describe('MysqlMessageLog (nilecare_interop)', { skip: await mysqlMissing() }, (
     await migrateDatabase({ engine: 'mysql', database: 'nilecare_interop', connection: { url: db.url } });
     log = MysqlMessageLog.open(db.url);
     sql = await mysql.createConnection({ uri: db.url });
-    deps = { submit, log, mappings: loadMappings(), tables: cachedCodeTables(log, CodeTables.loadDefaults(), 0) };
+    deps = { submit, log, mappings: siteMappings(log, { checkEveryMs: 0 }) };
   });
   after(async () => {
     await sql?.end();

@@ -1,28 +1,42 @@
 /**
  * MessageLog on MySQL/MariaDB (nilecare_interop, migrations/mysql/nilecare_interop): hl7_messages with its
- * (direction, sending application, sending facility, control id) unique key for duplicates, hl7_message_logs,
- * message_queue for replays, and fhir_mappings rows with a code_map as code-table overrides.
+ * (direction, sending application, sending facility, control id) unique key for duplicates (rows rejected or
+ * refused as duplicates do not hold it), leases of messages being processed, hl7_message_logs, message_queue for
+ * replays, the site's fhir_mappings rows and the inbound interface_configs.
  * Outcomes and log lines are group-committed (mysql-write-batch.ts): one transaction, one round trip and one redo-log
  * flush for the writes of all the messages in flight; each call still resolves only once its write is committed.
  * The insert of a new message (the duplicate check) is a statement of its own.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import mysql from 'mysql2/promise';
-import type { CodeOverride, TableCoding } from '../mapping/code-tables.js';
 import type { AckCode } from '../ack/ack-builder.js';
+import type { MappingRow } from '../mapping/site-mappings.js';
 import { MysqlWriteBatch } from './mysql-write-batch.js';
-import type {
-  LogLevel,
-  LogStage,
-  MessageLog,
-  MessageOutcome,
-  MessageRecord,
-  MessageStatus,
-  QueueItem,
-  StoredMessage,
+import {
+  ownerId,
+  type InboundInterface,
+  type LeaseOwner,
+  type LogLevel,
+  type LogStage,
+  type MessageLog,
+  type MessageOutcome,
+  type MessageRecord,
+  type MessageStatus,
+  type QueueItem,
+  type StoredMessage,
 } from './message-log.js';
 
 const FINAL: ReadonlySet<MessageStatus> = new Set(['processed', 'failed', 'rejected', 'error', 'acknowledged']);
+
+const DEFAULT_LEASE_MS = 120_000;
+
+/**
+ * A processing row that may be claimed again: its lease is over, or its holder is another boot of this node (the
+ * process that held it is gone). Parameters: see staleParams.
+ */
+const STALE = `(status = 'processing' AND (lease_until IS NULL OR lease_until < CURRENT_TIMESTAMP(3) OR (locked_by LIKE ? AND locked_by <> ?)))`;
+const staleParams = (owner?: LeaseOwner): string[] =>
+  owner ? [`${owner.node.replace(/[\\%_]/g, (c) => `\\${c}`)}:%`, ownerId(owner)] : ['\u0000', '\u0000'];
 
 function json(v: unknown): unknown {
   if (typeof v !== 'string') return v;
@@ -61,10 +75,12 @@ export class MysqlMessageLog implements MessageLog {
     app: string,
     fac: string,
     controlId: string,
+    owner?: LeaseOwner,
   ): Promise<StoredMessage | undefined> {
     const [rows] = await this.pool.query<mysql.RowDataPacket[]>(
-      'SELECT id, status, ack_code, ack_message, raw_message FROM hl7_messages WHERE direction = ? AND sending_application = ? AND sending_facility = ? AND control_id = ?',
-      [direction, app, fac, controlId],
+      `SELECT id, status, ack_code, ack_message, raw_message, message_hash, ${STALE} AS stale FROM hl7_messages
+       WHERE direction = ? AND sending_application = ? AND sending_facility = ? AND dedup_control_id = ?`,
+      [...staleParams(owner), direction, app, fac, controlId],
     );
     const r = rows[0];
     if (!r) return undefined;
@@ -72,18 +88,22 @@ export class MysqlMessageLog implements MessageLog {
       id: r.id,
       status: r.status,
       raw: r.raw_message,
+      hash: r.message_hash,
       ...(r.ack_code ? { ackCode: r.ack_code as AckCode } : {}),
       ...(r.ack_message ? { ack: r.ack_message } : {}),
+      ...(Number(r.stale) === 1 ? { stale: true } : {}),
     };
   }
 
   async record(m: MessageRecord): Promise<string | undefined> {
     const id = randomUUID();
+    const leased = m.status === 'processing';
     try {
       await this.pool.query(
         `INSERT INTO hl7_messages (id, direction, message_type, trigger_event, message_structure, control_id, sending_application, sending_facility,
-           receiving_application, receiving_facility, hl7_version, processing_id, patient_identifier, raw_message, message_hash, status, remote_address)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           receiving_application, receiving_facility, hl7_version, processing_id, message_datetime, patient_identifier, raw_message, message_hash,
+           status, remote_address, locked_by, lease_until, duplicate_of, ack_code, ack_message, error_message, processed_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ${leased ? 'CURRENT_TIMESTAMP(3) + INTERVAL ? MICROSECOND' : '?'}, ?, ?, ?, ?, ${leased ? 'NULL' : 'CURRENT_TIMESTAMP(3)'})`,
         [
           id,
           m.direction,
@@ -97,11 +117,18 @@ export class MysqlMessageLog implements MessageLog {
           m.receivingFacility ?? null,
           m.version ?? null,
           m.processingId ?? null,
+          m.messageDatetime ? sqlDatetime(m.messageDatetime) : null,
           m.patientIdentifier ?? null,
           m.raw,
-          createHash('sha256').update(m.raw).digest('hex'),
-          m.status ?? 'received',
+          m.hash,
+          m.status,
           m.remoteAddress?.slice(0, 100) ?? null,
+          leased && m.owner ? m.owner : null,
+          leased ? (m.leaseMs ?? DEFAULT_LEASE_MS) * 1000 : null,
+          m.duplicateOf ?? null,
+          m.ackCode ?? null,
+          m.ack ?? null,
+          m.error ?? null,
         ],
       );
       return id;
@@ -111,10 +138,29 @@ export class MysqlMessageLog implements MessageLog {
     }
   }
 
+  async claim(id: string, owner: LeaseOwner, leaseMs: number): Promise<boolean> {
+    const [res] = await this.pool.query<mysql.ResultSetHeader>(
+      `UPDATE hl7_messages SET status = 'processing', locked_by = ?, lease_until = CURRENT_TIMESTAMP(3) + INTERVAL ? MICROSECOND
+       WHERE id = ? AND (status <> 'processing' OR ${STALE})`,
+      [ownerId(owner), leaseMs * 1000, id, ...staleParams(owner)],
+    );
+    return res.affectedRows === 1;
+  }
+
+  async stale(owner: LeaseOwner, limit: number): Promise<{ id: string; raw: string }[]> {
+    const [rows] = await this.pool.query<mysql.RowDataPacket[]>(
+      `SELECT id, raw_message FROM hl7_messages WHERE status = 'processing' AND direction = 'inbound' AND ${STALE}
+       ORDER BY received_at LIMIT ?`,
+      [...staleParams(owner), limit],
+    );
+    return rows.map((r) => ({ id: r.id, raw: r.raw_message }));
+  }
+
   async outcome(id: string, o: MessageOutcome): Promise<void> {
     await this.batch.run(
       `UPDATE hl7_messages SET status = ?, ack_code = COALESCE(?, ack_code), ack_message = COALESCE(?, ack_message), error_message = ?,
-         fhir_resources = COALESCE(?, fhir_resources), processed_at = IF(?, CURRENT_TIMESTAMP(3), processed_at) WHERE id = ?`,
+         fhir_resources = COALESCE(?, fhir_resources), processed_at = IF(?, CURRENT_TIMESTAMP(3), processed_at),
+         lease_until = IF(? = 'processing', lease_until, NULL), locked_by = IF(? = 'processing', locked_by, NULL) WHERE id = ?`,
       [
         o.status,
         o.ackCode ?? null,
@@ -122,6 +168,8 @@ export class MysqlMessageLog implements MessageLog {
         o.error ?? null,
         o.resources ? JSON.stringify(o.resources) : null,
         FINAL.has(o.status),
+        o.status,
+        o.status,
         id,
       ],
     );
@@ -163,7 +211,14 @@ export class MysqlMessageLog implements MessageLog {
     return rows.map((r) => ({ id: r.id, messageId: r.message_id, raw: r.raw_message, attempts: r.attempts }));
   }
 
-  async settle(queueId: string, result: 'completed' | 'failed', error?: string): Promise<void> {
+  async settle(queueId: string, result: 'completed' | 'failed' | 'permanent', error?: string): Promise<void> {
+    if (result === 'permanent') {
+      await this.pool.query(
+        "UPDATE message_queue SET status = 'failed', attempts = attempts + 1, last_error = ?, completed_at = CURRENT_TIMESTAMP(3) WHERE id = ?",
+        [error ?? null, queueId],
+      );
+      return;
+    }
     if (result === 'completed') {
       await this.pool.query(
         "UPDATE message_queue SET status = 'completed', attempts = attempts + 1, completed_at = CURRENT_TIMESTAMP(3), last_error = NULL WHERE id = ?",
@@ -181,21 +236,63 @@ export class MysqlMessageLog implements MessageLog {
     );
   }
 
-  async codeOverrides(): Promise<CodeOverride[]> {
-    // Higher priority numbers first so that lower numbers (more important) and later versions win.
+  async mappingRows(): Promise<MappingRow[]> {
     const [rows] = await this.pool.query<mysql.RowDataPacket[]>(
-      "SELECT name, code_map FROM fhir_mappings WHERE is_active AND direction = 'hl7_to_fhir' AND code_map IS NOT NULL ORDER BY priority DESC, version ASC",
+      `SELECT id, name, version, message_type, trigger_event, hl7_version, sending_application, sending_facility, segment, field_path,
+         fhir_resource_type, fhir_path, transform, code_map, definition, priority
+       FROM fhir_mappings WHERE is_active AND direction = 'hl7_to_fhir' ORDER BY priority DESC, version ASC, name`,
     );
-    const out: CodeOverride[] = [];
-    for (const r of rows) {
-      const map = json(r.code_map);
-      if (!map || typeof map !== 'object') continue;
-      for (const [source, target] of Object.entries(map as Record<string, unknown>)) {
-        if (typeof target === 'string') out.push({ table: r.name, source, target: { code: target } });
-        else if (target && typeof target === 'object' && typeof (target as TableCoding).code === 'string')
-          out.push({ table: r.name, source, target: target as TableCoding });
-      }
-    }
-    return out;
+    return rows.map((r) => ({
+      id: r.id,
+      name: r.name,
+      version: Number(r.version),
+      messageType: r.message_type,
+      priority: Number(r.priority),
+      ...(r.trigger_event ? { triggerEvent: r.trigger_event } : {}),
+      ...(r.hl7_version ? { hl7Version: r.hl7_version } : {}),
+      ...(r.sending_application ? { sendingApplication: r.sending_application } : {}),
+      ...(r.sending_facility ? { sendingFacility: r.sending_facility } : {}),
+      ...(r.segment ? { segment: r.segment } : {}),
+      ...(r.field_path ? { fieldPath: r.field_path } : {}),
+      ...(r.fhir_resource_type ? { fhirResourceType: r.fhir_resource_type } : {}),
+      ...(r.fhir_path ? { fhirPath: r.fhir_path } : {}),
+      ...(r.transform ? { transform: r.transform } : {}),
+      ...(r.code_map != null ? { codeMap: json(r.code_map) } : {}),
+      ...(r.definition != null ? { definition: json(r.definition) } : {}),
+    }));
   }
+
+  async mappingsVersion(): Promise<string> {
+    // Changes within one second (TIMESTAMP) are told apart by the checksum of the rows' content.
+    const [rows] = await this.pool.query<mysql.RowDataPacket[]>(
+      `SELECT COUNT(*) AS n, MAX(updated_at) AS at, BIT_XOR(CRC32(CONCAT_WS('|', id, version, is_active, direction, message_type,
+         trigger_event, hl7_version, sending_application, sending_facility, segment, field_path, fhir_resource_type, fhir_path, transform,
+         code_map, definition, priority))) AS crc FROM fhir_mappings`,
+    );
+    const r = rows[0]!;
+    return `${r.n}/${r.at ?? ''}/${r.crc ?? 0}`;
+  }
+
+  async inboundInterface(app: string, fac: string): Promise<InboundInterface | undefined> {
+    const [rows] = await this.pool.query<mysql.RowDataPacket[]>(
+      `SELECT id, name, character_encoding, ack_mode, sending_application, sending_facility FROM interface_configs
+       WHERE is_active AND deleted_at IS NULL AND direction IN ('inbound', 'bidirectional')
+         AND (sending_application IS NULL OR sending_application IN (?, ?)) AND (sending_facility IS NULL OR sending_facility IN (?, ?))
+       ORDER BY (sending_application IS NULL), (sending_facility IS NULL), name LIMIT 1`,
+      [app, namespaceOf(app), fac, namespaceOf(fac)],
+    );
+    const r = rows[0];
+    if (!r) return undefined;
+    return { id: r.id, name: r.name, characterEncoding: r.character_encoding, ackMode: r.ack_mode };
+  }
+}
+
+/** The namespace (first component) of an HD field text `NS^UID^TYPE`. */
+function namespaceOf(hd: string): string {
+  return hd.split('^')[0]!;
+}
+
+/** ISO instant → DATETIME(3) text in UTC. */
+function sqlDatetime(iso: string): string {
+  return new Date(iso).toISOString().slice(0, 23).replace('T', ' ');
 }

@@ -18,7 +18,15 @@ export interface ConnectionInfo {
   readonly peerCommonName?: string;
 }
 
-export type MllpHandler = (message: string, info: ConnectionInfo) => Promise<string>;
+/**
+ * Gets a frame (decoded as UTF-8, or Latin-1 when MSH-18 declares ISO 8859 — and its bytes, for handlers that decode
+ * themselves) and returns the reply: text (sent as UTF-8), bytes, or undefined for no reply.
+ */
+export type MllpHandler = (
+  message: string,
+  info: ConnectionInfo,
+  payload: Buffer,
+) => Promise<string | Buffer | undefined>;
 
 export interface MllpServerOptions {
   readonly port: number;
@@ -77,9 +85,9 @@ export async function startMllpServer(handler: MllpHandler, options: MllpServerO
             busy++;
             socket.setTimeout(0);
             const work = chain.then(async () => {
-              let reply: string;
+              let reply: string | Buffer | undefined;
               try {
-                reply = await handler(text, info);
+                reply = await handler(text, info, ev.payload);
               } catch (err) {
                 onError(err, info);
                 // Our failure, not the message's: AE so that the sender tries again.
@@ -90,7 +98,7 @@ export async function startMllpServer(handler: MllpHandler, options: MllpServerO
                   fallback: salvageHeader(text),
                 });
               }
-              if (!socket.destroyed) socket.write(frame(reply));
+              if (reply !== undefined && !socket.destroyed) socket.write(frame(reply));
               if (--busy === 0 && !socket.destroyed) socket.setTimeout(idleMs);
             });
             inflight.add(work);

@@ -25,7 +25,7 @@ export class Hl7ParseError extends Error {
     /** 1-based segment index and field number when known, for ERR segments. */
     readonly location: { segment?: string; sequence?: number; field?: number } = {},
     /** HL7 table 0357 error code. */
-    readonly code: '100' | '101' | '102' | '200' | '203' | '207' = '100',
+    readonly code: '100' | '101' | '102' | '103' | '200' | '203' | '207' = '100',
   ) {
     super(message);
     this.name = 'Hl7ParseError';

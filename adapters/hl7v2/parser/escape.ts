@@ -1,10 +1,15 @@
 /**
  * HL7 v2 escape sequences (v2.x chapter 2.7): \F\ \S\ \T\ \R\ \E\ delimiters, \Xhh…\ hex data, \.br\ line
- * break, \H\ \N\ highlighting (dropped), \Cxxyy\ \Mxxyyzz\ character-set switches (dropped).
+ * break, \H\ \N\ highlighting (dropped), \Cxxyy\ \Mxxyyzz\ character-set switches (dropped). Hex data is
+ * decoded in the message's character set (MSH-18).
  */
 import type { Delimiters } from './delimiters.js';
 
-export function unescapeText(raw: string, d: Delimiters): string {
+export function unescapeText(
+  raw: string,
+  d: Delimiters,
+  hexDecoder: (bytes: Buffer) => string = (b) => b.toString('utf8'),
+): string {
   const e = d.escape;
   if (!raw.includes(e)) return raw;
   let out = '';
@@ -22,14 +27,14 @@ export function unescapeText(raw: string, d: Delimiters): string {
       break;
     }
     const seq = raw.slice(i + 1, close);
-    const decoded = decodeSequence(seq, d);
+    const decoded = decodeSequence(seq, d, hexDecoder);
     out += decoded ?? e + seq + e;
     i = close + 1;
   }
   return out;
 }
 
-function decodeSequence(seq: string, d: Delimiters): string | undefined {
+function decodeSequence(seq: string, d: Delimiters, hexDecoder: (bytes: Buffer) => string): string | undefined {
   switch (seq) {
     case 'F':
       return d.field;
@@ -53,7 +58,7 @@ function decodeSequence(seq: string, d: Delimiters): string | undefined {
     default:
       break;
   }
-  if (/^X([0-9A-Fa-f]{2})+$/.test(seq)) return Buffer.from(seq.slice(1), 'hex').toString('utf8');
+  if (/^X([0-9A-Fa-f]{2})+$/.test(seq)) return hexDecoder(Buffer.from(seq.slice(1), 'hex'));
   if (/^(C[0-9A-Fa-f]{4}|M[0-9A-Fa-f]{4,6})$/.test(seq)) return '';
   if (/^\.(sp|in|ti|sk|ce|fi|nf)[+-]?\d*$/.test(seq)) return seq.startsWith('.sp') ? '\n' : '';
   return undefined;

@@ -21,6 +21,8 @@ export class Hl7Message {
   constructor(
     readonly delimiters: Delimiters,
     readonly segments: readonly Segment[],
+    /** Decodes `\Xhh…\` escapes: the bytes in the message's character set (MSH-18; UTF-8 when none). */
+    readonly hexDecoder: (bytes: Buffer) => string = (b) => b.toString('utf8'),
   ) {}
 
   get msh(): Segment {
@@ -46,7 +48,23 @@ export class Hl7Message {
   }
 
   text(value: V2Value | undefined, component = 1, sub = 1): string {
-    return unescapeText(value?.[component - 1]?.[sub - 1] ?? '', this.delimiters);
+    return unescapeText(value?.[component - 1]?.[sub - 1] ?? '', this.delimiters, this.hexDecoder);
+  }
+
+  /**
+   * The whole of a field's first repetition as text: components joined with `^`, subcomponents with `&`, each
+   * unescaped, trailing empty parts dropped (MSH-3 `LAB^1.2.3^ISO` — not only its first component).
+   */
+  fieldText(segment: string, n: number): string {
+    const seg = this.first(segment);
+    const v = seg ? fieldRep(seg, n) : undefined;
+    if (!v) return '';
+    const trim = (parts: string[]) => {
+      let k = parts.length;
+      while (k > 0 && parts[k - 1] === '') k--;
+      return parts.slice(0, k);
+    };
+    return trim(v.map((c) => trim(c.map((s) => this.text([[s]]))).join('&'))).join('^');
   }
 
   /** MSH-9 as `ADT^A01^ADT_A01` parts. */

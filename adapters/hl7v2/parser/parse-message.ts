@@ -4,6 +4,8 @@
  */
 import { Hl7ParseError, readDelimiters, type Delimiters } from './delimiters.js';
 import { Hl7Message, type Segment, type V2Value } from './hl7-message.js';
+import { encodingFor } from './charset.js';
+import iconv from 'iconv-lite';
 
 const SEGMENT_NAME = /^[A-Z][A-Z0-9]{2}$/;
 
@@ -30,7 +32,16 @@ export function parseLines(lines: readonly string[]): Hl7Message {
   }
   const d = readDelimiters(head);
   const segments = joinWrappedLines(lines, d).map((line, i) => parseSegment(line, d, i + 1));
-  return new Hl7Message(d, segments);
+  return new Hl7Message(d, segments, hexDecoderFor(segments[0]!));
+}
+
+/** `\Xhh\` bytes are read in the character set MSH-18 declares (UTF-8 when none or not supported). */
+function hexDecoderFor(msh: Segment): (bytes: Buffer) => string {
+  const declared = msh.fields[18]?.[0]?.[0]?.[0] ?? '';
+  const encoding = declared ? encodingFor(declared) : undefined;
+  if (!encoding || encoding === 'utf8') return (b) => b.toString('utf8');
+  if (encoding === 'iso-8859-1') return (b) => b.toString('latin1');
+  return (b) => iconv.decode(b, encoding);
 }
 
 /**

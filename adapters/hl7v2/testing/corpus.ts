@@ -17,12 +17,26 @@ export function corpusFiles(
 }
 
 /**
- * Messages of supported types that are answered AE on purpose: their content is not valid HL7 v2.
+ * Messages of supported types that are answered AE or AR on purpose: their content is not valid HL7 v2.
  */
-export const REJECTED_ON_PURPOSE: Record<string, string> = {
-  'node-hl7-complete/healthcare-it-systems-adt-example.hl7':
-    'segments separated by spaces, not CR: only an MSH segment exists',
-  'simple-hl7/oru-imm.hl7': 'OBX-5 "01I" declared NM is not a number',
+export const REJECTED_ON_PURPOSE: Record<string, { code: 'AE' | 'AR'; reason: string }> = {
+  'node-hl7-complete/healthcare-it-systems-adt-example.hl7': {
+    code: 'AE',
+    reason: 'segments separated by spaces, not CR: only an MSH segment exists',
+  },
+  'simple-hl7/oru-imm.hl7': { code: 'AE', reason: 'OBX-5 "01I" declared NM is not a number' },
+  'cdc-trusted-intermediary/004_CA_ORU_R01_leading_zeroes.hl7': {
+    code: 'AR',
+    reason: 'MSH-11 processing id "N" is not in table 0103 (P, T, D)',
+  },
+  'cdc-trusted-intermediary/006_CA_ORU_R01_LOINC.hl7': {
+    code: 'AR',
+    reason: 'MSH-11 processing id "N" is not in table 0103 (P, T, D)',
+  },
+  'cdc-trusted-intermediary/007_CA_ORU_R01_PLT.hl7': {
+    code: 'AR',
+    reason: 'MSH-11 processing id "N" is not in table 0103 (P, T, D)',
+  },
 };
 
 /**

@@ -2,17 +2,14 @@
  * Replays one stored inbound message from the console, through the same path as the queue replay
  * (adapters/hl7v2/inbound/replay-queue.ts → process-message.ts): the message gets a pending replay-queue item
  * (its existing one, or a new one), which is replayed now and settled (completed, or failed with back-off),
- * so message_queue records every replay request. Site code-table overrides are re-read for each replay.
+ * so message_queue records every replay request. The site's fhir_mappings rows in force are used.
  */
 import { notFound, badRequest } from '../../fhir/errors.js';
 import type { MessageLog } from '../../../adapters/hl7v2/log/message-log.js';
 import type { SubmitTransaction } from '../../../adapters/hl7v2/inbound/submit-transaction.js';
 import type { InboundDeps } from '../../../adapters/hl7v2/inbound/process-message.js';
 import { replayItem } from '../../../adapters/hl7v2/inbound/replay-queue.js';
-import { cachedCodeTables } from '../../../adapters/hl7v2/inbound/cached-code-tables.js';
-import { loadMappings, type MappingSet } from '../../../adapters/hl7v2/mapping/load-mappings.js';
-import { CodeTables } from '../../../adapters/hl7v2/mapping/code-tables.js';
-import { DEFAULT_OPTIONS } from '../../../adapters/hl7v2/mapping/transform-context.js';
+import { siteMappings } from '../../../adapters/hl7v2/inbound/site-mapping-cache.js';
 import type { ReplayResult } from '../admin-api.js';
 import type { Hl7MessageRows } from './hl7-message-rows.js';
 
@@ -23,20 +20,18 @@ export interface Hl7Replayer {
   replay(id: string): Promise<ReplayResult>;
 }
 
-export function hl7Replayer(o: { rows: Hl7MessageRows; log: MessageLog; submit: SubmitTransaction }): Hl7Replayer {
-  let mappings: MappingSet | undefined;
-  let defaults: CodeTables | undefined;
-  const deps = (): InboundDeps => {
-    mappings ??= loadMappings();
-    defaults ??= CodeTables.loadDefaults();
-    return {
-      submit: o.submit,
-      log: o.log,
-      mappings,
-      tables: cachedCodeTables(o.log, defaults, 0),
-      options: DEFAULT_OPTIONS,
-    };
-  };
+export function hl7Replayer(o: {
+  rows: Hl7MessageRows;
+  log: MessageLog;
+  submit: SubmitTransaction;
+  /** The listener's pipeline settings (processing ids, lease owner, mapping options), when it runs. */
+  deps?: InboundDeps;
+}): Hl7Replayer {
+  let own: InboundDeps | undefined;
+  const deps = (): InboundDeps =>
+    o.deps
+      ? { ...o.deps, submit: o.submit }
+      : (own ??= { submit: o.submit, log: o.log, mappings: siteMappings(o.log, { checkEveryMs: 0 }) });
   return {
     async replay(id) {
       const message = await o.rows.detail(id);

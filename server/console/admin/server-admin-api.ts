@@ -9,6 +9,7 @@ import type { Config } from '../../config.js';
 import type { ResourceStore } from '../../store/resource-store.js';
 import type { MessageLog } from '../../../adapters/hl7v2/log/message-log.js';
 import type { SubmitTransaction } from '../../../adapters/hl7v2/inbound/submit-transaction.js';
+import type { InboundDeps } from '../../../adapters/hl7v2/inbound/inbound-deps.js';
 import type { ProjectionTargets, RunningProjections } from '../../../adapters/outbox/start-projections.js';
 import type { AdminApi } from '../admin-api.js';
 import { hl7MessageRows, type Hl7MessageRows } from './hl7-message-rows.js';
@@ -27,7 +28,7 @@ import {
 
 /** What starts after the HTTP app: the HL7 listener (server/hl7-wiring.ts Hl7Runtime) and the projections. */
 export interface AdminRuntime {
-  hl7?: { server: { port: number }; log: MessageLog; outbound?: Hl7OutboundControl };
+  hl7?: { server: { port: number; deps?: InboundDeps }; log: MessageLog; outbound?: Hl7OutboundControl };
   projections?: RunningProjections;
   /** Where the running projections write (for the health checks). */
   projectionTargets?: ProjectionTargets;
@@ -98,7 +99,15 @@ export function serverAdminApi(o: {
       runtime = { ...runtime, ...r };
       if (r.hl7 && !hl7) {
         const rows = hl7MessageRows(config.hl7.mysqlUrl);
-        hl7 = { rows, replayer: hl7Replayer({ rows, log: r.hl7.log, submit: o.submit }) };
+        hl7 = {
+          rows,
+          replayer: hl7Replayer({
+            rows,
+            log: r.hl7.log,
+            submit: o.submit,
+            ...(r.hl7.server.deps ? { deps: r.hl7.server.deps } : {}),
+          }),
+        };
       }
       if (r.hl7?.outbound && !outbound) outbound = hl7OutboundAdmin(config.hl7.mysqlUrl, r.hl7.outbound);
     },

@@ -1,0 +1,106 @@
+/**
+ * The site's fhir_mappings rows, read at message time: the rows are kept in memory and read again as soon as
+ * `mappingsVersion()` changes, which is checked at most every `checkEveryMs` (default 1 s) — a changed field rule,
+ * code table or template applies to the messages that arrive after it, without a release or a restart.
+ * The mapping set and tables for a combination of applicable rows are built once and reused.
+ */
+import type { Hl7Message } from '../parser/hl7-message.js';
+import type { MessageLog } from '../log/message-log.js';
+import { CodeTables } from '../mapping/code-tables.js';
+import { loadMappings, type MappingSet } from '../mapping/load-mappings.js';
+import {
+  applyRows,
+  rowApplies,
+  rowEffect,
+  scopeOf,
+  type MappingRow,
+  type RowEffect,
+} from '../mapping/site-mappings.js';
+
+export interface MessageMappings {
+  readonly mappings: MappingSet;
+  readonly tables: CodeTables;
+}
+
+export type SiteMappings = (msg: Hl7Message) => Promise<MessageMappings>;
+
+export interface SiteMappingOptions {
+  readonly defaults?: MessageMappings;
+  readonly checkEveryMs?: number;
+  /** A row that cannot be used (reported once per row version). */
+  readonly onProblem?: (row: MappingRow, reason: string) => void;
+}
+
+/** The defaults only (no site rows): for tools and tests that have no message log. */
+export function fixedMappings(defaults: MessageMappings = defaultMappings()): SiteMappings {
+  return async () => defaults;
+}
+
+export function defaultMappings(): MessageMappings {
+  return { mappings: loadMappings(), tables: CodeTables.loadDefaults() };
+}
+
+export function siteMappings(log: MessageLog, options: SiteMappingOptions = {}): SiteMappings {
+  const defaults = options.defaults ?? defaultMappings();
+  const checkEveryMs = options.checkEveryMs ?? 1000;
+  let version: string | undefined;
+  let rows: { row: MappingRow; effect: RowEffect }[] = [];
+  let checkedAt = -Infinity;
+  let refreshing: Promise<void> | undefined;
+  let built = new Map<string, MessageMappings>();
+  const reported = new Set<string>();
+
+  const refresh = async () => {
+    const now = await log.mappingsVersion();
+    checkedAt = Date.now();
+    if (now === version) return;
+    const usable: { row: MappingRow; effect: RowEffect }[] = [];
+    for (const row of await log.mappingRows()) {
+      const effect = rowEffect(row);
+      const problem = effect.kind === 'invalid' ? effect.reason : unknownMaps(effect, defaults.mappings);
+      if (problem) {
+        const key = `${row.id}@${row.version}:${problem}`;
+        if (!reported.has(key)) (reported.add(key), options.onProblem?.(row, problem));
+        continue;
+      }
+      usable.push({ row, effect: effect as RowEffect });
+    }
+    rows = usable;
+    built = new Map();
+    version = now;
+  };
+
+  return async (msg) => {
+    if (Date.now() - checkedAt >= checkEveryMs) {
+      refreshing ??= refresh().finally(() => (refreshing = undefined));
+      await refreshing;
+    }
+    if (rows.length === 0) return defaults;
+    const scope = scopeOf(msg);
+    const applicable = rows.filter((r) => rowApplies(r.row, scope));
+    if (applicable.length === 0) return defaults;
+    const key = applicable.map((r) => r.row.id).join(',');
+    let result = built.get(key);
+    if (!result) {
+      result = applyRows(
+        defaults,
+        applicable.map((r) => r.effect),
+      );
+      if (built.size < 1000) built.set(key, result);
+    }
+    return result;
+  };
+}
+
+/** A row naming segment maps this release does not have would fail every message (or do nothing): refused instead. */
+function unknownMaps(effect: RowEffect, mappings: MappingSet): string | undefined {
+  if (effect.kind === 'field')
+    return mappings.segments.has(effect.map) ? undefined : `no segment map ${effect.map} in this release`;
+  if (effect.kind !== 'template') return undefined;
+  for (const e of effect.template.entries) {
+    const map = mappings.segments.get(e.map);
+    if (!map) return `template names unknown segment map ${e.map}`;
+    if (map.segment !== e.segment) return `segment map ${e.map} is for ${map.segment}, not ${e.segment}`;
+  }
+  return undefined;
+}
