@@ -15,7 +15,7 @@ import { FhirError } from '../../../server/fhir/errors.js';
 import type { ResolvedDeps } from './inbound-deps.js';
 import { senderOffset } from './message-facts.js';
 import { withMarker } from './applied-marker.js';
-import { prepareBundle } from './prepare-bundle.js';
+import { prepareBundle } from './prepare/prepare-bundle.js';
 
 const MAX_ATTEMPTS = 3;
 
@@ -56,7 +56,7 @@ export async function applyMessage(
       severity: 'W' as const,
       ...w.location,
     }));
-    const prepared = await prepareBundle(mapped.bundle, msg, deps.submit);
+    const prepared = await prepareBundle(mapped.bundle, msg, deps.submit, options.defaultTimezone);
     warnings.push(...prepared.warnings);
     const bundle = withMarker(prepared.bundle, msg, messageId, deps.now());
     try {

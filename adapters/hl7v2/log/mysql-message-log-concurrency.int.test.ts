@@ -14,6 +14,16 @@ import { processMessage, type InboundDeps } from '../inbound/process-message.js'
 import { siteMappings } from '../inbound/site-mapping-cache.js';
 import { mysqlMissing } from '../../../server/testing/mysql-missing.js';
 
+/** Reads (look-ups before a write) find nothing here. */
+const lookup = (b: Bundle): Bundle => ({
+  resourceType: 'Bundle',
+  type: 'transaction-response',
+  entry: (b.entry ?? []).map(() => ({
+    resource: { resourceType: 'Bundle', type: 'searchset', entry: [] },
+    response: { status: '200 OK' },
+  })),
+});
+
 const msg = (controlId: string, mrn: string) =>
   `MSH|^~\\&|LAB|KTH|NILE|NC|20260301||ADT^A08|${controlId}|P|2.5.1\rPID|1||${mrn}^^^KTH^MR||Hassan^Amna||19750505|F\rPV1|1|O`;
 
@@ -24,6 +34,7 @@ describe('MySQL message log with messages in flight', { skip: await mysqlMissing
   let submitted = 0;
   // The FHIR side only counts what it is given (slowly, so that deliveries overlap); the server is covered elsewhere.
   const submit = async (b: Bundle): Promise<Bundle> => {
+    if ((b.entry ?? []).every((e) => e.request?.method === 'GET')) return lookup(b); // reads before the write
     submitted++;
     await new Promise((r) => setTimeout(r, 30));
     return {

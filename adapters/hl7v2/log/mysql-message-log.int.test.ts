@@ -13,6 +13,16 @@ import type { Bundle, Patient } from '@medplum/fhirtypes';
 import { endpointsFor, loadOutboundEndpoints } from './mysql-interface-configs.js';
 import { mysqlMissing } from '../../../server/testing/mysql-missing.js';
 
+/** Reads (look-ups before a write) find nothing here. */
+const lookup = (b: Bundle): Bundle => ({
+  resourceType: 'Bundle',
+  type: 'transaction-response',
+  entry: (b.entry ?? []).map(() => ({
+    resource: { resourceType: 'Bundle', type: 'searchset', entry: [] },
+    response: { status: '200 OK' },
+  })),
+});
+
 const MSG =
   'MSH|^~\\&|LAB|KTH|NILE|NC|20260301||ADT^A08|CTL-1|P|2.5.1\rPID|1||M-55^^^KTH^MR||Hassan^Amna||19750505|F\rPV1|1|O';
 
@@ -28,6 +38,7 @@ describe('MysqlMessageLog (nilecare_interop)', { skip: await mysqlMissing() }, (
       failNext = false;
       throw new FhirError(503, operationOutcome([issue('transient', 'store unavailable')]));
     }
+    if ((b.entry ?? []).every((e) => e.request?.method === 'GET')) return lookup(b); // reads before the write
     written.push(b);
     return {
       resourceType: 'Bundle',

@@ -16,10 +16,30 @@ export function corpusFiles(
     .map((f) => ({ ...f, text: readFileSync(f.path, 'utf8') }));
 }
 
+const VISIT_5001 =
+  'visit number AccMgr|5001 (PV1-19) is already the encounter of patient ADT1|PATID1234 (ADT-A06/A07 samples); this message names PATID1234 of another assigning authority (2.16.1), another patient: the encounter is not moved (ERR 205)';
+
 /**
- * Messages of supported types that are answered AE or AR on purpose: their content is not valid HL7 v2.
+ * Messages of supported types that are answered AE or AR on purpose when the corpus is sent in file order into one
+ * server: content that is not valid HL7 v2, or that contradicts what earlier corpus messages stored.
  */
 export const REJECTED_ON_PURPOSE: Record<string, { code: 'AE' | 'AR'; reason: string }> = {
+  'ms-fhir-converter/OML-O21-01.hl7': { code: 'AE', reason: VISIT_5001 },
+  'ms-fhir-converter/OML-O21-02.hl7': { code: 'AE', reason: VISIT_5001 },
+  'ms-fhir-converter/OML-O21-03.hl7': { code: 'AE', reason: VISIT_5001 },
+  'ms-fhir-converter/ORM-O01-01.hl7': { code: 'AE', reason: VISIT_5001 },
+  'ms-fhir-converter/ORM-O01-02.hl7': { code: 'AE', reason: VISIT_5001 },
+  'ms-fhir-converter/ORM-O01-03.hl7': { code: 'AE', reason: VISIT_5001 },
+  'ms-fhir-converter/ORM-O01-04.hl7': { code: 'AE', reason: VISIT_5001 },
+  'ms-fhir-converter/ORM-O01-05.hl7': { code: 'AE', reason: VISIT_5001 },
+  'ms-fhir-converter/ORM-O01-06.hl7': { code: 'AE', reason: VISIT_5001 },
+  'ms-fhir-converter/SIU-S12-01.hl7': { code: 'AE', reason: VISIT_5001 },
+  'ms-fhir-converter/ORU-R01-01.hl7': {
+    code: 'AE',
+    reason:
+      'visit number 1.2|40007716 (PV1-19) is the encounter of patient PATID1234 (ADT-A08-01 and others); this ORU names patient 14 of IA PHIMS: the encounter is not moved (ERR 205)',
+  },
+
   'node-hl7-complete/healthcare-it-systems-adt-example.hl7': {
     code: 'AE',
     reason: 'segments separated by spaces, not CR: only an MSH segment exists',
