@@ -108,17 +108,15 @@ describe('HL7 character sets (MLLP → FHIR)', { skip: await mysqlMissing() }, (
     assert.deepEqual(await familyOf('CS-3'), { family: 'Sélim', given: ['Chérif'] });
   });
 
-  it('decodes \\Xhh\\ in the declared charset and keeps Arabic names (UTF-8)', async () => {
+  it('decodes \\Xhh\\ in the declared charset and keeps Arabic names with no-break spaces (UTF-8)', async () => {
     await exchange(mllp.port, Buffer.from(adt('CS-4', 'CS-4', 'Ca\\XE7\\ar^Ana', '8859/1'), 'latin1'));
     assert.equal((await familyOf('CS-4'))?.family, 'Caçar');
-    // A no-break space inside the name is refused by the server's FHIR string check today (issue 14, JSON/string
-    // rule): the name here has an ordinary space.
-    const arabic = 'عبد الله^محمد';
+    const arabic = 'عبد\u00a0الله^محمد'; // a no-break space inside the family name
     const ack5 = parseMessage(
       (await exchange(mllp.port, Buffer.from(adt('CS-5', 'CS-5', arabic, 'UNICODE UTF-8'), 'utf8'))).toString(),
     );
     assert.equal(ack5.get('MSA-1'), 'AA', ack5.get('ERR-8'));
-    assert.equal((await familyOf('CS-5'))?.family, 'عبد الله');
+    assert.equal((await familyOf('CS-5'))?.family, 'عبد\u00a0الله');
   });
 
   it('refuses a charset it cannot read with a clear ERR', async () => {

@@ -205,8 +205,8 @@ describe(
       assert.deepEqual(m.queue, []);
       const failed = await byControlId('F-4');
       assert.match(failed.errorDetail!, /OBX-5/);
-      assert.equal(failed.queue.length, 1);
-      assert.equal(failed.queue[0]!.status, 'pending');
+      // A content error is permanent: kept, not queued for automatic retries (issue 16).
+      assert.equal(failed.queue.length, 0);
       assert.equal((await api('hl7/messages/00000000-0000-4000-8000-000000000000')).status, 404);
     });
 
@@ -223,7 +223,7 @@ describe(
       const failed = await byControlId('R-2');
       assert.equal(failed.status, 'failed');
       assert.match(failed.errorDetail!, /FHIR 412/);
-      assert.equal(failed.queue[0]!.attempts, 0);
+      assert.equal(failed.queue.length, 0, 'a permanent error is not queued for automatic retries');
 
       const again = await api(`hl7/messages/${failed.id}/replay`, 'POST');
       assert.equal(again.status, 200);
@@ -232,8 +232,8 @@ describe(
       const afterFirst = (await api(`hl7/messages/${failed.id}`)).body as Hl7MessageDetail;
       assert.deepEqual(
         [afterFirst.queue.length, afterFirst.queue[0]!.status, afterFirst.queue[0]!.attempts],
-        [1, 'pending', 1],
-        'one queue item records the replay attempt',
+        [1, 'failed', 1],
+        'one queue item records the replay attempt; still permanent: no automatic retry',
       );
 
       assert.equal((await server.fhir(`/Patient/${twin.body.id}`, { method: 'DELETE' })).status, 204);
@@ -243,8 +243,14 @@ describe(
       const done = (await api(`hl7/messages/${failed.id}`)).body as Hl7MessageDetail;
       assert.deepEqual([done.status, done.ackCode, done.error], ['processed', 'AA', null]);
       assert.match(done.ack!, /MSA\|AA\|R-2/);
-      assert.deepEqual([done.queue[0]!.status, done.queue[0]!.attempts], ['completed', 2]);
-      assert.ok(done.logs.some((l) => l.stage === 'retry' && /replay 2: AA/.test(l.message)));
+      assert.deepEqual(
+        done.queue.map((q) => [q.status, q.attempts]),
+        [
+          ['failed', 1],
+          ['completed', 1],
+        ],
+      );
+      assert.ok(done.logs.some((l) => l.stage === 'retry' && /replay 1: AA/.test(l.message)));
       assert.ok(
         done.fhirResources.some((r) => r.startsWith(`Patient/${first.id}/_history/`)),
         'the original patient was updated',
