@@ -101,10 +101,14 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       ),
   });
   operations.register(everythingOperation);
-  const bulk = exportOperations(config.exportDir);
+  const bulk = exportOperations(config.exportDir, { retentionMs: config.exportRetentionHours * 3600_000 });
   for (const handler of bulk.handlers) operations.register(handler);
-  const interrupted = await bulk.jobs.failInterrupted();
-  if (interrupted > 0) logger.warn({ interrupted }, 'bulk export jobs interrupted by the last stop were marked failed');
+  const recovered = await bulk.start();
+  if (recovered.interrupted > 0)
+    logger.warn(
+      { interrupted: recovered.interrupted },
+      'bulk export jobs interrupted by the last stop were marked failed and their partial files removed',
+    );
 
   const routerOptions: RouterOptions = {
     operations,

@@ -11,6 +11,7 @@ const schema = z
     NILECARE_STORE: z.enum(storeKinds).default('pglite'),
     PGLITE_DATA_DIR: z.string().min(1).default('./data/pglite'),
     EXPORT_DIR: z.string().min(1).default('./data/exports'),
+    EXPORT_RETENTION_HOURS: z.coerce.number().positive().default(24),
     DATABASE_URL: z.string().url().optional(),
     PG_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
     MONGODB_URL: z
@@ -60,6 +61,8 @@ export type Config = {
   maxBodyBytes: number;
   /** Where bulk export jobs keep their ndjson files. */
   exportDir: string;
+  /** How long a finished export job and its files are kept before they are deleted. */
+  exportRetentionHours: number;
   limits: { defaultPageSize: number; maxPageSize: number; maxBundleEntries: number };
   auth: {
     mode: 'smart' | 'disabled';
@@ -121,6 +124,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     baseUrl,
     maxBodyBytes: e.MAX_BODY_BYTES,
     exportDir: e.EXPORT_DIR,
+    exportRetentionHours: e.EXPORT_RETENTION_HOURS,
     limits: {
       defaultPageSize: e.DEFAULT_PAGE_SIZE,
       maxPageSize: e.MAX_PAGE_SIZE,

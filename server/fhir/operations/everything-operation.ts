@@ -2,10 +2,20 @@
  * Patient/[id]/$everything and Encounter/[id]/$everything: the focal resource, everything in its
  * compartment (paged with `_count`, filtered by `_since` and `_type`), and the resources those refer to
  * outside the compartment (practitioners, organisations, locations, medications) as `include` entries —
- * what HAPI returns. Paging links point back at $everything. Confined by the caller's AccessPolicy
- * like any search (a patient-context token sees only its own patient's record).
+ * what HAPI returns.
+ *
+ * - The focal resource appears once, first on the first page (the compartment search also finds it — it is in
+ *   its own compartment — so it is taken out of every page); the first page asks the store for `_count - 1`
+ *   others so that no page holds more than `_count` matches.
+ * - Include entries are only resources outside the focal compartment (those inside come as matches on some
+ *   page), once per page, and never a resource of the page itself.
+ * - Every entry passes the read decision of the caller (callerMayRead): a resource referenced from the
+ *   compartment that the caller could not read directly (another patient's Binary, say) is left out.
+ *
+ * Uses the store-level search; the Bundle is built here, at the response edge. Paging links point back at
+ * $everything and carry the store's opaque cursor.
  */
-import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
+import type { Bundle, BundleEntry, BundleLink, Resource } from '@medplum/fhirtypes';
 import type { FhirRequest, FhirResponse } from '../fhir-request.js';
 import { param } from '../fhir-request.js';
 import { requireAccess, type FhirContext } from '../fhir-context.js';
@@ -13,8 +23,10 @@ import { badRequest } from '../errors.js';
 import { readCurrent } from '../interactions/read.js';
 import { readCount } from '../interactions/history.js';
 import { dateRange } from '../indexing/normalize.js';
-import type { OperationHandler } from './operation-registry.js';
 import type { StoredVersion } from '../../store/resource-store.js';
+import type { OperationHandler } from './operation-registry.js';
+import { callerMayRead } from './caller-may-read.js';
+import { referencedKeys } from './referenced-keys.js';
 
 export const everythingOperation: OperationHandler = {
   name: 'everything',
@@ -28,6 +40,8 @@ export const everythingOperation: OperationHandler = {
   },
 };
 
+const keyOf = (v: { resourceType: string; id: string }) => `${v.resourceType}/${v.id}`;
+
 async function everything(
   ctx: FhirContext,
   request: FhirRequest,
@@ -36,6 +50,7 @@ async function everything(
 ): Promise<FhirResponse> {
   requireAccess(ctx, 'read', focusType);
   const focus = await readCurrent(ctx, focusType, id);
+  const focusKey = keyOf(focus);
   const count = readCount(ctx, param(request, '_count'));
   const since = param(request, '_since');
   if (since !== undefined && !dateRange(since))
@@ -47,92 +62,67 @@ async function everything(
   for (const t of types)
     if (!ctx.resourceTypes.has(t)) throw badRequest(`_type names an unknown resource type "${t.slice(0, 60)}"`);
   const cursor = param(request, '_cursor');
+  const focusFirst =
+    !cursor &&
+    count > 0 &&
+    (types.length === 0 || types.includes(focusType)) &&
+    (!since || Date.parse(focus.lastUpdated) >= (dateRange(since)?.low ?? 0));
 
-  const params: Array<[string, string]> = [];
-  if (since) params.push(['_lastUpdated', `ge${since}`]);
   const page = await ctx.search({
     store: ctx.store,
     resourceTypes: types,
-    params,
-    count,
+    params: since ? [['_lastUpdated', `ge${since}`]] : [],
+    count: focusFirst && count > 1 ? count - 1 : count,
     cursor,
     baseUrl: ctx.baseUrl,
     compartment: { resourceType: focusType, id },
     access: ctx.access,
     handling: 'strict',
   });
+  const matches = [
+    ...(focusFirst ? [focus] : []),
+    ...page.matches.filter((v) => keyOf(v) !== focusKey && callerMayRead(ctx, v.resource as Resource)),
+  ];
+  const included = await referencedOutsideCompartment(ctx, matches, focusKey);
 
+  const link: BundleLink[] = [{ relation: 'self', url: everythingUrl(ctx.baseUrl, focusType, id, request, cursor) }];
+  if (page.nextCursor)
+    link.push({ relation: 'next', url: everythingUrl(ctx.baseUrl, focusType, id, request, page.nextCursor) });
   const entry = (v: StoredVersion, mode: 'match' | 'include'): BundleEntry => ({
-    fullUrl: `${ctx.baseUrl}/${v.resourceType}/${v.id}`,
+    fullUrl: `${ctx.baseUrl}/${keyOf(v)}`,
     resource: v.resource as Resource,
     search: { mode },
   });
-  const matches: BundleEntry[] = page.matches.map((v) => entry(v, 'match'));
-  const focusIncluded =
-    !cursor &&
-    (types.length === 0 || types.includes(focusType)) &&
-    (!since || Date.parse(focus.lastUpdated) >= (dateRange(since)?.low ?? 0));
-  const present = new Set(matches.map((e) => `${e.resource?.resourceType}/${e.resource?.id}`));
-  if (focusIncluded && !present.has(`${focusType}/${id}`)) {
-    matches.unshift(entry(focus, 'match'));
-    present.add(`${focusType}/${id}`);
-  }
-  const included = await referencedOutsideCompartment(ctx, matches, present);
-
-  const link = [{ relation: 'self', url: everythingUrl(ctx.baseUrl, focusType, id, request, cursor) }];
-  if (page.nextCursor)
-    link.push({ relation: 'next', url: everythingUrl(ctx.baseUrl, focusType, id, request, page.nextCursor) });
   const bundle: Bundle = {
     resourceType: 'Bundle',
     type: 'searchset',
     ...(page.total !== undefined ? { total: page.total } : {}),
     link,
-    entry: [...matches, ...included],
+    entry: [...matches.map((v) => entry(v, 'match')), ...included.map((v) => entry(v, 'include'))],
   };
   return { status: 200, resource: bundle };
 }
 
-/** Practitioners, organisations, locations … referred to by the page, read in one call. */
+/**
+ * Resources the page refers to that lie outside the focal compartment (practitioners, organisations, locations,
+ * medications …), read in one call, each once, and only those the caller may read.
+ */
 async function referencedOutsideCompartment(
   ctx: FhirContext,
-  entries: BundleEntry[],
-  present: Set<string>,
-): Promise<BundleEntry[]> {
-  const wanted = new Map<string, { resourceType: string; id: string }>();
-  const visit = (value: unknown): void => {
-    if (Array.isArray(value)) return value.forEach(visit);
-    if (value === null || typeof value !== 'object') return;
-    for (const [k, v] of Object.entries(value)) {
-      if (k === 'reference' && typeof v === 'string') {
-        const m = /^([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})$/.exec(v);
-        if (m && !present.has(v) && ctx.resourceTypes.has(m[1]!) && ctx.access.allows('read', m[1]!))
-          wanted.set(v, { resourceType: m[1]!, id: m[2]! });
-      } else if (k !== 'contained') {
-        visit(v);
-      }
-    }
-  };
-  for (const e of entries) visit(e.resource);
-  if (wanted.size === 0) return [];
-  const found = await ctx.store.readMany([...wanted.values()]);
+  matches: StoredVersion[],
+  focusKey: string,
+): Promise<StoredVersion[]> {
+  const onPage = new Set(matches.map(keyOf));
+  const wanted = referencedKeys(
+    matches.map((v) => v.resource as Resource),
+    (type) => ctx.resourceTypes.has(type) && ctx.access.allows('read', type),
+  ).filter((k) => !onPage.has(keyOf(k)));
+  if (wanted.length === 0) return [];
+  const found = await ctx.store.readMany(wanted);
   return found
-    .filter(
-      (v) =>
-        v.resource &&
-        (!ctx.access.compartment ||
-          ctx.compartmentsOf(v.resource).includes(ctx.access.compartment) ||
-          !hasPatientCompartment(ctx, v.resource)),
-    )
-    .map((v) => ({
-      fullUrl: `${ctx.baseUrl}/${v.resourceType}/${v.id}`,
-      resource: v.resource as Resource,
-      search: { mode: 'include' as const },
-    }));
-}
-
-/** Resources that can belong to a patient compartment must be in the caller's; others (Practitioner, Organization …) are shared. */
-function hasPatientCompartment(ctx: FhirContext, resource: Resource): boolean {
-  return ctx.compartmentsOf(resource).some((c) => c.startsWith('Patient/'));
+    .filter((v) => v.resource && !ctx.compartmentsOf(v.resource).includes(focusKey))
+    .filter((v) => callerMayRead(ctx, v.resource as Resource))
+    .sort((a, b) => keyOf(a).localeCompare(keyOf(b)));
 }
 
 function everythingUrl(baseUrl: string, type: string, id: string, request: FhirRequest, cursor?: string): string {

@@ -8,7 +8,7 @@ import type { AccessPolicy } from '../access-policy.js';
 import { badRequest } from '../errors.js';
 import { isResourceType, loadDefinitions } from '../definitions.js';
 import { UnsupportedQueryError, type ResourceStore, type StoredVersion } from '../../store/resource-store.js';
-import type { SearchPage } from './search-query.js';
+import type { Condition, SearchPage } from './search-query.js';
 import { parseSearch, type SearchHandling } from './parse-search.js';
 import type { SummaryMode } from './parse-result-params.js';
 import { fetchIncludes } from './fetch-includes.js';
@@ -29,6 +29,8 @@ export type SearchArgs = {
   count?: number;
   /** A `nextCursor` of an earlier result for internal callers; overrides `_cursor`. */
   cursor?: string;
+  /** Internal callers: conditions ANDed to the parsed ones (e.g. an OR of several compartments). */
+  where?: Condition[];
 };
 
 export type SearchResult = {
@@ -60,6 +62,7 @@ export async function storeSearch(args: SearchArgs): Promise<SearchResult> {
   const { query } = parsed;
   if (args.count !== undefined) query.count = Math.max(0, Math.min(args.count, MAX_COUNT));
   if (args.cursor !== undefined) query.cursor = args.cursor;
+  if (args.where) query.conditions.push(...args.where);
   let page: SearchPage<StoredVersion>;
   try {
     page = await args.store.search(query);

@@ -2,38 +2,56 @@
  * Bulk export jobs kept on disk (a folder per job: job.json + the ndjson files), so a job's status and
  * files survive a restart of the process. One node's disk: behind a load balancer, use sticky routing
  * for /$export-poll-status and /$export-file, or a shared volume (written down in the README).
+ *
+ * Lifetime (as HAPI does): a finished job (completed or failed) and its files are kept for the retention
+ * period (EXPORT_RETENTION_HOURS, 24 h by default), announced in the manifest's `Expires` header, then deleted
+ * by a sweep; a poll or download after that answers 404. DELETE on the status URL removes the job at once.
+ * At start-up, jobs that a stop or crash interrupted are marked failed and their partial files removed.
  */
-import { mkdir, readFile, rename, rm, writeFile, readdir } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
+import type { TypeFilter } from './type-filters.js';
 
 export type ExportLevel = 'system' | 'patient' | 'group';
 
 export type ExportJob = {
   id: string;
-  status: 'in-progress' | 'completed' | 'failed' | 'cancelled';
+  status: 'in-progress' | 'completed' | 'failed';
   level: ExportLevel;
   groupId?: string;
+  /** Group level: the Patient ids of the Group's members at kick-off. */
+  members?: string[];
   /** The kick-off request URL, echoed in the manifest. */
   request: string;
   /** Who asked (AccessPolicy.who): only they may poll and download. */
   owner: string;
+  /** The export is a snapshot at this instant: nothing written after it appears. */
   transactionTime: string;
   types: string[];
   since?: string;
-  typeFilters: string[];
+  typeFilters: TypeFilter[];
   output: Array<{ type: string; file: string; count: number }>;
   error: Array<{ type: string; message: string }>;
   progress: string;
   updatedAt: string;
+  /** Set when the job finishes: after this instant the job and its files are deleted. */
+  expiresAt?: string;
 };
 
-export class ExportJobStore {
-  constructor(readonly dir: string) {}
+export type NewExportJob = Omit<ExportJob, 'id' | 'status' | 'output' | 'error' | 'progress' | 'updatedAt'>;
 
-  async create(
-    job: Omit<ExportJob, 'id' | 'status' | 'output' | 'error' | 'progress' | 'updatedAt'>,
-  ): Promise<ExportJob> {
+const JOB_ID = /^[0-9a-f-]{36}$/;
+
+export class ExportJobStore {
+  constructor(
+    readonly dir: string,
+    /** How long a finished job and its files are kept. */
+    readonly retentionMs: number = 24 * 3600_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async create(job: NewExportJob): Promise<ExportJob> {
     const full: ExportJob = {
       ...job,
       id: randomUUID(),
@@ -41,7 +59,7 @@ export class ExportJobStore {
       output: [],
       error: [],
       progress: 'queued',
-      updatedAt: new Date().toISOString(),
+      updatedAt: new Date(this.now()).toISOString(),
     };
     await mkdir(this.folder(full.id), { recursive: true });
     await this.save(full);
@@ -49,12 +67,87 @@ export class ExportJobStore {
   }
 
   folder(id: string): string {
-    if (!/^[0-9a-f-]{36}$/.test(id)) throw new Error('invalid job id');
+    if (!JOB_ID.test(id)) throw new Error('invalid job id');
     return join(this.dir, id);
   }
 
+  /** The job, or undefined when unknown, deleted or expired (an expired one is removed on the way). */
   async get(id: string): Promise<ExportJob | undefined> {
-    if (!/^[0-9a-f-]{36}$/.test(id)) return undefined;
+    const job = await this.read(id);
+    if (job && this.expired(job)) {
+      await this.remove(id);
+      return undefined;
+    }
+    return job;
+  }
+
+  /** Atomic replace (write + rename), so a reader never sees half a file. */
+  async save(job: ExportJob): Promise<void> {
+    const path = join(this.folder(job.id), 'job.json');
+    await writeFile(`${path}.tmp`, JSON.stringify({ ...job, updatedAt: new Date(this.now()).toISOString() }));
+    await rename(`${path}.tmp`, path);
+  }
+
+  /** Records the end of a job (completed or failed) and when it expires. */
+  async finish(job: ExportJob, result: Pick<ExportJob, 'status' | 'output' | 'error' | 'progress'>): Promise<void> {
+    await this.save({ ...job, ...result, expiresAt: new Date(this.now() + this.retentionMs).toISOString() });
+  }
+
+  async remove(id: string): Promise<void> {
+    await rm(this.folder(id), { recursive: true, force: true });
+  }
+
+  /** Deletes finished jobs past their expiry (and their files). Returns how many went. */
+  async sweepExpired(): Promise<number> {
+    let count = 0;
+    for (const id of await this.ids()) {
+      const job = await this.read(id);
+      if (job && this.expired(job)) {
+        await this.remove(id);
+        count++;
+      }
+    }
+    return count;
+  }
+
+  /**
+   * At start-up, before any job runs: a job left in-progress by a process that stopped (or crashed) is marked
+   * failed and its partial files are deleted, so clients are not left polling and no half export stays on disk;
+   * a folder without a job record (a crash during kick-off) is removed; expired jobs go too.
+   */
+  async recoverAtStart(): Promise<{ interrupted: number; removed: number }> {
+    let interrupted = 0;
+    let removed = 0;
+    for (const id of await this.ids()) {
+      const job = await this.read(id);
+      if (!job || this.expired(job)) {
+        await this.remove(id);
+        removed++;
+        continue;
+      }
+      if (job.status !== 'in-progress') continue;
+      for (const name of await readdir(this.folder(id)))
+        if (name !== 'job.json') await rm(join(this.folder(id), name), { recursive: true, force: true });
+      await this.finish(job, {
+        status: 'failed',
+        output: [],
+        error: [
+          ...job.error,
+          { type: 'OperationOutcome', message: 'The server stopped while the export ran; start a new export' },
+        ],
+        progress: 'failed',
+      });
+      interrupted++;
+    }
+    return { interrupted, removed };
+  }
+
+  private expired(job: ExportJob): boolean {
+    return job.expiresAt !== undefined && Date.parse(job.expiresAt) <= this.now();
+  }
+
+  private async read(id: string): Promise<ExportJob | undefined> {
+    if (!JOB_ID.test(id)) return undefined;
     try {
       return JSON.parse(await readFile(join(this.folder(id), 'job.json'), 'utf8')) as ExportJob;
     } catch {
@@ -62,40 +155,11 @@ export class ExportJobStore {
     }
   }
 
-  /** Atomic replace (write + rename), so a reader never sees half a file. */
-  async save(job: ExportJob): Promise<void> {
-    const path = join(this.folder(job.id), 'job.json');
-    await writeFile(`${path}.tmp`, JSON.stringify({ ...job, updatedAt: new Date().toISOString() }));
-    await rename(`${path}.tmp`, path);
-  }
-
-  async remove(id: string): Promise<void> {
-    await rm(this.folder(id), { recursive: true, force: true });
-  }
-
-  /** Jobs left in-progress by a process that stopped: marked failed at start-up so clients are not left polling. */
-  async failInterrupted(): Promise<number> {
-    let names: string[] = [];
+  private async ids(): Promise<string[]> {
     try {
-      names = await readdir(this.dir);
+      return (await readdir(this.dir)).filter((name) => JOB_ID.test(name));
     } catch {
-      return 0;
+      return [];
     }
-    let count = 0;
-    for (const name of names) {
-      const job = await this.get(name);
-      if (job?.status === 'in-progress') {
-        await this.save({
-          ...job,
-          status: 'failed',
-          error: [
-            ...job.error,
-            { type: 'OperationOutcome', message: 'The server stopped while the export ran; start a new export' },
-          ],
-        });
-        count++;
-      }
-    }
-    return count;
   }
 }

@@ -1,23 +1,21 @@
 /**
  * FHIR Bulk Data Access (v2) kick-off, status and file endpoints:
  *   GET|POST [base]/$export, Patient/$export, Group/[id]/$export  (Prefer: respond-async) → 202 + Content-Location
- *   GET  [base]/$export-poll-status?_jobId=…  → 202 (X-Progress) while running, 200 + manifest when done
- *   DELETE [base]/$export-poll-status?_jobId=… → 202, the job is cancelled and its files removed
+ *   GET  [base]/$export-poll-status?_jobId=…  → 202 (X-Progress) while running, 200 + manifest (Expires) when done
+ *   DELETE [base]/$export-poll-status?_jobId=… → 202: the job is cancelled, its files deleted, later polls 404
  *   GET  [base]/$export-file?_jobId=…&file=Observation.ndjson → the ndjson file (requiresAccessToken)
  */
 import { createReadStream, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Parameters } from '@medplum/fhirtypes';
 import type { FhirContext } from '../../fhir-context.js';
 import type { FhirRequest, FhirResponse } from '../../fhir-request.js';
 import { param } from '../../fhir-request.js';
-import { badRequest, fhirError, forbidden, notFound } from '../../errors.js';
-import { dateRange } from '../../indexing/normalize.js';
+import { badRequest, fhirError, notFound } from '../../errors.js';
 import type { OperationHandler, OperationTarget } from '../operation-registry.js';
 import { ExportJobStore, type ExportJob } from './export-jobs.js';
+import { levelOf, readExportArguments } from './export-arguments.js';
+import { groupMembers } from './export-scope.js';
 import { runExport } from './run-export.js';
-
-const NDJSON_FORMATS = new Set(['application/fhir+ndjson', 'application/ndjson', 'ndjson']);
 
 /** Jobs of this process still writing: cancelled by DELETE on their status URL, awaited by stop(). */
 type RunningJobs = Map<string, { abort: AbortController; done: Promise<unknown> }>;
@@ -25,13 +23,16 @@ type RunningJobs = Map<string, { abort: AbortController; done: Promise<unknown> 
 export type ExportOperations = {
   handlers: OperationHandler[];
   jobs: ExportJobStore;
+  /** At start: interrupted jobs failed and their partial files removed; expired jobs deleted; the sweep started. */
+  start(): Promise<{ interrupted: number; removed: number }>;
   /** Cancels the jobs in flight and waits until they have stopped writing (server shutdown). */
   stop(): Promise<void>;
 };
 
-export function exportOperations(jobsDir: string): ExportOperations {
-  const jobs = new ExportJobStore(jobsDir);
+export function exportOperations(jobsDir: string, options: { retentionMs?: number } = {}): ExportOperations {
+  const jobs = new ExportJobStore(jobsDir, options.retentionMs);
   const running: RunningJobs = new Map();
+  let sweep: NodeJS.Timeout | undefined;
 
   const kickOff: OperationHandler = {
     name: 'export',
@@ -58,7 +59,15 @@ export function exportOperations(jobsDir: string): ExportOperations {
   return {
     handlers: [kickOff, status, file],
     jobs,
+    async start() {
+      const recovered = await jobs.recoverAtStart();
+      const every = Math.max(1000, Math.min(jobs.retentionMs / 4, 3600_000));
+      sweep = setInterval(() => void jobs.sweepExpired().catch(() => undefined), every);
+      sweep.unref();
+      return recovered;
+    },
     async stop() {
+      if (sweep) clearInterval(sweep);
       const jobsInFlight = [...running.values()];
       for (const { abort } of jobsInFlight) abort.abort();
       await Promise.allSettled(jobsInFlight.map((j) => j.done));
@@ -74,47 +83,18 @@ async function startExport(
   running: RunningJobs,
 ): Promise<FhirResponse> {
   if (!ctx.prefer.respondAsync) throw badRequest('$export is asynchronous: send the header "Prefer: respond-async"');
-  const args = readArguments(request);
-  if (target.level === 'type' && target.resourceType !== 'Patient')
-    throw badRequest('Type-level $export is defined for Patient only');
-  if (target.level === 'instance' && target.resourceType !== 'Group')
-    throw badRequest('Instance-level $export is defined for Group only');
-  const format = args.get('_outputFormat');
-  if (format && !NDJSON_FORMATS.has(format))
-    throw badRequest(`_outputFormat ${format.slice(0, 40)} is not supported; use application/fhir+ndjson`);
-  const since = args.get('_since') ?? undefined;
-  if (since !== undefined && !dateRange(since))
-    throw badRequest(`_since "${since.slice(0, 40)}" is not a FHIR instant`);
-  const types = (args.getAll('_type').join(',') || '')
-    .split(',')
-    .map((t) => t.trim())
-    .filter(Boolean);
-  for (const t of types) {
-    if (!ctx.resourceTypes.has(t)) throw badRequest(`_type names an unknown resource type "${t.slice(0, 60)}"`);
-  }
-  const level = target.level === 'system' ? 'system' : target.level === 'type' ? 'patient' : 'group';
-  const exportTypes =
-    level === 'system' && types.length === 0
-      ? [...ctx.resourceTypes].filter((t) => ctx.access.allows('search', t))
-      : types;
-  for (const t of exportTypes)
-    if (!ctx.access.allows('search', t)) throw forbidden(`The access token does not permit exporting ${t}`);
-  if (level === 'group') {
-    const group = await ctx.store.read('Group', (target as { id: string }).id);
-    if (!group || group.deleted) throw notFound(`Group/${(target as { id: string }).id} is not known`);
-  }
+  const level = levelOf(target);
+  const args = readExportArguments(ctx, request, level);
+  const groupId = target.level === 'instance' ? target.id : undefined;
+  const members = groupId ? await groupMembers(ctx, groupId) : undefined;
+  const path = [target.level !== 'system' ? target.resourceType : '', groupId ?? '', '$export'].filter(Boolean);
   const job = await jobs.create({
-    level,
-    groupId: target.level === 'instance' ? target.id : undefined,
-    request: `${ctx.baseUrl}/${[target.level !== 'system' ? target.resourceType : '', target.level === 'instance' ? target.id : '', '$export'].filter(Boolean).join('/')}`,
+    ...args,
+    groupId,
+    members,
+    request: `${ctx.baseUrl}/${path.join('/')}`,
     owner: ctx.access.who,
     transactionTime: ctx.now().toISOString(),
-    types: exportTypes,
-    since,
-    typeFilters: args
-      .getAll('_typeFilter')
-      .flatMap((f) => f.split(','))
-      .filter(Boolean),
   });
   const abort = new AbortController();
   const done = runExport(ctx, jobs, job, abort.signal)
@@ -139,16 +119,28 @@ async function pollStatus(
 ): Promise<FhirResponse> {
   const job = await ownedJob(ctx, request, jobs);
   if (request.method === 'DELETE') {
-    running.get(job.id)?.abort.abort();
+    const run = running.get(job.id);
+    run?.abort.abort();
+    await run?.done; // stopped writing before its folder goes
     await jobs.remove(job.id);
-    return { status: 202 };
+    return {
+      status: 202,
+      resource: {
+        resourceType: 'OperationOutcome',
+        issue: [
+          { severity: 'information', code: 'informational', diagnostics: `Export ${job.id} cancelled and deleted` },
+        ],
+      },
+    };
   }
+  const expires: Record<string, string> = job.expiresAt ? { Expires: new Date(job.expiresAt).toUTCString() } : {};
   switch (job.status) {
     case 'in-progress':
-      return { status: 202, headers: { 'X-Progress': job.progress, 'Retry-After': '2' } };
+      return { status: 202, headers: { 'X-Progress': job.progress.slice(0, 99), 'Retry-After': '2' } };
     case 'failed':
       return {
         status: 500,
+        headers: expires,
         resource: {
           resourceType: 'OperationOutcome',
           issue: job.error.map((e) => ({
@@ -158,13 +150,11 @@ async function pollStatus(
           })),
         },
       };
-    case 'cancelled':
-      throw notFound(`Export ${job.id} was cancelled`);
     case 'completed':
       return {
         status: 200,
         raw: { contentType: 'application/json', body: JSON.stringify(manifest(ctx, job)) },
-        headers: { Expires: new Date(Date.now() + 24 * 3600_000).toUTCString() },
+        headers: expires,
       };
   }
 }
@@ -186,29 +176,17 @@ function manifest(ctx: FhirContext, job: ExportJob) {
 async function downloadFile(ctx: FhirContext, request: FhirRequest, jobs: ExportJobStore): Promise<FhirResponse> {
   const job = await ownedJob(ctx, request, jobs);
   const file = param(request, 'file') ?? '';
-  const entry = job.output.find((o) => o.file === file);
+  const entry = job.status === 'completed' ? job.output.find((o) => o.file === file) : undefined;
   const path = entry ? join(jobs.folder(job.id), entry.file) : '';
   if (!entry || !existsSync(path)) throw notFound(`Export ${job.id} has no file ${file.slice(0, 80)}`);
+  // A download under way keeps its open file even if the job expires meanwhile (the data is unlinked, not cut).
   return { status: 200, raw: { contentType: 'application/fhir+ndjson', body: createReadStream(path) } };
 }
 
 async function ownedJob(ctx: FhirContext, request: FhirRequest, jobs: ExportJobStore): Promise<ExportJob> {
   const id = param(request, '_jobId') ?? '';
   const job = await jobs.get(id);
-  if (!job) throw notFound(`No export job ${id.slice(0, 60)}`);
+  if (!job) throw notFound(`No export job ${id.slice(0, 60)} (unknown, deleted or expired)`);
   if (job.owner !== ctx.access.who) throw fhirError(403, 'forbidden', 'This export belongs to another client');
   return job;
-}
-
-/** Query parameters, or a Parameters body on POST (valueString / valueInstant). */
-function readArguments(request: FhirRequest): URLSearchParams {
-  const args = new URLSearchParams(request.params);
-  const body = request.body as Parameters | undefined;
-  if (body?.resourceType === 'Parameters') {
-    for (const p of body.parameter ?? []) {
-      const value = p.valueString ?? p.valueInstant ?? p.valueCode ?? p.valueDateTime;
-      if (p.name && value !== undefined) args.append(p.name, value);
-    }
-  }
-  return args;
 }
