@@ -1,6 +1,8 @@
 /**
  * $everything, bulk $export and the bulk loader, over HTTP on every store (issue #4): an export of
  * everything loaded re-imports into an empty server with the same counts, and an interrupted import resumes.
+ * The parts in testing/ cover $everything paging, export content (dedupe, _typeFilter, snapshot), job lifetime
+ * (expiry, DELETE, crash recovery) and the read decision on every returned resource (issues 14 item 9, 15 item 3).
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,6 +13,13 @@ import type { StoreFactory } from '../../store/store-contract.js';
 import { startTestServer, type TestServer } from '../../testing/test-server.js';
 import { syntheaPipesFiles, SYNTHEA } from '../bundle/transaction-contract.js';
 import { importPaths } from '../../cli/bulk-import.js';
+import { FULL_ACCESS } from '../access-policy.js';
+import { policyFromScopes } from '../../auth/scope-policy.js';
+import type { BulkHarness } from './testing/bulk-harness.js';
+import { everythingTests } from './testing/everything-tests.js';
+import { exportTests } from './testing/export-tests.js';
+import { exportLifecycleTests } from './testing/export-lifecycle-tests.js';
+import { bulkAccessTests } from './testing/bulk-access-tests.js';
 
 type Json = Record<string, any>;
 
@@ -49,7 +58,16 @@ export function describeBulkData(label: string, factory: StoreFactory): void {
       const b = await factory();
       disposers.push(a.dispose, b.dispose);
       workDir = mkdtempSync(join(tmpdir(), 'nilecare-bulk-'));
-      server = await startTestServer(a.store, { env: { EXPORT_DIR: join(workDir, 'exports-a') } });
+      server = await startTestServer(a.store, {
+        env: { EXPORT_DIR: join(workDir, 'exports-a') },
+        // A patient-context SMART token, without the OAuth dance: the policy server/auth derives from its scopes.
+        resolveAccess: async (req) => {
+          const patient = req.get('x-test-patient');
+          if (!patient) return FULL_ACCESS;
+          const scope = req.get('x-test-scope') ?? 'patient/*.rs';
+          return policyFromScopes({ scope, patient, clientId: 'bulk-test-app', sub: `user-${patient}` });
+        },
+      });
       target = await startTestServer(b.store, { env: { EXPORT_DIR: join(workDir, 'exports-b') } });
       if (!existsSync(SYNTHEA)) return;
       const { reference, patients } = syntheaPipesFiles();
@@ -252,5 +270,18 @@ export function describeBulkData(label: string, factory: StoreFactory): void {
         400,
       );
     });
+
+    const harness = (): BulkHarness => ({
+      server,
+      target,
+      loaded: loaded as BulkHarness['loaded'],
+      workDir,
+      exportDir: join(workDir, 'exports-a'),
+      asPatient: (patient, scope) => ({ 'x-test-patient': patient, ...(scope ? { 'x-test-scope': scope } : {}) }),
+    });
+    describe('$everything paging', () => everythingTests(harness));
+    describe('export content', () => exportTests(harness));
+    describe('export jobs over time', () => exportLifecycleTests(harness, factory));
+    describe('read decision on every returned resource', () => bulkAccessTests(harness));
   });
 }

@@ -24,6 +24,7 @@ import { readCurrent } from '../interactions/read.js';
 import { readCount } from '../interactions/history.js';
 import { dateRange } from '../indexing/normalize.js';
 import type { StoredVersion } from '../../store/resource-store.js';
+import type { AccessPolicy } from '../access-policy.js';
 import type { OperationHandler } from './operation-registry.js';
 import { callerMayRead } from './caller-may-read.js';
 import { referencedKeys } from './referenced-keys.js';
@@ -76,13 +77,14 @@ async function everything(
     cursor,
     baseUrl: ctx.baseUrl,
     compartment: { resourceType: focusType, id },
-    access: ctx.access,
+    access: searchAccess(ctx, types),
     handling: 'strict',
   });
-  const matches = [
-    ...(focusFirst ? [focus] : []),
-    ...page.matches.filter((v) => keyOf(v) !== focusKey && callerMayRead(ctx, v.resource as Resource)),
-  ];
+  const readable = page.matches.filter((v) => keyOf(v) !== focusKey && callerMayRead(ctx, v.resource as Resource));
+  const matches = [...(focusFirst ? [focus] : []), ...readable];
+  // A total counted before the read decision would reveal how many resources the caller cannot see.
+  const total =
+    readable.length === page.matches.length ? page.total : !page.nextCursor && !cursor ? matches.length : undefined;
   const included = await referencedOutsideCompartment(ctx, matches, focusKey);
 
   const link: BundleLink[] = [{ relation: 'self', url: everythingUrl(ctx.baseUrl, focusType, id, request, cursor) }];
@@ -96,11 +98,28 @@ async function everything(
   const bundle: Bundle = {
     resourceType: 'Bundle',
     type: 'searchset',
-    ...(page.total !== undefined ? { total: page.total } : {}),
+    ...(total !== undefined ? { total } : {}),
     link,
     entry: [...matches.map((v) => entry(v, 'match')), ...included.map((v) => entry(v, 'include'))],
   };
   return { status: 200, resource: bundle };
+}
+
+/**
+ * The policy the compartment search runs under. A search across several types refuses a token whose access to
+ * some type is narrowed by SMART v2 constraints (`patient/Observation.rs?category=laboratory`); $everything
+ * searches without those constraints and applies them per resource (callerMayRead), as a read would.
+ */
+function searchAccess(ctx: FhirContext, types: string[]): AccessPolicy {
+  const access = ctx.access;
+  const searched = types.length > 0 ? types : [...ctx.resourceTypes];
+  if (types.length === 1 || !searched.some((t) => access.constraints(t) !== undefined)) return access;
+  return {
+    who: access.who,
+    ...(access.compartment !== undefined ? { compartment: access.compartment } : {}),
+    allows: (interaction, type) => access.allows(interaction, type),
+    constraints: () => undefined,
+  };
 }
 
 /**
