@@ -1,15 +1,31 @@
 /**
  * Bulk loader: ndjson files (one resource a line, as $export writes them) and folders of Bundles, sent to a
- * NileCare FHIR server over its REST API. ndjson lines go in batches of PUT [type]/[id] (idempotent: the ids
- * of the export are kept, so references hold), Bundles are POSTed as they are (transaction or batch).
- * Progress is recorded in a state file after every committed batch, so an interrupted load resumes where it
- * stopped without writing anything twice.
+ * NileCare FHIR server over its REST API. A rerun after any interruption (Ctrl-C, kill -9, a server that went
+ * away) ends with exactly the data of one clean load:
+ * - ndjson lines go in batches of `PUT [type]/[id]` (lines without an id get one derived from the line), and the
+ *   journal records after each batch how far every line succeeded, so a rerun resumes there;
+ * - Bundles are sent so that sending one twice writes the same resources (idempotent-bundle.ts); the journal marks
+ *   a Bundle "sending" before it goes, and a rerun first asks the server whether that transaction committed;
+ * - a file is complete only when every entry (or line) succeeded; a rerun skips complete files and retries the
+ *   others, and the exit code is not 0 while anything failed.
  */
-import { createReadStream, existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
+import { idempotentBundle, type BundleJson } from './idempotent-bundle.js';
+import { importNdjson } from './import-ndjson.js';
+import { readState, writeState, type ImportState } from './import-state.js';
+import { FhirHttp, okStatus } from './fhir-http.js';
 import { parseJson } from '../json/parse-json.js';
-import { stringifyJson } from '../json/stringify-json.js';
+
+export type ImportProgress = {
+  file: string;
+  /** Lines (ndjson) or entries (Bundle) of this file handled so far. */
+  done: number;
+  /** Resources loaded by this run so far, every file counted (failed entries are not). */
+  loaded: number;
+  fileIndex: number;
+  files: number;
+};
 
 export type ImportOptions = {
   baseUrl: string;
@@ -17,19 +33,22 @@ export type ImportOptions = {
   statePath: string;
   token?: string;
   batchSize?: number;
-  onProgress?: (event: { file: string; done: number; total?: number }) => void;
+  onProgress?: (event: ImportProgress) => void;
+  /** Called when a file is finished (complete or not). */
+  onFile?: (event: { file: string; complete: boolean; fileIndex: number; files: number; loaded: number }) => void;
 };
 
 export type ImportSummary = {
   files: number;
+  /** Resources loaded by this run (entries that succeeded). */
   resources: number;
   failed: number;
   skippedFiles: number;
+  /** Bundles a previous, interrupted run had sent and the server had committed (not sent again). */
+  alreadyCommitted: number;
   failures: string[];
   seconds: number;
 };
-
-type ImportState = { files: Record<string, { key: string; linesDone: number; complete: boolean }> };
 
 export function listImportFiles(paths: string[]): string[] {
   const out: string[] = [];
@@ -51,11 +70,35 @@ export function listImportFiles(paths: string[]): string[] {
   return out;
 }
 
+export type ImportRun = {
+  options: ImportOptions;
+  http: FhirHttp;
+  state: ImportState;
+  summary: ImportSummary;
+  file: string;
+  key: string;
+  fileIndex: number;
+  files: number;
+  save(): void;
+  fail(message: string, count?: number): void;
+  progress(done: number): void;
+};
+
 export async function importPaths(options: ImportOptions): Promise<ImportSummary> {
   const started = Date.now();
   const state = readState(options.statePath);
-  const summary: ImportSummary = { files: 0, resources: 0, failed: 0, skippedFiles: 0, failures: [], seconds: 0 };
-  for (const file of listImportFiles(options.paths)) {
+  const http = new FhirHttp(options.baseUrl, options.token);
+  const summary: ImportSummary = {
+    files: 0,
+    resources: 0,
+    failed: 0,
+    skippedFiles: 0,
+    alreadyCommitted: 0,
+    failures: [],
+    seconds: 0,
+  };
+  const files = listImportFiles(options.paths);
+  for (const [fileIndex, file] of files.entries()) {
     const stat = statSync(file);
     const key = `${stat.size}:${stat.mtimeMs}`;
     const previous = state.files[file];
@@ -63,124 +106,66 @@ export async function importPaths(options: ImportOptions): Promise<ImportSummary
       summary.skippedFiles++;
       continue;
     }
-    const resumeFrom = previous && previous.key === key ? previous.linesDone : 0;
+    if (!previous || previous.key !== key) state.files[file] = { key, linesDone: 0, complete: false };
     summary.files++;
-    if (file.endsWith('.ndjson')) {
-      await importNdjson(options, file, key, resumeFrom, state, summary);
-    } else {
-      await importBundleFile(options, file, summary);
-    }
-    state.files[file] = { key, linesDone: state.files[file]?.linesDone ?? 0, complete: true };
-    writeState(options.statePath, state);
+    const failedBefore = summary.failed;
+    const run: ImportRun = {
+      options,
+      http,
+      state,
+      summary,
+      file,
+      key,
+      fileIndex,
+      files: files.length,
+      save: () => writeState(options.statePath, state),
+      fail(message, count = 1) {
+        summary.failed += count;
+        if (summary.failures.length < 50) summary.failures.push(message);
+      },
+      progress: (done) =>
+        options.onProgress?.({ file, done, loaded: summary.resources, fileIndex, files: files.length }),
+    };
+    if (file.endsWith('.ndjson')) await importNdjson(run);
+    else await importBundleFile(run);
+    const complete = summary.failed === failedBefore;
+    state.files[file] = { ...state.files[file]!, complete, sending: false };
+    run.save();
+    options.onFile?.({ file, complete, fileIndex, files: files.length, loaded: summary.resources });
   }
   summary.seconds = (Date.now() - started) / 1000;
   return summary;
 }
 
-async function importNdjson(
-  options: ImportOptions,
-  file: string,
-  key: string,
-  resumeFrom: number,
-  state: ImportState,
-  summary: ImportSummary,
-) {
-  const size = options.batchSize ?? 500;
-  let lineNo = 0;
-  let batch: Array<Record<string, unknown>> = [];
-  const flush = async () => {
-    if (batch.length === 0) return;
-    const results = await send(options, {
-      resourceType: 'Bundle',
-      type: 'batch',
-      entry: batch.map((resource) => ({
-        resource,
-        request: resource.id
-          ? { method: 'PUT', url: `${resource.resourceType}/${resource.id}` }
-          : { method: 'POST', url: String(resource.resourceType) },
-      })),
-    });
-    for (const [i, entry] of (results.entry ?? []).entries()) {
-      if (/^20[01]/.test(entry.response?.status ?? '')) summary.resources++;
-      else {
-        summary.failed++;
-        if (summary.failures.length < 50)
-          summary.failures.push(
-            `${file} line ${lineNo - batch.length + i + 1}: ${entry.response?.status} ${entry.response?.outcome?.issue?.[0]?.diagnostics ?? ''}`,
-          );
-      }
-    }
-    batch = [];
-    state.files[file] = { key, linesDone: lineNo, complete: false };
-    writeState(options.statePath, state);
-    options.onProgress?.({ file, done: lineNo });
-  };
-  const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
-  for await (const line of lines) {
-    lineNo++;
-    if (lineNo <= resumeFrom || line.trim() === '') continue;
-    try {
-      batch.push(parseJson(line) as Record<string, unknown>); // lossless: 1.50 is sent as 1.50
-    } catch {
-      summary.failed++;
-      summary.failures.push(`${file} line ${lineNo}: not JSON`);
-      continue;
-    }
-    if (batch.length >= size) await flush();
+async function importBundleFile(run: ImportRun): Promise<void> {
+  const { file, state, summary } = run;
+  const text = readFileSync(file, 'utf8');
+  let parsed: BundleJson;
+  try {
+    parsed = parseJson(text) as BundleJson; // lossless: 1.50 is sent as 1.50
+  } catch {
+    return run.fail(`${file}: not JSON`);
   }
-  await flush();
-}
+  if (parsed.resourceType !== 'Bundle' || (parsed.type !== 'transaction' && parsed.type !== 'batch'))
+    return run.fail(`${file}: not a transaction or batch Bundle`);
+  const { bundle, probe } = idempotentBundle(parsed, text);
+  const entries = bundle.entry?.length ?? 0;
+  const fileState = state.files[file]!;
 
-async function importBundleFile(options: ImportOptions, file: string, summary: ImportSummary) {
-  const bundle = parseJson(readFileSync(file, 'utf8')) as { resourceType?: string; type?: string; entry?: unknown[] };
-  if (bundle.resourceType !== 'Bundle' || (bundle.type !== 'transaction' && bundle.type !== 'batch')) {
-    summary.failed++;
-    summary.failures.push(`${file}: not a transaction or batch Bundle`);
+  if (fileState.sending && bundle.type === 'transaction' && probe && (await run.http.exists(probe))) {
+    // The previous run was stopped after sending this transaction; it committed (all or nothing).
+    summary.alreadyCommitted++;
+    summary.resources += entries;
+    run.progress(entries);
     return;
   }
-  try {
-    const result = await send(options, bundle);
-    for (const entry of result.entry ?? []) {
-      if (/^20[01]/.test(entry.response?.status ?? '')) summary.resources++;
-      else summary.failed++;
-    }
-  } catch (error) {
-    summary.failed += bundle.entry?.length ?? 1;
-    summary.failures.push(`${file}: ${(error as Error).message}`);
+  state.files[file] = { ...fileState, sending: true };
+  run.save();
+  const response = await run.http.post(bundle);
+  if (!response.ok) return run.fail(`${file}: ${response.status} ${response.message}`, entries);
+  for (const [i, entry] of (response.body.entry ?? []).entries()) {
+    if (okStatus(entry.response?.status)) summary.resources++;
+    else run.fail(`${file} entry ${i}: ${entry.response?.status ?? 'no status'} ${entry.response?.message ?? ''}`);
   }
-  options.onProgress?.({ file, done: bundle.entry?.length ?? 0 });
-}
-
-type ResponseBundle = {
-  entry?: Array<{ response?: { status?: string; outcome?: { issue?: Array<{ diagnostics?: string }> } } }>;
-};
-
-async function send(options: ImportOptions, bundle: unknown): Promise<ResponseBundle> {
-  const response = await fetch(options.baseUrl, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/fhir+json',
-      accept: 'application/fhir+json',
-      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
-    },
-    body: stringifyJson(bundle),
-  });
-  const body = (await response.json().catch(() => ({}))) as ResponseBundle & {
-    issue?: Array<{ diagnostics?: string }>;
-  };
-  if (!response.ok) throw new Error(`${response.status}: ${body.issue?.[0]?.diagnostics ?? 'request failed'}`);
-  return body;
-}
-
-function readState(path: string): ImportState {
-  try {
-    return JSON.parse(readFileSync(path, 'utf8')) as ImportState;
-  } catch {
-    return { files: {} };
-  }
-}
-
-function writeState(path: string, state: ImportState): void {
-  writeFileSync(`${path}.tmp`, JSON.stringify(state));
-  renameSync(`${path}.tmp`, path);
+  run.progress(entries);
 }

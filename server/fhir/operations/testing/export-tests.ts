@@ -6,6 +6,7 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import {
   keyOf,
   patientsOf,
@@ -169,31 +170,34 @@ export function exportTests(h: () => BulkHarness): void {
     if (h().loaded.length === 0) return t.skip('no corpus');
     const before = await h().server.fhir('/Observation?_count=30&_sort=_id');
     const victims: Json[] = before.body.entry.map((e: Json) => e.resource);
-    const kick = await h().server.fhir('/$export?_type=Observation,Patient', { headers: { prefer: 'respond-async' } });
+    // Types before Observation give the writes time to land before the Observation pass reads.
+    const types = 'Claim,ExplanationOfBenefit,Immunization,DiagnosticReport,DocumentReference,Encounter,Observation';
+    const kick = await h().server.fhir(`/$export?_type=${types}`, { headers: { prefer: 'respond-async' } });
     assert.equal(kick.status, 202);
-    const created: string[] = [];
-    const deleted: string[] = [];
-    const writes = (async () => {
-      for (const [i, o] of victims.entries()) {
-        if (i % 3 === 0) {
-          assert.equal((await h().server.fhir(`/Observation/${o.id}`, { method: 'DELETE' })).status, 204);
-          deleted.push(`Observation/${o.id}`);
-        } else {
-          const res = await h().server.fhir(`/Observation/${o.id}`, {
-            method: 'PUT',
-            body: { ...o, meta: undefined, status: 'amended' },
-          });
-          assert.equal(res.status, 200, res.text.slice(0, 200));
-        }
-        const c = await h().server.fhir('/Observation', {
-          method: 'POST',
-          body: { resourceType: 'Observation', status: 'final', code: { text: `created during export ${i}` } },
-        });
-        created.push(`Observation/${c.body.id}`);
-      }
-    })();
+    const deleted = victims.filter((_, i) => i % 3 === 0).map(keyOf);
+    const entry: Json[] = victims.map((o, i) =>
+      i % 3 === 0
+        ? { request: { method: 'DELETE', url: keyOf(o) } }
+        : { resource: { ...o, meta: undefined, status: 'amended' }, request: { method: 'PUT', url: keyOf(o) } },
+    );
+    for (let i = 0; i < 10; i++)
+      entry.push({
+        fullUrl: `urn:uuid:${randomUUID()}`,
+        resource: { resourceType: 'Observation', status: 'final', code: { text: `created during export ${i}` } },
+        request: { method: 'POST', url: 'Observation' },
+      });
+    const writes = await h().server.fhir('/', {
+      method: 'POST',
+      body: { resourceType: 'Bundle', type: 'transaction', entry },
+      headers: { prefer: 'return=representation' },
+    });
+    assert.equal(writes.status, 200, writes.text.slice(0, 300));
+    const created: string[] = writes.body.entry
+      .map((e: Json) => e.resource)
+      .filter((r: Json | undefined) => r?.code?.text?.startsWith('created during export'))
+      .map(keyOf);
+    assert.equal(created.length, 10);
     const done = await pollExport(h().server, kick.headers.get('content-location')!);
-    await writes;
     assert.equal(done.status, 200);
     const transactionTime = Date.parse(done.body.transactionTime);
     const lines: Json[] = [];
