@@ -45,6 +45,7 @@ export function exportTests(h: () => BulkHarness): void {
   it('a resource in two patients’ compartments is written once by Patient- and Group-level $export (also across member chunks)', async (t) => {
     if (h().loaded.length === 0) return t.skip('no corpus');
     const [a, b] = patientsOf(h());
+    assert.ok(a && b, 'two loaded patients');
     const shared = await h().server.fhir('/Observation', {
       method: 'POST',
       body: {
@@ -76,7 +77,7 @@ export function exportTests(h: () => BulkHarness): void {
       const run = await runExportTo(h().server, `/Group/${group.body.id}/$export?_type=Patient,Observation`);
       assertEachOnce(run.resources, `Group of ${member.length}`);
       assert.equal(ids(run.resources).filter((k) => k === sharedKey).length, 1, `Group of ${member.length}`);
-      const expected =
+      const expected: number =
         (await searchCount(h().server, `/Observation?subject=Patient/${a.id}`)) +
         (await searchCount(h().server, `/Observation?subject=Patient/${b.id}`));
       assert.equal(ids(run.resources, 'Observation').length, expected);
