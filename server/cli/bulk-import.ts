@@ -13,7 +13,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { idempotentBundle, type BundleJson } from './idempotent-bundle.js';
 import { importNdjson } from './import-ndjson.js';
-import { readState, writeState, type ImportState } from './import-state.js';
+import { lockJournal, readState, writeState, type ImportState } from './import-state.js';
 import { FhirHttp, okStatus } from './fhir-http.js';
 import { parseJson } from '../json/parse-json.js';
 
@@ -86,6 +86,15 @@ export type ImportRun = {
 
 export async function importPaths(options: ImportOptions): Promise<ImportSummary> {
   const started = Date.now();
+  const release = lockJournal(options.statePath);
+  try {
+    return await importFiles(options, started);
+  } finally {
+    release();
+  }
+}
+
+async function importFiles(options: ImportOptions, started: number): Promise<ImportSummary> {
   const state = readState(options.statePath);
   const http = new FhirHttp(options.baseUrl, options.token);
   const summary: ImportSummary = {

@@ -42,6 +42,7 @@ export function idempotentBundle(bundle: BundleJson, fileText: string): Idempote
     const method = e.request?.method?.toUpperCase();
     const type = e.resource?.resourceType;
     if (method !== 'POST' || e.request?.ifNoneExist || !type || !/^[A-Z][A-Za-z]+$/.test(type)) return e;
+    if (e.request?.url?.split('?')[0]?.replace(/\/+$/, '') !== type) return e; // the server answers the mismatch
     const id = UUID_URN.exec(e.fullUrl ?? '')?.[1]?.toLowerCase() ?? deterministicId(`${fileHash}#${index}`);
     probe ??= `${type}/${id}`;
     return { ...e, resource: { ...e.resource, id }, request: { ...e.request, method: 'PUT', url: `${type}/${id}` } };

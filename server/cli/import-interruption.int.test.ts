@@ -331,5 +331,33 @@ describe(
       const skipped = await runImporter(clean.baseUrl, args);
       assert.equal(JSON.parse(skipped.stdout.slice(skipped.stdout.indexOf('{'))).skippedFiles, 1);
     });
+
+    it('one importer per journal: a second one is refused while the first runs; a killed one’s lock is taken over', async () => {
+      const journal = join(dir, 'locked.json');
+      const file = join(dir, 'one-patient.json');
+      writeFileSync(
+        file,
+        JSON.stringify({
+          resourceType: 'Bundle',
+          type: 'transaction',
+          entry: [
+            {
+              resource: { resourceType: 'Patient', name: [{ family: 'Lock' }] },
+              request: { method: 'POST', url: 'Patient' },
+            },
+          ],
+        }),
+      );
+      writeFileSync(`${journal}.lock`, String(process.pid)); // a live importer (this process) holds it
+      const refused = await runImporter(clean.baseUrl, ['--state', journal, file]);
+      assert.equal(refused.code, 3, refused.stdout);
+      assert.match(refused.stderr, /in use by another importer/);
+
+      const dead = await runImporter(clean.baseUrl, ['--help'], (c) => writeFileSync(`${journal}.lock`, String(c.pid)));
+      assert.equal(dead.code, 0);
+      const taken = await runImporter(clean.baseUrl, ['--state', journal, file]);
+      assert.equal(taken.code, 0, taken.stderr);
+      assert.ok(!existsSync(`${journal}.lock`), 'released at the end');
+    });
   },
 );

@@ -6,7 +6,7 @@
  * - `sending`: a Bundle was sent and its answer not yet recorded (a rerun first checks whether it committed);
  * - `complete`: every entry or line succeeded (only then does a rerun skip the file).
  */
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 
 export const STATE_VERSION = 2;
 
@@ -34,4 +34,35 @@ export function readState(path: string): ImportState {
 export function writeState(path: string, state: ImportState): void {
   writeFileSync(`${path}.tmp`, JSON.stringify(state));
   renameSync(`${path}.tmp`, path);
+}
+
+/**
+ * One importer per journal: `<state>.lock` holds the pid of the importer using it. A second importer on the same
+ * journal is refused; a lock left by an importer that was killed (its pid is gone) is taken over.
+ * Returns the release function.
+ */
+export function lockJournal(path: string): () => void {
+  const lock = `${path}.lock`;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(lock, String(process.pid), { flag: 'wx' });
+      return () => rmSync(lock, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const holder = Number(readFileSync(lock, 'utf8').trim());
+      if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && alive(holder))
+        throw new ImportStateError(`${path} is in use by another importer (pid ${holder}); wait for it to finish`);
+      rmSync(lock, { force: true }); // left by an importer that was killed
+    }
+  }
+  throw new ImportStateError(`${path}.lock could not be taken`);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
