@@ -37,6 +37,12 @@ if (!Number.isInteger(batchSize) || batchSize < 1 || !Number.isInteger(every) ||
   process.exit(2);
 }
 
+// Ctrl-C stops at once: the journal is consistent at every instant, and the next run takes over the lock.
+process.once('SIGINT', () => {
+  console.error('\nimport interrupted: run the same command again to resume');
+  process.exit(130);
+});
+
 try {
   const files = listImportFiles(positionals);
   const progress = progressReporter(files.length, process.stdout, every);
