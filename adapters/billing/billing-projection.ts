@@ -1,42 +1,58 @@
+import type { Claim } from '@medplum/fhirtypes';
 import type { Projection } from '../outbox/projection.js';
-import { stableUuid, type RowWrite } from '../outbox/rows.js';
+import type { RowWrite } from '../outbox/rows.js';
+import { mapAdjudicationDelete } from './adjudication-mapping.js';
+import { refreshAllBilling, refreshInvoicesOf } from './billing-derived.js';
 import { mapBilling } from './billing-mapping.js';
+import { claimReferences } from './claim-mapping.js';
+import { mapPaymentDelete } from './payment-mapping.js';
 
+/** Resource type → its row table (soft-deleted with the resource). */
 const SOFT: Record<string, string> = {
   Claim: 'insurance_claims',
   Invoice: 'invoices',
   Account: 'billing_accounts',
   ChargeItemDefinition: 'charge_master',
 };
-const TYPES = new Set([...Object.keys(SOFT), 'ClaimResponse', 'PaymentReconciliation', 'PaymentNotice']);
+const TYPES = new Set([
+  ...Object.keys(SOFT),
+  'ClaimResponse',
+  'ExplanationOfBenefit',
+  'PaymentReconciliation',
+  'PaymentNotice',
+  'Patient',
+]);
 
 export const billingProjection: Projection = {
   name: 'billing',
   accepts: (t) => TYPES.has(t),
   map: mapBilling,
+  asOfReferences: (r) => (r.resourceType === 'Claim' ? claimReferences(r as Claim) : []),
+  translatesCodes: (t) => t === 'Claim',
   mapDelete(resourceType, id, version): RowWrite[] {
     const table = SOFT[resourceType];
-    if (table) return [{ op: 'delete', table, fhirId: id, version, soft: true }];
-    if (resourceType === 'PaymentReconciliation' || resourceType === 'PaymentNotice')
+    if (resourceType === 'Invoice')
       return [
-        {
-          op: 'deleteWhere',
-          table: 'invoice_payment_allocations',
-          where: { payment_id: stableUuid(`${resourceType}/${id}`) },
-        },
+        { op: 'delete', table: 'invoices', fhirId: id, version, soft: true },
+        ...refreshInvoicesOf([], { sql: 'SELECT id AS invoice_id FROM invoices WHERE fhir_id = ?', params: [id] }),
       ];
-    return []; // a deleted ClaimResponse leaves the claim's last known status
+    if (table) return [{ op: 'delete', table, fhirId: id, version, soft: true }];
+    if (resourceType === 'ClaimResponse' || resourceType === 'ExplanationOfBenefit')
+      return mapAdjudicationDelete(resourceType, id, version);
+    if (resourceType === 'PaymentReconciliation' || resourceType === 'PaymentNotice')
+      return mapPaymentDelete(resourceType, id);
+    return [];
   },
-  rebuildClears: [
-    {
-      table: 'invoice_payment_allocations',
-      where: 'invoice_id IN (SELECT id FROM invoices WHERE fhir_id IS NOT NULL)',
-    },
-    // Line items go with their claim / invoice (ON DELETE CASCADE; deleting them one by one would fire the
-    // invoice triggers against the table being read).
-    { table: 'insurance_claims', where: 'fhir_id IS NOT NULL' },
-    { table: 'invoices', where: 'fhir_id IS NOT NULL' },
-    { table: 'billing_accounts', where: 'fhir_id IS NOT NULL' },
-    { table: 'charge_master', where: 'fhir_id IS NOT NULL' },
-  ],
+  rebuild: {
+    versioned: [
+      { table: 'insurance_claims', soft: true },
+      { table: 'invoices', soft: true },
+      { table: 'billing_accounts', soft: true },
+      { table: 'charge_master', soft: true },
+      { table: 'claim_adjudications', soft: false },
+    ],
+    children: ['claim_line_items', 'invoice_line_items', 'invoice_payment_allocations', 'billing_adjustments'],
+    leaves: [],
+  },
+  afterRebuild: refreshAllBilling,
 };

@@ -1,8 +1,9 @@
 /**
  * npm run projections:rebuild -- [billing] [lab] [medication] [device] [--no-progress]
  * Rebuilds projections (all by default) from the FHIR store configured as for the server (NILECARE_STORE, …),
- * into the targets of projection-targets.ts, with a progress bar per projection. Exit 1 on failure; dead
- * letters left by the rebuild are listed (exit 2).
+ * into the targets of projection-targets.ts (created and migrated first), with a progress bar per projection.
+ * Only the rows the projection owns (source = 'fhir') are touched. Exit 1 on failure; dead letters left by the
+ * rebuild are listed (exit 2).
  */
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +12,7 @@ import { loadConfig } from '../../server/config.js';
 import { openConfiguredStore } from '../../server/open-store.js';
 import type { ProjectionName } from '../outbox/projection.js';
 import { listDeadLetters } from '../outbox/projection-state.js';
+import { migrateProjectionTargets } from '../outbox/migrate-targets.js';
 import { openDispatchers, PROJECTIONS } from '../outbox/start-projections.js';
 import { projectionTargetsFromEnv } from './projection-targets.js';
 
@@ -28,6 +30,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   const chosen = args.length ? (args as ProjectionName[]) : names;
   const all = projectionTargetsFromEnv(env);
   const targets = Object.fromEntries(chosen.map((n) => [PROJECTIONS[n].target, all[PROJECTIONS[n].target]]));
+  for (const m of await migrateProjectionTargets(targets))
+    if (m.applied > 0) console.log(`${m.database}: ${m.applied} migrations applied`);
   const store = await openConfiguredStore(loadConfig(env).store);
   await store.init();
   const { dispatchers, clients } = await openDispatchers({ store, targets });
@@ -47,7 +51,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       });
       bar?.stop();
       console.log(
-        `${d.name}: ${result.resources} resources projected, cursor at change ${result.cursor}, ${result.deadLetters} dead letters`,
+        `${d.name}: ${result.resources} resources projected, ${result.swept} rows no resource produces removed, cursor at change ${result.cursor}, ${result.deadLetters} dead letters`,
       );
       const client = clients[dispatchers.indexOf(d)]!;
       for (const l of await listDeadLetters(client, d.name)) {

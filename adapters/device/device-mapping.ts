@@ -2,22 +2,36 @@
  * Devices (nilecare_devices, PostgreSQL) mapping, pure: Device → devices, an Observation with a device →
  * device_readings (one row per numeric value, components split; written in batches), DetectedIssue or Flag
  * raised by a device → device_alerts. Patient ids go into UUID columns: a UUID FHIR id as is, any other id as
- * the stable UUID of `Patient/<id>`.
+ * the stable UUID of `Patient/<id>` (fhir_reference_ids names it); a merged patient's survivor. Instants are
+ * written with their UTC offset (TIMESTAMPTZ never reads them in the session's zone). Readings older than the
+ * retention window (nilecare_maintain / TimescaleDB drop them) are not written again by a replay or a rebuild.
  */
-import type { DetectedIssue, Device, Flag, Observation, Resource } from '@medplum/fhirtypes';
+import type { DetectedIssue, Device, Flag, Observation, Patient, Reference, Resource } from '@medplum/fhirtypes';
+import type { MapInputs } from '../outbox/projection.js';
+import { mergeWrites, patientColumnId } from '../outbox/patient-merge.js';
 import {
   codingOf,
+  isoInstant,
   MappingError,
   parseReference,
-  referenceId,
   row,
-  sqlDateTime,
   stableUuid,
   textOf,
   truncate,
   type Row,
   type RowWrite,
 } from '../outbox/rows.js';
+
+export const DEVICE_PATIENT_TABLES = {
+  devices: 'assigned_patient_id',
+  device_readings: 'patient_id',
+  device_alerts: 'patient_id',
+};
+
+function patientOf(ref: Reference | undefined, inputs: Pick<MapInputs, 'survivors'>): string | null {
+  const parsed = parseReference(ref?.reference);
+  return parsed?.type === 'Patient' ? patientColumnId(parsed.id, inputs.survivors) : null;
+}
 
 const DEVICE_STATUS = {
   active: 'online',
@@ -27,7 +41,7 @@ const DEVICE_STATUS = {
 } as const;
 const SEVERITY = { high: 'high', moderate: 'medium', low: 'low' } as const;
 
-export function mapDevice(device: Device, version: number): RowWrite[] {
+export function mapDevice(device: Device, version: number, inputs: Pick<MapInputs, 'survivors'>): RowWrite[] {
   const what = `Device/${device.id}`;
   return [
     {
@@ -49,7 +63,7 @@ export function mapDevice(device: Device, version: number): RowWrite[] {
         ),
         location: truncate(device.location?.display ?? parseReference(device.location?.reference)?.id, 255) ?? null,
         status: DEVICE_STATUS[device.status as keyof typeof DEVICE_STATUS] ?? 'offline',
-        assigned_patient_id: referenceId(device.patient, 'Patient') ?? null,
+        assigned_patient_id: patientOf(device.patient, inputs),
         deleted_at: null,
       }),
     },
@@ -57,12 +71,12 @@ export function mapDevice(device: Device, version: number): RowWrite[] {
 }
 
 /** The readings of an Observation (value and numeric components), keyed (device, reading type, instant). */
-export function readingsOf(obs: Observation): Row[] {
+export function readingsOf(obs: Observation, inputs: Pick<MapInputs, 'survivors'>): Row[] {
   const at = obs.effectiveDateTime ?? obs.effectiveInstant ?? obs.effectivePeriod?.start ?? obs.issued;
   if (!at) throw new MappingError(`Observation/${obs.id}: a device reading needs an effective time`);
   const timestamp = new Date(at).toISOString();
   const quality = obs.status === 'preliminary' ? 'poor' : 'good';
-  const patient = referenceId(obs.subject, 'Patient') ?? null;
+  const patient = patientOf(obs.subject, inputs);
   const one = (code: Parameters<typeof codingOf>[0], q: Observation['valueQuantity']): Row | undefined =>
     q?.value === undefined
       ? undefined
@@ -82,11 +96,26 @@ export function readingsOf(obs: Observation): Row[] {
   return rows;
 }
 
-export function mapDeviceObservation(obs: Observation): RowWrite[] {
+/** Removal of one projected reading (never a reading the device service ingested itself). */
+const dropReading = (deviceId: string, r: Row): RowWrite => ({
+  op: 'deleteWhere',
+  table: 'device_readings',
+  where: {
+    device_id: stableUuid(`Device/${deviceId}`),
+    reading_type: r.reading_type!,
+    timestamp: r.timestamp!,
+    source: 'fhir',
+  },
+});
+
+export function mapDeviceObservation(
+  obs: Observation,
+  inputs: Pick<MapInputs, 'survivors' | 'readingsNotBefore'>,
+): RowWrite[] {
   const device = parseReference(obs.device?.reference);
   if (device?.type !== 'Device') return [];
   const what = `Observation/${obs.id}`;
-  const rows = readingsOf(obs);
+  const all = readingsOf(obs, inputs);
   const lookup: RowWrite = {
     op: 'lookup',
     ref: 'device',
@@ -95,20 +124,10 @@ export function mapDeviceObservation(obs: Observation): RowWrite[] {
     missing: `${what}: Device/${device.id} is not in the devices database (yet)`,
   };
   // Withdrawn: remove its readings (devices rows projected from FHIR have the stable id of `Device/<id>`).
-  if (obs.status === 'entered-in-error' || obs.status === 'cancelled')
-    return rows.map(
-      (r) =>
-        ({
-          op: 'deleteWhere',
-          table: 'device_readings',
-          where: {
-            device_id: stableUuid(`Device/${device.id}`),
-            reading_type: r.reading_type!,
-            timestamp: r.timestamp!,
-          },
-        }) as RowWrite,
-    );
-  if (rows.length === 0) throw new MappingError(`${what}: no numeric value to record as a device reading`);
+  if (obs.status === 'entered-in-error' || obs.status === 'cancelled') return all.map((r) => dropReading(device.id, r));
+  if (all.length === 0) throw new MappingError(`${what}: no numeric value to record as a device reading`);
+  const rows = all.filter((r) => String(r.timestamp) >= inputs.readingsNotBefore);
+  if (rows.length === 0) return []; // past the retention window: not written again
   return [
     lookup,
     ...rows.map(
@@ -123,7 +142,11 @@ export function mapDeviceObservation(obs: Observation): RowWrite[] {
   ];
 }
 
-export function mapDeviceAlert(alert: DetectedIssue | Flag, version: number): RowWrite[] {
+export function mapDeviceAlert(
+  alert: DetectedIssue | Flag,
+  version: number,
+  inputs: Pick<MapInputs, 'survivors'>,
+): RowWrite[] {
   const what = `${alert.resourceType}/${alert.id}`;
   const device =
     alert.resourceType === 'DetectedIssue'
@@ -134,10 +157,7 @@ export function mapDeviceAlert(alert: DetectedIssue | Flag, version: number): Ro
           (r) => r?.type === 'Device',
         );
   if (!device) return [];
-  const patient =
-    alert.resourceType === 'DetectedIssue'
-      ? referenceId(alert.patient, 'Patient')
-      : referenceId(alert.subject, 'Patient');
+  const patient = patientOf(alert.resourceType === 'DetectedIssue' ? alert.patient : alert.subject, inputs);
   const message = alert.resourceType === 'DetectedIssue' ? (alert.detail ?? textOf(alert.code)) : textOf(alert.code);
   if (!message) throw new MappingError(`${what} has no code or detail (device_alerts.alert_message is required)`);
   const at =
@@ -167,20 +187,24 @@ export function mapDeviceAlert(alert: DetectedIssue | Flag, version: number): Ro
             ? (SEVERITY[alert.severity as keyof typeof SEVERITY] ?? 'medium')
             : 'medium',
         alert_message: message,
-        timestamp: sqlDateTime(at ?? alert.meta?.lastUpdated),
+        timestamp: isoInstant(at ?? alert.meta?.lastUpdated),
       }),
     },
   ];
 }
 
 /** Removals of the previous version's readings whose key (device, reading type, instant) the new version no longer has. */
-export function staleReadings(obs: Observation, previous: Resource | undefined): RowWrite[] {
+export function staleReadings(
+  obs: Observation,
+  previous: Resource | undefined,
+  inputs: Pick<MapInputs, 'survivors'>,
+): RowWrite[] {
   if (previous?.resourceType !== 'Observation') return [];
   const oldDevice = parseReference(previous.device?.reference);
   if (oldDevice?.type !== 'Device') return [];
   let oldRows: Row[];
   try {
-    oldRows = readingsOf(previous);
+    oldRows = readingsOf(previous, inputs);
   } catch {
     return []; // the previous version had no readings to leave behind
   }
@@ -189,47 +213,32 @@ export function staleReadings(obs: Observation, previous: Resource | undefined):
   let kept = new Set<string>();
   if (device?.type === 'Device' && device.id === oldDevice.id) {
     try {
-      kept = new Set(readingsOf(obs).map((r) => `${r.reading_type}|${r.timestamp}`));
+      kept = new Set(readingsOf(obs, inputs).map((r) => `${r.reading_type}|${r.timestamp}`));
     } catch {
       // the new version has no readable time: everything of the old one goes
     }
   }
-  return oldRows
-    .filter((r) => !kept.has(`${r.reading_type}|${r.timestamp}`))
-    .map(
-      (r) =>
-        ({
-          op: 'deleteWhere',
-          table: 'device_readings',
-          where: {
-            device_id: stableUuid(`Device/${oldDevice.id}`),
-            reading_type: r.reading_type!,
-            timestamp: r.timestamp!,
-          },
-        }) as RowWrite,
-    );
+  return oldRows.filter((r) => !kept.has(`${r.reading_type}|${r.timestamp}`)).map((r) => dropReading(oldDevice.id, r));
 }
 
-export function mapDeviceResource(resource: Resource, version: number, previous?: Resource): RowWrite[] {
+export function mapDeviceResource(resource: Resource, version: number, inputs: MapInputs): RowWrite[] {
   switch (resource.resourceType) {
     case 'Device':
-      return mapDevice(resource, version);
+      return mapDevice(resource, version, inputs);
     case 'Observation':
-      return [...staleReadings(resource, previous), ...mapDeviceObservation(resource)];
+      return [...staleReadings(resource, inputs.previous, inputs), ...mapDeviceObservation(resource, inputs)];
     case 'DetectedIssue':
     case 'Flag':
-      return mapDeviceAlert(resource, version);
+      return mapDeviceAlert(resource, version, inputs);
+    case 'Patient':
+      return mergeWrites(resource as Patient, inputs.survivors, DEVICE_PATIENT_TABLES);
     default:
       return [];
   }
 }
 
-export function mapDeviceDelete(
-  resourceType: string,
-  id: string,
-  version: number,
-  previous: Resource | undefined,
-): RowWrite[] {
+export function mapDeviceDelete(resourceType: string, id: string, version: number, inputs: MapInputs): RowWrite[] {
+  const previous = inputs.previous;
   switch (resourceType) {
     case 'Device':
       return [{ op: 'delete', table: 'devices', fhirId: id, version, soft: true }];
@@ -238,7 +247,7 @@ export function mapDeviceDelete(
       return [{ op: 'delete', table: 'device_alerts', fhirId: id, version, soft: false }];
     case 'Observation': {
       if (previous?.resourceType !== 'Observation') return [];
-      return mapDeviceObservation({ ...previous, status: 'entered-in-error' });
+      return mapDeviceObservation({ ...previous, status: 'entered-in-error' }, inputs);
     }
     default:
       return [];

@@ -1,7 +1,7 @@
 import type { Projection } from '../outbox/projection.js';
 import { mapDeviceDelete, mapDeviceResource } from './device-mapping.js';
 
-const TYPES = new Set(['Device', 'Observation', 'DetectedIssue', 'Flag']);
+const TYPES = new Set(['Device', 'Observation', 'DetectedIssue', 'Flag', 'Patient']);
 
 export const deviceProjection: Projection = {
   name: 'device',
@@ -10,10 +10,13 @@ export const deviceProjection: Projection = {
   // An Observation whose time, codes or device changed leaves readings under its old keys: removed with the previous version.
   readsPrevious: true,
   mapDelete: mapDeviceDelete,
-  rebuildClears: [
-    { table: 'device_readings', where: 'device_id IN (SELECT id FROM devices WHERE fhir_id IS NOT NULL)' },
-    { table: 'device_alerts', where: 'fhir_id IS NOT NULL' },
-    { table: 'device_calibration_logs', where: 'device_id IN (SELECT id FROM devices WHERE fhir_id IS NOT NULL)' },
-    { table: 'devices', where: 'fhir_id IS NOT NULL' },
-  ],
+  // Calibration logs and readings the gateway ingested (source NULL) are the device service's: never touched.
+  rebuild: {
+    versioned: [
+      { table: 'device_alerts', soft: false },
+      { table: 'devices', soft: true },
+    ],
+    children: [],
+    leaves: ['device_readings'],
+  },
 };

@@ -1,24 +1,28 @@
 /**
  * Lab (nilecare_lab) mapping, pure: ServiceRequest (category laboratory) → lab_orders, Specimen → lab_specimens,
  * Observation (category laboratory) → lab_results, DiagnosticReport → verification of its results,
- * ObservationDefinition / ActivityDefinition → lab_tests_catalog. Tests named by a code that is not in the
- * catalog yet are added to it (test_code = the code); a result without an order gets an implicit order
- * (order_number OBS-YYYYMMDD-XXXXXX) because lab_results.order_id is required.
+ * ObservationDefinition / ActivityDefinition → lab_tests_catalog (lab-catalog.ts). Tests named by a code that is
+ * not in the catalog yet are added to it (test_code = the code); a result without an order gets an implicit order,
+ * owned by the result and keyed by its identity (order_number OBS-<Observation id>, so no two can collide and a
+ * changed effective time updates it in place) because lab_results.order_id is required. An order or result that is
+ * no longer laboratory (re-categorised) leaves the lab tables: the result is removed, orders are soft-deleted.
+ * Numbers derive from FHIR identity: LAB-<ServiceRequest id>, SPC-<Specimen id> (without accession number).
  */
 import type {
-  ActivityDefinition,
   CodeableConcept,
   DiagnosticReport,
   Observation,
-  ObservationDefinition,
+  Patient,
   Resource,
   ServiceRequest,
   Specimen,
 } from '@medplum/fhirtypes';
+import type { MapInputs } from '../outbox/projection.js';
+import { mergeWrites, patientColumnId } from '../outbox/patient-merge.js';
 import {
-  businessNumber,
   codingOf,
   hasCode,
+  identityNumber,
   MappingError,
   parseReference,
   referenceId,
@@ -29,8 +33,10 @@ import {
   truncate,
   type RowWrite,
 } from '../outbox/rows.js';
+import { ensureTest, labCategory, LOINC, mapCatalog } from './lab-catalog.js';
 
-const LOINC = 'http://loinc.org';
+export { mapCatalog };
+
 const ORDER_STATUS = {
   draft: 'draft',
   active: 'ordered',
@@ -51,45 +57,45 @@ const RESULT_STATUS = {
   unknown: 'preliminary',
 } as const;
 const FLAGS = new Set(['N', 'L', 'H', 'LL', 'HH', 'A', 'AA']);
+export const LAB_PATIENT_TABLES = { lab_orders: 'patient_id', lab_specimens: 'patient_id', lab_results: 'patient_id' };
 
 export function isLaboratory(category: CodeableConcept[] | undefined): boolean {
   return hasCode(category, 'laboratory') || hasCode(category, '108252007') || hasCode(category, 'LAB');
 }
 
-function patientOf(ref: { reference?: string } | undefined, what: string): string {
-  const id = referenceId(ref, 'Patient');
-  if (!id) throw new MappingError(`${what} has no patient (a Patient reference is required)`);
-  return id;
+function patientOf(
+  ref: { reference?: string } | undefined,
+  what: string,
+  inputs: Pick<MapInputs, 'survivors'>,
+): string {
+  const parsed = parseReference(ref?.reference);
+  if (parsed?.type !== 'Patient') throw new MappingError(`${what} has no patient (a Patient reference is required)`);
+  return patientColumnId(parsed.id, inputs.survivors);
 }
 
-/** Ensures the catalog row of a test code; its id becomes ref 'test'. */
-function ensureTest(code: CodeableConcept | undefined, what: string): RowWrite {
-  const coding = codingOf(code, LOINC) ?? codingOf(code);
-  if (!coding?.code) throw new MappingError(`${what} has no test code`);
-  const testCode = truncate(coding.code, 50)!;
+const implicitOrderId = (obsId: string) => stableUuid(`implicit-order/Observation/${obsId}`);
+
+/** The implicit order of a result leaves with it (soft-deleted at the time of the version that removed it). */
+function dropImplicitOrder(obsId: string, at: string): RowWrite {
   return {
-    op: 'ensure',
-    ref: 'test',
-    table: 'lab_tests_catalog',
-    key: { test_code: testCode },
-    id: stableUuid(`lab_tests_catalog/${testCode}`),
-    values: row({
-      test_name: truncate(textOf(code) ?? testCode, 255),
-      loinc_code: coding.system === LOINC ? truncate(coding.code, 20) : undefined,
-      category: 'other',
-      specimen_type: 'unspecified',
-    }),
+    op: 'update',
+    table: 'lab_orders',
+    where: { id: implicitOrderId(obsId), source: 'fhir' },
+    values: { deleted_at: sqlDateTime(at)! },
   };
 }
 
-export function mapServiceRequest(sr: ServiceRequest, version: number): RowWrite[] {
-  if (!isLaboratory(sr.category)) return [];
+export function mapServiceRequest(sr: ServiceRequest, version: number, inputs: MapInputs): RowWrite[] {
+  if (!isLaboratory(sr.category)) {
+    const was = inputs.previous?.resourceType === 'ServiceRequest' && isLaboratory(inputs.previous.category);
+    return was ? [{ op: 'delete', table: 'lab_orders', fhirId: sr.id!, version, soft: true }] : [];
+  }
   const what = `ServiceRequest/${sr.id}`;
-  const patient = patientOf(sr.subject, what);
+  const patient = patientOf(sr.subject, what, inputs);
   const ident = (type: string) => sr.identifier?.find((i) => codingOf(i.type)?.code === type)?.value;
   const icd = (sr.reasonCode ?? []).map((c) => codingOf(c, /icd-10/)?.code).filter((c): c is string => !!c);
   return [
-    ensureTest(sr.code, what),
+    ensureTest(sr.code, what, labCategory(sr.category)),
     {
       op: 'upsert',
       table: 'lab_orders',
@@ -97,7 +103,7 @@ export function mapServiceRequest(sr: ServiceRequest, version: number): RowWrite
       version,
       id: stableUuid(what),
       values: row({
-        order_number: businessNumber('LAB', sr.authoredOn, what),
+        order_number: identityNumber('LAB', sr.id!),
         placer_order_number: truncate(ident('PLAC') ?? sr.identifier?.[0]?.value, 100) ?? null,
         filler_order_number: truncate(ident('FILL'), 100) ?? null,
         patient_id: patient,
@@ -116,7 +122,7 @@ export function mapServiceRequest(sr: ServiceRequest, version: number): RowWrite
   ];
 }
 
-export function mapSpecimen(sp: Specimen, version: number): RowWrite[] {
+export function mapSpecimen(sp: Specimen, version: number, inputs: MapInputs): RowWrite[] {
   const what = `Specimen/${sp.id}`;
   const order = parseReference(sp.request?.[0]?.reference);
   if (order?.type !== 'ServiceRequest')
@@ -146,11 +152,10 @@ export function mapSpecimen(sp: Specimen, version: number): RowWrite[] {
       version,
       id: stableUuid(what),
       values: row({
-        specimen_number:
-          truncate(sp.accessionIdentifier?.value, 50) ?? businessNumber('SPC', sp.collection?.collectedDateTime, what),
+        specimen_number: truncate(sp.accessionIdentifier?.value, 50) ?? identityNumber('SPC', sp.id!),
         order_id: { ref: 'order' },
-        patient_id: patientOf(sp.subject, what),
-        specimen_type: truncate(textOf(sp.type), 50) ?? 'unspecified',
+        patient_id: patientOf(sp.subject, what, inputs),
+        specimen_type: truncate(textOf(sp.type), 50) ?? null,
         collection_method: truncate(textOf(sp.collection?.method), 50) ?? null,
         body_site: truncate(textOf(sp.collection?.bodySite), 100) ?? null,
         volume: sp.collection?.quantity?.value ?? null,
@@ -167,14 +172,37 @@ export function mapSpecimen(sp: Specimen, version: number): RowWrite[] {
   ];
 }
 
-export function mapLabObservation(obs: Observation, version: number): RowWrite[] {
-  if (!isLaboratory(obs.category)) return [];
+/** The value columns of a result; a final result needs one of them. */
+function resultValue(obs: Observation) {
+  const components = (obs.component ?? []).map(
+    (c) =>
+      `${textOf(c.code)}: ${c.valueQuantity?.value ?? c.valueString ?? textOf(c.valueCodeableConcept) ?? ''}${c.valueQuantity?.unit ? ` ${c.valueQuantity.unit}` : ''}`,
+  );
+  return (
+    obs.valueString ??
+    (obs.valueCodeableConcept ? textOf(obs.valueCodeableConcept) : undefined) ??
+    (obs.valueBoolean !== undefined ? String(obs.valueBoolean) : undefined) ??
+    (components.length ? components.join('; ') : undefined) ??
+    (obs.dataAbsentReason ? `absent: ${textOf(obs.dataAbsentReason)}` : undefined)
+  );
+}
+
+export function mapLabObservation(obs: Observation, version: number, inputs: MapInputs): RowWrite[] {
+  const previous = inputs.previous?.resourceType === 'Observation' ? inputs.previous : undefined;
+  if (!isLaboratory(obs.category)) {
+    // Re-categorised: a result that was laboratory leaves the lab tables.
+    if (!previous || !isLaboratory(previous.category)) return [];
+    return [
+      { op: 'delete', table: 'lab_results', fhirId: obs.id!, version, soft: false },
+      dropImplicitOrder(obs.id!, inputs.lastUpdated),
+    ];
+  }
   const what = `Observation/${obs.id}`;
-  const patient = patientOf(obs.subject, what);
+  const patient = patientOf(obs.subject, what, inputs);
   const effective = obs.effectiveDateTime ?? obs.effectivePeriod?.start ?? obs.effectiveInstant ?? obs.issued;
-  const writes: RowWrite[] = [ensureTest(obs.code, what)];
+  const writes: RowWrite[] = [ensureTest(obs.code, what, labCategory(obs.category))];
   const order = obs.basedOn?.map((b) => parseReference(b.reference)).find((r) => r?.type === 'ServiceRequest');
-  if (order)
+  if (order) {
     writes.push({
       op: 'lookup',
       ref: 'order',
@@ -182,24 +210,33 @@ export function mapLabObservation(obs: Observation, version: number): RowWrite[]
       key: { fhir_id: order.id },
       missing: `${what}: ServiceRequest/${order.id} is not a lab order in the lab database (yet)`,
     });
-  else {
-    const orderNumber = businessNumber('OBS', effective, what);
-    writes.push({
-      op: 'ensure',
-      ref: 'order',
-      table: 'lab_orders',
-      key: { order_number: orderNumber },
-      id: stableUuid(`implicit-order/${what}`),
-      values: row({
-        patient_id: patient,
-        encounter_id: referenceId(obs.encounter, 'Encounter') ?? null,
-        test_id: { ref: 'test' },
-        status: 'completed',
-        ordered_at: sqlDateTime(effective ?? obs.meta?.lastUpdated),
-        completed_at: sqlDateTime(effective) ?? null,
-      }),
-    });
-  }
+    if (previous && !previous.basedOn?.length) writes.push(dropImplicitOrder(obs.id!, inputs.lastUpdated));
+  } else
+    writes.push(
+      {
+        op: 'upsert',
+        table: 'lab_orders',
+        version,
+        id: implicitOrderId(obs.id!),
+        values: row({
+          order_number: identityNumber('OBS', obs.id!),
+          patient_id: patient,
+          encounter_id: referenceId(obs.encounter, 'Encounter') ?? null,
+          test_id: { ref: 'test' },
+          status: 'completed',
+          ordered_at: sqlDateTime(effective ?? obs.meta?.lastUpdated),
+          completed_at: sqlDateTime(effective) ?? null,
+          deleted_at: null,
+        }),
+      },
+      {
+        op: 'lookup',
+        ref: 'order',
+        table: 'lab_orders',
+        key: { id: implicitOrderId(obs.id!) },
+        missing: `${what}: implicit order not written`,
+      },
+    );
   const specimen = parseReference(obs.specimen?.reference);
   if (specimen)
     writes.push({
@@ -215,16 +252,7 @@ export function mapLabObservation(obs: Observation, version: number): RowWrite[]
     ?.flatMap((i) => i.coding ?? [])
     .map((c) => c.code)
     .find((c) => c && FLAGS.has(c));
-  const components = (obs.component ?? []).map(
-    (c) =>
-      `${textOf(c.code)}: ${c.valueQuantity?.value ?? c.valueString ?? textOf(c.valueCodeableConcept) ?? ''}${c.valueQuantity?.unit ? ` ${c.valueQuantity.unit}` : ''}`,
-  );
-  const valueText =
-    obs.valueString ??
-    (obs.valueCodeableConcept ? textOf(obs.valueCodeableConcept) : undefined) ??
-    (obs.valueBoolean !== undefined ? String(obs.valueBoolean) : undefined) ??
-    (components.length ? components.join('; ') : undefined) ??
-    (obs.dataAbsentReason ? `absent: ${textOf(obs.dataAbsentReason)}` : undefined);
+  const valueText = resultValue(obs);
   const status = RESULT_STATUS[obs.status as keyof typeof RESULT_STATUS] ?? 'preliminary';
   if (
     obs.valueQuantity?.value === undefined &&
@@ -289,65 +317,24 @@ export function mapDiagnosticReport(dr: DiagnosticReport): RowWrite[] {
     );
 }
 
-export function mapCatalog(def: ObservationDefinition | ActivityDefinition, version: number): RowWrite[] {
-  const what = `${def.resourceType}/${def.id}`;
-  if (def.resourceType === 'ActivityDefinition' && def.kind && def.kind !== 'ServiceRequest') return [];
-  const coding = codingOf(def.code, LOINC) ?? codingOf(def.code);
-  if (!coding?.code) throw new MappingError(`${what} has no code (lab_tests_catalog.test_code)`);
-  const testCode = truncate(coding.code, 50)!;
-  const od = def.resourceType === 'ObservationDefinition' ? def : undefined;
-  const normal = od?.qualifiedInterval?.find((q) => !q.category || q.category === 'reference')?.range;
-  const critical = od?.qualifiedInterval?.find((q) => q.category === 'critical')?.range;
-  const name =
-    (def.resourceType === 'ActivityDefinition' ? (def.title ?? def.name) : undefined) ?? textOf(def.code) ?? testCode;
-  return [
-    // A catalog row this code already has (added for an order or result) becomes this definition's row.
-    {
-      op: 'update',
-      table: 'lab_tests_catalog',
-      where: { test_code: testCode, fhir_id: null },
-      values: { fhir_id: def.id! },
-    },
-    {
-      op: 'upsert',
-      table: 'lab_tests_catalog',
-      fhirId: def.id!,
-      version,
-      id: stableUuid(`lab_tests_catalog/${testCode}`),
-      values: row({
-        test_code: testCode,
-        loinc_code: coding.system === LOINC ? truncate(coding.code, 20) : null,
-        test_name: truncate(name, 255),
-        category: 'other',
-        specimen_type: 'unspecified',
-        unit:
-          truncate(od?.quantitativeDetails?.unit?.coding?.[0]?.code ?? textOf(od?.quantitativeDetails?.unit), 30) ??
-          null,
-        reference_range_low: normal?.low?.value ?? null,
-        reference_range_high: normal?.high?.value ?? null,
-        critical_low: critical?.low?.value ?? null,
-        critical_high: critical?.high?.value ?? null,
-        is_active: def.resourceType === 'ActivityDefinition' ? def.status === 'active' : true,
-        deleted_at: null,
-      }),
-    },
-  ];
-}
-
-export function mapLab(resource: Resource, version: number): RowWrite[] {
+export function mapLab(resource: Resource, version: number, inputs: MapInputs): RowWrite[] {
   switch (resource.resourceType) {
     case 'ServiceRequest':
-      return mapServiceRequest(resource, version);
+      return mapServiceRequest(resource, version, inputs);
     case 'Specimen':
-      return mapSpecimen(resource, version);
+      return mapSpecimen(resource, version, inputs);
     case 'Observation':
-      return mapLabObservation(resource, version);
+      return mapLabObservation(resource, version, inputs);
     case 'DiagnosticReport':
       return mapDiagnosticReport(resource);
     case 'ObservationDefinition':
     case 'ActivityDefinition':
       return mapCatalog(resource, version);
+    case 'Patient':
+      return mergeWrites(resource as Patient, inputs.survivors, LAB_PATIENT_TABLES);
     default:
       return [];
   }
 }
+
+export { dropImplicitOrder };

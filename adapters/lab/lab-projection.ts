@@ -1,6 +1,6 @@
 import type { Projection } from '../outbox/projection.js';
 import { stableUuid, type RowWrite } from '../outbox/rows.js';
-import { mapLab } from './lab-mapping.js';
+import { dropImplicitOrder, mapLab } from './lab-mapping.js';
 
 const TYPES = new Set([
   'ServiceRequest',
@@ -9,13 +9,16 @@ const TYPES = new Set([
   'DiagnosticReport',
   'ObservationDefinition',
   'ActivityDefinition',
+  'Patient',
 ]);
 
 export const labProjection: Projection = {
   name: 'lab',
   accepts: (t) => TYPES.has(t),
   map: mapLab,
-  mapDelete(resourceType, id, version): RowWrite[] {
+  // An order or result re-categorised away from laboratory is removed: its previous version tells that it was one.
+  readsPrevious: true,
+  mapDelete(resourceType, id, version, inputs): RowWrite[] {
     switch (resourceType) {
       case 'ServiceRequest':
         return [{ op: 'delete', table: 'lab_orders', fhirId: id, version, soft: true }];
@@ -23,7 +26,10 @@ export const labProjection: Projection = {
       case 'ActivityDefinition':
         return [{ op: 'delete', table: 'lab_tests_catalog', fhirId: id, version, soft: true }];
       case 'Observation':
-        return [{ op: 'delete', table: 'lab_results', fhirId: id, version, soft: false }];
+        return [
+          { op: 'delete', table: 'lab_results', fhirId: id, version, soft: false },
+          dropImplicitOrder(id, inputs.lastUpdated),
+        ];
       case 'Specimen':
         // lab_specimens has no deleted_at: results keep their row and lose the specimen link.
         return [
@@ -39,10 +45,14 @@ export const labProjection: Projection = {
         return [];
     }
   },
-  rebuildClears: [
-    { table: 'lab_results', where: 'fhir_id IS NOT NULL' },
-    { table: 'lab_specimens', where: 'fhir_id IS NOT NULL' },
-    { table: 'lab_orders', where: "fhir_id IS NOT NULL OR order_number LIKE 'OBS-%'" },
-    { table: 'lab_tests_catalog', where: "fhir_id IS NOT NULL OR specimen_type = 'unspecified'" },
-  ],
+  rebuild: {
+    versioned: [
+      { table: 'lab_results', soft: false },
+      { table: 'lab_specimens', soft: false },
+      { table: 'lab_orders', soft: true },
+      { table: 'lab_tests_catalog', soft: true },
+    ],
+    children: [],
+    leaves: [],
+  },
 };

@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { MedicationRequest } from '@medplum/fhirtypes';
 import type { RowWrite } from '../outbox/rows.js';
+import { mapInputs } from '../outbox/testing/map-inputs.js';
 import {
   formOf,
   highAlertCategory,
@@ -32,11 +33,12 @@ const synthea: MedicationRequest = {
   authoredOn: '1996-09-29T20:15:51+00:00',
   dosageInstruction: [{ sequence: 1, asNeededBoolean: true }],
 };
+const inputs = mapInputs();
 const byOp = (w: RowWrite[], op: string) => w.find((x) => x.op === op) as any;
 
 describe('medication mapping', () => {
-  it('a coded MedicationRequest → medication ensured (non-formulary), prescription (RX number, route from the name, PRN), audit row', () => {
-    const writes = mapMedicationRequest(synthea, 1);
+  it('a coded MedicationRequest → medication ensured (non-formulary), prescription (RX number from its id, route from the name, PRN, no invented dose), audit row', () => {
+    const writes = mapMedicationRequest(synthea, 1, inputs);
     assert.deepEqual(
       writes.map((w) => w.op),
       ['ensure', 'upsert', 'append'],
@@ -44,13 +46,48 @@ describe('medication mapping', () => {
     const med = byOp(writes, 'ensure');
     assert.deepEqual([med.key.medication_code, med.values.form, med.values.is_formulary], ['106258', 'cream', false]);
     const rx = byOp(writes, 'upsert').values;
-    assert.match(rx.prescription_number, /^RX-19960929-[0-9A-Z]{6}$/);
+    assert.equal(rx.prescription_number, 'RX-m1');
     assert.deepEqual(
       [rx.route, rx.frequency, rx.as_needed, rx.dose, rx.dose_unit, rx.start_date, rx.status],
-      ['topical', 'as needed', true, 1, 'dose', '1996-09-29', 'active'],
+      ['topical', 'as needed', true, null, null, '1996-09-29', 'active'],
+    );
+    // Nothing stated at all: NULL, not dose 1 "dose", 'as directed' or route 'other'.
+    const bare = byOp(
+      mapMedicationRequest(
+        {
+          ...synthea,
+          dosageInstruction: undefined,
+          medicationCodeableConcept: { coding: [{ code: '1' }], text: 'Drug X' },
+        },
+        1,
+        inputs,
+      ),
+      'upsert',
+    ).values;
+    assert.deepEqual(
+      [bare.dose, bare.dose_unit, bare.route, bare.frequency, bare.as_needed],
+      [null, null, null, null, false],
+    );
+    const stated = byOp(
+      mapMedicationRequest(
+        {
+          ...synthea,
+          dosageInstruction: [
+            { route: { text: 'intrathecal' }, doseAndRate: [{ doseQuantity: { value: 2.5, unit: 'mg' } }] },
+          ],
+        },
+        1,
+        inputs,
+      ),
+      'upsert',
+    ).values;
+    assert.deepEqual(
+      [stated.dose, stated.dose_unit, stated.route],
+      [2.5, 'mg', 'other'],
+      'a stated route the schema does not name is other',
     );
     assert.equal(byOp(writes, 'append').values.action, 'fhir_create');
-    assert.equal(byOp(mapMedicationRequest(synthea, 2), 'append').values.action, 'fhir_update');
+    assert.equal(byOp(mapMedicationRequest(synthea, 2, inputs), 'append').values.action, 'fhir_update');
   });
 
   it('high-alert drugs get their high_alert_medications row; forms and routes from names', () => {
@@ -63,6 +100,7 @@ describe('medication mapping', () => {
         },
       },
       1,
+      inputs,
     );
     assert.equal(
       byOp(
@@ -83,7 +121,10 @@ describe('medication mapping', () => {
   });
 
   it('unplaceable requests and administrations are errors; deletes soft-delete and audit', () => {
-    assert.throws(() => mapMedicationRequest({ ...synthea, requester: undefined }, 1), /no requester Practitioner/);
+    assert.throws(
+      () => mapMedicationRequest({ ...synthea, requester: undefined }, 1, inputs),
+      /no requester Practitioner/,
+    );
     assert.throws(
       () =>
         mapMedicationAdministration(
@@ -96,6 +137,7 @@ describe('medication mapping', () => {
             medicationCodeableConcept: { text: 'x' },
           },
           1,
+          inputs,
         ),
       /no request MedicationRequest/,
     );
@@ -112,6 +154,7 @@ describe('medication mapping', () => {
             medicationCodeableConcept: { coding: [{ code: '1' }] },
           },
           1,
+          inputs,
         ),
       /needs a performer Practitioner and a dose/,
     );

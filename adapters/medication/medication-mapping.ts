@@ -3,18 +3,23 @@
  * ISMP high-alert classes below), MedicationRequest → prescriptions, MedicationAdministration → mar_entries;
  * every projected change appends a medication_audit_log row. A medication named only by a code (Synthea's
  * medicationCodeableConcept) is added to medications by its code, as a non-formulary drug (is_formulary = FALSE).
+ * Nothing is invented: a dose, unit, route, frequency or form the FHIR data does not state stays NULL
+ * (a stated but unrecognised route or form is 'other'). Prescription numbers derive from identity: RX-<id>.
  */
 import type {
   CodeableConcept,
   Medication,
   MedicationAdministration,
   MedicationRequest,
+  Patient,
   Reference,
   Resource,
 } from '@medplum/fhirtypes';
+import type { MapInputs } from '../outbox/projection.js';
+import { mergeWrites, patientColumnId } from '../outbox/patient-merge.js';
 import {
-  businessNumber,
   codingOf,
+  identityNumber,
   MappingError,
   parseReference,
   referenceId,
@@ -88,24 +93,34 @@ const MAR_STATUS = {
   unknown: 'scheduled',
 } as const;
 
-export function formOf(text: string | undefined): string {
+/** The form a text names (undefined when it names none). */
+export function formOf(text: string | undefined): string | undefined {
   const t = (text ?? '').toLowerCase();
   return (
     FORMS.find((f) => t.includes(f)) ??
-    (/solution|injectable/.test(t) ? 'injection' : /spray|aerosol/.test(t) ? 'inhaler' : 'other')
+    (/solution|injectable/.test(t) ? 'injection' : /spray|aerosol/.test(t) ? 'inhaler' : undefined)
   );
 }
 
-export function routeOf(...texts: Array<string | undefined>): string {
+/** The route the first text that names one names (undefined when none does). */
+export function routeOf(...texts: Array<string | undefined>): string | undefined {
   for (const t of texts) for (const [re, route] of ROUTES) if (t && re.test(t)) return route;
-  return 'other';
+  return undefined;
+}
+
+export const MEDICATION_PATIENT_TABLES = { prescriptions: 'patient_id', mar_entries: 'patient_id' };
+
+function patientOf(ref: Reference | undefined, what: string, inputs: Pick<MapInputs, 'survivors'>): string {
+  const parsed = parseReference(ref?.reference);
+  if (parsed?.type !== 'Patient') throw new MappingError(`${what} has no patient (a Patient reference is required)`);
+  return patientColumnId(parsed.id, inputs.survivors);
 }
 
 export function highAlertCategory(name: string | undefined): string | undefined {
   return HIGH_ALERT.find(([re]) => re.test(name ?? ''))?.[1];
 }
 
-/** medications row values for a coded medication. */
+/** medications row values for a coded medication (a stated form that names no known form is 'other'). */
 function medicationValues(code: CodeableConcept | undefined, extra: { form?: string; active?: boolean } = {}) {
   const coding = codingOf(code, RXNORM) ?? codingOf(code);
   const name = textOf(code) ?? coding?.code;
@@ -113,8 +128,8 @@ function medicationValues(code: CodeableConcept | undefined, extra: { form?: str
     name: truncate(name, 255),
     rxnorm_code: coding?.system === RXNORM ? truncate(coding.code, 20) : undefined,
     atc_code: truncate(codingOf(code, ATC)?.code, 10),
-    form: formOf(extra.form ?? name),
-    default_route: routeOf(name) === 'other' ? undefined : routeOf(name),
+    form: (extra.form ? (formOf(extra.form) ?? 'other') : formOf(name)) ?? null,
+    default_route: routeOf(name),
     is_active: extra.active ?? true,
   });
 }
@@ -226,10 +241,9 @@ export function mapMedication(med: Medication, version: number): RowWrite[] {
   ];
 }
 
-export function mapMedicationRequest(mr: MedicationRequest, version: number): RowWrite[] {
+export function mapMedicationRequest(mr: MedicationRequest, version: number, inputs: MapInputs): RowWrite[] {
   const what = `MedicationRequest/${mr.id}`;
-  const patient = referenceId(mr.subject, 'Patient');
-  if (!patient) throw new MappingError(`${what} has no patient (a Patient reference is required)`);
+  const patient = patientOf(mr.subject, what, inputs);
   const prescriber = referenceId(mr.requester, 'Practitioner') ?? referenceId(mr.requester, 'PractitionerRole');
   if (!prescriber)
     throw new MappingError(`${what} has no requester Practitioner (prescriptions.prescriber_id is required)`);
@@ -242,22 +256,23 @@ export function mapMedicationRequest(mr: MedicationRequest, version: number): Ro
       ? `${repeat.frequency}x per ${repeat.period}${repeat.periodUnit ?? ''}`
       : dosage?.asNeededBoolean
         ? 'as needed'
-        : (dosage?.text ?? 'as directed'));
+        : dosage?.text);
+  const statedRoute = textOf(dosage?.route);
   const start = sqlDate(mr.dispenseRequest?.validityPeriod?.start ?? mr.authoredOn ?? mr.meta?.lastUpdated)!;
   const end = sqlDate(mr.dispenseRequest?.validityPeriod?.end);
   const supply = mr.dispenseRequest?.expectedSupplyDuration;
   const refills = mr.dispenseRequest?.numberOfRepeatsAllowed ?? 0;
   const medName = textOf(mr.medicationCodeableConcept) ?? mr.medicationReference?.display;
   const values = row({
-    prescription_number: businessNumber('RX', mr.authoredOn, what),
+    prescription_number: identityNumber('RX', mr.id!),
     patient_id: patient,
     encounter_id: referenceId(mr.encounter, 'Encounter') ?? null,
     prescriber_id: prescriber,
     medication_id: { ref: 'med' },
-    dose: dose?.value ?? 1,
-    dose_unit: truncate(dose?.unit ?? dose?.code ?? 'dose', 20),
-    route: routeOf(textOf(dosage?.route), medName),
-    frequency: truncate(frequency, 50),
+    dose: dose?.value ?? null,
+    dose_unit: truncate(dose?.unit ?? dose?.code, 20) ?? null,
+    route: (statedRoute ? (routeOf(statedRoute) ?? 'other') : routeOf(medName)) ?? null,
+    frequency: truncate(frequency, 50) ?? null,
     as_needed: dosage?.asNeededBoolean ?? false,
     duration_days:
       supply?.value !== undefined && (supply.code ?? supply.unit) === 'd' ? Math.round(supply.value) : null,
@@ -285,10 +300,13 @@ export function mapMedicationRequest(mr: MedicationRequest, version: number): Ro
   ];
 }
 
-export function mapMedicationAdministration(ma: MedicationAdministration, version: number): RowWrite[] {
+export function mapMedicationAdministration(
+  ma: MedicationAdministration,
+  version: number,
+  inputs: MapInputs,
+): RowWrite[] {
   const what = `MedicationAdministration/${ma.id}`;
-  const patient = referenceId(ma.subject, 'Patient');
-  if (!patient) throw new MappingError(`${what} has no patient (a Patient reference is required)`);
+  const patient = patientOf(ma.subject, what, inputs);
   const request = parseReference(ma.request?.reference);
   if (request?.type !== 'MedicationRequest')
     throw new MappingError(`${what} has no request MedicationRequest (mar_entries.prescription_id is required)`);
@@ -315,7 +333,7 @@ export function mapMedicationAdministration(ma: MedicationAdministration, versio
     administered_time: status === 'given' ? sqlDateTime(when) : null,
     dose_given: ma.dosage?.dose?.value ?? null,
     dose_unit: truncate(ma.dosage?.dose?.unit ?? ma.dosage?.dose?.code, 20) ?? null,
-    route: textOf(ma.dosage?.route) ? routeOf(textOf(ma.dosage?.route)) : null,
+    route: textOf(ma.dosage?.route) ? (routeOf(textOf(ma.dosage?.route)) ?? 'other') : null,
     site: truncate(textOf(ma.dosage?.site), 50) ?? null,
     status,
     reason_not_given: ['not_given', 'held', 'refused'].includes(status)
@@ -339,14 +357,16 @@ export function mapMedicationAdministration(ma: MedicationAdministration, versio
   ];
 }
 
-export function mapMedicationResource(resource: Resource, version: number): RowWrite[] {
+export function mapMedicationResource(resource: Resource, version: number, inputs: MapInputs): RowWrite[] {
   switch (resource.resourceType) {
     case 'Medication':
       return mapMedication(resource, version);
     case 'MedicationRequest':
-      return mapMedicationRequest(resource, version);
+      return mapMedicationRequest(resource, version, inputs);
     case 'MedicationAdministration':
-      return mapMedicationAdministration(resource, version);
+      return mapMedicationAdministration(resource, version, inputs);
+    case 'Patient':
+      return mergeWrites(resource as Patient, inputs.survivors, MEDICATION_PATIENT_TABLES);
     default:
       return [];
   }

@@ -1,26 +1,30 @@
 /**
- * Delivers the FHIR store's change log (transactional outbox) to one projection, at least once and in order
- * per resource. One batch = one target transaction: lock the cursor row (one dispatcher per projection across
- * nodes), deliver each change in a savepoint, write the batch's high-rate rows, advance the cursor, commit.
- * A change that fails goes to the dead letters (its later versions are held behind it); a connection-level
- * failure rolls the whole batch back and is retried with exponential backoff. Dead letters are retried
- * automatically on a backoff schedule (attempts 1…maxAttempts), then only by retryDeadLetter().
+ * Delivers the FHIR store's change log (transactional outbox) to one projection, at least once, idempotent in
+ * effect. One batch = one target transaction: lock the cursor row (one dispatcher per projection across nodes),
+ * skip versions already applied (projection_versions), deliver each change in a savepoint, write the batch's
+ * high-rate rows, record the versions, advance the cursor, commit. A change that fails becomes a dead letter; a
+ * newer version of that resource is delivered as usual and supersedes it. A connection-level failure rolls the
+ * whole batch back and is retried with exponential backoff. Dead letters are retried automatically on a backoff
+ * schedule (attempts 1…maxAttempts), then only by retry().
  */
 import type { Logger } from 'pino';
-import type { ChangeRecord, ResourceStore } from '../../server/store/resource-store.js';
-import { deliverChange, errorText, inSavepoint, rowsForChange } from './deliver.js';
+import type { ResourceStore } from '../../server/store/resource-store.js';
+import { errorText, inSavepoint, prepareChanges, refKey, type ChangeRef, type Prepared } from './deliver.js';
 import type { Projection } from './projection.js';
 import {
+  appliedVersions,
   clearDeadLetter,
   dueDeadLetters,
-  holdBehind,
   listDeadLetters,
   lockCursor,
   readCursor,
   recordFailure,
+  recordVersions,
   saveCursor,
+  supersede,
   type DeadLetter,
 } from './projection-state.js';
+import { rebuildProjection, type RebuildResult } from './rebuild.js';
 import { applyRows, BulkRows } from './row-writer.js';
 import { isTransient, type SqlClient, type SqlTx } from './sql-client.js';
 
@@ -30,10 +34,12 @@ export type DispatcherOptions = {
   db: SqlClient;
   logger?: Logger;
   batchSize?: number;
-  /** Automatic retries of a dead letter before it waits for retryDeadLetter(). */
+  /** Automatic retries of a dead letter before it waits for retry(). */
   maxAttempts?: number;
   /** First retry delay; doubles per attempt. */
   retryBaseMs?: number;
+  /** Device readings older than this are not written (retention; default one year). */
+  readingsRetentionMs?: number;
   /** Called after each committed batch (tests, metrics). */
   onBatch?: (delivered: number, cursor: number) => void;
 };
@@ -46,8 +52,19 @@ export type ProjectionStatus = {
   lagChanges: number;
   /** Age of the oldest undelivered change, seconds (0 when caught up). */
   lagSeconds: number;
+  /** Failed deliveries waiting for a retry or a newer version. */
   deadLetters: DeadLetter[];
+  /** Dead letters a newer version of the resource superseded (kept for the console until a rebuild). */
+  supersededDeadLetters: DeadLetter[];
   lastError?: string;
+};
+
+/** How applyPrepared treats dead letters: the batch skips what a letter already records; a retry delivers it. */
+type ApplyMode = {
+  letters: Map<string, { failedVersion: number }>;
+  retrying?: boolean;
+  batched: boolean;
+  force?: boolean;
 };
 
 const utcNow = () => new Date().toISOString().slice(0, 23);
@@ -86,10 +103,8 @@ export class Dispatcher {
       const cursor = await lockCursor(tx, projection.name);
       const changes = await store.changesAfter(cursor, batchSize);
       if (changes.length === 0) return 0;
-      const blocked = new Set(
-        (await listDeadLetters(tx, projection.name)).map((d) => `${d.resourceType}/${d.resourceId}`),
-      );
-      const delivered = await this.deliverList(tx, changes, blocked, batched);
+      const letters = new Map((await listDeadLetters(tx, projection.name)).map((d) => [letterKey(d), d]));
+      const delivered = await this.deliver(tx, changes, { letters, batched });
       const last = changes[changes.length - 1]!;
       await saveCursor(tx, projection.name, last.seq, delivered, last.lastUpdated);
       this.o.onBatch?.(delivered, last.seq);
@@ -97,125 +112,87 @@ export class Dispatcher {
     });
   }
 
-  /** Delivers changes in order inside `tx`: failures become dead letters, later versions of a blocked resource are held. */
-  private async deliverList(
-    tx: SqlTx,
-    changes: ChangeRecord[],
-    blocked: Set<string>,
-    batched: boolean,
-    rebuilding = false,
-  ): Promise<number> {
+  /** Prepares and applies changes in order inside `tx`; returns how many were applied. */
+  async deliver(tx: SqlTx, changes: ChangeRef[], mode: ApplyMode, rebuilding = false): Promise<number> {
     const { store, projection } = this.o;
+    const accepted = changes.filter((c) => projection.accepts(c.resourceType));
+    if (accepted.length === 0) return 0;
+    const applied = await appliedVersions(
+      tx,
+      projection.name,
+      accepted.map((c) => ({ resourceType: c.resourceType, id: c.id })),
+    );
+    const prepared = await prepareChanges(store, projection, accepted, {
+      rebuilding,
+      readingsRetentionMs: this.o.readingsRetentionMs,
+      // The rows in the target are those of the last applied version (a failed one in between never was).
+      previousVersion: (c) => (rebuilding ? undefined : applied.get(refKey(c))),
+    });
+    return this.applyPrepared(tx, prepared, applied, { ...mode, force: rebuilding });
+  }
+
+  private async applyPrepared(
+    tx: SqlTx,
+    prepared: Prepared[],
+    applied: Map<string, number>,
+    mode: ApplyMode,
+  ): Promise<number> {
     const bulk = new BulkRows();
+    const recorded: Array<{ resourceType: string; id: string; version: number }> = [];
     let delivered = 0;
-    // Read and map every accepted change first (no target writes yet). Versions that are still current come
-    // from one readMany; older ones (the resource changed again since) are vread one by one.
-    const accepted = changes.filter((c) => projection.accepts(c.resourceType) && !c.deleted);
-    const current = new Map(
-      (await store.readMany(accepted.map((c) => ({ resourceType: c.resourceType, id: c.id })))).map((v) => [
-        `${v.resourceType}/${v.id}`,
-        v,
-      ]),
-    );
-    const mapped = await Promise.all(
-      changes.map(async (change) => {
-        if (!projection.accepts(change.resourceType)) return undefined;
-        try {
-          return {
-            writes: await rowsForChange(
-              store,
-              projection,
-              change,
-              current.get(`${change.resourceType}/${change.id}`),
-              rebuilding,
-            ),
-          };
-        } catch (error) {
-          if (isTransient(error)) throw error;
-          return { error };
-        }
-      }),
-    );
-    for (const [i, change] of changes.entries()) {
-      const m = mapped[i];
-      if (!m) continue;
-      const key = `${change.resourceType}/${change.id}`;
-      if (blocked.has(key)) {
-        await holdBehind(tx, projection.name, change.resourceType, change.id, change.versionId);
-        continue;
-      }
+    for (const p of prepared) {
+      const { change } = p;
+      const key = refKey(change);
+      if ((applied.get(key) ?? 0) >= change.versionId) continue; // replayed: already in effect
+      const letter = mode.letters.get(key);
+      if (letter && !mode.retrying && change.versionId <= letter.failedVersion) continue; // recorded as failed
       try {
-        if ('error' in m) throw m.error;
-        if (m.writes.length > 0)
+        if ('error' in p) throw p.error;
+        if (p.writes.length > 0) {
           await inSavepoint(tx, 'delivery', async () => {
-            await applyRows(tx, m.writes, bulk);
-            if (!batched) await bulk.flush(tx);
+            await applyRows(tx, p.writes, bulk, mode.force);
+            if (!mode.batched) await bulk.flush(tx);
           });
+          recorded.push({ resourceType: change.resourceType, id: change.id, version: change.versionId });
+          applied.set(key, change.versionId);
+        }
+        if (letter) {
+          if (change.versionId > letter.failedVersion)
+            await supersede(tx, this.name, change, change.versionId, utcNow());
+          else await clearDeadLetter(tx, this.name, change);
+          mode.letters.delete(key);
+        }
         delivered++;
       } catch (e) {
         if (isTransient(e)) throw e;
-        blocked.add(key);
         await this.fail(tx, change, e);
+        mode.letters.set(key, { failedVersion: change.versionId });
       }
       if (bulk.size >= 2000) await this.flush(tx, bulk);
     }
     await this.flush(tx, bulk);
+    await recordVersions(tx, this.name, recorded);
     return delivered;
   }
 
   /**
    * Rebuilds the projection from the FHIR store in one target transaction (other nodes' dispatchers wait on the
-   * cursor lock): removes the rows projected from FHIR and the dead letters, delivers the newest version of every
-   * resource in commit order, and sets the cursor to the store's last change.
+   * cursor lock), touching only the rows it owns: see rebuild.ts.
    */
-  async rebuild(
-    onProgress?: (done: number, total: number) => void,
-  ): Promise<{ resources: number; deadLetters: number; cursor: number }> {
-    const { store, projection, db } = this.o;
-    return db.transaction(async (tx) => {
-      await lockCursor(tx, projection.name);
-      for (const c of projection.rebuildClears) await tx.query(`DELETE FROM ${c.table} WHERE ${c.where}`);
-      await tx.query('DELETE FROM projection_dead_letters WHERE projection = ?', [projection.name]);
-      // Newest version of each resource, in the order the resources were created (references point backwards).
-      const latest = new Map<string, { first: number; change: ChangeRecord }>();
-      let cursor = 0;
-      for (;;) {
-        const page = await store.changesAfter(cursor, 5000);
-        if (page.length === 0) break;
-        for (const c of page) {
-          if (!projection.accepts(c.resourceType)) continue;
-          const key = `${c.resourceType}/${c.id}`;
-          latest.set(key, { first: latest.get(key)?.first ?? c.seq, change: c });
-        }
-        cursor = page[page.length - 1]!.seq;
-      }
-      // A deleted resource: its last live version, then the delete (soft-deleted rows come back as such).
-      const todo = [...latest.values()]
-        .sort((a, b) => a.first - b.first)
-        .flatMap(({ change: c }) =>
-          c.deleted ? (c.versionId > 1 ? [{ ...c, versionId: c.versionId - 1, deleted: false }, c] : []) : [c],
-        );
-      const blocked = new Set<string>();
-      for (let i = 0; i < todo.length; i += 200) {
-        await this.deliverList(tx, todo.slice(i, i + 200), blocked, true, true);
-        onProgress?.(Math.min(i + 200, todo.length), todo.length);
-      }
-      // Forward references (a resource created before one it points to): retry the failures until no progress.
-      for (let progress = true; progress && blocked.size > 0;) {
-        progress = false;
-        for (const letter of await listDeadLetters(tx, projection.name)) {
-          if (await this.retryIn(tx, letter)) {
-            blocked.delete(`${letter.resourceType}/${letter.resourceId}`);
-            progress = true;
-          }
-        }
-      }
-      await tx.query('UPDATE projection_state SET cursor_seq = ?, delivered = ? WHERE projection = ?', [
-        cursor,
-        todo.length - blocked.size,
-        projection.name,
-      ]);
-      return { resources: todo.length, deadLetters: blocked.size, cursor };
+  async rebuild(onProgress?: (done: number, total: number) => void): Promise<RebuildResult> {
+    return this.o.db.transaction(async (tx) => {
+      await lockCursor(tx, this.name);
+      return rebuildProjection(tx, {
+        store: this.o.store,
+        projection: this.o.projection,
+        deliver: (changes) => this.deliver(tx, changes, { letters: new Map(), batched: true }, true),
+        retryFailed: async () => {
+          let ok = 0;
+          for (const letter of await listDeadLetters(tx, this.name)) if (await this.retryIn(tx, letter)) ok++;
+          return ok;
+        },
+        onProgress,
+      });
     });
   }
 
@@ -227,10 +204,10 @@ export class Dispatcher {
     }
   }
 
-  private async fail(tx: SqlTx, change: ChangeRecord, e: unknown): Promise<void> {
+  private async fail(tx: SqlTx, change: ChangeRef, e: unknown): Promise<void> {
     const error = errorText(e);
     this.o.logger?.warn(
-      { projection: this.name, resource: `${change.resourceType}/${change.id}`, version: change.versionId, err: error },
+      { projection: this.name, resource: refKey(change), version: change.versionId, err: error },
       'projection dead letter',
     );
     await recordFailure(tx, {
@@ -245,10 +222,7 @@ export class Dispatcher {
     });
   }
 
-  /**
-   * Retries a dead letter: delivers its versions from the failing one to the newest held behind it, in order.
-   * Success removes it; a failure records the attempt (and the next automatic retry). Returns true on success.
-   */
+  /** Retries a failed dead letter now: delivers its failed version. Success removes it; a failure counts an attempt. */
   async retry(resourceType: string, resourceId: string): Promise<boolean> {
     return this.o.db.transaction(async (tx) => {
       await lockCursor(tx, this.name);
@@ -260,38 +234,19 @@ export class Dispatcher {
   }
 
   private async retryIn(tx: SqlTx, letter: DeadLetter): Promise<boolean> {
-    const { store, projection } = this.o;
-    const { resourceType, resourceId } = letter;
-    const bulk = new BulkRows();
-    for (let v = letter.failedVersion; v <= letter.latestVersion; v++) {
-      const stored = await store.vread(resourceType, resourceId, v);
-      const change = { resourceType, id: resourceId, versionId: v, deleted: stored?.deleted ?? false };
-      try {
-        await inSavepoint(tx, 'retry', async () => {
-          await deliverChange(tx, store, projection, change, bulk);
-          await bulk.flush(tx);
-        });
-      } catch (e) {
-        if (isTransient(e)) throw e;
-        await recordFailure(tx, {
-          projection: this.name,
-          resourceType,
-          resourceId,
-          version: v,
-          seq: letter.seq,
-          error: errorText(e),
-          now: utcNow(),
-          nextAttemptAt: this.nextAttemptAt,
-        });
-        return false;
-      }
-    }
-    await clearDeadLetter(tx, projection.name, resourceType, resourceId);
-    await tx.query('UPDATE projection_state SET delivered = delivered + ? WHERE projection = ?', [
-      letter.latestVersion - letter.failedVersion + 1,
-      projection.name,
-    ]);
-    return true;
+    const stored = await this.o.store.vread(letter.resourceType, letter.resourceId, letter.failedVersion);
+    const change: ChangeRef = {
+      resourceType: letter.resourceType,
+      id: letter.resourceId,
+      versionId: letter.failedVersion,
+      deleted: stored?.deleted ?? false,
+      seq: letter.seq,
+    };
+    const letters = new Map<string, { failedVersion: number }>([[letterKey(letter), letter]]);
+    const delivered = await this.deliver(tx, [change], { letters, retrying: true, batched: false });
+    if (delivered > 0)
+      await tx.query('UPDATE projection_state SET delivered = delivered + 1 WHERE projection = ?', [this.name]);
+    return !letters.has(letterKey(letter));
   }
 
   /** Automatic retries of the dead letters whose time has come. */
@@ -306,13 +261,15 @@ export class Dispatcher {
     const { cursor, delivered } = await readCursor(this.o.db, this.name);
     const behind = await this.o.store.changesAfter(cursor, 1000);
     const oldest = behind[0] ? Date.parse(behind[0].lastUpdated) : undefined;
+    const letters = await listDeadLetters(this.o.db, this.name, 'all');
     return {
       projection: this.name,
       cursor,
       delivered,
       lagChanges: behind.length,
       lagSeconds: oldest === undefined ? 0 : Math.max(0, (Date.now() - oldest) / 1000),
-      deadLetters: await listDeadLetters(this.o.db, this.name),
+      deadLetters: letters.filter((d) => d.state === 'failed'),
+      supersededDeadLetters: letters.filter((d) => d.state === 'superseded'),
       lastError: this.lastError,
     };
   }
@@ -350,6 +307,8 @@ export class Dispatcher {
     }
   }
 }
+
+const letterKey = (d: DeadLetter) => `${d.resourceType}/${d.resourceId}`;
 
 class BatchFlushError extends Error {
   constructor(readonly failure: unknown) {

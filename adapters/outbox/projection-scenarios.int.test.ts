@@ -1,71 +1,46 @@
 /**
  * The projections end to end on hand-written resources (a fresh PGlite FHIR store; real MariaDB and PostgreSQL
  * targets): every mapped resource type lands in its tables, updates and deletes are reflected, numbers and
- * currency follow the conventions, unplaceable resources are dead letters (blocking only themselves, later
- * versions held behind), retry delivers them in order, replays change nothing.
+ * currency follow the conventions, unplaceable resources are dead letters (blocking only themselves), a newer
+ * version supersedes a failed one, retry delivers, replays and rebuilds change nothing.
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Resource } from '@medplum/fhirtypes';
-import { openPgliteTestStore } from '../../server/store/postgres/pglite-template.js';
-import type { ResourceStore } from '../../server/store/resource-store.js';
-import type { Observation } from '@medplum/fhirtypes';
-import { startProjections, type RunningProjections } from './start-projections.js';
-import { openSqlClient, type SqlClient } from './sql-client.js';
-import { createTestTargets, snapshotRows, type TestTargets } from './testing/target-databases.js';
-import { fhirWriter } from './testing/fhir-writer.js';
+import type { Observation, Resource } from '@medplum/fhirtypes';
+import { startProjections } from './start-projections.js';
+import { snapshotRows } from './testing/target-databases.js';
+import {
+  daysAgo,
+  DR,
+  json,
+  labCategory,
+  loinc,
+  openScenario,
+  ORG,
+  P,
+  patient,
+  type Scenario,
+} from './testing/scenario-harness.js';
 import { stableUuid } from './rows.js';
 
-const P = '9b3c2a4e-1111-4a4a-8a8a-000000000001';
-const DR = '9b3c2a4e-2222-4a4a-8a8a-000000000002';
-const ORG = '9b3c2a4e-3333-4a4a-8a8a-000000000003';
-const patient = { reference: `Patient/${P}` };
-const loinc = (code: string, display: string) => ({
-  coding: [{ system: 'http://loinc.org', code, display }],
-  text: display,
-});
-/** MariaDB JSON columns come back parsed (mysql2) or as text. */
-const json = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v);
-const labCategory = [
-  { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'laboratory' }] },
-];
-
 describe('projections: scenarios on MariaDB (billing, lab, medication) and PostgreSQL (devices)', () => {
-  let store: ResourceStore;
-  let targets: TestTargets;
-  let running: RunningProjections;
-  let db: Record<'billing' | 'lab' | 'medication' | 'device', SqlClient>;
-  let fhir: ReturnType<typeof fhirWriter>;
+  let s: Scenario;
+  let fhir: Scenario['fhir'];
+  let db: Scenario['db'];
+  let store: Scenario['store'];
   /** The first row of a query; a query that finds no row fails the test there, saying which. */
-  const one = async (client: SqlClient, sql: string, params: unknown[] = []) => {
-    const [row] = await client.query<Record<string, any>>(sql, params);
-    assert.ok(row, `no row for ${sql} ${JSON.stringify(params)}`);
+  const one = async (...args: Parameters<Scenario['one']>) => {
+    const row = await s.one(...args);
+    assert.ok(row, `no row for ${args[1]} ${JSON.stringify(args[2] ?? [])}`);
     return row;
   };
 
   before(async () => {
-    store = await openPgliteTestStore();
-    targets = await createTestTargets();
-    running = await startProjections({
-      store,
-      targets: targets.targets,
-      pollIntervalMs: 20,
-      retryBaseMs: 200,
-      maxAttempts: 3,
-    });
-    fhir = fhirWriter(store);
-    db = {
-      billing: await openSqlClient(targets.targets.billingMysqlUrl, 1),
-      lab: await openSqlClient(targets.targets.labMysqlUrl, 1),
-      medication: await openSqlClient(targets.targets.medicationMysqlUrl, 1),
-      device: await openSqlClient(targets.targets.devicesPostgresUrl, 1),
-    };
+    s = await openScenario();
+    ({ fhir, db, store } = s);
   });
   after(async () => {
-    await running?.stop();
-    for (const c of Object.values(db ?? {})) await c.close();
-    await targets?.drop();
-    await store?.close();
+    await s?.close();
   });
 
   it('billing: Account, Invoice with lines (totals by trigger), Claim with ICD-10/CPT lines, ClaimResponse, ChargeItemDefinition, PaymentNotice', async () => {
@@ -168,13 +143,17 @@ describe('projections: scenarios on MariaDB (billing, lab, medication) and Postg
         amount: { value: 1000, currency: 'SDG' },
       },
     );
-    await running.caughtUp();
+    await s.running.caughtUp();
     const inv = await one(db.billing, 'SELECT * FROM invoices WHERE fhir_id = ?', ['inv-1']);
     assert.match(inv.invoice_number, /^INV-20250304-[0-9A-Z]{6}$/);
     assert.equal(inv.currency, 'SDG');
-    assert.equal(inv.status, 'pending');
-    assert.equal(Number(inv.total_amount), 2000, 'lines 1500 + 2 × 250, summed by the triggers');
-    assert.equal(inv.due_date, '2025-04-03');
+    assert.equal(inv.status, 'partially_paid', '1000 of 2000 paid by the PaymentNotice');
+    assert.deepEqual(
+      [Number(inv.total_amount), Number(inv.paid_amount), Number(inv.balance_due)],
+      [2000, 1000, 1000],
+      'lines 1500 + 2 × 250, summed by the triggers; the payment allocated',
+    );
+    assert.equal(inv.due_date, '2025-03-04', 'no payment terms: due on issue');
     assert.equal(
       inv.billing_account_id,
       (await one(db.billing, 'SELECT id FROM billing_accounts WHERE fhir_id = ?', ['acct-1'])).id,
@@ -223,9 +202,13 @@ describe('projections: scenarios on MariaDB (billing, lab, medication) and Postg
       ],
     });
     await fhir.remove('Claim', 'claim-1');
-    await running.caughtUp();
+    await s.running.caughtUp();
     const inv2 = await one(db.billing, 'SELECT * FROM invoices WHERE fhir_id = ?', ['inv-1']);
-    assert.deepEqual([inv2.status, Number(inv2.total_amount), inv2.fhir_version], ['paid', 1500, 2]);
+    assert.deepEqual(
+      [inv2.status, Number(inv2.total_amount), Number(inv2.paid_amount), inv2.fhir_version],
+      ['paid', 1500, 1000, 2],
+      'balanced in FHIR: paid, whatever the allocations say',
+    );
     const deleted = await one(db.billing, 'SELECT deleted_at, fhir_version FROM insurance_claims WHERE fhir_id = ?', [
       'claim-1',
     ]);
@@ -285,7 +268,7 @@ describe('projections: scenarios on MariaDB (billing, lab, medication) and Postg
         result: [{ reference: 'Observation/obs-1' }],
       },
     );
-    await running.caughtUp();
+    await s.running.caughtUp();
     const order = await one(db.lab, 'SELECT * FROM lab_orders WHERE fhir_id = ?', ['sr-1']);
     assert.deepEqual([order.priority, order.status, json(order.diagnosis_codes)], ['stat', 'ordered', ['E11.9']]);
     const result = await one(db.lab, 'SELECT * FROM lab_results WHERE fhir_id = ?', ['obs-1']);
@@ -303,11 +286,11 @@ describe('projections: scenarios on MariaDB (billing, lab, medication) and Postg
       'Glucose',
     );
     await fhir.remove('Observation', 'obs-1');
-    await running.caughtUp();
+    await s.running.caughtUp();
     assert.deepEqual(await db.lab.query('SELECT * FROM lab_results WHERE fhir_id = ?', ['obs-1']), []);
   });
 
-  it('medication: a request for a Medication not there yet is a dead letter, its next version waits behind it, and both are delivered in order once the Medication exists', async () => {
+  it('medication: a request for a Medication not there yet is a dead letter, its next version fails in its place, and it is delivered once the Medication exists', async () => {
     const mr = (dose: number): Resource => ({
       resourceType: 'MedicationRequest',
       id: 'mr-late',
@@ -361,10 +344,10 @@ describe('projections: scenarios on MariaDB (billing, lab, medication) and Postg
       },
       authoredOn: '2025-06-02',
     });
-    await running.caughtUp();
-    const letters = (await running.status()).find((s) => s.projection === 'medication')!.deadLetters;
+    await s.running.caughtUp();
+    const letters = (await s.running.status()).find((s) => s.projection === 'medication')!.deadLetters;
     const late = letters.find((l) => l.resourceId === 'mr-late')!;
-    assert.deepEqual([late.failedVersion, late.latestVersion], [1, 2], 'version 2 is held behind version 1');
+    assert.equal(late.failedVersion, 2, 'version 2 was tried (not held behind version 1) and failed in its place');
     assert.match(late.error, /Medication\/med-insulin is not in the medication database/);
     assert.match(letters.find((l) => l.resourceId === 'mr-nobody')!.error, /no requester Practitioner/);
     const ok = await one(
@@ -393,11 +376,11 @@ describe('projections: scenarios on MariaDB (billing, lab, medication) and Postg
         ],
       },
     });
-    await running.caughtUp();
-    // Automatic retry (retryBaseMs 200) or an explicit one: either way both versions end up delivered.
+    await s.running.caughtUp();
+    // Automatic retry (retryBaseMs 200) or an explicit one: either way the newest version ends up delivered.
     const deadline = Date.now() + 10_000;
     while (
-      (await running.status())
+      (await s.running.status())
         .find((s) => s.projection === 'medication')!
         .deadLetters.some((l) => l.resourceId === 'mr-late') &&
       Date.now() < deadline
@@ -412,8 +395,8 @@ describe('projections: scenarios on MariaDB (billing, lab, medication) and Postg
     );
     assert.deepEqual(
       audit.map((a) => a.action),
-      ['fhir_create', 'fhir_update'],
-      'both versions audited, in order',
+      ['fhir_update'],
+      'the version delivered is audited (version 1 never was applied)',
     );
     const high = await one(
       db.medication,
@@ -422,13 +405,15 @@ describe('projections: scenarios on MariaDB (billing, lab, medication) and Postg
     );
     assert.equal(high.alert_category, 'insulin');
     assert.equal(
-      await running.retryDeadLetter('medication', 'MedicationRequest', 'mr-nobody'),
+      await s.running.retryDeadLetter('medication', 'MedicationRequest', 'mr-nobody'),
       false,
       'still unplaceable',
     );
   });
 
   it('devices: Device, an Observation with components → one reading per value (batched), a device DetectedIssue → alert; a corrected time moves its readings; deleting the Observation removes them', async () => {
+    const at = daysAgo(3);
+    const later = new Date(Date.parse(at) + 30 * 60_000).toISOString();
     await fhir.put(
       {
         resourceType: 'Device',
@@ -446,7 +431,7 @@ describe('projections: scenarios on MariaDB (billing, lab, medication) and Postg
         code: loinc('85354-9', 'Blood pressure panel'),
         subject: patient,
         device: { reference: 'Device/mon-1' },
-        effectiveDateTime: '2025-07-01T12:00:00Z',
+        effectiveDateTime: at,
         component: [
           { code: loinc('8480-6', 'Systolic'), valueQuantity: { value: 182, unit: 'mm[Hg]' } },
           { code: loinc('8462-4', 'Diastolic'), valueQuantity: { value: 111, unit: 'mm[Hg]' } },
@@ -460,11 +445,11 @@ describe('projections: scenarios on MariaDB (billing, lab, medication) and Postg
         code: { text: 'hypertensive crisis' },
         patient,
         author: { reference: 'Device/mon-1' },
-        identifiedDateTime: '2025-07-01T12:00:05Z',
+        identifiedDateTime: at,
         detail: 'BP 182/111',
       },
     );
-    await running.caughtUp();
+    await s.running.caughtUp();
     const dev = await one(db.device, 'SELECT * FROM devices WHERE fhir_id = $1', ['mon-1']);
     assert.deepEqual([dev.serial_number, dev.status, dev.assigned_patient_id], ['SN-77', 'online', P]);
     const readings = await db.device.query<Record<string, any>>(
@@ -485,33 +470,33 @@ describe('projections: scenarios on MariaDB (billing, lab, medication) and Postg
     await fhir.put({
       ...corrected,
       status: 'corrected',
-      effectiveDateTime: '2025-07-01T12:30:00Z',
+      effectiveDateTime: later,
       component: corrected.component!.slice(0, 1),
     });
-    await running.caughtUp();
+    await s.running.caughtUp();
     const moved = await db.device.query<Record<string, any>>(
       'SELECT reading_type, "timestamp" FROM device_readings WHERE device_id = $1',
       [dev.id],
     );
     assert.deepEqual(
       moved.map((r) => [r.reading_type, new Date(r.timestamp).toISOString()]),
-      [['8480-6', '2025-07-01T12:30:00.000Z']],
+      [['8480-6', later]],
     );
     await fhir.remove('Observation', 'bp-1');
-    await running.caughtUp();
+    await s.running.caughtUp();
     assert.equal((await db.device.query('SELECT 1 FROM device_readings WHERE device_id = $1', [dev.id])).length, 0);
   });
 
   it('a replay from the start (cursor reset) and a rebuild change no row', async () => {
-    const before = await snapshotRows(targets.targets);
-    await running.stop();
+    const before = await snapshotRows(s.targets.targets);
+    await s.running.stop();
     for (const c of Object.values(db)) await c.query('UPDATE projection_state SET cursor_seq = 0');
-    running = await startProjections({ store, targets: targets.targets, pollIntervalMs: 20 });
-    await running.caughtUp();
-    assert.deepEqual(await snapshotRows(targets.targets), before, 'replay of every change is harmless');
+    s.running = await startProjections({ store, targets: s.targets.targets, pollIntervalMs: 20 });
+    await s.running.caughtUp();
+    assert.deepEqual(await snapshotRows(s.targets.targets), before, 'replay of every change is harmless');
     // The rebuild runs while the dispatchers poll (they wait on the cursor lock).
-    for (const d of running.dispatchers) await d.rebuild();
-    const after = await snapshotRows(targets.targets);
+    for (const d of s.running.dispatchers) await d.rebuild();
+    const after = await snapshotRows(s.targets.targets);
     // The audit log keeps one row per delivered version; a rebuild delivers only the newest ones again (same ids).
     assert.deepEqual(after, before);
   });

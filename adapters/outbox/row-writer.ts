@@ -1,12 +1,22 @@
 /**
  * Applies the rows of one delivered version inside the caller's transaction: upserts keyed by fhir_id and
  * guarded by fhir_version (a stale or repeated version changes nothing), dimension rows ensured by natural key,
- * children replaced, deletes soft or hard. High-rate rows (bulkUpsert) are collected and flushed per batch.
+ * children upserted in place, deletes soft or hard, derived columns recomputed. High-rate rows (bulkUpsert) are
+ * collected and flushed per batch. Every row the projection inserts or rewrites is marked source = 'fhir'
+ * (projection-owned); rows the services write keep source NULL and are never rewritten or removed here.
  */
 import { ident, type Dialect, type SqlTx } from './sql-client.js';
 import { MappingError, type Row, type RowWrite, type SqlValue } from './rows.js';
 
 export type ApplyResult = 'applied' | 'stale';
+
+/** The ownership mark of projected rows; `REBUILDING` marks them, during a rebuild, until they are written again. */
+export const OWNED = 'fhir';
+export const REBUILDING = 'fhir_rebuilding';
+/** Bookkeeping tables of the projections themselves (no source column). */
+const UNMARKED = new Set(['fhir_reference_ids']);
+const owned = (table: string, values: Record<string, unknown>) =>
+  UNMARKED.has(table) ? values : { ...values, source: OWNED };
 
 export class BulkRows {
   /** table → conflict columns + rows keyed by the conflict key (last wins within a batch). */
@@ -15,7 +25,7 @@ export class BulkRows {
   add(table: string, conflict: string[], values: Record<string, unknown>): void {
     let entry = this.tables.get(table);
     if (!entry) this.tables.set(table, (entry = { conflict, rows: new Map() }));
-    entry.rows.set(JSON.stringify(conflict.map((c) => values[c])), values);
+    entry.rows.set(JSON.stringify(conflict.map((c) => values[c])), owned(table, values));
   }
 
   get size(): number {
@@ -89,34 +99,53 @@ function groupByColumns(rows: Record<string, unknown>[]): Record<string, unknown
   return [...groups.values()];
 }
 
-async function insertRows(tx: SqlTx, table: string, rows: Record<string, unknown>[]): Promise<void> {
-  const d = tx.dialect;
-  const cols = Object.keys(rows[0]!);
-  const tuple = `(${cols.map(() => '?').join(', ')})`;
-  await tx.query(
-    `INSERT INTO ${ident(d, table)} (${cols.map((c) => ident(d, c)).join(', ')}) VALUES ${rows.map(() => tuple).join(', ')}`,
-    rows.flatMap((r) => cols.map((c) => r[c])),
-  );
-}
+/** The key of an upserted row: fhir_id when it is the resource's own row, else its stable id. */
+const keyOf = (w: { fhirId?: string; id: string }): [string, string] =>
+  w.fhirId ? ['fhir_id', w.fhirId] : ['id', w.id];
 
-async function currentVersion(tx: SqlTx, table: string, fhirId: string): Promise<number | undefined> {
+async function currentVersion(tx: SqlTx, table: string, key: [string, string]): Promise<number | undefined> {
   const d = tx.dialect;
   const rows = await tx.query<{ fhir_version: number | string | null }>(
-    `SELECT fhir_version FROM ${ident(d, table)} WHERE fhir_id = ? FOR UPDATE`,
-    [fhirId],
+    `SELECT fhir_version FROM ${ident(d, table)} WHERE ${ident(d, key[0])} = ? FOR UPDATE`,
+    [key[1]],
   );
   return rows[0] ? Number(rows[0].fhir_version ?? 0) : undefined;
 }
 
-/** Applies one delivery's rows. `stale` when the primary row (first upsert/delete) already has this version or a newer one. */
-export async function applyRows(tx: SqlTx, writes: RowWrite[], bulk: BulkRows): Promise<ApplyResult> {
+/** Children: `rows` upserted by id, the parent's other projected children (not the service's) deleted. */
+async function replaceChildren(
+  tx: SqlTx,
+  table: string,
+  parentColumn: string,
+  parent: unknown,
+  rows: Record<string, unknown>[],
+) {
+  const d = tx.dialect;
+  const ids = rows.map((r) => r.id);
+  await tx.query(
+    `DELETE FROM ${ident(d, table)} WHERE ${ident(d, parentColumn)} = ? AND source IN (?, ?)${ids.length ? ` AND id NOT IN (${ids.map(() => '?').join(', ')})` : ''}`,
+    [parent, OWNED, REBUILDING, ...ids],
+  );
+  for (const group of groupByColumns(rows.map((r) => owned(table, { [parentColumn]: parent, ...r }))))
+    await insertMany(tx, table, ['id'], group);
+}
+
+/**
+ * Applies one delivery's rows. `stale` when the primary row (first upsert/delete) already has this version or a newer
+ * one. `force` (rebuilds) writes rows whatever version they have, in place.
+ */
+export async function applyRows(tx: SqlTx, writes: RowWrite[], bulk: BulkRows, force = false): Promise<ApplyResult> {
   const d = tx.dialect;
   const primary = writes.find((w) => w.op === 'upsert' || w.op === 'delete') as
     Extract<RowWrite, { op: 'upsert' | 'delete' }> | undefined;
   let primaryCurrent: number | undefined;
   if (primary) {
-    primaryCurrent = await currentVersion(tx, primary.table, primary.fhirId);
-    if (primaryCurrent !== undefined && primaryCurrent >= primary.version) return 'stale';
+    primaryCurrent = await currentVersion(
+      tx,
+      primary.table,
+      primary.op === 'upsert' ? keyOf(primary) : ['fhir_id', primary.fhirId],
+    );
+    if (!force && primaryCurrent !== undefined && primaryCurrent >= primary.version) return 'stale';
   }
   const refs = new Map<string, unknown>();
   const resolve = (v: SqlValue): unknown => {
@@ -136,18 +165,23 @@ export async function applyRows(tx: SqlTx, writes: RowWrite[], bulk: BulkRows): 
           w === primary &&
           writes.indexOf(w) > 0 &&
           writes.slice(0, writes.indexOf(w)).some((x) => x.op === 'update' && x.table === w.table);
-        const current = w === primary && !adopted ? primaryCurrent : await currentVersion(tx, w.table, w.fhirId);
-        if (w !== primary && current !== undefined && current >= w.version) break;
-        const values = resolved(w.values);
-        const exists = current !== undefined;
-        if (exists) {
+        const key = keyOf(w);
+        const current = w === primary && !adopted ? primaryCurrent : await currentVersion(tx, w.table, key);
+        if (!force && w !== primary && current !== undefined && current >= w.version) break;
+        const values = owned(w.table, resolved(w.values));
+        if (current !== undefined) {
           const cols = Object.keys(values);
           await tx.query(
-            `UPDATE ${ident(d, w.table)} SET ${[...cols, 'fhir_version'].map((c) => `${ident(d, c)} = ?`).join(', ')} WHERE fhir_id = ? AND (fhir_version IS NULL OR fhir_version < ?)`,
-            [...Object.values(values), w.version, w.fhirId, w.version],
+            `UPDATE ${ident(d, w.table)} SET ${[...cols, 'fhir_version'].map((c) => `${ident(d, c)} = ?`).join(', ')} WHERE ${ident(d, key[0])} = ?${force ? '' : ' AND (fhir_version IS NULL OR fhir_version < ?)'}`,
+            [...Object.values(values), w.version, key[1], ...(force ? [] : [w.version])],
           );
         } else {
-          await insert(tx, w.table, { id: w.id, fhir_id: w.fhirId, fhir_version: w.version, ...values });
+          await insert(tx, w.table, {
+            id: w.id,
+            ...(w.fhirId ? { fhir_id: w.fhirId } : {}),
+            fhir_version: w.version,
+            ...values,
+          });
         }
         break;
       }
@@ -156,7 +190,7 @@ export async function applyRows(tx: SqlTx, writes: RowWrite[], bulk: BulkRows): 
         const found = await tx.query<{ id: string }>(`SELECT id FROM ${ident(d, w.table)} WHERE ${k.sql}`, k.params);
         if (found[0]) refs.set(w.ref, found[0].id);
         else {
-          await insert(tx, w.table, { id: w.id, ...resolved(w.key), ...resolved(w.values) });
+          await insert(tx, w.table, owned(w.table, { id: w.id, ...resolved(w.key), ...resolved(w.values) }));
           refs.set(w.ref, w.id);
         }
         break;
@@ -168,25 +202,22 @@ export async function applyRows(tx: SqlTx, writes: RowWrite[], bulk: BulkRows): 
         refs.set(w.ref, found[0].id);
         break;
       }
-      case 'replaceChildren': {
-        await tx.query(`DELETE FROM ${ident(d, w.table)} WHERE ${ident(d, w.parentColumn)} = ?`, [resolve(w.parent)]);
-        const rows = w.rows.map((r) => ({ [w.parentColumn]: resolve(w.parent), ...resolved(r) }));
-        for (const group of groupByColumns(rows)) await insertRows(tx, w.table, group);
+      case 'replaceChildren':
+        await replaceChildren(tx, w.table, w.parentColumn, resolve(w.parent), w.rows.map(resolved));
         break;
-      }
       case 'delete': {
-        const current = w === primary ? 0 : await currentVersion(tx, w.table, w.fhirId);
-        if (current === undefined || current >= w.version) break;
+        const current = w === primary ? 0 : await currentVersion(tx, w.table, ['fhir_id', w.fhirId]);
+        if (current === undefined || (!force && current >= w.version)) break;
         if (w.soft)
           await tx.query(
-            `UPDATE ${ident(d, w.table)} SET deleted_at = CURRENT_TIMESTAMP, fhir_version = ? WHERE fhir_id = ?`,
-            [w.version, w.fhirId],
+            `UPDATE ${ident(d, w.table)} SET deleted_at = COALESCE(deleted_at, CURRENT_TIMESTAMP), fhir_version = ?, source = ? WHERE fhir_id = ?`,
+            [w.version, OWNED, w.fhirId],
           );
         else await tx.query(`DELETE FROM ${ident(d, w.table)} WHERE fhir_id = ?`, [w.fhirId]);
         break;
       }
       case 'append':
-        await insert(tx, w.table, { id: w.id, ...resolved(w.values) }, true);
+        await insert(tx, w.table, owned(w.table, { id: w.id, ...resolved(w.values) }), true);
         break;
       case 'update': {
         const k = where(d, w.where, resolve);
@@ -205,6 +236,10 @@ export async function applyRows(tx: SqlTx, writes: RowWrite[], bulk: BulkRows): 
       }
       case 'bulkUpsert':
         bulk.add(w.table, w.conflict, resolved(w.values));
+        break;
+      case 'derive':
+        await bulk.flush(tx);
+        await w.run(tx, w.args.map(resolve));
         break;
       case 'deleteWhere': {
         await bulk.flush(tx, w.table);

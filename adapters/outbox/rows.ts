@@ -3,19 +3,26 @@
  * Ids are deterministic (a UUID derived from a key), so replays, restarts and rebuilds give identical rows.
  */
 import { createHash } from 'node:crypto';
+import type { SqlTx } from './sql-client.js';
 
 /** A value for a column, or a reference to the id of a row resolved earlier in the same delivery. */
 export type SqlValue = string | number | boolean | null | { ref: string };
 export type Row = Record<string, SqlValue>;
 
 export type RowWrite =
-  /** Insert-or-update the row keyed by fhir_id, only when its fhir_version is older than `version`. */
-  | { op: 'upsert'; table: string; fhirId: string; version: number; id: string; values: Row }
+  /**
+   * Insert-or-update the row keyed by fhir_id (or by id when `fhirId` is absent: rows a resource owns without being
+   * it, such as the implicit order of a lab result), only when its fhir_version is older than `version`.
+   */
+  | { op: 'upsert'; table: string; fhirId?: string; version: number; id: string; values: Row }
   /** Make sure a dimension row exists (matched by natural key, inserted when missing); its id becomes `ref`. */
   | { op: 'ensure'; ref: string; table: string; key: Row; id: string; values: Row }
   /** The id of an existing row (e.g. a resource projected earlier); missing → the delivery fails (dead letter). */
   | { op: 'lookup'; ref: string; table: string; key: Row; missing: string }
-  /** Delete every row of `table` whose parentColumn = parent, then insert `rows` (line items). */
+  /**
+   * The projected child rows of a parent (line items): `rows` (each with its stable `id`) upserted in place, the
+   * parent's other projected children deleted; children the service added itself stay.
+   */
   | { op: 'replaceChildren'; table: string; parentColumn: string; parent: SqlValue; rows: Row[] }
   /** Deleted in FHIR: deleted_at set (soft) or the row removed (tables without deleted_at). */
   | { op: 'delete'; table: string; fhirId: string; version: number; soft: boolean }
@@ -26,7 +33,9 @@ export type RowWrite =
   /** High-rate rows keyed by a natural key: collected over a batch and written with multi-row statements. */
   | { op: 'bulkUpsert'; table: string; conflict: string[]; values: Row }
   /** Remove rows matched by `where` (e.g. device readings of a deleted Observation). */
-  | { op: 'deleteWhere'; table: string; where: Row };
+  | { op: 'deleteWhere'; table: string; where: Row }
+  /** Recompute derived columns (balances, a claim's adjudication) once the rows they derive from are written. */
+  | { op: 'derive'; name: string; args: SqlValue[]; run: (tx: SqlTx, args: unknown[]) => Promise<void> };
 
 /** The mapping cannot place this resource (missing patient, unknown code …): the change goes to the dead letters. */
 export class MappingError extends Error {
@@ -62,6 +71,18 @@ export function referenceId(ref: { reference?: string } | undefined, type: strin
   return parsed && parsed.type === type ? idColumn(parsed.type, parsed.id) : undefined;
 }
 
+/**
+ * A number derived from FHIR identity, unique because the id is: `PREFIX-<id>` (ids up to 64 characters may not fit
+ * `width`: those get `PREFIX-` + 160 bits of the id's SHA-256 in base 36, 31 characters).
+ */
+export function identityNumber(prefix: string, id: string, width = 50): string {
+  const plain = `${prefix}-${id}`;
+  if (plain.length <= width) return plain;
+  return `${prefix}-${BigInt('0x' + createHash('sha256').update(id).digest('hex').slice(0, 40))
+    .toString(36)
+    .toUpperCase()}`;
+}
+
 /** A readable business number: PREFIX-YYYYMMDD-XXXXXX (six upper-case characters from the resource id). */
 export function businessNumber(prefix: string, date: string | undefined, key: string): string {
   const day = (date ?? '').slice(0, 10).replace(/-/g, '');
@@ -73,12 +94,23 @@ export function businessNumber(prefix: string, date: string | undefined, key: st
   return `${prefix}-${/^\d{8}$/.test(day) ? day : '00000000'}-${suffix}`;
 }
 
-/** ISO date-time → 'YYYY-MM-DD HH:MM:SS' (UTC) for DATETIME/TIMESTAMP columns; undefined stays undefined. */
+/**
+ * ISO date-time → 'YYYY-MM-DD HH:MM:SS' (UTC) for MySQL DATETIME/TIMESTAMP columns (the writer's sessions run in
+ * UTC); undefined stays undefined. PostgreSQL TIMESTAMPTZ columns take `isoInstant` (explicit offset) instead.
+ */
 export function sqlDateTime(iso: string | undefined): string | undefined {
   if (!iso) return undefined;
   const d = new Date(iso.length === 10 ? `${iso}T00:00:00Z` : iso);
   if (Number.isNaN(d.getTime())) throw new MappingError(`invalid date-time ${iso}`);
   return d.toISOString().slice(0, 19).replace('T', ' ');
+}
+
+/** ISO date-time → ISO instant with its UTC offset ('…Z'), for TIMESTAMPTZ columns: never read in a session zone. */
+export function isoInstant(iso: string | undefined): string | undefined {
+  if (!iso) return undefined;
+  const d = new Date(iso.length === 10 ? `${iso}T00:00:00Z` : iso);
+  if (Number.isNaN(d.getTime())) throw new MappingError(`invalid date-time ${iso}`);
+  return d.toISOString();
 }
 
 export function sqlDate(iso: string | undefined): string | undefined {

@@ -46,6 +46,8 @@ export async function openSqlClient(url: string, poolSize = 4): Promise<SqlClien
       supportBigNumbers: true,
       bigNumberStrings: true,
     });
+    // Sessions in UTC whatever the server's default zone: DATETIME/TIMESTAMP text is written and read as UTC.
+    // (The SET is queued on the new connection before anything the pool hands it out for.)
     pool.on('connection', (c) => {
       c.query(`SET time_zone = '+00:00'`);
     });
@@ -72,7 +74,8 @@ export async function openSqlClient(url: string, poolSize = 4): Promise<SqlClien
     getTypeParser: (oid: number, format?: any) =>
       asText.has(oid) ? (s: string) => s : pg.types.getTypeParser(oid, format),
   };
-  const pool = new pg.Pool({ connectionString: url, max: poolSize, types: types as any });
+  // Sessions in UTC whatever the server's or database's default zone (Africa/Khartoum …): every write states UTC.
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, types: types as any, options: '-c TimeZone=UTC' });
   pool.on('error', () => undefined); // a dropped idle connection is reported by the next query
   const run = async (c: pg.Pool | pg.PoolClient, sql: string, params: unknown[] = []) =>
     (await c.query(toPg(sql), params as unknown[])).rows;

@@ -28,6 +28,8 @@ export type StartProjectionsOptions = {
   batchSize?: number;
   maxAttempts?: number;
   retryBaseMs?: number;
+  /** Device readings older than this are not written (default one year: nilecare_maintain's retention). */
+  readingsRetentionMs?: number;
   onBatch?: (projection: ProjectionName, delivered: number, cursor: number) => void;
 };
 
@@ -35,7 +37,7 @@ export type RunningProjections = {
   dispatchers: Dispatcher[];
   stop(): Promise<void>;
   status(): Promise<ProjectionStatus[]>;
-  /** Retries one dead letter now; true when every held version was delivered. */
+  /** Retries one failed dead letter now; true when it was delivered (the letter is gone). */
   retryDeadLetter(projection: ProjectionName, resourceType: string, resourceId: string): Promise<boolean>;
   /** Resolves when every projection has delivered everything committed so far (tests, benchmarks). */
   caughtUp(timeoutMs?: number): Promise<void>;
@@ -68,6 +70,7 @@ export async function openDispatchers(
         batchSize: o.batchSize,
         maxAttempts: o.maxAttempts,
         retryBaseMs: o.retryBaseMs,
+        readingsRetentionMs: o.readingsRetentionMs,
         onBatch: o.onBatch ? (n, c) => o.onBatch!(projection.name, n, c) : undefined,
       }),
     );
@@ -81,13 +84,17 @@ export async function startProjections(o: StartProjectionsOptions): Promise<Runn
   const loops = dispatchers.map((d) => d.loop(abort.signal, o.pollIntervalMs ?? 1000));
   const byName = new Map(dispatchers.map((d) => [d.name, d]));
   const status = () => Promise.all(dispatchers.map((d) => d.status()));
+  let stopped: Promise<void> | undefined;
   return {
     dispatchers,
     status,
-    async stop() {
-      abort.abort();
-      await Promise.all(loops);
-      await Promise.all(clients.map((c) => c.close()));
+    stop() {
+      stopped ??= (async () => {
+        abort.abort();
+        await Promise.all(loops);
+        await Promise.all(clients.map((c) => c.close()));
+      })();
+      return stopped;
     },
     async retryDeadLetter(projection, resourceType, resourceId) {
       const d = byName.get(projection);

@@ -1,4 +1,4 @@
-import { withProjectionKeys, type DatabaseRef } from './schema-checks.js';
+import { withProjectionKeys, withProjectionOwnership, type DatabaseRef } from './schema-checks.js';
 
 /**
  * Transcribed by hand from /work/shared/nilecare-database-schemas.md (§MySQL 1 nilecare_auth and
@@ -371,11 +371,43 @@ const nilecareBillingReference: DatabaseRef = {
   ],
 };
 
-/** nilecareBilling as migrated: the reference plus FHIR projection keys (V*__Add_fhir_projection_keys). */
-export const nilecareBilling = withProjectionKeys(nilecareBillingReference, [
-  'billing_accounts',
-  'invoices',
-  'invoice_line_items',
-  'insurance_claims',
-  'charge_master',
-]);
+/**
+ * nilecareBilling as migrated: the reference plus FHIR projection keys (V3__Add_fhir_projection_keys) and the
+ * projection's ownership columns, claim adjudications and id map (V4__Projection_ownership_and_adjudication).
+ */
+export const nilecareBilling = withProjectionOwnership(
+  withProjectionKeys(nilecareBillingReference, [
+    'billing_accounts',
+    'invoices',
+    'invoice_line_items',
+    'insurance_claims',
+    'charge_master',
+  ]),
+  [
+    'billing_accounts',
+    'invoices',
+    'invoice_line_items',
+    'insurance_claims',
+    'claim_line_items',
+    'charge_master',
+    'invoice_payment_allocations',
+    'billing_adjustments',
+  ],
+  {
+    claim_adjudications: {
+      pk: ['id'],
+      unique: [['fhir_id']],
+      columns: {
+        fhir_id: 'VARCHAR(100)',
+        fhir_version: 'INT',
+        claim_fhir_id: 'VARCHAR(64)',
+        status: 'ENUM',
+        allowed_amount: 'DECIMAL(12,2)',
+        paid_amount: 'DECIMAL(12,2)',
+        line_adjudications: 'JSON',
+        source: 'VARCHAR(16)',
+      },
+      indexes: [['claim_fhir_id']],
+    },
+  },
+);

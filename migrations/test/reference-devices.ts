@@ -1,4 +1,4 @@
-import { withProjectionKeys, type DatabaseRef } from './schema-checks.js';
+import { withProjectionKeys, withProjectionOwnership, type DatabaseRef } from './schema-checks.js';
 
 /** Transcribed from /work/shared/nilecare-database-schemas.md §PostgreSQL 1 (nilecare_devices). */
 const nilecareDevicesReference: DatabaseRef = {
@@ -63,9 +63,8 @@ const nilecareDevicesReference: DatabaseRef = {
   triggers: ['before update devices'],
 };
 
-/** nilecareDevices as migrated: the reference plus FHIR projection keys (V*__Add_fhir_projection_keys). */
-export const nilecareDevices = withProjectionKeys(nilecareDevicesReference, [
-  'devices',
-  'device_alerts',
-  'device_calibration_logs',
-]);
+/** nilecareDevices as migrated: the reference plus FHIR projection keys (V2) and projection ownership (V3). */
+export const nilecareDevices = withProjectionOwnership(
+  withProjectionKeys(nilecareDevicesReference, ['devices', 'device_alerts', 'device_calibration_logs']),
+  ['devices', 'device_readings', 'device_alerts'],
+);

@@ -1,4 +1,4 @@
-import { withProjectionKeys, type DatabaseRef } from './schema-checks.js';
+import { withProjectionKeys, withProjectionOwnership, type DatabaseRef } from './schema-checks.js';
 
 /**
  * nilecare_lab (§MySQL 7) and nilecare_medication (§MySQL 8): the reference names the tables; the
@@ -125,17 +125,14 @@ const nilecareMedicationReference: DatabaseRef = {
   triggers: ['before insert mar_entries', 'before update mar_entries'],
 };
 
-/** nilecareLab as migrated: the reference plus FHIR projection keys (V*__Add_fhir_projection_keys). */
-export const nilecareLab = withProjectionKeys(nilecareLabReference, [
-  'lab_tests_catalog',
-  'lab_orders',
-  'lab_specimens',
-  'lab_results',
-]);
+/** nilecareLab as migrated: the reference plus FHIR projection keys (V2) and projection ownership (V3). */
+export const nilecareLab = withProjectionOwnership(
+  withProjectionKeys(nilecareLabReference, ['lab_tests_catalog', 'lab_orders', 'lab_specimens', 'lab_results']),
+  ['lab_tests_catalog', 'lab_orders', 'lab_specimens', 'lab_results'],
+);
 
-/** nilecareMedication as migrated: the reference plus FHIR projection keys (V*__Add_fhir_projection_keys). */
-export const nilecareMedication = withProjectionKeys(nilecareMedicationReference, [
-  'medications',
-  'prescriptions',
-  'mar_entries',
-]);
+/** nilecareMedication as migrated: the reference plus FHIR projection keys (V2) and projection ownership (V3). */
+export const nilecareMedication = withProjectionOwnership(
+  withProjectionKeys(nilecareMedicationReference, ['medications', 'prescriptions', 'mar_entries']),
+  ['medications', 'prescriptions', 'mar_entries', 'high_alert_medications', 'medication_audit_log'],
+);

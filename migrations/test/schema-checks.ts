@@ -47,6 +47,34 @@ export function withProjectionKeys(ref: DatabaseRef, tables: string[]): Database
   return out;
 }
 
+/** The FHIR id behind each UUID a projection derived for a non-UUID FHIR id (V*__Projection_ownership). */
+export const FHIR_REFERENCE_IDS: TableRef = {
+  pk: ['id'],
+  unique: [['resource_type', 'fhir_id']],
+  columns: { resource_type: 'VARCHAR(64)', fhir_id: 'VARCHAR(64)' },
+};
+
+/**
+ * The projection's ownership additions (issue #17, V*__Projection_ownership*): a `source` column on every table a
+ * projection writes ('fhir' = projected, NULL = the service's own row), plus its bookkeeping tables.
+ */
+export function withProjectionOwnership(
+  ref: DatabaseRef,
+  tables: string[],
+  extraTables: Record<string, TableRef> = {},
+): DatabaseRef {
+  const out: DatabaseRef = {
+    ...ref,
+    tables: { ...ref.tables, fhir_reference_ids: FHIR_REFERENCE_IDS, ...extraTables },
+  };
+  for (const t of tables) {
+    const base = out.tables[t];
+    if (!base) throw new Error(`withProjectionOwnership: no table ${t} in the reference`);
+    out.tables[t] = { ...base, columns: { ...base.columns, source: 'VARCHAR(16)' } };
+  }
+  return out;
+}
+
 /** Compares a live schema with its reference; returns human-readable problems (empty = conforms). */
 export function schemaProblems(ref: DatabaseRef, actual: ActualSchema): string[] {
   const problems: string[] = [];

@@ -93,6 +93,8 @@ export interface ProjectionStatus {
   /** Age of the oldest unapplied outbox record (0 when caught up). */
   lagSeconds: number;
   deadLetters: number;
+  /** Dead letters a newer version of their resource superseded (listed with the dead letters, nothing to retry). */
+  supersededDeadLetters?: number;
   /** The dispatcher's last batch failure (connection-level), while it backs off. */
   lastError?: string;
 }
@@ -102,10 +104,8 @@ export interface DeadLetter {
   id: string;
   /** `Patient/123`. */
   resource: string;
-  /** The version that failed… */
+  /** The version that failed. */
   version: number;
-  /** …and how many later versions wait behind it. */
-  heldVersions?: number;
   error: string;
   attempts: number;
   lastAttempt: string;
@@ -113,6 +113,11 @@ export interface DeadLetter {
   nextAttemptAt?: string | null;
   /** hl7_messages id, for a dead letter of HL7 outbound delivery. */
   hl7Message?: string;
+  /** `superseded`: a newer version of the resource was delivered after this one failed (no retry needed). */
+  state?: 'failed' | 'superseded';
+  /** The version that superseded it, and when. */
+  supersededBy?: number;
+  supersededAt?: string;
 }
 
 export interface ReplayResult {

@@ -29,21 +29,24 @@ export function projectionAdmin(running: () => RunningProjections | undefined): 
         lagSeq: s.lagChanges,
         lagSeconds: Math.round(s.lagSeconds * 10) / 10,
         deadLetters: s.deadLetters.length,
+        ...(s.supersededDeadLetters.length ? { supersededDeadLetters: s.supersededDeadLetters.length } : {}),
         ...(s.lastError ? { lastError: s.lastError } : {}),
       }));
     },
     async deadLetters(name) {
-      return (await one(name)).deadLetters.map((d) => ({
+      const status = await one(name);
+      const instant = (t: string) => `${t.replace(' ', 'T')}${t.endsWith('Z') ? '' : 'Z'}`;
+      return [...status.deadLetters, ...status.supersededDeadLetters].map((d) => ({
         id: `${d.resourceType}/${d.resourceId}`,
         resource: `${d.resourceType}/${d.resourceId}`,
         version: d.failedVersion,
-        ...(d.latestVersion > d.failedVersion ? { heldVersions: d.latestVersion - d.failedVersion } : {}),
         error: d.error,
         attempts: d.attempts,
-        lastAttempt: `${d.lastFailedAt.replace(' ', 'T')}${d.lastFailedAt.endsWith('Z') ? '' : 'Z'}`,
-        nextAttemptAt: d.nextAttemptAt
-          ? `${d.nextAttemptAt.replace(' ', 'T')}${d.nextAttemptAt.endsWith('Z') ? '' : 'Z'}`
-          : null,
+        lastAttempt: instant(d.lastFailedAt),
+        nextAttemptAt: d.nextAttemptAt ? instant(d.nextAttemptAt) : null,
+        state: d.state,
+        ...(d.supersededBy !== null ? { supersededBy: d.supersededBy } : {}),
+        ...(d.supersededAt ? { supersededAt: instant(d.supersededAt) } : {}),
       }));
     },
     async retryDeadLetter(name, id) {

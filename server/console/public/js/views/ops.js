@@ -42,11 +42,14 @@ export async function projectionsView(root, notice) {
             : table(
                 ['Resource', 'Version', 'Error', 'Attempts', 'Last attempt', ''],
                 dead.map((d) => {
-                  const b = h('button', { class: 'retry' }, 'Retry');
-                  b.addEventListener('click', () => retry(d, b));
+                  const superseded = d.state === 'superseded';
+                  const b = superseded
+                    ? h('span', { class: 'superseded' }, `superseded by version ${d.supersededBy}`)
+                    : h('button', { class: 'retry' }, 'Retry');
+                  if (!superseded) b.addEventListener('click', () => retry(d, b));
                   return h(
                     'tr',
-                    {},
+                    { class: superseded ? 'superseded' : '' },
                     h(
                       'td',
                       {},
@@ -87,8 +90,12 @@ export async function projectionsView(root, notice) {
                 h(
                   'td',
                   {},
-                  p.deadLetters > 0
-                    ? h('button', { class: 'link', onclick: () => showDead(p.name) }, String(p.deadLetters))
+                  p.deadLetters > 0 || p.supersededDeadLetters > 0
+                    ? h(
+                        'button',
+                        { class: 'link', onclick: () => showDead(p.name) },
+                        `${p.deadLetters}${p.supersededDeadLetters ? ` (+${p.supersededDeadLetters} superseded)` : ''}`,
+                      )
                     : '0',
                 ),
               ),
