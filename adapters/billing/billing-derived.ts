@@ -1,14 +1,11 @@
 /**
- * Columns of nilecare_billing that are derived from other rows, recomputed (MySQL) whenever those rows change, so
- * that they are the same whatever order the changes arrive in, after a replay and after a rebuild:
+ * Columns of nilecare_billing derived from other rows, recomputed whenever those rows change, so that they are the
+ * same whatever order the changes arrive in, after a replay and after a rebuild:
  * - a claim's status, allowed/paid amounts, patient share, denial reason, paid date and its lines' adjudication:
  *   from its latest adjudication (claim_adjudications, by response created, then lastUpdated, then id) — the Claim's
  *   own status stands while it is draft or cancelled, and an active claim without adjudication is 'submitted';
- * - an invoice's paid_amount: its payment allocations (refunds negative; cancelled, draft and failed payments not
- *   counted) plus credit adjustments minus debit adjustments; its status while the FHIR Invoice is 'issued':
- *   paid (fully paid), overdue (kept while a balance is due), partially_paid or pending; paid_date: the date of the
- *   last allocation once paid; allocations of projected payments are 'full' when they cover the invoice alone;
- * - a billing account's total_charges / total_payments: the sums over its live invoices.
+ * - invoices.paid_amount / status / paid_date and billing_accounts totals: kept by the database's triggers (V4:
+ *   allocations and adjustments, the service's own included); the projected allocations' full / partial type here.
  */
 import type { RowWrite, SqlValue } from '../outbox/rows.js';
 import type { SqlTx } from '../outbox/sql-client.js';
@@ -71,58 +68,29 @@ export async function refreshClaim(tx: SqlTx, claimFhirId: string): Promise<void
   );
 }
 
+/**
+ * An invoice's balance, status, paid date and its account's totals are kept by the database's triggers (V4); what
+ * is left here: the projected allocations of the invoice are 'full' when one covers the invoice alone, else partial.
+ */
 export async function refreshInvoice(tx: SqlTx, invoiceId: string): Promise<void> {
+  const total = (
+    await tx.query<{ total_amount: string }>('SELECT total_amount FROM invoices WHERE id = ?', [invoiceId])
+  )[0]?.total_amount;
+  if (total === undefined) return;
   await tx.query(
-    `UPDATE invoices i SET
-       paid_amount = GREATEST(0,
-         COALESCE((SELECT SUM(CASE WHEN a.allocation_type = 'refund' THEN -a.allocated_amount ELSE a.allocated_amount END)
-                     FROM invoice_payment_allocations a WHERE a.invoice_id = i.id AND ${COUNTED_PAYMENT}), 0)
-         + COALESCE((SELECT SUM(CASE WHEN b.is_credit THEN b.adjustment_amount ELSE -b.adjustment_amount END)
-                     FROM billing_adjustments b WHERE b.invoice_id = i.id), 0)),
-       status = CASE WHEN i.fhir_status = 'issued' THEN
-                  CASE WHEN i.total_amount > 0 AND i.paid_amount >= i.total_amount THEN 'paid'
-                       WHEN i.status = 'overdue' THEN 'overdue'
-                       WHEN i.paid_amount > 0 THEN 'partially_paid'
-                       ELSE 'pending' END
-                ELSE i.status END,
-       paid_date = CASE WHEN i.status = 'paid' AND i.paid_amount > 0
-                   THEN (SELECT DATE(MAX(a.allocated_at)) FROM invoice_payment_allocations a WHERE a.invoice_id = i.id AND ${COUNTED_PAYMENT})
-                   ELSE NULL END
-     WHERE i.id = ?`,
-    [invoiceId],
-  );
-  await tx.query(
-    `UPDATE invoice_payment_allocations a JOIN invoices i ON i.id = a.invoice_id
-        SET a.allocation_type = CASE WHEN i.total_amount > 0 AND a.allocated_amount >= i.total_amount THEN 'full' ELSE 'partial' END
-      WHERE a.invoice_id = ? AND a.source = 'fhir' AND a.allocation_type IN ('full', 'partial')`,
-    [invoiceId],
-  );
-  const account = (
-    await tx.query<{ billing_account_id: string | null }>('SELECT billing_account_id FROM invoices WHERE id = ?', [
-      invoiceId,
-    ])
-  )[0]?.billing_account_id;
-  if (account) await refreshAccount(tx, account);
-}
-
-export async function refreshAccount(tx: SqlTx, accountId: string): Promise<void> {
-  await tx.query(
-    `UPDATE billing_accounts b SET
-       total_charges = (SELECT COALESCE(SUM(total_amount), 0) FROM invoices WHERE billing_account_id = b.id AND ${LIVE_INVOICE}),
-       total_payments = (SELECT COALESCE(SUM(paid_amount), 0) FROM invoices WHERE billing_account_id = b.id AND ${LIVE_INVOICE})
-     WHERE b.id = ?`,
-    [accountId],
+    `UPDATE invoice_payment_allocations
+        SET allocation_type = CASE WHEN ? > 0 AND allocated_amount >= ? THEN 'full' ELSE 'partial' END
+      WHERE invoice_id = ? AND source IS NOT NULL AND allocation_type IN ('full', 'partial')`,
+    [total, total, invoiceId],
   );
 }
 
-/** Everything derived, for every projected claim, invoice and account (after a rebuild swept rows). */
+/** Everything derived here, for every projected claim and invoice (after a rebuild swept rows). */
 export async function refreshAllBilling(tx: SqlTx): Promise<void> {
   for (const c of await tx.query<{ fhir_id: string }>("SELECT fhir_id FROM insurance_claims WHERE source = 'fhir'"))
     await refreshClaim(tx, c.fhir_id);
   for (const i of await tx.query<{ id: string }>("SELECT id FROM invoices WHERE source = 'fhir'"))
     await refreshInvoice(tx, i.id);
-  for (const a of await tx.query<{ id: string }>("SELECT id FROM billing_accounts WHERE source = 'fhir'"))
-    await refreshAccount(tx, a.id);
 }
 
 export function refreshClaimFromAdjudications(claimFhirId: string): RowWrite {

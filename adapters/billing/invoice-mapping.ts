@@ -5,7 +5,7 @@
  * (lines + tax − discount) is the FHIR total: when the Invoice states totalNet / totalGross and they differ from
  * that, or it has a surcharge (no column holds one), the Invoice is a dead letter rather than a wrong balance.
  * due_date: from paymentTerms ("net 30", "30 days", a date) when it states one, else the invoice date (due on
- * issue; the reference makes due_date NOT NULL). Balances from payments: billing-derived.ts.
+ * issue; the reference makes due_date NOT NULL). Balances from payments and account totals: the V4 triggers.
  */
 import type { Account, ChargeItemDefinition, Invoice, InvoiceLineItemPriceComponent } from '@medplum/fhirtypes';
 import type { MapInputs } from '../outbox/projection.js';
@@ -24,7 +24,7 @@ import {
   type RowWrite,
 } from '../outbox/rows.js';
 import { ACCOUNT_STATUS, billingPatient, cents, currencyOf, INVOICE_STATUS, isCptOrHcpcs } from './billing-codes.js';
-import { refreshAccount, refreshInvoicesOf } from './billing-derived.js';
+import { refreshInvoicesOf } from './billing-derived.js';
 
 const INVOICE_TYPES = [
   'insurance',
@@ -166,14 +166,13 @@ export function mapAccount(account: Account, version: number, inputs: MapInputs)
   const what = `Account/${account.id}`;
   const subject = account.subject?.find((s) => parseReference(s.reference)?.type === 'Patient');
   if (!subject) throw new MappingError(`${what} has no Patient subject`);
-  const id = stableUuid(what);
   return [
     {
       op: 'upsert',
       table: 'billing_accounts',
       fhirId: account.id!,
       version,
-      id,
+      id: stableUuid(what),
       values: row({
         account_number: businessNumber('BA', account.servicePeriod?.start ?? account.meta?.lastUpdated, what),
         patient_id: billingPatient(subject, what, inputs),
@@ -181,7 +180,6 @@ export function mapAccount(account: Account, version: number, inputs: MapInputs)
         deleted_at: null,
       }),
     },
-    { op: 'derive', name: 'account totals', args: [id], run: (tx, [a]) => refreshAccount(tx, String(a)) },
   ];
 }
 

@@ -202,6 +202,67 @@ describe('migrations/mysql/nilecare_billing', { skip: await serverMissing('mysql
     assert.deepEqual([rev.revenue, Number(rev.line_count)], ['200.00', 1]);
   });
 
+  it('V4: allocations and adjustments keep paid_amount, the status of an issued FHIR invoice, its paid date and the account totals, whoever writes them', async () => {
+    await c.query(
+      "INSERT INTO billing_accounts (id, account_number, patient_id) VALUES ('b4', 'BA-20260101-000004', 'p4')",
+    );
+    const inv = 'd0000000-0000-0000-0000-000000000004';
+    await c.query(
+      `INSERT INTO invoices (id, invoice_number, patient_id, facility_id, billing_account_id, status, fhir_status, invoice_date, due_date)
+       VALUES (?, 'INV-V4', 'p4', 'f', 'b4', 'pending', 'issued', '2026-01-01', '2026-01-31')`,
+      [inv],
+    );
+    await addLine(inv, 1, 1, 1000);
+    const state = async () =>
+      one<{ status: string; paid_amount: string; balance_due: string; paid_date: string | null }>(
+        'SELECT status, paid_amount, balance_due, paid_date FROM invoices WHERE id = ?',
+        [inv],
+      );
+    await c.query(
+      "INSERT INTO invoice_payment_allocations (invoice_id, payment_id, allocated_amount, allocation_type, payment_status, allocated_at) VALUES (?, 'pay-1', 400, 'partial', 'completed', '2026-01-05 10:00:00')",
+      [inv],
+    );
+    assert.deepEqual(await state(), {
+      status: 'partially_paid',
+      paid_amount: '400.00',
+      balance_due: '600.00',
+      paid_date: null,
+    });
+    await c.query("CALL sp_mark_overdue_invoices('2026-03-01')");
+    assert.equal((await state()).status, 'overdue', 'overdue stays while a balance is due');
+    await c.query(
+      "INSERT INTO billing_adjustments (invoice_id, adjustment_type, adjustment_amount, is_credit) VALUES (?, 'late_fee', 50, FALSE)",
+      [inv],
+    );
+    assert.deepEqual(
+      [(await state()).paid_amount, (await state()).status],
+      ['350.00', 'overdue'],
+      'a debit adjustment',
+    );
+    await c.query(
+      "INSERT INTO invoice_payment_allocations (invoice_id, payment_id, allocated_amount, allocation_type, payment_status, allocated_at) VALUES (?, 'pay-2', 650, 'partial', 'completed', '2026-03-02 09:00:00')",
+      [inv],
+    );
+    assert.deepEqual(await state(), {
+      status: 'paid',
+      paid_amount: '1000.00',
+      balance_due: '0.00',
+      paid_date: '2026-03-02',
+    });
+    const account = async () =>
+      one<{ total_charges: string; total_payments: string; balance_due: string }>(
+        "SELECT total_charges, total_payments, balance_due FROM billing_accounts WHERE id = 'b4'",
+      );
+    assert.deepEqual(await account(), { total_charges: '1000.00', total_payments: '1000.00', balance_due: '0.00' });
+    await c.query("UPDATE invoice_payment_allocations SET payment_status = 'failed' WHERE payment_id = 'pay-2'");
+    assert.deepEqual(
+      [(await state()).status, (await state()).paid_date],
+      ['partially_paid', null],
+      'a failed payment is not counted',
+    );
+    assert.deepEqual(await account(), { total_charges: '1000.00', total_payments: '350.00', balance_due: '650.00' });
+  });
+
   it('undoes to zero (views, triggers, tables) and migrates again', async () => {
     await assertUndoAndRedo('mysql', 'nilecare_billing', db.url, nilecareBilling);
   });

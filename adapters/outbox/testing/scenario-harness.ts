@@ -23,9 +23,14 @@ export type Scenario = {
   close(): Promise<void>;
 };
 
-export async function openScenario(options: Partial<StartProjectionsOptions> = {}): Promise<Scenario> {
+export async function openScenario(
+  options: Partial<StartProjectionsOptions> = {},
+  /** Runs on the migrated targets before the projections connect (e.g. a database's default time zone). */
+  beforeStart?: (targets: TestTargets) => Promise<void>,
+): Promise<Scenario> {
   const store = await openPgliteTestStore();
   const targets = await createTestTargets();
+  await beforeStart?.(targets);
   const start = (o: Partial<StartProjectionsOptions>) =>
     startProjections({ store, targets: targets.targets, pollIntervalMs: 20, retryBaseMs: 200, maxAttempts: 3, ...o });
   const scenario: Scenario = {

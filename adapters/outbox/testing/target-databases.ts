@@ -41,28 +41,67 @@ export const PROJECTED_TABLES = {
     'invoice_line_items',
     'insurance_claims',
     'claim_line_items',
+    'claim_adjudications',
     'charge_master',
     'invoice_payment_allocations',
+    'billing_adjustments',
+    'fhir_reference_ids',
   ],
-  labMysqlUrl: ['lab_tests_catalog', 'lab_orders', 'lab_specimens', 'lab_results'],
-  medicationMysqlUrl: ['medications', 'prescriptions', 'mar_entries', 'high_alert_medications', 'medication_audit_log'],
-  devicesPostgresUrl: ['devices', 'device_readings', 'device_alerts'],
+  labMysqlUrl: ['lab_tests_catalog', 'lab_orders', 'lab_specimens', 'lab_results', 'fhir_reference_ids'],
+  medicationMysqlUrl: [
+    'medications',
+    'prescriptions',
+    'mar_entries',
+    'high_alert_medications',
+    'medication_audit_log',
+    'fhir_reference_ids',
+  ],
+  devicesPostgresUrl: ['devices', 'device_readings', 'device_alerts', 'fhir_reference_ids'],
 } as const;
 
-/** Every projected row (timestamps of bookkeeping left out: created_at, updated_at, allocated_at, audit timestamp; deleted_at as a flag), sorted. */
-export async function snapshotRows(targets: ProjectionTargets): Promise<Record<string, string[]>> {
+/** Tables only the services write (no projection touches them). */
+export const SERVICE_TABLES = {
+  billingMysqlUrl: ['payment_reminders', 'billing_statements', 'billing_audit_log'],
+  labMysqlUrl: [],
+  medicationMysqlUrl: [],
+  devicesPostgresUrl: ['device_calibration_logs'],
+} as const;
+
+/**
+ * Every row of the projected tables (timestamps of bookkeeping left out: created_at, updated_at, the medication
+ * audit log's timestamp; deleted_at as a flag), sorted. `only`: 'service' = the services' own rows (source NULL) and the
+ * tables only they write, compared with every column.
+ */
+export async function snapshotRows(
+  targets: ProjectionTargets,
+  only: 'all' | 'service' = 'all',
+): Promise<Record<string, string[]>> {
   const out: Record<string, string[]> = {};
-  for (const [key, tables] of Object.entries(PROJECTED_TABLES)) {
+  for (const [key, projected] of Object.entries(PROJECTED_TABLES)) {
     const url = targets[key as keyof ProjectionTargets];
     if (!url) continue;
+    const tables =
+      only === 'service'
+        ? [
+            ...projected.filter((t) => t !== 'fhir_reference_ids'),
+            ...SERVICE_TABLES[key as keyof typeof SERVICE_TABLES],
+          ]
+        : projected;
     const db = await openSqlClient(url, 1);
     try {
       for (const table of tables) {
-        const rows = await db.query(`SELECT * FROM ${table}`);
+        const serviceOnly = (SERVICE_TABLES[key as keyof typeof SERVICE_TABLES] as readonly string[]).includes(table);
+        const rows = await db.query(
+          `SELECT * FROM ${table}${only === 'service' && !serviceOnly ? ' WHERE source IS NULL' : ''}`,
+        );
+        if (only === 'service') {
+          out[`${key}.${table}`] = rows.map((r) => JSON.stringify(r)).sort();
+          continue;
+        }
         out[table] = rows
           .map((r) => {
             const copy: Record<string, unknown> = { ...r };
-            for (const c of ['created_at', 'updated_at', 'allocated_at', 'timestamp_logged']) delete copy[c];
+            for (const c of ['created_at', 'updated_at']) delete copy[c];
             if (table === 'medication_audit_log') delete copy.timestamp;
             if ('deleted_at' in copy) copy.deleted_at = copy.deleted_at !== null;
             return JSON.stringify(

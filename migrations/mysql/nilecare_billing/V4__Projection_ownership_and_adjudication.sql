@@ -72,3 +72,98 @@ UPDATE invoice_line_items SET source = 'fhir' WHERE invoice_id IN (SELECT id FRO
 DROP TEMPORARY TABLE tmp_projected_invoices;
 UPDATE claim_line_items l JOIN insurance_claims c ON c.id = l.claim_id SET l.source = 'fhir' WHERE c.fhir_id IS NOT NULL;
 UPDATE invoice_payment_allocations a JOIN invoices i ON i.id = a.invoice_id SET a.source = 'fhir' WHERE i.fhir_id IS NOT NULL;
+
+-- Balances kept by the database whoever writes the rows (as V2 keeps the invoice arithmetic), so that they do
+-- not depend on the order rows arrive in, and count the billing service's own payments and adjustments too:
+--   invoices.paid_amount   = Σ counted allocations (refunds negative; cancelled, draft, failed, pending payments
+--                            not counted) + Σ credit adjustments − Σ debit adjustments (never below 0);
+--   invoices.status        = while the FHIR Invoice is 'issued': paid when fully paid, else overdue stays overdue,
+--                            else partially_paid / pending (other statuses are the writer's);
+--   invoices.paid_date     = the date of the last counted allocation once such an invoice is paid;
+--   billing_accounts.total_charges / total_payments = Σ total_amount / paid_amount of its live invoices.
+DELIMITER //
+
+CREATE PROCEDURE sp_refresh_invoice_paid(IN p_invoice_id CHAR(36))
+BEGIN
+  UPDATE invoices i
+     SET i.paid_amount = GREATEST(0,
+           COALESCE((SELECT SUM(CASE WHEN a.allocation_type = 'refund' THEN -a.allocated_amount ELSE a.allocated_amount END)
+                       FROM invoice_payment_allocations a
+                      WHERE a.invoice_id = i.id
+                        AND COALESCE(a.payment_status, 'active') NOT IN ('cancelled', 'draft', 'entered-in-error', 'failed', 'pending')), 0)
+         + COALESCE((SELECT SUM(CASE WHEN b.is_credit THEN b.adjustment_amount ELSE -b.adjustment_amount END)
+                       FROM billing_adjustments b WHERE b.invoice_id = i.id), 0))
+   WHERE i.id = p_invoice_id;
+END//
+
+CREATE PROCEDURE sp_refresh_account_totals(IN p_account_id CHAR(36))
+BEGIN
+  IF p_account_id IS NOT NULL THEN
+    UPDATE billing_accounts b
+       SET b.total_charges = (SELECT COALESCE(SUM(total_amount), 0) FROM invoices
+                               WHERE billing_account_id = b.id AND deleted_at IS NULL AND status NOT IN ('draft', 'cancelled', 'void')),
+           b.total_payments = (SELECT COALESCE(SUM(paid_amount), 0) FROM invoices
+                               WHERE billing_account_id = b.id AND deleted_at IS NULL AND status NOT IN ('draft', 'cancelled', 'void'))
+     WHERE b.id = p_account_id;
+  END IF;
+END//
+
+CREATE TRIGGER trg_invoice_payment_allocations_ai AFTER INSERT ON invoice_payment_allocations FOR EACH ROW
+BEGIN
+  CALL sp_refresh_invoice_paid(NEW.invoice_id);
+END//
+CREATE TRIGGER trg_invoice_payment_allocations_au AFTER UPDATE ON invoice_payment_allocations FOR EACH ROW
+BEGIN
+  CALL sp_refresh_invoice_paid(NEW.invoice_id);
+  IF OLD.invoice_id <> NEW.invoice_id THEN CALL sp_refresh_invoice_paid(OLD.invoice_id); END IF;
+END//
+CREATE TRIGGER trg_invoice_payment_allocations_ad AFTER DELETE ON invoice_payment_allocations FOR EACH ROW
+BEGIN
+  CALL sp_refresh_invoice_paid(OLD.invoice_id);
+END//
+CREATE TRIGGER trg_billing_adjustments_ai AFTER INSERT ON billing_adjustments FOR EACH ROW
+BEGIN
+  CALL sp_refresh_invoice_paid(NEW.invoice_id);
+END//
+CREATE TRIGGER trg_billing_adjustments_au AFTER UPDATE ON billing_adjustments FOR EACH ROW
+BEGIN
+  CALL sp_refresh_invoice_paid(NEW.invoice_id);
+  IF OLD.invoice_id <> NEW.invoice_id THEN CALL sp_refresh_invoice_paid(OLD.invoice_id); END IF;
+END//
+CREATE TRIGGER trg_billing_adjustments_ad AFTER DELETE ON billing_adjustments FOR EACH ROW
+BEGIN
+  CALL sp_refresh_invoice_paid(OLD.invoice_id);
+END//
+
+DROP TRIGGER trg_invoices_bu//
+CREATE TRIGGER trg_invoices_bu BEFORE UPDATE ON invoices FOR EACH ROW
+BEGIN
+  SET NEW.total_amount = NEW.subtotal + NEW.tax_amount - NEW.discount_amount;
+  IF NEW.fhir_status = 'issued' THEN
+    IF NEW.total_amount > 0 AND NEW.paid_amount >= NEW.total_amount THEN
+      SET NEW.status = 'paid';
+    ELSEIF NEW.status <> 'overdue' OR NEW.paid_amount >= NEW.total_amount THEN
+      SET NEW.status = IF(NEW.paid_amount > 0, 'partially_paid', 'pending');
+    END IF;
+    SET NEW.paid_date = IF(NEW.status = 'paid',
+      (SELECT DATE(MAX(a.allocated_at)) FROM invoice_payment_allocations a
+        WHERE a.invoice_id = NEW.id AND COALESCE(a.payment_status, 'active') NOT IN ('cancelled', 'draft', 'entered-in-error', 'failed', 'pending')),
+      NULL);
+  END IF;
+END//
+
+CREATE TRIGGER trg_invoices_ai AFTER INSERT ON invoices FOR EACH ROW
+BEGIN
+  CALL sp_refresh_account_totals(NEW.billing_account_id);
+END//
+CREATE TRIGGER trg_invoices_au AFTER UPDATE ON invoices FOR EACH ROW
+BEGIN
+  CALL sp_refresh_account_totals(NEW.billing_account_id);
+  IF NOT (OLD.billing_account_id <=> NEW.billing_account_id) THEN CALL sp_refresh_account_totals(OLD.billing_account_id); END IF;
+END//
+CREATE TRIGGER trg_invoices_ad AFTER DELETE ON invoices FOR EACH ROW
+BEGIN
+  CALL sp_refresh_account_totals(OLD.billing_account_id);
+END//
+
+DELIMITER ;
