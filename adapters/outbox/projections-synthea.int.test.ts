@@ -1,16 +1,18 @@
 /**
- * The Synthea load projected (issue #6 "done when"): a handful of bundles (projection-bundles: the fhir-data-pipes
- * hospital/practitioner bundles, Elisa944 and Joni720, the three smallest smart-r4-2019 patients) written into a
- * PostgreSQL FHIR store; the projected rows are counted against the bundles (Claims and their items,
- * laboratory Observations, MedicationRequests, Devices). A dispatcher in a child process is SIGKILLed in the
- * middle of the load, a new one finishes it, and the rows equal an uninterrupted run's; a rebuild from scratch
- * gives the same rows again.
+ * The Synthea load projected (issues #6 and #17 "done when"): a handful of bundles (projection-bundles: the
+ * fhir-data-pipes hospital/practitioner bundles, Elisa944 and Joni720, the three smallest smart-r4-2019 patients)
+ * written into a PostgreSQL FHIR store with a SNOMED CT → ICD-10 ConceptMap; the projected rows are counted against
+ * the bundles and checked row by row against the FHIR resources (claims with their EOB outcome, lines and codes;
+ * lab results; prescriptions). Service-owned rows sit beside them. A dispatcher in a child process is SIGKILLed in
+ * the middle of the load, a new one finishes it, and the rows equal an uninterrupted run's; a rebuild gives the same
+ * rows again; neither touches the service-owned rows.
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { loadSynthea } from '../../server/fhir/search/testing/synthea-loader.js';
+import type { Resource } from '@medplum/fhirtypes';
+import { loadSynthea, writeAll } from '../../server/fhir/search/testing/synthea-loader.js';
 import { openPostgresStore } from '../../server/store/postgres/open-postgres-store.js';
 import { createTestDatabase } from '../../server/store/postgres/test-stores.js';
 import type { ResourceStore } from '../../server/store/resource-store.js';
@@ -18,6 +20,9 @@ import { startProjections } from './start-projections.js';
 import { openSqlClient } from './sql-client.js';
 import { createTestTargets, countRows, snapshotRows, type TestTargets } from './testing/target-databases.js';
 import { expectedFromBundles, projectionBundles, syntheaPresent, type Expected } from './testing/synthea-selection.js';
+import { checkClaims, checkLabResults, checkPrescriptions, TEST_CONCEPT_MAP } from './testing/synthea-checks.js';
+import { insertServiceRows } from './testing/service-rows.js';
+import { writeHandMade, type HandMade } from './testing/synthea-handmade.js';
 
 const present = syntheaPresent();
 const CHILD = fileURLToPath(new URL('./testing/dispatcher-child.ts', import.meta.url));
@@ -32,7 +37,10 @@ describe(
     let a: TestTargets;
     let b: TestTargets;
     let expected: Expected;
+    let loaded: Resource[];
+    let handMade: HandMade;
     let head = 0;
+    const readingAt = new Date(Date.now() - 86_400_000).toISOString();
 
     before(async () => {
       const database = await createTestDatabase();
@@ -42,10 +50,15 @@ describe(
       await store.init();
       const files = projectionBundles();
       expected = expectedFromBundles(files);
-      await loadSynthea(store, files);
+      await writeAll(store, [
+        { ...TEST_CONCEPT_MAP, meta: { versionId: '1', lastUpdated: '2023-12-31T00:00:00.000Z' } },
+      ]);
+      loaded = await loadSynthea(store, files);
+      handMade = await writeHandMade(store, loaded);
       const all = await store.changesAfter(0, 100_000);
       head = all[all.length - 1]!.seq;
       [a, b] = await Promise.all([createTestTargets(), createTestTargets()]);
+      await Promise.all([insertServiceRows(a.targets, readingAt), insertServiceRows(b.targets, readingAt)]);
     });
     after(async () => {
       await store?.close();
@@ -64,15 +77,25 @@ describe(
           ),
           [],
         );
+        assert.deepEqual(
+          status.flatMap((s) =>
+            s.supersededDeadLetters.map((d) => `${d.resourceId} v${d.failedVersion} → v${d.supersededBy}`),
+          ),
+          [`${handMade.failedThenFixed} v1 → v2`],
+          "the failing claim's dead letter was superseded by its correction",
+        );
         for (const s of status) assert.equal(s.cursor, head, `${s.projection} cursor at the last change`);
       } finally {
         await running.stop();
       }
       const counts = await countRows(a.targets);
       console.log(`# expected from the bundles: ${JSON.stringify(expected)}; rows: ${JSON.stringify(counts)}`);
-      assert.equal(counts.insurance_claims, expected.claims);
-      assert.equal(counts.claim_line_items, expected.claimLines);
-      assert.equal(counts.lab_results, expected.labObservations);
+      const badClaimItems = (
+        loaded.find((r) => r.resourceType === 'Claim' && r.id === handMade.claimWithResponse) as { item: unknown[] }
+      ).item.length;
+      assert.equal(counts.insurance_claims, expected.claims + 1, "the bundles' claims and the corrected failing one");
+      assert.equal(counts.claim_line_items, expected.claimLines + badClaimItems);
+      assert.equal(counts.lab_results, expected.labObservations - 1, 'the re-categorised result left');
       assert.equal(counts.prescriptions, expected.medicationRequests);
       assert.equal(counts.devices, expected.devices);
       assert.ok(
@@ -87,9 +110,78 @@ describe(
       const lab = await openSqlClient(a.targets.labMysqlUrl, 1);
       try {
         const [row] = await lab.query<{ n: number }>('SELECT COUNT(DISTINCT component_code) AS n FROM lab_results');
-        assert.equal(counts.lab_tests_catalog, Number(row?.n));
+        assert.equal(counts.lab_tests_catalog, Number(row?.n), 'one projected catalog row per code');
       } finally {
         await lab.close();
+      }
+    });
+
+    it('row by row against the FHIR resources: claims (EOB status and payment, total, lines, procedure systems, ICD-10 where mapped), lab results, prescriptions', async () => {
+      const [billing, lab, medication] = await Promise.all([
+        openSqlClient(a.targets.billingMysqlUrl, 1),
+        openSqlClient(a.targets.labMysqlUrl, 1),
+        openSqlClient(a.targets.medicationMysqlUrl, 1),
+      ]);
+      try {
+        assert.deepEqual(await checkClaims(billing, loaded), []);
+        const stillLab = loaded.filter((r) => r.id !== handMade.recategorised);
+        assert.deepEqual(await checkLabResults(lab, stillLab), []);
+        assert.deepEqual(await lab.query('SELECT 1 FROM lab_results WHERE fhir_id = ?', [handMade.recategorised]), []);
+        assert.deepEqual(await checkPrescriptions(medication, loaded), []);
+        const statuses = await billing.query<{ status: string; n: number }>(
+          "SELECT status, COUNT(*) AS n FROM insurance_claims WHERE source = 'fhir' GROUP BY status ORDER BY status",
+        );
+        const codes = await billing.query<{ n: number }>(
+          "SELECT COUNT(*) AS n FROM claim_line_items WHERE diagnosis_codes LIKE '%\"I10\"%' OR diagnosis_codes LIKE '%J0%'",
+        );
+        const flagged = await billing.query<{ n: number }>('SELECT COUNT(*) AS n FROM v_claims_needing_action');
+        console.log(
+          `# claims by status: ${statuses.map((r) => `${r.status} ${r.n}`).join(', ')}; lines with a mapped ICD-10 code: ${codes[0]!.n}; claims needing action: ${flagged[0]!.n}`,
+        );
+        const noEob = loaded.filter(
+          (r) =>
+            r.resourceType === 'Claim' &&
+            !loaded.some(
+              (e) =>
+                e.resourceType === 'ExplanationOfBenefit' &&
+                (e as { claim?: { reference?: string } }).claim?.reference === `Claim/${r.id}`,
+            ),
+        ).length;
+        assert.equal(
+          Number(flagged[0]!.n),
+          noEob + 1,
+          "only claims without an adjudication need action (the bundles' and the hand-made one)",
+        );
+        assert.ok(Number(codes[0]!.n) > 0, 'the ConceptMap mapped some diagnoses to ICD-10');
+        // The hand-made cases on top of the load.
+        const invoice = (
+          await billing.query<Record<string, any>>(
+            'SELECT status, paid_amount, balance_due FROM invoices WHERE fhir_id = ?',
+            [handMade.invoiceId],
+          )
+        )[0]!;
+        assert.deepEqual(
+          [invoice.status, invoice.paid_amount, invoice.balance_due],
+          ['partially_paid', '5000.00', '7000.00'],
+        );
+        const adjudicated = await billing.query<{ fhir_id: string; status: string }>(
+          'SELECT fhir_id, status FROM claim_adjudications WHERE claim_fhir_id = ? ORDER BY fhir_id',
+          [handMade.claimWithResponse],
+        );
+        assert.deepEqual(adjudicated.map((r) => r.status).sort(), ['denied', 'paid'], 'an older denial and the EOB');
+        const fixed = (
+          await billing.query<Record<string, any>>('SELECT fhir_version FROM insurance_claims WHERE fhir_id = ?', [
+            handMade.failedThenFixed,
+          ])
+        )[0];
+        assert.equal(fixed?.fhir_version, 2, 'the corrected version of the failing claim');
+        const [lost] = await billing.query<{ n: number }>(
+          'SELECT COUNT(*) AS n FROM insurance_claims WHERE patient_id = ?',
+          [handMade.merged.from],
+        );
+        assert.equal(Number(lost!.n), 0, 'the merged patient has no claims left');
+      } finally {
+        await Promise.all([billing.close(), lab.close(), medication.close()]);
       }
     });
 
@@ -114,7 +206,7 @@ describe(
             .query<{ cursor_seq: string }>('SELECT cursor_seq FROM projection_state WHERE projection = ?', ['billing'])
             .catch(() => []);
           cursorAtKill = Number(rows[0]?.cursor_seq ?? 0);
-          if (cursorAtKill >= 100) break; // some batches committed, most of the load still ahead
+          if (cursorAtKill >= head / 3) break; // a third of the changes delivered, most of the load still ahead
           if (child.exitCode !== null) assert.fail(`the child dispatcher exited: ${output}`);
           await new Promise((r) => setTimeout(r, 20));
         }
@@ -134,6 +226,7 @@ describe(
         if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
         await billing.close();
       }
+      const serviceBefore = await snapshotRows(b.targets, 'service');
       const restarted = await startProjections({ store, targets: b.targets, pollIntervalMs: 20 });
       try {
         await restarted.caughtUp(240_000);
@@ -141,10 +234,12 @@ describe(
         await restarted.stop();
       }
       assert.deepEqual(await snapshotRows(b.targets), await snapshotRows(a.targets));
+      assert.deepEqual(await snapshotRows(b.targets, 'service'), serviceBefore, 'service-owned rows untouched');
     });
 
-    it('a rebuild from scratch gives the same rows', async () => {
+    it('a rebuild gives the same rows and leaves the service-owned rows untouched', async () => {
       const before = await snapshotRows(a.targets);
+      const service = await snapshotRows(a.targets, 'service');
       const running = await startProjections({ store, targets: a.targets, pollIntervalMs: 60_000 });
       try {
         let progressCalls = 0;
@@ -154,6 +249,7 @@ describe(
         await running.stop();
       }
       assert.deepEqual(await snapshotRows(a.targets), before);
+      assert.deepEqual(await snapshotRows(a.targets, 'service'), service);
     });
   },
 );

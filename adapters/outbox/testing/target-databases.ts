@@ -121,7 +121,21 @@ export async function snapshotRows(
   return out;
 }
 
+/** Projection-owned rows per table (source = 'fhir'; every row of fhir_reference_ids). */
 export async function countRows(targets: ProjectionTargets): Promise<Record<string, number>> {
-  const snap = await snapshotRows(targets);
-  return Object.fromEntries(Object.entries(snap).map(([t, rows]) => [t, rows.length]));
+  const out: Record<string, number> = {};
+  for (const [key, tables] of Object.entries(PROJECTED_TABLES)) {
+    const url = targets[key as keyof ProjectionTargets];
+    if (!url) continue;
+    const db = await openSqlClient(url, 1);
+    try {
+      for (const table of tables) {
+        const where = table === 'fhir_reference_ids' ? '' : " WHERE source = 'fhir'";
+        out[table] = Number((await db.query<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table}${where}`))[0]!.n);
+      }
+    } finally {
+      await db.close();
+    }
+  }
+  return out;
 }
