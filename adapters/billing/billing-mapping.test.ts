@@ -161,6 +161,26 @@ describe('billing mapping', () => {
     assert.deepEqual(lineCharges(synthea), [125, 140.52, 0, 718.58]);
     assert.deepEqual(lineCharges({ ...synthea, total: undefined }), [0, 140.52, 0, 718.58]);
     const lines = children(mapClaim(synthea, 1, inputs));
+    const bogus = children(
+      mapClaim(
+        {
+          ...synthea,
+          item: [
+            {
+              sequence: 1,
+              productOrService: { coding: [{ system: 'http://snomed.info/sct', code: '1597' + 'A'.repeat(32) }] },
+            },
+          ],
+        },
+        1,
+        inputs,
+      ),
+    )[0]!;
+    assert.deepEqual(
+      [bogus.procedure_code, bogus.procedure_code_system],
+      [null, 'http://snomed.info/sct'],
+      'too long for the column: not cut short',
+    );
     assert.deepEqual(lines.map((l) => [l.procedure_code, l.procedure_code_system]).slice(0, 2), [
       ['185349003', 'http://snomed.info/sct'],
       ['140', 'http://hl7.org/fhir/sid/cvx'],

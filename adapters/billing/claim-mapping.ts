@@ -1,7 +1,8 @@
 /**
  * Claim → insurance_claims + claim_line_items (pure). Lines carry their charge (net, else unitPrice × quantity ×
  * factor; a claim total left over by the priced lines is the charge of the unpriced encounter line), the procedure
- * code with its code system, and the diagnosis codes they point at: ICD-10 as such, other codes (SNOMED CT …)
+ * code with its code system (a code longer than the column — Synthea writes 36-character "SNOMED" codes — is left
+ * NULL rather than cut), and the diagnosis codes they point at: ICD-10 as such, other codes (SNOMED CT …)
  * translated to ICD-10 where a ConceptMap maps them, else kept as `system|code`. Diagnoses given by reference are
  * the Condition's codes as they were when this Claim version was written. The claim's status and amounts after
  * adjudication are derived from its ClaimResponses / ExplanationOfBenefits (claim_adjudications).
@@ -85,16 +86,14 @@ export function mapClaim(claim: Claim, version: number, inputs: MapInputs): RowW
   const lines: Row[] = (claim.item ?? []).map((item, i) => {
     const codings = item.productOrService?.coding ?? [];
     const procedure = codings.find((c) => isCptOrHcpcs(c.system) && c.code) ?? codings.find((c) => c.code);
-    if ((procedure?.code?.length ?? 0) > 20)
-      throw new MappingError(
-        `${what}: item ${item.sequence}: code ${procedure!.code} is longer than procedure_code (20)`,
-      );
+    // A code longer than procedure_code (20) is not cut short (that would be another code): NULL, its system kept.
+    const fits = (procedure?.code?.length ?? 0) <= 20;
     const pointed = (item.diagnosisSequence ?? []).map((s) => diagnoses.get(s)).filter((c): c is string => !!c);
     const codes = item.diagnosisSequence?.length ? pointed : [...diagnoses.values()];
     return row({
       id: stableUuid(`${what}/item/${item.sequence ?? i + 1}`),
       line_number: item.sequence ?? i + 1,
-      procedure_code: procedure?.code ?? null,
+      procedure_code: fits ? (procedure?.code ?? null) : null,
       procedure_code_system: truncate(procedure?.system, 255) ?? null,
       diagnosis_codes: codes.length ? JSON.stringify(codes) : null,
       charge_amount: charges[i]!,

@@ -111,7 +111,7 @@ export async function checkClaims(db: SqlClient, resources: Resource[]): Promise
         ? item.diagnosisSequence.map((s) => diagnoses.get(s)).filter(Boolean)
         : [...diagnoses.values()];
       const wantLine = [
-        coding.code,
+        coding.code!.length <= 20 ? coding.code : null, // a longer code does not fit procedure_code
         coding.system,
         codes.length ? codes : null,
         item.net ? money(item.net.value) : undefined,
