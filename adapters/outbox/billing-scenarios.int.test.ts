@@ -7,6 +7,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Resource } from '@medplum/fhirtypes';
+import { projectionAdmin } from '../../server/console/admin/projection-admin.js';
 import { snapshotRows } from './testing/target-databases.js';
 import { openScenario, ORG, patient, type Scenario } from './testing/scenario-harness.js';
 
@@ -196,6 +197,12 @@ describe('billing balances and claim outcomes (MariaDB)', () => {
       [[1, 2]],
     );
     assert.ok(await s.one(s.db.billing, 'SELECT 1 FROM invoices WHERE fhir_id = ?', ['inv-bad']));
+    // The console's projections view: no dead letter to act on, the superseded one listed as such.
+    const admin = projectionAdmin(() => s.running);
+    const row = (await admin.projections()).find((p) => p.name === 'billing')!;
+    assert.deepEqual([row.deadLetters, row.supersededDeadLetters], [0, 1]);
+    const listed = (await admin.deadLetters('billing')).find((d) => d.id === 'Invoice/inv-bad')!;
+    assert.deepEqual([listed.state, listed.version, listed.supersededBy], ['superseded', 1, 2]);
   });
 
   const claim = (note?: string): Resource =>
