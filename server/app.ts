@@ -121,6 +121,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     },
   };
   const systemClient = internalFhirClient(services, routerOptions, { ...FULL_ACCESS, who: 'system (internal)' });
+  // The only writer of AuditEvents (append-only; every other caller gets 405): the audit sink of server/auth.
+  const auditWriter = internalFhirClient(services, routerOptions, {
+    ...FULL_ACCESS,
+    who: 'system (audit)',
+    writesAuditEvents: true,
+  });
 
   let auth: SmartAuth | undefined;
   let resolveAccess = options.resolveAccess;
@@ -137,7 +143,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         config,
         store,
         logger,
-        fhir: () => systemClient,
+        fhir: () => auditWriter,
         ...(options.authRedisPrefix ? { redisPrefix: options.authRedisPrefix } : {}),
       });
       auth = started;

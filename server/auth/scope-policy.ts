@@ -6,10 +6,13 @@
  *   patient and confines every interaction, including those granted by `user/` scopes in the same token.
  * - `user/` and `system/` scopes grant their actions on their types without a compartment.
  * - v2 constraints narrow read/search: `constraints(type)` lists the alternatives; a type reachable through an
- *   unconstrained r/s scope has no constraint.
+ *   unconstrained r/s scope has no constraint. `constraints(type, 'c' | 'u' | 'd')` does the same for writes.
+ * - A wildcard does not cover AuditEvent (scopes.ts EXPLICIT_SCOPE_TYPES). Without an explicit AuditEvent scope (audit
+ *   roles only), a user-context wildcard read grants the user's own audit trail (AuditEvent.agent = the user) and a
+ *   patient reading their own record sees the AuditEvents about themselves; nobody else's trail.
  */
 import { scopeActionOf, type AccessPolicy, type Interaction, type ScopeAction } from '../fhir/access-policy.js';
-import { parseScopes, type ResourceScope } from './scopes.js';
+import { EXPLICIT_SCOPE_TYPES, parseScopes, type ResourceScope } from './scopes.js';
 
 export interface TokenContext {
   /** Space-separated granted scopes. */
@@ -34,6 +37,8 @@ export interface SmartAccessPolicy extends AccessPolicy {
   readonly encounter?: string;
 }
 
+type Grant = { readonly constraints?: Readonly<Record<string, string>> };
+
 export function policyFromScopes(ctx: TokenContext): SmartAccessPolicy {
   const parsed = parseScopes(ctx.scope);
   const patientId = ctx.patient && /^[A-Za-z0-9\-.]{1,64}$/.test(ctx.patient) ? ctx.patient : undefined;
@@ -41,8 +46,20 @@ export function policyFromScopes(ctx: TokenContext): SmartAccessPolicy {
   const hasPatientScope = usable.some((s) => s.context === 'patient');
   const compartment = hasPatientScope ? `Patient/${patientId}` : undefined;
 
-  const grants = (action: ScopeAction, type: string) =>
-    usable.filter((s) => (s.resourceType === '*' || s.resourceType === type) && s.actions.includes(action));
+  const grants = (action: ScopeAction, type: string): Grant[] => {
+    const explicitOnly = EXPLICIT_SCOPE_TYPES.has(type);
+    const direct = usable.filter(
+      (s) => (s.resourceType === type || (s.resourceType === '*' && !explicitOnly)) && s.actions.includes(action),
+    );
+    if (!explicitOnly || direct.length > 0 || (action !== 'r' && action !== 's')) return direct;
+    // The caller's own audit trail through a wildcard read scope.
+    const wildcard = usable.filter((s) => s.resourceType === '*' && s.actions.includes(action));
+    const own: Grant[] = [];
+    if (ctx.fhirUser && wildcard.some((s) => s.context === 'user')) own.push({ constraints: { agent: ctx.fhirUser } });
+    if (patientId && ctx.fhirUser === `Patient/${patientId}` && wildcard.some((s) => s.context === 'patient'))
+      own.push({});
+    return own;
+  };
 
   const who =
     ctx.fhirUser ??
@@ -59,13 +76,16 @@ export function policyFromScopes(ctx: TokenContext): SmartAccessPolicy {
     allows(interaction: Interaction, resourceType: string): boolean {
       return grants(scopeActionOf(interaction), resourceType).length > 0;
     },
-    constraints(resourceType: string): Array<Record<string, string>> | undefined {
-      const readers = [...grants('r', resourceType), ...grants('s', resourceType)];
-      if (readers.length === 0) return undefined;
-      if (readers.some((s) => !s.constraints)) return undefined;
+    constraints(resourceType: string, action: ScopeAction = 'r'): Array<Record<string, string>> | undefined {
+      const relevant =
+        action === 'r' || action === 's'
+          ? [...grants('r', resourceType), ...grants('s', resourceType)]
+          : grants(action, resourceType);
+      if (relevant.length === 0) return undefined;
+      if (relevant.some((s) => !s.constraints)) return undefined;
       const out: Array<Record<string, string>> = [];
       const seen = new Set<string>();
-      for (const s of readers) {
+      for (const s of relevant) {
         const key = JSON.stringify(s.constraints);
         if (!seen.has(key)) {
           seen.add(key);

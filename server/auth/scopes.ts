@@ -34,6 +34,12 @@ export interface ResourceScope {
   readonly version: 1 | 2;
 }
 
+/**
+ * Types a wildcard scope (`user/*.rs`, `system/*.rs`) does not cover, as a grant or as a ceiling: only an explicit
+ * scope for the type grants them (for AuditEvent, role-scopes.ts gives that to audit roles only).
+ */
+export const EXPLICIT_SCOPE_TYPES: ReadonlySet<string> = new Set(['AuditEvent']);
+
 const V2_ORDER: readonly ScopeAction[] = ['c', 'r', 'u', 'd', 's'];
 const RESOURCE_TYPE = /^(\*|[A-Z][A-Za-z]{1,63})$/;
 
@@ -148,6 +154,7 @@ export function parseScopes(scope: string | undefined): ParsedScopes {
 export function scopeCovers(granted: ResourceScope, wanted: ResourceScope): boolean {
   if (granted.context !== wanted.context) return false;
   if (granted.resourceType !== '*' && granted.resourceType !== wanted.resourceType) return false;
+  if (granted.resourceType === '*' && EXPLICIT_SCOPE_TYPES.has(wanted.resourceType)) return false;
   if (!wanted.actions.every((a) => granted.actions.includes(a))) return false;
   if (!granted.constraints) return true;
   if (!wanted.constraints) return false;
@@ -170,6 +177,7 @@ export function narrowScopes(wanted: readonly ResourceScope[], ceiling: readonly
     for (const c of ceiling) {
       if (c.context !== w.context) continue;
       if (c.resourceType !== '*' && w.resourceType !== '*' && c.resourceType !== w.resourceType) continue;
+      if (c.resourceType === '*' && EXPLICIT_SCOPE_TYPES.has(w.resourceType)) continue;
       const actions = w.actions.filter((a) => c.actions.includes(a));
       if (actions.length === 0) continue;
       const constraints = mergeConstraints(c.constraints, w.constraints);

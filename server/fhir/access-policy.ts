@@ -38,11 +38,16 @@ export interface AccessPolicy {
    */
   readonly compartment?: string;
   /**
-   * SMART v2 search constraints granted for this type (`patient/Observation.rs?category=laboratory` →
-   * [{ category: 'laboratory' }]): the caller sees a resource only when it matches one of them.
-   * undefined = no constraint.
+   * SMART v2 constraints granted for this type (`patient/Observation.rs?category=laboratory` →
+   * [{ category: 'laboratory' }]): the caller reads (action `r`, the default: scopes granting r or s) or
+   * creates/updates/deletes (`c`, `u`, `d`) a resource only when it matches one of them. undefined = no constraint.
    */
-  constraints(resourceType: string): Array<Record<string, string>> | undefined;
+  constraints(resourceType: string, action?: ScopeAction): Array<Record<string, string>> | undefined;
+  /**
+   * Only the server's own components (the in-process client that records AuditEvents) may write AuditEvent;
+   * for every other caller AuditEvent is append-only by the server and client writes answer 405.
+   */
+  readonly writesAuditEvents?: boolean;
 }
 
 /** Used when authorisation is switched off by the explicit development setting, and by internal jobs. */

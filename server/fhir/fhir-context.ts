@@ -8,7 +8,6 @@ import type { ResourceIndex } from './indexing/index-entry.js';
 import type { AccessPolicy, Interaction } from './access-policy.js';
 import type { Preferences } from './fhir-request.js';
 import { forbidden } from './errors.js';
-import { matchesSearch } from './search/matches.js';
 import type { SearchArgs, SearchResult } from './search/store-search.js';
 
 export type { SearchArgs, SearchResult } from './search/store-search.js';
@@ -44,20 +43,4 @@ export function requireAccess(ctx: FhirContext, interaction: Interaction, resour
   }
 }
 
-/** With a patient-context token, a resource is reachable only when it is in that patient's compartment. */
-export function inCallerCompartment(ctx: FhirContext, resource: Resource): boolean {
-  const compartment = ctx.access.compartment;
-  if (!compartment) return true;
-  return ctx.compartmentsOf(resource).includes(compartment);
-}
-
-/**
- * What a read may return: in the caller's compartment and, when the token's SMART v2 scopes constrain the
- * type (`patient/Observation.rs?category=laboratory`), matching one of those constraints.
- */
-export function visibleToCaller(ctx: FhirContext, resource: Resource): boolean {
-  if (!inCallerCompartment(ctx, resource)) return false;
-  const constraints = ctx.access.constraints(resource.resourceType);
-  if (!constraints || constraints.length === 0) return true;
-  return constraints.some((c) => matchesSearch(resource, resource.resourceType, c, { baseUrl: ctx.baseUrl }));
-}
+// Which resources a caller may read or change is decided in ./access/ (read-access.ts, write-access.ts).

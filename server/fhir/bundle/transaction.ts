@@ -6,9 +6,11 @@
  */
 import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
 import type { FhirContext } from '../fhir-context.js';
-import { inCallerCompartment, requireAccess } from '../fhir-context.js';
+import { requireAccess } from '../fhir-context.js';
+import { assertMayChangeCurrent, assertMayWriteNew, requireWriteAccess } from '../access/write-access.js';
+import { mayRead } from '../access/read-access.js';
 import type { FhirResponse } from '../fhir-request.js';
-import { badRequest, conflict, forbidden, FhirError, preconditionFailed } from '../errors.js';
+import { badRequest, conflict, FhirError, preconditionFailed } from '../errors.js';
 import { assertValidId, checkResourceBody } from '../check-resource-body.js';
 import { VersionConflictError, type StoredVersion, type VersionWrite } from '../../store/resource-store.js';
 import { assertValid } from '../interactions/assert-valid.js';
@@ -74,7 +76,9 @@ function checkEntryAccess(ctx: FhirContext, request: EntryRequest): void {
     GET: 'read',
     HEAD: 'read',
   } as const;
-  requireAccess(ctx, interaction[request.method], request.resourceType);
+  const wanted = interaction[request.method];
+  if (wanted === 'read') requireAccess(ctx, wanted, request.resourceType);
+  else requireWriteAccess(ctx, wanted, request.resourceType);
   if (request.id !== undefined && !request.id.startsWith('$')) assertValidId(request.id);
 }
 
@@ -148,9 +152,10 @@ async function attemptTransaction(
   const representation = wantsRepresentation(ctx);
   for (const { step, write } of writes) {
     const stored = asStored(write);
+    const shown = representation && stored.resource && (await mayRead(ctx, stored.resource));
     responses.set(step.request.index, {
       ...(stored.resource ? { fullUrl: `${ctx.baseUrl}/${stored.resourceType}/${stored.id}` } : {}),
-      ...(representation && stored.resource ? { resource: stored.resource } : {}),
+      ...(shown && stored.resource ? { resource: stored.resource } : {}),
       response: {
         status: statusLine(step.status),
         ...(stored.resource ? { location: versionUrl(ctx.baseUrl, stored).slice(ctx.baseUrl.length + 1) } : {}),
@@ -254,13 +259,14 @@ async function planEntry(
   if (request.method === 'DELETE') {
     if (!target.id) return { kind: 'noop-delete', request };
     const previous = await current.read(type, target.id);
+    await assertMayChangeCurrent(ctx, 'delete', previous); // before anything that could tell about the resource
     checkIfMatch(request, previous);
     if (!previous || previous.deleted) return { kind: 'noop-delete', request };
-    if (previous.resource && !inCallerCompartment(ctx, previous.resource))
-      throw forbidden(`${type}/${target.id} is outside the compartment of the access token`);
     return { kind: 'write', request, resourceType: type, id: target.id, resource: null, previous, status: 204 };
   }
   const previous = request.method === 'POST' ? undefined : await current.read(type, target.id);
+  // Access to the current version is decided before If-Match, the patch or validation see it.
+  await assertMayChangeCurrent(ctx, request.method === 'PATCH' ? 'patch' : 'update', previous);
   checkIfMatch(request, previous);
   let body: unknown;
   if (request.method === 'PATCH') {
@@ -275,11 +281,9 @@ async function planEntry(
     id: request.method === 'POST' ? undefined : target.id,
   });
   const withIds = { ...(await rewriteReferences(resource, resolve)), id: target.id } as Resource;
+  const writeKind = request.method === 'POST' ? 'create' : request.method === 'PATCH' ? 'patch' : 'update';
+  await assertMayWriteNew(ctx, writeKind, withIds);
   assertValid(ctx, withIds);
-  if (!inCallerCompartment(ctx, withIds))
-    throw forbidden(`The ${type} would be outside the compartment of the access token`);
-  if (previous?.resource && !inCallerCompartment(ctx, previous.resource))
-    throw forbidden(`${type}/${target.id} is outside the compartment of the access token`);
   const created = !previous || previous.deleted;
   return {
     kind: 'write',

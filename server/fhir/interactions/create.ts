@@ -1,8 +1,9 @@
 /** create (POST [type]) with server-assigned ids, and conditional create (If-None-Exist). */
 import type { Resource } from '@medplum/fhirtypes';
 import type { FhirRequest, FhirResponse } from '../fhir-request.js';
-import { inCallerCompartment, requireAccess, type FhirContext } from '../fhir-context.js';
-import { forbidden, preconditionFailed } from '../errors.js';
+import type { FhirContext } from '../fhir-context.js';
+import { preconditionFailed } from '../errors.js';
+import { assertMayWriteNew, requireWriteAccess } from '../access/write-access.js';
 import { checkResourceBody } from '../check-resource-body.js';
 import { assertValid } from './assert-valid.js';
 import { commitVersion } from './commit-version.js';
@@ -15,7 +16,7 @@ export async function createInteraction(
   request: FhirRequest,
   resourceType: string,
 ): Promise<FhirResponse> {
-  requireAccess(ctx, 'create', resourceType);
+  requireWriteAccess(ctx, 'create', resourceType);
   const resource = checkResourceBody(request.body, ctx.resourceTypes, { resourceType });
   const ifNoneExist = request.headers['if-none-exist'];
   if (ifNoneExist) {
@@ -32,14 +33,12 @@ export async function createInteraction(
 
 /** Validates and writes a new resource with a fresh server id (any id in the body is ignored, as the spec says). */
 export async function createResource(ctx: FhirContext, resource: Resource) {
+  await assertMayWriteNew(ctx, 'create', resource);
   assertValid(ctx, resource);
-  if (!inCallerCompartment(ctx, resource)) {
-    throw forbidden(`The new ${resource.resourceType} would be outside the compartment of the access token`);
-  }
   return commitVersion(ctx, resource.resourceType, ctx.newId(), resource, 0);
 }
 
-function existingMatchResponse(ctx: FhirContext, match: Resource): FhirResponse {
+async function existingMatchResponse(ctx: FhirContext, match: Resource): Promise<FhirResponse> {
   const versionId = Number(match.meta?.versionId ?? 1);
   const stored = {
     resourceType: match.resourceType,
@@ -49,7 +48,7 @@ function existingMatchResponse(ctx: FhirContext, match: Resource): FhirResponse 
     deleted: false,
     resource: match,
   };
-  const response = writeResponse(
+  const response = await writeResponse(
     ctx,
     200,
     stored,

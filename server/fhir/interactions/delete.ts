@@ -4,8 +4,9 @@
  * a later read answers 410 Gone and the history keeps every version.
  */
 import type { FhirRequest, FhirResponse } from '../fhir-request.js';
-import { inCallerCompartment, requireAccess, type FhirContext } from '../fhir-context.js';
-import { conflict, forbidden, preconditionFailed } from '../errors.js';
+import type { FhirContext } from '../fhir-context.js';
+import { conflict, preconditionFailed } from '../errors.js';
+import { assertMayChangeCurrent, requireWriteAccess } from '../access/write-access.js';
 import { assertValidId } from '../check-resource-body.js';
 import { VersionConflictError } from '../../store/resource-store.js';
 import { commitVersion } from './commit-version.js';
@@ -19,7 +20,7 @@ export async function deleteInteraction(
   resourceType: string,
   id: string,
 ): Promise<FhirResponse> {
-  requireAccess(ctx, 'delete', resourceType);
+  requireWriteAccess(ctx, 'delete', resourceType);
   assertValidId(id);
   return deleteResource(ctx, resourceType, id, readIfMatch(request));
 }
@@ -29,7 +30,7 @@ export async function conditionalDeleteInteraction(
   request: FhirRequest,
   resourceType: string,
 ): Promise<FhirResponse> {
-  requireAccess(ctx, 'delete', resourceType);
+  requireWriteAccess(ctx, 'delete', resourceType);
   const matches = await findMatches(ctx, resourceType, request.params);
   if (matches.length > 1)
     throw preconditionFailed(`The criteria match more than one ${resourceType}; nothing was deleted`);
@@ -46,13 +47,11 @@ export async function deleteResource(
 ): Promise<FhirResponse> {
   for (let attempt = 0; attempt < 5; attempt++) {
     const current = await ctx.store.read(resourceType, id);
+    await assertMayChangeCurrent(ctx, 'delete', current);
     if (ifMatch !== undefined && current?.versionId !== ifMatch) {
       throw preconditionFailed(`If-Match W/"${ifMatch}" does not match ${resourceType}/${id}`);
     }
     if (!current || current.deleted) return { status: 204 };
-    if (current.resource && !inCallerCompartment(ctx, current.resource)) {
-      throw forbidden(`${resourceType}/${id} is outside the compartment of the access token`);
-    }
     try {
       const stored = await commitVersion(ctx, resourceType, id, null, current.versionId);
       return { status: 204, headers: { ETag: etagOf(stored.versionId) } };

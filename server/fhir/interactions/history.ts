@@ -1,12 +1,16 @@
 /**
  * history at instance, type and system level (`_since`, `_count`, paging by cursor), newest first.
- * With a patient-context token, versions outside the compartment are left out of the page.
+ * Every version passes the read decision (access/read-access.ts) on its own content: a patient-context token sees
+ * only its compartment, a constrained token (`patient/Observation.rs?category=laboratory`) only matching versions.
+ * An instance history needs the resource itself to be readable (as a read would), and a caller whose reading is
+ * restricted gets no `total` (it would count versions it may not see).
  */
 import type { Bundle, BundleEntry, BundleLink } from '@medplum/fhirtypes';
 import type { FhirRequest, FhirResponse } from '../fhir-request.js';
 import { param } from '../fhir-request.js';
-import { inCallerCompartment, requireAccess, type FhirContext } from '../fhir-context.js';
-import { badRequest } from '../errors.js';
+import { requireAccess, type FhirContext } from '../fhir-context.js';
+import { badRequest, forbidden } from '../errors.js';
+import { mayRead, readableVersions, seesDeletions } from '../access/read-access.js';
 import { assertValidId } from '../check-resource-body.js';
 import { dateRange } from '../indexing/normalize.js';
 import { etagOf, httpDate } from '../resource-meta.js';
@@ -21,12 +25,7 @@ export async function historyInteraction(
 ): Promise<FhirResponse> {
   if (resourceType) requireAccess(ctx, 'history', resourceType);
   else if (!ctx.access.allows('history', '*')) requireAccess(ctx, 'history', '*');
-  if (id !== undefined) {
-    assertValidId(id);
-    // An instance history is visible only when the current resource is (404 when never written).
-    const current = await ctx.store.read(resourceType as string, id);
-    if (!current) await readCurrent(ctx, resourceType as string, id);
-  }
+  if (id !== undefined) await assertInstanceReadable(ctx, resourceType as string, id);
   const count = readCount(ctx, param(request, '_count'));
   const sinceText = param(request, '_since');
   let since: string | undefined;
@@ -37,10 +36,8 @@ export async function historyInteraction(
   }
   const cursor = param(request, '_cursor');
   const page = await ctx.store.history({ resourceType, id, since, count, cursor });
-  // A delete version carries no content to place in a compartment: patient-context callers do not see it.
-  const visible = ctx.access.compartment
-    ? page.versions.filter((v) => v.resource && inCallerCompartment(ctx, v.resource))
-    : page.versions;
+  const visible = await readableVersions(ctx, page.versions);
+  const restricted = !unrestrictedReader(ctx, resourceType);
 
   const path = [resourceType, id, '_history'].filter(Boolean).join('/');
   const selfUrl = `${ctx.baseUrl}/${path}`;
@@ -53,11 +50,40 @@ export async function historyInteraction(
   const bundle: Bundle = {
     resourceType: 'Bundle',
     type: 'history',
-    ...(page.total !== undefined ? { total: page.total } : {}),
+    ...(page.total !== undefined && !restricted ? { total: page.total } : {}),
     link,
     entry: visible.map((v) => historyEntry(ctx.baseUrl, v)),
   };
   return { status: 200, resource: bundle };
+}
+
+/**
+ * An instance history is shown only when the resource is readable: its current version, or for a deleted resource
+ * the version before the deletion (404 when never written). A refusal says nothing about versions.
+ */
+async function assertInstanceReadable(ctx: FhirContext, resourceType: string, id: string): Promise<void> {
+  assertValidId(id);
+  const current = await ctx.store.read(resourceType, id);
+  if (!current) {
+    await readCurrent(ctx, resourceType, id); // 404
+    return;
+  }
+  if (current.resource) {
+    if (!(await mayRead(ctx, current.resource)))
+      throw forbidden(`${resourceType}/${id} is outside what the access token may read`);
+    return;
+  }
+  if (seesDeletions(ctx, resourceType)) return;
+  const before = current.versionId > 1 ? await ctx.store.vread(resourceType, id, current.versionId - 1) : undefined;
+  if (!before?.resource || !(await mayRead(ctx, before.resource)))
+    throw forbidden(`${resourceType}/${id} is outside what the access token may read`);
+}
+
+/** True when the caller reads every resource of the type(s) unfiltered (no compartment, no constraint). */
+function unrestrictedReader(ctx: FhirContext, resourceType: string | undefined): boolean {
+  if (ctx.access.compartment) return false;
+  if (resourceType) return seesDeletions(ctx, resourceType);
+  return ctx.resourceTypes.size > 0 && [...ctx.resourceTypes].every((t) => seesDeletions(ctx, t));
 }
 
 export function readCount(ctx: Pick<FhirContext, 'limits'>, text: string | undefined): number {

@@ -7,7 +7,8 @@
 import type { Parameters, Resource } from '@medplum/fhirtypes';
 import fastJsonPatch from 'fast-json-patch';
 import type { FhirRequest, FhirResponse } from '../fhir-request.js';
-import { requireAccess, type FhirContext } from '../fhir-context.js';
+import type { FhirContext } from '../fhir-context.js';
+import { assertMayChangeCurrent, requireWriteAccess } from '../access/write-access.js';
 import { FhirError, badRequest, conflict, fhirError } from '../errors.js';
 import { readCurrent } from './read.js';
 import { readIfMatch, updateResource } from './update.js';
@@ -24,15 +25,16 @@ export async function patchInteraction(
   resourceType: string,
   id: string,
 ): Promise<FhirResponse> {
-  requireAccess(ctx, 'patch', resourceType);
+  requireWriteAccess(ctx, 'patch', resourceType);
   const apply = patchFunction(ctx, request);
   const ifMatch = readIfMatch(request);
   for (let attempt = 0; attempt < 5; attempt++) {
     const current = await readCurrent(ctx, resourceType, id);
+    await assertMayChangeCurrent(ctx, 'patch', current);
     const patched = apply(cloneJson(current.resource as Resource)); // keeps the decimals' texts
     const checked = checkResourceBody(patched, ctx.resourceTypes, { resourceType, id, requireId: true });
     try {
-      const { stored } = await updateResource(ctx, checked, id, ifMatch ?? current.versionId);
+      const { stored } = await updateResource(ctx, checked, id, ifMatch ?? current.versionId, 'patch');
       return writeResponse(ctx, 200, stored, `Patched ${resourceType}/${id}`);
     } catch (error) {
       const lostRace = error instanceof FhirError && error.status === 412 && ifMatch === undefined;

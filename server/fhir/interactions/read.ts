@@ -1,7 +1,8 @@
 /** read and vread, with conditional read (If-None-Match, If-Modified-Since → 304). */
 import type { StoredVersion } from '../../store/resource-store.js';
 import type { FhirRequest, FhirResponse } from '../fhir-request.js';
-import { requireAccess, visibleToCaller, type FhirContext } from '../fhir-context.js';
+import { requireAccess, type FhirContext } from '../fhir-context.js';
+import { mayRead } from '../access/read-access.js';
 import { forbidden, gone, notFound } from '../errors.js';
 import { parseEtag, versionHeaders } from '../resource-meta.js';
 import { assertValidId } from '../check-resource-body.js';
@@ -11,9 +12,8 @@ export async function readCurrent(ctx: FhirContext, resourceType: string, id: st
   assertValidId(id);
   const current = await ctx.store.read(resourceType, id);
   if (!current) throw notFound(`${resourceType}/${id} is not known`);
-  if (current.deleted || !current.resource)
-    throw gone(`${resourceType}/${id} was deleted (version ${current.versionId})`);
-  if (!visibleToCaller(ctx, current.resource))
+  if (current.deleted || !current.resource) throw gone(`${resourceType}/${id} was deleted`);
+  if (!(await mayRead(ctx, current.resource)))
     throw forbidden(`${resourceType}/${id} is outside what the access token may read`);
   return current;
 }
@@ -42,7 +42,7 @@ export async function vreadInteraction(
   const version = Number.isSafeInteger(versionId) ? await ctx.store.vread(resourceType, id, versionId) : undefined;
   if (!version) throw notFound(`${resourceType}/${id} has no version ${versionText.slice(0, 40)}`);
   if (version.deleted || !version.resource) throw gone(`Version ${versionId} of ${resourceType}/${id} is a deletion`);
-  if (!visibleToCaller(ctx, version.resource))
+  if (!(await mayRead(ctx, version.resource)))
     throw forbidden(`${resourceType}/${id} is outside what the access token may read`);
   return conditionalReadResponse(ctx, request, version);
 }

@@ -5,8 +5,9 @@
  */
 import type { Resource } from '@medplum/fhirtypes';
 import type { FhirRequest, FhirResponse } from '../fhir-request.js';
-import { inCallerCompartment, requireAccess, type FhirContext } from '../fhir-context.js';
-import { badRequest, conflict, forbidden, preconditionFailed } from '../errors.js';
+import type { FhirContext } from '../fhir-context.js';
+import { badRequest, conflict, preconditionFailed } from '../errors.js';
+import { assertMayChangeCurrent, assertMayWriteNew, requireWriteAccess } from '../access/write-access.js';
 import { assertValidId, checkResourceBody } from '../check-resource-body.js';
 import { parseEtag } from '../resource-meta.js';
 import { VersionConflictError, type StoredVersion } from '../../store/resource-store.js';
@@ -23,7 +24,7 @@ export async function updateInteraction(
   resourceType: string,
   id: string,
 ): Promise<FhirResponse> {
-  requireAccess(ctx, 'update', resourceType);
+  requireWriteAccess(ctx, 'update', resourceType);
   assertValidId(id);
   const resource = checkResourceBody(request.body, ctx.resourceTypes, { resourceType, id, requireId: true });
   const ifMatch = readIfMatch(request);
@@ -36,7 +37,7 @@ export async function conditionalUpdateInteraction(
   request: FhirRequest,
   resourceType: string,
 ): Promise<FhirResponse> {
-  requireAccess(ctx, 'update', resourceType);
+  requireWriteAccess(ctx, 'update', resourceType);
   const resource = checkResourceBody(request.body, ctx.resourceTypes, { resourceType });
   const matches = await findMatches(ctx, resourceType, request.params);
   if (matches.length > 1)
@@ -64,22 +65,26 @@ export function readIfMatch(request: FhirRequest): number | undefined {
   return version;
 }
 
-/** Validates and writes `resource` as the next version of `id`; creates it when absent (or deleted). */
+/**
+ * Validates and writes `resource` as the next version of `id`; creates it when absent (or deleted). Access to the
+ * current version is decided before anything else (`interaction` 'patch' when the caller already checked it).
+ */
 export async function updateResource(
   ctx: FhirContext,
   resource: Resource,
   id: string,
   ifMatch: number | undefined,
+  interaction: 'update' | 'patch' = 'update',
 ): Promise<{ stored: StoredVersion; created: boolean }> {
-  assertValid(ctx, resource);
-  if (!inCallerCompartment(ctx, resource)) {
-    throw forbidden(`The ${resource.resourceType} would be outside the compartment of the access token`);
-  }
+  let validated = false;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const current = await ctx.store.read(resource.resourceType, id);
+    await assertMayChangeCurrent(ctx, interaction, current);
     assertIfMatch(resource.resourceType, id, current, ifMatch);
-    if (current?.resource && !inCallerCompartment(ctx, current.resource)) {
-      throw forbidden(`${resource.resourceType}/${id} is outside the compartment of the access token`);
+    if (!validated) {
+      await assertMayWriteNew(ctx, interaction, resource);
+      assertValid(ctx, resource);
+      validated = true;
     }
     try {
       const stored = await commitVersion(ctx, resource.resourceType, id, resource, current?.versionId ?? 0);

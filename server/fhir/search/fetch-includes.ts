@@ -1,7 +1,9 @@
 /**
  * `_include` / `_revinclude` (with `:iterate` and `*`): the resources to add to a search page, fetched
- * with store.readMany / store.search and held to the same AccessPolicy as the matches (allowed types,
- * the caller's compartment, SMART constraints).
+ * with store.readMany / store.search. Every included resource passes the read decision
+ * (access/read-access.ts) exactly as a direct read would: allowed types, SMART constraints, the caller's
+ * compartment — and, for a patient-context token, the shared resources its record refers to (Practitioner,
+ * Organization, Location, Medication …), never another patient's.
  */
 import type { AccessPolicy } from '../access-policy.js';
 import type { ResourceKey, ResourceStore, StoredVersion } from '../../store/resource-store.js';
@@ -11,6 +13,9 @@ import type { IncludeSpec } from './parse-result-params.js';
 import { MAX_INCLUDE_ITERATIONS, MAX_INCLUDES, MAX_COUNT } from './search-constants.js';
 import { compartmentCondition, constraintConditions, type ConditionContext } from './parse-condition.js';
 import { referenceParams, referenceTargets } from './reference-targets.js';
+import { readableVersions, type ReadAccessContext } from '../access/read-access.js';
+import { ownPatientCompartments } from '../access/patient-compartments.js';
+import { compartmentsOf } from '../indexing/compartments.js';
 
 export type IncludeArgs = {
   store: ResourceStore;
@@ -61,13 +66,18 @@ async function forward(
   warnings: Set<string>,
 ): Promise<StoredVersion[]> {
   const wanted = new Map<string, ResourceKey>();
+  const fromCompartment = new Set<string>(); // referred to by a resource of the caller's compartment
+  const readCtx = readAccessContext(args);
   for (const source of sources) {
     if (!source.resource || (spec.sourceType !== '*' && source.resourceType !== spec.sourceType)) continue;
+    const inCompartment =
+      !!args.access.compartment && ownPatientCompartments(readCtx, source.resource).includes(args.access.compartment);
     const params = spec.param === '*' ? referenceParams(source.resourceType) : [spec.param];
     for (const param of params) {
       for (const key of referenceTargets(source.resource, param, args.ctx.baseUrl)) {
         if (spec.targetType && key.resourceType !== spec.targetType) continue;
         wanted.set(keyOf(key), key);
+        if (inCompartment) fromCompartment.add(keyOf(key));
       }
     }
   }
@@ -75,15 +85,18 @@ async function forward(
   for (const key of wanted.values()) byType.set(key.resourceType, [...(byType.get(key.resourceType) ?? []), key.id]);
   const out: StoredVersion[] = [];
   for (const [type, ids] of byType) {
-    if (!args.access.allows('search', type)) {
-      warnings.add(`Included ${type} resources are left out: searching ${type} is not permitted`);
+    if (!args.access.allows('read', type)) {
+      warnings.add(`Included ${type} resources are left out: reading ${type} is not permitted`);
       continue;
     }
-    const guard = guardConditions(type, args);
-    if (guard.length === 0) out.push(...(await args.store.readMany(ids.map((id) => ({ resourceType: type, id })))));
-    else out.push(...(await searchAll(args, type, [{ kind: 'id', values: ids }, ...guard], warnings)));
+    const found = await args.store.readMany(ids.map((id) => ({ resourceType: type, id })));
+    out.push(...(await readableVersions(readCtx, found, { referencedByCompartment: fromCompartment })));
   }
   return out;
+}
+
+function readAccessContext(args: IncludeArgs): ReadAccessContext {
+  return { access: args.access, store: args.store, baseUrl: args.ctx.baseUrl, compartmentsOf };
 }
 
 async function reverse(
@@ -96,9 +109,9 @@ async function reverse(
     warnings.add('_revinclude=* is not supported: name the source type and parameter');
     return [];
   }
-  if (!args.access.allows('search', spec.sourceType)) {
+  if (!args.access.allows('read', spec.sourceType)) {
     warnings.add(
-      `Reverse-included ${spec.sourceType} resources are left out: searching ${spec.sourceType} is not permitted`,
+      `Reverse-included ${spec.sourceType} resources are left out: reading ${spec.sourceType} is not permitted`,
     );
     return [];
   }
@@ -111,7 +124,13 @@ async function reverse(
       .map((s) => ({ match: 'literal' as const, targetType: s.resourceType, targetId: s.id }));
     if (values.length === 0) continue;
     const conditions: Condition[] = [{ kind: 'reference', param, values }, ...guardConditions(spec.sourceType, args)];
-    out.push(...(await searchAll(args, spec.sourceType, conditions, warnings)));
+    // The guard narrows the query; the read decision has the last word (Binary security contexts, …).
+    out.push(
+      ...(await readableVersions(
+        readAccessContext(args),
+        await searchAll(args, spec.sourceType, conditions, warnings),
+      )),
+    );
   }
   return out;
 }

@@ -5,6 +5,16 @@ import type { OperationOutcome } from '@medplum/fhirtypes';
 import type { AccessPolicy, Interaction } from '../../access-policy.js';
 import { FhirError } from '../../errors.js';
 import { includeKeys, matchKeys, type SearchHarness } from './search-harness.js';
+import { compartmentsOf } from '../../indexing/compartments.js';
+
+/** `Type/id` of every literal reference in a resource. */
+function referencesIn(value: unknown): string[] {
+  if (Array.isArray(value)) return value.flatMap(referencesIn);
+  if (value === null || typeof value !== 'object') return [];
+  return Object.entries(value).flatMap(([k, v]) =>
+    k === 'reference' && typeof v === 'string' ? [v] : referencesIn(v),
+  );
+}
 
 function policy(options: {
   compartment?: string;
@@ -89,10 +99,18 @@ export function accessTests(h: () => SearchHarness): void {
     assert.deepEqual(matchKeys(b).sort(), inCompartment(h().oracle.search(['Observation'], params), id));
     const included = includeKeys(b);
     assert.ok(included.includes(`Patient/${id}`) && included.some((k) => k.startsWith('Encounter/')));
-    assert.deepEqual(
-      included,
-      inCompartment(included, id),
-      'no included resource lies outside the compartment (organizations are left out)',
+    // Outside the compartment only shared resources (no patient's) that the record refers to (US Core):
+    // here the service-provider Organizations of the patient's Encounters.
+    const own = new Set([...matchKeys(b), ...inCompartment(included, id)]);
+    const referred = new Set([...own].flatMap((k) => referencesIn(h().oracle.get(k))));
+    const shared = included.filter((k) => !own.has(k));
+    for (const k of shared) {
+      assert.ok(!compartmentsOf(h().oracle.get(k)!).some((c) => c.startsWith('Patient/')), `${k} is a patient's`);
+      assert.ok(referred.has(k), `${k} is not referred to by the patient's record`);
+    }
+    assert.ok(
+      shared.length > 0 && shared.every((k) => k.startsWith('Organization/')),
+      `the record's organizations: ${shared.join(', ')}`,
     );
     const chained = await h().search(
       ['Observation'],
