@@ -6,7 +6,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import bcrypt from 'bcryptjs';
 import mysql from 'mysql2/promise';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
@@ -15,6 +14,7 @@ import { createSmartAuth, type SmartAuth } from './auth/smart-auth.js';
 import { migrateDatabase } from './migrate/migrate.js';
 import { createDatabaseIfMissing } from './migrate/create-database.js';
 import type { InternalFhirClient } from './fhir/internal-client.js';
+import { hashPassword } from './auth/login.js';
 import { userRows } from './auth/user-rows.js';
 
 export async function startSmartAuth(options: {
@@ -81,7 +81,7 @@ async function ensureFirstAdmin(config: Config, logger: Logger): Promise<void> {
     await pool.execute(
       `INSERT INTO auth_users (id, email, username, password_hash, role, status, mfa_enabled, email_verified, permissions)
        VALUES (?, 'admin@nilecare.local', 'admin', ?, 'admin', 'active', 0, 1, ?)`,
-      [randomUUID(), await bcrypt.hash(password, 12), JSON.stringify({ fhirUser: 'Practitioner/admin' })],
+      [randomUUID(), await hashPassword(password), JSON.stringify({ fhirUser: 'Practitioner/admin' })],
     );
     if (!config.auth.initialAdminPassword) {
       mkdirSync(config.auth.keysDir, { recursive: true });

@@ -12,9 +12,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import bcrypt from 'bcryptjs';
 import mysql from 'mysql2/promise';
 import { generateSecret, generateURI } from 'otplib';
+import { hashPassword } from './login.js';
 import { refreshTokenRows } from './refresh-token-rows.js';
 import { isRole, ROLES } from './role-scopes.js';
 import { createSmartAuth } from './smart-auth.js';
@@ -85,7 +85,7 @@ async function main(argv: string[]): Promise<number> {
             id,
             email,
             username,
-            await bcrypt.hash(password, 12),
+            await hashPassword(password),
             role,
             secret ? 1 : 0,
             secret ?? null,

@@ -1,5 +1,12 @@
 /**
  * Password + TOTP login against auth_users, with lockout; every attempt goes to auth_login_attempts.
+ *
+ * - The lockout check and the failure count are ONE atomic statement (UserRows.reserveAttempt): an attempt first
+ *   takes a slot (count + 1, lock at the 5th), and only then is the password checked; a success gives the slot
+ *   back (count 0). Parallel attempts cannot slip past the counter.
+ * - Unknown, locked and real accounts cost the same (the same statements and one bcrypt comparison at the same
+ *   cost, PASSWORD_HASH_COST) and get the same answer: "not correct" (the message tells everyone that repeated
+ *   failures block sign-in for a while). Only after a correct password does the page say more (inactive, MFA).
  */
 import bcrypt from 'bcryptjs';
 import { verify as verifyTotp } from 'otplib';
@@ -18,16 +25,20 @@ export type LoginFailure =
   | 'invalid_request';
 export type LoginResult = { ok: true; user: AuthUser } | { ok: false; reason: LoginFailure };
 
-/** What the person at the login page is told (never whether the user exists or which part was wrong). */
+/** bcrypt cost of every stored password (CLI, first admin) and of the comparison made for unknown accounts. */
+export const PASSWORD_HASH_COST = 12;
+
+export const hashPassword = (password: string) => bcrypt.hash(password, PASSWORD_HASH_COST);
+
+/** What the person at the login page is told (never whether the user exists, is locked, or which part was wrong). */
 export function loginMessage(reason: LoginFailure): string {
   switch (reason) {
     case 'unknown_user':
     case 'bad_password':
     case 'bad_mfa_code':
     case 'invalid_request':
-      return 'The user name, password or one-time code is not correct.';
     case 'locked':
-      return `Too many failed attempts: this account is locked for ${LOCKOUT.seconds / 60} minutes.`;
+      return `The user name, password or one-time code is not correct. After ${LOCKOUT.maxFailures} failed attempts, sign-in is blocked for ${LOCKOUT.seconds / 60} minutes.`;
     case 'throttled':
       return `Too many failed sign-ins from this address: try again in ${LOCKOUT.seconds / 60} minutes.`;
     case 'inactive':
@@ -37,8 +48,9 @@ export function loginMessage(reason: LoginFailure): string {
   }
 }
 
-// Compared against when the user does not exist, so that the answer takes as long either way.
-const DUMMY_HASH = bcrypt.hashSync('nilecare-no-such-user', 10);
+// Compared against when the account does not exist or is locked, so that the answer takes as long either way.
+let dummyHash: Promise<string> | undefined;
+export const dummyPasswordHash = () => (dummyHash ??= hashPassword('nilecare-no-such-user'));
 
 export async function login(
   users: UserRows,
@@ -61,19 +73,18 @@ export async function login(
     return { ok: false, reason: 'throttled' };
   }
   const user = await users.findByLogin(loginName);
-  if (!user) {
-    await bcrypt.compare(input.password, DUMMY_HASH);
-    await record(false, 'unknown_user', loginName);
-    return { ok: false, reason: 'unknown_user' };
+  // Takes a failure slot before the password is checked (atomic check + increment); unknown accounts run the same
+  // statement (it matches no row) so both cost the same.
+  const reserved = await users.reserveAttempt(user?.id ?? '', LOCKOUT.maxFailures, LOCKOUT.seconds);
+  if (!user || !reserved || user.status.toLowerCase() === 'locked') {
+    await bcrypt.compare(input.password, await dummyPasswordHash());
+    const reason = user ? 'locked' : 'unknown_user';
+    await record(false, reason, user ? user.email || user.username : loginName);
+    return { ok: false, reason };
   }
   const email = user.email || user.username;
-  if (user.lockedForSeconds > 0 || user.status.toLowerCase() === 'locked') {
-    await record(false, 'locked', email);
-    return { ok: false, reason: 'locked' };
-  }
   const passwordOk = await bcrypt.compare(input.password, user.passwordHash).catch(() => false);
   if (!passwordOk) {
-    await users.registerFailure(user.id, LOCKOUT.maxFailures, LOCKOUT.seconds);
     await record(false, 'bad_password', email);
     return { ok: false, reason: 'bad_password' };
   }
@@ -94,7 +105,6 @@ export async function login(
         .then((r) => r.valid)
         .catch(() => false));
     if (!valid) {
-      await users.registerFailure(user.id, LOCKOUT.maxFailures, LOCKOUT.seconds);
       await record(false, 'bad_mfa_code', email);
       return { ok: false, reason: 'bad_mfa_code' };
     }

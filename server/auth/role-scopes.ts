@@ -4,7 +4,7 @@
  */
 import { narrowScopes, parseScopes, type ResourceScope } from './scopes.js';
 
-export const ROLES = ['admin', 'doctor', 'nurse', 'receptionist', 'patient'] as const;
+export const ROLES = ['admin', 'doctor', 'nurse', 'receptionist', 'patient', 'auditor'] as const;
 export type Role = (typeof ROLES)[number];
 
 const FRONT_DESK = [
@@ -33,13 +33,18 @@ const NURSE_WRITES = [
   'DocumentReference',
 ];
 
+/** Reading other people's audit trail: explicit AuditEvent scopes (wildcards never cover AuditEvent). */
+const AUDIT_READ = 'user/AuditEvent.rs';
+
 export const ROLE_CEILING: Record<Role, string> = {
-  admin: 'patient/*.cruds user/*.cruds',
+  admin: `patient/*.cruds user/*.cruds ${AUDIT_READ}`,
   doctor: 'patient/*.cruds user/*.cruds',
   nurse: ['patient/*.rs user/*.rs', ...NURSE_WRITES.flatMap((t) => [`patient/${t}.cu`, `user/${t}.cu`])].join(' '),
   receptionist: FRONT_DESK.flatMap((t) => [`patient/${t}.cruds`, `user/${t}.cruds`]).join(' '),
   // A patient reads their own record (patient/ scopes only, their own Patient as context) and may not change it.
   patient: 'patient/*.rs',
+  // Reviews the audit trail (and who the people in it are); changes nothing.
+  auditor: `${AUDIT_READ} user/Patient.rs user/Practitioner.rs user/PractitionerRole.rs user/Organization.rs`,
 };
 
 export function isRole(r: string): r is Role {

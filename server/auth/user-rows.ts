@@ -27,8 +27,13 @@ export interface UserRows {
   recordAttempt(a: { email: string; ipAddress?: string; success: boolean; reason?: string }): Promise<void>;
   /** Failed attempts from this address in the last `seconds` (any account, known or not). */
   recentFailuresFromIp(ipAddress: string, seconds: number): Promise<number>;
-  /** Counts a failure; locks the account for `lockSeconds` when the count reaches `maxFailures`. */
-  registerFailure(userId: string, maxFailures: number, lockSeconds: number): Promise<void>;
+  /**
+   * One atomic statement: when the account is not locked, counts an attempt as a failure (a lock that has expired
+   * starts the count again) and locks the account for `lockSeconds` when the count reaches `maxFailures`; true when
+   * the attempt may go on (the password is then checked; registerSuccess gives the slot back). False when locked
+   * or unknown.
+   */
+  reserveAttempt(userId: string, maxFailures: number, lockSeconds: number): Promise<boolean>;
   registerSuccess(userId: string): Promise<void>;
 }
 
@@ -98,13 +103,16 @@ export function userRows(pool: Pool): UserRows {
       );
       return Number(rows[0]?.n ?? 0);
     },
-    async registerFailure(userId, maxFailures, lockSeconds) {
-      await pool.execute(
-        `UPDATE auth_users SET failed_login_attempts = failed_login_attempts + 1,
-           locked_until = IF(failed_login_attempts >= ?, UTC_TIMESTAMP() + INTERVAL ? SECOND, locked_until)
-         WHERE id = ?`,
+    async reserveAttempt(userId, maxFailures, lockSeconds) {
+      // MySQL applies SET assignments left to right: locked_until sees the new count.
+      const [res] = await pool.execute(
+        `UPDATE auth_users SET
+           failed_login_attempts = IF(locked_until IS NOT NULL, 0, failed_login_attempts) + 1,
+           locked_until = IF(failed_login_attempts >= ?, UTC_TIMESTAMP() + INTERVAL ? SECOND, NULL)
+         WHERE id = ? AND deleted_at IS NULL AND (locked_until IS NULL OR locked_until <= UTC_TIMESTAMP())`,
         [maxFailures, lockSeconds, userId],
       );
+      return (res as { affectedRows: number }).affectedRows === 1;
     },
     async registerSuccess(userId) {
       await pool.execute(
