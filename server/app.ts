@@ -25,6 +25,7 @@ import { createMetrics } from './http/metrics.js';
 import { registerRuntimeMetrics, type RuntimeMetrics } from './http/runtime-metrics.js';
 import { interactionName } from './http/interaction-name.js';
 import { rateLimit } from './http/rate-limit.js';
+import { fhirCors } from './http/cors.js';
 import { Redis } from 'ioredis';
 import { processBundle } from './fhir/bundle/process-bundle.js';
 import { openConfiguredStore } from './open-store.js';
@@ -164,7 +165,16 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   });
   const metrics = createMetrics();
   const runtimeMetrics = registerRuntimeMetrics(metrics.registry);
-  app.get('/metrics', async (_req, res) => {
+  app.get('/metrics', async (req, res) => {
+    // With SMART on, /metrics needs a bearer token with the metrics scope (a backend scraper) or an administrator.
+    if (config.auth.mode === 'smart') {
+      const refusal = await metricsRefusal(req, auth);
+      if (refusal) {
+        if (refusal.status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="metrics"');
+        res.status(refusal.status).type('text/plain').end(refusal.message);
+        return;
+      }
+    }
     res.setHeader('Content-Type', metrics.registry.contentType);
     res.end(await metrics.registry.metrics());
   });
@@ -193,6 +203,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     submit: (bundle) => systemClient.transaction(bundle, { return: 'minimal' }),
   });
   const consoleMount = await mountConsole(app, { config, admin, logger, ...(auth ? { auth } : {}) });
+  app.use('/fhir', fhirCors(config.corsOrigins));
   app.use(
     '/fhir',
     fhirExpressRouter({
@@ -251,6 +262,21 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       if (!options.store) await store.close();
     },
   };
+}
+
+/** Why a /metrics request is refused (undefined: allowed). Without the SMART server (tests' own resolver): refused. */
+async function metricsRefusal(
+  req: express.Request,
+  auth: SmartAuth | undefined,
+): Promise<{ status: number; message: string } | undefined> {
+  if (!auth) return { status: 403, message: 'metrics need the SMART authorisation server' };
+  try {
+    const policy = await auth.authenticate(req.get('authorization'), { ...(req.ip ? { ip: req.ip } : {}) });
+    if (await auth.mayReadMetrics(policy)) return undefined;
+    return { status: 403, message: 'metrics need the nilecare-metrics scope or an administrator' };
+  } catch {
+    return { status: 401, message: 'metrics need a bearer token' };
+  }
 }
 
 /** CapabilityStatement.rest.security for SMART on FHIR (service code + the OAuth endpoints extension). */

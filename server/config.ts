@@ -41,6 +41,16 @@ const schema = z
     MLLP_TLS_KEY: z.string().optional(),
     INTEROP_MYSQL_URL: z.string().url().default('mysql://root@127.0.0.1:3306/nilecare_interop'),
     RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(0),
+    /** `*` (default: bearer tokens only, no cookies) or a comma-separated list of origins allowed by CORS on /fhir. */
+    CORS_ORIGINS: z
+      .string()
+      .regex(
+        /^(\*|https?:\/\/[^\s,/]+(,https?:\/\/[^\s,/]+)*)$/,
+        'must be * or a comma-separated list of http(s) origins',
+      )
+      .default('*'),
+    /** Time budget of one search (its SQL / Mongo queries are cancelled beyond it: 503). */
+    SEARCH_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .superRefine((env, ctx) => {
@@ -63,7 +73,9 @@ export type Config = {
   exportDir: string;
   /** How long a finished export job and its files are kept before they are deleted. */
   exportRetentionHours: number;
-  limits: { defaultPageSize: number; maxPageSize: number; maxBundleEntries: number };
+  limits: { defaultPageSize: number; maxPageSize: number; maxBundleEntries: number; searchTimeoutMs: number };
+  /** Origins allowed by CORS on /fhir. */
+  corsOrigins: '*' | string[];
   auth: {
     mode: 'smart' | 'disabled';
     mysqlUrl: string;
@@ -129,7 +141,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       defaultPageSize: e.DEFAULT_PAGE_SIZE,
       maxPageSize: e.MAX_PAGE_SIZE,
       maxBundleEntries: e.MAX_BUNDLE_ENTRIES,
+      searchTimeoutMs: e.SEARCH_TIMEOUT_MS,
     },
+    corsOrigins: e.CORS_ORIGINS === '*' ? '*' : e.CORS_ORIGINS.split(','),
     auth: {
       mode: e.NILECARE_AUTH,
       mysqlUrl: e.AUTH_MYSQL_URL,

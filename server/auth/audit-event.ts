@@ -7,7 +7,18 @@ import type { AccessPolicy, Interaction } from '../fhir/access-policy.js';
 
 /** Authentication-side actions audited besides the FHIR interactions. */
 export type AuthAction =
-  'login' | 'logout' | 'token' | 'authorize' | 'introspect' | 'revoke' | 'register-client' | 'launch' | 'authenticate';
+  | 'login'
+  | 'logout'
+  | 'token'
+  | 'authorize'
+  | 'introspect'
+  | 'revoke'
+  | 'register-client'
+  | 'update-client'
+  | 'delete-client'
+  | 'launch'
+  | 'authenticate'
+  | 'admin';
 
 export type AuditOutcome = 'success' | 'denied' | 'failure';
 
@@ -65,6 +76,9 @@ function actionCode(action: AccessAuditEvent['action']): AuditEvent['action'] {
     case 'token':
     case 'authorize':
     case 'register-client':
+    case 'update-client':
+    case 'delete-client':
+    case 'admin':
     case 'launch':
     case 'authenticate':
       return 'E';

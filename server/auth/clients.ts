@@ -2,11 +2,17 @@
  * SMART client registration: public apps (PKCE, no secret), confidential apps (secret or private_key_jwt) and
  * backend services (client_credentials + private_key_jwt with a JWKS or a JWKS URL). Stored through the
  * oidc-provider adapter (Redis), so every node sees them at once.
+ *
+ * Secrets are not kept: the client secret and the RFC 7592 registration access token are stored as SHA-256
+ * hashes (both are 256-bit random values, so a fast hash is enough) and shown once, in the registration answer.
+ * An existing client is replaced only when the caller says so (an administrator, or the client itself through
+ * its registration access token: registration-routes.ts).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { hashSecret } from './secret-hash.js';
 import type Provider from 'oidc-provider';
 import type { Adapter } from 'oidc-provider';
-import { isNonResourceScope, parseResourceScope } from './scopes.js';
+import { isNonResourceScope, isServerScope, parseResourceScope } from './scopes.js';
 
 export const CLIENT_AUTH_METHODS = ['none', 'private_key_jwt', 'client_secret_basic', 'client_secret_post'] as const;
 export type ClientAuthMethod = (typeof CLIENT_AUTH_METHODS)[number];
@@ -21,12 +27,24 @@ export interface ClientRegistration {
   readonly grant_types?: readonly string[];
   readonly jwks?: { keys: readonly Record<string, unknown>[] };
   readonly jwks_uri?: string;
+  /** A resource server may introspect every token (RFC 7662); other clients only their own. */
+  readonly resource_server?: boolean;
 }
 
 export interface RegisteredClient {
   readonly client_id: string;
   readonly client_secret?: string;
+  /** RFC 7592: lets the client read, update or delete its own registration; shown once. */
+  readonly registration_access_token: string;
+  /** The stored metadata without secrets or their hashes. */
   readonly metadata: Record<string, unknown>;
+}
+
+/** Stored metadata properties that hold hashes of secrets: never returned. */
+export const SECRET_PROPERTIES = ['client_secret', 'registration_access_token_hash'] as const;
+
+export class ClientExistsError extends Error {
+  override readonly name = 'ClientExistsError';
 }
 
 export class ClientRegistrationError extends Error {
@@ -47,7 +65,7 @@ export function clientMetadata(reg: ClientRegistration): {
   if (typeof reg.scope !== 'string' || !reg.scope.trim())
     throw new ClientRegistrationError('scope is required (the most this client may be granted)');
   const scopes = reg.scope.split(/\s+/).filter(Boolean);
-  const bad = scopes.filter((s) => !isNonResourceScope(s) && !parseResourceScope(s));
+  const bad = scopes.filter((s) => !isNonResourceScope(s) && !isServerScope(s) && !parseResourceScope(s));
   if (bad.length) throw new ClientRegistrationError(`unrecognised scopes: ${bad.join(' ')}`);
   const backend = reg.grant_types ? reg.grant_types.includes('client_credentials') : !reg.redirect_uris?.length;
   const grantTypes = reg.grant_types
@@ -81,9 +99,10 @@ export function clientMetadata(reg: ClientRegistration): {
       ? { scope: scopes.filter((x) => isNonResourceScope(x)).join(' ') }
       : {}),
     smart_scope: scopes.filter((x) => !isNonResourceScope(x)).join(' '),
-    ...(secret ? { client_secret: secret } : {}),
+    ...(secret ? { client_secret: hashSecret(secret) } : {}),
     ...(reg.jwks ? { jwks: reg.jwks } : {}),
     ...(reg.jwks_uri ? { jwks_uri: reg.jwks_uri } : {}),
+    ...(reg.resource_server === true ? { resource_server: true } : {}),
   };
   return { clientId, ...(secret ? { secret } : {}), metadata };
 }
@@ -92,6 +111,7 @@ export async function registerClient(
   provider: Provider,
   adapter: Adapter,
   reg: ClientRegistration,
+  options: { replace: boolean },
 ): Promise<RegisteredClient> {
   const { clientId, secret, metadata } = clientMetadata(reg);
   try {
@@ -101,8 +121,27 @@ export async function registerClient(
       `invalid client metadata: ${(e as { error_description?: string }).error_description ?? (e as Error).message}`,
     );
   }
-  await adapter.upsert(clientId, metadata as never, 0);
-  return { client_id: clientId, ...(secret ? { client_secret: secret } : {}), metadata };
+  if (!options.replace && (await adapter.find(clientId)))
+    throw new ClientExistsError(`client_id ${clientId} is already registered`);
+  const registrationAccessToken = randomBytes(32).toString('base64url');
+  await adapter.upsert(
+    clientId,
+    { ...metadata, registration_access_token_hash: hashSecret(registrationAccessToken) } as never,
+    0,
+  );
+  return {
+    client_id: clientId,
+    ...(secret ? { client_secret: secret } : {}),
+    registration_access_token: registrationAccessToken,
+    metadata: publicMetadata(metadata),
+  };
+}
+
+/** Client metadata without secrets or their hashes. */
+export function publicMetadata(metadata: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...metadata };
+  for (const k of SECRET_PROPERTIES) delete out[k];
+  return out;
 }
 
 /** The SMART resource-scope ceiling of a registered client (oidc-provider Client instance or metadata). */
@@ -110,4 +149,10 @@ export function smartScopeOf(client: unknown): string {
   const c = client as { smartScope?: unknown; smart_scope?: unknown } | undefined;
   const v = c?.smartScope ?? c?.smart_scope;
   return typeof v === 'string' ? v : '';
+}
+
+/** Whether a registered client is a resource server (may introspect any token). */
+export function isResourceServerClient(client: unknown): boolean {
+  const c = client as { resourceServer?: unknown; resource_server?: unknown } | undefined;
+  return (c?.resourceServer ?? c?.resource_server) === true;
 }

@@ -4,7 +4,7 @@
  * Pure code: the caller looks up the user, client and launch.
  */
 import type { LaunchContext } from './context-store.js';
-import { applyRoleCeiling } from './role-scopes.js';
+import { applyRoleCeiling, serverScopesOfRole } from './role-scopes.js';
 import { parseScopes, scopeCovers, type NonResourceScope } from './scopes.js';
 
 export interface ConsentPlan {
@@ -35,7 +35,8 @@ export function planConsent(input: {
   launch?: LaunchContext;
 }): PlanResult {
   const requested = parseScopes(input.requestedScope);
-  const clientCeiling = parseScopes(input.clientScope).resource;
+  const clientScopes = parseScopes(input.clientScope);
+  const clientCeiling = clientScopes.resource;
   const ownPatient = input.fhirUser.startsWith('Patient/') ? input.fhirUser.slice('Patient/'.length) : undefined;
 
   if (input.launchParam !== undefined && !input.launch)
@@ -54,6 +55,10 @@ export function planConsent(input: {
     .filter((s) => s.context !== 'system')
     .filter((s) => clientCeiling.some((c) => scopeCovers(c, s)));
 
+  // Admin / metrics power: requested, in the client's registration AND the user's role (never one without the other).
+  const roleServer = serverScopesOfRole(input.role);
+  const server = [...requested.server].filter((s) => clientScopes.server.has(s) && roleServer.has(s));
+
   const other: NonResourceScope[] = [];
   for (const s of requested.other) {
     if (s === 'launch' && !input.launch) continue;
@@ -63,7 +68,7 @@ export function planConsent(input: {
   return {
     ok: true,
     plan: {
-      offered: [...other, ...resource.map((s) => s.text)],
+      offered: [...other, ...resource.map((s) => s.text), ...server],
       ...(patient ? { patient } : {}),
       ...(input.launch?.encounter ? { encounter: input.launch.encounter } : {}),
       ...(input.launch?.fhirContext ? { fhirContext: input.launch.fhirContext } : {}),

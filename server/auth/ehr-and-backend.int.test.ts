@@ -28,6 +28,13 @@ describe('EHR launch and backend services (client_credentials + private_key_jwt)
       token_endpoint_auth_method: 'none',
       scope: 'openid fhirUser launch launch/patient launch/encounter offline_access patient/*.cruds user/*.cruds',
     });
+    await t.auth.registerClient({
+      client_id: 'admin-console',
+      client_name: 'Admin console',
+      redirect_uris: [REDIRECT],
+      token_endpoint_auth_method: 'none',
+      scope: 'openid fhirUser user/*.cruds nilecare-admin',
+    });
     const k1 = await generateKeyPair('ES384', { extractable: true });
     const k2 = await generateKeyPair('RS384', { extractable: true });
     es384 = k1.privateKey;
@@ -47,12 +54,12 @@ describe('EHR launch and backend services (client_credentials + private_key_jwt)
   });
   after(async () => t?.close());
 
-  async function userToken(user: TestUser, scope: string, launch?: string) {
+  async function userToken(user: TestUser, scope: string, launch?: string, clientId = 'ehr-app') {
     const { verifier, challenge } = pkce();
     const url = authorizeUrl({
       base: t.base,
       fhirBase: t.fhirBase,
-      clientId: 'ehr-app',
+      clientId,
       redirectUri: REDIRECT,
       scope,
       challenge,
@@ -72,7 +79,7 @@ describe('EHR launch and backend services (client_credentials + private_key_jwt)
       grant_type: 'authorization_code',
       code,
       redirect_uri: REDIRECT,
-      client_id: 'ehr-app',
+      client_id: clientId,
       code_verifier: verifier,
     });
   }
@@ -223,8 +230,12 @@ describe('EHR launch and backend services (client_credentials + private_key_jwt)
   });
 
   it('only an administrator registers clients over HTTP, with clear errors for bad metadata', async () => {
-    const adminTok = await userToken(admin, 'openid user/*.rs');
+    const adminTok = await userToken(admin, 'openid user/*.rs nilecare-admin', undefined, 'admin-console');
+    assert.match(String(adminTok.body.scope), /nilecare-admin/);
     const docTok = await userToken(doc, 'openid user/*.rs');
+    // An administrator's token issued to an ordinary app carries no admin power (issue 15 item 2).
+    const adminViaApp = await userToken(admin, 'openid user/*.rs');
+    assert.ok(!String(adminViaApp.body.scope).includes('nilecare-admin'));
     const reg = (at: string, body: unknown) =>
       fetch(`${t.base}/auth/register`, {
         method: 'POST',
@@ -238,6 +249,7 @@ describe('EHR launch and backend services (client_credentials + private_key_jwt)
       scope: 'openid patient/*.rs',
     };
     assert.equal((await reg(String(docTok.body.access_token), good)).status, 403);
+    assert.equal((await reg(String(adminViaApp.body.access_token), good)).status, 403);
     const ok = await reg(String(adminTok.body.access_token), good);
     assert.equal(ok.status, 201);
     assert.ok(((await ok.json()) as { client_id: string }).client_id);

@@ -4,12 +4,13 @@
  * context, private_key_jwt (RS384/ES384) for backend services, refresh tokens only with offline_access.
  */
 import Provider, { errors, type Adapter, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
-import { smartScopeOf } from './clients.js';
+import { isResourceServerClient, smartScopeOf } from './clients.js';
+import { secretMatches } from './secret-hash.js';
 import { errorPage, loggedOutPage, logoutPage } from './html.js';
 import { fhirUserOf } from './login.js';
 import type { ContextStore } from './context-store.js';
 import type { KeyMaterial } from './signing-keys.js';
-import { NON_RESOURCE_SCOPES, parseScopes, scopeCovers, type ResourceScope } from './scopes.js';
+import { ADMIN_SCOPE, NON_RESOURCE_SCOPES, parseScopes, scopeCovers, type ResourceScope } from './scopes.js';
 import type { UserRows } from './user-rows.js';
 
 export interface TokenLifetimes {
@@ -44,6 +45,9 @@ export const AUTH_ROUTES = {
   credential: '/auth/credential',
 } as const;
 
+/** SMART backend services: a client assertion lives at most five minutes. */
+export const MAX_ASSERTION_LIFETIME_SECONDS = 300;
+
 export const CLIENT_AUTH_ALGS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'ES256', 'ES384', 'ES512'] as const;
 
 export interface ProviderDeps {
@@ -64,13 +68,18 @@ export function resourceServerScope(
   clientScope: string | undefined,
   grantType: string | undefined,
 ): string {
-  const ceiling = parseScopes(clientScope).resource;
+  const client = parseScopes(clientScope);
+  const ceiling = client.resource;
   const wanted: ResourceScope[] = candidates.flatMap((c) => parseScopes(c).resource);
   const backend = grantType === 'client_credentials';
   const out = new Set<string>();
   for (const w of wanted) {
     if (backend !== (w.context === 'system')) continue;
     if (ceiling.some((c) => scopeCovers(c, w))) out.add(w.text);
+  }
+  // Server scopes the client is registered for; admin power needs a person (their role is checked at consent).
+  for (const s of candidates.flatMap((c) => [...parseScopes(c).server])) {
+    if (client.server.has(s) && !(backend && s === ADMIN_SCOPE)) out.add(s);
   }
   return [...out].join(' ');
 }
@@ -109,7 +118,11 @@ export function buildProvider(d: ProviderDeps): Provider {
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
-      introspection: { enabled: true },
+      // RFC 7662 §4: only the token's own client, or a registered resource server, learns about a token.
+      introspection: {
+        enabled: true,
+        allowedPolicy: (_ctx, client, token) => token.clientId === client.clientId || isResourceServerClient(client),
+      },
       revocation: { enabled: true },
       userinfo: { enabled: true },
       rpInitiatedLogout: {
@@ -157,8 +170,23 @@ export function buildProvider(d: ProviderDeps): Provider {
         },
       },
     },
-    extraParams: ['launch', 'aud'],
-    extraClientMetadata: { properties: ['smart_scope'] },
+    extraParams: {
+      launch: null,
+      // SMART v2: `aud` is required and must be this FHIR server (GET and POST /authorize, PAR alike).
+      aud(_ctx, value) {
+        if (typeof value !== 'string' || value.replace(/\/+$/, '') !== d.fhirBaseUrl)
+          throw new errors.InvalidRequest(`aud must be the FHIR base URL ${d.fhirBaseUrl}`);
+      },
+    },
+    extraClientMetadata: { properties: ['smart_scope', 'resource_server', 'registration_access_token_hash'] },
+    // SMART backend services: the client assertion expires at most five minutes ahead.
+    async assertJwtClientAuthClaimsAndHeader(_ctx, claims) {
+      const now = Math.floor(Date.now() / 1000);
+      if (typeof claims.exp !== 'number' || claims.exp - now > MAX_ASSERTION_LIFETIME_SECONDS + 15)
+        throw new errors.InvalidClientAuth(
+          `the client_assertion must expire within ${MAX_ASSERTION_LIFETIME_SECONDS / 60} minutes (exp)`,
+        );
+    },
     async extraTokenClaims(_ctx, token) {
       const grantId = (token as { grantId?: string }).grantId;
       if (!grantId) return undefined;
@@ -222,5 +250,13 @@ export function buildProvider(d: ProviderDeps): Provider {
   }
   const provider = new Provider(d.issuer, configuration);
   provider.proxy = false; // smart-auth.ts turns it on only with trustProxy
+  // Client secrets are stored hashed (secret-hash.ts): compare the presented one against the hash.
+  const clientPrototype = provider.Client.prototype as unknown as {
+    clientSecret?: string;
+    compareClientSecret(actual: string): boolean;
+  };
+  clientPrototype.compareClientSecret = function (this: { clientSecret?: string }, actual: string) {
+    return secretMatches(this.clientSecret, actual);
+  };
   return provider;
 }

@@ -2,10 +2,20 @@
  * oidc-provider persistence adapter on Redis (sessions, interactions, codes, grants, tokens, clients), so any
  * API node can continue a flow another node started. Refresh tokens are also mirrored into
  * nilecare_auth.auth_refresh_tokens, which is authoritative for revocation: a refresh token whose row is
- * missing or has is_revoked = 1 is not found.
+ * missing or has is_revoked = 1 (and that was not consumed by a rotation) is not found.
+ *
+ * - Tokens are not kept at rest: the Redis key of a token (code, refresh token, registration access token …) is
+ *   the SHA-256 of its value, and the value is left out of the stored payload (a dump of Redis hands out no live
+ *   token). Sessions are keyed by their id as oidc-provider needs, but the session cookie is signed with the keys
+ *   of AUTH_KEYS_DIR, which Redis does not hold.
+ * - Consumption is atomic (HSETNX): of several concurrent uses of one refresh token or code exactly one wins; a
+ *   consumed refresh token stays findable as consumed, so oidc-provider's reuse detection revokes the whole grant
+ *   when it comes back, and a loser of the race revokes it here (a concurrent second use is indistinguishable
+ *   from a stolen token being replayed: OAuth 2.0 Security BCP 4.14.2).
  */
+import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { Adapter, AdapterPayload } from 'oidc-provider';
+import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
 import type { RefreshTokenRows } from './refresh-token-rows.js';
 
 const GRANTABLE = new Set([
@@ -16,6 +26,19 @@ const GRANTABLE = new Set([
   'BackchannelAuthenticationRequest',
 ]);
 const CONSUMABLE = new Set(['AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest']);
+/** Models whose id is a bearer secret: keyed by its hash, value not stored. */
+const HASHED = new Set([
+  'AccessToken',
+  'AuthorizationCode',
+  'RefreshToken',
+  'ClientCredentials',
+  'DeviceCode',
+  'BackchannelAuthenticationRequest',
+  'RegistrationAccessToken',
+  'InitialAccessToken',
+]);
+
+const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
 
 export interface RedisAdapterOptions {
   redis: Redis;
@@ -39,7 +62,7 @@ class RedisAdapter implements Adapter {
   ) {}
 
   private key(id: string): string {
-    return `${this.o.prefix}${this.name}:${id}`;
+    return `${this.o.prefix}${this.name}:${HASHED.has(this.name) ? sha256(id) : id}`;
   }
   private grantListKey(grantId: string): string {
     return `${this.o.prefix}grant:${grantId}`;
@@ -49,8 +72,9 @@ class RedisAdapter implements Adapter {
     const { redis } = this.o;
     const key = this.key(id);
     const multi = redis.multi();
-    if (CONSUMABLE.has(this.name)) multi.hset(key, { payload: JSON.stringify(payload) });
-    else multi.set(key, JSON.stringify(payload));
+    const stored = HASHED.has(this.name) ? { ...payload, jti: undefined } : payload;
+    if (CONSUMABLE.has(this.name)) multi.hset(key, { payload: JSON.stringify(stored) });
+    else multi.set(key, JSON.stringify(stored));
     if (expiresIn) multi.expire(key, expiresIn);
     if (GRANTABLE.has(this.name) && payload.grantId) {
       const gk = this.grantListKey(payload.grantId);
@@ -79,7 +103,7 @@ class RedisAdapter implements Adapter {
   async find(id: string): Promise<AdapterPayload | undefined> {
     const { redis } = this.o;
     const key = this.key(id);
-    let payload: AdapterPayload | undefined;
+    let payload: AdapterPayload;
     if (CONSUMABLE.has(this.name)) {
       const data = await redis.hgetall(key);
       if (!data || !data.payload) return undefined;
@@ -90,7 +114,10 @@ class RedisAdapter implements Adapter {
       if (!data) return undefined;
       payload = JSON.parse(data) as AdapterPayload;
     }
-    if (this.name === 'RefreshToken' && !(await this.o.refreshTokens.isActive(id))) return undefined;
+    if (HASHED.has(this.name)) payload = { ...payload, jti: id };
+    // A consumed refresh token is answered as such (reuse detection); an unconsumed one needs its live row.
+    if (this.name === 'RefreshToken' && !payload.consumed && !(await this.o.refreshTokens.isActive(id)))
+      return undefined;
     return payload;
   }
 
@@ -105,8 +132,15 @@ class RedisAdapter implements Adapter {
   }
 
   async consume(id: string): Promise<void> {
-    await this.o.redis.hset(this.key(id), 'consumed', Math.floor(Date.now() / 1000));
+    const key = this.key(id);
+    const won = await this.o.redis.hsetnx(key, 'consumed', Math.floor(Date.now() / 1000));
     if (this.name === 'RefreshToken') await this.o.refreshTokens.revoke(id);
+    if (won === 1) return;
+    // Lost a race for the same token: treat as reuse.
+    const json = await this.o.redis.hget(key, 'payload');
+    const grantId = json ? (JSON.parse(json) as AdapterPayload).grantId : undefined;
+    if (grantId) await this.revokeByGrantId(grantId);
+    throw new errors.InvalidGrant(`${this.name === 'RefreshToken' ? 'refresh token' : 'grant'} already used`);
   }
 
   async destroy(id: string): Promise<void> {
@@ -124,6 +158,7 @@ class RedisAdapter implements Adapter {
     multi.del(grantModelKey(prefix, grantId));
     await multi.exec();
     const rt = `${prefix}RefreshToken:`;
-    for (const k of keys) if (k.startsWith(rt)) await this.o.refreshTokens.revoke(k.slice(rt.length));
+    // Refresh-token keys end with the token's SHA-256, which is also what auth_refresh_tokens keeps.
+    for (const k of keys) if (k.startsWith(rt)) await this.o.refreshTokens.revokeByHash(k.slice(rt.length));
   }
 }

@@ -9,6 +9,8 @@ export interface RefreshTokenRows {
   insert(row: { token: string; userId?: string; expiresAt: Date; ipAddress?: string }): Promise<void>;
   isActive(token: string): Promise<boolean>;
   revoke(token: string): Promise<void>;
+  /** Same, by the token's SHA-256 (hex), which is all Redis keeps of it. */
+  revokeByHash(hash: string): Promise<void>;
   /** Revokes every refresh token of a user (e.g. on password change or by an administrator). Returns the count. */
   revokeAllForUser(userId: string): Promise<number>;
 }
@@ -34,6 +36,9 @@ export function refreshTokenRows(pool: Pool): RefreshTokenRows {
     },
     async revoke(token) {
       await pool.execute(`UPDATE auth_refresh_tokens SET is_revoked = 1 WHERE token = ?`, [tokenHash(token)]);
+    },
+    async revokeByHash(hash) {
+      await pool.execute(`UPDATE auth_refresh_tokens SET is_revoked = 1 WHERE token = ?`, [hash]);
     },
     async revokeAllForUser(userId) {
       const [res] = await pool.execute(

@@ -2,7 +2,7 @@
  * What each NileCare role (auth_roles) may ever be granted, as SMART scopes. A token gets the intersection of
  * what the app requested, what the client is registered for, what the user consented to, and this ceiling.
  */
-import { narrowScopes, parseScopes, type ResourceScope } from './scopes.js';
+import { narrowScopes, parseScopes, SERVER_SCOPES, type ResourceScope, type ServerScope } from './scopes.js';
 
 export const ROLES = ['admin', 'doctor', 'nurse', 'receptionist', 'patient', 'auditor'] as const;
 export type Role = (typeof ROLES)[number];
@@ -55,4 +55,9 @@ export function isRole(r: string): r is Role {
 export function applyRoleCeiling(role: string, requested: readonly ResourceScope[]): ResourceScope[] {
   if (!isRole(role)) return [];
   return narrowScopes(requested, parseScopes(ROLE_CEILING[role]).resource);
+}
+
+/** The NileCare server scopes (admin API, metrics) a role may hold: administrators only. */
+export function serverScopesOfRole(role: string): ReadonlySet<ServerScope> {
+  return new Set(role === 'admin' ? SERVER_SCOPES : []);
 }

@@ -12,7 +12,7 @@
  *   patient reading their own record sees the AuditEvents about themselves; nobody else's trail.
  */
 import { scopeActionOf, type AccessPolicy, type Interaction, type ScopeAction } from '../fhir/access-policy.js';
-import { EXPLICIT_SCOPE_TYPES, parseScopes, type ResourceScope } from './scopes.js';
+import { EXPLICIT_SCOPE_TYPES, parseScopes, type ResourceScope, type ServerScope } from './scopes.js';
 
 export interface TokenContext {
   /** Space-separated granted scopes. */
@@ -35,6 +35,8 @@ export interface SmartAccessPolicy extends AccessPolicy {
   readonly userId?: string;
   readonly fhirUser?: string;
   readonly encounter?: string;
+  /** NileCare server scopes in the token (`nilecare-admin`, `nilecare-metrics`); admin power also needs the role. */
+  readonly serverScopes: ReadonlySet<ServerScope>;
 }
 
 type Grant = { readonly constraints?: Readonly<Record<string, string>> };
@@ -69,6 +71,7 @@ export function policyFromScopes(ctx: TokenContext): SmartAccessPolicy {
     who: ctx.clientId && ctx.fhirUser ? `${ctx.fhirUser} via client:${ctx.clientId}` : who,
     ...(compartment ? { compartment } : {}),
     scopes: usable,
+    serverScopes: parsed.server,
     ...(ctx.clientId ? { clientId: ctx.clientId } : {}),
     ...(ctx.sub && ctx.sub !== ctx.clientId ? { userId: ctx.sub } : {}),
     ...(ctx.fhirUser ? { fhirUser: ctx.fhirUser } : {}),

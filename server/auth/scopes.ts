@@ -21,6 +21,22 @@ export const NON_RESOURCE_SCOPES = [
 ] as const;
 export type NonResourceScope = (typeof NON_RESOURCE_SCOPES)[number];
 
+/**
+ * NileCare's own scopes. Granted for the FHIR server like resource scopes (so they are in the access token), only
+ * to clients registered with them:
+ * - `nilecare-admin`: the console admin API and client registration, and only together with the user's admin role
+ *   (the console client is registered with it; a third-party app never is, whoever signs in to it);
+ * - `nilecare-metrics`: GET /metrics (a backend service such as a Prometheus scraper, or an administrator).
+ */
+export const SERVER_SCOPES = ['nilecare-admin', 'nilecare-metrics'] as const;
+export type ServerScope = (typeof SERVER_SCOPES)[number];
+export const ADMIN_SCOPE: ServerScope = 'nilecare-admin';
+export const METRICS_SCOPE: ServerScope = 'nilecare-metrics';
+
+export function isServerScope(s: string): s is ServerScope {
+  return (SERVER_SCOPES as readonly string[]).includes(s);
+}
+
 export interface ResourceScope {
   readonly context: ScopeContext;
   /** A resource type or `*`. */
@@ -127,6 +143,7 @@ function parseConstraints(query: string): Record<string, string> | undefined {
 export interface ParsedScopes {
   readonly resource: readonly ResourceScope[];
   readonly other: ReadonlySet<NonResourceScope>;
+  readonly server: ReadonlySet<ServerScope>;
   /** Tokens that are neither: kept so callers can report or drop them. */
   readonly unknown: readonly string[];
 }
@@ -135,19 +152,21 @@ export interface ParsedScopes {
 export function parseScopes(scope: string | undefined): ParsedScopes {
   const resource: ResourceScope[] = [];
   const other = new Set<NonResourceScope>();
+  const server = new Set<ServerScope>();
   const unknown: string[] = [];
   const seen = new Set<string>();
   for (const s of (scope ?? '').split(/\s+/)) {
     if (!s || seen.has(s)) continue;
     seen.add(s);
     if (isNonResourceScope(s)) other.add(s);
+    else if (isServerScope(s)) server.add(s);
     else {
       const r = parseResourceScope(s);
       if (r) resource.push(r);
       else unknown.push(s);
     }
   }
-  return { resource, other, unknown };
+  return { resource, other, server, unknown };
 }
 
 /** True when `granted` gives at least every action of `wanted` (same context and type, or `*`), and no looser constraints. */

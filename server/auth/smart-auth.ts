@@ -12,7 +12,10 @@ import { accessTokenVerifier } from './access-token.js';
 import { auditSink } from './audit-sink.js';
 import type { AccessAuditEvent } from './audit-event.js';
 import { unauthorized } from './auth-errors.js';
-import { registerClient, ClientRegistrationError, type ClientRegistration, type RegisteredClient } from './clients.js';
+import { registerClient, type ClientRegistration, type RegisteredClient } from './clients.js';
+import { isAdmin, mayReadMetrics, type UserDirectory } from './admin-access.js';
+import { launchRouter } from './launch-route.js';
+import { registrationRouter } from './registration-routes.js';
 import { contextStore, type LaunchContext } from './context-store.js';
 import { errorPage } from './html.js';
 import { interactionRouter } from './interactions.js';
@@ -64,7 +67,12 @@ export interface SmartAuth {
   audit(event: AccessAuditEvent): Promise<void>;
   /** EHR launch: stores the context and returns the opaque `launch` value to put in the app's launch URL. */
   createLaunch(context: LaunchContext, ttlSeconds?: number): Promise<string>;
+  /** Registers (or replaces) a client: server-side callers (CLI, the console's own client at start). */
   registerClient(registration: ClientRegistration): Promise<RegisteredClient>;
+  /** Admin power: the admin scope in the token AND an active admin user (admin-access.ts). */
+  isAdmin(policy: AccessPolicy): Promise<boolean>;
+  /** GET /metrics: a backend service with the metrics scope, or an administrator. */
+  mayReadMetrics(policy: AccessPolicy): Promise<boolean>;
   /** New signing keys sign from now on; the previous ones stay in the JWKS so issued tokens keep verifying. */
   rotateKeys(): Promise<void>;
   readonly devDisableAuth: boolean;
@@ -94,6 +102,10 @@ export async function createSmartAuth(options: SmartAuthOptions): Promise<SmartA
     maxRetriesPerRequest: 2,
   });
   const users = userRows(pool);
+  const userOf: UserDirectory = async (id) => {
+    const user = await users.findById(id);
+    return user ? { role: user.role, status: user.status } : undefined;
+  };
   const contexts = contextStore(redis, prefix);
   const adapterFactory = redisAdapterFactory({ redis, prefix, refreshTokens: refreshTokenRows(pool) });
   if (!options.keysDir)
@@ -210,98 +222,26 @@ export async function createSmartAuth(options: SmartAuthOptions): Promise<SmartA
       ...(options.patientExists ? { patientExists: options.patientExists } : {}),
     }),
   );
-  const json = express.json({ limit: '64kb' });
   const bearerPolicy = async (req: express.Request) =>
     (await authenticate(req.get('authorization'), { ...(req.ip ? { ip: req.ip } : {}) })) as SmartAccessPolicy;
-  const oauthError = (res: express.Response, e: unknown) => {
-    const err = e as { status?: number; wwwAuthenticate?: string; message?: string };
-    if (err.wwwAuthenticate) res.set('WWW-Authenticate', err.wwwAuthenticate);
-    res.status(err.status ?? 500).json({
-      error: err.status === 403 ? 'insufficient_scope' : err.status === 401 ? 'invalid_token' : 'server_error',
-      error_description: err.message,
-    });
-  };
 
-  router.post('/auth/launch', json, async (req, res) => {
-    try {
-      const policy = await bearerPolicy(req);
-      if (!policy.userId || policy.compartment || !policy.allows('read', 'Patient')) {
-        throw Object.assign(new Error('an EHR launch needs a user token (user/ scopes) that may read Patient'), {
-          status: 403,
-        });
-      }
-      const body = (req.body ?? {}) as Record<string, unknown>;
-      const id = /^[A-Za-z0-9\-.]{1,64}$/;
-      if (
-        (body.patient !== undefined && (typeof body.patient !== 'string' || !id.test(body.patient))) ||
-        (body.encounter !== undefined && (typeof body.encounter !== 'string' || !id.test(body.encounter)))
-      ) {
-        return res
-          .status(400)
-          .json({ error: 'invalid_request', error_description: 'patient and encounter must be resource ids' });
-      }
-      const fhirContext = body.fhirContext;
-      const refOk = (x: unknown) =>
-        !!x &&
-        typeof x === 'object' &&
-        typeof (x as { reference?: unknown }).reference === 'string' &&
-        /^[A-Z][A-Za-z]{1,63}\/[A-Za-z0-9\-.]{1,64}$/.test((x as { reference: string }).reference);
-      if (
-        fhirContext !== undefined &&
-        (!Array.isArray(fhirContext) || fhirContext.length > 10 || !fhirContext.every(refOk))
-      ) {
-        return res.status(400).json({
-          error: 'invalid_request',
-          error_description: 'fhirContext must be an array of at most 10 { "reference": "Type/id" }',
-        });
-      }
-      const launch = await contexts.createLaunch({
-        ...(typeof body.patient === 'string' ? { patient: body.patient } : {}),
-        ...(typeof body.encounter === 'string' ? { encounter: body.encounter } : {}),
-        ...(Array.isArray(fhirContext)
-          ? { fhirContext: fhirContext.map((x: { reference: string }) => ({ reference: x.reference })) }
-          : {}),
-        createdBy: policy.who,
-        ...(policy.userId ? { userId: policy.userId } : {}),
-      });
-      await sink.audit({
-        action: 'launch',
-        outcome: 'success',
-        policy,
-        ...(req.ip ? { ip: req.ip } : {}),
-        detail: `patient=${String(body.patient ?? '')}`,
-      });
-      res.status(201).json({ launch });
-    } catch (e) {
-      oauthError(res, e);
-    }
-  });
-
-  router.post('/auth/register', json, async (req, res) => {
-    try {
-      const policy = await bearerPolicy(req);
-      const user = policy.userId ? await users.findById(policy.userId) : undefined;
-      if (!user || user.role !== 'admin')
-        throw Object.assign(new Error('only an administrator may register clients'), { status: 403 });
-      const registered = await registerClient(provider, adapterFactory('Client'), req.body as ClientRegistration);
-      await sink.audit({
-        action: 'register-client',
-        outcome: 'success',
-        policy,
-        detail: registered.client_id,
-        ...(req.ip ? { ip: req.ip } : {}),
-      });
-      res.status(201).json({
-        client_id: registered.client_id,
-        ...(registered.client_secret ? { client_secret: registered.client_secret } : {}),
-        ...registered.metadata,
-      });
-    } catch (e) {
-      if (e instanceof ClientRegistrationError)
-        return res.status(400).json({ error: 'invalid_client_metadata', error_description: e.message });
-      oauthError(res, e);
-    }
-  });
+  router.use(
+    launchRouter({
+      contexts,
+      bearerPolicy,
+      audit: (e) => sink.audit(e),
+    }),
+  );
+  router.use(
+    registrationRouter({
+      issuer,
+      provider: () => provider,
+      clients: () => adapterFactory('Client'),
+      bearerPolicy,
+      isAdmin: (policy) => isAdmin(policy, userOf),
+      audit: (e) => sink.audit(e),
+    }),
+  );
 
   router.use((req, res, next) => {
     if (req.path.startsWith('/auth/') || req.path === '/.well-known/openid-configuration') return callback(req, res);
@@ -328,7 +268,9 @@ export async function createSmartAuth(options: SmartAuthOptions): Promise<SmartA
     authenticate,
     audit: (e) => sink.audit(e),
     createLaunch: (ctx, ttl) => contexts.createLaunch(ctx, ttl),
-    registerClient: (reg) => registerClient(provider, adapterFactory('Client'), reg),
+    registerClient: (reg) => registerClient(provider, adapterFactory('Client'), reg, { replace: true }),
+    isAdmin: (policy) => isAdmin(policy, userOf),
+    mayReadMetrics: (policy) => mayReadMetrics(policy, userOf),
     async rotateKeys() {
       keys = await rotate(keys, options.keysDir);
       verifier.setJwks(publicJwks(keys));

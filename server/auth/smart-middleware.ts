@@ -1,6 +1,6 @@
 /**
  * The SMART layer inside oidc-provider's Koa app:
- * - /authorize: `aud` must be the FHIR base; `offline_access` keeps working (oidc-provider drops it unless
+ * - /authorize: `aud` is required and must be the FHIR base (SMART v2); `offline_access` keeps working (oidc-provider drops it unless
  *   prompt=consent, and we always ask for consent anyway).
  * - /token: adds the launch context (patient, encounter, fhirContext, need_patient_banner) and the full
  *   granted scope to the token response.
@@ -15,6 +15,7 @@ import type { ContextStore } from './context-store.js';
 import { AUTH_ROUTES } from './oidc-config.js';
 import { errorPage } from './html.js';
 import { isNonResourceScope } from './scopes.js';
+import { isResourceServerClient } from './clients.js';
 
 export interface SmartMiddlewareDeps {
   readonly fhirBaseUrl: string;
@@ -39,7 +40,7 @@ export function installSmartMiddleware(provider: Provider, d: SmartMiddlewareDep
     if (path === AUTH_ROUTES.authorization && ctx.method === 'GET') {
       const q = { ...ctx.query } as Record<string, string | string[] | undefined>;
       const aud = q.aud;
-      if (aud !== undefined && (typeof aud !== 'string' || trimSlash(aud) !== trimSlash(d.fhirBaseUrl))) {
+      if (typeof aud !== 'string' || trimSlash(aud) !== trimSlash(d.fhirBaseUrl)) {
         ctx.status = 400;
         ctx.type = 'html';
         ctx.body = errorPage('Authorisation error', `invalid_request: aud must be the FHIR base URL ${d.fhirBaseUrl}`);
@@ -54,6 +55,11 @@ export function installSmartMiddleware(provider: Provider, d: SmartMiddlewareDep
       }
     }
     await next();
+    if ((path === AUTH_ROUTES.token || path === AUTH_ROUTES.introspection) && ctx.method === 'POST') {
+      // RFC 6749 §5.1: token responses are never cached (HTTP/1.0 caches read Pragma).
+      ctx.set('Cache-Control', 'no-store');
+      ctx.set('Pragma', 'no-cache');
+    }
     const c = ctx as KoaContextWithOIDC;
     if (path === AUTH_ROUTES.token && ctx.method === 'POST') await afterToken(c, d);
     else if ((path === AUTH_ROUTES.introspection || path === AUTH_ROUTES.revocation) && ctx.method === 'POST')
@@ -125,8 +131,9 @@ async function afterStructured(ctx: KoaContextWithOIDC, d: SmartMiddlewareDeps):
   ctx.status = 200;
   if (introspect) {
     let active = false;
-    const publicClient = ctx.oidc.client?.clientAuthMethod === 'none';
-    if (check.ok && !(publicClient && check.claims.client_id !== clientId)) {
+    // RFC 7662 §4: only the token's own client or a registered resource server may learn about it.
+    const entitled = check.ok && (check.claims.client_id === clientId || isResourceServerClient(ctx.oidc.client));
+    if (check.ok && entitled) {
       active = await d.contexts.tokenStillValid(String(check.claims.jti), check.claims.grant_id);
     }
     if (!check.ok || !active) {

@@ -11,6 +11,7 @@ import { forbidden } from './errors.js';
 import type { SearchArgs, SearchResult } from './search/store-search.js';
 
 export type { SearchArgs, SearchResult } from './search/store-search.js';
+import { DEFAULT_SEARCH_TIMEOUT_MS } from './search/search-constants.js';
 
 export type FhirServices = {
   store: ResourceStore;
@@ -24,7 +25,13 @@ export type FhirServices = {
   search: (args: SearchArgs) => Promise<SearchResult>;
   /** FHIRPath Patch (a Parameters resource) applied to a copy of the resource. */
   applyFhirPathPatch: (resource: Resource, patch: Parameters) => Resource;
-  limits: { defaultPageSize: number; maxPageSize: number; maxBundleEntries: number };
+  limits: {
+    defaultPageSize: number;
+    maxPageSize: number;
+    maxBundleEntries: number;
+    /** Time budget of one search, whose store queries are cancelled beyond it (default 10 s). */
+    searchTimeoutMs?: number;
+  };
   now: () => Date;
   newId: () => string;
 };
@@ -36,6 +43,11 @@ export type FhirContext = FhirServices & {
   /** Logs an error nothing expected that was answered inside a response (a batch entry's 500). */
   reportError?: (error: unknown) => void;
 };
+
+/** The time budget of searches made for a client request. */
+export function searchTimeoutMs(ctx: Pick<FhirServices, 'limits'>): number {
+  return ctx.limits.searchTimeoutMs ?? DEFAULT_SEARCH_TIMEOUT_MS;
+}
 
 export function requireAccess(ctx: FhirContext, interaction: Interaction, resourceType: string): void {
   if (!ctx.access.allows(interaction, resourceType)) {

@@ -122,3 +122,11 @@ export class UnsupportedQueryError extends Error {
     this.name = 'UnsupportedQueryError';
   }
 }
+
+/** Thrown by search() when the query ran past SearchQuery.timeoutMs and was cancelled; becomes a 503. */
+export class QueryTimeoutError extends Error {
+  constructor(readonly timeoutMs: number) {
+    super(`The search ran longer than ${timeoutMs} ms and was stopped`);
+    this.name = 'QueryTimeoutError';
+  }
+}

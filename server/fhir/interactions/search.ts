@@ -1,6 +1,6 @@
 /** search at type, system (`_type`) and compartment level; the work is done by server/fhir/search. */
 import type { FhirRequest, FhirResponse } from '../fhir-request.js';
-import { requireAccess, type FhirContext } from '../fhir-context.js';
+import { requireAccess, searchTimeoutMs, type FhirContext } from '../fhir-context.js';
 import { badRequest, notFound } from '../errors.js';
 import { assertValidId } from '../check-resource-body.js';
 import type { SearchArgs } from '../search/store-search.js';
@@ -22,6 +22,7 @@ export async function typeSearchInteraction(
     baseUrl: ctx.baseUrl,
     access: ctx.access,
     handling: ctx.prefer.handling,
+    timeoutMs: searchTimeoutMs(ctx),
   });
 }
 
@@ -40,6 +41,7 @@ export async function systemSearchInteraction(ctx: FhirContext, request: FhirReq
     baseUrl: ctx.baseUrl,
     access: ctx.access,
     handling: ctx.prefer.handling,
+    timeoutMs: searchTimeoutMs(ctx),
   });
 }
 
@@ -66,6 +68,7 @@ export async function compartmentSearchInteraction(
     compartment: { resourceType: compartmentType, id: compartmentId },
     access: ctx.access,
     handling: ctx.prefer.handling,
+    timeoutMs: searchTimeoutMs(ctx),
   });
 }
 

@@ -1,12 +1,15 @@
 /**
  * The access decision of a read, for every resource an operation returns ($everything matches and includes,
- * $export lines): the caller may read the type, and the resource is visible to them (their compartment, SMART v2
- * constraints) — exactly what GET [type]/[id] checks in interactions/read.ts. When the auth layer provides its own
- * "may this caller read this resource" function, this delegates to it.
+ * $export lines): exactly what GET [type]/[id] decides — it delegates to the one read decision of the access layer
+ * (access/read-access.ts: type, SMART v2 constraints, Binary securityContext, the caller's compartment and the
+ * shared resources that compartment refers to).
  */
 import type { Resource } from '@medplum/fhirtypes';
-import { visibleToCaller, type FhirContext } from '../fhir-context.js';
+import type { FhirContext } from '../fhir-context.js';
+import { mayRead } from '../access/read-access.js';
 
-export function callerMayRead(ctx: FhirContext, resource: Resource): boolean {
-  return ctx.access.allows('read', resource.resourceType) && visibleToCaller(ctx, resource);
+export { readableResources, readableVersions } from '../access/read-access.js';
+
+export function callerMayRead(ctx: FhirContext, resource: Resource): Promise<boolean> {
+  return mayRead(ctx, resource);
 }

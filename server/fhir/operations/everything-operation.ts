@@ -26,7 +26,7 @@ import { dateRange } from '../indexing/normalize.js';
 import type { StoredVersion } from '../../store/resource-store.js';
 import type { AccessPolicy } from '../access-policy.js';
 import type { OperationHandler } from './operation-registry.js';
-import { callerMayRead } from './caller-may-read.js';
+import { readableVersions } from './caller-may-read.js';
 import { referencedKeys } from './referenced-keys.js';
 
 export const everythingOperation: OperationHandler = {
@@ -80,7 +80,10 @@ async function everything(
     access: searchAccess(ctx, types),
     handling: 'strict',
   });
-  const readable = page.matches.filter((v) => keyOf(v) !== focusKey && callerMayRead(ctx, v.resource as Resource));
+  const readable = await readableVersions(
+    ctx,
+    page.matches.filter((v) => keyOf(v) !== focusKey),
+  );
   const matches = [...(focusFirst ? [focus] : []), ...readable];
   // A total counted before the read decision would reveal how many resources the caller cannot see.
   const total =
@@ -138,10 +141,8 @@ async function referencedOutsideCompartment(
   ).filter((k) => !onPage.has(keyOf(k)));
   if (wanted.length === 0) return [];
   const found = await ctx.store.readMany(wanted);
-  return found
-    .filter((v) => v.resource && !ctx.compartmentsOf(v.resource).includes(focusKey))
-    .filter((v) => callerMayRead(ctx, v.resource as Resource))
-    .sort((a, b) => keyOf(a).localeCompare(keyOf(b)));
+  const outside = found.filter((v) => v.resource && !ctx.compartmentsOf(v.resource).includes(focusKey));
+  return (await readableVersions(ctx, outside)).sort((a, b) => keyOf(a).localeCompare(keyOf(b)));
 }
 
 function everythingUrl(baseUrl: string, type: string, id: string, request: FhirRequest, cursor?: string): string {

@@ -24,6 +24,8 @@ export type IncludeArgs = {
   revincludes: IncludeSpec[];
   access: AccessPolicy;
   ctx: ConditionContext;
+  /** What is left of the search's time budget (throws QueryTimeoutError past it); absent: no budget. */
+  remainingMs?: () => number | undefined;
 };
 
 export type IncludeResult = { included: StoredVersion[]; warnings: string[] };
@@ -51,8 +53,14 @@ export async function fetchIncludes(args: IncludeArgs): Promise<IncludeResult> {
         found.push(v);
       }
     };
-    for (const spec of includes) add(await forward(spec, sources, args, warnings));
-    for (const spec of revincludes) add(await reverse(spec, sources, args, warnings));
+    for (const spec of includes) {
+      args.remainingMs?.();
+      add(await forward(spec, sources, args, warnings));
+    }
+    for (const spec of revincludes) {
+      args.remainingMs?.();
+      add(await reverse(spec, sources, args, warnings));
+    }
     included.push(...found);
     sources = found;
   }
@@ -152,6 +160,7 @@ async function searchAll(
   const out: StoredVersion[] = [];
   let cursor: string | undefined;
   do {
+    const timeoutMs = args.remainingMs?.();
     const page = await args.store.search({
       resourceTypes: [type],
       conditions,
@@ -159,6 +168,7 @@ async function searchAll(
       count: MAX_COUNT,
       total: 'none',
       cursor,
+      ...(timeoutMs !== undefined ? { timeoutMs } : {}),
     });
     out.push(...page.entries);
     cursor = page.nextCursor;

@@ -4,12 +4,12 @@
  * search interaction, by conditional create/update/delete (`Patient?identifier=sys|val`) and for SMART
  * constraints.
  */
-import { badRequest, forbidden } from '../errors.js';
+import { badRequest, fhirError, forbidden } from '../errors.js';
 import { isResourceType, loadDefinitions } from '../definitions.js';
 import { COMPARTMENT_TYPES, compartmentParams } from '../indexing/compartment-definitions.js';
 import type { AccessPolicy } from '../access-policy.js';
 import type { Condition, SearchQuery } from './search-query.js';
-import { CURSOR_PARAM, DEFAULT_COUNT } from './search-constants.js';
+import { CURSOR_PARAM, DEFAULT_COUNT, MAX_INCLUDE_SPECS, MAX_SEARCH_PARAMS } from './search-constants.js';
 import { UnsupportedSearchError } from './parse-value.js';
 import { UnknownParameterError } from './parse-condition.js';
 import {
@@ -95,6 +95,7 @@ export function parseSearch(
     totalRequested: false,
   };
 
+  assertSearchBounds(params);
   for (const [name, value] of params) {
     try {
       applyParam(parsed, types, name, value, ctx);
@@ -109,6 +110,34 @@ export function parseSearch(
   if (parsed.query.count === 0 && parsed.query.total === 'none') parsed.query.total = 'accurate';
   addAccessConditions(parsed, types, options, ctx);
   return parsed;
+}
+
+/**
+ * The work one search may ask for is bounded before any of it is done (issue 15 item 5): the number of
+ * parameters and of _include/_revinclude specs; NUL characters, which no FHIR value holds and PostgreSQL text
+ * refuses, are a 400 rather than a store error. (Chain depth: MAX_CHAIN_DEPTH in parse-condition.ts; _count is
+ * capped at the server maximum; the time budget cancels the store queries: search-interaction.ts.)
+ */
+export function assertSearchBounds(params: ReadonlyArray<readonly [string, string]>): void {
+  if (params.length > MAX_SEARCH_PARAMS)
+    throw fhirError(
+      400,
+      'too-costly',
+      `The search has ${params.length} parameters; this server accepts at most ${MAX_SEARCH_PARAMS}`,
+    );
+  let includes = 0;
+  for (const [name, value] of params) {
+    if (name.includes('\u0000') || value.includes('\u0000'))
+      throw badRequest(`Search parameter '${name.replace(/\u0000/g, '').slice(0, 60)}' contains a NUL character`);
+    const base = name.split(':')[0];
+    if (base === '_include' || base === '_revinclude') includes++;
+  }
+  if (includes > MAX_INCLUDE_SPECS)
+    throw fhirError(
+      400,
+      'too-costly',
+      `The search has ${includes} _include/_revinclude parameters; this server accepts at most ${MAX_INCLUDE_SPECS}`,
+    );
 }
 
 function resolveTypes(resourceTypes: string[], params: Array<[string, string]>): string[] {

@@ -79,6 +79,11 @@ export type SearchQuery = {
   /** Opaque cursor from a previous page's `nextCursor` (keyset paging); absent for the first page. */
   cursor?: string;
   total: TotalMode;
+  /**
+   * Time budget of this search in ms: the store cancels its queries beyond it (PostgreSQL server: cancel of the
+   * backend; MongoDB: maxTimeMS) and throws QueryTimeoutError. Absent: no budget (internal callers).
+   */
+  timeoutMs?: number;
 };
 
 export type SearchPage<T> = {

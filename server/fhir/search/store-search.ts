@@ -5,9 +5,14 @@
  * at the response edge (search-interaction.ts), so an internal caller never parses a link URL back.
  */
 import type { AccessPolicy } from '../access-policy.js';
-import { badRequest } from '../errors.js';
+import { badRequest, fhirError } from '../errors.js';
 import { isResourceType, loadDefinitions } from '../definitions.js';
-import { UnsupportedQueryError, type ResourceStore, type StoredVersion } from '../../store/resource-store.js';
+import {
+  QueryTimeoutError,
+  UnsupportedQueryError,
+  type ResourceStore,
+  type StoredVersion,
+} from '../../store/resource-store.js';
 import type { Condition, SearchPage } from './search-query.js';
 import { parseSearch, type SearchHandling } from './parse-search.js';
 import type { SummaryMode } from './parse-result-params.js';
@@ -31,6 +36,11 @@ export type SearchArgs = {
   cursor?: string;
   /** Internal callers: conditions ANDed to the parsed ones (e.g. an OR of several compartments). */
   where?: Condition[];
+  /**
+   * Time budget of the whole search (matches and includes) in ms: its store queries are cancelled beyond it and
+   * the search answers 503. Set for client requests (searchTimeoutMs in fhir-context.ts); absent: no budget.
+   */
+  timeoutMs?: number;
 };
 
 export type SearchResult = {
@@ -51,7 +61,29 @@ export type SearchResult = {
 };
 
 export async function storeSearch(args: SearchArgs): Promise<SearchResult> {
+  try {
+    return await searchWithinBudget(args);
+  } catch (err) {
+    if (err instanceof QueryTimeoutError)
+      throw fhirError(
+        503,
+        'timeout',
+        `The search needed more than its time budget of ${args.timeoutMs ?? err.timeoutMs} ms and was stopped: narrow it (fewer or more selective parameters, fewer includes)`,
+      );
+    throw err;
+  }
+}
+
+async function searchWithinBudget(args: SearchArgs): Promise<SearchResult> {
   const now = Date.now();
+  const deadline = args.timeoutMs === undefined ? undefined : now + args.timeoutMs;
+  /** What is left of the budget (undefined: none set); past it the search stops. */
+  const remainingMs = (): number | undefined => {
+    if (deadline === undefined) return undefined;
+    const left = deadline - Date.now();
+    if (left <= 0) throw new QueryTimeoutError(args.timeoutMs as number);
+    return left;
+  };
   const parsed = parseSearch(args.resourceTypes, args.params, {
     handling: args.handling,
     baseUrl: args.baseUrl,
@@ -65,7 +97,8 @@ export async function storeSearch(args: SearchArgs): Promise<SearchResult> {
   if (args.where) query.conditions.push(...args.where);
   let page: SearchPage<StoredVersion>;
   try {
-    page = await args.store.search(query);
+    const budget = remainingMs();
+    page = await args.store.search(budget === undefined ? query : { ...query, timeoutMs: budget });
   } catch (err) {
     if (err instanceof UnsupportedQueryError) throw badRequest(err.message);
     throw err;
@@ -80,6 +113,7 @@ export async function storeSearch(args: SearchArgs): Promise<SearchResult> {
           includes: parsed.includes,
           revincludes: parsed.revincludes,
           access: args.access,
+          remainingMs,
           ctx: {
             baseUrl: args.baseUrl,
             now,

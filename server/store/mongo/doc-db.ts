@@ -12,7 +12,13 @@ export type SortSpec = Record<string, 1 | -1>;
 /** Field → 1 to include (inclusion projections only). */
 export type Projection = Record<string, 1>;
 
-export type FindOptions = { sort?: SortSpec; limit?: number; projection?: Projection };
+export type FindOptions = {
+  sort?: SortSpec;
+  limit?: number;
+  projection?: Projection;
+  /** The server stops the query after this many ms (MaxTimeMSExpired); in-process collections ignore it. */
+  maxTimeMS?: number;
+};
 /** The update operators the store uses. */
 export type Update = { $set?: Record<string, unknown>; $inc?: Record<string, number> };
 export type IndexSpec = { keys: Record<string, 1 | -1>; name: string; unique?: boolean };
@@ -27,7 +33,7 @@ export interface DocCollection {
   updateOne(filter: Filter, update: Update, options?: { upsert?: boolean }): Promise<{ matched: number }>;
   deleteMany(filter: Filter): Promise<number>;
   /** `limit` caps the count (for cheap estimates). */
-  countDocuments(filter: Filter, options?: { limit?: number }): Promise<number>;
+  countDocuments(filter: Filter, options?: { limit?: number; maxTimeMS?: number }): Promise<number>;
   createIndex(spec: IndexSpec): Promise<void>;
 }
 

@@ -93,7 +93,11 @@ function bind(db: Db, name: string, session: ClientSession | undefined): DocColl
     findOne: async (filter: Filter, options?: { projection?: Projection }) =>
       (await c.findOne(filter, { session, projection: options?.projection })) as Doc | null,
     find: async (filter: Filter, options: FindOptions = {}) => {
-      let cursor = c.find(filter, { session, projection: options.projection });
+      let cursor = c.find(filter, {
+        session,
+        projection: options.projection,
+        ...(options.maxTimeMS ? { maxTimeMS: options.maxTimeMS } : {}),
+      });
       if (options.sort && Object.keys(options.sort).length > 0) cursor = cursor.sort(options.sort);
       if (options.limit !== undefined && options.limit > 0) cursor = cursor.limit(options.limit);
       return (await cursor.toArray()) as unknown as Doc[];
@@ -104,8 +108,12 @@ function bind(db: Db, name: string, session: ClientSession | undefined): DocColl
         return { matched: result.matchedCount };
       }),
     deleteMany: async (filter: Filter) => (await c.deleteMany(filter, { session })).deletedCount,
-    countDocuments: (filter: Filter, options?: { limit?: number }) =>
-      c.countDocuments(filter, { session, ...(options?.limit ? { limit: options.limit } : {}) }),
+    countDocuments: (filter: Filter, options?: { limit?: number; maxTimeMS?: number }) =>
+      c.countDocuments(filter, {
+        session,
+        ...(options?.limit ? { limit: options.limit } : {}),
+        ...(options?.maxTimeMS ? { maxTimeMS: options.maxTimeMS } : {}),
+      }),
     createIndex: async (spec: IndexSpec) =>
       void (await c.createIndex(spec.keys, { name: spec.name, ...(spec.unique ? { unique: true } : {}) })),
   };

@@ -1,5 +1,9 @@
 import pg from 'pg';
 import type { SqlClient, SqlExecutor, SqlResult, SqlRow, SqlStatement } from './sql-client.js';
+import { QueryTimeoutError } from '../resource-store.js';
+
+/** SQLSTATE of a statement cancelled by pg_cancel_backend / statement_timeout. */
+const QUERY_CANCELED = '57014';
 
 // int8 (bigint) as JS numbers: the store keeps epoch milliseconds and outbox seqs there, far below 2^53.
 pg.types.setTypeParser(pg.types.builtins.INT8, (text) => Number(text));
@@ -36,6 +40,26 @@ export function pgClient(pool: pg.Pool, description: string): SqlClient {
         throw error;
       } finally {
         connection.release();
+      }
+    },
+    async queryWithTimeout<R extends SqlRow>(statement: SqlStatement, timeoutMs: number): Promise<SqlResult<R>> {
+      const connection = await pool.connect();
+      const pid = (connection as unknown as { processID?: number }).processID;
+      let cancelled: Promise<unknown> | undefined;
+      // Past the budget the server stops the statement (pg_cancel_backend from another connection): no work is
+      // left running on the database. The connection is then discarded rather than reused.
+      const timer = setTimeout(() => {
+        cancelled = pool.query('SELECT pg_cancel_backend($1)', [pid]).catch(() => undefined);
+      }, timeoutMs);
+      try {
+        return await executor(connection).query<R>(statement);
+      } catch (error) {
+        if (cancelled && (error as { code?: string }).code === QUERY_CANCELED) throw new QueryTimeoutError(timeoutMs);
+        throw error;
+      } finally {
+        clearTimeout(timer);
+        if (cancelled) await cancelled;
+        connection.release(cancelled ? true : undefined);
       }
     },
     async exec(sql: string): Promise<void> {

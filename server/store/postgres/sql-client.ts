@@ -23,6 +23,11 @@ export interface SqlClient extends SqlExecutor {
   exec(sql: string): Promise<void>;
   /** True when the client runs a real PostgreSQL server (EXPLAIN estimates, pool concurrency). */
   readonly isServer: boolean;
+  /**
+   * Runs one statement that the server cancels after `timeoutMs` (QueryTimeoutError). Absent where a statement
+   * cannot be cancelled from outside (embedded PGlite runs in this thread): callers then use `query`.
+   */
+  queryWithTimeout?<R extends SqlRow = SqlRow>(statement: SqlStatement, timeoutMs: number): Promise<SqlResult<R>>;
   close(): Promise<void>;
 }
 

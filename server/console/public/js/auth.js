@@ -2,7 +2,7 @@
 // The token lives in sessionStorage (gone when the tab closes).
 const KEY = 'nilecare-console:token';
 const PENDING = 'nilecare-console:pending';
-export const SCOPE = 'openid fhirUser user/*.cruds';
+export const SCOPE = 'openid fhirUser user/*.cruds user/AuditEvent.rs nilecare-admin';
 
 let config;
 export async function loadConfig() {

@@ -18,7 +18,7 @@ import type { FhirContext } from '../../fhir-context.js';
 import { FhirError } from '../../errors.js';
 import { matchesSearch } from '../../search/matches.js';
 import { searchPages } from '../../search/store-search.js';
-import { callerMayRead } from '../caller-may-read.js';
+import { callerMayRead, readableVersions } from '../caller-may-read.js';
 import type { ExportJob } from './export-jobs.js';
 import type { ExportScope } from './export-scope.js';
 import { copyExcept, NdjsonWriter } from './ndjson-file.js';
@@ -101,8 +101,10 @@ async function mainPass(
       );
       for await (const versions of pages) {
         if (signal.aborted) return;
-        for (const { resource } of versions) {
-          if (!resource || scope.ownerChunk(resource) !== c || !callerMayRead(ctx, resource)) continue;
+        const readable = new Set(await readableVersions(ctx, versions));
+        for (const version of versions) {
+          const { resource } = version;
+          if (!resource || scope.ownerChunk(resource) !== c || !readable.has(version)) continue;
           if (written ? written.has(resource.id ?? '') : p > 0 && matchesAny(ctx, resource, passes.slice(0, p)))
             continue;
           written?.add(resource.id ?? '');
@@ -123,7 +125,7 @@ async function inExport(
   resource: Resource,
 ): Promise<boolean> {
   if (job.since && Date.parse(resource.meta?.lastUpdated ?? '') < Date.parse(job.since)) return false;
-  if (scope.ownerChunk(resource) === undefined || !callerMayRead(ctx, resource)) return false;
+  if (scope.ownerChunk(resource) === undefined || !(await callerMayRead(ctx, resource))) return false;
   for (const filter of passes) {
     if (filter.length === 0) return true;
     const local = matchesLocally(ctx, resource, filter);

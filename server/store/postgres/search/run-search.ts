@@ -106,8 +106,19 @@ async function pageRows(
   count: number,
   cursor: SearchCursor | undefined,
 ): Promise<PageRow[]> {
-  const { rows } = await client.query<PageRow>(pageStatement(query, count, cursor));
+  const { rows } = await run<PageRow>(client, query, pageStatement(query, count, cursor));
   return rows;
+}
+
+/** One statement of a search, cancelled by the server past the search's time budget when one is set. */
+function run<R extends Record<string, unknown>>(
+  client: SqlClient,
+  query: SearchQuery,
+  statement: { text: string; values: unknown[] },
+) {
+  return query.timeoutMs !== undefined && client.queryWithTimeout
+    ? client.queryWithTimeout<R>(statement, query.timeoutMs)
+    : client.query<R>(statement);
 }
 
 /** The SQL of one page (exported for the EXPLAIN tests). */
@@ -160,7 +171,7 @@ async function countMatches(client: SqlClient, query: SearchQuery): Promise<numb
     const estimate = planRows(plan.rows[0]?.['QUERY PLAN']);
     if (estimate !== undefined && estimate > ESTIMATE_THRESHOLD) return estimate;
   }
-  const { rows } = await client.query<{ n: number }>({ text, values });
+  const { rows } = await run<{ n: number }>(client, query, { text, values });
   return Number(rows[0]?.n ?? 0);
 }
 
