@@ -337,7 +337,7 @@ describe('operations console in headless Chromium (real server composition)', { 
     await page.waitForSelector('#hl7-list .error');
     assert.match(
       (await page.textContent('#hl7-list .error')) ?? '',
-      /HTTP 403: The operations console needs the admin role/,
+      /HTTP 403: The operations console needs a console sign-in \(admin scope\) by a user with the admin role/,
     );
     await screenshot(page, '10-doctor-refused');
     assert.deepEqual(
