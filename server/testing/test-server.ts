@@ -29,6 +29,8 @@ export async function startTestServer(
     env?: Record<string, string>;
     resolveAccess?: AppOptions['resolveAccess'];
     logger?: AppOptions['logger'];
+    /** Redis key prefix of the app's own SMART server (NILECARE_AUTH=smart without resolveAccess). */
+    authRedisPrefix?: string;
   } = {},
 ): Promise<TestServer> {
   const server: Server = createServer();
@@ -45,6 +47,7 @@ export async function startTestServer(
     store,
     resolveAccess: options.resolveAccess,
     logger: options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    ...(options.authRedisPrefix ? { authRedisPrefix: options.authRedisPrefix } : {}),
   });
   server.on('request', app.express);
 
