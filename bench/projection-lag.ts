@@ -28,6 +28,7 @@ const storeKind = arg('store', 'pglite');
 
 const PATIENT = randomUUID();
 const PRACTITIONER = randomUUID();
+const READINGS_BASE = Date.now() - 86_400_000;
 const DEVICES = Array.from({ length: 5 }, (_, i) => `bench-monitor-${i}`);
 const lab = { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'laboratory' }] };
 
@@ -86,8 +87,9 @@ function resourceFor(i: number, at: string): Resource {
         authoredOn: at,
       };
     default: {
-      // High-rate monitor readings: a distinct instant per observation (part of the readings' natural key).
-      const when = new Date(Date.UTC(2025, 0, 1) + i * 1000).toISOString();
+      // High-rate monitor readings: a distinct instant per observation (part of the readings' natural key), inside
+      // the readings' retention window (older readings are not written).
+      const when = new Date(READINGS_BASE + i * 1000).toISOString();
       return {
         resourceType: 'Observation',
         id,
