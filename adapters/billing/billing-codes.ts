@@ -4,8 +4,7 @@
  */
 import type { Reference } from '@medplum/fhirtypes';
 import type { MapInputs } from '../outbox/projection.js';
-import { patientColumnId } from '../outbox/patient-merge.js';
-import { MappingError, parseReference } from '../outbox/rows.js';
+import { requiredPatientColumn } from '../outbox/patient-merge.js';
 
 export const ICD10 = /^http:\/\/hl7\.org\/fhir\/sid\/icd-10/;
 export const CPT = 'http://www.ama-assn.org/go/cpt';
@@ -19,9 +18,7 @@ export function currencyOf(...money: Array<{ currency?: string } | undefined>): 
 
 /** The patient_id of a billing resource (the survivor's id when the Patient was merged). */
 export function billingPatient(ref: Reference | undefined, what: string, inputs: Pick<MapInputs, 'survivors'>): string {
-  const parsed = parseReference(ref?.reference);
-  if (parsed?.type !== 'Patient') throw new MappingError(`${what} has no patient (a Patient reference is required)`);
-  return patientColumnId(parsed.id, inputs.survivors);
+  return requiredPatientColumn(ref, what, inputs.survivors);
 }
 
 /**

@@ -10,10 +10,6 @@
 import type { RowWrite, SqlValue } from '../outbox/rows.js';
 import type { SqlTx } from '../outbox/sql-client.js';
 
-const COUNTED_PAYMENT =
-  "COALESCE(a.payment_status, 'active') NOT IN ('cancelled', 'draft', 'entered-in-error', 'failed', 'pending')";
-const LIVE_INVOICE = "deleted_at IS NULL AND status NOT IN ('draft', 'cancelled', 'void')";
-
 type Adjudication = {
   status: string;
   allowed_amount: string | null;

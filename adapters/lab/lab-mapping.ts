@@ -15,10 +15,9 @@ import type {
   Patient,
   Resource,
   ServiceRequest,
-  Specimen,
 } from '@medplum/fhirtypes';
 import type { MapInputs } from '../outbox/projection.js';
-import { mergeWrites, patientColumnId } from '../outbox/patient-merge.js';
+import { mergeWrites, requiredPatientColumn } from '../outbox/patient-merge.js';
 import {
   codingOf,
   hasCode,
@@ -34,8 +33,9 @@ import {
   type RowWrite,
 } from '../outbox/rows.js';
 import { ensureTest, labCategory, LOINC, mapCatalog } from './lab-catalog.js';
+import { mapSpecimen } from './lab-specimen.js';
 
-export { mapCatalog };
+export { mapCatalog, mapSpecimen };
 
 const ORDER_STATUS = {
   draft: 'draft',
@@ -63,16 +63,6 @@ export function isLaboratory(category: CodeableConcept[] | undefined): boolean {
   return hasCode(category, 'laboratory') || hasCode(category, '108252007') || hasCode(category, 'LAB');
 }
 
-function patientOf(
-  ref: { reference?: string } | undefined,
-  what: string,
-  inputs: Pick<MapInputs, 'survivors'>,
-): string {
-  const parsed = parseReference(ref?.reference);
-  if (parsed?.type !== 'Patient') throw new MappingError(`${what} has no patient (a Patient reference is required)`);
-  return patientColumnId(parsed.id, inputs.survivors);
-}
-
 const implicitOrderId = (obsId: string) => stableUuid(`implicit-order/Observation/${obsId}`);
 
 /** The implicit order of a result leaves with it (soft-deleted at the time of the version that removed it). */
@@ -91,7 +81,7 @@ export function mapServiceRequest(sr: ServiceRequest, version: number, inputs: M
     return was ? [{ op: 'delete', table: 'lab_orders', fhirId: sr.id!, version, soft: true }] : [];
   }
   const what = `ServiceRequest/${sr.id}`;
-  const patient = patientOf(sr.subject, what, inputs);
+  const patient = requiredPatientColumn(sr.subject, what, inputs.survivors);
   const ident = (type: string) => sr.identifier?.find((i) => codingOf(i.type)?.code === type)?.value;
   const icd = (sr.reasonCode ?? []).map((c) => codingOf(c, /icd-10/)?.code).filter((c): c is string => !!c);
   return [
@@ -117,56 +107,6 @@ export function mapServiceRequest(sr: ServiceRequest, version: number, inputs: M
         ordered_at: sqlDateTime(sr.authoredOn ?? sr.meta?.lastUpdated),
         cancelled_reason: sr.status === 'revoked' ? 'revoked in FHIR' : null,
         deleted_at: null,
-      }),
-    },
-  ];
-}
-
-export function mapSpecimen(sp: Specimen, version: number, inputs: MapInputs): RowWrite[] {
-  const what = `Specimen/${sp.id}`;
-  const order = parseReference(sp.request?.[0]?.reference);
-  if (order?.type !== 'ServiceRequest')
-    throw new MappingError(`${what} has no request ServiceRequest (lab_specimens.order_id is required)`);
-  const status =
-    sp.status === 'unsatisfactory' || sp.status === 'entered-in-error'
-      ? 'rejected'
-      : sp.status === 'unavailable'
-        ? 'disposed'
-        : sp.receivedTime
-          ? 'received'
-          : sp.collection
-            ? 'collected'
-            : 'pending';
-  return [
-    {
-      op: 'lookup',
-      ref: 'order',
-      table: 'lab_orders',
-      key: { fhir_id: order.id },
-      missing: `${what}: ServiceRequest/${order.id} is not a lab order in the lab database (yet)`,
-    },
-    {
-      op: 'upsert',
-      table: 'lab_specimens',
-      fhirId: sp.id!,
-      version,
-      id: stableUuid(what),
-      values: row({
-        specimen_number: truncate(sp.accessionIdentifier?.value, 50) ?? identityNumber('SPC', sp.id!),
-        order_id: { ref: 'order' },
-        patient_id: patientOf(sp.subject, what, inputs),
-        specimen_type: truncate(textOf(sp.type), 50) ?? null,
-        collection_method: truncate(textOf(sp.collection?.method), 50) ?? null,
-        body_site: truncate(textOf(sp.collection?.bodySite), 100) ?? null,
-        volume: sp.collection?.quantity?.value ?? null,
-        volume_unit: truncate(sp.collection?.quantity?.unit, 10) ?? null,
-        container: truncate(textOf(sp.container?.[0]?.type), 50) ?? null,
-        status,
-        rejection_reason:
-          status === 'rejected' ? truncate(sp.condition?.map(textOf).join(', ') || sp.status, 255) : null,
-        collected_by: referenceId(sp.collection?.collector, 'Practitioner') ?? null,
-        collected_at: sqlDateTime(sp.collection?.collectedDateTime ?? sp.collection?.collectedPeriod?.start) ?? null,
-        received_at: sqlDateTime(sp.receivedTime) ?? null,
       }),
     },
   ];
@@ -198,7 +138,7 @@ export function mapLabObservation(obs: Observation, version: number, inputs: Map
     ];
   }
   const what = `Observation/${obs.id}`;
-  const patient = patientOf(obs.subject, what, inputs);
+  const patient = requiredPatientColumn(obs.subject, what, inputs.survivors);
   const effective = obs.effectiveDateTime ?? obs.effectivePeriod?.start ?? obs.effectiveInstant ?? obs.issued;
   const writes: RowWrite[] = [ensureTest(obs.code, what, labCategory(obs.category))];
   const order = obs.basedOn?.map((b) => parseReference(b.reference)).find((r) => r?.type === 'ServiceRequest');

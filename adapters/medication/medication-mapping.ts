@@ -6,22 +6,13 @@
  * Nothing is invented: a dose, unit, route, frequency or form the FHIR data does not state stays NULL
  * (a stated but unrecognised route or form is 'other'). Prescription numbers derive from identity: RX-<id>.
  */
-import type {
-  CodeableConcept,
-  Medication,
-  MedicationAdministration,
-  MedicationRequest,
-  Patient,
-  Reference,
-  Resource,
-} from '@medplum/fhirtypes';
+import type { Medication, MedicationRequest, Patient, Resource } from '@medplum/fhirtypes';
 import type { MapInputs } from '../outbox/projection.js';
-import { mergeWrites, patientColumnId } from '../outbox/patient-merge.js';
+import { mergeWrites } from '../outbox/patient-merge.js';
 import {
   codingOf,
   identityNumber,
   MappingError,
-  parseReference,
   referenceId,
   row,
   sqlDate,
@@ -32,181 +23,14 @@ import {
   type RowWrite,
 } from '../outbox/rows.js';
 
-const RXNORM = 'http://www.nlm.nih.gov/research/umls/rxnorm';
-const ATC = /whocc|atc/i;
-const FORMS = [
-  'tablet',
-  'capsule',
-  'syrup',
-  'suspension',
-  'injection',
-  'infusion',
-  'cream',
-  'ointment',
-  'drops',
-  'inhaler',
-  'suppository',
-  'patch',
-  'powder',
-] as const;
-const ROUTES: Array<[RegExp, string]> = [
-  [/oral|mouth|swallow|tablet|capsule|syrup/i, 'oral'],
-  [/intravenous|\biv\b|infusion/i, 'iv'],
-  [/intramuscular|\bim\b/i, 'im'],
-  [/subcutaneous|\bsc\b|\bsq\b/i, 'sc'],
-  [/topical|cream|ointment|cutaneous/i, 'topical'],
-  [/inhal|nebuli/i, 'inhalation'],
-  [/rectal|suppository/i, 'rectal'],
-  [/sublingual/i, 'sublingual'],
-  [/ophthalmic|eye/i, 'ophthalmic'],
-  [/otic|ear/i, 'otic'],
-  [/nasal/i, 'nasal'],
-  [/transdermal|patch/i, 'transdermal'],
-];
-/** ISMP high-alert classes by name (data, not code): category and warning. */
-export const HIGH_ALERT: Array<[RegExp, string]> = [
-  [/heparin|warfarin|enoxaparin|rivaroxaban|apixaban|dabigatran/i, 'anticoagulant'],
-  [/insulin/i, 'insulin'],
-  [/morphine|fentanyl|oxycodone|hydromorphone|methadone|pethidine|meperidine|tramadol/i, 'opioid'],
-  [/methotrexate|cyclophosphamide|cisplatin|doxorubicin|vincristine/i, 'chemotherapy'],
-  [/potassium chloride|sodium chloride 3|hypertonic/i, 'concentrated_electrolyte'],
-  [/midazolam|propofol|ketamine/i, 'sedative'],
-  [/succinylcholine|rocuronium|vecuronium|atracurium/i, 'neuromuscular_blocker'],
-];
-const RX_STATUS = {
-  active: 'active',
-  'on-hold': 'on_hold',
-  cancelled: 'cancelled',
-  completed: 'completed',
-  'entered-in-error': 'entered_in_error',
-  stopped: 'stopped',
-  draft: 'draft',
-  unknown: 'active',
-} as const;
-const MAR_STATUS = {
-  completed: 'given',
-  'not-done': 'not_given',
-  'on-hold': 'held',
-  'in-progress': 'scheduled',
-  'entered-in-error': 'entered_in_error',
-  stopped: 'missed',
-  unknown: 'scheduled',
-} as const;
+import { formOf, HIGH_ALERT, highAlertCategory, routeOf, RX_STATUS, RXNORM } from './medication-codes.js';
 
-/** The form a text names (undefined when it names none). */
-export function formOf(text: string | undefined): string | undefined {
-  const t = (text ?? '').toLowerCase();
-  return (
-    FORMS.find((f) => t.includes(f)) ??
-    (/solution|injectable/.test(t) ? 'injection' : /spray|aerosol/.test(t) ? 'inhaler' : undefined)
-  );
-}
+import { mapMedicationAdministration } from './medication-administration.js';
+import { audit, highAlert, medicationRef, medicationValues, patientOf } from './medication-rows.js';
 
-/** The route the first text that names one names (undefined when none does). */
-export function routeOf(...texts: Array<string | undefined>): string | undefined {
-  for (const t of texts) for (const [re, route] of ROUTES) if (t && re.test(t)) return route;
-  return undefined;
-}
+export { formOf, HIGH_ALERT, highAlertCategory, mapMedicationAdministration, routeOf };
 
 export const MEDICATION_PATIENT_TABLES = { prescriptions: 'patient_id', mar_entries: 'patient_id' };
-
-function patientOf(ref: Reference | undefined, what: string, inputs: Pick<MapInputs, 'survivors'>): string {
-  const parsed = parseReference(ref?.reference);
-  if (parsed?.type !== 'Patient') throw new MappingError(`${what} has no patient (a Patient reference is required)`);
-  return patientColumnId(parsed.id, inputs.survivors);
-}
-
-export function highAlertCategory(name: string | undefined): string | undefined {
-  return HIGH_ALERT.find(([re]) => re.test(name ?? ''))?.[1];
-}
-
-/** medications row values for a coded medication (a stated form that names no known form is 'other'). */
-function medicationValues(code: CodeableConcept | undefined, extra: { form?: string; active?: boolean } = {}) {
-  const coding = codingOf(code, RXNORM) ?? codingOf(code);
-  const name = textOf(code) ?? coding?.code;
-  return row({
-    name: truncate(name, 255),
-    rxnorm_code: coding?.system === RXNORM ? truncate(coding.code, 20) : undefined,
-    atc_code: truncate(codingOf(code, ATC)?.code, 10),
-    form: (extra.form ? (formOf(extra.form) ?? 'other') : formOf(name)) ?? null,
-    default_route: routeOf(name),
-    is_active: extra.active ?? true,
-  });
-}
-
-/** The medication of a request/administration: a projected Medication, or one added by its code. Sets ref 'med'. */
-function medicationRef(
-  what: string,
-  concept: CodeableConcept | undefined,
-  reference: Reference | undefined,
-): RowWrite[] {
-  const ref = parseReference(reference?.reference);
-  if (ref?.type === 'Medication')
-    return [
-      {
-        op: 'lookup',
-        ref: 'med',
-        table: 'medications',
-        key: { fhir_id: ref.id },
-        missing: `${what}: Medication/${ref.id} is not in the medication database (yet)`,
-      },
-    ];
-  const code = truncate((codingOf(concept, RXNORM) ?? codingOf(concept))?.code, 50);
-  if (!code) throw new MappingError(`${what} names no medication code`);
-  const writes: RowWrite[] = [
-    {
-      op: 'ensure',
-      ref: 'med',
-      table: 'medications',
-      key: { medication_code: code },
-      id: stableUuid(`medications/${code}`),
-      values: { ...medicationValues(concept), is_formulary: false },
-    },
-  ];
-  return [...writes, ...highAlert(textOf(concept))];
-}
-
-function highAlert(name: string | undefined): RowWrite[] {
-  const category = highAlertCategory(name);
-  if (!category) return [];
-  return [
-    {
-      op: 'ensure',
-      ref: 'high_alert',
-      table: 'high_alert_medications',
-      key: { medication_id: { ref: 'med' } },
-      id: stableUuid(`high_alert/${name}`),
-      values: {
-        alert_category: category,
-        requires_double_check: true,
-        warning_message: `High-alert medication (${category.replace(/_/g, ' ')}): independent double check required`,
-      },
-    },
-  ];
-}
-
-function audit(
-  resourceType: string,
-  id: string,
-  version: number,
-  entity: string,
-  patient: string | null,
-  values: Record<string, unknown> | null,
-  deleted = false,
-): RowWrite {
-  return {
-    op: 'append',
-    table: 'medication_audit_log',
-    id: stableUuid(`audit/${resourceType}/${id}/${version}`),
-    values: row({
-      action: deleted ? 'fhir_delete' : version === 1 ? 'fhir_create' : 'fhir_update',
-      entity_type: entity,
-      entity_id: stableUuid(`${resourceType}/${id}`),
-      patient_id: patient,
-      new_values: values ? JSON.stringify({ fhir: `${resourceType}/${id}/_history/${version}`, ...values }) : null,
-    }),
-  };
-}
 
 export function mapMedication(med: Medication, version: number): RowWrite[] {
   const what = `Medication/${med.id}`;
@@ -297,63 +121,6 @@ export function mapMedicationRequest(mr: MedicationRequest, version: number, inp
       dose_unit: values.dose_unit,
       frequency: values.frequency,
     }),
-  ];
-}
-
-export function mapMedicationAdministration(
-  ma: MedicationAdministration,
-  version: number,
-  inputs: MapInputs,
-): RowWrite[] {
-  const what = `MedicationAdministration/${ma.id}`;
-  const patient = patientOf(ma.subject, what, inputs);
-  const request = parseReference(ma.request?.reference);
-  if (request?.type !== 'MedicationRequest')
-    throw new MappingError(`${what} has no request MedicationRequest (mar_entries.prescription_id is required)`);
-  const isWitness = (p: NonNullable<MedicationAdministration['performer']>[number]) =>
-    /witness|verifier/i.test(codingOf(p.function)?.code ?? textOf(p.function) ?? '');
-  const administeredBy = ma.performer
-    ?.filter((p) => !isWitness(p))
-    .map((p) => referenceId(p.actor, 'Practitioner'))
-    .find(Boolean);
-  const witnessedBy = ma.performer
-    ?.filter(isWitness)
-    .map((p) => referenceId(p.actor, 'Practitioner'))
-    .find(Boolean);
-  const status = MAR_STATUS[ma.status as keyof typeof MAR_STATUS] ?? 'scheduled';
-  const when = ma.effectiveDateTime ?? ma.effectivePeriod?.start;
-  if (!when) throw new MappingError(`${what} has no effective time`);
-  if (status === 'given' && (!administeredBy || ma.dosage?.dose?.value === undefined))
-    throw new MappingError(`${what}: a completed administration needs a performer Practitioner and a dose`);
-  const values = row({
-    prescription_id: { ref: 'rx' },
-    patient_id: patient,
-    medication_id: { ref: 'med' },
-    scheduled_time: sqlDateTime(when),
-    administered_time: status === 'given' ? sqlDateTime(when) : null,
-    dose_given: ma.dosage?.dose?.value ?? null,
-    dose_unit: truncate(ma.dosage?.dose?.unit ?? ma.dosage?.dose?.code, 20) ?? null,
-    route: textOf(ma.dosage?.route) ? (routeOf(textOf(ma.dosage?.route)) ?? 'other') : null,
-    site: truncate(textOf(ma.dosage?.site), 50) ?? null,
-    status,
-    reason_not_given: ['not_given', 'held', 'refused'].includes(status)
-      ? truncate(ma.statusReason?.map(textOf).join(', ') || ma.status, 255)
-      : null,
-    administered_by: administeredBy ?? null,
-    witnessed_by: witnessedBy ?? null,
-    notes: ma.note?.map((n) => n.text).join('\n') || null,
-  });
-  return [
-    {
-      op: 'lookup',
-      ref: 'rx',
-      table: 'prescriptions',
-      key: { fhir_id: request.id },
-      missing: `${what}: MedicationRequest/${request.id} is not in the medication database (yet)`,
-    },
-    ...medicationRef(what, ma.medicationCodeableConcept, ma.medicationReference),
-    { op: 'upsert', table: 'mar_entries', fhirId: ma.id!, version, id: stableUuid(what), values },
-    audit('MedicationAdministration', ma.id!, version, 'mar_entry', patient, { status, dose_given: values.dose_given }),
   ];
 }
 

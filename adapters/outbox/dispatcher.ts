@@ -9,23 +9,20 @@
  */
 import type { Logger } from 'pino';
 import type { ResourceStore } from '../../server/store/resource-store.js';
-import { errorText, inSavepoint, prepareChanges, refKey, type ChangeRef, type Prepared } from './deliver.js';
+import { applyPrepared, BatchFlushError, utcNow, type ApplyMode } from './apply-changes.js';
+import { errorText, prepareChanges, refKey, type ChangeRef } from './deliver.js';
 import type { Projection } from './projection.js';
 import {
   appliedVersions,
-  clearDeadLetter,
   dueDeadLetters,
   listDeadLetters,
   lockCursor,
   readCursor,
   recordFailure,
-  recordVersions,
   saveCursor,
-  supersede,
   type DeadLetter,
 } from './projection-state.js';
 import { rebuildProjection, type RebuildResult } from './rebuild.js';
-import { applyRows, BulkRows } from './row-writer.js';
 import { isTransient, type SqlClient, type SqlTx } from './sql-client.js';
 
 export type DispatcherOptions = {
@@ -58,16 +55,6 @@ export type ProjectionStatus = {
   supersededDeadLetters: DeadLetter[];
   lastError?: string;
 };
-
-/** How applyPrepared treats dead letters: the batch skips what a letter already records; a retry delivers it. */
-type ApplyMode = {
-  letters: Map<string, { failedVersion: number }>;
-  retrying?: boolean;
-  batched: boolean;
-  force?: boolean;
-};
-
-const utcNow = () => new Date().toISOString().slice(0, 23);
 
 export class Dispatcher {
   readonly name: string;
@@ -128,51 +115,12 @@ export class Dispatcher {
       // The rows in the target are those of the last applied version (a failed one in between never was).
       previousVersion: (c) => (rebuilding ? undefined : applied.get(refKey(c))),
     });
-    return this.applyPrepared(tx, prepared, applied, { ...mode, force: rebuilding });
-  }
-
-  private async applyPrepared(
-    tx: SqlTx,
-    prepared: Prepared[],
-    applied: Map<string, number>,
-    mode: ApplyMode,
-  ): Promise<number> {
-    const bulk = new BulkRows();
-    const recorded: Array<{ resourceType: string; id: string; version: number }> = [];
-    let delivered = 0;
-    for (const p of prepared) {
-      const { change } = p;
-      const key = refKey(change);
-      if ((applied.get(key) ?? 0) >= change.versionId) continue; // replayed: already in effect
-      const letter = mode.letters.get(key);
-      if (letter && !mode.retrying && change.versionId <= letter.failedVersion) continue; // recorded as failed
-      try {
-        if ('error' in p) throw p.error;
-        if (p.writes.length > 0) {
-          await inSavepoint(tx, 'delivery', async () => {
-            await applyRows(tx, p.writes, bulk, mode.force);
-            if (!mode.batched) await bulk.flush(tx);
-          });
-          recorded.push({ resourceType: change.resourceType, id: change.id, version: change.versionId });
-          applied.set(key, change.versionId);
-        }
-        if (letter) {
-          if (change.versionId > letter.failedVersion)
-            await supersede(tx, this.name, change, change.versionId, utcNow());
-          else await clearDeadLetter(tx, this.name, change);
-          mode.letters.delete(key);
-        }
-        delivered++;
-      } catch (e) {
-        if (isTransient(e)) throw e;
-        await this.fail(tx, change, e);
-        mode.letters.set(key, { failedVersion: change.versionId });
-      }
-      if (bulk.size >= 2000) await this.flush(tx, bulk);
-    }
-    await this.flush(tx, bulk);
-    await recordVersions(tx, this.name, recorded);
-    return delivered;
+    return applyPrepared(tx, prepared, applied, {
+      ...mode,
+      force: rebuilding,
+      projection: this.name,
+      fail: (change, e) => this.fail(tx, change, e),
+    });
   }
 
   /**
@@ -194,14 +142,6 @@ export class Dispatcher {
         onProgress,
       });
     });
-  }
-
-  private async flush(tx: SqlTx, bulk: BulkRows): Promise<void> {
-    try {
-      await bulk.flush(tx);
-    } catch (e) {
-      throw isTransient(e) ? e : new BatchFlushError(e);
-    }
   }
 
   private async fail(tx: SqlTx, change: ChangeRef, e: unknown): Promise<void> {
@@ -309,13 +249,6 @@ export class Dispatcher {
 }
 
 const letterKey = (d: DeadLetter) => `${d.resourceType}/${d.resourceId}`;
-
-class BatchFlushError extends Error {
-  constructor(readonly failure: unknown) {
-    super(errorText(failure));
-    this.name = 'BatchFlushError';
-  }
-}
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {

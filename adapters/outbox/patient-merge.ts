@@ -8,7 +8,7 @@
  */
 import type { Patient, Resource } from '@medplum/fhirtypes';
 import type { ResourceStore } from '../../server/store/resource-store.js';
-import { idColumn, parseReference, type RowWrite } from './rows.js';
+import { idColumn, MappingError, parseReference, type RowWrite } from './rows.js';
 
 const PATIENT_REFERENCE = /(?:^|\/)Patient\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?$/;
 
@@ -60,6 +60,17 @@ export async function resolveSurvivors(store: ResourceStore, ids: Iterable<strin
     if (end !== id) survivors.set(id, end);
   }
   return survivors;
+}
+
+/** The patient_id of a resource that must name a Patient (the survivor's id when it was merged); else MappingError. */
+export function requiredPatientColumn(
+  ref: { reference?: string } | undefined,
+  what: string,
+  survivors: ReadonlyMap<string, string>,
+): string {
+  const parsed = parseReference(ref?.reference);
+  if (parsed?.type !== 'Patient') throw new MappingError(`${what} has no patient (a Patient reference is required)`);
+  return patientColumnId(parsed.id, survivors);
 }
 
 /** The value of a patient id column for Patient `id`: the survivor's when it was merged. */
