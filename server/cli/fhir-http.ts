@@ -46,12 +46,15 @@ export class FhirHttp {
     };
   }
 
-  /** Whether `Type/id` was ever written (a later delete counts: 410). */
+  /**
+   * Whether `Type/id` was ever written (a later delete counts: 410). A token that may not read says nothing
+   * (401/403): false, and the Bundle is sent again — safe, its creates are PUTs with fixed ids.
+   */
   async exists(reference: string): Promise<boolean> {
     const response = await fetch(`${this.baseUrl}/${reference}`, { headers: this.headers() });
     await response.body?.cancel();
     if (response.status === 200 || response.status === 410) return true;
-    if (response.status === 404) return false;
+    if ([401, 403, 404].includes(response.status)) return false;
     throw new Error(`GET ${reference}: ${response.status}`);
   }
 }
