@@ -36,6 +36,7 @@ import { fhirAccessAudit } from './auth/fhir-access-audit.js';
 import type { SmartAuth } from './auth/smart-auth.js';
 import { serverAdminApi, type AdminRuntime } from './console/admin/server-admin-api.js';
 import { mountConsole } from './console/mount-console.js';
+import { startBackgroundReindex } from './reindex-wiring.js';
 
 export type App = {
   express: express.Express;
@@ -73,6 +74,13 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const definitions = loadDefinitions();
   const store = options.store ?? (await openConfiguredStore(config.store));
   await store.init();
+  const reindex = await startBackgroundReindex({
+    store,
+    mode: config.patients.reindex,
+    resourceTypes: definitions.resourceTypes,
+    extractIndex,
+    logger,
+  });
 
   const services: FhirServices = {
     store,
@@ -258,6 +266,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       await consoleMount.close();
       await auth?.close();
       await bulk.stop();
+      await reindex.stop();
       redis?.disconnect();
       if (!options.store) await store.close();
     },

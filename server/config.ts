@@ -52,6 +52,12 @@ const schema = z
     /** Time budget of one search (its SQL / Mongo queries are cancelled beyond it: 503). */
     SEARCH_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** `auto`: an index written by an earlier version is re-extracted in the background at start; `off`: only warn. */
+    NILECARE_REINDEX: z.enum(['auto', 'off']).default('auto'),
+    /** Probable duplicates of a new Patient are reported (OperationOutcome warning, metric, console list). */
+    NILECARE_DUPLICATE_CHECK: z.enum(['on', 'off']).default('on'),
+    /** A patient-matching profile (weights and thresholds, JSON) replacing server/fhir/matching/patient-match-profile.json. */
+    PATIENT_MATCH_PROFILE: z.string().min(1).optional(),
   })
   .superRefine((env, ctx) => {
     if (env.DEFAULT_PAGE_SIZE > env.MAX_PAGE_SIZE) {
@@ -88,6 +94,8 @@ export type Config = {
   /** Requests per client per minute (Redis); 0 = no limit. */
   rateLimitPerMinute: number;
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
+  /** Patients: background reindex of an outdated index, duplicate check on create, $match profile file. */
+  patients: { reindex: 'auto' | 'off'; duplicateCheck: boolean; matchProfileFile?: string };
 };
 
 export class ConfigError extends Error {
@@ -159,5 +167,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     logLevel: e.LOG_LEVEL,
+    patients: {
+      reindex: e.NILECARE_REINDEX,
+      duplicateCheck: e.NILECARE_DUPLICATE_CHECK === 'on',
+      ...(e.PATIENT_MATCH_PROFILE ? { matchProfileFile: e.PATIENT_MATCH_PROFILE } : {}),
+    },
   };
 }

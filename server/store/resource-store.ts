@@ -71,6 +71,9 @@ export type HistoryPage = {
 
 export type ResourceKey = { resourceType: string; id: string };
 
+/** A re-extracted index for the current version `versionId` of a resource (reindex after an index-format change). */
+export type IndexReplacement = ResourceKey & { versionId: number; index: ResourceIndex };
+
 export interface ResourceStore {
   /** A human-readable name for logs and test output, e.g. `pglite (./data/pglite)` or `mongo (mingo in-process, no server)`. */
   readonly description: string;
@@ -101,6 +104,17 @@ export interface ResourceStore {
 
   /** Changes with seq > afterSeq in seq order, at most `limit`. */
   changesAfter(afterSeq: number, limit: number): Promise<ChangeRecord[]>;
+
+  /**
+   * Replaces the index of current versions without writing a version (server/fhir/indexing/reindex.ts): applied
+   * only where `versionId` is still the current, non-deleted version (a newer version already has a new index).
+   * Returns how many were replaced.
+   */
+  replaceIndexes(items: IndexReplacement[]): Promise<number>;
+
+  /** A store-wide setting (e.g. the index text version of the stored index), undefined when never written. */
+  readSetting(key: string): Promise<string | undefined>;
+  writeSetting(key: string, value: string | undefined): Promise<void>;
 }
 
 /** Thrown by write() when a VersionWrite's versionId is not current + 1 (someone else wrote first). */

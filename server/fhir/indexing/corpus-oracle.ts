@@ -9,6 +9,7 @@ import { dateRange, normalizeString } from './normalize.js';
 import type { IndexEntry } from './index-entry.js';
 import type { SearchParameterInfo } from './search-parameter-registry.js';
 import { narrowExpression } from './expression-text.js';
+import { nameWords } from './text/name-words.js';
 
 type Node = { fhirNodeDataType?: string; data?: unknown } | string | number | boolean;
 type Compiled = (resource: unknown) => Node[];
@@ -68,6 +69,19 @@ const strs = (v: unknown) =>
  * Signatures of one fhirpath.js result for a parameter kind; undefined when the oracle does not model that
  * shape (the parameter is then left out of the comparison).
  */
+/**
+ * Signatures of a `phonetic` parameter's node: the keys of its name words (the key algorithm is ours: this checks
+ * which texts are keyed — family and given, text only without them — not how they are keyed).
+ */
+export function phoneticSignatures(node: Node): string[] {
+  const type = typeof node === 'object' ? node.fhirNodeDataType : typeof node;
+  const data = typeof node === 'object' ? node.data : node;
+  const d = obj(data);
+  const texts = type === 'HumanName' ? [...strs(d.given), ...strs(d.family)] : typeof data === 'string' ? [data] : [];
+  const all = texts.length === 0 && type === 'HumanName' ? strs(d.text) : texts;
+  return all.flatMap((t) => nameWords(t).flatMap((w) => w.keys));
+}
+
 export function nodeSignatures(kind: string, node: Node): string[] | undefined {
   const type = typeof node === 'object' ? node.fhirNodeDataType : typeof node;
   const data = typeof node === 'object' ? node.data : node;

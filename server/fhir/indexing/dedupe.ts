@@ -39,8 +39,8 @@ function f(value: string | number | null | undefined): string | number {
 /** A string that is equal for two entries exactly when they carry the same information. */
 export function entryKey(entry: IndexEntry): string {
   switch (entry.kind) {
-    case 'string':
-      return `s${SEP}${entry.param}${SEP}${entry.exact}`;
+    case 'string': // value too: a name-part entry (`name~part`) has several values for one exact text
+      return `s${SEP}${entry.param}${SEP}${entry.value}${SEP}${entry.exact}`;
     case 'token':
       return `t${SEP}${entry.param}${SEP}${f(entry.system)}${SEP}${f(entry.code)}${SEP}${f(entry.text)}${SEP}${f(entry.typeSystem)}${SEP}${f(entry.typeCode)}`;
     case 'date':

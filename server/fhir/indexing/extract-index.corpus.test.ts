@@ -13,7 +13,14 @@ import { extractIndex, extractIndexWithoutFastPaths } from './extract-index.js';
 import { entryKey } from './dedupe.js';
 import type { IndexEntry } from './index-entry.js';
 import { listSearchParameters } from './search-parameter-registry.js';
-import { entrySignatures, evaluateRelative, evaluateWithFhirpathJs, nodeSignatures } from './corpus-oracle.js';
+import {
+  entrySignatures,
+  evaluateRelative,
+  evaluateWithFhirpathJs,
+  nodeSignatures,
+  phoneticSignatures,
+} from './corpus-oracle.js';
+import { textHandlingOf } from './text/name-parameters.js';
 
 const CORPUS = '/work/shared/corpus';
 const SYNTHEA = join(CORPUS, 'synthea');
@@ -98,7 +105,7 @@ function expected(resource: Resource, info: ReturnType<typeof listSearchParamete
       if (perComponent.every((s) => s.length > 0)) for (const t of tuples) out.add(t);
       continue;
     }
-    const sigs = nodeSignatures(info.kind, node);
+    const sigs = textHandlingOf(info.url) === 'phonetic' ? phoneticSignatures(node) : nodeSignatures(info.kind, node);
     if (sigs === undefined) return undefined;
     for (const s of sigs) out.add(s);
   }

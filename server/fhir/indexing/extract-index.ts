@@ -13,6 +13,9 @@ import { dedupeEntries } from './dedupe.js';
 import { extractionPlan } from './extraction-plan.js';
 import { guardAllows, rootNames } from './root-guard.js';
 import { EXTRACTORS } from './extractors/by-kind.js';
+import { extractPersonName, extractPhonetic } from './extractors/name-extractors.js';
+
+const TEXT_EXTRACTORS = { personName: extractPersonName, phonetic: extractPhonetic } as const;
 import { extractComposite, type ComponentMemo } from './extractors/composite-extractor.js';
 
 export function extractIndex(resource: Resource): ResourceIndex {
@@ -45,6 +48,7 @@ function extractWith(resource: Resource, fastPaths: boolean): ResourceIndex {
       const mark = entries.length;
       try {
         if (param.kind === 'composite') extractComposite(param.code, value, param.components, variables, entries, memo);
+        else if (param.text) TEXT_EXTRACTORS[param.text](param.code, value, entries);
         else EXTRACTORS[param.kind](param.code, value, entries);
       } catch {
         entries.length = mark; // drop whatever this value half-produced

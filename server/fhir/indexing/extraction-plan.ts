@@ -12,6 +12,7 @@ import type { SearchParameterInfo } from './search-parameter-registry.js';
 import { narrowExpression, splitTopLevelUnion, unwrap } from './expression-text.js';
 import { compileFastPath, type FastPath } from './fast-path.js';
 import { compositeGuard, pathGuard, type RootGuard } from './root-guard.js';
+import { textHandlingOf, type TextHandling } from './text/name-parameters.js';
 
 /** `key` identifies the component's code + expression, for sharing results between composites. */
 export type ComponentPlan = {
@@ -25,7 +26,15 @@ export type ComponentPlan = {
 };
 
 export type ParamPlan =
-  | { code: string; kind: Exclude<ParamKind, 'composite'>; atom: FhirPathAtom; guard?: RootGuard; fast?: FastPath }
+  | {
+      code: string;
+      kind: Exclude<ParamKind, 'composite'>;
+      atom: FhirPathAtom;
+      guard?: RootGuard;
+      fast?: FastPath;
+      /** String parameters over person names (text/name-search-parameters.json). */
+      text?: TextHandling;
+    }
   | {
       code: string;
       kind: 'composite';
@@ -86,9 +95,16 @@ function buildPlan(resourceType: string, fastPaths: boolean): ParamPlan[] {
         );
       }
     } else {
+      const text = info.kind === 'string' ? textHandlingOf(info.url) : undefined;
       plan.push(
         withGuard(
-          { code: info.code, kind: info.kind, atom, ...(fastPaths ? fast(resourceType, info.expression) : {}) },
+          {
+            code: info.code,
+            kind: info.kind,
+            atom,
+            ...(fastPaths ? fast(resourceType, info.expression) : {}),
+            ...(text ? { text } : {}),
+          },
           pathGuard(resourceType, info.expression),
         ),
       );

@@ -3,14 +3,14 @@
  * so that both sides of every comparison are shaped the same way.
  */
 
-/** Lower case, accents stripped (NFD without combining marks), white space collapsed and trimmed. */
+import { foldText } from './text/fold-text.js';
+
+/**
+ * Lower case, accents and other combining marks removed (tashkeel and the hamza forms of alef included), Unicode
+ * spaces as one space, trimmed, plus the documented Arabic folds (ة/ه, ى/ي, compound names): see text/fold-text.ts.
+ */
 export function normalizeString(value: string): string {
-  return value
-    .normalize('NFD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
-    .replace(/\s+/g, ' ')
-    .trim();
+  return foldText(value);
 }
 
 const DATE_PATTERN =

@@ -12,8 +12,13 @@ const conditions = (types: string[], params: Array<[string, string]>): Condition
 
 describe('parseSearch', () => {
   it('normalises string values and splits OR values on unescaped commas', () => {
+    // a person-name parameter also matches its name-part entries (indexing/text/name-parameters.ts)
+    const name = { kind: 'string', param: 'name', match: 'prefix', values: ['muller', 'smith,jr'] } as const;
     assert.deepEqual(conditions(['Patient'], [['name', 'Müller,Smith\\,Jr']]), [
-      { kind: 'string', param: 'name', match: 'prefix', values: ['muller', 'smith,jr'] },
+      { kind: 'or', any: [name, { ...name, param: 'name~part' }] },
+    ]);
+    assert.deepEqual(conditions(['Organization'], [['name', 'Müller']]), [
+      { kind: 'string', param: 'name', match: 'prefix', values: ['muller'] },
     ]);
     assert.deepEqual(conditions(['Patient'], [['family:exact', 'Müller']]), [
       { kind: 'string', param: 'family', match: 'exact', values: ['Müller'] },
@@ -96,16 +101,18 @@ describe('parseSearch', () => {
         },
       ],
     });
+    // Patient's name also looks at its name parts, Location's does not: one chain per distinct inner condition
     const [untyped] = conditions(['Observation'], [['subject.name', 'x']]) as Array<{
       kind: string;
-      targetTypes: string[];
+      any: Array<{ kind: string; targetTypes: string[] }>;
     }>;
-    assert.equal(untyped!.kind, 'chain');
+    assert.equal(untyped!.kind, 'or');
     assert.deepEqual(
-      [...untyped!.targetTypes].sort(),
+      untyped!.any.flatMap((c) => c.targetTypes).sort(),
       ['Location', 'Patient'],
       'only the targets that have a name parameter',
     );
+    assert.ok(untyped!.any.every((c) => c.kind === 'chain'));
     const [has] = conditions(['Patient'], [['_has:Encounter:patient:_has:Observation:encounter:code', '1']]);
     assert.deepEqual(has, {
       kind: 'has',

@@ -9,6 +9,8 @@ import { dateRange, normalizeString, numberRange } from '../indexing/normalize.j
 import type { Condition, ParamKind, QuantityValue, RangeMatch, ReferenceValue, TokenValue } from './search-query.js';
 import { dateApproxWidth, onInstant, rangePrefixMatch, splitPrefix, valuePrefixMatch } from './prefix-range.js';
 import { splitEscaped, splitOr, unescapeValue } from './split-values.js';
+import { textHandlingOf } from '../indexing/text/name-parameters.js';
+import { phoneticCondition, withNameParts } from './name-conditions.js';
 
 export type ValueContext = {
   /** Absolute base of this server (`http://h/fhir`): references to it become literal references. */
@@ -64,7 +66,10 @@ export function parseParamValue(
     return { kind: 'composite', param: def.code, values: values.map((v) => compositeParts(def, v, ctx, label)) };
   }
   checkModifier(kind, def, modifier, ctx);
-  return plainCondition(kind, def, modifier, values, ctx, label);
+  const text = kind === 'string' ? textHandlingOf(def.url) : undefined;
+  if (text === 'phonetic') return phoneticCondition(def.code, modifier, values.map(unescapeValue), label);
+  const condition = plainCondition(kind, def, modifier, values, ctx, label);
+  return text === 'personName' ? withNameParts(condition) : condition;
 }
 
 function checkModifier(kind: Plain, def: SearchParameterInfo, modifier: string | undefined, ctx: ValueContext): void {

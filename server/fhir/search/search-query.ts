@@ -52,7 +52,9 @@ export type Condition =
   /** Compartment search `Patient/123/Observation`: the resource lists `ref` among its compartments. */
   | { kind: 'compartment'; ref: string }
   /** OR of conditions (used where one parameter value expands to several shapes). */
-  | { kind: 'or'; any: Condition[] };
+  | { kind: 'or'; any: Condition[] }
+  /** AND of conditions inside one parameter value (`phonetic=mohamed ahmed`: every word must match). */
+  | { kind: 'and'; all: Condition[] };
 
 export type QuantityValue = { match: RangeMatch; system?: string; code?: string; canonical?: boolean };
 

@@ -46,6 +46,8 @@ export function compileCondition(c: Condition): Filter {
       };
     case 'or':
       return or(c.any.map(compileCondition));
+    case 'and':
+      return and(c.all.map(compileCondition));
     case 'chain':
     case 'has':
       throw new UnsupportedQueryError(

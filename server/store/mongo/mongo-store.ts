@@ -7,6 +7,7 @@ import type {
   ChangeRecord,
   HistoryPage,
   HistoryQuery,
+  IndexReplacement,
   ResourceKey,
   ResourceStore,
   StoredVersion,
@@ -20,7 +21,8 @@ import {
   isResourceCollection,
 } from './collection-names.js';
 import type { DocDatabaseHandle } from './doc-db.js';
-import { checkWrite, storedVersionOf, VERSION_PROJECTION } from './documents.js';
+import { checkWrite, indexDocOf, storedVersionOf, VERSION_PROJECTION } from './documents.js';
+import { sortFieldsOf } from './sort-values.js';
 import { HISTORY_INDEXES, RESOURCE_INDEXES } from './indexes.js';
 import { runHistory } from './history.js';
 import { runSearch, type SearchOptions } from './search.js';
@@ -127,6 +129,37 @@ export class MongoStore implements ResourceStore {
       deleted: d['deleted'] as boolean,
       lastUpdated: d['lastUpdated'] as string,
     }));
+  }
+
+  /** Each replacement is one compare-and-set on the current document (versionId, not deleted): no transaction needed. */
+  async replaceIndexes(items: IndexReplacement[]): Promise<number> {
+    let replaced = 0;
+    for (const item of items) {
+      const { matched } = await this.db.collection(collectionNameFor(item.resourceType)).updateOne(
+        { _id: item.id, versionId: item.versionId, deleted: false },
+        {
+          $set: {
+            idx: indexDocOf(item.index.entries),
+            compartments: [...new Set(item.index.compartments)],
+            sort: sortFieldsOf(item.index.entries),
+          },
+        },
+      );
+      replaced += matched;
+    }
+    return replaced;
+  }
+
+  /** Settings are documents `setting:<key>` of the counters collection. */
+  async readSetting(key: string): Promise<string | undefined> {
+    const doc = await this.db.collection(COUNTERS_COLLECTION).findOne({ _id: `setting:${key}` });
+    return typeof doc?.['value'] === 'string' ? doc['value'] : undefined;
+  }
+
+  async writeSetting(key: string, value: string | undefined): Promise<void> {
+    const counters = this.db.collection(COUNTERS_COLLECTION);
+    if (value === undefined) await counters.deleteMany({ _id: `setting:${key}` });
+    else await counters.updateOne({ _id: `setting:${key}` }, { $set: { value } }, { upsert: true });
   }
 
   private async ensureCollection(name: string, force: boolean): Promise<void> {

@@ -69,6 +69,8 @@ async function resolveOne(db: DocDatabase, c: Condition, searchedType: string, m
     }
     case 'or':
       return { kind: 'or', any: await resolveJoins(db, c.any, searchedType, maxIds) };
+    case 'and':
+      return { kind: 'and', all: await resolveJoins(db, c.all, searchedType, maxIds) };
     case 'string':
     case 'token':
     case 'date':

@@ -4,6 +4,7 @@ import type {
   ChangeRecord,
   HistoryPage,
   HistoryQuery,
+  IndexReplacement,
   ResourceKey,
   ResourceStore,
   StoredVersion,
@@ -17,6 +18,7 @@ import { runSearch } from './search/run-search.js';
 import type { SqlClient } from './sql-client.js';
 import { StatisticsKeeper } from './statistics.js';
 import { writeVersions } from './write-versions.js';
+import { readSetting, replaceIndexes, writeSetting } from './replace-indexes.js';
 
 export class PostgresStore implements ResourceStore {
   readonly #statistics: StatisticsKeeper;
@@ -74,5 +76,17 @@ export class PostgresStore implements ResourceStore {
 
   changesAfter(afterSeq: number, limit: number): Promise<ChangeRecord[]> {
     return changesAfter(this.client, afterSeq, limit);
+  }
+
+  replaceIndexes(items: IndexReplacement[]): Promise<number> {
+    return replaceIndexes(this.client, items);
+  }
+
+  readSetting(key: string): Promise<string | undefined> {
+    return readSetting(this.client, key);
+  }
+
+  writeSetting(key: string, value: string | undefined): Promise<void> {
+    return writeSetting(this.client, key, value);
   }
 }

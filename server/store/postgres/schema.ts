@@ -11,6 +11,7 @@
  *   typed tables under the param `<composite>|<i>` with a shared `tuple` number, plus one row in
  *   fhir_idx_composite per tuple (for :missing).
  * - fhir_compartment: the compartments of each current resource.
+ * - fhir_setting: store-wide settings (the index text version of the stored index, a reindex in progress).
  *
  * Every B-tree on a side table costs each index row written (≈13 string rows per Patient): `:exact` is
  * answered through fhir_idx_string_value (value is the normalised exact), so exact has no index of its own.
@@ -107,6 +108,8 @@ CREATE INDEX IF NOT EXISTS fhir_idx_uri_res ON fhir_idx_uri (resource_type, reso
 CREATE TABLE IF NOT EXISTS fhir_idx_composite (${KEY_COLUMNS});
 CREATE INDEX IF NOT EXISTS fhir_idx_composite_param ON fhir_idx_composite (resource_type, param);
 CREATE INDEX IF NOT EXISTS fhir_idx_composite_res ON fhir_idx_composite (resource_type, resource_id, param);
+
+CREATE TABLE IF NOT EXISTS fhir_setting (key text PRIMARY KEY, value text NOT NULL);
 
 CREATE TABLE IF NOT EXISTS fhir_compartment (resource_type text NOT NULL, resource_id text NOT NULL, ref text NOT NULL);
 CREATE INDEX IF NOT EXISTS fhir_compartment_ref ON fhir_compartment (resource_type, ref, resource_id);

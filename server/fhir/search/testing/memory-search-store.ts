@@ -8,6 +8,7 @@ import type {
   ChangeRecord,
   HistoryPage,
   HistoryQuery,
+  IndexReplacement,
   ResourceKey,
   ResourceStore,
   StoredVersion,
@@ -82,6 +83,24 @@ export class MemorySearchStore implements ResourceStore {
   }
   async changesAfter(afterSeq: number, limit: number): Promise<ChangeRecord[]> {
     return this.changes.filter((c) => c.seq > afterSeq).slice(0, limit);
+  }
+  async replaceIndexes(items: IndexReplacement[]): Promise<number> {
+    let replaced = 0;
+    for (const item of items) {
+      const row = this.rows.get(`${item.resourceType}/${item.id}`);
+      if (!row || row.version.deleted || row.version.versionId !== item.versionId) continue;
+      row.candidate = { ...row.candidate, index: item.index };
+      replaced++;
+    }
+    return replaced;
+  }
+  private settings = new Map<string, string>();
+  async readSetting(key: string): Promise<string | undefined> {
+    return this.settings.get(key);
+  }
+  async writeSetting(key: string, value: string | undefined): Promise<void> {
+    if (value === undefined) this.settings.delete(key);
+    else this.settings.set(key, value);
   }
 
   async search(query: SearchQuery): Promise<SearchPage<StoredVersion>> {

@@ -55,6 +55,8 @@ export function compileCondition(condition: Condition, row: RowRef, params: SqlP
     }
     case 'or':
       return compileOr(condition.any, row, params, depth);
+    case 'and':
+      return compileConditions(condition.all, row, params, depth);
   }
 }
 

@@ -1,0 +1,41 @@
+/**
+ * Extractors of the string parameters that hold person names (text/name-search-parameters.json):
+ * - person names: the ordinary string entries, plus the name-part entries (later words of a part, words without
+ *   their article) under `<code>~part`, which the default (prefix) search of the parameter also looks at;
+ * - phonetic: one entry per phonetic key of each name word (value = exact = key), matched whole by the search.
+ */
+import type { IndexEntry } from '../index-entry.js';
+import { namePartParam, namePartVariants } from '../text/name-parameters.js';
+import { nameWords } from '../text/name-words.js';
+import { asObject, asString, asStrings, type Extractor } from './extractor.js';
+import { extractString } from './string-extractor.js';
+
+export const extractPersonName: Extractor = (param, value, out) => {
+  const mark = out.length;
+  extractString(param, value, out);
+  const partParam = namePartParam(param);
+  const added = out.length;
+  for (let i = mark; i < added; i++) {
+    const entry = out[i]!;
+    if (entry.kind !== 'string') continue;
+    for (const variant of namePartVariants(entry.value))
+      out.push({ kind: 'string', param: partParam, value: variant, exact: entry.exact });
+  }
+};
+
+export const extractPhonetic: Extractor = (param, { type, value }, out) => {
+  for (const text of nameTexts(type, value))
+    for (const word of nameWords(text))
+      for (const key of word.keys) out.push({ kind: 'string', param, value: key, exact: key } satisfies IndexEntry);
+};
+
+/** The texts whose words are a person's name: family and given (text only when neither is there), or a plain string. */
+function nameTexts(type: string, value: unknown): string[] {
+  if (type !== 'HumanName') return typeof value === 'string' ? [value] : [];
+  const name = asObject(value);
+  if (!name) return [];
+  const parts = [...asStrings(name['given']), ...asStrings(name['family'])];
+  if (parts.length > 0) return parts;
+  const text = asString(name['text']);
+  return text ? [text] : [];
+}
