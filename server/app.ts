@@ -37,6 +37,10 @@ import type { SmartAuth } from './auth/smart-auth.js';
 import { serverAdminApi, type AdminRuntime } from './console/admin/server-admin-api.js';
 import { mountConsole } from './console/mount-console.js';
 import { startBackgroundReindex } from './reindex-wiring.js';
+import { DEFAULT_PROFILE_FILE, loadMatchProfile } from './fhir/matching/match-profile.js';
+import { matchOperation } from './fhir/matching/match-operation.js';
+import { duplicateCheck } from './fhir/matching/duplicate-check.js';
+import { registerPatientMetrics } from './http/patient-metrics.js';
 
 export type App = {
   express: express.Express;
@@ -82,6 +86,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     logger,
   });
 
+  const matchProfile = loadMatchProfile(config.patients.matchProfileFile ?? DEFAULT_PROFILE_FILE);
+  const metrics = createMetrics();
+  const patientMetrics = registerPatientMetrics(metrics.registry, () => reindex.outdated());
   const services: FhirServices = {
     store,
     baseUrl: config.baseUrl,
@@ -94,6 +101,18 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     limits: config.limits,
     now: () => new Date(),
     newId: () => randomUUID(),
+    ...(config.patients.duplicateCheck
+      ? {
+          duplicates: duplicateCheck({
+            profile: matchProfile,
+            onDetected: patientMetrics.duplicateDetected,
+            onError: (error) => {
+              patientMetrics.duplicateCheckFailed();
+              logger.error({ err: error }, 'duplicate check failed');
+            },
+          }),
+        }
+      : {}),
   };
 
   const operations = new OperationRegistry().register({
@@ -110,6 +129,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       ),
   });
   operations.register(everythingOperation);
+  operations.register(matchOperation(matchProfile));
   const bulk = exportOperations(config.exportDir, { retentionMs: config.exportRetentionHours * 3600_000 });
   for (const handler of bulk.handlers) operations.register(handler);
   const recovered = await bulk.start();
@@ -171,7 +191,6 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     res.setHeader('X-Request-Id', requestId);
     next();
   });
-  const metrics = createMetrics();
   const runtimeMetrics = registerRuntimeMetrics(metrics.registry);
   app.get('/metrics', async (req, res) => {
     // With SMART on, /metrics needs a bearer token with the metrics scope (a backend scraper) or an administrator.

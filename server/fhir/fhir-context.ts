@@ -9,6 +9,7 @@ import type { AccessPolicy, Interaction } from './access-policy.js';
 import type { Preferences } from './fhir-request.js';
 import { forbidden } from './errors.js';
 import type { SearchArgs, SearchResult } from './search/store-search.js';
+import type { DuplicateCheck } from './matching/duplicate-check.js';
 
 export type { SearchArgs, SearchResult } from './search/store-search.js';
 import { DEFAULT_SEARCH_TIMEOUT_MS } from './search/search-constants.js';
@@ -32,6 +33,8 @@ export type FhirServices = {
     /** Time budget of one search, whose store queries are cancelled beyond it (default 10 s). */
     searchTimeoutMs?: number;
   };
+  /** Probable duplicates of a created Patient (matching/duplicate-check.ts); absent = no check. */
+  duplicates?: DuplicateCheck;
   now: () => Date;
   newId: () => string;
 };

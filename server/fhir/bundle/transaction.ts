@@ -25,6 +25,7 @@ import { prefetchCurrentVersions, type CurrentVersions } from './current-version
 import { isConditionalReference, rewriteReferences } from './rewrite-references.js';
 import { patchFunction } from '../interactions/patch.js';
 import { cloneJson } from '../../json/number-texts.js';
+import { duplicateOutcome, duplicateWarnings } from '../matching/created-patient.js';
 
 type Planned =
   | {
@@ -153,6 +154,8 @@ async function attemptTransaction(
   for (const { step, write } of writes) {
     const stored = asStored(write);
     const shown = representation && stored.resource && (await mayRead(ctx, stored.resource));
+    // after the commit: a probable duplicate of a new Patient is reported (HL7 inbound writes through here too)
+    const outcome = duplicateOutcome(await duplicateWarnings(ctx, stored, step.status === 201, 'transaction'));
     responses.set(step.request.index, {
       ...(stored.resource ? { fullUrl: `${ctx.baseUrl}/${stored.resourceType}/${stored.id}` } : {}),
       ...(shown && stored.resource ? { resource: stored.resource } : {}),
@@ -161,6 +164,7 @@ async function attemptTransaction(
         ...(stored.resource ? { location: versionUrl(ctx.baseUrl, stored).slice(ctx.baseUrl.length + 1) } : {}),
         etag: `W/"${stored.versionId}"`,
         lastModified: stored.lastUpdated,
+        ...(outcome ? { outcome } : {}),
       },
     });
   }

@@ -10,6 +10,7 @@ import { commitVersion } from './commit-version.js';
 import { findMatches, parseCriteria } from './find-matches.js';
 import { writeResponse } from './respond.js';
 import { versionHeaders } from '../resource-meta.js';
+import { duplicateWarnings, withDuplicateWarnings } from '../matching/created-patient.js';
 
 export async function createInteraction(
   ctx: FhirContext,
@@ -28,7 +29,8 @@ export async function createInteraction(
     if (match) return existingMatchResponse(ctx, match);
   }
   const created = await createResource(ctx, resource);
-  return writeResponse(ctx, 201, created, `Created ${created.resourceType}/${created.id}`);
+  const duplicates = await duplicateWarnings(ctx, created, true, 'rest');
+  return withDuplicateWarnings(writeResponse(ctx, 201, created, `Created ${created.resourceType}/${created.id}`), duplicates);
 }
 
 /** Validates and writes a new resource with a fresh server id (any id in the body is ignored, as the spec says). */

@@ -15,6 +15,7 @@ import { assertValid } from './assert-valid.js';
 import { commitVersion } from './commit-version.js';
 import { findMatches } from './find-matches.js';
 import { writeResponse } from './respond.js';
+import { duplicateWarnings, withDuplicateWarnings } from '../matching/created-patient.js';
 
 const MAX_ATTEMPTS = 5;
 
@@ -29,7 +30,9 @@ export async function updateInteraction(
   const resource = checkResourceBody(request.body, ctx.resourceTypes, { resourceType, id, requireId: true });
   const ifMatch = readIfMatch(request);
   const { stored, created } = await updateResource(ctx, resource, id, ifMatch);
-  return writeResponse(ctx, created ? 201 : 200, stored, `${created ? 'Created' : 'Updated'} ${resourceType}/${id}`);
+  const duplicates = await duplicateWarnings(ctx, stored, created, 'rest');
+  const message = `${created ? 'Created' : 'Updated'} ${resourceType}/${id}`;
+  return withDuplicateWarnings(writeResponse(ctx, created ? 201 : 200, stored, message), duplicates);
 }
 
 export async function conditionalUpdateInteraction(
@@ -54,7 +57,9 @@ export async function conditionalUpdateInteraction(
     id = bodyId ?? ctx.newId();
   }
   const { stored, created } = await updateResource(ctx, resource, id, readIfMatch(request));
-  return writeResponse(ctx, created ? 201 : 200, stored, `${created ? 'Created' : 'Updated'} ${resourceType}/${id}`);
+  const duplicates = await duplicateWarnings(ctx, stored, created, 'rest');
+  const message = `${created ? 'Created' : 'Updated'} ${resourceType}/${id}`;
+  return withDuplicateWarnings(writeResponse(ctx, created ? 201 : 200, stored, message), duplicates);
 }
 
 export function readIfMatch(request: FhirRequest): number | undefined {

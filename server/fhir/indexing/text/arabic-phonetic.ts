@@ -39,7 +39,7 @@ const CONSONANTS: Record<string, Slot> = {
   ن: ['n'],
 };
 
-const SILENT = new Set(['ا', 'ء', 'ع', 'ى', 'ة']);
+const SILENT = new Set(['ا', 'ء', 'ع', 'ى']);
 const GLOTTAL_START = new Set(['ا', 'ء', 'ع']);
 
 /** The keys of one component (letters after light normalisation: no marks, alef forms → ا, ئ → ي, ؤ → و). */
@@ -60,10 +60,14 @@ export function arabicComponentKeys(component: string): string[] {
   for (; i < letters.length; i++) {
     const letter = letters[i]!;
     const last = i === letters.length - 1;
-    if (SILENT.has(letter)) continue;
+    if (SILENT.has(letter) || (letter === 'ة' && letters[i - 1] !== 'ا')) continue;
     if (letter === 'و' || letter === 'ي') {
       const sound = letter === 'و' ? 'w' : 'y';
       slots.push(last ? [sound, ''] : [sound]);
+      continue;
+    }
+    if (letter === 'ة' && letters[i - 1] === 'ا') {
+      slots.push(['', 't']); // نجاة Najat, حياة Hayat: after alef the ta marbuta is often pronounced
       continue;
     }
     if (letter === 'ه' && last) {

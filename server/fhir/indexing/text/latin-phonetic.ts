@@ -10,7 +10,7 @@ import { expandSlots, type Slot } from './key-builder.js';
 /** Digraphs first, then single letters. */
 const GRAPHEMES: Array<[string, Slot]> = [
   ['kh', ['x']],
-  ['sh', ['c']],
+  ['sh', ['c', 'sh']],
   ['ch', ['c']],
   ['gh', ['g']],
   ['th', ['t', 's', 'th']],
@@ -28,7 +28,7 @@ const GRAPHEMES: Array<[string, Slot]> = [
   ['g', ['j', 'q', 'g']],
   ['q', ['q']],
   ['k', ['k', 'q']],
-  ['c', ['k']],
+  ['c', ['k', 'q']],
   ['x', ['ks']],
   ['f', ['f']],
   ['v', ['f']],

@@ -23,7 +23,7 @@ const APOSTROPHES = /['\u2018\u2019\u02bb\u02bc\u02be\u02bf\u0060\u00b4]/g;
 const CONNECTIVES = new Set(['بن', 'ابن', 'بنت', 'ود', 'bin', 'ibn', 'bint', 'binte', 'wad', 'ould', 'ben']);
 const ARABIC_PREFIXES = new Set(['عبد', 'ابو', 'ام']);
 const ARABIC_SUFFIXES = new Set(['الله', 'الدين']);
-const LATIN_PREFIX = /^(?:abd[aeiou]{0,2}l?|ab[ou]{1,2}|umm?)$/;
+const LATIN_PREFIX = /^(?:abd[aeiou]{0,2}l?|ab[ou]{1,2}|umm?|om|oum)$/;
 const LATIN_ARTICLE = /^(?:[aeu]l|[aeiu](?:[tdszrnl]|sh|th|dh))$/;
 const LATIN_SUFFIX = /^(?:[aeiou]{0,2}[ld]?d(?:ee|i|e)ne?|[aeiou]{0,2}l?lah?|[aeiou]{0,2}llah?)$/;
 
@@ -111,11 +111,19 @@ function arabicComponents(tokens: string[]): string[] {
   return [joined];
 }
 
-function latinComponents(tokens: string[]): string[] {
-  const joined = tokens.filter((t) => !LATIN_ARTICLE.test(t) || tokens.length === 1).join('');
+function latinComponents(input: string[]): string[] {
+  const tokens = input.length > 1 ? input.filter((t) => !LATIN_ARTICLE.test(t)) : input;
+  if (tokens.length > 1 && LATIN_PREFIX.test(tokens[0]!)) {
+    // `abdel rahman`, `abu elgasim`, `om kalsoum`: the prefix's own article (abdEL) goes with it
+    const root = /^abd/.test(tokens[0]!) ? 'abd' : tokens[0]!;
+    return [root, ...latinComponents(tokens.slice(1))];
+  }
+  const joined = tokens.join('');
   const prefix = /^(abd|ab[ou]{1,2}(?=[^aeiou])|umm?(?=[^aeiou]))(.{3,})$/.exec(joined);
-  if (prefix && (tokens.length > 1 || prefix[1] === 'abd' || /^[aeiou]{0,2}l/.test(prefix[2]!)))
-    return [prefix[1]!, ...latinComponents([prefix[2]!])];
+  if (prefix && (tokens.length > 1 || prefix[1] === 'abd' || /^[aeiou]{0,2}l/.test(prefix[2]!))) {
+    const rest = prefix[1] !== 'abd' ? prefix[2]!.replace(/^l(?=[^aeiou])/, '') : prefix[2]!; // abuLgasim
+    return [prefix[1]!, ...latinComponents([rest])];
+  }
   const suffix = /^(.{3,}?)((?:[aeiou]{1,2}[ld]?)?d(?:ee|i|e)ne?|(?:[aeiou]{1,2}l)?lah?)$/.exec(joined);
   if (suffix && joined.length >= 6) return [suffix[1]!, suffix[2]!];
   return [joined];
