@@ -17,7 +17,11 @@ export type MatchResult = { score: number; grade: MatchGrade; total: number; rea
 
 type Level = 'exact' | 'phonetic' | 'similar' | 'disagree';
 
-export function comparePatients(query: PatientFeatures, candidate: PatientFeatures, profile: MatchProfile): MatchResult {
+export function comparePatients(
+  query: PatientFeatures,
+  candidate: PatientFeatures,
+  profile: MatchProfile,
+): MatchResult {
   const reasons: string[] = [];
   let total = 0;
   const add = (weight: number, reason: string) => {
@@ -85,7 +89,8 @@ function nameWeight(query: MatchWord[], candidate: MatchWord[], profile: MatchPr
     const around = [cOthers[i], cOthers[i - 1], cOthers[i + 1]].filter((w): w is MatchWord => w !== undefined);
     if (around.length === 0) return;
     const levels = around.map((c, j) => ({ level: compareWords(word, c, profile), shifted: j > 0 }));
-    const found = levels.find((l) => l.level !== 'disagree' && !l.shifted) ?? levels.find((l) => l.level !== 'disagree');
+    const found =
+      levels.find((l) => l.level !== 'disagree' && !l.shifted) ?? levels.find((l) => l.level !== 'disagree');
     const w = levelWeight(found?.level ?? 'disagree', profile.name.others, word, profile);
     weight += found?.shifted && w > 0 ? w / 2 : w;
   });

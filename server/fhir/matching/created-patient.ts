@@ -29,7 +29,11 @@ export function withDuplicateWarnings(response: FhirResponse, warnings: Duplicat
     response.resource?.resourceType === 'OperationOutcome'
       ? { ...response.resource, issue: [...response.resource.issue, ...warnings.map((w) => w.issue)] }
       : response.resource;
-  return { ...response, headers: { ...response.headers, [DUPLICATES_HEADER]: header }, ...(resource ? { resource } : {}) };
+  return {
+    ...response,
+    headers: { ...response.headers, [DUPLICATES_HEADER]: header },
+    ...(resource ? { resource } : {}),
+  };
 }
 
 /** The `response.outcome` of a transaction entry that created a Patient with probable duplicates. */

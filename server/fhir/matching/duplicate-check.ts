@@ -80,7 +80,9 @@ async function recordPair(ctx: FhirContext, created: Patient, match: PatientMatc
   const basic: Basic = {
     resourceType: 'Basic',
     id,
-    code: { coding: [{ system: DUPLICATE_SYSTEM, code: 'possible-duplicate', display: 'Possible duplicate patients' }] },
+    code: {
+      coding: [{ system: DUPLICATE_SYSTEM, code: 'possible-duplicate', display: 'Possible duplicate patients' }],
+    },
     created: ctx.now().toISOString().slice(0, 10),
     extension: [
       {

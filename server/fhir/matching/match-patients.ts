@@ -41,7 +41,8 @@ export async function matchPatient(
 /** The blocking searches of a patient (each a list of search parameters, AND-ed). */
 export function blockingQueries(query: PatientFeatures, profile: MatchProfile): Array<Array<[string, string]>> {
   const queries: Array<Array<[string, string]>> = [];
-  for (const { system, value } of query.identifiers) queries.push([['identifier', `${escape(system)}|${escape(value)}`]]);
+  for (const { system, value } of query.identifiers)
+    queries.push([['identifier', `${escape(system)}|${escape(value)}`]]);
   const seen = new Set<string>();
   for (const words of query.names) {
     const [first, second] = words;
@@ -51,8 +52,16 @@ export function blockingQueries(query: PatientFeatures, profile: MatchProfile): 
       if (!seen.has(key)) queries.push(q);
       seen.add(key);
     };
-    if (first && query.birthDate) add([['phonetic', escape(first.text)], ['birthdate', query.birthDate]]);
-    if (last && query.birthDate) add([['phonetic', escape(last.text)], ['birthdate', query.birthDate]]);
+    if (first && query.birthDate)
+      add([
+        ['phonetic', escape(first.text)],
+        ['birthdate', query.birthDate],
+      ]);
+    if (last && query.birthDate)
+      add([
+        ['phonetic', escape(last.text)],
+        ['birthdate', query.birthDate],
+      ]);
     if (first && second)
       add([
         ['phonetic', escape(`${first.text} ${second.text}`)],

@@ -40,7 +40,11 @@ const profileSchema = z.object({
   address: z.object({ agree: z.number() }),
   score: z.object({ midpoint: z.number(), scale: z.number().positive() }),
   grades: z
-    .object({ certain: z.number().min(0).max(1), probable: z.number().min(0).max(1), possible: z.number().min(0).max(1) })
+    .object({
+      certain: z.number().min(0).max(1),
+      probable: z.number().min(0).max(1),
+      possible: z.number().min(0).max(1),
+    })
     .refine((g) => g.certain >= g.probable && g.probable >= g.possible, 'grades must be certain ≥ probable ≥ possible'),
   candidates: z.object({ perQuery: z.number().int().min(1).max(200) }),
   defaultCount: z.number().int().min(1),

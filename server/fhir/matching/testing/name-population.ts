@@ -6,7 +6,8 @@
  *   (Latin renderings of the sources, or Arabic typed with/without marks, hamza, ta marbuta), usually the same
  *   birth date (sometimes a slip: day and month swapped, a day off, or missing), a phone in another format;
  * - negative queries: people who are NOT in the population — strangers, siblings (same father and grandfather,
- *   another personal name and birth date) and namesakes (same full name, another birth date).
+ *   another personal name and birth date), twins (the same, born the same day), namesakes (same full name, another
+ *   birth date) and namesakes born the same year.
  */
 import { readFileSync } from 'node:fs';
 import type { Patient } from '@medplum/fhirtypes';
@@ -74,9 +75,15 @@ export function makePopulation(size: number, seed = 24) {
   const arabicTyped = new Map(PAIRS.arabicSpellings.map((s) => [s.ar, s.typed]));
   const render = (entry: NameEntry, latin: boolean): string =>
     latin ? pick(entry.latin) : rnd() < 0.6 && arabicTyped.has(entry.ar) ? pick(arabicTyped.get(entry.ar)!) : entry.ar;
-  const asPatient = (p: Person, latin: boolean, opts: { id?: string; birthDate?: string | null; phoneForm?: number }) => {
+  const asPatient = (
+    p: Person,
+    latin: boolean,
+    opts: { id?: string; birthDate?: string | null; phoneForm?: number },
+  ) => {
     const [given, father, grandfather] = p.names.map((n) => render(n, latin)) as [string, string, string];
-    const phoneForms = p.phone ? [`0${p.phone}`, `+249${p.phone}`, `+249 ${p.phone.slice(0, 2)} ${p.phone.slice(2)}`] : [];
+    const phoneForms = p.phone
+      ? [`0${p.phone}`, `+249${p.phone}`, `+249 ${p.phone.slice(0, 2)} ${p.phone.slice(2)}`]
+      : [];
     const patient: Patient = {
       resourceType: 'Patient',
       ...(opts.id ? { id: opts.id } : {}),
@@ -114,14 +121,24 @@ export function makePopulation(size: number, seed = 24) {
     });
   const negatives = (count: number): Query[] =>
     Array.from({ length: count }, (_, i) => {
-      const kind = i % 3;
+      const kind = i % 5;
       if (kind === 0) return { patient: asPatient(person(`n${i}`), rnd() < 0.5, {}), kind: 'stranger' };
       const p = pick(population);
-      if (kind === 1) {
-        const sibling: Person = { ...person(`s${i}`), names: [pick(PAIRS.given), p.names[1], p.names[2]] };
+      const other = (given: NameEntry) => given.ar !== p.names[0].ar;
+      if (kind === 1 || kind === 2) {
+        const given = pick(PAIRS.given.filter(other));
+        const sibling: Person = { ...person(`s${i}`), names: [given, p.names[1], p.names[2]] };
+        if (kind === 2)
+          return { patient: asPatient({ ...sibling, birthDate: p.birthDate }, rnd() < 0.5, {}), kind: 'twin' };
         return { patient: asPatient(sibling, rnd() < 0.5, {}), kind: 'sibling' };
       }
       const namesake: Person = { ...person(`h${i}`), sex: p.sex, names: p.names };
+      if (kind === 4) {
+        let birthDate = namesake.birthDate.replace(/^\d{4}/, p.birthDate.slice(0, 4));
+        if (birthDate === p.birthDate)
+          birthDate = birthDate.replace(/-(\d\d)$/, (_, d: string) => `-${d === '15' ? '16' : '15'}`);
+        return { patient: asPatient({ ...namesake, birthDate }, rnd() < 0.5, {}), kind: 'namesake-same-year' };
+      }
       return { patient: asPatient(namesake, rnd() < 0.5, {}), kind: 'namesake' };
     });
   return { population, stored, positives, negatives };
