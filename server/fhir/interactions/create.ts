@@ -30,10 +30,8 @@ export async function createInteraction(
   }
   const created = await createResource(ctx, resource);
   const duplicates = await duplicateWarnings(ctx, created, true, 'rest');
-  return withDuplicateWarnings(
-    writeResponse(ctx, 201, created, `Created ${created.resourceType}/${created.id}`),
-    duplicates,
-  );
+  const response = await writeResponse(ctx, 201, created, `Created ${created.resourceType}/${created.id}`);
+  return withDuplicateWarnings(response, duplicates);
 }
 
 /** Validates and writes a new resource with a fresh server id (any id in the body is ignored, as the spec says). */

@@ -32,7 +32,7 @@ export async function updateInteraction(
   const { stored, created } = await updateResource(ctx, resource, id, ifMatch);
   const duplicates = await duplicateWarnings(ctx, stored, created, 'rest');
   const message = `${created ? 'Created' : 'Updated'} ${resourceType}/${id}`;
-  return withDuplicateWarnings(writeResponse(ctx, created ? 201 : 200, stored, message), duplicates);
+  return withDuplicateWarnings(await writeResponse(ctx, created ? 201 : 200, stored, message), duplicates);
 }
 
 export async function conditionalUpdateInteraction(
@@ -59,7 +59,7 @@ export async function conditionalUpdateInteraction(
   const { stored, created } = await updateResource(ctx, resource, id, readIfMatch(request));
   const duplicates = await duplicateWarnings(ctx, stored, created, 'rest');
   const message = `${created ? 'Created' : 'Updated'} ${resourceType}/${id}`;
-  return withDuplicateWarnings(writeResponse(ctx, created ? 201 : 200, stored, message), duplicates);
+  return withDuplicateWarnings(await writeResponse(ctx, created ? 201 : 200, stored, message), duplicates);
 }
 
 export function readIfMatch(request: FhirRequest): number | undefined {
