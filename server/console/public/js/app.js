@@ -5,10 +5,22 @@ import { searchView, resourceView } from './views/resources.js';
 import { patientListView, patientChartView } from './views/patients.js';
 import { hl7ListView, hl7MessageView } from './views/hl7.js';
 import { projectionsView, healthView } from './views/ops.js';
+import { duplicatesView } from './views/duplicates.js';
+import { applyLang, lang, setLang, t } from './i18n.js';
 
 const main = document.getElementById('view');
 const who = document.getElementById('who');
 const signButton = document.getElementById('sign');
+const langButton = document.getElementById('lang');
+
+/** The language switch shows the other language, in that language. */
+function showLang() {
+  applyLang();
+  const other = lang() === 'ar' ? 'en' : 'ar';
+  langButton.textContent = other === 'ar' ? 'العربية' : 'English';
+  langButton.lang = other;
+  signButton.textContent = t(session() ? 'Sign out' : 'Sign in');
+}
 
 function route() {
   const [path, query = ''] = location.hash.replace(/^#/, '').split('?');
@@ -20,6 +32,8 @@ function route() {
       return patientListView(main, params.get('name') ?? '');
     case 'patient':
       return patientChartView(main, parts[1] ?? '');
+    case 'duplicates':
+      return duplicatesView(main, params.get('all') === 'true');
     case 'resources':
       return searchView(main, params.get('q') ?? '');
     case 'resource':
@@ -37,33 +51,41 @@ function route() {
 
 function showSignedOut(error) {
   who.textContent = '';
-  signButton.textContent = 'Sign in';
+  signButton.textContent = t('Sign in');
   document.body.classList.add('signed-out');
   mount(
     main,
     h(
       'section',
       { class: 'welcome' },
-      h('h2', {}, 'NileCare FHIR operations console'),
+      h('h2', {}, t('NileCare FHIR operations console')),
       h(
         'p',
         {},
-        'Sign in with an administrator account to browse resources, patient charts, the HL7 message log, projections and server health.',
+        t(
+          'Sign in with an administrator account to browse resources, patient charts, the HL7 message log, projections and server health.',
+        ),
       ),
       error ? errorBox(error) : null,
-      h('button', { id: 'sign-in', onclick: () => signIn().catch((e) => mount(main, errorBox(e))) }, 'Sign in'),
+      h('button', { id: 'sign-in', onclick: () => signIn().catch((e) => mount(main, errorBox(e))) }, t('Sign in')),
     ),
   );
 }
 
 async function start() {
+  showLang();
+  langButton.addEventListener('click', () => {
+    setLang(lang() === 'ar' ? 'en' : 'ar');
+    showLang();
+    if (session() && !document.body.classList.contains('signed-out')) route();
+  });
   signButton.addEventListener('click', () => {
     if (session()) {
       signOut();
       showSignedOut();
     } else signIn().catch((e) => mount(main, errorBox(e)));
   });
-  window.addEventListener('console:signed-out', () => showSignedOut('Your session has ended; sign in again.'));
+  window.addEventListener('console:signed-out', () => showSignedOut(t('Your session has ended; sign in again.')));
   try {
     if ((await loadConfig()).signIn === 'none') useOpenSession();
     await completeSignIn();
@@ -74,7 +96,7 @@ async function start() {
   if (!s) return showSignedOut();
   document.body.classList.remove('signed-out');
   who.textContent = s.user;
-  signButton.textContent = 'Sign out';
+  signButton.textContent = t('Sign out');
   signButton.hidden = !!s.open;
   window.addEventListener('hashchange', route);
   route();

@@ -3,6 +3,7 @@
 import { fhir, entries } from '../api.js';
 import { h, mount, table, errorBox, fmtDate } from '../dom.js';
 import { sparkline, timeline } from '../chart.js';
+import { fmtDay, t } from '../i18n.js';
 
 export const nameOf = (p) => {
   const n = p.name?.find((x) => x.use === 'official') ?? p.name?.[0];
@@ -15,13 +16,14 @@ export async function patientListView(root, name) {
     id: 'patient-name',
     type: 'search',
     value: name ?? '',
-    placeholder: 'Name',
-    'aria-label': 'Patient name',
+    placeholder: t('Name'),
+    'aria-label': t('Patient name'),
+    dir: 'auto',
   });
-  const out = h('div', { id: 'patient-list' }, h('p', { class: 'loading' }, 'Loading patients…'));
+  const out = h('div', { id: 'patient-list' }, h('p', { class: 'loading' }, t('Loading patients…')));
   mount(
     root,
-    h('h2', {}, 'Patients'),
+    h('h2', {}, t('Patients')),
     h(
       'form',
       {
@@ -32,7 +34,7 @@ export async function patientListView(root, name) {
         },
       },
       input,
-      h('button', { type: 'submit' }, 'Find'),
+      h('button', { type: 'submit' }, t('Find')),
     ),
     out,
   );
@@ -42,17 +44,21 @@ export async function patientListView(root, name) {
       h(
         'tr',
         {},
-        h('td', {}, h('a', { href: `#/patient/${encodeURIComponent(p.id)}`, class: 'patient-link' }, nameOf(p))),
-        h('td', {}, p.gender ?? ''),
-        h('td', {}, p.birthDate ?? ''),
-        h('td', {}, p.identifier?.[0]?.value ?? ''),
+        h(
+          'td',
+          {},
+          h('a', { href: `#/patient/${encodeURIComponent(p.id)}`, class: 'patient-link', dir: 'auto' }, nameOf(p)),
+        ),
+        h('td', {}, p.gender ? t(p.gender) : ''),
+        h('td', { class: 'date' }, fmtDay(p.birthDate)),
+        h('td', { dir: 'ltr' }, p.identifier?.[0]?.value ?? ''),
       ),
     );
     mount(
       out,
       rows.length
-        ? table(['Name', 'Gender', 'Born', 'Identifier'], rows, { class: 'results' })
-        : h('p', {}, 'No patients found.'),
+        ? table([t('Name'), t('Gender'), t('Born'), t('Identifier')], rows, { class: 'results' })
+        : h('p', {}, t('No patients found.')),
     );
     out.dataset.ready = 'true';
   } catch (e) {
@@ -61,7 +67,7 @@ export async function patientListView(root, name) {
 }
 
 export async function patientChartView(root, id) {
-  mount(root, h('p', { class: 'loading' }, 'Loading chart…'));
+  mount(root, h('p', { class: 'loading' }, t('Loading chart…')));
   const pid = encodeURIComponent(id);
   try {
     const [patient, encounters, conditions, observations] = await Promise.all([
@@ -75,12 +81,12 @@ export async function patientChartView(root, id) {
       .filter((x) => !Number.isNaN(x.t));
     mount(
       root,
-      h('h2', { id: 'patient-name-heading' }, nameOf(patient)),
+      h('h2', { id: 'patient-name-heading', dir: 'auto' }, nameOf(patient)),
       demographics(patient),
       h(
         'section',
         {},
-        h('h3', {}, `Encounters (${encs.length})`),
+        h('h3', {}, `${t('Encounters')} (${encs.length})`),
         timeline(
           encs.map(({ e, t }) => ({
             t,
@@ -88,7 +94,7 @@ export async function patientChartView(root, id) {
           })),
         ),
         table(
-          ['Start', 'Type', 'Class', 'Status'],
+          [t('Start'), t('Type'), t('Class'), t('Status')],
           encs
             .slice(0, 8)
             .map(({ e }) =>
@@ -103,40 +109,43 @@ export async function patientChartView(root, id) {
             ),
         ),
       ),
-      h('section', {}, h('h3', {}, 'Conditions'), conditionList(entries(conditions))),
-      h('section', {}, h('h3', {}, 'Latest observations'), observationTable(entries(observations))),
-      h('p', {}, h('a', { href: `#/resource/Patient/${pid}` }, 'Patient resource and history')),
+      h('section', {}, h('h3', {}, t('Conditions')), conditionList(entries(conditions))),
+      h('section', {}, h('h3', {}, t('Latest observations')), observationTable(entries(observations))),
+      h('p', {}, h('a', { href: `#/resource/Patient/${pid}` }, t('Patient resource and history'))),
     );
   } catch (e) {
     mount(root, errorBox(e));
   }
 }
 
+/** Numbers and codes read left to right inside right-to-left text (+249 …, MRN-1001). */
+const ltr = (value) => (value ? h('bdi', { dir: 'ltr' }, value) : undefined);
+
 function demographics(p) {
   const addr = p.address?.[0];
   const rows = [
-    ['Gender', p.gender],
-    ['Born', p.birthDate],
-    ['Deceased', p.deceasedDateTime ?? (p.deceasedBoolean ? 'yes' : undefined)],
+    [t('Gender'), p.gender ? t(p.gender) : undefined],
+    [t('Born'), fmtDay(p.birthDate)],
+    [t('Deceased'), p.deceasedDateTime ? fmtDay(p.deceasedDateTime) : p.deceasedBoolean ? t('yes') : undefined],
     [
-      'Identifiers',
+      t('Identifiers'),
       p.identifier?.map((i) => `${i.type?.text ?? i.type?.coding?.[0]?.code ?? ''} ${i.value}`.trim()).join(', '),
     ],
     [
-      'Address',
+      t('Address'),
       addr ? [addr.line?.join(' '), addr.city, addr.state, addr.country].filter(Boolean).join(', ') : undefined,
     ],
-    ['Phone', p.telecom?.find((t) => t.system === 'phone')?.value],
+    [t('Phone'), ltr(p.telecom?.find((c) => c.system === 'phone')?.value)],
   ].filter(([, v]) => v);
   return h(
     'dl',
     { class: 'demographics' },
-    rows.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]),
+    rows.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v instanceof Node ? v : h('bdi', {}, v))]),
   );
 }
 
 function conditionList(list) {
-  if (list.length === 0) return h('p', {}, 'None recorded.');
+  if (list.length === 0) return h('p', {}, t('None recorded.'));
   const active = (c) => c.clinicalStatus?.coding?.[0]?.code ?? '';
   const sorted = [...list].sort(
     (a, b) =>
@@ -144,7 +153,7 @@ function conditionList(list) {
       String(b.onsetDateTime ?? '').localeCompare(String(a.onsetDateTime ?? '')),
   );
   return table(
-    ['Condition', 'Status', 'Onset'],
+    [t('Condition'), t('Status'), t('Onset')],
     sorted.map((c) =>
       h(
         'tr',
@@ -166,7 +175,7 @@ function observationTable(list) {
     if (!byCode.has(key)) byCode.set(key, []);
     byCode.get(key).push(o);
   }
-  if (byCode.size === 0) return h('p', {}, 'None recorded.');
+  if (byCode.size === 0) return h('p', {}, t('None recorded.'));
   const rows = [...byCode.values()].slice(0, 30).map((obs) => {
     const latest = obs[0];
     const q = latest.valueQuantity;
@@ -191,7 +200,7 @@ function observationTable(list) {
       h('td', {}, points.length > 1 ? sparkline(points, { label: codeText(latest.code) }) : ''),
     );
   });
-  return table(['Observation', 'Latest', 'When', 'Trend'], rows, { id: 'observations' });
+  return table([t('Observation'), t('Latest'), t('When'), t('Trend')], rows, { id: 'observations' });
 }
 
 const round = (v) => (typeof v === 'number' ? Math.round(v * 100) / 100 : (v ?? ''));

@@ -1,0 +1,115 @@
+/**
+ * Arabic name search and Patient/$match at scale, as a client sees them: the server (in this process, real app) on a
+ * fresh PostgreSQL database (or PGlite), N generated Sudanese patients (server/fhir/matching/testing/
+ * name-population.ts: Arabic and Latin names from the public name-pair set, birth dates, phones) written through the
+ * store with the server's own index extraction, then timed over HTTP, one request at a time:
+ *   - `Patient?name=<Arabic name as a clerk types it>` (default page of 20),
+ *   - `Patient?phonetic=<Latin rendering>`,
+ *   - `POST Patient/$match` of a person registered again in the other script.
+ * Prints one JSON object (p50/p95 ms per figure, targets: name search p50 <= 10 ms, $match p50 <= 50 ms at 1M).
+ * Usage: npx tsx bench/arabic-names.ts [--patients 100000] [--samples 200] [--store postgres|pglite]
+ */
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import type { Patient } from '@medplum/fhirtypes';
+import { pgliteTestStore, postgresTestStore } from '../server/store/postgres/test-stores.js';
+import { startTestServer } from '../server/testing/test-server.js';
+import { prepareVersion } from '../server/fhir/interactions/commit-version.js';
+import { makePopulation, PAIRS, random } from '../server/fhir/matching/testing/name-population.js';
+
+const { values } = parseArgs({
+  options: {
+    patients: { type: 'string', default: '100000' },
+    samples: { type: 'string', default: '200' },
+    store: { type: 'string', default: 'postgres' },
+  },
+});
+const total = Number(values.patients);
+const samples = Number(values.samples);
+const log = (line: string) => console.error(`[arabic-names] ${line}`);
+const CHUNK = 10_000;
+
+const { store, dispose } = await (values.store === 'pglite' ? pgliteTestStore() : postgresTestStore());
+const server = await startTestServer(store, { env: { NILECARE_DUPLICATE_CHECK: 'off' } });
+const services = server.app.services;
+try {
+  const started = performance.now();
+  let last: ReturnType<typeof makePopulation> | undefined;
+  for (let chunk = 0; chunk * CHUNK < total; chunk++) {
+    const size = Math.min(CHUNK, total - chunk * CHUNK);
+    const population = makePopulation(size, 1000 + chunk);
+    for (let i = 0; i < population.stored.length; i += 1000) {
+      const writes = population.stored
+        .slice(i, i + 1000)
+        .map((p) => prepareVersion(services, 'Patient', `c${chunk}-${p.id}`, { ...p, id: `c${chunk}-${p.id}` }, 0));
+      await store.write(writes);
+    }
+    last = population;
+    if (chunk % 10 === 9 || (chunk + 1) * CHUNK >= total)
+      log(
+        `loaded ${Math.min(total, (chunk + 1) * CHUNK)} patients (${Math.round((performance.now() - started) / 1000)} s)`,
+      );
+  }
+  const loadSeconds = Math.round((performance.now() - started) / 1000);
+
+  const rnd = random(99);
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(rnd() * list.length)]!;
+  const typed = PAIRS.arabicSpellings.flatMap((s) => s.typed);
+  const timings = async (label: string, request: () => Promise<{ status: number }>) => {
+    const ms: number[] = [];
+    for (let i = 0; i < samples + 10; i++) {
+      const t0 = performance.now();
+      const response = await request();
+      if (response.status !== 200) throw new Error(`${label}: HTTP ${response.status}`);
+      if (i >= 10) ms.push(performance.now() - t0); // 10 warm-up requests
+    }
+    ms.sort((a, b) => a - b);
+    const at = (q: number) => Math.round(ms[Math.min(ms.length - 1, Math.floor(q * ms.length))]! * 100) / 100;
+    log(`${label}: p50 ${at(0.5)} ms, p95 ${at(0.95)} ms`);
+    return { p50: at(0.5), p95: at(0.95), samples: ms.length };
+  };
+  // baselines on the same database and machine: the fixed cost of a page of 20 Patients, and a read by id
+  const pageBaseline = await timings('page of 20 (no condition)', () => server.fhir('Patient?_count=20'));
+  const readBaseline = await timings('read by id', () => server.fhir(`Patient/c0-p${Math.floor(rnd() * 1000)}`));
+  const nameSearch = await timings('name search', () => server.fhir(`Patient?name=${encodeURIComponent(pick(typed))}`));
+  const phonetic = await timings('phonetic search', () =>
+    server.fhir(`Patient?phonetic=${encodeURIComponent(pick(pick(PAIRS.given).latin))}`),
+  );
+  const queries = last!.positives(samples + 10).map((q) => q.patient);
+  let n = 0;
+  const match = await timings('$match', () =>
+    server.fhir('Patient/$match', {
+      method: 'POST',
+      body: {
+        resourceType: 'Parameters',
+        parameter: [{ name: 'resource', resource: queries[n++ % queries.length] as Patient }],
+      },
+    }),
+  );
+  console.log(
+    JSON.stringify(
+      {
+        context: {
+          store: store.description.replace(/\/\/[^@]*@/, '//'),
+          patients: total,
+          loadSeconds,
+          cores: os.cpus().length,
+          loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100),
+        },
+        figures: {
+          baselinePageOf20: pageBaseline,
+          baselineReadById: readBaseline,
+          nameSearch: { ...nameSearch, target: 'p50 <= 10 ms at 1M', met: nameSearch.p50 <= 10 },
+          phoneticSearch: { ...phonetic, target: 'p50 <= 10 ms at 1M', met: phonetic.p50 <= 10 },
+          match: { ...match, target: 'p50 <= 50 ms at 1M', met: match.p50 <= 50 },
+        },
+      },
+      null,
+      2,
+    ),
+  );
+} finally {
+  await server.close();
+  await store.close();
+  await dispose();
+}
