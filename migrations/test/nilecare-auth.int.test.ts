@@ -27,11 +27,11 @@ describe('migrations/mysql/nilecare_auth', { skip: await serverMissing('mysql') 
     await assertMatchesReference('mysql', db.url, nilecareAuth);
   });
 
-  it('seeds the five default system roles, which cannot be deleted', async () => {
+  it('seeds the default system roles (auditor added by V3), which cannot be deleted', async () => {
     const [rows] = await c.query('SELECT name FROM auth_roles WHERE is_system ORDER BY name');
     assert.deepEqual(
       (rows as { name: string }[]).map((r) => r.name),
-      ['admin', 'doctor', 'nurse', 'patient', 'receptionist'],
+      ['admin', 'auditor', 'doctor', 'nurse', 'patient', 'receptionist'],
     );
     await assert.rejects(c.query("DELETE FROM auth_roles WHERE name = 'doctor'"), /system role cannot be deleted/);
     await c.query("INSERT INTO auth_roles (id, name, is_system) VALUES ('pharmacist', 'pharmacist', FALSE)");

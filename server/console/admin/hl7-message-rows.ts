@@ -114,7 +114,7 @@ export function hl7MessageRows(url: string): Hl7MessageRows {
         [id],
       );
       const queue = await query(
-        'SELECT id, status, attempts, max_attempts, next_attempt_at, last_error FROM message_queue WHERE message_id = ? ORDER BY created_at, id',
+        'SELECT id, status, attempts, max_attempts, next_attempt_at, last_error FROM message_queue WHERE message_id = ? ORDER BY created_at, COALESCE(completed_at, next_attempt_at), id',
         [id],
       );
       const resources =
