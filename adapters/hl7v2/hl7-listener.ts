@@ -7,10 +7,10 @@
 import type tls from 'node:tls';
 import { startMllpServer, type MllpServer } from './mllp/mllp-server.js';
 import { cachedInterfaces, inboundHandler } from './inbound/handle-frame.js';
-import { siteMappings } from './inbound/site-mapping-cache.js';
+import { inboundPipeline } from './inbound/inbound-pipeline.js';
 import { processOwner, type InboundDeps } from './inbound/inbound-deps.js';
 import { startInboundRecovery } from './inbound/recovery.js';
-import { DEFAULT_OPTIONS, type MappingOptions } from './mapping/transform-context.js';
+import type { MappingOptions } from './mapping/transform-context.js';
 import type { LeaseOwner, MessageLog } from './log/message-log.js';
 import type { SubmitTransaction } from './inbound/submit-transaction.js';
 
@@ -41,15 +41,15 @@ export interface Hl7Listener extends MllpServer {
 }
 
 export async function startHl7Listener(o: Hl7ListenerOptions): Promise<Hl7Listener> {
-  const deps: InboundDeps = {
+  const deps = inboundPipeline({
     submit: o.submit,
     log: o.log,
-    mappings: siteMappings(o.log, { ...(o.onMappingProblem ? { onProblem: o.onMappingProblem } : {}) }),
-    options: { ...DEFAULT_OPTIONS, ...o.mapping },
+    ...(o.mapping ? { mapping: o.mapping } : {}),
+    ...(o.processingIds ? { processingIds: o.processingIds } : {}),
     owner: o.owner ?? processOwner(),
     ...(o.leaseMs ? { leaseMs: o.leaseMs } : {}),
-    ...(o.processingIds ? { processingIds: o.processingIds } : {}),
-  };
+    ...(o.onMappingProblem ? { onMappingProblem: o.onMappingProblem } : {}),
+  });
   const recovery = startInboundRecovery(deps, {
     ...(o.recoveryEveryMs ? { everyMs: o.recoveryEveryMs } : {}),
     ...(o.onError ? { onError: o.onError } : {}),

@@ -8,7 +8,7 @@ import cliProgress from 'cli-progress';
 import { MysqlMessageLog } from '../log/mysql-message-log.js';
 import { httpSubmit } from '../inbound/http-submit.js';
 import { replayQueue } from '../inbound/replay-queue.js';
-import { siteMappings } from '../inbound/site-mapping-cache.js';
+import { inboundPipeline } from '../inbound/inbound-pipeline.js';
 import { parseArgs } from './cli-args.js';
 
 async function main(): Promise<void> {
@@ -23,12 +23,11 @@ async function main(): Promise<void> {
   let started = false;
   try {
     const summary = await replayQueue(
-      {
+      inboundPipeline({
         submit: httpSubmit(fhirUrl, flags.token ? { authorization: `Bearer ${flags.token}` } : {}),
         log,
-        mappings: siteMappings(log),
         ...(flags['processing-ids'] ? { processingIds: flags['processing-ids'].split(',') } : {}),
-      },
+      }),
       {
         limit: Number(flags.limit ?? 1000),
         onProgress: (done, total) => {

@@ -9,7 +9,7 @@ import type { MessageLog } from '../../../adapters/hl7v2/log/message-log.js';
 import type { SubmitTransaction } from '../../../adapters/hl7v2/inbound/submit-transaction.js';
 import type { InboundDeps } from '../../../adapters/hl7v2/inbound/process-message.js';
 import { replayItem } from '../../../adapters/hl7v2/inbound/replay-queue.js';
-import { siteMappings } from '../../../adapters/hl7v2/inbound/site-mapping-cache.js';
+import { inboundPipeline, withSubmit } from '../../../adapters/hl7v2/inbound/inbound-pipeline.js';
 import type { ReplayResult } from '../admin-api.js';
 import type { Hl7MessageRows } from './hl7-message-rows.js';
 
@@ -30,8 +30,8 @@ export function hl7Replayer(o: {
   let own: InboundDeps | undefined;
   const deps = (): InboundDeps =>
     o.deps
-      ? { ...o.deps, submit: o.submit }
-      : (own ??= { submit: o.submit, log: o.log, mappings: siteMappings(o.log, { checkEveryMs: 0 }) });
+      ? withSubmit(o.deps, o.submit)
+      : (own ??= inboundPipeline({ submit: o.submit, log: o.log, mappingsCheckEveryMs: 0 }));
   return {
     async replay(id) {
       const message = await o.rows.detail(id);
