@@ -92,7 +92,7 @@ export function fhirAccessAudit(e: FhirExchange): AccessAuditEvent | undefined {
   if (!t) return undefined;
   const query =
     t.interaction === 'search' && e.interaction.params?.length
-      ? new URLSearchParams(e.interaction.params.map(([k, v]) => [k, v])).toString()
+      ? new URLSearchParams(e.interaction.params.map(([k, v]): [string, string] => [k, v])).toString()
       : undefined;
   return {
     action: t.interaction,

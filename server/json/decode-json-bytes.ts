@@ -20,7 +20,7 @@ export class UnsupportedCharsetError extends Error {
 export function decodeJsonBytes(bytes: Uint8Array, charset = 'utf-8'): string {
   const label = charset.trim().toLowerCase();
   if (UTF8.has(label)) return decodeUtf8(bytes);
-  let decoder: TextDecoder;
+  let decoder: InstanceType<typeof TextDecoder>;
   try {
     decoder = new TextDecoder(label, { fatal: true });
   } catch {
