@@ -45,7 +45,7 @@ describe('auth CLI', () => {
         '--role',
         'doctor',
         '--password',
-        's3cret-pass',
+        's3cret-passphrase',
         '--fhir-user',
         'Practitioner/9',
         '--mfa',
@@ -58,7 +58,7 @@ describe('auth CLI', () => {
       'SELECT password_hash, role, status, mfa_enabled, mfa_secret, permissions FROM auth_users WHERE id = ?',
       [printed.id],
     );
-    assert.ok(await bcrypt.compare('s3cret-pass', row!.password_hash));
+    assert.ok(await bcrypt.compare('s3cret-passphrase', row!.password_hash));
     assert.equal(row!.role, 'doctor');
     assert.equal(row!.status, 'active');
     assert.equal(row!.mfa_secret, printed.totpSecret);
@@ -69,8 +69,8 @@ describe('auth CLI', () => {
   });
 
   it('refuses unknown roles and missing options with a message and a non-zero exit', async () => {
-    assert.equal(await authCli(['add-user', '--username', 'x', '--email', 'x@y', '--role', 'janitor']), 1);
-    assert.match(out.at(-1)!, /--role must be one of/);
+    assert.equal(await authCli(['add-user', '--username', 'x', '--email', 'x@y', '--role', 'janitor']), 2);
+    assert.match(out.at(-2)!, /--role must be one of/);
     assert.equal(await authCli(['nope']), 2);
   });
 

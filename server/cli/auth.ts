@@ -1,0 +1,150 @@
+/**
+ * `npm run auth -- <command> [options]`: administration of SMART sign-in from a shell — users, client applications,
+ * backend-service tokens, EHR launches and signing keys. Same environment as `npm start` (server/config.ts), so it
+ * changes what the running server reads; every change applies without a restart except rotate-keys.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type mysql from 'mysql2/promise';
+import type { Redis } from 'ioredis';
+import { createSmartAuth } from '../auth/smart-auth.js';
+import { EXIT, isMain, parseOptions, processIo, reportError, UsageError, wantsHelp, type CliIo } from './cli-kit.js';
+import { authEnv, checkRedis, openAuthDatabase, openRedis, type AuthEnv } from './auth/auth-services.js';
+import { CLIENT_COMMANDS, runClientCommand, type ClientCommand } from './auth/client-commands.js';
+import { runTokenCommand, TOKEN_COMMAND } from './auth/token-command.js';
+import { runUserCommand, USER_COMMANDS, type UserCommand } from './auth/user-commands.js';
+
+const OTHER_COMMANDS = {
+  token: TOKEN_COMMAND,
+  'create-launch': {
+    summary: 'make an EHR launch id for a patient (and encounter), valid 10 minutes',
+    usage: '--patient ID [--encounter ID]',
+    detail: 'Open the app as <launch URL>?iss=<FHIR base>&launch=<printed id>.',
+  },
+  'rotate-keys': {
+    summary: 'new token signing keys in AUTH_KEYS_DIR (tokens already issued keep verifying)',
+    usage: '',
+    detail: 'The server signs with the new keys after its next restart (every node reads the same folder).',
+  },
+} as const;
+
+const COMMANDS = { ...USER_COMMANDS, ...CLIENT_COMMANDS, ...OTHER_COMMANDS };
+type Command = keyof typeof COMMANDS;
+const isCommand = (c: string | undefined): c is Command => !!c && Object.hasOwn(COMMANDS, c);
+
+const group = (title: string, names: readonly string[]) =>
+  [`${title}:`, ...names.map((n) => `  ${n.padEnd(17)} ${COMMANDS[n as Command].summary}`)].join('\n');
+
+export const AUTH_HELP = `Usage: npm run auth -- <command> [options]      (npm run auth -- <command> --help for its options)
+
+Administration of SMART sign-in: users, client applications, tokens, launches, signing keys. Reads the same
+variables as npm start (AUTH_MYSQL_URL, REDIS_URL, AUTH_KEYS_DIR, BASE_URL or HOST/PORT); changes apply to the
+running server at once (rotate-keys: after a restart).
+
+${group('Users', Object.keys(USER_COMMANDS))}
+
+${group('Client applications', Object.keys(CLIENT_COMMANDS))}
+
+${group('Tokens, launches, keys', Object.keys(OTHER_COMMANDS))}
+
+First hour: npm run auth -- set-password --username admin
+            npm run auth -- register-backend --client-id my-service --key-out my-service.json
+            export FHIR_TOKEN=$(npm run -s auth -- token --key my-service.json)
+Exit codes: 0 done, 1 failed, 2 usage mistake, 3 a database or server could not be reached.`;
+
+export function commandHelp(command: Command): string {
+  const c = COMMANDS[command];
+  return [
+    `Usage: npm run auth -- ${command}${c.usage ? ` ${c.usage}` : ''}`,
+    '',
+    `${c.summary[0]!.toUpperCase()}${c.summary.slice(1)}.`,
+    ...(c.detail ? ['', c.detail] : []),
+  ].join('\n');
+}
+
+async function runCommand(argv: readonly string[], io: CliIo, env: NodeJS.ProcessEnv): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command) {
+    io.err(AUTH_HELP);
+    return EXIT.usage;
+  }
+  if (!isCommand(command)) throw new UsageError(`unknown command "${command}"`);
+  if (wantsHelp(rest)) {
+    io.out(commandHelp(command));
+    return EXIT.ok;
+  }
+  const e: AuthEnv = authEnv(env);
+  if (command === 'token') return runTokenCommand(rest, e.fhirBaseUrl, io);
+  if (Object.hasOwn(USER_COMMANDS, command)) {
+    const pool: mysql.Pool = await openAuthDatabase(e);
+    try {
+      return await runUserCommand(command as UserCommand, rest, pool, e, io);
+    } finally {
+      await pool.end();
+    }
+  }
+  if (Object.hasOwn(CLIENT_COMMANDS, command)) {
+    const redis: Redis = await openRedis(e);
+    try {
+      return await runClientCommand(command as ClientCommand, rest, e, redis, io);
+    } finally {
+      redis.disconnect();
+    }
+  }
+  const { values } = parseOptions(rest, { patient: { type: 'string' }, encounter: { type: 'string' } });
+  if (command === 'create-launch' && !values.patient) throw new UsageError('--patient is required');
+  if (command === 'rotate-keys' && (values.patient || values.encounter))
+    throw new UsageError('rotate-keys takes no options');
+  await checkRedis(e);
+  await openAuthDatabase(e).then((p) => p.end());
+  const auth = await createSmartAuth({
+    issuer: e.issuer,
+    fhirBaseUrl: e.fhirBaseUrl,
+    mysqlUrl: e.mysqlUrl,
+    redisUrl: e.redisUrl,
+    redisPrefix: e.redisPrefix,
+    keysDir: e.keysDir,
+  });
+  try {
+    if (command === 'rotate-keys') {
+      await auth.rotateKeys();
+      const kid = (JSON.parse(await readFile(join(e.keysDir, 'auth-keys.json'), 'utf8')) as { keys: { kid: string }[] })
+        .keys[0]?.kid;
+      io.out(
+        `new signing keys in ${join(e.keysDir, 'auth-keys.json')} (kid ${kid}); restart the server to sign with them`,
+      );
+    } else {
+      io.out(
+        await auth.createLaunch({
+          patient: values.patient!,
+          ...(values.encounter ? { encounter: values.encounter } : {}),
+          createdBy: 'cli',
+        }),
+      );
+    }
+  } finally {
+    await auth.close();
+  }
+  return EXIT.ok;
+}
+
+const TOOL_INFO = { name: 'auth', helpCommand: 'npm run auth -- --help' };
+
+/** The whole command: argv without the node and script paths. `<command> --help` shows that command's options. */
+export async function authCli(
+  argv: readonly string[],
+  io: CliIo = processIo,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
+  if (argv[0] === '--help' || argv[0] === '-h') {
+    io.out(AUTH_HELP);
+    return EXIT.ok;
+  }
+  try {
+    return await runCommand(argv, io, env);
+  } catch (e) {
+    return reportError(TOOL_INFO, e, io);
+  }
+}
+
+if (isMain(import.meta.url)) process.exitCode = await authCli(process.argv.slice(2));
