@@ -189,4 +189,30 @@ describe('patient and encounter identity (FHIR app on PGlite)', () => {
     assert.deepEqual([tg.valueQuantity.value, tg.status], [1.7, 'corrected']);
     assert.equal(report.result.filter((r: { reference: string }) => r.reference === `Observation/${tg.id}`).length, 1);
   });
+  it('changes a patient identifier on A47 (same Patient), follows an applied change on resend, refuses joining two patients', async () => {
+    const mrg = (mrn: string) => `MRG|${mrn}^^^KTH^MR`;
+    assert.equal((await send(msh('ADT^A04'), pid('OLD-47'), pv1({ 2: 'O' }))).code, 'AA');
+    const before = await one('Patient?identifier=OLD-47');
+    const changed = await send(
+      msh('ADT^A47^ADT_A30'),
+      'EVN|A47|20260301120000',
+      pid('NEW-47', 'Ali^Omar'),
+      mrg('OLD-47'),
+    );
+    assert.equal(changed.code, 'AA', changed.parsed.get('ERR-8'));
+    const after = await one('Patient?identifier=NEW-47');
+    assert.equal(after.id, before.id, 'the same Patient carries the correct identifier');
+    assert.equal(await count('Patient?identifier=OLD-47'), 0, 'the incorrect identifier is gone');
+    // The change again (another control id): the patient with the new identifier is updated, no second one made.
+    assert.equal((await send(msh('ADT^A47'), 'EVN|A47', pid('NEW-47', 'Ali^Omar'), mrg('OLD-47'))).code, 'AA');
+    assert.equal(await count('Patient?identifier=NEW-47'), 1);
+    // Both identifiers name existing, different patients: that is a merge, not a renaming.
+    assert.equal((await send(msh('ADT^A04'), pid('OTHER-47'), pv1({ 2: 'O' }))).code, 'AA');
+    const refused = await send(msh('ADT^A47'), 'EVN|A47', pid('NEW-47'), mrg('OTHER-47'));
+    assert.equal(refused.code, 'AE');
+    assert.equal(refused.parsed.get('ERR-3.1'), '205');
+    assert.match(refused.parsed.get('ERR-8'), /merge/);
+    assert.equal(await count('Patient?identifier=OTHER-47'), 1);
+    assert.equal((await one('Patient?identifier=NEW-47')).id, before.id);
+  });
 });

@@ -37,6 +37,11 @@ export function cweToCoding(ctx: TransformContext, v: V2Value): Coding | undefin
   return tableCoding(ctx, code) ?? codingAt(ctx, v, 1);
 }
 
+/** The code table's coding (system, code, display) for component 1; undefined when the table has no such code. */
+export function tableCodingOf(ctx: TransformContext, v: V2Value): Coding | undefined {
+  return tableCoding(ctx, txt(ctx, v, 1));
+}
+
 /** A bare code: component 1, through the rule's table when it names one (unknown codes are dropped then). */
 export function toCode(ctx: TransformContext, v: V2Value): string | undefined {
   const code = txt(ctx, v, 1);

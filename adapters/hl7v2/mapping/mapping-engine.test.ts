@@ -111,7 +111,7 @@ describe('mapMessage', () => {
 
   it('rejects unsupported message types and events, and messages without the required segments', () => {
     assert.throws(
-      () => map('MSH|^~\\&|A|B|||||BAR^P01|1|P|2.5\rPID|1||1'),
+      () => map('MSH|^~\\&|A|B|||||ZZZ^Z01|1|P|2.5\rPID|1||1'),
       (e: unknown) => e instanceof MappingError && e.code === '200',
     );
     assert.throws(

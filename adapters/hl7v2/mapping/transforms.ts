@@ -5,7 +5,7 @@
 import type { V2Value } from '../parser/hl7-message.js';
 import { fail, txt, type TransformContext } from './transform-context.js';
 import { drToPeriod, dtmToDate, dtmToDateTime, dtmToInstant, tmToTime } from './datatypes-time.js';
-import { cweToCodeableConcept, cweToCoding, toCode } from './datatypes-coded.js';
+import { cweToCodeableConcept, cweToCoding, tableCodingOf, toCode } from './datatypes-coded.js';
 import {
   cweToIdentifier,
   cxToIdentifier,
@@ -22,6 +22,7 @@ export const TRANSFORM_NAMES = [
   'string',
   'text',
   'code',
+  'code.Coding',
   'boolean',
   'integer',
   'decimal',
@@ -64,6 +65,8 @@ export function applyTransform(name: TransformName, ctx: TransformContext, v: V2
       return ctx.msg.text(v, 1) || undefined;
     case 'code':
       return toCode(ctx, v);
+    case 'code.Coding': // the table's coding for component 1, nothing for a code the table does not have
+      return tableCodingOf(ctx, v);
     case 'boolean': {
       const s = txt(ctx, v).toUpperCase();
       if (!s) return undefined;

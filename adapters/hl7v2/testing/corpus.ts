@@ -16,6 +16,9 @@ export function corpusFiles(
     .map((f) => ({ ...f, text: readFileSync(f.path, 'utf8') }));
 }
 
+const VISIT_40007716 =
+  'visit number 1.2|40007716 (PV1-19) is the encounter of patient PATID1234 (ADT-A08-01 and others); this message names another patient: the encounter is not moved (ERR 205)';
+
 const VISIT_5001 =
   'visit number AccMgr|5001 (PV1-19) is already the encounter of patient ADT1|PATID1234 (ADT-A06/A07 samples); this message names PATID1234 of another assigning authority (2.16.1), another patient: the encounter is not moved (ERR 205)';
 
@@ -34,6 +37,15 @@ export const REJECTED_ON_PURPOSE: Record<string, { code: 'AE' | 'AR'; reason: st
   'ms-fhir-converter/ORM-O01-05.hl7': { code: 'AE', reason: VISIT_5001 },
   'ms-fhir-converter/ORM-O01-06.hl7': { code: 'AE', reason: VISIT_5001 },
   'ms-fhir-converter/SIU-S12-01.hl7': { code: 'AE', reason: VISIT_5001 },
+  'ms-fhir-converter/OMG-O19-01.hl7': { code: 'AE', reason: VISIT_5001 },
+  'ms-fhir-converter/OMG-O19-02.hl7': { code: 'AE', reason: VISIT_5001 },
+  'ms-fhir-converter/OUL-R23-01.hl7': { code: 'AE', reason: VISIT_40007716 },
+  'ms-fhir-converter/OUL-R23-02.hl7': { code: 'AE', reason: VISIT_40007716 },
+  'ms-fhir-converter/OUL-R24-02.hl7': { code: 'AE', reason: VISIT_40007716 },
+  'node-hl7-complete/health-standards-bar-example.hl7': {
+    code: 'AR',
+    reason: 'fields shifted by one: MSH-7 empty, MSH-11 (processing id) is "BAR^A01", not in table 0103',
+  },
   'ms-fhir-converter/ORU-R01-01.hl7': {
     code: 'AE',
     reason:
@@ -43,6 +55,11 @@ export const REJECTED_ON_PURPOSE: Record<string, { code: 'AE' | 'AR'; reason: st
   'node-hl7-complete/healthcare-it-systems-adt-example.hl7': {
     code: 'AE',
     reason: 'segments separated by spaces, not CR: only an MSH segment exists',
+  },
+  'ms-fhir-converter/SIU_12.hl7': {
+    code: 'AE',
+    reason:
+      'MSH-9 says ADT^A60 but the segments are a scheduling message (SCH, RGS, AIS, AIG, AIL, AIP): no IAM (ERR 100)',
   },
   'simple-hl7/oru-imm.hl7': { code: 'AE', reason: 'OBX-5 "01I" declared NM is not a number' },
   'cdc-trusted-intermediary/004_CA_ORU_R01_leading_zeroes.hl7': {

@@ -1,6 +1,6 @@
 /**
  * Reads what is stored before a mapped bundle is written, and adjusts the bundle to it (each step in its own
- * file): messages for a patient merged away go to the survivor (retired-patients.ts), a merge moves the prior
+ * file): an identifier change (A47) updates the patient it names (identifier-changes.ts), messages for a patient merged away go to the survivor (retired-patients.ts), a merge moves the prior
  * patient's records (merge-targets.ts), encounter identity is scoped to the patient and its status only moves
  * forward (encounters.ts), a corrected result keeps the report's other results (reports.ts). Writes that depend
  * on what was read carry ifMatch on the version read, so a change in between makes the message be prepared again.
@@ -11,6 +11,7 @@ import type { Hl7Message } from '../../parser/hl7-message.js';
 import type { SubmitTransaction } from '../submit-transaction.js';
 import { lookUp, type Found } from './lookups.js';
 import { retiredPatients } from './retired-patients.js';
+import { identifierChanges } from './identifier-changes.js';
 import { mergeTargets } from './merge-targets.js';
 import { encounters } from './encounters.js';
 import { reports } from './reports.js';
@@ -34,7 +35,7 @@ export interface Preparer {
   apply(bundle: Bundle, found: Found, ctx: PrepareContext): Promise<Prepared> | Prepared;
 }
 
-const STEPS: readonly Preparer[] = [retiredPatients, mergeTargets, encounters, reports];
+const STEPS: readonly Preparer[] = [identifierChanges, retiredPatients, mergeTargets, encounters, reports];
 
 export async function prepareBundle(
   bundle: Bundle,
