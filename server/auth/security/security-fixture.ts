@@ -45,6 +45,13 @@ export function assertNoB(text: string, what: string): void {
   for (const m of B_MARKERS) assert.ok(!text.includes(m), `${what}: the answer shows patient B's "${m}"`);
 }
 
+/** A response body without the Bundle's links (they echo the query the caller sent, markers included). */
+export function withoutLinks(r: { text: string; body?: unknown }): string {
+  const b = r.body as { resourceType?: string; link?: unknown } | undefined;
+  if (b?.resourceType !== 'Bundle') return r.text;
+  return JSON.stringify({ ...b, link: undefined });
+}
+
 const cat = (code: string) => [{ coding: [{ system: CATEGORY, code }] }];
 
 /** A's and B's records. Ids are fixed; B's values are the markers above. */

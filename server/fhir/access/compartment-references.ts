@@ -12,6 +12,12 @@ import type { Condition } from '../search/search-query.js';
 
 export type ReferencingParam = { sourceType: string; param: string };
 
+/**
+ * Not part of the patient's record: the audit trail. The server writes an AuditEvent about every access, naming what
+ * was asked for — counting it would make anything a patient merely TRIED to read readable afterwards.
+ */
+const NOT_RECORD_SOURCES: ReadonlySet<string> = new Set(['AuditEvent']);
+
 const cache = new Map<string, ReferencingParam[]>();
 
 /** The (type, reference parameter) pairs through which a resource of a Patient compartment can refer to `targetType`. */
@@ -20,6 +26,7 @@ export function referencingParams(targetType: string): ReferencingParam[] {
   if (!pairs) {
     pairs = [];
     for (const sourceType of loadDefinitions().resourceTypes) {
+      if (NOT_RECORD_SOURCES.has(sourceType)) continue;
       if (sourceType !== 'Patient' && compartmentParams('Patient', sourceType).length === 0) continue;
       for (const p of listSearchParameters(sourceType)) {
         if (p.kind !== 'reference') continue;

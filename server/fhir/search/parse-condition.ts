@@ -8,6 +8,8 @@ import { getSearchParameterInfo, type SearchParameterInfo } from '../indexing/se
 import type { AccessPolicy } from '../access-policy.js';
 import type { Condition } from './search-query.js';
 import { MAX_CHAIN_DEPTH } from './search-constants.js';
+import { compartmentParams } from '../indexing/compartment-definitions.js';
+import { referencedFromCompartment } from '../access/compartment-references.js';
 import { instantMatch, parseParamValue, UnsupportedSearchError, type ValueContext } from './parse-value.js';
 import { splitOr, unescapeValue } from './split-values.js';
 
@@ -28,10 +30,16 @@ export class UnknownParameterError extends UnsupportedSearchError {
 
 /**
  * The compartment condition for resources of `type`. A compartment resource is listed in its own
- * compartment by extractIndex, so `Patient/123` itself is found too.
+ * compartment by extractIndex, so `Patient/123` itself is found too. For a type outside every Patient compartment
+ * (Practitioner, Organization, Location, Medication …) a patient-context caller also finds those its patient's
+ * record refers to, exactly what a read allows (access/read-access.ts, US Core / ONC (g)(10); issue 15 item 11).
+ * Binary is left out: its read is governed by its securityContext, which no search condition expresses.
  */
-export function compartmentCondition(_type: string, ref: string): Condition {
-  return { kind: 'compartment', ref };
+export function compartmentCondition(type: string, ref: string): Condition {
+  const own: Condition = { kind: 'compartment', ref };
+  if (!ref.startsWith('Patient/') || type === 'Patient' || type === 'Binary') return own;
+  if (compartmentParams('Patient', type).length > 0) return own;
+  return { kind: 'or', any: [own, referencedFromCompartment(type, ref)] };
 }
 
 export function parseCondition(
