@@ -1,25 +1,27 @@
 /**
  * Delivers the FHIR store's change log (transactional outbox) to one projection, at least once, idempotent in
- * effect. One batch = one target transaction: lock the cursor row (one dispatcher per projection across nodes),
- * skip versions already applied (projection_versions), deliver each change in a savepoint, write the batch's
- * high-rate rows, record the versions, advance the cursor, commit. A change that fails becomes a dead letter; a
- * newer version of that resource is delivered as usual and supersedes it. A connection-level failure rolls the
- * whole batch back and is retried with exponential backoff. Dead letters are retried automatically on a backoff
- * schedule (attempts 1…maxAttempts), then only by retry().
+ * effect: the projection's handler of the change-feed consumer (server/change-feed/feed-consumer.ts, which owns the
+ * cursor, the loop, the backoff and the lag). One batch = one target transaction: the consumer locks the cursor row
+ * (one dispatcher per projection across nodes); here: skip versions already applied (projection_versions), deliver
+ * each change in a savepoint, write the batch's high-rate rows, record the versions; the consumer advances the
+ * cursor and commits. A change that fails becomes a dead letter; a newer version of that resource is delivered as
+ * usual and supersedes it. A connection-level failure rolls the whole batch back and is retried with exponential
+ * backoff; a failed multi-row write runs the batch again change by change. Dead letters are retried automatically
+ * on a backoff schedule (attempts 1…maxAttempts), then only by retry().
  */
 import type { Logger } from 'pino';
 import type { ResourceStore } from '../../server/store/resource-store.js';
+import { nextAttemptAt } from '../../server/change-feed/backoff.js';
+import { FeedConsumer } from '../../server/change-feed/feed-consumer.js';
+import { SqlFeedCursor } from '../../server/change-feed/feed-state.js';
 import { applyPrepared, BatchFlushError, utcNow, type ApplyMode } from './apply-changes.js';
 import { errorText, prepareChanges, refKey, type ChangeRef } from './deliver.js';
 import type { Projection } from './projection.js';
 import {
   appliedVersions,
-  dueDeadLetters,
   listDeadLetters,
-  lockCursor,
-  readCursor,
-  recordFailure,
-  saveCursor,
+  PROJECTION_CURSORS,
+  projectionLetters,
   type DeadLetter,
 } from './projection-state.js';
 import { rebuildProjection, type RebuildResult } from './rebuild.js';
@@ -37,6 +39,8 @@ export type DispatcherOptions = {
   retryBaseMs?: number;
   /** Device readings older than this are not written (retention; default one year). */
   readingsRetentionMs?: number;
+  /** Wait between polls when caught up; base of the backoff after failed batches (default 1 s). */
+  pollIntervalMs?: number;
   /** Called after each committed batch (tests, metrics). */
   onBatch?: (delivered: number, cursor: number) => void;
 };
@@ -58,45 +62,38 @@ export type ProjectionStatus = {
 
 export class Dispatcher {
   readonly name: string;
-  private lastError: string | undefined;
+  private readonly cursor: SqlFeedCursor;
+  private readonly feed: FeedConsumer;
   constructor(private readonly o: DispatcherOptions) {
     this.name = o.projection.name;
+    this.cursor = new SqlFeedCursor(PROJECTION_CURSORS, this.name);
+    this.feed = new FeedConsumer({
+      store: o.store,
+      db: o.db,
+      cursor: this.cursor,
+      handler: {
+        handle: async (tx, changes, mode) => {
+          const letters = new Map((await listDeadLetters(tx, this.name)).map((d) => [letterKey(d), d]));
+          return this.deliver(tx, [...changes], { letters, batched: !mode.oneByOne });
+        },
+        // A multi-row write failed: run the same batch again flushing after each change, which isolates the culprit.
+        isolateAfter: (e) => !isTransient(e) && e instanceof BatchFlushError,
+        retryDue: () => this.retryDue(),
+      },
+      ...(o.logger ? { logger: o.logger } : {}),
+      label: `projection ${this.name}`,
+      ...(o.batchSize ? { batchSize: o.batchSize } : {}),
+      ...(o.pollIntervalMs ? { pollIntervalMs: o.pollIntervalMs } : {}),
+      ...(o.onBatch ? { onBatch: (_consumed, delivered, cursor) => o.onBatch!(delivered, cursor) } : {}),
+    });
   }
 
-  private nextAttemptAt = (attempts: number): string | null => {
-    if (attempts >= (this.o.maxAttempts ?? 5)) return null;
-    return new Date(Date.now() + (this.o.retryBaseMs ?? 1000) * 2 ** (attempts - 1)).toISOString().slice(0, 23);
-  };
+  private nextAttemptAt = (attempts: number): string | null =>
+    nextAttemptAt({ maxAttempts: this.o.maxAttempts ?? 5, baseMs: this.o.retryBaseMs ?? 1000 }, attempts);
 
   /** Delivers one batch; returns the number of changes consumed (0 = caught up). Throws on transient failures. */
-  async runBatch(): Promise<number> {
-    const batchSize = this.o.batchSize ?? 200;
-    try {
-      return await this.batch(batchSize, true);
-    } catch (e) {
-      if (isTransient(e) || !(e instanceof BatchFlushError)) throw e;
-      // A multi-row write failed: run the same batch again flushing after each change, which isolates the culprit.
-      this.o.logger?.warn(
-        { projection: this.name, err: errorText(e.failure) },
-        'batched rows failed; delivering one by one',
-      );
-      return this.batch(batchSize, false);
-    }
-  }
-
-  private async batch(batchSize: number, batched: boolean): Promise<number> {
-    const { store, projection, db } = this.o;
-    return db.transaction(async (tx) => {
-      const cursor = await lockCursor(tx, projection.name);
-      const changes = await store.changesAfter(cursor, batchSize);
-      if (changes.length === 0) return 0;
-      const letters = new Map((await listDeadLetters(tx, projection.name)).map((d) => [letterKey(d), d]));
-      const delivered = await this.deliver(tx, changes, { letters, batched });
-      const last = changes[changes.length - 1]!;
-      await saveCursor(tx, projection.name, last.seq, delivered, last.lastUpdated);
-      this.o.onBatch?.(delivered, last.seq);
-      return changes.length;
-    });
+  runBatch(): Promise<number> {
+    return this.feed.runBatch();
   }
 
   /** Prepares and applies changes in order inside `tx`; returns how many were applied. */
@@ -128,9 +125,8 @@ export class Dispatcher {
    * cursor lock), touching only the rows it owns: see rebuild.ts.
    */
   async rebuild(onProgress?: (done: number, total: number) => void): Promise<RebuildResult> {
-    return this.o.db.transaction(async (tx) => {
-      await lockCursor(tx, this.name);
-      return rebuildProjection(tx, {
+    return this.feed.withCursorLocked((tx) =>
+      rebuildProjection(tx, {
         store: this.o.store,
         projection: this.o.projection,
         deliver: (changes) => this.deliver(tx, changes, { letters: new Map(), batched: true }, true),
@@ -140,8 +136,8 @@ export class Dispatcher {
           return ok;
         },
         onProgress,
-      });
-    });
+      }),
+    );
   }
 
   private async fail(tx: SqlTx, change: ChangeRef, e: unknown): Promise<void> {
@@ -150,8 +146,7 @@ export class Dispatcher {
       { projection: this.name, resource: refKey(change), version: change.versionId, err: error },
       'projection dead letter',
     );
-    await recordFailure(tx, {
-      projection: this.name,
+    await projectionLetters.recordFailure(tx, this.name, {
       resourceType: change.resourceType,
       resourceId: change.id,
       version: change.versionId,
@@ -164,8 +159,7 @@ export class Dispatcher {
 
   /** Retries a failed dead letter now: delivers its failed version. Success removes it; a failure counts an attempt. */
   async retry(resourceType: string, resourceId: string): Promise<boolean> {
-    return this.o.db.transaction(async (tx) => {
-      await lockCursor(tx, this.name);
+    return this.feed.withCursorLocked(async (tx) => {
       const letter = (await listDeadLetters(tx, this.name)).find(
         (d) => d.resourceType === resourceType && d.resourceId === resourceId,
       );
@@ -184,81 +178,49 @@ export class Dispatcher {
     };
     const letters = new Map<string, { failedVersion: number }>([[letterKey(letter), letter]]);
     const delivered = await this.deliver(tx, [change], { letters, retrying: true, batched: false });
-    if (delivered > 0)
-      await tx.query('UPDATE projection_state SET delivered = delivered + 1 WHERE projection = ?', [this.name]);
+    if (delivered > 0) await this.cursor.count(tx, 1);
     return !letters.has(letterKey(letter));
   }
 
   /** Automatic retries of the dead letters whose time has come. */
   async retryDue(): Promise<number> {
     let ok = 0;
-    for (const d of await dueDeadLetters(this.o.db, this.name, utcNow()))
+    for (const d of await projectionLetters.due(this.o.db, this.name, utcNow()))
       if (await this.retry(d.resourceType, d.resourceId)) ok++;
     return ok;
   }
 
   async status(): Promise<ProjectionStatus> {
-    const { cursor, delivered } = await readCursor(this.o.db, this.name);
-    const behind = await this.o.store.changesAfter(cursor, 1000);
-    const oldest = behind[0] ? Date.parse(behind[0].lastUpdated) : undefined;
+    const lag = await this.feed.lag();
     const letters = await listDeadLetters(this.o.db, this.name, 'all');
+    const lastError = this.feed.lastError;
     return {
       projection: this.name,
-      cursor,
-      delivered,
-      lagChanges: behind.length,
-      lagSeconds: oldest === undefined ? 0 : Math.max(0, (Date.now() - oldest) / 1000),
+      cursor: lag.cursor,
+      delivered: lag.count,
+      lagChanges: lag.lagChanges,
+      lagSeconds: lag.lagSeconds,
       deadLetters: letters.filter((d) => d.state === 'failed'),
       supersededDeadLetters: letters.filter((d) => d.state === 'superseded'),
-      lastError: this.lastError,
+      ...(lastError ? { lastError } : {}),
     };
   }
 
   /** True when every change committed so far is delivered (one cheap change-log read). */
-  async caughtUp(): Promise<boolean> {
-    const { cursor } = await readCursor(this.o.db, this.name);
-    return (await this.o.store.changesAfter(cursor, 1)).length === 0;
+  caughtUp(): Promise<boolean> {
+    return this.feed.caughtUp();
   }
 
-  /** Polls until stopped: batches back to back while there is work, then waits pollIntervalMs; transient errors back off. */
-  async loop(signal: AbortSignal, pollIntervalMs: number): Promise<void> {
-    let failures = 0;
-    let lastRetry = 0;
-    while (!signal.aborted) {
-      try {
-        const n = await this.runBatch();
-        if (Date.now() - lastRetry > pollIntervalMs) {
-          lastRetry = Date.now();
-          await this.retryDue();
-        }
-        failures = 0;
-        this.lastError = undefined;
-        if (n > 0) continue;
-      } catch (e) {
-        failures++;
-        this.lastError = errorText(e);
-        this.o.logger?.error(
-          { projection: this.name, err: this.lastError, failures },
-          'projection batch failed; backing off',
-        );
-      }
-      const wait = failures === 0 ? pollIntervalMs : Math.min(30_000, pollIntervalMs * 2 ** failures);
-      await sleep(wait, signal);
-    }
+  /** Starts polling: batches back to back while there is work, then waits pollIntervalMs; failures back off. */
+  start(): this {
+    this.feed.start();
+    return this;
+  }
+
+  /** Stops after the current batch. */
+  stop(): Promise<void> {
+    return this.feed.stop();
   }
 }
 
 const letterKey = (d: DeadLetter) => `${d.resourceType}/${d.resourceId}`;
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done);
-  });
-}

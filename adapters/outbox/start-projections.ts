@@ -51,7 +51,7 @@ export const PROJECTIONS: Record<ProjectionName, { projection: Projection; targe
 };
 
 export async function openDispatchers(
-  o: Omit<StartProjectionsOptions, 'pollIntervalMs'>,
+  o: StartProjectionsOptions,
 ): Promise<{ dispatchers: Dispatcher[]; clients: SqlClient[] }> {
   const dispatchers: Dispatcher[] = [];
   const clients: SqlClient[] = [];
@@ -71,6 +71,7 @@ export async function openDispatchers(
         maxAttempts: o.maxAttempts,
         retryBaseMs: o.retryBaseMs,
         readingsRetentionMs: o.readingsRetentionMs,
+        pollIntervalMs: o.pollIntervalMs,
         onBatch: o.onBatch ? (n, c) => o.onBatch!(projection.name, n, c) : undefined,
       }),
     );
@@ -80,8 +81,7 @@ export async function openDispatchers(
 
 export async function startProjections(o: StartProjectionsOptions): Promise<RunningProjections> {
   const { dispatchers, clients } = await openDispatchers(o);
-  const abort = new AbortController();
-  const loops = dispatchers.map((d) => d.loop(abort.signal, o.pollIntervalMs ?? 1000));
+  for (const d of dispatchers) d.start();
   const byName = new Map(dispatchers.map((d) => [d.name, d]));
   const status = () => Promise.all(dispatchers.map((d) => d.status()));
   let stopped: Promise<void> | undefined;
@@ -90,8 +90,7 @@ export async function startProjections(o: StartProjectionsOptions): Promise<Runn
     status,
     stop() {
       stopped ??= (async () => {
-        abort.abort();
-        await Promise.all(loops);
+        await Promise.all(dispatchers.map((d) => d.stop()));
         await Promise.all(clients.map((c) => c.close()));
       })();
       return stopped;

@@ -1,12 +1,13 @@
 /**
  * The outbound message log on MySQL/MariaDB (nilecare_interop, V2__Outbound_delivery.sql). A planned batch is
- * recorded in one transaction with the cursor (at least once: a crash re-plans the batch, and the unique key
+ * recorded in one transaction with the change-feed cursor (hl7_outbound_state, moved by server/change-feed) (at least once: a crash re-plans the batch, and the unique key
  * (interface_config_id, source_resource, source_version, source_part) keeps a change from being recorded twice).
  * The heads query returns, per ordering key, the first message that is not done, if it is due: a later message of
  * the same patient is never returned while an earlier one is unacknowledged, retrying or dead-lettered.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import mysql from 'mysql2/promise';
+import type { FeedDb, FeedTx } from '../../../server/change-feed/feed-state.js';
 import { parseMessage } from '../parser/parse-message.js';
 import type { LogLevel, LogStage } from './message-log.js';
 import type { EndpointCounts, OutboundHead, OutboundRecord, RetryPolicy, SendResult } from './outbound-log.js';
@@ -16,6 +17,8 @@ const ACK_CODES = new Set(['AA', 'AE', 'AR', 'CA', 'CE', 'CR']);
 const HOLDING = "('pending', 'processing', 'dead_letter')";
 
 type Queryable = mysql.Pool | mysql.PoolConnection;
+/** Runs a statement (a mysql2 connection, or the change feed's transaction over one). */
+type Exec = { query(sql: string, params?: unknown[]): Promise<unknown> };
 
 export class MysqlOutboundLog {
   private constructor(private readonly pool: mysql.Pool) {}
@@ -36,59 +39,32 @@ export class MysqlOutboundLog {
     await this.pool.end();
   }
 
-  /** The worker's cursor, undefined before its first start. */
-  async readCursor(name: string): Promise<{ cursor: number; planned: number } | undefined> {
-    const [rows] = await this.pool.query<mysql.RowDataPacket[]>(
-      'SELECT cursor_seq, planned FROM hl7_outbound_state WHERE name = ?',
-      [name],
-    );
-    return rows[0] ? { cursor: Number(rows[0].cursor_seq), planned: Number(rows[0].planned) } : undefined;
-  }
-
-  /** Creates the cursor row at `seq` unless it exists. */
-  async initCursor(name: string, seq: number): Promise<void> {
-    await this.pool.query('INSERT IGNORE INTO hl7_outbound_state (name, cursor_seq) VALUES (?, ?)', [name, seq]);
+  /**
+   * The log's database for the change-feed consumer (server/change-feed): the planner's cursor row
+   * (hl7_outbound_state) is locked and moved in the same transaction that records the planned messages.
+   */
+  feedDb(): FeedDb {
+    const asTx = (c: Queryable): FeedTx => ({
+      dialect: 'mysql',
+      query: async <T>(sql: string, params: unknown[] = []) => {
+        const [rows] = await c.query(sql, params);
+        return (Array.isArray(rows) ? rows : []) as T[];
+      },
+    });
+    return { ...asTx(this.pool), transaction: (fn) => this.tx((c) => fn(asTx(c))) };
   }
 
   /**
-   * One planning step in one transaction: locks the cursor row (one planner across nodes), lets `plan` turn the
-   * changes after the cursor into records, stores the new ones and moves the cursor. Returns how many changes were
-   * consumed and how many messages are new.
+   * Records planned messages inside the planner's transaction; returns how many are new (at least once: a crash
+   * re-plans the batch, and the unique key keeps a change from being recorded twice).
    */
-  async planBatch(
-    name: string,
-    plan: (
-      cursor: number,
-    ) => Promise<{ records: OutboundRecord[]; consumed: number; cursor: number; lastChangeAt?: string }>,
-  ): Promise<{ consumed: number; inserted: number }> {
-    const c = await this.pool.getConnection();
-    try {
-      await c.beginTransaction();
-      const [rows] = await c.query<mysql.RowDataPacket[]>(
-        'SELECT cursor_seq FROM hl7_outbound_state WHERE name = ? FOR UPDATE',
-        [name],
-      );
-      if (!rows[0]) throw new Error(`no cursor row ${name} in hl7_outbound_state`);
-      const batch = await plan(Number(rows[0].cursor_seq));
-      let inserted = 0;
-      for (const r of batch.records) if (await this.insert(c, r)) inserted++;
-      if (batch.consumed > 0) {
-        await c.query(
-          'UPDATE hl7_outbound_state SET cursor_seq = ?, planned = planned + ?, last_change_at = COALESCE(?, last_change_at) WHERE name = ?',
-          [batch.cursor, inserted, batch.lastChangeAt ?? null, name],
-        );
-      }
-      await c.commit();
-      return { consumed: batch.consumed, inserted };
-    } catch (e) {
-      await c.rollback().catch(() => undefined);
-      throw e;
-    } finally {
-      c.release();
-    }
+  async recordPlanned(tx: FeedTx, records: readonly OutboundRecord[]): Promise<number> {
+    let inserted = 0;
+    for (const r of records) if (await this.insert(tx, r)) inserted++;
+    return inserted;
   }
 
-  private async insert(c: Queryable, r: OutboundRecord): Promise<boolean> {
+  private async insert(c: Exec, r: OutboundRecord): Promise<boolean> {
     const m = parseMessage(r.text);
     const type = m.messageType;
     const id = randomUUID();
@@ -293,7 +269,7 @@ export class MysqlOutboundLog {
   }
 
   private async log(
-    c: Queryable,
+    c: Exec,
     id: string,
     level: LogLevel,
     stage: LogStage,

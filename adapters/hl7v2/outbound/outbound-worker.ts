@@ -1,13 +1,14 @@
 /**
- * HL7 v2 outbound delivery driven by the FHIR store's change log (transactional outbox): one planner loop reads
- * the changes after its cursor (hl7_outbound_state), plans the ADT/ORU messages of each outbound endpoint
- * (interface_configs) and records them with the cursor in one transaction; one sender loop per endpoint sends,
+ * HL7 v2 outbound delivery driven by the FHIR store's change log (transactional outbox): the planner is a handler
+ * of the change-feed consumer (server/change-feed: cursor in hl7_outbound_state, loop, backoff, lag, lease), which
+ * reads the changes after the cursor; the handler plans the ADT/ORU messages of each outbound endpoint
+ * (interface_configs) and records them in the batch's transaction with the cursor; one sender loop per endpoint sends,
  * over one MLLP connection, the first unacknowledged message of each patient, waits for the ACK and records it.
  * AA/CA = delivered; anything else (AE/AR/CE/CR, timeout, refused connection) is retried with exponential backoff
  * (message_queue) until the endpoint's max_retries, then dead-lettered. A later message of a patient is never sent
  * before the earlier ones are acknowledged; other patients go on. All state is in nilecare_interop, so a restart
  * resumes where it stopped and never re-sends an acknowledged message. One node at a time runs the loops
- * (a MySQL named lock); the others wait to take over.
+ * (a MySQL named lock: the consumer's lease); the others wait to take over.
  */
 import type { Logger } from 'pino';
 import type { ResourceStore } from '../../../server/store/resource-store.js';
@@ -18,7 +19,11 @@ import { DELIVERED_ACK_CODES, type EndpointCounts, type RetryPolicy } from '../l
 import { OruBuilder } from './oru-builder.js';
 import { planChanges } from './plan-changes.js';
 import { EndpointLink } from './endpoint-link.js';
-import { Wakeup } from './wakeup.js';
+import { FeedConsumer } from '../../../server/change-feed/feed-consumer.js';
+import { SqlFeedCursor, type FeedTx } from '../../../server/change-feed/feed-state.js';
+import { backoffMs } from '../../../server/change-feed/backoff.js';
+import { Wakeup } from '../../../server/change-feed/wakeup.js';
+import type { ChangeRecord } from '../../../server/store/resource-store.js';
 import { lastSeq } from './last-seq.js';
 
 export type OutboundWorkerOptions = {
@@ -46,6 +51,9 @@ export type OutboundStatus = {
   /** Last change of the FHIR change log planned, and the messages recorded so far. */
   cursor: number;
   planned: number;
+  /** Changes of the FHIR store not planned yet (capped at 1,000), and the age of the oldest, seconds. */
+  lagChanges: number;
+  lagSeconds: number;
   pending: number;
   retrying: number;
   dead: number;
@@ -68,13 +76,10 @@ export class OutboundWorker {
   private readonly name: string;
   private readonly oru = new OruBuilder();
   private readonly abort = new AbortController();
-  private readonly planWake = new Wakeup();
+  private readonly feed: FeedConsumer;
   private readonly senders = new Map<string, Sender>();
   private endpoints: OutboundEndpoint[] = [];
   private endpointsLoadedAt = 0;
-  private active = false;
-  private lastError: string | undefined;
-  private planner?: Promise<void>;
   /** Loops of senders replaced or removed, still finishing their current message. */
   private readonly retired: Promise<void>[] = [];
 
@@ -82,32 +87,61 @@ export class OutboundWorker {
     this.name = o.name ?? 'hl7-outbound';
     this.log = MysqlOutboundLog.open(o.mysqlUrl);
     this.lock = new MysqlNamedLock(o.mysqlUrl, this.name);
+    const cursor = new SqlFeedCursor({ table: 'hl7_outbound_state', key: 'name', count: 'planned' }, this.name, () =>
+      this.firstCursor(),
+    );
+    this.feed = new FeedConsumer({
+      store: o.store,
+      db: this.log.feedDb(),
+      cursor,
+      lease: this.lock,
+      ...(o.logger ? { logger: o.logger } : {}),
+      label: 'HL7 outbound planning',
+      ...(o.batchSize ? { batchSize: o.batchSize } : {}),
+      ...(o.pollIntervalMs ? { pollIntervalMs: o.pollIntervalMs } : {}),
+      handler: {
+        prepare: () => this.refreshEndpoints(),
+        handle: (tx, changes) => this.plan(tx, changes),
+        onActive: (active) => (active ? undefined : this.standDown()),
+      },
+      onBatch: (_consumed, inserted) => {
+        if (inserted > 0) for (const s of this.senders.values()) s.wake.wake();
+      },
+    });
   }
 
   /** Starts the loops (returns at once; the cursor is created on the first run). */
   start(): this {
-    this.planner ??= this.planLoop();
+    this.feed.start();
     return this;
   }
 
   /** Stops the loops, closes the connections and releases the lock; an unacknowledged message is sent again later. */
   async stop(): Promise<void> {
     this.abort.abort();
-    this.planWake.wake();
-    for (const s of this.senders.values()) {
-      s.stop.abort();
-      s.wake.wake();
-      void s.link.close();
-    }
-    await this.planner;
-    await Promise.all([...this.senders.values()].map((s) => s.done).concat(this.retired));
-    await this.lock.release();
+    // The senders stop before the lock is released (the consumer stands down first), so no other node sends
+    // a message this one is still sending.
+    await this.feed.stop();
+    await this.standDown();
     await this.log.close();
   }
 
   /** Wakes the planner (tests, or after a write when the caller knows there is work). */
   nudge(): void {
-    this.planWake.wake();
+    this.feed.nudge();
+  }
+
+  /** This node no longer delivers (lost the lock, or stops): senders stop; endpoints are read again on take-over. */
+  private async standDown(): Promise<void> {
+    this.endpointsLoadedAt = 0;
+    this.syncSenders([]);
+    await Promise.all(this.retired);
+  }
+
+  private async firstCursor(): Promise<number> {
+    const seq = this.o.startAt === 'start' ? 0 : await lastSeq(this.o.store);
+    this.o.logger?.info({ cursor: seq }, 'HL7 outbound cursor created');
+    return seq;
   }
 
   async retryDeadLetter(messageId: string): Promise<boolean> {
@@ -123,7 +157,7 @@ export class OutboundWorker {
   }
 
   async status(): Promise<OutboundStatus> {
-    const [cursor, counts] = await Promise.all([this.log.readCursor(this.name), this.log.counts()]);
+    const [lag, counts] = await Promise.all([this.feed.lag(), this.log.counts()]);
     const byId = new Map(counts.map((c) => [c.endpointId, c]));
     const endpoints = this.endpoints.map((e) => {
       const c = byId.get(e.id) ?? { endpointId: e.id, pending: 0, retrying: 0, dead: 0 };
@@ -131,43 +165,19 @@ export class OutboundWorker {
       return { ...c, name: e.name, host: e.host, port: e.port, ...(lastError ? { lastError } : {}) };
     });
     const sum = (k: 'pending' | 'retrying' | 'dead') => counts.reduce((n, c) => n + c[k], 0);
+    const lastError = this.feed.lastError;
     return {
-      active: this.active,
-      cursor: cursor?.cursor ?? 0,
-      planned: cursor?.planned ?? 0,
+      active: this.feed.active,
+      cursor: lag.cursor,
+      planned: lag.count,
+      lagChanges: lag.lagChanges,
+      lagSeconds: lag.lagSeconds,
       pending: sum('pending'),
       retrying: sum('retrying'),
       dead: sum('dead'),
       endpoints,
-      ...(this.lastError ? { lastError: this.lastError } : {}),
+      ...(lastError ? { lastError } : {}),
     };
-  }
-
-  private async planLoop(): Promise<void> {
-    const poll = this.o.pollIntervalMs ?? 1000;
-    let failures = 0;
-    while (!this.abort.signal.aborted) {
-      let consumed = 0;
-      try {
-        this.active = await this.lock.held();
-        if (this.active) {
-          await this.refreshEndpoints();
-          consumed = await this.planOnce();
-        } else {
-          this.syncSenders([]);
-          this.endpointsLoadedAt = 0; // reload when this node takes over
-        }
-        failures = 0;
-        this.lastError = undefined;
-      } catch (e) {
-        failures++;
-        this.lastError = String((e as Error)?.message ?? e);
-        this.o.logger?.error({ err: this.lastError, failures }, 'HL7 outbound planning failed; backing off');
-      }
-      if (consumed > 0) continue;
-      await this.planWake.sleep(failures === 0 ? poll : Math.min(30_000, poll * 2 ** failures), this.abort.signal);
-    }
-    this.syncSenders([]);
   }
 
   private async refreshEndpoints(): Promise<void> {
@@ -176,35 +186,22 @@ export class OutboundWorker {
     this.endpoints = await loadOutboundEndpoints(this.o.mysqlUrl);
     this.endpointsLoadedAt = Date.now();
     this.syncSenders(this.endpoints);
-    if ((await this.log.readCursor(this.name)) === undefined) {
-      const seq = this.o.startAt === 'start' ? 0 : await lastSeq(this.o.store);
-      await this.log.initCursor(this.name, seq);
-      this.o.logger?.info({ cursor: seq }, 'HL7 outbound cursor created');
-    }
   }
 
-  /** Plans one batch; returns the number of changes consumed (0 = caught up). */
-  private async planOnce(): Promise<number> {
-    const batchSize = this.o.batchSize ?? 200;
-    const { consumed, inserted } = await this.log.planBatch(this.name, async (cursor) => {
-      const changes = await this.o.store.changesAfter(cursor, batchSize);
-      const last = changes[changes.length - 1];
-      if (!last) return { records: [], consumed: 0, cursor };
-      const records = await planChanges(changes, this.endpoints, this.o.store, this.oru, (f) =>
-        this.o.logger?.warn(
-          {
-            resource: `${f.change.resourceType}/${f.change.id}`,
-            version: f.change.versionId,
-            endpoint: f.endpoint,
-            err: f.error,
-          },
-          'HL7 outbound: change skipped, no message could be built',
-        ),
-      );
-      return { records, consumed: changes.length, cursor: last.seq, lastChangeAt: last.lastUpdated };
-    });
-    if (inserted > 0) for (const s of this.senders.values()) s.wake.wake();
-    return consumed;
+  /** Plans one batch of changes inside the consumer's transaction; returns how many messages are new. */
+  private async plan(tx: FeedTx, changes: readonly ChangeRecord[]): Promise<number> {
+    const records = await planChanges(changes, this.endpoints, this.o.store, this.oru, (f) =>
+      this.o.logger?.warn(
+        {
+          resource: `${f.change.resourceType}/${f.change.id}`,
+          version: f.change.versionId,
+          endpoint: f.endpoint,
+          err: f.error,
+        },
+        'HL7 outbound: change skipped, no message could be built',
+      ),
+    );
+    return this.log.recordPlanned(tx, records);
   }
 
   /** One sender per active endpoint: new ones start, removed or changed ones stop (their messages wait). */
@@ -238,7 +235,7 @@ export class OutboundWorker {
     const base = Math.max(1, e.retryBackoffMs);
     return {
       maxAttempts: Math.max(1, e.maxRetries + 1),
-      backoffMs: (attempt) => Math.min(this.o.maxBackoffMs ?? 300_000, base * 2 ** (attempt - 1)),
+      backoffMs: (attempt) => backoffMs(base, attempt, this.o.maxBackoffMs ?? 300_000),
     };
   }
 
@@ -248,7 +245,7 @@ export class OutboundWorker {
     while (!s.stop.signal.aborted) {
       let sent = 0;
       try {
-        if (this.active) {
+        if (this.feed.active) {
           for (const head of await this.log.heads(s.endpoint.id)) {
             if (s.stop.signal.aborted) break;
             await this.log.markSent(head, s.link.peer);
