@@ -21,11 +21,17 @@ const names = Object.keys(PROJECTIONS) as ProjectionName[];
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const args = argv.filter((a) => !a.startsWith('--'));
   const unknown = args.filter((a) => !names.includes(a as ProjectionName));
-  if (unknown.length || argv.includes('--help')) {
+  const badOptions = argv.filter((a) => a.startsWith('-') && !['--no-progress', '--help', '-h'].includes(a));
+  const usage = `usage: npm run projections:rebuild -- [${names.join('] [')}] [--no-progress]`;
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(usage);
+    return 0;
+  }
+  if (unknown.length || badOptions.length) {
     console.error(
-      `usage: projections:rebuild [${names.join('] [')}] [--no-progress]${unknown.length ? `\nunknown projection: ${unknown.join(', ')}` : ''}`,
+      `projections:rebuild: ${unknown.length ? `unknown projection: ${unknown.join(', ')}` : `unknown option: ${badOptions.join(', ')}`}\n${usage}`,
     );
-    return unknown.length ? 1 : 0;
+    return 2;
   }
   const chosen = args.length ? (args as ProjectionName[]) : names;
   const all = projectionTargetsFromEnv(env);
