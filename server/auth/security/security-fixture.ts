@@ -193,6 +193,8 @@ export type SecurityWorld = {
   auth: SmartAuth;
   fx: AuthDbFixture;
   store: ResourceStore;
+  /** The throw-away PostgreSQL database of the FHIR store. */
+  pgUrl: string;
   origin: string;
   patientUser: TestUser;
   doctor: TestUser;
@@ -301,6 +303,7 @@ export async function startSecurityWorld(env: Record<string, string> = {}): Prom
     auth,
     fx,
     store,
+    pgUrl: pgDb.url,
     origin,
     patientUser,
     doctor,

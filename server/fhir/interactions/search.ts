@@ -72,7 +72,15 @@ export async function compartmentSearchInteraction(
   });
 }
 
-/** The response edge: the store-level result becomes the searchset Bundle here. */
+/**
+ * The response edge: the store-level result becomes the searchset Bundle here. A `_count` above the server's page
+ * size (MAX_PAGE_SIZE) is lowered to it, so the page and its links say what was actually returned (issue 15 item 5).
+ */
 async function respond(ctx: FhirContext, args: SearchArgs): Promise<FhirResponse> {
-  return { status: 200, resource: searchResultBundle(args, await ctx.search(args)) };
+  const max = ctx.limits.maxPageSize;
+  const params = args.params.map(([name, value]): [string, string] =>
+    name === '_count' && /^\d+$/.test(value) && Number(value) > max ? [name, String(max)] : [name, value],
+  );
+  const bounded = { ...args, params };
+  return { status: 200, resource: searchResultBundle(bounded, await ctx.search(bounded)) };
 }

@@ -9,7 +9,8 @@
  *   first of those chunks (decided from its own compartments, no memory of what was written).
  */
 import type { Resource } from '@medplum/fhirtypes';
-import type { FhirContext } from '../../fhir-context.js';
+import { requireAccess, type FhirContext } from '../../fhir-context.js';
+import { mayRead } from '../../access/read-access.js';
 import { notFound } from '../../errors.js';
 import type { Condition } from '../../search/search-query.js';
 import type { ExportJob } from './export-jobs.js';
@@ -57,10 +58,16 @@ export function exportScope(ctx: FhirContext, job: ExportJob): ExportScope {
   }
 }
 
-/** The Patient ids among the Group's members (`Patient/x` or this server's absolute URL), each once, in order. */
+/**
+ * The Patient ids among the Group's members (`Patient/x` or this server's absolute URL), each once, in order.
+ * A Group the caller may not read answers exactly as an unknown one (404), so kick-offs tell nobody which Groups
+ * exist (issue 15 item 10); a token that may not read Groups at all is refused before any look-up (403).
+ */
 export async function groupMembers(ctx: FhirContext, groupId: string): Promise<string[]> {
+  requireAccess(ctx, 'read', 'Group');
   const group = /^[A-Za-z0-9\-.]{1,64}$/.test(groupId) ? await ctx.store.read('Group', groupId) : undefined;
-  if (!group || group.deleted || !group.resource) throw notFound(`Group/${groupId.slice(0, 64)} is not known`);
+  if (!group || group.deleted || !group.resource || !(await mayRead(ctx, group.resource)))
+    throw notFound(`Group/${groupId.slice(0, 64)} is not known`);
   const members = (group.resource as { member?: Array<{ entity?: { reference?: string } }> }).member ?? [];
   const ids = new Set<string>();
   for (const m of members) {
