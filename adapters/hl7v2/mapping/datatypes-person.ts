@@ -66,7 +66,8 @@ export function xtnToContactPoint(ctx: TransformContext, v: V2Value): ContactPoi
     ]
       .filter(Boolean)
       .join(' ');
-    value = txt(ctx, v, 1) || built || txt(ctx, v, 12) || undefined;
+    // IG XTN[ContactPoint]: XTN-12 (unformatted number) first, then XTN-1, then the number built from XTN-5..8.
+    value = txt(ctx, v, 12) || txt(ctx, v, 1) || built || undefined;
     system ??= value ? 'phone' : undefined;
   }
   if (!value) return undefined;

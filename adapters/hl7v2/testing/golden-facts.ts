@@ -38,9 +38,11 @@ function factsOf(r: R): string[] {
         (a: R) => (add('address.city', a.city), add('address.postalCode', a.postalCode), add('address.state', a.state)),
       );
       add('deceasedBoolean', r.deceasedBoolean);
+      (r.telecom ?? []).forEach((c: R) => add('telecom.value', c.value));
       break;
     case 'Encounter':
       add('class.code', r.class?.code);
+      add('status', r.status);
       add('period.start', normTime(r.period?.start));
       add('period.end', normTime(r.period?.end));
       (r.identifier ?? []).forEach((i: R) => add('identifier.value', i.value));
@@ -66,6 +68,7 @@ function factsOf(r: R): string[] {
     case 'ServiceRequest':
       codes(r.code).forEach((c) => add('code', c));
       add('intent', r.intent);
+      add('status', r.status);
       (r.identifier ?? []).forEach((i: R) => add('identifier.value', i.value));
       break;
     case 'Immunization':
@@ -105,6 +108,11 @@ function factsOf(r: R): string[] {
       break;
   }
   return f.filter((x): x is string => !!x);
+}
+
+/** The facts of each resource of a bundle, one list per resource. */
+export function resourceFacts(b: Bundle): string[][] {
+  return (b.entry ?? []).filter((e) => e.resource).map((e) => factsOf(e.resource as R));
 }
 
 export function bundleFacts(b: Bundle): string[] {

@@ -1,34 +1,19 @@
 /**
  * Regenerates mappings/code-tables/ig.json from the HL7 v2-to-FHIR IG vocabulary maps (CC0 CSVs):
  *   npx tsx adapters/hl7v2/mapping/tools/import-ig-code-tables.ts [/work/shared/corpus/hl7-v2-to-fhir/mappings]
- * Only the tables the segment maps use are imported. Rows without a FHIR code are left out (the engine then
+ * Every vocabulary map is imported (a site mapping may name any of them). Rows without a FHIR code are left out (the engine then
  * keeps the v2 code in CodeableConcepts and omits coded-only elements).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-const TABLES = [
-  'AdministrativeSex',
-  'PatientClass[EncounterClass]',
-  'MaritalStatus',
-  'InterpretationCodes',
-  'ObservationResultStatusCodesInterpretation',
-  'ResultStatus[Non-Queries]',
-  'CompletionStatus',
-  'OrderControlCode[ServiceRequest.status]',
-  'AllergenType[AllergyIntoleranceCategory]',
-  'AllergySeverity[AllergyIntolerance.criticality]',
-  'AllergySeverity[AllergyIntolerance.reaction.severity]',
-  'DiagnosisType',
-  'NameType',
-  'AddressType[Use]',
-  'TelecommunicationUseCode',
-  'TelecommunicationEquipmentType',
-  'Relationship',
-  'FillerStatusCodes[Appointment]',
-  'DocumentConfidentialityStatus',
-  'CompletionStatus',
-] as const;
+/** Every vocabulary map of the IG (file name `HL7 Concept Map_ <table> - Sheet1.csv`). */
+function tableNames(root: string): string[] {
+  return readdirSync(join(root, 'codesystems'))
+    .map((f) => /^HL7 Concept Map_ (.+) - Sheet1\.csv$/.exec(f)?.[1])
+    .filter((n): n is string => !!n)
+    .sort();
+}
 
 function parseCsv(text: string): string[][] {
   const rows: string[][] = [];
@@ -54,15 +39,17 @@ function parseCsv(text: string): string[][] {
 
 const root = process.argv[2] ?? '/work/shared/corpus/hl7-v2-to-fhir/mappings';
 const out: Record<string, Record<string, { code: string; display?: string; system?: string }>> = {};
-for (const name of new Set(TABLES)) {
+for (const name of tableNames(root)) {
   const rows = parseCsv(readFileSync(join(root, 'codesystems', `HL7 Concept Map_ ${name} - Sheet1.csv`), 'utf8'));
   const table: Record<string, { code: string; display?: string; system?: string }> = {};
   for (const r of rows.slice(2)) {
     const v2 = (r[0] ?? '').trim();
     const code = (r[6] ?? '').trim();
     if (!v2 || !code || table[v2]) continue;
-    const display = (r[8] || r[7] || '').trim();
-    const system = (r[9] ?? '').trim();
+    if (Object.keys(table).length === 0 && /^code$/i.test(v2)) continue; // a second header row
+    let display = (r[8] || r[7] || '').trim();
+    let system = (r[9] ?? '').trim();
+    if (!system && /^https?:\/\//.test(display)) [system, display] = [display, '']; // a sheet with the system one column early
     table[v2] = { code, ...(display ? { display } : {}), ...(system ? { system } : {}) };
   }
   out[name] = table;
