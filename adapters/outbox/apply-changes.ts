@@ -2,7 +2,8 @@
  * Applying prepared changes in order inside the caller's transaction: a version not newer than the one applied is
  * skipped (a replay changes nothing), each change goes in a savepoint, a failure becomes (or updates) the dead
  * letter of its resource, a success after a failure supersedes (newer version) or clears (same version) it; the
- * batch's high-rate rows are flushed together and the applied versions recorded.
+ * batch's high-rate rows are flushed together and the applied versions recorded; letters waiting for a resource the
+ * batch applied are made due.
  */
 import { errorText, inSavepoint, refKey, type ChangeRef, type Prepared } from './deliver.js';
 import { clearDeadLetter, recordVersions, supersede } from './projection-state.js';
@@ -11,7 +12,7 @@ import { isTransient, type SqlTx } from './sql-client.js';
 
 /** How dead letters are treated: a batch skips what a letter already records; a retry delivers it. */
 export type ApplyMode = {
-  letters: Map<string, { failedVersion: number }>;
+  letters: Map<string, { failedVersion: number; error?: string }>;
   retrying?: boolean;
   /** Flush high-rate rows once per batch (false: after each change, to isolate a failing one). */
   batched: boolean;
@@ -73,11 +74,40 @@ export async function applyPrepared(
     } catch (e) {
       if (isTransient(e)) throw e;
       await mode.fail(change, e);
-      mode.letters.set(key, { failedVersion: change.versionId });
+      mode.letters.set(key, { failedVersion: change.versionId, error: errorText(e) });
     }
     if (bulk.size >= 2000) await flush(tx, bulk);
   }
   await flush(tx, bulk);
   await recordVersions(tx, mode.projection, recorded);
+  await wakeWaiting(tx, mode, new Set(recorded.map(refKey)));
   return delivered;
+}
+
+/**
+ * The resource a failed delivery waits for: the one its mapping looked up and did not find
+ * (`PaymentReconciliation/p: Invoice/x is not in the billing database (yet)`), as `Type/id`.
+ */
+export function awaitedResource(error: string): string | undefined {
+  return /: ([A-Z][A-Za-z]+\/[A-Za-z0-9\-.]{1,64}) is not (?:in|a [a-z ]+ in) the [a-z]+ database \(yet\)/.exec(
+    error,
+  )?.[1];
+}
+
+/**
+ * A dead letter waiting for a resource that was just applied is due now (the next retry pass delivers it), even
+ * when its automatic retries ran out: a payment that came before its invoice lands once the invoice does, however
+ * late, without anyone pressing retry. It counts as one more attempt; failing again, it waits as before.
+ */
+async function wakeWaiting(tx: SqlTx, mode: ApplyMode & { projection: string }, applied: Set<string>): Promise<void> {
+  if (mode.letters.size === 0 || applied.size === 0) return;
+  for (const [key, letter] of mode.letters) {
+    const awaited = letter.error ? awaitedResource(letter.error) : undefined;
+    if (!awaited || !applied.has(awaited)) continue;
+    const slash = key.indexOf('/');
+    await tx.query(
+      "UPDATE projection_dead_letters SET next_attempt_at = ? WHERE projection = ? AND resource_type = ? AND resource_id = ? AND state = 'failed'",
+      [utcNow(), mode.projection, key.slice(0, slash), key.slice(slash + 1)],
+    );
+  }
 }
