@@ -122,6 +122,9 @@ describe('startHl7: inbound listener and outbound delivery with the real app', {
     await waitFor('the A04 acknowledged', async () => (await hl7!.outbound!.status()).pending === 0);
     const s = await hl7.outbound!.status();
     assert.deepEqual([s.pending, s.dead, s.endpoints.map((e) => e.name)], [0, 0, ['lab-system']]);
+    // The planner's change-feed lag: every committed change planned.
+    await waitFor('planning caught up', async () => (await hl7!.outbound!.status()).lagChanges === 0);
+    assert.equal((await hl7.outbound!.status()).lagSeconds, 0);
 
     // Prometheus: the inbound message by type and ACK code, and the outbound queue once attached to the app.
     const bad = parseMessage(
@@ -140,6 +143,8 @@ describe('startHl7: inbound listener and outbound delivery with the real app', {
     );
     assert.match(metrics, /^nilecare_hl7_inbound_duration_seconds_count 2$/m);
     assert.match(metrics, /^nilecare_hl7_outbound_messages\{endpoint="lab-system",state="pending"\} 0$/m);
+    assert.match(metrics, /^nilecare_hl7_outbound_planning_lag_changes \d+$/m);
+    assert.match(metrics, /^nilecare_hl7_outbound_planning_lag_seconds [\d.e+-]+$/m);
   });
 
   it('close() stops the listener and the worker', async () => {

@@ -19,6 +19,9 @@ export interface OutboundSource {
     pending: number;
     retrying: number;
     dead: number;
+    /** The planner's change-feed lag (server/change-feed): FHIR changes not yet turned into messages. */
+    lagChanges?: number;
+    lagSeconds?: number;
     endpoints?: ReadonlyArray<{ name: string; pending: number; retrying: number; dead: number }>;
   }>;
 }
@@ -39,6 +42,7 @@ export function registerRuntimeMetrics(registry: Registry): RuntimeMetrics {
   const registers = [registry];
 
   type ProjectionRow = Awaited<ReturnType<ProjectionsSource['status']>>[number];
+  type OutboundStatusRow = Awaited<ReturnType<OutboundSource['status']>>;
   // The three projection gauges are collected together (prom-client collects all metrics at once): one status read
   // serves them all.
   let projectionStatus: Promise<readonly ProjectionRow[]> | undefined;
@@ -86,6 +90,28 @@ export function registerRuntimeMetrics(registry: Registry): RuntimeMetrics {
       }
     },
   });
+  const planningGauge = (name: string, help: string, value: (s: OutboundStatusRow) => number | undefined) =>
+    new Gauge({
+      name,
+      help,
+      registers,
+      async collect() {
+        this.reset();
+        const status = await sources.hl7Outbound?.status();
+        const v = status && value(status);
+        if (v !== undefined) this.set(v);
+      },
+    });
+  planningGauge(
+    'nilecare_hl7_outbound_planning_lag_changes',
+    'FHIR changes HL7 v2 outbound has not yet planned into messages (capped at 1000; 0 on a node that is not active)',
+    (s) => s.lagChanges,
+  );
+  planningGauge(
+    'nilecare_hl7_outbound_planning_lag_seconds',
+    'Age of the oldest FHIR change HL7 v2 outbound has not yet planned (0 when caught up)',
+    (s) => s.lagSeconds,
+  );
   const inbound = new Counter({
     name: 'nilecare_hl7_inbound_messages_total',
     help: 'HL7 v2 messages received over MLLP, by message type and the ACK code answered (AA, AE, AR)',
