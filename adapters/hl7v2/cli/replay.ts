@@ -6,7 +6,7 @@ import cliProgress from 'cli-progress';
 import { MysqlMessageLog } from '../log/mysql-message-log.js';
 import { httpSubmit } from '../inbound/http-submit.js';
 import { replayQueue } from '../inbound/replay-queue.js';
-import { siteMappings } from '../inbound/site-mapping-cache.js';
+import { inboundPipeline } from '../inbound/inbound-pipeline.js';
 import { processingIds } from '../../../server/hl7-wiring.js';
 import {
   EXIT,
@@ -65,12 +65,11 @@ export async function hl7Replay(
   let started = false;
   try {
     const summary = await replayQueue(
-      {
+      inboundPipeline({
         submit: httpSubmit(fhirUrl, token ? { authorization: `Bearer ${token}` } : {}),
         log,
-        mappings: siteMappings(log),
         processingIds: ids,
-      },
+      }),
       {
         limit,
         onProgress: (done, total) => {
