@@ -41,6 +41,8 @@ import { DEFAULT_PROFILE_FILE, loadMatchProfile } from './fhir/matching/match-pr
 import { matchOperation } from './fhir/matching/match-operation.js';
 import { duplicateCheck } from './fhir/matching/duplicate-check.js';
 import { registerPatientMetrics } from './http/patient-metrics.js';
+import { landingPage } from './http/landing-page.js';
+import { redisReadiness, requireRedis } from './redis-check.js';
 
 export type App = {
   express: express.Express;
@@ -75,6 +77,9 @@ export const SOFTWARE = { name: 'NileCare FHIR', version: '0.1.0' } as const;
 
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
   const logger = options.logger ?? pino({ level: config.logLevel });
+  // Fail fast, naming REDIS_URL, before anything is opened (it used to start and never become ready).
+  if (!options.resolveAccess && config.auth.mode === 'smart')
+    await requireRedis(config.auth.redisUrl, 'SMART sign-in, clients and tokens');
   const definitions = loadDefinitions();
   const store = options.store ?? (await openConfiguredStore(config.store));
   await store.init();
@@ -214,14 +219,26 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
+  const redisReady = auth || redis ? redisReadiness(config.auth.redisUrl) : undefined;
   app.get('/readyz', async (_req, res) => {
+    const redisProblem = await redisReady?.check();
     try {
       await store.ping();
-      res.json({ status: 'ready', store: store.description });
+      if (redisProblem) {
+        res.status(503).json({ status: 'not ready', store: store.description, redis: redisProblem });
+        return;
+      }
+      res.json({ status: 'ready', store: store.description, ...(redisReady ? { redis: 'ok' } : {}) });
     } catch (error) {
-      res.status(503).json({ status: 'not ready', store: store.description, error: (error as Error).message });
+      res.status(503).json({
+        status: 'not ready',
+        store: store.description,
+        error: (error as Error).message,
+        ...(redisProblem ? { redis: redisProblem } : {}),
+      });
     }
   });
+  app.get('/', landingPage({ baseUrl: config.baseUrl, smart: config.auth.mode === 'smart', consolePath: '/console/' }));
   if (auth) app.use(auth.router);
   const admin = serverAdminApi({
     config,
@@ -287,6 +304,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       await bulk.stop();
       await reindex.stop();
       redis?.disconnect();
+      redisReady?.close();
       if (!options.store) await store.close();
     },
   };

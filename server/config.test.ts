@@ -37,4 +37,13 @@ describe('configuration from the environment', () => {
     assert.throws(() => loadConfig({ NILECARE_STORE: 'sqlite' }), /NILECARE_STORE/);
     assert.throws(() => loadConfig({ DEFAULT_PAGE_SIZE: '500', MAX_PAGE_SIZE: '100' }), /DEFAULT_PAGE_SIZE/);
   });
+
+  it('refuses NILECARE_PROJECTIONS=yes at start like the other bad values (it used to mean off, silently)', () => {
+    assert.throws(
+      () => loadConfig({ NILECARE_PROJECTIONS: 'yes' }),
+      (e: unknown) =>
+        e instanceof ConfigError && /NILECARE_PROJECTIONS: Invalid option: expected one of "on"\|"off"/.test(e.message),
+    );
+    assert.doesNotThrow(() => loadConfig({ NILECARE_PROJECTIONS: 'on' }));
+  });
 });

@@ -56,6 +56,8 @@ const schema = z
     NILECARE_REINDEX: z.enum(['auto', 'off']).default('auto'),
     /** Probable duplicates of a new Patient are reported (OperationOutcome warning, metric, console list). */
     NILECARE_DUPLICATE_CHECK: z.enum(['on', 'off']).default('on'),
+    /** Checked here so that `yes` is refused at start like any other bad value (projections-wiring.ts reads it). */
+    NILECARE_PROJECTIONS: z.enum(['on', 'off']).default('off'),
     /** A patient-matching profile (weights and thresholds, JSON) replacing server/fhir/matching/patient-match-profile.json. */
     PATIENT_MATCH_PROFILE: z.string().min(1).optional(),
   })
