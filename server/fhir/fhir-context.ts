@@ -43,6 +43,8 @@ export type FhirContext = FhirServices & {
   access: AccessPolicy;
   prefer: Preferences;
   requestId: string;
+  /** True inside ResourceStore.withLocks (interactions/conditional-locks.ts): no further lock may be taken. */
+  locked?: boolean;
   /** Logs an error nothing expected that was answered inside a response (a batch entry's 500). */
   reportError?: (error: unknown) => void;
 };

@@ -4,7 +4,12 @@
  */
 import { FhirError, issue, operationOutcome } from './errors.js';
 import { JsonInputError } from '../json/json-input-error.js';
-import { UnsupportedQueryError, VersionConflictError } from '../store/resource-store.js';
+import {
+  LockLostError,
+  LockTimeoutError,
+  UnsupportedQueryError,
+  VersionConflictError,
+} from '../store/resource-store.js';
 
 export function asFhirError(error: unknown): FhirError | undefined {
   if (error instanceof FhirError) return error;
@@ -27,6 +32,17 @@ export function asFhirError(error: unknown): FhirError | undefined {
       409,
       operationOutcome([issue('conflict', `${error.resourceType}/${error.id} was changed concurrently; try again`)]),
     );
+  }
+  if (error instanceof LockTimeoutError) {
+    return new FhirError(
+      503,
+      operationOutcome([
+        issue('transient', 'A concurrent request with the same conditions is still running; try again'),
+      ]),
+    );
+  }
+  if (error instanceof LockLostError) {
+    return new FhirError(503, operationOutcome([issue('transient', `${error.message}; try again`)]));
   }
   return undefined;
 }

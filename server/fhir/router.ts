@@ -8,7 +8,7 @@ import { readInteraction, vreadInteraction } from './interactions/read.js';
 import { createInteraction } from './interactions/create.js';
 import { updateInteraction, conditionalUpdateInteraction } from './interactions/update.js';
 import { deleteInteraction, conditionalDeleteInteraction } from './interactions/delete.js';
-import { patchInteraction } from './interactions/patch.js';
+import { conditionalPatchInteraction, patchInteraction } from './interactions/patch.js';
 import { historyInteraction } from './interactions/history.js';
 import { typeSearchInteraction, systemSearchInteraction, compartmentSearchInteraction } from './interactions/search.js';
 import { capabilitiesInteraction, type CapabilityOptions } from './interactions/capabilities.js';
@@ -65,6 +65,8 @@ export async function routeFhirRequest(
         return conditionalUpdateInteraction(ctx, request, type);
       case 'DELETE':
         return conditionalDeleteInteraction(ctx, request, type);
+      case 'PATCH':
+        return conditionalPatchInteraction(ctx, request, type);
       default:
         throw methodNotAllowed(m, type);
     }

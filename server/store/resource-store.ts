@@ -98,6 +98,16 @@ export interface ResourceStore {
   /** All writes commit together or none does (one database transaction), with their ChangeRecords. */
   write(writes: VersionWrite[]): Promise<void>;
 
+  /**
+   * Runs `fn` holding an exclusive lock on every key (any strings, e.g. `Patient?identifier=sys|1`), taken before
+   * `fn` reads anything: a match-then-write inside `fn` is atomic against every other holder of one of those keys,
+   * in this process and in any other process sharing the database. The locks are released only after `fn`'s writes
+   * committed. `fn` must read and write through the store it is given (on MongoDB its writes check, inside their
+   * transaction, that the locks are still held). Keys are taken in sorted order (no deadlock between holders);
+   * a lock that cannot be had in time rejects with LockTimeoutError.
+   */
+  withLocks<T>(keys: readonly string[], fn: (store: ResourceStore) => Promise<T>): Promise<T>;
+
   history(query: HistoryQuery): Promise<HistoryPage>;
   /** Searches current, non-deleted versions. */
   search(query: SearchQuery): Promise<SearchPage<StoredVersion>>;
@@ -126,6 +136,22 @@ export class VersionConflictError extends Error {
   ) {
     super(`Version conflict on ${resourceType}/${id}: version ${attemptedVersion} was already written or is not next`);
     this.name = 'VersionConflictError';
+  }
+}
+
+/** Thrown by withLocks() when a key stayed held by someone else past the wait limit; becomes a 503 (try again). */
+export class LockTimeoutError extends Error {
+  constructor(readonly waitedMs: number) {
+    super(`Another request held the same conditional lock for more than ${waitedMs} ms`);
+    this.name = 'LockTimeoutError';
+  }
+}
+
+/** Thrown by a locked store's write() when its lock was lost (lease expired and taken over); nothing was written. */
+export class LockLostError extends Error {
+  constructor(readonly key: string) {
+    super(`The lock on ${key} expired before the write; nothing was written`);
+    this.name = 'LockLostError';
   }
 }
 

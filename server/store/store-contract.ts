@@ -258,6 +258,58 @@ export function describeResourceStoreContract(label: string, factory: StoreFacto
       assert.deepEqual((await store.changesAfter(lastSeq, 1)).length, 1, 'limit is honoured');
     });
 
+    it('withLocks serialises holders of one key: 30 concurrent read-then-write holders all succeed, none lost', async () => {
+      // without the lock, most of these would read the same version and lose the compare-and-set
+      const bump = () =>
+        store.withLocks(['Basic?identifier=counter'], async (locked) => {
+          const current = await locked.read('Basic', 'counter');
+          const next = (current?.versionId ?? 0) + 1;
+          await locked.write([versionOf('Basic', 'counter', next, { code: { text: String(next) } })]);
+          return next;
+        });
+      const results = await Promise.all(Array.from({ length: 30 }, bump));
+      assert.deepEqual(
+        [...results].sort((a, b) => a - b),
+        Array.from({ length: 30 }, (_, i) => i + 1),
+      );
+      assert.equal((await store.read('Basic', 'counter'))?.versionId, 30);
+    });
+
+    it('withLocks: other keys do not wait, a failing holder releases, overlapping key sets never deadlock', async () => {
+      let releaseA!: () => void;
+      const holdingA = new Promise<void>((resolve) => (releaseA = resolve));
+      let entered!: () => void;
+      const inA = new Promise<void>((resolve) => (entered = resolve));
+      const a = store.withLocks(['lock-A'], async () => {
+        entered();
+        await holdingA;
+        return 'a';
+      });
+      await inA;
+      assert.equal(await store.withLocks(['lock-B'], async () => 'b'), 'b', 'B is free while A is held');
+      let waitedForA = false;
+      const a2 = store.withLocks(['lock-A'], async () => (waitedForA = true));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.equal(waitedForA, false, 'a second holder of A waits');
+      releaseA();
+      assert.equal(await a, 'a');
+      await a2;
+      assert.equal(waitedForA, true);
+
+      await assert.rejects(
+        store.withLocks(['lock-C'], async () => {
+          throw new Error('holder failed');
+        }),
+        /holder failed/,
+      );
+      assert.equal(await store.withLocks(['lock-C'], async () => 'c'), 'c', 'released after a failure');
+
+      const crossed = Array.from({ length: 20 }, (_, i) =>
+        store.withLocks(i % 2 ? ['lock-X', 'lock-Y'] : ['lock-Y', 'lock-X'], async () => i),
+      );
+      assert.equal((await Promise.all(crossed)).length, 20);
+    });
+
     it('keeps resource JSON byte-faithful: unicode, decimals, nested arrays, extensions', async () => {
       const body = {
         name: [{ family: 'عبد الله', given: ['Muñoz', '名'] }],

@@ -34,6 +34,9 @@ export async function startTestServer(
   } = {},
 ): Promise<TestServer> {
   const server: Server = createServer();
+  // as start-server.ts: idle keep-alive connections outlive a slow round of requests (with node's 5 s default, a
+  // client reusing one just as the server closes it gets ECONNRESET under load)
+  server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   const baseUrl = `http://127.0.0.1:${port}/fhir`;

@@ -20,6 +20,13 @@ export async function rewriteReferences<T>(value: T, resolve: ReferenceResolver)
   return copyWith(value, replacements) as T;
 }
 
+/** Every reference string in a value (nested, extensions, contained resources), local `#` ones left out. */
+export function referencesIn(value: unknown): Set<string> {
+  const references = new Set<string>();
+  collectReferences(value, references);
+  return references;
+}
+
 function isRewritable(key: string, child: unknown): child is string {
   return key === 'reference' && typeof child === 'string' && !child.startsWith('#');
 }

@@ -373,5 +373,43 @@ export function describeTransactions(
       });
       assert.equal(put.status, 400);
     });
+
+    it('a transaction whose entries share one fullUrl is refused (400 naming the entry), nothing stored', async () => {
+      const shared = 'urn:uuid:7d1c5c1e-0000-4000-8000-000000000006';
+      const family = `SharedFullUrl${Date.now()}`;
+      const res = await server.fhir('/', {
+        method: 'POST',
+        body: {
+          resourceType: 'Bundle',
+          type: 'transaction',
+          entry: [
+            {
+              fullUrl: shared,
+              resource: { resourceType: 'Patient', name: [{ family, given: ['First'] }] },
+              request: { method: 'POST', url: 'Patient' },
+            },
+            {
+              fullUrl: shared,
+              resource: { resourceType: 'Patient', name: [{ family, given: ['Second'] }] },
+              request: { method: 'POST', url: 'Patient' },
+            },
+            {
+              resource: {
+                resourceType: 'Observation',
+                status: 'final',
+                code: { text: 'x' },
+                subject: { reference: shared },
+              },
+              request: { method: 'POST', url: 'Observation' },
+            },
+          ],
+        },
+      });
+      assert.equal(res.status, 400, res.text.slice(0, 300));
+      assert.equal(res.body.resourceType, 'OperationOutcome');
+      assert.match(res.body.issue[0].diagnostics, /entry\[1\]\.fullUrl .* also the fullUrl of entry 0/);
+      assert.deepEqual(res.body.issue[0].expression, ['Bundle.entry[1].fullUrl']);
+      assert.equal((await server.fhir(`/Patient?family=${family}&_summary=count&_total=accurate`)).body.total, 0);
+    });
   });
 }

@@ -22,7 +22,8 @@ import { versionUrl } from '../resource-meta.js';
 import { toEntryRequest, type EntryRequest } from './entry-request.js';
 import { atEntry, statusLine } from './entry-errors.js';
 import { prefetchCurrentVersions, type CurrentVersions } from './current-versions.js';
-import { isConditionalReference, rewriteReferences } from './rewrite-references.js';
+import { isConditionalReference, referencesIn, rewriteReferences } from './rewrite-references.js';
+import { criteriaLockKey, instanceLockKey, withLocks } from '../interactions/conditional-locks.js';
 import { patchFunction } from '../interactions/patch.js';
 import { cloneJson } from '../../json/number-texts.js';
 import { duplicateOutcome, duplicateWarnings } from '../matching/created-patient.js';
@@ -42,7 +43,8 @@ type Planned =
   | { kind: 'read'; request: EntryRequest };
 
 const ORDER: Record<string, number> = { DELETE: 0, POST: 1, PUT: 2, PATCH: 2, GET: 3, HEAD: 3 };
-const MAX_ATTEMPTS = 3;
+/** Attempts after the first lost race, each holding the locks of every resource the transaction writes. */
+const LOCKED_ATTEMPTS = 10;
 
 export async function processTransaction(
   ctx: FhirContext,
@@ -52,17 +54,64 @@ export async function processTransaction(
   const entries = bundle.entry ?? [];
   const requests = entries.map((entry, i) => toEntryRequest(entry, i, ctx.baseUrl));
   for (const request of requests) await atEntry(request, () => checkEntryAccess(ctx, request));
-  for (let attempt = 1; ; attempt++) {
+  assertDistinctFullUrls(requests);
+  // Every condition (ifNoneExist, conditional entries, conditional references) is locked before anything is
+  // searched, until the commit: concurrent transactions with one condition run one after the other.
+  const conditionKeys = conditionLockKeys(requests);
+  // The first attempt takes only those; a transaction that lost a race on a resource it writes (no ifMatch: last
+  // writer wins) plans again holding the locks of every resource it writes too, queued behind their other writers.
+  const written = new Set<string>();
+  let error: unknown;
+  for (let attempt = 0; attempt <= LOCKED_ATTEMPTS; attempt++) {
+    const keys = attempt === 0 ? conditionKeys : [...conditionKeys, ...written];
     try {
-      return await attemptTransaction(ctx, entries, requests, router);
-    } catch (error) {
-      if (!(error instanceof VersionConflictError)) throw error;
-      if (attempt >= MAX_ATTEMPTS)
-        throw conflict(
-          `The transaction collided with concurrent changes to ${error.resourceType}/${error.id}; nothing was written`,
-        );
+      const result = await withLocks(ctx, keys, (locked) => planAndWrite(locked, entries, requests, written));
+      return await respond(ctx, requests, result, router);
+    } catch (caught) {
+      if (!(caught instanceof VersionConflictError)) throw caught;
+      error = caught;
     }
   }
+  const lost = error as VersionConflictError;
+  throw conflict(
+    `The transaction collided with concurrent changes to ${lost.resourceType}/${lost.id}; nothing was written`,
+  );
+}
+
+/** Two entries with one fullUrl make every reference to it ambiguous (R4 transaction rules): refused. */
+function assertDistinctFullUrls(requests: EntryRequest[]): void {
+  const seen = new Map<string, number>();
+  for (const request of requests) {
+    if (!request.fullUrl) continue;
+    const first = seen.get(request.fullUrl);
+    if (first !== undefined)
+      throw badRequest(
+        `Bundle.entry[${request.index}].fullUrl ${request.fullUrl.slice(0, 200)} is also the fullUrl of entry ${first}: each entry needs its own`,
+        [`Bundle.entry[${request.index}].fullUrl`],
+      );
+    seen.set(request.fullUrl, request.index);
+  }
+}
+
+/** The lock keys of every condition in the transaction (conditional-locks.ts). */
+function conditionLockKeys(requests: EntryRequest[]): string[] {
+  const keys = new Set<string>();
+  for (const request of requests) {
+    const type = request.resourceType as string;
+    const ifNoneExist = request.headers['if-none-exist'];
+    if (request.method === 'POST' && ifNoneExist) keys.add(criteriaLockKey(type, parseCriteria(ifNoneExist)));
+    if (request.conditional && request.method !== 'GET' && request.method !== 'HEAD')
+      keys.add(criteriaLockKey(type, request.params));
+    if (request.method === 'POST' || request.method === 'PUT') {
+      for (const reference of referencesIn(request.body))
+        if (isConditionalReference(reference)) keys.add(conditionalReferenceKey(reference));
+    }
+  }
+  return [...keys];
+}
+
+function conditionalReferenceKey(reference: string): string {
+  return criteriaLockKey(reference.slice(0, reference.indexOf('?')), parseCriteria(reference));
 }
 
 function checkEntryAccess(ctx: FhirContext, request: EntryRequest): void {
@@ -83,15 +132,22 @@ function checkEntryAccess(ctx: FhirContext, request: EntryRequest): void {
   if (request.id !== undefined && !request.id.startsWith('$')) assertValidId(request.id);
 }
 
-async function attemptTransaction(
+type WriteStep = Extract<Planned, { kind: 'write' }>;
+type Written = { planned: Planned[]; writes: Array<{ step: WriteStep; write: VersionWrite }> };
+
+/** Steps 1–3 (under the locks): decide the ids, plan every entry, one atomic write. */
+async function planAndWrite(
   ctx: FhirContext,
   entries: BundleEntry[],
   requests: EntryRequest[],
-  router: RouterOptions,
-): Promise<FhirResponse> {
+  written: Set<string>,
+): Promise<Written> {
   const ordered = [...requests].sort((a, b) => (ORDER[a.method] ?? 9) - (ORDER[b.method] ?? 9) || a.index - b.index);
   const identities = new Map<string, string>(); // fullUrl → Type/id
   const targets = new Map<number, { id: string; existing?: Resource; isNew: boolean }>();
+  // condition key → Type/id of the entry that creates or updates by it: a conditional reference with the same
+  // condition is that entry (it is not in the store yet, so a search would not find it)
+  const byCondition = new Map<string, string>();
 
   // 1. Decide the id of every entry that writes, before touching any reference.
   for (const request of ordered) {
@@ -101,6 +157,9 @@ async function attemptTransaction(
       targets.set(request.index, target);
       if (request.fullUrl && request.method !== 'DELETE')
         identities.set(request.fullUrl, `${request.resourceType}/${target.id}`);
+      const condition = entryConditionKey(request);
+      if (condition && request.method !== 'DELETE' && target.id)
+        byCondition.set(condition, `${request.resourceType}/${target.id}`);
     });
   }
 
@@ -113,6 +172,8 @@ async function attemptTransaction(
       throw badRequest(`Reference ${reference} matches no entry's fullUrl in this transaction`);
     }
     if (isConditionalReference(reference)) {
+      const sameCondition = byCondition.get(conditionalReferenceKey(reference));
+      if (sameCondition) return sameCondition;
       let pending = conditionalCache.get(reference);
       if (!pending) {
         pending = resolveConditionalReference(ctx, reference);
@@ -131,6 +192,7 @@ async function attemptTransaction(
     const step = await atEntry(request, () => planEntry(ctx, request, targets.get(request.index), resolve, current));
     if (step.kind === 'write') {
       const key = `${step.resourceType}/${step.id}`;
+      if (request.method !== 'POST') written.add(instanceLockKey(step.resourceType, step.id));
       if (seen.has(key))
         throw await atEntry(request, () => badRequest(`${key} is written by more than one entry of the transaction`));
       seen.add(key);
@@ -147,8 +209,16 @@ async function attemptTransaction(
       write: prepareVersion(ctx, step.resourceType, step.id, step.resource, step.previous?.versionId ?? 0, lastUpdated),
     }));
   await ctx.store.write(writes.map((w) => w.write));
+  return { planned, writes };
+}
 
-  // 4. Responses in the submitted order; GETs run after the commit.
+/** Step 4 (after the commit, locks released): responses in the submitted order; GETs run now. */
+async function respond(
+  ctx: FhirContext,
+  requests: EntryRequest[],
+  { planned, writes }: Written,
+  router: RouterOptions,
+): Promise<FhirResponse> {
   const responses = new Map<number, BundleEntry>();
   const representation = wantsRepresentation(ctx);
   for (const { step, write } of writes) {
@@ -196,6 +266,15 @@ async function attemptTransaction(
     entry: requests.map((r) => responses.get(r.index) ?? { response: { status: statusLine(200) } }),
   };
   return { status: 200, resource: response };
+}
+
+/** The condition an entry creates or updates by (ifNoneExist, conditional PUT/PATCH/DELETE), as a lock key. */
+function entryConditionKey(request: EntryRequest): string | undefined {
+  const type = request.resourceType as string;
+  const ifNoneExist = request.headers['if-none-exist'];
+  if (request.method === 'POST' && ifNoneExist) return criteriaLockKey(type, parseCriteria(ifNoneExist));
+  if (request.conditional) return criteriaLockKey(type, request.params);
+  return undefined;
 }
 
 /** The id an entry writes to (undefined for reads). */

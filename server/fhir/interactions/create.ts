@@ -1,4 +1,8 @@
-/** create (POST [type]) with server-assigned ids, and conditional create (If-None-Exist). */
+/**
+ * create (POST [type]) with server-assigned ids, and conditional create (If-None-Exist), whose match and create run
+ * under the condition's lock (conditional-locks.ts): N identical requests at once create one resource, the others
+ * answer 200 with it.
+ */
 import type { Resource } from '@medplum/fhirtypes';
 import type { FhirRequest, FhirResponse } from '../fhir-request.js';
 import type { FhirContext } from '../fhir-context.js';
@@ -8,6 +12,7 @@ import { checkResourceBody } from '../check-resource-body.js';
 import { assertValid } from './assert-valid.js';
 import { commitVersion } from './commit-version.js';
 import { findMatches, parseCriteria } from './find-matches.js';
+import { criteriaLockKey, withLocks } from './conditional-locks.js';
 import { writeResponse } from './respond.js';
 import { versionHeaders } from '../resource-meta.js';
 import { duplicateWarnings, withDuplicateWarnings } from '../matching/created-patient.js';
@@ -20,15 +25,22 @@ export async function createInteraction(
   requireWriteAccess(ctx, 'create', resourceType);
   const resource = checkResourceBody(request.body, ctx.resourceTypes, { resourceType });
   const ifNoneExist = request.headers['if-none-exist'];
+  let created;
   if (ifNoneExist) {
-    const existing = await findMatches(ctx, resourceType, parseCriteria(ifNoneExist));
-    if (existing.length > 1) {
-      throw preconditionFailed(`If-None-Exist "${ifNoneExist}" matches more than one ${resourceType}`);
-    }
-    const [match] = existing;
-    if (match) return existingMatchResponse(ctx, match);
+    const criteria = parseCriteria(ifNoneExist);
+    const outcome = await withLocks(ctx, [criteriaLockKey(resourceType, criteria)], async (locked) => {
+      const existing = await findMatches(locked, resourceType, criteria);
+      if (existing.length > 1) {
+        throw preconditionFailed(`If-None-Exist "${ifNoneExist}" matches more than one ${resourceType}`);
+      }
+      const [match] = existing;
+      return match ? { match } : { created: await createResource(locked, resource) };
+    });
+    if (outcome.match) return existingMatchResponse(ctx, outcome.match);
+    created = outcome.created;
+  } else {
+    created = await createResource(ctx, resource);
   }
-  const created = await createResource(ctx, resource);
   const duplicates = await duplicateWarnings(ctx, created, true, 'rest');
   const response = await writeResponse(ctx, 201, created, `Created ${created.resourceType}/${created.id}`);
   return withDuplicateWarnings(response, duplicates);

@@ -1,5 +1,6 @@
 /**
- * delete (DELETE [type]/[id]) and conditional delete (DELETE [type]?criteria, single match).
+ * delete (DELETE [type]/[id]) and conditional delete (DELETE [type]?criteria, single match, under the condition's
+ * lock: conditional-locks.ts). Without If-Match a lost race is retried (last-writer-wins.ts).
  * Deleting what does not exist or is already deleted answers 204 (idempotent, as HAPI does);
  * a later read answers 410 Gone and the history keeps every version.
  */
@@ -9,6 +10,8 @@ import { conflict, preconditionFailed } from '../errors.js';
 import { assertMayChangeCurrent, requireWriteAccess } from '../access/write-access.js';
 import { assertValidId } from '../check-resource-body.js';
 import { VersionConflictError } from '../../store/resource-store.js';
+import { criteriaLockKey, instanceLockKey, withLocks } from './conditional-locks.js';
+import { lastWriterWins } from './last-writer-wins.js';
 import { commitVersion } from './commit-version.js';
 import { findMatches } from './find-matches.js';
 import { readIfMatch } from './update.js';
@@ -31,12 +34,15 @@ export async function conditionalDeleteInteraction(
   resourceType: string,
 ): Promise<FhirResponse> {
   requireWriteAccess(ctx, 'delete', resourceType);
-  const matches = await findMatches(ctx, resourceType, request.params);
-  if (matches.length > 1)
-    throw preconditionFailed(`The criteria match more than one ${resourceType}; nothing was deleted`);
-  const [match] = matches;
-  if (!match) return { status: 204 };
-  return deleteResource(ctx, resourceType, match.id as string, readIfMatch(request));
+  const ifMatch = readIfMatch(request);
+  return withLocks(ctx, [criteriaLockKey(resourceType, request.params)], async (locked) => {
+    const matches = await findMatches(locked, resourceType, request.params);
+    if (matches.length > 1)
+      throw preconditionFailed(`The criteria match more than one ${resourceType}; nothing was deleted`);
+    const [match] = matches;
+    if (!match) return { status: 204 };
+    return deleteResource(locked, resourceType, match.id as string, ifMatch);
+  });
 }
 
 export async function deleteResource(
@@ -45,20 +51,25 @@ export async function deleteResource(
   id: string,
   ifMatch?: number,
 ): Promise<FhirResponse> {
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const current = await ctx.store.read(resourceType, id);
-    await assertMayChangeCurrent(ctx, 'delete', current);
+  const attempt = async (c: FhirContext): Promise<FhirResponse> => {
+    const current = await c.store.read(resourceType, id);
+    await assertMayChangeCurrent(c, 'delete', current);
     if (ifMatch !== undefined && current?.versionId !== ifMatch) {
       throw preconditionFailed(`If-Match W/"${ifMatch}" does not match ${resourceType}/${id}`);
     }
     if (!current || current.deleted) return { status: 204 };
+    const stored = await commitVersion(c, resourceType, id, null, current.versionId);
+    return { status: 204, headers: { ETag: etagOf(stored.versionId) } };
+  };
+  if (ifMatch !== undefined) {
     try {
-      const stored = await commitVersion(ctx, resourceType, id, null, current.versionId);
-      return { status: 204, headers: { ETag: etagOf(stored.versionId) } };
+      return await attempt(ctx);
     } catch (error) {
       if (!(error instanceof VersionConflictError)) throw error;
-      if (ifMatch !== undefined) throw preconditionFailed(`${resourceType}/${id} was changed by someone else`);
+      throw preconditionFailed(`${resourceType}/${id} was changed by someone else`);
     }
   }
-  throw conflict(`${resourceType}/${id} is being changed concurrently; try again`);
+  return lastWriterWins(ctx, instanceLockKey(resourceType, id), attempt, () =>
+    conflict(`${resourceType}/${id} is being changed concurrently; try again`),
+  );
 }

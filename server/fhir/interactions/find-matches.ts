@@ -8,7 +8,7 @@ import type { FhirContext } from '../fhir-context.js';
 import type { StoredVersion } from '../../store/resource-store.js';
 import { badRequest } from '../errors.js';
 
-const PAGING_PARAMS = new Set([
+export const PAGING_PARAMS: ReadonlySet<string> = new Set([
   '_count',
   '_sort',
   '_total',

@@ -2,16 +2,20 @@
  * patch (PATCH [type]/[id]) with JSON Patch (application/json-patch+json) or FHIRPath Patch
  * (a Parameters resource, application/fhir+json). The patched resource is validated like an update;
  * the resource type and id cannot be patched. Without If-Match, a concurrent change re-applies the
- * patch on the newer version.
+ * patch on the newer version (last-writer-wins.ts). Conditional patch (PATCH [type]?criteria, one match) runs its
+ * match and write under the condition's lock (conditional-locks.ts).
  */
 import type { Parameters, Resource } from '@medplum/fhirtypes';
 import fastJsonPatch from 'fast-json-patch';
 import type { FhirRequest, FhirResponse } from '../fhir-request.js';
 import type { FhirContext } from '../fhir-context.js';
 import { assertMayChangeCurrent, requireWriteAccess } from '../access/write-access.js';
-import { FhirError, badRequest, conflict, fhirError } from '../errors.js';
+import { FhirError, badRequest, conflict, fhirError, notFound, preconditionFailed } from '../errors.js';
 import { readCurrent } from './read.js';
 import { readIfMatch, updateResource } from './update.js';
+import { findMatches } from './find-matches.js';
+import { criteriaLockKey, instanceLockKey, withLocks } from './conditional-locks.js';
+import { lastWriterWins } from './last-writer-wins.js';
 import { checkResourceBody } from '../check-resource-body.js';
 import { writeResponse } from './respond.js';
 import { applyJsonPatch } from '../patch/json-patch.js';
@@ -26,22 +30,52 @@ export async function patchInteraction(
   id: string,
 ): Promise<FhirResponse> {
   requireWriteAccess(ctx, 'patch', resourceType);
+  return patchResource(ctx, request, resourceType, id);
+}
+
+export async function conditionalPatchInteraction(
+  ctx: FhirContext,
+  request: FhirRequest,
+  resourceType: string,
+): Promise<FhirResponse> {
+  requireWriteAccess(ctx, 'patch', resourceType);
+  patchFunction(ctx, request); // a body that is no patch is refused before any search
+  return withLocks(ctx, [criteriaLockKey(resourceType, request.params)], async (locked) => {
+    const matches = await findMatches(locked, resourceType, request.params);
+    if (matches.length > 1)
+      throw preconditionFailed(`The criteria match more than one ${resourceType}; nothing was patched`);
+    const [match] = matches;
+    if (!match) throw notFound(`No ${resourceType} matches the criteria; nothing was patched`);
+    return patchResource(locked, request, resourceType, match.id as string);
+  });
+}
+
+async function patchResource(
+  ctx: FhirContext,
+  request: FhirRequest,
+  resourceType: string,
+  id: string,
+): Promise<FhirResponse> {
   const apply = patchFunction(ctx, request);
   const ifMatch = readIfMatch(request);
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const current = await readCurrent(ctx, resourceType, id);
-    await assertMayChangeCurrent(ctx, 'patch', current);
+  const attempt = async (c: FhirContext): Promise<FhirResponse> => {
+    const current = await readCurrent(c, resourceType, id);
+    await assertMayChangeCurrent(c, 'patch', current);
     const patched = apply(cloneJson(current.resource as Resource)); // keeps the decimals' texts
-    const checked = checkResourceBody(patched, ctx.resourceTypes, { resourceType, id, requireId: true });
-    try {
-      const { stored } = await updateResource(ctx, checked, id, ifMatch ?? current.versionId, 'patch');
-      return writeResponse(ctx, 200, stored, `Patched ${resourceType}/${id}`);
-    } catch (error) {
-      const lostRace = error instanceof FhirError && error.status === 412 && ifMatch === undefined;
-      if (!lostRace) throw error;
-    }
-  }
-  throw conflict(`${resourceType}/${id} is being changed concurrently; try again`);
+    const checked = checkResourceBody(patched, c.resourceTypes, { resourceType, id, requireId: true });
+    const { stored } = await updateResource(c, checked, id, ifMatch ?? current.versionId, 'patch');
+    return writeResponse(c, 200, stored, `Patched ${resourceType}/${id}`);
+  };
+  if (ifMatch !== undefined) return attempt(ctx);
+  // the patch was applied to a version someone else replaced meanwhile: applied again to the newer one
+  const lostRace = (error: unknown) => error instanceof FhirError && error.status === 412;
+  return lastWriterWins(
+    ctx,
+    instanceLockKey(resourceType, id),
+    attempt,
+    () => conflict(`${resourceType}/${id} is being changed concurrently; try again`),
+    lostRace,
+  );
 }
 
 export function patchFunction(ctx: FhirContext, request: FhirRequest): (resource: Resource) => unknown {

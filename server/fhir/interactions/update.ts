@@ -1,7 +1,9 @@
 /**
  * update (PUT [type]/[id]) with If-Match, create-on-update with a client id, and conditional update
- * (PUT [type]?criteria). A concurrent writer without If-Match is retried on the newer version;
- * with If-Match, a lost race is a 412 like any other mismatch.
+ * (PUT [type]?criteria, whose match and write run under the condition's lock: conditional-locks.ts).
+ * Without If-Match an update is last-writer-wins: a writer that loses a race is retried on the newer version,
+ * queued behind the other writers of that resource (instance lock), never answered 409. With If-Match, a lost race
+ * is a 412 like any other mismatch.
  */
 import type { Resource } from '@medplum/fhirtypes';
 import type { FhirRequest, FhirResponse } from '../fhir-request.js';
@@ -16,8 +18,8 @@ import { commitVersion } from './commit-version.js';
 import { findMatches } from './find-matches.js';
 import { writeResponse } from './respond.js';
 import { duplicateWarnings, withDuplicateWarnings } from '../matching/created-patient.js';
-
-const MAX_ATTEMPTS = 5;
+import { criteriaLockKey, instanceLockKey, withLocks } from './conditional-locks.js';
+import { lastWriterWins } from './last-writer-wins.js';
 
 export async function updateInteraction(
   ctx: FhirContext,
@@ -42,21 +44,30 @@ export async function conditionalUpdateInteraction(
 ): Promise<FhirResponse> {
   requireWriteAccess(ctx, 'update', resourceType);
   const resource = checkResourceBody(request.body, ctx.resourceTypes, { resourceType });
-  const matches = await findMatches(ctx, resourceType, request.params);
-  if (matches.length > 1)
-    throw preconditionFailed(`The criteria match more than one ${resourceType}; nothing was updated`);
-  const [match] = matches;
-  const bodyId = resource.id;
-  let id: string;
-  if (match) {
-    if (bodyId !== undefined && bodyId !== match.id) {
-      throw badRequest(`The id in the body (${bodyId}) is not the id of the matching ${resourceType} (${match.id})`);
-    }
-    id = match.id as string;
-  } else {
-    id = bodyId ?? ctx.newId();
-  }
-  const { stored, created } = await updateResource(ctx, resource, id, readIfMatch(request));
+  const ifMatch = readIfMatch(request);
+  const { stored, created, id } = await withLocks(
+    ctx,
+    [criteriaLockKey(resourceType, request.params)],
+    async (locked) => {
+      const matches = await findMatches(locked, resourceType, request.params);
+      if (matches.length > 1)
+        throw preconditionFailed(`The criteria match more than one ${resourceType}; nothing was updated`);
+      const [match] = matches;
+      const bodyId = resource.id;
+      let id: string;
+      if (match) {
+        if (bodyId !== undefined && bodyId !== match.id) {
+          throw badRequest(
+            `The id in the body (${bodyId}) is not the id of the matching ${resourceType} (${match.id})`,
+          );
+        }
+        id = match.id as string;
+      } else {
+        id = bodyId ?? ctx.newId();
+      }
+      return { ...(await updateResource(locked, resource, id, ifMatch)), id };
+    },
+  );
   const duplicates = await duplicateWarnings(ctx, stored, created, 'rest');
   const message = `${created ? 'Created' : 'Updated'} ${resourceType}/${id}`;
   return withDuplicateWarnings(await writeResponse(ctx, created ? 201 : 200, stored, message), duplicates);
@@ -82,27 +93,29 @@ export async function updateResource(
   interaction: 'update' | 'patch' = 'update',
 ): Promise<{ stored: StoredVersion; created: boolean }> {
   let validated = false;
-  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const current = await ctx.store.read(resource.resourceType, id);
-    await assertMayChangeCurrent(ctx, interaction, current);
+  const attempt = async (c: FhirContext) => {
+    const current = await c.store.read(resource.resourceType, id);
+    await assertMayChangeCurrent(c, interaction, current);
     assertIfMatch(resource.resourceType, id, current, ifMatch);
     if (!validated) {
-      await assertMayWriteNew(ctx, interaction, resource);
-      assertValid(ctx, resource);
+      await assertMayWriteNew(c, interaction, resource);
+      assertValid(c, resource);
       validated = true;
     }
+    const stored = await commitVersion(c, resource.resourceType, id, resource, current?.versionId ?? 0);
+    return { stored, created: !current || current.deleted };
+  };
+  if (ifMatch !== undefined) {
     try {
-      const stored = await commitVersion(ctx, resource.resourceType, id, resource, current?.versionId ?? 0);
-      return { stored, created: !current || current.deleted };
+      return await attempt(ctx);
     } catch (error) {
       if (!(error instanceof VersionConflictError)) throw error;
-      if (ifMatch !== undefined)
-        throw preconditionFailed(
-          `${resource.resourceType}/${id} was changed by someone else (If-Match W/"${ifMatch}")`,
-        );
+      throw preconditionFailed(`${resource.resourceType}/${id} was changed by someone else (If-Match W/"${ifMatch}")`);
     }
   }
-  throw conflict(`${resource.resourceType}/${id} is being changed concurrently; try again`);
+  return lastWriterWins(ctx, instanceLockKey(resource.resourceType, id), attempt, () =>
+    conflict(`${resource.resourceType}/${id} is being changed concurrently; try again`),
+  );
 }
 
 function assertIfMatch(

@@ -14,7 +14,10 @@ export const CHANGES_COLLECTION = 'changes';
 /** Counter documents ({ _id: 'changes', seq }) incremented inside each write transaction. */
 export const COUNTERS_COLLECTION = 'counters';
 
-const SYSTEM_COLLECTIONS = new Set([HISTORY_COLLECTION, CHANGES_COLLECTION, COUNTERS_COLLECTION]);
+/** Lease documents of ResourceStore.withLocks (lease-locks.ts): present only while a lock is held. */
+export const LOCKS_COLLECTION = 'fhir_locks';
+
+const SYSTEM_COLLECTIONS = new Set([HISTORY_COLLECTION, CHANGES_COLLECTION, COUNTERS_COLLECTION, LOCKS_COLLECTION]);
 
 const EXCEPTIONS: Readonly<Record<string, string>> = {
   MedicationStatement: 'medications',

@@ -27,6 +27,11 @@ import { HISTORY_INDEXES, RESOURCE_INDEXES } from './indexes.js';
 import { runHistory } from './history.js';
 import { runSearch, type SearchOptions } from './search.js';
 import { writeVersions } from './write-versions.js';
+import { KeyedLocks } from '../keyed-locks.js';
+import { acquireLeases } from './lease-locks.js';
+
+/** How long withLocks waits for a key another request holds before answering LockTimeoutError (503). */
+const LOCK_WAIT_MS = 30_000;
 
 /** Types whose collections the schema reference names; their indexes exist from init() on. */
 const SEED_TYPES = ['Patient', 'Observation', 'Encounter', 'Condition', 'MedicationStatement'] as const;
@@ -36,6 +41,7 @@ export class MongoStore implements ResourceStore {
   private readonly ready = new Set<string>();
   /** Collection name → resource type, learned from the documents (for searches over all types). */
   private readonly typeOfCollection = new Map<string, string>();
+  private readonly locks = new KeyedLocks();
 
   constructor(
     private readonly db: DocDatabaseHandle,
@@ -101,11 +107,34 @@ export class MongoStore implements ResourceStore {
     return out;
   }
 
-  async write(writes: VersionWrite[]): Promise<void> {
+  write(writes: VersionWrite[]): Promise<void> {
+    return this.writeChecked(writes, undefined);
+  }
+
+  private async writeChecked(writes: VersionWrite[], fence: Parameters<typeof writeVersions>[2]): Promise<void> {
     writes.forEach(checkWrite);
     // collections and indexes cannot be created inside a transaction on every server version
     for (const w of writes) await this.ensureCollection(collectionNameFor(w.resourceType), false);
-    await writeVersions(this.db, writes);
+    await writeVersions(this.db, writes, fence);
+  }
+
+  /**
+   * In-process locks first (one waiter per key per process polls the database), then lease documents shared by
+   * every process (lease-locks.ts). `fn` gets a view of this store whose writes check the leases in their transaction.
+   */
+  withLocks<T>(keys: readonly string[], fn: (store: ResourceStore) => Promise<T>): Promise<T> {
+    if (keys.length === 0) return fn(this);
+    return this.locks.run(keys, async () => {
+      const leases = await acquireLeases(this.db, keys, LOCK_WAIT_MS);
+      try {
+        const locked: ResourceStore = Object.create(this, {
+          write: { value: (writes: VersionWrite[]) => this.writeChecked(writes, leases.fence) },
+        });
+        return await fn(locked);
+      } finally {
+        await leases.release();
+      }
+    });
   }
 
   history(query: HistoryQuery): Promise<HistoryPage> {

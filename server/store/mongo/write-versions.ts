@@ -32,9 +32,15 @@ async function writeOne(tx: DocDatabase, w: VersionWrite): Promise<void> {
   await orConflict(w, () => tx.collection(HISTORY_COLLECTION).insertOne(historyDocOf(w)));
 }
 
-export async function writeVersions(db: DocDatabaseHandle, writes: VersionWrite[]): Promise<void> {
+/** `fence`: the write is made under ResourceStore.withLocks; it checks the locks inside the transaction. */
+export async function writeVersions(
+  db: DocDatabaseHandle,
+  writes: VersionWrite[],
+  fence?: (tx: DocDatabase) => Promise<void>,
+): Promise<void> {
   if (writes.length === 0) return;
   await db.withTransaction(async (tx) => {
+    if (fence) await fence(tx);
     for (const w of writes) await writeOne(tx, w);
     const counters = tx.collection(COUNTERS_COLLECTION);
     await counters.updateOne({ _id: 'changes' }, { $inc: { seq: writes.length } }, { upsert: true });

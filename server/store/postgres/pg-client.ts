@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { SqlClient, SqlExecutor, SqlResult, SqlRow, SqlStatement } from './sql-client.js';
-import { QueryTimeoutError } from '../resource-store.js';
+import { LockTimeoutError, QueryTimeoutError } from '../resource-store.js';
+import { LOCK_NOT_AVAILABLE, lockStatements } from './advisory-locks.js';
 
 /** SQLSTATE of a statement cancelled by pg_cancel_backend / statement_timeout. */
 const QUERY_CANCELED = '57014';
@@ -21,9 +22,17 @@ function executor(target: pg.Pool | pg.PoolClient): SqlExecutor {
   };
 }
 
-/** A SqlClient over a pg.Pool (PostgreSQL server). */
+/** A SqlClient over a pg.Pool (PostgreSQL server). Advisory locks use a small pool of their own (advisory-locks.ts). */
 export function pgClient(pool: pg.Pool, description: string): SqlClient {
   const direct = executor(pool);
+  let lockPool: pg.Pool | undefined;
+  const locks = (): pg.Pool => {
+    if (!lockPool) {
+      lockPool = new pg.Pool({ ...pool.options, max: Math.max(4, Math.ceil((pool.options.max ?? 10) / 2)) });
+      lockPool.on('error', () => undefined);
+    }
+    return lockPool;
+  };
   return {
     description,
     isServer: true,
@@ -62,11 +71,32 @@ export function pgClient(pool: pg.Pool, description: string): SqlClient {
         connection.release(cancelled ? true : undefined);
       }
     },
+    async withAdvisoryLocks<T>(ids: readonly string[], waitMs: number, fn: () => Promise<T>): Promise<T> {
+      const connection = await locks().connect();
+      let broken = false;
+      try {
+        try {
+          await connection.query(lockStatements(ids, waitMs));
+        } catch (error) {
+          await connection.query('ROLLBACK').catch(() => (broken = true));
+          if ((error as { code?: string }).code === LOCK_NOT_AVAILABLE) throw new LockTimeoutError(waitMs);
+          throw error;
+        }
+        try {
+          return await fn();
+        } finally {
+          // releases the locks; a connection that cannot end its transaction is dropped (which releases them too)
+          await connection.query('COMMIT').catch(() => (broken = true));
+        }
+      } finally {
+        connection.release(broken ? true : undefined);
+      }
+    },
     async exec(sql: string): Promise<void> {
       await pool.query(sql);
     },
     async close(): Promise<void> {
-      await pool.end();
+      await Promise.all([pool.end(), lockPool?.end()]);
     },
   };
 }

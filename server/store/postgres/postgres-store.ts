@@ -19,9 +19,15 @@ import type { SqlClient } from './sql-client.js';
 import { StatisticsKeeper } from './statistics.js';
 import { writeVersions } from './write-versions.js';
 import { readSetting, replaceIndexes, writeSetting } from './replace-indexes.js';
+import { KeyedLocks } from '../keyed-locks.js';
+import { advisoryLockIds } from './advisory-locks.js';
+
+/** How long withLocks waits for a key another request holds before answering LockTimeoutError (503). */
+export const LOCK_WAIT_MS = 30_000;
 
 export class PostgresStore implements ResourceStore {
   readonly #statistics: StatisticsKeeper;
+  readonly #locks = new KeyedLocks();
 
   constructor(private readonly client: SqlClient) {
     this.#statistics = new StatisticsKeeper(client);
@@ -64,6 +70,17 @@ export class PostgresStore implements ResourceStore {
   async write(writes: VersionWrite[]): Promise<void> {
     await writeVersions(this.client, writes);
     this.#statistics.noteWrites(writes.length);
+  }
+
+  /**
+   * In-process locks first (one waiter per key per process reaches the database), then, on a server, advisory locks
+   * shared by every process (advisory-locks.ts). PGlite has no second process (folder-lock.ts): in-process is all.
+   */
+  withLocks<T>(keys: readonly string[], fn: (store: ResourceStore) => Promise<T>): Promise<T> {
+    return this.#locks.run(keys, () => {
+      if (!this.client.withAdvisoryLocks || keys.length === 0) return fn(this);
+      return this.client.withAdvisoryLocks(advisoryLockIds(keys), LOCK_WAIT_MS, () => fn(this));
+    });
   }
 
   history(query: HistoryQuery): Promise<HistoryPage> {

@@ -28,6 +28,12 @@ export interface SqlClient extends SqlExecutor {
    * cannot be cancelled from outside (embedded PGlite runs in this thread): callers then use `query`.
    */
   queryWithTimeout?<R extends SqlRow = SqlRow>(statement: SqlStatement, timeoutMs: number): Promise<SqlResult<R>>;
+  /**
+   * Runs `fn` holding a transaction-scoped advisory lock on every id (ascending, see advisory-locks.ts), released
+   * after `fn` settled; LockTimeoutError past `waitMs`. Absent on embedded PGlite: one process owns the folder
+   * (folder-lock.ts), so the store's in-process locks are the whole guarantee there.
+   */
+  withAdvisoryLocks?<T>(ids: readonly string[], waitMs: number, fn: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 

@@ -17,6 +17,7 @@ import type {
 import { UnsupportedQueryError, VersionConflictError } from '../../../store/resource-store.js';
 import type { SearchPage, SearchQuery, SortKey } from '../search-query.js';
 import { evaluateCondition, type Candidate, type CandidateResolver } from '../evaluate-condition.js';
+import { KeyedLocks } from '../../../store/keyed-locks.js';
 
 type Row = { version: StoredVersion; candidate: Candidate };
 type SortValue = string | number | null;
@@ -26,6 +27,11 @@ export class MemorySearchStore implements ResourceStore {
   private rows = new Map<string, Row>();
   private seq = 0;
   private changes: ChangeRecord[] = [];
+  private readonly locks = new KeyedLocks();
+
+  withLocks<T>(keys: readonly string[], fn: (store: ResourceStore) => Promise<T>): Promise<T> {
+    return this.locks.run(keys, () => fn(this));
+  }
 
   async init(): Promise<void> {}
   async close(): Promise<void> {}
