@@ -34,8 +34,11 @@ export function unitsOf(ctx: TransformContext): Pick<Quantity, 'unit' | 'system'
   const text = txt(ctx, u, 2);
   const sys = txt(ctx, u, 3);
   if (!code && !text) return {};
-  const system = ctx.tables.system(sys) ?? (sys ? undefined : 'http://unitsofmeasure.org');
-  return compact({ unit: text || code, system: code ? system : undefined, code: code || undefined }) ?? {};
+  // A unit is coded only when its coding system is named (OBX-6.3): a bare "mg/dL" is a unit text, not UCUM.
+  const system = ctx.tables.system(sys);
+  return (
+    compact({ unit: text || code, system: code ? system : undefined, code: code && system ? code : undefined }) ?? {}
+  );
 }
 
 function quantity(ctx: TransformContext, raw: string): Quantity | undefined {
@@ -89,6 +92,11 @@ export function obxValue(ctx: TransformContext): TypedValue | undefined {
     }
     case 'SN':
       return structuredNumeric(ctx, first);
+    case 'NR': {
+      // Numeric range low^high (IG NR[Range]).
+      const range = compact<Range>({ low: quantity(ctx, txt(ctx, first, 1)), high: quantity(ctx, txt(ctx, first, 2)) });
+      return range ? { typed: 'Range', value: range } : undefined;
+    }
     case 'CE':
     case 'CWE':
     case 'CNE':
@@ -166,10 +174,11 @@ export function cqToQuantity(ctx: TransformContext, v: V2Value): Quantity | unde
   if (value === undefined) return undefined;
   const u = component(v, 2);
   const code = txt(ctx, u, 1);
+  const system = code ? ctx.tables.system(txt(ctx, u, 3)) : undefined;
   return compact<Quantity>({
     value,
     unit: txt(ctx, u, 2) || code || undefined,
-    code: code || undefined,
-    system: code ? (ctx.tables.system(txt(ctx, u, 3)) ?? 'http://unitsofmeasure.org') : undefined,
+    code: system ? code : undefined,
+    system,
   });
 }
