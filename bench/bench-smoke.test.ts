@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { ROOT } from './server-process.js';
-import { syntheaPresent } from './synthea-data.js';
+import { corpusMissing } from '../server/testing/corpus.js';
 import { SEARCHES } from './http-figures.js';
 import { parseOptions, OptionError } from './options.js';
 
@@ -24,7 +24,8 @@ const FIGURES = [
 
 describe('npm run bench --quick', () => {
   it('prints one JSON object with every figure, its target and the run context', { timeout: 240_000 }, (t) => {
-    if (!syntheaPresent()) return t.skip('Synthea corpus absent (/work/shared/corpus/synthea)');
+    const missing = corpusMissing('synthea/fhir-data-pipes-2021', 'synthea/smart-r4-2019');
+    if (missing) return t.skip(missing);
     const run = spawnSync(
       process.execPath,
       [

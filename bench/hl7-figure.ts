@@ -7,8 +7,9 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { timed, type LatencySummary } from './stats.js';
+import { corpusPath } from '../server/testing/corpus.js';
 
-export const HL7_CORPUS = process.env['NILECARE_HL7_CORPUS'] ?? '/work/shared/corpus/hl7v2';
+export const HL7_CORPUS = corpusPath('hl7v2');
 
 /** Every single-message corpus file whose MSH-9 is ORU^R01. */
 export function oruMessages(): { name: string; text: string }[] {

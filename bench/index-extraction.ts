@@ -8,8 +8,9 @@ import { join } from 'node:path';
 import type { Bundle, Resource } from '@medplum/fhirtypes';
 import { extractIndex, extractIndexWithoutFastPaths } from '../server/fhir/indexing/extract-index.js';
 import { compartmentsOf } from '../server/fhir/indexing/compartments.js';
+import { corpusPath } from '../server/testing/corpus.js';
 
-const CORPUS = '/work/shared/corpus/synthea/smart-r4-2019';
+const CORPUS = corpusPath('synthea', 'smart-r4-2019');
 const TYPES = ['Patient', 'Observation', 'Encounter', 'Claim'] as const;
 
 function loadResources(): Map<string, Resource[]> {

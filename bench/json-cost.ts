@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { parseJson } from '../server/json/parse-json.js';
 import { stringifyJson } from '../server/json/stringify-json.js';
 import { collectNumberTexts } from '../server/json/number-texts.js';
-import { CORPUS_ROOT } from '../server/json/testing/corpus-json.js';
+import { CORPUS_ROOT } from '../server/testing/corpus.js';
 
 const patient = JSON.stringify({
   resourceType: 'Patient',

@@ -7,7 +7,7 @@
 import { availableParallelism, loadavg } from 'node:os';
 import { OptionError, parseOptions, type BenchOptions } from './options.js';
 import { freshDatabase, startServer, type ServerProcess } from './server-process.js';
-import { syntheaPresent } from './synthea-data.js';
+import { SYNTHEA, syntheaPresent } from './synthea-data.js';
 import { ingestSynthea, scaleUp, type IngestResult, type PatientSample } from './load-data.js';
 import {
   measureCreates,
@@ -195,9 +195,7 @@ async function main(): Promise<void> {
     throw error;
   }
   if (!syntheaPresent()) {
-    console.error(
-      'Synthea corpus not found (/work/shared/corpus/synthea or NILECARE_SYNTHEA_CORPUS): the benchmark needs it',
-    );
+    console.error(`Synthea corpus not found at ${SYNTHEA} (set NILECARE_CORPUS): the benchmark needs it`);
     process.exit(2);
   }
   const started = Date.now();

@@ -1,13 +1,14 @@
 /**
- * The Synthea corpus as the benchmark loads it (read in place from /work/shared/corpus/synthea), and the scale
+ * The Synthea corpus as the benchmark loads it (read in place from the corpus's synthea/), and the scale
  * generator: a patient bundle rewritten with fresh urn:uuids and a new family name, so that each copy is a new
  * patient with new resources (the server assigns the ids).
  */
 import { randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { corpusPath } from '../server/testing/corpus.js';
 
-export const SYNTHEA = process.env['NILECARE_SYNTHEA_CORPUS'] ?? '/work/shared/corpus/synthea';
+export const SYNTHEA = corpusPath('synthea');
 const PIPES = join(SYNTHEA, 'fhir-data-pipes-2021');
 const SMART = join(SYNTHEA, 'smart-r4-2019');
 

@@ -8,8 +8,9 @@ import { join } from 'node:path';
 import { validateResource as medplumValidate } from '@medplum/core';
 import type { Resource } from '@medplum/fhirtypes';
 import { hasErrors, validateResource } from '../server/fhir/validation/validate-resource.js';
+import { corpusPath } from '../server/testing/corpus.js';
 
-const SYNTHEA = '/work/shared/corpus/synthea/smart-r4-2019';
+const SYNTHEA = corpusPath('synthea', 'smart-r4-2019');
 const TYPES = ['Patient', 'Observation', 'Encounter', 'Claim'] as const;
 
 type Json = Record<string, unknown>;

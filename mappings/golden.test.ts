@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Bundle } from '@medplum/fhirtypes';
-import { CORPUS } from '../adapters/hl7v2/testing/corpus.js';
+import { CORPUS, hl7CorpusMissing } from '../adapters/hl7v2/testing/corpus.js';
 import { bundleFacts, compareFacts, resourceFacts } from '../adapters/hl7v2/testing/golden-facts.js';
 import { DIFFERENCE_REASONS, igScopedFacts } from '../adapters/hl7v2/testing/ig-scope.js';
 import { parseMessage } from '../adapters/hl7v2/parser/parse-message.js';
@@ -30,7 +30,8 @@ function pairs(): { name: string; message: string; expected: string }[] {
 
 describe('golden files: message → expected FHIR (FHIR-Converter output), IG-scoped', () => {
   it('agrees with the expected bundles on the facts the IG maps, overall and per resource type', (t) => {
-    if (!existsSync(join(CORPUS, 'manifest.csv'))) return t.skip(`HL7 corpus absent at ${CORPUS}`);
+    const absent = hl7CorpusMissing('manifest.csv');
+    if (absent) return t.skip(absent);
     const mappings = loadMappings();
     const tables = CodeTables.loadDefaults();
     const perType = new Map<string, { matched: number; total: number }>();

@@ -4,6 +4,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const roots = ['server', 'adapters', 'mappings', 'migrations', 'bench', 'scripts'];
 const filters = process.argv.slice(2);
@@ -55,6 +56,9 @@ const child = spawn(
     `--test-concurrency=${concurrency}`,
     `--test-timeout=${process.env.TEST_TIMEOUT_MS ?? 900000}`,
     '--test-reporter=spec',
+    '--test-reporter-destination=stdout',
+    `--test-reporter=${fileURLToPath(new URL('./skip-summary-reporter.mjs', import.meta.url))}`,
+    '--test-reporter-destination=stdout',
     ...files,
   ],
   { stdio: 'inherit', env: { ...process.env, NODE_ENV: 'test' }, detached: true },

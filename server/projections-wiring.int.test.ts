@@ -4,17 +4,17 @@
  */
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import mysql from 'mysql2/promise';
 import { pino } from 'pino';
 import { pgliteTestStore } from './store/postgres/test-stores.js';
 import { startTestServer } from './testing/test-server.js';
 import { createTestDatabase, type TestDatabase } from './migrate/test-databases.js';
 import { startConfiguredProjections } from './projections-wiring.js';
+import { corpusMissing, corpusPath } from './testing/corpus.js';
 
-const SMART = fileURLToPath(new URL('../../shared/corpus/synthea/smart-r4-2019', import.meta.url));
+const SMART = corpusPath('synthea', 'smart-r4-2019');
 
 describe('projections started with the server', () => {
   const cleanup: Array<() => Promise<void>> = [];
@@ -23,7 +23,8 @@ describe('projections started with the server', () => {
   });
 
   it('migrates the target databases and projects a committed transaction', async (t) => {
-    if (!existsSync(SMART)) return t.skip(`Synthea corpus not found at ${SMART}`);
+    const missing = corpusMissing(SMART);
+    if (missing) return t.skip(missing);
     // Fresh, empty target databases (dropped afterwards); the wiring itself migrates them.
     const dbs: TestDatabase[] = [];
     for (const [engine, name] of [

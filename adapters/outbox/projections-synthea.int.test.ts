@@ -12,24 +12,23 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Resource } from '@medplum/fhirtypes';
-import { loadSynthea, writeAll } from '../../server/fhir/search/testing/synthea-loader.js';
+import { loadSynthea, syntheaMissing, writeAll } from '../../server/fhir/search/testing/synthea-loader.js';
 import { openPostgresStore } from '../../server/store/postgres/open-postgres-store.js';
 import { createTestDatabase } from '../../server/store/postgres/test-stores.js';
 import type { ResourceStore } from '../../server/store/resource-store.js';
 import { startProjections } from './start-projections.js';
 import { openSqlClient } from './sql-client.js';
 import { createTestTargets, countRows, snapshotRows, type TestTargets } from './testing/target-databases.js';
-import { expectedFromBundles, projectionBundles, syntheaPresent, type Expected } from './testing/synthea-selection.js';
+import { expectedFromBundles, projectionBundles, type Expected } from './testing/synthea-selection.js';
 import { checkClaims, checkLabResults, checkPrescriptions, TEST_CONCEPT_MAP } from './testing/synthea-checks.js';
 import { insertServiceRows } from './testing/service-rows.js';
 import { writeHandMade, type HandMade } from './testing/synthea-handmade.js';
 
-const present = syntheaPresent();
 const CHILD = fileURLToPath(new URL('./testing/dispatcher-child.ts', import.meta.url));
 
 describe(
   'projections of a Synthea load (PostgreSQL FHIR store → MariaDB + PostgreSQL targets)',
-  { skip: present ? false : 'Synthea corpus not found under /work/shared/corpus/synthea' },
+  { skip: syntheaMissing() },
   () => {
     let store: ResourceStore;
     let dropStore: () => Promise<void>;

@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { pgliteTestStore } from '../store/postgres/test-stores.js';
 import { startTestServer, type TestServer } from '../testing/test-server.js';
 import { SYNTHEA } from '../fhir/bundle/transaction-contract.js';
+import { corpusMissing } from '../testing/corpus.js';
 
 type Json = Record<string, any>;
 const TYPES = [
@@ -163,7 +164,7 @@ function writeNdjson(path: string): number {
 
 describe(
   'npm run import: interruptions, failures and progress (server on PGlite)',
-  { skip: !existsSync(PIPES) && `Synthea corpus not found at ${SYNTHEA}` },
+  { skip: corpusMissing(PIPES, SMART) },
   () => {
     let clean: TestServer;
     let interrupted: TestServer;

@@ -9,7 +9,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -27,9 +27,10 @@ import { createTestTargets, type TestTargets } from '../../adapters/outbox/testi
 import { CHROMIUM_SKIP, launchChromium, newPage, screenshot } from './testing/chromium.js';
 import { freePort } from './testing/free-port.js';
 import { startTestServer } from '../testing/test-server.js';
+import { corpusMissing } from '../testing/corpus.js';
 
 const PATIENT_BUNDLES = 4;
-const skip = CHROMIUM_SKIP || (existsSync(SYNTHEA) ? false : `Synthea corpus absent at ${SYNTHEA}`);
+const skip = CHROMIUM_SKIP || corpusMissing(join(SYNTHEA, 'fhir-data-pipes-2021'));
 const ADMIN_PASSWORD = `console-${randomBytes(9).toString('base64url')}`;
 
 const adt = (event: 'A01' | 'A08', controlId: string) =>

@@ -4,11 +4,11 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { StoreFactory } from '../store/store-contract.js';
 import { startTestServer, type TestServer } from '../testing/test-server.js';
+import { corpusMissing, corpusPath } from '../testing/corpus.js';
 import { alteredByPlainJson, differingNumbers, numbersByPath } from '../json/testing/corpus-json.js';
 
 const isMeta = (path: string) => path === 'meta' || path.startsWith('meta.') || path === 'id';
@@ -436,10 +436,8 @@ export function describeRestApi(label: string, factory: StoreFactory): void {
 
     it('accepts every valid example of FHIR R4 core, US Core and IPS and reads each back equal apart from id and meta', async (t) => {
       const folders = ['fhir-r4-core-examples', 'us-core-9.0.0-examples', 'ips-examples'].map((f) => join(EXTRAS, f));
-      if (!existsSync(EXTRAS)) {
-        t.skip(`corpus not found at ${EXTRAS}`);
-        return;
-      }
+      const missing = corpusMissing(...folders);
+      if (missing) return t.skip(missing);
       const failures: string[] = [];
       let count = 0;
       let decimals = 0;
@@ -504,7 +502,7 @@ const GENUINELY_INVALID: Record<string, string> = {
   'diagnosticreport-cbc.json': 'text',
 };
 
-const EXTRAS = fileURLToPath(new URL('../../../shared/corpus/extras', import.meta.url));
+const EXTRAS = corpusPath('extras');
 
 function withoutIdAndMeta(resource: Record<string, unknown>): unknown {
   const { id: _id, meta: _meta, ...rest } = resource;

@@ -11,7 +11,6 @@ import { parseJson } from '../json/parse-json.js';
 import { stringifyJson } from '../json/stringify-json.js';
 import {
   alteredByPlainJson,
-  corpusMissing,
   differingNumbers,
   jsonFiles,
   numbersByPath,
@@ -19,6 +18,7 @@ import {
   SYNTHEA_FOLDERS,
   TEST_CASE_FOLDERS,
 } from '../json/testing/corpus-json.js';
+import { corpusMissing } from '../testing/corpus.js';
 import type { StoreFactory } from './store-contract.js';
 import type { ResourceStore, StoredVersion, VersionWrite } from './resource-store.js';
 
@@ -99,7 +99,7 @@ export function describeNumberTextsContract(label: string, factory: StoreFactory
     });
 
     it('every number of the official examples, fhir-test-cases and Synthea comes back as written', async (t) => {
-      const missing = corpusMissing([...OFFICIAL_EXAMPLE_FOLDERS, ...SYNTHEA_FOLDERS]);
+      const missing = corpusMissing(...OFFICIAL_EXAMPLE_FOLDERS, ...TEST_CASE_FOLDERS, ...SYNTHEA_FOLDERS);
       if (missing) return t.skip(missing);
       const { cases, unreadable } = casesOf([...OFFICIAL_EXAMPLE_FOLDERS, ...TEST_CASE_FOLDERS, ...SYNTHEA_FOLDERS]);
       const ids = cases.map((_, i) => `nt${i}`);

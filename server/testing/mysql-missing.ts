@@ -1,5 +1,9 @@
-/** For `describe(…, { skip: await mysqlMissing() })`: false when the local MySQL/MariaDB answers, else why not. */
+/**
+ * For `describe(…, { skip: await mysqlMissing() })`: false when the local MySQL/MariaDB answers, else why not
+ * (under CI=true: an error instead).
+ */
 import mysql from 'mysql2/promise';
+import { skipOrFail } from './skip-or-fail.js';
 
 export async function mysqlMissing(): Promise<string | false> {
   try {
@@ -7,6 +11,6 @@ export async function mysqlMissing(): Promise<string | false> {
     await c.end();
     return false;
   } catch (e) {
-    return `no MySQL/MariaDB at 127.0.0.1:3306 (${(e as Error).message})`;
+    return skipOrFail(`no MySQL/MariaDB at 127.0.0.1:3306 (${(e as Error).message})`);
   }
 }

@@ -21,7 +21,7 @@ import { inboundHandler } from './handle-frame.js';
 import type { InboundDeps } from './process-message.js';
 import { replayQueue } from './replay-queue.js';
 import { OruBuilder } from '../outbound/oru-builder.js';
-import { ACCEPTED_MALFORMED, corpusFiles, corpusPresent, REJECTED_ON_PURPOSE } from '../testing/corpus.js';
+import { ACCEPTED_MALFORMED, corpusFiles, hl7CorpusMissing, REJECTED_ON_PURPOSE } from '../testing/corpus.js';
 
 const mappings = loadMappings();
 const tables = CodeTables.loadDefaults();
@@ -89,7 +89,8 @@ describe('HL7 v2 inbound over MLLP into the FHIR server', () => {
   }
 
   it('accepts every corpus message of a supported type with AA and writes the resources its segments call for', async (t) => {
-    if (!corpusPresent()) return t.skip('HL7 corpus absent (/work/shared/corpus/hl7v2)');
+    const missing = hl7CorpusMissing();
+    if (missing) return t.skip(missing);
     let accepted = 0;
     let resourcesChecked = 0;
     const failures: string[] = [];
@@ -128,7 +129,8 @@ describe('HL7 v2 inbound over MLLP into the FHIR server', () => {
   });
 
   it('answers every malformed file with AE/AR (or a documented profile-level AA) and keeps running', async (t) => {
-    if (!corpusPresent()) return t.skip('HL7 corpus absent');
+    const missing = hl7CorpusMissing('malformed');
+    if (missing) return t.skip(missing);
     const counts: Record<string, number> = {};
     for (const file of corpusFiles('malformed')) {
       log = new MemoryMessageLog();

@@ -1,14 +1,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseMessage } from './parse-message.js';
 import { splitBatch } from './batch.js';
 import { fieldReps, component } from './hl7-message.js';
 import { Hl7ParseError } from './delimiters.js';
 import { escapeText, unescapeText } from './escape.js';
-
-const CORPUS = '/work/shared/corpus/hl7v2';
+import { CORPUS, hl7CorpusMissing } from '../testing/corpus.js';
 
 describe('parseMessage', () => {
   it('reads fields, repetitions, components and subcomponents with the declared delimiters', () => {
@@ -84,7 +83,8 @@ describe('parseMessage', () => {
   });
 
   it('parses every corpus message without throwing, and every edge case', (t) => {
-    if (!existsSync(CORPUS)) return t.skip(`corpus absent at ${CORPUS}`);
+    const missing = hl7CorpusMissing('messages', 'edge-cases', 'line-endings');
+    if (missing) return t.skip(missing);
     let n = 0;
     for (const dir of ['messages', 'edge-cases', 'line-endings']) {
       for (const src of readdirSync(join(CORPUS, dir))) {
@@ -104,7 +104,8 @@ describe('parseMessage', () => {
 describe('splitBatch', () => {
   it('splits an FHS/BHS batch without trailers into its messages', (t) => {
     const f = join(CORPUS, 'batch/cdc-trusted-intermediary/005_AL_ORU_R01_NBS_Simplified_0_initial_message.hl7');
-    if (!existsSync(f)) return t.skip('corpus absent');
+    const missing = hl7CorpusMissing(f);
+    if (missing) return t.skip(missing);
     const b = splitBatch(readFileSync(f, 'utf8'));
     assert.ok(b.header?.fhs && b.header.bhs);
     assert.ok(b.messages.length >= 1);

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { Message } from 'node-hl7-client';
 import { splitBatch } from './batch.js';
 import { parseMessage } from './parse-message.js';
-import { corpusFiles, corpusPresent } from '../testing/corpus.js';
+import { corpusFiles, hl7CorpusMissing } from '../testing/corpus.js';
 
 function theirs(m: Message, path: string): string {
   try {
@@ -19,7 +19,8 @@ function theirs(m: Message, path: string): string {
 
 describe('parser agrees with node-hl7-client', () => {
   it('on MSH-10, MSH-12, PID-3.1, PID-5.1, PID-5.2, OBX-3.1 of the corpus messages', (t) => {
-    if (!corpusPresent()) return t.skip('HL7 corpus absent');
+    const missing = hl7CorpusMissing();
+    if (missing) return t.skip(missing);
     let compared = 0;
     const disagreements: string[] = [];
     for (const file of corpusFiles('messages')) {

@@ -1,9 +1,12 @@
 /** The third-party HL7 v2 corpus (read in place, never copied): files per folder, and the known exceptions. */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { corpusMissing, corpusPath } from '../../../server/testing/corpus.js';
 
-export const CORPUS = process.env.NILECARE_HL7_CORPUS ?? '/work/shared/corpus/hl7v2';
-export const corpusPresent = () => existsSync(join(CORPUS, 'messages'));
+export const CORPUS = corpusPath('hl7v2');
+/** Why the HL7 v2 corpus cannot be used (false when it can); under CI=true its absence throws. */
+export const hl7CorpusMissing = (...folders: string[]): string | false =>
+  corpusMissing(...(folders.length > 0 ? folders : ['messages']).map((f) => resolve(CORPUS, f)));
 
 export function corpusFiles(
   folder: 'messages' | 'malformed' | 'batch' | 'edge-cases',

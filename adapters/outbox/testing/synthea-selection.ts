@@ -3,16 +3,12 @@
  * bundles themselves: fhir-data-pipes Elisa944 and Joni720 (a Device and MedicationRequests each), plus the
  * three smallest smart-r4-2019 patients (laboratory Observations, Claims, MedicationRequests).
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { SYNTHEA_DIR } from '../../../server/fhir/search/testing/synthea-loader.js';
 
 export const PIPES_DIR = join(SYNTHEA_DIR, 'fhir-data-pipes-2021');
 export const SMART_DIR = join(SYNTHEA_DIR, 'smart-r4-2019');
-
-export function syntheaPresent(): boolean {
-  return existsSync(PIPES_DIR) && existsSync(SMART_DIR);
-}
 
 export function projectionBundles(smartCount = 3): string[] {
   const support = readdirSync(PIPES_DIR)

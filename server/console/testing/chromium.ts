@@ -1,15 +1,18 @@
 /**
  * Headless Chromium from Debian (apt-get install -y chromium) driven by playwright-core, for the console's
- * end-to-end tests. `CHROMIUM_SKIP` is the reason to skip when the browser is absent.
+ * end-to-end tests. `CHROMIUM_SKIP` is the reason to skip when the browser is absent (under CI=true: an error).
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { skipOrFail } from '../../testing/skip-or-fail.js';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-export const CHROMIUM_SKIP = existsSync(CHROMIUM_PATH)
-  ? false
-  : `${CHROMIUM_PATH} is absent: install it with \`apt-get update && apt-get install -y chromium\` to run the console browser tests`;
+export const CHROMIUM_SKIP = skipOrFail(
+  existsSync(CHROMIUM_PATH)
+    ? false
+    : `${CHROMIUM_PATH} is absent: install it with \`apt-get update && apt-get install -y chromium\` to run the console browser tests`,
+);
 export const SCREENSHOTS = fileURLToPath(new URL('../../../test-artifacts/console/', import.meta.url));
 
 const ARGS = [

@@ -6,13 +6,13 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { StoreFactory } from '../../store/store-contract.js';
 import { startTestServer, type TestServer } from '../../testing/test-server.js';
+import { corpusMissing, corpusPath } from '../../testing/corpus.js';
 
-export const SYNTHEA = fileURLToPath(new URL('../../../../shared/corpus/synthea', import.meta.url));
+export const SYNTHEA = corpusPath('synthea');
 const PIPES = join(SYNTHEA, 'fhir-data-pipes-2021');
 
 type Json = Record<string, any>;
@@ -65,10 +65,8 @@ export function describeTransactions(
     });
 
     it('loads the Synthea corpus: reference batches, then every patient bundle as a transaction, with counts matching', async (t) => {
-      if (!existsSync(PIPES)) {
-        t.skip(`Synthea corpus not found at ${PIPES}`);
-        return;
-      }
+      const missing = corpusMissing(PIPES);
+      if (missing) return t.skip(missing);
       const { reference, patients } = syntheaPipesFiles();
       const chosen = patients.slice(0, options.patientBundles ?? patients.length);
       const referenceBundles = reference.map(readBundle);

@@ -1,6 +1,6 @@
 /**
- * Extraction over third-party data: every Synthea resource (/work/shared/corpus/synthea) and every
- * official example (/work/shared/corpus/extras) is indexed without throwing into well-formed entries,
+ * Extraction over third-party data: every Synthea resource (corpus synthea/) and every
+ * official example (corpus extras/) is indexed without throwing into well-formed entries,
  * and a sample is checked parameter by parameter against HL7's fhirpath.js evaluating the same
  * expressions (see corpus-oracle.ts).
  */
@@ -21,12 +21,11 @@ import {
   phoneticSignatures,
 } from './corpus-oracle.js';
 import { textHandlingOf } from './text/name-parameters.js';
+import { corpusMissing, corpusPath } from '../../testing/corpus.js';
 
-const CORPUS = '/work/shared/corpus';
-const SYNTHEA = join(CORPUS, 'synthea');
-const EXTRAS = join(CORPUS, 'extras');
-const absent = !existsSync(SYNTHEA) || !existsSync(EXTRAS);
-const skip = absent ? `test corpus absent (${SYNTHEA}, ${EXTRAS})` : false;
+const SYNTHEA = corpusPath('synthea');
+const EXTRAS = corpusPath('extras');
+const skip = corpusMissing(SYNTHEA, EXTRAS);
 
 /**
  * Known, explained differences. FHIRPath's union (`a | b`) removes "equal" items, and both Medplum and
@@ -113,8 +112,8 @@ function expected(resource: Resource, info: ReturnType<typeof listSearchParamete
 }
 
 describe('extractIndex over the Synthea and example corpora', { skip }, () => {
-  const synthea = absent ? [] : load(SYNTHEA);
-  const extras = absent ? [] : load(EXTRAS);
+  const synthea = skip ? [] : load(SYNTHEA);
+  const extras = skip ? [] : load(EXTRAS);
 
   it('indexes every resource without throwing, into well-formed entries', (t) => {
     assert.ok(synthea.length > 9000, `synthea resources: ${synthea.length}`);

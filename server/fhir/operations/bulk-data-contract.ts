@@ -6,7 +6,7 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import type { StoreFactory } from '../../store/store-contract.js';
@@ -20,6 +20,7 @@ import { everythingTests } from './testing/everything-tests.js';
 import { exportTests } from './testing/export-tests.js';
 import { exportLifecycleTests } from './testing/export-lifecycle-tests.js';
 import { bulkAccessTests } from './testing/bulk-access-tests.js';
+import { corpusMissing } from '../../testing/corpus.js';
 
 type Json = Record<string, any>;
 
@@ -51,6 +52,7 @@ export function describeBulkData(label: string, factory: StoreFactory): void {
     let target: TestServer;
     const disposers: Array<() => Promise<void>> = [];
     const loaded: Json[] = [];
+    const missing = corpusMissing(join(SYNTHEA, 'fhir-data-pipes-2021'));
     let workDir: string;
 
     before(async () => {
@@ -69,7 +71,7 @@ export function describeBulkData(label: string, factory: StoreFactory): void {
         },
       });
       target = await startTestServer(b.store, { env: { EXPORT_DIR: join(workDir, 'exports-b') } });
-      if (!existsSync(SYNTHEA)) return;
+      if (missing) return;
       const { reference, patients } = syntheaPipesFiles();
       for (const file of [...reference, ...patients.slice(0, 3)]) {
         const bundle = JSON.parse(readFileSync(file, 'utf8'));
@@ -92,7 +94,7 @@ export function describeBulkData(label: string, factory: StoreFactory): void {
     });
 
     it('Patient/$everything returns the patient, its whole compartment across pages, and the practitioners it refers to', async (t) => {
-      if (loaded.length === 0) return t.skip(`Synthea corpus not found at ${SYNTHEA}`);
+      if (missing) return t.skip(missing);
       const { response } = loaded[0]!;
       const created: Json[] = response.entry.map((e: Json) => e.resource);
       const patient = created.find((r) => r.resourceType === 'Patient')!;
@@ -143,7 +145,7 @@ export function describeBulkData(label: string, factory: StoreFactory): void {
     });
 
     it('Encounter/$everything returns the encounter and what points at it', async (t) => {
-      if (loaded.length === 0) return t.skip('no corpus');
+      if (missing) return t.skip(missing);
       const created: Json[] = loaded[0]!.response.entry.map((e: Json) => e.resource);
       const encounter = created.find((r) => r.resourceType === 'Encounter')!;
       const entries = await collectPages(server, `/Encounter/${encounter.id}/$everything`);
@@ -157,7 +159,7 @@ export function describeBulkData(label: string, factory: StoreFactory): void {
     });
 
     it('system $export writes ndjson per type that re-imports into an empty server with the same counts', async (t) => {
-      if (loaded.length === 0) return t.skip('no corpus');
+      if (missing) return t.skip(missing);
       assert.equal((await server.fhir('/$export')).status, 400, 'Prefer: respond-async is required');
       const kick = await server.fhir('/$export', { headers: { prefer: 'respond-async' } });
       assert.equal(kick.status, 202, kick.text);
@@ -211,7 +213,7 @@ export function describeBulkData(label: string, factory: StoreFactory): void {
     });
 
     it('Patient-level and Group-level $export, _type and _typeFilter, and cancelling a job', async (t) => {
-      if (loaded.length === 0) return t.skip('no corpus');
+      if (missing) return t.skip(missing);
       const patients = loaded.map((l) =>
         l.response.entry.map((e: Json) => e.resource).find((r: Json) => r.resourceType === 'Patient'),
       );
@@ -275,6 +277,7 @@ export function describeBulkData(label: string, factory: StoreFactory): void {
       server,
       target,
       loaded: loaded as BulkHarness['loaded'],
+      corpusMissing: missing,
       workDir,
       exportDir: join(workDir, 'exports-a'),
       asPatient: (patient, scope) => ({ 'x-test-patient': patient, ...(scope ? { 'x-test-scope': scope } : {}) }),

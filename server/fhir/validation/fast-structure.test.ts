@@ -3,19 +3,20 @@
  * official examples and HL7's validator test cases (as read, and with a few faults injected into each Synthea
  * resource), checkStructure() equals checkStructureWithMedplum() — same issues, same values collected for
  * required bindings in the same order — and the fast path is taken for the clean Synthea resources.
- * Corpus folders (/work/shared/corpus) are read in place; a missing one is skipped with a message.
+ * Corpus folders (server/testing/corpus.ts) are read in place; a missing one is skipped with the reason (CI=true: fails).
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import type { Resource } from '@medplum/fhirtypes';
 import { checkStructure, checkStructureWithMedplum } from './structure-check.js';
 import { fastStructure } from './fast-structure.js';
 import { ensureDefinitions } from './profile-registry.js';
+import { corpusMissing, CORPUS_ROOT } from '../../testing/corpus.js';
 
 type Json = Record<string, unknown>;
-const CORPUS = '/work/shared/corpus';
+const CORPUS = CORPUS_ROOT;
 const SYNTHEA = [join(CORPUS, 'synthea/fhir-data-pipes-2021'), join(CORPUS, 'synthea/smart-r4-2019')] as const;
 const EXAMPLES = ['fhir-r4-core-examples', 'us-core-9.0.0-examples', 'ips-examples'].map((f) =>
   join(CORPUS, 'extras', f),
@@ -111,51 +112,37 @@ const FAULTS: Record<string, (r: Json) => void> = {
 describe('fast structure path equals @medplum/core', () => {
   ensureDefinitions();
 
-  it(
-    'Synthea corpus (every resource of both folders)',
-    { skip: SYNTHEA.every(existsSync) ? false : `${SYNTHEA.join(', ')} absent` },
-    () => {
-      const resources = bundleEntries(SYNTHEA.flatMap(readJsonFiles));
-      assert.ok(resources.length > 9000);
-      const fast = assertSame(resources, 'Synthea');
-      // The fast path is what makes validation cheap: nearly every clean resource must take it.
-      assert.ok(
-        fast / resources.length > 0.95,
-        `only ${fast}/${resources.length} Synthea resources took the fast path`,
-      );
-    },
-  );
+  it('Synthea corpus (every resource of both folders)', { skip: corpusMissing(...SYNTHEA) }, () => {
+    const resources = bundleEntries(SYNTHEA.flatMap(readJsonFiles));
+    assert.ok(resources.length > 9000);
+    const fast = assertSame(resources, 'Synthea');
+    // The fast path is what makes validation cheap: nearly every clean resource must take it.
+    assert.ok(fast / resources.length > 0.95, `only ${fast}/${resources.length} Synthea resources took the fast path`);
+  });
 
-  it(
-    'Synthea resources with injected faults',
-    { skip: SYNTHEA.every(existsSync) ? false : 'Synthea corpus absent' },
-    () => {
-      const sample = bundleEntries(readJsonFiles(SYNTHEA[0]).slice(0, 3));
-      const byType = new Map<string, Json>();
-      for (const r of sample) if (!byType.has(String(r.resourceType))) byType.set(String(r.resourceType), r);
-      const faulty: Json[] = [];
-      for (const r of byType.values()) {
-        for (const inject of Object.values(FAULTS)) {
-          const copy = structuredClone(r);
-          inject(copy);
-          faulty.push(copy);
-        }
+  it('Synthea resources with injected faults', { skip: corpusMissing(...SYNTHEA) }, () => {
+    const sample = bundleEntries(readJsonFiles(SYNTHEA[0]).slice(0, 3));
+    const byType = new Map<string, Json>();
+    for (const r of sample) if (!byType.has(String(r.resourceType))) byType.set(String(r.resourceType), r);
+    const faulty: Json[] = [];
+    for (const r of byType.values()) {
+      for (const inject of Object.values(FAULTS)) {
+        const copy = structuredClone(r);
+        inject(copy);
+        faulty.push(copy);
       }
-      assertSame(faulty, 'Synthea with faults');
-    },
-  );
+    }
+    assertSame(faulty, 'Synthea with faults');
+  });
 
   for (const dir of EXAMPLES) {
-    it(`official examples: ${dir}`, { skip: existsSync(dir) ? false : `${dir} absent` }, () => {
+    it(`official examples: ${basename(dir)}`, { skip: corpusMissing(dir) }, () => {
       const resources = readJsonFiles(dir);
-      assertSame(
-        [...resources, ...bundleEntries(resources.filter((r) => r.resourceType === 'Bundle'))],
-        dir.split('/').at(-1)!,
-      );
+      assertSame([...resources, ...bundleEntries(resources.filter((r) => r.resourceType === 'Bundle'))], basename(dir));
     });
   }
 
-  it('HL7 validator-r4 test case files', { skip: existsSync(VALIDATOR) ? false : `${VALIDATOR} absent` }, () => {
+  it('HL7 validator-r4 test case files', { skip: corpusMissing(VALIDATOR) }, () => {
     assertSame(readJsonFiles(VALIDATOR), 'validator-r4');
   });
 });

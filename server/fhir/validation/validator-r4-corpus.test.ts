@@ -6,37 +6,27 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  agreement,
-  misses,
-  runValidatorCorpus,
-  validatorCorpusAvailable,
-  VALIDATOR_R4_DIR,
-} from './validator-r4-corpus.js';
+import { agreement, misses, runValidatorCorpus, validatorCorpusMissing } from './validator-r4-corpus.js';
 
-describe(
-  'R4 validator test cases',
-  { skip: validatorCorpusAvailable() ? false : `corpus folder ${VALIDATOR_R4_DIR} is absent` },
-  () => {
-    it('agrees with the Java validator on at least 90% of base-level verdicts', () => {
-      const run = runValidatorCorpus();
-      const base = agreement(run.base);
-      const profile = agreement(run.profile);
-      const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
-      console.log(`# base level: ${run.base.length - misses(run.base).length}/${run.base.length} agree (${pct(base)})`);
-      for (const m of misses(run.base))
-        console.log(
-          `#   miss ${m.name}: expected ${m.expected}, got ${m.actual}${m.errors.length ? ` (${m.errors[0]})` : ''}`,
-        );
+describe('R4 validator test cases', { skip: validatorCorpusMissing() }, () => {
+  it('agrees with the Java validator on at least 90% of base-level verdicts', () => {
+    const run = runValidatorCorpus();
+    const base = agreement(run.base);
+    const profile = agreement(run.profile);
+    const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+    console.log(`# base level: ${run.base.length - misses(run.base).length}/${run.base.length} agree (${pct(base)})`);
+    for (const m of misses(run.base))
       console.log(
-        `# profile step: ${run.profile.length - misses(run.profile).length}/${run.profile.length} agree (${pct(profile)}); ${run.skippedProfileSteps.length} skipped (XML profiles)`,
+        `#   miss ${m.name}: expected ${m.expected}, got ${m.actual}${m.errors.length ? ` (${m.errors[0]})` : ''}`,
       );
-      for (const m of misses(run.profile))
-        console.log(
-          `#   miss ${m.name} (profile): expected ${m.expected}, got ${m.actual}${m.errors.length ? ` (${m.errors[0]})` : ''}`,
-        );
-      assert.equal(run.base.length, 140, 'every base-level case of expected-summary.csv is run');
-      assert.ok(base >= 0.9, `base-level agreement ${pct(base)} is below 90%`);
-    });
-  },
-);
+    console.log(
+      `# profile step: ${run.profile.length - misses(run.profile).length}/${run.profile.length} agree (${pct(profile)}); ${run.skippedProfileSteps.length} skipped (XML profiles)`,
+    );
+    for (const m of misses(run.profile))
+      console.log(
+        `#   miss ${m.name} (profile): expected ${m.expected}, got ${m.actual}${m.errors.length ? ` (${m.errors[0]})` : ''}`,
+      );
+    assert.equal(run.base.length, 140, 'every base-level case of expected-summary.csv is run');
+    assert.ok(base >= 0.9, `base-level agreement ${pct(base)} is below 90%`);
+  });
+});

@@ -8,8 +8,9 @@ import { join } from 'node:path';
 import type { OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
 import { clearRegisteredConformance, registerConformanceResources } from './profile-registry.js';
 import { hasErrors, validateResource } from './validate-resource.js';
+import { corpusMissing, corpusPath } from '../../testing/corpus.js';
 
-export const VALIDATOR_R4_DIR = '/work/shared/corpus/fhir-test-cases/validator-r4';
+export const VALIDATOR_R4_DIR = corpusPath('fhir-test-cases', 'validator-r4');
 
 export type Verdict = 'valid' | 'invalid';
 export type CaseResult = {
@@ -36,8 +37,9 @@ type ManifestCase = {
 
 type SummaryRow = { name: string; file: string; base: Verdict; profile?: Verdict; profileSource?: string };
 
-export function validatorCorpusAvailable(dir = VALIDATOR_R4_DIR): boolean {
-  return existsSync(join(dir, 'manifest-subset.json')) && existsSync(join(dir, 'expected-summary.csv'));
+/** Why the validator cases cannot run (false when they can); under CI=true their absence throws. */
+export function validatorCorpusMissing(dir = VALIDATOR_R4_DIR): string | false {
+  return corpusMissing(join(dir, 'manifest-subset.json'), join(dir, 'expected-summary.csv'));
 }
 
 export function runValidatorCorpus(dir = VALIDATOR_R4_DIR): CorpusRun {

@@ -1,12 +1,11 @@
 /**
  * The JSON files of the third-party corpus that hold FHIR resources (official examples and Synthea), read as text,
- * for the decimal round-trip tests. Corpus: /work/shared/corpus (see its INDEX.md); absent → tests skip, and under
- * CI=true they fail instead.
+ * for the decimal round-trip tests. The corpus is found by server/testing/corpus.ts; absent → tests skip with the
+ * reason, and under CI=true they fail instead.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-
-export const CORPUS_ROOT = process.env.NILECARE_CORPUS ?? '/work/shared/corpus';
+import { CORPUS_ROOT } from '../../testing/corpus.js';
 
 /** The official examples: FHIR R4 core, US Core 9.0.0, IPS (302 + 3 files). */
 export const OFFICIAL_EXAMPLE_FOLDERS = ['fhir-r4-core-examples', 'us-core-9.0.0-examples', 'ips-examples'].map((f) =>
@@ -21,15 +20,6 @@ export const TEST_CASE_FOLDERS = [
 ];
 
 export const SYNTHEA_FOLDERS = ['fhir-data-pipes-2021', 'smart-r4-2019'].map((f) => join(CORPUS_ROOT, 'synthea', f));
-
-/** Why the corpus cannot be used, or undefined when it can (CI=true turns a skip into a failure). */
-export function corpusMissing(folders: string[]): string | undefined {
-  const missing = folders.filter((f) => !existsSync(f));
-  if (missing.length === 0) return undefined;
-  const message = `corpus folder(s) absent: ${missing.join(', ')}`;
-  if (process.env.CI === 'true') throw new Error(`${message} (CI=true: the corpus is required)`);
-  return message;
-}
 
 /** Every `.json` file under the folders (recursively), sorted, with its text. */
 export function jsonFiles(folders: string[]): Array<{ path: string; text: string }> {

@@ -1,11 +1,12 @@
 /**
  * Regenerates mappings/code-tables/ig.json from the HL7 v2-to-FHIR IG vocabulary maps (CC0 CSVs):
- *   npx tsx adapters/hl7v2/mapping/tools/import-ig-code-tables.ts [/work/shared/corpus/hl7-v2-to-fhir/mappings]
+ *   npx tsx adapters/hl7v2/mapping/tools/import-ig-code-tables.ts [<corpus>/hl7-v2-to-fhir/mappings]
  * Every vocabulary map is imported (a site mapping may name any of them). Rows without a FHIR code are left out (the engine then
  * keeps the v2 code in CodeableConcepts and omits coded-only elements).
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { corpusPath } from '../../../../server/testing/corpus.js';
 
 /** Every vocabulary map of the IG (file name `HL7 Concept Map_ <table> - Sheet1.csv`). */
 function tableNames(root: string): string[] {
@@ -37,7 +38,7 @@ function parseCsv(text: string): string[][] {
   return rows;
 }
 
-const root = process.argv[2] ?? '/work/shared/corpus/hl7-v2-to-fhir/mappings';
+const root = process.argv[2] ?? corpusPath('hl7-v2-to-fhir', 'mappings');
 const out: Record<string, Record<string, { code: string; display?: string; system?: string }>> = {};
 for (const name of tableNames(root)) {
   const rows = parseCsv(readFileSync(join(root, 'codesystems', `HL7 Concept Map_ ${name} - Sheet1.csv`), 'utf8'));

@@ -12,6 +12,8 @@ export type BulkHarness = {
   target: TestServer;
   /** The transaction bundles loaded into `server`, with their responses (return=representation). */
   loaded: Array<{ bundle: Json; response: Json }>;
+  /** Why the Synthea corpus could not be loaded (false when it was): a test that needs it skips with this reason. */
+  corpusMissing: string | false;
   workDir: string;
   /** EXPORT_DIR of `server`. */
   exportDir: string;

@@ -4,18 +4,20 @@
  * (`Practitioner?identifier=sys|val`) references are resolved to `Type/id` here, and each resource is
  * written as version 1 with extractIndex. The lead will later switch this to the REST API.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Bundle, Resource } from '@medplum/fhirtypes';
 import { extractIndex } from '../../indexing/extract-index.js';
 import type { ResourceStore, VersionWrite } from '../../../store/resource-store.js';
+import { corpusMissing, corpusPath } from '../../../testing/corpus.js';
 
-export const SYNTHEA_DIR = '/work/shared/corpus/synthea';
+export const SYNTHEA_DIR = corpusPath('synthea');
 const PIPES = 'fhir-data-pipes-2021';
 const SMART = 'smart-r4-2019';
 
-export function syntheaAvailable(): boolean {
-  return existsSync(join(SYNTHEA_DIR, PIPES)) && existsSync(join(SYNTHEA_DIR, SMART));
+/** Why the Synthea sets cannot be loaded (false when they can); under CI=true their absence throws. */
+export function syntheaMissing(): string | false {
+  return corpusMissing(join(SYNTHEA_DIR, PIPES), join(SYNTHEA_DIR, SMART));
 }
 
 /** The `perSet` smallest patient bundles of each set (deterministic), after the pipes org/practitioner bundles. */
