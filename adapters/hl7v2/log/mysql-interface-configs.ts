@@ -1,6 +1,6 @@
 /**
  * Endpoints from nilecare_interop.interface_configs: the outbound peers (MLLP or MLLP over TLS) with the
- * message types they take, and the retry settings the MllpSender uses.
+ * message types they take, and the retry settings of their delivery.
  */
 import mysql from 'mysql2/promise';
 
