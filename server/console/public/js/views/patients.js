@@ -4,12 +4,12 @@ import { fhir, entries } from '../api.js';
 import { h, mount, table, errorBox, fmtDate } from '../dom.js';
 import { sparkline, timeline } from '../chart.js';
 import { fmtDay, t } from '../i18n.js';
+import { codeText, observationValueText } from '../observation-value.js';
 
 export const nameOf = (p) => {
   const n = p.name?.find((x) => x.use === 'official') ?? p.name?.[0];
   return n ? [n.prefix?.join(' '), n.given?.join(' '), n.family].filter(Boolean).join(' ') || n.text : '(no name)';
 };
-const codeText = (c) => c?.text ?? c?.coding?.[0]?.display ?? c?.coding?.[0]?.code ?? '';
 
 export async function patientListView(root, name) {
   const input = h('input', {
@@ -178,13 +178,7 @@ function observationTable(list) {
   if (byCode.size === 0) return h('p', {}, t('None recorded.'));
   const rows = [...byCode.values()].slice(0, 30).map((obs) => {
     const latest = obs[0];
-    const q = latest.valueQuantity;
-    const value = q
-      ? `${round(q.value)} ${q.unit ?? q.code ?? ''}`
-      : latest.valueCodeableConcept
-        ? codeText(latest.valueCodeableConcept)
-        : (latest.valueString ??
-          (latest.component ? latest.component.map((c) => `${round(c.valueQuantity?.value)}`).join('/') : ''));
+    const value = observationValueText(latest);
     const points = obs
       .filter((o) => typeof o.valueQuantity?.value === 'number')
       .slice(0, 20)
@@ -202,5 +196,3 @@ function observationTable(list) {
   });
   return table([t('Observation'), t('Latest'), t('When'), t('Trend')], rows, { id: 'observations' });
 }
-
-const round = (v) => (typeof v === 'number' ? Math.round(v * 100) / 100 : (v ?? ''));
