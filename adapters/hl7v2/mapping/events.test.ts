@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BundleEntry } from '@medplum/fhirtypes';
-import { CORPUS, corpusPresent } from '../testing/corpus.js';
+import { CORPUS, hl7CorpusMissing } from '../testing/corpus.js';
 import { parseMessage } from '../parser/parse-message.js';
 import { loadMappings } from './load-mappings.js';
 import { CodeTables } from './code-tables.js';
@@ -42,7 +42,8 @@ describe('event types (mapping)', () => {
   });
 
   it('A47 change identifier: the Patient is found by MRG-1 and takes PID-3, for each PID/MRG pair', (t) => {
-    if (!corpusPresent()) return t.skip('corpus absent');
+    const missing = hl7CorpusMissing();
+    if (missing) return t.skip(missing);
     const patients = ofType(corpus('ms-fhir-converter/ADT-A47-02.hl7'), 'Patient');
     assert.deepEqual(
       patients.map((p) => [decodeURIComponent(p.request!.url!).split('|')[1], res(p).identifier[0].value]),
@@ -54,7 +55,8 @@ describe('event types (mapping)', () => {
   });
 
   it('RDS^O13: each dispense is authorised by the request of its own order', (t) => {
-    if (!corpusPresent()) return t.skip('corpus absent');
+    const missing = hl7CorpusMissing();
+    if (missing) return t.skip(missing);
     const entries = corpus('ms-fhir-converter/RDS-O13-02.hl7');
     const requests = ofType(entries, 'MedicationRequest');
     const dispenses = ofType(entries, 'MedicationDispense');
@@ -67,7 +69,8 @@ describe('event types (mapping)', () => {
   });
 
   it('PPR problems: PC2 resolves, PC3 marks entered-in-error (no clinical status), both by problem instance', (t) => {
-    if (!corpusPresent()) return t.skip('corpus absent');
+    const missing = hl7CorpusMissing();
+    if (missing) return t.skip(missing);
     const [upd] = ofType(corpus('v2-to-fhir-ig-archive/PPR-PC2-Problem-Update-v2.3.1.hl7'), 'Condition');
     assert.equal(res(upd!).clinicalStatus.coding[0].code, 'resolved');
     const [del] = ofType(corpus('v2-to-fhir-ig-archive/PPR-PC3-Problem-Delete-v2.3.1.hl7'), 'Condition');
@@ -77,14 +80,16 @@ describe('event types (mapping)', () => {
   });
 
   it('MDM notification without content: the DocumentReference still lists its document (title, no data)', (t) => {
-    if (!corpusPresent()) return t.skip('corpus absent');
+    const missing = hl7CorpusMissing();
+    if (missing) return t.skip(missing);
     const [doc] = ofType(corpus('ms-fhir-converter/MDM-T01-01.hl7'), 'DocumentReference');
     assert.ok(res(doc!).content[0].attachment.title);
     assert.equal(res(doc!).content[0].attachment.data, undefined);
   });
 
   it('ADT^A60: each IAM an AllergyIntolerance of the patient', (t) => {
-    if (!corpusPresent()) return t.skip('corpus absent');
+    const missing = hl7CorpusMissing();
+    if (missing) return t.skip(missing);
     const entries = corpus('ms-fhir-converter/ADT-A60-02.hl7');
     const [patient] = ofType(entries, 'Patient');
     const allergies = ofType(entries, 'AllergyIntolerance');
