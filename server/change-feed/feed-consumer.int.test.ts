@@ -13,6 +13,8 @@ import { nextAttemptAt, utcNow } from './backoff.js';
 import { FeedConsumer, type FeedHandler } from './feed-consumer.js';
 import { SqlFeedCursor, type FeedTx } from './feed-state.js';
 import type { FeedLease } from './lease.js';
+import { MysqlNamedLock } from './mysql-named-lock.js';
+import { PgAdvisoryLease } from './pg-advisory-lease.js';
 import { SqlDeadLetters } from './sql-dead-letters.js';
 import { createFeedDb, openFeedDb, type TestFeedDb } from './testing/feed-databases.js';
 import { mysqlMissing } from '../testing/mysql-missing.js';
@@ -128,23 +130,9 @@ async function waitFor(what: string, probe: () => Promise<boolean> | boolean, ti
   }
 }
 
-/** A lease one holder at a time (the consumer's side of the lease contract). */
-function sharedLease() {
-  let holder: string | undefined;
-  return {
-    get holder() {
-      return holder;
-    },
-    for(node: string): FeedLease {
-      return {
-        held: async () => (holder ??= node) === node,
-        release: async () => {
-          if (holder === node) holder = undefined;
-        },
-      };
-    },
-  };
-}
+/** The database lease of the dialect (lease.int.test.ts is its own contract). */
+const databaseLease = (dialect: 'mysql' | 'postgres', url: string, name: string): FeedLease =>
+  dialect === 'mysql' ? new MysqlNamedLock(url, name) : new PgAdvisoryLease(url, name);
 
 for (const dialect of ['mysql', 'postgres'] as const) {
   const skip = dialect === 'mysql' ? await mysqlMissing() : false;
@@ -240,16 +228,15 @@ for (const dialect of ['mysql', 'postgres'] as const) {
       assert.equal(all.length, 20, 'every batch of 3 committed exactly once');
     });
 
-    it('with a lease one node is active; when it stops another takes over where it left off', async () => {
+    it('with the database lease one node is active; when it stops another takes over where it left off', async () => {
       const name = fresh();
       const log = new ChangeLog();
       log.add(10);
-      const lease = sharedLease();
       const ha = effectHandler(name, 'a');
       const hb = effectHandler(name, 'b');
-      const a = consumer(name, log, ha, { lease: lease.for('a') }).start();
+      const a = consumer(name, log, ha, { lease: databaseLease(dialect, db.url, name) }).start();
       await waitFor('a caught up', () => a.caughtUp());
-      const b = consumer(name, log, hb, { lease: lease.for('b') }).start();
+      const b = consumer(name, log, hb, { lease: databaseLease(dialect, db.url, name) }).start();
       log.add(10);
       await waitFor('a caught up again', () => a.caughtUp());
       await new Promise((r) => setTimeout(r, 50));

@@ -13,7 +13,7 @@
 import type { Logger } from 'pino';
 import type { ResourceStore } from '../../../server/store/resource-store.js';
 import { MysqlOutboundLog } from '../log/mysql-outbound-log.js';
-import { MysqlNamedLock } from '../log/mysql-named-lock.js';
+import { MysqlNamedLock } from '../../../server/change-feed/mysql-named-lock.js';
 import { loadOutboundEndpoints, type OutboundEndpoint } from '../log/mysql-interface-configs.js';
 import { DELIVERED_ACK_CODES, type EndpointCounts, type RetryPolicy } from '../log/outbound-log.js';
 import { OruBuilder } from './oru-builder.js';

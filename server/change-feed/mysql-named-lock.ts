@@ -1,11 +1,13 @@
 /**
  * A MySQL/MariaDB named lock (GET_LOCK) held on a connection of its own: one holder across all API nodes, released
  * when the holder closes or its connection dies (then `held()` turns false and another node can take over).
- * The name is scoped to the database so that test databases on one server do not share it.
+ * The name is scoped to the database so that test databases on one server do not share it. A FeedLease for
+ * consumers whose state is in MySQL/MariaDB (HL7 outbound); pg-advisory-lease.ts is its PostgreSQL twin.
  */
 import mysql from 'mysql2/promise';
+import type { FeedLease } from './lease.js';
 
-export class MysqlNamedLock {
+export class MysqlNamedLock implements FeedLease {
   private conn?: mysql.Connection;
   private scoped?: string;
 
