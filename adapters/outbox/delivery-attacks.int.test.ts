@@ -7,7 +7,8 @@
  * - three dispatchers of every projection (three API nodes) racing on the same targets while the writes go on;
  * - a dispatcher SIGKILLed inside a batch (its rows written, not committed), then a new one;
  * - a rebuild SIGKILLed halfway (it is one transaction: nothing of it stays), then a rebuild that completes;
- * - the cursor rewound to the start after the refused invoice was corrected: nothing changes, no dead letter again.
+ * - the cursor rewound to the start after the refused invoice was corrected: nothing changes, no dead letter again;
+ * - a rebuild on one node while two others deliver and the writes go on.
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -397,5 +398,51 @@ describe('delivery attacks: concurrent dispatchers, SIGKILL in a batch and in a 
       await running.stop();
     }
     assert.deepEqual(await snapshotRows(raced.targets), before);
+  });
+
+  it('a rebuild on one node while two others deliver and the writes go on ends with the rows of the quiet run', async () => {
+    const more: Step[] = [
+      [payment('pr-8', 'inv-8', 3000)], // corrected again
+      [invoice('inv-9', 900)],
+      [payment('pr-9', 'inv-9', 900)],
+      { remove: ['PaymentReconciliation', 'pr-1'] },
+      [invoice('inv-2', 2000, { note: [{ text: 'copy sent' }] })],
+    ];
+    const nodes: RunningProjections[] = [];
+    for (const batchSize of [2, 8])
+      nodes.push(await startProjections({ store, targets: raced.targets, pollIntervalMs: 5, batchSize }));
+    const rebuilder = await openDispatchers({ store, targets: raced.targets });
+    try {
+      const writing = write(more, 20);
+      const rebuilt = await Promise.all(rebuilder.dispatchers.map((d) => d.rebuild()));
+      assert.deepEqual(
+        rebuilt.map((r) => r.deadLetters),
+        [0, 0, 0, 0],
+      );
+      await writing;
+      for (const node of nodes) await node.caughtUp(120_000);
+    } finally {
+      for (const node of nodes) await node.stop();
+      for (const c of rebuilder.clients) await c.close();
+    }
+    await runUntilCaughtUp(reference.targets);
+    assert.deepEqual(await failedLetters(raced), []);
+    assert.deepEqual(await snapshotRows(raced.targets), await snapshotRows(reference.targets));
+    const billing = await openSqlClient(raced.targets.billingMysqlUrl, 1);
+    try {
+      const paid = await billing.query<{ fhir_id: string; paid_amount: string }>(
+        "SELECT fhir_id, paid_amount FROM invoices WHERE fhir_id IN ('inv-1', 'inv-8', 'inv-9') ORDER BY fhir_id",
+      );
+      assert.deepEqual(
+        paid.map((p) => [p.fhir_id, Number(p.paid_amount)]),
+        [
+          ['inv-1', 0],
+          ['inv-8', 3000],
+          ['inv-9', 900],
+        ],
+      );
+    } finally {
+      await billing.close();
+    }
   });
 });
