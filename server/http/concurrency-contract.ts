@@ -8,11 +8,13 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { ResourceStore } from '../store/resource-store.js';
 import { startTestServer, type FhirTestResponse, type TestServer } from '../testing/test-server.js';
-import { syntheaPipesFiles } from '../fhir/bundle/transaction-contract.js';
+import { SYNTHEA, syntheaPipesFiles } from '../fhir/bundle/transaction-contract.js';
+import { corpusMissing } from '../testing/corpus.js';
 
 /** One database, seen through one or more stores (each as a separate server would open it). */
 export type SharedStores = () => Promise<{ stores: ResourceStore[]; dispose: () => Promise<void> }>;
@@ -236,12 +238,10 @@ export function describeConcurrency(label: string, open: SharedStores): void {
     });
 
     it('two concurrent loads of the Synthea hospitalInformation batch leave no duplicated identifier', async (t) => {
+      const missing = corpusMissing(join(SYNTHEA, 'fhir-data-pipes-2021'));
+      if (missing) return t.skip(missing);
       const [hospital] = syntheaPipesFiles().reference.filter((f) => /hospitalInformation/.test(f));
-      if (!hospital || !existsSync(hospital)) {
-        if (process.env.CI) assert.fail('Synthea hospitalInformation not found in ../shared/corpus');
-        t.skip('Synthea corpus not found');
-        return;
-      }
+      assert.ok(hospital, 'the hospitalInformation batch of fhir-data-pipes-2021');
       const bundle = JSON.parse(readFileSync(hospital, 'utf8')) as Json;
       const loads = await all(2, (i) => send(i, '/', { method: 'POST', body: bundle }));
       for (const load of loads) {
