@@ -30,7 +30,8 @@ export function oruMessages(): { name: string; text: string }[] {
 }
 
 /**
- * Copy `suffix` of a message: MSH-10 = controlId, MSH-11 = P, and the identifiers a mapping matches on (PID-3, ORC-2/3, OBR-2/3,
+ * Copy `suffix` of a message: MSH-10 = controlId, MSH-11 = P, and the identifiers a mapping matches on (PID-3, ORC-2/3,
+ * OBR-2/3,
  * first component of each repetition) suffixed, so that copies are new patients and orders rather than 16 clients
  * updating the same few resources at once.
  */

@@ -1,7 +1,8 @@
 /**
  * Index extraction speed: µs per resource for extractIndex() (and compartmentsOf()) on real Synthea
  * resources (Patient, Observation, Encounter, Claim), with urn:uuid references rewritten to Type/id as a
- * transaction would; also without the compiled fast paths (Medplum's engine for every expression). Prints JSON. Usage: npx tsx bench/index-extraction.ts [iterations]
+ * transaction would; also without the compiled fast paths (Medplum's engine for every expression). Prints JSON. Usage:
+ * npx tsx bench/index-extraction.ts [iterations]
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';

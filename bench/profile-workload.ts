@@ -1,6 +1,7 @@
 /**
  * One workload at a time against a server started with `--cpu-prof`, so that its profile shows that workload only
- * (start-up aside). Usage: npx tsx bench/profile-workload.ts <creates|reads|hl7|ingest> [count=2000] [profile dir=/tmp/nilecare-prof]
+ * (start-up aside). Usage: npx tsx bench/profile-workload.ts <creates|reads|hl7|ingest> [count=2000] [profile
+ * dir=/tmp/nilecare-prof]
  * Then: npx tsx bench/profile-summary.ts <dir>/<file>.cpuprofile
  */
 import { mkdirSync } from 'node:fs';

@@ -58,7 +58,10 @@ const schema = z
     NILECARE_DUPLICATE_CHECK: z.enum(['on', 'off']).default('on'),
     /** Checked here so that `yes` is refused at start like any other bad value (projections-wiring.ts reads it). */
     NILECARE_PROJECTIONS: z.enum(['on', 'off']).default('off'),
-    /** A patient-matching profile (weights and thresholds, JSON) replacing server/fhir/matching/patient-match-profile.json. */
+    /**
+     * A patient-matching profile (weights and thresholds, JSON) replacing
+     * server/fhir/matching/patient-match-profile.json.
+     */
     PATIENT_MATCH_PROFILE: z.string().min(1).optional(),
   })
   .superRefine((env, ctx) => {

@@ -37,7 +37,9 @@ export async function requireRedis(url: string, purpose: string, timeoutMs = 300
   }
 }
 
-/** A PING for /readyz: undefined when Redis answers, else the reason. One connection, reconnecting in the background. */
+/**
+ * A PING for /readyz: undefined when Redis answers, else the reason. One connection, reconnecting in the background.
+ */
 export function redisReadiness(url: string): { check(): Promise<string | undefined>; close(): void } {
   const redis = new Redis(url, {
     lazyConnect: true,

@@ -193,7 +193,9 @@ export function mapDeviceAlert(
   ];
 }
 
-/** Removals of the previous version's readings whose key (device, reading type, instant) the new version no longer has. */
+/**
+ * Removals of the previous version's readings whose key (device, reading type, instant) the new version no longer has.
+ */
 export function staleReadings(
   obs: Observation,
   previous: Resource | undefined,

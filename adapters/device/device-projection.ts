@@ -7,7 +7,8 @@ export const deviceProjection: Projection = {
   name: 'device',
   accepts: (t) => TYPES.has(t),
   map: mapDeviceResource,
-  // An Observation whose time, codes or device changed leaves readings under its old keys: removed with the previous version.
+  // An Observation whose time, codes or device changed leaves readings under its old keys: removed with the previous
+  // version.
   readsPrevious: true,
   mapDelete: mapDeviceDelete,
   // Calibration logs and readings the gateway ingested (source NULL) are the device service's: never touched.

@@ -134,7 +134,10 @@ export async function prepareChanges(
   return out;
 }
 
-/** Runs `fn` inside a savepoint: a failure undoes only its own writes and is rethrown (the savepoint is not released: one round trip less; the commit ends it). */
+/**
+ * Runs `fn` inside a savepoint: a failure undoes only its own writes and is rethrown (the savepoint is not released:
+ * one round trip less; the commit ends it).
+ */
 export async function inSavepoint<T>(tx: SqlTx, name: string, fn: () => Promise<T>): Promise<T> {
   await tx.query(`SAVEPOINT ${name}`);
   try {

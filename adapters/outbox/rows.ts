@@ -28,7 +28,10 @@ export type RowWrite =
   | { op: 'delete'; table: string; fhirId: string; version: number; soft: boolean }
   /** Append-only row (audit); a replay inserts nothing (same deterministic id). */
   | { op: 'append'; table: string; id: string; values: Row }
-  /** Update columns of rows matched by `where` (e.g. a ClaimResponse on its claim); no match → failure when `missing` is set. */
+  /**
+   * Update columns of rows matched by `where` (e.g. a ClaimResponse on its claim); no match → failure when `missing` is
+   * set.
+   */
   | { op: 'update'; table: string; where: Row; values: Row; missing?: string }
   /** High-rate rows keyed by a natural key: collected over a batch and written with multi-row statements. */
   | { op: 'bulkUpsert'; table: string; conflict: string[]; values: Row }

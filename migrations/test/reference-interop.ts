@@ -79,7 +79,8 @@ export const nilecareInterop: DatabaseRef = {
       indexes: [['status', 'next_attempt_at', 'priority']],
       enums: { status: ['pending', 'processing', 'completed', 'failed', 'dead_letter'] },
     },
-    // V2: the outbound worker's cursor in the FHIR change log (not in the schema reference; see V2__Outbound_delivery.sql).
+    // V2: the outbound worker's cursor in the FHIR change log (not in the schema reference; see
+    // V2__Outbound_delivery.sql).
     hl7_outbound_state: { pk: ['name'], columns: { cursor_seq: 'BIGINT' } },
   },
 };

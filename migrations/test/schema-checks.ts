@@ -4,7 +4,10 @@ import type { ActualSchema, ActualTable } from './inspect-schema.js';
 
 /** What the schema reference says about one table (written once from the document, see reference-schema.ts). */
 export type TableRef = {
-  /** column → type as written in the reference (CHAR(36), VARCHAR(50), DECIMAL(12,2), ENUM, JSON, BOOLEAN, UUID, TIMESTAMPTZ…). */
+  /**
+   * column → type as written in the reference (CHAR(36), VARCHAR(50), DECIMAL(12,2), ENUM, JSON, BOOLEAN, UUID,
+   * TIMESTAMPTZ…).
+   */
   columns?: Record<string, string>;
   pk?: string[];
   /** Column sets that must carry a UNIQUE index. */

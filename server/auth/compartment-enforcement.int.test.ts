@@ -1,5 +1,6 @@
 /**
- * The real FHIR application (createApp over the PostgreSQL store, on a throw-away database of the local server) behind SMART tokens: a patient-context
+ * The real FHIR application (createApp over the PostgreSQL store, on a throw-away database of the local server) behind
+ * SMART tokens: a patient-context
  * token tries every way round its compartment and is refused or sees only its own patient's data.
  */
 import { after, before, describe, it } from 'node:test';

@@ -1,7 +1,8 @@
 /**
  * One FHIR REST exchange (method + path segments + status + caller) → the AccessAuditEvent to record.
  * server/http's onResponse hook calls it for every request:
- *   onResponse: (e) => { const a = fhirAccessAudit({ ...e, ip: e.req.ip, userAgent: e.req.get('user-agent') }); if (a) void auth.audit(a); }
+ *   onResponse: (e) => { const a = fhirAccessAudit({ ...e, ip: e.req.ip, userAgent: e.req.get('user-agent') }); if (a)
+ * void auth.audit(a); }
  * 401s are not returned: SmartAuth.authenticate has audited them already (with the reason).
  */
 import type { AccessPolicy, Interaction } from '../fhir/access-policy.js';

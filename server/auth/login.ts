@@ -114,7 +114,10 @@ export async function login(
   return { ok: true, user };
 }
 
-/** The FHIR resource the user is: `permissions.fhirUser` when set, else Patient/<id> for patients, Practitioner/<id> otherwise. */
+/**
+ * The FHIR resource the user is: `permissions.fhirUser` when set, else Patient/<id> for patients, Practitioner/<id>
+ * otherwise.
+ */
 export function fhirUserOf(user: AuthUser): string {
   const p = user.permissions;
   if (p && typeof p === 'object' && !Array.isArray(p)) {

@@ -58,7 +58,9 @@ export interface ProviderDeps {
   readonly users: UserRows;
   readonly contexts: ContextStore;
   readonly lifetimes: TokenLifetimes;
-  /** Let client jwks_uri point at loopback (tests, single-machine development). Off: oidc-provider's SSRF guard applies. */
+  /**
+   * Let client jwks_uri point at loopback (tests, single-machine development). Off: oidc-provider's SSRF guard applies.
+   */
   readonly jwksUriAllowLoopback?: boolean;
 }
 

@@ -169,7 +169,10 @@ export function parseScopes(scope: string | undefined): ParsedScopes {
   return { resource, other, server, unknown };
 }
 
-/** True when `granted` gives at least every action of `wanted` (same context and type, or `*`), and no looser constraints. */
+/**
+ * True when `granted` gives at least every action of `wanted` (same context and type, or `*`), and no looser
+ * constraints.
+ */
 export function scopeCovers(granted: ResourceScope, wanted: ResourceScope): boolean {
   if (granted.context !== wanted.context) return false;
   if (granted.resourceType !== '*' && granted.resourceType !== wanted.resourceType) return false;

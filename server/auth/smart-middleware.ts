@@ -1,6 +1,7 @@
 /**
  * The SMART layer inside oidc-provider's Koa app:
- * - /authorize: `aud` is required and must be the FHIR base (SMART v2); `offline_access` keeps working (oidc-provider drops it unless
+ * - /authorize: `aud` is required and must be the FHIR base (SMART v2); `offline_access` keeps working (oidc-provider
+ * drops it unless
  *   prompt=consent, and we always ask for consent anyway).
  * - /token: adds the launch context (patient, encounter, fhirContext, need_patient_banner) and the full
  *   granted scope to the token response.
@@ -164,7 +165,8 @@ async function afterStructured(ctx: KoaContextWithOIDC, d: SmartMiddlewareDeps):
     });
     return;
   }
-  // Revocation: a token that does not verify, or belongs to another client, is answered 200 and left alone (RFC 7009 §2.2).
+  // Revocation: a token that does not verify, or belongs to another client, is answered 200 and left alone (RFC 7009
+  // §2.2).
   if (check.ok && check.claims.client_id === clientId && check.claims.jti && check.claims.exp) {
     await d.contexts.revokeJti(check.claims.jti, check.claims.exp);
     d.onEvent({ action: 'revoke', ok: true, clientId, ip: ctx.ip, detail: 'access token revoked' });

@@ -82,7 +82,9 @@ export interface Hl7MessageFilter {
   limit: number;
   /** Keyset paging: only messages received before this ISO time (the last row's receivedAt)… */
   before?: string;
-  /** …or at that time with a smaller id (the last row's id), so rows received in the same millisecond are not skipped. */
+  /**
+   * …or at that time with a smaller id (the last row's id), so rows received in the same millisecond are not skipped.
+   */
   beforeId?: string;
 }
 

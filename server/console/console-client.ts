@@ -1,6 +1,7 @@
 /**
  * The console's OAuth client: public (PKCE, no secret), redirect `<origin>/console/`, at most what an
- * administrator's own token may hold — including the admin scope, which no other client is registered for. The server re-registers it at each start (an idempotent upsert in the
+ * administrator's own token may hold — including the admin scope, which no other client is registered for. The server
+ * re-registers it at each start (an idempotent upsert in the
  * authorisation server's client store), so a changed BASE_URL is followed without manual steps.
  */
 import type { ClientRegistration } from '../auth/clients.js';

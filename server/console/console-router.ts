@@ -13,9 +13,13 @@ export interface ConsoleRouterOptions {
   fhirBaseUrl: string;
   /** The authorisation server's issuer (its /.well-known/smart-configuration is read by the browser). */
   issuer: string;
-  /** The console's registered public client (redirect URI `<origin>/console/`, scope `openid fhirUser user/*.cruds`). */
+  /**
+   * The console's registered public client (redirect URI `<origin>/console/`, scope `openid fhirUser user/*.cruds`).
+   */
   clientId: string;
-  /** `none` when the server runs with NILECARE_AUTH=disabled (development): the browser skips sign-in. Default smart. */
+  /**
+   * `none` when the server runs with NILECARE_AUTH=disabled (development): the browser skips sign-in. Default smart.
+   */
   signIn?: 'smart' | 'none';
   admin: AdminApi;
   /** Resolves when the bearer token belongs to an administrator; throws FhirError 401 (bad/missing token) or 403. */

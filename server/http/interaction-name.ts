@@ -1,4 +1,6 @@
-/** A low-cardinality name for a FHIR request (for metrics and logs): `read`, `search-type`, `transaction`, `$export` … */
+/**
+ * A low-cardinality name for a FHIR request (for metrics and logs): `read`, `search-type`, `transaction`, `$export` …
+ */
 import type { FhirRequest } from '../fhir/fhir-request.js';
 
 export function interactionName(request: FhirRequest): string {

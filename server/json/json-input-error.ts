@@ -1,4 +1,6 @@
-/** JSON text that JSON or FHIR forbids: becomes a 400 OperationOutcome naming `path` (server/http/error-response.ts). */
+/**
+ * JSON text that JSON or FHIR forbids: becomes a 400 OperationOutcome naming `path` (server/http/error-response.ts).
+ */
 export class JsonInputError extends Error {
   constructor(
     message: string,

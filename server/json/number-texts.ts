@@ -160,7 +160,9 @@ export function moveNumberText(from: unknown, fromKey: string | number, to: obje
   else setNumberText(to, toKey, text);
 }
 
-/** Gives `to` the number texts of `from` (for code that rebuilds an object key by key); they apply where values match. */
+/**
+ * Gives `to` the number texts of `from` (for code that rebuilds an object key by key); they apply where values match.
+ */
 export function copyNumberTexts<T extends object>(from: object, to: T): T {
   const texts = textsOf(from);
   if (texts !== undefined) (to as Holder)[TEXTS] = Object.assign(Object.create(null) as Texts, texts);

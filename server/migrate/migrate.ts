@@ -26,7 +26,10 @@ export type MigrateOptions = {
   database: string;
   /** The target database itself (by default a database named like the logical one). */
   connection: ConnectionOptions;
-  /** migrate: highest version to apply ('latest' by default). undo: undo every version above it (default: only the latest). */
+  /**
+   * migrate: highest version to apply ('latest' by default). undo: undo every version above it (default: only the
+   * latest).
+   */
   target?: string;
   log?: (line: string) => void;
   /** Root folder of the migrations (default: the repository's migrations/). */

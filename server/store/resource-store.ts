@@ -75,7 +75,10 @@ export type ResourceKey = { resourceType: string; id: string };
 export type IndexReplacement = ResourceKey & { versionId: number; index: ResourceIndex };
 
 export interface ResourceStore {
-  /** A human-readable name for logs and test output, e.g. `pglite (./data/pglite)` or `mongo (mingo in-process, no server)`. */
+  /**
+   * A human-readable name for logs and test output, e.g. `pglite (./data/pglite)` or `mongo (mingo in-process, no
+   * server)`.
+   */
   readonly description: string;
 
   /** Create tables/collections/indexes if missing. Idempotent. */

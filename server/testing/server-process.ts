@@ -24,7 +24,9 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Starts `node <args>` (by default the sources through tsx, as `npm start`) with the environment given on top of ours. */
+/**
+ * Starts `node <args>` (by default the sources through tsx, as `npm start`) with the environment given on top of ours.
+ */
 export function startServerProcess(
   env: Record<string, string>,
   args: string[] = ['--import', 'tsx', 'server/main.ts'],

@@ -146,7 +146,8 @@ describe('patient and encounter identity (FHIR app on PGlite)', () => {
       'DiagnosticReport?identifier=FIL-3',
     ])
       assert.equal((await one(q)).subject.reference, `Patient/${survivor.id}`, q);
-    // A later lab result still names the old MRN: it goes to the survivor, with a warning; the retired patient is untouched.
+    // A later lab result still names the old MRN: it goes to the survivor, with a warning; the retired patient is
+    // untouched.
     const later = await send(
       msh('ORU^R01'),
       pid('OLD-3', 'Changed^Name'),

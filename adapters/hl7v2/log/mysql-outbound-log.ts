@@ -1,6 +1,7 @@
 /**
  * The outbound message log on MySQL/MariaDB (nilecare_interop, V2__Outbound_delivery.sql). A planned batch is
- * recorded in one transaction with the change-feed cursor (hl7_outbound_state, moved by server/change-feed) (at least once: a crash re-plans the batch, and the unique key
+ * recorded in one transaction with the change-feed cursor (hl7_outbound_state, moved by server/change-feed) (at least
+ * once: a crash re-plans the batch, and the unique key
  * (interface_config_id, source_resource, source_version, source_part) keeps a change from being recorded twice).
  * The heads query returns, per ordering key, the first message that is not done, if it is due: a later message of
  * the same patient is never returned while an earlier one is unacknowledged, retrying or dead-lettered.

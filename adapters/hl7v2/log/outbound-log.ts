@@ -50,7 +50,9 @@ export interface EndpointCounts {
   readonly pending: number;
   /** Of those, the ones that failed at least once and wait for their next attempt. */
   readonly retrying: number;
-  /** Dead letters: attempts exhausted; they hold back the later messages of their patient until retried or discarded. */
+  /**
+   * Dead letters: attempts exhausted; they hold back the later messages of their patient until retried or discarded.
+   */
   readonly dead: number;
 }
 

@@ -238,7 +238,9 @@ function pointReferences(bundle: Bundle, aliases: Map<string, string>): Bundle {
   return out;
 }
 
-/** A JSON copy of `value` (as JSON.parse(JSON.stringify(value)) makes it) with every string that is an alias replaced. */
+/**
+ * A JSON copy of `value` (as JSON.parse(JSON.stringify(value)) makes it) with every string that is an alias replaced.
+ */
 function relink(value: unknown, aliases: ReadonlyMap<string, string>): unknown {
   if (typeof value === 'string') return aliases.get(value) ?? value;
   if (value === null || typeof value !== 'object')

@@ -31,7 +31,10 @@ export const FieldRuleSpec = z
       .string()
       .regex(/^[A-Z][A-Z0-9]{2}$/)
       .optional(),
-    /** Take the values from every segment of this type after the current one, up to the next segment of the current type. */
+    /**
+     * Take the values from every segment of this type after the current one, up to the next segment of the current
+     * type.
+     */
     within: z
       .string()
       .regex(/^[A-Z][A-Z0-9]{2}$/)

@@ -7,7 +7,9 @@ export const CORPUS = corpusPath('hl7v2');
 /** Why the HL7 v2 corpus cannot be used (false when it can); under CI=true its absence throws. */
 export const hl7CorpusMissing = (...folders: string[]): string | false =>
   corpusMissing(...(folders.length > 0 ? folders : ['messages']).map((f) => resolve(CORPUS, f)));
-/** True when the messages folder exists (prefer hl7CorpusMissing, whose reason a skip can show); throws under CI=true. */
+/**
+ * True when the messages folder exists (prefer hl7CorpusMissing, whose reason a skip can show); throws under CI=true.
+ */
 export const corpusPresent = (): boolean => hl7CorpusMissing() === false;
 
 export function corpusFiles(

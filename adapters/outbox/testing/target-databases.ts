@@ -69,7 +69,8 @@ export const SERVICE_TABLES = {
 
 /**
  * Every row of the projected tables (timestamps of bookkeeping left out: created_at, updated_at, the medication
- * audit log's timestamp; deleted_at as a flag), sorted. `only`: 'service' = the services' own rows (source NULL) and the
+ * audit log's timestamp; deleted_at as a flag), sorted. `only`: 'service' = the services' own rows (source NULL) and
+ * the
  * tables only they write, compared with every column.
  */
 export async function snapshotRows(

@@ -30,7 +30,10 @@ export async function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM_PATH, args: ARGS, headless: true, timeout: 30_000 });
 }
 
-/** A page that remembers uncaught script errors, console errors and HTTP error responses (a test asserts there are none). */
+/**
+ * A page that remembers uncaught script errors, console errors and HTTP error responses (a test asserts there are
+ * none).
+ */
 export async function newPage(browser: Browser): Promise<{ page: Page; errors: string[] }> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();

@@ -20,7 +20,9 @@ const NOT_RECORD_SOURCES: ReadonlySet<string> = new Set(['AuditEvent']);
 
 const cache = new Map<string, ReferencingParam[]>();
 
-/** The (type, reference parameter) pairs through which a resource of a Patient compartment can refer to `targetType`. */
+/**
+ * The (type, reference parameter) pairs through which a resource of a Patient compartment can refer to `targetType`.
+ */
 export function referencingParams(targetType: string): ReferencingParam[] {
   let pairs = cache.get(targetType);
   if (!pairs) {

@@ -9,7 +9,10 @@ export function describeEntry(request: Pick<EntryRequest, 'index' | 'method' | '
   return `Bundle.entry[${request.index}] (${request.method} ${request.segments.join('/')}${query})`;
 }
 
-/** Runs fn; a FhirError (or an error with a FHIR answer) coming out of it is re-thrown with the entry named in every issue. */
+/**
+ * Runs fn; a FhirError (or an error with a FHIR answer) coming out of it is re-thrown with the entry named in every
+ * issue.
+ */
 export async function atEntry<T>(
   request: Pick<EntryRequest, 'index' | 'method' | 'segments' | 'params'>,
   fn: () => Promise<T> | T,

@@ -317,7 +317,9 @@ async function decideTarget(
   }
 }
 
-/** The resources whose current version planEntry needs: every PUT, PATCH and DELETE target (conditional ones as found). */
+/**
+ * The resources whose current version planEntry needs: every PUT, PATCH and DELETE target (conditional ones as found).
+ */
 function writeTargets(
   ordered: EntryRequest[],
   targets: Map<number, { id: string; existing?: Resource }>,

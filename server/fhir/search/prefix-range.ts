@@ -82,7 +82,9 @@ export function dateApproxWidth(q: { low: number; high: number }, now: number): 
   return Math.abs(now - mid) * 0.1;
 }
 
-/** Rewrites a RangeMatch on `low`/`high` for a target that is a single instant (e.g. _lastUpdated): both become `value`. */
+/**
+ * Rewrites a RangeMatch on `low`/`high` for a target that is a single instant (e.g. _lastUpdated): both become `value`.
+ */
 export function onInstant(match: RangeMatch): RangeMatch {
   return match.map((all) => all.map((cmp) => ({ ...cmp, field: 'value' as const })));
 }

@@ -30,7 +30,9 @@ export function referenceTargets(resource: Resource, param: string, baseUrl: str
   return keys;
 }
 
-/** `Patient/1`, `Patient/1/_history/2`, `http://this-server/fhir/Patient/1` → {Patient, 1}; anything else → undefined. */
+/**
+ * `Patient/1`, `Patient/1/_history/2`, `http://this-server/fhir/Patient/1` → {Patient, 1}; anything else → undefined.
+ */
 export function parseLocalReference(ref: string, baseUrl: string): ResourceKey | undefined {
   const base = baseUrl.replace(/\/+$/, '') + '/';
   const local = base !== '/' && ref.startsWith(base) ? ref.slice(base.length) : ref;

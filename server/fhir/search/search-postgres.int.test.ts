@@ -1,4 +1,6 @@
-/** The shared search suite on the PostgreSQL store against the server at 127.0.0.1:5432 (own database, dropped after). */
+/**
+ * The shared search suite on the PostgreSQL store against the server at 127.0.0.1:5432 (own database, dropped after).
+ */
 import { describeSearchContract } from './search-contract.js';
 import { postgresTestStore } from '../../store/postgres/test-stores.js';
 

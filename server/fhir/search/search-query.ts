@@ -41,7 +41,10 @@ export type Condition =
   | { kind: 'missing'; param: string; paramKind: ParamKind; missing: boolean }
   /** `subject:Patient.name=x` – some reference of `param` points at a resource of targetTypes matching all `where`. */
   | { kind: 'chain'; param: string; targetTypes: string[]; where: Condition[] }
-  /** `_has:Observation:subject:code=x` – some sourceType resource whose `sourceParam` references this one matches `where`. */
+  /**
+   * `_has:Observation:subject:code=x` – some sourceType resource whose `sourceParam` references this one matches
+   * `where`.
+   */
   | { kind: 'has'; sourceType: string; sourceParam: string; where: Condition[] }
   /** `_id` (OR of ids). */
   | { kind: 'id'; values: string[] }

@@ -3,7 +3,8 @@
  * official examples and HL7's validator test cases (as read, and with a few faults injected into each Synthea
  * resource), checkStructure() equals checkStructureWithMedplum() — same issues, same values collected for
  * required bindings in the same order — and the fast path is taken for the clean Synthea resources.
- * Corpus folders (server/testing/corpus.ts) are read in place; a missing one is skipped with the reason (CI=true: fails).
+ * Corpus folders (server/testing/corpus.ts) are read in place; a missing one is skipped with the reason (CI=true:
+ * fails).
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';

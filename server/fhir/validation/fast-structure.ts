@@ -11,7 +11,8 @@
  * The only issue it reports itself is Medplum's warning on a reference whose target type is not allowed (which
  * includes every `urn:uuid:` reference of a transaction). Otherwise `undefined` means "not certainly clean"
  * (anything unusual: an error, a primitive extension, an empty value, slicing, fixed/pattern values, …) and the
- * caller runs @medplum/core's validator, whose result is therefore the one returned. fast-structure.test.ts checks that both give identical results
+ * caller runs @medplum/core's validator, whose result is therefore the one returned. fast-structure.test.ts checks that
+ * both give identical results
  * (issues and collected values) on the Synthea corpus, the official examples and HL7's validator test cases.
  * Because it mirrors Medplum's internals, package.json pins @medplum/* exactly: an upgrade is a deliberate change
  * that reruns that test.

@@ -119,7 +119,9 @@ function canonical(url: string): string {
   return bar < 0 ? url : url.slice(0, bar);
 }
 
-/** Registers with @medplum/core one by one; a definition the library cannot parse is skipped (validation reports it). */
+/**
+ * Registers with @medplum/core one by one; a definition the library cannot parse is skipped (validation reports it).
+ */
 function safeIndex(sds: StructureDefinition[]): void {
   for (const sd of sds) {
     try {

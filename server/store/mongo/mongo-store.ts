@@ -160,7 +160,9 @@ export class MongoStore implements ResourceStore {
     }));
   }
 
-  /** Each replacement is one compare-and-set on the current document (versionId, not deleted): no transaction needed. */
+  /**
+   * Each replacement is one compare-and-set on the current document (versionId, not deleted): no transaction needed.
+   */
   async replaceIndexes(items: IndexReplacement[]): Promise<number> {
     let replaced = 0;
     for (const item of items) {

@@ -26,7 +26,10 @@ export class StatisticsKeeper {
 
   constructor(private readonly client: SqlClient) {}
 
-  /** At start. PGlite: analyses now (awaited), so plans over an existing data folder are sound. Server: decides whether to keep the statistics and, if they are stale, refreshes them in the background. */
+  /**
+   * At start. PGlite: analyses now (awaited), so plans over an existing data folder are sound. Server: decides whether
+   * to keep the statistics and, if they are stale, refreshes them in the background.
+   */
   async init(): Promise<void> {
     if (!this.client.isServer) {
       this.#active = true;

@@ -1,6 +1,7 @@
 /**
  * Reads what is stored before a mapped bundle is written, and adjusts the bundle to it (each step in its own
- * file): an identifier change (A47) updates the patient it names (identifier-changes.ts), messages for a patient merged away go to the survivor (retired-patients.ts), a merge moves the prior
+ * file): an identifier change (A47) updates the patient it names (identifier-changes.ts), messages for a patient merged
+ * away go to the survivor (retired-patients.ts), a merge moves the prior
  * patient's records (merge-targets.ts), encounter identity is scoped to the patient and its status only moves
  * forward (encounters.ts), a corrected result keeps the report's other results (reports.ts). Writes that depend
  * on what was read carry ifMatch on the version read, so a change in between makes the message be prepared again.

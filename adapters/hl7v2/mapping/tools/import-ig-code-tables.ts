@@ -1,7 +1,8 @@
 /**
  * Regenerates mappings/code-tables/ig.json from the HL7 v2-to-FHIR IG vocabulary maps (CC0 CSVs):
  *   npx tsx adapters/hl7v2/mapping/tools/import-ig-code-tables.ts [<corpus>/hl7-v2-to-fhir/mappings]
- * Every vocabulary map is imported (a site mapping may name any of them). Rows without a FHIR code are left out (the engine then
+ * Every vocabulary map is imported (a site mapping may name any of them). Rows without a FHIR code are left out (the
+ * engine then
  * keeps the v2 code in CodeableConcepts and omits coded-only elements).
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';

@@ -1,4 +1,7 @@
-/** Search suite, part 4: system and compartment search, AccessPolicy (compartment, types, constraints), strict/lenient, errors. */
+/**
+ * Search suite, part 4: system and compartment search, AccessPolicy (compartment, types, constraints), strict/lenient,
+ * errors.
+ */
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { OperationOutcome } from '@medplum/fhirtypes';

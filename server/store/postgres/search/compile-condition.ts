@@ -123,7 +123,10 @@ function chain(
   return `EXISTS (SELECT 1 FROM fhir_idx_reference ${a} JOIN fhir_resource ${t} ON ${t}.resource_type = ${a}.target_type AND ${t}.id = ${a}.target_id AND NOT ${t}.deleted WHERE ${filters.join(' AND ')})`;
 }
 
-/** `_has:Observation:subject:code=x`: a current `sourceType` resource references this one through `sourceParam` and matches `where`. */
+/**
+ * `_has:Observation:subject:code=x`: a current `sourceType` resource references this one through `sourceParam` and
+ * matches `where`.
+ */
 function has(condition: Extract<Condition, { kind: 'has' }>, row: RowRef, params: SqlParams, depth: number): string {
   checkDepth(depth);
   const a = params.alias('r');
