@@ -15,7 +15,7 @@ import { createApp } from '../server/app.js';
 import { MysqlMessageLog } from '../adapters/hl7v2/log/mysql-message-log.js';
 import type { MessageLog } from '../adapters/hl7v2/log/message-log.js';
 import { processMessage, type InboundDeps } from '../adapters/hl7v2/inbound/process-message.js';
-import { siteMappings } from '../adapters/hl7v2/inbound/site-mapping-cache.js';
+import { inboundPipeline } from '../adapters/hl7v2/inbound/inbound-pipeline.js';
 import { oruMessages, uniqueCopy } from './hl7-figure.js';
 import { runPool } from './stats.js';
 import { CpuMeter, cpuTicks } from './cpu-meter.js';
@@ -72,11 +72,10 @@ const log = new Proxy(mysqlLog, {
     return typeof v === 'function' && prop !== 'close' ? timedFn(`log.${String(prop)}`, v.bind(target)) : v;
   },
 }) as MessageLog;
-const deps: InboundDeps = {
+const deps: InboundDeps = inboundPipeline({
   submit: timedFn('fhir transaction', (b: Bundle) => app.systemClient.transaction(b)),
   log,
-  mappings: siteMappings(log),
-};
+});
 try {
   const corpus = oruMessages();
   const run = Date.now().toString(36);
