@@ -1,6 +1,6 @@
 /**
  * startHl7 on the real app (createApp over a PGlite store, HTTP through node:http): with an outbound endpoint in
- * interface_configs the worker starts by itself; a Patient created over REST reaches the peer as ADT^A04, a Patient
+ * interface_configs the worker starts by itself; a Patient created over REST reaches the peer as ADT^A28, a Patient
  * that came in over MLLP from that same application is not echoed back to it; HL7_OUTBOUND=off keeps it off.
  */
 import { describe, it, before, after } from 'node:test';
@@ -109,8 +109,8 @@ describe('startHl7: inbound listener and outbound delivery with the real app', {
       },
     });
     assert.equal(created.status, 201);
-    await waitFor('A04 for the REST patient', () => peer.accepted('RESTMRN').length === 1);
-    assert.equal(peer.accepted('RESTMRN')[0]!.type, 'ADT^A04');
+    await waitFor('A28 for the REST patient', () => peer.accepted('RESTMRN').length === 1);
+    assert.equal(peer.accepted('RESTMRN')[0]!.type, 'ADT^A28');
     assert.equal(peer.accepted('RESTMRN')[0]!.message.get('MSH-5'), 'LAB');
     // The inbound patient was committed before the REST one, so it would have been sent first.
     assert.deepEqual(
@@ -119,7 +119,7 @@ describe('startHl7: inbound listener and outbound delivery with the real app', {
       'the patient LAB sent us is not sent back to LAB',
     );
     // The peer has the message before the worker has recorded its ACK: wait for the acknowledgement to be committed.
-    await waitFor('the A04 acknowledged', async () => (await hl7!.outbound!.status()).pending === 0);
+    await waitFor('the A28 acknowledged', async () => (await hl7!.outbound!.status()).pending === 0);
     const s = await hl7.outbound!.status();
     assert.deepEqual([s.pending, s.dead, s.endpoints.map((e) => e.name)], [0, 0, ['lab-system']]);
     // The planner's change-feed lag: every committed change planned.

@@ -2,7 +2,15 @@
  * FHIR datatypes → HL7 v2 field values (the inverse of the inbound datatype maps): Identifier → CX, HumanName →
  * XPN, Address → XAD, ContactPoint → XTN, CodeableConcept/Coding → CWE, dateTime → DTM, Quantity → NM + units.
  */
-import type { Address, CodeableConcept, Coding, ContactPoint, HumanName, Identifier } from '@medplum/fhirtypes';
+import type {
+  Address,
+  CodeableConcept,
+  Coding,
+  ContactPoint,
+  HumanName,
+  Identifier,
+  Reference,
+} from '@medplum/fhirtypes';
 import type { ComponentIn } from '../parser/encode.js';
 import type { CodeTables } from '../mapping/code-tables.js';
 
@@ -88,4 +96,27 @@ export function cwe(cc: CodeableConcept | Coding | undefined, sys: (uri?: string
   ];
   if (text && a) out[8] = text;
   return out;
+}
+
+/** A practitioner reference → XCN: id number (identifier or the reference's id), then the display as family^given. */
+export function xcn(r: Reference | undefined): ComponentIn[] {
+  if (!r) return [];
+  const id = r.identifier?.value ?? /^Practitioner\/([^/]+)$/.exec(r.reference ?? '')?.[1] ?? '';
+  const parts = (r.display ?? '').trim().split(/\s+/).filter(Boolean);
+  const family = parts.length > 1 ? parts[parts.length - 1]! : (parts[0] ?? '');
+  const given = parts.length > 1 ? parts.slice(0, -1).join(' ') : '';
+  return [id, family, given];
+}
+
+const INTERPRETATION_SYSTEMS = new Set([
+  'http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation',
+  'http://terminology.hl7.org/CodeSystem/v2-0078',
+  'http://hl7.org/fhir/v2/0078',
+]);
+
+/** Observation.interpretation → OBX-8 with HL7 table 0078 codes (H, L, A, N, HH, LL, …), not a URI. */
+export function interpretationCwe(cc: CodeableConcept): ComponentIn[] {
+  const c = (cc.coding ?? []).find((x) => INTERPRETATION_SYSTEMS.has(x.system ?? '')) ?? cc.coding?.[0];
+  if (!c?.code) return cc.text ? ['', cc.text] : [];
+  return [c.code, c.display ?? '', 'HL70078'];
 }

@@ -122,7 +122,8 @@ describe('FHIR → ORU^R01 → FHIR', () => {
       }),
       'A03',
     );
-    assert.equal(adtEventFor({ patient, created: false }), 'A08');
+    assert.equal(adtEventFor({ patient, created: false }), 'A31');
+    assert.equal(adtEventFor({ patient, created: true }), 'A28');
     const a = parseMessage(
       buildAdt('A03', {
         patient,
@@ -134,7 +135,8 @@ describe('FHIR → ORU^R01 → FHIR', () => {
         },
       }),
     );
-    const b = parseMessage(buildAdt('A08', { patient }));
+    const b = parseMessage(buildAdt('A31', { patient }));
+    assert.deepEqual([b.get('MSH-9.3'), b.get('PV1-2')], ['ADT_A05', 'N'], 'person-only: ADT_A05 with PV1 class N');
     assert.equal(a.messageType.event, 'A03');
     assert.notEqual(a.controlId, b.controlId);
     const back = mapMessage(a, loadMappings(), CodeTables.loadDefaults()).bundle;

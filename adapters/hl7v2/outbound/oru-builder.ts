@@ -10,10 +10,11 @@ import type {
   ObservationReferenceRange,
   Patient,
   Quantity,
+  ServiceRequest,
 } from '@medplum/fhirtypes';
 import { encodeMessage, type ComponentIn, type FieldIn, type SegmentIn } from '../parser/encode.js';
 import { CodeTables } from '../mapping/code-tables.js';
-import { cwe, dtm, reverseSystems, v2System } from './fhir-to-v2.js';
+import { cwe, dtm, interpretationCwe, reverseSystems, v2System } from './fhir-to-v2.js';
 import { pidSegment, pv1Segment } from './pid-segment.js';
 import { mshSegment, type Endpoints } from './message-header.js';
 
@@ -22,6 +23,8 @@ export interface OruInput {
   readonly observations: readonly Observation[];
   readonly report?: DiagnosticReport;
   readonly encounter?: Encounter;
+  /** The order the report answers (its first basedOn ServiceRequest), for OBR-2. */
+  readonly order?: ServiceRequest;
 }
 
 const OBS_STATUS: Record<string, string> = {
@@ -111,7 +114,7 @@ export class OruBuilder {
     fields[4] = value;
     fields[5] = units;
     fields[6] = this.range(o.referenceRange?.[0]);
-    fields[7] = { reps: (o.interpretation ?? []).map((i) => cwe(i, this.sys)) };
+    fields[7] = { reps: (o.interpretation ?? []).map((i) => interpretationCwe(i)) };
     fields[10] = OBS_STATUS[o.status] ?? '';
     fields[13] = dtm(o.effectiveDateTime ?? o.effectivePeriod?.start);
     const segs: SegmentIn[] = [{ name: 'OBX', fields: Array.from(fields, (f) => f ?? '') }];
@@ -121,8 +124,17 @@ export class OruBuilder {
 
   build(input: OruInput, endpoints: Endpoints = {}, controlId?: string): string {
     const r = input.report;
-    const placer = r?.identifier?.[0]?.value ?? '';
-    const filler = r?.identifier?.[1]?.value ?? r?.id ?? '';
+    // OBR-2 / OBR-3 (IG OBR[DiagnosticReport]): the identifiers typed PLAC / FILL, else the order's placer number
+    // and the report's own identifier; a result with no report names its Observation's identifier as filler.
+    const typed = (code: string) =>
+      r?.identifier?.find((i) => i.type?.coding?.some((c) => c.code === code))?.value ??
+      input.order?.identifier?.find((i) => i.type?.coding?.some((c) => c.code === code))?.value;
+    const placer = typed('PLAC') ?? input.order?.identifier?.[0]?.value ?? '';
+    const filler =
+      typed('FILL') ??
+      r?.identifier?.find((i) => i.value && i.value !== placer)?.value ??
+      (r ? r.id : input.observations[0]?.identifier?.[0]?.value) ??
+      '';
     const obr: SegmentIn = {
       name: 'OBR',
       fields: Array.from(
@@ -131,7 +143,8 @@ export class OruBuilder {
           1: placer,
           2: filler,
           3: r ? cwe(r.code, this.sys) : cwe(input.observations[0]?.code, this.sys),
-          6: dtm(r?.effectiveDateTime ?? input.observations[0]?.effectiveDateTime),
+          6: dtm(r?.effectiveDateTime ?? r?.effectivePeriod?.start ?? input.observations[0]?.effectiveDateTime),
+          7: dtm(r?.effectivePeriod?.end),
           21: dtm(r?.issued),
           24: r ? (REPORT_STATUS[r.status] ?? '') : 'F',
         }) as FieldIn[],

@@ -97,7 +97,7 @@ describe('HL7 v2 outbound worker (outbox → MLLP, nilecare_interop on MariaDB)'
     await db?.drop();
   });
 
-  it('sends A04, A01, A03 and ORU^R01 (with the OBX values) for one patient, in order, and records each ACK', async () => {
+  it('sends A28, A01, A03 and ORU^R01 (with the OBX values) for one patient, in order, and records each ACK', async () => {
     await fhir.put(patient('p1', 'MRN-1', 'Nur'));
     await fhir.put(encounter('e1', 'p1', 'in-progress'));
     await fhir.put(encounter('e1', 'p1', 'finished'));
@@ -108,7 +108,7 @@ describe('HL7 v2 outbound worker (outbox → MLLP, nilecare_interop on MariaDB)'
     );
     assert.deepEqual(
       got.map((r) => r.type),
-      ['ADT^A04', 'ADT^A01', 'ADT^A03', 'ORU^R01'],
+      ['ADT^A28', 'ADT^A01', 'ADT^A03', 'ORU^R01'],
     );
     const oru = got[3]!.message;
     assert.deepEqual(
@@ -134,7 +134,7 @@ describe('HL7 v2 outbound worker (outbox → MLLP, nilecare_interop on MariaDB)'
     assert.deepEqual(
       logged.map((m) => [m.message_type, m.trigger_event, m.source_resource, m.source_version, m.status, m.ack_code]),
       [
-        ['ADT', 'A04', 'Patient/p1', 1, 'acknowledged', 'AA'],
+        ['ADT', 'A28', 'Patient/p1', 1, 'acknowledged', 'AA'],
         ['ADT', 'A01', 'Encounter/e1', 1, 'acknowledged', 'AA'],
         ['ADT', 'A03', 'Encounter/e1', 2, 'acknowledged', 'AA'],
         ['ORU', 'R01', 'DiagnosticReport/r1', 1, 'acknowledged', 'AA'],
@@ -165,7 +165,7 @@ describe('HL7 v2 outbound worker (outbox → MLLP, nilecare_interop on MariaDB)'
     let aes = 0;
     // AE for MRN-3's registration at least twice, and until another patient's message has got through meanwhile.
     peer.answer = (m) =>
-      m.get('PID-3') === 'MRN-3' && m.messageType.event === 'A04' && (aes < 2 || peer.accepted('MRN-4').length === 0)
+      m.get('PID-3') === 'MRN-3' && m.messageType.event === 'A28' && (aes < 2 || peer.accepted('MRN-4').length === 0)
         ? (aes++, 'AE')
         : 'AA';
     const from = peer.received.length;
@@ -177,7 +177,7 @@ describe('HL7 v2 outbound worker (outbox → MLLP, nilecare_interop on MariaDB)'
     const p3 = seen.filter((r) => r.mrn === 'MRN-3');
     assert.deepEqual(
       p3.map((r) => `${r.type} ${r.answered}`),
-      [...Array(aes).fill('ADT^A04 AE'), 'ADT^A04 AA', 'ADT^A08 AA'],
+      [...Array(aes).fill('ADT^A28 AE'), 'ADT^A28 AA', 'ADT^A31 AA'],
       'the update waits until the registration is acknowledged',
     );
     assert.ok(aes >= 2);
@@ -187,7 +187,7 @@ describe('HL7 v2 outbound worker (outbox → MLLP, nilecare_interop on MariaDB)'
       'MRN-4 went through while MRN-3 was held',
     );
     const [a04] = await rows(
-      "SELECT id, status, ack_code, ack_message FROM hl7_messages WHERE ordering_key = 'Patient/p3' AND trigger_event = 'A04'",
+      "SELECT id, status, ack_code, ack_message FROM hl7_messages WHERE ordering_key = 'Patient/p3' AND trigger_event = 'A28'",
     );
     assert.deepEqual([a04!.status, a04!.ack_code], ['acknowledged', 'AA']);
     const [q] = await rows('SELECT status, attempts, last_error FROM message_queue WHERE message_id = ?', [a04!.id]);

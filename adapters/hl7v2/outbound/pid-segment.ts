@@ -1,7 +1,7 @@
 /** Patient → PID, Encounter → PV1 (for ADT and ORU messages we send). */
 import type { Encounter, Patient } from '@medplum/fhirtypes';
 import type { FieldIn, SegmentIn } from '../parser/encode.js';
-import { cx, dtm, xad, xpn, xtn } from './fhir-to-v2.js';
+import { cx, dtm, xad, xcn, xpn, xtn } from './fhir-to-v2.js';
 
 const SEX: Record<string, string> = { male: 'M', female: 'F', other: 'O', unknown: 'U' };
 
@@ -31,12 +31,15 @@ const CLASS: Record<string, string> = {
   VR: 'O',
 };
 
+/** PV1 of the encounter; without one (person-only messages, results of no visit) class N, not applicable. */
 export function pv1Segment(e: Encounter | undefined): SegmentIn {
-  if (!e) return { name: 'PV1', fields: ['1', 'U'] };
+  if (!e) return { name: 'PV1', fields: ['1', 'N'] };
   const fields: FieldIn[] = [];
   fields[0] = '1';
   fields[1] = CLASS[e.class?.code ?? ''] ?? 'U';
   fields[2] = e.location?.[0]?.location?.display ?? '';
+  const attending = e.participant?.find((p) => p.type?.some((t) => t.coding?.some((c) => c.code === 'ATND')));
+  if (attending?.individual) fields[6] = xcn(attending.individual);
   const visit = e.identifier?.[0];
   fields[18] = visit ? cx(visit) : '';
   fields[43] = dtm(e.period?.start);

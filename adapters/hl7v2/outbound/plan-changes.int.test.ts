@@ -75,8 +75,8 @@ describe('planChanges', () => {
       return `${r.endpointId} ${r.sourceResource}/${r.sourceVersion} ${m.messageType.code}^${m.messageType.event} ${m.get('MSH-5')} ${r.orderingKey}`;
     };
     assert.deepEqual(records.map(line), [
-      'adt Patient/p1/1 ADT^A04 ADT Patient/p1',
-      'all Patient/p1/1 ADT^A04 ALL Patient/p1',
+      'adt Patient/p1/1 ADT^A28 ADT Patient/p1',
+      'all Patient/p1/1 ADT^A28 ALL Patient/p1',
       'adt Encounter/e1/1 ADT^A04 ADT Patient/p1',
       'all Encounter/e1/1 ADT^A04 ALL Patient/p1',
       'adt Encounter/e1/2 ADT^A03 ADT Patient/p1',

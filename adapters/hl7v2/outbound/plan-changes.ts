@@ -16,9 +16,10 @@ import type { Endpoints } from './message-header.js';
 
 /** The message types planOutbound can make of each resource type; other changes are skipped without a read. */
 export const OUTBOUND_SOURCES: Readonly<Record<string, readonly string[]>> = {
-  Patient: ['ADT^A04', 'ADT^A08'],
+  Patient: ['ADT^A28', 'ADT^A31'],
   Encounter: ['ADT^A01', 'ADT^A03', 'ADT^A04', 'ADT^A08'],
   DiagnosticReport: ['ORU^R01'],
+  Observation: ['ORU^R01'],
 };
 
 const takesAny = (e: OutboundEndpoint, types: readonly string[]) => types.some((t) => endpointsFor([e], t).length > 0);
@@ -62,6 +63,33 @@ export async function planChanges(
     if (!hit) current.set(key, (hit = storeRead(store.read(type, id))));
     return hit;
   };
+  const reported = new Map<string, Promise<boolean>>();
+  const isReported = (observationId: string) => {
+    let hit = reported.get(observationId);
+    if (!hit)
+      reported.set(
+        observationId,
+        (hit = store
+          .search({
+            resourceTypes: ['DiagnosticReport'],
+            conditions: [
+              {
+                kind: 'reference',
+                param: 'result',
+                values: [{ match: 'literal', targetType: 'Observation', targetId: observationId }],
+              },
+            ],
+            sort: [],
+            count: 1,
+            total: 'none',
+          })
+          .then(
+            (page) => page.entries.length > 0,
+            (e) => Promise.reject(new StoreReadError(e)),
+          )),
+      );
+    return hit;
+  };
   const out: OutboundRecord[] = [];
   for (const change of changes) {
     const types = OUTBOUND_SOURCES[change.resourceType];
@@ -74,7 +102,7 @@ export async function planChanges(
     for (const endpoint of targets) {
       let planned;
       try {
-        planned = await planOutbound(change, read, oru, messageHeader(endpoint));
+        planned = await planOutbound(change, read, oru, messageHeader(endpoint), isReported);
       } catch (e) {
         if (e instanceof StoreReadError) throw e.original;
         onFailure({ change, endpoint: endpoint.name, error: String((e as Error)?.message ?? e) });

@@ -72,9 +72,9 @@ const oru = new OruBuilder();
 describe('planOutbound', () => {
   it('turns Patient, Encounter and final DiagnosticReport changes into ADT / ORU messages keyed by patient', async () => {
     const [reg] = await planOutbound(change('Patient', 'p1'), read, oru, {});
-    assert.equal(reg!.type, 'ADT^A04');
+    assert.equal(reg!.type, 'ADT^A28');
     const [upd] = await planOutbound(change('Patient', 'p1', 3), read, oru, {});
-    assert.equal(upd!.type, 'ADT^A08');
+    assert.equal(upd!.type, 'ADT^A31');
     const [dis] = await planOutbound(change('Encounter', 'e1', 2), read, oru, {});
     assert.deepEqual([dis!.type, dis!.key], ['ADT^A03', 'Patient/p1']);
     const [res] = await planOutbound(change('DiagnosticReport', 'r1'), read, oru, { receivingApplication: 'EMR' });
