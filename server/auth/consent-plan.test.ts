@@ -130,4 +130,20 @@ describe('resourceServerScope', () => {
     );
     assert.equal(resourceServerScope(['patient/Patient.rs'], undefined, undefined), '');
   });
+
+  it('patient/ scopes without launch/patient or a launch: flagged, so the consent page can say so (issue 26)', () => {
+    const r = planConsent({
+      requestedScope: 'openid patient/*.rs',
+      clientScope: CLIENT,
+      role: 'doctor',
+      fhirUser: 'Practitioner/d1',
+    });
+    assert.ok(r.ok);
+    assert.equal(r.plan.patientContextMissing, true);
+    for (const requestedScope of ['launch/patient patient/*.rs', 'openid user/*.rs']) {
+      const ok = planConsent({ requestedScope, clientScope: CLIENT, role: 'doctor', fhirUser: 'Practitioner/d1' });
+      assert.ok(ok.ok);
+      assert.equal(ok.plan.patientContextMissing, false, requestedScope);
+    }
+  });
 });

@@ -16,6 +16,8 @@ export interface ConsentPlan {
   /** The app asked for launch/patient in a standalone launch and the user may choose any patient. */
   readonly askPatient: boolean;
   readonly needPatientBanner: boolean;
+  /** patient/ scopes are offered but no patient will be in context: they would give the app no access. */
+  readonly patientContextMissing: boolean;
 }
 
 export type PlanResult = { ok: true; plan: ConsentPlan } | { ok: false; error: string };
@@ -74,6 +76,7 @@ export function planConsent(input: {
       ...(input.launch?.fhirContext ? { fhirContext: input.launch.fhirContext } : {}),
       askPatient,
       needPatientBanner: !input.launch,
+      patientContextMissing: !patient && !askPatient && resource.some((s) => s.context === 'patient'),
     },
   };
 }

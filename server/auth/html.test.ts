@@ -140,4 +140,20 @@ describe('401/403 errors and discovery', () => {
     assert.ok((c.token_endpoint_auth_signing_alg_values_supported as string[]).includes('ES384'));
     assert.ok((c.token_endpoint_auth_signing_alg_values_supported as string[]).includes('RS384'));
   });
+
+  it('the consent page warns when patient/ scopes come without a patient (they would give no access)', async () => {
+    const { PATIENT_CONTEXT_MISSING } = await import('./interactions.js');
+    const html = consentPage({
+      action: '/auth/interaction/x/consent',
+      clientName: 'My app',
+      userDisplay: 'Dr Sara (doctor)',
+      scopes: ['openid', 'patient/*.rs'],
+      warning: PATIENT_CONTEXT_MISSING,
+    });
+    assert.match(
+      html,
+      /<p class="warning" role="alert">This app asks for patient data \(patient\/ scopes\) but not for a patient/,
+    );
+    assert.match(html, /must add launch\/patient to its scope/);
+  });
 });

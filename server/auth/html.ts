@@ -13,7 +13,7 @@ function page(title: string, body: string): string {
 <title>${escapeHtml(title)} – NileCare</title>
 <style>body{font-family:system-ui,sans-serif;max-width:34rem;margin:2rem auto;padding:0 1rem;color:#222}
 h1{font-size:1.4rem}label{display:block;margin:.8rem 0 .2rem}input[type=text],input[type=password]{width:100%;padding:.5rem;box-sizing:border-box}
-button{margin-top:1rem;padding:.5rem 1.2rem}.error{color:#a00;background:#fee;padding:.5rem}.scopes li{margin:.3rem 0}small{color:#555}</style>
+button{margin-top:1rem;padding:.5rem 1.2rem}.error{color:#a00;background:#fee;padding:.5rem}.warning{color:#6a4a00;background:#fff4d6;padding:.5rem}.scopes li{margin:.3rem 0}small{color:#555}</style>
 </head><body>
 ${body}
 </body></html>`;
@@ -89,6 +89,8 @@ export function consentPage(o: {
   askPatient?: boolean;
   encounter?: string;
   message?: string;
+  /** Shown above the scopes: something about the request the user (and the app's developer) should know. */
+  warning?: string;
 }): string {
   const items = o.scopes
     .map(
@@ -101,6 +103,7 @@ export function consentPage(o: {
     `<h1>Allow ${escapeHtml(o.clientName)}?</h1>
 <p>Signed in as <strong>${escapeHtml(o.userDisplay)}</strong>.</p>
 ${o.message ? `<p class="error" role="alert">${escapeHtml(o.message)}</p>` : ''}
+${o.warning ? `<p class="warning" role="alert">${escapeHtml(o.warning)}</p>` : ''}
 ${o.patient ? `<p>Patient: <strong>${escapeHtml(o.patient)}</strong></p>` : ''}
 ${o.encounter ? `<p>Encounter: <strong>${escapeHtml(o.encounter)}</strong></p>` : ''}
 <form method="post" action="${escapeHtml(o.action)}">

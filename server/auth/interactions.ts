@@ -8,6 +8,10 @@ import { smartScopeOf } from './clients.js';
 import type { ContextStore } from './context-store.js';
 import { planConsent, PATIENT_ID, type ConsentPlan } from './consent-plan.js';
 import { consentPage, errorPage, loginPage } from './html.js';
+
+/** Consent-page warning when patient/ scopes come without a patient (issue 26: it used to fail silently). */
+export const PATIENT_CONTEXT_MISSING =
+  'This app asks for patient data (patient/ scopes) but not for a patient: it did not request launch/patient and was not launched for a patient. Those scopes will give it no access. The app must add launch/patient to its scope.';
 import { fhirUserOf, login, loginMessage } from './login.js';
 import { isNonResourceScope } from './scopes.js';
 import type { UserRows } from './user-rows.js';
@@ -146,6 +150,7 @@ export function interactionRouter(d: InteractionDeps): Router {
         userDisplay: p.display,
         scopes: p.plan.offered,
         askPatient: p.plan.askPatient,
+        ...(p.plan.patientContextMissing ? { warning: PATIENT_CONTEXT_MISSING } : {}),
         ...(p.plan.patient ? { patient: `Patient/${p.plan.patient}` } : {}),
         ...(p.plan.encounter ? { encounter: `Encounter/${p.plan.encounter}` } : {}),
         ...(message ? { message } : {}),

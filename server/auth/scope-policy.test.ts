@@ -90,4 +90,16 @@ describe('policyFromScopes', () => {
       assert.ok(!pol.allows(i, 'Patient'), i);
     }
   });
+
+  it('explains a denial caused by patient/ scopes without a patient context, and only that one', () => {
+    const noContext = policyFromScopes({ scope: 'openid patient/*.rs', clientId: 'app' });
+    assert.equal(noContext.allows('read', 'Patient'), false);
+    assert.match(
+      noContext.explainDenial!('read', 'Patient')!,
+      /patient\/ scopes need a patient context.*launch\/patient/,
+    );
+    assert.equal(noContext.explainDenial!('update', 'Patient'), undefined, 'no scope would allow a write anyway');
+    const withContext = policyFromScopes({ scope: 'patient/Observation.rs', patient: 'p1' });
+    assert.equal(withContext.explainDenial!('read', 'Condition'), undefined);
+  });
 });

@@ -45,6 +45,8 @@ export function policyFromScopes(ctx: TokenContext): SmartAccessPolicy {
   const parsed = parseScopes(ctx.scope);
   const patientId = ctx.patient && /^[A-Za-z0-9\-.]{1,64}$/.test(ctx.patient) ? ctx.patient : undefined;
   const usable = parsed.resource.filter((s) => s.context !== 'patient' || patientId !== undefined);
+  // patient/ scopes granted without a patient context count for nothing (fail closed); say so in the 403.
+  const withoutContext = parsed.resource.filter((s) => s.context === 'patient' && patientId === undefined);
   const hasPatientScope = usable.some((s) => s.context === 'patient');
   const compartment = hasPatientScope ? `Patient/${patientId}` : undefined;
 
@@ -78,6 +80,17 @@ export function policyFromScopes(ctx: TokenContext): SmartAccessPolicy {
     ...(ctx.encounter ? { encounter: ctx.encounter } : {}),
     allows(interaction: Interaction, resourceType: string): boolean {
       return grants(scopeActionOf(interaction), resourceType).length > 0;
+    },
+    explainDenial(interaction: Interaction, resourceType: string): string | undefined {
+      const action = scopeActionOf(interaction);
+      const explicitOnly = EXPLICIT_SCOPE_TYPES.has(resourceType);
+      const would = withoutContext.some(
+        (s) =>
+          (s.resourceType === resourceType || (s.resourceType === '*' && !explicitOnly)) && s.actions.includes(action),
+      );
+      return would
+        ? 'its patient/ scopes need a patient context and the token has none — the app must also ask for launch/patient (standalone launch, a patient is picked at sign-in) or be launched from the EHR with launch'
+        : undefined;
     },
     constraints(resourceType: string, action: ScopeAction = 'r'): Array<Record<string, string>> | undefined {
       const relevant =

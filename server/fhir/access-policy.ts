@@ -48,6 +48,11 @@ export interface AccessPolicy {
    * for every other caller AuditEvent is append-only by the server and client writes answer 405.
    */
   readonly writesAuditEvents?: boolean;
+  /**
+   * Why `allows` said no, when the token could say more than "not permitted" (e.g. patient/ scopes without a patient
+   * context): a sentence telling the caller what to change. Never mentions data.
+   */
+  explainDenial?(interaction: Interaction, resourceType: string): string | undefined;
 }
 
 /** Used when authorisation is switched off by the explicit development setting, and by internal jobs. */

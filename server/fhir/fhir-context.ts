@@ -56,7 +56,8 @@ export function searchTimeoutMs(ctx: Pick<FhirServices, 'limits'>): number {
 
 export function requireAccess(ctx: FhirContext, interaction: Interaction, resourceType: string): void {
   if (!ctx.access.allows(interaction, resourceType)) {
-    throw forbidden(`The access token does not permit ${interaction} on ${resourceType}`);
+    const why = ctx.access.explainDenial?.(interaction, resourceType);
+    throw forbidden(`The access token does not permit ${interaction} on ${resourceType}${why ? `: ${why}` : ''}`);
   }
 }
 
