@@ -13,7 +13,6 @@ import type { FhirServices } from './fhir/fhir-context.js';
 import { loadDefinitions } from './fhir/definitions.js';
 import { validateResource } from './fhir/validation/validate-resource.js';
 import { applyFhirPathPatch } from './fhir/patch/fhirpath-patch.js';
-import { extractIndex } from './fhir/indexing/extract-index.js';
 import { compartmentsOf } from './fhir/indexing/compartments.js';
 import { storeSearch } from './fhir/search/store-search.js';
 import { OperationRegistry } from './fhir/operations/operation-registry.js';
@@ -41,6 +40,7 @@ import { DEFAULT_PROFILE_FILE, loadMatchProfile } from './fhir/matching/match-pr
 import { matchOperation } from './fhir/matching/match-operation.js';
 import { duplicateCheck } from './fhir/matching/duplicate-check.js';
 import { registerPatientMetrics } from './http/patient-metrics.js';
+import { reportingIndexExtractor } from './http/index-problem-metrics.js';
 import { landingPage } from './http/landing-page.js';
 import { redisReadiness, requireRedis } from './redis-check.js';
 
@@ -83,23 +83,24 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const definitions = loadDefinitions();
   const store = options.store ?? (await openConfiguredStore(config.store));
   await store.init();
+  const metrics = createMetrics();
+  const indexWithReports = reportingIndexExtractor(metrics.registry, logger); // skipped values logged and counted
   const reindex = await startBackgroundReindex({
     store,
     mode: config.patients.reindex,
     resourceTypes: definitions.resourceTypes,
-    extractIndex,
+    extractIndex: indexWithReports,
     logger,
   });
 
   const matchProfile = loadMatchProfile(config.patients.matchProfileFile ?? DEFAULT_PROFILE_FILE);
-  const metrics = createMetrics();
   const patientMetrics = registerPatientMetrics(metrics.registry, () => reindex.outdated());
   const services: FhirServices = {
     store,
     baseUrl: config.baseUrl,
     resourceTypes: new Set(definitions.resourceTypes),
     validate: (resource, opts) => validateResource(resource, opts),
-    extractIndex,
+    extractIndex: indexWithReports,
     compartmentsOf,
     search: storeSearch,
     applyFhirPathPatch,

@@ -2,7 +2,9 @@
  * Write-time index extraction: every applicable search parameter of the resource's type is evaluated
  * (with its per-type parsed FHIRPath, see extraction-plan.ts) and turned into typed entries by the
  * extractor of its kind; entries are deduplicated and the compartments are derived from them.
- * Pure and total: odd data is skipped, never thrown on.
+ * Total: odd data is skipped, never thrown on — but never silently: every expression or value that could not be
+ * indexed is handed to the `report` callback (the app logs it and counts it in
+ * `nilecare_index_values_skipped_total`), because a resource stored without an index row is never found by it.
  */
 import { evalFhirPathTyped, toTypedValue } from '@medplum/core';
 import type { TypedValue } from '@medplum/core';
@@ -18,16 +20,29 @@ import { extractPersonName, extractPhonetic } from './extractors/name-extractors
 const TEXT_EXTRACTORS = { personName: extractPersonName, phonetic: extractPhonetic } as const;
 import { extractComposite, type ComponentMemo } from './extractors/composite-extractor.js';
 
-export function extractIndex(resource: Resource): ResourceIndex {
-  return extractWith(resource, true);
+/** A search parameter whose expression (stage 'expression') or one of whose values (stage 'value') was skipped. */
+export type IndexProblem = {
+  resourceType: string;
+  id: string | undefined;
+  param: string;
+  stage: 'expression' | 'value';
+  error: string;
+};
+export type IndexProblemReport = (problem: IndexProblem) => void;
+
+/** Kinds whose extractor makes an entry of every value it understands: no entry means the value was skipped. */
+const VALUE_KINDS: ReadonlySet<string> = new Set(['date', 'number', 'quantity']);
+
+export function extractIndex(resource: Resource, report?: IndexProblemReport): ResourceIndex {
+  return extractWith(resource, true, report);
 }
 
 /** The same extraction with every expression evaluated by Medplum's engine (reference for tests and the bench). */
-export function extractIndexWithoutFastPaths(resource: Resource): ResourceIndex {
-  return extractWith(resource, false);
+export function extractIndexWithoutFastPaths(resource: Resource, report?: IndexProblemReport): ResourceIndex {
+  return extractWith(resource, false, report);
 }
 
-function extractWith(resource: Resource, fastPaths: boolean): ResourceIndex {
+function extractWith(resource: Resource, fastPaths: boolean, report?: IndexProblemReport): ResourceIndex {
   const type = resource?.resourceType;
   if (typeof type !== 'string') return { entries: [], compartments: [] };
   const plan = extractionPlan(type, fastPaths);
@@ -41,8 +56,16 @@ function extractWith(resource: Resource, fastPaths: boolean): ResourceIndex {
     let values: TypedValue[];
     try {
       values = param.fast ? param.fast(resource) : evalFhirPathTyped(param.atom, [root], variables);
-    } catch {
-      continue; // an expression that cannot be evaluated on odd data indexes nothing
+    } catch (error) {
+      // an expression that cannot be evaluated on odd data indexes nothing: reported
+      report?.({
+        resourceType: type,
+        id: resource.id,
+        param: param.code,
+        stage: 'expression',
+        error: messageOf(error),
+      });
+      continue;
     }
     for (const value of values) {
       const mark = entries.length;
@@ -50,11 +73,32 @@ function extractWith(resource: Resource, fastPaths: boolean): ResourceIndex {
         if (param.kind === 'composite') extractComposite(param.code, value, param.components, variables, entries, memo);
         else if (param.text) TEXT_EXTRACTORS[param.text](param.code, value, entries);
         else EXTRACTORS[param.kind](param.code, value, entries);
-      } catch {
+        if (
+          entries.length === mark &&
+          VALUE_KINDS.has(param.kind) &&
+          value.value !== undefined &&
+          value.value !== null
+        ) {
+          // a date, number or quantity that is there but could not be indexed (e.g. 2020-02-30): unsearchable
+          const shown = JSON.stringify(value.value).slice(0, 80);
+          report?.({
+            resourceType: type,
+            id: resource.id,
+            param: param.code,
+            stage: 'value',
+            error: `${shown} cannot be indexed as a ${param.kind}`,
+          });
+        }
+      } catch (error) {
         entries.length = mark; // drop whatever this value half-produced
+        report?.({ resourceType: type, id: resource.id, param: param.code, stage: 'value', error: messageOf(error) });
       }
     }
   }
   const unique = dedupeEntries(entries);
   return { entries: unique, compartments: compartmentsFromEntries(type, resource.id, unique) };
+}
+
+function messageOf(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).slice(0, 300);
 }

@@ -9,14 +9,32 @@ import type { ResourceStore } from '../resource-store.js';
 import { pgClient } from './pg-client.js';
 import { pgliteClient } from './pglite-client.js';
 import { PostgresStore } from './postgres-store.js';
+import { lockFolder } from './folder-lock.js';
 
 export async function openPgliteStore(options: {
   dataDir?: string; /* undefined = in memory */
 }): Promise<ResourceStore> {
-  // relaxedDurability false (the default): each statement's changes reach the data folder before it resolves
-  const db = await PGlite.create({ dataDir: options.dataDir, relaxedDurability: false, extensions: { pg_trgm } });
-  const where = options.dataDir ? options.dataDir : 'in memory';
-  return new PostgresStore(pgliteClient(db, `pglite (${where})`));
+  // one process per folder (folder-lock.ts): a second opener is refused before it touches the folder
+  const lock = options.dataDir ? lockFolder(options.dataDir) : undefined;
+  try {
+    // relaxedDurability false (the default): each statement's changes reach the data folder before it resolves
+    const db = await PGlite.create({ dataDir: options.dataDir, relaxedDurability: false, extensions: { pg_trgm } });
+    const where = options.dataDir ? options.dataDir : 'in memory';
+    const client = pgliteClient(db, `pglite (${where})`);
+    return new PostgresStore({
+      ...client,
+      close: async () => {
+        try {
+          await client.close();
+        } finally {
+          lock?.release();
+        }
+      },
+    });
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
 }
 
 export async function openPostgresStore(options: { url: string; poolSize?: number }): Promise<ResourceStore> {

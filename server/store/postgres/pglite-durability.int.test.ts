@@ -94,14 +94,11 @@ describe('PGlite store on a data folder', () => {
         for (const line of buffer.split('\n').slice(0, -1)) {
           const m = /^ack (\d+)$/.exec(line);
           if (m) acked = Number(m[1]);
-          if (acked >= 20 && !child.killed) {
-            child.kill('SIGKILL'); // no close(), no shutdown: as a crash
-            resolve();
-          }
+          if (acked >= 20 && !child.killed) child.kill('SIGKILL'); // no close(), no shutdown: as a crash
         }
         buffer = buffer.slice(buffer.lastIndexOf('\n') + 1);
       });
-      child.on('exit', () => resolve());
+      child.on('exit', () => resolve()); // gone (reaped): its folder lock is now a dead holder's, taken over below
       child.on('error', reject);
     });
     assert.ok(acked >= 20, `the writer acknowledged ${acked + 1} writes before being killed`);
