@@ -25,7 +25,10 @@ if (values.help || positionals.length === 0) {
   console.log(
     'usage: npm run import -- [--url BASE] [--token TOKEN] [--state FILE] [--batch-size N] [--progress-every N] FILE_OR_FOLDER…\n' +
       '  ndjson files: one resource a line (PUT by id, in batches); .json files: transaction or batch Bundles\n' +
-      '  rerun after an interruption: complete files are skipped, the rest resumes; nothing is loaded twice',
+      '  rerun after an interruption: complete files are skipped, the rest resumes; nothing is loaded twice\n' +
+      '  --url defaults to FHIR_URL, else http://127.0.0.1:8080/fhir; --token defaults to FHIR_TOKEN (better: npm run\n' +
+      '  prints its arguments). A token that may write: npm run auth -- register-backend --client-id importer\n' +
+      '  --scope "system/*.cruds" --key-out importer.json, then export FHIR_TOKEN=$(npm run -s auth -- token --key importer.json)',
   );
   process.exit(values.help ? 0 : 2);
 }
