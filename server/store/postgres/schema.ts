@@ -71,6 +71,10 @@ CREATE TABLE IF NOT EXISTS fhir_idx_string (${KEY_COLUMNS}, value text COLLATE "
 CREATE INDEX IF NOT EXISTS fhir_idx_string_value ON fhir_idx_string (resource_type, param, value);
 DROP INDEX IF EXISTS fhir_idx_string_exact;
 CREATE INDEX IF NOT EXISTS fhir_idx_string_res ON fhir_idx_string (resource_type, resource_id, param);
+-- exact equals value on most rows (phonetic keys, names without accents): without this the planner multiplies the two
+-- equalities' selectivities, expects 45 rows of a phonetic key 32,714 patients share (1M), and gathers and sorts them
+-- all for a page of 20 (1,664 ms) instead of walking the resources in page order (1.5 ms)
+CREATE STATISTICS IF NOT EXISTS fhir_idx_string_value_exact (dependencies) ON value, exact FROM fhir_idx_string;
 
 CREATE TABLE IF NOT EXISTS fhir_idx_token (${KEY_COLUMNS}, system text, code text, text text COLLATE "C", type_system text, type_code text);
 CREATE INDEX IF NOT EXISTS fhir_idx_token_code ON fhir_idx_token (resource_type, param, code, system);
@@ -146,11 +150,15 @@ export const INDEX_TABLES = [
   'fhir_compartment',
 ] as const;
 
+/** Histogram buckets kept for fhir_idx_string.value (PostgreSQL's maximum is 10,000, its default 100). */
+export const STRING_STATISTICS_TARGET = 1000;
+
 /** Changes whenever the DDL changes (keys cached, pre-initialised test databases). */
 export const SCHEMA_FINGERPRINT = createHash('sha256')
   .update(TABLES)
   .update(FUNCTIONS)
   .update(TRIGRAM)
+  .update(`string statistics ${STRING_STATISTICS_TARGET}`)
   .digest('hex')
   .slice(0, 16);
 
@@ -171,6 +179,23 @@ export async function createSchema(client: SqlClient): Promise<void> {
     if (trigram) await tx.query({ text: TRIGRAM });
   });
   await useLz4(client);
+  await useFineStringStatistics(client);
+}
+
+/**
+ * A finer histogram of string index values. With the default target (100 buckets) a prefix that matches 0.1 % of the
+ * rows — a common name, `محمد` among 1M patients: 12,800 of 11.4M string rows — falls inside one bucket and is
+ * estimated at 1 row, so the planner gathers and sorts every match (`Patient?name=محمد`, page of 20: 635–811 ms)
+ * instead of walking the resources in page order and probing their entries (19 ms, same machine and load). Set only
+ * when not yet set: the ALTER takes a lock that waits for a running VACUUM.
+ */
+async function useFineStringStatistics(client: SqlClient): Promise<void> {
+  const { rows } = await client.query<{ target: number }>({
+    text: `SELECT a.attstattarget AS target FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+           WHERE c.relname = 'fhir_idx_string' AND c.relkind = 'r' AND a.attname = 'value' AND pg_table_is_visible(c.oid)`,
+  });
+  if (rows[0] === undefined || Number(rows[0].target) === STRING_STATISTICS_TARGET) return;
+  await client.exec(`ALTER TABLE fhir_idx_string ALTER COLUMN value SET STATISTICS ${STRING_STATISTICS_TARGET}`);
 }
 
 /**
