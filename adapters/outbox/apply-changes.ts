@@ -6,7 +6,7 @@
  * batch applied are made due.
  */
 import { errorText, inSavepoint, refKey, type ChangeRef, type Prepared } from './deliver.js';
-import { clearDeadLetter, recordVersions, supersede } from './projection-state.js';
+import { clearDeadLetter, listDeadLetters, recordVersions, supersede } from './projection-state.js';
 import { applyRows, BulkRows } from './row-writer.js';
 import { isTransient, type SqlTx } from './sql-client.js';
 
@@ -100,8 +100,12 @@ export function awaitedResource(error: string): string | undefined {
  * late, without anyone pressing retry. It counts as one more attempt; failing again, it waits as before.
  */
 async function wakeWaiting(tx: SqlTx, mode: ApplyMode & { projection: string }, applied: Set<string>): Promise<void> {
-  if (mode.letters.size === 0 || applied.size === 0) return;
-  for (const [key, letter] of mode.letters) {
+  if (applied.size === 0) return;
+  // A batch knows every failed letter; a retry only its own (a retried Invoice must wake the payment behind it).
+  const letters = mode.retrying
+    ? new Map((await listDeadLetters(tx, mode.projection)).map((d) => [`${d.resourceType}/${d.resourceId}`, d]))
+    : mode.letters;
+  for (const [key, letter] of letters) {
     const awaited = letter.error ? awaitedResource(letter.error) : undefined;
     if (!awaited || !applied.has(awaited)) continue;
     const slash = key.indexOf('/');

@@ -11,12 +11,13 @@ import type { Resource } from '@medplum/fhirtypes';
 import { daysAgo, loinc, openScenario, ORG, patient, type Scenario } from './testing/scenario-harness.js';
 import { snapshotRows } from './testing/target-databases.js';
 
-const invoice = (id: string, gross = 3000): Resource =>
+const invoice = (id: string, gross = 3000, account?: string): Resource =>
   ({
     resourceType: 'Invoice',
     id,
     status: 'issued',
     subject: patient,
+    ...(account ? { account: { reference: `Account/${account}` } } : {}),
     issuer: { reference: `Organization/${ORG}` },
     date: '2025-06-01',
     lineItem: [
@@ -71,6 +72,23 @@ describe('dead letters cleared by the fix of what they wait for (retries exhaust
         valueQuantity: { value: 77, unit: '/min' },
       } as Resource,
       invoice('inv-refused', 3100),
+      // A chain: the payment waits for an invoice that waits for its account.
+      invoice('inv-chain', 3000, 'acct-late'),
+      {
+        resourceType: 'PaymentReconciliation',
+        id: 'pr-chain',
+        status: 'active',
+        created: '2025-06-01T11:00:00Z',
+        paymentDate: '2025-06-01',
+        paymentAmount: { value: 3000, currency: 'SDG' },
+        detail: [
+          {
+            type: { coding: [{ code: 'payment' }] },
+            request: { reference: 'Invoice/inv-chain' },
+            amount: { value: 3000, currency: 'SDG' },
+          },
+        ],
+      } as Resource,
     );
     await s.running.caughtUp();
   });
@@ -86,6 +104,8 @@ describe('dead letters cleared by the fix of what they wait for (retries exhaust
       [
         ['pr-early', 1, null],
         ['inv-refused', 1, null],
+        ['inv-chain', 1, null],
+        ['pr-chain', 1, null],
       ],
     );
     assert.match(billing[0]!.error, /Invoice\/inv-late is not in the billing database/);
@@ -115,6 +135,18 @@ describe('dead letters cleared by the fix of what they wait for (retries exhaust
     assert.deepEqual([inv.status, Number(inv.paid_amount), Number(inv.balance_due)], ['partially_paid', 1200, 1800]);
     const reading = await s.one(s.db.device, 'SELECT reading_value, source FROM device_readings');
     assert.deepEqual([Number(reading?.reading_value), reading?.source], [77, 'fhir']);
+    await s.fhir.put({ resourceType: 'Account', id: 'acct-late', status: 'active', subject: [patient] } as Resource);
+    await s.running.caughtUp();
+    await until(
+      'the chain to land (account → invoice retried → payment)',
+      async () => !(await letters('billing')).some((l) => l.resourceId.endsWith('-chain')),
+    );
+    assert.deepEqual(
+      await s
+        .one(s.db.billing, 'SELECT status, paid_amount FROM invoices WHERE fhir_id = ?', ['inv-chain'])
+        .then((i) => [i?.status, Number(i?.paid_amount)]),
+      ['paid', 3000],
+    );
     const refused = (await letters('billing')).find((l) => l.resourceId === 'inv-refused');
     assert.deepEqual(
       [refused?.attempts, refused?.nextAttemptAt],
