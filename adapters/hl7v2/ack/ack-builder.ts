@@ -19,6 +19,7 @@ export const ERROR_CODES = {
   '101': 'Required field missing',
   '102': 'Data type error',
   '103': 'Table value not found',
+  '104': 'Value too long',
   '200': 'Unsupported message type',
   '201': 'Unsupported event code',
   '202': 'Unsupported processing id',

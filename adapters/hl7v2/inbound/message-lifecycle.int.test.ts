@@ -220,6 +220,25 @@ describe('inbound message lifecycle (MariaDB log, FHIR app on PGlite)', { skip: 
     assert.equal((await patient('TF-1')).length, 1);
   });
 
+  it('refuses a 5 MB ED document truthfully (ERR 104, permanent, not queued) and keeps the message', async () => {
+    const pdf = Buffer.alloc(5 * 1024 * 1024, 7).toString('base64');
+    const big =
+      'MSH|^~\\&|LAB|KTH|NILE|NC|20260301101500||ORU^R01^ORU_R01|BIG-1|P|2.5.1\r' +
+      'PID|1||BIG-MRN^^^KTH^MR||Osman^Fatima||19900101|F\r' +
+      'OBR|1|PB1|FB1|11502-2^Lab report^LN|||20260301\r' +
+      `OBX|1|ED|11502-2^Lab report^LN||^application^pdf^Base64^${pdf}||||||F`;
+    const r = await processMessage(big, deps);
+    const ack = parseMessage(r.ack!);
+    assert.deepEqual([r.code, r.transient, ack.get('ERR-3.1')], ['AE', undefined, '104']);
+    assert.match(ack.get('ERR-8'), /5\.0 MB .* larger than the 1 MB/);
+    const [row] = await rows('control_id = ?', ['BIG-1']);
+    assert.equal(row!.status, 'failed');
+    assert.ok(String(row!.raw_message).length > 5_000_000, 'the whole message is kept for a later replay');
+    const [q] = await sql.query<Row[]>('SELECT COUNT(*) AS n FROM message_queue WHERE message_id = ?', [row!.id]);
+    assert.equal(Number(q[0]!.n), 0, 'not queued: a retry cannot help');
+    assert.equal((await patient('BIG-MRN')).length, 0, 'nothing of it written');
+  });
+
   it('answers in enhanced mode with accept acknowledgements (CA, CR, CE) as MSH-15 asks', async () => {
     const enhanced = (id: string, mrn: string, accept: string, app = '') =>
       adt({ id, mrn }).replace('|P|2.5.1', `|P|2.5.1|||${accept}|${app}`);

@@ -123,7 +123,8 @@ export function mapMessage(
       try {
         out = applyTransform(rule.type ?? 'string', ctxFor(v.segment, ref.field, ref.component, rule.table), v.value);
       } catch (err) {
-        if (!(err instanceof MappingError) || rule.strict || rule.required) throw err;
+        // A value too long to store (104) is real content: never dropped with a warning, the message is refused.
+        if (!(err instanceof MappingError) || rule.strict || rule.required || err.code === '104') throw err;
         warnings.push(err);
         continue;
       }

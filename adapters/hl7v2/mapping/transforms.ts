@@ -16,7 +16,7 @@ import {
 } from './datatypes-identity.js';
 import { xadToAddress, xpnToHumanName, xpnToString, xtnToContactPoint } from './datatypes-person.js';
 import { schEnd, schStart } from './sch-end.js';
-import { cqToQuantity, edToAttachment, obxValue, parseNumber, referenceRange } from './obx-value.js';
+import { cqToQuantity, edToAttachment, inlineAttachment, obxValue, parseNumber, referenceRange } from './obx-value.js';
 
 export const TRANSFORM_NAMES = [
   'string',
@@ -132,7 +132,7 @@ export function applyTransform(name: TransformName, ctx: TransformContext, v: V2
       if (type === 'ED') return edToAttachment(ctx, v);
       const text = ctx.msg.text(v, 1);
       return text
-        ? { contentType: 'text/plain; charset=utf-8', data: Buffer.from(text, 'utf8').toString('base64') }
+        ? inlineAttachment(ctx, 'text/plain; charset=utf-8', Buffer.from(text, 'utf8').toString('base64'))
         : undefined;
     }
     case 'ED.Attachment':
