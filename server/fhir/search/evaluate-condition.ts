@@ -72,7 +72,7 @@ function evaluateOn(
         ),
       );
     case 'id':
-      return condition.values.includes(candidate.id);
+      return condition.values.includes(candidate.id) !== (condition.negate === true);
     case 'lastUpdated':
       return rangeHolds(condition.match, {
         value: candidate.lastUpdated,

@@ -73,12 +73,14 @@ function lookup(resourceType: string, code: string): SearchParameterInfo {
 function parseId(modifier: string | undefined, value: string, name: string): Condition {
   if (modifier === 'missing')
     throw new UnsupportedSearchError('_id:missing is not supported (every resource has an id)');
-  if (modifier) throw badRequest(`Unknown modifier :${modifier} on _id`);
+  // _id is a token parameter: :not is its one meaningful modifier (:exact is accepted as the plain match)
+  if (modifier && modifier !== 'not' && modifier !== 'exact')
+    throw badRequest(`Modifier :${modifier} is not supported on _id (a token: only :not)`);
   const ids = splitOr(value).map(unescapeValue);
   for (const id of ids) {
     if (!/^[A-Za-z0-9\-.]{1,64}$/.test(id)) throw badRequest(`${name}: '${id}' is not a valid resource id`);
   }
-  return { kind: 'id', values: ids };
+  return modifier === 'not' ? { kind: 'id', values: ids, negate: true } : { kind: 'id', values: ids };
 }
 
 function parseChain(

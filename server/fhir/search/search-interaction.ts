@@ -18,12 +18,14 @@ export async function searchInteraction(args: SearchArgs): Promise<Bundle> {
 export function searchResultBundle(args: SearchArgs, result: SearchResult): Bundle {
   const shape = (r: Resource, isMatch: boolean) =>
     shapeResource(r, result.summary, isMatch ? result.elements : undefined);
+  // the links say what the search did: parameters it ignored are left out (they are named in the outcome entry)
+  const ignored = new Set(result.ignoredParams);
   return searchBundle({
     location: {
       baseUrl: args.baseUrl,
       resourceTypes: args.resourceTypes,
       compartment: args.compartment,
-      params: args.params,
+      params: ignored.size > 0 ? args.params.filter(([name]) => !ignored.has(name)) : args.params,
     },
     matches: result.matches.map((v) => shape(v.resource!, true)),
     included: result.included.map((v) => shape(v.resource!, false)),

@@ -46,8 +46,8 @@ export type Condition =
    * `where`.
    */
   | { kind: 'has'; sourceType: string; sourceParam: string; where: Condition[] }
-  /** `_id` (OR of ids). */
-  | { kind: 'id'; values: string[] }
+  /** `_id` (OR of ids); negate (`_id:not`, _id being a token): none of them. */
+  | { kind: 'id'; values: string[]; negate?: boolean }
   /** `_lastUpdated`, against the version's lastUpdated instant (ms). */
   | { kind: 'lastUpdated'; match: RangeMatch }
   /** Composite: for one value, a single CompositeEntry tuple must satisfy every part (parts[i] ↔ component i). */

@@ -56,6 +56,8 @@ export type SearchResult = {
   previousCursor?: string;
   /** Ignored parameters and caps reached, for an OperationOutcome entry. */
   warnings: string[];
+  /** Names of the parameters that were ignored (lenient handling): left out of the self and paging links. */
+  ignoredParams: string[];
   summary?: SummaryMode;
   elements?: string[];
 };
@@ -136,6 +138,7 @@ async function searchWithinBudget(args: SearchArgs): Promise<SearchResult> {
     nextCursor: page.nextCursor,
     previousCursor: page.previousCursor,
     warnings: [...parsed.ignored.map((i) => `Parameter '${i.name}' was ignored: ${i.reason}`), ...warnings],
+    ignoredParams: parsed.ignored.map((i) => i.name),
     summary: parsed.summary,
     elements: parsed.elements,
   };

@@ -35,6 +35,7 @@ export function compileCondition(c: Condition): Filter {
     case 'missing':
       return { [`idx.${c.paramKind}.param`]: c.missing ? { $ne: c.param } : c.param };
     case 'id':
+      if (c.negate) return { _id: { $nin: [...new Set(c.values)] } };
       return c.values.length === 1 ? { _id: c.values[0] } : { _id: { $in: [...new Set(c.values)] } };
     case 'lastUpdated':
       return rangeFilter(c.match, () => 'lu');

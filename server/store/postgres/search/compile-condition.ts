@@ -39,7 +39,10 @@ export function compileCondition(condition: Condition, row: RowRef, params: SqlP
     case 'has':
       return has(condition, row, params, depth);
     case 'id':
-      return condition.values.length === 0 ? FALSE : `${row.id} = ANY(${params.bind(condition.values, 'text[]')})`;
+      if (condition.values.length === 0) return condition.negate ? 'TRUE' : FALSE;
+      return condition.negate
+        ? `NOT (${row.id} = ANY(${params.bind(condition.values, 'text[]')}))`
+        : `${row.id} = ANY(${params.bind(condition.values, 'text[]')})`;
     case 'lastUpdated':
       return compileRange(
         condition.match,
