@@ -252,6 +252,32 @@ describe('security (issue 15 items 1, 8): writes on patient B with tokens of pat
     await assertUnchanged();
   });
 
+  it('a deleted resource of B: no write into its history, and no version count in a 412', async () => {
+    const sys = w.srv.app.systemClient;
+    await sys.request('PUT', 'Observation/ob-gone', {
+      resourceType: 'Observation',
+      id: 'ob-gone',
+      status: 'final',
+      code: { text: 'Bsecret-condition' },
+      subject: { reference: 'Patient/pb' },
+    });
+    await sys.request('DELETE', 'Observation/ob-gone');
+    const mine = {
+      resourceType: 'Observation',
+      id: 'ob-gone',
+      status: 'final',
+      code: { text: 'planted' },
+      subject: { reference: 'Patient/pa' },
+    };
+    for (const ifMatch of [undefined, 'W/"1"', 'W/"2"']) {
+      const r = await everyPath(w, doctorInA, { method: 'PUT', url: 'Observation/ob-gone', body: mine, ifMatch });
+      assertRefused(r, `PUT over B's deleted Observation (If-Match ${ifMatch})`, [403]);
+      assert.ok(!/version is 2|\(2\)/.test(r.direct.text + r.transaction.text), 'the 412 told the version count');
+    }
+    const stored = await w.store.read('Observation', 'ob-gone');
+    assert.ok(stored?.deleted && stored.versionId === 2, 'B’s deleted Observation got a new version');
+  });
+
   it('the same writes on A’s own data work (the refusals above are about B, not about writing)', async () => {
     const own = await w.as(doctorInA, '/Observation', {
       method: 'POST',

@@ -35,15 +35,25 @@ export function requireWriteAccess(ctx: FhirContext, interaction: WriteInteracti
   requireAccess(ctx, interaction, resourceType);
 }
 
-/** The current version may be changed (update / patch / delete) by this caller. Deleted or absent: nothing to check. */
+/**
+ * The current version may be changed (update / patch / delete) by this caller. Absent: nothing to check. Deleted:
+ * the version before the deletion decides for a restricted caller (patient context or constraints), so a token of
+ * patient A can neither write into the history of B's deleted resource nor learn its version count from a 412.
+ */
 export async function assertMayChangeCurrent(
   ctx: ReadAccessContext,
   interaction: Exclude<WriteInteraction, 'create'>,
   current: StoredVersion | undefined,
 ): Promise<void> {
-  const resource = current?.resource;
-  if (!current || current.deleted || !resource) return;
+  if (!current) return;
   const denied = () => forbidden(`${current.resourceType}/${current.id} is outside what the access token may change`);
+  if (current.deleted || !current.resource) {
+    if (!restricted(ctx, current.resourceType, interaction) || current.versionId <= 1) return;
+    const before = await ctx.store.vread(current.resourceType, current.id, current.versionId - 1);
+    if (before?.resource && !(await ownedByCaller(ctx, before.resource))) throw denied();
+    return;
+  }
+  const resource = current.resource;
   if (interaction === 'patch' && !(await mayRead(ctx, resource))) throw denied();
   if (!(await ownedByCaller(ctx, resource))) throw denied();
   if (!matchesConstraints(ctx, resource, interaction === 'delete' ? 'd' : 'u')) throw denied();
@@ -61,6 +71,13 @@ export async function assertMayWriteNew(
     );
   if (!matchesConstraints(ctx, resource, interaction === 'create' ? 'c' : 'u'))
     throw forbidden(`The ${resource.resourceType} is outside what the access token may ${interaction}`);
+}
+
+/** Whether anything beyond the type-level scope decides this caller's writes of the type. */
+function restricted(ctx: ReadAccessContext, resourceType: string, interaction: Exclude<WriteInteraction, 'create'>) {
+  return (
+    !!ctx.access.compartment || ctx.access.constraints(resourceType, interaction === 'delete' ? 'd' : 'u') !== undefined
+  );
 }
 
 /** With a patient-context token: the resource belongs to that patient and to no other. Without one: true. */
