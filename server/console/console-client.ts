@@ -7,7 +7,7 @@
 import type { ClientRegistration } from '../auth/clients.js';
 
 export const CONSOLE_CLIENT_ID = 'nilecare-console';
-export const CONSOLE_SCOPE = 'openid fhirUser user/*.cruds user/AuditEvent.rs nilecare-admin';
+export const CONSOLE_SCOPE = 'openid fhirUser profile user/*.cruds user/AuditEvent.rs nilecare-admin';
 
 export function consoleClient(origin: string): ClientRegistration {
   return {

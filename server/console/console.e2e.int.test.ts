@@ -176,7 +176,8 @@ describe('operations console in headless Chromium (real server composition)', { 
   async function adminJourney(page: Page, errors: string[]) {
     await page.waitForSelector('#patient-list[data-ready=true] a.patient-link');
     assert.equal(new URL(page.url()).search, '', 'the code and state are removed from the address bar');
-    assert.match((await page.textContent('#who')) ?? '', /Practitioner\/admin/);
+    // the signed-in user's name (here the username: the first admin has no first/last name), not Practitioner/admin
+    assert.equal((await page.textContent('#who'))?.trim(), 'admin');
     await screenshot(page, '02-patients');
     assert.ok((await page.locator('#patient-list a.patient-link').count()) >= PATIENT_BUNDLES + 1);
     assert.equal(await page.locator('#patient-list img').count(), 0, 'markup in a name is not interpreted');
@@ -220,6 +221,19 @@ describe('operations console in headless Chromium (real server composition)', { 
     assert.match(diffText, /birthDate/);
     assert.match(diffText, /added/);
     await screenshot(page, '04-resource-diff');
+
+    // An ignored search parameter is a warning above the results, not a blank row among them.
+    await page.goto(
+      `${origin}/console/#/resources?q=${encodeURIComponent('Patient?birthdate=1990-05-06&colour=blue')}`,
+    );
+    await page.waitForSelector('#search-results table.results');
+    assert.match(
+      (await page.textContent('#search-results p.warning')) ?? '',
+      /^warning: Parameter 'colour' was ignored/,
+    );
+    const resultRows = page.locator('#search-results table.results tbody tr');
+    for (let i = 0; i < (await resultRows.count()); i++)
+      assert.match((await resultRows.nth(i).textContent()) ?? '', /^Patient/, 'every row is a result');
 
     // Patient chart: demographics, encounters timeline, conditions, observations with trends.
     await page.click('nav a[data-section=patients]');

@@ -2,7 +2,7 @@
 // The token lives in sessionStorage (gone when the tab closes).
 const KEY = 'nilecare-console:token';
 const PENDING = 'nilecare-console:pending';
-export const SCOPE = 'openid fhirUser user/*.cruds user/AuditEvent.rs nilecare-admin';
+export const SCOPE = 'openid fhirUser profile user/*.cruds user/AuditEvent.rs nilecare-admin';
 
 let config;
 export async function loadConfig() {
@@ -98,7 +98,8 @@ export async function completeSignIn() {
       accessToken: body.access_token,
       expiresAt: Date.now() + (body.expires_in ?? 3600) * 1000,
       scope: body.scope,
-      user: claims.fhirUser ?? claims.sub ?? '',
+      // the person's name (profile scope), else their username, else the FHIR resource they are
+      user: claims.name ?? claims.preferred_username ?? claims.fhirUser ?? claims.sub ?? '',
     }),
   );
   return true;

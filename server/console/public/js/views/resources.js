@@ -48,7 +48,19 @@ export async function searchView(root, query) {
   mount(out, h('p', { class: 'loading' }, 'Searching…'));
   try {
     const bundle = await fhir(query);
-    const rows = entries(bundle).map((r) =>
+    // search.mode 'outcome' entries (e.g. an ignored parameter) are messages about the search, not results
+    const isOutcome = (e) => e.search?.mode === 'outcome' || e.resource?.resourceType === 'OperationOutcome';
+    const notes = (bundle.entry ?? [])
+      .filter(isOutcome)
+      .flatMap((e) => e.resource?.issue ?? [])
+      .map((i) =>
+        h(
+          'p',
+          { class: i.severity === 'error' || i.severity === 'fatal' ? 'error' : 'warning', role: 'status' },
+          `${i.severity ?? 'warning'}: ${i.diagnostics ?? i.details?.text ?? i.code ?? ''}`,
+        ),
+      );
+    const rows = entries({ entry: (bundle.entry ?? []).filter((e) => !isOutcome(e)) }).map((r) =>
       h(
         'tr',
         {},
@@ -61,6 +73,7 @@ export async function searchView(root, query) {
     const next = bundle.link?.find((l) => l.relation === 'next');
     mount(
       out,
+      ...notes,
       h(
         'p',
         {},
