@@ -39,7 +39,7 @@ export function uniqueCopy(text: string, controlId: string, suffix: string): str
   const sep = text[3] ?? '|';
   const comp = text[4] ?? '^';
   const rep = text[5] ?? '~';
-  const fields: Record<string, number[]> = { PID: [3], ORC: [2, 3], OBR: [2, 3] };
+  const fields: Record<string, number[]> = { PID: [3], PV1: [19], ORC: [2, 3], OBR: [2, 3] }; // PV1-19: a visit number is one patient's
   return text
     .split('\r')
     .map((segment) => {
