@@ -278,6 +278,40 @@ describe('security (issue 15 items 1, 8): writes on patient B with tokens of pat
     assert.ok(stored?.deleted && stored.versionId === 2, 'B’s deleted Observation got a new version');
   });
 
+  it('conditional references and ifNoneExist in a transaction are no oracle on B’s identifiers', async () => {
+    const tx = (entry: Record<string, unknown>) =>
+      w.as(doctorInA, '/', { method: 'POST', body: { resourceType: 'Bundle', type: 'transaction', entry: [entry] } });
+    const byReference = async (identifier: string) => {
+      const r = await tx({
+        resource: {
+          resourceType: 'Observation',
+          status: 'final',
+          code: { text: 'probe' },
+          subject: { reference: `Patient?identifier=urn:nilecare:mrn|${identifier}` },
+        },
+        request: { method: 'POST', url: 'Observation' },
+      });
+      assertNoB(r.text, 'conditional reference');
+      return `${r.status} ${normalised(r.text.replaceAll(identifier, 'X'))}`;
+    };
+    assert.equal(await byReference('MRN-B-1'), await byReference('MRN-NOBODY'));
+    const byIfNoneExist = async (identifier: string) => {
+      const r = await tx({
+        resource: {
+          resourceType: 'Observation',
+          status: 'final',
+          code: { text: 'probe' },
+          subject: { reference: 'Patient/pa' },
+        },
+        request: { method: 'POST', url: 'Observation', ifNoneExist: `identifier=urn:nilecare:obs|${identifier}` },
+      });
+      assertNoB(r.text, 'ifNoneExist');
+      return r.status;
+    };
+    assert.equal(await byIfNoneExist('OBS-B-HIV'), await byIfNoneExist('OBS-NOBODY-2'));
+    await assertUnchanged();
+  });
+
   it('the same writes on A’s own data work (the refusals above are about B, not about writing)', async () => {
     const own = await w.as(doctorInA, '/Observation', {
       method: 'POST',
