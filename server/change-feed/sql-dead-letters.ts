@@ -43,6 +43,8 @@ export type ResourceRef = { resourceType: string; id: string };
 
 const IDENT = /^[a-z_][a-z0-9_]*$/;
 
+type LetterRow = Record<string, string | number | null | undefined>;
+
 export class SqlDeadLetters {
   /** `table` holds the letters of every consumer sharing it, told apart by the `key` column. */
   constructor(
@@ -92,7 +94,7 @@ export class SqlDeadLetters {
 
   /** The consumer's letters, the failed ones (blocking their resource) or all, superseded included. */
   async list(db: FeedTx, consumer: string, which: 'failed' | 'all' = 'failed'): Promise<FeedDeadLetter[]> {
-    const rows = await db.query(
+    const rows = await db.query<LetterRow>(
       `SELECT * FROM ${this.table} WHERE ${this.key} = ?${which === 'failed' ? " AND state = 'failed'" : ''} ORDER BY seq`,
       [consumer],
     );
@@ -101,7 +103,7 @@ export class SqlDeadLetters {
 
   /** Failed letters whose next automatic attempt is due at `now`. */
   async due(db: FeedDb | FeedTx, consumer: string, now: string): Promise<FeedDeadLetter[]> {
-    const rows = await db.query(
+    const rows = await db.query<LetterRow>(
       `SELECT * FROM ${this.table} WHERE ${this.key} = ? AND state = 'failed' AND next_attempt_at IS NOT NULL AND next_attempt_at <= ? ORDER BY seq`,
       [consumer, now],
     );
@@ -115,7 +117,7 @@ export class SqlDeadLetters {
   async recordFailure(tx: FeedTx, consumer: string, f: FeedFailure): Promise<void> {
     const where = `${this.key} = ? AND resource_type = ? AND resource_id = ?`;
     const key = [consumer, f.resourceType, f.resourceId];
-    const existing = await tx.query<{ attempts: number; failed_version: number; state: string }>(
+    const existing = await tx.query<{ attempts: number | string; failed_version: number | string; state: string }>(
       `SELECT attempts, failed_version, state FROM ${this.table} WHERE ${where} FOR UPDATE`,
       key,
     );
@@ -167,9 +169,9 @@ export class SqlDeadLetters {
     await tx.query(`DELETE FROM ${this.table} WHERE ${this.key} = ?`, [consumer]);
   }
 
-  private toLetter(r: Record<string, unknown>): FeedDeadLetter {
-    const num = (v: unknown) => Number(v);
-    const text = (v: unknown) => (v === null || v === undefined ? null : String(v));
+  private toLetter(r: LetterRow): FeedDeadLetter {
+    const num = (v: string | number | null | undefined) => Number(v);
+    const text = (v: string | number | null | undefined) => (v === null || v === undefined ? null : String(v));
     return {
       consumer: String(r[this.key]),
       resourceType: String(r.resource_type),

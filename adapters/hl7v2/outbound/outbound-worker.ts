@@ -19,7 +19,7 @@ import { DELIVERED_ACK_CODES, type EndpointCounts, type RetryPolicy } from '../l
 import { OruBuilder } from './oru-builder.js';
 import { planChanges } from './plan-changes.js';
 import { EndpointLink } from './endpoint-link.js';
-import { FeedConsumer } from '../../../server/change-feed/feed-consumer.js';
+import { errorText, FeedConsumer } from '../../../server/change-feed/feed-consumer.js';
 import { SqlFeedCursor, type FeedTx } from '../../../server/change-feed/feed-state.js';
 import { backoffMs } from '../../../server/change-feed/backoff.js';
 import { Wakeup } from '../../../server/change-feed/wakeup.js';
@@ -265,7 +265,7 @@ export class OutboundWorker {
           }
         }
       } catch (e) {
-        s.lastError = String((e as Error)?.message ?? e);
+        s.lastError = errorText(e);
         this.o.logger?.error(
           { endpoint: s.endpoint.name, err: s.lastError },
           'HL7 outbound sender failed; backing off',

@@ -71,12 +71,12 @@ export function openFeedDb(dialect: FeedDialect, url: string): TestFeedDb {
   };
 }
 
-export async function createFeedDb(dialect: FeedDialect): Promise<{ db: TestFeedDb; drop(): Promise<void> }> {
+export async function createFeedDb(dialect: FeedDialect): Promise<{ db: TestFeedDb; drop: () => Promise<void> }> {
   const created = await createTestDatabase(dialect, 'change_feed');
   const db = openFeedDb(dialect, created.url);
   return {
     db,
-    async drop() {
+    drop: async () => {
       await db.close().catch(() => undefined);
       await created.drop();
     },
