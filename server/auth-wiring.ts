@@ -16,6 +16,15 @@ import { createDatabaseIfMissing } from './migrate/create-database.js';
 import type { InternalFhirClient } from './fhir/internal-client.js';
 import { hashPassword } from './auth/login.js';
 import { userRows } from './auth/user-rows.js';
+import type { Patient } from '@medplum/fhirtypes';
+
+/** `Amira Hassan (born 1990-05-06)`: how the consent page names a patient; undefined without a usable name. */
+export function patientLabel(patient: Patient): string | undefined {
+  const name = patient.name?.find((n) => n.use === 'official') ?? patient.name?.[0];
+  const text = (name?.text ?? [...(name?.given ?? []), name?.family].filter(Boolean).join(' ')).trim();
+  if (!text) return undefined;
+  return patient.birthDate ? `${text} (born ${patient.birthDate})` : text;
+}
 
 export async function startSmartAuth(options: {
   config: Config;
@@ -46,6 +55,10 @@ export async function startSmartAuth(options: {
     ...(options.redisPrefix ? { redisPrefix: options.redisPrefix } : {}),
     onAuditEvent: async (event) => {
       await options.fhir().request('POST', 'AuditEvent', event);
+    },
+    patientLabel: async (id) => {
+      const found = await options.store.read('Patient', id);
+      return found && !found.deleted ? patientLabel(found.resource as Patient) : undefined;
     },
     patientExists: async (id) => {
       const found = await options.store.read('Patient', id);

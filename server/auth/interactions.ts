@@ -25,6 +25,8 @@ export interface InteractionDeps {
   readonly audit: (e: AccessAuditEvent) => Promise<void>;
   /** Checks that a patient picked on the consent page exists (the FHIR store); absent = any well-formed id. */
   readonly patientExists?: (id: string) => Promise<boolean>;
+  /** The patient's name as the consent page shows it (`Amira Hassan, born 1990-05-06`); absent = `Patient/<id>`. */
+  readonly patientLabel?: (id: string) => Promise<string | undefined>;
 }
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
@@ -151,7 +153,9 @@ export function interactionRouter(d: InteractionDeps): Router {
         scopes: p.plan.offered,
         askPatient: p.plan.askPatient,
         ...(p.plan.patientContextMissing ? { warning: PATIENT_CONTEXT_MISSING } : {}),
-        ...(p.plan.patient ? { patient: `Patient/${p.plan.patient}` } : {}),
+        ...(p.plan.patient
+          ? { patient: (await d.patientLabel?.(p.plan.patient).catch(() => undefined)) ?? `Patient/${p.plan.patient}` }
+          : {}),
         ...(p.plan.encounter ? { encounter: `Encounter/${p.plan.encounter}` } : {}),
         ...(message ? { message } : {}),
       }),

@@ -51,6 +51,8 @@ export interface SmartAuthOptions {
   onAuditEvent?: (e: AuditEvent) => Promise<void>;
   /** Lets the consent page check a picked patient exists. */
   patientExists?: (id: string) => Promise<boolean>;
+  /** Lets the consent page show the patient's name instead of an id. */
+  patientLabel?: (id: string) => Promise<string | undefined>;
   /** Allow backend clients' jwks_uri on loopback (tests / one-machine development only; SSRF guard otherwise). */
   jwksUriAllowLoopback?: boolean;
   /** Where to report problems that must not fail a request (audit write errors). Default console.error. */
@@ -220,6 +222,7 @@ export async function createSmartAuth(options: SmartAuthOptions): Promise<SmartA
       grantTtlSeconds: lifetimes.refreshToken,
       audit: (e) => sink.audit(e),
       ...(options.patientExists ? { patientExists: options.patientExists } : {}),
+      ...(options.patientLabel ? { patientLabel: options.patientLabel } : {}),
     }),
   );
   const bearerPolicy = async (req: express.Request) =>
