@@ -170,6 +170,16 @@ describe('npm run auth', () => {
     assert.match(r.err, /scope "system\/Patient\.rs", expires in 300 s/);
     const read = await fetch(`${t.fhirBase}/Patient/p1`, { headers: { authorization: `Bearer ${token}` } });
     assert.equal(read.status, 200);
+    const tokenFile = join(keysDir, 'token.txt');
+    r = await run('token', '--key', keyFile, '--out', tokenFile);
+    assert.equal(r.code, 0, r.err);
+    assert.equal(r.out, '', 'nothing on stdout with --out');
+    assert.equal((await stat(tokenFile)).mode & 0o777, 0o600);
+    const fromFile = (await readFile(tokenFile, 'utf8')).trim();
+    assert.equal(
+      (await fetch(`${t.fhirBase}/Patient/p1`, { headers: { authorization: `Bearer ${fromFile}` } })).status,
+      200,
+    );
     r = await run('token', '--key', keyFile, '--scope', 'system/Observation.rs');
     assert.equal(r.code, 1);
     assert.match(r.err, /invalid_scope.*registered ceiling: system\/Patient\.rs/);

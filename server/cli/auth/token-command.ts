@@ -6,7 +6,7 @@
  * `export FHIR_TOKEN=$(npm run -s auth -- token --key backend.json)` works; what was granted goes to stderr.
  */
 import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { importJWK, SignJWT } from 'jose';
 import { isUnreachable, parseOptions, unreachable, UsageError, type CliIo } from '../cli-kit.js';
 
@@ -20,10 +20,12 @@ export interface BackendCredentials {
 
 export const TOKEN_COMMAND = {
   summary: 'get a backend-services access token with a key file from register-backend (printed alone on stdout)',
-  usage: '--key FILE [--scope "system/Patient.rs …"] [--fhir-url URL]',
+  usage: '--key FILE [--scope "system/Patient.rs …"] [--fhir-url URL] [--out TOKEN_FILE]',
   detail: `The FHIR base comes from --fhir-url, else the key file, else BASE_URL (HOST/PORT). The scope defaults to
-the one registered. Use it as: export FHIR_TOKEN=$(npm run -s auth -- token --key backend.json)
-  curl -H "Authorization: Bearer $FHIR_TOKEN" http://127.0.0.1:8080/fhir/Patient`,
+the one registered. The token goes to stdout alone; keep -s (npm run without it prints its own banner there too):
+  export FHIR_TOKEN=$(npm run -s auth -- token --key backend.json)
+  curl -H "Authorization: Bearer $FHIR_TOKEN" http://127.0.0.1:8080/fhir/Patient
+--out TOKEN_FILE writes it to an owner-only file instead (for hl7:replay --token-file, or $(cat TOKEN_FILE)).`,
 } as const;
 
 async function readCredentials(path: string): Promise<BackendCredentials> {
@@ -61,6 +63,7 @@ export async function runTokenCommand(argv: readonly string[], fallbackFhirBase:
     key: { type: 'string' },
     scope: { type: 'string' },
     'fhir-url': { type: 'string' },
+    out: { type: 'string' },
   });
   if (!values.key) throw new UsageError('--key FILE is required (written by register-backend --key-out)');
   const c = await readCredentials(values.key);
@@ -116,7 +119,8 @@ export async function runTokenCommand(argv: readonly string[], fallbackFhirBase:
           : '';
     throw new Error(`the token endpoint refused (${answer.status}) ${why}${hint}`);
   }
-  io.out(body.access_token);
+  if (values.out) await writeFile(values.out, `${body.access_token}\n`, { mode: 0o600 });
+  else io.out(body.access_token);
   io.err(`token for ${c.client_id}: scope "${body.scope ?? ''}", expires in ${body.expires_in ?? '?'} s`);
   return 0;
 }
