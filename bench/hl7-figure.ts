@@ -51,7 +51,8 @@ export function uniqueCopy(text: string, controlId: string, suffix: string): str
       }
       for (const i of fields[name] ?? []) {
         if (!f[i]) continue;
-        f[i] = f[i]!.split(rep)
+        f[i] = f[i]
+          .split(rep)
           .map((r) =>
             r
               ? r

@@ -35,7 +35,7 @@ function loadResources(): Map<string, Resource[]> {
       if (r && byType.has(r.resourceType))
         byType
           .get(r.resourceType)!
-          .push({ ...r, meta: { ...r.meta, lastUpdated: '2024-05-01T10:00:00Z', versionId: '1' } } as Resource);
+          .push({ ...r, meta: { ...r.meta, lastUpdated: '2024-05-01T10:00:00Z', versionId: '1' } });
     }
   }
   return byType;

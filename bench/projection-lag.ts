@@ -125,6 +125,7 @@ const pct = (xs: number[], p: number) =>
 
 async function main() {
   let store: ResourceStore;
+  // eslint-disable-next-line @typescript-eslint/no-invalid-void-type -- kept as written (lint pass)
   let dropStore = async () => undefined as void;
   if (storeKind === 'postgres') {
     const db = await createTestDatabase();

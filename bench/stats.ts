@@ -36,6 +36,7 @@ export async function runPool(count: number, concurrency: number, task: (i: numb
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, count)) }, worker));
+  // eslint-disable-next-line @typescript-eslint/only-throw-error -- rethrows what a worker threw
   if (failed !== undefined) throw failed;
   return performance.now() - start;
 }

@@ -34,6 +34,22 @@ if (files.length === 0) {
   process.exit(1);
 }
 
+// The whole run (no filters) checks the code first: eslint (typescript-eslint, strict and type-checked; see
+// eslint.config.js) and prettier, then the type check. LINT=1 adds the first two to a filtered run.
+if (filters.length === 0 || process.env.LINT === '1') {
+  for (const [label, args] of [
+    ['lint (eslint .)', ['eslint', '.']],
+    ['format (prettier --check .)', ['prettier', '--check', '.']],
+  ]) {
+    console.log(`# ${label}`);
+    const run = spawnSync('npx', args, { stdio: 'inherit' });
+    if (run.status !== 0) {
+      console.error(`# ${label} failed: fix it (npm run lint / npm run format) before the tests run`);
+      process.exit(run.status ?? 1);
+    }
+  }
+}
+
 if (filters.length === 0 || process.env.TYPECHECK === '1') {
   console.log('# type check (tsc --noEmit)');
   const tsc = spawnSync('npx', ['tsc', '--noEmit', '-p', 'tsconfig.json'], { stdio: 'inherit' });

@@ -111,6 +111,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       ? {
           duplicates: duplicateCheck({
             profile: matchProfile,
+            // eslint-disable-next-line @typescript-eslint/unbound-method -- an arrow function property, no `this`
             onDetected: patientMetrics.duplicateDetected,
             onError: (error) => {
               patientMetrics.duplicateCheckFailed();

@@ -32,8 +32,8 @@ function start(env: Record<string, string>): {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let text = '';
-  child.stdout!.on('data', (d) => (text += d));
-  child.stderr!.on('data', (d) => (text += d));
+  child.stdout.on('data', (d) => (text += d));
+  child.stderr.on('data', (d) => (text += d));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   children.push(child);
   return { child, output: () => text, exited };

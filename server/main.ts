@@ -31,7 +31,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stop('SIGINT'));
 }
 
-main().catch((error) => {
+main().catch((error: unknown) => {
   console.error('NileCare FHIR failed to start:', error instanceof Error ? error.message : error);
   process.exit(1);
 });

@@ -24,7 +24,10 @@ describe('projections started with the server', () => {
 
   it('migrates the target databases and projects a committed transaction', async (t) => {
     const missing = corpusMissing(SMART);
-    if (missing) return t.skip(missing);
+    if (missing) {
+      t.skip(missing);
+      return;
+    }
     // Fresh, empty target databases (dropped afterwards); the wiring itself migrates them.
     const dbs: TestDatabase[] = [];
     for (const [engine, name] of [

@@ -5,7 +5,7 @@
  * PaymentNotice → invoice_payment_allocations and billing_adjustments, with the invoices' balances; a merged
  * Patient moves its rows to the surviving patient.
  */
-import type { Patient, Resource } from '@medplum/fhirtypes';
+import type { Resource } from '@medplum/fhirtypes';
 import type { MapInputs } from '../outbox/projection.js';
 import { mergeWrites } from '../outbox/patient-merge.js';
 import type { RowWrite } from '../outbox/rows.js';
@@ -34,7 +34,7 @@ export function mapBilling(resource: Resource, version: number, inputs: MapInput
     case 'PaymentNotice':
       return mapPayment(resource, version);
     case 'Patient':
-      return mergeWrites(resource as Patient, inputs.survivors, BILLING_PATIENT_TABLES);
+      return mergeWrites(resource, inputs.survivors, BILLING_PATIENT_TABLES);
     default:
       return [];
   }

@@ -1,4 +1,3 @@
-import type { Claim } from '@medplum/fhirtypes';
 import type { Projection } from '../outbox/projection.js';
 import type { RowWrite } from '../outbox/rows.js';
 import { mapAdjudicationDelete } from './adjudication-mapping.js';
@@ -27,7 +26,7 @@ export const billingProjection: Projection = {
   name: 'billing',
   accepts: (t) => TYPES.has(t),
   map: mapBilling,
-  asOfReferences: (r) => (r.resourceType === 'Claim' ? claimReferences(r as Claim) : []),
+  asOfReferences: (r) => (r.resourceType === 'Claim' ? claimReferences(r) : []),
   translatesCodes: (t) => t === 'Claim',
   mapDelete(resourceType, id, version): RowWrite[] {
     const table = SOFT[resourceType];

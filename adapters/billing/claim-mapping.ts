@@ -122,7 +122,7 @@ export function mapClaim(claim: Claim, version: number, inputs: MapInputs): RowW
         claim_type: typeCode === 'oral' ? 'dental' : typeCode,
         claim_format: CLAIM_TYPES[typeCode],
         // The claim's own status; an adjudication (derived below) replaces 'submitted'.
-        status: CLAIM_STATUS[claim.status as keyof typeof CLAIM_STATUS] ?? 'submitted',
+        status: CLAIM_STATUS[claim.status] ?? 'submitted',
         total_charges: total,
         submission_date: sqlDateTime(claim.created) ?? null,
         currency: currencyOf(claim.total, ...(claim.item ?? []).map((i) => i.net ?? i.unitPrice)),

@@ -142,7 +142,7 @@ export function mapInvoice(invoice: Invoice, version: number, inputs: MapInputs)
         invoice_type: type ?? 'standard',
         description: truncate(textOf(invoice.type), 65_000) ?? null,
         patient_notes: invoice.note?.map((n) => n.text).join('\n') || null,
-        status: INVOICE_STATUS[invoice.status as keyof typeof INVOICE_STATUS] ?? 'pending',
+        status: INVOICE_STATUS[invoice.status] ?? 'pending',
         fhir_status: invoice.status,
         tax_amount: taxAmount,
         discount_amount: discountAmount,
@@ -176,7 +176,7 @@ export function mapAccount(account: Account, version: number, inputs: MapInputs)
       values: row({
         account_number: businessNumber('BA', account.servicePeriod?.start ?? account.meta?.lastUpdated, what),
         patient_id: billingPatient(subject, what, inputs),
-        status: ACCOUNT_STATUS[account.status as keyof typeof ACCOUNT_STATUS] ?? 'active',
+        status: ACCOUNT_STATUS[account.status] ?? 'active',
         deleted_at: null,
       }),
     },

@@ -4,7 +4,6 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Resource } from '@medplum/fhirtypes';
 import { createTestDatabase as createTargetDatabase, type TestDatabase } from '../../server/migrate/test-databases.js';
 import { openPostgresStore } from '../../server/store/postgres/open-postgres-store.js';
 import { createTestDatabase } from '../../server/store/postgres/test-stores.js';
@@ -33,7 +32,7 @@ describe('projections:rebuild', () => {
       priority: { coding: [{ code: 'normal' }] },
       insurance: [{ sequence: 1, focal: true, coverage: { display: 'NHIF' } }],
       item: [{ sequence: 1, productOrService: { text: 'bed day' }, net: { value: 2500 } }],
-    } as Resource);
+    });
     await s.close();
   });
   after(async () => {

@@ -75,7 +75,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
-    (e) => {
+    (e: unknown) => {
       console.error(`projections:rebuild failed: ${e instanceof Error ? e.message : String(e)}`);
       process.exit(1);
     },

@@ -73,7 +73,7 @@ describe('device mapping', () => {
       writes
         .filter((w) => w.op === 'deleteWhere')
         .map((w) => {
-          const where = (w as Extract<RowWrite, { op: 'deleteWhere' }>).where;
+          const where = w.where;
           return `${where.device_id === stableUuid('Device/d1') ? 'd1' : 'other'} ${where.reading_type} ${where.timestamp}`;
         });
     const upserts = (writes: RowWrite[]) => writes.filter((w) => w.op === 'bulkUpsert').length;

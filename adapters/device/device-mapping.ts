@@ -132,6 +132,7 @@ export function mapDeviceObservation(
     lookup,
     ...rows.map(
       (values) =>
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- needed by tsc: typescript-eslint misjudges the contextual type here
         ({
           op: 'bulkUpsert',
           table: 'device_readings',
@@ -215,12 +216,14 @@ export function staleReadings(
   let kept = new Set<string>();
   if (device?.type === 'Device' && device.id === oldDevice.id) {
     try {
-      kept = new Set(readingsOf(obs, inputs).map((r) => `${r.reading_type}|${r.timestamp}`));
+      kept = new Set(readingsOf(obs, inputs).map((r) => `${String(r.reading_type)}|${String(r.timestamp)}`));
     } catch {
       // the new version has no readable time: everything of the old one goes
     }
   }
-  return oldRows.filter((r) => !kept.has(`${r.reading_type}|${r.timestamp}`)).map((r) => dropReading(oldDevice.id, r));
+  return oldRows
+    .filter((r) => !kept.has(`${String(r.reading_type)}|${String(r.timestamp)}`))
+    .map((r) => dropReading(oldDevice.id, r));
 }
 
 export function mapDeviceResource(resource: Resource, version: number, inputs: MapInputs): RowWrite[] {
@@ -233,6 +236,7 @@ export function mapDeviceResource(resource: Resource, version: number, inputs: M
     case 'Flag':
       return mapDeviceAlert(resource, version, inputs);
     case 'Patient':
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- needed by tsc: typescript-eslint misjudges the contextual type here
       return mergeWrites(resource as Patient, inputs.survivors, DEVICE_PATIENT_TABLES);
     default:
       return [];

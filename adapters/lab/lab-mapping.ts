@@ -8,14 +8,7 @@
  * no longer laboratory (re-categorised) leaves the lab tables: the result is removed, orders are soft-deleted.
  * Numbers derive from FHIR identity: LAB-<ServiceRequest id>, SPC-<Specimen id> (without accession number).
  */
-import type {
-  CodeableConcept,
-  DiagnosticReport,
-  Observation,
-  Patient,
-  Resource,
-  ServiceRequest,
-} from '@medplum/fhirtypes';
+import type { CodeableConcept, DiagnosticReport, Observation, Resource, ServiceRequest } from '@medplum/fhirtypes';
 import type { MapInputs } from '../outbox/projection.js';
 import { mergeWrites, requiredPatientColumn } from '../outbox/patient-merge.js';
 import {
@@ -101,7 +94,7 @@ export function mapServiceRequest(sr: ServiceRequest, version: number, inputs: M
         ordering_provider_id: referenceId(sr.requester, 'Practitioner') ?? null,
         test_id: { ref: 'test' },
         priority: sr.priority ?? 'routine',
-        status: ORDER_STATUS[sr.status as keyof typeof ORDER_STATUS] ?? 'ordered',
+        status: ORDER_STATUS[sr.status] ?? 'ordered',
         clinical_notes: sr.note?.map((n) => n.text).join('\n') || null,
         diagnosis_codes: icd.length ? JSON.stringify(icd) : null,
         ordered_at: sqlDateTime(sr.authoredOn ?? sr.meta?.lastUpdated),
@@ -193,7 +186,7 @@ export function mapLabObservation(obs: Observation, version: number, inputs: Map
     .map((c) => c.code)
     .find((c) => c && FLAGS.has(c));
   const valueText = resultValue(obs);
-  const status = RESULT_STATUS[obs.status as keyof typeof RESULT_STATUS] ?? 'preliminary';
+  const status = RESULT_STATUS[obs.status] ?? 'preliminary';
   if (
     obs.valueQuantity?.value === undefined &&
     valueText === undefined &&
@@ -246,15 +239,12 @@ export function mapDiagnosticReport(dr: DiagnosticReport): RowWrite[] {
   return (dr.result ?? [])
     .map((r) => parseReference(r.reference))
     .filter((r) => r?.type === 'Observation')
-    .map(
-      (r) =>
-        ({
-          op: 'update',
-          table: 'lab_results',
-          where: { fhir_id: r!.id },
-          values: { verified_at: verifiedAt, verified_by: verifiedBy },
-        }) as RowWrite,
-    );
+    .map((r) => ({
+      op: 'update',
+      table: 'lab_results',
+      where: { fhir_id: r!.id },
+      values: { verified_at: verifiedAt, verified_by: verifiedBy },
+    }));
 }
 
 export function mapLab(resource: Resource, version: number, inputs: MapInputs): RowWrite[] {
@@ -271,7 +261,7 @@ export function mapLab(resource: Resource, version: number, inputs: MapInputs): 
     case 'ActivityDefinition':
       return mapCatalog(resource, version);
     case 'Patient':
-      return mergeWrites(resource as Patient, inputs.survivors, LAB_PATIENT_TABLES);
+      return mergeWrites(resource, inputs.survivors, LAB_PATIENT_TABLES);
     default:
       return [];
   }

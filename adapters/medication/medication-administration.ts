@@ -41,7 +41,7 @@ export function mapMedicationAdministration(
     ?.filter(isWitness)
     .map((p) => referenceId(p.actor, 'Practitioner'))
     .find(Boolean);
-  const status = MAR_STATUS[ma.status as keyof typeof MAR_STATUS] ?? 'scheduled';
+  const status = MAR_STATUS[ma.status] ?? 'scheduled';
   const when = ma.effectiveDateTime ?? ma.effectivePeriod?.start;
   if (!when) throw new MappingError(`${what} has no effective time`);
   if (status === 'given' && (!administeredBy || ma.dosage?.dose?.value === undefined))

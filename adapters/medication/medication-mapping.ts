@@ -6,7 +6,7 @@
  * Nothing is invented: a dose, unit, route, frequency or form the FHIR data does not state stays NULL
  * (a stated but unrecognised route or form is 'other'). Prescription numbers derive from identity: RX-<id>.
  */
-import type { Medication, MedicationRequest, Patient, Resource } from '@medplum/fhirtypes';
+import type { Medication, MedicationRequest, Resource } from '@medplum/fhirtypes';
 import type { MapInputs } from '../outbox/projection.js';
 import { mergeWrites } from '../outbox/patient-merge.js';
 import {
@@ -105,7 +105,7 @@ export function mapMedicationRequest(mr: MedicationRequest, version: number, inp
     refills_remaining: refills,
     instructions: dosage?.patientInstruction ?? dosage?.text ?? null,
     indication: truncate(mr.reasonCode?.map(textOf).filter(Boolean).join(', ') || undefined, 255) ?? null,
-    status: RX_STATUS[mr.status as keyof typeof RX_STATUS] ?? 'active',
+    status: RX_STATUS[mr.status] ?? 'active',
     priority: mr.priority === 'asap' ? 'urgent' : (mr.priority ?? 'routine'),
     start_date: start,
     end_date: end && end >= start ? end : null,
@@ -133,7 +133,7 @@ export function mapMedicationResource(resource: Resource, version: number, input
     case 'MedicationAdministration':
       return mapMedicationAdministration(resource, version, inputs);
     case 'Patient':
-      return mergeWrites(resource as Patient, inputs.survivors, MEDICATION_PATIENT_TABLES);
+      return mergeWrites(resource, inputs.survivors, MEDICATION_PATIENT_TABLES);
     default:
       return [];
   }

@@ -65,7 +65,7 @@ describe('billing corrections after the fact (MariaDB)', () => {
   before(async () => {
     s = await openScenario();
     await put(
-      { resourceType: 'Account', id: 'acct-c', status: 'active', subject: [patient] } as Resource,
+      { resourceType: 'Account', id: 'acct-c', status: 'active', subject: [patient] },
       invoice('inv-a', 1000),
       invoice('inv-b', 2000),
       invoice('inv-c', 4000),
@@ -142,7 +142,7 @@ describe('billing corrections after the fact (MariaDB)', () => {
       insurance: [{ sequence: 1, focal: true, coverage: { display: 'NHIF' } }],
       item: [{ sequence: 1, productOrService: { text: 'visit' }, net: { value: 1000, currency: 'SDG' } }],
       total: { value: 1000, currency: 'SDG' },
-    } as Resource);
+    });
     const claim = async () => {
       const c = (await s.one(
         s.db.billing,

@@ -86,7 +86,7 @@ describe('billing balances and claim outcomes (MariaDB)', () => {
 
   it('tax and discount make the FHIR total; a 5,000 SDG payment, a write-off and a refund move paid_amount, balance, status, the outstanding view and the account', async () => {
     await s.fhir.put(
-      { resourceType: 'Account', id: 'acct-pay', status: 'active', subject: [patient] } as Resource,
+      { resourceType: 'Account', id: 'acct-pay', status: 'active', subject: [patient] },
       invoice('issued'),
     );
     await s.running.caughtUp();
@@ -205,33 +205,32 @@ describe('billing balances and claim outcomes (MariaDB)', () => {
     assert.deepEqual([listed.state, listed.version, listed.supersededBy], ['superseded', 1, 2]);
   });
 
-  const claim = (note?: string): Resource =>
-    ({
-      resourceType: 'Claim',
-      id: 'clm-eob',
-      status: 'active',
-      use: 'claim',
-      type: { coding: [{ code: 'professional' }] },
-      patient,
-      created: '2025-03-05T08:00:00Z',
-      provider: { reference: `Organization/${ORG}` },
-      priority: { coding: [{ code: 'normal' }] },
-      insurance: [{ sequence: 1, focal: true, coverage: { display: 'NHIF' } }],
-      item: [
-        {
-          sequence: 1,
-          productOrService: { coding: [{ system: 'http://www.ama-assn.org/go/cpt', code: '99213' }] },
-          net: { value: 700 },
-        },
-        {
-          sequence: 2,
-          productOrService: { coding: [{ system: 'http://www.ama-assn.org/go/cpt', code: '87207' }] },
-          net: { value: 300 },
-        },
-      ],
-      total: { value: 1000, currency: 'SDG' },
-      ...(note ? { supportingInfo: [{ sequence: 1, category: { text: 'note' }, valueString: note }] } : {}),
-    }) as Resource;
+  const claim = (note?: string): Resource => ({
+    resourceType: 'Claim',
+    id: 'clm-eob',
+    status: 'active',
+    use: 'claim',
+    type: { coding: [{ code: 'professional' }] },
+    patient,
+    created: '2025-03-05T08:00:00Z',
+    provider: { reference: `Organization/${ORG}` },
+    priority: { coding: [{ code: 'normal' }] },
+    insurance: [{ sequence: 1, focal: true, coverage: { display: 'NHIF' } }],
+    item: [
+      {
+        sequence: 1,
+        productOrService: { coding: [{ system: 'http://www.ama-assn.org/go/cpt', code: '99213' }] },
+        net: { value: 700 },
+      },
+      {
+        sequence: 2,
+        productOrService: { coding: [{ system: 'http://www.ama-assn.org/go/cpt', code: '87207' }] },
+        net: { value: 300 },
+      },
+    ],
+    total: { value: 1000, currency: 'SDG' },
+    ...(note ? { supportingInfo: [{ sequence: 1, category: { text: 'note' }, valueString: note }] } : {}),
+  });
   const adjudication = (category: string, value: number) => ({
     category: { coding: [{ code: category }] },
     amount: { value, currency: 'SDG' },
@@ -254,7 +253,7 @@ describe('billing balances and claim outcomes (MariaDB)', () => {
       insurer: { display: 'NHIF' },
       request: { reference: 'Claim/clm-eob' },
       outcome: 'queued',
-    } as Resource);
+    });
     await s.running.caughtUp();
     assert.equal((await claimRow()).status, 'pending');
     await s.fhir.put({

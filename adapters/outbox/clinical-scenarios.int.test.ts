@@ -21,18 +21,17 @@ import {
 } from './testing/scenario-harness.js';
 
 const P2 = '9b3c2a4e-1111-4a4a-8a8a-000000000002';
-const glucose = (id: string, subject: string, effective: string, extra: Partial<Observation> = {}): Resource =>
-  ({
-    resourceType: 'Observation',
-    id,
-    status: 'final',
-    category: labCategory,
-    code: loinc('2345-7', 'Glucose'),
-    subject: { reference: `Patient/${subject}` },
-    effectiveDateTime: effective,
-    valueQuantity: { value: 5.4, unit: 'mmol/L' },
-    ...extra,
-  }) as Resource;
+const glucose = (id: string, subject: string, effective: string, extra: Partial<Observation> = {}): Resource => ({
+  resourceType: 'Observation',
+  id,
+  status: 'final',
+  category: labCategory,
+  code: loinc('2345-7', 'Glucose'),
+  subject: { reference: `Patient/${subject}` },
+  effectiveDateTime: effective,
+  valueQuantity: { value: 5.4, unit: 'mmol/L' },
+  ...extra,
+});
 
 describe('lab, medication and device projections (MariaDB, PostgreSQL in Africa/Khartoum)', () => {
   let s: Scenario;
@@ -148,7 +147,7 @@ describe('lab, medication and device projections (MariaDB, PostgreSQL in Africa/
         ],
       },
       authoredOn: '2025-06-02T08:00:00+02:00',
-    } as Resource);
+    });
     await s.running.caughtUp();
     const rx = (
       await s.db.medication.query<Record<string, any>>('SELECT * FROM prescriptions WHERE fhir_id = ?', ['mr-bare'])
@@ -175,7 +174,7 @@ describe('lab, medication and device projections (MariaDB, PostgreSQL in Africa/
         serialNumber: 'SN-K1',
         type: { text: 'monitor' },
         patient,
-      } as Resource,
+      },
       {
         resourceType: 'Observation',
         id: 'hr-k',
@@ -185,7 +184,7 @@ describe('lab, medication and device projections (MariaDB, PostgreSQL in Africa/
         device: { reference: 'Device/mon-k' },
         effectiveDateTime: at.replace('Z', '+00:00'),
         valueQuantity: { value: 131, unit: '/min' },
-      } as Resource,
+      },
       {
         resourceType: 'DetectedIssue',
         id: 'di-k',
@@ -196,7 +195,7 @@ describe('lab, medication and device projections (MariaDB, PostgreSQL in Africa/
         author: { reference: 'Device/mon-k' },
         // The same instant written with Khartoum's offset: 11:00:05+02:00.
         identifiedDateTime: new Date(Date.parse(at) + 5000 + 2 * 3600_000).toISOString().replace('Z', '+02:00'),
-      } as Resource,
+      },
     );
     await s.running.caughtUp();
     const khartoum = new pg.Client({ connectionString: s.targets.targets.devicesPostgresUrl });
@@ -238,7 +237,7 @@ describe('lab, medication and device projections (MariaDB, PostgreSQL in Africa/
       device: { reference: 'Device/mon-k' },
       effectiveDateTime: old,
       valueQuantity: { value: 77, unit: '/min' },
-    } as Resource);
+    });
     await s.running.caughtUp();
     const readings = async () =>
       (

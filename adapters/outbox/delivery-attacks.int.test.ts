@@ -32,26 +32,25 @@ import { createTestTargets, snapshotRows, type TestTargets } from './testing/tar
 
 const CHILD = fileURLToPath(new URL('./testing/dying-dispatcher.ts', import.meta.url));
 
-const invoice = (id: string, price: number, extra: Record<string, unknown> = {}): Resource =>
-  ({
-    resourceType: 'Invoice',
-    id,
-    status: 'issued',
-    subject: patient,
-    issuer: { reference: `Organization/${ORG}` },
-    account: { reference: 'Account/acct-w' },
-    date: '2025-05-01',
-    lineItem: [
-      {
-        sequence: 1,
-        chargeItemCodeableConcept: { text: 'Ward day' },
-        priceComponent: [{ type: 'base', amount: { value: price, currency: 'SDG' } }],
-      },
-    ],
-    totalNet: { value: price, currency: 'SDG' },
-    totalGross: { value: price, currency: 'SDG' },
-    ...extra,
-  }) as Resource;
+const invoice = (id: string, price: number, extra: Record<string, unknown> = {}): Resource => ({
+  resourceType: 'Invoice',
+  id,
+  status: 'issued',
+  subject: patient,
+  issuer: { reference: `Organization/${ORG}` },
+  account: { reference: 'Account/acct-w' },
+  date: '2025-05-01',
+  lineItem: [
+    {
+      sequence: 1,
+      chargeItemCodeableConcept: { text: 'Ward day' },
+      priceComponent: [{ type: 'base', amount: { value: price, currency: 'SDG' } }],
+    },
+  ],
+  totalNet: { value: price, currency: 'SDG' },
+  totalGross: { value: price, currency: 'SDG' },
+  ...extra,
+});
 const payment = (id: string, invoiceId: string, amount: number, status = 'active'): Resource =>
   ({
     resourceType: 'PaymentReconciliation',
@@ -68,54 +67,51 @@ const payment = (id: string, invoiceId: string, amount: number, status = 'active
       },
     ],
   }) as Resource;
-const claim = (note?: string): Resource =>
-  ({
-    resourceType: 'Claim',
-    id: 'clm-w',
-    status: 'active',
-    use: 'claim',
-    type: { coding: [{ code: 'professional' }] },
-    patient,
-    created: '2025-05-01T08:00:00Z',
-    provider: { reference: `Organization/${ORG}` },
-    priority: { coding: [{ code: 'normal' }] },
-    insurance: [{ sequence: 1, focal: true, coverage: { display: 'NHIF' } }],
-    item: [{ sequence: 1, productOrService: { text: 'visit' }, net: { value: 1000, currency: 'SDG' } }],
-    total: { value: 1000, currency: 'SDG' },
-    ...(note ? { supportingInfo: [{ sequence: 1, category: { text: 'note' }, valueString: note }] } : {}),
-  }) as Resource;
-const labResult = (at: string, category = labCategory): Resource =>
-  ({
-    resourceType: 'Observation',
-    id: 'lab-w',
-    status: 'final',
-    category,
-    code: loinc('2345-7', 'Glucose'),
-    subject: patient,
-    effectiveDateTime: at,
-    valueQuantity: { value: 6.2, unit: 'mmol/L' },
-  }) as Resource;
-const prescription = (dosage?: unknown): Resource =>
-  ({
-    resourceType: 'MedicationRequest',
-    id: 'mr-w',
-    status: 'active',
-    intent: 'order',
-    subject: patient,
-    requester: { reference: `Practitioner/${DR}` },
-    medicationCodeableConcept: {
-      coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', code: '197361', display: 'Amlodipine 5 MG' }],
-    },
-    authoredOn: '2025-05-01',
-    ...(dosage ? { dosageInstruction: [dosage] } : {}),
-  }) as Resource;
+const claim = (note?: string): Resource => ({
+  resourceType: 'Claim',
+  id: 'clm-w',
+  status: 'active',
+  use: 'claim',
+  type: { coding: [{ code: 'professional' }] },
+  patient,
+  created: '2025-05-01T08:00:00Z',
+  provider: { reference: `Organization/${ORG}` },
+  priority: { coding: [{ code: 'normal' }] },
+  insurance: [{ sequence: 1, focal: true, coverage: { display: 'NHIF' } }],
+  item: [{ sequence: 1, productOrService: { text: 'visit' }, net: { value: 1000, currency: 'SDG' } }],
+  total: { value: 1000, currency: 'SDG' },
+  ...(note ? { supportingInfo: [{ sequence: 1, category: { text: 'note' }, valueString: note }] } : {}),
+});
+const labResult = (at: string, category = labCategory): Resource => ({
+  resourceType: 'Observation',
+  id: 'lab-w',
+  status: 'final',
+  category,
+  code: loinc('2345-7', 'Glucose'),
+  subject: patient,
+  effectiveDateTime: at,
+  valueQuantity: { value: 6.2, unit: 'mmol/L' },
+});
+const prescription = (dosage?: unknown): Resource => ({
+  resourceType: 'MedicationRequest',
+  id: 'mr-w',
+  status: 'active',
+  intent: 'order',
+  subject: patient,
+  requester: { reference: `Practitioner/${DR}` },
+  medicationCodeableConcept: {
+    coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', code: '197361', display: 'Amlodipine 5 MG' }],
+  },
+  authoredOn: '2025-05-01',
+  ...(dosage ? { dosageInstruction: [dosage] } : {}),
+});
 
 /** The day's writes, in order, in chunks (a chunk is one store transaction); `remove` deletes. */
 type Step = Resource[] | { remove: [string, string] };
 const DAY: Step[] = [
   [
-    { resourceType: 'Patient', id: P, name: [{ family: 'Ahmed', given: ['Fatima'] }] } as Resource,
-    { resourceType: 'Account', id: 'acct-w', status: 'active', subject: [patient] } as Resource,
+    { resourceType: 'Patient', id: P, name: [{ family: 'Ahmed', given: ['Fatima'] }] },
+    { resourceType: 'Account', id: 'acct-w', status: 'active', subject: [patient] },
   ],
   [1, 2, 3, 4].map((i) => invoice(`inv-${i}`, 1000 * i)),
   [payment('pr-1', 'inv-1', 400), payment('pr-2', 'inv-2', 800), claim(), labResult('2025-05-01T08:00:00Z')],
@@ -137,7 +133,7 @@ const DAY: Step[] = [
       insurer: { display: 'NHIF' },
       request: { reference: 'Claim/clm-w' },
       outcome: 'queued',
-    } as Resource,
+    },
     payment('pr-5', 'inv-5', 2000),
     payment('pr-6', 'inv-6', 2400),
   ],
@@ -161,7 +157,7 @@ const DAY: Step[] = [
       insurance: [{ focal: true, coverage: { display: 'NHIF' } }],
       total: [{ category: { coding: [{ code: 'benefit' }] }, amount: { value: 700, currency: 'SDG' } }],
       payment: { amount: { value: 700, currency: 'SDG' }, date: '2025-05-11' },
-    } as Resource,
+    },
     prescription({ route: { text: 'oral' }, doseAndRate: [{ doseQuantity: { value: 5, unit: 'mg' } }] }),
   ],
   [invoice('inv-bad', 900)], // corrected: clears its dead letter

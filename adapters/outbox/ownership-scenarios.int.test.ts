@@ -204,7 +204,7 @@ describe('projection-owned and service-owned rows (rebuild, sweep, merge)', () =
       id: A,
       active: false,
       link: [{ other: { reference: `Patient/${B}` }, type: 'replaced-by' }],
-    } as Resource);
+    });
     await s.running.caughtUp();
     const count = async (db: keyof Scenario['db'], table: string, column: string, id: string) =>
       Number(
@@ -240,7 +240,7 @@ describe('projection-owned and service-owned rows (rebuild, sweep, merge)', () =
       priority: { coding: [{ code: 'normal' }] },
       insurance: [{ sequence: 1, focal: true, coverage: { display: 'NHIF' } }],
       item: [{ sequence: 1, productOrService: { text: 'visit' }, net: { value: 100 } }],
-    } as Resource);
+    });
     await s.running.caughtUp();
     assert.equal(
       (await s.one(s.db.billing, 'SELECT patient_id FROM insurance_claims WHERE fhir_id = ?', ['clm-o2']))!.patient_id,

@@ -197,6 +197,7 @@ describe(
         child.on('exit', (_code, signal) => resolve(signal)),
       );
       const billing = await openSqlClient(b.targets.billingMysqlUrl, 1);
+      // eslint-disable-next-line no-useless-assignment -- kept as written (lint pass)
       let cursorAtKill = 0;
       try {
         const deadline = Date.now() + 120_000;

@@ -136,6 +136,7 @@ async function replaceChildren(
  */
 export async function applyRows(tx: SqlTx, writes: RowWrite[], bulk: BulkRows, force = false): Promise<ApplyResult> {
   const d = tx.dialect;
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- the narrowing is what the cast says
   const primary = writes.find((w) => w.op === 'upsert' || w.op === 'delete') as
     Extract<RowWrite, { op: 'upsert' | 'delete' }> | undefined;
   let primaryCurrent: number | undefined;

@@ -49,7 +49,7 @@ export async function openSqlClient(url: string, poolSize = 4): Promise<SqlClien
     // Sessions in UTC whatever the server's default zone: DATETIME/TIMESTAMP text is written and read as UTC.
     // (The SET is queued on the new connection before anything the pool hands it out for.)
     pool.on('connection', (c) => {
-      c.query(`SET time_zone = '+00:00'`);
+      void c.query(`SET time_zone = '+00:00'`);
     });
     const run = async (conn: mysql.Pool | mysql.PoolConnection, sql: string, params: unknown[] = []) => {
       const [rows] = await conn.query(sql, params);
@@ -75,10 +75,10 @@ export async function openSqlClient(url: string, poolSize = 4): Promise<SqlClien
       asText.has(oid) ? (s: string) => s : pg.types.getTypeParser(oid, format),
   };
   // Sessions in UTC whatever the server's or database's default zone (Africa/Khartoum …): every write states UTC.
-  const pool = new pg.Pool({ connectionString: url, max: poolSize, types: types as any, options: '-c TimeZone=UTC' });
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, types: types, options: '-c TimeZone=UTC' });
   pool.on('error', () => undefined); // a dropped idle connection is reported by the next query
   const run = async (c: pg.Pool | pg.PoolClient, sql: string, params: unknown[] = []) =>
-    (await c.query(toPg(sql), params as unknown[])).rows;
+    (await c.query(toPg(sql), params)).rows;
   return {
     dialect,
     url,

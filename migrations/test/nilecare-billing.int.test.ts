@@ -184,7 +184,7 @@ describe('migrations/mysql/nilecare_billing', { skip: await serverMissing('mysql
     const [marked] = (await c.query("CALL sp_mark_overdue_invoices('2026-06-01')")) as unknown as [
       [{ marked: number }[]],
     ];
-    assert.ok(Number(marked[0]![0]!.marked) >= 1);
+    assert.ok(Number(marked[0][0]!.marked) >= 1);
     assert.equal((await one<{ status: string }>('SELECT status FROM invoices WHERE id = ?', [late])).status, 'overdue');
     await c.query(
       "INSERT INTO insurance_claims (claim_number, patient_id, claim_type, claim_format, status, denial_reason_code) VALUES ('CLM-1', 'p2', 'professional', 'CMS1500', 'denied', 'CO-50')",

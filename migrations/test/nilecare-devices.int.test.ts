@@ -46,7 +46,10 @@ describe('migrations/postgres/nilecare_devices', { skip: await serverMissing('po
   });
 
   it('without TimescaleDB, readings are partitioned by month around now, with a default partition', async (t) => {
-    if (timescale) return t.skip('TimescaleDB hypertable');
+    if (timescale) {
+      t.skip('TimescaleDB hypertable');
+      return;
+    }
     const month = (d: Date) => `device_readings_y${d.getUTCFullYear()}m${String(d.getUTCMonth() + 1).padStart(2, '0')}`;
     const now = new Date();
     const parts = await partitions();
@@ -72,7 +75,10 @@ describe('migrations/postgres/nilecare_devices', { skip: await serverMissing('po
   });
 
   it('maintenance moves default-partition rows into new months and drops readings older than one year', async (t) => {
-    if (timescale) return t.skip('TimescaleDB policies do this');
+    if (timescale) {
+      t.skip('TimescaleDB policies do this');
+      return;
+    }
     const y = new Date().getUTCFullYear() + 5; // years ahead of whatever the migration created
     await read(`${y}-03-10T10:00:00Z`); // far future: default partition
     await read(`${y - 1}-01-05T10:00:00Z`); // older than a year on ${y}-03-15

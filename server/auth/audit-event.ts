@@ -111,6 +111,7 @@ export function targetOf(e: AccessAuditEvent): string | undefined {
 
 export function toAuditEvent(e: AccessAuditEvent, observer = 'NileCare FHIR'): AuditEvent {
   const who = whoOf(e);
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- needed by tsc: typescript-eslint misjudges the contextual type here
   const p = e.policy as (AccessPolicy & { fhirUser?: string; clientId?: string }) | undefined;
   const reference =
     p?.fhirUser ??
@@ -173,6 +174,7 @@ export interface AuditLogRow {
 
 /** auth_audit_logs allows result success|failure only; a denial is a failure with metadata.outcome = denied. */
 export function toAuditLogRow(e: AccessAuditEvent): AuditLogRow {
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- needed by tsc: typescript-eslint misjudges the contextual type here
   const p = e.policy as (AccessPolicy & { clientId?: string; userId?: string }) | undefined;
   const metadata: Record<string, unknown> = { who: whoOf(e), outcome: e.outcome };
   if (p?.clientId) metadata.client_id = p.clientId;

@@ -35,13 +35,13 @@ export function auditSink(o: {
     } catch (err) {
       // A user id that is not (or no longer) in auth_users: keep the row, without the link.
       if ((err as { errno?: number }).errno === NO_REFERENCED_ROW && row.userId) {
-        await insert(null, { ...row, metadata: { ...row.metadata, user_id: row.userId } }).catch((e2) =>
+        await insert(null, { ...row, metadata: { ...row.metadata, user_id: row.userId } }).catch((e2: unknown) =>
           o.onError('auth: audit row not written', e2),
         );
       } else o.onError('auth: audit row not written', err);
     }
     if (o.onAuditEvent) {
-      await o.onAuditEvent(toAuditEvent(event)).catch((err) => o.onError('auth: AuditEvent not stored', err));
+      await o.onAuditEvent(toAuditEvent(event)).catch((err: unknown) => o.onError('auth: AuditEvent not stored', err));
     }
   };
   return {

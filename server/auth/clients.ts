@@ -82,7 +82,7 @@ export function clientMetadata(reg: ClientRegistration): {
   if (grantTypes.includes('authorization_code') && !reg.redirect_uris?.length)
     throw new ClientRegistrationError('redirect_uris is required');
   const clientId = reg.client_id ?? randomUUID();
-  if (!/^[A-Za-z0-9._~\-]{1,100}$/.test(clientId))
+  if (!/^[A-Za-z0-9._~-]{1,100}$/.test(clientId))
     throw new ClientRegistrationError('client_id may contain letters, digits and . _ ~ - only');
   const secret = reg.token_endpoint_auth_method.startsWith('client_secret')
     ? randomBytes(32).toString('base64url')
@@ -126,7 +126,7 @@ export async function registerClient(
   const registrationAccessToken = randomBytes(32).toString('base64url');
   await adapter.upsert(
     clientId,
-    { ...metadata, registration_access_token_hash: hashSecret(registrationAccessToken) } as never,
+    { ...metadata, registration_access_token_hash: hashSecret(registrationAccessToken) },
     0,
   );
   return {

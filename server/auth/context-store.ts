@@ -41,7 +41,7 @@ export interface ContextStore {
 
 export function contextStore(redis: Redis, prefix: string): ContextStore {
   const k = (kind: string, id: string) => `${prefix}${kind}:${id}`;
-  const safeId = (id: string) => /^[A-Za-z0-9_\-]{1,128}$/.test(id);
+  const safeId = (id: string) => /^[A-Za-z0-9_-]{1,128}$/.test(id);
   return {
     async createLaunch(ctx, ttlSeconds = LAUNCH_TTL_SECONDS) {
       const id = randomBytes(18).toString('base64url');

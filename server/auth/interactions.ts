@@ -69,8 +69,10 @@ export function interactionRouter(d: InteractionDeps): Router {
     const det = await details(req, res);
     if (!det) return;
     const name = await clientName(det.params.client_id);
-    if (det.prompt.name === 'login')
-      return send(res, 200, loginPage({ action: `/auth/interaction/${det.uid}/login`, clientName: name }));
+    if (det.prompt.name === 'login') {
+      send(res, 200, loginPage({ action: `/auth/interaction/${det.uid}/login`, clientName: name }));
+      return;
+    }
     if (det.prompt.name === 'consent') return renderConsent(res, det, name);
     send(res, 400, errorPage('Authorisation error', `Unsupported step: ${det.prompt.name}`));
   });
@@ -78,8 +80,10 @@ export function interactionRouter(d: InteractionDeps): Router {
   r.post('/auth/interaction/:uid/login', form, async (req, res) => {
     const det = await details(req, res);
     if (!det) return;
-    if (det.prompt.name !== 'login')
-      return send(res, 400, errorPage('Authorisation error', 'Not expecting a sign-in now.'));
+    if (det.prompt.name !== 'login') {
+      send(res, 400, errorPage('Authorisation error', 'Not expecting a sign-in now.'));
+      return;
+    }
     const body = (req.body ?? {}) as Record<string, unknown>;
     const loginName = typeof body.login === 'string' ? body.login : '';
     const result = await login(d.users, {
@@ -99,7 +103,7 @@ export function interactionRouter(d: InteractionDeps): Router {
     });
     if (!result.ok) {
       const name = await clientName(det.params.client_id);
-      return send(
+      send(
         res,
         result.reason === 'mfa_required' ? 200 : result.reason === 'throttled' ? 429 : 401,
         loginPage({
@@ -110,6 +114,7 @@ export function interactionRouter(d: InteractionDeps): Router {
           askOtp: result.reason === 'mfa_required' || result.reason === 'bad_mfa_code',
         }),
       );
+      return;
     }
     await d
       .provider()
@@ -142,7 +147,10 @@ export function interactionRouter(d: InteractionDeps): Router {
 
   async function renderConsent(res: Response, det: Details, name: string, message?: string) {
     const p = await plan(det);
-    if (!p.ok) return send(res, 403, errorPage('Access not possible', p.error));
+    if (!p.ok) {
+      send(res, 403, errorPage('Access not possible', p.error));
+      return;
+    }
     send(
       res,
       200,
@@ -165,8 +173,10 @@ export function interactionRouter(d: InteractionDeps): Router {
   r.post('/auth/interaction/:uid/consent', form, async (req, res) => {
     const det = await details(req, res);
     if (!det) return;
-    if (det.prompt.name !== 'consent')
-      return send(res, 400, errorPage('Authorisation error', 'Not expecting a consent now.'));
+    if (det.prompt.name !== 'consent') {
+      send(res, 400, errorPage('Authorisation error', 'Not expecting a consent now.'));
+      return;
+    }
     const body = (req.body ?? {}) as Record<string, unknown>;
     const clientId = String(det.params.client_id);
     const userId = det.session?.accountId;

@@ -90,7 +90,7 @@ export function buildProvider(d: ProviderDeps): Provider {
   const configuration: Configuration = {
     adapter: d.adapter,
     clients: [],
-    jwks: { keys: d.keys.keys as NonNullable<Configuration['jwks']>['keys'] },
+    jwks: { keys: d.keys.keys },
     cookies: { keys: d.keys.cookieKeys },
     scopes: [...NON_RESOURCE_SCOPES],
     claims: {

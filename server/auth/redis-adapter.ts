@@ -108,7 +108,10 @@ class RedisAdapter implements Adapter {
       const data = await redis.hgetall(key);
       if (!data || !data.payload) return undefined;
       const { payload: json, consumed } = data;
-      payload = { ...JSON.parse(json), ...(consumed ? { consumed: Number(consumed) } : {}) };
+      payload = {
+        ...(JSON.parse(json) as Record<string, unknown>),
+        ...(consumed ? { consumed: Number(consumed) } : {}),
+      };
     } else {
       const data = await redis.get(key);
       if (!data) return undefined;

@@ -38,7 +38,7 @@ export function publicJwks(material: KeyMaterial): { keys: JWK[] } {
   return {
     keys: material.keys.map(({ kty, crv, x, y, n, e, alg, use, kid }) =>
       Object.fromEntries(Object.entries({ kty, crv, x, y, n, e, alg, use, kid }).filter(([, v]) => v !== undefined)),
-    ) as JWK[],
+    ),
   };
 }
 

@@ -97,7 +97,7 @@ export async function createSmartAuth(options: SmartAuthOptions): Promise<SmartA
 
   const pool = mysql.createPool({ uri: options.mysqlUrl, connectionLimit: 10, timezone: 'Z', dateStrings: false });
   pool.on('connection', (c) => {
-    c.query("SET time_zone = '+00:00'");
+    void c.query("SET time_zone = '+00:00'");
   });
   const redis = new Redis(options.redisUrl ?? 'redis://127.0.0.1:6379', {
     lazyConnect: false,
@@ -253,7 +253,10 @@ export async function createSmartAuth(options: SmartAuthOptions): Promise<SmartA
   // Bodies our own routes could not parse: a clear 400/413, never express's HTML stack page.
   router.use((err: unknown, req: express.Request, res: express.Response, next: express.NextFunction) => {
     const e = err as { type?: string; status?: number; message?: string };
-    if (!e?.type || !req.path.startsWith('/auth/')) return next(err);
+    if (!e?.type || !req.path.startsWith('/auth/')) {
+      next(err);
+      return;
+    }
     const status = e.type === 'entity.too.large' ? 413 : 400;
     const description =
       e.type === 'entity.parse.failed'

@@ -153,10 +153,13 @@ async function importBundleFile(run: ImportRun): Promise<void> {
   try {
     parsed = parseJson(text) as BundleJson; // lossless: 1.50 is sent as 1.50
   } catch {
-    return run.fail(`${file}: not JSON`);
+    run.fail(`${file}: not JSON`);
+    return;
   }
-  if (parsed.resourceType !== 'Bundle' || (parsed.type !== 'transaction' && parsed.type !== 'batch'))
-    return run.fail(`${file}: not a transaction or batch Bundle`);
+  if (parsed.resourceType !== 'Bundle' || (parsed.type !== 'transaction' && parsed.type !== 'batch')) {
+    run.fail(`${file}: not a transaction or batch Bundle`);
+    return;
+  }
   const { bundle, probe } = idempotentBundle(parsed, text);
   const entries = bundle.entry?.length ?? 0;
   const fileState = state.files[file]!;
@@ -171,7 +174,10 @@ async function importBundleFile(run: ImportRun): Promise<void> {
   state.files[file] = { ...fileState, sending: true };
   run.save();
   const response = await run.http.post(bundle);
-  if (!response.ok) return run.fail(`${file}: ${response.status} ${response.message}`, entries);
+  if (!response.ok) {
+    run.fail(`${file}: ${response.status} ${response.message}`, entries);
+    return;
+  }
   for (const [i, entry] of (response.body.entry ?? []).entries()) {
     if (okStatus(entry.response?.status)) summary.resources++;
     else run.fail(`${file} entry ${i}: ${entry.response?.status ?? 'no status'} ${entry.response?.message ?? ''}`);

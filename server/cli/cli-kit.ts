@@ -48,7 +48,7 @@ export function parseOptions<O extends CliOptions>(
 ): { values: { [K in keyof O]?: O[K]['type'] extends 'boolean' ? boolean : string }; positionals: string[] } {
   try {
     const { values, positionals } = parseArgs({ args: [...argv], options, allowPositionals, strict: true });
-    return { values: values as never, positionals };
+    return { values: values, positionals };
   } catch (e) {
     const message = (e as Error).message.split('. To specify a positional')[0]!.replace(/\.$/, '');
     throw new UsageError(message);

@@ -12,7 +12,7 @@ export async function readSecretFile(path: string, what: string): Promise<string
   try {
     text = await readFile(path, 'utf8');
   } catch (e) {
-    throw new UsageError(`cannot read the ${what} file ${path}: ${(e as NodeJS.ErrnoException).code ?? e}`);
+    throw new UsageError(`cannot read the ${what} file ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
   }
   const value = text.replace(/\r?\n$/, '');
   if (!value) throw new UsageError(`the ${what} file ${path} is empty`);
@@ -28,7 +28,7 @@ async function readStdin(): Promise<string> {
 async function prompt(question: string): Promise<string> {
   let muted = false;
   const output = new Writable({
-    write(chunk, _enc, done) {
+    write(chunk: Buffer | string, _enc, done) {
       if (!muted) process.stderr.write(chunk);
       done();
     },

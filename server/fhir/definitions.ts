@@ -82,9 +82,9 @@ function readProfileFolder(dir: string): ProfileResource[] {
     } else if (name.name.endsWith('.json')) {
       const json = JSON.parse(readFileSync(path, 'utf8')) as Resource;
       if (json.resourceType === 'Bundle') {
-        for (const entry of json.entry ?? []) if (entry.resource) found.push(entry.resource as ProfileResource);
+        for (const entry of json.entry ?? []) if (entry.resource) found.push(entry.resource);
       } else {
-        found.push(json as ProfileResource);
+        found.push(json);
       }
     }
   }

@@ -5,7 +5,6 @@ import type { StoredVersion } from '../store/resource-store.js';
 /** A copy of the resource with id and server-managed meta set; resourceType, id and meta come first. */
 export function stampMeta<T extends Resource>(resource: T, id: string, versionId: number, lastUpdated: string): T {
   const { resourceType, id: _oldId, meta, ...rest } = resource as T & { meta?: Resource['meta'] };
-  void _oldId;
   return {
     resourceType,
     id,

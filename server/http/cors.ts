@@ -33,14 +33,20 @@ export type CorsOrigins = '*' | readonly string[];
 export function fhirCors(origins: CorsOrigins) {
   return (req: Request, res: Response, next: NextFunction): void => {
     const origin = req.headers.origin;
-    if (typeof origin !== 'string') return next();
+    if (typeof origin !== 'string') {
+      next();
+      return;
+    }
     res.vary('Origin');
     const allowed = origins === '*' || origins.includes(origin);
     if (allowed) {
       res.setHeader('Access-Control-Allow-Origin', origins === '*' ? '*' : origin);
       res.setHeader('Access-Control-Expose-Headers', EXPOSE_HEADERS);
     }
-    if (req.method !== 'OPTIONS' || !req.headers['access-control-request-method']) return next();
+    if (req.method !== 'OPTIONS' || !req.headers['access-control-request-method']) {
+      next();
+      return;
+    }
     if (allowed) {
       res.setHeader('Access-Control-Allow-Methods', ALLOW_METHODS);
       res.setHeader('Access-Control-Allow-Headers', ALLOW_HEADERS);

@@ -40,6 +40,8 @@ export function errorResponse(error: unknown, requestId: string, logger: Logger)
       return outcome(415, 'not-supported', String(e.message).slice(0, 200));
     case 'request.aborted':
       return outcome(400, 'incomplete', 'The request body was not received completely');
+    case undefined:
+      break;
   }
   if (e?.status === 405) return outcome(405, 'not-supported', 'Method not allowed');
   logger.error({ err: error, requestId }, 'unexpected error');

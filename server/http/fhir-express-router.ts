@@ -47,7 +47,7 @@ export function fhirExpressRouter(options: FhirHttpOptions): express.Router {
   const fallbackJson = express.raw({ type: JSON_TYPES, limit: options.maxBodyBytes });
   const formText = express.text({ type: 'application/x-www-form-urlencoded', limit: options.maxBodyBytes });
   // One layer does it all (body, access, route, send): each express layer costs a path match and a next() per request.
-  router.use(async (req: Request, res: Response, next: NextFunction) => {
+  router.use(async (req: Request, res: Response, _next: NextFunction) => {
     const started = performance.now();
     const requestId = (res.locals['requestId'] as string | undefined) ?? randomUUID();
     let interaction: FhirRequest | undefined;
@@ -86,7 +86,6 @@ export function fhirExpressRouter(options: FhirHttpOptions): express.Router {
       durationMs: performance.now() - started,
       access,
     });
-    void next;
   });
   return router;
 }
@@ -98,6 +97,7 @@ function charsetOf(req: Request): string {
 
 function runMiddleware(handler: express.RequestHandler, req: Request, res: Response): Promise<void> {
   return new Promise((resolve, reject) => {
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- express's next(err) passes the error on as is
     void handler(req, res, (error?: unknown) => (error ? reject(error) : resolve()));
   });
 }

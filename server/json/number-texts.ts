@@ -147,7 +147,7 @@ export function cloneJson<T>(value: T): T {
   if (Array.isArray(value)) copy = value.map((item: unknown) => cloneJson(item));
   else {
     copy = {};
-    for (const key in value) (copy as Holder)[key] = cloneJson((value as Holder)[key]);
+    for (const key in value) copy[key] = cloneJson((value as Holder)[key]);
   }
   if (texts !== undefined) (copy as Holder)[TEXTS] = Object.assign(Object.create(null) as Texts, texts);
   return copy as T;

@@ -5,6 +5,7 @@
  */
 import { hasNumberTexts, numberTextOf } from './number-texts.js';
 
+// eslint-disable-next-line @typescript-eslint/unbound-method -- JSON.rawJSON is a static function
 const rawJSON = (JSON as unknown as { rawJSON(text: string): unknown }).rawJSON;
 
 function writeTexts(this: unknown, key: string, value: unknown): unknown {

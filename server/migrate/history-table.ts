@@ -61,7 +61,7 @@ export async function historyTableExists(s: MigrationSession): Promise<boolean> 
 }
 
 export async function readHistory(s: MigrationSession): Promise<HistoryRow[]> {
-  const rows = await s.query<Record<string, unknown>>(
+  const rows = await s.query(
     `SELECT installed_rank, version, description, type, script, checksum, installed_by, installed_on, execution_time, success
        FROM ${HISTORY_TABLE} ORDER BY installed_rank`,
   );

@@ -54,7 +54,7 @@ export async function openPostgresSession(
     async tryLock(name, timeoutSeconds) {
       const deadline = Date.now() + timeoutSeconds * 1000;
       for (;;) {
-        const res = await client.query('SELECT pg_try_advisory_lock(hashtext($1)) AS got', [name]);
+        const res = await client.query<{ got: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS got', [name]);
         if (res.rows[0]?.got === true) return true;
         if (Date.now() >= deadline) return false;
         await new Promise((r) => setTimeout(r, 100));
@@ -64,7 +64,7 @@ export async function openPostgresSession(
       await client.query('SELECT pg_advisory_unlock(hashtext($1))', [name]);
     },
     async currentUser() {
-      const res = await client.query('SELECT current_user AS u');
+      const res = await client.query<{ u: string }>('SELECT current_user AS u');
       return String(res.rows[0]?.u ?? 'unknown');
     },
     close: () => client.end(),

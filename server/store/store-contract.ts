@@ -87,7 +87,7 @@ export function describeResourceStoreContract(label: string, factory: StoreFacto
       const won = outcomes.filter((o) => o.status === 'fulfilled');
       const lost = outcomes.filter((o) => o.status === 'rejected');
       assert.equal(won.length, 1);
-      for (const o of lost) assert.ok((o as PromiseRejectedResult).reason instanceof VersionConflictError);
+      for (const o of lost) assert.ok(o.reason instanceof VersionConflictError);
       const history = await store.history({ resourceType: 'Patient', id: 'race', count: 10 });
       assert.deepEqual(
         history.versions.map((v) => v.versionId),

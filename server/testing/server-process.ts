@@ -38,8 +38,8 @@ export function startServerProcess(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let text = '';
-  child.stdout!.on('data', (d) => (text += d));
-  child.stderr!.on('data', (d) => (text += d));
+  child.stdout.on('data', (d) => (text += d));
+  child.stderr.on('data', (d) => (text += d));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   started.push(child);
   return { child, output: () => text, exited };

@@ -43,7 +43,7 @@ describe('npm run hl7:endpoints', () => {
     );
     assert.equal(r.code, 0, r.err.join('\n'));
     assert.equal(r.out[0], 'added lab-system: mllp://lis.nilecare.local:6661');
-    let endpoints = await loadOutboundEndpoints(db.url);
+    const endpoints = await loadOutboundEndpoints(db.url);
     assert.equal(endpoints.length, 1);
     assert.deepEqual(
       {

@@ -119,7 +119,7 @@ export async function hl7Endpoints(
         );
         if (rows.length === 0) io.out('(no outbound endpoints; add one with: npm run hl7:endpoints -- add --help)');
         for (const r of rows) {
-          const types = typeof r.message_types === 'string' ? JSON.parse(r.message_types) : r.message_types;
+          const types: unknown = typeof r.message_types === 'string' ? JSON.parse(r.message_types) : r.message_types;
           io.out(
             `${r.name}  ${r.protocol === 'mllp_tls' ? 'mllp+tls' : 'mllp'}://${r.host}:${r.port}  ${r.is_active ? 'active' : 'disabled'}  types ${Array.isArray(types) ? types.join(',') : 'all'}${r.receiving_application || r.receiving_facility ? `  to ${r.receiving_application ?? ''}|${r.receiving_facility ?? ''}` : ''}`,
           );

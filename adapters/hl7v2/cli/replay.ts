@@ -73,7 +73,10 @@ export async function hl7Replay(
       {
         limit,
         onProgress: (done, total) => {
-          if (bar && !started) (bar.start(total, 0), (started = true));
+          if (bar && !started) {
+            bar.start(total, 0);
+            started = true;
+          }
           bar?.update(done);
         },
       },

@@ -207,6 +207,8 @@ export async function hl7Send(
     ...(values.tls ? { tls: values.ca ? { ca: readFileSync(values.ca) } : {} } : {}),
     timeoutMs: intOption('timeout', values.timeout, 30_000, 1),
   };
+  // isTTY is undefined (not false) when stderr is not a terminal, whatever its type says.
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-boolean-literal-compare
   const tty = process.stderr.isTTY === true;
   const bar = tty
     ? new cliProgress.SingleBar(
@@ -220,7 +222,10 @@ export async function hl7Send(
       if (!tty) io.err(`${file}: ${n} message${n === 1 ? '' : 's'}`);
     },
     onMessage: (done, total) => {
-      if (bar && !started) (bar.start(total, 0), (started = true));
+      if (bar && !started) {
+        bar.start(total, 0);
+        started = true;
+      }
       bar?.update(done);
       if (!tty && (done % 100 === 0 || done === total)) io.err(`  ${done}/${total} sent`);
     },

@@ -42,7 +42,7 @@ export function startInboundRecovery(
   const timer = setInterval(() => {
     if (running || stopped) return;
     running = runOnce()
-      .catch((err) => o.onError?.(err))
+      .catch((err: unknown) => o.onError?.(err))
       .finally(() => (running = undefined));
   }, o.everyMs ?? 30_000);
   timer.unref();

@@ -60,7 +60,10 @@ export function siteMappings(log: MessageLog, options: SiteMappingOptions = {}):
       const problem = effect.kind === 'invalid' ? effect.reason : unknownMaps(effect, defaults.mappings);
       if (problem) {
         const key = `${row.id}@${row.version}:${problem}`;
-        if (!reported.has(key)) (reported.add(key), options.onProblem?.(row, problem));
+        if (!reported.has(key)) {
+          reported.add(key);
+          options.onProblem?.(row, problem);
+        }
         continue;
       }
       usable.push({ row, effect: effect as RowEffect });

@@ -40,7 +40,7 @@ export function xadToAddress(ctx: TransformContext, v: V2Value): Address | undef
     country: txt(ctx, v, 6) || undefined,
     district: txt(ctx, v, 9) || undefined,
     use: mapped(ctx, 'AddressType[Use]', type) as Address['use'],
-    type: (type === 'M' ? 'postal' : type === 'SH' ? 'physical' : undefined) as Address['type'],
+    type: type === 'M' ? 'postal' : type === 'SH' ? 'physical' : undefined,
     period: period(ctx, v, 12),
   });
 }

@@ -31,7 +31,7 @@ export function parseDtm(ctx: TransformContext, raw: string): Parts | undefined 
   if (bad) return fail(ctx, `${JSON.stringify(raw)} has an out-of-range date/time part`);
   if (mo && d && new Date(`${y}-${mo}-${d}T00:00:00Z`).getUTCMonth() + 1 !== +mo)
     return fail(ctx, `${JSON.stringify(raw)} is not a calendar date`);
-  return { y: y!, mo, d, h, mi, s, frac, tz } as Parts;
+  return { y: y!, mo, d, h, mi, s, frac, tz };
 }
 
 function tzOf(p: Parts, ctx: TransformContext): string {

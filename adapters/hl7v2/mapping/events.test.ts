@@ -43,10 +43,13 @@ describe('event types (mapping)', () => {
 
   it('A47 change identifier: the Patient is found by MRG-1 and takes PID-3, for each PID/MRG pair', (t) => {
     const missing = hl7CorpusMissing();
-    if (missing) return t.skip(missing);
+    if (missing) {
+      t.skip(missing);
+      return;
+    }
     const patients = ofType(corpus('ms-fhir-converter/ADT-A47-02.hl7'), 'Patient');
     assert.deepEqual(
-      patients.map((p) => [decodeURIComponent(p.request!.url!).split('|')[1], res(p).identifier[0].value]),
+      patients.map((p) => [decodeURIComponent(p.request!.url).split('|')[1], res(p).identifier[0].value]),
       [
         ['MR102', 'MR101'],
         ['569', '145'],
@@ -56,7 +59,10 @@ describe('event types (mapping)', () => {
 
   it('RDS^O13: each dispense is authorised by the request of its own order', (t) => {
     const missing = hl7CorpusMissing();
-    if (missing) return t.skip(missing);
+    if (missing) {
+      t.skip(missing);
+      return;
+    }
     const entries = corpus('ms-fhir-converter/RDS-O13-02.hl7');
     const requests = ofType(entries, 'MedicationRequest');
     const dispenses = ofType(entries, 'MedicationDispense');
@@ -70,7 +76,10 @@ describe('event types (mapping)', () => {
 
   it('PPR problems: PC2 resolves, PC3 marks entered-in-error (no clinical status), both by problem instance', (t) => {
     const missing = hl7CorpusMissing();
-    if (missing) return t.skip(missing);
+    if (missing) {
+      t.skip(missing);
+      return;
+    }
     const [upd] = ofType(corpus('v2-to-fhir-ig-archive/PPR-PC2-Problem-Update-v2.3.1.hl7'), 'Condition');
     assert.equal(res(upd!).clinicalStatus.coding[0].code, 'resolved');
     const [del] = ofType(corpus('v2-to-fhir-ig-archive/PPR-PC3-Problem-Delete-v2.3.1.hl7'), 'Condition');
@@ -81,7 +90,10 @@ describe('event types (mapping)', () => {
 
   it('MDM notification without content: the DocumentReference still lists its document (title, no data)', (t) => {
     const missing = hl7CorpusMissing();
-    if (missing) return t.skip(missing);
+    if (missing) {
+      t.skip(missing);
+      return;
+    }
     const [doc] = ofType(corpus('ms-fhir-converter/MDM-T01-01.hl7'), 'DocumentReference');
     assert.ok(res(doc!).content[0].attachment.title);
     assert.equal(res(doc!).content[0].attachment.data, undefined);
@@ -89,7 +101,10 @@ describe('event types (mapping)', () => {
 
   it('ADT^A60: each IAM an AllergyIntolerance of the patient', (t) => {
     const missing = hl7CorpusMissing();
-    if (missing) return t.skip(missing);
+    if (missing) {
+      t.skip(missing);
+      return;
+    }
     const entries = corpus('ms-fhir-converter/ADT-A60-02.hl7');
     const [patient] = ofType(entries, 'Patient');
     const allergies = ofType(entries, 'AllergyIntolerance');

@@ -172,7 +172,7 @@ export function mapMessage(
     // meta.source names the message a version came from (and lets outbound feeds skip echoes to the sender).
     const resource = {
       ...compacted,
-      meta: { ...(compacted.meta as object | undefined), source: messageSource(msg) },
+      meta: { ...compacted.meta, source: messageSource(msg) },
     } as Resource & Record<string, unknown>;
     const type = p.map.resource;
     const identity = p.identity ?? { kind: 'create' as const };
@@ -183,7 +183,7 @@ export function mapMessage(
       case 'id':
         entries.push({
           fullUrl: p.fullUrl,
-          resource: { ...resource, id: identity.id } as Resource,
+          resource: { ...resource, id: identity.id },
           request: { method: 'PUT', url: `${type}/${identity.id}` },
         });
         break;

@@ -55,7 +55,7 @@ export function parseStructure(name: string, text: string): GroupNode {
     const only = inner.items[0];
     if (!inner.label && inner.items.length === 1 && only) {
       // `[{X}]`, `[SEG]`, `{SEG}`: the flags add up on the single item.
-      return { ...only, optional: only.optional || optional, repeat: only.repeat || repeat } as StructureNode;
+      return { ...only, optional: only.optional || optional, repeat: only.repeat || repeat };
     }
     return { kind: 'group', name: inner.label ?? '', optional, repeat, children: inner.items };
   }

@@ -2,7 +2,7 @@
  * OBX-5 by OBX-2 value type → Observation.value[x]; OBX-6 units, OBX-7 reference range; NM/SN/CQ quantities.
  * A value that does not fit its declared type is a data type error (102) — the message is answered AE.
  */
-import type { Attachment, CodeableConcept, Quantity, Range, Ratio } from '@medplum/fhirtypes';
+import type { Attachment, Quantity, Range, Ratio } from '@medplum/fhirtypes';
 import { component, fieldReps, type V2Value } from '../parser/hl7-message.js';
 import { compact, fail, txt, type TransformContext } from './transform-context.js';
 import { MappingError } from './mapping-error.js';
@@ -103,7 +103,7 @@ export function obxValue(ctx: TransformContext): TypedValue | undefined {
     case 'CNE':
     case 'CF': {
       const cc = cweToCodeableConcept(ctx, first);
-      return cc ? { typed: 'CodeableConcept', value: cc as CodeableConcept } : undefined;
+      return cc ? { typed: 'CodeableConcept', value: cc } : undefined;
     }
     case 'DT':
     case 'DTM':

@@ -58,8 +58,14 @@ export class MllpClient {
         this.socket?.destroy();
       }, this.options.timeoutMs ?? 30_000);
       this.waiting.push({
-        resolve: (s) => (clearTimeout(timer), resolve(s)),
-        reject: (e) => (clearTimeout(timer), reject(e)),
+        resolve: (s) => {
+          clearTimeout(timer);
+          resolve(s);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
         timer,
       });
       this.socket!.write(frame(message));

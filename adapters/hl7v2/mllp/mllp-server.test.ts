@@ -29,7 +29,10 @@ function rawConversation(port: number, bytes: Buffer, wait = 300): Promise<{ rep
     s.on('data', (c) => d.push(c).forEach((e) => e.kind === 'frame' && replies.push(e.payload.toString())));
     s.on('close', () => (closed = true));
     s.on('error', () => undefined);
-    setTimeout(() => (s.destroy(), resolve({ replies, closed })), wait);
+    setTimeout(() => {
+      s.destroy();
+      resolve({ replies, closed });
+    }, wait);
   });
 }
 
@@ -146,7 +149,8 @@ describe('MLLP over TLS', () => {
         { stdio: 'ignore' },
       );
     } catch {
-      return t.skip('openssl CLI not available to generate a certificate');
+      t.skip('openssl CLI not available to generate a certificate');
+      return;
     }
     const key = readFileSync(join(dir, 'key.pem'));
     const cert = readFileSync(join(dir, 'cert.pem'));

@@ -52,7 +52,7 @@ export async function startMllpServer(handler: MllpHandler, options: MllpServerO
     sockets.add(socket);
     socket.setNoDelay(true); // an ACK is one small write: send it now, not after the peer's delayed ACK
     const isTls = socket instanceof tls.TLSSocket;
-    const cert = isTls ? (socket as tls.TLSSocket).getPeerCertificate?.() : undefined;
+    const cert = isTls ? socket.getPeerCertificate?.() : undefined;
     const info: ConnectionInfo = {
       remoteAddress: socket.remoteAddress ?? '',
       remotePort: socket.remotePort ?? 0,

@@ -15,14 +15,13 @@ import type { ComponentIn } from '../parser/encode.js';
 import type { CodeTables } from '../mapping/code-tables.js';
 
 /** FHIR system URI → v2 coding system name (table 0396), via the CodingSystem table read backwards. */
-export function v2System(tables: CodeTables, uri: string | undefined, reverse: Map<string, string>): string {
+export function v2System(_tables: CodeTables, uri: string | undefined, reverse: Map<string, string>): string {
   if (!uri) return '';
   const known = reverse.get(uri);
   if (known) return known;
   const hl7 = /^http:\/\/terminology\.hl7\.org\/CodeSystem\/v2-(\d{4})$/.exec(uri);
   if (hl7) return `HL7${hl7[1]}`;
   if (uri.startsWith('urn:oid:')) return uri.slice(8);
-  void tables;
   return uri;
 }
 
@@ -83,7 +82,7 @@ export function xtn(c: ContactPoint | undefined): ComponentIn[] {
 
 export function cwe(cc: CodeableConcept | Coding | undefined, sys: (uri?: string) => string): ComponentIn[] {
   if (!cc) return [];
-  const codings: Coding[] = 'coding' in cc || 'text' in cc ? ((cc as CodeableConcept).coding ?? []) : [cc as Coding];
+  const codings: Coding[] = 'coding' in cc || 'text' in cc ? (cc.coding ?? []) : [cc];
   const [a, b] = codings;
   const text = (cc as CodeableConcept).text;
   const out: ComponentIn[] = [

@@ -1,7 +1,7 @@
 /** planChanges on a PGlite FHIR store: versions as of each change, endpoint message types, failures isolated. */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import type { DiagnosticReport, Resource } from '@medplum/fhirtypes';
+import type { Resource } from '@medplum/fhirtypes';
 import { openPgliteTestStore } from '../../../server/store/postgres/pglite-template.js';
 import type { ResourceStore } from '../../../server/store/resource-store.js';
 import { fhirWriter } from '../../outbox/testing/fhir-writer.js';
@@ -43,7 +43,7 @@ const dr = (id: string): Resource => ({
 /** An ORU builder that cannot build one particular report (stands for content a builder chokes on). */
 class PickyOru extends OruBuilder {
   override build(input: OruInput, endpoints?: Endpoints, controlId?: string): string {
-    if ((input.report as DiagnosticReport | undefined)?.id === 'bad') throw new Error('cannot encode this report');
+    if (input.report?.id === 'bad') throw new Error('cannot encode this report');
     return super.build(input, endpoints, controlId);
   }
 }

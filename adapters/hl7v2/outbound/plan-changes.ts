@@ -46,7 +46,7 @@ class StoreReadError extends Error {
 const storeRead = (p: Promise<{ resource: Resource | null } | undefined>) =>
   p.then(
     (v) => v?.resource ?? undefined,
-    (e) => Promise.reject(new StoreReadError(e)),
+    (e: unknown) => Promise.reject(new StoreReadError(e)),
   );
 
 export async function planChanges(

@@ -43,7 +43,7 @@ export function encodeField(f: FieldIn, d: Delimiters): string {
       d.repetition,
     );
   }
-  return encodeComponents(f as readonly ComponentIn[], d);
+  return encodeComponents(f, d);
 }
 
 export function encodeSegment(s: SegmentIn, d: Delimiters): string {

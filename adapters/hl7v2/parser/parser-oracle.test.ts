@@ -20,7 +20,10 @@ function theirs(m: Message, path: string): string {
 describe('parser agrees with node-hl7-client', () => {
   it('on MSH-10, MSH-12, PID-3.1, PID-5.1, PID-5.2, OBX-3.1 of the corpus messages', (t) => {
     const missing = hl7CorpusMissing();
-    if (missing) return t.skip(missing);
+    if (missing) {
+      t.skip(missing);
+      return;
+    }
     let compared = 0;
     const disagreements: string[] = [];
     for (const file of corpusFiles('messages')) {

@@ -34,9 +34,11 @@ function factsOf(r: R): string[] {
       });
       add('gender', r.gender);
       add('birthDate', r.birthDate);
-      (r.address ?? []).forEach(
-        (a: R) => (add('address.city', a.city), add('address.postalCode', a.postalCode), add('address.state', a.state)),
-      );
+      (r.address ?? []).forEach((a: R) => {
+        add('address.city', a.city);
+        add('address.postalCode', a.postalCode);
+        add('address.state', a.state);
+      });
       add('deceasedBoolean', r.deceasedBoolean);
       (r.telecom ?? []).forEach((c: R) => add('telecom.value', c.value));
       break;
@@ -54,9 +56,10 @@ function factsOf(r: R): string[] {
       add('valueString', r.valueString?.replace(/\s+/g, ' '));
       codes(r.valueCodeableConcept).forEach((c) => add('valueCodeableConcept', c));
       (r.interpretation ?? []).forEach((i: R) => codes(i).forEach((c) => add('interpretation', c)));
-      (r.referenceRange ?? []).forEach(
-        (rr: R) => (add('referenceRange.low', num(rr.low)), add('referenceRange.high', num(rr.high))),
-      );
+      (r.referenceRange ?? []).forEach((rr: R) => {
+        add('referenceRange.low', num(rr.low));
+        add('referenceRange.high', num(rr.high));
+      });
       add('status', r.status);
       add('effectiveDateTime', normTime(r.effectiveDateTime));
       break;

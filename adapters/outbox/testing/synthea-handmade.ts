@@ -50,7 +50,7 @@ export async function writeHandMade(store: ResourceStore, loaded: Resource[]): P
           priceComponent: [{ type: 'base', amount: { value: 12000, currency: 'SDG' } }],
         },
       ],
-    } as Resource,
+    },
     {
       resourceType: 'PaymentReconciliation',
       id: 'synthea-pay-1',
@@ -65,7 +65,7 @@ export async function writeHandMade(store: ResourceStore, loaded: Resource[]): P
           amount: { value: 5000, currency: 'SDG' },
         },
       ],
-    } as Resource,
+    },
     {
       resourceType: 'ClaimResponse',
       id: 'synthea-cr-1',
@@ -78,20 +78,20 @@ export async function writeHandMade(store: ResourceStore, loaded: Resource[]): P
       request: { reference: `Claim/${withResponse.id}` },
       outcome: 'error',
       error: [{ code: { coding: [{ code: 'a001' }] } }],
-    } as Resource,
+    },
     {
       ...corrected,
       supportingInfo: [{ sequence: 99, category: { text: 'note' }, valueString: 'corrected' }],
-    } as Resource,
+    },
     {
       ...labResult,
       category: [
         { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'vital-signs' }] },
       ],
     },
-    { ...withResponse, id: 'synthea-bad-claim', type: { coding: [{ code: 'veterinary' }] } } as Resource,
+    { ...withResponse, id: 'synthea-bad-claim', type: { coding: [{ code: 'veterinary' }] } },
   );
-  await fhir.put({ ...withResponse, id: 'synthea-bad-claim' } as Resource);
+  await fhir.put({ ...withResponse, id: 'synthea-bad-claim' });
   await fhir.put({
     ...from,
     active: false,

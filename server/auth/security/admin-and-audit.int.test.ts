@@ -158,15 +158,15 @@ describe('security (issue 15 items 2, 9): admin power and the audit trail', () =
     };
     const attempts: Array<{ method: string; url: string; body?: unknown; type?: string }> = [
       { method: 'POST', url: 'AuditEvent', body: forged },
-      { method: 'PUT', url: `AuditEvent/${aboutB!.id}`, body: { ...aboutB, outcome: '0' } },
+      { method: 'PUT', url: `AuditEvent/${aboutB.id}`, body: { ...aboutB, outcome: '0' } },
       { method: 'PUT', url: 'AuditEvent?entity=Patient/pb', body: forged },
       {
         method: 'PATCH',
-        url: `AuditEvent/${aboutB!.id}`,
+        url: `AuditEvent/${aboutB.id}`,
         body: [{ op: 'replace', path: '/outcome', value: '0' }],
         type: 'application/json-patch+json',
       },
-      { method: 'DELETE', url: `AuditEvent/${aboutB!.id}` },
+      { method: 'DELETE', url: `AuditEvent/${aboutB.id}` },
       { method: 'DELETE', url: 'AuditEvent?entity=Patient/pb' },
     ];
     for (const [name, token] of Object.entries({ patientA, doctorInA, doctorUser, adminViaConsole })) {
@@ -205,7 +205,7 @@ describe('security (issue 15 items 2, 9): admin power and the audit trail', () =
         assert.match(String((batch.body as Bundle).entry?.[0]?.response?.status), /^405/, `${name} batch ${a.method}`);
       }
     }
-    const still = await w.stored('AuditEvent', aboutB!.id!);
+    const still = await w.stored('AuditEvent', aboutB.id!);
     assert.deepEqual(still, aboutB, 'the AuditEvent changed');
     const forgedFound = await w.srv.app.systemClient.request('GET', 'AuditEvent?_count=1000');
     assert.ok(!JSON.stringify(forgedFound.resource).includes('forged'), 'a forged AuditEvent was stored');

@@ -56,7 +56,7 @@ describe('security (issue 15 items 1, 8): writes on patient B with tokens of pat
   let w: SecurityWorld;
   let doctorInA = '';
   let patientA = '';
-  let before15: Record<string, string> = {};
+  const before15: Record<string, string> = {};
 
   before(async () => {
     w = await startSecurityWorld();

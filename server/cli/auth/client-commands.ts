@@ -180,7 +180,7 @@ export async function runClientCommand(
         ids.push(...keys.map((k) => k.slice(`${env.redisPrefix}Client:`.length)));
       } while (cursor !== '0');
       for (const id of ids.sort()) {
-        const m = publicMetadata(((await clients().find(id)) ?? {}) as Record<string, unknown>);
+        const m = publicMetadata((await clients().find(id)) ?? {});
         const grants = (m.grant_types as string[] | undefined) ?? [];
         const kind = grants.includes('client_credentials')
           ? 'backend service'

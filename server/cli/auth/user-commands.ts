@@ -158,7 +158,8 @@ export async function runUserCommand(
            FROM auth_users WHERE deleted_at IS NULL ORDER BY username`,
       );
       const table = rows.map((r) => {
-        const p = typeof r.permissions === 'string' ? JSON.parse(r.permissions) : r.permissions;
+        const p = (typeof r.permissions === 'string' ? JSON.parse(r.permissions) : r.permissions) as
+          { fhirUser?: unknown } | null | undefined;
         return [
           String(r.username),
           String(r.role),

@@ -117,7 +117,10 @@ export function tcpProbe(component: string, host: string, port: () => number | u
     probe: () =>
       new Promise<string>((resolve, reject) => {
         const p = port();
-        if (p === undefined) return reject(new Error('not started'));
+        if (p === undefined) {
+          reject(new Error('not started'));
+          return;
+        }
         const socket = net.connect({ host, port: p });
         socket.once('connect', () => {
           socket.destroy();

@@ -51,7 +51,7 @@ describe(
 
     const api = async (path: string, method = 'GET') => {
       const res = await fetch(`${new URL(server.baseUrl).origin}/console/api/${path}`, { method });
-      return { status: res.status, body: (await res.json()) as any };
+      return { status: res.status, body: await res.json() };
     };
     const list = async (query: string): Promise<Hl7MessageSummary[]> => {
       const r = await api(`hl7/messages?${query}`);

@@ -4,7 +4,7 @@
  * the resource referenced", FHIR R4 Binary). A context that cannot be resolved counts as a patient no token
  * covers, so such a Binary is refused to patient-context callers rather than treated as shared.
  */
-import type { Binary, Resource } from '@medplum/fhirtypes';
+import type { Resource } from '@medplum/fhirtypes';
 import type { FhirContext } from '../fhir-context.js';
 
 export type CompartmentContext = Pick<FhirContext, 'store' | 'compartmentsOf' | 'baseUrl'>;
@@ -36,7 +36,7 @@ export function securityContextOf(
   resource: Resource,
 ): { resourceType: string; id: string } | null | undefined {
   if (resource.resourceType !== 'Binary') return undefined;
-  const context = (resource as Binary).securityContext;
+  const context = resource.securityContext;
   if (!context) return undefined;
   let reference = context.reference;
   if (typeof reference !== 'string') return null;

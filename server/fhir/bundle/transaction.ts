@@ -305,8 +305,7 @@ async function decideTarget(
         const matches = await findMatches(ctx, type, request.params);
         if (matches.length > 1) throw preconditionFailed(`The criteria match more than one ${type}`);
         if (matches[0]) return { id: matches[0].id as string, isNew: false };
-        if (request.method === 'PUT')
-          return { id: (entry.resource?.id as string | undefined) ?? ctx.newId(), isNew: true };
+        if (request.method === 'PUT') return { id: entry.resource?.id ?? ctx.newId(), isNew: true };
         if (request.method === 'DELETE') return { id: '', isNew: false };
         throw preconditionFailed(`No ${type} matches the PATCH criteria`);
       }
@@ -411,5 +410,6 @@ function fhirErrorFor(status: number, message: string): FhirError {
 
 /** Transaction and batch responses carry resources only when the client asks (`Prefer: return=representation`). */
 export function wantsRepresentation(ctx: FhirContext): boolean {
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-boolean-literal-compare -- kept as written (lint pass)
   return ctx.prefer.return === 'representation' && ctx.prefer.explicitReturn === true;
 }

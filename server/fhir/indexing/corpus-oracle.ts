@@ -54,7 +54,7 @@ export function evaluateWithFhirpathJs(
 /** Component expressions relative to one base node (composites). */
 export function evaluateRelative(node: Node, expression: string): Node[] | undefined {
   try {
-    return fhirpath.evaluate(node as object, forFhirpathJs(expression), {}, r4, OPTIONS) as Node[];
+    return fhirpath.evaluate(node, forFhirpathJs(expression), {}, r4, OPTIONS) as Node[];
   } catch {
     return undefined;
   }

@@ -50,7 +50,7 @@ function jsonFiles(dir: string): string[] {
 
 function resourcesOf(json: Resource): Resource[] {
   if (json.resourceType !== 'Bundle') return [json];
-  const inner = ((json as Bundle).entry ?? []).map((e) => e.resource).filter((r): r is Resource => !!r);
+  const inner = (json.entry ?? []).map((e) => e.resource).filter((r): r is Resource => !!r);
   return [json, ...inner.flatMap(resourcesOf)];
 }
 
@@ -65,19 +65,31 @@ function assertWellFormed(entry: IndexEntry, where: string): void {
   const msg = `${where} ${JSON.stringify(entry)}`;
   assert.ok(typeof entry.param === 'string' && entry.param.length > 0, msg);
   switch (entry.kind) {
-    case 'string':
-      return assert.ok(entry.value.length > 0 && entry.exact.length > 0, msg);
-    case 'token':
-      return assert.ok(entry.code !== null || entry.system !== null || !!entry.text, msg);
+    case 'string': {
+      assert.ok(entry.value.length > 0 && entry.exact.length > 0, msg);
+      return;
+    }
+    case 'token': {
+      assert.ok(entry.code !== null || entry.system !== null || !!entry.text, msg);
+      return;
+    }
     case 'date':
-    case 'number':
-      return assert.ok(Number.isFinite(entry.low) && Number.isFinite(entry.high) && entry.low <= entry.high, msg);
-    case 'quantity':
-      return assert.ok(Number.isFinite(entry.value) && entry.low <= entry.value && entry.value <= entry.high, msg);
-    case 'reference':
-      return assert.ok(entry.url !== null || entry.targetId !== null || !!entry.identifierValue, msg);
-    case 'uri':
-      return assert.ok(entry.value.length > 0, msg);
+    case 'number': {
+      assert.ok(Number.isFinite(entry.low) && Number.isFinite(entry.high) && entry.low <= entry.high, msg);
+      return;
+    }
+    case 'quantity': {
+      assert.ok(Number.isFinite(entry.value) && entry.low <= entry.value && entry.value <= entry.high, msg);
+      return;
+    }
+    case 'reference': {
+      assert.ok(entry.url !== null || entry.targetId !== null || !!entry.identifierValue, msg);
+      return;
+    }
+    case 'uri': {
+      assert.ok(entry.value.length > 0, msg);
+      return;
+    }
     case 'composite':
       assert.ok(entry.parts.length > 0, msg);
       for (const part of entry.parts) assertWellFormed(part, where);

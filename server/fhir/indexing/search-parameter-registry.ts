@@ -103,7 +103,7 @@ function toInfo(sp: SearchParameter): SearchParameterInfo | undefined {
   const kind = paramKind(sp.type);
   if (!kind) return undefined;
   const info: SearchParameterInfo = {
-    code: sp.code as string,
+    code: sp.code,
     kind,
     expression: sp.expression as string,
     targets: kind === 'reference' ? [...(sp.target ?? [])] : [],
@@ -124,7 +124,7 @@ function toInfo(sp: SearchParameter): SearchParameterInfo | undefined {
       ) {
         return undefined; // a composite whose parts cannot be resolved cannot be searched
       }
-      components.push({ code: def.code as string, kind: componentKind, expression: component.expression });
+      components.push({ code: def.code, kind: componentKind, expression: component.expression });
     }
     info.components = components;
   }

@@ -13,7 +13,7 @@ import { badRequest, forbidden } from '../errors.js';
 import { mayRead, readableVersions, seesDeletions } from '../access/read-access.js';
 import { assertValidId } from '../check-resource-body.js';
 import { dateRange } from '../indexing/normalize.js';
-import { etagOf, httpDate } from '../resource-meta.js';
+import { etagOf } from '../resource-meta.js';
 import type { StoredVersion } from '../../store/resource-store.js';
 import { readCurrent } from './read.js';
 

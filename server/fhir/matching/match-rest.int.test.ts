@@ -97,7 +97,7 @@ describe('Patient/$match and duplicate detection over REST', () => {
     const found = await match(person('Mohamed', 'Ahmed Ali'));
     assert.equal(found[0]?.id, ids['arabic']);
     assert.equal(found[0]?.grade, 'probable');
-    assert.ok(found[0]!.score >= 0.8 && found[0]!.score < 0.98);
+    assert.ok(found[0].score >= 0.8 && found[0].score < 0.98);
     assert.ok(!found.some((m) => m.id === ids['namesake']), 'born another day: not a match');
     assert.ok(!found.some((m) => m.id === ids['fatima']));
     const mahmoud = found.find((m) => m.id === ids['mahmoud']);
@@ -224,7 +224,7 @@ describe('Patient/$match and duplicate detection over REST', () => {
       },
     });
     assert.equal(transaction.status, 200, transaction.text);
-    const outcome = (transaction.body as Bundle).entry![0]!.response!.outcome as OperationOutcome | undefined;
+    const outcome = (transaction.body as Bundle).entry![0]!.response!.outcome;
     assert.equal(outcome?.issue[0]?.code, 'duplicate');
     const again = (await server.fhir(`Basic/${pair.id}`)).body as Basic;
     assert.equal(field(again, 'status'), 'not-duplicate');

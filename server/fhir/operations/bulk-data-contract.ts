@@ -94,7 +94,10 @@ export function describeBulkData(label: string, factory: StoreFactory): void {
     });
 
     it('Patient/$everything returns the patient, its whole compartment across pages, and the practitioners it refers to', async (t) => {
-      if (missing) return t.skip(missing);
+      if (missing) {
+        t.skip(missing);
+        return;
+      }
       const { response } = loaded[0]!;
       const created: Json[] = response.entry.map((e: Json) => e.resource);
       const patient = created.find((r) => r.resourceType === 'Patient')!;
@@ -145,7 +148,10 @@ export function describeBulkData(label: string, factory: StoreFactory): void {
     });
 
     it('Encounter/$everything returns the encounter and what points at it', async (t) => {
-      if (missing) return t.skip(missing);
+      if (missing) {
+        t.skip(missing);
+        return;
+      }
       const created: Json[] = loaded[0]!.response.entry.map((e: Json) => e.resource);
       const encounter = created.find((r) => r.resourceType === 'Encounter')!;
       const entries = await collectPages(server, `/Encounter/${encounter.id}/$everything`);
@@ -159,7 +165,10 @@ export function describeBulkData(label: string, factory: StoreFactory): void {
     });
 
     it('system $export writes ndjson per type that re-imports into an empty server with the same counts', async (t) => {
-      if (missing) return t.skip(missing);
+      if (missing) {
+        t.skip(missing);
+        return;
+      }
       assert.equal((await server.fhir('/$export')).status, 400, 'Prefer: respond-async is required');
       const kick = await server.fhir('/$export', { headers: { prefer: 'respond-async' } });
       assert.equal(kick.status, 202, kick.text);
@@ -213,7 +222,10 @@ export function describeBulkData(label: string, factory: StoreFactory): void {
     });
 
     it('Patient-level and Group-level $export, _type and _typeFilter, and cancelling a job', async (t) => {
-      if (missing) return t.skip(missing);
+      if (missing) {
+        t.skip(missing);
+        return;
+      }
       const patients = loaded.map((l) =>
         l.response.entry.map((e: Json) => e.resource).find((r: Json) => r.resourceType === 'Patient'),
       );

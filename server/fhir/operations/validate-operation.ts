@@ -4,7 +4,7 @@
  * Always answers 200 with an OperationOutcome (the outcome is the result; HAPI and the spec agree), except
  * when the request itself is malformed.
  */
-import type { OperationOutcome, Parameters, Resource } from '@medplum/fhirtypes';
+import type { OperationOutcome, Resource } from '@medplum/fhirtypes';
 import type { FhirRequest, FhirResponse } from '../fhir-request.js';
 import { param } from '../fhir-request.js';
 import { requireAccess, type FhirContext } from '../fhir-context.js';
@@ -42,7 +42,7 @@ async function readInput(
   const profiles = request.params.filter(([k]) => k === 'profile').map(([, v]) => v);
   const body = request.body as Resource | undefined;
   if (body && body.resourceType === 'Parameters') {
-    const parameters = body as Parameters;
+    const parameters = body;
     const get = (name: string) => parameters.parameter?.find((p) => p.name === name);
     const profile = get('profile')?.valueUri ?? get('profile')?.valueCanonical;
     return {

@@ -40,16 +40,26 @@ export function applyFhirPathPatch(resource: Resource, patch: Parameters): Resou
 
 function applyOperation(root: JsonObject, op: PatchOperation): void {
   switch (op.type) {
-    case 'add':
-      return add(root, op);
-    case 'insert':
-      return insert(root, op);
-    case 'delete':
-      return remove(root, op);
-    case 'replace':
-      return replace(root, op);
-    case 'move':
-      return move(root, op);
+    case 'add': {
+      add(root, op);
+      return;
+    }
+    case 'insert': {
+      insert(root, op);
+      return;
+    }
+    case 'delete': {
+      remove(root, op);
+      return;
+    }
+    case 'replace': {
+      replace(root, op);
+      return;
+    }
+    case 'move': {
+      move(root, op);
+      return;
+    }
     default: {
       const never: never = op;
       throw badRequest(`Unknown patch operation ${JSON.stringify(never)}`);

@@ -12,6 +12,7 @@ const { applyOperation, getValueByPointer } = fastJsonPatch;
 export function applyJsonPatch<T>(document: T, operations: readonly fastJsonPatch.Operation[]): T {
   let doc = document;
   operations.forEach((op, index) => {
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-assignment -- fast-json-patch types an operation's value as `any`
     const copied = 'value' in op ? ({ ...op, value: cloneJson(op.value) } as fastJsonPatch.Operation) : op;
     const sourceText = op.op === 'copy' || op.op === 'move' ? textAt(doc, op.from) : undefined;
     doc = applyOperation(doc, copied, true, true, true, index).newDocument;

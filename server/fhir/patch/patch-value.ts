@@ -53,7 +53,7 @@ function buildAnonymous(parts: ParametersParameter[], element: ElementInfo, wher
     const childElement = typeof name === 'string' ? findElement(element.childTypePath, name) : undefined;
     if (!childElement) throw badRequest(`Unknown element "${String(name)}" in ${element.path}`, [where]);
     const built = buildValue(child, childElement, where);
-    const key = elementKey(name!, childElement, built, where);
+    const key = elementKey(name, childElement, built, where);
     setValue(out, key, built, childElement.repeating);
   }
   return out;

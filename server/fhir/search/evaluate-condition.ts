@@ -68,7 +68,7 @@ function evaluateOn(
     case 'composite':
       return of('composite', condition.param).some((e) =>
         condition.values.some((parts) =>
-          parts.every((part, i) => e.parts[i] !== undefined && evaluateOn(part, [e.parts[i]!], candidate, resolver)),
+          parts.every((part, i) => e.parts[i] !== undefined && evaluateOn(part, [e.parts[i]], candidate, resolver)),
         ),
       );
     case 'id':

@@ -128,6 +128,7 @@ export function assertSearchBounds(params: ReadonlyArray<readonly [string, strin
   let includes = 0;
   for (const [name, value] of params) {
     if (name.includes('\u0000') || value.includes('\u0000'))
+      // eslint-disable-next-line no-control-regex -- NUL is what is being removed from the echoed name
       throw badRequest(`Search parameter '${name.replace(/\u0000/g, '').slice(0, 60)}' contains a NUL character`);
     const base = name.split(':')[0];
     if (base === '_include' || base === '_revinclude') includes++;

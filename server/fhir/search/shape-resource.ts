@@ -54,7 +54,7 @@ function tagged(resource: Resource): Resource {
     ...(meta.tag ?? []).filter((t) => !(t.system === SUBSETTED_TAG.system && t.code === SUBSETTED_TAG.code)),
     { ...SUBSETTED_TAG },
   ];
-  return { ...resource, meta } as Resource;
+  return { ...resource, meta };
 }
 
 /** Applies `_summary` (true/text/data; false and count leave it whole) and `_elements`. */
@@ -71,7 +71,7 @@ export function shapeResource(
       return tagged(pick(resource, new Set(['id', 'meta', 'text', ...mandatory])));
     case 'data': {
       const { text: _text, ...rest } = resource as Resource & { text?: unknown };
-      return tagged(rest as Resource);
+      return tagged(rest);
     }
     case 'false':
     case 'count':

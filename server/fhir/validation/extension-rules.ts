@@ -162,7 +162,7 @@ function lookup(url: string): ExtensionInfo | undefined {
 function describe(sd: StructureDefinition): ExtensionInfo {
   const value = sd.snapshot?.element?.find((e) => e.path === 'Extension.value[x]');
   return {
-    url: sd.url!,
+    url: sd.url,
     contexts: (sd.context ?? []).map((c) => ({ type: c.type, expression: c.expression })),
     valueTypes: !value || value.max === '0' ? 'none' : (value.type ?? []).map((t) => t.code),
   };

@@ -219,7 +219,7 @@ class Walk {
         '%resource': toTypedValue(resource),
       };
       if (this.rootResource) variables['%rootResource'] = this.root;
-      const result = evalFhirPathTyped(c.expression, [value], variables, fhirPathCache as never);
+      const result = evalFhirPathTyped(c.expression, [value], variables, fhirPathCache);
       if (result.length !== 1 || result[0]?.value !== true) bail(`invariant ${c.key}`);
     }
   }

@@ -23,7 +23,7 @@ function refuted(root: unknown, issue: OperationOutcomeIssue): boolean {
     if (nodes.length === 0) return false;
     return nodes.every((node) => {
       const env = { resource: containingResource(node) ?? root, rootResource: root, context: node };
-      const result = fhirpath.evaluate(node as never, expression, env as never, r4) as unknown[];
+      const result = fhirpath.evaluate(node, expression, env as never, r4) as unknown[];
       return result.length === 1 && result[0] === true;
     });
   } catch {

@@ -54,8 +54,8 @@ export function registerConformanceResources(resources: readonly Resource[]): vo
   ensureDefinitions();
   const sds = resources.filter((r): r is StructureDefinition => r.resourceType === 'StructureDefinition' && !!r.url);
   for (const sd of sds) {
-    extraProfiles.set(canonical(sd.url!), sd);
-    snapshots.delete(canonical(sd.url!));
+    extraProfiles.set(canonical(sd.url), sd);
+    snapshots.delete(canonical(sd.url));
   }
   const withSnapshot = sds.filter((sd) => sd.snapshot?.element?.length);
   registerExtensionDefinitions(withSnapshot);

@@ -27,7 +27,7 @@ export function checkStructure(resource: Resource, profile?: StructureDefinition
 export function checkStructureWithMedplum(resource: Resource, profile?: StructureDefinition): StructureResult {
   const tokens: Record<string, CollectedToken[]> = {};
   const options: ValidatorOptions = {
-    collect: { tokens: tokens as NonNullable<ValidatorOptions['collect']>['tokens'] },
+    collect: { tokens: tokens },
   };
   if (profile) options.profile = profile;
   try {

@@ -106,7 +106,8 @@ function validateProfiles(resource: Resource, requested: string[], list: IssueLi
       // base definition (HAPI FHIR behaves alike). A profile the caller asks for explicitly must exist.
       list.addExact([
         explicit.has(url)
-          ? issue('error', 'not-found', `Profile ${url} is not known to this server`, `${resource.resourceType}`)
+          ? // eslint-disable-next-line @typescript-eslint/no-unnecessary-template-expression -- input: may not be a string
+            issue('error', 'not-found', `Profile ${url} is not known to this server`, `${resource.resourceType}`)
           : issue(
               'warning',
               'not-found',

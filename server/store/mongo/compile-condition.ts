@@ -7,7 +7,7 @@
 import type { Condition, QuantityValue, ReferenceValue, TokenValue } from '../../fhir/search/search-query.js';
 import { UnsupportedQueryError } from '../resource-store.js';
 import type { Filter } from './doc-db.js';
-import { and, literalRegExp, NO_ELEMENT, NOTHING, or, prefixFields, rangeFilter } from './filter-parts.js';
+import { and, literalRegExp, NO_ELEMENT, or, prefixFields, rangeFilter } from './filter-parts.js';
 
 type EntryCondition = Extract<
   Condition,

@@ -36,7 +36,10 @@ function defined(entry: object): Record<string, unknown> {
   return Object.fromEntries(
     Object.entries(entry)
       .filter(([, v]) => v !== undefined)
-      .map(([k, v]) => [k, Array.isArray(v) ? v.map((x) => (x && typeof x === 'object' ? defined(x) : x)) : v]),
+      .map(([k, v]) => [
+        k,
+        Array.isArray(v) ? (v as unknown[]).map((x) => (x && typeof x === 'object' ? defined(x) : x)) : v,
+      ]),
   );
 }
 

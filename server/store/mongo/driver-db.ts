@@ -52,6 +52,7 @@ export class DriverDatabase implements DocDatabaseHandle {
       };
       return await session.withTransaction(() => fn(tx), {
         readConcern: { level: 'snapshot' },
+        // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment -- the driver takes the plain options form
         writeConcern: { w: 'majority' },
       });
     } finally {
@@ -82,7 +83,7 @@ async function listNames(db: Db, session: ClientSession | undefined): Promise<st
 }
 
 function bind(db: Db, name: string, session: ClientSession | undefined): DocCollection {
-  const c = db.collection<Document>(name);
+  const c = db.collection(name);
   return {
     insertOne: (doc: Doc) => mapDuplicate(name, async () => void (await c.insertOne(doc as Document, { session }))),
     insertMany: (docs: Doc[]) =>

@@ -150,7 +150,7 @@ describe('in-process secondary indexes', () => {
           live.delete(String(_id));
         } else {
           collection.updateOne({ _id }, { $set: fields }, false);
-          live.set(String(_id), { _id, ...fields } as Doc);
+          live.set(String(_id), { _id, ...fields });
         }
       }
       for (let q = 0; q < 150; q++) {

@@ -61,7 +61,7 @@ export class MemoryIndex {
     const parent = parents.size === 1 ? [...parents][0]! : '';
     this.parent = parent !== '' ? parent : undefined;
     this.keys = paths.map((p) => (this.parent ? p.slice(this.parent.length + 1) : p).split('.'));
-    this.prefixes = this.keys.map(() => new Map());
+    this.prefixes = this.keys.map(() => new Map<string, Set<Id>>());
   }
 
   /** Wildcard and other key shapes this class does not model are not used for lookups. */

@@ -127,9 +127,10 @@ export class MongoStore implements ResourceStore {
     return this.locks.run(keys, async () => {
       const leases = await acquireLeases(this.db, keys, LOCK_WAIT_MS);
       try {
-        const locked: ResourceStore = Object.create(this, {
+        const locked = Object.create(this, {
+          // eslint-disable-next-line @typescript-eslint/unbound-method -- kept as written (lint pass)
           write: { value: (writes: VersionWrite[]) => this.writeChecked(writes, leases.fence) },
-        });
+        }) as ResourceStore;
         return await fn(locked);
       } finally {
         await leases.release();

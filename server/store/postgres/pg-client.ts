@@ -36,6 +36,7 @@ export function pgClient(pool: pg.Pool, description: string): SqlClient {
   return {
     description,
     isServer: true,
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- executor() returns arrow functions, no `this`
     query: direct.query,
     async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
       const connection = await pool.connect();

@@ -3,7 +3,6 @@
  * argv[2], then writes Patients one after another and prints `ack <i>` after each write resolves,
  * until it is killed.
  */
-import type { Resource } from '@medplum/fhirtypes';
 import { openPgliteStore } from './open-postgres-store.js';
 
 const dataDir = process.argv[2];
@@ -20,7 +19,7 @@ for (let i = 0; ; i++) {
       id,
       versionId: 1,
       lastUpdated,
-      resource: { resourceType: 'Patient', id, meta: { versionId: '1', lastUpdated } } as Resource,
+      resource: { resourceType: 'Patient', id, meta: { versionId: '1', lastUpdated } },
       index: { entries: [{ kind: 'string', param: 'name', value: `n${i}`, exact: `N${i}` }], compartments: [] },
     },
   ]);

@@ -4,7 +4,7 @@
  * written a newer version whose index is new), their index rows are deleted and the new ones inserted.
  */
 import type { IndexReplacement, VersionWrite } from '../resource-store.js';
-import { batchRows, SIDE_COLUMNS, type SideTable } from './index-rows.js';
+import { batchRows, SIDE_COLUMNS } from './index-rows.js';
 import { pgArray } from './pg-array.js';
 import { INDEX_TABLES } from './schema.js';
 import type { SqlClient, SqlExecutor } from './sql-client.js';
@@ -46,7 +46,7 @@ async function insertIndexRows(tx: SqlExecutor, items: IndexReplacement[]): Prom
   }));
   const rows = batchRows(writes);
   for (const [table, t] of rows.tables) {
-    const columns = SIDE_COLUMNS[table as SideTable];
+    const columns = SIDE_COLUMNS[table];
     const values = [pgArray(t.types), pgArray(t.ids), pgArray(t.params), pgArray(t.tuples), ...t.columns.map(pgArray)];
     const arrays = [
       '$1::text[]',

@@ -4,7 +4,6 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Resource } from '@medplum/fhirtypes';
 import { VersionConflictError, type ResourceStore, type VersionWrite } from '../resource-store.js';
 import type { StoreFactory } from '../store-contract.js';
 import { pgliteTestStore, postgresTestStore } from './test-stores.js';
@@ -21,7 +20,7 @@ function version(id: string, versionId: number, name: string): VersionWrite {
       id,
       name: [{ family: name }],
       meta: { versionId: String(versionId), lastUpdated },
-    } as Resource,
+    },
     index: {
       entries: [{ kind: 'string', param: 'family', value: name, exact: name }],
       compartments: [`Patient/${id}`],

@@ -11,7 +11,7 @@ import { VersionConflictError, type VersionWrite } from '../resource-store.js';
 import { pgArray } from './pg-array.js';
 import { collectNumberTexts } from '../../json/number-texts.js';
 import { stringifyJson } from '../../json/stringify-json.js';
-import { batchRows, SIDE_COLUMNS, type SideTable } from './index-rows.js';
+import { batchRows, SIDE_COLUMNS } from './index-rows.js';
 import { INDEX_TABLES, VERSION_CONFLICT_STATE } from './schema.js';
 import type { SqlClient, SqlExecutor } from './sql-client.js';
 
@@ -128,7 +128,7 @@ function versionsStatement(writes: VersionWrite[]): { text: string; values: unkn
   }
   const rows = batchRows(writes);
   for (const [table, t] of rows.tables) {
-    const columns = SIDE_COLUMNS[table as SideTable];
+    const columns = SIDE_COLUMNS[table];
     const arrays = [
       bind(t.types, 'text'),
       bind(t.ids, 'text'),

@@ -51,7 +51,7 @@ export const encounters: Preparer = {
   needs(bundle) {
     const urls: string[] = [];
     for (const e of encounterEntries(bundle)) {
-      urls.push(searchOf(e.request!.url!));
+      urls.push(searchOf(e.request!.url));
       const ref = (e.resource as Encounter).subject?.reference ?? '';
       const p = (bundle.entry ?? []).find((x) => x.fullUrl === ref);
       if (p?.request?.url?.startsWith('Patient?')) urls.push(p.request.url);
@@ -62,7 +62,7 @@ export const encounters: Preparer = {
     let out = bundle;
     const warnings: AckError[] = [];
     for (const e of encounterEntries(bundle)) {
-      const url = e.request!.url!;
+      const url = e.request!.url;
       const byVisit = url.startsWith('Encounter?');
       const visit = byVisit ? decodeURIComponent(url.slice('Encounter?identifier='.length)) : url;
       const patient = patientOf(out, e, found);

@@ -6,7 +6,7 @@
  *   the new identifier is updated, never a second patient made with it;
  * - both name two different patients: refused (AE 205) — joining two patients is a merge (A40), not a renaming.
  */
-import type { Bundle, BundleEntry, Identifier, Patient } from '@medplum/fhirtypes';
+import type { Bundle, BundleEntry, Identifier } from '@medplum/fhirtypes';
 import { MappingError } from '../../mapping/mapping-error.js';
 import { identifierQuery } from '../../mapping/identity.js';
 import type { Preparer } from './prepare-bundle.js';
@@ -23,7 +23,7 @@ function changes(bundle: Bundle): Change[] {
     const url = e.request?.url ?? '';
     if (e.resource?.resourceType !== 'Patient' || e.request?.method !== 'PUT' || !url.startsWith('Patient?identifier='))
       continue;
-    const ids = ((e.resource as Patient).identifier ?? []).filter((i): i is Identifier => !!i.value);
+    const ids = (e.resource.identifier ?? []).filter((i): i is Identifier => !!i.value);
     const queries = ids.map((i) => `Patient?identifier=${identifierQuery(i)}`);
     if (ids.length === 0 || queries.includes(url)) continue;
     out.push({ entry: e, oldUrl: url, newUrl: queries[0]! });

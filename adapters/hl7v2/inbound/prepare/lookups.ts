@@ -3,7 +3,7 @@
  * SubmitTransaction, before the bundle is written. Each preparer names the searches it needs; the answers are
  * shared by URL.
  */
-import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
+import type { Bundle, Resource } from '@medplum/fhirtypes';
 import type { SubmitTransaction } from '../submit-transaction.js';
 
 export type Found = ReadonlyMap<string, readonly Resource[]>;
@@ -37,7 +37,7 @@ export function versionTag(r: Resource): string {
 /** Every string equal to `from` inside a JSON value replaced by `to` (fullUrl references to a resolved one). */
 export function replaceReference<T>(value: T, from: string, to: string): T {
   if (typeof value === 'string') return (value === from ? to : value) as T;
-  if (Array.isArray(value)) return value.map((v) => replaceReference(v, from, to)) as T;
+  if (Array.isArray(value)) return (value as unknown[]).map((v) => replaceReference(v, from, to)) as T;
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) out[k] = replaceReference(v, from, to);
@@ -49,6 +49,6 @@ export function replaceReference<T>(value: T, from: string, to: string): T {
 /** The entries with a given fullUrl replaced or removed, references to it pointed at `to` when given. */
 export function withoutEntry(bundle: Bundle, fullUrl: string, pointTo?: string): Bundle {
   const entry = (bundle.entry ?? []).filter((e) => e.fullUrl !== fullUrl);
-  const out: Bundle = { ...bundle, entry: entry as BundleEntry[] };
+  const out: Bundle = { ...bundle, entry: entry };
   return pointTo ? replaceReference(out, fullUrl, pointTo) : out;
 }

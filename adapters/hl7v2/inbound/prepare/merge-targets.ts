@@ -5,7 +5,7 @@
  * Patient $merge does): every resource of the types below that references the prior patient is written again
  * referencing the survivor (ifMatch on the version read). The prior patient stays, inactive, `replaced-by`.
  */
-import type { Bundle, BundleEntry, Identifier, Resource } from '@medplum/fhirtypes';
+import type { BundleEntry, Identifier, Resource } from '@medplum/fhirtypes';
 import type { AckError } from '../../ack/ack-builder.js';
 import { MappingError } from '../../mapping/mapping-error.js';
 import type { Preparer } from './prepare-bundle.js';
@@ -64,7 +64,7 @@ function survivorOf(patch: BundleEntry): string | undefined {
 }
 
 export const mergeTargets: Preparer = {
-  needs: (bundle) => (bundle.entry ?? []).filter(isMergePatch).map((e) => e.request!.url!),
+  needs: (bundle) => (bundle.entry ?? []).filter(isMergePatch).map((e) => e.request!.url),
   async apply(bundle, found, ctx) {
     const patches = (bundle.entry ?? []).filter(isMergePatch);
     if (patches.length === 0) return { bundle, warnings: [] };
@@ -72,15 +72,15 @@ export const mergeTargets: Preparer = {
     const unknown = new Set<string>();
     const moves: BundleEntry[] = [];
     for (const patch of patches) {
-      const prior = found.get(patch.request!.url!)?.[0];
+      const prior = found.get(patch.request!.url)?.[0];
       if (!prior) {
-        unknown.add(patch.request!.url!);
+        unknown.add(patch.request!.url);
         warnings.push({
           code: '204',
           severity: 'W',
           segment: 'MRG',
           field: 1,
-          text: `prior patient ${patch.request!.url!.slice('Patient?identifier='.length)} is not known: linked by identifier, nothing to retire`,
+          text: `prior patient ${patch.request!.url.slice('Patient?identifier='.length)} is not known: linked by identifier, nothing to retire`,
         });
         continue;
       }
@@ -117,7 +117,7 @@ export const mergeTargets: Preparer = {
         });
     }
     const entry = (bundle.entry ?? [])
-      .filter((e) => !(isMergePatch(e) && unknown.has(e.request!.url!)))
+      .filter((e) => !(isMergePatch(e) && unknown.has(e.request!.url)))
       .map((e) => {
         const r = e.resource as
           | { resourceType?: string; link?: { other: { reference?: string; identifier?: Identifier }; type: string }[] }

@@ -15,7 +15,7 @@ const reportEntries = (bundle: Bundle) =>
       /^DiagnosticReport\/[A-Za-z0-9.-]+$/.test(e.request.url ?? ''),
   );
 
-const searchOf = (e: BundleEntry) => `DiagnosticReport?_id=${e.request!.url!.slice('DiagnosticReport/'.length)}`;
+const searchOf = (e: BundleEntry) => `DiagnosticReport?_id=${e.request!.url.slice('DiagnosticReport/'.length)}`;
 
 /** What a result reference of the message will be once written: `Observation/<id>` for a PUT to an id. */
 function resolvedTarget(bundle: Bundle, ref: string): string {

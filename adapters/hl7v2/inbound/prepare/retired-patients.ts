@@ -16,12 +16,12 @@ const patientEntries = (bundle: Bundle) =>
   );
 
 export const retiredPatients: Preparer = {
-  needs: (bundle) => patientEntries(bundle).map((e) => e.request!.url!),
+  needs: (bundle) => patientEntries(bundle).map((e) => e.request!.url),
   apply(bundle, found) {
     let out = bundle;
     const warnings: AckError[] = [];
     for (const e of patientEntries(bundle)) {
-      const stored = found.get(e.request!.url!)?.[0] as Patient | undefined;
+      const stored = found.get(e.request!.url)?.[0] as Patient | undefined;
       const survivor = stored?.active === false ? stored.link?.find((l) => l.type === 'replaced-by')?.other : undefined;
       if (!survivor?.reference || !e.fullUrl) continue;
       out = withoutEntry(out, e.fullUrl, survivor.reference);
@@ -30,7 +30,7 @@ export const retiredPatients: Preparer = {
         severity: 'W',
         segment: 'PID',
         field: 3,
-        text: `patient ${e.request!.url!.slice('Patient?identifier='.length)} (Patient/${stored!.id}) was merged into ${survivor.reference}: this message is applied to the surviving patient, the retired one is left as it is`,
+        text: `patient ${e.request!.url.slice('Patient?identifier='.length)} (Patient/${stored!.id}) was merged into ${survivor.reference}: this message is applied to the surviving patient, the retired one is left as it is`,
       });
     }
     return { bundle: out, warnings };

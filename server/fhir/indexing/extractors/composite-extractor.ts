@@ -66,7 +66,7 @@ function componentEntries(
   // a token with neither system nor code (a CodeableConcept's text) cannot be matched as a composite part
   const usable = dedupeEntries(entries.filter((e) => e.kind !== 'token' || e.code !== null));
   if (cacheable) {
-    if (!byComponent) memo.set(base.value, (byComponent = new Map()));
+    if (!byComponent) memo.set(base.value, (byComponent = new Map<string, IndexEntry[]>()));
     byComponent.set(component.key, usable);
   }
   return usable;

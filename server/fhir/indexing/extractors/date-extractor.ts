@@ -9,8 +9,10 @@ import { asObject, asString, MAX_INSTANT, MIN_INSTANT, type Extractor } from './
  */
 export const extractDate: Extractor = (param, { type, value }, out) => {
   switch (type) {
-    case 'Period':
-      return pushPeriod(param, asObject(value), out);
+    case 'Period': {
+      pushPeriod(param, asObject(value), out);
+      return;
+    }
     case 'Timing': {
       const timing = asObject(value);
       if (!timing) return;

@@ -7,6 +7,7 @@ export const MAX_NUMBER = Number.MAX_VALUE;
 
 /** decimal/integer values (with their implicit precision range); a Range gives [low, high]. */
 export const extractNumber: Extractor = (param, typed, out) => {
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-assignment -- Medplum's TypedValue.value is `any`
   const { type, value } = typed;
   if (type === 'Range') {
     const range = rangeBounds(asObject(value));

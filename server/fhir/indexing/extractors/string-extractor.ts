@@ -11,10 +11,14 @@ const ADDRESS_PARTS = ['line', 'city', 'district', 'state', 'postalCode', 'count
 /** string/markdown/code/…, HumanName (its parts), Address (its parts), xhtml narrative (tags stripped). */
 export const extractString: Extractor = (param, { type, value }, out) => {
   switch (type) {
-    case 'HumanName':
-      return pushParts(param, value, HUMAN_NAME_PARTS, out);
-    case 'Address':
-      return pushParts(param, value, ADDRESS_PARTS, out);
+    case 'HumanName': {
+      pushParts(param, value, HUMAN_NAME_PARTS, out);
+      return;
+    }
+    case 'Address': {
+      pushParts(param, value, ADDRESS_PARTS, out);
+      return;
+    }
     case 'xhtml':
       if (typeof value === 'string') push(param, narrativeText(value).slice(0, MAX_NARRATIVE_LENGTH), out);
       return;
@@ -25,8 +29,10 @@ export const extractString: Extractor = (param, { type, value }, out) => {
         push(param, asString(asObject(coding)?.display), out);
       return;
     }
-    case 'Coding':
-      return push(param, asString(asObject(value)?.display), out);
+    case 'Coding': {
+      push(param, asString(asObject(value)?.display), out);
+      return;
+    }
     default:
       if (typeof value === 'string') push(param, value, out);
   }

@@ -9,8 +9,10 @@ import { asObject, asString, type Extractor } from './extractor.js';
  */
 export const extractToken: Extractor = (param, { type, value }, out) => {
   switch (type) {
-    case 'Coding':
-      return pushCoding(param, asObject(value), out);
+    case 'Coding': {
+      pushCoding(param, asObject(value), out);
+      return;
+    }
     case 'CodeableConcept': {
       const cc = asObject(value);
       if (!cc) return;
@@ -19,8 +21,10 @@ export const extractToken: Extractor = (param, { type, value }, out) => {
       if (text) out.push({ kind: 'token', param, system: null, code: null, text });
       return;
     }
-    case 'Identifier':
-      return pushIdentifier(param, asObject(value), out);
+    case 'Identifier': {
+      pushIdentifier(param, asObject(value), out);
+      return;
+    }
     case 'ContactPoint': {
       const cp = asObject(value);
       const code = asString(cp?.value);

@@ -52,7 +52,7 @@ export function filterTests(h: () => SearchHarness): void {
 
   it('token: code, system|code, |code, system|, :not, :text, :of-type', async () => {
     const o = firstObservation((x) => !!x.code?.coding?.[0]?.code);
-    const coding = o.code!.coding![0]!;
+    const coding = o.code.coding![0]!;
     await h().expectOracle(['Observation'], [['code', `${coding.system}|${coding.code}`]]);
     await h().expectOracle(['Observation'], [['code', coding.code!]]);
     await h().expectOracle(['Observation'], [['code', `${coding.system}|`]], 2);

@@ -76,14 +76,13 @@ export function resultTests(h: () => SearchHarness): void {
 
   it('keeps next links correct while resources are inserted between pages', async () => {
     const code = 'http://nilecare.sd/test|paging';
-    const make = (id: string, i: number): Resource =>
-      ({
-        resourceType: 'Observation',
-        id,
-        status: 'final',
-        code: { coding: [{ system: 'http://nilecare.sd/test', code: 'paging' }] },
-        meta: { versionId: '1', lastUpdated: new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString() },
-      }) as Resource;
+    const make = (id: string, i: number): Resource => ({
+      resourceType: 'Observation',
+      id,
+      status: 'final',
+      code: { coding: [{ system: 'http://nilecare.sd/test', code: 'paging' }] },
+      meta: { versionId: '1', lastUpdated: new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString() },
+    });
     await h().add(Array.from({ length: 12 }, (_, i) => make(`page-m${String(i).padStart(2, '0')}`, i)));
     const params: Array<[string, string]> = [
       ['code', code],

@@ -58,14 +58,14 @@ export async function loadSynthea(store: ResourceStore, files = syntheaFiles()):
       }
       if (seen.has(ref)) continue;
       seen.add(ref);
-      resources.push({ ...r, id } as Resource);
+      resources.push({ ...r, id });
     }
   }
   const resolve = (ref: string): string => urnToRef.get(ref) ?? byIdentifier.get(ref) ?? ref;
   const stamped = resources.map((r, i) => {
     const body = rewriteReferences(r, resolve) as Resource;
     const lastUpdated = new Date(LOAD_BASE_TIME + i * 1000).toISOString();
-    return { ...body, meta: { ...(body.meta ?? {}), versionId: '1', lastUpdated } } as Resource;
+    return { ...body, meta: { ...(body.meta ?? {}), versionId: '1', lastUpdated } };
   });
   await writeAll(store, stamped);
   return stamped;

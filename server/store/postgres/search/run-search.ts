@@ -79,7 +79,7 @@ export async function runSearch(client: SqlClient, query: SearchQuery): Promise<
     if (cursor) page.previousCursor = make('p', first, !cursor.x);
   } else {
     if (more) page.previousCursor = make('p', first);
-    page.nextCursor = make('n', last, !cursor!.x);
+    page.nextCursor = make('n', last, !cursor.x);
   }
   return page;
 }

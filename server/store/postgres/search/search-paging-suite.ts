@@ -79,7 +79,7 @@ export function describeSearchPaging(label: string, factory: StoreFactory): void
 
     it('sorts by the smallest value ascending and the largest descending, missing last', async () => {
       const by = (kind: SortKey['kind'], param: string, descending = false) =>
-        ordered(store, 'Device', [{ kind, param, descending } as SortKey]);
+        ordered(store, 'Device', [{ kind, param, descending }]);
       assert.deepEqual(await by('string', 'name'), ['d2', 'd4', 'd1', 'd3']);
       assert.deepEqual(await by('string', 'name', true), ['d1', 'd2', 'd4', 'd3']);
       assert.deepEqual(await by('date', 'date'), ['d4', 'd1', 'd2', 'd3'], 'low ascending');

@@ -62,7 +62,7 @@ export function tokensOf(v: unknown): Token[] {
     return [
       {
         system: v.system as string | undefined,
-        code: v.value as string | undefined,
+        code: v.value,
         text: type && typeof type.text === 'string' ? type.text : undefined,
         typeCodings:
           type && Array.isArray(type.coding)

@@ -62,16 +62,16 @@ export function oracleParam(resourceType: string, code: string): OracleParam | u
   if (!sp?.expression) return undefined;
   const param: OracleParam = {
     code,
-    type: sp.type!,
+    type: sp.type,
     expression: narrow(sp.expression, resourceType),
     targets: sp.target ?? [],
   };
   if (sp.type === 'composite') {
     param.components = (sp.component ?? []).map((c) => {
-      const def = byUrl!.get(c.definition!)!;
+      const def = byUrl!.get(c.definition)!;
       return {
-        param: { code: def.code!, type: def.type!, expression: '', targets: def.target ?? [] },
-        expression: c.expression!,
+        param: { code: def.code, type: def.type, expression: '', targets: def.target ?? [] },
+        expression: c.expression,
       };
     });
   }
@@ -80,7 +80,7 @@ export function oracleParam(resourceType: string, code: string): OracleParam | u
 
 export function evaluate(input: unknown, expression: string): unknown[] {
   if (!expression) return [];
-  return fhirpath.evaluate(input as object, expression, undefined, r4model) as unknown[];
+  return fhirpath.evaluate(input, expression, undefined, r4model) as unknown[];
 }
 
 /** `(80 'kg')` converted to `unit` by fhirpath.js's UCUM support, or undefined when not convertible. */
@@ -112,6 +112,6 @@ export function referenceParamCodes(resourceType: string): string[] {
   load();
   const codes = new Set<string>();
   for (const [key, sp] of byBase!)
-    if (key.startsWith(`${resourceType}.`) && sp.type === 'reference') codes.add(sp.code!);
+    if (key.startsWith(`${resourceType}.`) && sp.type === 'reference') codes.add(sp.code);
   return [...codes];
 }
