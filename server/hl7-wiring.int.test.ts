@@ -120,11 +120,11 @@ describe('startHl7: inbound listener and outbound delivery with the real app', {
     );
     // The peer has the message before the worker has recorded its ACK: wait for the acknowledgement to be committed.
     await waitFor('the A28 acknowledged', async () => (await hl7!.outbound!.status()).pending === 0);
-    const s = await hl7.outbound!.status();
+    const s = await hl7.outbound.status();
     assert.deepEqual([s.pending, s.dead, s.endpoints.map((e) => e.name)], [0, 0, ['lab-system']]);
     // The planner's change-feed lag: every committed change planned.
     await waitFor('planning caught up', async () => (await hl7!.outbound!.status()).lagChanges === 0);
-    assert.equal((await hl7.outbound!.status()).lagSeconds, 0);
+    assert.equal((await hl7.outbound.status()).lagSeconds, 0);
 
     // Prometheus: the inbound message by type and ACK code, and the outbound queue once attached to the app.
     const bad = parseMessage(
@@ -153,7 +153,10 @@ describe('startHl7: inbound listener and outbound delivery with the real app', {
     hl7 = undefined;
     await assert.rejects(
       new Promise((resolve, reject) => {
-        const s = net.connect({ host: '127.0.0.1', port }, () => (s.destroy(), resolve(undefined)));
+        const s = net.connect({ host: '127.0.0.1', port }, () => {
+          s.destroy();
+          resolve(undefined);
+        });
         s.once('error', reject);
       }),
       /ECONNREFUSED/,

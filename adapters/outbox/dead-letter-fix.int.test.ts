@@ -11,24 +11,23 @@ import type { Resource } from '@medplum/fhirtypes';
 import { daysAgo, loinc, openScenario, ORG, patient, type Scenario } from './testing/scenario-harness.js';
 import { snapshotRows } from './testing/target-databases.js';
 
-const invoice = (id: string, gross = 3000, account?: string): Resource =>
-  ({
-    resourceType: 'Invoice',
-    id,
-    status: 'issued',
-    subject: patient,
-    ...(account ? { account: { reference: `Account/${account}` } } : {}),
-    issuer: { reference: `Organization/${ORG}` },
-    date: '2025-06-01',
-    lineItem: [
-      {
-        sequence: 1,
-        chargeItemCodeableConcept: { text: 'Theatre fee' },
-        priceComponent: [{ type: 'base', amount: { value: 3000, currency: 'SDG' } }],
-      },
-    ],
-    totalGross: { value: gross, currency: 'SDG' },
-  }) as Resource;
+const invoice = (id: string, gross = 3000, account?: string): Resource => ({
+  resourceType: 'Invoice',
+  id,
+  status: 'issued',
+  subject: patient,
+  ...(account ? { account: { reference: `Account/${account}` } } : {}),
+  issuer: { reference: `Organization/${ORG}` },
+  date: '2025-06-01',
+  lineItem: [
+    {
+      sequence: 1,
+      chargeItemCodeableConcept: { text: 'Theatre fee' },
+      priceComponent: [{ type: 'base', amount: { value: 3000, currency: 'SDG' } }],
+    },
+  ],
+  totalGross: { value: gross, currency: 'SDG' },
+});
 
 describe('dead letters cleared by the fix of what they wait for (retries exhausted)', () => {
   let s: Scenario;
@@ -60,7 +59,7 @@ describe('dead letters cleared by the fix of what they wait for (retries exhaust
             amount: { value: 1200, currency: 'SDG' },
           },
         ],
-      } as Resource,
+      },
       {
         resourceType: 'Observation',
         id: 'hr-early',
@@ -70,7 +69,7 @@ describe('dead letters cleared by the fix of what they wait for (retries exhaust
         device: { reference: 'Device/dev-late' },
         effectiveDateTime: at,
         valueQuantity: { value: 77, unit: '/min' },
-      } as Resource,
+      },
       invoice('inv-refused', 3100),
       // A chain: the payment waits for an invoice that waits for its account.
       invoice('inv-chain', 3000, 'acct-late'),
@@ -88,7 +87,7 @@ describe('dead letters cleared by the fix of what they wait for (retries exhaust
             amount: { value: 3000, currency: 'SDG' },
           },
         ],
-      } as Resource,
+      },
     );
     await s.running.caughtUp();
   });
@@ -122,7 +121,7 @@ describe('dead letters cleared by the fix of what they wait for (retries exhaust
       status: 'active',
       serialNumber: 'SN-LATE',
       type: { text: 'monitor' },
-    } as Resource);
+    });
     await s.running.caughtUp();
     await until(
       'the payment to land',
@@ -135,7 +134,7 @@ describe('dead letters cleared by the fix of what they wait for (retries exhaust
     assert.deepEqual([inv.status, Number(inv.paid_amount), Number(inv.balance_due)], ['partially_paid', 1200, 1800]);
     const reading = await s.one(s.db.device, 'SELECT reading_value, source FROM device_readings');
     assert.deepEqual([Number(reading?.reading_value), reading?.source], [77, 'fhir']);
-    await s.fhir.put({ resourceType: 'Account', id: 'acct-late', status: 'active', subject: [patient] } as Resource);
+    await s.fhir.put({ resourceType: 'Account', id: 'acct-late', status: 'active', subject: [patient] });
     await s.running.caughtUp();
     await until(
       'the chain to land (account → invoice retried → payment)',

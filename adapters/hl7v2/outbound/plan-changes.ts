@@ -85,7 +85,7 @@ export async function planChanges(
           })
           .then(
             (page) => page.entries.length > 0,
-            (e) => Promise.reject(new StoreReadError(e)),
+            (e: unknown) => Promise.reject(new StoreReadError(e)),
           )),
       );
     return hit;

@@ -6,7 +6,7 @@
  * Messages carry the patient as their ordering key. A change that came from HL7 (meta.source) is not echoed
  * back to the application that sent it.
  */
-import type { DiagnosticReport, Encounter, Observation, Patient, Resource, ServiceRequest } from '@medplum/fhirtypes';
+import type { Encounter, Observation, Patient, Resource, ServiceRequest } from '@medplum/fhirtypes';
 import type { ChangeRecord } from '../../../server/store/resource-store.js';
 import { adtEventFor, buildAdt } from './adt-builder.js';
 import type { OruBuilder } from './oru-builder.js';
@@ -55,7 +55,7 @@ export async function planOutbound(
       ];
     }
     case 'Encounter': {
-      const e = resource as Encounter;
+      const e = resource;
       const pid = refId(e.subject?.reference, 'Patient');
       const patient = pid ? ((await read('Patient', pid)) as Patient | undefined) : undefined;
       if (!patient) return [];
@@ -65,7 +65,7 @@ export async function planOutbound(
       ];
     }
     case 'DiagnosticReport': {
-      const r = resource as DiagnosticReport;
+      const r = resource;
       if (!RESULT_STATUSES.includes(r.status)) return [];
       const pid = refId(r.subject?.reference, 'Patient');
       const patient = pid ? ((await read('Patient', pid)) as Patient | undefined) : undefined;
@@ -90,7 +90,7 @@ export async function planOutbound(
       return [{ key: `Patient/${pid}`, type: 'ORU^R01', text: oru.build(input, endpoint) }];
     }
     case 'Observation': {
-      const o = resource as Observation;
+      const o = resource;
       if (!RESULT_STATUSES.includes(o.status) || (await isReported(change.id))) return [];
       const pid = refId(o.subject?.reference, 'Patient');
       const patient = pid ? ((await read('Patient', pid)) as Patient | undefined) : undefined;

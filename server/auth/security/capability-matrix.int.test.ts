@@ -109,7 +109,7 @@ describe('security (issue 15): every declared interaction and operation × patie
       for (const [label, statuses] of Object.entries(rows)) {
         const counts: Record<number, number> = {};
         for (const s of statuses) counts[s] = (counts[s] ?? 0) + 1;
-        summary[shape]![label] = counts;
+        summary[shape][label] = counts;
       }
     }
     if (process.env.SECURITY_TABLE) console.log(JSON.stringify(summary, null, 1));
