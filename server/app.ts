@@ -26,6 +26,8 @@ import { interactionName } from './http/interaction-name.js';
 import { rateLimit } from './http/rate-limit.js';
 import { fhirCors } from './http/cors.js';
 import { Redis } from 'ioredis';
+import { openServerState, type ServerState } from './state/open-state.js';
+import { reaching } from './component-error.js';
 import { processBundle } from './fhir/bundle/process-bundle.js';
 import { openConfiguredStore } from './open-store.js';
 import { internalFhirClient, type InternalFhirClient } from './fhir/internal-client.js';
@@ -48,6 +50,8 @@ export type App = {
   express: express.Express;
   services: FhirServices;
   store: ResourceStore;
+  /** The server's own state beside FHIR (SMART users, shared state): external or embedded. */
+  state: ServerState;
   logger: Logger;
   /** In-process FHIR access with full rights, for server components (HL7 listener, projections, console). */
   systemClient: InternalFhirClient;
@@ -78,11 +82,20 @@ export const SOFTWARE = { name: 'NileCare FHIR', version: '0.1.0' } as const;
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
   const logger = options.logger ?? pino({ level: config.logLevel });
   // Fail fast, naming REDIS_URL, before anything is opened (it used to start and never become ready).
-  if (!options.resolveAccess && config.auth.mode === 'smart')
+  // Only when REDIS_URL is set: without it the shared state is embedded (server/state).
+  if (!options.resolveAccess && config.auth.mode === 'smart' && config.auth.redisUrl)
     await requireRedis(config.auth.redisUrl, 'SMART sign-in, clients and tokens');
   const definitions = loadDefinitions();
   const store = options.store ?? (await openConfiguredStore(config.store));
-  await store.init();
+  const storeConfig = config.store;
+  if (options.store || storeConfig.kind === 'pglite') await store.init();
+  else
+    await reaching(
+      'FHIR store',
+      storeConfig.kind === 'postgres' ? 'DATABASE_URL' : 'MONGODB_URL',
+      storeConfig.url,
+      () => store.init(),
+    );
   const metrics = createMetrics();
   const indexWithReports = reportingIndexExtractor(metrics.registry, logger); // skipped values logged and counted
   const reindex = await startBackgroundReindex({
@@ -92,6 +105,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     extractIndex: indexWithReports,
     logger,
   });
+
+  // SMART users, sessions, rate limits: MySQL/Redis where their URLs are set, else embedded beside the FHIR data.
+  const state = openServerState(config, store, logger);
 
   const matchProfile = loadMatchProfile(config.patients.matchProfileFile ?? DEFAULT_PROFILE_FILE);
   const patientMetrics = registerPatientMetrics(metrics.registry, () => reindex.outdated());
@@ -179,6 +195,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         config,
         store,
         logger,
+        state,
         fhir: () => auditWriter,
         ...(options.authRedisPrefix ? { redisPrefix: options.authRedisPrefix } : {}),
       });
@@ -214,14 +231,20 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   });
   let redis: Redis | undefined;
   if (config.rateLimitPerMinute > 0) {
-    redis = new Redis(config.auth.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 1, enableOfflineQueue: false });
-    redis.on('error', () => undefined);
-    app.use('/fhir', rateLimit({ redis, perMinute: config.rateLimitPerMinute, logger }));
+    if (config.auth.redisUrl) {
+      redis = new Redis(config.auth.redisUrl, {
+        lazyConnect: false,
+        maxRetriesPerRequest: 1,
+        enableOfflineQueue: false,
+      });
+      redis.on('error', () => undefined);
+    }
+    app.use('/fhir', rateLimit({ redis: redis ?? (await state.kv()), perMinute: config.rateLimitPerMinute, logger }));
   }
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  const redisReady = auth || redis ? redisReadiness(config.auth.redisUrl) : undefined;
+  const redisReady = config.auth.redisUrl && (auth || redis) ? redisReadiness(config.auth.redisUrl) : undefined;
   app.get('/readyz', async (_req, res) => {
     const redisProblem = await redisReady?.check();
     try {
@@ -299,6 +322,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       });
     },
     runtimeMetrics,
+    state,
     async close() {
       await admin.close();
       await consoleMount.close();
@@ -307,6 +331,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       await reindex.stop();
       redis?.disconnect();
       redisReady?.close();
+      await state.close();
       if (!options.store) await store.close();
     },
   };

@@ -1,21 +1,19 @@
 /**
- * Brings up SMART authorisation for the app: the nilecare_auth database (created and migrated if missing),
+ * Brings up SMART authorisation for the app: the nilecare_auth tables (server/state: MySQL or embedded, migrated),
  * a first admin account on an empty database, the authorisation server, and the hooks the HTTP layer
  * calls (who is calling; what to audit). AuditEvents are written to the FHIR store.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import mysql from 'mysql2/promise';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import type { ResourceStore } from './store/resource-store.js';
 import { createSmartAuth, type SmartAuth } from './auth/smart-auth.js';
-import { migrateDatabase } from './migrate/migrate.js';
-import { createDatabaseIfMissing } from './migrate/create-database.js';
 import type { InternalFhirClient } from './fhir/internal-client.js';
 import { hashPassword } from './auth/login.js';
-import { userRows } from './auth/user-rows.js';
+import type { ServerState } from './state/open-state.js';
+import type { StateDb } from './state/state-db.js';
 import type { Patient } from '@medplum/fhirtypes';
 
 /** `Amira Hassan (born 1990-05-06)`: how the consent page names a patient; undefined without a usable name. */
@@ -30,27 +28,23 @@ export async function startSmartAuth(options: {
   config: Config;
   store: ResourceStore;
   logger: Logger;
+  /** nilecare_auth and the shared state (MySQL/Redis when configured, else embedded: server/state). */
+  state: ServerState;
   /** Writes AuditEvents (system access). */
   fhir: () => InternalFhirClient;
   /** Redis key prefix (tests keep theirs apart; default `nilecare:auth:`). */
   redisPrefix?: string;
 }): Promise<SmartAuth> {
-  const { config, logger } = options;
-  await createDatabaseIfMissing('mysql', config.auth.mysqlUrl);
-  const migrated = await migrateDatabase({
-    engine: 'mysql',
-    database: 'nilecare_auth',
-    connection: { url: config.auth.mysqlUrl },
-    log: (line) => logger.debug(line),
-  });
-  if (migrated.applied.length > 0) logger.info({ applied: migrated.applied.length }, 'nilecare_auth migrated');
-  await ensureFirstAdmin(config, logger);
+  const { config, logger, state } = options;
+  const db = await state.authDb();
+  const redis = await state.kv();
+  await ensureFirstAdmin(config, db, logger);
   const origin = new URL(config.baseUrl).origin;
   return createSmartAuth({
     issuer: origin,
     fhirBaseUrl: config.baseUrl,
-    mysqlUrl: config.auth.mysqlUrl,
-    redisUrl: config.auth.redisUrl,
+    db,
+    redis,
     keysDir: config.auth.keysDir,
     ...(options.redisPrefix ? { redisPrefix: options.redisPrefix } : {}),
     onAuditEvent: async (event) => {
@@ -68,46 +62,25 @@ export async function startSmartAuth(options: {
   });
 }
 
-/** Role and status of nilecare_auth users, read at each call (the console's admin check). */
-export function authUserDirectory(config: Config): {
-  userOf(id: string): Promise<{ role: string; status: string } | undefined>;
-  close(): Promise<void>;
-} {
-  const pool = mysql.createPool({ uri: config.auth.mysqlUrl, connectionLimit: 2 });
-  const users = userRows(pool);
-  return {
-    async userOf(id) {
-      const user = await users.findById(id);
-      return user ? { role: user.role, status: user.status } : undefined;
-    },
-    close: () => pool.end(),
-  };
-}
-
 /** On an empty user table, creates `admin` with a random password written to a file only the owner can read. */
-async function ensureFirstAdmin(config: Config, logger: Logger): Promise<void> {
-  const pool = mysql.createPool({ uri: config.auth.mysqlUrl, connectionLimit: 1 });
-  try {
-    const [rows] = await pool.query<mysql.RowDataPacket[]>('SELECT COUNT(*) AS n FROM auth_users');
-    if (Number(rows[0]?.['n'] ?? 0) > 0) return;
-    const password = config.auth.initialAdminPassword ?? randomBytes(12).toString('base64url');
-    await pool.execute(
-      `INSERT INTO auth_users (id, email, username, password_hash, role, status, mfa_enabled, email_verified, permissions)
+async function ensureFirstAdmin(config: Config, db: StateDb, logger: Logger): Promise<void> {
+  const { rows } = await db.query('SELECT COUNT(*) AS n FROM auth_users');
+  if (Number(rows[0]?.['n'] ?? 0) > 0) return;
+  const password = config.auth.initialAdminPassword ?? randomBytes(12).toString('base64url');
+  await db.query(
+    `INSERT INTO auth_users (id, email, username, password_hash, role, status, mfa_enabled, email_verified, permissions)
        VALUES (?, 'admin@nilecare.local', 'admin', ?, 'admin', 'active', 0, 1, ?)`,
-      [randomUUID(), await hashPassword(password), JSON.stringify({ fhirUser: 'Practitioner/admin' })],
+    [randomUUID(), await hashPassword(password), JSON.stringify({ fhirUser: 'Practitioner/admin' })],
+  );
+  if (!config.auth.initialAdminPassword) {
+    mkdirSync(config.auth.keysDir, { recursive: true });
+    const file = join(config.auth.keysDir, 'initial-admin-password');
+    if (!existsSync(file)) writeFileSync(file, `${password}\n`, { mode: 0o600 });
+    logger.warn(
+      { file },
+      'created the first user "admin"; its password is in this file (readable by the owner only): change it and delete the file',
     );
-    if (!config.auth.initialAdminPassword) {
-      mkdirSync(config.auth.keysDir, { recursive: true });
-      const file = join(config.auth.keysDir, 'initial-admin-password');
-      if (!existsSync(file)) writeFileSync(file, `${password}\n`, { mode: 0o600 });
-      logger.warn(
-        { file },
-        'created the first user "admin"; its password is in this file (readable by the owner only): change it and delete the file',
-      );
-    } else {
-      logger.warn('created the first user "admin" with the password from NILECARE_ADMIN_PASSWORD');
-    }
-  } finally {
-    await pool.end();
+  } else {
+    logger.warn('created the first user "admin" with the password from NILECARE_ADMIN_PASSWORD');
   }
 }

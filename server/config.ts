@@ -32,14 +32,16 @@ const schema = z
     MAX_BUNDLE_ENTRIES: z.coerce.number().int().min(1).default(10000),
     /** `smart` (default) or `disabled` — the explicit development setting; the server warns at start. */
     NILECARE_AUTH: z.enum(['smart', 'disabled']).default('smart'),
-    AUTH_MYSQL_URL: z.string().url().default('mysql://root@127.0.0.1:3306/nilecare_auth'),
-    REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+    /** Unset: SMART users, refresh tokens, audit rows in the FHIR store's PostgreSQL/PGlite (embedded). */
+    AUTH_MYSQL_URL: z.string().url().optional(),
+    /** Unset: sessions, grants, launch contexts and rate-limit counters in the store's PostgreSQL/PGlite (embedded). */
+    REDIS_URL: z.string().url().optional(),
     AUTH_KEYS_DIR: z.string().min(1).default('./data/auth'),
     NILECARE_ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
     MLLP_PORT: z.coerce.number().int().min(-1).max(65535).default(2575),
     MLLP_TLS_CERT: z.string().optional(),
     MLLP_TLS_KEY: z.string().optional(),
-    INTEROP_MYSQL_URL: z.string().url().default('mysql://root@127.0.0.1:3306/nilecare_interop'),
+    INTEROP_MYSQL_URL: z.string().url().optional(),
     RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(0),
     /** `*` (default: bearer tokens only, no cookies) or a comma-separated list of origins allowed by CORS on /fhir. */
     CORS_ORIGINS: z
@@ -70,6 +72,9 @@ const schema = z
     }
   });
 
+/** Every variable the configuration schema reads (the compose-file test checks deployments against it). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(schema.shape);
+
 export type Config = {
   store:
     | { kind: 'pglite'; dataDir: string }
@@ -87,21 +92,35 @@ export type Config = {
   limits: { defaultPageSize: number; maxPageSize: number; maxBundleEntries: number; searchTimeoutMs: number };
   /** Origins allowed by CORS on /fhir. */
   corsOrigins: '*' | string[];
+  /** Folder of the embedded PGlite: the FHIR store by default, and the server's own state with a Mongo store. */
+  embeddedDataDir: string;
   auth: {
     mode: 'smart' | 'disabled';
-    mysqlUrl: string;
-    redisUrl: string;
+    /** nilecare_auth on MySQL/MariaDB; undefined = embedded (server/state). */
+    mysqlUrl?: string;
+    /** Shared state on Redis; undefined = embedded (server/state/sql-kv.ts). */
+    redisUrl?: string;
     keysDir: string;
     initialAdminPassword?: string;
   };
-  /** HL7 v2 over MLLP: port undefined = listener off (MLLP_PORT=-1). */
-  hl7: { port?: number; mysqlUrl: string; tlsCertFile?: string; tlsKeyFile?: string };
+  /** HL7 v2 over MLLP: port undefined = listener off (MLLP_PORT=-1). mysqlUrl: INTEROP_MYSQL_URL as set. */
+  hl7: { port?: number; mysqlUrl?: string; tlsCertFile?: string; tlsKeyFile?: string };
   /** Requests per client per minute (Redis); 0 = no limit. */
   rateLimitPerMinute: number;
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
   /** Patients: background reindex of an outdated index, duplicate check on create, $match profile file. */
   patients: { reindex: 'auto' | 'off'; duplicateCheck: boolean; matchProfileFile?: string };
 };
+
+/**
+ * nilecare_interop where INTEROP_MYSQL_URL is not set: the local MariaDB/MySQL. The HL7 message log has no embedded
+ * layout yet (issue 18): when this default cannot be reached the server starts with HL7 v2 off and says why.
+ */
+export const DEFAULT_INTEROP_MYSQL_URL = 'mysql://root@127.0.0.1:3306/nilecare_interop';
+
+export function interopMysqlUrl(config: Pick<Config, 'hl7'>): string {
+  return config.hl7.mysqlUrl ?? DEFAULT_INTEROP_MYSQL_URL;
+}
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -124,7 +143,9 @@ function storeProblems(env: NodeJS.ProcessEnv): string[] {
   return problems;
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
+  // A variable set to the empty string is not set (compose files and shells write `VAR=` for "none").
+  const env = Object.fromEntries(Object.entries(rawEnv).filter(([, v]) => v !== '')) as NodeJS.ProcessEnv;
   const parsed = schema.safeParse(env);
   const problems = [
     ...(parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.') || '(environment)'}: ${i.message}`)),
@@ -157,16 +178,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       searchTimeoutMs: e.SEARCH_TIMEOUT_MS,
     },
     corsOrigins: e.CORS_ORIGINS === '*' ? '*' : e.CORS_ORIGINS.split(','),
+    embeddedDataDir: e.PGLITE_DATA_DIR,
     auth: {
       mode: e.NILECARE_AUTH,
-      mysqlUrl: e.AUTH_MYSQL_URL,
-      redisUrl: e.REDIS_URL,
+      ...(e.AUTH_MYSQL_URL ? { mysqlUrl: e.AUTH_MYSQL_URL } : {}),
+      ...(e.REDIS_URL ? { redisUrl: e.REDIS_URL } : {}),
       keysDir: e.AUTH_KEYS_DIR,
       initialAdminPassword: e.NILECARE_ADMIN_PASSWORD,
     },
     hl7: {
       port: e.MLLP_PORT < 0 ? undefined : e.MLLP_PORT,
-      mysqlUrl: e.INTEROP_MYSQL_URL,
+      ...(e.INTEROP_MYSQL_URL ? { mysqlUrl: e.INTEROP_MYSQL_URL } : {}),
       tlsCertFile: e.MLLP_TLS_CERT,
       tlsKeyFile: e.MLLP_TLS_KEY,
     },

@@ -7,7 +7,8 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
-import type { Config } from './config.js';
+import { interopMysqlUrl, type Config } from './config.js';
+import { ComponentUnreachableError, reaching } from './component-error.js';
 import type { App } from './app.js';
 import { migrateDatabase } from './migrate/migrate.js';
 import { createDatabaseIfMissing } from './migrate/create-database.js';
@@ -59,19 +60,31 @@ export async function startHl7(
 ): Promise<Hl7Runtime | undefined> {
   if (config.hl7.port === undefined) return undefined;
   const outboundSetting = outboundMode(env);
-  await createDatabaseIfMissing('mysql', config.hl7.mysqlUrl);
-  const migrated = await migrateDatabase({
-    engine: 'mysql',
-    database: 'nilecare_interop',
-    connection: { url: config.hl7.mysqlUrl },
-    log: (line) => logger.debug(line),
-  });
+  const mysqlUrl = interopMysqlUrl(config);
+  let migrated;
+  try {
+    migrated = await reaching('HL7 v2 message log (nilecare_interop)', 'INTEROP_MYSQL_URL', mysqlUrl, async () => {
+      await createDatabaseIfMissing('mysql', mysqlUrl);
+      return migrateDatabase({
+        engine: 'mysql',
+        database: 'nilecare_interop',
+        connection: { url: mysqlUrl },
+        log: (line) => logger.debug(line),
+      });
+    });
+  } catch (error) {
+    // Set explicitly: a start that cannot keep the message log is refused. Left to the default (the local MySQL),
+    // the server starts without HL7 v2 and says why: the message log has no embedded layout yet (issue 18).
+    if (config.hl7.mysqlUrl || !(error instanceof ComponentUnreachableError)) throw error;
+    logger.warn(
+      `HL7 v2 is OFF: ${error.message}. Set INTEROP_MYSQL_URL to a MySQL/MariaDB for the HL7 message log, or MLLP_PORT=-1 to silence this`,
+    );
+    return undefined;
+  }
   if (migrated.applied.length > 0) logger.info({ applied: migrated.applied.length }, 'nilecare_interop migrated');
   const outbound =
-    outboundSetting === 'auto'
-      ? (await loadOutboundEndpoints(config.hl7.mysqlUrl)).length > 0
-      : outboundSetting === 'on';
-  const log = MysqlMessageLog.open(config.hl7.mysqlUrl);
+    outboundSetting === 'auto' ? (await loadOutboundEndpoints(mysqlUrl)).length > 0 : outboundSetting === 'on';
+  const log = MysqlMessageLog.open(mysqlUrl);
   const tls =
     config.hl7.tlsCertFile && config.hl7.tlsKeyFile
       ? { cert: readFileSync(config.hl7.tlsCertFile), key: readFileSync(config.hl7.tlsKeyFile) }
@@ -94,9 +107,7 @@ export async function startHl7(
     },
   });
   logger.info({ port: server.port, tls: !!tls }, `HL7 v2 MLLP listener on ${config.host}:${server.port}`);
-  const worker = outbound
-    ? new OutboundWorker({ store: app.store, mysqlUrl: config.hl7.mysqlUrl, logger }).start()
-    : undefined;
+  const worker = outbound ? new OutboundWorker({ store: app.store, mysqlUrl: mysqlUrl, logger }).start() : undefined;
   if (worker) logger.info('HL7 v2 outbound delivery running (endpoints from interface_configs)');
   else if (outboundSetting === 'auto')
     logger.info(

@@ -5,7 +5,8 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { Logger } from 'pino';
-import type { Config } from './config.js';
+import { interopMysqlUrl, type Config } from './config.js';
+import { redact } from './component-error.js';
 import { createApp, type App, type AppOptions } from './app.js';
 import { startHl7, type Hl7Runtime } from './hl7-wiring.js';
 import { startConfiguredProjections } from './projections-wiring.js';
@@ -57,6 +58,17 @@ export async function startServer(config: Config, options: StartServerOptions = 
     ...(projections ? { projections: projections.running, projectionTargets: projections.targets } : {}),
   });
   app.logger.info(`operations console at ${new URL(config.baseUrl).origin}/console/`);
+  app.logger.info(
+    {
+      components: {
+        'fhir-store': `${config.store.kind === 'pglite' ? 'embedded' : 'external'}: ${app.store.description}`,
+        ...app.state.components,
+        'hl7-message-log': hl7 ? `external: nilecare_interop on ${redact(interopMysqlUrl(config))}` : 'off',
+        projections: projections ? 'on' : 'off',
+      },
+    },
+    'components: embedded ones live in the data folder, external ones at the address shown',
+  );
 
   let stopped: Promise<void> | undefined;
   return {

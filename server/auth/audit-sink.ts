@@ -3,7 +3,7 @@
  * composition root wires to the FHIR store. A failing audit write is reported, never turned into a crash.
  */
 import { randomUUID } from 'node:crypto';
-import type { Pool } from 'mysql2/promise';
+import { isForeignKeyViolation, sqlOf, type StateDb } from '../state/state-db.js';
 import type { AuditEvent } from '@medplum/fhirtypes';
 import { toAuditEvent, toAuditLogRow, type AccessAuditEvent } from './audit-event.js';
 
@@ -13,17 +13,16 @@ export interface AuditSink {
   flush(): Promise<void>;
 }
 
-const NO_REFERENCED_ROW = 1452;
-
 export function auditSink(o: {
-  pool: Pool;
+  db: StateDb;
   onAuditEvent?: (e: AuditEvent) => Promise<void>;
   onError: (m: string, e: unknown) => void;
 }): AuditSink {
   const pending = new Set<Promise<void>>();
   const insert = async (userId: string | null, row: ReturnType<typeof toAuditLogRow>) => {
-    await o.pool.execute(
-      'INSERT INTO auth_audit_logs (id, user_id, action, resource, result, ip_address, metadata, `timestamp`) VALUES (?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP())',
+    const sql = sqlOf(o.db.dialect);
+    await o.db.query(
+      `INSERT INTO auth_audit_logs (id, user_id, action, resource, result, ip_address, metadata, ${sql.quote('timestamp')}) VALUES (?, ?, ?, ?, ?, ?, ?, ${sql.now})`,
       [randomUUID(), userId, row.action, row.resource, row.result, row.ipAddress, JSON.stringify(row.metadata)],
     );
   };
@@ -34,7 +33,7 @@ export function auditSink(o: {
       await insert(row.userId, row);
     } catch (err) {
       // A user id that is not (or no longer) in auth_users: keep the row, without the link.
-      if ((err as { errno?: number }).errno === NO_REFERENCED_ROW && row.userId) {
+      if (isForeignKeyViolation(err) && row.userId) {
         await insert(null, { ...row, metadata: { ...row.metadata, user_id: row.userId } }).catch((e2: unknown) =>
           o.onError('auth: audit row not written', e2),
         );

@@ -3,7 +3,7 @@
  * only its SHA-256 (column `token`), so a database dump does not hand out live tokens.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import type { Pool, RowDataPacket } from 'mysql2/promise';
+import { sqlOf, type StateDb } from '../state/state-db.js';
 
 export interface RefreshTokenRows {
   insert(row: { token: string; userId?: string; expiresAt: Date; ipAddress?: string }): Promise<void>;
@@ -17,35 +17,35 @@ export interface RefreshTokenRows {
 
 export const tokenHash = (token: string) => createHash('sha256').update(token).digest('hex');
 
-export function refreshTokenRows(pool: Pool): RefreshTokenRows {
+export function refreshTokenRows(db: StateDb): RefreshTokenRows {
+  const sql = sqlOf(db.dialect);
   return {
     async insert({ token, userId, expiresAt, ipAddress }) {
-      await pool.execute(
+      await db.query(
         `INSERT INTO auth_refresh_tokens (id, token, user_id, expires_at, is_revoked, ip_address, created_at)
-         VALUES (?, ?, ?, ?, 0, ?, UTC_TIMESTAMP())
-         ON DUPLICATE KEY UPDATE expires_at = VALUES(expires_at)`,
+         VALUES (?, ?, ?, ?, 0, ?, ${sql.now})
+         ${db.dialect === 'mysql' ? 'ON DUPLICATE KEY UPDATE expires_at = VALUES(expires_at)' : 'ON CONFLICT (token) DO UPDATE SET expires_at = EXCLUDED.expires_at'}`,
         [randomUUID(), tokenHash(token), userId ?? null, toMysql(expiresAt), ipAddress ?? null],
       );
     },
     async isActive(token) {
-      const [rows] = await pool.execute<RowDataPacket[]>(
-        `SELECT 1 FROM auth_refresh_tokens WHERE token = ? AND is_revoked = 0 AND expires_at > UTC_TIMESTAMP()`,
+      const { rows } = await db.query(
+        `SELECT 1 FROM auth_refresh_tokens WHERE token = ? AND is_revoked = 0 AND expires_at > ${sql.now}`,
         [tokenHash(token)],
       );
       return rows.length > 0;
     },
     async revoke(token) {
-      await pool.execute(`UPDATE auth_refresh_tokens SET is_revoked = 1 WHERE token = ?`, [tokenHash(token)]);
+      await db.query(`UPDATE auth_refresh_tokens SET is_revoked = 1 WHERE token = ?`, [tokenHash(token)]);
     },
     async revokeByHash(hash) {
-      await pool.execute(`UPDATE auth_refresh_tokens SET is_revoked = 1 WHERE token = ?`, [hash]);
+      await db.query(`UPDATE auth_refresh_tokens SET is_revoked = 1 WHERE token = ?`, [hash]);
     },
     async revokeAllForUser(userId) {
-      const [res] = await pool.execute(
-        `UPDATE auth_refresh_tokens SET is_revoked = 1 WHERE user_id = ? AND is_revoked = 0`,
-        [userId],
-      );
-      return (res as { affectedRows: number }).affectedRows;
+      const res = await db.query(`UPDATE auth_refresh_tokens SET is_revoked = 1 WHERE user_id = ? AND is_revoked = 0`, [
+        userId,
+      ]);
+      return res.affectedRows;
     },
   };
 }

@@ -5,6 +5,7 @@
 import express, { type Router } from 'express';
 import { Redis } from 'ioredis';
 import mysql from 'mysql2/promise';
+import { mysqlStateDb, type StateDb } from '../state/state-db.js';
 import type Provider from 'oidc-provider';
 import type { AuditEvent } from '@medplum/fhirtypes';
 import type { AccessPolicy } from '../fhir/access-policy.js';
@@ -33,14 +34,18 @@ export interface SmartAuthOptions {
   issuer: string;
   /** The FHIR base URL: the audience of every access token, e.g. http://127.0.0.1:8080/fhir. */
   fhirBaseUrl: string;
-  /** The nilecare_auth database, e.g. mysql://root@127.0.0.1:3306/nilecare_auth. */
-  mysqlUrl: string;
+  /** The nilecare_auth database, e.g. mysql://root@127.0.0.1:3306/nilecare_auth (when `db` is not given). */
+  mysqlUrl?: string;
+  /** The nilecare_auth tables already open (the embedded PostgreSQL ones: server/state); the caller closes it. */
+  db?: StateDb;
   /** Where signing and cookie keys are kept (shared by every node). Without it keys live in memory only. */
   keysDir?: string;
   /** Development only: every request gets full access. Refused when NODE_ENV=production. */
   devDisableAuth?: boolean;
-  /** Default redis://127.0.0.1:6379. */
+  /** Default redis://127.0.0.1:6379 (when `redis` is not given). */
   redisUrl?: string;
+  /** The shared state store already open (the embedded one: server/state/sql-kv.ts); the caller closes it. */
+  redis?: Redis;
   /** Key prefix in Redis (default `nilecare:auth:`); tests use their own. */
   redisPrefix?: string;
   /** Token lifetimes in seconds. */
@@ -73,6 +78,8 @@ export interface SmartAuth {
   registerClient(registration: ClientRegistration): Promise<RegisteredClient>;
   /** Admin power: the admin scope in the token AND an active admin user (admin-access.ts). */
   isAdmin(policy: AccessPolicy): Promise<boolean>;
+  /** Role and status of a nilecare_auth user, read at each call (the console's admin check). */
+  userOf: UserDirectory;
   /** GET /metrics: a backend service with the metrics scope, or an administrator. */
   mayReadMetrics(policy: AccessPolicy): Promise<boolean>;
   /** New signing keys sign from now on; the previous ones stay in the JWKS so issued tokens keep verifying. */
@@ -95,21 +102,19 @@ export async function createSmartAuth(options: SmartAuthOptions): Promise<SmartA
   const prefix = options.redisPrefix ?? 'nilecare:auth:';
   const onError = options.onError ?? ((m: string, e: unknown) => console.error(m, e));
 
-  const pool = mysql.createPool({ uri: options.mysqlUrl, connectionLimit: 10, timezone: 'Z', dateStrings: false });
-  pool.on('connection', (c) => {
-    void c.query("SET time_zone = '+00:00'");
-  });
-  const redis = new Redis(options.redisUrl ?? 'redis://127.0.0.1:6379', {
-    lazyConnect: false,
-    maxRetriesPerRequest: 2,
-  });
-  const users = userRows(pool);
+  const db = options.db ?? openMysqlState(options.mysqlUrl ?? 'mysql://root@127.0.0.1:3306/nilecare_auth');
+  const ownDb = options.db ? undefined : db;
+  const redis =
+    options.redis ??
+    new Redis(options.redisUrl ?? 'redis://127.0.0.1:6379', { lazyConnect: false, maxRetriesPerRequest: 2 });
+  const ownRedis = options.redis ? undefined : redis;
+  const users = userRows(db);
   const userOf: UserDirectory = async (id) => {
     const user = await users.findById(id);
     return user ? { role: user.role, status: user.status } : undefined;
   };
   const contexts = contextStore(redis, prefix);
-  const adapterFactory = redisAdapterFactory({ redis, prefix, refreshTokens: refreshTokenRows(pool) });
+  const adapterFactory = redisAdapterFactory({ redis, prefix, refreshTokens: refreshTokenRows(db) });
   if (!options.keysDir)
     console.warn(
       'auth: no keysDir given, signing keys are kept in memory (tokens die with the process; not for several nodes)',
@@ -132,7 +137,7 @@ export async function createSmartAuth(options: SmartAuthOptions): Promise<SmartA
       return publicJwks(keys);
     },
   });
-  const sink = auditSink({ pool, onError, ...(options.onAuditEvent ? { onAuditEvent: options.onAuditEvent } : {}) });
+  const sink = auditSink({ db, onError, ...(options.onAuditEvent ? { onAuditEvent: options.onAuditEvent } : {}) });
 
   const makeProvider = (): Provider => {
     const p = buildProvider({
@@ -276,6 +281,7 @@ export async function createSmartAuth(options: SmartAuthOptions): Promise<SmartA
     createLaunch: (ctx, ttl) => contexts.createLaunch(ctx, ttl),
     registerClient: (reg) => registerClient(provider, adapterFactory('Client'), reg, { replace: true }),
     isAdmin: (policy) => isAdmin(policy, userOf),
+    userOf,
     mayReadMetrics: (policy) => mayReadMetrics(policy, userOf),
     async rotateKeys() {
       keys = await rotate(keys, options.keysDir);
@@ -286,8 +292,24 @@ export async function createSmartAuth(options: SmartAuthOptions): Promise<SmartA
     devDisableAuth,
     async close() {
       await sink.flush();
-      redis.disconnect();
-      await pool.end();
+      ownRedis?.disconnect();
+      await ownDb?.close();
     },
   };
+}
+
+/** nilecare_auth on MySQL/MariaDB: times in UTC on both sides. */
+export function openMysqlState(url: string): StateDb {
+  const pool = mysql.createPool({ uri: url, connectionLimit: 10, timezone: 'Z', dateStrings: false });
+  pool.on('connection', (c) => {
+    void c.query("SET time_zone = '+00:00'");
+  });
+  let where = 'mysql';
+  try {
+    const u = new URL(url);
+    where = `mysql://${u.host}${u.pathname}`;
+  } catch {
+    // keep the generic name
+  }
+  return mysqlStateDb(pool, where);
 }

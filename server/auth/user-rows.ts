@@ -1,8 +1,11 @@
 /**
  * nilecare_auth users and login attempts: auth_users, auth_login_attempts. SQL only; the rules live in login.ts.
+ * Runs on MySQL/MariaDB (AUTH_MYSQL_URL) or on the embedded PostgreSQL tables (server/state/state-db.ts).
  */
 import { randomUUID } from 'node:crypto';
-import type { Pool, RowDataPacket } from 'mysql2/promise';
+import { sqlOf, type StateDb, type StateRow } from '../state/state-db.js';
+
+type RowDataPacket = StateRow;
 
 export interface AuthUser {
   readonly id: string;
@@ -63,14 +66,14 @@ function toUser(r: RowDataPacket): AuthUser {
   };
 }
 
-const COLUMNS = `id, username, email, password_hash, first_name, last_name, role, status, mfa_enabled, mfa_secret,
+export function userRows(db: StateDb): UserRows {
+  const sql = sqlOf(db.dialect);
+  const COLUMNS = `id, username, email, password_hash, first_name, last_name, role, status, mfa_enabled, mfa_secret,
   failed_login_attempts, permissions,
-  CASE WHEN locked_until > UTC_TIMESTAMP() THEN TIMESTAMPDIFF(SECOND, UTC_TIMESTAMP(), locked_until) ELSE 0 END AS locked_for`;
-
-export function userRows(pool: Pool): UserRows {
+  CASE WHEN locked_until > ${sql.now} THEN ${sql.secondsUntil('locked_until')} ELSE 0 END AS locked_for`;
   return {
     async findByLogin(login) {
-      const [rows] = await pool.execute<RowDataPacket[]>(
+      const { rows } = await db.query<RowDataPacket>(
         `SELECT ${COLUMNS} FROM auth_users WHERE (username = ? OR email = ?) AND deleted_at IS NULL LIMIT 2`,
         [login, login],
       );
@@ -78,15 +81,15 @@ export function userRows(pool: Pool): UserRows {
       return rows.length === 1 ? toUser(rows[0]!) : undefined;
     },
     async findById(id) {
-      const [rows] = await pool.execute<RowDataPacket[]>(
+      const { rows } = await db.query<RowDataPacket>(
         `SELECT ${COLUMNS} FROM auth_users WHERE id = ? AND deleted_at IS NULL`,
         [id],
       );
       return rows[0] ? toUser(rows[0]) : undefined;
     },
     async recordAttempt({ email, ipAddress, success, reason }) {
-      await pool.execute(
-        `INSERT INTO auth_login_attempts (id, email, ip_address, success, reason, timestamp) VALUES (?, ?, ?, ?, ?, UTC_TIMESTAMP())`,
+      await db.query(
+        `INSERT INTO auth_login_attempts (id, email, ip_address, success, reason, timestamp) VALUES (?, ?, ?, ?, ?, ${sql.now})`,
         [
           randomUUID(),
           email.slice(0, 255),
@@ -97,26 +100,37 @@ export function userRows(pool: Pool): UserRows {
       );
     },
     async recentFailuresFromIp(ipAddress, seconds) {
-      const [rows] = await pool.execute<RowDataPacket[]>(
-        'SELECT COUNT(*) AS n FROM auth_login_attempts WHERE ip_address = ? AND success = 0 AND `timestamp` > UTC_TIMESTAMP() - INTERVAL ? SECOND',
+      const { rows } = await db.query<RowDataPacket>(
+        `SELECT COUNT(*) AS n FROM auth_login_attempts WHERE ip_address = ? AND success = 0 AND ${sql.quote('timestamp')} > ${sql.nowMinusSeconds}`,
         [ipAddress.slice(0, 45), seconds],
       );
       return Number(rows[0]?.n ?? 0);
     },
     async reserveAttempt(userId, maxFailures, lockSeconds) {
-      // MySQL applies SET assignments left to right: locked_until sees the new count.
-      const [res] = await pool.execute(
-        `UPDATE auth_users SET
+      // MySQL applies SET assignments left to right (locked_until sees the new count); PostgreSQL reads the old row
+      // in every assignment, so its locked_until computes the new count itself.
+      const res =
+        db.dialect === 'mysql'
+          ? await db.query(
+              `UPDATE auth_users SET
            failed_login_attempts = IF(locked_until IS NOT NULL, 0, failed_login_attempts) + 1,
            locked_until = IF(failed_login_attempts >= ?, UTC_TIMESTAMP() + INTERVAL ? SECOND, NULL)
          WHERE id = ? AND deleted_at IS NULL AND (locked_until IS NULL OR locked_until <= UTC_TIMESTAMP())`,
-        [maxFailures, lockSeconds, userId],
-      );
-      return (res as { affectedRows: number }).affectedRows === 1;
+              [maxFailures, lockSeconds, userId],
+            )
+          : await db.query(
+              `UPDATE auth_users SET
+           failed_login_attempts = CASE WHEN locked_until IS NOT NULL THEN 0 ELSE failed_login_attempts END + 1,
+           locked_until = CASE WHEN CASE WHEN locked_until IS NOT NULL THEN 0 ELSE failed_login_attempts END + 1 >= ?
+             THEN ${sql.nowPlusSeconds} ELSE NULL END
+         WHERE id = ? AND deleted_at IS NULL AND (locked_until IS NULL OR locked_until <= ${sql.now})`,
+              [maxFailures, lockSeconds, userId],
+            );
+      return res.affectedRows === 1;
     },
     async registerSuccess(userId) {
-      await pool.execute(
-        `UPDATE auth_users SET failed_login_attempts = 0, locked_until = NULL, last_login = UTC_TIMESTAMP() WHERE id = ?`,
+      await db.query(
+        `UPDATE auth_users SET failed_login_attempts = 0, locked_until = NULL, last_login = ${sql.now} WHERE id = ?`,
         [userId],
       );
     },

@@ -2,6 +2,7 @@
  * `npm run auth`: what a newcomer sees (usage, one-line errors, exit codes) and what the commands change, checked
  * through the real sign-in (login rules on nilecare_auth) and the real token endpoint (a SMART server on a port).
  */
+import { mysqlStateDb } from '../state/state-db.js';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -110,7 +111,7 @@ describe('npm run auth', () => {
     r = await run('set-password', '--username', 'admin', '--password-file', pwFile);
     assert.equal(r.code, 0, r.err);
     assert.equal(r.out, 'password of admin changed');
-    const users = userRows(t.db);
+    const users = userRows(mysqlStateDb(t.db, 'mysql'));
     assert.equal((await login(users, { login: 'admin', password: 'first-password-1' })).ok, false);
     const ok = await login(users, { login: 'admin', password: 'a much longer passphrase' });
     assert.ok(ok.ok && ok.user.id === admin.id);
@@ -124,7 +125,7 @@ describe('npm run auth', () => {
     let r = await run('add-user', '--username', 'drsara', '--email', 'sara@nilecare.sd', '--role', 'nurse');
     assert.equal(r.code, 0, r.err);
     const password = (JSON.parse(r.out) as { password: string }).password;
-    const users = userRows(t.db);
+    const users = userRows(mysqlStateDb(t.db, 'mysql'));
     assert.ok((await login(users, { login: 'drsara', password })).ok);
     r = await run('add-user', '--username', 'drsara', '--email', 'other@nilecare.sd', '--role', 'nurse');
     assert.equal(r.code, 1);

@@ -10,7 +10,6 @@ import type express from 'express';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { SmartAuth } from '../auth/smart-auth.js';
-import { authUserDirectory } from '../auth-wiring.js';
 import { forbidden } from '../fhir/errors.js';
 import type { AdminApi } from './admin-api.js';
 import { consoleRouter } from './console-router.js';
@@ -23,7 +22,7 @@ export async function mountConsole(
 ): Promise<{ close(): Promise<void> }> {
   const origin = new URL(o.config.baseUrl).origin;
   let authorizeAdmin: AuthorizeAdmin;
-  let close = async (): Promise<void> => undefined;
+  const close = async (): Promise<void> => undefined;
   if (o.auth) {
     const auth = o.auth;
     // The FHIR API does not depend on the console: a failed registration (Redis down) is reported, not fatal.
@@ -35,11 +34,9 @@ export async function mountConsole(
           `the console client ${CONSOLE_CLIENT_ID} could not be registered; console sign-in fails until the next start`,
         ),
       );
-    const users = authUserDirectory(o.config);
-    close = () => users.close();
     authorizeAdmin = adminAuthorizer({
       authenticate: (header) => auth.authenticate(header),
-      userOf: (id) => users.userOf(id),
+      userOf: (id) => auth.userOf(id),
     });
   } else if (o.config.auth.mode === 'disabled') {
     authorizeAdmin = async () => undefined;

@@ -36,6 +36,8 @@ export type MigrateOptions = {
   migrationsRoot?: string;
   /** How long to wait for another process's migration lock (default 300 s). */
   lockTimeoutSeconds?: number;
+  /** Opens the session instead of `connection` (the state schemas kept in the FHIR store's PostgreSQL). */
+  session?: () => Promise<MigrationSession>;
 };
 
 export type AppliedMigration = {
@@ -66,7 +68,7 @@ type Context = { s: MigrationSession; files: MigrationFile[]; log: (line: string
 
 async function withSession<T>(o: MigrateOptions, fn: (c: Context) => Promise<T>): Promise<T> {
   const files = loadMigrationFolder(migrationFolder(o.engine, o.database, o.migrationsRoot));
-  const s = await openSession(o.engine, o.connection, o.database);
+  const s = o.session ? await o.session() : await openSession(o.engine, o.connection, o.database);
   try {
     const label = `${s.databaseName} (${o.engine}, migrations/${o.engine}/${o.database})`;
     return await fn({ s, files, log: o.log ?? (() => {}), label });

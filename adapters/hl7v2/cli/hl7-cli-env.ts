@@ -4,7 +4,7 @@
  * BASE_URL (or http://HOST:PORT/fhir). A token for the FHIR API comes from FHIR_TOKEN or a file, never from the
  * command line (npm run prints its arguments).
  */
-import { loadConfig } from '../../../server/config.js';
+import { interopMysqlUrl, loadConfig } from '../../../server/config.js';
 import { UsageError } from '../../../server/cli/cli-kit.js';
 import { readSecretFile } from '../../../server/cli/read-secret.js';
 
@@ -22,7 +22,7 @@ export function hl7CliEnv(env: NodeJS.ProcessEnv = process.env): Hl7CliEnv {
       host: config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host,
       ...(config.hl7.port !== undefined ? { port: config.hl7.port } : {}),
     },
-    interopUrl: config.hl7.mysqlUrl,
+    interopUrl: interopMysqlUrl(config),
     fhirBaseUrl: config.baseUrl,
   };
 }

@@ -23,8 +23,9 @@ export interface AuthEnv {
 export function authEnv(env: NodeJS.ProcessEnv = process.env): AuthEnv {
   const config = loadConfig(env);
   return {
-    mysqlUrl: config.auth.mysqlUrl,
-    redisUrl: config.auth.redisUrl,
+    // The CLI works on MySQL/Redis only (the embedded tables belong to the running server's PGlite): unset = local.
+    mysqlUrl: config.auth.mysqlUrl ?? 'mysql://root@127.0.0.1:3306/nilecare_auth',
+    redisUrl: config.auth.redisUrl ?? 'redis://127.0.0.1:6379',
     keysDir: config.auth.keysDir,
     fhirBaseUrl: config.baseUrl,
     issuer: new URL(config.baseUrl).origin,

@@ -2,6 +2,7 @@
  * `npm run auth -- <user command>`: the users of nilecare_auth (the server reads them at every sign-in and every
  * admin call, so a change applies at once, no restart).
  */
+import { mysqlStateDb } from '../../state/state-db.js';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -214,7 +215,7 @@ export async function runUserCommand(
       const status = command === 'disable-user' ? 'inactive' : 'active';
       await pool.execute('UPDATE auth_users SET status = ? WHERE id = ?', [status, id]);
       if (command === 'disable-user') {
-        const n = await refreshTokenRows(pool).revokeAllForUser(id);
+        const n = await refreshTokenRows(mysqlStateDb(pool, 'mysql')).revokeAllForUser(id);
         io.out(`${values.username} disabled; ${n} refresh tokens revoked`);
       } else io.out(`${values.username} enabled`);
       return 0;
@@ -256,7 +257,7 @@ export async function runUserCommand(
     case 'revoke-tokens': {
       const { values } = parseOptions(argv, { username: { type: 'string' } });
       const id = await userId(pool, values.username);
-      io.out(`revoked ${await refreshTokenRows(pool).revokeAllForUser(id)} refresh tokens`);
+      io.out(`revoked ${await refreshTokenRows(mysqlStateDb(pool, 'mysql')).revokeAllForUser(id)} refresh tokens`);
       return 0;
     }
   }

@@ -5,7 +5,7 @@
  */
 import type { Logger } from 'pino';
 import { fhirError } from '../../fhir/errors.js';
-import type { Config } from '../../config.js';
+import { interopMysqlUrl, type Config } from '../../config.js';
 import type { ResourceStore } from '../../store/resource-store.js';
 import type { MessageLog } from '../../../adapters/hl7v2/log/message-log.js';
 import type { SubmitTransaction } from '../../../adapters/hl7v2/inbound/submit-transaction.js';
@@ -66,19 +66,20 @@ export function serverAdminApi(o: {
     ];
     if (config.store.kind === 'postgres')
       list.push(postgresProbe(config.store.url, `FHIR store ${where(config.store.url)}`));
-    if (config.auth.mode === 'smart') list.push(mysqlProbe(config.auth.mysqlUrl));
-    if (config.hl7.port !== undefined) list.push(mysqlProbe(config.hl7.mysqlUrl));
+    if (config.auth.mode === 'smart' && config.auth.mysqlUrl) list.push(mysqlProbe(config.auth.mysqlUrl));
+    if (config.hl7.port !== undefined) list.push(mysqlProbe(interopMysqlUrl(config)));
     const t = runtime.projections ? runtime.projectionTargets : undefined;
     for (const url of [t?.billingMysqlUrl, t?.labMysqlUrl, t?.medicationMysqlUrl]) if (url) list.push(mysqlProbe(url));
     if (t?.devicesPostgresUrl) list.push(postgresProbe(t.devicesPostgresUrl));
-    if (config.auth.mode === 'smart' || config.rateLimitPerMinute > 0) {
+    const redisUrl = config.auth.redisUrl;
+    if (redisUrl && (config.auth.mode === 'smart' || config.rateLimitPerMinute > 0)) {
       const uses = [
         config.auth.mode === 'smart' ? 'SMART sessions' : '',
         config.rateLimitPerMinute > 0 ? 'rate limits' : '',
       ]
         .filter(Boolean)
         .join(', ');
-      list.push(redisProbe(config.auth.redisUrl, `${where(config.auth.redisUrl)} (${uses})`));
+      list.push(redisProbe(redisUrl, `${where(redisUrl)} (${uses})`));
     }
     if (config.hl7.port !== undefined) {
       const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
@@ -98,7 +99,7 @@ export function serverAdminApi(o: {
     attach(r) {
       runtime = { ...runtime, ...r };
       if (r.hl7 && !hl7) {
-        const rows = hl7MessageRows(config.hl7.mysqlUrl);
+        const rows = hl7MessageRows(interopMysqlUrl(config));
         hl7 = {
           rows,
           replayer: hl7Replayer({
@@ -109,7 +110,7 @@ export function serverAdminApi(o: {
           }),
         };
       }
-      if (r.hl7?.outbound && !outbound) outbound = hl7OutboundAdmin(config.hl7.mysqlUrl, r.hl7.outbound);
+      if (r.hl7?.outbound && !outbound) outbound = hl7OutboundAdmin(interopMysqlUrl(config), r.hl7.outbound);
     },
     health: () => runHealthChecks(probes()),
     hl7Messages: (filter) => needHl7().rows.list(filter),

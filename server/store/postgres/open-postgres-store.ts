@@ -8,8 +8,21 @@ import pg from 'pg';
 import type { ResourceStore } from '../resource-store.js';
 import { pgClient } from './pg-client.js';
 import { pgliteClient } from './pglite-client.js';
+import type { SqlClient } from './sql-client.js';
 import { PostgresStore } from './postgres-store.js';
 import { lockFolder } from './folder-lock.js';
+
+/** The store's SQL client when it is a PostgreSQL/PGlite store: the server keeps its own state there (server/state). */
+export function sqlClientOf(store: ResourceStore): SqlClient | undefined {
+  return store instanceof PostgresStore ? store.sqlClient : undefined;
+}
+
+/** A PGlite client on a folder (the caller takes the folder's lock: folder-lock.ts) or in memory. */
+export async function openPgliteClient(dataDir?: string /* undefined = in memory */): Promise<SqlClient> {
+  // relaxedDurability false (the default): each statement's changes reach the data folder before it resolves
+  const db = await PGlite.create({ dataDir, relaxedDurability: false, extensions: { pg_trgm } });
+  return pgliteClient(db, `pglite (${dataDir ?? 'in memory'})`);
+}
 
 export async function openPgliteStore(options: {
   dataDir?: string; /* undefined = in memory */
@@ -17,10 +30,7 @@ export async function openPgliteStore(options: {
   // one process per folder (folder-lock.ts): a second opener is refused before it touches the folder
   const lock = options.dataDir ? lockFolder(options.dataDir) : undefined;
   try {
-    // relaxedDurability false (the default): each statement's changes reach the data folder before it resolves
-    const db = await PGlite.create({ dataDir: options.dataDir, relaxedDurability: false, extensions: { pg_trgm } });
-    const where = options.dataDir ? options.dataDir : 'in memory';
-    const client = pgliteClient(db, `pglite (${where})`);
+    const client = await openPgliteClient(options.dataDir);
     return new PostgresStore({
       ...client,
       close: async () => {
@@ -40,7 +50,8 @@ export async function openPgliteStore(options: {
 export async function openPostgresStore(options: { url: string; poolSize?: number }): Promise<ResourceStore> {
   const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 16 });
   pool.on('error', () => undefined); // an idle connection dropped by the server: the pool replaces it
-  return new PostgresStore(pgClient(pool, `postgresql (${redact(options.url)})`));
+  const client = pgClient(pool, `postgresql (${redact(options.url)})`);
+  return new PostgresStore(client);
 }
 
 /** The URL without its password, for logs. */

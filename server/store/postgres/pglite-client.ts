@@ -14,6 +14,7 @@ function executor(target: PGlite | Transaction): SqlExecutor {
       const result = await target.query<R>(statement.text, statement.values ?? []);
       return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
     },
+    exec: async (sql: string) => void (await target.exec(sql)),
   };
 }
 

@@ -37,6 +37,11 @@ export class PostgresStore implements ResourceStore {
     return this.client.description;
   }
 
+  /** The SQL client, for the server's own state kept beside FHIR in the same database (server/state). */
+  get sqlClient(): SqlClient {
+    return this.client;
+  }
+
   async init(): Promise<void> {
     await createSchema(this.client);
     await this.#statistics.init();

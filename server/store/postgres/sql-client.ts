@@ -13,6 +13,8 @@ export type SqlStatement = { text: string; values?: unknown[]; name?: string };
 
 export interface SqlExecutor {
   query<R extends SqlRow = SqlRow>(statement: SqlStatement): Promise<SqlResult<R>>;
+  /** Several statements without parameters (a migration script), where one `query` cannot take them (PGlite). */
+  exec?(sql: string): Promise<void>;
 }
 
 export interface SqlClient extends SqlExecutor {
