@@ -4,10 +4,18 @@
  * one) with the search path on the target schema, so the runner's history table and scripts land in that schema
  * and no store statement interleaves. The runner's own transactions become savepoints.
  */
+import { join } from 'node:path';
 import type { MigrationSession } from '../migrate/connection.js';
+import { DEFAULT_MIGRATIONS_ROOT } from '../migrate/migrate.js';
 import { ScriptError } from '../migrate/connection.js';
 import type { SqlClient, SqlExecutor } from '../store/postgres/sql-client.js';
 import { toDollarPlaceholders } from './state-db.js';
+
+/**
+ * The embedded state schemas' scripts: migrations/embedded/postgres/<schema>. Apart from migrations/postgres so that
+ * `npm run migrate` (which migrates every folder there on the PostgreSQL server) never creates them as databases.
+ */
+export const EMBEDDED_MIGRATIONS_ROOT = join(DEFAULT_MIGRATIONS_ROOT, 'embedded');
 
 export async function openStoreMigrationSession(client: SqlClient, schema: string): Promise<MigrationSession> {
   if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`invalid schema name: ${schema}`);

@@ -3,7 +3,7 @@
  * login attempts and audit rows (nilecare_auth) on MySQL/MariaDB when AUTH_MYSQL_URL is set, else embedded; sessions,
  * grants, launch contexts and rate-limit counters on Redis when REDIS_URL is set, else embedded. Embedded means in the
  * FHIR store's own PostgreSQL — the PGlite folder by default — in the schemas nilecare_auth and nilecare_state,
- * migrated by the same runner as the MySQL layout (migrations/postgres/…). With a MongoDB store the embedded state
+ * migrated by the same runner as the MySQL layout (migrations/embedded/postgres/…). With a MongoDB store the embedded state
  * gets a PGlite of its own in PGLITE_DATA_DIR.
  */
 import { mkdirSync } from 'node:fs';
@@ -13,6 +13,7 @@ import type { Config } from '../config.js';
 import type { ResourceStore } from '../store/resource-store.js';
 import type { SqlClient } from '../store/postgres/sql-client.js';
 import { sqlClientOf, openPgliteClient } from '../store/postgres/open-postgres-store.js';
+import { EMBEDDED_MIGRATIONS_ROOT } from './migration-session.js';
 import { migrateDatabase } from '../migrate/migrate.js';
 import { createDatabaseIfMissing } from '../migrate/create-database.js';
 import { openMysqlState } from '../auth/smart-auth.js';
@@ -59,6 +60,7 @@ export function openServerState(config: Config, store: ResourceStore, logger: Lo
       database: schema,
       connection: {},
       session: () => openStoreMigrationSession(client, schema),
+      migrationsRoot: EMBEDDED_MIGRATIONS_ROOT,
       log: (line) => logger.debug(line),
     });
     if (migrated.applied.length > 0) logger.info({ applied: migrated.applied.length }, `${schema} (embedded) migrated`);

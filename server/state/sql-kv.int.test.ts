@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { openPgliteClient } from '../store/postgres/open-postgres-store.js';
 import type { SqlClient } from '../store/postgres/sql-client.js';
 import { migrateDatabase } from '../migrate/migrate.js';
-import { openStoreMigrationSession } from './migration-session.js';
+import { EMBEDDED_MIGRATIONS_ROOT, openStoreMigrationSession } from './migration-session.js';
 import { postgresStateDb } from './state-db.js';
 import { sqlKv, type SqlKv } from './sql-kv.js';
 
@@ -23,6 +23,7 @@ async function open(client: SqlClient): Promise<SqlKv> {
     database: 'nilecare_state',
     connection: {},
     session: () => openStoreMigrationSession(client, 'nilecare_state'),
+    migrationsRoot: EMBEDDED_MIGRATIONS_ROOT,
   });
   return sqlKv(postgresStateDb(client, 'nilecare_state', 'test'));
 }

@@ -2,7 +2,7 @@
  * The SQL surface of the state the server owns beside FHIR (SMART users, refresh tokens, audit rows, login attempts;
  * the embedded key-value store): one port, two dialects. `mysql` is the production layout of the schema reference
  * (nilecare_auth on MySQL/MariaDB, AUTH_MYSQL_URL); `postgres` is the same tables in PostgreSQL dialect
- * (migrations/postgres/nilecare_auth) inside the FHIR store's own PostgreSQL — the embedded PGlite by default — in a
+ * (migrations/embedded/postgres/nilecare_auth) inside the FHIR store's own PostgreSQL — the embedded PGlite by default — in a
  * schema of their own. Statements are written with `?` placeholders; callers pick the dialect's SQL where the two
  * differ (functions, upserts), through the fragments below.
  */
