@@ -39,10 +39,20 @@ if (!INSIDE) {
       { skip: !allowed && 'unshare -n is not allowed here (needs root)' },
       () => {
         const self = fileURLToPath(import.meta.url);
+        // A test runner's own child context would make the inner run report to us silently: it runs on its own.
+        const { NODE_TEST_CONTEXT: _context, ...outer } = process.env;
+        const childEnv = { ...outer, NILECARE_OFFLINE_CHILD: '1' };
         const child = spawnSync(
           'unshare',
-          ['-n', 'sh', '-c', 'ip link set lo up && exec "$0" --import tsx --test --test-reporter=tap "$1"', process.execPath, self],
-          { env: { ...process.env, NILECARE_OFFLINE_CHILD: '1' }, encoding: 'utf8', timeout: 600_000 },
+          [
+            '-n',
+            'sh',
+            '-c',
+            'ip link set lo up && exec "$0" --import tsx --test --test-reporter=tap "$1"',
+            process.execPath,
+            self,
+          ],
+          { env: childEnv, encoding: 'utf8', timeout: 600_000 },
         );
         assert.equal(child.status, 0, `inside the namespace:\n${child.stdout}\n${child.stderr}`);
         assert.match(child.stdout, /# pass 1/);
