@@ -96,7 +96,7 @@ describe('docker-compose.yml against the server configuration', () => {
   it('keeps the server data folder (keys, initial admin password, exports) on a named volume', () => {
     const mount = (fhir.volumes ?? []).map((v) => v.split(':')).find(([, target]) => target === '/data');
     assert.ok(mount, 'a volume at /data');
-    assert.ok(compose.volumes && mount![0]! in compose.volumes, `${mount![0]} is a named volume`);
+    assert.ok(compose.volumes && mount[0]! in compose.volumes, `${mount[0]} is a named volume`);
     for (const name of ['AUTH_KEYS_DIR', 'EXPORT_DIR', 'PGLITE_DATA_DIR'])
       assert.ok(posix.normalize(env[name]!).startsWith('/data/'), `${name}=${env[name]} is on the volume`);
     for (const [name, service] of Object.entries(services))

@@ -145,7 +145,7 @@ function storeProblems(env: NodeJS.ProcessEnv): string[] {
 
 export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
   // A variable set to the empty string is not set (compose files and shells write `VAR=` for "none").
-  const env = Object.fromEntries(Object.entries(rawEnv).filter(([, v]) => v !== '')) as NodeJS.ProcessEnv;
+  const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(rawEnv).filter(([, v]) => v !== ''));
   const parsed = schema.safeParse(env);
   const problems = [
     ...(parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.') || '(environment)'}: ${i.message}`)),

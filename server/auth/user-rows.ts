@@ -73,7 +73,7 @@ export function userRows(db: StateDb): UserRows {
   CASE WHEN locked_until > ${sql.now} THEN ${sql.secondsUntil('locked_until')} ELSE 0 END AS locked_for`;
   return {
     async findByLogin(login) {
-      const { rows } = await db.query<RowDataPacket>(
+      const { rows } = await db.query(
         `SELECT ${COLUMNS} FROM auth_users WHERE (username = ? OR email = ?) AND deleted_at IS NULL LIMIT 2`,
         [login, login],
       );
@@ -81,10 +81,7 @@ export function userRows(db: StateDb): UserRows {
       return rows.length === 1 ? toUser(rows[0]!) : undefined;
     },
     async findById(id) {
-      const { rows } = await db.query<RowDataPacket>(
-        `SELECT ${COLUMNS} FROM auth_users WHERE id = ? AND deleted_at IS NULL`,
-        [id],
-      );
+      const { rows } = await db.query(`SELECT ${COLUMNS} FROM auth_users WHERE id = ? AND deleted_at IS NULL`, [id]);
       return rows[0] ? toUser(rows[0]) : undefined;
     },
     async recordAttempt({ email, ipAddress, success, reason }) {
@@ -100,7 +97,7 @@ export function userRows(db: StateDb): UserRows {
       );
     },
     async recentFailuresFromIp(ipAddress, seconds) {
-      const { rows } = await db.query<RowDataPacket>(
+      const { rows } = await db.query(
         `SELECT COUNT(*) AS n FROM auth_login_attempts WHERE ip_address = ? AND success = 0 AND ${sql.quote('timestamp')} > ${sql.nowMinusSeconds}`,
         [ipAddress.slice(0, 45), seconds],
       );

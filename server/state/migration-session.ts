@@ -28,7 +28,7 @@ export async function openStoreMigrationSession(client: SqlClient, schema: strin
       ready(tx);
       if (!(await decided)) throw new RollbackRequested();
     })
-    .catch((error) => {
+    .catch((error: unknown) => {
       if (!(error instanceof RollbackRequested)) throw error;
     });
   const tx = await txReady;

@@ -106,7 +106,9 @@ export function openServerState(config: Config, store: ResourceStore, logger: Lo
             await redis.connect();
             await redis.ping();
           });
-          closers.push(async () => void redis.disconnect());
+          closers.push(async () => {
+            redis.disconnect();
+          });
           components['shared-state'] = `external: ${redact(url)}`;
           return redis;
         }

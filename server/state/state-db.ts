@@ -108,7 +108,7 @@ export function postgresStateDb(client: SqlClient, schema: string, description: 
   const inSchema = async <T>(tx: SqlExecutor, fn: (e: StateExecutor) => Promise<T>): Promise<T> => {
     await tx.query({ text: `SET LOCAL search_path TO ${schema}, public` });
     return fn({
-      async query<R extends StateRow>(sql: string, params: readonly unknown[] = []) {
+      query: async <R extends StateRow>(sql: string, params: readonly unknown[] = []): Promise<StateResult<R>> => {
         const result = await tx.query<R>({ text: toDollarPlaceholders(sql), values: [...params] });
         return { rows: result.rows, affectedRows: result.rowCount };
       },
