@@ -136,9 +136,21 @@ class RedisAdapter implements Adapter {
 
   async consume(id: string): Promise<void> {
     const key = this.key(id);
-    const won = await this.o.redis.hsetnx(key, 'consumed', Math.floor(Date.now() / 1000));
+    // HSETNX alone would recreate a key that a loser of the race has just deleted with the grant (a third
+    // concurrent use then "won": 2 of 4 refreshes answered 200 in a CI run): a token that is gone cannot be consumed.
+    // EXISTS and HSETNX in one MULTI (atomic on Redis; one transaction with the row locked on the embedded store).
+    const results = await this.o.redis
+      .multi()
+      .exists(key)
+      .hsetnx(key, 'consumed', Math.floor(Date.now() / 1000))
+      .exec();
+    const existed = Number(results?.[0]?.[1]) === 1;
+    const won = existed ? Number(results?.[1]?.[1]) : -1;
+    if (!existed) await this.o.redis.del(key); // the stray hash HSETNX made (no payload: never found)
     if (this.name === 'RefreshToken') await this.o.refreshTokens.revoke(id);
     if (won === 1) return;
+    if (won === -1)
+      throw new errors.InvalidGrant(`${this.name === 'RefreshToken' ? 'refresh token' : 'grant'} revoked`);
     // Lost a race for the same token: treat as reuse.
     const json = await this.o.redis.hget(key, 'payload');
     const grantId = json ? (JSON.parse(json) as AdapterPayload).grantId : undefined;

@@ -45,8 +45,12 @@ const commands = {
     },
   exists:
     (key: string): Op =>
-    async (e) =>
-      (await read(e, key)) === undefined ? 0 : 1,
+    async (e) => {
+      // FOR UPDATE: in a MULTI, what the later commands of the transaction do to this key cannot be undone by
+      // another client deleting it in between (the SMART adapter's consume: EXISTS then HSETNX)
+      const { rows } = await e.query(`SELECT 1 FROM kv_entries WHERE key = ? AND ${LIVE} FOR UPDATE`, [key]);
+      return rows.length;
+    },
   del:
     (...keys: string[]): Op =>
     async (e) => {

@@ -44,6 +44,9 @@ export async function startTestServer(
     NILECARE_AUTH: 'disabled',
     BASE_URL: baseUrl,
     LOG_LEVEL: 'silent',
+    // a Redis key prefix means the test's SMART server keeps its state in the machine's Redis (without REDIS_URL the
+    // server would keep it embedded in the store, and the prefix would name nothing)
+    ...(options.authRedisPrefix ? { REDIS_URL: 'redis://127.0.0.1:6379' } : {}),
     ...options.env,
   });
   const app = await createApp(config, {
