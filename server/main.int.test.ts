@@ -4,57 +4,16 @@
  */
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort, killStartedServers, startServerProcess as start, waitReady } from './testing/server-process.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'nilecare-main-'));
-const children: ChildProcess[] = [];
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function start(env: Record<string, string>): {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-} {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
-    env: { ...process.env, LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let text = '';
-  child.stdout.on('data', (d) => (text += d));
-  child.stderr.on('data', (d) => (text += d));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  children.push(child);
-  return { child, output: () => text, exited };
-}
-
-async function waitReady(base: string, output: () => string): Promise<void> {
-  for (let i = 0; i < 1800; i++) {
-    try {
-      if ((await fetch(`${base}/readyz`)).status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`server did not become ready:\n${output()}`);
-}
-
 describe('npm start: the server process on the embedded store', () => {
   after(() => {
     // Never leave a server behind, whatever failed.
-    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+    killStartedServers();
     rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -69,7 +28,7 @@ describe('npm start: the server process on the embedded store', () => {
     };
     const base = `http://127.0.0.1:${port}`;
     const first = start(env);
-    await waitReady(base, first.output);
+    await waitReady(base, first);
     // The log line travels through a pipe: it may arrive a moment after /readyz answers.
     for (let i = 0; i < 50 && !/AUTHORISATION IS DISABLED/.test(first.output()); i++)
       await new Promise((r) => setTimeout(r, 100));
@@ -108,7 +67,7 @@ describe('npm start: the server process on the embedded store', () => {
     assert.match(first.output(), /stopped/);
 
     const second = start(env);
-    await waitReady(base, second.output);
+    await waitReady(base, second);
     const read = await fetch(`${base}/fhir/Patient/${id}`);
     assert.equal(read.status, 200);
     assert.equal(((await read.json()) as { name: Array<{ family: string }> }).name[0]!.family, 'Durable');

@@ -6,53 +6,19 @@
  */
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FolderLockedError, lockFolder } from './folder-lock.js';
+import { freePort, killStartedServers, startServerProcess, waitReady } from '../../testing/server-process.js';
 
 const root = mkdtempSync(join(tmpdir(), 'nilecare-folder-lock-'));
-const children: ChildProcess[] = [];
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function run(args: string[], env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
-    env: { ...process.env, LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let text = '';
-  child.stdout.on('data', (d) => (text += d));
-  child.stderr.on('data', (d) => (text += d));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, output: () => text, exited };
-}
-
-async function waitReady(base: string, output: () => string): Promise<void> {
-  for (let i = 0; i < 1800; i++) {
-    try {
-      if ((await fetch(`${base}/readyz`)).status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`server did not become ready:\n${output()}`);
-}
+/** `npm run <script>`-like: a source entry point through tsx, with the environment given. */
+const run = (args: string[], env: Record<string, string>) => startServerProcess(env, ['--import', 'tsx', ...args]);
 
 describe('embedded store folder lock (one process per PGlite folder)', () => {
   after(() => {
-    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+    killStartedServers();
     rmSync(root, { recursive: true, force: true });
   });
 
@@ -99,7 +65,7 @@ describe('embedded store folder lock (one process per PGlite folder)', () => {
     };
     const base = `http://127.0.0.1:${port}`;
     const server = run(['server/main.ts'], env);
-    await waitReady(base, server.output);
+    await waitReady(base, server);
     const created = await fetch(`${base}/fhir/Patient`, {
       method: 'POST',
       headers: { 'content-type': 'application/fhir+json' },
@@ -130,7 +96,7 @@ describe('embedded store folder lock (one process per PGlite folder)', () => {
     assert.equal(await server.exited, 0, server.output());
     assert.equal(existsSync(`${dataDir}.lock`), false, 'a clean stop frees the folder');
     const again = run(['server/main.ts'], env);
-    await waitReady(base, again.output);
+    await waitReady(base, again);
     const read = await fetch(`${base}/fhir/Patient/${id}`);
     assert.equal(read.status, 200, again.output());
     assert.equal(((await read.json()) as { name: Array<{ family: string }> }).name[0]!.family, 'Folder');
