@@ -7,7 +7,11 @@
  * - Bundles are sent so that sending one twice writes the same resources (idempotent-bundle.ts); the journal marks
  *   a Bundle "sending" before it goes, and a rerun first asks the server whether that transaction committed;
  * - a file is complete only when every entry (or line) succeeded; a rerun skips complete files and retries the
- *   others, and the exit code is not 0 while anything failed.
+ *   others, and the exit code is not 0 while anything failed;
+ * - a folder's files go in name order, except Synthea's batch Bundles of shared resources (hospitalInformation*,
+ *   practitionerInformation*), which go first: the patient Bundles refer to them by conditional references
+ *   (`Practitioner?identifier=…`) that only resolve once they are loaded. JSON files that are not FHIR at all (no
+ *   resourceType, e.g. Synthea's metadata/ run record) are skipped and listed, not failed.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -23,6 +27,8 @@ export type ImportProgress = {
   done: number;
   /** Resources loaded by this run so far, every file counted (failed entries are not). */
   loaded: number;
+  /** Entries or lines that failed in this run so far, every file counted. */
+  failed: number;
   fileIndex: number;
   files: number;
 };
@@ -35,8 +41,20 @@ export type ImportOptions = {
   batchSize?: number;
   onProgress?: (event: ImportProgress) => void;
   /** Called when a file is finished (complete or not). */
-  onFile?: (event: { file: string; complete: boolean; fileIndex: number; files: number; loaded: number }) => void;
+  onFile?: (event: {
+    file: string;
+    complete: boolean;
+    fileIndex: number;
+    files: number;
+    loaded: number;
+    failed: number;
+  }) => void;
+  /** Every failure, as it happens (the summary keeps only the first FAILURES_KEPT). */
+  onFailure?: (message: string) => void;
 };
+
+/** How many failure lines the summary carries; onFailure sees them all. */
+export const FAILURES_KEPT = 20;
 
 export type ImportSummary = {
   files: number;
@@ -46,9 +64,27 @@ export type ImportSummary = {
   skippedFiles: number;
   /** Bundles a previous, interrupted run had sent and the server had committed (not sent again). */
   alreadyCommitted: number;
+  /** The first FAILURES_KEPT failures (`failed` counts them all). */
   failures: string[];
+  /** JSON files that are not FHIR (no resourceType): skipped, not failed. */
+  notFhir: string[];
   seconds: number;
 };
+
+/**
+ * Synthea writes the resources its patient Bundles share (Organization, Location, Practitioner, PractitionerRole)
+ * to batch Bundles named hospitalInformation<time>.json and practitionerInformation<time>.json: they load first.
+ */
+const LOAD_FIRST = [/^hospitalInformation\d*\.json$/, /^practitionerInformation\d*\.json$/];
+const loadRank = (name: string) => {
+  const rank = LOAD_FIRST.findIndex((re) => re.test(name));
+  return rank < 0 ? LOAD_FIRST.length : rank;
+};
+
+/** A folder's entries in load order: Synthea's shared batch Bundles first, then by name. */
+export function loadOrder(names: readonly string[]): string[] {
+  return [...names].sort((a, b) => loadRank(a) - loadRank(b) || (a < b ? -1 : a > b ? 1 : 0));
+}
 
 export function listImportFiles(paths: string[]): string[] {
   const out: string[] = [];
@@ -58,9 +94,7 @@ export function listImportFiles(paths: string[]): string[] {
     if (statSync(abs).isDirectory()) {
       out.push(
         ...listImportFiles(
-          readdirSync(abs)
-            .sort()
-            .map((n) => join(abs, n)),
+          loadOrder(readdirSync(abs).filter((n) => !n.startsWith('.'))).map((n) => join(abs, n)),
         ).filter((f) => /\.(ndjson|json)$/.test(f)),
       );
     } else {
@@ -104,6 +138,7 @@ async function importFiles(options: ImportOptions, started: number): Promise<Imp
     skippedFiles: 0,
     alreadyCommitted: 0,
     failures: [],
+    notFhir: [],
     seconds: 0,
   };
   const files = listImportFiles(options.paths);
@@ -130,17 +165,32 @@ async function importFiles(options: ImportOptions, started: number): Promise<Imp
       save: () => writeState(options.statePath, state),
       fail(message, count = 1) {
         summary.failed += count;
-        if (summary.failures.length < 50) summary.failures.push(message);
+        if (summary.failures.length < FAILURES_KEPT) summary.failures.push(message);
+        options.onFailure?.(message);
       },
       progress: (done) =>
-        options.onProgress?.({ file, done, loaded: summary.resources, fileIndex, files: files.length }),
+        options.onProgress?.({
+          file,
+          done,
+          loaded: summary.resources,
+          failed: summary.failed,
+          fileIndex,
+          files: files.length,
+        }),
     };
     if (file.endsWith('.ndjson')) await importNdjson(run);
     else await importBundleFile(run);
     const complete = summary.failed === failedBefore;
     state.files[file] = { ...state.files[file]!, complete, sending: false };
     run.save();
-    options.onFile?.({ file, complete, fileIndex, files: files.length, loaded: summary.resources });
+    options.onFile?.({
+      file,
+      complete,
+      fileIndex,
+      files: files.length,
+      loaded: summary.resources,
+      failed: summary.failed,
+    });
   }
   summary.seconds = (Date.now() - started) / 1000;
   return summary;
@@ -154,6 +204,10 @@ async function importBundleFile(run: ImportRun): Promise<void> {
     parsed = parseJson(text) as BundleJson; // lossless: 1.50 is sent as 1.50
   } catch {
     run.fail(`${file}: not JSON`);
+    return;
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed) || parsed.resourceType === undefined) {
+    summary.notFhir.push(file);
     return;
   }
   if (parsed.resourceType !== 'Bundle' || (parsed.type !== 'transaction' && parsed.type !== 'batch')) {

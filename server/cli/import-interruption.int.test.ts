@@ -220,7 +220,7 @@ describe(
       assert.match(
         first.stdout,
         new RegExp(
-          `file ${inputs.length}/${inputs.length} complete: smart-patient.ndjson \\(${summary.resources} resources loaded\\)`,
+          `${inputs.length}/${inputs.length} files, ${summary.resources} resources loaded, 0 failed — complete: smart-patient.ndjson`,
         ),
       );
       const entries = inputs

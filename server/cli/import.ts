@@ -1,67 +1,145 @@
 /**
- * npm run import -- [--url http://127.0.0.1:8080/fhir] [--token TOKEN] [--state .import-state.json]
- *                   [--batch-size 500] [--progress-every 1000] PATH…
- * Loads ndjson files and folders of Bundles into a running server (see bulk-import.ts). Run it again after an
- * interruption: it resumes, and the result is that of one clean load. Exit code 0 only when everything loaded.
+ * `npm run import -- [options] FILE_OR_FOLDER…`: loads ndjson files and folders of Bundles (a Synthea output folder
+ * as it is) into a running server (see bulk-import.ts). Run it again after an interruption: it resumes, and the
+ * result is that of one clean load. Same variables as `npm start` for where the server is (BASE_URL, else
+ * http://HOST:PORT/fhir); the token from FHIR_TOKEN or --token-file, never the command line.
  */
-import { parseArgs } from 'node:util';
-import { importPaths, listImportFiles } from './bulk-import.js';
+import { appendFileSync, rmSync } from 'node:fs';
+import { loadConfig } from '../config.js';
+import { FAILURES_KEPT, importPaths, listImportFiles } from './bulk-import.js';
 import { ImportStateError } from './import-state.js';
 import { progressReporter } from './import-progress.js';
+import {
+  EXIT,
+  intOption,
+  isMain,
+  isUnreachable,
+  parseOptions,
+  runCli,
+  unreachable,
+  UsageError,
+  type CliIo,
+} from './cli-kit.js';
+import { fhirToken } from './read-secret.js';
 
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: {
-    url: { type: 'string', default: process.env.FHIR_URL ?? 'http://127.0.0.1:8080/fhir' },
-    token: { type: 'string', default: process.env.FHIR_TOKEN },
-    state: { type: 'string', default: '.import-state.json' },
-    'batch-size': { type: 'string', default: '500' },
-    'progress-every': { type: 'string', default: '1000' },
-    help: { type: 'boolean', default: false },
-  },
-});
+export const IMPORT_HELP = `Usage: npm run import -- [options] FILE_OR_FOLDER…
 
-if (values.help || positionals.length === 0) {
-  console.log(
-    'usage: npm run import -- [--url BASE] [--token TOKEN] [--state FILE] [--batch-size N] [--progress-every N] FILE_OR_FOLDER…\n' +
-      '  ndjson files: one resource a line (PUT by id, in batches); .json files: transaction or batch Bundles\n' +
-      '  rerun after an interruption: complete files are skipped, the rest resumes; nothing is loaded twice\n' +
-      '  --url defaults to FHIR_URL, else http://127.0.0.1:8080/fhir; --token defaults to FHIR_TOKEN (better: npm run\n' +
-      '  prints its arguments). A token that may write: npm run auth -- register-backend --client-id importer\n' +
-      '  --scope "system/*.cruds" --key-out importer.json, then export FHIR_TOKEN=$(npm run -s auth -- token --key importer.json)',
+Loads FHIR data into a running server: .ndjson files (one resource a line, as $export writes them; PUT by id, in
+batches) and .json transaction or batch Bundles; a folder loads its files and sub-folders. A Synthea output folder
+loads as it is: its hospitalInformation* and practitionerInformation* Bundles go first, then the patients.
+Rerun the same command after an interruption: complete files are skipped, the rest resumes; nothing loads twice.
+
+Where the server is: the same variables as npm start — BASE_URL, else http://HOST:PORT/fhir (default
+http://127.0.0.1:8080/fhir); --url BASE overrides them.
+
+The token: FHIR_TOKEN, or --token-file FILE (a token on the command line is refused: npm run prints it). The server
+needs one that may write, e.g. from a backend service (see README, "A token for a script or service"):
+  npm run auth -- register-backend --client-id importer --scope "system/*.cruds" --key-out importer.json
+  export FHIR_TOKEN=$(npm run -s auth -- token --key importer.json)
+  npm run import -- ../synthea/output/fhir
+
+Options:
+  --url BASE            the FHIR base URL (default: from BASE_URL or HOST/PORT)
+  --token-file FILE     read the token from FILE (default: FHIR_TOKEN)
+  --state FILE          the resume journal (default .import-state.json)
+  --failures FILE       where every failure is written when there are more than ${FAILURES_KEPT} (default
+                        import-failures.txt; the summary shows the first ${FAILURES_KEPT})
+  --batch-size N        ndjson lines per request (default 500)
+  --progress-every N    without a terminal: a progress line every N resources loaded (default 1000)
+
+Progress is a running total of the whole run (resources loaded, entries failed). Exit codes: 0 everything loaded,
+1 some entries failed (rerun after fixing them), 2 usage mistake, 3 the server could not be reached (rerun resumes)
+or the journal is in use.`;
+
+const OPTIONS = {
+  url: { type: 'string' },
+  token: { type: 'string' },
+  'token-file': { type: 'string' },
+  state: { type: 'string' },
+  failures: { type: 'string' },
+  'batch-size': { type: 'string' },
+  'progress-every': { type: 'string' },
+} as const;
+
+export async function importCli(
+  argv: readonly string[],
+  io: CliIo,
+  env: NodeJS.ProcessEnv = process.env,
+  stdout: NodeJS.WriteStream = process.stdout,
+): Promise<number> {
+  const { values, positionals } = parseOptions(argv, OPTIONS, true);
+  if (positionals.length === 0) throw new UsageError('give one or more files or folders to load');
+  const batchSize = intOption('batch-size', values['batch-size'], 500, 1);
+  const every = intOption('progress-every', values['progress-every'], 1000, 1);
+  const token = await fhirToken(values, env);
+  const baseUrl = (values.url ?? loadConfig(env).baseUrl).replace(/\/+$/, '');
+  const statePath = values.state ?? '.import-state.json';
+  const failuresPath = values.failures ?? 'import-failures.txt';
+  let files: string[];
+  try {
+    files = listImportFiles(positionals);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+
+  // Ctrl-C stops at once: the journal is consistent at every instant, and the next run takes over the lock.
+  process.once('SIGINT', () => {
+    io.err('\nimport interrupted: run the same command again to resume');
+    process.exit(130);
+  });
+
+  // Every failure of this run: the first FAILURES_KEPT in the summary; past that, all of them in the file.
+  rmSync(failuresPath, { force: true });
+  const early: string[] = [];
+  let failureCount = 0;
+  const onFailure = (message: string) => {
+    failureCount++;
+    if (failureCount <= FAILURES_KEPT) early.push(message);
+    else {
+      if (failureCount === FAILURES_KEPT + 1) appendFileSync(failuresPath, early.map((m) => `${m}\n`).join(''));
+      appendFileSync(failuresPath, `${message}\n`);
+    }
+  };
+
+  const progress = progressReporter(files.length, stdout, every);
+  try {
+    const summary = await importPaths({
+      baseUrl,
+      ...(token ? { token } : {}),
+      statePath,
+      paths: positionals,
+      batchSize,
+      onProgress: progress.onProgress,
+      onFile: progress.onFile,
+      onFailure,
+    }).finally(() => progress.stop());
+    const long = failureCount > FAILURES_KEPT;
+    io.out(JSON.stringify({ ...summary, ...(long ? { failuresFile: failuresPath } : {}) }, null, 2));
+    if (summary.notFhir.length > 0)
+      io.err(`import: ${summary.notFhir.length} JSON file(s) skipped, not FHIR (no resourceType)`);
+    if (long)
+      io.err(`import: ${failureCount} failures; the first ${FAILURES_KEPT} are above, all of them in ${failuresPath}`);
+    return summary.failed > 0 ? EXIT.failed : EXIT.ok;
+  } catch (error) {
+    if (error instanceof ImportStateError) {
+      io.err(`import: ${error.message}`);
+      return EXIT.unreachable;
+    }
+    if (isUnreachable(error)) {
+      const where = values.url ? '--url' : env.BASE_URL ? 'BASE_URL' : 'HOST/PORT';
+      io.err(`import: ${unreachable('the FHIR server', baseUrl, where, error).message}`);
+      io.err('Run the same command again to resume.');
+      return EXIT.unreachable;
+    }
+    io.err(`import stopped: ${(error as Error).message.split('\n')[0]}`);
+    io.err('Run the same command again to resume.');
+    return EXIT.unreachable;
+  }
+}
+
+if (isMain(import.meta.url))
+  process.exitCode = await runCli(
+    { name: 'import', helpCommand: 'npm run import -- --help', help: IMPORT_HELP },
+    process.argv.slice(2),
+    (argv, io) => importCli(argv, io),
   );
-  process.exit(values.help ? 0 : 2);
-}
-
-const batchSize = Number(values['batch-size']);
-const every = Number(values['progress-every']);
-if (!Number.isInteger(batchSize) || batchSize < 1 || !Number.isInteger(every) || every < 1) {
-  console.error('--batch-size and --progress-every take a whole number ≥ 1');
-  process.exit(2);
-}
-
-// Ctrl-C stops at once: the journal is consistent at every instant, and the next run takes over the lock.
-process.once('SIGINT', () => {
-  console.error('\nimport interrupted: run the same command again to resume');
-  process.exit(130);
-});
-
-try {
-  const files = listImportFiles(positionals);
-  const progress = progressReporter(files.length, process.stdout, every);
-  const summary = await importPaths({
-    baseUrl: values.url,
-    token: values.token,
-    statePath: values.state,
-    paths: positionals,
-    batchSize,
-    onProgress: progress.onProgress,
-    onFile: progress.onFile,
-  }).finally(() => progress.stop());
-  console.log(JSON.stringify({ ...summary, failures: summary.failures.slice(0, 20) }, null, 2));
-  process.exit(summary.failed > 0 ? 1 : 0);
-} catch (error) {
-  if (error instanceof ImportStateError) console.error(error.message);
-  else console.error(`import stopped: ${(error as Error).message}\nRun the same command again to resume.`);
-  process.exit(3);
-}

@@ -57,3 +57,19 @@ export async function readNewPassword(what: string): Promise<string> {
   if (first !== second) throw new UsageError('the two entries differ; nothing was changed');
   return first;
 }
+
+/**
+ * A FHIR API token for a command: `--token-file FILE`, else FHIR_TOKEN. `--token` is refused with the reason:
+ * npm run prints its arguments, and the shell keeps them in its history.
+ */
+export async function fhirToken(
+  values: { token?: string | boolean; 'token-file'?: string | boolean },
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<string | undefined> {
+  if (values.token !== undefined)
+    throw new UsageError(
+      'pass the token in FHIR_TOKEN or --token-file FILE, not on the command line (npm run prints it)',
+    );
+  if (typeof values['token-file'] === 'string') return readSecretFile(values['token-file'], 'token');
+  return env.FHIR_TOKEN || undefined;
+}

@@ -5,8 +5,6 @@
  * command line (npm run prints its arguments).
  */
 import { interopMysqlUrl, loadConfig } from '../../../server/config.js';
-import { UsageError } from '../../../server/cli/cli-kit.js';
-import { readSecretFile } from '../../../server/cli/read-secret.js';
 
 export interface Hl7CliEnv {
   /** Where the server's MLLP listener is; port undefined when MLLP_PORT=-1. */
@@ -27,15 +25,5 @@ export function hl7CliEnv(env: NodeJS.ProcessEnv = process.env): Hl7CliEnv {
   };
 }
 
-/** `--token-file FILE`, else FHIR_TOKEN; `--token` is refused because npm run would print it. */
-export async function fhirToken(
-  values: { token?: string; 'token-file'?: string },
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<string | undefined> {
-  if (values.token !== undefined)
-    throw new UsageError(
-      'pass the token in FHIR_TOKEN or --token-file FILE, not on the command line (npm run prints it)',
-    );
-  if (values['token-file']) return readSecretFile(values['token-file'], 'token');
-  return env.FHIR_TOKEN || undefined;
-}
+/** `--token-file FILE`, else FHIR_TOKEN (shared with `npm run import`). */
+export { fhirToken } from '../../../server/cli/read-secret.js';
