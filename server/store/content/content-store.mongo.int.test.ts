@@ -1,0 +1,7 @@
+import { describeContentStoreContract } from './content-contract.js';
+import { mongoContentStore } from './content-stores.js';
+
+describeContentStoreContract(
+  process.env.MONGODB_URL ? 'mongo (server at MONGODB_URL)' : 'mongo (mingo in-process; no MONGODB_URL)',
+  mongoContentStore,
+);

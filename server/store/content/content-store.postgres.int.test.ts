@@ -1,0 +1,4 @@
+import { describeContentStoreContract } from './content-contract.js';
+import { postgresContentStore } from './content-stores.js';
+
+describeContentStoreContract('postgres', postgresContentStore);
