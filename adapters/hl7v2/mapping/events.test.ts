@@ -64,7 +64,15 @@ describe('event types (mapping)', () => {
       return;
     }
     const entries = corpus('ms-fhir-converter/RDS-O13-02.hl7');
-    const requests = ofType(entries, 'MedicationRequest');
+    const all = ofType(entries, 'MedicationRequest');
+    // Each order: the prescriber's RXO (original-order) and the pharmacy's RXE (filler-order) the dispense follows.
+    assert.deepEqual(all.map((r) => res(r).intent).sort(), [
+      'filler-order',
+      'filler-order',
+      'original-order',
+      'original-order',
+    ]);
+    const requests = all.filter((r) => res(r).intent === 'filler-order');
     const dispenses = ofType(entries, 'MedicationDispense');
     assert.equal(requests.length, 2);
     assert.equal(dispenses.length, 2);

@@ -70,11 +70,54 @@ describe('segment groups by message structure', () => {
     ]);
     const mrs = all<MedicationRequest>(b.entry, 'MedicationRequest');
     assert.deepEqual(
-      mrs.map((m) => [m.medicationCodeableConcept?.coding?.[0]?.code, ids(m)]),
+      mrs.map((m) => [m.medicationCodeableConcept?.coding?.[0]?.code, ids(m), m.intent]),
       [
-        ['860975', ['ORD-1']],
-        ['197361', ['ORD-2']],
+        ['860975', ['ORD-1'], 'filler-order'],
+        ['197361', ['ORD-2'], 'filler-order'],
       ],
+    );
+  });
+
+  it('RDE^O11 with RXO and RXE of one order: the original order and the pharmacy order, two ids, each its ORC', () => {
+    const b = map([
+      'MSH|^~\\&|CPOE|KTH|PHARM|KTH|20260301||RDE^O11^RDE_O11|RD2|P|2.5.1',
+      PID,
+      'ORC|NW|ORD-1|||||||20260301',
+      'RXO|860975^Metformin 500 mg^RXNORM|500||mg',
+      'RXR|PO^Oral^HL70162',
+      'RXE|^^^20260301|860975^Metformin 500 mg^RXNORM|500||mg',
+      'RXR|PO^Oral^HL70162',
+      'ORC|NW|ORD-2|||||||20260301',
+      'RXO|197361^Amlodipine 5 mg^RXNORM|5||mg',
+      'RXR|PO^Oral^HL70162',
+      'RXE|^^^20260301|197361^Amlodipine 5 mg^RXNORM|5||mg',
+      'RXR|PO^Oral^HL70162',
+    ]);
+    const mrs = all<MedicationRequest>(b.entry, 'MedicationRequest');
+    assert.deepEqual(mrs.map((m) => [m.medicationCodeableConcept?.coding?.[0]?.code, ids(m), m.intent]).sort(), [
+      ['197361', ['ORD-2'], 'filler-order'],
+      ['197361', ['ORD-2'], 'original-order'],
+      ['860975', ['ORD-1'], 'filler-order'],
+      ['860975', ['ORD-1'], 'original-order'],
+    ]);
+    const urls = (b.entry ?? []).filter((e) => e.resource?.resourceType === 'MedicationRequest');
+    assert.equal(new Set(urls.map((e) => e.request?.url)).size, 4, 'RXO and RXE of one order never share an id');
+  });
+
+  it('ORM^O01 with an RXO: the order and its MedicationRequest (IG ORM_O01: RXO → MedicationRequest)', () => {
+    const b = map([
+      'MSH|^~\\&|CPOE|KTH|PHARM|KTH|20260301||ORM^O01^ORM_O01|RM1|P|2.5.1',
+      PID,
+      'ORC|NW|ORD-7|||||||20260301',
+      'RXO|860975^Metformin 500 mg^RXNORM|500||mg',
+      'ORC|NW|ORD-8|||||||20260301',
+      'RXO|^no code',
+    ]);
+    const mrs = all<MedicationRequest>(b.entry, 'MedicationRequest');
+    assert.deepEqual(
+      mrs.map((m) => [m.medicationCodeableConcept?.coding?.[0]?.code, ids(m), m.intent, m.status]),
+      [['860975', ['ORD-7'], 'original-order', 'active']],
+      'an RXO without a drug code is no MedicationRequest (and not an error)',
     );
   });
 

@@ -64,7 +64,7 @@ export function resolveIdentity(
     // key so that an order placed by one system and resulted by another (ORC-2 / OBR-2) lands on one resource.
     const values = spec.derived.map((p) => firstText(msg, segment, p));
     if (values.some((v) => v === '')) continue;
-    return { kind: 'id', id: stableUuid(resourceType, ...values) };
+    return { kind: 'id', id: stableUuid(resourceType, ...(spec.tag ? [spec.tag] : []), ...values) };
   }
   return { kind: 'create' };
 }

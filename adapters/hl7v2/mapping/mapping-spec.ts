@@ -70,7 +70,13 @@ export const IdentitySpec = z.union([
     .object({ identifier: z.string().regex(FIELD_PATH), type: z.enum(['CX', 'EI']), required: z.boolean().optional() })
     .strict(),
   /** `PUT Type/<id>` with an id derived from these fields (and the sender): repeated messages update. */
-  z.object({ derived: z.array(z.string().regex(FIELD_PATH)).min(1) }).strict(),
+  z
+    .object({
+      derived: z.array(z.string().regex(FIELD_PATH)).min(1),
+      /** Set apart ids two maps of one resource type derive from the same values (RXO and RXE of one order). */
+      tag: z.string().min(1).optional(),
+    })
+    .strict(),
 ]);
 export type IdentitySpec = z.infer<typeof IdentitySpec>;
 

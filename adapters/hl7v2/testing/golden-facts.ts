@@ -8,13 +8,25 @@ import type { Bundle } from '@medplum/fhirtypes';
 
 type R = Record<string, any>;
 
-/** Instants compare in UTC (FHIR-Converter shifts offsets); dates as they are. */
+/** Between a time fact's instant and its local (wall-clock) reading. */
+export const LOCAL = ' @local ';
+
+/**
+ * Instants compare in UTC (FHIR-Converter shifts offsets); dates as they are. A time also carries its wall-clock
+ * reading (`… @local 2023-06-03T04:50:00`): when the message gave that time without an offset, the zone is each
+ * tool's assumption (the IG names none), and the comparison may match on the reading instead (see compareFacts).
+ */
 export function normTime(s: unknown): string | undefined {
   if (typeof s !== 'string') return undefined;
   if (!s.includes('T')) return s;
   const ms = Date.parse(s);
-  return Number.isNaN(ms) ? s : new Date(ms).toISOString().replace('.000Z', 'Z');
+  if (Number.isNaN(ms)) return s;
+  const wall = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?)/.exec(s)?.[1];
+  return new Date(ms).toISOString().replace('.000Z', 'Z') + (wall ? `${LOCAL}${wall}` : '');
 }
+
+/** The fact without the wall-clock reading of its time (what is compared first, and shown). */
+export const shown = (fact: string) => fact.split(LOCAL)[0]!;
 
 const codes = (cc: R | undefined) => (cc?.coding ?? []).map((c: R) => c.code).filter(Boolean) as string[];
 const num = (q: R | undefined) => (typeof q?.value === 'number' ? String(q.value) : undefined);
@@ -122,22 +134,53 @@ export function bundleFacts(b: Bundle): string[] {
   return (b.entry ?? []).flatMap((e) => (e.resource ? factsOf(e.resource as R) : []));
 }
 
-/** Multiset comparison: how many expected facts we produce, and which differ. */
+/**
+ * Multiset comparison: how many expected facts we produce, and which differ (missing: the expected facts as given;
+ * extra: ours, shown). Times compare as instants; a time the message gave without an offset (`zoneFree` says so of
+ * its wall-clock reading) also matches ours with the same reading in another zone, counted in `zoneOnly`.
+ */
 export function compareFacts(
   expected: string[],
   ours: string[],
-): { matched: number; total: number; missing: string[]; extra: string[] } {
-  const pool = new Map<string, number>();
-  for (const f of ours) pool.set(f, (pool.get(f) ?? 0) + 1);
-  const missing: string[] = [];
+  zoneFree: (wall: string) => boolean = () => false,
+): { matched: number; total: number; missing: string[]; extra: string[]; zoneOnly: number } {
+  const pool = new Map<string, string[]>();
+  for (const f of ours) pool.set(shown(f), [...(pool.get(shown(f)) ?? []), f]);
+  const unmatched: string[] = [];
   let matched = 0;
   for (const f of expected) {
-    const n = pool.get(f) ?? 0;
-    if (n > 0) {
+    const same = pool.get(shown(f));
+    if (same?.length) {
       matched++;
-      pool.set(f, n - 1);
+      same.pop();
+    } else unmatched.push(f);
+  }
+  const missing: string[] = [];
+  let zoneOnly = 0;
+  for (const f of unmatched) {
+    const [, wall] = f.split(LOCAL);
+    const element = f.slice(0, f.indexOf('=') + 1);
+    const reading = wall && zoneFree(wall) ? `${LOCAL}${wall}` : undefined;
+    const list = reading
+      ? [...pool.values()].find((l) => l.some((x) => x.startsWith(element) && x.endsWith(reading)))
+      : undefined;
+    if (list) {
+      list.splice(
+        list.findIndex((x) => x.startsWith(element) && x.endsWith(reading!)),
+        1,
+      );
+      matched++;
+      zoneOnly++;
     } else missing.push(f);
   }
-  const extra = [...pool.entries()].flatMap(([f, n]) => Array(n).fill(f) as string[]);
-  return { matched, total: expected.length, missing, extra };
+  const extra = [...pool.values()].flat().map(shown);
+  return { matched, total: expected.length, missing, extra, zoneOnly };
+}
+
+/** Does the message carry this wall-clock time (`2023-06-03T04:50:00`) as a DTM without an offset? */
+export function givenWithoutOffset(messageText: string, wall: string): boolean {
+  const digits = wall.replace(/[-:T]/g, '');
+  const seconds = digits.slice(12) || '00';
+  const dtm = `${digits.slice(0, 12)}${seconds === '00' ? '(00)?' : seconds}(\\.\\d+)?`;
+  return new RegExp(`(^|[^\\d])${dtm}(?![\\d+-])`).test(messageText);
 }
