@@ -1,3 +1,5 @@
+import { entryField as f, ENTRY_KEY_SEPARATOR as SEP } from '../search/kinds/entry-key.js';
+import { tokenKind } from '../search/kinds/token/token-kind.js';
 import type { IndexEntry } from './index-entry.js';
 
 /**
@@ -29,20 +31,13 @@ export function dedupeEntries(entries: IndexEntry[]): IndexEntry[] {
   return unique;
 }
 
-const SEP = '\u0001';
-
-/** null and undefined must not collide with the strings 'null' / 'undefined'. */
-function f(value: string | number | null | undefined): string | number {
-  return value === null ? '\u0000' : value === undefined ? '\u0003' : value;
-}
-
 /** A string that is equal for two entries exactly when they carry the same information. */
 export function entryKey(entry: IndexEntry): string {
   switch (entry.kind) {
     case 'string': // value too: a name-part entry (`name~part`) has several values for one exact text
       return `s${SEP}${entry.param}${SEP}${entry.value}${SEP}${entry.exact}`;
     case 'token':
-      return `t${SEP}${entry.param}${SEP}${f(entry.system)}${SEP}${f(entry.code)}${SEP}${f(entry.text)}${SEP}${f(entry.typeSystem)}${SEP}${f(entry.typeCode)}`;
+      return tokenKind.entryKey(entry);
     case 'date':
       return `d${SEP}${entry.param}${SEP}${entry.low}${SEP}${entry.high}`;
     case 'number':

@@ -4,7 +4,8 @@
  * and by the in-memory store of the search test suite.
  */
 import type { IndexEntry, ResourceIndex } from '../indexing/index-entry.js';
-import type { Comparison, Condition, QuantityValue, RangeMatch, ReferenceValue, TokenValue } from './search-query.js';
+import type { Comparison, Condition, QuantityValue, RangeMatch, ReferenceValue } from './search-query.js';
+import { tokenKind } from './kinds/token/token-kind.js';
 
 export type Candidate = { resourceType: string; id: string; lastUpdated: number; index: ResourceIndex };
 
@@ -40,8 +41,8 @@ function evaluateOn(
         ),
       );
     case 'token': {
-      const hit = of('token', condition.param).some((e) => condition.values.some((v) => tokenMatches(e, v)));
-      return condition.negate ? !hit : hit;
+      const hit = of('token', condition.param).some((e) => tokenKind.entryMatches(condition, e));
+      return tokenKind.negated(condition) ? !hit : hit;
     }
     case 'date':
       return of('date', condition.param).some((e) => rangeHolds(condition.match, e));
@@ -107,19 +108,6 @@ function evaluateOn(
       }
       return false;
     }
-  }
-}
-
-function tokenMatches(e: Extract<IndexEntry, { kind: 'token' }>, v: TokenValue): boolean {
-  switch (v.match) {
-    case 'code':
-      if (v.system === null && e.system !== null) return false;
-      if (typeof v.system === 'string' && e.system !== v.system) return false;
-      return v.code === undefined || e.code === v.code;
-    case 'text':
-      return (e.text ?? '').startsWith(v.text);
-    case 'of-type':
-      return e.typeSystem === v.typeSystem && e.typeCode === v.typeCode && e.code === v.value;
   }
 }
 

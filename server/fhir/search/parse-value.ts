@@ -6,44 +6,29 @@ import { badRequest } from '../errors.js';
 import type { SearchParameterInfo } from '../indexing/search-parameter-registry.js';
 import { UCUM_SYSTEM, ucumCanonical } from '../indexing/ucum.js';
 import { dateRange, normalizeString, numberRange } from '../indexing/normalize.js';
-import type { Condition, ParamKind, QuantityValue, RangeMatch, ReferenceValue, TokenValue } from './search-query.js';
+import type { Condition, ParamKind, QuantityValue, RangeMatch, ReferenceValue } from './search-query.js';
 import { dateApproxWidth, onInstant, rangePrefixMatch, splitPrefix, valuePrefixMatch } from './prefix-range.js';
 import { splitEscaped, splitOr, unescapeValue } from './split-values.js';
+import { tokenKind } from './kinds/token/token-kind.js';
+import type { ValueContext } from './kinds/search-param-kind.js';
+import { UnsupportedSearchError } from './unsupported-search-error.js';
 import { textHandlingOf } from '../indexing/text/name-parameters.js';
 import { phoneticCondition, withNameParts } from './name-conditions.js';
 
-export type ValueContext = {
-  /** Absolute base of this server (`http://h/fhir`): references to it become literal references. */
-  baseUrl: string;
-  /** Epoch ms used by `ap` on dates. */
-  now: number;
-  /** Resource types that exist (for the reference `:Type` modifier). */
-  isResourceType: (name: string) => boolean;
-};
+export type { ValueContext } from './kinds/search-param-kind.js';
+export { UnsupportedSearchError } from './unsupported-search-error.js';
 
 type Plain = Exclude<ParamKind, 'composite'>;
 
-/**
- * Thrown for well-formed requests that use a feature this server does not implement (strict → 400, lenient → ignored).
- */
-export class UnsupportedSearchError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UnsupportedSearchError';
-  }
-}
-
 export const MODIFIERS_BY_KIND: Record<Plain, readonly string[]> = {
   string: ['exact', 'contains', 'missing'],
-  token: ['not', 'text', 'of-type', 'missing'],
+  token: [...tokenKind.modifiers, 'missing'],
   date: ['missing'],
   number: ['missing'],
   quantity: ['missing'],
   reference: ['identifier', 'missing'], // plus `:Type`
   uri: ['above', 'below', 'missing'],
 };
-
-const TERMINOLOGY_MODIFIERS = new Set(['in', 'not-in', 'above', 'below', 'code-text', 'text-advanced']);
 
 /** Parses one occurrence of a plain or composite parameter. `label` names it in error messages. */
 export function parseParamValue(
@@ -85,11 +70,7 @@ function checkModifier(kind: Plain, def: SearchParameterInfo, modifier: string |
     }
     return;
   }
-  if (kind === 'token' && TERMINOLOGY_MODIFIERS.has(modifier)) {
-    throw new UnsupportedSearchError(
-      `Modifier :${modifier} on token parameter '${def.code}' needs a terminology service, which this server does not have`,
-    );
-  }
+  if (kind === 'token' && tokenKind.acceptsOtherModifier?.(modifier, def, ctx)) return;
   throw badRequest(`Unknown modifier :${modifier} for ${kind} parameter '${def.code}'`);
 }
 
@@ -109,7 +90,7 @@ function plainCondition(
       return { kind, param, match, values: match === 'exact' ? texts : texts.map(normalizeString) };
     }
     case 'token':
-      return { kind, param, negate: modifier === 'not', values: values.map((v) => tokenValue(v, modifier, label)) };
+      return tokenKind.parse({ def, modifier, values, ctx, label });
     case 'date':
       return { kind, param, match: anyOf(values.map((v) => dateMatch(v, ctx, label))) };
     case 'number':
@@ -130,23 +111,6 @@ function plainCondition(
 
 function anyOf(matches: RangeMatch[]): RangeMatch {
   return matches.flat();
-}
-
-export function tokenValue(raw: string, modifier: string | undefined, label: string): TokenValue {
-  if (modifier === 'text') return { match: 'text', text: normalizeString(unescapeValue(raw)) };
-  const parts = splitEscaped(raw, '|').map(unescapeValue);
-  if (modifier === 'of-type') {
-    if (parts.length !== 3 || parts.some((p) => p === ''))
-      throw badRequest(`${label}: :of-type takes system|code|value, not '${raw}'`);
-    return { match: 'of-type', typeSystem: parts[0]!, typeCode: parts[1]!, value: parts[2]! };
-  }
-  if (parts.length === 1) return { match: 'code', code: parts[0]! };
-  if (parts.length !== 2) throw badRequest(`${label}: a token is code, system|code, |code or system|, not '${raw}'`);
-  const [system, code] = parts as [string, string];
-  if (system === '' && code === '') throw badRequest(`${label}: '|' alone is not a token`);
-  if (system === '') return { match: 'code', system: null, code };
-  if (code === '') return { match: 'code', system };
-  return { match: 'code', system, code };
 }
 
 export function dateMatch(raw: string, ctx: ValueContext, label: string): RangeMatch {

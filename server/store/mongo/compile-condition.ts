@@ -4,7 +4,8 @@
  * satisfy the param and the value together); `chain` and `_has` must first be rewritten into plain
  * conditions by resolve-joins.ts, which needs the database.
  */
-import type { Condition, QuantityValue, ReferenceValue, TokenValue } from '../../fhir/search/search-query.js';
+import type { Condition, QuantityValue, ReferenceValue } from '../../fhir/search/search-query.js';
+import { tokenKind } from '../../fhir/search/kinds/token/token-kind.js';
 import { UnsupportedQueryError } from '../resource-store.js';
 import type { Filter } from './doc-db.js';
 import { and, literalRegExp, NO_ELEMENT, or, prefixFields, rangeFilter } from './filter-parts.js';
@@ -77,7 +78,7 @@ function valueFilter(c: EntryCondition): Filter {
             );
       return { value: { $in: c.values.map((v) => literalRegExp(v, c.match === 'prefix')) } };
     case 'token':
-      return or(c.values.map(tokenFilter), NO_ELEMENT);
+      return tokenKind.mongo.filter(c);
     case 'date':
       return rangeFilter(c.match, (f) => (f === 'value' ? 'low' : f), NO_ELEMENT);
     case 'number':
@@ -90,22 +91,6 @@ function valueFilter(c: EntryCondition): Filter {
       return uriFilter(c.match, c.values);
     default:
       return assertNever(c);
-  }
-}
-
-function tokenFilter(v: TokenValue): Filter {
-  switch (v.match) {
-    case 'code':
-      return {
-        ...(v.system !== undefined ? { system: v.system } : {}),
-        ...(v.code !== undefined ? { code: v.code } : {}),
-      };
-    case 'text':
-      return { text: literalRegExp(v.text, true) };
-    case 'of-type':
-      return { typeSystem: v.typeSystem, typeCode: v.typeCode, code: v.value };
-    default:
-      return assertNever(v);
   }
 }
 

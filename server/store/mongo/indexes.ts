@@ -3,6 +3,7 @@
  * idempotent). Each idx array holds one shape of element, so a compound multikey index on
  * idx.<kind>.param + value fields serves the $elemMatch of every parameter of that kind.
  */
+import { tokenKind } from '../../fhir/search/kinds/token/token-kind.js';
 import type { IndexSpec } from './doc-db.js';
 
 export const RESOURCE_INDEXES: readonly IndexSpec[] = [
@@ -10,8 +11,7 @@ export const RESOURCE_INDEXES: readonly IndexSpec[] = [
   { name: 'compartments', keys: { compartments: 1 } },
   { name: 'string_value', keys: { 'idx.string.param': 1, 'idx.string.value': 1 } },
   { name: 'string_exact', keys: { 'idx.string.param': 1, 'idx.string.exact': 1 } },
-  { name: 'token', keys: { 'idx.token.param': 1, 'idx.token.code': 1, 'idx.token.system': 1 } },
-  { name: 'token_text', keys: { 'idx.token.param': 1, 'idx.token.text': 1 } },
+  ...tokenKind.mongo.indexes,
   { name: 'date', keys: { 'idx.date.param': 1, 'idx.date.low': 1, 'idx.date.high': 1 } },
   { name: 'number', keys: { 'idx.number.param': 1, 'idx.number.value': 1 } },
   { name: 'quantity', keys: { 'idx.quantity.param': 1, 'idx.quantity.value': 1 } },

@@ -13,6 +13,7 @@
 import type { IndexEntry } from '../../fhir/indexing/index-entry.js';
 import { UnsupportedQueryError } from '../resource-store.js';
 import type { SortKey } from '../../fhir/search/search-query.js';
+import { tokenKind } from '../../fhir/search/kinds/token/token-kind.js';
 
 export type SortValue = number | string;
 export type SortFields = Record<string, { a: SortValue; d: SortValue }>;
@@ -61,7 +62,7 @@ function extentOf(entry: IndexEntry): Extent | undefined {
     case 'string':
       return text(entry.value);
     case 'token':
-      return text(entry.code);
+      return tokenKind.mongo.sortExtent(entry);
     case 'reference':
       return text(entry.targetType && entry.targetId ? `${entry.targetType}/${entry.targetId}` : entry.url);
     case 'uri':

@@ -3,6 +3,7 @@
  * whole batch is inserted with one `INSERT … SELECT * FROM unnest(…)` per table.
  */
 import type { CompositeEntry, IndexEntry } from '../../fhir/indexing/index-entry.js';
+import { tokenKind } from '../../fhir/search/kinds/token/token-kind.js';
 import type { VersionWrite } from '../resource-store.js';
 
 type Column = { name: string; type: string };
@@ -10,13 +11,7 @@ type Column = { name: string; type: string };
 /** Column lists (after resource_type, resource_id, param, tuple) of each side table. */
 export const SIDE_COLUMNS = {
   fhir_idx_string: [c('value', 'text'), c('exact', 'text')],
-  fhir_idx_token: [
-    c('system', 'text'),
-    c('code', 'text'),
-    c('text', 'text'),
-    c('type_system', 'text'),
-    c('type_code', 'text'),
-  ],
+  fhir_idx_token: tokenKind.postgres.columns,
   fhir_idx_date: [c('low', 'bigint'), c('high', 'bigint')],
   fhir_idx_number: [c('value', 'float8'), c('low', 'float8'), c('high', 'float8')],
   fhir_idx_quantity: [
@@ -40,7 +35,7 @@ export const SIDE_COLUMNS = {
   ],
   fhir_idx_uri: [c('value', 'text')],
   fhir_idx_composite: [],
-} as const satisfies Record<string, Column[]>;
+} as const satisfies Record<string, readonly Column[]>;
 
 export type SideTable = keyof typeof SIDE_COLUMNS;
 
@@ -130,7 +125,7 @@ function valuesOf(entry: IndexEntry): unknown[] {
     case 'string':
       return [entry.value, entry.exact];
     case 'token':
-      return [entry.system, entry.code, entry.text ?? null, entry.typeSystem ?? null, entry.typeCode ?? null];
+      return tokenKind.postgres.rowValues(entry);
     case 'date':
       return [Math.round(entry.low), Math.round(entry.high)];
     case 'number':

@@ -4,7 +4,8 @@
  * or in a composite tuple.
  */
 import { normalizeString } from '../../../fhir/indexing/normalize.js';
-import type { Condition, QuantityValue, ReferenceValue, TokenValue } from '../../../fhir/search/search-query.js';
+import type { Condition, QuantityValue, ReferenceValue } from '../../../fhir/search/search-query.js';
+import { tokenKind } from '../../../fhir/search/kinds/token/token-kind.js';
 import { TABLE_OF_KIND, type SideTable } from '../index-rows.js';
 import { compileRange } from './range-match.js';
 import { allOf, anyOf, escapeLike, startsWith, TRUE, type SqlParams } from './sql-params.js';
@@ -39,7 +40,7 @@ export function entryPredicate(condition: EntryCondition, a: string, params: Sql
     case 'string':
       return anyOf(condition.values.map((v) => stringMatch(condition.match, v, a, params)));
     case 'token':
-      return anyOf(condition.values.map((v) => tokenMatch(v, a, params)));
+      return tokenKind.postgres.predicate(condition, a, params);
     case 'date':
       return compileRange(condition.match, { low: `${a}.low`, high: `${a}.high`, value: `${a}.low` }, true, params, {
         ordered: true,
@@ -67,26 +68,6 @@ function stringMatch(match: 'prefix' | 'exact' | 'contains', value: string, a: s
       return `(${a}.value = ${params.bind(normalizeString(value), 'text')} AND ${a}.exact = ${params.bind(value, 'text')})`;
     case 'contains':
       return `${a}.value LIKE ${params.bind(`%${escapeLike(value)}%`, 'text')}`;
-  }
-}
-
-function tokenMatch(value: TokenValue, a: string, params: SqlParams): string {
-  switch (value.match) {
-    case 'code': {
-      const parts: string[] = [];
-      if (value.code !== undefined) parts.push(`${a}.code = ${params.bind(value.code, 'text')}`);
-      if (value.system === null) parts.push(`${a}.system IS NULL`);
-      else if (value.system !== undefined) parts.push(`${a}.system = ${params.bind(value.system, 'text')}`);
-      return allOf(parts);
-    }
-    case 'text':
-      return startsWith(`${a}.text`, value.text, params);
-    case 'of-type':
-      return allOf([
-        `${a}.code = ${params.bind(value.value, 'text')}`,
-        `${a}.type_system = ${params.bind(value.typeSystem, 'text')}`,
-        `${a}.type_code = ${params.bind(value.typeCode, 'text')}`,
-      ]);
   }
 }
 

@@ -5,23 +5,24 @@
 import type { SortKey } from '../../../fhir/search/search-query.js';
 import { UnsupportedQueryError } from '../../resource-store.js';
 import { TABLE_OF_KIND } from '../index-rows.js';
+import { tokenKind } from '../../../fhir/search/kinds/token/token-kind.js';
 import { anyOf, allOf, FALSE, type RowRef, type SqlParams, type SqlType } from './sql-params.js';
 
 export type SortColumn = { expression: string; type: SqlType; descending: boolean };
 
-/** Entry column(s) sorted on, per kind: [ascending (min), descending (max)]. */
+/** The entry value sorted on (over alias `a`), per kind: [ascending (min), descending (max), type]. */
 const SORT_COLUMNS = {
-  string: ['value', 'value', 'text'],
-  token: ['code', 'code', 'text'],
-  date: ['low', 'high', 'bigint'],
-  number: ['value', 'value', 'float8'],
-  quantity: ['value', 'value', 'float8'],
+  string: ['a.value', 'a.value', 'text'],
+  token: [tokenKind.postgres.sort.ascending, tokenKind.postgres.sort.descending, tokenKind.postgres.sort.type],
+  date: ['a.low', 'a.high', 'bigint'],
+  number: ['a.value', 'a.value', 'float8'],
+  quantity: ['a.value', 'a.value', 'float8'],
   reference: [
     `coalesce(a.target_type || '/' || a.target_id, a.url)`,
     `coalesce(a.target_type || '/' || a.target_id, a.url)`,
     'text',
   ],
-  uri: ['value', 'value', 'text'],
+  uri: ['a.value', 'a.value', 'text'],
 } as const;
 
 export function sortColumns(sort: SortKey[], row: RowRef, params: SqlParams): SortColumn[] {
@@ -41,8 +42,7 @@ export function sortColumns(sort: SortKey[], row: RowRef, params: SqlParams): So
       case 'reference':
       case 'uri': {
         const [asc, desc, type] = SORT_COLUMNS[key.kind];
-        const column = key.descending ? desc : asc;
-        const value = column.includes('(') ? column : `a.${column}`;
+        const value = key.descending ? desc : asc;
         const aggregate = key.descending ? 'max' : 'min';
         const expression = `(SELECT ${aggregate}(${value}) FROM ${TABLE_OF_KIND[key.kind]} a WHERE a.resource_type = ${row.type} AND a.resource_id = ${row.id} AND a.param = ${params.bind(key.param, 'text')} AND a.tuple IS NULL)`;
         return { expression, type, descending: key.descending };

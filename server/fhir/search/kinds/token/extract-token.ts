@@ -1,6 +1,6 @@
-import { normalizeString } from '../normalize.js';
-import type { IndexEntry, TokenEntry } from '../index-entry.js';
-import { asObject, asString, type Extractor } from './extractor.js';
+import { normalizeString } from '../../../indexing/normalize.js';
+import type { IndexEntry, TokenEntry } from '../../../indexing/index-entry.js';
+import { asObject, asString, type Extractor } from '../../../indexing/extractors/extractor.js';
 
 /**
  * Coding, CodeableConcept (each coding; its `text` as an entry with neither system nor code),
