@@ -11,12 +11,43 @@ import { parseFieldPath } from '../mapping/field-values.js';
 interface Sources {
   readonly copied?: readonly string[];
   readonly valued?: readonly string[];
+  /** The values the IG's rules can give the element: assigned constants and the codes of its concept maps. */
+  readonly igValues?: { readonly assigned?: readonly string[]; readonly tables?: readonly string[] };
 }
 const scope = JSON.parse(readFileSync(new URL('./ig-scope.json', import.meta.url), 'utf8')) as {
   elements: Record<string, Sources>;
   differences: Record<string, string>;
   anchors: Record<string, string[]>;
 };
+
+const igTables = (
+  JSON.parse(readFileSync(new URL('../../../mappings/code-tables/ig.json', import.meta.url), 'utf8')) as {
+    tables: Record<string, Record<string, { code?: string }>>;
+  }
+).tables;
+const igValues = new Map(
+  Object.entries(scope.elements)
+    .filter(([, s]) => s.igValues)
+    .map(([element, s]) => [
+      element,
+      new Set([
+        ...(s.igValues!.assigned ?? []),
+        ...(s.igValues!.tables ?? []).flatMap((t) =>
+          Object.values(igTables[t] ?? {}).flatMap((row) => (row.code ? [row.code] : [])),
+        ),
+      ]),
+    ]),
+);
+
+/**
+ * An expected fact whose value the IG's rules cannot give its element (e.g. intent filler-order for an order the IG
+ * calls order): FHIR-Converter's own choice, not counted.
+ */
+export function outsideIgValues(fact: string): boolean {
+  const at = fact.indexOf('=');
+  const allowed = igValues.get(fact.slice(0, at));
+  return !!allowed && !allowed.has(fact.slice(at + 1));
+}
 
 /** Why the remaining differences of an element are left (written down per element). */
 export const DIFFERENCE_REASONS: Readonly<Record<string, string>> = scope.differences;
@@ -43,7 +74,7 @@ export function inIgScope(fact: string, msg: Hl7Message): boolean {
   const element = fact.slice(0, at);
   const value = norm(fact.slice(at + 1));
   const sources = scope.elements[element];
-  if (!sources) return false;
+  if (!sources || outsideIgValues(fact)) return false;
   if (sources.valued?.some((p) => texts(msg, p).length > 0)) return true;
   const num = Number(value);
   return !!sources.copied?.some((p) =>
