@@ -34,6 +34,9 @@ import { internalFhirClient, type InternalFhirClient } from './fhir/internal-cli
 import type { RouterOptions } from './fhir/router.js';
 import { startSmartAuth } from './auth-wiring.js';
 import { fhirAccessAudit } from './auth/fhir-access-audit.js';
+import { openAuditTable } from './auth/audit-table.js';
+import { auditEventStore } from './auth/audit-event-store.js';
+import { sqlClientOf } from './store/postgres/open-postgres-store.js';
 import type { SmartAuth } from './auth/smart-auth.js';
 import { serverAdminApi, type AdminRuntime } from './console/admin/server-admin-api.js';
 import { mountConsole } from './console/mount-console.js';
@@ -96,6 +99,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       storeConfig.url,
       () => store.init(),
     );
+  // The audit trail as compact rows beside the FHIR data (PostgreSQL/PGlite); the FHIR layer reads AuditEvents there.
+  const storeSql = config.auth.mode === 'smart' && !options.resolveAccess ? sqlClientOf(store) : undefined;
+  const auditTrail = storeSql ? await openAuditTable(storeSql) : undefined;
   const metrics = createMetrics();
   const indexWithReports = reportingIndexExtractor(metrics.registry, logger); // skipped values logged and counted
   const reindex = await startBackgroundReindex({
@@ -112,7 +118,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const matchProfile = loadMatchProfile(config.patients.matchProfileFile ?? DEFAULT_PROFILE_FILE);
   const patientMetrics = registerPatientMetrics(metrics.registry, () => reindex.outdated());
   const services: FhirServices = {
-    store,
+    store: auditTrail ? auditEventStore(store, auditTrail) : store,
     baseUrl: config.baseUrl,
     resourceTypes: new Set(definitions.resourceTypes),
     validate: (resource, opts) => validateResource(resource, opts),
@@ -197,6 +203,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         logger,
         state,
         fhir: () => auditWriter,
+        ...(auditTrail ? { auditTrail } : {}),
         ...(options.authRedisPrefix ? { redisPrefix: options.authRedisPrefix } : {}),
       });
       auth = started;
@@ -283,7 +290,15 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       logger,
       onResponse: ({ interaction, status, durationMs, req, access }) => {
         if (auth) {
-          const audit = fhirAccessAudit({ interaction, status, access, ip: req.ip, userAgent: req.get('user-agent') });
+          const location = req.res?.getHeader('location');
+          const audit = fhirAccessAudit({
+            interaction,
+            status,
+            access,
+            ip: req.ip,
+            userAgent: req.get('user-agent'),
+            ...(typeof location === 'string' ? { location } : {}),
+          });
           if (audit)
             void auth.audit(audit).catch((error: unknown) => logger.error({ err: error }, 'audit write failed'));
         }
@@ -310,7 +325,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   return {
     express: app,
     services,
-    store,
+    store: services.store,
     logger,
     systemClient,
     auth,

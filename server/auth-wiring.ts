@@ -1,7 +1,8 @@
 /**
  * Brings up SMART authorisation for the app: the nilecare_auth tables (server/state: MySQL or embedded, migrated),
  * a first admin account on an empty database, the authorisation server, and the hooks the HTTP layer
- * calls (who is calling; what to audit). AuditEvents are written to the FHIR store.
+ * calls (who is calling; what to audit). AuditEvents are compact rows in the FHIR store's PostgreSQL/PGlite
+ * (auth/audit-table.ts), or FHIR resources on another store.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
@@ -15,6 +16,7 @@ import { hashPassword } from './auth/login.js';
 import type { ServerState } from './state/open-state.js';
 import type { StateDb } from './state/state-db.js';
 import type { Patient } from '@medplum/fhirtypes';
+import type { AuditTable } from './auth/audit-table.js';
 
 /** `Amira Hassan (born 1990-05-06)`: how the consent page names a patient; undefined without a usable name. */
 export function patientLabel(patient: Patient): string | undefined {
@@ -34,6 +36,8 @@ export async function startSmartAuth(options: {
   fhir: () => InternalFhirClient;
   /** Redis key prefix (tests keep theirs apart; default `nilecare:auth:`). */
   redisPrefix?: string;
+  /** The compact AuditEvent rows (PostgreSQL/PGlite store); without it AuditEvents are written as FHIR resources. */
+  auditTrail?: AuditTable;
 }): Promise<SmartAuth> {
   const { config, logger, state } = options;
   const db = await state.authDb();
@@ -47,6 +51,7 @@ export async function startSmartAuth(options: {
     redis,
     keysDir: config.auth.keysDir,
     ...(options.redisPrefix ? { redisPrefix: options.redisPrefix } : {}),
+    ...(options.auditTrail ? { auditTrail: options.auditTrail } : {}),
     onAuditEvent: async (event) => {
       await options.fhir().request('POST', 'AuditEvent', event);
     },

@@ -1,56 +1,119 @@
 /**
- * Writes audit events: an auth_audit_logs row, and an AuditEvent resource through the callback the
- * composition root wires to the FHIR store. A failing audit write is reported, never turned into a crash.
+ * Writes audit events, group-committed (audit-group-commit.ts): each batch is one multi-row INSERT into
+ * auth_audit_logs (nilecare_auth: MySQL, or embedded) and one into the compact AuditEvent rows of the FHIR store
+ * (audit-table.ts) when the store is PostgreSQL/PGlite. On another store (MongoDB) each event is written as an
+ * AuditEvent resource through the callback the composition root wires to the FHIR store, as before.
+ * A record waits at most `windowMs` before its batch starts; `flush()` (graceful shutdown) writes what is queued.
+ * A failing audit write is reported, never turned into a crash.
  */
 import { randomUUID } from 'node:crypto';
-import { isForeignKeyViolation, sqlOf, type StateDb } from '../state/state-db.js';
 import type { AuditEvent } from '@medplum/fhirtypes';
-import { toAuditEvent, toAuditLogRow, type AccessAuditEvent } from './audit-event.js';
+import { isForeignKeyViolation, sqlOf, type StateDb, type StateExecutor } from '../state/state-db.js';
+import { toAuditEvent, toAuditLogRow, type AccessAuditEvent, type AuditLogRow } from './audit-event.js';
+import { toAuditRow } from './audit-rows.js';
+import type { AuditTable } from './audit-table.js';
+import { groupCommit } from './audit-group-commit.js';
 
 export interface AuditSink {
+  /** Queues the event; resolves once it is committed (at most about `windowMs` plus one write later). */
   audit(e: AccessAuditEvent): Promise<void>;
-  /** Waits for the writes still in flight. */
+  /** Writes everything queued and waits for it. */
   flush(): Promise<void>;
 }
 
+/** Default group-commit window: what a kill -9 can lose on top of the write in flight (bench/README.md). */
+export const AUDIT_WINDOW_MS = 10;
+const MAX_BATCH = 512;
+/** Statement sizes a batch is cut into: a handful of distinct statements (MySQL prepares each text once). */
+const CHUNKS = [256, 64, 16, 4, 1];
+
 export function auditSink(o: {
   db: StateDb;
+  /** The compact AuditEvent rows (PostgreSQL/PGlite store). */
+  trail?: AuditTable;
+  /** Without `trail`: stores one AuditEvent resource per event. */
   onAuditEvent?: (e: AuditEvent) => Promise<void>;
   onError: (m: string, e: unknown) => void;
+  windowMs?: number;
 }): AuditSink {
+  const logs = groupCommit<AuditLogRow>({
+    windowMs: o.windowMs ?? AUDIT_WINDOW_MS,
+    maxBatch: MAX_BATCH,
+    write: (rows) => insertLogRows(o.db, rows, o.onError),
+    onError: o.onError,
+  });
+  const trail = o.trail;
+  const events = trail
+    ? groupCommit<ReturnType<typeof toAuditRow>>({
+        windowMs: o.windowMs ?? AUDIT_WINDOW_MS,
+        maxBatch: MAX_BATCH,
+        write: (rows) => trail.append(rows),
+        onError: o.onError,
+      })
+    : undefined;
   const pending = new Set<Promise<void>>();
-  const insert = async (userId: string | null, row: ReturnType<typeof toAuditLogRow>) => {
-    const sql = sqlOf(o.db.dialect);
-    await o.db.query(
-      `INSERT INTO auth_audit_logs (id, user_id, action, resource, result, ip_address, metadata, ${sql.quote('timestamp')}) VALUES (?, ?, ?, ?, ?, ?, ?, ${sql.now})`,
-      [randomUUID(), userId, row.action, row.resource, row.result, row.ipAddress, JSON.stringify(row.metadata)],
-    );
-  };
-  const write = async (e: AccessAuditEvent) => {
-    const event = { ...e, at: e.at ?? new Date() };
-    const row = toAuditLogRow(event);
-    try {
-      await insert(row.userId, row);
-    } catch (err) {
-      // A user id that is not (or no longer) in auth_users: keep the row, without the link.
-      if (isForeignKeyViolation(err) && row.userId) {
-        await insert(null, { ...row, metadata: { ...row.metadata, user_id: row.userId } }).catch((e2: unknown) =>
-          o.onError('auth: audit row not written', e2),
-        );
-      } else o.onError('auth: audit row not written', err);
-    }
-    if (o.onAuditEvent) {
-      await o.onAuditEvent(toAuditEvent(event)).catch((err: unknown) => o.onError('auth: AuditEvent not stored', err));
-    }
-  };
   return {
-    audit(e) {
-      const p = write(e).finally(() => pending.delete(p));
-      pending.add(p);
-      return p;
+    async audit(e) {
+      const event = { ...e, at: e.at ?? new Date() };
+      const written: Array<Promise<void>> = [logs.add(toAuditLogRow(event))];
+      if (events) written.push(events.add(toAuditRow(event)));
+      else if (o.onAuditEvent) {
+        const p = o
+          .onAuditEvent(toAuditEvent(event))
+          .catch((err: unknown) => o.onError('auth: AuditEvent not stored', err))
+          .finally(() => pending.delete(p));
+        pending.add(p);
+        written.push(p);
+      }
+      await Promise.all(written);
     },
     async flush() {
-      await Promise.allSettled([...pending]);
+      await Promise.all([logs.flush(), events?.flush(), Promise.allSettled([...pending])]);
     },
   };
+}
+
+/** One transaction of multi-row INSERTs; when a user id is unknown (FK), the rows go one by one, that one unlinked. */
+async function insertLogRows(db: StateDb, rows: AuditLogRow[], onError: (m: string, e: unknown) => void) {
+  try {
+    await db.transaction(async (tx) => {
+      for (let at = 0; at < rows.length;) {
+        const size = CHUNKS.find((n) => n <= rows.length - at) ?? 1;
+        await insertChunk(tx, db.dialect, rows.slice(at, at + size));
+        at += size;
+      }
+    });
+  } catch (err) {
+    if (!isForeignKeyViolation(err)) throw err;
+    for (const row of rows) {
+      await insertChunk(db, db.dialect, [row]).catch(async (e: unknown) => {
+        if (!isForeignKeyViolation(e) || !row.userId) {
+          onError('auth: audit row not written', e);
+          return;
+        }
+        // A user id that is not (or no longer) in auth_users: keep the row, without the link.
+        const unlinked = { ...row, userId: null, metadata: { ...row.metadata, user_id: row.userId } };
+        await insertChunk(db, db.dialect, [unlinked]).catch((e2: unknown) =>
+          onError('auth: audit row not written', e2),
+        );
+      });
+    }
+  }
+}
+
+async function insertChunk(tx: StateExecutor, dialect: StateDb['dialect'], rows: readonly AuditLogRow[]) {
+  const sql = sqlOf(dialect);
+  const values = rows.map(() => `(?, ?, ?, ?, ?, ?, ?, ${sql.now})`).join(', ');
+  await tx.query(
+    `INSERT INTO auth_audit_logs (id, user_id, action, resource, result, ip_address, metadata, ${sql.quote('timestamp')}) VALUES ${values}`,
+    rows.flatMap((r) => [
+      randomUUID(),
+      r.userId,
+      r.action,
+      r.resource,
+      r.result,
+      r.ipAddress,
+      JSON.stringify(r.metadata),
+    ]),
+  );
 }

@@ -19,6 +19,8 @@ export interface FhirExchange {
   readonly access?: AccessPolicy;
   readonly ip?: string;
   readonly userAgent?: string;
+  /** The response's Location header (a create names the new resource there). */
+  readonly location?: string;
 }
 
 interface Target {
@@ -91,6 +93,10 @@ export function fhirAccessAudit(e: FhirExchange): AccessAuditEvent | undefined {
   if (e.status === 401) return undefined;
   const t = classify(e.interaction.method.toUpperCase(), e.interaction.segments, e.interaction.body);
   if (!t) return undefined;
+  if (t.resourceType && !t.id && e.location && (t.interaction === 'create' || t.interaction === 'update')) {
+    const created = new RegExp(`/${t.resourceType}/([A-Za-z0-9\\-.]{1,64})(/_history/|$)`).exec(e.location);
+    if (created) t.id = created[1];
+  }
   const query =
     t.interaction === 'search' && e.interaction.params?.length
       ? new URLSearchParams(e.interaction.params.map(([k, v]): [string, string] => [k, v])).toString()

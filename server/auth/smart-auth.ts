@@ -11,6 +11,7 @@ import type { AuditEvent } from '@medplum/fhirtypes';
 import type { AccessPolicy } from '../fhir/access-policy.js';
 import { accessTokenVerifier } from './access-token.js';
 import { auditSink } from './audit-sink.js';
+import type { AuditTable } from './audit-table.js';
 import type { AccessAuditEvent } from './audit-event.js';
 import { unauthorized } from './auth-errors.js';
 import { registerClient, type ClientRegistration, type RegisteredClient } from './clients.js';
@@ -54,6 +55,8 @@ export interface SmartAuthOptions {
   trustProxy?: boolean;
   /** Receives an AuditEvent for every audited access or denial (the lead wires it to the store). */
   onAuditEvent?: (e: AuditEvent) => Promise<void>;
+  /** The compact AuditEvent rows (audit-table.ts, PostgreSQL/PGlite store): used instead of onAuditEvent. */
+  auditTrail?: AuditTable;
   /** Lets the consent page check a picked patient exists. */
   patientExists?: (id: string) => Promise<boolean>;
   /** Lets the consent page show the patient's name instead of an id. */
@@ -137,7 +140,12 @@ export async function createSmartAuth(options: SmartAuthOptions): Promise<SmartA
       return publicJwks(keys);
     },
   });
-  const sink = auditSink({ db, onError, ...(options.onAuditEvent ? { onAuditEvent: options.onAuditEvent } : {}) });
+  const sink = auditSink({
+    db,
+    onError,
+    ...(options.auditTrail ? { trail: options.auditTrail } : {}),
+    ...(options.onAuditEvent ? { onAuditEvent: options.onAuditEvent } : {}),
+  });
 
   const makeProvider = (): Provider => {
     const p = buildProvider({

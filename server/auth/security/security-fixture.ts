@@ -330,7 +330,7 @@ export async function startSecurityWorld(env: Record<string, string> = {}): Prom
     as: (token, path, init = {}) =>
       srv.fhir(path, { ...init, headers: { authorization: `Bearer ${token}`, ...init.headers } }),
     async stored(type, id) {
-      const v = await store.read(type, id);
+      const v = await srv.app.store.read(type, id); // the app's view: AuditEvents are audit rows beside the store
       return v?.resource ?? undefined;
     },
     async close() {
