@@ -113,8 +113,9 @@ export type Config = {
 };
 
 /**
- * nilecare_interop where INTEROP_MYSQL_URL is not set: the local MariaDB/MySQL. The HL7 message log has no embedded
- * layout yet (issue 18): when this default cannot be reached the server starts with HL7 v2 off and says why.
+ * nilecare_interop on MySQL for the tools that need one (`npm run hl7:replay`, the console's outbound view) when
+ * INTEROP_MYSQL_URL is not set: the local MariaDB/MySQL. The server itself keeps the HL7 message log embedded then
+ * (server/hl7-wiring.ts).
  */
 export const DEFAULT_INTEROP_MYSQL_URL = 'mysql://root@127.0.0.1:3306/nilecare_interop';
 

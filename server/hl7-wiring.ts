@@ -1,22 +1,26 @@
 /**
- * Brings up HL7 v2 for the app: the nilecare_interop database (created and migrated if missing) holds the message
- * log, queue and site mappings. Inbound: the MLLP listener; each message becomes a FHIR transaction through the
+ * Brings up HL7 v2 for the app: the nilecare_interop database holds the message log, queue and site mappings — on
+ * MySQL/MariaDB when INTEROP_MYSQL_URL is set (created and migrated if missing; a start that cannot reach it is
+ * refused), else embedded: the same tables in PostgreSQL dialect in the FHIR store's own database (the PGlite folder by
+ * default), schema nilecare_interop (server/state). Inbound: the MLLP listener; each message becomes a FHIR transaction through the
  * in-process client, and is ACKed AA only after it committed. Outbound: the OutboundWorker turns FHIR changes
  * (the store's change log) into ADT/ORU messages for the MLLP endpoints of interface_configs. HL7_OUTBOUND=on|off;
  * unset = on when interface_configs has an active outbound MLLP endpoint at start.
  */
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
-import { interopMysqlUrl, type Config } from './config.js';
-import { ComponentUnreachableError, reaching } from './component-error.js';
+import type { Config } from './config.js';
+import { reaching } from './component-error.js';
 import type { App } from './app.js';
 import { migrateDatabase } from './migrate/migrate.js';
 import { createDatabaseIfMissing } from './migrate/create-database.js';
 import { startHl7Listener } from '../adapters/hl7v2/hl7-listener.js';
 import { summariseExchange } from '../adapters/hl7v2/exchange-summary.js';
 import { MysqlMessageLog } from '../adapters/hl7v2/log/mysql-message-log.js';
+import { PgMessageLog } from '../adapters/hl7v2/log/pg-message-log.js';
+import type { MessageLog } from '../adapters/hl7v2/log/message-log.js';
 import type { Hl7Listener } from '../adapters/hl7v2/hl7-listener.js';
-import { loadOutboundEndpoints } from '../adapters/hl7v2/log/mysql-interface-configs.js';
+import { loadOutboundEndpoints, OUTBOUND_ENDPOINTS_SQL } from '../adapters/hl7v2/log/mysql-interface-configs.js';
 import { OutboundWorker, type OutboundStatus } from '../adapters/hl7v2/outbound/outbound-worker.js';
 
 /** Outbound delivery, when running: counts per endpoint, dead letters put back in line or given up. */
@@ -28,7 +32,16 @@ export type Hl7Outbound = {
   discardDeadLetter(messageId: string): Promise<boolean>;
 };
 
-export type Hl7Runtime = { server: Hl7Listener; log: MysqlMessageLog; outbound?: Hl7Outbound; close(): Promise<void> };
+export type Hl7Runtime = {
+  server: Hl7Listener;
+  log: MessageLog;
+  /** Where the log is: `mysql` (INTEROP_MYSQL_URL) or `embedded` (schema nilecare_interop of the store's database). */
+  where: 'mysql' | 'embedded';
+  /** Reads of the embedded nilecare_interop for the console (times in UTC); absent on MySQL. */
+  interopQuery?: (sql: string, params?: unknown[]) => Promise<Record<string, unknown>[]>;
+  outbound?: Hl7Outbound;
+  close(): Promise<void>;
+};
 
 /** HL7_OUTBOUND: `on`, `off`, or unset = `auto` (on when an active outbound endpoint is configured). */
 function outboundMode(env: NodeJS.ProcessEnv): 'on' | 'off' | 'auto' {
@@ -60,31 +73,44 @@ export async function startHl7(
 ): Promise<Hl7Runtime | undefined> {
   if (config.hl7.port === undefined) return undefined;
   const outboundSetting = outboundMode(env);
-  const mysqlUrl = interopMysqlUrl(config);
-  let migrated;
-  try {
-    migrated = await reaching('HL7 v2 message log (nilecare_interop)', 'INTEROP_MYSQL_URL', mysqlUrl, async () => {
-      await createDatabaseIfMissing('mysql', mysqlUrl);
-      return migrateDatabase({
-        engine: 'mysql',
-        database: 'nilecare_interop',
-        connection: { url: mysqlUrl },
-        log: (line) => logger.debug(line),
-      });
-    });
-  } catch (error) {
-    // Set explicitly: a start that cannot keep the message log is refused. Left to the default (the local MySQL),
-    // the server starts without HL7 v2 and says why: the message log has no embedded layout yet (issue 18).
-    if (config.hl7.mysqlUrl || !(error instanceof ComponentUnreachableError)) throw error;
-    logger.warn(
-      `HL7 v2 is OFF: ${error.message}. Set INTEROP_MYSQL_URL to a MySQL/MariaDB for the HL7 message log, or MLLP_PORT=-1 to silence this`,
+  const mysqlUrl = config.hl7.mysqlUrl;
+  let log: MessageLog & { close(): Promise<void> };
+  let activeEndpoints: number;
+  let interopQuery: Hl7Runtime['interopQuery'];
+  if (mysqlUrl) {
+    const migrated = await reaching(
+      'HL7 v2 message log (nilecare_interop)',
+      'INTEROP_MYSQL_URL',
+      mysqlUrl,
+      async () => {
+        await createDatabaseIfMissing('mysql', mysqlUrl);
+        return migrateDatabase({
+          engine: 'mysql',
+          database: 'nilecare_interop',
+          connection: { url: mysqlUrl },
+          log: (line) => logger.debug(line),
+        });
+      },
     );
-    return undefined;
+    if (migrated.applied.length > 0) logger.info({ applied: migrated.applied.length }, 'nilecare_interop migrated');
+    activeEndpoints = outboundSetting === 'auto' ? (await loadOutboundEndpoints(mysqlUrl)).length : 0;
+    log = MysqlMessageLog.open(mysqlUrl);
+  } else {
+    const { db } = await app.state.embeddedInteropDb();
+    activeEndpoints = outboundSetting === 'auto' ? (await db.query(OUTBOUND_ENDPOINTS_SQL)).rows.length : 0;
+    log = new PgMessageLog(db);
+    interopQuery = (sql, params = []) =>
+      db.transaction(async (tx) => {
+        await tx.query("SET LOCAL TIME ZONE 'UTC'"); // DATETIME texts of the console's filters are UTC
+        return (await tx.query(sql, params)).rows;
+      });
   }
-  if (migrated.applied.length > 0) logger.info({ applied: migrated.applied.length }, 'nilecare_interop migrated');
-  const outbound =
-    outboundSetting === 'auto' ? (await loadOutboundEndpoints(mysqlUrl)).length > 0 : outboundSetting === 'on';
-  const log = MysqlMessageLog.open(mysqlUrl);
+  let outbound = outboundSetting === 'on' || activeEndpoints > 0;
+  if (outbound && !mysqlUrl) {
+    // The outbound worker keeps its queue and cursor in MySQL only so far.
+    logger.warn('HL7 v2 outbound delivery needs INTEROP_MYSQL_URL in this version: it stays off on the embedded log');
+    outbound = false;
+  }
   const tls =
     config.hl7.tlsCertFile && config.hl7.tlsKeyFile
       ? { cert: readFileSync(config.hl7.tlsCertFile), key: readFileSync(config.hl7.tlsKeyFile) }
@@ -107,7 +133,8 @@ export async function startHl7(
     },
   });
   logger.info({ port: server.port, tls: !!tls }, `HL7 v2 MLLP listener on ${config.host}:${server.port}`);
-  const worker = outbound ? new OutboundWorker({ store: app.store, mysqlUrl: mysqlUrl, logger }).start() : undefined;
+  const worker =
+    outbound && mysqlUrl ? new OutboundWorker({ store: app.store, mysqlUrl: mysqlUrl, logger }).start() : undefined;
   if (worker) logger.info('HL7 v2 outbound delivery running (endpoints from interface_configs)');
   else if (outboundSetting === 'auto')
     logger.info(
@@ -116,6 +143,8 @@ export async function startHl7(
   return {
     server,
     log,
+    where: mysqlUrl ? 'mysql' : 'embedded',
+    ...(interopQuery ? { interopQuery } : {}),
     ...(worker
       ? {
           outbound: {
@@ -128,7 +157,7 @@ export async function startHl7(
     async close() {
       await worker?.stop();
       await server.close();
-      await (log as unknown as { close?: () => Promise<void> }).close?.();
+      await log.close();
     },
   };
 }

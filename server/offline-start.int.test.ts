@@ -1,7 +1,8 @@
 /**
- * Issue 18's "done when", as far as it is done: `npm start` in a network namespace that has only its own loopback
- * (root can `unshare -n`), so no MariaDB, Redis or anything else of this machine is reachable; there it serves FHIR
- * and the SMART sign-in with a token. (MLLP is not checked: the HL7 message log still needs MySQL — not done.)
+ * Issue 18's "done when": `npm start` in a network namespace that has only its own loopback (root can `unshare -n`),
+ * so no MariaDB, Redis or anything else of this machine is reachable; there it serves FHIR, the SMART sign-in with a
+ * token, and HL7 v2 over MLLP with AA (the message log embedded in the PGlite folder), and keeps all of it over a
+ * restart.
  * The test re-runs this file inside the namespace; where unshare is not allowed it skips, saying so.
  */
 import { describe, it, after } from 'node:test';
@@ -21,6 +22,7 @@ import {
 } from './testing/server-process.js';
 import { Browser, authorizeUrl, exchangeCode, pkce, signInAndConsent } from './auth/testing/browser.js';
 import { CONSOLE_CLIENT_ID } from './console/console-client.js';
+import { sendOnce } from '../adapters/hl7v2/mllp/mllp-client.js';
 
 const INSIDE = process.env.NILECARE_OFFLINE_CHILD === '1';
 
@@ -38,7 +40,7 @@ if (!INSIDE) {
   describe('npm start with no network but its own loopback', () => {
     const allowed = spawnSync('unshare', ['-n', 'true']).status === 0;
     it(
-      'serves FHIR and SMART sign-in with nothing else reachable',
+      'serves FHIR, SMART sign-in and MLLP with nothing else reachable',
       { skip: !allowed && 'unshare -n is not allowed here (needs root)' },
       () => {
         const self = fileURLToPath(import.meta.url);
@@ -69,14 +71,16 @@ if (!INSIDE) {
       killStartedServers();
       rmSync(dir, { recursive: true, force: true });
     });
-    it('no MariaDB, no Redis; FHIR and a SMART token all the same', async () => {
+    it('no MariaDB, no Redis; FHIR, a SMART token and an HL7 AA all the same', async () => {
       assert.equal(await reachable(3306), false, 'MariaDB is out of reach');
       assert.equal(await reachable(6379), false, 'Redis is out of reach');
       const port = await freePort();
+      const mllpPort = await freePort();
       const base = `http://127.0.0.1:${port}`;
       const password = 'offline-admin-password-1';
-      const server = startServerProcess({
+      const env = {
         PORT: String(port),
+        MLLP_PORT: String(mllpPort),
         PGLITE_DATA_DIR: join(dir, 'pglite'),
         AUTH_KEYS_DIR: join(dir, 'auth'),
         EXPORT_DIR: join(dir, 'exports'),
@@ -84,13 +88,11 @@ if (!INSIDE) {
         AUTH_MYSQL_URL: '',
         REDIS_URL: '',
         INTEROP_MYSQL_URL: '',
-      });
+      };
+      let server = startServerProcess(env);
       await waitReady(base, server);
-      // HL7 v2 falls back to the local MySQL, which is unreachable here: the server says why and serves the rest.
-      await waitForOutput(
-        server,
-        /HL7 v2 is OFF: HL7 v2 message log \(nilecare_interop\): cannot reach 127\.0\.0\.1:3306/,
-      );
+      await waitForOutput(server, /HL7 v2 MLLP listener on/, 60_000);
+      await waitForOutput(server, /"hl7-message-log":"embedded: schema nilecare_interop in pglite/);
       const { verifier, challenge } = pkce();
       const redirectUri = `${base}/console/`;
       const url = authorizeUrl({
@@ -121,6 +123,29 @@ if (!INSIDE) {
         body: JSON.stringify({ resourceType: 'Patient', name: [{ family: 'Offline' }] }),
       });
       assert.equal(created.status, 201);
+
+      const adt = (controlId: string) =>
+        `MSH|^~\\&|LAB|KTH|NILE|NC|20260301120000||ADT^A04^ADT_A01|${controlId}|P|2.5.1\rEVN|A04|20260301120000\r` +
+        'PID|1||OFF-77^^^KTH^MR||Offline^Amna||19800101|F\rPV1|1|O';
+      const ack = await sendOnce({ host: '127.0.0.1', port: mllpPort, timeoutMs: 60_000 }, adt('OFF-1'));
+      assert.match(ack, /MSA\|AA\|OFF-1/);
+      const auth = { authorization: `Bearer ${String(token.body['access_token'])}` };
+      const found = await fetch(`${base}/fhir/Patient?identifier=OFF-77`, { headers: auth });
+      const bundle = (await found.json()) as { total?: number; entry?: unknown[] };
+      assert.equal(bundle.entry?.length, 1, 'the ADT wrote its Patient');
+      server.child.kill('SIGTERM');
+      assert.equal(await server.exited, 0);
+
+      // Restarted on the same folder: the message log kept the message, so a resend is a duplicate (AA, nothing new).
+      server = startServerProcess(env);
+      await waitReady(base, server);
+      await waitForOutput(server, /HL7 v2 MLLP listener on/, 60_000);
+      const again = await sendOnce({ host: '127.0.0.1', port: mllpPort, timeoutMs: 60_000 }, adt('OFF-1'));
+      assert.match(again, /MSA\|AA\|OFF-1/);
+      const still = (await (await fetch(`${base}/fhir/Patient?identifier=OFF-77`, { headers: auth })).json()) as {
+        entry?: unknown[];
+      };
+      assert.equal(still.entry?.length, 1);
       server.child.kill('SIGTERM');
       assert.equal(await server.exited, 0);
     });

@@ -5,7 +5,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { Logger } from 'pino';
-import { interopMysqlUrl, type Config } from './config.js';
+import type { Config } from './config.js';
 import { redact } from './component-error.js';
 import { createApp, type App, type AppOptions } from './app.js';
 import { startHl7, type Hl7Runtime } from './hl7-wiring.js';
@@ -63,7 +63,11 @@ export async function startServer(config: Config, options: StartServerOptions = 
       components: {
         'fhir-store': `${config.store.kind === 'pglite' ? 'embedded' : 'external'}: ${app.store.description}`,
         ...app.state.components,
-        'hl7-message-log': hl7 ? `external: nilecare_interop on ${redact(interopMysqlUrl(config))}` : 'off',
+        'hl7-message-log': !hl7
+          ? 'off'
+          : config.hl7.mysqlUrl
+            ? `external: nilecare_interop on ${redact(config.hl7.mysqlUrl)}`
+            : (app.state.components['hl7-message-log'] ?? 'embedded'),
         projections: projections ? 'on' : 'off',
       },
     },

@@ -4,7 +4,8 @@
  * grants, launch contexts and rate-limit counters on Redis when REDIS_URL is set, else embedded. Embedded means in the
  * FHIR store's own PostgreSQL — the PGlite folder by default — in the schemas nilecare_auth and nilecare_state,
  * migrated by the same runner as the MySQL layout (migrations/embedded/postgres/…). With a MongoDB store the embedded state
- * gets a PGlite of its own in PGLITE_DATA_DIR.
+ * gets a PGlite of its own in PGLITE_DATA_DIR. The HL7 v2 message log (nilecare_interop) is embedded the same way when
+ * INTEROP_MYSQL_URL is not set (embeddedInteropDb, opened by server/hl7-wiring.ts).
  */
 import { mkdirSync } from 'node:fs';
 import { Redis } from 'ioredis';
@@ -28,6 +29,12 @@ export type ServerState = {
   authDb(): Promise<StateDb>;
   /** Redis, or its embedded stand-in. */
   kv(): Promise<Redis>;
+  /**
+   * nilecare_interop in PostgreSQL dialect (the HL7 v2 message log, queue, mappings, endpoints), migrated: for when
+   * INTEROP_MYSQL_URL is not set (server/hl7-wiring.ts). `isServer`: on a PostgreSQL server (several nodes may share
+   * it) rather than the embedded PGlite (one process).
+   */
+  embeddedInteropDb(): Promise<{ db: StateDb; isServer: boolean }>;
   /** Where each opened component lives, for the start log. */
   readonly components: Record<string, string>;
   close(): Promise<void>;
@@ -68,8 +75,17 @@ export function openServerState(config: Config, store: ResourceStore, logger: Lo
 
   let auth: Promise<StateDb> | undefined;
   let kv: Promise<Redis> | undefined;
+  let interop: Promise<{ db: StateDb; isServer: boolean }> | undefined;
   return {
     components,
+    embeddedInteropDb: () =>
+      (interop ??= (async () => {
+        const client = await embeddedClient();
+        await migrateEmbedded(client, 'nilecare_interop');
+        components['hl7-message-log'] = `embedded: schema nilecare_interop in ${client.description}`;
+        const db = postgresStateDb(client, 'nilecare_interop', `nilecare_interop in ${client.description}`);
+        return { db, isServer: client.isServer };
+      })()),
     authDb: () =>
       (auth ??= (async () => {
         const url = config.auth.mysqlUrl;

@@ -28,33 +28,37 @@ function list(v: unknown): string[] | undefined {
   return Array.isArray(parsed) ? parsed.map(String) : undefined;
 }
 
+/** An interface_configs row (the columns of OUTBOUND_ENDPOINTS_SQL) as an endpoint; shared with the PostgreSQL twin. */
+export function endpointFromRow(r: Record<string, any>): OutboundEndpoint {
+  const types = list(r.message_types);
+  return {
+    id: r.id,
+    name: r.name,
+    host: r.host,
+    port: Number(r.port),
+    tls: r.protocol === 'mllp_tls',
+    ...(types ? { messageTypes: types } : {}),
+    ...(r.receiving_application ? { receivingApplication: r.receiving_application } : {}),
+    ...(r.receiving_facility ? { receivingFacility: r.receiving_facility } : {}),
+    ...(r.sending_application ? { sendingApplication: r.sending_application } : {}),
+    ...(r.sending_facility ? { sendingFacility: r.sending_facility } : {}),
+    version: r.hl7_version,
+    timeoutMs: Number(r.timeout_ms),
+    maxRetries: Number(r.max_retries),
+    retryBackoffMs: Number(r.retry_backoff_ms),
+  };
+}
+
+/** The active outbound MLLP endpoints, by name (the same SQL on MySQL and PostgreSQL). */
+export const OUTBOUND_ENDPOINTS_SQL = `SELECT id, name, protocol, host, port, message_types, receiving_application, receiving_facility, sending_application, sending_facility, hl7_version, timeout_ms, max_retries, retry_backoff_ms
+       FROM interface_configs WHERE is_active AND deleted_at IS NULL AND direction IN ('outbound', 'bidirectional') AND protocol IN ('mllp', 'mllp_tls')
+       AND host IS NOT NULL AND port IS NOT NULL ORDER BY name`;
+
 export async function loadOutboundEndpoints(url: string): Promise<OutboundEndpoint[]> {
   const c = await mysql.createConnection({ uri: url });
   try {
-    const [rows] = await c.query<mysql.RowDataPacket[]>(
-      `SELECT id, name, protocol, host, port, message_types, receiving_application, receiving_facility, sending_application, sending_facility, hl7_version, timeout_ms, max_retries, retry_backoff_ms
-       FROM interface_configs WHERE is_active AND deleted_at IS NULL AND direction IN ('outbound', 'bidirectional') AND protocol IN ('mllp', 'mllp_tls')
-       AND host IS NOT NULL AND port IS NOT NULL ORDER BY name`,
-    );
-    return rows.map((r) => {
-      const types = list(r.message_types);
-      return {
-        id: r.id,
-        name: r.name,
-        host: r.host,
-        port: r.port,
-        tls: r.protocol === 'mllp_tls',
-        ...(types ? { messageTypes: types } : {}),
-        ...(r.receiving_application ? { receivingApplication: r.receiving_application } : {}),
-        ...(r.receiving_facility ? { receivingFacility: r.receiving_facility } : {}),
-        ...(r.sending_application ? { sendingApplication: r.sending_application } : {}),
-        ...(r.sending_facility ? { sendingFacility: r.sending_facility } : {}),
-        version: r.hl7_version,
-        timeoutMs: r.timeout_ms,
-        maxRetries: r.max_retries,
-        retryBackoffMs: r.retry_backoff_ms,
-      };
-    });
+    const [rows] = await c.query<mysql.RowDataPacket[]>(OUTBOUND_ENDPOINTS_SQL);
+    return rows.map(endpointFromRow);
   } finally {
     await c.end();
   }

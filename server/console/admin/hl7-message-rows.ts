@@ -11,9 +11,10 @@ type Row = mysql.RowDataPacket & Record<string, any>;
 const SUMMARY_COLUMNS =
   'id, direction, message_type, trigger_event, control_id, sending_application, sending_facility, status, ack_code, patient_identifier, received_at, processed_at, error_message';
 
-/** `2024-01-02 08:30:00.123` (MySQL DATETIME text, UTC) → ISO 8601. */
-export function isoFromSql(value: string | null | undefined): string | null {
+/** `2024-01-02 08:30:00.123` (MySQL DATETIME text, UTC) or a Date (PostgreSQL TIMESTAMPTZ) → ISO 8601. */
+export function isoFromSql(value: string | Date | null | undefined): string | null {
   if (!value) return null;
+  if (value instanceof Date) return value.toISOString();
   return `${value.replace(' ', 'T')}${value.includes('.') ? '' : '.000'}Z`;
 }
 
@@ -57,10 +58,10 @@ export function filterSql(f: Hl7MessageFilter): { where: string; params: unknown
   if (f.sender) {
     const bar = f.sender.indexOf('|');
     if (bar < 0) {
-      clauses.push("sending_application LIKE ? ESCAPE '\\\\'");
+      clauses.push('sending_application LIKE ?'); // backslash is the default LIKE escape of MySQL and PostgreSQL
       params.push(`${escapeLike(f.sender)}%`);
     } else {
-      clauses.push("sending_application = ? AND sending_facility LIKE ? ESCAPE '\\\\'");
+      clauses.push('sending_application = ? AND sending_facility LIKE ?');
       params.push(f.sender.slice(0, bar), `${escapeLike(f.sender.slice(bar + 1))}%`);
     }
   }
@@ -90,9 +91,15 @@ export interface Hl7MessageRows {
   close(): Promise<void>;
 }
 
-export function hl7MessageRows(url: string): Hl7MessageRows {
-  const pool = mysql.createPool({ uri: url, connectionLimit: 3, dateStrings: true });
-  const query = async (sql: string, params: unknown[] = []) => (await pool.query<Row[]>(sql, params))[0];
+/** Runs a read on nilecare_interop (`?` placeholders): the embedded PostgreSQL schema (server/hl7-wiring.ts). */
+export type InteropQuery = (sql: string, params?: unknown[]) => Promise<Record<string, any>[]>;
+
+/** The rows of nilecare_interop on MySQL (its URL) or wherever `source` runs the SQL (the embedded PostgreSQL). */
+export function hl7MessageRows(source: string | InteropQuery): Hl7MessageRows {
+  const pool =
+    typeof source === 'string' ? mysql.createPool({ uri: source, connectionLimit: 3, dateStrings: true }) : undefined;
+  const query = async (sql: string, params: unknown[] = []): Promise<Row[]> =>
+    pool ? (await pool.query<Row[]>(sql, params))[0] : ((await (source as InteropQuery)(sql, params)) as Row[]);
   return {
     async list(f) {
       const { where, params } = filterSql(f);
@@ -152,6 +159,6 @@ export function hl7MessageRows(url: string): Hl7MessageRows {
       const [r] = await query('SELECT VERSION() AS v');
       return String(r?.v ?? '');
     },
-    close: () => pool.end(),
+    close: async () => await pool?.end(),
   };
 }

@@ -12,7 +12,7 @@ import type { SubmitTransaction } from '../../../adapters/hl7v2/inbound/submit-t
 import type { InboundDeps } from '../../../adapters/hl7v2/inbound/inbound-deps.js';
 import type { ProjectionTargets, RunningProjections } from '../../../adapters/outbox/start-projections.js';
 import type { AdminApi } from '../admin-api.js';
-import { hl7MessageRows, type Hl7MessageRows } from './hl7-message-rows.js';
+import { hl7MessageRows, type Hl7MessageRows, type InteropQuery } from './hl7-message-rows.js';
 import { hl7Replayer, type Hl7Replayer } from './hl7-replay.js';
 import { projectionAdmin } from './projection-admin.js';
 import { HL7_OUTBOUND, hl7OutboundAdmin, type Hl7OutboundControl } from './hl7-outbound-admin.js';
@@ -28,7 +28,13 @@ import {
 
 /** What starts after the HTTP app: the HL7 listener (server/hl7-wiring.ts Hl7Runtime) and the projections. */
 export interface AdminRuntime {
-  hl7?: { server: { port: number; deps?: InboundDeps }; log: MessageLog; outbound?: Hl7OutboundControl };
+  hl7?: {
+    server: { port: number; deps?: InboundDeps };
+    log: MessageLog;
+    outbound?: Hl7OutboundControl;
+    /** Reads of the embedded nilecare_interop (absent: it is on MySQL, INTEROP_MYSQL_URL). */
+    interopQuery?: InteropQuery;
+  };
   projections?: RunningProjections;
   /** Where the running projections write (for the health checks). */
   projectionTargets?: ProjectionTargets;
@@ -67,7 +73,7 @@ export function serverAdminApi(o: {
     if (config.store.kind === 'postgres')
       list.push(postgresProbe(config.store.url, `FHIR store ${where(config.store.url)}`));
     if (config.auth.mode === 'smart' && config.auth.mysqlUrl) list.push(mysqlProbe(config.auth.mysqlUrl));
-    if (config.hl7.port !== undefined) list.push(mysqlProbe(interopMysqlUrl(config)));
+    if (config.hl7.port !== undefined && config.hl7.mysqlUrl) list.push(mysqlProbe(config.hl7.mysqlUrl));
     const t = runtime.projections ? runtime.projectionTargets : undefined;
     for (const url of [t?.billingMysqlUrl, t?.labMysqlUrl, t?.medicationMysqlUrl]) if (url) list.push(mysqlProbe(url));
     if (t?.devicesPostgresUrl) list.push(postgresProbe(t.devicesPostgresUrl));
@@ -99,7 +105,7 @@ export function serverAdminApi(o: {
     attach(r) {
       runtime = { ...runtime, ...r };
       if (r.hl7 && !hl7) {
-        const rows = hl7MessageRows(interopMysqlUrl(config));
+        const rows = hl7MessageRows(r.hl7.interopQuery ?? interopMysqlUrl(config));
         hl7 = {
           rows,
           replayer: hl7Replayer({
