@@ -74,6 +74,12 @@ describe('npm run bench --quick', () => {
       assert.ok(out.figures[`search.${s}`].detail.meanMatches >= 1, `search ${s} matched nothing`);
     assert.ok(out.figures.hl7.detail.accepted >= 1, 'no ORU^R01 message was accepted (AA)');
     assert.ok(out.cpu.ingest.serverCpuSeconds > 0, 'server CPU of the ingest phase measured');
+    // auth on is the run of record; the same requests with auth off, and the CPU ratio of the two
+    assert.match(out.context.auth, /^on \(SMART, backend-services token/);
+    for (const name of ['createConcurrent', 'readById'])
+      assert.ok(out.comparison.figures[name].value > 0, `comparison (auth off) ${name}`);
+    assert.equal(out.comparison.auth, 'off');
+    assert.ok(out.authCost.reads > 0, 'auth-on/auth-off CPU per read');
   });
 
   it('rejects bad options with a message naming the option', () => {

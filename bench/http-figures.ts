@@ -1,8 +1,10 @@
 /** Request figures over HTTP: create (sequential and concurrent), read by id, and the common searches. */
 import { timed, type LatencySummary } from './stats.js';
 import type { PatientSample } from './load-data.js';
+import { authHeader } from './auth-mode.js';
 
 const JSON_HEADERS = { accept: 'application/fhir+json' } as const;
+const headers = (more: Record<string, string> = {}) => ({ ...JSON_HEADERS, ...authHeader(), ...more });
 
 async function expectOk(res: Response, what: string): Promise<any> {
   const text = await res.text();
@@ -28,7 +30,7 @@ export async function measureCreates(baseUrl: string, count: number, concurrency
   const create = async (i: number) => {
     const res = await fetch(`${baseUrl}/fhir/Patient`, {
       method: 'POST',
-      headers: { ...JSON_HEADERS, 'content-type': 'application/fhir+json' },
+      headers: headers({ 'content-type': 'application/fhir+json' }),
       body: newPatient(i),
     });
     const body = await expectOk(res, 'create Patient');
@@ -45,13 +47,10 @@ export async function measureCreates(baseUrl: string, count: number, concurrency
 export async function measureReads(baseUrl: string, ids: string[], count: number): Promise<LatencySummary> {
   // Warm-up pass (connection, plan cache), then the measured sequential reads.
   for (const id of ids.slice(0, 10))
-    await expectOk(await fetch(`${baseUrl}/fhir/Patient/${id}`, { headers: JSON_HEADERS }), 'read');
+    await expectOk(await fetch(`${baseUrl}/fhir/Patient/${id}`, { headers: headers() }), 'read');
   return timed(count, 1, async (i) => {
     const id = ids[(i * 7919) % ids.length]!;
-    const body = await expectOk(
-      await fetch(`${baseUrl}/fhir/Patient/${id}`, { headers: JSON_HEADERS }),
-      'read Patient',
-    );
+    const body = await expectOk(await fetch(`${baseUrl}/fhir/Patient/${id}`, { headers: headers() }), 'read Patient');
     if (body.id !== id) throw new Error(`read Patient/${id} returned ${body.id}`);
   });
 }
@@ -88,9 +87,9 @@ export async function measureSearches(
     const url = (i: number) => `${baseUrl}/fhir/${SEARCHES[name](pick(i))}`;
     let matches = 0;
     for (let i = 0; i < Math.min(5, count); i++)
-      await expectOk(await fetch(url(i + count), { headers: JSON_HEADERS }), name);
+      await expectOk(await fetch(url(i + count), { headers: headers() }), name);
     const summary = await timed(count, 1, async (i) => {
-      const body = await expectOk(await fetch(url(i), { headers: JSON_HEADERS }), `search ${name}`);
+      const body = await expectOk(await fetch(url(i), { headers: headers() }), `search ${name}`);
       matches += (body.entry ?? []).filter((e: any) => e.search?.mode !== 'include').length;
     });
     out[name] = { ...summary, meanMatches: Math.round((matches / count) * 10) / 10, example: SEARCHES[name](pick(0)) };

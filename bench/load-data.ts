@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { runPool } from './stats.js';
+import { authHeader } from './auth-mode.js';
 import {
   loadTemplate,
   pipesFiles,
@@ -20,7 +21,7 @@ type Json = Record<string, any>;
 export async function postBundle(baseUrl: string, body: string): Promise<Json> {
   const res = await fetch(`${baseUrl}/fhir`, {
     method: 'POST',
-    headers: { 'content-type': 'application/fhir+json', accept: 'application/fhir+json' },
+    headers: { 'content-type': 'application/fhir+json', accept: 'application/fhir+json', ...authHeader() },
     body,
   });
   const text = await res.text();

@@ -26,6 +26,11 @@ export type BenchOptions = {
   /** MySQL server for the HL7 message log; the run uses a fresh database on it. */
   interopMysqlUrl: string;
   mongoUrl?: string;
+  /**
+   * on: SMART on, a backend-services token, audit on (the figures of record); off: NILECARE_AUTH=disabled; both: the
+   * whole run auth on, then creates, reads and searches again on the same database with auth off (`comparison`).
+   */
+  auth: 'on' | 'off' | 'both';
 };
 
 export class OptionError extends Error {}
@@ -63,6 +68,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     'keep-db',
     'cpu-prof-dir',
     'max-scale-minutes',
+    'auth',
   ];
   for (const key of flags.keys())
     if (!known.includes(key))
@@ -71,6 +77,8 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
   const quick = get('quick') === 'true' || get('quick') === '1';
   const store = (get('store') ?? 'postgres') as StoreKind;
   if (!STORES.includes(store)) throw new OptionError(`--store must be one of ${STORES.join(', ')} (got ${store})`);
+  const auth = (get('auth') ?? 'both') as BenchOptions['auth'];
+  if (!['on', 'off', 'both'].includes(auth)) throw new OptionError(`--auth must be on, off or both (got ${auth})`);
   const opt = (key: string, quickValue: number, fullValue: number, min = 1) =>
     get(key) === undefined ? (quick ? quickValue : fullValue) : int(key, get(key), min);
   const options: BenchOptions = {
@@ -85,6 +93,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     keepDb: get('keep-db') === 'true',
     postgresAdminUrl: env['NILECARE_BENCH_POSTGRES'] ?? 'postgres://postgres@127.0.0.1:5432/postgres',
     interopMysqlUrl: env['NILECARE_BENCH_MYSQL'] ?? 'mysql://root@127.0.0.1:3306/mysql',
+    auth,
   };
   if (get('max-scale-minutes') !== undefined)
     options.maxScaleMinutes = int('max-scale-minutes', get('max-scale-minutes'), 1);

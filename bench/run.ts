@@ -3,10 +3,12 @@
  * loads Synthea, scales the database up, drives it over HTTP and MLLP from this process with bounded concurrency on
  * 127.0.0.1, and prints one JSON object of figures on stdout (progress goes to stderr). See bench/README.md.
  * Usage: npm run bench -- [--store pglite|postgres|mongo] [--resources 1000000] [--concurrency 16] [--quick]
+ *        [--auth on|off|both] (default both: the run with auth on, then creates/reads/searches with auth off)
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { OptionError, parseOptions, type BenchOptions } from './options.js';
-import { freshDatabase, startServer, type ServerProcess } from './server-process.js';
+import { freshDatabase, startServer, type FreshDatabase, type ServerProcess } from './server-process.js';
+import { authSetup } from './auth-mode.js';
 import { SYNTHEA, syntheaPresent } from './synthea-data.js';
 import { ingestSynthea, scaleUp, type IngestResult, type PatientSample } from './load-data.js';
 import {
@@ -23,11 +25,23 @@ import { atLeast, atMost, info, latencyDetail, TARGETS, type Figure } from './fi
 
 const log = (line: string) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`);
 
-type Output = {
-  context: Record<string, unknown>;
+type Measured = {
   figures: Record<string, Figure | null>;
-  cpu: Record<string, unknown>;
+  cpu: Record<string, CpuPhase>;
   errors: Record<string, string>;
+};
+type Output = Measured & {
+  context: Record<string, unknown>;
+  /** With --auth both: creates, reads and searches again on the same database with auth off. */
+  comparison?: Measured & { auth: 'off' };
+  /** Auth-on CPU (server + PostgreSQL) per unit over auth-off, per phase. */
+  authCost?: Record<string, number | null>;
+};
+type CpuPhase = Awaited<ReturnType<CpuMeter['since']>> & {
+  units: number;
+  serverCpuMsPerUnit: number;
+  postgresCpuMsPerUnit: number;
+  cpuBoundUnitsPerSecond: number | null;
 };
 
 let meter: CpuMeter | undefined;
@@ -35,7 +49,7 @@ let serverRef: ServerProcess | undefined;
 
 /** Runs one phase; records its failure instead of stopping the run, and its CPU use per unit of work. */
 async function phase<T>(
-  out: Output,
+  out: Measured,
   name: string,
   fn: () => Promise<T>,
   units?: (result: T) => number,
@@ -70,7 +84,7 @@ async function phase<T>(
   }
 }
 
-async function bench(options: BenchOptions, out: Output, server: ServerProcess): Promise<void> {
+async function bench(options: BenchOptions, out: Output, server: ServerProcess): Promise<PatientSample[]> {
   const { baseUrl } = server;
   let resources = 0;
   let samples: PatientSample[] = [];
@@ -112,6 +126,42 @@ async function bench(options: BenchOptions, out: Output, server: ServerProcess):
     });
   } else out.figures['scaleLoad'] = null;
 
+  resources += await requestFigures(options, out, baseUrl, samples);
+
+  const hl7 =
+    options.hl7Messages > 0
+      ? await phase(
+          out,
+          'hl7',
+          () => measureHl7(server.mllpPort, options.hl7Messages, options.concurrency),
+          (r) => ('skipped' in r ? 0 : r.count + r.usable),
+        )
+      : undefined;
+  if (hl7 && !('skipped' in hl7)) {
+    out.figures['hl7'] = atLeast(hl7.perSecond, TARGETS.hl7PerSecond, 'messages/s', {
+      ...latencyDetail(hl7),
+      connections: options.concurrency,
+      accepted: hl7.messagesAccepted,
+      ...(hl7.firstRejection ? { firstRejection: hl7.firstRejection } : {}),
+      corpusOruR01: hl7.corpusMessages,
+      usableOruR01: hl7.usable,
+      listener: "the server's own (MLLP_PORT, message log in a fresh MySQL database)",
+    });
+  } else {
+    out.figures['hl7'] = null;
+    out.errors['hl7'] ??= hl7 && 'skipped' in hl7 ? hl7.skipped : 'not run (--hl7-messages 0)';
+  }
+  out.context['resources'] = resources;
+  return samples;
+}
+
+/** Creates (sequential, concurrent), read by id and the searches; returns how many resources were created. */
+async function requestFigures(
+  options: BenchOptions,
+  out: Measured,
+  baseUrl: string,
+  samples: PatientSample[],
+): Promise<number> {
   const creates: CreateFigures | undefined = await phase(
     out,
     'creates',
@@ -127,7 +177,6 @@ async function bench(options: BenchOptions, out: Output, server: ServerProcess):
         clients: options.concurrency,
       })
     : null;
-  if (creates) resources += creates.ids.length;
 
   const reads = creates
     ? await phase(
@@ -157,30 +206,7 @@ async function bench(options: BenchOptions, out: Output, server: ServerProcess):
       : null;
   }
 
-  const hl7 =
-    options.hl7Messages > 0
-      ? await phase(
-          out,
-          'hl7',
-          () => measureHl7(server.mllpPort, options.hl7Messages, options.concurrency),
-          (r) => ('skipped' in r ? 0 : r.count + r.usable),
-        )
-      : undefined;
-  if (hl7 && !('skipped' in hl7)) {
-    out.figures['hl7'] = atLeast(hl7.perSecond, TARGETS.hl7PerSecond, 'messages/s', {
-      ...latencyDetail(hl7),
-      connections: options.concurrency,
-      accepted: hl7.messagesAccepted,
-      ...(hl7.firstRejection ? { firstRejection: hl7.firstRejection } : {}),
-      corpusOruR01: hl7.corpusMessages,
-      usableOruR01: hl7.usable,
-      listener: "the server's own (MLLP_PORT, message log in a fresh MySQL database)",
-    });
-  } else {
-    out.figures['hl7'] = null;
-    out.errors['hl7'] ??= hl7 && 'skipped' in hl7 ? hl7.skipped : 'not run (--hl7-messages 0)';
-  }
-  out.context['resources'] = resources;
+  return creates?.ids.length ?? 0;
 }
 
 async function main(): Promise<void> {
@@ -218,28 +244,61 @@ async function main(): Promise<void> {
   };
   const db = await freshDatabase(options);
   log(`store: ${db.description}`);
+  const mode = options.auth === 'off' ? 'off' : 'on';
+  out.context['auth'] =
+    mode === 'on' ? 'on (SMART, backend-services token system/*.cruds, audit on)' : 'off (NILECARE_AUTH=disabled)';
   let server: ServerProcess | undefined;
+  let auth = authSetup(mode);
   try {
-    server = await startServer(db, options);
+    server = await startServer(db, options, auth);
     serverRef = server;
     out.context['serverPid'] = server.pid;
-    meter = await CpuMeter.open(
-      server.pid,
-      db.postgresDbName ? { adminUrl: options.postgresAdminUrl, dbName: db.postgresDbName } : undefined,
-    );
-    await bench(options, out, server);
+    meter = await openMeter(server, db, options);
+    const samples = await bench(options, out, server);
     out.figures['peakRss'] = atMost(server.peakRssMb(), TARGETS.peakRssMb, 'MB (server VmHWM)');
+    if (options.auth === 'both') {
+      await meter.close();
+      await server.stop();
+      await auth.close();
+      log('comparison: the same database with auth off …');
+      auth = authSetup('off');
+      server = await startServer(db, options, auth);
+      serverRef = server;
+      meter = await openMeter(server, db, options);
+      const comparison: NonNullable<Output['comparison']> = { auth: 'off', figures: {}, cpu: {}, errors: {} };
+      out.comparison = comparison;
+      await requestFigures(options, comparison, server.baseUrl, samples);
+      for (const [name, message] of Object.entries(comparison.errors)) out.errors[`comparison.${name}`] = message;
+      out.authCost = Object.fromEntries(
+        Object.entries(comparison.cpu).map(([name, off]) => [name, cpuRatio(out.cpu[name], off)]),
+      );
+    }
   } catch (error) {
     out.errors['server'] = (error as Error)?.message ?? String(error);
   } finally {
     await meter?.close().catch(() => undefined);
     await server?.stop().catch(() => undefined);
+    await auth.close().catch(() => undefined);
     await db.drop().catch((e) => log(`could not drop the database: ${(e as Error).message}`));
   }
   out.context['loadAverageAtEnd'] = loadavg().map((x) => Math.round(x * 100) / 100);
   out.context['durationSeconds'] = Math.round((Date.now() - started) / 1000);
   process.stdout.write(JSON.stringify(out, null, 2) + '\n');
   process.exitCode = Object.keys(out.errors).length > 0 ? 1 : 0;
+}
+
+function openMeter(server: ServerProcess, db: FreshDatabase, options: BenchOptions): Promise<CpuMeter> {
+  return CpuMeter.open(
+    server.pid,
+    db.postgresDbName ? { adminUrl: options.postgresAdminUrl, dbName: db.postgresDbName } : undefined,
+  );
+}
+
+/** (server + PostgreSQL CPU per unit) with auth on over the same with auth off. */
+function cpuRatio(on: CpuPhase | undefined, off: CpuPhase): number | null {
+  if (!on) return null;
+  const perUnit = (c: CpuPhase) => c.serverCpuMsPerUnit + c.postgresCpuMsPerUnit;
+  return perUnit(off) > 0 ? Math.round((perUnit(on) / perUnit(off)) * 100) / 100 : null;
 }
 
 await main();

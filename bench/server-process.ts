@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import mysql from 'mysql2/promise';
 import type { BenchOptions } from './options.js';
+import type { AuthSetup } from './auth-mode.js';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -111,7 +112,8 @@ export function vmHwmMb(pid: number): number {
   return Math.round((kb / 1024) * 10) / 10;
 }
 
-export async function startServer(db: FreshDatabase, options: BenchOptions): Promise<ServerProcess> {
+/** Starts the server with auth off, or with `auth` (bench/auth-mode.ts: its environment, then its token). */
+export async function startServer(db: FreshDatabase, options: BenchOptions, auth?: AuthSetup): Promise<ServerProcess> {
   const port = await freePort();
   const mllpPort = await freePort();
   // as package.json's "start": V8's old generation grows by 1.5x the live heap between full GCs, not its adaptive
@@ -129,6 +131,7 @@ export async function startServer(db: FreshDatabase, options: BenchOptions): Pro
       NILECARE_AUTH: 'disabled',
       LOG_LEVEL: 'warn',
       RATE_LIMIT_PER_MINUTE: '0',
+      ...auth?.env,
     },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -170,6 +173,7 @@ export async function startServer(db: FreshDatabase, options: BenchOptions): Pro
       throw new Error(`server not ready after 120 s: ${stderr.trim()}`);
     }
   }
+  await auth?.connect(port);
   const sampler = setInterval(sample, 500);
   sampler.unref();
   return {
