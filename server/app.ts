@@ -277,6 +277,15 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     store,
     logger,
     submit: (bundle) => systemClient.transaction(bundle, { return: 'minimal' }),
+    ...(auth
+      ? {
+          auth: {
+            state,
+            registerClient: (registration) => auth.registerClient(registration),
+            ...(options.authRedisPrefix ? { redisPrefix: options.authRedisPrefix } : {}),
+          },
+        }
+      : {}),
   });
   const consoleMount = await mountConsole(app, { config, admin, logger, ...(auth ? { auth } : {}) });
   app.use('/fhir', fhirCors(config.corsOrigins));

@@ -5,7 +5,9 @@
  * default), schema nilecare_interop (server/state). Inbound: the MLLP listener; each message becomes a FHIR transaction through the
  * in-process client, and is ACKed AA only after it committed. Outbound: the OutboundWorker turns FHIR changes
  * (the store's change log) into ADT/ORU messages for the MLLP endpoints of interface_configs. HL7_OUTBOUND=on|off;
- * unset = on when interface_configs has an active outbound MLLP endpoint at start.
+ * unset = on with INTEROP_MYSQL_URL (with no endpoint it plans nothing; an endpoint added later is picked up without a
+ * restart: at once from the console, `reloadEndpoints`, else within 30 s), and on the embedded log when an endpoint
+ * exists at start (it then says that outbound needs INTEROP_MYSQL_URL).
  */
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
@@ -30,6 +32,8 @@ export type Hl7Outbound = {
   retryDeadLetter(messageId: string): Promise<boolean>;
   /** Gives up on a dead letter: the later messages of its patient go on. */
   discardDeadLetter(messageId: string): Promise<boolean>;
+  /** interface_configs changed: read the endpoints now (messages planned from here on go to the new set). */
+  reloadEndpoints(): Promise<void>;
 };
 
 export type Hl7Runtime = {
@@ -105,7 +109,8 @@ export async function startHl7(
         return (await tx.query(sql, params)).rows;
       });
   }
-  let outbound = outboundSetting === 'on' || activeEndpoints > 0;
+  // Running with no endpoint costs one change-feed poll a second; it is what lets an endpoint added later work at once.
+  let outbound = outboundSetting === 'on' || (outboundSetting === 'auto' && (!!mysqlUrl || activeEndpoints > 0));
   if (outbound && !mysqlUrl) {
     // The outbound worker keeps its queue and cursor in MySQL only so far.
     logger.warn('HL7 v2 outbound delivery needs INTEROP_MYSQL_URL in this version: it stays off on the embedded log');
@@ -135,11 +140,13 @@ export async function startHl7(
   logger.info({ port: server.port, tls: !!tls }, `HL7 v2 MLLP listener on ${config.host}:${server.port}`);
   const worker =
     outbound && mysqlUrl ? new OutboundWorker({ store: app.store, mysqlUrl: mysqlUrl, logger }).start() : undefined;
-  if (worker) logger.info('HL7 v2 outbound delivery running (endpoints from interface_configs)');
-  else if (outboundSetting === 'auto')
+  if (worker)
     logger.info(
-      'HL7 v2 outbound delivery off: interface_configs has no active outbound MLLP endpoint (HL7_OUTBOUND=on also picks up endpoints added later)',
+      { endpoints: activeEndpoints },
+      'HL7 v2 outbound delivery running (endpoints from interface_configs; added ones are picked up without a restart)',
     );
+  else if (outboundSetting === 'auto' && !mysqlUrl)
+    logger.info('HL7 v2 outbound delivery off: it needs INTEROP_MYSQL_URL in this version');
   return {
     server,
     log,
@@ -151,6 +158,7 @@ export async function startHl7(
             status: () => worker.status(),
             retryDeadLetter: (id: string) => worker.retryDeadLetter(id),
             discardDeadLetter: (id: string) => worker.discardDeadLetter(id),
+            reloadEndpoints: () => worker.reloadEndpoints(),
           },
         }
       : {}),

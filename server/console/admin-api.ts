@@ -138,7 +138,106 @@ export interface HealthCheck {
   detail: string;
 }
 
-export interface AdminApi {
+/** A user of nilecare_auth as the console's Admin page lists it (no password hash, no TOTP secret). */
+export interface AdminUser {
+  id: string;
+  username: string;
+  email: string;
+  /** first and last name, when known. */
+  name?: string;
+  role: string;
+  /** auth_users.status: active, inactive, locked, … */
+  status: string;
+  /** Locked after too many failed sign-ins (until `unlock` or the lock expires). */
+  locked: boolean;
+  /** TOTP second factor on. */
+  mfa: boolean;
+  /** `Practitioner/123`: the FHIR resource the user is. */
+  fhirUser?: string;
+}
+
+export interface NewUser {
+  username: string;
+  email: string;
+  role: string;
+  firstName?: string;
+  lastName?: string;
+  fhirUser?: string;
+  /** At least 12 characters; absent: one is generated and returned once. */
+  password?: string;
+  /** Turn TOTP on: the secret is returned once. */
+  mfa?: boolean;
+}
+
+/** One change of a user; several fields may be given together. */
+export interface UserChange {
+  role?: string;
+  active?: boolean;
+  unlock?: boolean;
+  /** `new`: a new TOTP secret (returned once); `off`: no second factor. */
+  totp?: 'new' | 'off';
+  /** A new password (≥ 12 characters), or `generate` (returned once). */
+  password?: string;
+}
+
+/** Shown once, after the change that made them. */
+export interface UserSecrets {
+  password?: string;
+  totpSecret?: string;
+  otpauth?: string;
+}
+
+/** A registered client application (no secrets). */
+export interface AdminClient {
+  clientId: string;
+  name: string;
+  kind: 'app (public, PKCE)' | 'app (confidential)' | 'backend service' | 'console';
+  authMethod: string;
+  /** The most it may be granted. */
+  scope: string;
+  redirectUris: string[];
+}
+
+/** An outbound HL7 v2 endpoint (interface_configs). */
+export interface Hl7Endpoint {
+  name: string;
+  host: string;
+  port: number;
+  tls: boolean;
+  active: boolean;
+  messageTypes?: string[];
+  receivingApplication?: string;
+  receivingFacility?: string;
+}
+
+export interface NewHl7Endpoint {
+  name: string;
+  host: string;
+  port: number;
+  tls?: boolean;
+  messageTypes?: string[];
+  receivingApplication?: string;
+  receivingFacility?: string;
+}
+
+/**
+ * The administrator's tasks: users, client applications, outbound HL7 endpoints. Every change applies to the running
+ * server at once. Mistakes are FhirErrors: 400 bad input, 404 unknown, 409 taken; 503 when the part is not running.
+ */
+export interface AdminTasks {
+  users(): Promise<AdminUser[]>;
+  addUser(user: NewUser): Promise<AdminUser & UserSecrets>;
+  changeUser(id: string, change: UserChange): Promise<AdminUser & UserSecrets>;
+  clients(): Promise<AdminClient[]>;
+  /** RFC 7591 registration JSON; the answer shows client_secret and registration_access_token once. */
+  registerClient(registration: Record<string, unknown>): Promise<Record<string, unknown>>;
+  revokeClient(clientId: string): Promise<void>;
+  hl7Endpoints(): Promise<Hl7Endpoint[]>;
+  addHl7Endpoint(endpoint: NewHl7Endpoint): Promise<Hl7Endpoint>;
+  setHl7EndpointActive(name: string, active: boolean): Promise<Hl7Endpoint>;
+}
+
+export interface AdminApi extends AdminTasks {
   health(): Promise<HealthCheck[]>;
   hl7Messages(filter: Hl7MessageFilter): Promise<Hl7MessageSummary[]>;
   /** undefined when there is no such message. */

@@ -6,7 +6,14 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { fileURLToPath } from 'node:url';
 import { FhirError, badRequest, fhirError, notFound } from '../fhir/errors.js';
-import { HL7_MESSAGE_STATUSES, type AdminApi, type Hl7MessageFilter } from './admin-api.js';
+import {
+  HL7_MESSAGE_STATUSES,
+  type AdminApi,
+  type Hl7MessageFilter,
+  type NewHl7Endpoint,
+  type NewUser,
+  type UserChange,
+} from './admin-api.js';
 
 export interface ConsoleRouterOptions {
   /** Public FHIR base, e.g. https://fhir.nilecare.sd/fhir. */
@@ -33,6 +40,8 @@ const PROJECTION = /^[\w.:-]{1,100}$/;
 const DEAD_LETTER =
   /^([A-Za-z]{1,64}\/[A-Za-z0-9\-.]{1,64}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const CLIENT_ID = /^[A-Za-z0-9._~-]{1,100}$/;
+const ENDPOINT_NAME = /^[^/\\]{1,100}$/;
 const MESSAGE_TYPE = /^[A-Z0-9]{1,10}(\^[A-Z0-9]{1,10})?$/i;
 
 const origin = (url: string) => {
@@ -126,11 +135,82 @@ export function consoleRouter(options: ConsoleRouterOptions): Router {
       ),
     ),
   );
+  api.use(express.json({ limit: '256kb' }));
+  const body = (req: Request): Record<string, unknown> => {
+    if (!req.is('application/json') || typeof req.body !== 'object' || req.body === null || Array.isArray(req.body))
+      throw badRequest('The body must be a JSON object (Content-Type: application/json)');
+    return req.body as Record<string, unknown>;
+  };
+  api.get(
+    '/users',
+    handle(() => options.admin.users()),
+  );
+  api.post(
+    '/users',
+    handle(async (req, res) => {
+      const added = await options.admin.addUser(body(req) as unknown as NewUser);
+      res.status(201);
+      return added;
+    }),
+  );
+  api.post(
+    '/users/:id',
+    handle(async (req) =>
+      options.admin.changeUser(checkId(req.params['id'], ID, 'user id'), body(req) as unknown as UserChange),
+    ),
+  );
+  api.get(
+    '/clients',
+    handle(() => options.admin.clients()),
+  );
+  api.post(
+    '/clients',
+    handle(async (req, res) => {
+      const registered = await options.admin.registerClient(body(req));
+      res.status(201);
+      return registered;
+    }),
+  );
+  api.delete(
+    '/clients/:id',
+    handle(async (req) => {
+      await options.admin.revokeClient(checkId(req.params['id'], CLIENT_ID, 'client id'));
+      return { revoked: req.params['id'] };
+    }),
+  );
+  api.get(
+    '/hl7/endpoints',
+    handle(() => options.admin.hl7Endpoints()),
+  );
+  api.post(
+    '/hl7/endpoints',
+    handle(async (req, res) => {
+      const added = await options.admin.addHl7Endpoint(body(req) as unknown as NewHl7Endpoint);
+      res.status(201);
+      return added;
+    }),
+  );
+  api.post(
+    '/hl7/endpoints/:name',
+    handle(async (req) =>
+      options.admin.setHl7EndpointActive(
+        checkId(req.params['name'], ENDPOINT_NAME, 'endpoint name'),
+        body(req).active as boolean,
+      ),
+    ),
+  );
   api.use((req, _res, next) => next(notFound(`No console API endpoint ${req.method} ${req.path}`)));
   api.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    const type = (err as { type?: unknown } | undefined)?.type;
     const e =
-      err instanceof FhirError ? err : fhirError(500, 'exception', 'The console API failed; see the server log.');
-    if (!(err instanceof FhirError)) console.error('console api:', err);
+      err instanceof FhirError
+        ? err
+        : type === 'entity.parse.failed'
+          ? badRequest('The body is not valid JSON')
+          : type === 'entity.too.large'
+            ? fhirError(413, 'too-costly', 'The body is too large')
+            : fhirError(500, 'exception', 'The console API failed; see the server log.');
+    if (!(err instanceof FhirError) && e.status === 500) console.error('console api:', err);
     const challenge = (err as { wwwAuthenticate?: unknown }).wwwAuthenticate;
     if (typeof challenge === 'string') res.setHeader('WWW-Authenticate', challenge);
     else if (e.status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="nilecare-console"');

@@ -146,6 +146,21 @@ const commands = {
       );
       return Number(rows[0]?.n);
     },
+  /**
+   * `SCAN cursor MATCH pattern [COUNT n]`, answered in one page (cursor "0"): the keys of a `prefix*` pattern (the
+   * only form the server uses: the console lists the registered clients).
+   */
+  scan:
+    (_cursor: string, _match: 'MATCH', pattern: string): Op =>
+    async (e) => {
+      if (!/^[^*?[\]]*\*$/.test(pattern)) throw new Error(`embedded SCAN takes a prefix* pattern (got ${pattern})`);
+      const prefix = pattern.slice(0, -1).replace(/[\\%_]/g, (c) => `\\${c}`);
+      const { rows } = await e.query<{ key: string }>(
+        `SELECT key FROM kv_entries WHERE key LIKE ? AND ${LIVE} ORDER BY key`,
+        [`${prefix}%`],
+      );
+      return ['0', rows.map((r) => r.key)];
+    },
 };
 
 type Commands = typeof commands;

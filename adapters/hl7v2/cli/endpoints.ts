@@ -1,8 +1,8 @@
 /**
  * `npm run hl7:endpoints -- <list|add|disable|enable|remove>`: the outbound HL7 v2 endpoints
  * (nilecare_interop.interface_configs, direction outbound, protocol mllp / mllp_tls) instead of SQL by hand. The
- * server's outbound worker re-reads them every 30 s, so a change reaches a running server without a restart
- * (HL7_OUTBOUND=on, or an active endpoint at its start, keeps the worker running).
+ * server's outbound worker re-reads them every 30 s, so a change reaches a running server without a restart (the
+ * console's Admin page makes it re-read them at once). Rows are read and written by log/mysql-endpoint-admin.ts.
  */
 import mysql from 'mysql2/promise';
 import { createDatabaseIfMissing } from '../../../server/migrate/create-database.js';
@@ -19,12 +19,22 @@ import {
   type CliIo,
 } from '../../../server/cli/cli-kit.js';
 import { hl7CliEnv } from './hl7-cli-env.js';
+import {
+  addEndpoint,
+  checkEndpoint,
+  EndpointExistsError,
+  EndpointInputError,
+  listEndpoints,
+  removeEndpoint,
+  setEndpointActive,
+  type NewHl7EndpointInput,
+} from '../log/mysql-endpoint-admin.js';
 
 export const HL7_ENDPOINTS_HELP = `Usage: npm run hl7:endpoints -- <command> [options]
 
 The outbound HL7 v2 endpoints: where FHIR changes go as ADT/ORU messages over MLLP (nilecare_interop.interface_configs,
-INTEROP_MYSQL_URL as the server). The server re-reads them every 30 s: no restart, as long as its outbound delivery
-runs (HL7_OUTBOUND=on, or an active endpoint existed at its start).
+INTEROP_MYSQL_URL as the server). A running server picks a change up within 30 s, no restart (at once when it is
+made in the console, Admin page); HL7_OUTBOUND=off is the only setting that keeps outbound delivery off.
 
 Commands:
   list                                  every outbound endpoint, active or not
@@ -36,9 +46,6 @@ Commands:
   remove --name NAME                    delete the endpoint (its message history is kept)
 
 Exit codes: 0 done, 1 failed (e.g. no such endpoint), 2 usage mistake, 3 the database could not be reached.`;
-
-const str = (x: string | boolean | undefined) => (typeof x === 'string' && x.trim() ? x.trim() : null);
-const TYPE = /^[A-Z0-9]{3}(\^[A-Z0-9]{3})?$/;
 
 async function open(url: string): Promise<mysql.Connection> {
   try {
@@ -83,80 +90,66 @@ export async function hl7Endpoints(
   const v = values as Record<string, string | boolean | undefined>;
   const name = typeof v.name === 'string' ? v.name.trim() : undefined;
   if (command !== 'list' && !name) throw new UsageError('--name is required');
-  let add: (string | number | null)[] | undefined;
+  let add: NewHl7EndpointInput | undefined;
   if (command === 'add') {
-    const host = typeof v.host === 'string' ? v.host.trim() : '';
-    if (!host || /[\s/]/.test(host)) throw new UsageError('--host HOST is required (a host name or address)');
+    if (v.host === undefined) throw new UsageError('--host HOST is required (a host name or address)');
     if (v.port === undefined) throw new UsageError('--port PORT is required');
+    const flag = (k: string) => (typeof v[k] === 'string' ? v[k] : undefined);
     const port = intOption('port', v.port as string, 0, 1);
     if (port > 65535) throw new UsageError('--port must be 1 to 65535');
     const types = typeof v.types === 'string' ? v.types.split(',').map((t) => t.trim().toUpperCase()) : undefined;
-    const bad = types?.filter((t) => !TYPE.test(t)) ?? [];
+    const bad = types?.filter((t) => !/^[A-Z0-9]{3}(\^[A-Z0-9]{3})?$/.test(t)) ?? [];
     if (bad.length)
       throw new UsageError(`--types takes message types such as ADT^A01,ORU^R01 or ADT (got ${bad.join(', ')})`);
-    add = [
-      name!,
-      host,
-      port,
-      v.tls ? 'mllp_tls' : 'mllp',
-      types ? JSON.stringify(types) : null,
-      str(v['receiving-application']),
-      str(v['receiving-facility']),
-      str(v['sending-application']),
-      str(v['sending-facility']),
-      intOption('max-retries', v['max-retries'] as string | undefined, 3, 0),
-      intOption('timeout', v.timeout as string | undefined, 30_000, 100),
-    ];
+    try {
+      add = checkEndpoint({
+        name,
+        host: v.host,
+        port,
+        tls: v.tls === true,
+        ...(types ? { messageTypes: types } : {}),
+        receivingApplication: flag('receiving-application'),
+        receivingFacility: flag('receiving-facility'),
+        sendingApplication: flag('sending-application'),
+        sendingFacility: flag('sending-facility'),
+        maxRetries: intOption('max-retries', flag('max-retries'), 3, 0),
+        timeoutMs: intOption('timeout', flag('timeout'), 30_000, 100),
+      });
+    } catch (e) {
+      if (e instanceof EndpointInputError) throw new UsageError(e.message);
+      throw e;
+    }
   }
   const url = hl7CliEnv(env).interopUrl;
   const db = await open(url);
   try {
     switch (command) {
       case 'list': {
-        const [rows] = await db.query<mysql.RowDataPacket[]>(
-          `SELECT name, protocol, host, port, message_types, receiving_application, receiving_facility, is_active
-             FROM interface_configs WHERE direction IN ('outbound', 'bidirectional') AND deleted_at IS NULL ORDER BY name`,
-        );
+        const rows = await listEndpoints(db);
         if (rows.length === 0) io.out('(no outbound endpoints; add one with: npm run hl7:endpoints -- add --help)');
-        for (const r of rows) {
-          const types: unknown = typeof r.message_types === 'string' ? JSON.parse(r.message_types) : r.message_types;
+        for (const r of rows)
           io.out(
-            `${r.name}  ${r.protocol === 'mllp_tls' ? 'mllp+tls' : 'mllp'}://${r.host}:${r.port}  ${r.is_active ? 'active' : 'disabled'}  types ${Array.isArray(types) ? types.join(',') : 'all'}${r.receiving_application || r.receiving_facility ? `  to ${r.receiving_application ?? ''}|${r.receiving_facility ?? ''}` : ''}`,
+            `${r.name}  ${r.tls ? 'mllp+tls' : 'mllp'}://${r.host}:${r.port}  ${r.active ? 'active' : 'disabled'}  types ${r.messageTypes?.join(',') ?? 'all'}${r.receivingApplication || r.receivingFacility ? `  to ${r.receivingApplication ?? ''}|${r.receivingFacility ?? ''}` : ''}`,
           );
-        }
         return EXIT.ok;
       }
       case 'add': {
         try {
-          await db.execute(
-            `INSERT INTO interface_configs (name, direction, protocol, host, port, message_types, receiving_application,
-               receiving_facility, sending_application, sending_facility, max_retries, timeout_ms, is_active)
-             VALUES (?, 'outbound', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
-            [add![0]!, add![3]!, add![1]!, add![2]!, ...add!.slice(4)] as (string | number | null)[],
-          );
+          await addEndpoint(db, add!);
         } catch (e) {
-          if ((e as { code?: string }).code === 'ER_DUP_ENTRY')
-            throw new Error(`an interface named "${name}" already exists (npm run hl7:endpoints -- list)`);
+          if (e instanceof EndpointExistsError) throw new Error(`${e.message} (npm run hl7:endpoints -- list)`);
           throw e;
         }
-        io.out(`added ${name}: ${add![3] === 'mllp_tls' ? 'mllp+tls' : 'mllp'}://${add![1]}:${add![2]}`);
-        io.err('a running server with outbound delivery on sends there within 30 s');
+        io.out(`added ${add!.name}: ${add!.tls ? 'mllp+tls' : 'mllp'}://${add!.host}:${add!.port}`);
+        io.err('a running server picks it up within 30 s (at once when added in the console)');
         return EXIT.ok;
       }
       default: {
-        const [res] =
+        const found =
           command === 'remove'
-            ? await db.execute(
-                `UPDATE interface_configs SET deleted_at = CURRENT_TIMESTAMP, is_active = 0, name = CONCAT(LEFT(name, 50), ' (removed ', id, ')')
-                  WHERE name = ? AND deleted_at IS NULL AND direction IN ('outbound', 'bidirectional')`,
-                [name!],
-              )
-            : await db.execute(
-                `UPDATE interface_configs SET is_active = ? WHERE name = ? AND deleted_at IS NULL AND direction IN ('outbound', 'bidirectional')`,
-                [command === 'enable' ? 1 : 0, name!],
-              );
-        if ((res as mysql.ResultSetHeader).affectedRows === 0)
-          throw new Error(`no outbound endpoint named "${name}" (npm run hl7:endpoints -- list)`);
+            ? await removeEndpoint(db, name!)
+            : await setEndpointActive(db, name!, command === 'enable');
+        if (!found) throw new Error(`no outbound endpoint named "${name}" (npm run hl7:endpoints -- list)`);
         io.out(`${command === 'remove' ? 'removed' : command === 'enable' ? 'enabled' : 'disabled'} ${name}`);
         return EXIT.ok;
       }

@@ -131,6 +131,17 @@ export class OutboundWorker {
     this.feed.nudge();
   }
 
+  /**
+   * interface_configs changed (an endpoint added, disabled or edited from the console): read it now rather than at
+   * the next 30 s reload, so changes planned from here on go to the new set. On a node that does not hold the
+   * delivery lock this only makes the reload due (the delivering node re-reads within reloadEndpointsMs).
+   */
+  async reloadEndpoints(): Promise<void> {
+    this.endpointsLoadedAt = 0;
+    if (this.feed.active && !this.abort.signal.aborted) await this.refreshEndpoints();
+    this.feed.nudge();
+  }
+
   /** This node no longer delivers (lost the lock, or stops): senders stop; endpoints are read again on take-over. */
   private async standDown(): Promise<void> {
     this.endpointsLoadedAt = 0;

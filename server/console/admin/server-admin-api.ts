@@ -11,7 +11,12 @@ import type { MessageLog } from '../../../adapters/hl7v2/log/message-log.js';
 import type { SubmitTransaction } from '../../../adapters/hl7v2/inbound/submit-transaction.js';
 import type { InboundDeps } from '../../../adapters/hl7v2/inbound/inbound-deps.js';
 import type { ProjectionTargets, RunningProjections } from '../../../adapters/outbox/start-projections.js';
-import type { AdminApi } from '../admin-api.js';
+import type { AdminApi, AdminTasks, Hl7Endpoint } from '../admin-api.js';
+import type { ServerState } from '../../state/open-state.js';
+import type { ClientRegistration, RegisteredClient } from '../../auth/clients.js';
+import { userAdmin, type UserAdmin } from './user-admin.js';
+import { clientAdmin, type ClientAdmin } from './client-admin.js';
+import { hl7EndpointAdmin, type Hl7EndpointAdmin } from './hl7-endpoint-admin.js';
 import { hl7MessageRows, type Hl7MessageRows, type InteropQuery } from './hl7-message-rows.js';
 import { hl7Replayer, type Hl7Replayer } from './hl7-replay.js';
 import { projectionAdmin } from './projection-admin.js';
@@ -31,7 +36,7 @@ export interface AdminRuntime {
   hl7?: {
     server: { port: number; deps?: InboundDeps };
     log: MessageLog;
-    outbound?: Hl7OutboundControl;
+    outbound?: Hl7OutboundControl & { reloadEndpoints?(): Promise<void> };
     /** Reads of the embedded nilecare_interop (absent: it is on MySQL, INTEROP_MYSQL_URL). */
     interopQuery?: InteropQuery;
   };
@@ -50,12 +55,94 @@ export function serverAdminApi(o: {
   store: ResourceStore;
   submit: SubmitTransaction;
   logger?: Logger;
+  /** Users and client applications: the server's state and its SMART authorisation server (absent: 503). */
+  auth?: {
+    state: ServerState;
+    registerClient(registration: ClientRegistration): Promise<RegisteredClient>;
+    /** Key prefix of the clients in the key-value store (default nilecare:auth:). */
+    redisPrefix?: string;
+  };
 }): ServerAdminApi {
   const { config, store } = o;
   let runtime: AdminRuntime = {};
   let hl7: { rows: Hl7MessageRows; replayer: Hl7Replayer } | undefined;
   let outbound: ReturnType<typeof hl7OutboundAdmin> | undefined;
   const projections = projectionAdmin(() => runtime.projections);
+  let users: Promise<UserAdmin> | undefined;
+  let clients: Promise<ClientAdmin> | undefined;
+  let endpoints: Hl7EndpointAdmin | undefined;
+  const needAuth = () => {
+    if (o.auth) return o.auth;
+    throw fhirError(
+      503,
+      'not-supported',
+      config.auth.mode === 'disabled'
+        ? 'Users and client applications need SMART sign-in (this server runs with NILECARE_AUTH=disabled)'
+        : 'Users and client applications are unavailable: the authorisation server is not running',
+    );
+  };
+  const userTasks = () => {
+    const a = needAuth();
+    return (users ??= a.state.authDb().then((db) => userAdmin({ db, keysDir: config.auth.keysDir })));
+  };
+  const clientTasks = () => {
+    const a = needAuth();
+    return (clients ??= a.state
+      .kv()
+      .then((kv) =>
+        clientAdmin({ kv, prefix: a.redisPrefix ?? 'nilecare:auth:', registerClient: (r) => a.registerClient(r) }),
+      ));
+  };
+  const endpointTasks = () => {
+    if (endpoints) return endpoints;
+    const why =
+      config.hl7.port === undefined
+        ? 'HL7 v2 is off on this server (MLLP_PORT=-1)'
+        : runtime.hl7?.interopQuery
+          ? 'outbound delivery needs INTEROP_MYSQL_URL in this version (the message log is embedded)'
+          : 'HL7 v2 has not started (see the server log)';
+    throw fhirError(503, 'transient', `Outbound HL7 endpoints are unavailable: ${why}`);
+  };
+  const audit = (what: string, detail: Record<string, unknown>) => o.logger?.info(detail, `console admin: ${what}`);
+  const tasks: AdminTasks = {
+    users: async () => (await userTasks()).list(),
+    async addUser(user) {
+      const added = await (await userTasks()).add(user);
+      audit('user added', { user: added.username, role: added.role });
+      return added;
+    },
+    async changeUser(id, change) {
+      const changed = await (await userTasks()).change(id, change);
+      audit('user changed', {
+        user: changed.username,
+        changed: Object.keys(change).filter((k) => change[k as keyof typeof change] !== undefined),
+      });
+      return changed;
+    },
+    clients: async () => (await clientTasks()).list(),
+    async registerClient(registration) {
+      const registered = await (await clientTasks()).register(registration as unknown as ClientRegistration);
+      audit('client registered', { client: registered.client_id });
+      return { ...registered };
+    },
+    async revokeClient(clientId) {
+      await (await clientTasks()).revoke(clientId);
+      audit('client revoked', { client: clientId });
+    },
+    hl7Endpoints: () => endpointTasks().list(),
+    async addHl7Endpoint(endpoint): Promise<Hl7Endpoint> {
+      const added = await endpointTasks().add(endpoint);
+      await runtime.hl7?.outbound?.reloadEndpoints?.();
+      audit('HL7 endpoint added', { endpoint: added.name, host: added.host, port: added.port });
+      return added;
+    },
+    async setHl7EndpointActive(name, active) {
+      const changed = await endpointTasks().setActive(name, active);
+      await runtime.hl7?.outbound?.reloadEndpoints?.();
+      audit(active ? 'HL7 endpoint enabled' : 'HL7 endpoint disabled', { endpoint: name });
+      return changed;
+    },
+  };
 
   const needHl7 = () => {
     if (hl7) return hl7;
@@ -117,7 +204,9 @@ export function serverAdminApi(o: {
         };
       }
       if (r.hl7?.outbound && !outbound) outbound = hl7OutboundAdmin(interopMysqlUrl(config), r.hl7.outbound);
+      if (r.hl7 && !r.hl7.interopQuery && !endpoints) endpoints = hl7EndpointAdmin(interopMysqlUrl(config));
     },
+    ...tasks,
     health: () => runHealthChecks(probes()),
     hl7Messages: (filter) => needHl7().rows.list(filter),
     hl7Message: (id) => needHl7().rows.detail(id),
@@ -144,6 +233,8 @@ export function serverAdminApi(o: {
     async close() {
       await outbound?.close();
       outbound = undefined;
+      await endpoints?.close();
+      endpoints = undefined;
       await hl7?.rows.close();
       hl7 = undefined;
     },

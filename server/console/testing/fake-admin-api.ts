@@ -3,7 +3,7 @@
  * a few HL7 messages (one failed), two projections (one with a dead letter). Replaying a failed message
  * marks it processed with an AA acknowledgement; retrying a dead letter removes it.
  */
-import { notFound } from '../../fhir/errors.js';
+import { fhirError, notFound } from '../../fhir/errors.js';
 import type { AdminApi, DeadLetter, Hl7MessageDetail, Hl7MessageSummary, ProjectionStatus } from '../admin-api.js';
 
 const ADT = [
@@ -107,9 +107,21 @@ export function fakeAdminApi(): FakeAdminApi {
     return rest;
   };
 
+  const notHere = async (): Promise<never> => {
+    throw fhirError(503, 'not-supported', 'Not in the fake admin API (see server-admin-api.int.test.ts)');
+  };
   return {
     replays,
     retries,
+    users: notHere,
+    addUser: notHere,
+    changeUser: notHere,
+    clients: notHere,
+    registerClient: notHere,
+    revokeClient: notHere,
+    hl7Endpoints: notHere,
+    addHl7Endpoint: notHere,
+    setHl7EndpointActive: notHere,
     async health() {
       return [
         { component: 'store', ok: true, detail: 'PGlite (embedded)' },
