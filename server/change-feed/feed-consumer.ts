@@ -172,6 +172,12 @@ export class FeedConsumer {
   private async setActive(active: boolean): Promise<void> {
     if (active === this.activeNow) return;
     this.activeNow = active;
+    // With a lease, which node does the work is worth a line (several nodes: exactly one says active).
+    if (this.o.lease && this.o.lease !== everyNode)
+      this.o.logger?.info(
+        { feed: this.name, active },
+        `${this.label}: ${active ? 'this node is the active one (holds the lease)' : 'this node stands by'}`,
+      );
     await this.o.handler.onActive?.(active);
   }
 
