@@ -16,6 +16,7 @@ import { applyFhirPathPatch } from './fhir/patch/fhirpath-patch.js';
 import { compartmentsOf } from './fhir/indexing/compartments.js';
 import { storeSearch } from './fhir/search/store-search.js';
 import { OperationRegistry } from './fhir/operations/operation-registry.js';
+import { terminologyOperations } from './fhir/terminology/terminology-operations.js';
 import { validateOperation } from './fhir/operations/validate-operation.js';
 import { everythingOperation } from './fhir/operations/everything-operation.js';
 import { exportOperations } from './fhir/operations/export/export-operations.js';
@@ -159,6 +160,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   });
   operations.register(everythingOperation);
   operations.register(matchOperation(matchProfile));
+  for (const handler of terminologyOperations) operations.register(handler);
   const bulk = exportOperations(config.exportDir, { retentionMs: config.exportRetentionHours * 3600_000 });
   for (const handler of bulk.handlers) operations.register(handler);
   const recovered = await bulk.start();

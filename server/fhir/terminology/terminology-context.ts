@@ -1,0 +1,54 @@
+/**
+ * The Terminology of one request: client-made CodeSystems, ValueSets and ConceptMaps found through the store-level
+ * search with the caller's access (what the caller may not read does not exist for it), the concept table of the
+ * store for uploaded large code systems, and the specification's. Terminology errors become OperationOutcomes.
+ */
+import type { FhirContext } from '../fhir-context.js';
+import { fhirError, type FhirError } from '../errors.js';
+import { Terminology, type StoredTerminology } from './terminology.js';
+import { TerminologyError } from './terminology-error.js';
+import { conceptTableOf } from './concept-table.js';
+import type { TerminologyResource } from './spec-terminology.js';
+
+/** How many client resources share one canonical URL before the rest are not looked at. */
+const MAX_VERSIONS = 50;
+
+export function terminologyFor(ctx: FhirContext): Terminology {
+  const stored: StoredTerminology = async (kind, params) => {
+    const result = await ctx.search({
+      store: ctx.store,
+      resourceTypes: [kind],
+      params,
+      baseUrl: ctx.baseUrl,
+      access: ctx.access,
+      handling: 'lenient',
+      count: MAX_VERSIONS,
+    });
+    return result.matches.flatMap((m) => (m.resource ? [m.resource as TerminologyResource] : []));
+  };
+  const table = conceptTableOf(ctx.store);
+  return new Terminology(stored, table ? (cs) => table.sourceOf(cs) : undefined);
+}
+
+/** Runs a terminology computation, turning a TerminologyError into the FHIR error of its kind. */
+export async function answering<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof TerminologyError) throw asFhirError(err);
+    throw err;
+  }
+}
+
+export function asFhirError(err: TerminologyError): FhirError {
+  switch (err.code) {
+    case 'not-found':
+      return fhirError(404, 'not-found', err.message);
+    case 'not-supported':
+      return fhirError(422, 'not-supported', err.message);
+    case 'too-costly':
+      return fhirError(422, 'too-costly', err.message);
+    case 'invalid':
+      return fhirError(400, 'invalid', err.message);
+  }
+}
