@@ -1,0 +1,93 @@
+/**
+ * The reads a message's preparation needs, against the real FHIR app (PGlite): reads by id of one type go as one
+ * search (fewer queries per message), and each URL still gets exactly its own answer — a missing id none, ids of
+ * another type not mixed in, more ids than one search takes split over several.
+ */
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Bundle } from '@medplum/fhirtypes';
+import { pgliteTestStore } from '../../../../server/store/postgres/test-stores.js';
+import { startTestServer, type TestServer } from '../../../../server/testing/test-server.js';
+import type { SubmitTransaction } from '../submit-transaction.js';
+import { lookUp } from './lookups.js';
+
+describe('prepare look-ups (FHIR app on PGlite)', () => {
+  let fhir: TestServer;
+  let dispose: () => Promise<void>;
+  const asked: string[][] = [];
+  let submit: SubmitTransaction;
+
+  before(async () => {
+    const opened = await pgliteTestStore();
+    dispose = opened.dispose;
+    fhir = await startTestServer(opened.store);
+    submit = (b: Bundle) => {
+      asked.push((b.entry ?? []).map((e) => e.request?.url ?? ''));
+      return fhir.app.systemClient.transaction(b, { return: 'minimal' });
+    };
+    const entry = Array.from({ length: 130 }, (_, i) => ({
+      request: { method: 'PUT' as const, url: `DiagnosticReport/dr-${i}` },
+      resource: {
+        resourceType: 'DiagnosticReport' as const,
+        id: `dr-${i}`,
+        status: 'final' as const,
+        code: { text: `r${i}` },
+      },
+    }));
+    await fhir.app.systemClient.transaction({
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [
+        ...entry,
+        {
+          request: { method: 'PUT', url: 'Encounter/dr-1' },
+          resource: { resourceType: 'Encounter', id: 'dr-1', status: 'finished', class: { code: 'IMP' } },
+        },
+        {
+          request: { method: 'PUT', url: 'Patient/p-1' },
+          resource: { resourceType: 'Patient', id: 'p-1', identifier: [{ system: 'urn:mrn', value: 'M-1' }] },
+        },
+      ],
+    });
+  });
+  after(async () => {
+    await fhir?.close();
+    await fhir?.app.store.close();
+    await dispose?.();
+  });
+
+  it('asks reads by id of one type as one search and answers each URL with its own resource', async () => {
+    asked.length = 0;
+    const found = await lookUp(
+      [
+        'DiagnosticReport?_id=dr-1',
+        'DiagnosticReport?_id=dr-2',
+        'DiagnosticReport?_id=dr-missing',
+        'DiagnosticReport?_id=dr-1',
+        'Encounter?_id=dr-1',
+        'Patient?identifier=urn:mrn|M-1',
+      ],
+      submit,
+    );
+    assert.equal(asked.length, 1, 'one transaction');
+    assert.equal(asked[0]!.length, 3, `one search per type plus the other search: ${asked[0]!.join(' ')}`);
+    const ids = (url: string) => (found.get(url) ?? []).map((r) => `${r.resourceType}/${r.id}`);
+    assert.deepEqual(ids('DiagnosticReport?_id=dr-1'), ['DiagnosticReport/dr-1']);
+    assert.deepEqual(ids('DiagnosticReport?_id=dr-2'), ['DiagnosticReport/dr-2']);
+    assert.deepEqual(ids('DiagnosticReport?_id=dr-missing'), []);
+    assert.deepEqual(ids('Encounter?_id=dr-1'), ['Encounter/dr-1'], 'same id, other type: not mixed');
+    assert.deepEqual(ids('Patient?identifier=urn:mrn|M-1'), ['Patient/p-1']);
+  });
+
+  it('splits many ids over several searches, each answered', async () => {
+    asked.length = 0;
+    const urls = Array.from({ length: 130 }, (_, i) => `DiagnosticReport?_id=dr-${i}`);
+    const found = await lookUp(urls, submit);
+    assert.equal(asked[0]!.length, 2);
+    for (const [i, url] of urls.entries())
+      assert.deepEqual(
+        (found.get(url) ?? []).map((r) => r.id),
+        [`dr-${i}`],
+      );
+  });
+});
