@@ -31,6 +31,7 @@ import { openServerState, type ServerState } from './state/open-state.js';
 import { reaching } from './component-error.js';
 import { processBundle } from './fhir/bundle/process-bundle.js';
 import { openConfiguredStore } from './open-store.js';
+import { openContentStore } from './open-content-store.js';
 import { internalFhirClient, type InternalFhirClient } from './fhir/internal-client.js';
 import type { RouterOptions } from './fhir/router.js';
 import { startSmartAuth } from './auth-wiring.js';
@@ -103,6 +104,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   // The audit trail as compact rows beside the FHIR data (PostgreSQL/PGlite); the FHIR layer reads AuditEvents there.
   const storeSql = config.auth.mode === 'smart' && !options.resolveAccess ? sqlClientOf(store) : undefined;
   const auditTrail = storeSql ? await openAuditTable(storeSql) : undefined;
+  // Binary bytes: beside the FHIR store (chunk table or GridFS buckets), streamed, never inside the resource JSON.
+  const contents = await openContentStore(config, store);
+  await contents.init();
   const metrics = createMetrics();
   const indexWithReports = reportingIndexExtractor(metrics.registry, logger); // skipped values logged and counted
   const reindex = await startBackgroundReindex({
@@ -120,6 +124,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const patientMetrics = registerPatientMetrics(metrics.registry, () => reindex.outdated());
   const services: FhirServices = {
     store: auditTrail ? auditEventStore(store, auditTrail) : store,
+    contents,
     baseUrl: config.baseUrl,
     resourceTypes: new Set(definitions.resourceTypes),
     validate: (resource, opts) => validateResource(resource, opts),
@@ -358,6 +363,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       redis?.disconnect();
       redisReady?.close();
       await state.close();
+      await contents.close();
       if (!options.store) await store.close();
     },
   };

@@ -27,6 +27,12 @@ const schema = z
       .int()
       .min(1024)
       .default(20 * 1024 * 1024),
+    /** Largest Binary content (raw upload or inline data), streamed into the content store; 413 beyond. */
+    MAX_CONTENT_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .default(100 * 1024 * 1024),
     DEFAULT_PAGE_SIZE: z.coerce.number().int().min(1).max(1000).default(20),
     MAX_PAGE_SIZE: z.coerce.number().int().min(1).max(10000).default(1000),
     MAX_BUNDLE_ENTRIES: z.coerce.number().int().min(1).default(10000),
@@ -89,7 +95,13 @@ export type Config = {
   exportDir: string;
   /** How long a finished export job and its files are kept before they are deleted. */
   exportRetentionHours: number;
-  limits: { defaultPageSize: number; maxPageSize: number; maxBundleEntries: number; searchTimeoutMs: number };
+  limits: {
+    defaultPageSize: number;
+    maxPageSize: number;
+    maxBundleEntries: number;
+    searchTimeoutMs: number;
+    maxContentBytes: number;
+  };
   /** Origins allowed by CORS on /fhir. */
   corsOrigins: '*' | string[];
   /** Folder of the embedded PGlite: the FHIR store by default, and the server's own state with a Mongo store. */
@@ -177,6 +189,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
       maxPageSize: e.MAX_PAGE_SIZE,
       maxBundleEntries: e.MAX_BUNDLE_ENTRIES,
       searchTimeoutMs: e.SEARCH_TIMEOUT_MS,
+      maxContentBytes: e.MAX_CONTENT_BYTES,
     },
     corsOrigins: e.CORS_ORIGINS === '*' ? '*' : e.CORS_ORIGINS.split(','),
     embeddedDataDir: e.PGLITE_DATA_DIR,

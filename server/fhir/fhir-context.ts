@@ -4,6 +4,7 @@
  */
 import type { OperationOutcomeIssue, Parameters, Resource } from '@medplum/fhirtypes';
 import type { ResourceStore } from '../store/resource-store.js';
+import type { ContentStore } from '../store/content/content-store.js';
 import type { ResourceIndex } from './indexing/index-entry.js';
 import type { AccessPolicy, Interaction } from './access-policy.js';
 import type { Preferences } from './fhir-request.js';
@@ -32,7 +33,11 @@ export type FhirServices = {
     maxBundleEntries: number;
     /** Time budget of one search, whose store queries are cancelled beyond it (default 10 s). */
     searchTimeoutMs?: number;
+    /** Largest Binary content accepted (default 100 MiB, MAX_CONTENT_BYTES); 413 beyond. */
+    maxContentBytes?: number;
   };
+  /** Where Binary bytes live (store/content); absent: Binary data stays inline in the resource JSON. */
+  contents?: ContentStore;
   /** Probable duplicates of a created Patient (matching/duplicate-check.ts); absent = no check. */
   duplicates?: DuplicateCheck;
   now: () => Date;

@@ -16,6 +16,8 @@ export type FhirRequest = {
   body?: unknown;
   /** Content type of the body without parameters (e.g. application/fhir+json, application/json-patch+json). */
   contentType?: string;
+  /** A raw body of another media type (POST/PUT of Binary content), unread: the interaction streams it. */
+  bodyStream?: AsyncIterable<Uint8Array>;
 };
 
 export type FhirResponse = {

@@ -13,6 +13,8 @@ import { historyInteraction } from './interactions/history.js';
 import { typeSearchInteraction, systemSearchInteraction, compartmentSearchInteraction } from './interactions/search.js';
 import { capabilitiesInteraction, type CapabilityOptions } from './interactions/capabilities.js';
 import type { OperationRegistry, OperationTarget } from './operations/operation-registry.js';
+import { binaryReadInteraction } from './binary/binary-read.js';
+import { binaryUploadInteraction } from './binary/binary-upload.js';
 
 export type RouterOptions = {
   operations: OperationRegistry;
@@ -55,7 +57,9 @@ export async function routeFhirRequest(
   if (!ctx.resourceTypes.has(type))
     throw fhirError(404, 'not-supported', `Unknown resource type "${type.slice(0, 80)}"`);
 
+  const rawBody = request.bodyStream;
   if (second === undefined) {
+    if (m === 'POST' && type === 'Binary' && rawBody) return binaryUploadInteraction(ctx, request, rawBody);
     switch (m) {
       case 'GET':
         return typeSearchInteraction(ctx, request, type);
@@ -86,6 +90,8 @@ export async function routeFhirRequest(
 
   const id = second;
   if (third === undefined) {
+    if (type === 'Binary' && m === 'GET') return binaryReadInteraction(ctx, request, id);
+    if (type === 'Binary' && m === 'PUT' && rawBody) return binaryUploadInteraction(ctx, request, rawBody, id);
     switch (m) {
       case 'GET':
         return readInteraction(ctx, request, type, id);
@@ -101,8 +107,9 @@ export async function routeFhirRequest(
   }
   if (third === '_history') {
     if (m !== 'GET') throw methodNotAllowed(m, `${type}/${id}/_history`);
-    return fourth === undefined
-      ? historyInteraction(ctx, request, type, id)
+    if (fourth === undefined) return historyInteraction(ctx, request, type, id);
+    return type === 'Binary'
+      ? binaryReadInteraction(ctx, request, id, fourth)
       : vreadInteraction(ctx, request, type, id, fourth);
   }
   if (fourth !== undefined) throw notFound(`No FHIR interaction at /${request.segments.join('/').slice(0, 200)}`);

@@ -4,6 +4,7 @@
  */
 import express, { type Request, type Response, type NextFunction } from 'express';
 import { randomUUID } from 'node:crypto';
+import { pipeline } from 'node:stream';
 import type { AccessPolicy } from '../fhir/access-policy.js';
 import type { FhirContext, FhirServices } from '../fhir/fhir-context.js';
 import { readPreferences, type FhirRequest, type FhirResponse } from '../fhir/fhir-request.js';
@@ -54,8 +55,11 @@ export function fhirExpressRouter(options: FhirHttpOptions): express.Router {
     let access: AccessPolicy | undefined;
     try {
       const hasBody = announcesBody(req);
-      assertBodyType(req.headers['content-type'], hasBody && req.method !== 'GET' && req.method !== 'HEAD');
-      if (hasBody) {
+      // POST/PUT of Binary content in its own media type: left unread, the interaction streams it (fhir/binary).
+      const binaryContent = isBinaryContent(req) && (hasBody || req.headers['content-type'] !== undefined);
+      if (!binaryContent)
+        assertBodyType(req.headers['content-type'], hasBody && req.method !== 'GET' && req.method !== 'HEAD');
+      if (hasBody && !binaryContent) {
         if (handlesJsonBody(req)) req.body = await readJsonBody(req, options.maxBodyBytes);
         else {
           await runMiddleware(fallbackJson, req, res);
@@ -64,7 +68,10 @@ export function fhirExpressRouter(options: FhirHttpOptions): express.Router {
         }
       }
       interaction = toFhirRequest(req);
-      assertAcceptableFormat(paramOf(interaction, '_format'), req.headers.accept);
+      if (binaryContent) interaction.bodyStream = req;
+      // A Binary is also served in its own media type (an XML document, say): its read negotiates itself.
+      if (interaction.segments[0] !== 'Binary' || paramOf(interaction, '_format') !== undefined)
+        assertAcceptableFormat(paramOf(interaction, '_format'), req.headers.accept);
       // The CapabilityStatement is public (SMART clients read it before they have a token).
       access = isPublic(interaction) ? ANONYMOUS : await options.resolveAccess(req);
       const ctx: FhirContext = {
@@ -88,6 +95,15 @@ export function fhirExpressRouter(options: FhirHttpOptions): express.Router {
     });
   });
   return router;
+}
+
+const NOT_CONTENT_TYPES = new Set([...JSON_TYPES, 'application/x-www-form-urlencoded']);
+
+function isBinaryContent(req: Request): boolean {
+  if (req.method !== 'POST' && req.method !== 'PUT') return false;
+  if (!/^\/Binary(?:\/[^/]+)?\/?$/.test(req.path)) return false;
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  return !NOT_CONTENT_TYPES.has(type);
 }
 
 function charsetOf(req: Request): string {
@@ -158,6 +174,8 @@ function emptyRequest(req: Request): FhirRequest {
 
 function send(req: Request, res: Response, response: FhirResponse, pretty: boolean): void {
   if (res.headersSent) return;
+  // A body left unread (a refused upload): close the connection rather than read on through it.
+  if (announcesBody(req) && !req.complete) res.setHeader('Connection', 'close');
   res.statusCode = response.status;
   const headers = response.headers;
   if (headers) for (const k in headers) res.setHeader(k, headers[k]!);
@@ -166,7 +184,8 @@ function send(req: Request, res: Response, response: FhirResponse, pretty: boole
     const body = response.raw.body;
     if (req.method === 'HEAD') res.end();
     else if (typeof body === 'string') res.end(body);
-    else body.pipe(res);
+    // pipeline: a stream that fails half-way (content store gone) cuts the response instead of leaving it hanging
+    else pipeline(body, res, () => undefined);
     return;
   }
   if (response.resource === undefined || response.status === 304 || response.status === 204) {

@@ -15,6 +15,7 @@ import { assertValidId, checkResourceBody } from '../check-resource-body.js';
 import { VersionConflictError, type StoredVersion, type VersionWrite } from '../../store/resource-store.js';
 import { assertValid } from '../interactions/assert-valid.js';
 import { asStored, prepareVersion } from '../interactions/commit-version.js';
+import { moveBinaryData } from '../binary/binary-data.js';
 import { findMatches, parseCriteria } from '../interactions/find-matches.js';
 import { readIfMatch } from '../interactions/update.js';
 import { routeFhirRequest, type RouterOptions } from '../router.js';
@@ -364,9 +365,10 @@ async function planEntry(
     resourceType: type,
     id: request.method === 'POST' ? undefined : target.id,
   });
-  const withIds = { ...(await rewriteReferences(resource, resolve)), id: target.id } as Resource;
+  const rewritten = { ...(await rewriteReferences(resource, resolve)), id: target.id } as Resource;
   const writeKind = request.method === 'POST' ? 'create' : request.method === 'PATCH' ? 'patch' : 'update';
-  await assertMayWriteNew(ctx, writeKind, withIds);
+  await assertMayWriteNew(ctx, writeKind, rewritten);
+  const withIds = await moveBinaryData(ctx, rewritten, previous?.resource); // a Binary's bytes go to the content store first
   assertValid(ctx, withIds);
   const created = !previous || previous.deleted;
   return {

@@ -10,6 +10,7 @@ import { preconditionFailed } from '../errors.js';
 import { assertMayWriteNew, requireWriteAccess } from '../access/write-access.js';
 import { checkResourceBody } from '../check-resource-body.js';
 import { assertValid } from './assert-valid.js';
+import { moveBinaryData } from '../binary/binary-data.js';
 import { commitVersion } from './commit-version.js';
 import { findMatches, parseCriteria } from './find-matches.js';
 import { criteriaLockKey, withLocks } from './conditional-locks.js';
@@ -49,8 +50,9 @@ export async function createInteraction(
 /** Validates and writes a new resource with a fresh server id (any id in the body is ignored, as the spec says). */
 export async function createResource(ctx: FhirContext, resource: Resource) {
   await assertMayWriteNew(ctx, 'create', resource);
-  assertValid(ctx, resource);
-  return commitVersion(ctx, resource.resourceType, ctx.newId(), resource, 0);
+  const toWrite = await moveBinaryData(ctx, resource);
+  assertValid(ctx, toWrite);
+  return commitVersion(ctx, toWrite.resourceType, ctx.newId(), toWrite, 0);
 }
 
 async function existingMatchResponse(ctx: FhirContext, match: Resource): Promise<FhirResponse> {

@@ -15,6 +15,7 @@ import { parseEtag } from '../resource-meta.js';
 import { VersionConflictError, type StoredVersion } from '../../store/resource-store.js';
 import { assertValid } from './assert-valid.js';
 import { commitVersion } from './commit-version.js';
+import { moveBinaryData } from '../binary/binary-data.js';
 import { findMatches } from './find-matches.js';
 import { writeResponse } from './respond.js';
 import { duplicateWarnings, withDuplicateWarnings } from '../matching/created-patient.js';
@@ -93,16 +94,18 @@ export async function updateResource(
   interaction: 'update' | 'patch' = 'update',
 ): Promise<{ stored: StoredVersion; created: boolean }> {
   let validated = false;
+  let toWrite = resource;
   const attempt = async (c: FhirContext) => {
     const current = await c.store.read(resource.resourceType, id);
     await assertMayChangeCurrent(c, interaction, current);
     assertIfMatch(resource.resourceType, id, current, ifMatch);
     if (!validated) {
       await assertMayWriteNew(c, interaction, resource);
-      assertValid(c, resource);
+      toWrite = await moveBinaryData(c, resource, current?.resource);
+      assertValid(c, toWrite);
       validated = true;
     }
-    const stored = await commitVersion(c, resource.resourceType, id, resource, current?.versionId ?? 0);
+    const stored = await commitVersion(c, resource.resourceType, id, toWrite, current?.versionId ?? 0);
     return { stored, created: !current || current.deleted };
   };
   if (ifMatch !== undefined) {

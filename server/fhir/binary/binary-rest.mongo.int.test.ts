@@ -1,0 +1,7 @@
+import { describeBinaryRest } from './binary-rest-contract.js';
+import { mongoTestStore } from '../../store/mongo/test-stores.js';
+
+describeBinaryRest(
+  process.env.MONGODB_URL ? 'mongo (server at MONGODB_URL)' : 'mongo (mingo in-process; no MONGODB_URL)',
+  mongoTestStore,
+);
