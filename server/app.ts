@@ -50,6 +50,8 @@ import { registerPatientMetrics } from './http/patient-metrics.js';
 import { reportingIndexExtractor } from './http/index-problem-metrics.js';
 import { landingPage } from './http/landing-page.js';
 import { redisReadiness, requireRedis } from './redis-check.js';
+import { subscriptionWriteRules } from './fhir/subscriptions/subscription-write-rules.js';
+import { startConfiguredSubscriptions, type RunningSubscriptions } from './subscriptions-wiring.js';
 
 export type App = {
   express: express.Express;
@@ -69,6 +71,8 @@ export type App = {
   attachRuntime(runtime: AdminRuntime): void;
   /** Gauges and counters of the HL7 listener, HL7 outbound and the projections (GET /metrics). */
   runtimeMetrics: RuntimeMetrics;
+  /** Subscription notifications (absent when NILECARE_SUBSCRIPTIONS=off); its websocket hub attaches to HTTP. */
+  subscriptions?: RunningSubscriptions;
   close(): Promise<void>;
 };
 
@@ -133,6 +137,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     search: storeSearch,
     applyFhirPathPatch,
     limits: config.limits,
+    subscriptions: subscriptionWriteRules({
+      resourceTypes: new Set(definitions.resourceTypes),
+      endpointAllowList: config.subscriptions.endpointAllowList,
+    }),
     now: () => new Date(),
     newId: () => randomUUID(),
     ...(config.patients.duplicateCheck
@@ -218,6 +226,14 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         started.authenticate(req.get('authorization'), { ip: req.ip, userAgent: req.get('user-agent') });
     }
   }
+
+  const resolveCaller = resolveAccess;
+  const subscriptions = await startConfiguredSubscriptions(config, store, services, state, logger, (authorization) =>
+    resolveCaller({
+      get: (name: string) => (name.toLowerCase() === 'authorization' ? authorization : undefined),
+      headers: authorization ? { authorization } : {},
+    } as unknown as express.Request),
+  );
 
   const app = express();
   app.disable('x-powered-by');
@@ -354,7 +370,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     },
     runtimeMetrics,
     state,
+    ...(subscriptions ? { subscriptions } : {}),
     async close() {
+      await subscriptions?.stop();
       await admin.close();
       await consoleMount.close();
       await auth?.close();

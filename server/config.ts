@@ -71,6 +71,16 @@ const schema = z
      * server/fhir/matching/patient-match-profile.json.
      */
     PATIENT_MATCH_PROFILE: z.string().min(1).optional(),
+    /** FHIR Subscriptions (rest-hook and websocket notifications from the change log). */
+    NILECARE_SUBSCRIPTIONS: z.enum(['on', 'off']).default('on'),
+    /** Comma-separated URL prefixes rest-hook endpoints must start with; unset: any http(s) endpoint. */
+    SUBSCRIPTION_ENDPOINT_ALLOWLIST: z
+      .string()
+      .regex(/^https?:\/\/[^\s,]+(,https?:\/\/[^\s,]+)*$/, 'must be a comma-separated list of http(s) URL prefixes')
+      .optional(),
+    /** How often the subscription feed looks for new changes when idle, and the first retry delay of a failed hook. */
+    SUBSCRIPTION_POLL_MS: z.coerce.number().int().min(10).default(200),
+    SUBSCRIPTION_RETRY_BASE_MS: z.coerce.number().int().min(10).default(1000),
   })
   .superRefine((env, ctx) => {
     if (env.DEFAULT_PAGE_SIZE > env.MAX_PAGE_SIZE) {
@@ -122,6 +132,8 @@ export type Config = {
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
   /** Patients: background reindex of an outdated index, duplicate check on create, $match profile file. */
   patients: { reindex: 'auto' | 'off'; duplicateCheck: boolean; matchProfileFile?: string };
+  /** Subscription notifications: on/off, rest-hook endpoint allow-list (empty: any), feed poll, retry base. */
+  subscriptions: { enabled: boolean; endpointAllowList: string[]; pollMs: number; retryBaseMs: number };
 };
 
 /**
@@ -212,6 +224,12 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
       reindex: e.NILECARE_REINDEX,
       duplicateCheck: e.NILECARE_DUPLICATE_CHECK === 'on',
       ...(e.PATIENT_MATCH_PROFILE ? { matchProfileFile: e.PATIENT_MATCH_PROFILE } : {}),
+    },
+    subscriptions: {
+      enabled: e.NILECARE_SUBSCRIPTIONS === 'on',
+      endpointAllowList: e.SUBSCRIPTION_ENDPOINT_ALLOWLIST?.split(',') ?? [],
+      pollMs: e.SUBSCRIPTION_POLL_MS,
+      retryBaseMs: e.SUBSCRIPTION_RETRY_BASE_MS,
     },
   };
 }

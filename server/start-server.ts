@@ -43,6 +43,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
   const app = await createApp(config, options.app);
   const http = createServer(app.express);
   http.keepAliveTimeout = 65_000;
+  app.subscriptions?.hub.attach(http);
   await new Promise<void>((resolve) => http.listen(config.port, config.host, resolve));
   app.logger.info(
     { baseUrl: config.baseUrl, store: app.store.description },

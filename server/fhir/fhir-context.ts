@@ -11,6 +11,7 @@ import type { Preferences } from './fhir-request.js';
 import { forbidden } from './errors.js';
 import type { SearchArgs, SearchResult } from './search/store-search.js';
 import type { DuplicateCheck } from './matching/duplicate-check.js';
+import type { SubscriptionWriteRules } from './subscriptions/subscription-write-rules.js';
 
 export type { SearchArgs, SearchResult } from './search/store-search.js';
 import { DEFAULT_SEARCH_TIMEOUT_MS } from './search/search-constants.js';
@@ -40,6 +41,8 @@ export type FhirServices = {
   contents?: ContentStore;
   /** Probable duplicates of a created Patient (matching/duplicate-check.ts); absent = no check. */
   duplicates?: DuplicateCheck;
+  /** Checks and stamps Subscriptions written by callers (subscriptions/subscription-write-rules.ts). */
+  subscriptions?: SubscriptionWriteRules;
   now: () => Date;
   newId: () => string;
 };

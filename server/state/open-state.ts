@@ -35,6 +35,8 @@ export type ServerState = {
    * it) rather than the embedded PGlite (one process).
    */
   embeddedInteropDb(): Promise<{ db: StateDb; isServer: boolean }>;
+  /** nilecare_subscriptions (delivery bookkeeping), migrated: always beside the FHIR data (embedded client). */
+  subscriptionsDb(): Promise<StateDb>;
   /** Where each opened component lives, for the start log. */
   readonly components: Record<string, string>;
   close(): Promise<void>;
@@ -76,6 +78,7 @@ export function openServerState(config: Config, store: ResourceStore, logger: Lo
   let auth: Promise<StateDb> | undefined;
   let kv: Promise<Redis> | undefined;
   let interop: Promise<{ db: StateDb; isServer: boolean }> | undefined;
+  let subscriptions: Promise<StateDb> | undefined;
   return {
     components,
     embeddedInteropDb: () =>
@@ -85,6 +88,13 @@ export function openServerState(config: Config, store: ResourceStore, logger: Lo
         components['hl7-message-log'] = `embedded: schema nilecare_interop in ${client.description}`;
         const db = postgresStateDb(client, 'nilecare_interop', `nilecare_interop in ${client.description}`);
         return { db, isServer: client.isServer };
+      })()),
+    subscriptionsDb: () =>
+      (subscriptions ??= (async () => {
+        const client = await embeddedClient();
+        await migrateEmbedded(client, 'nilecare_subscriptions');
+        components['subscriptions'] = `embedded: schema nilecare_subscriptions in ${client.description}`;
+        return postgresStateDb(client, 'nilecare_subscriptions', `nilecare_subscriptions in ${client.description}`);
       })()),
     authDb: () =>
       (auth ??= (async () => {

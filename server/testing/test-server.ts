@@ -44,6 +44,8 @@ export async function startTestServer(
     NILECARE_AUTH: 'disabled',
     BASE_URL: baseUrl,
     LOG_LEVEL: 'silent',
+    // subscriptions only where a test asks for them (NILECARE_SUBSCRIPTIONS=on): their feed polls the store
+    NILECARE_SUBSCRIPTIONS: 'off',
     // a Redis key prefix means the test's SMART server keeps its state in the machine's Redis (without REDIS_URL the
     // server would keep it embedded in the store, and the prefix would name nothing)
     ...(options.authRedisPrefix ? { REDIS_URL: 'redis://127.0.0.1:6379' } : {}),
@@ -56,6 +58,7 @@ export async function startTestServer(
     ...(options.authRedisPrefix ? { authRedisPrefix: options.authRedisPrefix } : {}),
   });
   server.on('request', app.express);
+  app.subscriptions?.hub.attach(server);
 
   async function fhir(
     path: string,

@@ -19,6 +19,7 @@ import type { StoredVersion } from '../../store/resource-store.js';
 import type { FhirContext } from '../fhir-context.js';
 import { matchesSearch } from '../search/matches.js';
 import { referencedFromCompartment } from './compartment-references.js';
+import { ownerOf } from '../subscriptions/subscription-owner.js';
 import { patientCompartmentsOf, securityContextOf } from './patient-compartments.js';
 
 export type ReadAccessContext = Pick<FhirContext, 'access' | 'store' | 'compartmentsOf' | 'baseUrl'>;
@@ -106,6 +107,8 @@ async function verdictOf(ctx: ReadAccessContext, resource: Resource): Promise<Ve
   const context = securityContextOf(ctx, resource);
   if (context && !access.allows('read', context.resourceType)) return 'no';
   if (!access.compartment) return 'yes';
+  // A Subscription belongs to no patient: a patient-context token reads the ones it owns (subscription-owner.ts).
+  if (type === 'Subscription') return ownerOf(resource)?.compartment === access.compartment ? 'yes' : 'no';
   const owners = await patientCompartmentsOf(ctx, resource);
   if (owners.includes(access.compartment)) return 'yes';
   if (owners.length > 0) return 'no';

@@ -17,6 +17,7 @@ import { requireAccess, type FhirContext } from '../fhir-context.js';
 import { matchesSearch } from '../search/matches.js';
 import { patientCompartmentsOf } from './patient-compartments.js';
 import { mayRead, type ReadAccessContext } from './read-access.js';
+import { ownerOf } from '../subscriptions/subscription-owner.js';
 
 export type WriteInteraction = Extract<Interaction, 'create' | 'update' | 'patch' | 'delete'>;
 
@@ -65,7 +66,8 @@ export async function assertMayWriteNew(
   interaction: Exclude<WriteInteraction, 'delete'>,
   resource: Resource,
 ): Promise<void> {
-  if (!(await ownedByCaller(ctx, resource)))
+  // A new Subscription belongs to its writer: the server stamps the owner (subscriptions/subscription-owner.ts).
+  if (resource.resourceType !== 'Subscription' && !(await ownedByCaller(ctx, resource)))
     throw forbidden(
       `The ${resource.resourceType} would belong to a patient outside the compartment of the access token`,
     );
@@ -84,6 +86,7 @@ function restricted(ctx: ReadAccessContext, resourceType: string, interaction: E
 async function ownedByCaller(ctx: ReadAccessContext, resource: Resource): Promise<boolean> {
   const compartment = ctx.access.compartment;
   if (!compartment) return true;
+  if (resource.resourceType === 'Subscription') return ownerOf(resource)?.compartment === compartment;
   const owners = await patientCompartmentsOf(ctx, resource);
   return owners.length > 0 && owners.every((o) => o === compartment);
 }

@@ -7,9 +7,12 @@ import type { StoredVersion, VersionWrite } from '../../store/resource-store.js'
 import type { FhirContext } from '../fhir-context.js';
 import { stampMeta } from '../resource-meta.js';
 
-/** Builds the VersionWrite for `resource` (null = delete) as version `previousVersion + 1`. */
+/**
+ * Builds the VersionWrite for `resource` (null = delete) as version `previousVersion + 1`. A Subscription written by
+ * a caller (`access` present) first goes through the subscription write rules (owner, status, criteria checks).
+ */
 export function prepareVersion(
-  ctx: Pick<FhirContext, 'extractIndex' | 'now'>,
+  ctx: Pick<FhirContext, 'extractIndex' | 'now'> & Partial<Pick<FhirContext, 'access' | 'subscriptions'>>,
   resourceType: string,
   id: string,
   resource: Resource | null,
@@ -17,6 +20,8 @@ export function prepareVersion(
   lastUpdated = ctx.now().toISOString(),
 ): VersionWrite {
   const versionId = previousVersion + 1;
+  if (resource?.resourceType === 'Subscription' && ctx.access && ctx.subscriptions)
+    resource = ctx.subscriptions.prepare(resource, ctx.access);
   const stamped = resource ? stampMeta(resource, id, versionId, lastUpdated) : null;
   return {
     resourceType,

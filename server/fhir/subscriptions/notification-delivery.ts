@@ -1,0 +1,171 @@
+/**
+ * Delivers the queued events (notification_events) of each subscription in event-number order, one notification
+ * per event, on the node that holds the feed's lease. A subscription's next event is sent only after the previous
+ * one was accepted, so a receiver sees them in order; the delivered mark is written after the channel accepted,
+ * so a crash in between sends that event again (at least once; receivers drop repeats by event number).
+ * A failure backs off (backoff.ts); after `failuresBeforeError` in a row the subscription's status becomes `error`
+ * with the reason, and the engine keeps trying at the capped backoff: the first success makes it `active` again.
+ */
+import type { Resource } from '@medplum/fhirtypes';
+import type { Logger } from 'pino';
+import { backoffMs } from '../../change-feed/backoff.js';
+import type { FeedDb } from '../../change-feed/feed-state.js';
+import { Wakeup } from '../../change-feed/wakeup.js';
+import type { ResourceStore } from '../../store/resource-store.js';
+import { notificationBundle } from './notification-bundle.js';
+import {
+  dueSubscriptions,
+  eventsAfter,
+  markDelivered,
+  markFailed,
+  setRowStatus,
+  type EventRow,
+  type SubscriptionRow,
+} from './notification-tables.js';
+import { postNotification } from './rest-hook-channel.js';
+import { parseSubscription, type ParsedSubscription } from './subscription-model.js';
+import type { StatusWriter } from './subscription-status-writer.js';
+
+export type WebsocketPublisher = { publish(subscriptionId: string, messages: string[]): Promise<void> };
+
+export type DeliveryOptions = {
+  db: FeedDb;
+  store: ResourceStore;
+  baseUrl: string;
+  resourceTypes: ReadonlySet<string>;
+  writeStatus: StatusWriter;
+  websockets: WebsocketPublisher;
+  logger?: Logger;
+  failuresBeforeError?: number;
+  /** Base of the retry backoff (default 1 s) and its cap (default 60 s). */
+  retryBaseMs?: number;
+  maxRetryMs?: number;
+  /** Subscriptions served at once (default 8). */
+  concurrency?: number;
+  /** Called after each delivered event (metrics, the bench). */
+  onDelivered?: (event: EventRow) => void;
+};
+
+export class NotificationDelivery {
+  private readonly wake = new Wakeup();
+  private abort?: AbortController;
+  private running?: Promise<void>;
+
+  constructor(private readonly o: DeliveryOptions) {}
+
+  start(): void {
+    if (this.running) return;
+    const abort = (this.abort = new AbortController());
+    this.running = this.loop(abort.signal);
+  }
+
+  async stop(): Promise<void> {
+    this.abort?.abort();
+    this.wake.wake();
+    await this.running;
+    this.running = undefined;
+  }
+
+  nudge(): void {
+    this.wake.wake();
+  }
+
+  private async loop(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      let worked: boolean;
+      try {
+        const due = await dueSubscriptions(this.o.db, 200);
+        worked = due.length > 0;
+        const queue = [...due];
+        const workers = Array.from({ length: this.o.concurrency ?? 8 }, async () => {
+          for (let row = queue.shift(); row && !signal.aborted; row = queue.shift()) await this.serve(row, signal);
+        });
+        await Promise.all(workers);
+      } catch (error) {
+        worked = false;
+        this.o.logger?.error({ err: (error as Error).message }, 'subscription delivery failed; retrying');
+      }
+      if (!worked) await this.wake.sleep(500, signal);
+    }
+  }
+
+  private async serve(row: SubscriptionRow, signal: AbortSignal): Promise<void> {
+    let s: ParsedSubscription;
+    try {
+      s = parseSubscription(row.resource, this.o.resourceTypes);
+    } catch (error) {
+      await setRowStatus(this.o.db, row.id, 'error');
+      await this.o.writeStatus(row.id, 'error', (error as Error).message);
+      return;
+    }
+    if (row.status === 'requested') {
+      await this.o.writeStatus(row.id, 'active');
+      await setRowStatus(this.o.db, row.id, 'active');
+      row.status = 'active';
+    }
+    let through = row.deliveredThrough;
+    while (!signal.aborted) {
+      const events = await eventsAfter(this.o.db, row.id, through, 20);
+      if (events.length === 0) return;
+      for (const event of events) {
+        try {
+          await this.send(s, row, event);
+        } catch (error) {
+          await this.failed(row, describe(error));
+          return;
+        }
+        await markDelivered(this.o.db, row.id, event.eventNumber);
+        through = event.eventNumber;
+        this.o.onDelivered?.(event);
+        if (row.status === 'error') {
+          this.o.logger?.info({ subscription: row.id }, 'subscription endpoint recovered: active again');
+          await setRowStatus(this.o.db, row.id, 'active');
+          await this.o.writeStatus(row.id, 'active');
+          row.status = 'active';
+        }
+      }
+    }
+  }
+
+  private async send(s: ParsedSubscription, row: SubscriptionRow, event: EventRow): Promise<void> {
+    const resources: Array<Resource | undefined> = [];
+    if (s.channel.payload === 'full-resource' && !event.deleted)
+      resources.push(
+        (await this.o.store.vread(event.resourceType, event.resourceId, event.versionId))?.resource ?? undefined,
+      );
+    const bundle =
+      s.channel.payload === 'none' && s.channel.type === 'rest-hook'
+        ? undefined
+        : notificationBundle(
+            {
+              baseUrl: this.o.baseUrl,
+              subscriptionId: s.id,
+              status: row.status,
+              type: 'event-notification',
+              eventsSinceStart: event.eventNumber,
+            },
+            [event],
+            s.channel.payload,
+            resources,
+          );
+    if (s.channel.type === 'rest-hook') await postNotification(s, event.eventNumber, bundle);
+    else await this.o.websockets.publish(s.id, [`ping ${s.id}`, ...(bundle ? [JSON.stringify(bundle)] : [])]);
+  }
+
+  private async failed(row: SubscriptionRow, reason: string): Promise<void> {
+    const wait = backoffMs(this.o.retryBaseMs ?? 1000, row.failures + 1, this.o.maxRetryMs ?? 60_000);
+    const failures = await markFailed(this.o.db, row.id, reason, wait);
+    this.o.logger?.warn({ subscription: row.id, failures, err: reason }, 'subscription notification failed');
+    if (failures >= (this.o.failuresBeforeError ?? 3) && row.status !== 'error') {
+      await setRowStatus(this.o.db, row.id, 'error');
+      await this.o.writeStatus(row.id, 'error', `notifications failed ${failures} times: ${reason}`);
+      row.status = 'error';
+    }
+  }
+}
+
+function describe(error: unknown): string {
+  const e = error as { message?: string; cause?: { code?: string; message?: string } };
+  const cause = e.cause?.code ?? e.cause?.message;
+  return `${e.message ?? String(error)}${cause ? ` (${cause})` : ''}`;
+}

@@ -1,0 +1,130 @@
+/**
+ * The FeedHandler of subscriptions: for each change of the FHIR store's log, in order, the subscriptions whose
+ * criteria match the changed resource (the version before a delete, for deletes) and whose owner may read it get
+ * the next event number and a queued event, in the batch's transaction. Subscription changes themselves update the
+ * registry (notification_subscriptions) at their place in the log, so a batch sees exactly the subscriptions that
+ * existed when each change was committed.
+ */
+import type { Resource, Subscription } from '@medplum/fhirtypes';
+import type { Logger } from 'pino';
+import type { FeedHandler } from '../../change-feed/feed-consumer.js';
+import type { FeedDb, FeedTx } from '../../change-feed/feed-state.js';
+import type { ChangeRecord, ResourceStore } from '../../store/resource-store.js';
+import { readableResources } from '../access/read-access.js';
+import { parseSubscription, type ParsedSubscription } from './subscription-model.js';
+import { matchesCriteria } from './subscription-criteria.js';
+import { ownerPolicy } from './subscription-owner.js';
+import { listSubscriptions, queueEvent, removeSubscription, upsertSubscription } from './notification-tables.js';
+
+export type QueueOptions = {
+  store: ResourceStore;
+  db: FeedDb;
+  resourceTypes: ReadonlySet<string>;
+  compartmentsOf: (resource: Resource) => string[];
+  baseUrl: string;
+  logger?: Logger;
+};
+
+export class NotificationQueue implements FeedHandler {
+  private byId = new Map<string, ParsedSubscription>();
+  /** The registry in memory may be ahead of the database (a batch rolled back): reloaded before the next batch. */
+  private dirty = true;
+
+  constructor(private readonly o: QueueOptions) {}
+
+  async prepare(): Promise<void> {
+    if (!this.dirty) return;
+    const next = new Map<string, ParsedSubscription>();
+    for (const row of await listSubscriptions(this.o.db)) {
+      const parsed = this.parse(row.resource);
+      if (parsed) next.set(row.id, parsed);
+    }
+    this.byId = next;
+    this.dirty = false;
+  }
+
+  /** After a committed batch (FeedConsumer onBatch): the memory matches the database again. */
+  committed(): void {
+    this.dirty = false;
+  }
+
+  async handle(tx: FeedTx, changes: readonly ChangeRecord[]): Promise<number> {
+    this.dirty = true;
+    let queued = 0;
+    for (const change of changes) {
+      if (change.resourceType === 'Subscription') await this.applySubscription(tx, change);
+      queued += await this.queueFor(tx, change);
+    }
+    return queued;
+  }
+
+  private async applySubscription(tx: FeedTx, change: ChangeRecord): Promise<void> {
+    const version = change.deleted ? undefined : await this.o.store.vread('Subscription', change.id, change.versionId);
+    const resource = version?.resource as Subscription | undefined;
+    if (!resource) {
+      this.byId.delete(change.id);
+      await removeSubscription(tx, change.id);
+      return;
+    }
+    const parsed = this.parse(resource);
+    if (parsed && parsed.status !== 'off') this.byId.set(change.id, parsed);
+    else this.byId.delete(change.id);
+    await upsertSubscription(tx, resource, parsed ? (resource.status ?? 'requested') : 'error');
+  }
+
+  private parse(resource: Subscription): ParsedSubscription | undefined {
+    try {
+      return parseSubscription(resource, this.o.resourceTypes);
+    } catch (error) {
+      this.o.logger?.warn({ subscription: resource.id, err: (error as Error).message }, 'subscription not usable');
+      return undefined;
+    }
+  }
+
+  private async queueFor(tx: FeedTx, change: ChangeRecord): Promise<number> {
+    const watching = [...this.byId.values()].filter(
+      (s) => s.criteria.resourceType === change.resourceType && s.status !== 'off' && !expired(s, change),
+    );
+    if (watching.length === 0) return 0;
+    const content = await this.contentOf(change);
+    if (!content) return 0;
+    let queued = 0;
+    for (const s of watching) {
+      if (!matchesCriteria(content, s.criteria, this.o.baseUrl)) continue;
+      if (!(await this.ownerMayRead(s, content))) continue;
+      await queueEvent(tx, {
+        subscriptionId: s.id,
+        changeSeq: change.seq,
+        resourceType: change.resourceType,
+        resourceId: change.id,
+        versionId: change.versionId,
+        deleted: change.deleted,
+        occurredAt: change.lastUpdated,
+      });
+      queued++;
+    }
+    return queued;
+  }
+
+  /** The version written, or for a delete the version before it (what the criteria and the owner judge). */
+  private async contentOf(change: ChangeRecord): Promise<Resource | undefined> {
+    const version = change.deleted ? change.versionId - 1 : change.versionId;
+    if (version < 1) return undefined;
+    return (await this.o.store.vread(change.resourceType, change.id, version))?.resource ?? undefined;
+  }
+
+  private async ownerMayRead(s: ParsedSubscription, resource: Resource): Promise<boolean> {
+    if (!s.owner) return false; // written without the server's rules: delivers nothing
+    const ctx = {
+      access: ownerPolicy(s.owner),
+      store: this.o.store,
+      compartmentsOf: this.o.compartmentsOf,
+      baseUrl: this.o.baseUrl,
+    };
+    return (await readableResources(ctx, [resource])).length === 1;
+  }
+}
+
+function expired(s: ParsedSubscription, change: ChangeRecord): boolean {
+  return s.end !== undefined && Date.parse(s.end) < Date.parse(change.lastUpdated);
+}

@@ -1,0 +1,191 @@
+/**
+ * The delivery bookkeeping (schema nilecare_subscriptions, migrations/embedded/postgres): subscriptions as of the
+ * feed cursor, their event counters and delivery state, and the queued events. Statements take a FeedTx (`?`
+ * placeholders), so the queueing runs inside the change-feed batch's transaction.
+ */
+import type { Subscription } from '@medplum/fhirtypes';
+import type { FeedTx } from '../../change-feed/feed-state.js';
+
+export type SubscriptionRow = {
+  id: string;
+  resource: Subscription;
+  status: string;
+  eventsQueued: number;
+  deliveredThrough: number;
+  failures: number;
+  nextAttemptAt: string | null;
+  lastDeliveryAt: string | null;
+  lastError: string | null;
+  lastErrorAt: string | null;
+};
+
+export type EventRow = {
+  subscriptionId: string;
+  eventNumber: number;
+  changeSeq: number;
+  resourceType: string;
+  resourceId: string;
+  versionId: number;
+  deleted: boolean;
+  occurredAt: string;
+};
+
+type RawSubscription = {
+  subscription_id: string;
+  resource: Subscription | string;
+  status: string;
+  events_queued: string | number;
+  delivered_through: string | number;
+  failures: number;
+  next_attempt_at: Date | string | null;
+  last_delivery_at: Date | string | null;
+  last_error: string | null;
+  last_error_at: Date | string | null;
+};
+
+const iso = (v: Date | string | null): string | null =>
+  v === null ? null : v instanceof Date ? v.toISOString() : new Date(v).toISOString();
+
+function toRow(r: RawSubscription): SubscriptionRow {
+  return {
+    id: r.subscription_id,
+    resource: typeof r.resource === 'string' ? (JSON.parse(r.resource) as Subscription) : r.resource,
+    status: r.status,
+    eventsQueued: Number(r.events_queued),
+    deliveredThrough: Number(r.delivered_through),
+    failures: Number(r.failures),
+    nextAttemptAt: iso(r.next_attempt_at),
+    lastDeliveryAt: iso(r.last_delivery_at),
+    lastError: r.last_error,
+    lastErrorAt: iso(r.last_error_at),
+  };
+}
+
+const COLUMNS = `subscription_id, resource, status, events_queued, delivered_through, failures, next_attempt_at,
+  last_delivery_at, last_error, last_error_at`;
+
+export async function listSubscriptions(db: FeedTx): Promise<SubscriptionRow[]> {
+  const rows = await db.query<RawSubscription>(
+    `SELECT ${COLUMNS} FROM notification_subscriptions WHERE NOT removed ORDER BY subscription_id`,
+  );
+  return rows.map(toRow);
+}
+
+export async function readSubscriptionRow(db: FeedTx, id: string): Promise<SubscriptionRow | undefined> {
+  const rows = await db.query<RawSubscription>(
+    `SELECT ${COLUMNS} FROM notification_subscriptions WHERE subscription_id = ? AND NOT removed`,
+    [id],
+  );
+  return rows[0] ? toRow(rows[0]) : undefined;
+}
+
+/** Subscriptions with undelivered events whose next attempt is due, or waiting to be activated. */
+export async function dueSubscriptions(db: FeedTx, limit: number): Promise<SubscriptionRow[]> {
+  const rows = await db.query<RawSubscription>(
+    `SELECT ${COLUMNS} FROM notification_subscriptions
+     WHERE NOT removed AND status <> 'off'
+       AND (events_queued > delivered_through OR status = 'requested')
+       AND (next_attempt_at IS NULL OR next_attempt_at <= now())
+     ORDER BY next_attempt_at NULLS FIRST LIMIT ?`,
+    [limit],
+  );
+  return rows.map(toRow);
+}
+
+/** The subscription as of this change of the log (a client's or the engine's write); its counters are kept. */
+export async function upsertSubscription(tx: FeedTx, resource: Subscription, status: string): Promise<void> {
+  await tx.query(
+    `INSERT INTO notification_subscriptions (subscription_id, resource, status) VALUES (?, ?::jsonb, ?)
+     ON CONFLICT (subscription_id) DO UPDATE SET resource = EXCLUDED.resource, status = EXCLUDED.status,
+       removed = FALSE, next_attempt_at = NULL`,
+    [resource.id, JSON.stringify(resource), status],
+  );
+}
+
+export async function removeSubscription(tx: FeedTx, id: string): Promise<void> {
+  await tx.query(`UPDATE notification_subscriptions SET removed = TRUE, status = 'off' WHERE subscription_id = ?`, [
+    id,
+  ]);
+  await tx.query('DELETE FROM notification_events WHERE subscription_id = ?', [id]);
+}
+
+/** Gives out the subscription's next event number and queues the event (inside the batch's transaction). */
+export async function queueEvent(tx: FeedTx, event: Omit<EventRow, 'eventNumber'>): Promise<number> {
+  const rows = await tx.query<{ n: string | number }>(
+    `UPDATE notification_subscriptions SET events_queued = events_queued + 1 WHERE subscription_id = ?
+     RETURNING events_queued AS n`,
+    [event.subscriptionId],
+  );
+  const n = Number(rows[0]?.n);
+  await tx.query(
+    `INSERT INTO notification_events (subscription_id, event_number, change_seq, resource_type, resource_id, version_id,
+       deleted, occurred_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    [
+      event.subscriptionId,
+      n,
+      event.changeSeq,
+      event.resourceType,
+      event.resourceId,
+      event.versionId,
+      event.deleted,
+      event.occurredAt,
+    ],
+  );
+  return n;
+}
+
+type RawEvent = {
+  subscription_id: string;
+  event_number: string | number;
+  change_seq: string | number;
+  resource_type: string;
+  resource_id: string;
+  version_id: number;
+  deleted: boolean;
+  occurred_at: string;
+};
+
+export async function eventsAfter(db: FeedTx, id: string, after: number, limit: number): Promise<EventRow[]> {
+  const rows = await db.query<RawEvent>(
+    `SELECT * FROM notification_events WHERE subscription_id = ? AND event_number > ? ORDER BY event_number LIMIT ?`,
+    [id, after, limit],
+  );
+  return rows.map((r) => ({
+    subscriptionId: r.subscription_id,
+    eventNumber: Number(r.event_number),
+    changeSeq: Number(r.change_seq),
+    resourceType: r.resource_type,
+    resourceId: r.resource_id,
+    versionId: Number(r.version_id),
+    deleted: r.deleted,
+    occurredAt: r.occurred_at,
+  }));
+}
+
+export async function markDelivered(db: FeedTx, id: string, through: number): Promise<void> {
+  await db.query(
+    `UPDATE notification_subscriptions SET delivered_through = GREATEST(delivered_through, ?), failures = 0,
+       next_attempt_at = NULL, last_delivery_at = now() WHERE subscription_id = ?`,
+    [through, id],
+  );
+  // Delivered events are kept a day for $events, then dropped.
+  await db.query(
+    `DELETE FROM notification_events WHERE subscription_id = ? AND event_number <= ?
+       AND queued_at < now() - interval '1 day'`,
+    [id, through],
+  );
+}
+
+export async function markFailed(db: FeedTx, id: string, error: string, retryInMs: number): Promise<number> {
+  const rows = await db.query<{ failures: number }>(
+    `UPDATE notification_subscriptions SET failures = failures + 1, last_error = ?, last_error_at = now(),
+       next_attempt_at = now() + make_interval(secs => ?) WHERE subscription_id = ? RETURNING failures`,
+    [error.slice(0, 2000), retryInMs / 1000, id],
+  );
+  return Number(rows[0]?.failures ?? 0);
+}
+
+/** The engine's own view of the status (the resource follows through the log). */
+export async function setRowStatus(db: FeedTx, id: string, status: string): Promise<void> {
+  await db.query('UPDATE notification_subscriptions SET status = ? WHERE subscription_id = ?', [status, id]);
+}

@@ -1,0 +1,32 @@
+/**
+ * Sends one notification to a rest-hook endpoint: POST, the subscription's own headers, and either no body (payload
+ * none, as R4 says) or the notification bundle as application/fhir+json. Every request also names the subscription
+ * and the event number (X-Subscription-Id, X-Subscription-Event-Number), so a receiver can drop repeats: delivery
+ * is at least once. Anything but a 2xx within the time limit is a failure.
+ */
+import type { Bundle } from '@medplum/fhirtypes';
+import type { ParsedSubscription } from './subscription-model.js';
+
+export async function postNotification(
+  s: ParsedSubscription,
+  eventNumber: number,
+  bundle: Bundle | undefined,
+  timeoutMs = 10_000,
+): Promise<void> {
+  const headers: Record<string, string> = {
+    'X-Subscription-Id': s.id,
+    'X-Subscription-Event-Number': String(eventNumber),
+  };
+  for (const [name, value] of s.channel.headers) headers[name] = value;
+  if (bundle) headers['Content-Type'] = 'application/fhir+json';
+  const response = await fetch(s.channel.endpoint as string, {
+    method: 'POST',
+    headers,
+    ...(bundle ? { body: JSON.stringify(bundle) } : {}),
+    signal: AbortSignal.timeout(timeoutMs),
+    redirect: 'manual',
+  });
+  await response.body?.cancel().catch(() => undefined);
+  if (response.status < 200 || response.status > 299)
+    throw new Error(`the endpoint answered HTTP ${response.status} ${response.statusText}`.trim());
+}

@@ -1,0 +1,130 @@
+/**
+ * The subscription engine: one FeedConsumer over the change log (cursor `subscriptions` in notification_cursor)
+ * whose handler queues notification events in the batch's transaction, and a delivery loop on the node that holds
+ * the feed's lease. At its first start the engine begins at the end of the log and imports the Subscriptions that
+ * already exist, so no old change is replayed.
+ */
+import type { Subscription } from '@medplum/fhirtypes';
+import type { Logger } from 'pino';
+import { FeedConsumer, type FeedLag } from '../../change-feed/feed-consumer.js';
+import { SqlFeedCursor, type FeedDb } from '../../change-feed/feed-state.js';
+import type { FeedLease } from '../../change-feed/lease.js';
+import type { ResourceStore } from '../../store/resource-store.js';
+import type { FhirServices } from '../fhir-context.js';
+import { NotificationDelivery, type DeliveryOptions } from './notification-delivery.js';
+import { NotificationQueue } from './notification-queue.js';
+import { listSubscriptions, upsertSubscription, type SubscriptionRow } from './notification-tables.js';
+import { subscriptionStatusWriter } from './subscription-status-writer.js';
+import type { NotificationFanout } from './notification-fanout.js';
+
+export const CURSOR_TABLE = { table: 'notification_cursor', key: 'name', count: 'queued' } as const;
+
+export type EngineOptions = {
+  store: ResourceStore;
+  services: Pick<FhirServices, 'extractIndex' | 'now' | 'baseUrl' | 'resourceTypes' | 'compartmentsOf'>;
+  db: FeedDb;
+  fanout: NotificationFanout;
+  lease?: FeedLease;
+  logger?: Logger;
+  pollMs?: number;
+  delivery?: Pick<DeliveryOptions, 'retryBaseMs' | 'maxRetryMs' | 'failuresBeforeError' | 'onDelivered'>;
+};
+
+export type SubscriptionEngine = {
+  feed: FeedConsumer;
+  /** Subscriptions as the engine sees them: status, events queued and delivered, last delivery, last error. */
+  list(): Promise<SubscriptionRow[]>;
+  lag(): Promise<FeedLag>;
+  stop(): Promise<void>;
+};
+
+export async function startSubscriptionEngine(o: EngineOptions): Promise<SubscriptionEngine> {
+  const name = 'subscriptions';
+  const cursor = new SqlFeedCursor(CURSOR_TABLE, name, () => endOfLog(o.store));
+  if (!(await cursor.read(o.db))) await importExisting(o, cursor);
+  const queue = new NotificationQueue({
+    store: o.store,
+    db: o.db,
+    resourceTypes: o.services.resourceTypes,
+    compartmentsOf: o.services.compartmentsOf,
+    baseUrl: o.services.baseUrl,
+    ...(o.logger ? { logger: o.logger } : {}),
+  });
+  const delivery = new NotificationDelivery({
+    db: o.db,
+    store: o.store,
+    baseUrl: o.services.baseUrl,
+    resourceTypes: o.services.resourceTypes,
+    writeStatus: subscriptionStatusWriter(o.store, o.services),
+    websockets: o.fanout,
+    ...(o.logger ? { logger: o.logger } : {}),
+    ...o.delivery,
+  });
+  const feed = new FeedConsumer({
+    store: o.store,
+    db: o.db,
+    cursor,
+    handler: {
+      handle: (tx, changes) => queue.handle(tx, changes),
+      prepare: () => queue.prepare(),
+      onActive: async (active) => {
+        if (active) delivery.start();
+        else await delivery.stop();
+      },
+    },
+    ...(o.lease ? { lease: o.lease } : {}),
+    ...(o.logger ? { logger: o.logger } : {}),
+    label: 'subscription notifications',
+    pollIntervalMs: o.pollMs ?? 200,
+    onBatch: (_consumed, effects) => {
+      queue.committed();
+      if (effects > 0) delivery.nudge();
+    },
+  }).start();
+  return {
+    feed,
+    list: () => listSubscriptions(o.db),
+    lag: () => feed.lag(),
+    async stop() {
+      await feed.stop();
+      await delivery.stop();
+    },
+  };
+}
+
+/** The seq of the last change (0 when the log is empty). */
+async function endOfLog(store: ResourceStore): Promise<number> {
+  let seq = 0;
+  for (;;) {
+    const page = await store.changesAfter(seq, 50_000);
+    const last = page[page.length - 1];
+    if (!last) return seq;
+    seq = last.seq;
+  }
+}
+
+/** First start: the end of the log first, then every Subscription committed up to it, then the cursor row. */
+async function importExisting(o: EngineOptions, cursor: SqlFeedCursor): Promise<void> {
+  const end = await endOfLog(o.store);
+  const existing: Subscription[] = [];
+  let pageCursor: string | undefined;
+  do {
+    const page = await o.store.search({
+      resourceTypes: ['Subscription'],
+      conditions: [],
+      sort: [],
+      count: 500,
+      total: 'none',
+      ...(pageCursor ? { cursor: pageCursor } : {}),
+    });
+    for (const v of page.entries) if (v.resource) existing.push(v.resource as Subscription);
+    pageCursor = page.nextCursor;
+  } while (pageCursor);
+  await o.db.transaction(async (tx) => {
+    for (const s of existing) await upsertSubscription(tx, s, s.status ?? 'requested');
+    await tx.query(
+      `INSERT INTO ${CURSOR_TABLE.table} (${CURSOR_TABLE.key}, cursor_seq) VALUES (?, ?) ON CONFLICT DO NOTHING`,
+      [cursor.name, end],
+    );
+  });
+}

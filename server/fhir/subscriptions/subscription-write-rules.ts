@@ -1,0 +1,44 @@
+/**
+ * What the server enforces when a client writes a Subscription (create, update, patch, transaction entries), called
+ * from the one write path (interactions/commit-version.ts) through FhirServices.subscriptions:
+ * - the criteria parse with the server's search semantics and the channel is one this server delivers (400);
+ * - the writer may read and search what the criteria watch: a subscription cannot widen a token (403);
+ * - a rest-hook endpoint is on the configured allow-list, when there is one (403);
+ * - status: a client asks (`requested`) or switches off (`off`); `active` and `error` are the server's to set;
+ * - the owner (what the writer's token may read) is stamped into the resource, replacing anything sent.
+ */
+import type { Resource, Subscription } from '@medplum/fhirtypes';
+import type { AccessPolicy } from '../access-policy.js';
+import { forbidden } from '../errors.js';
+import { parseSubscription } from './subscription-model.js';
+import { snapshotOwner, withOwner } from './subscription-owner.js';
+
+export type SubscriptionWriteRules = {
+  /** The resource to commit, or a FhirError. */
+  prepare(resource: Resource, access: AccessPolicy): Resource;
+};
+
+export type SubscriptionRulesOptions = {
+  resourceTypes: ReadonlySet<string>;
+  /** URL prefixes rest-hook endpoints must start with; empty or absent: any http(s) endpoint. */
+  endpointAllowList?: readonly string[];
+};
+
+export function subscriptionWriteRules(o: SubscriptionRulesOptions): SubscriptionWriteRules {
+  return {
+    prepare(resource, access) {
+      if (resource.resourceType !== 'Subscription') return resource;
+      const parsed = parseSubscription(resource, o.resourceTypes);
+      const watched = parsed.criteria.resourceType;
+      if (!access.allows('search', watched) || !access.allows('read', watched))
+        throw forbidden(`A subscription to ${watched} needs an access token that may read and search ${watched}`);
+      const allow = o.endpointAllowList ?? [];
+      const endpoint = parsed.channel.endpoint;
+      if (endpoint && allow.length > 0 && !allow.some((prefix) => endpoint.startsWith(prefix)))
+        throw forbidden('Subscription.channel.endpoint is not on the server allow-list of notification endpoints');
+      const { error: _error, ...rest } = resource;
+      const status: Subscription['status'] = resource.status === 'off' ? 'off' : 'requested';
+      return withOwner({ ...rest, status }, snapshotOwner(access, o.resourceTypes));
+    },
+  };
+}

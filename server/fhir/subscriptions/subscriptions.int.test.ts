@@ -1,0 +1,275 @@
+/**
+ * Subscriptions end to end on the real app (PGlite store, in-process engine): a real HTTP receiver and a real
+ * websocket client; criteria with the server's search semantics; payloads; a failing endpoint to error and back;
+ * a patient-scoped owner who must never hear of another patient's data.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import WebSocket from 'ws';
+import type { Subscription } from '@medplum/fhirtypes';
+import { pgliteTestStore } from '../../store/postgres/test-stores.js';
+import { startTestServer, type TestServer } from '../../testing/test-server.js';
+import { FULL_ACCESS, type AccessPolicy } from '../access-policy.js';
+import { policyFromScopes } from '../../auth/scope-policy.js';
+import { eventually, startReceiver, type Receiver } from './testing/receiver.js';
+import { WEBSOCKET_PATH } from './websocket-hub.js';
+
+const TOKENS: Record<string, AccessPolicy> = {
+  'Bearer patient-a': policyFromScopes({
+    scope: 'patient/*.rs patient/Subscription.cud',
+    patient: 'a',
+    fhirUser: 'Patient/a',
+  }),
+  'Bearer patient-b': policyFromScopes({ scope: 'patient/*.rs patient/Subscription.cud', patient: 'b' }),
+  'Bearer labs-only': policyFromScopes({ scope: 'user/Observation.rs user/Subscription.cud', sub: 'labs' }),
+  'Bearer no-observations': policyFromScopes({ scope: 'user/Patient.rs user/Subscription.cud', sub: 'clerk' }),
+};
+
+const code = (c: string) => ({ coding: [{ system: 'http://loinc.org', code: c }] });
+const observation = (patient: string, c = '1234-5', value = 1) => ({
+  resourceType: 'Observation',
+  status: 'final',
+  code: code(c),
+  subject: { reference: `Patient/${patient}` },
+  valueQuantity: { value, unit: 'mg' },
+});
+
+describe('subscriptions (rest-hook, websocket)', () => {
+  let server: TestServer;
+  let receiver: Receiver;
+  let dispose: () => Promise<void>;
+
+  before(async () => {
+    const opened = await pgliteTestStore();
+    dispose = opened.dispose;
+    server = await startTestServer(opened.store, {
+      env: { NILECARE_SUBSCRIPTIONS: 'on', SUBSCRIPTION_POLL_MS: '50', SUBSCRIPTION_RETRY_BASE_MS: '100' },
+      resolveAccess: async (req) => {
+        const header = req.get('authorization');
+        if (!header) return { ...FULL_ACCESS, who: 'system' };
+        const policy = TOKENS[header];
+        if (!policy) throw new Error('unknown token');
+        return policy;
+      },
+    });
+    receiver = await startReceiver();
+    for (const id of ['a', 'b'])
+      assert.equal(
+        (await server.fhir(`/Patient/${id}`, { method: 'PUT', body: { resourceType: 'Patient', id } })).status,
+        201,
+      );
+  });
+  after(async () => {
+    await receiver?.close();
+    await server?.close();
+    await server?.app.store.close();
+    await dispose?.();
+  });
+
+  const subscribe = async (sub: Partial<Subscription>, token?: string) =>
+    server.fhir('/Subscription', {
+      method: 'POST',
+      body: { resourceType: 'Subscription', status: 'requested', reason: 'test', ...sub },
+      ...(token ? { headers: { authorization: token } } : {}),
+    });
+  const restHook = (criteria: string, extra: Partial<Subscription['channel']> = {}, path = '') => ({
+    criteria,
+    channel: { type: 'rest-hook' as const, endpoint: `${receiver.url}${path}`, ...extra },
+  });
+  const statusOf = async (id: string) => (await server.fhir(`/Subscription/${id}`)).body as Subscription;
+  const active = (id: string) =>
+    eventually(async () => ((await statusOf(id)).status === 'active' ? true : undefined), `Subscription/${id} active`);
+  const from = (path: string) => receiver.received.filter((r) => r.path === `/hook${path}`);
+
+  it('refuses what it cannot deliver: bad criteria, unknown channel, reserved headers (400), wider than the token (403)', async () => {
+    assert.equal((await subscribe(restHook('Observation?nonsense-param=1'))).status, 400);
+    assert.equal((await subscribe(restHook('NotAType?x=1'))).status, 400);
+    assert.equal((await subscribe(restHook('Observation?subject.name=x'))).status, 400); // a chain
+    assert.equal(
+      (await subscribe({ criteria: 'Observation', channel: { type: 'email', endpoint: 'mailto:x@y' } })).status,
+      400,
+    );
+    assert.equal((await subscribe(restHook('Observation', { header: ['Content-Type: text/plain'] }))).status, 400);
+    assert.equal((await subscribe(restHook('Observation', { endpoint: 'ftp://x' }))).status, 400);
+    const wider = await subscribe(restHook('Observation'), 'Bearer no-observations');
+    assert.equal(wider.status, 403, wider.text);
+  });
+
+  it('create, update and delete arrive in order with monotonic event numbers, custom headers, full resources', async () => {
+    const created = await subscribe(
+      restHook(
+        'Observation?code=http://loinc.org|1234-5',
+        { payload: 'application/fhir+json', header: ['X-Api-Key: k1'] },
+        '/full',
+      ),
+    );
+    assert.equal(created.status, 201, created.text);
+    assert.equal(created.body.status, 'requested');
+    const id = created.body.id as string;
+    await active(id);
+    const obs = await server.fhir('/Observation', { method: 'POST', body: observation('a') });
+    await server.fhir('/Observation', { method: 'POST', body: observation('a', '9999-9') }); // does not match
+    await server.fhir(`/Observation/${obs.body.id}`, {
+      method: 'PUT',
+      body: { ...observation('a', '1234-5', 2), id: obs.body.id },
+    });
+    await server.fhir(`/Observation/${obs.body.id}`, { method: 'DELETE' });
+    await receiver.until(() => from('/full').length >= 3);
+    const got = from('/full');
+    assert.deepEqual(
+      got.map((r) => r.eventNumber),
+      [1, 2, 3],
+    );
+    assert.equal(got[0]!.headers['x-api-key'], 'k1');
+    assert.equal(got[0]!.headers['content-type'], 'application/fhir+json');
+    const methods = got.map((r) => r.json.entry[1].request.method);
+    assert.deepEqual(methods, ['POST', 'PUT', 'DELETE']);
+    assert.equal(got[0]!.json.entry[1].resource.valueQuantity.value, 1);
+    assert.equal(got[1]!.json.entry[1].resource.valueQuantity.value, 2);
+    assert.equal(got[2]!.json.entry[1].resource, undefined);
+    const status = got[2]!.json.entry[0].resource;
+    assert.equal(status.resourceType, 'Parameters');
+    const events = status.parameter.find((p: any) => p.name === 'notification-event');
+    assert.equal(events.part.find((p: any) => p.name === 'event-number').valueString, '3');
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(from('/full').length, 3, 'nothing else (the non-matching Observation) arrives');
+  });
+
+  it('payload none: an empty POST naming subscription and event number; id-only: references without content', async () => {
+    const none = await subscribe(restHook('Observation?code=http://loinc.org|5555-5', {}, '/none'));
+    const ids = await subscribe(
+      restHook(
+        'Observation?code=http://loinc.org|5555-5',
+        {
+          payload: 'application/fhir+json',
+          _payload: {
+            extension: [
+              {
+                url: 'http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition/backport-payload-content',
+                valueCode: 'id-only',
+              },
+            ],
+          },
+        } as never,
+        '/ids',
+      ),
+    );
+    assert.equal(ids.status, 201, ids.text);
+    await active(none.body.id);
+    await active(ids.body.id);
+    const obs = await server.fhir('/Observation', { method: 'POST', body: observation('b', '5555-5') });
+    await receiver.until(() => from('/none').length >= 1 && from('/ids').length >= 1);
+    assert.equal(from('/none')[0]!.body, '');
+    assert.equal(from('/none')[0]!.subscription, none.body.id);
+    assert.equal(from('/none')[0]!.eventNumber, 1);
+    const bundle = from('/ids')[0]!.json;
+    assert.equal(bundle.entry.length, 1);
+    const focus = bundle.entry[0].resource.parameter
+      .find((p: any) => p.name === 'notification-event')
+      .part.find((p: any) => p.name === 'focus').valueReference.reference;
+    assert.match(focus, new RegExp(`/Observation/${obs.body.id}/_history/1$`));
+  });
+
+  it('a failing endpoint moves the subscription to error with the reason, and back to active when it recovers', async () => {
+    const created = await subscribe(restHook('Observation?code=http://loinc.org|7777-7', {}, '/flaky'));
+    await active(created.body.id);
+    receiver.answer(503);
+    await server.fhir('/Observation', { method: 'POST', body: observation('a', '7777-7', 1) });
+    await server.fhir('/Observation', { method: 'POST', body: observation('a', '7777-7', 2) });
+    const failed = await eventually(async () => {
+      const s = await statusOf(created.body.id);
+      return s.status === 'error' ? s : undefined;
+    }, 'status error');
+    assert.match(failed.error ?? '', /503/);
+    const listed = (await server.app.subscriptions!.engine.list()).find((r) => r.id === created.body.id);
+    assert.match(listed?.lastError ?? '', /503/);
+    receiver.answer(200);
+    await receiver.until(() => from('/flaky').length >= 2, 60_000);
+    assert.deepEqual(
+      from('/flaky').map((r) => r.eventNumber),
+      [1, 2],
+    );
+    await active(created.body.id);
+    const after = (await server.app.subscriptions!.engine.list()).find((r) => r.id === created.body.id);
+    assert.equal(after?.deliveredThrough, 2);
+    assert.ok(after?.lastDeliveryAt);
+  });
+
+  it("a patient-scoped owner hears only of its own patient's resources (rest-hook and websocket)", async () => {
+    const mine = await subscribe(restHook('Observation', {}, '/patient-a'), 'Bearer patient-a');
+    assert.equal(mine.status, 201, mine.text);
+    await active(mine.body.id);
+    // another patient's token may not change it
+    const stolen = await server.fhir(`/Subscription/${mine.body.id}`, {
+      method: 'PUT',
+      body: { ...(await statusOf(mine.body.id)), channel: { type: 'rest-hook', endpoint: `${receiver.url}/stolen` } },
+      headers: { authorization: 'Bearer patient-b' },
+    });
+    assert.equal(stolen.status, 403);
+    await server.fhir('/Observation', { method: 'POST', body: observation('b', '1111-1') });
+    const own = await server.fhir('/Observation', { method: 'POST', body: observation('a', '1111-1') });
+    await server.fhir('/Observation', { method: 'POST', body: observation('b', '1111-2') });
+    await receiver.until(() => from('/patient-a').length >= 1);
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(from('/patient-a').length, 1);
+    assert.equal(from('/patient-a')[0]!.eventNumber, 1);
+    assert.equal(from('/stolen').length, 0);
+    const events = (await server.app.subscriptions!.engine.list()).find((r) => r.id === mine.body.id);
+    assert.equal(events?.eventsQueued, 1, "B's Observations gave no event (no gap in A's numbers)");
+    assert.ok(own.body.id);
+  });
+
+  it('websocket: bind with the owner token, ping + notification bundles in order; a foreign token cannot bind', async () => {
+    const created = await subscribe(
+      {
+        criteria: 'Observation?code=http://loinc.org|3333-3',
+        channel: { type: 'websocket', payload: 'application/fhir+json' },
+      },
+      'Bearer patient-a',
+    );
+    assert.equal(created.status, 201, created.text);
+    const id = created.body.id as string;
+    await active(id);
+    const url = server.baseUrl.replace(/^http/, 'ws').replace(/\/fhir$/, WEBSOCKET_PATH);
+    const messages: string[] = [];
+    const socket = new WebSocket(url, { headers: { authorization: 'Bearer patient-a' } });
+    socket.on('message', (m) => messages.push(String(m)));
+    await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+    socket.send(`bind ${id}`);
+    await eventually(async () => (messages.includes(`bound ${id}`) ? true : undefined), 'bound');
+
+    const intruder = new WebSocket(url);
+    const intruderMessages: string[] = [];
+    intruder.on('message', (m) => intruderMessages.push(String(m)));
+    await new Promise((resolve, reject) => intruder.once('open', resolve).once('error', reject));
+    intruder.send('bearer patient-b');
+    intruder.send(`bind ${id}`);
+    await eventually(async () => (intruderMessages.some((m) => m.startsWith('error')) ? true : undefined), 'refusal');
+
+    const obs = await server.fhir('/Observation', { method: 'POST', body: observation('a', '3333-3') });
+    await server.fhir(`/Observation/${obs.body.id}`, {
+      method: 'PUT',
+      body: { ...observation('a', '3333-3', 5), id: obs.body.id },
+    });
+    await server.fhir(`/Observation/${obs.body.id}`, { method: 'DELETE' });
+    await server.fhir('/Observation', { method: 'POST', body: observation('b', '3333-3') }); // not A's
+    const bundles = () => messages.filter((m) => m.startsWith('{')).map((m) => JSON.parse(m));
+    await eventually(async () => (bundles().length >= 3 ? true : undefined), 'three websocket notifications');
+    await new Promise((r) => setTimeout(r, 300));
+    const numbers = bundles().map(
+      (b) =>
+        b.entry[0].resource.parameter
+          .find((p: any) => p.name === 'notification-event')
+          .part.find((p: any) => p.name === 'event-number').valueString,
+    );
+    assert.deepEqual(numbers, ['1', '2', '3']);
+    assert.deepEqual(
+      bundles().map((b) => b.entry[1].request.method),
+      ['POST', 'PUT', 'DELETE'],
+    );
+    assert.equal(messages.filter((m) => m === `ping ${id}`).length, 3);
+    assert.ok(!intruderMessages.some((m) => m.startsWith('{') || m.startsWith('ping')));
+    socket.close();
+    intruder.close();
+  });
+});
