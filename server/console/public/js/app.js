@@ -6,6 +6,7 @@ import { patientListView, patientChartView } from './views/patients.js';
 import { hl7ListView, hl7MessageView } from './views/hl7.js';
 import { projectionsView, healthView } from './views/ops.js';
 import { duplicatesView } from './views/duplicates.js';
+import { adminView } from './views/admin.js';
 import { applyLang, lang, setLang, t } from './i18n.js';
 
 const main = document.getElementById('view');
@@ -44,6 +45,8 @@ function route() {
       return projectionsView(main);
     case 'health':
       return healthView(main);
+    case 'admin':
+      return adminView(main);
     default:
       return mount(main, errorBox(`Unknown page ${path}`));
   }

@@ -12,6 +12,7 @@ const TEXTS = {
     'HL7 log': 'سجل HL7',
     Projections: 'الإسقاطات',
     Health: 'الحالة',
+    Admin: 'الإدارة',
     Duplicates: 'التكرارات',
     'Sign in': 'تسجيل الدخول',
     'Sign out': 'تسجيل الخروج',
