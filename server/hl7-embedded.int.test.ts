@@ -14,6 +14,7 @@ import type { ResourceStore } from './store/resource-store.js';
 import { startHl7, type Hl7Runtime } from './hl7-wiring.js';
 import { sendOnce } from '../adapters/hl7v2/mllp/mllp-client.js';
 import type { Hl7MessageDetail, Hl7MessageSummary } from './console/admin-api.js';
+import { FakePeer } from '../adapters/hl7v2/outbound/testing/fake-peer.js';
 
 const adt = (controlId: string, mrn: string, sex = 'F') =>
   `MSH|^~\\&|REG|KTH|NILE|NC|20260301120000||ADT^A04^ADT_A01|${controlId}|P|2.5.1\rEVN|A04|20260301120000\r` +
@@ -38,7 +39,9 @@ describe('HL7 v2 on the embedded message log (no INTEROP_MYSQL_URL)', () => {
     assert.ok(hl7);
     server.app.attachRuntime({ hl7 });
   });
+  const peer = new FakePeer();
   after(async () => {
+    await peer.stop();
     await hl7?.close();
     await server?.close();
     await store?.close();
@@ -101,5 +104,58 @@ describe('HL7 v2 on the embedded message log (no INTEROP_MYSQL_URL)', () => {
       await api(`hl7/messages?limit=50&before=${encodeURIComponent(rows[0]!.receivedAt)}&beforeId=${rows[0]!.id}`)
     ).body as Hl7MessageSummary[];
     assert.equal(next.length, rows.length - 1);
+  });
+
+  it('delivers FHIR changes to an outbound endpoint of the embedded interface_configs, once, in order', async () => {
+    await peer.start(0);
+    const { db } = await server.app.state.embeddedInteropDb();
+    await db.query(
+      `INSERT INTO interface_configs (name, direction, protocol, host, port, receiving_application, retry_backoff_ms, timeout_ms)
+       VALUES ('lab-system', 'outbound', 'mllp', '127.0.0.1', ?, 'LAB', 50, 2000)`,
+      [peer.listeningPort],
+    );
+    // HL7_OUTBOUND unset: on, because interface_configs now has an active outbound endpoint
+    await hl7!.close();
+    hl7 = await startHl7(loadConfig(env), server.app, logger, {});
+    assert.ok(hl7?.outbound, 'outbound running on the embedded log');
+    server.app.attachRuntime({ hl7 });
+    const patient = await server.fhir('Patient', {
+      method: 'POST',
+      body: {
+        resourceType: 'Patient',
+        identifier: [{ system: 'urn:emb', value: 'EMB-OUT-1' }],
+        name: [{ family: 'Out' }],
+      },
+    });
+    assert.equal(patient.status, 201);
+    const update = await server.fhir(`Patient/${patient.body.id}`, {
+      method: 'PUT',
+      body: { ...patient.body, name: [{ family: 'Out', given: ['Again'] }] },
+    });
+    assert.equal(update.status, 200);
+    for (let i = 0; i < 400 && peer.accepted().filter((r) => r.mrn.startsWith('EMB-OUT-1')).length < 2; i++)
+      await new Promise((r) => setTimeout(r, 50));
+    const got = peer.accepted().filter((r) => r.mrn.startsWith('EMB-OUT-1'));
+    assert.equal(got.length, 2, JSON.stringify(got.map((r) => r.type)));
+    assert.ok(got[1]!.raw.includes('Again'), 'the update after the create');
+    let status = await hl7.outbound.status();
+    for (let i = 0; i < 100 && (status.pending > 0 || status.lagChanges > 0); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      status = await hl7.outbound.status();
+    }
+    assert.deepEqual([status.pending, status.dead, status.lagChanges], [0, 0, 0]);
+    const { rows } = await db.query(
+      "SELECT status, ack_code FROM hl7_messages WHERE direction = 'outbound' AND source_resource = ? ORDER BY source_seq",
+      [`Patient/${String(patient.body.id)}`],
+    );
+    assert.deepEqual(
+      rows.map((r) => [r.status, r.ack_code]),
+      [
+        ['acknowledged', 'AA'],
+        ['acknowledged', 'AA'],
+      ],
+    );
+    const projections = await api('projections');
+    assert.ok(JSON.stringify(projections.body).includes('hl7-outbound'), JSON.stringify(projections.body));
   });
 });

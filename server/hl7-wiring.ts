@@ -20,9 +20,16 @@ import { startHl7Listener } from '../adapters/hl7v2/hl7-listener.js';
 import { summariseExchange } from '../adapters/hl7v2/exchange-summary.js';
 import { MysqlMessageLog } from '../adapters/hl7v2/log/mysql-message-log.js';
 import { PgMessageLog } from '../adapters/hl7v2/log/pg-message-log.js';
+import { PgOutboundLog } from '../adapters/hl7v2/log/pg-outbound-log.js';
+import { PgAdvisoryLease } from './change-feed/pg-advisory-lease.js';
+import { everyNode } from './change-feed/lease.js';
 import type { MessageLog } from '../adapters/hl7v2/log/message-log.js';
 import type { Hl7Listener } from '../adapters/hl7v2/hl7-listener.js';
-import { loadOutboundEndpoints, OUTBOUND_ENDPOINTS_SQL } from '../adapters/hl7v2/log/mysql-interface-configs.js';
+import {
+  endpointFromRow,
+  loadOutboundEndpoints,
+  OUTBOUND_ENDPOINTS_SQL,
+} from '../adapters/hl7v2/log/mysql-interface-configs.js';
 import { OutboundWorker, type OutboundStatus } from '../adapters/hl7v2/outbound/outbound-worker.js';
 
 /** Outbound delivery, when running: counts per endpoint, dead letters put back in line or given up. */
@@ -81,6 +88,7 @@ export async function startHl7(
   let log: MessageLog & { close(): Promise<void> };
   let activeEndpoints: number;
   let interopQuery: Hl7Runtime['interopQuery'];
+  let newWorker: (() => OutboundWorker) | undefined;
   if (mysqlUrl) {
     const migrated = await reaching(
       'HL7 v2 message log (nilecare_interop)',
@@ -99,8 +107,9 @@ export async function startHl7(
     if (migrated.applied.length > 0) logger.info({ applied: migrated.applied.length }, 'nilecare_interop migrated');
     activeEndpoints = outboundSetting === 'auto' ? (await loadOutboundEndpoints(mysqlUrl)).length : 0;
     log = MysqlMessageLog.open(mysqlUrl);
+    newWorker = () => new OutboundWorker({ store: app.store, mysqlUrl, logger });
   } else {
-    const { db } = await app.state.embeddedInteropDb();
+    const { db, isServer } = await app.state.embeddedInteropDb();
     activeEndpoints = outboundSetting === 'auto' ? (await db.query(OUTBOUND_ENDPOINTS_SQL)).rows.length : 0;
     log = new PgMessageLog(db);
     interopQuery = (sql, params = []) =>
@@ -108,14 +117,22 @@ export async function startHl7(
         await tx.query("SET LOCAL TIME ZONE 'UTC'"); // DATETIME texts of the console's filters are UTC
         return (await tx.query(sql, params)).rows;
       });
+    // One node at a time delivers: on a PostgreSQL server an advisory lock; the PGlite folder admits one process.
+    const lease =
+      isServer && config.store.kind === 'postgres' ? new PgAdvisoryLease(config.store.url, 'hl7-outbound') : everyNode;
+    newWorker = () =>
+      new OutboundWorker({
+        store: app.store,
+        logger,
+        embedded: {
+          log: new PgOutboundLog(db, isServer),
+          lease,
+          endpoints: async () => (await db.query(OUTBOUND_ENDPOINTS_SQL)).rows.map(endpointFromRow),
+        },
+      });
   }
   // Running with no endpoint costs one change-feed poll a second; it is what lets an endpoint added later work at once.
-  let outbound = outboundSetting === 'on' || (outboundSetting === 'auto' && (!!mysqlUrl || activeEndpoints > 0));
-  if (outbound && !mysqlUrl) {
-    // The outbound worker keeps its queue and cursor in MySQL only so far.
-    logger.warn('HL7 v2 outbound delivery needs INTEROP_MYSQL_URL in this version: it stays off on the embedded log');
-    outbound = false;
-  }
+  const outbound = outboundSetting !== 'off';
   const tls =
     config.hl7.tlsCertFile && config.hl7.tlsKeyFile
       ? { cert: readFileSync(config.hl7.tlsCertFile), key: readFileSync(config.hl7.tlsKeyFile) }
@@ -138,15 +155,12 @@ export async function startHl7(
     },
   });
   logger.info({ port: server.port, tls: !!tls }, `HL7 v2 MLLP listener on ${config.host}:${server.port}`);
-  const worker =
-    outbound && mysqlUrl ? new OutboundWorker({ store: app.store, mysqlUrl: mysqlUrl, logger }).start() : undefined;
+  const worker = outbound ? newWorker().start() : undefined;
   if (worker)
     logger.info(
       { endpoints: activeEndpoints },
       'HL7 v2 outbound delivery running (endpoints from interface_configs; added ones are picked up without a restart)',
     );
-  else if (outboundSetting === 'auto' && !mysqlUrl)
-    logger.info('HL7 v2 outbound delivery off: it needs INTEROP_MYSQL_URL in this version');
   return {
     server,
     log,

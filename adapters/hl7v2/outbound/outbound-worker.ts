@@ -8,11 +8,14 @@
  * (message_queue) until the endpoint's max_retries, then dead-lettered. A later message of a patient is never sent
  * before the earlier ones are acknowledged; other patients go on. All state is in nilecare_interop, so a restart
  * resumes where it stopped and never re-sends an acknowledged message. One node at a time runs the loops
- * (a MySQL named lock: the consumer's lease); the others wait to take over.
+ * (a MySQL named lock: the consumer's lease); the others wait to take over. With the embedded nilecare_interop
+ * (no INTEROP_MYSQL_URL) the same runs on PgOutboundLog, with the lease its caller gives.
  */
 import type { Logger } from 'pino';
 import type { ResourceStore } from '../../../server/store/resource-store.js';
 import { MysqlOutboundLog } from '../log/mysql-outbound-log.js';
+import type { PgOutboundLog } from '../log/pg-outbound-log.js';
+import type { FeedLease } from '../../../server/change-feed/lease.js';
 import { MysqlNamedLock } from '../../../server/change-feed/mysql-named-lock.js';
 import { loadOutboundEndpoints, type OutboundEndpoint } from '../log/mysql-interface-configs.js';
 import { DELIVERED_ACK_CODES, type EndpointCounts, type RetryPolicy } from '../log/outbound-log.js';
@@ -26,10 +29,27 @@ import { Wakeup } from '../../../server/change-feed/wakeup.js';
 import type { ChangeRecord } from '../../../server/store/resource-store.js';
 import { lastSeq } from './last-seq.js';
 
+/** The outbound log's operations the worker uses: MysqlOutboundLog or PgOutboundLog. */
+type OutboundLogStore = Pick<
+  MysqlOutboundLog,
+  | 'feedDb'
+  | 'recordPlanned'
+  | 'heads'
+  | 'markSent'
+  | 'delivered'
+  | 'failed'
+  | 'retryDeadLetter'
+  | 'discardDeadLetter'
+  | 'counts'
+  | 'close'
+>;
+
 export type OutboundWorkerOptions = {
   store: ResourceStore;
-  /** nilecare_interop (migrated). */
-  mysqlUrl: string;
+  /** nilecare_interop (migrated) on MySQL; or `embedded`. */
+  mysqlUrl?: string;
+  /** nilecare_interop in PostgreSQL dialect (server/hl7-wiring.ts when INTEROP_MYSQL_URL is not set). */
+  embedded?: { log: PgOutboundLog; lease: FeedLease; endpoints: () => Promise<OutboundEndpoint[]> };
   logger?: Logger;
   /** Name of the cursor row and of the node lock. */
   name?: string;
@@ -71,8 +91,9 @@ type Sender = {
 };
 
 export class OutboundWorker {
-  private readonly log: MysqlOutboundLog;
-  private readonly lock: MysqlNamedLock;
+  private readonly log: OutboundLogStore;
+  private readonly lock: FeedLease;
+  private readonly loadEndpoints: () => Promise<OutboundEndpoint[]>;
   private readonly name: string;
   private readonly oru = new OruBuilder();
   private readonly abort = new AbortController();
@@ -85,8 +106,16 @@ export class OutboundWorker {
 
   constructor(private readonly o: OutboundWorkerOptions) {
     this.name = o.name ?? 'hl7-outbound';
-    this.log = MysqlOutboundLog.open(o.mysqlUrl);
-    this.lock = new MysqlNamedLock(o.mysqlUrl, this.name);
+    const { mysqlUrl, embedded } = o;
+    if (embedded) {
+      this.log = embedded.log;
+      this.lock = embedded.lease;
+      this.loadEndpoints = embedded.endpoints;
+    } else if (mysqlUrl) {
+      this.log = MysqlOutboundLog.open(mysqlUrl);
+      this.lock = new MysqlNamedLock(mysqlUrl, this.name);
+      this.loadEndpoints = () => loadOutboundEndpoints(mysqlUrl);
+    } else throw new Error('OutboundWorker: mysqlUrl or embedded is required');
     const cursor = new SqlFeedCursor({ table: 'hl7_outbound_state', key: 'name', count: 'planned' }, this.name, () =>
       this.firstCursor(),
     );
@@ -194,7 +223,7 @@ export class OutboundWorker {
   private async refreshEndpoints(): Promise<void> {
     const due = Date.now() - this.endpointsLoadedAt >= (this.o.reloadEndpointsMs ?? 30_000);
     if (!due && this.endpointsLoadedAt > 0) return;
-    this.endpoints = await loadOutboundEndpoints(this.o.mysqlUrl);
+    this.endpoints = await this.loadEndpoints();
     this.endpointsLoadedAt = Date.now();
     this.syncSenders(this.endpoints);
   }

@@ -7,7 +7,7 @@
 import mysql from 'mysql2/promise';
 import { notFound } from '../../fhir/errors.js';
 import type { DeadLetter, ProjectionStatus } from '../admin-api.js';
-import { isoFromSql } from './hl7-message-rows.js';
+import { isoFromSql, type InteropQuery } from './hl7-message-rows.js';
 
 export const HL7_OUTBOUND = 'hl7-outbound';
 
@@ -19,9 +19,12 @@ export interface Hl7OutboundControl {
 
 type Row = mysql.RowDataPacket & Record<string, any>;
 
-export function hl7OutboundAdmin(url: string, outbound: Hl7OutboundControl) {
-  const pool = mysql.createPool({ uri: url, connectionLimit: 2, dateStrings: true });
-  const query = async (sql: string, params: unknown[] = []) => (await pool.query<Row[]>(sql, params))[0];
+/** `source`: nilecare_interop on MySQL (its URL), or a query on the embedded one (server/hl7-wiring.ts). */
+export function hl7OutboundAdmin(source: string | InteropQuery, outbound: Hl7OutboundControl) {
+  const pool =
+    typeof source === 'string' ? mysql.createPool({ uri: source, connectionLimit: 2, dateStrings: true }) : undefined;
+  const query = async (sql: string, params: unknown[] = []): Promise<Row[]> =>
+    pool ? (await pool.query<Row[]>(sql, params))[0] : ((await (source as InteropQuery)(sql, params)) as Row[]);
   return {
     async status(): Promise<ProjectionStatus> {
       const s = await outbound.status();
@@ -58,6 +61,6 @@ export function hl7OutboundAdmin(url: string, outbound: Hl7OutboundControl) {
       if (!(await outbound.retryDeadLetter(id))) throw notFound(`Dead letter ${id} of ${HL7_OUTBOUND} not found`);
       return { delivered: false, requeued: true };
     },
-    close: () => pool.end(),
+    close: async () => await pool?.end(),
   };
 }

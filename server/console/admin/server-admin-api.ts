@@ -203,7 +203,8 @@ export function serverAdminApi(o: {
           }),
         };
       }
-      if (r.hl7?.outbound && !outbound) outbound = hl7OutboundAdmin(interopMysqlUrl(config), r.hl7.outbound);
+      if (r.hl7?.outbound && !outbound)
+        outbound = hl7OutboundAdmin(r.hl7.interopQuery ?? interopMysqlUrl(config), r.hl7.outbound);
       if (r.hl7 && !r.hl7.interopQuery && !endpoints) endpoints = hl7EndpointAdmin(interopMysqlUrl(config));
     },
     ...tasks,
