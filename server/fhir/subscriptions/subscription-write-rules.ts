@@ -34,11 +34,32 @@ export function subscriptionWriteRules(o: SubscriptionRulesOptions): Subscriptio
         throw forbidden(`A subscription to ${watched} needs an access token that may read and search ${watched}`);
       const allow = o.endpointAllowList ?? [];
       const endpoint = parsed.channel.endpoint;
-      if (endpoint && allow.length > 0 && !allow.some((prefix) => endpoint.startsWith(prefix)))
-        throw forbidden('Subscription.channel.endpoint is not on the server allow-list of notification endpoints');
+      if (endpoint && allow.length > 0 && !allow.some((prefix) => endpointWithin(endpoint, prefix)))
+        throw forbidden(
+          `Subscription.channel.endpoint ${endpoint} is not on the server allow-list of notification endpoints ` +
+            '(SUBSCRIPTION_ENDPOINT_ALLOWLIST)',
+        );
       const { error: _error, ...rest } = resource;
       const status: Subscription['status'] = resource.status === 'off' ? 'off' : 'requested';
       return withOwner({ ...rest, status }, snapshotOwner(access, o.resourceTypes));
     },
   };
+}
+
+/**
+ * Whether `endpoint` lies under the allow-list entry `prefix`: same scheme, host and port, and a path at or below the
+ * prefix's path on a segment boundary. A plain string prefix would let `https://hooks.example.org.evil.net/` or
+ * `https://hooks.example.org@evil.net/` through an entry `https://hooks.example.org`.
+ */
+export function endpointWithin(endpoint: string, prefix: string): boolean {
+  let e: URL, p: URL;
+  try {
+    e = new URL(endpoint);
+    p = new URL(prefix);
+  } catch {
+    return false;
+  }
+  if (e.username || e.password || e.origin !== p.origin) return false;
+  const base = p.pathname.endsWith('/') ? p.pathname : `${p.pathname}/`;
+  return e.pathname === p.pathname || e.pathname.startsWith(base);
 }
