@@ -3,7 +3,8 @@
  * (bench/server-process.ts, same as `npm start`), `POST /fhir/Patient` from 16 clients then `GET /fhir/Patient/{id}`
  * from 16 clients, each phase measured as server and PostgreSQL CPU (/proc ticks) and PostgreSQL transactions
  * (pg_stat_database) per request. Prints one JSON object.
- * Usage: npx tsx bench/request-cpu.ts [creates=3000] [reads=3000] [store=postgres]
+ * Usage: npx tsx bench/request-cpu.ts [creates=3000] [reads=3000] [store=postgres] [auth=off|on]
+ * (auth on: SMART with a backend-services token and the audit trail, bench/auth-mode.ts)
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import pg from 'pg';
@@ -11,11 +12,13 @@ import { parseOptions } from './options.js';
 import { freshDatabase, startServer } from './server-process.js';
 import { CpuMeter } from './cpu-meter.js';
 import { timed } from './stats.js';
+import { authHeader, authSetup } from './auth-mode.js';
 
-const [createsArg = '3000', readsArg = '3000', store = 'postgres'] = process.argv.slice(2);
+const [createsArg = '3000', readsArg = '3000', store = 'postgres', authArg = 'off'] = process.argv.slice(2);
 const options = { ...parseOptions(['--store', store]), cpuProfDir: undefined };
 const db = await freshDatabase(options);
-const server = await startServer(db, options);
+const auth = authSetup(authArg === 'on' ? 'on' : 'off');
+const server = await startServer(db, options, auth);
 const meter = await CpuMeter.open(
   server.pid,
   db.postgresDbName ? { adminUrl: options.postgresAdminUrl, dbName: db.postgresDbName } : undefined,
@@ -47,7 +50,7 @@ const ids: string[] = [];
 async function create(i: number) {
   const res = await fetch(`${server.baseUrl}/fhir/Patient`, {
     method: 'POST',
-    headers: { 'content-type': 'application/fhir+json', accept: 'application/fhir+json' },
+    headers: { 'content-type': 'application/fhir+json', accept: 'application/fhir+json', ...authHeader() },
     body: patient(i),
   });
   const body = (await res.json()) as { id?: string };
@@ -56,7 +59,9 @@ async function create(i: number) {
 }
 async function read(i: number) {
   const id = ids[(i * 7919) % ids.length]!;
-  const res = await fetch(`${server.baseUrl}/fhir/Patient/${id}`, { headers: { accept: 'application/fhir+json' } });
+  const res = await fetch(`${server.baseUrl}/fhir/Patient/${id}`, {
+    headers: { accept: 'application/fhir+json', ...authHeader() },
+  });
   await res.arrayBuffer();
   if (res.status !== 200) throw new Error(`read answered ${res.status}`);
 }
@@ -123,10 +128,11 @@ try {
   await timed(300, 16, read);
   const creates = await phase(Number(createsArg), create);
   const reads = await phase(Number(readsArg), read);
-  console.log(JSON.stringify({ store, creates, reads }, null, 2));
+  console.log(JSON.stringify({ store, auth: authArg === 'on' ? 'on' : 'off', creates, reads }, null, 2));
 } finally {
   await admin?.end();
   await meter.close();
   await server.stop();
+  await auth.close();
   await db.drop();
 }

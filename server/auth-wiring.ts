@@ -52,6 +52,8 @@ export async function startSmartAuth(options: {
     keysDir: config.auth.keysDir,
     ...(options.redisPrefix ? { redisPrefix: options.redisPrefix } : {}),
     ...(options.auditTrail ? { auditTrail: options.auditTrail } : {}),
+    // without AUTH_MYSQL_URL, nilecare_auth lives in the FHIR store's own PostgreSQL, beside the audit rows
+    ...(options.auditTrail && !config.auth.mysqlUrl ? { auditTrailInStateDb: true } : {}),
     onAuditEvent: async (event) => {
       await options.fhir().request('POST', 'AuditEvent', event);
     },

@@ -30,20 +30,37 @@ export function accessTokenVerifier(o: {
   onUnknownKey?: () => Promise<JSONWebKeySet | undefined>;
 }): AccessTokenVerifier {
   let keySet = createLocalJWKSet(o.jwks);
+  // Tokens already verified, until they expire: a client sends the same token with every request, and the signature
+  // check was the largest cost of an authorised read. Revocation is still asked per request (context-store.ts).
+  const verified = new Map<string, AccessTokenClaims>();
   const verifier: AccessTokenVerifier = {
     setJwks(jwks) {
       keySet = createLocalJWKSet(jwks);
+      verified.clear();
     },
     async verify(token) {
-      const first = await verifyOnce(token);
-      if (first.ok || first.reason !== NO_KEY || !o.onUnknownKey) return first;
-      const fresh = await o.onUnknownKey();
-      if (!fresh) return first;
-      keySet = createLocalJWKSet(fresh);
-      return verifyOnce(token);
+      const known = verified.get(token);
+      if (known && (known.exp ?? 0) * 1000 > Date.now()) return { ok: true, claims: known };
+      if (known) verified.delete(token);
+      const checked = await verifyFresh(token);
+      if (checked.ok) {
+        if (verified.size >= VERIFIED_CACHE_SIZE) verified.delete(verified.keys().next().value as string);
+        verified.set(token, checked.claims);
+      }
+      return checked;
     },
   };
   return verifier;
+
+  async function verifyFresh(token: string): Promise<TokenCheck> {
+    const first = await verifyOnce(token);
+    if (first.ok || first.reason !== NO_KEY || !o.onUnknownKey) return first;
+    const fresh = await o.onUnknownKey();
+    if (!fresh) return first;
+    keySet = createLocalJWKSet(fresh);
+    verified.clear();
+    return verifyOnce(token);
+  }
 
   async function verifyOnce(token: string): Promise<TokenCheck> {
     if (!/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(token) || token.length > 16_384) {
@@ -76,4 +93,5 @@ export function accessTokenVerifier(o: {
   }
 }
 
+const VERIFIED_CACHE_SIZE = 10_000;
 const NO_KEY = 'the access token is signed with a key this server does not know';

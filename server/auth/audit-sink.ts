@@ -1,7 +1,7 @@
 /**
  * Writes audit events, group-committed (audit-group-commit.ts): each batch is one multi-row INSERT into
  * auth_audit_logs (nilecare_auth: MySQL, or embedded) and one into the compact AuditEvent rows of the FHIR store
- * (audit-table.ts) when the store is PostgreSQL/PGlite. On another store (MongoDB) each event is written as an
+ * (audit-table.ts) when the store is PostgreSQL/PGlite — in one transaction when nilecare_auth is embedded there. On another store (MongoDB) each event is written as an
  * AuditEvent resource through the callback the composition root wires to the FHIR store, as before.
  * A record waits at most `windowMs` before its batch starts; `flush()` (graceful shutdown) writes what is queued.
  * A failing audit write is reported, never turned into a crash.
@@ -10,8 +10,8 @@ import { randomUUID } from 'node:crypto';
 import type { AuditEvent } from '@medplum/fhirtypes';
 import { isForeignKeyViolation, sqlOf, type StateDb, type StateExecutor } from '../state/state-db.js';
 import { toAuditEvent, toAuditLogRow, type AccessAuditEvent, type AuditLogRow } from './audit-event.js';
-import { toAuditRow } from './audit-rows.js';
-import type { AuditTable } from './audit-table.js';
+import { toAuditRow, type AuditRow } from './audit-rows.js';
+import { appendStatement, type AuditTable } from './audit-table.js';
 import { groupCommit } from './audit-group-commit.js';
 
 export interface AuditSink {
@@ -33,28 +33,64 @@ export function auditSink(o: {
   trail?: AuditTable;
   /** Without `trail`: stores one AuditEvent resource per event. */
   onAuditEvent?: (e: AuditEvent) => Promise<void>;
+  /** nilecare_auth is embedded in the same PostgreSQL as `trail` (no AUTH_MYSQL_URL): one transaction for both. */
+  trailInStateDb?: boolean;
   onError: (m: string, e: unknown) => void;
   windowMs?: number;
 }): AuditSink {
+  const windowMs = o.windowMs ?? AUDIT_WINDOW_MS;
+  const trail = o.trail;
+  // nilecare_auth embedded in the store's database: both rows of a batch in one transaction, one commit
+  const together = trail && o.trailInStateDb && o.db.dialect === 'postgres';
   const logs = groupCommit<AuditLogRow>({
-    windowMs: o.windowMs ?? AUDIT_WINDOW_MS,
+    windowMs,
     maxBatch: MAX_BATCH,
     write: (rows) => insertLogRows(o.db, rows, o.onError),
     onError: o.onError,
   });
-  const trail = o.trail;
-  const events = trail
-    ? groupCommit<ReturnType<typeof toAuditRow>>({
-        windowMs: o.windowMs ?? AUDIT_WINDOW_MS,
+  const both = together
+    ? groupCommit<[AuditLogRow, AuditRow]>({
+        windowMs,
         maxBatch: MAX_BATCH,
-        write: (rows) => trail.append(rows),
+        write: async (pairs) => {
+          const rows = pairs.map((p) => p[1]);
+          const append = appendStatement(rows);
+          try {
+            await o.db.transaction(async (tx) => {
+              await insertLogChunks(
+                tx,
+                o.db.dialect,
+                pairs.map((p) => p[0]),
+              );
+              await tx.query(append.sql, append.params);
+            });
+          } catch (err) {
+            if (!isForeignKeyViolation(err)) throw err;
+            await trail.append(rows); // an unknown user id: the trail first, then the log rows one by one
+            await insertLogRows(
+              o.db,
+              pairs.map((p) => p[0]),
+              o.onError,
+            );
+          }
+        },
         onError: o.onError,
       })
     : undefined;
+  const events =
+    trail && !together
+      ? groupCommit<AuditRow>({
+          windowMs,
+          maxBatch: MAX_BATCH,
+          write: (rows) => trail.append(rows),
+          onError: o.onError,
+        })
+      : undefined;
   const pending = new Set<Promise<void>>();
   return {
     async audit(e) {
       const event = { ...e, at: e.at ?? new Date() };
+      if (both) return both.add([toAuditLogRow(event), toAuditRow(event)]);
       const written: Array<Promise<void>> = [logs.add(toAuditLogRow(event))];
       if (events) written.push(events.add(toAuditRow(event)));
       else if (o.onAuditEvent) {
@@ -68,7 +104,7 @@ export function auditSink(o: {
       await Promise.all(written);
     },
     async flush() {
-      await Promise.all([logs.flush(), events?.flush(), Promise.allSettled([...pending])]);
+      await Promise.all([logs.flush(), both?.flush(), events?.flush(), Promise.allSettled([...pending])]);
     },
   };
 }
@@ -98,6 +134,14 @@ async function insertLogRows(db: StateDb, rows: AuditLogRow[], onError: (m: stri
         );
       });
     }
+  }
+}
+
+async function insertLogChunks(tx: StateExecutor, dialect: StateDb['dialect'], rows: readonly AuditLogRow[]) {
+  for (let at = 0; at < rows.length;) {
+    const size = CHUNKS.find((n) => n <= rows.length - at) ?? 1;
+    await insertChunk(tx, dialect, rows.slice(at, at + size));
+    at += size;
   }
 }
 

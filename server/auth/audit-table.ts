@@ -12,6 +12,7 @@ import { decodeCursor, encodeCursor } from '../store/postgres/cursor.js';
 import { pgArray } from '../store/postgres/pg-array.js';
 import { auditVersion, type AuditRow } from './audit-rows.js';
 import { auditWhere, Binder } from './audit-search.js';
+import { toDollarPlaceholders } from '../state/state-db.js';
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS fhir_audit_event (
@@ -51,21 +52,8 @@ export async function openAuditTable(client: SqlClient): Promise<AuditTable> {
   return {
     async append(rows) {
       if (rows.length === 0) return;
-      await client.query({
-        name: 'fhir_audit_append',
-        text: `INSERT INTO fhir_audit_event (recorded_ms, action, type, subtype, outcome, agent, entity, content)
-          SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])`,
-        values: [
-          pgArray(rows.map((r) => r.recordedMs)),
-          pgArray(rows.map((r) => r.action)),
-          pgArray(rows.map((r) => r.type)),
-          pgArray(rows.map((r) => r.subtype)),
-          pgArray(rows.map((r) => r.outcome)),
-          pgArray(rows.map((r) => r.agent)),
-          pgArray(rows.map((r) => r.entity)),
-          pgArray(rows.map((r) => r.content)),
-        ],
-      });
+      const { sql, params } = appendStatement(rows);
+      await client.query({ name: 'fhir_audit_append', text: toDollarPlaceholders(sql), values: params });
     },
     async read(ids) {
       const seqs = ids.filter((id) => /^\d{1,18}$/.test(id));
@@ -108,6 +96,27 @@ export async function openAuditTable(client: SqlClient): Promise<AuditTable> {
         ...(rows.length > query.count && last ? { nextCursor: encodeCursor({ after: last.id }) } : {}),
       };
     },
+  };
+}
+
+/**
+ * The INSERT of a batch of rows, with `?` placeholders: audit-sink.ts runs it inside the transaction of the
+ * auth_audit_logs rows when nilecare_auth is embedded in the same database (one commit for both).
+ */
+export function appendStatement(rows: readonly AuditRow[]): { sql: string; params: unknown[] } {
+  return {
+    sql: `INSERT INTO fhir_audit_event (recorded_ms, action, type, subtype, outcome, agent, entity, content)
+      SELECT * FROM unnest(?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[])`,
+    params: [
+      pgArray(rows.map((r) => r.recordedMs)),
+      pgArray(rows.map((r) => r.action)),
+      pgArray(rows.map((r) => r.type)),
+      pgArray(rows.map((r) => r.subtype)),
+      pgArray(rows.map((r) => r.outcome)),
+      pgArray(rows.map((r) => r.agent)),
+      pgArray(rows.map((r) => r.entity)),
+      pgArray(rows.map((r) => r.content)),
+    ],
   };
 }
 

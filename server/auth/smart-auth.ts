@@ -57,6 +57,8 @@ export interface SmartAuthOptions {
   onAuditEvent?: (e: AuditEvent) => Promise<void>;
   /** The compact AuditEvent rows (audit-table.ts, PostgreSQL/PGlite store): used instead of onAuditEvent. */
   auditTrail?: AuditTable;
+  /** `db` is embedded in the same PostgreSQL as auditTrail: both audit rows of a batch in one transaction. */
+  auditTrailInStateDb?: boolean;
   /** Lets the consent page check a picked patient exists. */
   patientExists?: (id: string) => Promise<boolean>;
   /** Lets the consent page show the patient's name instead of an id. */
@@ -144,6 +146,7 @@ export async function createSmartAuth(options: SmartAuthOptions): Promise<SmartA
     db,
     onError,
     ...(options.auditTrail ? { trail: options.auditTrail } : {}),
+    ...(options.auditTrailInStateDb ? { trailInStateDb: true } : {}),
     ...(options.onAuditEvent ? { onAuditEvent: options.onAuditEvent } : {}),
   });
 
