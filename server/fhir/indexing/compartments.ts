@@ -8,7 +8,7 @@ import type { Resource } from '@medplum/fhirtypes';
 import type { IndexEntry } from './index-entry.js';
 import { COMPARTMENT_TYPES, compartmentParams } from './compartment-definitions.js';
 import { extractionPlan } from './extraction-plan.js';
-import { extractReference } from './extractors/reference-extractor.js';
+import { extractReference } from '../search/kinds/reference/extract-reference.js';
 
 /** The compartments `resource` belongs to, as `Type/id` (e.g. `['Patient/123', 'Encounter/9']`), sorted. */
 export function compartmentsOf(resource: Resource): string[] {

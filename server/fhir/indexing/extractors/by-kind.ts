@@ -1,12 +1,12 @@
 import type { ParamKind } from '../../search/search-query.js';
-import { extractDate } from './date-extractor.js';
+import { extractDate } from '../../search/kinds/date/extract-date.js';
 import type { Extractor } from './extractor.js';
-import { extractNumber } from './number-extractor.js';
-import { extractQuantity } from './quantity-extractor.js';
-import { extractReference } from './reference-extractor.js';
-import { extractString } from './string-extractor.js';
+import { extractNumber } from '../../search/kinds/number/extract-number.js';
+import { extractQuantity } from '../../search/kinds/quantity/extract-quantity.js';
+import { extractReference } from '../../search/kinds/reference/extract-reference.js';
+import { extractString } from '../../search/kinds/string/extract-string.js';
 import { tokenKind } from '../../search/kinds/token/token-kind.js';
-import { extractUri } from './uri-extractor.js';
+import { extractUri } from '../../search/kinds/uri/extract-uri.js';
 
 /** The extractor of each simple parameter kind (composite is built from these, see composite-extractor.ts). */
 export const EXTRACTORS = {

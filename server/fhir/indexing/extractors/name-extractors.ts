@@ -8,7 +8,7 @@ import type { IndexEntry } from '../index-entry.js';
 import { namePartParam, namePartVariants } from '../text/name-parameters.js';
 import { nameWords } from '../text/name-words.js';
 import { asObject, asString, asStrings, type Extractor } from './extractor.js';
-import { extractString } from './string-extractor.js';
+import { extractString } from '../../search/kinds/string/extract-string.js';
 
 export const extractPersonName: Extractor = (param, value, out) => {
   const mark = out.length;

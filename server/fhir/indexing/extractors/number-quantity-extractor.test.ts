@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { entriesOf } from './test-helpers.js';
-import { MAX_NUMBER } from './number-extractor.js';
+import { MAX_NUMBER } from '../../search/kinds/number/extract-number.js';
 import { ucumCanonical } from '../ucum.js';
 
 const close = (actual: number | undefined, expected: number) =>

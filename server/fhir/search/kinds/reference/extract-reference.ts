@@ -1,6 +1,6 @@
-import { loadDefinitions } from '../../definitions.js';
-import type { IndexEntry, ReferenceEntry } from '../index-entry.js';
-import { asObject, asString, type Extractor } from './extractor.js';
+import { loadDefinitions } from '../../../definitions.js';
+import type { IndexEntry, ReferenceEntry } from '../../../indexing/index-entry.js';
+import { asObject, asString, type Extractor } from '../../../indexing/extractors/extractor.js';
 
 let resourceTypes: Set<string> | undefined;
 

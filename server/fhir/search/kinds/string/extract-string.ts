@@ -1,6 +1,6 @@
-import { normalizeString } from '../normalize.js';
-import type { IndexEntry } from '../index-entry.js';
-import { asObject, asString, asStrings, type Extractor } from './extractor.js';
+import { normalizeString } from '../../../indexing/normalize.js';
+import type { IndexEntry } from '../../../indexing/index-entry.js';
+import { asObject, asString, asStrings, type Extractor } from '../../../indexing/extractors/extractor.js';
 
 /** Longest narrative text kept for `_text` (characters, after tags are stripped). */
 export const MAX_NARRATIVE_LENGTH = 4000;

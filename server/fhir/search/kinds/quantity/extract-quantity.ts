@@ -1,9 +1,9 @@
-import { numberRange } from '../normalize.js';
-import { writtenNumber } from '../../../json/number-texts.js';
-import type { QuantityEntry } from '../index-entry.js';
-import { UCUM_SYSTEM, ucumCanonical } from '../ucum.js';
-import { asObject, asString, type Extractor } from './extractor.js';
-import { rangeBounds } from './number-extractor.js';
+import { numberRange } from '../../../indexing/normalize.js';
+import { writtenNumber } from '../../../../json/number-texts.js';
+import type { QuantityEntry } from '../../../indexing/index-entry.js';
+import { UCUM_SYSTEM, ucumCanonical } from '../../../indexing/ucum.js';
+import { asObject, asString, type Extractor } from '../../../indexing/extractors/extractor.js';
+import { rangeBounds } from '../number/extract-number.js';
 
 export const CURRENCY_SYSTEM = 'urn:iso:std:iso:4217';
 

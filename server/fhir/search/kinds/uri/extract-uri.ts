@@ -1,4 +1,4 @@
-import { asObject, asString, type Extractor } from './extractor.js';
+import { asObject, asString, type Extractor } from '../../../indexing/extractors/extractor.js';
 
 /** uri/url/canonical/oid/uuid (and any string) as written; a Reference gives its reference string. */
 export const extractUri: Extractor = (param, { type, value }, out) => {

@@ -1,6 +1,12 @@
-import { dateRange } from '../normalize.js';
-import type { IndexEntry } from '../index-entry.js';
-import { asObject, asString, MAX_INSTANT, MIN_INSTANT, type Extractor } from './extractor.js';
+import { dateRange } from '../../../indexing/normalize.js';
+import type { IndexEntry } from '../../../indexing/index-entry.js';
+import {
+  asObject,
+  asString,
+  MAX_INSTANT,
+  MIN_INSTANT,
+  type Extractor,
+} from '../../../indexing/extractors/extractor.js';
 
 /**
  * date/dateTime/instant (the range their precision covers), Period (low of start, high of end; an open

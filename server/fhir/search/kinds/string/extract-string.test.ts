@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { entriesOf } from './test-helpers.js';
-import { MAX_NARRATIVE_LENGTH, narrativeText } from './string-extractor.js';
+import { entriesOf } from '../../../indexing/extractors/test-helpers.js';
+import { MAX_NARRATIVE_LENGTH, narrativeText } from './extract-string.js';
 
 describe('string extractor', () => {
   const patient = {

@@ -1,6 +1,6 @@
-import { numberRange } from '../normalize.js';
-import { writtenNumber } from '../../../json/number-texts.js';
-import { asObject, type Extractor } from './extractor.js';
+import { numberRange } from '../../../indexing/normalize.js';
+import { writtenNumber } from '../../../../json/number-texts.js';
+import { asObject, type Extractor } from '../../../indexing/extractors/extractor.js';
 
 /** Largest magnitude an open end of a Range reaches (±Infinity is not storable). */
 export const MAX_NUMBER = Number.MAX_VALUE;

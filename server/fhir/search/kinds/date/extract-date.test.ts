@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { entriesOf, ms } from './test-helpers.js';
-import { MAX_INSTANT, MIN_INSTANT } from './extractor.js';
+import { entriesOf, ms } from '../../../indexing/extractors/test-helpers.js';
+import { MAX_INSTANT, MIN_INSTANT } from '../../../indexing/extractors/extractor.js';
 
 describe('date extractor', () => {
   it('gives a date the range its precision covers', () => {
