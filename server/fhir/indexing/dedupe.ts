@@ -1,5 +1,5 @@
-import { entryField as f, ENTRY_KEY_SEPARATOR as SEP } from '../search/kinds/entry-key.js';
-import { tokenKind } from '../search/kinds/token/token-kind.js';
+import { ENTRY_KEY_SEPARATOR as SEP } from '../search/kinds/entry-key.js';
+import { kindOf } from '../search/kinds/registry.js';
 import type { IndexEntry } from './index-entry.js';
 
 /**
@@ -33,26 +33,6 @@ export function dedupeEntries(entries: IndexEntry[]): IndexEntry[] {
 
 /** A string that is equal for two entries exactly when they carry the same information. */
 export function entryKey(entry: IndexEntry): string {
-  switch (entry.kind) {
-    case 'string': // value too: a name-part entry (`name~part`) has several values for one exact text
-      return `s${SEP}${entry.param}${SEP}${entry.value}${SEP}${entry.exact}`;
-    case 'token':
-      return tokenKind.entryKey(entry);
-    case 'date':
-      return `d${SEP}${entry.param}${SEP}${entry.low}${SEP}${entry.high}`;
-    case 'number':
-      return `n${SEP}${entry.param}${SEP}${entry.value}${SEP}${entry.low}${SEP}${entry.high}`;
-    case 'quantity':
-      return `q${SEP}${entry.param}${SEP}${entry.value}${SEP}${entry.low}${SEP}${entry.high}${SEP}${f(entry.system)}${SEP}${f(entry.code)}${SEP}${f(entry.unit)}`;
-    case 'reference':
-      return `r${SEP}${entry.param}${SEP}${f(entry.targetType)}${SEP}${f(entry.targetId)}${SEP}${f(entry.url)}${SEP}${f(entry.identifierSystem)}${SEP}${f(entry.identifierValue)}`;
-    case 'uri':
-      return `u${SEP}${entry.param}${SEP}${entry.value}`;
-    case 'composite':
-      return `c${SEP}${entry.param}${SEP}${entry.parts.map(entryKey).join('\u0002')}`;
-    default: {
-      const unknown: never = entry;
-      return JSON.stringify(unknown);
-    }
-  }
+  if (entry.kind === 'composite') return `c${SEP}${entry.param}${SEP}${entry.parts.map(entryKey).join('\u0002')}`;
+  return kindOf(entry.kind).entryKey(entry);
 }

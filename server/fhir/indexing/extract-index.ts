@@ -14,7 +14,7 @@ import { compartmentsFromEntries } from './compartments.js';
 import { dedupeEntries } from './dedupe.js';
 import { extractionPlan } from './extraction-plan.js';
 import { guardAllows, rootNames } from './root-guard.js';
-import { EXTRACTORS } from './extractors/by-kind.js';
+import { kindOf } from '../search/kinds/registry.js';
 import { extractPersonName, extractPhonetic } from './extractors/name-extractors.js';
 
 const TEXT_EXTRACTORS = { personName: extractPersonName, phonetic: extractPhonetic } as const;
@@ -72,7 +72,7 @@ function extractWith(resource: Resource, fastPaths: boolean, report?: IndexProbl
       try {
         if (param.kind === 'composite') extractComposite(param.code, value, param.components, variables, entries, memo);
         else if (param.text) TEXT_EXTRACTORS[param.text](param.code, value, entries);
-        else EXTRACTORS[param.kind](param.code, value, entries);
+        else kindOf(param.kind).extract(param.code, value, entries);
         if (
           entries.length === mark &&
           VALUE_KINDS.has(param.kind) &&

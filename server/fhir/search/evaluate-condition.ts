@@ -4,8 +4,10 @@
  * and by the in-memory store of the search test suite.
  */
 import type { IndexEntry, ResourceIndex } from '../indexing/index-entry.js';
-import type { Comparison, Condition, QuantityValue, RangeMatch, ReferenceValue } from './search-query.js';
-import { tokenKind } from './kinds/token/token-kind.js';
+import { rangeHolds } from './range-holds.js';
+import type { Condition } from './search-query.js';
+import { kindOf } from './kinds/registry.js';
+import type { ConditionOf, PlainKind } from './kinds/search-param-kind.js';
 
 export type Candidate = { resourceType: string; id: string; lastUpdated: number; index: ResourceIndex };
 
@@ -31,37 +33,13 @@ function evaluateOn(
     entries.filter((e): e is Extract<IndexEntry, { kind: K }> => e.kind === kind && e.param === param);
   switch (condition.kind) {
     case 'string':
-      return of('string', condition.param).some((e) =>
-        condition.values.some((v) =>
-          condition.match === 'exact'
-            ? e.exact === v
-            : condition.match === 'contains'
-              ? e.value.includes(v)
-              : e.value.startsWith(v),
-        ),
-      );
-    case 'token': {
-      const hit = of('token', condition.param).some((e) => tokenKind.entryMatches(condition, e));
-      return tokenKind.negated(condition) ? !hit : hit;
-    }
+    case 'token':
     case 'date':
-      return of('date', condition.param).some((e) => rangeHolds(condition.match, e));
     case 'number':
-      return of('number', condition.param).some((e) => rangeHolds(condition.match, e));
     case 'quantity':
-      return of('quantity', condition.param).some((e) => condition.values.some((v) => quantityMatches(e, v)));
     case 'reference':
-      return of('reference', condition.param).some((e) => condition.values.some((v) => referenceMatches(e, v)));
     case 'uri':
-      return of('uri', condition.param).some((e) =>
-        condition.values.some((v) =>
-          condition.match === 'eq'
-            ? e.value === v
-            : condition.match === 'above'
-              ? v.startsWith(e.value)
-              : e.value.startsWith(v),
-        ),
-      );
+      return entryConditionHolds(condition, entries);
     case 'missing': {
       const has = entries.some((e) => e.param === condition.param && e.kind === condition.paramKind);
       return condition.missing ? !has : has;
@@ -111,45 +89,11 @@ function evaluateOn(
   }
 }
 
-function quantityMatches(e: Extract<IndexEntry, { kind: 'quantity' }>, v: QuantityValue): boolean {
-  const value = v.canonical ? e.canonicalValue : e.value;
-  if (value === undefined || !rangeHolds(v.match, { value, low: e.low, high: e.high })) return false;
-  if (v.system !== undefined && e.system !== v.system) return false;
-  if (v.code !== undefined) {
-    const code = v.canonical ? e.canonicalCode : e.code;
-    return v.system !== undefined ? code === v.code : code === v.code || e.unit === v.code;
-  }
-  return true;
-}
-
-function referenceMatches(e: Extract<IndexEntry, { kind: 'reference' }>, v: ReferenceValue): boolean {
-  switch (v.match) {
-    case 'literal':
-      return e.targetId === v.targetId && (v.targetType === undefined || e.targetType === v.targetType);
-    case 'url':
-      return e.url === v.url;
-    case 'identifier':
-      return e.identifierValue === v.value && (v.system === undefined || e.identifierSystem === v.system);
-  }
-}
-
-export function rangeHolds(match: RangeMatch, target: { value?: number; low: number; high: number }): boolean {
-  return match.some((all) => all.every((c) => compare(c, target)));
-}
-
-function compare(c: Comparison, target: { value?: number; low: number; high: number }): boolean {
-  const actual = c.field === 'value' ? target.value : target[c.field];
-  if (actual === undefined) return false;
-  switch (c.op) {
-    case 'lt':
-      return actual < c.value;
-    case 'le':
-      return actual <= c.value;
-    case 'gt':
-      return actual > c.value;
-    case 'ge':
-      return actual >= c.value;
-    case 'eq':
-      return actual === c.value;
-  }
+/** A plain parameter's condition: some entry of its param matches (none, for a negated one like token `:not`). */
+function entryConditionHolds(condition: ConditionOf<PlainKind>, entries: IndexEntry[]): boolean {
+  const search = kindOf(condition.kind);
+  const hit = entries.some(
+    (e): boolean => e.kind === condition.kind && e.param === condition.param && search.entryMatches(condition, e),
+  );
+  return search.negated(condition) ? !hit : hit;
 }

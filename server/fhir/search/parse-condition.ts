@@ -10,7 +10,8 @@ import type { Condition } from './search-query.js';
 import { MAX_CHAIN_DEPTH } from './search-constants.js';
 import { compartmentParams } from '../indexing/compartment-definitions.js';
 import { referencedFromCompartment } from '../access/compartment-references.js';
-import { instantMatch, parseParamValue, UnsupportedSearchError, type ValueContext } from './parse-value.js';
+import { instantMatch } from './kinds/date/parse-date.js';
+import { parseParamValue, UnsupportedSearchError, type ValueContext } from './parse-value.js';
 import { splitOr, unescapeValue } from './split-values.js';
 
 export type ConditionContext = ValueContext & {

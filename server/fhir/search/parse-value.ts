@@ -1,34 +1,20 @@
 /**
  * One parameter occurrence (`code[:modifier]=v1,v2`) of a plain (not chained) parameter → one Condition.
- * One function per parameter kind, mirroring the index extractor's entry kinds.
+ * What is common to every kind happens here (`:missing`, splitting on commas, composites, the person-name and
+ * phonetic handling of some string parameters); the rest is the kind's own parser (kinds/<kind>/).
  */
 import { badRequest } from '../errors.js';
 import type { SearchParameterInfo } from '../indexing/search-parameter-registry.js';
-import { UCUM_SYSTEM, ucumCanonical } from '../indexing/ucum.js';
-import { dateRange, normalizeString, numberRange } from '../indexing/normalize.js';
-import type { Condition, ParamKind, QuantityValue, RangeMatch, ReferenceValue } from './search-query.js';
-import { dateApproxWidth, onInstant, rangePrefixMatch, splitPrefix, valuePrefixMatch } from './prefix-range.js';
+import type { Condition } from './search-query.js';
 import { splitEscaped, splitOr, unescapeValue } from './split-values.js';
-import { tokenKind } from './kinds/token/token-kind.js';
-import type { ValueContext } from './kinds/search-param-kind.js';
+import { kindOf } from './kinds/registry.js';
+import type { ConditionOf, PlainKind, ValueContext } from './kinds/search-param-kind.js';
 import { UnsupportedSearchError } from './unsupported-search-error.js';
 import { textHandlingOf } from '../indexing/text/name-parameters.js';
 import { phoneticCondition, withNameParts } from './name-conditions.js';
 
 export type { ValueContext } from './kinds/search-param-kind.js';
 export { UnsupportedSearchError } from './unsupported-search-error.js';
-
-type Plain = Exclude<ParamKind, 'composite'>;
-
-export const MODIFIERS_BY_KIND: Record<Plain, readonly string[]> = {
-  string: ['exact', 'contains', 'missing'],
-  token: [...tokenKind.modifiers, 'missing'],
-  date: ['missing'],
-  number: ['missing'],
-  quantity: ['missing'],
-  reference: ['identifier', 'missing'], // plus `:Type`
-  uri: ['above', 'below', 'missing'],
-};
 
 /** Parses one occurrence of a plain or composite parameter. `label` names it in error messages. */
 export function parseParamValue(
@@ -55,153 +41,29 @@ export function parseParamValue(
   checkModifier(kind, def, modifier, ctx);
   const text = kind === 'string' ? textHandlingOf(def.url) : undefined;
   if (text === 'phonetic') return phoneticCondition(def.code, modifier, values.map(unescapeValue), label);
-  const condition = plainCondition(kind, def, modifier, values, ctx, label);
+  const condition = kindOf(kind).parse({ def, modifier, values, ctx, label });
   return text === 'personName' ? withNameParts(condition) : condition;
 }
 
-function checkModifier(kind: Plain, def: SearchParameterInfo, modifier: string | undefined, ctx: ValueContext): void {
+function checkModifier(
+  kind: PlainKind,
+  def: SearchParameterInfo,
+  modifier: string | undefined,
+  ctx: ValueContext,
+): void {
   if (modifier === undefined) return;
-  if (MODIFIERS_BY_KIND[kind].includes(modifier)) return;
-  if (kind === 'reference' && ctx.isResourceType(modifier)) {
-    if (def.targets.length > 0 && !def.targets.includes(modifier)) {
-      throw badRequest(
-        `Search parameter '${def.code}' cannot refer to ${modifier} (targets: ${def.targets.join(', ')})`,
-      );
-    }
-    return;
-  }
-  if (kind === 'token' && tokenKind.acceptsOtherModifier?.(modifier, def, ctx)) return;
+  const search = kindOf(kind);
+  if (search.modifiers.includes(modifier)) return;
+  if (search.acceptsOtherModifier?.(modifier, def, ctx)) return;
   throw badRequest(`Unknown modifier :${modifier} for ${kind} parameter '${def.code}'`);
 }
 
-function plainCondition(
-  kind: Plain,
+function compositeParts(
   def: SearchParameterInfo,
-  modifier: string | undefined,
-  values: string[],
-  ctx: ValueContext,
-  label: string,
-): Condition {
-  const param = def.code;
-  switch (kind) {
-    case 'string': {
-      const match = modifier === 'exact' ? 'exact' : modifier === 'contains' ? 'contains' : 'prefix';
-      const texts = values.map(unescapeValue);
-      return { kind, param, match, values: match === 'exact' ? texts : texts.map(normalizeString) };
-    }
-    case 'token':
-      return tokenKind.parse({ def, modifier, values, ctx, label });
-    case 'date':
-      return { kind, param, match: anyOf(values.map((v) => dateMatch(v, ctx, label))) };
-    case 'number':
-      return { kind, param, match: anyOf(values.map((v) => numberMatch(v, label))) };
-    case 'quantity':
-      return { kind, param, values: values.map((v) => quantityValue(v, label)) };
-    case 'reference':
-      return { kind, param, values: values.map((v) => referenceValue(def, modifier, v, ctx, label)) };
-    case 'uri':
-      return {
-        kind,
-        param,
-        match: modifier === 'above' ? 'above' : modifier === 'below' ? 'below' : 'eq',
-        values: values.map(unescapeValue),
-      };
-  }
-}
-
-function anyOf(matches: RangeMatch[]): RangeMatch {
-  return matches.flat();
-}
-
-export function dateMatch(raw: string, ctx: ValueContext, label: string): RangeMatch {
-  const { prefix, rest } = splitPrefix(raw);
-  const range = dateRange(rest);
-  if (!range)
-    throw badRequest(`${label}: '${raw}' is not a date (expected [prefix]YYYY[-MM[-DD[Thh:mm[:ss[.sss]][zone]]]])`);
-  return rangePrefixMatch(prefix, range, dateApproxWidth(range, ctx.now));
-}
-
-/** `_lastUpdated`: the target is one instant. */
-export function instantMatch(raw: string, ctx: ValueContext, label: string): RangeMatch {
-  return onInstant(dateMatch(raw, ctx, label));
-}
-
-export function numberMatch(raw: string, label: string): RangeMatch {
-  const { prefix, rest } = splitPrefix(raw);
-  const range = numberRange(rest);
-  if (!range) throw badRequest(`${label}: '${raw}' is not a number`);
-  return valuePrefixMatch(prefix, range);
-}
-
-/** `[prefix]value[|system|code]` or `[prefix]value||unit`. */
-export function quantityValue(raw: string, label: string): QuantityValue {
-  const parts = splitEscaped(raw, '|').map(unescapeValue);
-  if (parts.length !== 1 && parts.length !== 3)
-    throw badRequest(`${label}: a quantity is [prefix]value[|system|code], not '${raw}'`);
-  const { prefix, rest } = splitPrefix(parts[0]!);
-  const range = numberRange(rest);
-  if (!range) throw badRequest(`${label}: '${parts[0]}' is not a number`);
-  const system = parts[1];
-  const code = parts[2];
-  if (parts.length === 3 && system === UCUM_SYSTEM && code) {
-    const canonical = ucumCanonical(range.value, code);
-    if (canonical) {
-      const convert = (n: number) => ucumCanonical(n, code)!.value;
-      const canonicalRange = { value: canonical.value, low: convert(range.low), high: convert(range.high) };
-      return { match: valuePrefixMatch(prefix, canonicalRange), system, code: canonical.code, canonical: true };
-    }
-  }
-  const out: QuantityValue = { match: valuePrefixMatch(prefix, range) };
-  if (parts.length === 3) {
-    if (parts[1]) out.system = parts[1];
-    if (parts[2]) out.code = parts[2];
-  }
-  return out;
-}
-
-export function referenceValue(
-  def: SearchParameterInfo,
-  modifier: string | undefined,
   raw: string,
   ctx: ValueContext,
   label: string,
-): ReferenceValue {
-  const value = unescapeValue(raw);
-  if (modifier === 'identifier') {
-    const parts = splitEscaped(raw, '|').map(unescapeValue);
-    if (parts.length === 1) return { match: 'identifier', value: parts[0]! };
-    if (parts.length !== 2 || !parts[1]) throw badRequest(`${label}: :identifier takes [system|]value, not '${raw}'`);
-    return parts[0]
-      ? { match: 'identifier', system: parts[0], value: parts[1] }
-      : { match: 'identifier', value: parts[1] };
-  }
-  const base = ctx.baseUrl.replace(/\/+$/, '') + '/';
-  const local = value.startsWith(base) ? value.slice(base.length) : value;
-  if (/^[a-z][a-z0-9+.-]*:/i.test(local)) return { match: 'url', url: value };
-  const segments = local.split('/');
-  const typeModifier = modifier && ctx.isResourceType(modifier) ? modifier : undefined;
-  if (segments.length === 1) {
-    if (!/^[A-Za-z0-9\-.]{1,64}$/.test(local)) throw badRequest(`${label}: '${raw}' is not a resource id or reference`);
-    const targetType = typeModifier ?? (def.targets.length === 1 ? def.targets[0] : undefined);
-    return targetType ? { match: 'literal', targetType, targetId: local } : { match: 'literal', targetId: local };
-  }
-  const [type, id, history, _version] = segments;
-  const wellFormed =
-    (segments.length === 2 || (segments.length === 4 && history === '_history')) &&
-    ctx.isResourceType(type!) &&
-    /^[A-Za-z0-9\-.]{1,64}$/.test(id!);
-  if (!wellFormed) {
-    // a relative path that is not Type/id: treat as a canonical/URL-like value
-    return { match: 'url', url: value };
-  }
-  if (typeModifier && typeModifier !== type) throw badRequest(`${label}: '${raw}' is not a ${typeModifier}`);
-  if (def.targets.length > 0 && !def.targets.includes(type!)) {
-    throw badRequest(`${label}: search parameter '${def.code}' cannot refer to ${type}`);
-  }
-  return { match: 'literal', targetType: type!, targetId: id! };
-}
-
-function compositeParts(def: SearchParameterInfo, raw: string, ctx: ValueContext, label: string): Condition[] {
+): ConditionOf<PlainKind>[] {
   const components = def.components ?? [];
   const parts = splitEscaped(raw, '$');
   if (parts.length !== components.length) {
@@ -219,6 +81,12 @@ function compositeParts(def: SearchParameterInfo, raw: string, ctx: ValueContext
       components: undefined,
     };
     // a comma inside a part is literal: split the part as one value only
-    return plainCondition(component.kind, partDef, undefined, [parts[i]!], ctx, `${label} (part ${component.code})`);
+    return kindOf(component.kind).parse({
+      def: partDef,
+      modifier: undefined,
+      values: [parts[i]!],
+      ctx,
+      label: `${label} (part ${component.code})`,
+    });
   });
 }

@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { UnsupportedQueryError } from '../resource-store.js';
-import { compileCondition, compileSearchFilter, uriAncestors } from './compile-condition.js';
+import { uriAncestors } from '../../fhir/search/kinds/uri/uri-mongo.js';
+import { compileCondition, compileSearchFilter } from './compile-condition.js';
 
 describe('compileCondition (SearchQuery condition → MongoDB filter, pure)', () => {
   it('string: prefix and contains are anchored / unanchored regexes on the normalised value; exact on exact', () => {

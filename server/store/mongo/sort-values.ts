@@ -13,7 +13,8 @@
 import type { IndexEntry } from '../../fhir/indexing/index-entry.js';
 import { UnsupportedQueryError } from '../resource-store.js';
 import type { SortKey } from '../../fhir/search/search-query.js';
-import { tokenKind } from '../../fhir/search/kinds/token/token-kind.js';
+import { kindOf } from '../../fhir/search/kinds/registry.js';
+import type { SortExtent } from '../../fhir/search/kinds/search-param-kind.js';
 
 export type SortValue = number | string;
 export type SortFields = Record<string, { a: SortValue; d: SortValue }>;
@@ -53,38 +54,13 @@ export function paramField(param: string): string {
   return param.replace(/[^A-Za-z0-9_-]/g, (ch) => `~${ch.codePointAt(0)!.toString(16)}~`);
 }
 
-type Extent = { kind: 'number'; min: number; max: number } | { kind: 'string'; min: string; max: string };
-
-function extentOf(entry: IndexEntry): Extent | undefined {
-  const text = (v: string | null | undefined): Extent | undefined =>
-    v == null ? undefined : { kind: 'string', min: v, max: v };
-  switch (entry.kind) {
-    case 'string':
-      return text(entry.value);
-    case 'token':
-      return tokenKind.mongo.sortExtent(entry);
-    case 'reference':
-      return text(entry.targetType && entry.targetId ? `${entry.targetType}/${entry.targetId}` : entry.url);
-    case 'uri':
-      return text(entry.value);
-    case 'date':
-      return { kind: 'number', min: entry.low, max: entry.high };
-    case 'number':
-      return { kind: 'number', min: entry.value, max: entry.value };
-    case 'quantity': {
-      const v = entry.canonicalValue ?? entry.value;
-      return { kind: 'number', min: v, max: v };
-    }
-    case 'composite':
-      return undefined;
-    default:
-      return assertNever(entry);
-  }
+function extentOf(entry: IndexEntry): SortExtent | undefined {
+  return entry.kind === 'composite' ? undefined : kindOf(entry.kind).mongo.sortExtent(entry);
 }
 
 /** The sort fields of a resource from its index entries. */
 export function sortFieldsOf(entries: IndexEntry[]): SortFields {
-  const extents = new Map<string, Extent>();
+  const extents = new Map<string, SortExtent>();
   for (const entry of entries) {
     const extent = extentOf(entry);
     if (!extent) continue;

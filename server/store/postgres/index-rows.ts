@@ -3,56 +3,28 @@
  * whole batch is inserted with one `INSERT … SELECT * FROM unnest(…)` per table.
  */
 import type { CompositeEntry, IndexEntry } from '../../fhir/indexing/index-entry.js';
-import { tokenKind } from '../../fhir/search/kinds/token/token-kind.js';
+import { kindOf } from '../../fhir/search/kinds/registry.js';
+import type { SideColumn } from '../../fhir/search/kinds/search-param-kind.js';
 import type { VersionWrite } from '../resource-store.js';
 
-type Column = { name: string; type: string };
-
-/** Column lists (after resource_type, resource_id, param, tuple) of each side table. */
+/** Column lists (after resource_type, resource_id, param, tuple) of each side table: each kind's own. */
 export const SIDE_COLUMNS = {
-  fhir_idx_string: [c('value', 'text'), c('exact', 'text')],
-  fhir_idx_token: tokenKind.postgres.columns,
-  fhir_idx_date: [c('low', 'bigint'), c('high', 'bigint')],
-  fhir_idx_number: [c('value', 'float8'), c('low', 'float8'), c('high', 'float8')],
-  fhir_idx_quantity: [
-    c('value', 'float8'),
-    c('low', 'float8'),
-    c('high', 'float8'),
-    c('system', 'text'),
-    c('code', 'text'),
-    c('unit', 'text'),
-    c('canonical_value', 'float8'),
-    c('canonical_low', 'float8'),
-    c('canonical_high', 'float8'),
-    c('canonical_code', 'text'),
-  ],
-  fhir_idx_reference: [
-    c('target_type', 'text'),
-    c('target_id', 'text'),
-    c('url', 'text'),
-    c('identifier_system', 'text'),
-    c('identifier_value', 'text'),
-  ],
-  fhir_idx_uri: [c('value', 'text')],
+  fhir_idx_string: kindOf('string').postgres.columns,
+  fhir_idx_token: kindOf('token').postgres.columns,
+  fhir_idx_date: kindOf('date').postgres.columns,
+  fhir_idx_number: kindOf('number').postgres.columns,
+  fhir_idx_quantity: kindOf('quantity').postgres.columns,
+  fhir_idx_reference: kindOf('reference').postgres.columns,
+  fhir_idx_uri: kindOf('uri').postgres.columns,
   fhir_idx_composite: [],
-} as const satisfies Record<string, readonly Column[]>;
+} as const satisfies Record<`fhir_idx_${IndexEntry['kind']}`, readonly SideColumn[]>;
 
 export type SideTable = keyof typeof SIDE_COLUMNS;
 
-function c(name: string, type: string): Column {
-  return { name, type };
+/** The side table of each kind: fhir_idx_<kind>. */
+export function tableOfKind(kind: IndexEntry['kind']): SideTable {
+  return `fhir_idx_${kind}`;
 }
-
-export const TABLE_OF_KIND = {
-  string: 'fhir_idx_string',
-  token: 'fhir_idx_token',
-  date: 'fhir_idx_date',
-  number: 'fhir_idx_number',
-  quantity: 'fhir_idx_quantity',
-  reference: 'fhir_idx_reference',
-  uri: 'fhir_idx_uri',
-  composite: 'fhir_idx_composite',
-} as const satisfies Record<IndexEntry['kind'], SideTable>;
 
 /** Rows of one side table, column-major: keys[i] + values[j][i] is row i. */
 export type TableRows = {
@@ -107,7 +79,7 @@ function addComposite(rows: BatchRows, write: VersionWrite, entry: CompositeEntr
 }
 
 function addRow(rows: BatchRows, write: VersionWrite, param: string, tuple: number | null, entry: IndexEntry): void {
-  const table = TABLE_OF_KIND[entry.kind];
+  const table = tableOfKind(entry.kind);
   let target = rows.tables.get(table);
   if (!target) {
     target = { types: [], ids: [], params: [], tuples: [], columns: SIDE_COLUMNS[table].map(() => []) };
@@ -121,54 +93,5 @@ function addRow(rows: BatchRows, write: VersionWrite, param: string, tuple: numb
 }
 
 function valuesOf(entry: IndexEntry): unknown[] {
-  switch (entry.kind) {
-    case 'string':
-      return [entry.value, entry.exact];
-    case 'token':
-      return tokenKind.postgres.rowValues(entry);
-    case 'date':
-      return [Math.round(entry.low), Math.round(entry.high)];
-    case 'number':
-      return [entry.value, entry.low, entry.high];
-    case 'quantity': {
-      const canonical = canonicalBounds(entry.value, entry.low, entry.high, entry.canonicalValue);
-      return [
-        entry.value,
-        entry.low,
-        entry.high,
-        entry.system,
-        entry.code,
-        entry.unit,
-        entry.canonicalValue ?? null,
-        canonical.low,
-        canonical.high,
-        entry.canonicalCode ?? null,
-      ];
-    }
-    case 'reference':
-      return [
-        entry.targetType,
-        entry.targetId,
-        entry.url,
-        entry.identifierSystem ?? null,
-        entry.identifierValue ?? null,
-      ];
-    case 'uri':
-      return [entry.value];
-    case 'composite':
-      return [];
-  }
-}
-
-/** The implicit precision range carried over to the canonical unit (a pure factor conversion). */
-function canonicalBounds(
-  value: number,
-  low: number,
-  high: number,
-  canonical: number | undefined,
-): { low: number | null; high: number | null } {
-  if (canonical === undefined) return { low: null, high: null };
-  if (value === 0) return { low: canonical - (value - low), high: canonical + (high - value) };
-  const factor = canonical / value;
-  return factor >= 0 ? { low: low * factor, high: high * factor } : { low: high * factor, high: low * factor };
+  return entry.kind === 'composite' ? [] : kindOf(entry.kind).postgres.rowValues(entry);
 }

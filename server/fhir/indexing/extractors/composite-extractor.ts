@@ -2,7 +2,7 @@ import { evalFhirPathTyped } from '@medplum/core';
 import type { TypedValue } from '@medplum/core';
 import type { IndexEntry } from '../index-entry.js';
 import { componentFastPath, type ComponentPlan } from '../extraction-plan.js';
-import { EXTRACTORS } from './by-kind.js';
+import { kindOf } from '../../search/kinds/registry.js';
 import { dedupeEntries } from '../dedupe.js';
 
 /** Most tuples one composite value may produce (the product of its components' entries). */
@@ -61,7 +61,7 @@ function componentEntries(
   const fast = componentFastPath(component, base.type);
   const values = fast && cacheable ? fast(base.value as object) : evalFhirPathTyped(component.atom, [base], variables);
   for (const value of values) {
-    EXTRACTORS[component.kind](component.code, value, entries);
+    kindOf(component.kind).extract(component.code, value, entries);
   }
   // a token with neither system nor code (a CodeableConcept's text) cannot be matched as a composite part
   const usable = dedupeEntries(entries.filter((e) => e.kind !== 'token' || e.code !== null));

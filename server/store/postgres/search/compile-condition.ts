@@ -5,8 +5,8 @@
  */
 import type { Condition } from '../../../fhir/search/search-query.js';
 import { UnsupportedQueryError } from '../../resource-store.js';
-import { compositePartParam, TABLE_OF_KIND } from '../index-rows.js';
-import { entryPredicate, isEntryCondition, tableOf, type EntryCondition } from './entry-predicates.js';
+import { compositePartParam, tableOfKind } from '../index-rows.js';
+import { entryPredicate, isEntryCondition, isNegated, tableOf, type EntryCondition } from './entry-predicates.js';
 import { compileRange } from './range-match.js';
 import { allOf, anyOf, FALSE, type RowRef, type SqlParams } from './sql-params.js';
 
@@ -27,11 +27,11 @@ export function compileCondition(condition: Condition, row: RowRef, params: SqlP
     case 'reference':
     case 'uri': {
       const exists = entryExists(condition, condition.param, row, params);
-      return condition.kind === 'token' && condition.negate ? `NOT ${exists}` : exists;
+      return isNegated(condition) ? `NOT ${exists}` : exists;
     }
     case 'missing': {
       const a = params.alias('m');
-      const exists = `EXISTS (SELECT 1 FROM ${TABLE_OF_KIND[condition.paramKind]} ${a} WHERE ${owned(a, row)} AND ${a}.param = ${params.bind(condition.param, 'text')})`;
+      const exists = `EXISTS (SELECT 1 FROM ${tableOfKind(condition.paramKind)} ${a} WHERE ${owned(a, row)} AND ${a}.param = ${params.bind(condition.param, 'text')})`;
       return condition.missing ? `NOT ${exists}` : exists;
     }
     case 'chain':
@@ -72,7 +72,7 @@ function compileOr(any: Condition[], row: RowRef, params: SqlParams, depth: numb
   const byTable = new Map<string, EntryCondition[]>();
   const others: Condition[] = [];
   for (const c of any) {
-    if (isEntryCondition(c) && !(c.kind === 'token' && c.negate)) {
+    if (isEntryCondition(c) && !isNegated(c)) {
       const group = byTable.get(tableOf(c)) ?? [];
       group.push(c);
       byTable.set(tableOf(c), group);
@@ -153,7 +153,7 @@ function compositeTuple(param: string, parts: Condition[], row: RowRef, params: 
       throw new UnsupportedQueryError(`A composite component cannot be a ${part.kind} condition`);
     const a = params.alias('p');
     const exists = `EXISTS (SELECT 1 FROM ${tableOf(part)} ${a} WHERE ${a}.resource_type = ${k}.resource_type AND ${a}.resource_id = ${k}.resource_id AND ${a}.param = ${params.bind(compositePartParam(param, i), 'text')} AND ${a}.tuple = ${k}.tuple AND ${entryPredicate(part, a, params)})`;
-    return part.kind === 'token' && part.negate ? `NOT ${exists}` : exists;
+    return isNegated(part) ? `NOT ${exists}` : exists;
   });
   return `EXISTS (SELECT 1 FROM fhir_idx_composite ${k} WHERE ${owned(k, row)} AND ${k}.param = ${params.bind(param, 'text')} AND ${allOf(partFilters)})`;
 }

@@ -4,26 +4,11 @@
  */
 import type { SortKey } from '../../../fhir/search/search-query.js';
 import { UnsupportedQueryError } from '../../resource-store.js';
-import { TABLE_OF_KIND } from '../index-rows.js';
-import { tokenKind } from '../../../fhir/search/kinds/token/token-kind.js';
+import { tableOfKind } from '../index-rows.js';
+import { kindOf } from '../../../fhir/search/kinds/registry.js';
 import { anyOf, allOf, FALSE, type RowRef, type SqlParams, type SqlType } from './sql-params.js';
 
 export type SortColumn = { expression: string; type: SqlType; descending: boolean };
-
-/** The entry value sorted on (over alias `a`), per kind: [ascending (min), descending (max), type]. */
-const SORT_COLUMNS = {
-  string: ['a.value', 'a.value', 'text'],
-  token: [tokenKind.postgres.sort.ascending, tokenKind.postgres.sort.descending, tokenKind.postgres.sort.type],
-  date: ['a.low', 'a.high', 'bigint'],
-  number: ['a.value', 'a.value', 'float8'],
-  quantity: ['a.value', 'a.value', 'float8'],
-  reference: [
-    `coalesce(a.target_type || '/' || a.target_id, a.url)`,
-    `coalesce(a.target_type || '/' || a.target_id, a.url)`,
-    'text',
-  ],
-  uri: ['a.value', 'a.value', 'text'],
-} as const;
 
 export function sortColumns(sort: SortKey[], row: RowRef, params: SqlParams): SortColumn[] {
   return sort.map((key) => {
@@ -41,10 +26,10 @@ export function sortColumns(sort: SortKey[], row: RowRef, params: SqlParams): So
       case 'quantity':
       case 'reference':
       case 'uri': {
-        const [asc, desc, type] = SORT_COLUMNS[key.kind];
-        const value = key.descending ? desc : asc;
+        const { ascending, descending, type } = kindOf(key.kind).postgres.sort;
+        const value = key.descending ? descending : ascending;
         const aggregate = key.descending ? 'max' : 'min';
-        const expression = `(SELECT ${aggregate}(${value}) FROM ${TABLE_OF_KIND[key.kind]} a WHERE a.resource_type = ${row.type} AND a.resource_id = ${row.id} AND a.param = ${params.bind(key.param, 'text')} AND a.tuple IS NULL)`;
+        const expression = `(SELECT ${aggregate}(${value}) FROM ${tableOfKind(key.kind)} a WHERE a.resource_type = ${row.type} AND a.resource_id = ${row.id} AND a.param = ${params.bind(key.param, 'text')} AND a.tuple IS NULL)`;
         return { expression, type, descending: key.descending };
       }
     }

@@ -1,0 +1,64 @@
+/**
+ * The string kind: strings, HumanName and Address parts, narrative (prefix, `:exact`, `:contains`). Person-name and
+ * phonetic handling of some string parameters is layered on top (parse-value.ts, indexing/text/).
+ */
+import { literalRegExp, NO_ELEMENT, or } from '../../../../store/mongo/filter-parts.js';
+import { anyOf, escapeLike, startsWith, type SqlParams } from '../../../../store/postgres/search/sql-params.js';
+import { normalizeString } from '../../../indexing/normalize.js';
+import { ENTRY_KEY_SEPARATOR as SEP } from '../entry-key.js';
+import type { ConditionOf, SearchParamKind } from '../search-param-kind.js';
+import { extractString } from './extract-string.js';
+import { parseString, STRING_MODIFIERS } from './parse-string.js';
+
+export const stringKind: SearchParamKind<'string'> = {
+  kind: 'string',
+  modifiers: STRING_MODIFIERS,
+  parse: parseString,
+  extract: extractString,
+  // value too: a name-part entry (`name~part`) has several values for one exact text
+  entryKey: (e) => `s${SEP}${e.param}${SEP}${e.value}${SEP}${e.exact}`,
+  entryMatches: ({ match, values }, e) =>
+    values.some((v) =>
+      match === 'exact' ? e.exact === v : match === 'contains' ? e.value.includes(v) : e.value.startsWith(v),
+    ),
+  negated: () => false,
+  postgres: {
+    columns: [
+      { name: 'value', type: 'text' },
+      { name: 'exact', type: 'text' },
+    ],
+    rowValues: (e) => [e.value, e.exact],
+    predicate: ({ match, values }, a, params) => anyOf(values.map((v) => stringMatch(match, v, a, params))),
+    sort: { ascending: 'a.value', descending: 'a.value', type: 'text' },
+  },
+  mongo: {
+    indexes: [
+      { name: 'string_value', keys: { 'idx.string.param': 1, 'idx.string.value': 1 } },
+      { name: 'string_exact', keys: { 'idx.string.param': 1, 'idx.string.exact': 1 } },
+    ],
+    filter: ({ match, values }) => {
+      if (match === 'exact')
+        return values.length === 1
+          ? { exact: values[0] }
+          : or(
+              values.map((v) => ({ exact: v })),
+              NO_ELEMENT,
+            );
+      return { value: { $in: values.map((v) => literalRegExp(v, match === 'prefix')) } };
+    },
+    sortExtent: (e) => ({ kind: 'string', min: e.value, max: e.value }),
+  },
+};
+
+function stringMatch(match: ConditionOf<'string'>['match'], value: string, a: string, params: SqlParams): string {
+  switch (match) {
+    case 'prefix':
+      return startsWith(`${a}.value`, value, params);
+    case 'exact':
+      // value is normalizeString(exact) on every row, so the value index finds the candidates and exact
+      // filters them: no index on exact to maintain per string row (see schema.ts)
+      return `(${a}.value = ${params.bind(normalizeString(value), 'text')} AND ${a}.exact = ${params.bind(value, 'text')})`;
+    case 'contains':
+      return `${a}.value LIKE ${params.bind(`%${escapeLike(value)}%`, 'text')}`;
+  }
+}
