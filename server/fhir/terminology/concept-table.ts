@@ -1,15 +1,288 @@
 /**
- * Placeholder seam for store-backed concept tables (large uploaded code systems); filled in by the concept table
- * implementations.
+ * The store's concept table (PostgreSQL: schema nilecare_terminology in the FHIR store's own database — PGlite or a
+ * server —, migrated on first use by the same runner as the other embedded schemas): concepts of large code systems
+ * uploaded through CodeSystem/[id]/$upload-concepts, read back as a ConceptSource that pages and filters in SQL, so
+ * that a 100k-concept code system is never held in memory. MongoDB stores have no concept table yet: an upload
+ * there answers 501.
  */
-import type { CodeSystem } from '@medplum/fhirtypes';
+import type { CodeSystem, CodeSystemConcept } from '@medplum/fhirtypes';
 import type { ResourceStore } from '../../store/resource-store.js';
-import type { ConceptSource } from './concept-source.js';
+import type { SqlClient } from '../../store/postgres/sql-client.js';
+import { sqlClientOf } from '../../store/postgres/open-postgres-store.js';
+import { pgArray } from '../../store/postgres/pg-array.js';
+import { migrateDatabase } from '../../migrate/migrate.js';
+import { EMBEDDED_MIGRATIONS_ROOT, openStoreMigrationSession } from '../../state/migration-session.js';
+import {
+  filterWords,
+  type Concept,
+  type ConceptSearch,
+  type ConceptSource,
+  type CodeSystemInfo,
+} from './concept-source.js';
+import { MAX_EXPANSION } from './expand.js';
+import { TerminologyError } from './terminology-error.js';
 
 export interface ConceptTable {
+  /** The table-backed source of a CodeSystem whose concepts were uploaded, undefined when none were. */
   sourceOf(cs: CodeSystem): Promise<ConceptSource | undefined>;
+  /** Replaces the concepts of the code system's url|version; `onProgress` after each batch. Returns how many. */
+  load(cs: CodeSystem, concepts: readonly CodeSystemConcept[], onProgress?: (done: number) => void): Promise<number>;
 }
 
-export function conceptTableOf(_store: ResourceStore): ConceptTable | undefined {
-  return undefined;
+const SCHEMA = 'nilecare_terminology';
+const BATCH = 2000;
+const tables = new WeakMap<ResourceStore, ConceptTable>();
+
+export function conceptTableOf(store: ResourceStore): ConceptTable | undefined {
+  const client = sqlClientOf(store);
+  if (!client) return undefined;
+  let table = tables.get(store);
+  if (!table) tables.set(store, (table = new SqlConceptTable(client)));
+  return table;
+}
+
+class SqlConceptTable implements ConceptTable {
+  private migrated: Promise<void> | undefined;
+
+  constructor(private readonly client: SqlClient) {}
+
+  private ready(): Promise<void> {
+    return (this.migrated ??= migrateDatabase({
+      engine: 'postgres',
+      database: SCHEMA,
+      connection: {},
+      session: () => openStoreMigrationSession(this.client, SCHEMA),
+      migrationsRoot: EMBEDDED_MIGRATIONS_ROOT,
+      log: () => undefined,
+    }).then(
+      () => undefined,
+      (error: unknown) => {
+        this.migrated = undefined;
+        throw error;
+      },
+    ));
+  }
+
+  async sourceOf(cs: CodeSystem): Promise<ConceptSource | undefined> {
+    if (!cs.url) return undefined;
+    await this.ready();
+    const { rows } = await this.client.query<{ n: number }>({
+      text: `SELECT count(*)::int AS n FROM ${SCHEMA}.concept WHERE system = $1 AND version = $2`,
+      values: [cs.url, cs.version ?? ''],
+    });
+    const n = rows[0]?.n ?? 0;
+    if (n === 0) return undefined;
+    return new SqlConceptSource(this.client, {
+      url: cs.url,
+      ...(cs.version ? { version: cs.version } : {}),
+      ...(cs.name ? { name: cs.name } : {}),
+      ...(cs.title ? { title: cs.title } : {}),
+      content: 'complete',
+      caseSensitive: cs.caseSensitive !== false,
+      count: n,
+    });
+  }
+
+  async load(
+    cs: CodeSystem,
+    concepts: readonly CodeSystemConcept[],
+    onProgress?: (done: number) => void,
+  ): Promise<number> {
+    if (!cs.url) throw new TerminologyError('invalid', 'The code system has no url');
+    await this.ready();
+    const rows = flatten(concepts);
+    const key = [cs.url, cs.version ?? ''];
+    await this.client.transaction(async (tx) => {
+      await tx.query({ text: `DELETE FROM ${SCHEMA}.concept_parent WHERE system = $1 AND version = $2`, values: key });
+      await tx.query({ text: `DELETE FROM ${SCHEMA}.concept WHERE system = $1 AND version = $2`, values: key });
+      for (let start = 0; start < rows.length; start += BATCH) {
+        const batch = rows.slice(start, start + BATCH);
+        await tx.query({
+          text: `INSERT INTO ${SCHEMA}.concept (system, version, code, seq, display, words, detail)
+                 SELECT $1, $2, c, s, d, w, j::jsonb FROM unnest($3::text[], $4::int[], $5::text[], $6::text[], $7::text[]) AS t(c, s, d, w, j)`,
+          values: [
+            ...key,
+            pgArray(batch.map((r) => r.concept.code)),
+            pgArray(batch.map((_, i) => start + i)),
+            pgArray(batch.map((r) => r.concept.display ?? null)),
+            pgArray(batch.map((r) => wordsColumn(r.concept))),
+            pgArray(batch.map((r) => detailOf(r.concept))),
+          ],
+        });
+        const links = batch.flatMap((r) => r.parents.map((p) => [r.concept.code, p] as const));
+        if (links.length > 0)
+          await tx.query({
+            text: `INSERT INTO ${SCHEMA}.concept_parent (system, version, code, parent)
+                   SELECT $1, $2, c, p FROM unnest($3::text[], $4::text[]) AS t(c, p) ON CONFLICT DO NOTHING`,
+            values: [...key, pgArray(links.map((l) => l[0])), pgArray(links.map((l) => l[1]))],
+          });
+        onProgress?.(Math.min(start + BATCH, rows.length));
+      }
+    });
+    return rows.length;
+  }
+}
+
+type Row = { concept: CodeSystemConcept; parents: string[] };
+
+/** Depth first, as written; parents from nesting and from `parent` properties; a repeated code is refused. */
+function flatten(concepts: readonly CodeSystemConcept[]): Row[] {
+  const rows: Row[] = [];
+  const seen = new Set<string>();
+  const visit = (c: CodeSystemConcept, parent: string | undefined) => {
+    if (!c.code) throw new TerminologyError('invalid', 'A concept has no code');
+    if (seen.has(c.code)) throw new TerminologyError('invalid', `Code "${c.code.slice(0, 80)}" appears twice`);
+    seen.add(c.code);
+    const parents = parent ? [parent] : [];
+    for (const p of c.property ?? [])
+      if (p.code === 'parent' && p.valueCode && !parents.includes(p.valueCode)) parents.push(p.valueCode);
+    rows.push({ concept: c, parents });
+    for (const child of c.concept ?? []) visit(child, c.code);
+  };
+  for (const c of concepts) visit(c, undefined);
+  return rows;
+}
+
+function wordsColumn(c: CodeSystemConcept): string {
+  return ` ${filterWords(`${c.display ?? ''} ${c.code}`).join(' ')} `;
+}
+
+function detailOf(c: CodeSystemConcept): string | null {
+  const { definition, designation, property } = c;
+  if (definition === undefined && !designation && !property) return null;
+  return JSON.stringify({ definition, designation, property });
+}
+
+type ConceptRow = {
+  code: string;
+  display: string | null;
+  detail: Omit<Concept, 'code' | 'display'> | null;
+  total?: number;
+};
+
+class SqlConceptSource implements ConceptSource {
+  private readonly key: [string, string];
+
+  constructor(
+    private readonly client: SqlClient,
+    readonly info: CodeSystemInfo,
+  ) {
+    this.key = [info.url, info.version ?? ''];
+  }
+
+  async lookup(code: string): Promise<Concept | undefined> {
+    return (await this.lookupMany([code]))[0];
+  }
+
+  async lookupMany(codes: readonly string[]): Promise<Concept[]> {
+    if (codes.length === 0) return [];
+    return this.concepts(`code = ANY($3::text[]) ORDER BY seq`, [pgArray(codes)]);
+  }
+
+  async all(): Promise<Concept[]> {
+    if (this.info.count > MAX_EXPANSION)
+      throw new TerminologyError(
+        'too-costly',
+        `Code system ${this.info.url} has ${this.info.count} concepts: it is not enumerated whole (page it, or filter it)`,
+      );
+    return this.concepts('true ORDER BY seq', []);
+  }
+
+  async parents(code: string): Promise<string[]> {
+    return this.codes(
+      `SELECT parent AS code FROM ${SCHEMA}.concept_parent WHERE system = $1 AND version = $2 AND code = $3`,
+      code,
+    );
+  }
+
+  async children(code: string): Promise<string[]> {
+    return this.codes(
+      `SELECT code FROM ${SCHEMA}.concept_parent WHERE system = $1 AND version = $2 AND parent = $3`,
+      code,
+    );
+  }
+
+  descendants(code: string): Promise<string[]> {
+    return this.codes(`${below('$3')} SELECT code FROM below`, code);
+  }
+
+  ancestors(code: string): Promise<string[]> {
+    return this.codes(
+      `WITH RECURSIVE above(code) AS (
+         SELECT parent FROM ${SCHEMA}.concept_parent WHERE system = $1 AND version = $2 AND code = $3
+         UNION SELECT p.parent FROM ${SCHEMA}.concept_parent p JOIN above a ON p.code = a.code
+           WHERE p.system = $1 AND p.version = $2)
+       SELECT code FROM above`,
+      code,
+    );
+  }
+
+  async search({
+    text,
+    below: top,
+    includeSelf,
+    offset,
+    count,
+  }: ConceptSearch): Promise<{ concepts: Concept[]; total: number }> {
+    const values: unknown[] = [...this.key];
+    const where = ['c.system = $1', 'c.version = $2'];
+    for (const word of filterWords(text)) {
+      values.push(`% ${word}%`);
+      where.push(`c.words LIKE $${values.length}`);
+    }
+    let prefix = '';
+    if (top !== undefined) {
+      values.push(top);
+      prefix = below(`$${values.length}`);
+      where.push(`(c.code IN (SELECT code FROM below)${includeSelf ? ` OR c.code = $${values.length}` : ''})`);
+    }
+    values.push(count, offset);
+    const { rows } = await this.client.query<ConceptRow>({
+      text: `${prefix} SELECT c.code, c.display, c.detail, count(*) OVER () AS total FROM ${SCHEMA}.concept c
+             WHERE ${where.join(' AND ')} ORDER BY c.seq LIMIT $${values.length - 1} OFFSET $${values.length}`,
+      values,
+    });
+    let total = Number(rows[0]?.total ?? 0);
+    if (rows.length === 0 && offset > 0) {
+      const counted = await this.search({ text, below: top, includeSelf, offset: 0, count: 1 });
+      total = counted.total;
+    }
+    return { concepts: rows.map(toConcept), total };
+  }
+
+  private async concepts(condition: string, extra: unknown[]): Promise<Concept[]> {
+    const { rows } = await this.client.query<ConceptRow>({
+      text: `SELECT code, display, detail FROM ${SCHEMA}.concept WHERE system = $1 AND version = $2 AND ${condition}`,
+      values: [...this.key, ...extra],
+    });
+    return rows.map(toConcept);
+  }
+
+  private async codes(sql: string, code: string): Promise<string[]> {
+    const { rows } = await this.client.query<{ code: string }>({ text: sql, values: [...this.key, code] });
+    return rows.map((r) => r.code);
+  }
+}
+
+/** A `below` CTE: every code under the code in parameter `param` (system $1, version $2). */
+function below(param: string): string {
+  return `WITH RECURSIVE below(code) AS (
+    SELECT code FROM ${SCHEMA}.concept_parent WHERE system = $1 AND version = $2 AND parent = ${param}
+    UNION SELECT p.code FROM ${SCHEMA}.concept_parent p JOIN below b ON p.parent = b.code
+      WHERE p.system = $1 AND p.version = $2)`;
+}
+
+function toConcept(r: ConceptRow): Concept {
+  const detail = typeof r.detail === 'string' ? (JSON.parse(r.detail) as ConceptRow['detail']) : r.detail;
+  const props = detail?.property ?? [];
+  const flag = (name: string) => props.some((p) => p.code === name && p.valueBoolean === true);
+  return {
+    code: r.code,
+    ...(r.display !== null ? { display: r.display } : {}),
+    ...(detail?.definition !== undefined ? { definition: detail.definition } : {}),
+    ...(detail?.designation ? { designation: detail.designation } : {}),
+    ...(detail?.property ? { property: detail.property } : {}),
+    ...(flag('notSelectable') || flag('abstract') ? { abstract: true } : {}),
+    ...(flag('inactive') ? { inactive: true } : {}),
+  };
 }

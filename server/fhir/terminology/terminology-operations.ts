@@ -5,6 +5,7 @@ import { lookupOperation } from './lookup-operation.js';
 import { subsumesOperation } from './subsumes-operation.js';
 import { translateOperation } from './translate-operation.js';
 import { validateCodeOperation } from './validate-code-operation.js';
+import { uploadConceptsOperation } from './upload-concepts-operation.js';
 
 export const terminologyOperations: readonly OperationHandler[] = [
   expandOperation,
@@ -12,4 +13,5 @@ export const terminologyOperations: readonly OperationHandler[] = [
   validateCodeOperation,
   subsumesOperation,
   translateOperation,
+  uploadConceptsOperation,
 ];

@@ -63,7 +63,20 @@ export class Terminology {
     return built;
   }
 
+  /** A value set by canonical URL; `[system]?fhir_vs` (whole code system) and `?fhir_vs=isa/[code]` are implicit. */
   valueSet(canonical: string, version?: string): Promise<ValueSet | undefined> {
+    const implicit = /^([^?]+)\?fhir_vs(?:=isa\/(.+))?$/.exec(canonical);
+    if (implicit) {
+      const [, system, code] = implicit;
+      return Promise.resolve({
+        resourceType: 'ValueSet',
+        url: canonical,
+        status: 'active',
+        compose: {
+          include: [{ system, ...(code ? { filter: [{ property: 'concept', op: 'is-a', value: code }] } : {}) }],
+        },
+      });
+    }
     return this.find('ValueSet', canonical, version);
   }
 
