@@ -9,7 +9,7 @@ import type { Request } from 'express';
 import type { StoreFactory } from '../../store/store-contract.js';
 import { FULL_ACCESS, type AccessPolicy } from '../access-policy.js';
 import { startTestServer, type TestServer } from '../../testing/test-server.js';
-import { pseudoRandomBytes } from '../../store/content/content-contract.js';
+import { pseudoRandomBytes } from '../../store/content/testing/pseudo-random-bytes.js';
 import { fetchHashed, hashOf, sendBytes } from './testing/http-bytes.js';
 import { CONTENT_EXTENSION_URL } from './content-ref.js';
 

@@ -4,27 +4,12 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createCipheriv, createHash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { ContentMissingError, ContentTooLargeError, type ContentStore } from './content-store.js';
 import { CHUNK_BYTES } from './chunked-content.js';
+import { pseudoRandomBytes } from './testing/pseudo-random-bytes.js';
 
 export type ContentStoreFactory = () => Promise<{ contents: ContentStore; dispose: () => Promise<void> }>;
-
-/**
- * Deterministic, incompressible bytes (AES-128-CTR keystream of the seed), handed out in pieces of `piece` bytes: the
- * same seed gives the same bytes whatever the piece size. Nothing is kept: a 200 MB stream costs one piece at a time.
- */
-export async function* pseudoRandomBytes(total: number, seed = 'nilecare', piece = 64 * 1024): AsyncGenerator<Buffer> {
-  const key = createHash('sha256').update(seed).digest().subarray(0, 16);
-  const cipher = createCipheriv('aes-128-ctr', key, Buffer.alloc(16));
-  const zeros = Buffer.alloc(piece);
-  let produced = 0;
-  while (produced < total) {
-    const size = Math.min(piece, total - produced);
-    produced += size;
-    yield cipher.update(zeros.subarray(0, size));
-  }
-}
 
 async function sha1Of(source: AsyncIterable<Uint8Array>): Promise<{ sha1: string; size: number }> {
   const hash = createHash('sha1');
