@@ -20,6 +20,7 @@ describe('auth CLI', () => {
     keysDir = await mkdtemp(join(tmpdir(), 'nilecare-cli-keys-'));
     Object.assign(process.env, {
       AUTH_MYSQL_URL: fx.url,
+      REDIS_URL: process.env.REDIS_URL || 'redis://127.0.0.1:6379',
       AUTH_KEYS_DIR: keysDir,
       AUTH_REDIS_PREFIX: fx.redisPrefix,
       BASE_URL: 'http://127.0.0.1:1/fhir',

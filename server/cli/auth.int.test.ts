@@ -25,6 +25,7 @@ function envOf(server: AuthTestServer, keysDir?: string): NodeJS.ProcessEnv {
   return {
     AUTH_MYSQL_URL: `mysql://root@127.0.0.1:3306/${database}`,
     AUTH_REDIS_PREFIX: server.redisPrefix,
+    REDIS_URL: process.env.REDIS_URL || 'redis://127.0.0.1:6379',
     BASE_URL: server.fhirBase,
     ...(keysDir ? { AUTH_KEYS_DIR: keysDir } : {}),
   };
@@ -226,7 +227,11 @@ describe('npm run auth', () => {
     const help = spawnSync('npx', ['tsx', 'server/cli/auth.ts', '--help'], { encoding: 'utf8' });
     assert.equal(help.status, 0);
     assert.match(help.stdout, /^Usage: npm run auth -- <command>/);
-    const bad = spawnSync('npx', ['tsx', 'server/auth/cli.ts', 'register-client', '--help-me'], { encoding: 'utf8' });
+    // with the Redis the suite uses (without REDIS_URL, client commands are refused first: auth-embedded.int.test.ts)
+    const bad = spawnSync('npx', ['tsx', 'server/auth/cli.ts', 'register-client', '--help-me'], {
+      encoding: 'utf8',
+      env: { ...process.env, REDIS_URL: env.REDIS_URL },
+    });
     assert.equal(bad.status, 2);
     assert.equal(bad.stderr.trim().split('\n').length, 2, bad.stderr);
     assert.doesNotMatch(bad.stderr, /at .*\.ts:\d+/);

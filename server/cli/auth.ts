@@ -9,7 +9,14 @@ import type mysql from 'mysql2/promise';
 import type { Redis } from 'ioredis';
 import { createSmartAuth } from '../auth/smart-auth.js';
 import { EXIT, isMain, parseOptions, processIo, reportError, UsageError, wantsHelp, type CliIo } from './cli-kit.js';
-import { authEnv, checkRedis, openAuthDatabase, openRedis, type AuthEnv } from './auth/auth-services.js';
+import {
+  authEnv,
+  checkRedis,
+  openAuthDatabase,
+  openRedis,
+  requireSharedDatabase,
+  type AuthEnv,
+} from './auth/auth-services.js';
 import { CLIENT_COMMANDS, runClientCommand, type ClientCommand } from './auth/client-commands.js';
 import { runTokenCommand, TOKEN_COMMAND } from './auth/token-command.js';
 import { runUserCommand, USER_COMMANDS, type UserCommand } from './auth/user-commands.js';
@@ -76,6 +83,7 @@ async function runCommand(argv: readonly string[], io: CliIo, env: NodeJS.Proces
   const e: AuthEnv = authEnv(env);
   if (command === 'token') return runTokenCommand(rest, e.fhirBaseUrl, io);
   if (Object.hasOwn(USER_COMMANDS, command)) {
+    requireSharedDatabase(e, { users: true });
     const pool: mysql.Pool = await openAuthDatabase(e);
     try {
       return await runUserCommand(command as UserCommand, rest, pool, e, io);
@@ -84,6 +92,7 @@ async function runCommand(argv: readonly string[], io: CliIo, env: NodeJS.Proces
     }
   }
   if (Object.hasOwn(CLIENT_COMMANDS, command)) {
+    requireSharedDatabase(e, { sessions: true });
     const redis: Redis = await openRedis(e);
     try {
       return await runClientCommand(command as ClientCommand, rest, e, redis, io);
@@ -95,6 +104,7 @@ async function runCommand(argv: readonly string[], io: CliIo, env: NodeJS.Proces
   if (command === 'create-launch' && !values.patient) throw new UsageError('--patient is required');
   if (command === 'rotate-keys' && (values.patient || values.encounter))
     throw new UsageError('rotate-keys takes no options');
+  requireSharedDatabase(e, { users: true, sessions: true });
   await checkRedis(e);
   await openAuthDatabase(e).then((p) => p.end());
   const auth = await createSmartAuth({
