@@ -300,6 +300,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     store,
     logger,
     submit: (bundle) => systemClient.transaction(bundle, { return: 'minimal' }),
+    ...(subscriptions ? { subscriptions: () => subscriptions.engine.list() } : {}),
     ...(auth
       ? {
           auth: {

@@ -88,6 +88,22 @@ export interface Hl7MessageFilter {
   beforeId?: string;
 }
 
+/** One FHIR Subscription as the console lists it (channel headers left out: they may carry credentials). */
+export interface SubscriptionStatus {
+  id: string;
+  criteria: string;
+  channel: string;
+  /** rest-hook endpoint; absent for websocket. */
+  endpoint?: string;
+  /** requested | active | error | off. */
+  status: string;
+  eventsQueued: number;
+  deliveredThrough: number;
+  lastDeliveryAt: string | null;
+  lastError: string | null;
+  lastErrorAt: string | null;
+}
+
 export interface ProjectionStatus {
   name: string;
   /** Outbox sequence numbers not yet applied. */
@@ -245,6 +261,8 @@ export interface AdminApi extends AdminTasks {
   /** Reprocesses a stored inbound message; throws FhirError 404 when it does not exist. */
   replayHl7Message(id: string): Promise<ReplayResult>;
   projections(): Promise<ProjectionStatus[]>;
+  /** FHIR Subscriptions with their delivery state (empty when NILECARE_SUBSCRIPTIONS=off). */
+  subscriptions(): Promise<SubscriptionStatus[]>;
   /** Throws FhirError 404 for an unknown projection. */
   deadLetters(projection: string): Promise<DeadLetter[]>;
   /** Throws FhirError 404 for an unknown projection or dead letter; delivered false when it failed again. */

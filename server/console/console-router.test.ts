@@ -65,6 +65,7 @@ describe('console router', () => {
       ['get', '/console/api/hl7/messages/6f1c0a52-0000-4000-8000-000000000002'],
       ['post', '/console/api/hl7/messages/6f1c0a52-0000-4000-8000-000000000002/replay'],
       ['get', '/console/api/projections'],
+      ['get', '/console/api/subscriptions'],
       ['get', '/console/api/projections/billing/dead-letters'],
       ['post', '/console/api/projections/billing/dead-letters/Claim%2Fc9/retry'],
       ['get', '/console/api/nothing-here'],

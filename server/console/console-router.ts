@@ -119,6 +119,10 @@ export function consoleRouter(options: ConsoleRouterOptions): Router {
     handle(async (req) => options.admin.replayHl7Message(checkId(req.params['id'], ID, 'message id'))),
   );
   api.get(
+    '/subscriptions',
+    handle(() => options.admin.subscriptions()),
+  );
+  api.get(
     '/projections',
     handle(() => options.admin.projections()),
   );

@@ -11,7 +11,7 @@ import type { MessageLog } from '../../../adapters/hl7v2/log/message-log.js';
 import type { SubmitTransaction } from '../../../adapters/hl7v2/inbound/submit-transaction.js';
 import type { InboundDeps } from '../../../adapters/hl7v2/inbound/inbound-deps.js';
 import type { ProjectionTargets, RunningProjections } from '../../../adapters/outbox/start-projections.js';
-import type { AdminApi, AdminTasks, Hl7Endpoint } from '../admin-api.js';
+import type { AdminApi, AdminTasks, Hl7Endpoint, SubscriptionStatus } from '../admin-api.js';
 import type { ServerState } from '../../state/open-state.js';
 import type { ClientRegistration, RegisteredClient } from '../../auth/clients.js';
 import { userAdmin, type UserAdmin } from './user-admin.js';
@@ -30,6 +30,7 @@ import {
   where,
   type HealthProbe,
 } from './health-checks.js';
+import type { SubscriptionRow } from '../../fhir/subscriptions/notification-tables.js';
 
 /** What starts after the HTTP app: the HL7 listener (server/hl7-wiring.ts Hl7Runtime) and the projections. */
 export interface AdminRuntime {
@@ -55,6 +56,8 @@ export function serverAdminApi(o: {
   store: ResourceStore;
   submit: SubmitTransaction;
   logger?: Logger;
+  /** The subscription engine's list (absent when subscriptions are off). */
+  subscriptions?: () => Promise<SubscriptionRow[]>;
   /** Users and client applications: the server's state and its SMART authorisation server (absent: 503). */
   auth?: {
     state: ServerState;
@@ -219,6 +222,9 @@ export function serverAdminApi(o: {
       );
       return result;
     },
+    async subscriptions() {
+      return (await o.subscriptions?.())?.map(subscriptionStatus) ?? [];
+    },
     async projections() {
       return [...(await projections.projections()), ...(outbound ? [await outbound.status()] : [])];
     },
@@ -239,5 +245,21 @@ export function serverAdminApi(o: {
       await hl7?.rows.close();
       hl7 = undefined;
     },
+  };
+}
+
+function subscriptionStatus(row: SubscriptionRow): SubscriptionStatus {
+  const endpoint = row.resource.channel?.endpoint;
+  return {
+    id: row.id,
+    criteria: row.resource.criteria ?? '',
+    channel: row.resource.channel?.type ?? '',
+    ...(endpoint ? { endpoint } : {}),
+    status: row.status,
+    eventsQueued: row.eventsQueued,
+    deliveredThrough: row.deliveredThrough,
+    lastDeliveryAt: row.lastDeliveryAt,
+    lastError: row.lastError,
+    lastErrorAt: row.lastErrorAt,
   };
 }

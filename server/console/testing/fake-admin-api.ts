@@ -162,6 +162,9 @@ export function fakeAdminApi(): FakeAdminApi {
       });
       return { status: m.status, ack: m.ack };
     },
+    async subscriptions() {
+      return [];
+    },
     async projections() {
       return projections.map((p) => ({ ...p, deadLetters: dead.get(p.name)?.length ?? 0 }));
     },

@@ -5,6 +5,7 @@ import { searchView, resourceView } from './views/resources.js';
 import { patientListView, patientChartView } from './views/patients.js';
 import { hl7ListView, hl7MessageView } from './views/hl7.js';
 import { projectionsView, healthView } from './views/ops.js';
+import { subscriptionsView } from './views/subscriptions.js';
 import { duplicatesView } from './views/duplicates.js';
 import { adminView } from './views/admin.js';
 import { applyLang, lang, setLang, t } from './i18n.js';
@@ -43,6 +44,8 @@ function route() {
       return parts[1] ? hl7MessageView(main, parts[1]) : hl7ListView(main, params);
     case 'projections':
       return projectionsView(main);
+    case 'subscriptions':
+      return subscriptionsView(main);
     case 'health':
       return healthView(main);
     case 'admin':

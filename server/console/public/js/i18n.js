@@ -11,6 +11,7 @@ const TEXTS = {
     Resources: 'الموارد',
     'HL7 log': 'سجل HL7',
     Projections: 'الإسقاطات',
+    Subscriptions: 'الاشتراكات',
     Health: 'الحالة',
     Admin: 'الإدارة',
     Duplicates: 'التكرارات',
