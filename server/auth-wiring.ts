@@ -4,6 +4,7 @@
  * calls (who is calling; what to audit). AuditEvents are compact rows in the FHIR store's PostgreSQL/PGlite
  * (auth/audit-table.ts), or FHIR resources on another store.
  */
+import { CONSOLE_CLIENT_ID } from './console/console-client.js';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -50,6 +51,8 @@ export async function startSmartAuth(options: {
     db,
     redis,
     keysDir: config.auth.keysDir,
+    // the console signs in against this server as a first-party client: no consent page (issue 26 item 9)
+    firstPartyClients: [CONSOLE_CLIENT_ID],
     ...(options.redisPrefix ? { redisPrefix: options.redisPrefix } : {}),
     ...(options.auditTrail ? { auditTrail: options.auditTrail } : {}),
     // without AUTH_MYSQL_URL, nilecare_auth lives in the FHIR store's own PostgreSQL, beside the audit rows

@@ -27,6 +27,12 @@ export interface InteractionDeps {
   readonly patientExists?: (id: string) => Promise<boolean>;
   /** The patient's name as the consent page shows it (`Amira Hassan, born 1990-05-06`); absent = `Patient/<id>`. */
   readonly patientLabel?: (id: string) => Promise<string | undefined>;
+  /**
+   * Clients of the server itself (the operations console): no consent page — the signed-in user gets what the
+   * client asked for within their role (the same plan the page would offer, every scope ticked). Never an app
+   * that asks for a patient to be picked.
+   */
+  readonly firstPartyClients?: readonly string[];
 }
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
@@ -73,7 +79,13 @@ export function interactionRouter(d: InteractionDeps): Router {
       send(res, 200, loginPage({ action: `/auth/interaction/${det.uid}/login`, clientName: name }));
       return;
     }
-    if (det.prompt.name === 'consent') return renderConsent(res, det, name);
+    if (det.prompt.name === 'consent') {
+      if (d.firstPartyClients?.includes(String(det.params.client_id))) {
+        const p = await plan(det);
+        if (p.ok && !p.plan.askPatient) return grant(req, res, det, p, p.plan.offered, p.plan.patient, 'first-party');
+      }
+      return renderConsent(res, det, name);
+    }
     send(res, 400, errorPage('Authorisation error', `Unsupported step: ${det.prompt.name}`));
   });
 
@@ -207,7 +219,28 @@ export function interactionRouter(d: InteractionDeps): Router {
       patient = picked;
     }
     const chosen = new Set(([] as unknown[]).concat(body.scope ?? []).map(String));
-    const granted = p.plan.offered.filter((s) => chosen.has(s));
+    return grant(
+      req,
+      res,
+      det,
+      p,
+      p.plan.offered.filter((s) => chosen.has(s)),
+      patient,
+      'consent',
+    );
+  });
+
+  async function grant(
+    req: Request,
+    res: Response,
+    det: Details,
+    p: { plan: ConsentPlan; fhirUser: string },
+    granted: readonly string[],
+    patient: string | undefined,
+    how: 'consent' | 'first-party',
+  ): Promise<void> {
+    const clientId = String(det.params.client_id);
+    const userId = det.session?.accountId;
     const oidc = granted.filter((s) => isNonResourceScope(s));
     const resource = granted.filter((s) => !isNonResourceScope(s));
     const provider = d.provider();
@@ -236,11 +269,11 @@ export function interactionRouter(d: InteractionDeps): Router {
       outcome: 'success',
       who: p.fhirUser,
       ...(userId ? { userId } : {}),
-      detail: `client ${clientId} granted: ${granted.join(' ')}${patient ? ` patient=${patient}` : ''}`,
+      detail: `client ${clientId} granted${how === 'first-party' ? ' (first-party, no consent page)' : ''}: ${granted.join(' ')}${patient ? ` patient=${patient}` : ''}`,
       ...(req.ip ? { ip: req.ip } : {}),
     });
     await provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
-  });
+  }
 
   return r;
 }

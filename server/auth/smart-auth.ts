@@ -63,6 +63,8 @@ export interface SmartAuthOptions {
   patientExists?: (id: string) => Promise<boolean>;
   /** Lets the consent page show the patient's name instead of an id. */
   patientLabel?: (id: string) => Promise<string | undefined>;
+  /** The server's own clients (the operations console): signed-in users skip the consent page. */
+  firstPartyClients?: readonly string[];
   /** Allow backend clients' jwks_uri on loopback (tests / one-machine development only; SSRF guard otherwise). */
   jwksUriAllowLoopback?: boolean;
   /** Where to report problems that must not fail a request (audit write errors). Default console.error. */
@@ -239,6 +241,7 @@ export async function createSmartAuth(options: SmartAuthOptions): Promise<SmartA
       audit: (e) => sink.audit(e),
       ...(options.patientExists ? { patientExists: options.patientExists } : {}),
       ...(options.patientLabel ? { patientLabel: options.patientLabel } : {}),
+      ...(options.firstPartyClients ? { firstPartyClients: options.firstPartyClients } : {}),
     }),
   );
   const bearerPolicy = async (req: express.Request) =>

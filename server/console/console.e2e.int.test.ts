@@ -159,7 +159,9 @@ describe('operations console in headless Chromium (real server composition)', { 
     await page.fill('#login', username);
     await page.fill('#password', password);
     await page.click('button[type=submit]');
-    await page.click('button[value=allow]');
+    // the console is the server's own client: no consent page, straight back to the console (issue 26 item 9)
+    await page.waitForURL((u) => u.pathname === '/console/' && !u.searchParams.has('code'));
+    assert.equal(await page.locator('button[value=allow]').count(), 0);
     return { page, errors };
   }
 
