@@ -10,7 +10,7 @@ import { badRequest } from '../errors.js';
 import { contentRefOf, withContentRef, withoutContentRef } from './content-ref.js';
 import { contentLimit, putContent } from './put-content.js';
 
-const BASE64 = /^(?:[A-Za-z0-9+/]{4}|\s)*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?\s*$/;
+export const BASE64 = /^(?:[A-Za-z0-9+/]{4}|\s)*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?\s*$/;
 
 /** Binaries the server itself pointed at their content (binary-upload.ts): their content extension is kept. */
 const serverNamed = new WeakSet<Resource>();

@@ -16,6 +16,7 @@ import { VersionConflictError, type StoredVersion, type VersionWrite } from '../
 import { assertValid } from '../interactions/assert-valid.js';
 import { asStored, prepareVersion } from '../interactions/commit-version.js';
 import { moveBinaryData } from '../binary/binary-data.js';
+import { moveAttachmentData } from '../binary/document-attachments.js';
 import { findMatches, parseCriteria } from '../interactions/find-matches.js';
 import { readIfMatch } from '../interactions/update.js';
 import { routeFhirRequest, type RouterOptions } from '../router.js';
@@ -368,7 +369,8 @@ async function planEntry(
   const rewritten = { ...(await rewriteReferences(resource, resolve)), id: target.id } as Resource;
   const writeKind = request.method === 'POST' ? 'create' : request.method === 'PATCH' ? 'patch' : 'update';
   await assertMayWriteNew(ctx, writeKind, rewritten);
-  const withIds = await moveBinaryData(ctx, rewritten, previous?.resource); // a Binary's bytes go to the content store first
+  // a Binary's bytes go to the content store first; a DocumentReference's inline attachments become Binaries
+  const withIds = await moveAttachmentData(ctx, await moveBinaryData(ctx, rewritten, previous?.resource));
   assertValid(ctx, withIds);
   const created = !previous || previous.deleted;
   return {

@@ -11,6 +11,7 @@ import { assertMayWriteNew, requireWriteAccess } from '../access/write-access.js
 import { checkResourceBody } from '../check-resource-body.js';
 import { assertValid } from './assert-valid.js';
 import { moveBinaryData } from '../binary/binary-data.js';
+import { moveAttachmentData } from '../binary/document-attachments.js';
 import { commitVersion } from './commit-version.js';
 import { findMatches, parseCriteria } from './find-matches.js';
 import { criteriaLockKey, withLocks } from './conditional-locks.js';
@@ -50,7 +51,7 @@ export async function createInteraction(
 /** Validates and writes a new resource with a fresh server id (any id in the body is ignored, as the spec says). */
 export async function createResource(ctx: FhirContext, resource: Resource) {
   await assertMayWriteNew(ctx, 'create', resource);
-  const toWrite = await moveBinaryData(ctx, resource);
+  const toWrite = await moveAttachmentData(ctx, await moveBinaryData(ctx, resource));
   assertValid(ctx, toWrite);
   return commitVersion(ctx, toWrite.resourceType, ctx.newId(), toWrite, 0);
 }

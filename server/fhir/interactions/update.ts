@@ -16,6 +16,7 @@ import { VersionConflictError, type StoredVersion } from '../../store/resource-s
 import { assertValid } from './assert-valid.js';
 import { commitVersion } from './commit-version.js';
 import { moveBinaryData } from '../binary/binary-data.js';
+import { moveAttachmentData } from '../binary/document-attachments.js';
 import { findMatches } from './find-matches.js';
 import { writeResponse } from './respond.js';
 import { duplicateWarnings, withDuplicateWarnings } from '../matching/created-patient.js';
@@ -101,7 +102,7 @@ export async function updateResource(
     assertIfMatch(resource.resourceType, id, current, ifMatch);
     if (!validated) {
       await assertMayWriteNew(c, interaction, resource);
-      toWrite = await moveBinaryData(c, resource, current?.resource);
+      toWrite = await moveAttachmentData(c, await moveBinaryData(c, resource, current?.resource));
       assertValid(c, toWrite);
       validated = true;
     }

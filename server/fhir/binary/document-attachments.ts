@@ -1,0 +1,102 @@
+/**
+ * DocumentReference attachments on every write path (create, update, transaction entries, beside moveBinaryData):
+ * inline `content[].attachment.data` moves into a new Binary (its securityContext is the DocumentReference's subject,
+ * so the bytes are readable exactly as the document is) and the attachment then carries url = "Binary/<id>", size and
+ * hash (SHA-1 of the bytes, base64, as FHIR's Attachment.hash defines) instead of `data`. An attachment whose url names
+ * an existing Binary of this server that the caller may read gets size and hash from its stored content. A size or
+ * hash the client sent that disagrees with the bytes is refused with 422, naming the element.
+ *
+ * The Binary is committed before the DocumentReference; if that write then fails, the Binary stays without a
+ * referrer (its bytes remain governed by its securityContext). Without a content store nothing changes.
+ */
+import type { Attachment, Binary, DocumentReference, Resource } from '@medplum/fhirtypes';
+import type { FhirContext } from '../fhir-context.js';
+import { badRequest, issue, unprocessable } from '../errors.js';
+import { mayRead } from '../access/read-access.js';
+import { commitVersion } from '../interactions/commit-version.js';
+import { BASE64 } from './binary-data.js';
+import { contentRefOf, withContentRef } from './content-ref.js';
+import { contentLimit, putContent } from './put-content.js';
+import { namedByServer } from './binary-data.js';
+
+type Known = { size: number; sha1: string };
+
+export async function moveAttachmentData(ctx: FhirContext, incoming: Resource): Promise<Resource> {
+  if (incoming.resourceType !== 'DocumentReference' || !ctx.contents || !Array.isArray(incoming.content))
+    return incoming;
+  const doc: DocumentReference = incoming;
+  const content = [];
+  for (const [i, entry] of doc.content.entries()) {
+    const attachment = entry?.attachment;
+    if (!attachment || typeof attachment !== 'object') {
+      content.push(entry);
+      continue;
+    }
+    const path = `DocumentReference.content[${i}].attachment`;
+    const next =
+      attachment.data !== undefined
+        ? await toBinary(ctx, doc, attachment, path)
+        : await fromExistingBinary(ctx, attachment, path);
+    content.push({ ...entry, attachment: next });
+  }
+  return { ...doc, content };
+}
+
+async function toBinary(ctx: FhirContext, doc: DocumentReference, attachment: Attachment, path: string) {
+  const data = attachment.data;
+  if (typeof data !== 'string' || !BASE64.test(data)) throw badRequest(`${path}.data is not valid base64`, [path]);
+  const bytes = Buffer.from(data, 'base64');
+  const contentType = attachment.contentType ?? 'application/octet-stream';
+  const stored = await putContent(ctx, [bytes], contentType, contentLimit(ctx));
+  try {
+    assertAgrees(attachment, stored, path);
+    const subject = doc.subject?.reference;
+    const binary: Binary = {
+      resourceType: 'Binary',
+      contentType,
+      ...(typeof subject === 'string' ? { securityContext: { reference: subject } } : {}),
+    };
+    const id = ctx.newId();
+    await commitVersion(ctx, 'Binary', id, namedByServer(withContentRef(binary, stored)), 0);
+    const { data: _data, ...rest } = attachment;
+    return { ...rest, url: `Binary/${id}`, size: stored.size, hash: stored.sha1 };
+  } catch (error) {
+    await ctx.contents?.delete(stored.id).catch(() => undefined);
+    throw error;
+  }
+}
+
+async function fromExistingBinary(ctx: FhirContext, attachment: Attachment, path: string) {
+  const id = localBinaryId(ctx, attachment.url);
+  if (id === undefined) return attachment;
+  const current = await ctx.store.read('Binary', id);
+  if (!current || current.deleted || !current.resource) return attachment;
+  if (!(await mayRead(ctx, current.resource))) return attachment;
+  const ref = contentRefOf(current.resource);
+  if (!ref) return attachment;
+  assertAgrees(attachment, ref, path);
+  return { ...attachment, size: ref.size, hash: ref.sha1 };
+}
+
+function localBinaryId(ctx: FhirContext, url: unknown): string | undefined {
+  if (typeof url !== 'string') return undefined;
+  const local = url.startsWith(ctx.baseUrl + '/') ? url.slice(ctx.baseUrl.length + 1) : url;
+  return /^Binary\/([A-Za-z0-9\-.]{1,64})$/.exec(local)?.[1];
+}
+
+function assertAgrees(attachment: Attachment, known: Known, path: string): void {
+  const issues = [];
+  if (attachment.size !== undefined && attachment.size !== known.size)
+    issues.push(
+      issue('value', `${path}.size is ${attachment.size} but the content is ${known.size} bytes`, {
+        expression: [`${path}.size`],
+      }),
+    );
+  if (attachment.hash !== undefined && attachment.hash !== known.sha1)
+    issues.push(
+      issue('value', `${path}.hash ${String(attachment.hash)} is not the SHA-1 of the content (${known.sha1})`, {
+        expression: [`${path}.hash`],
+      }),
+    );
+  if (issues.length > 0) throw unprocessable(issues);
+}
