@@ -5,6 +5,7 @@ import { badRequest, notFound } from '../errors.js';
 import { assertValidId } from '../check-resource-body.js';
 import type { SearchArgs } from '../search/store-search.js';
 import { searchResultBundle } from '../search/search-interaction.js';
+import { terminologyFor } from '../terminology/terminology-context.js';
 
 /** Compartment types whose compartment search `[type]/[id]/[target]` the server answers. */
 export const COMPARTMENT_TYPES = new Set(['Patient', 'Encounter', 'Practitioner', 'RelatedPerson', 'Device']);
@@ -81,6 +82,6 @@ async function respond(ctx: FhirContext, args: SearchArgs): Promise<FhirResponse
   const params = args.params.map(([name, value]): [string, string] =>
     name === '_count' && /^\d+$/.test(value) && Number(value) > max ? [name, String(max)] : [name, value],
   );
-  const bounded = { ...args, params };
+  const bounded = { ...args, params, terminology: terminologyFor(ctx) };
   return { status: 200, resource: searchResultBundle(bounded, await ctx.search(bounded)) };
 }

@@ -17,6 +17,8 @@ import type { Condition, SearchPage } from './search-query.js';
 import { parseSearch, type SearchHandling } from './parse-search.js';
 import type { SummaryMode } from './parse-result-params.js';
 import { fetchIncludes } from './fetch-includes.js';
+import type { Terminology } from '../terminology/terminology.js';
+import { resolveTerminologyModifiers } from './kinds/token/terminology-modifiers.js';
 import { MAX_COUNT } from './search-constants.js';
 
 export type SearchArgs = {
@@ -41,6 +43,11 @@ export type SearchArgs = {
    * the search answers 503. Set for client requests (searchTimeoutMs in fhir-context.ts); absent: no budget.
    */
   timeoutMs?: number;
+  /**
+   * Terminology for token `:in`/`:not-in`/`:above`/`:below` (resolved to plain token lists before parsing);
+   * without it those modifiers are turned away as before.
+   */
+  terminology?: Terminology;
 };
 
 export type SearchResult = {
@@ -86,7 +93,10 @@ async function searchWithinBudget(args: SearchArgs): Promise<SearchResult> {
     if (left <= 0) throw new QueryTimeoutError(args.timeoutMs as number);
     return left;
   };
-  const parsed = parseSearch(args.resourceTypes, args.params, {
+  const params = args.terminology
+    ? await resolveTerminologyModifiers(args.params, args.resourceTypes, args.terminology)
+    : args.params;
+  const parsed = parseSearch(args.resourceTypes, params, {
     handling: args.handling,
     baseUrl: args.baseUrl,
     compartment: args.compartment,

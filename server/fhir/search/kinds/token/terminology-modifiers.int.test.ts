@@ -1,0 +1,135 @@
+/**
+ * Token :in, :not-in, :above and :below over HTTP on the embedded store, against an independent oracle: the
+ * expected ids are computed here by plain filtering of the test's Observations with the codes $expand gives (or,
+ * for :above, the ancestors walked in the test's own concept tree).
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { openPgliteTestStore } from '../../../../store/postgres/pglite-template.js';
+import { startTestServer, type TestServer } from '../../../../testing/test-server.js';
+
+type Json = Record<string, any>;
+const CS = 'http://example.org/cs/body-site';
+const OTHER = 'http://example.org/cs/other';
+const VS = 'http://example.org/vs/left-side';
+type Node = { code: string; concept?: Node[] };
+const TREE: Node[] = [
+  { code: 'A', concept: [{ code: 'A1', concept: [{ code: 'A1a' }, { code: 'A1b' }] }, { code: 'A2' }] },
+  { code: 'B', concept: [{ code: 'B1' }, { code: 'B,2|x' }] },
+];
+const codings: Array<Array<{ system: string; code: string }>> = [
+  [{ system: CS, code: 'A' }],
+  [{ system: CS, code: 'A1' }],
+  [{ system: CS, code: 'A1a' }],
+  [{ system: CS, code: 'A1b' }],
+  [
+    { system: CS, code: 'A2' },
+    { system: OTHER, code: 'Z' },
+  ],
+  [{ system: CS, code: 'B1' }],
+  [{ system: CS, code: 'B,2|x' }],
+  [{ system: OTHER, code: 'A1' }],
+  [{ system: OTHER, code: 'Z' }],
+];
+
+const toConcept = (n: Node): Json => ({
+  code: n.code,
+  display: n.code,
+  ...(n.concept ? { concept: n.concept.map(toConcept) } : {}),
+});
+function ancestorsInTree(code: string, nodes: Node[] = TREE, path: string[] = []): string[] | undefined {
+  for (const n of nodes) {
+    if (n.code === code) return path;
+    const found = ancestorsInTree(code, n.concept ?? [], [...path, n.code]);
+    if (found) return found;
+  }
+  return undefined;
+}
+const esc = (s: string) => s.replace(/[\\,|$]/g, (c) => `\\${c}`);
+
+describe('token :in, :not-in, :above, :below (embedded store)', () => {
+  let server: TestServer;
+  const ids: string[] = [];
+  before(async () => {
+    server = await startTestServer(await openPgliteTestStore());
+    const put = async (r: Json) => {
+      const res = await server.fhir(r.resourceType, { method: 'POST', body: r });
+      assert.equal(res.status, 201, res.text);
+      return res.body.id as string;
+    };
+    await put({
+      resourceType: 'CodeSystem',
+      url: CS,
+      status: 'active',
+      content: 'complete',
+      hierarchyMeaning: 'is-a',
+      concept: TREE.map(toConcept),
+    });
+    await put({
+      resourceType: 'ValueSet',
+      url: VS,
+      status: 'active',
+      compose: {
+        include: [
+          { system: CS, filter: [{ property: 'concept', op: 'is-a', value: 'A1' }] },
+          { system: CS, concept: [{ code: 'B,2|x' }] },
+          { system: OTHER, concept: [{ code: 'Z' }] },
+        ],
+        exclude: [{ system: CS, concept: [{ code: 'A1b' }] }],
+      },
+    });
+    for (const coding of codings)
+      ids.push(await put({ resourceType: 'Observation', status: 'final', code: { coding } }));
+  });
+  after(async () => server?.close());
+
+  const search = async (query: string) => {
+    const res = await server.fhir(`Observation?${query}&_count=100`);
+    assert.equal(res.status, 200, res.text);
+    return (res.body.entry ?? []).map((e: Json) => e.resource.id as string).sort();
+  };
+  const expanded = async (url: string) => {
+    const res = await server.fhir(`ValueSet/$expand?url=${encodeURIComponent(url)}`);
+    assert.equal(res.status, 200, res.text);
+    return new Set<string>(res.body.expansion.contains.map((c: Json) => `${c.system}|${c.code}`));
+  };
+  const having = (set: Set<string>, some: boolean) =>
+    ids.filter((_, i) => codings[i]!.some((c) => set.has(`${c.system}|${c.code}`)) === some).sort();
+
+  it(':in and :not-in match the codes of the expansion (and nothing else)', async () => {
+    const set = await expanded(VS);
+    assert.ok(set.size >= 3);
+    const inSet = having(set, true);
+    assert.ok(inSet.length > 0 && inSet.length < ids.length, 'the oracle splits the resources');
+    assert.deepEqual(await search(`code:in=${encodeURIComponent(VS)}`), inSet);
+    assert.deepEqual(await search(`code:not-in=${encodeURIComponent(VS)}`), having(set, false));
+  });
+
+  it(':below is the code and its descendants, :above the code and its ancestors, in that system only', async () => {
+    const below = await expanded(`${CS}?fhir_vs=isa/A1`);
+    assert.deepEqual(await search(`code:below=${encodeURIComponent(`${CS}|A1`)}`), having(below, true));
+    const above = new Set([...ancestorsInTree('A1a')!, 'A1a'].map((c) => `${CS}|${c}`));
+    assert.deepEqual(await search(`code:above=${encodeURIComponent(`${CS}|A1a`)}`), having(above, true));
+    const odd = new Set([`${CS}|B,2|x`, `${CS}|B`]);
+    assert.deepEqual(await search(`code:above=${encodeURIComponent(`${CS}|${esc('B,2|x')}`)}`), having(odd, true));
+  });
+
+  it('an unknown value set or code system is a 400 naming it', async () => {
+    const vs = await server.fhir(`Observation?code:in=${encodeURIComponent('http://example.org/vs/none')}`);
+    assert.equal(vs.status, 400, vs.text);
+    assert.match(vs.text, /http:\/\/example\.org\/vs\/none/);
+    const cs = await server.fhir(`Observation?code:below=${encodeURIComponent('http://example.org/cs/none|A')}`);
+    assert.equal(cs.status, 400, cs.text);
+    assert.match(cs.text, /http:\/\/example\.org\/cs\/none/);
+    const bad = await server.fhir(`Observation?code:below=A1`);
+    assert.equal(bad.status, 400, bad.text);
+  });
+
+  it('an expansion too large to search with is refused with a clear message', async () => {
+    const res = await server.fhir(
+      `Observation?code:in=${encodeURIComponent('http://terminology.hl7.org/CodeSystem/v3-ActCode?fhir_vs')}`,
+    );
+    assert.ok(res.status === 422 || res.status === 400, res.text);
+    assert.match(res.text, /more than \d+ codes/);
+  });
+});
