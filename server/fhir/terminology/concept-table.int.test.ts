@@ -48,7 +48,12 @@ for (const [name, factory] of [
     let dispose: () => Promise<void>;
     before(async () => {
       const opened = await factory();
-      dispose = opened.dispose;
+      // PGlite's factory disposes of nothing, and an open PGlite that ran $upload-concepts keeps a timer (its
+      // lock_timeout itimer) that holds the test process open: close the store here as well (twice is harmless)
+      dispose = async () => {
+        await opened.store.close().catch(() => undefined);
+        await opened.dispose();
+      };
       server = await startTestServer(opened.store);
       assert.equal((await server.fhir('CodeSystem/generated', { method: 'PUT', body: header })).status, 201);
       const res = await server.fhir('CodeSystem/generated/$upload-concepts', {

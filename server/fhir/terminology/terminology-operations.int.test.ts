@@ -28,10 +28,16 @@ const GENDER = 'http://hl7.org/fhir/administrative-gender';
 
 describe('terminology operations', () => {
   let server: TestServer;
+  let store: Awaited<ReturnType<typeof openPgliteTestStore>> | undefined;
   before(async () => {
-    server = await startTestServer(await openPgliteTestStore());
+    store = await openPgliteTestStore();
+    server = await startTestServer(store);
   });
-  after(async () => server?.close());
+  after(async () => {
+    await server?.close();
+    // the test server does not close a store it was given; an open PGlite keeps the process alive
+    await store?.close();
+  });
 
   describe('on the R4 specification terminology', () => {
     it('$lookup gives display, definition and the is-a hierarchy of a code', async () => {

@@ -49,9 +49,11 @@ const esc = (s: string) => s.replace(/[\\,|$]/g, (c) => `\\${c}`);
 
 describe('token :in, :not-in, :above, :below (embedded store)', () => {
   let server: TestServer;
+  let store: Awaited<ReturnType<typeof openPgliteTestStore>> | undefined;
   const ids: string[] = [];
   before(async () => {
-    server = await startTestServer(await openPgliteTestStore());
+    store = await openPgliteTestStore();
+    server = await startTestServer(store);
     const put = async (r: Json) => {
       const res = await server.fhir(r.resourceType, { method: 'POST', body: r });
       assert.equal(res.status, 201, res.text);
@@ -81,7 +83,11 @@ describe('token :in, :not-in, :above, :below (embedded store)', () => {
     for (const coding of codings)
       ids.push(await put({ resourceType: 'Observation', status: 'final', code: { coding } }));
   });
-  after(async () => server?.close());
+  after(async () => {
+    await server?.close();
+    // the test server does not close a store it was given; an open PGlite keeps the process alive
+    await store?.close();
+  });
 
   const search = async (query: string) => {
     const res = await server.fhir(`Observation?${query}&_count=100`);
