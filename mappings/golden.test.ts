@@ -111,7 +111,7 @@ describe('golden files: message → expected FHIR (FHIR-Converter output), IG-sc
       console.log(`# golden: ${type} ${s.matched}/${s.total} = ${pct(s)}%`);
     for (const [key, list] of [...differences.entries()].sort((a, b) => b[1].length - a[1].length))
       console.log(
-        `# golden difference ${key} ×${list.length} — ${DIFFERENCE_REASONS[key] ?? 'NO REASON WRITTEN'}\n#   ${list.slice(0, 4).join('\n#   ')}`,
+        `# golden difference ${key} ×${list.length} — ${DIFFERENCE_REASONS[key] ?? 'NO REASON WRITTEN'}\n#   ${list.slice(0, process.env.GOLDEN_ALL ? undefined : 4).join('\n#   ')}`,
       );
     assert.deepEqual(unmapped, [], 'every paired message maps');
     assert.ok(compared >= 110, `only ${compared} pairs compared`);

@@ -3,16 +3,26 @@
  * message values (or, for copied values, holding this very value)? Facts outside it are FHIR-Converter's own
  * choices and are not counted in the agreement.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Hl7Message } from '../parser/hl7-message.js';
 import { fieldReps } from '../parser/hl7-message.js';
 import { parseFieldPath } from '../mapping/field-values.js';
+import { corpusPath } from '../../../server/testing/corpus.js';
 
 interface Sources {
   readonly copied?: readonly string[];
   readonly valued?: readonly string[];
   /** The values the IG's rules can give the element: assigned constants and the codes of its concept maps. */
   readonly igValues?: { readonly assigned?: readonly string[]; readonly tables?: readonly string[] };
+  /**
+   * The IG's rule for this element in one message, first match wins: `{ valued, value }` gives the value when the
+   * field is valued, `{ field, table }` looks the field's code up in an IG concept map. An expected value other
+   * than the one the rule gives for this message is the converter's own choice.
+   */
+  readonly igRule?: readonly (
+    { readonly valued: string; readonly value: string } | { readonly field: string; readonly table: string }
+  )[];
 }
 const scope = JSON.parse(readFileSync(new URL('./ig-scope.json', import.meta.url), 'utf8')) as {
   elements: Record<string, Sources>;
@@ -49,6 +59,52 @@ export function outsideIgValues(fact: string): boolean {
   return !!allowed && !allowed.has(fact.slice(at + 1));
 }
 
+/** The value the IG's rule (`igRule`) gives the element for this message, if the element has a rule. */
+function ruleValue(element: string, msg: Hl7Message): string | undefined {
+  for (const rule of scope.elements[element]?.igRule ?? []) {
+    if ('valued' in rule) {
+      if (texts(msg, rule.valued).length > 0) return rule.value;
+      continue;
+    }
+    const code = texts(msg, rule.field)[0];
+    const row = code ? Object.entries(igTables[rule.table] ?? {}).find(([k]) => k.toLowerCase() === code) : undefined;
+    if (row?.[1].code) return row[1].code;
+  }
+  return undefined;
+}
+
+/**
+ * The resource types the IG's message map (its message sheets in the corpus: ADT_A01, MDM_T02, ORU_R01…) makes for
+ * this message's structure; undefined when the IG has no map for it (then the segment sheets alone decide).
+ */
+const MESSAGE_SHEETS = join(corpusPath('hl7-v2-to-fhir'), 'mappings', 'messages');
+const messageMaps: ReadonlyMap<string, ReadonlySet<string>> = new Map(
+  (existsSync(MESSAGE_SHEETS) ? readdirSync(MESSAGE_SHEETS) : []).flatMap((file) => {
+    const name = /R4_ (\w+) -/.exec(file)?.[1];
+    if (!name) return [];
+    const targets = readFileSync(join(MESSAGE_SHEETS, file), 'utf8')
+      .split('\n')
+      .flatMap(
+        (line) =>
+          /^[\d.]+,[A-Z0-9_]+\.[^,]*,[^,]*,[^,]*,[^,]*,[^,]*,[^,]*,[^,]*,[^,]*,([A-Za-z]+)/.exec(line)?.[1] ?? [],
+      );
+    return [[name, new Set(targets)] as const];
+  }),
+);
+const structureOfEvent = (
+  JSON.parse(readFileSync(new URL('../../../mappings/structures.json', import.meta.url), 'utf8')) as {
+    events: Record<string, string>;
+  }
+).events;
+
+export function igMessageMap(msg: Hl7Message): ReadonlySet<string> | undefined {
+  const msh9 = msg.first('MSH') ? texts(msg, 'MSH-9.3')[0] : undefined;
+  const type = texts(msg, 'MSH-9.1')[0]?.toUpperCase();
+  const event = texts(msg, 'MSH-9.2')[0]?.toUpperCase();
+  const structure = structureOfEvent[`${type}^${event}`] ?? msh9?.toUpperCase();
+  return structure ? messageMaps.get(structure) : undefined;
+}
+
 /** Why the remaining differences of an element are left (written down per element). */
 export const DIFFERENCE_REASONS: Readonly<Record<string, string>> = scope.differences;
 
@@ -75,6 +131,8 @@ export function inIgScope(fact: string, msg: Hl7Message): boolean {
   const value = norm(fact.slice(at + 1));
   const sources = scope.elements[element];
   if (!sources || outsideIgValues(fact)) return false;
+  const ruled = ruleValue(element, msg);
+  if (ruled !== undefined && norm(ruled) !== value) return false;
   if (sources.valued?.some((p) => texts(msg, p).length > 0)) return true;
   const num = Number(value);
   return !!sources.copied?.some((p) =>
@@ -90,6 +148,7 @@ export function inIgScope(fact: string, msg: Hl7Message): boolean {
 /** The IG-scoped facts of one expected resource: none when its anchor facts show it came from elsewhere. */
 export function igScopedFacts(facts: readonly string[], msg: Hl7Message): string[] {
   const type = facts[0]?.slice(0, facts[0].indexOf('.'));
+  if (type && igMessageMap(msg)?.has(type) === false) return [];
   const anchors = type ? scope.anchors[type] : undefined;
   if (anchors) {
     const anchored = facts.filter((f) => anchors.includes(f.slice(0, f.indexOf('='))));
