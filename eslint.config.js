@@ -6,18 +6,11 @@ import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
-/** Test code: *.test.ts, suites and harnesses shared by several test files, benchmarks, migration checks. */
-const TEST_CODE = [
-  '**/*.test.ts',
-  '**/testing/**/*.ts',
-  '**/test/**/*.ts',
-  '**/*-contract.ts',
-  '**/*-suite.ts',
-  '**/test-*.ts',
-  '**/*-test-helpers.ts',
-  '**/corpus-oracle.ts',
-  'bench/**/*.ts',
-];
+/**
+ * Test code: *.test.ts, test support (contracts, suites, oracles, fixtures, test stores — always in a `testing/`
+ * folder beside what it supports), benchmarks, migration checks.
+ */
+const TEST_CODE = ['**/*.test.ts', '**/testing/**/*.ts', '**/test/**/*.ts', 'bench/**/*.ts'];
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', 'coverage/', 'data/', 'bench/out/', 'test-artifacts/'] },

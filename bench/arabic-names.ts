@@ -12,7 +12,7 @@
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import type { Patient } from '@medplum/fhirtypes';
-import { pgliteTestStore, postgresTestStore } from '../server/store/postgres/test-stores.js';
+import { pgliteTestStore, postgresTestStore } from '../server/store/postgres/testing/test-stores.js';
 import { startTestServer } from '../server/testing/test-server.js';
 import { prepareVersion } from '../server/fhir/interactions/commit-version.js';
 import { makePopulation, PAIRS, random } from '../server/fhir/matching/testing/name-population.js';

@@ -9,9 +9,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ResourceStore } from '../server/store/resource-store.js';
-import { createTestDatabase } from '../server/store/postgres/test-stores.js';
+import { createTestDatabase } from '../server/store/postgres/testing/test-stores.js';
 import { openPostgresStore } from '../server/store/postgres/open-postgres-store.js';
-import { openPgliteTestStore } from '../server/store/postgres/pglite-template.js';
+import { openPgliteTestStore } from '../server/store/postgres/testing/pglite-template.js';
 import { startTestServer, type TestServer } from '../server/testing/test-server.js';
 
 const arg = (name: string, fallback: number) => {

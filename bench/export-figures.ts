@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { parseArgs } from 'node:util';
-import { pgliteTestStore, postgresTestStore } from '../server/store/postgres/test-stores.js';
+import { pgliteTestStore, postgresTestStore } from '../server/store/postgres/testing/test-stores.js';
 import { startTestServer, type TestServer } from '../server/testing/test-server.js';
 import { pipesFiles, syntheaPresent } from './synthea-data.js';
 

@@ -10,8 +10,8 @@
  */
 import mysql from 'mysql2/promise';
 import type { Resource } from '@medplum/fhirtypes';
-import { openPgliteTestStore } from '../server/store/postgres/pglite-template.js';
-import { createTestDatabase } from '../server/migrate/test-databases.js';
+import { openPgliteTestStore } from '../server/store/postgres/testing/pglite-template.js';
+import { createTestDatabase } from '../server/migrate/testing/test-databases.js';
 import { migrateDatabase } from '../server/migrate/migrate.js';
 import { fhirWriter } from '../adapters/outbox/testing/fhir-writer.js';
 import { OutboundWorker } from '../adapters/hl7v2/outbound/outbound-worker.js';

@@ -7,8 +7,8 @@
  */
 import type { Bundle } from '@medplum/fhirtypes';
 import pg from 'pg';
-import { createTestDatabase as createPgDatabase } from '../server/store/postgres/test-stores.js';
-import { createTestDatabase } from '../server/migrate/test-databases.js';
+import { createTestDatabase as createPgDatabase } from '../server/store/postgres/testing/test-stores.js';
+import { createTestDatabase } from '../server/migrate/testing/test-databases.js';
 import { migrateDatabase } from '../server/migrate/migrate.js';
 import { loadConfig } from '../server/config.js';
 import { createApp } from '../server/app.js';
@@ -19,7 +19,7 @@ import { inboundPipeline } from '../adapters/hl7v2/inbound/inbound-pipeline.js';
 import { oruMessages, uniqueCopy } from './hl7-figure.js';
 import { runPool } from './stats.js';
 import { CpuMeter, cpuTicks } from './cpu-meter.js';
-import { POSTGRES_ADMIN_URL } from '../server/store/postgres/test-stores.js';
+import { POSTGRES_ADMIN_URL } from '../server/store/postgres/testing/test-stores.js';
 import { execFileSync } from 'node:child_process';
 
 const [count = 400, concurrency = 16] = process.argv.slice(2).map(Number);

@@ -6,7 +6,7 @@
  */
 import pg from 'pg';
 import { startTestServer } from '../server/testing/test-server.js';
-import { postgresTestStore } from '../server/store/postgres/test-stores.js';
+import { postgresTestStore } from '../server/store/postgres/testing/test-stores.js';
 
 const count = Number(process.argv[2] ?? 50);
 const seen = new Map<string, number>();

@@ -7,7 +7,7 @@
  *   npx tsx bench/subscription-lag.ts [--subscriptions 200] [--writes 600] [--rate 100] [--matching 10]
  */
 import { pino } from 'pino';
-import { openPgliteTestStore } from '../server/store/postgres/pglite-template.js';
+import { openPgliteTestStore } from '../server/store/postgres/testing/pglite-template.js';
 import { startTestServer } from '../server/testing/test-server.js';
 import { startReceiver } from '../server/fhir/subscriptions/testing/receiver.js';
 import { percentile } from './stats.js';

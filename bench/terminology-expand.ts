@@ -9,9 +9,9 @@
  */
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { pgliteTestStore, postgresTestStore } from '../server/store/postgres/test-stores.js';
+import { pgliteTestStore, postgresTestStore } from '../server/store/postgres/testing/test-stores.js';
 import { startTestServer } from '../server/testing/test-server.js';
-import { generatedConcepts } from '../server/fhir/terminology/generated-code-system.js';
+import { generatedConcepts } from '../server/fhir/terminology/testing/generated-code-system.js';
 import { percentile } from './stats.js';
 
 const { values } = parseArgs({

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { pino } from 'pino';
 import { loadConfig } from './config.js';
 import { startTestServer, type TestServer } from './testing/test-server.js';
-import { openPgliteTestStore } from './store/postgres/pglite-template.js';
+import { openPgliteTestStore } from './store/postgres/testing/pglite-template.js';
 import type { ResourceStore } from './store/resource-store.js';
 import { startHl7, type Hl7Runtime } from './hl7-wiring.js';
 import { sendOnce } from '../adapters/hl7v2/mllp/mllp-client.js';

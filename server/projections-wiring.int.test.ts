@@ -8,9 +8,9 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import { pino } from 'pino';
-import { pgliteTestStore } from './store/postgres/test-stores.js';
+import { pgliteTestStore } from './store/postgres/testing/test-stores.js';
 import { startTestServer } from './testing/test-server.js';
-import { createTestDatabase, type TestDatabase } from './migrate/test-databases.js';
+import { createTestDatabase, type TestDatabase } from './migrate/testing/test-databases.js';
 import { startConfiguredProjections } from './projections-wiring.js';
 import { corpusMissing, corpusPath } from './testing/corpus.js';
 

@@ -14,7 +14,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
-import { createTestDatabase, type TestDatabase } from './migrate/test-databases.js';
+import { createTestDatabase, type TestDatabase } from './migrate/testing/test-databases.js';
 import { migrateDatabase } from './migrate/migrate.js';
 import { mysqlMissing } from './testing/mysql-missing.js';
 import {

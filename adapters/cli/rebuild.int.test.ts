@@ -4,9 +4,12 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTestDatabase as createTargetDatabase, type TestDatabase } from '../../server/migrate/test-databases.js';
+import {
+  createTestDatabase as createTargetDatabase,
+  type TestDatabase,
+} from '../../server/migrate/testing/test-databases.js';
 import { openPostgresStore } from '../../server/store/postgres/open-postgres-store.js';
-import { createTestDatabase } from '../../server/store/postgres/test-stores.js';
+import { createTestDatabase } from '../../server/store/postgres/testing/test-stores.js';
 import { openSqlClient } from '../outbox/sql-client.js';
 import { fhirWriter } from '../outbox/testing/fhir-writer.js';
 import { main } from './rebuild.js';

@@ -16,7 +16,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Resource } from '@medplum/fhirtypes';
 import { openPostgresStore } from '../../server/store/postgres/open-postgres-store.js';
-import { createTestDatabase } from '../../server/store/postgres/test-stores.js';
+import { createTestDatabase } from '../../server/store/postgres/testing/test-stores.js';
 import type { ResourceStore } from '../../server/store/resource-store.js';
 import { listDeadLetters } from './projection-state.js';
 import { openSqlClient } from './sql-client.js';

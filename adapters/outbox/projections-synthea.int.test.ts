@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import type { Resource } from '@medplum/fhirtypes';
 import { loadSynthea, syntheaMissing, writeAll } from '../../server/fhir/search/testing/synthea-loader.js';
 import { openPostgresStore } from '../../server/store/postgres/open-postgres-store.js';
-import { createTestDatabase } from '../../server/store/postgres/test-stores.js';
+import { createTestDatabase } from '../../server/store/postgres/testing/test-stores.js';
 import type { ResourceStore } from '../../server/store/resource-store.js';
 import { startProjections } from './start-projections.js';
 import { openSqlClient } from './sql-client.js';

@@ -5,7 +5,7 @@ import type { Engine } from '../../server/migrate/connection.js';
 import { HISTORY_TABLE } from '../../server/migrate/history-table.js';
 import { migrateDatabase, undoDatabase } from '../../server/migrate/migrate.js';
 import { databaseUrl, serverUrl } from '../../server/migrate/server-urls.js';
-import { createTestDatabase, type TestDatabase } from '../../server/migrate/test-databases.js';
+import { createTestDatabase, type TestDatabase } from '../../server/migrate/testing/test-databases.js';
 import { inspectSchema } from './inspect-schema.js';
 import { schemaProblems, type DatabaseRef } from './schema-checks.js';
 import { skipOrFail } from '../../server/testing/skip-or-fail.js';

@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Connection } from 'mysql2/promise';
-import type { TestDatabase } from '../../server/migrate/test-databases.js';
+import type { TestDatabase } from '../../server/migrate/testing/test-databases.js';
 import {
   assertMatchesReference,
   assertUndoAndRedo,

@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type pg from 'pg';
 import { maintainDatabase } from '../../server/migrate/migrate.js';
-import type { TestDatabase } from '../../server/migrate/test-databases.js';
+import type { TestDatabase } from '../../server/migrate/testing/test-databases.js';
 import { assertMatchesReference, assertUndoAndRedo, migratedDatabase, pgClient, serverMissing } from './harness.js';
 import { nilecareDevices } from './reference-devices.js';
 

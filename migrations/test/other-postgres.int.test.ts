@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type pg from 'pg';
-import type { TestDatabase } from '../../server/migrate/test-databases.js';
+import type { TestDatabase } from '../../server/migrate/testing/test-databases.js';
 import { assertMatchesReference, assertUndoAndRedo, migratedDatabase, pgClient, serverMissing } from './harness.js';
 import { ehrService, nilecareNotifications } from './reference-other.js';
 import type { DatabaseRef } from './schema-checks.js';

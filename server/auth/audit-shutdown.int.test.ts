@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { freePort, killStartedServers, startServerProcess, waitReady } from '../testing/server-process.js';
-import { createTestDatabase, type TestDatabase } from '../migrate/test-databases.js';
+import { createTestDatabase, type TestDatabase } from '../migrate/testing/test-databases.js';
 import { authCli } from '../cli/auth.js';
 
 const N = 300;

@@ -6,7 +6,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AuditEvent, Bundle } from '@medplum/fhirtypes';
-import { startSecurityWorld, type SecurityWorld } from './security/security-fixture.js';
+import { startSecurityWorld, type SecurityWorld } from './security/testing/security-fixture.js';
 
 const events = (b: unknown) => ((b as Bundle).entry ?? []).map((e) => e.resource as AuditEvent);
 

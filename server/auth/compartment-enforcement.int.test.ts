@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import type { Bundle, Resource } from '@medplum/fhirtypes';
 import { FULL_ACCESS, type AccessPolicy } from '../fhir/access-policy.js';
-import { createTestDatabase, type TestDatabase } from '../migrate/test-databases.js';
+import { createTestDatabase, type TestDatabase } from '../migrate/testing/test-databases.js';
 import { openPostgresStore } from '../store/postgres/open-postgres-store.js';
 import type { ResourceStore } from '../store/resource-store.js';
 import { startTestServer, type TestServer } from '../testing/test-server.js';

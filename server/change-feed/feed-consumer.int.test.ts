@@ -3,7 +3,7 @@
  * a crash mid-batch loses nothing and applies nothing twice; two nodes never apply the same batch; a lease keeps one
  * node active and another takes over; failed batches back off exponentially; a change that fails becomes a dead
  * letter retried on its schedule, superseded by a newer version, cleared by a successful retry; lag is reported.
- * The change log is an in-process list (the store's own change-log contract is in server/store/store-contract.ts):
+ * The change log is an in-process list (the store's own change-log contract is in server/store/testing/store-contract.ts):
  * what is tested here is the consumer's state and effects in its database.
  */
 import { describe, it, before, after } from 'node:test';

@@ -7,7 +7,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
-import { createTestDatabase, type TestDatabase } from '../migrate/test-databases.js';
+import { createTestDatabase, type TestDatabase } from '../migrate/testing/test-databases.js';
 import { mysqlMissing } from '../testing/mysql-missing.js';
 import type { FeedLease } from './lease.js';
 import { MysqlNamedLock } from './mysql-named-lock.js';

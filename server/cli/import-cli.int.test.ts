@@ -26,7 +26,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pgliteTestStore } from '../store/postgres/test-stores.js';
+import { pgliteTestStore } from '../store/postgres/testing/test-stores.js';
 import { startTestServer, type TestServer } from '../testing/test-server.js';
 import { corpusMissing, corpusPath, REPOSITORY_ROOT } from '../testing/corpus.js';
 import { freePort } from '../testing/server-process.js';

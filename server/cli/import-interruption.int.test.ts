@@ -17,9 +17,9 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, w
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { pgliteTestStore } from '../store/postgres/test-stores.js';
+import { pgliteTestStore } from '../store/postgres/testing/test-stores.js';
 import { startTestServer, type TestServer } from '../testing/test-server.js';
-import { SYNTHEA } from '../fhir/bundle/transaction-contract.js';
+import { SYNTHEA } from '../fhir/bundle/testing/transaction-contract.js';
 import { corpusMissing } from '../testing/corpus.js';
 
 type Json = Record<string, any>;

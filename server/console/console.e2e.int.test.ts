@@ -16,11 +16,11 @@ import { randomBytes } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import type { Bundle, Patient } from '@medplum/fhirtypes';
 import { pino } from 'pino';
-import { SYNTHEA, syntheaPipesFiles } from '../fhir/bundle/transaction-contract.js';
+import { SYNTHEA, syntheaPipesFiles } from '../fhir/bundle/testing/transaction-contract.js';
 import { loadConfig } from '../config.js';
 import { startServer, type StartedServer } from '../start-server.js';
 import { createAuthDbFixture, type AuthDbFixture, type TestUser } from '../auth/testing/auth-test-server.js';
-import { createTestDatabase, type TestDatabase } from '../migrate/test-databases.js';
+import { createTestDatabase, type TestDatabase } from '../migrate/testing/test-databases.js';
 import { MllpClient } from '../../adapters/hl7v2/mllp/mllp-client.js';
 import { startProjections } from '../../adapters/outbox/start-projections.js';
 import { createTestTargets, type TestTargets } from '../../adapters/outbox/testing/target-databases.js';
@@ -71,7 +71,7 @@ describe('operations console in headless Chromium (real server composition)', { 
       MLLP_PORT: '0',
       EXPORT_DIR: join(keysDir, 'exports'),
     });
-    const { openPgliteTestStore } = await import('../store/postgres/pglite-template.js');
+    const { openPgliteTestStore } = await import('../store/postgres/testing/pglite-template.js');
     const store = await openPgliteTestStore();
     server = await startServer(config, {
       app: { store, logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), authRedisPrefix: fx.redisPrefix },
@@ -380,7 +380,7 @@ describe('operations console in headless Chromium (real server composition)', { 
   });
 
   it('with NILECARE_AUTH=disabled (development) the console opens without sign-in and its admin API answers', async () => {
-    const { openPgliteTestStore } = await import('../store/postgres/pglite-template.js');
+    const { openPgliteTestStore } = await import('../store/postgres/testing/pglite-template.js');
     const store = await openPgliteTestStore();
     const dev = await startTestServer(store, { env: { NILECARE_AUTH: 'disabled', MLLP_PORT: '-1' } });
     try {

@@ -5,7 +5,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { policyFromScopes } from '../auth/scope-policy.js';
-import { pgliteTestStore } from '../store/postgres/test-stores.js';
+import { pgliteTestStore } from '../store/postgres/testing/test-stores.js';
 import { startTestServer, type TestServer } from '../testing/test-server.js';
 
 describe('403 for patient/ scopes without a patient context', () => {

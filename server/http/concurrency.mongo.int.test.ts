@@ -1,7 +1,7 @@
-import { describeConcurrency } from './concurrency-contract.js';
+import { describeConcurrency } from './testing/concurrency-contract.js';
 import { MemoryDatabase } from '../store/mongo/memory-db.js';
 import { MongoStore } from '../store/mongo/mongo-store.js';
-import { openMongoTestStore } from '../store/mongo/test-stores.js';
+import { openMongoTestStore } from '../store/mongo/testing/test-stores.js';
 import { openMongoStore } from '../store/mongo/open-mongo-store.js';
 
 const live = process.env.MONGODB_URL;

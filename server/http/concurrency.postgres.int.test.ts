@@ -1,5 +1,5 @@
-import { describeConcurrency } from './concurrency-contract.js';
-import { createTestDatabase } from '../store/postgres/test-stores.js';
+import { describeConcurrency } from './testing/concurrency-contract.js';
+import { createTestDatabase } from '../store/postgres/testing/test-stores.js';
 import { openPostgresStore } from '../store/postgres/open-postgres-store.js';
 
 // Two app instances, each with its own pool, on one database: what two server processes do.

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { startTestServer, type TestServer } from '../testing/test-server.js';
-import { openPgliteTestStore } from '../store/postgres/pglite-template.js';
+import { openPgliteTestStore } from '../store/postgres/testing/pglite-template.js';
 import { extractIndex, type IndexProblem } from '../fhir/indexing/extract-index.js';
 
 describe('index values that cannot be indexed are logged and counted', () => {

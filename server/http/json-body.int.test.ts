@@ -2,7 +2,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { gzipSync } from 'node:zlib';
-import { pgliteTestStore } from '../store/postgres/test-stores.js';
+import { pgliteTestStore } from '../store/postgres/testing/test-stores.js';
 import { startTestServer, type TestServer } from '../testing/test-server.js';
 
 /** Raw HTTP POST (chunked when `chunks` has more than one part), so the test controls every header. */

@@ -2,7 +2,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { pgliteTestStore } from '../store/postgres/test-stores.js';
+import { pgliteTestStore } from '../store/postgres/testing/test-stores.js';
 import { startTestServer, type TestServer } from '../testing/test-server.js';
 
 describe('operations: health, metrics, logs, rate limiting', () => {

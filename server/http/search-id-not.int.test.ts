@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { ResourceStore } from '../store/resource-store.js';
 import { startTestServer, type TestServer } from '../testing/test-server.js';
-import { openPgliteTestStore } from '../store/postgres/pglite-template.js';
+import { openPgliteTestStore } from '../store/postgres/testing/pglite-template.js';
 import { openMongoStore } from '../store/mongo/open-mongo-store.js';
 
 const stores: Array<[string, () => Promise<ResourceStore>]> = [

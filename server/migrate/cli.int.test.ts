@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mysql from 'mysql2/promise';
 import { runCli } from './cli.js';
-import { createTestDatabase, type TestDatabase } from './test-databases.js';
+import { createTestDatabase, type TestDatabase } from './testing/test-databases.js';
 import { serverMissing } from '../../migrations/test/harness.js';
 
 const mysqlMissing = await serverMissing('mysql');

@@ -17,7 +17,7 @@ import {
   validateDatabase,
   type MigrateOptions,
 } from './migrate.js';
-import { createTestDatabase, type TestDatabase } from './test-databases.js';
+import { createTestDatabase, type TestDatabase } from './testing/test-databases.js';
 import { serverMissing } from '../../migrations/test/harness.js';
 
 /** Scripts for a throw-away logical database `runner_demo`, per engine. */

@@ -4,7 +4,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTestDatabase, type TestDatabase } from '../../../server/migrate/test-databases.js';
+import { createTestDatabase, type TestDatabase } from '../../../server/migrate/testing/test-databases.js';
 import { runCli } from '../../../server/cli/cli-kit.js';
 import { loadOutboundEndpoints } from '../log/mysql-interface-configs.js';
 import { HL7_ENDPOINTS_HELP, hl7Endpoints } from './endpoints.js';

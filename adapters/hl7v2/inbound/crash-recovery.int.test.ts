@@ -14,8 +14,11 @@ import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import { PGlite } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
-import { createTestDatabase as createLogDatabase, type TestDatabase } from '../../../server/migrate/test-databases.js';
-import { createTestDatabase as createStoreDatabase } from '../../../server/store/postgres/test-stores.js';
+import {
+  createTestDatabase as createLogDatabase,
+  type TestDatabase,
+} from '../../../server/migrate/testing/test-databases.js';
+import { createTestDatabase as createStoreDatabase } from '../../../server/store/postgres/testing/test-stores.js';
 import { mysqlMissing } from '../../../server/testing/mysql-missing.js';
 import {
   freePort,

@@ -6,10 +6,10 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { createTestDatabase } from '../../../server/store/postgres/test-stores.js';
+import { createTestDatabase } from '../../../server/store/postgres/testing/test-stores.js';
 import { openPostgresStore } from '../../../server/store/postgres/open-postgres-store.js';
 import { startTestServer, type TestServer } from '../../../server/testing/test-server.js';
-import { MemoryMessageLog } from '../log/memory-message-log.js';
+import { MemoryMessageLog } from '../log/testing/memory-message-log.js';
 import { processMessage, type InboundDeps } from './process-message.js';
 import { fixedMappings } from './site-mapping-cache.js';
 

@@ -5,7 +5,7 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { pgliteTestStore } from '../../../server/store/postgres/test-stores.js';
+import { pgliteTestStore } from '../../../server/store/postgres/testing/test-stores.js';
 import { startTestServer, type TestServer } from '../../../server/testing/test-server.js';
 import { startMllpServer, type MllpServer } from '../mllp/mllp-server.js';
 import { MllpClient } from '../mllp/mllp-client.js';
@@ -14,7 +14,7 @@ import { splitBatch } from '../parser/batch.js';
 import { loadMappings } from '../mapping/load-mappings.js';
 import { CodeTables } from '../mapping/code-tables.js';
 import { mapMessage, templateFor } from '../mapping/mapping-engine.js';
-import { MemoryMessageLog } from '../log/memory-message-log.js';
+import { MemoryMessageLog } from '../log/testing/memory-message-log.js';
 import { siteMappings } from './site-mapping-cache.js';
 import { httpSubmit } from './http-submit.js';
 import { inboundHandler } from './handle-frame.js';

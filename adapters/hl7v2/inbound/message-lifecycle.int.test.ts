@@ -6,10 +6,10 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import mysql from 'mysql2/promise';
-import { createTestDatabase, type TestDatabase } from '../../../server/migrate/test-databases.js';
+import { createTestDatabase, type TestDatabase } from '../../../server/migrate/testing/test-databases.js';
 import { migrateDatabase } from '../../../server/migrate/migrate.js';
 import { mysqlMissing } from '../../../server/testing/mysql-missing.js';
-import { pgliteTestStore } from '../../../server/store/postgres/test-stores.js';
+import { pgliteTestStore } from '../../../server/store/postgres/testing/test-stores.js';
 import { startTestServer, type TestServer } from '../../../server/testing/test-server.js';
 import { MysqlMessageLog } from '../log/mysql-message-log.js';
 import { parseMessage } from '../parser/parse-message.js';

@@ -6,7 +6,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import mysql from 'mysql2/promise';
 import type { Patient } from '@medplum/fhirtypes';
-import { createTestDatabase, type TestDatabase } from '../../../server/migrate/test-databases.js';
+import { createTestDatabase, type TestDatabase } from '../../../server/migrate/testing/test-databases.js';
 import { migrateDatabase } from '../../../server/migrate/migrate.js';
 import { mysqlMissing } from '../../../server/testing/mysql-missing.js';
 import { MysqlMessageLog } from '../log/mysql-message-log.js';

@@ -1,7 +1,7 @@
 /**
  * The message log port: every message and its outcome (hl7_messages, hl7_message_logs), the replay queue
  * (message_queue) and the site's mapping rows (fhir_mappings) in nilecare_interop. Implementations:
- * memory-message-log.ts (tests, single process) and mysql-message-log.ts.
+ * testing/memory-message-log.ts (tests, single process) and mysql-message-log.ts.
  *
  * A message being processed is leased: `locked_by` (node:boot) holds it until `lease_until`. A row still
  * `processing` whose lease ran out, or whose holder is an earlier boot of this node (a crash), is stale: it is

@@ -2,7 +2,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Resource } from '@medplum/fhirtypes';
-import { openPgliteTestStore } from '../../../server/store/postgres/pglite-template.js';
+import { openPgliteTestStore } from '../../../server/store/postgres/testing/pglite-template.js';
 import type { ResourceStore } from '../../../server/store/resource-store.js';
 import { fhirWriter } from '../../outbox/testing/fhir-writer.js';
 import type { OutboundEndpoint } from '../log/mysql-interface-configs.js';

@@ -2,7 +2,7 @@
  * A scenario: a fresh PGlite FHIR store, fresh migrated targets on the local MariaDB / PostgreSQL, the projections
  * running against them, a writer of FHIR versions and one client per target database.
  */
-import { openPgliteTestStore } from '../../../server/store/postgres/pglite-template.js';
+import { openPgliteTestStore } from '../../../server/store/postgres/testing/pglite-template.js';
 import type { ResourceStore } from '../../../server/store/resource-store.js';
 import type { ProjectionName } from '../projection.js';
 import { openSqlClient, type SqlClient } from '../sql-client.js';

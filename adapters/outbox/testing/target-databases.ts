@@ -3,7 +3,7 @@
  * nilecare_devices (PostgreSQL) databases, and a snapshot of the projected rows for comparisons.
  */
 import { migrateDatabase } from '../../../server/migrate/migrate.js';
-import { createTestDatabase, type TestDatabase } from '../../../server/migrate/test-databases.js';
+import { createTestDatabase, type TestDatabase } from '../../../server/migrate/testing/test-databases.js';
 import type { ProjectionTargets } from '../start-projections.js';
 import { openSqlClient } from '../sql-client.js';
 

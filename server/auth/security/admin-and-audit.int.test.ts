@@ -9,7 +9,14 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AuditEvent, Bundle } from '@medplum/fhirtypes';
-import { admin, assertNoB, keysOf, REDIRECT, startSecurityWorld, type SecurityWorld } from './security-fixture.js';
+import {
+  admin,
+  assertNoB,
+  keysOf,
+  REDIRECT,
+  startSecurityWorld,
+  type SecurityWorld,
+} from './testing/security-fixture.js';
 import { CONSOLE_CLIENT_ID } from '../../console/console-client.js';
 import { authorizeUrl, pkce } from '../testing/browser.js';
 

@@ -19,7 +19,7 @@ import {
   startSecurityWorld,
   withoutLinks,
   type SecurityWorld,
-} from './security-fixture.js';
+} from './testing/security-fixture.js';
 import type { FhirTestResponse } from '../../testing/test-server.js';
 
 type Attempt = { label: string; method: string; path: string; body?: unknown; instanceOfB: boolean };

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RowDataPacket } from 'mysql2/promise';
 import bcrypt from 'bcryptjs';
-import { APP, REDIRECT, startSecurityWorld, type SecurityWorld } from './security-fixture.js';
+import { APP, REDIRECT, startSecurityWorld, type SecurityWorld } from './testing/security-fixture.js';
 import { authorizeUrl, Browser, formAction, pkce } from '../testing/browser.js';
 import { dummyPasswordHash, LOCKOUT, PASSWORD_HASH_COST } from '../login.js';
 

@@ -16,7 +16,7 @@ import {
   startSecurityWorld,
   withoutLinks,
   type SecurityWorld,
-} from './security-fixture.js';
+} from './testing/security-fixture.js';
 
 describe('security (issue 15 items 3, 4, 11): what patient-A tokens can read', () => {
   let w: SecurityWorld;

@@ -7,7 +7,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
-import { assertNoB, startSecurityWorld, type SecurityWorld } from './security-fixture.js';
+import { assertNoB, startSecurityWorld, type SecurityWorld } from './testing/security-fixture.js';
 
 describe('security (issue 15 items 5, 10): bounded requests, NUL, Group $export', () => {
   let w: SecurityWorld;

@@ -7,7 +7,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
-import { APP, REDIRECT, startSecurityWorld, type SecurityWorld } from './security-fixture.js';
+import { APP, REDIRECT, startSecurityWorld, type SecurityWorld } from './testing/security-fixture.js';
 import { authorizeUrl, Browser, exchangeCode, pkce, signInAndConsent } from '../testing/browser.js';
 
 describe('security (issue 15 items 6, 10): tokens', () => {

@@ -7,7 +7,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Bundle, Resource } from '@medplum/fhirtypes';
-import { assertNoB, startSecurityWorld, type SecurityWorld } from './security-fixture.js';
+import { assertNoB, startSecurityWorld, type SecurityWorld } from './testing/security-fixture.js';
 
 type Attempt = { method: string; url: string; body?: unknown; contentType?: string; ifMatch?: string };
 

@@ -13,7 +13,7 @@ import mysql from 'mysql2/promise';
 import type { AuditEvent } from '@medplum/fhirtypes';
 import { FhirError, forbidden } from '../../fhir/errors.js';
 import type { Interaction } from '../../fhir/access-policy.js';
-import { createTestDatabase, type TestDatabase } from '../../migrate/test-databases.js';
+import { createTestDatabase, type TestDatabase } from '../../migrate/testing/test-databases.js';
 import { migrateDatabase } from '../../migrate/migrate.js';
 import { requireAllowed } from '../auth-errors.js';
 import { createSmartAuth, type SmartAuth, type SmartAuthOptions } from '../smart-auth.js';

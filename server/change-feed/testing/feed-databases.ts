@@ -4,7 +4,7 @@
  */
 import mysql from 'mysql2/promise';
 import pg from 'pg';
-import { createTestDatabase } from '../../migrate/test-databases.js';
+import { createTestDatabase } from '../../migrate/testing/test-databases.js';
 import type { FeedDb, FeedDialect, FeedTx } from '../feed-state.js';
 
 export type TestFeedDb = FeedDb & { url: string; close(): Promise<void> };

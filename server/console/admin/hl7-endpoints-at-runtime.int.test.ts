@@ -8,11 +8,11 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
-import { createTestDatabase, type TestDatabase } from '../../migrate/test-databases.js';
+import { createTestDatabase, type TestDatabase } from '../../migrate/testing/test-databases.js';
 import { migrateDatabase } from '../../migrate/migrate.js';
 import { loadConfig } from '../../config.js';
 import { startTestServer, type TestServer } from '../../testing/test-server.js';
-import { openPgliteTestStore } from '../../store/postgres/pglite-template.js';
+import { openPgliteTestStore } from '../../store/postgres/testing/pglite-template.js';
 import type { ResourceStore } from '../../store/resource-store.js';
 import { startHl7, type Hl7Runtime } from '../../hl7-wiring.js';
 import { FakePeer } from '../../../adapters/hl7v2/outbound/testing/fake-peer.js';

@@ -5,7 +5,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { pgliteTestStore } from '../../store/postgres/test-stores.js';
+import { pgliteTestStore } from '../../store/postgres/testing/test-stores.js';
 import { startTestServer, type TestServer } from '../../testing/test-server.js';
 import { eventually, startReceiver, type Receiver } from '../../fhir/subscriptions/testing/receiver.js';
 import type { SubscriptionStatus } from '../admin-api.js';

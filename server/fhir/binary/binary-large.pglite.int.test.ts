@@ -1,5 +1,5 @@
-import { describeLargeBinary } from './binary-large-contract.js';
-import { pgliteTestStore } from '../../store/postgres/test-stores.js';
+import { describeLargeBinary } from './testing/binary-large-contract.js';
+import { pgliteTestStore } from '../../store/postgres/testing/test-stores.js';
 
 describeLargeBinary(
   'pglite',

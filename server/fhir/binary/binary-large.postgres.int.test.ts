@@ -1,4 +1,4 @@
-import { describeLargeBinary } from './binary-large-contract.js';
-import { postgresTestStore } from '../../store/postgres/test-stores.js';
+import { describeLargeBinary } from './testing/binary-large-contract.js';
+import { postgresTestStore } from '../../store/postgres/testing/test-stores.js';
 
 describeLargeBinary('postgres', postgresTestStore);

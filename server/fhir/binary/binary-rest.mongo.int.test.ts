@@ -1,5 +1,5 @@
-import { describeBinaryRest } from './binary-rest-contract.js';
-import { mongoTestStore } from '../../store/mongo/test-stores.js';
+import { describeBinaryRest } from './testing/binary-rest-contract.js';
+import { mongoTestStore } from '../../store/mongo/testing/test-stores.js';
 
 describeBinaryRest(
   process.env.MONGODB_URL ? 'mongo (server at MONGODB_URL)' : 'mongo (mingo in-process; no MONGODB_URL)',

@@ -1,4 +1,4 @@
-import { describeBinaryRest } from './binary-rest-contract.js';
-import { postgresTestStore } from '../../store/postgres/test-stores.js';
+import { describeBinaryRest } from './testing/binary-rest-contract.js';
+import { postgresTestStore } from '../../store/postgres/testing/test-stores.js';
 
 describeBinaryRest('postgres', postgresTestStore);

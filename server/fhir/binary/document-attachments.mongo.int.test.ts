@@ -1,5 +1,5 @@
-import { describeDocumentAttachments } from './document-attachments-contract.js';
-import { mongoTestStore } from '../../store/mongo/test-stores.js';
+import { describeDocumentAttachments } from './testing/document-attachments-contract.js';
+import { mongoTestStore } from '../../store/mongo/testing/test-stores.js';
 
 describeDocumentAttachments(
   process.env.MONGODB_URL ? 'mongo (server at MONGODB_URL)' : 'mongo (mingo in-process; no MONGODB_URL)',

@@ -1,4 +1,4 @@
-import { describeDocumentAttachments } from './document-attachments-contract.js';
-import { postgresTestStore } from '../../store/postgres/test-stores.js';
+import { describeDocumentAttachments } from './testing/document-attachments-contract.js';
+import { postgresTestStore } from '../../store/postgres/testing/test-stores.js';
 
 describeDocumentAttachments('postgres', postgresTestStore);

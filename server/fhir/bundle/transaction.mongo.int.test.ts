@@ -1,5 +1,5 @@
-import { describeTransactions } from './transaction-contract.js';
-import { mongoTestStore } from '../../store/mongo/test-stores.js';
+import { describeTransactions } from './testing/transaction-contract.js';
+import { mongoTestStore } from '../../store/mongo/testing/test-stores.js';
 
 describeTransactions(
   process.env.MONGODB_URL ? 'mongo (live server from MONGODB_URL)' : 'mongo (mingo in-process; no MONGODB_URL)',

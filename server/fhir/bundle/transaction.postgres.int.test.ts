@@ -1,4 +1,4 @@
-import { describeTransactions } from './transaction-contract.js';
-import { postgresTestStore } from '../../store/postgres/test-stores.js';
+import { describeTransactions } from './testing/transaction-contract.js';
+import { postgresTestStore } from '../../store/postgres/testing/test-stores.js';
 
 describeTransactions('postgres', postgresTestStore);

@@ -2,7 +2,7 @@
  * Extraction over third-party data: every Synthea resource (corpus synthea/) and every
  * official example (corpus extras/) is indexed without throwing into well-formed entries,
  * and a sample is checked parameter by parameter against HL7's fhirpath.js evaluating the same
- * expressions (see corpus-oracle.ts).
+ * expressions (see testing/corpus-oracle.ts).
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -19,7 +19,7 @@ import {
   evaluateWithFhirpathJs,
   nodeSignatures,
   phoneticSignatures,
-} from './corpus-oracle.js';
+} from './testing/corpus-oracle.js';
 import { textHandlingOf } from './text/name-parameters.js';
 import { corpusMissing, corpusPath } from '../../testing/corpus.js';
 

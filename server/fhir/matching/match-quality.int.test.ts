@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import type { Patient } from '@medplum/fhirtypes';
-import { pgliteTestStore } from '../../store/postgres/test-stores.js';
+import { pgliteTestStore } from '../../store/postgres/testing/test-stores.js';
 import type { ResourceStore } from '../../store/resource-store.js';
 import { startTestServer, type TestServer } from '../../testing/test-server.js';
 import { FULL_ACCESS } from '../access-policy.js';

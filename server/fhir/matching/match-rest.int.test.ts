@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Basic, Bundle, OperationOutcome, Patient } from '@medplum/fhirtypes';
 import type express from 'express';
-import { pgliteTestStore } from '../../store/postgres/test-stores.js';
+import { pgliteTestStore } from '../../store/postgres/testing/test-stores.js';
 import { startTestServer, type TestServer } from '../../testing/test-server.js';
 import { FULL_ACCESS, type AccessPolicy } from '../access-policy.js';
 import { MATCH_GRADE_EXTENSION } from './match-operation.js';

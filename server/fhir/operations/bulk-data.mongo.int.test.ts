@@ -1,5 +1,5 @@
-import { describeBulkData } from './bulk-data-contract.js';
-import { mongoTestStore } from '../../store/mongo/test-stores.js';
+import { describeBulkData } from './testing/bulk-data-contract.js';
+import { mongoTestStore } from '../../store/mongo/testing/test-stores.js';
 
 describeBulkData(
   process.env.MONGODB_URL ? 'mongo (live server from MONGODB_URL)' : 'mongo (mingo in-process; no MONGODB_URL)',

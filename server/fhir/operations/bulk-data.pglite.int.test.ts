@@ -1,4 +1,4 @@
-import { describeBulkData } from './bulk-data-contract.js';
-import { pgliteTestStore } from '../../store/postgres/test-stores.js';
+import { describeBulkData } from './testing/bulk-data-contract.js';
+import { pgliteTestStore } from '../../store/postgres/testing/test-stores.js';
 
 describeBulkData('pglite', pgliteTestStore);

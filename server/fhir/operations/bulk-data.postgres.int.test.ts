@@ -1,4 +1,4 @@
-import { describeBulkData } from './bulk-data-contract.js';
-import { postgresTestStore } from '../../store/postgres/test-stores.js';
+import { describeBulkData } from './testing/bulk-data-contract.js';
+import { postgresTestStore } from '../../store/postgres/testing/test-stores.js';
 
 describeBulkData('postgres', postgresTestStore);

@@ -7,7 +7,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
-import { createTestDatabase } from '../../store/postgres/test-stores.js';
+import { createTestDatabase } from '../../store/postgres/testing/test-stores.js';
 import { openPostgresStore } from '../../store/postgres/open-postgres-store.js';
 import { startTestServer, type TestServer } from '../../testing/test-server.js';
 import type { ResourceStore } from '../../store/resource-store.js';

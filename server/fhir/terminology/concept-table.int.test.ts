@@ -6,11 +6,11 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { CodeSystem } from '@medplum/fhirtypes';
-import { pgliteTestStore, postgresTestStore } from '../../store/postgres/test-stores.js';
-import { mongoTestStore } from '../../store/mongo/test-stores.js';
-import type { StoreFactory } from '../../store/store-contract.js';
+import { pgliteTestStore, postgresTestStore } from '../../store/postgres/testing/test-stores.js';
+import { mongoTestStore } from '../../store/mongo/testing/test-stores.js';
+import type { StoreFactory } from '../../store/testing/store-contract.js';
 import { startTestServer, type TestServer } from '../../testing/test-server.js';
-import { generatedConcepts } from './generated-code-system.js';
+import { generatedConcepts } from './testing/generated-code-system.js';
 import { MemoryCodeSystem } from './memory-code-system.js';
 
 type Json = Record<string, any>;

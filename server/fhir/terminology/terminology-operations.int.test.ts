@@ -7,7 +7,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { openPgliteTestStore } from '../../store/postgres/pglite-template.js';
+import { openPgliteTestStore } from '../../store/postgres/testing/pglite-template.js';
 import { startTestServer, type TestServer } from '../../testing/test-server.js';
 import { corpusMissing, corpusPath } from '../../testing/corpus.js';
 

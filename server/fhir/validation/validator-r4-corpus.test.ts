@@ -6,7 +6,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { agreement, misses, runValidatorCorpus, validatorCorpusMissing } from './validator-r4-corpus.js';
+import { agreement, misses, runValidatorCorpus, validatorCorpusMissing } from './testing/validator-r4-corpus.js';
 
 describe('R4 validator test cases', { skip: validatorCorpusMissing() }, () => {
   it('agrees with the Java validator on at least 90% of base-level verdicts', () => {

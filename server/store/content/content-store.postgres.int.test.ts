@@ -1,4 +1,4 @@
-import { describeContentStoreContract } from './content-contract.js';
-import { postgresContentStore } from './content-stores.js';
+import { describeContentStoreContract } from './testing/content-contract.js';
+import { postgresContentStore } from './testing/content-stores.js';
 
 describeContentStoreContract('postgres', postgresContentStore);

@@ -2,7 +2,7 @@
  * The content port: the bytes of Binary resources (PDFs, scans, images, HL7 ED payloads), kept apart from the resource
  * JSON and streamed in and out in chunks, never held whole in memory. Implementations: a chunk table in the FHIR
  * store's PostgreSQL/PGlite (postgres/pg-content-store.ts) and a GridFS layout in MongoDB's `ehr_documents` database
- * (mongo/grid-content-store.ts); both pass content-contract.ts.
+ * (mongo/grid-content-store.ts); both pass testing/content-contract.ts.
  *
  * Content is immutable and addressed by an id the store assigns. A Binary version refers to it (fhir/binary/); a new
  * version with new bytes gets new content, so history keeps every version's bytes.

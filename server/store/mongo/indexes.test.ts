@@ -10,7 +10,7 @@ import type { Condition } from '../../fhir/search/search-query.js';
 import { compileCondition } from './compile-condition.js';
 import { currentDocOf } from './documents.js';
 import { RESOURCE_INDEXES } from './indexes.js';
-import { day, qty, ref, str, tok, uri } from './search-fixtures.js';
+import { day, qty, ref, str, tok, uri } from './testing/search-fixtures.js';
 
 const range = [[{ field: 'low' as const, op: 'ge' as const, value: 1 }]];
 const servable: Condition[] = [

@@ -8,7 +8,7 @@ import { currentDocOf } from './documents.js';
 import { HISTORY_INDEXES, RESOURCE_INDEXES } from './indexes.js';
 import { MemoryCollection } from './memory-collection.js';
 import { equalitiesOf, MemoryIndex } from './memory-index.js';
-import { ref, tok } from './search-fixtures.js';
+import { ref, tok } from './testing/search-fixtures.js';
 
 /** Deterministic pseudo-random numbers (mulberry32; a failing case replays). */
 function rng(seed: number) {

@@ -12,7 +12,7 @@ import type { DocDatabaseHandle } from './doc-db.js';
 import { DriverDatabase } from './driver-db.js';
 import { MemoryDatabase } from './memory-db.js';
 import { MongoStore } from './mongo-store.js';
-import { ref, str, tok } from './search-fixtures.js';
+import { ref, str, tok } from './testing/search-fixtures.js';
 
 const url = process.env['MONGODB_URL'] || undefined;
 

@@ -3,8 +3,8 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { UnsupportedQueryError, type ResourceStore } from '../resource-store.js';
 import type { SearchQuery, SortKey } from '../../fhir/search/search-query.js';
-import { day, num, put, query, remove, str, tok } from './search-fixtures.js';
-import { mongoTestStore } from './test-stores.js';
+import { day, num, put, query, remove, str, tok } from './testing/search-fixtures.js';
+import { mongoTestStore } from './testing/test-stores.js';
 
 const order = async (store: ResourceStore, sort: SortKey[], resourceTypes = ['Patient']) =>
   (await store.search(query(resourceTypes, [], { sort }))).entries.map((e) => e.id);

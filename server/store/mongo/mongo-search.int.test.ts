@@ -5,8 +5,8 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { UnsupportedQueryError, type ResourceStore } from '../resource-store.js';
-import { day, ids, num, put, qty, query, ref, remove, str, tok, uri } from './search-fixtures.js';
-import { mongoTestStore, openMongoTestStore } from './test-stores.js';
+import { day, ids, num, put, qty, query, ref, remove, str, tok, uri } from './testing/search-fixtures.js';
+import { mongoTestStore, openMongoTestStore } from './testing/test-stores.js';
 
 const LOINC = 'http://loinc.org';
 const GENDER = 'http://hl7.org/fhir/administrative-gender';

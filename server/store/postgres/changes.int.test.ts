@@ -6,9 +6,9 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ResourceStore } from '../resource-store.js';
-import type { StoreFactory } from '../store-contract.js';
-import { put } from './search/search-test-helpers.js';
-import { pgliteTestStore, postgresTestStore } from './test-stores.js';
+import type { StoreFactory } from '../testing/store-contract.js';
+import { put } from './search/testing/search-test-helpers.js';
+import { pgliteTestStore, postgresTestStore } from './testing/test-stores.js';
 
 function describeOutbox(label: string, factory: StoreFactory, total: number): void {
   describe(`PostgreSQL store outbox under concurrent writers: ${label}`, () => {

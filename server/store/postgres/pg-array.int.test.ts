@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import pg from 'pg';
 import { PGlite } from '@electric-sql/pglite';
 import { pgArray } from './pg-array.js';
-import { createTestDatabase } from './test-stores.js';
+import { createTestDatabase } from './testing/test-stores.js';
 
 const TEXTS = [
   'plain',

@@ -83,7 +83,7 @@ describe('PGlite store on a data folder', () => {
     const dataDir = await folder();
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', fileURLToPath(new URL('./pglite-crash-child.ts', import.meta.url)), dataDir],
+      ['--import', 'tsx', fileURLToPath(new URL('./testing/pglite-crash-child.ts', import.meta.url)), dataDir],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
     let acked = -1;

@@ -1,6 +1,6 @@
-import { describeResourceStoreContract } from '../store-contract.js';
-import { describeNumberTextsContract } from '../number-texts-contract.js';
-import { pgliteTestStore } from './test-stores.js';
+import { describeResourceStoreContract } from '../testing/store-contract.js';
+import { describeNumberTextsContract } from '../testing/number-texts-contract.js';
+import { pgliteTestStore } from './testing/test-stores.js';
 
 describeResourceStoreContract('PostgreSQL store on embedded PGlite (in memory)', pgliteTestStore);
 describeNumberTextsContract('PostgreSQL store on embedded PGlite (in memory)', pgliteTestStore);

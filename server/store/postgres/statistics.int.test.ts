@@ -9,9 +9,9 @@ import assert from 'node:assert/strict';
 import pg from 'pg';
 import type { ResourceStore } from '../resource-store.js';
 import { openPostgresStore } from './open-postgres-store.js';
-import { createTestDatabase } from './test-stores.js';
+import { createTestDatabase } from './testing/test-stores.js';
 import { pageStatement } from './search/run-search.js';
-import { put, query, str, tok } from './search/search-test-helpers.js';
+import { put, query, str, tok } from './search/testing/search-test-helpers.js';
 
 const N = 3000;
 

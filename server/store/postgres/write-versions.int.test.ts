@@ -5,8 +5,8 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { VersionConflictError, type ResourceStore, type VersionWrite } from '../resource-store.js';
-import type { StoreFactory } from '../store-contract.js';
-import { pgliteTestStore, postgresTestStore } from './test-stores.js';
+import type { StoreFactory } from '../testing/store-contract.js';
+import { pgliteTestStore, postgresTestStore } from './testing/test-stores.js';
 
 function version(id: string, versionId: number, name: string): VersionWrite {
   const lastUpdated = new Date().toISOString();

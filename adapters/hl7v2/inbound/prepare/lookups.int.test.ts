@@ -6,7 +6,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Bundle } from '@medplum/fhirtypes';
-import { pgliteTestStore } from '../../../../server/store/postgres/test-stores.js';
+import { pgliteTestStore } from '../../../../server/store/postgres/testing/test-stores.js';
 import { startTestServer, type TestServer } from '../../../../server/testing/test-server.js';
 import type { SubmitTransaction } from '../submit-transaction.js';
 import { lookUp } from './lookups.js';

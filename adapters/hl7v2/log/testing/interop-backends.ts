@@ -6,7 +6,7 @@
  */
 import mysql from 'mysql2/promise';
 import pg from 'pg';
-import { createTestDatabase, type TestDatabase } from '../../../../server/migrate/test-databases.js';
+import { createTestDatabase, type TestDatabase } from '../../../../server/migrate/testing/test-databases.js';
 import { migrateDatabase } from '../../../../server/migrate/migrate.js';
 import { mysqlMissing } from '../../../../server/testing/mysql-missing.js';
 import { EMBEDDED_MIGRATIONS_ROOT, openStoreMigrationSession } from '../../../../server/state/migration-session.js';

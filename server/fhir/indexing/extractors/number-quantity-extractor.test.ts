@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { entriesOf } from './test-helpers.js';
+import { entriesOf } from './testing/test-helpers.js';
 import { MAX_NUMBER } from '../../search/kinds/number/extract-number.js';
 import { ucumCanonical } from '../ucum.js';
 

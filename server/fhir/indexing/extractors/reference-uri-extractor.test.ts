@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { entriesOf } from './test-helpers.js';
+import { entriesOf } from './testing/test-helpers.js';
 
 const obs = (subject: unknown) => ({ resourceType: 'Observation', status: 'final', code: { text: 'x' }, subject });
 

@@ -11,7 +11,7 @@ import { FULL_ACCESS } from '../../access-policy.js';
 import { readPreferences } from '../../fhir-request.js';
 import type { FhirContext } from '../../fhir-context.js';
 import { startTestServer } from '../../../testing/test-server.js';
-import type { StoreFactory } from '../../../store/store-contract.js';
+import type { StoreFactory } from '../../../store/testing/store-contract.js';
 import { ExportJobStore } from '../export/export-jobs.js';
 import { runExport } from '../export/run-export.js';
 import { pollExport, type BulkHarness, type Json } from './bulk-harness.js';

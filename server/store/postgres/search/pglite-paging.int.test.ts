@@ -1,4 +1,4 @@
-import { pgliteTestStore } from '../test-stores.js';
-import { describeSearchPaging } from './search-paging-suite.js';
+import { pgliteTestStore } from '../testing/test-stores.js';
+import { describeSearchPaging } from './testing/search-paging-suite.js';
 
 describeSearchPaging('embedded PGlite', pgliteTestStore);

@@ -1,4 +1,4 @@
-import { pgliteTestStore } from '../test-stores.js';
-import { describeSearchConditions } from './search-conditions-suite.js';
+import { pgliteTestStore } from '../testing/test-stores.js';
+import { describeSearchConditions } from './testing/search-conditions-suite.js';
 
 describeSearchConditions('embedded PGlite', pgliteTestStore);

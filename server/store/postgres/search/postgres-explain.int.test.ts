@@ -9,9 +9,9 @@ import pg from 'pg';
 import type { Condition, SearchQuery, SortKey } from '../../../fhir/search/search-query.js';
 import type { ResourceStore } from '../../resource-store.js';
 import { openPostgresStore } from '../open-postgres-store.js';
-import { createTestDatabase } from '../test-stores.js';
+import { createTestDatabase } from '../testing/test-stores.js';
 import { countStatement, pageStatement, searchCursor } from './run-search.js';
-import { composite, day, num, put, qty, query, ref, str, tok, uri } from './search-test-helpers.js';
+import { composite, day, num, put, qty, query, ref, str, tok, uri } from './testing/search-test-helpers.js';
 
 const N = 20_000;
 const LOINC = 'http://loinc.org';

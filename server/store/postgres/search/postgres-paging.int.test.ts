@@ -1,4 +1,4 @@
-import { postgresTestStore } from '../test-stores.js';
-import { describeSearchPaging } from './search-paging-suite.js';
+import { postgresTestStore } from '../testing/test-stores.js';
+import { describeSearchPaging } from './testing/search-paging-suite.js';
 
 describeSearchPaging('PostgreSQL 15 server', postgresTestStore);

@@ -1,4 +1,4 @@
-import { postgresTestStore } from '../test-stores.js';
-import { describeSearchConditions } from './search-conditions-suite.js';
+import { postgresTestStore } from '../testing/test-stores.js';
+import { describeSearchConditions } from './testing/search-conditions-suite.js';
 
 describeSearchConditions('PostgreSQL 15 server', postgresTestStore);

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { entriesOf, ms } from '../../../indexing/extractors/test-helpers.js';
+import { entriesOf, ms } from '../../../indexing/extractors/testing/test-helpers.js';
 import { MAX_INSTANT, MIN_INSTANT } from '../../../indexing/extractors/extractor.js';
 
 describe('date extractor', () => {

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { entriesOf } from '../../../indexing/extractors/test-helpers.js';
+import { entriesOf } from '../../../indexing/extractors/testing/test-helpers.js';
 import { MAX_NARRATIVE_LENGTH, narrativeText } from './extract-string.js';
 
 describe('string extractor', () => {

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { entriesOf } from '../../../indexing/extractors/test-helpers.js';
+import { entriesOf } from '../../../indexing/extractors/testing/test-helpers.js';
 
 describe('token extractor', () => {
   it('indexes each Coding of a CodeableConcept with its display, and the text on its own', () => {

@@ -5,7 +5,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { openPgliteTestStore } from '../../../../store/postgres/pglite-template.js';
+import { openPgliteTestStore } from '../../../../store/postgres/testing/pglite-template.js';
 import { startTestServer, type TestServer } from '../../../../testing/test-server.js';
 
 type Json = Record<string, any>;

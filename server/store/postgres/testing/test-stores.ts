@@ -1,0 +1,48 @@
+/**
+ * Store factories for tests (the shared contract and search suites): each opens a fresh, empty store
+ * (PGlite: in memory, from a cached initialised template; see pglite-template.ts).
+ * The server factory creates a uniquely named database on 127.0.0.1:5432 and drops it in dispose.
+ */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import type { StoreFactory } from '../../testing/store-contract.js';
+import { openPostgresStore } from '../open-postgres-store.js';
+import { openPgliteTestStore } from './pglite-template.js';
+
+export const POSTGRES_ADMIN_URL = process.env.NILECARE_TEST_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
+
+export const pgliteTestStore: StoreFactory = async () => {
+  const store = await openPgliteTestStore();
+  return { store, dispose: async () => undefined };
+};
+
+export const postgresTestStore: StoreFactory = async () => {
+  const database = await createTestDatabase();
+  const store = await openPostgresStore({ url: database.url, poolSize: 16 });
+  return {
+    store,
+    dispose: async () => {
+      await store.close().catch(() => undefined); // closing twice is harmless
+      await database.drop();
+    },
+  };
+};
+
+/** A new, uniquely named, empty database on the test server; `drop` removes it (forcing connections off). */
+export async function createTestDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `fhir_test_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
+  await adminQuery(`CREATE DATABASE ${name}`);
+  const url = new URL(POSTGRES_ADMIN_URL);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
+
+async function adminQuery(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
