@@ -15,6 +15,7 @@ import { announcesBody, handlesJsonBody, parseBody, readJsonBody } from './json-
 import { decodeJsonBytes } from '../json/decode-json-bytes.js';
 import { stringifyJson } from '../json/stringify-json.js';
 import type { Logger } from 'pino';
+import { responseCompression } from './response-compression.js';
 
 export type FhirHttpOptions = {
   services: FhirServices;
@@ -43,6 +44,7 @@ const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']);
 
 export function fhirExpressRouter(options: FhirHttpOptions): express.Router {
   const router = express.Router();
+  router.use(responseCompression());
   // Bodies the fast reader (json-body.ts) does not take: gzip, other charsets, search forms. JSON bytes are
   // inflated by body-parser, then decoded and read by the same strict, lossless reader as the fast path.
   const fallbackJson = express.raw({ type: JSON_TYPES, limit: options.maxBodyBytes });

@@ -1,0 +1,103 @@
+/**
+ * Issue #25: responses are compressed as the client's Accept-Encoding asks (gzip, br), small bodies and clients that
+ * ask for nothing get the bytes as they are, and what comes back inflates to exactly the uncompressed answer. Raw
+ * node:http is used: fetch would negotiate and inflate on its own and hide what went over the wire.
+ */
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { request } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
+import { startTestServer, type TestServer } from '../testing/test-server.js';
+import { openPgliteTestStore } from '../store/postgres/pglite-template.js';
+
+type Raw = { status: number; headers: Record<string, string | string[] | undefined>; bytes: Buffer };
+
+function rawGet(url: string, headers: Record<string, string>): Promise<Raw> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, bytes: Buffer.concat(chunks) }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('response compression (Accept-Encoding)', () => {
+  let server: TestServer;
+  const family = `Zip${randomUUID().slice(0, 8)}`;
+  let searchUrl: string;
+  before(async () => {
+    server = await startTestServer(await openPgliteTestStore());
+    const entry = Array.from({ length: 40 }, (_, i) => ({
+      request: { method: 'POST', url: 'Patient' },
+      resource: {
+        resourceType: 'Patient',
+        name: [{ family, given: [`Given${i}`] }],
+        birthDate: '1980-01-01',
+        // odd-but-valid content that must survive the round trip byte for byte
+        address: [{ text: 'حي\u00a0العمارات، الخرطوم', city: 'الخرطوم' }],
+      },
+    }));
+    const res = await server.fhir('/', { method: 'POST', body: { resourceType: 'Bundle', type: 'batch', entry } });
+    assert.equal(res.status, 200, res.text);
+    searchUrl = `${server.baseUrl}/Patient?family=${family}&_count=100`;
+  });
+  after(async () => {
+    await server?.close();
+    await server?.app.store.close();
+  });
+
+  it('gzip and br inflate to the identical uncompressed body and are much smaller', async () => {
+    const plain = await rawGet(searchUrl, { accept: 'application/fhir+json' });
+    assert.equal(plain.status, 200);
+    assert.equal(plain.headers['content-encoding'], undefined, 'no Accept-Encoding: nothing compressed');
+    const plainJson = JSON.parse(plain.bytes.toString('utf8'));
+    assert.equal(plainJson.entry.length, 40);
+    const withoutVolatile = (b: Buffer) => {
+      const bundle = JSON.parse(b.toString('utf8'));
+      delete bundle.id;
+      delete bundle.meta;
+      return bundle;
+    };
+    for (const [encoding, inflate] of [
+      ['gzip', gunzipSync],
+      ['br', brotliDecompressSync],
+    ] as const) {
+      const packed = await rawGet(searchUrl, { accept: 'application/fhir+json', 'accept-encoding': encoding });
+      assert.equal(packed.status, 200);
+      assert.equal(packed.headers['content-encoding'], encoding);
+      assert.match(String(packed.headers['vary']), /accept-encoding/i);
+      assert.match(String(packed.headers['content-type']), /application\/fhir\+json/);
+      assert.ok(
+        packed.bytes.length * 4 < plain.bytes.length,
+        `${encoding}: ${packed.bytes.length} of ${plain.bytes.length}`,
+      );
+      assert.deepEqual(withoutVolatile(inflate(packed.bytes)), withoutVolatile(plain.bytes));
+    }
+  });
+
+  it('a preference order is honoured, identity and small bodies are sent as they are', async () => {
+    const prefers = await rawGet(searchUrl, { 'accept-encoding': 'gzip;q=0.5, br;q=1' });
+    assert.equal(prefers.headers['content-encoding'], 'br');
+    const identity = await rawGet(searchUrl, { 'accept-encoding': 'identity' });
+    assert.equal(identity.headers['content-encoding'], undefined);
+    JSON.parse(identity.bytes.toString('utf8'));
+    const small = await rawGet(`${server.baseUrl}/Patient?family=nobody-${family}`, { 'accept-encoding': 'gzip' });
+    assert.equal(small.status, 200);
+    assert.ok(small.bytes.length < 1024, `the empty searchset is small (${small.bytes.length} bytes)`);
+    assert.equal(small.headers['content-encoding'], undefined, 'bodies under 1 KB are not compressed');
+  });
+
+  it('an error OperationOutcome still reads correctly through gzip', async () => {
+    const res = await rawGet(`${server.baseUrl}/Patient?birthdate=not-a-date&${'x'.repeat(10)}=1`, {
+      'accept-encoding': 'gzip',
+    });
+    assert.equal(res.status, 400);
+    const text = res.headers['content-encoding'] === 'gzip' ? gunzipSync(res.bytes) : res.bytes;
+    assert.equal(JSON.parse(text.toString('utf8')).resourceType, 'OperationOutcome');
+  });
+});
