@@ -31,6 +31,8 @@ export interface ConsoleRouterOptions {
   admin: AdminApi;
   /** Resolves when the bearer token belongs to an administrator; throws FhirError 401 (bad/missing token) or 403. */
   authorizeAdmin(authorizationHeader: string | undefined): Promise<void>;
+  /** Read-only pages an auditor may see too (the subscriptions list); default: authorizeAdmin. */
+  authorizeViewer?(authorizationHeader: string | undefined): Promise<void>;
 }
 
 const PUBLIC_DIR = fileURLToPath(new URL('./public/', import.meta.url));
@@ -78,10 +80,16 @@ export function consoleRouter(options: ConsoleRouterOptions): Router {
   });
 
   const api = express.Router();
+  const authorizeViewer = (header: string | undefined) =>
+    options.authorizeViewer ? options.authorizeViewer(header) : options.authorizeAdmin(header);
+  /** Read-only pages open to viewers (auditors) as well as administrators: checked before the admin gate below. */
+  const VIEWER_PAGES = new Set(['/subscriptions']);
   api.use(async (req, res, next) => {
     res.setHeader('Cache-Control', 'no-store');
     try {
-      await options.authorizeAdmin(req.get('authorization'));
+      const viewerPage = req.method === 'GET' && VIEWER_PAGES.has(req.path);
+      const header = req.get('authorization');
+      await (viewerPage ? authorizeViewer(header) : options.authorizeAdmin(header));
       next();
     } catch (e) {
       next(e);

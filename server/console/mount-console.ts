@@ -14,7 +14,7 @@ import { forbidden } from '../fhir/errors.js';
 import type { AdminApi } from './admin-api.js';
 import { consoleRouter } from './console-router.js';
 import { CONSOLE_CLIENT_ID, consoleClient } from './console-client.js';
-import { adminAuthorizer, type AuthorizeAdmin } from './admin/admin-authorization.js';
+import { adminAuthorizer, viewerAuthorizer, type AuthorizeAdmin } from './admin/admin-authorization.js';
 
 export async function mountConsole(
   app: express.Express,
@@ -22,6 +22,7 @@ export async function mountConsole(
 ): Promise<{ close(): Promise<void> }> {
   const origin = new URL(o.config.baseUrl).origin;
   let authorizeAdmin: AuthorizeAdmin;
+  let authorizeViewer: AuthorizeAdmin | undefined;
   const close = async (): Promise<void> => undefined;
   if (o.auth) {
     const auth = o.auth;
@@ -34,10 +35,12 @@ export async function mountConsole(
           `the console client ${CONSOLE_CLIENT_ID} could not be registered; console sign-in fails until the next start`,
         ),
       );
-    authorizeAdmin = adminAuthorizer({
-      authenticate: (header) => auth.authenticate(header),
-      userOf: (id) => auth.userOf(id),
-    });
+    const users = {
+      authenticate: (header: string | undefined) => auth.authenticate(header),
+      userOf: (id: string) => auth.userOf(id),
+    };
+    authorizeAdmin = adminAuthorizer(users);
+    authorizeViewer = viewerAuthorizer(users);
   } else if (o.config.auth.mode === 'disabled') {
     authorizeAdmin = async () => undefined;
   } else {
@@ -54,6 +57,7 @@ export async function mountConsole(
       signIn: o.config.auth.mode === 'disabled' && !o.auth ? 'none' : 'smart',
       admin: o.admin,
       authorizeAdmin,
+      ...(authorizeViewer ? { authorizeViewer } : {}),
     }),
   );
   return { close };
