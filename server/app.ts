@@ -299,7 +299,6 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     config,
     store,
     logger,
-    submit: (bundle) => systemClient.transaction(bundle, { return: 'minimal' }),
     ...(subscriptions ? { subscriptions: () => subscriptions.engine.list() } : {}),
     ...(auth
       ? {

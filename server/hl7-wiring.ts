@@ -31,6 +31,8 @@ import {
   OUTBOUND_ENDPOINTS_SQL,
 } from '../adapters/hl7v2/log/mysql-interface-configs.js';
 import { OutboundWorker, type OutboundStatus } from '../adapters/hl7v2/outbound/outbound-worker.js';
+import type { Hl7EndpointStore, Hl7ReplayPort } from './console/admin/runtime-ports.js';
+import { hl7ReplayPort, mysqlHl7EndpointStore } from './hl7-admin-wiring.js';
 
 /** Outbound delivery, when running: counts per endpoint, dead letters put back in line or given up. */
 export type Hl7Outbound = {
@@ -51,6 +53,10 @@ export type Hl7Runtime = {
   /** Reads of the embedded nilecare_interop for the console (times in UTC); absent on MySQL. */
   interopQuery?: (sql: string, params?: unknown[]) => Promise<Record<string, unknown>[]>;
   outbound?: Hl7Outbound;
+  /** The console's replay: the listener's inbound pipeline. */
+  replay: Hl7ReplayPort;
+  /** The outbound endpoints the console edits (on MySQL only in this version). */
+  endpoints?: Hl7EndpointStore;
   close(): Promise<void>;
 };
 
@@ -156,6 +162,7 @@ export async function startHl7(
   });
   logger.info({ port: server.port, tls: !!tls }, `HL7 v2 MLLP listener on ${config.host}:${server.port}`);
   const worker = outbound ? newWorker().start() : undefined;
+  const endpoints = mysqlUrl ? mysqlHl7EndpointStore(mysqlUrl) : undefined;
   if (worker)
     logger.info(
       { endpoints: activeEndpoints },
@@ -166,6 +173,8 @@ export async function startHl7(
     log,
     where: mysqlUrl ? 'mysql' : 'embedded',
     ...(interopQuery ? { interopQuery } : {}),
+    replay: hl7ReplayPort(server.deps, (bundle) => app.systemClient.transaction(bundle, { return: 'minimal' })),
+    ...(endpoints ? { endpoints } : {}),
     ...(worker
       ? {
           outbound: {
@@ -179,6 +188,7 @@ export async function startHl7(
     async close() {
       await worker?.stop();
       await server.close();
+      await endpoints?.close();
       await log.close();
     },
   };

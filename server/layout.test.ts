@@ -1,11 +1,13 @@
 /**
  * The layout the README describes: code only tests use lives in `testing/` folders, and nothing the server or its
- * command-line tools run imports from one (a test helper that the server reached would ship and run in production).
+ * command-line tools run imports from one (a test helper that the server reached would ship and run in production);
+ * server/ knows adapters/ only in its composition root (the files directly in server/: app.ts, start-server.ts,
+ * main.ts, *-wiring.ts), everything below it reaches adapters through ports it defines.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -48,6 +50,16 @@ describe('layout', () => {
           .filter((s) => s.split('/').includes('testing'))
           .map((s) => `${f} -> ${s}`),
       );
+    assert.deepEqual(offenders, []);
+  });
+
+  it('below the composition root, server/ never imports adapters/ (adapters implement its ports)', () => {
+    const belowRoot = (f: string) => f.startsWith('server/') && f.split('/').length > 2 && !isTestCode(f);
+    const offenders = files.filter(belowRoot).flatMap((f) =>
+      importsOf(f)
+        .filter((s) => resolve('/', dirname(f), s).startsWith('/adapters/'))
+        .map((s) => `${f} -> ${s}`),
+    );
     assert.deepEqual(offenders, []);
   });
 

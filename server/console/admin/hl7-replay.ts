@@ -5,13 +5,9 @@
  * so message_queue records every replay request. The site's fhir_mappings rows in force are used.
  */
 import { notFound, badRequest } from '../../fhir/errors.js';
-import type { MessageLog } from '../../../adapters/hl7v2/log/message-log.js';
-import type { SubmitTransaction } from '../../../adapters/hl7v2/inbound/submit-transaction.js';
-import type { InboundDeps } from '../../../adapters/hl7v2/inbound/process-message.js';
-import { replayItem } from '../../../adapters/hl7v2/inbound/replay-queue.js';
-import { inboundPipeline, withSubmit } from '../../../adapters/hl7v2/inbound/inbound-pipeline.js';
 import type { ReplayResult } from '../admin-api.js';
 import type { Hl7MessageRows } from './hl7-message-rows.js';
+import type { Hl7ReplayPort } from './runtime-ports.js';
 
 /** Statuses a console user may replay: the message was kept because it could not be processed. */
 export const REPLAYABLE = ['failed', 'rejected', 'error'] as const;
@@ -20,18 +16,8 @@ export interface Hl7Replayer {
   replay(id: string): Promise<ReplayResult>;
 }
 
-export function hl7Replayer(o: {
-  rows: Hl7MessageRows;
-  log: MessageLog;
-  submit: SubmitTransaction;
-  /** The listener's pipeline settings (processing ids, lease owner, mapping options), when it runs. */
-  deps?: InboundDeps;
-}): Hl7Replayer {
-  let own: InboundDeps | undefined;
-  const deps = (): InboundDeps =>
-    o.deps
-      ? withSubmit(o.deps, o.submit)
-      : (own ??= inboundPipeline({ submit: o.submit, log: o.log, mappingsCheckEveryMs: 0 }));
+/** `pipeline`: the inbound pipeline of the running listener (server/hl7-admin-wiring.ts). */
+export function hl7Replayer(o: { rows: Hl7MessageRows; pipeline: Hl7ReplayPort }): Hl7Replayer {
   return {
     async replay(id) {
       const message = await o.rows.detail(id);
@@ -42,10 +28,10 @@ export function hl7Replayer(o: {
         throw badRequest(`HL7 message ${id} is ${message.status}: only ${REPLAYABLE.join(', ')} messages are replayed`);
       }
       const error = message.error ?? 'replay requested from the console';
-      await o.log.enqueue(id, error);
+      await o.pipeline.enqueue(id, error);
       const item = await o.rows.pendingQueueItem(id);
       if (!item) throw new Error(`no pending replay-queue item for HL7 message ${id}`);
-      const result = await replayItem(deps(), {
+      const result = await o.pipeline.replay({
         id: item.id,
         messageId: id,
         raw: message.raw,

@@ -3,9 +3,8 @@
  * error, retry. A dead letter's id is `ResourceType/id` (one dead letter per blocked resource).
  */
 import { notFound } from '../../fhir/errors.js';
-import type { RunningProjections } from '../../../adapters/outbox/start-projections.js';
-import type { ProjectionName } from '../../../adapters/outbox/projection.js';
 import type { DeadLetter, ProjectionStatus } from '../admin-api.js';
+import type { ProjectionsPort } from './runtime-ports.js';
 
 export interface ProjectionAdmin {
   projections(): Promise<ProjectionStatus[]>;
@@ -15,7 +14,7 @@ export interface ProjectionAdmin {
 }
 
 /** `running` is read at each call: undefined while projections are off (NILECARE_PROJECTIONS≠on) or not started yet. */
-export function projectionAdmin(running: () => RunningProjections | undefined): ProjectionAdmin {
+export function projectionAdmin(running: () => ProjectionsPort | undefined): ProjectionAdmin {
   const one = async (name: string) => {
     const status = (await running()?.status())?.find((s) => s.projection === name);
     if (!status) throw notFound(`Projection ${name} is not running on this server`);
@@ -56,7 +55,7 @@ export function projectionAdmin(running: () => RunningProjections | undefined): 
       if (slash < 1 || !status.deadLetters.some((d) => d.resourceType === type && d.resourceId === resourceId)) {
         throw notFound(`Dead letter ${id} of ${name} not found`);
       }
-      return running()!.retryDeadLetter(name as ProjectionName, type, resourceId);
+      return running()!.retryDeadLetter(name, type, resourceId);
     },
   };
 }

@@ -7,20 +7,17 @@ import type { Logger } from 'pino';
 import { fhirError } from '../../fhir/errors.js';
 import { interopMysqlUrl, type Config } from '../../config.js';
 import type { ResourceStore } from '../../store/resource-store.js';
-import type { MessageLog } from '../../../adapters/hl7v2/log/message-log.js';
-import type { SubmitTransaction } from '../../../adapters/hl7v2/inbound/submit-transaction.js';
-import type { InboundDeps } from '../../../adapters/hl7v2/inbound/inbound-deps.js';
-import type { ProjectionTargets, RunningProjections } from '../../../adapters/outbox/start-projections.js';
 import type { AdminApi, AdminTasks, Hl7Endpoint, SubscriptionStatus } from '../admin-api.js';
 import type { ServerState } from '../../state/open-state.js';
 import type { ClientRegistration, RegisteredClient } from '../../auth/clients.js';
 import { userAdmin, type UserAdmin } from './user-admin.js';
 import { clientAdmin, type ClientAdmin } from './client-admin.js';
 import { hl7EndpointAdmin, type Hl7EndpointAdmin } from './hl7-endpoint-admin.js';
-import { hl7MessageRows, type Hl7MessageRows, type InteropQuery } from './hl7-message-rows.js';
+import { hl7MessageRows, type Hl7MessageRows } from './hl7-message-rows.js';
 import { hl7Replayer, type Hl7Replayer } from './hl7-replay.js';
 import { projectionAdmin } from './projection-admin.js';
-import { HL7_OUTBOUND, hl7OutboundAdmin, type Hl7OutboundControl } from './hl7-outbound-admin.js';
+import { HL7_OUTBOUND, hl7OutboundAdmin } from './hl7-outbound-admin.js';
+import type { Hl7AdminRuntime, ProjectionsPort, ProjectionTargetUrls } from './runtime-ports.js';
 import {
   mysqlProbe,
   postgresProbe,
@@ -32,18 +29,15 @@ import {
 } from './health-checks.js';
 import type { SubscriptionRow } from '../../fhir/subscriptions/notification-tables.js';
 
-/** What starts after the HTTP app: the HL7 listener (server/hl7-wiring.ts Hl7Runtime) and the projections. */
+/**
+ * What starts after the HTTP app, as the ports of runtime-ports.ts: the HL7 listener (server/hl7-wiring.ts
+ * Hl7Runtime) and the projections (adapters/outbox RunningProjections).
+ */
 export interface AdminRuntime {
-  hl7?: {
-    server: { port: number; deps?: InboundDeps };
-    log: MessageLog;
-    outbound?: Hl7OutboundControl & { reloadEndpoints?(): Promise<void> };
-    /** Reads of the embedded nilecare_interop (absent: it is on MySQL, INTEROP_MYSQL_URL). */
-    interopQuery?: InteropQuery;
-  };
-  projections?: RunningProjections;
+  hl7?: Hl7AdminRuntime;
+  projections?: ProjectionsPort;
   /** Where the running projections write (for the health checks). */
-  projectionTargets?: ProjectionTargets;
+  projectionTargets?: ProjectionTargetUrls;
 }
 
 export interface ServerAdminApi extends AdminApi {
@@ -54,7 +48,6 @@ export interface ServerAdminApi extends AdminApi {
 export function serverAdminApi(o: {
   config: Config;
   store: ResourceStore;
-  submit: SubmitTransaction;
   logger?: Logger;
   /** The subscription engine's list (absent when subscriptions are off). */
   subscriptions?: () => Promise<SubscriptionRow[]>;
@@ -196,19 +189,11 @@ export function serverAdminApi(o: {
       runtime = { ...runtime, ...r };
       if (r.hl7 && !hl7) {
         const rows = hl7MessageRows(r.hl7.interopQuery ?? interopMysqlUrl(config));
-        hl7 = {
-          rows,
-          replayer: hl7Replayer({
-            rows,
-            log: r.hl7.log,
-            submit: o.submit,
-            ...(r.hl7.server.deps ? { deps: r.hl7.server.deps } : {}),
-          }),
-        };
+        hl7 = { rows, replayer: hl7Replayer({ rows, pipeline: r.hl7.replay }) };
       }
       if (r.hl7?.outbound && !outbound)
         outbound = hl7OutboundAdmin(r.hl7.interopQuery ?? interopMysqlUrl(config), r.hl7.outbound);
-      if (r.hl7 && !r.hl7.interopQuery && !endpoints) endpoints = hl7EndpointAdmin(interopMysqlUrl(config));
+      if (r.hl7?.endpoints && !endpoints) endpoints = hl7EndpointAdmin(r.hl7.endpoints);
     },
     ...tasks,
     health: () => runHealthChecks(probes()),
@@ -240,8 +225,7 @@ export function serverAdminApi(o: {
     async close() {
       await outbound?.close();
       outbound = undefined;
-      await endpoints?.close();
-      endpoints = undefined;
+      endpoints = undefined; // the endpoint store is the HL7 runtime's: it closes it
       await hl7?.rows.close();
       hl7 = undefined;
     },
