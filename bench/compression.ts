@@ -10,7 +10,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Agent, request } from 'node:http';
 import { parseArgs } from 'node:util';
-import { pgliteTestStore } from '../server/store/postgres/test-stores.js';
+import { pgliteTestStore } from '../server/store/postgres/testing/test-stores.js';
 import { startTestServer } from '../server/testing/test-server.js';
 import { SYNTHEA } from './synthea-data.js';
 import { percentile } from './stats.js';

@@ -9,7 +9,7 @@ import { request } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { startTestServer, type TestServer } from '../testing/test-server.js';
-import { openPgliteTestStore } from '../store/postgres/pglite-template.js';
+import { openPgliteTestStore } from '../store/postgres/testing/pglite-template.js';
 
 type Raw = { status: number; headers: Record<string, string | string[] | undefined>; bytes: Buffer };
 
