@@ -69,17 +69,27 @@ describe('HL7 v2 inbound over MLLP into the FHIR server', () => {
   async function exists(url: string): Promise<boolean> {
     if (url.includes('?')) {
       const res = await fhir.fhir(`/${url}&_summary=count`);
-      return res.status === 200 && res.body.total === 1;
+      // The orders of one placer number are one per OBR (several); any other identifier names one resource.
+      return res.status === 200 && (res.body.total === 1 || (url.startsWith('ServiceRequest?') && res.body.total > 1));
     }
     return (await fhir.fhir(`/${url}`)).status === 200;
   }
 
   /**
    * Where an entry's resource can be found after the write: its URL, except when a change of identifier (A47: the
-   * patient found by MRG-1 takes PID-3's identifiers) leaves the URL's identifier behind — then by its own first one.
+   * patient found by MRG-1 takes PID-3's identifiers) leaves the URL's identifier behind — then by its own first one;
+   * or when an ORC without OBR updates the stored orders of its placer number (inbound/prepare/orders.ts) — then
+   * by that placer number.
    */
   function writtenAt(e: { request?: { url?: string }; resource?: unknown }): string {
     const url = e.request!.url!;
+    const order = e.resource as {
+      resourceType: string;
+      code?: unknown;
+      identifier?: { system?: string; value?: string }[];
+    };
+    if (order.resourceType === 'ServiceRequest' && !order.code && order.identifier?.[0]?.value)
+      return `ServiceRequest?identifier=${encodeURIComponent(`${order.identifier[0].system ?? ''}|${order.identifier[0].value}`)}`;
     const m = /^(\w+)\?identifier=([^&]*)$/.exec(url);
     const ids = ((e.resource as { identifier?: { system?: string; value?: string }[] }).identifier ?? []).filter(
       (i) => i.value,

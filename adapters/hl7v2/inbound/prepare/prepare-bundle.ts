@@ -3,7 +3,7 @@
  * file): an identifier change (A47) updates the patient it names (identifier-changes.ts), messages for a patient merged
  * away go to the survivor (retired-patients.ts), a merge moves the prior
  * patient's records (merge-targets.ts), encounter identity is scoped to the patient and its status only moves
- * forward (encounters.ts), a corrected result keeps the report's other results (reports.ts). Writes that depend
+ * forward (encounters.ts), an ORC without OBR updates each stored order of its placer number (orders.ts), a corrected result keeps the report's other results (reports.ts). Writes that depend
  * on what was read carry ifMatch on the version read, so a change in between makes the message be prepared again.
  */
 import type { Bundle } from '@medplum/fhirtypes';
@@ -16,6 +16,7 @@ import { identifierChanges } from './identifier-changes.js';
 import { mergeTargets } from './merge-targets.js';
 import { encounters } from './encounters.js';
 import { reports } from './reports.js';
+import { orders } from './orders.js';
 
 export interface Prepared {
   readonly bundle: Bundle;
@@ -36,7 +37,7 @@ export interface Preparer {
   apply(bundle: Bundle, found: Found, ctx: PrepareContext): Promise<Prepared> | Prepared;
 }
 
-const STEPS: readonly Preparer[] = [identifierChanges, retiredPatients, mergeTargets, encounters, reports];
+const STEPS: readonly Preparer[] = [identifierChanges, retiredPatients, mergeTargets, encounters, orders, reports];
 
 export async function prepareBundle(
   bundle: Bundle,
