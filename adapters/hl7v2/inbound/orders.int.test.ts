@@ -8,9 +8,9 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ServiceRequest } from '@medplum/fhirtypes';
-import { pgliteTestStore } from '../../../server/store/postgres/test-stores.js';
+import { pgliteTestStore } from '../../../server/store/postgres/testing/test-stores.js';
 import { startTestServer, type TestServer } from '../../../server/testing/test-server.js';
-import { MemoryMessageLog } from '../log/memory-message-log.js';
+import { MemoryMessageLog } from '../log/testing/memory-message-log.js';
 import { stableUuid } from '../mapping/identity.js';
 import { processMessage, type InboundDeps } from './process-message.js';
 import { fixedMappings } from './site-mapping-cache.js';
