@@ -9,9 +9,9 @@ export const DEFAULT_DB_NAME = 'fhir_resources';
 
 /** Every version of every resource (one collection, so that system history is one ordered scan). */
 export const HISTORY_COLLECTION = 'resource_history';
-/** The transactional outbox: one document per committed version, _id = seq. */
+/** The transactional outbox: one document per committed version (change-log.ts). */
 export const CHANGES_COLLECTION = 'changes';
-/** Counter documents ({ _id: 'changes', seq }) incremented inside each write transaction. */
+/** The change log's last seq ({ _id: 'changes', seq }, moved by readers only) and settings (`setting:<key>`). */
 export const COUNTERS_COLLECTION = 'counters';
 
 /** Lease documents of ResourceStore.withLocks (lease-locks.ts): present only while a lock is held. */

@@ -107,13 +107,22 @@ describe('mongo store: documents and collections', () => {
       history.map((h) => h._id),
       ['Patient/doc1/1'],
     );
-    const changes = await db.collection('changes').find({}, { sort: { _id: 1 } });
+    const counterBefore = (await db.collection('counters').findOne({ _id: 'changes' }))?.['seq'];
+    const pending = await db.collection('changes').find({ seq: 0 }, { sort: { _id: 1 } });
     assert.deepEqual(
-      changes.map((c) => c['id']),
+      pending.map((c) => c['id']),
+      ['doc1', 'ms1', 'al1'],
+      'the write left its changes pending (seq 0), keyed in batch order',
+    );
+    const read = await store.changesAfter(0, 1000);
+    assert.deepEqual(
+      read.slice(-3).map((c) => c.id),
       ['doc1', 'ms1', 'al1'],
     );
     const counter = await db.collection('counters').findOne({ _id: 'changes' });
-    assert.equal(counter?.['seq'], changes.at(-1)?._id, 'the counter is the last seq');
+    assert.equal(counterBefore, read.at(-1)!.seq - 3, 'the write did not move the counter');
+    assert.equal(counter?.['seq'], read.at(-1)?.seq, 'the reader moved the counter to the last seq');
+    assert.equal((await db.collection('changes').find({ seq: 0 })).length, 0, 'nothing left pending after a read');
   });
 
   it('refuses keys MongoDB cannot store ($-prefixed, dotted) with a clear 400, writing nothing', async () => {

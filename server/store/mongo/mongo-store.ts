@@ -14,7 +14,6 @@ import type {
   VersionWrite,
 } from '../resource-store.js';
 import {
-  CHANGES_COLLECTION,
   collectionNameFor,
   COUNTERS_COLLECTION,
   HISTORY_COLLECTION,
@@ -29,6 +28,7 @@ import { runSearch, type SearchOptions } from './search.js';
 import { writeVersions } from './write-versions.js';
 import { KeyedLocks } from '../keyed-locks.js';
 import { acquireLeases } from './lease-locks.js';
+import { changesAfter, initChangeLog } from './change-log.js';
 
 /** How long withLocks waits for a key another request holds before answering LockTimeoutError (503). */
 const LOCK_WAIT_MS = 30_000;
@@ -55,8 +55,7 @@ export class MongoStore implements ResourceStore {
   async init(): Promise<void> {
     await this.db.checkReady();
     for (const spec of HISTORY_INDEXES) await this.db.collection(HISTORY_COLLECTION).createIndex(spec);
-    await this.db.collection(CHANGES_COLLECTION).createIndex({ name: 'lastUpdated', keys: { lastUpdated: 1 } });
-    await this.db.collection(COUNTERS_COLLECTION).updateOne({ _id: 'changes' }, { $inc: { seq: 0 } }, { upsert: true });
+    await initChangeLog(this.db);
     const existing = (await this.db.listCollectionNames()).filter(isResourceCollection);
     for (const name of new Set([...SEED_TYPES.map(collectionNameFor), ...existing]))
       await this.ensureCollection(name, true);
@@ -147,18 +146,8 @@ export class MongoStore implements ResourceStore {
     return runSearch(this.db, query, types, this.options);
   }
 
-  async changesAfter(afterSeq: number, limit: number): Promise<ChangeRecord[]> {
-    const docs = await this.db
-      .collection(CHANGES_COLLECTION)
-      .find({ _id: { $gt: afterSeq } }, { sort: { _id: 1 }, limit: Math.max(1, limit) });
-    return docs.slice(0, Math.max(0, limit)).map((d) => ({
-      seq: d._id as number,
-      resourceType: d['resourceType'] as string,
-      id: d['id'] as string,
-      versionId: d['versionId'] as number,
-      deleted: d['deleted'] as boolean,
-      lastUpdated: d['lastUpdated'] as string,
-    }));
+  changesAfter(afterSeq: number, limit: number): Promise<ChangeRecord[]> {
+    return changesAfter(this.db, afterSeq, limit);
   }
 
   /**

@@ -1,11 +1,13 @@
 /**
  * write(): one transaction per batch. Per version: compare-and-set on the current document (insert for
  * version 1, update guarded by versionId = N-1 otherwise), insert into history (unique on type, id,
- * version), then one counter increment and the change records. Any failure aborts everything.
+ * version), then the change records, pending (change-log.ts numbers them once committed: no document is written by
+ * every write). Any failure aborts everything.
  */
 import { VersionConflictError, type VersionWrite } from '../resource-store.js';
-import { CHANGES_COLLECTION, collectionNameFor, COUNTERS_COLLECTION, HISTORY_COLLECTION } from './collection-names.js';
-import { DuplicateKeyError, type DocDatabase, type DocDatabaseHandle, type Doc } from './doc-db.js';
+import { CHANGES_COLLECTION, collectionNameFor, HISTORY_COLLECTION } from './collection-names.js';
+import { pendingChangeDocs } from './change-log.js';
+import { DuplicateKeyError, type DocDatabase, type DocDatabaseHandle } from './doc-db.js';
 import { currentDocOf, historyDocOf } from './documents.js';
 
 const conflictOf = (w: VersionWrite) => new VersionConflictError(w.resourceType, w.id, w.versionId);
@@ -42,18 +44,6 @@ export async function writeVersions(
   await db.withTransaction(async (tx) => {
     if (fence) await fence(tx);
     for (const w of writes) await writeOne(tx, w);
-    const counters = tx.collection(COUNTERS_COLLECTION);
-    await counters.updateOne({ _id: 'changes' }, { $inc: { seq: writes.length } }, { upsert: true });
-    const last = (await counters.findOne({ _id: 'changes' }))?.['seq'];
-    if (typeof last !== 'number') throw new Error('the changes counter is missing after its increment');
-    const changes: Doc[] = writes.map((w, i) => ({
-      _id: last - writes.length + 1 + i,
-      resourceType: w.resourceType,
-      id: w.id,
-      versionId: w.versionId,
-      deleted: w.resource === null,
-      lastUpdated: w.lastUpdated,
-    }));
-    await tx.collection(CHANGES_COLLECTION).insertMany(changes);
+    await tx.collection(CHANGES_COLLECTION).insertMany(pendingChangeDocs(writes));
   });
 }
