@@ -35,6 +35,12 @@ export type VersionWrite = {
   resource: Resource | null;
   /** Index of the new current version (ignored for deletes). */
   index: ResourceIndex;
+  /**
+   * Content of the content store (store/content) this version names — a Binary's bytes. A store that keeps content
+   * beside the resources (PostgreSQL/PGlite) claims it in the same transaction, so the bytes become part of the record
+   * exactly when the version does; unclaimed content is removed later. Other stores ignore it.
+   */
+  contentIds?: readonly string[];
 };
 
 /** A committed change, recorded in the same store transaction as the version (transactional outbox). */

@@ -5,7 +5,6 @@
 import type { Attachment, Quantity, Range, Ratio } from '@medplum/fhirtypes';
 import { component, fieldReps, type V2Value } from '../parser/hl7-message.js';
 import { compact, fail, txt, type TransformContext } from './transform-context.js';
-import { MappingError } from './mapping-error.js';
 import { dtmToDateTime, tmToTime } from './datatypes-time.js';
 import { cweToCodeableConcept } from './datatypes-coded.js';
 
@@ -149,26 +148,17 @@ export function referenceRange(ctx: TransformContext, v: V2Value): object | unde
   return { text: raw };
 }
 
-/** ED (source^type^subtype^encoding^data) → Attachment. */
 /**
- * The largest document kept inline (Attachment.data) — the FHIR store's base64Binary limit. A larger one is refused
- * with what it is (ERR 104 value too long, a permanent content error: not queued), never a misleading internal error.
- * Storing it apart (Binary storage outside the resource JSON) is not available yet.
+ * A document's bytes as an Attachment with `data`. However large (up to what MLLP framing and MAX_CONTENT_BYTES let
+ * through), the FHIR write moves them into the content store as a Binary and the stored DocumentReference carries
+ * url/size/hash instead (server/fhir/binary/document-attachments.ts): no size limit here. A document past the server's
+ * content limit is refused there with 413 (AE, permanent: not queued).
  */
-export const INLINE_DOCUMENT_MAX_BYTES = 1024 * 1024;
-
-export function inlineAttachment(ctx: TransformContext, contentType: string, base64: string): Attachment {
-  const padding = base64.endsWith('==') ? 2 : base64.endsWith('=') ? 1 : 0;
-  const bytes = Math.floor((base64.length * 3) / 4) - padding;
-  if (bytes > INLINE_DOCUMENT_MAX_BYTES)
-    throw new MappingError(
-      `${ctx.segment.name}-${ctx.field}: a document of ${(bytes / 1048576).toFixed(1)} MB (${contentType}) is larger than the ${INLINE_DOCUMENT_MAX_BYTES / 1048576} MB this server stores in a DocumentReference; it was not stored — send it by another channel or in parts`,
-      '104',
-      { segment: ctx.segment.name, sequence: ctx.segment.index, field: ctx.field },
-    );
+export function inlineAttachment(contentType: string, base64: string): Attachment {
   return { contentType, data: base64 };
 }
 
+/** ED (source^type^subtype^encoding^data) → Attachment. */
 export function edToAttachment(ctx: TransformContext, v: V2Value): Attachment | undefined {
   const type = txt(ctx, v, 2);
   const subtype = txt(ctx, v, 3);
@@ -185,7 +175,7 @@ export function edToAttachment(ctx: TransformContext, v: V2Value): Attachment | 
       ? data.replace(/\s+/g, '')
       : Buffer.from(data, 'utf8').toString('base64');
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(base64)) fail(ctx, 'ED data is not valid base64');
-  return inlineAttachment(ctx, contentType, base64);
+  return inlineAttachment(contentType, base64);
 }
 
 /** CQ (quantity^units) → Quantity. */

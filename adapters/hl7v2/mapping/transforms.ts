@@ -132,7 +132,7 @@ export function applyTransform(name: TransformName, ctx: TransformContext, v: V2
       if (type === 'ED') return edToAttachment(ctx, v);
       const text = ctx.msg.text(v, 1);
       return text
-        ? inlineAttachment(ctx, 'text/plain; charset=utf-8', Buffer.from(text, 'utf8').toString('base64'))
+        ? inlineAttachment('text/plain; charset=utf-8', Buffer.from(text, 'utf8').toString('base64'))
         : undefined;
     }
     case 'ED.Attachment':

@@ -9,6 +9,7 @@ import type { FhirContext } from '../fhir-context.js';
 import { badRequest } from '../errors.js';
 import { contentRefOf, withContentRef, withoutContentRef } from './content-ref.js';
 import { contentLimit, putContent } from './put-content.js';
+import { withFreshContent } from './pending-content.js';
 
 export const BASE64 = /^(?:[A-Za-z0-9+/]{4}|\s)*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?\s*$/;
 
@@ -40,5 +41,5 @@ export async function moveBinaryData(
     throw badRequest('Binary.data is not valid base64', ['Binary.data']);
   const bytes = Buffer.from(data, 'base64');
   const stored = await putContent(ctx, [bytes], resource.contentType, contentLimit(ctx));
-  return withContentRef(resource, stored);
+  return withFreshContent(withContentRef(resource, stored), stored.id);
 }

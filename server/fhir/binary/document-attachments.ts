@@ -6,18 +6,18 @@
  * an existing Binary of this server that the caller may read gets size and hash from its stored content. A size or
  * hash the client sent that disagrees with the bytes is refused with 422, naming the element.
  *
- * The Binary is committed before the DocumentReference; if that write then fails, the Binary stays without a
- * referrer (its bytes remain governed by its securityContext). Without a content store nothing changes.
+ * The new Binaries are written in the same store write as the DocumentReference (pending-content.ts companions): both
+ * or neither; a failed write removes the bytes it stored. Without a content store nothing changes.
  */
 import type { Attachment, Binary, DocumentReference, Resource } from '@medplum/fhirtypes';
 import type { FhirContext } from '../fhir-context.js';
 import { badRequest, issue, unprocessable } from '../errors.js';
 import { mayRead } from '../access/read-access.js';
-import { commitVersion } from '../interactions/commit-version.js';
 import { BASE64 } from './binary-data.js';
 import { contentRefOf, withContentRef } from './content-ref.js';
 import { contentLimit, putContent } from './put-content.js';
 import { namedByServer } from './binary-data.js';
+import { discardFreshContent, withCompanions, withFreshContent } from './pending-content.js';
 
 type Known = { size: number; sha1: string };
 
@@ -26,23 +26,39 @@ export async function moveAttachmentData(ctx: FhirContext, incoming: Resource): 
     return incoming;
   const doc: DocumentReference = incoming;
   const content = [];
-  for (const [i, entry] of doc.content.entries()) {
-    const attachment = entry?.attachment;
-    if (!attachment || typeof attachment !== 'object') {
-      content.push(entry);
-      continue;
+  const binaries: Binary[] = [];
+  try {
+    for (const [i, entry] of doc.content.entries()) {
+      const attachment = entry?.attachment;
+      if (!attachment || typeof attachment !== 'object') {
+        content.push(entry);
+        continue;
+      }
+      const path = `DocumentReference.content[${i}].attachment`;
+      let next: Attachment;
+      if (attachment.data !== undefined) {
+        const moved = await toBinary(ctx, doc, attachment, path);
+        binaries.push(moved.binary);
+        next = moved.attachment;
+      } else {
+        next = await fromExistingBinary(ctx, attachment, path);
+      }
+      content.push({ ...entry, attachment: next });
     }
-    const path = `DocumentReference.content[${i}].attachment`;
-    const next =
-      attachment.data !== undefined
-        ? await toBinary(ctx, doc, attachment, path)
-        : await fromExistingBinary(ctx, attachment, path);
-    content.push({ ...entry, attachment: next });
+  } catch (error) {
+    await discardFreshContent(ctx, binaries);
+    throw error;
   }
-  return { ...doc, content };
+  return withCompanions({ ...doc, content }, binaries);
 }
 
-async function toBinary(ctx: FhirContext, doc: DocumentReference, attachment: Attachment, path: string) {
+/** The bytes into the content store and a new Binary naming them, written later together with the document. */
+async function toBinary(
+  ctx: FhirContext,
+  doc: DocumentReference,
+  attachment: Attachment,
+  path: string,
+): Promise<{ binary: Binary; attachment: Attachment }> {
   const data = attachment.data;
   if (typeof data !== 'string' || !BASE64.test(data)) throw badRequest(`${path}.data is not valid base64`, [path]);
   const bytes = Buffer.from(data, 'base64');
@@ -50,20 +66,23 @@ async function toBinary(ctx: FhirContext, doc: DocumentReference, attachment: At
   const stored = await putContent(ctx, [bytes], contentType, contentLimit(ctx));
   try {
     assertAgrees(attachment, stored, path);
-    const subject = doc.subject?.reference;
-    const binary: Binary = {
-      resourceType: 'Binary',
-      contentType,
-      ...(typeof subject === 'string' ? { securityContext: { reference: subject } } : {}),
-    };
-    const id = ctx.newId();
-    await commitVersion(ctx, 'Binary', id, namedByServer(withContentRef(binary, stored)), 0);
-    const { data: _data, ...rest } = attachment;
-    return { ...rest, url: `Binary/${id}`, size: stored.size, hash: stored.sha1 };
   } catch (error) {
     await ctx.contents?.delete(stored.id).catch(() => undefined);
     throw error;
   }
+  const subject = doc.subject?.reference;
+  const id = ctx.newId();
+  const binary: Binary = {
+    resourceType: 'Binary',
+    id,
+    contentType,
+    ...(typeof subject === 'string' ? { securityContext: { reference: subject } } : {}),
+  };
+  const { data: _data, ...rest } = attachment;
+  return {
+    binary: withFreshContent(namedByServer(withContentRef(binary, stored)), stored.id),
+    attachment: { ...rest, url: `Binary/${id}`, size: stored.size, hash: stored.sha1 },
+  };
 }
 
 async function fromExistingBinary(ctx: FhirContext, attachment: Attachment, path: string) {

@@ -17,6 +17,7 @@ import { assertValid } from '../interactions/assert-valid.js';
 import { asStored, prepareVersion } from '../interactions/commit-version.js';
 import { moveBinaryData } from '../binary/binary-data.js';
 import { moveAttachmentData } from '../binary/document-attachments.js';
+import { companionsOf, discardFreshContent } from '../binary/pending-content.js';
 import { findMatches, parseCriteria } from '../interactions/find-matches.js';
 import { readIfMatch } from '../interactions/update.js';
 import { routeFhirRequest, type RouterOptions } from '../router.js';
@@ -189,6 +190,27 @@ async function planAndWrite(
 
   const current = await prefetchCurrentVersions(ctx.store, writeTargets(ordered, targets));
   const planned: Planned[] = [];
+  try {
+    return await planEntriesAndWrite(ctx, ordered, targets, resolve, current, planned, written);
+  } catch (error) {
+    // bytes stored for Binaries of entries planned so far are not part of the record
+    await discardFreshContent(
+      ctx,
+      planned.map((p) => (p.kind === 'write' ? p.resource : null)),
+    );
+    throw error;
+  }
+}
+
+async function planEntriesAndWrite(
+  ctx: FhirContext,
+  ordered: EntryRequest[],
+  targets: Map<number, { id: string; existing?: Resource; isNew: boolean }>,
+  resolve: (reference: string) => Promise<string | undefined>,
+  current: CurrentVersions,
+  planned: Planned[],
+  written: Set<string>,
+): Promise<Written> {
   const seen = new Set<string>();
   for (const request of ordered) {
     const step = await atEntry(request, () => planEntry(ctx, request, targets.get(request.index), resolve, current));
@@ -210,7 +232,13 @@ async function planAndWrite(
       step,
       write: prepareVersion(ctx, step.resourceType, step.id, step.resource, step.previous?.versionId ?? 0, lastUpdated),
     }));
-  await ctx.store.write(writes.map((w) => w.write));
+  // a DocumentReference's new Binaries commit with it (document-attachments.ts)
+  const companions = planned.flatMap((p) =>
+    p.kind === 'write'
+      ? companionsOf(p.resource).map((c) => prepareVersion(ctx, c.resourceType, c.id!, c, 0, lastUpdated))
+      : [],
+  );
+  await ctx.store.write([...companions, ...writes.map((w) => w.write)]);
   return { planned, writes };
 }
 
@@ -371,7 +399,12 @@ async function planEntry(
   await assertMayWriteNew(ctx, writeKind, rewritten);
   // a Binary's bytes go to the content store first; a DocumentReference's inline attachments become Binaries
   const withIds = await moveAttachmentData(ctx, await moveBinaryData(ctx, rewritten, previous?.resource));
-  assertValid(ctx, withIds);
+  try {
+    assertValid(ctx, withIds);
+  } catch (error) {
+    await discardFreshContent(ctx, [withIds]);
+    throw error;
+  }
   const created = !previous || previous.deleted;
   return {
     kind: 'write',

@@ -6,6 +6,8 @@ import type { Resource } from '@medplum/fhirtypes';
 import type { StoredVersion, VersionWrite } from '../../store/resource-store.js';
 import type { FhirContext } from '../fhir-context.js';
 import { stampMeta } from '../resource-meta.js';
+import { contentRefOf } from '../binary/content-ref.js';
+import { companionsOf } from '../binary/pending-content.js';
 
 /**
  * Builds the VersionWrite for `resource` (null = delete) as version `previousVersion + 1`. A Subscription written by
@@ -23,6 +25,7 @@ export function prepareVersion(
   if (resource?.resourceType === 'Subscription' && ctx.access && ctx.subscriptions)
     resource = ctx.subscriptions.prepare(resource, ctx.access);
   const stamped = resource ? stampMeta(resource, id, versionId, lastUpdated) : null;
+  const content = contentRefOf(stamped);
   return {
     resourceType,
     id,
@@ -30,6 +33,7 @@ export function prepareVersion(
     lastUpdated,
     resource: stamped,
     index: stamped ? ctx.extractIndex(stamped) : { entries: [], compartments: [] },
+    ...(content ? { contentIds: [content.id] } : {}),
   };
 }
 
@@ -53,6 +57,10 @@ export async function commitVersion(
   previousVersion: number,
 ): Promise<StoredVersion> {
   const write = prepareVersion(ctx, resourceType, id, resource, previousVersion);
-  await ctx.store.write([write]);
+  // a DocumentReference's new Binaries commit with it (binary/document-attachments.ts)
+  const companions = companionsOf(resource).map((c) =>
+    prepareVersion(ctx, c.resourceType, c.id!, c, 0, write.lastUpdated),
+  );
+  await ctx.store.write([...companions, write]);
   return asStored(write);
 }

@@ -12,6 +12,7 @@ import { checkResourceBody } from '../check-resource-body.js';
 import { assertValid } from './assert-valid.js';
 import { moveBinaryData } from '../binary/binary-data.js';
 import { moveAttachmentData } from '../binary/document-attachments.js';
+import { discardFreshContent } from '../binary/pending-content.js';
 import { commitVersion } from './commit-version.js';
 import { findMatches, parseCriteria } from './find-matches.js';
 import { criteriaLockKey, withLocks } from './conditional-locks.js';
@@ -52,8 +53,13 @@ export async function createInteraction(
 export async function createResource(ctx: FhirContext, resource: Resource) {
   await assertMayWriteNew(ctx, 'create', resource);
   const toWrite = await moveAttachmentData(ctx, await moveBinaryData(ctx, resource));
-  assertValid(ctx, toWrite);
-  return commitVersion(ctx, toWrite.resourceType, ctx.newId(), toWrite, 0);
+  try {
+    assertValid(ctx, toWrite);
+    return await commitVersion(ctx, toWrite.resourceType, ctx.newId(), toWrite, 0);
+  } catch (error) {
+    await discardFreshContent(ctx, [toWrite]);
+    throw error;
+  }
 }
 
 async function existingMatchResponse(ctx: FhirContext, match: Resource): Promise<FhirResponse> {

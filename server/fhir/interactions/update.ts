@@ -17,6 +17,7 @@ import { assertValid } from './assert-valid.js';
 import { commitVersion } from './commit-version.js';
 import { moveBinaryData } from '../binary/binary-data.js';
 import { moveAttachmentData } from '../binary/document-attachments.js';
+import { discardFreshContent } from '../binary/pending-content.js';
 import { findMatches } from './find-matches.js';
 import { writeResponse } from './respond.js';
 import { duplicateWarnings, withDuplicateWarnings } from '../matching/created-patient.js';
@@ -109,17 +110,24 @@ export async function updateResource(
     const stored = await commitVersion(c, resource.resourceType, id, toWrite, current?.versionId ?? 0);
     return { stored, created: !current || current.deleted };
   };
-  if (ifMatch !== undefined) {
-    try {
-      return await attempt(ctx);
-    } catch (error) {
-      if (!(error instanceof VersionConflictError)) throw error;
-      throw preconditionFailed(`${resource.resourceType}/${id} was changed by someone else (If-Match W/"${ifMatch}")`);
+  try {
+    if (ifMatch !== undefined) {
+      try {
+        return await attempt(ctx);
+      } catch (error) {
+        if (!(error instanceof VersionConflictError)) throw error;
+        throw preconditionFailed(
+          `${resource.resourceType}/${id} was changed by someone else (If-Match W/"${ifMatch}")`,
+        );
+      }
     }
+    return await lastWriterWins(ctx, instanceLockKey(resource.resourceType, id), attempt, () =>
+      conflict(`${resource.resourceType}/${id} is being changed concurrently; try again`),
+    );
+  } catch (error) {
+    if (toWrite !== resource) await discardFreshContent(ctx, [toWrite]);
+    throw error;
   }
-  return lastWriterWins(ctx, instanceLockKey(resource.resourceType, id), attempt, () =>
-    conflict(`${resource.resourceType}/${id} is being changed concurrently; try again`),
-  );
 }
 
 function assertIfMatch(

@@ -6,6 +6,11 @@
  *
  * Content is immutable and addressed by an id the store assigns. A Binary version refers to it (fhir/binary/); a new
  * version with new bytes gets new content, so history keeps every version's bytes.
+ *
+ * On PostgreSQL/PGlite the content becomes part of the record in the transaction of the Binary version naming it
+ * (VersionWrite.contentIds: the store claims it there); content never claimed (its write failed, or the process died
+ * between upload and commit) is removed by `removeUnclaimed`. On MongoDB (GridFS) content is complete when `put`
+ * resolves and a failed write removes it; no claim.
  */
 import type { Readable } from 'node:stream';
 
@@ -17,6 +22,11 @@ export type StoredContent = {
   sha1: string;
   contentType: string;
 };
+
+export type ContentUsage = { contents: number; chunks: number };
+
+/** What start-up removes: left-overs older than an hour (an upload in flight on another node is younger). */
+export const UNCLAIMED_GRACE_MS = 60 * 60 * 1000;
 
 export type PutOptions = {
   contentType: string;
@@ -39,6 +49,14 @@ export interface ContentStore {
   open(id: string): Readable;
   /** Removes the content (no error when unknown). */
   delete(id: string): Promise<void>;
+  /**
+   * Removes what no committed resource names and that is older than `olderThanMs`: chunks of uploads that never
+   * completed and (where the store claims content in the resource's transaction) content never claimed. Returns how
+   * many contents / partial uploads were removed.
+   */
+  removeUnclaimed(olderThanMs: number): Promise<number>;
+  /** How much is stored: complete contents and chunks (of complete and of unfinished uploads). */
+  usage(): Promise<ContentUsage>;
   close(): Promise<void>;
 }
 

@@ -6,15 +6,19 @@
  *
  * Runs over the same DocDatabase layer as the MongoDB store: the official driver on a server, or in process (mingo)
  * when no MONGODB_URL is set — then the bytes live in this process's memory and are gone at exit.
- * The files document is inserted after the last chunk: chunks without one belong to an upload that did not finish.
+ * The files document is inserted after the last chunk: chunks without one belong to an upload that did not finish
+ * (each chunk carries `written`, a date outside GridFS's fields that GridFS readers ignore, so that start-up removes
+ * only old ones). Content is complete when put resolves; there is no claim by the resource's transaction here.
  */
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import {
   ContentMissingError,
   type ContentStore,
+  type ContentUsage,
   type PutOptions,
   type StoredContent,
+  UNCLAIMED_GRACE_MS,
 } from '../content/content-store.js';
 import { CHUNK_BYTES, readChunked, writeChunked } from '../content/chunked-content.js';
 import type { Doc, DocDatabaseHandle } from './doc-db.js';
@@ -62,10 +66,12 @@ export class GridContentStore implements ContentStore {
       await this.db
         .collection(`${bucket}.chunks`)
         .createIndex({ keys: { files_id: 1, n: 1 }, name: 'files_id_1_n_1', unique: true });
+      await this.db.collection(`${bucket}.chunks`).createIndex({ keys: { n: 1, written: 1 }, name: 'n_1_written_1' });
       await this.db
         .collection(`${bucket}.files`)
         .createIndex({ keys: { filename: 1, uploadDate: 1 }, name: 'filename_1_uploadDate_1' });
     }
+    await this.removeUnclaimed(UNCLAIMED_GRACE_MS);
   }
 
   async put(source: AsyncIterable<Uint8Array>, options: PutOptions): Promise<StoredContent> {
@@ -74,7 +80,7 @@ export class GridContentStore implements ContentStore {
     const chunks = this.db.collection(`${bucket}.chunks`);
     try {
       const written = await writeChunked(source, options.maxBytes, async (n, bytes) => {
-        await chunks.insertOne({ _id: `${id}:${n}`, files_id: id, n, data: bytes });
+        await chunks.insertOne({ _id: `${id}:${n}`, files_id: id, n, data: bytes, written: new Date() });
       });
       const files: FilesDoc = {
         _id: id,
@@ -120,6 +126,34 @@ export class GridContentStore implements ContentStore {
       await this.db.collection(`${bucket}.files`).deleteMany({ _id: id });
       await this.db.collection(`${bucket}.chunks`).deleteMany({ files_id: id });
     }
+  }
+
+  /** Chunks of uploads that never got their files document (first chunks older than `olderThanMs`). */
+  async removeUnclaimed(olderThanMs: number): Promise<number> {
+    const cutoff = new Date(Date.now() - olderThanMs);
+    let removed = 0;
+    for (const bucket of BUCKETS) {
+      const chunks = this.db.collection(`${bucket}.chunks`);
+      const firsts = await chunks.find({ n: 0 }, { projection: { files_id: 1, written: 1 } });
+      for (const first of firsts) {
+        const written = first['written'];
+        if (written instanceof Date && written >= cutoff) continue;
+        if (await this.db.collection(`${bucket}.files`).findOne({ _id: String(first['files_id']) })) continue;
+        await chunks.deleteMany({ files_id: first['files_id'] });
+        removed++;
+      }
+    }
+    return removed;
+  }
+
+  async usage(): Promise<ContentUsage> {
+    let contents = 0;
+    let chunks = 0;
+    for (const bucket of BUCKETS) {
+      contents += await this.db.collection(`${bucket}.files`).countDocuments({});
+      chunks += await this.db.collection(`${bucket}.chunks`).countDocuments({});
+    }
+    return { contents, chunks };
   }
 
   async close(): Promise<void> {

@@ -4,8 +4,11 @@
  * and a `binary_content` row written after the last chunk that makes the content complete (stat/open see only those).
  *
  * Each chunk is its own statement: a transaction held open for the length of a slow 200 MB upload would block every
- * other writer of the embedded PGlite (one connection). An upload that dies leaves chunks without a content row,
- * removed by put's own clean-up or, after a crash, by `removeUnfinished` at start.
+ * other writer of the embedded PGlite (one connection). The content row is written unclaimed; the transaction that
+ * commits the Binary version naming it sets `claimed` (write-versions.ts, VersionWrite.contentIds), so the bytes
+ * become part of the record exactly when the resource does. An upload that dies leaves chunks without a content row,
+ * removed by put's own clean-up; a write that fails after the upload removes its content (fhir/binary/); after a
+ * crash, `removeUnclaimed` at start removes both kinds of left-over.
  */
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
@@ -14,8 +17,10 @@ import { EMBEDDED_MIGRATIONS_ROOT, openStoreMigrationSession } from '../../state
 import {
   ContentMissingError,
   type ContentStore,
+  type ContentUsage,
   type PutOptions,
   type StoredContent,
+  UNCLAIMED_GRACE_MS,
 } from '../content/content-store.js';
 import { readChunked, writeChunked } from '../content/chunked-content.js';
 import type { SqlClient } from './sql-client.js';
@@ -26,6 +31,7 @@ type ContentRow = { content_id: string; content_type: string; size: string | num
 
 export class PgContentStore implements ContentStore {
   readonly description: string;
+  #sweeper: NodeJS.Timeout | undefined;
 
   constructor(private readonly client: SqlClient) {
     this.description = `chunk table ${SCHEMA}.binary_content_chunk in ${client.description}`;
@@ -40,7 +46,13 @@ export class PgContentStore implements ContentStore {
       migrationsRoot: EMBEDDED_MIGRATIONS_ROOT,
       log: () => undefined,
     });
-    await this.removeUnfinished();
+    await this.removeUnclaimed(UNCLAIMED_GRACE_MS);
+    // a long-running server removes left-overs too (each node; the statement is idempotent)
+    this.#sweeper ??= setInterval(
+      () => void this.removeUnclaimed(UNCLAIMED_GRACE_MS).catch(() => undefined),
+      UNCLAIMED_GRACE_MS,
+    );
+    this.#sweeper.unref();
   }
 
   async put(source: AsyncIterable<Uint8Array>, options: PutOptions): Promise<StoredContent> {
@@ -97,16 +109,32 @@ export class PgContentStore implements ContentStore {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.#sweeper);
     // the SQL client belongs to the FHIR store, which closes it
   }
 
-  /** Chunks of uploads that never got their content row (a crash mid-upload), older than an hour. */
-  async removeUnfinished(): Promise<void> {
-    await this.client.query({
-      text: `DELETE FROM ${SCHEMA}.binary_content_chunk c WHERE NOT EXISTS
-               (SELECT 1 FROM ${SCHEMA}.binary_content b WHERE b.content_id = c.content_id)
-             AND c.written_at < now() - interval '1 hour'`,
+  async removeUnclaimed(olderThanMs: number): Promise<number> {
+    const result = await this.client.query<{ removed: string | number }>({
+      text: `WITH gone AS (DELETE FROM ${SCHEMA}.binary_content
+                           WHERE NOT claimed AND created_at < now() - make_interval(secs => $1::float8 / 1000)
+                           RETURNING content_id),
+                  gone_chunks AS (DELETE FROM ${SCHEMA}.binary_content_chunk c USING gone WHERE c.content_id = gone.content_id),
+                  unfinished AS (DELETE FROM ${SCHEMA}.binary_content_chunk c WHERE NOT EXISTS
+                                   (SELECT 1 FROM ${SCHEMA}.binary_content b WHERE b.content_id = c.content_id)
+                                 AND c.written_at < now() - make_interval(secs => $1::float8 / 1000)
+                                 RETURNING c.content_id)
+             SELECT (SELECT count(*) FROM gone) + (SELECT count(DISTINCT content_id) FROM unfinished) AS removed`,
+      values: [olderThanMs],
     });
+    return Number(result.rows[0]?.removed ?? 0);
+  }
+
+  async usage(): Promise<ContentUsage> {
+    const result = await this.client.query<{ contents: string | number; chunks: string | number }>({
+      text: `SELECT (SELECT count(*) FROM ${SCHEMA}.binary_content) AS contents,
+                    (SELECT count(*) FROM ${SCHEMA}.binary_content_chunk) AS chunks`,
+    });
+    return { contents: Number(result.rows[0]?.contents ?? 0), chunks: Number(result.rows[0]?.chunks ?? 0) };
   }
 
   private async row(id: string): Promise<ContentRow | undefined> {

@@ -4,6 +4,9 @@
  * the removal of the previous index rows (updates) and the new index rows. When fewer current rows were
  * set than versions given, fhir_expect_versions() raises FH409 and the whole statement is undone.
  *
+ * A Binary version's content (VersionWrite.contentIds, streamed in beforehand by pg-content-store.ts) is claimed in
+ * the same statement: the bytes become part of the record exactly when the version commits.
+ *
  * The resources travel once, as one JSON array (no array-literal escaping in the driver, one jsonb parse
  * on the server), and fhir_resource and fhir_history are both filled from it.
  */
@@ -126,6 +129,11 @@ function versionsStatement(writes: VersionWrite[]): { text: string; values: unkn
       );
     });
   }
+  const contentIds = writes.flatMap((w) => w.contentIds ?? []);
+  if (contentIds.length > 0)
+    parts.push(
+      `claim AS (UPDATE nilecare_documents.binary_content SET claimed = true WHERE content_id = ANY(${bind(contentIds, 'text')}) AND ${gate})`,
+    );
   const rows = batchRows(writes);
   for (const [table, t] of rows.tables) {
     const columns = SIDE_COLUMNS[table];
