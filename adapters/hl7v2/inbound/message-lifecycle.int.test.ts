@@ -6,6 +6,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import mysql from 'mysql2/promise';
+import { createHash, randomBytes } from 'node:crypto';
 import { createTestDatabase, type TestDatabase } from '../../../server/migrate/testing/test-databases.js';
 import { migrateDatabase } from '../../../server/migrate/migrate.js';
 import { mysqlMissing } from '../../../server/testing/mysql-missing.js';
@@ -220,23 +221,72 @@ describe('inbound message lifecycle (MariaDB log, FHIR app on PGlite)', { skip: 
     assert.equal((await patient('TF-1')).length, 1);
   });
 
-  it('refuses a 5 MB ED document truthfully (ERR 104, permanent, not queued) and keeps the message', async () => {
-    const pdf = Buffer.alloc(5 * 1024 * 1024, 7).toString('base64');
-    const big =
+  it('stores a 5 MB ED document (ORU OBX, MDM^T02 OBX) as Binary + DocumentReference: AA, nothing queued (#16 item 10)', async () => {
+    const pdf = Buffer.concat([Buffer.from('%PDF-1.4\n'), randomBytes(5 * 1024 * 1024)]);
+    const sha1 = createHash('sha1').update(pdf).digest('base64');
+    const oru =
       'MSH|^~\\&|LAB|KTH|NILE|NC|20260301101500||ORU^R01^ORU_R01|BIG-1|P|2.5.1\r' +
       'PID|1||BIG-MRN^^^KTH^MR||Osman^Fatima||19900101|F\r' +
       'OBR|1|PB1|FB1|11502-2^Lab report^LN|||20260301\r' +
-      `OBX|1|ED|11502-2^Lab report^LN||^application^pdf^Base64^${pdf}||||||F`;
-    const r = await processMessage(big, deps);
+      `OBX|1|ED|11502-2^Lab report^LN||^application^pdf^Base64^${pdf.toString('base64')}||||||F`;
+    const mdm =
+      'MSH|^~\\&|DOCS|KTH|NILE|NC|20260301111500||MDM^T02^MDM_T02|BIG-2|P|2.5.1\r' +
+      'EVN|T02|20260301111500\r' +
+      'PID|1||BIG-MRN^^^KTH^MR||Osman^Fatima||19900101|F\r' +
+      'PV1|1|I\r' +
+      'TXA|1|DS^Discharge summary|AP|20260301110000|||||||||DOC-BIG-2||||||AU\r' +
+      `OBX|1|ED|18842-5^Discharge summary^LN||^application^pdf^Base64^${pdf.toString('base64')}||||||F`;
+    for (const [text, id] of [
+      [oru, 'BIG-1'],
+      [mdm, 'BIG-2'],
+    ] as const) {
+      const r = await processMessage(text, deps);
+      assert.equal(r.code, 'AA', r.ack);
+      const [row] = await rows('control_id = ?', [id]);
+      assert.equal(row!.status, 'processed');
+      const [q] = await sql.query<Row[]>('SELECT COUNT(*) AS n FROM message_queue WHERE message_id = ?', [row!.id]);
+      assert.equal(Number(q[0]!.n), 0, 'nothing waits in the replay queue');
+    }
+    const [p] = await patient('BIG-MRN');
+    const docs = (await fhir.fhir(`/DocumentReference?subject=Patient/${p.id}`)).body.entry.map(
+      (e: { resource: any }) => e.resource,
+    );
+    assert.equal(docs.length, 2);
+    for (const doc of docs) {
+      const attachment = doc.content[0].attachment;
+      assert.equal(attachment.data, undefined, 'the bytes are not inlined in the DocumentReference');
+      assert.deepEqual(
+        [attachment.contentType, attachment.size, attachment.hash],
+        ['application/pdf', pdf.length, sha1],
+      );
+      const bytes = await fetch(`${fhir.baseUrl}/${attachment.url}`, { headers: { accept: 'application/pdf' } });
+      assert.equal(bytes.status, 200);
+      assert.equal(
+        createHash('sha1')
+          .update(Buffer.from(await bytes.arrayBuffer()))
+          .digest('base64'),
+        sha1,
+      );
+      const binary = await fhir.fhir(`/${attachment.url}?_summary=true`);
+      assert.equal(binary.body.securityContext.reference, `Patient/${p.id}`);
+    }
+  });
+
+  it('answers a genuinely bad document payload with a truthful AE (not valid base64), permanent, not queued', async () => {
+    const bad =
+      'MSH|^~\\&|LAB|KTH|NILE|NC|20260301101500||ORU^R01^ORU_R01|BAD-DOC-1|P|2.5.1\r' +
+      'PID|1||BAD-DOC-MRN^^^KTH^MR||Osman^Fatima||19900101|F\r' +
+      'OBR|1|PB2|FB2|11502-2^Lab report^LN|||20260301\r' +
+      'OBX|1|ED|11502-2^Lab report^LN||^application^pdf^Base64^JVBERi0x*not*base64!||||||F';
+    const r = await processMessage(bad, deps);
     const ack = parseMessage(r.ack!);
-    assert.deepEqual([r.code, r.transient, ack.get('ERR-3.1')], ['AE', undefined, '104']);
-    assert.match(ack.get('ERR-8'), /5\.0 MB .* larger than the 1 MB/);
-    const [row] = await rows('control_id = ?', ['BIG-1']);
+    assert.equal(r.code, 'AE');
+    assert.match(ack.get('ERR-8'), /OBX-5.*not valid base64/);
+    const [row] = await rows('control_id = ?', ['BAD-DOC-1']);
     assert.equal(row!.status, 'failed');
-    assert.ok(String(row!.raw_message).length > 5_000_000, 'the whole message is kept for a later replay');
     const [q] = await sql.query<Row[]>('SELECT COUNT(*) AS n FROM message_queue WHERE message_id = ?', [row!.id]);
     assert.equal(Number(q[0]!.n), 0, 'not queued: a retry cannot help');
-    assert.equal((await patient('BIG-MRN')).length, 0, 'nothing of it written');
+    assert.equal((await patient('BAD-DOC-MRN')).length, 0, 'nothing of it written');
   });
 
   it('answers in enhanced mode with accept acknowledgements (CA, CR, CE) as MSH-15 asks', async () => {

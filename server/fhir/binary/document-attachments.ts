@@ -13,7 +13,7 @@ import type { Attachment, Binary, DocumentReference, Resource } from '@medplum/f
 import type { FhirContext } from '../fhir-context.js';
 import { badRequest, issue, unprocessable } from '../errors.js';
 import { mayRead } from '../access/read-access.js';
-import { BASE64 } from './binary-data.js';
+import { isBase64 } from './binary-data.js';
 import { contentRefOf, withContentRef } from './content-ref.js';
 import { contentLimit, putContent } from './put-content.js';
 import { namedByServer } from './binary-data.js';
@@ -60,7 +60,7 @@ async function toBinary(
   path: string,
 ): Promise<{ binary: Binary; attachment: Attachment }> {
   const data = attachment.data;
-  if (typeof data !== 'string' || !BASE64.test(data)) throw badRequest(`${path}.data is not valid base64`, [path]);
+  if (typeof data !== 'string' || !isBase64(data)) throw badRequest(`${path}.data is not valid base64`, [path]);
   const bytes = Buffer.from(data, 'base64');
   const contentType = attachment.contentType ?? 'application/octet-stream';
   const stored = await putContent(ctx, [bytes], contentType, contentLimit(ctx));
