@@ -168,6 +168,123 @@ describe('segment groups by message structure', () => {
     );
   });
 
+  it('OML^O21 with two ORC/OBR groups sharing one placer number: one order per OBR (two ids), each with its own code', () => {
+    const b = map([
+      'MSH|^~\\&|EHR|KTH|LIS|KTH|20260301||OML^O21^OML_O21|OL1|P|2.5.1',
+      PID,
+      'ORC|NW|P-20',
+      'OBR|1|P-20||2345-7^Glucose^LN',
+      'OBX|1|NM|2345-7^Glucose^LN||5.5|mmol/L|||||F',
+      'ORC|NW|P-20',
+      'OBR|2|P-20||718-7^Hemoglobin^LN',
+      'OBX|1|NM|718-7^Hemoglobin^LN||13|g/dL|||||F',
+    ]);
+    const orders = all<ServiceRequest>(b.entry, 'ServiceRequest');
+    assert.deepEqual(
+      orders.map((o) => [o.code?.coding?.[0]?.code, ids(o)]),
+      [
+        ['2345-7', ['P-20']],
+        ['718-7', ['P-20']],
+      ],
+    );
+    assert.notEqual(
+      b.entry!.find((e) => e.resource === orders[0])!.request!.url,
+      b.entry!.find((e) => e.resource === orders[1])!.request!.url,
+    );
+  });
+
+  it('RDS^O13 with two ORC/RXE/RXD groups: two dispenses, each authorised by its own order', () => {
+    const b = map([
+      'MSH|^~\\&|PHA|KTH|EHR|KTH|20260301||RDS^O13^RDS_O13|RD1|P|2.5.1',
+      PID,
+      'ORC|RE|PL-31|FL-31',
+      'RXE|^^^20260301|RX-A^Amoxicillin 500mg^L|500||mg',
+      'RXR|PO',
+      'RXD|1|RX-A^Amoxicillin 500mg^L|20260301|21|CAP',
+      'RXR|PO',
+      'ORC|RE|PL-32|FL-32',
+      'RXE|^^^20260301|RX-B^Paracetamol 1g^L|1||g',
+      'RXR|PO',
+      'RXD|1|RX-B^Paracetamol 1g^L|20260301|10|TAB',
+      'RXR|PO',
+    ]);
+    const requests = all<MedicationRequest>(b.entry, 'MedicationRequest');
+    assert.deepEqual(requests.map(ids), [
+      ['FL-31', 'PL-31'],
+      ['FL-32', 'PL-32'],
+    ]);
+    const urlOf = (r: Resource) => b.entry!.find((e) => e.resource === r)!.fullUrl;
+    const dispenses = b
+      .entry!.filter((e) => e.resource?.resourceType === 'MedicationDispense')
+      .map(
+        (e) =>
+          e.resource as Resource & {
+            authorizingPrescription?: { reference?: string }[];
+            medicationCodeableConcept?: { coding?: { code?: string }[] };
+          },
+      );
+    assert.deepEqual(
+      dispenses.map((d) => [d.medicationCodeableConcept?.coding?.[0]?.code, d.authorizingPrescription?.[0]?.reference]),
+      [
+        ['RX-A', urlOf(requests[0]!)],
+        ['RX-B', urlOf(requests[1]!)],
+      ],
+    );
+  });
+
+  it('ADT^A17 swap: each PV1 is the encounter of its own PID', () => {
+    const b = map([
+      'MSH|^~\\&|ADT|KTH|EHR|KTH|20260301||ADT^A17^ADT_A17|SW1|P|2.5.1',
+      'EVN|A17|20260301',
+      'PID|1||SW-1^^^KTH^MR||One^Patient',
+      'PV1|1|I|W1^101^1||||||||||||||||V-SW-1',
+      'PID|2||SW-2^^^KTH^MR||Two^Patient',
+      'PV1|1|I|W1^102^1||||||||||||||||V-SW-2',
+    ]);
+    const urlOfPatient = (mrn: string) =>
+      b.entry!.find((e) => e.resource?.resourceType === 'Patient' && ids(e.resource as ServiceRequest).includes(mrn))!
+        .fullUrl;
+    const encounters = b
+      .entry!.filter((e) => e.resource?.resourceType === 'Encounter')
+      .map((e) => e.resource as Resource & { subject?: { reference?: string }; identifier?: { value?: string }[] });
+    assert.deepEqual(
+      encounters.map((e) => [ids(e), e.subject?.reference]),
+      [
+        [['V-SW-1'], urlOfPatient('SW-1')],
+        [['V-SW-2'], urlOfPatient('SW-2')],
+      ],
+    );
+  });
+
+  it('BAR^P01 with two VISIT groups: each visit its own encounter, each DG1 under its visit', () => {
+    const b = map([
+      'MSH|^~\\&|BILL|KTH|EHR|KTH|20260301||BAR^P01^BAR_P01|BA1|P|2.5.1',
+      'EVN|P01|20260301',
+      PID,
+      'PV1|1|O|CL1^^^KTH||||||||||||||||V-BA-1',
+      'DG1|1||J06.9^URTI^I10',
+      'PV1|1|O|CL2^^^KTH||||||||||||||||V-BA-2',
+      'DG1|1||E11.9^Type 2 diabetes^I10',
+    ]);
+    const encounters = b.entry!.filter((e) => e.resource?.resourceType === 'Encounter');
+    assert.deepEqual(
+      encounters.map((e) => ids(e.resource as ServiceRequest)),
+      [['V-BA-1'], ['V-BA-2']],
+    );
+    const conditions = b
+      .entry!.filter((e) => e.resource?.resourceType === 'Condition')
+      .map(
+        (e) => e.resource as Resource & { code?: { coding?: { code?: string }[] }; encounter?: { reference?: string } },
+      );
+    assert.deepEqual(
+      conditions.map((c) => [c.code?.coding?.[0]?.code, c.encounter?.reference]),
+      [
+        ['J06.9', encounters[0]!.fullUrl],
+        ['E11.9', encounters[1]!.fullUrl],
+      ],
+    );
+  });
+
   it('places an ORC that follows its OBR (OUL^R22) in the OBR group, not the next one', () => {
     const structure = parseStructure(
       'OUL_R22',
