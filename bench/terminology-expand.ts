@@ -9,10 +9,15 @@
  */
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { pgliteTestStore, postgresTestStore } from '../server/store/postgres/testing/test-stores.js';
+import {
+  pgliteTestStore,
+  postgresTestStore,
+  POSTGRES_ADMIN_URL,
+} from '../server/store/postgres/testing/test-stores.js';
 import { startTestServer } from '../server/testing/test-server.js';
 import { generatedConcepts } from '../server/fhir/terminology/testing/generated-code-system.js';
 import { percentile } from './stats.js';
+import { CpuMeter } from './cpu-meter.js';
 
 const { values } = parseArgs({
   options: {
@@ -52,7 +57,15 @@ try {
   log(`uploaded in ${Math.round(uploadMs)} ms; timing ${samples} $expand`);
   const latencies: number[] = [];
   let matched = 0;
+  let capped = 0;
+  const dbName = /\/([a-z0-9_]+)\)?$/.exec(opened.store.description)?.[1];
+  const meter = await CpuMeter.open(
+    process.pid,
+    values.store === 'postgres' && dbName ? { adminUrl: POSTGRES_ADMIN_URL, dbName } : undefined,
+  );
+  let cpuStart = await meter.snapshot();
   for (let i = 0; i < samples + 10; i++) {
+    if (i === 10) cpuStart = await meter.snapshot();
     const filter = FILTERS[i % FILTERS.length]!;
     const start = performance.now();
     const res = await server.fhir(
@@ -62,9 +75,13 @@ try {
     if (res.status !== 200) throw new Error(res.text.slice(0, 300));
     if (i >= 10) {
       latencies.push(ms);
-      matched += res.body.expansion.total as number;
+      const total = res.body.expansion.total as number | undefined;
+      if (total === undefined) capped++;
+      else matched += total;
     }
   }
+  const cpu = await meter.since(cpuStart);
+  await meter.close();
   latencies.sort((a, b) => a - b);
   const round = (n: number) => Math.round(n * 100) / 100;
   console.log(
@@ -79,7 +96,10 @@ try {
         p95: round(percentile(latencies, 95)),
         max: round(latencies.at(-1)!),
       },
-      meanMatches: Math.round(matched / samples),
+      // the CPU one request costs (this process: server + client, PGlite inside; plus the PostgreSQL backends)
+      cpuMsPerExpand: round(((cpu.serverCpuSeconds + cpu.postgresCpuSeconds) * 1000) / samples),
+      meanMatchesCounted: samples > capped ? Math.round(matched / (samples - capped)) : null,
+      totalsLeftOut: capped,
       targetP50Ms: 20,
       cpus: os.cpus().length,
       loadavg: os.loadavg().map(round),

@@ -45,10 +45,16 @@ export interface ConceptSource {
   ancestors(code: string): Promise<string[]>;
   /**
    * Concepts in code system order whose display (or code) has every word of `text` at a word start
-   * (case-insensitive, accents ignored); no text = every concept. Paged by offset/count; `total` counts them all.
+   * (case-insensitive, accents ignored); no text = every concept. Paged by offset/count; `total` counts them all,
+   * or is undefined when a store-backed source would have to count more than COUNT_CAP.
    */
-  search(options: ConceptSearch): Promise<{ concepts: Concept[]; total: number }>;
+  search(options: ConceptSearch): Promise<ConceptPage>;
 }
+
+/** A store-backed search counts its matches up to this many; beyond, its total is unknown (left out of $expand). */
+export const COUNT_CAP = 1000;
+
+export type ConceptPage = { concepts: Concept[]; total: number | undefined };
 
 export type ConceptSearch = {
   text?: string;

@@ -2,8 +2,7 @@
  * The store's concept table (PostgreSQL: schema nilecare_terminology in the FHIR store's own database — PGlite or a
  * server —, migrated on first use by the same runner as the other embedded schemas): concepts of large code systems
  * uploaded through CodeSystem/[id]/$upload-concepts, read back as a ConceptSource that pages and filters in SQL, so
- * that a 100k-concept code system is never held in memory. MongoDB stores have no concept table yet: an upload
- * there answers 501.
+ * that a 100k-concept code system is never held in memory. A MongoDB store has its own (mongo-concept-table.ts).
  */
 import type { CodeSystem, CodeSystemConcept } from '@medplum/fhirtypes';
 import type { ResourceStore } from '../../store/resource-store.js';
@@ -13,14 +12,19 @@ import { pgArray } from '../../store/postgres/pg-array.js';
 import { migrateDatabase } from '../../migrate/migrate.js';
 import { EMBEDDED_MIGRATIONS_ROOT, openStoreMigrationSession } from '../../state/migration-session.js';
 import {
+  COUNT_CAP,
   filterWords,
   type Concept,
+  type ConceptPage,
   type ConceptSearch,
   type ConceptSource,
   type CodeSystemInfo,
 } from './concept-source.js';
 import { MAX_EXPANSION } from './expand.js';
 import { TerminologyError } from './terminology-error.js';
+import { MongoStore } from '../../store/mongo/mongo-store.js';
+import { MongoConceptTable } from './mongo-concept-table.js';
+import { detailOf, flattenConcepts, storedConcept, type ConceptDetail } from './concept-rows.js';
 
 export interface ConceptTable {
   /** The table-backed source of a CodeSystem whose concepts were uploaded, undefined when none were. */
@@ -35,9 +39,16 @@ const tables = new WeakMap<ResourceStore, ConceptTable>();
 
 export function conceptTableOf(store: ResourceStore): ConceptTable | undefined {
   const client = sqlClientOf(store);
-  if (!client) return undefined;
+  if (!client) return mongoConceptTableOf(store);
   let table = tables.get(store);
   if (!table) tables.set(store, (table = new SqlConceptTable(client)));
+  return table;
+}
+
+function mongoConceptTableOf(store: ResourceStore): ConceptTable | undefined {
+  if (!(store instanceof MongoStore)) return undefined;
+  let table = tables.get(store);
+  if (!table) tables.set(store, (table = new MongoConceptTable(store.database)));
   return table;
 }
 
@@ -67,7 +78,7 @@ class SqlConceptTable implements ConceptTable {
     if (!cs.url) return undefined;
     await this.ready();
     const { rows } = await this.client.query<{ n: number }>({
-      text: `SELECT count(*)::int AS n FROM ${SCHEMA}.concept WHERE system = $1 AND version = $2`,
+      text: `SELECT count AS n FROM ${SCHEMA}.concept_count WHERE system = $1 AND version = $2`,
       values: [cs.url, cs.version ?? ''],
     });
     const n = rows[0]?.n ?? 0;
@@ -90,11 +101,16 @@ class SqlConceptTable implements ConceptTable {
   ): Promise<number> {
     if (!cs.url) throw new TerminologyError('invalid', 'The code system has no url');
     await this.ready();
-    const rows = flatten(concepts);
+    const rows = flattenConcepts(concepts);
     const key = [cs.url, cs.version ?? ''];
     await this.client.transaction(async (tx) => {
       await tx.query({ text: `DELETE FROM ${SCHEMA}.concept_parent WHERE system = $1 AND version = $2`, values: key });
       await tx.query({ text: `DELETE FROM ${SCHEMA}.concept WHERE system = $1 AND version = $2`, values: key });
+      await tx.query({
+        text: `INSERT INTO ${SCHEMA}.concept_count (system, version, count) VALUES ($1, $2, $3)
+               ON CONFLICT (system, version) DO UPDATE SET count = EXCLUDED.count`,
+        values: [...key, rows.length],
+      });
       for (let start = 0; start < rows.length; start += BATCH) {
         const batch = rows.slice(start, start + BATCH);
         await tx.query({
@@ -106,7 +122,7 @@ class SqlConceptTable implements ConceptTable {
             pgArray(batch.map((_, i) => start + i)),
             pgArray(batch.map((r) => r.concept.display ?? null)),
             pgArray(batch.map((r) => wordsColumn(r.concept))),
-            pgArray(batch.map((r) => detailOf(r.concept))),
+            pgArray(batch.map((r) => jsonOrNull(detailOf(r.concept)))),
           ],
         });
         const links = batch.flatMap((r) => r.parents.map((p) => [r.concept.code, p] as const));
@@ -119,46 +135,18 @@ class SqlConceptTable implements ConceptTable {
         onProgress?.(Math.min(start + BATCH, rows.length));
       }
     });
+    // fresh statistics for the planner (PGlite has no autovacuum): without them a text filter is planned as if it
+    // were rare, through the trigram index and a sort of every match, instead of walking the order index
+    await this.client.query({ text: `ANALYZE ${SCHEMA}.concept, ${SCHEMA}.concept_parent` });
     return rows.length;
   }
-}
-
-type Row = { concept: CodeSystemConcept; parents: string[] };
-
-/** Depth first, as written; parents from nesting and from `parent` properties; a repeated code is refused. */
-function flatten(concepts: readonly CodeSystemConcept[]): Row[] {
-  const rows: Row[] = [];
-  const seen = new Set<string>();
-  const visit = (c: CodeSystemConcept, parent: string | undefined) => {
-    if (!c.code) throw new TerminologyError('invalid', 'A concept has no code');
-    if (seen.has(c.code)) throw new TerminologyError('invalid', `Code "${c.code.slice(0, 80)}" appears twice`);
-    seen.add(c.code);
-    const parents = parent ? [parent] : [];
-    for (const p of c.property ?? [])
-      if (p.code === 'parent' && p.valueCode && !parents.includes(p.valueCode)) parents.push(p.valueCode);
-    rows.push({ concept: c, parents });
-    for (const child of c.concept ?? []) visit(child, c.code);
-  };
-  for (const c of concepts) visit(c, undefined);
-  return rows;
 }
 
 function wordsColumn(c: CodeSystemConcept): string {
   return ` ${filterWords(`${c.display ?? ''} ${c.code}`).join(' ')} `;
 }
 
-function detailOf(c: CodeSystemConcept): string | null {
-  const { definition, designation, property } = c;
-  if (definition === undefined && !designation && !property) return null;
-  return JSON.stringify({ definition, designation, property });
-}
-
-type ConceptRow = {
-  code: string;
-  display: string | null;
-  detail: Omit<Concept, 'code' | 'display'> | null;
-  total?: number;
-};
+type ConceptRow = { code: string; display: string | null; detail: ConceptDetail | string | null };
 
 class SqlConceptSource implements ConceptSource {
   private readonly key: [string, string];
@@ -217,16 +205,11 @@ class SqlConceptSource implements ConceptSource {
     );
   }
 
-  async search({
-    text,
-    below: top,
-    includeSelf,
-    offset,
-    count,
-  }: ConceptSearch): Promise<{ concepts: Concept[]; total: number }> {
+  async search({ text, below: top, includeSelf, offset, count }: ConceptSearch): Promise<ConceptPage> {
     const values: unknown[] = [...this.key];
     const where = ['c.system = $1', 'c.version = $2'];
-    for (const word of filterWords(text)) {
+    const words = filterWords(text);
+    for (const word of words) {
       values.push(`% ${word}%`);
       where.push(`c.words LIKE $${values.length}`);
     }
@@ -236,18 +219,23 @@ class SqlConceptSource implements ConceptSource {
       prefix = below(`$${values.length}`);
       where.push(`(c.code IN (SELECT code FROM below)${includeSelf ? ` OR c.code = $${values.length}` : ''})`);
     }
-    values.push(count, offset);
+    const matching = `${prefix} SELECT %s FROM ${SCHEMA}.concept c WHERE ${where.join(' AND ')}`;
     const { rows } = await this.client.query<ConceptRow>({
-      text: `${prefix} SELECT c.code, c.display, c.detail, count(*) OVER () AS total FROM ${SCHEMA}.concept c
-             WHERE ${where.join(' AND ')} ORDER BY c.seq LIMIT $${values.length - 1} OFFSET $${values.length}`,
+      text: `${matching.replace('%s', 'c.code, c.display, c.detail')} ORDER BY c.seq
+             LIMIT $${values.length + 1} OFFSET $${values.length + 2}`,
+      values: [...values, count, offset],
+    });
+    const concepts = rows.map(toConcept);
+    // the total without counting every match: the whole system's is known; a short page ends the matches; else
+    // matches are counted up to COUNT_CAP (a trigram index answers the words), beyond it the total is left out
+    if (words.length === 0 && top === undefined) return { concepts, total: this.info.count };
+    if (rows.length < count && (rows.length > 0 || offset === 0)) return { concepts, total: offset + rows.length };
+    const counted = await this.client.query<{ n: number }>({
+      text: `SELECT count(*)::int AS n FROM (${matching.replace('%s', '1')} LIMIT ${COUNT_CAP + 1}) t`,
       values,
     });
-    let total = Number(rows[0]?.total ?? 0);
-    if (rows.length === 0 && offset > 0) {
-      const counted = await this.search({ text, below: top, includeSelf, offset: 0, count: 1 });
-      total = counted.total;
-    }
-    return { concepts: rows.map(toConcept), total };
+    const n = counted.rows[0]?.n ?? 0;
+    return { concepts, total: n > COUNT_CAP ? undefined : n };
   }
 
   private async concepts(condition: string, extra: unknown[]): Promise<Concept[]> {
@@ -273,16 +261,10 @@ function below(param: string): string {
 }
 
 function toConcept(r: ConceptRow): Concept {
-  const detail = typeof r.detail === 'string' ? (JSON.parse(r.detail) as ConceptRow['detail']) : r.detail;
-  const props = detail?.property ?? [];
-  const flag = (name: string) => props.some((p) => p.code === name && p.valueBoolean === true);
-  return {
-    code: r.code,
-    ...(r.display !== null ? { display: r.display } : {}),
-    ...(detail?.definition !== undefined ? { definition: detail.definition } : {}),
-    ...(detail?.designation ? { designation: detail.designation } : {}),
-    ...(detail?.property ? { property: detail.property } : {}),
-    ...(flag('notSelectable') || flag('abstract') ? { abstract: true } : {}),
-    ...(flag('inactive') ? { inactive: true } : {}),
-  };
+  const detail = typeof r.detail === 'string' ? (JSON.parse(r.detail) as ConceptDetail) : r.detail;
+  return storedConcept(r.code, r.display, detail);
+}
+
+function jsonOrNull(detail: ConceptDetail | null): string | null {
+  return detail === null ? null : JSON.stringify(detail);
 }

@@ -49,7 +49,7 @@ export async function expandValueSet(term: Terminology, vs: ValueSet, options: E
   const offset = options.offset ?? 0;
   const run: Run = { term, options, seen: new Set(vs.url ? [vs.url] : []), used: new Map() };
   let page: ExpansionEntry[];
-  let total: number;
+  let total: number | undefined;
   const paged = await pagedBySource(run, vs, offset);
   if (paged) {
     ({ page, total } = paged);
@@ -83,7 +83,7 @@ export async function expandValueSet(term: Terminology, vs: ValueSet, options: E
     expansion: {
       identifier: `urn:uuid:${randomUUID()}`,
       timestamp: (options.now ?? new Date()).toISOString(),
-      total,
+      ...(total !== undefined ? { total } : {}),
       offset,
       ...(parameter.length > 0 ? { parameter } : {}),
       contains: page.map(toContains),
@@ -189,7 +189,7 @@ async function pagedBySource(
   run: Run,
   vs: ValueSet,
   offset: number,
-): Promise<{ page: ExpansionEntry[]; total: number } | undefined> {
+): Promise<{ page: ExpansionEntry[]; total: number | undefined } | undefined> {
   const include = vs.compose?.include;
   if (!include || include.length !== 1 || vs.compose?.exclude?.length || run.options.activeOnly) return undefined;
   const only = include[0]!;
@@ -209,10 +209,10 @@ async function pagedBySource(
     offset,
     count,
   });
-  if (run.options.count === undefined && total > MAX_EXPANSION)
+  if (run.options.count === undefined && (concepts.length > MAX_EXPANSION || (total ?? 0) > MAX_EXPANSION))
     throw new TerminologyError(
       'too-costly',
-      `The expansion has ${total} codes (more than ${MAX_EXPANSION}): page it with count, or filter it`,
+      `The expansion has ${total ?? 'more'} codes (more than ${MAX_EXPANSION}): page it with count, or filter it`,
     );
   return { page: concepts.map((c) => entry(only.system!, source.info.version, c)), total };
 }

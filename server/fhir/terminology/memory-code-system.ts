@@ -8,6 +8,7 @@ import {
   filterWords,
   matchesWords,
   type Concept,
+  type ConceptPage,
   type ConceptSearch,
   type ConceptSource,
   type CodeSystemInfo,
@@ -81,7 +82,7 @@ export class MemoryCodeSystem implements ConceptSource {
     return Promise.resolve(this.walk(code, (n) => n.parents));
   }
 
-  search({ text, below, includeSelf, offset, count }: ConceptSearch): Promise<{ concepts: Concept[]; total: number }> {
+  search({ text, below, includeSelf, offset, count }: ConceptSearch): Promise<ConceptPage> {
     const words = filterWords(text);
     let within: Set<string> | undefined;
     if (below !== undefined) {

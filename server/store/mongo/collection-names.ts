@@ -37,7 +37,10 @@ export function collectionNameFor(resourceType: string): string {
   return `${lower}s`;
 }
 
-/** True for collections that hold current resources (not history, outbox, counters or system.*). */
+/** Prefix of the collections kept by terminology beside the resources (its concept table). */
+export const TERMINOLOGY_PREFIX = 'terminology_';
+
+/** True for collections that hold current resources (not history, outbox, counters, terminology or system.*). */
 export function isResourceCollection(name: string): boolean {
-  return !SYSTEM_COLLECTIONS.has(name) && !name.startsWith('system.');
+  return !SYSTEM_COLLECTIONS.has(name) && !name.startsWith('system.') && !name.startsWith(TERMINOLOGY_PREFIX);
 }

@@ -52,6 +52,11 @@ export class MongoStore implements ResourceStore {
     return this.db.description;
   }
 
+  /** The store's database, for the collections kept beside the resources (terminology's concept table). */
+  get database(): DocDatabaseHandle {
+    return this.db;
+  }
+
   async init(): Promise<void> {
     await this.db.checkReady();
     for (const spec of HISTORY_INDEXES) await this.db.collection(HISTORY_COLLECTION).createIndex(spec);
