@@ -49,6 +49,7 @@ import { duplicateCheck } from './fhir/matching/duplicate-check.js';
 import { registerPatientMetrics } from './http/patient-metrics.js';
 import { reportingIndexExtractor } from './http/index-problem-metrics.js';
 import { landingPage } from './http/landing-page.js';
+import { healthRoutes, metricsRoute } from './http/operational-routes.js';
 import { redisReadiness, requireRedis } from './redis-check.js';
 import { subscriptionWriteRules } from './fhir/subscriptions/subscription-write-rules.js';
 import { startConfiguredSubscriptions, type RunningSubscriptions } from './subscriptions-wiring.js';
@@ -95,16 +96,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   if (!options.resolveAccess && config.auth.mode === 'smart' && config.auth.redisUrl)
     await requireRedis(config.auth.redisUrl, 'SMART sign-in, clients and tokens');
   const definitions = loadDefinitions();
-  const store = options.store ?? (await openConfiguredStore(config.store));
-  const storeConfig = config.store;
-  if (options.store || storeConfig.kind === 'pglite') await store.init();
-  else
-    await reaching(
-      'FHIR store',
-      storeConfig.kind === 'postgres' ? 'DATABASE_URL' : 'MONGODB_URL',
-      storeConfig.url,
-      () => store.init(),
-    );
+  const store = await openAndInitStore(config, options.store);
   // The audit trail as compact rows beside the FHIR data (PostgreSQL/PGlite); the FHIR layer reads AuditEvents there.
   const storeSql = config.auth.mode === 'smart' && !options.resolveAccess ? sqlClientOf(store) : undefined;
   const auditTrail = storeSql ? await openAuditTable(storeSql) : undefined;
@@ -143,46 +135,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     }),
     now: () => new Date(),
     newId: () => randomUUID(),
-    ...(config.patients.duplicateCheck
-      ? {
-          duplicates: duplicateCheck({
-            profile: matchProfile,
-            // eslint-disable-next-line @typescript-eslint/unbound-method -- an arrow function property, no `this`
-            onDetected: patientMetrics.duplicateDetected,
-            onError: (error) => {
-              patientMetrics.duplicateCheckFailed();
-              logger.error({ err: error }, 'duplicate check failed');
-            },
-          }),
-        }
-      : {}),
+    ...(config.patients.duplicateCheck ? { duplicates: duplicatesOf(matchProfile, patientMetrics, logger) } : {}),
   };
 
-  const operations = new OperationRegistry().register({
-    name: 'validate',
-    definition: 'http://hl7.org/fhir/OperationDefinition/Resource-validate',
-    levels: ['type', 'instance'],
-    methods: ['POST', 'GET'],
-    handle: (ctx, request, target) =>
-      validateOperation(
-        ctx,
-        request,
-        target.level === 'system' ? '' : target.resourceType,
-        target.level === 'instance' ? target.id : undefined,
-      ),
-  });
-  operations.register(everythingOperation);
-  operations.register(matchOperation(matchProfile));
-  for (const handler of terminologyOperations) operations.register(handler);
-  const bulk = exportOperations(config.exportDir, { retentionMs: config.exportRetentionHours * 3600_000 });
-  for (const handler of bulk.handlers) operations.register(handler);
-  const recovered = await bulk.start();
-  if (recovered.interrupted > 0)
-    logger.warn(
-      { interrupted: recovered.interrupted },
-      'bulk export jobs interrupted by the last stop were marked failed and their partial files removed',
-    );
-
+  const { operations, bulk } = await registerOperations(config, matchProfile, logger);
   const routerOptions: RouterOptions = {
     operations,
     bundle: processBundle,
@@ -194,42 +150,18 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     },
   };
   const systemClient = internalFhirClient(services, routerOptions, { ...FULL_ACCESS, who: 'system (internal)' });
-  // The only writer of AuditEvents (append-only; every other caller gets 405): the audit sink of server/auth.
-  const auditWriter = internalFhirClient(services, routerOptions, {
-    ...FULL_ACCESS,
-    who: 'system (audit)',
-    writesAuditEvents: true,
+  const { auth, resolveAccess } = await resolveCallers({
+    config,
+    options,
+    store,
+    logger,
+    state,
+    auditTrail,
+    services,
+    routerOptions,
   });
-
-  let auth: SmartAuth | undefined;
-  let resolveAccess = options.resolveAccess;
-  if (!resolveAccess) {
-    if (config.auth.mode === 'disabled') {
-      if (process.env.NODE_ENV === 'production')
-        throw new Error('NILECARE_AUTH=disabled is refused when NODE_ENV=production');
-      logger.warn(
-        'AUTHORISATION IS DISABLED (NILECARE_AUTH=disabled): every caller has full access to every record. Development only.',
-      );
-      resolveAccess = async () => FULL_ACCESS;
-    } else {
-      const started = await startSmartAuth({
-        config,
-        store,
-        logger,
-        state,
-        fhir: () => auditWriter,
-        ...(auditTrail ? { auditTrail } : {}),
-        ...(options.authRedisPrefix ? { redisPrefix: options.authRedisPrefix } : {}),
-      });
-      auth = started;
-      resolveAccess = (req) =>
-        started.authenticate(req.get('authorization'), { ip: req.ip, userAgent: req.get('user-agent') });
-    }
-  }
-
-  const resolveCaller = resolveAccess;
   const subscriptions = await startConfiguredSubscriptions(config, store, services, state, logger, (authorization) =>
-    resolveCaller({
+    resolveAccess({
       get: (name: string) => (name.toLowerCase() === 'authorization' ? authorization : undefined),
       headers: authorization ? { authorization } : {},
     } as unknown as express.Request),
@@ -238,61 +170,16 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.use((req, res, next) => {
-    const incoming = req.headers['x-request-id'];
-    const requestId = typeof incoming === 'string' && /^[\w.-]{1,100}$/.test(incoming) ? incoming : randomUUID();
-    res.locals['requestId'] = requestId;
-    res.setHeader('X-Request-Id', requestId);
-    next();
-  });
+  app.use(requestIds);
   const runtimeMetrics = registerRuntimeMetrics(metrics.registry);
-  app.get('/metrics', async (req, res) => {
-    // With SMART on, /metrics needs a bearer token with the metrics scope (a backend scraper) or an administrator.
-    if (config.auth.mode === 'smart') {
-      const refusal = await metricsRefusal(req, auth);
-      if (refusal) {
-        if (refusal.status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="metrics"');
-        res.status(refusal.status).type('text/plain').end(refusal.message);
-        return;
-      }
-    }
-    res.setHeader('Content-Type', metrics.registry.contentType);
-    res.end(await metrics.registry.metrics());
-  });
+  app.use(metricsRoute({ registry: metrics.registry, smart: config.auth.mode === 'smart', auth }));
   let redis: Redis | undefined;
   if (config.rateLimitPerMinute > 0) {
-    if (config.auth.redisUrl) {
-      redis = new Redis(config.auth.redisUrl, {
-        lazyConnect: false,
-        maxRetriesPerRequest: 1,
-        enableOfflineQueue: false,
-      });
-      redis.on('error', () => undefined);
-    }
+    redis = config.auth.redisUrl ? rateLimitRedis(config.auth.redisUrl) : undefined;
     app.use('/fhir', rateLimit({ redis: redis ?? (await state.kv()), perMinute: config.rateLimitPerMinute, logger }));
   }
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
   const redisReady = config.auth.redisUrl && (auth || redis) ? redisReadiness(config.auth.redisUrl) : undefined;
-  app.get('/readyz', async (_req, res) => {
-    const redisProblem = await redisReady?.check();
-    try {
-      await store.ping();
-      if (redisProblem) {
-        res.status(503).json({ status: 'not ready', store: store.description, redis: redisProblem });
-        return;
-      }
-      res.json({ status: 'ready', store: store.description, ...(redisReady ? { redis: 'ok' } : {}) });
-    } catch (error) {
-      res.status(503).json({
-        status: 'not ready',
-        store: store.description,
-        error: (error as Error).message,
-        ...(redisProblem ? { redis: redisProblem } : {}),
-      });
-    }
-  });
+  app.use(healthRoutes({ store, redisReady }));
   app.get('/', landingPage({ baseUrl: config.baseUrl, smart: config.auth.mode === 'smart', consolePath: '/console/' }));
   if (auth) app.use(auth.router);
   const admin = serverAdminApi({
@@ -320,37 +207,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       resolveAccess,
       maxBodyBytes: config.maxBodyBytes,
       logger,
-      onResponse: ({ interaction, status, durationMs, req, access }) => {
-        if (auth) {
-          const location = req.res?.getHeader('location');
-          const audit = fhirAccessAudit({
-            interaction,
-            status,
-            access,
-            ip: req.ip,
-            userAgent: req.get('user-agent'),
-            ...(typeof location === 'string' ? { location } : {}),
-          });
-          if (audit)
-            void auth.audit(audit).catch((error: unknown) => logger.error({ err: error }, 'audit write failed'));
-        }
-        const name = interactionName(interaction);
-        const type = services.resourceTypes.has(interaction.segments[0] ?? '')
-          ? (interaction.segments[0] as string)
-          : '-';
-        metrics.observeRequest(name, type, status, durationMs / 1000);
-        // No query strings, ids or bodies: they can carry patient data.
-        logger.info(
-          {
-            requestId: req.res?.locals['requestId'],
-            interaction: name,
-            type,
-            status,
-            ms: Math.round(durationMs * 10) / 10,
-          },
-          'request',
-        );
-      },
+      onResponse: responseObserver({ auth, metrics, resourceTypes: services.resourceTypes, logger }),
     }),
   );
 
@@ -387,19 +244,169 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   };
 }
 
-/** Why a /metrics request is refused (undefined: allowed). Without the SMART server (tests' own resolver): refused. */
-async function metricsRefusal(
-  req: express.Request,
-  auth: SmartAuth | undefined,
-): Promise<{ status: number; message: string } | undefined> {
-  if (!auth) return { status: 403, message: 'metrics need the SMART authorisation server' };
-  try {
-    const policy = await auth.authenticate(req.get('authorization'), { ...(req.ip ? { ip: req.ip } : {}) });
-    if (await auth.mayReadMetrics(policy)) return undefined;
-    return { status: 403, message: 'metrics need the nilecare-metrics scope or an administrator' };
-  } catch {
-    return { status: 401, message: 'metrics need a bearer token' };
+/** The given store (tests), or the configured one; initialised, a server that cannot be reached named by its variable. */
+async function openAndInitStore(config: Config, given: ResourceStore | undefined): Promise<ResourceStore> {
+  const store = given ?? (await openConfiguredStore(config.store));
+  const storeConfig = config.store;
+  if (given || storeConfig.kind === 'pglite') await store.init();
+  else
+    await reaching(
+      'FHIR store',
+      storeConfig.kind === 'postgres' ? 'DATABASE_URL' : 'MONGODB_URL',
+      storeConfig.url,
+      () => store.init(),
+    );
+  return store;
+}
+
+/** Patient duplicate check on create (PATIENT_DUPLICATE_CHECK): counted, and never failing the write. */
+function duplicatesOf(
+  profile: ReturnType<typeof loadMatchProfile>,
+  patientMetrics: ReturnType<typeof registerPatientMetrics>,
+  logger: Logger,
+): NonNullable<FhirServices['duplicates']> {
+  return duplicateCheck({
+    profile,
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- an arrow function property, no `this`
+    onDetected: patientMetrics.duplicateDetected,
+    onError: (error) => {
+      patientMetrics.duplicateCheckFailed();
+      logger.error({ err: error }, 'duplicate check failed');
+    },
+  });
+}
+
+/** $validate, $everything, $match, terminology and bulk export; export jobs interrupted by the last stop are failed. */
+async function registerOperations(
+  config: Config,
+  matchProfile: ReturnType<typeof loadMatchProfile>,
+  logger: Logger,
+): Promise<{ operations: OperationRegistry; bulk: ReturnType<typeof exportOperations> }> {
+  const operations = new OperationRegistry().register({
+    name: 'validate',
+    definition: 'http://hl7.org/fhir/OperationDefinition/Resource-validate',
+    levels: ['type', 'instance'],
+    methods: ['POST', 'GET'],
+    handle: (ctx, request, target) =>
+      validateOperation(
+        ctx,
+        request,
+        target.level === 'system' ? '' : target.resourceType,
+        target.level === 'instance' ? target.id : undefined,
+      ),
+  });
+  operations.register(everythingOperation);
+  operations.register(matchOperation(matchProfile));
+  for (const handler of terminologyOperations) operations.register(handler);
+  const bulk = exportOperations(config.exportDir, { retentionMs: config.exportRetentionHours * 3600_000 });
+  for (const handler of bulk.handlers) operations.register(handler);
+  const recovered = await bulk.start();
+  if (recovered.interrupted > 0)
+    logger.warn(
+      { interrupted: recovered.interrupted },
+      'bulk export jobs interrupted by the last stop were marked failed and their partial files removed',
+    );
+  return { operations, bulk };
+}
+
+/**
+ * Who a request is: the tests' resolver when given; everyone with full access when NILECARE_AUTH=disabled (refused
+ * in production); else the SMART authorisation server, whose audit sink is the only writer of AuditEvents.
+ */
+async function resolveCallers(o: {
+  config: Config;
+  options: AppOptions;
+  store: ResourceStore;
+  logger: Logger;
+  state: ServerState;
+  auditTrail: Awaited<ReturnType<typeof openAuditTable>> | undefined;
+  services: FhirServices;
+  routerOptions: RouterOptions;
+}): Promise<{ auth?: SmartAuth; resolveAccess: (req: express.Request) => Promise<AccessPolicy> }> {
+  const { config, options, logger } = o;
+  if (options.resolveAccess) return { resolveAccess: options.resolveAccess };
+  if (config.auth.mode === 'disabled') {
+    if (process.env.NODE_ENV === 'production')
+      throw new Error('NILECARE_AUTH=disabled is refused when NODE_ENV=production');
+    logger.warn(
+      'AUTHORISATION IS DISABLED (NILECARE_AUTH=disabled): every caller has full access to every record. Development only.',
+    );
+    return { resolveAccess: async () => FULL_ACCESS };
   }
+  // The only writer of AuditEvents (append-only; every other caller gets 405): the audit sink of server/auth.
+  const auditWriter = internalFhirClient(o.services, o.routerOptions, {
+    ...FULL_ACCESS,
+    who: 'system (audit)',
+    writesAuditEvents: true,
+  });
+  const auth = await startSmartAuth({
+    config,
+    store: o.store,
+    logger,
+    state: o.state,
+    fhir: () => auditWriter,
+    ...(o.auditTrail ? { auditTrail: o.auditTrail } : {}),
+    ...(options.authRedisPrefix ? { redisPrefix: options.authRedisPrefix } : {}),
+  });
+  return {
+    auth,
+    resolveAccess: (req) =>
+      auth.authenticate(req.get('authorization'), { ip: req.ip, userAgent: req.get('user-agent') }),
+  };
+}
+
+/** X-Request-Id: the caller's (a safe token) or a new UUID, echoed and kept for the request log. */
+function requestIds(req: express.Request, res: express.Response, next: express.NextFunction): void {
+  const incoming = req.headers['x-request-id'];
+  const requestId = typeof incoming === 'string' && /^[\w.-]{1,100}$/.test(incoming) ? incoming : randomUUID();
+  res.locals['requestId'] = requestId;
+  res.setHeader('X-Request-Id', requestId);
+  next();
+}
+
+/** The rate limiter's Redis (REDIS_URL): fails fast, never queues while it is down. */
+function rateLimitRedis(url: string): Redis {
+  const redis = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 1, enableOfflineQueue: false });
+  redis.on('error', () => undefined);
+  return redis;
+}
+
+/** After each FHIR response: the access audit (SMART on), the request metrics and one log line without patient data. */
+function responseObserver(o: {
+  auth: SmartAuth | undefined;
+  metrics: ReturnType<typeof createMetrics>;
+  resourceTypes: ReadonlySet<string>;
+  logger: Logger;
+}): NonNullable<Parameters<typeof fhirExpressRouter>[0]['onResponse']> {
+  const { auth, metrics, logger } = o;
+  return ({ interaction, status, durationMs, req, access }) => {
+    if (auth) {
+      const location = req.res?.getHeader('location');
+      const audit = fhirAccessAudit({
+        interaction,
+        status,
+        access,
+        ip: req.ip,
+        userAgent: req.get('user-agent'),
+        ...(typeof location === 'string' ? { location } : {}),
+      });
+      if (audit) void auth.audit(audit).catch((error: unknown) => logger.error({ err: error }, 'audit write failed'));
+    }
+    const name = interactionName(interaction);
+    const type = o.resourceTypes.has(interaction.segments[0] ?? '') ? (interaction.segments[0] as string) : '-';
+    metrics.observeRequest(name, type, status, durationMs / 1000);
+    // No query strings, ids or bodies: they can carry patient data.
+    logger.info(
+      {
+        requestId: req.res?.locals['requestId'],
+        interaction: name,
+        type,
+        status,
+        ms: Math.round(durationMs * 10) / 10,
+      },
+      'request',
+    );
+  };
 }
 
 /** CapabilityStatement.rest.security for SMART on FHIR (service code + the OAuth endpoints extension). */

@@ -99,113 +99,9 @@ export function buildProvider(d: ProviderDeps): Provider {
       profile: ['name', 'given_name', 'family_name', 'preferred_username'],
     },
     conformIdTokenClaims: false,
-    async findAccount(_ctx, sub) {
-      const user = await d.users.findById(sub);
-      if (!user || user.status.toLowerCase() !== 'active') return undefined;
-      return {
-        accountId: sub,
-        async claims() {
-          const name = [user.firstName, user.lastName].filter(Boolean).join(' ');
-          return {
-            sub,
-            fhirUser: fhirUserOf(user),
-            ...(name ? { name } : {}),
-            ...(user.firstName ? { given_name: user.firstName } : {}),
-            ...(user.lastName ? { family_name: user.lastName } : {}),
-            preferred_username: user.username,
-          };
-        },
-      };
-    },
-    features: {
-      devInteractions: { enabled: false },
-      clientCredentials: { enabled: true },
-      // RFC 7662 §4: only the token's own client, or a registered resource server, learns about a token.
-      introspection: {
-        enabled: true,
-        allowedPolicy: (_ctx, client, token) => token.clientId === client.clientId || isResourceServerClient(client),
-      },
-      revocation: { enabled: true },
-      userinfo: { enabled: true },
-      rpInitiatedLogout: {
-        enabled: true,
-        async logoutSource(ctx, form) {
-          ctx.type = 'html';
-          ctx.body = logoutPage(form, ctx.host);
-        },
-        async postLogoutSuccessSource(ctx) {
-          ctx.type = 'html';
-          const client = ctx.oidc.client;
-          ctx.body = loggedOutPage(client ? String(client.clientName ?? client.clientId) : undefined);
-        },
-      },
-      resourceIndicators: {
-        enabled: true,
-        defaultResource: () => d.fhirBaseUrl,
-        useGrantedResource: () => true,
-        async getResourceServerInfo(ctx, resourceIndicator, client) {
-          if (resourceIndicator !== d.fhirBaseUrl)
-            throw new errors.InvalidTarget(`the only resource server is ${d.fhirBaseUrl}`);
-          const e = ctx.oidc.entities as Record<
-            string,
-            { scope?: string; resources?: Record<string, string> } | undefined
-          >;
-          const grantType = (ctx.oidc.params?.grant_type as string | undefined) ?? undefined;
-          const scope = resourceServerScope(
-            [
-              ctx.oidc.params?.scope as string | undefined,
-              e.AuthorizationCode?.scope,
-              e.RefreshToken?.scope,
-              e.Grant?.resources?.[d.fhirBaseUrl],
-            ],
-            smartScopeOf(client),
-            grantType,
-          );
-          return {
-            scope,
-            audience: d.fhirBaseUrl,
-            accessTokenFormat: 'jwt',
-            accessTokenTTL:
-              grantType === 'client_credentials' ? d.lifetimes.clientCredentials : d.lifetimes.accessToken,
-            jwt: { sign: { alg: 'RS256' } },
-          };
-        },
-      },
-    },
-    extraParams: {
-      launch: null,
-      // SMART v2: `aud` is required and must be this FHIR server (GET and POST /authorize, PAR alike).
-      aud(_ctx, value) {
-        if (typeof value !== 'string' || value.replace(/\/+$/, '') !== d.fhirBaseUrl)
-          throw new errors.InvalidRequest(`aud must be the FHIR base URL ${d.fhirBaseUrl}`);
-      },
-    },
-    extraClientMetadata: { properties: ['smart_scope', 'resource_server', 'registration_access_token_hash'] },
-    // SMART backend services: the client assertion expires at most five minutes ahead.
-    async assertJwtClientAuthClaimsAndHeader(_ctx, claims) {
-      const now = Math.floor(Date.now() / 1000);
-      if (typeof claims.exp !== 'number' || claims.exp - now > MAX_ASSERTION_LIFETIME_SECONDS + 15)
-        throw new errors.InvalidClientAuth(
-          `the client_assertion must expire within ${MAX_ASSERTION_LIFETIME_SECONDS / 60} minutes (exp)`,
-        );
-    },
-    async extraTokenClaims(_ctx, token) {
-      const grantId = (token as { grantId?: string }).grantId;
-      if (!grantId) return undefined;
-      const c = await d.contexts.findGrantContext(grantId);
-      return {
-        grant_id: grantId,
-        ...(c?.patient ? { patient: c.patient } : {}),
-        ...(c?.encounter ? { encounter: c.encounter } : {}),
-        ...(c?.fhirUser ? { fhirUser: c.fhirUser } : {}),
-      };
-    },
-    // Every authorisation asks for consent anew: a grant carries one launch context (patient), never reused
-    // across authorisations; only the grant just consented to in this flow is loaded.
-    async loadExistingGrant(ctx) {
-      const grantId = ctx.oidc.result?.consent?.grantId;
-      return grantId ? ctx.oidc.provider.Grant.find(grantId) : undefined;
-    },
+    findAccount: accountFinder(d.users),
+    features: providerFeatures(d),
+    ...smartRequestRules(d),
     pkce: { required: () => true },
     responseTypes: ['code'],
     routes: AUTH_ROUTES,
@@ -242,17 +138,154 @@ export function buildProvider(d: ProviderDeps): Provider {
       ctx.body = errorPage('Authorisation error', `${out.error}: ${out.error_description ?? ''}`);
     },
   };
-  if (d.jwksUriAllowLoopback) {
-    configuration.fetch = (url, options) => {
-      const host = new URL(String(url)).hostname;
-      const o = options as RequestInit & { dispatcher?: unknown };
-      if (host === '127.0.0.1' || host === 'localhost' || host === '[::1]') delete o.dispatcher;
-      return fetch(url, o);
-    };
-  }
+  if (d.jwksUriAllowLoopback) configuration.fetch = loopbackFetch;
   const provider = new Provider(d.issuer, configuration);
   provider.proxy = false; // smart-auth.ts turns it on only with trustProxy
-  // Client secrets are stored hashed (secret-hash.ts): compare the presented one against the hash.
+  compareHashedClientSecrets(provider);
+  return provider;
+}
+
+/** The signed-in user as oidc-provider asks for it (active users only), with the claims of the id token. */
+function accountFinder(users: UserRows): NonNullable<Configuration['findAccount']> {
+  return async (_ctx, sub) => {
+    const user = await users.findById(sub);
+    if (!user || user.status.toLowerCase() !== 'active') return undefined;
+    return {
+      accountId: sub,
+      async claims() {
+        const name = [user.firstName, user.lastName].filter(Boolean).join(' ');
+        return {
+          sub,
+          fhirUser: fhirUserOf(user),
+          ...(name ? { name } : {}),
+          ...(user.firstName ? { given_name: user.firstName } : {}),
+          ...(user.lastName ? { family_name: user.lastName } : {}),
+          preferred_username: user.username,
+        };
+      },
+    };
+  };
+}
+
+/** oidc-provider features: client credentials, introspection, revocation, logout pages, and the FHIR server as the one
+ * resource server (its access tokens are JWTs whose scope the client's registration and grant bound). */
+function providerFeatures(d: ProviderDeps): NonNullable<Configuration['features']> {
+  return {
+    devInteractions: { enabled: false },
+    clientCredentials: { enabled: true },
+    // RFC 7662 §4: only the token's own client, or a registered resource server, learns about a token.
+    introspection: {
+      enabled: true,
+      allowedPolicy: (_ctx, client, token) => token.clientId === client.clientId || isResourceServerClient(client),
+    },
+    revocation: { enabled: true },
+    userinfo: { enabled: true },
+    rpInitiatedLogout: {
+      enabled: true,
+      async logoutSource(ctx, form) {
+        ctx.type = 'html';
+        ctx.body = logoutPage(form, ctx.host);
+      },
+      async postLogoutSuccessSource(ctx) {
+        ctx.type = 'html';
+        const client = ctx.oidc.client;
+        ctx.body = loggedOutPage(client ? String(client.clientName ?? client.clientId) : undefined);
+      },
+    },
+    resourceIndicators: {
+      enabled: true,
+      defaultResource: () => d.fhirBaseUrl,
+      useGrantedResource: () => true,
+      async getResourceServerInfo(ctx, resourceIndicator, client) {
+        if (resourceIndicator !== d.fhirBaseUrl)
+          throw new errors.InvalidTarget(`the only resource server is ${d.fhirBaseUrl}`);
+        const e = ctx.oidc.entities as Record<
+          string,
+          { scope?: string; resources?: Record<string, string> } | undefined
+        >;
+        const grantType = (ctx.oidc.params?.grant_type as string | undefined) ?? undefined;
+        const scope = resourceServerScope(
+          [
+            ctx.oidc.params?.scope as string | undefined,
+            e.AuthorizationCode?.scope,
+            e.RefreshToken?.scope,
+            e.Grant?.resources?.[d.fhirBaseUrl],
+          ],
+          smartScopeOf(client),
+          grantType,
+        );
+        return {
+          scope,
+          audience: d.fhirBaseUrl,
+          accessTokenFormat: 'jwt',
+          accessTokenTTL: grantType === 'client_credentials' ? d.lifetimes.clientCredentials : d.lifetimes.accessToken,
+          jwt: { sign: { alg: 'RS256' } },
+        };
+      },
+    },
+  };
+}
+
+/** SMART's rules on requests and tokens: `aud`, the client assertion lifetime, the launch context claims, one grant per
+ * authorisation. */
+function smartRequestRules(
+  d: ProviderDeps,
+): Pick<
+  Configuration,
+  | 'extraParams'
+  | 'extraClientMetadata'
+  | 'assertJwtClientAuthClaimsAndHeader'
+  | 'extraTokenClaims'
+  | 'loadExistingGrant'
+> {
+  return {
+    extraParams: {
+      launch: null,
+      // SMART v2: `aud` is required and must be this FHIR server (GET and POST /authorize, PAR alike).
+      aud(_ctx, value) {
+        if (typeof value !== 'string' || value.replace(/\/+$/, '') !== d.fhirBaseUrl)
+          throw new errors.InvalidRequest(`aud must be the FHIR base URL ${d.fhirBaseUrl}`);
+      },
+    },
+    extraClientMetadata: { properties: ['smart_scope', 'resource_server', 'registration_access_token_hash'] },
+    // SMART backend services: the client assertion expires at most five minutes ahead.
+    async assertJwtClientAuthClaimsAndHeader(_ctx, claims) {
+      const now = Math.floor(Date.now() / 1000);
+      if (typeof claims.exp !== 'number' || claims.exp - now > MAX_ASSERTION_LIFETIME_SECONDS + 15)
+        throw new errors.InvalidClientAuth(
+          `the client_assertion must expire within ${MAX_ASSERTION_LIFETIME_SECONDS / 60} minutes (exp)`,
+        );
+    },
+    async extraTokenClaims(_ctx, token) {
+      const grantId = (token as { grantId?: string }).grantId;
+      if (!grantId) return undefined;
+      const c = await d.contexts.findGrantContext(grantId);
+      return {
+        grant_id: grantId,
+        ...(c?.patient ? { patient: c.patient } : {}),
+        ...(c?.encounter ? { encounter: c.encounter } : {}),
+        ...(c?.fhirUser ? { fhirUser: c.fhirUser } : {}),
+      };
+    },
+    // Every authorisation asks for consent anew: a grant carries one launch context (patient), never reused
+    // across authorisations; only the grant just consented to in this flow is loaded.
+    async loadExistingGrant(ctx) {
+      const grantId = ctx.oidc.result?.consent?.grantId;
+      return grantId ? ctx.oidc.provider.Grant.find(grantId) : undefined;
+    },
+  };
+}
+
+/** Client jwks_uri on loopback allowed (tests, one-machine development): oidc-provider's SSRF guard skipped there. */
+const loopbackFetch: NonNullable<Configuration['fetch']> = (url, options) => {
+  const host = new URL(String(url)).hostname;
+  const o = options as RequestInit & { dispatcher?: unknown };
+  if (host === '127.0.0.1' || host === 'localhost' || host === '[::1]') delete o.dispatcher;
+  return fetch(url, o);
+};
+
+/** Client secrets are stored hashed (secret-hash.ts): compare the presented one against the hash. */
+function compareHashedClientSecrets(provider: Provider): void {
   const clientPrototype = provider.Client.prototype as unknown as {
     clientSecret?: string;
     compareClientSecret(actual: string): boolean;
@@ -260,5 +293,4 @@ export function buildProvider(d: ProviderDeps): Provider {
   clientPrototype.compareClientSecret = function (this: { clientSecret?: string }, actual: string) {
     return secretMatches(this.clientSecret, actual);
   };
-  return provider;
 }

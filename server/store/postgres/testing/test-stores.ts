@@ -11,9 +11,14 @@ import { openPgliteTestStore } from './pglite-template.js';
 
 export const POSTGRES_ADMIN_URL = process.env.NILECARE_TEST_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
 
+/**
+ * dispose closes the PGlite: an open one whose lock_timeout timer is armed (advisory locks, long statements) keeps
+ * the test process alive after its last test. Closing twice (a test that closed the store itself) is harmless.
+ */
 export const pgliteTestStore: StoreFactory = async () => {
   const store = await openPgliteTestStore();
-  return { store, dispose: async () => undefined };
+  let closed: Promise<void> | undefined;
+  return { store, dispose: () => (closed ??= store.close().catch(() => undefined)) };
 };
 
 export const postgresTestStore: StoreFactory = async () => {

@@ -1,0 +1,58 @@
+/**
+ * Bearer token → AccessPolicy: the signature and claims (access-token.ts), then revocation (context-store.ts), then
+ * the SMART scopes as a policy (scope-policy.ts). Every refusal is audited and thrown as a 401 AuthError.
+ */
+import type { AccessPolicy } from '../fhir/access-policy.js';
+import type { AccessTokenVerifier } from './access-token.js';
+import type { AccessAuditEvent } from './audit-event.js';
+import { unauthorized } from './auth-errors.js';
+import type { ContextStore } from './context-store.js';
+import { policyFromScopes } from './scope-policy.js';
+
+export type Authenticate = (
+  authorizationHeader: string | undefined,
+  from?: { ip?: string; userAgent?: string },
+) => Promise<AccessPolicy>;
+
+export function bearerAuthentication(o: {
+  fhirBaseUrl: string;
+  verifier: AccessTokenVerifier;
+  contexts: ContextStore;
+  audit: (e: AccessAuditEvent) => Promise<void>;
+  /** Development only: every request gets full access. */
+  devDisableAuth: boolean;
+}): Authenticate {
+  return async (header, from) => {
+    if (o.devDisableAuth)
+      return { who: 'anonymous (authorisation disabled)', allows: () => true, constraints: () => undefined };
+    const deny = async (description: string, bad: boolean) => {
+      await o.audit({
+        action: 'authenticate',
+        outcome: 'denied',
+        who: 'anonymous',
+        detail: description,
+        ...(from?.ip ? { ip: from.ip } : {}),
+        ...(from?.userAgent ? { userAgent: from.userAgent } : {}),
+        status: 401,
+      });
+      return unauthorized(o.fhirBaseUrl, description, bad ? 'invalid_token' : undefined);
+    };
+    if (!header || !header.trim())
+      throw await deny('An access token is required (Authorization: Bearer <token>)', false);
+    const m = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(header);
+    if (!m) throw await deny('The Authorization header must be "Bearer <access token>"', true);
+    const check = await o.verifier.verify(m[1]!);
+    if (!check.ok) throw await deny(check.reason, true);
+    const c = check.claims;
+    if (!(await o.contexts.tokenStillValid(String(c.jti), c.grant_id)))
+      throw await deny('the access token has been revoked', true);
+    return policyFromScopes({
+      scope: c.scope ?? '',
+      ...(c.patient ? { patient: c.patient } : {}),
+      ...(c.encounter ? { encounter: c.encounter } : {}),
+      ...(c.fhirUser ? { fhirUser: c.fhirUser } : {}),
+      ...(c.client_id ? { clientId: c.client_id } : {}),
+      ...(c.sub ? { sub: c.sub } : {}),
+    });
+  };
+}
