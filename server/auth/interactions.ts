@@ -36,244 +36,262 @@ export interface InteractionDeps {
 }
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
+type Plan = { ok: true; plan: ConsentPlan; display: string; fhirUser: string } | { ok: false; error: string };
 
 export function interactionRouter(d: InteractionDeps): Router {
   const r = express.Router();
   const form = express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 200 });
-  const send = (res: Response, status: number, html: string) => {
-    res
-      .status(status)
-      .set({
-        'Cache-Control': 'no-store',
-        'X-Frame-Options': 'DENY',
-        'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
-      })
-      .type('html')
-      .send(html);
-  };
-  const details = async (req: Request, res: Response): Promise<Details | undefined> => {
-    try {
-      return await d.provider().interactionDetails(req, res);
-    } catch {
-      send(
-        res,
-        400,
-        errorPage(
-          'Sign-in expired',
-          'This sign-in page has expired or was opened in another browser. Go back to the app and start again.',
-        ),
-      );
-      return undefined;
-    }
-  };
-  const clientName = async (clientId: unknown) => {
-    const c = await d.provider().Client.find(String(clientId));
-    return c ? String(c.clientName ?? c.clientId) : String(clientId);
-  };
+  r.get('/auth/interaction/:uid', (req, res) => showStep(d, req, res));
+  r.post('/auth/interaction/:uid/login', form, (req, res) => submitLogin(d, req, res));
+  r.post('/auth/interaction/:uid/consent', form, (req, res) => submitConsent(d, req, res));
+  return r;
+}
 
-  r.get('/auth/interaction/:uid', async (req, res) => {
-    const det = await details(req, res);
-    if (!det) return;
-    const name = await clientName(det.params.client_id);
-    if (det.prompt.name === 'login') {
-      send(res, 200, loginPage({ action: `/auth/interaction/${det.uid}/login`, clientName: name }));
-      return;
-    }
-    if (det.prompt.name === 'consent') {
-      if (d.firstPartyClients?.includes(String(det.params.client_id))) {
-        const p = await plan(det);
-        if (p.ok && !p.plan.askPatient) return grant(req, res, det, p, p.plan.offered, p.plan.patient, 'first-party');
-      }
-      return renderConsent(res, det, name);
-    }
-    send(res, 400, errorPage('Authorisation error', `Unsupported step: ${det.prompt.name}`));
-  });
-
-  r.post('/auth/interaction/:uid/login', form, async (req, res) => {
-    const det = await details(req, res);
-    if (!det) return;
-    if (det.prompt.name !== 'login') {
-      send(res, 400, errorPage('Authorisation error', 'Not expecting a sign-in now.'));
-      return;
-    }
-    const body = (req.body ?? {}) as Record<string, unknown>;
-    const loginName = typeof body.login === 'string' ? body.login : '';
-    const result = await login(d.users, {
-      login: loginName,
-      password: typeof body.password === 'string' ? body.password : '',
-      ...(typeof body.otp === 'string' ? { otp: body.otp } : {}),
-      ...(req.ip ? { ipAddress: req.ip } : {}),
-    });
-    await d.audit({
-      action: 'login',
-      outcome: result.ok ? 'success' : 'denied',
-      who: result.ok ? fhirUserOf(result.user) : loginName.slice(0, 100),
-      ...(result.ok ? { userId: result.user.id } : {}),
-      ...(result.ok ? {} : { detail: result.reason }),
-      ...(req.ip ? { ip: req.ip } : {}),
-      ...(req.get('user-agent') ? { userAgent: req.get('user-agent')! } : {}),
-    });
-    if (!result.ok) {
-      const name = await clientName(det.params.client_id);
-      send(
-        res,
-        result.reason === 'mfa_required' ? 200 : result.reason === 'throttled' ? 429 : 401,
-        loginPage({
-          action: `/auth/interaction/${det.uid}/login`,
-          clientName: name,
-          message: loginMessage(result.reason),
-          login: loginName,
-          askOtp: result.reason === 'mfa_required' || result.reason === 'bad_mfa_code',
-        }),
-      );
-      return;
-    }
-    await d
-      .provider()
-      .interactionFinished(req, res, { login: { accountId: result.user.id } }, { mergeWithLastSubmission: false });
-  });
-
-  async function plan(
-    det: Details,
-  ): Promise<{ ok: true; plan: ConsentPlan; display: string; fhirUser: string } | { ok: false; error: string }> {
-    const accountId = det.session?.accountId;
-    const user = accountId ? await d.users.findById(accountId) : undefined;
-    if (!user) return { ok: false, error: 'Your account is not available.' };
-    const client = await d.provider().Client.find(String(det.params.client_id));
-    const launchParam = typeof det.params.launch === 'string' ? det.params.launch : undefined;
-    const launch = launchParam ? await d.contexts.findLaunch(launchParam) : undefined;
-    const fhirUser = fhirUserOf(user);
-    const p = planConsent({
-      requestedScope: String(det.params.scope ?? ''),
-      clientScope: smartScopeOf(client),
-      role: user.role,
-      fhirUser,
-      userId: user.id,
-      ...(launchParam !== undefined ? { launchParam } : {}),
-      ...(launch ? { launch } : {}),
-    });
-    if (!p.ok) return p;
-    const display = [user.firstName, user.lastName].filter(Boolean).join(' ') || user.username;
-    return { ok: true, plan: p.plan, display: `${display} (${user.role})`, fhirUser };
+/** GET: the sign-in page, or the consent page (skipped for the server's own clients when nothing is to be picked). */
+async function showStep(d: InteractionDeps, req: Request, res: Response): Promise<void> {
+  const det = await details(d, req, res);
+  if (!det) return;
+  const name = await clientName(d, det.params.client_id);
+  if (det.prompt.name === 'login') {
+    send(res, 200, loginPage({ action: `/auth/interaction/${det.uid}/login`, clientName: name }));
+    return;
   }
-
-  async function renderConsent(res: Response, det: Details, name: string, message?: string) {
-    const p = await plan(det);
-    if (!p.ok) {
-      send(res, 403, errorPage('Access not possible', p.error));
-      return;
+  if (det.prompt.name === 'consent') {
+    if (d.firstPartyClients?.includes(String(det.params.client_id))) {
+      const p = await plan(d, det);
+      if (p.ok && !p.plan.askPatient) return grant(d, req, res, det, p, p.plan.offered, p.plan.patient, 'first-party');
     }
+    return renderConsent(d, res, det, name);
+  }
+  send(res, 400, errorPage('Authorisation error', `Unsupported step: ${det.prompt.name}`));
+}
+
+/** POST login: the password (and one-time code) checked and audited; the page again with the reason when refused. */
+async function submitLogin(d: InteractionDeps, req: Request, res: Response): Promise<void> {
+  const det = await details(d, req, res);
+  if (!det) return;
+  if (det.prompt.name !== 'login') {
+    send(res, 400, errorPage('Authorisation error', 'Not expecting a sign-in now.'));
+    return;
+  }
+  const body = (req.body ?? {}) as Record<string, unknown>;
+  const loginName = typeof body.login === 'string' ? body.login : '';
+  const result = await login(d.users, {
+    login: loginName,
+    password: typeof body.password === 'string' ? body.password : '',
+    ...(typeof body.otp === 'string' ? { otp: body.otp } : {}),
+    ...(req.ip ? { ipAddress: req.ip } : {}),
+  });
+  await d.audit({
+    action: 'login',
+    outcome: result.ok ? 'success' : 'denied',
+    who: result.ok ? fhirUserOf(result.user) : loginName.slice(0, 100),
+    ...(result.ok ? { userId: result.user.id } : {}),
+    ...(result.ok ? {} : { detail: result.reason }),
+    ...(req.ip ? { ip: req.ip } : {}),
+    ...(req.get('user-agent') ? { userAgent: req.get('user-agent')! } : {}),
+  });
+  if (!result.ok) {
+    const name = await clientName(d, det.params.client_id);
     send(
       res,
-      200,
-      consentPage({
-        action: `/auth/interaction/${det.uid}/consent`,
+      result.reason === 'mfa_required' ? 200 : result.reason === 'throttled' ? 429 : 401,
+      loginPage({
+        action: `/auth/interaction/${det.uid}/login`,
         clientName: name,
-        userDisplay: p.display,
-        scopes: p.plan.offered,
-        askPatient: p.plan.askPatient,
-        ...(p.plan.patientContextMissing ? { warning: PATIENT_CONTEXT_MISSING } : {}),
-        ...(p.plan.patient
-          ? { patient: (await d.patientLabel?.(p.plan.patient).catch(() => undefined)) ?? `Patient/${p.plan.patient}` }
-          : {}),
-        ...(p.plan.encounter ? { encounter: `Encounter/${p.plan.encounter}` } : {}),
-        ...(message ? { message } : {}),
+        message: loginMessage(result.reason),
+        login: loginName,
+        askOtp: result.reason === 'mfa_required' || result.reason === 'bad_mfa_code',
       }),
     );
+    return;
   }
+  await d
+    .provider()
+    .interactionFinished(req, res, { login: { accountId: result.user.id } }, { mergeWithLastSubmission: false });
+}
 
-  r.post('/auth/interaction/:uid/consent', form, async (req, res) => {
-    const det = await details(req, res);
-    if (!det) return;
-    if (det.prompt.name !== 'consent') {
-      send(res, 400, errorPage('Authorisation error', 'Not expecting a consent now.'));
-      return;
-    }
-    const body = (req.body ?? {}) as Record<string, unknown>;
-    const clientId = String(det.params.client_id);
-    const userId = det.session?.accountId;
-    const p = await plan(det);
-    if (!p.ok || body.decision !== 'allow') {
-      await d.audit({
-        action: 'authorize',
-        outcome: 'denied',
-        who: userId ? `user:${userId}` : 'anonymous',
-        ...(userId ? { userId } : {}),
-        detail: p.ok ? `consent denied for client ${clientId}` : p.error,
-        ...(req.ip ? { ip: req.ip } : {}),
-      });
-      return d
-        .provider()
-        .interactionFinished(
-          req,
-          res,
-          { error: 'access_denied', error_description: p.ok ? 'The user denied access' : p.error },
-          { mergeWithLastSubmission: false },
-        );
-    }
-    let patient = p.plan.patient;
-    if (p.plan.askPatient) {
-      const picked = typeof body.patient === 'string' ? body.patient.trim() : '';
-      const exists = PATIENT_ID.test(picked) && (!d.patientExists || (await d.patientExists(picked)));
-      if (!exists) return renderConsent(res, det, await clientName(clientId), `No patient with id "${picked}".`);
-      patient = picked;
-    }
-    const chosen = new Set(([] as unknown[]).concat(body.scope ?? []).map(String));
-    return grant(
-      req,
-      res,
-      det,
-      p,
-      p.plan.offered.filter((s) => chosen.has(s)),
-      patient,
-      'consent',
-    );
-  });
-
-  async function grant(
-    req: Request,
-    res: Response,
-    det: Details,
-    p: { plan: ConsentPlan; fhirUser: string },
-    granted: readonly string[],
-    patient: string | undefined,
-    how: 'consent' | 'first-party',
-  ): Promise<void> {
-    const clientId = String(det.params.client_id);
-    const userId = det.session?.accountId;
-    const oidc = granted.filter((s) => isNonResourceScope(s));
-    const resource = granted.filter((s) => !isNonResourceScope(s));
-    const provider = d.provider();
-    const grant = new provider.Grant({ accountId: userId!, clientId });
-    if (oidc.length) grant.addOIDCScope(oidc.join(' '));
-    if (resource.length) grant.addResourceScope(d.fhirBaseUrl, resource.join(' '));
-    const grantId = await grant.save();
-    // The authorisation resumes with exactly what was granted (narrowed scopes included, refused ones left out),
-    // so oidc-provider neither asks again for what was refused nor drops what the role ceiling narrowed.
-    det.params.scope = granted.join(' ');
-    await det.save(Math.max(1, (det.exp ?? 0) - Math.floor(Date.now() / 1000)));
-    await d.contexts.saveGrantContext(
-      grantId,
-      {
-        ...(patient ? { patient } : {}),
-        ...(p.plan.encounter ? { encounter: p.plan.encounter } : {}),
-        ...(p.plan.fhirContext ? { fhirContext: p.plan.fhirContext } : {}),
-        fhirUser: p.fhirUser,
-        needPatientBanner: p.plan.needPatientBanner,
-        scope: granted.join(' '),
-      },
-      d.grantTtlSeconds,
-    );
+/** POST consent: a refusal is audited and ends the authorisation; an allow grants the ticked scopes. */
+async function submitConsent(d: InteractionDeps, req: Request, res: Response): Promise<void> {
+  const det = await details(d, req, res);
+  if (!det) return;
+  if (det.prompt.name !== 'consent') {
+    send(res, 400, errorPage('Authorisation error', 'Not expecting a consent now.'));
+    return;
+  }
+  const body = (req.body ?? {}) as Record<string, unknown>;
+  const clientId = String(det.params.client_id);
+  const userId = det.session?.accountId;
+  const p = await plan(d, det);
+  if (!p.ok || body.decision !== 'allow') {
     await d.audit({
       action: 'authorize',
-      outcome: 'success',
-      who: p.fhirUser,
+      outcome: 'denied',
+      who: userId ? `user:${userId}` : 'anonymous',
       ...(userId ? { userId } : {}),
-      detail: `client ${clientId} granted${how === 'first-party' ? ' (first-party, no consent page)' : ''}: ${granted.join(' ')}${patient ? ` patient=${patient}` : ''}`,
+      detail: p.ok ? `consent denied for client ${clientId}` : p.error,
       ...(req.ip ? { ip: req.ip } : {}),
     });
-    await provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
+    return d
+      .provider()
+      .interactionFinished(
+        req,
+        res,
+        { error: 'access_denied', error_description: p.ok ? 'The user denied access' : p.error },
+        { mergeWithLastSubmission: false },
+      );
   }
+  let patient = p.plan.patient;
+  if (p.plan.askPatient) {
+    const picked = typeof body.patient === 'string' ? body.patient.trim() : '';
+    const exists = PATIENT_ID.test(picked) && (!d.patientExists || (await d.patientExists(picked)));
+    if (!exists) return renderConsent(d, res, det, await clientName(d, clientId), `No patient with id "${picked}".`);
+    patient = picked;
+  }
+  const chosen = new Set(([] as unknown[]).concat(body.scope ?? []).map(String));
+  return grant(
+    d,
+    req,
+    res,
+    det,
+    p,
+    p.plan.offered.filter((s) => chosen.has(s)),
+    patient,
+    'consent',
+  );
+}
 
-  return r;
+function send(res: Response, status: number, html: string): void {
+  res
+    .status(status)
+    .set({
+      'Cache-Control': 'no-store',
+      'X-Frame-Options': 'DENY',
+      'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+    })
+    .type('html')
+    .send(html);
+}
+
+/** The interaction of this browser, or undefined after an error page (expired, or opened in another browser). */
+async function details(d: InteractionDeps, req: Request, res: Response): Promise<Details | undefined> {
+  try {
+    return await d.provider().interactionDetails(req, res);
+  } catch {
+    send(
+      res,
+      400,
+      errorPage(
+        'Sign-in expired',
+        'This sign-in page has expired or was opened in another browser. Go back to the app and start again.',
+      ),
+    );
+    return undefined;
+  }
+}
+
+async function clientName(d: InteractionDeps, clientId: unknown): Promise<string> {
+  const c = await d.provider().Client.find(String(clientId));
+  return c ? String(c.clientName ?? c.clientId) : String(clientId);
+}
+
+/** What the signed-in user may grant this client (consent-plan.ts), with the launch context when there is one. */
+async function plan(d: InteractionDeps, det: Details): Promise<Plan> {
+  const accountId = det.session?.accountId;
+  const user = accountId ? await d.users.findById(accountId) : undefined;
+  if (!user) return { ok: false, error: 'Your account is not available.' };
+  const client = await d.provider().Client.find(String(det.params.client_id));
+  const launchParam = typeof det.params.launch === 'string' ? det.params.launch : undefined;
+  const launch = launchParam ? await d.contexts.findLaunch(launchParam) : undefined;
+  const fhirUser = fhirUserOf(user);
+  const p = planConsent({
+    requestedScope: String(det.params.scope ?? ''),
+    clientScope: smartScopeOf(client),
+    role: user.role,
+    fhirUser,
+    userId: user.id,
+    ...(launchParam !== undefined ? { launchParam } : {}),
+    ...(launch ? { launch } : {}),
+  });
+  if (!p.ok) return p;
+  const display = [user.firstName, user.lastName].filter(Boolean).join(' ') || user.username;
+  return { ok: true, plan: p.plan, display: `${display} (${user.role})`, fhirUser };
+}
+
+async function renderConsent(
+  d: InteractionDeps,
+  res: Response,
+  det: Details,
+  name: string,
+  message?: string,
+): Promise<void> {
+  const p = await plan(d, det);
+  if (!p.ok) {
+    send(res, 403, errorPage('Access not possible', p.error));
+    return;
+  }
+  send(
+    res,
+    200,
+    consentPage({
+      action: `/auth/interaction/${det.uid}/consent`,
+      clientName: name,
+      userDisplay: p.display,
+      scopes: p.plan.offered,
+      askPatient: p.plan.askPatient,
+      ...(p.plan.patientContextMissing ? { warning: PATIENT_CONTEXT_MISSING } : {}),
+      ...(p.plan.patient
+        ? { patient: (await d.patientLabel?.(p.plan.patient).catch(() => undefined)) ?? `Patient/${p.plan.patient}` }
+        : {}),
+      ...(p.plan.encounter ? { encounter: `Encounter/${p.plan.encounter}` } : {}),
+      ...(message ? { message } : {}),
+    }),
+  );
+}
+
+/** Saves the grant with exactly the granted scopes and its launch context, audits it, and resumes the authorisation. */
+async function grant(
+  d: InteractionDeps,
+  req: Request,
+  res: Response,
+  det: Details,
+  p: { plan: ConsentPlan; fhirUser: string },
+  granted: readonly string[],
+  patient: string | undefined,
+  how: 'consent' | 'first-party',
+): Promise<void> {
+  const clientId = String(det.params.client_id);
+  const userId = det.session?.accountId;
+  const oidc = granted.filter((s) => isNonResourceScope(s));
+  const resource = granted.filter((s) => !isNonResourceScope(s));
+  const provider = d.provider();
+  const grant = new provider.Grant({ accountId: userId!, clientId });
+  if (oidc.length) grant.addOIDCScope(oidc.join(' '));
+  if (resource.length) grant.addResourceScope(d.fhirBaseUrl, resource.join(' '));
+  const grantId = await grant.save();
+  // The authorisation resumes with exactly what was granted (narrowed scopes included, refused ones left out),
+  // so oidc-provider neither asks again for what was refused nor drops what the role ceiling narrowed.
+  det.params.scope = granted.join(' ');
+  await det.save(Math.max(1, (det.exp ?? 0) - Math.floor(Date.now() / 1000)));
+  await d.contexts.saveGrantContext(
+    grantId,
+    {
+      ...(patient ? { patient } : {}),
+      ...(p.plan.encounter ? { encounter: p.plan.encounter } : {}),
+      ...(p.plan.fhirContext ? { fhirContext: p.plan.fhirContext } : {}),
+      fhirUser: p.fhirUser,
+      needPatientBanner: p.plan.needPatientBanner,
+      scope: granted.join(' '),
+    },
+    d.grantTtlSeconds,
+  );
+  await d.audit({
+    action: 'authorize',
+    outcome: 'success',
+    who: p.fhirUser,
+    ...(userId ? { userId } : {}),
+    detail: `client ${clientId} granted${how === 'first-party' ? ' (first-party, no consent page)' : ''}: ${granted.join(' ')}${patient ? ` patient=${patient}` : ''}`,
+    ...(req.ip ? { ip: req.ip } : {}),
+  });
+  await provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
 }
