@@ -118,37 +118,16 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 
   const matchProfile = loadMatchProfile(config.patients.matchProfileFile ?? DEFAULT_PROFILE_FILE);
   const patientMetrics = registerPatientMetrics(metrics.registry, () => reindex.outdated());
-  const services: FhirServices = {
+  const services = fhirServices(config, {
     store: auditTrail ? auditEventStore(store, auditTrail) : store,
     contents,
-    baseUrl: config.baseUrl,
-    resourceTypes: new Set(definitions.resourceTypes),
-    validate: (resource, opts) => validateResource(resource, opts),
+    resourceTypes: definitions.resourceTypes,
     extractIndex: indexWithReports,
-    compartmentsOf,
-    search: storeSearch,
-    applyFhirPathPatch,
-    limits: config.limits,
-    subscriptions: subscriptionWriteRules({
-      resourceTypes: new Set(definitions.resourceTypes),
-      endpointAllowList: config.subscriptions.endpointAllowList,
-    }),
-    now: () => new Date(),
-    newId: () => randomUUID(),
     ...(config.patients.duplicateCheck ? { duplicates: duplicatesOf(matchProfile, patientMetrics, logger) } : {}),
-  };
+  });
 
   const { operations, bulk } = await registerOperations(config, matchProfile, logger);
-  const routerOptions: RouterOptions = {
-    operations,
-    bundle: processBundle,
-    capabilities: {
-      software: SOFTWARE,
-      systemInteractions: ['transaction', 'batch', 'search-system', 'history-system'],
-      patchFormats: ['application/json-patch+json', 'application/fhir+json'],
-      ...(config.auth.mode === 'smart' && !options.resolveAccess ? { security: smartSecurity(config.baseUrl) } : {}),
-    },
-  };
+  const routerOptions = fhirRouterOptions(operations, config.auth.mode === 'smart' && !options.resolveAccess, config);
   const systemClient = internalFhirClient(services, routerOptions, { ...FULL_ACCESS, who: 'system (internal)' });
   const { auth, resolveAccess } = await resolveCallers({
     config,
@@ -161,10 +140,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     routerOptions,
   });
   const subscriptions = await startConfiguredSubscriptions(config, store, services, state, logger, (authorization) =>
-    resolveAccess({
-      get: (name: string) => (name.toLowerCase() === 'authorization' ? authorization : undefined),
-      headers: authorization ? { authorization } : {},
-    } as unknown as express.Request),
+    resolveAccess(requestWithAuthorization(authorization)),
   );
 
   const app = express();
@@ -182,20 +158,14 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   app.use(healthRoutes({ store, redisReady }));
   app.get('/', landingPage({ baseUrl: config.baseUrl, smart: config.auth.mode === 'smart', consolePath: '/console/' }));
   if (auth) app.use(auth.router);
-  const admin = serverAdminApi({
+  const admin = consoleAdminApi({
     config,
     store,
     logger,
-    ...(subscriptions ? { subscriptions: () => subscriptions.engine.list() } : {}),
-    ...(auth
-      ? {
-          auth: {
-            state,
-            registerClient: (registration) => auth.registerClient(registration),
-            ...(options.authRedisPrefix ? { redisPrefix: options.authRedisPrefix } : {}),
-          },
-        }
-      : {}),
+    state,
+    auth,
+    subscriptions,
+    redisPrefix: options.authRedisPrefix,
   });
   const consoleMount = await mountConsole(app, { config, admin, logger, ...(auth ? { auth } : {}) });
   app.use('/fhir', fhirCors(config.corsOrigins));
@@ -407,6 +377,82 @@ function responseObserver(o: {
       'request',
     );
   };
+}
+
+/** The FHIR layer's services: the store and its content, validation, indexing, search, patch, limits, clock and ids. */
+function fhirServices(
+  config: Config,
+  o: Pick<FhirServices, 'store' | 'contents' | 'extractIndex' | 'duplicates'> & { resourceTypes: readonly string[] },
+): FhirServices {
+  return {
+    store: o.store,
+    contents: o.contents,
+    baseUrl: config.baseUrl,
+    resourceTypes: new Set(o.resourceTypes),
+    validate: (resource, opts) => validateResource(resource, opts),
+    extractIndex: o.extractIndex,
+    compartmentsOf,
+    search: storeSearch,
+    applyFhirPathPatch,
+    limits: config.limits,
+    subscriptions: subscriptionWriteRules({
+      resourceTypes: new Set(o.resourceTypes),
+      endpointAllowList: config.subscriptions.endpointAllowList,
+    }),
+    now: () => new Date(),
+    newId: () => randomUUID(),
+    ...(o.duplicates ? { duplicates: o.duplicates } : {}),
+  };
+}
+
+/** Operations, Bundle processing and the CapabilityStatement (with SMART's security section when `smart`). */
+function fhirRouterOptions(operations: OperationRegistry, smart: boolean, config: Config): RouterOptions {
+  return {
+    operations,
+    bundle: processBundle,
+    capabilities: {
+      software: SOFTWARE,
+      systemInteractions: ['transaction', 'batch', 'search-system', 'history-system'],
+      patchFormats: ['application/json-patch+json', 'application/fhir+json'],
+      ...(smart ? { security: smartSecurity(config.baseUrl) } : {}),
+    },
+  };
+}
+
+/** A request carrying only an Authorization header (the websocket's bind-with-token resolves its caller with it). */
+function requestWithAuthorization(authorization: string | undefined): express.Request {
+  return {
+    get: (name: string) => (name.toLowerCase() === 'authorization' ? authorization : undefined),
+    headers: authorization ? { authorization } : {},
+  } as unknown as express.Request;
+}
+
+/** The console's admin API: users and clients through the SMART server when it runs, the subscriptions list. */
+function consoleAdminApi(o: {
+  config: Config;
+  store: ResourceStore;
+  logger: Logger;
+  state: ServerState;
+  auth: SmartAuth | undefined;
+  subscriptions: RunningSubscriptions | undefined;
+  redisPrefix: string | undefined;
+}): ReturnType<typeof serverAdminApi> {
+  const { auth, subscriptions } = o;
+  return serverAdminApi({
+    config: o.config,
+    store: o.store,
+    logger: o.logger,
+    ...(subscriptions ? { subscriptions: () => subscriptions.engine.list() } : {}),
+    ...(auth
+      ? {
+          auth: {
+            state: o.state,
+            registerClient: (registration) => auth.registerClient(registration),
+            ...(o.redisPrefix ? { redisPrefix: o.redisPrefix } : {}),
+          },
+        }
+      : {}),
+  });
 }
 
 /** CapabilityStatement.rest.security for SMART on FHIR (service code + the OAuth endpoints extension). */
