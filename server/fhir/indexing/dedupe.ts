@@ -1,4 +1,4 @@
-import { ENTRY_KEY_SEPARATOR as SEP } from '../search/kinds/entry-key.js';
+import { compositeEntryKey } from '../search/kinds/composite/match-composite.js';
 import { kindOf } from '../search/kinds/registry.js';
 import type { IndexEntry } from './index-entry.js';
 
@@ -33,6 +33,6 @@ export function dedupeEntries(entries: IndexEntry[]): IndexEntry[] {
 
 /** A string that is equal for two entries exactly when they carry the same information. */
 export function entryKey(entry: IndexEntry): string {
-  if (entry.kind === 'composite') return `c${SEP}${entry.param}${SEP}${entry.parts.map(entryKey).join('\u0002')}`;
+  if (entry.kind === 'composite') return compositeEntryKey(entry, entryKey);
   return kindOf(entry.kind).entryKey(entry);
 }

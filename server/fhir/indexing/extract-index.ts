@@ -18,7 +18,8 @@ import { kindOf } from '../search/kinds/registry.js';
 import { extractPersonName, extractPhonetic } from './extractors/name-extractors.js';
 
 const TEXT_EXTRACTORS = { personName: extractPersonName, phonetic: extractPhonetic } as const;
-import { extractComposite, type ComponentMemo } from './extractors/composite-extractor.js';
+import { compositeKind } from '../search/kinds/composite/composite-kind.js';
+import type { ComponentMemo } from '../search/kinds/composite/extract-composite.js';
 
 /** A search parameter whose expression (stage 'expression') or one of whose values (stage 'value') was skipped. */
 export type IndexProblem = {
@@ -70,7 +71,8 @@ function extractWith(resource: Resource, fastPaths: boolean, report?: IndexProbl
     for (const value of values) {
       const mark = entries.length;
       try {
-        if (param.kind === 'composite') extractComposite(param.code, value, param.components, variables, entries, memo);
+        if (param.kind === 'composite')
+          compositeKind.extract(param.code, value, param.components, variables, entries, memo);
         else if (param.text) TEXT_EXTRACTORS[param.text](param.code, value, entries);
         else kindOf(param.kind).extract(param.code, value, entries);
         if (

@@ -7,6 +7,7 @@ import type { IndexEntry, ResourceIndex } from '../indexing/index-entry.js';
 import { rangeHolds } from './range-holds.js';
 import type { Condition } from './search-query.js';
 import { kindOf } from './kinds/registry.js';
+import { compositeKind } from './kinds/composite/composite-kind.js';
 import type { ConditionOf, PlainKind } from './kinds/search-param-kind.js';
 
 export type Candidate = { resourceType: string; id: string; lastUpdated: number; index: ResourceIndex };
@@ -46,9 +47,7 @@ function evaluateOn(
     }
     case 'composite':
       return of('composite', condition.param).some((e) =>
-        condition.values.some((parts) =>
-          parts.every((part, i) => e.parts[i] !== undefined && evaluateOn(part, [e.parts[i]], candidate, resolver)),
-        ),
+        compositeKind.entryMatches(condition, e, (part, entry) => evaluateOn(part, [entry], candidate, resolver)),
       );
     case 'id':
       return condition.values.includes(candidate.id) !== (condition.negate === true);

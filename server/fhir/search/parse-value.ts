@@ -6,9 +6,10 @@
 import { badRequest } from '../errors.js';
 import type { SearchParameterInfo } from '../indexing/search-parameter-registry.js';
 import type { Condition } from './search-query.js';
-import { splitEscaped, splitOr, unescapeValue } from './split-values.js';
+import { splitOr, unescapeValue } from './split-values.js';
 import { kindOf } from './kinds/registry.js';
-import type { ConditionOf, PlainKind, ValueContext } from './kinds/search-param-kind.js';
+import { compositeKind } from './kinds/composite/composite-kind.js';
+import type { PlainKind, ValueContext } from './kinds/search-param-kind.js';
 import { UnsupportedSearchError } from './unsupported-search-error.js';
 import { textHandlingOf } from '../indexing/text/name-parameters.js';
 import { phoneticCondition, withNameParts } from './name-conditions.js';
@@ -33,11 +34,7 @@ export function parseParamValue(
   }
   const values = splitOr(value);
   if (values.some((v) => v === '')) throw badRequest(`${label}: empty value`);
-  if (kind === 'composite') {
-    if (modifier)
-      throw new UnsupportedSearchError(`Modifier :${modifier} is not supported on composite parameter '${def.code}'`);
-    return { kind: 'composite', param: def.code, values: values.map((v) => compositeParts(def, v, ctx, label)) };
-  }
+  if (kind === 'composite') return compositeKind.parse({ def, modifier, values, ctx, label });
   checkModifier(kind, def, modifier, ctx);
   const text = kind === 'string' ? textHandlingOf(def.url) : undefined;
   if (text === 'phonetic') return phoneticCondition(def.code, modifier, values.map(unescapeValue), label);
@@ -56,37 +53,4 @@ function checkModifier(
   if (search.modifiers.includes(modifier)) return;
   if (search.acceptsOtherModifier?.(modifier, def, ctx)) return;
   throw badRequest(`Unknown modifier :${modifier} for ${kind} parameter '${def.code}'`);
-}
-
-function compositeParts(
-  def: SearchParameterInfo,
-  raw: string,
-  ctx: ValueContext,
-  label: string,
-): ConditionOf<PlainKind>[] {
-  const components = def.components ?? [];
-  const parts = splitEscaped(raw, '$');
-  if (parts.length !== components.length) {
-    throw badRequest(
-      `${label}: '${raw}' needs ${components.length} parts separated by '$' (${components.map((c) => c.code).join('$')})`,
-    );
-  }
-  return components.map((component, i) => {
-    if (component.kind === 'composite') throw new UnsupportedSearchError(`Nested composite in '${def.code}'`);
-    const partDef: SearchParameterInfo = {
-      ...def,
-      code: component.code,
-      kind: component.kind,
-      targets: [],
-      components: undefined,
-    };
-    // a comma inside a part is literal: split the part as one value only
-    return kindOf(component.kind).parse({
-      def: partDef,
-      modifier: undefined,
-      values: [parts[i]!],
-      ctx,
-      label: `${label} (part ${component.code})`,
-    });
-  });
 }

@@ -4,12 +4,13 @@
  * satisfy the param and the value together); `chain` and `_has` must first be rewritten into plain
  * conditions by resolve-joins.ts, which needs the database.
  */
-import { isPlainKind, kindOf } from '../../fhir/search/kinds/registry.js';
+import { kindOf } from '../../fhir/search/kinds/registry.js';
 import type { ConditionOf, PlainKind } from '../../fhir/search/kinds/search-param-kind.js';
 import type { Condition } from '../../fhir/search/search-query.js';
+import { compositeKind } from '../../fhir/search/kinds/composite/composite-kind.js';
 import { UnsupportedQueryError } from '../resource-store.js';
 import type { Filter } from './doc-db.js';
-import { and, NO_ELEMENT, or, prefixFields, rangeFilter } from './filter-parts.js';
+import { and, or, rangeFilter } from './filter-parts.js';
 
 type EntryCondition = ConditionOf<PlainKind>;
 
@@ -40,9 +41,7 @@ export function compileCondition(c: Condition): Filter {
     case 'compartment':
       return { compartments: c.ref };
     case 'composite':
-      return {
-        'idx.composite': { $elemMatch: and([{ param: c.param }, or(c.values.map(compositeTuple), NO_ELEMENT)]) },
-      };
+      return compositeKind.mongo.filter(c);
     case 'or':
       return or(c.any.map(compileCondition));
     case 'and':
@@ -65,21 +64,6 @@ function entryFilter(c: EntryCondition, withParam: boolean): Filter {
 
 function valueFilter(c: EntryCondition): Filter {
   return kindOf(c.kind).mongo.filter(c);
-}
-
-/** One composite value: a single tuple whose i-th part satisfies the i-th condition. */
-function compositeTuple(parts: Condition[]): Filter {
-  return and(
-    parts.map((part, i) => {
-      if (!isEntryCondition(part))
-        throw new UnsupportedQueryError(`a composite component cannot be a ${part.kind} condition`);
-      return prefixFields(and([{ kind: part.kind }, valueFilter(part)]), `parts.${i}.`);
-    }),
-  );
-}
-
-function isEntryCondition(c: Condition): c is EntryCondition {
-  return isPlainKind(c.kind);
 }
 
 function assertNever(value: never): never {

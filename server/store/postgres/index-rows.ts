@@ -3,6 +3,7 @@
  * whole batch is inserted with one `INSERT … SELECT * FROM unnest(…)` per table.
  */
 import type { CompositeEntry, IndexEntry } from '../../fhir/indexing/index-entry.js';
+import { compositePartParam } from '../../fhir/search/kinds/composite/composite-postgres.js';
 import { kindOf } from '../../fhir/search/kinds/registry.js';
 import type { SideColumn } from '../../fhir/search/kinds/search-param-kind.js';
 import type { VersionWrite } from '../resource-store.js';
@@ -41,9 +42,7 @@ export type BatchRows = {
 };
 
 /** The part rows of composite tuple `tuple` of `param` are stored under this param name. */
-export function compositePartParam(param: string, index: number): string {
-  return `${param}|${index}`;
-}
+export { compositePartParam };
 
 /**
  * Entries this store never reads: `_id` and `_lastUpdated` are searched and sorted on the columns of

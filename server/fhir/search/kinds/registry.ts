@@ -1,6 +1,7 @@
 /**
  * The search-parameter kinds by FHIR type: code that differs by kind asks `kindOf(kind)` instead of switching over
- * kinds itself. Composite parameters are made of these (see composite/).
+ * kinds itself. Composite parameters are tuples of these: composite/composite-kind.ts holds their parsing, extraction,
+ * matching and PostgreSQL and Mongo compilation, handing each part to its own kind here.
  */
 import { dateKind } from './date/date-kind.js';
 import { numberKind } from './number/number-kind.js';

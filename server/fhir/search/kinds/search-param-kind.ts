@@ -1,8 +1,8 @@
 /**
- * One object per search-parameter kind (string, token, date, number, quantity, reference, uri; composite is
- * built from these): everything that differs by kind lives in that kind's folder under kinds/, and the rest of the
- * code dispatches through the registry (registry.ts) instead of its own switch over kinds. Blaze's one namespace per
- * search-parameter type is the model.
+ * One object per search-parameter kind (string, token, date, number, quantity, reference, uri; composite, a tuple of
+ * these, is composite/composite-kind.ts): everything that differs by kind lives in that kind's folder under kinds/,
+ * and the rest of the code dispatches through the registry (registry.ts) instead of its own switch over kinds.
+ * Blaze's one namespace per search-parameter type is the model.
  *
  * Layers a kind spans, in the order a value travels:
  * - search time: `modifiers` / `checkModifier` and `parse` turn one request value into a Condition;

@@ -4,8 +4,9 @@
  * subqueries on the typed side tables, always led by (resource_type, param) or (resource_type, resource_id).
  */
 import type { Condition } from '../../../fhir/search/search-query.js';
+import { compositeKind } from '../../../fhir/search/kinds/composite/composite-kind.js';
 import { UnsupportedQueryError } from '../../resource-store.js';
-import { compositePartParam, tableOfKind } from '../index-rows.js';
+import { tableOfKind } from '../index-rows.js';
 import { entryPredicate, isEntryCondition, isNegated, tableOf, type EntryCondition } from './entry-predicates.js';
 import { compileRange } from './range-match.js';
 import { allOf, anyOf, FALSE, type RowRef, type SqlParams } from './sql-params.js';
@@ -51,7 +52,7 @@ export function compileCondition(condition: Condition, row: RowRef, params: SqlP
         params,
       );
     case 'composite':
-      return anyOf(condition.values.map((parts) => compositeTuple(condition.param, parts, row, params)));
+      return compositeKind.postgres.predicate(condition, (k) => owned(k, row), params);
     case 'compartment': {
       const c = params.alias('c');
       return `EXISTS (SELECT 1 FROM fhir_compartment ${c} WHERE ${owned(c, row)} AND ${c}.ref = ${params.bind(condition.ref, 'text')})`;
@@ -146,17 +147,6 @@ function has(condition: Extract<Condition, { kind: 'has' }>, row: RowRef, params
 }
 
 /** One composite value: a single tuple of `param` whose i-th part matches parts[i]. */
-function compositeTuple(param: string, parts: Condition[], row: RowRef, params: SqlParams): string {
-  const k = params.alias('k');
-  const partFilters = parts.map((part, i) => {
-    if (!isEntryCondition(part))
-      throw new UnsupportedQueryError(`A composite component cannot be a ${part.kind} condition`);
-    const a = params.alias('p');
-    const exists = `EXISTS (SELECT 1 FROM ${tableOf(part)} ${a} WHERE ${a}.resource_type = ${k}.resource_type AND ${a}.resource_id = ${k}.resource_id AND ${a}.param = ${params.bind(compositePartParam(param, i), 'text')} AND ${a}.tuple = ${k}.tuple AND ${entryPredicate(part, a, params)})`;
-    return isNegated(part) ? `NOT ${exists}` : exists;
-  });
-  return `EXISTS (SELECT 1 FROM fhir_idx_composite ${k} WHERE ${owned(k, row)} AND ${k}.param = ${params.bind(param, 'text')} AND ${allOf(partFilters)})`;
-}
 
 function checkDepth(depth: number): void {
   if (depth >= MAX_DEPTH)

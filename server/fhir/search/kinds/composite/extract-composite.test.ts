@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { entriesOf } from './testing/test-helpers.js';
+import { entriesOf } from '../../../indexing/extractors/testing/test-helpers.js';
 
 const LOINC = 'http://loinc.org';
 const UCUM = 'http://unitsofmeasure.org';

@@ -1,9 +1,9 @@
 import { evalFhirPathTyped } from '@medplum/core';
 import type { TypedValue } from '@medplum/core';
-import type { IndexEntry } from '../index-entry.js';
-import { componentFastPath, type ComponentPlan } from '../extraction-plan.js';
-import { kindOf } from '../../search/kinds/registry.js';
-import { dedupeEntries } from '../dedupe.js';
+import type { IndexEntry } from '../../../indexing/index-entry.js';
+import { componentFastPath, type ComponentPlan } from '../../../indexing/extraction-plan.js';
+import { kindOf } from '../registry.js';
+import { dedupeEntries } from '../../../indexing/dedupe.js';
 
 /** Most tuples one composite value may produce (the product of its components' entries). */
 export const MAX_COMPOSITE_TUPLES = 64;
