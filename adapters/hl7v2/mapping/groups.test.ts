@@ -193,6 +193,38 @@ describe('segment groups by message structure', () => {
     );
   });
 
+  it('OML^O21 with a PRIOR_RESULT: the prior visit and prior order are not mapped; the next ORDER still is', () => {
+    const b = map([
+      'MSH|^~\\&|EHR|KTH|LIS|KTH|20260301||OML^O21^OML_O21|OL2|P|2.5.1',
+      PID,
+      'PV1|1|O|CL1^^^KTH||||||||||||||||V-NOW',
+      'ORC|NW|P-40',
+      'OBR|1|P-40||2345-7^Glucose^LN',
+      'PV1|1|I|W9^^^KTH||||||||||||||||V-PRIOR',
+      'ORC|SC|P-OLD',
+      'OBR|1|P-OLD||718-7^Hemoglobin^LN',
+      'OBX|1|NM|718-7^Hemoglobin^LN||9|g/dL|||||F',
+    ]);
+    assert.deepEqual(
+      all<ServiceRequest>(b.entry, 'ServiceRequest').map((o) => [o.code?.coding?.[0]?.code, ids(o)]),
+      [['2345-7', ['P-40']]],
+    );
+    assert.deepEqual(
+      b.entry!.filter((e) => e.resource?.resourceType === 'Encounter').map((e) => ids(e.resource as ServiceRequest)),
+      [['V-NOW']],
+    );
+    assert.equal(all<Observation>(b.entry, 'Observation').length, 0, 'the prior result is not a new Observation');
+    const next = map([
+      'MSH|^~\\&|EHR|KTH|LIS|KTH|20260301||OML^O21^OML_O21|OL3|P|2.5.1',
+      PID,
+      'ORC|NW|P-41',
+      'OBR|1|P-41||2345-7^Glucose^LN',
+      'ORC|NW|P-42',
+      'OBR|1|P-42||718-7^Hemoglobin^LN',
+    ]);
+    assert.deepEqual(all<ServiceRequest>(next.entry, 'ServiceRequest').map(ids), [['P-41'], ['P-42']]);
+  });
+
   it('RDS^O13 with two ORC/RXE/RXD groups: two dispenses, each authorised by its own order', () => {
     const b = map([
       'MSH|^~\\&|PHA|KTH|EHR|KTH|20260301||RDS^O13^RDS_O13|RD1|P|2.5.1',
@@ -242,8 +274,11 @@ describe('segment groups by message structure', () => {
       'PV1|1|I|W1^102^1||||||||||||||||V-SW-2',
     ]);
     const urlOfPatient = (mrn: string) =>
-      b.entry!.find((e) => e.resource?.resourceType === 'Patient' && ids(e.resource as ServiceRequest).includes(mrn))!
-        .fullUrl;
+      b.entry!.find(
+        (e) =>
+          e.resource?.resourceType === 'Patient' &&
+          ids(e.resource as { identifier?: { value?: string }[] }).includes(mrn),
+      )!.fullUrl;
     const encounters = b
       .entry!.filter((e) => e.resource?.resourceType === 'Encounter')
       .map((e) => e.resource as Resource & { subject?: { reference?: string }; identifier?: { value?: string }[] });

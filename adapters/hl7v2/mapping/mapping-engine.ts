@@ -11,7 +11,7 @@ import type { FieldRuleSpec } from './mapping-spec.js';
 import { MappingError } from './mapping-error.js';
 import { compact, DEFAULT_OPTIONS, type MappingOptions, type TransformContext } from './transform-context.js';
 import { holds, parseFieldPath, valuesOf } from './field-values.js';
-import { parentOf, related } from './segment-scope.js';
+import { inUnmappedGroup, parentOf, related } from './segment-scope.js';
 import { applyTransform } from './transforms.js';
 import { setPath } from './path-set.js';
 import { resolveIdentity, stableUuid } from './identity.js';
@@ -79,7 +79,8 @@ function pendingEntries(msg: Hl7Message, mappings: MappingSet, template: string)
   const pending: Pending[] = [];
   mappings.messages.templates[template]!.entries.forEach((entry, entryIndex) => {
     const map = mappings.segments.get(entry.map)!;
-    const found = entry.repeat ? msg.all(entry.segment) : msg.all(entry.segment).slice(0, 1);
+    const all = msg.all(entry.segment).filter((s) => !inUnmappedGroup(msg, s));
+    const found = entry.repeat ? all : all.slice(0, 1);
     if (entry.required && found.length === 0) {
       throw new MappingError(`${template} requires a ${entry.segment} segment`, '100', { segment: entry.segment });
     }

@@ -63,3 +63,12 @@ export function within(msg: Hl7Message, current: Segment, name: string): Segment
   }
   return out;
 }
+
+/**
+ * True when the segment is part of a group the mappings never map: the PRIOR_RESULT of an OML^O21 / OMG^O19 (the
+ * previous results sent along with an order; the IG's OML_O21 map leaves them unmapped).
+ */
+export function inUnmappedGroup(msg: Hl7Message, segment: Segment): boolean {
+  for (let g = groupsOf(msg)?.groupOf.get(segment); g; g = g.parent) if (g.node.name === 'PRIOR_RESULT') return true;
+  return false;
+}

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { Hl7Message } from '../parser/hl7-message.js';
 import { fieldReps } from '../parser/hl7-message.js';
 import { parseFieldPath } from '../mapping/field-values.js';
+import { inUnmappedGroup } from '../mapping/segment-scope.js';
 import { corpusPath } from '../../../server/testing/corpus.js';
 
 interface Sources {
@@ -114,7 +115,8 @@ const norm = (s: string) => s.replace(/\s+/g, ' ').trim().toLowerCase();
 function texts(msg: Hl7Message, path: string): string[] {
   const ref = parseFieldPath(path);
   const out: string[] = [];
-  for (const seg of msg.all(ref.segment)) {
+  // Segments of groups the IG's message map leaves unmapped (OML/OMG PRIOR_RESULT) are no source of its facts.
+  for (const seg of msg.all(ref.segment).filter((s) => !inUnmappedGroup(msg, s))) {
     for (const rep of fieldReps(seg, ref.field)) {
       const t = ref.component ? msg.text(rep, ref.component, ref.sub ?? 1) : msg.text(rep, 1);
       const whole = ref.component ? t : rep.map((c) => c.join('&')).join('^');
