@@ -1,6 +1,8 @@
 /**
  * The literal references (`Practitioner/123`) a set of resources makes, outside contained resources, as
- * distinct resource keys — what $everything adds as include entries.
+ * distinct resource keys — what $everything adds as include entries. An Attachment's `url` naming a Binary of this
+ * server (`Binary/123`, as the server writes it for a DocumentReference's content) counts too: the document's Binary
+ * comes with it (without its bytes, which stay at the Binary's URL).
  */
 import type { Resource } from '@medplum/fhirtypes';
 import type { ResourceKey } from '../../store/resource-store.js';
@@ -19,6 +21,9 @@ export function referencedKeys(resources: Resource[], wantedType: (type: string)
       if (k === 'reference' && typeof v === 'string') {
         const m = LITERAL.exec(v);
         if (m?.[1] && m[2] && wantedType(m[1])) wanted.set(v, { resourceType: m[1], id: m[2] });
+      } else if (k === 'url' && typeof v === 'string' && v.startsWith('Binary/')) {
+        const m = LITERAL.exec(v);
+        if (m?.[2] && wantedType('Binary')) wanted.set(v, { resourceType: 'Binary', id: m[2] });
       } else if (k !== 'contained') {
         visit(v);
       }

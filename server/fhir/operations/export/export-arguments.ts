@@ -51,7 +51,9 @@ export function readExportArguments(ctx: FhirContext, request: FhirRequest, leve
     .filter(Boolean);
   for (const t of requested)
     if (!ctx.resourceTypes.has(t)) throw badRequest(`_type names an unknown resource type "${t.slice(0, 60)}"`);
-  const compartmentTypes = new Set(level === 'system' ? [] : patientCompartmentTypes(ctx));
+  // Binary is no compartment type, but a patient's documents are: Binaries whose securityContext is a patient in scope
+  // (export-scope.ts) come with a Patient/Group-level export, without their bytes (DocumentReference urls point at them)
+  const compartmentTypes = new Set(level === 'system' ? [] : [...patientCompartmentTypes(ctx), 'Binary']);
   if (level !== 'system') {
     for (const t of requested)
       if (!compartmentTypes.has(t))

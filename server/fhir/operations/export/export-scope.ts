@@ -7,11 +7,15 @@
  * - Group level: resources in the compartment of a member. Members are searched in chunks (an OR of compartment
  *   conditions per chunk); a resource in the compartments of members of several chunks is written only with the
  *   first of those chunks (decided from its own compartments, no memory of what was written).
+ * - Binary (in no compartment) at Patient/Group level: the Binaries whose securityContext names a patient in scope —
+ *   a document's bytes are governed by it (R4 Binary). They are searched once, unconditioned, and kept by that patient
+ *   (a context other than a Patient reference is not followed: such a Binary is left out).
  */
 import type { Resource } from '@medplum/fhirtypes';
 import { requireAccess, type FhirContext } from '../../fhir-context.js';
 import { mayRead } from '../../access/read-access.js';
 import { notFound } from '../../errors.js';
+import { securityContextOf } from '../../access/patient-compartments.js';
 import type { Condition } from '../../search/search-query.js';
 import type { ExportJob } from './export-jobs.js';
 
@@ -25,7 +29,19 @@ export type ExportScope = {
   ownerChunk(resource: Resource): number | undefined;
 };
 
-export function exportScope(ctx: FhirContext, job: ExportJob): ExportScope {
+export function exportScope(ctx: FhirContext, job: ExportJob, type?: string): ExportScope {
+  const scope = compartmentScope(ctx, job);
+  if (type !== 'Binary' || job.level === 'system') return scope;
+  // one unconditioned search; a Binary is in when its securityContext patient is (any chunk: written once)
+  const owner = (r: Resource) => {
+    const context = securityContextOf(ctx, r);
+    if (context?.resourceType !== 'Patient') return undefined;
+    return scope.ownerChunk({ resourceType: 'Patient', id: context.id });
+  };
+  return { chunks: [[]], ownerChunk: (r) => (owner(r) === undefined ? undefined : 0) };
+}
+
+function compartmentScope(ctx: FhirContext, job: ExportJob): ExportScope {
   switch (job.level) {
     case 'system':
       return { chunks: [[]], ownerChunk: () => 0 };

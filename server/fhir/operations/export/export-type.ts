@@ -23,6 +23,7 @@ import type { ExportJob } from './export-jobs.js';
 import type { ExportScope } from './export-scope.js';
 import { copyExcept, NdjsonWriter } from './ndjson-file.js';
 import { changedAfter, versionAt } from './snapshot.js';
+import { withAbsoluteAttachmentUrls } from './attachment-urls.js';
 
 const PAGE_SIZE = 1000;
 
@@ -61,7 +62,7 @@ export async function exportType(
       if (signal.aborted) break;
       const then = await versionAt(ctx.store, type, id, job.transactionTime);
       if (then?.resource && (await inExport(ctx, job, scope, type, passes, then.resource)))
-        await out.write(then.resource);
+        await out.write(withAbsoluteAttachmentUrls(then.resource, ctx.baseUrl));
     }
   } finally {
     await out.close();
@@ -108,7 +109,7 @@ async function mainPass(
           if (written ? written.has(resource.id ?? '') : p > 0 && matchesAny(ctx, resource, passes.slice(0, p)))
             continue;
           written?.add(resource.id ?? '');
-          await out.write(resource);
+          await out.write(withAbsoluteAttachmentUrls(resource, ctx.baseUrl));
         }
       }
     }

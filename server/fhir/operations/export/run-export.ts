@@ -16,9 +16,9 @@ export async function runExport(
 ): Promise<void> {
   const output: ExportJob['output'] = [];
   try {
-    const scope = exportScope(ctx, job);
     for (const [n, type] of job.types.entries()) {
       if (signal.aborted) return;
+      const scope = exportScope(ctx, job, type);
       const count = await exportType(ctx, job, scope, type, jobs.folder(job.id), signal);
       if (signal.aborted) return;
       if (count > 0) output.push({ type, file: `${type}.ndjson`, count });

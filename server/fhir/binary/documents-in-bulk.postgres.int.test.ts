@@ -1,0 +1,4 @@
+import { describeDocumentsInBulk } from './testing/documents-in-bulk-contract.js';
+import { postgresTestStore } from '../../store/postgres/testing/test-stores.js';
+
+describeDocumentsInBulk('postgres', postgresTestStore);
