@@ -62,7 +62,7 @@ export function consoleRouter(options: ConsoleRouterOptions): Router {
   router.use((_req, res, next) => {
     res.setHeader(
       'Content-Security-Policy',
-      `default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src ${connect}; frame-ancestors 'none'; base-uri 'none'; form-action 'self' ${origin(options.issuer)}`,
+      `default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; frame-src blob:; connect-src ${connect}; frame-ancestors 'none'; base-uri 'none'; form-action 'self' ${origin(options.issuer)}`,
     );
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Referrer-Policy', 'no-referrer');

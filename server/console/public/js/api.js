@@ -51,4 +51,20 @@ export function admin(path, init) {
   return call(`api/${path}`, init);
 }
 
+/**
+ * The bytes at a FHIR URL (a Binary) as a Blob, fetched with the signed-in user's token: a plain link or <img src>
+ * would go without it. The server decides access exactly as for any read (Binary.securityContext).
+ */
+export async function fhirBlob(path) {
+  const s = session();
+  if (!s) throw new ApiError(401, 'Not signed in');
+  const { fhirBaseUrl } = await loadConfig();
+  const url = path.startsWith('http') ? path : `${fhirBaseUrl}/${path.replace(/^\//, '')}`;
+  const res = await fetch(url, {
+    headers: { accept: '*/*', ...(s.accessToken ? { authorization: `Bearer ${s.accessToken}` } : {}) },
+  });
+  if (!res.ok) throw new ApiError(res.status, `HTTP ${res.status}`);
+  return res.blob();
+}
+
 export const entries = (bundle) => (bundle?.entry ?? []).map((e) => e.resource).filter(Boolean);

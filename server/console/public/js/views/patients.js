@@ -5,6 +5,7 @@ import { h, mount, table, errorBox, fmtDate } from '../dom.js';
 import { sparkline, timeline } from '../chart.js';
 import { fmtDay, t } from '../i18n.js';
 import { codeText, observationValueText } from '../observation-value.js';
+import { documentList } from './documents.js';
 
 export const nameOf = (p) => {
   const n = p.name?.find((x) => x.use === 'official') ?? p.name?.[0];
@@ -70,11 +71,12 @@ export async function patientChartView(root, id) {
   mount(root, h('p', { class: 'loading' }, t('Loading chart…')));
   const pid = encodeURIComponent(id);
   try {
-    const [patient, encounters, conditions, observations] = await Promise.all([
+    const [patient, encounters, conditions, observations, documents] = await Promise.all([
       fhir(`Patient/${pid}`),
       fhir(`Encounter?patient=${pid}&_sort=-date&_count=200`),
       fhir(`Condition?patient=${pid}&_count=200`),
       fhir(`Observation?patient=${pid}&_sort=-date&_count=500`),
+      fhir(`DocumentReference?patient=${pid}&_sort=-date&_count=100`).catch(() => undefined),
     ]);
     const encs = entries(encounters)
       .map((e) => ({ e, t: Date.parse(e.period?.start ?? '') }))
@@ -111,6 +113,7 @@ export async function patientChartView(root, id) {
       ),
       h('section', {}, h('h3', {}, t('Conditions')), conditionList(entries(conditions))),
       h('section', {}, h('h3', {}, t('Latest observations')), observationTable(entries(observations))),
+      h('section', { id: 'documents' }, h('h3', {}, t('Documents')), documentList(entries(documents))),
       h('p', {}, h('a', { href: `#/resource/Patient/${pid}` }, t('Patient resource and history'))),
     );
   } catch (e) {
