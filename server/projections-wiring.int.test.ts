@@ -56,7 +56,7 @@ describe('projections started with the server', () => {
     };
     const running = await startConfiguredProjections(opened.store, pino({ level: 'silent' }), env);
     assert.ok(running, 'projections started');
-    cleanup.unshift(() => running.stop());
+    cleanup.push(() => running.stop()); // runs first (reverse order): before the target databases are dropped
 
     const smallest = readdirSync(SMART)
       .filter((f) => f.endsWith('.json') && !f.includes('Information'))

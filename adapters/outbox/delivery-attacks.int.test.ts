@@ -250,7 +250,10 @@ describe('delivery attacks: concurrent dispatchers, SIGKILL in a batch and in a 
   it('three dispatchers per projection racing while the writes go on end with the rows of one quiet run, the balances FHIR states', async () => {
     const nodes: RunningProjections[] = [];
     for (const batchSize of [1, 3, 16])
-      nodes.push(await startProjections({ store, targets: raced.targets, pollIntervalMs: 5, batchSize }));
+      // exclusive: false — no lease, so the three really race on the cursor row lock
+      nodes.push(
+        await startProjections({ store, targets: raced.targets, pollIntervalMs: 5, batchSize, exclusive: false }),
+      );
     try {
       await write(DAY, 15);
       for (const node of nodes) await node.caughtUp(120_000);
@@ -406,7 +409,10 @@ describe('delivery attacks: concurrent dispatchers, SIGKILL in a batch and in a 
     ];
     const nodes: RunningProjections[] = [];
     for (const batchSize of [2, 8])
-      nodes.push(await startProjections({ store, targets: raced.targets, pollIntervalMs: 5, batchSize }));
+      // exclusive: false — no lease, so the two really race on the cursor row lock
+      nodes.push(
+        await startProjections({ store, targets: raced.targets, pollIntervalMs: 5, batchSize, exclusive: false }),
+      );
     const rebuilder = await openDispatchers({ store, targets: raced.targets });
     try {
       const writing = write(more, 20);

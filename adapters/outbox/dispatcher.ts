@@ -13,6 +13,7 @@ import type { Logger } from 'pino';
 import type { ResourceStore } from '../../server/store/resource-store.js';
 import { nextAttemptAt } from '../../server/change-feed/backoff.js';
 import { FeedConsumer } from '../../server/change-feed/feed-consumer.js';
+import type { FeedLease } from '../../server/change-feed/lease.js';
 import { SqlFeedCursor } from '../../server/change-feed/feed-state.js';
 import { applyPrepared, BatchFlushError, utcNow, type ApplyMode } from './apply-changes.js';
 import { errorText, prepareChanges, refKey, type ChangeRef } from './deliver.js';
@@ -43,6 +44,8 @@ export type DispatcherOptions = {
   pollIntervalMs?: number;
   /** Called after each committed batch (tests, metrics). */
   onBatch?: (delivered: number, cursor: number) => void;
+  /** Which node delivers (projection-lease.ts); without one every node runs batches, kept apart by the cursor lock. */
+  lease?: FeedLease;
 };
 
 export type ProjectionStatus = {
@@ -85,6 +88,7 @@ export class Dispatcher {
       ...(o.batchSize ? { batchSize: o.batchSize } : {}),
       ...(o.pollIntervalMs ? { pollIntervalMs: o.pollIntervalMs } : {}),
       ...(o.onBatch ? { onBatch: (_consumed, delivered, cursor) => o.onBatch!(delivered, cursor) } : {}),
+      ...(o.lease ? { lease: o.lease } : {}),
     });
   }
 
@@ -217,7 +221,12 @@ export class Dispatcher {
     return this;
   }
 
-  /** Stops after the current batch. */
+  /** This node holds the projection's lease (or has none) and delivers. */
+  get active(): boolean {
+    return this.feed.active;
+  }
+
+  /** Stops after the current batch (and releases the lease). */
   stop(): Promise<void> {
     return this.feed.stop();
   }

@@ -1,6 +1,7 @@
 /**
  * Composition-root entry: one dispatcher per configured target (billing, lab, medication → MySQL/MariaDB;
- * devices → PostgreSQL), each polling the FHIR store's change log with its own durable cursor.
+ * devices → PostgreSQL), each polling the FHIR store's change log with its own durable cursor, on the node that
+ * holds the projection's lease (projection-lease.ts).
  */
 import type { Logger } from 'pino';
 import type { ResourceStore } from '../../server/store/resource-store.js';
@@ -12,6 +13,7 @@ import { Dispatcher, type ProjectionStatus } from './dispatcher.js';
 import type { Projection, ProjectionName } from './projection.js';
 import { ensureStateTables } from './projection-state.js';
 import { openSqlClient, type SqlClient } from './sql-client.js';
+import { projectionLease } from './projection-lease.js';
 
 export type ProjectionTargets = {
   billingMysqlUrl?: string;
@@ -31,6 +33,11 @@ export type StartProjectionsOptions = {
   /** Device readings older than this are not written (default one year: nilecare_maintain's retention). */
   readingsRetentionMs?: number;
   onBatch?: (projection: ProjectionName, delivered: number, cursor: number) => void;
+  /**
+   * One node delivers each projection at a time, holding a lease in the target database (default true). false:
+   * every node runs batches, kept apart by the cursor row lock alone (tests of that lock).
+   */
+  exclusive?: boolean;
 };
 
 export type RunningProjections = {
@@ -73,6 +80,7 @@ export async function openDispatchers(
         readingsRetentionMs: o.readingsRetentionMs,
         pollIntervalMs: o.pollIntervalMs,
         onBatch: o.onBatch ? (n, c) => o.onBatch!(projection.name, n, c) : undefined,
+        ...(o.exclusive === false ? {} : { lease: projectionLease(url, projection.name) }),
       }),
     );
   }
