@@ -17,6 +17,7 @@ import { compartmentsOf } from './fhir/indexing/compartments.js';
 import { storeSearch } from './fhir/search/store-search.js';
 import { OperationRegistry } from './fhir/operations/operation-registry.js';
 import { terminologyOperations } from './fhir/terminology/terminology-operations.js';
+import { metaOperations } from './fhir/operations/meta-operations.js';
 import { validateOperation } from './fhir/operations/validate-operation.js';
 import { everythingOperation } from './fhir/operations/everything-operation.js';
 import { exportOperations } from './fhir/operations/export/export-operations.js';
@@ -268,6 +269,7 @@ async function registerOperations(
   operations.register(everythingOperation);
   operations.register(matchOperation(matchProfile));
   for (const handler of terminologyOperations) operations.register(handler);
+  for (const handler of metaOperations) operations.register(handler);
   const bulk = exportOperations(config.exportDir, { retentionMs: config.exportRetentionHours * 3600_000 });
   for (const handler of bulk.handlers) operations.register(handler);
   const recovered = await bulk.start();

@@ -72,6 +72,10 @@ export function auditEventStore(inner: ResourceStore, table: AuditTable): Resour
     },
     changesAfter: (afterSeq, limit) => inner.changesAfter(afterSeq, limit),
     replaceIndexes: (items) => inner.replaceIndexes(items),
+    // the trail is append-only: a row's meta never changes (AuditEvent writes by clients are refused before this)
+    replaceMeta: (item, meta) =>
+      item.resourceType === AUDIT && isRowId(item.id) ? Promise.resolve(false) : inner.replaceMeta(item, meta),
+    metaInUse: (resourceType) => inner.metaInUse(resourceType),
     readSetting: (key) => inner.readSetting(key),
     writeSetting: (key, value) => inner.writeSetting(key, value),
   };

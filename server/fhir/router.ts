@@ -28,9 +28,17 @@ export async function routeFhirRequest(
   request: FhirRequest,
   options: RouterOptions,
 ): Promise<FhirResponse> {
-  const [first, second, third, fourth, ...rest] = request.segments;
+  const [first, second, third, fourth, fifth, ...rest] = request.segments;
   const m = request.method === 'HEAD' ? 'GET' : request.method;
-  if (rest.length > 0) throw notFound(`No FHIR interaction at /${request.segments.join('/').slice(0, 200)}`);
+  // [type]/[id]/_history/[vid]/$[operation]: an operation on one version ($meta, $meta-add, $meta-delete)
+  if (fifth !== undefined && rest.length === 0 && third === '_history' && fifth.startsWith('$') && first && second) {
+    const versionId = /^[1-9]\d{0,9}$/.test(fourth ?? '') ? Number(fourth) : undefined;
+    if (versionId === undefined)
+      throw notFound(`Version "${(fourth ?? '').slice(0, 40)}" of ${first}/${second} is not known`);
+    return operation(ctx, request, options, fifth, { level: 'instance', resourceType: first, id: second, versionId });
+  }
+  if (fifth !== undefined || rest.length > 0)
+    throw notFound(`No FHIR interaction at /${request.segments.join('/').slice(0, 200)}`);
 
   if (first === undefined) {
     if (m === 'POST' && options.bundle) return options.bundle(ctx, request, options);
@@ -131,11 +139,12 @@ function operation(
   const handler = options.operations.find(name);
   const level = target.level;
   const typeOk = target.level === 'system' || !handler?.types || handler.types.includes(target.resourceType);
-  if (!handler || !handler.levels.includes(level) || !typeOk) {
+  const versionOk = target.level !== 'instance' || target.versionId === undefined || handler?.onVersions === true;
+  if (!handler || !handler.levels.includes(level) || !typeOk || !versionOk) {
     throw fhirError(
       404,
       'not-supported',
-      `Operation $${name.slice(0, 60)} is not supported at ${level} level${target.level !== 'system' ? ` on ${target.resourceType}` : ''}`,
+      `Operation $${name.slice(0, 60)} is not supported at ${level} level${target.level !== 'system' ? ` on ${target.resourceType}` : ''}${versionOk ? '' : ' versions'}`,
     );
   }
   const method = request.method === 'HEAD' ? 'GET' : request.method;

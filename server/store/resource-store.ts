@@ -1,4 +1,4 @@
-import type { Resource } from '@medplum/fhirtypes';
+import type { Coding, Meta, Resource } from '@medplum/fhirtypes';
 import type { ResourceIndex } from '../fhir/indexing/index-entry.js';
 import type { SearchPage, SearchQuery } from '../fhir/search/search-query.js';
 
@@ -80,6 +80,9 @@ export type ResourceKey = { resourceType: string; id: string };
 /** A re-extracted index for the current version `versionId` of a resource (reindex after an index-format change). */
 export type IndexReplacement = ResourceKey & { versionId: number; index: ResourceIndex };
 
+/** The tags, security labels and profiles found on current resources ($meta at system and type level). */
+export type MetaInUse = { tags: Coding[]; security: Coding[]; profiles: string[] };
+
 export interface ResourceStore {
   /**
    * A human-readable name for logs and test output, e.g. `pglite (./data/pglite)` or `mongo (mingo in-process, no
@@ -130,6 +133,18 @@ export interface ResourceStore {
    * Returns how many were replaced.
    */
   replaceIndexes(items: IndexReplacement[]): Promise<number>;
+
+  /**
+   * Replaces the meta of one stored version in place, without writing a version ($meta-add, $meta-delete: the FHIR
+   * spec's history semantics). The version keeps everything else, its meta.versionId and meta.lastUpdated included
+   * (the store keeps the stored ones whatever `meta` says). When it is the current version, its index is replaced by
+   * `item.index` in the same transaction. false when that version does not exist or is a delete. Callers serialise
+   * edits of one resource (withLocks): the store does not merge concurrent replacements.
+   */
+  replaceMeta(item: IndexReplacement, meta: Meta): Promise<boolean>;
+
+  /** The distinct tags, security labels and profiles of current resources (of one type, or of all). */
+  metaInUse(resourceType?: string): Promise<MetaInUse>;
 
   /** A store-wide setting (e.g. the index text version of the stored index), undefined when never written. */
   readSetting(key: string): Promise<string | undefined>;

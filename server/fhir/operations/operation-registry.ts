@@ -8,7 +8,8 @@ import type { FhirContext } from '../fhir-context.js';
 export type OperationTarget =
   | { level: 'system' }
   | { level: 'type'; resourceType: string }
-  | { level: 'instance'; resourceType: string; id: string };
+  /** versionId: [type]/[id]/_history/[vid]/$[operation], for handlers with `onVersions`. */
+  | { level: 'instance'; resourceType: string; id: string; versionId?: number };
 
 export type OperationHandler = {
   /** Without the `$`. */
@@ -17,6 +18,8 @@ export type OperationHandler = {
   levels: Array<OperationTarget['level']>;
   /** Types it applies to at type/instance level; undefined = every type. */
   types?: string[];
+  /** Also answers on one version of an instance ([type]/[id]/_history/[vid]/$name); otherwise such a call is 404. */
+  onVersions?: boolean;
   /** HTTP methods accepted (POST always; GET for operations without side effects). */
   methods: Array<FhirRequest['method']>;
   handle(ctx: FhirContext, request: FhirRequest, target: OperationTarget): Promise<FhirResponse>;

@@ -8,6 +8,7 @@ import type {
   HistoryPage,
   HistoryQuery,
   IndexReplacement,
+  MetaInUse,
   ResourceKey,
   ResourceStore,
   StoredVersion,
@@ -29,6 +30,8 @@ import { writeVersions } from './write-versions.js';
 import { KeyedLocks } from '../keyed-locks.js';
 import { acquireLeases } from './lease-locks.js';
 import { changesAfter, initChangeLog } from './change-log.js';
+import { metaInUse, replaceMeta } from './version-meta.js';
+import type { Meta } from '@medplum/fhirtypes';
 
 /** How long withLocks waits for a key another request holds before answering LockTimeoutError (503). */
 const LOCK_WAIT_MS = 30_000;
@@ -174,6 +177,14 @@ export class MongoStore implements ResourceStore {
       replaced += matched;
     }
     return replaced;
+  }
+
+  replaceMeta(item: IndexReplacement, meta: Meta): Promise<boolean> {
+    return replaceMeta(this.db, item, meta);
+  }
+
+  async metaInUse(resourceType?: string): Promise<MetaInUse> {
+    return metaInUse(this.db, resourceType === undefined ? await this.allTypes() : [resourceType]);
   }
 
   /** Settings are documents `setting:<key>` of the counters collection. */

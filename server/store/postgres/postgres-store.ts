@@ -5,6 +5,7 @@ import type {
   HistoryPage,
   HistoryQuery,
   IndexReplacement,
+  MetaInUse,
   ResourceKey,
   ResourceStore,
   StoredVersion,
@@ -19,6 +20,8 @@ import type { SqlClient } from './sql-client.js';
 import { StatisticsKeeper } from './statistics.js';
 import { writeVersions } from './write-versions.js';
 import { readSetting, replaceIndexes, writeSetting } from './replace-indexes.js';
+import { metaInUse, replaceMeta } from './version-meta.js';
+import type { Meta } from '@medplum/fhirtypes';
 import { KeyedLocks } from '../keyed-locks.js';
 import { advisoryLockIds } from './advisory-locks.js';
 
@@ -102,6 +105,14 @@ export class PostgresStore implements ResourceStore {
 
   replaceIndexes(items: IndexReplacement[]): Promise<number> {
     return replaceIndexes(this.client, items);
+  }
+
+  replaceMeta(item: IndexReplacement, meta: Meta): Promise<boolean> {
+    return replaceMeta(this.client, item, meta);
+  }
+
+  metaInUse(resourceType?: string): Promise<MetaInUse> {
+    return metaInUse(this.client, resourceType);
   }
 
   readSetting(key: string): Promise<string | undefined> {

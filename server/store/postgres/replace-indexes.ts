@@ -25,17 +25,22 @@ export async function replaceIndexes(client: SqlClient, items: IndexReplacement[
     const current = new Set(rows.map((r) => `${r.resource_type}/${r.id}`));
     const kept = items.filter((i) => current.has(`${i.resourceType}/${i.id}`));
     if (kept.length === 0) return 0;
-    const types = pgArray(kept.map((i) => i.resourceType));
-    const ids = pgArray(kept.map((i) => i.id));
-    for (const table of INDEX_TABLES) {
-      await tx.query({
-        text: `DELETE FROM ${table} t USING unnest($1::text[], $2::text[]) AS k(rt, id) WHERE t.resource_type = k.rt AND t.resource_id = k.id`,
-        values: [types, ids],
-      });
-    }
-    await insertIndexRows(tx, kept);
+    await rewriteIndexRows(tx, kept);
     return kept.length;
   });
+}
+
+/** Deletes the index rows of the given resources and inserts the given ones, in the caller's transaction. */
+export async function rewriteIndexRows(tx: SqlExecutor, items: IndexReplacement[]): Promise<void> {
+  const types = pgArray(items.map((i) => i.resourceType));
+  const ids = pgArray(items.map((i) => i.id));
+  for (const table of INDEX_TABLES) {
+    await tx.query({
+      text: `DELETE FROM ${table} t USING unnest($1::text[], $2::text[]) AS k(rt, id) WHERE t.resource_type = k.rt AND t.resource_id = k.id`,
+      values: [types, ids],
+    });
+  }
+  await insertIndexRows(tx, items);
 }
 
 async function insertIndexRows(tx: SqlExecutor, items: IndexReplacement[]): Promise<void> {

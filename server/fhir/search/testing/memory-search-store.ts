@@ -3,12 +3,14 @@
  * searches evaluated with evaluate-condition.ts, sort per search-query.ts, keyset cursors that encode the
  * last row's sort key (so pages stay correct while data changes).
  */
+import type { Coding, Meta } from '@medplum/fhirtypes';
 import type { IndexEntry } from '../../indexing/index-entry.js';
 import type {
   ChangeRecord,
   HistoryPage,
   HistoryQuery,
   IndexReplacement,
+  MetaInUse,
   ResourceKey,
   ResourceStore,
   StoredVersion,
@@ -90,6 +92,34 @@ export class MemorySearchStore implements ResourceStore {
   async changesAfter(afterSeq: number, limit: number): Promise<ChangeRecord[]> {
     return this.changes.filter((c) => c.seq > afterSeq).slice(0, limit);
   }
+  async replaceMeta(item: IndexReplacement, meta: Meta): Promise<boolean> {
+    const row = this.rows.get(`${item.resourceType}/${item.id}`);
+    if (!row?.version.resource || row.version.versionId !== item.versionId) return false;
+    const stored = row.version.resource.meta ?? {};
+    const { versionId: _v, lastUpdated: _l, ...kept } = meta;
+    const next: Meta = { ...kept };
+    if (stored.versionId !== undefined) next.versionId = stored.versionId;
+    if (stored.lastUpdated !== undefined) next.lastUpdated = stored.lastUpdated;
+    row.version = { ...row.version, resource: { ...row.version.resource, meta: next } };
+    row.candidate = { ...row.candidate, index: item.index };
+    return true;
+  }
+
+  async metaInUse(resourceType?: string): Promise<MetaInUse> {
+    const tags = new Map<string, Coding>();
+    const security = new Map<string, Coding>();
+    const profiles = new Set<string>();
+    for (const row of this.rows.values()) {
+      const r = row.version.resource;
+      if (!r || (resourceType !== undefined && r.resourceType !== resourceType)) continue;
+      for (const c of r.meta?.tag ?? []) if (c.code) tags.set(`${c.system ?? ''}|${c.code}`, { system: c.system, code: c.code });
+      for (const c of r.meta?.security ?? [])
+        if (c.code) security.set(`${c.system ?? ''}|${c.code}`, { system: c.system, code: c.code });
+      for (const p of r.meta?.profile ?? []) profiles.add(p);
+    }
+    return { tags: [...tags.values()], security: [...security.values()], profiles: [...profiles] };
+  }
+
   async replaceIndexes(items: IndexReplacement[]): Promise<number> {
     let replaced = 0;
     for (const item of items) {
