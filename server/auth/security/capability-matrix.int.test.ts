@@ -125,7 +125,8 @@ describe('security (issue 15): every declared interaction and operation × patie
   async function followExport(token: string, kick: FhirTestResponse, what: string): Promise<void> {
     const poll = kick.headers.get('content-location');
     assert.ok(poll, `${what}: 202 without Content-Location`);
-    for (let i = 0; i < 200; i++) {
+    // a deadline, not a number of polls: on a loaded 2-core machine an export can take well over 10 s
+    for (const deadline = Date.now() + 120_000; Date.now() < deadline;) {
       const st = await w.as(token, poll);
       if (st.status === 200) {
         for (const o of (st.body as { output: Array<{ url: string }> }).output) {
@@ -135,9 +136,9 @@ describe('security (issue 15): every declared interaction and operation × patie
         return;
       }
       if (st.status !== 202) return; // failed or refused: nothing was handed out
-      await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, 100));
     }
-    assert.fail(`${what}: export did not finish`);
+    assert.fail(`${what}: export did not finish within 120 s`);
   }
 
   function checkAnswer(shape: string, a: Attempt, r: FhirTestResponse) {
