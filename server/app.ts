@@ -54,6 +54,7 @@ import { healthRoutes, metricsRoute } from './http/operational-routes.js';
 import { redisReadiness, requireRedis } from './redis-check.js';
 import { subscriptionWriteRules } from './fhir/subscriptions/subscription-write-rules.js';
 import { startConfiguredSubscriptions, type RunningSubscriptions } from './subscriptions-wiring.js';
+import { WriteSignal } from './change-feed/write-signal.js';
 
 export type App = {
   express: express.Express;
@@ -119,8 +120,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 
   const matchProfile = loadMatchProfile(config.patients.matchProfileFile ?? DEFAULT_PROFILE_FILE);
   const patientMetrics = registerPatientMetrics(metrics.registry, () => reindex.outdated());
+  const writeSignal = new WriteSignal();
   const services = fhirServices(config, {
-    store: auditTrail ? auditEventStore(store, auditTrail) : store,
+    // writes wake the change-log consumers that listen (subscriptions) instead of their polling
+    store: writeSignal.observe(auditTrail ? auditEventStore(store, auditTrail) : store),
     contents,
     resourceTypes: definitions.resourceTypes,
     extractIndex: indexWithReports,
@@ -140,8 +143,14 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     services,
     routerOptions,
   });
-  const subscriptions = await startConfiguredSubscriptions(config, store, services, state, logger, (authorization) =>
-    resolveAccess(requestWithAuthorization(authorization)),
+  const subscriptions = await startConfiguredSubscriptions(
+    config,
+    store,
+    services,
+    state,
+    logger,
+    writeSignal,
+    (authorization) => resolveAccess(requestWithAuthorization(authorization)),
   );
 
   const app = express();

@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import type { FeedDb, FeedTx } from './change-feed/feed-state.js';
 import { PgAdvisoryLease } from './change-feed/pg-advisory-lease.js';
+import type { WriteSignal } from './change-feed/write-signal.js';
 import type { StateDb, StateExecutor } from './state/state-db.js';
 import type { ServerState } from './state/open-state.js';
 import type { ResourceStore } from './store/resource-store.js';
@@ -21,6 +22,8 @@ import type { Subscription } from '@medplum/fhirtypes';
 export type RunningSubscriptions = {
   engine: SubscriptionEngine;
   fanout: NotificationFanout;
+  /** The delivery bookkeeping (notification state and event log: $status, $events). */
+  db: FeedDb;
   /** Websocket clients of this node (attach it to the HTTP server). */
   hub: WebsocketHub;
   stop(): Promise<void>;
@@ -32,6 +35,7 @@ export async function startConfiguredSubscriptions(
   services: FhirServices,
   state: ServerState,
   logger: Logger,
+  writes: WriteSignal,
   authenticate: (authorization: string | undefined) => Promise<AccessPolicy>,
 ): Promise<RunningSubscriptions | undefined> {
   if (!config.subscriptions.enabled) return undefined;
@@ -47,6 +51,9 @@ export async function startConfiguredSubscriptions(
     ...(lease ? { lease } : {}),
     logger,
     pollMs: config.subscriptions.pollMs,
+    writes,
+    // PGlite is this process's alone: every write wakes the feed, no poll for other nodes' writes is needed
+    onlyWriter: config.store.kind === 'pglite',
     delivery: { retryBaseMs: config.subscriptions.retryBaseMs },
   });
   const hub = new WebsocketHub({
@@ -60,6 +67,7 @@ export async function startConfiguredSubscriptions(
   logger.info({ websocketFanout: fanout.description }, 'subscription notifications running');
   return {
     engine,
+    db,
     fanout,
     hub,
     async stop() {

@@ -55,6 +55,11 @@ export type FeedConsumerOptions = {
   batchSize?: number;
   /** Wait between polls when caught up, and the base of the failure backoff (default 1 s). */
   pollIntervalMs?: number;
+  /**
+   * Wait when caught up, asked before each wait (default pollIntervalMs): a consumer woken by `nudge()` on writes can
+   * wait long while it has nothing to do (subscriptions: none active).
+   */
+  idleWaitMs?: () => number;
   /** Upper bound of the backoff after failed batches (default 30 s). */
   maxBackoffMs?: number;
   /** After each committed batch: changes consumed, effects, new cursor (metrics, waking senders, tests). */
@@ -213,7 +218,7 @@ export class FeedConsumer {
       }
       if (consumed > 0) continue;
       await this.wake.sleep(
-        failures === 0 ? poll : backoffMs(poll * 2, failures, this.o.maxBackoffMs ?? 30_000),
+        failures === 0 ? (this.o.idleWaitMs?.() ?? poll) : backoffMs(poll * 2, failures, this.o.maxBackoffMs ?? 30_000),
         signal,
       );
     }

@@ -18,6 +18,7 @@ import {
   eventsAfter,
   markDelivered,
   markFailed,
+  nextRetryInMs,
   setRowStatus,
   type EventRow,
   type SubscriptionRow,
@@ -25,6 +26,8 @@ import {
 import { postNotification } from './rest-hook-channel.js';
 import { parseSubscription, type ParsedSubscription } from './subscription-model.js';
 import type { StatusWriter } from './subscription-status-writer.js';
+
+const IDLE_CAP_MS = 30_000;
 
 export type WebsocketPublisher = { publish(subscriptionId: string, messages: string[]): Promise<void> };
 
@@ -85,7 +88,16 @@ export class NotificationDelivery {
         worked = false;
         this.o.logger?.error({ err: (error as Error).message }, 'subscription delivery failed; retrying');
       }
-      if (!worked) await this.wake.sleep(500, signal);
+      if (!worked) await this.wake.sleep(await this.idleMs(), signal);
+    }
+  }
+
+  /** Nothing due: sleep until the earliest retry, or until nudged (new events, a subscription written); 30 s at most. */
+  private async idleMs(): Promise<number> {
+    try {
+      return Math.min(IDLE_CAP_MS, Math.max(10, (await nextRetryInMs(this.o.db)) ?? IDLE_CAP_MS));
+    } catch {
+      return 1000;
     }
   }
 

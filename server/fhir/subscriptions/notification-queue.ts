@@ -12,9 +12,15 @@ import type { FeedDb, FeedTx } from '../../change-feed/feed-state.js';
 import type { ChangeRecord, ResourceStore } from '../../store/resource-store.js';
 import { readableResources } from '../access/read-access.js';
 import { parseSubscription, type ParsedSubscription } from './subscription-model.js';
-import { matchesCriteria } from './subscription-criteria.js';
+import { CriteriaIndex } from './criteria-index.js';
 import { ownerPolicy } from './subscription-owner.js';
-import { listSubscriptions, queueEvent, removeSubscription, upsertSubscription } from './notification-tables.js';
+import {
+  listSubscriptions,
+  queueEvents,
+  removeSubscription,
+  upsertSubscription,
+  type EventRow,
+} from './notification-tables.js';
 
 export type QueueOptions = {
   store: ResourceStore;
@@ -27,6 +33,9 @@ export type QueueOptions = {
 
 export class NotificationQueue implements FeedHandler {
   private byId = new Map<string, ParsedSubscription>();
+  private index?: CriteriaIndex<ParsedSubscription>;
+  /** Events of the batch in hand, queued in one go at its end (numbers given in order per subscription). */
+  private pending: Array<Omit<EventRow, 'eventNumber'>> = [];
   /** The registry in memory may be ahead of the database (a batch rolled back): reloaded before the next batch. */
   private dirty = true;
 
@@ -37,28 +46,46 @@ export class NotificationQueue implements FeedHandler {
     const next = new Map<string, ParsedSubscription>();
     for (const row of await listSubscriptions(this.o.db)) {
       const parsed = this.parse(row.resource);
-      if (parsed) next.set(row.id, parsed);
+      if (parsed && parsed.status !== 'off') next.set(row.id, parsed);
     }
     this.byId = next;
+    this.index = undefined;
     this.dirty = false;
   }
 
   /** After a committed batch (FeedConsumer onBatch): the memory matches the database again. */
   committed(): void {
     this.dirty = false;
+    this.registryChanged = false;
+  }
+
+  /** A Subscription was written in the batch being committed (the delivery loop has one to activate or drop). */
+  registryChanged = false;
+
+  /** Subscriptions that may get events now (the feed idles when there are none). */
+  get watching(): number {
+    return this.byId.size;
   }
 
   async handle(tx: FeedTx, changes: readonly ChangeRecord[]): Promise<number> {
     this.dirty = true;
+    this.pending = [];
     let queued = 0;
     for (const change of changes) {
-      if (change.resourceType === 'Subscription') await this.applySubscription(tx, change);
+      if (change.resourceType === 'Subscription') {
+        // events before a subscription's own change are queued first: its registry row is as of that change
+        await queueEvents(tx, this.pending.splice(0));
+        await this.applySubscription(tx, change);
+      }
       queued += await this.queueFor(tx, change);
     }
+    await queueEvents(tx, this.pending.splice(0));
     return queued;
   }
 
   private async applySubscription(tx: FeedTx, change: ChangeRecord): Promise<void> {
+    this.registryChanged = true;
+    this.index = undefined;
     const version = change.deleted ? undefined : await this.o.store.vread('Subscription', change.id, change.versionId);
     const resource = version?.resource as Subscription | undefined;
     if (!resource) {
@@ -82,17 +109,15 @@ export class NotificationQueue implements FeedHandler {
   }
 
   private async queueFor(tx: FeedTx, change: ChangeRecord): Promise<number> {
-    const watching = [...this.byId.values()].filter(
-      (s) => s.criteria.resourceType === change.resourceType && s.status !== 'off' && !expired(s, change),
-    );
-    if (watching.length === 0) return 0;
+    const index = this.criteriaIndex();
+    if (!index.has(change.resourceType)) return 0;
     const content = await this.contentOf(change);
     if (!content) return 0;
     let queued = 0;
-    for (const s of watching) {
-      if (!matchesCriteria(content, s.criteria, this.o.baseUrl)) continue;
+    for (const s of index.matching(content)) {
+      if (s.status === 'off' || expired(s, change)) continue;
       if (!(await this.ownerMayRead(s, content))) continue;
-      await queueEvent(tx, {
+      this.pending.push({
         subscriptionId: s.id,
         changeSeq: change.seq,
         resourceType: change.resourceType,
@@ -104,6 +129,14 @@ export class NotificationQueue implements FeedHandler {
       queued++;
     }
     return queued;
+  }
+
+  /** The active subscriptions indexed by what they watch; rebuilt after the registry changed. */
+  private criteriaIndex(): CriteriaIndex<ParsedSubscription> {
+    if (this.index) return this.index;
+    const index = new CriteriaIndex<ParsedSubscription>(this.o.baseUrl);
+    for (const s of this.byId.values()) index.add(s, s.criteria);
+    return (this.index = index);
   }
 
   /** The version written, or for a delete the version before it (what the criteria and the owner judge). */

@@ -92,6 +92,16 @@ export async function dueSubscriptions(db: FeedTx, limit: number): Promise<Subsc
   return rows.map(toRow);
 }
 
+/** Milliseconds until the earliest retry of a subscription with undelivered events (undefined: none waits). */
+export async function nextRetryInMs(db: FeedTx): Promise<number | undefined> {
+  const rows = await db.query<{ ms: string | number | null }>(
+    `SELECT EXTRACT(EPOCH FROM (MIN(next_attempt_at) - now())) * 1000 AS ms FROM notification_subscriptions
+     WHERE NOT removed AND status <> 'off' AND events_queued > delivered_through AND next_attempt_at IS NOT NULL`,
+  );
+  const ms = rows[0]?.ms;
+  return ms === null || ms === undefined ? undefined : Math.max(0, Number(ms));
+}
+
 /** The subscription as of this change of the log (a client's or the engine's write); its counters are kept. */
 export async function upsertSubscription(tx: FeedTx, resource: Subscription, status: string): Promise<void> {
   await tx.query(
@@ -109,29 +119,38 @@ export async function removeSubscription(tx: FeedTx, id: string): Promise<void> 
   await tx.query('DELETE FROM notification_events WHERE subscription_id = ?', [id]);
 }
 
-/** Gives out the subscription's next event number and queues the event (inside the batch's transaction). */
-export async function queueEvent(tx: FeedTx, event: Omit<EventRow, 'eventNumber'>): Promise<number> {
-  const rows = await tx.query<{ n: string | number }>(
-    `UPDATE notification_subscriptions SET events_queued = events_queued + 1 WHERE subscription_id = ?
-     RETURNING events_queued AS n`,
-    [event.subscriptionId],
-  );
-  const n = Number(rows[0]?.n);
-  await tx.query(
-    `INSERT INTO notification_events (subscription_id, event_number, change_seq, resource_type, resource_id, version_id,
-       deleted, occurred_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-    [
-      event.subscriptionId,
-      n,
-      event.changeSeq,
-      event.resourceType,
-      event.resourceId,
-      event.versionId,
-      event.deleted,
-      event.occurredAt,
-    ],
-  );
-  return n;
+/**
+ * Queues events (in the order given; each subscription's get its next numbers in that order): one counter UPDATE per
+ * subscription and one multi-row INSERT per 500 events, inside the batch's transaction.
+ */
+export async function queueEvents(tx: FeedTx, events: ReadonlyArray<Omit<EventRow, 'eventNumber'>>): Promise<void> {
+  if (events.length === 0) return;
+  const counts = new Map<string, number>();
+  for (const e of events) counts.set(e.subscriptionId, (counts.get(e.subscriptionId) ?? 0) + 1);
+  const next = new Map<string, number>();
+  for (const [id, n] of counts) {
+    const rows = await tx.query<{ n: string | number }>(
+      `UPDATE notification_subscriptions SET events_queued = events_queued + ? WHERE subscription_id = ?
+       RETURNING events_queued AS n`,
+      [n, id],
+    );
+    next.set(id, Number(rows[0]?.n) - n + 1);
+  }
+  for (let from = 0; from < events.length; from += 500) {
+    const chunk = events.slice(from, from + 500);
+    const params: unknown[] = [];
+    for (const e of chunk) {
+      const number = next.get(e.subscriptionId) as number;
+      next.set(e.subscriptionId, number + 1);
+      params.push(e.subscriptionId, number, e.changeSeq, e.resourceType, e.resourceId, e.versionId, e.deleted);
+      params.push(e.occurredAt);
+    }
+    await tx.query(
+      `INSERT INTO notification_events (subscription_id, event_number, change_seq, resource_type, resource_id, version_id,
+         deleted, occurred_at) VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+      params,
+    );
+  }
 }
 
 type RawEvent = {

@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { FeedConsumer, type FeedLag } from '../../change-feed/feed-consumer.js';
 import { SqlFeedCursor, type FeedDb } from '../../change-feed/feed-state.js';
 import type { FeedLease } from '../../change-feed/lease.js';
+import type { WriteSignal } from '../../change-feed/write-signal.js';
 import type { ResourceStore } from '../../store/resource-store.js';
 import type { FhirServices } from '../fhir-context.js';
 import { NotificationDelivery, type DeliveryOptions } from './notification-delivery.js';
@@ -26,7 +27,17 @@ export type EngineOptions = {
   fanout: NotificationFanout;
   lease?: FeedLease;
   logger?: Logger;
+  /** Fallback poll while some subscription is active (writes of other nodes; default 200 ms). */
   pollMs?: number;
+  /** Fallback poll while none is (a Subscription written on another node; default 5 s). */
+  idlePollMs?: number;
+  /** Writes of this node wake the feed at once. */
+  writes?: WriteSignal;
+  /**
+   * Every write of the store goes through `writes` (PGlite: one process): the feed needs no fallback poll for other
+   * nodes' writes and waits idlePollMs even while subscriptions are active.
+   */
+  onlyWriter?: boolean;
   delivery?: Pick<DeliveryOptions, 'retryBaseMs' | 'maxRetryMs' | 'failuresBeforeError' | 'onDelivered'>;
 };
 
@@ -76,16 +87,19 @@ export async function startSubscriptionEngine(o: EngineOptions): Promise<Subscri
     ...(o.logger ? { logger: o.logger } : {}),
     label: 'subscription notifications',
     pollIntervalMs: o.pollMs ?? 200,
+    idleWaitMs: () => (queue.watching > 0 && !o.onlyWriter ? (o.pollMs ?? 200) : (o.idlePollMs ?? 5000)),
     onBatch: (_consumed, effects) => {
+      if (effects > 0 || queue.registryChanged) delivery.nudge();
       queue.committed();
-      if (effects > 0) delivery.nudge();
     },
   }).start();
+  const unlisten = o.writes?.listen(() => feed.nudge());
   return {
     feed,
     list: () => listSubscriptions(o.db),
     lag: () => feed.lag(),
     async stop() {
+      unlisten?.();
       await feed.stop();
       await delivery.stop();
     },

@@ -1,0 +1,81 @@
+/**
+ * Idle cost of subscriptions (#22): the real app in this process on an in-memory PGlite store with subscriptions on,
+ * no requests at all; CPU of this process (server + PGlite) per second of wall time, first with no Subscription,
+ * then with `--subscriptions` active rest-hook subscriptions and still no writes. Prints JSON.
+ *
+ *   npx tsx bench/subscription-idle.ts [--seconds 10] [--subscriptions 1] [--off: the app without subscriptions]
+ */
+import { loadavg } from 'node:os';
+import { pino } from 'pino';
+import { openPgliteTestStore } from '../server/store/postgres/testing/pglite-template.js';
+import { startTestServer } from '../server/testing/test-server.js';
+import { startReceiver } from '../server/fhir/subscriptions/testing/receiver.js';
+
+const arg = (name: string, fallback: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const seconds = arg('seconds', 10);
+const subscriptions = arg('subscriptions', 1);
+const off = process.argv.includes('--off');
+
+const store = await openPgliteTestStore();
+const server = await startTestServer(store, {
+  env: { NILECARE_SUBSCRIPTIONS: off ? 'off' : 'on' },
+  logger: pino({ level: 'silent' }),
+});
+const receiver = await startReceiver();
+const settle = () => new Promise((r) => setTimeout(r, 1500));
+
+/** CPU ms of this process per wall second over `seconds`. */
+async function cpuPerSecond(): Promise<number> {
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  await new Promise((r) => setTimeout(r, seconds * 1000));
+  const used = process.cpuUsage(cpu0);
+  const wall = (performance.now() - t0) / 1000;
+  return Math.round(((used.user + used.system) / 1000 / wall) * 10) / 10;
+}
+
+await settle();
+const none = await cpuPerSecond();
+if (off) {
+  console.log(JSON.stringify({ subscriptions: 'off', cpuMsPerSecond: none, loadAverage: loadavg() }));
+  process.exit(0);
+}
+for (let s = 0; s < subscriptions; s++) {
+  const r = await server.fhir('/Subscription', {
+    method: 'POST',
+    body: {
+      resourceType: 'Subscription',
+      status: 'requested',
+      reason: 'idle bench',
+      criteria: `Observation?code=http://loinc.org|idle-${s}`,
+      channel: { type: 'rest-hook', endpoint: receiver.url },
+    },
+  });
+  if (r.status !== 201) throw new Error(r.text);
+}
+for (;;) {
+  const rows = await server.app.subscriptions!.engine.list();
+  if (rows.length === subscriptions && rows.every((r) => r.status === 'active')) break;
+  await new Promise((r) => setTimeout(r, 100));
+}
+await settle();
+const active = await cpuPerSecond();
+console.log(
+  JSON.stringify(
+    {
+      store: 'pglite (in process)',
+      secondsMeasured: seconds,
+      cpuMsPerSecond: { noSubscriptions: none, [`${subscriptions}ActiveNoWrites`]: active },
+      loadAverage: loadavg().map((x) => Math.round(x * 100) / 100),
+      note: 'CPU of the whole process (app + PGlite), no requests; SUBSCRIPTION_POLL_MS at its default',
+    },
+    null,
+    2,
+  ),
+);
+await receiver.close();
+await server.close();
+await store.close();

@@ -1,0 +1,96 @@
+/**
+ * The active subscriptions indexed for matching changes (#22 lag): criteria are parsed once (server search semantics,
+ * search/parse-search.ts), the changed resource is indexed once (the store's extractIndex), and only the
+ * subscriptions that can match are evaluated: by resource type, and — for criteria with a plain token condition such
+ * as `code=http://loinc.org|1234-5` — by the token codes the resource actually carries. Evaluating every
+ * subscription's criteria per change (parse + extractIndex each time) cost about a millisecond per subscription.
+ */
+import type { Resource } from '@medplum/fhirtypes';
+import { extractIndex } from '../indexing/extract-index.js';
+import type { ResourceIndex } from '../indexing/index-entry.js';
+import { evaluateCondition, type Candidate } from '../search/evaluate-condition.js';
+import { parseSearch } from '../search/parse-search.js';
+import type { Condition } from '../search/search-query.js';
+import type { Criteria } from './subscription-criteria.js';
+
+type Entry<T> = { item: T; conditions: Condition[] };
+type ByType<T> = { anyCode: Array<Entry<T>>; byToken: Map<string, Array<Entry<T>>> };
+
+export class CriteriaIndex<T> {
+  private readonly types = new Map<string, ByType<T>>();
+  private count = 0;
+
+  constructor(private readonly baseUrl: string) {}
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** Some subscription watches this resource type. */
+  has(resourceType: string): boolean {
+    return this.types.has(resourceType);
+  }
+
+  add(item: T, criteria: Criteria): void {
+    const conditions = parseSearch([criteria.resourceType], criteria.params, {
+      handling: 'strict',
+      baseUrl: this.baseUrl,
+    }).query.conditions;
+    let t = this.types.get(criteria.resourceType);
+    if (!t) this.types.set(criteria.resourceType, (t = { anyCode: [], byToken: new Map() }));
+    const entry = { item, conditions };
+    const keys = tokenKeys(conditions);
+    if (keys) for (const key of keys) pushTo(t.byToken, key, entry);
+    else t.anyCode.push(entry);
+    this.count++;
+  }
+
+  /** Items whose criteria match `resource` (each once), in the order they were added per bucket. */
+  matching(resource: Resource): T[] {
+    const t = this.types.get(resource.resourceType);
+    if (!t) return [];
+    const index = extractIndex(resource);
+    const lastUpdated = Date.parse(resource.meta?.lastUpdated ?? '');
+    const candidate: Candidate = {
+      resourceType: resource.resourceType,
+      id: resource.id ?? '',
+      lastUpdated: Number.isNaN(lastUpdated) ? 0 : lastUpdated,
+      index,
+    };
+    const seen = new Set<Entry<T>>();
+    const out: T[] = [];
+    const consider = (e: Entry<T>) => {
+      if (seen.has(e)) return;
+      seen.add(e);
+      if (e.conditions.every((c) => evaluateCondition(c, candidate))) out.push(e.item);
+    };
+    for (const e of t.anyCode) consider(e);
+    if (t.byToken.size > 0) for (const key of tokensOf(index)) for (const e of t.byToken.get(key) ?? []) consider(e);
+    return out;
+  }
+}
+
+/**
+ * Keys `param|code` under which a subscription can be found: those of its first positive token condition whose every
+ * value names a code (the resource must carry one of them; compared lower-cased, the evaluation decides); undefined when there is none (evaluated for every change).
+ */
+function tokenKeys(conditions: readonly Condition[]): string[] | undefined {
+  for (const c of conditions) {
+    if (c.kind !== 'token' || c.negate || c.values.length === 0) continue;
+    if (c.values.every((v) => v.match === 'code' && typeof v.code === 'string' && v.code !== ''))
+      return c.values.map((v) => `${c.param}|${(v as { code: string }).code.toLowerCase()}`);
+  }
+  return undefined;
+}
+
+function tokensOf(index: ResourceIndex): Set<string> {
+  const keys = new Set<string>();
+  for (const e of index.entries) if (e.kind === 'token' && e.code) keys.add(`${e.param}|${e.code.toLowerCase()}`);
+  return keys;
+}
+
+function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
