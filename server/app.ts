@@ -42,6 +42,7 @@ import { auditEventStore } from './auth/audit-event-store.js';
 import { sqlClientOf } from './store/postgres/open-postgres-store.js';
 import type { SmartAuth } from './auth/smart-auth.js';
 import { serverAdminApi, type AdminRuntime } from './console/admin/server-admin-api.js';
+import type { LocalAdminCredential } from './console/admin/local-admin-credential.js';
 import { mountConsole } from './console/mount-console.js';
 import { startBackgroundReindex } from './reindex-wiring.js';
 import { DEFAULT_PROFILE_FILE, loadMatchProfile } from './fhir/matching/match-profile.js';
@@ -76,6 +77,8 @@ export type App = {
   runtimeMetrics: RuntimeMetrics;
   /** Subscription notifications (absent when NILECARE_SUBSCRIPTIONS=off); its websocket hub attaches to HTTP. */
   subscriptions?: RunningSubscriptions;
+  /** The command-line tools' admin token, when the users live in the PGlite folder (published once listening). */
+  localAdmin?: LocalAdminCredential;
   close(): Promise<void>;
 };
 
@@ -208,6 +211,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     runtimeMetrics,
     state,
     ...(subscriptions ? { subscriptions } : {}),
+    // only for a folder this app opened itself (a test's injected store is not the configured folder)
+    ...(consoleMount.localAdmin && !options.store ? { localAdmin: consoleMount.localAdmin } : {}),
     async close() {
       await subscriptions?.stop();
       await admin.close();
@@ -459,6 +464,7 @@ function consoleAdminApi(o: {
           auth: {
             state: o.state,
             registerClient: (registration) => auth.registerClient(registration),
+            createLaunch: (context) => auth.createLaunch(context),
             ...(o.redisPrefix ? { redisPrefix: o.redisPrefix } : {}),
           },
         }

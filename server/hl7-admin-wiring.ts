@@ -13,8 +13,16 @@ import {
   EndpointExistsError,
   EndpointInputError,
   listEndpoints,
+  removeEndpoint,
   setEndpointActive,
 } from '../adapters/hl7v2/log/mysql-endpoint-admin.js';
+import type { StateDb } from './state/state-db.js';
+import {
+  addEmbeddedEndpoint,
+  listEmbeddedEndpoints,
+  removeEmbeddedEndpoint,
+  setEmbeddedEndpointActive,
+} from './hl7-embedded-endpoints.js';
 import { Hl7EndpointRejected, type Hl7EndpointStore, type Hl7ReplayPort } from './console/admin/runtime-ports.js';
 
 /**
@@ -44,6 +52,26 @@ export function mysqlHl7EndpointStore(url: string): Hl7EndpointStore {
       }
     },
     setActive: (name, active) => setEndpointActive(pool, name, active),
+    remove: (name) => removeEndpoint(pool, name),
     close: () => pool.end(),
+  };
+}
+
+/** nilecare_interop.interface_configs embedded (PostgreSQL dialect; the PGlite folder by default). */
+export function embeddedHl7EndpointStore(db: StateDb | Promise<StateDb>): Hl7EndpointStore {
+  return {
+    list: async () => listEmbeddedEndpoints(await db),
+    async add(endpoint) {
+      try {
+        await addEmbeddedEndpoint(await db, endpoint);
+      } catch (e) {
+        if (e instanceof EndpointInputError) throw new Hl7EndpointRejected('invalid', e.message);
+        if (e instanceof EndpointExistsError) throw new Hl7EndpointRejected('exists', e.message);
+        throw e;
+      }
+    },
+    setActive: async (name, active) => setEmbeddedEndpointActive(await db, name, active),
+    remove: async (name) => removeEmbeddedEndpoint(await db, name),
+    close: async () => undefined, // the server's state owns the embedded database
   };
 }

@@ -32,7 +32,8 @@ import {
 } from '../adapters/hl7v2/log/mysql-interface-configs.js';
 import { OutboundWorker, type OutboundStatus } from '../adapters/hl7v2/outbound/outbound-worker.js';
 import type { Hl7EndpointStore, Hl7ReplayPort } from './console/admin/runtime-ports.js';
-import { hl7ReplayPort, mysqlHl7EndpointStore } from './hl7-admin-wiring.js';
+import { embeddedHl7EndpointStore, hl7ReplayPort, mysqlHl7EndpointStore } from './hl7-admin-wiring.js';
+import type { StateDb } from './state/state-db.js';
 
 /** Outbound delivery, when running: counts per endpoint, dead letters put back in line or given up. */
 export type Hl7Outbound = {
@@ -55,7 +56,7 @@ export type Hl7Runtime = {
   outbound?: Hl7Outbound;
   /** The console's replay: the listener's inbound pipeline. */
   replay: Hl7ReplayPort;
-  /** The outbound endpoints the console edits (on MySQL only in this version). */
+  /** The outbound endpoints the console edits (MySQL, or the embedded nilecare_interop). */
   endpoints?: Hl7EndpointStore;
   close(): Promise<void>;
 };
@@ -94,6 +95,7 @@ export async function startHl7(
   let log: MessageLog & { close(): Promise<void> };
   let activeEndpoints: number;
   let interopQuery: Hl7Runtime['interopQuery'];
+  let embeddedDb: StateDb | undefined;
   let newWorker: (() => OutboundWorker) | undefined;
   if (mysqlUrl) {
     const migrated = await reaching(
@@ -116,6 +118,7 @@ export async function startHl7(
     newWorker = () => new OutboundWorker({ store: app.store, mysqlUrl, logger });
   } else {
     const { db, isServer } = await app.state.embeddedInteropDb();
+    embeddedDb = db;
     activeEndpoints = outboundSetting === 'auto' ? (await db.query(OUTBOUND_ENDPOINTS_SQL)).rows.length : 0;
     log = new PgMessageLog(db);
     interopQuery = (sql, params = []) =>
@@ -162,7 +165,7 @@ export async function startHl7(
   });
   logger.info({ port: server.port, tls: !!tls }, `HL7 v2 MLLP listener on ${config.host}:${server.port}`);
   const worker = outbound ? newWorker().start() : undefined;
-  const endpoints = mysqlUrl ? mysqlHl7EndpointStore(mysqlUrl) : undefined;
+  const endpoints = mysqlUrl ? mysqlHl7EndpointStore(mysqlUrl) : embeddedHl7EndpointStore(embeddedDb!);
   if (worker)
     logger.info(
       { endpoints: activeEndpoints },

@@ -4,6 +4,7 @@
  * console's end-to-end test and benchmark, so that they drive the real composition.
  */
 import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { redact } from './component-error.js';
@@ -38,6 +39,13 @@ async function configuredProjections(env: NodeJS.ProcessEnv, store: ResourceStor
   return running ? { running, targets: projectionTargetsFromEnv(env) } : undefined;
 }
 
+/** Where a process on this machine reaches the server (loopback when it listens on every address). */
+function localOrigin(host: string, http: Server): string {
+  const port = (http.address() as AddressInfo).port;
+  const name = host === '0.0.0.0' || host === '::' || host === '' ? '127.0.0.1' : host;
+  return `http://${name.includes(':') ? `[${name}]` : name}:${port}`;
+}
+
 export async function startServer(config: Config, options: StartServerOptions = {}): Promise<StartedServer> {
   const env = options.env ?? process.env;
   const app = await createApp(config, options.app);
@@ -45,6 +53,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
   http.keepAliveTimeout = 65_000;
   app.subscriptions?.hub.attach(http);
   await new Promise<void>((resolve) => http.listen(config.port, config.host, resolve));
+  app.localAdmin?.publish(localOrigin(config.host, http));
   app.logger.info(
     { baseUrl: config.baseUrl, store: app.store.description },
     `NileCare FHIR listening on ${config.baseUrl}`,

@@ -9,17 +9,14 @@ import type mysql from 'mysql2/promise';
 import type { Redis } from 'ioredis';
 import { createSmartAuth } from '../auth/smart-auth.js';
 import { EXIT, isMain, parseOptions, processIo, reportError, UsageError, wantsHelp, type CliIo } from './cli-kit.js';
-import {
-  authEnv,
-  checkRedis,
-  openAuthDatabase,
-  openRedis,
-  requireSharedDatabase,
-  type AuthEnv,
-} from './auth/auth-services.js';
+import { authEnv, checkRedis, openAuthDatabase, openRedis, type AuthEnv } from './auth/auth-services.js';
 import { CLIENT_COMMANDS, runClientCommand, type ClientCommand } from './auth/client-commands.js';
 import { runTokenCommand, TOKEN_COMMAND } from './auth/token-command.js';
 import { runUserCommand, USER_COMMANDS, type UserCommand } from './auth/user-commands.js';
+import { openEmbeddedAdmin } from './auth/embedded-admin.js';
+import { runEmbeddedClientCommand, runEmbeddedUserCommand } from './auth/embedded-commands.js';
+import { AdminApiError } from './auth/remote-admin.js';
+import { loadOrCreateKeys, rotate } from '../auth/signing-keys.js';
 
 const OTHER_COMMANDS = {
   token: TOKEN_COMMAND,
@@ -46,7 +43,9 @@ export const AUTH_HELP = `Usage: npm run auth -- <command> [options]      (npm r
 
 Administration of SMART sign-in: users, client applications, tokens, launches, signing keys. Reads the same
 variables as npm start (AUTH_MYSQL_URL, REDIS_URL, AUTH_KEYS_DIR, BASE_URL or HOST/PORT); changes apply to the
-running server at once (rotate-keys: after a restart).
+running server at once (rotate-keys: after a restart). Unset AUTH_MYSQL_URL/REDIS_URL (the default): users and
+clients are in the server's data folder; a running server makes the change itself (its admin token beside the
+folder, PGLITE_DATA_DIR.admin.json), else the command opens the folder.
 
 ${group('Users', Object.keys(USER_COMMANDS))}
 
@@ -82,8 +81,9 @@ async function runCommand(argv: readonly string[], io: CliIo, env: NodeJS.Proces
   }
   const e: AuthEnv = authEnv(env);
   if (command === 'token') return runTokenCommand(rest, e.fhirBaseUrl, io);
+  if (command === 'rotate-keys') return rotateKeys(rest, e, io);
+  if (e.embedded.users || e.embedded.sessions) return runEmbedded(command, rest, e, io);
   if (Object.hasOwn(USER_COMMANDS, command)) {
-    requireSharedDatabase(e, { users: true });
     const pool: mysql.Pool = await openAuthDatabase(e);
     try {
       return await runUserCommand(command as UserCommand, rest, pool, e, io);
@@ -92,7 +92,6 @@ async function runCommand(argv: readonly string[], io: CliIo, env: NodeJS.Proces
     }
   }
   if (Object.hasOwn(CLIENT_COMMANDS, command)) {
-    requireSharedDatabase(e, { sessions: true });
     const redis: Redis = await openRedis(e);
     try {
       return await runClientCommand(command as ClientCommand, rest, e, redis, io);
@@ -102,9 +101,6 @@ async function runCommand(argv: readonly string[], io: CliIo, env: NodeJS.Proces
   }
   const { values } = parseOptions(rest, { patient: { type: 'string' }, encounter: { type: 'string' } });
   if (command === 'create-launch' && !values.patient) throw new UsageError('--patient is required');
-  if (command === 'rotate-keys' && (values.patient || values.encounter))
-    throw new UsageError('rotate-keys takes no options');
-  requireSharedDatabase(e, { users: true, sessions: true });
   await checkRedis(e);
   await openAuthDatabase(e).then((p) => p.end());
   const auth = await createSmartAuth({
@@ -116,26 +112,57 @@ async function runCommand(argv: readonly string[], io: CliIo, env: NodeJS.Proces
     keysDir: e.keysDir,
   });
   try {
-    if (command === 'rotate-keys') {
-      await auth.rotateKeys();
-      const kid = (JSON.parse(await readFile(join(e.keysDir, 'auth-keys.json'), 'utf8')) as { keys: { kid: string }[] })
-        .keys[0]?.kid;
-      io.out(
-        `new signing keys in ${join(e.keysDir, 'auth-keys.json')} (kid ${kid}); restart the server to sign with them`,
-      );
-    } else {
-      io.out(
-        await auth.createLaunch({
-          patient: values.patient!,
-          ...(values.encounter ? { encounter: values.encounter } : {}),
-          createdBy: 'cli',
-        }),
-      );
-    }
+    io.out(
+      await auth.createLaunch({
+        patient: values.patient!,
+        ...(values.encounter ? { encounter: values.encounter } : {}),
+        createdBy: 'cli',
+      }),
+    );
   } finally {
     await auth.close();
   }
   return EXIT.ok;
+}
+
+/** New signing keys in AUTH_KEYS_DIR: files only, whatever holds the users (every node reads the same folder). */
+async function rotateKeys(argv: readonly string[], e: AuthEnv, io: CliIo): Promise<number> {
+  parseOptions(argv, {});
+  await rotate(await loadOrCreateKeys(e.keysDir), e.keysDir);
+  const kid = (JSON.parse(await readFile(join(e.keysDir, 'auth-keys.json'), 'utf8')) as { keys: { kid: string }[] })
+    .keys[0]?.kid;
+  io.out(`new signing keys in ${join(e.keysDir, 'auth-keys.json')} (kid ${kid}); restart the server to sign with them`);
+  return EXIT.ok;
+}
+
+/**
+ * Users and clients kept embedded (AUTH_MYSQL_URL / REDIS_URL unset): the folder itself when no server holds it,
+ * else the running server's admin API (auth/embedded-admin.ts).
+ */
+async function runEmbedded(command: Command, argv: readonly string[], e: AuthEnv, io: CliIo): Promise<number> {
+  if (command === 'create-launch') {
+    const { values } = parseOptions(argv, { patient: { type: 'string' }, encounter: { type: 'string' } });
+    if (!values.patient) throw new UsageError('--patient is required');
+  }
+  const admin = await openEmbeddedAdmin(e.config, e.redisPrefix);
+  try {
+    if (Object.hasOwn(USER_COMMANDS, command))
+      return await runEmbeddedUserCommand(command as UserCommand, argv, admin.tasks, io);
+    if (Object.hasOwn(CLIENT_COMMANDS, command))
+      return await runEmbeddedClientCommand(command as ClientCommand, argv, admin.tasks, e.fhirBaseUrl, io);
+    const { values } = parseOptions(argv, { patient: { type: 'string' }, encounter: { type: 'string' } });
+    const { launch } = await admin.tasks.createLaunch({
+      patient: values.patient!,
+      ...(values.encounter ? { encounter: values.encounter } : {}),
+    });
+    io.out(launch);
+    return EXIT.ok;
+  } catch (error) {
+    if (error instanceof AdminApiError && error.status === 400) throw new UsageError(error.message);
+    throw error;
+  } finally {
+    await admin.close();
+  }
 }
 
 const TOOL_INFO = { name: 'auth', helpCommand: 'npm run auth -- --help' };

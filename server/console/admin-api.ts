@@ -194,6 +194,8 @@ export interface UserChange {
   totp?: 'new' | 'off';
   /** A new password (≥ 12 characters), or `generate` (returned once). */
   password?: string;
+  /** Revoke all of the user's refresh tokens (their apps must sign in again). */
+  revokeTokens?: boolean;
 }
 
 /** Shown once, after the change that made them. */
@@ -251,6 +253,10 @@ export interface AdminTasks {
   hl7Endpoints(): Promise<Hl7Endpoint[]>;
   addHl7Endpoint(endpoint: NewHl7Endpoint): Promise<Hl7Endpoint>;
   setHl7EndpointActive(name: string, active: boolean): Promise<Hl7Endpoint>;
+  /** Deletes an endpoint (its row stays, renamed, for the message history); 404 when there is none. */
+  removeHl7Endpoint(name: string): Promise<void>;
+  /** An EHR launch id for a patient (and encounter), valid 10 minutes. */
+  createLaunch(context: { patient: string; encounter?: string }): Promise<{ launch: string }>;
 }
 
 export interface AdminApi extends AdminTasks {

@@ -190,6 +190,14 @@ export function consoleRouter(options: ConsoleRouterOptions): Router {
       return { revoked: req.params['id'] };
     }),
   );
+  api.post(
+    '/launches',
+    handle(async (req, res) => {
+      const created = await options.admin.createLaunch(body(req) as { patient: string; encounter?: string });
+      res.status(201);
+      return created;
+    }),
+  );
   api.get(
     '/hl7/endpoints',
     handle(() => options.admin.hl7Endpoints()),
@@ -210,6 +218,14 @@ export function consoleRouter(options: ConsoleRouterOptions): Router {
         body(req).active as boolean,
       ),
     ),
+  );
+  api.delete(
+    '/hl7/endpoints/:name',
+    handle(async (req) => {
+      const name = checkId(req.params['name'], ENDPOINT_NAME, 'endpoint name');
+      await options.admin.removeHl7Endpoint(name);
+      return { removed: name };
+    }),
   );
   api.use((req, _res, next) => next(notFound(`No console API endpoint ${req.method} ${req.path}`)));
   api.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {

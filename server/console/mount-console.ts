@@ -1,7 +1,9 @@
 /**
  * Mounts the operations console at /console (composition root helper for server/app.ts).
  * - SMART on (the default): the console is the public client `nilecare-console`, registered at each start; its admin
- *   API accepts only tokens of active `admin` users of nilecare_auth.
+ *   API accepts only tokens of active `admin` users of nilecare_auth — and, when the users live in the embedded
+ *   PGlite folder, the local admin token the server writes beside that folder for the command-line tools
+ *   (admin/local-admin-credential.ts).
  * - NILECARE_AUTH=disabled (development only; createApp refuses it in production): there is no authorisation server
  *   to sign in with, so the console skips sign-in and its admin API is open, like the FHIR API is then.
  * - A test that resolves access itself (no SmartAuth, auth not disabled): the admin API refuses every call.
@@ -15,15 +17,22 @@ import type { AdminApi } from './admin-api.js';
 import { consoleRouter } from './console-router.js';
 import { CONSOLE_CLIENT_ID, consoleClient } from './console-client.js';
 import { adminAuthorizer, viewerAuthorizer, type AuthorizeAdmin } from './admin/admin-authorization.js';
+import {
+  embeddedStateFolder,
+  localAdminCredential,
+  type LocalAdminCredential,
+} from './admin/local-admin-credential.js';
 
 export async function mountConsole(
   app: express.Express,
   o: { config: Config; auth?: SmartAuth; admin: AdminApi; logger: Logger },
-): Promise<{ close(): Promise<void> }> {
+): Promise<{ close(): Promise<void>; localAdmin?: LocalAdminCredential }> {
   const origin = new URL(o.config.baseUrl).origin;
   let authorizeAdmin: AuthorizeAdmin;
   let authorizeViewer: AuthorizeAdmin | undefined;
-  const close = async (): Promise<void> => undefined;
+  const folder = o.auth || o.config.auth.mode === 'disabled' ? embeddedStateFolder(o.config) : undefined;
+  const localAdmin = folder ? localAdminCredential(folder) : undefined;
+  const close = async (): Promise<void> => localAdmin?.withdraw();
   if (o.auth) {
     const auth = o.auth;
     // The FHIR API does not depend on the console: a failed registration (Redis down) is reported, not fatal.
@@ -39,7 +48,11 @@ export async function mountConsole(
       authenticate: (header: string | undefined) => auth.authenticate(header),
       userOf: (id: string) => auth.userOf(id),
     };
-    authorizeAdmin = adminAuthorizer(users);
+    const smartAdmin = adminAuthorizer(users);
+    authorizeAdmin = async (header) => {
+      if (localAdmin?.accepts(header)) return;
+      await smartAdmin(header);
+    };
     authorizeViewer = viewerAuthorizer(users);
   } else if (o.config.auth.mode === 'disabled') {
     authorizeAdmin = async () => undefined;
@@ -60,5 +73,5 @@ export async function mountConsole(
       ...(authorizeViewer ? { authorizeViewer } : {}),
     }),
   );
-  return { close };
+  return { close, ...(localAdmin ? { localAdmin } : {}) };
 }

@@ -19,6 +19,8 @@ import {
   type CliIo,
 } from '../../../server/cli/cli-kit.js';
 import { hl7CliEnv } from './hl7-cli-env.js';
+import { loadConfig, type Config } from '../../../server/config.js';
+import { openEmbeddedAdmin } from '../../../server/cli/auth/embedded-admin.js';
 import {
   addEndpoint,
   checkEndpoint,
@@ -27,14 +29,17 @@ import {
   listEndpoints,
   removeEndpoint,
   setEndpointActive,
+  type Hl7EndpointRow,
   type NewHl7EndpointInput,
 } from '../log/mysql-endpoint-admin.js';
 
 export const HL7_ENDPOINTS_HELP = `Usage: npm run hl7:endpoints -- <command> [options]
 
-The outbound HL7 v2 endpoints: where FHIR changes go as ADT/ORU messages over MLLP (nilecare_interop.interface_configs,
-INTEROP_MYSQL_URL as the server). A running server picks a change up within 30 s, no restart (at once when it is
-made in the console, Admin page); HL7_OUTBOUND=off is the only setting that keeps outbound delivery off.
+The outbound HL7 v2 endpoints: where FHIR changes go as ADT/ORU messages over MLLP (nilecare_interop.interface_configs:
+in INTEROP_MYSQL_URL when set, as the server, else in the server's data folder). On the data folder a running server
+makes the change itself (it holds the folder) and uses it at once; without a server the folder is changed directly.
+On MySQL a running server picks a change up within 30 s (at once when made in the console, Admin page); no restart.
+HL7_OUTBOUND=off is the only setting that keeps outbound delivery off.
 
 Commands:
   list                                  every outbound endpoint, active or not
@@ -120,6 +125,8 @@ export async function hl7Endpoints(
       throw e;
     }
   }
+  const config = loadConfig(env);
+  if (!config.hl7.mysqlUrl) return embeddedEndpoints(command, name, add, config, io);
   const url = hl7CliEnv(env).interopUrl;
   const db = await open(url);
   try {
@@ -127,10 +134,7 @@ export async function hl7Endpoints(
       case 'list': {
         const rows = await listEndpoints(db);
         if (rows.length === 0) io.out('(no outbound endpoints; add one with: npm run hl7:endpoints -- add --help)');
-        for (const r of rows)
-          io.out(
-            `${r.name}  ${r.tls ? 'mllp+tls' : 'mllp'}://${r.host}:${r.port}  ${r.active ? 'active' : 'disabled'}  types ${r.messageTypes?.join(',') ?? 'all'}${r.receivingApplication || r.receivingFacility ? `  to ${r.receivingApplication ?? ''}|${r.receivingFacility ?? ''}` : ''}`,
-          );
+        for (const r of rows) io.out(show(r));
         return EXIT.ok;
       }
       case 'add': {
@@ -156,6 +160,50 @@ export async function hl7Endpoints(
     }
   } finally {
     await db.end();
+  }
+}
+
+const show = (r: Hl7EndpointRow) =>
+  `${r.name}  ${r.tls ? 'mllp+tls' : 'mllp'}://${r.host}:${r.port}  ${r.active ? 'active' : 'disabled'}  types ${r.messageTypes?.join(',') ?? 'all'}${r.receivingApplication || r.receivingFacility ? `  to ${r.receivingApplication ?? ''}|${r.receivingFacility ?? ''}` : ''}`;
+
+/**
+ * INTEROP_MYSQL_URL unset: the endpoints live in the server's embedded nilecare_interop (the PGlite folder by
+ * default): opened here when no server holds the folder, else changed through the running server, which re-reads
+ * them at once (server/cli/auth/embedded-admin.ts).
+ */
+async function embeddedEndpoints(
+  command: string,
+  name: string | undefined,
+  add: NewHl7EndpointInput | undefined,
+  config: Config,
+  io: CliIo,
+): Promise<number> {
+  const admin = await openEmbeddedAdmin(config);
+  try {
+    const t = admin.tasks;
+    if (command === 'list') {
+      const rows = await t.hl7Endpoints();
+      if (rows.length === 0) io.out('(no outbound endpoints; add one with: npm run hl7:endpoints -- add --help)');
+      for (const r of rows) io.out(show(r));
+    } else if (command === 'add') {
+      await t.addHl7Endpoint(add!);
+      io.out(`added ${add!.name}: ${add!.tls ? 'mllp+tls' : 'mllp'}://${add!.host}:${add!.port}`);
+    } else if (command === 'remove') {
+      await t.removeHl7Endpoint(name!);
+      io.out(`removed ${name}`);
+    } else {
+      await t.setHl7EndpointActive(name!, command === 'enable');
+      io.out(`${command === 'enable' ? 'enabled' : 'disabled'} ${name}`);
+    }
+    if (command !== 'list')
+      io.err(admin.running ? `(${admin.where} uses it at once)` : `(in ${admin.where}: used from the next start)`);
+    return EXIT.ok;
+  } catch (e) {
+    const status = (e as { status?: number }).status;
+    if (status === 404) throw new Error(`no outbound endpoint named "${name}" (npm run hl7:endpoints -- list)`);
+    throw e;
+  } finally {
+    await admin.close();
   }
 }
 

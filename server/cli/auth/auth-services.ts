@@ -6,28 +6,29 @@
  */
 import { Redis } from 'ioredis';
 import mysql from 'mysql2/promise';
-import { loadConfig } from '../../config.js';
+import { loadConfig, type Config } from '../../config.js';
 import { createDatabaseIfMissing } from '../../migrate/create-database.js';
 import { migrateDatabase } from '../../migrate/migrate.js';
 import { resolve } from 'node:path';
-import { isUnreachable, unreachable, UnreachableError } from '../cli-kit.js';
+import { isUnreachable, unreachable } from '../cli-kit.js';
 
 export interface AuthEnv {
+  config: Config;
   mysqlUrl: string;
   redisUrl: string;
   keysDir: string;
   fhirBaseUrl: string;
   issuer: string;
   redisPrefix: string;
-  /** What the server keeps in its embedded PGlite/PostgreSQL because the variable is unset (this CLI cannot reach it). */
+  /** What the server keeps in its embedded PGlite/PostgreSQL because the variable is unset (auth/embedded-admin.ts). */
   embedded: { users: boolean; sessions: boolean; folder: string; consoleUrl: string };
 }
 
 export function authEnv(env: NodeJS.ProcessEnv = process.env): AuthEnv {
   const config = loadConfig(env);
   return {
-    // The CLI works on MySQL/Redis only: a command whose data the server keeps embedded is refused
-    // (requireSharedDatabase); the local defaults remain only for what registration opens beside Redis.
+    config,
+    // Used only when both are set: a command whose data is embedded goes through auth/embedded-admin.ts.
     mysqlUrl: config.auth.mysqlUrl ?? 'mysql://root@127.0.0.1:3306/nilecare_auth',
     redisUrl: config.auth.redisUrl ?? 'redis://127.0.0.1:6379',
     keysDir: config.auth.keysDir,
@@ -41,24 +42,6 @@ export function authEnv(env: NodeJS.ProcessEnv = process.env): AuthEnv {
       consoleUrl: `${new URL(config.baseUrl).origin}/console/`,
     },
   };
-}
-
-/**
- * Refuses (exit 3) a command whose data the server keeps embedded (AUTH_MYSQL_URL / REDIS_URL unset): the CLI used
- * to fall back to the local MySQL/Redis then and silently changed a database the server never reads. The embedded
- * PGlite folder is held by the running server (one process), so the change goes through the console Admin page.
- */
-export function requireSharedDatabase(env: AuthEnv, needs: { users?: boolean; sessions?: boolean }): void {
-  const missing = [
-    ...(needs.users && env.embedded.users ? ['AUTH_MYSQL_URL'] : []),
-    ...(needs.sessions && env.embedded.sessions ? ['REDIS_URL'] : []),
-  ];
-  if (missing.length === 0) return;
-  throw new UnreachableError(
-    `${missing.join(' and ')} not set: the server keeps users and clients embedded in ${env.embedded.folder}, ` +
-      `which this command cannot change; use the console Admin page (${env.embedded.consoleUrl}) ` +
-      `or set ${missing.join(' and ')} for both the server and this command`,
-  );
 }
 
 /** A pool on nilecare_auth, created and migrated if needed; unreachable MySQL is one clear line (exit 3). */

@@ -55,7 +55,28 @@ const noRefreshRows: RefreshTokenRows = {
   revokeAllForUser: async () => 0,
 };
 
-async function registrationOf(values: { file?: string; json?: string }): Promise<ClientRegistration> {
+/** A new ES384 key pair for a backend service: the public JWKS to register, the private JWK for its key file. */
+export async function backendKeyPair(): Promise<{
+  jwks: { keys: Record<string, unknown>[] };
+  privateJwk: Record<string, unknown>;
+}> {
+  const { publicKey, privateKey } = await generateKeyPair('ES384', { extractable: true });
+  const pub = await exportJWK(publicKey);
+  const kid = (await calculateJwkThumbprint(pub)).slice(0, 16);
+  return {
+    jwks: { keys: [{ ...pub, kid, alg: 'ES384', use: 'sig' }] },
+    privateJwk: { ...(await exportJWK(privateKey)), kid, alg: 'ES384', use: 'sig' },
+  };
+}
+
+/** A service's own public keys (--jwks-file). */
+export async function readJwksFile(path: string): Promise<{ keys: Record<string, unknown>[] }> {
+  const jwks = JSON.parse(await readFile(path, 'utf8')) as { keys: Record<string, unknown>[] };
+  if (!Array.isArray(jwks?.keys)) throw new UsageError(`${path} is not a JWKS ({"keys":[…]})`);
+  return jwks;
+}
+
+export async function readRegistration(values: { file?: string; json?: string }): Promise<ClientRegistration> {
   if (!values.file && !values.json) throw new UsageError('--file or --json is required');
   const text = values.file ? await readFile(values.file, 'utf8') : values.json!;
   try {
@@ -101,7 +122,7 @@ export async function runClientCommand(
         json: { type: 'string' },
         replace: { type: 'boolean' },
       });
-      const reg = await registrationOf(values);
+      const reg = await readRegistration(values);
       await checkRedis(env);
       io.out(JSON.stringify(await register(env, reg, values.replace === true, redis), null, 2));
       return 0;
@@ -119,18 +140,9 @@ export async function runClientCommand(
       if (!clientId) throw new UsageError('--client-id is required');
       if (!values['key-out'] === !values['jwks-file']) throw new UsageError('give --key-out FILE or --jwks-file FILE');
       const scope = values.scope ?? 'system/*.rs';
-      let jwks: { keys: Record<string, unknown>[] };
-      let privateJwk: Record<string, unknown> | undefined;
-      if (values['jwks-file']) {
-        jwks = JSON.parse(await readFile(values['jwks-file'], 'utf8')) as typeof jwks;
-        if (!Array.isArray(jwks?.keys)) throw new UsageError(`${values['jwks-file']} is not a JWKS ({"keys":[…]})`);
-      } else {
-        const { publicKey, privateKey } = await generateKeyPair('ES384', { extractable: true });
-        const pub = await exportJWK(publicKey);
-        const kid = (await calculateJwkThumbprint(pub)).slice(0, 16);
-        jwks = { keys: [{ ...pub, kid, alg: 'ES384', use: 'sig' }] };
-        privateJwk = { ...(await exportJWK(privateKey)), kid, alg: 'ES384', use: 'sig' };
-      }
+      const keys = values['jwks-file'] ? { jwks: await readJwksFile(values['jwks-file']) } : await backendKeyPair();
+      const jwks = keys.jwks;
+      const privateJwk = 'privateJwk' in keys ? keys.privateJwk : undefined;
       const registered = await register(
         env,
         {

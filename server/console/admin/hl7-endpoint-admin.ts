@@ -12,6 +12,7 @@ export interface Hl7EndpointAdmin {
   list(): Promise<Hl7Endpoint[]>;
   add(endpoint: NewHl7Endpoint): Promise<Hl7Endpoint>;
   setActive(name: string, active: boolean): Promise<Hl7Endpoint>;
+  remove(name: string): Promise<void>;
 }
 
 export function hl7EndpointAdmin(endpoints: Hl7EndpointStore): Hl7EndpointAdmin {
@@ -39,6 +40,9 @@ export function hl7EndpointAdmin(endpoints: Hl7EndpointStore): Hl7EndpointAdmin 
       if (typeof active !== 'boolean') throw badRequest('active is true or false');
       if (!(await endpoints.setActive(name, active))) throw notFound(`No outbound HL7 endpoint named ${name}`);
       return byName(name);
+    },
+    async remove(name) {
+      if (!(await endpoints.remove(name))) throw notFound(`No outbound HL7 endpoint named ${name}`);
     },
   };
 }

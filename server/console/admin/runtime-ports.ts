@@ -42,6 +42,8 @@ export interface Hl7EndpointStore {
   add(endpoint: NewHl7Endpoint): Promise<void>;
   /** false: no such endpoint. */
   setActive(name: string, active: boolean): Promise<boolean>;
+  /** false: no such endpoint (the row stays, renamed, for the message history). */
+  remove(name: string): Promise<boolean>;
   close(): Promise<void>;
 }
 

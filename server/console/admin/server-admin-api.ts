@@ -4,7 +4,7 @@
  * HL7 endpoints answer 503 with the reason, and the projections list is empty.
  */
 import type { Logger } from 'pino';
-import { fhirError } from '../../fhir/errors.js';
+import { badRequest, fhirError } from '../../fhir/errors.js';
 import { interopMysqlUrl, type Config } from '../../config.js';
 import type { ResourceStore } from '../../store/resource-store.js';
 import type { AdminApi, AdminTasks, Hl7Endpoint, SubscriptionStatus } from '../admin-api.js';
@@ -55,6 +55,7 @@ export function serverAdminApi(o: {
   auth?: {
     state: ServerState;
     registerClient(registration: ClientRegistration): Promise<RegisteredClient>;
+    createLaunch(context: { patient: string; encounter?: string; createdBy: string }): Promise<string>;
     /** Key prefix of the clients in the key-value store (default nilecare:auth:). */
     redisPrefix?: string;
   };
@@ -94,9 +95,7 @@ export function serverAdminApi(o: {
     const why =
       config.hl7.port === undefined
         ? 'HL7 v2 is off on this server (MLLP_PORT=-1)'
-        : runtime.hl7?.interopQuery
-          ? 'outbound delivery needs INTEROP_MYSQL_URL in this version (the message log is embedded)'
-          : 'HL7 v2 has not started (see the server log)';
+        : 'HL7 v2 has not started (see the server log)';
     throw fhirError(503, 'transient', `Outbound HL7 endpoints are unavailable: ${why}`);
   };
   const audit = (what: string, detail: Record<string, unknown>) => o.logger?.info(detail, `console admin: ${what}`);
@@ -124,6 +123,16 @@ export function serverAdminApi(o: {
     async revokeClient(clientId) {
       await (await clientTasks()).revoke(clientId);
       audit('client revoked', { client: clientId });
+    },
+    async removeHl7Endpoint(name) {
+      await endpointTasks().remove(name);
+      await runtime.hl7?.outbound?.reloadEndpoints?.();
+      audit('HL7 endpoint removed', { endpoint: name });
+    },
+    async createLaunch(context) {
+      const launch = await needAuth().createLaunch(launchContext(context));
+      audit('launch created', { patient: context.patient });
+      return { launch };
     },
     hl7Endpoints: () => endpointTasks().list(),
     async addHl7Endpoint(endpoint): Promise<Hl7Endpoint> {
@@ -230,6 +239,16 @@ export function serverAdminApi(o: {
       hl7 = undefined;
     },
   };
+}
+
+const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
+
+/** A launch context as typed by an administrator: ids checked (400). */
+export function launchContext(c: { patient?: unknown; encounter?: unknown }) {
+  if (typeof c?.patient !== 'string' || !FHIR_ID.test(c.patient)) throw badRequest('patient must be a Patient id');
+  if (c.encounter !== undefined && (typeof c.encounter !== 'string' || !FHIR_ID.test(c.encounter)))
+    throw badRequest('encounter must be an Encounter id');
+  return { patient: c.patient, ...(c.encounter ? { encounter: c.encounter } : {}), createdBy: 'console' };
 }
 
 function subscriptionStatus(row: SubscriptionRow): SubscriptionStatus {

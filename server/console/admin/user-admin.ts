@@ -130,6 +130,7 @@ export function userAdmin(o: { db: StateDb; keysDir: string }): UserAdmin {
         await db.query('UPDATE auth_users SET status = ? WHERE id = ?', [c.active ? 'active' : 'inactive', id]);
         if (!c.active) await refreshTokenRows(db).revokeAllForUser(id);
       }
+      if (c.revokeTokens === true) await refreshTokenRows(db).revokeAllForUser(id);
       if (c.unlock === true)
         await db.query(
           `UPDATE auth_users SET failed_login_attempts = 0, locked_until = NULL,

@@ -122,6 +122,8 @@ export function fakeAdminApi(): FakeAdminApi {
     hl7Endpoints: notHere,
     addHl7Endpoint: notHere,
     setHl7EndpointActive: notHere,
+    createLaunch: notHere,
+    removeHl7Endpoint: notHere,
     async health() {
       return [
         { component: 'store', ok: true, detail: 'PGlite (embedded)' },
