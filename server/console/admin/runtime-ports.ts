@@ -54,7 +54,7 @@ export interface Hl7AdminRuntime {
   outbound?: Hl7OutboundControl & { reloadEndpoints?(): Promise<void> };
   /** Reads of the embedded nilecare_interop (absent: it is on MySQL, INTEROP_MYSQL_URL). */
   interopQuery?: InteropQuery;
-  /** The outbound endpoints, editable from the console (absent: not on this log, e.g. the embedded one). */
+  /** The outbound endpoints, editable from the console (MySQL or the embedded nilecare_interop). */
   endpoints?: Hl7EndpointStore;
 }
 
