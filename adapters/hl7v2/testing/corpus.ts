@@ -49,6 +49,11 @@ export const REJECTED_ON_PURPOSE: Record<string, { code: 'AE' | 'AR'; reason: st
   'ms-fhir-converter/OUL-R23-01.hl7': { code: 'AE', reason: VISIT_40007716 },
   'ms-fhir-converter/OUL-R23-02.hl7': { code: 'AE', reason: VISIT_40007716 },
   'ms-fhir-converter/OUL-R24-02.hl7': { code: 'AE', reason: VISIT_40007716 },
+  'v2-to-fhir-ig-samples/Message.hl7_MDM_T02.hl7': {
+    code: 'AE',
+    reason:
+      'OBX-4 is an ED whose data (OBX-5.5) is the placeholder "<Base64 encoded>", not base64: the document is neither stored nor stored empty',
+  },
   'node-hl7-complete/health-standards-bar-example.hl7': {
     code: 'AR',
     reason: 'fields shifted by one: MSH-7 empty, MSH-11 (processing id) is "BAR^A01", not in table 0103',
