@@ -112,7 +112,8 @@ export class MemorySearchStore implements ResourceStore {
     for (const row of this.rows.values()) {
       const r = row.version.resource;
       if (!r || (resourceType !== undefined && r.resourceType !== resourceType)) continue;
-      for (const c of r.meta?.tag ?? []) if (c.code) tags.set(`${c.system ?? ''}|${c.code}`, { system: c.system, code: c.code });
+      for (const c of r.meta?.tag ?? [])
+        if (c.code) tags.set(`${c.system ?? ''}|${c.code}`, { system: c.system, code: c.code });
       for (const c of r.meta?.security ?? [])
         if (c.code) security.set(`${c.system ?? ''}|${c.code}`, { system: c.system, code: c.code });
       for (const p of r.meta?.profile ?? []) profiles.add(p);
