@@ -21,13 +21,10 @@ import { metaOperations } from './fhir/operations/meta-operations.js';
 import { validateOperation } from './fhir/operations/validate-operation.js';
 import { everythingOperation } from './fhir/operations/everything-operation.js';
 import { exportOperations } from './fhir/operations/export/export-operations.js';
+import type { RuntimeMetrics } from './http/runtime-metrics.js';
 import { fhirExpressRouter } from './http/fhir-express-router.js';
 import { createMetrics } from './http/metrics.js';
-import { registerRuntimeMetrics, type RuntimeMetrics } from './http/runtime-metrics.js';
 import { interactionName } from './http/interaction-name.js';
-import { rateLimit } from './http/rate-limit.js';
-import { fhirCors } from './http/cors.js';
-import { Redis } from 'ioredis';
 import { openServerState, type ServerState } from './state/open-state.js';
 import { reaching } from './component-error.js';
 import { processBundle } from './fhir/bundle/process-bundle.js';
@@ -43,16 +40,14 @@ import { sqlClientOf } from './store/postgres/open-postgres-store.js';
 import type { SmartAuth } from './auth/smart-auth.js';
 import { serverAdminApi, type AdminRuntime } from './console/admin/server-admin-api.js';
 import type { LocalAdminCredential } from './console/admin/local-admin-credential.js';
-import { mountConsole } from './console/mount-console.js';
+import { mountHttp } from './app-http.js';
 import { startBackgroundReindex } from './reindex-wiring.js';
 import { DEFAULT_PROFILE_FILE, loadMatchProfile } from './fhir/matching/match-profile.js';
 import { matchOperation } from './fhir/matching/match-operation.js';
 import { duplicateCheck } from './fhir/matching/duplicate-check.js';
 import { registerPatientMetrics } from './http/patient-metrics.js';
 import { reportingIndexExtractor } from './http/index-problem-metrics.js';
-import { landingPage } from './http/landing-page.js';
-import { healthRoutes, metricsRoute } from './http/operational-routes.js';
-import { redisReadiness, requireRedis } from './redis-check.js';
+import { requireRedis } from './redis-check.js';
 import { subscriptionWriteRules } from './fhir/subscriptions/subscription-write-rules.js';
 import { startConfiguredSubscriptions, type RunningSubscriptions } from './subscriptions-wiring.js';
 import { WriteSignal } from './change-feed/write-signal.js';
@@ -100,23 +95,11 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   // Only when REDIS_URL is set: without it the shared state is embedded (server/state).
   if (!options.resolveAccess && config.auth.mode === 'smart' && config.auth.redisUrl)
     await requireRedis(config.auth.redisUrl, 'SMART sign-in, clients and tokens');
-  const definitions = loadDefinitions();
-  const store = await openAndInitStore(config, options.store);
-  // The audit trail as compact rows beside the FHIR data (PostgreSQL/PGlite); the FHIR layer reads AuditEvents there.
-  const storeSql = config.auth.mode === 'smart' && !options.resolveAccess ? sqlClientOf(store) : undefined;
-  const auditTrail = storeSql ? await openAuditTable(storeSql) : undefined;
-  // Binary bytes: beside the FHIR store (chunk table or GridFS buckets), streamed, never inside the resource JSON.
-  const contents = await openContentStore(config, store);
-  await contents.init();
-  const metrics = createMetrics();
-  const indexWithReports = reportingIndexExtractor(metrics.registry, logger); // skipped values logged and counted
-  const reindex = await startBackgroundReindex({
-    store,
-    mode: config.patients.reindex,
-    resourceTypes: definitions.resourceTypes,
-    extractIndex: indexWithReports,
+  const { definitions, store, auditTrail, contents, metrics, indexWithReports, reindex } = await openStorage(
+    config,
+    options,
     logger,
-  });
+  );
 
   // SMART users, sessions, rate limits: MySQL/Redis where their URLs are set, else embedded beside the FHIR data.
   const state = openServerState(config, store, logger);
@@ -156,21 +139,6 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     (authorization) => resolveAccess(requestWithAuthorization(authorization)),
   );
 
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('etag', false);
-  app.use(requestIds);
-  const runtimeMetrics = registerRuntimeMetrics(metrics.registry);
-  app.use(metricsRoute({ registry: metrics.registry, smart: config.auth.mode === 'smart', auth }));
-  let redis: Redis | undefined;
-  if (config.rateLimitPerMinute > 0) {
-    redis = config.auth.redisUrl ? rateLimitRedis(config.auth.redisUrl) : undefined;
-    app.use('/fhir', rateLimit({ redis: redis ?? (await state.kv()), perMinute: config.rateLimitPerMinute, logger }));
-  }
-  const redisReady = config.auth.redisUrl && (auth || redis) ? redisReadiness(config.auth.redisUrl) : undefined;
-  app.use(healthRoutes({ store, redisReady }));
-  app.get('/', landingPage({ baseUrl: config.baseUrl, smart: config.auth.mode === 'smart', consolePath: '/console/' }));
-  if (auth) app.use(auth.router);
   const admin = consoleAdminApi({
     config,
     store,
@@ -180,22 +148,23 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     subscriptions,
     redisPrefix: options.authRedisPrefix,
   });
-  const consoleMount = await mountConsole(app, { config, admin, logger, ...(auth ? { auth } : {}) });
-  app.use('/fhir', fhirCors(config.corsOrigins));
-  app.use(
-    '/fhir',
-    fhirExpressRouter({
-      services,
-      routerOptions,
-      resolveAccess,
-      maxBodyBytes: config.maxBodyBytes,
-      logger,
-      onResponse: responseObserver({ auth, metrics, resourceTypes: services.resourceTypes, logger }),
-    }),
-  );
+  const http = await mountHttp({
+    config,
+    store,
+    state,
+    auth,
+    metrics,
+    admin,
+    services,
+    routerOptions,
+    resolveAccess,
+    onResponse: responseObserver({ auth, metrics, resourceTypes: services.resourceTypes, logger }),
+    logger,
+  });
+  const { runtimeMetrics, console: consoleMount } = http;
 
   return {
-    express: app,
+    express: http.app,
     services,
     store: services.store,
     logger,
@@ -220,13 +189,37 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       await auth?.close();
       await bulk.stop();
       await reindex.stop();
-      redis?.disconnect();
-      redisReady?.close();
+      http.close();
       await state.close();
       await contents.close();
       if (!options.store) await store.close();
     },
   };
+}
+
+/**
+ * The FHIR store (initialised), the audit trail's rows, the Binary content store, the metrics registry with the
+ * reporting index extractor, and the background reindex: everything the FHIR services are built on.
+ */
+async function openStorage(config: Config, options: AppOptions, logger: Logger) {
+  const definitions = loadDefinitions();
+  const store = await openAndInitStore(config, options.store);
+  // The audit trail as compact rows beside the FHIR data (PostgreSQL/PGlite); the FHIR layer reads AuditEvents there.
+  const storeSql = config.auth.mode === 'smart' && !options.resolveAccess ? sqlClientOf(store) : undefined;
+  const auditTrail = storeSql ? await openAuditTable(storeSql) : undefined;
+  // Binary bytes: beside the FHIR store (chunk table or GridFS buckets), streamed, never inside the resource JSON.
+  const contents = await openContentStore(config, store);
+  await contents.init();
+  const metrics = createMetrics();
+  const indexWithReports = reportingIndexExtractor(metrics.registry, logger); // skipped values logged and counted
+  const reindex = await startBackgroundReindex({
+    store,
+    mode: config.patients.reindex,
+    resourceTypes: definitions.resourceTypes,
+    extractIndex: indexWithReports,
+    logger,
+  });
+  return { definitions, store, auditTrail, contents, metrics, indexWithReports, reindex };
 }
 
 /** The given store (tests), or the configured one; initialised, a server that cannot be reached named by its variable. */
@@ -339,22 +332,6 @@ async function resolveCallers(o: {
     resolveAccess: (req) =>
       auth.authenticate(req.get('authorization'), { ip: req.ip, userAgent: req.get('user-agent') }),
   };
-}
-
-/** X-Request-Id: the caller's (a safe token) or a new UUID, echoed and kept for the request log. */
-function requestIds(req: express.Request, res: express.Response, next: express.NextFunction): void {
-  const incoming = req.headers['x-request-id'];
-  const requestId = typeof incoming === 'string' && /^[\w.-]{1,100}$/.test(incoming) ? incoming : randomUUID();
-  res.locals['requestId'] = requestId;
-  res.setHeader('X-Request-Id', requestId);
-  next();
-}
-
-/** The rate limiter's Redis (REDIS_URL): fails fast, never queues while it is down. */
-function rateLimitRedis(url: string): Redis {
-  const redis = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 1, enableOfflineQueue: false });
-  redis.on('error', () => undefined);
-  return redis;
 }
 
 /** After each FHIR response: the access audit (SMART on), the request metrics and one log line without patient data. */
