@@ -350,28 +350,40 @@ describe(
           name: [{ family: 'Outbound' }],
         },
       });
-      await server.fhir('/Observation/o-out', {
-        method: 'PUT',
+      // the result and its report in one transaction: written apart, the worker may see the Observation first while no
+      // report lists it, and send it as a standalone ORU of its own (a second dead letter)
+      const both = await server.fhir('/', {
+        method: 'POST',
         body: {
-          resourceType: 'Observation',
-          id: 'o-out',
-          status: 'final',
-          subject: { reference: 'Patient/p-out' },
-          code: { coding: [{ system: 'http://loinc.org', code: '718-7', display: 'Hemoglobin' }] },
-          valueQuantity: { value: 13.1, unit: 'g/dL', system: 'http://unitsofmeasure.org', code: 'g/dL' },
+          resourceType: 'Bundle',
+          type: 'transaction',
+          entry: [
+            {
+              request: { method: 'PUT', url: 'Observation/o-out' },
+              resource: {
+                resourceType: 'Observation',
+                id: 'o-out',
+                status: 'final',
+                subject: { reference: 'Patient/p-out' },
+                code: { coding: [{ system: 'http://loinc.org', code: '718-7', display: 'Hemoglobin' }] },
+                valueQuantity: { value: 13.1, unit: 'g/dL', system: 'http://unitsofmeasure.org', code: 'g/dL' },
+              },
+            },
+            {
+              request: { method: 'PUT', url: 'DiagnosticReport/r-out' },
+              resource: {
+                resourceType: 'DiagnosticReport',
+                id: 'r-out',
+                status: 'final',
+                subject: { reference: 'Patient/p-out' },
+                code: { coding: [{ system: 'http://loinc.org', code: '58410-2' }] },
+                result: [{ reference: 'Observation/o-out' }],
+              },
+            },
+          ],
         },
       });
-      await server.fhir('/DiagnosticReport/r-out', {
-        method: 'PUT',
-        body: {
-          resourceType: 'DiagnosticReport',
-          id: 'r-out',
-          status: 'final',
-          subject: { reference: 'Patient/p-out' },
-          code: { coding: [{ system: 'http://loinc.org', code: '58410-2' }] },
-          result: [{ reference: 'Observation/o-out' }],
-        },
-      });
+      assert.equal(both.status, 200, both.text);
       let row: { deadLetters: number; lagSeq: number } | undefined;
       for (const until = Date.now() + 30_000; Date.now() < until; await new Promise((r) => setTimeout(r, 100))) {
         row = (await api('projections')).body.find((p: { name: string }) => p.name === 'hl7-outbound');

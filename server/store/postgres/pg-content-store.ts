@@ -116,12 +116,12 @@ export class PgContentStore implements ContentStore {
   async removeUnclaimed(olderThanMs: number): Promise<number> {
     const result = await this.client.query<{ removed: string | number }>({
       text: `WITH gone AS (DELETE FROM ${SCHEMA}.binary_content
-                           WHERE NOT claimed AND created_at < now() - make_interval(secs => $1::float8 / 1000)
+                           WHERE NOT claimed AND created_at <= now() - make_interval(secs => $1::float8 / 1000)
                            RETURNING content_id),
                   gone_chunks AS (DELETE FROM ${SCHEMA}.binary_content_chunk c USING gone WHERE c.content_id = gone.content_id),
                   unfinished AS (DELETE FROM ${SCHEMA}.binary_content_chunk c WHERE NOT EXISTS
                                    (SELECT 1 FROM ${SCHEMA}.binary_content b WHERE b.content_id = c.content_id)
-                                 AND c.written_at < now() - make_interval(secs => $1::float8 / 1000)
+                                 AND c.written_at <= now() - make_interval(secs => $1::float8 / 1000)
                                  RETURNING c.content_id)
              SELECT (SELECT count(*) FROM gone) + (SELECT count(DISTINCT content_id) FROM unfinished) AS removed`,
       values: [olderThanMs],
