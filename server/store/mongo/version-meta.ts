@@ -10,18 +10,15 @@ import { collectionNameFor, HISTORY_COLLECTION } from './collection-names.js';
 import type { DocDatabaseHandle } from './doc-db.js';
 import { indexDocOf } from './documents.js';
 import { sortFieldsOf } from './sort-values.js';
+import { metaKeepingVersion } from '../version-meta.js';
 
 export function replaceMeta(db: DocDatabaseHandle, item: IndexReplacement, meta: Meta): Promise<boolean> {
-  const { versionId: _v, lastUpdated: _l, ...kept } = meta;
   return db.withTransaction(async (tx) => {
     const history = tx.collection(HISTORY_COLLECTION);
     const _id = `${item.resourceType}/${item.id}/${item.versionId}`;
     const doc = await history.findOne({ _id, deleted: false }, { projection: { resource: 1 } });
     if (!doc) return false;
-    const stored = (doc['resource'] as Resource).meta ?? {};
-    const next: Meta = { ...kept };
-    if (stored.versionId !== undefined) next.versionId = stored.versionId;
-    if (stored.lastUpdated !== undefined) next.lastUpdated = stored.lastUpdated;
+    const next = metaKeepingVersion((doc['resource'] as Resource).meta ?? {}, meta);
     await history.updateOne({ _id }, { $set: { 'resource.meta': next } });
     await tx.collection(collectionNameFor(item.resourceType)).updateOne(
       { _id: item.id, versionId: item.versionId, deleted: false },

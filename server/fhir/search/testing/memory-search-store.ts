@@ -20,6 +20,7 @@ import { UnsupportedQueryError, VersionConflictError } from '../../../store/reso
 import type { SearchPage, SearchQuery, SortKey } from '../search-query.js';
 import { evaluateCondition, type Candidate, type CandidateResolver } from '../evaluate-condition.js';
 import { KeyedLocks } from '../../../store/keyed-locks.js';
+import { metaKeepingVersion } from '../../../store/version-meta.js';
 
 type Row = { version: StoredVersion; candidate: Candidate };
 type SortValue = string | number | null;
@@ -95,11 +96,7 @@ export class MemorySearchStore implements ResourceStore {
   async replaceMeta(item: IndexReplacement, meta: Meta): Promise<boolean> {
     const row = this.rows.get(`${item.resourceType}/${item.id}`);
     if (!row?.version.resource || row.version.versionId !== item.versionId) return false;
-    const stored = row.version.resource.meta ?? {};
-    const { versionId: _v, lastUpdated: _l, ...kept } = meta;
-    const next: Meta = { ...kept };
-    if (stored.versionId !== undefined) next.versionId = stored.versionId;
-    if (stored.lastUpdated !== undefined) next.lastUpdated = stored.lastUpdated;
+    const next = metaKeepingVersion(row.version.resource.meta ?? {}, meta);
     row.version = { ...row.version, resource: { ...row.version.resource, meta: next } };
     row.candidate = { ...row.candidate, index: item.index };
     return true;
