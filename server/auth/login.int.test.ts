@@ -4,6 +4,9 @@ import { generate, generateSecret } from 'otplib';
 import type { RowDataPacket } from 'mysql2/promise';
 import { startAuthTestServer, type AuthTestServer, type TestUser } from './testing/auth-test-server.js';
 import { authorizeUrl, Browser, formAction, pkce, signInAndConsent } from './testing/browser.js';
+import { login, LOCKOUT } from './login.js';
+import { userRows, type UserRows } from './user-rows.js';
+import { mysqlStateDb } from '../state/state-db.js';
 
 const REDIRECT = 'http://127.0.0.1:9/login-app/cb';
 
@@ -94,6 +97,32 @@ describe('login page: passwords, lockout, TOTP, inactive accounts, audit trail',
     );
     assert.equal(after!.failed_login_attempts, 0);
     assert.equal(after!.locked_until, null);
+  });
+
+  it('a right password checked while parallel failures lock the account is refused, and the lock stands', async () => {
+    // The interleaving the 12-parallel-sign-ins attack found: this attempt took its slot, then 5 failures locked
+    // the account while the password hash was compared; a success must not lift that lock.
+    const u = await t.addUser({ username: 'samira', role: 'nurse' });
+    const rows = userRows(mysqlStateDb(t.db, 'test'));
+    const lockingMidway: UserRows = {
+      ...rows,
+      async registerSuccess(id) {
+        for (let i = 0; i < LOCKOUT.maxFailures; i++) await rows.reserveAttempt(id, LOCKOUT.maxFailures, 60);
+        return rows.registerSuccess(id);
+      },
+    };
+    const result = await login(lockingMidway, { login: u.username, password: u.password });
+    assert.deepEqual(result, { ok: false, reason: 'locked' });
+    const [[user]] = await t.db.query<RowDataPacket[]>(
+      'SELECT locked_until > UTC_TIMESTAMP() AS locked, last_login FROM auth_users WHERE id = ?',
+      [u.id],
+    );
+    assert.equal(user!.locked, 1, 'the success lifted a lock set by parallel failures');
+    assert.equal(user!.last_login, null);
+    // Without the race the same call signs in (two in a row: the second changes no row on MySQL and still passes).
+    await t.db.execute('UPDATE auth_users SET locked_until = NULL, failed_login_attempts = 0 WHERE id = ?', [u.id]);
+    assert.equal((await login(rows, { login: u.username, password: u.password })).ok, true);
+    assert.equal((await login(rows, { login: u.username, password: u.password })).ok, true);
   });
 
   it('asks for the TOTP code when MFA is on, refuses a wrong one, accepts the right one', async () => {

@@ -3,7 +3,8 @@
  *
  * - The lockout check and the failure count are ONE atomic statement (UserRows.reserveAttempt): an attempt first
  *   takes a slot (count + 1, lock at the 5th), and only then is the password checked; a success gives the slot
- *   back (count 0). Parallel attempts cannot slip past the counter.
+ *   back (count 0) unless parallel failures locked the account meanwhile: then the sign-in is refused and the lock
+ *   stands. Parallel attempts cannot slip past the counter.
  * - Unknown, locked and real accounts cost the same (the same statements and one bcrypt comparison at the same
  *   cost, PASSWORD_HASH_COST) and get the same answer: "not correct" (the message tells everyone that repeated
  *   failures block sign-in for a while). Only after a correct password does the page say more (inactive, MFA).
@@ -109,7 +110,11 @@ export async function login(
       return { ok: false, reason: 'bad_mfa_code' };
     }
   }
-  await users.registerSuccess(user.id);
+  // Parallel failures may have locked the account while this password was checked: the lock stands.
+  if (!(await users.registerSuccess(user.id))) {
+    await record(false, 'locked', email);
+    return { ok: false, reason: 'locked' };
+  }
   await record(true, undefined, email);
   return { ok: true, user };
 }

@@ -37,7 +37,12 @@ export interface UserRows {
    * or unknown.
    */
   reserveAttempt(userId: string, maxFailures: number, lockSeconds: number): Promise<boolean>;
-  registerSuccess(userId: string): Promise<void>;
+  /**
+   * A correct sign-in gives the failure count back (count 0, last_login now), but only while the account is not
+   * locked: when parallel failures locked it while this password was being checked, nothing changes and the answer
+   * is false (the sign-in is refused as locked; a lock is never lifted by a success that raced it).
+   */
+  registerSuccess(userId: string): Promise<boolean>;
 }
 
 function toUser(r: RowDataPacket): AuthUser {
@@ -126,10 +131,17 @@ export function userRows(db: StateDb): UserRows {
       return res.affectedRows === 1;
     },
     async registerSuccess(userId) {
-      await db.query(
-        `UPDATE auth_users SET failed_login_attempts = 0, locked_until = NULL, last_login = ${sql.now} WHERE id = ?`,
+      const res = await db.query(
+        `UPDATE auth_users SET failed_login_attempts = 0, locked_until = NULL, last_login = ${sql.now}
+         WHERE id = ? AND (locked_until IS NULL OR locked_until <= ${sql.now})`,
         [userId],
       );
+      if (res.affectedRows === 1) return true;
+      // MySQL counts changed rows, not matched ones: a second success in the same second changes nothing. Ask.
+      const { rows } = await db.query(`SELECT 1 AS locked FROM auth_users WHERE id = ? AND locked_until > ${sql.now}`, [
+        userId,
+      ]);
+      return rows.length === 0;
     },
   };
 }
