@@ -29,9 +29,10 @@ export function checkRequiredBindings(tokens: Record<string, CollectedToken[]>):
   return issues;
 }
 
-type Problem = { severity: 'error' | 'warning'; text: string };
+export type Problem = { severity: 'error' | 'warning'; text: string };
 
-function checkToken(token: CollectedToken, expansion: Expansion): Problem | undefined {
+/** Whether a bound value (a code, Coding, CodeableConcept or Quantity, by `type`) is in the expansion. */
+export function checkToken(token: Pick<CollectedToken, 'type' | 'value'>, expansion: Expansion): Problem | undefined {
   const { type, value } = token;
   switch (type) {
     case 'code':

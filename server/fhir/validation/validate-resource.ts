@@ -10,7 +10,8 @@
  *    contained resources, Bundle fullUrls / search results / links, context and value type of known extensions,
  *    QuestionnaireResponse linkIds against a known Questionnaire;
  * 5. every profile named in meta.profile that is loaded (or global in a registered ImplementationGuide), plus
- *    the profiles asked for by the caller: structure, bindings, min/max values, narrowed choice types.
+ *    the profiles asked for by the caller: structure, bindings (required, extensible and additional ones),
+ *    min/max values, narrowed choice types.
  */
 import type { OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
 import { isResourceType } from '../definitions.js';
@@ -25,6 +26,7 @@ import { withoutRefutedInvariants } from './invariant-recheck.js';
 import { IssueList } from './issue-merge.js';
 import { validateJsonSchema, warmUpJsonSchema } from './json-schema-validator.js';
 import { ensureDefinitions, findProfile, findQuestionnaire, globalProfilesFor } from './profile-registry.js';
+import { checkProfileBindings } from './profile-bindings.js';
 import { checkQuestionnaireResponse } from './questionnaire-rules.js';
 import { checkRequiredBindings } from './required-bindings.js';
 import { checkStructure } from './structure-check.js';
@@ -147,6 +149,7 @@ function validateProfiles(resource: Resource, requested: string[], list: IssueLi
       }));
     list.addResolved(tagged(withoutRefutedInvariants(resource, resolvedIn(resource, result.issues))));
     list.addResolved(tagged(checkRequiredBindings(result.tokens)));
+    list.addResolved(checkProfileBindings(resource, profile));
     list.addExact(checkValueLimits(resource, profile));
     list.addExact(checkChoiceTypes(resource, profile));
   }
