@@ -133,7 +133,9 @@ describe('npm run auth', () => {
     assert.match(r.err, /already exists/);
     assert.equal((await run('set-role', '--username', 'drsara', '--role', 'doctor')).code, 0);
     assert.equal((await users.findByLogin('drsara'))?.role, 'doctor');
-    assert.equal((await run('disable-user', '--username', 'drsara')).code, 0);
+    r = await run('disable-user', '--username', 'drsara');
+    assert.equal(r.code, 0, r.err);
+    assert.equal(r.out, 'drsara disabled; 0 refresh tokens revoked');
     const refused = await login(users, { login: 'drsara', password });
     assert.ok(!refused.ok && refused.reason === 'inactive');
     assert.equal((await run('enable-user', '--username', 'drsara')).code, 0);
@@ -188,10 +190,28 @@ describe('npm run auth', () => {
     r = await run('register-backend', '--client-id', 'lab-feed', '--key-out', keyFile);
     assert.equal(r.code, 1);
     assert.match(r.err, /already registered; add --replace/);
+    // --replace: a new key pair, and the old key file no longer gets a token
+    const replacedKey = join(keysDir, 'lab-feed-2.json');
+    r = await run(
+      'register-backend',
+      '--client-id',
+      'lab-feed',
+      '--scope',
+      'system/Patient.rs',
+      '--key-out',
+      replacedKey,
+      '--replace',
+    );
+    assert.equal(r.code, 0, r.err);
+    assert.equal((await run('token', '--key', keyFile)).code, 1);
+    assert.equal((await run('token', '--key', replacedKey)).code, 0);
     r = await run('list-clients');
     assert.match(r.out, /^lab-feed +backend service +private_key_jwt +system\/Patient\.rs +lab-feed$/m);
     assert.equal((await run('remove-client', '--client-id', 'lab-feed')).code, 0);
-    r = await run('token', '--key', keyFile);
+    r = await run('remove-client', '--client-id', 'lab-feed');
+    assert.equal(r.code, 1);
+    assert.equal(r.err, 'auth: no client "lab-feed" (npm run auth -- list-clients shows them)');
+    r = await run('token', '--key', replacedKey);
     assert.equal(r.code, 1);
     assert.match(r.err, /invalid_client.*npm run auth -- list-clients/);
     r = await run('token', '--key', keyFile, '--fhir-url', 'http://127.0.0.1:9/fhir');

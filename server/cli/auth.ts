@@ -5,26 +5,22 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type mysql from 'mysql2/promise';
-import type { Redis } from 'ioredis';
-import { createSmartAuth } from '../auth/smart-auth.js';
+import { FhirError } from '../fhir/errors.js';
 import { EXIT, isMain, parseOptions, processIo, reportError, UsageError, wantsHelp, type CliIo } from './cli-kit.js';
-import { authEnv, checkRedis, openAuthDatabase, openRedis, type AuthEnv } from './auth/auth-services.js';
-import { CLIENT_COMMANDS, runClientCommand, type ClientCommand } from './auth/client-commands.js';
+import { authEnv, type AuthEnv } from './auth/auth-services.js';
+import type { AuthCommand } from './auth/admin-port.js';
+import { CLIENT_COMMANDS } from './auth/client-commands.js';
 import { runTokenCommand, TOKEN_COMMAND } from './auth/token-command.js';
-import { runUserCommand, USER_COMMANDS, type UserCommand } from './auth/user-commands.js';
+import { USER_COMMANDS } from './auth/user-commands.js';
 import { openEmbeddedAdmin } from './auth/embedded-admin.js';
-import { runEmbeddedClientCommand, runEmbeddedUserCommand } from './auth/embedded-commands.js';
+import { LAUNCH_COMMAND, runLaunchCommand } from './auth/launch-command.js';
+import { serviceAdmin } from './auth/service-admin.js';
 import { AdminApiError } from './auth/remote-admin.js';
 import { loadOrCreateKeys, rotate } from '../auth/signing-keys.js';
 
 const OTHER_COMMANDS = {
   token: TOKEN_COMMAND,
-  'create-launch': {
-    summary: 'make an EHR launch id for a patient (and encounter), valid 10 minutes',
-    usage: '--patient ID [--encounter ID]',
-    detail: 'Open the app as <launch URL>?iss=<FHIR base>&launch=<printed id>.',
-  },
+  'create-launch': LAUNCH_COMMAND,
   'rotate-keys': {
     summary: 'new token signing keys in AUTH_KEYS_DIR (tokens already issued keep verifying)',
     usage: '',
@@ -82,47 +78,8 @@ async function runCommand(argv: readonly string[], io: CliIo, env: NodeJS.Proces
   const e: AuthEnv = authEnv(env);
   if (command === 'token') return runTokenCommand(rest, e.fhirBaseUrl, io);
   if (command === 'rotate-keys') return rotateKeys(rest, e, io);
-  if (e.embedded.users || e.embedded.sessions) return runEmbedded(command, rest, e, io);
-  if (Object.hasOwn(USER_COMMANDS, command)) {
-    const pool: mysql.Pool = await openAuthDatabase(e);
-    try {
-      return await runUserCommand(command as UserCommand, rest, pool, e, io);
-    } finally {
-      await pool.end();
-    }
-  }
-  if (Object.hasOwn(CLIENT_COMMANDS, command)) {
-    const redis: Redis = await openRedis(e);
-    try {
-      return await runClientCommand(command as ClientCommand, rest, e, redis, io);
-    } finally {
-      redis.disconnect();
-    }
-  }
-  const { values } = parseOptions(rest, { patient: { type: 'string' }, encounter: { type: 'string' } });
-  if (command === 'create-launch' && !values.patient) throw new UsageError('--patient is required');
-  await checkRedis(e);
-  await openAuthDatabase(e).then((p) => p.end());
-  const auth = await createSmartAuth({
-    issuer: e.issuer,
-    fhirBaseUrl: e.fhirBaseUrl,
-    mysqlUrl: e.mysqlUrl,
-    redisUrl: e.redisUrl,
-    redisPrefix: e.redisPrefix,
-    keysDir: e.keysDir,
-  });
-  try {
-    io.out(
-      await auth.createLaunch({
-        patient: values.patient!,
-        ...(values.encounter ? { encounter: values.encounter } : {}),
-        createdBy: 'cli',
-      }),
-    );
-  } finally {
-    await auth.close();
-  }
-  return EXIT.ok;
+  if (command === 'create-launch') return runLaunchCommand(rest, e, io);
+  return runAdminCommand({ ...USER_COMMANDS, ...CLIENT_COMMANDS }[command], rest, e, io);
 }
 
 /** New signing keys in AUTH_KEYS_DIR: files only, whatever holds the users (every node reads the same folder). */
@@ -136,29 +93,18 @@ async function rotateKeys(argv: readonly string[], e: AuthEnv, io: CliIo): Promi
 }
 
 /**
- * Users and clients kept embedded (AUTH_MYSQL_URL / REDIS_URL unset): the folder itself when no server holds it,
- * else the running server's admin API (auth/embedded-admin.ts).
+ * A user or client command, on MySQL/Redis (auth/service-admin.ts) or, with users or clients kept embedded
+ * (AUTH_MYSQL_URL / REDIS_URL unset), on the folder itself when no server holds it, else through the running server's
+ * admin API (auth/embedded-admin.ts). A task's 400 is a usage mistake, as the command's own checks are.
  */
-async function runEmbedded(command: Command, argv: readonly string[], e: AuthEnv, io: CliIo): Promise<number> {
-  if (command === 'create-launch') {
-    const { values } = parseOptions(argv, { patient: { type: 'string' }, encounter: { type: 'string' } });
-    if (!values.patient) throw new UsageError('--patient is required');
-  }
-  const admin = await openEmbeddedAdmin(e.config, e.redisPrefix);
+async function runAdminCommand(command: AuthCommand, argv: readonly string[], e: AuthEnv, io: CliIo): Promise<number> {
+  const admin =
+    e.embedded.users || e.embedded.sessions ? await openEmbeddedAdmin(e.config, e.redisPrefix) : serviceAdmin(e);
   try {
-    if (Object.hasOwn(USER_COMMANDS, command))
-      return await runEmbeddedUserCommand(command as UserCommand, argv, admin.tasks, io);
-    if (Object.hasOwn(CLIENT_COMMANDS, command))
-      return await runEmbeddedClientCommand(command as ClientCommand, argv, admin.tasks, e.fhirBaseUrl, io);
-    const { values } = parseOptions(argv, { patient: { type: 'string' }, encounter: { type: 'string' } });
-    const { launch } = await admin.tasks.createLaunch({
-      patient: values.patient!,
-      ...(values.encounter ? { encounter: values.encounter } : {}),
-    });
-    io.out(launch);
-    return EXIT.ok;
+    return await command.run({ argv, admin: admin.tasks, env: e, io });
   } catch (error) {
-    if (error instanceof AdminApiError && error.status === 400) throw new UsageError(error.message);
+    if ((error instanceof AdminApiError || error instanceof FhirError) && error.status === 400)
+      throw new UsageError(error.message);
     throw error;
   } finally {
     await admin.close();

@@ -205,6 +205,9 @@ export interface UserSecrets {
   otpauth?: string;
 }
 
+/** What a change of a user answers: the user as now, the secrets it made, the refresh tokens it revoked. */
+export type ChangedUser = AdminUser & UserSecrets & { revokedTokens?: number };
+
 /** A registered client application (no secrets). */
 export interface AdminClient {
   clientId: string;
@@ -245,7 +248,7 @@ export interface NewHl7Endpoint {
 export interface AdminTasks {
   users(): Promise<AdminUser[]>;
   addUser(user: NewUser): Promise<AdminUser & UserSecrets>;
-  changeUser(id: string, change: UserChange): Promise<AdminUser & UserSecrets>;
+  changeUser(id: string, change: UserChange): Promise<ChangedUser>;
   clients(): Promise<AdminClient[]>;
   /** RFC 7591 registration JSON; the answer shows client_secret and registration_access_token once. */
   registerClient(registration: Record<string, unknown>): Promise<Record<string, unknown>>;

@@ -13,7 +13,7 @@ import { hashPassword } from '../../auth/login.js';
 import { refreshTokenRows } from '../../auth/refresh-token-rows.js';
 import { isRole, ROLES } from '../../auth/role-scopes.js';
 import { isDuplicateKey, sqlOf, type StateDb } from '../../state/state-db.js';
-import type { AdminUser, NewUser, UserChange, UserSecrets } from '../admin-api.js';
+import type { AdminUser, ChangedUser, NewUser, UserChange, UserSecrets } from '../admin-api.js';
 
 export const MIN_PASSWORD_LENGTH = 12;
 const FHIR_USER = /^(Patient|Practitioner|PractitionerRole|RelatedPerson)\/[A-Za-z0-9\-.]{1,64}$/;
@@ -22,7 +22,7 @@ const USERNAME = /^[A-Za-z0-9._@-]{1,50}$/;
 export interface UserAdmin {
   list(): Promise<AdminUser[]>;
   add(user: NewUser): Promise<AdminUser & UserSecrets>;
-  change(id: string, change: UserChange): Promise<AdminUser & UserSecrets>;
+  change(id: string, change: UserChange): Promise<ChangedUser>;
 }
 
 function checkPassword(password: unknown): string {
@@ -124,13 +124,15 @@ export function userAdmin(o: { db: StateDb; keysDir: string }): UserAdmin {
     async change(id, c) {
       const user = await one(id);
       let secrets: UserSecrets = {};
+      let revokedTokens: number | undefined;
       if (c.role !== undefined) await db.query('UPDATE auth_users SET role = ? WHERE id = ?', [checkRole(c.role), id]);
       if (c.active !== undefined) {
         if (typeof c.active !== 'boolean') throw badRequest('active is true or false');
         await db.query('UPDATE auth_users SET status = ? WHERE id = ?', [c.active ? 'active' : 'inactive', id]);
-        if (!c.active) await refreshTokenRows(db).revokeAllForUser(id);
+        if (!c.active) revokedTokens = await refreshTokenRows(db).revokeAllForUser(id);
       }
-      if (c.revokeTokens === true) await refreshTokenRows(db).revokeAllForUser(id);
+      if (c.revokeTokens === true)
+        revokedTokens = (revokedTokens ?? 0) + (await refreshTokenRows(db).revokeAllForUser(id));
       if (c.unlock === true)
         await db.query(
           `UPDATE auth_users SET failed_login_attempts = 0, locked_until = NULL,
@@ -148,7 +150,7 @@ export function userAdmin(o: { db: StateDb; keysDir: string }): UserAdmin {
         // The first admin's initial password was written to a file at the first start: it is void now.
         if (user.username === 'admin') await rm(join(o.keysDir, 'initial-admin-password'), { force: true });
       }
-      return { ...(await one(id)), ...secrets };
+      return { ...(await one(id)), ...secrets, ...(revokedTokens === undefined ? {} : { revokedTokens }) };
     },
   };
 }
