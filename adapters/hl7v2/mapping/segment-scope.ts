@@ -37,11 +37,16 @@ export function related(msg: Hl7Message, current: Segment, name: string): Segmen
   return undefined;
 }
 
-/** Segments of type `name` directly following the current one (stops at the first other segment). */
+/**
+ * Segments of type `name` directly following the current one (stops at the first other segment). Participations
+ * (PRT) attached to the current segment come before its notes and document header (v2.7+: OBX [{PRT}] [{NTE}];
+ * OBX [{PRT}] TXA) and are stepped over.
+ */
 export function following(msg: Hl7Message, current: Segment, name: string): Segment[] {
   const out: Segment[] = [];
-  for (let i = current.index; i < msg.segments.length && msg.segments[i]!.name === name; i++)
-    out.push(msg.segments[i]!);
+  let i = current.index;
+  if (name !== 'PRT') while (i < msg.segments.length && msg.segments[i]!.name === 'PRT') i++;
+  for (; i < msg.segments.length && msg.segments[i]!.name === name; i++) out.push(msg.segments[i]!);
   return out;
 }
 
