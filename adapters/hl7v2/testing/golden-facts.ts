@@ -98,6 +98,7 @@ function factsOf(r: R): string[] {
       break;
     case 'Condition':
       codes(r.code).forEach((c) => add('code', c));
+      (r.identifier ?? []).forEach((i: R) => add('identifier.value', i.value));
       break;
     case 'AllergyIntolerance':
       codes(r.code).forEach((c) => add('code', c));

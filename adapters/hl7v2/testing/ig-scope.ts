@@ -5,7 +5,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Hl7Message } from '../parser/hl7-message.js';
+import type { Hl7Message, Segment } from '../parser/hl7-message.js';
 import { fieldReps } from '../parser/hl7-message.js';
 import { parseFieldPath } from '../mapping/field-values.js';
 import { inUnmappedGroup } from '../mapping/segment-scope.js';
@@ -29,6 +29,10 @@ const scope = JSON.parse(readFileSync(new URL('./ig-scope.json', import.meta.url
   elements: Record<string, Sources>;
   differences: Record<string, string>;
   anchors: Record<string, string[]>;
+  /** A structure the IG has no message sheet for, judged by the sheet of the structure it repeats (OMG_O19 → OML_O21). */
+  sameMessageMap?: Record<string, string>;
+  /** Per type, the facts that name one resource: expected resources agreeing on all of them are one (counted once). */
+  oneResource?: Record<string, string[]>;
 };
 
 const igTables = (
@@ -103,7 +107,7 @@ export function igMessageMap(msg: Hl7Message): ReadonlySet<string> | undefined {
   const type = texts(msg, 'MSH-9.1')[0]?.toUpperCase();
   const event = texts(msg, 'MSH-9.2')[0]?.toUpperCase();
   const structure = structureOfEvent[`${type}^${event}`] ?? msh9?.toUpperCase();
-  return structure ? messageMaps.get(structure) : undefined;
+  return structure ? messageMaps.get(scope.sameMessageMap?.[structure] ?? structure) : undefined;
 }
 
 /** Why the remaining differences of an element are left (written down per element). */
@@ -157,4 +161,75 @@ export function igScopedFacts(facts: readonly string[], msg: Hl7Message): string
     if (anchored.length > 0 && !anchored.some((f) => inIgScope(f, msg))) return [];
   }
   return facts.filter((f) => inIgScope(f, msg));
+}
+
+const elementOf = (fact: string) => fact.slice(0, fact.indexOf('='));
+
+/**
+ * How many segments hold an anchor's value in the fields its element is copied from: in mapped segments and in
+ * segments of groups the IG's message map leaves unmapped (OML/OMG PRIOR_RESULT).
+ */
+function anchorHolders(fact: string, msg: Hl7Message): { mapped: number; unmapped: number } {
+  const at = fact.indexOf('=');
+  const value = norm(fact.slice(at + 1));
+  const num = Number(value);
+  const holders = new Set<Segment>();
+  for (const path of scope.elements[fact.slice(0, at)]?.copied ?? []) {
+    const ref = parseFieldPath(path);
+    for (const seg of msg.all(ref.segment)) {
+      for (const rep of fieldReps(seg, ref.field)) {
+        const t = norm(ref.component ? msg.text(rep, ref.component, ref.sub ?? 1) : msg.text(rep, 1));
+        if (
+          t &&
+          (t === value ||
+            t.includes(value) ||
+            (!Number.isNaN(num) && t.split(/[^0-9.+-]+/).some((x) => x !== '' && Number(x) === num)))
+        )
+          holders.add(seg);
+      }
+    }
+  }
+  const unmapped = [...holders].filter((s) => inUnmappedGroup(msg, s)).length;
+  return { mapped: holders.size - unmapped, unmapped };
+}
+
+/**
+ * The IG-scoped facts of a whole expected bundle (its resources in bundle order), with two rules across resources:
+ * - an expected resource made of segments the IG's message map leaves unmapped (an OML/OMG PRIOR_RESULT, which
+ *   FHIR-Converter maps as current) is not counted: each of its copied anchor values is held by an unmapped segment,
+ *   and each mapped segment holding it is already the source of an earlier expected resource;
+ * - expected resources of one type agreeing on all of the facts that name one resource (`oneResource`, e.g. two
+ *   Conditions with one DG1-20 identifier and one code) are one resource: counted once.
+ */
+export function igScopedBundle(resources: readonly (readonly string[])[], msg: Hl7Message): string[] {
+  const taken = new Map<string, number>();
+  const seen = new Set<string>();
+  return resources.flatMap((facts) => {
+    const scoped = igScopedFacts(facts, msg);
+    const type = facts[0]?.slice(0, facts[0].indexOf('.'));
+    if (scoped.length === 0 || !type) return [];
+    const naming = scope.oneResource?.[type];
+    if (naming) {
+      const key = naming.map((e) =>
+        facts
+          .filter((f) => elementOf(f) === e)
+          .sort()
+          .join('|'),
+      );
+      if (key.every((k) => k !== '')) {
+        if (seen.has(key.join('\n'))) return [];
+        seen.add(key.join('\n'));
+      }
+    }
+    const anchors = (scope.anchors[type] ?? []).filter((e) => scope.elements[e]?.copied);
+    // Anchor values no segment holds in the element's IG source fields (FHIR-Converter's ORC-4 as an identifier)
+    // say nothing about where the resource came from.
+    const counted = facts
+      .filter((f) => anchors.includes(elementOf(f)))
+      .map((f) => ({ f, ...anchorHolders(f, msg) }))
+      .filter((c) => c.mapped + c.unmapped > 0);
+    if (counted.length > 0 && counted.every((c) => c.unmapped > 0 && (taken.get(c.f) ?? 0) >= c.mapped)) return [];
+    for (const c of counted) taken.set(c.f, (taken.get(c.f) ?? 0) + 1);
+    return scoped;
+  });
 }
