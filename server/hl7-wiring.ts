@@ -34,6 +34,7 @@ import { OutboundWorker, type OutboundStatus } from '../adapters/hl7v2/outbound/
 import type { Hl7EndpointStore, Hl7ReplayPort } from './console/admin/runtime-ports.js';
 import { embeddedHl7EndpointStore, hl7ReplayPort, mysqlHl7EndpointStore } from './hl7-admin-wiring.js';
 import type { StateDb } from './state/state-db.js';
+import { codeTableMaps } from './fhir/terminology/code-table-maps.js';
 
 /** Outbound delivery, when running: counts per endpoint, dead letters put back in line or given up. */
 export type Hl7Outbound = {
@@ -150,6 +151,7 @@ export async function startHl7(
     processingIds: processingIds(env),
     onMappingProblem: (row, reason) =>
       logger.warn({ mapping: row.id, name: row.name, reason }, 'fhir_mappings row skipped'),
+    codeMaps: codeTableMaps(app.store, config.baseUrl),
     // the inbound path keeps only each entry's response.location (hl7_messages.fhir_resources), so no resources back
     submit: (bundle) => app.systemClient.transaction(bundle, { return: 'minimal' }),
     log,

@@ -7,7 +7,7 @@
 import type tls from 'node:tls';
 import { startMllpServer, type MllpServer } from './mllp/mllp-server.js';
 import { cachedInterfaces, inboundHandler } from './inbound/handle-frame.js';
-import { inboundPipeline } from './inbound/inbound-pipeline.js';
+import { inboundPipeline, type InboundPipelineOptions } from './inbound/inbound-pipeline.js';
 import { processOwner, type InboundDeps } from './inbound/inbound-deps.js';
 import { startInboundRecovery } from './inbound/recovery.js';
 import type { MappingOptions } from './mapping/transform-context.js';
@@ -32,6 +32,8 @@ export interface Hl7ListenerOptions {
   readonly onError?: (err: unknown) => void;
   /** A site mapping row that cannot be used. */
   readonly onMappingProblem?: (row: { id: string; name: string }, reason: string) => void;
+  /** Code tables kept as ConceptMaps (site-mapping-cache.ts `codeMaps`). */
+  readonly codeMaps?: InboundPipelineOptions['codeMaps'];
   /** Called after each frame was answered (metrics): the request, the reply sent and the seconds it took. */
   readonly onExchange?: (request: string, reply: string, seconds: number) => void;
 }
@@ -49,6 +51,7 @@ export async function startHl7Listener(o: Hl7ListenerOptions): Promise<Hl7Listen
     owner: o.owner ?? processOwner(),
     ...(o.leaseMs ? { leaseMs: o.leaseMs } : {}),
     ...(o.onMappingProblem ? { onMappingProblem: o.onMappingProblem } : {}),
+    ...(o.codeMaps ? { codeMaps: o.codeMaps } : {}),
   });
   const recovery = startInboundRecovery(deps, {
     ...(o.recoveryEveryMs ? { everyMs: o.recoveryEveryMs } : {}),

@@ -7,7 +7,7 @@
 import type { LeaseOwner, MessageLog } from '../log/message-log.js';
 import { DEFAULT_OPTIONS, type MappingOptions } from '../mapping/transform-context.js';
 import type { InboundDeps } from './inbound-deps.js';
-import { siteMappings } from './site-mapping-cache.js';
+import { siteMappings, type SiteMappingOptions } from './site-mapping-cache.js';
 import type { SubmitTransaction } from './submit-transaction.js';
 
 export interface InboundPipelineOptions {
@@ -24,6 +24,8 @@ export interface InboundPipelineOptions {
   readonly mappingsCheckEveryMs?: number;
   /** A site mapping row that cannot be used (reported once per row version). */
   readonly onMappingProblem?: (row: { id: string; name: string }, reason: string) => void;
+  /** Code tables kept as ConceptMaps (site-mapping-cache.ts `codeMaps`). */
+  readonly codeMaps?: SiteMappingOptions['codeMaps'];
 }
 
 export function inboundPipeline(o: InboundPipelineOptions): InboundDeps {
@@ -33,6 +35,7 @@ export function inboundPipeline(o: InboundPipelineOptions): InboundDeps {
     mappings: siteMappings(o.log, {
       ...(o.mappingsCheckEveryMs !== undefined ? { checkEveryMs: o.mappingsCheckEveryMs } : {}),
       ...(o.onMappingProblem ? { onProblem: o.onMappingProblem } : {}),
+      ...(o.codeMaps ? { codeMaps: o.codeMaps } : {}),
     }),
     ...(o.mapping ? { options: { ...DEFAULT_OPTIONS, ...o.mapping } } : {}),
     ...(o.owner ? { owner: o.owner } : {}),

@@ -6,7 +6,7 @@
  */
 import type { Hl7Message } from '../parser/hl7-message.js';
 import type { MessageLog } from '../log/message-log.js';
-import { CodeTables } from '../mapping/code-tables.js';
+import { CodeTables, type CodeOverride } from '../mapping/code-tables.js';
 import { loadMappings, type MappingSet } from '../mapping/load-mappings.js';
 import {
   applyRows,
@@ -29,6 +29,11 @@ export interface SiteMappingOptions {
   readonly checkEveryMs?: number;
   /** A row that cannot be used (reported once per row version). */
   readonly onProblem?: (row: MappingRow, reason: string) => void;
+  /**
+   * Code tables kept as ConceptMap resources (server/fhir/terminology/code-table-maps.ts), checked with the rows:
+   * laid over the shipped tables; fhir_mappings rows in scope are laid over them.
+   */
+  readonly codeMaps?: () => Promise<{ version: string; overrides: readonly CodeOverride[] }>;
 }
 
 /** The defaults only (no site rows): for tools and tests that have no message log. */
@@ -41,7 +46,9 @@ export function defaultMappings(): MessageMappings {
 }
 
 export function siteMappings(log: MessageLog, options: SiteMappingOptions = {}): SiteMappings {
-  const defaults = options.defaults ?? defaultMappings();
+  const shipped = options.defaults ?? defaultMappings();
+  let defaults = shipped;
+  let codeMapsVersion: string | undefined;
   const checkEveryMs = options.checkEveryMs ?? 1000;
   let version: string | undefined;
   let rows: { row: MappingRow; effect: RowEffect }[] = [];
@@ -51,6 +58,19 @@ export function siteMappings(log: MessageLog, options: SiteMappingOptions = {}):
   const reported = new Set<string>();
 
   const refresh = async () => {
+    let codeMaps: Awaited<ReturnType<NonNullable<SiteMappingOptions['codeMaps']>>> | undefined;
+    try {
+      codeMaps = await options.codeMaps?.();
+    } catch {
+      codeMaps = undefined; // the FHIR store did not answer: the tables in force stay, tried again at the next check
+    }
+    if (codeMaps && codeMaps.version !== codeMapsVersion) {
+      defaults = codeMaps.overrides.length
+        ? { mappings: shipped.mappings, tables: shipped.tables.withOverrides(codeMaps.overrides) }
+        : shipped;
+      codeMapsVersion = codeMaps.version;
+      version = undefined; // the built combinations start from the new tables
+    }
     const now = await log.mappingsVersion();
     checkedAt = Date.now();
     if (now === version) return;
