@@ -20,6 +20,7 @@ import { terminologyOperations } from './fhir/terminology/terminology-operations
 import { metaOperations } from './fhir/operations/meta-operations.js';
 import { validateOperation } from './fhir/operations/validate-operation.js';
 import { everythingOperation } from './fhir/operations/everything-operation.js';
+import { lastnOperation } from './fhir/operations/lastn-operation.js';
 import { exportOperations } from './fhir/operations/export/export-operations.js';
 import type { RuntimeMetrics } from './http/runtime-metrics.js';
 import { fhirExpressRouter } from './http/fhir-express-router.js';
@@ -274,6 +275,7 @@ async function registerOperations(
       ),
   });
   operations.register(everythingOperation);
+  operations.register(lastnOperation);
   operations.register(matchOperation(matchProfile));
   for (const handler of terminologyOperations) operations.register(handler);
   for (const handler of metaOperations) operations.register(handler);

@@ -70,6 +70,8 @@ export function auditEventStore(inner: ResourceStore, table: AuditTable): Resour
         ? table.search(query)
         : inner.search(query);
     },
+    // the rows are not in the FHIR store's index: the operations that use this ($lastn) do not read AuditEvents
+    searchEntries: (query, params, limit) => inner.searchEntries(query, params, limit),
     changesAfter: (afterSeq, limit) => inner.changesAfter(afterSeq, limit),
     replaceIndexes: (items) => inner.replaceIndexes(items),
     // the trail is append-only: a row's meta never changes (AuditEvent writes by clients are refused before this)

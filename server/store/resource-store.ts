@@ -1,6 +1,6 @@
 import type { Coding, Meta, Resource } from '@medplum/fhirtypes';
-import type { ResourceIndex } from '../fhir/indexing/index-entry.js';
-import type { SearchPage, SearchQuery } from '../fhir/search/search-query.js';
+import type { IndexEntry, ResourceIndex } from '../fhir/indexing/index-entry.js';
+import type { ParamKind, SearchPage, SearchQuery } from '../fhir/search/search-query.js';
 
 /**
  * The one storage port. Implementations: postgres/ (pg server or embedded PGlite) and mongo/
@@ -80,6 +80,12 @@ export type ResourceKey = { resourceType: string; id: string };
 /** A re-extracted index for the current version `versionId` of a resource (reindex after an index-format change). */
 export type IndexReplacement = ResourceKey & { versionId: number; index: ResourceIndex };
 
+/** A parameter whose index entries searchEntries() returns, with its kind (where its entries are kept). */
+export type EntryParam = { param: string; kind: Exclude<ParamKind, 'composite'> };
+
+/** One match of searchEntries(): its key, lastUpdated and the asked index entries (no resource body). */
+export type MatchEntries = ResourceKey & { lastUpdatedMs: number; entries: IndexEntry[] };
+
 /** The tags, security labels and profiles found on current resources ($meta at system and type level). */
 export type MetaInUse = { tags: Coding[]; security: Coding[]; profiles: string[] };
 
@@ -123,6 +129,13 @@ export interface ResourceStore {
   history(query: HistoryQuery): Promise<HistoryPage>;
   /** Searches current, non-deleted versions. */
   search(query: SearchQuery): Promise<SearchPage<StoredVersion>>;
+
+  /**
+   * Every current resource matching `query` (its types and conditions; sort, count, cursor and total are ignored),
+   * at most `limit` of them, each with its index entries of `params` (composite tuples left out) and no body: what
+   * an operation that groups matches by their index values reads ($lastn), without loading every resource.
+   */
+  searchEntries(query: SearchQuery, params: readonly EntryParam[], limit: number): Promise<MatchEntries[]>;
 
   /** Changes with seq > afterSeq in seq order, at most `limit`. */
   changesAfter(afterSeq: number, limit: number): Promise<ChangeRecord[]>;

@@ -5,6 +5,8 @@
 import type { SearchPage, SearchQuery } from '../../fhir/search/search-query.js';
 import type {
   ChangeRecord,
+  EntryParam,
+  MatchEntries,
   HistoryPage,
   HistoryQuery,
   IndexReplacement,
@@ -26,6 +28,7 @@ import { sortFieldsOf } from './sort-values.js';
 import { HISTORY_INDEXES, RESOURCE_INDEXES } from './indexes.js';
 import { runHistory } from './history.js';
 import { runSearch, type SearchOptions } from './search.js';
+import { searchEntries } from './search-entries.js';
 import { writeVersions } from './write-versions.js';
 import { KeyedLocks } from '../keyed-locks.js';
 import { acquireLeases } from './lease-locks.js';
@@ -152,6 +155,11 @@ export class MongoStore implements ResourceStore {
   async search(query: SearchQuery): Promise<SearchPage<StoredVersion>> {
     const types = query.resourceTypes.length > 0 ? [...new Set(query.resourceTypes)] : await this.allTypes();
     return runSearch(this.db, query, types, this.options);
+  }
+
+  async searchEntries(query: SearchQuery, params: readonly EntryParam[], limit: number): Promise<MatchEntries[]> {
+    const types = query.resourceTypes.length > 0 ? [...new Set(query.resourceTypes)] : await this.allTypes();
+    return searchEntries(this.db, query, types, params, limit, this.options.maxJoinIds);
   }
 
   changesAfter(afterSeq: number, limit: number): Promise<ChangeRecord[]> {

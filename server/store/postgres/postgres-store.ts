@@ -2,6 +2,8 @@
 import type { SearchPage, SearchQuery } from '../../fhir/search/search-query.js';
 import type {
   ChangeRecord,
+  EntryParam,
+  MatchEntries,
   HistoryPage,
   HistoryQuery,
   IndexReplacement,
@@ -16,6 +18,7 @@ import { changesAfter } from './changes.js';
 import { readCurrent, readCurrentMany, readMany, readVersion } from './read-versions.js';
 import { createSchema } from './schema.js';
 import { runSearch } from './search/run-search.js';
+import { searchEntries } from './search/search-entries.js';
 import type { SqlClient } from './sql-client.js';
 import { StatisticsKeeper } from './statistics.js';
 import { writeVersions } from './write-versions.js';
@@ -97,6 +100,10 @@ export class PostgresStore implements ResourceStore {
 
   search(query: SearchQuery): Promise<SearchPage<StoredVersion>> {
     return runSearch(this.client, query);
+  }
+
+  searchEntries(query: SearchQuery, params: readonly EntryParam[], limit: number): Promise<MatchEntries[]> {
+    return searchEntries(this.client, query, params, limit);
   }
 
   changesAfter(afterSeq: number, limit: number): Promise<ChangeRecord[]> {

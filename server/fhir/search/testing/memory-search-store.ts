@@ -7,6 +7,8 @@ import type { Coding, Meta } from '@medplum/fhirtypes';
 import type { IndexEntry } from '../../indexing/index-entry.js';
 import type {
   ChangeRecord,
+  EntryParam,
+  MatchEntries,
   HistoryPage,
   HistoryQuery,
   IndexReplacement,
@@ -137,7 +139,7 @@ export class MemorySearchStore implements ResourceStore {
     else this.settings.set(key, value);
   }
 
-  async search(query: SearchQuery): Promise<SearchPage<StoredVersion>> {
+  private matching(query: SearchQuery): Row[] {
     const live = [...this.rows.values()].filter((r) => !r.version.deleted);
     const resolver: CandidateResolver = {
       read: (t, id) => {
@@ -146,11 +148,27 @@ export class MemorySearchStore implements ResourceStore {
       },
       all: (t) => live.filter((r) => r.candidate.resourceType === t).map((r) => r.candidate),
     };
-    const hits = live.filter(
+    return live.filter(
       (r) =>
         (query.resourceTypes.length === 0 || query.resourceTypes.includes(r.candidate.resourceType)) &&
         query.conditions.every((c) => evaluateCondition(c, r.candidate, resolver)),
     );
+  }
+
+  async searchEntries(query: SearchQuery, params: readonly EntryParam[], limit: number): Promise<MatchEntries[]> {
+    const wanted = new Set(params.map((p) => `${p.kind}:${p.param}`));
+    return this.matching(query)
+      .slice(0, limit)
+      .map(({ candidate: c }) => ({
+        resourceType: c.resourceType,
+        id: c.id,
+        lastUpdatedMs: c.lastUpdated,
+        entries: c.index.entries.filter((e) => wanted.has(`${e.kind}:${e.param}`)),
+      }));
+  }
+
+  async search(query: SearchQuery): Promise<SearchPage<StoredVersion>> {
+    const hits = this.matching(query);
     const keyed = hits.map((r) => ({ row: r, key: sortKey(r.candidate, query.sort) }));
     keyed.sort((a, b) => compareKeys(a.key, b.key));
     const total = query.total === 'none' ? undefined : keyed.length;

@@ -13,6 +13,7 @@ import { filterTests } from './contract-filters.js';
 import { chainTests } from './contract-chains.js';
 import { resultTests } from './contract-results.js';
 import { accessTests } from './contract-access.js';
+import { lastnTests } from './contract-lastn.js';
 
 export function describeSearchContract(label: string, factory: StoreFactory): void {
   describe(`Search contract: ${label}`, () => {
@@ -39,5 +40,6 @@ export function describeSearchContract(label: string, factory: StoreFactory): vo
     describe('chains and _has', () => chainTests(h));
     describe('sorting, paging, totals, summaries and includes', () => resultTests(h));
     describe('system and compartment search, access policy, errors', () => accessTests(h));
+    describe('Observation/$lastn', () => lastnTests(h));
   });
 }

@@ -90,7 +90,7 @@ function sortValues(row: PageRow, n: number): unknown[] {
   return Array.from({ length: n }, (_, i) => row[`s${i}`] ?? null);
 }
 
-function baseWhere(query: SearchQuery, params: SqlParams): string {
+export function baseWhere(query: SearchQuery, params: SqlParams): string {
   const filters = ['NOT r.deleted'];
   if (query.resourceTypes.length === 1)
     filters.push(`r.resource_type = ${params.bind(query.resourceTypes[0], 'text')}`);
