@@ -51,6 +51,7 @@ import { reportingIndexExtractor } from './http/index-problem-metrics.js';
 import { requireRedis } from './redis-check.js';
 import { subscriptionWriteRules } from './fhir/subscriptions/subscription-write-rules.js';
 import { startConfiguredSubscriptions, type RunningSubscriptions } from './subscriptions-wiring.js';
+import { subscriptionOperations } from './fhir/subscriptions/subscription-operations.js';
 import { WriteSignal } from './change-feed/write-signal.js';
 
 export type App = {
@@ -139,6 +140,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     writeSignal,
     (authorization) => resolveAccess(requestWithAuthorization(authorization)),
   );
+  // $status / $events answer from the delivery bookkeeping (Subscriptions R5 Backport IG)
+  if (subscriptions) for (const handler of subscriptionOperations(subscriptions.db)) operations.register(handler);
 
   const admin = consoleAdminApi({
     config,

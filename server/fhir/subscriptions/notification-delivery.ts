@@ -5,6 +5,12 @@
  * so a crash in between sends that event again (at least once; receivers drop repeats by event number).
  * A failure backs off (backoff.ts); after `failuresBeforeError` in a row the subscription's status becomes `error`
  * with the reason, and the engine keeps trying at the capped backoff: the first success makes it `active` again.
+ *
+ * Subscriptions R5 Backport IG: a topic-based rest-hook subscription is activated by a `handshake` notification
+ * (status requested, no events) that the endpoint accepted; an unknown topic or a filter the topic does not allow
+ * makes it `error` instead. A subscription with backport-heartbeat-period gets a `heartbeat` notification (the event
+ * count so far, no events) when nothing was sent to it for that many seconds. Topic-based subscriptions always get a
+ * bundle (payload `empty`: the status without focus); R4 ones with payload none get an empty POST as R4 says.
  */
 import type { Resource } from '@medplum/fhirtypes';
 import type { Logger } from 'pino';
@@ -16,6 +22,7 @@ import { notificationBundle } from './notification-bundle.js';
 import {
   dueSubscriptions,
   eventsAfter,
+  heartbeatRows,
   markDelivered,
   markFailed,
   nextRetryInMs,
@@ -47,6 +54,8 @@ export type DeliveryOptions = {
   concurrency?: number;
   /** Called after each delivered event (metrics, the bench). */
   onDelivered?: (event: EventRow) => void;
+  /** Why a topic-based subscription cannot be served (unknown topic, filters), or undefined (notification-queue.ts). */
+  topicProblem?: (s: ParsedSubscription) => string | undefined;
 };
 
 export class NotificationDelivery {
@@ -84,6 +93,9 @@ export class NotificationDelivery {
           for (let row = queue.shift(); row && !signal.aborted; row = queue.shift()) await this.serve(row, signal);
         });
         await Promise.all(workers);
+        // heartbeats: before every sleep, and at most once a second while busy
+        if (!signal.aborted && (!worked || Date.now() - this.heartbeatsCheckedAt >= 1000))
+          worked = (await this.heartbeats(signal)) || worked;
       } catch (error) {
         worked = false;
         this.o.logger?.error({ err: (error as Error).message }, 'subscription delivery failed; retrying');
@@ -92,13 +104,84 @@ export class NotificationDelivery {
     }
   }
 
-  /** Nothing due: sleep until the earliest retry, or until nudged (new events, a subscription written); 30 s at most. */
+  /**
+   * Nothing due: sleep until the earliest retry or heartbeat, or until nudged (new events, a subscription written);
+   * 30 s at most.
+   */
   private async idleMs(): Promise<number> {
     try {
-      return Math.min(IDLE_CAP_MS, Math.max(10, (await nextRetryInMs(this.o.db)) ?? IDLE_CAP_MS));
+      const retry = (await nextRetryInMs(this.o.db)) ?? IDLE_CAP_MS;
+      return Math.min(IDLE_CAP_MS, Math.max(10, retry), Math.max(10, this.nextHeartbeatMs));
     } catch {
       return 1000;
     }
+  }
+
+  /** Milliseconds until the next heartbeat is due (as of the last look), and when that look was. */
+  private nextHeartbeatMs = IDLE_CAP_MS;
+  private heartbeatsCheckedAt = 0;
+
+  /** Sends the heartbeats that are due; true when one was sent (or failed). */
+  private async heartbeats(signal: AbortSignal): Promise<boolean> {
+    const now = (this.heartbeatsCheckedAt = Date.now());
+    let next = IDLE_CAP_MS;
+    let sent = false;
+    for (const row of await heartbeatRows(this.o.db)) {
+      if (signal.aborted) break;
+      let s: ParsedSubscription;
+      try {
+        s = parseSubscription(row.resource, this.o.resourceTypes);
+      } catch {
+        continue;
+      }
+      const period = (s.channel.heartbeatSeconds ?? 0) * 1000;
+      if (period <= 0) continue;
+      const since = Date.parse(row.lastDeliveryAt ?? '') || 0;
+      const retryAt = Date.parse(row.nextAttemptAt ?? '') || 0;
+      const dueAt = Math.max(since + period, retryAt);
+      if (dueAt > now) {
+        next = Math.min(next, dueAt - now);
+        continue;
+      }
+      sent = true;
+      try {
+        await this.sendStatusOnly(s, row, 'heartbeat');
+      } catch (error) {
+        await this.failed(row, describe(error));
+        continue;
+      }
+      await markDelivered(this.o.db, row.id, row.deliveredThrough);
+      next = Math.min(next, period);
+      await this.recovered(row);
+    }
+    this.nextHeartbeatMs = next;
+    return sent;
+  }
+
+  /** A handshake or heartbeat: the status with the event count so far and no events. */
+  private async sendStatusOnly(s: ParsedSubscription, row: SubscriptionRow, type: 'handshake' | 'heartbeat') {
+    const bundle = notificationBundle(
+      {
+        baseUrl: this.o.baseUrl,
+        subscriptionId: s.id,
+        ...(s.topic && s.channel.payload !== 'none' ? { topic: s.topic.url } : {}),
+        status: row.status,
+        type,
+        eventsSinceStart: type === 'handshake' ? 0 : row.eventsQueued,
+      },
+      [],
+      s.channel.payload,
+    );
+    if (s.channel.type === 'rest-hook') await postNotification(s, undefined, bundle, timeoutOf(s));
+    else await this.o.websockets.publish(s.id, [JSON.stringify(bundle)]);
+  }
+
+  private async recovered(row: SubscriptionRow): Promise<void> {
+    if (row.status !== 'error') return;
+    this.o.logger?.info({ subscription: row.id }, 'subscription endpoint recovered: active again');
+    await setRowStatus(this.o.db, row.id, 'active');
+    await this.o.writeStatus(row.id, 'active');
+    row.status = 'active';
   }
 
   private async serve(row: SubscriptionRow, signal: AbortSignal): Promise<void> {
@@ -111,6 +194,21 @@ export class NotificationDelivery {
       return;
     }
     if (row.status === 'requested') {
+      const problem = this.o.topicProblem?.(s);
+      if (problem) {
+        await setRowStatus(this.o.db, row.id, 'error');
+        await this.o.writeStatus(row.id, 'error', problem);
+        return;
+      }
+      if (s.topic && s.channel.type === 'rest-hook') {
+        try {
+          await this.sendStatusOnly(s, row, 'handshake');
+        } catch (error) {
+          await this.failed(row, `handshake: ${describe(error)}`);
+          return;
+        }
+        await markDelivered(this.o.db, row.id, row.deliveredThrough);
+      }
       await this.o.writeStatus(row.id, 'active');
       await setRowStatus(this.o.db, row.id, 'active');
       row.status = 'active';
@@ -129,12 +227,7 @@ export class NotificationDelivery {
         await markDelivered(this.o.db, row.id, event.eventNumber);
         through = event.eventNumber;
         this.o.onDelivered?.(event);
-        if (row.status === 'error') {
-          this.o.logger?.info({ subscription: row.id }, 'subscription endpoint recovered: active again');
-          await setRowStatus(this.o.db, row.id, 'active');
-          await this.o.writeStatus(row.id, 'active');
-          row.status = 'active';
-        }
+        await this.recovered(row);
       }
     }
   }
@@ -146,12 +239,13 @@ export class NotificationDelivery {
         (await this.o.store.vread(event.resourceType, event.resourceId, event.versionId))?.resource ?? undefined,
       );
     const bundle =
-      s.channel.payload === 'none' && s.channel.type === 'rest-hook'
+      s.channel.payload === 'none' && s.channel.type === 'rest-hook' && !s.topic
         ? undefined
         : notificationBundle(
             {
               baseUrl: this.o.baseUrl,
               subscriptionId: s.id,
+              ...(s.topic && s.channel.payload !== 'none' ? { topic: s.topic.url } : {}),
               status: row.status,
               type: 'event-notification',
               eventsSinceStart: event.eventNumber,
@@ -160,7 +254,7 @@ export class NotificationDelivery {
             s.channel.payload,
             resources,
           );
-    if (s.channel.type === 'rest-hook') await postNotification(s, event.eventNumber, bundle);
+    if (s.channel.type === 'rest-hook') await postNotification(s, event.eventNumber, bundle, timeoutOf(s));
     else await this.o.websockets.publish(s.id, [`ping ${s.id}`, ...(bundle ? [JSON.stringify(bundle)] : [])]);
   }
 
@@ -174,6 +268,10 @@ export class NotificationDelivery {
       row.status = 'error';
     }
   }
+}
+
+function timeoutOf(s: ParsedSubscription): number {
+  return (s.channel.timeoutSeconds ?? 10) * 1000;
 }
 
 function describe(error: unknown): string {

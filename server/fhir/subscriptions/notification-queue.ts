@@ -3,7 +3,8 @@
  * criteria match the changed resource (the version before a delete, for deletes) and whose owner may read it get
  * the next event number and a queued event, in the batch's transaction. Subscription changes themselves update the
  * registry (notification_subscriptions) at their place in the log, so a batch sees exactly the subscriptions that
- * existed when each change was committed.
+ * existed when each change was committed; so do SubscriptionTopics (Basic, topic-registry.ts). Topic-based
+ * subscriptions are judged by their topic's triggers (interaction, previous/current criteria) and their filters.
  */
 import type { Resource, Subscription } from '@medplum/fhirtypes';
 import type { Logger } from 'pino';
@@ -13,6 +14,8 @@ import type { ChangeRecord, ResourceStore } from '../../store/resource-store.js'
 import { readableResources } from '../access/read-access.js';
 import { parseSubscription, type ParsedSubscription } from './subscription-model.js';
 import { CriteriaIndex } from './criteria-index.js';
+import { TopicRegistry } from './topic-registry.js';
+import type { Interaction } from './subscription-topic.js';
 import { ownerPolicy } from './subscription-owner.js';
 import {
   listSubscriptions,
@@ -34,12 +37,28 @@ export type QueueOptions = {
 export class NotificationQueue implements FeedHandler {
   private byId = new Map<string, ParsedSubscription>();
   private index?: CriteriaIndex<ParsedSubscription>;
+  /** Topic-based subscriptions whose topic is known and whose filters it allows; rebuilt with the index. */
+  private topicSubs?: ParsedSubscription[];
+  private topicTypes?: Map<string, { needsPrevious: boolean }>;
+  readonly topics: TopicRegistry;
   /** Events of the batch in hand, queued in one go at its end (numbers given in order per subscription). */
   private pending: Array<Omit<EventRow, 'eventNumber'>> = [];
   /** The registry in memory may be ahead of the database (a batch rolled back): reloaded before the next batch. */
   private dirty = true;
 
-  constructor(private readonly o: QueueOptions) {}
+  constructor(private readonly o: QueueOptions) {
+    this.topics = new TopicRegistry({
+      store: o.store,
+      resourceTypes: o.resourceTypes,
+      baseUrl: o.baseUrl,
+      ...(o.logger ? { logger: o.logger } : {}),
+    });
+  }
+
+  /** Why a topic-based subscription cannot be served (the delivery refuses to activate it), or undefined. */
+  topicProblem(s: ParsedSubscription): string | undefined {
+    return this.topics.problemOf(s);
+  }
 
   async prepare(): Promise<void> {
     if (!this.dirty) return;
@@ -49,6 +68,7 @@ export class NotificationQueue implements FeedHandler {
       if (parsed && parsed.status !== 'off') next.set(row.id, parsed);
     }
     this.byId = next;
+    await this.topics.load();
     this.index = undefined;
     this.dirty = false;
   }
@@ -76,6 +96,9 @@ export class NotificationQueue implements FeedHandler {
         // events before a subscription's own change are queued first: its registry row is as of that change
         await queueEvents(tx, this.pending.splice(0));
         await this.applySubscription(tx, change);
+      } else if (change.resourceType === 'Basic' && this.applyTopic(await this.versionOf(change))) {
+        this.index = undefined;
+        this.registryChanged = true;
       }
       queued += await this.queueFor(tx, change);
     }
@@ -99,6 +122,17 @@ export class NotificationQueue implements FeedHandler {
     await upsertSubscription(tx, resource, parsed ? (resource.status ?? 'requested') : 'error');
   }
 
+  private async versionOf(change: ChangeRecord): Promise<{ id: string; resource: Resource | undefined }> {
+    const version = change.deleted
+      ? undefined
+      : await this.o.store.vread(change.resourceType, change.id, change.versionId);
+    return { id: change.id, resource: version?.resource ?? undefined };
+  }
+
+  private applyTopic(v: { id: string; resource: Resource | undefined }): boolean {
+    return this.topics.apply(v.id, v.resource);
+  }
+
   private parse(resource: Subscription): ParsedSubscription | undefined {
     try {
       return parseSubscription(resource, this.o.resourceTypes);
@@ -110,11 +144,14 @@ export class NotificationQueue implements FeedHandler {
 
   private async queueFor(tx: FeedTx, change: ChangeRecord): Promise<number> {
     const index = this.criteriaIndex();
-    if (!index.has(change.resourceType)) return 0;
+    const topicWatch = this.topicTypes?.get(change.resourceType);
+    if (!index.has(change.resourceType) && !topicWatch) return 0;
     const content = await this.contentOf(change);
     if (!content) return 0;
+    const candidates = index.matching(content);
+    if (topicWatch) candidates.push(...(await this.topicMatches(change, content, topicWatch.needsPrevious)));
     let queued = 0;
-    for (const s of index.matching(content)) {
+    for (const s of candidates) {
       if (s.status === 'off' || expired(s, change)) continue;
       if (!(await this.ownerMayRead(s, content))) continue;
       this.pending.push({
@@ -131,11 +168,35 @@ export class NotificationQueue implements FeedHandler {
     return queued;
   }
 
+  /** Topic-based subscriptions for which this change is an event. */
+  private async topicMatches(change: ChangeRecord, content: Resource, needsPrevious: boolean) {
+    let interaction: Interaction = change.deleted ? 'delete' : change.versionId === 1 ? 'create' : 'update';
+    let previous: Resource | undefined = change.deleted ? content : undefined;
+    if (interaction === 'update' && needsPrevious) {
+      previous =
+        (await this.o.store.vread(change.resourceType, change.id, change.versionId - 1))?.resource ?? undefined;
+      if (!previous) interaction = 'create'; // written again after a delete
+    }
+    const input = {
+      interaction,
+      ...(previous ? { previous } : {}),
+      ...(change.deleted ? {} : { current: content }),
+      baseUrl: this.o.baseUrl,
+    };
+    return (this.topicSubs ?? []).filter((s) => this.topics.matches(s, change.resourceType, input));
+  }
+
   /** The active subscriptions indexed by what they watch; rebuilt after the registry changed. */
   private criteriaIndex(): CriteriaIndex<ParsedSubscription> {
     if (this.index) return this.index;
     const index = new CriteriaIndex<ParsedSubscription>(this.o.baseUrl);
-    for (const s of this.byId.values()) index.add(s, s.criteria);
+    const topicSubs: ParsedSubscription[] = [];
+    for (const s of this.byId.values())
+      if (s.criteria) index.add(s, s.criteria);
+      else if (s.topic && this.topics.problemOf(s) === undefined) topicSubs.push(s);
+    this.topicSubs = topicSubs;
+    const types = this.topics.watchedTypes();
+    this.topicTypes = topicSubs.length > 0 ? types : new Map();
     return (this.index = index);
   }
 

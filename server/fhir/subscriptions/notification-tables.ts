@@ -5,6 +5,7 @@
  */
 import type { Subscription } from '@medplum/fhirtypes';
 import type { FeedTx } from '../../change-feed/feed-state.js';
+import { HEARTBEAT_PERIOD_EXTENSION } from './subscription-model.js';
 
 export type SubscriptionRow = {
   id: string;
@@ -88,6 +89,20 @@ export async function dueSubscriptions(db: FeedTx, limit: number): Promise<Subsc
        AND (next_attempt_at IS NULL OR next_attempt_at <= now())
      ORDER BY next_attempt_at NULLS FIRST LIMIT ?`,
     [limit],
+  );
+  return rows.map(toRow);
+}
+
+/**
+ * Active and errored subscriptions that ask for heartbeats (backport-heartbeat-period on the channel) and have nothing
+ * waiting to be delivered (an event notification is due instead).
+ */
+export async function heartbeatRows(db: FeedTx): Promise<SubscriptionRow[]> {
+  const rows = await db.query<RawSubscription>(
+    `SELECT ${COLUMNS} FROM notification_subscriptions
+     WHERE NOT removed AND status IN ('active', 'error') AND events_queued <= delivered_through
+       AND resource->'channel'->'extension' @> ?::jsonb`,
+    [JSON.stringify([{ url: HEARTBEAT_PERIOD_EXTENSION }])],
   );
   return rows.map(toRow);
 }

@@ -9,14 +9,13 @@ import type { ParsedSubscription } from './subscription-model.js';
 
 export async function postNotification(
   s: ParsedSubscription,
-  eventNumber: number,
+  /** undefined for handshakes and heartbeats (no event). */
+  eventNumber: number | undefined,
   bundle: Bundle | undefined,
   timeoutMs = 10_000,
 ): Promise<void> {
-  const headers: Record<string, string> = {
-    'X-Subscription-Id': s.id,
-    'X-Subscription-Event-Number': String(eventNumber),
-  };
+  const headers: Record<string, string> = { 'X-Subscription-Id': s.id };
+  if (eventNumber !== undefined) headers['X-Subscription-Event-Number'] = String(eventNumber);
   for (const [name, value] of s.channel.headers) headers[name] = value;
   if (bundle) headers['Content-Type'] = 'application/fhir+json';
   const response = await fetch(s.channel.endpoint as string, {

@@ -68,6 +68,7 @@ export async function startSubscriptionEngine(o: EngineOptions): Promise<Subscri
     resourceTypes: o.services.resourceTypes,
     writeStatus: subscriptionStatusWriter(o.store, o.services),
     websockets: o.fanout,
+    topicProblem: (s) => queue.topicProblem(s),
     ...(o.logger ? { logger: o.logger } : {}),
     ...o.delivery,
   });

@@ -2,7 +2,7 @@
  * What the server enforces when a client writes a Subscription (create, update, patch, transaction entries), called
  * from the one write path (interactions/commit-version.ts) through FhirServices.subscriptions:
  * - the criteria parse with the server's search semantics and the channel is one this server delivers (400);
- * - the writer may read and search what the criteria watch: a subscription cannot widen a token (403);
+ * - the writer may read and search what the criteria (or a topic-based subscription's filters) watch (403);
  * - a rest-hook endpoint is on the configured allow-list, when there is one (403);
  * - status: a client asks (`requested`) or switches off (`off`); `active` and `error` are the server's to set;
  * - the owner (what the writer's token may read) is stamped into the resource, replacing anything sent.
@@ -29,9 +29,14 @@ export function subscriptionWriteRules(o: SubscriptionRulesOptions): Subscriptio
     prepare(resource, access) {
       if (resource.resourceType !== 'Subscription') return resource;
       const parsed = parseSubscription(resource, o.resourceTypes);
-      const watched = parsed.criteria.resourceType;
-      if (!access.allows('search', watched) || !access.allows('read', watched))
-        throw forbidden(`A subscription to ${watched} needs an access token that may read and search ${watched}`);
+      // topic-based: the types its filters name (the topic's own types are known to the engine, which delivers only
+      // what the owner may read)
+      const watched = parsed.criteria
+        ? [parsed.criteria.resourceType]
+        : (parsed.topic?.filters ?? []).flatMap((f) => (f.resourceType ? [f.resourceType] : []));
+      for (const type of watched)
+        if (!access.allows('search', type) || !access.allows('read', type))
+          throw forbidden(`A subscription to ${type} needs an access token that may read and search ${type}`);
       const allow = o.endpointAllowList ?? [];
       const endpoint = parsed.channel.endpoint;
       if (endpoint && allow.length > 0 && !allow.some((prefix) => endpointWithin(endpoint, prefix)))
