@@ -21,7 +21,7 @@ import { userAdmin } from '../../console/admin/user-admin.js';
 import { clientAdmin } from '../../console/admin/client-admin.js';
 import { hl7EndpointAdmin } from '../../console/admin/hl7-endpoint-admin.js';
 import { embeddedHl7EndpointStore } from '../../hl7-admin-wiring.js';
-import { launchContext } from '../../console/admin/server-admin-api.js';
+import { launchContext } from '../../console/admin/access-tasks.js';
 import { readLocalAdminFile } from '../../console/admin/local-admin-credential.js';
 import { remoteAdmin } from './remote-admin.js';
 import { UnreachableError } from '../cli-kit.js';
