@@ -25,6 +25,7 @@ import { TerminologyError } from './terminology-error.js';
 import { MongoStore } from '../../store/mongo/mongo-store.js';
 import { MongoConceptTable } from './mongo-concept-table.js';
 import { detailOf, flattenConcepts, storedConcept, type ConceptDetail } from './concept-rows.js';
+import { WordIndex } from './word-index.js';
 
 export interface ConceptTable {
   /** The table-backed source of a CodeSystem whose concepts were uploaded, undefined when none were. */
@@ -35,6 +36,10 @@ export interface ConceptTable {
 
 const SCHEMA = 'nilecare_terminology';
 const BATCH = 2000;
+/** Code systems up to this size get an in-memory word index for text filters (word-index.ts); larger ones filter in SQL. */
+const WORD_INDEX_MAX_CONCEPTS = 1_000_000;
+/** How many word indexes a store keeps (least recently used dropped). */
+const WORD_INDEX_LIMIT = 4;
 const tables = new WeakMap<ResourceStore, ConceptTable>();
 
 export function conceptTableOf(store: ResourceStore): ConceptTable | undefined {
@@ -54,6 +59,8 @@ function mongoConceptTableOf(store: ResourceStore): ConceptTable | undefined {
 
 class SqlConceptTable implements ConceptTable {
   private migrated: Promise<void> | undefined;
+  /** Word indexes by system|version|loaded_at (a new upload, by any node, has a new stamp). */
+  private readonly wordIndexes = new Map<string, Promise<WordIndex>>();
 
   constructor(private readonly client: SqlClient) {}
 
@@ -77,13 +84,15 @@ class SqlConceptTable implements ConceptTable {
   async sourceOf(cs: CodeSystem): Promise<ConceptSource | undefined> {
     if (!cs.url) return undefined;
     await this.ready();
-    const { rows } = await this.client.query<{ n: number }>({
-      text: `SELECT count AS n FROM ${SCHEMA}.concept_count WHERE system = $1 AND version = $2`,
+    const { rows } = await this.client.query<{ n: number; loaded: string }>({
+      text: `SELECT count AS n, loaded_at::text AS loaded FROM ${SCHEMA}.concept_count WHERE system = $1 AND version = $2`,
       values: [cs.url, cs.version ?? ''],
     });
     const n = rows[0]?.n ?? 0;
     if (n === 0) return undefined;
-    return new SqlConceptSource(this.client, {
+    const key = `${cs.url}|${cs.version ?? ''}|${rows[0]!.loaded}`;
+    const words = n <= WORD_INDEX_MAX_CONCEPTS ? () => this.wordIndex(key, cs.url!, cs.version ?? '') : undefined;
+    return new SqlConceptSource(this.client, words, {
       url: cs.url,
       ...(cs.version ? { version: cs.version } : {}),
       ...(cs.name ? { name: cs.name } : {}),
@@ -92,6 +101,28 @@ class SqlConceptTable implements ConceptTable {
       caseSensitive: cs.caseSensitive !== false,
       count: n,
     });
+  }
+
+  /** The word index of a loaded code system version, built once per upload (concurrent callers share the build). */
+  private wordIndex(key: string, system: string, version: string): Promise<WordIndex> {
+    let index = this.wordIndexes.get(key);
+    if (index) {
+      this.wordIndexes.delete(key);
+      this.wordIndexes.set(key, index);
+      return index;
+    }
+    for (const old of this.wordIndexes.keys())
+      if (old.startsWith(`${system}|${version}|`)) this.wordIndexes.delete(old);
+    index = this.client
+      .query<{ seq: number; words: string }>({
+        text: `SELECT seq, words FROM ${SCHEMA}.concept WHERE system = $1 AND version = $2 ORDER BY seq`,
+        values: [system, version],
+      })
+      .then((r) => WordIndex.build(r.rows));
+    index.catch(() => this.wordIndexes.delete(key));
+    this.wordIndexes.set(key, index);
+    if (this.wordIndexes.size > WORD_INDEX_LIMIT) this.wordIndexes.delete(this.wordIndexes.keys().next().value!);
+    return index;
   }
 
   async load(
@@ -107,8 +138,8 @@ class SqlConceptTable implements ConceptTable {
       await tx.query({ text: `DELETE FROM ${SCHEMA}.concept_parent WHERE system = $1 AND version = $2`, values: key });
       await tx.query({ text: `DELETE FROM ${SCHEMA}.concept WHERE system = $1 AND version = $2`, values: key });
       await tx.query({
-        text: `INSERT INTO ${SCHEMA}.concept_count (system, version, count) VALUES ($1, $2, $3)
-               ON CONFLICT (system, version) DO UPDATE SET count = EXCLUDED.count`,
+        text: `INSERT INTO ${SCHEMA}.concept_count (system, version, count, loaded_at) VALUES ($1, $2, $3, clock_timestamp())
+               ON CONFLICT (system, version) DO UPDATE SET count = EXCLUDED.count, loaded_at = EXCLUDED.loaded_at`,
         values: [...key, rows.length],
       });
       for (let start = 0; start < rows.length; start += BATCH) {
@@ -153,6 +184,8 @@ class SqlConceptSource implements ConceptSource {
 
   constructor(
     private readonly client: SqlClient,
+    /** The in-memory word index for text filters, when the code system is small enough for one. */
+    private readonly wordIndex: (() => Promise<WordIndex>) | undefined,
     readonly info: CodeSystemInfo,
   ) {
     this.key = [info.url, info.version ?? ''];
@@ -206,9 +239,15 @@ class SqlConceptSource implements ConceptSource {
   }
 
   async search({ text, below: top, includeSelf, offset, count }: ConceptSearch): Promise<ConceptPage> {
+    const words = filterWords(text);
+    if (words.length > 0 && top === undefined && this.wordIndex) {
+      const { seqs, total } = (await this.wordIndex()).match(words, offset, count);
+      const concepts =
+        seqs.length === 0 ? [] : await this.concepts('seq = ANY($3::int[]) ORDER BY seq', [pgArray(seqs)]);
+      return { concepts, total };
+    }
     const values: unknown[] = [...this.key];
     const where = ['c.system = $1', 'c.version = $2'];
-    const words = filterWords(text);
     for (const word of words) {
       values.push(`% ${word}%`);
       where.push(`c.words LIKE $${values.length}`);
