@@ -62,6 +62,18 @@ describe('fast paths', () => {
     sameAsMedplum('Patient', "Patient.telecom.where(system='phone')", patient);
   });
 
+  it("where(resolve() is T) also knows the type of an absolute RESTful URL (Medplum's offline resolve() does not)", () => {
+    const fast = compileFastPath('DocumentReference', 'DocumentReference.subject.where(resolve() is Patient)')!;
+    const subject = (reference: string) => fast({ resourceType: 'DocumentReference', subject: { reference } });
+    assert.equal(subject('http://127.0.0.1:8080/fhir/Patient/pa').length, 1);
+    assert.equal(subject('https://fhir.nilecare.sd/r4/Patient/pa/_history/3').length, 1);
+    assert.equal(subject('Patient/pa/_history/3').length, 1);
+    assert.deepEqual(subject('http://127.0.0.1:8080/fhir/Group/ward-7'), []);
+    assert.deepEqual(subject('urn:uuid:0b1e3a52-6a5b-4c1e-9c53-0e9b7e8a4f10'), []);
+    assert.deepEqual(subject('http://example.org/fhir/Patient?identifier=x'), []);
+    assert.deepEqual(subject('http://example.org/letters/Patient/a/b'), []);
+  });
+
   it('declines expressions it does not model, which then go through Medplum', () => {
     assert.equal(compileFastPath('Patient', 'Patient.deceased.exists() and Patient.deceased != false'), undefined);
     assert.equal(compileFastPath('Bundle', 'Bundle.entry[0].resource'), undefined);

@@ -140,7 +140,12 @@ function passes(filters: readonly Filter[], type: string, value: unknown): boole
   return true;
 }
 
-/** The type Medplum's offline resolve() gives a Reference (`Type/id`, `Type?query`, or type + identifier). */
+/**
+ * The type Medplum's offline resolve() gives a Reference (`Type/id`, `Type?query`, or type + identifier), and
+ * beyond Medplum the type of an absolute RESTful URL (`[base]/Type/id`, optionally `/_history/v`): resolve() on a
+ * server finds that Patient, where Medplum's would call it type `http:` (so `DocumentReference?patient=` missed
+ * documents whose subject is written as the server's full URL).
+ */
 function resolvedType(value: unknown): string | undefined {
   if (typeof value === 'string') return typeFromReference(value);
   if (value === null || typeof value !== 'object') return undefined;
@@ -156,7 +161,12 @@ function resolvedType(value: unknown): string | undefined {
   return undefined;
 }
 
+const ABSOLUTE_REST_URL =
+  /^[a-z][a-z0-9+.-]*:\/\/[^?#]*\/([A-Z][A-Za-z]+)\/[A-Za-z0-9\-.]{1,64}(?:\/_history\/[A-Za-z0-9\-.]{1,64})?$/;
+
 function typeFromReference(reference: string): string | undefined {
+  const absolute = ABSOLUTE_REST_URL.exec(reference);
+  if (absolute) return absolute[1];
   if (reference.includes('?')) return reference.split('?')[0];
   if (reference.includes('/')) return reference.split('/')[0];
   return undefined;

@@ -20,7 +20,12 @@
  *    `الله` / `الدين` with the word before (`عبد الله` = `عبدالله`, `نور الدين` = `نورالدين`, `أبو بكر` = `ابوبكر`).
  */
 
-export const INDEX_TEXT_VERSION = 2;
+/**
+ * Version of what the stored search index holds; a store written by an older one is reindexed (reindex.ts).
+ * 2: the folds above. 3: `where(resolve() is T)` also types absolute RESTful URLs (fast-path.ts), so a document whose
+ * subject is `[base]/Patient/x` is found by `patient=x`.
+ */
+export const INDEX_TEXT_VERSION = 3;
 
 // The class lists combining marks on purpose: each is removed on its own.
 const COMBINING_MARKS =
