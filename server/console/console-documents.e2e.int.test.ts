@@ -197,7 +197,7 @@ describe(
           }),
         });
         assert.equal(filed.status, 201, await filed.clone().text());
-        assert.equal(((await filed.json()) as Json).content[0].attachment.size, PNG.length, 'the server filled size');
+        assert.equal((await filed.json()).content[0].attachment.size, PNG.length, 'the server filled size');
 
         await page.goto(`${origin}/console/#/patient/pa`);
         await page.waitForSelector('#documents tr.document-row');
@@ -315,15 +315,15 @@ describe(
       const mine = await get(ownBinary, '*/*');
       assert.equal(mine.status, 200);
       assert.equal(await mine.text(), 'clinic letter');
-      const listed = (await (await get('DocumentReference?patient=pb')).json()) as Json;
+      const listed = await (await get('DocumentReference?patient=pb')).json();
       assert.equal(listed.entry.length, 1);
       for (const binary of [pdfBinary, pngBinary])
         for (const accept of ['*/*', 'application/fhir+json'])
           assert.ok([403, 404].includes((await get(binary, accept)).status), `${binary} (${accept})`);
       const theirs = await get('DocumentReference?patient=pa');
-      const entries = theirs.status === 200 ? ((((await theirs.json()) as Json).entry ?? []) as unknown[]) : [];
+      const entries = theirs.status === 200 ? (((await theirs.json()).entry ?? []) as unknown[]) : [];
       assert.equal(entries.length, 0, `DocumentReference?patient=pa answered ${theirs.status}`);
-      const all = (await (await get('DocumentReference')).json()) as Json;
+      const all = await (await get('DocumentReference')).json();
       assert.deepEqual(
         ((all.entry ?? []) as Json[]).map((e) => e.resource.subject.reference),
         ['Patient/pb'],

@@ -218,7 +218,7 @@ export function describeDocumentSearch(label: string, factory: StoreFactory): vo
         'd-discharge',
         'd-absolute',
       ]);
-      const current = (await server.fhir('/DocumentReference/d-discharge')).body as Json;
+      const current = (await server.fhir('/DocumentReference/d-discharge')).body;
       const updated = await server.fhir('/DocumentReference/d-discharge', {
         method: 'PUT',
         body: { ...current, status: 'superseded', date: '2026-04-02T09:00:00Z' },
