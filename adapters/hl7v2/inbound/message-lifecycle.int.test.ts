@@ -18,6 +18,7 @@ import { processMessage, type InboundDeps } from './process-message.js';
 import { siteMappings } from './site-mapping-cache.js';
 import { recoverStale } from './recovery.js';
 import { replayQueue } from './replay-queue.js';
+import { handleFrame } from './handle-frame.js';
 import { FhirError, issue, operationOutcome } from '../../../server/fhir/errors.js';
 
 type Row = mysql.RowDataPacket & Record<string, any>;
@@ -304,5 +305,44 @@ describe('inbound message lifecycle (MariaDB log, FHIR app on PGlite)', { skip: 
     // An interface configured for strict enhanced mode gets no answer when it asks for none.
     const silent = await processMessage(enhanced('EN-5', 'EN-5', 'NE', 'NE'), deps, { ackMode: 'enhanced' });
     assert.deepEqual([silent.code, silent.ack], ['AA', undefined]);
+  });
+
+  it('never lets T or D through another door: a batch beside a P message, enhanced mode, lower case, a replayed queue item', async () => {
+    // A batch to a production server: the P message is applied, the T message beside it refused and not written.
+    const batch =
+      'BHS|^~\\&|REG|KTH|NILE|NC|20260301\r' +
+      `${adt({ id: 'PB-1', mrn: 'PB-1' })}\r${adt({ id: 'PB-2', mrn: 'PB-2', proc: 'T' })}\rBTS|2\r`;
+    const reply = (await handleFrame(Buffer.from(batch), deps))!.toString();
+    const msas = reply.split('\r').filter((l) => l.startsWith('MSA'));
+    assert.deepEqual(
+      msas.map((l) => l.split('|').slice(1, 3).join('|')),
+      ['AA|PB-1', 'AR|PB-2'],
+    );
+    assert.deepEqual([(await patient('PB-1')).length, (await patient('PB-2')).length], [1, 0]);
+    // Enhanced mode asks for a commit acknowledgement: a refusal there is CR, not CA.
+    const enhanced = adt({ id: 'PB-3', mrn: 'PB-3', proc: 'D' }).replace('|D|2.5.1', '|D|2.5.1|||AL|NE');
+    assert.equal(parseMessage((await processMessage(enhanced, deps)).ack!).get('MSA-1'), 'CR');
+    // Table 0103 codes are upper case: 't' is not P.
+    const lower = await processMessage(adt({ id: 'PB-4', mrn: 'PB-4', proc: 't' }), deps);
+    assert.deepEqual([lower.code, parseMessage(lower.ack!).get('ERR-3.1')], ['AR', '202']);
+    assert.equal((await patient('PB-3')).length + (await patient('PB-4')).length, 0);
+    // A T message a test configuration queued (its store was down) and a production server replays: refused,
+    // nothing written, and it does not wait in the queue as if a retry could help.
+    const down: InboundDeps = {
+      ...deps,
+      processingIds: ['P', 'T'],
+      submit: async () => {
+        throw new FhirError(503, operationOutcome([issue('transient', 'store unavailable')]));
+      },
+    };
+    assert.deepEqual((await processMessage(adt({ id: 'PB-5', mrn: 'PB-5', proc: 'T' }), down)).transient, true);
+    const replayed = await replayQueue(deps);
+    assert.deepEqual([replayed.attempted, replayed.completed], [1, 0]);
+    assert.equal((await patient('PB-5')).length, 0);
+    const [pending] = await sql.query<Row[]>(
+      "SELECT q.status FROM message_queue q JOIN hl7_messages m ON m.id = q.message_id WHERE m.control_id = 'PB-5' AND q.status = 'pending'",
+    );
+    assert.equal(pending.length, 0, 'not left pending');
+    assert.deepEqual(await replayQueue(deps), { attempted: 0, completed: 0, failed: 0 });
   });
 });
