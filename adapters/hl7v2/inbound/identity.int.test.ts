@@ -190,6 +190,52 @@ describe('patient and encounter identity (FHIR app on PGlite)', () => {
     assert.deepEqual([tg.valueQuantity.value, tg.status], [1.7, 'corrected']);
     assert.equal(report.result.filter((r: { reference: string }) => r.reference === `Observation/${tg.id}`).length, 1);
   });
+  it('merge, then a correction for the retired MRN: orders, diagnoses and allergies move too, and the report without numbers of its own is found by its ORC numbers though the correction moves OBR-7', async () => {
+    await send(
+      msh('ADT^A01'),
+      pid('OLD-8'),
+      pv1({ 2: 'I', 19: 'V-800' }),
+      'AL1|1|DA|70618^Penicillin^RXNORM|SV',
+      'DG1|1||I10^Essential hypertension^I10',
+    );
+    const obr = (status: string, at: string) => {
+      const f = Array.from({ length: 26 }, () => '');
+      [f[0], f[1], f[4], f[7], f[25]] = ['OBR', '1', '57698-3^Lipid panel with LDL^LN', at, status];
+      return f.join('|');
+    };
+    await send(
+      msh('ORU^R01'),
+      pid('OLD-8'),
+      'ORC|RE|ORD-8|FIL-8',
+      obr('F', '20260301080000'),
+      'OBX|1|NM|2093-3^Cholesterol^LN||5.2|mmol/L|||||F',
+      'OBX|2|NM|2571-8^Triglyceride^LN||1.9|mmol/L|||||F',
+      'OBX|3|NM|2085-9^HDL^LN||1.1|mmol/L|||||F',
+    );
+    await send(msh('ADT^A04'), pid('NEW-8'), 'PV1|1|O');
+    assert.equal((await send(msh('ADT^A40'), 'EVN|A40', pid('NEW-8'), 'MRG|OLD-8^^^KTH^MR')).code, 'AA');
+    const survivor = `Patient/${(await one('Patient?identifier=NEW-8')).id}`;
+    for (const [q, at] of [
+      ['ServiceRequest?identifier=ORD-8', 'subject'],
+      ['Condition?code=I10', 'subject'],
+      ['AllergyIntolerance?code=70618', 'patient'],
+      ['DiagnosticReport?code=57698-3', 'subject'],
+    ] as const)
+      assert.equal((await one(q))[at].reference, survivor, q);
+    // The lab corrects one result and the collection time, still naming the retired MRN.
+    const corrected = await send(
+      msh('ORU^R01'),
+      pid('OLD-8'),
+      'ORC|RE|ORD-8|FIL-8',
+      obr('C', '20260301081500'),
+      'OBX|2|NM|2571-8^Triglyceride^LN||1.7|mmol/L|||||C',
+    );
+    assert.equal(corrected.code, 'AA', corrected.parsed.get('ERR-8'));
+    const report = await one('DiagnosticReport?code=57698-3');
+    assert.deepEqual([report.status, report.result.length, report.subject.reference], ['corrected', 3, survivor]);
+    assert.equal((await one(`Observation?code=2571-8&subject=${survivor}`)).valueQuantity.value, 1.7);
+    assert.equal(await count(`Observation?code=2093-3&subject=${survivor}`), 1);
+  });
   it('changes a patient identifier on A47 (same Patient), follows an applied change on resend, refuses joining two patients', async () => {
     const mrg = (mrn: string) => `MRG|${mrn}^^^KTH^MR`;
     assert.equal((await send(msh('ADT^A04'), pid('OLD-47'), pv1({ 2: 'O' }))).code, 'AA');
