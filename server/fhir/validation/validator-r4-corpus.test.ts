@@ -28,5 +28,11 @@ describe('R4 validator test cases', { skip: validatorCorpusMissing() }, () => {
       );
     assert.equal(run.base.length, 140, 'every base-level case of expected-summary.csv is run');
     assert.ok(base >= 0.9, `base-level agreement ${pct(base)} is below 90%`);
+    // the case that terminology decides (a required additional binding of a profile) must agree
+    assert.ok(
+      run.profile.some((r) => r.name === 'additional-bindings-observation-2') &&
+        !misses(run.profile).some((m) => m.name === 'additional-bindings-observation-2'),
+      'additional-bindings-observation-2 (profile step) agrees with the Java validator',
+    );
   });
 });
