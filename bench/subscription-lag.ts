@@ -1,5 +1,6 @@
 /**
- * Subscription notification lag: the real app in this process on a fresh in-memory PGlite store, `--subscriptions`
+ * Subscription notification lag: the real app in this process on a fresh in-memory PGlite store (or, with
+ * `--store postgres`, a fresh database on the local PostgreSQL server: the database work in other processes), `--subscriptions`
  * active rest-hook subscriptions with id-only payloads (each on its own Observation code; `--matching` of them watch
  * the code the writes use), Observations written over HTTP at `--rate` per second with at most `--inflight` requests
  * open at once (a write whose turn comes while the cap is reached waits for a slot: the achieved rate says whether
@@ -8,10 +9,13 @@
  * p50/p99 ms, notifications expected and delivered, writes/s asked and achieved, the load average of the machine.
  *
  *   npx tsx bench/subscription-lag.ts [--subscriptions 1000] [--seconds 10] [--rate 500] [--matching 10] [--inflight 32]
+ *     [--store pglite|postgres]
  */
 import { loadavg } from 'node:os';
 import { pino } from 'pino';
 import { openPgliteTestStore } from '../server/store/postgres/testing/pglite-template.js';
+import { createTestDatabase } from '../server/store/postgres/testing/test-stores.js';
+import { openPostgresStore } from '../server/store/postgres/open-postgres-store.js';
 import { startTestServer } from '../server/testing/test-server.js';
 import { startReceiver } from '../server/fhir/subscriptions/testing/receiver.js';
 import { PAYLOAD_CONTENT_EXTENSION } from '../server/fhir/subscriptions/subscription-model.js';
@@ -26,13 +30,19 @@ const seconds = arg('seconds', 10);
 const rate = arg('rate', 500);
 const matching = arg('matching', 10);
 const inflightCap = arg('inflight', 32);
+const storeKind = process.argv.includes('postgres') ? 'postgres' : 'pglite';
 const writes = Math.round(seconds * rate);
 const load = () => loadavg().map((l) => Math.round(l * 100) / 100);
 const loadAtStart = load();
 
-const store = await openPgliteTestStore();
+const database = storeKind === 'postgres' ? await createTestDatabase() : undefined;
+const store = database ? await openPostgresStore({ url: database.url, poolSize: 8 }) : await openPgliteTestStore();
 const server = await startTestServer(store, {
-  env: { NILECARE_SUBSCRIPTIONS: 'on', SUBSCRIPTION_POLL_MS: '50' },
+  env: {
+    NILECARE_SUBSCRIPTIONS: 'on',
+    SUBSCRIPTION_POLL_MS: '50',
+    ...(database ? { NILECARE_STORE: 'postgres', DATABASE_URL: database.url } : {}),
+  },
   logger: pino({ level: 'silent' }),
 });
 const receiver = await startReceiver();
@@ -131,7 +141,10 @@ lags.sort((a, b) => a - b);
 console.log(
   JSON.stringify(
     {
-      store: 'pglite (in process; app, load driver and receiver share one Node process)',
+      store:
+        storeKind === 'postgres'
+          ? 'postgres (local server; app, load driver and receiver share one Node process)'
+          : 'pglite (in process; app, load driver and receiver share one Node process)',
       subscriptions,
       watchingTheWrittenCode: watching,
       writes,
@@ -154,3 +167,4 @@ console.log(
 await receiver.close();
 await server.close();
 await store.close();
+await database?.drop();

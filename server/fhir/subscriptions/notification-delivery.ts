@@ -1,8 +1,9 @@
 /**
  * Delivers the queued events (notification_events) of each subscription in event-number order, one notification
  * per event, on the node that holds the feed's lease. A subscription's next event is sent only after the previous
- * one was accepted, so a receiver sees them in order; the delivered mark is written after the channel accepted,
- * so a crash in between sends that event again (at least once; receivers drop repeats by event number).
+ * one was accepted, so a receiver sees them in order; the delivered mark is written after the channel accepted (per
+ * batch of up to 20 events), so a crash in between sends those again (at least once; receivers drop repeats by
+ * event number).
  * A failure backs off (backoff.ts); after `failuresBeforeError` in a row the subscription's status becomes `error`
  * with the reason, and the engine keeps trying at the capped backoff: the first success makes it `active` again.
  *
@@ -35,6 +36,8 @@ import { parseSubscription, type ParsedSubscription } from './subscription-model
 import type { StatusWriter } from './subscription-status-writer.js';
 
 const IDLE_CAP_MS = 30_000;
+/** Events read, sent and marked delivered at a time per subscription. */
+const BATCH = 20;
 
 export type WebsocketPublisher = { publish(subscriptionId: string, messages: string[]): Promise<void> };
 
@@ -213,22 +216,35 @@ export class NotificationDelivery {
       await setRowStatus(this.o.db, row.id, 'active');
       row.status = 'active';
     }
+    // the delivered mark is written per batch of events (and before a failure is recorded): a crash resends at
+    // most that batch, which receivers drop by event number
     let through = row.deliveredThrough;
-    while (!signal.aborted) {
-      const events = await eventsAfter(this.o.db, row.id, through, 20);
-      if (events.length === 0) return;
-      for (const event of events) {
-        try {
-          await this.send(s, row, event);
-        } catch (error) {
-          await this.failed(row, describe(error));
-          return;
+    let marked = through;
+    const mark = async () => {
+      if (through > marked) await markDelivered(this.o.db, row.id, through);
+      marked = through;
+    };
+    try {
+      while (!signal.aborted) {
+        const events = await eventsAfter(this.o.db, row.id, through, BATCH);
+        if (events.length === 0) return;
+        for (const event of events) {
+          if (signal.aborted) return;
+          try {
+            await this.send(s, row, event);
+          } catch (error) {
+            await mark();
+            await this.failed(row, describe(error));
+            return;
+          }
+          through = event.eventNumber;
+          this.o.onDelivered?.(event);
+          await this.recovered(row);
         }
-        await markDelivered(this.o.db, row.id, event.eventNumber);
-        through = event.eventNumber;
-        this.o.onDelivered?.(event);
-        await this.recovered(row);
+        await mark();
       }
+    } finally {
+      await mark();
     }
   }
 

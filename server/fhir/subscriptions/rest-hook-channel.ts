@@ -25,7 +25,25 @@ export async function postNotification(
     signal: AbortSignal.timeout(timeoutMs),
     redirect: 'manual',
   });
-  await response.body?.cancel().catch(() => undefined);
+  await drain(response);
   if (response.status < 200 || response.status > 299)
     throw new Error(`the endpoint answered HTTP ${response.status} ${response.statusText}`.trim());
+}
+
+/** Reads what the endpoint answered (up to 64 KiB, then gives up on the rest): the connection can be reused. */
+async function drain(response: Response): Promise<void> {
+  if (!response.body) return;
+  const reader = response.body.getReader();
+  let read = 0;
+  try {
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+      read += chunk.value.byteLength;
+      if (read > 65_536) {
+        await reader.cancel();
+        break;
+      }
+    }
+  } catch {
+    // a broken answer body does not change the status the endpoint gave
+  }
 }
