@@ -205,6 +205,35 @@ export function describeDocumentSearch(label: string, factory: StoreFactory): vo
       await expect('relatesto:missing=false', ['d-consult', 'd-addendum', 'd-text-type']);
     });
 
+    it('relation, and relationship (composite): the code and the target of the same relatesTo', async () => {
+      await expect('relation=replaces', ['d-addendum']);
+      await expect('relation=appends', ['d-consult', 'd-addendum']);
+      // R4's own relationship definition pairs the relatesto definition with `code` and relation with `target`, so
+      // taken literally (as the oracle does) nothing can match; the server uses profiles/ SearchParameter-
+      // DocumentReference-relationship.json (relation$relatesto, as its description says): checked by hand here.
+      const byServer = async (query: string, expected: string[]) =>
+        assert.deepEqual(await ids(query), [...expected].sort(), query);
+      assert.deepEqual(
+        oracle.search(['DocumentReference'], [['relationship', 'replaces$DocumentReference/d-consult']]),
+        [],
+      );
+      await byServer(`relationship=${enc('replaces$DocumentReference/d-consult')}`, ['d-addendum']);
+      await byServer(`relationship=${enc('appends$DocumentReference/d-discharge')}`, ['d-addendum', 'd-consult']);
+      // d-addendum replaces d-consult and appends d-discharge: no single relatesTo appends d-consult
+      await byServer(`relationship=${enc('appends$DocumentReference/d-consult')}`, []);
+      await byServer(`relationship=${enc('replaces$d-consult')}`, ['d-addendum']);
+      await byServer(`relationship=${enc(`transforms$${server.baseUrl}/DocumentReference/d-scan`)}`, ['d-text-type']);
+      await byServer(`relationship=${enc('transforms$DocumentReference/d-scan')}`, ['d-text-type']);
+      await byServer(`relationship=${enc('replaces$DocumentReference/d-consult,signs$DocumentReference/d-scan')}`, [
+        'd-addendum',
+      ]);
+    });
+
+    it('contenttype: the attachment’s media type', async () => {
+      await expect('contenttype=image/jpeg', ['d-scan']);
+      await expect('contenttype=application/pdf', [...all.filter((id) => id !== 'd-scan'), 'd-mistake', 'd-text-type']);
+    });
+
     it('a patient’s document list, newest first (_sort=-date), and oldest first', async () => {
       const ordered = async (query: string) =>
         ((await server.fhir(`/DocumentReference?${query}`)).body.entry as Json[]).map((e) => e.resource.id as string);

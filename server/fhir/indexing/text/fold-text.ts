@@ -23,9 +23,10 @@
 /**
  * Version of what the stored search index holds; a store written by an older one is reindexed (reindex.ts).
  * 2: the folds above. 3: `where(resolve() is T)` also types absolute RESTful URLs (fast-path.ts), so a document whose
- * subject is `[base]/Patient/x` is found by `patient=x`.
+ * subject is `[base]/Patient/x` is found by `patient=x`. 4: DocumentReference `relationship` composite from
+ * profiles/SearchParameter-DocumentReference-relationship.json (R4's own pairs its components the wrong way round).
  */
-export const INDEX_TEXT_VERSION = 3;
+export const INDEX_TEXT_VERSION = 4;
 
 // The class lists combining marks on purpose: each is removed on its own.
 const COMBINING_MARKS =
