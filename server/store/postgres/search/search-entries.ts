@@ -27,7 +27,8 @@ export function searchEntriesStatement(
   for (const [kind, names] of byKind) {
     const entry = `to_jsonb(a) - 'resource_type' - 'resource_id' - 'tuple' || jsonb_build_object('kind', ${sql.bind(kind, 'text')})`;
     parts.push(
-      `SELECT m.resource_type, m.id, NULL::bigint, ${entry} FROM m JOIN ${tableOfKind(kind as IndexEntry['kind'])} a ON a.resource_type = m.resource_type AND a.resource_id = m.id AND a.param = ANY(${sql.bind(names, 'text[]')}) AND a.tuple IS NULL`,
+      // LATERAL: each match's rows through the (resource_type, resource_id, param) index, whatever the estimate of m
+      `SELECT m.resource_type, m.id, NULL::bigint, a.entry FROM m CROSS JOIN LATERAL (SELECT ${entry} AS entry FROM ${tableOfKind(kind as IndexEntry['kind'])} a WHERE a.resource_type = m.resource_type AND a.resource_id = m.id AND a.param = ANY(${sql.bind(names, 'text[]')}) AND a.tuple IS NULL OFFSET 0) a`,
     );
   }
   return { text: `WITH m AS MATERIALIZED (${matches}) ${parts.join(' UNION ALL ')}`, values: sql.values };
