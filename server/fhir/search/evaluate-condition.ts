@@ -63,6 +63,8 @@ function evaluateOn(
       return condition.any.some((c) => evaluateOn(c, entries, candidate, resolver));
     case 'and':
       return condition.all.every((c) => evaluateOn(c, entries, candidate, resolver));
+    case 'not':
+      return !evaluateOn(condition.condition, entries, candidate, resolver);
     case 'chain': {
       if (!resolver) throw new NeedsResolverError('chained parameters cannot be evaluated on a single resource');
       return of('reference', condition.param).some((e) => {

@@ -12,6 +12,7 @@ import type { Condition, SearchQuery } from './search-query.js';
 import { CURSOR_PARAM, DEFAULT_COUNT, MAX_INCLUDE_SPECS, MAX_SEARCH_PARAMS } from './search-constants.js';
 import { UnsupportedSearchError } from './parse-value.js';
 import { UnknownParameterError } from './parse-condition.js';
+import { filterCondition } from './filter/compile-filter.js';
 import {
   compartmentCondition,
   constraintConditions,
@@ -63,7 +64,6 @@ const PASSTHROUGH = new Set(['_format', '_pretty', CURSOR_PARAM]);
 const UNSUPPORTED = new Map([
   ['_content', 'full-text search is not supported'],
   ['_text', 'full-text search on the narrative is not supported'],
-  ['_filter', '_filter is not supported'],
   ['_query', 'named queries are not supported'],
   ['_list', '_list is not supported'],
   ['_contained', 'searching contained resources is not supported'],
@@ -192,6 +192,12 @@ function applyParam(parsed: ParsedSearch, types: string[], name: string, value: 
     return;
   }
   if (PASSTHROUGH.has(base)) return;
+  if (base === '_filter') {
+    if (name !== '_filter') throw badRequest(`${name}: _filter takes no modifier`, [name]);
+    if (types.length !== 1) throw badRequest('_filter is supported in a search of one resource type', [name]);
+    parsed.query.conditions.push(filterCondition(types[0]!, value, ctx));
+    return;
+  }
   const unsupported = UNSUPPORTED.get(base);
   if (unsupported) throw new UnsupportedSearchError(`${name}: ${unsupported}`);
   parsed.query.conditions.push(conditionForTypes(types, name, value, ctx));

@@ -27,8 +27,11 @@ export type ReferenceValue =
   | { match: 'identifier'; system?: string; value: string };
 
 export type Condition =
-  /** values are OR-ed. prefix/contains values are normalised like StringEntry.value; exact is as typed. */
-  | { kind: 'string'; param: string; match: 'prefix' | 'exact' | 'contains'; values: string[] }
+  /**
+   * values are OR-ed. prefix/contains/suffix values are normalised like StringEntry.value; exact is as typed.
+   * `suffix` (the normalised value ends with it) comes from `_filter`'s `ew` only.
+   */
+  | { kind: 'string'; param: string; match: 'prefix' | 'exact' | 'contains' | 'suffix'; values: string[] }
   /** negate (`:not`): the resource has no entry matching any value (resources lacking the param match). */
   | { kind: 'token'; param: string; negate: boolean; values: TokenValue[] }
   | { kind: 'date'; param: string; match: RangeMatch }
@@ -57,7 +60,9 @@ export type Condition =
   /** OR of conditions (used where one parameter value expands to several shapes). */
   | { kind: 'or'; any: Condition[] }
   /** AND of conditions inside one parameter value (`phonetic=mohamed ahmed`: every word must match). */
-  | { kind: 'and'; all: Condition[] };
+  | { kind: 'and'; all: Condition[] }
+  /** The resource does not satisfy `condition` (`_filter`'s `not (…)` and `ne`). */
+  | { kind: 'not'; condition: Condition };
 
 export type QuantityValue = { match: RangeMatch; system?: string; code?: string; canonical?: boolean };
 

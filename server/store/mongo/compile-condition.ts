@@ -46,6 +46,8 @@ export function compileCondition(c: Condition): Filter {
       return or(c.any.map(compileCondition));
     case 'and':
       return and(c.all.map(compileCondition));
+    case 'not':
+      return { $nor: [compileCondition(c.condition)] };
     case 'chain':
     case 'has':
       throw new UnsupportedQueryError(

@@ -71,6 +71,8 @@ async function resolveOne(db: DocDatabase, c: Condition, searchedType: string, m
       return { kind: 'or', any: await resolveJoins(db, c.any, searchedType, maxIds) };
     case 'and':
       return { kind: 'and', all: await resolveJoins(db, c.all, searchedType, maxIds) };
+    case 'not':
+      return { kind: 'not', condition: await resolveOne(db, c.condition, searchedType, maxIds) };
     case 'string':
     case 'token':
     case 'date':

@@ -14,6 +14,7 @@ import { chainTests } from './contract-chains.js';
 import { resultTests } from './contract-results.js';
 import { accessTests } from './contract-access.js';
 import { lastnTests } from './contract-lastn.js';
+import { filterParamTests } from './contract-filter-param.js';
 
 export function describeSearchContract(label: string, factory: StoreFactory): void {
   describe(`Search contract: ${label}`, () => {
@@ -40,6 +41,7 @@ export function describeSearchContract(label: string, factory: StoreFactory): vo
     describe('chains and _has', () => chainTests(h));
     describe('sorting, paging, totals, summaries and includes', () => resultTests(h));
     describe('system and compartment search, access policy, errors', () => accessTests(h));
+    describe('_filter', () => filterParamTests(h));
     describe('Observation/$lastn', () => lastnTests(h));
   });
 }

@@ -61,6 +61,8 @@ export function compileCondition(condition: Condition, row: RowRef, params: SqlP
       return compileOr(condition.any, row, params, depth);
     case 'and':
       return compileConditions(condition.all, row, params, depth);
+    case 'not':
+      return `NOT (${compileCondition(condition.condition, row, params, depth)})`;
   }
 }
 

@@ -19,7 +19,13 @@ export const stringKind: SearchParamKind<'string'> = {
   entryKey: (e) => `s${SEP}${e.param}${SEP}${e.value}${SEP}${e.exact}`,
   entryMatches: ({ match, values }, e) =>
     values.some((v) =>
-      match === 'exact' ? e.exact === v : match === 'contains' ? e.value.includes(v) : e.value.startsWith(v),
+      match === 'exact'
+        ? e.exact === v
+        : match === 'contains'
+          ? e.value.includes(v)
+          : match === 'suffix'
+            ? e.value.endsWith(v)
+            : e.value.startsWith(v),
     ),
   negated: () => false,
   postgres: {
@@ -44,6 +50,8 @@ export const stringKind: SearchParamKind<'string'> = {
               values.map((v) => ({ exact: v })),
               NO_ELEMENT,
             );
+      if (match === 'suffix')
+        return { value: { $in: values.map((v) => new RegExp(`${literalRegExp(v, false).source}$`)) } };
       return { value: { $in: values.map((v) => literalRegExp(v, match === 'prefix')) } };
     },
     sortExtent: (e) => ({ kind: 'string', min: e.value, max: e.value }),
@@ -60,5 +68,7 @@ function stringMatch(match: ConditionOf<'string'>['match'], value: string, a: st
       return `(${a}.value = ${params.bind(normalizeString(value), 'text')} AND ${a}.exact = ${params.bind(value, 'text')})`;
     case 'contains':
       return `${a}.value LIKE ${params.bind(`%${escapeLike(value)}%`, 'text')}`;
+    case 'suffix':
+      return `${a}.value LIKE ${params.bind(`%${escapeLike(value)}`, 'text')}`;
   }
 }
