@@ -5,9 +5,8 @@
  * Only the rows the projection owns (source = 'fhir') are touched. Exit 1 on failure; dead letters left by the
  * rebuild are listed (exit 2).
  */
-import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import cliProgress from 'cli-progress';
+import { isMain } from '../../server/cli/cli-kit.js';
 import { loadConfig } from '../../server/config.js';
 import { openConfiguredStore } from '../../server/open-store.js';
 import type { ProjectionName } from '../outbox/projection.js';
@@ -72,7 +71,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   return letters ? 2 : 0;
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+if (isMain(import.meta.url)) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (e: unknown) => {

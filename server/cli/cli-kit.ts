@@ -7,6 +7,7 @@
  * - any other failure prints one line `<tool>: <message>`, exit 1 (the stack only with NILECARE_DEBUG=1);
  * - 0 means everything asked was done.
  */
+import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
@@ -150,9 +151,18 @@ export function reportError(tool: Pick<CliTool, 'name' | 'helpCommand'>, e: unkn
   return EXIT.failed;
 }
 
-/** `node x.ts` or `tsx x.ts` started this module (not an import by a test). */
+/**
+ * `node x.ts` or `tsx x.ts` started this module (not an import by a test). Node names the main module by its real
+ * path, so the command's path is resolved through symbolic links too: in a checkout reached through a link (macOS's
+ * /tmp, a linked home folder) the plain comparison failed and every command did nothing, silently, with exit 0.
+ */
 export function isMain(moduleUrl: string): boolean {
-  return !!process.argv[1] && resolve(process.argv[1]) === fileURLToPath(moduleUrl);
+  if (!process.argv[1]) return false;
+  try {
+    return realpathSync(resolve(process.argv[1])) === realpathSync(fileURLToPath(moduleUrl));
+  } catch {
+    return false;
+  }
 }
 
 /** Runs `main` as the process's command: sets the exit code and lets pending output drain. */

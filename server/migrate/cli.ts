@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { isMain } from '../cli/cli-kit.js';
 import { Engines, redactUrl, type Engine } from './connection.js';
 import { HELP, parseCliArgs, UsageError, type CliOptions } from './cli-args.js';
 import { createDatabaseIfMissing } from './create-database.js';
@@ -161,6 +161,6 @@ export async function runCli(
   }
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+if (isMain(import.meta.url)) {
   process.exitCode = await runCli(process.argv.slice(2));
 }
