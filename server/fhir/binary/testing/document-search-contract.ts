@@ -234,6 +234,19 @@ export function describeDocumentSearch(label: string, factory: StoreFactory): vo
       await expect('contenttype=application/pdf', [...all.filter((id) => id !== 'd-scan'), 'd-mistake', 'd-text-type']);
     });
 
+    it('location: the attachment URL, external or the Binary the server made of inline data', async () => {
+      await expect(`location=${enc('https://archive.nilecare.sd/documents/d-discharge.pdf')}`, ['d-discharge']);
+      const scan = (await server.fhir('/DocumentReference/d-scan')).body;
+      const binary = scan.content[0].attachment.url as string;
+      assert.match(binary, /^Binary\/[A-Za-z0-9\-.]+$/);
+      await expect(`location=${enc(binary)}`, ['d-scan']);
+      await expect(`location:below=${enc('https://archive.nilecare.sd/documents/')}`, [
+        ...all.filter((id) => id !== 'd-scan'),
+        'd-mistake',
+        'd-text-type',
+      ]);
+    });
+
     it('a patient’s document list, newest first (_sort=-date), and oldest first', async () => {
       const ordered = async (query: string) =>
         ((await server.fhir(`/DocumentReference?${query}`)).body.entry as Json[]).map((e) => e.resource.id as string);
