@@ -119,6 +119,27 @@ describe('HL7 character sets (MLLP → FHIR)', { skip: await mysqlMissing() }, (
     assert.equal((await familyOf('CS-5'))?.family, 'عبد\u00a0الله');
   });
 
+  it("reads \\Xhh\\ in the interface's charset when MSH-18 is empty, on arrival and when processed again from the stored text", async () => {
+    // The interface CLINIC is configured 8859/1 (previous test); this message declares nothing.
+    const bytes = Buffer.from(adt('CS-7', 'CS-7', 'Ren\\XE9\\e^Andr\\XE9\\'), 'latin1');
+    const ack = parseMessage((await exchange(mllp.port, bytes)).toString('latin1'));
+    assert.equal(ack.get('MSA-1'), 'AA', ack.get('ERR-8'));
+    assert.deepEqual(await familyOf('CS-7'), { family: 'Renée', given: ['André'] });
+    // What a replay or a crash recovery does: the stored raw text through the pipeline again (new control id).
+    const [stored] = await sql.query<mysql.RowDataPacket[]>(
+      "SELECT raw_message FROM hl7_messages WHERE control_id = 'CS-7'",
+    );
+    const again = (stored[0]!.raw_message as string).replace(/CS-7/g, 'CS-8');
+    const { processMessage } = await import('./process-message.js');
+    const r = await processMessage(again, {
+      submit: (b) => fhir.app.systemClient.transaction(b),
+      log,
+      mappings: siteMappings(log),
+    });
+    assert.equal(r.code, 'AA');
+    assert.deepEqual(await familyOf('CS-8'), { family: 'Renée', given: ['André'] });
+  });
+
   it('refuses a charset it cannot read with a clear ERR', async () => {
     const ack = parseMessage(
       (await exchange(mllp.port, Buffer.from(adt('CS-6', 'CS-6', 'X^Y', 'ISO IR87')))).toString(),

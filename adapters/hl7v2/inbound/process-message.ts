@@ -21,6 +21,7 @@ import { takeMessage } from './take-message.js';
 import { applyMessage } from './apply-message.js';
 import { appliedTargets } from './applied-marker.js';
 import { answer } from './answer.js';
+import { interfaceCharsetForHex } from './hex-charset.js';
 
 export type { InboundDeps } from './inbound-deps.js';
 
@@ -55,7 +56,7 @@ export async function processMessage(
   const deps = resolved(input);
   let msg: Hl7Message;
   try {
-    msg = parseMessage(raw);
+    msg = parseMessage(raw, { charset: await interfaceCharsetForHex(raw, deps.log) });
   } catch (err) {
     return rejectUnparsed(raw, err, deps, source);
   }

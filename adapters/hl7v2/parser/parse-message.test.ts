@@ -52,6 +52,13 @@ describe('parseMessage', () => {
     assert.equal(m.get('OBX-5'), 'a | b ^ c & d ~ e \\ fA\ng');
   });
 
+  it('reads \\Xhh\\ in MSH-18, else in the charset the message was read in, else UTF-8', () => {
+    const msg = (msh18: string) => `MSH|^~\\&|A|B|C|D|20260301||ADT^A04|1|P|2.5||||||${msh18}\rPID|1||1||\\XA4\\`;
+    assert.equal(parseMessage(msg(''), { charset: '8859/15' }).get('PID-5'), '€');
+    assert.equal(parseMessage(msg('8859/1'), { charset: '8859/15' }).get('PID-5'), '¤', 'MSH-18 wins');
+    assert.equal(parseMessage(msg('')).get('PID-5'), '\uFFFD', 'UTF-8: a lone 0xA4 is not a character');
+  });
+
   it('escape and unescape are inverse for every delimiter and line breaks', () => {
     const d = parseMessage('MSH|^~\\&|A\r').delimiters;
     const s = 'x|y^z&w~v\\u\nline';
@@ -99,7 +106,7 @@ describe('parseMessage', () => {
       for (const src of readdirSync(join(CORPUS, dir))) {
         for (const f of readdirSync(join(CORPUS, dir, src))) {
           const text = readFileSync(join(CORPUS, dir, src, f), 'utf8');
-          const msgs = splitBatch(text).messages.map(parseMessage);
+          const msgs = splitBatch(text).messages.map((m) => parseMessage(m));
           assert.ok(msgs.length >= 1, f);
           assert.ok(msgs[0]!.messageType.code.length > 0 || f.includes('segmentfinder'), `${f}: no message type`);
           n++;

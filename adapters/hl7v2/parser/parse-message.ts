@@ -16,12 +16,20 @@ export function splitLines(text: string): string[] {
     .filter((l) => l.trim() !== '');
 }
 
-export function parseMessage(text: string): Hl7Message {
-  if (typeof text !== 'string' || text.trim() === '') throw new Hl7ParseError('empty message', {}, '100');
-  return parseLines(splitLines(text));
+export interface ParseOptions {
+  /**
+   * The character set the message was read in when MSH-18 declares none (the interface's configured one,
+   * interface_configs.character_encoding): `\Xhh\` bytes are read in it too.
+   */
+  readonly charset?: string;
 }
 
-export function parseLines(lines: readonly string[]): Hl7Message {
+export function parseMessage(text: string, options: ParseOptions = {}): Hl7Message {
+  if (typeof text !== 'string' || text.trim() === '') throw new Hl7ParseError('empty message', {}, '100');
+  return parseLines(splitLines(text), options);
+}
+
+export function parseLines(lines: readonly string[], options: ParseOptions = {}): Hl7Message {
   const head = lines[0];
   if (!head || !head.startsWith('MSH')) {
     throw new Hl7ParseError(
@@ -32,12 +40,15 @@ export function parseLines(lines: readonly string[]): Hl7Message {
   }
   const d = readDelimiters(head);
   const segments = joinWrappedLines(lines, d).map((line, i) => parseSegment(line, d, i + 1));
-  return new Hl7Message(d, segments, hexDecoderFor(segments[0]!));
+  return new Hl7Message(d, segments, hexDecoderFor(segments[0]!, options.charset));
 }
 
-/** `\Xhh\` bytes are read in the character set MSH-18 declares (UTF-8 when none or not supported). */
-function hexDecoderFor(msh: Segment): (bytes: Buffer) => string {
-  const declared = msh.fields[18]?.[0]?.[0]?.[0] ?? '';
+/**
+ * `\Xhh\` bytes are read in the character set MSH-18 declares, else in the one the message was read in (the
+ * interface's), else UTF-8 (also when the set is not supported).
+ */
+function hexDecoderFor(msh: Segment, readIn = ''): (bytes: Buffer) => string {
+  const declared = (msh.fields[18]?.[0]?.[0]?.[0] ?? '').trim() || readIn;
   const encoding = declared ? encodingFor(declared) : undefined;
   if (!encoding || encoding === 'utf8') return (b) => b.toString('utf8');
   if (encoding === 'iso-8859-1') return (b) => b.toString('latin1');
