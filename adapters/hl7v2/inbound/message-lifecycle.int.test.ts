@@ -140,6 +140,16 @@ describe('inbound message lifecycle (MariaDB log, FHIR app on PGlite)', { skip: 
     const unsupported = await processMessage(adt({ id: 'MV-2', mrn: 'MV-2' }).replace('ADT^A04', 'ADT^Z99'), deps);
     assert.deepEqual([unsupported.code, parseMessage(unsupported.ack!).get('ERR-3.1')], ['AR', '201']);
     assert.equal((await rows('control_id = ?', ['MV-2']))[0]!.status, 'rejected');
+    // An unknown message type is refused at message level too (AR 200), not answered AE as a content error.
+    const unknownType = await processMessage(
+      adt({ id: 'MV-3', mrn: 'MV-3' }).replace('ADT^A04^ADT_A01', 'ZZZ^Z01'),
+      deps,
+    );
+    assert.deepEqual([unknownType.code, parseMessage(unknownType.ack!).get('ERR-3.1')], ['AR', '200']);
+    assert.deepEqual(
+      [(await rows('control_id = ?', ['MV-3']))[0]!.status, (await patient('MV-3')).length],
+      ['rejected', 0],
+    );
   });
 
   it('never writes a training (T) or debugging (D) message on a production server; a test server takes it', async () => {
