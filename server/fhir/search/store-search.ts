@@ -20,6 +20,7 @@ import { fetchIncludes } from './fetch-includes.js';
 import type { Terminology } from '../terminology/terminology.js';
 import { resolveTerminologyModifiers } from './kinds/token/terminology-modifiers.js';
 import { MAX_COUNT } from './search-constants.js';
+import { resolveListParams } from './list-param.js';
 
 export type SearchArgs = {
   store: ResourceStore;
@@ -93,9 +94,10 @@ async function searchWithinBudget(args: SearchArgs): Promise<SearchResult> {
     if (left <= 0) throw new QueryTimeoutError(args.timeoutMs as number);
     return left;
   };
+  const listed = await resolveListParams({ ...args, now });
   const params = args.terminology
-    ? await resolveTerminologyModifiers(args.params, args.resourceTypes, args.terminology)
-    : args.params;
+    ? await resolveTerminologyModifiers(listed.params, args.resourceTypes, args.terminology)
+    : listed.params;
   const parsed = parseSearch(args.resourceTypes, params, {
     handling: args.handling,
     baseUrl: args.baseUrl,
@@ -107,6 +109,7 @@ async function searchWithinBudget(args: SearchArgs): Promise<SearchResult> {
   if (args.count !== undefined) query.count = Math.max(0, Math.min(args.count, MAX_COUNT));
   if (args.cursor !== undefined) query.cursor = args.cursor;
   if (args.where) query.conditions.push(...args.where);
+  query.conditions.push(...listed.conditions);
   let page: SearchPage<StoredVersion>;
   try {
     const budget = remainingMs();

@@ -15,6 +15,7 @@ import { resultTests } from './contract-results.js';
 import { accessTests } from './contract-access.js';
 import { lastnTests } from './contract-lastn.js';
 import { filterParamTests } from './contract-filter-param.js';
+import { listParamTests } from './contract-list-param.js';
 
 export function describeSearchContract(label: string, factory: StoreFactory): void {
   describe(`Search contract: ${label}`, () => {
@@ -42,6 +43,7 @@ export function describeSearchContract(label: string, factory: StoreFactory): vo
     describe('sorting, paging, totals, summaries and includes', () => resultTests(h));
     describe('system and compartment search, access policy, errors', () => accessTests(h));
     describe('_filter', () => filterParamTests(h));
+    describe('_list', () => listParamTests(h));
     describe('Observation/$lastn', () => lastnTests(h));
   });
 }
