@@ -21,7 +21,7 @@ export type FhirServices = {
   /** Absolute base URL of the FHIR endpoint, without trailing slash: http://host:8080/fhir */
   baseUrl: string;
   resourceTypes: ReadonlySet<string>;
-  validate: (resource: Resource, options?: { profiles?: string[] }) => OperationOutcomeIssue[];
+  validate: (resource: Resource, options?: { profiles?: string[]; extensible?: boolean }) => OperationOutcomeIssue[];
   extractIndex: (resource: Resource) => ResourceIndex;
   compartmentsOf: (resource: Resource) => string[];
   /** The store-level search (stored versions + opaque cursors); Bundles are made only by the search interactions. */

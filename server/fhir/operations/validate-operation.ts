@@ -28,7 +28,7 @@ export async function validateOperation(
     resourceType,
     id: mode === 'update' ? id : undefined,
   });
-  const issues = ctx.validate(checked, { profiles });
+  const issues = ctx.validate(checked, { profiles, extensible: true });
   const outcome: OperationOutcome = issues.length > 0 ? operationOutcome(issues) : ok('No issues found');
   return { status: 200, resource: outcome };
 }

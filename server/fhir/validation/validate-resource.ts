@@ -5,7 +5,8 @@
  * Passes, merged and de-duplicated (issue-merge.ts):
  * 1. @medplum/core against the R4 StructureDefinition (structure, cardinality, formats, invariants);
  * 2. ajv against the R4 JSON schema (required-binding enumerations, empty strings, ids, patterns);
- * 3. required bindings against the offline R4 value sets (codes, Codings, CodeableConcepts);
+ * 3. required bindings against the offline R4 value sets (codes, Codings, CodeableConcepts); with `extensible`
+ *    ($validate), extensible bindings too, as warnings;
  * 4. rules no library enforces: empty arrays, Period order, Attachment size, active content in narrative,
  *    contained resources, Bundle fullUrls / search results / links, context and value type of known extensions,
  *    QuestionnaireResponse linkIds against a known Questionnaire;
@@ -18,6 +19,7 @@ import { isResourceType } from '../definitions.js';
 import { checkBundle } from './bundle-rules.js';
 import { checkChoiceTypes } from './choice-types.js';
 import { checkContained } from './contained-rules.js';
+import { checkExtensibleBindings } from './extensible-bindings.js';
 import { checkExtensions } from './extension-rules.js';
 import { checkJsonRules } from './json-rules.js';
 import { resolveExpression, valueAtExpression } from './expression-path.js';
@@ -35,6 +37,8 @@ import { checkValueLimits } from './value-limits.js';
 export type ValidateResourceOptions = {
   /** Profile canonicals to validate against in addition to meta.profile (`$validate?profile=`). */
   profiles?: string[];
+  /** Also warn about codes outside the base definitions' extensible bindings (`$validate`; writes skip it). */
+  extensible?: boolean;
 };
 
 export function validateResource(resource: unknown, options: ValidateResourceOptions = {}): OperationOutcomeIssue[] {
@@ -56,6 +60,7 @@ export function validateResource(resource: unknown, options: ValidateResourceOpt
   list.addResolved(withoutRefutedInvariants(json, withFhirStrings(json, resolvedIn(json, base.issues))));
   list.addExact(validateJsonSchema(json));
   list.addResolved(checkRequiredBindings(base.tokens));
+  if (options.extensible) list.addExact(checkExtensibleBindings(json));
   list.addExact(checkJsonRules(json));
   list.addExact(checkExtensions(json));
   for (const [nested, path] of withNestedResources(json, resourceType)) {
