@@ -43,7 +43,7 @@ const server = await startTestServer(store, {
     SUBSCRIPTION_POLL_MS: '50',
     ...(database ? { NILECARE_STORE: 'postgres', DATABASE_URL: database.url } : {}),
   },
-  logger: pino({ level: 'silent' }),
+  logger: pino({ level: process.env.BENCH_LOG ?? 'silent' }, pino.destination(2)),
 });
 const receiver = await startReceiver();
 const code = (c: string) => ({ coding: [{ system: 'http://loinc.org', code: c }] });
@@ -69,12 +69,13 @@ for (let s = 0; s < subscriptions; s++) {
   if (r.status !== 201) throw new Error(r.text);
 }
 const engine = server.app.subscriptions!.engine;
-const watching = (await engine.list()).filter((r) => r.resource.criteria?.endsWith('|bench-1')).length;
-// every subscription active before the clock starts
+// every subscription seen by the engine and active before the clock starts
 for (;;) {
-  if ((await engine.list()).every((r) => r.status === 'active')) break;
+  const rows = await engine.list();
+  if (rows.length === subscriptions && rows.every((r) => r.status === 'active')) break;
   await new Promise((r) => setTimeout(r, 100));
 }
+const watching = (await engine.list()).filter((r) => r.resource.criteria?.endsWith('|bench-1')).length;
 
 const writtenAt = new Map<string, number>();
 const early: Array<{ id: string; at: number }> = []; // notifications that beat the 201 to the driver
@@ -96,6 +97,18 @@ const take = () => {
   }
 };
 const poll = setInterval(take, 5);
+// progress on stderr with BENCH_LOG: arrivals, the feed's backlog, events queued vs delivered
+const progress = process.env.BENCH_LOG
+  ? setInterval(() => {
+      void (async () => {
+        const rows = await engine.list();
+        const queued = rows.reduce((n, r) => n + r.eventsQueued, 0);
+        const delivered = rows.reduce((n, r) => n + r.deliveredThrough, 0);
+        const lag = await engine.lag();
+        console.error(JSON.stringify({ arrived: arrived.size, queued, delivered, feedBehind: lag.lagChanges }));
+      })();
+    }, 5000)
+  : undefined;
 
 const started = Date.now();
 let inflight = 0;
@@ -135,6 +148,7 @@ const expected = writes * watching;
 const deadline = Date.now() + 180_000;
 while (arrived.size < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
 clearInterval(poll);
+clearInterval(progress);
 take();
 for (const e of early) lags.push(Math.max(0, e.at - (writtenAt.get(e.id) ?? e.at))); // arrived before the 201: lag <= 0
 lags.sort((a, b) => a - b);

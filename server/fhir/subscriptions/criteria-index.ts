@@ -13,6 +13,9 @@ import { parseSearch } from '../search/parse-search.js';
 import type { Condition } from '../search/search-query.js';
 import type { Criteria } from './subscription-criteria.js';
 
+const PARSED = new WeakMap<Criteria, Condition[]>();
+const PARSED_BASE = new WeakMap<Criteria, string>();
+
 type Entry<T> = { item: T; conditions: Condition[] };
 type ByType<T> = { anyCode: Array<Entry<T>>; byToken: Map<string, Array<Entry<T>>> };
 
@@ -32,10 +35,7 @@ export class CriteriaIndex<T> {
   }
 
   add(item: T, criteria: Criteria): void {
-    const conditions = parseSearch([criteria.resourceType], criteria.params, {
-      handling: 'strict',
-      baseUrl: this.baseUrl,
-    }).query.conditions;
+    const conditions = this.conditionsOf(criteria);
     let t = this.types.get(criteria.resourceType);
     if (!t) this.types.set(criteria.resourceType, (t = { anyCode: [], byToken: new Map() }));
     const entry = { item, conditions };
@@ -43,6 +43,23 @@ export class CriteriaIndex<T> {
     if (keys) for (const key of keys) pushTo(t.byToken, key, entry);
     else t.anyCode.push(entry);
     this.count++;
+  }
+
+  /**
+   * Parsed once per criteria object: the queue rebuilds the index after every Subscription change, and re-parsing
+   * 1,000 criteria per change made creating 1,000 subscriptions quadratic.
+   */
+  private conditionsOf(criteria: Criteria): Condition[] {
+    let conditions = PARSED.get(criteria);
+    if (!conditions || PARSED_BASE.get(criteria) !== this.baseUrl) {
+      conditions = parseSearch([criteria.resourceType], criteria.params, {
+        handling: 'strict',
+        baseUrl: this.baseUrl,
+      }).query.conditions;
+      PARSED.set(criteria, conditions);
+      PARSED_BASE.set(criteria, this.baseUrl);
+    }
+    return conditions;
   }
 
   /** Items whose criteria match `resource` (each once), in the order they were added per bucket. */
