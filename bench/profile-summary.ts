@@ -35,11 +35,13 @@ const idleIds = new Set(
 );
 const busyUs = [...selfUs.entries()].filter(([id]) => !idleIds.has(id)).reduce((s, [, x]) => s + x, 0);
 
+// the repository this script is in (a worktree as well as the main checkout)
+const ROOT = new URL('..', import.meta.url).pathname;
 const short = (url: string) =>
   url
     .replace(/^file:\/\//, '')
     .replace(/.*\/node_modules\//, 'node_modules/')
-    .replace(/.*\/work\/main\//, '');
+    .replace(ROOT, '');
 const label = (n: Node) =>
   `${n.callFrame.functionName || '(anonymous)'} ${short(n.callFrame.url)}:${n.callFrame.lineNumber + 1}`;
 const pct = (us: number) => `${((us / totalUs) * 100).toFixed(1)}%`;
@@ -57,7 +59,7 @@ for (const [id, us] of selfUs) {
   for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
     const c = byId.get(cur)!;
     const url = c.callFrame.url;
-    if (!url.includes('/work/main/') || url.includes('node_modules')) continue;
+    if (!url.includes(ROOT) || url.includes('node_modules')) continue;
     const key = label(c);
     if (seen.has(key)) continue;
     seen.add(key);

@@ -1,7 +1,7 @@
 /**
  * One workload at a time against a server started with `--cpu-prof`, so that its profile shows that workload only
  * (start-up aside). Usage: npx tsx bench/profile-workload.ts <creates|reads|hl7|ingest> [count=2000] [profile
- * dir=/tmp/nilecare-prof]
+ * dir=/tmp/nilecare-prof] [auth=off|on]  (on: SMART, a backend-services token, audit on: bench/auth-mode.ts)
  * Then: npx tsx bench/profile-summary.ts <dir>/<file>.cpuprofile
  */
 import { mkdirSync } from 'node:fs';
@@ -11,13 +11,15 @@ import { measureCreates, measureReads } from './http-figures.js';
 import { measureHl7 } from './hl7-figure.js';
 import { ingestSynthea } from './load-data.js';
 import { CpuMeter } from './cpu-meter.js';
+import { authSetup } from './auth-mode.js';
 
-const [workload = 'reads', countArg = '2000', dir = '/tmp/nilecare-prof'] = process.argv.slice(2);
+const [workload = 'reads', countArg = '2000', dir = '/tmp/nilecare-prof', authArg = 'off'] = process.argv.slice(2);
 const count = Number(countArg);
 mkdirSync(dir, { recursive: true });
 const options = { ...parseOptions([]), cpuProfDir: dir };
 const db = await freshDatabase(options);
-const server = await startServer(db, options);
+const auth = authSetup(authArg === 'on' ? 'on' : 'off');
+const server = await startServer(db, options, auth);
 const meter = await CpuMeter.open(
   server.pid,
   db.postgresDbName ? { adminUrl: options.postgresAdminUrl, dbName: db.postgresDbName } : undefined,
@@ -53,6 +55,7 @@ try {
 } finally {
   await meter.close();
   await server.stop();
+  await auth.close();
   await db.drop();
 }
 console.error(`profile written to ${dir}`);

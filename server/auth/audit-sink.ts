@@ -1,8 +1,9 @@
 /**
  * Writes audit events, group-committed (audit-group-commit.ts): each batch is one multi-row INSERT into
  * auth_audit_logs (nilecare_auth: MySQL, or embedded) and one into the compact AuditEvent rows of the FHIR store
- * (audit-table.ts) when the store is PostgreSQL/PGlite — in one transaction when nilecare_auth is embedded there. On another store (MongoDB) each event is written as an
- * AuditEvent resource through the callback the composition root wires to the FHIR store, as before.
+ * (audit-table.ts) when the store is PostgreSQL/PGlite — both in ONE statement when nilecare_auth is embedded there
+ * (one round trip, one commit per batch). On another store (MongoDB) each event is written as an AuditEvent resource
+ * through the callback the composition root wires to the FHIR store, as before.
  * A record waits at most `windowMs` before its batch starts; `flush()` (graceful shutdown) writes what is queued.
  * A failing audit write is reported, never turned into a crash.
  */
@@ -11,7 +12,7 @@ import type { AuditEvent } from '@medplum/fhirtypes';
 import { isForeignKeyViolation, sqlOf, type StateDb, type StateExecutor } from '../state/state-db.js';
 import { toAuditEvent, toAuditLogRow, type AccessAuditEvent, type AuditLogRow } from './audit-event.js';
 import { toAuditRow, type AuditRow } from './audit-rows.js';
-import { appendStatement, type AuditTable } from './audit-table.js';
+import type { AuditTable } from './audit-table.js';
 import { groupCommit } from './audit-group-commit.js';
 
 export interface AuditSink {
@@ -40,7 +41,7 @@ export function auditSink(o: {
 }): AuditSink {
   const windowMs = o.windowMs ?? AUDIT_WINDOW_MS;
   const trail = o.trail;
-  // nilecare_auth embedded in the store's database: both rows of a batch in one transaction, one commit
+  // nilecare_auth embedded in the store's database: both rows of a batch in one statement, one commit
   const together = trail && o.trailInStateDb && o.db.dialect === 'postgres';
   const logs = groupCommit<AuditLogRow>({
     windowMs,
@@ -54,24 +55,13 @@ export function auditSink(o: {
         maxBatch: MAX_BATCH,
         write: async (pairs) => {
           const rows = pairs.map((p) => p[1]);
-          const append = appendStatement(rows);
+          const logRows = pairs.map((p) => p[0]);
           try {
-            await o.db.transaction(async (tx) => {
-              await insertLogChunks(
-                tx,
-                o.db.dialect,
-                pairs.map((p) => p[0]),
-              );
-              await tx.query(append.sql, append.params);
-            });
+            await trail.appendWithLogs(rows, logRows); // one statement, one commit
           } catch (err) {
             if (!isForeignKeyViolation(err)) throw err;
             await trail.append(rows); // an unknown user id: the trail first, then the log rows one by one
-            await insertLogRows(
-              o.db,
-              pairs.map((p) => p[0]),
-              o.onError,
-            );
+            await insertLogRows(o.db, logRows, o.onError);
           }
         },
         onError: o.onError,
@@ -134,14 +124,6 @@ async function insertLogRows(db: StateDb, rows: AuditLogRow[], onError: (m: stri
         );
       });
     }
-  }
-}
-
-async function insertLogChunks(tx: StateExecutor, dialect: StateDb['dialect'], rows: readonly AuditLogRow[]) {
-  for (let at = 0; at < rows.length;) {
-    const size = CHUNKS.find((n) => n <= rows.length - at) ?? 1;
-    await insertChunk(tx, dialect, rows.slice(at, at + size));
-    at += size;
   }
 }
 

@@ -11,8 +11,8 @@ import type { SearchPage, SearchQuery } from '../fhir/search/search-query.js';
 import { decodeCursor, encodeCursor } from '../store/postgres/cursor.js';
 import { pgArray } from '../store/postgres/pg-array.js';
 import { auditVersion, type AuditRow } from './audit-rows.js';
+import type { AuditLogRow } from './audit-event.js';
 import { auditWhere, Binder } from './audit-search.js';
-import { toDollarPlaceholders } from '../state/state-db.js';
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS fhir_audit_event (
@@ -31,9 +31,18 @@ CREATE INDEX IF NOT EXISTS fhir_audit_event_entity ON fhir_audit_event (entity, 
 CREATE INDEX IF NOT EXISTS fhir_audit_event_recorded ON fhir_audit_event USING brin (recorded_ms);
 `;
 
+/** The schema nilecare_auth gets when it is embedded in the store's PostgreSQL (server/state/open-state.ts). */
+export const EMBEDDED_AUTH_SCHEMA = 'nilecare_auth';
+
 export interface AuditTable {
   /** Appends the rows in one statement (atomic); resolves once they are committed. */
   append(rows: readonly AuditRow[]): Promise<void>;
+  /**
+   * Appends the rows and their auth_audit_logs rows (nilecare_auth embedded in this database, EMBEDDED_AUTH_SCHEMA)
+   * in ONE statement: one round trip and one commit for both tables. Throws the foreign-key violation of an unknown
+   * user id (nothing written then; audit-sink.ts falls back to row by row).
+   */
+  appendWithLogs(rows: readonly AuditRow[], logs: readonly AuditLogRow[]): Promise<void>;
   /** The rows with these ids (sequence numbers), as AuditEvent versions; unknown ids are left out. */
   read(ids: readonly string[]): Promise<StoredVersion[]>;
   search(query: SearchQuery): Promise<SearchPage<StoredVersion>>;
@@ -52,8 +61,16 @@ export async function openAuditTable(client: SqlClient): Promise<AuditTable> {
   return {
     async append(rows) {
       if (rows.length === 0) return;
-      const { sql, params } = appendStatement(rows);
-      await client.query({ name: 'fhir_audit_append', text: toDollarPlaceholders(sql), values: params });
+      await client.query({ name: 'fhir_audit_append', text: APPEND, values: rowValues(rows) });
+    },
+    async appendWithLogs(rows, logs) {
+      if (rows.length !== logs.length) throw new Error('appendWithLogs: one log row per audit row');
+      if (rows.length === 0) return;
+      await client.query({
+        name: 'fhir_audit_append_with_logs',
+        text: APPEND_WITH_LOGS,
+        values: [...rowValues(rows), ...logValues(logs)],
+      });
     },
     async read(ids) {
       const seqs = ids.filter((id) => /^\d{1,18}$/.test(id));
@@ -99,25 +116,47 @@ export async function openAuditTable(client: SqlClient): Promise<AuditTable> {
   };
 }
 
-/**
- * The INSERT of a batch of rows, with `?` placeholders: audit-sink.ts runs it inside the transaction of the
- * auth_audit_logs rows when nilecare_auth is embedded in the same database (one commit for both).
- */
-export function appendStatement(rows: readonly AuditRow[]): { sql: string; params: unknown[] } {
-  return {
-    sql: `INSERT INTO fhir_audit_event (recorded_ms, action, type, subtype, outcome, agent, entity, content)
-      SELECT * FROM unnest(?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[])`,
-    params: [
-      pgArray(rows.map((r) => r.recordedMs)),
-      pgArray(rows.map((r) => r.action)),
-      pgArray(rows.map((r) => r.type)),
-      pgArray(rows.map((r) => r.subtype)),
-      pgArray(rows.map((r) => r.outcome)),
-      pgArray(rows.map((r) => r.agent)),
-      pgArray(rows.map((r) => r.entity)),
-      pgArray(rows.map((r) => r.content)),
-    ],
-  };
+// The batch travels as arrays, one per column (statement text independent of the batch size: prepared once per
+// connection); the JSON texts as one JSON array each, whose elements json_array_elements returns as written.
+const ROW_COLUMNS = `unnest($1::bigint[]), unnest($2::text[]), unnest($3::text[]), unnest($4::text[]), unnest($5::text[]),
+  unnest($6::text[]), unnest($7::text[]), json_array_elements($8::json)`;
+const ROW_NAMES = 'recorded_ms, action, type, subtype, outcome, agent, entity, content';
+
+const APPEND = `INSERT INTO fhir_audit_event (${ROW_NAMES})
+  SELECT recorded_ms, action, type, subtype, outcome, agent, entity, content::text
+  FROM ROWS FROM (${ROW_COLUMNS}) AS u(${ROW_NAMES})`;
+
+const APPEND_WITH_LOGS = `WITH v AS (SELECT * FROM ROWS FROM (${ROW_COLUMNS},
+    unnest($9::text[]), unnest($10::text[]), unnest($11::text[]), unnest($12::text[]), unnest($13::text[]),
+    jsonb_array_elements($14::jsonb))
+  AS u(${ROW_NAMES}, log_user, log_action, log_resource, log_result, log_ip, log_metadata)),
+logs AS (INSERT INTO ${EMBEDDED_AUTH_SCHEMA}.auth_audit_logs (id, user_id, action, resource, result, ip_address, metadata, "timestamp")
+  SELECT gen_random_uuid()::text, log_user, log_action, log_resource, log_result, log_ip, log_metadata, (now() AT TIME ZONE 'UTC') FROM v)
+INSERT INTO fhir_audit_event (${ROW_NAMES})
+  SELECT recorded_ms, action, type, subtype, outcome, agent, entity, content::text FROM v`;
+
+function rowValues(rows: readonly AuditRow[]): unknown[] {
+  return [
+    pgArray(rows.map((r) => r.recordedMs)),
+    pgArray(rows.map((r) => r.action)),
+    pgArray(rows.map((r) => r.type)),
+    pgArray(rows.map((r) => r.subtype)),
+    pgArray(rows.map((r) => r.outcome)),
+    pgArray(rows.map((r) => r.agent)),
+    pgArray(rows.map((r) => r.entity)),
+    `[${rows.map((r) => r.content).join(',')}]`, // each content is JSON text already
+  ];
+}
+
+function logValues(logs: readonly AuditLogRow[]): unknown[] {
+  return [
+    pgArray(logs.map((l) => l.userId)),
+    pgArray(logs.map((l) => l.action)),
+    pgArray(logs.map((l) => l.resource)),
+    pgArray(logs.map((l) => l.result)),
+    pgArray(logs.map((l) => l.ipAddress)),
+    JSON.stringify(logs.map((l) => l.metadata)),
+  ];
 }
 
 type Row = { seq?: string; recorded_ms?: string; content?: string; n?: number };

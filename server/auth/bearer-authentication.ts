@@ -1,13 +1,17 @@
 /**
  * Bearer token → AccessPolicy: the signature and claims (access-token.ts), then revocation (context-store.ts), then
  * the SMART scopes as a policy (scope-policy.ts). Every refusal is audited and thrown as a 401 AuthError.
+ * The policy of a token is made once: the verifier hands back the same claims object for a token it verified before
+ * (until it expires or the keys change), and the policy is kept beside it (a pure function of the claims, never
+ * changed by its users). Revocation is still asked at every request.
  */
 import type { AccessPolicy } from '../fhir/access-policy.js';
 import type { AccessTokenVerifier } from './access-token.js';
 import type { AccessAuditEvent } from './audit-event.js';
 import { unauthorized } from './auth-errors.js';
 import type { ContextStore } from './context-store.js';
-import { policyFromScopes } from './scope-policy.js';
+import type { AccessTokenClaims } from './access-token.js';
+import { policyFromScopes, type SmartAccessPolicy } from './scope-policy.js';
 
 export type Authenticate = (
   authorizationHeader: string | undefined,
@@ -22,6 +26,7 @@ export function bearerAuthentication(o: {
   /** Development only: every request gets full access. */
   devDisableAuth: boolean;
 }): Authenticate {
+  const policies = new WeakMap<AccessTokenClaims, SmartAccessPolicy>();
   return async (header, from) => {
     if (o.devDisableAuth)
       return { who: 'anonymous (authorisation disabled)', allows: () => true, constraints: () => undefined };
@@ -46,13 +51,18 @@ export function bearerAuthentication(o: {
     const c = check.claims;
     if (!(await o.contexts.tokenStillValid(String(c.jti), c.grant_id)))
       throw await deny('the access token has been revoked', true);
-    return policyFromScopes({
-      scope: c.scope ?? '',
-      ...(c.patient ? { patient: c.patient } : {}),
-      ...(c.encounter ? { encounter: c.encounter } : {}),
-      ...(c.fhirUser ? { fhirUser: c.fhirUser } : {}),
-      ...(c.client_id ? { clientId: c.client_id } : {}),
-      ...(c.sub ? { sub: c.sub } : {}),
-    });
+    let policy = policies.get(c);
+    if (!policy) {
+      policy = policyFromScopes({
+        scope: c.scope ?? '',
+        ...(c.patient ? { patient: c.patient } : {}),
+        ...(c.encounter ? { encounter: c.encounter } : {}),
+        ...(c.fhirUser ? { fhirUser: c.fhirUser } : {}),
+        ...(c.client_id ? { clientId: c.client_id } : {}),
+        ...(c.sub ? { sub: c.sub } : {}),
+      });
+      policies.set(c, policy);
+    }
+    return policy;
   };
 }

@@ -66,6 +66,8 @@ export function contextStore(redis: Redis, prefix: string): ContextStore {
       await redis.set(k('revoked', jti), '1', 'EX', ttl);
     },
     async tokenStillValid(jti, grantId) {
+      // one command when there is no grant (backend services' client_credentials tokens): no MULTI…EXEC around it
+      if (!grantId) return Number(await redis.exists(k('revoked', jti))) === 0;
       const multi = redis.multi().exists(k('revoked', jti));
       if (grantId) multi.exists(grantModelKey(prefix, grantId));
       const res = (await multi.exec()) ?? [];

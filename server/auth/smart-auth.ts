@@ -2,7 +2,7 @@
  * The SMART on FHIR authorisation server, assembled: oidc-provider + the SMART layer, users in nilecare_auth
  * (MySQL), shared state in Redis. Mount `router` at the application root, BEFORE any body parser.
  */
-import type { Router } from 'express';
+import type { RequestHandler } from 'express';
 import { Redis } from 'ioredis';
 import mysql from 'mysql2/promise';
 import { mysqlStateDb, type StateDb } from '../state/state-db.js';
@@ -69,7 +69,7 @@ export interface SmartAuthOptions {
 }
 
 export interface SmartAuth {
-  readonly router: Router;
+  readonly router: RequestHandler;
   /** Bearer token → AccessPolicy; throws AuthError (a FhirError 401, with `wwwAuthenticate`) when missing/invalid. */
   authenticate: Authenticate;
   audit(event: AccessAuditEvent): Promise<void>;

@@ -3,7 +3,7 @@
  * EHR launch, client registration, then oidc-provider itself (/auth/*, OpenID discovery), and a clear 400/413 for
  * bodies our own routes could not parse.
  */
-import express, { type Router } from 'express';
+import express, { type RequestHandler, type Router } from 'express';
 import type Provider from 'oidc-provider';
 import type { Adapter } from 'oidc-provider';
 import type { AccessAuditEvent } from './audit-event.js';
@@ -32,7 +32,7 @@ export interface SmartRouterDeps {
   consent: Pick<InteractionDeps, 'patientExists' | 'patientLabel' | 'firstPartyClients'>;
 }
 
-export function smartRouter(d: SmartRouterDeps): Router {
+export function smartRouter(d: SmartRouterDeps): RequestHandler {
   const router = express.Router();
   router.use(smartDiscovery(d.issuer, d.fhirBaseUrl));
   router.use(
@@ -63,7 +63,12 @@ export function smartRouter(d: SmartRouterDeps): Router {
     next();
   });
   router.use(unparsedBodies);
-  return router;
+  // Everything above answers under /auth/ or a /.well-known/ path only: every other request (each FHIR request)
+  // skips its routers at the cost of one string test instead of walking them.
+  return (req, res, next) => {
+    if (req.path.startsWith('/auth/') || req.path.includes('/.well-known/')) return router(req, res, next);
+    next();
+  };
 }
 
 /** GET .well-known/smart-configuration at the root and under the FHIR base. */
