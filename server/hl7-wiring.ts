@@ -1,9 +1,8 @@
 /**
  * Brings up HL7 v2 for the app: the nilecare_interop database holds the message log, queue and site mappings — on
- * MySQL/MariaDB when INTEROP_MYSQL_URL is set (created and migrated if missing; a start that cannot reach it is
- * refused), else embedded: the same tables in PostgreSQL dialect in the FHIR store's own database (the PGlite folder by
- * default), schema nilecare_interop (server/state). Inbound: the MLLP listener; each message becomes a FHIR transaction through the
- * in-process client, and is ACKed AA only after it committed. Outbound: the OutboundWorker turns FHIR changes
+ * MySQL/MariaDB when INTEROP_MYSQL_URL is set, else embedded in the FHIR store's own database (hl7-log-wiring.ts).
+ * Inbound: the MLLP listener; each message becomes a FHIR transaction through the in-process client, and is ACKed AA
+ * only after it committed. Outbound: the OutboundWorker turns FHIR changes
  * (the store's change log) into ADT/ORU messages for the MLLP endpoints of interface_configs. HL7_OUTBOUND=on|off;
  * unset = on with INTEROP_MYSQL_URL (with no endpoint it plans nothing; an endpoint added later is picked up without a
  * restart: at once from the console, `reloadEndpoints`, else within 30 s), and on the embedded log when an endpoint
@@ -12,29 +11,16 @@
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
-import { reaching } from './component-error.js';
 import type { App } from './app.js';
-import { migrateDatabase } from './migrate/migrate.js';
-import { createDatabaseIfMissing } from './migrate/create-database.js';
 import { startHl7Listener } from '../adapters/hl7v2/hl7-listener.js';
 import { summariseExchange } from '../adapters/hl7v2/exchange-summary.js';
-import { MysqlMessageLog } from '../adapters/hl7v2/log/mysql-message-log.js';
-import { PgMessageLog } from '../adapters/hl7v2/log/pg-message-log.js';
-import { PgOutboundLog } from '../adapters/hl7v2/log/pg-outbound-log.js';
-import { PgAdvisoryLease } from './change-feed/pg-advisory-lease.js';
-import { everyNode } from './change-feed/lease.js';
 import type { MessageLog } from '../adapters/hl7v2/log/message-log.js';
 import type { Hl7Listener } from '../adapters/hl7v2/hl7-listener.js';
-import {
-  endpointFromRow,
-  loadOutboundEndpoints,
-  OUTBOUND_ENDPOINTS_SQL,
-} from '../adapters/hl7v2/log/mysql-interface-configs.js';
-import { OutboundWorker, type OutboundStatus } from '../adapters/hl7v2/outbound/outbound-worker.js';
+import type { OutboundStatus, OutboundWorker } from '../adapters/hl7v2/outbound/outbound-worker.js';
 import type { Hl7EndpointStore, Hl7ReplayPort } from './console/admin/runtime-ports.js';
-import { embeddedHl7EndpointStore, hl7ReplayPort, mysqlHl7EndpointStore } from './hl7-admin-wiring.js';
-import type { StateDb } from './state/state-db.js';
+import { hl7ReplayPort } from './hl7-admin-wiring.js';
 import { codeTableMaps } from './fhir/terminology/code-table-maps.js';
+import { openInteropLog } from './hl7-log-wiring.js';
 
 /** Outbound delivery, when running: counts per endpoint, dead letters put back in line or given up. */
 export type Hl7Outbound = {
@@ -84,70 +70,20 @@ export function processingIds(env: NodeJS.ProcessEnv): string[] {
   return ids;
 }
 
-export async function startHl7(
+/** The MLLP listener: each message a FHIR transaction through the in-process client, ACKed AA once committed. */
+function startListener(
   config: Config,
+  port: number,
   app: App,
   logger: Logger,
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<Hl7Runtime | undefined> {
-  if (config.hl7.port === undefined) return undefined;
-  const outboundSetting = outboundMode(env);
-  const mysqlUrl = config.hl7.mysqlUrl;
-  let log: MessageLog & { close(): Promise<void> };
-  let activeEndpoints: number;
-  let interopQuery: Hl7Runtime['interopQuery'];
-  let embeddedDb: StateDb | undefined;
-  let newWorker: (() => OutboundWorker) | undefined;
-  if (mysqlUrl) {
-    const migrated = await reaching(
-      'HL7 v2 message log (nilecare_interop)',
-      'INTEROP_MYSQL_URL',
-      mysqlUrl,
-      async () => {
-        await createDatabaseIfMissing('mysql', mysqlUrl);
-        return migrateDatabase({
-          engine: 'mysql',
-          database: 'nilecare_interop',
-          connection: { url: mysqlUrl },
-          log: (line) => logger.debug(line),
-        });
-      },
-    );
-    if (migrated.applied.length > 0) logger.info({ applied: migrated.applied.length }, 'nilecare_interop migrated');
-    activeEndpoints = outboundSetting === 'auto' ? (await loadOutboundEndpoints(mysqlUrl)).length : 0;
-    log = MysqlMessageLog.open(mysqlUrl);
-    newWorker = () => new OutboundWorker({ store: app.store, mysqlUrl, logger });
-  } else {
-    const { db, isServer } = await app.state.embeddedInteropDb();
-    embeddedDb = db;
-    activeEndpoints = outboundSetting === 'auto' ? (await db.query(OUTBOUND_ENDPOINTS_SQL)).rows.length : 0;
-    log = new PgMessageLog(db);
-    interopQuery = (sql, params = []) =>
-      db.transaction(async (tx) => {
-        await tx.query("SET LOCAL TIME ZONE 'UTC'"); // DATETIME texts of the console's filters are UTC
-        return (await tx.query(sql, params)).rows;
-      });
-    // One node at a time delivers: on a PostgreSQL server an advisory lock; the PGlite folder admits one process.
-    const lease =
-      isServer && config.store.kind === 'postgres' ? new PgAdvisoryLease(config.store.url, 'hl7-outbound') : everyNode;
-    newWorker = () =>
-      new OutboundWorker({
-        store: app.store,
-        logger,
-        embedded: {
-          log: new PgOutboundLog(db, isServer),
-          lease,
-          endpoints: async () => (await db.query(OUTBOUND_ENDPOINTS_SQL)).rows.map(endpointFromRow),
-        },
-      });
-  }
-  // Running with no endpoint costs one change-feed poll a second; it is what lets an endpoint added later work at once.
-  const outbound = outboundSetting !== 'off';
+  log: MessageLog,
+  env: NodeJS.ProcessEnv,
+) {
   const tls =
     config.hl7.tlsCertFile && config.hl7.tlsKeyFile
       ? { cert: readFileSync(config.hl7.tlsCertFile), key: readFileSync(config.hl7.tlsKeyFile) }
       : undefined;
-  const server = await startHl7Listener({
+  return startHl7Listener({
     processingIds: processingIds(env),
     onMappingProblem: (row, reason) =>
       logger.warn({ mapping: row.id, name: row.name, reason }, 'fhir_mappings row skipped'),
@@ -155,7 +91,7 @@ export async function startHl7(
     // the inbound path keeps only each entry's response.location (hl7_messages.fhir_resources), so no resources back
     submit: (bundle) => app.systemClient.transaction(bundle, { return: 'minimal' }),
     log,
-    port: config.hl7.port,
+    port,
     host: config.host,
     ...(tls ? { tls } : {}),
     onError: (error) => logger.error({ err: error }, 'HL7 listener error'),
@@ -164,36 +100,50 @@ export async function startHl7(
       for (const ack of ackCodes.length > 0 ? ackCodes : ['none'])
         app.runtimeMetrics.observeHl7Inbound(messageType, ack, seconds);
     },
+  }).then((server) => {
+    logger.info({ port: server.port, tls: !!tls }, `HL7 v2 MLLP listener on ${config.host}:${server.port}`);
+    return server;
   });
-  logger.info({ port: server.port, tls: !!tls }, `HL7 v2 MLLP listener on ${config.host}:${server.port}`);
-  const worker = outbound ? newWorker().start() : undefined;
-  const endpoints = mysqlUrl ? mysqlHl7EndpointStore(mysqlUrl) : embeddedHl7EndpointStore(embeddedDb!);
+}
+
+const outboundPort = (worker: OutboundWorker): Hl7Outbound => ({
+  status: () => worker.status(),
+  retryDeadLetter: (id: string) => worker.retryDeadLetter(id),
+  discardDeadLetter: (id: string) => worker.discardDeadLetter(id),
+  reloadEndpoints: () => worker.reloadEndpoints(),
+});
+
+export async function startHl7(
+  config: Config,
+  app: App,
+  logger: Logger,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Hl7Runtime | undefined> {
+  if (config.hl7.port === undefined) return undefined;
+  const outboundSetting = outboundMode(env);
+  const interop = await openInteropLog(config, app, logger, outboundSetting === 'auto');
+  const { log } = interop;
+  const server = await startListener(config, config.hl7.port, app, logger, log, env);
+  // Running with no endpoint costs one change-feed poll a second; it is what lets an endpoint added later work at once.
+  const worker = outboundSetting !== 'off' ? interop.newWorker().start() : undefined;
+  const endpoints = interop.openEndpoints();
   if (worker)
     logger.info(
-      { endpoints: activeEndpoints },
+      { endpoints: interop.activeEndpoints },
       'HL7 v2 outbound delivery running (endpoints from interface_configs; added ones are picked up without a restart)',
     );
   return {
     server,
     log,
-    where: mysqlUrl ? 'mysql' : 'embedded',
-    ...(interopQuery ? { interopQuery } : {}),
+    where: interop.where,
+    ...(interop.interopQuery ? { interopQuery: interop.interopQuery } : {}),
     replay: hl7ReplayPort(server.deps, (bundle) => app.systemClient.transaction(bundle, { return: 'minimal' })),
-    ...(endpoints ? { endpoints } : {}),
-    ...(worker
-      ? {
-          outbound: {
-            status: () => worker.status(),
-            retryDeadLetter: (id: string) => worker.retryDeadLetter(id),
-            discardDeadLetter: (id: string) => worker.discardDeadLetter(id),
-            reloadEndpoints: () => worker.reloadEndpoints(),
-          },
-        }
-      : {}),
+    endpoints,
+    ...(worker ? { outbound: outboundPort(worker) } : {}),
     async close() {
       await worker?.stop();
       await server.close();
-      await endpoints?.close();
+      await endpoints.close();
       await log.close();
     },
   };
