@@ -16,3 +16,16 @@ export function projectionTargetsFromEnv(env: NodeJS.ProcessEnv = process.env): 
       env.PROJECTION_DEVICES_URL || databaseUrl('postgres', 'nilecare_devices', env.POSTGRES_URL || undefined),
   };
 }
+
+const VARIABLES: Record<keyof ProjectionTargets, readonly [own: string, shared: string]> = {
+  billingMysqlUrl: ['PROJECTION_BILLING_URL', 'MYSQL_URL'],
+  labMysqlUrl: ['PROJECTION_LAB_URL', 'MYSQL_URL'],
+  medicationMysqlUrl: ['PROJECTION_MEDICATION_URL', 'MYSQL_URL'],
+  devicesPostgresUrl: ['PROJECTION_DEVICES_URL', 'POSTGRES_URL'],
+};
+
+/** The variable that set a target's address (for messages): its own, else "its own or the shared one". */
+export function targetVariable(target: keyof ProjectionTargets, env: NodeJS.ProcessEnv = process.env): string {
+  const [own, shared] = VARIABLES[target];
+  return env[own] ? own : `${own} or ${shared}`;
+}

@@ -1,6 +1,7 @@
 /**
  * `npm run projections:rebuild` (issue #17 item 5): the target databases are migrated first — here a billing
- * database that exists but was never migrated — then rebuilt from the configured FHIR store (PostgreSQL server).
+ * database that exists but was never migrated — then rebuilt from the configured FHIR store (PostgreSQL server);
+ * mistakes and an unreachable target answer as every command does (server/cli/cli-kit.ts, issue 26 item 5).
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -82,5 +83,32 @@ describe('projections:rebuild', () => {
     } finally {
       await db.close();
     }
+  });
+
+  it('mistakes and a database that does not answer: one line each, the exit codes of every command (2, 3)', async () => {
+    const run = async (argv: string[], env: NodeJS.ProcessEnv) => {
+      const out: string[] = [];
+      const err: string[] = [];
+      const code = await main(argv, env, { out: (l) => void out.push(l), err: (l) => void err.push(l) });
+      return { code, out, err };
+    };
+    const env = { NILECARE_STORE: 'postgres', DATABASE_URL: store.url };
+    let r = await run(['bill'], env);
+    assert.equal(r.code, 2);
+    assert.match(
+      r.err[0]!,
+      /^projections:rebuild: unknown projection: bill \(one of billing, lab, medication, device\)$/,
+    );
+    r = await run(['billing', '--colour'], env);
+    assert.equal(r.code, 2);
+    assert.match(r.err[0]!, /Unknown option '--colour'/);
+    r = await run(['lab', '--no-progress'], { ...env, MYSQL_URL: 'mysql://root@127.0.0.1:9' });
+    assert.equal(r.code, 3);
+    assert.deepEqual(r.err, [
+      "projections:rebuild: cannot reach the lab projection's database at mysql://root@127.0.0.1:9/nilecare_lab (ECONNREFUSED): is it running? (address from PROJECTION_LAB_URL or MYSQL_URL)",
+    ]);
+    r = await run(['--help'], env);
+    assert.equal(r.code, 0);
+    assert.match(r.out[0]!, /^Usage: npm run projections:rebuild/);
   });
 });
