@@ -31,7 +31,10 @@ function oldIndex(resource: Resource): ResourceIndex {
   return {
     ...index,
     entries: index.entries
-      .filter((e) => !(e.kind === 'string' && (e.param === 'phonetic' || e.param.endsWith('~part'))))
+      .filter(
+        (e) =>
+          !(e.kind === 'string' && (e.param === 'phonetic' || e.param.endsWith('~part') || e.param.endsWith('~pair'))),
+      )
       .map((e) => (e.kind === 'string' ? { ...e, value: fold(e.exact) } : e)),
   };
 }

@@ -1,13 +1,16 @@
 /**
  * Matching one patient against the store: candidates are gathered by a few indexed searches (blocking keys: each
  * identifier, the phonetic keys of the personal name with the birth date, of the family name with the birth date,
- * of personal and father's names together, the phone number) through the store-level search with the caller's
+ * the key pairs of personal and father's names — one indexed lookup of `phonetic~pair`, extracted with the phonetic
+ * keys — with the gender, the phone number) through the store-level search with the caller's
  * access policy — never a scan, and never a record the caller may not read — then each candidate is scored
  * (compare-patients.ts) and graded.
  */
 import type { Patient } from '@medplum/fhirtypes';
 import type { FhirContext } from '../fhir-context.js';
 import type { StoredVersion } from '../../store/resource-store.js';
+import type { Condition } from '../search/search-query.js';
+import { phoneticPairParam, phoneticPairs } from '../indexing/text/name-parameters.js';
 import { comparePatients, type MatchResult } from './compare-patients.js';
 import type { MatchProfile } from './match-profile.js';
 import { patientFeatures, phoneSearchForms, type PatientFeatures } from './patient-features.js';
@@ -38,18 +41,21 @@ export async function matchPatient(
   return matches.slice(0, options.count);
 }
 
-/** The blocking searches of a patient (each a list of search parameters, AND-ed). */
-export function blockingQueries(query: PatientFeatures, profile: MatchProfile): Array<Array<[string, string]>> {
-  const queries: Array<Array<[string, string]>> = [];
+/** One blocking search: search parameters and internal conditions, all AND-ed. */
+export type BlockingQuery = { params: Array<[string, string]>; where?: Condition[] };
+
+/** The blocking searches of a patient. */
+export function blockingQueries(query: PatientFeatures, profile: MatchProfile): BlockingQuery[] {
+  const queries: BlockingQuery[] = [];
   for (const { system, value } of query.identifiers)
-    queries.push([['identifier', `${escape(system)}|${escape(value)}`]]);
+    queries.push({ params: [['identifier', `${escape(system)}|${escape(value)}`]] });
   const seen = new Set<string>();
   for (const words of query.names) {
     const [first, second] = words;
     const last = words.length > 1 ? words[words.length - 1] : undefined;
-    const add = (q: Array<[string, string]>) => {
-      const key = JSON.stringify(q);
-      if (!seen.has(key)) queries.push(q);
+    const add = (params: Array<[string, string]>, where?: Condition[]) => {
+      const key = JSON.stringify([params, where]);
+      if (!seen.has(key)) queries.push(where ? { params, where } : { params });
       seen.add(key);
     };
     if (first && query.birthDate)
@@ -62,13 +68,15 @@ export function blockingQueries(query: PatientFeatures, profile: MatchProfile): 
         ['phonetic', escape(last.text)],
         ['birthdate', query.birthDate],
       ]);
-    if (first && second)
-      add([
-        ['phonetic', escape(`${first.text} ${second.text}`)],
-        ...(query.gender ? ([['gender', query.gender]] as Array<[string, string]>) : []),
+    if (first && second) {
+      // every pair of their keys (not capped as stored pairs are: a stored pair is one of these when the words meet)
+      const pairs = first.keys.flatMap((a) => phoneticPairs([a], second.keys));
+      add(query.gender ? [['gender', query.gender]] : [], [
+        { kind: 'string', param: phoneticPairParam('phonetic'), match: 'exact', values: pairs },
       ]);
+    }
   }
-  for (const phone of query.phones) queries.push([['phone', phoneSearchForms(phone, profile).join(',')]]);
+  for (const phone of query.phones) queries.push({ params: [['phone', phoneSearchForms(phone, profile).join(',')]] });
   return queries;
 }
 
@@ -79,11 +87,12 @@ async function findCandidates(
   excludeId: string | undefined,
 ): Promise<StoredVersion[]> {
   const pages = await Promise.all(
-    blockingQueries(query, profile).map((params) =>
+    blockingQueries(query, profile).map(({ params, where }) =>
       ctx.search({
         store: ctx.store,
         resourceTypes: ['Patient'],
         params,
+        ...(where ? { where } : {}),
         baseUrl: ctx.baseUrl,
         access: ctx.access,
         handling: 'strict',

@@ -2,10 +2,12 @@
  * Extractors of the string parameters that hold person names (text/name-search-parameters.json):
  * - person names: the ordinary string entries, plus the name-part entries (later words of a part, words without
  *   their article) under `<code>~part`, which the default (prefix) search of the parameter also looks at;
- * - phonetic: one entry per phonetic key of each name word (value = exact = key), matched whole by the search.
+ * - phonetic: one entry per phonetic key of each name word (value = exact = key), matched whole by the search; for a
+ *   HumanName also the key pairs of its first two words (personal and father's name) under `<code>~pair`
+ *   (text/name-parameters.ts), a selective blocking key for matching, never searched by clients.
  */
 import type { IndexEntry } from '../index-entry.js';
-import { namePartParam, namePartVariants } from '../text/name-parameters.js';
+import { namePartParam, namePartVariants, phoneticPairParam, phoneticPairs } from '../text/name-parameters.js';
 import { nameWords } from '../text/name-words.js';
 import { asObject, asString, asStrings, type Extractor } from './extractor.js';
 import { extractString } from '../../search/kinds/string/extract-string.js';
@@ -24,9 +26,13 @@ export const extractPersonName: Extractor = (param, value, out) => {
 };
 
 export const extractPhonetic: Extractor = (param, { type, value }, out) => {
-  for (const text of nameTexts(type, value))
-    for (const word of nameWords(text))
-      for (const key of word.keys) out.push({ kind: 'string', param, value: key, exact: key } satisfies IndexEntry);
+  const words = nameTexts(type, value).flatMap(nameWords);
+  for (const word of words)
+    for (const key of word.keys) out.push({ kind: 'string', param, value: key, exact: key } satisfies IndexEntry);
+  if (type !== 'HumanName' || words.length < 2) return;
+  const pairParam = phoneticPairParam(param);
+  for (const pair of phoneticPairs(words[0]!.keys, words[1]!.keys))
+    out.push({ kind: 'string', param: pairParam, value: pair, exact: pair } satisfies IndexEntry);
 };
 
 /** The texts whose words are a person's name: family and given (text only when neither is there), or a plain string. */

@@ -25,8 +25,9 @@
  * 2: the folds above. 3: `where(resolve() is T)` also types absolute RESTful URLs (fast-path.ts), so a document whose
  * subject is `[base]/Patient/x` is found by `patient=x`. 4: DocumentReference `relationship` composite from
  * profiles/SearchParameter-DocumentReference-relationship.json (R4's own pairs its components the wrong way round).
+ * 5: `phonetic~pair`, the phonetic key pairs of a name's first two words (matching's blocking key).
  */
-export const INDEX_TEXT_VERSION = 4;
+export const INDEX_TEXT_VERSION = 5;
 
 // The class lists combining marks on purpose: each is removed on its own.
 const COMBINING_MARKS =

@@ -29,6 +29,25 @@ export function namePartParam(code: string): string {
   return `${code}~part`;
 }
 
+/**
+ * The param under which a phonetic parameter keeps the key pairs of a name's first two words (personal and father's
+ * name): matching's blocking key (matching/match-patients.ts), one index lookup instead of intersecting two keys
+ * that tens of thousands of patients share. Never searched directly.
+ */
+export function phoneticPairParam(code: string): string {
+  return `${code}~pair`;
+}
+
+/** At most this many pairs per name (the keys come best first; words have 1–4 keys, rarely more). */
+export const MAX_PHONETIC_PAIRS = 32;
+
+/** Every key of the first word with every key of the second (`hny slh`), at most MAX_PHONETIC_PAIRS. */
+export function phoneticPairs(first: string[], second: string[]): string[] {
+  const pairs: string[] = [];
+  for (const a of first) for (const b of second) if (pairs.length < MAX_PHONETIC_PAIRS) pairs.push(`${a} ${b}`);
+  return pairs;
+}
+
 const CONNECTIVES = new Set(['بن', 'ابن', 'بنت', 'ود', 'bin', 'ibn', 'bint', 'wad', 'ould']);
 const LATIN_ARTICLES = new Set(['al', 'el', 'ul']);
 

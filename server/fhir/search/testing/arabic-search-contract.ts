@@ -164,5 +164,46 @@ export function describeArabicSearch(label: string, factory: StoreFactory): void
       const phonetic = await server.fhir('Observation?subject:Patient.phonetic=Ahmad');
       assert.equal((phonetic.body as Bundle).entry?.length, 1);
     });
+
+    it('$match finds a patient registered in the other script with a birth-date slip (personal + father key pairs)', async () => {
+      // neither birth date agrees, no identifier, no phone: only the personal-and-father blocking key finds him
+      const hani: Patient = {
+        resourceType: 'Patient',
+        name: [{ given: ['هاني', 'صالح'], family: 'عثمان' }],
+        gender: 'male',
+        birthDate: '1984-03-12',
+      };
+      const others: Patient[] = [
+        { resourceType: 'Patient', name: [{ given: ['صالح', 'هاني'], family: 'عثمان' }], gender: 'male' },
+        { resourceType: 'Patient', name: [{ given: ['هاني'], family: 'عثمان' }], gender: 'male' },
+      ];
+      const created: string[] = [];
+      for (const patient of [hani, ...others]) {
+        const response = await server.fhir('Patient', { method: 'POST', body: patient });
+        assert.equal(response.status, 201, response.text);
+        created.push((response.body as Patient).id!);
+      }
+      const query: Patient = {
+        resourceType: 'Patient',
+        name: [{ given: ['Hani', 'Salih'], family: 'Osman' }],
+        gender: 'male',
+        birthDate: '1984-12-03',
+      };
+      const response = await server.fhir('Patient/$match', {
+        method: 'POST',
+        body: { resourceType: 'Parameters', parameter: [{ name: 'resource', resource: query }] },
+      });
+      assert.equal(response.status, 200, response.text);
+      const entries = (response.body as Bundle).entry ?? [];
+      assert.deepEqual(
+        entries.map((e) => e.resource?.id),
+        [created[0]],
+      );
+      assert.equal(
+        entries[0]?.search?.extension?.find((x) => x.url === 'http://hl7.org/fhir/StructureDefinition/match-grade')
+          ?.valueCode,
+        'probable',
+      );
+    });
   });
 }
