@@ -13,6 +13,9 @@ import { CURSOR_PARAM, DEFAULT_COUNT, MAX_INCLUDE_SPECS, MAX_SEARCH_PARAMS } fro
 import { UnsupportedSearchError } from './parse-value.js';
 import { UnknownParameterError } from './parse-condition.js';
 import { filterCondition } from './filter/compile-filter.js';
+import { textWords } from './kinds/string/string-kind.js';
+import { normalizeString } from '../indexing/normalize.js';
+import { splitOr, unescapeValue } from './split-values.js';
 import {
   compartmentCondition,
   constraintConditions,
@@ -62,8 +65,7 @@ export type ParsedSearch = {
 const RESOURCE_LEVEL = new Set(['_id', '_lastUpdated', '_tag', '_profile', '_security', '_source']);
 const PASSTHROUGH = new Set(['_format', '_pretty', CURSOR_PARAM]);
 const UNSUPPORTED = new Map([
-  ['_content', 'full-text search is not supported'],
-  ['_text', 'full-text search on the narrative is not supported'],
+  ['_content', 'full-text search of the whole resource (_content) is not supported; _text searches the narrative'],
   ['_query', 'named queries are not supported'],
   ['_list', '_list is not supported'],
   ['_contained', 'searching contained resources is not supported'],
@@ -192,6 +194,10 @@ function applyParam(parsed: ParsedSearch, types: string[], name: string, value: 
     return;
   }
   if (PASSTHROUGH.has(base)) return;
+  if (base === '_text') {
+    parsed.query.conditions.push(textCondition(name, value));
+    return;
+  }
   if (base === '_filter') {
     if (name !== '_filter') throw badRequest(`${name}: _filter takes no modifier`, [name]);
     if (types.length !== 1) throw badRequest('_filter is supported in a search of one resource type', [name]);
@@ -266,4 +272,22 @@ function addAccessConditions(
     );
   }
   if (types.length === 1) conditions.push(...constraintConditions(types[0]!, ctx));
+}
+
+/**
+ * `_text=words` (comma values OR): every word must be a word of the narrative (full-text search; no stemming, case
+ * and accents folded as string search folds them). Only resource types with a narrative have the entries.
+ */
+function textCondition(name: string, value: string): Condition {
+  if (name !== '_text') throw badRequest(`${name}: _text takes no modifier`, [name]);
+  const alternatives = splitOr(value).map((v) => textWords(normalizeString(unescapeValue(v))));
+  if (alternatives.some((words) => words.length === 0))
+    throw badRequest('_text needs at least one word (letters or digits)', [name]);
+  const conditions: Condition[] = alternatives.map((words) => ({
+    kind: 'string',
+    param: '_text',
+    match: 'words',
+    values: [...new Set(words)],
+  }));
+  return conditions.length === 1 ? conditions[0]! : { kind: 'or', any: conditions };
 }

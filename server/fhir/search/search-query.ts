@@ -29,9 +29,10 @@ export type ReferenceValue =
 export type Condition =
   /**
    * values are OR-ed. prefix/contains/suffix values are normalised like StringEntry.value; exact is as typed.
-   * `suffix` (the normalised value ends with it) comes from `_filter`'s `ew` only.
+   * `suffix` (the normalised value ends with it) comes from `_filter`'s `ew` only; `words` (every value is a whole
+   * word of the entry: full-text search, PostgreSQL's to_tsvector('simple')) from `_text` only.
    */
-  | { kind: 'string'; param: string; match: 'prefix' | 'exact' | 'contains' | 'suffix'; values: string[] }
+  | { kind: 'string'; param: string; match: 'prefix' | 'exact' | 'contains' | 'suffix' | 'words'; values: string[] }
   /** negate (`:not`): the resource has no entry matching any value (resources lacking the param match). */
   | { kind: 'token'; param: string; negate: boolean; values: TokenValue[] }
   | { kind: 'date'; param: string; match: RangeMatch }

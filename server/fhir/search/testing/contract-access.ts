@@ -215,7 +215,7 @@ export function accessTests(h: () => SearchHarness): void {
       [
         ['shoe-size', '42'],
         ['gender', 'female'],
-        ['_text', 'x'],
+        ['_query', 'x'],
         ['_count', '1000'],
       ],
       { handling: 'lenient' },
@@ -224,7 +224,7 @@ export function accessTests(h: () => SearchHarness): void {
     const outcome = b.entry!.find((e) => e.search?.mode === 'outcome')!.resource as OperationOutcome;
     const text = outcome.issue.map((i) => i.diagnostics).join(' ');
     assert.match(text, /shoe-size/);
-    assert.match(text, /_text/);
+    assert.match(text, /_query/);
   });
 
   it('bad values get a 400 OperationOutcome naming the problem', async () => {

@@ -16,6 +16,7 @@ import { accessTests } from './contract-access.js';
 import { lastnTests } from './contract-lastn.js';
 import { filterParamTests } from './contract-filter-param.js';
 import { listParamTests } from './contract-list-param.js';
+import { textParamTests } from './contract-text-param.js';
 
 export function describeSearchContract(label: string, factory: StoreFactory): void {
   describe(`Search contract: ${label}`, () => {
@@ -44,6 +45,7 @@ export function describeSearchContract(label: string, factory: StoreFactory): vo
     describe('system and compartment search, access policy, errors', () => accessTests(h));
     describe('_filter', () => filterParamTests(h));
     describe('_list', () => listParamTests(h));
+    describe('_text', () => textParamTests(h));
     describe('Observation/$lastn', () => lastnTests(h));
   });
 }

@@ -18,15 +18,17 @@ export const stringKind: SearchParamKind<'string'> = {
   // value too: a name-part entry (`name~part`) has several values for one exact text
   entryKey: (e) => `s${SEP}${e.param}${SEP}${e.value}${SEP}${e.exact}`,
   entryMatches: ({ match, values }, e) =>
-    values.some((v) =>
-      match === 'exact'
-        ? e.exact === v
-        : match === 'contains'
-          ? e.value.includes(v)
-          : match === 'suffix'
-            ? e.value.endsWith(v)
-            : e.value.startsWith(v),
-    ),
+    match === 'words'
+      ? values.every((v) => textWords(e.value).includes(v))
+      : values.some((v) =>
+          match === 'exact'
+            ? e.exact === v
+            : match === 'contains'
+              ? e.value.includes(v)
+              : match === 'suffix'
+                ? e.value.endsWith(v)
+                : e.value.startsWith(v),
+        ),
   negated: () => false,
   postgres: {
     columns: [
@@ -34,7 +36,10 @@ export const stringKind: SearchParamKind<'string'> = {
       { name: 'exact', type: 'text' },
     ],
     rowValues: (e) => [e.value, e.exact],
-    predicate: ({ match, values }, a, params) => anyOf(values.map((v) => stringMatch(match, v, a, params))),
+    predicate: ({ match, values }, a, params) =>
+      match === 'words'
+        ? `to_tsvector('simple', ${a}.value) @@ to_tsquery('simple', ${params.bind(values.map(tsLexeme).join(' & '), 'text')})`
+        : anyOf(values.map((v) => stringMatch(match, v, a, params))),
     sort: { ascending: 'a.value', descending: 'a.value', type: 'text' },
   },
   mongo: {
@@ -50,6 +55,7 @@ export const stringKind: SearchParamKind<'string'> = {
               values.map((v) => ({ exact: v })),
               NO_ELEMENT,
             );
+      if (match === 'words') return { $and: values.map((v) => ({ value: wordRegExp(v) })) };
       if (match === 'suffix')
         return { value: { $in: values.map((v) => new RegExp(`${literalRegExp(v, false).source}$`)) } };
       return { value: { $in: values.map((v) => literalRegExp(v, match === 'prefix')) } };
@@ -70,5 +76,25 @@ function stringMatch(match: ConditionOf<'string'>['match'], value: string, a: st
       return `${a}.value LIKE ${params.bind(`%${escapeLike(value)}%`, 'text')}`;
     case 'suffix':
       return `${a}.value LIKE ${params.bind(`%${escapeLike(value)}`, 'text')}`;
+    case 'words':
+      throw new Error('internal: words are matched all together (predicate)');
   }
+}
+
+/**
+ * The words of a text as the full-text search sees them: runs of letters and digits (what PostgreSQL's default parser
+ * with the 'simple' configuration makes lexemes of, Arabic included), from an already normalised value.
+ */
+export function textWords(text: string): string[] {
+  return text.match(/[\p{L}\p{N}\p{M}]+/gu) ?? [];
+}
+
+/** One word as a tsquery lexeme, quoted (no operator characters reach the query). */
+function tsLexeme(word: string): string {
+  return `'${word.replace(/'/g, "''")}'`;
+}
+
+/** A whole word inside a normalised value (Mongo, mingo): not preceded or followed by a letter or digit. */
+function wordRegExp(word: string): RegExp {
+  return new RegExp(`(^|[^\\p{L}\\p{N}\\p{M}])${literalRegExp(word, false).source}($|[^\\p{L}\\p{N}\\p{M}])`, 'u');
 }
