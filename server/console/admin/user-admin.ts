@@ -12,7 +12,7 @@ import { badRequest, fhirError, notFound } from '../../fhir/errors.js';
 import { hashPassword } from '../../auth/login.js';
 import { refreshTokenRows } from '../../auth/refresh-token-rows.js';
 import { isRole, ROLES } from '../../auth/role-scopes.js';
-import { isDuplicateKey, sqlOf, type StateDb } from '../../state/state-db.js';
+import { isDuplicateKey, sqlOf, type StateDb, type StateRow } from '../../state/state-db.js';
 import type { AdminUser, ChangedUser, NewUser, UserChange, UserSecrets } from '../admin-api.js';
 
 export const MIN_PASSWORD_LENGTH = 12;
@@ -43,114 +43,118 @@ const optionalText = (value: unknown, what: string, max = 50): string | null => 
   return value.trim() || null;
 };
 
-export function userAdmin(o: { db: StateDb; keysDir: string }): UserAdmin {
-  const { db } = o;
-  const sql = sqlOf(db.dialect);
-
-  const read = async (where: string, params: unknown[]): Promise<AdminUser[]> => {
-    const { rows } = await db.query(
-      `SELECT id, username, email, first_name, last_name, role, status, mfa_enabled, permissions,
-              CASE WHEN locked_until > ${sql.now} THEN 1 ELSE 0 END AS locked
-         FROM auth_users WHERE deleted_at IS NULL ${where} ORDER BY username`,
-      params,
-    );
-    return rows.map((r) => {
-      const p = (typeof r.permissions === 'string' ? JSON.parse(r.permissions) : r.permissions) as
-        { fhirUser?: unknown } | null | undefined;
-      const name = [r.first_name, r.last_name].filter(Boolean).join(' ');
-      return {
-        id: String(r.id),
-        username: String(r.username),
-        email: String(r.email),
-        ...(name ? { name } : {}),
-        role: String(r.role),
-        status: String(r.status),
-        locked: Number(r.locked) === 1 || r.status === 'locked',
-        mfa: Number(r.mfa_enabled) === 1,
-        ...(typeof p?.fhirUser === 'string' ? { fhirUser: p.fhirUser } : {}),
-      };
-    });
-  };
-  const one = async (id: string): Promise<AdminUser> => {
-    const [user] = await read('AND id = ?', [id]);
-    if (!user) throw notFound(`User ${id} not found`);
-    return user;
-  };
-  const totp = async (user: AdminUser): Promise<UserSecrets> => {
-    const secret = generateSecret();
-    await db.query('UPDATE auth_users SET mfa_enabled = 1, mfa_secret = ? WHERE id = ?', [secret, user.id]);
-    return { totpSecret: secret, otpauth: generateURI({ issuer: 'NileCare', label: user.email, secret }) };
-  };
-
+function toAdminUser(r: StateRow): AdminUser {
+  const p = (typeof r.permissions === 'string' ? JSON.parse(r.permissions) : r.permissions) as
+    { fhirUser?: unknown } | null | undefined;
+  const name = [r.first_name, r.last_name].filter(Boolean).join(' ');
   return {
-    list: () => read('', []),
+    id: String(r.id),
+    username: String(r.username),
+    email: String(r.email),
+    ...(name ? { name } : {}),
+    role: String(r.role),
+    status: String(r.status),
+    locked: Number(r.locked) === 1 || r.status === 'locked',
+    mfa: Number(r.mfa_enabled) === 1,
+    ...(typeof p?.fhirUser === 'string' ? { fhirUser: p.fhirUser } : {}),
+  };
+}
 
-    async add(u) {
-      const username = typeof u.username === 'string' ? u.username.trim() : '';
-      if (!USERNAME.test(username)) throw badRequest('The username is 1 to 50 letters, digits or . _ @ -');
-      const email = typeof u.email === 'string' ? u.email.trim() : '';
-      if (!/^[^\s@]+@[^\s@]+$/.test(email) || email.length > 255) throw badRequest('The email address is not valid');
-      const role = checkRole(u.role);
-      const fhirUser = optionalText(u.fhirUser, 'fhirUser', 100);
-      if (fhirUser && !FHIR_USER.test(fhirUser)) throw badRequest('fhirUser must look like Practitioner/123');
-      const password = u.password === undefined || u.password === '' ? undefined : checkPassword(u.password);
-      const generated = password ? undefined : randomBytes(12).toString('base64url');
-      const id = randomUUID();
-      try {
-        await db.query(
-          `INSERT INTO auth_users (id, email, username, password_hash, first_name, last_name, role, status, mfa_enabled,
-             permissions, email_verified)
-           VALUES (?, ?, ?, ?, ?, ?, ?, 'active', 0, ?, 1)`,
-          [
-            id,
-            email,
-            username,
-            await hashPassword(password ?? generated!),
-            optionalText(u.firstName, 'firstName'),
-            optionalText(u.lastName, 'lastName'),
-            role,
-            fhirUser ? JSON.stringify({ fhirUser }) : null,
-          ],
-        );
-      } catch (e) {
-        if (isDuplicateKey(e))
-          throw fhirError(409, 'duplicate', `A user with username "${username}" or email "${email}" already exists`);
-        throw e;
-      }
-      const user = await one(id);
-      return { ...user, ...(generated ? { password: generated } : {}), ...(u.mfa ? await totp(user) : {}) };
-    },
+async function readUsers(db: StateDb, where: string, params: unknown[]): Promise<AdminUser[]> {
+  const { rows } = await db.query(
+    `SELECT id, username, email, first_name, last_name, role, status, mfa_enabled, permissions,
+            CASE WHEN locked_until > ${sqlOf(db.dialect).now} THEN 1 ELSE 0 END AS locked
+       FROM auth_users WHERE deleted_at IS NULL ${where} ORDER BY username`,
+    params,
+  );
+  return rows.map(toAdminUser);
+}
 
-    async change(id, c) {
-      const user = await one(id);
-      let secrets: UserSecrets = {};
-      let revokedTokens: number | undefined;
-      if (c.role !== undefined) await db.query('UPDATE auth_users SET role = ? WHERE id = ?', [checkRole(c.role), id]);
-      if (c.active !== undefined) {
-        if (typeof c.active !== 'boolean') throw badRequest('active is true or false');
-        await db.query('UPDATE auth_users SET status = ? WHERE id = ?', [c.active ? 'active' : 'inactive', id]);
-        if (!c.active) revokedTokens = await refreshTokenRows(db).revokeAllForUser(id);
-      }
-      if (c.revokeTokens === true)
-        revokedTokens = (revokedTokens ?? 0) + (await refreshTokenRows(db).revokeAllForUser(id));
-      if (c.unlock === true)
-        await db.query(
-          `UPDATE auth_users SET failed_login_attempts = 0, locked_until = NULL,
-             status = CASE WHEN status = 'locked' THEN 'active' ELSE status END WHERE id = ?`,
-          [id],
-        );
-      if (c.totp === 'off')
-        await db.query('UPDATE auth_users SET mfa_enabled = 0, mfa_secret = NULL WHERE id = ?', [id]);
-      else if (c.totp === 'new') secrets = await totp(user);
-      else if (c.totp !== undefined) throw badRequest('totp is "new" or "off"');
-      if (c.password !== undefined) {
-        const password = c.password === 'generate' ? randomBytes(12).toString('base64url') : checkPassword(c.password);
-        await db.query('UPDATE auth_users SET password_hash = ? WHERE id = ?', [await hashPassword(password), id]);
-        if (c.password === 'generate') secrets = { ...secrets, password };
-        // The first admin's initial password was written to a file at the first start: it is void now.
-        if (user.username === 'admin') await rm(join(o.keysDir, 'initial-admin-password'), { force: true });
-      }
-      return { ...(await one(id)), ...secrets, ...(revokedTokens === undefined ? {} : { revokedTokens }) };
-    },
+async function oneUser(db: StateDb, id: string): Promise<AdminUser> {
+  const [user] = await readUsers(db, 'AND id = ?', [id]);
+  if (!user) throw notFound(`User ${id} not found`);
+  return user;
+}
+
+async function newTotp(db: StateDb, user: AdminUser): Promise<UserSecrets> {
+  const secret = generateSecret();
+  await db.query('UPDATE auth_users SET mfa_enabled = 1, mfa_secret = ? WHERE id = ?', [secret, user.id]);
+  return { totpSecret: secret, otpauth: generateURI({ issuer: 'NileCare', label: user.email, secret }) };
+}
+
+async function addUser(db: StateDb, u: NewUser): Promise<AdminUser & UserSecrets> {
+  const username = typeof u.username === 'string' ? u.username.trim() : '';
+  if (!USERNAME.test(username)) throw badRequest('The username is 1 to 50 letters, digits or . _ @ -');
+  const email = typeof u.email === 'string' ? u.email.trim() : '';
+  if (!/^[^\s@]+@[^\s@]+$/.test(email) || email.length > 255) throw badRequest('The email address is not valid');
+  const role = checkRole(u.role);
+  const fhirUser = optionalText(u.fhirUser, 'fhirUser', 100);
+  if (fhirUser && !FHIR_USER.test(fhirUser)) throw badRequest('fhirUser must look like Practitioner/123');
+  const password = u.password === undefined || u.password === '' ? undefined : checkPassword(u.password);
+  const generated = password ? undefined : randomBytes(12).toString('base64url');
+  const id = randomUUID();
+  try {
+    await db.query(
+      `INSERT INTO auth_users (id, email, username, password_hash, first_name, last_name, role, status, mfa_enabled,
+         permissions, email_verified)
+       VALUES (?, ?, ?, ?, ?, ?, ?, 'active', 0, ?, 1)`,
+      [
+        id,
+        email,
+        username,
+        await hashPassword(password ?? generated!),
+        optionalText(u.firstName, 'firstName'),
+        optionalText(u.lastName, 'lastName'),
+        role,
+        fhirUser ? JSON.stringify({ fhirUser }) : null,
+      ],
+    );
+  } catch (e) {
+    if (isDuplicateKey(e))
+      throw fhirError(409, 'duplicate', `A user with username "${username}" or email "${email}" already exists`);
+    throw e;
+  }
+  const user = await oneUser(db, id);
+  return { ...user, ...(generated ? { password: generated } : {}), ...(u.mfa ? await newTotp(db, user) : {}) };
+}
+
+/** The secrets a password change makes (a generated password); the admin's initial-password file goes. */
+async function changePassword(db: StateDb, keysDir: string, user: AdminUser, given: string): Promise<UserSecrets> {
+  const password = given === 'generate' ? randomBytes(12).toString('base64url') : checkPassword(given);
+  await db.query('UPDATE auth_users SET password_hash = ? WHERE id = ?', [await hashPassword(password), user.id]);
+  // The first admin's initial password was written to a file at the first start: it is void now.
+  if (user.username === 'admin') await rm(join(keysDir, 'initial-admin-password'), { force: true });
+  return given === 'generate' ? { password } : {};
+}
+
+async function changeUser(db: StateDb, keysDir: string, id: string, c: UserChange): Promise<ChangedUser> {
+  const user = await oneUser(db, id);
+  let secrets: UserSecrets = {};
+  let revokedTokens: number | undefined;
+  if (c.role !== undefined) await db.query('UPDATE auth_users SET role = ? WHERE id = ?', [checkRole(c.role), id]);
+  if (c.active !== undefined) {
+    if (typeof c.active !== 'boolean') throw badRequest('active is true or false');
+    await db.query('UPDATE auth_users SET status = ? WHERE id = ?', [c.active ? 'active' : 'inactive', id]);
+    if (!c.active) revokedTokens = await refreshTokenRows(db).revokeAllForUser(id);
+  }
+  if (c.revokeTokens === true) revokedTokens = (revokedTokens ?? 0) + (await refreshTokenRows(db).revokeAllForUser(id));
+  if (c.unlock === true)
+    await db.query(
+      `UPDATE auth_users SET failed_login_attempts = 0, locked_until = NULL,
+         status = CASE WHEN status = 'locked' THEN 'active' ELSE status END WHERE id = ?`,
+      [id],
+    );
+  if (c.totp === 'off') await db.query('UPDATE auth_users SET mfa_enabled = 0, mfa_secret = NULL WHERE id = ?', [id]);
+  else if (c.totp === 'new') secrets = await newTotp(db, user);
+  else if (c.totp !== undefined) throw badRequest('totp is "new" or "off"');
+  if (c.password !== undefined) secrets = { ...secrets, ...(await changePassword(db, keysDir, user, c.password)) };
+  return { ...(await oneUser(db, id)), ...secrets, ...(revokedTokens === undefined ? {} : { revokedTokens }) };
+}
+
+export function userAdmin(o: { db: StateDb; keysDir: string }): UserAdmin {
+  return {
+    list: () => readUsers(o.db, '', []),
+    add: (u) => addUser(o.db, u),
+    change: (id, c) => changeUser(o.db, o.keysDir, id, c),
   };
 }
