@@ -13,13 +13,15 @@
  * 7. an outbound endpoint added in the console (Admin page): the next change reaches a test MLLP peer, no restart;
  * 8. every command the section quotes, and every other command of package.json, with `--help`: usage on stdout,
  *    exit 0, and nothing changed (users, clients, endpoints, HL7 log, patients, files);
- * 9. Ctrl-C: the server stops cleanly and removes its local admin token.
+ * 9. Ctrl-C: the server stops cleanly and removes its local admin token; what the hour left in the clone is
+ *    ignored by git (data/, the README's key file, the import journal).
  * The README's commands are read from README.md (server/first-hour/readme-first-hour.ts), so this test breaks when
  * the README drifts from what works. Screenshots: test-artifacts/console/first-hour-*.png.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, symlinkSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, statSync, symlinkSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createServer, type Server } from 'node:http';
@@ -71,8 +73,8 @@ describe(
     let appPort = 0;
     /** A token that may write (the README: `--scope "system/*.cruds"` for a service that writes). */
     const writerToken = async () => {
-      const r = await clone.sh('npm run -s auth -- token --key importer.json');
-      ok(r, 'token --key importer.json');
+      const r = await clone.sh('npm run -s auth -- token --key data/importer.json');
+      ok(r, 'token --key data/importer.json');
       return r.stdout.trim();
     };
     const fhir = async (path: string, token: string, init: RequestInit = {}) => {
@@ -181,12 +183,12 @@ describe(
 
       ok(
         await clone.sh(
-          'npm run -s auth -- register-backend --client-id importer --scope "system/*.cruds" --key-out importer.json',
+          'npm run -s auth -- register-backend --client-id importer --scope "system/*.cruds" --key-out data/importer.json',
         ),
         'register-backend importer',
       );
       const command = commandStarting(firstHour, 'npm run import --').replace('../path/to/fhir-folder', folder);
-      const r = await clone.sh(`FHIR_TOKEN=$(npm run -s auth -- token --key importer.json) ${command}`);
+      const r = await clone.sh(`FHIR_TOKEN=$(npm run -s auth -- token --key data/importer.json) ${command}`);
       ok(r, command);
       const summary = JSON.parse(r.stdout.slice(r.stdout.indexOf('\n{') + 1)) as { resources: number; failed: number };
       assert.equal(summary.failed, 0);
@@ -359,10 +361,18 @@ describe(
       assert.equal(await state(), before, 'nothing changed');
     });
 
-    it('9. Ctrl-C stops the server cleanly and removes its local admin token', async () => {
+    it('9. Ctrl-C stops the server cleanly; what the hour left in the clone is ignored by git', async () => {
       await server.stop();
       assert.match(server.output(), /"msg":"stopped"/, server.output().slice(-2000));
       assert.equal(existsSync(join(clone.dir, 'data', 'pglite.admin.json')), false);
+      // what the first hour left at the top of the clone (data/, the README's key file, the import journal) is
+      // ignored by git: a newcomer's `git status` stays clean and `git add .` takes no private key
+      const left = readdirSync(clone.dir)
+        .filter((n) => n !== 'synthea-output' && !lstatSync(join(clone.dir, n)).isSymbolicLink())
+        .map((n) => (lstatSync(join(clone.dir, n)).isDirectory() ? `${n}/` : n));
+      assert.ok(left.includes('my-service.json') && left.includes('data/'), left.join(' '));
+      const ignored = spawnSync('git', ['check-ignore', '--no-index', '--', ...left], { cwd: REPOSITORY_ROOT });
+      assert.deepEqual(ignored.stdout.toString().trim().split('\n').sort(), left.sort(), ignored.stderr.toString());
     });
   },
 );
