@@ -67,6 +67,8 @@ export async function patientListView(root, name) {
   }
 }
 
+const OBSERVATION_CATEGORIES = 'vital-signs,laboratory,social-history,survey,exam,imaging,procedure,therapy,activity';
+
 export async function patientChartView(root, id) {
   mount(root, h('p', { class: 'loading' }, t('Loading chart…')));
   const pid = encodeURIComponent(id);
@@ -75,7 +77,8 @@ export async function patientChartView(root, id) {
       fhir(`Patient/${pid}`),
       fhir(`Encounter?patient=${pid}&_sort=-date&_count=200`),
       fhir(`Condition?patient=${pid}&_count=200`),
-      fhir(`Observation?patient=${pid}&_sort=-date&_count=500`),
+      // the last 20 of every code ($lastn needs a category: all of R4's observation-category codes)
+      fhir(`Observation/$lastn?patient=${pid}&category=${OBSERVATION_CATEGORIES}&max=20`),
       fhir(`DocumentReference?patient=${pid}&_sort=-date&_count=100`).catch(() => undefined),
     ]);
     const encs = entries(encounters)
@@ -171,8 +174,10 @@ function conditionList(list) {
 }
 
 function observationTable(list) {
+  const when = (o) => Date.parse(o.effectiveDateTime ?? o.effectivePeriod?.start ?? o.issued ?? '') || 0;
   const byCode = new Map();
-  for (const o of list) {
+  // $lastn answers group by group: newest first overall, so the codes seen most recently come first
+  for (const o of [...list].sort((a, b) => when(b) - when(a))) {
     const key = o.code?.coding?.[0]?.code ?? codeText(o.code);
     if (!key) continue;
     if (!byCode.has(key)) byCode.set(key, []);
