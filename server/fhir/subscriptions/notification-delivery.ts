@@ -38,6 +38,8 @@ import type { StatusWriter } from './subscription-status-writer.js';
 const IDLE_CAP_MS = 30_000;
 /** Events read, sent and marked delivered at a time per subscription. */
 const BATCH = 20;
+/** The most events one notification carries, whatever backport-max-count asks. */
+const MAX_PER_NOTIFICATION = 100;
 
 export type WebsocketPublisher = { publish(subscriptionId: string, messages: string[]): Promise<void> };
 
@@ -226,19 +228,22 @@ export class NotificationDelivery {
     };
     try {
       while (!signal.aborted) {
-        const events = await eventsAfter(this.o.db, row.id, through, BATCH);
+        // topic-based with backport-max-count: up to that many queued events per notification
+        const perNotification = s.topic ? Math.min(s.channel.maxCount ?? 1, MAX_PER_NOTIFICATION) : 1;
+        const events = await eventsAfter(this.o.db, row.id, through, Math.max(BATCH, perNotification));
         if (events.length === 0) return;
-        for (const event of events) {
+        for (let i = 0; i < events.length; i += perNotification) {
           if (signal.aborted) return;
+          const group = events.slice(i, i + perNotification);
           try {
-            await this.send(s, row, event);
+            await this.send(s, row, group);
           } catch (error) {
             await mark();
             await this.failed(row, describe(error));
             return;
           }
-          through = event.eventNumber;
-          this.o.onDelivered?.(event);
+          through = (group[group.length - 1] as EventRow).eventNumber;
+          for (const event of group) this.o.onDelivered?.(event);
           await this.recovered(row);
         }
         await mark();
@@ -248,12 +253,18 @@ export class NotificationDelivery {
     }
   }
 
-  private async send(s: ParsedSubscription, row: SubscriptionRow, event: EventRow): Promise<void> {
+  /** One notification of `events` (in order; one unless the subscription sets backport-max-count). */
+  private async send(s: ParsedSubscription, row: SubscriptionRow, events: EventRow[]): Promise<void> {
+    const last = events[events.length - 1] as EventRow;
     const resources: Array<Resource | undefined> = [];
-    if (s.channel.payload === 'full-resource' && !event.deleted)
-      resources.push(
-        (await this.o.store.vread(event.resourceType, event.resourceId, event.versionId))?.resource ?? undefined,
-      );
+    if (s.channel.payload === 'full-resource')
+      for (const event of events)
+        resources.push(
+          event.deleted
+            ? undefined
+            : ((await this.o.store.vread(event.resourceType, event.resourceId, event.versionId))?.resource ??
+                undefined),
+        );
     const bundle =
       s.channel.payload === 'none' && s.channel.type === 'rest-hook' && !s.topic
         ? undefined
@@ -264,13 +275,13 @@ export class NotificationDelivery {
               ...(s.topic && s.channel.payload !== 'none' ? { topic: s.topic.url } : {}),
               status: row.status,
               type: 'event-notification',
-              eventsSinceStart: event.eventNumber,
+              eventsSinceStart: last.eventNumber,
             },
-            [event],
+            events,
             s.channel.payload,
             resources,
           );
-    if (s.channel.type === 'rest-hook') await postNotification(s, event.eventNumber, bundle, timeoutOf(s));
+    if (s.channel.type === 'rest-hook') await postNotification(s, last.eventNumber, bundle, timeoutOf(s));
     else await this.o.websockets.publish(s.id, [`ping ${s.id}`, ...(bundle ? [JSON.stringify(bundle)] : [])]);
   }
 

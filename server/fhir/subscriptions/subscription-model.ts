@@ -17,6 +17,7 @@ export const PAYLOAD_CONTENT_EXTENSION = `${BACKPORT}/backport-payload-content`;
 export const FILTER_CRITERIA_EXTENSION = `${BACKPORT}/backport-filter-criteria`;
 export const HEARTBEAT_PERIOD_EXTENSION = `${BACKPORT}/backport-heartbeat-period`;
 export const TIMEOUT_EXTENSION = `${BACKPORT}/backport-timeout`;
+export const MAX_COUNT_EXTENSION = `${BACKPORT}/backport-max-count`;
 
 export type ChannelType = 'rest-hook' | 'websocket';
 /** none: no body (R4 without channel.payload; backport `empty`); id-only: references; full-resource: the resources. */
@@ -31,6 +32,8 @@ export type SubscriptionChannel = {
   heartbeatSeconds?: number;
   /** Seconds an endpoint may take to answer (default 10). */
   timeoutSeconds?: number;
+  /** Topic-based: the most events one notification carries (backport-max-count; default 1). */
+  maxCount?: number;
 };
 
 /** A filter of a topic-based subscription; `resourceType` undefined: every type the topic triggers on. */
@@ -92,6 +95,7 @@ export function parseSubscription(resource: Subscription, resourceTypes: Readonl
       payload: payloadOf(resource),
       ...seconds(channel.extension, HEARTBEAT_PERIOD_EXTENSION, 'heartbeatSeconds'),
       ...seconds(channel.extension, TIMEOUT_EXTENSION, 'timeoutSeconds'),
+      ...maxCountOf(channel.extension),
     },
     owner: ownerOf(resource),
     ...(resource.end ? { end: resource.end } : {}),
@@ -133,4 +137,11 @@ function seconds<K extends string>(
   if (value === undefined) return {};
   if (!Number.isInteger(value) || value < 1) throw badRequest(`${url} must be a positive number of seconds`);
   return { [key]: value } as Partial<Record<K, number>>;
+}
+
+function maxCountOf(extensions: Extension[] | undefined): { maxCount?: number } {
+  const value = extensions?.find((e) => e.url === MAX_COUNT_EXTENSION)?.valuePositiveInt;
+  if (value === undefined) return {};
+  if (!Number.isInteger(value) || value < 1) throw badRequest(`${MAX_COUNT_EXTENSION} must be a positive integer`);
+  return { maxCount: value };
 }

@@ -250,6 +250,40 @@ describe('topic-based subscriptions (Subscriptions R5 Backport IG, R4)', () => {
     assert.equal((await subscribe(TOPIC_URL, '/bad', {}, ['Encounter?no-such-param=1'])).status, 400);
   });
 
+  it('backport-max-count: a backlog (endpoint failing meanwhile) arrives in fewer notifications, numbers in order', async () => {
+    const created = await subscribe(TOPIC_URL, '/batched', {
+      extension: [{ url: `${IG}/backport-max-count`, valuePositiveInt: 5 }],
+    });
+    assert.equal(created.status, 201, created.text);
+    const id = created.body.id as string;
+    assert.equal((await settled(id)).status, 'active');
+    receiver.answer(503);
+    try {
+      for (let i = 0; i < 3; i++) await server.fhir('/Encounter', { method: 'POST', body: encounter('b', 'finished') });
+      await eventually(async () => {
+        const row = (await server.app.subscriptions!.engine.list()).find((r) => r.id === id);
+        return row?.eventsQueued === 3 ? true : undefined;
+      }, 'three events queued');
+    } finally {
+      receiver.answer(200);
+    }
+    const events = () => from('/batched').filter((r) => typeOf(r) === 'event-notification');
+    await receiver.until(() => events().some((r) => r.eventNumber === 3));
+    const got = events();
+    assert.deepEqual(
+      got.flatMap((r) => eventNumbers(r.json)),
+      [1, 2, 3],
+    );
+    assert.ok(
+      got.some((r) => eventNumbers(r.json).length > 1),
+      'at least one notification carries several events',
+    );
+    for (const r of got) {
+      const numbers = eventNumbers(r.json);
+      assert.equal(r.eventNumber, numbers[numbers.length - 1], 'the header names the last event of the bundle');
+    }
+  });
+
   it('a failing handshake keeps the subscription from active and ends in error after repeated failures', async () => {
     receiver.answer(500);
     try {
