@@ -4,13 +4,14 @@
  * idx.<kind>.param + value fields serves the $elemMatch of every parameter of that kind.
  */
 import { kindOf, PLAIN_KINDS } from '../../fhir/search/kinds/registry.js';
+import { compositeKind } from '../../fhir/search/kinds/composite/composite-kind.js';
 import type { IndexSpec } from './doc-db.js';
 
 export const RESOURCE_INDEXES: readonly IndexSpec[] = [
   { name: 'lastUpdated', keys: { lu: 1 } },
   { name: 'compartments', keys: { compartments: 1 } },
   ...PLAIN_KINDS.flatMap((kind) => kindOf(kind).mongo.indexes),
-  { name: 'composite', keys: { 'idx.composite.param': 1 } },
+  ...compositeKind.mongo.indexes,
   // per-parameter sort fields have names known only at write time
   { name: 'sort', keys: { 'sort.$**': 1 } },
 ];

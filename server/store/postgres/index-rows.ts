@@ -2,8 +2,9 @@
  * Turns the IndexEntries of a batch of writes into column arrays, one set per side table, so that a
  * whole batch is inserted with one `INSERT … SELECT * FROM unnest(…)` per table.
  */
-import type { CompositeEntry, IndexEntry } from '../../fhir/indexing/index-entry.js';
+import type { IndexEntry } from '../../fhir/indexing/index-entry.js';
 import { compositePartParam } from '../../fhir/search/kinds/composite/composite-postgres.js';
+import { compositeKind } from '../../fhir/search/kinds/composite/composite-kind.js';
 import { kindOf } from '../../fhir/search/kinds/registry.js';
 import type { SideColumn } from '../../fhir/search/kinds/search-param-kind.js';
 import type { VersionWrite } from '../resource-store.js';
@@ -17,7 +18,7 @@ export const SIDE_COLUMNS = {
   fhir_idx_quantity: kindOf('quantity').postgres.columns,
   fhir_idx_reference: kindOf('reference').postgres.columns,
   fhir_idx_uri: kindOf('uri').postgres.columns,
-  fhir_idx_composite: [],
+  fhir_idx_composite: compositeKind.postgres.columns,
 } as const satisfies Record<`fhir_idx_${IndexEntry['kind']}`, readonly SideColumn[]>;
 
 export type SideTable = keyof typeof SIDE_COLUMNS;
@@ -57,7 +58,8 @@ export function batchRows(writes: VersionWrite[]): BatchRows {
   for (const write of writes) {
     if (write.resource === null) continue; // a delete version has no index rows
     write.index.entries.forEach((entry, position) => {
-      if (entry.kind === 'composite') addComposite(rows, write, entry, position);
+      if (entry.kind === 'composite')
+        for (const row of compositeKind.postgres.rows(entry)) addRow(rows, write, row.param, position, row.entry);
       else if (!isRedundant(entry)) addRow(rows, write, entry.param, null, entry);
     });
     for (const ref of new Set(write.index.compartments)) {
@@ -67,14 +69,6 @@ export function batchRows(writes: VersionWrite[]): BatchRows {
     }
   }
   return rows;
-}
-
-function addComposite(rows: BatchRows, write: VersionWrite, entry: CompositeEntry, tuple: number): void {
-  addRow(rows, write, entry.param, tuple, entry);
-  entry.parts.forEach((part, i) => {
-    if (part.kind === 'composite') return; // a composite of composites does not exist in R4
-    addRow(rows, write, compositePartParam(entry.param, i), tuple, part);
-  });
 }
 
 function addRow(rows: BatchRows, write: VersionWrite, param: string, tuple: number | null, entry: IndexEntry): void {

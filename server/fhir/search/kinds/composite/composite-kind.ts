@@ -6,7 +6,7 @@
 import { extractComposite } from './extract-composite.js';
 import { compositeEntryKey, compositeEntryMatches } from './match-composite.js';
 import { compositeFilter } from './composite-mongo.js';
-import { compositePartParam, compositePredicate } from './composite-postgres.js';
+import { compositePartParam, compositePredicate, compositeRows } from './composite-postgres.js';
 import { parseComposite } from './parse-composite.js';
 
 export const compositeKind = {
@@ -15,8 +15,10 @@ export const compositeKind = {
   extract: extractComposite,
   entryKey: compositeEntryKey,
   entryMatches: compositeEntryMatches,
-  postgres: { partParam: compositePartParam, predicate: compositePredicate },
-  mongo: { filter: compositeFilter },
+  /** fhir_idx_composite has no columns of its own: the parts' rows carry the values (`rows`). */
+  postgres: { columns: [], rows: compositeRows, partParam: compositePartParam, predicate: compositePredicate },
+  /** The idx.composite elements, found by param; their parts are matched inside $elemMatch. */
+  mongo: { indexes: [{ name: 'composite', keys: { 'idx.composite.param': 1 } }], filter: compositeFilter },
 } as const;
 
 export type { CompositeCondition } from './parse-composite.js';

@@ -7,10 +7,24 @@ import { UnsupportedQueryError } from '../../../../store/resource-store.js';
 import { allOf, anyOf, type SqlParams } from '../../../../store/postgres/search/sql-params.js';
 import { kindOf } from '../registry.js';
 import { isPartCondition, type CompositeCondition } from './parse-composite.js';
+import type { CompositeEntry, IndexEntry } from '../../../indexing/index-entry.js';
 
 /** The side-table param of a composite's i-th part. */
 export function compositePartParam(param: string, index: number): string {
   return `${param}|${index}`;
+}
+
+/**
+ * The side-table rows of one composite entry, all under its tuple number: the fhir_idx_composite row (no columns of
+ * its own) and one row per part in the part's side table, under `compositePartParam`.
+ */
+export function compositeRows(entry: CompositeEntry): Array<{ param: string; entry: IndexEntry }> {
+  const rows: Array<{ param: string; entry: IndexEntry }> = [{ param: entry.param, entry }];
+  entry.parts.forEach((part, i) => {
+    if (part.kind === 'composite') return; // a composite of composites does not exist in R4
+    rows.push({ param: compositePartParam(entry.param, i), entry: part });
+  });
+  return rows;
 }
 
 /** `owner(alias)`: SQL tying side-table alias rows to the resource row being tested. */
