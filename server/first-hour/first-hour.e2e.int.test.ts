@@ -1,6 +1,6 @@
 /**
  * The first hour of a newcomer (issue 26, "Done when"), following only the README's "The first hour", from a fresh
- * clone (server/first-hour/fresh-clone.ts: a temporary folder linked to this checkout, no data/) on the embedded
+ * clone (server/first-hour/testing/fresh-clone.ts: a temporary folder linked to this checkout, no data/) on the embedded
  * default (PGlite in ./data/pglite), with headless Chromium for what is done in the browser:
  * 1. `npm start`; the first start creates `admin` and writes its password to data/auth/initial-admin-password;
  * 2. sign in to the console with that password, then change it with the README's command (the file is deleted);
@@ -15,7 +15,7 @@
  *    exit 0, and nothing changed (users, clients, endpoints, HL7 log, patients, files);
  * 9. Ctrl-C: the server stops cleanly and removes its local admin token; what the hour left in the clone is
  *    ignored by git (data/, the README's key file, the import journal).
- * The README's commands are read from README.md (server/first-hour/readme-first-hour.ts), so this test breaks when
+ * The README's commands are read from README.md (server/first-hour/testing/readme-first-hour.ts), so this test breaks when
  * the README drifts from what works. Screenshots: test-artifacts/console/first-hour-*.png.
  */
 import { after, before, describe, it } from 'node:test';
@@ -34,8 +34,8 @@ import { corpusMissing, corpusPath, REPOSITORY_ROOT } from '../testing/corpus.js
 import { freePort } from '../testing/server-process.js';
 import { authorizeUrl, exchangeCode, pkce } from '../auth/testing/browser.js';
 import { FakePeer } from '../../adapters/hl7v2/outbound/testing/fake-peer.js';
-import { blockWith, commandStarting, helpTargets, readFirstHour } from './readme-first-hour.js';
-import { freshClone, type FreshClone, type Run } from './fresh-clone.js';
+import { blockWith, commandStarting, helpTargets, readFirstHour } from './testing/readme-first-hour.js';
+import { freshClone, type FreshClone, type Run } from './testing/fresh-clone.js';
 
 const SYNTHEA = corpusPath('synthea', 'smart-r4-2019');
 const HL7_FOLDER = corpusPath('hl7v2', 'messages', 'rethinkhealth-hl7v2');

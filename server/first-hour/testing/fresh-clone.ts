@@ -10,8 +10,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CONFIG_VARIABLES } from '../config.js';
-import { REPOSITORY_ROOT } from '../testing/corpus.js';
+import { CONFIG_VARIABLES } from '../../config.js';
+import { REPOSITORY_ROOT } from '../../testing/corpus.js';
 
 const NOT_IN_A_CLONE = new Set(['.git', 'data', 'dist', 'test-artifacts', 'coverage']);
 
