@@ -18,6 +18,7 @@ import type { ServerState } from './state/open-state.js';
 import type { StateDb } from './state/state-db.js';
 import type { Patient } from '@medplum/fhirtypes';
 import type { AuditTable } from './auth/audit-table.js';
+import type { PatientChoice } from './auth/html.js';
 
 /** `Amira Hassan (born 1990-05-06)`: how the consent page names a patient; undefined without a usable name. */
 export function patientLabel(patient: Patient): string | undefined {
@@ -25,6 +26,23 @@ export function patientLabel(patient: Patient): string | undefined {
   const text = (name?.text ?? [...(name?.given ?? []), name?.family].filter(Boolean).join(' ')).trim();
   if (!text) return undefined;
   return patient.birthDate ? `${text} (born ${patient.birthDate})` : text;
+}
+
+/**
+ * The consent page's patient finder: by name (the server's Arabic-aware name search), by identifier value, and by
+ * id, at most 10, each with the label the page shows.
+ */
+async function findPatients(fhir: InternalFhirClient, text: string): Promise<PatientChoice[]> {
+  const value = text.replace(/[\\,$|]/g, (c) => `\\${c}`);
+  const searches: Array<Array<[string, string]>> = [[['name', value]], [['identifier', value]]];
+  if (/^[A-Za-z0-9\-.]{1,64}$/.test(text)) searches.push([['_id', text]]);
+  const pages = await Promise.all(searches.map((params) => fhir.search('Patient', params, { count: 10 })));
+  const byId = new Map<string, PatientChoice>();
+  for (const page of pages)
+    for (const v of page.matches)
+      if (v.resource && !byId.has(v.id))
+        byId.set(v.id, { id: v.id, label: patientLabel(v.resource as Patient) ?? `Patient/${v.id}` });
+  return [...byId.values()].slice(0, 10);
 }
 
 export async function startSmartAuth(options: {
@@ -64,6 +82,8 @@ export async function startSmartAuth(options: {
       const found = await options.store.read('Patient', id);
       return found && !found.deleted ? patientLabel(found.resource as Patient) : undefined;
     },
+    // Every role the consent page asks to pick a patient (all but 'patient') may read Patient (role-scopes.ts).
+    findPatients: (text) => findPatients(options.fhir(), text),
     patientExists: async (id) => {
       const found = await options.store.read('Patient', id);
       return !!found && !found.deleted;

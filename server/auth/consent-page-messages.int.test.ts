@@ -6,9 +6,14 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { patientLabel } from '../auth-wiring.js';
 import { startAuthTestServer, type AuthTestServer, type TestUser } from './testing/auth-test-server.js';
-import { authorizeUrl, Browser, decodeEntities, formAction, pkce } from './testing/browser.js';
+import { authorizeUrl, Browser, decodeEntities, exchangeCode, formAction, pkce } from './testing/browser.js';
 
 const REDIRECT = 'http://127.0.0.1:9/callback';
+const PEOPLE = [
+  { id: 'p1', label: 'أميرة حسن (born 1990-05-06)' },
+  { id: 'p5', label: 'Hassan <b>Ali</b> (born 1971-02-03)' },
+  { id: 'p6', label: 'Hassan Omer (born 1985-11-30)' },
+];
 
 describe('consent page: patient name and missing patient context', () => {
   let t: AuthTestServer;
@@ -16,6 +21,10 @@ describe('consent page: patient name and missing patient context', () => {
   before(async () => {
     t = await startAuthTestServer({
       patientLabel: async (id) => (id === 'p1' ? 'أميرة حسن (born 1990-05-06)' : undefined),
+      patientExists: async (id) => PEOPLE.some((p) => p.id === id),
+      // Stands in for the store's name/identifier search (wired in auth-wiring.ts; the first-hour walkthrough runs
+      // the real one): this test is about what the page does with the answer.
+      findPatients: async (text) => PEOPLE.filter((p) => p.label.includes(text) || p.id === text),
     });
     doctor = await t.addUser({ username: 'drsara', role: 'doctor', fhirUser: 'Practitioner/d1' });
     await t.auth.registerClient({
@@ -55,6 +64,53 @@ describe('consent page: patient name and missing patient context', () => {
     assert.doesNotMatch(html, /Patient\/p1/);
     const other = await t.auth.createLaunch({ patient: 'p2', userId: doctor.id });
     assert.match(await consentHtml('openid launch patient/*.rs', other), /Patient: <strong>Patient\/p2<\/strong>/);
+  });
+
+  it('a standalone launch/patient finds the patient by name, shows names (escaped), and grants the one picked', async () => {
+    const browser = new Browser();
+    const { challenge, verifier } = pkce();
+    const url = authorizeUrl({
+      base: t.base,
+      fhirBase: t.fhirBase,
+      clientId: 'chart-app',
+      redirectUri: REDIRECT,
+      scope: 'openid launch/patient patient/*.rs',
+      challenge,
+    });
+    let step = await browser.follow(url, REDIRECT);
+    step = await browser.follow(new URL(formAction(step.html!), step.url).toString(), REDIRECT, {
+      form: { login: doctor.username, password: doctor.password },
+    });
+    const consent = new URL(formAction(step.html!), step.url).toString();
+    assert.match(step.html!, /name="patient_search"/);
+    const submit = (form: Record<string, string | string[]>) => browser.follow(consent, REDIRECT, { form });
+    // Allow without a patient: the page asks for one, nothing is granted.
+    let page = await submit({ decision: 'allow', scope: 'patient/*.rs' });
+    assert.match(decodeEntities(page.html!), /Choose the patient the app may see/);
+    // Find by name: both Hassans listed by name with their id; the markup in a name is text.
+    page = await submit({ decision: 'find', patient_search: 'Hassan' });
+    const found = page.html!;
+    assert.match(found, /<input type="radio" name="patient" value="p5"/);
+    assert.match(found, /<input type="radio" name="patient" value="p6"/);
+    assert.ok(found.includes('Hassan &#60;b&#62;Ali&#60;/b&#62;') && !found.includes('<b>Ali</b>'), found);
+    assert.doesNotMatch(found, /value="p1"/);
+    page = await submit({ decision: 'find', patient_search: 'Zainab' });
+    assert.match(decodeEntities(page.html!), /No patient found for "Zainab"/);
+    // A typed id that does not exist is refused; the picked one is granted as the token's patient.
+    page = await submit({ decision: 'allow', patient_search: 'p404', scope: 'patient/*.rs' });
+    assert.match(decodeEntities(page.html!), /No patient found for "p404"/);
+    const done = await submit({ decision: 'allow', patient_search: 'Hassan', patient: 'p6', scope: 'patient/*.rs' });
+    assert.ok(done.url.startsWith(REDIRECT), `redirected to the app: ${done.url}`);
+    const code = new URL(done.url).searchParams.get('code')!;
+    const token = await exchangeCode(t.base, {
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: REDIRECT,
+      client_id: 'chart-app',
+      code_verifier: verifier,
+    });
+    assert.equal(token.status, 200, JSON.stringify(token.body));
+    assert.equal(token.body.patient, 'p6');
   });
 
   it('warns when patient/ scopes come without launch/patient or a launch', async () => {

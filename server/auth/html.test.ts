@@ -22,9 +22,12 @@ describe('html pages', () => {
       userDisplay: '<u>',
       scopes: ['patient/Observation.rs?category=a"b'],
       askPatient: true,
+      patientSearch: '"><script>',
+      patientChoices: [{ id: 'p1', label: '<i>Amira</i>' }],
     });
-    assert.ok(!consent.includes('<u>'));
-    assert.ok(consent.includes('name="patient"'));
+    assert.ok(!consent.includes('<u>') && !consent.includes('<script>') && !consent.includes('<i>'));
+    assert.ok(consent.includes('name="patient_search"'));
+    assert.ok(consent.includes('<input type="radio" name="patient" value="p1"'));
     assert.ok(consent.includes('value="patient/Observation.rs?category&#61;a&#34;b"'));
   });
 

@@ -80,6 +80,25 @@ export function describeScope(text: string): string {
   return `${verbs[0]!.toUpperCase()}${verbs.slice(1)} ${what} ${whose}${where}`;
 }
 
+/** A patient the consent page offers to pick: `label` is how a person recognises them (name, birth date). */
+export type PatientChoice = { readonly id: string; readonly label: string };
+
+/** The standalone launch's patient picker: find by name or identifier, then pick one (or type an id). */
+function patientPicker(search: string, choices: readonly PatientChoice[]): string {
+  const options = choices
+    .map(
+      (c, i) =>
+        `<li><label><input type="radio" name="patient" value="${escapeHtml(c.id)}" id="p${i}"${choices.length === 1 ? ' checked' : ''}> ${escapeHtml(c.label)} <small><code>${escapeHtml(c.id)}</code></small></label></li>`,
+    )
+    .join('\n');
+  return `<fieldset class="patient"><legend>The app asked you to choose a patient</legend>
+<label for="patient_search">Name, identifier (MRN, national number) or patient id</label>
+<input type="text" id="patient_search" name="patient_search" value="${escapeHtml(search)}" maxlength="200">
+<button type="submit" name="decision" value="find">Find</button>
+${choices.length ? `<ul class="patients">\n${options}\n</ul>` : ''}
+</fieldset>`;
+}
+
 export function consentPage(o: {
   action: string;
   clientName: string;
@@ -87,6 +106,9 @@ export function consentPage(o: {
   scopes: readonly string[];
   patient?: string;
   askPatient?: boolean;
+  /** What was typed in the patient finder, and the patients it found (askPatient). */
+  patientSearch?: string;
+  patientChoices?: readonly PatientChoice[];
   encounter?: string;
   message?: string;
   /** Shown above the scopes: something about the request the user (and the app's developer) should know. */
@@ -107,7 +129,7 @@ ${o.warning ? `<p class="warning" role="alert">${escapeHtml(o.warning)}</p>` : '
 ${o.patient ? `<p>Patient: <strong>${escapeHtml(o.patient)}</strong></p>` : ''}
 ${o.encounter ? `<p>Encounter: <strong>${escapeHtml(o.encounter)}</strong></p>` : ''}
 <form method="post" action="${escapeHtml(o.action)}">
-${o.askPatient ? `<label for="patient">Patient id (the app asked to choose a patient)</label><input type="text" id="patient" name="patient" required pattern="[A-Za-z0-9\\-.]{1,64}">` : ''}
+${o.askPatient ? patientPicker(o.patientSearch ?? '', o.patientChoices ?? []) : ''}
 <p>The app asks to:</p>
 <ul class="scopes">
 ${items}

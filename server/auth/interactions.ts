@@ -7,7 +7,7 @@ import type { AccessAuditEvent } from './audit-event.js';
 import { smartScopeOf } from './clients.js';
 import type { ContextStore } from './context-store.js';
 import { planConsent, PATIENT_ID, type ConsentPlan } from './consent-plan.js';
-import { consentPage, errorPage, loginPage } from './html.js';
+import { consentPage, errorPage, loginPage, type PatientChoice } from './html.js';
 
 /** Consent-page warning when patient/ scopes come without a patient (issue 26: it used to fail silently). */
 export const PATIENT_CONTEXT_MISSING =
@@ -27,6 +27,8 @@ export interface InteractionDeps {
   readonly patientExists?: (id: string) => Promise<boolean>;
   /** The patient's name as the consent page shows it (`Amira Hassan, born 1990-05-06`); absent = `Patient/<id>`. */
   readonly patientLabel?: (id: string) => Promise<string | undefined>;
+  /** Patients matching a name or identifier, for the consent page's patient finder; absent = pick by id only. */
+  readonly findPatients?: (text: string) => Promise<PatientChoice[]>;
   /**
    * Clients of the server itself (the operations console): no consent page — the signed-in user gets what the
    * client asked for within their role (the same plan the page would offer, every scope ticked). Never an app
@@ -123,6 +125,16 @@ async function submitConsent(d: InteractionDeps, req: Request, res: Response): P
   const clientId = String(det.params.client_id);
   const userId = det.session?.accountId;
   const p = await plan(d, det);
+  const search = typeof body.patient_search === 'string' ? body.patient_search.trim().slice(0, 200) : '';
+  if (p.ok && p.plan.askPatient && body.decision === 'find') {
+    const choices = search ? await findPatientChoices(d, search) : [];
+    const message = !search
+      ? 'Type a name, an identifier or a patient id.'
+      : choices.length
+        ? undefined
+        : `No patient found for "${search}".`;
+    return renderConsent(d, res, det, await clientName(d, clientId), message, { search, choices });
+  }
   if (!p.ok || body.decision !== 'allow') {
     await d.audit({
       action: 'authorize',
@@ -143,9 +155,18 @@ async function submitConsent(d: InteractionDeps, req: Request, res: Response): P
   }
   let patient = p.plan.patient;
   if (p.plan.askPatient) {
-    const picked = typeof body.patient === 'string' ? body.patient.trim() : '';
+    // A patient chosen from the finder's list, or an id typed in the finder's field.
+    const picked = (typeof body.patient === 'string' ? body.patient.trim() : '') || search;
     const exists = PATIENT_ID.test(picked) && (!d.patientExists || (await d.patientExists(picked)));
-    if (!exists) return renderConsent(d, res, det, await clientName(d, clientId), `No patient with id "${picked}".`);
+    if (!exists) {
+      const choices = search ? await findPatientChoices(d, search) : [];
+      const message = !picked
+        ? 'Choose the patient the app may see: find them by name or identifier.'
+        : choices.length
+          ? 'Choose the patient from the list.'
+          : `No patient found for "${picked}".`;
+      return renderConsent(d, res, det, await clientName(d, clientId), message, { search, choices });
+    }
     patient = picked;
   }
   const chosen = new Set(([] as unknown[]).concat(body.scope ?? []).map(String));
@@ -218,12 +239,18 @@ async function plan(d: InteractionDeps, det: Details): Promise<Plan> {
   return { ok: true, plan: p.plan, display: `${display} (${user.role})`, fhirUser };
 }
 
+/** The finder's answer; a failing search is shown as no match (the page stays usable with an id). */
+async function findPatientChoices(d: InteractionDeps, search: string): Promise<PatientChoice[]> {
+  return (await d.findPatients?.(search).catch(() => [])) ?? [];
+}
+
 async function renderConsent(
   d: InteractionDeps,
   res: Response,
   det: Details,
   name: string,
   message?: string,
+  picker?: { search: string; choices: readonly PatientChoice[] },
 ): Promise<void> {
   const p = await plan(d, det);
   if (!p.ok) {
@@ -239,6 +266,7 @@ async function renderConsent(
       userDisplay: p.display,
       scopes: p.plan.offered,
       askPatient: p.plan.askPatient,
+      ...(picker ? { patientSearch: picker.search, patientChoices: picker.choices } : {}),
       ...(p.plan.patientContextMissing ? { warning: PATIENT_CONTEXT_MISSING } : {}),
       ...(p.plan.patient
         ? { patient: (await d.patientLabel?.(p.plan.patient).catch(() => undefined)) ?? `Patient/${p.plan.patient}` }

@@ -26,6 +26,7 @@ import { smartRouter } from './smart-router.js';
 import { publicJwks } from './signing-keys.js';
 import { loadSigningKeys, signingProvider, type SigningProvider } from './signing-provider.js';
 import { userRows, type UserRows } from './user-rows.js';
+import type { PatientChoice } from './html.js';
 
 export interface SmartAuthOptions {
   /** Where the server is reached, e.g. http://127.0.0.1:8080 (the authorisation endpoints live under /auth). */
@@ -60,6 +61,8 @@ export interface SmartAuthOptions {
   patientExists?: (id: string) => Promise<boolean>;
   /** Lets the consent page show the patient's name instead of an id. */
   patientLabel?: (id: string) => Promise<string | undefined>;
+  /** Lets the consent page find a patient to pick by name or identifier (id + label, a few at most). */
+  findPatients?: (text: string) => Promise<PatientChoice[]>;
   /** The server's own clients (the operations console): signed-in users skip the consent page. */
   firstPartyClients?: readonly string[];
   /** Allow backend clients' jwks_uri on loopback (tests / one-machine development only; SSRF guard otherwise). */
@@ -157,6 +160,7 @@ export async function createSmartAuth(options: SmartAuthOptions): Promise<SmartA
     consent: {
       ...(options.patientExists ? { patientExists: options.patientExists } : {}),
       ...(options.patientLabel ? { patientLabel: options.patientLabel } : {}),
+      ...(options.findPatients ? { findPatients: options.findPatients } : {}),
       ...(options.firstPartyClients ? { firstPartyClients: options.firstPartyClients } : {}),
     },
   });

@@ -29,7 +29,7 @@ export interface SmartRouterDeps {
   bearerPolicy: (req: express.Request) => Promise<SmartAccessPolicy>;
   isAdmin: (policy: SmartAccessPolicy) => Promise<boolean>;
   audit: (e: AccessAuditEvent) => Promise<void>;
-  consent: Pick<InteractionDeps, 'patientExists' | 'patientLabel' | 'firstPartyClients'>;
+  consent: Pick<InteractionDeps, 'patientExists' | 'patientLabel' | 'findPatients' | 'firstPartyClients'>;
 }
 
 export function smartRouter(d: SmartRouterDeps): RequestHandler {

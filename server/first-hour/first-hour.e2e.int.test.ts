@@ -253,7 +253,14 @@ describe(
       await app.click('button[type=submit]');
       await app.waitForSelector('button[value=allow]');
       assert.match((await app.textContent('h1')) ?? '', new RegExp(registration.client_name));
-      await app.fill('#patient', patient.id!);
+      // The newcomer finds the patient by name (issue 26 item 4: a name, not a UUID) and picks them from the list.
+      const family = patient.name![0]!.family!;
+      await app.fill('#patient_search', family);
+      await app.click('button[value=find]');
+      const choice = app.locator(`.patients li:has(input[value="${patient.id!}"])`);
+      await choice.waitFor();
+      assert.match((await choice.textContent()) ?? '', new RegExp(`${patient.name![0]!.given![0]!}.*${family}`));
+      await choice.locator('input').check();
       await screenshot(app, 'first-hour-03-consent');
       await app.click('button[value=allow]');
       await app.waitForURL((u) => u.href.startsWith(redirect));
