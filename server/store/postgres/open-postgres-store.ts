@@ -11,17 +11,45 @@ import { pgliteClient } from './pglite-client.js';
 import type { SqlClient } from './sql-client.js';
 import { PostgresStore } from './postgres-store.js';
 import { lockFolder } from './folder-lock.js';
+import { FsyncingNodeFS, fsyncStartParams, pgliteFsyncEnabled } from './pglite-fsync.js';
+import { checkpointPolicyFromEnv, startCheckpointer } from './pglite-checkpointer.js';
 
 /** The store's SQL client when it is a PostgreSQL/PGlite store: the server keeps its own state there (server/state). */
 export function sqlClientOf(store: ResourceStore): SqlClient | undefined {
   return store instanceof PostgresStore ? store.sqlClient : undefined;
 }
 
-/** A PGlite client on a folder (the caller takes the folder's lock: folder-lock.ts) or in memory. */
+/**
+ * A PGlite client on a folder (the caller takes the folder's lock: folder-lock.ts) or in memory.
+ * On a folder: a commit is fsynced before it resolves (pglite-fsync.ts; NILECARE_PGLITE_FSYNC=off to opt out,
+ * unsafe on an OS crash) and timed checkpoints bound the WAL a restart after a crash replays
+ * (pglite-checkpointer.ts; NILECARE_PGLITE_CHECKPOINT=off to checkpoint only at close).
+ */
 export async function openPgliteClient(dataDir?: string /* undefined = in memory */): Promise<SqlClient> {
+  const durable = dataDir !== undefined && pgliteFsyncEnabled();
   // relaxedDurability false (the default): each statement's changes reach the data folder before it resolves
-  const db = await PGlite.create({ dataDir, relaxedDurability: false, extensions: { pg_trgm } });
-  return pgliteClient(db, `pglite (${dataDir ?? 'in memory'})`);
+  const db = await PGlite.create({
+    ...(durable ? { fs: new FsyncingNodeFS(dataDir), startParams: fsyncStartParams() } : { dataDir }),
+    relaxedDurability: false,
+    extensions: { pg_trgm },
+  });
+  const client = pgliteClient(db, `pglite (${dataDir ?? 'in memory'}${dataDir && !durable ? ', fsync off' : ''})`);
+  const policy = dataDir !== undefined ? checkpointPolicyFromEnv() : undefined;
+  if (!policy) return client;
+  const checkpointer = startCheckpointer(client, policy);
+  const nudged = <T>(result: Promise<T>) => {
+    void result.finally(() => checkpointer.nudge()).catch(() => undefined);
+    return result;
+  };
+  return {
+    ...client,
+    query: (statement) => nudged(client.query(statement)),
+    transaction: (fn) => nudged(client.transaction(fn)),
+    close: async () => {
+      await checkpointer.stop();
+      await client.close();
+    },
+  };
 }
 
 export async function openPgliteStore(options: {

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Resource } from '@medplum/fhirtypes';
-import { openPgliteStore } from './open-postgres-store.js';
+import { openPgliteClient, openPgliteStore } from './open-postgres-store.js';
 
 const folders: string[] = [];
 async function folder(): Promise<string> {
@@ -79,14 +79,40 @@ describe('PGlite store on a data folder', () => {
     await second.close();
   });
 
+  it('fsyncs commits on a folder by default; NILECARE_PGLITE_FSYNC=off opts out', async () => {
+    const settings = async () => {
+      const client = await openPgliteClient(await folder());
+      try {
+        const { rows } = await client.query<{ fsync: string; method: string }>({
+          text: "SELECT current_setting('fsync') AS fsync, current_setting('wal_sync_method') AS method",
+        });
+        return { ...rows[0]!, description: client.description };
+      } finally {
+        await client.close();
+      }
+    };
+    const on = await settings();
+    assert.deepEqual([on.fsync, on.method], ['on', 'fsync'], 'fdatasync is a no-op in PGlite: fsync() is used');
+    process.env['NILECARE_PGLITE_FSYNC'] = 'off';
+    try {
+      const off = await settings();
+      assert.equal(off.fsync, 'off');
+      assert.match(off.description, /fsync off/);
+    } finally {
+      delete process.env['NILECARE_PGLITE_FSYNC'];
+    }
+  });
+
   it('loses no acknowledged write when the process is killed', { timeout: 300_000 }, async () => {
     const dataDir = await folder();
     const child = spawn(
       process.execPath,
       ['--import', 'tsx', fileURLToPath(new URL('./testing/pglite-crash-child.ts', import.meta.url)), dataDir],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
+      // a checkpoint every second while it writes: the kill falls between checkpoints, after some of them
+      { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NILECARE_PGLITE_CHECKPOINT: '1' } },
     );
     let acked = -1;
+    let checkpoints = 0;
     await new Promise<void>((resolve, reject) => {
       let buffer = '';
       child.stdout.on('data', (chunk: Buffer) => {
@@ -94,7 +120,9 @@ describe('PGlite store on a data folder', () => {
         for (const line of buffer.split('\n').slice(0, -1)) {
           const m = /^ack (\d+)$/.exec(line);
           if (m) acked = Number(m[1]);
-          if (acked >= 20 && !child.killed) child.kill('SIGKILL'); // no close(), no shutdown: as a crash
+          const c = /^checkpoints (\d+)$/.exec(line);
+          if (c) checkpoints = Number(c[1]);
+          if (acked >= 20 && checkpoints >= 2 && !child.killed) child.kill('SIGKILL'); // no close(), no shutdown: as a crash
         }
         buffer = buffer.slice(buffer.lastIndexOf('\n') + 1);
       });
