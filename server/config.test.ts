@@ -46,4 +46,12 @@ describe('configuration from the environment', () => {
     );
     assert.doesNotThrow(() => loadConfig({ NILECARE_PROJECTIONS: 'on' }));
   });
+
+  it('refuses a mistyped embedded durability setting (a typo must not silently keep or drop fsync)', () => {
+    assert.throws(() => loadConfig({ NILECARE_PGLITE_FSYNC: 'no' }), /NILECARE_PGLITE_FSYNC/);
+    assert.throws(() => loadConfig({ NILECARE_PGLITE_CHECKPOINT: '30s' }), /NILECARE_PGLITE_CHECKPOINT/);
+    assert.throws(() => loadConfig({ NILECARE_PGLITE_CHECKPOINT: '0' }), /NILECARE_PGLITE_CHECKPOINT/);
+    assert.doesNotThrow(() => loadConfig({ NILECARE_PGLITE_FSYNC: 'off', NILECARE_PGLITE_CHECKPOINT: 'off' }));
+    assert.doesNotThrow(() => loadConfig({ NILECARE_PGLITE_CHECKPOINT: '120' }));
+  });
 });

@@ -10,6 +10,13 @@ const schema = z
   .object({
     NILECARE_STORE: z.enum(storeKinds).default('pglite'),
     PGLITE_DATA_DIR: z.string().min(1).default('./data/pglite'),
+    /** Checked here so that a typo is refused at start (pglite-fsync.ts reads it): `off` is unsafe on power loss. */
+    NILECARE_PGLITE_FSYNC: z.enum(['on', 'off']).default('on'),
+    /** `off` or the longest number of seconds between checkpoints while WAL is written (pglite-checkpointer.ts). */
+    NILECARE_PGLITE_CHECKPOINT: z
+      .string()
+      .regex(/^(off|[1-9]\d{0,5})$/, 'must be off or a number of seconds (1-999999)')
+      .optional(),
     EXPORT_DIR: z.string().min(1).default('./data/exports'),
     EXPORT_RETENTION_HOURS: z.coerce.number().positive().default(24),
     DATABASE_URL: z.string().url().optional(),
