@@ -19,6 +19,7 @@ import type { StateDb } from './state/state-db.js';
 import type { Patient } from '@medplum/fhirtypes';
 import type { AuditTable } from './auth/audit-table.js';
 import type { PatientChoice } from './auth/html.js';
+import { escapeValue } from './fhir/search/split-values.js';
 
 /** `Amira Hassan (born 1990-05-06)`: how the consent page names a patient; undefined without a usable name. */
 export function patientLabel(patient: Patient): string | undefined {
@@ -33,7 +34,7 @@ export function patientLabel(patient: Patient): string | undefined {
  * id, at most 10, each with the label the page shows.
  */
 async function findPatients(fhir: InternalFhirClient, text: string): Promise<PatientChoice[]> {
-  const value = text.replace(/[\\,$|]/g, (c) => `\\${c}`);
+  const value = escapeValue(text);
   const searches: Array<Array<[string, string]>> = [[['name', value]], [['identifier', value]]];
   if (/^[A-Za-z0-9\-.]{1,64}$/.test(text)) searches.push([['_id', text]]);
   const pages = await Promise.all(searches.map((params) => fhir.search('Patient', params, { count: 10 })));

@@ -14,6 +14,7 @@ import { phoneticPairParam, phoneticPairs } from '../indexing/text/name-paramete
 import { comparePatients, type MatchResult } from './compare-patients.js';
 import type { MatchProfile } from './match-profile.js';
 import { patientFeatures, phoneSearchForms, type PatientFeatures } from './patient-features.js';
+import { escapeValue } from '../search/split-values.js';
 
 export type PatientMatch = MatchResult & { version: StoredVersion };
 
@@ -48,7 +49,7 @@ export type BlockingQuery = { params: Array<[string, string]>; where?: Condition
 export function blockingQueries(query: PatientFeatures, profile: MatchProfile): BlockingQuery[] {
   const queries: BlockingQuery[] = [];
   for (const { system, value } of query.identifiers)
-    queries.push({ params: [['identifier', `${escape(system)}|${escape(value)}`]] });
+    queries.push({ params: [['identifier', `${escapeValue(system)}|${escapeValue(value)}`]] });
   const seen = new Set<string>();
   for (const words of query.names) {
     const [first, second] = words;
@@ -60,12 +61,12 @@ export function blockingQueries(query: PatientFeatures, profile: MatchProfile): 
     };
     if (first && query.birthDate)
       add([
-        ['phonetic', escape(first.text)],
+        ['phonetic', escapeValue(first.text)],
         ['birthdate', query.birthDate],
       ]);
     if (last && query.birthDate)
       add([
-        ['phonetic', escape(last.text)],
+        ['phonetic', escapeValue(last.text)],
         ['birthdate', query.birthDate],
       ]);
     if (first && second) {
@@ -104,9 +105,4 @@ async function findCandidates(
   for (const page of pages)
     for (const version of page.matches) if (version.id !== excludeId && version.resource) byId.set(version.id, version);
   return [...byId.values()];
-}
-
-/** Search values are comma-separated alternatives: a literal comma, `$` or `|` in a value is escaped. */
-function escape(value: string): string {
-  return value.replace(/[\\,$|]/g, (c) => `\\${c}`);
 }

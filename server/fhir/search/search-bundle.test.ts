@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { Patient } from '@medplum/fhirtypes';
 import { searchBundle, searchUrl } from './search-bundle.js';
 import { shapeResource } from './shape-resource.js';
-import { splitOr, splitEscaped, unescapeValue } from './split-values.js';
+import { escapeValue, splitOr, splitEscaped, unescapeValue } from './split-values.js';
 
 describe('search links and entries', () => {
   it('builds absolute self/next/previous links that carry the cursor and keep the other parameters', () => {
@@ -58,7 +58,9 @@ describe('search links and entries', () => {
   it('splits values on unescaped separators only', () => {
     assert.deepEqual(splitOr('a,b\\,c,'), ['a', 'b\\,c', '']);
     assert.deepEqual(splitEscaped('s\\|x|c', '|').map(unescapeValue), ['s|x', 'c']);
-    assert.equal(unescapeValue('a\\$b\\\\c'), 'a$b\\c');
+    assert.equal(unescapeValue('a\\$b\\\\c'), 'a$b\\c'); // a literal value with every separator survives escaping, splitting and unescaping as one value
+    const literal = 'Ali, Omer|x$y\\z';
+    assert.deepEqual(splitOr(escapeValue(literal)).map(unescapeValue), [literal]);
   });
 
   it('trims resources for _summary and _elements, keeping mandatory elements', () => {

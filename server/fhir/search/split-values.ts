@@ -24,6 +24,11 @@ export function splitEscaped(value: string, separator: string): string[] {
   return parts;
 }
 
+/** Escapes a literal value for a search parameter: `,` `|` `$` `\` → `\,` `\|` `\$` `\\` (unescapeValue's inverse). */
+export function escapeValue(value: string): string {
+  return value.replace(/[\\,$|]/g, (c) => `\\${c}`);
+}
+
 /** Removes the search escapes: `\,` → `,`, `\|` → `|`, `\$` → `$`, `\\` → `\`. */
 export function unescapeValue(value: string): string {
   return value.replace(/\\([,|$\\])/g, '$1');
