@@ -3,10 +3,10 @@
  * MySQL/MariaDB when INTEROP_MYSQL_URL is set, else embedded in the FHIR store's own database (hl7-log-wiring.ts).
  * Inbound: the MLLP listener; each message becomes a FHIR transaction through the in-process client, and is ACKed AA
  * only after it committed. Outbound: the OutboundWorker turns FHIR changes
- * (the store's change log) into ADT/ORU messages for the MLLP endpoints of interface_configs. HL7_OUTBOUND=on|off;
- * unset = on with INTEROP_MYSQL_URL (with no endpoint it plans nothing; an endpoint added later is picked up without a
- * restart: at once from the console, `reloadEndpoints`, else within 30 s), and on the embedded log when an endpoint
- * exists at start (it then says that outbound needs INTEROP_MYSQL_URL).
+ * (the store's change log) into ADT/ORU messages for the MLLP endpoints of interface_configs. It runs unless
+ * HL7_OUTBOUND=off, on MySQL and on the embedded log alike (unset = on): with no endpoint it plans nothing (one
+ * change-feed poll a second); an endpoint added later is picked up without a restart (at once from the console,
+ * `reloadEndpoints`, else within 30 s).
  */
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
@@ -48,7 +48,7 @@ export type Hl7Runtime = {
   close(): Promise<void>;
 };
 
-/** HL7_OUTBOUND: `on`, `off`, or unset = `auto` (on when an active outbound endpoint is configured). */
+/** HL7_OUTBOUND: `on`, `off`, or unset = `auto`: runs as `on` does; the active endpoints are counted for the start log. */
 function outboundMode(env: NodeJS.ProcessEnv): 'on' | 'off' | 'auto' {
   const v = env.HL7_OUTBOUND?.trim().toLowerCase();
   if (!v) return 'auto';
