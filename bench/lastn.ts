@@ -109,7 +109,7 @@ try {
     if (res.status !== 200) throw new Error(res.text.slice(0, 300));
     if (i >= 10) {
       latencies.push(ms);
-      returned += (res.body.entry as unknown[]).length;
+      returned += ((res.body.entry ?? []) as unknown[]).length;
     }
   }
   const cpu = await meter.since(cpuStart);

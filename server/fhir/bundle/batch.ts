@@ -11,6 +11,7 @@ import { routeFhirRequest, type RouterOptions } from '../router.js';
 import { toEntryRequest } from './entry-request.js';
 import { atEntry, errorEntryResponse, statusLine } from './entry-errors.js';
 import { wantsRepresentation } from './transaction.js';
+import { entryField } from './entry-field.js';
 
 export async function processBatch(ctx: FhirContext, bundle: Bundle, router: RouterOptions): Promise<FhirResponse> {
   const representation = wantsRepresentation(ctx);
@@ -56,5 +57,5 @@ export async function processBatch(ctx: FhirContext, bundle: Bundle, router: Rou
       out.push({ response: errorEntryResponse(known ?? internalError(ctx.requestId)) });
     }
   }
-  return { status: 200, resource: { resourceType: 'Bundle', type: 'batch-response', entry: out } };
+  return { status: 200, resource: { resourceType: 'Bundle', type: 'batch-response', ...entryField(out) } };
 }

@@ -30,6 +30,7 @@ import { criteriaLockKey, instanceLockKey, withLocks } from '../interactions/con
 import { patchFunction } from '../interactions/patch.js';
 import { cloneJson } from '../../json/number-texts.js';
 import { duplicateOutcome, duplicateWarnings } from '../matching/created-patient.js';
+import { entryField } from './entry-field.js';
 
 type Planned =
   | {
@@ -293,7 +294,7 @@ async function respond(
   const response: Bundle = {
     resourceType: 'Bundle',
     type: 'transaction-response',
-    entry: requests.map((r) => responses.get(r.index) ?? { response: { status: statusLine(200) } }),
+    ...entryField(requests.map((r) => responses.get(r.index) ?? { response: { status: statusLine(200) } })),
   };
   return { status: 200, resource: response };
 }

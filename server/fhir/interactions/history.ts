@@ -16,6 +16,7 @@ import { dateRange } from '../indexing/normalize.js';
 import { etagOf } from '../resource-meta.js';
 import type { StoredVersion } from '../../store/resource-store.js';
 import { readCurrent } from './read.js';
+import { entryField } from '../bundle/entry-field.js';
 
 export async function historyInteraction(
   ctx: FhirContext,
@@ -52,7 +53,7 @@ export async function historyInteraction(
     type: 'history',
     ...(page.total !== undefined && !restricted ? { total: page.total } : {}),
     link,
-    entry: visible.map((v) => historyEntry(ctx.baseUrl, v)),
+    ...entryField(visible.map((v) => historyEntry(ctx.baseUrl, v))),
   };
   return { status: 200, resource: bundle };
 }

@@ -14,6 +14,7 @@ import { badRequest } from '../errors.js';
 import type { OperationHandler } from '../operations/operation-registry.js';
 import type { MatchProfile } from './match-profile.js';
 import { matchPatient } from './match-patients.js';
+import { entryField } from '../bundle/entry-field.js';
 
 export const MATCH_GRADE_EXTENSION = 'http://hl7.org/fhir/StructureDefinition/match-grade';
 
@@ -64,7 +65,7 @@ async function patientMatch(ctx: FhirContext, request: FhirRequest, profile: Mat
     type: 'searchset',
     total: kept.length,
     link: [{ relation: 'self', url: `${ctx.baseUrl}/Patient/$match` }],
-    entry: entries,
+    ...entryField(entries),
   };
   return { status: 200, resource: bundle };
 }

@@ -28,6 +28,7 @@ import type { AccessPolicy } from '../access-policy.js';
 import type { OperationHandler } from './operation-registry.js';
 import { readableVersions } from './caller-may-read.js';
 import { referencedKeys } from './referenced-keys.js';
+import { entryField } from '../bundle/entry-field.js';
 
 export const everythingOperation: OperationHandler = {
   name: 'everything',
@@ -103,7 +104,7 @@ async function everything(
     type: 'searchset',
     ...(total !== undefined ? { total } : {}),
     link,
-    entry: [...matches.map((v) => entry(v, 'match')), ...included.map((v) => entry(v, 'include'))],
+    ...entryField([...matches.map((v) => entry(v, 'match')), ...included.map((v) => entry(v, 'include'))]),
   };
   return { status: 200, resource: bundle };
 }

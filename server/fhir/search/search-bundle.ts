@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Bundle, BundleEntry, BundleLink, Resource } from '@medplum/fhirtypes';
 import { issue, operationOutcome } from '../errors.js';
 import { CURSOR_PARAM } from './search-constants.js';
+import { entryField } from '../bundle/entry-field.js';
 
 export type SearchLocation = {
   baseUrl: string;
@@ -64,7 +65,7 @@ export function searchBundle(parts: BundleParts): Bundle {
     type: 'searchset',
     ...(parts.total !== undefined ? { total: parts.total } : {}),
     link,
-    entry,
+    ...entryField(entry),
   };
 }
 
