@@ -252,6 +252,44 @@ describe('parseSearch', () => {
     );
   });
 
+  it('accepts _contained=false and _containedType=container (the defaults) and refuses the rest with a 400', () => {
+    const plain = parseSearch(['Observation'], [['code', '1']]);
+    for (const extra of [
+      [['_contained', 'false']],
+      [['_containedType', 'container']],
+      [
+        ['_contained', 'false'],
+        ['_containedType', 'container'],
+      ],
+    ] as Array<Array<[string, string]>>) {
+      for (const handling of ['strict', 'lenient'] as const) {
+        const parsed = parseSearch(['Observation'], [['code', '1'], ...extra], { handling });
+        assert.deepEqual(parsed.query, plain.query, JSON.stringify(extra));
+        assert.deepEqual(parsed.ignored, []);
+      }
+    }
+    assert.deepEqual(parseSearch([], [['_contained', 'false']]).query.conditions, []);
+    const refused: Array<[string, string, RegExp]> = [
+      ['_contained', 'true', /_contained=true is not supported: .*contained/],
+      ['_contained', 'both', /_contained=both is not supported/],
+      ['_containedType', 'contained', /_containedType=contained is not supported/],
+      ['_contained', 'FALSE', /not one of false, true, both/],
+      ['_contained', '', /not one of/],
+      ['_contained', 'false,true', /not one of/],
+      ['_containedType', 'both', /not one of container, contained/],
+      ['_contained:missing', 'false', /takes no modifier/],
+    ];
+    for (const [name, value, pattern] of refused) {
+      for (const handling of ['strict', 'lenient'] as const) {
+        assert.throws(
+          () => parseSearch(['Observation'], [[name, value]], { handling }),
+          (e: unknown) => e instanceof FhirError && e.status === 400 && pattern.test(e.message),
+          `${name}=${value} (${handling})`,
+        );
+      }
+    }
+  });
+
   it('applies an access policy: allowed types, compartment and constraints (OR of ANDs as AND of ORs)', () => {
     const access: AccessPolicy = {
       who: 't',

@@ -16,6 +16,7 @@ import { filterCondition } from './filter/compile-filter.js';
 import { textWords } from './kinds/string/string-kind.js';
 import { normalizeString } from '../indexing/normalize.js';
 import { splitOr, unescapeValue } from './split-values.js';
+import { checkContainedParam } from './contained-params.js';
 import {
   compartmentCondition,
   constraintConditions,
@@ -68,8 +69,6 @@ const UNSUPPORTED = new Map([
   ['_content', 'full-text search of the whole resource (_content) is not supported; _text searches the narrative'],
   ['_query', 'named queries are not supported'],
   ['_list', '_list is not supported'],
-  ['_contained', 'searching contained resources is not supported'],
-  ['_containedType', 'searching contained resources is not supported'],
   ['_score', 'relevance scores are not supported'],
   ['_graph', '_graph is not supported'],
 ]);
@@ -196,6 +195,10 @@ function applyParam(parsed: ParsedSearch, types: string[], name: string, value: 
   if (PASSTHROUGH.has(base)) return;
   if (base === '_text') {
     parsed.query.conditions.push(textCondition(name, value));
+    return;
+  }
+  if (base === '_contained' || base === '_containedType') {
+    checkContainedParam(name, value);
     return;
   }
   if (base === '_filter') {
