@@ -59,7 +59,9 @@ function outboundMode(env: NodeJS.ProcessEnv): 'on' | 'off' | 'auto' {
 /**
  * HL7_PROCESSING_IDS: the MSH-11 processing ids this server takes (comma list of P, T, D; default P). A production
  * server takes P only: training (T) and debugging (D) messages are refused (AR 202) and never reach its store; a
- * test or training server is started with e.g. `HL7_PROCESSING_IDS=P,T,D`.
+ * test or training server is started with e.g. `HL7_PROCESSING_IDS=P,T,D`. An inbound interface whose
+ * interface_configs.settings.processing_ids lists T (or D) gets those checked and answered but not stored on a server
+ * that does not store them (adapters/hl7v2/inbound/check-message.ts, README "Processing id").
  */
 export function processingIds(env: NodeJS.ProcessEnv): string[] {
   const raw = env.HL7_PROCESSING_IDS?.trim();

@@ -24,6 +24,8 @@ export interface Applied {
   readonly response: Bundle;
   readonly template: string;
   readonly warnings: AckError[];
+  /** Set when nothing was written (a T/D message checked only: check-message.ts): what the log says instead. */
+  readonly note?: string;
 }
 
 /** Times without an offset are in the sender's zone: MSH-7's offset when it has one, else the site's. */

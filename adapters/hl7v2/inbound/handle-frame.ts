@@ -64,6 +64,7 @@ export async function handleFrame(
   const source: MessageSource = {
     ...(remoteAddress ? { remoteAddress } : {}),
     ...(iface?.ackMode ? { ackMode: iface.ackMode } : {}),
+    ...(iface?.processingIds ? { processingIds: iface.processingIds } : {}),
   };
   let charset: Hl7Charset;
   let text: string;

@@ -22,6 +22,7 @@ import { applyMessage } from './apply-message.js';
 import { appliedTargets } from './applied-marker.js';
 import { answer } from './answer.js';
 import { interfaceCharsetForHex } from './hex-charset.js';
+import { checkedOnly, checkMessage } from './check-message.js';
 
 export type { InboundDeps } from './inbound-deps.js';
 
@@ -46,6 +47,11 @@ export interface MessageSource {
   readonly replayOf?: string;
   /** The interface's acknowledgement mode (interface_configs.ack_mode); auto when none is configured. */
   readonly ackMode?: AckMode;
+  /**
+   * MSH-11 values the sender's interface takes (interface_configs.settings.processing_ids); the server's
+   * (HL7_PROCESSING_IDS) when none is configured. One the server does not store is checked, not stored.
+   */
+  readonly processingIds?: readonly string[];
 }
 
 export async function processMessage(
@@ -61,7 +67,7 @@ export async function processMessage(
     return rejectUnparsed(raw, err, deps, source);
   }
   const { mappings, tables } = await deps.mappings(msg);
-  const header = checkHeader(msg, mappings, deps.processingIds);
+  const header = checkHeader(msg, mappings, source.processingIds ?? deps.processingIds);
   const facts = recordOf(msg, raw, {
     ...(source.remoteAddress ? { remoteAddress: source.remoteAddress } : {}),
     defaultOffset: deps.options.defaultTimezone,
@@ -103,7 +109,10 @@ export async function processMessage(
       }
       queue(deps.log.log(messageId, 'warning', 'transaction', 'recovered: processing again after an interruption'));
     }
-    const applied = await applyMessage(msg, { mappings, tables }, deps, messageId);
+    const checkOnly = checkedOnly(msg.get('MSH-11.1'), deps.processingIds);
+    const applied = checkOnly
+      ? await checkMessage(msg, { mappings, tables }, deps)
+      : await applyMessage(msg, { mappings, tables }, deps, messageId);
     bundle = applied.bundle;
     const warnings: AckError[] = [...header.warnings, ...applied.warnings];
     for (const w of warnings) queue(deps.log.log(messageId, 'warning', 'map', w.text));
@@ -111,7 +120,12 @@ export async function processMessage(
     const ack = answer(msg, { code: 'AA' }, { errors: warnings }, source.ackMode);
     queue(deps.log.outcome(messageId, { status: 'processed', ackCode: 'AA', ...(ack ? { ack } : {}), resources }));
     queue(
-      deps.log.log(messageId, 'info', 'transaction', `committed ${resources.length} resources (${applied.template})`),
+      deps.log.log(
+        messageId,
+        'info',
+        'transaction',
+        applied.note ?? `committed ${resources.length} resources (${applied.template})`,
+      ),
     );
     await Promise.all(pending);
     return { code: 'AA', ack, messageId, bundle, response: applied.response };

@@ -145,4 +145,6 @@ export interface InboundInterface {
   /** Character set of messages that declare none in MSH-18 (interface_configs.character_encoding). */
   readonly characterEncoding?: string;
   readonly ackMode?: 'original' | 'enhanced' | 'none';
+  /** MSH-11 values it takes (settings.processing_ids, e.g. ["P", "T"]); the server's when not configured. */
+  readonly processingIds?: readonly string[];
 }

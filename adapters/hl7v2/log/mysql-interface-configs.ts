@@ -18,6 +18,8 @@ export interface OutboundEndpoint {
   readonly sendingApplication?: string;
   readonly sendingFacility?: string;
   readonly version: string;
+  /** interface_configs.character_encoding: the set its messages are sent in and MSH-18 names (UTF-8 by default). */
+  readonly characterEncoding?: string;
   readonly timeoutMs: number;
   readonly maxRetries: number;
   readonly retryBackoffMs: number;
@@ -43,6 +45,7 @@ export function endpointFromRow(r: Record<string, any>): OutboundEndpoint {
     ...(r.sending_application ? { sendingApplication: r.sending_application } : {}),
     ...(r.sending_facility ? { sendingFacility: r.sending_facility } : {}),
     version: r.hl7_version,
+    ...(r.character_encoding ? { characterEncoding: String(r.character_encoding) } : {}),
     timeoutMs: Number(r.timeout_ms),
     maxRetries: Number(r.max_retries),
     retryBackoffMs: Number(r.retry_backoff_ms),
@@ -50,7 +53,7 @@ export function endpointFromRow(r: Record<string, any>): OutboundEndpoint {
 }
 
 /** The active outbound MLLP endpoints, by name (the same SQL on MySQL and PostgreSQL). */
-export const OUTBOUND_ENDPOINTS_SQL = `SELECT id, name, protocol, host, port, message_types, receiving_application, receiving_facility, sending_application, sending_facility, hl7_version, timeout_ms, max_retries, retry_backoff_ms
+export const OUTBOUND_ENDPOINTS_SQL = `SELECT id, name, protocol, host, port, message_types, receiving_application, receiving_facility, sending_application, sending_facility, hl7_version, character_encoding, timeout_ms, max_retries, retry_backoff_ms
        FROM interface_configs WHERE is_active AND deleted_at IS NULL AND direction IN ('outbound', 'bidirectional') AND protocol IN ('mllp', 'mllp_tls')
        AND host IS NOT NULL AND port IS NOT NULL ORDER BY name`;
 

@@ -7,6 +7,7 @@
  * flush for the writes of all the messages in flight; each call still resolves only once its write is committed.
  * The insert of a new message (the duplicate check) is a statement of its own.
  */
+import { processingIdsOf } from './interface-settings.js';
 import { randomUUID } from 'node:crypto';
 import mysql from 'mysql2/promise';
 import type { AckCode } from '../ack/ack-builder.js';
@@ -275,7 +276,7 @@ export class MysqlMessageLog implements MessageLog {
 
   async inboundInterface(app: string, fac: string): Promise<InboundInterface | undefined> {
     const [rows] = await this.pool.query<mysql.RowDataPacket[]>(
-      `SELECT id, name, character_encoding, ack_mode, sending_application, sending_facility FROM interface_configs
+      `SELECT id, name, character_encoding, ack_mode, settings, sending_application, sending_facility FROM interface_configs
        WHERE is_active AND deleted_at IS NULL AND direction IN ('inbound', 'bidirectional')
          AND (sending_application IS NULL OR sending_application IN (?, ?)) AND (sending_facility IS NULL OR sending_facility IN (?, ?))
        ORDER BY (sending_application IS NULL), (sending_facility IS NULL), name LIMIT 1`,
@@ -283,7 +284,14 @@ export class MysqlMessageLog implements MessageLog {
     );
     const r = rows[0];
     if (!r) return undefined;
-    return { id: r.id, name: r.name, characterEncoding: r.character_encoding, ackMode: r.ack_mode };
+    const processingIds = processingIdsOf(r.settings);
+    return {
+      id: r.id,
+      name: r.name,
+      characterEncoding: r.character_encoding,
+      ackMode: r.ack_mode,
+      ...(processingIds ? { processingIds } : {}),
+    };
   }
 }
 

@@ -139,10 +139,16 @@ export class MysqlOutboundLog {
     }));
   }
 
-  async markSent(head: OutboundHead, peer: string): Promise<void> {
+  async markSent(head: OutboundHead, peer: string, note?: string): Promise<void> {
     await this.tx(async (c) => {
       await c.query("UPDATE hl7_messages SET status = 'sent' WHERE id = ?", [head.id]);
-      await this.log(c, head.id, 'info', 'send', `sent to ${peer} (attempt ${head.attempts + 1})`);
+      await this.log(
+        c,
+        head.id,
+        'info',
+        'send',
+        `sent to ${peer} (attempt ${head.attempts + 1})${note ? `: ${note}` : ''}`,
+      );
     });
   }
 

@@ -6,6 +6,7 @@
  * site's fhir_mappings rows and the inbound interface_configs. Outcomes and log lines are group-committed
  * (pg-write-batch.ts); the insert of a new message (the duplicate check) is a statement of its own.
  */
+import { processingIdsOf } from './interface-settings.js';
 import { randomUUID } from 'node:crypto';
 import type { AckCode } from '../ack/ack-builder.js';
 import type { MappingRow } from '../mapping/site-mappings.js';
@@ -301,14 +302,22 @@ export class PgMessageLog implements MessageLog {
       name: string;
       character_encoding: string;
       ack_mode: InboundInterface['ackMode'];
+      settings: unknown;
     }>(
-      `SELECT id, name, character_encoding, ack_mode FROM interface_configs
+      `SELECT id, name, character_encoding, ack_mode, settings FROM interface_configs
        WHERE is_active AND deleted_at IS NULL AND direction IN ('inbound', 'bidirectional')
          AND (sending_application IS NULL OR sending_application IN (?, ?)) AND (sending_facility IS NULL OR sending_facility IN (?, ?))
        ORDER BY (sending_application IS NULL), (sending_facility IS NULL), name LIMIT 1`,
       [app, app.split('^')[0]!, fac, fac.split('^')[0]!],
     );
     if (!r) return undefined;
-    return { id: r.id, name: r.name, characterEncoding: r.character_encoding, ackMode: r.ack_mode };
+    const processingIds = processingIdsOf(r.settings);
+    return {
+      id: r.id,
+      name: r.name,
+      characterEncoding: r.character_encoding,
+      ackMode: r.ack_mode,
+      ...(processingIds ? { processingIds } : {}),
+    };
   }
 }

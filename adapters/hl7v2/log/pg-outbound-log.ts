@@ -131,10 +131,16 @@ export class PgOutboundLog {
     }));
   }
 
-  async markSent(head: OutboundHead, peer: string): Promise<void> {
+  async markSent(head: OutboundHead, peer: string, note?: string): Promise<void> {
     await this.db.transaction(async (tx) => {
       await tx.query("UPDATE hl7_messages SET status = 'sent' WHERE id = ?", [head.id]);
-      await this.log(tx, head.id, 'info', 'send', `sent to ${peer} (attempt ${head.attempts + 1})`);
+      await this.log(
+        tx,
+        head.id,
+        'info',
+        'send',
+        `sent to ${peer} (attempt ${head.attempts + 1})${note ? `: ${note}` : ''}`,
+      );
     });
   }
 

@@ -43,14 +43,14 @@ export class MllpClient {
     this.socket = socket;
   }
 
-  /** Sends one message and waits for the reply frame. Calls are serialised. */
-  send(message: string): Promise<string> {
+  /** Sends one message (text as UTF-8, or its bytes) and waits for the reply frame. Calls are serialised. */
+  send(message: string | Buffer): Promise<string> {
     const run = this.queue.then(() => this.sendNow(message));
     this.queue = run.catch(() => undefined);
     return run;
   }
 
-  private async sendNow(message: string): Promise<string> {
+  private async sendNow(message: string | Buffer): Promise<string> {
     await this.connect();
     return new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => {

@@ -20,7 +20,7 @@ export class EndpointLink {
     return `${this.endpoint.host}:${this.endpoint.port}`;
   }
 
-  async send(message: string): Promise<SendResult> {
+  async send(message: string | Buffer): Promise<SendResult> {
     if (this.closed) return { error: 'worker stopping' };
     const reused = this.used && !!this.client;
     const first = await this.attempt(message);
@@ -29,7 +29,7 @@ export class EndpointLink {
     return first;
   }
 
-  private async attempt(message: string): Promise<SendResult> {
+  private async attempt(message: string | Buffer): Promise<SendResult> {
     const { host, port, tls, timeoutMs } = this.endpoint;
     const client = (this.client ??= new MllpClient({
       host,

@@ -10,6 +10,8 @@ export interface Endpoints {
   readonly receivingFacility?: string;
   readonly version?: string;
   readonly processingId?: 'P' | 'D' | 'T';
+  /** MSH-18 (table 0211), e.g. `8859/1`; empty when not given. */
+  readonly characterSet?: string;
 }
 
 export function mshSegment(
@@ -30,6 +32,7 @@ export function mshSegment(
       controlId,
       ep.processingId ?? 'P',
       ep.version ?? '2.5.1',
+      ...(ep.characterSet ? ['', '', '', '', '', ep.characterSet] : []),
     ],
   };
 }

@@ -6,7 +6,8 @@
  * over one MLLP connection, the first unacknowledged message of each patient, waits for the ACK and records it.
  * AA/CA = delivered; anything else (AE/AR/CE/CR, timeout, refused connection) is retried with exponential backoff
  * (message_queue) until the endpoint's max_retries, then dead-lettered. A later message of a patient is never sent
- * before the earlier ones are acknowledged; other patients go on. All state is in nilecare_interop, so a restart
+ * before the earlier ones are acknowledged; other patients go on. Each message goes in its endpoint's character set
+ * (outbound-charset.ts); one that set cannot carry is dead-lettered at once, saying which character of which field. All state is in nilecare_interop, so a restart
  * resumes where it stopped and never re-sends an acknowledged message. One node at a time runs the loops
  * (a MySQL named lock: the consumer's lease); the others wait to take over. With the embedded nilecare_interop
  * (no INTEROP_MYSQL_URL) the same runs on PgOutboundLog, with the lease its caller gives.
@@ -28,6 +29,7 @@ import { backoffMs } from '../../../server/change-feed/backoff.js';
 import { Wakeup } from '../../../server/change-feed/wakeup.js';
 import type { ChangeRecord } from '../../../server/store/resource-store.js';
 import { lastSeq } from './last-seq.js';
+import { OutboundCharsetError, toWire, type WireMessage } from './outbound-charset.js';
 
 /** The outbound log's operations the worker uses: MysqlOutboundLog or PgOutboundLog. */
 type OutboundLogStore = Pick<
@@ -288,8 +290,28 @@ export class OutboundWorker {
         if (this.feed.active) {
           for (const head of await this.log.heads(s.endpoint.id)) {
             if (s.stop.signal.aborted) break;
-            await this.log.markSent(head, s.link.peer);
-            const result = await s.link.send(head.raw);
+            let wire: WireMessage;
+            try {
+              wire = toWire(head.raw, s.endpoint.characterEncoding, `endpoint ${s.endpoint.name}`);
+            } catch (e) {
+              if (!(e instanceof OutboundCharsetError)) throw e;
+              // Not sendable in the endpoint's character set: no retry can help until the endpoint changes.
+              s.lastError = e.message;
+              await this.log.failed(head, s.endpoint.id, { error: e.message }, { maxAttempts: 1, backoffMs: () => 0 });
+              this.o.logger?.error(
+                { endpoint: s.endpoint.name, message: head.id, err: e.message },
+                'HL7 outbound message not sendable in the endpoint character set: dead-lettered',
+              );
+              sent++;
+              continue;
+            }
+            const rewritten = wire.text !== head.raw;
+            await this.log.markSent(
+              head,
+              s.link.peer,
+              rewritten ? `in ${wire.msh18} (MSH-18 set to the endpoint's character set)` : undefined,
+            );
+            const result = await s.link.send(wire.bytes);
             if (result.ackCode && DELIVERED_ACK_CODES.has(result.ackCode)) {
               await this.log.delivered(head, result);
               s.lastError = undefined;

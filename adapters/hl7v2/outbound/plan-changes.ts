@@ -13,6 +13,16 @@ import { endpointsFor, type OutboundEndpoint } from '../log/mysql-interface-conf
 import { planOutbound } from './plan-outbound.js';
 import type { OruBuilder } from './oru-builder.js';
 import type { Endpoints } from './message-header.js';
+import { outboundCharset } from './outbound-charset.js';
+
+/** MSH-18 for the endpoint's configured set; none when it cannot be sent (the send then dead-letters it, saying why). */
+function characterSet(e: OutboundEndpoint): string | undefined {
+  try {
+    return outboundCharset(e.characterEncoding).msh18;
+  } catch {
+    return undefined;
+  }
+}
 
 /** The message types planOutbound can make of each resource type; other changes are skipped without a read. */
 export const OUTBOUND_SOURCES: Readonly<Record<string, readonly string[]>> = {
@@ -31,6 +41,7 @@ export function messageHeader(e: OutboundEndpoint): Endpoints {
     ...(e.receivingApplication ? { receivingApplication: e.receivingApplication } : {}),
     ...(e.receivingFacility ? { receivingFacility: e.receivingFacility } : {}),
     version: e.version,
+    ...(characterSet(e) ? { characterSet: characterSet(e) } : {}),
   };
 }
 
