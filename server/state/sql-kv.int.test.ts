@@ -8,7 +8,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { openPgliteClient } from '../store/postgres/open-postgres-store.js';
+import { pgClient } from '../store/postgres/pg-client.js';
+import { createTestDatabase } from '../store/postgres/testing/test-stores.js';
 import type { SqlClient } from '../store/postgres/sql-client.js';
 import { migrateDatabase } from '../migrate/migrate.js';
 import { EMBEDDED_MIGRATIONS_ROOT, openStoreMigrationSession } from './migration-session.js';
@@ -83,5 +86,37 @@ describe('embedded key-value store (REDIS_URL unset)', () => {
     assert.equal(await kv.get('counter'), '50');
     kv.disconnect();
     await client.close();
+  });
+
+  it('a lone EXISTS (the revocation check of every authorised request) takes no row lock: it answers while a MULTI holds the key', async () => {
+    const database = await createTestDatabase();
+    const pool = new pg.Pool({ connectionString: database.url, max: 4 });
+    try {
+      const client = pgClient(pool, 'kv test');
+      const kv = await open(client);
+      await kv.set('revoked:jti-1', '1', 'EX', 60);
+      const db = postgresStateDb(client, 'nilecare_state', 'test');
+      // a transaction that has locked the row (as a MULTI's EXISTS does) and waits for the lone EXISTS to answer:
+      // with a row lock the EXISTS would wait for this transaction, which waits for it (the test never ends)
+      const seen = await db.transaction(async (tx) => {
+        await tx.query('SELECT 1 FROM kv_entries WHERE key = ? FOR UPDATE', ['revoked:jti-1']);
+        return Promise.all([kv.exists('revoked:jti-1'), kv.exists('revoked:other')]);
+      });
+      assert.deepEqual(seen, [1, 0]);
+      const { rows } = await pool.query<{ n: string | number }>(
+        `SELECT count(*) AS n FROM pg_locks WHERE locktype = 'transactionid' AND NOT granted`,
+      );
+      assert.equal(Number(rows[0]?.n), 0, 'nobody waited on a lock');
+      // inside a MULTI, EXISTS still locks the key against a concurrent delete
+      const results = await kv.multi().exists('revoked:jti-1').hsetnx('h', 'f', 'v').exec();
+      assert.deepEqual(
+        results.map(([, v]) => v),
+        [1, 1],
+      );
+      kv.disconnect();
+    } finally {
+      await pool.end();
+      await database.drop();
+    }
   });
 });

@@ -9,7 +9,8 @@ import type { Redis } from 'ioredis';
 import type { StateDb, StateExecutor } from './state-db.js';
 
 type Value = string | number | Record<string, string> | string[];
-type Op = (e: StateExecutor) => Promise<unknown>;
+/** `inMulti`: the command runs inside a MULTI's transaction (with the commands queued after it). */
+type Op = (e: StateExecutor, inMulti: boolean) => Promise<unknown>;
 
 const LIVE = '(expires_at IS NULL OR expires_at > now())';
 
@@ -45,10 +46,14 @@ const commands = {
     },
   exists:
     (key: string): Op =>
-    async (e) => {
-      // FOR UPDATE: in a MULTI, what the later commands of the transaction do to this key cannot be undone by
-      // another client deleting it in between (the SMART adapter's consume: EXISTS then HSETNX)
-      const { rows } = await e.query(`SELECT 1 FROM kv_entries WHERE key = ? AND ${LIVE} FOR UPDATE`, [key]);
+    async (e, inMulti) => {
+      // In a MULTI, FOR UPDATE: what the later commands of the transaction do to this key cannot be undone by
+      // another client deleting it in between (the SMART adapter's consume: EXISTS then HSETNX). On its own (the
+      // revocation check of every authorised request) a plain read: no row lock, no waiting behind a writer.
+      const { rows } = await e.query(
+        `SELECT 1 FROM kv_entries WHERE key = ? AND ${LIVE}${inMulti ? ' FOR UPDATE' : ''}`,
+        [key],
+      );
       return rows.length;
     },
   del:
@@ -185,7 +190,7 @@ export function sqlKv(db: StateDb): SqlKv {
   const kv = {} as SqlKv;
   for (const name of Object.keys(commands) as Array<keyof Commands>) {
     (kv as Record<string, unknown>)[name] = (...args: unknown[]) =>
-      (commands[name] as (...a: unknown[]) => Op)(...args)(db);
+      (commands[name] as (...a: unknown[]) => Op)(...args)(db, false);
   }
   kv.multi = () => {
     const ops: Op[] = [];
@@ -199,7 +204,7 @@ export function sqlKv(db: StateDb): SqlKv {
     multi.exec = () =>
       db.transaction(async (tx) => {
         const results: Array<[Error | null, unknown]> = [];
-        for (const op of ops) results.push([null, await op(tx)]);
+        for (const op of ops) results.push([null, await op(tx, true)]);
         return results;
       });
     return multi;
