@@ -21,6 +21,7 @@ import { metaOperations } from './fhir/operations/meta-operations.js';
 import { validateOperation } from './fhir/operations/validate-operation.js';
 import { everythingOperation } from './fhir/operations/everything-operation.js';
 import { lastnOperation } from './fhir/operations/lastn-operation.js';
+import { graphqlOperation } from './fhir/graphql/graphql-operation.js';
 import { exportOperations } from './fhir/operations/export/export-operations.js';
 import type { RuntimeMetrics } from './http/runtime-metrics.js';
 import { fhirExpressRouter } from './http/fhir-express-router.js';
@@ -279,6 +280,7 @@ async function registerOperations(
   });
   operations.register(everythingOperation);
   operations.register(lastnOperation);
+  operations.register(graphqlOperation);
   operations.register(matchOperation(matchProfile));
   for (const handler of terminologyOperations) operations.register(handler);
   for (const handler of metaOperations) operations.register(handler);

@@ -36,6 +36,8 @@ export const ACCEPTED_BODY_TYPES = [
   'application/json+fhir',
   'application/json-patch+json',
   'application/x-www-form-urlencoded',
+  /** The query of $graphql as the whole body (GraphQL over HTTP). */
+  'application/graphql',
 ] as const;
 
 /** Throws 415 for a body in a content type the server does not read. */

@@ -49,6 +49,7 @@ export function fhirExpressRouter(options: FhirHttpOptions): express.Router {
   // inflated by body-parser, then decoded and read by the same strict, lossless reader as the fast path.
   const fallbackJson = express.raw({ type: JSON_TYPES, limit: options.maxBodyBytes });
   const formText = express.text({ type: 'application/x-www-form-urlencoded', limit: options.maxBodyBytes });
+  const graphqlText = express.text({ type: 'application/graphql', limit: options.maxBodyBytes });
   // One layer does it all (body, access, route, send): each express layer costs a path match and a next() per request.
   router.use(async (req: Request, res: Response, _next: NextFunction) => {
     const started = performance.now();
@@ -67,6 +68,7 @@ export function fhirExpressRouter(options: FhirHttpOptions): express.Router {
           await runMiddleware(fallbackJson, req, res);
           if (Buffer.isBuffer(req.body)) req.body = parseBody(decodeJsonBytes(req.body, charsetOf(req)));
           await runMiddleware(formText, req, res);
+          await runMiddleware(graphqlText, req, res);
         }
       }
       interaction = toFhirRequest(req);
@@ -99,7 +101,7 @@ export function fhirExpressRouter(options: FhirHttpOptions): express.Router {
   return router;
 }
 
-const NOT_CONTENT_TYPES = new Set([...JSON_TYPES, 'application/x-www-form-urlencoded']);
+const NOT_CONTENT_TYPES = new Set([...JSON_TYPES, 'application/x-www-form-urlencoded', 'application/graphql']);
 
 function isBinaryContent(req: Request): boolean {
   if (req.method !== 'POST' && req.method !== 'PUT') return false;
