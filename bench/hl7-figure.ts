@@ -33,9 +33,72 @@ export function oruMessages(): { name: string; text: string }[] {
  * Copy `suffix` of a message: MSH-10 = controlId, MSH-11 = P, and the identifiers a mapping matches on (PID-3, ORC-2/3,
  * OBR-2/3,
  * first component of each repetition) suffixed, so that copies are new patients and orders rather than 16 clients
- * updating the same few resources at once.
+ * updating the same few resources at once. By default a copy keeps the corpus patient's name and birth date, so each
+ * new patient is an exact duplicate of the earlier copies and the server's duplicate check (Patient create) finds
+ * and records them all, a cost that grows with the run; with `person` (bench/hl7-only.ts --distinct-patients) PID-5
+ * and PID-7 are those of a distinct generated person (personOf).
  */
-export function uniqueCopy(text: string, controlId: string, suffix: string): string {
+const FAMILIES = [
+  'Ahmed',
+  'Osman',
+  'Babiker',
+  'Elhassan',
+  'Abdalla',
+  'Mustafa',
+  'Idris',
+  'Hamid',
+  'Saeed',
+  'Yousif',
+  'Karrar',
+  'Mahgoub',
+  'Nugud',
+  'Taha',
+  'Elamin',
+  'Suliman',
+  'Fadul',
+  'Gasim',
+  'Bashir',
+  'Hussein',
+  'Kheir',
+  'Omer',
+  'Adam',
+];
+const GIVEN = [
+  'Amna',
+  'Mohamed',
+  'Fatima',
+  'Khalid',
+  'Sara',
+  'Tarig',
+  'Hiba',
+  'Yasir',
+  'Rania',
+  'Mazin',
+  'Nour',
+  'Hatim',
+  'Salma',
+  'Omer',
+  'Duaa',
+  'Waleed',
+  'Maha',
+  'Ayman',
+  'Reem',
+  'Sami',
+  'Lina',
+  'Hisham',
+  'Amal',
+  'Musab',
+];
+
+/** PID-5 and PID-7 of person n: a name and birth date that no other n below 23 x 24 x 7,300 shares. */
+export function personOf(n: number): { name: string; birthDate: string } {
+  const family = FAMILIES[n % FAMILIES.length]!;
+  const given = GIVEN[Math.floor(n / FAMILIES.length) % GIVEN.length]!;
+  const day = new Date(Date.UTC(1940, 0, 1) + (Math.floor(n / (FAMILIES.length * GIVEN.length)) % 7300) * 86_400_000);
+  return { name: `${family}^${given}`, birthDate: day.toISOString().slice(0, 10).replace(/-/g, '') };
+}
+
+export function uniqueCopy(text: string, controlId: string, suffix: string, person?: number): string {
   const sep = text[3] ?? '|';
   const comp = text[4] ?? '^';
   const rep = text[5] ?? '~';
@@ -45,6 +108,12 @@ export function uniqueCopy(text: string, controlId: string, suffix: string): str
     .map((segment) => {
       const f = segment.split(sep);
       const name = f[0] ?? '';
+      if (name === 'PID' && person !== undefined) {
+        const p = personOf(person);
+        while (f.length <= 7) f.push('');
+        f[5] = p.name.replace('^', comp);
+        f[7] = p.birthDate;
+      }
       if (name === 'MSH') {
         f[9] = controlId;
         f[10] = 'P'; // corpus messages are often T or D: a copy is a production message (the server takes P only)
@@ -120,6 +189,7 @@ export async function measureHl7(
   mllpPort: number,
   count: number,
   concurrency: number,
+  o: { distinctPatients?: boolean } = {},
 ): Promise<Hl7Figure | { skipped: string }> {
   const corpus = oruMessages();
   if (corpus.length === 0) return { skipped: `no ORU^R01 messages under ${HL7_CORPUS}/messages` };
@@ -150,7 +220,9 @@ export async function measureHl7(
   const summary = await timed(count, concurrency, async (i) => {
     const socket = free.pop()!;
     try {
-      const ack = await socket.send(uniqueCopy(usable[i % usable.length]!, `B${run}${i}`, `-b${run}${i}`));
+      const ack = await socket.send(
+        uniqueCopy(usable[i % usable.length]!, `B${run}${i}`, `-b${run}${i}`, o.distinctPatients ? i : undefined),
+      );
       if (ackCode(ack) === 'AA') accepted++;
       else firstRejection ??= ack.replace(/\r/g, '\\r').slice(0, 400);
     } finally {

@@ -5,6 +5,7 @@
  * after the HTTP phases, JIT and caches warm), so CPU per message reads higher here: compare runs of this script
  * with each other, back to back, not with the full bench.
  * Usage: npx tsx bench/hl7-only.ts [--store postgres] [--hl7-messages 400] [--concurrency 16] [--cpu-prof-dir DIR]
+ *   [--distinct-patients] (each copy a distinct generated person: see uniqueCopy in bench/hl7-figure.ts)
  */
 import { execFileSync } from 'node:child_process';
 import mysql from 'mysql2/promise';
@@ -36,10 +37,14 @@ function mysqldPid(): number | undefined {
   }
 }
 
-const options = parseOptions(process.argv.slice(2), {
-  ...process.env,
-  NILECARE_BENCH_HL7_MESSAGES: process.env['NILECARE_BENCH_HL7_MESSAGES'] ?? '400',
-});
+const distinctPatients = process.argv.includes('--distinct-patients');
+const options = parseOptions(
+  process.argv.slice(2).filter((a) => a !== '--distinct-patients'),
+  {
+    ...process.env,
+    NILECARE_BENCH_HL7_MESSAGES: process.env['NILECARE_BENCH_HL7_MESSAGES'] ?? '400',
+  },
+);
 const db = await freshDatabase(options);
 const server = await startServer(db, options);
 const meter = await CpuMeter.open(
@@ -51,7 +56,7 @@ try {
   const before = await meter.snapshot();
   const mariaBefore = await mariaCounters(options.interopMysqlUrl);
   const mysqldBefore = mysqld ? cpuTicks(mysqld) : 0;
-  const figure = await measureHl7(server.mllpPort, options.hl7Messages, options.concurrency);
+  const figure = await measureHl7(server.mllpPort, options.hl7Messages, options.concurrency, { distinctPatients });
   const usage = await meter.since(before);
   const mysqldSeconds = mysqld ? (cpuTicks(mysqld) - mysqldBefore) / 100 : NaN;
   const mariaAfter = await mariaCounters(options.interopMysqlUrl);
