@@ -19,6 +19,7 @@ import { openPostgresStore } from '../server/store/postgres/open-postgres-store.
 import { startTestServer } from '../server/testing/test-server.js';
 import { prepareVersion } from '../server/fhir/interactions/commit-version.js';
 import { makePopulation, PAIRS, random } from '../server/fhir/matching/testing/name-population.js';
+import { CpuMeter } from './cpu-meter.js';
 
 const { values } = parseArgs({
   options: {
@@ -38,6 +39,7 @@ const { store, dispose } = values.database
   : await (values.store === 'pglite' ? pgliteTestStore() : postgresTestStore());
 const server = await startTestServer(store, { env: { NILECARE_DUPLICATE_CHECK: 'off' } });
 const services = server.app.services;
+let meter: CpuMeter | undefined;
 try {
   const started = performance.now();
   let last: ReturnType<typeof makePopulation> | undefined;
@@ -65,18 +67,34 @@ try {
   const rnd = random(99);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(rnd() * list.length)]!;
   const typed = PAIRS.arabicSpellings.flatMap((s) => s.typed);
+  // CPU per request (this process: server and client; PostgreSQL backends of the database) when the database is known
+  meter = values.database
+    ? await CpuMeter.open(process.pid, {
+        adminUrl: values.database,
+        dbName: decodeURIComponent(new URL(values.database).pathname.slice(1)),
+      })
+    : undefined;
   const timings = async (label: string, request: () => Promise<{ status: number }>) => {
     const ms: number[] = [];
-    for (let i = 0; i < samples + 10; i++) {
+    for (let i = 0; i < 10; i++) await request(); // warm-up
+    const before = await meter?.snapshot();
+    for (let i = 0; i < samples; i++) {
       const t0 = performance.now();
       const response = await request();
       if (response.status !== 200) throw new Error(`${label}: HTTP ${response.status}`);
-      if (i >= 10) ms.push(performance.now() - t0); // 10 warm-up requests
+      ms.push(performance.now() - t0);
     }
+    const cpu = before && (await meter!.since(before));
     ms.sort((a, b) => a - b);
     const at = (q: number) => Math.round(ms[Math.min(ms.length - 1, Math.floor(q * ms.length))]! * 100) / 100;
-    log(`${label}: p50 ${at(0.5)} ms, p95 ${at(0.95)} ms`);
-    return { p50: at(0.5), p95: at(0.95), samples: ms.length };
+    const perRequest = (seconds: number) => Math.round((seconds * 1e5) / ms.length) / 100; // ms
+    const cpuMs = cpu && { server: perRequest(cpu.serverCpuSeconds), postgres: perRequest(cpu.postgresCpuSeconds) };
+    log(
+      `${label}: p50 ${at(0.5)} ms, p95 ${at(0.95)} ms, p99 ${at(0.99)} ms` +
+        (cpuMs ? `, CPU/request ${cpuMs.server} ms server+client, ${cpuMs.postgres} ms PostgreSQL` : '') +
+        ` (load ${os.loadavg()[0]!.toFixed(1)})`,
+    );
+    return { p50: at(0.5), p95: at(0.95), p99: at(0.99), samples: ms.length, ...(cpuMs ? { cpuMs } : {}) };
   };
   // baselines on the same database and machine: the fixed cost of a page of 20 Patients, and a read by id
   const pageBaseline = await timings('page of 20 (no condition)', () => server.fhir('Patient?_count=20'));
@@ -120,6 +138,7 @@ try {
     ),
   );
 } finally {
+  await meter?.close();
   await server.close();
   await store.close();
   await dispose();

@@ -73,7 +73,7 @@ export function blockingQueries(query: PatientFeatures, profile: MatchProfile): 
       // every pair of their keys (not capped as stored pairs are: a stored pair is one of these when the words meet)
       const pairs = first.keys.flatMap((a) => phoneticPairs([a], second.keys));
       add(query.gender ? [['gender', query.gender]] : [], [
-        { kind: 'string', param: phoneticPairParam('phonetic'), match: 'exact', values: pairs },
+        { kind: 'string', param: phoneticPairParam('phonetic'), match: 'equals', values: pairs },
       ]);
     }
   }

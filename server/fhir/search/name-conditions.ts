@@ -26,7 +26,7 @@ export function phoneticCondition(
   const alternatives = values.map((value): Condition => {
     const words = queryWordKeys(value);
     if (words.length === 0) return { kind: 'or', any: [] }; // nothing pronounceable: matches nothing
-    const perWord = words.map((keys): Condition => ({ kind: 'string', param, match: 'exact', values: keys }));
+    const perWord = words.map((keys): Condition => ({ kind: 'string', param, match: 'equals', values: keys }));
     return perWord.length === 1 ? perWord[0]! : { kind: 'and', all: perWord };
   });
   return alternatives.length === 1 ? alternatives[0]! : { kind: 'or', any: alternatives };

@@ -28,11 +28,18 @@ export type ReferenceValue =
 
 export type Condition =
   /**
-   * values are OR-ed. prefix/contains/suffix values are normalised like StringEntry.value; exact is as typed.
+   * values are OR-ed. prefix/contains/suffix/equals values are normalised like StringEntry.value; exact is as typed.
    * `suffix` (the normalised value ends with it) comes from `_filter`'s `ew` only; `words` (every value is a whole
-   * word of the entry: full-text search, PostgreSQL's to_tsvector('simple')) from `_text` only.
+   * word of the entry: full-text search, PostgreSQL's to_tsvector('simple')) from `_text` only; `equals` (the whole
+   * normalised value is one of the values) from keys the server made itself, stored folded (the phonetic keys and key
+   * pairs: name-conditions.ts, matching), never from a client's modifier.
    */
-  | { kind: 'string'; param: string; match: 'prefix' | 'exact' | 'contains' | 'suffix' | 'words'; values: string[] }
+  | {
+      kind: 'string';
+      param: string;
+      match: 'prefix' | 'exact' | 'contains' | 'suffix' | 'words' | 'equals';
+      values: string[];
+    }
   /** negate (`:not`): the resource has no entry matching any value (resources lacking the param match). */
   | { kind: 'token'; param: string; negate: boolean; values: TokenValue[] }
   | { kind: 'date'; param: string; match: RangeMatch }

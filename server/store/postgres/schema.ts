@@ -70,7 +70,11 @@ CREATE INDEX IF NOT EXISTS fhir_change_unsequenced ON fhir_change (change_id) WH
 CREATE TABLE IF NOT EXISTS fhir_idx_string (${KEY_COLUMNS}, value text COLLATE "C" NOT NULL, exact text NOT NULL);
 CREATE INDEX IF NOT EXISTS fhir_idx_string_value ON fhir_idx_string (resource_type, param, value);
 DROP INDEX IF EXISTS fhir_idx_string_exact;
-CREATE INDEX IF NOT EXISTS fhir_idx_string_res ON fhir_idx_string (resource_type, resource_id, param);
+-- value in the resource-led index: a search that walks the resources in page order probes their entries index-only
+-- (with (type, id, param) alone every probe visited the table, so the planner gathered and sorted every match instead:
+-- Patient?name=محمد, page of 20, 225k generated patients: 6,869 buffers before, 169 with value here)
+CREATE INDEX IF NOT EXISTS fhir_idx_string_res_value ON fhir_idx_string (resource_type, resource_id, param, value);
+DROP INDEX IF EXISTS fhir_idx_string_res;
 -- exact equals value on most rows (phonetic keys, names without accents): without this the planner multiplies the two
 -- equalities' selectivities, expects 45 rows of a phonetic key 32,714 patients share (1M), and gathers and sorts them
 -- all for a page of 20 (1,664 ms) instead of walking the resources in page order (1.5 ms)

@@ -48,6 +48,7 @@ describe('PostgreSQL search: every predicate is answerable by an index (EXPLAIN,
           lastUpdated: new Date(Date.UTC(2000, 0, 1) + i * 60_000).toISOString(),
           entries: [
             str('name', `Name${i}`),
+            str('phonetic', i % 4 ? 'mhmd' : 'ahmd'), // a server-made key most patients share
             tok('gender', 'http://hl7.org/fhir/administrative-gender', i % 2 ? 'male' : 'female'),
             tok('identifier', 'urn:mrn', `MRN${i}`, { typeSystem: 'v2', typeCode: 'MR', text: `mrn ${i}` }),
             day('birthdate', `19${50 + (i % 50)}-01-0${1 + (i % 9)}`),
@@ -331,6 +332,12 @@ describe('PostgreSQL search: every predicate is answerable by an index (EXPLAIN,
     ],
     ['compartment', 'fhir_compartment_ref', 'Observation', [{ kind: 'compartment', ref: 'Patient/p7' }]],
     [
+      'string equals (server-made keys)',
+      'fhir_idx_string_value',
+      'Patient',
+      [{ kind: 'string', param: 'name', match: 'equals', values: ['name42', 'name43'] }],
+    ],
+    [
       'or of entry conditions',
       'fhir_idx_string_value',
       'Patient',
@@ -403,6 +410,37 @@ describe('PostgreSQL search: every predicate is answerable by an index (EXPLAIN,
       ['o5'],
     );
   });
+
+  // a value most resources share: the page walks the resources in page order and probes each one's entries through
+  // the resource-led index, which holds the value, so the probe never visits the table (before: a heap page per entry)
+  for (const [label, condition] of [
+    ['prefix', { kind: 'string', param: 'name', match: 'prefix', values: ['name1'] }],
+    ['equals', { kind: 'string', param: 'phonetic', match: 'equals', values: ['mhmd', 'mhmyd'] }],
+    [
+      'or of two params',
+      {
+        kind: 'or',
+        any: [
+          { kind: 'string', param: 'name', match: 'prefix', values: ['name1'] },
+          { kind: 'string', param: 'name~part', match: 'prefix', values: ['name1'] },
+        ],
+      },
+    ],
+  ] as [string, Condition][]) {
+    it(`a common string value (${label}): its entries are probed index-only in page order`, async () => {
+      const q = query('Patient', [condition], { count: 20 });
+      const all = await plan(pageStatement(q, q.count));
+      const probes = all.filter(
+        (n) => n['Relation Name'] === 'fhir_idx_string' || n['Index Name']?.startsWith('fhir_idx_string'),
+      );
+      assert.deepEqual(
+        probes.map((n) => `${n['Node Type']} ${n['Index Name']}`),
+        ['Index Only Scan fhir_idx_string_res_value'],
+        JSON.stringify(all[0], null, 1),
+      );
+      assert.equal((await store.search(q)).entries.length, 20);
+    });
+  }
 
   it('_total=estimate: the planner estimate for a large result, near the real count', async () => {
     const all = await store.search(query('Patient', [], { total: 'estimate', count: 1 }));

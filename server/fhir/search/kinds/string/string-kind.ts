@@ -23,11 +23,13 @@ export const stringKind: SearchParamKind<'string'> = {
       : values.some((v) =>
           match === 'exact'
             ? e.exact === v
-            : match === 'contains'
-              ? e.value.includes(v)
-              : match === 'suffix'
-                ? e.value.endsWith(v)
-                : e.value.startsWith(v),
+            : match === 'equals'
+              ? e.value === v
+              : match === 'contains'
+                ? e.value.includes(v)
+                : match === 'suffix'
+                  ? e.value.endsWith(v)
+                  : e.value.startsWith(v),
         ),
   negated: () => false,
   postgres: {
@@ -55,6 +57,7 @@ export const stringKind: SearchParamKind<'string'> = {
               values.map((v) => ({ exact: v })),
               NO_ELEMENT,
             );
+      if (match === 'equals') return values.length === 1 ? { value: values[0] } : { value: { $in: values } };
       if (match === 'words') return { $and: values.map((v) => ({ value: wordRegExp(v) })) };
       if (match === 'suffix')
         return { value: { $in: values.map((v) => new RegExp(`${literalRegExp(v, false).source}$`)) } };
@@ -72,6 +75,10 @@ function stringMatch(match: ConditionOf<'string'>['match'], value: string, a: st
       // value is normalizeString(exact) on every row, so the value index finds the candidates and exact
       // filters them: no index on exact to maintain per string row (see schema.ts)
       return `(${a}.value = ${params.bind(normalizeString(value), 'text')} AND ${a}.exact = ${params.bind(value, 'text')})`;
+    case 'equals':
+      // value alone: the string index entries of a resource (fhir_idx_string_res_value) hold it, so a resource's
+      // entries are probed without visiting the table (index-only)
+      return `${a}.value = ${params.bind(value, 'text')}`;
     case 'contains':
       return `${a}.value LIKE ${params.bind(`%${escapeLike(value)}%`, 'text')}`;
     case 'suffix':
