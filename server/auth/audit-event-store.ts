@@ -8,6 +8,7 @@
 import type { HistoryPage, HistoryQuery, ResourceKey, ResourceStore, StoredVersion } from '../store/resource-store.js';
 import type { Condition, SearchQuery } from '../fhir/search/search-query.js';
 import type { AuditTable } from './audit-table.js';
+import { searchAny, searchEach } from '../store/search-any.js';
 
 const AUDIT = 'AuditEvent';
 const recordedAt = (op: 'ge' | 'le', instant: string): Condition => ({
@@ -70,6 +71,11 @@ export function auditEventStore(inner: ResourceStore, table: AuditTable): Resour
         ? table.search(query)
         : inner.search(query);
     },
+    // AuditEvent searches answer from the rows (above): a union naming them runs its searches one by one
+    searchAny: (queries) =>
+      queries.some((q) => q.resourceTypes.length === 1 && q.resourceTypes[0] === AUDIT)
+        ? searchEach(store, queries)
+        : searchAny(inner, queries),
     // the rows are not in the FHIR store's index: the operations that use this ($lastn) do not read AuditEvents
     searchEntries: (query, params, limit) => inner.searchEntries(query, params, limit),
     changesAfter: (afterSeq, limit) => inner.changesAfter(afterSeq, limit),

@@ -131,6 +131,14 @@ export interface ResourceStore {
   search(query: SearchQuery): Promise<SearchPage<StoredVersion>>;
 
   /**
+   * The union of the first pages of several searches — each query's first `count` matches in its order (cursor and
+   * total ignored) — each resource once, in no particular order. What the blocking searches of patient matching read:
+   * in one round trip where the store can (PostgreSQL: one statement). Optional: without it the caller runs the
+   * searches one by one (server/fhir/search/search-any.ts).
+   */
+  searchAny?(queries: SearchQuery[]): Promise<StoredVersion[]>;
+
+  /**
    * Every current resource matching `query` (its types and conditions; sort, count, cursor and total are ignored),
    * at most `limit` of them, each with its index entries of `params` (composite tuples left out) and no body: what
    * an operation that groups matches by their index values reads ($lastn), without loading every resource.

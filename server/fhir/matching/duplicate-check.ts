@@ -15,7 +15,7 @@ import { FULL_ACCESS } from '../access-policy.js';
 import type { FhirContext } from '../fhir-context.js';
 import { mayRead } from '../access/read-access.js';
 import { VersionConflictError } from '../../store/resource-store.js';
-import { commitVersion } from '../interactions/commit-version.js';
+import { commitVersion, prepareVersion } from '../interactions/commit-version.js';
 import type { MatchProfile } from './match-profile.js';
 import { matchPatient, type PatientMatch } from './match-patients.js';
 
@@ -50,9 +50,9 @@ export function duplicateCheck(options: {
         return [];
       }
       const warnings: DuplicateWarning[] = [];
+      for (const match of matches) options.onDetected?.(match.grade, source);
+      await recordPairs(system, created, matches).catch((error: unknown) => options.onError?.(error));
       for (const match of matches) {
-        options.onDetected?.(match.grade, source);
-        await recordPair(system, created, match).catch((error: unknown) => options.onError?.(error));
         const other = match.version.resource as Patient;
         if (await mayRead(ctx, other))
           warnings.push({
@@ -72,12 +72,33 @@ export function duplicateCheck(options: {
   };
 }
 
-/** The review record of a pair; written once (a concurrent or earlier writer wins, a review is never reopened). */
-async function recordPair(ctx: FhirContext, created: Patient, match: PatientMatch): Promise<void> {
+/**
+ * The review records of the pairs, written once each (a concurrent or earlier writer wins, a review is never
+ * reopened): all in one store write (one statement, one transaction); when one of them exists already (that write
+ * is refused as a whole) each is written on its own.
+ */
+async function recordPairs(ctx: FhirContext, created: Patient, matches: PatientMatch[]): Promise<void> {
+  if (matches.length === 0) return;
+  const records = matches.map((match) => pairRecord(ctx, created, match));
+  try {
+    await ctx.store.write(records.map((basic) => prepareVersion(ctx, 'Basic', basic.id!, basic, 0)));
+    return;
+  } catch (error) {
+    if (!(error instanceof VersionConflictError)) throw error;
+    if (records.length === 1) return; // another node recorded it first
+  }
+  for (const basic of records)
+    await commitVersion(ctx, 'Basic', basic.id!, basic, 0).catch((error: unknown) => {
+      if (!(error instanceof VersionConflictError)) throw error; // another node recorded it first
+    });
+}
+
+/** The review record of a pair, with its deterministic id. */
+function pairRecord(ctx: FhirContext, created: Patient, match: PatientMatch): Basic {
   const [a, b] = [created.id!, match.version.id].sort() as [string, string];
   const id = `dup-${createHash('sha256').update(`${a}|${b}`).digest('hex').slice(0, 40)}`;
-  // no read first: the write of version 1 is refused when the record exists (below), in the same round trip
-  const basic: Basic = {
+  // no read first: the write of version 1 is refused when the record exists
+  return {
     resourceType: 'Basic',
     id,
     code: {
@@ -98,9 +119,4 @@ async function recordPair(ctx: FhirContext, created: Patient, match: PatientMatc
       },
     ],
   };
-  try {
-    await commitVersion(ctx, 'Basic', id, basic, 0);
-  } catch (error) {
-    if (!(error instanceof VersionConflictError)) throw error; // another node recorded it first
-  }
 }

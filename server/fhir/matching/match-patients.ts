@@ -15,6 +15,7 @@ import { comparePatients, type MatchResult } from './compare-patients.js';
 import type { MatchProfile } from './match-profile.js';
 import { patientFeatures, phoneSearchForms, type PatientFeatures } from './patient-features.js';
 import { escapeValue } from '../search/split-values.js';
+import { storeSearchAny } from '../search/search-any.js';
 
 export type PatientMatch = MatchResult & { version: StoredVersion };
 
@@ -81,28 +82,27 @@ export function blockingQueries(query: PatientFeatures, profile: MatchProfile): 
   return queries;
 }
 
+/**
+ * The candidates of every blocking query, each query capped at `candidates.perQuery`, read together (one statement on
+ * PostgreSQL: the duplicate check runs for every created Patient).
+ */
 async function findCandidates(
   ctx: FhirContext,
   query: PatientFeatures,
   profile: MatchProfile,
   excludeId: string | undefined,
 ): Promise<StoredVersion[]> {
-  const pages = await Promise.all(
-    blockingQueries(query, profile).map(({ params, where }) =>
-      ctx.search({
-        store: ctx.store,
-        resourceTypes: ['Patient'],
-        params,
-        ...(where ? { where } : {}),
-        baseUrl: ctx.baseUrl,
-        access: ctx.access,
-        handling: 'strict',
-        count: profile.candidates.perQuery + (excludeId ? 1 : 0),
-      }),
-    ),
+  const found = await storeSearchAny(
+    ctx.store,
+    blockingQueries(query, profile).map(({ params, where }) => ({
+      resourceTypes: ['Patient'],
+      params,
+      ...(where ? { where } : {}),
+      baseUrl: ctx.baseUrl,
+      access: ctx.access,
+      handling: 'strict' as const,
+      count: profile.candidates.perQuery + (excludeId ? 1 : 0),
+    })),
   );
-  const byId = new Map<string, StoredVersion>();
-  for (const page of pages)
-    for (const version of page.matches) if (version.id !== excludeId && version.resource) byId.set(version.id, version);
-  return [...byId.values()];
+  return found.filter((version) => version.id !== excludeId && version.resource);
 }

@@ -18,6 +18,7 @@ import { changesAfter } from './changes.js';
 import { readCurrent, readCurrentMany, readMany, readVersion } from './read-versions.js';
 import { createSchema } from './schema.js';
 import { runSearch } from './search/run-search.js';
+import { runSearchAny } from './search/search-any.js';
 import { searchEntries } from './search/search-entries.js';
 import type { SqlClient } from './sql-client.js';
 import { StatisticsKeeper } from './statistics.js';
@@ -100,6 +101,10 @@ export class PostgresStore implements ResourceStore {
 
   search(query: SearchQuery): Promise<SearchPage<StoredVersion>> {
     return runSearch(this.client, query);
+  }
+
+  searchAny(queries: SearchQuery[]): Promise<StoredVersion[]> {
+    return runSearchAny(this.client, queries);
   }
 
   searchEntries(query: SearchQuery, params: readonly EntryParam[], limit: number): Promise<MatchEntries[]> {

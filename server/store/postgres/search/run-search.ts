@@ -11,9 +11,9 @@ import { compileConditions } from './compile-condition.js';
 import { keysetPredicate, orderBy, sortColumns } from './sort-keys.js';
 import { SqlParams, type RowRef } from './sql-params.js';
 
-const ROW: RowRef = { type: 'r.resource_type', id: 'r.id', lastUpdatedMs: 'r.last_updated_ms' };
-const OUTER = { type: 'q.resource_type', id: 'q.id' };
-const PAGE_COLUMNS = [
+export const ROW: RowRef = { type: 'r.resource_type', id: 'r.id', lastUpdatedMs: 'r.last_updated_ms' };
+export const OUTER = { type: 'q.resource_type', id: 'q.id' };
+export const PAGE_COLUMNS = [
   'r.resource_type',
   'r.id',
   'r.version_id',
@@ -111,7 +111,7 @@ async function pageRows(
 }
 
 /** One statement of a search, cancelled by the server past the search's time budget when one is set. */
-function run<R extends Record<string, unknown>>(
+export function run<R extends Record<string, unknown>>(
   client: SqlClient,
   query: SearchQuery,
   statement: { text: string; values: unknown[] },
