@@ -20,6 +20,7 @@ import type { OutboundStatus, OutboundWorker } from '../adapters/hl7v2/outbound/
 import type { Hl7EndpointStore, Hl7ReplayPort } from './console/admin/runtime-ports.js';
 import { hl7ReplayPort } from './hl7-admin-wiring.js';
 import { codeTableMaps } from './fhir/terminology/code-table-maps.js';
+import { codeRowMover } from './fhir/terminology/code-row-maps.js';
 import { openInteropLog } from './hl7-log-wiring.js';
 
 /** Outbound delivery, when running: counts per endpoint, dead letters put back in line or given up. */
@@ -90,6 +91,8 @@ function startListener(
     onMappingProblem: (row, reason) =>
       logger.warn({ mapping: row.id, name: row.name, reason }, 'fhir_mappings row skipped'),
     codeMaps: codeTableMaps(app.store, config.baseUrl),
+    // fhir_mappings code rows become ConceptMaps (then deactivated): the codes live in one place
+    moveCodeRow: codeRowMover(app.systemClient),
     // the inbound path keeps only each entry's response.location (hl7_messages.fhir_resources), so no resources back
     submit: (bundle) => app.systemClient.transaction(bundle, { return: 'minimal' }),
     log,

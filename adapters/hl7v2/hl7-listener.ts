@@ -34,6 +34,8 @@ export interface Hl7ListenerOptions {
   readonly onMappingProblem?: (row: { id: string; name: string }, reason: string) => void;
   /** Code tables kept as ConceptMaps (site-mapping-cache.ts `codeMaps`). */
   readonly codeMaps?: InboundPipelineOptions['codeMaps'];
+  /** Moves fhir_mappings code rows into ConceptMaps (site-mapping-cache.ts `moveCodeRow`). */
+  readonly moveCodeRow?: InboundPipelineOptions['moveCodeRow'];
   /** Called after each frame was answered (metrics): the request, the reply sent and the seconds it took. */
   readonly onExchange?: (request: string, reply: string, seconds: number) => void;
 }
@@ -52,6 +54,7 @@ export async function startHl7Listener(o: Hl7ListenerOptions): Promise<Hl7Listen
     ...(o.leaseMs ? { leaseMs: o.leaseMs } : {}),
     ...(o.onMappingProblem ? { onMappingProblem: o.onMappingProblem } : {}),
     ...(o.codeMaps ? { codeMaps: o.codeMaps } : {}),
+    ...(o.moveCodeRow ? { moveCodeRow: o.moveCodeRow } : {}),
   });
   const recovery = startInboundRecovery(deps, {
     ...(o.recoveryEveryMs ? { everyMs: o.recoveryEveryMs } : {}),

@@ -1,7 +1,7 @@
 /**
  * Code translation for projections (SNOMED CT → ICD-10 for claim diagnoses …), from the ConceptMap resources of
- * the FHIR store. This is the one place a projection asks for a code map: when nilecare_interop.fhir_mappings code
- * tables become readable as ConceptMaps (issue #23) they are found here too, with no change to the mappings.
+ * the FHIR store. This is the one place a projection asks for a code map; fhir_mappings code rows are moved into
+ * ConceptMaps (server/fhir/terminology/code-row-maps.ts), so they are found here too.
  * Where no map names a code, the caller keeps the code with its system.
  */
 import type { ConceptMap } from '@medplum/fhirtypes';

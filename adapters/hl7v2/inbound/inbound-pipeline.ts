@@ -26,6 +26,8 @@ export interface InboundPipelineOptions {
   readonly onMappingProblem?: (row: { id: string; name: string }, reason: string) => void;
   /** Code tables kept as ConceptMaps (site-mapping-cache.ts `codeMaps`). */
   readonly codeMaps?: SiteMappingOptions['codeMaps'];
+  /** Moves fhir_mappings code rows into ConceptMaps (site-mapping-cache.ts `moveCodeRow`). */
+  readonly moveCodeRow?: SiteMappingOptions['moveCodeRow'];
 }
 
 export function inboundPipeline(o: InboundPipelineOptions): InboundDeps {
@@ -36,6 +38,7 @@ export function inboundPipeline(o: InboundPipelineOptions): InboundDeps {
       ...(o.mappingsCheckEveryMs !== undefined ? { checkEveryMs: o.mappingsCheckEveryMs } : {}),
       ...(o.onMappingProblem ? { onProblem: o.onMappingProblem } : {}),
       ...(o.codeMaps ? { codeMaps: o.codeMaps } : {}),
+      ...(o.moveCodeRow ? { moveCodeRow: o.moveCodeRow } : {}),
     }),
     ...(o.mapping ? { options: { ...DEFAULT_OPTIONS, ...o.mapping } } : {}),
     ...(o.owner ? { owner: o.owner } : {}),

@@ -3,6 +3,9 @@
  * `mappingsVersion()` changes, which is checked at most every `checkEveryMs` (default 1 s) — a changed field rule,
  * code table or template applies to the messages that arrive after it, without a release or a restart.
  * The mapping set and tables for a combination of applicable rows are built once and reused.
+ * In the server, code rows do not stay here: `moveCodeRow` moves each into a ConceptMap and the row is deactivated
+ * (issue #23: one place for codes); the code-table ConceptMaps (`codeMaps`) apply instead — unscoped ones over the
+ * shipped tables, scoped ones like rows. Without a mover (tools, tests) code rows apply as rows.
  */
 import type { Hl7Message } from '../parser/hl7-message.js';
 import type { MessageLog } from '../log/message-log.js';
@@ -31,9 +34,19 @@ export interface SiteMappingOptions {
   readonly onProblem?: (row: MappingRow, reason: string) => void;
   /**
    * Code tables kept as ConceptMap resources (server/fhir/terminology/code-table-maps.ts), checked with the rows:
-   * laid over the shipped tables; fhir_mappings rows in scope are laid over them.
+   * the unscoped ones laid over the shipped tables; the scoped ones (each with the scope of a row) applied like rows.
    */
-  readonly codeMaps?: () => Promise<{ version: string; overrides: readonly CodeOverride[] }>;
+  readonly codeMaps?: () => Promise<{
+    version: string;
+    overrides: readonly CodeOverride[];
+    scoped?: readonly { scope: MappingRow; overrides: readonly CodeOverride[] }[];
+  }>;
+  /**
+   * Moves a code row into a ConceptMap (server/fhir/terminology/code-row-maps.ts), resolving with where it went: the
+   * row is then deactivated (retireMappingRow) and its codes apply from the ConceptMap — one place to change them.
+   * A row that cannot be moved is reported and applied as a row meanwhile.
+   */
+  readonly moveCodeRow?: (row: MappingRow, codes: readonly CodeOverride[]) => Promise<string>;
 }
 
 /** The defaults only (no site rows): for tools and tests that have no message log. */
@@ -57,10 +70,51 @@ export function siteMappings(log: MessageLog, options: SiteMappingOptions = {}):
   let built = new Map<string, MessageMappings>();
   const reported = new Set<string>();
 
+  let rowRules: { row: MappingRow; effect: RowEffect }[] = [];
+  let scopedMaps: { row: MappingRow; effect: RowEffect }[] = [];
+  const report = (row: MappingRow, problem: string) => {
+    const key = `${row.id}@${row.version}:${problem}`;
+    if (reported.has(key)) return;
+    reported.add(key);
+    options.onProblem?.(row, problem);
+  };
+  /** True when the row's codes now live in a ConceptMap (the row is deactivated, or will be at the next check). */
+  const moved = async (row: MappingRow, codes: readonly CodeOverride[]): Promise<boolean> => {
+    try {
+      const where = await options.moveCodeRow!(row, codes);
+      await log.retireMappingRow(row, `Moved to ${where}: HL7 v2 code tables are ConceptMaps (issue #23).`);
+      return true;
+    } catch (error) {
+      report(row, `not moved to a ConceptMap (${(error as Error).message}); applied as a row meanwhile`);
+      return false;
+    }
+  };
+
   const refresh = async () => {
+    const now = await log.mappingsVersion();
+    checkedAt = Date.now();
+    let changed = false;
+    if (now !== version) {
+      const usable: { row: MappingRow; effect: RowEffect }[] = [];
+      for (const row of await log.mappingRows()) {
+        const effect = rowEffect(row);
+        const problem = effect.kind === 'invalid' ? effect.reason : unknownMaps(effect, defaults.mappings);
+        if (problem) {
+          report(row, problem);
+          continue;
+        }
+        const usableEffect = effect as RowEffect;
+        if (usableEffect.kind === 'codes' && options.moveCodeRow && (await moved(row, usableEffect.overrides)))
+          continue;
+        usable.push({ row, effect: usableEffect });
+      }
+      rowRules = usable;
+      version = now;
+      changed = true;
+    }
     let codeMaps: Awaited<ReturnType<NonNullable<SiteMappingOptions['codeMaps']>>> | undefined;
     try {
-      codeMaps = await options.codeMaps?.();
+      codeMaps = await options.codeMaps?.(); // after the moves: a map written just now is in it
     } catch {
       codeMaps = undefined; // the FHIR store did not answer: the tables in force stay, tried again at the next check
     }
@@ -68,29 +122,17 @@ export function siteMappings(log: MessageLog, options: SiteMappingOptions = {}):
       defaults = codeMaps.overrides.length
         ? { mappings: shipped.mappings, tables: shipped.tables.withOverrides(codeMaps.overrides) }
         : shipped;
+      scopedMaps = (codeMaps.scoped ?? []).map((m) => ({
+        row: m.scope,
+        effect: { kind: 'codes', overrides: [...m.overrides] },
+      }));
       codeMapsVersion = codeMaps.version;
-      version = undefined; // the built combinations start from the new tables
+      changed = true;
     }
-    const now = await log.mappingsVersion();
-    checkedAt = Date.now();
-    if (now === version) return;
-    const usable: { row: MappingRow; effect: RowEffect }[] = [];
-    for (const row of await log.mappingRows()) {
-      const effect = rowEffect(row);
-      const problem = effect.kind === 'invalid' ? effect.reason : unknownMaps(effect, defaults.mappings);
-      if (problem) {
-        const key = `${row.id}@${row.version}:${problem}`;
-        if (!reported.has(key)) {
-          reported.add(key);
-          options.onProblem?.(row, problem);
-        }
-        continue;
-      }
-      usable.push({ row, effect: effect as RowEffect });
-    }
-    rows = usable;
+    if (!changed) return;
+    // rows and scoped maps from higher priority numbers to lower (lower numbers win); stable within a priority
+    rows = [...rowRules, ...scopedMaps].sort((a, b) => b.row.priority - a.row.priority);
     built = new Map();
-    version = now;
   };
 
   return async (msg) => {

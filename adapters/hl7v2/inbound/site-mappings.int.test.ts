@@ -13,6 +13,8 @@ import { MysqlMessageLog } from '../log/mysql-message-log.js';
 import { parseMessage } from '../parser/parse-message.js';
 import { mapMessage } from '../mapping/mapping-engine.js';
 import { siteMappings, type SiteMappings } from './site-mapping-cache.js';
+import type { MappingRow } from '../mapping/site-mappings.js';
+import type { CodeOverride } from '../mapping/code-tables.js';
 
 const msg = (type: string, id: string, app = 'REG') =>
   parseMessage(
@@ -102,5 +104,45 @@ describe('fhir_mappings rows at message time', { skip: await mysqlMissing() }, (
     );
     assert.equal((await patientOf(msg('ADT^A08', '9'))).name?.[0]?.family, 'Hassan');
     assert.ok(problems.some((p) => /bad-transform: transform eval/.test(p)));
+  });
+
+  it('moves code rows out when a mover is given: the row is deactivated only while unchanged, its codes apply from the move', async () => {
+    // a stand-in for server/fhir/terminology/code-row-maps.ts: the moved codes come back as a scoped code map
+    const movedMaps: { scope: MappingRow; overrides: CodeOverride[] }[] = [];
+    let editWhileMoving: string | undefined;
+    const mover = siteMappings(log, {
+      checkEveryMs: 0,
+      moveCodeRow: async (row, codes) => {
+        if (editWhileMoving) await sql.query(editWhileMoving);
+        movedMaps.push({ scope: { ...row, id: `moved-${row.id}` }, overrides: [...codes] });
+        return `Moved/${row.id}`;
+      },
+      codeMaps: async () => ({ version: String(movedMaps.length), overrides: [], scoped: movedMaps }),
+    });
+    await sql.query('UPDATE fhir_mappings SET is_active = FALSE WHERE code_map IS NOT NULL');
+    await sql.query(
+      "INSERT INTO fhir_mappings (name, version, direction, message_type, sending_application, code_map) VALUES ('AdministrativeSex', 7, 'hl7_to_fhir', 'ADT', 'MOVE', ?)",
+      [JSON.stringify({ F: 'other' })],
+    );
+    assert.equal((await mover(msg('ADT^A04', '10', 'MOVE'))).tables.lookup('AdministrativeSex', 'F')?.code, 'other');
+    assert.equal((await mover(msg('ADT^A04', '11'))).tables.lookup('AdministrativeSex', 'F')?.code, 'female');
+    const [moved] = await sql.query<mysql.RowDataPacket[]>(
+      "SELECT is_active, description FROM fhir_mappings WHERE name = 'AdministrativeSex' AND version = 7",
+    );
+    assert.equal(Number(moved[0]!.is_active), 0);
+    assert.match(String(moved[0]!.description), /^Moved to Moved\//);
+    // a row edited between the read and the deactivation stays active, and is moved again with its new content
+    editWhileMoving = `UPDATE fhir_mappings SET code_map = '{"F": "unknown"}' WHERE version = 8`;
+    await sql.query(
+      "INSERT INTO fhir_mappings (name, version, direction, message_type, sending_application, code_map) VALUES ('AdministrativeSex', 8, 'hl7_to_fhir', 'ADT', 'MOVE', ?)",
+      [JSON.stringify({ F: 'male' })],
+    );
+    await mover(msg('ADT^A04', '12', 'MOVE'));
+    editWhileMoving = undefined;
+    const [edited] = await sql.query<mysql.RowDataPacket[]>('SELECT is_active FROM fhir_mappings WHERE version = 8');
+    assert.equal(Number(edited[0]!.is_active), 1, 'changed since read: not deactivated');
+    assert.equal((await mover(msg('ADT^A04', '13', 'MOVE'))).tables.lookup('AdministrativeSex', 'F')?.code, 'unknown');
+    const [after] = await sql.query<mysql.RowDataPacket[]>('SELECT is_active FROM fhir_mappings WHERE version = 8');
+    assert.equal(Number(after[0]!.is_active), 0);
   });
 });

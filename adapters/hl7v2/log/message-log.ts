@@ -132,6 +132,12 @@ export interface MessageLog {
   settle(queueId: string, result: 'completed' | 'failed' | 'permanent', error?: string): Promise<void>;
   /** Active hl7_to_fhir rows of fhir_mappings (code tables, field rules, templates), with their scope. */
   mappingRows(): Promise<MappingRow[]>;
+  /**
+   * Deactivates a row whose content moved elsewhere (a code row moved into a ConceptMap), appending `note` to its
+   * description — only while it is active with the content of `row.fingerprint` (an edit since it was read keeps
+   * it active). True when it was deactivated.
+   */
+  retireMappingRow(row: MappingRow, note: string): Promise<boolean>;
   /** A number that changes whenever fhir_mappings changes (cheap to read; the mapping cache compares it). */
   mappingsVersion(): Promise<string>;
   /** Inbound settings of the interface whose sender is MSH-3/MSH-4 (character set, …), if configured. */

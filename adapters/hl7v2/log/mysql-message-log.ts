@@ -240,7 +240,7 @@ export class MysqlMessageLog implements MessageLog {
   async mappingRows(): Promise<MappingRow[]> {
     const [rows] = await this.pool.query<mysql.RowDataPacket[]>(
       `SELECT id, name, version, message_type, trigger_event, hl7_version, sending_application, sending_facility, segment, field_path,
-         fhir_resource_type, fhir_path, transform, code_map, definition, priority
+         fhir_resource_type, fhir_path, transform, code_map, definition, priority, ${MYSQL_ROW_FINGERPRINT} AS fingerprint
        FROM fhir_mappings WHERE is_active AND direction = 'hl7_to_fhir' ORDER BY priority DESC, version ASC, name`,
     );
     return rows.map((r) => ({
@@ -249,6 +249,7 @@ export class MysqlMessageLog implements MessageLog {
       version: Number(r.version),
       messageType: r.message_type,
       priority: Number(r.priority),
+      fingerprint: String(r.fingerprint),
       ...(r.trigger_event ? { triggerEvent: r.trigger_event } : {}),
       ...(r.hl7_version ? { hl7Version: r.hl7_version } : {}),
       ...(r.sending_application ? { sendingApplication: r.sending_application } : {}),
@@ -261,6 +262,15 @@ export class MysqlMessageLog implements MessageLog {
       ...(r.code_map != null ? { codeMap: json(r.code_map) } : {}),
       ...(r.definition != null ? { definition: json(r.definition) } : {}),
     }));
+  }
+
+  async retireMappingRow(row: MappingRow, note: string): Promise<boolean> {
+    const [result] = await this.pool.query<mysql.ResultSetHeader>(
+      `UPDATE fhir_mappings SET is_active = FALSE, description = CONCAT_WS('\n', description, ?)
+       WHERE id = ? AND is_active AND ${MYSQL_ROW_FINGERPRINT} = ?`,
+      [note, row.id, row.fingerprint ?? ''],
+    );
+    return result.affectedRows === 1;
   }
 
   async mappingsVersion(): Promise<string> {
@@ -294,6 +304,11 @@ export class MysqlMessageLog implements MessageLog {
     };
   }
 }
+
+/** The content of one fhir_mappings row as a hash: retireMappingRow deactivates a row only while it is unchanged. */
+const MYSQL_ROW_FINGERPRINT = `MD5(CONCAT_WS('|', id, version, is_active, direction, message_type, trigger_event, hl7_version,
+  sending_application, sending_facility, segment, field_path, fhir_resource_type, fhir_path, transform, code_map,
+  definition, priority))`;
 
 /** The namespace (first component) of an HD field text `NS^UID^TYPE`. */
 function namespaceOf(hd: string): string {

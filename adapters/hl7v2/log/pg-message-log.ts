@@ -56,7 +56,13 @@ type MappingDbRow = {
   transform: Text;
   code_map: unknown;
   definition: unknown;
+  fingerprint: string;
 };
+
+/** The content of one fhir_mappings row as a hash: retireMappingRow deactivates a row only while it is unchanged. */
+const PG_ROW_FINGERPRINT = `md5(concat_ws('|', id, version, is_active, direction, message_type, trigger_event, hl7_version,
+  sending_application, sending_facility, segment, field_path, fhir_resource_type, fhir_path, transform, code_map::text,
+  definition::text, priority))`;
 
 /** See mysql-message-log.ts STALE: lease over, or held by another boot of this node. */
 const STALE = `(status = 'processing' AND (lease_until IS NULL OR lease_until < clock_timestamp() OR (locked_by LIKE ? AND locked_by <> ?)))`;
@@ -264,7 +270,7 @@ export class PgMessageLog implements MessageLog {
   async mappingRows(): Promise<MappingRow[]> {
     const rows = await this.rows<MappingDbRow>(
       `SELECT id, name, version, message_type, trigger_event, hl7_version, sending_application, sending_facility, segment, field_path,
-         fhir_resource_type, fhir_path, transform, code_map, definition, priority
+         fhir_resource_type, fhir_path, transform, code_map, definition, priority, ${PG_ROW_FINGERPRINT} AS fingerprint
        FROM fhir_mappings WHERE is_active AND direction = 'hl7_to_fhir' ORDER BY priority DESC, version ASC, name`,
     );
     return rows.map((r) => ({
@@ -273,6 +279,7 @@ export class PgMessageLog implements MessageLog {
       version: Number(r.version),
       messageType: r.message_type,
       priority: Number(r.priority),
+      fingerprint: r.fingerprint,
       ...(r.trigger_event ? { triggerEvent: r.trigger_event } : {}),
       ...(r.hl7_version ? { hl7Version: r.hl7_version } : {}),
       ...(r.sending_application ? { sendingApplication: r.sending_application } : {}),
@@ -285,6 +292,15 @@ export class PgMessageLog implements MessageLog {
       ...(r.code_map != null ? { codeMap: json(r.code_map) } : {}),
       ...(r.definition != null ? { definition: json(r.definition) } : {}),
     }));
+  }
+
+  async retireMappingRow(row: MappingRow, note: string): Promise<boolean> {
+    const result = await this.db.query(
+      `UPDATE fhir_mappings SET is_active = false, description = concat_ws(chr(10), description, ?::text)
+       WHERE id = ? AND is_active AND ${PG_ROW_FINGERPRINT} = ?`,
+      [note, row.id, row.fingerprint ?? ''],
+    );
+    return result.affectedRows === 1;
   }
 
   async mappingsVersion(): Promise<string> {

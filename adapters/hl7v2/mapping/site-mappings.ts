@@ -37,6 +37,8 @@ export interface MappingRow {
   readonly codeMap?: unknown;
   readonly definition?: unknown;
   readonly priority: number;
+  /** A hash of the row's content as read (message logs fill it; retireMappingRow compares it). */
+  readonly fingerprint?: string;
 }
 
 /** What a row's scope is compared with. */

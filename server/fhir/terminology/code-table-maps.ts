@@ -6,14 +6,17 @@
  * changes them all. Each element's code is a v2 code; its best target (equal, equivalent, wider, … as in
  * adapters/outbox/terminology.ts; unmatched and disjoint never) gives the FHIR code, `group.target` its system.
  * Retired maps are skipped; of several maps for one table the most recently written wins.
+ * A map may carry the scope extension (SCOPE_EXTENSION: message type, trigger event, HL7 version, sending
+ * application / facility, priority — the scope columns of a fhir_mappings row, see code-row-maps.ts): it then applies
+ * only to the messages in its scope, over the unscoped maps, as a scoped fhir_mappings row did.
  */
 import type { ConceptMap } from '@medplum/fhirtypes';
 import type { ResourceStore } from '../../store/resource-store.js';
 import { FULL_ACCESS } from '../access-policy.js';
 import { storeSearch } from '../search/store-search.js';
+import { CODE_TABLE_SYSTEM, scopeExtensionOf } from './code-table-scope.js';
 
-/** ConceptMap.identifier.system naming an HL7 v2 code table (its value is the table name). */
-export const CODE_TABLE_SYSTEM = 'https://nilecare.sd/fhir/hl7v2-code-table';
+export { CODE_TABLE_SYSTEM };
 
 /** One code of a table: the shape adapters/hl7v2/mapping/code-tables.ts lays over its defaults. */
 export type CodeTableOverride = {
@@ -22,8 +25,28 @@ export type CodeTableOverride = {
   readonly target: { readonly code: string; readonly system?: string; readonly display?: string };
 };
 
-/** The code-table ConceptMaps now: a fingerprint that changes with any of them, and their codes. */
-export type CodeTableMaps = () => Promise<{ version: string; overrides: CodeTableOverride[] }>;
+/** The scope of a scoped code-table map, in the shape of a fhir_mappings row (adapters/hl7v2 site-mappings.ts). */
+export type CodeTableScope = {
+  readonly id: string;
+  readonly name: string;
+  readonly version: number;
+  readonly messageType: string;
+  readonly triggerEvent?: string;
+  readonly hl7Version?: string;
+  readonly sendingApplication?: string;
+  readonly sendingFacility?: string;
+  readonly priority: number;
+};
+
+/**
+ * The code-table ConceptMaps now: a fingerprint that changes with any of them, the codes of the unscoped ones, and
+ * the scoped ones (oldest first within a priority) with their codes.
+ */
+export type CodeTableMaps = () => Promise<{
+  version: string;
+  overrides: CodeTableOverride[];
+  scoped: { scope: CodeTableScope; overrides: CodeTableOverride[] }[];
+}>;
 
 const RANK = ['equal', 'equivalent', 'wider', 'subsumes', 'relatedto', 'inexact', 'narrower', 'specializes'];
 
@@ -50,9 +73,20 @@ export function codeTableMaps(store: ResourceStore, baseUrl = 'http://localhost/
       }
       cursor = page.nextCursor;
     } while (cursor);
-    return { version: versions.sort().join(','), overrides: overridesFrom(maps) };
+    const scoped = maps
+      .map((map) => ({ map, scope: scopeOf(map) }))
+      .filter((m): m is { map: ConceptMap; scope: CodeTableScope } => !!m.scope)
+      .sort((a, b) => b.scope.priority - a.scope.priority || stamp(a.map).localeCompare(stamp(b.map)))
+      .map(({ map, scope }) => ({ scope, overrides: overridesFrom([map]) }));
+    return {
+      version: versions.sort().join(','),
+      overrides: overridesFrom(maps.filter((m) => !scopeOf(m))),
+      scoped,
+    };
   };
 }
+
+const stamp = (map: ConceptMap) => map.meta?.lastUpdated ?? '';
 
 /** The codes of code-table ConceptMaps, oldest map first (later ones win when laid over the tables). */
 export function overridesFrom(maps: readonly ConceptMap[]): CodeTableOverride[] {
@@ -84,7 +118,20 @@ export function overridesFrom(maps: readonly ConceptMap[]): CodeTableOverride[] 
   return out;
 }
 
-function tableOf(map: ConceptMap): string | undefined {
+/** The scope a scoped map applies in (retired maps and maps of no table have none). */
+function scopeOf(map: ConceptMap): CodeTableScope | undefined {
+  const table = tableOf(map);
+  const scope = scopeExtensionOf(map);
+  if (!table || !scope || map.status === 'retired') return undefined;
+  return {
+    id: `ConceptMap/${map.id ?? ''}`,
+    name: table,
+    version: Number(map.meta?.versionId ?? 1),
+    ...scope,
+  };
+}
+
+export function tableOf(map: ConceptMap): string | undefined {
   const id = map.identifier;
   return id?.system === CODE_TABLE_SYSTEM && id.value ? id.value : undefined;
 }

@@ -9,12 +9,12 @@
  *    ($validate), extensible bindings too, as warnings;
  * 4. rules no library enforces: empty arrays, Period order, Attachment size, active content in narrative,
  *    contained resources, Bundle fullUrls / search results / links, context and value type of known extensions,
- *    QuestionnaireResponse linkIds against a known Questionnaire;
+ *    QuestionnaireResponse linkIds against a known Questionnaire, HL7 v2 code-table ConceptMaps (code-table-scope.ts);
  * 5. every profile named in meta.profile that is loaded (or global in a registered ImplementationGuide), plus
  *    the profiles asked for by the caller: structure, bindings (required, extensible and additional ones),
  *    min/max values, narrowed choice types.
  */
-import type { OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
+import type { ConceptMap, OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
 import { isResourceType } from '../definitions.js';
 import { checkBundle } from './bundle-rules.js';
 import { checkChoiceTypes } from './choice-types.js';
@@ -33,6 +33,7 @@ import { checkQuestionnaireResponse } from './questionnaire-rules.js';
 import { checkRequiredBindings } from './required-bindings.js';
 import { checkStructure } from './structure-check.js';
 import { checkValueLimits } from './value-limits.js';
+import { codeTableMapProblems } from '../terminology/code-table-scope.js';
 
 export type ValidateResourceOptions = {
   /** Profile canonicals to validate against in addition to meta.profile (`$validate?profile=`). */
@@ -63,6 +64,7 @@ export function validateResource(resource: unknown, options: ValidateResourceOpt
   if (options.extensible) list.addExact(checkExtensibleBindings(json));
   list.addExact(checkJsonRules(json));
   list.addExact(checkExtensions(json));
+  if (resourceType === 'ConceptMap') list.addExact(codeTableMapProblems(json as unknown as ConceptMap));
   for (const [nested, path] of withNestedResources(json, resourceType)) {
     list.addExact(checkContained(nested, path));
     list.addExact(checkBundle(nested, path));

@@ -41,6 +41,8 @@ export class MemoryMessageLog implements MessageLog {
   /** fhir_mappings rows (hl7_to_fhir, active); change `mappingRevision` with them. */
   rows: MappingRow[] = [];
   mappingRevision = 0;
+  /** Rows deactivated by retireMappingRow, with the note (the memory log has no inactive rows). */
+  readonly retired: { row: MappingRow; note: string }[] = [];
   interfaces: (InboundInterface & { sendingApplication?: string; sendingFacility?: string })[] = [];
 
   private key(direction: string, app: string, fac: string, controlId: string): string {
@@ -170,6 +172,15 @@ export class MemoryMessageLog implements MessageLog {
 
   async mappingRows(): Promise<MappingRow[]> {
     return this.rows;
+  }
+
+  async retireMappingRow(row: MappingRow, note: string): Promise<boolean> {
+    const i = this.rows.findIndex((r) => r.id === row.id && JSON.stringify(r) === JSON.stringify(row));
+    if (i < 0) return false;
+    this.retired.push({ row: this.rows[i]!, note });
+    this.rows = this.rows.filter((_, j) => j !== i);
+    this.mappingRevision++;
+    return true;
   }
 
   async mappingsVersion(): Promise<string> {
