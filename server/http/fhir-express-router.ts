@@ -1,6 +1,7 @@
 /**
  * The FHIR endpoint on express: body parsing and limits, content negotiation, the caller's AccessPolicy,
- * then server/fhir/router does the rest. Responses are FHIR JSON with ETag / Location / Last-Modified.
+ * then server/fhir/router does the rest. Responses are FHIR JSON or FHIR XML (content-negotiation.ts) with
+ * ETag / Location / Last-Modified.
  */
 import express, { type Request, type Response, type NextFunction } from 'express';
 import { randomUUID } from 'node:crypto';
@@ -9,7 +10,20 @@ import type { AccessPolicy } from '../fhir/access-policy.js';
 import type { FhirContext, FhirServices } from '../fhir/fhir-context.js';
 import { readPreferences, type FhirRequest, type FhirResponse } from '../fhir/fhir-request.js';
 import { routeFhirRequest, type RouterOptions } from '../fhir/router.js';
-import { assertAcceptableFormat, assertBodyType, FHIR_JSON } from './content-negotiation.js';
+import {
+  assertBodyType,
+  chooseFormat,
+  isXmlBodyType,
+  JSON_RESPONSE,
+  negotiateFormat,
+  XML_BODY_TYPES,
+  type ResponseFormat,
+} from './content-negotiation.js';
+import { decodeXmlBytes } from '../fhir/xml/decode-xml-bytes.js';
+import { parseFhirXml } from '../fhir/xml/parse-fhir-xml.js';
+import { writeFhirXml } from '../fhir/xml/write-fhir-xml.js';
+import { XmlUnwritableError } from '../fhir/xml/xml-escape.js';
+import { fhirError } from '../fhir/errors.js';
 import { errorResponse } from './error-response.js';
 import { announcesBody, handlesJsonBody, parseBody, readJsonBody } from './json-body.js';
 import { decodeJsonBytes } from '../json/decode-json-bytes.js';
@@ -50,12 +64,16 @@ export function fhirExpressRouter(options: FhirHttpOptions): express.Router {
   const fallbackJson = express.raw({ type: JSON_TYPES, limit: options.maxBodyBytes });
   const formText = express.text({ type: 'application/x-www-form-urlencoded', limit: options.maxBodyBytes });
   const graphqlText = express.text({ type: 'application/graphql', limit: options.maxBodyBytes });
+  // FHIR XML bodies: bytes (inflated by body-parser when compressed), decoded, read into FHIR JSON (server/fhir/xml).
+  const xmlRaw = express.raw({ type: [...XML_BODY_TYPES], limit: options.maxBodyBytes });
   // One layer does it all (body, access, route, send): each express layer costs a path match and a next() per request.
   router.use(async (req: Request, res: Response, _next: NextFunction) => {
     const started = performance.now();
     const requestId = (res.locals['requestId'] as string | undefined) ?? randomUUID();
     let interaction: FhirRequest | undefined;
     let access: AccessPolicy | undefined;
+    // The format errors are answered in too (JSON when the client asked for something we do not produce).
+    let format: ResponseFormat = chooseFormat(formatParam(req), req.headers.accept) ?? JSON_RESPONSE;
     try {
       const hasBody = announcesBody(req);
       // POST/PUT of Binary content in its own media type: left unread, the interaction streams it (fhir/binary).
@@ -64,7 +82,11 @@ export function fhirExpressRouter(options: FhirHttpOptions): express.Router {
         assertBodyType(req.headers['content-type'], hasBody && req.method !== 'GET' && req.method !== 'HEAD');
       if (hasBody && !binaryContent) {
         if (handlesJsonBody(req)) req.body = await readJsonBody(req, options.maxBodyBytes);
-        else {
+        else if (isXmlBodyType(req.headers['content-type'])) {
+          await runMiddleware(xmlRaw, req, res);
+          const bytes = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+          req.body = bytes.length === 0 ? {} : parseFhirXml(decodeXmlBytes(bytes, charsetParam(req)));
+        } else {
           await runMiddleware(fallbackJson, req, res);
           if (Buffer.isBuffer(req.body)) req.body = parseBody(decodeJsonBytes(req.body, charsetOf(req)));
           await runMiddleware(formText, req, res);
@@ -75,7 +97,7 @@ export function fhirExpressRouter(options: FhirHttpOptions): express.Router {
       if (binaryContent) interaction.bodyStream = req;
       // A Binary is also served in its own media type (an XML document, say): its read negotiates itself.
       if (interaction.segments[0] !== 'Binary' || paramOf(interaction, '_format') !== undefined)
-        assertAcceptableFormat(paramOf(interaction, '_format'), req.headers.accept);
+        format = negotiateFormat(paramOf(interaction, '_format'), req.headers.accept);
       // The CapabilityStatement is public (SMART clients read it before they have a token).
       access = isPublic(interaction) ? ANONYMOUS : await options.resolveAccess(req);
       const ctx: FhirContext = {
@@ -86,9 +108,9 @@ export function fhirExpressRouter(options: FhirHttpOptions): express.Router {
         reportError: (err: unknown) => options.logger.error({ err, requestId }, 'unexpected error in a bundle entry'),
       };
       const response = await routeFhirRequest(ctx, interaction, options.routerOptions);
-      send(req, res, response, paramOf(interaction, '_pretty') === 'true');
+      send(req, res, response, paramOf(interaction, '_pretty') === 'true', format);
     } catch (error) {
-      send(req, res, errorResponse(error, requestId, options.logger), false);
+      send(req, res, errorResponse(error, requestId, options.logger), false, format);
     }
     options.onResponse?.({
       req,
@@ -101,13 +123,32 @@ export function fhirExpressRouter(options: FhirHttpOptions): express.Router {
   return router;
 }
 
-const NOT_CONTENT_TYPES = new Set([...JSON_TYPES, 'application/x-www-form-urlencoded', 'application/graphql']);
+// A Binary sent as FHIR XML is a resource; plain application/xml or text/xml is content (a CDA document, say).
+const NOT_CONTENT_TYPES = new Set([
+  ...JSON_TYPES,
+  'application/x-www-form-urlencoded',
+  'application/fhir+xml',
+  'application/xml+fhir',
+  'application/graphql',
+]);
 
 function isBinaryContent(req: Request): boolean {
   if (req.method !== 'POST' && req.method !== 'PUT') return false;
   if (!/^\/Binary(?:\/[^/]+)?\/?$/.test(req.path)) return false;
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   return !NOT_CONTENT_TYPES.has(type);
+}
+
+/** The charset the Content-Type names, if any. */
+function charsetParam(req: Request): string | undefined {
+  return /charset\s*=\s*"?([^";\s]+)/i.exec(req.headers['content-type'] ?? '')?.[1];
+}
+
+/** `_format` from the query string, before the request is otherwise read. */
+function formatParam(req: Request): string | undefined {
+  const q = req.originalUrl.indexOf('?');
+  if (q < 0 || !req.originalUrl.includes('_format', q)) return undefined;
+  return new URLSearchParams(req.originalUrl.slice(q + 1)).get('_format') ?? undefined;
 }
 
 function charsetOf(req: Request): string {
@@ -131,7 +172,8 @@ function toFhirRequest(req: Request): FhirRequest {
     .map((s) => decodeURIComponent(s));
   const query = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?') + 1) : '';
   const params: Array<[string, string]> = [...new URLSearchParams(query).entries()];
-  const contentType = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase() || undefined;
+  let contentType = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase() || undefined;
+  if (isXmlBodyType(contentType)) contentType = 'application/fhir+json'; // the body was read into FHIR JSON
   let body: unknown = req.body;
   if (contentType === 'application/x-www-form-urlencoded') {
     params.push(...new URLSearchParams(typeof req.body === 'string' ? req.body : '').entries());
@@ -176,7 +218,7 @@ function emptyRequest(req: Request): FhirRequest {
   return { method: 'GET', segments: req.path.split('/').filter(Boolean), params: [], headers: {} };
 }
 
-function send(req: Request, res: Response, response: FhirResponse, pretty: boolean): void {
+function send(req: Request, res: Response, response: FhirResponse, pretty: boolean, format: ResponseFormat): void {
   if (res.headersSent) return;
   // A body left unread (a refused upload): close the connection rather than read on through it.
   if (announcesBody(req) && !req.complete) res.setHeader('Connection', 'close');
@@ -196,12 +238,39 @@ function send(req: Request, res: Response, response: FhirResponse, pretty: boole
     res.end();
     return;
   }
-  res.setHeader('Content-Type', FHIR_JSON);
-  const text = stringifyJson(response.resource, pretty ? 2 : undefined);
+  const text = serialise(response, pretty, format);
+  res.statusCode = text.status;
+  res.setHeader('Content-Type', text.contentType);
   if (req.method === 'HEAD') {
-    res.setHeader('Content-Length', Buffer.byteLength(text));
+    res.setHeader('Content-Length', Buffer.byteLength(text.body));
     res.end();
     return;
   }
-  res.end(text);
+  res.end(text.body);
+}
+
+type Serialised = { body: string; contentType: string; status: number };
+
+function serialise(response: FhirResponse, pretty: boolean, format: ResponseFormat): Serialised {
+  const resource = response.resource as unknown as Record<string, unknown>;
+  const { status } = response;
+  if (format.kind === 'json') {
+    return { body: stringifyJson(resource, pretty ? 2 : undefined), contentType: format.contentType, status };
+  }
+  try {
+    return { body: writeFhirXml(resource, { pretty }), contentType: format.contentType, status };
+  } catch (error) {
+    if (!(error instanceof XmlUnwritableError)) throw error;
+    // Text XML 1.0 cannot carry (a control character, a narrative that is not well-formed XHTML): say so, in XML.
+    const outcome = fhirError(
+      406,
+      'not-supported',
+      `The answer cannot be written as FHIR XML: ${error.message}; ask for JSON`,
+    ).outcome;
+    return {
+      body: writeFhirXml(outcome as unknown as Record<string, unknown>),
+      contentType: format.contentType,
+      status: 406,
+    };
+  }
 }

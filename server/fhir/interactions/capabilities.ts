@@ -80,7 +80,7 @@ function buildCapabilityStatement(ctx: FhirContext, options: CapabilityOptions):
     software: options.software,
     implementation: { description: 'NileCare FHIR R4 server', url: ctx.baseUrl },
     fhirVersion: '4.0.1',
-    format: ['application/fhir+json', 'json'],
+    format: ['application/fhir+json', 'json', 'application/fhir+xml', 'xml'],
     patchFormat: options.patchFormats,
     rest: [
       {

@@ -347,11 +347,19 @@ export function describeRestApi(label: string, factory: StoreFactory): void {
           status: 400,
         },
         {
-          name: 'XML body',
+          name: 'XML body that is not FHIR XML',
           path: '/Patient',
           method: 'POST',
-          rawBody: '<Patient xmlns="http://hl7.org/fhir"/>',
+          rawBody: '<Patient xmlns="http://hl7.org/fhir"><active value="maybe"/></Patient>',
           headers: { 'content-type': 'application/fhir+xml' },
+          status: 400,
+        },
+        {
+          name: 'body in a type the server does not read',
+          path: '/Patient',
+          method: 'POST',
+          rawBody: 'family=X',
+          headers: { 'content-type': 'text/plain' },
           status: 415,
         },
         {
@@ -387,7 +395,7 @@ export function describeRestApi(label: string, factory: StoreFactory): void {
         assert.ok(res.body.issue.length > 0 && res.body.issue[0].severity, c.name);
       }
       assert.equal((await server.fhir('/Patinet/1')).status, 404, 'unknown type in the URL');
-      assert.equal((await server.fhir('/Patient/1?_format=xml')).status, 406);
+      assert.equal((await server.fhir('/Patient/1?_format=text/turtle')).status, 406);
       const after = (await server.fhir('/Patient/_history?_count=1000')).body.entry.length;
       assert.equal(after, before, 'nothing was stored');
       assert.equal((await server.fhir('/Patient/abc')).status, 404);
