@@ -19,6 +19,7 @@ describe('extractIndex', () => {
     );
     // `deceased` is `deceased.exists() and deceased != false`: false for a patient with no deceased[x]
     assert.deepEqual(index.entries.map((e) => e.param).sort(), [
+      '_content',
       '_id',
       '_lastUpdated',
       'birthdate',
@@ -30,6 +31,34 @@ describe('extractIndex', () => {
       { kind: 'token', param: 'deceased', system: null, code: 'false' },
     );
     assert.deepEqual(index.compartments, ['Patient/p1']);
+    // the id, meta and a full date are not content; a bare year may be a code or a number, so it is kept
+    assert.deepEqual(
+      index.entries.find((e) => e.param === '_content'),
+      { kind: 'string', param: '_content', value: 'male 1990', exact: '' },
+    );
+  });
+
+  it('keeps the distinct words of a large resource in _content chunks cut between words', () => {
+    const words = Array.from({ length: 3000 }, (_, i) => `Word${i}`);
+    const index = extractIndex(
+      r({
+        resourceType: 'Observation',
+        extension: [{ url: 'http://x.org/ext', valueString: 'Extension\u00a0Text' }],
+        status: 'final',
+        code: { text: 'Body Weight', coding: [{ system: 'http://loinc.org', code: '29463-7' }] },
+        subject: { reference: 'Patient/secret-id' },
+        effectiveDateTime: '2024-01-02T03:04:05Z',
+        note: [{ text: words.join(' ') }, { text: `${words[0]} body` }],
+      }),
+    );
+    const chunks = index.entries.filter((e) => e.param === '_content').map((e) => (e as { value: string }).value);
+    assert.ok(chunks.length > 1 && chunks.every((c) => c.length <= 600), String(chunks.map((c) => c.length)));
+    const all = chunks.join(' ').split(' ');
+    assert.equal(new Set(all).size, all.length, 'each word once');
+    for (const w of ['final', 'body', 'weight', '29463', '7', 'word0', 'extension', 'text'])
+      assert.ok(all.includes(w), w);
+    for (const w of ['loinc', 'secret', 'patient', 'x', '2024']) assert.ok(!all.includes(w), w);
+    assert.ok(all.length < 3010 && all.length > 2000, `capped at 24,000 characters: ${all.length} words`);
   });
 
   it('deduplicates identical entries', () => {

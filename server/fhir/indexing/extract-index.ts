@@ -20,6 +20,7 @@ import { extractPersonName, extractPhonetic } from './extractors/name-extractors
 const TEXT_EXTRACTORS = { personName: extractPersonName, phonetic: extractPhonetic } as const;
 import { compositeKind } from '../search/kinds/composite/composite-kind.js';
 import type { ComponentMemo } from '../search/kinds/composite/extract-composite.js';
+import { extractContent } from '../search/kinds/string/extract-content.js';
 
 /** A search parameter whose expression (stage 'expression') or one of whose values (stage 'value') was skipped. */
 export type IndexProblem = {
@@ -96,6 +97,11 @@ function extractWith(resource: Resource, fastPaths: boolean, report?: IndexProbl
         report?.({ resourceType: type, id: resource.id, param: param.code, stage: 'value', error: messageOf(error) });
       }
     }
+  }
+  try {
+    extractContent(resource, entries);
+  } catch (error) {
+    report?.({ resourceType: type, id: resource.id, param: '_content', stage: 'value', error: messageOf(error) });
   }
   const unique = dedupeEntries(entries);
   return { entries: unique, compartments: compartmentsFromEntries(type, resource.id, unique) };

@@ -17,6 +17,7 @@ import { textWords } from './kinds/string/string-kind.js';
 import { normalizeString } from '../indexing/normalize.js';
 import { splitOr, unescapeValue } from './split-values.js';
 import { checkContainedParam } from './contained-params.js';
+import { CONTENT_PARAM } from './kinds/string/extract-content.js';
 import {
   compartmentCondition,
   constraintConditions,
@@ -66,7 +67,6 @@ export type ParsedSearch = {
 const RESOURCE_LEVEL = new Set(['_id', '_lastUpdated', '_tag', '_profile', '_security', '_source']);
 const PASSTHROUGH = new Set(['_format', '_pretty', CURSOR_PARAM]);
 const UNSUPPORTED = new Map([
-  ['_content', 'full-text search of the whole resource (_content) is not supported; _text searches the narrative'],
   ['_query', 'named queries are not supported'],
   ['_list', '_list is not supported'],
   ['_score', 'relevance scores are not supported'],
@@ -197,6 +197,10 @@ function applyParam(parsed: ParsedSearch, types: string[], name: string, value: 
     parsed.query.conditions.push(textCondition(name, value));
     return;
   }
+  if (base === CONTENT_PARAM) {
+    parsed.query.conditions.push(contentCondition(name, value));
+    return;
+  }
   if (base === '_contained' || base === '_containedType') {
     checkContainedParam(name, value);
     return;
@@ -282,10 +286,7 @@ function addAccessConditions(
  * and accents folded as string search folds them). Only resource types with a narrative have the entries.
  */
 function textCondition(name: string, value: string): Condition {
-  if (name !== '_text') throw badRequest(`${name}: _text takes no modifier`, [name]);
-  const alternatives = splitOr(value).map((v) => textWords(normalizeString(unescapeValue(v))));
-  if (alternatives.some((words) => words.length === 0))
-    throw badRequest('_text needs at least one word (letters or digits)', [name]);
+  const alternatives = searchWords('_text', name, value);
   const conditions: Condition[] = alternatives.map((words) => ({
     kind: 'string',
     param: '_text',
@@ -293,4 +294,30 @@ function textCondition(name: string, value: string): Condition {
     values: [...new Set(words)],
   }));
   return conditions.length === 1 ? conditions[0]! : { kind: 'or', any: conditions };
+}
+
+/**
+ * `_content=words` (comma values OR): every word must be a word of the resource's text (extract-content.ts). The
+ * words are kept in several chunk rows, so each word is a condition of its own (any chunk may hold it).
+ */
+function contentCondition(name: string, value: string): Condition {
+  const conditions: Condition[] = searchWords(CONTENT_PARAM, name, value).map((words) => {
+    const each: Condition[] = [...new Set(words)].map((w) => ({
+      kind: 'string',
+      param: CONTENT_PARAM,
+      match: 'words',
+      values: [w],
+    }));
+    return each.length === 1 ? each[0]! : { kind: 'and', all: each };
+  });
+  return conditions.length === 1 ? conditions[0]! : { kind: 'or', any: conditions };
+}
+
+/** The words of each comma-separated value of a full-text parameter (no modifier; each value needs a word). */
+function searchWords(code: string, name: string, value: string): string[][] {
+  if (name !== code) throw badRequest(`${name}: ${code} takes no modifier`, [name]);
+  const alternatives = splitOr(value).map((v) => textWords(normalizeString(unescapeValue(v))));
+  if (alternatives.some((words) => words.length === 0))
+    throw badRequest(`${code} needs at least one word (letters or digits)`, [name]);
+  return alternatives;
 }

@@ -81,6 +81,8 @@ DROP INDEX IF EXISTS fhir_idx_string_res;
 CREATE STATISTICS IF NOT EXISTS fhir_idx_string_value_exact (dependencies) ON value, exact FROM fhir_idx_string;
 -- _text: PostgreSQL full-text search over the narrative rows only (partial: other string rows cost nothing more)
 CREATE INDEX IF NOT EXISTS fhir_idx_string_text_fts ON fhir_idx_string USING gin (to_tsvector('simple', value)) WHERE param = '_text';
+-- _content: the same over the resource's word chunks (extract-content.ts), rows of at most 600 characters
+CREATE INDEX IF NOT EXISTS fhir_idx_string_content_fts ON fhir_idx_string USING gin (to_tsvector('simple', value)) WHERE param = '_content';
 
 CREATE TABLE IF NOT EXISTS fhir_idx_token (${KEY_COLUMNS}, system text, code text, text text COLLATE "C", type_system text, type_code text);
 CREATE INDEX IF NOT EXISTS fhir_idx_token_code ON fhir_idx_token (resource_type, param, code, system);

@@ -26,8 +26,9 @@
  * subject is `[base]/Patient/x` is found by `patient=x`. 4: DocumentReference `relationship` composite from
  * profiles/SearchParameter-DocumentReference-relationship.json (R4's own pairs its components the wrong way round).
  * 5: `phonetic~pair`, the phonetic key pairs of a name's first two words (matching's blocking key).
+ * 6: `_content` word chunks of every resource (search/kinds/string/extract-content.ts).
  */
-export const INDEX_TEXT_VERSION = 5;
+export const INDEX_TEXT_VERSION = 6;
 
 // The class lists combining marks on purpose: each is removed on its own.
 const COMBINING_MARKS =

@@ -17,6 +17,7 @@ import { lastnTests } from './contract-lastn.js';
 import { filterParamTests } from './contract-filter-param.js';
 import { listParamTests } from './contract-list-param.js';
 import { textParamTests } from './contract-text-param.js';
+import { contentParamTests } from './contract-content-param.js';
 
 export function describeSearchContract(label: string, factory: StoreFactory): void {
   describe(`Search contract: ${label}`, () => {
@@ -46,6 +47,7 @@ export function describeSearchContract(label: string, factory: StoreFactory): vo
     describe('_filter', () => filterParamTests(h));
     describe('_list', () => listParamTests(h));
     describe('_text', () => textParamTests(h));
+    describe('_content', () => contentParamTests(h));
     describe('Observation/$lastn', () => lastnTests(h));
   });
 }

@@ -49,6 +49,8 @@ describe('PostgreSQL search: every predicate is answerable by an index (EXPLAIN,
           entries: [
             str('name', `Name${i}`),
             str('phonetic', i % 4 ? 'mhmd' : 'ahmd'), // a server-made key most patients share
+            str('_text', `narrative of patient${i}`),
+            str('_content', `content of patient${i} male female`),
             tok('gender', 'http://hl7.org/fhir/administrative-gender', i % 2 ? 'male' : 'female'),
             tok('identifier', 'urn:mrn', `MRN${i}`, { typeSystem: 'v2', typeCode: 'MR', text: `mrn ${i}` }),
             day('birthdate', `19${50 + (i % 50)}-01-0${1 + (i % 9)}`),
@@ -167,6 +169,26 @@ describe('PostgreSQL search: every predicate is answerable by an index (EXPLAIN,
       'fhir_idx_token_code',
       'Observation',
       [{ kind: 'token', param: 'code', negate: false, values: [{ match: 'code', system: LOINC, code: 'c7' }] }],
+    ],
+    [
+      '_text words',
+      'fhir_idx_string_text_fts',
+      'Patient',
+      [{ kind: 'string', param: '_text', match: 'words', values: ['patient77', 'narrative'] }],
+    ],
+    [
+      '_content words',
+      'fhir_idx_string_content_fts',
+      'Patient',
+      [
+        {
+          kind: 'and',
+          all: [
+            { kind: 'string', param: '_content', match: 'words', values: ['patient77'] },
+            { kind: 'string', param: '_content', match: 'words', values: ['content'] },
+          ],
+        },
+      ],
     ],
     [
       'token :text',
