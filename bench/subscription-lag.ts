@@ -4,21 +4,27 @@
  * active rest-hook subscriptions with id-only payloads (each on its own Observation code; `--matching` of them watch
  * the code the writes use), Observations written over HTTP at `--rate` per second with at most `--inflight` requests
  * open at once (a write whose turn comes while the cap is reached waits for a slot: the achieved rate says whether
- * the server kept up), and a real HTTP receiver. Lag = time from the write's 201 to the arrival of a notification
- * naming that Observation (the focus reference of the id-only bundle), per matching subscription. Prints JSON:
- * p50/p99 ms, notifications expected and delivered, writes/s asked and achieved, the load average of the machine.
+ * the server kept up), and a real HTTP receiver in a child process (bench/subscription-receiver-child.ts). Lag = time
+ * from the write's 201 to the arrival of a notification naming that Observation (the focus reference of the id-only
+ * bundle), per matching subscription. `--max-count N` sets backport-max-count on the subscriptions (up to N events per
+ * notification; default: one notification per event). Prints JSON: p50/p99 ms, notifications expected and delivered,
+ * writes/s asked and achieved, the load average, and CPU seconds from the first write until the last notification
+ * arrived: this process (server + load driver), the PostgreSQL backends of the bench database, the receiver; per write
+ * and per notification, and the write rate 2 cores would sustain at that CPU cost (`cpuBoundWritesPerSecond`). Run
+ * once with `--matching 0` for the cost of a write alone: the difference is the cost of the notifications.
  *
  *   npx tsx bench/subscription-lag.ts [--subscriptions 1000] [--seconds 10] [--rate 500] [--matching 10] [--inflight 32]
- *     [--store pglite|postgres]
+ *     [--store pglite|postgres] [--max-count N]
  */
-import { loadavg } from 'node:os';
+import { fork } from 'node:child_process';
+import { availableParallelism, loadavg } from 'node:os';
 import { pino } from 'pino';
 import { openPgliteTestStore } from '../server/store/postgres/testing/pglite-template.js';
 import { createTestDatabase } from '../server/store/postgres/testing/test-stores.js';
 import { openPostgresStore } from '../server/store/postgres/open-postgres-store.js';
 import { startTestServer } from '../server/testing/test-server.js';
-import { startReceiver } from '../server/fhir/subscriptions/testing/receiver.js';
-import { PAYLOAD_CONTENT_EXTENSION } from '../server/fhir/subscriptions/subscription-model.js';
+import { MAX_COUNT_EXTENSION, PAYLOAD_CONTENT_EXTENSION } from '../server/fhir/subscriptions/subscription-model.js';
+import { CpuMeter, cpuTicks } from './cpu-meter.js';
 import { percentile } from './stats.js';
 
 const arg = (name: string, fallback: number) => {
@@ -31,6 +37,7 @@ const rate = arg('rate', 500);
 const matching = arg('matching', 10);
 const inflightCap = arg('inflight', 32);
 const storeKind = process.argv.includes('postgres') ? 'postgres' : 'pglite';
+const maxCount = arg('max-count', 0);
 const writes = Math.round(seconds * rate);
 const load = () => loadavg().map((l) => Math.round(l * 100) / 100);
 const loadAtStart = load();
@@ -45,7 +52,17 @@ const server = await startTestServer(store, {
   },
   logger: pino({ level: process.env.BENCH_LOG ?? 'silent' }, pino.destination(2)),
 });
-const receiver = await startReceiver();
+const receiverProcess = fork(new URL('./subscription-receiver-child.ts', import.meta.url).pathname, [], {
+  execArgv: ['--import', 'tsx'],
+});
+type Arrival = [string, number, string, number];
+const arrivals: Arrival[] = [];
+const receiverUrl = await new Promise<string>((resolve) =>
+  receiverProcess.on('message', (m: { url?: string; arrived?: Arrival[] }) => {
+    if (m.url) resolve(m.url);
+    if (m.arrived) arrivals.push(...m.arrived);
+  }),
+);
 const code = (c: string) => ({ coding: [{ system: 'http://loinc.org', code: c }] });
 const every = Math.max(1, Math.round(subscriptions / Math.max(1, matching)));
 
@@ -60,9 +77,10 @@ for (let s = 0; s < subscriptions; s++) {
       criteria: `Observation?code=http://loinc.org|${watched}`,
       channel: {
         type: 'rest-hook',
-        endpoint: receiver.url,
+        endpoint: receiverUrl,
         payload: 'application/fhir+json',
         _payload: { extension: [{ url: PAYLOAD_CONTENT_EXTENSION, valueCode: 'id-only' }] },
+        ...(maxCount > 0 ? { extension: [{ url: MAX_COUNT_EXTENSION, valuePositiveInt: maxCount }] } : {}),
       },
     },
   });
@@ -81,19 +99,17 @@ const writtenAt = new Map<string, number>();
 const early: Array<{ id: string; at: number }> = []; // notifications that beat the 201 to the driver
 const lags: number[] = [];
 const arrived = new Set<string>();
+let lastArrivalAt = 0;
 const take = () => {
-  for (const r of receiver.received.splice(0)) {
-    const key = `${r.subscription}#${r.eventNumber}`;
+  for (const [subscription, eventNumber, id, at] of arrivals.splice(0)) {
+    const key = `${subscription}#${eventNumber}`;
     if (arrived.has(key)) continue;
     arrived.add(key);
-    const focus: string | undefined = r.json?.entry?.[0]?.resource?.parameter
-      ?.find((p: { name: string }) => p.name === 'notification-event')
-      ?.part?.find((p: { name: string }) => p.name === 'focus')?.valueReference?.reference;
-    const id = focus?.split('/')[focus.split('/').indexOf('Observation') + 1];
+    lastArrivalAt = Math.max(lastArrivalAt, at);
     if (!id) continue;
-    const at = writtenAt.get(id);
-    if (at === undefined) early.push({ id, at: Date.now() });
-    else lags.push(Date.now() - at);
+    const written = writtenAt.get(id);
+    if (written === undefined) early.push({ id, at });
+    else lags.push(at - written);
   }
 };
 const poll = setInterval(take, 5);
@@ -110,6 +126,12 @@ const progress = process.env.BENCH_LOG
     }, 5000)
   : undefined;
 
+const meter = await CpuMeter.open(
+  process.pid,
+  database ? { adminUrl: database.url, dbName: new URL(database.url).pathname.slice(1) } : undefined,
+);
+const cpuAtStart = await meter.snapshot();
+const receiverTicksAtStart = cpuTicks(receiverProcess.pid as number);
 const started = Date.now();
 let inflight = 0;
 let peakInflight = 0;
@@ -147,9 +169,12 @@ const loadAtEndOfWrites = load();
 const expected = writes * watching;
 const deadline = Date.now() + 180_000;
 while (arrived.size < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+await new Promise((r) => setTimeout(r, 100));
+take();
+const cpu = await meter.since(cpuAtStart);
+const receiverCpuSeconds = (cpuTicks(receiverProcess.pid as number) - receiverTicksAtStart) / 100;
 clearInterval(poll);
 clearInterval(progress);
-take();
 for (const e of early) lags.push(Math.max(0, e.at - (writtenAt.get(e.id) ?? e.at))); // arrived before the 201: lag <= 0
 lags.sort((a, b) => a - b);
 console.log(
@@ -169,16 +194,39 @@ console.log(
       writesThatWaitedForASlot: waitedForSlot,
       notificationsExpected: expected,
       notificationsDelivered: arrived.size,
+      eventsPerNotificationMax: maxCount > 0 ? maxCount : 1,
+      cpu: cpuFigures(),
       lagMs: { p50: percentile(lags, 50), p99: percentile(lags, 99), max: lags[lags.length - 1] ?? null },
       loadAverage: { atStart: loadAtStart, endOfWrites: loadAtEndOfWrites, atEnd: load() },
-      cpus: (await import('node:os')).availableParallelism(),
+      cpus: availableParallelism(),
       note: 'wall time on a machine shared with other work; lag from the 201 of the write to the notification',
     },
     null,
     2,
   ),
 );
-await receiver.close();
+receiverProcess.disconnect();
+await meter.close();
 await server.close();
 await store.close();
 await database?.drop();
+
+/** CPU from the first write to the last arrival: where it went, per write and per notification event. */
+function cpuFigures() {
+  const r = (n: number, d = 100) => Math.round(n * d) / d;
+  const serverAndPostgres = cpu.serverCpuSeconds + cpu.postgresCpuSeconds;
+  const cpus = availableParallelism();
+  return {
+    window: 'first write until the last notification arrived',
+    wallSeconds: r((Math.max(lastArrivalAt, started + writeSeconds * 1000) - started) / 1000),
+    processCpuSeconds: cpu.serverCpuSeconds,
+    postgresCpuSeconds: cpu.postgresCpuSeconds,
+    receiverCpuSeconds: r(receiverCpuSeconds),
+    cpuMsPerWrite: r((serverAndPostgres * 1000) / writes, 1000),
+    cpuMsPerNotificationEvent: arrived.size ? r((serverAndPostgres * 1000) / arrived.size, 1000) : null,
+    cpuBoundWritesPerSecond: r(writes / (serverAndPostgres / cpus), 1),
+    note:
+      'process = app + load driver (one Node process); per write and per event both divide the same total (server, ' +
+      'driver, PostgreSQL; receiver excluded): compare with a --matching 0 run for the cost of the notifications alone',
+  };
+}

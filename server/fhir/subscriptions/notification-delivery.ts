@@ -1,9 +1,11 @@
 /**
  * Delivers the queued events (notification_events) of each subscription in event-number order, one notification
- * per event, on the node that holds the feed's lease. A subscription's next event is sent only after the previous
- * one was accepted, so a receiver sees them in order; the delivered mark is written after the channel accepted (per
- * batch of up to 20 events), so a crash in between sends those again (at least once; receivers drop repeats by
- * event number).
+ * per event (or up to backport-max-count per bundle), on the node that holds the feed's lease. Each subscription with
+ * something due gets a lane: lanes of different subscriptions run concurrently (up to `concurrency`), a lane sends
+ * one notification at a time, the next only after the previous was accepted, so a receiver sees them in order. The
+ * delivered mark is written after the channel accepted, once per batch of up to 100 events read together, so a crash
+ * in between sends those again (at least once; receivers drop repeats by event number). Delivered events older than
+ * `retentionSeconds` (default a day: `$events`) are dropped by a sweep once a minute, not on the hot path.
  * A failure backs off (backoff.ts); after `failuresBeforeError` in a row the subscription's status becomes `error`
  * with the reason, and the engine keeps trying at the capped backoff: the first success makes it `active` again.
  *
@@ -13,35 +15,44 @@
  * count so far, no events) when nothing was sent to it for that many seconds. Topic-based subscriptions always get a
  * bundle (payload `empty`: the status without focus); R4 ones with payload none get an empty POST as R4 says.
  */
-import type { Resource } from '@medplum/fhirtypes';
 import type { Logger } from 'pino';
 import { backoffMs } from '../../change-feed/backoff.js';
 import type { FeedDb } from '../../change-feed/feed-state.js';
 import { Wakeup } from '../../change-feed/wakeup.js';
 import type { ResourceStore } from '../../store/resource-store.js';
-import { notificationBundle } from './notification-bundle.js';
 import {
+  dropDeliveredEvents,
   dueSubscriptions,
   eventsAfter,
   heartbeatRows,
   markDelivered,
   markFailed,
   nextRetryInMs,
+  readSubscriptionRow,
+  resourceKeyOf,
   setRowStatus,
+  type DueRow,
   type EventRow,
   type SubscriptionRow,
 } from './notification-tables.js';
-import { postNotification } from './rest-hook-channel.js';
+import {
+  describeFailure,
+  eventsPerNotification,
+  MAX_PER_NOTIFICATION,
+  sendEvents,
+  sendStatusOnly,
+  type SenderOptions,
+  type WebsocketPublisher,
+} from './notification-sender.js';
 import { parseSubscription, type ParsedSubscription } from './subscription-model.js';
 import type { StatusWriter } from './subscription-status-writer.js';
 
+export type { WebsocketPublisher } from './notification-sender.js';
+
 const IDLE_CAP_MS = 30_000;
 /** Events read, sent and marked delivered at a time per subscription. */
-const BATCH = 20;
-/** The most events one notification carries, whatever backport-max-count asks. */
-const MAX_PER_NOTIFICATION = 100;
-
-export type WebsocketPublisher = { publish(subscriptionId: string, messages: string[]): Promise<void> };
+const BATCH = MAX_PER_NOTIFICATION;
+const SWEEP_EVERY_MS = 60_000;
 
 export type DeliveryOptions = {
   db: FeedDb;
@@ -55,8 +66,10 @@ export type DeliveryOptions = {
   /** Base of the retry backoff (default 1 s) and its cap (default 60 s). */
   retryBaseMs?: number;
   maxRetryMs?: number;
-  /** Subscriptions served at once (default 8). */
+  /** Subscriptions served at once (default 32). */
   concurrency?: number;
+  /** How long delivered events are kept for $events (default 86,400 s). */
+  retentionSeconds?: number;
   /** Called after each delivered event (metrics, the bench). */
   onDelivered?: (event: EventRow) => void;
   /** Why a topic-based subscription cannot be served (unknown topic, filters), or undefined (notification-queue.ts). */
@@ -67,8 +80,19 @@ export class NotificationDelivery {
   private readonly wake = new Wakeup();
   private abort?: AbortController;
   private running?: Promise<void>;
+  /** Subscriptions being served, by id (one lane per subscription: its notifications stay in order). */
+  private readonly lanes = new Map<string, Promise<void>>();
+  /** Subscription resources (and their parse), by id, with the resourceKey they were read with. */
+  private readonly parsed = new Map<
+    string,
+    { key: string; resource: SubscriptionRow['resource']; parsed?: ParsedSubscription }
+  >();
+  private readonly sender: SenderOptions;
+  private sweptAt = Date.now();
 
-  constructor(private readonly o: DeliveryOptions) {}
+  constructor(private readonly o: DeliveryOptions) {
+    this.sender = { store: o.store, baseUrl: o.baseUrl, websockets: o.websockets };
+  }
 
   start(): void {
     if (this.running) return;
@@ -87,25 +111,81 @@ export class NotificationDelivery {
     this.wake.wake();
   }
 
+  private get concurrency(): number {
+    return this.o.concurrency ?? 32;
+  }
+
   private async loop(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
-      let worked: boolean;
+      let started = 0;
+      let worked = false;
       try {
-        const due = await dueSubscriptions(this.o.db, 200);
-        worked = due.length > 0;
-        const queue = [...due];
-        const workers = Array.from({ length: this.o.concurrency ?? 8 }, async () => {
-          for (let row = queue.shift(); row && !signal.aborted; row = queue.shift()) await this.serve(row, signal);
-        });
-        await Promise.all(workers);
+        if (this.lanes.size < this.concurrency) started = await this.startLanes(signal);
         // heartbeats: before every sleep, and at most once a second while busy
-        if (!signal.aborted && (!worked || Date.now() - this.heartbeatsCheckedAt >= 1000))
-          worked = (await this.heartbeats(signal)) || worked;
+        if (!signal.aborted && started === 0 && Date.now() - this.heartbeatsCheckedAt >= (this.lanes.size ? 1000 : 0))
+          worked = await this.heartbeats(signal);
+        if (!signal.aborted && !this.sweeping && Date.now() - this.sweptAt >= SWEEP_EVERY_MS)
+          this.sweeping = this.sweep();
       } catch (error) {
-        worked = false;
         this.o.logger?.error({ err: (error as Error).message }, 'subscription delivery failed; retrying');
+        await this.wake.sleep(1000, signal);
+        continue;
       }
-      if (!worked) await this.wake.sleep(await this.idleMs(), signal);
+      if (started > 0 || worked) continue;
+      // nothing new to start: sleep until nudged (new events), a lane ends, or the earliest retry or heartbeat
+      await this.wake.sleep(this.lanes.size > 0 ? 1000 : await this.idleMs(), signal);
+    }
+    await Promise.all([...this.lanes.values(), this.sweeping]);
+  }
+
+  /** Starts a lane for each due subscription without one (up to `concurrency`); returns how many started. */
+  private async startLanes(signal: AbortSignal): Promise<number> {
+    // a lane that ends while the query runs has marked what it delivered; its row may be older: skip it this round
+    const busy = new Set(this.lanes.keys());
+    const due = await dueSubscriptions(this.o.db, 200);
+    let started = 0;
+    for (const row of due) {
+      if (this.lanes.size >= this.concurrency || signal.aborted) break;
+      if (busy.has(row.id) || this.lanes.has(row.id)) continue;
+      started++;
+      const lane = this.serve(row, signal)
+        .catch((error: unknown) =>
+          this.o.logger?.error({ subscription: row.id, err: (error as Error).message }, 'subscription lane failed'),
+        )
+        .finally(() => {
+          this.lanes.delete(row.id);
+          this.wake.wake();
+        });
+      this.lanes.set(row.id, lane);
+    }
+    return started;
+  }
+
+  /** The subscription row with its resource (read again only when it changed since the last lane). */
+  private async withResource(due: DueRow): Promise<{ row: SubscriptionRow; parsed?: ParsedSubscription } | undefined> {
+    const { resourceKey, ...row } = due;
+    let cached = this.parsed.get(due.id);
+    if (cached?.key !== resourceKey) {
+      const full = await readSubscriptionRow(this.o.db, due.id);
+      if (!full) return undefined;
+      cached = { key: resourceKeyOf(full.resource), resource: full.resource };
+      this.parsed.set(due.id, cached);
+    }
+    return { row: { ...row, resource: cached.resource }, ...(cached.parsed ? { parsed: cached.parsed } : {}) };
+  }
+
+  /** The retention sweep in progress (beside the lanes: it only drops events already delivered). */
+  private sweeping?: Promise<void>;
+
+  private async sweep(): Promise<void> {
+    this.sweptAt = Date.now();
+    try {
+      const dropped = await dropDeliveredEvents(this.o.db, this.o.retentionSeconds ?? 86_400);
+      if (dropped > 0) this.o.logger?.debug({ dropped }, 'delivered subscription events past retention dropped');
+    } catch (error) {
+      this.o.logger?.warn({ err: (error as Error).message }, 'dropping old subscription events failed');
+    } finally {
+      this.sweeping = undefined;
     }
   }
 
@@ -133,6 +213,7 @@ export class NotificationDelivery {
     let sent = false;
     for (const row of await heartbeatRows(this.o.db)) {
       if (signal.aborted) break;
+      if (this.lanes.has(row.id)) continue;
       let s: ParsedSubscription;
       try {
         s = parseSubscription(row.resource, this.o.resourceTypes);
@@ -150,9 +231,9 @@ export class NotificationDelivery {
       }
       sent = true;
       try {
-        await this.sendStatusOnly(s, row, 'heartbeat');
+        await sendStatusOnly(this.sender, s, row, 'heartbeat');
       } catch (error) {
-        await this.failed(row, describe(error));
+        await this.failed(row, describeFailure(error));
         continue;
       }
       await markDelivered(this.o.db, row.id, row.deliveredThrough);
@@ -163,25 +244,7 @@ export class NotificationDelivery {
     return sent;
   }
 
-  /** A handshake or heartbeat: the status with the event count so far and no events. */
-  private async sendStatusOnly(s: ParsedSubscription, row: SubscriptionRow, type: 'handshake' | 'heartbeat') {
-    const bundle = notificationBundle(
-      {
-        baseUrl: this.o.baseUrl,
-        subscriptionId: s.id,
-        ...(s.topic && s.channel.payload !== 'none' ? { topic: s.topic.url } : {}),
-        status: row.status,
-        type,
-        eventsSinceStart: type === 'handshake' ? 0 : row.eventsQueued,
-      },
-      [],
-      s.channel.payload,
-    );
-    if (s.channel.type === 'rest-hook') await postNotification(s, undefined, bundle, timeoutOf(s));
-    else await this.o.websockets.publish(s.id, [JSON.stringify(bundle)]);
-  }
-
-  private async recovered(row: SubscriptionRow): Promise<void> {
+  private async recovered(row: Pick<SubscriptionRow, 'id' | 'status'>): Promise<void> {
     if (row.status !== 'error') return;
     this.o.logger?.info({ subscription: row.id }, 'subscription endpoint recovered: active again');
     await setRowStatus(this.o.db, row.id, 'active');
@@ -189,10 +252,15 @@ export class NotificationDelivery {
     row.status = 'active';
   }
 
-  private async serve(row: SubscriptionRow, signal: AbortSignal): Promise<void> {
+  private async serve(due: DueRow, signal: AbortSignal): Promise<void> {
+    const found = await this.withResource(due);
+    if (!found) return;
+    const { row } = found;
     let s: ParsedSubscription;
     try {
-      s = parseSubscription(row.resource, this.o.resourceTypes);
+      s = found.parsed ?? parseSubscription(row.resource, this.o.resourceTypes);
+      const entry = this.parsed.get(row.id);
+      if (entry) entry.parsed = s;
     } catch (error) {
       await setRowStatus(this.o.db, row.id, 'error');
       await this.o.writeStatus(row.id, 'error', (error as Error).message);
@@ -207,9 +275,9 @@ export class NotificationDelivery {
       }
       if (s.topic && s.channel.type === 'rest-hook') {
         try {
-          await this.sendStatusOnly(s, row, 'handshake');
+          await sendStatusOnly(this.sender, s, row, 'handshake');
         } catch (error) {
-          await this.failed(row, `handshake: ${describe(error)}`);
+          await this.failed(row, `handshake: ${describeFailure(error)}`);
           return;
         }
         await markDelivered(this.o.db, row.id, row.deliveredThrough);
@@ -218,8 +286,9 @@ export class NotificationDelivery {
       await setRowStatus(this.o.db, row.id, 'active');
       row.status = 'active';
     }
-    // the delivered mark is written per batch of events (and before a failure is recorded): a crash resends at
+    // the delivered mark is written per batch of events read (and before a failure is recorded): a crash resends at
     // most that batch, which receivers drop by event number
+    const perNotification = eventsPerNotification(s);
     let through = row.deliveredThrough;
     let marked = through;
     const mark = async () => {
@@ -228,18 +297,16 @@ export class NotificationDelivery {
     };
     try {
       while (!signal.aborted) {
-        // topic-based with backport-max-count: up to that many queued events per notification
-        const perNotification = s.topic ? Math.min(s.channel.maxCount ?? 1, MAX_PER_NOTIFICATION) : 1;
         const events = await eventsAfter(this.o.db, row.id, through, Math.max(BATCH, perNotification));
         if (events.length === 0) return;
         for (let i = 0; i < events.length; i += perNotification) {
           if (signal.aborted) return;
           const group = events.slice(i, i + perNotification);
           try {
-            await this.send(s, row, group);
+            await sendEvents(this.sender, s, row, group);
           } catch (error) {
             await mark();
-            await this.failed(row, describe(error));
+            await this.failed(row, describeFailure(error));
             return;
           }
           through = (group[group.length - 1] as EventRow).eventNumber;
@@ -253,39 +320,7 @@ export class NotificationDelivery {
     }
   }
 
-  /** One notification of `events` (in order; one unless the subscription sets backport-max-count). */
-  private async send(s: ParsedSubscription, row: SubscriptionRow, events: EventRow[]): Promise<void> {
-    const last = events[events.length - 1] as EventRow;
-    const resources: Array<Resource | undefined> = [];
-    if (s.channel.payload === 'full-resource')
-      for (const event of events)
-        resources.push(
-          event.deleted
-            ? undefined
-            : ((await this.o.store.vread(event.resourceType, event.resourceId, event.versionId))?.resource ??
-                undefined),
-        );
-    const bundle =
-      s.channel.payload === 'none' && s.channel.type === 'rest-hook' && !s.topic
-        ? undefined
-        : notificationBundle(
-            {
-              baseUrl: this.o.baseUrl,
-              subscriptionId: s.id,
-              ...(s.topic && s.channel.payload !== 'none' ? { topic: s.topic.url } : {}),
-              status: row.status,
-              type: 'event-notification',
-              eventsSinceStart: last.eventNumber,
-            },
-            events,
-            s.channel.payload,
-            resources,
-          );
-    if (s.channel.type === 'rest-hook') await postNotification(s, last.eventNumber, bundle, timeoutOf(s));
-    else await this.o.websockets.publish(s.id, [`ping ${s.id}`, ...(bundle ? [JSON.stringify(bundle)] : [])]);
-  }
-
-  private async failed(row: SubscriptionRow, reason: string): Promise<void> {
+  private async failed(row: Pick<SubscriptionRow, 'id' | 'status' | 'failures'>, reason: string): Promise<void> {
     const wait = backoffMs(this.o.retryBaseMs ?? 1000, row.failures + 1, this.o.maxRetryMs ?? 60_000);
     const failures = await markFailed(this.o.db, row.id, reason, wait);
     this.o.logger?.warn({ subscription: row.id, failures, err: reason }, 'subscription notification failed');
@@ -295,14 +330,4 @@ export class NotificationDelivery {
       row.status = 'error';
     }
   }
-}
-
-function timeoutOf(s: ParsedSubscription): number {
-  return (s.channel.timeoutSeconds ?? 10) * 1000;
-}
-
-function describe(error: unknown): string {
-  const e = error as { message?: string; cause?: { code?: string; message?: string } };
-  const cause = e.cause?.code ?? e.cause?.message;
-  return `${e.message ?? String(error)}${cause ? ` (${cause})` : ''}`;
 }

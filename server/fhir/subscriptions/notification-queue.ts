@@ -90,6 +90,7 @@ export class NotificationQueue implements FeedHandler {
   async handle(tx: FeedTx, changes: readonly ChangeRecord[]): Promise<number> {
     this.dirty = true;
     this.pending = [];
+    await this.prefetch(changes);
     let queued = 0;
     for (const change of changes) {
       if (change.resourceType === 'Subscription') {
@@ -200,10 +201,26 @@ export class NotificationQueue implements FeedHandler {
     return (this.index = index);
   }
 
+  /** Current versions of the batch's watched, written resources, read in one go (`contentOf` checks the version). */
+  private prefetched = new Map<string, { versionId: number; resource: Resource | null }>();
+
+  private async prefetch(changes: readonly ChangeRecord[]): Promise<void> {
+    this.prefetched.clear();
+    const index = this.criteriaIndex();
+    const keys = changes
+      .filter((c) => !c.deleted && (index.has(c.resourceType) || this.topicTypes?.has(c.resourceType)))
+      .map((c) => ({ resourceType: c.resourceType, id: c.id }));
+    if (keys.length < 2) return;
+    for (const v of await this.o.store.readCurrentMany(keys))
+      this.prefetched.set(`${v.resourceType}/${v.id}`, { versionId: v.versionId, resource: v.resource });
+  }
+
   /** The version written, or for a delete the version before it (what the criteria and the owner judge). */
   private async contentOf(change: ChangeRecord): Promise<Resource | undefined> {
     const version = change.deleted ? change.versionId - 1 : change.versionId;
     if (version < 1) return undefined;
+    const current = this.prefetched.get(`${change.resourceType}/${change.id}`);
+    if (current?.versionId === version && current.resource) return current.resource;
     return (await this.o.store.vread(change.resourceType, change.id, version))?.resource ?? undefined;
   }
 

@@ -80,17 +80,34 @@ export async function readSubscriptionRow(db: FeedTx, id: string): Promise<Subsc
   return rows[0] ? toRow(rows[0]) : undefined;
 }
 
-/** Subscriptions with undelivered events whose next attempt is due, or waiting to be activated. */
-export async function dueSubscriptions(db: FeedTx, limit: number): Promise<SubscriptionRow[]> {
-  const rows = await db.query<RawSubscription>(
-    `SELECT ${COLUMNS} FROM notification_subscriptions
+/** A due subscription without its resource: `resourceKey` (meta versionId|lastUpdated) says whether a copy is current. */
+export type DueRow = Omit<SubscriptionRow, 'resource'> & { resourceKey: string };
+
+/**
+ * Subscriptions with undelivered events whose next attempt is due, or waiting to be activated. Without the resource:
+ * the delivery keeps each subscription's parsed resource and reads it again only when `resourceKey` changed.
+ */
+export async function dueSubscriptions(db: FeedTx, limit: number): Promise<DueRow[]> {
+  const rows = await db.query<Omit<RawSubscription, 'resource'> & { resource_key: string }>(
+    `SELECT subscription_id, status, events_queued, delivered_through, failures, next_attempt_at, last_delivery_at,
+       last_error, last_error_at,
+       COALESCE(resource->'meta'->>'versionId', '') || '|' || COALESCE(resource->'meta'->>'lastUpdated', '') AS resource_key
+     FROM notification_subscriptions
      WHERE NOT removed AND status <> 'off'
        AND (events_queued > delivered_through OR status = 'requested')
        AND (next_attempt_at IS NULL OR next_attempt_at <= now())
      ORDER BY next_attempt_at NULLS FIRST LIMIT ?`,
     [limit],
   );
-  return rows.map(toRow);
+  return rows.map((r) => {
+    const { resource: _none, ...row } = toRow({ ...r, resource: '{}' });
+    return { ...row, resourceKey: r.resource_key };
+  });
+}
+
+/** The key dueSubscriptions gives a subscription's resource. */
+export function resourceKeyOf(resource: Subscription): string {
+  return `${resource.meta?.versionId ?? ''}|${resource.meta?.lastUpdated ?? ''}`;
 }
 
 /**
@@ -196,18 +213,38 @@ export async function eventsAfter(db: FeedTx, id: string, after: number, limit: 
   }));
 }
 
+/** The channel accepted the events through `through` (one statement; old events go in `dropDeliveredEvents`). */
 export async function markDelivered(db: FeedTx, id: string, through: number): Promise<void> {
   await db.query(
     `UPDATE notification_subscriptions SET delivered_through = GREATEST(delivered_through, ?), failures = 0,
        next_attempt_at = NULL, last_delivery_at = now() WHERE subscription_id = ?`,
     [through, id],
   );
-  // Delivered events are kept a day for $events, then dropped.
-  await db.query(
-    `DELETE FROM notification_events WHERE subscription_id = ? AND event_number <= ?
-       AND queued_at < now() - interval '1 day'`,
-    [id, through],
+}
+
+/**
+ * Drops delivered events queued more than `retentionSeconds` ago ($events answers what is left), oldest first, at
+ * most `limit` per subscription per call (the oldest events of a subscription have the lowest numbers: the primary
+ * key finds them without reading the rest). Returns the number of rows dropped.
+ */
+export async function dropDeliveredEvents(db: FeedTx, retentionSeconds: number, limit = 5000): Promise<number> {
+  const subs = await db.query<{ subscription_id: string; delivered_through: string | number }>(
+    `SELECT subscription_id, delivered_through FROM notification_subscriptions WHERE delivered_through > 0`,
   );
+  let dropped = 0;
+  for (const s of subs) {
+    const rows = await db.query<{ n: string | number }>(
+      `WITH gone AS (
+         DELETE FROM notification_events WHERE subscription_id = ? AND event_number IN (
+           SELECT event_number FROM notification_events WHERE subscription_id = ? AND event_number <= ?
+             ORDER BY event_number LIMIT ?)
+         AND queued_at < now() - make_interval(secs => ?) RETURNING 1)
+       SELECT count(*) AS n FROM gone`,
+      [s.subscription_id, s.subscription_id, s.delivered_through, limit, retentionSeconds],
+    );
+    dropped += Number(rows[0]?.n ?? 0);
+  }
+  return dropped;
 }
 
 export async function markFailed(db: FeedTx, id: string, error: string, retryInMs: number): Promise<number> {
