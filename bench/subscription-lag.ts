@@ -182,8 +182,8 @@ console.log(
     {
       store:
         storeKind === 'postgres'
-          ? 'postgres (local server; app, load driver and receiver share one Node process)'
-          : 'pglite (in process; app, load driver and receiver share one Node process)',
+          ? 'postgres (local server; app and load driver share one Node process, the receiver is a child process)'
+          : 'pglite (in process; app and load driver share one Node process, the receiver is a child process)',
       subscriptions,
       watchingTheWrittenCode: watching,
       writes,

@@ -82,6 +82,16 @@ export class NotificationQueue implements FeedHandler {
   /** A Subscription was written in the batch being committed (the delivery loop has one to activate or drop). */
   registryChanged = false;
 
+  /**
+   * Whether a write of `resourceType` should wake the feed at once: a Subscription or a possible SubscriptionTopic
+   * (Basic) changes the registry; any other type only when some subscription watches it.
+   */
+  wakesFor(resourceType: string): boolean {
+    if (resourceType === 'Subscription' || resourceType === 'Basic') return true;
+    if (this.byId.size === 0) return false;
+    return this.criteriaIndex().has(resourceType) || (this.topicTypes?.has(resourceType) ?? false);
+  }
+
   /** Subscriptions that may get events now (the feed idles when there are none). */
   get watching(): number {
     return this.byId.size;

@@ -94,7 +94,11 @@ export async function startSubscriptionEngine(o: EngineOptions): Promise<Subscri
       queue.committed();
     },
   }).start();
-  const unlisten = o.writes?.listen(() => feed.nudge());
+  // a write of a type no subscription watches wakes nothing: the feed reads it at its next poll (while nothing is
+  // watched at all, every idleWaitMs), so writes cost the engine nothing while there is nothing to deliver
+  const unlisten = o.writes?.listen((types) => {
+    if (!types || types.some((t) => queue.wakesFor(t))) feed.nudge();
+  });
   return {
     feed,
     list: () => listSubscriptions(o.db),

@@ -6,7 +6,8 @@
  *   numbered so far), the error if any. Type level lists the Subscriptions the caller may read.
  * - `Subscription/[id]/$events?eventsSinceNumber=&eventsUntilNumber=&content=` (GET or POST): a notification Bundle
  *   (history, status first, type `query-event`) of the events still kept, at most 500 from eventsSinceNumber on.
- *   Events are kept until delivered and one day after (markDelivered); older ones are not answered. `content`
+ *   Events are kept until delivered and one day after (a sweep of the delivery drops older delivered events once a
+ *   minute: notification-delivery.ts, dropDeliveredEvents); older ones are not answered. `content`
  *   (empty / id-only / full-resource) overrides the subscription's payload; full resources only those the caller may
  *   read now.
  *
