@@ -12,26 +12,16 @@ import { createHash } from 'node:crypto';
 import type { ConceptMap, ConceptMapGroup } from '@medplum/fhirtypes';
 import type { InternalFhirClient } from '../internal-client.js';
 import { CODE_TABLE_SYSTEM, scopeExtension } from './code-table-scope.js';
+import type { CodeTableOverride, CodeTableScope } from './code-table-maps.js';
 
-/** The fields of a fhir_mappings code row this needs (adapters/hl7v2/mapping/site-mappings.ts MappingRow). */
-export type CodeRow = {
-  readonly id: string;
-  readonly name: string;
-  readonly version: number;
-  readonly messageType: string;
-  readonly triggerEvent?: string;
-  readonly hl7Version?: string;
-  readonly sendingApplication?: string;
-  readonly sendingFacility?: string;
-  readonly priority: number;
-};
+/**
+ * The fields of a fhir_mappings code row this needs (adapters/hl7v2/mapping/site-mappings.ts MappingRow): the same
+ * shape as a scoped code-table map's scope, which is what the row becomes.
+ */
+export type CodeRow = CodeTableScope;
 
-/** One code of a row: the shape rowEffect() reads from code_map. */
-export type RowCode = {
-  readonly table: string;
-  readonly source: string;
-  readonly target: { readonly code: string; readonly system?: string; readonly display?: string };
-};
+/** One code of a row: the shape rowEffect() reads from code_map, the same as a code-table map's code. */
+export type RowCode = CodeTableOverride;
 
 /** The id of the ConceptMap a row moves into: stable per row. */
 export function conceptMapIdOf(rowId: string): string {
