@@ -43,27 +43,37 @@ function changedMeanwhile(err: unknown): boolean {
   );
 }
 
+/** Maps a message and reads what its writes depend on: the bundle to write, its template and the ACK's warnings. */
+export async function mapAndPrepare(
+  msg: Hl7Message,
+  set: { mappings: MappingSet; tables: CodeTables },
+  deps: ResolvedDeps,
+): Promise<{ bundle: Bundle; template: string; warnings: AckError[] }> {
+  const options = optionsFor(msg, deps.options);
+  const mapped = mapMessage(msg, set.mappings, set.tables, options);
+  const warnings: AckError[] = mapped.warnings.map((w) => ({
+    code: w.code,
+    text: w.message,
+    severity: 'W' as const,
+    ...w.location,
+  }));
+  const prepared = await prepareBundle(mapped.bundle, msg, deps.submit, options.defaultTimezone);
+  warnings.push(...prepared.warnings);
+  return { bundle: prepared.bundle, template: mapped.template, warnings };
+}
+
 export async function applyMessage(
   msg: Hl7Message,
   set: { mappings: MappingSet; tables: CodeTables },
   deps: ResolvedDeps,
   messageId: string,
 ): Promise<Applied> {
-  const options = optionsFor(msg, deps.options);
   for (let attempt = 1; ; attempt++) {
-    const mapped = mapMessage(msg, set.mappings, set.tables, options);
-    const warnings: AckError[] = mapped.warnings.map((w) => ({
-      code: w.code,
-      text: w.message,
-      severity: 'W' as const,
-      ...w.location,
-    }));
-    const prepared = await prepareBundle(mapped.bundle, msg, deps.submit, options.defaultTimezone);
-    warnings.push(...prepared.warnings);
+    const prepared = await mapAndPrepare(msg, set, deps);
     const bundle = withMarker(prepared.bundle, msg, messageId, deps.now());
     try {
       const response = await deps.submit(bundle);
-      return { bundle, response, template: mapped.template, warnings };
+      return { bundle, response, template: prepared.template, warnings: prepared.warnings };
     } catch (err) {
       if (attempt < MAX_ATTEMPTS && changedMeanwhile(err)) continue;
       throw err;

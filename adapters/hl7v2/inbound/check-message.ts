@@ -6,16 +6,13 @@
  * go-live without putting test patients into the production record. The message itself is logged as any other.
  */
 import type { Bundle } from '@medplum/fhirtypes';
-import type { AckError } from '../ack/ack-builder.js';
 import type { Hl7Message } from '../parser/hl7-message.js';
-import { mapMessage } from '../mapping/mapping-engine.js';
 import type { CodeTables } from '../mapping/code-tables.js';
 import type { MappingSet } from '../mapping/load-mappings.js';
 import { validateResource } from '../../../server/fhir/validation/validate-resource.js';
 import { unprocessable } from '../../../server/fhir/errors.js';
 import type { ResolvedDeps } from './inbound-deps.js';
-import { optionsFor, type Applied } from './apply-message.js';
-import { prepareBundle } from './prepare/prepare-bundle.js';
+import { mapAndPrepare, type Applied } from './apply-message.js';
 
 const NAMES: Record<string, string> = { T: 'training', D: 'debugging' };
 
@@ -29,17 +26,8 @@ export async function checkMessage(
   set: { mappings: MappingSet; tables: CodeTables },
   deps: ResolvedDeps,
 ): Promise<Applied & { note: string }> {
-  const options = optionsFor(msg, deps.options);
-  const mapped = mapMessage(msg, set.mappings, set.tables, options);
-  const warnings: AckError[] = mapped.warnings.map((w) => ({
-    code: w.code,
-    text: w.message,
-    severity: 'W' as const,
-    ...w.location,
-  }));
-  const prepared = await prepareBundle(mapped.bundle, msg, deps.submit, options.defaultTimezone);
-  warnings.push(...prepared.warnings);
-  const issues = (prepared.bundle.entry ?? []).flatMap((e, i) =>
+  const { bundle, template, warnings } = await mapAndPrepare(msg, set, deps);
+  const issues = (bundle.entry ?? []).flatMap((e, i) =>
     e.resource
       ? validateResource(e.resource).map((issue) => ({
           ...issue,
@@ -50,9 +38,9 @@ export async function checkMessage(
   const errors = issues.filter((i) => i.severity === 'error' || i.severity === 'fatal');
   if (errors.length > 0) throw unprocessable(errors);
   const id = msg.get('MSH-11.1');
-  const resources = (prepared.bundle.entry ?? []).filter((e) => e.resource).length;
+  const resources = (bundle.entry ?? []).filter((e) => e.resource).length;
   const note = `${NAMES[id] ?? id} message (MSH-11 ${id}) checked, not stored: mapped to ${resources} resources and validated; this server stores ${deps.processingIds.join(', ')} messages only`;
   warnings.push({ code: '0', text: note, severity: 'I', segment: 'MSH', sequence: 1, field: 11 });
-  const response: Bundle = { resourceType: 'Bundle', type: 'transaction-response', entry: [] };
-  return { bundle: prepared.bundle, response, template: mapped.template, warnings, note };
+  const response: Bundle = { resourceType: 'Bundle', type: 'transaction-response' };
+  return { bundle: bundle, response, template, warnings, note };
 }
