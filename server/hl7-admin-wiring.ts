@@ -15,6 +15,7 @@ import {
   listEndpoints,
   removeEndpoint,
   setEndpointActive,
+  setEndpointSettings,
 } from '../adapters/hl7v2/log/mysql-endpoint-admin.js';
 import type { StateDb } from './state/state-db.js';
 import {
@@ -22,6 +23,7 @@ import {
   listEmbeddedEndpoints,
   removeEmbeddedEndpoint,
   setEmbeddedEndpointActive,
+  setEmbeddedEndpointSettings,
 } from './hl7-embedded-endpoints.js';
 import { Hl7EndpointRejected, type Hl7EndpointStore, type Hl7ReplayPort } from './console/admin/runtime-ports.js';
 
@@ -35,6 +37,15 @@ export function hl7ReplayPort(deps: InboundDeps, submit: SubmitTransaction): Hl7
     enqueue: (messageId, error) => deps.log.enqueue(messageId, error),
     replay: (item) => replayItem(pipeline, item),
   };
+}
+
+async function invalidAsRejected<T>(change: () => Promise<T>): Promise<T> {
+  try {
+    return await change();
+  } catch (e) {
+    if (e instanceof EndpointInputError) throw new Hl7EndpointRejected('invalid', e.message);
+    throw e;
+  }
 }
 
 /** nilecare_interop.interface_configs on MySQL/MariaDB (a pool of two, opened at the first use). */
@@ -52,6 +63,7 @@ export function mysqlHl7EndpointStore(url: string): Hl7EndpointStore {
       }
     },
     setActive: (name, active) => setEndpointActive(pool, name, active),
+    setSettings: (name, settings) => invalidAsRejected(() => setEndpointSettings(pool, name, settings)),
     remove: (name) => removeEndpoint(pool, name),
     close: () => pool.end(),
   };
@@ -71,6 +83,8 @@ export function embeddedHl7EndpointStore(db: StateDb | Promise<StateDb>): Hl7End
       }
     },
     setActive: async (name, active) => setEmbeddedEndpointActive(await db, name, active),
+    setSettings: async (name, settings) =>
+      invalidAsRejected(async () => setEmbeddedEndpointSettings(await db, name, settings)),
     remove: async (name) => removeEmbeddedEndpoint(await db, name),
     close: async () => undefined, // the server's state owns the embedded database
   };

@@ -5,8 +5,11 @@
  */
 import {
   checkEndpoint,
+  checkSettings,
   EndpointExistsError,
+  settingsDirections,
   type Hl7EndpointRow,
+  type Hl7InterfaceSettings,
   type NewHl7EndpointInput,
 } from '../adapters/hl7v2/log/mysql-endpoint-admin.js';
 import { isDuplicateKey, type StateExecutor } from './state/state-db.js';
@@ -15,7 +18,8 @@ const OUTBOUND = `deleted_at IS NULL AND direction IN ('outbound', 'bidirectiona
 
 export async function listEmbeddedEndpoints(db: StateExecutor): Promise<Hl7EndpointRow[]> {
   const { rows } = await db.query(
-    `SELECT name, protocol, host, port, message_types, receiving_application, receiving_facility, is_active
+    `SELECT name, protocol, host, port, message_types, receiving_application, receiving_facility, is_active,
+            character_encoding
        FROM interface_configs WHERE ${OUTBOUND} ORDER BY name`,
   );
   return rows.map((r) => {
@@ -29,6 +33,9 @@ export async function listEmbeddedEndpoints(db: StateExecutor): Promise<Hl7Endpo
       ...(Array.isArray(types) ? { messageTypes: types.map(String) } : {}),
       ...(r.receiving_application ? { receivingApplication: String(r.receiving_application) } : {}),
       ...(r.receiving_facility ? { receivingFacility: String(r.receiving_facility) } : {}),
+      ...(r.character_encoding && r.character_encoding !== 'UTF-8'
+        ? { characterEncoding: String(r.character_encoding) }
+        : {}),
     };
   });
 }
@@ -38,8 +45,9 @@ export async function addEmbeddedEndpoint(db: StateExecutor, input: NewHl7Endpoi
   try {
     await db.query(
       `INSERT INTO interface_configs (name, direction, protocol, host, port, message_types, receiving_application,
-         receiving_facility, sending_application, sending_facility, max_retries, timeout_ms, is_active)
-       VALUES (?, 'outbound', ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, TRUE)`,
+         receiving_facility, sending_application, sending_facility, max_retries, timeout_ms, character_encoding,
+         is_active)
+       VALUES (?, 'outbound', ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, TRUE)`,
       [
         e.name,
         e.tls ? 'mllp_tls' : 'mllp',
@@ -52,6 +60,7 @@ export async function addEmbeddedEndpoint(db: StateExecutor, input: NewHl7Endpoi
         e.sendingFacility ?? null,
         e.maxRetries ?? 3,
         e.timeoutMs ?? 30_000,
+        e.characterEncoding ?? 'UTF-8',
       ],
     );
   } catch (err) {
@@ -76,6 +85,29 @@ export async function removeEmbeddedEndpoint(db: StateExecutor, name: string): P
             name = left(name, 50) || ' (removed ' || id || ')'
       WHERE name = ? AND ${OUTBOUND}`,
     [name],
+  );
+  return affectedRows > 0;
+}
+
+/** The twin of setEndpointSettings (mysql-endpoint-admin.ts): character set and/or MSH-11 processing ids by name. */
+export async function setEmbeddedEndpointSettings(
+  db: StateExecutor,
+  name: string,
+  input: Hl7InterfaceSettings,
+): Promise<boolean> {
+  const s = checkSettings(input);
+  const { affectedRows } = await db.query(
+    `UPDATE interface_configs
+        SET character_encoding = COALESCE(?::varchar, character_encoding),
+            settings = CASE WHEN ?::jsonb IS NULL THEN settings
+                            ELSE COALESCE(settings, '{}'::jsonb) || jsonb_build_object('processing_ids', ?::jsonb) END
+      WHERE name = ? AND deleted_at IS NULL AND direction IN ${settingsDirections(s)}`,
+    [
+      s.characterEncoding ?? null,
+      s.processingIds ? JSON.stringify(s.processingIds) : null,
+      s.processingIds ? JSON.stringify(s.processingIds) : null,
+      name,
+    ],
   );
   return affectedRows > 0;
 }

@@ -229,6 +229,8 @@ export interface Hl7Endpoint {
   messageTypes?: string[];
   receivingApplication?: string;
   receivingFacility?: string;
+  /** The outbound character set when not the default UTF-8. */
+  characterEncoding?: string;
 }
 
 export interface NewHl7Endpoint {
@@ -239,6 +241,17 @@ export interface NewHl7Endpoint {
   messageTypes?: string[];
   receivingApplication?: string;
   receivingFacility?: string;
+  /** The outbound character set (default UTF-8; checked: one that cannot be sent over MLLP is a 400). */
+  characterEncoding?: string;
+}
+
+/**
+ * A change of an interface's settings: the outbound character set (outbound endpoints) and/or the MSH-11 values an
+ * inbound interface takes (P, T, D; a list or "P,T").
+ */
+export interface Hl7EndpointSettings {
+  characterEncoding?: string;
+  processingIds?: string[] | string;
 }
 
 /**
@@ -256,6 +269,8 @@ export interface AdminTasks {
   hl7Endpoints(): Promise<Hl7Endpoint[]>;
   addHl7Endpoint(endpoint: NewHl7Endpoint): Promise<Hl7Endpoint>;
   setHl7EndpointActive(name: string, active: boolean): Promise<Hl7Endpoint>;
+  /** Sets the character set and/or processing ids of an interface by name; 400 bad value, 404 no such interface. */
+  setHl7EndpointSettings(name: string, settings: Hl7EndpointSettings): Promise<{ name: string } & Hl7EndpointSettings>;
   /** Deletes an endpoint (its row stays, renamed, for the message history); 404 when there is none. */
   removeHl7Endpoint(name: string): Promise<void>;
   /** An EHR launch id for a patient (and encounter), valid 10 minutes. */

@@ -68,6 +68,7 @@ describe('console router', () => {
       ['get', '/console/api/subscriptions'],
       ['get', '/console/api/projections/billing/dead-letters'],
       ['post', '/console/api/projections/billing/dead-letters/Claim%2Fc9/retry'],
+      ['post', '/console/api/hl7/endpoints/lab'],
       ['get', '/console/api/nothing-here'],
     ] as const) {
       const none = await request(e)[method](path);

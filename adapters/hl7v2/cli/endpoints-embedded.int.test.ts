@@ -107,6 +107,18 @@ describe('npm run hl7:endpoints on the embedded default', () => {
     assert.equal(r.stderr.split('\n').filter(Boolean).length, 1, 'one line, no stack trace');
     r = await endpoints('list');
     assert.match(r.stdout, new RegExp(`^lab  mllp://127\\.0\\.0\\.1:${lab.listeningPort}  active  types all$`, 'm'));
+    r = await endpoints('set', '--name', 'lab', '--charset', '8859/1');
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, 'changed lab: charset 8859/1\n');
+    assert.match((await endpoints('list')).stdout, /^lab {2}.* {2}active {2}types all {2}charset 8859\/1$/m);
+    r = await endpoints('set', '--name', 'lab', '--charset', 'KOI8-R');
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /character set "KOI8-R" cannot be sent over MLLP/);
+    r = await endpoints('set', '--name', 'nope', '--charset', 'ASCII');
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /^hl7:endpoints: no outbound endpoint named "nope"/);
+    assert.match((await endpoints('list')).stdout, /charset 8859\/1$/m, 'unchanged by the refused value');
+    assert.equal((await endpoints('set', '--name', 'lab', '--charset', 'UTF-8')).status, 0);
     assert.equal(existsSync(`${join(dir, 'data')}.lock`), false, 'the folder is free again');
   });
 
@@ -137,6 +149,12 @@ describe('npm run hl7:endpoints on the embedded default', () => {
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /^lab {2}.* {2}disabled {2}types all$/m);
     assert.match(r.stdout, /^pharmacy {2}.* {2}active {2}types ADT$/m);
+    r = await endpoints('set', '--name', 'pharmacy', '--charset', '8859/15');
+    assert.equal(r.status, 0, r.stderr);
+    assert.match((await endpoints('list')).stdout, /^pharmacy {2}.* {2}types ADT {2}charset 8859\/15$/m);
+    r = await endpoints('set', '--name', 'nope', '--charset', 'ASCII');
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /^hl7:endpoints: no outbound endpoint named "nope"/);
 
     // no restart: the new endpoint gets the next change, the disabled one does not
     await createPatient('MRN-FH-2');

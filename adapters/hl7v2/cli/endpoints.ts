@@ -24,12 +24,15 @@ import { openEmbeddedAdmin } from '../../../server/cli/auth/embedded-admin.js';
 import {
   addEndpoint,
   checkEndpoint,
+  checkSettings,
   EndpointExistsError,
   EndpointInputError,
   listEndpoints,
   removeEndpoint,
   setEndpointActive,
+  setEndpointSettings,
   type Hl7EndpointRow,
+  type Hl7InterfaceSettings,
   type NewHl7EndpointInput,
 } from '../log/mysql-endpoint-admin.js';
 
@@ -45,7 +48,15 @@ Commands:
   list                                  every outbound endpoint, active or not
   add --name NAME --host HOST --port PORT [--tls] [--types ADT^A01,ORU^R01]
       [--receiving-application APP] [--receiving-facility FAC] [--sending-application APP] [--sending-facility FAC]
-      [--max-retries N] [--timeout MS]  a new active endpoint (--types: the message types it takes; default all)
+      [--max-retries N] [--timeout MS] [--charset SET]
+                                        a new active endpoint (--types: the message types it takes; default all;
+                                        --charset: the character set it is sent in, MSH-18; default UTF-8)
+  set --name NAME [--charset SET] [--processing-ids P,T]
+                                        change an interface: --charset the outbound character set (UTF-8, 8859/1–9,
+                                        8859/15, ASCII, GB 18030, BIG-5, KS X 1001; a character the set lacks is
+                                        refused, the message dead-lettered); --processing-ids the MSH-11 values an
+                                        inbound interface takes (P, T, D; T/D are checked, not stored, unless the
+                                        server's HL7_PROCESSING_IDS takes them)
   disable --name NAME                   stop sending there (messages not yet sent stay queued)
   enable --name NAME                    send there again
   remove --name NAME                    delete the endpoint (its message history is kept)
@@ -69,7 +80,7 @@ export async function hl7Endpoints(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<number> {
   const [command, ...rest] = argv;
-  const commands = ['list', 'add', 'disable', 'enable', 'remove'];
+  const commands = ['list', 'add', 'set', 'disable', 'enable', 'remove'];
   if (!command) throw new UsageError(`give a command: ${commands.join(', ')}`);
   if (!commands.includes(command)) throw new UsageError(`unknown command "${command}"`);
   const { values } = parseOptions(
@@ -89,8 +100,11 @@ export async function hl7Endpoints(
             'sending-facility': { type: 'string' },
             'max-retries': { type: 'string' },
             timeout: { type: 'string' },
+            charset: { type: 'string' },
           }
-        : { name: { type: 'string' } },
+        : command === 'set'
+          ? { name: { type: 'string' }, charset: { type: 'string' }, 'processing-ids': { type: 'string' } }
+          : { name: { type: 'string' } },
   );
   const v = values as Record<string, string | boolean | undefined>;
   const name = typeof v.name === 'string' ? v.name.trim() : undefined;
@@ -119,14 +133,29 @@ export async function hl7Endpoints(
         sendingFacility: flag('sending-facility'),
         maxRetries: intOption('max-retries', flag('max-retries'), 3, 0),
         timeoutMs: intOption('timeout', flag('timeout'), 30_000, 100),
+        ...(v.charset !== undefined ? { characterEncoding: v.charset } : {}),
       });
     } catch (e) {
       if (e instanceof EndpointInputError) throw new UsageError(e.message);
       throw e;
     }
   }
+  let settings: Hl7InterfaceSettings | undefined;
+  if (command === 'set') {
+    try {
+      settings = checkSettings({ characterEncoding: v.charset, processingIds: v['processing-ids'] });
+    } catch (e) {
+      if (e instanceof EndpointInputError)
+        throw new UsageError(
+          v.charset === undefined && v['processing-ids'] === undefined
+            ? 'give --charset SET and/or --processing-ids P,T'
+            : e.message,
+        );
+      throw e;
+    }
+  }
   const config = loadConfig(env);
-  if (!config.hl7.mysqlUrl) return embeddedEndpoints(command, name, add, config, io);
+  if (!config.hl7.mysqlUrl) return embeddedEndpoints(command, name, add ?? settings, config, io);
   const url = hl7CliEnv(env).interopUrl;
   const db = await open(url);
   try {
@@ -148,6 +177,12 @@ export async function hl7Endpoints(
         io.err('a running server picks it up within 30 s (at once when added in the console)');
         return EXIT.ok;
       }
+      case 'set': {
+        if (!(await setEndpointSettings(db, name!, settings!))) throw noInterface(name!, settings!);
+        io.out(changed(name!, settings!));
+        io.err('a running server picks it up within 30 s (at once when changed in the console)');
+        return EXIT.ok;
+      }
       default: {
         const found =
           command === 'remove'
@@ -164,7 +199,15 @@ export async function hl7Endpoints(
 }
 
 const show = (r: Hl7EndpointRow) =>
-  `${r.name}  ${r.tls ? 'mllp+tls' : 'mllp'}://${r.host}:${r.port}  ${r.active ? 'active' : 'disabled'}  types ${r.messageTypes?.join(',') ?? 'all'}${r.receivingApplication || r.receivingFacility ? `  to ${r.receivingApplication ?? ''}|${r.receivingFacility ?? ''}` : ''}`;
+  `${r.name}  ${r.tls ? 'mllp+tls' : 'mllp'}://${r.host}:${r.port}  ${r.active ? 'active' : 'disabled'}  types ${r.messageTypes?.join(',') ?? 'all'}${r.receivingApplication || r.receivingFacility ? `  to ${r.receivingApplication ?? ''}|${r.receivingFacility ?? ''}` : ''}${r.characterEncoding ? `  charset ${r.characterEncoding}` : ''}`;
+
+const changed = (name: string, s: Hl7InterfaceSettings) =>
+  `changed ${name}:${s.characterEncoding ? ` charset ${s.characterEncoding}` : ''}${s.processingIds ? ` processing ids ${[s.processingIds].flat().join(',')}` : ''}`;
+
+const noInterface = (name: string, s: Hl7InterfaceSettings) =>
+  new Error(
+    `no ${s.characterEncoding && s.processingIds ? 'bidirectional interface' : s.characterEncoding ? 'outbound endpoint' : 'inbound interface'} named "${name}" (npm run hl7:endpoints -- list)`,
+  );
 
 /**
  * INTEROP_MYSQL_URL unset: the endpoints live in the server's embedded nilecare_interop (the PGlite folder by
@@ -174,7 +217,7 @@ const show = (r: Hl7EndpointRow) =>
 async function embeddedEndpoints(
   command: string,
   name: string | undefined,
-  add: NewHl7EndpointInput | undefined,
+  input: NewHl7EndpointInput | Hl7InterfaceSettings | undefined,
   config: Config,
   io: CliIo,
 ): Promise<number> {
@@ -186,8 +229,18 @@ async function embeddedEndpoints(
       if (rows.length === 0) io.out('(no outbound endpoints; add one with: npm run hl7:endpoints -- add --help)');
       for (const r of rows) io.out(show(r));
     } else if (command === 'add') {
-      await t.addHl7Endpoint(add!);
-      io.out(`added ${add!.name}: ${add!.tls ? 'mllp+tls' : 'mllp'}://${add!.host}:${add!.port}`);
+      const add = input as NewHl7EndpointInput;
+      await t.addHl7Endpoint(add);
+      io.out(`added ${add.name}: ${add.tls ? 'mllp+tls' : 'mllp'}://${add.host}:${add.port}`);
+    } else if (command === 'set') {
+      const s = input as Hl7InterfaceSettings;
+      try {
+        await t.setHl7EndpointSettings(name!, s);
+      } catch (e) {
+        if ((e as { status?: number }).status === 404) throw noInterface(name!, s);
+        throw e;
+      }
+      io.out(changed(name!, s));
     } else if (command === 'remove') {
       await t.removeHl7Endpoint(name!);
       io.out(`removed ${name}`);

@@ -16,6 +16,8 @@ import { startMllpServer, type MllpServer } from '../mllp/mllp-server.js';
 import { buildAck } from '../ack/ack-builder.js';
 import { parseMessage } from '../parser/parse-message.js';
 import { mysqlMissing } from '../../../server/testing/mysql-missing.js';
+import { runCli } from '../../../server/cli/cli-kit.js';
+import { HL7_ENDPOINTS_HELP, hl7Endpoints } from '../cli/endpoints.js';
 
 async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false) {
   const until = Date.now() + 20_000;
@@ -152,6 +154,21 @@ describe(
         [dead.message_id],
       );
       assert.ok(log.some((r) => /in UNICODE UTF-8 \(MSH-18 set to the endpoint's character set\)/.test(r.message)));
+    });
+    it('npm run hl7:endpoints -- set --charset 8859/1: the next message to that endpoint is sent in 8859/1', async () => {
+      const err: string[] = [];
+      const code = await runCli(
+        { name: 'hl7:endpoints', helpCommand: 'npm run hl7:endpoints -- --help', help: HL7_ENDPOINTS_HELP },
+        ['set', '--name', 'new-emr', '--charset', '8859/1'],
+        (a, io) => hl7Endpoints(a, io, { INTEROP_MYSQL_URL: db.url }),
+        { out: () => undefined, err: (l) => void err.push(l) },
+      );
+      assert.equal(code, 0, err.join('\n'));
+      await worker.reloadEndpoints(); // a running server re-reads within 30 s
+      await fhir.put(patient('p3', 'MRN-3', 'Nur', 'Zoé'));
+      const [f] = await waitFor('8859/1 frame at new-emr', () => utf.of('MRN-3').length > 0 && utf.of('MRN-3'));
+      assert.ok(f!.includes(Buffer.from('Zo\xe9', 'latin1')) && !f!.includes(Buffer.from('é', 'utf8')));
+      assert.equal(parseMessage(f!.toString('latin1')).get('MSH-18'), '8859/1');
     });
   },
 );

@@ -84,6 +84,7 @@ function directTasks(config: Config, state: ServerState, redisPrefix: string): A
     hl7Endpoints: () => endpoints().list(),
     addHl7Endpoint: (e) => endpoints().add(e),
     setHl7EndpointActive: (name, active) => endpoints().setActive(name, active),
+    setHl7EndpointSettings: (name, settings) => endpoints().setSettings(name, settings),
     removeHl7Endpoint: (name) => endpoints().remove(name),
     createLaunch: async (c) => ({ launch: await (await smart()).createLaunch(launchContext(c)) }),
     async close() {

@@ -71,6 +71,8 @@ export function remoteAdmin(server: LocalAdminFile): AdminTasks {
     hl7Endpoints: () => call('GET', 'hl7/endpoints'),
     addHl7Endpoint: (endpoint) => call('POST', 'hl7/endpoints', endpoint),
     setHl7EndpointActive: (endpointName, active) => call('POST', `hl7/endpoints/${name(endpointName)}`, { active }),
+    setHl7EndpointSettings: (endpointName, settings) =>
+      call('POST', `hl7/endpoints/${name(endpointName)}`, settings as Record<string, unknown>),
     removeHl7Endpoint: async (endpointName) => void (await call('DELETE', `hl7/endpoints/${name(endpointName)}`)),
     createLaunch: (context) => call('POST', 'launches', context),
   };

@@ -5,13 +5,14 @@
  * each change.
  */
 import { badRequest, fhirError, notFound } from '../../fhir/errors.js';
-import type { Hl7Endpoint, NewHl7Endpoint } from '../admin-api.js';
+import type { Hl7Endpoint, Hl7EndpointSettings, NewHl7Endpoint } from '../admin-api.js';
 import { Hl7EndpointRejected, type Hl7EndpointStore } from './runtime-ports.js';
 
 export interface Hl7EndpointAdmin {
   list(): Promise<Hl7Endpoint[]>;
   add(endpoint: NewHl7Endpoint): Promise<Hl7Endpoint>;
   setActive(name: string, active: boolean): Promise<Hl7Endpoint>;
+  setSettings(name: string, settings: Hl7EndpointSettings): Promise<{ name: string } & Hl7EndpointSettings>;
   remove(name: string): Promise<void>;
 }
 
@@ -40,6 +41,19 @@ export function hl7EndpointAdmin(endpoints: Hl7EndpointStore): Hl7EndpointAdmin 
       if (typeof active !== 'boolean') throw badRequest('active is true or false');
       if (!(await endpoints.setActive(name, active))) throw notFound(`No outbound HL7 endpoint named ${name}`);
       return byName(name);
+    },
+    async setSettings(name, settings) {
+      if (!settings || typeof settings !== 'object') throw badRequest('The settings must be a JSON object');
+      try {
+        if (!(await endpoints.setSettings(name, settings)))
+          throw notFound(
+            `No HL7 interface named ${name} that takes these settings (character set: outbound endpoints; processing ids: inbound interfaces)`,
+          );
+      } catch (e) {
+        if (e instanceof Hl7EndpointRejected) throw badRequest(`HL7 interface ${name}: ${e.message}`);
+        throw e;
+      }
+      return { name, ...settings };
     },
     async remove(name) {
       if (!(await endpoints.remove(name))) throw notFound(`No outbound HL7 endpoint named ${name}`);

@@ -10,7 +10,7 @@ import type { Audit } from './access-tasks.js';
 
 export type Hl7EndpointTasks = Pick<
   AdminTasks,
-  'hl7Endpoints' | 'addHl7Endpoint' | 'setHl7EndpointActive' | 'removeHl7Endpoint'
+  'hl7Endpoints' | 'addHl7Endpoint' | 'setHl7EndpointActive' | 'setHl7EndpointSettings' | 'removeHl7Endpoint'
 >;
 
 export function hl7EndpointTasks(
@@ -40,6 +40,12 @@ export function hl7EndpointTasks(
       const changed = await endpointTasks().setActive(name, active);
       await reload();
       audit(active ? 'HL7 endpoint enabled' : 'HL7 endpoint disabled', { endpoint: name });
+      return changed;
+    },
+    async setHl7EndpointSettings(name, settings) {
+      const changed = await endpointTasks().setSettings(name, settings);
+      await reload();
+      audit('HL7 interface settings changed', { endpoint: name, ...changed });
       return changed;
     },
     async removeHl7Endpoint(name) {

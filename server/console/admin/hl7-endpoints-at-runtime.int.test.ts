@@ -138,6 +138,32 @@ describe('outbound HL7 endpoint added from the console at runtime', { skip: awai
     await waitFor('the A28 at the peer', () => peer.accepted('ENABLED-AGAIN').length === 1, 15_000);
   });
 
+  it('character set and processing ids set through the API: a bad value is a 400 saying why, an unknown name a 404; nothing changed', async () => {
+    const lab = async () => (await api('hl7/endpoints')).body.find((e: { name: string }) => e.name === 'lab');
+    for (const [body, pattern] of [
+      [{ characterEncoding: 'KOI8-R' }, /character set "KOI8-R" cannot be sent over MLLP: use UTF-8, 8859\/1/],
+      [{ characterEncoding: '' }, /a character set \(such as UTF-8 or 8859\/1\) is required/],
+      [{ characterEncoding: '8859/1', active: true }, /Change active on its own/],
+      [{ processingIds: ['P', 'X'] }, /processing ids \(MSH-11\) are P, T and\/or D, such as P,T \(got X\)/],
+    ] as const) {
+      const r = await api('hl7/endpoints/lab', 'POST', body);
+      assert.equal(r.status, 400, JSON.stringify(body));
+      assert.match(r.body.issue[0].diagnostics, pattern);
+    }
+    assert.equal((await lab()).characterEncoding, undefined, 'still UTF-8');
+    const none = await api('hl7/endpoints/nope', 'POST', { characterEncoding: '8859/1' });
+    assert.equal(none.status, 404);
+    assert.equal(none.body.resourceType, 'OperationOutcome');
+    // processing ids belong to inbound interfaces: lab is outbound only
+    assert.equal((await api('hl7/endpoints/lab', 'POST', { processingIds: 'P,T' })).status, 404);
+
+    const ok = await api('hl7/endpoints/lab', 'POST', { characterEncoding: '8859/1' });
+    assert.equal(ok.status, 200, JSON.stringify(ok.body));
+    assert.equal((await lab()).characterEncoding, '8859/1');
+    assert.equal((await api('hl7/endpoints/lab', 'POST', { characterEncoding: 'UTF-8' })).status, 200);
+    assert.equal((await lab()).characterEncoding, undefined);
+  });
+
   it('users and client applications say why they are unavailable without SMART sign-in (503)', async () => {
     const users = await api('users');
     assert.equal(users.status, 503);

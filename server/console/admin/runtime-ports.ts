@@ -5,7 +5,7 @@
  * under server/console imports adapters/.
  */
 import type { FeedDeadLetter } from '../../change-feed/sql-dead-letters.js';
-import type { Hl7Endpoint, NewHl7Endpoint } from '../admin-api.js';
+import type { Hl7Endpoint, Hl7EndpointSettings, NewHl7Endpoint } from '../admin-api.js';
 import type { Hl7OutboundControl } from './hl7-outbound-admin.js';
 import type { InteropQuery } from './hl7-message-rows.js';
 
@@ -42,6 +42,8 @@ export interface Hl7EndpointStore {
   add(endpoint: NewHl7Endpoint): Promise<void>;
   /** false: no such endpoint. */
   setActive(name: string, active: boolean): Promise<boolean>;
+  /** Character set / MSH-11 processing ids; throws Hl7EndpointRejected for bad input; false: no such interface. */
+  setSettings(name: string, settings: Hl7EndpointSettings): Promise<boolean>;
   /** false: no such endpoint (the row stays, renamed, for the message history). */
   remove(name: string): Promise<boolean>;
   close(): Promise<void>;

@@ -3,7 +3,7 @@
  * bodies, mounted after the body parser).
  */
 import type { Router } from 'express';
-import { notFound } from '../../fhir/errors.js';
+import { badRequest, notFound } from '../../fhir/errors.js';
 import type { AdminApi, NewHl7Endpoint } from '../admin-api.js';
 import { body, checkId, created, handle, ID } from './api-kit.js';
 import { parseFilter } from './hl7-message-filter.js';
@@ -40,9 +40,20 @@ export function hl7EndpointRoutes(api: Router, admin: AdminApi): void {
     created((req) => admin.addHl7Endpoint(body(req) as unknown as NewHl7Endpoint)),
   );
   const endpointName = (name: unknown) => checkId(name, ENDPOINT_NAME, 'endpoint name');
+  // {active} enables/disables; {characterEncoding, processingIds} change those settings (either or both).
   api.post(
     '/hl7/endpoints/:name',
-    handle(async (req) => admin.setHl7EndpointActive(endpointName(req.params['name']), body(req).active as boolean)),
+    handle(async (req) => {
+      const name = endpointName(req.params['name']);
+      const b = body(req);
+      if (b.characterEncoding === undefined && b.processingIds === undefined)
+        return admin.setHl7EndpointActive(name, b.active as boolean);
+      if (b.active !== undefined) throw badRequest('Change active on its own, not with the settings');
+      return admin.setHl7EndpointSettings(name, {
+        characterEncoding: b.characterEncoding as string | undefined,
+        processingIds: b.processingIds as string[] | string | undefined,
+      });
+    }),
   );
   api.delete(
     '/hl7/endpoints/:name',

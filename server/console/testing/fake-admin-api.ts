@@ -122,6 +122,7 @@ export function fakeAdminApi(): FakeAdminApi {
     hl7Endpoints: notHere,
     addHl7Endpoint: notHere,
     setHl7EndpointActive: notHere,
+    setHl7EndpointSettings: notHere,
     createLaunch: notHere,
     removeHl7Endpoint: notHere,
     async health() {
