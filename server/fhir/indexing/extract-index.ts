@@ -21,6 +21,7 @@ const TEXT_EXTRACTORS = { personName: extractPersonName, phonetic: extractPhonet
 import { compositeKind } from '../search/kinds/composite/composite-kind.js';
 import type { ComponentMemo } from '../search/kinds/composite/extract-composite.js';
 import { extractContent } from '../search/kinds/string/extract-content.js';
+import { MAX_INDEX_VALUE_BYTES, utf8Prefix } from './index-value-bytes.js';
 
 /** A search parameter whose expression (stage 'expression') or one of whose values (stage 'value') was skipped. */
 export type IndexProblem = {
@@ -103,6 +104,8 @@ function extractWith(resource: Resource, fastPaths: boolean, report?: IndexProbl
   } catch (error) {
     report?.({ resourceType: type, id: resource.id, param: '_content', stage: 'value', error: messageOf(error) });
   }
+  for (const entry of entries)
+    if (entry.kind === 'string') entry.value = utf8Prefix(entry.value, MAX_INDEX_VALUE_BYTES); // see index-value-bytes.ts
   const unique = dedupeEntries(entries);
   return { entries: unique, compartments: compartmentsFromEntries(type, resource.id, unique) };
 }

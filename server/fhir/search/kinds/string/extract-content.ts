@@ -13,9 +13,14 @@ import type { IndexEntry } from '../../../indexing/index-entry.js';
 import { normalizeString } from '../../../indexing/normalize.js';
 import { narrativeText } from './extract-string.js';
 import { textWords } from './string-kind.js';
+import { wholeCodePoints } from '../../../indexing/index-value-bytes.js';
 
 export const CONTENT_PARAM = '_content';
-/** Longest chunk (characters): 4 bytes a character in the worst case stays under 2,704 bytes. */
+/**
+ * Longest chunk (UTF-16 code units, as `length` counts them): a unit is at most 3 bytes of UTF-8 (a 4-byte character
+ * is 2 units), so a chunk is at most 1,800 bytes, inside MAX_INDEX_VALUE_BYTES. A word longer than a chunk is cut
+ * (at a whole character); the rest of it is not searchable.
+ */
 export const MAX_CONTENT_CHUNK = 600;
 /** Most characters of distinct words kept for one resource (a larger resource is searchable by its first words). */
 export const MAX_CONTENT_LENGTH = 24_000;
@@ -55,7 +60,7 @@ export function extractContent(resource: Resource, out: IndexEntry[]): void {
       push(chunk, out);
       chunk = '';
     }
-    chunk = chunk ? `${chunk} ${word}` : word.slice(0, MAX_CONTENT_CHUNK);
+    chunk = chunk ? `${chunk} ${word}` : wholeCodePoints(word.slice(0, MAX_CONTENT_CHUNK));
   }
   push(chunk, out);
 }

@@ -1,8 +1,13 @@
 import { normalizeString } from '../../../indexing/normalize.js';
 import type { IndexEntry } from '../../../indexing/index-entry.js';
 import { asObject, asString, asStrings, type Extractor } from '../../../indexing/extractors/extractor.js';
+import { MAX_INDEX_VALUE_BYTES, utf8WordsPrefix, wholeCodePoints } from '../../../indexing/index-value-bytes.js';
 
-/** Longest narrative text kept for `_text` (characters, after tags are stripped). */
+/**
+ * Longest narrative text kept for `_text` (characters, after tags are stripped); its index value is further cut to
+ * MAX_INDEX_VALUE_BYTES of UTF-8 between words (index-value-bytes.ts): about 2,400 Latin or 1,200 Arabic letters of
+ * narrative are searchable, the words after them are not.
+ */
 export const MAX_NARRATIVE_LENGTH = 4000;
 
 const HUMAN_NAME_PARTS = ['family', 'given', 'prefix', 'suffix', 'text'] as const;
@@ -20,7 +25,7 @@ export const extractString: Extractor = (param, { type, value }, out) => {
       return;
     }
     case 'xhtml':
-      if (typeof value === 'string') push(param, narrativeText(value).slice(0, MAX_NARRATIVE_LENGTH), out);
+      if (typeof value === 'string') pushNarrative(param, narrativeText(value), out);
       return;
     case 'CodeableConcept': {
       const cc = asObject(value);
@@ -49,6 +54,12 @@ function push(param: string, exact: string | undefined, out: IndexEntry[]): void
   const value = normalizeString(exact);
   if (value.length === 0) return;
   out.push({ kind: 'string', param, value, exact });
+}
+
+function pushNarrative(param: string, text: string, out: IndexEntry[]): void {
+  const exact = wholeCodePoints(text.slice(0, MAX_NARRATIVE_LENGTH));
+  const value = utf8WordsPrefix(normalizeString(exact), MAX_INDEX_VALUE_BYTES);
+  if (value.length > 0) out.push({ kind: 'string', param, value, exact });
 }
 
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
