@@ -209,7 +209,7 @@ export function accessTests(h: () => SearchHarness): void {
   it('strict handling rejects unknown or unsupported parameters; lenient ignores them with an outcome entry', async () => {
     await rejects(h().search(['Patient'], [['shoe-size', '42']]), 400, /shoe-size/);
     await rejects(h().search(['Observation'], [['code:in', 'http://loinc.org/vs']]), 400, /terminology/);
-    await rejects(h().search(['Patient'], [['_content', 'x']]), 400, /full-text/);
+    await rejects(h().search(['Patient'], [['_contained', 'true']]), 400, /_contained=true is not supported/);
     const b = await h().search(
       ['Patient'],
       [
