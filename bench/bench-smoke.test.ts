@@ -17,6 +17,7 @@ const FIGURES = [
   'createSequential',
   'createConcurrent',
   'readById',
+  'createCommonName',
   ...Object.keys(SEARCHES).map((s) => `search.${s}`),
   'hl7',
   'peakRss',

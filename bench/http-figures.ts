@@ -1,7 +1,9 @@
 /** Request figures over HTTP: create (sequential and concurrent), read by id, and the common searches. */
 import { timed, type LatencySummary } from './stats.js';
 import type { PatientSample } from './load-data.js';
+import type { Patient } from '@medplum/fhirtypes';
 import { authHeader } from './auth-mode.js';
+import { commonNamePatient, distinctPatient } from './bench-patients.js';
 
 const JSON_HEADERS = { accept: 'application/fhir+json' } as const;
 const headers = (more: Record<string, string> = {}) => ({ ...JSON_HEADERS, ...authHeader(), ...more });
@@ -12,36 +14,49 @@ async function expectOk(res: Response, what: string): Promise<any> {
   return JSON.parse(text);
 }
 
-function newPatient(i: number) {
-  return JSON.stringify({
-    resourceType: 'Patient',
-    identifier: [{ system: 'urn:nilecare:bench', value: `B-${process.pid}-${i}-${Date.now()}` }],
-    name: [{ family: `Bench${i % 997}`, given: ['Amna', 'Osman'] }],
-    gender: i % 2 ? 'female' : 'male',
-    birthDate: `19${50 + (i % 50)}-0${1 + (i % 9)}-1${i % 10}`,
-    address: [{ city: 'Khartoum', country: 'SD' }],
-  });
-}
+/** Each create batch of this process draws other people (the auth-off pass of `--auth both` runs the creates again). */
+let batches = 0;
 
 export type CreateFigures = { sequential: LatencySummary; concurrent: LatencySummary; ids: string[] };
 
+async function createPatient(baseUrl: string, patient: Patient): Promise<string> {
+  const res = await fetch(`${baseUrl}/fhir/Patient`, {
+    method: 'POST',
+    headers: headers({ 'content-type': 'application/fhir+json' }),
+    body: JSON.stringify(patient),
+  });
+  const body = await expectOk(res, 'create Patient');
+  if (res.status !== 201 || typeof body.id !== 'string')
+    throw new Error(`create Patient answered ${res.status} without an id`);
+  return body.id;
+}
+
+/** Creates of distinct, realistic people (bench/bench-patients.ts): sequential, then from `concurrency` clients. */
 export async function measureCreates(baseUrl: string, count: number, concurrency: number): Promise<CreateFigures> {
   const ids: string[] = [];
+  const seed = ++batches;
   const create = async (i: number) => {
-    const res = await fetch(`${baseUrl}/fhir/Patient`, {
-      method: 'POST',
-      headers: headers({ 'content-type': 'application/fhir+json' }),
-      body: newPatient(i),
-    });
-    const body = await expectOk(res, 'create Patient');
-    if (res.status !== 201 || typeof body.id !== 'string')
-      throw new Error(`create Patient answered ${res.status} without an id`);
-    ids.push(body.id);
+    ids.push(await createPatient(baseUrl, distinctPatient(seed, i)));
   };
   const sequentialCount = Math.max(10, Math.round(count / 3));
   const sequential = await timed(sequentialCount, 1, create);
   const concurrent = await timed(count, concurrency, (i) => create(sequentialCount + i));
   return { sequential, concurrent, ids };
+}
+
+/**
+ * Creates of `count` patients all named "محمد أحمد علي" (distinct birth dates) from `concurrency` clients: the cost of
+ * the duplicate check on create when a name is common (each create meets every earlier namesake as a candidate).
+ */
+export async function measureCommonNameCreates(
+  baseUrl: string,
+  count: number,
+  concurrency: number,
+): Promise<LatencySummary> {
+  const seed = ++batches;
+  return timed(count, concurrency, async (i) => {
+    await createPatient(baseUrl, commonNamePatient(seed, i));
+  });
 }
 
 export async function measureReads(baseUrl: string, ids: string[], count: number): Promise<LatencySummary> {

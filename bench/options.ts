@@ -15,6 +15,8 @@ export type BenchOptions = {
   samples: number;
   /** Creates per create figure. */
   creates: number;
+  /** Creates of same-named patients for the createCommonName figure (0: not measured). */
+  commonNameCreates: number;
   hl7Messages: number;
   /** Stop scaling after this many minutes and measure at the size reached (reported as context.resources). */
   maxScaleMinutes?: number;
@@ -64,6 +66,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     'quick',
     'samples',
     'creates',
+    'common-name-creates',
     'hl7-messages',
     'keep-db',
     'cpu-prof-dir',
@@ -89,6 +92,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     quick,
     samples: opt('samples', 20, 500),
     creates: opt('creates', 60, 3_000),
+    commonNameCreates: opt('common-name-creates', 60, 1_000, 0),
     hl7Messages: opt('hl7-messages', 40, 2_000, 0),
     keepDb: get('keep-db') === 'true',
     postgresAdminUrl: env['NILECARE_BENCH_POSTGRES'] ?? 'postgres://postgres@127.0.0.1:5432/postgres',

@@ -3,8 +3,10 @@
  * (bench/server-process.ts, same as `npm start`), `POST /fhir/Patient` from 16 clients then `GET /fhir/Patient/{id}`
  * from 16 clients, each phase measured as server and PostgreSQL CPU (/proc ticks) and PostgreSQL transactions
  * (pg_stat_database) per request. Prints one JSON object.
- * Usage: npx tsx bench/request-cpu.ts [creates=3000] [reads=3000] [store=postgres] [auth=off|on]
- * (auth on: SMART with a backend-services token and the audit trail, bench/auth-mode.ts)
+ * Usage: npx tsx bench/request-cpu.ts [creates=3000] [reads=3000] [store=postgres] [auth=off|on] [names=distinct|common]
+ * (auth on: SMART with a backend-services token and the audit trail, bench/auth-mode.ts; names: the created patients
+ * are distinct realistic people, or with `common` all the same name — bench/bench-patients.ts — so that after the
+ * 300 warm-up creates each measured create's duplicate check meets 300 and more namesakes)
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import pg from 'pg';
@@ -13,8 +15,10 @@ import { freshDatabase, startServer } from './server-process.js';
 import { CpuMeter } from './cpu-meter.js';
 import { timed } from './stats.js';
 import { authHeader, authSetup } from './auth-mode.js';
+import { commonNamePatient, distinctPatient } from './bench-patients.js';
 
-const [createsArg = '3000', readsArg = '3000', store = 'postgres', authArg = 'off'] = process.argv.slice(2);
+const [createsArg = '3000', readsArg = '3000', store = 'postgres', authArg = 'off', names = 'distinct'] =
+  process.argv.slice(2);
 const options = { ...parseOptions(['--store', store]), cpuProfDir: undefined };
 const db = await freshDatabase(options);
 const auth = authSetup(authArg === 'on' ? 'on' : 'off');
@@ -36,15 +40,9 @@ async function transactions(): Promise<number> {
   return Number(res.rows[0]?.n ?? 0);
 }
 
+// distinct realistic people (bench/bench-patients.ts), or with `common` all named محمد أحمد علي (distinct birth dates)
 const patient = (i: number) =>
-  JSON.stringify({
-    resourceType: 'Patient',
-    identifier: [{ system: 'urn:nilecare:bench', value: `C-${process.pid}-${i}` }],
-    name: [{ family: `Cpu${i % 997}`, given: ['Amna', 'Osman'] }],
-    gender: i % 2 ? 'female' : 'male',
-    birthDate: `19${50 + (i % 50)}-0${1 + (i % 9)}-1${i % 10}`,
-    address: [{ city: 'Khartoum', country: 'SD' }],
-  });
+  JSON.stringify(names === 'common' ? commonNamePatient(1, i, 'C') : distinctPatient(1, i, 'C'));
 
 const ids: string[] = [];
 async function create(i: number) {
@@ -128,7 +126,7 @@ try {
   await timed(300, 16, read);
   const creates = await phase(Number(createsArg), create);
   const reads = await phase(Number(readsArg), read);
-  console.log(JSON.stringify({ store, auth: authArg === 'on' ? 'on' : 'off', creates, reads }, null, 2));
+  console.log(JSON.stringify({ store, auth: authArg === 'on' ? 'on' : 'off', names, creates, reads }, null, 2));
 } finally {
   await admin?.end();
   await meter.close();

@@ -12,6 +12,7 @@ import { authSetup } from './auth-mode.js';
 import { SYNTHEA, syntheaPresent } from './synthea-data.js';
 import { ingestSynthea, scaleUp, type IngestResult, type PatientSample } from './load-data.js';
 import {
+  measureCommonNameCreates,
   measureCreates,
   measureReads,
   measureSearches,
@@ -206,7 +207,22 @@ async function requestFigures(
       : null;
   }
 
-  return creates?.ids.length ?? 0;
+  // the duplicate check on create when one name is common (after the searches: these namesakes do not feed them)
+  let commonCreated = 0;
+  if (options.commonNameCreates > 0) {
+    const common = await phase(
+      out,
+      'createsCommonName',
+      () => measureCommonNameCreates(baseUrl, options.commonNameCreates, options.concurrency),
+      (r) => r.count,
+    );
+    out.figures['createCommonName'] = common
+      ? info(common.perSecond, 'requests/s', { ...latencyDetail(common), clients: options.concurrency })
+      : null;
+    commonCreated = common?.count ?? 0;
+  }
+
+  return (creates?.ids.length ?? 0) + commonCreated;
 }
 
 async function main(): Promise<void> {

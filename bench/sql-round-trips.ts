@@ -11,6 +11,7 @@
 import pg from 'pg';
 import { startTestServer } from '../server/testing/test-server.js';
 import { postgresTestStore } from '../server/store/postgres/testing/test-stores.js';
+import { distinctPatient } from './bench-patients.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => {
@@ -83,14 +84,8 @@ async function idle(seconds: number) {
   return { seconds, statements, transactions, byStatement: Object.fromEntries(seen) };
 }
 
-// distinct people (names, birth dates), as bench/request-cpu.ts: the duplicate check finds few candidates
-const patient = (i: number) => ({
-  resourceType: 'Patient',
-  identifier: [{ system: 'urn:nilecare:bench', value: `T-${process.pid}-${i}` }],
-  name: [{ family: `Trip${i % 997}`, given: ['Amna', 'Osman'] }],
-  gender: i % 2 ? 'female' : 'male',
-  birthDate: `19${50 + (i % 50)}-0${1 + (i % 9)}-1${i % 10}`,
-});
+// distinct realistic people (bench/bench-patients.ts): the duplicate check finds few candidates
+const patient = (i: number) => distinctPatient(1, i, 'T');
 
 try {
   const ids: string[] = [];
