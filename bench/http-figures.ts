@@ -70,6 +70,16 @@ export async function measureReads(baseUrl: string, ids: string[], count: number
   });
 }
 
+/** A page of 20 Patients with no condition, `count` times in a row: the fixed cost of answering a searchset page. */
+export async function measurePages(baseUrl: string, count: number): Promise<LatencySummary> {
+  const url = `${baseUrl}/fhir/Patient?_count=20`;
+  for (let i = 0; i < 10; i++) await expectOk(await fetch(url, { headers: headers() }), 'page');
+  return timed(count, 1, async () => {
+    const body = await expectOk(await fetch(url, { headers: headers() }), 'page of Patients');
+    if (body.entry?.length !== 20) throw new Error(`page of Patients held ${body.entry?.length} entries, not 20`);
+  });
+}
+
 export const SEARCHES = {
   patientByName: (s: PatientSample) => `Patient?name=${encodeURIComponent(s.family)}`,
   observationByPatientCodeDate: (s: PatientSample) => {

@@ -1,13 +1,13 @@
 /**
  * One workload at a time against a server started with `--cpu-prof`, so that its profile shows that workload only
- * (start-up aside). Usage: npx tsx bench/profile-workload.ts <creates|reads|hl7|ingest> [count=2000] [profile
+ * (start-up aside). Usage: npx tsx bench/profile-workload.ts <creates|reads|pages|hl7|ingest> [count=2000] [profile
  * dir=/tmp/nilecare-prof] [auth=off|on]  (on: SMART, a backend-services token, audit on: bench/auth-mode.ts)
  * Then: npx tsx bench/profile-summary.ts <dir>/<file>.cpuprofile
  */
 import { mkdirSync } from 'node:fs';
 import { parseOptions } from './options.js';
 import { freshDatabase, startServer } from './server-process.js';
-import { measureCreates, measureReads } from './http-figures.js';
+import { measureCreates, measurePages, measureReads } from './http-figures.js';
 import { measureHl7 } from './hl7-figure.js';
 import { ingestSynthea } from './load-data.js';
 import { CpuMeter } from './cpu-meter.js';
@@ -34,6 +34,11 @@ try {
     case 'reads': {
       const { ids } = await measureCreates(server.baseUrl, 100, 4);
       result = await measureReads(server.baseUrl, ids, count);
+      break;
+    }
+    case 'pages': {
+      await measureCreates(server.baseUrl, 100, 4);
+      result = await measurePages(server.baseUrl, count);
       break;
     }
     case 'hl7':

@@ -30,6 +30,7 @@ import { decodeJsonBytes } from '../json/decode-json-bytes.js';
 import { stringifyJson } from '../json/stringify-json.js';
 import type { Logger } from 'pino';
 import { responseCompression } from './response-compression.js';
+import { endWhole } from './whole-body-compression.js';
 
 export type FhirHttpOptions = {
   services: FhirServices;
@@ -246,7 +247,7 @@ function send(req: Request, res: Response, response: FhirResponse, pretty: boole
     res.end();
     return;
   }
-  res.end(text.body);
+  endWhole(req, res, text.body);
 }
 
 type Serialised = { body: string; contentType: string; status: number };

@@ -7,9 +7,10 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import { brotliDecompressSync, gunzipSync } from 'node:zlib';
+import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 import { startTestServer, type TestServer } from '../testing/test-server.js';
 import { openPgliteTestStore } from '../store/postgres/testing/pglite-template.js';
+import { SYNC_LIMIT_BYTES } from './whole-body-compression.js';
 
 type Raw = { status: number; headers: Record<string, string | string[] | undefined>; bytes: Buffer };
 
@@ -90,6 +91,38 @@ describe('response compression (Accept-Encoding)', () => {
     assert.equal(small.status, 200);
     assert.ok(small.bytes.length < 1024, `the empty searchset is small (${small.bytes.length} bytes)`);
     assert.equal(small.headers['content-encoding'], undefined, 'bodies under 1 KB are not compressed');
+  });
+
+  it('deflate alone is honoured, and an answer above the one-call limit is compressed as a stream, intact', async () => {
+    const deflated = await rawGet(searchUrl, { 'accept-encoding': 'deflate' });
+    assert.equal(deflated.headers['content-encoding'], 'deflate');
+    const plain = await rawGet(searchUrl, {});
+    const bundleOf = (b: Buffer) => {
+      const { id: _id, meta: _meta, ...rest } = JSON.parse(b.toString('utf8'));
+      return rest;
+    };
+    assert.deepEqual(bundleOf(inflateSync(deflated.bytes)), bundleOf(plain.bytes));
+    // three Patients with long Arabic narratives: a page of ~450 KB, past SYNC_LIMIT_BYTES
+    const big = `Big${randomUUID().slice(0, 8)}`;
+    const words = Array.from({ length: 30_000 }, (_, i) => `نص${i % 10}`).join('\u00a0');
+    const entry = Array.from({ length: 3 }, () => ({
+      request: { method: 'POST', url: 'Patient' },
+      resource: {
+        resourceType: 'Patient',
+        text: { status: 'generated', div: `<div xmlns="http://www.w3.org/1999/xhtml">${words}</div>` },
+        name: [{ family: big }],
+      },
+    }));
+    const res = await server.fhir('/', { method: 'POST', body: { resourceType: 'Bundle', type: 'batch', entry } });
+    assert.equal(res.status, 200, res.text);
+    const bigUrl = `${server.baseUrl}/Patient?family=${big}`;
+    const bigPlain = await rawGet(bigUrl, {});
+    assert.ok(bigPlain.bytes.length > SYNC_LIMIT_BYTES, `${bigPlain.bytes.length} bytes`);
+    assert.equal(JSON.parse(bigPlain.bytes.toString('utf8')).entry.length, 3);
+    const bigPacked = await rawGet(bigUrl, { 'accept-encoding': 'gzip' });
+    assert.equal(bigPacked.headers['content-encoding'], 'gzip');
+    assert.ok(bigPacked.bytes.length * 4 < bigPlain.bytes.length);
+    assert.deepEqual(bundleOf(gunzipSync(bigPacked.bytes)), bundleOf(bigPlain.bytes));
   });
 
   it('an error OperationOutcome still reads correctly through gzip', async () => {

@@ -14,7 +14,8 @@ export function responseCompression(): RequestHandler {
   return compression({ threshold: COMPRESSION_THRESHOLD_BYTES, filter: shouldCompress });
 }
 
-function shouldCompress(req: Request, res: Response): boolean {
+/** The middleware's filter: the types `compression` knows, and NDJSON. */
+export function shouldCompress(req: Request, res: Response): boolean {
   const type = String(res.getHeader('Content-Type') ?? '').toLowerCase();
   if (type.includes('ndjson')) return true;
   return compression.filter(req, res);
