@@ -26,11 +26,29 @@ const VERSIONS = `v AS (SELECT u.rt, u.id, u.v, u.lu, u.ms, u.d, CASE WHEN u.d T
   FROM ROWS FROM (unnest($1::text[]), unnest($2::text[]), unnest($3::int[]), unnest($4::text[]), unnest($5::bigint[]), unnest($6::bool[]), jsonb_array_elements($7::jsonb), jsonb_array_elements($9::jsonb))
   WITH ORDINALITY AS u(rt, id, v, lu, ms, d, c, t, n))`;
 
+/**
+ * A create that lost the race to another create of the id inserts nothing (0 rows: FH409, a version conflict). The
+ * conflict target names BOTH unique indexes over (resource_type, id) as arbiters: the primary key and the partial
+ * fhir_resource_current (schema.ts; `WHERE NOT deleted` is what makes PostgreSQL infer the partial one). With the
+ * primary key alone, two creates that both passed its pre-check ended with a unique violation raised by the other
+ * index (23505, a 500) instead of a conflict.
+ */
 const CREATE_CURRENT = `cc AS (INSERT INTO fhir_resource (resource_type, id, version_id, last_updated, last_updated_ms, deleted, content, number_texts)
-  SELECT rt, id, v, lu, ms, d, c, t FROM v WHERE v = 1 ON CONFLICT (resource_type, id) DO NOTHING RETURNING 1)`;
+  SELECT rt, id, v, lu, ms, d, c, t FROM v WHERE v = 1 ORDER BY rt, id ON CONFLICT (resource_type, id) WHERE NOT deleted DO NOTHING RETURNING 1)`;
+
+/**
+ * Rows are taken in key order, whatever the order of the versions: two writes of the same resources in opposite orders
+ * (overlapping transaction bundles) would otherwise each hold the row the other waits for, a deadlock PostgreSQL ends
+ * by failing one of them (40P01, a 500). Creates insert in key order (above); the rows to update are locked in key
+ * order first (lk, ORDER BY under FOR UPDATE: LockRows takes them in the sorted order) — the UPDATE's own join order is
+ * the planner's choice. cc runs before lk (ok evaluates cc first), so every write takes its new rows, then its
+ * existing rows, each in key order.
+ */
+const LOCK_CURRENT = `lk AS MATERIALIZED (SELECT 1 FROM fhir_resource r JOIN v ON r.resource_type = v.rt AND r.id = v.id
+  WHERE v.v > 1 ORDER BY r.resource_type, r.id FOR UPDATE OF r)`;
 
 const UPDATE_CURRENT = `cu AS (UPDATE fhir_resource r SET version_id = v.v, last_updated = v.lu, last_updated_ms = v.ms, deleted = v.d, content = v.c, number_texts = v.t
-  FROM v WHERE v.v > 1 AND r.resource_type = v.rt AND r.id = v.id AND r.version_id = v.v - 1 RETURNING 1)`;
+  FROM v WHERE (SELECT count(*) FROM lk) >= 0 AND v.v > 1 AND r.resource_type = v.rt AND r.id = v.id AND r.version_id = v.v - 1 RETURNING 1)`;
 
 export async function writeVersions(client: SqlClient, writes: VersionWrite[]): Promise<void> {
   if (writes.length === 0) return;
@@ -75,8 +93,11 @@ async function conflictOf(db: SqlExecutor, writes: VersionWrite[]): Promise<Vers
   return new VersionConflictError(lost.resourceType, lost.id, lost.versionId);
 }
 
-/** The statement's text depends only on which tables it touches: a small set of prepared names. */
-function versionsStatement(writes: VersionWrite[]): { text: string; values: unknown[] } {
+/**
+ * The statement's text depends only on which tables it touches: a small set of prepared names. Exported for the test
+ * that EXPLAINs it (write-versions.int.test.ts).
+ */
+export function versionsStatement(writes: VersionWrite[]): { text: string; values: unknown[] } {
   const texts = writes.map((w) => collectNumberTexts(w.resource) ?? null);
   const anyTexts = texts.some((t) => t !== null);
   const resources = writes.map((w) => w.resource);
@@ -105,7 +126,7 @@ function versionsStatement(writes: VersionWrite[]): { text: string; values: unkn
   const parts = [
     VERSIONS,
     ...(creates ? [CREATE_CURRENT] : []),
-    ...(updates.length > 0 ? [UPDATE_CURRENT] : []),
+    ...(updates.length > 0 ? [LOCK_CURRENT, UPDATE_CURRENT] : []),
     `ok AS MATERIALIZED (SELECT fhir_expect_versions(${applied}, $8::int) AS pass)`,
     `h AS (INSERT INTO fhir_history (resource_type, id, version_id, last_updated, last_updated_ms, deleted, content, number_texts) SELECT rt, id, v, lu, ms, d, c, t FROM v WHERE (SELECT pass FROM ok))`,
     // the outbox rows, unsequenced (changes.ts gives them their seq after commit): no lock on the write
