@@ -10,8 +10,9 @@
  *   real registry. (The names are drawn uniformly: a real population has more Mohammeds; the common-name case is
  *   measured apart.)
  * - `commonNamePatient`: the same person's name again and again ("محمد أحمد علي", male) with distinct birth dates:
- *   every create's duplicate check meets all the earlier ones as candidates of its name blocking keys (none is a
- *   probable duplicate: the birth dates differ). The worst case of a hospital where many patients are Mohammed Ahmed.
+ *   every create's duplicate check meets all the earlier ones as candidates of its name blocking keys (hardly any is
+ *   a probable duplicate: the birth dates are two days apart or more, and the matching profile takes one day apart —
+ *   or day and month swapped — as a partial agreement, enough for a namesake to be probable). The worst case of a hospital where many patients are Mohammed Ahmed.
  *
  * Deterministic: patient i of a seed is always the same person; use another seed for another batch on the same
  * database (a batch created twice would be nothing but duplicates).
@@ -56,8 +57,8 @@ export function distinctPatient(seed: number, i: number, identifierPrefix = 'B')
 }
 
 /**
- * Patient i of a common-name batch: always "محمد أحمد علي", male, born on a day of its own (distinct for the
- * first 29,000 of a batch; batches of another seed take other days while they fit).
+ * Patient i of a common-name batch: always "محمد أحمد علي", male, born on a day of its own, every other day (distinct
+ * for the first 14,600 of a batch; batches of another seed take other days while they fit).
  */
 export function commonNamePatient(seed: number, i: number, identifierPrefix = 'M'): Patient {
   return {
@@ -65,7 +66,7 @@ export function commonNamePatient(seed: number, i: number, identifierPrefix = 'M
     identifier: [{ system: 'urn:nilecare:bench', value: `${identifierPrefix}-${process.pid}-${seed}-${i}` }],
     name: [{ use: 'official', given: ['محمد'], family: 'أحمد علي' }],
     gender: 'male',
-    birthDate: day(seed * 7919 + i),
+    birthDate: day(2 * (seed * 7919 + i)),
     address: [{ city: 'Khartoum', country: 'SD' }],
   };
 }

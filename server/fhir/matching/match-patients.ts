@@ -15,7 +15,7 @@ import { comparePatients, type MatchResult } from './compare-patients.js';
 import type { MatchProfile } from './match-profile.js';
 import { patientFeatures, phoneSearchForms, type PatientFeatures } from './patient-features.js';
 import { escapeValue } from '../search/split-values.js';
-import { storeSearchAny } from '../search/search-any.js';
+import { storeSearchAny, type AnySearchArgs } from '../search/search-any.js';
 
 export type PatientMatch = MatchResult & { version: StoredVersion };
 
@@ -43,8 +43,12 @@ export async function matchPatient(
   return matches.slice(0, options.count);
 }
 
-/** One blocking search: search parameters and internal conditions, all AND-ed. */
-export type BlockingQuery = { params: Array<[string, string]>; where?: Condition[] };
+/**
+ * One blocking search: search parameters and internal conditions, all AND-ed; `lead`: the parameter that selects the
+ * fewest patients (a birth date, a name pair rather than a gender), from which a SQL store drives the search (a plan
+ * hint: a common name's key can be estimated rare by stale statistics and found on thousands of patients).
+ */
+export type BlockingQuery = { params: Array<[string, string]>; where?: Condition[]; lead?: string };
 
 /** The blocking searches of a patient. */
 export function blockingQueries(query: PatientFeatures, profile: MatchProfile): BlockingQuery[] {
@@ -55,25 +59,25 @@ export function blockingQueries(query: PatientFeatures, profile: MatchProfile): 
   for (const words of query.names) {
     const [first, second] = words;
     const last = words.length > 1 ? words[words.length - 1] : undefined;
-    const add = (params: Array<[string, string]>, where?: Condition[]) => {
+    const add = (lead: string, params: Array<[string, string]>, where?: Condition[]) => {
       const key = JSON.stringify([params, where]);
-      if (!seen.has(key)) queries.push(where ? { params, where } : { params });
+      if (!seen.has(key)) queries.push(where ? { params, where, lead } : { params, lead });
       seen.add(key);
     };
     if (first && query.birthDate)
-      add([
+      add('birthdate', [
         ['phonetic', escapeValue(first.text)],
         ['birthdate', query.birthDate],
       ]);
     if (last && query.birthDate)
-      add([
+      add('birthdate', [
         ['phonetic', escapeValue(last.text)],
         ['birthdate', query.birthDate],
       ]);
     if (first && second) {
       // every pair of their keys (not capped as stored pairs are: a stored pair is one of these when the words meet)
       const pairs = first.keys.flatMap((a) => phoneticPairs([a], second.keys));
-      add(query.gender ? [['gender', query.gender]] : [], [
+      add(phoneticPairParam('phonetic'), query.gender ? [['gender', query.gender]] : [], [
         { kind: 'string', param: phoneticPairParam('phonetic'), match: 'equals', values: pairs },
       ]);
     }
@@ -92,17 +96,25 @@ async function findCandidates(
   profile: MatchProfile,
   excludeId: string | undefined,
 ): Promise<StoredVersion[]> {
-  const found = await storeSearchAny(
-    ctx.store,
-    blockingQueries(query, profile).map(({ params, where }) => ({
-      resourceTypes: ['Patient'],
-      params,
-      ...(where ? { where } : {}),
-      baseUrl: ctx.baseUrl,
-      access: ctx.access,
-      handling: 'strict' as const,
-      count: profile.candidates.perQuery + (excludeId ? 1 : 0),
-    })),
-  );
+  const found = await storeSearchAny(ctx.store, candidateSearches(ctx, query, profile, excludeId));
   return found.filter((version) => version.id !== excludeId && version.resource);
+}
+
+/** The store-level searches of the blocking queries (exported for the tests of the statement that answers them). */
+export function candidateSearches(
+  ctx: Pick<FhirContext, 'baseUrl' | 'access'>,
+  query: PatientFeatures,
+  profile: MatchProfile,
+  excludeId: string | undefined,
+): AnySearchArgs[] {
+  return blockingQueries(query, profile).map(({ params, where, lead }) => ({
+    resourceTypes: ['Patient'],
+    params,
+    ...(where ? { where } : {}),
+    ...(lead ? { lead } : {}),
+    baseUrl: ctx.baseUrl,
+    access: ctx.access,
+    handling: 'strict' as const,
+    count: profile.candidates.perQuery + (excludeId ? 1 : 0),
+  }));
 }

@@ -12,7 +12,11 @@ import type { SearchQuery } from './search-query.js';
 import { MAX_COUNT } from './search-constants.js';
 import type { SearchArgs } from './store-search.js';
 
-export type AnySearchArgs = Omit<SearchArgs, 'cursor' | 'terminology' | 'compartment' | 'store'> & { count: number };
+export type AnySearchArgs = Omit<SearchArgs, 'cursor' | 'terminology' | 'compartment' | 'store'> & {
+  count: number;
+  /** The parameter whose condition selects the fewest resources (SearchQuery.lead: a plan hint, same result). */
+  lead?: string;
+};
 
 export async function storeSearchAny(store: SearchArgs['store'], searches: AnySearchArgs[]): Promise<StoredVersion[]> {
   const now = Date.now();
@@ -25,8 +29,15 @@ export async function storeSearchAny(store: SearchArgs['store'], searches: AnySe
     });
     if (parsed.includes.length + parsed.revincludes.length > 0)
       throw new Error('storeSearchAny reads matches only: _include and _revinclude are not supported');
-    const query = { ...parsed.query, total: 'none' as const, count: Math.max(0, Math.min(args.count, MAX_COUNT)) };
+    const query: SearchQuery = {
+      ...parsed.query,
+      total: 'none' as const,
+      count: Math.max(0, Math.min(args.count, MAX_COUNT)),
+    };
     if (args.where) query.conditions = [...query.conditions, ...args.where];
+    const lead =
+      args.lead === undefined ? -1 : query.conditions.findIndex((c) => 'param' in c && c.param === args.lead);
+    if (lead >= 0) query.lead = lead;
     return args.timeoutMs === undefined ? query : { ...query, timeoutMs: args.timeoutMs };
   });
   try {

@@ -102,6 +102,13 @@ export type SearchQuery = {
    * backend; MongoDB: maxTimeMS) and throws QueryTimeoutError. Absent: no budget (internal callers).
    */
   timeoutMs?: number;
+  /**
+   * Plan hint of internal callers (patient matching): the index in `conditions` of the condition that selects the
+   * fewest resources (a birth date rather than a common name's phonetic key). A SQL store may drive the search from it
+   * instead of from its planner's estimates, which can be far off for a value that became common since the last
+   * statistics. Never changes the result.
+   */
+  lead?: number;
 };
 
 export type SearchPage<T> = {

@@ -26,6 +26,12 @@ const gender = (code: string) => ({
   values: [{ match: 'code' as const, system: GENDER, code }],
 });
 
+const born = (date: string) => ({
+  kind: 'date' as const,
+  param: 'birthdate',
+  match: [[{ field: 'low' as const, op: 'le' as const, value: Date.parse(`${date}T23:59:59.999Z`) }]],
+});
+
 for (const [label, factory] of [
   ['PGlite', pgliteTestStore],
   ['PostgreSQL server', postgresTestStore],
@@ -62,6 +68,24 @@ for (const [label, factory] of [
           query('Patient', [gender('male')], { count: 0 }),
           query('Patient', [], { count: 2, sort: [{ kind: 'date', param: 'birthdate', descending: true }] }),
           query('Observation', [prefix('amna')], { count: 5 }),
+        ],
+      ],
+      [
+        'queries led by one of their conditions (SearchQuery.lead): the same pages as without the hint',
+        [
+          query('Patient', [gender('male'), prefix('osman')], { count: 2, lead: 1 }),
+          query('Patient', [prefix('osman'), born('1955-01-01')], { count: 3, lead: 1 }),
+          query('Patient', [gender('female')], { count: 2, lead: 0 }),
+          // a deleted patient's entries are still among the lead's matches (p03 is amna): left out
+          query('Patient', [prefix('amna'), gender('male')], { count: 5, lead: 0 }),
+          // hints the store cannot use: a sorted query, a negated lead, a lead past the conditions
+          query('Patient', [prefix('osman')], {
+            count: 2,
+            lead: 0,
+            sort: [{ kind: 'date', param: 'birthdate', descending: true }],
+          }),
+          query('Patient', [{ ...gender('male'), negate: true }], { count: 2, lead: 0 }),
+          query('Patient', [gender('male')], { count: 1, lead: 5 }),
         ],
       ],
       ['a query without matches', [query('Patient', [prefix('nobody')], { count: 5 })]],
