@@ -1,9 +1,11 @@
 /**
- * Server CPU per request for the two hottest REST interactions, without a profiler attached: a fresh server process
- * (bench/server-process.ts, same as `npm start`), `POST /fhir/Patient` from 16 clients then `GET /fhir/Patient/{id}`
- * from 16 clients, each phase measured as server and PostgreSQL CPU (/proc ticks) and PostgreSQL transactions
- * (pg_stat_database) per request. Prints one JSON object.
+ * Server CPU per request for the hottest REST interactions, without a profiler attached: a fresh server process
+ * (bench/server-process.ts, same as `npm start`), `POST /fhir/Patient` from 16 clients, `GET /fhir/Patient/{id}`
+ * from 16 clients, then `POST /fhir/Observation` (a lab result of one of those patients: the per-resource write
+ * without the Patient duplicate check) from 16 clients, each phase measured as server and PostgreSQL CPU (/proc
+ * ticks) and PostgreSQL transactions (pg_stat_database) per request. Prints one JSON object.
  * Usage: npx tsx bench/request-cpu.ts [creates=3000] [reads=3000] [store=postgres] [auth=off|on] [names=distinct|common]
+ *   [observations=3000]
  * (auth on: SMART with a backend-services token and the audit trail, bench/auth-mode.ts; names: the created patients
  * are distinct realistic people, or with `common` all the same name — bench/bench-patients.ts — so that after the
  * 300 warm-up creates each measured create's duplicate check meets 300 and more namesakes)
@@ -17,8 +19,14 @@ import { timed } from './stats.js';
 import { authHeader, authSetup } from './auth-mode.js';
 import { commonNamePatient, distinctPatient } from './bench-patients.js';
 
-const [createsArg = '3000', readsArg = '3000', store = 'postgres', authArg = 'off', names = 'distinct'] =
-  process.argv.slice(2);
+const [
+  createsArg = '3000',
+  readsArg = '3000',
+  store = 'postgres',
+  authArg = 'off',
+  names = 'distinct',
+  observationsArg = '3000',
+] = process.argv.slice(2);
 const options = { ...parseOptions(['--store', store]), cpuProfDir: undefined };
 const db = await freshDatabase(options);
 const auth = authSetup(authArg === 'on' ? 'on' : 'off');
@@ -62,6 +70,51 @@ async function read(i: number) {
   });
   await res.arrayBuffer();
   if (res.status !== 200) throw new Error(`read answered ${res.status}`);
+}
+
+const LABS = [
+  ['718-7', 'Hemoglobin [Mass/volume] in Blood', 'g/dL', 13.5],
+  ['2345-7', 'Glucose [Mass/volume] in Serum or Plasma', 'mg/dL', 95],
+  ['2160-0', 'Creatinine [Mass/volume] in Serum or Plasma', 'mg/dL', 1.5],
+] as const;
+const observation = (i: number) => {
+  const [code, display, unit, value] = LABS[i % LABS.length]!;
+  return JSON.stringify({
+    resourceType: 'Observation',
+    identifier: [{ system: 'urn:nilecare:bench:obx', value: `O-${process.pid}-${i}` }],
+    status: 'final',
+    category: [
+      {
+        coding: [
+          {
+            system: 'http://terminology.hl7.org/CodeSystem/observation-category',
+            code: 'laboratory',
+            display: 'Laboratory',
+          },
+        ],
+      },
+    ],
+    code: { coding: [{ system: 'http://loinc.org', code, display }], text: display },
+    subject: { reference: `Patient/${ids[i % ids.length]!}` },
+    effectiveDateTime: `2026-0${1 + (i % 9)}-1${i % 10}T08:30:00+03:00`,
+    issued: '2026-12-07T09:00:00.000+03:00',
+    valueQuantity: { value: value + (i % 7) / 10, unit, system: 'http://unitsofmeasure.org', code: unit },
+    interpretation: [
+      {
+        coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation', code: 'N' }],
+      },
+    ],
+    referenceRange: [{ low: { value: value * 0.8, unit }, high: { value: value * 1.2, unit } }],
+  });
+};
+async function createObservation(i: number) {
+  const res = await fetch(`${server.baseUrl}/fhir/Observation`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/fhir+json', accept: 'application/fhir+json', ...authHeader() },
+    body: observation(i),
+  });
+  await res.arrayBuffer();
+  if (res.status !== 201) throw new Error(`Observation create answered ${res.status}`);
 }
 
 /** [user, system] CPU ticks (1/100 s) of the server process. */
@@ -124,9 +177,13 @@ try {
   // Warm-up: JIT, pool connections, plan caches.
   await timed(300, 16, (i) => create(1_000_000 + i));
   await timed(300, 16, read);
+  await timed(300, 16, (i) => createObservation(1_000_000 + i));
   const creates = await phase(Number(createsArg), create);
   const reads = await phase(Number(readsArg), read);
-  console.log(JSON.stringify({ store, auth: authArg === 'on' ? 'on' : 'off', names, creates, reads }, null, 2));
+  const observations = await phase(Number(observationsArg), createObservation);
+  console.log(
+    JSON.stringify({ store, auth: authArg === 'on' ? 'on' : 'off', names, creates, reads, observations }, null, 2),
+  );
 } finally {
   await admin?.end();
   await meter.close();
