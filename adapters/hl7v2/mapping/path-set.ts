@@ -6,6 +6,31 @@ import type { TypedValue } from './obx-value.js';
 
 type Obj = Record<string, unknown>;
 
+/** One step of a path: `name`, `name[]` (index ''), `name[2]` (index '2'). */
+type PathStep = { name: string; index: string | undefined };
+
+const STEP = /^([a-zA-Z][a-zA-Z0-9]*)(?:\[(\d*)\])?$/;
+
+/**
+ * Mapping paths come from the mapping tables (data): a few hundred distinct texts, each parsed once here instead of
+ * split and matched on every value written (setPath was the largest self-time item of mapping an ORU^R01).
+ */
+const parsedPaths = new Map<string, readonly PathStep[]>();
+const MAX_PARSED_PATHS = 4096;
+
+function stepsOf(path: string): readonly PathStep[] {
+  let steps = parsedPaths.get(path);
+  if (steps) return steps;
+  steps = path.split('.').map((text) => {
+    const m = STEP.exec(text);
+    if (!m) throw new Error(`bad mapping path ${path}`);
+    return { name: m[1]!, index: m[2] };
+  });
+  if (parsedPaths.size >= MAX_PARSED_PATHS) parsedPaths.clear(); // paths from data are few; bound it all the same
+  parsedPaths.set(path, steps);
+  return steps;
+}
+
 function isTyped(v: unknown): v is TypedValue {
   return typeof v === 'object' && v !== null && 'typed' in v && 'value' in v && Object.keys(v).length === 2;
 }
@@ -17,12 +42,10 @@ export function setPath(target: Obj, path: string, value: unknown, orElse = fals
     return setPath(target, path.replace('[x]', value.typed), value.value, orElse);
   }
   if (value === undefined || value === null || value === '') return false;
-  const steps = path.split('.');
+  const steps = stepsOf(path);
   let node: Obj = target;
   for (let i = 0; i < steps.length; i++) {
-    const m = /^([a-zA-Z][a-zA-Z0-9]*)(?:\[(\d*)\])?$/.exec(steps[i]!);
-    if (!m) throw new Error(`bad mapping path ${path}`);
-    const [, name, index] = m as unknown as [string, string, string | undefined];
+    const { name, index } = steps[i]!;
     const last = i === steps.length - 1;
     if (index === undefined) {
       if (last) {
@@ -59,7 +82,7 @@ export function setPath(target: Obj, path: string, value: unknown, orElse = fals
 export function getPath(target: Obj, path: string): unknown {
   let node: unknown = target;
   for (const step of path.split('.')) {
-    const m = /^([a-zA-Z][a-zA-Z0-9]*)(?:\[(\d*)\])?$/.exec(step);
+    const m = STEP.exec(step);
     if (!m || typeof node !== 'object' || node === null) return undefined;
     node = (node as Obj)[m[1]!];
     if (m[2] !== undefined && m[2] !== '') node = Array.isArray(node) ? node[Number(m[2])] : undefined;
