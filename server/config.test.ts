@@ -38,6 +38,16 @@ describe('configuration from the environment', () => {
     assert.throws(() => loadConfig({ DEFAULT_PAGE_SIZE: '500', MAX_PAGE_SIZE: '100' }), /DEFAULT_PAGE_SIZE/);
   });
 
+  it('keeps delivered subscription events a day for $events unless SUBSCRIPTION_EVENTS_RETENTION_SECONDS says', () => {
+    assert.equal(loadConfig({}).subscriptions.eventsRetentionSeconds, 86_400);
+    assert.equal(
+      loadConfig({ SUBSCRIPTION_EVENTS_RETENTION_SECONDS: '3600' }).subscriptions.eventsRetentionSeconds,
+      3600,
+    );
+    assert.throws(() => loadConfig({ SUBSCRIPTION_EVENTS_RETENTION_SECONDS: '-1' }), /SUBSCRIPTION_EVENTS_RETENTION/);
+    assert.throws(() => loadConfig({ SUBSCRIPTION_EVENTS_RETENTION_SECONDS: '1d' }), /SUBSCRIPTION_EVENTS_RETENTION/);
+  });
+
   it('refuses NILECARE_PROJECTIONS=yes at start like the other bad values (it used to mean off, silently)', () => {
     assert.throws(
       () => loadConfig({ NILECARE_PROJECTIONS: 'yes' }),

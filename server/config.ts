@@ -88,6 +88,8 @@ const schema = z
     /** How often the subscription feed looks for new changes when idle, and the first retry delay of a failed hook. */
     SUBSCRIPTION_POLL_MS: z.coerce.number().int().min(10).default(200),
     SUBSCRIPTION_RETRY_BASE_MS: z.coerce.number().int().min(10).default(1000),
+    /** How long delivered notification events stay readable by $events, in seconds after they were queued. */
+    SUBSCRIPTION_EVENTS_RETENTION_SECONDS: z.coerce.number().int().min(0).default(86_400),
   })
   .superRefine((env, ctx) => {
     if (env.DEFAULT_PAGE_SIZE > env.MAX_PAGE_SIZE) {
@@ -140,7 +142,14 @@ export type Config = {
   /** Patients: background reindex of an outdated index, duplicate check on create, $match profile file. */
   patients: { reindex: 'auto' | 'off'; duplicateCheck: boolean; matchProfileFile?: string };
   /** Subscription notifications: on/off, rest-hook endpoint allow-list (empty: any), feed poll, retry base. */
-  subscriptions: { enabled: boolean; endpointAllowList: string[]; pollMs: number; retryBaseMs: number };
+  subscriptions: {
+    enabled: boolean;
+    endpointAllowList: string[];
+    pollMs: number;
+    retryBaseMs: number;
+    /** Delivered events are kept for $events this many seconds after they were queued. */
+    eventsRetentionSeconds: number;
+  };
 };
 
 /**
@@ -237,6 +246,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
       endpointAllowList: e.SUBSCRIPTION_ENDPOINT_ALLOWLIST?.split(',') ?? [],
       pollMs: e.SUBSCRIPTION_POLL_MS,
       retryBaseMs: e.SUBSCRIPTION_RETRY_BASE_MS,
+      eventsRetentionSeconds: e.SUBSCRIPTION_EVENTS_RETENTION_SECONDS,
     },
   };
 }

@@ -54,7 +54,10 @@ export async function startConfiguredSubscriptions(
     writes,
     // PGlite is this process's alone: every write wakes the feed, no poll for other nodes' writes is needed
     onlyWriter: config.store.kind === 'pglite',
-    delivery: { retryBaseMs: config.subscriptions.retryBaseMs },
+    delivery: {
+      retryBaseMs: config.subscriptions.retryBaseMs,
+      retentionSeconds: config.subscriptions.eventsRetentionSeconds,
+    },
   });
   const hub = new WebsocketHub({
     fanout,

@@ -11,20 +11,12 @@ import type { ResourceStore } from '../store/resource-store.js';
 import { startTestServer, type TestServer } from '../testing/test-server.js';
 import { openPgliteTestStore } from '../store/postgres/testing/pglite-template.js';
 import { openMongoStore } from '../store/mongo/open-mongo-store.js';
+import { emptyArrays } from '../testing/empty-arrays.js';
 
 const stores: Array<[string, () => Promise<ResourceStore>]> = [
   ['pglite', openPgliteTestStore],
   ['mongo (mingo in-process)', () => openMongoStore({})],
 ];
-
-/** The paths of every empty array in a JSON value. */
-function emptyArrays(value: unknown, path = '$'): string[] {
-  if (Array.isArray(value))
-    return value.length === 0 ? [path] : value.flatMap((v, i) => emptyArrays(v, `${path}[${i}]`));
-  if (value && typeof value === 'object')
-    return Object.entries(value).flatMap(([k, v]) => emptyArrays(v, `${path}.${k}`));
-  return [];
-}
 
 for (const [label, open] of stores) {
   describe(`bundles with no entries: ${label}`, () => {

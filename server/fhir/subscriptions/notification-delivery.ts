@@ -5,7 +5,8 @@
  * one notification at a time, the next only after the previous was accepted, so a receiver sees them in order. The
  * delivered mark is written after the channel accepted, once per batch of up to 100 events read together, so a crash
  * in between sends those again (at least once; receivers drop repeats by event number). Delivered events older than
- * `retentionSeconds` (default a day: `$events`) are dropped by a sweep once a minute, not on the hot path.
+ * `retentionSeconds` after they were queued (SUBSCRIPTION_EVENTS_RETENTION_SECONDS, default a day: `$events`) are
+ * dropped by a sweep once a minute (or once per retention period when shorter), not on the hot path.
  * A failure backs off (backoff.ts); after `failuresBeforeError` in a row the subscription's status becomes `error`
  * with the reason, and the engine keeps trying at the capped backoff: the first success makes it `active` again.
  *
@@ -52,7 +53,9 @@ export type { WebsocketPublisher } from './notification-sender.js';
 const IDLE_CAP_MS = 30_000;
 /** Events read, sent and marked delivered at a time per subscription. */
 const BATCH = MAX_PER_NOTIFICATION;
+/** The retention sweep runs once a minute, or every retention period when that is shorter (at least once a second). */
 const SWEEP_EVERY_MS = 60_000;
+const DEFAULT_RETENTION_SECONDS = 86_400;
 
 export type DeliveryOptions = {
   db: FeedDb;
@@ -68,7 +71,7 @@ export type DeliveryOptions = {
   maxRetryMs?: number;
   /** Subscriptions served at once (default 32). */
   concurrency?: number;
-  /** How long delivered events are kept for $events (default 86,400 s). */
+  /** How long delivered events are kept for $events, after they were queued (default 86,400 s). */
   retentionSeconds?: number;
   /** Called after each delivered event (metrics, the bench). */
   onDelivered?: (event: EventRow) => void;
@@ -111,6 +114,14 @@ export class NotificationDelivery {
     this.wake.wake();
   }
 
+  private get retentionSeconds(): number {
+    return this.o.retentionSeconds ?? DEFAULT_RETENTION_SECONDS;
+  }
+
+  private get sweepEveryMs(): number {
+    return Math.min(SWEEP_EVERY_MS, Math.max(1000, this.retentionSeconds * 1000));
+  }
+
   private get concurrency(): number {
     return this.o.concurrency ?? 32;
   }
@@ -124,7 +135,7 @@ export class NotificationDelivery {
         // heartbeats: before every sleep, and at most once a second while busy
         if (!signal.aborted && started === 0 && Date.now() - this.heartbeatsCheckedAt >= (this.lanes.size ? 1000 : 0))
           worked = await this.heartbeats(signal);
-        if (!signal.aborted && !this.sweeping && Date.now() - this.sweptAt >= SWEEP_EVERY_MS)
+        if (!signal.aborted && !this.sweeping && Date.now() - this.sweptAt >= this.sweepEveryMs)
           this.sweeping = this.sweep();
       } catch (error) {
         this.o.logger?.error({ err: (error as Error).message }, 'subscription delivery failed; retrying');
@@ -180,7 +191,7 @@ export class NotificationDelivery {
   private async sweep(): Promise<void> {
     this.sweptAt = Date.now();
     try {
-      const dropped = await dropDeliveredEvents(this.o.db, this.o.retentionSeconds ?? 86_400);
+      const dropped = await dropDeliveredEvents(this.o.db, this.retentionSeconds);
       if (dropped > 0) this.o.logger?.debug({ dropped }, 'delivered subscription events past retention dropped');
     } catch (error) {
       this.o.logger?.warn({ err: (error as Error).message }, 'dropping old subscription events failed');
@@ -190,13 +201,14 @@ export class NotificationDelivery {
   }
 
   /**
-   * Nothing due: sleep until the earliest retry or heartbeat, or until nudged (new events, a subscription written);
-   * 30 s at most.
+   * Nothing due: sleep until the earliest retry, heartbeat or retention sweep, or until nudged (new events, a
+   * subscription written); 30 s at most.
    */
   private async idleMs(): Promise<number> {
     try {
       const retry = (await nextRetryInMs(this.o.db)) ?? IDLE_CAP_MS;
-      return Math.min(IDLE_CAP_MS, Math.max(10, retry), Math.max(10, this.nextHeartbeatMs));
+      const sweep = this.sweptAt + this.sweepEveryMs - Date.now();
+      return Math.min(IDLE_CAP_MS, Math.max(10, retry), Math.max(10, this.nextHeartbeatMs), Math.max(10, sweep));
     } catch {
       return 1000;
     }

@@ -38,7 +38,10 @@ export type EngineOptions = {
    * nodes' writes and waits idlePollMs even while subscriptions are active.
    */
   onlyWriter?: boolean;
-  delivery?: Pick<DeliveryOptions, 'retryBaseMs' | 'maxRetryMs' | 'failuresBeforeError' | 'onDelivered'>;
+  delivery?: Pick<
+    DeliveryOptions,
+    'retryBaseMs' | 'maxRetryMs' | 'failuresBeforeError' | 'onDelivered' | 'retentionSeconds'
+  >;
 };
 
 export type SubscriptionEngine = {

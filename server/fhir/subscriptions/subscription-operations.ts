@@ -6,8 +6,9 @@
  *   numbered so far), the error if any. Type level lists the Subscriptions the caller may read.
  * - `Subscription/[id]/$events?eventsSinceNumber=&eventsUntilNumber=&content=` (GET or POST): a notification Bundle
  *   (history, status first, type `query-event`) of the events still kept, at most 500 from eventsSinceNumber on.
- *   Events are kept until delivered and one day after (a sweep of the delivery drops older delivered events once a
- *   minute: notification-delivery.ts, dropDeliveredEvents); older ones are not answered. `content`
+ *   Events are kept until delivered, and delivered ones until SUBSCRIPTION_EVENTS_RETENTION_SECONDS (default a day)
+ *   after they were queued (a sweep of the delivery drops older delivered events: notification-delivery.ts,
+ *   dropDeliveredEvents); older ones are not answered. `content`
  *   (empty / id-only / full-resource) overrides the subscription's payload; full resources only those the caller may
  *   read now.
  *
@@ -76,11 +77,16 @@ async function statusOperation(
     resourceType: 'Bundle',
     type: 'searchset',
     total: found.length,
-    entry: found.map(({ resource, row }) => ({
-      fullUrl: `urn:uuid:${crypto.randomUUID()}`,
-      resource: statusOf(ctx.baseUrl, resource, row, 'query-status'),
-      search: { mode: 'match' },
-    })),
+    // FHIR JSON has no empty arrays: no match, no entry
+    ...(found.length > 0
+      ? {
+          entry: found.map(({ resource, row }) => ({
+            fullUrl: `urn:uuid:${crypto.randomUUID()}`,
+            resource: statusOf(ctx.baseUrl, resource, row, 'query-status'),
+            search: { mode: 'match' as const },
+          })),
+        }
+      : {}),
   };
   return { status: 200, resource: bundle };
 }
