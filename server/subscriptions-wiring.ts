@@ -16,6 +16,7 @@ import type { FhirServices } from './fhir/fhir-context.js';
 import { startSubscriptionEngine, type SubscriptionEngine } from './fhir/subscriptions/subscription-engine.js';
 import { inProcessFanout, redisFanout, type NotificationFanout } from './fhir/subscriptions/notification-fanout.js';
 import { WebsocketHub } from './fhir/subscriptions/websocket-hub.js';
+import { redeemBindingToken } from './fhir/subscriptions/binding-tokens.js';
 import type { AccessPolicy } from './fhir/access-policy.js';
 import type { Subscription } from '@medplum/fhirtypes';
 
@@ -66,6 +67,7 @@ export async function startConfiguredSubscriptions(
       const current = await store.read('Subscription', id);
       return (current?.resource ?? undefined) as Subscription | undefined;
     },
+    redeemToken: (token) => redeemBindingToken(db, token),
   });
   logger.info({ websocketFanout: fanout.description }, 'subscription notifications running');
   return {

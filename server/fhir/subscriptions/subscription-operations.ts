@@ -25,6 +25,8 @@ import type { OperationHandler, OperationTarget } from '../operations/operation-
 import { notificationBundle, subscriptionStatus } from './notification-bundle.js';
 import { eventsAfter, listSubscriptions, readSubscriptionRow, type SubscriptionRow } from './notification-tables.js';
 import type { PayloadContent } from './subscription-model.js';
+import { parameterValues as values } from './operation-parameters.js';
+import { wsBindingTokenOperation } from './ws-binding-token-operation.js';
 
 const MAX_EVENTS = 500;
 const BASE = 'http://hl7.org/fhir/uv/subscriptions-backport/OperationDefinition';
@@ -47,6 +49,7 @@ export function subscriptionOperations(db: FeedDb): OperationHandler[] {
       methods: ['GET', 'POST'],
       handle: (ctx, request, target) => eventsOperation(db, ctx, request, target),
     },
+    wsBindingTokenOperation(db),
   ];
 }
 
@@ -162,19 +165,6 @@ function payloadOf(resource: Subscription): PayloadContent {
   if (code === 'id-only' || code === 'full-resource') return code;
   if (code === 'empty') return 'none';
   return channel?.payload ? 'full-resource' : 'none';
-}
-
-/** Values of a parameter from the query and from a Parameters body (POST). */
-function values(request: FhirRequest, name: string): string[] {
-  const out = request.params.filter(([k]) => k === name).flatMap(([, v]) => v.split(','));
-  const body = request.body as Parameters | undefined;
-  if (body?.resourceType === 'Parameters')
-    for (const p of body.parameter ?? [])
-      if (p.name === name) {
-        const v = p.valueId ?? p.valueCode ?? p.valueString ?? p.valueUri;
-        if (v !== undefined) out.push(String(v));
-      }
-  return out.map((v) => v.trim()).filter((v) => v !== '');
 }
 
 function numberParam(request: FhirRequest, name: string): number | undefined {

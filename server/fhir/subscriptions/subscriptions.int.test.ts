@@ -1,7 +1,8 @@
 /**
  * Subscriptions end to end on the real app (PGlite store, in-process engine): a real HTTP receiver and a real
  * websocket client; criteria with the server's search semantics; payloads; a failing endpoint to error and back;
- * a patient-scoped owner who must never hear of another patient's data.
+ * a patient-scoped owner who must never hear of another patient's data; websocket binding tokens
+ * ($get-ws-binding-token, `bind-with-token`).
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,6 +14,7 @@ import { FULL_ACCESS, type AccessPolicy } from '../access-policy.js';
 import { policyFromScopes } from '../../auth/scope-policy.js';
 import { eventually, startReceiver, type Receiver } from './testing/receiver.js';
 import { WEBSOCKET_PATH } from './websocket-hub.js';
+import { unauthorized } from '../../auth/auth-errors.js';
 
 const TOKENS: Record<string, AccessPolicy> = {
   'Bearer patient-a': policyFromScopes({
@@ -48,7 +50,7 @@ describe('subscriptions (rest-hook, websocket)', () => {
         const header = req.get('authorization');
         if (!header) return { ...FULL_ACCESS, who: 'system' };
         const policy = TOKENS[header];
-        if (!policy) throw new Error('unknown token');
+        if (!policy) throw unauthorized('test', 'unknown token', 'invalid_token');
         return policy;
       },
     });
@@ -271,5 +273,118 @@ describe('subscriptions (rest-hook, websocket)', () => {
     assert.ok(!intruderMessages.some((m) => m.startsWith('{') || m.startsWith('ping')));
     socket.close();
     intruder.close();
+  });
+  it('$get-ws-binding-token: the owner gets a short-lived token that binds only its subscriptions, and nothing else', async () => {
+    const sockets: WebSocket[] = [];
+    try {
+      const websocketSub = (token: string) =>
+        subscribe(
+          {
+            criteria: 'Observation?code=http://loinc.org|4444-4',
+            channel: { type: 'websocket', payload: 'application/fhir+json' },
+          },
+          token,
+        );
+      const a = (await websocketSub('Bearer patient-a')).body.id as string;
+      const b = (await websocketSub('Bearer patient-b')).body.id as string;
+      await active(a);
+      await active(b);
+      const asA = { headers: { authorization: 'Bearer patient-a' } };
+      const param = (p: any, name: string) => p.parameter.filter((x: any) => x.name === name);
+
+      const issued = await server.fhir(`/Subscription/${a}/$get-ws-binding-token`, asA);
+      assert.equal(issued.status, 200, issued.text);
+      const token = param(issued.body, 'token')[0].valueString as string;
+      const expiresIn = Date.parse(param(issued.body, 'expiration')[0].valueDateTime) - Date.now();
+      assert.ok(expiresIn > 30_000 && expiresIn <= 300_000, `short-lived: ${expiresIn} ms`);
+      assert.deepEqual(
+        param(issued.body, 'subscription').map((p: any) => p.valueString),
+        [a],
+      );
+      const wsUrl = param(issued.body, 'websocket-url')[0].valueUrl as string;
+      assert.equal(wsUrl, server.baseUrl.replace(/^http/, 'ws').replace(/\/fhir$/, WEBSOCKET_PATH));
+
+      // who may not have one: another patient (cannot read it), a token that may not read Subscriptions, a caller that
+      // may read it but is not its owner; a subscription on another channel; no id at type level
+      const refused = async (path: string, token: string | undefined, status: number) => {
+        const res = await server.fhir(path, token ? { headers: { authorization: token } } : {});
+        assert.equal(res.status, status, `${path} as ${token}: ${res.text}`);
+        assert.equal(res.body.resourceType, 'OperationOutcome');
+      };
+      await refused(`/Subscription/${b}/$get-ws-binding-token`, 'Bearer patient-a', 403);
+      await refused(`/Subscription/$get-ws-binding-token?id=${a},${b}`, 'Bearer patient-a', 403);
+      await refused(`/Subscription/${a}/$get-ws-binding-token`, 'Bearer labs-only', 403);
+      await refused(`/Subscription/${a}/$get-ws-binding-token`, undefined, 403); // full access, not the owner
+      await refused(`/Subscription/$get-ws-binding-token`, 'Bearer patient-a', 400);
+      await refused(`/Subscription/no-such-one/$get-ws-binding-token`, 'Bearer patient-a', 404);
+      const restHookOfA = await subscribe(restHook('Observation', {}, '/a-hook'), 'Bearer patient-a');
+      await refused(`/Subscription/${restHookOfA.body.id}/$get-ws-binding-token`, 'Bearer patient-a', 400);
+
+      // a socket with no access token at all binds with the binding token
+      const open = async (headers: Record<string, string> = {}) => {
+        const socket = new WebSocket(wsUrl, { headers });
+        sockets.push(socket);
+        const got: string[] = [];
+        socket.on('message', (m) => got.push(String(m)));
+        await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+        const say = async (text: string, count = 1) => {
+          const before = got.length;
+          socket.send(text);
+          await eventually(async () => (got.length >= before + count ? true : undefined), `answer to ${text}`);
+          return got.slice(before, before + count);
+        };
+        return { socket, got, say };
+      };
+      const client = await open();
+      assert.deepEqual(await client.say(`bind-with-token ${token}`), [`bound ${a}`]);
+      // the binding token is no access token: `bind` of B on this socket, or of A with it as bearer, is refused
+      assert.match((await client.say(`bind ${b}`))[0]!, new RegExp(`^error ${b} `));
+      const misuse = await open();
+      await misuse.say(`bearer ${token}`);
+      assert.match((await misuse.say(`bind ${a}`))[0]!, new RegExp(`^error ${a} `));
+      assert.equal(
+        (await server.fhir(`/Subscription/${a}`, { headers: { authorization: `Bearer ${token}` } })).status,
+        401,
+      );
+
+      // forged, altered and expired tokens bind nothing
+      const intruder = await open();
+      const forged = 'A'.repeat(43);
+      const altered = token.slice(0, -1) + (token.endsWith('A') ? 'B' : 'A');
+      for (const t of [forged, altered, 'x', `${token} extra`])
+        assert.match((await intruder.say(`bind-with-token ${t}`))[0]!, /^error - /, t);
+      const later = await server.fhir(`/Subscription/$get-ws-binding-token?id=${a}`, asA);
+      assert.equal(later.status, 200, later.text);
+      const expiring = param(later.body, 'token')[0].valueString as string;
+      await server.app.subscriptions!.db.query(
+        `UPDATE websocket_binding_tokens SET expires_at = now() - interval '1 second'`,
+      );
+      assert.match((await intruder.say(`bind-with-token ${expiring}`))[0]!, /^error - .*expired/);
+      assert.match((await intruder.say(`bind-with-token ${token}`))[0]!, /^error - /, 'the first token expired too');
+
+      // B binds its own with its own token; each socket hears only its owner's patient
+      const tokenB = await server.fhir(`/Subscription/${b}/$get-ws-binding-token`, {
+        headers: { authorization: 'Bearer patient-b' },
+      });
+      const clientB = await open();
+      assert.deepEqual(await clientB.say(`bind-with-token ${param(tokenB.body, 'token')[0].valueString}`), [
+        `bound ${b}`,
+      ]);
+      await server.fhir('/Observation', { method: 'POST', body: observation('b', '4444-4') });
+      const mine = await server.fhir('/Observation', { method: 'POST', body: observation('a', '4444-4', 7) });
+      await server.fhir('/Observation', { method: 'POST', body: observation('b', '4444-4') });
+      const bundles = (got: string[]) => got.filter((m) => m.startsWith('{')).map((m) => JSON.parse(m));
+      await eventually(async () => (bundles(client.got).length >= 1 ? true : undefined), "A's notification");
+      await eventually(async () => (bundles(clientB.got).length >= 2 ? true : undefined), "B's notifications");
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(bundles(client.got).length, 1);
+      assert.equal(bundles(client.got)[0].entry[1].resource.id, mine.body.id);
+      assert.equal(bundles(client.got)[0].entry[1].resource.subject.reference, 'Patient/a');
+      assert.ok(bundles(clientB.got).every((n) => n.entry[1].resource.subject.reference === 'Patient/b'));
+      assert.ok(!client.got.includes(`ping ${b}`));
+      assert.ok(!intruder.got.concat(misuse.got).some((m) => m.startsWith('{') || m.startsWith('ping')));
+    } finally {
+      for (const socket of sockets) socket.terminate();
+    }
   });
 });

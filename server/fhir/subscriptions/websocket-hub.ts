@@ -1,8 +1,12 @@
 /**
- * The websocket channel (R4 Subscription.channel.type = websocket). A client connects to /ws/subscriptions with its
- * access token (Authorization: Bearer on the upgrade request, or a first message `bearer <token>`), then sends
- * `bind <subscription id>`; the server answers `bound <id>` when the token's owner is the subscription's owner, else
- * `error <id> <reason>`. For each notification the client gets `ping <id>` (R4), followed by the notification
+ * The websocket channel (R4 Subscription.channel.type = websocket). A client binds subscriptions to its socket in one
+ * of two ways:
+ * - R4: it connects to /ws/subscriptions with its access token (Authorization: Bearer on the upgrade request, or a
+ *   first message `bearer <token>`), then sends `bind <subscription id>`;
+ * - Backport IG: it sends `bind-with-token <token>` with a token from `$get-ws-binding-token`
+ *   (ws-binding-token-operation.ts): short-lived, good only for the subscriptions it names, no access token needed.
+ * The server answers `bound <id>` per subscription when the caller (the access token's user, or the binding token's)
+ * is the subscription's owner and the subscription still uses the websocket channel, else `error <id> <reason>`. For each notification the client gets `ping <id>` (R4), followed by the notification
  * bundle (JSON, Backport IG shape, with the event number) unless the payload is none. Protocol-level pings every
  * `heartbeatMs` end sockets that stopped answering. Notifications arrive through the fanout, from any node.
  */
@@ -12,15 +16,19 @@ import type { Subscription } from '@medplum/fhirtypes';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { AccessPolicy } from '../access-policy.js';
 import type { NotificationFanout } from './notification-fanout.js';
+import type { BindingGrant } from './binding-tokens.js';
 import { ownerOf } from './subscription-owner.js';
 
 export const WEBSOCKET_PATH = '/ws/subscriptions';
+const ID = /^[A-Za-z0-9\-.]{1,64}$/;
 
 export type HubOptions = {
   fanout: NotificationFanout;
   /** The caller behind an Authorization header value (throws when the token is not valid). */
   authenticate(authorization: string | undefined): Promise<AccessPolicy>;
   loadSubscription(id: string): Promise<Subscription | undefined>;
+  /** The grant of a websocket binding token that is known and not expired (binding-tokens.ts). */
+  redeemToken(token: string): Promise<BindingGrant | undefined>;
   heartbeatMs?: number;
 };
 
@@ -59,31 +67,47 @@ export class WebsocketHub {
   }
 
   private async command(client: Client, text: string): Promise<void> {
-    client.socket.send(await this.answer(client, text));
+    for (const line of await this.answer(client, text)) client.socket.send(line);
   }
 
-  private async answer(client: Client, text: string): Promise<string> {
-    const [verb, arg] = text.split(/\s+/, 2);
+  private async answer(client: Client, text: string): Promise<string[]> {
+    // exactly a verb and one argument: `bind-with-token <token> more` is not a token
+    const words = text.split(/\s+/);
+    const [verb, arg] = words.length === 2 ? words : [words[0], undefined];
     if (verb === 'bearer' && arg) {
       client.authorization = `Bearer ${arg}`;
-      return 'authenticated';
+      return ['authenticated'];
     }
-    if (verb !== 'bind' || !arg || !/^[A-Za-z0-9\-.]{1,64}$/.test(arg))
-      return 'error - expected "bearer <token>" or "bind <subscription id>"';
-    const refusal = await this.refusal(client, arg);
-    if (refusal) return `error ${arg} ${refusal}`;
-    client.bound.add(arg);
-    return `bound ${arg}`;
-  }
-
-  /** Why this client may not bind the subscription (one message for absent and foreign: nothing leaks). */
-  private async refusal(client: Client, id: string): Promise<string | undefined> {
+    if (verb === 'bind-with-token' && arg) return this.bindWithToken(client, arg);
+    if (verb !== 'bind' || !arg || !ID.test(arg))
+      return ['error - expected "bearer <token>", "bind <subscription id>" or "bind-with-token <binding token>"'];
     let caller: AccessPolicy;
     try {
       caller = await this.o.authenticate(client.authorization);
     } catch {
-      return 'the access token is missing or not valid';
+      return [`error ${arg} the access token is missing or not valid`];
     }
+    return [await this.bind(client, caller, arg)];
+  }
+
+  /** Binds every subscription the token names (the token's owner must still own each one). */
+  private async bindWithToken(client: Client, token: string): Promise<string[]> {
+    const grant = await this.o.redeemToken(token);
+    if (!grant) return ['error - the binding token is not valid or has expired'];
+    const out: string[] = [];
+    for (const id of grant.subscriptionIds) out.push(await this.bind(client, grant, id));
+    return out;
+  }
+
+  private async bind(client: Client, caller: Pick<AccessPolicy, 'who' | 'compartment'>, id: string): Promise<string> {
+    const refusal = await this.refusal(caller, id);
+    if (refusal) return `error ${id} ${refusal}`;
+    client.bound.add(id);
+    return `bound ${id}`;
+  }
+
+  /** Why `caller` may not bind the subscription (one message for absent and foreign: nothing leaks). */
+  private async refusal(caller: Pick<AccessPolicy, 'who' | 'compartment'>, id: string): Promise<string | undefined> {
     const subscription = await this.o.loadSubscription(id);
     const owner = subscription ? ownerOf(subscription) : undefined;
     if (!subscription || !owner || owner.who !== caller.who || owner.compartment !== caller.compartment)
