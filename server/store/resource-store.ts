@@ -83,8 +83,8 @@ export type IndexReplacement = ResourceKey & { versionId: number; index: Resourc
 /** A parameter whose index entries searchEntries() returns, with its kind (where its entries are kept). */
 export type EntryParam = { param: string; kind: Exclude<ParamKind, 'composite'> };
 
-/** One match of searchEntries(): its key, lastUpdated and the asked index entries (no resource body). */
-export type MatchEntries = ResourceKey & { lastUpdatedMs: number; entries: IndexEntry[] };
+/** One match of searchEntries(): its key, current version, lastUpdated and the asked index entries (no resource body). */
+export type MatchEntries = ResourceKey & { versionId: number; lastUpdatedMs: number; entries: IndexEntry[] };
 
 /** The tags, security labels and profiles found on current resources ($meta at system and type level). */
 export type MetaInUse = { tags: Coding[]; security: Coding[]; profiles: string[] };

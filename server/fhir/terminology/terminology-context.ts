@@ -2,32 +2,43 @@
  * The Terminology of one request: client-made CodeSystems, ValueSets and ConceptMaps found through the store-level
  * search with the caller's access (what the caller may not read does not exist for it), the concept table of the
  * store for uploaded large code systems, and the specification's. Terminology errors become OperationOutcomes.
+ * Each lookup reads the current keys only (searchKeys) and takes the bodies of versions it already holds from
+ * memory (version-cache.ts): a `:below` search no longer reads and parses the whole CodeSystem every request.
  */
+import type { Resource } from '@medplum/fhirtypes';
 import type { FhirContext } from '../fhir-context.js';
 import { fhirError, type FhirError } from '../errors.js';
 import { Terminology, type StoredTerminology } from './terminology.js';
 import { TerminologyError } from './terminology-error.js';
 import { conceptTableOf } from './concept-table.js';
 import type { TerminologyResource } from './spec-terminology.js';
+import { searchKeys } from '../search/search-keys.js';
+import { currentBodies } from './version-cache.js';
 
 /** How many client resources share one canonical URL before the rest are not looked at. */
 const MAX_VERSIONS = 50;
 
 export function terminologyFor(ctx: FhirContext): Terminology {
-  const stored: StoredTerminology = async (kind, params) => {
-    const result = await ctx.search({
-      store: ctx.store,
-      resourceTypes: [kind],
-      params,
-      baseUrl: ctx.baseUrl,
-      access: ctx.access,
-      handling: 'lenient',
-      count: MAX_VERSIONS,
-    });
-    return result.matches.flatMap((m) => (m.resource ? [m.resource as TerminologyResource] : []));
-  };
+  const stored: StoredTerminology = async (kind, params) =>
+    (await storedResources(ctx, kind, params)) as TerminologyResource[];
   const table = conceptTableOf(ctx.store);
   return new Terminology(stored, table ? (cs) => table.sourceOf(cs) : undefined);
+}
+
+/**
+ * Current client-made resources of a type matching search parameters (e.g. `url`), read with the caller's access:
+ * the keys from the store, the bodies from the version cache when held.
+ */
+export async function storedResources(
+  ctx: Pick<FhirContext, 'store' | 'baseUrl' | 'access'>,
+  type: string,
+  params: Array<[string, string]>,
+): Promise<Resource[]> {
+  const keys = await searchKeys(
+    { store: ctx.store, resourceTypes: [type], params, baseUrl: ctx.baseUrl, access: ctx.access, handling: 'lenient' },
+    MAX_VERSIONS,
+  );
+  return currentBodies(ctx.store, keys);
 }
 
 /** Runs a terminology computation, turning a TerminologyError into the FHIR error of its kind. */

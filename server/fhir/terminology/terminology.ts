@@ -46,7 +46,7 @@ export class Terminology {
         const table = await this.tables(cs);
         if (table) return table;
       }
-      const key = `${cs.id}/${cs.meta.versionId}`;
+      const key = `${cs.id}/${cs.meta.versionId}/${cs.meta.lastUpdated ?? ''}`;
       const hit = storedIndexes.get(key);
       if (hit) {
         storedIndexes.delete(key);

@@ -21,7 +21,7 @@ export async function searchEntries(
 ): Promise<MatchEntries[]> {
   const kinds = [...new Set(params.map((p) => p.kind))];
   const wanted = new Set(params.map((p) => `${p.kind}:${p.param}`));
-  const projection: Projection = { id: 1, lu: 1 };
+  const projection: Projection = { id: 1, versionId: 1, lu: 1 };
   for (const kind of kinds) projection[`idx.${kind}`] = 1;
   const out: MatchEntries[] = [];
   for (const type of types) {
@@ -38,7 +38,13 @@ export async function searchEntries(
       for (const kind of kinds)
         for (const e of idx[kind] ?? [])
           if (wanted.has(`${kind}:${String(e['param'])}`)) entries.push({ ...e, kind } as unknown as IndexEntry);
-      out.push({ resourceType: type, id: String(doc['id']), lastUpdatedMs: Number(doc['lu']), entries });
+      out.push({
+        resourceType: type,
+        id: String(doc['id']),
+        versionId: Number(doc['versionId']),
+        lastUpdatedMs: Number(doc['lu']),
+        entries,
+      });
     }
   }
   return out;

@@ -159,9 +159,10 @@ export class MemorySearchStore implements ResourceStore {
     const wanted = new Set(params.map((p) => `${p.kind}:${p.param}`));
     return this.matching(query)
       .slice(0, limit)
-      .map(({ candidate: c }) => ({
+      .map(({ candidate: c, version }) => ({
         resourceType: c.resourceType,
         id: c.id,
+        versionId: version.versionId,
         lastUpdatedMs: c.lastUpdated,
         entries: c.index.entries.filter((e) => wanted.has(`${e.kind}:${e.param}`)),
       }));

@@ -11,7 +11,13 @@ import type { SqlClient } from '../sql-client.js';
 import { baseWhere } from './run-search.js';
 import { SqlParams } from './sql-params.js';
 
-type Row = { resource_type: string; id: string; last_updated_ms: string | number | null; entry: unknown };
+type Row = {
+  resource_type: string;
+  id: string;
+  version_id: number | null;
+  last_updated_ms: string | number | null;
+  entry: unknown;
+};
 
 export function searchEntriesStatement(
   query: SearchQuery,
@@ -20,15 +26,15 @@ export function searchEntriesStatement(
 ): { text: string; values: unknown[] } {
   const sql = new SqlParams();
   const where = baseWhere(query, sql);
-  const matches = `SELECT r.resource_type, r.id, r.last_updated_ms FROM fhir_resource r WHERE ${where} LIMIT ${sql.bind(Math.max(0, limit), 'int')}`;
+  const matches = `SELECT r.resource_type, r.id, r.version_id, r.last_updated_ms FROM fhir_resource r WHERE ${where} LIMIT ${sql.bind(Math.max(0, limit), 'int')}`;
   const byKind = new Map<string, string[]>();
   for (const p of params) byKind.set(p.kind, [...(byKind.get(p.kind) ?? []), p.param]);
-  const parts = [`SELECT m.resource_type, m.id, m.last_updated_ms, NULL::jsonb AS entry FROM m`];
+  const parts = [`SELECT m.resource_type, m.id, m.version_id, m.last_updated_ms, NULL::jsonb AS entry FROM m`];
   for (const [kind, names] of byKind) {
     const entry = `to_jsonb(a) - 'resource_type' - 'resource_id' - 'tuple' || jsonb_build_object('kind', ${sql.bind(kind, 'text')})`;
     parts.push(
       // LATERAL: each match's rows through the (resource_type, resource_id, param) index, whatever the estimate of m
-      `SELECT m.resource_type, m.id, NULL::bigint, a.entry FROM m CROSS JOIN LATERAL (SELECT ${entry} AS entry FROM ${tableOfKind(kind as IndexEntry['kind'])} a WHERE a.resource_type = m.resource_type AND a.resource_id = m.id AND a.param = ANY(${sql.bind(names, 'text[]')}) AND a.tuple IS NULL OFFSET 0) a`,
+      `SELECT m.resource_type, m.id, NULL::integer, NULL::bigint, a.entry FROM m CROSS JOIN LATERAL (SELECT ${entry} AS entry FROM ${tableOfKind(kind as IndexEntry['kind'])} a WHERE a.resource_type = m.resource_type AND a.resource_id = m.id AND a.param = ANY(${sql.bind(names, 'text[]')}) AND a.tuple IS NULL OFFSET 0) a`,
     );
   }
   return { text: `WITH m AS MATERIALIZED (${matches}) ${parts.join(' UNION ALL ')}`, values: sql.values };
@@ -52,6 +58,7 @@ export async function searchEntries(
     byKey.set(keyOf(r), {
       resourceType: r.resource_type,
       id: r.id,
+      versionId: Number(r.version_id),
       lastUpdatedMs: Number(r.last_updated_ms),
       entries: [],
     });

@@ -12,6 +12,8 @@ import { mongoTestStore } from '../../../../store/mongo/testing/test-stores.js';
 import type { StoreFactory } from '../../../../store/testing/store-contract.js';
 import { generatedConcepts } from '../../../terminology/testing/generated-code-system.js';
 import { startTestServer, type TestServer } from '../../../../testing/test-server.js';
+import { prepareVersion } from '../../../interactions/commit-version.js';
+import type { ResourceStore } from '../../../../store/resource-store.js';
 
 type Json = Record<string, any>;
 const CS = 'http://example.org/cs/body-site';
@@ -59,6 +61,7 @@ for (const [name, factory] of [
 ] as Array<[string, StoreFactory]>)
   describe(`token :in, :not-in, :above, :below (${name})`, () => {
     let server: TestServer;
+    let store: ResourceStore;
     let dispose: (() => Promise<void>) | undefined;
     const ids: string[] = [];
     before(async () => {
@@ -68,6 +71,7 @@ for (const [name, factory] of [
         await opened.store.close().catch(() => undefined);
         await opened.dispose();
       };
+      store = opened.store;
       server = await startTestServer(opened.store);
       const put = async (r: Json) => {
         const res = await server.fhir(r.resourceType, { method: 'POST', body: r });
@@ -143,6 +147,54 @@ for (const [name, factory] of [
       assert.match(cs.text, /http:\/\/example\.org\/cs\/none/);
       const bad = await server.fhir(`Observation?code:below=A1`);
       assert.equal(bad.status, 400, bad.text);
+    });
+
+    it('an edit of the code system by another app instance (written straight into the store) is used by the next search', async () => {
+      // the hierarchy is kept in memory per CodeSystem version; each search checks the current version in the store
+      const url = 'http://example.org/cs/edited';
+      const cs = (concept: Json[]) => ({
+        resourceType: 'CodeSystem',
+        id: 'edited',
+        url,
+        status: 'active',
+        content: 'complete',
+        hierarchyMeaning: 'is-a',
+        concept,
+      });
+      const put = await server.fhir('CodeSystem/edited', {
+        method: 'PUT',
+        body: cs([{ code: 'X', concept: [{ code: 'X1' }] }]),
+      });
+      assert.equal(put.status, 201, put.text);
+      const made = new Map<string, string>();
+      for (const code of ['X', 'X1', 'X2']) {
+        const res = await server.fhir('Observation', {
+          method: 'POST',
+          body: { resourceType: 'Observation', status: 'final', code: { coding: [{ system: url, code }] } },
+        });
+        assert.equal(res.status, 201, res.text);
+        made.set(code, res.body.id as string);
+      }
+      const below = () => search(`code:below=${encodeURIComponent(`${url}|X`)}`);
+      const ids = (...codes: string[]) => codes.map((c) => made.get(c)!).sort();
+      assert.deepEqual(await below(), ids('X', 'X1'));
+      assert.deepEqual(await below(), ids('X', 'X1'), 'asked again (held in memory)');
+      const services = server.app.services;
+      const v1 = await store.read('CodeSystem', 'edited');
+      await store.write([
+        prepareVersion(
+          services,
+          'CodeSystem',
+          'edited',
+          cs([{ code: 'X', concept: [{ code: 'X1' }, { code: 'X2' }] }]) as never,
+          v1!.versionId,
+        ),
+      ]);
+      assert.deepEqual(await below(), ids('X', 'X1', 'X2'), 'the new version, without a restart');
+      await store.write([prepareVersion(services, 'CodeSystem', 'edited', null, v1!.versionId + 1)]);
+      const gone = await server.fhir(`Observation?code:below=${encodeURIComponent(`${url}|X`)}`);
+      assert.equal(gone.status, 400, 'a deleted code system is unknown');
+      assert.match(gone.text, /cs\/edited/);
     });
 
     it('an expansion too large to search with is refused with a clear message', async () => {
