@@ -12,6 +12,7 @@ import { forbidden } from './errors.js';
 import type { SearchArgs, SearchResult } from './search/store-search.js';
 import type { DuplicateCheck } from './matching/duplicate-check.js';
 import type { SubscriptionWriteRules } from './subscriptions/subscription-write-rules.js';
+import type { ValidateResourceOptions } from './validation/validate-resource.js';
 
 export type { SearchArgs, SearchResult } from './search/store-search.js';
 import { DEFAULT_SEARCH_TIMEOUT_MS } from './search/search-constants.js';
@@ -21,7 +22,8 @@ export type FhirServices = {
   /** Absolute base URL of the FHIR endpoint, without trailing slash: http://host:8080/fhir */
   baseUrl: string;
   resourceTypes: ReadonlySet<string>;
-  validate: (resource: Resource, options?: { profiles?: string[]; extensible?: boolean }) => OperationOutcomeIssue[];
+  /** Synchronous validation (validation/validate-resource.ts); writes and `$validate` go through validateWithStore. */
+  validate: (resource: Resource, options?: ValidateResourceOptions) => OperationOutcomeIssue[];
   extractIndex: (resource: Resource) => ResourceIndex;
   compartmentsOf: (resource: Resource) => string[];
   /** The store-level search (stored versions + opaque cursors); Bundles are made only by the search interactions. */

@@ -39,7 +39,7 @@ export async function binaryUploadInteraction(
     await assertMayChangeCurrent(ctx, 'update', await ctx.store.read('Binary', id));
     await assertMayWriteNew(ctx, 'update', binary);
   }
-  assertValid(ctx, binary);
+  await assertValid(ctx, binary);
   const ifMatch = readIfMatch(request);
   const content = await putContent(ctx, body, binary.contentType, maxBytes);
   const withContent = namedByServer(withContentRef(binary, content));

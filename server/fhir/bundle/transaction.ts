@@ -401,7 +401,7 @@ async function planEntry(
   // a Binary's bytes go to the content store first; a DocumentReference's inline attachments become Binaries
   const withIds = await moveAttachmentData(ctx, await moveBinaryData(ctx, rewritten, previous?.resource));
   try {
-    assertValid(ctx, withIds);
+    await assertValid(ctx, withIds);
   } catch (error) {
     await discardFreshContent(ctx, [withIds]);
     throw error;

@@ -54,7 +54,7 @@ export async function createResource(ctx: FhirContext, resource: Resource) {
   await assertMayWriteNew(ctx, 'create', resource);
   const toWrite = await moveAttachmentData(ctx, await moveBinaryData(ctx, resource));
   try {
-    assertValid(ctx, toWrite);
+    await assertValid(ctx, toWrite);
     return await commitVersion(ctx, toWrite.resourceType, ctx.newId(), toWrite, 0);
   } catch (error) {
     await discardFreshContent(ctx, [toWrite]);

@@ -104,7 +104,7 @@ export async function updateResource(
     if (!validated) {
       await assertMayWriteNew(c, interaction, resource);
       toWrite = await moveAttachmentData(c, await moveBinaryData(c, resource, current?.resource));
-      assertValid(c, toWrite);
+      await assertValid(c, toWrite);
       validated = true;
     }
     const stored = await commitVersion(c, resource.resourceType, id, toWrite, current?.versionId ?? 0);

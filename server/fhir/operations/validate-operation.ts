@@ -11,6 +11,7 @@ import { requireAccess, type FhirContext } from '../fhir-context.js';
 import { badRequest, issue, operationOutcome } from '../errors.js';
 import { checkResourceBody } from '../check-resource-body.js';
 import { readCurrent } from '../interactions/read.js';
+import { validateWithStore } from '../validation/validate-with-store.js';
 
 export async function validateOperation(
   ctx: FhirContext,
@@ -28,7 +29,7 @@ export async function validateOperation(
     resourceType,
     id: mode === 'update' ? id : undefined,
   });
-  const issues = ctx.validate(checked, { profiles, extensible: true });
+  const issues = await validateWithStore(ctx, checked, { profiles, extensible: true });
   const outcome: OperationOutcome = issues.length > 0 ? operationOutcome(issues) : ok('No issues found');
   return { status: 200, resource: outcome };
 }

@@ -8,8 +8,8 @@
 import fhirpath from 'fhirpath';
 import r4 from 'fhirpath/fhir-context/r4';
 import type { ElementDefinition, Extension, OperationOutcomeIssue, StructureDefinition } from '@medplum/fhirtypes';
-import { checkToken } from './required-bindings.js';
-import { expandValueSet } from './value-set-index.js';
+import { checkToken, type DeferredBinding } from './required-bindings.js';
+import { expandValueSet, isKnownOffline } from './value-set-index.js';
 
 const ADDITIONAL_BINDING_URLS = new Set([
   'http://hl7.org/fhir/5.0/StructureDefinition/extension-ElementDefinition.binding.additional',
@@ -18,7 +18,11 @@ const ADDITIONAL_BINDING_URLS = new Set([
 
 type Binding = { valueSet: string; strength: 'required' | 'extensible'; additional: boolean };
 
-export function checkProfileBindings(resource: unknown, profile: StructureDefinition): OperationOutcomeIssue[] {
+export function checkProfileBindings(
+  resource: unknown,
+  profile: StructureDefinition,
+  deferred?: DeferredBinding[],
+): OperationOutcomeIssue[] {
   const issues: OperationOutcomeIssue[] = [];
   for (const element of profile.snapshot?.element ?? []) {
     if (!element.path || element.id?.includes(':')) continue; // slices are matched by @medplum/core
@@ -34,7 +38,20 @@ export function checkProfileBindings(resource: unknown, profile: StructureDefini
     if (values.length === 0) continue;
     for (const binding of bindings) {
       const expansion = expandValueSet(binding.valueSet);
-      if (!expansion) continue;
+      if (!expansion) {
+        if (deferred && !isKnownOffline(binding.valueSet))
+          for (const value of values)
+            deferred.push({
+              valueSet: binding.valueSet,
+              strength: binding.strength,
+              type: typeOf(value),
+              value,
+              path,
+              ...(profile.url ? { profile: profile.url } : {}),
+              additional: binding.additional,
+            });
+        continue;
+      }
       for (const value of values) {
         const problem = checkToken({ type: typeOf(value), value }, expansion);
         if (!problem || problem.severity !== 'error') continue;

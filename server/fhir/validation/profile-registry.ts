@@ -103,6 +103,26 @@ export function findProfile(url: string): StructureDefinition | undefined {
   return complete;
 }
 
+/** Client-made profiles made ready (snapshot, @medplum/core index) by version; a small LRU. */
+const storedReady = new Map<string, StructureDefinition>();
+const STORED_LIMIT = 64;
+
+/**
+ * A client-made StructureDefinition (from the store) ready to validate against: its snapshot, or one generated from
+ * its differential; made once per version (a new version of the profile is a new key, so an edit takes effect).
+ */
+export function storedProfile(sd: StructureDefinition): StructureDefinition {
+  ensureDefinitions();
+  const key = `${sd.url}|${sd.id}/${sd.meta?.versionId}/${sd.meta?.lastUpdated}`;
+  const hit = storedReady.get(key);
+  if (hit) return hit;
+  const complete = sd.snapshot?.element?.length ? sd : (withSnapshot(sd, findRaw) ?? sd);
+  if (complete.snapshot?.element?.length) safeIndex([complete]);
+  storedReady.set(key, complete);
+  if (storedReady.size > STORED_LIMIT) storedReady.delete(storedReady.keys().next().value!);
+  return complete;
+}
+
 function findRaw(url: string): StructureDefinition | undefined {
   const key = canonical(url);
   return extraProfiles.get(key) ?? loadDefinitions().profiles.get(key);

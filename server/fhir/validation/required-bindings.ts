@@ -4,16 +4,47 @@
  * offline are skipped, as a validator without a terminology server does.
  */
 import type { Coding, OperationOutcomeIssue } from '@medplum/fhirtypes';
-import { expandValueSet, type Expansion } from './value-set-index.js';
+import { expandValueSet, isKnownOffline, type Expansion } from './value-set-index.js';
 
 /** A value found at a path, as @medplum/core's `collect.tokens` gives it. */
 export type CollectedToken = { type: string; value: unknown; path: string };
 
-export function checkRequiredBindings(tokens: Record<string, CollectedToken[]>): OperationOutcomeIssue[] {
+/**
+ * A bound value whose value set is not known offline: checked afterwards against a client-made ValueSet of that URL,
+ * if the store holds one (stored-bindings.ts). `path` as collected (resolved against the resource later).
+ */
+export type DeferredBinding = {
+  valueSet: string;
+  strength: 'required' | 'extensible';
+  type: string;
+  value: unknown;
+  path: string;
+  /** The profile the binding comes from (absent: the base definition). */
+  profile?: string;
+  additional?: boolean;
+};
+
+export function checkRequiredBindings(
+  tokens: Record<string, CollectedToken[]>,
+  deferred?: DeferredBinding[],
+  profile?: string,
+): OperationOutcomeIssue[] {
   const issues: OperationOutcomeIssue[] = [];
   for (const [valueSetUrl, values] of Object.entries(tokens)) {
     const expansion = expandValueSet(valueSetUrl);
-    if (!expansion) continue;
+    if (!expansion) {
+      if (deferred && !isKnownOffline(valueSetUrl))
+        for (const t of values)
+          deferred.push({
+            valueSet: valueSetUrl,
+            strength: 'required',
+            type: t.type,
+            value: t.value,
+            path: t.path,
+            ...(profile ? { profile } : {}),
+          });
+      continue;
+    }
     for (const token of values) {
       const problem = checkToken(token, expansion);
       if (problem) {

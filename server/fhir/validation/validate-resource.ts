@@ -14,7 +14,7 @@
  *    the profiles asked for by the caller: structure, bindings (required, extensible and additional ones),
  *    min/max values, narrowed choice types.
  */
-import type { ConceptMap, OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
+import type { ConceptMap, OperationOutcomeIssue, Resource, StructureDefinition } from '@medplum/fhirtypes';
 import { isResourceType } from '../definitions.js';
 import { checkBundle } from './bundle-rules.js';
 import { checkChoiceTypes } from './choice-types.js';
@@ -30,7 +30,7 @@ import { validateJsonSchema, warmUpJsonSchema } from './json-schema-validator.js
 import { ensureDefinitions, findProfile, findQuestionnaire, globalProfilesFor } from './profile-registry.js';
 import { checkProfileBindings } from './profile-bindings.js';
 import { checkQuestionnaireResponse } from './questionnaire-rules.js';
-import { checkRequiredBindings } from './required-bindings.js';
+import { checkRequiredBindings, type DeferredBinding } from './required-bindings.js';
 import { checkStructure } from './structure-check.js';
 import { checkValueLimits } from './value-limits.js';
 import { codeTableMapProblems } from '../terminology/code-table-scope.js';
@@ -40,6 +40,13 @@ export type ValidateResourceOptions = {
   profiles?: string[];
   /** Also warn about codes outside the base definitions' extensible bindings (`$validate`; writes skip it). */
   extensible?: boolean;
+  /**
+   * Collects the bound values whose value set is not known offline, for the check against client-made ValueSets
+   * (stored-bindings.ts); without it they are not checked, as before.
+   */
+  deferred?: DeferredBinding[];
+  /** Client-made profiles (StructureDefinitions in the store, with snapshots) by canonical URL, after profiles/. */
+  storedProfiles?: ReadonlyMap<string, StructureDefinition>;
 };
 
 export function validateResource(resource: unknown, options: ValidateResourceOptions = {}): OperationOutcomeIssue[] {
@@ -60,7 +67,7 @@ export function validateResource(resource: unknown, options: ValidateResourceOpt
   const base = checkStructure(json as unknown as Resource);
   list.addResolved(withoutRefutedInvariants(json, withFhirStrings(json, resolvedIn(json, base.issues))));
   list.addExact(validateJsonSchema(json));
-  list.addResolved(checkRequiredBindings(base.tokens));
+  list.addResolved(checkRequiredBindings(base.tokens, options.deferred));
   if (options.extensible) list.addExact(checkExtensibleBindings(json));
   list.addExact(checkJsonRules(json));
   list.addExact(checkExtensions(json));
@@ -70,7 +77,7 @@ export function validateResource(resource: unknown, options: ValidateResourceOpt
     list.addExact(checkBundle(nested, path));
     list.addExact(checkQuestionnaireResponse(nested, findQuestionnaire, path));
   }
-  validateProfiles(json as unknown as Resource, options.profiles ?? [], list);
+  validateProfiles(json as unknown as Resource, options, list);
   return list.issues;
 }
 
@@ -101,7 +108,8 @@ export function hasErrors(issues: readonly OperationOutcomeIssue[]): boolean {
   return issues.some((i) => i.severity === 'error' || i.severity === 'fatal');
 }
 
-function validateProfiles(resource: Resource, requested: string[], list: IssueList): void {
+function validateProfiles(resource: Resource, options: ValidateResourceOptions, list: IssueList): void {
+  const requested = options.profiles ?? [];
   const declared = [
     ...(resource.meta?.profile ?? []).filter((p): p is string => typeof p === 'string'),
     ...globalProfilesFor(resource.resourceType),
@@ -109,7 +117,7 @@ function validateProfiles(resource: Resource, requested: string[], list: IssueLi
   const explicit = new Set(requested);
   for (const url of new Set([...declared, ...requested])) {
     if (url.split('|')[0] === `http://hl7.org/fhir/StructureDefinition/${resource.resourceType}`) continue; // the base, already checked
-    const profile = findProfile(url);
+    const profile = findProfile(url) ?? options.storedProfiles?.get(url.split('|')[0]!);
     if (!profile) {
       // A declared profile that is not loaded is only a warning: the resource is still checked against the
       // base definition (HAPI FHIR behaves alike). A profile the caller asks for explicitly must exist.
@@ -155,8 +163,8 @@ function validateProfiles(resource: Resource, requested: string[], list: IssueLi
         details: { ...i.details, text: `${i.details?.text ?? i.diagnostics ?? ''} (profile ${url})` },
       }));
     list.addResolved(tagged(withoutRefutedInvariants(resource, resolvedIn(resource, result.issues))));
-    list.addResolved(tagged(checkRequiredBindings(result.tokens)));
-    list.addResolved(checkProfileBindings(resource, profile));
+    list.addResolved(tagged(checkRequiredBindings(result.tokens, options.deferred, url)));
+    list.addResolved(checkProfileBindings(resource, profile, options.deferred));
     list.addExact(checkValueLimits(resource, profile));
     list.addExact(checkChoiceTypes(resource, profile));
   }

@@ -31,6 +31,14 @@ export function expandValueSet(url: string): Expansion | undefined {
   return result;
 }
 
+/**
+ * Whether the value set is one this index holds (the R4 ones, profiles/, registered ones), expandable or not. A
+ * binding to any other value set is left to the store-backed check of client-made value sets (stored-bindings.ts).
+ */
+export function isKnownOffline(url: string): boolean {
+  return findValueSet(stripVersion(url)) !== undefined;
+}
+
 /** Adds CodeSystems / ValueSets (e.g. from profiles/ or from a test fixture); later ones win. */
 export function registerTerminology(resources: readonly (CodeSystem | ValueSet | { resourceType: string })[]): void {
   for (const r of resources) {
