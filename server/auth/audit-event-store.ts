@@ -77,7 +77,7 @@ export function auditEventStore(inner: ResourceStore, table: AuditTable): Resour
         ? searchEach(store, queries)
         : searchAny(inner, queries),
     // the rows are not in the FHIR store's index: the operations that use this ($lastn) do not read AuditEvents
-    searchEntries: (query, params, limit) => inner.searchEntries(query, params, limit),
+    searchEntries: (query, params, limit, newest) => inner.searchEntries(query, params, limit, newest),
     changesAfter: (afterSeq, limit) => inner.changesAfter(afterSeq, limit),
     replaceIndexes: (items) => inner.replaceIndexes(items),
     // the trail is append-only: a row's meta never changes (AuditEvent writes by clients are refused before this)

@@ -86,6 +86,17 @@ export type EntryParam = { param: string; kind: Exclude<ParamKind, 'composite'> 
 /** One match of searchEntries(): its key, current version, lastUpdated and the asked index entries (no resource body). */
 export type MatchEntries = ResourceKey & { versionId: number; lastUpdatedMs: number; entries: IndexEntry[] };
 
+/**
+ * What searchEntries() may leave out for $lastn (lastn-groups.ts), so that it reads a group's newest matches only:
+ * a match with exactly one distinct `subject` reference entry and exactly one distinct coded `code` token
+ * (system|code) that is not among the `max` newest (latest high of its `date` entries, none last; then the latest
+ * lastUpdated; then the id) of the matches with that same single subject and code. What is kept groups exactly as all
+ * matches would: a group's newest `max` are among the newest `max` of each of its codes, and every match that joins
+ * codes or has no single subject or code is kept. Nothing is left out when `limit` matches are reached (the caller
+ * sees there were too many). A store may ignore it (keep everything).
+ */
+export type NewestPerCode = { subject: string; code: string; date: string; max: number };
+
 /** The tags, security labels and profiles found on current resources ($meta at system and type level). */
 export type MetaInUse = { tags: Coding[]; security: Coding[]; profiles: string[] };
 
@@ -141,9 +152,15 @@ export interface ResourceStore {
   /**
    * Every current resource matching `query` (its types and conditions; sort, count, cursor and total are ignored),
    * at most `limit` of them, each with its index entries of `params` (composite tuples left out) and no body: what
-   * an operation that groups matches by their index values reads ($lastn), without loading every resource.
+   * an operation that groups matches by their index values reads ($lastn), without loading every resource. With
+   * `newest`, matches that cannot be among a group's newest may be left out (NewestPerCode).
    */
-  searchEntries(query: SearchQuery, params: readonly EntryParam[], limit: number): Promise<MatchEntries[]>;
+  searchEntries(
+    query: SearchQuery,
+    params: readonly EntryParam[],
+    limit: number,
+    newest?: NewestPerCode,
+  ): Promise<MatchEntries[]>;
 
   /** Changes with seq > afterSeq in seq order, at most `limit`. */
   changesAfter(afterSeq: number, limit: number): Promise<ChangeRecord[]>;

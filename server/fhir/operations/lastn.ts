@@ -2,7 +2,8 @@
  * Observation/$lastn without HTTP: request parameters → the last `max` Observations of every group (lastn-groups.ts).
  * The search parameters are parsed exactly as a search's (parseSearch with the caller's AccessPolicy: the same
  * types check, compartment of a patient-context token and SMART constraints), the store answers the matches with
- * their subject/code/date index entries only (ResourceStore.searchEntries), and just the chosen Observations are read.
+ * their subject/code/date index entries only (ResourceStore.searchEntries; a store may leave out the matches that
+ * cannot be among the newest `max` of their code: NewestPerCode), and just the chosen Observations are read.
  */
 import type { AccessPolicy } from '../access-policy.js';
 import { badRequest, fhirError } from '../errors.js';
@@ -21,7 +22,7 @@ export const MAX_LASTN = 100;
 /** Matches one $lastn may group; beyond, the request is refused as too costly (narrow it by date or code). */
 export const MAX_LASTN_MATCHES = 50_000;
 
-const ENTRY_PARAMS: EntryParam[] = [
+export const ENTRY_PARAMS: EntryParam[] = [
   { param: LASTN_PARAMS.subject, kind: 'reference' },
   { param: LASTN_PARAMS.code, kind: 'token' },
   { param: LASTN_PARAMS.date, kind: 'date' },
@@ -56,7 +57,12 @@ export async function lastn(args: LastnArgs): Promise<LastnResult> {
   const query = { ...parsed.query, ...(args.timeoutMs !== undefined ? { timeoutMs: args.timeoutMs } : {}) };
   let rows;
   try {
-    rows = await args.store.searchEntries(query, ENTRY_PARAMS, MAX_LASTN_MATCHES + 1);
+    rows = await args.store.searchEntries(query, ENTRY_PARAMS, MAX_LASTN_MATCHES + 1, {
+      subject: LASTN_PARAMS.subject,
+      code: LASTN_PARAMS.code,
+      date: LASTN_PARAMS.date,
+      max,
+    });
   } catch (err) {
     if (err instanceof UnsupportedQueryError) throw badRequest(err.message);
     if (err instanceof QueryTimeoutError)

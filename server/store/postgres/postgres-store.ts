@@ -3,6 +3,7 @@ import type { SearchPage, SearchQuery } from '../../fhir/search/search-query.js'
 import type {
   ChangeRecord,
   EntryParam,
+  NewestPerCode,
   MatchEntries,
   HistoryPage,
   HistoryQuery,
@@ -107,8 +108,13 @@ export class PostgresStore implements ResourceStore {
     return runSearchAny(this.client, queries);
   }
 
-  searchEntries(query: SearchQuery, params: readonly EntryParam[], limit: number): Promise<MatchEntries[]> {
-    return searchEntries(this.client, query, params, limit);
+  searchEntries(
+    query: SearchQuery,
+    params: readonly EntryParam[],
+    limit: number,
+    newest?: NewestPerCode,
+  ): Promise<MatchEntries[]> {
+    return searchEntries(this.client, query, params, limit, newest);
   }
 
   changesAfter(afterSeq: number, limit: number): Promise<ChangeRecord[]> {

@@ -2,10 +2,13 @@
  * searchEntries(): the matches of a query (its types and conditions) with their index entries of a few parameters,
  * in one statement: the matching keys (a materialised CTE, limited), then each asked kind's side-table rows of those
  * keys through the (resource_type, resource_id, param) indexes, as JSON rows turned back into IndexEntries.
+ * With `newest` ($lastn) a step between them keeps only what NewestPerCode allows: each match's single subject key
+ * and single coded code (the keys lastn-groups.ts builds) and its latest date, ranked per (subject, code) with a
+ * window; so the entries of the matches left out are never turned into JSON nor sent.
  */
 import type { IndexEntry } from '../../../fhir/indexing/index-entry.js';
 import type { SearchQuery } from '../../../fhir/search/search-query.js';
-import type { EntryParam, MatchEntries } from '../../resource-store.js';
+import type { EntryParam, MatchEntries, NewestPerCode } from '../../resource-store.js';
 import { tableOfKind } from '../index-rows.js';
 import type { SqlClient } from '../sql-client.js';
 import { baseWhere } from './run-search.js';
@@ -23,21 +26,44 @@ export function searchEntriesStatement(
   query: SearchQuery,
   params: readonly EntryParam[],
   limit: number,
+  newest?: NewestPerCode,
 ): { text: string; values: unknown[] } {
   const sql = new SqlParams();
   const where = baseWhere(query, sql);
-  const matches = `SELECT r.resource_type, r.id, r.version_id, r.last_updated_ms FROM fhir_resource r WHERE ${where} LIMIT ${sql.bind(Math.max(0, limit), 'int')}`;
+  const limitValue = sql.bind(Math.max(0, limit), 'int');
+  const matches = `SELECT r.resource_type, r.id, r.version_id, r.last_updated_ms FROM fhir_resource r WHERE ${where} LIMIT ${limitValue}`;
+  const kept = newest ? `, k AS MATERIALIZED (${newestStatement(newest, limitValue, sql)})` : '';
+  const m = newest ? 'k' : 'm';
   const byKind = new Map<string, string[]>();
   for (const p of params) byKind.set(p.kind, [...(byKind.get(p.kind) ?? []), p.param]);
-  const parts = [`SELECT m.resource_type, m.id, m.version_id, m.last_updated_ms, NULL::jsonb AS entry FROM m`];
+  const parts = [`SELECT m.resource_type, m.id, m.version_id, m.last_updated_ms, NULL::jsonb AS entry FROM ${m} m`];
   for (const [kind, names] of byKind) {
     const entry = `to_jsonb(a) - 'resource_type' - 'resource_id' - 'tuple' || jsonb_build_object('kind', ${sql.bind(kind, 'text')})`;
     parts.push(
       // LATERAL: each match's rows through the (resource_type, resource_id, param) index, whatever the estimate of m
-      `SELECT m.resource_type, m.id, NULL::integer, NULL::bigint, a.entry FROM m CROSS JOIN LATERAL (SELECT ${entry} AS entry FROM ${tableOfKind(kind as IndexEntry['kind'])} a WHERE a.resource_type = m.resource_type AND a.resource_id = m.id AND a.param = ANY(${sql.bind(names, 'text[]')}) AND a.tuple IS NULL OFFSET 0) a`,
+      `SELECT m.resource_type, m.id, NULL::integer, NULL::bigint, a.entry FROM ${m} m CROSS JOIN LATERAL (SELECT ${entry} AS entry FROM ${tableOfKind(kind as IndexEntry['kind'])} a WHERE a.resource_type = m.resource_type AND a.resource_id = m.id AND a.param = ANY(${sql.bind(names, 'text[]')}) AND a.tuple IS NULL OFFSET 0) a`,
     );
   }
-  return { text: `WITH m AS MATERIALIZED (${matches}) ${parts.join(' UNION ALL ')}`, values: sql.values };
+  return { text: `WITH m AS MATERIALIZED (${matches})${kept} ${parts.join(' UNION ALL ')}`, values: sql.values };
+}
+
+/**
+ * The matches of m that NewestPerCode keeps. Per match: the distinct subject keys (`Type/id`, else the URL, as
+ * lastn-groups.ts keys them), the distinct coded codes (`system\tcode`) and the latest date high; a match with one of
+ * each is ranked among those with the same two keys (newest first, ids in code-unit order as lastn-groups.ts sorts
+ * them) and kept when within `max`; every other match is kept, and all are when m reached the limit.
+ */
+function newestStatement(newest: NewestPerCode, limit: string, sql: SqlParams): string {
+  const own = (a: string) => `${a}.resource_type = m.resource_type AND ${a}.resource_id = m.id AND ${a}.tuple IS NULL`;
+  const subjectKey = `CASE WHEN COALESCE(s.target_type, '') <> '' AND COALESCE(s.target_id, '') <> '' THEN s.target_type || '/' || s.target_id ELSE COALESCE(s.url, '') END`;
+  const keyed = `SELECT m.resource_type, m.id, m.version_id, m.last_updated_ms, sk.n AS subjects, sk.key AS subject, ck.n AS codes, ck.key AS code, dk.at
+    FROM m
+    CROSS JOIN LATERAL (SELECT count(DISTINCT ${subjectKey}) AS n, min(${subjectKey}) AS key FROM fhir_idx_reference s WHERE ${own('s')} AND s.param = ${sql.bind(newest.subject, 'text')}) sk
+    CROSS JOIN LATERAL (SELECT count(DISTINCT t.key) AS n, min(t.key) AS key FROM (SELECT COALESCE(c.system, '') || E'\t' || c.code AS key FROM fhir_idx_token c WHERE ${own('c')} AND c.param = ${sql.bind(newest.code, 'text')} AND c.code IS NOT NULL) t) ck
+    CROSS JOIN LATERAL (SELECT max(d.high) AS at FROM fhir_idx_date d WHERE ${own('d')} AND d.param = ${sql.bind(newest.date, 'text')}) dk`;
+  const single = `x.subjects = 1 AND x.codes = 1`;
+  const ranked = `SELECT x.*, CASE WHEN ${single} THEN row_number() OVER (PARTITION BY ${single}, x.resource_type, x.subject, x.code ORDER BY x.at DESC NULLS LAST, x.last_updated_ms DESC, x.id COLLATE "C") END AS rank FROM (${keyed}) x`;
+  return `SELECT y.resource_type, y.id, y.version_id, y.last_updated_ms FROM (${ranked}) y WHERE y.rank IS NULL OR y.rank <= ${sql.bind(newest.max, 'int')} OR (SELECT count(*) FROM m) >= ${limit}`;
 }
 
 export async function searchEntries(
@@ -45,8 +71,9 @@ export async function searchEntries(
   query: SearchQuery,
   params: readonly EntryParam[],
   limit: number,
+  newest?: NewestPerCode,
 ): Promise<MatchEntries[]> {
-  const statement = searchEntriesStatement(query, params, limit);
+  const statement = searchEntriesStatement(query, params, limit, newest);
   const { rows } =
     query.timeoutMs !== undefined && client.queryWithTimeout
       ? await client.queryWithTimeout<Row>(statement, query.timeoutMs)

@@ -1,0 +1,41 @@
+/**
+ * EXPLAIN (ANALYZE, BUFFERS) of the statement(s) Observation/$lastn runs on the PostgreSQL store, compiled by the
+ * store's own compiler, on a database kept by bench/lastn.ts --database: `patient=<id>&category=vital-signs`.
+ * Usage: npx tsx bench/explain-lastn.ts <database> [patient=lp0] [max=3]
+ */
+import pg from 'pg';
+import { parseSearch } from '../server/fhir/search/parse-search.js';
+import { searchEntriesStatement } from '../server/store/postgres/search/search-entries.js';
+import { ENTRY_PARAMS, MAX_LASTN_MATCHES } from '../server/fhir/operations/lastn.js';
+import { LASTN_PARAMS } from '../server/fhir/operations/lastn-groups.js';
+
+const [db, patient = 'lp0'] = process.argv.slice(2);
+if (!db) {
+  console.error('usage: npx tsx bench/explain-lastn.ts <database> [patient]');
+  process.exit(2);
+}
+const parsed = parseSearch(
+  ['Observation'],
+  [
+    ['patient', patient],
+    ['category', 'vital-signs'],
+  ],
+  { baseUrl: 'http://localhost' },
+);
+const max = Number(process.argv[4] ?? 3);
+const statement = searchEntriesStatement(parsed.query, ENTRY_PARAMS, MAX_LASTN_MATCHES + 1, {
+  ...LASTN_PARAMS,
+  max,
+});
+const c = new pg.Client({ connectionString: `postgres://postgres@127.0.0.1:5432/${db}` });
+await c.connect();
+try {
+  console.log(statement.text);
+  console.log(JSON.stringify(statement.values));
+  for (let i = 0; i < 2; i++) {
+    const { rows } = await c.query({ text: `EXPLAIN (ANALYZE, BUFFERS) ${statement.text}`, values: statement.values });
+    if (i === 1) console.log(rows.map((r: Record<string, string>) => r['QUERY PLAN']).join('\n'));
+  }
+} finally {
+  await c.end();
+}
