@@ -1,7 +1,8 @@
 /**
  * GET /metadata: a CapabilityStatement built from what the server actually registers — resource types,
- * their search parameters, the interactions, operations and formats wired in — so it cannot drift from
- * the truth.
+ * their search parameters, the search control/result parameters (control-params.ts, rest.searchParam), the
+ * interactions, operations (the OperationRegistry the router dispatches on) and formats wired in — so it cannot
+ * drift from the truth.
  */
 import type {
   CapabilityStatement,
@@ -9,6 +10,7 @@ import type {
   CapabilityStatementRestSecurity,
 } from '@medplum/fhirtypes';
 import { listSearchParameters } from '../indexing/search-parameter-registry.js';
+import { CONTROL_PARAMS, type ControlParam } from '../search/control-params.js';
 import type { FhirResponse } from '../fhir-request.js';
 import type { FhirContext } from '../fhir-context.js';
 
@@ -88,6 +90,13 @@ function buildCapabilityStatement(ctx: FhirContext, options: CapabilityOptions):
         ...(options.security ? { security: options.security } : {}),
         resource,
         interaction: options.systemInteractions.map((code) => ({ code })),
+        // the control and result parameters every search takes (the names parseSearch dispatches on)
+        searchParam: Object.entries(CONTROL_PARAMS).map(([name, p]: [string, ControlParam]) => ({
+          name,
+          type: p.type,
+          documentation: p.documentation,
+          ...(p.definition ? { definition: p.definition } : {}),
+        })),
         operation: options.operations
           .filter((op) => op.level === 'system')
           .map((op) => ({ name: op.name, definition: op.definition })),

@@ -18,6 +18,7 @@ import { normalizeString } from '../indexing/normalize.js';
 import { splitOr, unescapeValue } from './split-values.js';
 import { checkContainedParam } from './contained-params.js';
 import { CONTENT_PARAM } from './kinds/string/extract-content.js';
+import { isControlParam, type ControlParamName } from './control-params.js';
 import {
   compartmentCondition,
   constraintConditions,
@@ -65,10 +66,8 @@ export type ParsedSearch = {
 
 /** Accepted and handled elsewhere (HTTP layer). */
 const RESOURCE_LEVEL = new Set(['_id', '_lastUpdated', '_tag', '_profile', '_security', '_source']);
-const PASSTHROUGH = new Set(['_format', '_pretty', CURSOR_PARAM]);
 const UNSUPPORTED = new Map([
   ['_query', 'named queries are not supported'],
-  ['_list', '_list is not supported'],
   ['_score', 'relevance scores are not supported'],
   ['_graph', '_graph is not supported'],
 ]);
@@ -160,55 +159,70 @@ function resolveTypes(resourceTypes: string[], params: Array<[string, string]>):
   return [...wanted];
 }
 
-function applyParam(parsed: ParsedSearch, types: string[], name: string, value: string, ctx: ConditionContext): void {
-  const base = name.split(':')[0]!;
-  switch (base) {
-    case '_type':
-      return;
-    case '_count':
-      parsed.query.count = parseCount(value);
-      return;
-    case '_sort':
-      parsed.query.sort.push(...parseSort(value, types));
-      return;
-    case '_total':
-      parsed.query.total = parseTotal(value);
-      parsed.totalRequested = true;
-      return;
-    case '_summary':
-      parsed.summary = parseSummary(value);
-      return;
-    case '_elements':
-      parsed.elements = [...(parsed.elements ?? []), ...parseElements(value)];
-      return;
-    case '_include':
-      parsed.includes.push(parseInclude(name, value, isResourceType));
-      return;
-    case '_revinclude':
-      parsed.revincludes.push(parseInclude(name, value, isResourceType));
-      return;
-  }
-  if (base === CURSOR_PARAM) {
+type ControlHandler = (
+  parsed: ParsedSearch,
+  types: string[],
+  name: string,
+  value: string,
+  ctx: ConditionContext,
+) => void;
+
+/** What each control parameter does: the names are CONTROL_PARAMS (the CapabilityStatement lists the same). */
+const CONTROL: Record<ControlParamName, ControlHandler> = {
+  _type: () => undefined, // resolveTypes
+  _count: (parsed, _t, _n, value) => {
+    parsed.query.count = parseCount(value);
+  },
+  _sort: (parsed, types, _n, value) => {
+    parsed.query.sort.push(...parseSort(value, types));
+  },
+  _total: (parsed, _t, _n, value) => {
+    parsed.query.total = parseTotal(value);
+    parsed.totalRequested = true;
+  },
+  _summary: (parsed, _t, _n, value) => {
+    parsed.summary = parseSummary(value);
+  },
+  _elements: (parsed, _t, _n, value) => {
+    parsed.elements = [...(parsed.elements ?? []), ...parseElements(value)];
+  },
+  _include: (parsed, _t, name, value) => {
+    parsed.includes.push(parseInclude(name, value, isResourceType));
+  },
+  _revinclude: (parsed, _t, name, value) => {
+    parsed.revincludes.push(parseInclude(name, value, isResourceType));
+  },
+  [CURSOR_PARAM]: (parsed, _t, _n, value) => {
     parsed.query.cursor = value;
-    return;
-  }
-  if (PASSTHROUGH.has(base)) return;
-  if (base === '_text') {
+  },
+  _format: () => undefined, // HTTP layer
+  _pretty: () => undefined, // HTTP layer
+  _text: (parsed, _t, name, value) => {
     parsed.query.conditions.push(textCondition(name, value));
-    return;
-  }
-  if (base === CONTENT_PARAM) {
+  },
+  [CONTENT_PARAM]: (parsed, _t, name, value) => {
     parsed.query.conditions.push(contentCondition(name, value));
-    return;
-  }
-  if (base === '_contained' || base === '_containedType') {
-    checkContainedParam(name, value);
-    return;
-  }
-  if (base === '_filter') {
+  },
+  _contained: (_p, _t, name, value) => checkContainedParam(name, value),
+  _containedType: (_p, _t, name, value) => checkContainedParam(name, value),
+  _filter: (parsed, types, name, value, ctx) => {
     if (name !== '_filter') throw badRequest(`${name}: _filter takes no modifier`, [name]);
     if (types.length !== 1) throw badRequest('_filter is supported in a search of one resource type', [name]);
     parsed.query.conditions.push(filterCondition(types[0]!, value, ctx));
+  },
+  _has: (parsed, types, name, value, ctx) => {
+    parsed.query.conditions.push(conditionForTypes(types, name, value, ctx));
+  },
+  // resolved into id conditions before parsing by store-search.ts (resolveListParams); other callers ($lastn) do not
+  _list: (_p, _t, name) => {
+    throw new UnsupportedSearchError(`${name} is not supported here`);
+  },
+};
+
+function applyParam(parsed: ParsedSearch, types: string[], name: string, value: string, ctx: ConditionContext): void {
+  const base = name.split(':')[0]!;
+  if (isControlParam(base)) {
+    CONTROL[base](parsed, types, name, value, ctx);
     return;
   }
   const unsupported = UNSUPPORTED.get(base);
