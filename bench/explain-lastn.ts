@@ -1,6 +1,7 @@
 /**
  * EXPLAIN (ANALYZE, BUFFERS) of the statement(s) Observation/$lastn runs on the PostgreSQL store, compiled by the
- * store's own compiler, on a database kept by bench/lastn.ts --database: `patient=<id>&category=vital-signs`.
+ * store's own compiler, on a database kept by bench/lastn.ts --database: `patient=<id>&category=vital-signs`, run
+ * twice (cold, then warm).
  * Usage: npx tsx bench/explain-lastn.ts <database> [patient=lp0] [max=3]
  */
 import pg from 'pg';
@@ -32,9 +33,11 @@ await c.connect();
 try {
   console.log(statement.text);
   console.log(JSON.stringify(statement.values));
-  for (let i = 0; i < 2; i++) {
+  // the first run reads what shared_buffers does not hold (a random patient of a large database), the second is warm
+  for (const run of ['cold', 'warm']) {
     const { rows } = await c.query({ text: `EXPLAIN (ANALYZE, BUFFERS) ${statement.text}`, values: statement.values });
-    if (i === 1) console.log(rows.map((r: Record<string, string>) => r['QUERY PLAN']).join('\n'));
+    console.log(`-- ${run}`);
+    console.log(rows.map((r: Record<string, string>) => r['QUERY PLAN']).join('\n'));
   }
 } finally {
   await c.end();
