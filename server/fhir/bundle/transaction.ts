@@ -14,6 +14,7 @@ import { badRequest, conflict, FhirError, preconditionFailed } from '../errors.j
 import { assertValidId, checkResourceBody } from '../check-resource-body.js';
 import { VersionConflictError, type StoredVersion, type VersionWrite } from '../../store/resource-store.js';
 import { assertValid } from '../interactions/assert-valid.js';
+import { assertTopicsKnown } from '../subscriptions/subscription-topic-check.js';
 import { asStored, prepareVersion } from '../interactions/commit-version.js';
 import { moveBinaryData } from '../binary/binary-data.js';
 import { moveAttachmentData } from '../binary/document-attachments.js';
@@ -239,6 +240,12 @@ async function planEntriesAndWrite(
       ? companionsOf(p.resource).map((c) => prepareVersion(ctx, c.resourceType, c.id!, c, 0, lastUpdated))
       : [],
   );
+  // a topic-based Subscription's topic may be written by another entry of this Bundle
+  if (ctx.access && ctx.subscriptions)
+    await assertTopicsKnown(
+      ctx,
+      writes.map((w) => w.write),
+    );
   await ctx.store.write([...companions, ...writes.map((w) => w.write)]);
   return { planned, writes };
 }

@@ -8,6 +8,7 @@ import type { FhirContext } from '../fhir-context.js';
 import { stampMeta } from '../resource-meta.js';
 import { contentRefOf } from '../binary/content-ref.js';
 import { companionsOf } from '../binary/pending-content.js';
+import { assertTopicsKnown } from '../subscriptions/subscription-topic-check.js';
 
 /**
  * Builds the VersionWrite for `resource` (null = delete) as version `previousVersion + 1`. A Subscription written by
@@ -61,6 +62,7 @@ export async function commitVersion(
   const companions = companionsOf(resource).map((c) =>
     prepareVersion(ctx, c.resourceType, c.id!, c, 0, write.lastUpdated),
   );
+  if (ctx.access && ctx.subscriptions) await assertTopicsKnown(ctx, [write]);
   await ctx.store.write([...companions, write]);
   return asStored(write);
 }

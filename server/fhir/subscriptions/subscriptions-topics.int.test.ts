@@ -2,7 +2,8 @@
  * Topic-based subscriptions of the Subscriptions R5 Backport IG for R4, end to end on the real app (PGlite store) with
  * a real HTTP receiver: a SubscriptionTopic as a Basic with the cross-version extensions, filters, the handshake that
  * activates, heartbeats, gap-free event numbers in history bundles with the SubscriptionStatus first, `$status` and
- * `$events`; an unknown topic or a filter the topic does not allow ends in `error` with the reason.
+ * `$events`; an unknown topic or a filter the topic does not allow is refused when written (422), in a transaction
+ * Bundle that creates the topic in a later entry it is accepted.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -234,20 +235,75 @@ describe('topic-based subscriptions (Subscriptions R5 Backport IG, R4)', () => {
     assert.equal((await server.fhir(`/Subscription/$status?id=${id}`, foreign)).body.total, 0);
   });
 
-  it('an unknown topic, or a filter the topic does not allow, ends in error with the reason (no handshake)', async () => {
-    const unknown = await subscribe('http://example.org/fhir/SubscriptionTopic/nope', '/unknown');
-    assert.equal(unknown.status, 201, unknown.text);
-    const u = await settled(unknown.body.id);
-    assert.equal(u.status, 'error');
-    assert.match(u.error ?? '', /not known/);
+  it('an unknown topic, or a filter the topic does not allow, is refused when written (422), in a Bundle too', async () => {
+    const UNKNOWN = 'http://example.org/fhir/SubscriptionTopic/nope';
+    const unknown = await subscribe(UNKNOWN, '/unknown');
+    assert.equal(unknown.status, 422, unknown.text);
+    assert.equal(unknown.body.resourceType, 'OperationOutcome');
+    assert.match(unknown.text, /not known/);
     const disallowed = await subscribe(TOPIC_URL, '/disallowed', {}, ['Encounter?status=finished']);
-    assert.equal(disallowed.status, 201, disallowed.text);
-    const d = await settled(disallowed.body.id);
-    assert.equal(d.status, 'error');
-    assert.match(d.error ?? '', /does not allow filtering Encounter by status/);
-    assert.equal(from('/unknown').length + from('/disallowed').length, 0);
+    assert.equal(disallowed.status, 422, disallowed.text);
+    assert.match(disallowed.text, /does not allow filtering Encounter by status/);
     // a filter that is not a search expression of this server is refused when written
     assert.equal((await subscribe(TOPIC_URL, '/bad', {}, ['Encounter?no-such-param=1'])).status, 400);
+    // an existing subscription updated to an unknown topic
+    const fine = await subscribe(TOPIC_URL, '/retargeted');
+    assert.equal(fine.status, 201, fine.text);
+    const moved = await server.fhir(`/Subscription/${fine.body.id}`, {
+      method: 'PUT',
+      body: { ...fine.body, criteria: UNKNOWN },
+    });
+    assert.equal(moved.status, 422, moved.text);
+    assert.equal((await statusOf(fine.body.id)).criteria, TOPIC_URL);
+
+    // the topic created by a later entry of the same transaction: accepted, and the subscription is served
+    const LATER = 'http://example.org/fhir/SubscriptionTopic/created-in-the-same-bundle';
+    const laterTopic = {
+      ...topic,
+      extension: topic.extension.map((e) => (e.url === `${R5}.url` ? { ...e, valueUri: LATER } : e)),
+    };
+    const sub = (await subscribe(LATER, '/same-bundle')).status; // not yet known
+    assert.equal(sub, 422);
+    const bundle = (criteria: string, withTopic: boolean) => ({
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [
+        {
+          fullUrl: 'urn:uuid:0b7c2b1e-8a8e-4f1e-9a53-000000000001',
+          resource: {
+            resourceType: 'Subscription',
+            status: 'requested',
+            reason: 'same bundle',
+            criteria,
+            channel: { type: 'rest-hook', endpoint: `${receiver.url}/same-bundle`, payload: 'application/fhir+json' },
+          },
+          request: { method: 'POST', url: 'Subscription' },
+        },
+        ...(withTopic
+          ? [
+              {
+                fullUrl: 'urn:uuid:0b7c2b1e-8a8e-4f1e-9a53-000000000002',
+                resource: laterTopic,
+                request: { method: 'POST', url: 'Basic' },
+              },
+            ]
+          : []),
+      ],
+    });
+    const refusedBundle = await server.fhir('/', { method: 'POST', body: bundle(UNKNOWN, true) });
+    assert.equal(refusedBundle.status, 422, refusedBundle.text);
+    const topicsNamed = async (url: string) =>
+      ((await server.fhir('/Basic?code=http://hl7.org/fhir/fhir-types|SubscriptionTopic')).body.entry ?? []).filter(
+        (e: any) => e.resource.extension.some((x: any) => x.valueUri === url),
+      ).length;
+    assert.equal(await topicsNamed(LATER), 0, 'nothing of the refused Bundle was written');
+    const accepted = await server.fhir('/', { method: 'POST', body: bundle(LATER, true) });
+    assert.equal(accepted.status, 200, accepted.text);
+    const id = (accepted.body.entry[0].response.location as string).split('/')[1] as string;
+    assert.equal((await settled(id)).status, 'active');
+    await receiver.until((got) => got.some((r) => r.path === '/hook/same-bundle'));
+    assert.equal(typeOf(from('/same-bundle')[0]!), 'handshake');
+    assert.equal(from('/unknown').length + from('/disallowed').length, 0);
   });
 
   it('backport-max-count: a backlog (endpoint failing meanwhile) arrives in fewer notifications, numbers in order', async () => {
