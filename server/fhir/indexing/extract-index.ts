@@ -21,7 +21,7 @@ const TEXT_EXTRACTORS = { personName: extractPersonName, phonetic: extractPhonet
 import { compositeKind } from '../search/kinds/composite/composite-kind.js';
 import type { ComponentMemo } from '../search/kinds/composite/extract-composite.js';
 import { extractContent } from '../search/kinds/string/extract-content.js';
-import { MAX_INDEX_VALUE_BYTES, utf8Prefix } from './index-value-bytes.js';
+import { foldKeyValue, MAX_INDEX_VALUE_BYTES, utf8Prefix } from './index-value-bytes.js';
 
 /** A search parameter whose expression (stage 'expression') or one of whose values (stage 'value') was skipped. */
 export type IndexProblem = {
@@ -104,10 +104,38 @@ function extractWith(resource: Resource, fastPaths: boolean, report?: IndexProbl
   } catch (error) {
     report?.({ resourceType: type, id: resource.id, param: '_content', stage: 'value', error: messageOf(error) });
   }
-  for (const entry of entries)
-    if (entry.kind === 'string') entry.value = utf8Prefix(entry.value, MAX_INDEX_VALUE_BYTES); // see index-value-bytes.ts
+  for (const entry of entries) capValues(entry); // see index-value-bytes.ts
   const unique = dedupeEntries(entries);
   return { entries: unique, compartments: compartmentsFromEntries(type, resource.id, unique) };
+}
+
+/** Keeps every index value inside a btree row: string values cut, token/URI/reference values folded. */
+function capValues(entry: IndexEntry): void {
+  const fold = (value: string | null): string | null => (value === null ? null : foldKeyValue(value));
+  switch (entry.kind) {
+    case 'string':
+      entry.value = utf8Prefix(entry.value, MAX_INDEX_VALUE_BYTES);
+      break;
+    case 'token':
+      entry.system = fold(entry.system);
+      entry.code = fold(entry.code);
+      if (entry.typeSystem !== undefined) entry.typeSystem = foldKeyValue(entry.typeSystem);
+      if (entry.typeCode !== undefined) entry.typeCode = foldKeyValue(entry.typeCode);
+      break;
+    case 'uri':
+      entry.value = foldKeyValue(entry.value);
+      break;
+    case 'reference':
+      entry.url = fold(entry.url);
+      if (entry.identifierSystem !== undefined) entry.identifierSystem = foldKeyValue(entry.identifierSystem);
+      if (entry.identifierValue !== undefined) entry.identifierValue = foldKeyValue(entry.identifierValue);
+      break;
+    case 'composite':
+      entry.parts.forEach(capValues);
+      break;
+    default:
+      break;
+  }
 }
 
 function messageOf(error: unknown): string {

@@ -4,7 +4,13 @@
  * and a refused row fails the whole write. Every string entry's value (names, addresses, narrative, `_content`
  * chunks, phonetic keys) is kept to MAX_INDEX_VALUE_BYTES of UTF-8, cut at a code point (never half a surrogate
  * pair). The words past the cut are not searchable; the resource itself is stored unchanged.
+ *
+ * Token, URI and reference values (codes, systems, identifiers, emails, URLs) are matched whole, not by their words:
+ * one longer than MAX_KEY_VALUE_BYTES is kept folded (foldKeyValue): its beginning, then a SHA-256 digest of the whole
+ * value. The values searched for are folded the same way, so an exact match stays exact however long the value is;
+ * only prefix matches (uri :below/:above, beyond the kept beginning) cannot see past the fold.
  */
+import { createHash } from 'node:crypto';
 
 /** UTF-8 bytes of a string entry's value: with the key columns (type, id ≤ 64, param) the row stays under 2,704. */
 export const MAX_INDEX_VALUE_BYTES = 2400;
@@ -39,4 +45,24 @@ export function utf8WordsPrefix(text: string, maxBytes: number): string {
 export function wholeCodePoints(text: string): string {
   const last = text.charCodeAt(text.length - 1);
   return last >= 0xd800 && last <= 0xdbff ? text.slice(0, -1) : text;
+}
+
+/**
+ * UTF-8 bytes of a token, URI or reference value as indexed: two of them can share one btree row (a token's code and
+ * system), with the key columns, under 2,704.
+ */
+export const MAX_KEY_VALUE_BYTES = 1000;
+
+/** Between a folded value's kept beginning and the digest of the whole value. */
+const FOLD_MARK = ' \u2026sha256:';
+
+/**
+ * A value matched whole, as indexed and as searched: unchanged up to MAX_KEY_VALUE_BYTES of UTF-8; longer, its
+ * beginning, FOLD_MARK and the base64url SHA-256 of the whole value (43 characters), MAX_KEY_VALUE_BYTES at most.
+ */
+export function foldKeyValue(value: string): string {
+  if (value.length * 3 <= MAX_KEY_VALUE_BYTES || Buffer.byteLength(value, 'utf8') <= MAX_KEY_VALUE_BYTES) return value;
+  const digest = createHash('sha256').update(value, 'utf8').digest('base64url');
+  const tail = FOLD_MARK + digest;
+  return utf8Prefix(value, MAX_KEY_VALUE_BYTES - Buffer.byteLength(tail, 'utf8')) + tail;
 }

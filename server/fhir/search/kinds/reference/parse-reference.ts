@@ -3,6 +3,7 @@ import { badRequest } from '../../../errors.js';
 import type { SearchParameterInfo } from '../../../indexing/search-parameter-registry.js';
 import type { ReferenceValue } from '../../search-query.js';
 import { splitEscaped, unescapeValue } from '../../split-values.js';
+import { foldKeyValue } from '../../../indexing/index-value-bytes.js';
 import type { ConditionOf, ParseInput, ValueContext } from '../search-param-kind.js';
 
 export const REFERENCE_MODIFIERS = ['identifier'] as const;
@@ -24,7 +25,30 @@ export function parseReference({ def, modifier, values, ctx, label }: ParseInput
   };
 }
 
+/** A reference searched for, its URL or identifier folded as they are indexed (index-value-bytes.ts). */
 export function referenceValue(
+  def: SearchParameterInfo,
+  modifier: string | undefined,
+  raw: string,
+  ctx: ValueContext,
+  label: string,
+): ReferenceValue {
+  const value = parsedReferenceValue(def, modifier, raw, ctx, label);
+  switch (value.match) {
+    case 'url':
+      return { match: 'url', url: foldKeyValue(value.url) };
+    case 'identifier':
+      return {
+        match: 'identifier',
+        ...(value.system !== undefined ? { system: foldKeyValue(value.system) } : {}),
+        value: foldKeyValue(value.value),
+      };
+    case 'literal':
+      return value;
+  }
+}
+
+function parsedReferenceValue(
   def: SearchParameterInfo,
   modifier: string | undefined,
   raw: string,

@@ -1,6 +1,7 @@
 /** Token values: `code`, `system|code`, `|code`, `system|`; `:text`, `:of-type` and `:not`. */
 import { badRequest } from '../../../errors.js';
 import { normalizeString } from '../../../indexing/normalize.js';
+import { foldKeyValue } from '../../../indexing/index-value-bytes.js';
 import type { SearchParameterInfo } from '../../../indexing/search-parameter-registry.js';
 import type { TokenValue } from '../../search-query.js';
 import { splitEscaped, unescapeValue } from '../../split-values.js';
@@ -31,7 +32,29 @@ export function acceptsOtherTokenModifier(modifier: string, def: SearchParameter
   return false;
 }
 
+/** A token value searched for, its code and system folded as they are indexed (index-value-bytes.ts). */
 export function tokenValue(raw: string, modifier: string | undefined, label: string): TokenValue {
+  const value = parsedTokenValue(raw, modifier, label);
+  switch (value.match) {
+    case 'code':
+      return {
+        match: 'code',
+        ...(value.system !== undefined ? { system: value.system === null ? null : foldKeyValue(value.system) } : {}),
+        ...(value.code !== undefined ? { code: foldKeyValue(value.code) } : {}),
+      };
+    case 'of-type':
+      return {
+        match: 'of-type',
+        typeSystem: foldKeyValue(value.typeSystem),
+        typeCode: foldKeyValue(value.typeCode),
+        value: foldKeyValue(value.value),
+      };
+    case 'text':
+      return value;
+  }
+}
+
+function parsedTokenValue(raw: string, modifier: string | undefined, label: string): TokenValue {
   if (modifier === 'text') return { match: 'text', text: normalizeString(unescapeValue(raw)) };
   const parts = splitEscaped(raw, '|').map(unescapeValue);
   if (modifier === 'of-type') {

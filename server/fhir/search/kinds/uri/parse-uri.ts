@@ -1,5 +1,6 @@
 /** Uri values, matched whole or, with `:above` / `:below`, as an ancestor / descendant of the searched URI. */
 import { unescapeValue } from '../../split-values.js';
+import { foldKeyValue } from '../../../indexing/index-value-bytes.js';
 import type { ConditionOf, ParseInput } from '../search-param-kind.js';
 
 export const URI_MODIFIERS = ['above', 'below'] as const;
@@ -9,6 +10,9 @@ export function parseUri({ def, modifier, values }: ParseInput): ConditionOf<'ur
     kind: 'uri',
     param: def.code,
     match: modifier === 'above' ? 'above' : modifier === 'below' ? 'below' : 'eq',
-    values: values.map(unescapeValue),
+    // a whole value is folded as it is indexed (index-value-bytes.ts); a prefix (:below, :above) is kept as typed
+    values: values.map((v) =>
+      modifier === 'above' || modifier === 'below' ? unescapeValue(v) : foldKeyValue(unescapeValue(v)),
+    ),
   };
 }
