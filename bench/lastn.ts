@@ -142,6 +142,10 @@ try {
       baselineSearchMs: { p50: round(percentile(baseline, 50)), p95: round(percentile(baseline, 95)) },
       // the CPU one request costs (this process: server + client, PGlite inside; plus the PostgreSQL backends)
       cpuMsPerRequest: round(((cpu.serverCpuSeconds + cpu.postgresCpuSeconds) * 1000) / samples),
+      cpuMsPerRequestSplit: {
+        serverAndClient: round((cpu.serverCpuSeconds * 1000) / samples),
+        postgres: round((cpu.postgresCpuSeconds * 1000) / samples),
+      },
       meanEntriesReturned: round(returned / samples),
       targetP50Ms: 10,
       indexUpToDate: index.upToDate,

@@ -90,11 +90,20 @@ export const ACCEPTED_BODY_TYPES = [
   ...XML_BODY_TYPES,
 ] as const;
 
+/** XML Patch (RFC 5261), which the R4 patch interaction allows: not read here (the CapabilityStatement's patchFormat says so). */
+const XML_PATCH = 'application/xml-patch+xml';
+
 /** Throws 415 for a body in a content type the server does not read. */
 export function assertBodyType(contentType: string | undefined, hasBody: boolean): void {
   if (!hasBody) return;
   const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
   if ((ACCEPTED_BODY_TYPES as readonly string[]).includes(type)) return;
+  if (type === XML_PATCH)
+    throw fhirError(
+      415,
+      'not-supported',
+      'XML Patch (application/xml-patch+xml) is not supported: PATCH takes JSON Patch (application/json-patch+json) or a FHIRPath Patch Parameters resource',
+    );
   throw fhirError(
     415,
     'not-supported',

@@ -222,6 +222,19 @@ describe('FHIR XML over HTTP', () => {
     const unsupported = await xml('/Patient', { method: 'POST', body: 'x', headers: { 'content-type': 'text/csv' } });
     assert.equal(unsupported.status, 415);
     assert.equal(unsupported.body!['resourceType'], 'OperationOutcome');
+    // XML Patch is refused with a 415 that names what PATCH takes, and the resource is left as it was
+    const target = await server.fhir('/Patient', { method: 'POST', body: { resourceType: 'Patient', gender: 'male' } });
+    const xmlPatch = await server.fhir(`/Patient/${target.body.id}`, {
+      method: 'PATCH',
+      rawBody: '<diff><replace sel="Patient/gender/@value">female</replace></diff>',
+      headers: { 'content-type': 'application/xml-patch+xml' },
+    });
+    assert.equal(xmlPatch.status, 415);
+    assert.equal(xmlPatch.body.resourceType, 'OperationOutcome');
+    assert.match(xmlPatch.body.issue[0].diagnostics, /XML Patch .* JSON Patch/);
+    const after = await server.fhir(`/Patient/${target.body.id}`);
+    assert.equal(after.body.gender, 'male');
+    assert.equal(after.body.meta.versionId, '1');
     const turtle = await server.fhir('/Patient?_format=text/turtle');
     assert.equal(turtle.status, 406);
     assert.equal(turtle.body.resourceType, 'OperationOutcome');
