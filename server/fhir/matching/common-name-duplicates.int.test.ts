@@ -6,6 +6,9 @@
  * - creates of the same person (in Arabic, then in a Latin spelling) report exactly the same-day namesakes (and the
  *   earlier probe), none of the 298 others, not the woman, not the other name; a new namesake born on a day nobody
  *   else was is reported as nothing;
+ * - a namesake born a day apart or with day and month swapped (a partial birth-date match: probable with the name and
+ *   the town), whose id sorts far past the pair search's page, is reported: the name + birth-date searches also look
+ *   up those dates;
  * - the candidates of the blocking searches read together (ResourceStore.searchAny: on PostgreSQL one statement, each
  *   branch driven by its lead condition — the birth date, the name pair) are exactly those of the searches one by one
  *   (store.search pages), for several probes.
@@ -29,15 +32,22 @@ const NAMESAKES = 300;
 const DAY_MS = 86_400_000;
 const bornOn = (day: number) => new Date(Date.UTC(1970, 0, 1) + day * DAY_MS).toISOString().slice(0, 10);
 const id = (i: number) => `n${String(i).padStart(3, '0')}`;
-const namesake = (birthDate: string, gender: 'male' | 'female' = 'male'): Patient => ({
+const namesake = (birthDate: string, gender: 'male' | 'female' = 'male', city?: string): Patient => ({
   resourceType: 'Patient',
   name: [{ use: 'official', given: ['محمد'], family: 'أحمد علي' }],
   gender,
   birthDate,
+  ...(city ? { address: [{ city }] } : {}),
 });
 // n007 and n250 are born on the probe's day; every other namesake on a day of its own, two days apart or more
 const PROBE_DAY = bornOn(14);
-const birthDay = (i: number) => (i === 250 ? PROBE_DAY : bornOn(2 * i));
+// n270 and n280 (far past the pair search's page, living in Omdurman) are born in 1985, when no other namesake was:
+// n270 on 14 June, n280 on 7 March — the same man as a probe born a day later (15 June) or with day and month
+// swapped (3 July): a partial birth-date match, probable with the name and the town
+const CITY = 'أم درمان';
+const birthDay = (i: number) =>
+  i === 250 ? PROBE_DAY : i === 270 ? '1985-06-14' : i === 280 ? '1985-03-07' : bornOn(2 * i);
+const cityOf = (i: number) => (i === 270 || i === 280 ? CITY : undefined);
 
 for (const [label, factory] of [
   ['PGlite', pgliteTestStore],
@@ -53,7 +63,10 @@ for (const [label, factory] of [
       ({ store, dispose } = await factory());
       server = await startTestServer(store, { env: { NILECARE_DUPLICATE_CHECK: 'on' } });
       const patients: Array<[string, Patient]> = [
-        ...Array.from({ length: NAMESAKES }, (_, i): [string, Patient] => [id(i), namesake(birthDay(i))]),
+        ...Array.from({ length: NAMESAKES }, (_, i): [string, Patient] => [
+          id(i),
+          namesake(birthDay(i), 'male', cityOf(i)),
+        ]),
         ['woman', namesake(PROBE_DAY, 'female')],
         [
           'other',
@@ -103,6 +116,14 @@ for (const [label, factory] of [
       assert.deepEqual((await create(namesake(bornOn(2 * NAMESAKES + 101)))).reported, []);
     });
 
+    it('reports a namesake born a day apart, or with day and month swapped, far past the pair search page', async () => {
+      assert.deepEqual((await create(namesake('1985-06-15', 'male', CITY))).reported, ['n270']);
+      assert.deepEqual((await create(namesake('1985-07-03', 'male', CITY))).reported, ['n280']);
+      // two days apart, or another month: not a partial birth-date match, nothing to report
+      assert.deepEqual((await create(namesake('1985-06-12', 'male', CITY))).reported, []);
+      assert.deepEqual((await create(namesake('1985-05-14', 'male', CITY))).reported, []);
+    });
+
     it('the blocking searches read together find what they find one by one', async (t) => {
       if (!store.searchAny) {
         t.skip('this store has no statement of its own: searchAny is the searches one by one');
@@ -114,6 +135,8 @@ for (const [label, factory] of [
         namesake(PROBE_DAY),
         namesake(bornOn(300)),
         namesake(PROBE_DAY, 'female'),
+        namesake('1985-06-15'),
+        namesake('1985-07-03'),
         { resourceType: 'Patient', name: [{ given: ['Muhammad'], family: 'Ahmad Ali' }], gender: 'male' },
         { resourceType: 'Patient', name: [{ given: ['عثمان'], family: 'الطيب حسن' }], birthDate: PROBE_DAY },
       ];

@@ -139,3 +139,23 @@ function birthDateWeight(a: string | undefined, b: string | undefined, profile: 
   if (am === bm && ad && bd && Math.abs(Number(ad) - Number(bd)) === 1) return profile.birthDate.partial;
   return profile.birthDate.disagree;
 }
+
+/**
+ * The other full dates a full birth date matches partially (birthDateWeight): a day before and a day after in the same
+ * month, and day and month swapped — each only when it is a real date other than `date`; none for a coarser date.
+ */
+export function nearBirthDates(date: string): string[] {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
+  if (!m) return [];
+  const [, year, month, day] = m as unknown as [string, string, string, string];
+  const real = (mm: number, dd: number) => {
+    const d = new Date(Date.UTC(Number(year), mm - 1, dd));
+    return d.getUTCMonth() === mm - 1 && d.getUTCDate() === dd;
+  };
+  const two = (n: number) => String(n).padStart(2, '0');
+  const [mm, dd] = [Number(month), Number(day)];
+  const near: string[] = [];
+  for (const d of [dd - 1, dd + 1]) if (d >= 1 && real(mm, d)) near.push(`${year}-${month}-${two(d)}`);
+  if (dd !== mm && real(dd, mm)) near.push(`${year}-${day}-${month}`);
+  return near;
+}

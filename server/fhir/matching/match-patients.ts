@@ -1,6 +1,7 @@
 /**
  * Matching one patient against the store: candidates are gathered by a few indexed searches (blocking keys: each
- * identifier, the phonetic keys of the personal name with the birth date, of the family name with the birth date,
+ * identifier, the phonetic keys of the personal name with the birth date, of the family name with the birth date (each
+ * with the dates it matches partially: a day apart, day and month swapped),
  * the key pairs of personal and father's names — one indexed lookup of `phonetic~pair`, extracted with the phonetic
  * keys — with the gender, the phone number) through the store-level search with the caller's
  * access policy — never a scan, and never a record the caller may not read — then each candidate is scored
@@ -11,7 +12,7 @@ import type { FhirContext } from '../fhir-context.js';
 import type { StoredVersion } from '../../store/resource-store.js';
 import type { Condition } from '../search/search-query.js';
 import { phoneticPairParam, phoneticPairs } from '../indexing/text/name-parameters.js';
-import { comparePatients, type MatchResult } from './compare-patients.js';
+import { comparePatients, nearBirthDates, type MatchResult } from './compare-patients.js';
 import type { MatchProfile } from './match-profile.js';
 import { patientFeatures, phoneSearchForms, type PatientFeatures } from './patient-features.js';
 import { escapeValue } from '../search/split-values.js';
@@ -56,6 +57,9 @@ export function blockingQueries(query: PatientFeatures, profile: MatchProfile): 
   for (const { system, value } of query.identifiers)
     queries.push({ params: [['identifier', `${escapeValue(system)}|${escapeValue(value)}`]] });
   const seen = new Set<string>();
+  // the birth date and the dates it matches partially (a day apart, day and month swapped), OR-ed: a namesake born so
+  // is found by the birth date, not only among the pair search's first page (a common name has thousands)
+  const birthDates = query.birthDate ? [query.birthDate, ...nearBirthDates(query.birthDate)].join(',') : undefined;
   for (const words of query.names) {
     const [first, second] = words;
     const last = words.length > 1 ? words[words.length - 1] : undefined;
@@ -64,15 +68,15 @@ export function blockingQueries(query: PatientFeatures, profile: MatchProfile): 
       if (!seen.has(key)) queries.push(where ? { params, where, lead } : { params, lead });
       seen.add(key);
     };
-    if (first && query.birthDate)
+    if (first && birthDates)
       add('birthdate', [
         ['phonetic', escapeValue(first.text)],
-        ['birthdate', query.birthDate],
+        ['birthdate', birthDates],
       ]);
-    if (last && query.birthDate)
+    if (last && birthDates)
       add('birthdate', [
         ['phonetic', escapeValue(last.text)],
-        ['birthdate', query.birthDate],
+        ['birthdate', birthDates],
       ]);
     if (first && second) {
       // every pair of their keys (not capped as stored pairs are: a stored pair is one of these when the words meet)
