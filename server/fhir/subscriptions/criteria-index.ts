@@ -4,6 +4,8 @@
  * subscriptions that can match are evaluated: by resource type, and — for criteria with a plain token condition such
  * as `code=http://loinc.org|1234-5` — by the token codes the resource actually carries. Evaluating every
  * subscription's criteria per change (parse + extractIndex each time) cost about a millisecond per subscription.
+ * Items are added and removed one at a time by key (a subscription id): a Subscription change touches only its own
+ * entries (rebuilding the whole index per change made creating 1,000 subscriptions quadratic).
  */
 import type { Resource } from '@medplum/fhirtypes';
 import { extractIndex } from '../indexing/extract-index.js';
@@ -17,16 +19,18 @@ const PARSED = new WeakMap<Criteria, Condition[]>();
 const PARSED_BASE = new WeakMap<Criteria, string>();
 
 type Entry<T> = { item: T; conditions: Condition[] };
-type ByType<T> = { anyCode: Array<Entry<T>>; byToken: Map<string, Array<Entry<T>>> };
+type ByType<T> = { anyCode: Set<Entry<T>>; byToken: Map<string, Set<Entry<T>>> };
+type Placed<T> = { resourceType: string; entry: Entry<T>; keys?: string[] };
 
 export class CriteriaIndex<T> {
   private readonly types = new Map<string, ByType<T>>();
-  private count = 0;
+  /** Where each item sits, by its key (a subscription id): removed and re-added one at a time. */
+  private readonly byKey = new Map<string, Placed<T>>();
 
   constructor(private readonly baseUrl: string) {}
 
   get size(): number {
-    return this.count;
+    return this.byKey.size;
   }
 
   /** Some subscription watches this resource type. */
@@ -34,20 +38,39 @@ export class CriteriaIndex<T> {
     return this.types.has(resourceType);
   }
 
-  add(item: T, criteria: Criteria): void {
+  /** Adds (or replaces) the item under `key`; throws when the criteria do not parse (nothing changed then). */
+  add(key: string, item: T, criteria: Criteria): void {
     const conditions = this.conditionsOf(criteria);
+    this.remove(key);
     let t = this.types.get(criteria.resourceType);
-    if (!t) this.types.set(criteria.resourceType, (t = { anyCode: [], byToken: new Map() }));
+    if (!t) this.types.set(criteria.resourceType, (t = { anyCode: new Set(), byToken: new Map() }));
     const entry = { item, conditions };
     const keys = tokenKeys(conditions);
-    if (keys) for (const key of keys) pushTo(t.byToken, key, entry);
-    else t.anyCode.push(entry);
-    this.count++;
+    if (keys) for (const k of keys) addTo(t.byToken, k, entry);
+    else t.anyCode.add(entry);
+    this.byKey.set(key, { resourceType: criteria.resourceType, entry, ...(keys ? { keys } : {}) });
+  }
+
+  /** Removes the item under `key` (nothing when there is none). */
+  remove(key: string): void {
+    const placed = this.byKey.get(key);
+    if (!placed) return;
+    this.byKey.delete(key);
+    const t = this.types.get(placed.resourceType);
+    if (!t) return;
+    if (placed.keys)
+      for (const k of placed.keys) {
+        const bucket = t.byToken.get(k);
+        bucket?.delete(placed.entry);
+        if (bucket?.size === 0) t.byToken.delete(k);
+      }
+    else t.anyCode.delete(placed.entry);
+    if (t.anyCode.size === 0 && t.byToken.size === 0) this.types.delete(placed.resourceType);
   }
 
   /**
-   * Parsed once per criteria object: the queue rebuilds the index after every Subscription change, and re-parsing
-   * 1,000 criteria per change made creating 1,000 subscriptions quadratic.
+   * Parsed once per criteria object (a subscription's parse is kept while it is unchanged), so a full rebuild after
+   * a rolled-back batch does not parse every criteria again.
    */
   private conditionsOf(criteria: Criteria): Condition[] {
     let conditions = PARSED.get(criteria);
@@ -62,7 +85,7 @@ export class CriteriaIndex<T> {
     return conditions;
   }
 
-  /** Items whose criteria match `resource` (each once), in the order they were added per bucket. */
+  /** Items whose criteria match `resource` (each once). */
   matching(resource: Resource): T[] {
     const t = this.types.get(resource.resourceType);
     if (!t) return [];
@@ -106,8 +129,8 @@ function tokensOf(index: ResourceIndex): Set<string> {
   return keys;
 }
 
-function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
-  const list = map.get(key);
-  if (list) list.push(value);
-  else map.set(key, [value]);
+function addTo<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
+  const set = map.get(key);
+  if (set) set.add(value);
+  else map.set(key, new Set([value]));
 }

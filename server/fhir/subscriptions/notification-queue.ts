@@ -37,8 +37,8 @@ export type QueueOptions = {
 export class NotificationQueue implements FeedHandler {
   private byId = new Map<string, ParsedSubscription>();
   private index?: CriteriaIndex<ParsedSubscription>;
-  /** Topic-based subscriptions whose topic is known and whose filters it allows; rebuilt with the index. */
-  private topicSubs?: ParsedSubscription[];
+  /** Topic-based subscriptions whose topic is known and whose filters it allows, by id; kept with the index. */
+  private topicSubs = new Map<string, ParsedSubscription>();
   private topicTypes?: Map<string, { needsPrevious: boolean }>;
   readonly topics: TopicRegistry;
   /** Events of the batch in hand, queued in one go at its end (numbers given in order per subscription). */
@@ -119,18 +119,35 @@ export class NotificationQueue implements FeedHandler {
 
   private async applySubscription(tx: FeedTx, change: ChangeRecord): Promise<void> {
     this.registryChanged = true;
-    this.index = undefined;
     const version = change.deleted ? undefined : await this.o.store.vread('Subscription', change.id, change.versionId);
     const resource = version?.resource as Subscription | undefined;
     if (!resource) {
       this.byId.delete(change.id);
+      this.reindex(change.id, undefined);
       await removeSubscription(tx, change.id);
       return;
     }
     const parsed = this.parse(resource);
-    if (parsed && parsed.status !== 'off') this.byId.set(change.id, parsed);
+    const watching = parsed && parsed.status !== 'off' ? parsed : undefined;
+    if (watching) this.byId.set(change.id, watching);
     else this.byId.delete(change.id);
+    this.reindex(change.id, watching);
     await upsertSubscription(tx, resource, parsed ? (resource.status ?? 'requested') : 'error');
+  }
+
+  /** The index after one subscription changed: its old entries out, its new ones in (when it still watches). */
+  private reindex(id: string, s: ParsedSubscription | undefined): void {
+    const index = this.index;
+    if (!index) return; // built from byId when next needed
+    index.remove(id);
+    this.topicSubs.delete(id);
+    if (s) this.place(index, s);
+    this.topicTypes = this.topicSubs.size > 0 ? this.topics.watchedTypes() : new Map();
+  }
+
+  private place(index: CriteriaIndex<ParsedSubscription>, s: ParsedSubscription): void {
+    if (s.criteria) index.add(s.id, s, s.criteria);
+    else if (s.topic && this.topics.problemOf(s) === undefined) this.topicSubs.set(s.id, s);
   }
 
   private async versionOf(change: ChangeRecord): Promise<{ id: string; resource: Resource | undefined }> {
@@ -194,20 +211,19 @@ export class NotificationQueue implements FeedHandler {
       ...(change.deleted ? {} : { current: content }),
       baseUrl: this.o.baseUrl,
     };
-    return (this.topicSubs ?? []).filter((s) => this.topics.matches(s, change.resourceType, input));
+    return [...this.topicSubs.values()].filter((s) => this.topics.matches(s, change.resourceType, input));
   }
 
-  /** The active subscriptions indexed by what they watch; rebuilt after the registry changed. */
+  /**
+   * The active subscriptions indexed by what they watch: built from the registry when absent (at start, after a
+   * rolled-back batch, after a topic changed), else kept up to date one Subscription change at a time (`reindex`).
+   */
   private criteriaIndex(): CriteriaIndex<ParsedSubscription> {
     if (this.index) return this.index;
     const index = new CriteriaIndex<ParsedSubscription>(this.o.baseUrl);
-    const topicSubs: ParsedSubscription[] = [];
-    for (const s of this.byId.values())
-      if (s.criteria) index.add(s, s.criteria);
-      else if (s.topic && this.topics.problemOf(s) === undefined) topicSubs.push(s);
-    this.topicSubs = topicSubs;
-    const types = this.topics.watchedTypes();
-    this.topicTypes = topicSubs.length > 0 ? types : new Map();
+    this.topicSubs = new Map();
+    for (const s of this.byId.values()) this.place(index, s);
+    this.topicTypes = this.topicSubs.size > 0 ? this.topics.watchedTypes() : new Map();
     return (this.index = index);
   }
 
