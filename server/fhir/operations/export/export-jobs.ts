@@ -6,9 +6,14 @@
  * Lifetime (as HAPI does): a finished job (completed or failed) and its files are kept for the retention
  * period (EXPORT_RETENTION_HOURS, 24 h by default), announced in the manifest's `Expires` header, then deleted
  * by a sweep; a poll or download after that answers 404. DELETE on the status URL removes the job at once.
- * At start-up, jobs that a stop or crash interrupted are marked failed and their partial files removed.
+ * At start-up, jobs that a stop or crash interrupted are marked failed and their partial files removed. Only
+ * those: several processes (or app instances in one process) may share the folder, so a job another live process
+ * of this host is running, or one this process is running, is left alone, as is the empty folder a kick-off has
+ * only just made (its job.json not written yet). Without this, one instance starting while another exported
+ * deleted the other's files mid-export, and the finished export's downloads answered 404.
  */
-import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { TypeFilter } from './type-filters.js';
@@ -37,11 +42,32 @@ export type ExportJob = {
   updatedAt: string;
   /** Set when the job finishes: after this instant the job and its files are deleted. */
   expiresAt?: string;
+  /** The process running the job (absent in jobs written before it was recorded). */
+  runner?: { host: string; pid: number };
 };
 
-export type NewExportJob = Omit<ExportJob, 'id' | 'status' | 'output' | 'error' | 'progress' | 'updatedAt'>;
+export type NewExportJob = Omit<ExportJob, 'id' | 'status' | 'output' | 'error' | 'progress' | 'updatedAt' | 'runner'>;
 
 const JOB_ID = /^[0-9a-f-]{36}$/;
+
+/** An empty folder younger than this, without its job.json, is a kick-off under way elsewhere, not a leftover. */
+const KICK_OFF_GRACE_MS = 60_000;
+
+/** Jobs started by this process and not finished yet (every ExportJobStore of the process sees them). */
+const runningHere = new Set<string>();
+
+/** Whether another live process of this host runs the job; a job of this process's pid not running here is from a
+ * previous process that had the same pid (a container restarted as pid 1). */
+function runByAnotherLiveProcess(job: ExportJob): boolean {
+  const runner = job.runner;
+  if (!runner || runner.host !== hostname() || runner.pid === process.pid) return false;
+  try {
+    process.kill(runner.pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 
 export class ExportJobStore {
   constructor(
@@ -60,7 +86,9 @@ export class ExportJobStore {
       error: [],
       progress: 'queued',
       updatedAt: new Date(this.now()).toISOString(),
+      runner: { host: hostname(), pid: process.pid },
     };
+    runningHere.add(full.id);
     await mkdir(this.folder(full.id), { recursive: true });
     await this.save(full);
     return full;
@@ -91,9 +119,11 @@ export class ExportJobStore {
   /** Records the end of a job (completed or failed) and when it expires. */
   async finish(job: ExportJob, result: Pick<ExportJob, 'status' | 'output' | 'error' | 'progress'>): Promise<void> {
     await this.save({ ...job, ...result, expiresAt: new Date(this.now() + this.retentionMs).toISOString() });
+    runningHere.delete(job.id);
   }
 
   async remove(id: string): Promise<void> {
+    runningHere.delete(id);
     await rm(this.folder(id), { recursive: true, force: true });
   }
 
@@ -119,13 +149,15 @@ export class ExportJobStore {
     let interrupted = 0;
     let removed = 0;
     for (const id of await this.ids()) {
+      if (runningHere.has(id)) continue;
       const job = await this.read(id);
+      if (!job && (await this.kickOffUnderWay(id))) continue;
       if (!job || this.expired(job)) {
         await this.remove(id);
         removed++;
         continue;
       }
-      if (job.status !== 'in-progress') continue;
+      if (job.status !== 'in-progress' || runByAnotherLiveProcess(job)) continue;
       for (const name of await readdir(this.folder(id)))
         if (name !== 'job.json') await rm(join(this.folder(id), name), { recursive: true, force: true });
       await this.finish(job, {
@@ -140,6 +172,16 @@ export class ExportJobStore {
       interrupted++;
     }
     return { interrupted, removed };
+  }
+
+  /** An empty folder made moments ago: a kick-off (mkdir, then job.json) in another process or instance. */
+  private async kickOffUnderWay(id: string): Promise<boolean> {
+    try {
+      const young = this.now() - (await stat(this.folder(id))).mtimeMs < KICK_OFF_GRACE_MS;
+      return young && (await readdir(this.folder(id))).length === 0;
+    } catch {
+      return false;
+    }
   }
 
   private expired(job: ExportJob): boolean {
