@@ -32,7 +32,11 @@ export function compileCondition(condition: Condition, row: RowRef, params: SqlP
     }
     case 'missing': {
       const a = params.alias('m');
-      const exists = `EXISTS (SELECT 1 FROM ${tableOfKind(condition.paramKind)} ${a} WHERE ${owned(a, row)} AND ${a}.param = ${params.bind(condition.param, 'text')})`;
+      const exists = existsIn(
+        `${tableOfKind(condition.paramKind)} ${a}`,
+        `${owned(a, row)} AND ${a}.param = ${params.bind(condition.param, 'text')}`,
+        row,
+      );
       return condition.missing ? `NOT ${exists}` : exists;
     }
     case 'chain':
@@ -55,7 +59,11 @@ export function compileCondition(condition: Condition, row: RowRef, params: SqlP
       return compositeKind.postgres.predicate(condition, (k) => owned(k, row), params);
     case 'compartment': {
       const c = params.alias('c');
-      return `EXISTS (SELECT 1 FROM fhir_compartment ${c} WHERE ${owned(c, row)} AND ${c}.ref = ${params.bind(condition.ref, 'text')})`;
+      return existsIn(
+        `fhir_compartment ${c}`,
+        `${owned(c, row)} AND ${c}.ref = ${params.bind(condition.ref, 'text')}`,
+        row,
+      );
     }
     case 'or':
       return compileOr(condition.any, row, params, depth);
@@ -88,9 +96,14 @@ function compileOr(any: Condition[], row: RowRef, params: SqlParams, depth: numb
     const matches = group.map(
       (c) => `(${a}.param = ${params.bind(c.param, 'text')} AND ${entryPredicate(c, a, params)})`,
     );
-    return `EXISTS (SELECT 1 FROM ${table} ${a} WHERE ${owned(a, row)} AND ${anyOf(matches)})`;
+    return existsIn(`${table} ${a}`, `${owned(a, row)} AND ${anyOf(matches)}`, row);
   });
   return anyOf([...parts, ...others.map((c) => compileCondition(c, row, params, depth))]);
+}
+
+/** EXISTS over `from` filtered by `where`; a per-row probe (OFFSET 0: never a semi-join) when the row is (RowRef.probe). */
+function existsIn(from: string, where: string, row: RowRef): string {
+  return `EXISTS (SELECT 1 FROM ${from} WHERE ${where}${row.probe ? ' OFFSET 0' : ''})`;
 }
 
 function owned(alias: string, row: RowRef): string {
@@ -100,7 +113,11 @@ function owned(alias: string, row: RowRef): string {
 function entryExists(condition: EntryCondition, param: string, row: RowRef, params: SqlParams): string {
   const a = params.alias('e');
   const predicate = entryPredicate(condition, a, params);
-  return `EXISTS (SELECT 1 FROM ${tableOf(condition)} ${a} WHERE ${owned(a, row)} AND ${a}.param = ${params.bind(param, 'text')} AND ${predicate})`;
+  return existsIn(
+    `${tableOf(condition)} ${a}`,
+    `${owned(a, row)} AND ${a}.param = ${params.bind(param, 'text')} AND ${predicate}`,
+    row,
+  );
 }
 
 /** `subject:Patient.name=x`: a reference of `param` points at a current resource matching `where`. */
@@ -126,7 +143,11 @@ function chain(
     lastUpdatedMs: `${t}.last_updated_ms`,
   };
   filters.push(compileConditions(condition.where, target, params, depth + 1));
-  return `EXISTS (SELECT 1 FROM fhir_idx_reference ${a} JOIN fhir_resource ${t} ON ${t}.resource_type = ${a}.target_type AND ${t}.id = ${a}.target_id AND NOT ${t}.deleted WHERE ${filters.join(' AND ')})`;
+  return existsIn(
+    `fhir_idx_reference ${a} JOIN fhir_resource ${t} ON ${t}.resource_type = ${a}.target_type AND ${t}.id = ${a}.target_id AND NOT ${t}.deleted`,
+    filters.join(' AND '),
+    row,
+  );
 }
 
 /**
@@ -145,7 +166,11 @@ function has(condition: Extract<Condition, { kind: 'has' }>, row: RowRef, params
     `${a}.target_type = ${row.type}`,
     compileConditions(condition.where, source, params, depth + 1),
   ];
-  return `EXISTS (SELECT 1 FROM fhir_idx_reference ${a} JOIN fhir_resource ${s} ON ${s}.resource_type = ${a}.resource_type AND ${s}.id = ${a}.resource_id AND NOT ${s}.deleted WHERE ${filters.join(' AND ')})`;
+  return existsIn(
+    `fhir_idx_reference ${a} JOIN fhir_resource ${s} ON ${s}.resource_type = ${a}.resource_type AND ${s}.id = ${a}.resource_id AND NOT ${s}.deleted`,
+    filters.join(' AND '),
+    row,
+  );
 }
 
 /** One composite value: a single tuple of `param` whose i-th part matches parts[i]. */

@@ -39,8 +39,9 @@ export function searchAnyStatement(queries: SearchQuery[]): { text: string; valu
  * A branch driven by its lead condition (SearchQuery.lead) whatever the planner estimates: the ids of the lead's
  * matches, read in full and sorted (the subquery with OFFSET 0 is planned on its own, so it is not folded into a join
  * order chosen from the estimates), then each id in order — current, the other conditions probed — until the page is
- * full. Same rows as the plain branch (the first `count` matches by id); its cost follows the lead's matches, not the
- * planner's guess of another condition's. Measured with 1,000 patients named alike (bench/explain-duplicate-check.ts):
+ * full, each other condition a per-row probe of its (resource_type, resource_id) index (RowRef.probe). Same rows as the
+ * plain branch (the first `count` matches by id); its cost follows the lead's matches, not the planner's guess of
+ * another condition's. Measured with 1,000 patients named alike (bench/explain-duplicate-check.ts):
  * the planner estimated their shared phonetic key at 1 row and drove each branch from it, probing the birth date (or
  * the gender) of every namesake. Undefined when the query has no usable lead (then the plain branch).
  */
@@ -51,9 +52,12 @@ function ledBranch(query: SearchQuery, params: SqlParams): string | undefined {
   const type = params.bind(query.resourceTypes[0], 'text');
   const l = params.alias('l');
   const ids = `SELECT DISTINCT ${l}.resource_id AS id FROM ${tableOf(lead)} ${l} WHERE ${l}.resource_type = ${type} AND ${l}.param = ${params.bind(lead.param, 'text')} AND ${entryPredicate(lead, l, params)} ORDER BY 1 OFFSET 0`;
+  // probes: the planner's estimate of another condition (Patient gender: 1 row, found on 8,000 patients at 1M
+  // resources) must not turn it into a scan repeated for every id (bench of record, 3bbfc4f: 26 scans of the gender's
+  // entries were 90 % of a namesake create's PostgreSQL CPU)
   const others = compileConditions(
     query.conditions.filter((_, i) => i !== query.lead),
-    ROW,
+    { ...ROW, probe: true },
     params,
   );
   const where = others === 'TRUE' ? 'NOT r.deleted' : `NOT r.deleted AND ${others}`;
