@@ -8,17 +8,13 @@ import assert from 'node:assert/strict';
 import { pgliteTestStore } from '../../store/postgres/testing/test-stores.js';
 import { startTestServer, type TestServer } from '../../testing/test-server.js';
 import { emptyArrays } from '../../testing/empty-arrays.js';
-import { eventually, startReceiver, type Receiver } from './testing/receiver.js';
+import { eventNumbers, eventually, startReceiver, type Receiver } from './testing/receiver.js';
 
 const observation = (c: string) => ({
   resourceType: 'Observation',
   status: 'final',
   code: { coding: [{ system: 'http://loinc.org', code: c }] },
 });
-const eventNumbers = (bundle: any): number[] =>
-  bundle.entry[0].resource.parameter
-    .filter((p: any) => p.name === 'notification-event')
-    .map((p: any) => Number(p.part.find((x: any) => x.name === 'event-number').valueString));
 
 describe('subscriptions: $events retention, no empty arrays', () => {
   let server: TestServer;

@@ -12,7 +12,7 @@ import { pgliteTestStore } from '../../store/postgres/testing/test-stores.js';
 import { startTestServer, type TestServer } from '../../testing/test-server.js';
 import { FULL_ACCESS, type AccessPolicy } from '../access-policy.js';
 import { policyFromScopes } from '../../auth/scope-policy.js';
-import { eventually, startReceiver, type Receiver, type Received } from './testing/receiver.js';
+import { eventNumbers, eventually, startReceiver, type Receiver, type Received } from './testing/receiver.js';
 
 const IG = 'http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition';
 const TOPIC_URL = 'http://example.org/fhir/SubscriptionTopic/encounter-finished';
@@ -69,10 +69,6 @@ const encounter = (patient: string, status: string, id?: string) => ({
 const statusParams = (bundle: any) => bundle.entry[0].resource;
 const param = (status: any, name: string) => status.parameter.find((p: any) => p.name === name);
 const typeOf = (r: Received) => param(statusParams(r.json), 'type').valueCode as string;
-const eventNumbers = (bundle: any): number[] =>
-  statusParams(bundle)
-    .parameter.filter((p: any) => p.name === 'notification-event')
-    .map((p: any) => Number(p.part.find((x: any) => x.name === 'event-number').valueString));
 
 describe('topic-based subscriptions (Subscriptions R5 Backport IG, R4)', () => {
   let server: TestServer;

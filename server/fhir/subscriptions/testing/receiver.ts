@@ -84,3 +84,9 @@ export async function eventually<T>(fn: () => Promise<T | undefined>, what: stri
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** The event numbers a notification bundle (R5 Backport: SubscriptionStatus Parameters first) announces, in order. */
+export const eventNumbers = (bundle: any): number[] =>
+  bundle.entry[0].resource.parameter
+    .filter((p: any) => p.name === 'notification-event')
+    .map((p: any) => Number(p.part.find((x: any) => x.name === 'event-number').valueString));
