@@ -9,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ResourceStore } from '../server/store/resource-store.js';
-import { createTestDatabase } from '../server/store/postgres/testing/test-stores.js';
+import { BENCH_DATABASE_PREFIX, createTestDatabase } from '../server/store/postgres/testing/test-stores.js';
 import { openPostgresStore } from '../server/store/postgres/open-postgres-store.js';
 import { openPgliteTestStore } from '../server/store/postgres/testing/pglite-template.js';
 import { startTestServer, type TestServer } from '../server/testing/test-server.js';
@@ -102,7 +102,7 @@ async function measure(label: string, open: () => Promise<{ store: ResourceStore
 const figures = {
   context: { requests: REQUESTS, concurrency: CONCURRENCY, node: process.version },
   postgres: await measure('postgres', async () => {
-    const database = await createTestDatabase();
+    const database = await createTestDatabase(BENCH_DATABASE_PREFIX);
     const store = await openPostgresStore({ url: database.url, poolSize: 16 });
     return { store, dispose: database.drop };
   }),

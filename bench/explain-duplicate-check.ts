@@ -20,7 +20,11 @@ import type { SearchQuery } from '../server/fhir/search/search-query.js';
 import type { ResourceStore } from '../server/store/resource-store.js';
 import { PostgresStore } from '../server/store/postgres/postgres-store.js';
 import { openPostgresStore } from '../server/store/postgres/open-postgres-store.js';
-import { createTestDatabase, pgliteTestStore } from '../server/store/postgres/testing/test-stores.js';
+import {
+  BENCH_DATABASE_PREFIX,
+  createTestDatabase,
+  pgliteTestStore,
+} from '../server/store/postgres/testing/test-stores.js';
 import { searchAnyStatement } from '../server/store/postgres/search/search-any.js';
 import { startTestServer } from '../server/testing/test-server.js';
 import { prepareVersion } from '../server/fhir/interactions/commit-version.js';
@@ -41,7 +45,7 @@ const population = Number(values.population);
 const creates = Number(values.creates);
 const log = (line: string) => console.error(`[explain-duplicate-check] ${line}`);
 
-const database = values.store === 'pglite' ? undefined : await createTestDatabase();
+const database = values.store === 'pglite' ? undefined : await createTestDatabase(BENCH_DATABASE_PREFIX);
 const opened = database
   ? { store: await openPostgresStore({ url: database.url, poolSize: 16 }), dispose: database.drop }
   : await pgliteTestStore();

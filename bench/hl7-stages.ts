@@ -19,7 +19,7 @@ import { inboundPipeline } from '../adapters/hl7v2/inbound/inbound-pipeline.js';
 import { oruMessages, uniqueCopy } from './hl7-figure.js';
 import { runPool } from './stats.js';
 import { CpuMeter, cpuTicks } from './cpu-meter.js';
-import { POSTGRES_ADMIN_URL } from '../server/store/postgres/testing/test-stores.js';
+import { BENCH_DATABASE_PREFIX, POSTGRES_ADMIN_URL } from '../server/store/postgres/testing/test-stores.js';
 import { execFileSync } from 'node:child_process';
 
 const [count = 400, concurrency = 16] = process.argv.slice(2).map(Number);
@@ -52,7 +52,7 @@ function timedFn<A extends unknown[], R>(name: string, fn: (...a: A) => Promise<
   };
 }
 
-const pgDb = await createPgDatabase();
+const pgDb = await createPgDatabase(BENCH_DATABASE_PREFIX);
 const interop = await createTestDatabase('mysql', 'nilecare_interop');
 await migrateDatabase({ engine: 'mysql', database: 'nilecare_interop', connection: { url: interop.url } });
 const app = await createApp(

@@ -13,7 +13,7 @@ import type { Resource } from '@medplum/fhirtypes';
 import { extractIndex } from '../server/fhir/indexing/extract-index.js';
 import { openPostgresStore } from '../server/store/postgres/open-postgres-store.js';
 import { openPgliteTestStore } from '../server/store/postgres/testing/pglite-template.js';
-import { createTestDatabase } from '../server/store/postgres/testing/test-stores.js';
+import { BENCH_DATABASE_PREFIX, createTestDatabase } from '../server/store/postgres/testing/test-stores.js';
 import type { ResourceStore, VersionWrite } from '../server/store/resource-store.js';
 import { startProjections } from '../adapters/outbox/start-projections.js';
 import { countRows, createTestTargets } from '../adapters/outbox/testing/target-databases.js';
@@ -128,7 +128,7 @@ async function main() {
   // eslint-disable-next-line @typescript-eslint/no-invalid-void-type -- kept as written (lint pass)
   let dropStore = async () => undefined as void;
   if (storeKind === 'postgres') {
-    const db = await createTestDatabase();
+    const db = await createTestDatabase(BENCH_DATABASE_PREFIX);
     store = await openPostgresStore({ url: db.url, poolSize: 8 });
     await store.init();
     dropStore = db.drop;

@@ -20,7 +20,7 @@ import { fork } from 'node:child_process';
 import { availableParallelism, loadavg } from 'node:os';
 import { pino } from 'pino';
 import { openPgliteTestStore } from '../server/store/postgres/testing/pglite-template.js';
-import { createTestDatabase } from '../server/store/postgres/testing/test-stores.js';
+import { BENCH_DATABASE_PREFIX, createTestDatabase } from '../server/store/postgres/testing/test-stores.js';
 import { openPostgresStore } from '../server/store/postgres/open-postgres-store.js';
 import { startTestServer } from '../server/testing/test-server.js';
 import { MAX_COUNT_EXTENSION, PAYLOAD_CONTENT_EXTENSION } from '../server/fhir/subscriptions/subscription-model.js';
@@ -42,7 +42,7 @@ const writes = Math.round(seconds * rate);
 const load = () => loadavg().map((l) => Math.round(l * 100) / 100);
 const loadAtStart = load();
 
-const database = storeKind === 'postgres' ? await createTestDatabase() : undefined;
+const database = storeKind === 'postgres' ? await createTestDatabase(BENCH_DATABASE_PREFIX) : undefined;
 const store = database ? await openPostgresStore({ url: database.url, poolSize: 8 }) : await openPgliteTestStore();
 const server = await startTestServer(store, {
   env: {

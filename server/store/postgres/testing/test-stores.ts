@@ -15,6 +15,9 @@ export const POSTGRES_ADMIN_URL = process.env.NILECARE_TEST_POSTGRES_URL ?? 'pos
  * dispose closes the PGlite: an open one whose lock_timeout timer is armed (advisory locks, long statements) keeps
  * the test process alive after its last test. Closing twice (a test that closed the store itself) is harmless.
  */
+/** Name prefix of the PostgreSQL databases benches create (as bench/server-process.ts names its own). */
+export const BENCH_DATABASE_PREFIX = 'nilecare_bench';
+
 export const pgliteTestStore: StoreFactory = async () => {
   const store = await openPgliteTestStore();
   let closed: Promise<void> | undefined;
@@ -33,9 +36,15 @@ export const postgresTestStore: StoreFactory = async () => {
   };
 };
 
-/** A new, uniquely named, empty database on the test server; `drop` removes it (forcing connections off). */
-export async function createTestDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `fhir_test_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
+/**
+ * A new, uniquely named, empty database on the test server; `drop` removes it (forcing connections off).
+ * Benches pass `BENCH_DATABASE_PREFIX` so the bench queue (/work/coord/bench-of-record.sh) can raise the priority of
+ * their PostgreSQL backends without raising the tests' (`fhir_test_*`).
+ */
+export async function createTestDatabase(
+  prefix: 'fhir_test' | typeof BENCH_DATABASE_PREFIX = 'fhir_test',
+): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `${prefix}_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
   await adminQuery(`CREATE DATABASE ${name}`);
   const url = new URL(POSTGRES_ADMIN_URL);
   url.pathname = `/${name}`;
