@@ -17,6 +17,7 @@
  * answered through fhir_idx_string_value (value is the normalised exact), so exact has no index of its own.
  */
 import { createHash } from 'node:crypto';
+import { useChangeAutovacuumSettings } from './change-vacuum.js';
 import type { SqlClient } from './sql-client.js';
 
 /** Lock key held (transaction-scoped) while assigning outbox seqs. */
@@ -188,6 +189,7 @@ export async function createSchema(client: SqlClient): Promise<void> {
   });
   await useLz4(client);
   await useFineStringStatistics(client);
+  await useChangeAutovacuumSettings(client);
 }
 
 /**

@@ -6,7 +6,10 @@
  * Analyses the store's tables after every 20 % growth (at least 1,000 versions), in the background; on a
  * server also VACUUMs them (visibility map for index-only scans, dead index rows of updates), as
  * autovacuum would. A server with autovacuum on is left to it.
+ * On a server the change feed (fhir_change) is VACUUMed more often, alone: every poll of the feed walks its dead index
+ * entries (change-vacuum.ts), and 20 % growth at 1M is 200k of them.
  */
+import { CHANGE_VACUUM_EVERY, CHANGE_VACUUM_SHARE, vacuumChanges } from './change-vacuum.js';
 import { INDEX_TABLES } from './schema.js';
 import type { SqlClient } from './sql-client.js';
 
@@ -17,10 +20,25 @@ export function analyzeDue(writtenSince: number, baseline: number): boolean {
   return writtenSince >= Math.max(1000, baseline * 0.2);
 }
 
+/** The longest wait for a VACUUM of the change feed once a version was written (checked at the next write). */
+export const CHANGE_VACUUM_AFTER_MS = 5 * 60_000;
+
+/**
+ * Whether the change feed is due a VACUUM: enough versions written since the last (change-vacuum.ts: a share of the
+ * `baseline` versions, at least CHANGE_VACUUM_EVERY), or one written long enough ago.
+ */
+export function changeVacuumDue(writtenSince: number, msSince: number, baseline: number): boolean {
+  if (writtenSince >= Math.max(CHANGE_VACUUM_EVERY, baseline * CHANGE_VACUUM_SHARE)) return true;
+  return writtenSince > 0 && msSince >= CHANGE_VACUUM_AFTER_MS;
+}
+
 export class StatisticsKeeper {
   #writtenSince = 0;
   #baseline = 0;
   #running: Promise<void> | undefined;
+  #changesSinceVacuum = 0;
+  #lastChangeVacuum = Date.now();
+  #vacuumingChanges: Promise<void> | undefined;
   /** undefined until init(): whether this store keeps the statistics itself. */
   #active: boolean | undefined;
 
@@ -56,7 +74,9 @@ export class StatisticsKeeper {
   /** Refreshes the statistics now (awaited). */
   async analyze(): Promise<void> {
     if (this.client.isServer) {
+      const changes = this.#changesSinceVacuum;
       await this.client.exec(`VACUUM (ANALYZE) ${STORE_TABLES}`);
+      this.#vacuumedChanges(changes);
     } else {
       await this.client.exec('ANALYZE');
     }
@@ -70,7 +90,29 @@ export class StatisticsKeeper {
   noteWrites(count: number): void {
     if (!this.#active) return;
     this.#writtenSince += count;
+    this.#changesSinceVacuum += count;
     this.#maybeStart();
+    this.#maybeVacuumChanges();
+  }
+
+  #maybeVacuumChanges(): void {
+    // Server only: PGlite's client would run the VACUUM inside the transaction of a caller that wrote from within one
+    // (a feed consumer's batch; VACUUM cannot run there), and it would hold PGlite's one connection meanwhile.
+    if (!this.client.isServer || this.#running || this.#vacuumingChanges) return; // a full run vacuums fhir_change too
+    if (!changeVacuumDue(this.#changesSinceVacuum, Date.now() - this.#lastChangeVacuum, this.#baseline)) return;
+    const changes = this.#changesSinceVacuum;
+    this.#vacuumingChanges = vacuumChanges(this.client)
+      .then(() => this.#vacuumedChanges(changes))
+      .catch(() => undefined) // an optimisation too; a closed store stops here
+      .finally(() => {
+        this.#vacuumingChanges = undefined;
+      });
+  }
+
+  /** `changes` of the versions counted since the last VACUUM of the feed were in it when this one began. */
+  #vacuumedChanges(changes: number): void {
+    this.#changesSinceVacuum = Math.max(0, this.#changesSinceVacuum - changes);
+    this.#lastChangeVacuum = Date.now();
   }
 
   #maybeStart(): void {
@@ -86,5 +128,6 @@ export class StatisticsKeeper {
   /** Waits for a background analysis (before closing the database under it). */
   async settle(): Promise<void> {
     await this.#running;
+    await this.#vacuumingChanges;
   }
 }
