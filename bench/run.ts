@@ -22,6 +22,7 @@ import {
 } from './http-figures.js';
 import { CpuMeter } from './cpu-meter.js';
 import { measureHl7 } from './hl7-figure.js';
+import { measureSubscriptionLag } from './subscription-lag-phase.js';
 import { atLeast, atMost, info, latencyDetail, TARGETS, type Figure } from './figures.js';
 
 const log = (line: string) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`);
@@ -152,6 +153,9 @@ async function bench(options: BenchOptions, out: Output, server: ServerProcess):
     out.figures['hl7'] = null;
     out.errors['hl7'] ??= hl7 && 'skipped' in hl7 ? hl7.skipped : 'not run (--hl7-messages 0)';
   }
+  // its own app, store and receiver in a child process (bench/subscription-lag.ts): not on the database above
+  const lag = await phase(out, 'subscriptionLag', () => measureSubscriptionLag(options));
+  out.figures['subscriptionLag'] = lag ?? null;
   out.context['resources'] = resources;
   return samples;
 }

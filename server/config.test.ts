@@ -48,6 +48,13 @@ describe('configuration from the environment', () => {
     assert.throws(() => loadConfig({ SUBSCRIPTION_EVENTS_RETENTION_SECONDS: '1d' }), /SUBSCRIPTION_EVENTS_RETENTION/);
   });
 
+  it('websocket binding tokens live 120 s unless SUBSCRIPTION_WS_BINDING_TOKEN_SECONDS says (1 s to a day)', () => {
+    assert.equal(loadConfig({}).subscriptions.bindingTokenSeconds, 120);
+    assert.equal(loadConfig({ SUBSCRIPTION_WS_BINDING_TOKEN_SECONDS: '30' }).subscriptions.bindingTokenSeconds, 30);
+    for (const bad of ['0', '-5', '86401', '2m'])
+      assert.throws(() => loadConfig({ SUBSCRIPTION_WS_BINDING_TOKEN_SECONDS: bad }), /SUBSCRIPTION_WS_BINDING_TOKEN/);
+  });
+
   it('refuses NILECARE_PROJECTIONS=yes at start like the other bad values (it used to mean off, silently)', () => {
     assert.throws(
       () => loadConfig({ NILECARE_PROJECTIONS: 'yes' }),

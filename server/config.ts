@@ -90,6 +90,8 @@ const schema = z
     SUBSCRIPTION_RETRY_BASE_MS: z.coerce.number().int().min(10).default(1000),
     /** How long delivered notification events stay readable by $events, in seconds after they were queued. */
     SUBSCRIPTION_EVENTS_RETENTION_SECONDS: z.coerce.number().int().min(0).default(86_400),
+    /** Seconds a websocket binding token ($get-ws-binding-token) stays valid (never beyond its owner's access token). */
+    SUBSCRIPTION_WS_BINDING_TOKEN_SECONDS: z.coerce.number().int().min(1).max(86_400).default(120),
   })
   .superRefine((env, ctx) => {
     if (env.DEFAULT_PAGE_SIZE > env.MAX_PAGE_SIZE) {
@@ -149,6 +151,8 @@ export type Config = {
     retryBaseMs: number;
     /** Delivered events are kept for $events this many seconds after they were queued. */
     eventsRetentionSeconds: number;
+    /** Seconds a websocket binding token stays valid (SUBSCRIPTION_WS_BINDING_TOKEN_SECONDS). */
+    bindingTokenSeconds: number;
   };
 };
 
@@ -247,6 +251,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
       pollMs: e.SUBSCRIPTION_POLL_MS,
       retryBaseMs: e.SUBSCRIPTION_RETRY_BASE_MS,
       eventsRetentionSeconds: e.SUBSCRIPTION_EVENTS_RETENTION_SECONDS,
+      bindingTokenSeconds: e.SUBSCRIPTION_WS_BINDING_TOKEN_SECONDS,
     },
   };
 }

@@ -17,6 +17,9 @@ import { startSubscriptionEngine, type SubscriptionEngine } from './fhir/subscri
 import { inProcessFanout, redisFanout, type NotificationFanout } from './fhir/subscriptions/notification-fanout.js';
 import { WebsocketHub } from './fhir/subscriptions/websocket-hub.js';
 import { redeemBindingToken } from './fhir/subscriptions/binding-tokens.js';
+import { readSubscriptionRow } from './fhir/subscriptions/notification-tables.js';
+import { statusOnlyBundle } from './fhir/subscriptions/notification-sender.js';
+import { parseSubscription } from './fhir/subscriptions/subscription-model.js';
 import type { AccessPolicy } from './fhir/access-policy.js';
 import type { Subscription } from '@medplum/fhirtypes';
 
@@ -68,6 +71,20 @@ export async function startConfiguredSubscriptions(
       return (current?.resource ?? undefined) as Subscription | undefined;
     },
     redeemToken: (token) => redeemBindingToken(db, token),
+    // the status and event count as the delivery knows them (as the resource says before the feed has seen it)
+    handshake: async (subscription) => {
+      try {
+        const parsed = parseSubscription(subscription, services.resourceTypes);
+        const row = await readSubscriptionRow(db, parsed.id);
+        const status = row?.status ?? subscription.status ?? 'requested';
+        return JSON.stringify(
+          statusOnlyBundle(services.baseUrl, parsed, { status }, 'handshake', row?.eventsQueued ?? 0),
+        );
+      } catch (error) {
+        logger.warn({ subscription: subscription.id, err: (error as Error).message }, 'no websocket handshake');
+        return undefined;
+      }
+    },
   });
   logger.info({ websocketFanout: fanout.description }, 'subscription notifications running');
   return {

@@ -2,7 +2,7 @@
  * One notification on a subscription's channel: events (in order) or a status-only handshake/heartbeat, as a rest-hook
  * POST or websocket messages through the fan-out. Throws when the channel did not accept it.
  */
-import type { Resource } from '@medplum/fhirtypes';
+import type { Bundle, Resource } from '@medplum/fhirtypes';
 import type { ResourceStore } from '../../store/resource-store.js';
 import { notificationBundle } from './notification-bundle.js';
 import type { EventRow, SubscriptionRow } from './notification-tables.js';
@@ -74,20 +74,31 @@ export async function sendStatusOnly(
   row: Pick<SubscriptionRow, 'status' | 'eventsQueued'>,
   type: 'handshake' | 'heartbeat',
 ): Promise<void> {
-  const bundle = notificationBundle(
+  const bundle = statusOnlyBundle(o.baseUrl, s, row, type, type === 'handshake' ? 0 : row.eventsQueued);
+  if (s.channel.type === 'rest-hook') await postNotification(s, undefined, bundle, timeoutOf(s));
+  else await o.websockets.publish(s.id, [JSON.stringify(bundle)]);
+}
+
+/** The bundle of a handshake or heartbeat (also sent on a socket bound with a binding token: websocket-hub.ts). */
+export function statusOnlyBundle(
+  baseUrl: string,
+  s: ParsedSubscription,
+  row: Pick<SubscriptionRow, 'status'>,
+  type: 'handshake' | 'heartbeat',
+  eventsSinceStart: number,
+): Bundle {
+  return notificationBundle(
     {
-      baseUrl: o.baseUrl,
+      baseUrl,
       subscriptionId: s.id,
       ...(s.topic && s.channel.payload !== 'none' ? { topic: s.topic.url } : {}),
       status: row.status,
       type,
-      eventsSinceStart: type === 'handshake' ? 0 : row.eventsQueued,
+      eventsSinceStart,
     },
     [],
     s.channel.payload,
   );
-  if (s.channel.type === 'rest-hook') await postNotification(s, undefined, bundle, timeoutOf(s));
-  else await o.websockets.publish(s.id, [JSON.stringify(bundle)]);
 }
 
 function timeoutOf(s: ParsedSubscription): number {

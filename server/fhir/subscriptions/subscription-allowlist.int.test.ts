@@ -6,35 +6,23 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { pgliteTestStore } from '../../store/postgres/testing/test-stores.js';
-import { startTestServer, type TestServer } from '../../testing/test-server.js';
-import { eventually, startReceiver, type Receiver } from './testing/receiver.js';
+import type { TestServer } from '../../testing/test-server.js';
+import { startSubscriptionTestServer } from './testing/subscription-test-server.js';
+import { eventually, type Receiver } from './testing/receiver.js';
 
 describe('subscription endpoint allow-list', () => {
   let server: TestServer;
   let receiver: Receiver;
-  let dispose: () => Promise<void>;
+  let close: () => Promise<void>;
   let origin: string;
 
   before(async () => {
-    receiver = await startReceiver();
-    origin = new URL(receiver.url).origin;
-    const opened = await pgliteTestStore();
-    dispose = opened.dispose;
-    server = await startTestServer(opened.store, {
-      env: {
-        NILECARE_SUBSCRIPTIONS: 'on',
-        SUBSCRIPTION_POLL_MS: '50',
-        SUBSCRIPTION_ENDPOINT_ALLOWLIST: `https://hooks.example.org,${origin}/hook/allowed`,
-      },
-    });
+    ({ server, receiver, close } = await startSubscriptionTestServer((r) => {
+      origin = new URL(r.url).origin;
+      return { SUBSCRIPTION_ENDPOINT_ALLOWLIST: `https://hooks.example.org,${origin}/hook/allowed` };
+    }));
   });
-  after(async () => {
-    await receiver?.close();
-    await server?.close();
-    await server?.app.store.close();
-    await dispose?.();
-  });
+  after(() => close?.());
 
   const subscribe = (endpoint: string, id?: string) =>
     server.fhir(id ? `/Subscription/${id}` : '/Subscription', {

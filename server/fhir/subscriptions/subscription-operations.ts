@@ -31,7 +31,7 @@ import { wsBindingTokenOperation } from './ws-binding-token-operation.js';
 const MAX_EVENTS = 500;
 const BASE = 'http://hl7.org/fhir/uv/subscriptions-backport/OperationDefinition';
 
-export function subscriptionOperations(db: FeedDb): OperationHandler[] {
+export function subscriptionOperations(db: FeedDb, o: { bindingTokenSeconds?: number } = {}): OperationHandler[] {
   return [
     {
       name: 'status',
@@ -49,7 +49,7 @@ export function subscriptionOperations(db: FeedDb): OperationHandler[] {
       methods: ['GET', 'POST'],
       handle: (ctx, request, target) => eventsOperation(db, ctx, request, target),
     },
-    wsBindingTokenOperation(db),
+    wsBindingTokenOperation(db, o.bindingTokenSeconds),
   ];
 }
 

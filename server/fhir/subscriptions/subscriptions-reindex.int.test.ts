@@ -7,9 +7,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Subscription } from '@medplum/fhirtypes';
-import { pgliteTestStore } from '../../store/postgres/testing/test-stores.js';
-import { startTestServer, type TestServer } from '../../testing/test-server.js';
-import { eventually, startReceiver, type Receiver } from './testing/receiver.js';
+import type { TestServer } from '../../testing/test-server.js';
+import { startSubscriptionTestServer } from './testing/subscription-test-server.js';
+import { eventually, type Receiver } from './testing/receiver.js';
 
 const observation = (code: string, marker: number) => ({
   resourceType: 'Observation',
@@ -21,22 +21,12 @@ const observation = (code: string, marker: number) => ({
 describe('subscriptions: matching after updates, status changes and deletes', () => {
   let server: TestServer;
   let receiver: Receiver;
-  let dispose: () => Promise<void>;
+  let close: () => Promise<void>;
 
   before(async () => {
-    const opened = await pgliteTestStore();
-    dispose = opened.dispose;
-    server = await startTestServer(opened.store, {
-      env: { NILECARE_SUBSCRIPTIONS: 'on', SUBSCRIPTION_POLL_MS: '50', SUBSCRIPTION_RETRY_BASE_MS: '100' },
-    });
-    receiver = await startReceiver();
+    ({ server, receiver, close } = await startSubscriptionTestServer());
   });
-  after(async () => {
-    await receiver?.close();
-    await server?.close();
-    await server?.app.store.close();
-    await dispose?.();
-  });
+  after(() => close?.());
 
   const body = (code: string, path: string, status: Subscription['status'] = 'requested') => ({
     resourceType: 'Subscription',

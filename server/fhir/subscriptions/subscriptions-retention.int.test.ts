@@ -5,10 +5,10 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { pgliteTestStore } from '../../store/postgres/testing/test-stores.js';
-import { startTestServer, type TestServer } from '../../testing/test-server.js';
+import type { TestServer } from '../../testing/test-server.js';
+import { startSubscriptionTestServer } from './testing/subscription-test-server.js';
 import { emptyArrays } from '../../testing/empty-arrays.js';
-import { eventNumbers, eventually, startReceiver, type Receiver } from './testing/receiver.js';
+import { eventNumbers, eventually, type Receiver } from './testing/receiver.js';
 
 const observation = (c: string) => ({
   resourceType: 'Observation',
@@ -19,27 +19,12 @@ const observation = (c: string) => ({
 describe('subscriptions: $events retention, no empty arrays', () => {
   let server: TestServer;
   let receiver: Receiver;
-  let dispose: () => Promise<void>;
+  let close: () => Promise<void>;
 
   before(async () => {
-    const opened = await pgliteTestStore();
-    dispose = opened.dispose;
-    server = await startTestServer(opened.store, {
-      env: {
-        NILECARE_SUBSCRIPTIONS: 'on',
-        SUBSCRIPTION_POLL_MS: '50',
-        SUBSCRIPTION_RETRY_BASE_MS: '100',
-        SUBSCRIPTION_EVENTS_RETENTION_SECONDS: '1',
-      },
-    });
-    receiver = await startReceiver();
+    ({ server, receiver, close } = await startSubscriptionTestServer({ SUBSCRIPTION_EVENTS_RETENTION_SECONDS: '1' }));
   });
-  after(async () => {
-    await receiver?.close();
-    await server?.close();
-    await server?.app.store.close();
-    await dispose?.();
-  });
+  after(() => close?.());
 
   const subscribe = async (code: string, endpoint: string) => {
     const res = await server.fhir('/Subscription', {

@@ -7,12 +7,13 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import WebSocket from 'ws';
 import type { Subscription } from '@medplum/fhirtypes';
-import { pgliteTestStore } from '../../store/postgres/testing/test-stores.js';
-import { startTestServer, type TestServer } from '../../testing/test-server.js';
+import type { TestServer } from '../../testing/test-server.js';
+import { startSubscriptionTestServer } from './testing/subscription-test-server.js';
 import { FULL_ACCESS, type AccessPolicy } from '../access-policy.js';
 import { policyFromScopes } from '../../auth/scope-policy.js';
-import { eventNumbers, eventually, startReceiver, type Receiver, type Received } from './testing/receiver.js';
+import { eventNumbers, eventually, type Receiver, type Received } from './testing/receiver.js';
 
 const IG = 'http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition';
 const TOPIC_URL = 'http://example.org/fhir/SubscriptionTopic/encounter-finished';
@@ -73,22 +74,16 @@ const typeOf = (r: Received) => param(statusParams(r.json), 'type').valueCode as
 describe('topic-based subscriptions (Subscriptions R5 Backport IG, R4)', () => {
   let server: TestServer;
   let receiver: Receiver;
-  let dispose: () => Promise<void>;
+  let close: () => Promise<void>;
 
   before(async () => {
-    const opened = await pgliteTestStore();
-    dispose = opened.dispose;
-    server = await startTestServer(opened.store, {
-      env: { NILECARE_SUBSCRIPTIONS: 'on', SUBSCRIPTION_POLL_MS: '50', SUBSCRIPTION_RETRY_BASE_MS: '100' },
-      resolveAccess: async (req) => {
-        const header = req.get('authorization');
-        if (!header) return { ...FULL_ACCESS, who: 'system' };
-        const policy = TOKENS[header];
-        if (!policy) throw new Error('unknown token');
-        return policy;
-      },
-    });
-    receiver = await startReceiver();
+    ({ server, receiver, close } = await startSubscriptionTestServer({}, async (req) => {
+      const header = req.get('authorization');
+      if (!header) return { ...FULL_ACCESS, who: 'system' };
+      const policy = TOKENS[header];
+      if (!policy) throw new Error('unknown token');
+      return policy;
+    }));
     for (const id of ['a', 'b'])
       assert.equal(
         (await server.fhir(`/Patient/${id}`, { method: 'PUT', body: { resourceType: 'Patient', id } })).status,
@@ -97,12 +92,7 @@ describe('topic-based subscriptions (Subscriptions R5 Backport IG, R4)', () => {
     const created = await server.fhir('/Basic', { method: 'POST', body: topic });
     assert.equal(created.status, 201, created.text);
   });
-  after(async () => {
-    await receiver?.close();
-    await server?.close();
-    await server?.app.store.close();
-    await dispose?.();
-  });
+  after(() => close?.());
 
   const subscribe = (criteria: string, path: string, extra: Record<string, unknown> = {}, filters: string[] = []) =>
     server.fhir('/Subscription', {
@@ -345,6 +335,78 @@ describe('topic-based subscriptions (Subscriptions R5 Backport IG, R4)', () => {
       assert.match(s.error ?? '', /handshake/);
     } finally {
       receiver.answer(200);
+    }
+  });
+  it('websocket bound with a binding token: the handshake bundle, heartbeats and numbered events on that socket', async () => {
+    const created = await server.fhir('/Subscription', {
+      method: 'POST',
+      body: {
+        resourceType: 'Subscription',
+        status: 'requested',
+        reason: 'websocket test',
+        criteria: TOPIC_URL,
+        _criteria: {
+          extension: [{ url: `${IG}/backport-filter-criteria`, valueString: 'Encounter?patient=Patient/a' }],
+        },
+        channel: {
+          type: 'websocket',
+          payload: 'application/fhir+json',
+          _payload: { extension: [{ url: `${IG}/backport-payload-content`, valueCode: 'id-only' }] },
+          extension: [{ url: `${IG}/backport-heartbeat-period`, valueUnsignedInt: 1 }],
+        },
+      },
+    });
+    assert.equal(created.status, 201, created.text);
+    const id = created.body.id as string;
+    assert.equal((await settled(id)).status, 'active');
+    const issued = await server.fhir(`/Subscription/${id}/$get-ws-binding-token`);
+    assert.equal(issued.status, 200, issued.text);
+    const value = (name: string) => issued.body.parameter.find((p: any) => p.name === name);
+    const socket = new WebSocket(value('websocket-url').valueUrl as string);
+    try {
+      const got: string[] = [];
+      socket.on('message', (m) => got.push(String(m)));
+      await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+      socket.send(`bind-with-token ${value('token').valueString}`);
+      const bundles = () => got.filter((m) => m.startsWith('{')).map((m) => JSON.parse(m));
+      const typeOfBundle = (b: any) => param(statusParams(b), 'type').valueCode as string;
+      await eventually(async () => (bundles().length >= 1 ? true : undefined), 'the handshake');
+      assert.equal(got[0], `bound ${id}`);
+      const handshake = bundles()[0];
+      assert.equal(handshake.type, 'history');
+      assert.equal(typeOfBundle(handshake), 'handshake');
+      assert.equal(param(statusParams(handshake), 'status').valueCode, 'active');
+      assert.equal(param(statusParams(handshake), 'topic').valueCanonical, TOPIC_URL);
+      assert.equal(param(statusParams(handshake), 'events-since-subscription-start').valueString, '0');
+
+      // a heartbeat within the period (1 s) while nothing else is sent
+      await eventually(
+        async () => (bundles().some((b) => typeOfBundle(b) === 'heartbeat') ? true : undefined),
+        'a heartbeat on the socket',
+      );
+      const heartbeat = bundles().find((b) => typeOfBundle(b) === 'heartbeat');
+      assert.equal(param(statusParams(heartbeat), 'status').valueCode, 'active');
+      assert.equal(eventNumbers(heartbeat).length, 0);
+
+      // then the events, numbered from 1, another patient's left out
+      await server.fhir('/Encounter', { method: 'POST', body: encounter('b', 'finished') });
+      const first = await server.fhir('/Encounter', { method: 'POST', body: encounter('a', 'finished') });
+      const second = await server.fhir('/Encounter', { method: 'POST', body: encounter('a', 'finished') });
+      const events = () => bundles().filter((b) => typeOfBundle(b) === 'event-notification');
+      await eventually(async () => (events().length >= 2 ? true : undefined), 'two event notifications');
+      assert.deepEqual(
+        events().map((b) => eventNumbers(b)),
+        [[1], [2]],
+      );
+      assert.deepEqual(
+        events().map((b) => param(statusParams(b), 'notification-event').part.find((p: any) => p.name === 'focus')),
+        [first, second].map((r) => ({
+          name: 'focus',
+          valueReference: { reference: `${server.baseUrl}/Encounter/${r.body.id}/_history/1` },
+        })),
+      );
+    } finally {
+      socket.terminate();
     }
   });
 });

@@ -8,11 +8,11 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
 import type { Subscription } from '@medplum/fhirtypes';
-import { pgliteTestStore } from '../../store/postgres/testing/test-stores.js';
-import { startTestServer, type TestServer } from '../../testing/test-server.js';
+import type { TestServer } from '../../testing/test-server.js';
+import { startSubscriptionTestServer } from './testing/subscription-test-server.js';
 import { FULL_ACCESS, type AccessPolicy } from '../access-policy.js';
 import { policyFromScopes } from '../../auth/scope-policy.js';
-import { eventually, startReceiver, type Receiver } from './testing/receiver.js';
+import { eventually, type Receiver } from './testing/receiver.js';
 import { WEBSOCKET_PATH } from './websocket-hub.js';
 import { unauthorized } from '../../auth/auth-errors.js';
 
@@ -23,9 +23,18 @@ const TOKENS: Record<string, AccessPolicy> = {
     fhirUser: 'Patient/a',
   }),
   'Bearer patient-b': policyFromScopes({ scope: 'patient/*.rs patient/Subscription.cud', patient: 'b' }),
+  /** Another access token of patient a's user (same who and patient), revoked by a test. */
+  'Bearer patient-a-again': policyFromScopes({
+    scope: 'patient/*.rs patient/Subscription.cud',
+    patient: 'a',
+    fhirUser: 'Patient/a',
+  }),
   'Bearer labs-only': policyFromScopes({ scope: 'user/Observation.rs user/Subscription.cud', sub: 'labs' }),
   'Bearer no-observations': policyFromScopes({ scope: 'user/Patient.rs user/Subscription.cud', sub: 'clerk' }),
 };
+
+/** Access tokens revoked: refused as the server refuses a revoked token (401), on REST and on the socket alike. */
+const REVOKED = new Set<string>();
 
 const code = (c: string) => ({ coding: [{ system: 'http://loinc.org', code: c }] });
 const observation = (patient: string, c = '1234-5', value = 1) => ({
@@ -39,34 +48,28 @@ const observation = (patient: string, c = '1234-5', value = 1) => ({
 describe('subscriptions (rest-hook, websocket)', () => {
   let server: TestServer;
   let receiver: Receiver;
-  let dispose: () => Promise<void>;
+  let close: () => Promise<void>;
 
   before(async () => {
-    const opened = await pgliteTestStore();
-    dispose = opened.dispose;
-    server = await startTestServer(opened.store, {
-      env: { NILECARE_SUBSCRIPTIONS: 'on', SUBSCRIPTION_POLL_MS: '50', SUBSCRIPTION_RETRY_BASE_MS: '100' },
-      resolveAccess: async (req) => {
+    ({ server, receiver, close } = await startSubscriptionTestServer(
+      // binding tokens valid 10 minutes instead of the default 2
+      { SUBSCRIPTION_WS_BINDING_TOKEN_SECONDS: '600' },
+      async (req) => {
         const header = req.get('authorization');
         if (!header) return { ...FULL_ACCESS, who: 'system' };
         const policy = TOKENS[header];
+        if (REVOKED.has(header)) throw unauthorized('test', 'the access token has been revoked', 'invalid_token');
         if (!policy) throw unauthorized('test', 'unknown token', 'invalid_token');
         return policy;
       },
-    });
-    receiver = await startReceiver();
+    ));
     for (const id of ['a', 'b'])
       assert.equal(
         (await server.fhir(`/Patient/${id}`, { method: 'PUT', body: { resourceType: 'Patient', id } })).status,
         201,
       );
   });
-  after(async () => {
-    await receiver?.close();
-    await server?.close();
-    await server?.app.store.close();
-    await dispose?.();
-  });
+  after(() => close?.());
 
   const subscribe = async (sub: Partial<Subscription>, token?: string) =>
     server.fhir('/Subscription', {
@@ -296,7 +299,8 @@ describe('subscriptions (rest-hook, websocket)', () => {
       assert.equal(issued.status, 200, issued.text);
       const token = param(issued.body, 'token')[0].valueString as string;
       const expiresIn = Date.parse(param(issued.body, 'expiration')[0].valueDateTime) - Date.now();
-      assert.ok(expiresIn > 30_000 && expiresIn <= 300_000, `short-lived: ${expiresIn} ms`);
+      // as SUBSCRIPTION_WS_BINDING_TOKEN_SECONDS says (600 here)
+      assert.ok(expiresIn > 540_000 && expiresIn <= 610_000, `valid 600 s: ${expiresIn} ms`);
       assert.deepEqual(
         param(issued.body, 'subscription').map((p: any) => p.valueString),
         [a],
@@ -336,7 +340,16 @@ describe('subscriptions (rest-hook, websocket)', () => {
         return { socket, got, say };
       };
       const client = await open();
-      assert.deepEqual(await client.say(`bind-with-token ${token}`), [`bound ${a}`]);
+      // bound, then the handshake bundle of the Backport IG (status, no event) before any notification
+      const [bound, handshake] = await client.say(`bind-with-token ${token}`, 2);
+      assert.equal(bound, `bound ${a}`);
+      const shake = JSON.parse(handshake!);
+      assert.equal(shake.type, 'history');
+      const shakeStatus = shake.entry[0].resource;
+      assert.equal(param(shakeStatus, 'type')[0].valueCode, 'handshake');
+      assert.equal(param(shakeStatus, 'status')[0].valueCode, 'active');
+      assert.equal(param(shakeStatus, 'notification-event').length, 0);
+      assert.match(param(shakeStatus, 'subscription')[0].valueReference.reference, new RegExp(`/Subscription/${a}$`));
       // the binding token is no access token: `bind` of B on this socket, or of A with it as bearer, is refused
       assert.match((await client.say(`bind ${b}`))[0]!, new RegExp(`^error ${b} `));
       const misuse = await open();
@@ -373,7 +386,11 @@ describe('subscriptions (rest-hook, websocket)', () => {
       await server.fhir('/Observation', { method: 'POST', body: observation('b', '4444-4') });
       const mine = await server.fhir('/Observation', { method: 'POST', body: observation('a', '4444-4', 7) });
       await server.fhir('/Observation', { method: 'POST', body: observation('b', '4444-4') });
-      const bundles = (got: string[]) => got.filter((m) => m.startsWith('{')).map((m) => JSON.parse(m));
+      const bundles = (got: string[]) =>
+        got
+          .filter((m) => m.startsWith('{'))
+          .map((m) => JSON.parse(m))
+          .filter((n) => param(n.entry[0].resource, 'type')[0].valueCode === 'event-notification');
       await eventually(async () => (bundles(client.got).length >= 1 ? true : undefined), "A's notification");
       await eventually(async () => (bundles(clientB.got).length >= 2 ? true : undefined), "B's notifications");
       await new Promise((r) => setTimeout(r, 300));
@@ -384,6 +401,62 @@ describe('subscriptions (rest-hook, websocket)', () => {
       assert.ok(!client.got.includes(`ping ${b}`));
       assert.ok(!intruder.got.concat(misuse.got).some((m) => m.startsWith('{') || m.startsWith('ping')));
     } finally {
+      for (const socket of sockets) socket.terminate();
+    }
+  });
+  it('a binding token dies with the access token it was issued to (revoked: binds nothing)', async () => {
+    const sockets: WebSocket[] = [];
+    try {
+      const created = await subscribe(
+        {
+          criteria: 'Observation?code=http://loinc.org|5555-5',
+          channel: { type: 'websocket', payload: 'application/fhir+json' },
+        },
+        'Bearer patient-a',
+      );
+      assert.equal(created.status, 201, created.text);
+      const id = created.body.id as string;
+      await active(id);
+      const issue = async () => {
+        const res = await server.fhir(`/Subscription/${id}/$get-ws-binding-token`, {
+          headers: { authorization: 'Bearer patient-a-again' },
+        });
+        assert.equal(res.status, 200, res.text);
+        return res.body.parameter.find((p: any) => p.name === 'token').valueString as string;
+      };
+      const usedBefore = await issue();
+      const unusedBefore = await issue();
+      const bindWith = async (token: string) => {
+        const socket = new WebSocket(server.baseUrl.replace(/^http/, 'ws').replace(/\/fhir$/, WEBSOCKET_PATH));
+        sockets.push(socket);
+        const got: string[] = [];
+        socket.on('message', (m) => got.push(String(m)));
+        await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+        socket.send(`bind-with-token ${token}`);
+        await eventually(async () => (got.length > 0 ? true : undefined), 'answer to bind-with-token');
+        return got;
+      };
+      assert.equal((await bindWith(usedBefore))[0], `bound ${id}`);
+
+      REVOKED.add('Bearer patient-a-again');
+      // both tokens, the one already used and the one not yet, bind nothing once the access token is revoked
+      for (const token of [usedBefore, unusedBefore]) {
+        const got = await bindWith(token);
+        assert.equal(got.length, 1);
+        assert.match(got[0]!, /^error - .*revoked/);
+      }
+      // a fresh one cannot be had with the revoked token; the owner's other token still gets one that binds
+      const refused = await server.fhir(`/Subscription/${id}/$get-ws-binding-token`, {
+        headers: { authorization: 'Bearer patient-a-again' },
+      });
+      assert.equal(refused.status, 401);
+      const other = await server.fhir(`/Subscription/${id}/$get-ws-binding-token`, {
+        headers: { authorization: 'Bearer patient-a' },
+      });
+      const otherToken = other.body.parameter.find((p: any) => p.name === 'token').valueString as string;
+      assert.equal((await bindWith(otherToken))[0], `bound ${id}`);
+    } finally {
+      REVOKED.clear();
       for (const socket of sockets) socket.terminate();
     }
   });

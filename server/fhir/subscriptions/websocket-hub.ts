@@ -4,7 +4,10 @@
  * - R4: it connects to /ws/subscriptions with its access token (Authorization: Bearer on the upgrade request, or a
  *   first message `bearer <token>`), then sends `bind <subscription id>`;
  * - Backport IG: it sends `bind-with-token <token>` with a token from `$get-ws-binding-token`
- *   (ws-binding-token-operation.ts): short-lived, good only for the subscriptions it names, no access token needed.
+ *   (ws-binding-token-operation.ts): short-lived, good only for the subscriptions it names, no access token needed
+ *   on the socket; but the access token it was issued to is authenticated again (a revoked or expired one binds
+ *   nothing), and each subscription bound this way gets a `handshake` notification bundle right after `bound <id>`
+ *   (then `heartbeat` bundles when it sets backport-heartbeat-period, as every websocket subscription does).
  * The server answers `bound <id>` per subscription when the caller (the access token's user, or the binding token's)
  * is the subscription's owner and the subscription still uses the websocket channel, else `error <id> <reason>`. For each notification the client gets `ping <id>` (R4), followed by the notification
  * bundle (JSON, Backport IG shape, with the event number) unless the payload is none. Protocol-level pings every
@@ -29,6 +32,8 @@ export type HubOptions = {
   loadSubscription(id: string): Promise<Subscription | undefined>;
   /** The grant of a websocket binding token that is known and not expired (binding-tokens.ts). */
   redeemToken(token: string): Promise<BindingGrant | undefined>;
+  /** The handshake notification bundle (JSON) of a subscription just bound with a binding token. */
+  handshake?(subscription: Subscription): Promise<string | undefined>;
   heartbeatMs?: number;
 };
 
@@ -90,25 +95,50 @@ export class WebsocketHub {
     return [await this.bind(client, caller, arg)];
   }
 
-  /** Binds every subscription the token names (the token's owner must still own each one). */
+  /**
+   * Binds every subscription the token names (the token's owner must still own each one, and the access token it was
+   * issued to must still be valid), each answered `bound <id>` and its handshake bundle, sent together.
+   */
   private async bindWithToken(client: Client, token: string): Promise<string[]> {
     const grant = await this.o.redeemToken(token);
     if (!grant) return ['error - the binding token is not valid or has expired'];
-    const out: string[] = [];
-    for (const id of grant.subscriptionIds) out.push(await this.bind(client, grant, id));
-    return out;
+    let owner: AccessPolicy;
+    try {
+      owner = await this.o.authenticate(grant.authorization);
+    } catch {
+      return ['error - the access token the binding token was issued to is no longer valid (revoked or expired)'];
+    }
+    if (owner.who !== grant.who || owner.compartment !== grant.compartment)
+      return ['error - the binding token is not valid or has expired'];
+    for (const id of grant.subscriptionIds) {
+      const subscription = await this.o.loadSubscription(id);
+      const refusal = this.refusal(grant, id, subscription);
+      if (refusal || !subscription) {
+        client.socket.send(`error ${id} ${refusal}`);
+        continue;
+      }
+      const handshake = await this.o.handshake?.(subscription);
+      // in one go, nothing in between: the handshake comes before any notification of the subscription
+      client.bound.add(id);
+      client.socket.send(`bound ${id}`);
+      if (handshake) client.socket.send(handshake);
+    }
+    return [];
   }
 
   private async bind(client: Client, caller: Pick<AccessPolicy, 'who' | 'compartment'>, id: string): Promise<string> {
-    const refusal = await this.refusal(caller, id);
+    const refusal = this.refusal(caller, id, await this.o.loadSubscription(id));
     if (refusal) return `error ${id} ${refusal}`;
     client.bound.add(id);
     return `bound ${id}`;
   }
 
   /** Why `caller` may not bind the subscription (one message for absent and foreign: nothing leaks). */
-  private async refusal(caller: Pick<AccessPolicy, 'who' | 'compartment'>, id: string): Promise<string | undefined> {
-    const subscription = await this.o.loadSubscription(id);
+  private refusal(
+    caller: Pick<AccessPolicy, 'who' | 'compartment'>,
+    id: string,
+    subscription: Subscription | undefined,
+  ): string | undefined {
     const owner = subscription ? ownerOf(subscription) : undefined;
     if (!subscription || !owner || owner.who !== caller.who || owner.compartment !== caller.compartment)
       return 'no websocket subscription of this token has that id';

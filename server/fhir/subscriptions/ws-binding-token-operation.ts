@@ -8,7 +8,8 @@
  * tokens: otherwise 403/404 as a read would answer) and that is its owner — the same user and patient context whose
  * access the subscription's notifications are filtered by (subscription-owner.ts). Reading a Subscription is not
  * enough: a token bound to someone else's subscription would receive what that owner may read, not what the caller
- * may. Each subscription must use the websocket channel (400 otherwise).
+ * may. Each subscription must use the websocket channel (400 otherwise). The token is valid for `seconds`
+ * (SUBSCRIPTION_WS_BINDING_TOKEN_SECONDS) and only while the access token it was issued to is (binding-tokens.ts).
  */
 import type { Parameters, Subscription } from '@medplum/fhirtypes';
 import type { FeedDb } from '../../change-feed/feed-state.js';
@@ -17,14 +18,14 @@ import { requireAccess, type FhirContext } from '../fhir-context.js';
 import type { FhirRequest, FhirResponse } from '../fhir-request.js';
 import { readCurrent } from '../interactions/read.js';
 import type { OperationHandler, OperationTarget } from '../operations/operation-registry.js';
-import { issueBindingToken } from './binding-tokens.js';
+import { BINDING_TOKEN_SECONDS, issueBindingToken } from './binding-tokens.js';
 import { parameterValues } from './operation-parameters.js';
 import { ownerOf } from './subscription-owner.js';
 import { WEBSOCKET_PATH } from './websocket-hub.js';
 
 const MAX_IDS = 100;
 
-export function wsBindingTokenOperation(db: FeedDb): OperationHandler {
+export function wsBindingTokenOperation(db: FeedDb, seconds = BINDING_TOKEN_SECONDS): OperationHandler {
   return {
     name: 'get-ws-binding-token',
     definition:
@@ -32,12 +33,13 @@ export function wsBindingTokenOperation(db: FeedDb): OperationHandler {
     levels: ['type', 'instance'],
     types: ['Subscription'],
     methods: ['GET', 'POST'],
-    handle: (ctx, request, target) => bindingToken(db, ctx, request, target),
+    handle: (ctx, request, target) => bindingToken(db, seconds, ctx, request, target),
   };
 }
 
 async function bindingToken(
   db: FeedDb,
+  seconds: number,
   ctx: FhirContext,
   request: FhirRequest,
   target: OperationTarget,
@@ -54,11 +56,18 @@ async function bindingToken(
     if (resource.channel?.type !== 'websocket')
       throw badRequest(`Subscription/${id} does not use the websocket channel`);
   }
-  const { token, expiresAt } = await issueBindingToken(db, {
-    subscriptionIds: ids,
-    who: ctx.access.who,
-    ...(ctx.access.compartment ? { compartment: ctx.access.compartment } : {}),
-  });
+  // the caller's Authorization goes with the grant (sealed): the binding token dies with that access token
+  const authorization = request.headers.authorization;
+  const { token, expiresAt } = await issueBindingToken(
+    db,
+    {
+      subscriptionIds: ids,
+      who: ctx.access.who,
+      ...(ctx.access.compartment ? { compartment: ctx.access.compartment } : {}),
+      ...(authorization ? { authorization } : {}),
+    },
+    seconds,
+  );
   const answer: Parameters = {
     resourceType: 'Parameters',
     parameter: [
