@@ -142,7 +142,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     (authorization) => resolveAccess(requestWithAuthorization(authorization)),
   );
   // $status / $events answer from the delivery bookkeeping (Subscriptions R5 Backport IG)
-  if (subscriptions) for (const handler of subscriptionOperations(subscriptions.db, config.subscriptions)) operations.register(handler);
+  if (subscriptions)
+    for (const handler of subscriptionOperations(subscriptions.db, config.subscriptions)) operations.register(handler);
 
   const admin = consoleAdminApi({
     config,
