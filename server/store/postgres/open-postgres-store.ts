@@ -75,11 +75,15 @@ export async function openPgliteStore(options: {
   }
 }
 
+/**
+ * `NILECARE_PG_GROUP_COMMIT=off` writes every write with its own statement (group-commit.ts), for measuring what
+ * group commit saves; any other value or none: on.
+ */
 export async function openPostgresStore(options: { url: string; poolSize?: number }): Promise<ResourceStore> {
   const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 16 });
   pool.on('error', () => undefined); // an idle connection dropped by the server: the pool replaces it
   const client = pgClient(pool, `postgresql (${redact(options.url)})`);
-  return new PostgresStore(client);
+  return new PostgresStore(client, process.env['NILECARE_PG_GROUP_COMMIT'] === 'off' ? { groupCommit: false } : {});
 }
 
 /** The URL without its password, for logs. */

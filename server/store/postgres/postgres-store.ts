@@ -23,7 +23,8 @@ import { runSearchAny } from './search/search-any.js';
 import { searchEntries } from './search/search-entries.js';
 import type { SqlClient } from './sql-client.js';
 import { StatisticsKeeper } from './statistics.js';
-import { writeVersions } from './write-versions.js';
+import { checkWrites, writeVersions } from './write-versions.js';
+import { GroupCommit, type GroupCommitOptions } from './group-commit.js';
 import { readSetting, replaceIndexes, writeSetting } from './replace-indexes.js';
 import { metaInUse, replaceMeta } from './version-meta.js';
 import type { Meta } from '@medplum/fhirtypes';
@@ -33,12 +34,31 @@ import { advisoryLockIds } from './advisory-locks.js';
 /** How long withLocks waits for a key another request holds before answering LockTimeoutError (503). */
 export const LOCK_WAIT_MS = 30_000;
 
+/**
+ * Two write statements at once before writes are grouped: on 2 cores more in flight only adds context switches, and
+ * the pool's other connections serve reads and searches. 200 versions: a small bundle still joins a group.
+ */
+export const DEFAULT_GROUP_COMMIT: GroupCommitOptions = { maxInFlight: 2, maxGroupVersions: 200 };
+
 export class PostgresStore implements ResourceStore {
   readonly #statistics: StatisticsKeeper;
   readonly #locks = new KeyedLocks();
 
-  constructor(private readonly client: SqlClient) {
+  readonly #groupCommit: GroupCommit | undefined;
+
+  /**
+   * On a server, concurrent writes are group-committed (group-commit.ts) unless `groupCommit` is false. Not on
+   * embedded PGlite: one connection, whose transactions run the store's calls made inside them on themselves
+   * (pglite-client.ts) — a group drained there would put other callers' writes into that transaction.
+   */
+  constructor(
+    private readonly client: SqlClient,
+    options: { groupCommit?: GroupCommitOptions | false } = {},
+  ) {
     this.#statistics = new StatisticsKeeper(client);
+    const groupCommit = options.groupCommit ?? DEFAULT_GROUP_COMMIT;
+    this.#groupCommit =
+      client.isServer && groupCommit ? new GroupCommit((w) => writeVersions(client, w), groupCommit) : undefined;
   }
 
   get description(): string {
@@ -81,7 +101,8 @@ export class PostgresStore implements ResourceStore {
   }
 
   async write(writes: VersionWrite[]): Promise<void> {
-    await writeVersions(this.client, writes);
+    checkWrites(writes);
+    await (this.#groupCommit ? this.#groupCommit.write(writes) : writeVersions(this.client, writes));
     this.#statistics.noteWrites(writes.length);
   }
 

@@ -50,13 +50,18 @@ const LOCK_CURRENT = `lk AS MATERIALIZED (SELECT 1 FROM fhir_resource r JOIN v O
 const UPDATE_CURRENT = `cu AS (UPDATE fhir_resource r SET version_id = v.v, last_updated = v.lu, last_updated_ms = v.ms, deleted = v.d, content = v.c, number_texts = v.t
   FROM v WHERE (SELECT count(*) FROM lk) >= 0 AND v.v > 1 AND r.resource_type = v.rt AND r.id = v.id AND r.version_id = v.v - 1 RETURNING 1)`;
 
-export async function writeVersions(client: SqlClient, writes: VersionWrite[]): Promise<void> {
-  if (writes.length === 0) return;
+/** The checks of a batch before any SQL (PostgresStore.write runs them before grouping writes: group-commit.ts). */
+export function checkWrites(writes: VersionWrite[]): void {
   for (const w of writes) {
     if (!Number.isInteger(w.versionId) || w.versionId < 1)
       throw new VersionConflictError(w.resourceType, w.id, w.versionId);
     if (Number.isNaN(Date.parse(w.lastUpdated))) throw new TypeError(`lastUpdated is not an instant: ${w.lastUpdated}`);
   }
+}
+
+export async function writeVersions(client: SqlClient, writes: VersionWrite[]): Promise<void> {
+  if (writes.length === 0) return;
+  checkWrites(writes);
   const keys = new Set(writes.map((w) => `${w.resourceType}/${w.id}`));
   if (keys.size === writes.length) return applyVersions(client, writes);
   // the same resource twice: one statement per version, in order, in one transaction
