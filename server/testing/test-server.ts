@@ -2,8 +2,11 @@
  * Starts the real application (createApp + node:http on an ephemeral loopback port) over a given store,
  * for HTTP-level tests. Authorisation is off unless the test passes its own resolveAccess.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { pino } from 'pino';
 import { createApp, type App, type AppOptions } from '../app.js';
 import { loadConfig, type Config } from '../config.js';
@@ -13,6 +16,11 @@ export type TestServer = {
   app: App;
   /** http://127.0.0.1:<port>/fhir */
   baseUrl: string;
+  /**
+   * Where its bulk exports go: the test's EXPORT_DIR, else a temporary folder of its own, removed by close() (the
+   * default ./data/exports would put them in the repository, shared with every other test server).
+   */
+  exportDir: string;
   /** fetch relative to the FHIR base, JSON in and out. */
   fhir(
     path: string,
@@ -40,6 +48,7 @@ export async function startTestServer(
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   const baseUrl = `http://127.0.0.1:${port}/fhir`;
+  const ownExportDir = options.env?.EXPORT_DIR ? undefined : await mkdtemp(join(tmpdir(), 'nilecare-test-exports-'));
   const config: Config = loadConfig({
     NILECARE_AUTH: 'disabled',
     BASE_URL: baseUrl,
@@ -49,14 +58,24 @@ export async function startTestServer(
     // a Redis key prefix means the test's SMART server keeps its state in the machine's Redis (without REDIS_URL the
     // server would keep it embedded in the store, and the prefix would name nothing)
     ...(options.authRedisPrefix ? { REDIS_URL: 'redis://127.0.0.1:6379' } : {}),
+    ...(ownExportDir ? { EXPORT_DIR: ownExportDir } : {}),
     ...options.env,
   });
-  const app = await createApp(config, {
-    store,
-    resolveAccess: options.resolveAccess,
-    logger: options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
-    ...(options.authRedisPrefix ? { authRedisPrefix: options.authRedisPrefix } : {}),
-  });
+  const removeOwnExportDir = () =>
+    ownExportDir ? rm(ownExportDir, { recursive: true, force: true }) : Promise.resolve();
+  let app: App;
+  try {
+    app = await createApp(config, {
+      store,
+      resolveAccess: options.resolveAccess,
+      logger: options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+      ...(options.authRedisPrefix ? { authRedisPrefix: options.authRedisPrefix } : {}),
+    });
+  } catch (error) {
+    server.close();
+    await removeOwnExportDir();
+    throw error;
+  }
   server.on('request', app.express);
   app.subscriptions?.hub.attach(server);
 
@@ -88,11 +107,13 @@ export async function startTestServer(
   return {
     app,
     baseUrl,
+    exportDir: config.exportDir,
     fhir,
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await app.close();
+      await app.close(); // stops the export jobs in flight before their folder goes
+      await removeOwnExportDir();
     },
   };
 }
