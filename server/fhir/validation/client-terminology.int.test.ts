@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { pgliteTestStore } from '../../store/postgres/testing/test-stores.js';
 import { startTestServer, type TestServer } from '../../testing/test-server.js';
+import { constraintProfile } from './testing/constraint-profile.js';
 
 type Json = Record<string, any>;
 const CS = 'http://example.org/cs/wards-findings';
@@ -18,19 +19,25 @@ const PROFILE = 'http://example.org/StructureDefinition/ward-observation';
 const PROFILE_EXT = 'http://example.org/StructureDefinition/ward-observation-extensible';
 const PROFILE_UNKNOWN = 'http://example.org/StructureDefinition/ward-observation-unknown-system';
 
-const profile = (url: string, id: string, valueSet: string, strength: string) => ({
-  resourceType: 'StructureDefinition',
-  id,
-  url,
-  name: id.replace(/-/g, ''),
-  status: 'active',
-  kind: 'resource',
-  abstract: false,
-  type: 'Observation',
-  baseDefinition: 'http://hl7.org/fhir/StructureDefinition/Observation',
-  derivation: 'constraint',
-  differential: {
+const profile = (url: string, id: string, valueSet: string, strength: string) =>
+  constraintProfile({
+    type: 'Observation',
+    id,
+    url,
+    name: id.replace(/-/g, ''),
     element: [{ id: 'Observation.code', path: 'Observation.code', binding: { strength, valueSet } }],
+  });
+/** The client's ValueSet: A and the codes below it, and B when `withB`. */
+const wardValueSet = (withB: boolean) => ({
+  resourceType: 'ValueSet',
+  id: 'ward-findings-a',
+  url: VS,
+  status: 'active',
+  compose: {
+    include: [
+      { system: CS, filter: [{ property: 'concept', op: 'is-a', value: 'A' }] },
+      ...(withB ? [{ system: CS, concept: [{ code: 'B' }] }] : []),
+    ],
   },
 });
 const obs = (code: string, profiles: string[], system = CS) => ({
@@ -66,13 +73,7 @@ describe('validation with client-made CodeSystems, ValueSets and profiles (pglit
         { code: 'B', display: 'Finding B' },
       ],
     });
-    await put({
-      resourceType: 'ValueSet',
-      id: 'ward-findings-a',
-      url: VS,
-      status: 'active',
-      compose: { include: [{ system: CS, filter: [{ property: 'concept', op: 'is-a', value: 'A' }] }] },
-    });
+    await put(wardValueSet(false));
     await put({
       resourceType: 'ValueSet',
       id: 'over-unknown-system',
@@ -132,21 +133,7 @@ describe('validation with client-made CodeSystems, ValueSets and profiles (pglit
 
   it('an edit of the ValueSet (and of the profile) takes effect at once, without a restart', async () => {
     assert.equal((await create(obs('B', [PROFILE]))).status, 422);
-    const edited = await server.fhir('ValueSet/ward-findings-a', {
-      method: 'PUT',
-      body: {
-        resourceType: 'ValueSet',
-        id: 'ward-findings-a',
-        url: VS,
-        status: 'active',
-        compose: {
-          include: [
-            { system: CS, filter: [{ property: 'concept', op: 'is-a', value: 'A' }] },
-            { system: CS, concept: [{ code: 'B' }] },
-          ],
-        },
-      },
-    });
+    const edited = await server.fhir('ValueSet/ward-findings-a', { method: 'PUT', body: wardValueSet(true) });
     assert.equal(edited.status, 200, edited.text);
     const now = await create(obs('B', [PROFILE]));
     assert.equal(now.status, 201, now.text);
@@ -192,21 +179,9 @@ describe('validation with client-made CodeSystems, ValueSets and profiles (pglit
 
   it('concurrent writes of good and bad codes while the ValueSet is rewritten: each answered by a version', async () => {
     // the ValueSet alternates between "A and below" and "A and below, plus B"; A1 is in both, ZZ in neither
-    const vs = (withB: boolean) => ({
-      resourceType: 'ValueSet',
-      id: 'ward-findings-a',
-      url: VS,
-      status: 'active',
-      compose: {
-        include: [
-          { system: CS, filter: [{ property: 'concept', op: 'is-a', value: 'A' }] },
-          ...(withB ? [{ system: CS, concept: [{ code: 'B' }] }] : []),
-        ],
-      },
-    });
     const results = await Promise.all([
       ...Array.from({ length: 6 }, (_, i) =>
-        server.fhir('ValueSet/ward-findings-a', { method: 'PUT', body: vs(i % 2 === 0) }),
+        server.fhir('ValueSet/ward-findings-a', { method: 'PUT', body: wardValueSet(i % 2 === 0) }),
       ),
       ...Array.from({ length: 8 }, () => create(obs('A1', [PROFILE]))),
       ...Array.from({ length: 8 }, () => create(obs('ZZ', [PROFILE]))),

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
 import { hasErrors, validateResource } from './validate-resource.js';
 import { clearRegisteredConformance, registerConformanceResources } from './profile-registry.js';
+import { constraintProfile } from './testing/constraint-profile.js';
 
 const ADDITIONAL = 'http://hl7.org/fhir/5.0/StructureDefinition/extension-ElementDefinition.binding.additional';
 const LOINC = 'http://loinc.org';
@@ -27,47 +28,39 @@ const additional = (purpose: string, vs: string) => ({
   ],
 });
 
-const profile = {
-  resourceType: 'StructureDefinition',
+const profile = constraintProfile({
+  type: 'Observation',
   url: 'http://example.org/StructureDefinition/bound-observation',
   name: 'BoundObservation',
-  status: 'active',
-  kind: 'resource',
-  abstract: false,
-  type: 'Observation',
-  baseDefinition: 'http://hl7.org/fhir/StructureDefinition/Observation',
-  derivation: 'constraint',
-  differential: {
-    element: [
-      {
-        id: 'Observation.code',
-        path: 'Observation.code',
-        binding: {
-          strength: 'example',
-          valueSet: 'http://hl7.org/fhir/ValueSet/observation-codes',
-          extension: [additional('required', 'http://example.org/vs/required')],
-        },
+  element: [
+    {
+      id: 'Observation.code',
+      path: 'Observation.code',
+      binding: {
+        strength: 'example',
+        valueSet: 'http://hl7.org/fhir/ValueSet/observation-codes',
+        extension: [additional('required', 'http://example.org/vs/required')],
       },
-      {
-        id: 'Observation.bodySite',
-        path: 'Observation.bodySite',
-        binding: { strength: 'extensible', valueSet: 'http://example.org/vs/extensible' },
+    },
+    {
+      id: 'Observation.bodySite',
+      path: 'Observation.bodySite',
+      binding: { strength: 'extensible', valueSet: 'http://example.org/vs/extensible' },
+    },
+    {
+      id: 'Observation.method',
+      path: 'Observation.method',
+      binding: {
+        strength: 'example',
+        valueSet: 'http://example.org/vs/none',
+        extension: [
+          additional('extensible', 'http://example.org/vs/extensible'),
+          additional('required', 'http://example.org/vs/not-loaded'),
+        ],
       },
-      {
-        id: 'Observation.method',
-        path: 'Observation.method',
-        binding: {
-          strength: 'example',
-          valueSet: 'http://example.org/vs/none',
-          extension: [
-            additional('extensible', 'http://example.org/vs/extensible'),
-            additional('required', 'http://example.org/vs/not-loaded'),
-          ],
-        },
-      },
-    ],
-  },
-};
+    },
+  ],
+});
 
 const observation = (code: string, extra: Record<string, unknown> = {}) => ({
   resourceType: 'Observation',
