@@ -2,8 +2,6 @@
  * Opening the PostgreSQL store: embedded PGlite (the product default, no server needed; data in a
  * folder, or in memory) or a PostgreSQL server through a pg.Pool. The caller runs `init()`.
  */
-import { PGlite } from '@electric-sql/pglite';
-import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import pg from 'pg';
 import type { ResourceStore } from '../resource-store.js';
 import { pgClient } from './pg-client.js';
@@ -11,7 +9,6 @@ import { pgliteClient } from './pglite-client.js';
 import type { SqlClient } from './sql-client.js';
 import { PostgresStore } from './postgres-store.js';
 import { lockFolder } from './folder-lock.js';
-import { FsyncingNodeFS, fsyncStartParams, pgliteFsyncEnabled } from './pglite-fsync.js';
 import { checkpointPolicyFromEnv, startCheckpointer } from './pglite-checkpointer.js';
 
 /** The store's SQL client when it is a PostgreSQL/PGlite store: the server keeps its own state there (server/state). */
@@ -26,6 +23,12 @@ export function sqlClientOf(store: ResourceStore): SqlClient | undefined {
  * (pglite-checkpointer.ts; NILECARE_PGLITE_CHECKPOINT=off to checkpoint only at close).
  */
 export async function openPgliteClient(dataDir?: string /* undefined = in memory */): Promise<SqlClient> {
+  // loaded here, not with this module: a server on a PostgreSQL server never loads PGlite (~25 MB resident)
+  const [{ PGlite }, { pg_trgm }, { FsyncingNodeFS, fsyncStartParams, pgliteFsyncEnabled }] = await Promise.all([
+    import('@electric-sql/pglite'),
+    import('@electric-sql/pglite/contrib/pg_trgm'),
+    import('./pglite-fsync.js'),
+  ]);
   const durable = dataDir !== undefined && pgliteFsyncEnabled();
   // relaxedDurability false (the default): each statement's changes reach the data folder before it resolves
   const db = await PGlite.create({
