@@ -3,7 +3,7 @@
  * file): an identifier change (A47) updates the patient it names (identifier-changes.ts), messages for a patient merged
  * away go to the survivor (retired-patients.ts), a merge moves the prior
  * patient's records (merge-targets.ts), encounter identity is scoped to the patient and its status only moves
- * forward (encounters.ts), an ORC without OBR updates each stored order of its placer number (orders.ts), a corrected result keeps the report's other results (reports.ts). Writes that depend
+ * forward (encounters.ts), an ORC without OBR updates each stored order of its placer number (orders.ts), a corrected result keeps the report's other results (reports.ts), and what equals the stored resource is not written again (unchanged.ts). Writes that depend
  * on what was read carry ifMatch on the version read, so a change in between makes the message be prepared again.
  */
 import type { Bundle } from '@medplum/fhirtypes';
@@ -17,6 +17,7 @@ import { mergeTargets } from './merge-targets.js';
 import { encounters } from './encounters.js';
 import { reports } from './reports.js';
 import { orders } from './orders.js';
+import { unchanged } from './unchanged.js';
 
 export interface Prepared {
   readonly bundle: Bundle;
@@ -37,7 +38,15 @@ export interface Preparer {
   apply(bundle: Bundle, found: Found, ctx: PrepareContext): Promise<Prepared> | Prepared;
 }
 
-const STEPS: readonly Preparer[] = [identifierChanges, retiredPatients, mergeTargets, encounters, orders, reports];
+const STEPS: readonly Preparer[] = [
+  identifierChanges,
+  retiredPatients,
+  mergeTargets,
+  encounters,
+  orders,
+  reports,
+  unchanged,
+];
 
 export async function prepareBundle(
   bundle: Bundle,
