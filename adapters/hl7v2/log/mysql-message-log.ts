@@ -7,12 +7,19 @@
  * flush for the writes of all the messages in flight; each call still resolves only once its write is committed.
  * The insert of a new message (the duplicate check) is a statement of its own.
  */
-import { processingIdsOf } from './interface-settings.js';
 import { randomUUID } from 'node:crypto';
 import mysql from 'mysql2/promise';
-import type { AckCode } from '../ack/ack-builder.js';
 import type { MappingRow } from '../mapping/site-mappings.js';
 import { MysqlWriteBatch } from './mysql-write-batch.js';
+import {
+  inboundInterfaceOf,
+  mappingRowOf,
+  senderParams,
+  storedMessageOf,
+  type InterfaceDbRow,
+  type MappingDbRow,
+  type MessageDbRow,
+} from './log-rows.js';
 import {
   ownerId,
   type InboundInterface,
@@ -38,15 +45,6 @@ const DEFAULT_LEASE_MS = 120_000;
 const STALE = `(status = 'processing' AND (lease_until IS NULL OR lease_until < CURRENT_TIMESTAMP(3) OR (locked_by LIKE ? AND locked_by <> ?)))`;
 const staleParams = (owner?: LeaseOwner): string[] =>
   owner ? [`${owner.node.replace(/[\\%_]/g, (c) => `\\${c}`)}:%`, ownerId(owner)] : ['\u0000', '\u0000'];
-
-function json(v: unknown): unknown {
-  if (typeof v !== 'string') return v;
-  try {
-    return JSON.parse(v);
-  } catch {
-    return undefined;
-  }
-}
 
 export class MysqlMessageLog implements MessageLog {
   private readonly batch: MysqlWriteBatch;
@@ -84,16 +82,7 @@ export class MysqlMessageLog implements MessageLog {
       [...staleParams(owner), direction, app, fac, controlId],
     );
     const r = rows[0];
-    if (!r) return undefined;
-    return {
-      id: r.id,
-      status: r.status,
-      raw: r.raw_message,
-      hash: r.message_hash,
-      ...(r.ack_code ? { ackCode: r.ack_code as AckCode } : {}),
-      ...(r.ack_message ? { ack: r.ack_message } : {}),
-      ...(Number(r.stale) === 1 ? { stale: true } : {}),
-    };
+    return r ? storedMessageOf(r as MessageDbRow) : undefined;
   }
 
   async record(m: MessageRecord): Promise<string | undefined> {
@@ -243,25 +232,7 @@ export class MysqlMessageLog implements MessageLog {
          fhir_resource_type, fhir_path, transform, code_map, definition, priority, ${MYSQL_ROW_FINGERPRINT} AS fingerprint
        FROM fhir_mappings WHERE is_active AND direction = 'hl7_to_fhir' ORDER BY priority DESC, version ASC, name`,
     );
-    return rows.map((r) => ({
-      id: r.id,
-      name: r.name,
-      version: Number(r.version),
-      messageType: r.message_type,
-      priority: Number(r.priority),
-      fingerprint: String(r.fingerprint),
-      ...(r.trigger_event ? { triggerEvent: r.trigger_event } : {}),
-      ...(r.hl7_version ? { hl7Version: r.hl7_version } : {}),
-      ...(r.sending_application ? { sendingApplication: r.sending_application } : {}),
-      ...(r.sending_facility ? { sendingFacility: r.sending_facility } : {}),
-      ...(r.segment ? { segment: r.segment } : {}),
-      ...(r.field_path ? { fieldPath: r.field_path } : {}),
-      ...(r.fhir_resource_type ? { fhirResourceType: r.fhir_resource_type } : {}),
-      ...(r.fhir_path ? { fhirPath: r.fhir_path } : {}),
-      ...(r.transform ? { transform: r.transform } : {}),
-      ...(r.code_map != null ? { codeMap: json(r.code_map) } : {}),
-      ...(r.definition != null ? { definition: json(r.definition) } : {}),
-    }));
+    return rows.map((r) => mappingRowOf(r as MappingDbRow));
   }
 
   async retireMappingRow(row: MappingRow, note: string): Promise<boolean> {
@@ -290,18 +261,10 @@ export class MysqlMessageLog implements MessageLog {
        WHERE is_active AND deleted_at IS NULL AND direction IN ('inbound', 'bidirectional')
          AND (sending_application IS NULL OR sending_application IN (?, ?)) AND (sending_facility IS NULL OR sending_facility IN (?, ?))
        ORDER BY (sending_application IS NULL), (sending_facility IS NULL), name LIMIT 1`,
-      [app, namespaceOf(app), fac, namespaceOf(fac)],
+      senderParams(app, fac),
     );
     const r = rows[0];
-    if (!r) return undefined;
-    const processingIds = processingIdsOf(r.settings);
-    return {
-      id: r.id,
-      name: r.name,
-      characterEncoding: r.character_encoding,
-      ackMode: r.ack_mode,
-      ...(processingIds ? { processingIds } : {}),
-    };
+    return r ? inboundInterfaceOf(r as InterfaceDbRow) : undefined;
   }
 }
 
@@ -309,11 +272,6 @@ export class MysqlMessageLog implements MessageLog {
 const MYSQL_ROW_FINGERPRINT = `MD5(CONCAT_WS('|', id, version, is_active, direction, message_type, trigger_event, hl7_version,
   sending_application, sending_facility, segment, field_path, fhir_resource_type, fhir_path, transform, code_map,
   definition, priority))`;
-
-/** The namespace (first component) of an HD field text `NS^UID^TYPE`. */
-function namespaceOf(hd: string): string {
-  return hd.split('^')[0]!;
-}
 
 /** ISO instant → DATETIME(3) text in UTC. */
 function sqlDatetime(iso: string): string {

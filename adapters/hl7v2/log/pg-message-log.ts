@@ -6,12 +6,19 @@
  * site's fhir_mappings rows and the inbound interface_configs. Outcomes and log lines are group-committed
  * (pg-write-batch.ts); the insert of a new message (the duplicate check) is a statement of its own.
  */
-import { processingIdsOf } from './interface-settings.js';
 import { randomUUID } from 'node:crypto';
-import type { AckCode } from '../ack/ack-builder.js';
 import type { MappingRow } from '../mapping/site-mappings.js';
 import type { StateDb } from '../../../server/state/state-db.js';
 import { PgWriteBatch } from './pg-write-batch.js';
+import {
+  inboundInterfaceOf,
+  mappingRowOf,
+  senderParams,
+  storedMessageOf,
+  type InterfaceDbRow,
+  type MappingDbRow,
+  type MessageDbRow,
+} from './log-rows.js';
 import {
   ownerId,
   type InboundInterface,
@@ -30,34 +37,6 @@ const FINAL: ReadonlySet<MessageStatus> = new Set(['processed', 'failed', 'rejec
 
 const DEFAULT_LEASE_MS = 120_000;
 type Text = string | null;
-type FoundRow = {
-  id: string;
-  status: MessageStatus;
-  ack_code: Text;
-  ack_message: Text;
-  raw_message: string;
-  message_hash: string;
-  stale: boolean;
-};
-type MappingDbRow = {
-  id: string;
-  name: string;
-  version: number;
-  message_type: string;
-  priority: number;
-  trigger_event: Text;
-  hl7_version: Text;
-  sending_application: Text;
-  sending_facility: Text;
-  segment: Text;
-  field_path: Text;
-  fhir_resource_type: Text;
-  fhir_path: Text;
-  transform: Text;
-  code_map: unknown;
-  definition: unknown;
-  fingerprint: string;
-};
 
 /** The content of one fhir_mappings row as a hash: retireMappingRow deactivates a row only while it is unchanged. */
 const PG_ROW_FINGERPRINT = `md5(concat_ws('|', id, version, is_active, direction, message_type, trigger_event, hl7_version,
@@ -68,15 +47,6 @@ const PG_ROW_FINGERPRINT = `md5(concat_ws('|', id, version, is_active, direction
 const STALE = `(status = 'processing' AND (lease_until IS NULL OR lease_until < clock_timestamp() OR (locked_by LIKE ? AND locked_by <> ?)))`;
 const staleParams = (owner?: LeaseOwner): string[] =>
   owner ? [`${owner.node.replace(/[\\%_]/g, (c) => `\\${c}`)}:%`, ownerId(owner)] : ['\u0001', '\u0001'];
-
-function json(v: unknown): unknown {
-  if (typeof v !== 'string') return v;
-  try {
-    return JSON.parse(v);
-  } catch {
-    return undefined;
-  }
-}
 
 export class PgMessageLog implements MessageLog {
   private readonly batch: PgWriteBatch;
@@ -103,21 +73,12 @@ export class PgMessageLog implements MessageLog {
     controlId: string,
     owner?: LeaseOwner,
   ): Promise<StoredMessage | undefined> {
-    const [r] = await this.rows<FoundRow>(
+    const [r] = await this.rows<MessageDbRow>(
       `SELECT id, status, ack_code, ack_message, raw_message, message_hash, ${STALE} AS stale FROM hl7_messages
        WHERE direction = ? AND sending_application = ? AND sending_facility = ? AND dedup_control_id = ?`,
       [...staleParams(owner), direction, app, fac, controlId],
     );
-    if (!r) return undefined;
-    return {
-      id: r.id,
-      status: r.status,
-      raw: r.raw_message,
-      hash: r.message_hash,
-      ...(r.ack_code ? { ackCode: r.ack_code as AckCode } : {}),
-      ...(r.ack_message ? { ack: r.ack_message } : {}),
-      ...(r.stale ? { stale: true } : {}),
-    };
+    return r ? storedMessageOf(r) : undefined;
   }
 
   async record(m: MessageRecord): Promise<string | undefined> {
@@ -273,25 +234,7 @@ export class PgMessageLog implements MessageLog {
          fhir_resource_type, fhir_path, transform, code_map, definition, priority, ${PG_ROW_FINGERPRINT} AS fingerprint
        FROM fhir_mappings WHERE is_active AND direction = 'hl7_to_fhir' ORDER BY priority DESC, version ASC, name`,
     );
-    return rows.map((r) => ({
-      id: r.id,
-      name: r.name,
-      version: Number(r.version),
-      messageType: r.message_type,
-      priority: Number(r.priority),
-      fingerprint: r.fingerprint,
-      ...(r.trigger_event ? { triggerEvent: r.trigger_event } : {}),
-      ...(r.hl7_version ? { hl7Version: r.hl7_version } : {}),
-      ...(r.sending_application ? { sendingApplication: r.sending_application } : {}),
-      ...(r.sending_facility ? { sendingFacility: r.sending_facility } : {}),
-      ...(r.segment ? { segment: r.segment } : {}),
-      ...(r.field_path ? { fieldPath: r.field_path } : {}),
-      ...(r.fhir_resource_type ? { fhirResourceType: r.fhir_resource_type } : {}),
-      ...(r.fhir_path ? { fhirPath: r.fhir_path } : {}),
-      ...(r.transform ? { transform: r.transform } : {}),
-      ...(r.code_map != null ? { codeMap: json(r.code_map) } : {}),
-      ...(r.definition != null ? { definition: json(r.definition) } : {}),
-    }));
+    return rows.map(mappingRowOf);
   }
 
   async retireMappingRow(row: MappingRow, note: string): Promise<boolean> {
@@ -313,27 +256,13 @@ export class PgMessageLog implements MessageLog {
   }
 
   async inboundInterface(app: string, fac: string): Promise<InboundInterface | undefined> {
-    const [r] = await this.rows<{
-      id: string;
-      name: string;
-      character_encoding: string;
-      ack_mode: InboundInterface['ackMode'];
-      settings: unknown;
-    }>(
+    const [r] = await this.rows<InterfaceDbRow>(
       `SELECT id, name, character_encoding, ack_mode, settings FROM interface_configs
        WHERE is_active AND deleted_at IS NULL AND direction IN ('inbound', 'bidirectional')
          AND (sending_application IS NULL OR sending_application IN (?, ?)) AND (sending_facility IS NULL OR sending_facility IN (?, ?))
        ORDER BY (sending_application IS NULL), (sending_facility IS NULL), name LIMIT 1`,
-      [app, app.split('^')[0]!, fac, fac.split('^')[0]!],
+      senderParams(app, fac),
     );
-    if (!r) return undefined;
-    const processingIds = processingIdsOf(r.settings);
-    return {
-      id: r.id,
-      name: r.name,
-      characterEncoding: r.character_encoding,
-      ackMode: r.ack_mode,
-      ...(processingIds ? { processingIds } : {}),
-    };
+    return r ? inboundInterfaceOf(r) : undefined;
   }
 }
