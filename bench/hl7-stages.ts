@@ -73,7 +73,13 @@ const log = new Proxy(mysqlLog, {
   },
 }) as MessageLog;
 const deps: InboundDeps = inboundPipeline({
-  submit: timedFn('fhir transaction', (b: Bundle) => app.systemClient.transaction(b)),
+  submit: timedFn('fhir transaction', (b: Bundle) => app.systemClient.transaction(b, { return: 'minimal' })),
+  // as server/hl7-wiring.ts: what a message depends on through the store-level search
+  search: timedFn('store search', async (type: string, params: Array<[string, string]>, count?: number) =>
+    (await app.systemClient.search(type, params, count ? { count } : {})).matches.flatMap((m) =>
+      m.resource ? [m.resource] : [],
+    ),
+  ),
   log,
 });
 try {

@@ -95,6 +95,11 @@ function startListener(
     moveCodeRow: codeRowMover(app.systemClient),
     // the inbound path keeps only each entry's response.location (hl7_messages.fhir_resources), so no resources back
     submit: (bundle) => app.systemClient.transaction(bundle, { return: 'minimal' }),
+    // what a message depends on is read by the store-level search, not a Bundle of GETs through the router
+    search: async (type, params, count) =>
+      (await app.systemClient.search(type, params, count ? { count } : {})).matches.flatMap((m) =>
+        m.resource ? [m.resource] : [],
+      ),
     log,
     port,
     host: config.host,

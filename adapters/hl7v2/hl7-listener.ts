@@ -13,9 +13,12 @@ import { startInboundRecovery } from './inbound/recovery.js';
 import type { MappingOptions } from './mapping/transform-context.js';
 import type { LeaseOwner, MessageLog } from './log/message-log.js';
 import type { SubmitTransaction } from './inbound/submit-transaction.js';
+import type { StoreSearch } from './inbound/prepare/lookups.js';
 
 export interface Hl7ListenerOptions {
   readonly submit: SubmitTransaction;
+  /** The server's store-level search for what a message depends on (inbound-deps.ts `search`). */
+  readonly search?: StoreSearch;
   readonly log: MessageLog;
   readonly port: number;
   readonly host?: string;
@@ -47,6 +50,7 @@ export interface Hl7Listener extends MllpServer {
 export async function startHl7Listener(o: Hl7ListenerOptions): Promise<Hl7Listener> {
   const deps = inboundPipeline({
     submit: o.submit,
+    ...(o.search ? { search: o.search } : {}),
     log: o.log,
     ...(o.mapping ? { mapping: o.mapping } : {}),
     ...(o.processingIds ? { processingIds: o.processingIds } : {}),

@@ -57,7 +57,7 @@ export async function mapAndPrepare(
     severity: 'W' as const,
     ...w.location,
   }));
-  const prepared = await prepareBundle(mapped.bundle, msg, deps.submit, options.defaultTimezone);
+  const prepared = await prepareBundle(mapped.bundle, msg, deps.submit, options.defaultTimezone, deps.search);
   warnings.push(...prepared.warnings);
   return { bundle: prepared.bundle, template: mapped.template, warnings };
 }

@@ -4,10 +4,13 @@ import { randomUUID } from 'node:crypto';
 import type { LeaseOwner, MessageLog } from '../log/message-log.js';
 import { DEFAULT_OPTIONS, type MappingOptions } from '../mapping/transform-context.js';
 import type { SubmitTransaction } from './submit-transaction.js';
+import type { StoreSearch } from './prepare/lookups.js';
 import { fixedMappings, type SiteMappings } from './site-mapping-cache.js';
 
 export interface InboundDeps {
   readonly submit: SubmitTransaction;
+  /** The server's store-level search for what a message depends on (else GETs through `submit`). */
+  readonly search?: StoreSearch;
   readonly log: MessageLog;
   /** The mapping set and code tables for a message (defaults + the site's fhir_mappings rows in scope). */
   readonly mappings: SiteMappings;

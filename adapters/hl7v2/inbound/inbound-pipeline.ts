@@ -9,9 +9,12 @@ import { DEFAULT_OPTIONS, type MappingOptions } from '../mapping/transform-conte
 import type { InboundDeps } from './inbound-deps.js';
 import { siteMappings, type SiteMappingOptions } from './site-mapping-cache.js';
 import type { SubmitTransaction } from './submit-transaction.js';
+import type { StoreSearch } from './prepare/lookups.js';
 
 export interface InboundPipelineOptions {
   readonly submit: SubmitTransaction;
+  /** The server's store-level search (inbound-deps.ts `search`). */
+  readonly search?: StoreSearch;
   readonly log: MessageLog;
   /** Mapping options over the defaults. */
   readonly mapping?: Partial<MappingOptions>;
@@ -33,6 +36,7 @@ export interface InboundPipelineOptions {
 export function inboundPipeline(o: InboundPipelineOptions): InboundDeps {
   return {
     submit: o.submit,
+    ...(o.search ? { search: o.search } : {}),
     log: o.log,
     mappings: siteMappings(o.log, {
       ...(o.mappingsCheckEveryMs !== undefined ? { checkEveryMs: o.mappingsCheckEveryMs } : {}),

@@ -1,7 +1,8 @@
 /**
  * The reads a message's preparation needs, against the real FHIR app (PGlite): reads by id of one type go as one
  * search (fewer queries per message), and each URL still gets exactly its own answer — a missing id none, ids of
- * another type not mixed in, more ids than one search takes split over several.
+ * another type not mixed in, more ids than one search takes split over several; the server's store-level search
+ * (what the listener uses: no Bundle of GETs, no transaction) gives the same answers.
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,7 +10,7 @@ import type { Bundle } from '@medplum/fhirtypes';
 import { pgliteTestStore } from '../../../../server/store/postgres/testing/test-stores.js';
 import { startTestServer, type TestServer } from '../../../../server/testing/test-server.js';
 import type { SubmitTransaction } from '../submit-transaction.js';
-import { lookUp } from './lookups.js';
+import { lookUp, type StoreSearch } from './lookups.js';
 
 describe('prepare look-ups (FHIR app on PGlite)', () => {
   let fhir: TestServer;
@@ -89,5 +90,31 @@ describe('prepare look-ups (FHIR app on PGlite)', () => {
         (found.get(url) ?? []).map((r) => r.id),
         [`dr-${i}`],
       );
+  });
+
+  it('answers the same through the store-level search, with no transaction submitted', async () => {
+    asked.length = 0;
+    const searched: string[] = [];
+    const search: StoreSearch = async (type, params, count) => {
+      searched.push(`${type}?${new URLSearchParams(params).toString()}${count ? ` (${count})` : ''}`);
+      return (await fhir.app.systemClient.search(type, params, count ? { count } : {})).matches.flatMap((m) =>
+        m.resource ? [m.resource] : [],
+      );
+    };
+    const urls = [
+      'DiagnosticReport?_id=dr-1',
+      'DiagnosticReport?_id=dr-missing',
+      'Encounter?_id=dr-1',
+      'Patient?identifier=urn:mrn|M-1',
+      ...Array.from({ length: 130 }, (_, i) => `DiagnosticReport?_id=dr-${i}`),
+    ];
+    const bySearch = await lookUp(urls, submit, search);
+    const byTransaction = await lookUp(urls, submit);
+    assert.equal(asked.length, 1, 'only the transaction path submitted anything');
+    assert.equal(searched.length, 4, searched.join(' | '));
+    const ids = (found: typeof bySearch, url: string) => (found.get(url) ?? []).map((r) => `${r.resourceType}/${r.id}`);
+    for (const url of urls) assert.deepEqual(ids(bySearch, url), ids(byTransaction, url), url);
+    assert.deepEqual(ids(bySearch, 'Patient?identifier=urn:mrn|M-1'), ['Patient/p-1']);
+    assert.equal(bySearch.get('DiagnosticReport?_id=dr-1')![0]!.meta?.versionId, '1', 'stored versions, meta stamped');
   });
 });

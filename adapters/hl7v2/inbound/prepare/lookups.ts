@@ -1,14 +1,57 @@
 /**
- * What a message's bundle depends on, read in one transaction of GET entries (searches) through the same
- * SubmitTransaction, before the bundle is written. Each preparer names the searches it needs; the answers are
- * shared by URL. Reads by id (`Type?_id=x`) of one type are asked as one search and answered per URL.
+ * What a message's bundle depends on, read before the bundle is written: with a StoreSearch (the server's
+ * store-level search, the one internal callers use) each search runs as it is, all at once, with no Bundle built or
+ * routed; without one (tools, a remote FHIR server) as one transaction of GET entries through the SubmitTransaction.
+ * Each preparer names the searches it needs; the answers are shared by URL. Reads by id (`Type?_id=x`) of one type
+ * are asked as one search and answered per URL.
  */
 import type { Bundle, Resource } from '@medplum/fhirtypes';
 import type { SubmitTransaction } from '../submit-transaction.js';
 
 export type Found = ReadonlyMap<string, readonly Resource[]>;
 
-export async function lookUp(urls: readonly string[], submit: SubmitTransaction): Promise<Found> {
+/** The store-level search: the current resources matching `params` (page size `count`, else the default). */
+export type StoreSearch = (
+  resourceType: string,
+  params: Array<[string, string]>,
+  count?: number,
+) => Promise<readonly Resource[]>;
+
+/** The matches of each search URL (`Type?query`), by the store search or by one transaction of GETs. */
+async function runSearches(
+  requests: readonly string[],
+  submit: SubmitTransaction,
+  search?: StoreSearch,
+): Promise<Resource[][]> {
+  if (search)
+    return Promise.all(
+      requests.map(async (url) => {
+        const at = url.indexOf('?');
+        const params = [...new URLSearchParams(at < 0 ? '' : url.slice(at + 1)).entries()];
+        const count = Number(params.find(([k]) => k === '_count')?.[1]) || undefined;
+        return [
+          ...(await search(
+            at < 0 ? url : url.slice(0, at),
+            params.filter(([k]) => k !== '_count'),
+            count,
+          )),
+        ];
+      }),
+    );
+  const response = await submit({
+    resourceType: 'Bundle',
+    type: 'transaction',
+    entry: requests.map((url) => ({ request: { method: 'GET', url } })),
+  });
+  return requests.map((_, i) => {
+    const page = response.entry?.[i]?.resource as Bundle | undefined;
+    return (page?.entry ?? [])
+      .filter((e) => (e.search?.mode ?? 'match') === 'match' && e.resource)
+      .map((e) => e.resource as Resource);
+  });
+}
+
+export async function lookUp(urls: readonly string[], submit: SubmitTransaction, search?: StoreSearch): Promise<Found> {
   const unique = [...new Set(urls)];
   if (unique.length === 0) return new Map();
   // Reads by id of one type go as one search (`Type?_id=a,b,c`): one query instead of one per resource.
@@ -25,18 +68,8 @@ export async function lookUp(urls: readonly string[], submit: SubmitTransaction)
       return { type, ids, url: `${type}?_id=${ids.join(',')}&_count=${ids.length}` };
     }),
   );
-  const requests = [...searches, ...batched.map((b) => b.url)];
-  const response = await submit({
-    resourceType: 'Bundle',
-    type: 'transaction',
-    entry: requests.map((url) => ({ request: { method: 'GET', url } })),
-  });
-  const matches = (i: number): Resource[] => {
-    const page = response.entry?.[i]?.resource as Bundle | undefined;
-    return (page?.entry ?? [])
-      .filter((e) => (e.search?.mode ?? 'match') === 'match' && e.resource)
-      .map((e) => e.resource as Resource);
-  };
+  const answers = await runSearches([...searches, ...batched.map((b) => b.url)], submit, search);
+  const matches = (i: number): Resource[] => answers[i] ?? [];
   const found = new Map<string, Resource[]>();
   searches.forEach((url, i) => found.set(url, matches(i)));
   batched.forEach((b, j) => {

@@ -10,7 +10,7 @@ import type { Bundle } from '@medplum/fhirtypes';
 import type { AckError } from '../../ack/ack-builder.js';
 import type { Hl7Message } from '../../parser/hl7-message.js';
 import type { SubmitTransaction } from '../submit-transaction.js';
-import { lookUp, type Found } from './lookups.js';
+import { lookUp, type Found, type StoreSearch } from './lookups.js';
 import { retiredPatients } from './retired-patients.js';
 import { identifierChanges } from './identifier-changes.js';
 import { mergeTargets } from './merge-targets.js';
@@ -53,12 +53,14 @@ export async function prepareBundle(
   msg: Hl7Message,
   submit: SubmitTransaction,
   defaultOffset: string,
+  search?: StoreSearch,
 ): Promise<Prepared> {
   const found = await lookUp(
     STEPS.flatMap((s) => s.needs(bundle, msg)),
     submit,
+    search,
   );
-  const ctx: PrepareContext = { msg, defaultOffset, lookUp: (urls) => lookUp(urls, submit) };
+  const ctx: PrepareContext = { msg, defaultOffset, lookUp: (urls) => lookUp(urls, submit, search) };
   let current = bundle;
   const warnings: AckError[] = [];
   for (const step of STEPS) {
