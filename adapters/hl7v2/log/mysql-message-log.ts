@@ -3,9 +3,10 @@
  * (direction, sending application, sending facility, control id) unique key for duplicates (rows rejected or
  * refused as duplicates do not hold it), leases of messages being processed, hl7_message_logs, message_queue for
  * replays, the site's fhir_mappings rows and the inbound interface_configs.
- * Outcomes and log lines are group-committed (mysql-write-batch.ts): one transaction, one round trip and one redo-log
- * flush for the writes of all the messages in flight; each call still resolves only once its write is committed.
- * The insert of a new message (the duplicate check) is a statement of its own.
+ * New messages, outcomes and log lines are group-committed (mysql-write-batch.ts): one transaction, one round trip and
+ * one redo-log flush for the writes of all the messages in flight; each call still resolves only once its write is
+ * committed, and the insert of a new message that hits the duplicate key fails alone (the batch is retried statement
+ * by statement).
  */
 import { randomUUID } from 'node:crypto';
 import mysql from 'mysql2/promise';
@@ -89,7 +90,10 @@ export class MysqlMessageLog implements MessageLog {
     const id = randomUUID();
     const leased = m.status === 'processing';
     try {
-      await this.pool.query(
+      // Group-committed with the other messages' writes (one round trip and one redo-log flush for all in flight);
+      // resolves once committed. A duplicate key fails the batch, whose statements are then run one by one, so
+      // ER_DUP_ENTRY reaches this caller only.
+      await this.batch.run(
         `INSERT INTO hl7_messages (id, direction, message_type, trigger_event, message_structure, control_id, sending_application, sending_facility,
            receiving_application, receiving_facility, hl7_version, processing_id, message_datetime, patient_identifier, raw_message, message_hash,
            status, remote_address, locked_by, lease_until, duplicate_of, ack_code, ack_message, error_message, processed_at)
