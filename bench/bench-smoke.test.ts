@@ -20,6 +20,7 @@ const FIGURES = [
   'createCommonName',
   ...Object.keys(SEARCHES).map((s) => `search.${s}`),
   'hl7',
+  'hl7NewPatients',
   'peakRss',
 ];
 
@@ -74,6 +75,10 @@ describe('npm run bench --quick', () => {
     for (const s of Object.keys(SEARCHES))
       assert.ok(out.figures[`search.${s}`].detail.meanMatches >= 1, `search ${s} matched nothing`);
     assert.ok(out.figures.hl7.detail.accepted >= 1, 'no ORU^R01 message was accepted (AA)');
+    // The figure of record: results for known patients (8 messages → 2 patients); beside it every message a new one.
+    assert.equal(out.figures.hl7.detail.traffic, 'known-patients');
+    assert.equal(out.figures.hl7.detail.patients, 2);
+    assert.equal(out.figures.hl7NewPatients.detail.patients, 8);
     assert.ok(out.cpu.ingest.serverCpuSeconds > 0, 'server CPU of the ingest phase measured');
     // auth on is the run of record; the same requests with auth off, and the CPU ratio of the two
     assert.match(out.context.auth, /^on \(SMART, backend-services token/);

@@ -1,6 +1,6 @@
 /**
  * HL7 ORU^R01 messages per second over MLLP with the ACK after the FHIR commit, to the server's own listener
- * (MLLP_PORT): the corpus ORU^R01 messages (each copy with a fresh MSH-10 and suffixed identifiers) over raw MLLP
+ * (MLLP_PORT): copies of the corpus ORU^R01 messages (the traffic mixes of bench/hl7-traffic.ts) over raw MLLP
  * sockets (0x0B … 0x1C 0x0D), one message in flight per connection, `concurrency` connections.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -8,6 +8,7 @@ import net from 'node:net';
 import { join } from 'node:path';
 import { timed, type LatencySummary } from './stats.js';
 import { corpusPath } from '../server/testing/corpus.js';
+import { patientOf, trafficMessage, uniqueCopy, type Hl7Traffic } from './hl7-traffic.js';
 
 export const HL7_CORPUS = corpusPath('hl7v2');
 
@@ -27,114 +28,6 @@ export function oruMessages(): { name: string; text: string }[] {
     }
   }
   return out;
-}
-
-/**
- * Copy `suffix` of a message: MSH-10 = controlId, MSH-11 = P, and the identifiers a mapping matches on (PID-3, ORC-2/3,
- * OBR-2/3,
- * first component of each repetition) suffixed, so that copies are new patients and orders rather than 16 clients
- * updating the same few resources at once. By default a copy keeps the corpus patient's name and birth date, so each
- * new patient is an exact duplicate of the earlier copies and the server's duplicate check (Patient create) finds
- * and records them all, a cost that grows with the run; with `person` (bench/hl7-only.ts --distinct-patients) PID-5
- * and PID-7 are those of a distinct generated person (personOf).
- */
-const FAMILIES = [
-  'Ahmed',
-  'Osman',
-  'Babiker',
-  'Elhassan',
-  'Abdalla',
-  'Mustafa',
-  'Idris',
-  'Hamid',
-  'Saeed',
-  'Yousif',
-  'Karrar',
-  'Mahgoub',
-  'Nugud',
-  'Taha',
-  'Elamin',
-  'Suliman',
-  'Fadul',
-  'Gasim',
-  'Bashir',
-  'Hussein',
-  'Kheir',
-  'Omer',
-  'Adam',
-];
-const GIVEN = [
-  'Amna',
-  'Mohamed',
-  'Fatima',
-  'Khalid',
-  'Sara',
-  'Tarig',
-  'Hiba',
-  'Yasir',
-  'Rania',
-  'Mazin',
-  'Nour',
-  'Hatim',
-  'Salma',
-  'Omer',
-  'Duaa',
-  'Waleed',
-  'Maha',
-  'Ayman',
-  'Reem',
-  'Sami',
-  'Lina',
-  'Hisham',
-  'Amal',
-  'Musab',
-];
-
-/** PID-5 and PID-7 of person n: a name and birth date that no other n below 23 x 24 x 7,300 shares. */
-export function personOf(n: number): { name: string; birthDate: string } {
-  const family = FAMILIES[n % FAMILIES.length]!;
-  const given = GIVEN[Math.floor(n / FAMILIES.length) % GIVEN.length]!;
-  const day = new Date(Date.UTC(1940, 0, 1) + (Math.floor(n / (FAMILIES.length * GIVEN.length)) % 7300) * 86_400_000);
-  return { name: `${family}^${given}`, birthDate: day.toISOString().slice(0, 10).replace(/-/g, '') };
-}
-
-export function uniqueCopy(text: string, controlId: string, suffix: string, person?: number): string {
-  const sep = text[3] ?? '|';
-  const comp = text[4] ?? '^';
-  const rep = text[5] ?? '~';
-  const fields: Record<string, number[]> = { PID: [3], PV1: [19], ORC: [2, 3], OBR: [2, 3] }; // PV1-19: a visit number is one patient's
-  return text
-    .split('\r')
-    .map((segment) => {
-      const f = segment.split(sep);
-      const name = f[0] ?? '';
-      if (name === 'PID' && person !== undefined) {
-        const p = personOf(person);
-        while (f.length <= 7) f.push('');
-        f[5] = p.name.replace('^', comp);
-        f[7] = p.birthDate;
-      }
-      if (name === 'MSH') {
-        f[9] = controlId;
-        f[10] = 'P'; // corpus messages are often T or D: a copy is a production message (the server takes P only)
-      }
-      for (const i of fields[name] ?? []) {
-        if (!f[i]) continue;
-        f[i] = f[i]
-          .split(rep)
-          .map((r) =>
-            r
-              ? r
-                  .split(comp)
-                  .map((c, k) => (k === 0 && c ? `${c}${suffix}` : c))
-                  .join(comp)
-              : r,
-          )
-          .join(rep);
-      }
-      return f.join(sep);
-    })
-    .join('\r');
 }
 
 /** One raw MLLP connection sending a message and waiting for the framed reply. */
@@ -183,14 +76,23 @@ export type Hl7Figure = LatencySummary & {
   firstRejection?: string;
   corpusMessages: number;
   usable: number;
+  traffic: Hl7Traffic;
+  /** Distinct patients the timed messages are for. */
+  patients: number;
 };
+
+/** Each measureHl7 call of a process takes its own block of generated persons (no duplicates between two runs). */
+const PERSONS_PER_RUN = 500_000;
+let runs = 0;
 
 export async function measureHl7(
   mllpPort: number,
   count: number,
   concurrency: number,
-  o: { distinctPatients?: boolean } = {},
+  o: { traffic?: Hl7Traffic } = {},
 ): Promise<Hl7Figure | { skipped: string }> {
+  const traffic = o.traffic ?? 'known-patients';
+  const firstPerson = (runs++ % 8) * PERSONS_PER_RUN;
   const corpus = oruMessages();
   if (corpus.length === 0) return { skipped: `no ORU^R01 messages under ${HL7_CORPUS}/messages` };
   // The server opens its MLLP listener after HTTP (it migrates the interop database first): wait up to 60 s.
@@ -209,7 +111,8 @@ export async function measureHl7(
   const usable: string[] = [];
   for (const [i, m] of corpus.entries()) {
     if (usable.length >= count) break; // enough distinct messages for the timed run
-    if (ackCode(await probe.send(uniqueCopy(m.text, `BW${run}${i}`, `-w${run}${i}`))) === 'AA') usable.push(m.text);
+    const copy = uniqueCopy(m.text, `BW${run}${i}`, `-w${run}${i}`, firstPerson + PERSONS_PER_RUN - 1 - i);
+    if (ackCode(await probe.send(copy)) === 'AA') usable.push(m.text);
   }
   probe.close();
   if (usable.length === 0) return { skipped: `none of the ${corpus.length} ORU^R01 corpus messages was accepted (AA)` };
@@ -220,9 +123,7 @@ export async function measureHl7(
   const summary = await timed(count, concurrency, async (i) => {
     const socket = free.pop()!;
     try {
-      const ack = await socket.send(
-        uniqueCopy(usable[i % usable.length]!, `B${run}${i}`, `-b${run}${i}`, o.distinctPatients ? i : undefined),
-      );
+      const ack = await socket.send(trafficMessage(usable, i, count, traffic, { id: run, firstPerson }));
       if (ackCode(ack) === 'AA') accepted++;
       else firstRejection ??= ack.replace(/\r/g, '\\r').slice(0, 400);
     } finally {
@@ -236,5 +137,7 @@ export async function measureHl7(
     ...(firstRejection ? { firstRejection } : {}),
     corpusMessages: corpus.length,
     usable: usable.length,
+    traffic,
+    patients: new Set(Array.from({ length: count }, (_, i) => patientOf(i, count, traffic))).size,
   };
 }

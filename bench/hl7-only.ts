@@ -5,7 +5,7 @@
  * after the HTTP phases, JIT and caches warm), so CPU per message reads higher here: compare runs of this script
  * with each other, back to back, not with the full bench.
  * Usage: npx tsx bench/hl7-only.ts [--store postgres] [--hl7-messages 400] [--concurrency 16] [--cpu-prof-dir DIR]
- *   [--distinct-patients] (each copy a distinct generated person: see uniqueCopy in bench/hl7-figure.ts)
+ *   [--traffic known-patients|new-patients] (the mixes of bench/hl7-traffic.ts; default known-patients)
  */
 import { execFileSync } from 'node:child_process';
 import mysql from 'mysql2/promise';
@@ -13,6 +13,7 @@ import { parseOptions } from './options.js';
 import { freshDatabase, startServer } from './server-process.js';
 import { CpuMeter, cpuTicks } from './cpu-meter.js';
 import { measureHl7 } from './hl7-figure.js';
+import { HL7_TRAFFIC, type Hl7Traffic } from './hl7-traffic.js';
 
 const COUNTERS = ['Questions', 'Com_select', 'Com_insert', 'Com_update', 'Innodb_data_fsyncs', 'Innodb_os_log_fsyncs'];
 
@@ -37,14 +38,14 @@ function mysqldPid(): number | undefined {
   }
 }
 
-const distinctPatients = process.argv.includes('--distinct-patients');
-const options = parseOptions(
-  process.argv.slice(2).filter((a) => a !== '--distinct-patients'),
-  {
-    ...process.env,
-    NILECARE_BENCH_HL7_MESSAGES: process.env['NILECARE_BENCH_HL7_MESSAGES'] ?? '400',
-  },
-);
+const args = process.argv.slice(2);
+const at = args.indexOf('--traffic');
+const traffic = (at >= 0 ? args.splice(at, 2)[1] : 'known-patients') as Hl7Traffic;
+if (!HL7_TRAFFIC.includes(traffic)) throw new Error(`--traffic must be one of ${HL7_TRAFFIC.join(', ')}`);
+const options = parseOptions(args, {
+  ...process.env,
+  NILECARE_BENCH_HL7_MESSAGES: process.env['NILECARE_BENCH_HL7_MESSAGES'] ?? '400',
+});
 const db = await freshDatabase(options);
 const server = await startServer(db, options);
 const meter = await CpuMeter.open(
@@ -56,7 +57,7 @@ try {
   const before = await meter.snapshot();
   const mariaBefore = await mariaCounters(options.interopMysqlUrl);
   const mysqldBefore = mysqld ? cpuTicks(mysqld) : 0;
-  const figure = await measureHl7(server.mllpPort, options.hl7Messages, options.concurrency, { distinctPatients });
+  const figure = await measureHl7(server.mllpPort, options.hl7Messages, options.concurrency, { traffic });
   const usage = await meter.since(before);
   const mysqldSeconds = mysqld ? (cpuTicks(mysqld) - mysqldBefore) / 100 : NaN;
   const mariaAfter = await mariaCounters(options.interopMysqlUrl);
@@ -64,6 +65,8 @@ try {
   const n = figure.count + figure.usable;
   const per = (x: number) => Math.round((x * 100_000) / n) / 100;
   const out = {
+    traffic: figure.traffic,
+    patients: figure.patients,
     messagesPerSecond: figure.perSecond,
     p50Ms: figure.p50,
     p99Ms: figure.p99,

@@ -3,7 +3,7 @@
  * message log on a fresh nilecare_interop, and processMessage driven at `concurrency` messages in flight (no MLLP).
  * Prints wall time per stage (message log calls, the FHIR transaction) and CPU per message; with concurrency 1 the
  * process CPU per stage is exact too (with more in flight it includes the other messages' work).
- * Usage: npx tsx bench/hl7-stages.ts [messages=400] [concurrency=16]
+ * Usage: npx tsx bench/hl7-stages.ts [messages=400] [concurrency=16] [known-patients|new-patients]
  */
 import type { Bundle } from '@medplum/fhirtypes';
 import pg from 'pg';
@@ -16,13 +16,15 @@ import { MysqlMessageLog } from '../adapters/hl7v2/log/mysql-message-log.js';
 import type { MessageLog } from '../adapters/hl7v2/log/message-log.js';
 import { processMessage, type InboundDeps } from '../adapters/hl7v2/inbound/process-message.js';
 import { inboundPipeline } from '../adapters/hl7v2/inbound/inbound-pipeline.js';
-import { oruMessages, uniqueCopy } from './hl7-figure.js';
+import { oruMessages } from './hl7-figure.js';
+import { trafficMessage, uniqueCopy, type Hl7Traffic } from './hl7-traffic.js';
 import { runPool } from './stats.js';
 import { CpuMeter, cpuTicks } from './cpu-meter.js';
 import { BENCH_DATABASE_PREFIX, POSTGRES_ADMIN_URL } from '../server/store/postgres/testing/test-stores.js';
 import { execFileSync } from 'node:child_process';
 
-const [count = 400, concurrency = 16] = process.argv.slice(2).map(Number);
+const [count = 400, concurrency = 16] = process.argv.slice(2, 4).map(Number);
+const traffic = (process.argv[4] ?? 'known-patients') as Hl7Traffic;
 
 // PostgreSQL statements issued, by prepared-statement name or the statement's first words.
 const statements = new Map<string, number>();
@@ -87,7 +89,7 @@ try {
   const run = Date.now().toString(36);
   const usable: string[] = [];
   for (const [i, m] of corpus.entries())
-    if ((await processMessage(uniqueCopy(m.text, `W${run}${i}`, `-w${run}${i}`), deps)).code === 'AA')
+    if ((await processMessage(uniqueCopy(m.text, `W${run}${i}`, `-w${run}${i}`, 1_000_000 + i), deps)).code === 'AA')
       usable.push(m.text);
   stages.clear();
   statements.clear();
@@ -102,7 +104,7 @@ try {
   let accepted = 0;
   const wall = await runPool(count, concurrency, async (i) => {
     const r = timedFn('processMessage', processMessage);
-    if ((await r(uniqueCopy(usable[i % usable.length]!, `B${run}${i}`, `-b${run}${i}`), deps)).code === 'AA')
+    if ((await r(trafficMessage(usable, i, count, traffic, { id: run, firstPerson: 0 }), deps)).code === 'AA')
       accepted++;
   });
   const cpu = process.cpuUsage(cpu0);
@@ -114,6 +116,7 @@ try {
     JSON.stringify(
       {
         messages: count,
+        traffic,
         accepted,
         messagesPerSecond: round(count / (wall / 1000)),
         processCpuMsPerMessage: round((cpu.user + cpu.system) / 1000 / count),
