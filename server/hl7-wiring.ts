@@ -4,8 +4,8 @@
  * Inbound: the MLLP listener; each message becomes a FHIR transaction through the in-process client, and is ACKed AA
  * only after it committed. Outbound: the OutboundWorker turns FHIR changes
  * (the store's change log) into ADT/ORU messages for the MLLP endpoints of interface_configs. It runs unless
- * HL7_OUTBOUND=off, on MySQL and on the embedded log alike (unset = on): with no endpoint it plans nothing (one
- * change-feed poll a second); an endpoint added later is picked up without a restart (at once from the console,
+ * HL7_OUTBOUND=off, on MySQL and on the embedded log alike (unset = on): with no endpoint it plans nothing (it
+ * passes the store's changes over once per endpoint reload, 30 s, not after every write); an endpoint added later is picked up without a restart (at once from the console,
  * `reloadEndpoints`, else within 30 s).
  */
 import { readFileSync } from 'node:fs';
@@ -134,7 +134,7 @@ export async function startHl7(
   const interop = await openInteropLog(config, app, logger, outboundSetting === 'auto');
   const { log } = interop;
   const server = await startListener(config, config.hl7.port, app, logger, log, env);
-  // Running with no endpoint costs one change-feed poll a second; it is what lets an endpoint added later work at once.
+  // Running with no endpoint costs one pass over the changes per 30 s; it is what lets an endpoint added later work.
   const worker = outboundSetting !== 'off' ? interop.newWorker().start() : undefined;
   const endpoints = interop.openEndpoints();
   if (worker)

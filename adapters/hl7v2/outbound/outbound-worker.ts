@@ -130,6 +130,13 @@ export class OutboundWorker {
       label: 'HL7 outbound planning',
       ...(o.batchSize ? { batchSize: o.batchSize } : {}),
       ...(o.pollIntervalMs ? { pollIntervalMs: o.pollIntervalMs } : {}),
+      // With no endpoint nothing is planned: the active node only passes the changes over, once per endpoint reload
+      // (when an endpoint could appear; the console's reloadEndpoints wakes it at once) instead of a batch after
+      // every write. A standby node keeps asking for the lease every poll.
+      idleWaitMs: () =>
+        this.feed.active && this.endpointsLoadedAt > 0 && this.endpoints.length === 0
+          ? this.reloadEndpointsMs
+          : (o.pollIntervalMs ?? 1000),
       handler: {
         prepare: () => this.refreshEndpoints(),
         handle: (tx, changes) => this.plan(tx, changes),
@@ -222,8 +229,12 @@ export class OutboundWorker {
     };
   }
 
+  private get reloadEndpointsMs(): number {
+    return this.o.reloadEndpointsMs ?? 30_000;
+  }
+
   private async refreshEndpoints(): Promise<void> {
-    const due = Date.now() - this.endpointsLoadedAt >= (this.o.reloadEndpointsMs ?? 30_000);
+    const due = Date.now() - this.endpointsLoadedAt >= this.reloadEndpointsMs;
     if (!due && this.endpointsLoadedAt > 0) return;
     this.endpoints = await this.loadEndpoints();
     this.endpointsLoadedAt = Date.now();
