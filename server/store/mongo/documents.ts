@@ -3,7 +3,9 @@
  *   { _id: id, resourceType, id, versionId, lastUpdated, lu (epoch ms), deleted,
  *     resource (the resource as written, untouched; null when deleted),
  *     idx: { string: [...], token: [...], date: [...], … } (IndexEntries grouped by kind, `kind` dropped),
- *     compartments: ['Patient/1', …], sort: { <param>: { a, d } } }
+ *     compartments: ['Patient/1', …], sort: { <param>: { a, d } },
+ *     lastn: [{ subject, code, at }, …] and lastnAt (its `at` when it has a code) — the $lastn keys of a current
+ *     Observation (server/store/lastn-keys.ts), [] and null otherwise }
  * A history document (collection resource_history): { _id: 'Type/id/version', resourceType, id,
  * versionId, lastUpdated, lu, deleted, resource }.
  * Both carry `numberTexts` ([[path, text], …]) when the resource has numbers whose JSON text String() would not
@@ -17,6 +19,7 @@ import type { Resource } from '@medplum/fhirtypes';
 import type { IndexEntry, IndexEntryKind } from '../../fhir/indexing/index-entry.js';
 import type { StoredVersion, VersionWrite } from '../resource-store.js';
 import type { Doc } from './doc-db.js';
+import { lastnKeys, type LastnKey } from '../lastn-keys.js';
 import { sortFieldsOf } from './sort-values.js';
 import { assertStorableKeys } from './storable-keys.js';
 import { applyNumberTexts, collectNumberTexts } from '../../json/number-texts.js';
@@ -80,7 +83,17 @@ export function currentDocOf(w: VersionWrite): Doc {
     idx: live ? indexDocOf(w.index.entries) : {},
     compartments: live ? [...new Set(w.index.compartments)] : [],
     sort: live ? sortFieldsOf(w.index.entries) : {},
+    ...lastnFieldsOf(w.resourceType, live ? w.index.entries : []),
   };
+}
+
+/** The $lastn fields of a current document: its keys, and the date of its rankable key as a scalar to sort on. */
+export function lastnFieldsOf(
+  resourceType: string,
+  entries: IndexEntry[],
+): { lastn: LastnKey[]; lastnAt: number | null } {
+  const lastn = lastnKeys(resourceType, entries);
+  return { lastn, lastnAt: lastn[0]?.code != null ? lastn[0].at : null };
 }
 
 export function historyDocOf(w: VersionWrite): Doc {

@@ -14,6 +14,8 @@ export const RESOURCE_INDEXES: readonly IndexSpec[] = [
   ...compositeKind.mongo.indexes,
   // per-parameter sort fields have names known only at write time
   { name: 'sort', keys: { 'sort.$**': 1 } },
+  // $lastn (lastn-keys.ts): the newest of a (subject, code) first
+  { name: 'lastn', keys: { 'lastn.subject': 1, 'lastn.code': 1, lastnAt: -1, lu: -1, id: 1 } },
 ];
 
 export const HISTORY_INDEXES: readonly IndexSpec[] = [

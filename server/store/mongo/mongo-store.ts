@@ -11,6 +11,7 @@ import type {
   HistoryQuery,
   IndexReplacement,
   MetaInUse,
+  NewestPerCode,
   ResourceKey,
   ResourceStore,
   StoredVersion,
@@ -23,7 +24,9 @@ import {
   isResourceCollection,
 } from './collection-names.js';
 import type { DocDatabaseHandle } from './doc-db.js';
-import { checkWrite, indexDocOf, storedVersionOf, VERSION_PROJECTION } from './documents.js';
+import { LASTN_KEYED } from '../lastn-keys.js';
+import type { IndexEntry } from '../../fhir/indexing/index-entry.js';
+import { checkWrite, indexDocOf, lastnFieldsOf, storedVersionOf, VERSION_PROJECTION } from './documents.js';
 import { sortFieldsOf } from './sort-values.js';
 import { HISTORY_INDEXES, RESOURCE_INDEXES } from './indexes.js';
 import { runHistory } from './history.js';
@@ -70,6 +73,35 @@ export class MongoStore implements ResourceStore {
     const existing = (await this.db.listCollectionNames()).filter(isResourceCollection);
     for (const name of new Set([...SEED_TYPES.map(collectionNameFor), ...existing]))
       await this.ensureCollection(name, true);
+    await this.fillLastn();
+  }
+
+  /**
+   * Migration: current Observations written before the $lastn keys existed (no `lastn` field) get them from their
+   * stored index entries, each a compare-and-set on its version (a concurrent write already wrote its own keys).
+   */
+  private async fillLastn(): Promise<void> {
+    const collection = this.db.collection(collectionNameFor(LASTN_KEYED.resourceType));
+    for (;;) {
+      const docs = await collection.find(
+        { lastn: { $exists: false } },
+        {
+          projection: { _id: 1, versionId: 1, deleted: 1, 'idx.reference': 1, 'idx.token': 1, 'idx.date': 1 },
+          limit: 500,
+        },
+      );
+      if (docs.length === 0) return;
+      for (const doc of docs) {
+        const idx = (doc['idx'] ?? {}) as Record<string, Array<Record<string, unknown>> | undefined>;
+        const entries = Object.entries(idx).flatMap(([kind, list]) =>
+          (list ?? []).map((e) => ({ ...e, kind }) as unknown as IndexEntry),
+        );
+        await collection.updateOne(
+          { _id: doc['_id'], versionId: doc['versionId'], lastn: { $exists: false } },
+          { $set: lastnFieldsOf(LASTN_KEYED.resourceType, doc['deleted'] === true ? [] : entries) },
+        );
+      }
+    }
   }
 
   async close(): Promise<void> {
@@ -157,9 +189,14 @@ export class MongoStore implements ResourceStore {
     return runSearch(this.db, query, types, this.options);
   }
 
-  async searchEntries(query: SearchQuery, params: readonly EntryParam[], limit: number): Promise<MatchEntries[]> {
+  async searchEntries(
+    query: SearchQuery,
+    params: readonly EntryParam[],
+    limit: number,
+    newest?: NewestPerCode,
+  ): Promise<MatchEntries[]> {
     const types = query.resourceTypes.length > 0 ? [...new Set(query.resourceTypes)] : await this.allTypes();
-    return searchEntries(this.db, query, types, params, limit, this.options.maxJoinIds);
+    return searchEntries(this.db, query, types, params, limit, this.options.maxJoinIds, newest);
   }
 
   changesAfter(afterSeq: number, limit: number): Promise<ChangeRecord[]> {
@@ -179,6 +216,7 @@ export class MongoStore implements ResourceStore {
             idx: indexDocOf(item.index.entries),
             compartments: [...new Set(item.index.compartments)],
             sort: sortFieldsOf(item.index.entries),
+            ...lastnFieldsOf(item.resourceType, item.index.entries),
           },
         },
       );

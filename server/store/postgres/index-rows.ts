@@ -8,6 +8,14 @@ import { compositeKind } from '../../fhir/search/kinds/composite/composite-kind.
 import { kindOf } from '../../fhir/search/kinds/registry.js';
 import type { SideColumn } from '../../fhir/search/kinds/search-param-kind.js';
 import type { VersionWrite } from '../resource-store.js';
+import { LASTN_PARAM, lastnKeys } from '../lastn-keys.js';
+
+/** Columns of fhir_lastn (server/store/lastn-keys.ts): a current Observation's (subject, code, date) key. */
+const LASTN_COLUMNS: readonly SideColumn[] = [
+  { name: 'subject', type: 'text' },
+  { name: 'code', type: 'text' },
+  { name: 'at', type: 'bigint' },
+];
 
 /** Column lists (after resource_type, resource_id, param, tuple) of each side table: each kind's own. */
 export const SIDE_COLUMNS = {
@@ -19,12 +27,14 @@ export const SIDE_COLUMNS = {
   fhir_idx_reference: kindOf('reference').postgres.columns,
   fhir_idx_uri: kindOf('uri').postgres.columns,
   fhir_idx_composite: compositeKind.postgres.columns,
-} as const satisfies Record<`fhir_idx_${IndexEntry['kind']}`, readonly SideColumn[]>;
+  // not an index of entries: the $lastn keys of the version, written and removed with its index rows
+  fhir_lastn: LASTN_COLUMNS,
+} as const satisfies Record<`fhir_idx_${IndexEntry['kind']}` | 'fhir_lastn', readonly SideColumn[]>;
 
 export type SideTable = keyof typeof SIDE_COLUMNS;
 
 /** The side table of each kind: fhir_idx_<kind>. */
-export function tableOfKind(kind: IndexEntry['kind']): SideTable {
+export function tableOfKind(kind: IndexEntry['kind']): `fhir_idx_${IndexEntry['kind']}` {
   return `fhir_idx_${kind}`;
 }
 
@@ -62,6 +72,8 @@ export function batchRows(writes: VersionWrite[]): BatchRows {
         for (const row of compositeKind.postgres.rows(entry)) addRow(rows, write, row.param, position, row.entry);
       else if (!isRedundant(entry)) addRow(rows, write, entry.param, null, entry);
     });
+    for (const key of lastnKeys(write.resourceType, write.index.entries))
+      addValues(rows, write, 'fhir_lastn', LASTN_PARAM, null, [key.subject, key.code, key.at]);
     for (const ref of new Set(write.index.compartments)) {
       rows.compartments.types.push(write.resourceType);
       rows.compartments.ids.push(write.id);
@@ -72,7 +84,17 @@ export function batchRows(writes: VersionWrite[]): BatchRows {
 }
 
 function addRow(rows: BatchRows, write: VersionWrite, param: string, tuple: number | null, entry: IndexEntry): void {
-  const table = tableOfKind(entry.kind);
+  addValues(rows, write, tableOfKind(entry.kind), param, tuple, valuesOf(entry));
+}
+
+function addValues(
+  rows: BatchRows,
+  write: VersionWrite,
+  table: SideTable,
+  param: string,
+  tuple: number | null,
+  values: unknown[],
+): void {
   let target = rows.tables.get(table);
   if (!target) {
     target = { types: [], ids: [], params: [], tuples: [], columns: SIDE_COLUMNS[table].map(() => []) };
@@ -82,7 +104,7 @@ function addRow(rows: BatchRows, write: VersionWrite, param: string, tuple: numb
   target.ids.push(write.id);
   target.params.push(param);
   target.tuples.push(tuple);
-  valuesOf(entry).forEach((value, i) => target.columns[i]!.push(value));
+  values.forEach((value, i) => target.columns[i]!.push(value));
 }
 
 function valuesOf(entry: IndexEntry): unknown[] {

@@ -19,12 +19,23 @@
 import { createHash } from 'node:crypto';
 import { useChangeAutovacuumSettings } from './change-vacuum.js';
 import type { SqlClient } from './sql-client.js';
+import { LASTN_PARAM } from '../lastn-keys.js';
 
 /** Lock key held (transaction-scoped) while assigning outbox seqs. */
 export const CHANGE_LOCK_KEY = 7_340_001;
 const SCHEMA_LOCK_KEY = 7_340_002;
 
 const KEY_COLUMNS = `resource_type text NOT NULL, resource_id text NOT NULL, param text NOT NULL, tuple integer`;
+
+/**
+ * fhir_lastn: the $lastn keys of current Observations (server/store/lastn-keys.ts), one row per key, written and
+ * removed with the version's index rows (an index table). The newest of a (subject, code) are a walk of
+ * fhir_lastn_newest; the non-rankable ones (code NULL) are found by their subject.
+ */
+const LASTN_TABLE = `CREATE TABLE IF NOT EXISTS fhir_lastn (${KEY_COLUMNS}, subject text NOT NULL, code text, at bigint);
+CREATE INDEX IF NOT EXISTS fhir_lastn_newest ON fhir_lastn (resource_type, subject, code, at DESC NULLS LAST);
+CREATE INDEX IF NOT EXISTS fhir_lastn_res ON fhir_lastn (resource_type, resource_id);
+`;
 
 const TABLES = `
 CREATE TABLE IF NOT EXISTS fhir_resource (
@@ -123,11 +134,24 @@ CREATE INDEX IF NOT EXISTS fhir_idx_composite_param ON fhir_idx_composite (resou
 CREATE INDEX IF NOT EXISTS fhir_idx_composite_res ON fhir_idx_composite (resource_type, resource_id, param);
 
 CREATE TABLE IF NOT EXISTS fhir_setting (key text PRIMARY KEY, value text NOT NULL);
-
+${LASTN_TABLE}
 CREATE TABLE IF NOT EXISTS fhir_compartment (resource_type text NOT NULL, resource_id text NOT NULL, ref text NOT NULL);
 CREATE INDEX IF NOT EXISTS fhir_compartment_ref ON fhir_compartment (resource_type, ref, resource_id);
 CREATE INDEX IF NOT EXISTS fhir_compartment_res ON fhir_compartment (resource_type, resource_id);
 `;
+
+/** Lastn keys of Observations whose index rows exist (a database made before fhir_lastn): the migration's rows. */
+const LASTN_FILL = `INSERT INTO fhir_lastn (resource_type, resource_id, param, tuple, subject, code, at)
+WITH s AS (SELECT resource_type, resource_id, array_agg(DISTINCT CASE WHEN COALESCE(target_type, '') <> '' AND COALESCE(target_id, '') <> '' THEN target_type || '/' || target_id ELSE COALESCE(url, '') END) AS keys
+    FROM fhir_idx_reference WHERE resource_type = 'Observation' AND param = 'subject' AND tuple IS NULL GROUP BY resource_type, resource_id),
+  c AS (SELECT resource_type, resource_id, array_agg(DISTINCT COALESCE(system, '') || E'\\t' || code) AS keys
+    FROM fhir_idx_token WHERE resource_type = 'Observation' AND param = 'code' AND code IS NOT NULL AND tuple IS NULL GROUP BY resource_type, resource_id),
+  d AS (SELECT resource_type, resource_id, max(high) AS at
+    FROM fhir_idx_date WHERE resource_type = 'Observation' AND param = 'date' AND tuple IS NULL GROUP BY resource_type, resource_id)
+SELECT s.resource_type, s.resource_id, '${LASTN_PARAM}', NULL, k.subject, CASE WHEN x.single THEN c.keys[1] END, CASE WHEN x.single THEN d.at END
+FROM s LEFT JOIN c USING (resource_type, resource_id) LEFT JOIN d USING (resource_type, resource_id)
+  CROSS JOIN LATERAL (SELECT COALESCE(cardinality(s.keys) = 1 AND cardinality(c.keys) = 1, false) AS single) x
+  CROSS JOIN LATERAL unnest(s.keys) AS k(subject)`;
 
 /** SQLSTATE raised by fhir_expect_versions() when a write's compare-and-set did not set every version. */
 export const VERSION_CONFLICT_STATE = 'FH409';
@@ -157,6 +181,7 @@ export const INDEX_TABLES = [
   'fhir_idx_uri',
   'fhir_idx_composite',
   'fhir_compartment',
+  'fhir_lastn',
 ] as const;
 
 /** Histogram buckets kept for fhir_idx_string.value (PostgreSQL's maximum is 10,000, its default 100). */
@@ -167,6 +192,7 @@ export const SCHEMA_FINGERPRINT = createHash('sha256')
   .update(TABLES)
   .update(FUNCTIONS)
   .update(TRIGRAM)
+  .update(LASTN_FILL)
   .update(`string statistics ${STRING_STATISTICS_TARGET}`)
   .digest('hex')
   .slice(0, 16);
@@ -179,11 +205,16 @@ export async function createSchema(client: SqlClient): Promise<void> {
   const trigram = installed.rows.length > 0;
   await client.transaction(async (tx) => {
     await tx.query({ text: 'SELECT pg_advisory_xact_lock($1)', values: [SCHEMA_LOCK_KEY] });
+    // a database made before fhir_lastn gets it filled from its index rows, in this transaction (migration)
+    const { rows: before } = await tx.query<{ migrate: boolean }>({
+      text: `SELECT to_regclass('fhir_lastn') IS NULL AND to_regclass('fhir_idx_reference') IS NOT NULL AS migrate`,
+    });
     for (const statement of TABLES.split(';')
       .map((s) => s.trim())
       .filter(Boolean)) {
       await tx.query({ text: statement });
     }
+    if (before[0]?.migrate) await tx.query({ text: LASTN_FILL });
     await tx.query({ text: FUNCTIONS });
     if (trigram) await tx.query({ text: TRIGRAM });
   });

@@ -5,11 +5,16 @@
  * With `newest` ($lastn) a step between them keeps only what NewestPerCode allows: each match's single subject key
  * and single coded code (the keys lastn-groups.ts builds) and its latest date, ranked per (subject, code) with a
  * window; so the entries of the matches left out are never turned into JSON nor sent.
+ * When the query names its subjects plainly (`patient=123`, lastn-keys.ts querySubjects) and asks the keys fhir_lastn
+ * keeps, the matches are not all read at all: per (subject, code) of fhir_lastn, its rows are walked newest first
+ * through fhir_lastn_newest, each checked against the query, until `max` match (ties: lastUpdated, then id, as
+ * lastn-groups.ts); the subject's non-rankable rows (code NULL) are all checked and kept when they match.
  */
 import type { IndexEntry } from '../../../fhir/indexing/index-entry.js';
 import type { SearchQuery } from '../../../fhir/search/search-query.js';
 import type { EntryParam, MatchEntries, NewestPerCode } from '../../resource-store.js';
 import { tableOfKind } from '../index-rows.js';
+import { LASTN_KEYED, querySubjects } from '../../lastn-keys.js';
 import type { SqlClient } from '../sql-client.js';
 import { baseWhere } from './run-search.js';
 import { SqlParams } from './sql-params.js';
@@ -31,9 +36,12 @@ export function searchEntriesStatement(
   const sql = new SqlParams();
   const where = baseWhere(query, sql);
   const limitValue = sql.bind(Math.max(0, limit), 'int');
-  const matches = `SELECT r.resource_type, r.id, r.version_id, r.last_updated_ms FROM fhir_resource r WHERE ${where} LIMIT ${limitValue}`;
-  const kept = newest ? `, k AS MATERIALIZED (${newestStatement(newest, limitValue, sql)})` : '';
-  const m = newest ? 'k' : 'm';
+  const subjects = newest && keyed(query, newest) ? querySubjects(query.conditions) : undefined;
+  const matches = subjects
+    ? keyedStatement(newest!, subjects, where, limitValue, sql)
+    : `SELECT r.resource_type, r.id, r.version_id, r.last_updated_ms FROM fhir_resource r WHERE ${where} LIMIT ${limitValue}`;
+  const kept = newest && !subjects ? `, k AS MATERIALIZED (${newestStatement(newest, limitValue, sql)})` : '';
+  const m = newest && !subjects ? 'k' : 'm';
   const byKind = new Map<string, string[]>();
   for (const p of params) byKind.set(p.kind, [...(byKind.get(p.kind) ?? []), p.param]);
   const parts = [`SELECT m.resource_type, m.id, m.version_id, m.last_updated_ms, NULL::jsonb AS entry FROM ${m} m`];
@@ -45,6 +53,40 @@ export function searchEntriesStatement(
     );
   }
   return { text: `WITH m AS MATERIALIZED (${matches})${kept} ${parts.join(' UNION ALL ')}`, values: sql.values };
+}
+
+/** Whether fhir_lastn keeps the keys `newest` groups by, for every type the query searches. */
+function keyed(query: SearchQuery, newest: NewestPerCode): boolean {
+  return (
+    query.resourceTypes.length === 1 &&
+    query.resourceTypes[0] === LASTN_KEYED.resourceType &&
+    newest.subject === LASTN_KEYED.subject &&
+    newest.code === LASTN_KEYED.code &&
+    newest.date === LASTN_KEYED.date
+  );
+}
+
+/**
+ * The matches NewestPerCode keeps, through fhir_lastn: the newest `max` matches of each (subject, code) of the
+ * query's subjects, and every match among their non-rankable rows. `where` (on r) is checked on each row walked.
+ */
+function keyedStatement(
+  newest: NewestPerCode,
+  subjects: string[],
+  where: string,
+  limit: string,
+  sql: SqlParams,
+): string {
+  const type = sql.bind(LASTN_KEYED.resourceType, 'text');
+  const keys = sql.bind(subjects, 'text[]');
+  const join = `fhir_lastn l JOIN fhir_resource r ON r.resource_type = l.resource_type AND r.id = l.resource_id`;
+  const codes = `SELECT DISTINCT l.subject, l.code FROM fhir_lastn l WHERE l.resource_type = ${type} AND l.subject = ANY(${keys}) AND l.code IS NOT NULL`;
+  const ranked = `SELECT n.* FROM (${codes}) c CROSS JOIN LATERAL (SELECT r.resource_type, r.id, r.version_id, r.last_updated_ms FROM ${join}
+    WHERE l.resource_type = ${type} AND l.subject = c.subject AND l.code = c.code AND ${where}
+    ORDER BY l.at DESC NULLS LAST, r.last_updated_ms DESC, r.id COLLATE "C" LIMIT ${sql.bind(newest.max, 'int')}) n`;
+  const others = `SELECT DISTINCT r.resource_type, r.id, r.version_id, r.last_updated_ms FROM ${join}
+    WHERE l.resource_type = ${type} AND l.subject = ANY(${keys}) AND l.code IS NULL AND ${where}`;
+  return `SELECT * FROM (${ranked} UNION ALL ${others}) u LIMIT ${limit}`;
 }
 
 /**
