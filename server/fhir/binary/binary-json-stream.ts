@@ -11,10 +11,11 @@ export function binaryJsonStream(binary: Binary, bytes: Readable): Readable {
   const { data: _data, ...rest } = binary;
   const head = stringifyJson(rest);
   const prefix = head.slice(0, head.lastIndexOf('}')) + (Object.keys(rest).length > 0 ? ',' : '') + '"data":"';
-  return Readable.from(parts(prefix, bytes));
+  return Readable.from(base64Between(prefix, bytes, '"}'));
 }
 
-async function* parts(prefix: string, bytes: Readable): AsyncGenerator<Buffer> {
+/** `prefix`, the bytes in base64 as they come (3-byte groups carried across chunks), then `suffix`. */
+export async function* base64Between(prefix: string, bytes: Readable, suffix: string): AsyncGenerator<Buffer> {
   yield Buffer.from(prefix);
   let carry = Buffer.alloc(0);
   for await (const piece of bytes) {
@@ -23,5 +24,5 @@ async function* parts(prefix: string, bytes: Readable): AsyncGenerator<Buffer> {
     carry = Buffer.from(joined.subarray(whole));
     if (whole > 0) yield Buffer.from(joined.subarray(0, whole).toString('base64'));
   }
-  yield Buffer.from(carry.toString('base64') + '"}');
+  yield Buffer.from(carry.toString('base64') + suffix);
 }

@@ -1,8 +1,10 @@
 /**
  * read / vread of a Binary (FHIR R4 Binary, "Serving Binary Resources using the RESTful API"): a client asking for a
- * FHIR format (Accept application/fhir+json or application/json, or `_format`) gets the Binary resource with its data
- * in base64 — streamed from the content store, never built in memory; any other Accept (its content type, `*∕*`, none)
- * gets the bytes themselves with the Binary's Content-Type. Access, conditional reads and 404/410 are those of any read
+ * FHIR format (Accept application/fhir+json, application/json, application/fhir+xml, or `_format`) gets the Binary
+ * resource with its data in base64, in FHIR JSON or FHIR XML (contentType, securityContext, data, as HAPI answers) —
+ * streamed from the content store, never built in memory, whatever the size; any other Accept (its content type,
+ * plain application/xml or text/xml — a CDA document is one —, `*∕*`, none) gets the bytes themselves with the
+ * Binary's Content-Type. Access, conditional reads and 404/410 are those of any read
  * (interactions/read.ts): a Binary with a securityContext is readable exactly as the resource it names.
  */
 import { Readable } from 'node:stream';
@@ -14,9 +16,15 @@ import { readInteraction, vreadInteraction } from '../interactions/read.js';
 import { fhirError } from '../errors.js';
 import { contentRefOf } from './content-ref.js';
 import { binaryJsonStream } from './binary-json-stream.js';
+import { binaryXmlStream } from './binary-xml-stream.js';
 
 const FHIR_JSON_TYPES = new Set(['application/fhir+json', 'application/json', 'application/json+fhir']);
+/** Only the FHIR XML types: plain application/xml and text/xml name the content of an XML Binary. */
+const FHIR_XML_TYPES = new Set(['application/fhir+xml', 'application/xml+fhir']);
+/** `_format` values meaning XML (anything else the router let through means JSON). */
+const XML_FORMATS = new Set(['xml', 'text/xml', 'application/xml', 'application/fhir+xml', 'application/xml+fhir']);
 const FHIR_JSON = 'application/fhir+json; charset=utf-8';
+const FHIR_XML = 'application/fhir+xml; charset=utf-8';
 
 export async function binaryReadInteraction(
   ctx: FhirContext,
@@ -31,13 +39,19 @@ export async function binaryReadInteraction(
   const binary = response.resource as Binary | undefined;
   if (response.status !== 200 || !binary) return response;
   const ref = contentRefOf(binary);
-  if (wantsResource(request)) {
+  const format = wantedFormat(request);
+  if (format) {
+    // data in the resource itself (not in the content store): written as any resource, in the negotiated format
     if (!ref) return response;
     await assertContentPresent(ctx, ref.id);
+    const bytes = () => ctx.contents!.open(ref.id);
     return {
       ...response,
       resource: undefined,
-      raw: { contentType: FHIR_JSON, body: binaryJsonStream(binary, ctx.contents!.open(ref.id)) },
+      raw:
+        format === 'xml'
+          ? { contentType: FHIR_XML, body: binaryXmlStream(binary, bytes(), ref.size) }
+          : { contentType: FHIR_JSON, body: binaryJsonStream(binary, bytes()) },
     };
   }
   const headers: Record<string, string> = { ...response.headers };
@@ -53,12 +67,24 @@ export async function binaryReadInteraction(
   return { status: 200, headers, raw: { contentType, body: Readable.from([bytes]) } };
 }
 
-/** A FHIR format asked for: `_format`, or a FHIR JSON type in Accept. */
-export function wantsResource(request: FhirRequest): boolean {
-  if (param(request, '_format') !== undefined) return true;
+/** A FHIR format asked for: `_format`, else the first FHIR type in Accept; undefined: the bytes themselves. */
+export function wantedFormat(request: FhirRequest): 'json' | 'xml' | undefined {
+  const format = param(request, '_format');
+  // `+` of a query string arrives as a space
+  if (format !== undefined) return XML_FORMATS.has(mediaType(format)) ? 'xml' : 'json';
   const accept = request.headers['accept'];
-  if (!accept) return false;
-  return accept.split(',').some((t) => FHIR_JSON_TYPES.has(t.split(';')[0]!.trim().toLowerCase()));
+  if (!accept) return undefined;
+  for (const entry of accept.split(',')) {
+    if (/;\s*q\s*=\s*0(\.0*)?\s*(;|$)/i.test(entry)) continue; // q=0: not acceptable
+    const type = mediaType(entry);
+    if (FHIR_JSON_TYPES.has(type)) return 'json';
+    if (FHIR_XML_TYPES.has(type)) return 'xml';
+  }
+  return undefined;
+}
+
+function mediaType(value: string): string {
+  return value.split(';')[0]!.trim().toLowerCase().replace(/ /g, '+');
 }
 
 /** Before any header is sent: a Binary whose bytes are gone is a server fault, said as such, not a cut stream. */
