@@ -22,6 +22,9 @@ const FIGURES = [
   'hl7',
   'hl7NewPatients',
   'peakRss',
+  'lastn',
+  'compression.gzip',
+  'compression.br',
 ];
 
 describe('npm run bench --quick', () => {
@@ -74,6 +77,10 @@ describe('npm run bench --quick', () => {
     // Searches return what they look for: the sampled patient's data.
     for (const s of Object.keys(SEARCHES))
       assert.ok(out.figures[`search.${s}`].detail.meanMatches >= 1, `search ${s} matched nothing`);
+    assert.ok(out.figures.lastn.detail.meanEntries >= 1, '$lastn found the sampled patients’ vital signs');
+    assert.ok(
+      out.figures['compression.gzip'].detail.bytesEncoded < out.figures['compression.gzip'].detail.bytesIdentity,
+    );
     assert.ok(out.figures.hl7.detail.accepted >= 1, 'no ORU^R01 message was accepted (AA)');
     // The figure of record: results for known patients (8 messages → 2 patients); beside it every message a new one.
     assert.equal(out.figures.hl7.detail.traffic, 'known-patients');

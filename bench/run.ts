@@ -23,6 +23,8 @@ import {
 import { CpuMeter } from './cpu-meter.js';
 import { measureHl7 } from './hl7-figure.js';
 import { measureSubscriptionLag } from './subscription-lag-phase.js';
+import { lastnFigure, type RunPhase } from './lastn-phase.js';
+import { compressionFigures } from './compression-phase.js';
 import { atLeast, atMost, info, latencyDetail, TARGETS, type Figure } from './figures.js';
 
 const log = (line: string) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`);
@@ -129,6 +131,10 @@ async function bench(options: BenchOptions, out: Output, server: ServerProcess):
   } else out.figures['scaleLoad'] = null;
 
   resources += await requestFigures(options, out, baseUrl, samples);
+  // issue #25: $lastn and response compression (bench/lastn-phase.ts, bench/compression-phase.ts)
+  const runPhase: RunPhase = (name, fn, units) => phase(out, name, fn, units);
+  out.figures['lastn'] = await lastnFigure(runPhase, baseUrl, samples, options.samples);
+  Object.assign(out.figures, await compressionFigures(runPhase, baseUrl, samples, options.samples));
 
   // The figure of record is the known-patients mix (results for patients the server knows, as an interface engine
   // sends them); every message a new patient is reported beside it (bench/hl7-traffic.ts).
