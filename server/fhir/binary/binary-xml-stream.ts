@@ -14,7 +14,7 @@ import { base64Between } from './binary-json-stream.js';
 /** Throws XmlUnwritableError (before anything is sent) when the resource's text cannot be XML. */
 export function binaryXmlStream(binary: Binary, bytes: Readable, size: number): Readable {
   const { data: _data, ...rest } = binary;
-  const xml = writeFhirXml(rest as Record<string, unknown>);
+  const xml = writeFhirXml(rest);
   // no bytes: no data element (XML has no empty value attribute)
   if (size === 0) {
     bytes.destroy();
