@@ -22,10 +22,10 @@ import { migrateDatabase } from '../../migrate/migrate.js';
 import type { Hl7MessageDetail, Hl7MessageSummary } from '../admin-api.js';
 import { mysqlMissing } from '../../testing/mysql-missing.js';
 
-const adt = (event: 'A01' | 'A08', controlId: string, mrn: string, sender = 'ADT1|NILE_HOSP') =>
+const adt = (event: 'A01' | 'A08', controlId: string, mrn: string, sender = 'ADT1|NILE_HOSP', name = 'Osman^Amira') =>
   [
     `MSH|^~\\&|${sender}|NILECARE|NILECARE|20260301120000||ADT^${event}|${controlId}|P|2.5.1`,
-    `PID|1||${mrn}^^^NILE^MR||Osman^Amira||19850214|F`,
+    `PID|1||${mrn}^^^NILE^MR||${name}||19850214|F`,
     'PV1|1|O',
   ].join('\r');
 const badOru = (controlId: string) =>
@@ -219,7 +219,8 @@ describe(
         body: { resourceType: 'Patient', identifier: first.identifier, name: [{ family: 'Twin' }] },
       });
       assert.equal(twin.status, 201);
-      assert.equal(await msa(adt('A08', 'R-2', 'MRN-DUP')), 'AE');
+      // The A08 changes the name: an A08 repeating what is stored writes nothing (prepare/unchanged.ts).
+      assert.equal(await msa(adt('A08', 'R-2', 'MRN-DUP', 'ADT1|NILE_HOSP', 'Osman^Amira^Hassan')), 'AE');
       const failed = await byControlId('R-2');
       assert.equal(failed.status, 'failed');
       assert.match(failed.errorDetail!, /FHIR 412/);
@@ -255,6 +256,8 @@ describe(
         done.fhirResources.some((r) => r.startsWith(`Patient/${first.id}/_history/`)),
         'the original patient was updated',
       );
+      const updated = (await server.fhir(`/Patient/${first.id}`)).body;
+      assert.deepEqual(updated.name[0].given, ['Amira', 'Hassan'], "with the A08's name");
 
       const refused = await api(`hl7/messages/${failed.id}/replay`, 'POST');
       assert.equal(refused.status, 400, 'a processed message is not replayed');
