@@ -5,12 +5,11 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { pgliteTestStore } from '../../../server/store/postgres/testing/test-stores.js';
-import { startTestServer, type TestServer } from '../../../server/testing/test-server.js';
+import type { TestServer } from '../../../server/testing/test-server.js';
 import { MemoryMessageLog } from '../log/testing/memory-message-log.js';
 import { parseMessage } from '../parser/parse-message.js';
 import { processMessage, type InboundDeps } from './process-message.js';
-import { fixedMappings } from './site-mapping-cache.js';
+import { startInboundTestApp, type InboundTestApp } from './testing/inbound-test-app.js';
 
 let n = 0;
 const msh = (type: string, at = '20260301120000') => `MSH|^~\\&|ADT|KTH|NILE|NC|${at}||${type}|ID-${++n}|P|2.5.1`;
@@ -24,25 +23,15 @@ const pv1 = (f: Record<number, string>) => {
 };
 
 describe('patient and encounter identity (FHIR app on PGlite)', () => {
+  let app: InboundTestApp;
   let fhir: TestServer;
-  let dispose: () => Promise<void>;
   let deps: InboundDeps;
 
   before(async () => {
-    const opened = await pgliteTestStore();
-    dispose = opened.dispose;
-    fhir = await startTestServer(opened.store);
-    deps = {
-      submit: (b) => fhir.app.systemClient.transaction(b, { return: 'minimal' }),
-      log: new MemoryMessageLog(),
-      mappings: fixedMappings(),
-    };
+    app = await startInboundTestApp();
+    ({ fhir, deps } = app);
   });
-  after(async () => {
-    await fhir?.close();
-    await fhir?.app.store.close();
-    await dispose?.();
-  });
+  after(() => app?.close());
 
   const send = async (...segments: string[]) => {
     const r = await processMessage(segments.join('\r'), deps);

@@ -8,12 +8,10 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ServiceRequest } from '@medplum/fhirtypes';
-import { pgliteTestStore } from '../../../server/store/postgres/testing/test-stores.js';
-import { startTestServer, type TestServer } from '../../../server/testing/test-server.js';
-import { MemoryMessageLog } from '../log/testing/memory-message-log.js';
+import type { TestServer } from '../../../server/testing/test-server.js';
 import { stableUuid } from '../mapping/identity.js';
 import { processMessage, type InboundDeps } from './process-message.js';
-import { fixedMappings } from './site-mapping-cache.js';
+import { startInboundTestApp, type InboundTestApp } from './testing/inbound-test-app.js';
 
 let n = 0;
 const msh = (type: string) => `MSH|^~\\&|LAB|KTH|NILE|NC|20260301120000||${type}|ORD-${++n}|P|2.5.1`;
@@ -23,25 +21,15 @@ const obr = (i: number, placer: string, code: string) =>
 const obx = (i: number, code: string, value: string) => `OBX|${i}|NM|${code}^Test^LN||${value}|mg|||||F`;
 
 describe('orders: one ServiceRequest per OBR (FHIR app on PGlite)', () => {
+  let app: InboundTestApp;
   let fhir: TestServer;
-  let dispose: () => Promise<void>;
   let deps: InboundDeps;
 
   before(async () => {
-    const opened = await pgliteTestStore();
-    dispose = opened.dispose;
-    fhir = await startTestServer(opened.store);
-    deps = {
-      submit: (b) => fhir.app.systemClient.transaction(b, { return: 'minimal' }),
-      log: new MemoryMessageLog(),
-      mappings: fixedMappings(),
-    };
+    app = await startInboundTestApp();
+    ({ fhir, deps } = app);
   });
-  after(async () => {
-    await fhir?.close();
-    await fhir?.app.store.close();
-    await dispose?.();
-  });
+  after(() => app?.close());
 
   const send = async (...segments: string[]) => (await processMessage(segments.join('\r'), deps)).code;
   const orders = async (placer: string): Promise<ServiceRequest[]> =>

@@ -7,11 +7,9 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DiagnosticReport, Encounter, Patient } from '@medplum/fhirtypes';
-import { pgliteTestStore } from '../../../../server/store/postgres/testing/test-stores.js';
-import { startTestServer, type TestServer } from '../../../../server/testing/test-server.js';
-import { MemoryMessageLog } from '../../log/testing/memory-message-log.js';
+import type { TestServer } from '../../../../server/testing/test-server.js';
 import { processMessage, type InboundDeps } from '../process-message.js';
-import { fixedMappings } from '../site-mapping-cache.js';
+import { startInboundTestApp, type InboundTestApp } from '../testing/inbound-test-app.js';
 import { sameJson } from './unchanged.js';
 
 let n = 0;
@@ -30,25 +28,15 @@ const oru = (mrn: string, placer: string, value: string, phone?: string) =>
   ].join('\r');
 
 describe('unchanged resources are not written again (FHIR app on PGlite)', () => {
+  let app: InboundTestApp;
   let fhir: TestServer;
-  let dispose: () => Promise<void>;
   let deps: InboundDeps;
 
   before(async () => {
-    const opened = await pgliteTestStore();
-    dispose = opened.dispose;
-    fhir = await startTestServer(opened.store);
-    deps = {
-      submit: (b) => fhir.app.systemClient.transaction(b, { return: 'minimal' }),
-      log: new MemoryMessageLog(),
-      mappings: fixedMappings(),
-    };
+    app = await startInboundTestApp();
+    ({ fhir, deps } = app);
   });
-  after(async () => {
-    await fhir?.close();
-    await fhir?.app.store.close();
-    await dispose?.();
-  });
+  after(() => app?.close());
 
   const patients = async (mrn: string): Promise<Patient[]> =>
     ((await fhir.fhir(`/Patient?identifier=${mrn}`)).body.entry ?? []).map((e: { resource: Patient }) => e.resource);
