@@ -7,46 +7,23 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Request } from 'express';
 import type { StoreFactory } from '../../../store/testing/store-contract.js';
-import { FULL_ACCESS, type AccessPolicy } from '../../access-policy.js';
-import { startTestServer, type TestServer } from '../../../testing/test-server.js';
+import type { TestServer } from '../../../testing/test-server.js';
+import { startBinaryTestServer, type BinaryTestServer } from './binary-test-server.js';
 import { randomBytes } from 'node:crypto';
 import { parseFhirXml } from '../../xml/parse-fhir-xml.js';
 import { fetchHashed, sendBytes } from './http-bytes.js';
 
-const LIMIT = 3 * 1024 * 1024;
-
-function testAccess(req: Request): Promise<AccessPolicy> {
-  const patient = req.headers['x-test-patient'];
-  if (typeof patient !== 'string') return Promise.resolve(FULL_ACCESS);
-  return Promise.resolve({ ...FULL_ACCESS, who: `Patient/${patient}`, compartment: `Patient/${patient}` });
-}
-
 export function describeBinaryXml(label: string, factory: StoreFactory): void {
   describe(`Binary as FHIR XML over HTTP: ${label}`, () => {
+    let binary: BinaryTestServer;
     let server: TestServer;
-    let dispose: () => Promise<void>;
     const pdf = Buffer.from('%PDF-1.4\n% a discharge letter\n' + 'x'.repeat(5000) + '\n%%EOF\n');
-
     before(async () => {
-      const opened = await factory();
-      dispose = opened.dispose;
-      server = await startTestServer(opened.store, {
-        env: { MAX_CONTENT_BYTES: String(LIMIT) },
-        resolveAccess: testAccess,
-      });
-      for (const id of ['pa', 'pb'])
-        assert.equal(
-          (await server.fhir(`/Patient/${id}`, { method: 'PUT', body: { resourceType: 'Patient', id } })).status,
-          201,
-        );
+      binary = await startBinaryTestServer(factory);
+      server = binary.server;
     });
-    after(async () => {
-      await server?.close();
-      await server?.app.store.close();
-      await dispose?.();
-    });
+    after(() => binary?.close());
 
     const upload = (bytes: Buffer, contentType: string, headers: Record<string, string> = {}) =>
       sendBytes(`${server.baseUrl}/Binary`, {
