@@ -4,14 +4,13 @@
  * search form. 406 only for a `_format` or an Accept naming FHIR formats we do not produce; 415 for other bodies.
  */
 import { fhirError } from '../fhir/errors.js';
+import { FHIR_JSON, FHIR_XML, XML_FORMATS, mediaType } from '../fhir/media-types.js';
+
+export { FHIR_JSON, FHIR_XML };
 
 const JSON_FORMATS = new Set(['json', 'application/json', 'application/fhir+json', 'application/json+fhir']);
-const XML_FORMATS = new Set(['xml', 'text/xml', 'application/xml', 'application/fhir+xml', 'application/xml+fhir']);
 /** Accept entries answered with FHIR JSON, as before XML was spoken (browsers, curl's default). */
 const JSON_ANYWAY = new Set(['*/*', 'application/*', 'text/html', 'text/plain']);
-
-export const FHIR_JSON = 'application/fhir+json; charset=utf-8';
-export const FHIR_XML = 'application/fhir+xml; charset=utf-8';
 
 export type ResponseFormat = { kind: 'json' | 'xml'; contentType: string };
 export const JSON_RESPONSE: ResponseFormat = { kind: 'json', contentType: FHIR_JSON };
@@ -20,11 +19,6 @@ function xmlResponse(type: string): ResponseFormat {
   // A client that asked for plain application/xml or text/xml only gets that type named back.
   const contentType = type === 'application/xml' || type === 'text/xml' ? `${type}; charset=utf-8` : FHIR_XML;
   return { kind: 'xml', contentType };
-}
-
-/** `application/fhir+xml` in a query string arrives as `application/fhir xml` (+ is a space there). */
-function mediaType(value: string): string {
-  return value.split(';')[0]!.trim().toLowerCase().replace(/ /g, '+');
 }
 
 /**

@@ -17,14 +17,11 @@ import { fhirError } from '../errors.js';
 import { contentRefOf } from './content-ref.js';
 import { binaryJsonStream } from './binary-json-stream.js';
 import { binaryXmlStream } from './binary-xml-stream.js';
+import { FHIR_JSON, FHIR_XML, XML_FORMATS, mediaType } from '../media-types.js';
 
 const FHIR_JSON_TYPES = new Set(['application/fhir+json', 'application/json', 'application/json+fhir']);
 /** Only the FHIR XML types: plain application/xml and text/xml name the content of an XML Binary. */
 const FHIR_XML_TYPES = new Set(['application/fhir+xml', 'application/xml+fhir']);
-/** `_format` values meaning XML (anything else the router let through means JSON). */
-const XML_FORMATS = new Set(['xml', 'text/xml', 'application/xml', 'application/fhir+xml', 'application/xml+fhir']);
-const FHIR_JSON = 'application/fhir+json; charset=utf-8';
-const FHIR_XML = 'application/fhir+xml; charset=utf-8';
 
 export async function binaryReadInteraction(
   ctx: FhirContext,
@@ -71,6 +68,7 @@ export async function binaryReadInteraction(
 export function wantedFormat(request: FhirRequest): 'json' | 'xml' | undefined {
   const format = param(request, '_format');
   // `+` of a query string arrives as a space
+  // `_format` values meaning XML; anything else the router let through means JSON
   if (format !== undefined) return XML_FORMATS.has(mediaType(format)) ? 'xml' : 'json';
   const accept = request.headers['accept'];
   if (!accept) return undefined;
@@ -81,10 +79,6 @@ export function wantedFormat(request: FhirRequest): 'json' | 'xml' | undefined {
     if (FHIR_XML_TYPES.has(type)) return 'xml';
   }
   return undefined;
-}
-
-function mediaType(value: string): string {
-  return value.split(';')[0]!.trim().toLowerCase().replace(/ /g, '+');
 }
 
 /** Before any header is sent: a Binary whose bytes are gone is a server fault, said as such, not a cut stream. */
