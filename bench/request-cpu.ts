@@ -9,6 +9,9 @@
  * (auth on: SMART with a backend-services token and the audit trail, bench/auth-mode.ts; names: the created patients
  * are distinct realistic people, or with `common` all the same name — bench/bench-patients.ts — so that after the
  * 300 warm-up creates each measured create's duplicate check meets 300 and more namesakes)
+ * With NILECARE_BENCH_STATEMENT_CPU=on (PostgreSQL server, superuser, the server log readable) each phase also lists
+ * the PostgreSQL CPU of its biggest statements per request, parse / bind (planning) / execute apart
+ * (bench/statement-cpu.ts); the log costs CPU itself, so compare the totals of runs without it.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import pg from 'pg';
@@ -18,6 +21,7 @@ import { CpuMeter } from './cpu-meter.js';
 import { timed } from './stats.js';
 import { authHeader, authSetup } from './auth-mode.js';
 import { commonNamePatient, distinctPatient } from './bench-patients.js';
+import { logStatementCpu, statementCpu } from './statement-cpu.js';
 
 const [
   createsArg = '3000',
@@ -29,6 +33,8 @@ const [
 ] = process.argv.slice(2);
 const options = { ...parseOptions(['--store', store]), cpuProfDir: undefined };
 const db = await freshDatabase(options);
+const byStatement = process.env.NILECARE_BENCH_STATEMENT_CPU === 'on' && db.postgresDbName !== undefined;
+if (byStatement) await logStatementCpu(options.postgresAdminUrl, db.postgresDbName!);
 const auth = authSetup(authArg === 'on' ? 'on' : 'off');
 const server = await startServer(db, options, auth);
 const meter = await CpuMeter.open(
@@ -151,8 +157,10 @@ async function phase(count: number, run: (i: number) => Promise<void>) {
   const start = await meter.snapshot();
   const [user0, system0] = userSystemTicks();
   const threads0 = threadTicks();
+  const from = new Date();
   const latency = await timed(count, 16, run);
   const cpu = await meter.since(start);
+  const to = new Date();
   const [user1, system1] = userSystemTicks();
   const threads = Object.fromEntries(
     [...threadTicks()]
@@ -170,6 +178,7 @@ async function phase(count: number, run: (i: number) => Promise<void>) {
     postgresCpuUsPerRequest: Math.round((cpu.postgresCpuSeconds * 1e6) / count),
     postgresTransactionsPerRequest: admin ? Math.round((tx / count) * 100) / 100 : null,
     cpuBoundPerSecondOn2Cores: Math.round((2 * count) / (cpu.serverCpuSeconds + cpu.postgresCpuSeconds)),
+    ...(byStatement ? { postgresCpuByStatement: statementCpu(db.postgresDbName!, from, to, count) } : {}),
   };
 }
 
