@@ -3,13 +3,14 @@
  * the SMART scopes as a policy (scope-policy.ts). Every refusal is audited and thrown as a 401 AuthError.
  * The policy of a token is made once: the verifier hands back the same claims object for a token it verified before
  * (until it expires or the keys change), and the policy is kept beside it (a pure function of the claims, never
- * changed by its users). Revocation is still asked at every request.
+ * changed by its users). Revocation is asked at every request, or for a token without a grant, at most once a second
+ * (context-store.ts: REVOCATION_CHECK_STALENESS_MS).
  */
 import type { AccessPolicy } from '../fhir/access-policy.js';
 import type { AccessTokenVerifier } from './access-token.js';
 import type { AccessAuditEvent } from './audit-event.js';
 import { unauthorized } from './auth-errors.js';
-import type { ContextStore } from './context-store.js';
+import { REVOCATION_CHECK_STALENESS_MS, type ContextStore } from './context-store.js';
 import type { AccessTokenClaims } from './access-token.js';
 import { policyFromScopes, type SmartAccessPolicy } from './scope-policy.js';
 
@@ -49,7 +50,7 @@ export function bearerAuthentication(o: {
     const check = await o.verifier.verify(m[1]!);
     if (!check.ok) throw await deny(check.reason, true);
     const c = check.claims;
-    if (!(await o.contexts.tokenStillValid(String(c.jti), c.grant_id)))
+    if (!(await o.contexts.tokenStillValid(String(c.jti), c.grant_id, REVOCATION_CHECK_STALENESS_MS)))
       throw await deny('the access token has been revoked', true);
     let policy = policies.get(c);
     if (!policy) {

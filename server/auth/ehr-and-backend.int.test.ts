@@ -1,7 +1,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
+import { decodeJwt, exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
+import { Redis } from 'ioredis';
+import { REVOCATION_CHECK_STALENESS_MS } from './context-store.js';
 import { startAuthTestServer, type AuthTestServer, type TestUser } from './testing/auth-test-server.js';
 import { authorizeUrl, Browser, exchangeCode, pkce, signInAndConsent } from './testing/browser.js';
 
@@ -227,6 +229,36 @@ describe('EHR launch and backend services (client_credentials + private_key_jwt)
     assert.equal(partly.body.scope, 'system/Observation.rs');
     const userScope = await backendToken(await assertion(es384, 'ES384', 'es'), 'user/Patient.rs');
     assert.equal(userScope.body.error, 'invalid_scope', 'a backend client cannot get user/ scopes');
+  });
+
+  it('backend services: a revoked token is refused at once through this node, within a second through another', async () => {
+    // Regression guard for the revocation check's cache (context-store.ts, REVOCATION_CHECK_STALENESS_MS): a
+    // grant-less token that Redis found unrevoked is not asked about again for a second.
+    const first = String((await backendToken(await assertion(es384, 'ES384', 'es'))).body.access_token);
+    assert.equal((await get('/fhir/Patient/p1', first)).status, 200);
+    const revoke = await fetch(`${t.base}/auth/revoke`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        token: first,
+        client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+        client_assertion: await assertion(es384, 'ES384', 'es'),
+      }).toString(),
+    });
+    assert.equal(revoke.status, 200, await revoke.text());
+    assert.equal((await get('/fhir/Patient/p1', first)).status, 401, 'revoked through this node: refused at once');
+
+    const second = String((await backendToken(await assertion(es384, 'ES384', 'es'))).body.access_token);
+    assert.equal((await get('/fhir/Patient/p1', second)).status, 200);
+    // Another node revokes it: only the deny-list entry in the shared Redis says so.
+    const redis = new Redis('redis://127.0.0.1:6379');
+    try {
+      await redis.set(`${t.redisPrefix}revoked:${String(decodeJwt(second).jti)}`, '1', 'EX', 600);
+    } finally {
+      redis.disconnect();
+    }
+    await new Promise((r) => setTimeout(r, REVOCATION_CHECK_STALENESS_MS + 100));
+    assert.equal((await get('/fhir/Patient/p1', second)).status, 401, 'revoked through another node: refused');
   });
 
   it('only an administrator registers clients over HTTP, with clear errors for bad metadata', async () => {
