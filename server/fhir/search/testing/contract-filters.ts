@@ -4,6 +4,7 @@
  */
 import { it } from 'node:test';
 import type { Observation, Patient } from '@medplum/fhirtypes';
+import assert from 'node:assert/strict';
 import type { SearchHarness } from './search-harness.js';
 
 export function filterTests(h: () => SearchHarness): void {
@@ -180,6 +181,51 @@ export function filterTests(h: () => SearchHarness): void {
     );
     await h().expectOracle(['Observation'], [['subject:identifier', 'http://nilecare.sd/mrn|MRN-77']]);
     await h().expectOracle(['Observation'], [['subject', 'Patient/does-not-exist']], 0);
+  });
+
+  it('a record and codes in it (patient with code, date, :not; paged and sorted): led by the reference', async () => {
+    // the PostgreSQL store drives these from the patient's entries and probes the codes first (led-rows.ts)
+    const o = firstObservation((x) => !!x.subject?.reference?.startsWith('Patient/') && !!x.effectiveDateTime);
+    const patientId = o.subject!.reference!.split('/')[1]!;
+    const coding = o.code.coding![0]!;
+    const year = Number(o.effectiveDateTime!.slice(0, 4));
+    await h().expectOracle(
+      ['Observation'],
+      [
+        ['patient', patientId],
+        ['code', `${coding.system}|${coding.code}`],
+      ],
+    );
+    await h().expectOracle(
+      ['Observation'],
+      [
+        ['subject', `Patient/${patientId}`],
+        ['code', `${coding.system}|${coding.code},http://loinc.org|8302-2`],
+        ['date', `ge${year - 1}-01-01`],
+        ['date', `lt${year + 1}-01-01`],
+      ],
+    );
+    await h().expectOracle(
+      ['Observation'],
+      [
+        ['patient', patientId],
+        ['category', 'laboratory,vital-signs'],
+        ['code:not', `${coding.system}|${coding.code}`],
+        ['status', 'final'],
+      ],
+    );
+    for (const sort of [undefined, '-date']) {
+      const params: Array<[string, string]> = [
+        ['patient', patientId],
+        ['category', 'laboratory,vital-signs'],
+        ...(sort ? [['_sort', sort] as [string, string]] : []),
+        ['_count', '4'],
+      ];
+      const { keys, pages } = await h().collect(['Observation'], params);
+      assert.ok(pages.length >= 3, 'several pages');
+      assert.equal(new Set(keys).size, keys.length, 'no resource is returned twice');
+      assert.deepEqual([...keys].sort(), h().oracle.search(['Observation'], params));
+    }
   });
 
   it('uri: equality, :above, :below; _profile and _source', async () => {

@@ -433,6 +433,47 @@ describe('PostgreSQL search: every predicate is answerable by an index (EXPLAIN,
     );
   });
 
+  it('a record and a code in it: led by the record, the code probed for each of its entries, the date only where it matched', async () => {
+    // led-rows.ts; before, the planner's order probed the date of each of the record's entries first
+    await put(
+      store,
+      ...Array.from({ length: 40 }, (_, i) => ({
+        type: 'Observation',
+        id: `rec${i}`,
+        compartments: ['Patient/rec'],
+        entries: [
+          ref('subject', 'Patient/rec'),
+          tok('code', LOINC, `r${i % 20}`),
+          day('date', `2020-01-${10 + (i % 10)}`),
+        ],
+      })),
+    );
+    const q = query(
+      'Observation',
+      [
+        { kind: 'reference', param: 'subject', values: [{ match: 'literal', targetType: 'Patient', targetId: 'rec' }] },
+        { kind: 'token', param: 'code', negate: false, values: [{ match: 'code', system: LOINC, code: 'r3' }] },
+        { kind: 'date', param: 'date', match: [[cmp('high', 'ge', Date.UTC(2020, 0, 1))]] },
+      ],
+      { count: 20 },
+    );
+    const statement = pageStatement(q, q.count);
+    const result = await client.query({
+      text: `EXPLAIN (ANALYZE, FORMAT JSON) ${statement.text}`,
+      values: statement.values,
+    });
+    type Analysed = PlanNode & { 'Actual Loops': number; Plans?: Analysed[] };
+    const all = nodes((result.rows[0] as { 'QUERY PLAN': [{ Plan: Analysed }] })['QUERY PLAN'][0].Plan) as Analysed[];
+    const loops = (table: string) =>
+      all.filter((n) => n['Relation Name'] === table).map((n) => `${n['Index Name']} ×${n['Actual Loops']}`);
+    assert.deepEqual(loops('fhir_idx_token'), ['fhir_idx_token_res ×40'], JSON.stringify(all[0], null, 1));
+    assert.deepEqual(loops('fhir_idx_date'), ['fhir_idx_date_res ×2'], JSON.stringify(all[0], null, 1));
+    assert.deepEqual(
+      (await store.search(q)).entries.map((e) => e.id),
+      ['rec23', 'rec3'],
+    );
+  });
+
   // a value most resources share: the page walks the resources in page order and probes each one's entries through
   // the resource-led index, which holds the value, so the probe never visits the table (before: a heap page per entry)
   for (const [label, condition] of [

@@ -8,6 +8,7 @@ import { decodeCursor, encodeCursor } from '../cursor.js';
 import { toStoredVersion, type VersionRow } from '../read-versions.js';
 import type { SqlClient } from '../sql-client.js';
 import { compileConditions } from './compile-condition.js';
+import { ledRows } from './led-rows.js';
 import { keysetPredicate, orderBy, sortColumns } from './sort-keys.js';
 import { SqlParams, type RowRef } from './sql-params.js';
 
@@ -129,16 +130,17 @@ export function pageStatement(
 ): { text: string; values: unknown[] } {
   const params = new SqlParams();
   const columns = sortColumns(query.sort, ROW, params);
-  const where = baseWhere(query, params);
+  const { from, where } = ledRows(query, ROW, params) ?? { from: 'fhir_resource r', where: baseWhere(query, params) };
   const forward = cursor?.d !== 'p';
   const keys = ['r.resource_type', 'r.id', ...columns.map((c, i) => `${c.expression} AS s${i}`)];
   const outerWhere = cursor
     ? `WHERE ${keysetPredicate(columns, { values: cursor.v, type: cursor.t, id: cursor.i }, OUTER, forward, cursor.x, params)}`
     : '';
   const order = orderBy(columns, OUTER, !forward);
-  // The page is chosen on keys only (the narrow fhir_resource_current index can answer `NOT deleted`);
+  // The page is chosen on keys only (the narrow fhir_resource_current index can answer `NOT deleted`), from the rows
+  // a record and a code in it lead to (led-rows.ts) when the search names them;
   // the wide rows with their JSON are fetched for the page rows alone.
-  const page = `SELECT * FROM (SELECT ${keys.join(', ')} FROM fhir_resource r WHERE ${where}) q ${outerWhere} ORDER BY ${order} LIMIT ${params.bind(count + 1, 'int')}`;
+  const page = `SELECT * FROM (SELECT ${keys.join(', ')} FROM ${from} WHERE ${where}) q ${outerWhere} ORDER BY ${order} LIMIT ${params.bind(count + 1, 'int')}`;
   const sorted = columns.map((_, i) => `q.s${i}`);
   const text = `SELECT ${[...PAGE_COLUMNS, ...sorted].join(', ')} FROM (${page}) q
     JOIN fhir_resource r ON r.resource_type = q.resource_type AND r.id = q.id ORDER BY ${order}`;
