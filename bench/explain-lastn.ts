@@ -39,6 +39,18 @@ try {
     console.log(`-- ${run}`);
     console.log(rows.map((r: Record<string, string>) => r['QUERY PLAN']).join('\n'));
   }
+  // prepared (what a named statement of the pg driver does): after 5 custom plans the server may switch to a generic
+  // plan (plan_cache_mode auto); the 7th execution shows which plan it kept and what planning is left
+  const literal = (v: unknown) =>
+    Array.isArray(v)
+      ? c.escapeLiteral(`{${v.map((x) => JSON.stringify(String(x))).join(',')}}`)
+      : c.escapeLiteral(String(v));
+  await c.query(`PREPARE lastn_walk AS ${statement.text}`);
+  const execute = `EXECUTE lastn_walk(${statement.values.map(literal).join(', ')})`;
+  for (let i = 0; i < 6; i++) await c.query(execute);
+  const { rows } = await c.query(`EXPLAIN (ANALYZE, BUFFERS) ${execute}`);
+  console.log('-- prepared, 7th execution');
+  console.log(rows.map((r: Record<string, string>) => r['QUERY PLAN']).join('\n'));
 } finally {
   await c.end();
 }

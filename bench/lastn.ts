@@ -137,9 +137,14 @@ try {
       lastnMs: {
         p50: round(percentile(latencies, 50)),
         p95: round(percentile(latencies, 95)),
+        p99: round(percentile(latencies, 99)),
         max: round(latencies.at(-1)!),
       },
-      baselineSearchMs: { p50: round(percentile(baseline, 50)), p95: round(percentile(baseline, 95)) },
+      baselineSearchMs: {
+        p50: round(percentile(baseline, 50)),
+        p95: round(percentile(baseline, 95)),
+        p99: round(percentile(baseline, 99)),
+      },
       // the CPU one request costs (this process: server + client, PGlite inside; plus the PostgreSQL backends)
       cpuMsPerRequest: round(((cpu.serverCpuSeconds + cpu.postgresCpuSeconds) * 1000) / samples),
       cpuMsPerRequestSplit: {

@@ -83,8 +83,17 @@ export type IndexReplacement = ResourceKey & { versionId: number; index: Resourc
 /** A parameter whose index entries searchEntries() returns, with its kind (where its entries are kept). */
 export type EntryParam = { param: string; kind: Exclude<ParamKind, 'composite'> };
 
-/** One match of searchEntries(): its key, current version, lastUpdated and the asked index entries (no resource body). */
-export type MatchEntries = ResourceKey & { versionId: number; lastUpdatedMs: number; entries: IndexEntry[] };
+/**
+ * One match of searchEntries(): its key, current version, lastUpdated and the asked index entries; no resource body,
+ * except `version` (that current version with its body) where the store read it in the same step because few matches
+ * were kept (NewestPerCode: the caller then need not read it again).
+ */
+export type MatchEntries = ResourceKey & {
+  versionId: number;
+  lastUpdatedMs: number;
+  entries: IndexEntry[];
+  version?: StoredVersion;
+};
 
 /**
  * What searchEntries() may leave out for $lastn (lastn-groups.ts), so that it reads a group's newest matches only:

@@ -92,6 +92,11 @@ for (const [name, factory] of [
       const res = await server.fhir(`/Observation/$lastn?${new URLSearchParams([...params, ['max', String(max)]])}`);
       assert.equal(res.status, 200, res.text);
       assert.deepEqual(ids(res.body), await full(params, max), label);
+      // each body is the current version, as a read answers it (the store may read them with the matches)
+      for (const e of res.body.entry ?? []) {
+        const read = await server.fhir(`/Observation/${e.resource.id}`);
+        assert.deepEqual(e.resource, read.body, `${label}: body of ${e.resource.id}`);
+      }
       return ids(res.body);
     }
 

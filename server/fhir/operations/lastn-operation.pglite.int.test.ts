@@ -110,6 +110,27 @@ describe('Observation/$lastn over HTTP (PGlite)', () => {
     assert.deepEqual(keys(both.body), [ids.hr3]);
   });
 
+  it('decimals keep the precision they were written with (71.50 stays 71.50)', async () => {
+    const patient = await server.fhir('/Patient', {
+      method: 'POST',
+      body: { resourceType: 'Patient', name: [{ family: `L${run}c` }] },
+    });
+    assert.equal(patient.status, 201, patient.text);
+    const body = JSON.stringify({
+      ...observation(patient.body.id as string, '29463-7', '2024-06-01'),
+      valueQuantity: 0,
+    });
+    const created = await server.fhir('/Observation', {
+      method: 'POST',
+      rawBody: body.replace('"valueQuantity":0', '"valueQuantity":{"value":71.50,"unit":"kg"}'),
+    });
+    assert.equal(created.status, 201, created.text);
+    const res = await server.fhir(`/Observation/$lastn?patient=${patient.body.id}&code=29463-7`);
+    assert.equal(res.status, 200, res.text);
+    assert.deepEqual(keys(res.body), [created.body.id]);
+    assert.match(res.text, /"value":71\.50[,}]/);
+  });
+
   it('mistakes answer 400 OperationOutcome; $lastn elsewhere is not an operation', async () => {
     for (const query of [
       `category=vital-signs`,

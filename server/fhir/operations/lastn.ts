@@ -3,7 +3,8 @@
  * The search parameters are parsed exactly as a search's (parseSearch with the caller's AccessPolicy: the same
  * types check, compartment of a patient-context token and SMART constraints), the store answers the matches with
  * their subject/code/date index entries only (ResourceStore.searchEntries; a store may leave out the matches that
- * cannot be among the newest `max` of their code: NewestPerCode), and just the chosen Observations are read.
+ * cannot be among the newest `max` of their code: NewestPerCode), and just the chosen Observations are read — unless
+ * the store returned them with the matches (MatchEntries.version: PostgreSQL's walk of a plain subject query).
  */
 import type { AccessPolicy } from '../access-policy.js';
 import { badRequest, fhirError } from '../errors.js';
@@ -76,15 +77,21 @@ export async function lastn(args: LastnArgs): Promise<LastnResult> {
       `$lastn matched more than ${MAX_LASTN_MATCHES} Observations: narrow it (date, code, category, one subject)`,
     );
   const keys = lastnGroups(rows, max).flatMap((g) => g.keys);
-  const versions = await args.store.readMany(
-    keys.map((k) => {
-      const [resourceType, id] = k.split('/') as [string, string];
-      return { resourceType, id };
-    }),
-  );
-  const byKey = new Map(versions.map((v) => [`${v.resourceType}/${v.id}`, v]));
+  const byKey = new Map<string, StoredVersion>();
+  for (const row of rows) if (row.version) byKey.set(`${row.resourceType}/${row.id}`, row.version);
+  const unread = keys.filter((k) => !byKey.has(k));
+  const versions = unread.length
+    ? await args.store.readMany(
+        unread.map((k) => {
+          const [resourceType, id] = k.split('/') as [string, string];
+          return { resourceType, id };
+        }),
+      )
+    : [];
+  for (const v of versions) byKey.set(`${v.resourceType}/${v.id}`, v);
   return {
-    // a match changed or deleted between the two reads is left out rather than shown in its new state
+    // bodies the store read with the matches are of the matched versions; a match deleted before a second read
+    // (readMany) is left out
     matches: keys.flatMap((k) => {
       const v = byKey.get(k);
       return v?.resource ? [v] : [];

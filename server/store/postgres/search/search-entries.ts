@@ -8,11 +8,13 @@
  * When the query names its subjects plainly (`patient=123`, lastn-keys.ts querySubjects) and asks the keys fhir_lastn
  * keeps, the matches are not all read at all: per (subject, code) of fhir_lastn, its rows are walked newest first
  * through fhir_lastn_newest, each checked against the query, until `max` match (ties: lastUpdated, then id, as
- * lastn-groups.ts); the subject's non-rankable rows (code NULL) are all checked and kept when they match.
+ * lastn-groups.ts); the subject's non-rankable rows (code NULL) are all checked and kept when they match. Those few
+ * matches come with their current version (MatchEntries.version) from the same statement: one round trip in all.
  */
 import type { IndexEntry } from '../../../fhir/indexing/index-entry.js';
 import type { SearchQuery } from '../../../fhir/search/search-query.js';
 import type { EntryParam, MatchEntries, NewestPerCode } from '../../resource-store.js';
+import { toStoredVersion, type VersionRow } from '../read-versions.js';
 import { tableOfKind } from '../index-rows.js';
 import { LASTN_KEYED, querySubjects } from '../../lastn-keys.js';
 import type { SqlClient } from '../sql-client.js';
@@ -25,7 +27,16 @@ type Row = {
   version_id: number | null;
   last_updated_ms: string | number | null;
   entry: unknown;
+  /** The version's columns, on a match's own row when the statement reads its body (the walk through fhir_lastn). */
+  last_updated?: string | null;
+  deleted?: boolean | null;
+  content?: VersionRow['content'];
+  number_texts?: unknown;
 };
+
+/** The version columns a walk's matches carry (read-versions.ts VERSION_COLUMNS but the key and version_id). */
+const BODY_COLUMNS = ['last_updated', 'deleted', 'content', 'number_texts'];
+const NO_BODY = ', NULL::text, NULL::boolean, NULL::jsonb, NULL::jsonb';
 
 export function searchEntriesStatement(
   query: SearchQuery,
@@ -44,12 +55,15 @@ export function searchEntriesStatement(
   const m = newest && !subjects ? 'k' : 'm';
   const byKind = new Map<string, string[]>();
   for (const p of params) byKind.set(p.kind, [...(byKind.get(p.kind) ?? []), p.param]);
-  const parts = [`SELECT m.resource_type, m.id, m.version_id, m.last_updated_ms, NULL::jsonb AS entry FROM ${m} m`];
+  const body = subjects ? BODY_COLUMNS.map((c) => `, m.${c}`).join('') : '';
+  const parts = [
+    `SELECT m.resource_type, m.id, m.version_id, m.last_updated_ms, NULL::jsonb AS entry${body} FROM ${m} m`,
+  ];
   for (const [kind, names] of byKind) {
     const entry = `to_jsonb(a) - 'resource_type' - 'resource_id' - 'tuple' || jsonb_build_object('kind', ${sql.bind(kind, 'text')})`;
     parts.push(
       // LATERAL: each match's rows through the (resource_type, resource_id, param) index, whatever the estimate of m
-      `SELECT m.resource_type, m.id, NULL::integer, NULL::bigint, a.entry FROM ${m} m CROSS JOIN LATERAL (SELECT ${entry} AS entry FROM ${tableOfKind(kind as IndexEntry['kind'])} a WHERE a.resource_type = m.resource_type AND a.resource_id = m.id AND a.param = ANY(${sql.bind(names, 'text[]')}) AND a.tuple IS NULL OFFSET 0) a`,
+      `SELECT m.resource_type, m.id, NULL::integer, NULL::bigint, a.entry${body ? NO_BODY : ''} FROM ${m} m CROSS JOIN LATERAL (SELECT ${entry} AS entry FROM ${tableOfKind(kind as IndexEntry['kind'])} a WHERE a.resource_type = m.resource_type AND a.resource_id = m.id AND a.param = ANY(${sql.bind(names, 'text[]')}) AND a.tuple IS NULL OFFSET 0) a`,
     );
   }
   return { text: `WITH m AS MATERIALIZED (${matches})${kept} ${parts.join(' UNION ALL ')}`, values: sql.values };
@@ -80,11 +94,15 @@ function keyedStatement(
   const type = sql.bind(LASTN_KEYED.resourceType, 'text');
   const keys = sql.bind(subjects, 'text[]');
   const join = `fhir_lastn l JOIN fhir_resource r ON r.resource_type = l.resource_type AND r.id = l.resource_id`;
+  const columns = ['resource_type', 'id', 'version_id', 'last_updated_ms', ...BODY_COLUMNS]
+    .map((c) => `r.${c}`)
+    .join(', ');
   const codes = `SELECT DISTINCT l.subject, l.code FROM fhir_lastn l WHERE l.resource_type = ${type} AND l.subject = ANY(${keys}) AND l.code IS NOT NULL`;
-  const ranked = `SELECT n.* FROM (${codes}) c CROSS JOIN LATERAL (SELECT r.resource_type, r.id, r.version_id, r.last_updated_ms FROM ${join}
+  const ranked = `SELECT n.* FROM (${codes}) c CROSS JOIN LATERAL (SELECT ${columns} FROM ${join}
     WHERE l.resource_type = ${type} AND l.subject = c.subject AND l.code = c.code AND ${where}
     ORDER BY l.at DESC NULLS LAST, r.last_updated_ms DESC, r.id COLLATE "C" LIMIT ${sql.bind(newest.max, 'int')}) n`;
-  const others = `SELECT DISTINCT r.resource_type, r.id, r.version_id, r.last_updated_ms FROM ${join}
+  // one row per match (it has a code-NULL row per subject)
+  const others = `SELECT DISTINCT ON (r.resource_type, r.id) ${columns} FROM ${join}
     WHERE l.resource_type = ${type} AND l.subject = ANY(${keys}) AND l.code IS NULL AND ${where}`;
   return `SELECT * FROM (${ranked} UNION ALL ${others}) u LIMIT ${limit}`;
 }
@@ -130,6 +148,7 @@ export async function searchEntries(
       versionId: Number(r.version_id),
       lastUpdatedMs: Number(r.last_updated_ms),
       entries: [],
+      ...(r.content !== undefined ? { version: toStoredVersion(r as VersionRow) } : {}),
     });
   }
   for (const r of rows) {
