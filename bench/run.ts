@@ -171,6 +171,9 @@ async function bench(options: BenchOptions, out: Output, server: ServerProcess):
   // its own app, store and receiver in a child process (bench/subscription-lag.ts): not on the database above
   const lag = await phase(out, 'subscriptionLag', () => measureSubscriptionLag(options));
   out.figures['subscriptionLag'] = lag ?? null;
+  // each write reaching one of the 1,000 subscriptions (each watching a code of its own) beside 10 per write
+  const lag1 = await phase(out, 'subscriptionLagMatching1', () => measureSubscriptionLag(options, 1));
+  out.figures['subscriptionLagMatching1'] = lag1 ?? null;
   out.context['resources'] = resources;
   return samples;
 }

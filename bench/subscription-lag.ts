@@ -13,8 +13,12 @@
  * and per notification, and the write rate 2 cores would sustain at that CPU cost (`cpuBoundWritesPerSecond`). Run
  * once with `--matching 0` for the cost of a write alone: the difference is the cost of the notifications.
  *
+ * `--spread`: the writes cycle through subscriptions / matching codes, each watched by `matching` subscriptions of its
+ * own (with `--matching 1`: every subscription watches one code, each write reaches one of them, as patient- or
+ * code-scoped subscriptions do); without it the same `matching` subscriptions watch every write.
+ *
  *   npx tsx bench/subscription-lag.ts [--subscriptions 1000] [--seconds 10] [--rate 500] [--matching 10] [--inflight 32]
- *     [--store pglite|postgres] [--max-count N]
+ *     [--store pglite|postgres] [--max-count N] [--spread]
  */
 import { fork } from 'node:child_process';
 import { availableParallelism, loadavg } from 'node:os';
@@ -38,6 +42,10 @@ const matching = arg('matching', 10);
 const inflightCap = arg('inflight', 32);
 const storeKind = process.argv.includes('postgres') ? 'postgres' : 'pglite';
 const maxCount = arg('max-count', 0);
+// --spread: the writes cycle through subscriptions / matching codes, each watched by `matching` subscriptions (with
+// --matching 1 every subscription watches a code of its own, as patient- or code-scoped subscriptions do); without it
+// the same `matching` subscriptions watch every write
+const spread = process.argv.includes('--spread');
 const writes = Math.round(seconds * rate);
 const load = () => loadavg().map((l) => Math.round(l * 100) / 100);
 const loadAtStart = load();
@@ -67,9 +75,12 @@ const code = (c: string) => ({ coding: [{ system: 'http://loinc.org', code: c }]
 const every = Math.max(1, Math.round(subscriptions / Math.max(1, matching)));
 // --matching 0: none watches the written code (the cost of a write alone); it used to leave one watching
 const watches = (s: number) => matching > 0 && s % every === 0;
+/** The code subscription s watches, and the code of write i. */
+const watchedBy = (s: number) => (spread ? `bench-${s % every}` : watches(s) ? 'bench-1' : `other-${s}`);
+const codeOfWrite = (i: number) => (spread ? `bench-${i % every}` : 'bench-1');
 
 for (let s = 0; s < subscriptions; s++) {
-  const watched = watches(s) ? 'bench-1' : `other-${s}`;
+  const watched = watchedBy(s);
   const r = await server.fhir('/Subscription', {
     method: 'POST',
     body: {
@@ -95,7 +106,8 @@ for (;;) {
   if (rows.length === subscriptions && rows.every((r) => r.status === 'active')) break;
   await new Promise((r) => setTimeout(r, 100));
 }
-const watching = (await engine.list()).filter((r) => r.resource.criteria?.endsWith('|bench-1')).length;
+// subscriptions watching each write (spread: every code is watched by the same number)
+const watching = (await engine.list()).filter((r) => r.resource.criteria?.endsWith(`|${codeOfWrite(0)}`)).length;
 
 const writtenAt = new Map<string, number>();
 const early: Array<{ id: string; at: number }> = []; // notifications that beat the 201 to the driver
@@ -153,7 +165,7 @@ for (let i = 0; i < writes; i++) {
     server
       .fhir('/Observation', {
         method: 'POST',
-        body: { resourceType: 'Observation', status: 'final', code: code('bench-1'), valueQuantity: { value: i } },
+        body: { resourceType: 'Observation', status: 'final', code: code(codeOfWrite(i)), valueQuantity: { value: i } },
       })
       .then((r) => {
         if (r.status !== 201) throw new Error(r.text);
@@ -188,6 +200,7 @@ console.log(
           : 'pglite (in process; app and load driver share one Node process, the receiver is a child process)',
       subscriptions,
       watchingTheWrittenCode: watching,
+      eachWriteWatchedByItsOwnSubscriptions: spread,
       writes,
       writesPerSecondAsked: rate,
       writesPerSecondAchieved: Math.round((writes / writeSeconds) * 10) / 10,

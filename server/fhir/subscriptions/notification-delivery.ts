@@ -27,6 +27,7 @@ import {
   eventsAfter,
   heartbeatRows,
   markDelivered,
+  markDeliveredMany,
   markFailed,
   nextRetryInMs,
   readSubscriptionRow,
@@ -92,9 +93,12 @@ export class NotificationDelivery {
   >();
   private readonly sender: SenderOptions;
   private sweptAt = Date.now();
+  /** Delivered marks of all lanes, written together. */
+  private readonly marks: MarkBatcher;
 
   constructor(private readonly o: DeliveryOptions) {
     this.sender = { store: o.store, baseUrl: o.baseUrl, websockets: o.websockets };
+    this.marks = new MarkBatcher(o.db);
   }
 
   start(): void {
@@ -153,7 +157,7 @@ export class NotificationDelivery {
   private async startLanes(signal: AbortSignal): Promise<number> {
     // a lane that ends while the query runs has marked what it delivered; its row may be older: skip it this round
     const busy = new Set(this.lanes.keys());
-    const due = await dueSubscriptions(this.o.db, 200);
+    const due = await dueSubscriptions(this.o.db, Math.max(0, this.concurrency - busy.size), [...busy], BATCH);
     let started = 0;
     for (const row of due) {
       if (this.lanes.size >= this.concurrency || signal.aborted) break;
@@ -174,7 +178,7 @@ export class NotificationDelivery {
 
   /** The subscription row with its resource (read again only when it changed since the last lane). */
   private async withResource(due: DueRow): Promise<{ row: SubscriptionRow; parsed?: ParsedSubscription } | undefined> {
-    const { resourceKey, ...row } = due;
+    const { resourceKey, events: _events, eventsLimit: _limit, ...row } = due;
     let cached = this.parsed.get(due.id);
     if (cached?.key !== resourceKey) {
       const full = await readSubscriptionRow(this.o.db, due.id);
@@ -299,21 +303,29 @@ export class NotificationDelivery {
       row.status = 'active';
     }
     // the delivered mark is written per batch of events read (and before a failure is recorded): a crash resends at
-    // most that batch, which receivers drop by event number
-    const perNotification = eventsPerNotification(s);
+    // most that batch, which receivers drop by event number. Marks of lanes ending together go in one statement.
     let through = row.deliveredThrough;
     let marked = through;
     const mark = async () => {
-      if (through > marked) await markDelivered(this.o.db, row.id, through);
+      if (through > marked) await this.marks.mark(row.id, through);
       marked = through;
     };
+    // the first events came with the due row; read on only while the counter read with it says more wait (events
+    // queued since then make the subscription due again: the next round of startLanes, woken when this lane ends)
+    let events: EventRow[] | undefined = due.events;
     try {
       while (!signal.aborted) {
-        const events = await eventsAfter(this.o.db, row.id, through, Math.max(BATCH, perNotification));
+        if (!events) {
+          if (through >= row.eventsQueued) return;
+          events = await eventsAfter(this.o.db, row.id, through, BATCH);
+        }
         if (events.length === 0) return;
-        for (let i = 0; i < events.length; i += perNotification) {
+        const perNotification = eventsPerNotification(s, Math.max(events.length, row.eventsQueued - through));
+        const batch = events;
+        events = undefined;
+        for (let i = 0; i < batch.length; i += perNotification) {
           if (signal.aborted) return;
-          const group = events.slice(i, i + perNotification);
+          const group = batch.slice(i, i + perNotification);
           try {
             await sendEvents(this.sender, s, row, group);
           } catch (error) {
@@ -340,6 +352,43 @@ export class NotificationDelivery {
       await setRowStatus(this.o.db, row.id, 'error');
       await this.o.writeStatus(row.id, 'error', `notifications failed ${failures} times: ${reason}`);
       row.status = 'error';
+    }
+  }
+}
+
+/**
+ * Delivered marks written as one statement for every lane that asked meanwhile: while one write is in flight, the
+ * marks asked go in the next. Each caller waits for the write holding its mark (a failed write fails them all: their
+ * events are sent again, at least once).
+ */
+class MarkBatcher {
+  private waiting: Array<{ id: string; through: number; done: (error?: Error) => void }> = [];
+  private writing = false;
+
+  constructor(private readonly db: DeliveryOptions['db']) {}
+
+  mark(id: string, through: number): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.waiting.push({ id, through, done: (error) => (error ? reject(error) : resolve()) });
+      void this.write();
+    });
+  }
+
+  private async write(): Promise<void> {
+    if (this.writing) return;
+    this.writing = true;
+    try {
+      while (this.waiting.length > 0) {
+        const batch = this.waiting.splice(0);
+        try {
+          await markDeliveredMany(this.db, batch);
+          for (const m of batch) m.done();
+        } catch (error) {
+          for (const m of batch) m.done(error as Error);
+        }
+      }
+    } finally {
+      this.writing = false;
     }
   }
 }

@@ -20,12 +20,20 @@ export type SenderOptions = {
   websockets: WebsocketPublisher;
 };
 
+/** Undelivered events of a subscription beyond which a bundle carries several of them when it did not set how many. */
+export const BACKLOG_BEFORE_BUNDLING = 20;
+
 /**
- * Events per notification: backport-max-count (at most 100) when the notification is a bundle, which can list several
- * notification-events; 1 otherwise (an R4 rest-hook without payload is an empty POST per event), and 1 by default.
+ * Events per notification, with `backlog` events waiting: 1 when the notification is no bundle (an R4 rest-hook
+ * without payload is an empty POST per event); else backport-max-count when the subscription sets it (at most 100);
+ * else (the Backport IG leaves the count to the server then) 1 while the backlog is small, as a receiver of one event
+ * per notification expects, and up to 100 once more than BACKLOG_BEFORE_BUNDLING wait: a receiver one round trip at
+ * a time behind the writes catches up instead of falling further behind.
  */
-export function eventsPerNotification(s: ParsedSubscription): number {
-  return isEmptyPost(s) ? 1 : Math.min(s.channel.maxCount ?? 1, MAX_PER_NOTIFICATION);
+export function eventsPerNotification(s: ParsedSubscription, backlog = 1): number {
+  if (isEmptyPost(s)) return 1;
+  if (s.channel.maxCount !== undefined) return Math.min(s.channel.maxCount, MAX_PER_NOTIFICATION);
+  return backlog > BACKLOG_BEFORE_BUNDLING ? MAX_PER_NOTIFICATION : 1;
 }
 
 function isEmptyPost(s: ParsedSubscription): boolean {

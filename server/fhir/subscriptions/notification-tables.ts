@@ -4,7 +4,7 @@
  * placeholders), so the queueing runs inside the change-feed batch's transaction.
  */
 import type { Subscription } from '@medplum/fhirtypes';
-import type { FeedTx } from '../../change-feed/feed-state.js';
+import type { FeedDb, FeedTx } from '../../change-feed/feed-state.js';
 import { HEARTBEAT_PERIOD_EXTENSION } from './subscription-model.js';
 
 export type SubscriptionRow = {
@@ -80,29 +80,60 @@ export async function readSubscriptionRow(db: FeedTx, id: string): Promise<Subsc
   return rows[0] ? toRow(rows[0]) : undefined;
 }
 
-/** A due subscription without its resource: `resourceKey` (meta versionId|lastUpdated) says whether a copy is current. */
-export type DueRow = Omit<SubscriptionRow, 'resource'> & { resourceKey: string };
+/**
+ * A due subscription without its resource (`resourceKey`, meta versionId|lastUpdated, says whether a copy is
+ * current) and with its first undelivered events (`events`, in number order; the delivery reads on when they were
+ * `eventsLimit` or fewer than the counter says).
+ */
+export type DueRow = Omit<SubscriptionRow, 'resource'> & {
+  resourceKey: string;
+  events: EventRow[];
+  eventsLimit: number;
+};
 
 /**
- * Subscriptions with undelivered events whose next attempt is due, or waiting to be activated. Without the resource:
- * the delivery keeps each subscription's parsed resource and reads it again only when `resourceKey` changed.
+ * Subscriptions with undelivered events whose next attempt is due, or waiting to be activated, except those in
+ * `busy` (being served), each with its first `eventsLimit` undelivered events: one statement for all of them.
+ * Without the resource: the delivery keeps each subscription's parsed resource and reads it again only when
+ * `resourceKey` changed.
  */
-export async function dueSubscriptions(db: FeedTx, limit: number): Promise<DueRow[]> {
-  const rows = await db.query<Omit<RawSubscription, 'resource'> & { resource_key: string }>(
-    `SELECT subscription_id, status, events_queued, delivered_through, failures, next_attempt_at, last_delivery_at,
-       last_error, last_error_at,
-       COALESCE(resource->'meta'->>'versionId', '') || '|' || COALESCE(resource->'meta'->>'lastUpdated', '') AS resource_key
-     FROM notification_subscriptions
-     WHERE NOT removed AND status <> 'off'
-       AND (events_queued > delivered_through OR status = 'requested')
-       AND (next_attempt_at IS NULL OR next_attempt_at <= now())
-     ORDER BY next_attempt_at NULLS FIRST LIMIT ?`,
-    [limit],
+export async function dueSubscriptions(
+  db: FeedTx,
+  limit: number,
+  busy: readonly string[] = [],
+  eventsLimit = 100,
+): Promise<DueRow[]> {
+  const rows = await db.query<
+    Omit<RawSubscription, 'resource'> & { resource_key: string; event: RawEvent | string | null }
+  >(
+    `WITH due AS (
+       SELECT subscription_id, status, events_queued, delivered_through, failures, next_attempt_at, last_delivery_at,
+         last_error, last_error_at,
+         COALESCE(resource->'meta'->>'versionId', '') || '|' || COALESCE(resource->'meta'->>'lastUpdated', '') AS resource_key
+       FROM notification_subscriptions
+       WHERE NOT removed AND status <> 'off'
+         AND (events_queued > delivered_through OR status = 'requested')
+         AND (next_attempt_at IS NULL OR next_attempt_at <= now())
+         AND NOT (subscription_id = ANY(?::text[]))
+       ORDER BY next_attempt_at NULLS FIRST LIMIT ?)
+     SELECT due.*, to_jsonb(e) AS event FROM due LEFT JOIN LATERAL (
+       SELECT subscription_id, event_number, change_seq, resource_type, resource_id, version_id, deleted, occurred_at
+       FROM notification_events WHERE subscription_id = due.subscription_id AND event_number > due.delivered_through
+       ORDER BY event_number LIMIT ?) e ON TRUE
+     ORDER BY due.next_attempt_at NULLS FIRST, due.subscription_id, e.event_number`,
+    [[...busy], limit, eventsLimit],
   );
-  return rows.map((r) => {
-    const { resource: _none, ...row } = toRow({ ...r, resource: '{}' });
-    return { ...row, resourceKey: r.resource_key };
-  });
+  const due = new Map<string, DueRow>();
+  for (const r of rows) {
+    let row = due.get(r.subscription_id);
+    if (!row) {
+      const { resource: _none, ...fields } = toRow({ ...r, resource: '{}' });
+      row = { ...fields, resourceKey: r.resource_key, events: [], eventsLimit };
+      due.set(r.subscription_id, row);
+    }
+    if (r.event) row.events.push(toEvent(typeof r.event === 'string' ? (JSON.parse(r.event) as RawEvent) : r.event));
+  }
+  return [...due.values()];
 }
 
 /** The key dueSubscriptions gives a subscription's resource. */
@@ -159,15 +190,17 @@ export async function queueEvents(tx: FeedTx, events: ReadonlyArray<Omit<EventRo
   if (events.length === 0) return;
   const counts = new Map<string, number>();
   for (const e of events) counts.set(e.subscriptionId, (counts.get(e.subscriptionId) ?? 0) + 1);
+  const ids = [...counts.keys()].sort();
+  if (ids.length > 1) await lockInOrder(tx, ids);
+  const rows = await tx.query<{ id: string; n: string | number }>(
+    `UPDATE notification_subscriptions s SET events_queued = s.events_queued + d.n
+     FROM unnest(?::text[], ?::bigint[]) AS d(id, n) WHERE s.subscription_id = d.id
+     RETURNING s.subscription_id AS id, s.events_queued AS n`,
+    [ids, ids.map((id) => counts.get(id) as number)],
+  );
   const next = new Map<string, number>();
-  for (const [id, n] of counts) {
-    const rows = await tx.query<{ n: string | number }>(
-      `UPDATE notification_subscriptions SET events_queued = events_queued + ? WHERE subscription_id = ?
-       RETURNING events_queued AS n`,
-      [n, id],
-    );
-    next.set(id, Number(rows[0]?.n) - n + 1);
-  }
+  for (const r of rows) next.set(r.id, Number(r.n) - (counts.get(r.id) as number) + 1);
+  for (const id of ids) if (!next.has(id)) throw new Error(`subscription ${id} has no bookkeeping row`);
   for (let from = 0; from < events.length; from += 500) {
     const chunk = events.slice(from, from + 500);
     const params: unknown[] = [];
@@ -193,7 +226,7 @@ type RawEvent = {
   resource_id: string;
   version_id: number;
   deleted: boolean;
-  occurred_at: string;
+  occurred_at: string | Date;
 };
 
 export async function eventsAfter(db: FeedTx, id: string, after: number, limit: number): Promise<EventRow[]> {
@@ -201,7 +234,11 @@ export async function eventsAfter(db: FeedTx, id: string, after: number, limit: 
     `SELECT * FROM notification_events WHERE subscription_id = ? AND event_number > ? ORDER BY event_number LIMIT ?`,
     [id, after, limit],
   );
-  return rows.map((r) => ({
+  return rows.map(toEvent);
+}
+
+function toEvent(r: RawEvent): EventRow {
+  return {
     subscriptionId: r.subscription_id,
     eventNumber: Number(r.event_number),
     changeSeq: Number(r.change_seq),
@@ -209,16 +246,47 @@ export async function eventsAfter(db: FeedTx, id: string, after: number, limit: 
     resourceId: r.resource_id,
     versionId: Number(r.version_id),
     deleted: r.deleted,
-    occurredAt: r.occurred_at,
-  }));
+    occurredAt: typeof r.occurred_at === 'string' ? r.occurred_at : new Date(r.occurred_at).toISOString(),
+  };
 }
 
 /** The channel accepted the events through `through` (one statement; old events go in `dropDeliveredEvents`). */
-export async function markDelivered(db: FeedTx, id: string, through: number): Promise<void> {
-  await db.query(
-    `UPDATE notification_subscriptions SET delivered_through = GREATEST(delivered_through, ?), failures = 0,
-       next_attempt_at = NULL, last_delivery_at = now() WHERE subscription_id = ?`,
-    [through, id],
+export async function markDelivered(db: FeedDb, id: string, through: number): Promise<void> {
+  await markDeliveredMany(db, [{ id, through }]);
+}
+
+/**
+ * Several subscriptions' channels accepted their events through `through`: one transaction for all, the rows locked
+ * in id order (as the feed's queueing locks them: no deadlock between the two).
+ */
+export async function markDeliveredMany(
+  db: FeedDb,
+  marks: ReadonlyArray<{ id: string; through: number }>,
+): Promise<void> {
+  if (marks.length === 0) return;
+  const through = new Map<string, number>();
+  for (const m of marks) through.set(m.id, Math.max(m.through, through.get(m.id) ?? 0));
+  const ids = [...through.keys()].sort();
+  const values = [ids, ids.map((id) => through.get(id) as number)];
+  const update = `UPDATE notification_subscriptions s SET delivered_through = GREATEST(s.delivered_through, d.through),
+       failures = 0, next_attempt_at = NULL, last_delivery_at = now()
+     FROM unnest(?::text[], ?::bigint[]) AS d(id, through) WHERE s.subscription_id = d.id`;
+  if (ids.length === 1) {
+    await db.query(update, values);
+    return;
+  }
+  await db.transaction(async (tx) => {
+    await lockInOrder(tx, ids);
+    await tx.query(update, values);
+  });
+}
+
+/** Locks the rows of `ids` (sorted) in that order: the feed and the delivery take them in the same order. */
+async function lockInOrder(tx: FeedTx, ids: readonly string[]): Promise<void> {
+  await tx.query(
+    `SELECT subscription_id FROM notification_subscriptions WHERE subscription_id = ANY(?::text[])
+     ORDER BY subscription_id FOR UPDATE`,
+    [ids],
   );
 }
 

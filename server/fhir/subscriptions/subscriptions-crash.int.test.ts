@@ -95,19 +95,27 @@ describe('subscriptions across kill -9', () => {
       const total = acknowledged.length;
       assert.ok(total >= beforeKill + 20);
 
-      const focusOf = (json: any): string =>
+      // a notification may carry several events (a backlog goes in bundles): each event's number and focus
+      const eventsOf = (json: any): Array<{ number: number; id: string }> =>
         json.entry[0].resource.parameter
-          .find((p: any) => p.name === 'notification-event')
-          .part.find((p: any) => p.name === 'focus')
-          .valueReference.reference.match(/Observation\/([^/]+)\/_history/)[1];
-      await receiver.until((r) => acknowledged.every((id) => r.some((x) => focusOf(x.json) === id)), 90_000);
+          .filter((p: any) => p.name === 'notification-event')
+          .map((e: any) => ({
+            number: Number(e.part.find((p: any) => p.name === 'event-number').valueString),
+            id: e.part
+              .find((p: any) => p.name === 'focus')
+              .valueReference.reference.match(/Observation\/([^/]+)\/_history/)[1],
+          }));
+      const deliveries = () => receiver.received.flatMap((r) => eventsOf(r.json));
+      await receiver.until(() => {
+        const seen = new Set(deliveries().map((e) => e.id));
+        return acknowledged.every((id) => seen.has(id));
+      }, 90_000);
 
       const byNumber = new Map<number, string>();
-      for (const r of receiver.received) {
-        const id = focusOf(r.json);
-        const seen = byNumber.get(r.eventNumber);
-        assert.ok(seen === undefined || seen === id, `event ${r.eventNumber} always names the same resource`);
-        byNumber.set(r.eventNumber, id);
+      for (const e of deliveries()) {
+        const seen = byNumber.get(e.number);
+        assert.ok(seen === undefined || seen === e.id, `event ${e.number} always names the same resource`);
+        byNumber.set(e.number, e.id);
       }
       const numbers = [...byNumber.keys()].sort((a, b) => a - b);
       assert.deepEqual(
@@ -117,10 +125,16 @@ describe('subscriptions across kill -9', () => {
       );
       // at least one event per acknowledged write; an unacknowledged write cut by the kill may add one more
       assert.ok(numbers.length >= total && numbers.length <= total + 1, `${numbers.length} events, ${total} writes`);
-      const firstSeen = receiver.received.map((r) => r.eventNumber).filter((n, k, all) => all.indexOf(n) === k);
+      const firstSeen = deliveries()
+        .map((e) => e.number)
+        .filter((n, k, all) => all.indexOf(n) === k);
       assert.deepEqual(firstSeen, numbers, 'first deliveries arrive in event-number order');
+      for (const r of receiver.received) {
+        const numbersOfBundle = eventsOf(r.json).map((e) => e.number);
+        assert.equal(r.eventNumber, numbersOfBundle[numbersOfBundle.length - 1], 'the header names the last event');
+      }
       process.stdout.write(
-        `# ${receiver.received.length} deliveries for ${numbers.length} events (${receiver.received.length - numbers.length} repeats after the kill)\n`,
+        `# ${receiver.received.length} notifications, ${deliveries().length} event deliveries for ${numbers.length} events (${deliveries().length - numbers.length} repeats after the kill)\n`,
       );
     } finally {
       server.child.kill('SIGTERM');

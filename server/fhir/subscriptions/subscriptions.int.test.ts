@@ -13,7 +13,7 @@ import { startSubscriptionTestServer } from './testing/subscription-test-server.
 import { FULL_ACCESS, type AccessPolicy } from '../access-policy.js';
 import { policyFromScopes } from '../../auth/scope-policy.js';
 import { eventually, type Receiver } from './testing/receiver.js';
-import { WEBSOCKET_PATH } from './websocket-hub.js';
+import { REVOKED_CLOSE_CODE, WEBSOCKET_PATH } from './websocket-hub.js';
 import { unauthorized } from '../../auth/auth-errors.js';
 
 const TOKENS: Record<string, AccessPolicy> = {
@@ -198,6 +198,55 @@ describe('subscriptions (rest-hook, websocket)', () => {
     const after = (await server.app.subscriptions!.engine.list()).find((r) => r.id === created.body.id);
     assert.equal(after?.deliveredThrough, 2);
     assert.ok(after?.lastDeliveryAt);
+  });
+
+  it('a backlog of more than 20 events goes in bundles of several (no backport-max-count), in order, none lost', async () => {
+    const created = await subscribe(
+      restHook('Observation?code=http://loinc.org|6666-6', { payload: 'application/fhir+json' }, '/backlog'),
+    );
+    assert.equal(created.status, 201, created.text);
+    const id = created.body.id as string;
+    await active(id);
+    const written: string[] = [];
+    const write = async () => {
+      const res = await server.fhir('/Observation', {
+        method: 'POST',
+        body: observation('a', '6666-6', written.length),
+      });
+      assert.equal(res.status, 201);
+      written.push(res.body.id as string);
+    };
+    // one event, delivered alone: no backlog, one event per notification
+    await write();
+    await receiver.until(() => from('/backlog').length >= 1);
+    receiver.answer(503);
+    try {
+      for (let i = 0; i < 30; i++) await write();
+      await eventually(async () => {
+        const row = (await server.app.subscriptions!.engine.list()).find((r) => r.id === id);
+        return row?.eventsQueued === 31 ? true : undefined;
+      }, '31 events queued');
+    } finally {
+      receiver.answer(200);
+    }
+    await receiver.until(() => from('/backlog').some((r) => r.eventNumber === 31), 60_000);
+    const got = from('/backlog');
+    const numbersOf = (json: any): number[] =>
+      json.entry[0].resource.parameter
+        .filter((p: any) => p.name === 'notification-event')
+        .map((p: any) => Number(p.part.find((x: any) => x.name === 'event-number').valueString));
+    assert.equal(numbersOf(got[0]!.json).length, 1);
+    assert.deepEqual(
+      got.flatMap((r) => numbersOf(r.json)),
+      Array.from({ length: 31 }, (_, k) => k + 1),
+    );
+    assert.ok(got.length < 31, `${got.length} notifications for 31 events`);
+    // each event's resource, in the order written; the header names the last event of its bundle
+    assert.deepEqual(
+      got.flatMap((r) => r.json.entry.slice(1).map((e: any) => e.resource.id)),
+      written,
+    );
+    for (const r of got) assert.equal(r.eventNumber, numbersOf(r.json).at(-1));
   });
 
   it("a patient-scoped owner hears only of its own patient's resources (rest-hook and websocket)", async () => {
@@ -404,7 +453,7 @@ describe('subscriptions (rest-hook, websocket)', () => {
       for (const socket of sockets) socket.terminate();
     }
   });
-  it('a binding token dies with the access token it was issued to (revoked: binds nothing)', async () => {
+  it('a binding dies with the access token behind it (revoked: binds nothing, bound sockets told and closed)', async () => {
     const sockets: WebSocket[] = [];
     try {
       const created = await subscribe(
@@ -426,19 +475,67 @@ describe('subscriptions (rest-hook, websocket)', () => {
       };
       const usedBefore = await issue();
       const unusedBefore = await issue();
-      const bindWith = async (token: string) => {
+      const closedWith = new Map<WebSocket, number>();
+      const connect = async () => {
         const socket = new WebSocket(server.baseUrl.replace(/^http/, 'ws').replace(/\/fhir$/, WEBSOCKET_PATH));
         sockets.push(socket);
         const got: string[] = [];
         socket.on('message', (m) => got.push(String(m)));
+        socket.on('close', (code) => closedWith.set(socket, code));
         await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
-        socket.send(`bind-with-token ${token}`);
+        return { socket, got };
+      };
+      const bindWith = async (token: string) => {
+        const { got } = await connect();
+        (sockets[sockets.length - 1] as WebSocket).send(`bind-with-token ${token}`);
         await eventually(async () => (got.length > 0 ? true : undefined), 'answer to bind-with-token');
         return got;
       };
-      assert.equal((await bindWith(usedBefore))[0], `bound ${id}`);
+      const boundBefore = await bindWith(usedBefore);
+      const boundBeforeSocket = sockets[sockets.length - 1] as WebSocket;
+      assert.equal(boundBefore[0], `bound ${id}`);
+      // R4 binding: the socket's own bearer token (the same access token), then `bind`
+      const r4 = await connect();
+      r4.socket.send('bearer patient-a-again');
+      r4.socket.send(`bind ${id}`);
+      await eventually(async () => (r4.got.includes(`bound ${id}`) ? true : undefined), 'bound with the bearer');
+      // the owner's other token keeps its socket
+      const other = await server.fhir(`/Subscription/${id}/$get-ws-binding-token`, {
+        headers: { authorization: 'Bearer patient-a' },
+      });
+      const otherToken = other.body.parameter.find((p: any) => p.name === 'token').valueString as string;
+      const kept = await bindWith(otherToken);
+      const keptSocket = sockets[sockets.length - 1] as WebSocket;
+      assert.equal(kept[0], `bound ${id}`);
+      const events = (got: string[]) => got.filter((m) => m.startsWith('{') && m.includes('event-notification'));
+      assert.equal(
+        (await server.fhir('/Observation', { method: 'POST', body: observation('a', '5555-5') })).status,
+        201,
+      );
+      await eventually(
+        async () => ([boundBefore, r4.got, kept].every((g) => events(g).length === 1) ? true : undefined),
+        'the first notification on the three sockets',
+      );
 
       REVOKED.add('Bearer patient-a-again');
+      // sockets bound earlier with the revoked token: told why and closed at the next notification, which they miss
+      const later = await server.fhir('/Observation', { method: 'POST', body: observation('a', '5555-5', 2) });
+      assert.equal(later.status, 201);
+      await eventually(async () => (events(kept).length === 2 ? true : undefined), 'the kept socket hears on');
+      await eventually(
+        async () => (closedWith.has(boundBeforeSocket) && closedWith.has(r4.socket) ? true : undefined),
+        'the revoked sockets closed',
+      );
+      for (const [socket, got] of [
+        [boundBeforeSocket, boundBefore],
+        [r4.socket, r4.got],
+      ] as const) {
+        assert.equal(closedWith.get(socket), REVOKED_CLOSE_CODE);
+        assert.match(got[got.length - 1]!, new RegExp(`^error ${id} .*revoked`));
+        assert.equal(events(got).length, 1, 'nothing after the revocation');
+        assert.ok(!got.some((m) => m.includes(later.body.id as string)));
+      }
+      assert.ok(!closedWith.has(keptSocket));
       // both tokens, the one already used and the one not yet, bind nothing once the access token is revoked
       for (const token of [usedBefore, unusedBefore]) {
         const got = await bindWith(token);
@@ -450,11 +547,11 @@ describe('subscriptions (rest-hook, websocket)', () => {
         headers: { authorization: 'Bearer patient-a-again' },
       });
       assert.equal(refused.status, 401);
-      const other = await server.fhir(`/Subscription/${id}/$get-ws-binding-token`, {
+      const another = await server.fhir(`/Subscription/${id}/$get-ws-binding-token`, {
         headers: { authorization: 'Bearer patient-a' },
       });
-      const otherToken = other.body.parameter.find((p: any) => p.name === 'token').valueString as string;
-      assert.equal((await bindWith(otherToken))[0], `bound ${id}`);
+      const anotherToken = another.body.parameter.find((p: any) => p.name === 'token').valueString as string;
+      assert.equal((await bindWith(anotherToken))[0], `bound ${id}`);
     } finally {
       REVOKED.clear();
       for (const socket of sockets) socket.terminate();

@@ -12,6 +12,11 @@
  * is the subscription's owner and the subscription still uses the websocket channel, else `error <id> <reason>`. For each notification the client gets `ping <id>` (R4), followed by the notification
  * bundle (JSON, Backport IG shape, with the event number) unless the payload is none. Protocol-level pings every
  * `heartbeatMs` end sockets that stopped answering. Notifications arrive through the fanout, from any node.
+ *
+ * A binding lasts only as long as the access token behind it (the socket's bearer for `bind`, the one the binding
+ * token was issued to for `bind-with-token`): that token is authenticated again before each notification goes out
+ * (one check covers the notifications that arrived before it started) and at every heartbeat; once it is revoked or
+ * expired the socket gets `error <id> <reason>` and is closed (code 1008), and nothing more is sent on it.
  */
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -37,7 +42,21 @@ export type HubOptions = {
   heartbeatMs?: number;
 };
 
-type Client = { socket: WebSocket; authorization?: string; alive: boolean; bound: Set<string> };
+/** Close code and reason when the access token behind a binding is no longer valid (RFC 6455: policy violation). */
+export const REVOKED_CLOSE_CODE = 1008;
+export const REVOKED_REASON = 'the access token that bound this subscription was revoked or has expired';
+
+type Client = {
+  socket: WebSocket;
+  authorization?: string;
+  alive: boolean;
+  /** Bound subscriptions, each with the Authorization (access token) that bound it. */
+  bound: Map<string, string | undefined>;
+  /** Notifications waiting for the check of the access token behind their binding, in arrival order. */
+  waiting: Array<{ id: string; messages: string[] }>;
+  sending: boolean;
+  closed: boolean;
+};
 
 export class WebsocketHub {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
@@ -60,10 +79,21 @@ export class WebsocketHub {
 
   private connected(socket: WebSocket, req: IncomingMessage): void {
     const header = req.headers.authorization;
-    const client: Client = { socket, alive: true, bound: new Set(), ...(header ? { authorization: header } : {}) };
+    const client: Client = {
+      socket,
+      alive: true,
+      bound: new Map(),
+      waiting: [],
+      sending: false,
+      closed: false,
+      ...(header ? { authorization: header } : {}),
+    };
     this.clients.add(client);
     socket.on('pong', () => (client.alive = true));
-    socket.on('close', () => this.clients.delete(client));
+    socket.on('close', () => {
+      client.closed = true;
+      this.clients.delete(client);
+    });
     socket.on('error', () => socket.terminate());
     socket.on('message', (data, isBinary) => {
       if (isBinary) socket.send('error - binary messages are not understood');
@@ -92,7 +122,7 @@ export class WebsocketHub {
     } catch {
       return [`error ${arg} the access token is missing or not valid`];
     }
-    return [await this.bind(client, caller, arg)];
+    return [await this.bind(client, caller, arg, client.authorization)];
   }
 
   /**
@@ -119,17 +149,22 @@ export class WebsocketHub {
       }
       const handshake = await this.o.handshake?.(subscription);
       // in one go, nothing in between: the handshake comes before any notification of the subscription
-      client.bound.add(id);
+      client.bound.set(id, grant.authorization);
       client.socket.send(`bound ${id}`);
       if (handshake) client.socket.send(handshake);
     }
     return [];
   }
 
-  private async bind(client: Client, caller: Pick<AccessPolicy, 'who' | 'compartment'>, id: string): Promise<string> {
+  private async bind(
+    client: Client,
+    caller: Pick<AccessPolicy, 'who' | 'compartment'>,
+    id: string,
+    authorization: string | undefined,
+  ): Promise<string> {
     const refusal = this.refusal(caller, id, await this.o.loadSubscription(id));
     if (refusal) return `error ${id} ${refusal}`;
-    client.bound.add(id);
+    client.bound.set(id, authorization);
     return `bound ${id}`;
   }
 
@@ -148,7 +183,61 @@ export class WebsocketHub {
 
   private forward(id: string, messages: string[]): void {
     for (const client of this.clients)
-      if (client.bound.has(id)) for (const message of messages) client.socket.send(message);
+      if (client.bound.has(id)) {
+        client.waiting.push({ id, messages });
+        void this.send(client);
+      }
+  }
+
+  /**
+   * Sends what waits, in order, each batch after a check of the access tokens behind its bindings that started after
+   * the batch arrived; a token no longer valid closes the socket instead.
+   */
+  private async send(client: Client): Promise<void> {
+    if (client.sending) return;
+    client.sending = true;
+    try {
+      while (client.waiting.length > 0 && !client.closed) {
+        const batch = client.waiting.splice(0);
+        const revoked = await this.revokedBinding(client, new Set(batch.map((n) => n.id)));
+        if (revoked !== undefined) {
+          this.closeRevoked(client, revoked);
+          return;
+        }
+        for (const n of batch)
+          if (!client.closed && client.bound.has(n.id)) for (const message of n.messages) client.socket.send(message);
+      }
+    } finally {
+      client.sending = false;
+    }
+  }
+
+  /** The first of `ids` bound with an access token that is no longer valid (revoked, expired), or undefined. */
+  private async revokedBinding(client: Client, ids: Iterable<string>): Promise<string | undefined> {
+    const checked = new Map<string | undefined, boolean>();
+    for (const id of ids) {
+      if (!client.bound.has(id)) continue;
+      const authorization = client.bound.get(id);
+      let valid = checked.get(authorization);
+      if (valid === undefined) {
+        valid = await this.o.authenticate(authorization).then(
+          () => true,
+          () => false,
+        );
+        checked.set(authorization, valid);
+      }
+      if (!valid) return id;
+    }
+    return undefined;
+  }
+
+  private closeRevoked(client: Client, id: string): void {
+    if (client.closed) return;
+    client.closed = true;
+    client.bound.clear();
+    client.waiting = [];
+    client.socket.send(`error ${id} ${REVOKED_REASON}`);
+    client.socket.close(REVOKED_CLOSE_CODE, REVOKED_REASON);
   }
 
   private heartbeat(): void {
@@ -159,6 +248,11 @@ export class WebsocketHub {
       }
       client.alive = false;
       client.socket.ping();
+      // a socket that hears nothing still loses its bindings when their access token goes
+      if (client.bound.size > 0)
+        void this.revokedBinding(client, [...client.bound.keys()]).then((revoked) => {
+          if (revoked !== undefined) this.closeRevoked(client, revoked);
+        });
     }
   }
 
