@@ -5,6 +5,8 @@
  * statement), execute, or a simple-protocol statement — is logged with the backend's user + system CPU for that step.
  * A phase's lines (this database, between two instants) are then summed per step and statement text, giving where
  * the PostgreSQL CPU of a request goes, e.g. how much of a create is planning the duplicate check.
+ * With NILECARE_BENCH_AUTO_EXPLAIN_MS=n the plans of the statements slower than n ms go to the same log (auto_explain,
+ * ANALYZE on), e.g. to see which plan a prepared statement kept.
  * Needs read access to the server log (NILECARE_BENCH_POSTGRES_LOG, default Debian's path) and a superuser to set
  * the two settings. The log grows by ~1 kB per step while it runs: a measuring tool, not a load test.
  */
@@ -20,6 +22,16 @@ export async function logStatementCpu(adminUrl: string, dbName: string): Promise
   try {
     await admin.query(`ALTER DATABASE ${pg.escapeIdentifier(dbName)} SET log_min_duration_statement = 0`);
     await admin.query(`ALTER DATABASE ${pg.escapeIdentifier(dbName)} SET log_statement_stats = on`);
+    // and the plans (EXPLAIN ANALYZE) of the statements slower than this many ms, from auto_explain
+    const slowMs = Number(process.env.NILECARE_BENCH_AUTO_EXPLAIN_MS);
+    if (slowMs > 0) {
+      for (const setting of [
+        `session_preload_libraries = 'auto_explain'`,
+        `auto_explain.log_min_duration = ${Math.floor(slowMs)}`,
+        'auto_explain.log_analyze = on',
+      ])
+        await admin.query(`ALTER DATABASE ${pg.escapeIdentifier(dbName)} SET ${setting}`);
+    }
   } finally {
     await admin.end();
   }
