@@ -24,17 +24,19 @@ describe('definition bundles read entry by entry', () => {
     });
   }
 
-  it('strings with braces, brackets, quotes and backslashes do not confuse the scanner', () => {
+  it('strings with braces, brackets, quotes, backslashes and non-ASCII characters do not confuse the scanner', () => {
     const bundle = {
       resourceType: 'Bundle',
       meta: { tag: [{ code: '[x' }] },
       link: [{ relation: 'self', url: 'http://x/{' }],
       entry: [
         { resource: { resourceType: 'Basic', id: 'a', text: { div: '<div>}]{"\\\\"[</div>' } } },
-        { resource: { resourceType: 'Basic', id: 'b' } },
+        { resource: { resourceType: 'Basic', id: 'b', text: { div: '<div>ص{ “≥” ]</div>' } } },
       ],
     };
-    const entries = [...bundleEntries(JSON.stringify(bundle))].map((t) => JSON.parse(t) as { resource?: Resource });
+    const entries = [...bundleEntries(Buffer.from(JSON.stringify(bundle)))].map(
+      (t) => JSON.parse(t) as { resource?: Resource },
+    );
     assert.deepEqual(
       entries.filter((e) => e.resource).map((e) => e.resource),
       bundle.entry.map((e) => e.resource),
