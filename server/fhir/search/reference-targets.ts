@@ -1,12 +1,13 @@
 /**
  * The local resources a resource refers to through one reference search parameter (for `_include`):
- * the parameter's per-type FHIRPath (Medplum's parsed expression) evaluated on the resource, keeping
+ * the parameter's per-type FHIRPath (the indexer's fast path, else Medplum's parsed expression) evaluated on the resource, keeping
  * literal references `Type/id` and absolute URLs of this server.
  */
 import { evalFhirPath, getSearchParameter, getSearchParameterDetails } from '@medplum/core';
 import type { Resource } from '@medplum/fhirtypes';
 import { isResourceType } from '../definitions.js';
 import { listSearchParameters } from '../indexing/search-parameter-registry.js';
+import { extractionPlan } from '../indexing/extraction-plan.js';
 import type { ResourceKey } from '../../store/resource-store.js';
 
 /** Reference parameter codes of a type (for `*`). */
@@ -17,17 +18,27 @@ export function referenceParams(resourceType: string): string[] {
 }
 
 export function referenceTargets(resource: Resource, param: string, baseUrl: string): ResourceKey[] {
-  const sp = getSearchParameter(resource.resourceType, param);
-  if (!sp) return [];
-  const details = getSearchParameterDetails(resource.resourceType, sp);
   const keys: ResourceKey[] = [];
-  for (const value of evalFhirPath(details.parsedExpression, resource)) {
+  for (const value of referenceValues(resource, param)) {
     const ref = typeof value === 'object' && value !== null ? (value as { reference?: unknown }).reference : value;
     if (typeof ref !== 'string') continue;
     const key = parseLocalReference(ref, baseUrl);
     if (key) keys.push(key);
   }
   return keys;
+}
+
+/**
+ * The parameter's values: through the indexer's compiled fast path when the expression is a plain path (the same
+ * values as Medplum's engine, checked by the indexing corpus test; ~4 instead of ~15 µs per Encounter's
+ * `participant`), else through Medplum's engine.
+ */
+function referenceValues(resource: Resource, param: string): unknown[] {
+  const fast = extractionPlan(resource.resourceType).find((p) => p.code === param)?.fast;
+  if (fast) return fast(resource).map((v) => v.value as unknown);
+  const sp = getSearchParameter(resource.resourceType, param);
+  if (!sp) return [];
+  return evalFhirPath(getSearchParameterDetails(resource.resourceType, sp).parsedExpression, resource);
 }
 
 /**
