@@ -5,13 +5,13 @@
  * process CPU per stage is exact too (with more in flight it includes the other messages' work).
  * Usage: npx tsx bench/hl7-stages.ts [messages=400] [concurrency=16] [known-patients|new-patients]
  */
-import type { Bundle } from '@medplum/fhirtypes';
 import pg from 'pg';
 import { createTestDatabase as createPgDatabase } from '../server/store/postgres/testing/test-stores.js';
 import { createTestDatabase } from '../server/migrate/testing/test-databases.js';
 import { migrateDatabase } from '../server/migrate/migrate.js';
 import { loadConfig } from '../server/config.js';
 import { createApp } from '../server/app.js';
+import { hl7Submit } from '../server/hl7-submit.js';
 import { MysqlMessageLog } from '../adapters/hl7v2/log/mysql-message-log.js';
 import type { MessageLog } from '../adapters/hl7v2/log/message-log.js';
 import { processMessage, type InboundDeps } from '../adapters/hl7v2/inbound/process-message.js';
@@ -75,7 +75,7 @@ const log = new Proxy(mysqlLog, {
   },
 }) as MessageLog;
 const deps: InboundDeps = inboundPipeline({
-  submit: timedFn('fhir transaction', (b: Bundle) => app.systemClient.transaction(b, { return: 'minimal' })),
+  submit: timedFn('fhir transaction', hl7Submit(app.systemClient)),
   // as server/hl7-wiring.ts: what a message depends on through the store-level search
   search: timedFn('store search', async (type: string, params: Array<[string, string]>, count?: number) =>
     (await app.systemClient.search(type, params, count ? { count } : {})).matches.flatMap((m) =>

@@ -22,6 +22,7 @@ import { hl7ReplayPort } from './hl7-admin-wiring.js';
 import { codeTableMaps } from './fhir/terminology/code-table-maps.js';
 import { codeRowMover } from './fhir/terminology/code-row-maps.js';
 import { openInteropLog } from './hl7-log-wiring.js';
+import { hl7Submit } from './hl7-submit.js';
 
 /** Outbound delivery, when running: counts per endpoint, dead letters put back in line or given up. */
 export type Hl7Outbound = {
@@ -93,8 +94,7 @@ function startListener(
     codeMaps: codeTableMaps(app.store, config.baseUrl),
     // fhir_mappings code rows become ConceptMaps (then deactivated): the codes live in one place
     moveCodeRow: codeRowMover(app.systemClient),
-    // the inbound path keeps only each entry's response.location (hl7_messages.fhir_resources), so no resources back
-    submit: (bundle) => app.systemClient.transaction(bundle, { return: 'minimal' }),
+    submit: hl7Submit(app.systemClient),
     // what a message depends on is read by the store-level search, not a Bundle of GETs through the router
     search: async (type, params, count) =>
       (await app.systemClient.search(type, params, count ? { count } : {})).matches.flatMap((m) =>
@@ -147,7 +147,7 @@ export async function startHl7(
     log,
     where: interop.where,
     ...(interop.interopQuery ? { interopQuery: interop.interopQuery } : {}),
-    replay: hl7ReplayPort(server.deps, (bundle) => app.systemClient.transaction(bundle, { return: 'minimal' })),
+    replay: hl7ReplayPort(server.deps, hl7Submit(app.systemClient)),
     endpoints,
     ...(worker ? { outbound: outboundPort(worker) } : {}),
     async close() {

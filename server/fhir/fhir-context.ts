@@ -57,6 +57,11 @@ export type FhirContext = FhirServices & {
   locked?: boolean;
   /** Logs an error nothing expected that was answered inside a response (a batch entry's 500). */
   reportError?: (error: unknown) => void;
+  /**
+   * Transactions of an internal caller that resends what it knows (HL7 inbound): a PUT whose resource equals the
+   * current version writes nothing and answers that version (bundle/unchanged-update.ts).
+   */
+  unchangedWritesNothing?: boolean;
 };
 
 /** The time budget of searches made for a client request. */

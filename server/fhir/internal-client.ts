@@ -19,8 +19,12 @@ export type InternalFhirClient = {
   /**
    * POST a transaction or batch Bundle; resolves with the response Bundle. Its entries carry the written resources
    * unless `return: 'minimal'` (then fullUrl, location, etag and lastModified only; GET entries keep their resources).
+   * `unchangedWritesNothing`: a PUT entry equal to the current version writes no new version (FhirContext).
    */
-  transaction(bundle: Bundle, options?: { return?: 'minimal' | 'representation' }): Promise<Bundle>;
+  transaction(
+    bundle: Bundle,
+    options?: { return?: 'minimal' | 'representation'; unchangedWritesNothing?: boolean },
+  ): Promise<Bundle>;
   read<T extends Resource = Resource>(resourceType: string, id: string): Promise<T>;
   /** The store-level search (stored versions + an opaque `nextCursor`), under this client's AccessPolicy. */
   search(
@@ -40,6 +44,7 @@ export function internalFhirClient(
     path: string,
     body?: unknown,
     headers: Record<string, string> = {},
+    extra: Pick<FhirContext, 'unchangedWritesNothing'> = {},
   ): Promise<FhirResponse> {
     const [pathPart, query = ''] = path.split('?', 2) as [string, string?];
     const lowered = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
@@ -51,14 +56,21 @@ export function internalFhirClient(
       body,
       contentType: 'application/fhir+json',
     };
-    const ctx: FhirContext = { ...services, access, prefer: readPreferences(lowered), requestId: randomUUID() };
+    const ctx: FhirContext = {
+      ...services,
+      access,
+      prefer: readPreferences(lowered),
+      requestId: randomUUID(),
+      ...extra,
+    };
     return routeFhirRequest(ctx, fhirRequest, router);
   }
   return {
     request,
     async transaction(bundle, options = {}) {
-      return (await request('POST', '', bundle, { prefer: `return=${options.return ?? 'representation'}` }))
-        .resource as Bundle;
+      const headers = { prefer: `return=${options.return ?? 'representation'}` };
+      const extra = options.unchangedWritesNothing ? { unchangedWritesNothing: true } : {};
+      return (await request('POST', '', bundle, headers, extra)).resource as Bundle;
     },
     async read<T extends Resource = Resource>(resourceType: string, id: string) {
       return (await request('GET', `${resourceType}/${id}`)).resource as T;

@@ -32,6 +32,7 @@ import { patchFunction } from '../interactions/patch.js';
 import { cloneJson } from '../../json/number-texts.js';
 import { duplicateOutcome, duplicateWarnings } from '../matching/created-patient.js';
 import { entryField } from './entry-field.js';
+import { sameStoredContent } from './unchanged-update.js';
 
 type Planned =
   | {
@@ -405,6 +406,15 @@ async function planEntry(
   const rewritten = { ...(await rewriteReferences(resource, resolve)), id: target.id } as Resource;
   const writeKind = request.method === 'POST' ? 'create' : request.method === 'PATCH' ? 'patch' : 'update';
   await assertMayWriteNew(ctx, writeKind, rewritten);
+  // what the current version already holds is not written again, for callers that ask (unchanged-update.ts)
+  if (
+    ctx.unchangedWritesNothing &&
+    request.method === 'PUT' &&
+    previous?.resource &&
+    !previous.deleted &&
+    sameStoredContent(rewritten, previous.resource)
+  )
+    return { kind: 'existing', request, resource: previous.resource };
   // a Binary's bytes go to the content store first; a DocumentReference's inline attachments become Binaries
   const withIds = await moveAttachmentData(ctx, await moveBinaryData(ctx, rewritten, previous?.resource));
   try {

@@ -2,11 +2,13 @@
  * What a message repeats is not written again, against the real FHIR app (PGlite): results for a known patient with
  * the same demographics leave the Patient at its version (no new version, the new report still points at it); a
  * changed demographic field does make a version with the change; an A08 repeating a stored visit leaves the
- * Encounter as it is, and one that changes it still updates it; the ACK is AA every time.
+ * Encounter as it is, and one that changes it still updates it; a result resent under a new control id (MSH-10) leaves
+ * its Observation, ServiceRequest and DiagnosticReport at their versions, and a changed OBX-5 makes a version with the
+ * change; the ACK is AA every time.
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import type { DiagnosticReport, Encounter, Patient } from '@medplum/fhirtypes';
+import type { DiagnosticReport, Encounter, Observation, Patient } from '@medplum/fhirtypes';
 import type { TestServer } from '../../../../server/testing/test-server.js';
 import { processMessage, type InboundDeps } from '../process-message.js';
 import { startInboundTestApp, type InboundTestApp } from '../testing/inbound-test-app.js';
@@ -81,6 +83,32 @@ describe('unchanged resources are not written again (FHIR app on PGlite)', () =>
     assert.equal(Number(moved.meta?.versionId), Number(before.meta?.versionId) + 1);
     assert.ok(JSON.stringify(moved.location).includes('202'), JSON.stringify(moved.location));
     assert.equal((await patients('P-UN-1'))[0]!.meta?.versionId, '2', 'the same demographics again: no version');
+  });
+
+  it('a result resent under a new control id writes no new version; a changed OBX-5 makes one with the change', async () => {
+    const history = async (path: string): Promise<number> => {
+      const h = (await fhir.fhir(`/${path}/_history`)).body;
+      return h.total ?? h.entry.length;
+    };
+    const written = async (mrn: string) => {
+      const [report] = await reports(mrn);
+      const observation = report!.result![0]!.reference!;
+      const order = report!.basedOn![0]!.reference!;
+      return { report: `DiagnosticReport/${report!.id}`, observation, order };
+    };
+    assert.equal((await processMessage(oru('P-UN-2', 'PL-UN-9', '5.5'), deps)).code, 'AA');
+    const first = await written('P-UN-2');
+    const resent = await processMessage(oru('P-UN-2', 'PL-UN-9', '5.5'), deps);
+    assert.equal(resent.code, 'AA', resent.ack);
+    assert.equal(resent.duplicate, undefined, 'a new control id: processed, not a duplicate');
+    assert.deepEqual(await written('P-UN-2'), first, 'the same resources');
+    for (const path of Object.values(first)) assert.equal(await history(path), 1, `${path}: no new version`);
+    const changed = await processMessage(oru('P-UN-2', 'PL-UN-9', '6.5'), deps);
+    assert.equal(changed.code, 'AA', changed.ack);
+    assert.equal(await history(first.observation), 2, 'the changed result: a new version');
+    const observation = (await fhir.fhir(`/${first.observation}`)).body as Observation;
+    assert.equal(observation.valueQuantity?.value, 6.5);
+    assert.equal(await history(first.order), 1, 'the order did not change');
   });
 
   it('compares JSON with object keys in any order, arrays in order', () => {

@@ -8,6 +8,7 @@ import { startTestServer, type TestServer } from '../../../../server/testing/tes
 import { MemoryMessageLog } from '../../log/testing/memory-message-log.js';
 import type { InboundDeps } from '../process-message.js';
 import { fixedMappings } from '../site-mapping-cache.js';
+import { hl7Submit } from '../../../../server/hl7-submit.js';
 
 export type InboundTestApp = { fhir: TestServer; deps: InboundDeps; close: () => Promise<void> };
 
@@ -15,7 +16,7 @@ export async function startInboundTestApp(): Promise<InboundTestApp> {
   const opened = await pgliteTestStore();
   const fhir = await startTestServer(opened.store);
   const deps: InboundDeps = {
-    submit: (b) => fhir.app.systemClient.transaction(b, { return: 'minimal' }),
+    submit: hl7Submit(fhir.app.systemClient),
     log: new MemoryMessageLog(),
     mappings: fixedMappings(),
   };
