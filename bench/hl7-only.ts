@@ -6,6 +6,7 @@
  * with each other, back to back, not with the full bench.
  * Usage: npx tsx bench/hl7-only.ts [--store postgres] [--hl7-messages 400] [--concurrency 16] [--cpu-prof-dir DIR]
  *   [--traffic known-patients|new-patients] (the mixes of bench/hl7-traffic.ts; default known-patients)
+ *   [--auth on|off] (on, the default and the figure of record: the server as `npm run bench` runs it, SMART with audit on)
  */
 import { execFileSync } from 'node:child_process';
 import mysql from 'mysql2/promise';
@@ -14,6 +15,7 @@ import { freshDatabase, startServer } from './server-process.js';
 import { CpuMeter, cpuTicks } from './cpu-meter.js';
 import { measureHl7 } from './hl7-figure.js';
 import { HL7_TRAFFIC, type Hl7Traffic } from './hl7-traffic.js';
+import { authSetup } from './auth-mode.js';
 
 const COUNTERS = ['Questions', 'Com_select', 'Com_insert', 'Com_update', 'Innodb_data_fsyncs', 'Innodb_os_log_fsyncs'];
 
@@ -46,8 +48,9 @@ const options = parseOptions(args, {
   ...process.env,
   NILECARE_BENCH_HL7_MESSAGES: process.env['NILECARE_BENCH_HL7_MESSAGES'] ?? '400',
 });
+const auth = authSetup(options.auth === 'off' ? 'off' : 'on');
 const db = await freshDatabase(options);
-const server = await startServer(db, options);
+const server = await startServer(db, options, auth);
 const meter = await CpuMeter.open(
   server.pid,
   db.postgresDbName ? { adminUrl: options.postgresAdminUrl, dbName: db.postgresDbName } : undefined,
@@ -65,6 +68,7 @@ try {
   const n = figure.count + figure.usable;
   const per = (x: number) => Math.round((x * 100_000) / n) / 100;
   const out = {
+    auth: options.auth === 'off' ? 'off' : 'on',
     traffic: figure.traffic,
     patients: figure.patients,
     messagesPerSecond: figure.perSecond,
@@ -85,5 +89,6 @@ try {
 } finally {
   await meter.close();
   await server.stop();
+  await auth.close();
   await db.drop();
 }

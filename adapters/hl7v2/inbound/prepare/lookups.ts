@@ -96,12 +96,32 @@ export function versionTag(r: Resource): string {
 
 /** Every string equal to `from` inside a JSON value replaced by `to` (fullUrl references to a resolved one). */
 export function replaceReference<T>(value: T, from: string, to: string): T {
-  if (typeof value === 'string') return (value === from ? to : value) as T;
-  if (Array.isArray(value)) return (value as unknown[]).map((v) => replaceReference(v, from, to)) as T;
+  return replaceReferences(value, new Map([[from, to]]));
+}
+
+/**
+ * Every string of `value` that is a key of `map` replaced by its value, in one pass. What holds no such string is
+ * shared, not copied (a copy is made only along the path to a replaced string; spread copies keep number texts).
+ */
+export function replaceReferences<T>(value: T, map: ReadonlyMap<string, string>): T {
+  if (typeof value === 'string') return (map.get(value) ?? value) as T;
+  if (Array.isArray(value)) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      const replaced = replaceReferences(item, map);
+      if (replaced !== item) (out ??= [...(value as unknown[])])[i] = replaced;
+    }
+    return (out ?? value) as T;
+  }
   if (value && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = replaceReference(v, from, to);
-    return out as T;
+    const record = value as Record<string, unknown>;
+    let out: Record<string, unknown> | undefined;
+    for (const key of Object.keys(record)) {
+      const replaced = replaceReferences(record[key], map);
+      if (replaced !== record[key]) (out ??= { ...record })[key] = replaced;
+    }
+    return (out ?? value) as T;
   }
   return value;
 }

@@ -10,7 +10,7 @@
 import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
 import type { Found } from './lookups.js';
 import type { Preparer } from './prepare-bundle.js';
-import { replaceReference, withoutEntry } from './lookups.js';
+import { replaceReferences, withoutEntry } from './lookups.js';
 
 /** `Type/id` of a PUT to an id. */
 const BY_ID = /^([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})$/;
@@ -89,8 +89,8 @@ export const unchanged: Preparer = {
     for (const e of bundle.entry ?? []) {
       const stored = storedOf(e, found, byId);
       if (!stored) continue;
-      let incoming: Resource = e.resource!;
-      for (const [from, to] of resolved) if (from !== e.fullUrl) incoming = replaceReference(incoming, from, to);
+      const others = new Map([...resolved].filter(([from]) => from !== e.fullUrl));
+      const incoming: Resource = replaceReferences(e.resource!, others);
       if (!sameJson(content(incoming), content(stored))) continue;
       out = withoutEntry(out, e.fullUrl!, `${stored.resourceType}/${stored.id}`);
     }
