@@ -93,7 +93,8 @@ export type DueRow = Omit<SubscriptionRow, 'resource'> & {
 
 /**
  * Subscriptions with undelivered events whose next attempt is due, or waiting to be activated, except those in
- * `busy` (being served), each with its first `eventsLimit` undelivered events: one statement for all of them.
+ * `busy` (being served), each with its first `eventsLimit` undelivered events: one statement for all of them. Those
+ * served longest ago come first (after those never failed): with more due than lanes, none waits behind the others.
  * Without the resource: the delivery keeps each subscription's parsed resource and reads it again only when
  * `resourceKey` changed.
  */
@@ -115,12 +116,12 @@ export async function dueSubscriptions(
          AND (events_queued > delivered_through OR status = 'requested')
          AND (next_attempt_at IS NULL OR next_attempt_at <= now())
          AND NOT (subscription_id = ANY(?::text[]))
-       ORDER BY next_attempt_at NULLS FIRST LIMIT ?)
+       ORDER BY next_attempt_at NULLS FIRST, last_delivery_at NULLS FIRST, subscription_id LIMIT ?)
      SELECT due.*, to_jsonb(e) AS event FROM due LEFT JOIN LATERAL (
        SELECT subscription_id, event_number, change_seq, resource_type, resource_id, version_id, deleted, occurred_at
        FROM notification_events WHERE subscription_id = due.subscription_id AND event_number > due.delivered_through
        ORDER BY event_number LIMIT ?) e ON TRUE
-     ORDER BY due.next_attempt_at NULLS FIRST, due.subscription_id, e.event_number`,
+     ORDER BY due.next_attempt_at NULLS FIRST, due.last_delivery_at NULLS FIRST, due.subscription_id, e.event_number`,
     [[...busy], limit, eventsLimit],
   );
   const due = new Map<string, DueRow>();
