@@ -7,7 +7,8 @@
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { OptionError, parseOptions, type BenchOptions } from './options.js';
-import { freshDatabase, startServer, type FreshDatabase, type ServerProcess } from './server-process.js';
+import { freshDatabase, startServer, type FreshDatabase, type MemoryMb, type ServerProcess } from './server-process.js';
+import { cleanUpOnSignal, exitWithParent, stopChildren } from './child-processes.js';
 import { authSetup } from './auth-mode.js';
 import { SYNTHEA, syntheaPresent } from './synthea-data.js';
 import { ingestSynthea, scaleUp, type IngestResult, type PatientSample } from './load-data.js';
@@ -32,6 +33,8 @@ const log = (line: string) => console.error(`[bench ${new Date().toISOString().s
 type Measured = {
   figures: Record<string, Figure | null>;
   cpu: Record<string, CpuPhase>;
+  /** The server's resident memory (VmRSS) and its peak so far (VmHWM) after start-up and after each phase, in MB. */
+  memory: Record<string, MemoryMb>;
   errors: Record<string, string>;
 };
 type Output = Measured & {
@@ -64,6 +67,7 @@ async function phase<T>(
   try {
     const result = await fn();
     log(`${name} done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    recordMemory(out, name);
     if (meter && cpuStart && units) {
       const usage = await meter.since(cpuStart);
       if (serverRef?.exitInfo()) return result; // CPU of a process that is gone cannot be measured
@@ -86,6 +90,21 @@ async function phase<T>(
     log(`${name} FAILED: ${out.errors[name]}`);
     return undefined;
   }
+}
+
+/** The server's memory now, under `name` (nothing once the process is gone). */
+function recordMemory(out: Measured, name: string): void {
+  if (!serverRef || serverRef.exitInfo()) return;
+  try {
+    out.memory[name] = serverRef.memoryMb();
+  } catch {
+    // the process ended meanwhile
+  }
+}
+
+/** The first point of `memory` at which VmHWM had reached `peakMb`: where the run's peak was made. */
+function peakMadeBy(memory: Record<string, MemoryMb>, peakMb: number): string | undefined {
+  return Object.entries(memory).find(([, m]) => m.peakRssMb >= peakMb)?.[0];
 }
 
 async function bench(options: BenchOptions, out: Output, server: ServerProcess): Promise<PatientSample[]> {
@@ -278,6 +297,7 @@ async function main(): Promise<void> {
     },
     figures: {},
     cpu: {},
+    memory: {},
     errors: {},
   };
   const db = await freshDatabase(options);
@@ -287,13 +307,25 @@ async function main(): Promise<void> {
     mode === 'on' ? 'on (SMART, backend-services token system/*.cruds, audit on)' : 'off (NILECARE_AUTH=disabled)';
   let server: ServerProcess | undefined;
   let auth = authSetup(mode);
+  // a run stopped by SIGTERM/SIGINT (a test's timeout, ^C) stops its server and drops its databases
+  cleanUpOnSignal(async () => {
+    await stopChildren();
+    await auth.close().catch(() => undefined);
+    await db.drop();
+  }, log);
+  exitWithParent(); // a test that started this run and died: the same clean-up
   try {
     server = await startServer(db, options, auth);
     serverRef = server;
     out.context['serverPid'] = server.pid;
+    recordMemory(out, 'afterStart');
     meter = await openMeter(server, db, options);
     const samples = await bench(options, out, server);
-    out.figures['peakRss'] = atMost(server.peakRssMb(), TARGETS.peakRssMb, 'MB (server VmHWM)');
+    const peak = server.peakRssMb();
+    out.figures['peakRss'] = atMost(peak, TARGETS.peakRssMb, 'MB (server VmHWM)', {
+      madeBy: peakMadeBy(out.memory, peak) ?? 'the end of the run',
+      afterStartMb: out.memory['afterStart']?.peakRssMb,
+    });
     if (options.auth === 'both') {
       await meter.close();
       await server.stop();
@@ -303,7 +335,14 @@ async function main(): Promise<void> {
       server = await startServer(db, options, auth);
       serverRef = server;
       meter = await openMeter(server, db, options);
-      const comparison: NonNullable<Output['comparison']> = { auth: 'off', figures: {}, cpu: {}, errors: {} };
+      const comparison: NonNullable<Output['comparison']> = {
+        auth: 'off',
+        figures: {},
+        cpu: {},
+        memory: {},
+        errors: {},
+      };
+      recordMemory(comparison, 'afterStart');
       out.comparison = comparison;
       await requestFigures(options, comparison, server.baseUrl, samples);
       for (const [name, message] of Object.entries(comparison.errors)) out.errors[`comparison.${name}`] = message;

@@ -3,13 +3,16 @@
  * start-up (warm-up included), after the Synthea ingest, after scaling to `--resources`, and after creates — so
  * that start-up peaks and steady growth can be told apart; `phasePeakRssMb` is the highest VmRSS sampled (every 100 ms)
  * during that phase alone (VmHWM is the peak since start). Same server and options as bench/run.ts.
- * Usage: npx tsx bench/server-memory.ts [--store postgres] [--resources 20000]   (prints one JSON object)
+ * `--auth on` runs the server as the bench's figures of record do (SMART, a backend-services token, audit on);
+ * the default here is off.
+ * Usage: npx tsx bench/server-memory.ts [--store postgres] [--resources 20000] [--auth on|off]   (one JSON object)
  */
 import { readFileSync } from 'node:fs';
 import { parseOptions } from './options.js';
 import { freshDatabase, startServer } from './server-process.js';
 import { ingestSynthea, scaleUp } from './load-data.js';
 import { measureCreates } from './http-figures.js';
+import { authSetup } from './auth-mode.js';
 
 function memoryMb(pid: number): { rssMb: number; peakRssMb: number; cpuSeconds: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -35,7 +38,8 @@ async function heapMb(baseUrl: string): Promise<Record<string, number>> {
 
 const options = parseOptions(process.argv.slice(2));
 const db = await freshDatabase(options);
-const server = await startServer(db, options);
+const auth = authSetup(options.auth === 'on' ? 'on' : 'off');
+const server = await startServer(db, options, auth);
 const log = (m: string) => console.error(`[memory] ${m}`);
 const points: Record<string, unknown> = {};
 let phasePeakKb = 0;
@@ -81,11 +85,18 @@ try {
 } finally {
   clearInterval(sampler);
   await server.stop();
+  await auth.close();
   await db.drop();
 }
 console.log(
   JSON.stringify(
-    { benchmark: 'server-memory', store: options.store, targetResources: options.resources, points },
+    {
+      benchmark: 'server-memory',
+      store: options.store,
+      auth: auth.env['NILECARE_AUTH'],
+      targetResources: options.resources,
+      points,
+    },
     null,
     2,
   ),

@@ -13,6 +13,7 @@ import pg from 'pg';
 import mysql from 'mysql2/promise';
 import type { BenchOptions } from './options.js';
 import type { AuthSetup } from './auth-mode.js';
+import { ownChild } from './child-processes.js';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -94,6 +95,8 @@ async function freshStoreDatabase(options: BenchOptions, name: string): Promise<
   }
 }
 
+export type MemoryMb = { rssMb: number; peakRssMb: number };
+
 export type ServerProcess = {
   baseUrl: string;
   /** The server's own HL7 v2 MLLP listener (MLLP_PORT), on a fresh nilecare_interop database. */
@@ -101,16 +104,22 @@ export type ServerProcess = {
   pid: number;
   /** Peak resident set size so far (VmHWM), in MB. */
   peakRssMb(): number;
+  /** Resident set size now (VmRSS) and the peak so far (VmHWM), in MB. */
+  memoryMb(): MemoryMb;
   /** Undefined while the process runs; how it ended (code/signal, last stderr) once it has. */
   exitInfo(): string | undefined;
   stop(): Promise<void>;
 };
 
-export function vmHwmMb(pid: number): number {
+/** A memory line of /proc/<pid>/status (VmHWM: peak resident since start; VmRSS: resident now), in MB. */
+function statusMb(pid: number, field: 'VmHWM' | 'VmRSS'): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmHWM:\s+(\d+)\s+kB/.exec(status)?.[1] ?? NaN);
+  const kb = Number(new RegExp(`${field}:\\s+(\\d+)\\s+kB`).exec(status)?.[1] ?? NaN);
   return Math.round((kb / 1024) * 10) / 10;
 }
+
+export const vmHwmMb = (pid: number): number => statusMb(pid, 'VmHWM');
+export const vmRssMb = (pid: number): number => statusMb(pid, 'VmRSS');
 
 /** Starts the server with auth off, or with `auth` (bench/auth-mode.ts: its environment, then its token). */
 export async function startServer(db: FreshDatabase, options: BenchOptions, auth?: AuthSetup): Promise<ServerProcess> {
@@ -120,21 +129,24 @@ export async function startServer(db: FreshDatabase, options: BenchOptions, auth
   // up-to-4x (a ~130 MB live heap peaked at ~610 MB RSS under bundle ingest; ~300 MB with it). A pace, not a cap.
   const nodeArgs = ['--heap-growing-percent=50', '--expose-gc', '--import', 'tsx'];
   if (options.cpuProfDir) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`);
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, 'bench/server-entry.ts'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      ...db.env,
-      PORT: String(port),
-      MLLP_PORT: String(mllpPort),
-      HOST: '127.0.0.1',
-      NILECARE_AUTH: 'disabled',
-      LOG_LEVEL: 'warn',
-      RATE_LIMIT_PER_MINUTE: '0',
-      ...auth?.env,
-    },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child: ChildProcess = ownChild(
+    spawn(process.execPath, [...nodeArgs, 'bench/server-entry.ts'], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        ...db.env,
+        PORT: String(port),
+        MLLP_PORT: String(mllpPort),
+        HOST: '127.0.0.1',
+        NILECARE_AUTH: 'disabled',
+        LOG_LEVEL: 'warn',
+        RATE_LIMIT_PER_MINUTE: '0',
+        NILECARE_BENCH_EXIT_WITH_PARENT: '1', // bench/server-entry.ts: stops when this process ends, however it ends
+        ...auth?.env,
+      },
+      stdio: ['pipe', 'ignore', 'pipe'],
+    }),
+  );
   let stderr = '';
   child.stderr!.on('data', (c: Buffer) => {
     stderr = (stderr + c.toString()).slice(-4000);
@@ -185,6 +197,10 @@ export async function startServer(db: FreshDatabase, options: BenchOptions, auth
     peakRssMb() {
       sample();
       return peak;
+    },
+    memoryMb() {
+      sample();
+      return { rssMb: vmRssMb(child.pid!), peakRssMb: peak };
     },
     exitInfo: () => ended,
     async stop() {

@@ -12,6 +12,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { atMost, type Figure } from './figures.js';
+import { ownChild } from './child-processes.js';
 
 export const SUBSCRIPTION_LAG_P99_TARGET_MS = 1000;
 
@@ -37,7 +38,9 @@ export async function measureSubscriptionLag(
   if (matching === 1) args.push('--spread');
   if (o.store === 'postgres') args.push('--store', 'postgres');
   const script = fileURLToPath(new URL('./subscription-lag.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = ownChild(
+    spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] }),
+  );
   let stdout = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d));
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
