@@ -28,7 +28,7 @@ const FIGURES = [
 ];
 
 /** How long the quick run may take (it needs ~1–3 min on an idle 2-core machine; much longer at load ≥ 20). */
-const RUN_SECONDS = Number(process.env.BENCH_SMOKE_TIMEOUT_S ?? 420);
+const RUN_SECONDS = Number(process.env.BENCH_SMOKE_TIMEOUT_S ?? 600);
 
 type BenchRun = { stdout: string; stderr: string; status: number | null; timedOut: boolean };
 
