@@ -63,4 +63,5 @@ export function exitWithParent(): void {
   if (process.env.NILECARE_BENCH_EXIT_WITH_PARENT !== '1') return;
   process.stdin.on('end', () => process.kill(process.pid, 'SIGTERM'));
   process.stdin.resume();
+  process.stdin.unref(); // watching the pipe must not keep a finished process alive
 }
