@@ -61,6 +61,27 @@ export class CpuMeter {
     };
   }
 
+  /**
+   * Waits (at most `maxMs`) until no VACUUM or ANALYZE runs on the benchmark database: with autovacuum off the store
+   * VACUUMs and ANALYZEs its tables itself after every 20 % growth (server/store/postgres/statistics.ts), in the
+   * background, so the one the scale load set off would otherwise be charged to whichever phase comes next (seen: 38.5
+   * ms of PostgreSQL CPU per $lastn request for a statement of ~2 ms). Returns the seconds waited.
+   */
+  async settle(maxMs = 10 * 60_000): Promise<number> {
+    if (!this.admin) return 0;
+    const started = performance.now();
+    while (performance.now() - started < maxMs) {
+      const res = await this.admin.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_stat_activity
+         WHERE datname = $1 AND state <> 'idle' AND query ~* '^\\s*(VACUUM|ANALYZE)'`,
+        [this.dbName],
+      );
+      if ((res.rows[0]?.n ?? 0) === 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    return Math.round((performance.now() - started) / 100) / 10;
+  }
+
   async close(): Promise<void> {
     await this.admin?.end();
   }

@@ -49,6 +49,8 @@ type CpuPhase = Awaited<ReturnType<CpuMeter['since']>> & {
   serverCpuMsPerUnit: number;
   postgresCpuMsPerUnit: number;
   cpuBoundUnitsPerSecond: number | null;
+  /** Seconds this phase waited before it started for the store's background VACUUM/ANALYZE (cpu-meter.ts settle). */
+  maintenanceWaitSeconds?: number;
 };
 
 let meter: CpuMeter | undefined;
@@ -61,6 +63,9 @@ async function phase<T>(
   fn: () => Promise<T>,
   units?: (result: T) => number,
 ): Promise<T | undefined> {
+  // the store's background VACUUM/ANALYZE set off by earlier writes is not this phase's work (cpu-meter.ts)
+  const maintenanceWaitSeconds = (await meter?.settle()) ?? 0;
+  if (maintenanceWaitSeconds > 0) log(`${name}: waited ${maintenanceWaitSeconds} s for the store's VACUUM/ANALYZE`);
   log(`${name} …`);
   const t0 = performance.now();
   const cpuStart = await meter?.snapshot();
@@ -80,6 +85,7 @@ async function phase<T>(
         serverCpuMsPerUnit: r((usage.serverCpuSeconds * 1000) / Math.max(1, n)),
         postgresCpuMsPerUnit: r((usage.postgresCpuSeconds * 1000) / Math.max(1, n)),
         cpuBoundUnitsPerSecond: cpu > 0 ? Math.round((n * availableParallelism()) / cpu) : null,
+        ...(maintenanceWaitSeconds > 0 ? { maintenanceWaitSeconds } : {}),
       };
     }
     return result;
