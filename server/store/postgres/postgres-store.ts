@@ -20,6 +20,7 @@ import { readCurrent, readCurrentMany, readMany, readVersion } from './read-vers
 import { createSchema } from './schema.js';
 import { runSearch } from './search/run-search.js';
 import { runSearchAny } from './search/search-any.js';
+import { runLedCandidates } from './led-candidates.js';
 import { searchEntries } from './search/search-entries.js';
 import type { SqlClient } from './sql-client.js';
 import { StatisticsKeeper } from './statistics.js';
@@ -125,8 +126,9 @@ export class PostgresStore implements ResourceStore {
     return runSearch(this.client, query);
   }
 
-  searchAny(queries: SearchQuery[]): Promise<StoredVersion[]> {
-    return runSearchAny(this.client, queries);
+  async searchAny(queries: SearchQuery[]): Promise<StoredVersion[]> {
+    // patient matching's blocking searches: one prepared statement of constant text (led-candidates.ts)
+    return (await runLedCandidates(this.client, queries)) ?? runSearchAny(this.client, queries);
   }
 
   searchEntries(

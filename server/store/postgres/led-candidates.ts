@@ -1,0 +1,258 @@
+/**
+ * searchAny() for the blocking searches of patient matching (fhir/matching/match-patients.ts: identifier, phone,
+ * phonetic name + birth date led by the birth date, name pair + gender led by the pair) as ONE statement whose text
+ * never changes, prepared once per connection (`name`): the generic statement (search/search-any.ts) had a new text
+ * for most creates (182 texts in 1,300), and its parse and planning were 2.4 of its 3.7 ms of PostgreSQL CPU per
+ * created Patient (bench/statement-cpu.ts).
+ * - The values travel as arrays, each search is a row of them (its number `q`); every step is fenced (LATERAL …
+ *   OFFSET 0), so each search is driven from its lead's index lookups, the ids made distinct, each id's current row
+ *   looked up, the other conditions probed per row, and the first `count` taken by id — whatever PostgreSQL
+ *   estimates. The resource type is a constant; every bound value is read through `(SELECT $n)`, which the planner
+ *   cannot look into: a custom plan is then the generic plan and costs as much, so PostgreSQL keeps the generic one
+ *   after its first five executions instead of planning every execution (0.5–0.8 ms each, measured at 600
+ *   patients). A plan made on an almost empty store is re-planned when the store's statistics change (statistics.ts
+ *   runs ANALYZE on growth; PostgreSQL re-plans a prepared statement when its tables' statistics change).
+ * - Same rows as searchAnyStatement: each search's first `count` current resources by id (the plain and the led
+ *   branch of search-any.ts agree on that), the union read once.
+ * - It answers only Patient searches of the shapes below, all with the same count, without sort, cursor or time
+ *   budget, and answers undefined for anything else (the generic statement then):
+ *   - lead: the condition named by `lead`, or the only condition — token codes (`system|code` or any-system code),
+ *     string `equals` keys, or a date range list whose arms are `low ≥ A and high ≤ B` (whole numbers);
+ *   - probes: the other conditions — string `equals` keys (or an AND of them: a phonetic word of several parts) or
+ *     token codes; a condition that matches nothing (an OR of nothing) drops its search.
+ * Tested against the searches one by one and the generic statement in fhir/matching/led-candidates.int.test.ts.
+ */
+import type { Condition, SearchQuery } from '../../fhir/search/search-query.js';
+import type { StoredVersion } from '../resource-store.js';
+import { toStoredVersion, type VersionRow } from './read-versions.js';
+import type { SqlClient, SqlStatement } from './sql-client.js';
+
+/** The arrays the statement reads (one element per value, tagged by search number `q` or probe number `g`). */
+class Inputs {
+  queries: number[] = [];
+  tokenLead = { q: [] as number[], param: [] as string[], system: [] as Array<string | null>, code: [] as string[] };
+  stringLead = { q: [] as number[], param: [] as string[], value: [] as string[] };
+  dateLead = { q: [] as number[], param: [] as string[], low: [] as number[], high: [] as number[] };
+  /** one row per probe (a condition every row must meet): its search, param and kind */
+  probes = { q: [] as number[], param: [] as string[], kind: [] as Array<'string' | 'token'> };
+  /** the values of the probes: `g` is the probe's index + 1 */
+  stringProbe = { g: [] as number[], value: [] as string[] };
+  tokenProbe = { g: [] as number[], system: [] as Array<string | null>, code: [] as string[] };
+}
+
+type Token = Extract<Condition, { kind: 'token' }>;
+type Str = Extract<Condition, { kind: 'string' }>;
+type DateCondition = Extract<Condition, { kind: 'date' }>;
+
+const NOTHING = 'nothing' as const;
+
+/** The statement's inputs, or undefined when a search is not of a shape it answers. */
+export function ledCandidateInputs(queries: SearchQuery[]): { count: number; inputs: Inputs } | undefined {
+  const asked = queries.filter((query) => Math.floor(query.count) > 0);
+  const first = asked[0];
+  if (!first) return undefined;
+  const count = Math.floor(first.count);
+  const inputs = new Inputs();
+  for (const [i, query] of asked.entries()) {
+    if (query.resourceTypes.length !== 1 || query.resourceTypes[0] !== 'Patient' || Math.floor(query.count) !== count)
+      return undefined;
+    if (query.sort.length > 0 || query.cursor !== undefined || query.timeoutMs !== undefined) return undefined;
+    const leadIndex = query.lead ?? (query.conditions.length === 1 ? 0 : -1);
+    const lead = query.conditions[leadIndex];
+    if (!lead) return undefined;
+    const probes = query.conditions.filter((_, j) => j !== leadIndex).map(probeValues);
+    if (probes.includes(undefined)) return undefined;
+    const leadAdded = addLead(inputs, i + 1, lead);
+    if (leadAdded === undefined) return undefined;
+    if (leadAdded === NOTHING || probes.includes(NOTHING)) continue; // this search matches nothing
+    inputs.queries.push(i + 1);
+    for (const probe of probes as Probe[])
+      for (const part of probe) {
+        inputs.probes.q.push(i + 1);
+        inputs.probes.param.push(part.param);
+        inputs.probes.kind.push(part.kind);
+        const g = inputs.probes.q.length;
+        if (part.kind === 'string')
+          for (const value of part.values) {
+            inputs.stringProbe.g.push(g);
+            inputs.stringProbe.value.push(value);
+          }
+        else
+          for (const { system, code } of part.values) {
+            inputs.tokenProbe.g.push(g);
+            inputs.tokenProbe.system.push(system);
+            inputs.tokenProbe.code.push(code);
+          }
+      }
+  }
+  return { count, inputs };
+}
+
+type ProbePart =
+  | { kind: 'string'; param: string; values: string[] }
+  | { kind: 'token'; param: string; values: Array<{ system: string | null; code: string }> };
+type Probe = ProbePart[];
+
+/** A probe condition as parts every row must meet; NOTHING when it matches no row; undefined: not answered here. */
+function probeValues(condition: Condition): Probe | typeof NOTHING | undefined {
+  if (condition.kind === 'or' && condition.any.length === 0) return NOTHING;
+  const parts = condition.kind === 'and' ? condition.all : [condition];
+  const probe: Probe = [];
+  for (const part of parts) {
+    if (part.kind === 'string' && part.match === 'equals') {
+      if (part.values.length === 0) return NOTHING;
+      probe.push({ kind: 'string', param: part.param, values: part.values });
+    } else if (part.kind === 'token') {
+      const codes = tokenCodes(part);
+      if (!codes) return undefined;
+      if (codes.length === 0) return NOTHING;
+      probe.push({ kind: 'token', param: part.param, values: codes });
+    } else return undefined;
+  }
+  return probe;
+}
+
+function addLead(inputs: Inputs, q: number, lead: Condition): true | typeof NOTHING | undefined {
+  if (lead.kind === 'token') {
+    const codes = tokenCodes(lead);
+    if (!codes) return undefined;
+    for (const { system, code } of codes) {
+      inputs.tokenLead.q.push(q);
+      inputs.tokenLead.param.push(lead.param);
+      inputs.tokenLead.system.push(system);
+      inputs.tokenLead.code.push(code);
+    }
+    return codes.length === 0 ? NOTHING : true;
+  }
+  if (lead.kind === 'string') return lead.match === 'equals' ? addStringLead(inputs, q, lead) : undefined;
+  if (lead.kind === 'date') return addDateLead(inputs, q, lead);
+  return undefined;
+}
+
+function addStringLead(inputs: Inputs, q: number, lead: Str): true | typeof NOTHING {
+  for (const value of lead.values) {
+    inputs.stringLead.q.push(q);
+    inputs.stringLead.param.push(lead.param);
+    inputs.stringLead.value.push(value);
+  }
+  return lead.values.length === 0 ? NOTHING : true;
+}
+
+/** Arms `low ≥ A and high ≤ B` (whole numbers) only: compiled by range-match.ts as low and high both in [A, B]. */
+function addDateLead(inputs: Inputs, q: number, lead: DateCondition): true | typeof NOTHING | undefined {
+  const arms: Array<[number, number]> = [];
+  for (const arm of lead.match) {
+    const low = arm.find((c) => c.field === 'low' && c.op === 'ge');
+    const high = arm.find((c) => c.field === 'high' && c.op === 'le');
+    if (arm.length !== 2 || !low || !high || !Number.isSafeInteger(low.value) || !Number.isSafeInteger(high.value))
+      return undefined;
+    arms.push([low.value, high.value]);
+  }
+  for (const [low, high] of arms) {
+    inputs.dateLead.q.push(q);
+    inputs.dateLead.param.push(lead.param);
+    inputs.dateLead.low.push(low);
+    inputs.dateLead.high.push(high);
+  }
+  return arms.length === 0 ? NOTHING : true;
+}
+
+/** Codes with a system or any system (`system|code`, `code`); undefined for `:not`, `|code`, text or of-type. */
+function tokenCodes(condition: Token): Array<{ system: string | null; code: string }> | undefined {
+  if (condition.negate) return undefined;
+  const codes: Array<{ system: string | null; code: string }> = [];
+  for (const value of condition.values) {
+    if (value.match !== 'code' || value.code === undefined || value.system === null) return undefined;
+    codes.push({ system: value.system ?? null, code: value.code });
+  }
+  return codes;
+}
+
+/**
+ * The text ($1 the count, then the arrays). Per search `b.q`: the lead's ids (each value an index lookup
+ * of its own), distinct and fenced; each id's current row (a lookup of the primary key); every probe of the search met
+ * (per row, a lookup of the (resource_type, resource_id, param …) index); the first `count` by id. Then the rows.
+ */
+export const LED_CANDIDATES_TEXT = `SELECT r.resource_type, r.id, r.version_id, r.last_updated, r.deleted, r.content, r.number_texts
+FROM (SELECT DISTINCT p.id FROM unnest((SELECT $2::int[])) b(q) CROSS JOIN LATERAL (
+  SELECT c.id FROM (
+    SELECT DISTINCT l.id FROM (
+      SELECT e.id FROM unnest((SELECT $3::int[]), (SELECT $4::text[]), (SELECT $5::text[]), (SELECT $6::text[])) v(q, param, system, code)
+        CROSS JOIN LATERAL (SELECT t.resource_id AS id FROM fhir_idx_token t WHERE t.resource_type = 'Patient'
+          AND t.param = v.param AND t.code = v.code AND (v.system IS NULL OR t.system = v.system) OFFSET 0) e
+        WHERE v.q = b.q
+      UNION ALL
+      SELECT e.id FROM unnest((SELECT $7::int[]), (SELECT $8::text[]), (SELECT $9::text[])) v(q, param, value)
+        CROSS JOIN LATERAL (SELECT s.resource_id AS id FROM fhir_idx_string s WHERE s.resource_type = 'Patient'
+          AND s.param = v.param AND s.value = v.value OFFSET 0) e
+        WHERE v.q = b.q
+      UNION ALL
+      SELECT e.id FROM unnest((SELECT $10::int[]), (SELECT $11::text[]), (SELECT $12::bigint[]), (SELECT $13::bigint[])) v(q, param, low, high)
+        CROSS JOIN LATERAL (SELECT d.resource_id AS id FROM fhir_idx_date d WHERE d.resource_type = 'Patient'
+          AND d.param = v.param AND d.low >= v.low AND d.low <= v.high AND d.high <= v.high AND d.high >= v.low OFFSET 0) e
+        WHERE v.q = b.q
+    ) l OFFSET 0) l
+    CROSS JOIN LATERAL (SELECT r.id FROM fhir_resource r WHERE r.resource_type = 'Patient' AND r.id = l.id
+      AND NOT r.deleted OFFSET 0) c
+  WHERE NOT EXISTS (
+    SELECT 1 FROM unnest((SELECT $14::int[]), (SELECT $15::text[]), (SELECT $16::text[])) WITH ORDINALITY g(q, param, kind, n)
+    WHERE g.q = b.q AND NOT (CASE g.kind
+      WHEN 'string' THEN EXISTS (SELECT 1 FROM unnest((SELECT $17::int[]), (SELECT $18::text[])) k(g, value)
+        WHERE k.g = g.n AND EXISTS (SELECT 1 FROM fhir_idx_string s WHERE s.resource_type = 'Patient'
+          AND s.resource_id = c.id AND s.param = g.param AND s.value = k.value OFFSET 0))
+      ELSE EXISTS (SELECT 1 FROM unnest((SELECT $19::int[]), (SELECT $20::text[]), (SELECT $21::text[])) k(g, system, code)
+        WHERE k.g = g.n AND EXISTS (SELECT 1 FROM fhir_idx_token t WHERE t.resource_type = 'Patient'
+          AND t.resource_id = c.id AND t.param = g.param AND t.code = k.code
+          AND (k.system IS NULL OR t.system = k.system) OFFSET 0))
+    END))
+  ORDER BY c.id LIMIT (SELECT $1::int)) p) k
+CROSS JOIN LATERAL (SELECT * FROM fhir_resource r WHERE r.resource_type = 'Patient' AND r.id = k.id OFFSET 0) r`;
+
+/** The prepared statement's name on every connection. */
+const NAME = 'fhir_led_candidates_1';
+
+/** The statement for `queries`, or undefined when one of them is not of a shape it answers (exported for tests). */
+export function ledCandidatesStatement(queries: SearchQuery[]): SqlStatement | undefined {
+  const found = ledCandidateInputs(queries);
+  if (!found) return undefined;
+  const { count, inputs: i } = found;
+  return {
+    name: NAME,
+    text: LED_CANDIDATES_TEXT,
+    values: [
+      count,
+      i.queries,
+      i.tokenLead.q,
+      i.tokenLead.param,
+      i.tokenLead.system,
+      i.tokenLead.code,
+      i.stringLead.q,
+      i.stringLead.param,
+      i.stringLead.value,
+      i.dateLead.q,
+      i.dateLead.param,
+      i.dateLead.low,
+      i.dateLead.high,
+      i.probes.q,
+      i.probes.param,
+      i.probes.kind,
+      i.stringProbe.g,
+      i.stringProbe.value,
+      i.tokenProbe.g,
+      i.tokenProbe.system,
+      i.tokenProbe.code,
+    ],
+  };
+}
+
+/** The candidates through the fixed statement, or undefined when the searches are not of its shapes. */
+export async function runLedCandidates(
+  client: SqlClient,
+  queries: SearchQuery[],
+): Promise<StoredVersion[] | undefined> {
+  const statement = ledCandidatesStatement(queries);
+  if (!statement) return undefined;
+  if ((statement.values![1] as number[]).length === 0) return [];
+  const { rows } = await client.query<VersionRow>(statement);
+  return rows.map((r) => toStoredVersion(r));
+}
