@@ -26,6 +26,7 @@ import type { Condition, SearchQuery } from '../../fhir/search/search-query.js';
 import type { StoredVersion } from '../resource-store.js';
 import { toStoredVersion, type VersionRow } from './read-versions.js';
 import type { SqlClient, SqlStatement } from './sql-client.js';
+import { PAGE_COLUMNS } from './search/run-search.js';
 
 /** The arrays the statement reads (one element per value, tagged by search number `q` or probe number `g`). */
 class Inputs {
@@ -173,7 +174,7 @@ function tokenCodes(condition: Token): Array<{ system: string | null; code: stri
  * of its own), distinct and fenced; each id's current row (a lookup of the primary key); every probe of the search met
  * (per row, a lookup of the (resource_type, resource_id, param …) index); the first `count` by id. Then the rows.
  */
-export const LED_CANDIDATES_TEXT = `SELECT r.resource_type, r.id, r.version_id, r.last_updated, r.deleted, r.content, r.number_texts
+export const LED_CANDIDATES_TEXT = `SELECT ${PAGE_COLUMNS.join(', ')}
 FROM (SELECT DISTINCT p.id FROM unnest((SELECT $2::int[])) b(q) CROSS JOIN LATERAL (
   SELECT c.id FROM (
     SELECT DISTINCT l.id FROM (
@@ -206,7 +207,8 @@ FROM (SELECT DISTINCT p.id FROM unnest((SELECT $2::int[])) b(q) CROSS JOIN LATER
           AND (k.system IS NULL OR t.system = k.system) OFFSET 0))
     END))
   ORDER BY c.id LIMIT (SELECT $1::int)) p) k
-CROSS JOIN LATERAL (SELECT * FROM fhir_resource r WHERE r.resource_type = 'Patient' AND r.id = k.id OFFSET 0) r`;
+CROSS JOIN LATERAL (SELECT ${PAGE_COLUMNS.join(', ')} FROM fhir_resource r
+  WHERE r.resource_type = 'Patient' AND r.id = k.id OFFSET 0) r`;
 
 /** The prepared statement's name on every connection. */
 const NAME = 'fhir_led_candidates_1';
