@@ -52,6 +52,8 @@ import type { StatusWriter } from './subscription-status-writer.js';
 export type { WebsocketPublisher } from './notification-sender.js';
 
 const IDLE_CAP_MS = 30_000;
+/** Longest wait for more lanes to end before the due subscriptions are looked up again (roundWaitMs). */
+const ROUND_MS = 20;
 /** Events read, sent and marked delivered at a time per subscription. */
 const BATCH = MAX_PER_NOTIFICATION;
 /** The retention sweep runs once a minute, or every retention period when that is shorter (at least once a second). */
@@ -70,7 +72,7 @@ export type DeliveryOptions = {
   /** Base of the retry backoff (default 1 s) and its cap (default 60 s). */
   retryBaseMs?: number;
   maxRetryMs?: number;
-  /** Subscriptions served at once (default 32). */
+  /** Subscriptions served at once (default 128). */
   concurrency?: number;
   /** How long delivered events are kept for $events, after they were queued (default 86,400 s). */
   retentionSeconds?: number;
@@ -127,7 +129,23 @@ export class NotificationDelivery {
   }
 
   private get concurrency(): number {
-    return this.o.concurrency ?? 32;
+    return this.o.concurrency ?? 128;
+  }
+
+  /** When the due subscriptions were last looked up (startLanes). */
+  private dueReadAt = 0;
+
+  /**
+   * Milliseconds to wait before looking up due subscriptions again (0: now). Lanes end one by one; a lookup for each
+   * freed lane would cost one due-subscriptions statement per notification when each subscription has one event. With
+   * lanes running, the lookup waits until a quarter of them are free or ROUND_MS passed since the last one (a lane
+   * ending wakes the loop, so the wait is at most ROUND_MS).
+   */
+  private roundWaitMs(): number {
+    const free = this.concurrency - this.lanes.size;
+    if (free <= 0) return Number.POSITIVE_INFINITY;
+    if (this.lanes.size === 0 || free >= this.concurrency / 4) return 0;
+    return Math.max(0, this.dueReadAt + ROUND_MS - Date.now());
   }
 
   private async loop(signal: AbortSignal): Promise<void> {
@@ -135,7 +153,12 @@ export class NotificationDelivery {
       let started = 0;
       let worked = false;
       try {
-        if (this.lanes.size < this.concurrency) started = await this.startLanes(signal);
+        const wait = this.roundWaitMs();
+        if (wait > 0 && Number.isFinite(wait)) {
+          await this.wake.sleep(wait, signal);
+          continue;
+        }
+        if (wait === 0) started = await this.startLanes(signal);
         // heartbeats: before every sleep, and at most once a second while busy
         if (!signal.aborted && started === 0 && Date.now() - this.heartbeatsCheckedAt >= (this.lanes.size ? 1000 : 0))
           worked = await this.heartbeats(signal);
@@ -157,6 +180,7 @@ export class NotificationDelivery {
   private async startLanes(signal: AbortSignal): Promise<number> {
     // a lane that ends while the query runs has marked what it delivered; its row may be older: skip it this round
     const busy = new Set(this.lanes.keys());
+    this.dueReadAt = Date.now();
     const due = await dueSubscriptions(this.o.db, Math.max(0, this.concurrency - busy.size), [...busy], BATCH);
     let started = 0;
     for (const row of due) {

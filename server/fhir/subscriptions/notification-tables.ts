@@ -257,8 +257,8 @@ export async function markDelivered(db: FeedDb, id: string, through: number): Pr
 }
 
 /**
- * Several subscriptions' channels accepted their events through `through`: one transaction for all, the rows locked
- * in id order (as the feed's queueing locks them: no deadlock between the two).
+ * Several subscriptions' channels accepted their events through `through`: one statement for all, the rows locked
+ * in id order (the sorted FOR UPDATE subquery, as the feed's queueing locks them: no deadlock between the two).
  */
 export async function markDeliveredMany(
   db: FeedDb,
@@ -268,18 +268,15 @@ export async function markDeliveredMany(
   const through = new Map<string, number>();
   for (const m of marks) through.set(m.id, Math.max(m.through, through.get(m.id) ?? 0));
   const ids = [...through.keys()].sort();
-  const values = [ids, ids.map((id) => through.get(id) as number)];
-  const update = `UPDATE notification_subscriptions s SET delivered_through = GREATEST(s.delivered_through, d.through),
+  await db.query(
+    `UPDATE notification_subscriptions s SET delivered_through = GREATEST(s.delivered_through, d.through),
        failures = 0, next_attempt_at = NULL, last_delivery_at = now()
-     FROM unnest(?::text[], ?::bigint[]) AS d(id, through) WHERE s.subscription_id = d.id`;
-  if (ids.length === 1) {
-    await db.query(update, values);
-    return;
-  }
-  await db.transaction(async (tx) => {
-    await lockInOrder(tx, ids);
-    await tx.query(update, values);
-  });
+     FROM (SELECT subscription_id FROM notification_subscriptions WHERE subscription_id = ANY(?::text[])
+           ORDER BY subscription_id FOR UPDATE) l,
+       unnest(?::text[], ?::bigint[]) AS d(id, through)
+     WHERE s.subscription_id = l.subscription_id AND d.id = l.subscription_id`,
+    [ids, ids, ids.map((id) => through.get(id) as number)],
+  );
 }
 
 /** Locks the rows of `ids` (sorted) in that order: the feed and the delivery take them in the same order. */

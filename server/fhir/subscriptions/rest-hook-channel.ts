@@ -14,7 +14,7 @@ import type { Bundle } from '@medplum/fhirtypes';
 import type { ParsedSubscription } from './subscription-model.js';
 
 /** Sockets kept open per endpoint host: enough for the delivery's concurrent subscriptions. */
-const MAX_SOCKETS = 64;
+const MAX_SOCKETS = 128;
 const agents = {
   'http:': new http.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS, scheduling: 'lifo' }),
   'https:': new https.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS, scheduling: 'lifo' }),
