@@ -1,0 +1,69 @@
+/**
+ * The PostgreSQL server store's connection pool (open-postgres-store.ts): connections left idle by a quiet spell stay
+ * open for the next burst (pg's default closed them after 10 s, and every burst then paid for new PostgreSQL backends,
+ * cold catalog caches and re-planned prepared statements), yet a process that never closes its store still ends.
+ */
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import type { ResourceStore } from '../resource-store.js';
+import { openPostgresStore } from './open-postgres-store.js';
+import { createTestDatabase, POSTGRES_ADMIN_URL } from './testing/test-stores.js';
+
+async function backendsOf(url: string): Promise<number[]> {
+  const admin = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
+  await admin.connect();
+  try {
+    const { rows } = await admin.query<{ pid: number }>(
+      'SELECT pid FROM pg_stat_activity WHERE datname = $1 ORDER BY pid',
+      [new URL(url).pathname.slice(1)],
+    );
+    return rows.map((r) => r.pid);
+  } finally {
+    await admin.end();
+  }
+}
+
+describe('PostgreSQL server store: pooled connections', () => {
+  let database: { url: string; drop: () => Promise<void> };
+  before(async () => {
+    database = await createTestDatabase();
+  });
+  after(async () => {
+    await database.drop();
+  });
+
+  it('keeps the connections a burst opened through a quiet spell longer than 10 s', async () => {
+    const store: ResourceStore = await openPostgresStore({ url: database.url, poolSize: 4 });
+    try {
+      await store.init();
+      await Promise.all([1, 2, 3, 4].map((i) => store.read('Patient', `absent-${i}`)));
+      const opened = await backendsOf(database.url);
+      assert.ok(opened.length >= 4, `4 concurrent reads opened ${opened.length} connections`);
+      await new Promise((resolve) => setTimeout(resolve, 11_000));
+      assert.deepEqual(await backendsOf(database.url), opened, 'the same backends are still connected');
+      await Promise.all([1, 2, 3, 4].map((i) => store.read('Patient', `absent-${i}`)));
+      assert.deepEqual(await backendsOf(database.url), opened, 'the next burst runs on them, no new backend');
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('lets a process that never closes its store end', async () => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', fileURLToPath(new URL('./testing/unclosed-store-child.ts', import.meta.url)), database.url],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    // far below the pool's idle timeout (10 min): only an idle pool that holds the process open would reach it
+    const killer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    clearTimeout(killer);
+    assert.equal(out.trim(), 'read');
+    assert.equal(code, 0, 'the process ended by itself');
+  });
+});
