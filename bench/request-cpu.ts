@@ -21,7 +21,7 @@ import { CpuMeter } from './cpu-meter.js';
 import { timed } from './stats.js';
 import { authHeader, authSetup } from './auth-mode.js';
 import { commonNamePatient, distinctPatient } from './bench-patients.js';
-import { logStatementCpu, statementCpu } from './statement-cpu.js';
+import { logSize, logStatementCpu, statementCpu } from './statement-cpu.js';
 
 const [
   createsArg = '3000',
@@ -157,6 +157,7 @@ async function phase(count: number, run: (i: number) => Promise<void>) {
   const start = await meter.snapshot();
   const [user0, system0] = userSystemTicks();
   const threads0 = threadTicks();
+  const logFrom = byStatement ? logSize() : 0;
   const from = new Date();
   const latency = await timed(count, 16, run);
   const cpu = await meter.since(start);
@@ -178,7 +179,7 @@ async function phase(count: number, run: (i: number) => Promise<void>) {
     postgresCpuUsPerRequest: Math.round((cpu.postgresCpuSeconds * 1e6) / count),
     postgresTransactionsPerRequest: admin ? Math.round((tx / count) * 100) / 100 : null,
     cpuBoundPerSecondOn2Cores: Math.round((2 * count) / (cpu.serverCpuSeconds + cpu.postgresCpuSeconds)),
-    ...(byStatement ? { postgresCpuByStatement: statementCpu(db.postgresDbName!, from, to, count) } : {}),
+    ...(byStatement ? { postgresCpuByStatement: statementCpu(db.postgresDbName!, from, to, count, 12, logFrom) } : {}),
   };
 }
 

@@ -10,7 +10,7 @@
  * Needs read access to the server log (NILECARE_BENCH_POSTGRES_LOG, default Debian's path) and a superuser to set
  * the two settings. The log grows by ~1 kB per step while it runs: a measuring tool, not a load test.
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import pg from 'pg';
 
 export const POSTGRES_LOG = process.env.NILECARE_BENCH_POSTGRES_LOG ?? '/var/log/postgresql/postgresql-15-main.log';
@@ -49,8 +49,15 @@ const USAGE = /!\s+([\d.]+) s user, ([\d.]+) s system/;
  * first. Each step's usage line follows its duration line in the same backend (PostgreSQL logs the duration, then
  * the statistics); the statement is named by its first 100 characters.
  */
-export function statementCpu(dbName: string, from: Date, to: Date, requests: number, top = 12): StatementCpu[] {
-  const lines = readFileSync(POSTGRES_LOG, 'utf8').split('\n');
+export function statementCpu(
+  dbName: string,
+  from: Date,
+  to: Date,
+  requests: number,
+  top = 12,
+  fromByte = 0,
+): StatementCpu[] {
+  const lines = logSince(fromByte).split('\n');
   const pending = new Map<string, string>(); // pid → step and statement awaiting its usage line
   const cpu = new Map<string, number>();
   const count = new Map<string, number>();
@@ -93,4 +100,34 @@ export function statementCpu(dbName: string, from: Date, to: Date, requests: num
         cpuUsPerRequest: Math.round((seconds * 1e6) / requests),
       };
     });
+}
+
+/** The log's size now: pass it to statementCpu as `fromByte` to read only what a phase appends. */
+export function logSize(): number {
+  try {
+    return statSync(POSTGRES_LOG).size;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * The log from byte `fromByte` on. The shared server log outgrows what one string can hold (512 MB: seen
+ * 2026-12-07, ERR_STRING_TOO_LONG), so a phase reads only its own part; a log rotated since then is read whole.
+ */
+function logSince(fromByte: number): string {
+  const fd = openSync(POSTGRES_LOG, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const start = fromByte <= size ? fromByte : 0;
+    const bytes = Buffer.alloc(size - start);
+    for (let at = 0; at < bytes.length;) {
+      const n = readSync(fd, bytes, at, bytes.length - at, start + at);
+      if (n === 0) break;
+      at += n;
+    }
+    return bytes.toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
 }
