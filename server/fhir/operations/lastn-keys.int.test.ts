@@ -152,21 +152,6 @@ for (const [name, factory] of [
       }
     });
 
-    // the server store prepares the first 32 shapes of the walk's statement per connection (PGlite prepares none)
-    const skip = name === 'PostgreSQL' ? false : 'only the server store prepares statements';
-    it(
-      '34 query shapes (more than the server keeps prepared) each answer as the full evaluation',
-      { skip },
-      async () => {
-        const [a] = patients as [string];
-        for (let k = 1; k <= 34; k++) {
-          // k date conditions: a statement of another text each time
-          const dates = Array.from({ length: k }, (_, i): [string, string] => ['date', `ge200${i % 10}-01-01`]);
-          await expectFull([['patient', a], ['category', 'vital-signs'], ...dates], 2, `${k} date conditions`);
-        }
-      },
-    );
-
     it('a deleted Observation leaves $lastn; the next newest takes its place', async () => {
       const [a] = patients as [string];
       const older = await create(observation(a, '2708-6', '2023-01-01'));

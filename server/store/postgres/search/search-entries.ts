@@ -43,7 +43,7 @@ export function searchEntriesStatement(
   params: readonly EntryParam[],
   limit: number,
   newest?: NewestPerCode,
-): { text: string; values: unknown[]; name?: string } {
+): { text: string; values: unknown[] } {
   const sql = new SqlParams();
   const where = baseWhere(query, sql);
   const limitValue = sql.bind(Math.max(0, limit), 'int');
@@ -66,28 +66,7 @@ export function searchEntriesStatement(
       `SELECT m.resource_type, m.id, NULL::integer, NULL::bigint, a.entry${body ? NO_BODY : ''} FROM ${m} m CROSS JOIN LATERAL (SELECT ${entry} AS entry FROM ${tableOfKind(kind as IndexEntry['kind'])} a WHERE a.resource_type = m.resource_type AND a.resource_id = m.id AND a.param = ANY(${sql.bind(names, 'text[]')}) AND a.tuple IS NULL OFFSET 0) a`,
     );
   }
-  const text = `WITH m AS MATERIALIZED (${matches})${kept} ${parts.join(' UNION ALL ')}`;
-  const name = subjects ? walkName(text) : undefined;
-  return { text, values: sql.values, ...(name ? { name } : {}) };
-}
-
-/** Shapes of the walk's statement (its text) kept prepared on each connection, by name; at most WALK_SHAPES. */
-const walkShapes = new Map<string, string>();
-const WALK_SHAPES = 32;
-
-/**
- * The name under which a walk's statement is prepared per connection (the pg driver prepares a named statement once
- * per connection): after a few executions the server keeps a generic plan, and a $lastn is no longer planned anew
- * (planning took 1.4–9.5 ms against 1.5–1.8 ms of execution). The walk's plan does not depend on the values: it is
- * driven by fhir_lastn_newest whatever they are. Shapes beyond WALK_SHAPES (other conditions, in any number a
- * client may send) run unprepared, so what the prepared statements hold on the server stays bounded.
- */
-function walkName(text: string): string | undefined {
-  const known = walkShapes.get(text);
-  if (known || walkShapes.size >= WALK_SHAPES) return known;
-  const name = `fhir_lastn_walk_${walkShapes.size}`;
-  walkShapes.set(text, name);
-  return name;
+  return { text: `WITH m AS MATERIALIZED (${matches})${kept} ${parts.join(' UNION ALL ')}`, values: sql.values };
 }
 
 /** Whether fhir_lastn keeps the keys `newest` groups by, for every type the query searches. */
@@ -118,9 +97,7 @@ function keyedStatement(
   const columns = ['resource_type', 'id', 'version_id', 'last_updated_ms', ...BODY_COLUMNS]
     .map((c) => `r.${c}`)
     .join(', ');
-  // per subject (unnest, not subject = ANY): a generic plan of the prepared statement then never estimates the
-  // subjects' rows high enough for a parallel scan (whose workers took ~100 ms to start on a busy machine)
-  const codes = `SELECT s.subject, l.code FROM unnest(${keys}) s(subject) CROSS JOIN LATERAL (SELECT DISTINCT l.code FROM fhir_lastn l WHERE l.resource_type = ${type} AND l.subject = s.subject AND l.code IS NOT NULL) l`;
+  const codes = `SELECT DISTINCT l.subject, l.code FROM fhir_lastn l WHERE l.resource_type = ${type} AND l.subject = ANY(${keys}) AND l.code IS NOT NULL`;
   const ranked = `SELECT n.* FROM (${codes}) c CROSS JOIN LATERAL (SELECT ${columns} FROM ${join}
     WHERE l.resource_type = ${type} AND l.subject = c.subject AND l.code = c.code AND ${where}
     ORDER BY l.at DESC NULLS LAST, r.last_updated_ms DESC, r.id COLLATE "C" LIMIT ${sql.bind(newest.max, 'int')}) n`;
