@@ -8,11 +8,13 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import type { DiagnosticReport, Encounter, Observation, Patient } from '@medplum/fhirtypes';
+import type { DiagnosticReport, Encounter, Observation, Patient, Resource } from '@medplum/fhirtypes';
 import type { TestServer } from '../../../../server/testing/test-server.js';
 import { processMessage, type InboundDeps } from '../process-message.js';
 import { startInboundTestApp, type InboundTestApp } from '../testing/inbound-test-app.js';
-import { sameJson } from './unchanged.js';
+import { sameStoredContent } from '../../../../server/fhir/bundle/unchanged-update.js';
+
+const sameJson = (a: object, b: object) => sameStoredContent(a as Resource, b as Resource);
 
 let n = 0;
 const msh = (type: string) => `MSH|^~\\&|LAB|KTH|NILE|NC|20260301120000||${type}|UNCH-${++n}|P|2.5.1`;

@@ -11,6 +11,7 @@ import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
 import type { Found } from './lookups.js';
 import type { Preparer } from './prepare-bundle.js';
 import { replaceReferences, withoutEntry } from './lookups.js';
+import { sameStoredContent } from '../../../../server/fhir/bundle/unchanged-update.js';
 
 /** `Type/id` of a PUT to an id. */
 const BY_ID = /^([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})$/;
@@ -52,34 +53,6 @@ function resolvedUrls(bundle: Bundle, found: Found, byId: Map<string, Resource>)
   return out;
 }
 
-/**
- * The content compared: without id and the version's own meta — meta.source names the message that wrote a version
- * (mapping-engine.ts messageSource), so an unchanged resource keeps the source of the message that last changed it.
- */
-function content(r: Resource): unknown {
-  const { id: _id, meta, ...rest } = r;
-  if (!meta) return rest;
-  const { versionId: _v, lastUpdated: _l, source: _s, ...kept } = meta;
-  return Object.keys(kept).length ? { ...rest, meta: kept } : rest;
-}
-
-/** Deep equality of JSON values, object keys in any order. */
-export function sameJson(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  if (Array.isArray(a)) {
-    const bs = b as unknown[];
-    return a.length === bs.length && a.every((x, i) => sameJson(x, bs[i]));
-  }
-  const ak = Object.keys(a).filter((k) => (a as Record<string, unknown>)[k] !== undefined);
-  const bk = Object.keys(b).filter((k) => (b as Record<string, unknown>)[k] !== undefined);
-  return (
-    ak.length === bk.length &&
-    ak.every((k) => sameJson((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
-  );
-}
-
 export const unchanged: Preparer = {
   needs: () => [],
   apply(bundle, found) {
@@ -91,7 +64,7 @@ export const unchanged: Preparer = {
       if (!stored) continue;
       const others = new Map([...resolved].filter(([from]) => from !== e.fullUrl));
       const incoming: Resource = replaceReferences(e.resource!, others);
-      if (!sameJson(content(incoming), content(stored))) continue;
+      if (!sameStoredContent(incoming, stored)) continue;
       out = withoutEntry(out, e.fullUrl!, `${stored.resourceType}/${stored.id}`);
     }
     return { bundle: out, warnings: [] };
