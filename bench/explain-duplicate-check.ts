@@ -26,6 +26,7 @@ import {
   pgliteTestStore,
 } from '../server/store/postgres/testing/test-stores.js';
 import { searchAnyStatement } from '../server/store/postgres/search/search-any.js';
+import { ledCandidatesStatement } from '../server/store/postgres/led-candidates.js';
 import { startTestServer } from '../server/testing/test-server.js';
 import { prepareVersion } from '../server/fhir/interactions/commit-version.js';
 import { commonNamePatient, distinctPatient } from './bench-patients.js';
@@ -118,7 +119,8 @@ try {
   const distinct = await perCreate('distinct people', (i) => distinctPatient(3, i));
   const common = await perCreate('namesakes', (i) => commonNamePatient(2, i));
 
-  const statement = searchAnyStatement(lastQueries);
+  // the statement the store ran (the fixed one when it answers the searches, else the generic one)
+  const statement = ledCandidatesStatement(lastQueries) ?? searchAnyStatement(lastQueries);
   if (!statement) throw new Error('the last create ran no duplicate check');
   const explained = await inner.sqlClient.query<Record<string, string>>({
     text: `EXPLAIN (ANALYZE, BUFFERS) ${statement.text}`,
@@ -127,6 +129,7 @@ try {
   const plan = explained.rows.map((r) => Object.values(r)[0]).join('\n');
   console.error(`\n${statement.text}\n${JSON.stringify(statement.values)}\n${plan}\n`);
   const time = (what: string) => Number(new RegExp(`${what} Time: ([\\d.]+) ms`).exec(plan)?.[1] ?? NaN);
+  const buffers = Number(/Buffers: shared hit=(\d+)/.exec(plan)?.[1] ?? NaN);
   console.log(
     JSON.stringify(
       {
@@ -144,7 +147,9 @@ try {
           createDistinct: distinct,
           createNamesake: common,
           candidateStatement: {
+            statement: 'name' in statement && statement.name ? statement.name : 'generic',
             branches: lastQueries.length,
+            sharedBuffersHit: buffers,
             planningMs: time('Planning'),
             executionMs: time('Execution'),
           },

@@ -8,7 +8,8 @@
  *   [observations=3000]
  * (auth on: SMART with a backend-services token and the audit trail, bench/auth-mode.ts; names: the created patients
  * are distinct realistic people, or with `common` all the same name — bench/bench-patients.ts — so that after the
- * 300 warm-up creates each measured create's duplicate check meets 300 and more namesakes)
+ * 300 warm-up creates — NILECARE_BENCH_WARMUP_CREATES — each measured create's duplicate check meets 300 and more
+ * namesakes)
  * With NILECARE_BENCH_STATEMENT_CPU=on (PostgreSQL server, superuser, the server log readable) each phase also lists
  * the PostgreSQL CPU of its biggest statements per request, parse / bind (planning) / execute apart
  * (bench/statement-cpu.ts); the log costs CPU itself, so compare the totals of runs without it.
@@ -32,6 +33,8 @@ const [
   observationsArg = '3000',
 ] = process.argv.slice(2);
 const options = { ...parseOptions(['--store', store]), cpuProfDir: undefined };
+// creates before the measured ones (with `common`: the namesakes each measured create's duplicate check meets)
+const warmupCreates = Number(process.env.NILECARE_BENCH_WARMUP_CREATES ?? 300);
 const db = await freshDatabase(options);
 const byStatement = process.env.NILECARE_BENCH_STATEMENT_CPU === 'on' && db.postgresDbName !== undefined;
 if (byStatement) await logStatementCpu(options.postgresAdminUrl, db.postgresDbName!);
@@ -185,7 +188,7 @@ async function phase(count: number, run: (i: number) => Promise<void>) {
 
 try {
   // Warm-up: JIT, pool connections, plan caches.
-  await timed(300, 16, (i) => create(1_000_000 + i));
+  await timed(warmupCreates, 16, (i) => create(1_000_000 + i));
   await timed(300, 16, read);
   await timed(300, 16, (i) => createObservation(1_000_000 + i));
   const creates = await phase(Number(createsArg), create);

@@ -208,7 +208,7 @@ for (const [label, factory] of [
       assert.doesNotMatch(plan, /Seq Scan|Bitmap Heap Scan on fhir_resource/, plan);
       for (const index of [
         'fhir_idx_date_(low|high)',
-        'fhir_idx_string_value',
+        'fhir_idx_string_pair',
         'fhir_idx_token_code',
         'fhir_resource_pkey',
       ])

@@ -5,9 +5,11 @@
  * for most creates (182 texts in 1,300), and its parse and planning were 2.4 of its 3.7 ms of PostgreSQL CPU per
  * created Patient (bench/statement-cpu.ts).
  * - The values travel as arrays, each search is a row of them (its number `q`); every step is fenced (LATERAL …
- *   OFFSET 0), so each search is driven from its lead's index lookups, the ids made distinct, each id's current row
+ *   OFFSET 0, or ORDER BY … LIMIT), so each search is driven from its lead's index lookups, each id's current row
  *   looked up, the other conditions probed per row, and the first `count` taken by id — whatever PostgreSQL
- *   estimates. The resource type is a constant; every bound value is read through `(SELECT $n)`, which the planner
+ *   estimates. The name-pair lead (`phonetic~pair`, which every namesake shares: thousands for محمد أحمد علي) is
+ *   walked in id order and stopped at the `count`th id that meets the search: reading every namesake before the LIMIT
+ *   made each create of a common name cost O(namesakes) — 250 ms of PostgreSQL CPU per create in `npm run bench`. The resource type is a constant; every bound value is read through `(SELECT $n)`, which the planner
  *   cannot look into: a custom plan is then the generic plan and costs as much, so PostgreSQL keeps the generic one
  *   after its first five executions instead of planning every execution (0.5–0.8 ms each, measured at 600
  *   patients). A plan made on an almost empty store is re-planned when the store's statistics change (statistics.ts
@@ -17,7 +19,7 @@
  * - It answers only Patient searches of the shapes below, all with the same count, without sort, cursor or time
  *   budget, and answers undefined for anything else (the generic statement then):
  *   - lead: the condition named by `lead`, or the only condition — token codes (`system|code` or any-system code),
- *     string `equals` keys, or a date range list whose arms are `low ≥ A and high ≤ B` (whole numbers);
+ *     `phonetic~pair` `equals` keys, or a date range list whose arms are `low ≥ A and high ≤ B` (whole numbers);
  *   - probes: the other conditions — string `equals` keys (or an AND of them: a phonetic word of several parts) or
  *     token codes; a condition that matches nothing (an OR of nothing) drops its search.
  * Tested against the searches one by one and the generic statement in fhir/matching/led-candidates.int.test.ts.
@@ -27,12 +29,14 @@ import type { StoredVersion } from '../resource-store.js';
 import { toStoredVersion, type VersionRow } from './read-versions.js';
 import type { SqlClient, SqlStatement } from './sql-client.js';
 import { PAGE_COLUMNS } from './search/run-search.js';
+import { phoneticPairParam } from '../../fhir/indexing/text/name-parameters.js';
 
 /** The arrays the statement reads (one element per value, tagged by search number `q` or probe number `g`). */
 class Inputs {
   queries: number[] = [];
   tokenLead = { q: [] as number[], param: [] as string[], system: [] as Array<string | null>, code: [] as string[] };
-  stringLead = { q: [] as number[], param: [] as string[], value: [] as string[] };
+  /** the name-pair key of patient matching (the only string lead: walked in id order through fhir_idx_string_pair) */
+  pairLead = { q: [] as number[], value: [] as string[] };
   dateLead = { q: [] as number[], param: [] as string[], low: [] as number[], high: [] as number[] };
   /** one row per probe (a condition every row must meet): its search, param and kind */
   probes = { q: [] as number[], param: [] as string[], kind: [] as Array<'string' | 'token'> };
@@ -46,6 +50,9 @@ type Str = Extract<Condition, { kind: 'string' }>;
 type DateCondition = Extract<Condition, { kind: 'date' }>;
 
 const NOTHING = 'nothing' as const;
+
+/** The name-pair key (its param is in the predicate of the index fhir_idx_string_pair, schema.ts). */
+const PAIR_PARAM = phoneticPairParam('phonetic');
 
 /** The statement's inputs, or undefined when a search is not of a shape it answers. */
 export function ledCandidateInputs(queries: SearchQuery[]): { count: number; inputs: Inputs } | undefined {
@@ -125,16 +132,16 @@ function addLead(inputs: Inputs, q: number, lead: Condition): true | typeof NOTH
     }
     return codes.length === 0 ? NOTHING : true;
   }
-  if (lead.kind === 'string') return lead.match === 'equals' ? addStringLead(inputs, q, lead) : undefined;
+  if (lead.kind === 'string')
+    return lead.match === 'equals' && lead.param === PAIR_PARAM ? addPairLead(inputs, q, lead) : undefined;
   if (lead.kind === 'date') return addDateLead(inputs, q, lead);
   return undefined;
 }
 
-function addStringLead(inputs: Inputs, q: number, lead: Str): true | typeof NOTHING {
+function addPairLead(inputs: Inputs, q: number, lead: Str): true | typeof NOTHING {
   for (const value of lead.values) {
-    inputs.stringLead.q.push(q);
-    inputs.stringLead.param.push(lead.param);
-    inputs.stringLead.value.push(value);
+    inputs.pairLead.q.push(q);
+    inputs.pairLead.value.push(value);
   }
   return lead.values.length === 0 ? NOTHING : true;
 }
@@ -170,43 +177,59 @@ function tokenCodes(condition: Token): Array<{ system: string | null; code: stri
 }
 
 /**
- * The text ($1 the count, then the arrays). Per search `b.q`: the lead's ids (each value an index lookup
- * of its own), distinct and fenced; each id's current row (a lookup of the primary key); every probe of the search met
- * (per row, a lookup of the (resource_type, resource_id, param …) index); the first `count` by id. Then the rows.
+ * What an id found by a lead must meet in search `b.q`: a current Patient (a lookup of the primary key) and every probe
+ * of the search (per probe, a lookup of the (resource_type, resource_id, param …) index). `OFFSET 0` keeps each EXISTS a
+ * per-row lookup (never turned into a join that gathers a table).
+ */
+const meets = (
+  id: string,
+) => `EXISTS (SELECT 1 FROM fhir_resource cr WHERE cr.resource_type = 'Patient' AND cr.id = ${id}
+      AND NOT cr.deleted OFFSET 0)
+    AND NOT EXISTS (
+    SELECT 1 FROM unnest((SELECT $13::int[]), (SELECT $14::text[]), (SELECT $15::text[])) WITH ORDINALITY g(q, param, kind, n)
+    WHERE g.q = b.q AND NOT (CASE g.kind
+      WHEN 'string' THEN EXISTS (SELECT 1 FROM unnest((SELECT $16::int[]), (SELECT $17::text[])) k(g, value)
+        WHERE k.g = g.n AND EXISTS (SELECT 1 FROM fhir_idx_string ps WHERE ps.resource_type = 'Patient'
+          AND ps.resource_id = ${id} AND ps.param = g.param AND ps.value = k.value OFFSET 0))
+      ELSE EXISTS (SELECT 1 FROM unnest((SELECT $18::int[]), (SELECT $19::text[]), (SELECT $20::text[])) k(g, system, code)
+        WHERE k.g = g.n AND EXISTS (SELECT 1 FROM fhir_idx_token pt WHERE pt.resource_type = 'Patient'
+          AND pt.resource_id = ${id} AND pt.param = g.param AND pt.code = k.code
+          AND (k.system IS NULL OR pt.system = k.system) OFFSET 0))
+    END))`;
+
+/**
+ * The text ($1 the count, then the arrays). Per search `b.q`, the ids of its lead that meet the search, then the
+ * first `count` of them by id:
+ * - token and date leads: each value an index lookup of its own (fenced), every id found checked (one check for both:
+ *   each copy of the check is planned again, and planning is the statement's cost whenever it is re-planned);
+ * - the name-pair lead: per value, a walk of fhir_idx_string_pair in id order, each id checked as it comes, stopped at
+ *   the `count`th that meets the search — so a name thousands share costs about `count` lookups, not thousands (the
+ *   first `count` by id of the union of the values are among the first `count` of each value).
+ * Then the rows.
  */
 export const LED_CANDIDATES_TEXT = `SELECT ${PAGE_COLUMNS.join(', ')}
 FROM (SELECT DISTINCT p.id FROM unnest((SELECT $2::int[])) b(q) CROSS JOIN LATERAL (
-  SELECT c.id FROM (
-    SELECT DISTINCT l.id FROM (
+  SELECT DISTINCT l.id FROM (
+    SELECT f.id FROM (
       SELECT e.id FROM unnest((SELECT $3::int[]), (SELECT $4::text[]), (SELECT $5::text[]), (SELECT $6::text[])) v(q, param, system, code)
-        CROSS JOIN LATERAL (SELECT t.resource_id AS id FROM fhir_idx_token t WHERE t.resource_type = 'Patient'
-          AND t.param = v.param AND t.code = v.code AND (v.system IS NULL OR t.system = v.system) OFFSET 0) e
+        CROSS JOIN LATERAL (SELECT lt.resource_id AS id FROM fhir_idx_token lt WHERE lt.resource_type = 'Patient'
+          AND lt.param = v.param AND lt.code = v.code AND (v.system IS NULL OR lt.system = v.system) OFFSET 0) e
         WHERE v.q = b.q
       UNION ALL
-      SELECT e.id FROM unnest((SELECT $7::int[]), (SELECT $8::text[]), (SELECT $9::text[])) v(q, param, value)
-        CROSS JOIN LATERAL (SELECT s.resource_id AS id FROM fhir_idx_string s WHERE s.resource_type = 'Patient'
-          AND s.param = v.param AND s.value = v.value OFFSET 0) e
+      SELECT e.id FROM unnest((SELECT $9::int[]), (SELECT $10::text[]), (SELECT $11::bigint[]), (SELECT $12::bigint[])) v(q, param, low, high)
+        CROSS JOIN LATERAL (SELECT ld.resource_id AS id FROM fhir_idx_date ld WHERE ld.resource_type = 'Patient'
+          AND ld.param = v.param AND ld.low >= v.low AND ld.low <= v.high AND ld.high <= v.high AND ld.high >= v.low OFFSET 0) e
         WHERE v.q = b.q
-      UNION ALL
-      SELECT e.id FROM unnest((SELECT $10::int[]), (SELECT $11::text[]), (SELECT $12::bigint[]), (SELECT $13::bigint[])) v(q, param, low, high)
-        CROSS JOIN LATERAL (SELECT d.resource_id AS id FROM fhir_idx_date d WHERE d.resource_type = 'Patient'
-          AND d.param = v.param AND d.low >= v.low AND d.low <= v.high AND d.high <= v.high AND d.high >= v.low OFFSET 0) e
-        WHERE v.q = b.q
-    ) l OFFSET 0) l
-    CROSS JOIN LATERAL (SELECT r.id FROM fhir_resource r WHERE r.resource_type = 'Patient' AND r.id = l.id
-      AND NOT r.deleted OFFSET 0) c
-  WHERE NOT EXISTS (
-    SELECT 1 FROM unnest((SELECT $14::int[]), (SELECT $15::text[]), (SELECT $16::text[])) WITH ORDINALITY g(q, param, kind, n)
-    WHERE g.q = b.q AND NOT (CASE g.kind
-      WHEN 'string' THEN EXISTS (SELECT 1 FROM unnest((SELECT $17::int[]), (SELECT $18::text[])) k(g, value)
-        WHERE k.g = g.n AND EXISTS (SELECT 1 FROM fhir_idx_string s WHERE s.resource_type = 'Patient'
-          AND s.resource_id = c.id AND s.param = g.param AND s.value = k.value OFFSET 0))
-      ELSE EXISTS (SELECT 1 FROM unnest((SELECT $19::int[]), (SELECT $20::text[]), (SELECT $21::text[])) k(g, system, code)
-        WHERE k.g = g.n AND EXISTS (SELECT 1 FROM fhir_idx_token t WHERE t.resource_type = 'Patient'
-          AND t.resource_id = c.id AND t.param = g.param AND t.code = k.code
-          AND (k.system IS NULL OR t.system = k.system) OFFSET 0))
-    END))
-  ORDER BY c.id LIMIT (SELECT $1::int)) p) k
+      OFFSET 0) f
+    WHERE ${meets('f.id')}
+    UNION ALL
+    SELECT e.id FROM unnest((SELECT $7::int[]), (SELECT $8::text[])) v(q, value)
+      CROSS JOIN LATERAL (SELECT DISTINCT ls.resource_id AS id FROM fhir_idx_string ls WHERE ls.resource_type = 'Patient'
+        AND ls.param = '${PAIR_PARAM}' AND ls.value = v.value AND ${meets('ls.resource_id')}
+        ORDER BY ls.resource_id LIMIT (SELECT $1::int)) e
+      WHERE v.q = b.q
+  ) l
+  ORDER BY l.id LIMIT (SELECT $1::int)) p) k
 CROSS JOIN LATERAL (SELECT ${PAGE_COLUMNS.join(', ')} FROM fhir_resource r
   WHERE r.resource_type = 'Patient' AND r.id = k.id OFFSET 0) r`;
 
@@ -228,9 +251,8 @@ export function ledCandidatesStatement(queries: SearchQuery[]): SqlStatement | u
       i.tokenLead.param,
       i.tokenLead.system,
       i.tokenLead.code,
-      i.stringLead.q,
-      i.stringLead.param,
-      i.stringLead.value,
+      i.pairLead.q,
+      i.pairLead.value,
       i.dateLead.q,
       i.dateLead.param,
       i.dateLead.low,
