@@ -32,7 +32,8 @@ const [
   names = 'distinct',
   observationsArg = '3000',
 ] = process.argv.slice(2);
-const options = { ...parseOptions(['--store', store]), cpuProfDir: undefined };
+// CPU_PROF_DIR=dir: the server's V8 CPU profile (bench/profile-summary.ts reads it)
+const options = { ...parseOptions(['--store', store]), cpuProfDir: process.env.CPU_PROF_DIR || undefined };
 // creates before the measured ones (with `common`: the namesakes each measured create's duplicate check meets)
 const warmupCreates = Number(process.env.NILECARE_BENCH_WARMUP_CREATES ?? 300);
 const db = await freshDatabase(options);

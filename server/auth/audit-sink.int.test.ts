@@ -146,4 +146,37 @@ for (const [kind, factory] of [
       );
       assert.equal(Number(others.rows[0]?.n), 2);
     });
+
+    it('gives log rows time-ordered ids (UUID v7) and keeps a deleted user’s rows, unlinked (V4 indexes)', async () => {
+      const errors: unknown[] = [];
+      const sink = auditSink({ db: authDb, trail, trailInStateDb: true, onError: (_m, e) => errors.push(e) });
+      await authDb.query(
+        `INSERT INTO auth_users (id, email, username, password_hash) VALUES ('u-v4', 'v4@nilecare.sd', 'v4', 'x')`,
+      );
+      for (let i = 0; i < 3; i++) {
+        // three batches, one after the other, each with a user's record and a backend service's
+        await Promise.all([sink.audit(event(2000 + i, { userId: 'u-v4' })), sink.audit(event(2100 + i))]);
+      }
+      assert.deepEqual(errors, []);
+      const { rows } = await authDb.query<{ id: string; user_id: string | null }>(
+        `SELECT id, user_id FROM auth_audit_logs WHERE metadata->>'detail' LIKE '% to 2_0_ %' ORDER BY "timestamp", id`,
+      );
+      assert.equal(rows.length, 6);
+      for (const r of rows) assert.match(r.id, /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      const ids = rows.map((r) => r.id);
+      assert.deepEqual(
+        ids,
+        [...ids].sort((a, b) => (a < b ? -1 : 1)),
+        'later batches have larger ids',
+      );
+      // the foreign key's ON DELETE SET NULL finds the user's rows through the partial user index
+      await authDb.query(`DELETE FROM auth_users WHERE id = 'u-v4'`);
+      const left = await authDb.query<{ user_id: string | null; n: number }>(
+        `SELECT user_id, count(*) AS n FROM auth_audit_logs WHERE metadata->>'detail' LIKE '% to 2_0_ %' GROUP BY user_id`,
+      );
+      assert.deepEqual(
+        left.rows.map((r) => [r.user_id, Number(r.n)]),
+        [[null, 6]],
+      );
+    });
   });

@@ -7,13 +7,13 @@
  * A record waits at most `windowMs` before its batch starts; `flush()` (graceful shutdown) writes what is queued.
  * A failing audit write is reported, never turned into a crash.
  */
-import { randomUUID } from 'node:crypto';
 import type { AuditEvent } from '@medplum/fhirtypes';
 import { isForeignKeyViolation, sqlOf, type StateDb, type StateExecutor } from '../state/state-db.js';
 import { toAuditEvent, toAuditLogRow, type AccessAuditEvent, type AuditLogRow } from './audit-event.js';
 import { toAuditRow, type AuditRow } from './audit-rows.js';
 import type { AuditTable } from './audit-table.js';
 import { groupCommit } from './audit-group-commit.js';
+import { auditLogId } from './audit-log-id.js';
 
 export interface AuditSink {
   /** Queues the event; resolves once it is committed (at most about `windowMs` plus one write later). */
@@ -133,7 +133,7 @@ async function insertChunk(tx: StateExecutor, dialect: StateDb['dialect'], rows:
   await tx.query(
     `INSERT INTO auth_audit_logs (id, user_id, action, resource, result, ip_address, metadata, ${sql.quote('timestamp')}) VALUES ${values}`,
     rows.flatMap((r) => [
-      randomUUID(),
+      auditLogId(),
       r.userId,
       r.action,
       r.resource,

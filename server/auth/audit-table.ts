@@ -13,6 +13,7 @@ import { pgArray } from '../store/postgres/pg-array.js';
 import { auditVersion, type AuditRow } from './audit-rows.js';
 import type { AuditLogRow } from './audit-event.js';
 import { auditWhere, Binder } from './audit-search.js';
+import { auditLogId } from './audit-log-id.js';
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS fhir_audit_event (
@@ -128,10 +129,10 @@ const APPEND = `INSERT INTO fhir_audit_event (${ROW_NAMES})
 
 const APPEND_WITH_LOGS = `WITH v AS (SELECT * FROM ROWS FROM (${ROW_COLUMNS},
     unnest($9::text[]), unnest($10::text[]), unnest($11::text[]), unnest($12::text[]), unnest($13::text[]),
-    jsonb_array_elements($14::jsonb))
-  AS u(${ROW_NAMES}, log_user, log_action, log_resource, log_result, log_ip, log_metadata)),
+    jsonb_array_elements($14::jsonb), unnest($15::text[]))
+  AS u(${ROW_NAMES}, log_user, log_action, log_resource, log_result, log_ip, log_metadata, log_id)),
 logs AS (INSERT INTO ${EMBEDDED_AUTH_SCHEMA}.auth_audit_logs (id, user_id, action, resource, result, ip_address, metadata, "timestamp")
-  SELECT gen_random_uuid()::text, log_user, log_action, log_resource, log_result, log_ip, log_metadata, (now() AT TIME ZONE 'UTC') FROM v)
+  SELECT log_id, log_user, log_action, log_resource, log_result, log_ip, log_metadata, (now() AT TIME ZONE 'UTC') FROM v)
 INSERT INTO fhir_audit_event (${ROW_NAMES})
   SELECT recorded_ms, action, type, subtype, outcome, agent, entity, content::text FROM v`;
 
@@ -156,6 +157,7 @@ function logValues(logs: readonly AuditLogRow[]): unknown[] {
     pgArray(logs.map((l) => l.result)),
     pgArray(logs.map((l) => l.ipAddress)),
     JSON.stringify(logs.map((l) => l.metadata)),
+    pgArray(logs.map(() => auditLogId())), // time-ordered: the primary key grows at its right edge
   ];
 }
 

@@ -136,7 +136,21 @@ function chain(
   // With one target type the inner conditions get the type as a constant, so they can use the type-leading
   // indexes of the target's entries (measured at 529k resources: 4 s → 0.28 s for subject:Patient.name).
   const singleType = condition.targetTypes.length === 1 ? params.bind(condition.targetTypes[0], 'text') : undefined;
-  if (singleType) filters.push(`${t}.resource_type = ${singleType}`);
+  if (singleType) {
+    // The matching targets as their own fenced subquery (planned apart, OFFSET 0): the same rows, but the planner
+    // searches two small join problems instead of one with every table of the chain
+    const matched = compileConditions(
+      condition.where,
+      { type: singleType, id: `${t}.id`, lastUpdatedMs: `${t}.last_updated_ms` },
+      params,
+      depth + 1,
+    );
+    return existsIn(
+      `fhir_idx_reference ${a}`,
+      `${filters.join(' AND ')} AND ${a}.target_id IN (SELECT ${t}.id FROM fhir_resource ${t} WHERE ${t}.resource_type = ${singleType} AND NOT ${t}.deleted AND ${matched} OFFSET 0)`,
+      row,
+    );
+  }
   const target: RowRef = {
     type: singleType ?? `${t}.resource_type`,
     id: `${t}.id`,
