@@ -62,7 +62,7 @@ export async function createResource(ctx: FhirContext, resource: Resource) {
   }
 }
 
-async function existingMatchResponse(ctx: FhirContext, match: Resource): Promise<FhirResponse> {
+export async function existingMatchResponse(ctx: FhirContext, match: Resource): Promise<FhirResponse> {
   const versionId = Number(match.meta?.versionId ?? 1);
   const stored = {
     resourceType: match.resourceType,
