@@ -3,8 +3,13 @@
  * its parts, each with wall time, CPU of the server and of the PostgreSQL backends per resource, and the server's RSS
  * after it — the reference bundles (batch, `ifNoneExist`, one at a time), the patient transactions (`--load-concurrency`
  * in flight), then `--resources` of scaling copies, then the same patient transactions again (new copies: the server
- * is warm, the reference resources exist), at `--load-concurrency` and at twice it.
- * Usage: npx tsx bench/server-ingest.ts [--auth on|off] [--resources 6000] [--load-concurrency 4]   (one JSON object)
+ * is warm, the reference resources exist), at `--load-concurrency` and at twice it, then the reference bundles
+ * again on the warm server with every identifier made new (`referenceFresh`: every conditional create creates).
+ * `--parts a,b` runs only the named parts (in the order above), e.g. `--parts reference,referenceFresh`;
+ * `--statement-cpu` adds each part's PostgreSQL CPU per statement per resource (bench/statement-cpu.ts: the server's
+ * statement log, which slows the database down — for where the time goes, not for the rate).
+ * Usage: npx tsx bench/server-ingest.ts [--auth on|off] [--resources 6000] [--load-concurrency 4] [--parts …]
+ * (one JSON object)
  */
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -15,14 +20,25 @@ import { postBundle, scaleUp } from './load-data.js';
 import { pipesFiles } from './synthea-data.js';
 import { runPool } from './stats.js';
 import { CpuMeter } from './cpu-meter.js';
+import { logSize, logStatementCpu, statementCpu } from './statement-cpu.js';
 
 type Json = Record<string, any>;
 const log = (m: string) => console.error(`[ingest] ${m}`);
 const createdIn = (r: Json) =>
   ((r['entry'] ?? []) as Json[]).filter((e) => String(e['response']?.status).startsWith('201')).length;
 
-const options = parseOptions(process.argv.slice(2));
+const PARTS = ['reference', 'patients', 'scale', 'patientsAgain', 'patientsAgainDoubleConcurrency', 'referenceFresh'];
+const argv = process.argv.slice(2);
+const partsAt = argv.indexOf('--parts');
+const chosen = partsAt >= 0 ? new Set(argv.splice(partsAt, 2)[1]?.split(',')) : new Set(PARTS);
+for (const name of chosen)
+  if (!PARTS.includes(name)) throw new Error(`--parts: unknown part ${name} (${PARTS.join()})`);
+const statementsAt = argv.indexOf('--statement-cpu');
+const byStatement = statementsAt >= 0;
+if (byStatement) argv.splice(statementsAt, 1);
+const options = parseOptions(argv);
 const db = await freshDatabase(options);
+if (byStatement) await logStatementCpu(options.postgresAdminUrl, db.postgresDbName!);
 const auth = authSetup(options.auth === 'off' ? 'off' : 'on');
 const server = await startServer(db, options, auth);
 const meter = await CpuMeter.open(
@@ -34,9 +50,15 @@ const parts: Record<string, unknown> = {
 };
 
 async function part(name: string, fn: () => Promise<number>): Promise<void> {
+  if (!chosen.has(name)) return;
   const start = await meter.snapshot();
+  const logFrom = byStatement ? logSize() : 0;
+  const from = new Date();
   const resources = await fn();
   const cpu = await meter.since(start);
+  const statements = byStatement
+    ? { postgresCpuByStatement: statementCpu(db.postgresDbName!, from, new Date(), resources, 15, logFrom) }
+    : {};
   const per = (s: number) => Math.round((s * 1000 * 100) / Math.max(1, resources)) / 100;
   const cpuSeconds = cpu.serverCpuSeconds + cpu.postgresCpuSeconds;
   parts[name] = {
@@ -48,6 +70,7 @@ async function part(name: string, fn: () => Promise<number>): Promise<void> {
     cpuBoundPerSecond: cpuSeconds > 0 ? Math.round((resources * availableParallelism()) / cpuSeconds) : null,
     rssMb: vmRssMb(server.pid),
     peakRssMb: server.peakRssMb(),
+    ...statements,
   };
   log(`${name}: ${JSON.stringify(parts[name])}`);
 }
@@ -76,6 +99,20 @@ try {
   );
   await part('patientsAgain', () => postAll(options.loadConcurrency));
   await part('patientsAgainDoubleConcurrency', () => postAll(options.loadConcurrency * 2));
+  // every identifier value made new: the warm server's batch path creating, not matching
+  const fresh = `-${Date.now().toString(36)}`;
+  await part('referenceFresh', async () => {
+    let n = 0;
+    for (const f of reference) {
+      const bundle = JSON.parse(text(f)) as Json;
+      for (const entry of bundle['entry'] as Json[]) {
+        for (const identifier of (entry['resource']['identifier'] ?? []) as Json[]) identifier['value'] += fresh;
+        if (entry['request']['ifNoneExist']) entry['request']['ifNoneExist'] += fresh; // `identifier=system|value`
+      }
+      n += createdIn(await postBundle(server.baseUrl, JSON.stringify(bundle)));
+    }
+    return n;
+  });
 } finally {
   await meter.close();
   await server.stop();
