@@ -13,6 +13,7 @@ import type { SearchArgs, SearchResult } from './search/store-search.js';
 import type { DuplicateCheck } from './matching/duplicate-check.js';
 import type { SubscriptionWriteRules } from './subscriptions/subscription-write-rules.js';
 import type { ValidateResourceOptions } from './validation/validate-resource.js';
+import type { RequestLookups } from './terminology/request-lookups.js';
 
 export type { SearchArgs, SearchResult } from './search/store-search.js';
 import { DEFAULT_SEARCH_TIMEOUT_MS } from './search/search-constants.js';
@@ -62,6 +63,11 @@ export type FhirContext = FhirServices & {
    * current version writes nothing and answers that version (bundle/unchanged-update.ts).
    */
   unchangedWritesNothing?: boolean;
+  /**
+   * The client-made profiles and terminology this request looked up, for its later validations (a Bundle's entries:
+   * terminology/request-lookups.ts). Absent: each lookup reads the store.
+   */
+  lookups?: RequestLookups;
 };
 
 /** The time budget of searches made for a client request. */

@@ -16,12 +16,15 @@ import { wantsRepresentation } from './transaction.js';
 import { entryField } from './entry-field.js';
 import { processCreateRun, type EntryOutcome } from './batch-creates.js';
 import { isGroupableCreate } from './batch-grouping.js';
+import { RequestLookups } from '../terminology/request-lookups.js';
 
 export async function processBatch(ctx: FhirContext, bundle: Bundle, router: RouterOptions): Promise<FhirResponse> {
   const representation = wantsRepresentation(ctx);
+  const lookups = new RequestLookups(); // the entries share their profile and terminology lookups
   const entryContext: FhirContext = {
     ...ctx,
     prefer: { ...ctx.prefer, return: representation ? 'representation' : 'minimal' },
+    lookups,
   };
   const entries = bundle.entry ?? [];
   const outcomes = new Map<number, EntryOutcome>();
@@ -54,6 +57,8 @@ export async function processBatch(ctx: FhirContext, bundle: Bundle, router: Rou
     }
     await flush();
     outcomes.set(index, await oneAtATime(request));
+    // what it wrote may be a profile or terminology the next entries are validated against
+    if (request.method !== 'GET' && request.method !== 'HEAD') lookups.forget();
   }
   await flush();
   const out = entries.map((_, index) => toResponseEntry(ctx, outcomes.get(index)));

@@ -33,6 +33,7 @@ import { cloneJson } from '../../json/number-texts.js';
 import { duplicateOutcome, duplicateWarnings } from '../matching/created-patient.js';
 import { entryField } from './entry-field.js';
 import { sameStoredContent } from './unchanged-update.js';
+import { RequestLookups } from '../terminology/request-lookups.js';
 
 type Planned =
   | {
@@ -53,10 +54,12 @@ const ORDER: Record<string, number> = { DELETE: 0, POST: 1, PUT: 2, PATCH: 2, GE
 const LOCKED_ATTEMPTS = 10;
 
 export async function processTransaction(
-  ctx: FhirContext,
+  requestCtx: FhirContext,
   bundle: Bundle,
   router: RouterOptions,
 ): Promise<FhirResponse> {
+  // the entries share their profile and terminology lookups (request-lookups.ts)
+  const ctx: FhirContext = { ...requestCtx, lookups: requestCtx.lookups ?? new RequestLookups() };
   const entries = bundle.entry ?? [];
   const requests = entries.map((entry, i) => toEntryRequest(entry, i, ctx.baseUrl));
   for (const request of requests) await atEntry(request, () => checkEntryAccess(ctx, request));

@@ -3,7 +3,8 @@
  * search with the caller's access (what the caller may not read does not exist for it), the concept table of the
  * store for uploaded large code systems, and the specification's. Terminology errors become OperationOutcomes.
  * Each lookup reads the current keys only (searchKeys) and takes the bodies of versions it already holds from
- * memory (version-cache.ts): a `:below` search no longer reads and parses the whole CodeSystem every request.
+ * memory (version-cache.ts): a `:below` search no longer reads and parses the whole CodeSystem every request. A
+ * Bundle keeps its lookups for its own entries (request-lookups.ts).
  */
 import type { Resource } from '@medplum/fhirtypes';
 import type { FhirContext } from '../fhir-context.js';
@@ -30,15 +31,26 @@ export function terminologyFor(ctx: FhirContext): Terminology {
  * the keys from the store, the bodies from the version cache when held.
  */
 export async function storedResources(
-  ctx: Pick<FhirContext, 'store' | 'baseUrl' | 'access'>,
+  ctx: Pick<FhirContext, 'store' | 'baseUrl' | 'access' | 'lookups'>,
   type: string,
   params: Array<[string, string]>,
 ): Promise<Resource[]> {
-  const keys = await searchKeys(
-    { store: ctx.store, resourceTypes: [type], params, baseUrl: ctx.baseUrl, access: ctx.access, handling: 'lenient' },
-    MAX_VERSIONS,
-  );
-  return currentBodies(ctx.store, keys);
+  const load = async () => {
+    const keys = await searchKeys(
+      {
+        store: ctx.store,
+        resourceTypes: [type],
+        params,
+        baseUrl: ctx.baseUrl,
+        access: ctx.access,
+        handling: 'lenient',
+      },
+      MAX_VERSIONS,
+    );
+    return currentBodies(ctx.store, keys);
+  };
+  // once per request where the request keeps its lookups (request-lookups.ts: Bundles)
+  return ctx.lookups ? ctx.lookups.find(ctx.access, type, params, load) : load();
 }
 
 /** Runs a terminology computation, turning a TerminologyError into the FHIR error of its kind. */

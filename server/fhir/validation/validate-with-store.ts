@@ -24,11 +24,11 @@ import type { DeferredBinding } from './required-bindings.js';
 export type ValidateWithStoreOptions = { profiles?: string[]; extensible?: boolean };
 
 export async function validateWithStore(
-  ctx: Pick<FhirContext, 'store' | 'baseUrl' | 'validate'>,
+  ctx: Pick<FhirContext, 'store' | 'baseUrl' | 'validate' | 'lookups'>,
   resource: Resource,
   options: ValidateWithStoreOptions = {},
 ): Promise<OperationOutcomeIssue[]> {
-  const lookup = { store: ctx.store, baseUrl: ctx.baseUrl, access: FULL_ACCESS };
+  const lookup = { store: ctx.store, baseUrl: ctx.baseUrl, access: FULL_ACCESS, lookups: ctx.lookups };
   const storedProfiles = await clientProfiles(lookup, resource, options.profiles ?? []);
   const deferred: DeferredBinding[] = [];
   const issues = ctx.validate(resource, { ...options, deferred, storedProfiles });
@@ -38,7 +38,7 @@ export async function validateWithStore(
 }
 
 async function clientProfiles(
-  lookup: Pick<FhirContext, 'store' | 'baseUrl' | 'access'>,
+  lookup: Pick<FhirContext, 'store' | 'baseUrl' | 'access' | 'lookups'>,
   resource: Resource,
   requested: string[],
 ): Promise<Map<string, StructureDefinition>> {
