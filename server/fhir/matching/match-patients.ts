@@ -37,11 +37,37 @@ export async function matchPatient(
   const candidates = await findCandidates(ctx, query, profile, options.excludeId);
   const matches: PatientMatch[] = [];
   for (const version of candidates) {
-    const result = comparePatients(query, patientFeatures(version.resource as Patient, profile), profile);
+    const result = comparePatients(query, candidateFeatures(ctx.store, version, profile), profile);
     if (result.grade !== 'certainly-not') matches.push({ ...result, version });
   }
   matches.sort((a, b) => b.score - a.score || a.version.id.localeCompare(b.version.id));
   return matches.slice(0, options.count);
+}
+
+/** Features of stored versions kept per store and profile, at most this many (least recently used dropped). */
+const FEATURES_KEPT = 4096;
+const keptFeatures = new WeakMap<object, WeakMap<MatchProfile, Map<string, PatientFeatures>>>();
+
+/**
+ * The features of a stored version, computed once: a version never changes, and a common name brings the same
+ * namesakes back as candidates of every create (their phonetic keys were recomputed for each: ~26 per create).
+ */
+function candidateFeatures(store: object, version: StoredVersion, profile: MatchProfile): PatientFeatures {
+  let byProfile = keptFeatures.get(store);
+  if (!byProfile) keptFeatures.set(store, (byProfile = new WeakMap()));
+  let kept = byProfile.get(profile);
+  if (!kept) byProfile.set(profile, (kept = new Map<string, PatientFeatures>()));
+  const key = `${version.resourceType}/${version.id}/${version.versionId}/${version.lastUpdated}`;
+  const found = kept.get(key);
+  if (found) {
+    kept.delete(key); // most recently used last
+    kept.set(key, found);
+    return found;
+  }
+  const features = patientFeatures(version.resource as Patient, profile);
+  kept.set(key, features);
+  if (kept.size > FEATURES_KEPT) kept.delete(kept.keys().next().value!);
+  return features;
 }
 
 /**
