@@ -1,13 +1,13 @@
 /**
  * EXPLAIN (ANALYZE, BUFFERS) of the statement(s) Observation/$lastn runs on the PostgreSQL store, compiled by the
- * store's own compiler, on a database kept by bench/lastn.ts --database: `patient=<id>&category=vital-signs`, run
+ * store's own compiler (the walk through fhir_lastn, lastn-walk.ts), on a database kept by bench/lastn.ts --database: `patient=<id>&category=vital-signs`, run
  * twice (cold, then warm).
  * Usage: npx tsx bench/explain-lastn.ts <database> [patient=lp0] [max=3]
  */
 import pg from 'pg';
 import { parseSearch } from '../server/fhir/search/parse-search.js';
-import { searchEntriesStatement } from '../server/store/postgres/search/search-entries.js';
-import { ENTRY_PARAMS, MAX_LASTN_MATCHES } from '../server/fhir/operations/lastn.js';
+import { lastnWalkStatement, walkSubjects } from '../server/store/postgres/search/lastn-walk.js';
+import { MAX_LASTN_MATCHES } from '../server/fhir/operations/lastn.js';
 import { LASTN_PARAMS } from '../server/fhir/operations/lastn-groups.js';
 
 const [db, patient = 'lp0'] = process.argv.slice(2);
@@ -24,10 +24,10 @@ const parsed = parseSearch(
   { baseUrl: 'http://localhost' },
 );
 const max = Number(process.argv[4] ?? 3);
-const statement = searchEntriesStatement(parsed.query, ENTRY_PARAMS, MAX_LASTN_MATCHES + 1, {
-  ...LASTN_PARAMS,
-  max,
-});
+const newest = { ...LASTN_PARAMS, max };
+const subjects = walkSubjects(parsed.query, newest);
+if (!subjects) throw new Error('the query does not name its subjects plainly: no walk');
+const statement = lastnWalkStatement(parsed.query, newest, subjects, MAX_LASTN_MATCHES + 1);
 const c = new pg.Client({ connectionString: `postgres://postgres@127.0.0.1:5432/${db}` });
 await c.connect();
 try {

@@ -46,12 +46,17 @@ export function lastnKeys(resourceType: string, entries: readonly IndexEntry[]):
  * the query has no such condition (a chain, an identifier, an untyped id, a URL): the store evaluates it in full.
  */
 export function querySubjects(conditions: readonly Condition[]): string[] | undefined {
-  for (const c of conditions) {
+  return subjectCondition(conditions)?.keys;
+}
+
+/** querySubjects' keys with the position of the condition they come from (the first plain one). */
+export function subjectCondition(conditions: readonly Condition[]): { index: number; keys: string[] } | undefined {
+  for (const [index, c] of conditions.entries()) {
     if (c.kind !== 'reference' || (c.param !== 'patient' && c.param !== LASTN_KEYED.subject)) continue;
     const keys = c.values.map((v) =>
       v.match === 'literal' && v.targetType && v.targetId ? `${v.targetType}/${v.targetId}` : '',
     );
-    if (keys.length > 0 && keys.every(Boolean)) return [...new Set(keys)];
+    if (keys.length > 0 && keys.every(Boolean)) return { index, keys: [...new Set(keys)] };
   }
   return undefined;
 }

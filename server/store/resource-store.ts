@@ -93,6 +93,12 @@ export type MatchEntries = ResourceKey & {
   lastUpdatedMs: number;
   entries: IndexEntry[];
   version?: StoredVersion;
+  /**
+   * With NewestPerCode, where the store took the match's rankable $lastn key (server/store/lastn-keys.ts: its single
+   * subject, single coded code and latest date) from the structure it keeps instead of reading its index entries:
+   * `entries` is then empty and the match groups by this key (lastn-groups.ts).
+   */
+  lastnKey?: { subject: string; code: string; at: number | null };
 };
 
 /**

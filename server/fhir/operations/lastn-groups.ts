@@ -64,6 +64,17 @@ export function lastnGroups(matches: readonly MatchEntries[], max: number): Last
 }
 
 function itemOf(m: MatchEntries): Item {
+  // the store's $lastn key (lastn-keys.ts) is derived from the entries exactly as below for a single subject and code
+  const key = m.lastnKey;
+  if (key)
+    return {
+      key: `${m.resourceType}/${m.id}`,
+      subject: key.subject,
+      codes: [`c\t${key.code}`],
+      at: key.at,
+      lastUpdatedMs: m.lastUpdatedMs,
+      id: m.id,
+    };
   const subjects = m.entries.filter(
     (e): e is ReferenceEntry => e.kind === 'reference' && e.param === LASTN_PARAMS.subject,
   );

@@ -194,6 +194,36 @@ for (const [name, factory] of [
         assert.equal(read.body.subject.reference, `Patient/${a}`);
       }
     });
+
+    it('subjects written as a URL, with a version or an upper-case scheme: as the full evaluation, patient and subject', async () => {
+      // the walk tests a row's body (subject.reference literally `Patient/x`) before the patient/subject condition
+      // itself (lastn-walk.ts): a URL or a version falls back to the condition; `HTTP://…/Patient/x` has the subject
+      // entry Patient/x (so a fhir_lastn row under Patient/x) but no patient entry (resolve() does not type it)
+      const [a] = patients as [string];
+      const sys = `http://nilecare.test/ref-forms-${Math.random().toString(36).slice(2, 8)}`;
+      const obs = (reference: string, code: string, at: string) => ({
+        resourceType: 'Observation',
+        status: 'final',
+        category: [VITAL],
+        code: { coding: [{ system: sys, code }] },
+        subject: { reference },
+        effectiveDateTime: at,
+      });
+      await create(obs(`Patient/${a}`, 'u', '2024-01-01'));
+      await create(obs(`http://example.org/fhir/Patient/${a}`, 'u', '2024-01-02'));
+      await create(obs(`Patient/${a}/_history/1`, 'h', '2024-01-03'));
+      await create(obs(`Patient/${a}`, 'h', '2024-01-01'));
+      const upper = await create(obs(`HTTP://example.org/fhir/Patient/${a}`, 'c', '2024-01-04'));
+      await create(obs(`Patient/${a}`, 'c', '2024-01-01'));
+      const codes: [string, string] = ['code', ['u', 'h', 'c'].map((c) => `${sys}|${c}`).join(',')];
+      for (const max of [1, 2]) {
+        const byPatient = await expectFull([['patient', a], codes], max, `patient=, max ${max}`);
+        const bySubject = await expectFull([['subject', `Patient/${a}`], codes], max, `subject=, max ${max}`);
+        // u and h: max each; c: only the Observation written `Patient/x` is the patient's
+        assert.equal(byPatient.length, 2 * max + 1);
+        assert.ok(bySubject.includes(`Observation/${upper}`) && !byPatient.includes(`Observation/${upper}`));
+      }
+    });
   });
 }
 
