@@ -4,6 +4,10 @@
  * It commits with the message's resources or not at all, so when a message is found `processing` after a crash,
  * the Provenance tells whether its transaction committed (finish the log row, write nothing again) or not
  * (process it from the stored raw message).
+ * The Provenance names only what the transaction wrote (server/fhir/bundle/provenance-of-writes.ts): an entry equal to
+ * the stored version writes nothing and is not a target; a message that wrote nothing (an identical resend under a new
+ * control id) has no Provenance. Found `processing` after a crash, such a message is processed again, which again
+ * writes nothing for what is still equal.
  */
 import type { Bundle, BundleEntry, Provenance, Reference } from '@medplum/fhirtypes';
 import type { Hl7Message } from '../parser/hl7-message.js';

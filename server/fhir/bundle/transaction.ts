@@ -4,7 +4,7 @@
  * conditional references resolved by search), each resulting resource is validated, and all versions are
  * committed in ONE store write — so a failing entry, or a crash half-way, leaves nothing behind.
  */
-import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
+import type { Bundle, BundleEntry, OperationOutcome, Resource } from '@medplum/fhirtypes';
 import type { FhirContext } from '../fhir-context.js';
 import { requireAccess } from '../fhir-context.js';
 import { assertMayChangeCurrent, assertMayWriteNew, requireWriteAccess } from '../access/write-access.js';
@@ -34,6 +34,7 @@ import { duplicateOutcome, duplicateWarnings } from '../matching/created-patient
 import { entryField } from './entry-field.js';
 import { sameStoredContent } from './unchanged-update.js';
 import { RequestLookups } from '../terminology/request-lookups.js';
+import { narrowedProvenance } from './provenance-of-writes.js';
 
 type Planned =
   | {
@@ -47,6 +48,8 @@ type Planned =
     }
   | { kind: 'existing'; request: EntryRequest; resource: Resource }
   | { kind: 'noop-delete'; request: EntryRequest }
+  /** a Provenance every target of which wrote nothing (provenance-of-writes.ts) */
+  | { kind: 'unwritten'; request: EntryRequest }
   | { kind: 'read'; request: EntryRequest };
 
 const ORDER: Record<string, number> = { DELETE: 0, POST: 1, PUT: 2, PATCH: 2, GET: 3, HEAD: 3 };
@@ -229,6 +232,8 @@ async function planEntriesAndWrite(
     }
     planned.push(step);
   }
+  // a Provenance names only what was written, for callers that write nothing for unchanged entries
+  if (ctx.unchangedWritesNothing) narrowProvenances(planned);
 
   // 3. One atomic write of every version.
   const lastUpdated = ctx.now().toISOString();
@@ -253,6 +258,30 @@ async function planEntriesAndWrite(
   await ctx.store.write([...companions, ...writes.map((w) => w.write)]);
   return { planned, writes };
 }
+
+/** The Provenances of the plan narrowed to the entries that write (provenance-of-writes.ts). */
+function narrowProvenances(planned: Planned[]): void {
+  const unwritten = new Set(
+    planned.flatMap((p) => (p.kind === 'existing' ? [`${p.resource.resourceType}/${p.resource.id}`] : [])),
+  );
+  planned.forEach((p, i) => {
+    if (p.kind !== 'write') return;
+    const narrowed = narrowedProvenance(p.resource, unwritten);
+    if (narrowed === p.resource) return;
+    planned[i] = narrowed ? { ...p, resource: narrowed } : { kind: 'unwritten', request: p.request };
+  });
+}
+
+const UNWRITTEN_OUTCOME: OperationOutcome = {
+  resourceType: 'OperationOutcome',
+  issue: [
+    {
+      severity: 'information',
+      code: 'informational',
+      diagnostics: 'Provenance not written: every resource it names was left unchanged by this transaction',
+    },
+  ],
+};
 
 /** Step 4 (after the commit, locks released): responses in the submitted order; GETs run now. */
 async function respond(
@@ -294,6 +323,8 @@ async function respond(
       });
     } else if (step.kind === 'noop-delete') {
       responses.set(step.request.index, { response: { status: statusLine(204) } });
+    } else if (step.kind === 'unwritten') {
+      responses.set(step.request.index, { response: { status: statusLine(204), outcome: UNWRITTEN_OUTCOME } });
     } else if (step.kind === 'read') {
       const result = await atEntry(step.request, () => routeFhirRequest(ctx, step.request, router));
       responses.set(step.request.index, {

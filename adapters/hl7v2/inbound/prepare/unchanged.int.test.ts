@@ -4,15 +4,17 @@
  * changed demographic field does make a version with the change; an A08 repeating a stored visit leaves the
  * Encounter as it is, and one that changes it still updates it; a result resent under a new control id (MSH-10) leaves
  * its Observation, ServiceRequest and DiagnosticReport at their versions, and a changed OBX-5 makes a version with the
- * change; the ACK is AA every time.
+ * change; the ACK is AA every time. The message's Provenance names only what that message wrote: none for a resend
+ * that wrote nothing, the one changed Observation for a correction.
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import type { DiagnosticReport, Encounter, Observation, Patient, Resource } from '@medplum/fhirtypes';
+import type { DiagnosticReport, Encounter, Observation, Patient, Provenance, Resource } from '@medplum/fhirtypes';
 import type { TestServer } from '../../../../server/testing/test-server.js';
 import { processMessage, type InboundDeps } from '../process-message.js';
 import { startInboundTestApp, type InboundTestApp } from '../testing/inbound-test-app.js';
 import { sameStoredContent } from '../../../../server/fhir/bundle/unchanged-update.js';
+import { markerId } from '../applied-marker.js';
 
 const sameJson = (a: object, b: object) => sameStoredContent(a as Resource, b as Resource);
 
@@ -111,6 +113,31 @@ describe('unchanged resources are not written again (FHIR app on PGlite)', () =>
     const observation = (await fhir.fhir(`/${first.observation}`)).body as Observation;
     assert.equal(observation.valueQuantity?.value, 6.5);
     assert.equal(await history(first.order), 1, 'the order did not change');
+  });
+
+  it("a message's Provenance names only what it wrote: none for a resend that wrote nothing", async () => {
+    const provenance = async (messageId: string | undefined) => {
+      const r = await fhir.fhir(`/Provenance/${markerId(messageId!)}`);
+      return r.status === 200 ? (r.body as Provenance) : undefined;
+    };
+    const targets = (p: Provenance | undefined) => (p?.target ?? []).map((t) => t.reference).sort();
+    const first = await processMessage(oru('P-UN-3', 'PL-UN-30', '4.5'), deps);
+    assert.equal(first.code, 'AA', first.ack);
+    const [report] = await reports('P-UN-3');
+    const observation = report!.result![0]!.reference!;
+    const order = report!.basedOn![0]!.reference!;
+    const [patient] = await patients('P-UN-3');
+    const written = targets(await provenance(first.messageId));
+    for (const ref of [`DiagnosticReport/${report!.id}`, observation, order, `Patient/${patient!.id}`])
+      assert.ok(written.includes(ref), `the first message wrote ${ref}: ${written.join(', ')}`);
+
+    const resent = await processMessage(oru('P-UN-3', 'PL-UN-30', '4.5'), deps);
+    assert.equal(resent.code, 'AA', resent.ack);
+    assert.equal(await provenance(resent.messageId), undefined, 'a resend that wrote nothing has no Provenance');
+
+    const corrected = await processMessage(oru('P-UN-3', 'PL-UN-30', '4.7'), deps);
+    assert.equal(corrected.code, 'AA', corrected.ack);
+    assert.deepEqual(targets(await provenance(corrected.messageId)), [observation], 'only the changed result');
   });
 
   it('compares JSON with object keys in any order, arrays in order', () => {
