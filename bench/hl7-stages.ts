@@ -3,7 +3,9 @@
  * message log on a fresh nilecare_interop, and processMessage driven at `concurrency` messages in flight (no MLLP).
  * Prints wall time per stage (message log calls, the FHIR transaction) and CPU per message; with concurrency 1 the
  * process CPU per stage is exact too (with more in flight it includes the other messages' work).
- * Usage: npx tsx bench/hl7-stages.ts [messages=400] [concurrency=16] [known-patients|new-patients]
+ * With --statement-cpu, PostgreSQL's own log gives the CPU per statement too (bench/statement-cpu.ts: needs the server
+ * log readable), so the database side of a message can be named statement by statement.
+ * Usage: npx tsx bench/hl7-stages.ts [messages=400] [concurrency=16] [known-patients|new-patients] [--statement-cpu]
  */
 import pg from 'pg';
 import { createTestDatabase as createPgDatabase } from '../server/store/postgres/testing/test-stores.js';
@@ -11,7 +13,7 @@ import { createTestDatabase } from '../server/migrate/testing/test-databases.js'
 import { migrateDatabase } from '../server/migrate/migrate.js';
 import { loadConfig } from '../server/config.js';
 import { createApp } from '../server/app.js';
-import { hl7Submit } from '../server/hl7-submit.js';
+import { currentResources, hl7Submit } from '../server/hl7-submit.js';
 import { MysqlMessageLog } from '../adapters/hl7v2/log/mysql-message-log.js';
 import type { MessageLog } from '../adapters/hl7v2/log/message-log.js';
 import { processMessage, type InboundDeps } from '../adapters/hl7v2/inbound/process-message.js';
@@ -22,9 +24,12 @@ import { runPool } from './stats.js';
 import { CpuMeter, cpuTicks } from './cpu-meter.js';
 import { BENCH_DATABASE_PREFIX, POSTGRES_ADMIN_URL } from '../server/store/postgres/testing/test-stores.js';
 import { execFileSync } from 'node:child_process';
+import { logSize, logStatementCpu, statementCpu } from './statement-cpu.js';
 
-const [count = 400, concurrency = 16] = process.argv.slice(2, 4).map(Number);
-const traffic = (process.argv[4] ?? 'known-patients') as Hl7Traffic;
+const args = process.argv.slice(2).filter((a) => a !== '--statement-cpu');
+const withStatementCpu = process.argv.includes('--statement-cpu');
+const [count = 400, concurrency = 16] = args.slice(0, 2).map(Number);
+const traffic = (args[2] ?? 'known-patients') as Hl7Traffic;
 
 // PostgreSQL statements issued, by prepared-statement name or the statement's first words.
 const statements = new Map<string, number>();
@@ -55,6 +60,8 @@ function timedFn<A extends unknown[], R>(name: string, fn: (...a: A) => Promise<
 }
 
 const pgDb = await createPgDatabase(BENCH_DATABASE_PREFIX);
+const pgDbName = new URL(pgDb.url).pathname.slice(1);
+if (withStatementCpu) await logStatementCpu(POSTGRES_ADMIN_URL, pgDbName);
 const interop = await createTestDatabase('mysql', 'nilecare_interop');
 await migrateDatabase({ engine: 'mysql', database: 'nilecare_interop', connection: { url: interop.url } });
 const app = await createApp(
@@ -77,10 +84,13 @@ const log = new Proxy(mysqlLog, {
 const deps: InboundDeps = inboundPipeline({
   submit: timedFn('fhir transaction', hl7Submit(app.systemClient)),
   // as server/hl7-wiring.ts: what a message depends on through the store-level search
-  search: timedFn('store search', async (type: string, params: Array<[string, string]>, count?: number) =>
-    (await app.systemClient.search(type, params, count ? { count } : {})).matches.flatMap((m) =>
-      m.resource ? [m.resource] : [],
+  search: Object.assign(
+    timedFn('store search', async (type: string, params: Array<[string, string]>, count?: number) =>
+      (await app.systemClient.search(type, params, count ? { count } : {})).matches.flatMap((m) =>
+        m.resource ? [m.resource] : [],
+      ),
     ),
+    { readMany: timedFn('store read by id', currentResources(app.store)) },
   ),
   log,
 });
@@ -95,12 +105,14 @@ try {
   statements.clear();
   const meter = await CpuMeter.open(process.pid, {
     adminUrl: POSTGRES_ADMIN_URL,
-    dbName: new URL(pgDb.url).pathname.slice(1),
+    dbName: pgDbName,
   });
   const mysqld = Number(execFileSync('pidof', ['mariadbd'], { encoding: 'utf8' }).trim().split(/\s+/)[0]);
   const mysqld0 = cpuTicks(mysqld);
   const pg0 = await meter.snapshot();
   const cpu0 = process.cpuUsage();
+  const logFrom = logSize();
+  const from = new Date();
   let accepted = 0;
   const wall = await runPool(count, concurrency, async (i) => {
     const r = timedFn('processMessage', processMessage);
@@ -111,6 +123,7 @@ try {
   const pgUsage = await meter.since(pg0);
   const mysqldMs = (cpuTicks(mysqld) - mysqld0) * 10;
   await meter.close();
+  const to = new Date();
   const round = (x: number) => Math.round(x * 100) / 100;
   console.log(
     JSON.stringify(
@@ -125,6 +138,7 @@ try {
         postgresStatementsPerMessage: Object.fromEntries(
           [...statements].sort((a, b) => b[1] - a[1]).map(([k, n]) => [k, round(n / count)]),
         ),
+        ...(withStatementCpu ? { statementCpu: statementCpu(pgDbName, from, to, count, 25, logFrom) } : {}),
         stages: Object.fromEntries(
           [...stages].map(([k, s]) => [
             k,

@@ -22,7 +22,7 @@ import { hl7ReplayPort } from './hl7-admin-wiring.js';
 import { codeTableMaps } from './fhir/terminology/code-table-maps.js';
 import { codeRowMover } from './fhir/terminology/code-row-maps.js';
 import { openInteropLog } from './hl7-log-wiring.js';
-import { hl7Submit } from './hl7-submit.js';
+import { currentResources, hl7Submit } from './hl7-submit.js';
 
 /** Outbound delivery, when running: counts per endpoint, dead letters put back in line or given up. */
 export type Hl7Outbound = {
@@ -95,11 +95,15 @@ function startListener(
     // fhir_mappings code rows become ConceptMaps (then deactivated): the codes live in one place
     moveCodeRow: codeRowMover(app.systemClient),
     submit: hl7Submit(app.systemClient),
-    // what a message depends on is read by the store-level search, not a Bundle of GETs through the router
-    search: async (type, params, count) =>
-      (await app.systemClient.search(type, params, count ? { count } : {})).matches.flatMap((m) =>
-        m.resource ? [m.resource] : [],
-      ),
+    // what a message depends on is read by the store-level search, not a Bundle of GETs through the router; its
+    // reads by id as one store read of the current versions (inbound acts with the system client's full access)
+    search: Object.assign(
+      async (type: string, params: Array<[string, string]>, count?: number) =>
+        (await app.systemClient.search(type, params, count ? { count } : {})).matches.flatMap((m) =>
+          m.resource ? [m.resource] : [],
+        ),
+      { readMany: currentResources(app.store) },
+    ),
     log,
     port,
     host: config.host,

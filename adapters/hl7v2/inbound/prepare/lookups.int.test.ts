@@ -2,7 +2,9 @@
  * The reads a message's preparation needs, against the real FHIR app (PGlite): reads by id of one type go as one
  * search (fewer queries per message), and each URL still gets exactly its own answer — a missing id none, ids of
  * another type not mixed in, more ids than one search takes split over several; the server's store-level search
- * (what the listener uses: no Bundle of GETs, no transaction) gives the same answers.
+ * (what the listener uses: no Bundle of GETs, no transaction) gives the same answers, and with its store read by id
+ * (server/hl7-submit.ts currentResources) every read by id of every type goes as ONE read beside the searches,
+ * with the same answers (stored versions, meta stamped; a deleted resource is not found).
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,6 +13,7 @@ import { pgliteTestStore } from '../../../../server/store/postgres/testing/test-
 import { startTestServer, type TestServer } from '../../../../server/testing/test-server.js';
 import type { SubmitTransaction } from '../submit-transaction.js';
 import { lookUp, type StoreSearch } from './lookups.js';
+import { currentResources } from '../../../../server/hl7-submit.js';
 
 describe('prepare look-ups (FHIR app on PGlite)', () => {
   let fhir: TestServer;
@@ -116,5 +119,43 @@ describe('prepare look-ups (FHIR app on PGlite)', () => {
     for (const url of urls) assert.deepEqual(ids(bySearch, url), ids(byTransaction, url), url);
     assert.deepEqual(ids(bySearch, 'Patient?identifier=urn:mrn|M-1'), ['Patient/p-1']);
     assert.equal(bySearch.get('DiagnosticReport?_id=dr-1')![0]!.meta?.versionId, '1', 'stored versions, meta stamped');
+  });
+
+  it('with a store read by id: every read by id of every type in one read, the same answers', async () => {
+    await fhir.app.systemClient.request('DELETE', 'DiagnosticReport/dr-129');
+    const searched: string[] = [];
+    const reads: string[][] = [];
+    const storeRead = currentResources(fhir.app.store);
+    const search: StoreSearch = Object.assign(
+      async (type: string, params: Array<[string, string]>, count?: number) => {
+        searched.push(`${type}?${new URLSearchParams(params).toString()}`);
+        return (await fhir.app.systemClient.search(type, params, count ? { count } : {})).matches.flatMap((m) =>
+          m.resource ? [m.resource] : [],
+        );
+      },
+      {
+        readMany: (keys: ReadonlyArray<{ resourceType: string; id: string }>) => {
+          reads.push(keys.map((k) => `${k.resourceType}/${k.id}`));
+          return storeRead(keys);
+        },
+      },
+    );
+    const urls = [
+      'DiagnosticReport?_id=dr-1',
+      'DiagnosticReport?_id=dr-missing',
+      'Encounter?_id=dr-1',
+      'Patient?identifier=urn:mrn|M-1',
+      ...Array.from({ length: 130 }, (_, i) => `DiagnosticReport?_id=dr-${i}`),
+    ];
+    const byRead = await lookUp(urls, submit, search);
+    const byTransaction = await lookUp(urls, submit);
+    assert.deepEqual(searched, ['Patient?identifier=urn%3Amrn%7CM-1'], 'only the identifier search is a search');
+    assert.equal(reads.length, 1, 'one read for every id of every type');
+    assert.equal(reads[0]!.length, 132, 'the distinct ids: 130 reports, the missing one, the encounter');
+    const ids = (found: typeof byRead, url: string) => (found.get(url) ?? []).map((r) => `${r.resourceType}/${r.id}`);
+    for (const url of urls) assert.deepEqual(ids(byRead, url), ids(byTransaction, url), url);
+    assert.deepEqual(ids(byRead, 'DiagnosticReport?_id=dr-129'), [], 'a deleted resource is not found');
+    assert.deepEqual(ids(byRead, 'Encounter?_id=dr-1'), ['Encounter/dr-1'], 'same id, other type: not mixed');
+    assert.equal(byRead.get('DiagnosticReport?_id=dr-1')![0]!.meta?.versionId, '1', 'stored versions, meta stamped');
   });
 });

@@ -2,8 +2,10 @@
  * What a message's bundle depends on, read before the bundle is written: with a StoreSearch (the server's
  * store-level search, the one internal callers use) each search runs as it is, all at once, with no Bundle built or
  * routed; without one (tools, a remote FHIR server) as one transaction of GET entries through the SubmitTransaction.
- * Each preparer names the searches it needs; the answers are shared by URL. Reads by id (`Type?_id=x`) of one type
- * are asked as one search and answered per URL.
+ * Each preparer names the searches it needs; the answers are shared by URL. Reads by id (`Type?_id=x`) are asked
+ * together: when the StoreSearch can read by id (`readMany`: the store's one prepared read of current versions), the
+ * reads of every type in one call beside the searches — an ORU's orders and reports cost one statement, not one
+ * planned search per type; else as one `_id` search per type. Either way answered per URL.
  */
 import type { Bundle, Resource } from '@medplum/fhirtypes';
 import type { SubmitTransaction } from '../submit-transaction.js';
@@ -11,11 +13,16 @@ import type { SubmitTransaction } from '../submit-transaction.js';
 export type Found = ReadonlyMap<string, readonly Resource[]>;
 
 /** The store-level search: the current resources matching `params` (page size `count`, else the default). */
-export type StoreSearch = (
+export type StoreSearch = ((
   resourceType: string,
   params: Array<[string, string]>,
   count?: number,
-) => Promise<readonly Resource[]>;
+) => Promise<readonly Resource[]>) & {
+  /** The current (not deleted) resources of these ids, any types, in one store read (else `_id` searches). */
+  readonly readMany?: StoreRead;
+};
+
+export type StoreRead = (keys: ReadonlyArray<{ resourceType: string; id: string }>) => Promise<readonly Resource[]>;
 
 /** The matches of each search URL (`Type?query`), by the store search or by one transaction of GETs. */
 async function runSearches(
@@ -54,7 +61,7 @@ async function runSearches(
 export async function lookUp(urls: readonly string[], submit: SubmitTransaction, search?: StoreSearch): Promise<Found> {
   const unique = [...new Set(urls)];
   if (unique.length === 0) return new Map();
-  // Reads by id of one type go as one search (`Type?_id=a,b,c`): one query instead of one per resource.
+  // Reads by id go as one read (readMany), else one search per type (`Type?_id=a,b,c`): never one per resource.
   const byId = new Map<string, string[]>();
   const searches: string[] = [];
   for (const url of unique) {
@@ -62,6 +69,7 @@ export async function lookUp(urls: readonly string[], submit: SubmitTransaction,
     if (m) byId.set(m[1]!, [...(byId.get(m[1]!) ?? []), m[2]!]);
     else searches.push(url);
   }
+  if (search?.readMany) return searchesAndReads(searches, byId, submit, search, search.readMany);
   const batched = [...byId].flatMap(([type, all]) =>
     Array.from({ length: Math.ceil(all.length / ID_BATCH) }, (_, k) => {
       const ids = all.slice(k * ID_BATCH, (k + 1) * ID_BATCH);
@@ -80,6 +88,28 @@ export async function lookUp(urls: readonly string[], submit: SubmitTransaction,
         hits.filter((r) => r.id === id),
       );
   });
+  return found;
+}
+
+/** The searches and, beside them, every read by id (all types) in one `readMany`: answered per URL. */
+async function searchesAndReads(
+  searches: string[],
+  byId: Map<string, string[]>,
+  submit: SubmitTransaction,
+  search: StoreSearch,
+  readMany: StoreRead,
+): Promise<Found> {
+  const keys = [...byId].flatMap(([resourceType, ids]) => ids.map((id) => ({ resourceType, id })));
+  const [answers, read] = await Promise.all([
+    searches.length > 0 ? runSearches(searches, submit, search) : Promise.resolve([]),
+    keys.length > 0 ? readMany(keys) : Promise.resolve([]),
+  ]);
+  const found = new Map<string, Resource[]>(searches.map((url, i) => [url, answers[i] ?? []]));
+  const byKey = new Map(read.map((r) => [`${r.resourceType}/${r.id}`, r]));
+  for (const { resourceType, id } of keys) {
+    const hit = byKey.get(`${resourceType}/${id}`);
+    found.set(`${resourceType}?_id=${id}`, hit ? [hit] : []);
+  }
   return found;
 }
 
