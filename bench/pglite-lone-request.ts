@@ -6,18 +6,27 @@
  * updates it (`PUT`, a changed telecom) every 250 ms. The same lone requests are first timed with nothing else
  * running (`idle`). Prints one JSON object: latency p50 / p95 / max in ms for GET and PUT, bundles and resources
  * loaded meanwhile.
+ * `--restart`: at the end of the load the server is killed (SIGKILL) with the bundles still in flight, then started
+ * again on the same folder; reported: seconds until /readyz answers, whether the last acknowledged PUT is there, and
+ * the store's own steps on a copy of the crashed folder (bench/pglite-open-steps.ts: open with WAL replay, schema,
+ * statistics).
  * Usage: npx tsx bench/pglite-lone-request.ts [--store pglite|postgres] [--seconds 60] [--load-concurrency 4]
+ *   [--restart] [--auth on|off]
  */
+import { loadavg } from 'node:os';
 import { parseOptions } from './options.js';
 import { freshDatabase, startServer } from './server-process.js';
 import { authHeader, authSetup } from './auth-mode.js';
 import { postBundle } from './load-data.js';
 import { loadTemplate, scaledCopy, smartPatientFiles } from './synthea-data.js';
 import { percentile } from './stats.js';
+import { openSteps } from './pglite-open-steps.js';
 
 const argv = process.argv.slice(2);
 const secondsAt = argv.indexOf('--seconds');
 const seconds = secondsAt >= 0 ? Number(argv.splice(secondsAt, 2)[1]) : 60;
+const restartAt = argv.indexOf('--restart');
+const restart = restartAt >= 0 && argv.splice(restartAt, 1).length > 0;
 if (!argv.includes('--store')) argv.push('--store', 'pglite');
 const options = parseOptions(argv);
 const loaders = options.loadConcurrency;
@@ -32,8 +41,9 @@ const summary = (ms: number[]) => {
 
 const db = await freshDatabase(options);
 const auth = authSetup(options.auth === 'on' ? 'on' : 'off');
-const server = await startServer(db, options, auth);
-const out: Json = { benchmark: 'pglite-lone-request', store: options.store, loaders, seconds };
+let server = await startServer(db, options, auth);
+const out: Json = { benchmark: 'pglite-lone-request', store: options.store, loaders, seconds, auth: options.auth };
+const loadAtStart = loadavg()[0];
 try {
   const headers = { accept: 'application/fhir+json', ...authHeader() };
   const made = await fetch(`${server.baseUrl}/fhir/Patient`, {
@@ -43,17 +53,18 @@ try {
   });
   await made.arrayBuffer();
   if (made.status !== 201) throw new Error(`POST Patient answered ${made.status}`);
-  const url = `${server.baseUrl}/fhir/Patient/${made.headers.get('location')!.split('/Patient/')[1]!.split('/')[0]!}`;
+  const path = `/fhir/Patient/${made.headers.get('location')!.split('/Patient/')[1]!.split('/')[0]!}`;
   let n = 0;
+  let ackedVersion = '';
   const lone = async (get: number[], put: number[]) => {
     let t = performance.now();
-    const res = await fetch(url, { headers });
+    const res = await fetch(server.baseUrl + path, { headers });
     const patient = (await res.json()) as Json;
     get.push(performance.now() - t);
     if (!res.ok) throw new Error(`GET answered ${res.status}`);
     patient['telecom'] = [{ system: 'phone', value: `+249 91 ${String(++n).padStart(7, '0')}` }];
     t = performance.now();
-    const written = await fetch(url, {
+    const written = await fetch(server.baseUrl + path, {
       method: 'PUT',
       headers: { ...headers, 'content-type': 'application/fhir+json' },
       body: JSON.stringify(patient),
@@ -61,6 +72,7 @@ try {
     await written.arrayBuffer();
     put.push(performance.now() - t);
     if (!written.ok) throw new Error(`PUT answered ${written.status}`);
+    ackedVersion = written.headers.get('etag') ?? '';
   };
   const idle = { get: [] as number[], put: [] as number[] };
   for (let i = 0; i < 20; i++) {
@@ -80,19 +92,28 @@ try {
       const template = templates[copy % templates.length]!;
       const body = scaledCopy(template, copy++).text;
       const t = performance.now();
-      const answer = await postBundle(server.baseUrl, body);
+      const answer: Json = await postBundle(server.baseUrl, body).catch((error: unknown) => {
+        if (killed) return {}; // in flight when the server was killed
+        throw error;
+      });
+      if (killed) return;
       bundleMs.push(performance.now() - t);
       bundles++;
       resources += ((answer['entry'] ?? []) as Json[]).length;
     }
   };
   log(`${loaders} bundle loaders for ${seconds} s, a lone GET + PUT every 250 ms`);
+  let killed = false;
   const busy = { get: [] as number[], put: [] as number[] };
   const loading = Promise.all(Array.from({ length: loaders }, load));
   await new Promise((r) => setTimeout(r, 2000)); // the loaders are in full swing
   while (performance.now() < until) {
     await lone(busy.get, busy.put);
     await new Promise((r) => setTimeout(r, 250));
+  }
+  if (restart) {
+    killed = true;
+    process.kill(server.pid, 'SIGKILL');
   }
   await loading;
   out.underLoad = {
@@ -103,9 +124,28 @@ try {
     resourcesPerSecond: Math.round(resources / seconds),
     bundleMs: summary(bundleMs),
   };
+  if (restart) {
+    while (server.exitInfo() === undefined) await new Promise((r) => setTimeout(r, 50)); // reaped: its lock is stale
+    const folder = db.env['PGLITE_DATA_DIR'];
+    const steps = folder ? await openSteps(folder) : undefined; // on a copy, before the server replays it
+    log(`store steps on a copy of the crashed folder: ${JSON.stringify(steps)}`);
+    const t = performance.now();
+    server = await startServer(db, options, auth);
+    const readySeconds = Math.round((performance.now() - t) / 100) / 10;
+    log(`restarted: ready after ${readySeconds} s`);
+    const after = await fetch(server.baseUrl + path, { headers: { ...headers, ...authHeader() } });
+    out.restartAfterKill = {
+      readySeconds,
+      lastAcknowledgedPut: ackedVersion,
+      afterRestart: after.headers.get('etag') ?? `${after.status} ${(await after.text()).slice(0, 300)}`,
+      lastAcknowledgedFound: after.ok && after.headers.get('etag') === ackedVersion,
+      storeSteps: steps,
+    };
+  }
 } finally {
   await server.stop();
   await auth.close();
   await db.drop();
 }
+out.loadAverage = { start: loadAtStart, end: loadavg()[0] };
 console.log(JSON.stringify(out, null, 2));

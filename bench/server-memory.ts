@@ -5,14 +5,21 @@
  * during that phase alone (VmHWM is the peak since start). Same server and options as bench/run.ts.
  * `--auth on` runs the server as the bench's figures of record do (SMART, a backend-services token, audit on);
  * the default here is off.
- * Usage: npx tsx bench/server-memory.ts [--store postgres] [--resources 20000] [--auth on|off]   (one JSON object)
+ * With `--hl7-messages N` (default 0 here), two HL7 phases follow the creates, as in bench/run.ts: N ORU^R01 for
+ * known patients, then N for new patients (bench/hl7-figure.ts).
+ * BENCH_HEAP_SNAPSHOTS=1: the server is started with `--heapsnapshot-signal=SIGUSR2` and sent SIGUSR2 after each phase
+ * (the snapshots land in the repository's root folder, Heap.*.heapsnapshot; they cost memory while written).
+ * Usage: npx tsx bench/server-memory.ts [--store postgres] [--resources 20000] [--auth on|off] [--hl7-messages 500]
+ *   (one JSON object)
  */
 import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { parseOptions } from './options.js';
 import { freshDatabase, startServer } from './server-process.js';
 import { ingestSynthea, scaleUp } from './load-data.js';
 import { measureCreates } from './http-figures.js';
-import { authSetup } from './auth-mode.js';
+import { authHeader, authSetup } from './auth-mode.js';
+import { measureHl7 } from './hl7-figure.js';
 
 function memoryMb(pid: number): { rssMb: number; peakRssMb: number; cpuSeconds: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -26,7 +33,7 @@ function memoryMb(pid: number): { rssMb: number; peakRssMb: number; cpuSeconds: 
 
 /** The server's own view (prom-client default metrics): V8 heap used / total and external memory. */
 async function heapMb(baseUrl: string): Promise<Record<string, number>> {
-  const text = await (await fetch(new URL('/metrics', baseUrl))).text();
+  const text = await (await fetch(new URL('/metrics', baseUrl), { headers: authHeader() })).text();
   const metric = (name: string) =>
     Math.round(Number(new RegExp(`^nilecare_${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? NaN) / 1048576);
   return {
@@ -36,7 +43,12 @@ async function heapMb(baseUrl: string): Promise<Record<string, number>> {
   };
 }
 
-const options = parseOptions(process.argv.slice(2));
+const argv = process.argv.slice(2);
+if (!argv.some((a) => a.startsWith('--hl7-messages'))) argv.push('--hl7-messages', '0');
+const options = parseOptions(argv);
+const snapshots = process.env['BENCH_HEAP_SNAPSHOTS'] === '1';
+if (snapshots)
+  process.env['NODE_OPTIONS'] = `${process.env['NODE_OPTIONS'] ?? ''} --heapsnapshot-signal=SIGUSR2`.trim();
 const db = await freshDatabase(options);
 const auth = authSetup(options.auth === 'on' ? 'on' : 'off');
 const server = await startServer(db, options, auth);
@@ -52,21 +64,27 @@ const sampler = setInterval(() => {
   }
 }, 100);
 /** The highest VmRSS sampled since the last call (the phase that just ended). */
+/** Records the point and logs it at once (a run that fails later keeps what it measured). */
+function record(name: string, point: Record<string, unknown>): void {
+  points[name] = point;
+  log(`${name}: ${JSON.stringify(point)} (load ${loadavg()[0]!.toFixed(1)})`);
+}
 function phasePeak(): { phasePeakRssMb: number } {
   const mb = Math.round(phasePeakKb / 1024);
   phasePeakKb = 0;
+  if (snapshots) process.kill(server.pid, 'SIGUSR2');
   return { phasePeakRssMb: mb };
 }
 try {
   await new Promise((r) => setTimeout(r, 2000));
-  points.afterStart = { ...memoryMb(server.pid), ...phasePeak(), ...(await heapMb(server.baseUrl)) };
+  record('afterStart', { ...memoryMb(server.pid), ...phasePeak(), ...(await heapMb(server.baseUrl)) });
   const ingest = await ingestSynthea(server.baseUrl, options.loadConcurrency);
-  points.afterIngest = {
+  record('afterIngest', {
     ...memoryMb(server.pid),
     ...phasePeak(),
     ...(await heapMb(server.baseUrl)),
     resources: ingest.resources,
-  };
+  });
   const scale = await scaleUp(
     server.baseUrl,
     options.resources - ingest.resources,
@@ -74,14 +92,24 @@ try {
     log,
     options.maxScaleMinutes,
   );
-  points.afterScale = {
+  record('afterScale', {
     ...memoryMb(server.pid),
     ...phasePeak(),
     ...(await heapMb(server.baseUrl)),
     resources: ingest.resources + scale.resources,
-  };
+  });
   await measureCreates(server.baseUrl, options.creates, options.concurrency);
-  points.afterCreates = { ...memoryMb(server.pid), ...phasePeak(), ...(await heapMb(server.baseUrl)) };
+  record('afterCreates', { ...memoryMb(server.pid), ...phasePeak(), ...(await heapMb(server.baseUrl)) });
+  if (options.hl7Messages > 0) {
+    for (const [name, traffic] of [
+      ['afterHl7KnownPatients', 'known-patients'],
+      ['afterHl7NewPatients', 'new-patients'],
+    ] as const) {
+      const hl7 = await measureHl7(server.mllpPort, options.hl7Messages, options.concurrency, { traffic });
+      const perSecond = 'skipped' in hl7 ? hl7.skipped : hl7.perSecond;
+      record(name, { ...memoryMb(server.pid), ...phasePeak(), ...(await heapMb(server.baseUrl)), perSecond });
+    }
+  }
 } finally {
   clearInterval(sampler);
   await server.stop();
