@@ -13,10 +13,10 @@ export const LASTN_TARGET_P50_MS = 10;
 
 export type RunPhase = <T>(name: string, fn: () => Promise<T>, units?: (r: T) => number) => Promise<T | undefined>;
 
-const query = (p: PatientSample) => `Observation/$lastn?patient=${p.id}&category=vital-signs&max=3`;
+export const lastnQuery = (p: PatientSample) => `Observation/$lastn?patient=${p.id}&category=vital-signs&max=3`;
 
 async function lastnOnce(baseUrl: string, p: PatientSample): Promise<number> {
-  const res = await fetch(`${baseUrl}/fhir/${query(p)}`, {
+  const res = await fetch(`${baseUrl}/fhir/${lastnQuery(p)}`, {
     headers: { accept: 'application/fhir+json', ...authHeader() },
   });
   const text = await res.text();
@@ -49,7 +49,7 @@ export async function lastnFigure(
     ? atMost(result.summary.p50, LASTN_TARGET_P50_MS, 'ms p50', {
         ...latencyDetail(result.summary),
         meanEntries: result.meanEntries,
-        example: query(pick(0)),
+        example: lastnQuery(pick(0)),
       })
     : null;
 }

@@ -4,7 +4,8 @@
  * that database (auth on: a backend-services token, audit on, as the bench of record), samples patients from the
  * database, then per figure `count` sequential requests: p50/p99 ms, and server, PostgreSQL and client (this process)
  * CPU ms per request. Prints one JSON object.
- * Usage: npx tsx bench/read-search-figures.ts <database> [count=300] [auth=on|off] [figures=read,patientByName,…]
+ * Figure `lastn` is the bench's `$lastn` request (bench/lastn-phase.ts) for patients with a coded, dated Observation.
+ * Usage: npx tsx bench/read-search-figures.ts <database> [count=300] [auth=on|off] [figures=read,patientByName,…,lastn]
  *   (CPU_PROF_DIR=dir: the server's V8 CPU profile)
  */
 import { loadavg } from 'node:os';
@@ -16,6 +17,7 @@ import { authHeader, authSetup } from './auth-mode.js';
 import { SEARCHES, type SearchName } from './http-figures.js';
 import { timed } from './stats.js';
 import type { PatientSample } from './load-data.js';
+import { lastnQuery } from './lastn-phase.js';
 
 const [dbName, countArg = '300', authArg = 'on', figuresArg] = process.argv.slice(2);
 if (!dbName) {
@@ -66,7 +68,7 @@ const samples = await samplePatients(200);
 const auth = authSetup(authArg === 'off' ? 'off' : 'on');
 const server = await startServer(db, options, auth);
 const meter = await CpuMeter.open(server.pid, { adminUrl: options.postgresAdminUrl, dbName });
-const names = figuresArg ? figuresArg.split(',') : ['read', ...Object.keys(SEARCHES)];
+const names = figuresArg ? figuresArg.split(',') : ['read', ...Object.keys(SEARCHES), 'lastn'];
 const out: Record<string, unknown> = {
   database: dbName,
   auth: authArg,
@@ -77,14 +79,15 @@ const out: Record<string, unknown> = {
 try {
   for (const name of names) {
     const pool =
-      name === 'observationByPatientCodeDate'
+      name === 'observationByPatientCodeDate' || name === 'lastn'
         ? samples.filter((s) => s.observation)
         : name === 'read'
           ? samples
           : samples.filter((s) => s.family);
     const path = (i: number) => {
       const s = pool[(i * 7919) % pool.length]!;
-      return name === 'read' ? `Patient/${s.id}` : SEARCHES[name as SearchName](s);
+      if (name === 'read') return `Patient/${s.id}`;
+      return name === 'lastn' ? lastnQuery(s) : SEARCHES[name as SearchName](s);
     };
     let matches = 0;
     const get = async (i: number) => {
