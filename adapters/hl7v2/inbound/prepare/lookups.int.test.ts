@@ -20,6 +20,23 @@ describe('prepare look-ups (FHIR app on PGlite)', () => {
   let dispose: () => Promise<void>;
   const asked: string[][] = [];
   let submit: SubmitTransaction;
+  /** Reads by id of two types, a missing one, an id of the wrong type, and an identifier search. */
+  const mixedUrls = [
+    'DiagnosticReport?_id=dr-1',
+    'DiagnosticReport?_id=dr-missing',
+    'Encounter?_id=dr-1',
+    'Patient?identifier=urn:mrn|M-1',
+    ...Array.from({ length: 130 }, (_, i) => `DiagnosticReport?_id=dr-${i}`),
+  ];
+  /** A store search through the app that records each search it is asked (with its count when `withCount`). */
+  const recordingSearch =
+    (searched: string[], withCount: boolean): StoreSearch =>
+    async (type, params, count) => {
+      searched.push(`${type}?${new URLSearchParams(params).toString()}${withCount && count ? ` (${count})` : ''}`);
+      return (await fhir.app.systemClient.search(type, params, count ? { count } : {})).matches.flatMap((m) =>
+        m.resource ? [m.resource] : [],
+      );
+    };
 
   before(async () => {
     const opened = await pgliteTestStore();
@@ -98,19 +115,8 @@ describe('prepare look-ups (FHIR app on PGlite)', () => {
   it('answers the same through the store-level search, with no transaction submitted', async () => {
     asked.length = 0;
     const searched: string[] = [];
-    const search: StoreSearch = async (type, params, count) => {
-      searched.push(`${type}?${new URLSearchParams(params).toString()}${count ? ` (${count})` : ''}`);
-      return (await fhir.app.systemClient.search(type, params, count ? { count } : {})).matches.flatMap((m) =>
-        m.resource ? [m.resource] : [],
-      );
-    };
-    const urls = [
-      'DiagnosticReport?_id=dr-1',
-      'DiagnosticReport?_id=dr-missing',
-      'Encounter?_id=dr-1',
-      'Patient?identifier=urn:mrn|M-1',
-      ...Array.from({ length: 130 }, (_, i) => `DiagnosticReport?_id=dr-${i}`),
-    ];
+    const search: StoreSearch = recordingSearch(searched, true);
+    const urls = mixedUrls;
     const bySearch = await lookUp(urls, submit, search);
     const byTransaction = await lookUp(urls, submit);
     assert.equal(asked.length, 1, 'only the transaction path submitted anything');
@@ -126,27 +132,13 @@ describe('prepare look-ups (FHIR app on PGlite)', () => {
     const searched: string[] = [];
     const reads: string[][] = [];
     const storeRead = currentResources(fhir.app.store);
-    const search: StoreSearch = Object.assign(
-      async (type: string, params: Array<[string, string]>, count?: number) => {
-        searched.push(`${type}?${new URLSearchParams(params).toString()}`);
-        return (await fhir.app.systemClient.search(type, params, count ? { count } : {})).matches.flatMap((m) =>
-          m.resource ? [m.resource] : [],
-        );
+    const search: StoreSearch = Object.assign(recordingSearch(searched, false), {
+      readMany: (keys: ReadonlyArray<{ resourceType: string; id: string }>) => {
+        reads.push(keys.map((k) => `${k.resourceType}/${k.id}`));
+        return storeRead(keys);
       },
-      {
-        readMany: (keys: ReadonlyArray<{ resourceType: string; id: string }>) => {
-          reads.push(keys.map((k) => `${k.resourceType}/${k.id}`));
-          return storeRead(keys);
-        },
-      },
-    );
-    const urls = [
-      'DiagnosticReport?_id=dr-1',
-      'DiagnosticReport?_id=dr-missing',
-      'Encounter?_id=dr-1',
-      'Patient?identifier=urn:mrn|M-1',
-      ...Array.from({ length: 130 }, (_, i) => `DiagnosticReport?_id=dr-${i}`),
-    ];
+    });
+    const urls = mixedUrls;
     const byRead = await lookUp(urls, submit, search);
     const byTransaction = await lookUp(urls, submit);
     assert.deepEqual(searched, ['Patient?identifier=urn%3Amrn%7CM-1'], 'only the identifier search is a search');
