@@ -19,19 +19,13 @@ import type { FhirContext } from '../fhir-context.js';
 import type { FhirResponse } from '../fhir-request.js';
 import type { VersionWrite } from '../../store/resource-store.js';
 import { preconditionFailed } from '../errors.js';
-import { assertMayWriteNew, requireWriteAccess } from '../access/write-access.js';
+import { requireWriteAccess } from '../access/write-access.js';
 import { checkResourceBody } from '../check-resource-body.js';
-import { assertValid } from '../interactions/assert-valid.js';
-import { asStored, prepareVersion } from '../interactions/commit-version.js';
-import { existingMatchResponse } from '../interactions/create.js';
+import { asStored } from '../interactions/commit-version.js';
+import { createdResponse, existingMatchResponse, prepareNewResource } from '../interactions/create.js';
 import { findMatches, parseCriteria } from '../interactions/find-matches.js';
 import { criteriaLockKey, withLocks } from '../interactions/conditional-locks.js';
-import { writeResponse } from '../interactions/respond.js';
-import { moveBinaryData } from '../binary/binary-data.js';
-import { moveAttachmentData } from '../binary/document-attachments.js';
-import { companionsOf, discardFreshContent } from '../binary/pending-content.js';
-import { assertTopicsKnown } from '../subscriptions/subscription-topic-check.js';
-import { duplicateWarnings, withDuplicateWarnings } from '../matching/created-patient.js';
+import { discardFreshContent } from '../binary/pending-content.js';
 import { atEntry } from './entry-errors.js';
 import type { EntryRequest } from './entry-request.js';
 import { mayMatchAny, type NewResource } from './batch-condition-overlap.js';
@@ -180,14 +174,7 @@ async function processRound(
     }
     const stored = await writeAll(locked, prepared, failed);
     for (const p of stored)
-      responses.push(async () =>
-        settle(p.checked.request, async () => {
-          const version = asStored(p.write);
-          const duplicates = await duplicateWarnings(ctx, version, true, 'rest');
-          const response = await writeResponse(ctx, 201, version, `Created ${version.resourceType}/${version.id}`);
-          return withDuplicateWarnings(response, duplicates);
-        }),
-      );
+      responses.push(async () => settle(p.checked.request, () => createdResponse(ctx, asStored(p.write))));
     // responses in entry order: outcomes is keyed by index, so the order of pushing does not matter for the Bundle
     return { done, responses };
   }
@@ -234,22 +221,10 @@ async function searchConditions(ctx: FhirContext, checked: readonly Checked[]): 
   return out;
 }
 
-/** createResource up to the store write: access to the new resource, Binary content, validation, the version. */
+/** createResource up to the store write (prepareNewResource), kept with its entry. */
 async function prepareCreate(ctx: FhirContext, c: Checked): Promise<Prepared> {
-  await assertMayWriteNew(ctx, 'create', c.resource);
-  const toWrite = await moveAttachmentData(ctx, await moveBinaryData(ctx, c.resource));
-  try {
-    await assertValid(ctx, toWrite);
-    const write = prepareVersion(ctx, toWrite.resourceType, ctx.newId(), toWrite, 0);
-    const companions = companionsOf(toWrite).map((r) =>
-      prepareVersion(ctx, r.resourceType, r.id!, r, 0, write.lastUpdated),
-    );
-    if (ctx.access && ctx.subscriptions) await assertTopicsKnown(ctx, [write]);
-    return { checked: c, write, companions, resource: toWrite };
-  } catch (error) {
-    await discardFreshContent(ctx, [toWrite]);
-    throw error;
-  }
+  const { toWrite, write, companions } = await prepareNewResource(ctx, c.resource);
+  return { checked: c, write, companions, resource: toWrite };
 }
 
 /**

@@ -49,6 +49,25 @@ export function asStored(write: VersionWrite): StoredVersion {
   };
 }
 
+/**
+ * The versions one write commits for `resource`: its own and, for a DocumentReference, its new Binaries
+ * (binary/document-attachments.ts); a Subscription's topics checked.
+ */
+export async function prepareWrites(
+  ctx: FhirContext,
+  resourceType: string,
+  id: string,
+  resource: Resource | null,
+  previousVersion: number,
+): Promise<{ write: VersionWrite; companions: VersionWrite[] }> {
+  const write = prepareVersion(ctx, resourceType, id, resource, previousVersion);
+  const companions = companionsOf(resource).map((c) =>
+    prepareVersion(ctx, c.resourceType, c.id!, c, 0, write.lastUpdated),
+  );
+  if (ctx.access && ctx.subscriptions) await assertTopicsKnown(ctx, [write]);
+  return { write, companions };
+}
+
 /** Writes one version and returns it as stored. Throws VersionConflictError when someone wrote first. */
 export async function commitVersion(
   ctx: FhirContext,
@@ -57,12 +76,7 @@ export async function commitVersion(
   resource: Resource | null,
   previousVersion: number,
 ): Promise<StoredVersion> {
-  const write = prepareVersion(ctx, resourceType, id, resource, previousVersion);
-  // a DocumentReference's new Binaries commit with it (binary/document-attachments.ts)
-  const companions = companionsOf(resource).map((c) =>
-    prepareVersion(ctx, c.resourceType, c.id!, c, 0, write.lastUpdated),
-  );
-  if (ctx.access && ctx.subscriptions) await assertTopicsKnown(ctx, [write]);
+  const { write, companions } = await prepareWrites(ctx, resourceType, id, resource, previousVersion);
   await ctx.store.write([...companions, write]);
   return asStored(write);
 }

@@ -13,7 +13,8 @@ import { assertValid } from './assert-valid.js';
 import { moveBinaryData } from '../binary/binary-data.js';
 import { moveAttachmentData } from '../binary/document-attachments.js';
 import { discardFreshContent } from '../binary/pending-content.js';
-import { commitVersion } from './commit-version.js';
+import { asStored, prepareWrites } from './commit-version.js';
+import type { StoredVersion, VersionWrite } from '../../store/resource-store.js';
 import { findMatches, parseCriteria } from './find-matches.js';
 import { criteriaLockKey, withLocks } from './conditional-locks.js';
 import { writeResponse } from './respond.js';
@@ -44,18 +45,41 @@ export async function createInteraction(
   } else {
     created = await createResource(ctx, resource);
   }
+  return createdResponse(ctx, created);
+}
+
+/** The 201 of a created resource, with the duplicate-patient warnings of a Patient (matching/created-patient.ts). */
+export async function createdResponse(ctx: FhirContext, created: StoredVersion): Promise<FhirResponse> {
   const duplicates = await duplicateWarnings(ctx, created, true, 'rest');
   const response = await writeResponse(ctx, 201, created, `Created ${created.resourceType}/${created.id}`);
   return withDuplicateWarnings(response, duplicates);
 }
 
 /** Validates and writes a new resource with a fresh server id (any id in the body is ignored, as the spec says). */
-export async function createResource(ctx: FhirContext, resource: Resource) {
+export async function createResource(ctx: FhirContext, resource: Resource): Promise<StoredVersion> {
+  const { toWrite, write, companions } = await prepareNewResource(ctx, resource);
+  try {
+    await ctx.store.write([...companions, write]);
+    return asStored(write);
+  } catch (error) {
+    await discardFreshContent(ctx, [toWrite]);
+    throw error;
+  }
+}
+
+/**
+ * createResource up to the store write: access to the new resource, its Binary content moved, validated, its versions
+ * prepared with a fresh id (`toWrite`: the resource as it will be stored). Its fresh content is discarded if that fails.
+ */
+export async function prepareNewResource(
+  ctx: FhirContext,
+  resource: Resource,
+): Promise<{ toWrite: Resource; write: VersionWrite; companions: VersionWrite[] }> {
   await assertMayWriteNew(ctx, 'create', resource);
   const toWrite = await moveAttachmentData(ctx, await moveBinaryData(ctx, resource));
   try {
     await assertValid(ctx, toWrite);
-    return await commitVersion(ctx, toWrite.resourceType, ctx.newId(), toWrite, 0);
+    return { toWrite, ...(await prepareWrites(ctx, toWrite.resourceType, ctx.newId(), toWrite, 0)) };
   } catch (error) {
     await discardFreshContent(ctx, [toWrite]);
     throw error;
