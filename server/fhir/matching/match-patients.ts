@@ -7,6 +7,7 @@
  * access policy — never a scan, and never a record the caller may not read — then each candidate is scored
  * (compare-patients.ts) and graded.
  */
+import { LRUCache } from '@medplum/core';
 import type { Patient } from '@medplum/fhirtypes';
 import type { FhirContext } from '../fhir-context.js';
 import type { StoredVersion } from '../../store/resource-store.js';
@@ -46,7 +47,7 @@ export async function matchPatient(
 
 /** Features of stored versions kept per store and profile, at most this many (least recently used dropped). */
 const FEATURES_KEPT = 4096;
-const keptFeatures = new WeakMap<object, WeakMap<MatchProfile, Map<string, PatientFeatures>>>();
+const keptFeatures = new WeakMap<object, WeakMap<MatchProfile, LRUCache<PatientFeatures>>>();
 
 /**
  * The features of a stored version, computed once: a version never changes, and a common name brings the same
@@ -56,17 +57,10 @@ function candidateFeatures(store: object, version: StoredVersion, profile: Match
   let byProfile = keptFeatures.get(store);
   if (!byProfile) keptFeatures.set(store, (byProfile = new WeakMap()));
   let kept = byProfile.get(profile);
-  if (!kept) byProfile.set(profile, (kept = new Map<string, PatientFeatures>()));
+  if (!kept) byProfile.set(profile, (kept = new LRUCache<PatientFeatures>(FEATURES_KEPT)));
   const key = `${version.resourceType}/${version.id}/${version.versionId}/${version.lastUpdated}`;
-  const found = kept.get(key);
-  if (found) {
-    kept.delete(key); // most recently used last
-    kept.set(key, found);
-    return found;
-  }
-  const features = patientFeatures(version.resource as Patient, profile);
-  kept.set(key, features);
-  if (kept.size > FEATURES_KEPT) kept.delete(kept.keys().next().value!);
+  let features = kept.get(key);
+  if (!features) kept.set(key, (features = patientFeatures(version.resource as Patient, profile)));
   return features;
 }
 
