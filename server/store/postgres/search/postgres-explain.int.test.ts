@@ -11,7 +11,7 @@ import type { ResourceStore } from '../../resource-store.js';
 import { openPostgresStore } from '../open-postgres-store.js';
 import { createTestDatabase } from '../testing/test-stores.js';
 import { countStatement, pageStatement, searchCursor } from './run-search.js';
-import { composite, day, num, put, qty, query, ref, str, tok, uri } from './testing/search-test-helpers.js';
+import { composite, day, num, put, qty, query, ref, remove, str, tok, uri } from './testing/search-test-helpers.js';
 
 const N = 20_000;
 const LOINC = 'http://loinc.org';
@@ -433,30 +433,24 @@ describe('PostgreSQL search: every predicate is answerable by an index (EXPLAIN,
     );
   });
 
-  it('a record and a code in it: led by the record, the code probed for each of its entries, the date only where it matched', async () => {
-    // led-rows.ts; before, the planner's order probed the date of each of the record's entries first
+  // led-rows.ts; before, the planner's order probed the date of each of the record's entries first
+  async function putRecord(record: string, extra: Parameters<typeof put>[1][] = []) {
     await put(
       store,
       ...Array.from({ length: 40 }, (_, i) => ({
         type: 'Observation',
-        id: `rec${i}`,
-        compartments: ['Patient/rec'],
+        id: `${record}${i}`,
+        compartments: [`Patient/${record}`],
         entries: [
-          ref('subject', 'Patient/rec'),
+          ref('subject', `Patient/${record}`),
           tok('code', LOINC, `r${i % 20}`),
           day('date', `2020-01-${10 + (i % 10)}`),
         ],
       })),
+      ...extra,
     );
-    const q = query(
-      'Observation',
-      [
-        { kind: 'reference', param: 'subject', values: [{ match: 'literal', targetType: 'Patient', targetId: 'rec' }] },
-        { kind: 'token', param: 'code', negate: false, values: [{ match: 'code', system: LOINC, code: 'r3' }] },
-        { kind: 'date', param: 'date', match: [[cmp('high', 'ge', Date.UTC(2020, 0, 1))]] },
-      ],
-      { count: 20 },
-    );
+  }
+  async function analysed(q: SearchQuery) {
     const statement = pageStatement(q, q.count);
     const result = await client.query({
       text: `EXPLAIN (ANALYZE, FORMAT JSON) ${statement.text}`,
@@ -466,11 +460,90 @@ describe('PostgreSQL search: every predicate is answerable by an index (EXPLAIN,
     const all = nodes((result.rows[0] as { 'QUERY PLAN': [{ Plan: Analysed }] })['QUERY PLAN'][0].Plan) as Analysed[];
     const loops = (table: string) =>
       all.filter((n) => n['Relation Name'] === table).map((n) => `${n['Index Name']} ×${n['Actual Loops']}`);
-    assert.deepEqual(loops('fhir_idx_token'), ['fhir_idx_token_res ×40'], JSON.stringify(all[0], null, 1));
-    assert.deepEqual(loops('fhir_idx_date'), ['fhir_idx_date_res ×2'], JSON.stringify(all[0], null, 1));
+    return { loops, plan: JSON.stringify(all[0], null, 1) };
+  }
+  const recordQuery = (record: string, code: { system?: string | null; code: string }) =>
+    query(
+      'Observation',
+      [
+        {
+          kind: 'reference',
+          param: 'subject',
+          values: [{ match: 'literal', targetType: 'Patient', targetId: record }],
+        },
+        { kind: 'token', param: 'code', negate: false, values: [{ match: 'code', ...code }] },
+        { kind: 'date', param: 'date', match: [[cmp('high', 'ge', Date.UTC(2020, 0, 1))]] },
+      ],
+      { count: 20 },
+    );
+
+  it('a record and a code of any system in it: led by the record, the code probed for each of its entries, the date only where it matched', async () => {
+    await putRecord('rec');
+    const q = recordQuery('rec', { code: 'r3' });
+    const { loops, plan } = await analysed(q);
+    assert.deepEqual(loops('fhir_idx_token'), ['fhir_idx_token_res ×40'], plan);
+    assert.deepEqual(loops('fhir_idx_date'), ['fhir_idx_date_res ×2'], plan);
     assert.deepEqual(
       (await store.search(q)).entries.map((e) => e.id),
       ['rec23', 'rec3'],
+    );
+  });
+
+  it('a subject and a code of a system (Observation): the candidates come from fhir_lastn, not one probe per Observation of the subject', async () => {
+    // before: led by the subject's 43 reference entries, the code probed 43 times
+    await putRecord('lrec', [
+      // two codes: fhir_lastn keeps it under its subject with code NULL, so it is a candidate and matches
+      {
+        type: 'Observation',
+        id: 'lrec-two-codes',
+        compartments: ['Patient/lrec'],
+        entries: [
+          ref('subject', 'Patient/lrec'),
+          tok('code', LOINC, 'r3'),
+          tok('code', 'urn:local', 'x3'),
+          day('date', '2020-02-01'),
+        ],
+      },
+      // no code: a candidate (code NULL), not a match
+      {
+        type: 'Observation',
+        id: 'lrec-no-code',
+        compartments: ['Patient/lrec'],
+        entries: [ref('subject', 'Patient/lrec'), day('date', '2020-02-01')],
+      },
+      // the code without a system: no candidate of `LOINC|r3`
+      {
+        type: 'Observation',
+        id: 'lrec-no-system',
+        compartments: ['Patient/lrec'],
+        entries: [ref('subject', 'Patient/lrec'), tok('code', null, 'r3'), day('date', '2020-02-01')],
+      },
+      // the code in another system: no candidate
+      {
+        type: 'Observation',
+        id: 'lrec-other-system',
+        compartments: ['Patient/lrec'],
+        entries: [ref('subject', 'Patient/lrec'), tok('code', 'urn:local', 'r3'), day('date', '2020-02-01')],
+      },
+    ]);
+    const q = recordQuery('lrec', { system: LOINC, code: 'r3' });
+    const { loops, plan } = await analysed(q);
+    assert.deepEqual(loops('fhir_idx_token'), ['fhir_idx_token_res ×4'], plan);
+    assert.deepEqual(loops('fhir_idx_date'), ['fhir_idx_date_res ×3'], plan);
+    assert.deepEqual(
+      (await store.search(q)).entries.map((e) => e.id),
+      ['lrec-two-codes', 'lrec23', 'lrec3'],
+    );
+    // `|code`: the code without a system
+    assert.deepEqual(
+      (await store.search(recordQuery('lrec', { system: null, code: 'r3' }))).entries.map((e) => e.id),
+      ['lrec-no-system'],
+    );
+    // a deleted match is neither a candidate nor a match
+    await remove(store, 'Observation', 'lrec3');
+    assert.deepEqual(
+      (await store.search(q)).entries.map((e) => e.id),
+      ['lrec-two-codes', 'lrec23'],
     );
   });
 
