@@ -3,13 +3,15 @@
  * drives it over HTTP and MLLP, and prints one JSON object with every figure (value, unit, target, met) and the
  * context (store, resources, cores). Skipped when the Synthea corpus is absent.
  */
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { ROOT } from './server-process.js';
 import { corpusMissing } from '../server/testing/corpus.js';
 import { SEARCHES } from './http-figures.js';
 import { parseOptions, OptionError } from './options.js';
+import pg from 'pg';
+import mysql from 'mysql2/promise';
 
 const FIGURES = [
   'ingest',
@@ -63,7 +65,33 @@ function runBench(args: string[]): Promise<BenchRun> {
   );
 }
 
+/** The database the quick run kept (--keep-db), for the --reuse-db run; dropped at the end. */
+let keptDb: string | undefined;
+
+async function dropKept(): Promise<void> {
+  if (!keptDb) return;
+  const options = parseOptions([], {});
+  const c = new pg.Client({ connectionString: options.postgresAdminUrl });
+  await c.connect();
+  await c.query(`DROP DATABASE IF EXISTS ${keptDb} WITH (FORCE)`);
+  await c.end();
+  const m = await mysql.createConnection(options.interopMysqlUrl.replace(/\/[^/]*$/, '/'));
+  await m.query(`DROP DATABASE IF EXISTS \`${keptDb}_interop\``);
+  await m.end();
+  keptDb = undefined;
+}
+
+/** The benchmark's HL7 log databases on the MySQL server now. */
+async function benchMysqlDatabases(): Promise<string[]> {
+  const m = await mysql.createConnection(parseOptions([], {}).interopMysqlUrl.replace(/\/[^/]*$/, '/'));
+  const [rows] = await m.query("SHOW DATABASES LIKE 'nilecare\\_bench\\_%'");
+  await m.end();
+  return (rows as Array<Record<string, string>>).map((r) => Object.values(r)[0]!).sort();
+}
+
 describe('npm run bench --quick', () => {
+  after(dropKept);
+
   it(
     'prints one JSON object with every figure, its target and the run context',
     { timeout: (RUN_SECONDS + 90) * 1000 },
@@ -85,7 +113,9 @@ describe('npm run bench --quick', () => {
         '4',
         '--hl7-messages',
         '8',
+        '--keep-db',
       ]);
+      keptDb = /store: postgres database (nilecare_bench_\w+)/.exec(run.stderr)?.[1];
       assert.equal(
         run.timedOut,
         false,
@@ -132,6 +162,40 @@ describe('npm run bench --quick', () => {
     },
   );
 
+  it(
+    '--reuse-db measures the request figures on a kept database without loading it',
+    { timeout: (RUN_SECONDS + 90) * 1000 },
+    async (t) => {
+      if (!keptDb) {
+        t.skip('the quick run kept no database (skipped or failed above)');
+        return;
+      }
+      const before = await benchMysqlDatabases();
+      const run = await runBench(
+        ['--reuse-db', keptDb, '--auth', 'on', '--samples', '5', '--creates', '20', '--concurrency', '4'].concat([
+          '--hl7-messages',
+          '8',
+          '--common-name-creates',
+          '10',
+        ]),
+      );
+      assert.equal(run.timedOut, false, `stderr:\n${run.stderr.slice(-2000)}`);
+      const out = JSON.parse(run.stdout);
+      // loading is not measured; every other phase ran on the existing data
+      assert.deepEqual(Object.keys(out.errors).sort(), ['ingest', 'scaleLoad'], run.stderr.slice(-2000));
+      assert.match(out.errors.ingest, /--reuse-db/);
+      assert.equal(out.context.reusedDatabase, keptDb);
+      assert.ok(out.context.resources >= 900, `measured at ${out.context.resources} resources`);
+      for (const s of Object.keys(SEARCHES))
+        assert.ok(out.figures[`search.${s}`].detail.meanMatches >= 1, `search ${s} matched nothing`);
+      assert.ok(out.figures.lastn.detail.meanEntries >= 1, '$lastn found the sampled patients’ vital signs');
+      assert.ok(out.figures.readById.value > 0);
+      assert.ok(out.figures.hl7.detail.accepted >= 1, 'no ORU^R01 message was accepted (AA)');
+      // the run's own HL7 log database is dropped with it
+      assert.deepEqual(await benchMysqlDatabases(), before);
+    },
+  );
+
   it('rejects bad options with a message naming the option', () => {
     assert.throws(
       () => parseOptions(['--store', 'oracle'], {}),
@@ -149,6 +213,11 @@ describe('npm run bench --quick', () => {
       () => parseOptions(['--store', 'mongo'], {}),
       (e: unknown) => e instanceof OptionError && /MONGODB_URL/.test(e.message),
     );
+    assert.throws(
+      () => parseOptions(['--reuse-db', 'x; DROP'], {}),
+      (e: unknown) => e instanceof OptionError && /--reuse-db/.test(e.message),
+    );
+    assert.equal(parseOptions(['--reuse-db', 'kept_db'], {}).keepDb, true);
     assert.equal(parseOptions([], {}).resources, 1_000_000);
     assert.equal(parseOptions(['--quick'], {}).resources < 10_000, true);
   });

@@ -22,6 +22,11 @@ export type BenchOptions = {
   maxScaleMinutes?: number;
   /** Keep the fresh database after the run (postgres) instead of dropping it. */
   keepDb: boolean;
+  /**
+   * Measure on this existing PostgreSQL database (one kept by an earlier `--keep-db` run) instead of a fresh one:
+   * no ingest and no scaling (their figures are not measured), patients sampled from the data; the database is kept.
+   */
+  reuseDb?: string;
   /** Write a V8 CPU profile of the server process into this folder. */
   cpuProfDir?: string;
   postgresAdminUrl: string;
@@ -72,6 +77,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     'cpu-prof-dir',
     'max-scale-minutes',
     'auth',
+    'reuse-db',
   ];
   for (const key of flags.keys())
     if (!known.includes(key))
@@ -101,6 +107,14 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
   };
   if (get('max-scale-minutes') !== undefined)
     options.maxScaleMinutes = int('max-scale-minutes', get('max-scale-minutes'), 1);
+  const reuse = get('reuse-db');
+  if (reuse !== undefined) {
+    if (store !== 'postgres') throw new OptionError('--reuse-db needs --store postgres');
+    if (!/^[a-z_][a-z0-9_]*$/.test(reuse))
+      throw new OptionError(`--reuse-db must name a PostgreSQL database (lower case, digits, _; got ${reuse})`);
+    options.reuseDb = reuse;
+    options.keepDb = true;
+  }
   const prof = get('cpu-prof-dir');
   if (prof) options.cpuProfDir = prof;
   if (env['MONGODB_URL']) options.mongoUrl = env['MONGODB_URL'];

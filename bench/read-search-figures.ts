@@ -9,15 +9,14 @@
  *   (CPU_PROF_DIR=dir: the server's V8 CPU profile)
  */
 import { loadavg } from 'node:os';
-import pg from 'pg';
 import { parseOptions } from './options.js';
 import { startServer, type FreshDatabase } from './server-process.js';
 import { CpuMeter } from './cpu-meter.js';
 import { authHeader, authSetup } from './auth-mode.js';
 import { SEARCHES, type SearchName } from './http-figures.js';
 import { timed } from './stats.js';
-import type { PatientSample } from './load-data.js';
 import { lastnQuery } from './lastn-phase.js';
+import { samplePatients } from './sample-patients.js';
 
 const [dbName, countArg = '300', authArg = 'on', figuresArg] = process.argv.slice(2);
 if (!dbName) {
@@ -36,35 +35,7 @@ const db: FreshDatabase = {
   drop: async () => undefined,
 };
 
-/** Patients of the loaded data with a family name and, where they have one, a coded, dated Observation. */
-async function samplePatients(n: number): Promise<PatientSample[]> {
-  const c = new pg.Client({ connectionString: url.toString() });
-  await c.connect();
-  try {
-    const { rows } = await c.query<{ id: string; family: string; code: string | null; date: string | null }>(
-      `SELECT p.id, p.content->'name'->0->>'family' AS family, o.code, o.date
-         FROM (SELECT id, content FROM fhir_resource TABLESAMPLE SYSTEM (5) REPEATABLE (7)
-                WHERE resource_type = 'Patient' AND NOT deleted AND content->'name'->0->>'family' IS NOT NULL
-                LIMIT $1) p
-         LEFT JOIN LATERAL (
-           SELECT (r.content->'code'->'coding'->0->>'system') || '|' || (r.content->'code'->'coding'->0->>'code') AS code,
-                  left(r.content->>'effectiveDateTime', 10) AS date
-             FROM fhir_idx_reference x JOIN fhir_resource r ON r.resource_type = x.resource_type AND r.id = x.resource_id
-            WHERE x.resource_type = 'Observation' AND x.param = 'patient' AND x.target_type = 'Patient'
-              AND x.target_id = p.id AND r.content->>'effectiveDateTime' IS NOT NULL LIMIT 1) o ON TRUE`,
-      [n],
-    );
-    return rows.map((r) => ({
-      id: r.id,
-      family: r.family,
-      ...(r.code && r.date ? { observation: { code: r.code, date: r.date } } : {}),
-    }));
-  } finally {
-    await c.end();
-  }
-}
-
-const samples = await samplePatients(200);
+const samples = await samplePatients(url.toString(), 200);
 const auth = authSetup(authArg === 'off' ? 'off' : 'on');
 const server = await startServer(db, options, auth);
 const meter = await CpuMeter.open(server.pid, { adminUrl: options.postgresAdminUrl, dbName });

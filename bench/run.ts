@@ -4,6 +4,8 @@
  * 127.0.0.1, and prints one JSON object of figures on stdout (progress goes to stderr). See bench/README.md.
  * Usage: npm run bench -- [--store pglite|postgres|mongo] [--resources 1000000] [--concurrency 16] [--quick]
  *        [--auth on|off|both] (default both: the run with auth on, then creates/reads/searches with auth off)
+ *        [--reuse-db <database>] (a PostgreSQL database kept by an earlier --keep-db run: no loading, the request,
+ *        $lastn, compression and HL7 figures on that data with this checkout's server)
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { OptionError, parseOptions, type BenchOptions } from './options.js';
@@ -25,6 +27,7 @@ import { CpuMeter } from './cpu-meter.js';
 import { measureHl7 } from './hl7-figure.js';
 import { measureSubscriptionLag } from './subscription-lag-phase.js';
 import { lastnFigure, type RunPhase } from './lastn-phase.js';
+import { countResources, samplePatients } from './sample-patients.js';
 import { compressionFigures } from './compression-phase.js';
 import { atLeast, atMost, info, latencyDetail, TARGETS, type Figure } from './figures.js';
 
@@ -113,11 +116,14 @@ function peakMadeBy(memory: Record<string, MemoryMb>, peakMb: number): string | 
   return Object.entries(memory).find(([, m]) => m.peakRssMb >= peakMb)?.[0];
 }
 
-async function bench(options: BenchOptions, out: Output, server: ServerProcess): Promise<PatientSample[]> {
-  const { baseUrl } = server;
+/** The ingest figure (Synthea), then the database scaled up to --resources; the patients loaded on the way. */
+async function loadAndScale(
+  options: BenchOptions,
+  out: Output,
+  baseUrl: string,
+): Promise<{ resources: number; samples: PatientSample[] }> {
   let resources = 0;
   let samples: PatientSample[] = [];
-
   const ingest: IngestResult | undefined = await phase(
     out,
     'ingest',
@@ -154,6 +160,27 @@ async function bench(options: BenchOptions, out: Output, server: ServerProcess):
       stoppedByTimeLimit: scale.stoppedByTimeLimit,
     });
   } else out.figures['scaleLoad'] = null;
+
+  return { resources, samples };
+}
+
+async function bench(options: BenchOptions, out: Output, server: ServerProcess): Promise<PatientSample[]> {
+  const { baseUrl } = server;
+  let resources: number;
+  let samples: PatientSample[];
+  if (options.reuseDb) {
+    // --reuse-db: the data is there already; patients are sampled from it and loading is not measured
+    const url = databaseUrl(options, options.reuseDb);
+    resources = await countResources(url);
+    samples = await samplePatients(url, 200);
+    out.context['reusedDatabase'] = options.reuseDb;
+    for (const figure of ['ingest', 'scaleLoad'])
+      out.errors[figure] = `not run (--reuse-db ${options.reuseDb}: measured on the existing data)`;
+  } else {
+    const loaded = await loadAndScale(options, out, baseUrl);
+    resources = loaded.resources;
+    samples = loaded.samples;
+  }
 
   resources += await requestFigures(options, out, baseUrl, samples);
   // issue #25: $lastn and response compression (bench/lastn-phase.ts, bench/compression-phase.ts)
@@ -368,6 +395,12 @@ async function main(): Promise<void> {
   out.context['durationSeconds'] = Math.round((Date.now() - started) / 1000);
   process.stdout.write(JSON.stringify(out, null, 2) + '\n');
   process.exitCode = Object.keys(out.errors).length > 0 ? 1 : 0;
+}
+
+function databaseUrl(options: BenchOptions, name: string): string {
+  const url = new URL(options.postgresAdminUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
 }
 
 function openMeter(server: ServerProcess, db: FreshDatabase, options: BenchOptions): Promise<CpuMeter> {

@@ -37,7 +37,9 @@ export async function freePort(): Promise<number> {
 
 export async function freshDatabase(options: BenchOptions): Promise<FreshDatabase> {
   const name = `nilecare_bench_${Date.now().toString(36)}_${process.pid}`;
-  const store = await freshStoreDatabase(options, name);
+  const store = options.reuseDb
+    ? keptPostgresDatabase(options, options.reuseDb)
+    : await freshStoreDatabase(options, name);
   // The HL7 listener's message log (nilecare_interop, MySQL): a fresh database too, dropped with the store's.
   const interop = new URL(options.interopMysqlUrl);
   interop.pathname = `/${name}_interop`;
@@ -46,11 +48,23 @@ export async function freshDatabase(options: BenchOptions): Promise<FreshDatabas
     env: { ...store.env, INTEROP_MYSQL_URL: interop.toString() },
     async drop() {
       await store.drop();
-      if (options.keepDb) return;
+      if (options.keepDb && !options.reuseDb) return; // a reused database's run keeps nothing of its own
       const admin = await mysql.createConnection(options.interopMysqlUrl.replace(/\/[^/]*$/, '/'));
       await admin.query(`DROP DATABASE IF EXISTS \`${name}_interop\``);
       await admin.end();
     },
+  };
+}
+
+/** An existing PostgreSQL database (--reuse-db), never dropped; the HL7 message log beside it is still fresh. */
+function keptPostgresDatabase(options: BenchOptions, name: string): FreshDatabase {
+  const url = new URL(options.postgresAdminUrl);
+  url.pathname = `/${name}`;
+  return {
+    env: { NILECARE_STORE: 'postgres', DATABASE_URL: url.toString() },
+    description: `postgres database ${name} (reused, kept)`,
+    postgresDbName: name,
+    drop: async () => undefined,
   };
 }
 
