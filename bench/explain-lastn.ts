@@ -51,6 +51,10 @@ try {
   const { rows } = await c.query(`EXPLAIN (ANALYZE, BUFFERS) ${execute}`);
   console.log('-- prepared, 7th execution');
   console.log(rows.map((r: Record<string, string>) => r['QUERY PLAN']).join('\n'));
+  const plans = await c.query(
+    `SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE name = 'lastn_walk'`,
+  );
+  console.log(`-- plans of the prepared statement so far: ${JSON.stringify(plans.rows[0])}`);
 } finally {
   await c.end();
 }
