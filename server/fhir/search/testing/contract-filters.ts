@@ -214,6 +214,25 @@ export function filterTests(h: () => SearchHarness): void {
         ['status', 'final'],
       ],
     );
+    // two patients, and the subject as an absolute URL of this server (the PostgreSQL store reads the candidates of
+    // a subject and a system|code from fhir_lastn, led-rows.ts)
+    const other = firstObservation(
+      (x) => !!x.subject?.reference?.startsWith('Patient/') && x.subject.reference !== o.subject!.reference,
+    );
+    await h().expectOracle(
+      ['Observation'],
+      [
+        ['patient', `${patientId},${other.subject!.reference!.split('/')[1]!}`],
+        ['code', `${coding.system}|${coding.code},${other.code.coding![0]!.system}|${other.code.coding![0]!.code}`],
+      ],
+    );
+    await h().expectOracle(
+      ['Observation'],
+      [
+        ['subject', `http://nilecare.test/fhir/Patient/${patientId}`],
+        ['code', `${coding.system}|${coding.code}`],
+      ],
+    );
     for (const sort of [undefined, '-date']) {
       const params: Array<[string, string]> = [
         ['patient', patientId],
