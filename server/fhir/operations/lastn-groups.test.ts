@@ -76,4 +76,32 @@ describe('lastnGroups: a match given by its $lastn key groups as the same match 
     }
     assert.ok(keyed > 1000, `${keyed} matches given by their key`);
   });
+
+  it('matches with one code each (the walk answer) group as when codes of another subject are merged', () => {
+    let compared = 0;
+    for (let seed = 1; seed <= 200; seed++) {
+      const single = matches(seed, 5 + (seed % 40)).filter((m) => {
+        const keys = lastnKeys('Observation', m.entries);
+        return keys.length === 1 && keys[0]!.code !== null;
+      });
+      // a match of another subject with two codes: the whole set takes the union-find path
+      const joined: MatchEntries = {
+        resourceType: 'Observation',
+        id: 'joined',
+        versionId: 1,
+        lastUpdatedMs: 0,
+        entries: [
+          { kind: 'reference', param: 'subject', targetType: 'Patient', targetId: 'z', url: null },
+          { kind: 'token', param: 'code', system: 'http://loinc.org', code: '1' },
+          { kind: 'token', param: 'code', system: 'http://loinc.org', code: '2' },
+        ],
+      };
+      for (const max of [1, 2, 3]) {
+        const merged = lastnGroups([...single, joined], max).filter((g) => g.subject !== 'Patient/z');
+        assert.deepEqual(lastnGroups(single, max), merged, `seed ${seed}, max ${max}`);
+      }
+      compared += single.length;
+    }
+    assert.ok(compared > 1000, `${compared} single-code matches`);
+  });
 });

@@ -23,6 +23,34 @@ type Item = { key: string; subject: string; codes: string[]; at: number | null; 
 
 export function lastnGroups(matches: readonly MatchEntries[], max: number): LastnGroup[] {
   const items = matches.map(itemOf);
+  const groups = items.every((i) => i.codes.length === 1) ? singleCodeGroups(items) : mergedGroups(items);
+  return [...groups.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([, g]) => ({
+      subject: g.subject,
+      keys: g.items
+        .sort(newestFirst)
+        .slice(0, max)
+        .map((i) => i.key),
+    }));
+}
+
+type Groups = Map<string, { subject: string; items: Item[] }>;
+
+/** Every item with one code (all the walk's ranked matches): a group per (subject, code), keyed as mergedGroups roots. */
+function singleCodeGroups(items: readonly Item[]): Groups {
+  const groups: Groups = new Map();
+  for (const item of items) {
+    const node = `${item.subject}\n${item.codes[0]!}`;
+    const group = groups.get(node);
+    if (group) group.items.push(item);
+    else groups.set(node, { subject: item.subject, items: [item] });
+  }
+  return groups;
+}
+
+/** Codes of one item are translations of each other: groups merge transitively (union-find), keyed by their least node. */
+function mergedGroups(items: readonly Item[]): Groups {
   const parent = new Map<string, string>();
   const find = (x: string): string => {
     let root = x;
@@ -45,22 +73,14 @@ export function lastnGroups(matches: readonly MatchEntries[], max: number): Last
     for (const n of nodes) if (!parent.has(n)) parent.set(n, n);
     for (const n of nodes.slice(1)) union(nodes[0]!, n);
   }
-  const groups = new Map<string, { subject: string; items: Item[] }>();
+  const groups: Groups = new Map();
   for (const item of items) {
     const root = find(`${item.subject}\n${item.codes[0]!}`);
     const group = groups.get(root) ?? { subject: item.subject, items: [] };
     group.items.push(item);
     groups.set(root, group);
   }
-  return [...groups.entries()]
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([, g]) => ({
-      subject: g.subject,
-      keys: g.items
-        .sort(newestFirst)
-        .slice(0, max)
-        .map((i) => i.key),
-    }));
+  return groups;
 }
 
 function itemOf(m: MatchEntries): Item {
