@@ -26,6 +26,28 @@ import { BENCH_DATABASE_PREFIX, POSTGRES_ADMIN_URL } from '../server/store/postg
 import { execFileSync } from 'node:child_process';
 import { logSize, logStatementCpu, statementCpu } from './statement-cpu.js';
 
+/** Rows of every index side table (fhir_idx_*), for the index rows a message adds. */
+async function indexRows(url: string): Promise<Record<string, number>> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    const tables = await c.query<{ t: string }>(
+      "SELECT tablename AS t FROM pg_tables WHERE schemaname = current_schema() AND tablename LIKE 'fhir\\_idx\\_%' ORDER BY 1",
+    );
+    const out: Record<string, number> = {};
+    let total = 0;
+    for (const { t } of tables.rows) {
+      const n = Number((await c.query<{ n: string }>(`SELECT count(*) AS n FROM ${t}`)).rows[0]!.n);
+      out[t] = n;
+      total += n;
+    }
+    out['total'] = total;
+    return out;
+  } finally {
+    await c.end();
+  }
+}
+
 const args = process.argv.slice(2).filter((a) => a !== '--statement-cpu');
 const withStatementCpu = process.argv.includes('--statement-cpu');
 const [count = 400, concurrency = 16] = args.slice(0, 2).map(Number);
@@ -109,6 +131,7 @@ try {
   });
   const mysqld = Number(execFileSync('pidof', ['mariadbd'], { encoding: 'utf8' }).trim().split(/\s+/)[0]);
   const mysqld0 = cpuTicks(mysqld);
+  const rows0 = await indexRows(pgDb.url);
   const pg0 = await meter.snapshot();
   const cpu0 = process.cpuUsage();
   const logFrom = logSize();
@@ -124,6 +147,7 @@ try {
   const mysqldMs = (cpuTicks(mysqld) - mysqld0) * 10;
   await meter.close();
   const to = new Date();
+  const rows1 = await indexRows(pgDb.url);
   const round = (x: number) => Math.round(x * 100) / 100;
   console.log(
     JSON.stringify(
@@ -135,6 +159,9 @@ try {
         processCpuMsPerMessage: round((cpu.user + cpu.system) / 1000 / count),
         postgresCpuMsPerMessage: round((pgUsage.postgresCpuSeconds * 1000) / count),
         mysqldCpuMsPerMessage: round(mysqldMs / count),
+        indexRowsPerMessage: Object.fromEntries(
+          Object.entries(rows1).map(([table, n]) => [table, round((n - (rows0[table] ?? 0)) / count)]),
+        ),
         postgresStatementsPerMessage: Object.fromEntries(
           [...statements].sort((a, b) => b[1] - a[1]).map(([k, n]) => [k, round(n / count)]),
         ),

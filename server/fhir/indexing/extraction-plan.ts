@@ -13,6 +13,7 @@ import { narrowExpression, splitTopLevelUnion, unwrap } from './expression-text.
 import { compileFastPath, type FastPath } from './fast-path.js';
 import { compositeGuard, pathGuard, type RootGuard } from './root-guard.js';
 import { textHandlingOf, type TextHandling } from './text/name-parameters.js';
+import { unionParams } from './union-params.js';
 
 /** `key` identifies the component's code + expression, for sharing results between composites. */
 export type ComponentPlan = {
@@ -62,8 +63,10 @@ export function extractionPlan(resourceType: string, fastPaths = true): ParamPla
 
 function buildPlan(resourceType: string, fastPaths: boolean): ParamPlan[] {
   const plan: ParamPlan[] = [];
+  const unions = unionParams(resourceType);
   for (const info of listSearchParameters(resourceType)) {
     if (info.kind === 'special' || !info.expression) continue;
+    if (unions.has(info.code)) continue; // its entries are its members' (union-params.ts)
     const atom = parsedFor(resourceType, info);
     if (!atom) continue;
     if (info.kind === 'composite') {

@@ -13,6 +13,7 @@ import { referencedFromCompartment } from '../access/compartment-references.js';
 import { instantMatch } from './kinds/date/parse-date.js';
 import { parseParamValue, UnsupportedSearchError, type ValueContext } from './parse-value.js';
 import { splitOr, unescapeValue } from './split-values.js';
+import { overUnionMembers } from './union-condition.js';
 
 export type ConditionContext = ValueContext & {
   /** Confines inner queries (chain targets, `_has` sources) to the caller's compartment and checks their types. */
@@ -62,7 +63,7 @@ export function parseCondition(
     return { kind: 'lastUpdated', match: splitOr(value).flatMap((v) => instantMatch(v, ctx, name)) };
   }
   const def = lookup(resourceType, code);
-  return parseParamValue(def, modifier, value, ctx, `${resourceType}?${name}`);
+  return overUnionMembers(resourceType, code, parseParamValue(def, modifier, value, ctx, `${resourceType}?${name}`));
 }
 
 function lookup(resourceType: string, code: string): SearchParameterInfo {

@@ -3,6 +3,7 @@
  */
 import { badRequest } from '../errors.js';
 import { getSearchParameterInfo } from '../indexing/search-parameter-registry.js';
+import { unionMembers } from '../indexing/union-params.js';
 import type { SortKey, TotalMode } from './search-query.js';
 import { MAX_COUNT } from './search-constants.js';
 import { UnsupportedSearchError } from './parse-value.js';
@@ -74,10 +75,13 @@ export function parseSort(value: string, resourceTypes: string[]): SortKey[] {
       if (kinds.size !== 1 || !SORTABLE.has(kind!)) {
         throw new UnsupportedSearchError(`_sort: parameter '${code}' (${[...kinds].join('/')}) cannot be sorted on`);
       }
+      // a union parameter has no entries of its own: it sorts on its members' (the same values)
+      const params = [...new Set(resourceTypes.flatMap((t) => unionMembers(t, code) ?? [code]))];
       keys.push({
         kind: kind as Exclude<SortKey['kind'], 'id' | 'lastUpdated' | 'composite'>,
         param: code,
         descending,
+        ...(params.length === 1 && params[0] === code ? {} : { params }),
       });
     }
   }

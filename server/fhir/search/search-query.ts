@@ -82,7 +82,14 @@ export type ParamKind = 'string' | 'token' | 'date' | 'number' | 'quantity' | 'r
  * sort last. `_lastUpdated` and `_id` are given as kind 'lastUpdated' / 'id'.
  */
 export type SortKey =
-  { kind: ParamKind; param: string; descending: boolean } | { kind: 'lastUpdated' | 'id'; descending: boolean };
+  | {
+      kind: ParamKind;
+      param: string;
+      descending: boolean;
+      /** A union parameter (indexing/union-params.ts): the params whose entries give the order (else `param`'s). */
+      params?: string[];
+    }
+  | { kind: 'lastUpdated' | 'id'; descending: boolean };
 
 export type TotalMode = 'none' | 'estimate' | 'accurate';
 

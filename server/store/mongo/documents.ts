@@ -82,7 +82,7 @@ export function currentDocOf(w: VersionWrite): Doc {
     numberTexts: collectNumberTexts(w.resource) ?? null,
     idx: live ? indexDocOf(w.index.entries) : {},
     compartments: live ? [...new Set(w.index.compartments)] : [],
-    sort: live ? sortFieldsOf(w.index.entries) : {},
+    sort: live ? sortFieldsOf(w.index.entries, w.resourceType) : {},
     ...lastnFieldsOf(w.resourceType, live ? w.index.entries : []),
   };
 }

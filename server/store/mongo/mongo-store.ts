@@ -215,7 +215,7 @@ export class MongoStore implements ResourceStore {
           $set: {
             idx: indexDocOf(item.index.entries),
             compartments: [...new Set(item.index.compartments)],
-            sort: sortFieldsOf(item.index.entries),
+            sort: sortFieldsOf(item.index.entries, item.resourceType),
             ...lastnFieldsOf(item.resourceType, item.index.entries),
           },
         },

@@ -49,31 +49,54 @@ describe('sort values', () => {
   });
 
   it('takes the smallest value for ascending and the largest for descending; dates low/high', () => {
-    const fields = sortFieldsOf([
-      { kind: 'string', param: 'name', value: 'zaki', exact: 'Zaki' },
-      { kind: 'string', param: 'name', value: 'adam', exact: 'Adam' },
-      { kind: 'date', param: 'date', low: 10, high: 20 },
-      { kind: 'date', param: 'date', low: 5, high: 8 },
-      {
-        kind: 'quantity',
-        param: 'v',
-        value: 5,
-        low: 4.5,
-        high: 5.5,
-        system: null,
-        code: 'mg',
-        unit: 'mg',
-        canonicalValue: 0.005,
-        canonicalCode: 'g',
-      },
-      { kind: 'composite', param: 'c', parts: [] },
-      { kind: 'token', param: 'code', system: 's', code: null },
-    ]);
+    const fields = sortFieldsOf(
+      [
+        { kind: 'string', param: 'name', value: 'zaki', exact: 'Zaki' },
+        { kind: 'string', param: 'name', value: 'adam', exact: 'Adam' },
+        { kind: 'date', param: 'date', low: 10, high: 20 },
+        { kind: 'date', param: 'date', low: 5, high: 8 },
+        {
+          kind: 'quantity',
+          param: 'v',
+          value: 5,
+          low: 4.5,
+          high: 5.5,
+          system: null,
+          code: 'mg',
+          unit: 'mg',
+          canonicalValue: 0.005,
+          canonicalCode: 'g',
+        },
+        { kind: 'composite', param: 'c', parts: [] },
+        { kind: 'token', param: 'code', system: 's', code: null },
+      ],
+      'Basic',
+    );
     assert.deepEqual(fields['name'], { a: complementKey('adam'), d: forwardKey('zaki') });
     assert.deepEqual(fields['date'], { a: -5, d: 20 });
     assert.deepEqual(fields['v'], { a: -0.005, d: 0.005 });
     assert.equal(fields['c'], undefined);
     assert.equal(fields['code'], undefined, 'a token without code has no sort value');
+  });
+
+  it('gives a union parameter (Observation combo-code) the extent of its members', () => {
+    const fields = sortFieldsOf(
+      [
+        { kind: 'token', param: 'code', system: 's', code: 'm' },
+        { kind: 'token', param: 'component-code', system: 's', code: 'b' },
+        { kind: 'token', param: 'component-code', system: 's', code: 'x' },
+      ],
+      'Observation',
+    );
+    assert.deepEqual(fields['combo-code'], {
+      a: fields['component-code']!.a,
+      d: fields['component-code']!.d,
+    });
+    assert.equal(
+      sortFieldsOf([{ kind: 'token', param: 'code', system: 's', code: 'm' }], 'Observation')['combo-code']?.a,
+      fields['code']!.a,
+    );
+    assert.equal(sortFieldsOf([], 'Observation')['combo-code'], undefined);
   });
 
   it('maps sort keys to stored fields, every parameter sort descending on its key', () => {

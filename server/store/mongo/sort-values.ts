@@ -14,6 +14,7 @@ import type { IndexEntry } from '../../fhir/indexing/index-entry.js';
 import { UnsupportedQueryError } from '../resource-store.js';
 import type { SortKey } from '../../fhir/search/search-query.js';
 import { kindOf } from '../../fhir/search/kinds/registry.js';
+import { unionParams } from '../../fhir/indexing/union-params.js';
 import type { SortExtent } from '../../fhir/search/kinds/search-param-kind.js';
 
 export type SortValue = number | string;
@@ -58,26 +59,20 @@ function extentOf(entry: IndexEntry): SortExtent | undefined {
   return entry.kind === 'composite' ? undefined : kindOf(entry.kind).mongo.sortExtent(entry);
 }
 
-/** The sort fields of a resource from its index entries. */
-export function sortFieldsOf(entries: IndexEntry[]): SortFields {
+/**
+ * The sort fields of a resource of `resourceType` from its index entries; a union parameter of the type
+ * (indexing/union-params.ts, no entries of its own) gets the extent of its members' entries.
+ */
+export function sortFieldsOf(entries: IndexEntry[], resourceType: string): SortFields {
   const extents = new Map<string, SortExtent>();
   for (const entry of entries) {
     const extent = extentOf(entry);
     if (!extent) continue;
-    const seen = extents.get(entry.param);
-    if (!seen) extents.set(entry.param, extent);
-    else if (seen.kind === 'number' && extent.kind === 'number')
-      extents.set(entry.param, {
-        kind: 'number',
-        min: Math.min(seen.min, extent.min),
-        max: Math.max(seen.max, extent.max),
-      });
-    else if (seen.kind === 'string' && extent.kind === 'string')
-      extents.set(entry.param, {
-        kind: 'string',
-        min: seen.min < extent.min ? seen.min : extent.min,
-        max: seen.max > extent.max ? seen.max : extent.max,
-      });
+    extents.set(entry.param, widen(extents.get(entry.param), extent) ?? extent);
+  }
+  for (const [union, members] of unionParams(resourceType)) {
+    const merged = members.map((m) => extents.get(m)).reduce<SortExtent | undefined>(widen, undefined);
+    if (merged) extents.set(union, merged);
   }
   const fields: SortFields = {};
   for (const [param, e] of extents) {
@@ -85,6 +80,20 @@ export function sortFieldsOf(entries: IndexEntry[]): SortFields {
       e.kind === 'number' ? { a: -e.min, d: e.max } : { a: complementKey(e.min), d: forwardKey(e.max) };
   }
   return fields;
+}
+
+/** The extent covering both (the first when their kinds differ, as before). */
+function widen(seen: SortExtent | undefined, extent: SortExtent | undefined): SortExtent | undefined {
+  if (!seen || !extent) return seen ?? extent;
+  if (seen.kind === 'number' && extent.kind === 'number')
+    return { kind: 'number', min: Math.min(seen.min, extent.min), max: Math.max(seen.max, extent.max) };
+  if (seen.kind === 'string' && extent.kind === 'string')
+    return {
+      kind: 'string',
+      min: seen.min < extent.min ? seen.min : extent.min,
+      max: seen.max > extent.max ? seen.max : extent.max,
+    };
+  return seen;
 }
 
 /** A physical sort key: a document field and its direction (1 ascending, -1 descending). */

@@ -27,7 +27,7 @@ export function replaceMeta(db: DocDatabaseHandle, item: IndexReplacement, meta:
           'resource.meta': next,
           idx: indexDocOf(item.index.entries),
           compartments: [...new Set(item.index.compartments)],
-          sort: sortFieldsOf(item.index.entries),
+          sort: sortFieldsOf(item.index.entries, item.resourceType),
         },
       },
     );

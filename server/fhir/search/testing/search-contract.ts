@@ -18,6 +18,7 @@ import { filterParamTests } from './contract-filter-param.js';
 import { listParamTests } from './contract-list-param.js';
 import { textParamTests } from './contract-text-param.js';
 import { contentParamTests } from './contract-content-param.js';
+import { comboParamTests } from './contract-combo-params.js';
 
 export function describeSearchContract(label: string, factory: StoreFactory): void {
   describe(`Search contract: ${label}`, () => {
@@ -49,5 +50,6 @@ export function describeSearchContract(label: string, factory: StoreFactory): vo
     describe('_text', () => textParamTests(h));
     describe('_content', () => contentParamTests(h));
     describe('Observation/$lastn', () => lastnTests(h));
+    describe('Observation combo-* (unions of other parameters)', () => comboParamTests(h));
   });
 }

@@ -29,7 +29,7 @@ export function sortColumns(sort: SortKey[], row: RowRef, params: SqlParams): So
         const { ascending, descending, type } = kindOf(key.kind).postgres.sort;
         const value = key.descending ? descending : ascending;
         const aggregate = key.descending ? 'max' : 'min';
-        const expression = `(SELECT ${aggregate}(${value}) FROM ${tableOfKind(key.kind)} a WHERE a.resource_type = ${row.type} AND a.resource_id = ${row.id} AND a.param = ${params.bind(key.param, 'text')} AND a.tuple IS NULL)`;
+        const expression = `(SELECT ${aggregate}(${value}) FROM ${tableOfKind(key.kind)} a WHERE a.resource_type = ${row.type} AND a.resource_id = ${row.id} AND ${key.params ? `a.param = ANY(${params.bind(key.params, 'text[]')})` : `a.param = ${params.bind(key.param, 'text')}`} AND a.tuple IS NULL)`;
         return { expression, type, descending: key.descending };
       }
     }

@@ -1,0 +1,22 @@
+/**
+ * A search on a union parameter (indexing/union-params.ts: R4's Observation combo-*, whose entries are not stored
+ * because they would copy its members') is the same search on each member: some member matches, or, for a condition
+ * that holds on the resources WITHOUT a matching entry (`:missing=true`, token `:not`), every member does. Each
+ * store compiles the `or`/`and` as it does any other; an entry condition on several params of one side table becomes
+ * one EXISTS (PostgreSQL compileOr), so a resource matching through several members is still one result.
+ */
+import { unionMembers } from '../indexing/union-params.js';
+import { isPlainKind, kindOf } from './kinds/registry.js';
+import type { Condition } from './search-query.js';
+
+/** `condition` (parsed for `code` of `resourceType`) over its members when `code` is a union parameter. */
+export function overUnionMembers(resourceType: string, code: string, condition: Condition): Condition {
+  const members = unionMembers(resourceType, code);
+  if (!members || !('param' in condition) || condition.param !== code) return condition;
+  const each = members.map((param) => ({ ...condition, param }));
+  const negative =
+    condition.kind === 'missing'
+      ? condition.missing
+      : isPlainKind(condition.kind) && kindOf(condition.kind).negated(condition as never);
+  return negative ? { kind: 'and', all: each } : { kind: 'or', any: each };
+}
