@@ -4,6 +4,7 @@ import { loadDefinitions } from '../definitions.js';
 import { unionMembers, unionParams } from './union-params.js';
 import { extractIndex } from './extract-index.js';
 import { parseSearch } from '../search/parse-search.js';
+import { matchesSearch } from '../search/matches.js';
 import type { Condition } from '../search/search-query.js';
 
 const conditions = (params: Array<[string, string]>): Condition[] =>
@@ -80,12 +81,43 @@ describe('union parameters (combo-*)', () => {
     const [composite] = conditions([['combo-code-value-quantity', 'http://loinc.org|1$gt5']]);
     assert.equal(composite?.kind, 'or');
     assert.deepEqual(
-      (composite).any.map((c) => (c as { param: string }).param),
+      composite.any.map((c) => (c as { param: string }).param),
       ['code-value-quantity', 'component-code-value-quantity'],
     );
     const { sort } = parseSearch(['Observation'], [['_sort', '-combo-code']], { baseUrl: 'http://h/fhir' }).query;
     assert.deepEqual(sort, [
       { kind: 'token', param: 'combo-code', descending: true, params: ['code', 'component-code'] },
     ]);
+  });
+
+  it('match in memory (subscriptions, constraints) as before: composites by the member components', () => {
+    const bp = {
+      resourceType: 'Observation',
+      id: 'bp',
+      meta: { lastUpdated: '2025-01-01T00:00:00Z' },
+      status: 'final',
+      code: { coding: [{ system: 'http://loinc.org', code: '85354-9' }] },
+      component: [
+        { code: { coding: [{ system: 'http://loinc.org', code: '8480-6' }] }, valueQuantity: { value: 130 } },
+      ],
+    } as const;
+    const plain = {
+      ...bp,
+      id: 'p',
+      code: { coding: [{ system: 'http://loinc.org', code: '8480-6' }] },
+      component: [],
+      valueQuantity: { value: 110 },
+    };
+    for (const [query, bpMatches, plainMatches] of [
+      [{ 'combo-code-value-quantity': 'http://loinc.org|8480-6$gt120' }, true, false],
+      [{ 'combo-code-value-quantity': 'http://loinc.org|8480-6$gt100' }, true, true],
+      [{ 'combo-code': 'http://loinc.org|8480-6' }, true, true],
+      [{ 'combo-code:not': 'http://loinc.org|8480-6' }, false, false],
+      [{ 'combo-value-quantity:missing': 'true' }, false, false],
+      [{ 'combo-value-quantity': 'lt120' }, false, true],
+    ] as const) {
+      assert.equal(matchesSearch(bp, 'Observation', query), bpMatches, JSON.stringify(query));
+      assert.equal(matchesSearch(plain, 'Observation', query), plainMatches, JSON.stringify(query));
+    }
   });
 });

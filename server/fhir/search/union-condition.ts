@@ -6,6 +6,7 @@
  * one EXISTS (PostgreSQL compileOr), so a resource matching through several members is still one result.
  */
 import { unionMembers } from '../indexing/union-params.js';
+import { getSearchParameterInfo } from '../indexing/search-parameter-registry.js';
 import { isPlainKind, kindOf } from './kinds/registry.js';
 import type { Condition } from './search-query.js';
 
@@ -13,7 +14,15 @@ import type { Condition } from './search-query.js';
 export function overUnionMembers(resourceType: string, code: string, condition: Condition): Condition {
   const members = unionMembers(resourceType, code);
   if (!members || !('param' in condition) || condition.param !== code) return condition;
-  const each = members.map((param) => ({ ...condition, param }));
+  const each = members.map((param): Condition => {
+    if (condition.kind !== 'composite') return { ...condition, param };
+    // the parts as the member's components (the in-memory evaluation matches a part entry by its param)
+    const components = getSearchParameterInfo(resourceType, param)?.components ?? [];
+    const values = condition.values.map((parts) =>
+      parts.map((part, i) => ('param' in part && components[i] ? { ...part, param: components[i].code } : part)),
+    );
+    return { ...condition, param, values };
+  });
   const negative =
     condition.kind === 'missing'
       ? condition.missing

@@ -220,7 +220,7 @@ function sortKey(c: Candidate, sort: SortKey[]): SortValue[] {
     else if (key.kind === 'lastUpdated') v = c.lastUpdated;
     else if ('param' in key)
       v = paramSortValue(
-        c.index.entries.filter((e) => e.param === key.param && e.kind === key.kind),
+        c.index.entries.filter((e) => (key.params?.includes(e.param) ?? e.param === key.param) && e.kind === key.kind),
         key.descending,
       );
     else v = null;
