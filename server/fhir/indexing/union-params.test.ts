@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import type { Observation } from '@medplum/fhirtypes';
 import { loadDefinitions } from '../definitions.js';
 import { unionMembers, unionParams } from './union-params.js';
 import { extractIndex } from './extract-index.js';
@@ -91,7 +92,7 @@ describe('union parameters (combo-*)', () => {
   });
 
   it('match in memory (subscriptions, constraints) as before: composites by the member components', () => {
-    const bp = {
+    const bp: Observation = {
       resourceType: 'Observation',
       id: 'bp',
       meta: { lastUpdated: '2025-01-01T00:00:00Z' },
@@ -100,8 +101,8 @@ describe('union parameters (combo-*)', () => {
       component: [
         { code: { coding: [{ system: 'http://loinc.org', code: '8480-6' }] }, valueQuantity: { value: 130 } },
       ],
-    } as const;
-    const plain = {
+    };
+    const plain: Observation = {
       ...bp,
       id: 'p',
       code: { coding: [{ system: 'http://loinc.org', code: '8480-6' }] },
