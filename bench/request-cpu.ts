@@ -5,7 +5,10 @@
  * without the Patient duplicate check) from 16 clients, each phase measured as server and PostgreSQL CPU (/proc
  * ticks) and PostgreSQL transactions (pg_stat_database) per request. Prints one JSON object.
  * Usage: npx tsx bench/request-cpu.ts [creates=3000] [reads=3000] [store=postgres] [auth=off|on] [names=distinct|common]
- *   [observations=3000]
+ *   [observations=3000]   (observations=0: no Observation phase, nor its warm-up)
+ * NILECARE_BENCH_READ_CLIENTS=1: the reads one at a time, as the bench's read-by-id figure (default 16 clients).
+ * Each phase reports its window on CLOCK_MONOTONIC (µs), the clock of the server's V8 CPU profile, so that a profile
+ * can be cut to one phase.
  * (auth on: SMART with a backend-services token and the audit trail, bench/auth-mode.ts; names: the created patients
  * are distinct realistic people, or with `common` all the same name — bench/bench-patients.ts — so that after the
  * 300 warm-up creates — NILECARE_BENCH_WARMUP_CREATES — each measured create's duplicate check meets 300 and more
@@ -36,6 +39,8 @@ const [
 const options = { ...parseOptions(['--store', store]), cpuProfDir: process.env.CPU_PROF_DIR || undefined };
 // creates before the measured ones (with `common`: the namesakes each measured create's duplicate check meets)
 const warmupCreates = Number(process.env.NILECARE_BENCH_WARMUP_CREATES ?? 300);
+// clients reading at once (1: sequential reads, as the bench's read-by-id figure; its p50 is reported)
+const readClients = Number(process.env.NILECARE_BENCH_READ_CLIENTS ?? 16);
 const db = await freshDatabase(options);
 const byStatement = process.env.NILECARE_BENCH_STATEMENT_CPU === 'on' && db.postgresDbName !== undefined;
 if (byStatement) await logStatementCpu(options.postgresAdminUrl, db.postgresDbName!);
@@ -156,14 +161,16 @@ function threadTicks(): Map<string, number> {
   return byName;
 }
 
-async function phase(count: number, run: (i: number) => Promise<void>) {
+async function phase(count: number, run: (i: number) => Promise<void>, clients = 16) {
   const tx0 = await transactions();
   const start = await meter.snapshot();
   const [user0, system0] = userSystemTicks();
   const threads0 = threadTicks();
   const logFrom = byStatement ? logSize() : 0;
   const from = new Date();
-  const latency = await timed(count, 16, run);
+  const fromUs = Number(process.hrtime.bigint() / 1000n);
+  const latency = await timed(count, clients, run);
+  const toUs = Number(process.hrtime.bigint() / 1000n);
   const cpu = await meter.since(start);
   const to = new Date();
   const [user1, system1] = userSystemTicks();
@@ -175,6 +182,8 @@ async function phase(count: number, run: (i: number) => Promise<void>) {
   const tx = (await transactions()) - tx0; // the meters connect to the admin database, not this one
   return {
     count,
+    clients,
+    p50Ms: latency.p50,
     perSecondWall: latency.perSecond,
     serverCpuUsPerRequest: Math.round((cpu.serverCpuSeconds * 1e6) / count),
     serverSystemCpuUsPerRequest: Math.round(((system1 - system0) * 1e4) / count),
@@ -184,17 +193,19 @@ async function phase(count: number, run: (i: number) => Promise<void>) {
     postgresTransactionsPerRequest: admin ? Math.round((tx / count) * 100) / 100 : null,
     cpuBoundPerSecondOn2Cores: Math.round((2 * count) / (cpu.serverCpuSeconds + cpu.postgresCpuSeconds)),
     ...(byStatement ? { postgresCpuByStatement: statementCpu(db.postgresDbName!, from, to, count, 12, logFrom) } : {}),
+    // CLOCK_MONOTONIC µs, the clock of the server's V8 CPU profile (its startTime/timeDeltas): the phase's window
+    monotonicUs: [fromUs, toUs],
   };
 }
 
 try {
   // Warm-up: JIT, pool connections, plan caches.
   await timed(warmupCreates, 16, (i) => create(1_000_000 + i));
-  await timed(300, 16, read);
-  await timed(300, 16, (i) => createObservation(1_000_000 + i));
+  await timed(300, readClients, read);
+  if (Number(observationsArg) > 0) await timed(300, 16, (i) => createObservation(1_000_000 + i));
   const creates = await phase(Number(createsArg), create);
-  const reads = await phase(Number(readsArg), read);
-  const observations = await phase(Number(observationsArg), createObservation);
+  const reads = await phase(Number(readsArg), read, readClients);
+  const observations = Number(observationsArg) > 0 ? await phase(Number(observationsArg), createObservation) : null;
   console.log(
     JSON.stringify({ store, auth: authArg === 'on' ? 'on' : 'off', names, creates, reads, observations }, null, 2),
   );
