@@ -50,20 +50,16 @@ export async function mountHttp(o: {
   app.set('etag', false);
   app.use(requestIds);
   const runtimeMetrics = registerRuntimeMetrics(o.metrics.registry);
-  app.use(metricsRoute({ registry: o.metrics.registry, smart: config.auth.mode === 'smart', auth }));
   let redis: Redis | undefined;
   if (config.rateLimitPerMinute > 0) {
     redis = config.auth.redisUrl ? rateLimitRedis(config.auth.redisUrl) : undefined;
     app.use('/fhir', rateLimit({ redis: redis ?? (await o.state.kv()), perMinute: config.rateLimitPerMinute, logger }));
   }
-  const redisReady = config.auth.redisUrl && (auth || redis) ? redisReadiness(config.auth.redisUrl) : undefined;
-  app.use(healthRoutes({ store: o.store, redisReady }));
-  app.get('/', landingPage({ baseUrl: config.baseUrl, smart: config.auth.mode === 'smart', consolePath: '/console/' }));
-  if (auth) app.use(auth.router);
-  const consoleMount = await mountConsole(app, { config, admin: o.admin, logger, ...(auth ? { auth } : {}) });
-  app.use('/fhir', fhirCors(config.corsOrigins));
-  app.use(
-    '/fhir',
+  // The FHIR endpoint comes before the routers below, none of which answers under /fhir except SMART discovery
+  // (/fhir/.well-known/…): a FHIR request no longer walks the metrics, health, landing, SMART and console routers.
+  const fhir = express.Router();
+  fhir.use(fhirCors(config.corsOrigins));
+  fhir.use(
     fhirExpressRouter({
       services: o.services,
       routerOptions: o.routerOptions,
@@ -73,6 +69,14 @@ export async function mountHttp(o: {
       onResponse: o.onResponse,
     }),
   );
+  app.use('/fhir', (req, res, next) => (req.path.includes('/.well-known/') ? next() : fhir(req, res, next)));
+  app.use(metricsRoute({ registry: o.metrics.registry, smart: config.auth.mode === 'smart', auth }));
+  const redisReady = config.auth.redisUrl && (auth || redis) ? redisReadiness(config.auth.redisUrl) : undefined;
+  app.use(healthRoutes({ store: o.store, redisReady }));
+  app.get('/', landingPage({ baseUrl: config.baseUrl, smart: config.auth.mode === 'smart', consolePath: '/console/' }));
+  if (auth) app.use(auth.router);
+  const consoleMount = await mountConsole(app, { config, admin: o.admin, logger, ...(auth ? { auth } : {}) });
+  app.use('/fhir', fhir); // a /.well-known/ path SMART discovery did not answer: the FHIR endpoint's 404, as before
   return {
     app,
     runtimeMetrics,

@@ -30,7 +30,7 @@ import { decodeJsonBytes } from '../json/decode-json-bytes.js';
 import { stringifyJson } from '../json/stringify-json.js';
 import type { Logger } from 'pino';
 import { responseCompression } from './response-compression.js';
-import { endWhole } from './whole-body-compression.js';
+import { endWhole, varyOnEncoding } from './whole-body-compression.js';
 
 export type FhirHttpOptions = {
   services: FhirServices;
@@ -59,7 +59,6 @@ const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']);
 
 export function fhirExpressRouter(options: FhirHttpOptions): express.Router {
   const router = express.Router();
-  router.use(responseCompression());
   // Bodies the fast reader (json-body.ts) does not take: gzip, other charsets, search forms. JSON bytes are
   // inflated by body-parser, then decoded and read by the same strict, lossless reader as the fast path.
   const fallbackJson = express.raw({ type: JSON_TYPES, limit: options.maxBodyBytes });
@@ -227,6 +226,7 @@ function send(req: Request, res: Response, response: FhirResponse, pretty: boole
   const headers = response.headers;
   if (headers) for (const k in headers) res.setHeader(k, headers[k]!);
   if (response.raw) {
+    compressStream(req, res);
     res.setHeader('Content-Type', response.raw.contentType);
     const body = response.raw.body;
     if (req.method === 'HEAD') res.end();
@@ -244,10 +244,22 @@ function send(req: Request, res: Response, response: FhirResponse, pretty: boole
   res.setHeader('Content-Type', text.contentType);
   if (req.method === 'HEAD') {
     res.setHeader('Content-Length', Buffer.byteLength(text.body));
+    varyOnEncoding(req, res);
     res.end();
     return;
   }
-  endWhole(req, res, text.body);
+  endWhole(req, res, text.body, compressStream);
+}
+
+/**
+ * The `compression` middleware (a zlib stream per response), put in place only for the answers that need it: streamed
+ * content (Binary, export files) and bodies too large for endWhole's one synchronous call. Every other answer is
+ * compressed (or not) by endWhole, which also sets Vary as the middleware would: the middleware's per-response set-up
+ * (its wrappers of write/end/on, a close listener, the header hook) was a measurable part of a read's CPU.
+ */
+const streamCompression = responseCompression();
+function compressStream(req: Request, res: Response): void {
+  void streamCompression(req, res, () => undefined); // installs its hooks and calls next at once
 }
 
 type Serialised = { body: string; contentType: string; status: number };

@@ -16,14 +16,27 @@ import { COMPRESSION_THRESHOLD_BYTES, shouldCompress } from './response-compress
 export const SYNC_LIMIT_BYTES = 256 * 1024;
 const ENCODINGS = ['br', 'gzip', 'deflate', 'identity'];
 
-/** Ends the response with `body`, compressed here when the client asks for it and the body is worth it. */
-export function endWhole(req: Request, res: Response, body: string): void {
+/**
+ * Ends the response with `body`, compressed here when the client asks for it and the body is worth it; a body above
+ * SYNC_LIMIT_BYTES goes through `stream` (which puts the compression middleware in place). Vary: Accept-Encoding
+ * whenever the type could be compressed, whatever the size (as the middleware sets it).
+ */
+export function endWhole(
+  req: Request,
+  res: Response,
+  body: string,
+  stream: (req: Request, res: Response) => void,
+): void {
   const bytes = Buffer.from(body, 'utf8');
-  if (bytes.length < COMPRESSION_THRESHOLD_BYTES || bytes.length > SYNC_LIMIT_BYTES || !compressible(req, res)) {
+  if (bytes.length > SYNC_LIMIT_BYTES) {
+    stream(req, res);
     res.end(bytes);
     return;
   }
-  res.vary('Accept-Encoding');
+  if (!varyOnEncoding(req, res) || bytes.length < COMPRESSION_THRESHOLD_BYTES) {
+    res.end(bytes);
+    return;
+  }
   const encoding = req.headers['accept-encoding'] ? req.acceptsEncodings(ENCODINGS) : false;
   const packed =
     encoding === 'gzip'
@@ -46,8 +59,12 @@ export function endWhole(req: Request, res: Response, body: string): void {
 
 const NO_TRANSFORM = /(?:^|,)\s*?no-transform\s*?(?:,|$)/i;
 
-function compressible(req: Request, res: Response): boolean {
-  if (res.getHeader('Content-Encoding') !== undefined) return false;
-  if (NO_TRANSFORM.test(String(res.getHeader('Cache-Control') ?? ''))) return false;
-  return shouldCompress(req, res);
+/**
+ * Whether this answer could be compressed (its type, no Cache-Control no-transform, not encoded already); if so,
+ * Vary: Accept-Encoding is set, as the compression middleware does for every such answer, small ones included.
+ */
+export function varyOnEncoding(req: Request, res: Response): boolean {
+  if (!shouldCompress(req, res) || NO_TRANSFORM.test(String(res.getHeader('Cache-Control') ?? ''))) return false;
+  res.vary('Accept-Encoding');
+  return res.getHeader('Content-Encoding') === undefined;
 }
