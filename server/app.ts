@@ -337,9 +337,25 @@ async function resolveCallers(o: {
   });
   return {
     auth,
+    // ip and user agent are read only when a refusal is audited (req.ip walks X-Forwarded-For: not free per request)
     resolveAccess: (req) =>
-      auth.authenticate(req.get('authorization'), { ip: req.ip, userAgent: req.get('user-agent') }),
+      auth.authenticate(req.headers.authorization, {
+        get ip() {
+          return req.ip;
+        },
+        get userAgent() {
+          return req.headers['user-agent'];
+        },
+      }),
   };
+}
+
+/**
+ * The caller's address as req.ip gives it; without 'trust proxy' (this app sets none) that is the socket's peer, read
+ * directly instead of through req.ip's X-Forwarded-For walk (once per audited request).
+ */
+function clientIp(req: express.Request): string | undefined {
+  return req.app.get('trust proxy') ? req.ip : req.socket.remoteAddress;
 }
 
 /** After each FHIR response: the access audit (SMART on), the request metrics and one log line without patient data. */
@@ -357,8 +373,8 @@ function responseObserver(o: {
         interaction,
         status,
         access,
-        ip: req.ip,
-        userAgent: req.get('user-agent'),
+        ip: clientIp(req),
+        userAgent: req.headers['user-agent'],
         ...(typeof location === 'string' ? { location } : {}),
       });
       if (audit) void auth.audit(audit).catch((error: unknown) => logger.error({ err: error }, 'audit write failed'));

@@ -14,10 +14,10 @@ import { REVOCATION_CHECK_STALENESS_MS, type ContextStore } from './context-stor
 import type { AccessTokenClaims } from './access-token.js';
 import { policyFromScopes, type SmartAccessPolicy } from './scope-policy.js';
 
-export type Authenticate = (
-  authorizationHeader: string | undefined,
-  from?: { ip?: string; userAgent?: string },
-) => Promise<AccessPolicy>;
+/** Where a request came from; read only when a refusal is audited (so it may be made of getters). */
+type Authenticated = { readonly ip?: string | undefined; readonly userAgent?: string | undefined } | undefined;
+
+export type Authenticate = (authorizationHeader: string | undefined, from?: Authenticated) => Promise<AccessPolicy>;
 
 export function bearerAuthentication(o: {
   fhirBaseUrl: string;
@@ -28,30 +28,30 @@ export function bearerAuthentication(o: {
   devDisableAuth: boolean;
 }): Authenticate {
   const policies = new WeakMap<AccessTokenClaims, SmartAccessPolicy>();
+  const deny = async (description: string, bad: boolean, from: Authenticated) => {
+    await o.audit({
+      action: 'authenticate',
+      outcome: 'denied',
+      who: 'anonymous',
+      detail: description,
+      ...(from?.ip ? { ip: from.ip } : {}),
+      ...(from?.userAgent ? { userAgent: from.userAgent } : {}),
+      status: 401,
+    });
+    return unauthorized(o.fhirBaseUrl, description, bad ? 'invalid_token' : undefined);
+  };
   return async (header, from) => {
     if (o.devDisableAuth)
       return { who: 'anonymous (authorisation disabled)', allows: () => true, constraints: () => undefined };
-    const deny = async (description: string, bad: boolean) => {
-      await o.audit({
-        action: 'authenticate',
-        outcome: 'denied',
-        who: 'anonymous',
-        detail: description,
-        ...(from?.ip ? { ip: from.ip } : {}),
-        ...(from?.userAgent ? { userAgent: from.userAgent } : {}),
-        status: 401,
-      });
-      return unauthorized(o.fhirBaseUrl, description, bad ? 'invalid_token' : undefined);
-    };
     if (!header || !header.trim())
-      throw await deny('An access token is required (Authorization: Bearer <token>)', false);
+      throw await deny('An access token is required (Authorization: Bearer <token>)', false, from);
     const m = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(header);
-    if (!m) throw await deny('The Authorization header must be "Bearer <access token>"', true);
+    if (!m) throw await deny('The Authorization header must be "Bearer <access token>"', true, from);
     const check = await o.verifier.verify(m[1]!);
-    if (!check.ok) throw await deny(check.reason, true);
+    if (!check.ok) throw await deny(check.reason, true, from);
     const c = check.claims;
     if (!(await o.contexts.tokenStillValid(String(c.jti), c.grant_id, REVOCATION_CHECK_STALENESS_MS)))
-      throw await deny('the access token has been revoked', true);
+      throw await deny('the access token has been revoked', true, from);
     let policy = policies.get(c);
     if (!policy) {
       policy = policyFromScopes({

@@ -41,6 +41,9 @@ export interface SmartAccessPolicy extends AccessPolicy {
 
 type Grant = { readonly constraints?: Readonly<Record<string, string>> };
 
+/** Distinct (action, type) pairs whose grants a policy keeps. */
+const MAX_KNOWN_GRANTS = 2_048;
+
 export function policyFromScopes(ctx: TokenContext): SmartAccessPolicy {
   const parsed = parseScopes(ctx.scope);
   const patientId = ctx.patient && /^[A-Za-z0-9\-.]{1,64}$/.test(ctx.patient) ? ctx.patient : undefined;
@@ -50,7 +53,19 @@ export function policyFromScopes(ctx: TokenContext): SmartAccessPolicy {
   const hasPatientScope = usable.some((s) => s.context === 'patient');
   const compartment = hasPatientScope ? `Patient/${patientId}` : undefined;
 
-  const grants = (action: ScopeAction, type: string): Grant[] => {
+  // The grants per action and type, worked out once per policy (a policy lives as long as its token's claims and is
+  // asked several times per request); bounded, since types come from requests.
+  const known = new Map<string, readonly Grant[]>();
+  const grants = (action: ScopeAction, type: string): readonly Grant[] => {
+    const key = `${action} ${type}`;
+    let found = known.get(key);
+    if (!found) {
+      found = grantsOf(action, type);
+      if (known.size < MAX_KNOWN_GRANTS) known.set(key, found);
+    }
+    return found;
+  };
+  const grantsOf = (action: ScopeAction, type: string): Grant[] => {
     const explicitOnly = EXPLICIT_SCOPE_TYPES.has(type);
     const direct = usable.filter(
       (s) => (s.resourceType === type || (s.resourceType === '*' && !explicitOnly)) && s.actions.includes(action),
