@@ -45,6 +45,7 @@ export async function freshDatabase(options: BenchOptions): Promise<FreshDatabas
   interop.pathname = `/${name}_interop`;
   return {
     ...store,
+    description: `${store.description}; HL7 log: MySQL database ${name}_interop`,
     env: { ...store.env, INTEROP_MYSQL_URL: interop.toString() },
     async drop() {
       await store.drop();
