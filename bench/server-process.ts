@@ -1,7 +1,7 @@
 /**
- * The server under test in its own process, started as `npm start` starts it
- * (node --heap-growing-percent=50 --expose-gc --import tsx server/main.ts), on a fresh database; its peak resident memory
- * from /proc/<pid>/status (VmHWM); a graceful stop.
+ * The server under test in its own process, started as `npm start` starts it (node --heap-growing-percent=50
+ * --expose-gc --experimental-async-context-frame --import tsx server/main.ts), on a fresh database; its peak resident
+ * memory from /proc/<pid>/status (VmHWM); a graceful stop.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -142,7 +142,15 @@ export async function startServer(db: FreshDatabase, options: BenchOptions, auth
   const mllpPort = await freePort();
   // as package.json's "start": V8's old generation grows by 1.5x the live heap between full GCs, not its adaptive
   // up-to-4x (a ~130 MB live heap peaked at ~610 MB RSS under bundle ingest; ~300 MB with it). A pace, not a cap.
-  const nodeArgs = ['--heap-growing-percent=50', '--expose-gc', '--import', 'tsx'];
+  // and --experimental-async-context-frame: oidc-provider's AsyncLocalStorage on V8's context frame, not on async
+  // hooks, which otherwise run for every promise of every request once a token has been issued (Node 24's default)
+  const nodeArgs = [
+    '--heap-growing-percent=50',
+    '--expose-gc',
+    '--experimental-async-context-frame',
+    '--import',
+    'tsx',
+  ];
   if (options.cpuProfDir) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`);
   const child: ChildProcess = ownChild(
     spawn(process.execPath, [...nodeArgs, 'bench/server-entry.ts'], {
