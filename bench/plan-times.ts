@@ -1,13 +1,14 @@
 /**
  * Planning and execution time of the bench's five searches (bench/http-figures.ts SEARCHES), as the server compiles
  * them, on a database kept with --keep-db: per search `repeat` runs of EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) over a
- * rotation of sampled patients; medians of planning ms, execution ms and shared buffers. Read-only.
+ * rotation of sampled patients (bench/sample-patients.ts, as read-search-figures.ts); medians of planning ms, execution ms and shared buffers. Read-only.
  * Usage: npx tsx bench/plan-times.ts <database> [repeat=40] [search names, comma-separated]
  */
 import pg from 'pg';
 import { pageStatement } from '../server/store/postgres/search/run-search.js';
 import { parseSearch } from '../server/fhir/search/parse-search.js';
 import { SEARCHES, type SearchName } from './http-figures.js';
+import { samplePatients } from './sample-patients.js';
 
 const [db, repeatArg = '40', namesArg] = process.argv.slice(2);
 if (!db) {
@@ -18,17 +19,9 @@ const repeat = Math.max(1, Number(repeatArg));
 const names = (namesArg ? namesArg.split(',') : Object.keys(SEARCHES)) as SearchName[];
 const c = new pg.Client({ connectionString: `postgres://postgres@127.0.0.1:5432/${db}` });
 await c.connect();
-const { rows: samples } = await c.query<{ id: string; family: string; code: string; date: string }>(
-  `SELECT x.target_id AS id, p.content->'name'->0->>'family' AS family,
-          (o.content->'code'->'coding'->0->>'system') || '|' || (o.content->'code'->'coding'->0->>'code') AS code,
-          left(o.content->>'effectiveDateTime', 10) AS date
-     FROM fhir_idx_reference x
-     JOIN fhir_resource o ON o.resource_type = x.resource_type AND o.id = x.resource_id
-     JOIN fhir_resource p ON p.resource_type = 'Patient' AND p.id = x.target_id
-    WHERE x.resource_type = 'Observation' AND x.param = 'patient' AND o.content->>'effectiveDateTime' IS NOT NULL
-      AND x.resource_id LIKE '%0'
-    LIMIT 20`,
-);
+// the patients the bench and read-search-figures.ts sample (a fixed table sample), not the first ones loaded: those are
+// the ingested originals, whose family is a prefix of every copy's (a chain over all of them)
+const samples = await samplePatients(`postgres://postgres@127.0.0.1:5432/${db}`, 200);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 type Plan = {
   Plan: { 'Shared Hit Blocks': number; 'Shared Read Blocks': number };
@@ -41,8 +34,8 @@ for (const name of names) {
   const execution: number[] = [];
   const buffers: number[] = [];
   for (let i = 0; i < repeat; i++) {
-    const s = samples[i % samples.length]!;
-    const path = SEARCHES[name]({ id: s.id, family: s.family, observation: { code: s.code, date: s.date } });
+    const pool = name === 'observationByPatientCodeDate' ? samples.filter((p) => p.observation) : samples;
+    const path = SEARCHES[name](pool[(i * 7919) % pool.length]!);
     const [type, query = ''] = path.split('?');
     const parsed = parseSearch([type!], [...new URLSearchParams(query).entries()]);
     const statement = pageStatement(parsed.query, parsed.query.count);
