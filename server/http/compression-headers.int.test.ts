@@ -2,29 +2,14 @@
  * What the compression middleware used to do for every FHIR answer, kept now that it is put in place only for
  * streamed content (fhir-express-router.ts): Vary: Accept-Encoding on every answer of a compressible type, small ones
  * and HEAD included (a cache must not hand a gzip answer to a client that cannot read it), and Binary content in its
- * own type compressed as a stream. Raw node:http, so that nothing is negotiated or inflated behind the test's back.
+ * own type compressed as a stream. RawAnswer node:http, so that nothing is negotiated or inflated behind the test's back.
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
 import { gunzipSync } from 'node:zlib';
 import { startTestServer, type TestServer } from '../testing/test-server.js';
+import { rawRequest } from '../testing/raw-http.js';
 import { openPgliteTestStore } from '../store/postgres/testing/pglite-template.js';
-
-type Raw = { status: number; headers: Record<string, string | string[] | undefined>; bytes: Buffer };
-
-function raw(url: string, headers: Record<string, string>, method = 'GET'): Promise<Raw> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method, headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, bytes: Buffer.concat(chunks) }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 describe('compression headers of FHIR answers', () => {
   let server: TestServer;
@@ -43,13 +28,13 @@ describe('compression headers of FHIR answers', () => {
     });
     assert.equal(created.status, 201, created.text);
     const url = `${server.baseUrl}/Patient/${created.body.id}`;
-    const got = await raw(url, { accept: 'application/fhir+json', 'accept-encoding': 'gzip' });
+    const got = await rawRequest(url, { accept: 'application/fhir+json', 'accept-encoding': 'gzip' });
     assert.equal(got.status, 200);
     assert.ok(got.bytes.length < 1024, `${got.bytes.length} bytes`);
     assert.equal(got.headers['content-encoding'], undefined);
     assert.match(String(got.headers['vary']), /accept-encoding/i);
     assert.equal(JSON.parse(got.bytes.toString('utf8')).id, created.body.id);
-    const head = await raw(url, { accept: 'application/fhir+json', 'accept-encoding': 'gzip' }, 'HEAD');
+    const head = await rawRequest(url, { accept: 'application/fhir+json', 'accept-encoding': 'gzip' }, 'HEAD');
     assert.equal(head.status, 200);
     assert.equal(head.bytes.length, 0);
     assert.equal(head.headers['content-length'], String(got.bytes.length));
@@ -65,7 +50,7 @@ describe('compression headers of FHIR answers', () => {
     });
     assert.equal(res.status, 201, await res.text());
     const id = String(res.headers.get('location')).split('/').at(-3);
-    const got = await raw(`${server.baseUrl}/Binary/${id}`, { accept: 'text/plain', 'accept-encoding': 'gzip' });
+    const got = await rawRequest(`${server.baseUrl}/Binary/${id}`, { accept: 'text/plain', 'accept-encoding': 'gzip' });
     assert.equal(got.status, 200);
     assert.match(String(got.headers['content-type']), /^text\/plain/);
     assert.equal(got.headers['content-encoding'], 'gzip');

@@ -1,31 +1,16 @@
 /**
  * Issue #25: responses are compressed as the client's Accept-Encoding asks (gzip, br), small bodies and clients that
- * ask for nothing get the bytes as they are, and what comes back inflates to exactly the uncompressed answer. Raw
+ * ask for nothing get the bytes as they are, and what comes back inflates to exactly the uncompressed answer. RawAnswer
  * node:http is used: fetch would negotiate and inflate on its own and hide what went over the wire.
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 import { startTestServer, type TestServer } from '../testing/test-server.js';
+import { rawRequest } from '../testing/raw-http.js';
 import { openPgliteTestStore } from '../store/postgres/testing/pglite-template.js';
 import { SYNC_LIMIT_BYTES } from './whole-body-compression.js';
-
-type Raw = { status: number; headers: Record<string, string | string[] | undefined>; bytes: Buffer };
-
-function rawGet(url: string, headers: Record<string, string>): Promise<Raw> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, bytes: Buffer.concat(chunks) }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 describe('response compression (Accept-Encoding)', () => {
   let server: TestServer;
@@ -53,7 +38,7 @@ describe('response compression (Accept-Encoding)', () => {
   });
 
   it('gzip and br inflate to the identical uncompressed body and are much smaller', async () => {
-    const plain = await rawGet(searchUrl, { accept: 'application/fhir+json' });
+    const plain = await rawRequest(searchUrl, { accept: 'application/fhir+json' });
     assert.equal(plain.status, 200);
     assert.equal(plain.headers['content-encoding'], undefined, 'no Accept-Encoding: nothing compressed');
     const plainJson = JSON.parse(plain.bytes.toString('utf8'));
@@ -68,7 +53,7 @@ describe('response compression (Accept-Encoding)', () => {
       ['gzip', gunzipSync],
       ['br', brotliDecompressSync],
     ] as const) {
-      const packed = await rawGet(searchUrl, { accept: 'application/fhir+json', 'accept-encoding': encoding });
+      const packed = await rawRequest(searchUrl, { accept: 'application/fhir+json', 'accept-encoding': encoding });
       assert.equal(packed.status, 200);
       assert.equal(packed.headers['content-encoding'], encoding);
       assert.match(String(packed.headers['vary']), /accept-encoding/i);
@@ -82,21 +67,21 @@ describe('response compression (Accept-Encoding)', () => {
   });
 
   it('a preference order is honoured, identity and small bodies are sent as they are', async () => {
-    const prefers = await rawGet(searchUrl, { 'accept-encoding': 'gzip;q=0.5, br;q=1' });
+    const prefers = await rawRequest(searchUrl, { 'accept-encoding': 'gzip;q=0.5, br;q=1' });
     assert.equal(prefers.headers['content-encoding'], 'br');
-    const identity = await rawGet(searchUrl, { 'accept-encoding': 'identity' });
+    const identity = await rawRequest(searchUrl, { 'accept-encoding': 'identity' });
     assert.equal(identity.headers['content-encoding'], undefined);
     JSON.parse(identity.bytes.toString('utf8'));
-    const small = await rawGet(`${server.baseUrl}/Patient?family=nobody-${family}`, { 'accept-encoding': 'gzip' });
+    const small = await rawRequest(`${server.baseUrl}/Patient?family=nobody-${family}`, { 'accept-encoding': 'gzip' });
     assert.equal(small.status, 200);
     assert.ok(small.bytes.length < 1024, `the empty searchset is small (${small.bytes.length} bytes)`);
     assert.equal(small.headers['content-encoding'], undefined, 'bodies under 1 KB are not compressed');
   });
 
   it('deflate alone is honoured, and an answer above the one-call limit is compressed as a stream, intact', async () => {
-    const deflated = await rawGet(searchUrl, { 'accept-encoding': 'deflate' });
+    const deflated = await rawRequest(searchUrl, { 'accept-encoding': 'deflate' });
     assert.equal(deflated.headers['content-encoding'], 'deflate');
-    const plain = await rawGet(searchUrl, {});
+    const plain = await rawRequest(searchUrl, {});
     const bundleOf = (b: Buffer) => {
       const { id: _id, meta: _meta, ...rest } = JSON.parse(b.toString('utf8'));
       return rest;
@@ -116,17 +101,17 @@ describe('response compression (Accept-Encoding)', () => {
     const res = await server.fhir('/', { method: 'POST', body: { resourceType: 'Bundle', type: 'batch', entry } });
     assert.equal(res.status, 200, res.text);
     const bigUrl = `${server.baseUrl}/Patient?family=${big}`;
-    const bigPlain = await rawGet(bigUrl, {});
+    const bigPlain = await rawRequest(bigUrl, {});
     assert.ok(bigPlain.bytes.length > SYNC_LIMIT_BYTES, `${bigPlain.bytes.length} bytes`);
     assert.equal(JSON.parse(bigPlain.bytes.toString('utf8')).entry.length, 3);
-    const bigPacked = await rawGet(bigUrl, { 'accept-encoding': 'gzip' });
+    const bigPacked = await rawRequest(bigUrl, { 'accept-encoding': 'gzip' });
     assert.equal(bigPacked.headers['content-encoding'], 'gzip');
     assert.ok(bigPacked.bytes.length * 4 < bigPlain.bytes.length);
     assert.deepEqual(bundleOf(gunzipSync(bigPacked.bytes)), bundleOf(bigPlain.bytes));
   });
 
   it('an error OperationOutcome still reads correctly through gzip', async () => {
-    const res = await rawGet(`${server.baseUrl}/Patient?birthdate=not-a-date&${'x'.repeat(10)}=1`, {
+    const res = await rawRequest(`${server.baseUrl}/Patient?birthdate=not-a-date&${'x'.repeat(10)}=1`, {
       'accept-encoding': 'gzip',
     });
     assert.equal(res.status, 400);
