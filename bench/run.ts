@@ -182,6 +182,8 @@ async function bench(options: BenchOptions, out: Output, server: ServerProcess):
     samples = loaded.samples;
   }
 
+  // a server started on data it did not load has done nothing yet: JIT, plan caches and pools warmed first
+  if (options.reuseDb) out.context['warmUp'] = await warmUp(options, baseUrl, samples);
   resources += await requestFigures(options, out, baseUrl, samples);
   // issue #25: $lastn and response compression (bench/lastn-phase.ts, bench/compression-phase.ts)
   const runPhase: RunPhase = (name, fn, units) => phase(out, name, fn, units);
@@ -234,6 +236,26 @@ async function bench(options: BenchOptions, out: Output, server: ServerProcess):
   }
   out.context['resources'] = resources;
   return samples;
+}
+
+/**
+ * Unmeasured requests of every kind the request figures make, on a freshly started server (the auth-off comparison
+ * server, a --reuse-db run's server), so that its first measured phase does not carry JIT compilation and cold
+ * caches that a server which has loaded the data has behind it. Returns what it sent.
+ */
+async function warmUp(
+  options: BenchOptions,
+  baseUrl: string,
+  samples: PatientSample[],
+): Promise<{ creates: number; reads: number; searches: number }> {
+  log('warm-up (not measured) …');
+  const creates = Math.min(options.creates, 300);
+  const created = await measureCreates(baseUrl, creates, options.concurrency);
+  const reads = Math.min(options.samples, 200);
+  await measureReads(baseUrl, created.ids, reads);
+  const searches = Math.min(options.samples, 50);
+  await measureSearches(baseUrl, samples, searches);
+  return { creates: created.ids.length, reads, searches: searches * Object.keys(SEARCHES).length };
 }
 
 /** Creates (sequential, concurrent), read by id and the searches; returns how many resources were created. */
@@ -383,6 +405,7 @@ async function main(): Promise<void> {
       };
       recordMemory(comparison, 'afterStart');
       out.comparison = comparison;
+      await warmUp(options, server.baseUrl, samples); // as warm as the auth-on server it is compared with
       await requestFigures(options, comparison, server.baseUrl, samples);
       for (const [name, message] of Object.entries(comparison.errors)) out.errors[`comparison.${name}`] = message;
       out.authCost = Object.fromEntries(
