@@ -1,7 +1,7 @@
 /**
  * Patients of an already loaded PostgreSQL database (one kept by `npm run bench -- --keep-db`) to drive the request
  * figures with, in the shape the bench's own loading returns (bench/load-data.ts PatientSample): patients with a
- * clinical record (an Encounter and a coded, dated Observation — the Synthea patients and their scaled copies, as the
+ * clinical record (an Encounter and a coded, dated vital-signs Observation, which the bench's `$lastn` asks for — the Synthea patients and their scaled copies, as the
  * bench's own samples are; not the bare patients its create phases add, nor those of its HL7 results), each with its
  * family name and one such Observation. Chosen by a hash of the id, so two runs on the same database ask for the same patients.
  */
@@ -23,7 +23,10 @@ export async function samplePatients(databaseUrl: string, n: number): Promise<Pa
             WHERE x.resource_type = 'Observation' AND x.param = 'patient' AND x.target_type = 'Patient'
               AND x.target_id = p.id AND r.content->>'effectiveDateTime' IS NOT NULL
               AND r.content->'code'->'coding'->0->>'system' IS NOT NULL
-              AND r.content->'code'->'coding'->0->>'code' IS NOT NULL LIMIT 1) o ON TRUE
+              AND r.content->'code'->'coding'->0->>'code' IS NOT NULL
+              AND EXISTS (SELECT 1 FROM fhir_idx_token c
+                           WHERE c.resource_type = 'Observation' AND c.resource_id = x.resource_id
+                             AND c.param = 'category' AND c.code = 'vital-signs') LIMIT 1) o ON TRUE
         WHERE EXISTS (SELECT 1 FROM fhir_idx_reference e
                        WHERE e.resource_type = 'Encounter' AND e.param = 'patient' AND e.target_type = 'Patient'
                          AND e.target_id = p.id)
