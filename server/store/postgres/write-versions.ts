@@ -17,6 +17,7 @@ import { stringifyJson } from '../../json/stringify-json.js';
 import { batchRows, SIDE_COLUMNS } from './index-rows.js';
 import { INDEX_TABLES, VERSION_CONFLICT_STATE } from './schema.js';
 import type { SqlClient, SqlExecutor } from './sql-client.js';
+import { statementNamer } from './statement-names.js';
 
 /**
  * The versions, one row each (rt, id, v, lu, ms, d, c, t, n); content is SQL NULL for a delete; t (number_texts)
@@ -73,7 +74,7 @@ export async function writeVersions(client: SqlClient, writes: VersionWrite[]): 
 async function applyVersions(db: SqlExecutor, writes: VersionWrite[]): Promise<void> {
   const { text, values } = versionsStatement(writes);
   try {
-    await db.query({ name: statementName(text), text, values });
+    await db.query({ name: statementName(text)!, text, values });
   } catch (error) {
     if (!isVersionConflict(error)) throw error;
     throw await conflictOf(db, writes);
@@ -184,12 +185,5 @@ export function versionsStatement(writes: VersionWrite[]): { text: string; value
   return { text: `WITH ${parts.join(',\n')} SELECT ${gate} AS pass`, values };
 }
 
-const names = new Map<string, string>();
-function statementName(text: string): string {
-  let name = names.get(text);
-  if (!name) {
-    name = `fhir_versions_${names.size}`;
-    names.set(text, name);
-  }
-  return name;
-}
+/** One name per write-statement shape (a finite set: the shapes follow from the index kinds and companions written). */
+const statementName = statementNamer('fhir_versions_');

@@ -23,6 +23,7 @@ import type { SqlClient } from '../sql-client.js';
 import { baseWhere, ROW } from './run-search.js';
 import { compileConditions } from './compile-condition.js';
 import { SqlParams, type RowRef, type SqlType } from './sql-params.js';
+import { statementNamer } from '../statement-names.js';
 
 type Row = VersionRow & {
   last_updated_ms: string | number;
@@ -152,16 +153,7 @@ export async function lastnWalk(
   return matches;
 }
 
-/** Walk statements named so far, by text; beyond MAX_NAMED shapes a walk is planned per request (unnamed). */
-const names = new Map<string, string>();
 /** Bounds what each connection keeps prepared (shapes come from requests: a client could vary them at will). */
 const MAX_NAMED = 64;
-
-export function walkStatementName(text: string): string | undefined {
-  let name = names.get(text);
-  if (name === undefined && names.size < MAX_NAMED) {
-    name = `fhir_lastn_walk_${names.size}`;
-    names.set(text, name);
-  }
-  return name;
-}
+/** The walk's statement name by its text; beyond MAX_NAMED shapes a walk is planned per request (unnamed). */
+export const walkStatementName = statementNamer('fhir_lastn_walk_', MAX_NAMED);
