@@ -1,6 +1,7 @@
 /**
  * The bench's auth-on mode: the server runs with SMART on (NILECARE_AUTH=smart, audit on) and every request carries
- * a backend-services token, obtained as an operator does (`npm run auth -- register-backend` then `token`, run here
+ * a backend-services token (scopes system/*.cruds and nilecare-metrics: bench/cpu-meter.ts reads the server's GC
+ * pauses from /metrics), obtained as an operator does (`npm run auth -- register-backend` then `token`, run here
  * in process). The SMART users and auth_audit_logs are embedded in the benchmark's own database (no AUTH_MYSQL_URL),
  * so their cost is in the PostgreSQL CPU the meter reads; registered clients live in Redis (REDIS_URL, what the CLI
  * needs), under a client id of this run. The token is renewed before its 5 minutes end.
@@ -56,7 +57,15 @@ export function authSetup(mode: AuthMode): AuthSetup {
         if (code !== 0) throw new Error(`npm run auth -- ${argv[0]} failed (${code}): ${err.join(' ')}`);
         return out.join('\n').trim();
       };
-      await run(['register-backend', '--client-id', clientId, '--scope', 'system/*.cruds', '--key-out', keyFile]);
+      await run([
+        'register-backend',
+        '--client-id',
+        clientId,
+        '--scope',
+        'system/*.cruds nilecare-metrics',
+        '--key-out',
+        keyFile,
+      ]);
       removeClient = () => run(['remove-client', '--client-id', clientId]);
       const renew = async () => {
         bearer = { authorization: `Bearer ${await run(['token', '--key', keyFile])}` };

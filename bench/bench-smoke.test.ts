@@ -153,6 +153,16 @@ describe('npm run bench --quick', () => {
       assert.equal(out.figures.hl7.detail.patients, 2);
       assert.equal(out.figures.hl7NewPatients.detail.patients, 8);
       assert.ok(out.cpu.ingest.serverCpuSeconds > 0, 'server CPU of the ingest phase measured');
+      // the server's CPU split in every phase (issue 20): GC pauses and JavaScript (from the server's /metrics, read
+      // with the bench's token) and its other threads, beside PostgreSQL; the comparison server's too
+      for (const [name, c] of [
+        ...Object.entries<Record<string, unknown>>(out.cpu),
+        ...Object.entries<Record<string, unknown>>(out.comparison.cpu),
+      ]) {
+        for (const field of ['gcPauseMsPerUnit', 'javascriptMsPerUnit', 'serverOtherThreadsMsPerUnit'])
+          assert.equal(typeof c[field], 'number', `cpu.${name}.${field} = ${c[field]}`);
+      }
+      assert.ok(out.cpu.ingest.gcPauseMsPerUnit > 0, 'GC pauses of the ingest phase measured');
       // auth on is the run of record; the same requests with auth off, and the CPU ratio of the two
       assert.match(out.context.auth, /^on \(SMART, backend-services token/);
       for (const name of ['createConcurrent', 'readById'])

@@ -2,13 +2,20 @@
  * CPU seconds spent by the server process and by the PostgreSQL backends serving the benchmark database during a
  * phase (/proc/<pid>/stat utime + stime). On a machine shared with other work, wall-clock rates mostly measure the
  * neighbours; CPU per operation does not, and gives the rate the cores could sustain if they were ours.
+ * The server's CPU is split (issue 20: JavaScript, GC, PostgreSQL) when the meter is given the server's /metrics:
+ * `gcPauseSeconds` = the V8 garbage-collection pauses on the main thread (prom-client's
+ * nilecare_nodejs_gc_duration_seconds, from perf_hooks 'gc' entries, all kinds summed), `serverMainThreadCpuSeconds`
+ * = the main thread's CPU (/proc/<pid>/task/<pid>/stat): JavaScript is the main thread less the GC pauses; the rest of
+ * the server's CPU ran on its other threads (V8's platform workers: concurrent/parallel marking, sweeping and
+ * scavenging, background compilation; the libuv pool). So GC's full cost lies between the pauses and the pauses plus
+ * the other threads.
  */
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 
 const TICKS_PER_SECOND = 100;
 
-export function cpuTicks(pid: number): number {
+export function cpuTicks(pid: number | string): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -18,21 +25,64 @@ export function cpuTicks(pid: number): number {
   }
 }
 
-export type CpuSnapshot = { server: number; backends: Map<number, number>; at: number };
-export type CpuUsage = { wallSeconds: number; serverCpuSeconds: number; postgresCpuSeconds: number };
+/** CPU ticks of the process's main thread (its thread id is the process id). */
+export function mainThreadTicks(pid: number): number {
+  return cpuTicks(`${pid}/task/${pid}`);
+}
+
+/** Where the server's GC pauses are read: its /metrics and the headers that may read it (a token in SMART mode). */
+export type GcSource = { baseUrl: string; headers: () => Record<string, string> };
+
+/** Seconds of GC pause so far (the sum over the kinds of nilecare_nodejs_gc_duration_seconds); undefined if unread. */
+export async function gcPauseSeconds(source: GcSource): Promise<number | undefined> {
+  try {
+    const res = await fetch(new URL('/metrics', source.baseUrl), { headers: source.headers() });
+    if (!res.ok) return undefined;
+    const text = await res.text();
+    let sum: number | undefined;
+    for (const m of text.matchAll(/^nilecare_nodejs_gc_duration_seconds_sum(?:\{[^}]*\})? (\S+)$/gm))
+      sum = (sum ?? 0) + Number(m[1]);
+    return sum;
+  } catch {
+    return undefined;
+  }
+}
+
+export type CpuSnapshot = {
+  server: number;
+  serverMain: number;
+  gcSeconds: number | undefined;
+  backends: Map<number, number>;
+  at: number;
+};
+export type CpuUsage = {
+  wallSeconds: number;
+  serverCpuSeconds: number;
+  /** The server's main thread alone (JavaScript and the GC pauses). */
+  serverMainThreadCpuSeconds: number;
+  /** GC pauses on the main thread (wall time of the pauses), null without a GC source or when /metrics failed. */
+  gcPauseSeconds: number | null;
+  postgresCpuSeconds: number;
+};
 
 export class CpuMeter {
   private constructor(
     private readonly serverPid: number,
     private readonly admin?: pg.Client,
     private readonly dbName?: string,
+    private readonly gc?: GcSource,
   ) {}
 
-  static async open(serverPid: number, postgres?: { adminUrl: string; dbName: string }): Promise<CpuMeter> {
-    if (!postgres) return new CpuMeter(serverPid);
+  /** `gc`: the server's /metrics, for the GC pauses (read outside the CPU window: a scrape is not the phase's work). */
+  static async open(
+    serverPid: number,
+    postgres?: { adminUrl: string; dbName: string },
+    gc?: GcSource,
+  ): Promise<CpuMeter> {
+    if (!postgres) return new CpuMeter(serverPid, undefined, undefined, gc);
     const admin = new pg.Client({ connectionString: postgres.adminUrl });
     await admin.connect();
-    return new CpuMeter(serverPid, admin, postgres.dbName);
+    return new CpuMeter(serverPid, admin, postgres.dbName, gc);
   }
 
   private async backendPids(): Promise<number[]> {
@@ -43,20 +93,38 @@ export class CpuMeter {
     return res.rows.map((r) => r.pid);
   }
 
+  /** At the start of a phase: the GC pauses first, then the CPU ticks (the scrape falls before the window). */
   async snapshot(): Promise<CpuSnapshot> {
-    const backends = new Map<number, number>();
-    for (const pid of await this.backendPids()) backends.set(pid, cpuTicks(pid));
-    return { server: cpuTicks(this.serverPid), backends, at: performance.now() };
+    const gcSeconds = this.gc ? await gcPauseSeconds(this.gc) : undefined;
+    return { ...(await this.ticks()), gcSeconds };
   }
 
+  private async ticks(): Promise<Omit<CpuSnapshot, 'gcSeconds'>> {
+    const backends = new Map<number, number>();
+    for (const pid of await this.backendPids()) backends.set(pid, cpuTicks(pid));
+    return {
+      server: cpuTicks(this.serverPid),
+      serverMain: mainThreadTicks(this.serverPid),
+      backends,
+      at: performance.now(),
+    };
+  }
+
+  /** At the end of a phase: the CPU ticks first, then the GC pauses (the scrape falls after the window). */
   async since(start: CpuSnapshot): Promise<CpuUsage> {
-    const end = await this.snapshot();
+    const end = await this.ticks();
+    const gcEnd = this.gc && start.gcSeconds !== undefined ? await gcPauseSeconds(this.gc) : undefined;
     let pgTicks = 0;
     for (const [pid, ticks] of end.backends) pgTicks += ticks - (start.backends.get(pid) ?? 0);
     const r = (n: number) => Math.round(n * 100) / 100;
     return {
       wallSeconds: r((end.at - start.at) / 1000),
       serverCpuSeconds: r((end.server - start.server) / TICKS_PER_SECOND),
+      serverMainThreadCpuSeconds: r((end.serverMain - start.serverMain) / TICKS_PER_SECOND),
+      gcPauseSeconds:
+        gcEnd !== undefined && start.gcSeconds !== undefined
+          ? Math.round((gcEnd - start.gcSeconds) * 1000) / 1000
+          : null,
       postgresCpuSeconds: r(pgTicks / TICKS_PER_SECOND),
     };
   }

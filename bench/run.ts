@@ -11,7 +11,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import { OptionError, parseOptions, type BenchOptions } from './options.js';
 import { freshDatabase, startServer, type FreshDatabase, type MemoryMb, type ServerProcess } from './server-process.js';
 import { cleanUpOnSignal, exitWithParent, stopChildren } from './child-processes.js';
-import { authSetup } from './auth-mode.js';
+import { authHeader, authSetup } from './auth-mode.js';
 import { SYNTHEA, syntheaPresent } from './synthea-data.js';
 import { ingestSynthea, scaleUp, type IngestResult, type PatientSample } from './load-data.js';
 import {
@@ -50,6 +50,14 @@ type Output = Measured & {
 type CpuPhase = Awaited<ReturnType<CpuMeter['since']>> & {
   units: number;
   serverCpuMsPerUnit: number;
+  /**
+   * The server's CPU per unit split (issue 20; bench/cpu-meter.ts): GC pauses on the main thread, JavaScript (the
+   * main thread less those pauses) and the server's other threads (V8's concurrent GC and background compilation, the
+   * libuv pool); null when the server's /metrics could not be read.
+   */
+  gcPauseMsPerUnit: number | null;
+  javascriptMsPerUnit: number | null;
+  serverOtherThreadsMsPerUnit: number;
   postgresCpuMsPerUnit: number;
   cpuBoundUnitsPerSecond: number | null;
   /** Seconds this phase waited before it started for the store's background VACUUM/ANALYZE (cpu-meter.ts settle). */
@@ -82,10 +90,16 @@ async function phase<T>(
       const n = units(result);
       const cpu = usage.serverCpuSeconds + usage.postgresCpuSeconds;
       const r = (x: number) => Math.round(x * 100) / 100;
+      const perUnit = (seconds: number) => r((seconds * 1000) / Math.max(1, n));
+      const gc = usage.gcPauseSeconds;
       out.cpu[name] = {
         ...usage,
         units: n,
-        serverCpuMsPerUnit: r((usage.serverCpuSeconds * 1000) / Math.max(1, n)),
+        serverCpuMsPerUnit: perUnit(usage.serverCpuSeconds),
+        gcPauseMsPerUnit: gc === null ? null : perUnit(gc),
+        // CPU ticks are 10 ms: on a short phase the main thread's CPU may read below its GC pauses
+        javascriptMsPerUnit: gc === null ? null : perUnit(Math.max(0, usage.serverMainThreadCpuSeconds - gc)),
+        serverOtherThreadsMsPerUnit: perUnit(Math.max(0, usage.serverCpuSeconds - usage.serverMainThreadCpuSeconds)),
         postgresCpuMsPerUnit: r((usage.postgresCpuSeconds * 1000) / Math.max(1, n)),
         cpuBoundUnitsPerSecond: cpu > 0 ? Math.round((n * availableParallelism()) / cpu) : null,
         ...(maintenanceWaitSeconds > 0 ? { maintenanceWaitSeconds } : {}),
@@ -436,6 +450,7 @@ function openMeter(server: ServerProcess, db: FreshDatabase, options: BenchOptio
   return CpuMeter.open(
     server.pid,
     db.postgresDbName ? { adminUrl: options.postgresAdminUrl, dbName: db.postgresDbName } : undefined,
+    { baseUrl: server.baseUrl, headers: authHeader },
   );
 }
 
