@@ -20,26 +20,40 @@ import { ingestSynthea, scaleUp } from './load-data.js';
 import { measureCreates } from './http-figures.js';
 import { authHeader, authSetup } from './auth-mode.js';
 import { measureHl7 } from './hl7-figure.js';
+import { mainThreadTicks } from './cpu-meter.js';
 
-function memoryMb(pid: number): { rssMb: number; peakRssMb: number; cpuSeconds: number } {
+function memoryMb(pid: number): { rssMb: number; peakRssMb: number; cpuSeconds: number; mainThreadCpuSeconds: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0);
   // utime + stime (clock ticks, 100 per second): what a memory setting costs in GC work shows here
   const statLine = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const stat = statLine.slice(statLine.lastIndexOf(')') + 2).split(' ');
   const cpuSeconds = Math.round((Number(stat[11]) + Number(stat[12])) / 10) / 10;
-  return { rssMb: Math.round(kb('VmRSS') / 1024), peakRssMb: Math.round(kb('VmHWM') / 1024), cpuSeconds };
+  return {
+    rssMb: Math.round(kb('VmRSS') / 1024),
+    peakRssMb: Math.round(kb('VmHWM') / 1024),
+    cpuSeconds,
+    mainThreadCpuSeconds: mainThreadTicks(pid) / 100,
+  };
 }
 
-/** The server's own view (prom-client default metrics): V8 heap used / total and external memory. */
+/** The server's own view (prom-client default metrics): V8 heap used / total and external memory, GC pauses. */
 async function heapMb(baseUrl: string): Promise<Record<string, number>> {
   const text = await (await fetch(new URL('/metrics', baseUrl), { headers: authHeader() })).text();
   const metric = (name: string) =>
     Math.round(Number(new RegExp(`^nilecare_${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? NaN) / 1048576);
+  let gcSeconds = 0;
+  for (const m of text.matchAll(/^nilecare_nodejs_gc_duration_seconds_sum(?:\{[^}]*\})? (\S+)$/gm))
+    gcSeconds += Number(m[1]);
   return {
     heapUsedMb: metric('nodejs_heap_size_used_bytes'),
     heapTotalMb: metric('nodejs_heap_size_total_bytes'),
+    newSpaceMb: Math.round(
+      Number(/^nilecare_nodejs_heap_space_size_total_bytes\{space="new"\} (\S+)$/m.exec(text)?.[1] ?? NaN) / 1048576,
+    ),
     externalMb: metric('nodejs_external_memory_bytes'),
+    // cumulative since start, as cpuSeconds: the GC pauses on the main thread (bench/cpu-meter.ts)
+    gcPauseSeconds: Math.round(gcSeconds * 10) / 10,
   };
 }
 

@@ -152,6 +152,10 @@ export async function startServer(db: FreshDatabase, options: BenchOptions, auth
     'tsx',
   ];
   if (options.cpuProfDir) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`);
+  // BENCH_SERVER_NODE_FLAGS: more node/V8 flags for the server alone (comparing memory settings, old vs new, on the
+  // same bench), e.g. "--max-semi-space-size=8"
+  const extra = process.env['BENCH_SERVER_NODE_FLAGS']?.trim();
+  if (extra) nodeArgs.splice(0, 0, ...extra.split(/\s+/));
   const child: ChildProcess = ownChild(
     spawn(process.execPath, [...nodeArgs, 'bench/server-entry.ts'], {
       cwd: ROOT,
