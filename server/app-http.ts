@@ -53,7 +53,16 @@ export async function mountHttp(o: {
   let redis: Redis | undefined;
   if (config.rateLimitPerMinute > 0) {
     redis = config.auth.redisUrl ? rateLimitRedis(config.auth.redisUrl) : undefined;
-    app.use('/fhir', rateLimit({ redis: redis ?? (await o.state.kv()), perMinute: config.rateLimitPerMinute, logger }));
+    app.use(
+      '/fhir',
+      rateLimit({
+        redis: redis ?? (await o.state.kv()),
+        perMinute: config.rateLimitPerMinute,
+        logger,
+        // with authorisation on, only a verified token says who the client is (a forged one counts by address)
+        ...(auth ? { identify: (header: string | undefined) => auth.clientOf(header) } : {}),
+      }),
+    );
   }
   // The FHIR endpoint comes before the routers below, none of which answers under /fhir except SMART discovery
   // (/fhir/.well-known/…): a FHIR request no longer walks the metrics, health, landing, SMART and console routers.

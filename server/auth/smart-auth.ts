@@ -75,6 +75,11 @@ export interface SmartAuth {
   readonly router: RequestHandler;
   /** Bearer token → AccessPolicy; throws AuthError (a FhirError 401, with `wwwAuthenticate`) when missing/invalid. */
   authenticate: Authenticate;
+  /**
+   * The client a valid access token names (`client:<client_id>:<sub>`), undefined for a missing or invalid one; not
+   * audited (the FHIR endpoint audits the refusal). What the rate limiter counts by.
+   */
+  clientOf(authorizationHeader: string | undefined): Promise<string | undefined>;
   audit(event: AccessAuditEvent): Promise<void>;
   /** EHR launch: stores the context and returns the opaque `launch` value to put in the app's launch URL. */
   createLaunch(context: LaunchContext, ttlSeconds?: number): Promise<string>;
@@ -168,6 +173,12 @@ export async function createSmartAuth(options: SmartAuthOptions): Promise<SmartA
   return {
     router,
     authenticate,
+    async clientOf(header) {
+      const token = header && /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(header)?.[1];
+      if (!token) return undefined;
+      const check = await verifier.verify(token);
+      return check.ok ? `client:${check.claims.client_id ?? ''}:${check.claims.sub ?? ''}` : undefined;
+    },
     audit,
     createLaunch: (ctx, ttl) => contexts.createLaunch(ctx, ttl),
     registerClient: (reg) => registerClient(signing.provider(), adapterFactory('Client'), reg, { replace: true }),
