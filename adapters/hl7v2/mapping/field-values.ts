@@ -1,5 +1,5 @@
 /** Resolves a rule's `from` (SEG-f.c.s) against the current segment: the values to transform, with their location. */
-import { component, fieldReps, type Hl7Message, type Segment, type V2Value } from '../parser/hl7-message.js';
+import { component, type Hl7Message, type Segment, type V2Value } from '../parser/hl7-message.js';
 import { following, related, within } from './segment-scope.js';
 import type { ConditionSpec } from './mapping-spec.js';
 
@@ -37,7 +37,8 @@ function narrow(v: V2Value, ref: FieldRef): V2Value {
 }
 
 function nonEmpty(v: V2Value): boolean {
-  return v.some((c) => c.some((s) => s !== '' && s !== '""'));
+  for (const c of v) for (const s of c) if (s !== '' && s !== '""') return true;
+  return false;
 }
 
 /** Values of a field path: every valued repetition (or only the first), from the related or following segments. */
@@ -48,19 +49,26 @@ export function valuesOf(
   opts: { repeat?: boolean; following?: string; within?: string } = {},
 ): LocatedValue[] {
   const ref = parseFieldPath(path);
-  const segments = opts.following
-    ? following(msg, current, opts.following)
-    : opts.within
-      ? within(msg, current, opts.within)
-      : [related(msg, current, ref.segment)].filter((s): s is Segment => !!s);
   const out: LocatedValue[] = [];
-  for (const segment of segments) {
-    const reps = fieldReps(segment, ref.field)
-      .map((r) => narrow(r, ref))
-      .filter(nonEmpty);
-    for (const value of opts.repeat ? reps : reps.slice(0, 1)) out.push({ segment, value });
+  if (opts.following || opts.within) {
+    const segments = opts.following ? following(msg, current, opts.following) : within(msg, current, opts.within!);
+    for (const segment of segments) valuesIn(segment, ref, opts.repeat === true, out);
+  } else {
+    const segment = related(msg, current, ref.segment);
+    if (segment) valuesIn(segment, ref, opts.repeat === true, out);
   }
   return out;
+}
+
+/** The valued repetitions of the field (narrowed to the component), or only the first one. */
+function valuesIn(segment: Segment, ref: FieldRef, repeat: boolean, out: LocatedValue[]): void {
+  for (const rep of segment.fields[ref.field] ?? []) {
+    if (!rep || !nonEmpty(rep)) continue; // an empty repetition (as fieldReps)
+    const value = narrow(rep, ref);
+    if (!nonEmpty(value)) continue;
+    out.push({ segment, value });
+    if (!repeat) return;
+  }
 }
 
 export function firstText(msg: Hl7Message, current: Segment, path: string): string {

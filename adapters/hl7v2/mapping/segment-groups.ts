@@ -89,7 +89,23 @@ export function* subtree(g: GroupInstance): Generator<Segment> {
 export function relatedIn(groups: SegmentGroups, current: Segment, name: string): Segment | undefined {
   if (name === current.name) return current;
   for (let g = groups.groupOf.get(current); g; g = g.parent) {
-    for (const s of visible(g)) if (s.name === name) return s;
+    const s = firstVisible(g).get(name);
+    if (s) return s;
   }
   return undefined;
+}
+
+// Every field rule of every resource asks for a related segment (a few thousand asks per ORU^R01): each group
+// instance's first visible segment of each name is listed once. Placement is finished before the first ask.
+const firstVisibleOf = new WeakMap<GroupInstance, ReadonlyMap<string, Segment>>();
+
+function firstVisible(g: GroupInstance): ReadonlyMap<string, Segment> {
+  let byName = firstVisibleOf.get(g);
+  if (!byName) {
+    const found = new Map<string, Segment>();
+    for (const s of visible(g)) if (!found.has(s.name)) found.set(s.name, s);
+    firstVisibleOf.set(g, found);
+    byName = found;
+  }
+  return byName;
 }

@@ -47,17 +47,22 @@ export function fail(ctx: TransformContext, message: string, code: '101' | '102'
 /** Removes undefined, empty strings, empty arrays and empty objects (recursively). */
 export function compact<T>(value: T): T | undefined {
   if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value !== 'object') return value;
   if (Array.isArray(value)) {
-    const arr = value.map(compact).filter((x) => x !== undefined);
+    const arr: unknown[] = [];
+    for (const x of value as unknown[]) {
+      const c = compact(x);
+      if (c !== undefined) arr.push(c);
+    }
     return (arr.length ? arr : undefined) as T | undefined;
   }
-  if (typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-      const c = compact(v);
-      if (c !== undefined) out[k] = c;
-    }
-    return (Object.keys(out).length ? out : undefined) as T | undefined;
+  // every resource of every message goes through here: no entry arrays, no key lists
+  const source = value as Record<string, unknown>;
+  let out: Record<string, unknown> | undefined;
+  for (const k in source) {
+    if (!Object.hasOwn(source, k)) continue;
+    const c = compact(source[k]);
+    if (c !== undefined) (out ??= {})[k] = c;
   }
-  return value;
+  return out as T | undefined;
 }
