@@ -2,7 +2,7 @@
  * How an entry's resource is written: conditional update on an identifier (`PUT Patient?identifier=s|v` — so
  * PID-3 matching updates instead of duplicating), a PUT to an id derived from stable fields, or a POST.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Identifier } from '@medplum/fhirtypes';
 import type { Hl7Message, Segment } from '../parser/hl7-message.js';
 import type { IdentitySpec } from './mapping-spec.js';
@@ -16,13 +16,14 @@ export type Identity =
   | { readonly kind: 'id'; readonly id: string }
   | { readonly kind: 'create' };
 
-/** A name-based UUID (SHA-1, RFC 4122 version 5 layout) for stable ids and fullUrls. */
+/**
+ * A name-based UUID (SHA-1, RFC 4122 version 5 layout) for stable ids and fullUrls. One-shot crypto.hash, no Hash
+ * object (a few dozen per message): the version nibble is 5, the variant's top bits 10.
+ */
 export function stableUuid(...parts: string[]): string {
-  const h = createHash('sha1').update(parts.join('\u001f')).digest();
-  h[6] = (h[6]! & 0x0f) | 0x50;
-  h[8] = (h[8]! & 0x3f) | 0x80;
-  const x = h.subarray(0, 16).toString('hex');
-  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20, 32)}`;
+  const x = hash('sha1', parts.join('\u001f'), 'hex');
+  const variant = (8 | (parseInt(x[16]!, 16) & 3)).toString(16);
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-5${x.slice(13, 16)}-${variant}${x.slice(17, 20)}-${x.slice(20, 32)}`;
 }
 
 export function identifierQuery(id: Identifier): string {
