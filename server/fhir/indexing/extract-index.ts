@@ -111,7 +111,6 @@ function extractWith(resource: Resource, fastPaths: boolean, report?: IndexProbl
 
 /** Keeps every index value inside a btree row: string values cut, token/URI/reference values folded. */
 function capValues(entry: IndexEntry): void {
-  const fold = (value: string | null): string | null => (value === null ? null : foldKeyValue(value));
   switch (entry.kind) {
     case 'string':
       entry.value = utf8Prefix(entry.value, MAX_INDEX_VALUE_BYTES);
@@ -136,6 +135,10 @@ function capValues(entry: IndexEntry): void {
     default:
       break;
   }
+}
+
+function fold(value: string | null): string | null {
+  return value === null ? null : foldKeyValue(value);
 }
 
 function messageOf(error: unknown): string {
