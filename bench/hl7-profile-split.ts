@@ -21,8 +21,8 @@ type Profile = { nodes: Node[]; samples: number[]; timeDeltas: number[] };
 /** Stages by function name or file; the innermost one on a sample's stack takes the sample. */
 const STAGES: readonly { stage: string; fn?: readonly string[]; file?: RegExp }[] = [
   { stage: 'parse', fn: ['parseMessage'], file: /adapters\/hl7v2\/parser\// },
-  { stage: 'map', fn: ['mapMessage'] },
-  { stage: 'look-ups (prepare)', fn: ['prepareBundle'] },
+  { stage: 'map', fn: ['mapMessage'], file: /adapters\/hl7v2\/mapping\// },
+  { stage: 'look-ups (prepare)', fn: ['prepareBundle'], file: /adapters\/hl7v2\/inbound\/prepare\// },
   { stage: 'validation', fn: ['validateResource', 'validateWithStore'] },
   { stage: 'index extraction', fn: ['extractIndex'] },
   {
@@ -30,7 +30,11 @@ const STAGES: readonly { stage: string; fn?: readonly string[]; file?: RegExp }[
     fn: ['writeVersions', 'applyVersions'],
     file: /server\/store\/postgres\/(write-|group-commit|index-rows)/,
   },
-  { stage: 'store reads and searches', file: /server\/store\/postgres\/(search|read)|server\/fhir\/search\// },
+  {
+    stage: 'store reads and searches',
+    fn: ['searchWithinBudget', 'storeSearchAny', 'parseSearch', 'readCurrentMany', 'runSearch'],
+    file: /server\/store\/postgres\/(search\/|read-)/,
+  },
   { stage: 'patient matching', file: /server\/fhir\/matching\// },
   { stage: 'audit', file: /server\/auth\/audit/ },
   { stage: 'HL7 log', file: /adapters\/hl7v2\/log\// },
