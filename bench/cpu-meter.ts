@@ -8,7 +8,7 @@
  * = the main thread's CPU (/proc/<pid>/task/<pid>/stat): JavaScript is the main thread less the GC pauses; the rest of
  * the server's CPU ran on its other threads (V8's platform workers: concurrent/parallel marking, sweeping and
  * scavenging, background compilation; the libuv pool). So GC's full cost lies between the pauses and the pauses plus
- * the other threads.
+ * the other threads. The pauses are wall time: on a loaded machine they include time the main thread waited for a core.
  */
 import { readFileSync } from 'node:fs';
 import pg from 'pg';

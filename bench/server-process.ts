@@ -136,6 +136,13 @@ function statusMb(pid: number, field: 'VmHWM' | 'VmRSS'): number {
 export const vmHwmMb = (pid: number): number => statusMb(pid, 'VmHWM');
 export const vmRssMb = (pid: number): number => statusMb(pid, 'VmRSS');
 
+/** bench/child-processes.ts exitWithParent, for a server started from the build (which has no bench/ folder). */
+const EXIT_WITH_PARENT = `if (process.env.NILECARE_BENCH_EXIT_WITH_PARENT === '1') {
+  process.stdin.on('end', () => process.kill(process.pid, 'SIGTERM'));
+  process.stdin.resume();
+  process.stdin.unref();
+}`;
+
 /** Starts the server with auth off, or with `auth` (bench/auth-mode.ts: its environment, then its token). */
 export async function startServer(db: FreshDatabase, options: BenchOptions, auth?: AuthSetup): Promise<ServerProcess> {
   const port = await freePort();
@@ -144,20 +151,20 @@ export async function startServer(db: FreshDatabase, options: BenchOptions, auth
   // up-to-4x (a ~130 MB live heap peaked at ~610 MB RSS under bundle ingest; ~300 MB with it). A pace, not a cap.
   // and --experimental-async-context-frame: oidc-provider's AsyncLocalStorage on V8's context frame, not on async
   // hooks, which otherwise run for every promise of every request once a token has been issued (Node 24's default)
-  const nodeArgs = [
-    '--heap-growing-percent=50',
-    '--expose-gc',
-    '--experimental-async-context-frame',
-    '--import',
-    'tsx',
-  ];
+  // BENCH_SERVER_BUILD=<dir>: the production build instead (`BUILD_OUT_DIR=<dir> npm run build`; node <dir>/server/
+  // main.js as the Dockerfile runs it, no tsx), with bench/server-entry.ts's stop-with-the-bench inlined
+  const build = process.env['BENCH_SERVER_BUILD']?.trim();
+  const entry = build
+    ? ['--import', `data:text/javascript,${encodeURIComponent(EXIT_WITH_PARENT)}`, join(build, 'server', 'main.js')]
+    : ['--import', 'tsx', 'bench/server-entry.ts'];
+  const nodeArgs = ['--heap-growing-percent=50', '--expose-gc', '--experimental-async-context-frame'];
   if (options.cpuProfDir) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`);
   // BENCH_SERVER_NODE_FLAGS: more node/V8 flags for the server alone (comparing memory settings, old vs new, on the
   // same bench), e.g. "--max-semi-space-size=8"
   const extra = process.env['BENCH_SERVER_NODE_FLAGS']?.trim();
   if (extra) nodeArgs.splice(0, 0, ...extra.split(/\s+/));
   const child: ChildProcess = ownChild(
-    spawn(process.execPath, [...nodeArgs, 'bench/server-entry.ts'], {
+    spawn(process.execPath, [...nodeArgs, ...entry], {
       cwd: ROOT,
       env: {
         ...process.env,
