@@ -4,6 +4,7 @@
  * (spec-terminology.ts). A client's large code system whose concepts were uploaded into the concept table is
  * answered from there (concept-table.ts); every other one is indexed in memory once per resource version.
  */
+import { LRUCache } from '@medplum/core';
 import type { CodeSystem, ConceptMap, ValueSet } from '@medplum/fhirtypes';
 import type { ConceptSource } from './concept-source.js';
 import { MemoryCodeSystem } from './memory-code-system.js';
@@ -22,8 +23,7 @@ export type TableSources = (cs: CodeSystem) => Promise<ConceptSource | undefined
 
 const indexed = new WeakMap<CodeSystem, MemoryCodeSystem>();
 /** Client CodeSystems indexed in memory, by id and version (a new version is indexed anew); a small LRU. */
-const storedIndexes = new Map<string, MemoryCodeSystem>();
-const STORED_INDEX_LIMIT = 32;
+const storedIndexes = new LRUCache<MemoryCodeSystem>(32);
 
 export class Terminology {
   constructor(
@@ -48,14 +48,9 @@ export class Terminology {
       }
       const key = `${cs.id}/${cs.meta.versionId}/${cs.meta.lastUpdated ?? ''}`;
       const hit = storedIndexes.get(key);
-      if (hit) {
-        storedIndexes.delete(key);
-        storedIndexes.set(key, hit);
-        return hit;
-      }
+      if (hit) return hit;
       const built = new MemoryCodeSystem(cs);
       storedIndexes.set(key, built);
-      if (storedIndexes.size > STORED_INDEX_LIMIT) storedIndexes.delete(storedIndexes.keys().next().value!);
       return built;
     }
     let built = indexed.get(cs);

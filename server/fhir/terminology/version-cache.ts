@@ -5,11 +5,11 @@
  * Correct across app instances and after any edit: a new version has a new key, a deleted resource is not among the
  * current keys. A small LRU (a 1,000-concept CodeSystem is ~100 kB of objects).
  */
+import { LRUCache } from '@medplum/core';
 import type { Resource } from '@medplum/fhirtypes';
 import type { MatchEntries, ResourceStore } from '../../store/resource-store.js';
 
-const LIMIT = 128;
-const held = new Map<string, Resource>();
+const held = new LRUCache<Resource>(128);
 
 /** Version and lastUpdated: two stores in one process (tests) holding the same id and version do not mix. */
 const keyOf = (type: string, id: string, versionId: number, lastUpdatedMs: number) =>
@@ -22,18 +22,14 @@ export async function currentBodies(store: ResourceStore, keys: readonly MatchEn
   for (const k of keys) {
     const key = keyOf(k.resourceType, k.id, k.versionId, k.lastUpdatedMs);
     const hit = held.get(key);
-    if (hit) {
-      held.delete(key); // most recently used last
-      held.set(key, hit);
-      out.set(`${k.resourceType}/${k.id}`, hit);
-    } else missing.push(k);
+    if (hit) out.set(`${k.resourceType}/${k.id}`, hit);
+    else missing.push(k);
   }
   if (missing.length > 0) {
     const read = await store.readCurrentMany(missing.map((k) => ({ resourceType: k.resourceType, id: k.id })));
     for (const v of read) {
       if (!v.resource) continue; // deleted since the keys were read
       held.set(keyOf(v.resourceType, v.id, v.versionId, Date.parse(v.lastUpdated)), v.resource);
-      if (held.size > LIMIT) held.delete(held.keys().next().value!);
       out.set(`${v.resourceType}/${v.id}`, v.resource);
     }
   }

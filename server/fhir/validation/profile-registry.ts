@@ -3,7 +3,7 @@
  * loadDefinitions()) plus any registered at run time (a `$validate` caller's or a test's supporting
  * StructureDefinitions, ValueSets and CodeSystems).
  */
-import { indexStructureDefinitionBundle } from '@medplum/core';
+import { indexStructureDefinitionBundle, LRUCache } from '@medplum/core';
 import type { CodeSystem, Questionnaire, Resource, StructureDefinition, ValueSet } from '@medplum/fhirtypes';
 import { loadDefinitions } from '../definitions.js';
 import { clearRegisteredExtensions, registerExtensionDefinitions } from './extension-rules.js';
@@ -104,8 +104,7 @@ export function findProfile(url: string): StructureDefinition | undefined {
 }
 
 /** Client-made profiles made ready (snapshot, @medplum/core index) by version; a small LRU. */
-const storedReady = new Map<string, StructureDefinition>();
-const STORED_LIMIT = 64;
+const storedReady = new LRUCache<StructureDefinition>(64);
 
 /**
  * A client-made StructureDefinition (from the store) ready to validate against: its snapshot, or one generated from
@@ -119,7 +118,6 @@ export function storedProfile(sd: StructureDefinition): StructureDefinition {
   const complete = sd.snapshot?.element?.length ? sd : (withSnapshot(sd, findRaw) ?? sd);
   if (complete.snapshot?.element?.length) safeIndex([complete]);
   storedReady.set(key, complete);
-  if (storedReady.size > STORED_LIMIT) storedReady.delete(storedReady.keys().next().value!);
   return complete;
 }
 
