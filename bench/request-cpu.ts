@@ -7,8 +7,9 @@
  * Usage: npx tsx bench/request-cpu.ts [creates=3000] [reads=3000] [store=postgres] [auth=off|on] [names=distinct|common]
  *   [observations=3000]   (observations=0: no Observation phase, nor its warm-up)
  * NILECARE_BENCH_READ_CLIENTS=1: the reads one at a time, as the bench's read-by-id figure (default 16 clients).
- * Each phase reports its window on CLOCK_MONOTONIC (µs), the clock of the server's V8 CPU profile, so that a profile
- * can be cut to one phase.
+ * Each phase reports its window on CLOCK_MONOTONIC (µs), the clock of the server's V8 CPU profile; with CPU_PROF_DIR the
+ * profile is also written cut to each phase (`<profile>.creates.cpuprofile`, `.reads`, `.observations`: the samples
+ * of that window only, without start-up and warm-up) for bench/profile-summary.ts.
  * (auth on: SMART with a backend-services token and the audit trail, bench/auth-mode.ts; names: the created patients
  * are distinct realistic people, or with `common` all the same name — bench/bench-patients.ts — so that after the
  * 300 warm-up creates — NILECARE_BENCH_WARMUP_CREATES — each measured create's duplicate check meets 300 and more
@@ -17,7 +18,8 @@
  * the PostgreSQL CPU of its biggest statements per request, parse / bind (planning) / execute apart
  * (bench/statement-cpu.ts); the log costs CPU itself, so compare the totals of runs without it.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import pg from 'pg';
 import { parseOptions } from './options.js';
 import { freshDatabase, startServer } from './server-process.js';
@@ -68,6 +70,36 @@ const patient = (i: number) =>
   JSON.stringify(names === 'common' ? commonNamePatient(1, i, 'C') : distinctPatient(1, i, 'C'));
 
 const ids: string[] = [];
+
+type CpuProfile = { samples: number[]; timeDeltas: number[]; startTime: number; endTime: number };
+
+/** The server's CPU profile (written when it stops) cut to each phase's window: one file per phase beside it. */
+function cutProfile(dir: string, pid: number, windows: Record<string, [number, number]>): void {
+  const file = readdirSync(dir).find(
+    (f) =>
+      f.endsWith('.cpuprofile') && f.includes(`.${pid}.`) && !/\.(creates|reads|observations)\.cpuprofile$/.test(f),
+  );
+  if (!file) {
+    console.error(`request-cpu: no CPU profile of process ${pid} in ${dir}`);
+    return;
+  }
+  const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile;
+  for (const [phase, [from, to]] of Object.entries(windows)) {
+    const samples: number[] = [];
+    const timeDeltas: number[] = [];
+    let at = profile.startTime;
+    let previous = from;
+    profile.samples.forEach((sample, i) => {
+      at += profile.timeDeltas[i] ?? 0;
+      if (at < from || at > to) return;
+      samples.push(sample);
+      timeDeltas.push(at - previous);
+      previous = at;
+    });
+    const cut = { ...profile, samples, timeDeltas, startTime: from, endTime: to };
+    writeFileSync(join(dir, `${file.replace(/\.cpuprofile$/, '')}.${phase}.cpuprofile`), JSON.stringify(cut));
+  }
+}
 async function create(i: number) {
   const res = await fetch(`${server.baseUrl}/fhir/Patient`, {
     method: 'POST',
@@ -194,10 +226,12 @@ async function phase(count: number, run: (i: number) => Promise<void>, clients =
     cpuBoundPerSecondOn2Cores: Math.round((2 * count) / (cpu.serverCpuSeconds + cpu.postgresCpuSeconds)),
     ...(byStatement ? { postgresCpuByStatement: statementCpu(db.postgresDbName!, from, to, count, 12, logFrom) } : {}),
     // CLOCK_MONOTONIC µs, the clock of the server's V8 CPU profile (its startTime/timeDeltas): the phase's window
-    monotonicUs: [fromUs, toUs],
+    monotonicUs: [fromUs, toUs] as [number, number],
   };
 }
 
+// each measured phase's CLOCK_MONOTONIC window (µs), to cut the server's CPU profile by
+const windows: Record<string, [number, number]> = {};
 try {
   // Warm-up: JIT, pool connections, plan caches.
   await timed(warmupCreates, 16, (i) => create(1_000_000 + i));
@@ -206,6 +240,8 @@ try {
   const creates = await phase(Number(createsArg), create);
   const reads = await phase(Number(readsArg), read, readClients);
   const observations = Number(observationsArg) > 0 ? await phase(Number(observationsArg), createObservation) : null;
+  Object.assign(windows, { creates: creates.monotonicUs, reads: reads.monotonicUs });
+  if (observations) windows['observations'] = observations.monotonicUs;
   console.log(
     JSON.stringify({ store, auth: authArg === 'on' ? 'on' : 'off', names, creates, reads, observations }, null, 2),
   );
@@ -213,6 +249,7 @@ try {
   await admin?.end();
   await meter.close();
   await server.stop();
+  if (options.cpuProfDir) cutProfile(options.cpuProfDir, server.pid, windows);
   await auth.close();
   await db.drop();
 }
