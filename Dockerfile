@@ -39,4 +39,4 @@ EXPOSE 8080 2575
 # Healthy = HTTP answers and the store is reachable (GET /readyz); the first start migrates, hence the grace period.
 HEALTHCHECK --interval=10s --timeout=5s --start-period=180s --retries=3 CMD ["node", "dist/server/healthcheck.js"]
 # No npm in the way: signals (SIGTERM from `docker stop`) reach the server, which finishes in-flight requests.
-CMD ["node", "--heap-growing-percent=50", "--expose-gc", "--experimental-async-context-frame", "dist/server/main.js"]
+CMD ["node", "--heap-growing-percent=50", "--max-semi-space-size=4", "--expose-gc", "--experimental-async-context-frame", "dist/server/main.js"]

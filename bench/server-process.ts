@@ -136,6 +136,17 @@ function statusMb(pid: number, field: 'VmHWM' | 'VmRSS'): number {
 export const vmHwmMb = (pid: number): number => statusMb(pid, 'VmHWM');
 export const vmRssMb = (pid: number): number => statusMb(pid, 'VmRSS');
 
+/**
+ * The server's node flags, the same as `npm start`'s, `npm run start:prod`'s and the Dockerfile's (checked by
+ * bench/server-flags.test.ts; why each, in startServer).
+ */
+export const SERVER_NODE_FLAGS = [
+  '--heap-growing-percent=50',
+  '--max-semi-space-size=4',
+  '--expose-gc',
+  '--experimental-async-context-frame',
+] as const;
+
 /** bench/child-processes.ts exitWithParent, for a server started from the build (which has no bench/ folder). */
 const EXIT_WITH_PARENT = `if (process.env.NILECARE_BENCH_EXIT_WITH_PARENT === '1') {
   process.stdin.on('end', () => process.kill(process.pid, 'SIGTERM'));
@@ -147,9 +158,10 @@ const EXIT_WITH_PARENT = `if (process.env.NILECARE_BENCH_EXIT_WITH_PARENT === '1
 export async function startServer(db: FreshDatabase, options: BenchOptions, auth?: AuthSetup): Promise<ServerProcess> {
   const port = await freePort();
   const mllpPort = await freePort();
-  // as package.json's "start": V8's old generation grows by 1.5x the live heap between full GCs, not its adaptive
-  // up-to-4x (a ~130 MB live heap peaked at ~610 MB RSS under bundle ingest; ~300 MB with it). A pace, not a cap.
-  // and --experimental-async-context-frame: oidc-provider's AsyncLocalStorage on V8's context frame, not on async
+  // SERVER_NODE_FLAGS, as package.json's "start": V8's old generation grows by 1.5x the live heap between full GCs,
+  // not its adaptive up-to-4x (a ~130 MB live heap peaked at ~610 MB RSS under bundle ingest; ~300 MB with it). A pace,
+  // not a cap. --max-semi-space-size=4: a young generation of 8 MB, not 32 (~20 MB less RSS under load).
+  // --experimental-async-context-frame: oidc-provider's AsyncLocalStorage on V8's context frame, not on async
   // hooks, which otherwise run for every promise of every request once a token has been issued (Node 24's default)
   // BENCH_SERVER_BUILD=<dir>: the production build instead (`BUILD_OUT_DIR=<dir> npm run build`; node <dir>/server/
   // main.js as the Dockerfile runs it, no tsx), with bench/server-entry.ts's stop-with-the-bench inlined
@@ -157,12 +169,12 @@ export async function startServer(db: FreshDatabase, options: BenchOptions, auth
   const entry = build
     ? ['--import', `data:text/javascript,${encodeURIComponent(EXIT_WITH_PARENT)}`, join(build, 'server', 'main.js')]
     : ['--import', 'tsx', 'bench/server-entry.ts'];
-  const nodeArgs = ['--heap-growing-percent=50', '--expose-gc', '--experimental-async-context-frame'];
+  const nodeArgs: string[] = [...SERVER_NODE_FLAGS];
   if (options.cpuProfDir) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`);
   // BENCH_SERVER_NODE_FLAGS: more node/V8 flags for the server alone (comparing memory settings, old vs new, on the
-  // same bench), e.g. "--max-semi-space-size=8"
+  // same bench), after the defaults so that they override them: e.g. "--max-semi-space-size=16" (V8's own default)
   const extra = process.env['BENCH_SERVER_NODE_FLAGS']?.trim();
-  if (extra) nodeArgs.splice(0, 0, ...extra.split(/\s+/));
+  if (extra) nodeArgs.push(...extra.split(/\s+/));
   const child: ChildProcess = ownChild(
     spawn(process.execPath, [...nodeArgs, ...entry], {
       cwd: ROOT,
