@@ -6,8 +6,11 @@
  * CPU ms per request. Prints one JSON object.
  * Figure `lastn` is the bench's `$lastn` request (bench/lastn-phase.ts) for patients with a coded, dated Observation.
  * Usage: npx tsx bench/read-search-figures.ts <database> [count=300] [auth=on|off] [figures=read,patientByName,…,lastn]
- *   (CPU_PROF_DIR=dir: the server's V8 CPU profile)
+ *   (CPU_PROF_DIR=dir: the server's V8 CPU profile, and beside it that profile cut to each figure's measured window,
+ *   `<profile>.<figure>.cpuprofile`, without start-up, warm-up or the other figures: bench/profile-summary.ts reads both)
  */
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { loadavg } from 'node:os';
 import { parseOptions } from './options.js';
 import { startServer, type FreshDatabase } from './server-process.js';
@@ -39,6 +42,8 @@ const samples = await samplePatients(url.toString(), 200);
 const auth = authSetup(authArg === 'off' ? 'off' : 'on');
 const server = await startServer(db, options, auth);
 const meter = await CpuMeter.open(server.pid, { adminUrl: options.postgresAdminUrl, dbName });
+/** CLOCK_MONOTONIC µs (the clock of the server's V8 CPU profile) of each figure's measured requests. */
+const windows: Record<string, [number, number]> = {};
 const names = figuresArg ? figuresArg.split(',') : ['read', ...Object.keys(SEARCHES), 'lastn'];
 const out: Record<string, unknown> = {
   database: dbName,
@@ -73,7 +78,9 @@ try {
     matches = 0;
     const start = await meter.snapshot();
     const client0 = process.cpuUsage();
+    const fromUs = Number(process.hrtime.bigint() / 1000n);
     const latency = await timed(count, 1, get);
+    windows[name] = [fromUs, Number(process.hrtime.bigint() / 1000n)];
     const client = process.cpuUsage(client0);
     const cpu = await meter.since(start);
     const ms = (s: number) => Math.round((s * 1e5) / count) / 100;
@@ -93,4 +100,31 @@ try {
   await meter.close();
   await server.stop();
   await auth.close();
+}
+if (options.cpuProfDir) cutProfile(options.cpuProfDir, server.pid, windows);
+
+/** The server's CPU profile (written when it stops) cut to each figure's window: one file per figure beside it. */
+function cutProfile(dir: string, pid: number, cuts: Record<string, [number, number]>): void {
+  const file = readdirSync(dir).find((f) => /^CPU(\.\d+){5}\.cpuprofile$/.test(f) && f.includes(`.${pid}.`));
+  if (!file) {
+    console.error(`read-search-figures: no CPU profile of process ${pid} in ${dir}`);
+    return;
+  }
+  type CpuProfile = { samples: number[]; timeDeltas: number[]; startTime: number; endTime: number };
+  const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile;
+  for (const [figure, [from, to]] of Object.entries(cuts)) {
+    const samples: number[] = [];
+    const timeDeltas: number[] = [];
+    let at = profile.startTime;
+    let previous = from;
+    profile.samples.forEach((sample, i) => {
+      at += profile.timeDeltas[i] ?? 0;
+      if (at < from || at > to) return;
+      samples.push(sample);
+      timeDeltas.push(at - previous);
+      previous = at;
+    });
+    const cut = { ...profile, samples, timeDeltas, startTime: from, endTime: to };
+    writeFileSync(join(dir, `${file.replace(/\.cpuprofile$/, '')}.${figure}.cpuprofile`), JSON.stringify(cut));
+  }
 }
