@@ -112,7 +112,7 @@ function applyRule(scope: RuleScope, p: Pending, rule: FieldRuleSpec): void {
   const { msg, pending } = scope;
   if (!holds(msg, p.segment, rule.when)) return;
   if (rule.value !== undefined) {
-    setPath(p.resource, rule.path, structuredClone(rule.value), rule.orElse);
+    setPath(p.resource, rule.path, copyValue(rule.value), rule.orElse);
     return;
   }
   if (rule.ref !== undefined) {
@@ -240,6 +240,20 @@ function entryFor(p: Pending, resource: Resource & Record<string, unknown>): Bun
 export function messageSource(msg: Hl7Message): string {
   const part = (s: string) => encodeURIComponent(s).replace(/%20/g, '+');
   return `urn:nilecare:hl7v2:${part(msg.get('MSH-3'))}:${part(msg.get('MSH-4'))}#${part(msg.controlId)}`;
+}
+
+/**
+ * A rule's constant value, copied so that no two resources share it: plain JSON (what mapping data holds) copied
+ * directly; anything else by structuredClone (which serialises, and cost 6 % of mapping an ORU^R01 for every value).
+ */
+export function copyValue<T>(value: T): T {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map(copyValue) as T;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (proto !== Object.prototype && proto !== null) return structuredClone(value);
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = copyValue(v);
+  return out as T;
 }
 
 function hasValue(resource: Record<string, unknown>, path: string): boolean {
