@@ -9,7 +9,7 @@
  * Only the non-rankable matches (several subjects or codes, no coded code: rare) need their entries: a second
  * statement reads them, when there are any.
  * The walk's text depends on the query's shape only (every value is bound), so it is a named statement, prepared on
- * each connection once, and every value is behind `(SELECT $n)` (WalkParams): a plan for given values then costs
+ * each connection once, and every value is behind `(SELECT $n)` (HiddenValueParams, sql-params.ts): a plan for given values then costs
  * what the generic plan costs, so after its five custom plans PostgreSQL keeps the generic one (plan_cache_mode auto
  * prefers a custom plan only when it is cheaper, and with a known one-subject array it was: the walk stayed planned
  * per request on small databases). Planning — ~3 ms of the 3-part statement at 1M, more than its execution — is then
@@ -22,7 +22,7 @@ import { LASTN_KEYED, subjectCondition } from '../../lastn-keys.js';
 import type { SqlClient } from '../sql-client.js';
 import { baseWhere, ROW } from './run-search.js';
 import { compileConditions } from './compile-condition.js';
-import { SqlParams, type RowRef, type SqlType } from './sql-params.js';
+import { HiddenValueParams, SqlParams, type RowRef } from './sql-params.js';
 import { statementNamer } from '../statement-names.js';
 
 type Row = VersionRow & {
@@ -49,17 +49,6 @@ export function walkSubjects(query: SearchQuery, newest: NewestPerCode | undefin
 const KEY_ROW: RowRef = { type: 'l.resource_type', id: 'l.resource_id', lastUpdatedMs: ROW.lastUpdatedMs, probe: true };
 
 /**
- * Bind parameters whose values no plan can see: `(SELECT $3::text)`, an InitPlan, evaluated once per execution (an
- * array cast once more, so that `= ANY(…)` takes it as an array, not as a subquery's rows).
- */
-class WalkParams extends SqlParams {
-  override bind(value: unknown, type: SqlType): string {
-    const hidden = `(SELECT ${super.bind(value, type)})`;
-    return type.endsWith('[]') ? `${hidden}::${type}` : hidden;
-  }
-}
-
-/**
  * The walk: the matches NewestPerCode keeps, with their current version and (ranked ones) their fhir_lastn key, at
  * most `limit` rows. The query's conditions are checked on each row walked (walkWhere).
  */
@@ -69,7 +58,7 @@ export function lastnWalkStatement(
   subjects: string[],
   limit: number,
 ): { text: string; values: unknown[] } {
-  const sql = new WalkParams();
+  const sql = new HiddenValueParams();
   const where = walkWhere(query, subjects, sql);
   const limitValue = sql.bind(Math.max(0, limit), 'int');
   const type = sql.bind(LASTN_KEYED.resourceType, 'text');

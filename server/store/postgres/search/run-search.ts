@@ -6,11 +6,12 @@ import type { SearchPage, SearchQuery, SortKey } from '../../../fhir/search/sear
 import type { StoredVersion } from '../../resource-store.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { toStoredVersion, type VersionRow } from '../read-versions.js';
-import type { SqlClient } from '../sql-client.js';
+import type { SqlClient, SqlStatement } from '../sql-client.js';
 import { compileConditions } from './compile-condition.js';
 import { ledRows } from './led-rows.js';
 import { keysetPredicate, orderBy, sortColumns } from './sort-keys.js';
-import { SqlParams, type RowRef } from './sql-params.js';
+import { HiddenValueParams, SqlParams, type RowRef } from './sql-params.js';
+import { statementNamer } from '../statement-names.js';
 
 export const ROW: RowRef = { type: 'r.resource_type', id: 'r.id', lastUpdatedMs: 'r.last_updated_ms' };
 export const OUTER = { type: 'q.resource_type', id: 'q.id' };
@@ -107,16 +108,42 @@ async function pageRows(
   count: number,
   cursor: SearchCursor | undefined,
 ): Promise<PageRow[]> {
-  const { rows } = await run<PageRow>(client, query, pageStatement(query, count, cursor));
+  const prepared = byIdentifierOnly(query);
+  const statement = pageStatement(query, count, cursor, prepared ? new HiddenValueParams() : new SqlParams());
+  const name = prepared ? identifierStatementName(statement.text) : undefined;
+  const { rows } = await run<PageRow>(client, query, name ? { ...statement, name } : statement);
   return rows;
 }
 
+/**
+ * Page statements of searches by identifier or id alone, named per shape (bounded: a client can vary shapes): each is
+ * prepared once per connection, its values behind `(SELECT $n)` (HiddenValueParams), so PostgreSQL keeps one generic
+ * plan for every value after its first five custom ones.
+ */
+const identifierStatementName = statementNamer('fhir_search_identifier_', 64);
+
+/**
+ * A search whose every condition is an identifier (`identifier=system|value`, several values or not) or `_id`, in
+ * the default order: what an HL7 message's look-ups and a Bundle's ifNoneExist conditions ask, several times per
+ * message or bundle. Such values are (nearly) unique, so one plan fits every value, and planning such a search anew
+ * (parse + plan ~0.5 ms of PostgreSQL CPU) cost more than running it (~0.1 ms). Other searches stay planned per
+ * request: their best plans depend on their values (a common name, a frequent code).
+ */
+export function byIdentifierOnly(query: SearchQuery): boolean {
+  return (
+    query.conditions.length > 0 &&
+    query.sort.length === 0 &&
+    query.lead === undefined &&
+    query.conditions.every(
+      (c) =>
+        c.kind === 'id' ||
+        (c.kind === 'token' && c.param === 'identifier' && !c.negate && c.values.every((v) => v.match === 'code')),
+    )
+  );
+}
+
 /** One statement of a search, cancelled by the server past the search's time budget when one is set. */
-export function run<R extends Record<string, unknown>>(
-  client: SqlClient,
-  query: SearchQuery,
-  statement: { text: string; values: unknown[] },
-) {
+export function run<R extends Record<string, unknown>>(client: SqlClient, query: SearchQuery, statement: SqlStatement) {
   return query.timeoutMs !== undefined && client.queryWithTimeout
     ? client.queryWithTimeout<R>(statement, query.timeoutMs)
     : client.query<R>(statement);
@@ -127,8 +154,8 @@ export function pageStatement(
   query: SearchQuery,
   count: number,
   cursor?: SearchCursor,
+  params: SqlParams = new SqlParams(),
 ): { text: string; values: unknown[] } {
-  const params = new SqlParams();
   const columns = sortColumns(query.sort, ROW, params);
   const { from, where } = ledRows(query, ROW, params) ?? { from: 'fhir_resource r', where: baseWhere(query, params) };
   const forward = cursor?.d !== 'p';

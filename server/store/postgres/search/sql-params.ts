@@ -17,6 +17,19 @@ export class SqlParams {
 
 export type SqlType = 'text' | 'text[]' | 'bigint' | 'float8' | 'int' | 'boolean';
 
+/**
+ * Bind parameters whose values no plan can see: `(SELECT $3::text)`, an InitPlan, evaluated once per execution (an
+ * array cast once more, so that `= ANY(…)` takes it as an array, not as a subquery's rows). For a named statement
+ * whose one plan must serve every value: PostgreSQL's custom plans then cost what its generic plan costs, so it keeps
+ * the generic plan after its first five (a visible value, or a visible LIMIT, can keep it re-planning every time).
+ */
+export class HiddenValueParams extends SqlParams {
+  override bind(value: unknown, type: SqlType): string {
+    const hidden = `(SELECT ${super.bind(value, type)})`;
+    return type.endsWith('[]') ? `${hidden}::${type}` : hidden;
+  }
+}
+
 /** The resource row a condition is about: SQL expressions for its type, id and lastUpdated. */
 /**
  * The resource row a condition is about. `probe`: the row is one already chosen (a led branch of searchAny walks its
