@@ -10,10 +10,14 @@
  * again on the same folder; reported: seconds until /readyz answers, whether the last acknowledged PUT is there, and
  * the store's own steps on a copy of the crashed folder (bench/pglite-open-steps.ts: open with WAL replay, schema,
  * statistics).
+ * On PGlite the server's statement queue reports how long each kind of work waited for its turn and ran
+ * (NILECARE_PGLITE_QUEUE_STATS, pglite-queue.ts `timings()`; over the whole run, idle part included): `queue`.
  * Usage: npx tsx bench/pglite-lone-request.ts [--store pglite|postgres] [--seconds 60] [--load-concurrency 4]
  *   [--restart] [--auth on|off]
  */
-import { loadavg } from 'node:os';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseOptions } from './options.js';
 import { freshDatabase, startServer } from './server-process.js';
 import { authHeader, authSetup } from './auth-mode.js';
@@ -40,6 +44,10 @@ const summary = (ms: number[]) => {
 };
 
 const db = await freshDatabase(options);
+const statsDir = mkdtempSync(join(tmpdir(), 'nilecare-queue-stats-'));
+const statsFile = join(statsDir, 'queue.json');
+process.env['NILECARE_PGLITE_QUEUE_STATS'] = statsFile; // the server process inherits it
+const queueTimings = () => (existsSync(statsFile) ? (JSON.parse(readFileSync(statsFile, 'utf8')) as Json) : undefined);
 const auth = authSetup(options.auth === 'on' ? 'on' : 'off');
 let server = await startServer(db, options, auth);
 const out: Json = { benchmark: 'pglite-lone-request', store: options.store, loaders, seconds, auth: options.auth };
@@ -124,6 +132,7 @@ try {
     resourcesPerSecond: Math.round(resources / seconds),
     bundleMs: summary(bundleMs),
   };
+  out.queue = queueTimings(); // the server's last report (every 2 s), before a restart starts it anew
   if (restart) {
     while (server.exitInfo() === undefined) await new Promise((r) => setTimeout(r, 50)); // reaped: its lock is stale
     const folder = db.env['PGLITE_DATA_DIR'];
@@ -146,6 +155,7 @@ try {
   await server.stop();
   await auth.close();
   await db.drop();
+  rmSync(statsDir, { recursive: true, force: true });
 }
 out.loadAverage = { start: loadAtStart, end: loadavg()[0] };
 console.log(JSON.stringify(out, null, 2));

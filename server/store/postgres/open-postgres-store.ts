@@ -17,26 +17,30 @@ export function sqlClientOf(store: ResourceStore): SqlClient | undefined {
 }
 
 /**
+ * Where PGlite runs: NILECARE_PGLITE_THREAD=worker puts it in a worker thread (pglite-thread.ts: its statements no
+ * longer hold up the server's own thread); otherwise (`main`, the default) in this thread. Not yet the default: with
+ * it, the HL7 outbound worker's first cursor (adapters/hl7v2/outbound/outbound-worker.ts, taken at its first run, after
+ * /readyz) could come after a change made right after start, which was then never sent (endpoints-embedded.int).
+ */
+export function pgliteThread(env: NodeJS.ProcessEnv = process.env): 'main' | 'worker' {
+  return (env['NILECARE_PGLITE_THREAD'] ?? '').trim().toLowerCase() === 'worker' ? 'worker' : 'main';
+}
+
+/**
  * A PGlite client on a folder (the caller takes the folder's lock: folder-lock.ts) or in memory.
  * On a folder: a commit is fsynced before it resolves (pglite-fsync.ts; NILECARE_PGLITE_FSYNC=off to opt out,
  * unsafe on an OS crash) and timed checkpoints bound the WAL a restart after a crash replays
  * (pglite-checkpointer.ts; NILECARE_PGLITE_CHECKPOINT=off to checkpoint only at close).
  */
-export async function openPgliteClient(dataDir?: string /* undefined = in memory */): Promise<SqlClient> {
-  // loaded here, not with this module: a server on a PostgreSQL server never loads PGlite (~25 MB resident)
-  const [{ PGlite }, { pg_trgm }, { FsyncingNodeFS, fsyncStartParams, pgliteFsyncEnabled }] = await Promise.all([
-    import('@electric-sql/pglite'),
-    import('@electric-sql/pglite/contrib/pg_trgm'),
-    import('./pglite-fsync.js'),
-  ]);
-  const durable = dataDir !== undefined && pgliteFsyncEnabled();
-  // relaxedDurability false (the default): each statement's changes reach the data folder before it resolves
-  const db = await PGlite.create({
-    ...(durable ? { fs: new FsyncingNodeFS(dataDir), startParams: fsyncStartParams() } : { dataDir }),
-    relaxedDurability: false,
-    extensions: { pg_trgm },
-  });
-  const client = pgliteClient(db, `pglite (${dataDir ?? 'in memory'}${dataDir && !durable ? ', fsync off' : ''})`);
+export async function openPgliteClient(
+  dataDir?: string /* undefined = in memory */,
+  thread: 'main' | 'worker' = pgliteThread(),
+): Promise<SqlClient> {
+  const opened =
+    thread === 'worker'
+      ? await (await import('./pglite-thread.js')).openPgliteThread(dataDir)
+      : await (await import('./pglite-create.js')).createPglite(dataDir);
+  const client = pgliteClient(opened.db, opened.description);
   const policy = dataDir !== undefined ? checkpointPolicyFromEnv() : undefined;
   if (!policy) return client;
   const checkpointer = startCheckpointer(client, policy);
@@ -56,12 +60,13 @@ export async function openPgliteClient(dataDir?: string /* undefined = in memory
 }
 
 export async function openPgliteStore(options: {
-  dataDir?: string; /* undefined = in memory */
+  dataDir?: string /* undefined = in memory */;
+  thread?: 'main' | 'worker';
 }): Promise<ResourceStore> {
   // one process per folder (folder-lock.ts): a second opener is refused before it touches the folder
   const lock = options.dataDir ? lockFolder(options.dataDir) : undefined;
   try {
-    const client = await openPgliteClient(options.dataDir);
+    const client = await openPgliteClient(options.dataDir, options.thread);
     return new PostgresStore({
       ...client,
       close: async () => {

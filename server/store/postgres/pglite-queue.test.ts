@@ -92,4 +92,22 @@ describe('PGlite statement queue', () => {
     assert.ok(statementBytes('INSERT …', [['a'.repeat(BULK_BYTES / 2), 'b'.repeat(BULK_BYTES / 2)]]) > BULK_BYTES);
     assert.ok(statementBytes('INSERT …', [new Uint8Array(BULK_BYTES + 1)]) > BULK_BYTES);
   });
+
+  it('reports how long each kind of work waited for its turn and ran', async () => {
+    const queue = new StatementQueue();
+    const first = gate();
+    const bulk = queue.run(async () => {
+      await first.done;
+    }, true);
+    const lone = queue.run(async () => 'read', false, 'read');
+    await new Promise((r) => setTimeout(r, 30));
+    first.release();
+    await Promise.all([bulk, lone]);
+    const timings = queue.timings();
+    assert.deepEqual(Object.keys(timings).sort(), ['bulk', 'read']);
+    assert.equal(timings['bulk']!.count, 1);
+    assert.ok(timings['bulk']!.runMs.max >= 25, JSON.stringify(timings)); // it held the queue while the gate was shut
+    assert.ok(timings['read']!.waitMs.p50 >= 25, JSON.stringify(timings)); // the lone read waited for it
+    assert.ok(timings['read']!.runMs.p50 < 25, JSON.stringify(timings));
+  });
 });

@@ -23,6 +23,19 @@ export const SHORT_BEFORE_BULK = 16;
 
 type Waiter = () => void;
 
+/** Samples kept per kind of work for `timings()` (the most recent ones). */
+const TIMING_SAMPLES = 4096;
+
+/** Per kind of work: how long each waited in the queue and how long it ran (ms), the most recent samples. */
+export type QueueTimings = Record<string, { count: number; waitMs: number[]; runMs: number[] }>;
+
+/** p50 / p95 / max of a list of milliseconds (one decimal). */
+function summary(ms: number[]): { p50: number; p95: number; max: number } {
+  const s = [...ms].sort((a, b) => a - b);
+  const at = (q: number) => Math.round((s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? 0) * 10) / 10;
+  return { p50: at(0.5), p95: at(0.95), max: Math.round((s.at(-1) ?? 0) * 10) / 10 };
+}
+
 export class StatementQueue {
   #busy = false;
   #deciding = false;
@@ -30,13 +43,19 @@ export class StatementQueue {
   #bulk: Waiter[] = [];
   #passedOver = 0;
   #lastWasShort = false;
+  readonly #timings: QueueTimings = {};
 
-  /** Runs `fn` alone (no other `run` of this queue at the same time), in the order described above. */
-  run<T>(fn: () => Promise<T>, bulk = false): Promise<T> {
+  /**
+   * Runs `fn` alone (no other `run` of this queue at the same time), in the order described above. `kind` names the
+   * work in `timings()` (default: bulk or short).
+   */
+  run<T>(fn: () => Promise<T>, bulk = false, kind: string = bulk ? 'bulk' : 'short'): Promise<T> {
+    const queuedAt = performance.now();
     return new Promise<T>((resolve, reject) => {
       const start = () => {
         this.#busy = true;
         this.#lastWasShort = !bulk;
+        const startedAt = performance.now();
         let result: Promise<T>;
         try {
           result = fn();
@@ -45,6 +64,7 @@ export class StatementQueue {
         }
         // the queue moves on before the caller resumes: its next statement then queues behind what was chosen
         const finish = () => {
+          this.#record(kind, startedAt - queuedAt, performance.now() - startedAt);
           this.#busy = false;
           this.#next();
         };
@@ -67,6 +87,26 @@ export class StatementQueue {
   /** Waiting statements (short, bulk): for tests and diagnostics. */
   get waiting(): { short: number; bulk: number } {
     return { short: this.#short.length, bulk: this.#bulk.length };
+  }
+
+  /**
+   * How long the work of each kind waited for its turn and ran, p50 / p95 / max over the most recent samples: what a
+   * lone request waits for while loads run (bench/pglite-lone-request.ts reads it through NILECARE_PGLITE_QUEUE_STATS).
+   */
+  timings(): Record<string, { count: number; waitMs: ReturnType<typeof summary>; runMs: ReturnType<typeof summary> }> {
+    return Object.fromEntries(
+      Object.entries(this.#timings).map(([kind, t]) => [
+        kind,
+        { count: t.count, waitMs: summary(t.waitMs), runMs: summary(t.runMs) },
+      ]),
+    );
+  }
+
+  #record(kind: string, waitMs: number, runMs: number): void {
+    const t = (this.#timings[kind] ??= { count: 0, waitMs: [], runMs: [] });
+    const at = t.count++ % TIMING_SAMPLES;
+    t.waitMs[at] = waitMs;
+    t.runMs[at] = runMs;
   }
 
   #next(): void {
