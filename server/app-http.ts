@@ -19,6 +19,7 @@ import { rateLimit } from './http/rate-limit.js';
 import { fhirCors } from './http/cors.js';
 import { landingPage } from './http/landing-page.js';
 import { healthRoutes, metricsRoute } from './http/operational-routes.js';
+import type { StartupGate } from './http/startup-gate.js';
 import { redisReadiness } from './redis-check.js';
 import { mountConsole } from './console/mount-console.js';
 import type { AdminApi } from './console/admin-api.js';
@@ -33,6 +34,7 @@ export type MountedHttp = {
 
 export async function mountHttp(o: {
   config: Config;
+  startup: StartupGate;
   store: ResourceStore;
   state: ServerState;
   auth: SmartAuth | undefined;
@@ -81,7 +83,7 @@ export async function mountHttp(o: {
   app.use('/fhir', (req, res, next) => (req.path.includes('/.well-known/') ? next() : fhir(req, res, next)));
   app.use(metricsRoute({ registry: o.metrics.registry, smart: config.auth.mode === 'smart', auth }));
   const redisReady = config.auth.redisUrl && (auth || redis) ? redisReadiness(config.auth.redisUrl) : undefined;
-  app.use(healthRoutes({ store: o.store, redisReady }));
+  app.use(healthRoutes({ store: o.store, redisReady, startup: o.startup }));
   app.get('/', landingPage({ baseUrl: config.baseUrl, smart: config.auth.mode === 'smart', consolePath: '/console/' }));
   if (auth) app.use(auth.router);
   const consoleMount = await mountConsole(app, { config, admin: o.admin, logger, ...(auth ? { auth } : {}) });

@@ -43,6 +43,7 @@ import type { SmartAuth } from './auth/smart-auth.js';
 import { serverAdminApi, type AdminRuntime } from './console/admin/server-admin-api.js';
 import type { LocalAdminCredential } from './console/admin/local-admin-credential.js';
 import { mountHttp } from './app-http.js';
+import { StartupGate } from './http/startup-gate.js';
 import { startBackgroundReindex } from './reindex-wiring.js';
 import { DEFAULT_PROFILE_FILE, loadMatchProfile } from './fhir/matching/match-profile.js';
 import { matchOperation } from './fhir/matching/match-operation.js';
@@ -71,6 +72,11 @@ export type App = {
    * operations console (/console). Until then its HL7 pages answer 503 and it lists no projections.
    */
   attachRuntime(runtime: AdminRuntime): void;
+  /**
+   * From now until attachRuntime, /readyz answers 503 "starting" (server/start-server.ts calls it before it listens:
+   * nothing written once the server is ready escapes the HL7 outbound or projection consumers starting after it).
+   */
+  holdReadinessUntilAttached(): void;
   /** Gauges and counters of the HL7 listener, HL7 outbound and the projections (GET /metrics). */
   runtimeMetrics: RuntimeMetrics;
   /** Subscription notifications (absent when NILECARE_SUBSCRIPTIONS=off); its websocket hub attaches to HTTP. */
@@ -154,8 +160,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     subscriptions,
     redisPrefix: options.authRedisPrefix,
   });
+  const startup = new StartupGate();
   const http = await mountHttp({
     config,
+    startup,
     store,
     state,
     auth,
@@ -176,7 +184,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     logger,
     systemClient,
     auth,
+    holdReadinessUntilAttached: () => startup.hold(),
     attachRuntime: (runtime) => {
+      startup.release();
       admin.attach(runtime);
       runtimeMetrics.attach({
         ...(runtime.projections ? { projections: runtime.projections } : {}),

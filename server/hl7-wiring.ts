@@ -139,7 +139,15 @@ export async function startHl7(
   const { log } = interop;
   const server = await startListener(config, config.hl7.port, app, logger, log, env);
   // Running with no endpoint costs one pass over the changes per 30 s; it is what lets an endpoint added later work.
-  const worker = outboundSetting !== 'off' ? interop.newWorker().start() : undefined;
+  const worker = outboundSetting !== 'off' ? interop.newWorker() : undefined;
+  // the cursor of a first run exists before the server reports ready: nothing written from then on goes unsent
+  await worker?.ready().catch((error: unknown) => {
+    logger.warn(
+      { err: (error as Error).message },
+      'HL7 outbound cursor not created at start; the first run creates it',
+    );
+  });
+  worker?.start();
   const endpoints = interop.openEndpoints();
   if (worker)
     logger.info(

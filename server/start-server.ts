@@ -51,6 +51,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
   const app = await createApp(config, options.app);
   const http = createServer(app.express);
   http.keepAliveTimeout = 65_000;
+  app.holdReadinessUntilAttached();
   app.subscriptions?.hub.attach(http);
   await new Promise<void>((resolve) => http.listen(config.port, config.host, resolve));
   app.localAdmin?.publish(localOrigin(config.host, http));

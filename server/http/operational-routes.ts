@@ -1,16 +1,19 @@
 /**
- * The server's operational endpoints beside FHIR: GET /healthz (the process answers), GET /readyz (the store — and
- * Redis, when it is used — answer) and GET /metrics (Prometheus; with SMART on, a backend scraper with the metrics
+ * The server's operational endpoints beside FHIR: GET /healthz (the process answers), GET /readyz (the server has
+ * started its components, and the store — and Redis, when it is used — answer) and GET /metrics (Prometheus; with SMART on, a backend scraper with the metrics
  * scope or an administrator).
  */
 import express, { type Router } from 'express';
 import type { Registry } from 'prom-client';
 import type { ResourceStore } from '../store/resource-store.js';
 import type { SmartAuth } from '../auth/smart-auth.js';
+import type { StartupGate } from './startup-gate.js';
 
 export function healthRoutes(o: {
   store: ResourceStore;
   redisReady?: { check(): Promise<string | undefined> } | undefined;
+  /** The server listens but its HL7 and projection components are not running yet (startup-gate.ts). */
+  startup?: StartupGate;
 }): Router {
   const { store, redisReady } = o;
   const router = express.Router();
@@ -18,6 +21,10 @@ export function healthRoutes(o: {
     res.json({ status: 'ok' });
   });
   router.get('/readyz', async (_req, res) => {
+    if (o.startup?.starting) {
+      res.status(503).json({ status: 'starting', store: store.description });
+      return;
+    }
     const redisProblem = await redisReady?.check();
     try {
       await store.ping();

@@ -336,6 +336,32 @@ describe('HL7 v2 outbound worker (outbox → MLLP, nilecare_interop on MariaDB)'
     await waitFor('MRN-10 delivered by the second worker', () => peer.accepted('MRN-10').length === 1);
   });
 
+  it('a worker made ready before its first run begins at the end of the log: a change written next is planned', async () => {
+    const early = new OutboundWorker({ store, mysqlUrl: db.url, name: 'early', pollIntervalMs: 20 });
+    try {
+      await early.ready(); // what the server awaits before it reports ready; the loops have not run
+      const [row] = (await rows("SELECT cursor_seq FROM hl7_outbound_state WHERE name = 'early'")) as [
+        { cursor_seq: number } | undefined,
+      ];
+      assert.ok(row, 'the cursor exists before the first run');
+      assert.deepEqual(await store.changesAfter(Number(row.cursor_seq), 10), [], 'at the end of the change log');
+      await fhir.put(patient('p-early', 'MRN-EARLY', 'Sabah'));
+      const next = await store.changesAfter(Number(row.cursor_seq), 10);
+      assert.deepEqual(
+        next.map((c) => `${c.resourceType}/${c.id}`),
+        ['Patient/p-early'],
+        'the change written after ready() is ahead of the cursor',
+      );
+      await early.ready();
+      const [again] = (await rows("SELECT cursor_seq FROM hl7_outbound_state WHERE name = 'early'")) as [
+        { cursor_seq: number },
+      ];
+      assert.equal(Number(again.cursor_seq), Number(row.cursor_seq), 'ready() again leaves the cursor where it is');
+    } finally {
+      await early.stop();
+    }
+  });
+
   it('a worker started for the first time begins after the changes already in the store', async () => {
     const other = new OutboundWorker({ store, mysqlUrl: db.url, name: 'fresh', pollIntervalMs: 20 });
     // Two workers in one database: only the lock holder of its own name runs; this one is named differently.

@@ -100,6 +100,7 @@ export class OutboundWorker {
   private readonly oru = new OruBuilder();
   private readonly abort = new AbortController();
   private readonly feed: FeedConsumer;
+  private readonly cursor: SqlFeedCursor;
   private readonly senders = new Map<string, Sender>();
   private endpoints: OutboundEndpoint[] = [];
   private endpointsLoadedAt = 0;
@@ -121,6 +122,7 @@ export class OutboundWorker {
     const cursor = new SqlFeedCursor({ table: 'hl7_outbound_state', key: 'name', count: 'planned' }, this.name, () =>
       this.firstCursor(),
     );
+    this.cursor = cursor;
     this.feed = new FeedConsumer({
       store: o.store,
       db: this.log.feedDb(),
@@ -148,7 +150,16 @@ export class OutboundWorker {
     });
   }
 
-  /** Starts the loops (returns at once; the cursor is created on the first run). */
+  /**
+   * Creates the cursor of a worker that never ran (at the end of the change log, or its start with startAt 'start')
+   * now rather than at the loops' first run: every change written once this resolved is planned. The server awaits it
+   * before it reports ready; a no-op when the cursor exists.
+   */
+  async ready(): Promise<void> {
+    await this.log.feedDb().transaction(async (tx) => void (await this.cursor.lock(tx)));
+  }
+
+  /** Starts the loops (returns at once; the cursor is created on the first run unless ready() made it). */
   start(): this {
     this.feed.start();
     return this;
