@@ -179,4 +179,39 @@ for (const [kind, factory] of [
         [[null, 6]],
       );
     });
+
+    it(`commits a batch ${kind === 'PostgreSQL' ? 'without waiting for its WAL flush, that transaction only' : 'synchronously (PGlite runs inside the server process)'}`, async () => {
+      const sql = sqlClientOf(store)!;
+      // a statement trigger notes the commit mode of the transaction that appends audit rows
+      await sql.exec(`
+        CREATE TABLE audit_commit_mode (mode text);
+        CREATE FUNCTION note_audit_commit_mode() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN INSERT INTO audit_commit_mode VALUES (current_setting('synchronous_commit')); RETURN NULL; END $$;
+        CREATE TRIGGER note_audit_commit_mode AFTER INSERT ON fhir_audit_event
+          FOR EACH STATEMENT EXECUTE FUNCTION note_audit_commit_mode();`);
+      try {
+        const errors: unknown[] = [];
+        const sink = auditSink({ db: authDb, trail, trailInStateDb: true, onError: (_m, e) => errors.push(e) });
+        await Promise.all([sink.audit(event(3000)), sink.audit(event(3001))]);
+        await trail.append([]); // nothing: no statement
+        assert.deepEqual(errors, []);
+        const { rows } = await sql.query<{ mode: string }>({ text: 'SELECT mode FROM audit_commit_mode' });
+        assert.deepEqual(
+          rows.map((r) => r.mode),
+          [kind === 'PostgreSQL' ? 'off' : 'on'],
+        );
+        // the setting was the transaction's: the pool's connections commit synchronously as before
+        const after = await Promise.all(
+          [1, 2, 3].map(() => sql.query<{ s: string }>({ text: `SELECT current_setting('synchronous_commit') AS s` })),
+        );
+        assert.deepEqual(
+          after.map((r) => r.rows[0]?.s),
+          ['on', 'on', 'on'],
+        );
+      } finally {
+        await sql.exec(
+          'DROP TRIGGER note_audit_commit_mode ON fhir_audit_event; DROP FUNCTION note_audit_commit_mode(); DROP TABLE audit_commit_mode;',
+        );
+      }
+    });
   });
