@@ -1,5 +1,5 @@
 /**
- * With NILECARE_PGLITE_THREAD=worker the embedded store runs PGlite in a worker thread (pglite-thread.ts): the server's own thread goes on
+ * By default (NILECARE_PGLITE_THREAD=worker) the embedded store runs PGlite in a worker thread (pglite-thread.ts): the server's own thread goes on
  * (timers, other requests' JavaScript) while a long statement runs, and nothing of the SQL surface changes —
  * driver errors keep their SQLSTATE (a version conflict is still a VersionConflictError), a failed transaction is
  * rolled back whole, rows keep their types.
@@ -38,15 +38,15 @@ async function ticksDuring(work: Promise<unknown>): Promise<number> {
 /** A statement that keeps PostgreSQL busy for a while (no sleep: computing). */
 const LONG = `SELECT count(*) FROM generate_series(1, 1000000) g WHERE md5(g::text) LIKE '0%'`;
 
-describe('PGlite in a worker thread (NILECARE_PGLITE_THREAD=worker)', () => {
+describe('PGlite in a worker thread (the default; NILECARE_PGLITE_THREAD=main otherwise)', () => {
   after(async () => {
     for (const dir of folders) await rm(dir, { recursive: true, force: true });
   });
 
-  it('is chosen by NILECARE_PGLITE_THREAD=worker (this thread otherwise)', () => {
+  it('is the default, and NILECARE_PGLITE_THREAD=main keeps PGlite in this thread', () => {
     assert.equal(pgliteThread({ NILECARE_PGLITE_THREAD: 'worker' }), 'worker');
     assert.equal(pgliteThread({ NILECARE_PGLITE_THREAD: 'main' }), 'main');
-    assert.equal(pgliteThread({}), 'main');
+    assert.equal(pgliteThread({}), 'worker', 'the default');
   });
 
   it("leaves this thread free while a long statement runs (it was blocked for the statement's whole length)", async () => {
