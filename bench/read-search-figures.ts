@@ -9,10 +9,9 @@
  *   (CPU_PROF_DIR=dir: the server's V8 CPU profile, and beside it that profile cut to each figure's measured window,
  *   `<profile>.<figure>.cpuprofile`, without start-up, warm-up or the other figures: bench/profile-summary.ts reads both)
  */
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { loadavg } from 'node:os';
 import { parseOptions } from './options.js';
+import { cutProfile } from './profile-cut.js';
 import { startServer, type FreshDatabase } from './server-process.js';
 import { CpuMeter } from './cpu-meter.js';
 import { authHeader, authSetup } from './auth-mode.js';
@@ -101,30 +100,4 @@ try {
   await server.stop();
   await auth.close();
 }
-if (options.cpuProfDir) cutProfile(options.cpuProfDir, server.pid, windows);
-
-/** The server's CPU profile (written when it stops) cut to each figure's window: one file per figure beside it. */
-function cutProfile(dir: string, pid: number, cuts: Record<string, [number, number]>): void {
-  const file = readdirSync(dir).find((f) => /^CPU(\.\d+){5}\.cpuprofile$/.test(f) && f.includes(`.${pid}.`));
-  if (!file) {
-    console.error(`read-search-figures: no CPU profile of process ${pid} in ${dir}`);
-    return;
-  }
-  type CpuProfile = { samples: number[]; timeDeltas: number[]; startTime: number; endTime: number };
-  const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile;
-  for (const [figure, [from, to]] of Object.entries(cuts)) {
-    const samples: number[] = [];
-    const timeDeltas: number[] = [];
-    let at = profile.startTime;
-    let previous = from;
-    profile.samples.forEach((sample, i) => {
-      at += profile.timeDeltas[i] ?? 0;
-      if (at < from || at > to) return;
-      samples.push(sample);
-      timeDeltas.push(at - previous);
-      previous = at;
-    });
-    const cut = { ...profile, samples, timeDeltas, startTime: from, endTime: to };
-    writeFileSync(join(dir, `${file.replace(/\.cpuprofile$/, '')}.${figure}.cpuprofile`), JSON.stringify(cut));
-  }
-}
+if (options.cpuProfDir) cutProfile('read-search-figures', options.cpuProfDir, server.pid, windows);

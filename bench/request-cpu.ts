@@ -18,10 +18,10 @@
  * the PostgreSQL CPU of its biggest statements per request, parse / bind (planning) / execute apart
  * (bench/statement-cpu.ts); the log costs CPU itself, so compare the totals of runs without it.
  */
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
 import pg from 'pg';
 import { parseOptions } from './options.js';
+import { cutProfile } from './profile-cut.js';
 import { freshDatabase, startServer } from './server-process.js';
 import { CpuMeter } from './cpu-meter.js';
 import { timed } from './stats.js';
@@ -71,35 +71,6 @@ const patient = (i: number) =>
 
 const ids: string[] = [];
 
-type CpuProfile = { samples: number[]; timeDeltas: number[]; startTime: number; endTime: number };
-
-/** The server's CPU profile (written when it stops) cut to each phase's window: one file per phase beside it. */
-function cutProfile(dir: string, pid: number, windows: Record<string, [number, number]>): void {
-  const file = readdirSync(dir).find(
-    (f) =>
-      f.endsWith('.cpuprofile') && f.includes(`.${pid}.`) && !/\.(creates|reads|observations)\.cpuprofile$/.test(f),
-  );
-  if (!file) {
-    console.error(`request-cpu: no CPU profile of process ${pid} in ${dir}`);
-    return;
-  }
-  const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile;
-  for (const [phase, [from, to]] of Object.entries(windows)) {
-    const samples: number[] = [];
-    const timeDeltas: number[] = [];
-    let at = profile.startTime;
-    let previous = from;
-    profile.samples.forEach((sample, i) => {
-      at += profile.timeDeltas[i] ?? 0;
-      if (at < from || at > to) return;
-      samples.push(sample);
-      timeDeltas.push(at - previous);
-      previous = at;
-    });
-    const cut = { ...profile, samples, timeDeltas, startTime: from, endTime: to };
-    writeFileSync(join(dir, `${file.replace(/\.cpuprofile$/, '')}.${phase}.cpuprofile`), JSON.stringify(cut));
-  }
-}
 async function create(i: number) {
   const res = await fetch(`${server.baseUrl}/fhir/Patient`, {
     method: 'POST',
@@ -249,7 +220,7 @@ try {
   await admin?.end();
   await meter.close();
   await server.stop();
-  if (options.cpuProfDir) cutProfile(options.cpuProfDir, server.pid, windows);
+  if (options.cpuProfDir) cutProfile('request-cpu', options.cpuProfDir, server.pid, windows);
   await auth.close();
   await db.drop();
 }
