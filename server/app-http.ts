@@ -62,7 +62,7 @@ export async function mountHttp(o: {
         perMinute: config.rateLimitPerMinute,
         logger,
         // with authorisation on, only a verified token says who the client is (a forged one counts by address)
-        ...(auth ? { identify: (header: string | undefined) => auth.clientOf(header) } : {}),
+        ...(auth ? { identify: (header: string | undefined) => auth.verifiedClient(header) } : {}),
       }),
     );
   }

@@ -19,6 +19,11 @@ type Authenticated = { readonly ip?: string | undefined; readonly userAgent?: st
 
 export type Authenticate = (authorizationHeader: string | undefined, from?: Authenticated) => Promise<AccessPolicy>;
 
+/** The access token of an `Authorization: Bearer <token>` header; undefined when the header is missing or not that. */
+export function bearerToken(header: string | undefined): string | undefined {
+  return header ? /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(header)?.[1] : undefined;
+}
+
 export function bearerAuthentication(o: {
   fhirBaseUrl: string;
   verifier: AccessTokenVerifier;
@@ -45,9 +50,9 @@ export function bearerAuthentication(o: {
       return { who: 'anonymous (authorisation disabled)', allows: () => true, constraints: () => undefined };
     if (!header || !header.trim())
       throw await deny('An access token is required (Authorization: Bearer <token>)', false, from);
-    const m = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(header);
-    if (!m) throw await deny('The Authorization header must be "Bearer <access token>"', true, from);
-    const check = await o.verifier.verify(m[1]!);
+    const token = bearerToken(header);
+    if (!token) throw await deny('The Authorization header must be "Bearer <access token>"', true, from);
+    const check = await o.verifier.verify(token);
     if (!check.ok) throw await deny(check.reason, true, from);
     const c = check.claims;
     if (!(await o.contexts.tokenStillValid(String(c.jti), c.grant_id, REVOCATION_CHECK_STALENESS_MS)))

@@ -13,7 +13,7 @@ import { accessTokenVerifier, type AccessTokenVerifier } from './access-token.js
 import { auditSink } from './audit-sink.js';
 import type { AuditTable } from './audit-table.js';
 import type { AccessAuditEvent } from './audit-event.js';
-import { bearerAuthentication, type Authenticate } from './bearer-authentication.js';
+import { bearerAuthentication, bearerToken, type Authenticate } from './bearer-authentication.js';
 import { registerClient, type ClientRegistration, type RegisteredClient } from './clients.js';
 import { isAdmin, mayReadMetrics, type UserDirectory } from './admin-access.js';
 import { contextStore, type LaunchContext } from './context-store.js';
@@ -76,10 +76,10 @@ export interface SmartAuth {
   /** Bearer token → AccessPolicy; throws AuthError (a FhirError 401, with `wwwAuthenticate`) when missing/invalid. */
   authenticate: Authenticate;
   /**
-   * The client a valid access token names (`client:<client_id>:<sub>`), undefined for a missing or invalid one; not
-   * audited (the FHIR endpoint audits the refusal). What the rate limiter counts by.
+   * The client id and subject of a valid access token, undefined for a missing or invalid one; not audited (the FHIR
+   * endpoint audits the refusal). What the rate limiter counts by.
    */
-  clientOf(authorizationHeader: string | undefined): Promise<string | undefined>;
+  verifiedClient(authorizationHeader: string | undefined): Promise<{ client_id?: string; sub?: string } | undefined>;
   audit(event: AccessAuditEvent): Promise<void>;
   /** EHR launch: stores the context and returns the opaque `launch` value to put in the app's launch URL. */
   createLaunch(context: LaunchContext, ttlSeconds?: number): Promise<string>;
@@ -173,11 +173,11 @@ export async function createSmartAuth(options: SmartAuthOptions): Promise<SmartA
   return {
     router,
     authenticate,
-    async clientOf(header) {
-      const token = header && /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(header)?.[1];
+    async verifiedClient(header) {
+      const token = bearerToken(header);
       if (!token) return undefined;
       const check = await verifier.verify(token);
-      return check.ok ? `client:${check.claims.client_id ?? ''}:${check.claims.sub ?? ''}` : undefined;
+      return check.ok ? check.claims : undefined;
     },
     audit,
     createLaunch: (ctx, ttl) => contexts.createLaunch(ctx, ttl),

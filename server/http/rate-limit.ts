@@ -20,30 +20,35 @@ export type RateLimitOptions = {
   logger: Logger;
   prefix?: string;
   /**
-   * The client a verified token names (the Authorization header in, a key out), undefined for a missing or invalid
-   * token. Without it the token's claims are read unverified (authorisation off).
+   * The client a verified token names (the Authorization header in, its client id and subject out), undefined for a
+   * missing or invalid token. Without it the token's claims are read unverified (authorisation off).
    */
-  identify?: (authorization: string | undefined) => Promise<string | undefined>;
+  identify?: (authorization: string | undefined) => Promise<ClientClaims | undefined>;
   /** The clock, in ms (tests). */
   now?: () => number;
 };
 
+export type ClientClaims = { client_id?: string; sub?: string };
+
 const MINUTE_MS = 60_000;
 
-/** The client named by a token's claims, unverified: only for when authorisation is off. */
-export function unverifiedClientKey(authorization: string | undefined): string | undefined {
+/** A token's client id and subject, unverified: only for when authorisation is off. */
+export async function unverifiedClient(authorization: string | undefined): Promise<ClientClaims | undefined> {
   if (!authorization?.startsWith('Bearer ')) return undefined;
   const payload = authorization.slice(7).split('.')[1];
   if (!payload) return undefined;
   try {
-    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as {
-      client_id?: string;
-      sub?: string;
-    };
-    return claims.client_id || claims.sub ? `client:${claims.client_id ?? ''}:${claims.sub ?? ''}` : undefined;
+    return JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as ClientClaims;
   } catch {
     return undefined; // not a JWT
   }
+}
+
+/** The counter's client: the token's client id and subject, else (no client in it) the remote address. */
+function clientKey(claims: ClientClaims | undefined, req: Request): string {
+  return claims?.client_id || claims?.sub
+    ? `client:${claims.client_id ?? ''}:${claims.sub ?? ''}`
+    : `ip:${req.socket.remoteAddress ?? 'unknown'}`;
 }
 
 /** Requests in the sliding minute ending now, from this minute's count and the previous minute's. */
@@ -68,11 +73,11 @@ export function secondsUntilAllowed(
 export function rateLimit(options: RateLimitOptions): RequestHandler {
   const prefix = options.prefix ?? 'nilecare:ratelimit:';
   const now = options.now ?? Date.now;
-  const identify = options.identify ?? (async (authorization) => unverifiedClientKey(authorization));
+  const identify = options.identify ?? unverifiedClient;
   let warned = false;
   return async (req: Request, res: Response, next: NextFunction) => {
     try {
-      const client = (await identify(req.headers.authorization)) ?? `ip:${req.socket.remoteAddress ?? 'unknown'}`;
+      const client = clientKey(await identify(req.headers.authorization), req);
       const at = now();
       const minute = Math.floor(at / MINUTE_MS);
       const key = `${prefix}${client}:${minute}`;
