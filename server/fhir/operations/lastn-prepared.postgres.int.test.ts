@@ -6,11 +6,9 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestServer, type TestServer } from '../../testing/test-server.js';
-import { createTestDatabase } from '../../store/postgres/testing/test-stores.js';
-import { openPostgresStore, sqlClientOf } from '../../store/postgres/open-postgres-store.js';
+import type { TestServer } from '../../testing/test-server.js';
+import { oneConnectionServer, type OneConnectionServer } from '../../testing/one-connection-server.js';
 import { walkStatementName } from '../../store/postgres/search/lastn-walk.js';
-import type { ResourceStore } from '../../store/resource-store.js';
 
 const VITAL = {
   coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'vital-signs' }],
@@ -18,20 +16,16 @@ const VITAL = {
 const CODES = ['8867-4', '8480-6', '29463-7'];
 
 describe('$lastn walk prepared on the PostgreSQL server: generic plan, same answers', () => {
+  let one: OneConnectionServer;
   let server: TestServer;
-  let store: ResourceStore;
-  let drop: () => Promise<void>;
   /** patient → code → ids newest first (as written) */
   const written = new Map<string, Map<string, string[]>>();
   const textOnly = new Map<string, string>();
 
   before(async () => {
-    const database = await createTestDatabase();
-    drop = database.drop;
     // one connection: every walk runs on the session whose prepared statements are read below
-    store = await openPostgresStore({ url: database.url, poolSize: 1 });
-    await store.init();
-    server = await startTestServer(store);
+    one = await oneConnectionServer();
+    server = one.server;
     for (const patient of ['p1', 'p2', 'p3']) {
       const byCode = new Map<string, string[]>();
       for (const [c, code] of CODES.entries())
@@ -67,11 +61,7 @@ describe('$lastn walk prepared on the PostgreSQL server: generic plan, same answ
     }
   });
 
-  after(async () => {
-    await server?.close();
-    await store?.close();
-    await drop?.();
-  });
+  after(async () => one?.close());
 
   const ids = async (query: string): Promise<string[]> => {
     const res = await server.fhir(`/Observation/$lastn?${query}`);
@@ -98,7 +88,7 @@ describe('$lastn walk prepared on the PostgreSQL server: generic plan, same answ
           `round ${round}, ${patient}, code`,
         );
       }
-    const { rows } = await sqlClientOf(store)!.query<{ name: string; generic_plans: number }>({
+    const { rows } = await one.sql.query<{ name: string; generic_plans: number }>({
       text: `SELECT name, generic_plans FROM pg_prepared_statements WHERE name LIKE 'fhir_lastn_walk_%' ORDER BY name`,
     });
     assert.equal(rows.length, 2, JSON.stringify(rows));

@@ -6,26 +6,20 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestServer, type TestServer } from '../../../testing/test-server.js';
-import { createTestDatabase } from '../testing/test-stores.js';
-import { openPostgresStore, sqlClientOf } from '../open-postgres-store.js';
-import type { ResourceStore } from '../../resource-store.js';
+import type { TestServer } from '../../../testing/test-server.js';
+import { oneConnectionServer, type OneConnectionServer } from '../../../testing/one-connection-server.js';
 
 const MRN = 'urn:oid:2.16.840.1.113883.3.9999.1';
 
 describe('identifier searches prepared on the PostgreSQL server: generic plan, same answers', () => {
+  let one: OneConnectionServer;
   let server: TestServer;
-  let store: ResourceStore;
-  let drop: () => Promise<void>;
   const idOf = new Map<string, string>();
 
   before(async () => {
-    const database = await createTestDatabase();
-    drop = database.drop;
     // one connection: every search runs on the session whose prepared statements are read below
-    store = await openPostgresStore({ url: database.url, poolSize: 1 });
-    await store.init();
-    server = await startTestServer(store);
+    one = await oneConnectionServer();
+    server = one.server;
     for (let i = 0; i < 12; i++) {
       const res = await server.fhir('/Patient', {
         method: 'POST',
@@ -41,11 +35,7 @@ describe('identifier searches prepared on the PostgreSQL server: generic plan, s
     }
   });
 
-  after(async () => {
-    await server?.close();
-    await store?.close();
-    await drop?.();
-  });
+  after(async () => one?.close());
 
   const found = async (query: string): Promise<string[]> => {
     const res = await server.fhir(`/Patient?${query}`);
@@ -54,7 +44,7 @@ describe('identifier searches prepared on the PostgreSQL server: generic plan, s
   };
   const preparedPlans = async (pattern: string) =>
     (
-      await sqlClientOf(store)!.query<{ name: string; generic_plans: number; custom_plans: number }>({
+      await one.sql.query<{ name: string; generic_plans: number; custom_plans: number }>({
         text: `SELECT name, generic_plans, custom_plans FROM pg_prepared_statements WHERE name LIKE $1 ORDER BY name`,
         values: [pattern],
       })
