@@ -119,14 +119,13 @@ export class OutboundWorker {
       this.lock = new MysqlNamedLock(mysqlUrl, this.name);
       this.loadEndpoints = () => loadOutboundEndpoints(mysqlUrl);
     } else throw new Error('OutboundWorker: mysqlUrl or embedded is required');
-    const cursor = new SqlFeedCursor({ table: 'hl7_outbound_state', key: 'name', count: 'planned' }, this.name, () =>
+    this.cursor = new SqlFeedCursor({ table: 'hl7_outbound_state', key: 'name', count: 'planned' }, this.name, () =>
       this.firstCursor(),
     );
-    this.cursor = cursor;
     this.feed = new FeedConsumer({
       store: o.store,
       db: this.log.feedDb(),
-      cursor,
+      cursor: this.cursor,
       lease: this.lock,
       ...(o.logger ? { logger: o.logger } : {}),
       label: 'HL7 outbound planning',
