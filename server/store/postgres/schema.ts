@@ -170,8 +170,24 @@ BEGIN
 END
 $$`;
 
-/** Trigram index for `:contains` (only when pg_trgm could be created). */
-const TRIGRAM = `CREATE INDEX IF NOT EXISTS fhir_idx_string_trgm ON fhir_idx_string USING gin (value gin_trgm_ops);`;
+/**
+ * String params whose rows no `:contains` or `ew` asks for: `_content` and `_text` are searched by their words (the
+ * full-text indexes above), `phonetic` takes no modifier (name-conditions.ts) and its `~pair` rows are patient matching's.
+ * A `_filter` `co`/`ew` on them still answers, by the param's rows in fhir_idx_string_value instead of trigrams.
+ */
+export const NO_TRIGRAM_PARAMS = ['_content', '_text', 'phonetic', 'phonetic~pair'] as const;
+
+/**
+ * Trigram index for `:contains` (only when pg_trgm could be created), without the rows of NO_TRIGRAM_PARAMS: the
+ * `_content` word chunks alone (one per resource, ~190 characters each in Synthea) were ~9/10 of its trigrams. A search's
+ * `param = 'name'` (bound, planned with its value) implies the predicate, so the planner still uses it for `:contains`.
+ */
+const TRIGRAM = `CREATE INDEX IF NOT EXISTS fhir_idx_string_trgm ON fhir_idx_string USING gin (value gin_trgm_ops)
+  WHERE param NOT IN (${NO_TRIGRAM_PARAMS.map((p) => `'${p}'`).join(', ')})`;
+
+/** The trigram index as made before it left out NO_TRIGRAM_PARAMS (no predicate): dropped, then made anew. */
+const FULL_TRIGRAM = `SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+  WHERE c.relname = 'fhir_idx_string_trgm' AND pg_table_is_visible(c.oid) AND i.indpred IS NULL`;
 
 /** Every table that holds index rows of a resource (deleted and rewritten on each version). */
 export const INDEX_TABLES = [
@@ -219,7 +235,12 @@ export async function createSchema(client: SqlClient): Promise<void> {
     }
     if (before[0]?.migrate) await tx.query({ text: LASTN_FILL });
     await tx.query({ text: FUNCTIONS });
-    if (trigram) await tx.query({ text: TRIGRAM });
+    if (trigram) {
+      // a database made before NO_TRIGRAM_PARAMS (migration): its index of every string row is replaced
+      if ((await tx.query({ text: FULL_TRIGRAM })).rows.length > 0)
+        await tx.query({ text: 'DROP INDEX fhir_idx_string_trgm' });
+      await tx.query({ text: TRIGRAM });
+    }
   });
   await useLz4(client);
   await useFineStringStatistics(client);
