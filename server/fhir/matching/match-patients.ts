@@ -15,7 +15,7 @@ import type { Condition } from '../search/search-query.js';
 import { phoneticPairParam, phoneticPairs } from '../indexing/text/name-parameters.js';
 import { comparePatients, nearBirthDates, type MatchResult } from './compare-patients.js';
 import type { MatchProfile } from './match-profile.js';
-import { patientFeatures, phoneSearchForms, type PatientFeatures } from './patient-features.js';
+import { patientFeatures, phoneSearchForms, type MatchWord, type PatientFeatures } from './patient-features.js';
 import { escapeValue } from '../search/split-values.js';
 import { storeSearchAny, type AnySearchArgs } from '../search/search-any.js';
 
@@ -88,16 +88,8 @@ export function blockingQueries(query: PatientFeatures, profile: MatchProfile): 
       if (!seen.has(key)) queries.push(where ? { params, where, lead } : { params, lead });
       seen.add(key);
     };
-    if (first && birthDates)
-      add('birthdate', [
-        ['phonetic', escapeValue(first.text)],
-        ['birthdate', birthDates],
-      ]);
-    if (last && birthDates)
-      add('birthdate', [
-        ['phonetic', escapeValue(last.text)],
-        ['birthdate', birthDates],
-      ]);
+    if (first && birthDates) add('birthdate', [['birthdate', birthDates]], [phoneticWord(first)]);
+    if (last && birthDates) add('birthdate', [['birthdate', birthDates]], [phoneticWord(last)]);
     if (first && second) {
       // every pair of their keys (not capped as stored pairs are: a stored pair is one of these when the words meet)
       const pairs = first.keys.flatMap((a) => phoneticPairs([a], second.keys));
@@ -108,6 +100,15 @@ export function blockingQueries(query: PatientFeatures, profile: MatchProfile): 
   }
   for (const phone of query.phones) queries.push({ params: [['phone', phoneSearchForms(phone, profile).join(',')]] });
   return queries;
+}
+
+/**
+ * `phonetic=<the word>` as its condition, from the keys the features hold: a search's parse would compute them again
+ * from the word's text (the same keys: a word of nameWords is one word with those keys when read again, tested on the
+ * match test set and a generated population in phonetic-word.test.ts).
+ */
+export function phoneticWord(word: MatchWord): Condition {
+  return { kind: 'string', param: 'phonetic', match: 'equals', values: word.keys };
 }
 
 /**
