@@ -1,4 +1,11 @@
-/** Request figures over HTTP: create (sequential and concurrent), read by id, and the common searches. */
+/**
+ * Request figures over HTTP: create (sequential and concurrent), read by id, and the common searches.
+ * The creates go through postFhir (node:http on keep-alive sockets), lighter for the bench client than the global fetch
+ * (its Request/Response objects and web streams) on the same 2 cores as the server; NILECARE_BENCH_CLIENT=fetch sends
+ * them through fetch as before (request-cpu.ts reports the client's CPU per request either way).
+ */
+import http from 'node:http';
+import { gunzipSync, inflateSync } from 'node:zlib';
 import { timed, type LatencySummary } from './stats.js';
 import type { PatientSample } from './load-data.js';
 import type { Patient } from '@medplum/fhirtypes';
@@ -20,15 +27,48 @@ let batches = 0;
 export type CreateFigures = { sequential: LatencySummary; concurrent: LatencySummary; ids: string[] };
 
 async function createPatient(baseUrl: string, patient: Patient): Promise<string> {
-  const res = await fetch(`${baseUrl}/fhir/Patient`, {
-    method: 'POST',
-    headers: headers({ 'content-type': 'application/fhir+json' }),
-    body: JSON.stringify(patient),
-  });
-  const body = await expectOk(res, 'create Patient');
+  const res = await postFhir(`${baseUrl}/fhir/Patient`, JSON.stringify(patient));
+  if (res.status >= 300) throw new Error(`create Patient answered ${res.status}: ${res.text.slice(0, 300)}`);
+  const body = JSON.parse(res.text);
   if (res.status !== 201 || typeof body.id !== 'string')
     throw new Error(`create Patient answered ${res.status} without an id`);
   return body.id;
+}
+
+/** The create clients' connections, kept alive (as fetch's dispatcher keeps them). */
+const agent = new http.Agent({ keepAlive: true });
+const USE_FETCH = process.env.NILECARE_BENCH_CLIENT === 'fetch';
+
+/**
+ * POST of a FHIR JSON body, answered as status and text. The request headers are those fetch sends that the server
+ * reads (accept, content-type, accept-encoding gzip/deflate, the bench's Authorization), so the server does the same
+ * work (a compressed answer is inflated here, as fetch does).
+ */
+export async function postFhir(url: string, body: string): Promise<{ status: number; text: string }> {
+  const sent = headers({ 'content-type': 'application/fhir+json', 'accept-encoding': 'gzip, deflate' });
+  if (USE_FETCH) {
+    const res = await fetch(url, { method: 'POST', headers: sent, body });
+    return { status: res.status, text: await res.text() };
+  }
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      url,
+      { method: 'POST', agent, headers: { ...sent, 'content-length': Buffer.byteLength(body) } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', reject);
+        res.on('end', () => {
+          const bytes = Buffer.concat(chunks);
+          const encoding = res.headers['content-encoding'];
+          const plain = encoding === 'gzip' ? gunzipSync(bytes) : encoding === 'deflate' ? inflateSync(bytes) : bytes;
+          resolve({ status: res.statusCode ?? 0, text: plain.toString('utf8') });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
 }
 
 /** Creates of distinct, realistic people (bench/bench-patients.ts): sequential, then from `concurrency` clients. */

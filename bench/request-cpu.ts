@@ -7,6 +7,9 @@
  * Usage: npx tsx bench/request-cpu.ts [creates=3000] [reads=3000] [store=postgres] [auth=off|on] [names=distinct|common]
  *   [observations=3000]   (observations=0: no Observation phase, nor its warm-up)
  * NILECARE_BENCH_READ_CLIENTS=1: the reads one at a time, as the bench's read-by-id figure (default 16 clients).
+ * The creates are sent by http-figures.ts's postFhir (node:http; NILECARE_BENCH_CLIENT=fetch: the global fetch, as before
+ * session 38); each phase reports this process's own CPU per request (`clientCpuUsPerRequest`: the load generator shares
+ * the 2 cores with the server).
  * Each phase reports its window on CLOCK_MONOTONIC (µs), the clock of the server's V8 CPU profile; with CPU_PROF_DIR the
  * profile is also written cut to each phase (`<profile>.creates.cpuprofile`, `.reads`, `.observations`: the samples
  * of that window only, without start-up and warm-up) for bench/profile-summary.ts.
@@ -28,6 +31,7 @@ import { timed } from './stats.js';
 import { authHeader, authSetup } from './auth-mode.js';
 import { commonNamePatient, distinctPatient } from './bench-patients.js';
 import { logSize, logStatementCpu, statementCpu } from './statement-cpu.js';
+import { postFhir } from './http-figures.js';
 
 const [
   createsArg = '3000',
@@ -72,12 +76,8 @@ const patient = (i: number) =>
 const ids: string[] = [];
 
 async function create(i: number) {
-  const res = await fetch(`${server.baseUrl}/fhir/Patient`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/fhir+json', accept: 'application/fhir+json', ...authHeader() },
-    body: patient(i),
-  });
-  const body = (await res.json()) as { id?: string };
+  const res = await postFhir(`${server.baseUrl}/fhir/Patient`, patient(i));
+  const body = JSON.parse(res.text) as { id?: string };
   if (res.status !== 201 || !body.id) throw new Error(`create answered ${res.status}`);
   ids.push(body.id);
 }
@@ -172,7 +172,9 @@ async function phase(count: number, run: (i: number) => Promise<void>, clients =
   const logFrom = byStatement ? logSize() : 0;
   const from = new Date();
   const fromUs = Number(process.hrtime.bigint() / 1000n);
+  const client0 = process.cpuUsage();
   const latency = await timed(count, clients, run);
+  const client = process.cpuUsage(client0);
   const toUs = Number(process.hrtime.bigint() / 1000n);
   const cpu = await meter.since(start);
   const to = new Date();
@@ -193,6 +195,8 @@ async function phase(count: number, run: (i: number) => Promise<void>, clients =
     serverUserCpuUsPerRequest: Math.round(((user1 - user0) * 1e4) / count),
     serverCpuUsPerRequestByThread: threads,
     postgresCpuUsPerRequest: Math.round((cpu.postgresCpuSeconds * 1e6) / count),
+    // this process (the load generator, on the same cores): creates through postFhir (NILECARE_BENCH_CLIENT)
+    clientCpuUsPerRequest: Math.round((client.user + client.system) / count),
     postgresTransactionsPerRequest: admin ? Math.round((tx / count) * 100) / 100 : null,
     cpuBoundPerSecondOn2Cores: Math.round((2 * count) / (cpu.serverCpuSeconds + cpu.postgresCpuSeconds)),
     ...(byStatement ? { postgresCpuByStatement: statementCpu(db.postgresDbName!, from, to, count, 12, logFrom) } : {}),
