@@ -32,4 +32,44 @@ describe('dedupeEntries', () => {
     const entries = [s('name', 'Ali'), s('given', 'Ali'), t('gender', 'g', 'male')];
     assert.equal(dedupeEntries(entries), entries);
   });
+
+  it("drops a token text that a coded entry of the same param carries (a CodeableConcept's text equal to its display)", () => {
+    const coded: IndexEntry = {
+      kind: 'token',
+      param: 'type',
+      system: 'http://snomed.info/sct',
+      code: '1',
+      text: 'check up',
+    };
+    const text = (param: string, value: string): IndexEntry => ({
+      kind: 'token',
+      param,
+      system: null,
+      code: null,
+      text: value,
+    });
+    const identifier: IndexEntry = {
+      kind: 'token',
+      param: 'identifier',
+      system: 's',
+      code: 'v',
+      text: 'mrn',
+      typeCode: 'MR',
+    };
+    assert.deepEqual(dedupeEntries([text('type', 'check up'), coded, text('type', 'other words')]), [
+      coded,
+      text('type', 'other words'),
+    ]);
+    // another param's text, a lone text, the same text twice, an identifier's type text
+    assert.deepEqual(dedupeEntries([coded, text('class', 'check up'), t('class', 'c', 'x')]), [
+      coded,
+      text('class', 'check up'),
+      t('class', 'c', 'x'),
+    ]);
+    assert.deepEqual(dedupeEntries([text('type', 'a'), text('type', 'a'), text('type', 'b')]), [
+      text('type', 'a'),
+      text('type', 'b'),
+    ]);
+    assert.deepEqual(dedupeEntries([identifier, text('identifier', 'mrn')]), [identifier]);
+  });
 });

@@ -79,6 +79,28 @@ describe('extractIndex', () => {
     assert.equal(index.entries.filter((e) => e.param === 'name').length, 1);
   });
 
+  it("keeps a CodeableConcept's text only where no coding of the param carries it (Synthea: text = display)", () => {
+    const index = extractIndex(
+      r({
+        resourceType: 'Encounter',
+        status: 'finished',
+        class: { code: 'AMB' },
+        type: [
+          { coding: [{ system: 'http://snomed.info/sct', code: '185349003', display: 'Check up' }], text: 'Check up' },
+          { coding: [{ system: 'http://snomed.info/sct', code: '1', display: 'One' }], text: 'Other words' },
+        ],
+      }),
+    );
+    assert.deepEqual(
+      index.entries.filter((e) => e.param === 'type'),
+      [
+        { kind: 'token', param: 'type', system: 'http://snomed.info/sct', code: '185349003', text: 'check up' },
+        { kind: 'token', param: 'type', system: 'http://snomed.info/sct', code: '1', text: 'one' },
+        { kind: 'token', param: 'type', system: null, code: null, text: 'other words' },
+      ],
+    );
+  });
+
   it('never throws on odd data and keeps what can be indexed', () => {
     const odd = [
       {},
