@@ -80,7 +80,9 @@ CREATE TABLE IF NOT EXISTS fhir_change (
 CREATE INDEX IF NOT EXISTS fhir_change_unsequenced ON fhir_change (change_id) WHERE seq IS NULL;
 
 CREATE TABLE IF NOT EXISTS fhir_idx_string (${KEY_COLUMNS}, value text COLLATE "C" NOT NULL, exact text NOT NULL);
-CREATE INDEX IF NOT EXISTS fhir_idx_string_value ON fhir_idx_string (resource_type, param, value);
+-- without the word rows (_content: one per resource, ~190 characters in Synthea, and _text): they are searched by their words
+-- only (the full-text indexes below), and a search's bound param = 'name' implies the predicate
+CREATE INDEX IF NOT EXISTS fhir_idx_string_value ON fhir_idx_string (resource_type, param, value) WHERE param NOT IN ('_content', '_text');
 DROP INDEX IF EXISTS fhir_idx_string_exact;
 -- value in the resource-led index: a search that walks the resources in page order probes their entries index-only
 -- (with (type, id, param) alone every probe visited the table, so the planner gathered and sorted every match instead:
@@ -185,9 +187,13 @@ export const NO_TRIGRAM_PARAMS = ['_content', '_text', 'phonetic', 'phonetic~pai
 const TRIGRAM = `CREATE INDEX IF NOT EXISTS fhir_idx_string_trgm ON fhir_idx_string USING gin (value gin_trgm_ops)
   WHERE param NOT IN (${NO_TRIGRAM_PARAMS.map((p) => `'${p}'`).join(', ')})`;
 
-/** The trigram index as made before it left out NO_TRIGRAM_PARAMS (no predicate): dropped, then made anew. */
-const FULL_TRIGRAM = `SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
-  WHERE c.relname = 'fhir_idx_string_trgm' AND pg_table_is_visible(c.oid) AND i.indpred IS NULL`;
+/**
+ * Indexes made partial since (a database made before has them over every row): dropped when found without a predicate,
+ * then made anew by the CREATE INDEX IF NOT EXISTS above (migration).
+ */
+const NOW_PARTIAL = ['fhir_idx_string_value', 'fhir_idx_string_trgm'];
+const FULL_INDEXES = `SELECT c.relname AS name FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+  WHERE c.relname = ANY($1::text[]) AND pg_table_is_visible(c.oid) AND i.indpred IS NULL`;
 
 /** Every table that holds index rows of a resource (deleted and rewritten on each version). */
 export const INDEX_TABLES = [
@@ -228,6 +234,8 @@ export async function createSchema(client: SqlClient): Promise<void> {
     const { rows: before } = await tx.query<{ migrate: boolean }>({
       text: `SELECT to_regclass('fhir_lastn') IS NULL AND to_regclass('fhir_idx_reference') IS NOT NULL AS migrate`,
     });
+    const full = await tx.query<{ name: string }>({ text: FULL_INDEXES, values: [NOW_PARTIAL] });
+    for (const { name } of full.rows) await tx.query({ text: `DROP INDEX ${name}` });
     for (const statement of TABLES.split(';')
       .map((s) => s.trim())
       .filter(Boolean)) {
@@ -235,12 +243,7 @@ export async function createSchema(client: SqlClient): Promise<void> {
     }
     if (before[0]?.migrate) await tx.query({ text: LASTN_FILL });
     await tx.query({ text: FUNCTIONS });
-    if (trigram) {
-      // a database made before NO_TRIGRAM_PARAMS (migration): its index of every string row is replaced
-      if ((await tx.query({ text: FULL_TRIGRAM })).rows.length > 0)
-        await tx.query({ text: 'DROP INDEX fhir_idx_string_trgm' });
-      await tx.query({ text: TRIGRAM });
-    }
+    if (trigram) await tx.query({ text: TRIGRAM });
   });
   await useLz4(client);
   await useFineStringStatistics(client);
