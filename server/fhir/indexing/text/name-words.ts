@@ -33,7 +33,7 @@ export function nameWords(text: string): NameWord[] {
     .split(/[\s\-_.,/]+/)
     .filter((t) => t.length > 0 && !CONNECTIVES.has(t));
   return joinCompounds(tokens)
-    .map((word) => ({ text: word.join(' '), keys: wordKeys(word) }))
+    .map((word) => ({ text: word.join(' '), keys: cachedWordKeys(word) }))
     .filter((w) => w.keys.length > 0);
 }
 
@@ -76,6 +76,25 @@ function joinCompounds(tokens: string[]): string[][] {
   }
   if (pending.length > 0) words.push(pending);
   return words;
+}
+
+/**
+ * The keys of the words met lately. The same words come back: a Patient create's extraction, its duplicate check and
+ * the comparison of its candidates each take the keys of the same name, and common names recur across patients.
+ * Bounded (emptied when full, under ~1 MB); the arrays are shared, so callers never change them.
+ */
+const KEY_CACHE_SIZE = 4096;
+const keyCache = new Map<string, string[]>();
+
+function cachedWordKeys(tokens: string[]): string[] {
+  const id = tokens.join(' ');
+  let keys = keyCache.get(id);
+  if (keys === undefined) {
+    if (keyCache.size >= KEY_CACHE_SIZE) keyCache.clear();
+    keys = wordKeys(tokens);
+    keyCache.set(id, keys);
+  }
+  return keys;
 }
 
 function wordKeys(tokens: string[]): string[] {
