@@ -8,7 +8,8 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
 import type { ResourceStore } from '../resource-store.js';
-import { openPostgresStore } from './open-postgres-store.js';
+import { openPostgresStore, sqlClientOf } from './open-postgres-store.js';
+import { StatisticsKeeper } from './statistics.js';
 import { createTestDatabase } from './testing/test-stores.js';
 import { pageStatement } from './search/run-search.js';
 import { put, query, str, tok } from './search/testing/search-test-helpers.js';
@@ -75,5 +76,67 @@ describe('PostgreSQL store statistics (server, autovacuum off)', () => {
       ).entries.map((e) => e.id),
       ['p1234'],
     );
+  });
+});
+
+describe('PostgreSQL store statistics: a due run rests after the last one (server, autovacuum off)', () => {
+  let store: ResourceStore;
+  let database: { url: string; drop: () => Promise<void> };
+  let client: pg.Client;
+
+  before(async () => {
+    database = await createTestDatabase();
+    client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    store = await openPostgresStore({ url: database.url });
+    await store.init();
+  });
+  after(async () => {
+    await client?.end();
+    await store?.close();
+    await database?.drop();
+  });
+
+  /** Manual VACUUMs of fhir_resource so far (the keeper's runs: nothing else vacuums it here). */
+  const vacuums = async () =>
+    Number(
+      (await client.query(`SELECT vacuum_count FROM pg_stat_user_tables WHERE relname = 'fhir_resource'`)).rows[0]
+        .vacuum_count,
+    );
+  const ran = async (keeper: StatisticsKeeper) => {
+    for (let waited = 0; keeper.state === 'running' && waited < 600; waited++)
+      await new Promise((r) => setTimeout(r, 100));
+    assert.notEqual(keeper.state, 'running', 'the run ended');
+  };
+
+  it('waits while the rest lasts, runs at once without one, and starts nothing once settled', async (t) => {
+    if ((await client.query(`SELECT current_setting('autovacuum')::boolean AS on`)).rows[0].on === true) {
+      t.skip('this server runs autovacuum, which keeps the statistics instead of the store');
+      return;
+    }
+    const sql = sqlClientOf(store)!;
+    const resting = new StatisticsKeeper(sql, 1e6);
+    await resting.init();
+    const before = await vacuums();
+    resting.noteWrites(1000); // due: the first run starts at once
+    assert.equal(resting.state, 'running');
+    await ran(resting);
+    assert.equal(await vacuums(), before + 1);
+    resting.noteWrites(1000); // due again, but within a million times the first run's duration
+    assert.equal(resting.state, 'resting');
+    assert.equal(await vacuums(), before + 1, 'no second run while resting');
+    await resting.settle();
+    assert.equal(resting.state, 'idle', 'settle cancels the resting run');
+    resting.noteWrites(5000);
+    assert.equal(resting.state, 'idle', 'no run starts once settled');
+
+    const eager = new StatisticsKeeper(sql, 0);
+    await eager.init();
+    eager.noteWrites(1000);
+    await ran(eager);
+    eager.noteWrites(1000); // no rest: the next due run starts at once, as before the rest existed
+    assert.equal(eager.state, 'running');
+    await eager.settle();
+    assert.equal(await vacuums(), before + 3);
   });
 });

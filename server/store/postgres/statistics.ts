@@ -6,6 +6,11 @@
  * Analyses the store's tables after every 20 % growth (at least 1,000 versions), in the background; on a
  * server also VACUUMs them (visibility map for index-only scans, dead index rows of updates), as
  * autovacuum would. A server with autovacuum on is left to it.
+ * A run that falls due less than ANALYZE_REST_FACTOR × the previous run's duration after it ended waits until then
+ * (analyzeRestMs): the keeper spends at most a fifth of the time analysing. A fresh store's first load grew by its
+ * 1,000-version floor every second and ran a VACUUM (ANALYZE) of 0.5–1.1 s after another — six in a 12 s Synthea
+ * ingest, a fifth of its PostgreSQL CPU (bench/server-ingest.ts --statement-cpu) — each reading nearly every row of
+ * the tables it had read the time before.
  * On a server the change feed (fhir_change) is VACUUMed more often, alone: every poll of the feed walks its dead index
  * entries (change-vacuum.ts), and 20 % growth at 1M is 200k of them.
  */
@@ -18,6 +23,19 @@ const STORE_TABLES = ['fhir_resource', 'fhir_history', 'fhir_change', ...INDEX_T
 /** Versions written since the last analysis that start a new one: 20 % of the data, at least 1,000. */
 export function analyzeDue(writtenSince: number, baseline: number): boolean {
   return writtenSince >= Math.max(1000, baseline * 0.2);
+}
+
+/** A run due sooner than this many times the previous run's duration after it ended waits (analyzeRestMs). */
+export const ANALYZE_REST_FACTOR = 4;
+
+/** How long a due run still waits: until ANALYZE_REST_FACTOR × the last run's duration has passed since it ended. */
+export function analyzeRestMs(
+  now: number,
+  last: { endedAt: number; durationMs: number } | undefined,
+  factor = ANALYZE_REST_FACTOR,
+): number {
+  if (!last) return 0;
+  return Math.max(0, last.endedAt + factor * last.durationMs - now);
 }
 
 /**
@@ -54,8 +72,21 @@ export class StatisticsKeeper {
   #vacuumingChanges: Promise<void> | undefined;
   /** undefined until init(): whether this store keeps the statistics itself. */
   #active: boolean | undefined;
+  /** The last background run: when it ended and how long it took (analyzeRestMs). */
+  #lastRun: { endedAt: number; durationMs: number } | undefined;
+  /** A due run waiting for its rest to end (unref'd: never keeps the process alive). */
+  #restTimer: NodeJS.Timeout | undefined;
+  #closed = false;
 
-  constructor(private readonly client: SqlClient) {}
+  constructor(
+    private readonly client: SqlClient,
+    private readonly restFactor = ANALYZE_REST_FACTOR,
+  ) {}
+
+  /** What the background analysis is doing: nothing, running, or a due run resting (analyzeRestMs). */
+  get state(): 'idle' | 'running' | 'resting' {
+    return this.#running ? 'running' : this.#restTimer ? 'resting' : 'idle';
+  }
 
   /**
    * At start. PGlite: a folder never analysed (a new store) is analysed now (awaited), so that its first plans are
@@ -143,17 +174,30 @@ export class StatisticsKeeper {
   }
 
   #maybeStart(): void {
-    if (this.#running || !analyzeDue(this.#writtenSince, this.#baseline)) return;
+    if (this.#closed || this.#running || this.#restTimer || !analyzeDue(this.#writtenSince, this.#baseline)) return;
+    const rest = analyzeRestMs(Date.now(), this.#lastRun, this.restFactor);
+    if (rest > 0) {
+      this.#restTimer = setTimeout(() => {
+        this.#restTimer = undefined;
+        this.#maybeStart();
+      }, rest).unref();
+      return;
+    }
     this.#writtenSince = 0; // writes during the run count towards the next one
+    const startedAt = Date.now();
     this.#running = this.analyze()
       .catch(() => undefined) // statistics are an optimisation; a closed store simply stops here
       .finally(() => {
+        this.#lastRun = { endedAt: Date.now(), durationMs: Date.now() - startedAt };
         this.#running = undefined;
       });
   }
 
-  /** Waits for a background analysis (before closing the database under it). */
+  /** Waits for a background analysis (before closing the database under it); no run starts after. */
   async settle(): Promise<void> {
+    this.#closed = true;
+    clearTimeout(this.#restTimer);
+    this.#restTimer = undefined;
     await this.#running;
     await this.#vacuumingChanges;
   }
