@@ -9,9 +9,27 @@ const QUERY_CANCELED = '57014';
 // int8 (bigint) as JS numbers: the store keeps epoch milliseconds and outbox seqs there, far below 2^53.
 pg.types.setTypeParser(pg.types.builtins.INT8, (text) => Number(text));
 
+/**
+ * A statement on a connection of the pool, given back to the pool whatever the statement's outcome. `pool.query` gave a
+ * connection back with the statement's error (`release(err)`), which closes it: every SQL error — the write's version
+ * conflict (FH409) is one by design, tens per HL7 bench run — cost a new PostgreSQL backend that parsed and planned
+ * every prepared statement again (103 backends in one 2,000-message run; helper hl7). An SQL error leaves the
+ * connection usable (its implicit transaction is rolled back); one that can no longer be used (lost, ended) is not
+ * `_queryable` and pg-pool removes it on release anyway.
+ */
+async function onPoolConnection<R extends SqlRow>(pool: pg.Pool, statement: SqlStatement): Promise<SqlResult<R>> {
+  const connection = await pool.connect();
+  try {
+    return await executor(connection).query<R>(statement);
+  } finally {
+    connection.release();
+  }
+}
+
 function executor(target: pg.Pool | pg.PoolClient): SqlExecutor {
   return {
     async query<R extends SqlRow>(statement: SqlStatement): Promise<SqlResult<R>> {
+      if (target instanceof pg.Pool) return onPoolConnection<R>(target, statement);
       const result = await target.query<R>(
         statement.name
           ? { name: statement.name, text: statement.text, values: statement.values }

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import type { ResourceStore } from '../resource-store.js';
+import { VersionConflictError, type ResourceStore, type VersionWrite } from '../resource-store.js';
 import { openPostgresStore } from './open-postgres-store.js';
 import { createTestDatabase, POSTGRES_ADMIN_URL } from './testing/test-stores.js';
 
@@ -33,6 +33,30 @@ describe('PostgreSQL server store: pooled connections', () => {
   });
   after(async () => {
     await database.drop();
+  });
+
+  it('keeps its connection through SQL errors: a version conflict does not open a new backend', async () => {
+    const store: ResourceStore = await openPostgresStore({ url: database.url, poolSize: 1 });
+    try {
+      await store.init();
+      const version = (id: string): VersionWrite => ({
+        resourceType: 'Patient',
+        id,
+        versionId: 1,
+        lastUpdated: new Date().toISOString(),
+        resource: { resourceType: 'Patient', id },
+        index: { entries: [], compartments: [] },
+      });
+      await store.write([version('conflicted')]);
+      const before = await backendsOf(database.url);
+      assert.equal(before.length, 1, 'a pool of one');
+      for (let i = 0; i < 3; i++)
+        await assert.rejects(store.write([version('conflicted')]), VersionConflictError, 'version 1 again: a conflict');
+      assert.ok(await store.read('Patient', 'conflicted'), 'the store still answers');
+      assert.deepEqual(await backendsOf(database.url), before, 'the same backend after three conflicts');
+    } finally {
+      await store.close();
+    }
   });
 
   it('keeps the connections a burst opened through a quiet spell longer than 10 s', async () => {
