@@ -9,11 +9,19 @@
  * the server's CPU ran on its other threads (V8's platform workers: concurrent/parallel marking, sweeping and
  * scavenging, background compilation; the libuv pool). So GC's full cost lies between the pauses and the pauses plus
  * the other threads. The pauses are wall time: on a loaded machine they include time the main thread waited for a core.
+ * PostgreSQL backends that end during a phase (a pool closing a connection) are counted up to their last ticks seen:
+ * the meter reads the backends' ticks every BACKEND_POLL_MS while it is open. Until 2026-12-08 it summed only the
+ * backends alive at the phase's end, so every closed connection's CPU went uncounted (helper hl7: HL7 runs went through
+ * 54–103 backends, one per SQL error) and the PostgreSQL figures of such runs were too low. A backend that lives and
+ * ends between two polls is still missed.
  */
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 
 const TICKS_PER_SECOND = 100;
+
+/** How often an open meter reads the benchmark database's backends (their last ticks, should they end). */
+const BACKEND_POLL_MS = 250;
 
 export function cpuTicks(pid: number | string): number {
   try {
@@ -66,12 +74,35 @@ export type CpuUsage = {
 };
 
 export class CpuMeter {
+  /** Every backend of the database seen while the meter was open: its last ticks and when they were read. */
+  readonly #lastSeen = new Map<number, { ticks: number; at: number }>();
+  #poll: NodeJS.Timeout | undefined;
+  #polling = false;
+
   private constructor(
     private readonly serverPid: number,
     private readonly admin?: pg.Client,
     private readonly dbName?: string,
     private readonly gc?: GcSource,
-  ) {}
+  ) {
+    if (admin) this.#poll = setInterval(() => void this.#pollBackends(), BACKEND_POLL_MS).unref();
+  }
+
+  async #pollBackends(): Promise<void> {
+    if (this.#polling) return;
+    this.#polling = true;
+    try {
+      for (const pid of await this.backendPids()) this.#see(pid, cpuTicks(pid));
+    } catch {
+      // the admin connection closed under a last poll
+    } finally {
+      this.#polling = false;
+    }
+  }
+
+  #see(pid: number, ticks: number): void {
+    if (ticks > 0) this.#lastSeen.set(pid, { ticks, at: performance.now() });
+  }
 
   /** `gc`: the server's /metrics, for the GC pauses (read outside the CPU window: a scrape is not the phase's work). */
   static async open(
@@ -101,7 +132,11 @@ export class CpuMeter {
 
   private async ticks(): Promise<Omit<CpuSnapshot, 'gcSeconds'>> {
     const backends = new Map<number, number>();
-    for (const pid of await this.backendPids()) backends.set(pid, cpuTicks(pid));
+    for (const pid of await this.backendPids()) {
+      const ticks = cpuTicks(pid);
+      backends.set(pid, ticks);
+      this.#see(pid, ticks);
+    }
     return {
       server: cpuTicks(this.serverPid),
       serverMain: mainThreadTicks(this.serverPid),
@@ -116,6 +151,9 @@ export class CpuMeter {
     const gcEnd = this.gc && start.gcSeconds !== undefined ? await gcPauseSeconds(this.gc) : undefined;
     let pgTicks = 0;
     for (const [pid, ticks] of end.backends) pgTicks += ticks - (start.backends.get(pid) ?? 0);
+    // the backends that ended during the phase: up to their last ticks seen
+    for (const [pid, seen] of this.#lastSeen)
+      if (!end.backends.has(pid) && seen.at >= start.at) pgTicks += seen.ticks - (start.backends.get(pid) ?? 0);
     const r = (n: number) => Math.round(n * 100) / 100;
     return {
       wallSeconds: r((end.at - start.at) / 1000),
@@ -151,6 +189,7 @@ export class CpuMeter {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.#poll);
     await this.admin?.end();
   }
 }
