@@ -40,6 +40,23 @@ function executor(target: pg.Pool | pg.PoolClient): SqlExecutor {
   };
 }
 
+/**
+ * pg_cancel_backend on a connection of its own, outside the pool: every pooled connection may be busy — with
+ * PG_POOL_SIZE=1 the only one is the statement's own, held until the cancel is done — and a cancel that waited for
+ * one never ran, nor ended: the statement's connection was never given back (a pool of one then hung for good). It
+ * costs a backend's start, once per search past its budget.
+ */
+async function cancelBackend(options: pg.PoolConfig, pid: number | undefined): Promise<void> {
+  const client = new pg.Client(options);
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.query('SELECT pg_cancel_backend($1)', [pid]);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
 /** A SqlClient over a pg.Pool (PostgreSQL server). Advisory locks use a small pool of their own (advisory-locks.ts). */
 export function pgClient(pool: pg.Pool, description: string): SqlClient {
   const direct = executor(pool);
@@ -77,7 +94,7 @@ export function pgClient(pool: pg.Pool, description: string): SqlClient {
       // Past the budget the server stops the statement (pg_cancel_backend from another connection): no work is
       // left running on the database. The connection is then discarded rather than reused.
       const timer = setTimeout(() => {
-        cancelled = pool.query('SELECT pg_cancel_backend($1)', [pid]).catch(() => undefined);
+        cancelled = cancelBackend(pool.options, pid).catch(() => undefined);
       }, timeoutMs);
       try {
         return await executor(connection).query<R>(statement);

@@ -59,6 +59,28 @@ describe('PostgreSQL server store: pooled connections', () => {
     }
   });
 
+  it('stops a statement past its budget with a pool of one connection (the cancel needs no pooled connection)', async () => {
+    // The cancel (pg_cancel_backend) once waited for a pooled connection while the statement's own was held until
+    // the cancel was done: with PG_POOL_SIZE=1 it never ran, the connection was never given back, the store hung.
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        fileURLToPath(new URL('./testing/budget-one-connection-child.ts', import.meta.url)),
+        database.url,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    clearTimeout(killer);
+    assert.equal(out.trim(), 'QueryTimeoutError\nagain', 'stopped at its budget, and the one connection still answers');
+    assert.equal(code, 0, 'the process ended by itself (killed after 30 s: the store hung)');
+  });
+
   it('keeps the connections a burst opened through a quiet spell longer than 10 s', async () => {
     const store: ResourceStore = await openPostgresStore({ url: database.url, poolSize: 4 });
     try {
