@@ -55,6 +55,20 @@ describe('configuration from the environment', () => {
       assert.throws(() => loadConfig({ SUBSCRIPTION_WS_BINDING_TOKEN_SECONDS: bad }), /SUBSCRIPTION_WS_BINDING_TOKEN/);
   });
 
+  it('refuses a PostgreSQL pool too small for a change-feed batch and its store reads (PG_POOL_SIZE=1 hung the server)', () => {
+    const postgres = { NILECARE_STORE: 'postgres', DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/x' };
+    for (const small of ['1', '2'])
+      assert.throws(
+        () => loadConfig({ ...postgres, PG_POOL_SIZE: small }),
+        (e: unknown) =>
+          e instanceof ConfigError && /PG_POOL_SIZE: must be at least 3: a change-feed batch/.test(e.message),
+      );
+    assert.deepEqual(loadConfig({ ...postgres, PG_POOL_SIZE: '3' }).store, {
+      ...loadConfig(postgres).store,
+      poolSize: 3,
+    });
+  });
+
   it('refuses NILECARE_PROJECTIONS=yes at start like the other bad values (it used to mean off, silently)', () => {
     assert.throws(
       () => loadConfig({ NILECARE_PROJECTIONS: 'yes' }),

@@ -20,7 +20,20 @@ const schema = z
     EXPORT_DIR: z.string().min(1).default('./data/exports'),
     EXPORT_RETENTION_HOURS: z.coerce.number().positive().default(24),
     DATABASE_URL: z.string().url().optional(),
-    PG_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+    // A change-feed consumer's batch (subscription notifications; HL7 outbound planning on the embedded interop
+    // log) holds one pooled connection for its transaction (the cursor row's lock, state tables in the store's
+    // database) and reads the FHIR store's changes and resources on another (feed-consumer.ts batch → changesAfter):
+    // with fewer connections than those two consumers + 1, every connection can be held by a batch waiting for one
+    // more, and the server hangs (PG_POOL_SIZE=1: no HL7 message or FHIR write ever finished).
+    PG_POOL_SIZE: z.coerce
+      .number()
+      .int()
+      .min(
+        3,
+        'must be at least 3: a change-feed batch (subscriptions, HL7 outbound) holds one connection while it reads the store on another, and two run at once',
+      )
+      .max(200)
+      .default(10),
     MONGODB_URL: z
       .string()
       .regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://')
