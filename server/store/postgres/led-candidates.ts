@@ -184,6 +184,11 @@ function tokenCodes(condition: Token): Array<{ system: string | null; code: stri
  * What an id found by a lead must meet in search `b.q`: a current Patient (a lookup of the primary key) and every probe
  * of the search (per probe, a lookup of the (resource_type, resource_id, param …) index). `OFFSET 0` keeps each EXISTS a
  * per-row lookup (never turned into a join that gathers a table).
+ * A probe reads the id's rows of the param (fenced: resource, type and param only), then compares their values: given
+ * the value too, the generic plan is free to probe the value-led index instead (fhir_idx_token_code: (type, param,
+ * code) with a filter on the id), and on an 800k-resource database it did — each gender probe walked thousands of
+ * patients of that gender before reaching the id: 20 ms per duplicate check, 12.9 ms of PostgreSQL per create in the
+ * bench instead of ~1.3.
  */
 const meets = (id: string) => `${current(id)}
     AND ${probesMet(id)}`;
@@ -197,12 +202,12 @@ const probesMet = (id: string) => `NOT EXISTS (
     SELECT 1 FROM unnest((SELECT $13::int[]), (SELECT $14::text[]), (SELECT $15::text[])) WITH ORDINALITY g(q, param, kind, n)
     WHERE g.q = b.q AND NOT (CASE g.kind
       WHEN 'string' THEN EXISTS (SELECT 1 FROM unnest((SELECT $16::int[]), (SELECT $17::text[])) k(g, value)
-        WHERE k.g = g.n AND EXISTS (SELECT 1 FROM fhir_idx_string ps WHERE ps.resource_type = 'Patient'
-          AND ps.resource_id = ${id} AND ps.param = g.param AND ps.value = k.value OFFSET 0))
+        WHERE k.g = g.n AND EXISTS (SELECT 1 FROM (SELECT ps.value FROM fhir_idx_string ps WHERE ps.resource_type = 'Patient'
+          AND ps.resource_id = ${id} AND ps.param = g.param OFFSET 0) ps WHERE ps.value = k.value))
       ELSE EXISTS (SELECT 1 FROM unnest((SELECT $18::int[]), (SELECT $19::text[]), (SELECT $20::text[])) k(g, system, code)
-        WHERE k.g = g.n AND EXISTS (SELECT 1 FROM fhir_idx_token pt WHERE pt.resource_type = 'Patient'
-          AND pt.resource_id = ${id} AND pt.param = g.param AND pt.code = k.code
-          AND (k.system IS NULL OR pt.system = k.system) OFFSET 0))
+        WHERE k.g = g.n AND EXISTS (SELECT 1 FROM (SELECT pt.system, pt.code FROM fhir_idx_token pt
+          WHERE pt.resource_type = 'Patient' AND pt.resource_id = ${id} AND pt.param = g.param OFFSET 0) pt
+          WHERE pt.code = k.code AND (k.system IS NULL OR pt.system = k.system)))
     END))`;
 
 /**
