@@ -16,34 +16,38 @@ import { put, query, str, tok } from './search/testing/search-test-helpers.js';
 
 const N = 3000;
 
-describe('PostgreSQL store statistics (server, autovacuum off)', () => {
-  let store: ResourceStore;
-  let database: { url: string; drop: () => Promise<void> };
-  let client: pg.Client;
-  let autovacuum = true;
-
+/** A fresh database with the store opened over it and a plain client of its own, for one suite (closed after it). */
+function storeDatabase(): { store: ResourceStore; client: pg.Client; autovacuum: boolean } {
+  const the = { autovacuum: true } as { store: ResourceStore; client: pg.Client; autovacuum: boolean };
+  let database: { url: string; drop: () => Promise<void> } | undefined;
   before(async () => {
     database = await createTestDatabase();
-    client = new pg.Client({ connectionString: database.url });
-    await client.connect();
-    autovacuum = (await client.query(`SELECT current_setting('autovacuum')::boolean AS on`)).rows[0].on === true;
-    store = await openPostgresStore({ url: database.url });
-    await store.init();
+    the.client = new pg.Client({ connectionString: database.url });
+    await the.client.connect();
+    the.autovacuum =
+      (await the.client.query(`SELECT current_setting('autovacuum')::boolean AS on`)).rows[0].on === true;
+    the.store = await openPostgresStore({ url: database.url });
+    await the.store.init();
   });
   after(async () => {
-    await client?.end();
-    await store?.close();
+    await the.client?.end();
+    await the.store?.close();
     await database?.drop();
   });
+  return the;
+}
+
+describe('PostgreSQL store statistics (server, autovacuum off)', () => {
+  const db = storeDatabase();
 
   it('analyses the tables after a bulk load, and the name search uses fhir_idx_string_value', async (t) => {
-    if (autovacuum) {
+    if (db.autovacuum) {
       t.skip('this server runs autovacuum, which keeps the statistics instead of the store');
       return;
     }
     for (let start = 0; start < N; start += 500) {
       await put(
-        store,
+        db.store,
         ...Array.from({ length: 500 }, (_, k) => ({
           type: 'Patient',
           id: `p${start + k}`,
@@ -56,7 +60,7 @@ describe('PostgreSQL store statistics (server, autovacuum off)', () => {
       );
     }
     const stats = async () =>
-      (await client.query(`SELECT reltuples::float8 AS n FROM pg_class WHERE relname = 'fhir_idx_string'`)).rows[0]
+      (await db.client.query(`SELECT reltuples::float8 AS n FROM pg_class WHERE relname = 'fhir_idx_string'`)).rows[0]
         .n as number;
     for (let waited = 0; (await stats()) < N && waited < 120; waited++) await new Promise((r) => setTimeout(r, 500)); // background run
     assert.ok((await stats()) >= N, `fhir_idx_string analysed (reltuples ${await stats()})`);
@@ -65,12 +69,12 @@ describe('PostgreSQL store statistics (server, autovacuum off)', () => {
       20,
     );
     const plan = JSON.stringify(
-      (await client.query({ text: `EXPLAIN (FORMAT JSON) ${q.text}`, values: q.values })).rows[0],
+      (await db.client.query({ text: `EXPLAIN (FORMAT JSON) ${q.text}`, values: q.values })).rows[0],
     );
     assert.match(plan, /fhir_idx_string_value/, plan);
     assert.deepEqual(
       (
-        await store.search(
+        await db.store.search(
           query('Patient', [{ kind: 'string', param: 'name', match: 'prefix', values: ['family1234'] }]),
         )
       ).entries.map((e) => e.id),
@@ -80,27 +84,12 @@ describe('PostgreSQL store statistics (server, autovacuum off)', () => {
 });
 
 describe('PostgreSQL store statistics: a due run rests after the last one (server, autovacuum off)', () => {
-  let store: ResourceStore;
-  let database: { url: string; drop: () => Promise<void> };
-  let client: pg.Client;
-
-  before(async () => {
-    database = await createTestDatabase();
-    client = new pg.Client({ connectionString: database.url });
-    await client.connect();
-    store = await openPostgresStore({ url: database.url });
-    await store.init();
-  });
-  after(async () => {
-    await client?.end();
-    await store?.close();
-    await database?.drop();
-  });
+  const db = storeDatabase();
 
   /** Manual VACUUMs of fhir_resource so far (the keeper's runs: nothing else vacuums it here). */
   const vacuums = async () =>
     Number(
-      (await client.query(`SELECT vacuum_count FROM pg_stat_user_tables WHERE relname = 'fhir_resource'`)).rows[0]
+      (await db.client.query(`SELECT vacuum_count FROM pg_stat_user_tables WHERE relname = 'fhir_resource'`)).rows[0]
         .vacuum_count,
     );
   const ran = async (keeper: StatisticsKeeper) => {
@@ -110,11 +99,11 @@ describe('PostgreSQL store statistics: a due run rests after the last one (serve
   };
 
   it('waits while the rest lasts, runs at once without one, and starts nothing once settled', async (t) => {
-    if ((await client.query(`SELECT current_setting('autovacuum')::boolean AS on`)).rows[0].on === true) {
+    if (db.autovacuum) {
       t.skip('this server runs autovacuum, which keeps the statistics instead of the store');
       return;
     }
-    const sql = sqlClientOf(store)!;
+    const sql = sqlClientOf(db.store)!;
     const resting = new StatisticsKeeper(sql, 1e6);
     await resting.init();
     const before = await vacuums();
